@@ -1,0 +1,328 @@
+/* config.c — XDG paths, the config file (JSON) and the environment. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "core/usage.h"
+
+#ifndef TOKENTOP_DATADIR
+#define TOKENTOP_DATADIR "/usr/local/share/tokentop"
+#endif
+
+/* Copy an environment variable into dst when set and non-empty. */
+static void
+env_into(const char *name, char *dst, size_t n)
+{
+	const char *v = getenv(name);
+
+	if (v != NULL && v[0] != '\0')
+		usage_strlcpy(dst, v, n);
+}
+
+/* $XDG_<kind>_HOME or $HOME/<fallback>, plus "/tokentop". */
+static void
+xdg_dir(const char *var, const char *fallback, char *out, size_t n)
+{
+	const char *v = getenv(var), *home = getenv("HOME");
+
+	if (v != NULL && v[0] == '/')
+		snprintf(out, n, "%s/tokentop", v);
+	else
+		snprintf(out, n, "%s/%s/tokentop", home != NULL ? home : ".", fallback);
+}
+
+int
+config_find_data_file(const char *name, char *out, size_t n)
+{
+	char exe[PATH_MAX], *slash;
+	const char *env = getenv("TOKENTOP_DATADIR");
+	const char *rel[] = { "../share/tokentop", "../share", "../../share", NULL };
+	ssize_t len;
+	int i;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(out, n, "%s/%s", env, name);
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		for (i = 0; rel[i] != NULL; i++) {
+			snprintf(out, n, "%s/%s/%s", exe, rel[i], name);
+			if (access(out, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(out, n, "%s/%s", TOKENTOP_DATADIR, name);
+	return access(out, R_OK) == 0 ? 0 : -1;
+}
+
+const char *
+config_mask_key(const char *key, char *buf, size_t n)
+{
+	size_t len = key != NULL ? strlen(key) : 0;
+
+	if (len == 0)
+		snprintf(buf, n, "(none)");
+	else if (len < 12)
+		snprintf(buf, n, "…");
+	else
+		snprintf(buf, n, "%.7s…%s", key, key + len - 4);
+	return buf;
+}
+
+int
+config_mkdirs_for(const char *path)
+{
+	char buf[CONFIG_PATH_MAX];
+	char *p;
+
+	if (strlen(path) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(buf, path);
+	for (p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+config_parse_usd(const char *s, int64_t *nanos)
+{
+	int64_t whole = 0, frac = 0, scale = 1000000000LL;
+	int digits = 0;
+
+	if (*s == '$')
+		s++;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (whole > INT64_MAX / 10 / 1000000000LL)
+			return -1;
+		whole = whole * 10 + (*s - '0');
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			if (++digits > 9)
+				return -1;
+			scale /= 10;
+			frac += (*s - '0') * scale;
+		}
+	}
+	if (*s != '\0')
+		return -1;
+	*nanos = whole * 1000000000LL + frac;
+	return 0;
+}
+
+/* A string member into dst; wrong type is an error naming the field. */
+static int
+get_str(json_t *root, const char *key, char *dst, size_t n, const char *file,
+        char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s: %s: expected a string", file, key);
+		return -1;
+	}
+	usage_strlcpy(dst, json_string_value(v), n);
+	return 0;
+}
+
+/* A money member ("12.50" or 12.5) into nanos. */
+static int
+get_usd(json_t *obj, const char *key, int64_t *dst, const char *file, const char *ctx,
+        char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+	char buf[64];
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v))
+		snprintf(buf, sizeof(buf), "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, sizeof(buf), "%.6f", json_real_value(v));
+	else
+		buf[0] = '\0';
+	if (config_parse_usd(buf, dst) != 0 || *dst < 0) {
+		snprintf(err, errlen, "%s: %s%s: not an amount in USD", file, ctx, key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Budgets: {"daily":"50","monthly":"1500"} or a list with "tag". */
+static int
+load_budgets(struct config *c, json_t *root, const char *file, char *err, size_t errlen)
+{
+	json_t *b = json_object_get(root, "budget"), *list, *it;
+	size_t i;
+	char ctx[64];
+
+	if (b == NULL)
+		b = json_object_get(root, "budgets");
+	if (b == NULL || json_is_null(b))
+		return 0;
+	if (json_is_object(b)) {
+		list = json_array();
+		json_array_append(list, b);
+	} else if (json_is_array(b)) {
+		list = json_incref(b);
+	} else {
+		snprintf(err, errlen, "%s: budget: expected an object or a list", file);
+		return -1;
+	}
+	json_array_foreach(list, i, it) {
+		struct budget *bg;
+
+		if (c->nbudgets >= (int)(sizeof(c->budgets) / sizeof(c->budgets[0])))
+			break;
+		bg = &c->budgets[c->nbudgets];
+		memset(bg, 0, sizeof(*bg));
+		snprintf(ctx, sizeof(ctx), "budget[%zu].", i);
+		if (!json_is_object(it)) {
+			snprintf(err, errlen, "%s: budget[%zu]: expected an object", file, i);
+			json_decref(list);
+			return -1;
+		}
+		if (get_usd(it, "daily", &bg->daily_nanos, file, ctx, err, errlen) != 0 ||
+		    get_usd(it, "monthly", &bg->monthly_nanos, file, ctx, err, errlen) != 0 ||
+		    get_str(it, "tag", bg->tag, sizeof(bg->tag), file, err, errlen) != 0) {
+			json_decref(list);
+			return -1;
+		}
+		c->nbudgets++;
+	}
+	json_decref(list);
+	return 0;
+}
+
+/* Read the JSON config file into c. */
+static int
+load_file(struct config *c, const char *file, int must_exist, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+	int rc = -1;
+
+	if (access(file, F_OK) != 0) {
+		if (!must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", file, strerror(errno));
+		return -1;
+	}
+	root = json_load_file(file, 0, &jerr);
+	if (root == NULL) {
+		snprintf(err, errlen, "%s:%d: %s", file, jerr.line, jerr.text);
+		return -1;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s: expected a JSON object", file);
+		goto out;
+	}
+	if (get_str(root, "db", c->db_path, sizeof(c->db_path), file, err, errlen) != 0 ||
+	    get_str(root, "base_url", c->base_url, sizeof(c->base_url), file, err, errlen) != 0 ||
+	    get_str(root, "api_key", c->api_key, sizeof(c->api_key), file, err, errlen) != 0 ||
+	    get_str(root, "api_version", c->api_version, sizeof(c->api_version), file, err, errlen) != 0 ||
+	    get_str(root, "auth", c->auth_style, sizeof(c->auth_style), file, err, errlen) != 0 ||
+	    get_str(root, "default_model", c->default_model, sizeof(c->default_model), file, err, errlen) != 0 ||
+	    get_str(root, "baseline_model", c->baseline_model, sizeof(c->baseline_model), file, err, errlen) != 0 ||
+	    get_str(root, "alert_command", c->alert_command, sizeof(c->alert_command), file, err, errlen) != 0 ||
+	    get_str(root, "tz", c->tz, sizeof(c->tz), file, err, errlen) != 0)
+		goto out;
+	if ((v = json_object_get(root, "max_retries")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10) {
+			snprintf(err, errlen, "%s: max_retries: expected an integer 0..10", file);
+			goto out;
+		}
+		c->max_retries = (int)json_integer_value(v);
+	}
+	if ((v = json_object_get(root, "timeout_seconds")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+			snprintf(err, errlen, "%s: timeout_seconds: expected a positive integer", file);
+			goto out;
+		}
+		c->timeout_ms = json_integer_value(v) * 1000;
+	}
+	if (load_budgets(c, root, file, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+int
+config_load(struct config *c, const char *config_file, const char *db_override,
+            char *err, size_t errlen)
+{
+	char datadir[CONFIG_PATH_MAX], file[CONFIG_PATH_MAX + 32];
+	const char *v;
+
+	memset(c, 0, sizeof(*c));
+	xdg_dir("XDG_CONFIG_HOME", ".config", c->config_dir, sizeof(c->config_dir));
+	xdg_dir("XDG_DATA_HOME", ".local/share", datadir, sizeof(datadir));
+	snprintf(c->db_path, sizeof(c->db_path), "%s/usage.db", datadir);
+	snprintf(c->user_prices_path, sizeof(c->user_prices_path), "%s/prices.json", c->config_dir);
+	if (config_find_data_file("prices.json", c->prices_path, sizeof(c->prices_path)) == 0) {
+		char *slash;
+
+		usage_strlcpy(c->data_dir, c->prices_path, sizeof(c->data_dir));
+		if ((slash = strrchr(c->data_dir, '/')) != NULL)
+			*slash = '\0';
+	}
+	snprintf(c->base_url, sizeof(c->base_url), "https://api.anthropic.com");
+	snprintf(c->api_version, sizeof(c->api_version), "2023-06-01");
+	snprintf(c->auth_style, sizeof(c->auth_style), "x-api-key");
+	snprintf(c->default_model, sizeof(c->default_model), "claude-sonnet-4-5");
+	c->max_retries = 2;
+	c->timeout_ms = 600000;
+	c->connect_timeout_ms = 5000;
+
+	if (config_file != NULL) {
+		if (load_file(c, config_file, 1, err, errlen) != 0)
+			return -1;
+	} else {
+		snprintf(file, sizeof(file), "%s/config.json", c->config_dir);
+		if (load_file(c, file, 0, err, errlen) != 0)
+			return -1;
+	}
+
+	env_into("TOKENTOP_DB", c->db_path, sizeof(c->db_path));
+	env_into("ANTHROPIC_BASE_URL", c->base_url, sizeof(c->base_url));
+	env_into("ANTHROPIC_API_KEY", c->api_key, sizeof(c->api_key));
+	env_into("ANTHROPIC_ADMIN_KEY", c->admin_key, sizeof(c->admin_key));
+	env_into("ANTHROPIC_VERSION", c->api_version, sizeof(c->api_version));
+	env_into("TOKENTOP_TZ", c->tz, sizeof(c->tz));
+	if ((v = getenv("ANTHROPIC_MAX_RETRIES")) != NULL && v[0] != '\0')
+		c->max_retries = atoi(v);
+	if (db_override != NULL)
+		usage_strlcpy(c->db_path, db_override, sizeof(c->db_path));
+	/* Strip trailing slashes of the base URL so paths join cleanly. */
+	while (strlen(c->base_url) > 0 && c->base_url[strlen(c->base_url) - 1] == '/')
+		c->base_url[strlen(c->base_url) - 1] = '\0';
+	return 0;
+}

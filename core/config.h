@@ -1,0 +1,65 @@
+/* config.h — where things live and what the user configured. */
+#ifndef TOKENTOP_CONFIG_H
+#define TOKENTOP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_PATH_MAX 1024
+
+struct budget {
+	char    tag[96];          /* "" = all spend */
+	int64_t daily_nanos;      /* 0 = none */
+	int64_t monthly_nanos;    /* 0 = none */
+};
+
+/*
+ * Settings, from (later wins): built-in defaults, the config file
+ * ($XDG_CONFIG_HOME/tokentop/config.json or --config), the environment.
+ * The API key is held here in memory only; nothing in tokentop writes it out.
+ */
+struct config {
+	char    db_path[CONFIG_PATH_MAX];      /* --db, TOKENTOP_DB, file "db", XDG default */
+	char    config_dir[CONFIG_PATH_MAX];   /* $XDG_CONFIG_HOME/tokentop */
+	char    data_dir[CONFIG_PATH_MAX];     /* shipped data files (prices.json, router.json) */
+	char    prices_path[CONFIG_PATH_MAX];  /* shipped prices */
+	char    user_prices_path[CONFIG_PATH_MAX]; /* config_dir/prices.json */
+	char    base_url[512];                 /* ANTHROPIC_BASE_URL, default https://api.anthropic.com */
+	char    api_key[256];                  /* ANTHROPIC_API_KEY; never printed */
+	char    admin_key[256];                /* ANTHROPIC_ADMIN_KEY; never printed */
+	char    api_version[32];               /* anthropic-version, default 2023-06-01 */
+	char    auth_style[16];                /* "x-api-key" (default) or "bearer" */
+	int     max_retries;                   /* default 2 */
+	int64_t timeout_ms;                    /* default 600000 */
+	int64_t connect_timeout_ms;            /* default 5000 */
+	char    default_model[96];             /* default claude-sonnet-4-5 */
+	char    baseline_model[96];            /* routing savings baseline; "" = complex tier's */
+	struct budget budgets[8];
+	int     nbudgets;
+	char    alert_command[1024];           /* run once per budget crossing; "" = none */
+	char    tz[64];                        /* report time zone; "" = TZ / local */
+};
+
+/*
+ * Fill c from defaults, the file at config_file (NULL = the default path;
+ * a missing default file is not an error, a missing named one is), then the
+ * environment, then db_override (--db, may be NULL). Returns 0, or -1 with
+ * "FILE: field: problem" in err.
+ */
+int config_load(struct config *c, const char *config_file, const char *db_override,
+                char *err, size_t errlen);
+
+/* Directory part of the data files: TOKENTOP_DATADIR, next to the executable
+ * (../share/tokentop, ../share), then the compiled-in install path. */
+int config_find_data_file(const char *name, char *out, size_t n);
+
+/* "sk-ant-…" → "sk-ant-…XXXX" masked form for messages: never the whole key. */
+const char *config_mask_key(const char *key, char *buf, size_t n);
+
+/* Make the directories of path (mode 0700). 0 or -1 with errno. */
+int config_mkdirs_for(const char *path);
+
+/* Parse "12.50" / "$12.50" into nanos. 0 or -1. */
+int config_parse_usd(const char *s, int64_t *nanos);
+
+#endif

@@ -1,0 +1,125 @@
+/* pricing.h — the price table and the exact (integer) cost of usage. */
+#ifndef TOKENTOP_PRICING_H
+#define TOKENTOP_PRICING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/usage.h"
+
+/*
+ * Money is integer. Rates are pico-dollars per token (= micro-dollars per
+ * million tokens: $3/MTok is 3,000,000). Costs come out in nano-dollars
+ * (1e-9 USD), computed with 128-bit intermediates and rounded once, half
+ * up, so a sum of any size is exact to far below a cent.
+ */
+#define NANOS_PER_USD 1000000000LL
+
+struct rates {
+	int64_t input;
+	int64_t write_5m;
+	int64_t write_1h;
+	int64_t cache_read;
+	int64_t output;
+};
+
+struct model_price {
+	char         id[USAGE_MODEL_MAX];   /* canonical id, e.g. claude-sonnet-4-5 */
+	struct rates base;
+	int          has_long;               /* long-context tier exists */
+	int64_t      long_threshold;         /* total input tokens; above it every token is long */
+	struct rates lng;
+	int64_t      min_cache_tokens;       /* smallest cacheable prefix */
+	/* multipliers in per-mille (1000 = ×1) on input-side and output rates */
+	int64_t      fast_permille;          /* speed "fast"; 0 = not offered */
+	int64_t      us_geo_permille;        /* inference_geo "us"; 0 = ×1 */
+};
+
+struct pricing;
+
+/*
+ * Load the shipped table at path, then overlay user_path if it exists (a
+ * model in the user file replaces or adds to the shipped one). user_path may
+ * be NULL. Returns a table the caller frees with pricing_free, or NULL with
+ * the reason ("FILE: models[3].input: not a number") in err.
+ */
+struct pricing *pricing_load(const char *path, const char *user_path,
+                             char *err, size_t errlen);
+
+/* Parse a table from a JSON string (same format as the file); as pricing_load. */
+struct pricing *pricing_parse(const char *json, const char *name,
+                              char *err, size_t errlen);
+
+/* Frees the table; NULL is fine. */
+void pricing_free(struct pricing *p);
+
+/*
+ * The price of a model id, resolving dated and undated ids
+ * (claude-sonnet-4-5-20250929 → claude-sonnet-4-5) and aliases from the
+ * table. NULL when unknown: the model is unpriced. Borrowed pointer, valid
+ * until pricing_free.
+ */
+const struct model_price *pricing_find(const struct pricing *p, const char *model);
+
+/* Batch discount as a fraction num/den of the full price (1/2 in the table). */
+void pricing_batch_factor(const struct pricing *p, int64_t *num, int64_t *den);
+
+/* Number of models and the i-th one (for `tokentop prices`). Borrowed. */
+size_t pricing_count(const struct pricing *p);
+const struct model_price *pricing_at(const struct pricing *p, size_t i);
+/* Aliases of the i-th model, NULL-terminated. Borrowed. */
+const char *const *pricing_aliases(const struct pricing *p, size_t i);
+/* Where the table came from: "shipped[+user]" paths, for display. Borrowed. */
+const char *pricing_origin(const struct pricing *p);
+
+/*
+ * Flags that change the rate of a group of tokens. Tokens of many rows with
+ * the same model and flags may be summed first and priced once: cost is
+ * linear in tokens.
+ */
+struct price_flags {
+	int batch;      /* billed at the batch factor */
+	int long_ctx;   /* request total input above the model's long threshold */
+	int fast;       /* speed fast */
+	int us_geo;     /* inference_geo us */
+};
+
+/* Flags of one usage row under model price mp (long_ctx needs the model). */
+struct price_flags pricing_flags(const struct model_price *mp, const struct usage *u);
+
+/* Cost in nano-dollars of token sums t under mp and flags f. */
+int64_t pricing_cost(const struct model_price *mp, const struct tokens *t,
+                     const struct price_flags *f);
+
+/* Cost of one row; returns -1 (and *nanos = 0) when the model is unpriced. */
+int pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos);
+
+/*
+ * What each lever saved on a group of tokens (nano-dollars; negative when a
+ * lever cost more, e.g. cache writes never read). One computation for the
+ * reports, JSON and console.
+ *  cache:       cost with writes and reads priced as plain input, minus actual
+ *  batch:       full-price cost minus actual (0 when not batch)
+ *  routing:     same tokens on the baseline model minus actual (0 when not routed
+ *               or baseline unknown) — an estimate
+ *  compression: compressed_tokens × the input rate (with the same flags) — an estimate
+ */
+struct savings {
+	int64_t cache;
+	int64_t batch;
+	int64_t routing;
+	int64_t compression;
+};
+void pricing_savings(const struct model_price *mp, const struct tokens *t,
+                     const struct price_flags *f, int routed,
+                     const struct model_price *baseline, int64_t compressed_tokens,
+                     struct savings *out);
+
+/* Formats nanos as dollars with `decimals` places, e.g. "$1,234.57" (commas
+ * when group is true) into buf; negative as "−$0.31" with ASCII '-'. Returns buf. */
+char *pricing_format_usd(int64_t nanos, int decimals, int group, char *buf, size_t n);
+
+/* nanos as a JSON-ready double in USD (only for printing; never for sums). */
+double pricing_usd(int64_t nanos);
+
+#endif

@@ -1,0 +1,210 @@
+/* store.h — the ledger's SQLite store: the only interface to SQL.
+ *
+ * core/ and tui/ see only these functions and plain structs; a second
+ * backend (PostgreSQL) would implement this header again. Every function
+ * returns 0 on success and -1 on failure with a one-line reason in err
+ * (never printed here). Times are UTC milliseconds since the epoch.
+ */
+#ifndef TOKENTOP_STORE_H
+#define TOKENTOP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pricing.h"
+#include "core/usage.h"
+
+struct store;
+
+/* ---- opening ------------------------------------------------------------ */
+
+/*
+ * Open (creating with mode 0600, and its parent directory with 0700) the
+ * database at path, in WAL mode with a busy timeout and foreign keys on, and
+ * migrate it forward to the current schema (PRAGMA user_version). path may be
+ * ":memory:". The caller frees with store_close. NULL + err on failure
+ * (including a database from a newer tokentop).
+ */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);                 /* NULL is fine */
+int  store_schema_version(struct store *s);        /* PRAGMA user_version */
+const char *store_path(const struct store *s);     /* borrowed */
+
+/*
+ * A cheap change counter: differs from the previous call's value when any
+ * other connection (another process) committed since. For the console's
+ * one-second follow without re-reading everything.
+ */
+int store_data_version(struct store *s, int64_t *version, char *err, size_t errlen);
+
+/* Explicit transactions for bulk work (imports, results ingestion). begin is
+ * BEGIN IMMEDIATE, retried while another writer holds the lock. */
+int store_begin(struct store *s, char *err, size_t errlen);
+int store_commit(struct store *s, char *err, size_t errlen);
+void store_rollback(struct store *s);
+
+/* ---- the ledger --------------------------------------------------------- */
+
+enum store_put {
+	STORE_ADDED = 0,     /* a new row */
+	STORE_DUPLICATE,     /* already there (same dedupe key), nothing changed */
+	STORE_REPLACED,      /* same key, this copy has a larger token total: replaced */
+};
+
+/*
+ * Insert one usage row idempotently and keep the rollups current in the same
+ * transaction (its own, unless inside store_begin/commit). Dedupe key, in
+ * order: message_id ("msg:ID"), else request_id ("req:ID"), else batch_id +
+ * custom_id; a row with none of them is always added. On a duplicate key the
+ * copy with the larger usage_total() wins (ties: the non-sidechain copy).
+ * *result (may be NULL) says which happened.
+ */
+int store_insert_usage(struct store *s, const struct usage *u, enum store_put *result,
+                       char *err, size_t errlen);
+
+/* Rows in the ledger (all sources). */
+int store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen);
+
+/* Calls every row with since_ms <= ts < until_ms (0 = unbounded), oldest
+ * first; stop early by returning non-zero from fn. The usage is borrowed for
+ * the call. */
+int store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
+                     int (*fn)(const struct usage *u, void *arg), void *arg,
+                     char *err, size_t errlen);
+
+/* ---- reports ------------------------------------------------------------ */
+
+enum report_group {
+	REPORT_DAY,     /* key "2026-11-28" (local time, see below) */
+	REPORT_WEEK,    /* key "2026-W48" (ISO week) */
+	REPORT_MONTH,   /* key "2026-11" */
+	REPORT_HOUR,    /* key "2026-11-28 14" */
+	REPORT_MODEL,   /* key model id as recorded */
+	REPORT_SOURCE,  /* key call/batch/import/proxy */
+	REPORT_TAG,     /* key tag, "" for untagged */
+	REPORT_TOTAL,   /* no rows, totals only */
+};
+
+struct report_query {
+	enum report_group group;
+	int64_t     since_ms;        /* inclusive; 0 = from the beginning */
+	int64_t     until_ms;        /* exclusive; 0 = up to now and beyond */
+	const char *model;           /* filters; NULL or "" = all */
+	const char *tag;
+	const char *source;
+	const char *baseline_model;  /* for routing savings; NULL = none */
+};
+
+struct report_row {
+	char          key[128];
+	int64_t       requests;
+	struct tokens tok;
+	int64_t       cost_nanos;        /* of the priced tokens only */
+	int64_t       unpriced_requests; /* requests of models without a price */
+	struct savings saved;
+	int64_t       max_tokens_stops;  /* responses that stopped on max_tokens */
+	int64_t       compressed_tokens;
+};
+
+struct report {
+	struct report_row *rows;      /* ordered: periods ascending; groups by cost desc */
+	size_t             nrows;
+	struct report_row  totals;    /* key "" */
+	char             **unpriced;  /* distinct unpriced model ids, sorted */
+	size_t             nunpriced;
+};
+
+/*
+ * Aggregate the ledger for q. Periods use the process's local time zone
+ * (the caller sets TZ and calls tzset() for --tz). Cost and savings come from
+ * pricing over the summed tokens, so a price change reprices everything
+ * without re-import. Reads the rollups, so the cost does not grow with the
+ * number of rows. The caller frees out with store_report_free.
+ */
+int store_report(struct store *s, const struct pricing *p, const struct report_query *q,
+                 struct report *out, char *err, size_t errlen);
+void store_report_free(struct report *r);      /* NULL fine; leaves r zeroed */
+
+/* Cache hit ratio of a bucket set: read / (input + writes + read); 0 when empty.
+ * In per-mille for integer display (705 = 70.5%). */
+int64_t report_hit_permille(const struct tokens *t);
+
+/* Spend (priced nanos) and requests in since_ms <= ts < until_ms, from the
+ * raw rows (for the console's $/h over the last hour). */
+int store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
+                        int64_t until_ms, int64_t *nanos, int64_t *requests,
+                        char *err, size_t errlen);
+
+/* ---- import progress ---------------------------------------------------- */
+
+struct import_mark {
+	int64_t size;      /* file size when last read */
+	int64_t mtime_ns;  /* modification time when last read */
+	int64_t offset;    /* bytes consumed (always at a line boundary) */
+	int64_t line;      /* lines consumed */
+};
+
+/* Where the last import of path stopped; *found = 0 when never read. */
+int store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
+                          int *found, char *err, size_t errlen);
+int store_import_mark_set(struct store *s, const char *path, const struct import_mark *m,
+                          char *err, size_t errlen);
+
+/* ---- batches ------------------------------------------------------------ */
+
+struct batch_counts {
+	int64_t processing, succeeded, errored, canceled, expired;
+};
+
+struct batch_rec {
+	char    id[USAGE_ID_MAX];
+	char    status[16];            /* in_progress, canceling, ended */
+	char    input_file[1024];      /* the JSONL it was built from */
+	char    results_file[1024];    /* where results were saved, "" until then */
+	char    results_url[512];
+	char    models[256];           /* comma-separated distinct models */
+	char    tag[USAGE_TAG_MAX];
+	int64_t requests;
+	int64_t est_low_nanos, est_high_nanos;
+	int64_t created_ms, expires_ms, ended_ms, cancel_ms;
+	struct batch_counts counts;    /* as last reported by the API */
+	int     ingested;              /* 1 once every result line is in the store */
+	int64_t actual_nanos;          /* cost of ingested succeeded rows (filled by reads) */
+};
+
+/* Insert or update a batch by id (all fields but actual_nanos). */
+int store_batch_put(struct store *s, const struct batch_rec *b, char *err, size_t errlen);
+/* One batch; *found = 0 when unknown. */
+int store_batch_get(struct store *s, const struct pricing *p, const char *id,
+                    struct batch_rec *b, int *found, char *err, size_t errlen);
+/*
+ * Batches for display: every unfinished one, then the most recent ended ones
+ * up to `recent` (negative = all), newest first. The caller frees *out
+ * with free().
+ */
+int store_batch_list(struct store *s, const struct pricing *p, int recent,
+                     struct batch_rec **out, size_t *n, char *err, size_t errlen);
+
+/*
+ * One result line's outcome, recorded exactly once per (batch, custom_id):
+ * type is succeeded/errored/canceled/expired; error is the message of an
+ * errored result (may be NULL). For a succeeded result, u is its usage row
+ * (inserted idempotently in the same transaction); NULL otherwise.
+ * *dup = 1 when this custom_id was already recorded.
+ */
+int store_batch_result(struct store *s, const char *batch_id, const char *custom_id,
+                       const char *type, const char *error, const struct usage *u,
+                       int *dup, char *err, size_t errlen);
+/* Outcome counts as recorded from results (not from the API). */
+int store_batch_result_counts(struct store *s, const char *batch_id,
+                              struct batch_counts *c, char *err, size_t errlen);
+/* Errored results' custom_id and message, up to max; caller frees each
+ * string and the arrays with free(). */
+int store_batch_errors(struct store *s, const char *batch_id, size_t max,
+                       char ***custom_ids, char ***messages, size_t *n,
+                       char *err, size_t errlen);
+/* Mark a batch fully ingested. */
+int store_batch_set_ingested(struct store *s, const char *batch_id, const char *results_file,
+                             char *err, size_t errlen);
+
+#endif
