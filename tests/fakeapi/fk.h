@@ -25,7 +25,7 @@ struct fk_fault {
 	char	should_retry[8];
 	char	error_type[48];
 	int	delay_ms;
-	int	drop, truncate, malformed, cut_results;
+	int	drop, truncate, malformed, cut_results, stream_error;
 };
 
 /* Settings from the command line; read-only once serving. */

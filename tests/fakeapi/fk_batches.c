@@ -1,5 +1,6 @@
 /* fk_batches.c — Message Batches on the virtual clock: create, advance, the batch object;
  * retrieve, list, cancel, delete and results are in fk_batch_api.c (api-notes §3). */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -255,6 +256,7 @@ out:
 		free_items(items, n);
 	free(b);
 	json_decref(body);
+	malloc_trim(0);		/* a 256 MB body's parse tree need not stay resident */
 }
 
 struct fk_batch *
