@@ -218,6 +218,15 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 	struct usage old;
 	int has_key, found = 0;
 
+	if (u->model[0] == '\0' || u->source[0] == '\0') {
+		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+		return -1;
+	}
+	if (u->tok.input < 0 || u->tok.write_5m < 0 || u->tok.write_1h < 0 ||
+	    u->tok.cache_read < 0 || u->tok.output < 0 || u->compressed_tokens < 0) {
+		snprintf(err, errlen, "usage row %s: negative token count", u->model);
+		return -1;
+	}
 	has_key = dedupe_key(u, key, sizeof(key));
 	if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
 		return -1;
@@ -245,10 +254,6 @@ store_insert_usage(struct store *s, const struct usage *u, enum store_put *resul
 	enum store_put r = STORE_DUPLICATE;
 	char tmp[64];
 
-	if (u->model[0] == '\0' || u->source[0] == '\0') {
-		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
-		return -1;
-	}
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
 	if (store_ledger_put(s, u, &r, err, errlen) != 0) {

@@ -247,6 +247,19 @@ test_results_once(void **state)
 	assert_int_equal(got.actual_nanos, 2250000);
 	assert_int_equal(store_batch_result(f->s, "", "a", "succeeded", NULL, NULL, &dup,
 	    err, sizeof(err)), -1);
+	/* a usage row that cannot be stored leaves no outcome behind either, so
+	 * a retry can record it */
+	{
+		struct usage bad = result_row("mb_1", "g", "msg_g", -1, 1);
+
+		assert_int_equal(store_batch_result(f->s, "mb_1", "g", "succeeded", NULL, &bad,
+		    &dup, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "negative"));
+		bad.tok.input = 1;
+		assert_int_equal(store_batch_result(f->s, "mb_1", "g", "succeeded", NULL, &bad,
+		    &dup, err, sizeof(err)), 0);
+		assert_int_equal(dup, 0);
+	}
 }
 
 int
