@@ -121,6 +121,32 @@ floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+/* The same for the per-batch sums behind a batch's actual cost. */
+static int
+batch_rollup_apply(struct store *s, const struct usage *u, int flags, int sign,
+                   char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, SQ_BATCH_ROLLUP_ADD, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, u->batch_id);
+	store_bind_text(st, 2, u->model);
+	sqlite3_bind_int(st, 3, flags);
+	sqlite3_bind_int64(st, 4, sign);
+	sqlite3_bind_int64(st, 5, sign * u->tok.input);
+	sqlite3_bind_int64(st, 6, sign * u->tok.write_5m);
+	sqlite3_bind_int64(st, 7, sign * u->tok.write_1h);
+	sqlite3_bind_int64(st, 8, sign * u->tok.cache_read);
+	sqlite3_bind_int64(st, 9, sign * u->tok.output);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "batch rollup", err, errlen);
+	return 0;
+}
+
 /* Add (sign 1) or take away (sign -1) row u in its rollup cell. */
 static int
 rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
@@ -157,7 +183,7 @@ rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t
 		if (sign > 0)
 			break;  /* only a subtraction can empty a cell */
 	}
-	return 0;
+	return u->batch_id[0] != '\0' ? batch_rollup_apply(s, u, flags, sign, err, errlen) : 0;
 }
 
 /* Look up the row holding key; *found = 0 when none. */

@@ -68,6 +68,20 @@ static const char *const migrations[] = {
 	"  max_tokens_stops INTEGER NOT NULL,"
 	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
 	") WITHOUT ROWID;"
+	/* Token sums per batch × model × price flags: a batch's actual cost
+	 * without reading its rows. Kept like rollup_hour. */
+	"CREATE TABLE rollup_batch ("
+	"  batch_id TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (batch_id, model, flags)"
+	") WITHOUT ROWID;"
 	"CREATE TABLE batch ("
 	"  id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL DEFAULT '',"
@@ -132,6 +146,15 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " output = output + excluded.output,"
 	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
 	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_BATCH_ROLLUP_ADD] =
+	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
+	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"
+	    " requests = requests + excluded.requests,"
+	    " input = input + excluded.input,"
+	    " write_5m = write_5m + excluded.write_5m,"
+	    " write_1h = write_1h + excluded.write_1h,"
+	    " cache_read = cache_read + excluded.cache_read,"
+	    " output = output + excluded.output",
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",
