@@ -44,7 +44,7 @@ enum compress_fate {
 
 struct compress_chunk {
 	size_t             doc;         /* index of the document it came from */
-	const char        *text;        /* normalised, borrowed from the input */
+	const char        *text;        /* normalised, borrowed from the input; not NUL-terminated */
 	size_t             len;
 	int64_t            tokens;      /* ceil((len + 2) / 4) */
 	double             score;       /* BM25; 0 for duplicates */
