@@ -240,7 +240,7 @@ test_word_count(void **state)
 		{ "one,two;three", 3 }, { "don't stop", 2 }, { "state-of-the-art", 4 },
 		{ "안녕하세요 세계, 반갑습니다!", 3 }, { "서울은\xe3\x80\x80크다", 2 },
 		{ "“quoted” — dash…", 2 }, { "API를 분석해줘.", 2 }, { "e.g. 3.14", 4 },
-		{ "\xff\xfe bad", 2 },
+		{ "\xff\xfe bad", 2 }, { "ctrl\x01" "chars\x1b[0m", 3 },
 	};
 	size_t i;
 
