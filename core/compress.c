@@ -1,5 +1,6 @@
 /* compress.c — RAG chunk compression: split, normalise, dedupe by shingle
  * Jaccard, rank by BM25, fit a token budget. See compress.h for the rules. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,41 @@ compress_input_add(struct compress_input *in, const char *text, size_t len,
 oom:
 	snprintf(err, errlen, "out of memory");
 	return -1;
+}
+
+int
+compress_input_add_file(struct compress_input *in, const char *path, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 65536, n = 0, got;
+	char *buf = NULL, *nb;
+	int rc = -1;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(cap)) == NULL)
+		goto oom;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0)
+		if ((n += got) == cap) {
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				goto oom;
+			buf = nb;
+			cap *= 2;
+		}
+	if (ferror(f))
+		snprintf(err, errlen, "%s: read error", path);
+	else if (compress_input_add(in, buf, n, err, errlen) == 0)
+		rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+out:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }
 
 /* Word hashes of s, for shingles. */

@@ -357,6 +357,8 @@ test_errors(void **state)
 	assert_string_equal(r.text, "a b c\n\n\xef\xbf\xbd");
 	assert_int_equal(r.len, strlen(r.text));
 	compress_result_done(&r);
+	assert_int_equal(compress_input_add_file(in, "/nonexistent/doc.txt", err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/doc.txt: No such file or directory");
 	compress_input_free(in);
 	compress_input_free(NULL);
 }
