@@ -280,7 +280,7 @@ main(int argc, char **argv)
 	printf("compression (%zu files, %.1f KB)\n", s.n, (double)s.total / 1e3);
 	bench_compress(&s, secs);
 	scale_sample(&s, 70, &big);
-	printf("compression at scale (paragraph files x70, each copy edited: no duplicates;"
+	printf("compression at scale (paragraph files x70, each copy edited every few words;"
 	    " %.1f KB)\n", (double)big.total / 1e3);
 	bench_compress(&big, secs);
 	free(big.buf[0]);
