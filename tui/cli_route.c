@@ -214,9 +214,10 @@ cli_route(struct cli *cli, int argc, char **argv)
 		print_text(r, &d, base, in, okc, cost, okb, bcost);
 		rc = EXIT_OK;
 	}
-	if (!okc || !okb)
-		fprintf(stderr, "tokentop route: %s is not in the price table\n",
-		    okc ? base : d.model);
+	if (!okc)
+		fprintf(stderr, "tokentop route: %s is not in the price table\n", d.model);
+	if (!okb && strcmp(base, d.model) != 0)
+		fprintf(stderr, "tokentop route: %s is not in the price table\n", base);
 out:
 	router_free(r);
 	pricing_free(pr);
