@@ -142,7 +142,7 @@ print_text(const struct router *r, const struct router_decision *d, const char *
 	printf("model       %s\n", d->model);
 	printf("max_tokens  %s\n", cli_group(d->max_tokens, g1, sizeof(g1)));
 	printf("words       %zu\n", d->words);
-	printf("estimate    %s  (input ~%s tokens = bytes/4; output up to %s = max_tokens)\n",
+	printf("estimate    %s  at most: input ~%s tokens (bytes/4) + output up to %s (max_tokens)\n",
 	    okc ? pricing_format_usd(cost, 6, 1, a, sizeof(a)) : "unpriced",
 	    cli_group(in, g1, sizeof(g1)), cli_group(d->max_tokens, g2, sizeof(g2)));
 	printf("baseline    %s  %s  (same tokens)\n",
