@@ -119,6 +119,7 @@ api_message_from_json(json_t *resp, const char *request_id, struct api_message *
 		err_set(err, 200, "invalid_response", "the response is not a message object");
 		return -1;
 	}
+	memset(&msg->usage, 0, sizeof(msg->usage));
 	if (usage_from_message(resp, &msg->usage, why, sizeof(why)) != 0) {
 		err_set(err, 200, "invalid_response", why);
 		return -1;
@@ -718,43 +719,7 @@ out:
 int
 api_parse_time(const char *s, int64_t *ms)
 {
-	struct tm tm;
-	int y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0, frac_ms = 0, digits = 0;
-	const char *p;
-	time_t t;
-
-	if (s == NULL || sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec,
-	                        &n) != 6 || n == 0)
-		return -1;
-	p = s + n;
-	if (*p == '.') {
-		for (p++; isdigit((unsigned char)*p); p++, digits++)
-			if (digits < 3)
-				frac_ms = frac_ms * 10 + (*p - '0');
-		while (digits > 0 && digits < 3)
-			frac_ms *= 10, digits++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2) {
-		if (*p == '-')
-			oh = -oh, om = -om;
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*ms = ((int64_t)t - (int64_t)oh * 3600 - (int64_t)om * 60) * 1000 + frac_ms;
-	return 0;
+	return usage_parse_time(s, ms);
 }
 
 static int64_t
