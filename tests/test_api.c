@@ -427,6 +427,28 @@ test_auth(void **state)
 	http_multi_free(m);
 }
 
+/* A proxy in the environment never carries plain (loopback) http. */
+static void
+test_no_proxy_for_loopback(void **state)
+{
+	struct config c;
+	struct http_multi *m;
+	struct api_message msg;
+	struct http_error e;
+
+	(void)state;
+	setenv("http_proxy", "http://127.0.0.1:1", 1);     /* nothing listens there */
+	setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+	fakeapi_config(&fa, &c);
+	c.max_retries = 0;
+	m = client(&c);
+	assert_int_equal(call_with_fault(m, NULL, &msg, &e), 0);
+	api_message_done(&msg);
+	http_multi_free(m);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
+}
+
 /* ---- streaming ----------------------------------------------------------- */
 
 struct acc {
@@ -838,6 +860,7 @@ main(void)
 		cmocka_unit_test_setup(test_slow_drop_bad_bodies, setup),
 		cmocka_unit_test_setup(test_timeout, setup),
 		cmocka_unit_test_setup(test_auth, setup),
+		cmocka_unit_test_setup(test_no_proxy_for_loopback, setup),
 		cmocka_unit_test_setup(test_streaming, setup),
 		cmocka_unit_test_setup(test_stream_faults, setup),
 		cmocka_unit_test_setup(test_batches, setup),
