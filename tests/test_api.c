@@ -375,6 +375,7 @@ static void
 test_auth(void **state)
 {
 	const char *key = "sk-ant-api03-THISISWRONGKEY-abcd";
+	json_t *b;
 	struct config c;
 	struct http_multi *m;
 	struct api_message msg;
@@ -424,6 +425,19 @@ test_auth(void **state)
 	assert_null(strstr(line, "THISISWRONGKEY"));
 	assert_non_null(strstr(line, "401 authentication_error"));
 	api_message_done(&msg);
+	http_multi_free(m);
+
+	/* the server echoes a value that happens to be the key: it is masked */
+	fakeapi_config(&fa, &c);
+	m = client(&c);
+	b = body_new(FAKEAPI_KEY, "echo the model", 0, NULL);
+	assert_int_equal(api_messages(m, b, 0, NULL, NULL, &msg, &e), -1);
+	assert_int_equal(e.status, 404);
+	assert_string_equal(e.type, "not_found_error");
+	assert_non_null(strstr(e.message, "model"));
+	assert_null(strstr(e.message, FAKEAPI_KEY));
+	api_message_done(&msg);
+	json_decref(b);
 	http_multi_free(m);
 }
 
