@@ -61,7 +61,8 @@ msg() {  # msg MODEL MAX_TOKENS USER-TEXT [SYSTEM-JSON] [extra top-level JSON]
 }
 
 [ -x "$FK" ] || { echo "FAIL $FK not built"; exit 1; }
-start main --batch-seconds 10 --stream-delay-ms 1
+# The virtual clock moves only by /_fake/clock here, so a loaded machine changes nothing.
+start main --time-scale 0 --batch-seconds 10 --stream-delay-ms 1
 
 # ---- headers ----
 call POST /v1/messages "$(msg claude-sonnet-4-5 100 hello)"
@@ -115,7 +116,7 @@ has "5 breakpoints message" "$BODY" "Found 5"
 order='[{"type":"text","text":"a","cache_control":{"type":"ephemeral","ttl":"5m"}},{"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]'
 call POST /v1/messages "$(msg claude-sonnet-4-5 5 x "$order")"
 eq "1h after 5m 400" "$ST" 400
-head -c $((33 * 1024 * 1024)) /dev/zero | tr '\0' a >"$tmp/huge"
+truncate -s 33M "$tmp/huge"
 call POST /v1/messages "$tmp/huge"
 eq "33 MB body 413" "$ST" 413
 has "413 type" "$BODY" request_too_large
@@ -329,7 +330,7 @@ call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
 eq "reset: cache cleared" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- expiry (a second double: 100 s batches, 50 s window) and --fault ----
-start exp --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
+start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req b "$good"),$(req c "$good"),$(req d "$good")]}"
 bid=$(batch_id "$BODY")
 ctl /_fake/clock '{"advance_seconds":60}' >/dev/null
