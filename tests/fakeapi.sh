@@ -330,7 +330,8 @@ call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
 eq "reset: cache cleared" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- expiry (a second double: 100 s batches, 50 s window) and --fault ----
-start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
+start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 \
+	--fault 'path=/v1/messages/count_tokens,status=529' --fault 'path=/v1/messages/batches/nope,method=GET,drop=true'
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req b "$good"),$(req c "$good"),$(req d "$good")]}"
 bid=$(batch_id "$BODY")
 ctl /_fake/clock '{"advance_seconds":60}' >/dev/null
@@ -340,6 +341,8 @@ call GET "/v1/messages/batches/$bid/results"
 eq "expired results" "$(grep -c '"type":"expired"' <<<"$BODY")" 2
 call POST /v1/messages/count_tokens '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}'
 eq "--fault on the command line" "$ST" 529
+call GET /v1/messages/batches/nope
+eq "--fault drop=true, method GET" "$RC" 18
 
 # ---- --time-scale: 100000 virtual seconds a second, so 0.1 s outlives a 5m entry ----
 start fast --time-scale 100000
