@@ -264,8 +264,10 @@ eq "429 #1" "$ST" 429
 has "retry-after" "$HDR" "retry-after: 2"
 has "rate_limit_error" "$BODY" rate_limit_error
 has "request-id on fault" "$HDR" "request-id: req_"
+has "stats: one fault pending" "$(curl -s "$URL/_fake/stats")" '"faults_pending":1'
 call POST /v1/messages "$(msg claude-sonnet-4-5 10 hi)"
 eq "429 #2 (count 2)" "$ST" 429
+has "stats: no fault pending" "$(curl -s "$URL/_fake/stats")" '"faults_pending":0'
 call POST /v1/messages "$(msg claude-sonnet-4-5 10 hi)"
 eq "fault used up" "$ST" 200
 ctl /_fake/faults '{"faults":[{"path":"/v1/messages","status":529},{"path":"/v1/messages","status":500,"should_retry":"false"},{"path":"/v1/messages","status":408,"retry_after_ms":"150"}]}' >/dev/null
