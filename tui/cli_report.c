@@ -51,7 +51,7 @@ help(void)
 	    "  --until DATE   up to and including that local day\n"
 	    "  --tz ZONE      IANA time zone for days (default: TZ, the config, local)\n"
 	    "  --model M      one model; dated and undated ids match alike\n"
-	    "  --tag T        one tag (\"\" = untagged)\n"
+	    "  --tag T        one tag\n"
 	    "  --source S     call, batch, import or proxy\n"
 	    "  --json         {\"rows\":[...],\"totals\":{...},\"unpriced_models\":[...]}\n"
 	    "  --csv          a header line, then one line per row (no totals line)\n"
