@@ -364,7 +364,9 @@ make_parent(const char *path, char *err, size_t errlen)
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(dir, 0700) == 0)
+			(void)chmod(dir, 0700);     /* whatever the umask took away */
+		else if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 			return -1;
 		}

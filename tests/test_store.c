@@ -147,7 +147,7 @@ test_file_modes(void **state)
 	char path[512], dir[512];
 	struct store *s;
 	struct stat st;
-	mode_t old = umask(0);
+	mode_t old = umask(0277);    /* would leave 0400 files and 0500 dirs */
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/a/b", tmpdir);
