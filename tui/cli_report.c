@@ -558,14 +558,18 @@ print_table(const struct kind *k, const struct report *r)
 		t.head[j] = j == 0 ? k->header : k->savings ? sheads[j] : heads[j];
 	/* full figures with wide gaps, then narrow gaps, then short figures
 	 * (1.2M), then cut the key column (long model ids) */
-	for (shorten = 0; shorten < 2; shorten++) {
+	for (shorten = 0; shorten < 3; shorten++) {
+		if (shorten == 2 && !k->savings) {   /* last: terse headers */
+			t.head[3] = "WRITE";
+			t.head[4] = "READ";
+		}
 		for (i = 0; i <= r->nrows; i++) {
 			const struct report_row *row = i < r->nrows ? &r->rows[i] : &r->totals;
 
 			if (k->savings)
 				fill_savings_row(&t, i, row, decimals);
 			else
-				fill_row(&t, i, k, row, shorten, decimals);
+				fill_row(&t, i, k, row, shorten > 0, decimals);
 		}
 		for (t.gap = 2; t.gap > 0; t.gap--)
 			if ((w = table_width(&t)) <= 80)
