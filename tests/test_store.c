@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -219,6 +220,20 @@ test_idempotent(void **state)
 	assert_int_equal(t.tok.input, 10);
 	assert_int_equal(t.tok.output, 50);
 	assert_int_equal(t.unpriced_requests, 1);
+	{	/* the emptied cell of the old hour is gone, not a row of zeros */
+		struct report_query q;
+		struct report r;
+		char err[512];
+
+		memset(&q, 0, sizeof(q));
+		q.group = REPORT_HOUR;
+		setenv("TZ", "UTC", 1);
+		tzset();
+		assert_int_equal(store_report(s, NULL, &q, &r, err, sizeof(err)), 0);
+		assert_int_equal(r.nrows, 1);
+		assert_string_equal(r.rows[0].key, "1970-01-01 03");
+		store_report_free(&r);
+	}
 	/* rows without any id are always new */
 	assert_int_equal(put(s, &nokey), STORE_ADDED);
 	assert_int_equal(put(s, &nokey), STORE_ADDED);
