@@ -173,13 +173,32 @@ hit_ratio(const struct tokens *t)
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+/* A JSON string of s; bytes that are not valid UTF-8 (a --tag from a
+ * latin-1 shell, say) become '?', so no key is ever silently dropped. */
+static json_t *
+json_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char *c;
+	size_t i;
+
+	if (j != NULL || (c = strdup(s)) == NULL)
+		return j;
+	for (i = 0; c[i] != '\0'; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
 static json_t *
 json_row(const struct kind *k, const struct report_row *r, int with_key, int with_saved)
 {
 	json_t *o = json_object();
 
 	if (with_key)
-		json_object_set_new(o, k->key, json_string(r->key));
+		json_object_set_new(o, k->key, json_str(r->key));
 	json_object_set_new(o, "requests", json_integer(r->requests));
 	json_object_set_new(o, "input_tokens", json_integer(r->tok.input));
 	json_object_set_new(o, "cache_write_5m_tokens", json_integer(r->tok.write_5m));
@@ -210,7 +229,7 @@ print_json(const struct kind *k, const struct report *r)
 	for (i = 0; i < r->nrows; i++)
 		json_array_append_new(rows, json_row(k, &r->rows[i], 1, k->savings));
 	for (i = 0; i < r->nunpriced; i++)
-		json_array_append_new(unp, json_string(r->unpriced[i]));
+		json_array_append_new(unp, json_str(r->unpriced[i]));
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", json_row(k, &r->totals, 0, 1));
 	json_object_set_new(root, "unpriced_models", unp);
