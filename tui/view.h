@@ -150,4 +150,11 @@ int64_t view_day_start(int64_t ms, int days);
  * `months`. */
 int64_t view_month_start(int64_t ms, int months);
 
+/*
+ * The local-time span [since, until) of a report key: kind 'h' "2026-11-28 14",
+ * 'd' "2026-11-28", 'w' "2026-W48" (ISO week, Monday first), 'm' "2026-11".
+ * 0, or -1 for a malformed key.
+ */
+int view_period_range(char kind, const char *key, int64_t *since, int64_t *until);
+
 #endif
