@@ -91,10 +91,17 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
 		return;
 	}
-	if (right != NULL) {
+	for (n = 0, t = 0; t < 2; t++)
+		for (k = tabs[t]; k != NULL && k->key != 0; k++)
+			if (k->bar != NULL)
+				n += view_width(draw_key_name(k->key, name, sizeof(name))) +
+				    view_width(k->bar) + 2;
+	if (right != NULL) {   /* the keys first; the note only if room is left */
 		rw = view_width(right);
 		if (rw > c->w / 3)
 			rw = c->w / 3;
+		if (n + rw + 1 > c->w)
+			rw = 0;
 	}
 	for (t = 0; t < 2; t++)
 		for (k = tabs[t]; k != NULL && k->key != 0; k++) {
@@ -244,11 +251,12 @@ draw_frame(struct console *c)
 	const struct screen_ops *ops = console_screen(c->cur);
 
 	draw_erase();
-	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H)
-		draw_fmt(0, 0, c->w, ROLE_WARNING, 0,
-		    " tokentop needs at least %dx%d (now %dx%d). Enlarge the window or press q to quit.",
+	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
+		draw_fmt(0, 0, c->w, ROLE_WARNING, 0, " tokentop needs at least %dx%d (now %dx%d).",
 		    VIEW_MIN_W, VIEW_MIN_H, c->w, c->h);
-	else
+		draw_text(1, 0, c->w, ROLE_NORMAL, DRAW_RAW,
+		    " Enlarge the window or press q to quit.");
+	} else
 		ops->draw(c, c->state[c->cur]);
 	draw_flush();
 }

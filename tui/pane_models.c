@@ -31,7 +31,8 @@ static void
 columns(int x, int w, struct cols *c)
 {
 	int bar = w >= 70 ? W_HITBAR : 0;
-	int fixed = W_REQS + 2 * W_TOK + W_HIT + bar + W_COST + 6;
+	/* the numbers and the spaces before them; the name gets the rest */
+	int fixed = W_REQS + 2 * W_TOK + W_HIT + W_COST + 4 + (bar ? bar + 1 : 0);
 
 	c->model = x + 1;
 	c->reqs = c->model + (w - 2 - fixed);
