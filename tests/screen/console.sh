@@ -31,7 +31,23 @@ ok() { echo "ok: $*"; }
 # the seeding helper writes through data/store.h like any other process
 cc -I. -D_GNU_SOURCE -std=c11 -O1 -o "$T/seed_db" tests/screen/seed_db.c "$B/libtokentop.a" \
 	$(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm || { echo "cannot build seed_db"; exit 1; }
-"$T/seed_db" "$DB" history || { echo "seeding failed"; exit 1; }
+"$T/seed_db" "$DB" batches || { echo "seeding batches failed"; exit 1; }
+
+# 30 days of Claude Code transcript lines over four models (one without a
+# price), imported like a user's history
+now=$(date +%s)
+models=(claude-sonnet-4-5 claude-haiku-4-5 claude-opus-4-1 claude-nova-9)
+for ((d = 0; d < 30; d++)); do
+	for ((i = 0; i < 6; i++)); do
+		m=$(( (d + i) % 4 ))
+		[ $m -eq 3 ] && [ $d -gt 0 ] && continue
+		if [ $d -eq 0 ]; then ts=$((now - (i + 1) * 300)); else ts=$((now - d * 86400 - i * 60)); fi
+		printf '{"type":"assistant","isSidechain":false,"sessionId":"s","timestamp":"%s","requestId":"req_%d_%d","message":{"id":"msg_%d_%d","type":"message","model":"%s","usage":{"input_tokens":%d,"cache_creation_input_tokens":2000,"cache_read_input_tokens":%d,"output_tokens":%d}}}\n' \
+			"$(date -u -d "@$ts" +%Y-%m-%dT%H:%M:%S.000Z)" $d $i $d $i "${models[$m]}" \
+			$((1000 + 100 * d)) $((8000 + 10 * i)) $((500 + 7 * d))
+	done
+done >"$T/history.jsonl"
+$TT import --format claude-code "$T/history.jsonl" >/dev/null || { echo "import failed"; exit 1; }
 
 screen() { $TM capture-pane -p -t tt; }
 
@@ -100,7 +116,8 @@ if screen | grep -qF "model▲" && [ "$order" = "$(echo "$order" | tr ' ' '\n' |
 then ok "sort by model: $order"; else fail "sort by model: $order"; fi
 
 # ---- a row from another process -------------------------------------------------
-"$T/seed_db" "$DB" one claude-haiku-4-5 1000000 0
+printf '{"id":"msg_live_1","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":"end_turn","usage":{"input_tokens":1000000,"output_tokens":0}}\n' >"$T/one.jsonl"
+$TT import --format messages "$T/one.jsonl" >/dev/null || fail "import of one more row"
 $TT report daily --since "$today" --json >"$T/today2.json"
 want2=$(usd "$(totals_usd "$T/today2.json" cost_usd)")
 [ "$want2" != "$want" ] || fail "the new row should change today's spend"
