@@ -21,6 +21,8 @@ trap cleanup EXIT
 export TOKENTOP_DATADIR=$ROOT/share LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
 export XDG_CONFIG_HOME=$T/config XDG_DATA_HOME=$T/data HOME=$T
 unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL NO_COLOR TOKENTOP_DB
+# under a sanitizer build, reports go to files checked at the end
+export ASAN_OPTIONS="log_path=$T/san:${ASAN_OPTIONS:-}" UBSAN_OPTIONS="log_path=$T/san:${UBSAN_OPTIONS:-}"
 DB=$T/usage.db
 TT="$B/tokentop --db $DB"
 fails=0
@@ -29,7 +31,7 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
 # the seeding helper writes through data/store.h like any other process
-cc -I. -D_GNU_SOURCE -std=c11 -O1 -o "$T/seed_db" tests/screen/seed_db.c "$B/libtokentop.a" \
+cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c "$B/libtokentop.a" \
 	$(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm || { echo "cannot build seed_db"; exit 1; }
 "$T/seed_db" "$DB" batches || { echo "seeding batches failed"; exit 1; }
 
@@ -156,6 +158,11 @@ wait_for "Daily spend" 2 || fail "back to 120x34"
 $TM send-keys -t tt q
 for ((i = 0; i < 30; i++)); do $TM has-session -t tt 2>/dev/null || break; sleep 0.1; done
 if $TM has-session -t tt 2>/dev/null; then fail "q should quit"; else ok "q quits"; fi
+
+for f in "$T"/san.*; do
+	[ -f "$f" ] || continue
+	fail "sanitizer report $(basename "$f")"; head -20 "$f"
+done
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
