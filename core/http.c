@@ -667,6 +667,12 @@ http_multi_set_random(struct http_multi *m, double (*rnd)(void))
 	m->rnd = rnd != NULL ? rnd : default_rnd;
 }
 
+const char *
+http_multi_base_url(const struct http_multi *m)
+{
+	return m->base_url;
+}
+
 int
 http_multi_pending(const struct http_multi *m)
 {

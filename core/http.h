@@ -126,6 +126,9 @@ int http_multi_perform(struct http_multi *m);
  */
 int http_multi_wait(struct http_multi *m, struct pollfd *extra, size_t n_extra, int timeout_ms);
 
+/* The configured base URL without a trailing '/'. Borrowed. */
+const char *http_multi_base_url(const struct http_multi *m);
+
 /* Number of pending requests. */
 int http_multi_pending(const struct http_multi *m);
 
