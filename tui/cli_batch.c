@@ -164,7 +164,7 @@ rec_json(const struct batch_rec *r)
 static void
 print_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	fputc('\n', stdout);
 	json_decref(j);
 }
@@ -377,7 +377,7 @@ cmd_submit(struct cli *cli, int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.max_tokens = 1024;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.model = optarg; break;
 		case 't': tag = optarg; break;
@@ -678,7 +678,7 @@ cmd_watch(struct cli *cli, int argc, char **argv)
 	int c, rc = EXIT_RUNTIME;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		if (c != 'i')
 			return cli_usage_error(CMD, "unknown option %s", argv[optind - 1]);
 		if (parse_seconds(optarg, &interval) != 0)
@@ -766,7 +766,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	} else if (n == 0)
 		printf("no batches yet (tokentop batch submit FILE.jsonl)\n");
 	else {
-		printf("%-32s %-11s %9s %-20s %19s %10s  %s\n", "ID", "STATUS", "REQUESTS",
+		printf("%-36s %-11s %9s %-20s %19s %10s  %s\n", "ID", "STATUS", "REQUESTS",
 		    "CREATED", "ESTIMATE", "COST", "TAG");
 		for (i = 0; i < n; i++) {
 			const struct batch_rec *r = &list[i];
@@ -775,7 +775,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 			fmt_time(r->created_ms, created, sizeof(created));
 			snprintf(est, sizeof(est), "%s–%s", usd(r->est_low_nanos, lo, sizeof(lo)),
 			    usd(r->est_high_nanos, hi, sizeof(hi)));
-			printf("%-32s %-11s %9s %-20s %19s %10s  %s\n", r->id,
+			printf("%-36s %-11s %9s %-20s %19s %10s  %s\n", r->id,
 			    r->ingested ? "ingested" : r->status, cli_group(r->requests, req,
 			    sizeof(req)), created, est, r->ingested ? usd(r->actual_nanos, act,
 			    sizeof(act)) : "-", r->tag);
