@@ -159,6 +159,12 @@ for i in $(seq 200); do grep -q 'results' "$tmp/w1.err" && break; sleep 0.05; do
 kill -9 "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
 has "watch saw the cut stream" "$(cat "$tmp/w1.err")" "(trying again)"
 eq "not ingested after the cut" "$(field "$DB" ingested)" false
+if command -v sqlite3 >/dev/null; then
+	part=$(sqlite3 "$DB" "SELECT count(*) FROM batch_result WHERE batch_id = '$ID'")
+	if [ "$part" -gt 0 ] && [ "$part" -lt 1000 ]; then
+		ok "the cut left part of the outcomes recorded ($part)"
+	else bad "after the cut $part outcomes are recorded, want some but not all"; fi
+fi
 # killed at random moments, mid-poll or mid-results
 for s in 0.05 0.1 0.2; do
 	"$TT" --db "$DB" batch watch --interval 0.1 >/dev/null 2>&1 &
