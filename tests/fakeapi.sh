@@ -288,6 +288,15 @@ ctl /_fake/faults '{"faults":[{"path":"/v1/messages","drop":true}]}' >/dev/null
 call POST /v1/messages "$(msg claude-sonnet-4-5 100 'stream me please' '' '"stream":true')"
 eq "stream drop: curl 18" "$RC" 18
 hasnt "stream drop: no message_stop" "$BODY" message_stop
+ctl /_fake/faults '{"faults":[{"path":"/v1/messages","stream_error":true}]}' >/dev/null
+call POST /v1/messages "$(msg claude-sonnet-4-5 100 'stream me please' '' '"stream":true')"
+has "stream_error: error event after a 200" "$BODY" 'event: error
+data: {"type":"error","error":{"type":"overloaded_error"'
+hasnt "stream_error: no message_stop" "$BODY" message_stop
+ctl /_fake/faults '{"faults":[{"path":"/v1/messages","malformed":true}]}' >/dev/null
+call POST /v1/messages "$(msg claude-sonnet-4-5 100 'stream me please' '' '"stream":true')"
+has "stream malformed: broken data line" "$BODY" '"delta":{"ty
+'
 ctl /_fake/faults '{"faults":[{"path":"/v1/messages/batches","status":503}]}' >/dev/null
 call GET "/v1/messages/batches/$bid"
 eq "prefix match on a batch path" "$ST" 503
