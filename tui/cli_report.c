@@ -295,6 +295,7 @@ struct table {
 	char      (*cells)[MAXCOLS][CELL];  /* nrows + 1 (totals) */
 	size_t      nrows;
 	int         width[MAXCOLS];
+	int         gap;                    /* spaces between numeric columns */
 };
 
 /* Next code point of UTF-8 s (advances *s); invalid bytes count as one. */
@@ -435,7 +436,7 @@ table_width(struct table *t)
 		for (i = 0; i <= t->nrows; i++)
 			if (str_width(t->cells[i][j]) > t->width[j])
 				t->width[j] = str_width(t->cells[i][j]);
-		w += t->width[j] + (j > 0 ? 2 : 0);
+		w += t->width[j] + (j > 1 ? t->gap : j == 1 ? 2 : 0);
 	}
 	return w;
 }
@@ -467,34 +468,73 @@ print_cell(const char *s, int width, int left)
 }
 
 static void
-print_table_rows(struct table *t)
+print_line(struct table *t, const char (*cells)[CELL], const char *const *head)
+{
+	int j;
+
+	for (j = 0; j < t->ncols; j++) {
+		printf("%*s", j > 1 ? t->gap : j == 1 ? 2 : 0, "");
+		print_cell(head != NULL ? head[j] : cells[j], t->width[j], j == 0);
+	}
+	putchar('\n');
+}
+
+/* Header, rows, a rule, the totals row. */
+static void
+print_table_rows(struct table *t, int w)
 {
 	size_t i;
 	int j;
 
-	for (j = 0; j < t->ncols; j++) {
-		if (j > 0)
-			fputs("  ", stdout);
-		print_cell(t->head[j], t->width[j], j == 0);
+	print_line(t, NULL, t->head);
+	for (i = 0; i < t->nrows; i++)
+		print_line(t, t->cells[i], NULL);
+	for (j = 0; j < w; j++)
+		putchar('-');
+	putchar('\n');
+	print_line(t, t->cells[t->nrows], NULL);
+}
+
+/* Words (already separated by ", ") after prefix, wrapped at 80 columns
+ * with a two-space indent. */
+static void
+print_wrapped(const char *prefix, const char *const *words, size_t n)
+{
+	int col = printf("%s", prefix), w;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w = str_width(words[i]) + (i + 1 < n ? 1 : 0);
+		if (col + 1 + w > 80 && col > 2) {
+			printf("\n ");
+			col = 1;
+		}
+		col += printf(" %s%s", words[i], i + 1 < n ? "," : "");
 	}
 	putchar('\n');
-	for (i = 0; i <= t->nrows; i++) {
-		if (i == t->nrows) {
-			int w = 0;
+}
 
-			for (j = 0; j < t->ncols; j++)
-				w += t->width[j] + (j > 0 ? 2 : 0);
-			for (j = 0; j < w; j++)
-				putchar('-');
-			putchar('\n');
+/* "saved $X: cache $a, batch $b, ..." naming only the levers that moved. */
+static void
+print_saved(const struct savings *sv, int decimals)
+{
+	static const char *const names[] = { "cache", "batch", "routing (est.)",
+	    "compression (est.)" };
+	const int64_t v[4] = { sv->cache, sv->batch, sv->routing, sv->compression };
+	char total[40], m[40], parts[4][64], head[64];
+	const char *words[4];
+	size_t n = 0, i;
+
+	for (i = 0; i < 4; i++)
+		if (v[i] != 0) {
+			money(v[i], decimals, m, sizeof(m));
+			snprintf(parts[n], sizeof(parts[n]), "%s %s", names[i], m);
+			words[n] = parts[n];
+			n++;
 		}
-		for (j = 0; j < t->ncols; j++) {
-			if (j > 0)
-				fputs("  ", stdout);
-			print_cell(t->cells[i][j], t->width[j], j == 0);
-		}
-		putchar('\n');
-	}
+	money(saved_sum(sv), decimals, total, sizeof(total));
+	snprintf(head, sizeof(head), "saved %s%s", total, n > 0 ? ":" : "");
+	print_wrapped(head, words, n);
 }
 
 static int
@@ -505,7 +545,6 @@ print_table(const struct kind *k, const struct report *r)
 	static const char *const sheads[] = { NULL, "COST", "CACHE", "BATCH", "ROUTING",
 	    "COMPRESS", "SAVED" };
 	struct table t;
-	char buf[64], b2[4][32];
 	int decimals = r->totals.cost_nanos < 100 * NANOS_PER_USD ? 4 : 2, shorten, j, w = 80;
 	size_t i;
 
@@ -517,6 +556,8 @@ print_table(const struct kind *k, const struct report *r)
 	t.ncols = k->savings ? 7 : 8;
 	for (j = 0; j < t.ncols; j++)
 		t.head[j] = j == 0 ? k->header : k->savings ? sheads[j] : heads[j];
+	/* full figures with wide gaps, then narrow gaps, then short figures
+	 * (1.2M), then cut the key column (long model ids) */
 	for (shorten = 0; shorten < 2; shorten++) {
 		for (i = 0; i <= r->nrows; i++) {
 			const struct report_row *row = i < r->nrows ? &r->rows[i] : &r->totals;
@@ -526,34 +567,33 @@ print_table(const struct kind *k, const struct report *r)
 			else
 				fill_row(&t, i, k, row, shorten, decimals);
 		}
-		if ((w = table_width(&t)) <= 80 || k->savings)
+		for (t.gap = 2; t.gap > 0; t.gap--)
+			if ((w = table_width(&t)) <= 80)
+				break;
+		if (w <= 80 || k->savings)
 			break;
+		t.gap = 1;
 	}
-	if (w > 80)   /* cut the key column (long model ids) to fit */
+	if (w > 80) {
 		t.width[0] = t.width[0] - (w - 80) > 8 ? t.width[0] - (w - 80) : 8;
+		w = 80;
+	}
 	if (r->nrows == 0)
 		printf("no usage in this period\n");
-	print_table_rows(&t);
+	print_table_rows(&t, w);
 	free(t.cells);
-	for (i = 0; i < r->nrows; i++)
-		if (r->rows[i].unpriced_requests > 0 && r->rows[i].unpriced_requests <
-		    r->rows[i].requests) {
+	for (i = 0; i <= r->nrows; i++) {
+		const struct report_row *row = i < r->nrows ? &r->rows[i] : &r->totals;
+
+		if (row->unpriced_requests > 0 && row->unpriced_requests < row->requests) {
 			printf("* excludes unpriced requests\n");
 			break;
 		}
-	if (r->nunpriced > 0) {
-		printf("unpriced (no price in the table, not counted in COST):");
-		for (i = 0; i < r->nunpriced; i++)
-			printf("%s %s", i > 0 ? "," : "", r->unpriced[i]);
-		putchar('\n');
 	}
-	money(saved_sum(&r->totals.saved), 2, buf, sizeof(buf));
-	money(r->totals.saved.cache, 2, b2[0], sizeof(b2[0]));
-	money(r->totals.saved.batch, 2, b2[1], sizeof(b2[1]));
-	money(r->totals.saved.routing, 2, b2[2], sizeof(b2[2]));
-	money(r->totals.saved.compression, 2, b2[3], sizeof(b2[3]));
-	printf("saved %s: cache %s, batch %s, routing %s (est.), compression %s (est.)\n",
-	    buf, b2[0], b2[1], b2[2], b2[3]);
+	if (r->nunpriced > 0)
+		print_wrapped("unpriced (no price, not in COST):", (const char *const *)r->unpriced,
+		    r->nunpriced);
+	print_saved(&r->totals.saved, decimals);
 	return fflush(stdout) == 0 ? EXIT_OK : cli_fail("report", "writing failed");
 }
 
