@@ -186,8 +186,9 @@ draw_head(int y, int x, int w, const char *first)
 {
 	int kw = w - (7 + 8 * 4 + 5 + 11 + 7);
 
-	draw_fmt(y, x, w, ROLE_DIM, 0, "%-*s%7s %7s %7s %7s %7s %5s %11s", kw, first, "reqs",
-	    "input", "output", "read", "written", "hit", "cost");
+	draw_fmt(y, x, w, ROLE_DIM, 0, "%-*s%7s %7s %7s %7s %7s %5s", kw, first, "reqs",
+	    "input", "output", "read", "written", "hit");
+	draw_text(y, x + w - 11, 11, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "cost");
 }
 
 /* A table of a report in a box; sel < 0 for no cursor. */
