@@ -313,8 +313,13 @@ loop(struct console *c)
 		while ((key = draw_key()) != KEY_NONE_) {
 			if (apply(c, dispatch_key(c, key), &dirty, &rebuild))
 				return 0;
-			if (c->built[c->cur] != c->gen)
-				rebuild = 1;
+			/* the next key (typed ahead) must see the screen it
+			 * goes to, so rebuild before reading it */
+			if (rebuild || c->built[c->cur] != c->gen) {
+				rebuild_current(c);
+				rebuild = 0;
+				dirty = 1;
+			}
 		}
 	}
 	return 0;

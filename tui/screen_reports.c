@@ -64,6 +64,7 @@ rep_create(struct console *c)
 	if (s == NULL)
 		return NULL;
 	s->lv[0].group = REPORT_MONTH;
+	s->lv[0].sel = -1;      /* the newest period */
 	s->dim = REPORT_MODEL;
 	return s;
 }

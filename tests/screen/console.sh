@@ -135,7 +135,13 @@ else fail "export message"; screen | tail -1; fi
 if [ -f "$T/tokentop-report.csv" ] && head -1 "$T/tokentop-report.csv" | grep -q '^month,requests' &&
    grep -q '^total,' "$T/tokentop-report.csv"; then ok "export CSV written"
 else fail "export CSV"; fi
-$TM send-keys -t tt Escape
+month=$(date +%Y-%m)
+$TM send-keys -t tt Enter
+if wait_for "by day > $month" 2 && screen | grep -qF "$month-01"; then ok "drill month to days"
+else fail "drill month"; screen | head -4; fi
+$TM send-keys -t tt End Enter
+if wait_for "by hour > $month > $today" 2; then ok "drill day to hours"; else fail "drill day"; screen | head -4; fi
+$TM send-keys -t tt Escape Escape Escape
 
 # ---- batches --------------------------------------------------------------------
 $TM send-keys -t tt F3
