@@ -189,7 +189,7 @@ draw_list(struct console *c, struct batches *s)
 {
 	const struct batch_rec *b;
 	char title[128], a[32], e[32], m[32], el[16];
-	int vis = c->h - 5, i, y, idw = c->w >= 120 ? 36 : 30, x;
+	int vis = c->h - 5, i, y, idw = c->w >= 120 ? 36 : c->w - 64, x;
 	enum draw_role r;
 	size_t k;
 
