@@ -196,8 +196,9 @@ draw_list(struct console *c, struct batches *s)
 	snprintf(title, sizeof(title), "Batches %s %zu of %zu%s%s", draw_utf8() ? "·" : "-",
 	    s->nshown, s->nall, s->filter.len ? "  filter: " : "", s->filter.buf);
 	draw_box(1, 0, c->h - 2, c->w, title, 1);
-	draw_fmt(2, 2, c->w - 4, ROLE_DIM, 0, "%-*s %-11s %7s %11s %6s %9s %9s  %s", idw, "id",
-	    "status", "reqs", "ok/err", "elapsed", "est.", "cost", "models");
+	draw_fmt(2, 2, c->w - 4, ROLE_DIM, 0, "%-*s %-11s %7s %11s %6s %9s %9s", idw, "id",
+	    "status", "reqs", "ok/err", "elapsed", "est.", "cost");
+	draw_text(2, 2 + idw + 1 + 60, c->w - (2 + idw + 1 + 60) - 2, ROLE_DIM, DRAW_RAW, "models");
 	if (s->sel < s->top)
 		s->top = s->sel;
 	if (s->sel >= s->top + vis)
