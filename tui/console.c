@@ -30,7 +30,8 @@ static const struct key_bind global_keys[] = {
 	{ K_F4,  G_CALL,      "Call",    "call: send one prompt" },
 	{ K_F5,  G_DASHBOARD, NULL,      "dashboard" },
 	{ K_F10, G_QUIT,      NULL,      "quit" },
-	{ 'q',   G_QUIT,      "quit",    "quit" },
+	{ 'q',   G_QUIT,      "quit",    "quit (asks first while a job is in flight)" },
+	{ 0x15,  0,           NULL,      "in a prompt (filter, file, range): clear the line" },
 	{ 0, 0, NULL, NULL },
 };
 

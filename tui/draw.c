@@ -181,6 +181,8 @@ draw_key_name(int key, char *buf, size_t n)
 		}
 	if (key == ' ')
 		snprintf(buf, n, "Space");
+	else if (key > 0 && key < 0x20)
+		snprintf(buf, n, "^%c", '@' + key);
 	else if (key > 0 && key < 0x80)
 		snprintf(buf, n, "%c", key);
 	else

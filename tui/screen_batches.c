@@ -414,7 +414,9 @@ prompt_key(struct console *c, struct batches *s, int key)
 		s->prompt = P_NONE;
 		return CA_REBUILD;
 	}
-	if (key == K_BACKSPACE)
+	if (key == 0x15)                        /* ^U: clear the line */
+		view_input_clear(in);
+	else if (key == K_BACKSPACE)
 		view_input_backspace(in);
 	else if (key > 0 && key < 0x110000)
 		view_input_add(in, (uint32_t)key);

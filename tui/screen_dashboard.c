@@ -360,7 +360,9 @@ filter_key(struct dash *s, int key)
 		view_input_clear(&s->filter);
 		return refilter(s);
 	}
-	if (key == K_BACKSPACE)
+	if (key == 0x15)                        /* ^U: clear the line */
+		view_input_clear(&s->filter);
+	else if (key == K_BACKSPACE)
 		view_input_backspace(&s->filter);
 	else if (key > 0 && key < 0x110000)
 		view_input_add(&s->filter, (uint32_t)key);

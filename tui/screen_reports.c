@@ -325,6 +325,8 @@ input_key(struct console *c, struct reports *s, int key)
 		return finish_input(c, s);
 	if (key == K_ESC)
 		s->editing = 0;
+	else if (key == 0x15)                   /* ^U: clear the line */
+		view_input_clear(&s->input);
 	else if (key == K_BACKSPACE)
 		view_input_backspace(&s->input);
 	else if (key > 0 && key < 0x110000)

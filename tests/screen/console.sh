@@ -141,7 +141,13 @@ if wait_for "by day > $month" 2 && screen | grep -qF "$month-01"; then ok "drill
 else fail "drill month"; screen | head -4; fi
 $TM send-keys -t tt End Enter
 if wait_for "by hour > $month > $today" 2; then ok "drill day to hours"; else fail "drill day"; screen | head -4; fi
-$TM send-keys -t tt Escape Escape Escape
+$TM send-keys -t tt Escape Escape
+$TM send-keys -t tt b e C-u
+$TM send-keys -t tt -l "by-source.json"
+$TM send-keys -t tt Enter
+if wait_for "wrote $T/by-source.json" 2 && grep -q '"group": "month"' "$T/by-source.json" &&
+   grep -q '"totals"' "$T/by-source.json"; then ok "export JSON"; else fail "export JSON"; screen | tail -1; fi
+$TM send-keys -t tt Escape
 
 # ---- batches --------------------------------------------------------------------
 $TM send-keys -t tt F3
