@@ -15,6 +15,7 @@
 #include "core/api.h"
 #include "core/batch.h"
 #include "core/poller.h"
+#include "core/router.h"
 #include "tui/cli.h"
 
 #define CMD "batch"
@@ -22,6 +23,7 @@
 static const char usage_text[] =
     "usage: tokentop batch submit FILE.jsonl [--model M] [--max-tokens N]\n"
     "                                        [--cache off|5m|1h] [--tag T] [--dry-run]\n"
+    "                                        [--route auto] [--force]\n"
     "       tokentop batch list [--json]\n"
     "       tokentop batch status ID [--json]\n"
     "       tokentop batch cancel ID\n"
@@ -35,6 +37,10 @@ static const char usage_text[] =
     "         completed from the flags); any bad line is reported as FILE:LINE and\n"
     "         nothing is sent. A file over 100,000 requests or 256 MB becomes several\n"
     "         batches. --dry-run prints the requests, models and estimated cost.\n"
+    "         --route auto picks each short-form line's model (and max_tokens, unless\n"
+    "         given) from the routing rules (see tokentop route). A daily or monthly\n"
+    "         budget in the config refuses a batch whose estimate (high end) would\n"
+    "         exceed what is left, unless --force.\n"
     "list     batches in the ledger (unfinished first)\n"
     "status   ask the API for a batch's state and counts\n"
     "cancel   ask the API to cancel a batch\n"
@@ -259,11 +265,137 @@ print_plan(const char *path, const struct batch_plan *plan)
 		    (double)plan->parts[i].bytes / (1024.0 * 1024.0));
 }
 
+/* --route auto: the router picks a short-form line's model and max_tokens. */
+static int
+route_line(void *arg, const char *prompt, char *model, size_t modellen, int64_t *max_tokens,
+           char *tier, size_t tierlen, char *err, size_t errlen)
+{
+	struct router_decision d;
+
+	if (router_route(arg, prompt, strlen(prompt), &d) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	usage_strlcpy(model, d.model, modellen);
+	if (*max_tokens < 1)
+		*max_tokens = d.max_tokens;
+	usage_strlcpy(tier, router_tier_name(d.tier), tierlen);
+	return 0;
+}
+
+/* "custom_id\ttier\n" of every routed request of a part, for the .tiers file. */
+struct tiers_text {
+	char  *p;
+	size_t len, cap;
+};
+
+static int
+tiers_add(void *arg, const struct batch_req *r)
+{
+	struct tiers_text *t = arg;
+	size_t need = strlen(r->custom_id) + strlen(r->tier) + 3;
+	char *np;
+
+	if (r->tier[0] == '\0')
+		return 0;
+	if (t->len + need > t->cap) {
+		size_t cap = t->cap == 0 ? 4096 : t->cap * 2;
+
+		while (t->len + need > cap)
+			cap *= 2;
+		if ((np = realloc(t->p, cap)) == NULL)
+			return -1;
+		t->p = np;
+		t->cap = cap;
+	}
+	t->len += (size_t)snprintf(t->p + t->len, t->cap - t->len, "%s\t%s\n", r->custom_id,
+	    r->tier);
+	return 0;
+}
+
+/* Spend of a period [since, now) for a budget's tag ("" = all). */
+static int
+spent_since(struct store *st, const struct pricing *pr, int64_t since_ms, const char *tag,
+            int64_t *nanos)
+{
+	struct report_query q;
+	struct report rep;
+	char err[512];
+
+	memset(&q, 0, sizeof(q));
+	memset(&rep, 0, sizeof(rep));
+	q.group = REPORT_TOTAL;
+	q.since_ms = since_ms;
+	q.tag = tag[0] != '\0' ? tag : NULL;
+	if (store_report(st, pr, &q, &rep, err, sizeof(err)) != 0) {
+		cli_fail(CMD, "budget: %s", err);
+		return -1;
+	}
+	*nanos = rep.totals.cost_nanos;
+	store_report_free(&rep);
+	return 0;
+}
+
+/*
+ * Budgets stop spend: refuse when a budget that applies (untagged, or the
+ * batch's tag) is used up, or when the estimate's high end would pass what
+ * is left. EXIT_OK to go on.
+ */
+static int
+budget_check(struct cli *cli, const struct pricing *pr, const char *tag, int64_t est)
+{
+	struct store *st = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	int64_t day0, month0, spent, limit;
+	char a[48], b[48], c[48], d[48];
+	int i, k, rc = EXIT_OK;
+
+	if (cli->cfg.nbudgets == 0)
+		return EXIT_OK;
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	day0 = (int64_t)mktime(&tm) * 1000;
+	tm.tm_mday = 1;
+	tm.tm_isdst = -1;
+	month0 = (int64_t)mktime(&tm) * 1000;
+	if (cli_open(cli, &st, NULL) != EXIT_OK)
+		return EXIT_RUNTIME;
+	for (i = 0; i < cli->cfg.nbudgets && rc == EXIT_OK; i++) {
+		const struct budget *bu = &cli->cfg.budgets[i];
+
+		if (bu->tag[0] != '\0' && (tag == NULL || strcmp(bu->tag, tag) != 0))
+			continue;
+		for (k = 0; k < 2 && rc == EXIT_OK; k++) {
+			limit = k == 0 ? bu->daily_nanos : bu->monthly_nanos;
+			if (limit <= 0)
+				continue;
+			if (spent_since(st, pr, k == 0 ? day0 : month0, bu->tag, &spent) != 0) {
+				rc = EXIT_RUNTIME;
+				break;
+			}
+			if (spent >= limit || spent + est > limit) {
+				cli_fail(CMD, "%s %s budget%s%s: %s spent of %s, %s left; this batch "
+				    "may cost up to %s. Nothing was submitted (--force to submit anyway)",
+				    spent >= limit ? "over the" : "would pass the",
+				    k == 0 ? "daily" : "monthly", bu->tag[0] != '\0' ? " for tag " : "",
+				    bu->tag, usd(spent, a, sizeof(a)), usd(limit, b, sizeof(b)),
+				    usd(spent >= limit ? 0 : limit - spent, c, sizeof(c)),
+				    usd(est, d, sizeof(d)));
+				rc = EXIT_RUNTIME;
+			}
+		}
+	}
+	store_close(st);
+	return rc;
+}
+
 /* Create one part's batch and record it the moment the call returns. */
 static int
 submit_part(struct http_multi *m, struct store *st, const char *path, const char *abspath,
             const struct batch_part *part, const struct batch_opts *o, const char *tag,
-            char *id, size_t idlen)
+            const char *tiers_dir, char *id, size_t idlen)
 {
 	struct http_request rq;
 	struct http_result res;
@@ -311,6 +443,16 @@ submit_part(struct http_multi *m, struct store *st, const char *path, const char
 	}
 	usage_strlcpy(id, b.id, idlen);
 	rc = 0;
+	if (o->route != NULL) {
+		struct tiers_text t = { NULL, 0, 0 };
+
+		/* a lost tiers file only loses the tier on the rows: warn, go on */
+		if (batch_part_each(path, part, o, tiers_add, &t, err, sizeof(err)) != 0 ||
+		    batch_tiers_save(tiers_dir, b.id, t.p != NULL ? t.p : "", t.len, err,
+		    sizeof(err)) != 0)
+			fprintf(stderr, "tokentop batch: %s: routing tiers not saved: %s\n", b.id, err);
+		free(t.p);
+	}
 out:
 	json_decref(j);
 	http_result_done(&res);
@@ -324,10 +466,11 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 {
 	struct store *st = NULL;
 	struct http_multi *m;
-	char abspath[PATH_MAX], id[USAGE_ID_MAX], n[32];
+	char abspath[PATH_MAX], id[USAGE_ID_MAX], n[32], dir[CONFIG_PATH_MAX + 16];
 	size_t i;
 	int rc = EXIT_RUNTIME;
 
+	results_dir(cli, dir, sizeof(dir));
 	if (realpath(path, abspath) == NULL)
 		usage_strlcpy(abspath, path, sizeof(abspath));
 	if ((m = open_api(cli)) == NULL)
@@ -335,7 +478,8 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 	if (cli_open(cli, &st, NULL) != EXIT_OK)
 		goto out;
 	for (i = 0; i < plan->nparts; i++) {
-		if (submit_part(m, st, path, abspath, &plan->parts[i], o, tag, id, sizeof(id)) != 0) {
+		if (submit_part(m, st, path, abspath, &plan->parts[i], o, tag, dir, id,
+		    sizeof(id)) != 0) {
 			if (i > 0)
 				fprintf(stderr, "tokentop batch: parts 1–%zu were submitted; "
 				    "lines from %lld on were not\n", i,
@@ -363,6 +507,8 @@ cmd_submit(struct cli *cli, int argc, char **argv)
 		{ "cache", required_argument, NULL, 'c' },
 		{ "tag", required_argument, NULL, 't' },
 		{ "dry-run", no_argument, NULL, 'd' },
+		{ "route", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "max-requests", required_argument, NULL, 'R' },   /* test hooks, undocumented */
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
@@ -370,18 +516,25 @@ cmd_submit(struct cli *cli, int argc, char **argv)
 	struct batch_opts o;
 	struct batch_plan plan;
 	struct pricing *pr = NULL;
+	struct router *rt = NULL;
 	const char *tag = NULL, *path;
 	char err[1024], *end;
-	int c, dry = 0, rc = EXIT_RUNTIME;
+	int c, dry = 0, route = 0, force = 0, rc = EXIT_RUNTIME;
 
 	memset(&o, 0, sizeof(o));
-	o.max_tokens = 1024;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.model = optarg; break;
 		case 't': tag = optarg; break;
 		case 'd': dry = 1; break;
+		case 'f': force = 1; break;
+		case 'r':
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "off") != 0)
+				return cli_usage_error(CMD, "--route is auto or off, not \"%s\"",
+				    optarg);
+			route = strcmp(optarg, "auto") == 0;
+			break;
 		case 'n': case 'R': case 'B': {
 			long long v = strtoll(optarg, &end, 10);
 
@@ -409,10 +562,23 @@ cmd_submit(struct cli *cli, int argc, char **argv)
 	if (optind + 1 != argc)
 		return cli_usage_error(CMD, "submit takes one FILE.jsonl");
 	path = argv[optind];
-	if (o.model == NULL && cli->cfg.default_model[0] != '\0')
+	if (route && o.model != NULL)
+		return cli_usage_error(CMD, "--model and --route auto: give one");
+	if (o.model == NULL && !route && cli->cfg.default_model[0] != '\0')
 		o.model = cli->cfg.default_model;
+	/* routed lines take their tier's max_tokens unless --max-tokens says */
+	if (o.max_tokens == 0 && !route)
+		o.max_tokens = 1024;
 	if (cli_open(cli, NULL, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
+	if (route) {
+		if ((rt = router_load_config(&cli->cfg, err, sizeof(err))) == NULL) {
+			cli_fail(CMD, "route: %s", err);
+			goto out;
+		}
+		o.route = route_line;
+		o.route_arg = rt;
+	}
 	if (batch_plan_file(path, &o, pr, &plan, err, sizeof(err)) != 0) {
 		cli_fail(CMD, "%s", err);
 		goto out;
@@ -429,10 +595,14 @@ cmd_submit(struct cli *cli, int argc, char **argv)
 	}
 	print_plan(path, &plan);
 	fflush(stdout);
-	rc = dry ? EXIT_OK : submit_all(cli, path, &plan, &o, tag);
+	if (dry)
+		rc = EXIT_OK;
+	else if (force || (rc = budget_check(cli, pr, tag, plan.est_high)) == EXIT_OK)
+		rc = submit_all(cli, path, &plan, &o, tag);
 done:
 	batch_plan_done(&plan);
 out:
+	router_free(rt);
 	pricing_free(pr);
 	return rc;
 }
