@@ -206,10 +206,52 @@ out=$("$TT" --db "$DB" batch watch --interval 0.1 2>&1); rc=$?
 eq "watching three exits 0" "$rc" 0
 eq "three ingested" "$(grep -c 'ingested:' <<<"$out")" 3
 
+# ---- budgets stop a batch before anything is sent -------------------------------
+gen 10 >"$tmp/ten.jsonl" 2>/dev/null
+printf '{"budget":{"daily":"0.01"}}' >"$tmp/budget.json"
+n0=$(creates)
+out=$("$TT" --config "$tmp/budget.json" --db "$DB" batch submit "$tmp/ten.jsonl" \
+	--model claude-haiku-4-5 2>&1); rc=$?
+eq "over budget: refused" "$rc" 1
+has "over budget: says the numbers" "$out" "over the daily budget: \$0.25 spent of \$0.01, \$0.00 left"
+out=$("$TT" --config "$tmp/budget.json" --db "$tmp/fresh/usage.db" batch submit \
+	"$tmp/ten.jsonl" --model claude-haiku-4-5 2>&1); rc=$?
+eq "estimate past the budget: refused" "$rc" 1
+has "estimate past the budget: says the numbers" "$out" \
+	"would pass the daily budget: \$0.00 spent of \$0.01, \$0.01 left; this batch may cost up to \$0.03"
+eq "refused batches sent nothing" "$(creates)" "$n0"
+out=$("$TT" --config "$tmp/budget.json" --db "$tmp/fresh/usage.db" batch submit \
+	"$tmp/ten.jsonl" --model claude-haiku-4-5 --force 2>&1); rc=$?
+eq "--force submits anyway" "$rc" 0
+eq "one more create call" "$(creates)" $((n0 + 1))
+
+# ---- --route auto: each line on its tier's model, the tier on its row ---------
+words=$(for i in $(seq 150); do printf 'word '; done)
+printf '%s\n' '{"custom_id":"s","prompt":"translate hello to French"}' \
+	'{"custom_id":"c","prompt":"analyse and compare these two designs"}' \
+	"{\"custom_id\":\"m\",\"prompt\":\"$words\"}" \
+	'{"custom_id":"own","prompt":"translate this","model":"claude-sonnet-4-5","max_tokens":9}' \
+	>"$tmp/route.jsonl"
+"$TT" --db "$DB" batch submit "$tmp/route.jsonl" --model claude-haiku-4-5 --route auto \
+	>/dev/null 2>&1
+eq "--model with --route auto is a usage error" "$?" 2
+DB=$tmp/route/usage.db
+out=$("$TT" --db "$DB" batch submit "$tmp/route.jsonl" --route auto 2>&1); rc=$?
+eq "routed submit exits 0" "$rc" 0
+has "routed to three models" "$out" "models: claude-haiku-4-5, claude-opus-4-6, claude-sonnet-4-5"
+RID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
+"$TT" --db "$DB" batch watch --interval 0.1 >/dev/null 2>&1
+eq "routed batch ingested" "$(field "$DB" ingested)" true
+if command -v sqlite3 >/dev/null; then
+	rows=$(sqlite3 "$DB" "SELECT custom_id || ':' || model || ':' || tier FROM usage
+		WHERE batch_id = '$RID' ORDER BY custom_id" | tr '\n' ' ')
+	eq "rows carry model and tier" "$rows" \
+		"c:claude-opus-4-6:complex m:claude-sonnet-4-5-20250929:medium own:claude-sonnet-4-5-20250929: s:claude-haiku-4-5-20251001:simple "
+fi
+
 # ---- cancel ------------------------------------------------------------------
 start slow --time-scale 1 --batch-seconds 600
 DB=$tmp/cancel/usage.db
-gen 10 >"$tmp/ten.jsonl" 2>/dev/null
 out=$("$TT" --db "$DB" batch submit "$tmp/ten.jsonl" --model claude-haiku-4-5 2>&1)
 CID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
 out=$("$TT" --db "$DB" batch cancel "$CID" 2>&1); rc=$?
