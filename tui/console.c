@@ -14,6 +14,7 @@
 #include "tui/console.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
+#include "tui/screen_poller.h"
 #include "tui/view.h"
 
 #define TICK_MS        250    /* longest wait: keys are read at once anyway */
@@ -139,24 +140,28 @@ now_ms(void)
 
 /*
  * The one wait of the loop: the keyboard, the pipes of background jobs
- * (batch submit/watch, call: screen_jobs.c) and a timer. The seam for an
- * in-process API client: with a `struct http_multi *` in the console this
- * becomes http_multi_wait(m, pfd, n, timeout) then http_multi_perform(m),
- * so a poller would run in the same wait and a key is still answered at
- * once. Returns 1 when a job ended.
+ * (batch submit/cancel/results, call: screen_jobs.c), a timer and, when an
+ * API key is configured, the network of the batch poller (http_multi_wait
+ * takes the other descriptors). A key is answered as soon as it arrives,
+ * however slow the API is. Returns 1 when the ledger may have changed.
  */
 static int
 wait_input(struct console *c, int timeout_ms)
 {
 	struct pollfd pfd[1 + JOBS_MAX];
-	int n;
+	int n, changed = 0;
 
-	(void)c;
 	pfd[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	n = 1 + jobs_pollfds(pfd + 1, JOBS_MAX);
-	if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+	if (screen_poller_active())
+		changed = screen_poller_wait(c, pfd, (size_t)n, timeout_ms);
+	else if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		got_quit = 1;   /* the terminal went away */
-	return jobs_collect() > 0;
+	if (jobs_collect() > 0)
+		changed = 1;
+	if (changed)
+		c->gen++;
+	return changed;
 }
 
 static void
@@ -362,8 +367,11 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 		goto out;
 	}
 	draw_size(&c.w, &c.h);
+	if (screen_poller_init(&c, err, sizeof(err)) != 0)
+		console_status(&c, ROLE_WARNING, "batches are not followed: %s", err);
 	loop(&c);
 	draw_done();
+	screen_poller_done();
 	jobs_stop_all();
 out:
 	for (i = 0; i < SCR_COUNT; i++)
