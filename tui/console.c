@@ -80,8 +80,6 @@ console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 	va_end(ap);
 	c->status_role = role;
 	c->status_until_ms = c->now_ms + STATUS_MS;
-	if (c->status_until_ms == -1)
-		c->status_until_ms = 0;
 }
 
 void
@@ -93,7 +91,7 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 	const struct key_bind *k;
 
 	draw_fill(y, 0, c->w, ROLE_NORMAL);
-	if (c->status[0] != '\0' && (c->now_ms < c->status_until_ms || c->status_until_ms == -1)) {
+	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
 		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
 		return;
 	}
@@ -198,6 +196,8 @@ dispatch_key(struct console *c, int key)
 			ops->resize(c, c->state[c->cur]);
 		return CA_REDRAW;
 	}
+	if (console_lookup(global_keys, key) != G_QUIT)
+		c->quit_armed = 0;
 	if (ops->key != NULL)
 		a = ops->key(c, c->state[c->cur], key);
 	if (a != CA_UNHANDLED)
@@ -206,10 +206,10 @@ dispatch_key(struct console *c, int key)
 	case G_HELP:      return c->cur == SCR_HELP ? CA_BACK : CA_HELP;
 	case G_QUIT:
 		/* something in flight: say so, and quit on the second q */
-		if (jobs_running(1) > 0 && c->status_until_ms != -1) {
+		if (jobs_running(1) > 0 && !c->quit_armed) {
 			console_status(c, ROLE_WARNING, "%d job(s) in flight: press q again to quit "
 			    "(they are stopped)", jobs_running(1));
-			c->status_until_ms = -1;
+			c->quit_armed = 1;
 			return CA_REDRAW;
 		}
 		return CA_QUIT;
