@@ -122,7 +122,8 @@ rep_rebuild(struct console *c, void *st)
 	char err[256];
 	int64_t since, until;
 
-	if (dashboard_drill_model()[0] != '\0') {   /* Enter on a dashboard model */
+	if (dashboard_drill_model()[0] != '\0' || dashboard_drill_days()) {
+		/* Enter on a dashboard model (its days) or on the daily pane */
 		snprintf(s->model, sizeof(s->model), "%s", dashboard_drill_model());
 		dashboard_drill_clear();
 		s->depth = 0;

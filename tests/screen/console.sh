@@ -117,6 +117,13 @@ order=$(screen | grep -oE "claude-(haiku|nova|opus|sonnet)[-0-9]*" | sed -n 1,4p
 if screen | grep -qF "model▲" && [ "$order" = "$(echo "$order" | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')" ]
 then ok "sort by model: $order"; else fail "sort by model: $order"; fi
 
+# Enter on the selected model (haiku, first by name) opens its days in Reports
+$TM send-keys -t tt Enter
+if wait_for "model claude-haiku-4-5" 2 && screen | grep -qF "Spend by day"; then ok "drill a model to its days"
+else fail "drill a model"; screen | head -3; fi
+$TM send-keys -t tt x g Escape      # no model filter, by month again, back
+wait_for "Daily spend" 2 || fail "Esc back from reports"
+
 # ---- a row from another process -------------------------------------------------
 printf '{"id":"msg_live_1","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":"end_turn","usage":{"input_tokens":1000000,"output_tokens":0}}\n' >"$T/one.jsonl"
 $TT import --format messages "$T/one.jsonl" >/dev/null || fail "import of one more row"
