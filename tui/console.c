@@ -167,7 +167,7 @@ switch_to(struct console *c, enum screen_id id)
 {
 	if (id == c->cur)
 		return;
-	if (id != SCR_HELP || c->cur != SCR_HELP)
+	if (c->cur != SCR_HELP)     /* Esc from a screen never lands in the help */
 		c->prev = c->cur;
 	c->cur = id;
 }
