@@ -280,15 +280,16 @@ dash_rebuild(struct console *c, void *st)
 	q.tag = tag;
 	if (store_report(c->st, c->pr, &q, &d->period, err, sizeof(err)) != 0)
 		goto fail;
-	if (fill_hours(c, d, tag, err, sizeof(err)) != 0)
-		goto fail;
-	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
-		goto fail;
 	d->tag_filtered = tag != NULL;
 	if (fill_rows(s, needle) != 0) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	if (fill_hours(c, d, tag, err, sizeof(err)) != 0)
+		goto fail;
+	/* last: a failure here leaves every figure above in place */
+	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
+		goto fail;
 	return 0;
 fail:
 	console_status(c, ROLE_ALERT, "ledger: %s", err);
