@@ -173,6 +173,17 @@ if wait_for "needs at least 80x24 (now 60x15)" 2; then ok "60x15 too small"; els
 $TM resize-window -t tt -x 120 -y 34
 wait_for "Daily spend" 2 || fail "back to 120x34"
 
+# ---- ASCII and monochrome: a C locale and --no-color ------------------------------
+$TM new-session -d -s asc -x 100 -y 30 "env LANG=C LC_ALL=C $TT --no-color"
+for ((i = 0; i < 50; i++)); do $TM capture-pane -p -t asc | grep -q "live" && break; sleep 0.1; done
+asc=$($TM capture-pane -p -t asc)
+if echo "$asc" | grep -q '^+ Models - today -' && echo "$asc" | grep -q '#' &&
+   ! echo "$asc" | LC_ALL=C grep -q $'[\x80-\xff]'; then ok "ASCII fallback"
+else fail "ASCII fallback"; echo "$asc" | head -5; fi
+if $TM capture-pane -e -p -t asc | grep -qE $'\e\[(3[0-7]|4[0-7])m'; then fail "--no-color still colours"
+else ok "--no-color: no colours"; fi
+$TM kill-session -t asc
+
 # ---- quit -------------------------------------------------------------------------
 $TM send-keys -t tt q
 for ((i = 0; i < 30; i++)); do $TM has-session -t tt 2>/dev/null || break; sleep 0.1; done
