@@ -81,6 +81,16 @@ want=$(usd "$(totals_usd "$T/today.json" cost_usd)")
 if screen | head -1 | grep -qF "today $want"; then ok "header today $want"; else
 	fail "header should say today $want"; screen | head -1; fi
 
+# the daily bars: yesterday and three days ago as `report daily` has them
+for back in 1 3; do
+	day=$(date -d "-$back day" +%F)
+	$TT report daily --since "$day" --until "$day" --json >"$T/day.json"
+	want_d=$(usd "$(totals_usd "$T/day.json" cost_usd)")
+	label=$(date -d "-$back day" "+%a %d")
+	if screen | grep -F "│ $label " | grep -qF " $want_d "; then ok "daily bar $label $want_d"
+	else fail "daily bar $label should say $want_d"; screen | grep -F "$label"; fi
+done
+
 # every model row of today: requests and cost as the report has them
 $TT report models --since "$today" --csv >"$T/models.csv"
 $TT report models --since "$today" --json |
