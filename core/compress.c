@@ -1,11 +1,13 @@
 /* compress.c — RAG chunk compression: split, normalise, dedupe by shingle
  * Jaccard, rank by BM25, fit a token budget. See compress.h for the rules. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/compress.h"
+#include "core/shingle.h"
 #include "core/text.h"
 
 #define BM25_K1 1.2
@@ -67,23 +69,6 @@ vec_sort(struct vec *a, int uniq)
 		if (j == 0 || a->v[j - 1] != a->v[i])
 			a->v[j++] = a->v[i];
 	a->n = a->n ? j : 0;
-}
-
-/* FNV-1a of s[0..n) with ASCII letters lower-cased. */
-static uint64_t
-hash_fold(const char *s, size_t n)
-{
-	uint64_t h = TEXT_HASH_INIT;
-	unsigned char c;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = text_hash(&c, 1, h);
-	}
-	return h;
 }
 
 struct compress_input *
@@ -210,71 +195,52 @@ oom:
 	return -1;
 }
 
-/* Word hashes of s, for shingles. */
-static int
-word_hashes(const char *s, size_t len, struct vec *w)
+int
+compress_input_add_file(struct compress_input *in, const char *path, char *err, size_t errlen)
 {
-	size_t pos = 0, st, wl;
-
-	while (text_next_word(s, len, &pos, &st, &wl))
-		if (vec_push(w, hash_fold(s + st, wl)) != 0)
-			return -1;
-	return 0;
-}
-
-/* The sorted set of k-word shingle hashes of s (one shingle if fewer words). */
-static int
-shingles(const char *s, size_t len, struct vec *out)
-{
-	struct vec w = { NULL, 0, 0 };
-	size_t i, k = COMPRESS_SHINGLE;
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 65536, n = 0, got;
+	char *buf = NULL, *nb;
 	int rc = -1;
 
-	if (word_hashes(s, len, &w) != 0)
-		goto out;
-	if (w.n > 0 && w.n < k)
-		k = w.n;
-	for (i = 0; w.n > 0 && i + k <= w.n; i++)
-		if (vec_push(out, text_hash(w.v + i, k * sizeof(*w.v), TEXT_HASH_INIT)) != 0)
-			goto out;
-	vec_sort(out, 1);
-	rc = 0;
-out:
-	free(w.v);
-	return rc;
-}
-
-/* Jaccard of two sorted sets; 0 when both are empty. */
-static double
-jaccard(const struct vec *a, const struct vec *b)
-{
-	size_t i = 0, j = 0, inter = 0;
-
-	if (a->n == 0 || b->n == 0)
-		return 0;
-	while (i < a->n && j < b->n) {
-		if (a->v[i] == b->v[j]) {
-			inter++;
-			i++;
-			j++;
-		} else if (a->v[i] < b->v[j])
-			i++;
-		else
-			j++;
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
 	}
-	return (double)inter / (double)(a->n + b->n - inter);
+	if ((buf = malloc(cap)) == NULL)
+		goto oom;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0)
+		if ((n += got) == cap) {
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				goto oom;
+			buf = nb;
+			cap *= 2;
+		}
+	if (ferror(f))
+		snprintf(err, errlen, "%s: read error", path);
+	else if (compress_input_add(in, buf, n, err, errlen) == 0)
+		rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+out:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return rc;
 }
 
 double
 compress_similarity(const char *a, size_t alen, const char *b, size_t blen)
 {
-	struct vec x = { NULL, 0, 0 }, y = { NULL, 0, 0 };
+	struct shingles x, y;
 	double j = -1;
 
-	if (shingles(a, alen, &x) == 0 && shingles(b, blen, &y) == 0)
-		j = jaccard(&x, &y);
-	free(x.v);
-	free(y.v);
+	if (shingle_set(a, alen, COMPRESS_SHINGLE, &x) == 0 &&
+	    shingle_set(b, blen, COMPRESS_SHINGLE, &y) == 0)
+		j = shingle_jaccard(&x, &y);
+	shingle_set_done(&x);
+	shingle_set_done(&y);
 	return j;
 }
 
@@ -308,7 +274,7 @@ terms(const char *s, size_t len, struct vec *t)
 			k = classify(c);
 		}
 		if (inword && k != WORD) {
-			rc |= vec_push(t, hash_fold(s + wstart, i - wstart));
+			rc |= vec_push(t, text_hash_fold(s + wstart, i - wstart));
 			inword = 0;
 		}
 		if (hrun > 0 && k != HANGUL) {
@@ -354,53 +320,69 @@ count_in(const struct vec *a, uint64_t x)
 /* Per-chunk scratch of one run. */
 struct work {
 	uint64_t   hash;   /* of the normalised bytes */
-	struct vec sh;     /* sorted shingle set */
 	struct vec tm;     /* sorted terms (with repeats) */
 };
 
-/* Mark exact and near duplicates of earlier unique chunks. */
+/* Is chunk i an exact copy of an earlier unique chunk? Returns its index or i. */
+static size_t
+exact_match(const struct compress_result *res, const struct work *w, size_t i)
+{
+	const struct compress_chunk *c = &res->chunks[i], *d;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		d = &res->chunks[j];
+		if (d->fate == COMPRESS_KEPT && w[j].hash == w[i].hash && d->len == c->len &&
+		    memcmp(d->text, c->text, c->len) == 0)
+			return j;
+	}
+	return i;
+}
+
+/* Mark exact and near duplicates of earlier unique chunks (first one wins). */
 static int
 dedupe(struct compress_result *res, struct work *w)
 {
-	struct compress_chunk *c, *d;
-	size_t i, j, lo, hi;
-	double sim;
+	struct compress_chunk *c;
+	struct shingles *sh;
+	struct shingle_index *ix = NULL;
+	size_t i, j;
+	double sim = 0;
+	int rc = -1;
 
+	if ((sh = calloc(res->nchunks + 1, sizeof(*sh))) == NULL)
+		return -1;
+	for (i = 0; i < res->nchunks; i++) {
+		w[i].hash = text_hash(res->chunks[i].text, res->chunks[i].len, TEXT_HASH_INIT);
+		if (shingle_set(res->chunks[i].text, res->chunks[i].len, COMPRESS_SHINGLE,
+		    &sh[i]) != 0)
+			goto out;
+	}
+	if ((ix = shingle_index_new(sh, res->nchunks, COMPRESS_NEAR)) == NULL)
+		goto out;
 	for (i = 0; i < res->nchunks; i++) {
 		c = &res->chunks[i];
-		w[i].hash = text_hash(c->text, c->len, TEXT_HASH_INIT);
-		for (j = 0; j < i; j++) {
-			d = &res->chunks[j];
-			if (d->fate == COMPRESS_KEPT && w[j].hash == w[i].hash &&
-			    d->len == c->len && memcmp(d->text, c->text, c->len) == 0)
-				break;
-		}
-		if (j < i) {
+		if ((j = exact_match(res, w, i)) != i) {
 			c->fate = COMPRESS_EXACT_DUP;
-			c->dup_of = j;
 			c->similarity = 1;
 			res->exact_dups++;
+		} else if ((j = shingle_index_match(ix, i, &sim)) != i) {
+			c->fate = COMPRESS_NEAR_DUP;
+			c->similarity = sim;
+			res->near_dups++;
+		} else {
+			shingle_index_add(ix, i);
 			continue;
 		}
-		if (shingles(c->text, c->len, &w[i].sh) != 0)
-			return -1;
-		for (j = 0; j < i; j++) {
-			if (res->chunks[j].fate != COMPRESS_KEPT)
-				continue;
-			lo = w[i].sh.n < w[j].sh.n ? w[i].sh.n : w[j].sh.n;
-			hi = w[i].sh.n < w[j].sh.n ? w[j].sh.n : w[i].sh.n;
-			if (hi == 0 || (double)lo < COMPRESS_NEAR * (double)hi)
-				continue;   /* Jaccard ≤ lo/hi: cannot reach the threshold */
-			if ((sim = jaccard(&w[i].sh, &w[j].sh)) >= COMPRESS_NEAR) {
-				c->fate = COMPRESS_NEAR_DUP;
-				c->dup_of = j;
-				c->similarity = sim;
-				res->near_dups++;
-				break;
-			}
-		}
+		c->dup_of = j;
 	}
-	return 0;
+	rc = 0;
+out:
+	shingle_index_free(ix);
+	for (i = 0; i < res->nchunks; i++)
+		shingle_set_done(&sh[i]);
+	free(sh);
+	return rc;
 }
 
 /* BM25 score of every unique chunk against query. */
@@ -561,7 +543,6 @@ oom:
 	compress_result_done(res);
 out:
 	for (i = 0; w != NULL && i < in->n; i++) {
-		free(w[i].sh.v);
 		free(w[i].tm.v);
 	}
 	free(w);

@@ -17,7 +17,9 @@
  * are equal; near duplicates when the Jaccard similarity of their sets of
  * COMPRESS_SHINGLE-word shingles (words lower-cased in ASCII, split on
  * Unicode space and punctuation; 64-bit FNV-1a hashes) is at least
- * COMPRESS_NEAR. The first occurrence stays.
+ * COMPRESS_NEAR. The first occurrence stays. Candidates come from an exact
+ * prefix-filter index (core/shingle.h), so a run costs far less than
+ * comparing every pair, with the same result.
  *
  * Ranking. BM25 (k1 1.2, b 0.75) over the remaining chunks; terms are
  * ASCII-lower-cased words, and Hangul is indexed as character bigrams so that
@@ -73,6 +75,10 @@ struct compress_input *compress_input_new(void);
 /* Split text[0..len) (UTF-8) into chunks and add them (copied). 0, or -1 with err. */
 int compress_input_add(struct compress_input *in, const char *text, size_t len,
                        char *err, size_t errlen);
+
+/* compress_input_add with the contents of the file at path ("-" = stdin).
+ * 0, or -1 with "PATH: reason" in err. */
+int compress_input_add_file(struct compress_input *in, const char *path, char *err, size_t errlen);
 
 /* Frees the input; NULL is fine. Chunks of results computed from it become invalid. */
 void compress_input_free(struct compress_input *in);

@@ -25,9 +25,10 @@ int text_is_hangul(uint32_t cp);
 
 /*
  * The next word of s[0..len) at or after *pos: a run of code points that are
- * neither space nor punctuation; an apostrophe (' or U+2019) between two word
- * characters stays inside the word ("don't" is one word). Sets *start and
- * *wlen (bytes), advances *pos past the word, returns 1; 0 when none is left.
+ * neither space, punctuation nor control characters; an apostrophe (' or
+ * U+2019) between two word characters stays inside the word ("don't" is one
+ * word). Sets *start and *wlen (bytes), advances *pos past the word, returns
+ * 1; 0 when none is left.
  */
 int text_next_word(const char *s, size_t len, size_t *pos, size_t *start, size_t *wlen);
 
@@ -38,8 +39,8 @@ size_t text_count_words(const char *s, size_t len);
 int64_t text_estimate_tokens(size_t n);
 
 /*
- * A copy of s[0..len) with every run of white space made one ' ', leading and
- * trailing space removed, ASCII letters lower-cased when fold is set, and
+ * A copy of s[0..len) with every run of white space and control characters
+ * (NUL included) made one ' ', leading and trailing space removed, ASCII letters lower-cased when fold is set, and
  * each malformed byte replaced by U+FFFD (so the result is valid UTF-8).
  * Returns a NUL-terminated string the caller frees, its length in *outlen;
  * NULL when out of memory.
@@ -49,5 +50,8 @@ char *text_normalize(const char *s, size_t len, int fold, size_t *outlen);
 /* 64-bit FNV-1a of p[0..n) continuing from h (start with TEXT_HASH_INIT). */
 #define TEXT_HASH_INIT 0xcbf29ce484222325ULL
 uint64_t text_hash(const void *p, size_t n, uint64_t h);
+
+/* text_hash of s[0..n) from TEXT_HASH_INIT with ASCII letters lower-cased. */
+uint64_t text_hash_fold(const char *s, size_t n);
 
 #endif

@@ -47,6 +47,13 @@ read -r w5 rd <<<"$(sqlite3 -separator ' ' "$DB" \
 [ "$(sqlite3 "$DB" "select count(*) from usage where request_id like 'req_%' and message_id like 'msg_%'")" = 2 ] ||
 	fail "ledger rows lack request/message ids"
 
+# the printed cost is the table's price of the printed tokens
+for f in "$T/err1" "$T/err2"; do
+	want=$(sed -E 's/,//g; s/^in ([0-9]+) · cache write ([0-9]+)( \(5m\))? · cache read ([0-9]+) · out ([0-9]+) · .*/\1 \2 \4 \5/' "$f" |
+		awk '{ printf "$%.4f", ($1 * 3 + $2 * 3.75 + $3 * 0.30 + $4 * 15) / 1e6 }')
+	grep -qF "· $want · " "$f" || fail "cost in $(cat "$f"), want $want"
+done
+
 # --json carries the answer, usage, cost, ids
 tt call --json --tag t1 --doc "$T/a.txt" "json please" >"$T/j" 2>/dev/null
 jq -e '.answer | startswith("echo: json please")' "$T/j" >/dev/null || fail "json answer"
