@@ -159,6 +159,12 @@ else fail "drill month"; screen | head -4; fi
 $TM send-keys -t tt End Enter
 if wait_for "by hour > $month > $today" 2; then ok "drill day to hours"; else fail "drill day"; screen | head -4; fi
 $TM send-keys -t tt Escape Escape
+d3=$(date -d '-3 day' +%F)
+$TM send-keys -t tt r
+$TM send-keys -t tt -l "$d3..$today"
+$TM send-keys -t tt Enter
+if wait_for "Reports  $d3..$today  by month" 2; then ok "a date range"; else fail "date range"; screen | head -2; fi
+$TM send-keys -t tt r Enter            # empty: the default range again
 $TM send-keys -t tt b e C-u
 $TM send-keys -t tt -l "by-source.json"
 $TM send-keys -t tt Enter
