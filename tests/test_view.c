@@ -166,6 +166,43 @@ test_sanitize(void **state)
 	assert_string_equal(view_sanitize(NULL, b, sizeof(b), 0), "");
 }
 
+/* Random bytes: whatever comes in, nothing that drives a terminal comes out,
+ * and the result is valid UTF-8 that fits the buffer. */
+static void
+test_sanitize_random(void **state)
+{
+	unsigned char in[64];
+	char out[48];
+	const unsigned char *o;
+	unsigned seed = 12345;
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		for (k = 0; k < 63; k++) {
+			seed = seed * 1103515245u + 12345u;
+			in[k] = (unsigned char)(seed >> 16);
+			if (in[k] == 0)
+				in[k] = 0x1b;
+		}
+		in[63] = 0;
+		view_sanitize((const char *)in, out, sizeof(out), 0);
+		assert_true(strlen(out) < sizeof(out));
+		for (o = (const unsigned char *)out; *o != 0; o++) {
+			assert_true(*o >= 0x20 && *o != 0x7f);
+			/* C1 controls would be encoded as C2 80..9F */
+			if (*o == 0xc2)
+				assert_true(o[1] >= 0xa0);
+			/* U+202A..202E and U+2066..2069 are E2 80 AA..AE / E2 81 A6..A9 */
+			if (*o == 0xe2 && o[1] == 0x80)
+				assert_false(o[2] >= 0xaa && o[2] <= 0xae);
+			if (*o == 0xe2 && o[1] == 0x81)
+				assert_false(o[2] >= 0xa6 && o[2] <= 0xa9);
+		}
+		assert_true(view_width(out) >= 0);
+	}
+}
+
 static void
 test_width_and_truncate(void **state)
 {
@@ -335,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_fmt_money),
 		cmocka_unit_test(test_bars),
 		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_width_and_truncate),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_filter),
