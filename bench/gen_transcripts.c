@@ -132,60 +132,13 @@ out_fmt(struct out *o, const char *fmt, ...)
 
 /* ---- text --------------------------------------------------------------- */
 
-static const char *const words[] = {
-	"the", "a", "to", "of", "and", "in", "is", "for", "that", "this", "with", "on", "it",
-	"function", "return", "const", "struct", "int", "char", "void", "if", "else", "while",
-	"static", "import", "from", "def", "class", "self", "None", "true", "false", "null",
-	"error", "test", "build", "make", "file", "line", "value", "config", "server", "client",
-	"request", "response", "cache", "token", "model", "usage", "cost", "report", "daily",
-	"src/main.c", "tests/test_store.c", "./configure", "npm", "run", "git", "diff", "--stat",
-	"index", "query", "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "LIMIT", "JOIN",
-	"Let", "me", "check", "look", "at", "fix", "update", "now", "I'll", "we", "need",
-	"should", "because", "when", "then", "after", "before", "first", "next", "done",
-	"passed", "failed", "warning:", "note:", "error:", "unused", "variable", "expected",
-	"{", "}", "(", ")", "[", "]", ";", "=", "==", "->", "=>", "&&", "||", "+", "-", "*",
-	"0", "1", "2", "42", "100", "1024", "0x7f", "3.14", "2026-11-27", "12:34:56",
-	"\\n", "\\n", "\\n", "\\n", "\\n\\n", "\\t", "\\\"", "\\\"path\\\"", "\\\"id\\\":",
-	"\\\\", "\\u001b[0m", "==>", "...", "—", "«ok»",
-	"분석", "요약", "번역", "코드", "작성", "테스트", "결과", "데이터", "캐시", "비용",
-	"確認", "修正", "ログ",
-};
-
-static void
-pool_build(struct gen *g)
-{
-	size_t n = 0, nw = sizeof(words) / sizeof(words[0]);
-
-	g->pool = malloc(POOLSIZE + 64);
-	if (g->pool == NULL)
-		die("malloc");
-	while (n < POOLSIZE) {
-		const char *w = words[synth_below(&g->r, nw)];
-		size_t l = strlen(w);
-
-		memcpy(g->pool + n, w, l);
-		n += l;
-		g->pool[n++] = ' ';
-	}
-	g->npool = n;
-}
-
-/* A slice of about len bytes of escaped text, cut after spaces so no escape
- * sequence or UTF-8 character is split. */
+/* A slice of about len bytes of the escaped text pool. */
 static void
 out_text(struct gen *g, struct out *o, size_t len)
 {
 	size_t start, end;
-	const char *sp;
 
-	if (len > g->npool / 2)
-		len = g->npool / 2;
-	start = (size_t)synth_below(&g->r, g->npool - len - 256);
-	sp = memchr(g->pool + start, ' ', 256);
-	start = sp != NULL ? (size_t)(sp - g->pool) + 1 : start;
-	end = start + len;
-	sp = memchr(g->pool + end, ' ', g->npool - end);
-	end = sp != NULL ? (size_t)(sp - g->pool) : end;
+	synth_slice(&g->r, g->pool, g->npool, len, &start, &end);
 	out_mem(o, g->pool + start, end - start);
 }
 
@@ -623,7 +576,8 @@ main(int argc, char **argv)
 	target = (uint64_t)(mb * 1048576.0);
 	g.start_ms = end_ms - (int64_t)g.days * 86400000;
 	synth_seed(&g.r, seed);
-	pool_build(&g);
+	if ((g.pool = synth_pool(&g.r, POOLSIZE, &g.npool)) == NULL)
+		die("malloc");
 	make_projects(&g, mb / 8 < 3 ? 3 : mb / 8 > 60 ? 60 : (int)(mb / 8));
 	while (g.bytes < target) {
 		uint64_t left = target - g.bytes, want = (uint64_t)synth_logu(&g.r, 40000, 12000000);

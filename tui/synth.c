@@ -1,6 +1,7 @@
 /* synth.c — deterministic synthetic usage for the demo and the benchmarks. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui/synth.h"
@@ -238,4 +239,68 @@ synth_row(struct synth_rng *r, const struct synth_mix *m, int64_t ts_ms, uint64_
 			ntags++;
 	if (ntags > 0 && synth_chance(r, m->tagged_permille))
 		usage_strlcpy(u->tag, m->tags[synth_below(r, ntags)], sizeof(u->tag));
+}
+
+static const char *const words[] = {
+	"the", "a", "to", "of", "and", "in", "is", "for", "that", "this", "with", "on", "it",
+	"function", "return", "const", "struct", "int", "char", "void", "if", "else", "while",
+	"static", "import", "from", "def", "class", "self", "None", "true", "false", "null",
+	"error", "test", "build", "make", "file", "line", "value", "config", "server", "client",
+	"request", "response", "cache", "token", "model", "usage", "cost", "report", "daily",
+	"src/main.c", "tests/test_store.c", "./configure", "npm", "run", "git", "diff", "--stat",
+	"index", "query", "SELECT", "FROM", "WHERE", "GROUP", "BY", "ORDER", "LIMIT", "JOIN",
+	"Let", "me", "check", "look", "at", "fix", "update", "now", "I'll", "we", "need",
+	"should", "because", "when", "then", "after", "before", "first", "next", "done",
+	"passed", "failed", "warning:", "note:", "error:", "unused", "variable", "expected",
+	"{", "}", "(", ")", "[", "]", ";", "=", "==", "->", "=>", "&&", "||", "+", "-", "*",
+	"0", "1", "2", "42", "100", "1024", "0x7f", "3.14", "2026-11-27", "12:34:56",
+	"\\n", "\\n", "\\n", "\\n", "\\n\\n", "\\t", "\\\"", "\\\"path\\\"", "\\\"id\\\":",
+	"\\\\", "\\u001b[0m", "==>", "...", "\u2014", "\u00abok\u00bb",
+	"\ubd84\uc11d", "\uc694\uc57d", "\ubc88\uc5ed", "\ucf54\ub4dc", "\uc791\uc131",
+	"\ud14c\uc2a4\ud2b8", "\uacb0\uacfc", "\ub370\uc774\ud130", "\uce90\uc2dc",
+	"\ube44\uc6a9", "\u78ba\u8a8d", "\u4fee\u6b63", "\u30ed\u30b0",
+};
+
+char *
+synth_pool(struct synth_rng *r, size_t size, size_t *n)
+{
+	size_t len = 0, nw = sizeof(words) / sizeof(words[0]);
+	char *pool = malloc(size + 64);
+
+	if (pool == NULL)
+		return NULL;
+	while (len < size) {
+		const char *w = words[synth_below(r, nw)];
+		size_t l = strlen(w);
+
+		memcpy(pool + len, w, l);
+		len += l;
+		pool[len++] = ' ';
+	}
+	pool[len] = '\0';
+	*n = len;
+	return pool;
+}
+
+void
+synth_slice(struct synth_rng *r, const char *pool, size_t n, size_t len, size_t *start,
+            size_t *end)
+{
+	const char *sp;
+	size_t s, e;
+
+	if (n < 1024) {
+		*start = *end = 0;
+		return;
+	}
+	if (len > n / 2)
+		len = n / 2;
+	s = (size_t)synth_below(r, n - len - 512);
+	sp = memchr(pool + s, ' ', 256);
+	s = sp != NULL ? (size_t)(sp - pool) + 1 : s;
+	e = s + len;
+	sp = memchr(pool + e, ' ', n - e);
+	e = sp != NULL ? (size_t)(sp - pool) : e;
+	*start = s;
+	*end = e;
 }

@@ -48,6 +48,17 @@ void synth_tokens(struct synth_rng *r, size_t model, int claude_code, struct tok
 /* Random id text: prefix + n base62 characters into buf (size > strlen+ n). */
 char *synth_id(struct synth_rng *r, const char *prefix, size_t n, char *buf, size_t len);
 
+/*
+ * About size bytes of text made of words (English, code, Korean, Japanese)
+ * separated by spaces, already escaped for a JSON string ("\\n", "\\\"").
+ * *n gets its length. The caller frees it with free(); NULL when out of memory.
+ */
+char *synth_pool(struct synth_rng *r, size_t size, size_t *n);
+/* A slice of about len bytes of pool (length n) that starts and ends at
+ * word boundaries, so no escape or UTF-8 character is split: *start, *end. */
+void  synth_slice(struct synth_rng *r, const char *pool, size_t n, size_t len,
+                  size_t *start, size_t *end);
+
 struct synth_mix {
 	unsigned batch_permille;     /* rows that are batch results */
 	unsigned import_permille;    /* rows that came from an import */
@@ -64,5 +75,25 @@ struct synth_mix {
  */
 void synth_row(struct synth_rng *r, const struct synth_mix *m, int64_t ts_ms, uint64_t seq,
                struct usage *u);
+
+struct store;
+
+struct synth_fill {
+	struct synth_mix mix;
+	uint64_t rows;             /* how many rows in all */
+	int      days;             /* spread over this many local days ... */
+	int64_t  end_ms;           /* ... the last one containing end_ms; no row at or after it */
+	uint64_t chunk;            /* rows per transaction (0 = 10,000) */
+	uint64_t seq0;             /* first row's sequence number (ids) */
+};
+
+/*
+ * Insert f->rows synth_row()s into s, oldest first, following the day and
+ * hour weights, f->chunk rows per store_begin/commit. *added (may be NULL)
+ * counts rows the store reported as new. 0, or -1 with the store's reason
+ * in err (the open chunk is rolled back).
+ */
+int synth_fill_ledger(struct store *s, struct synth_rng *r, const struct synth_fill *f,
+                      uint64_t *added, char *err, size_t errlen);
 
 #endif
