@@ -33,8 +33,25 @@ struct model_price {
 	/* multipliers in per-mille (1000 = ×1) on input-side and output rates */
 	int64_t      fast_permille;          /* speed "fast"; 0 = not offered */
 	int64_t      us_geo_permille;        /* inference_geo "us"; 0 = ×1 */
+	/* the table's batch factor, copied into every model by the loader so
+	 * pricing_cost needs only the model; 0/0 (a hand-built price) = 1/2 */
+	int64_t      batch_num, batch_den;
 };
 
+/*
+ * The table file (share/prices.json; a user file of the same format at
+ * $XDG_CONFIG_HOME/tokentop/prices.json adds models or replaces same-id ones):
+ *   {"batch_factor":{"num":1,"den":2},
+ *    "models":[{"id":"claude-sonnet-4-5","aliases":["claude-sonnet-4-5-20250929"],
+ *               "input":"3","write_5m":"3.75","write_1h":"6","cache_read":"0.30","output":"15",
+ *               "long":{"threshold":200000,"input":"6",…same five rates…},
+ *               "min_cache_tokens":1024,"fast":"6","us_geo":"1.1","note":"…"}]}
+ * Rates are USD per MTok as decimal strings (≤ 6 decimals, parsed exactly, no
+ * float); fast/us_geo are decimal-string multipliers (≤ 3 decimals); long,
+ * min_cache_tokens, fast, us_geo, aliases, note are optional; keys starting
+ * with '_' are comments; any other key is an error. batch_factor is optional
+ * in the user file only.
+ */
 struct pricing;
 
 /*

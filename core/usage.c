@@ -1,5 +1,8 @@
-/* usage.c — the usage record's helpers. */
+/* usage.c — the usage record: helpers and parsers from the API's JSON shapes. */
+#include <stdio.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "core/usage.h"
 
@@ -41,4 +44,400 @@ usage_strlcpy(char *dst, const char *src, size_t n)
 	}
 	memcpy(dst, src, len);
 	dst[len] = '\0';
+}
+
+/* ---- RFC 3339 ------------------------------------------------------------- */
+
+/* n decimal digits at s into *v; 0 or -1. */
+static int
+digits(const char *s, int n, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int dm[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return dm[m - 1];
+}
+
+int
+usage_parse_time(const char *s, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec, oh, om, frac = 0, scale = 100;
+	int64_t t;
+
+	if (s == NULL || strlen(s) < 20)
+		return -1;
+	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+	    digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &sec))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	if (sec == 60)          /* a leap second: the last ms of the minute */
+		sec = 59, frac = 999, scale = 0;
+	s += 19;
+	if (*s == '.') {
+		if (s[1] < '0' || s[1] > '9')
+			return -1;
+		for (s++; *s >= '0' && *s <= '9'; s++) {
+			frac += (*s - '0') * scale;
+			scale /= 10;
+		}
+	}
+	t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60 + sec;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		if (digits(s + 1, 2, &oh) || s[3] != ':' || digits(s + 4, 2, &om) || oh > 23 ||
+		    om > 59)
+			return -1;
+		t -= (*s == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+		s += 6;
+	} else {
+		return -1;
+	}
+	if (*s != '\0')
+		return -1;
+	*ms = t * 1000 + frac;
+	return 0;
+}
+
+/* ---- Messages response ---------------------------------------------------- */
+
+/* A token count: absent/null → 0; otherwise a non-negative integer. */
+static int
+get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
+           char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		snprintf(err, errlen, "%s%s: not a non-negative integer", where, key);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* An optional string member into dst (absent/null → unchanged). */
+static int
+get_string(json_t *obj, const char *key, const char *where, char *dst, size_t n,
+           char *err, size_t errlen)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "%s%s: not a string", where, key);
+		return -1;
+	}
+	usage_strlcpy(dst, json_string_value(v), n);
+	return 0;
+}
+
+/* usage.* of a message into u->tok and the tier/speed/geo strings. */
+static int
+tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
+{
+	json_t *cc = json_object_get(us, "cache_creation");
+	int64_t total, w5 = 0, w1 = 0;
+	int split = 0;
+
+	if (get_tokens(us, "input_tokens", "usage.", &u->tok.input, err, errlen) ||
+	    get_tokens(us, "output_tokens", "usage.", &u->tok.output, err, errlen) ||
+	    get_tokens(us, "cache_read_input_tokens", "usage.", &u->tok.cache_read, err, errlen) ||
+	    get_tokens(us, "cache_creation_input_tokens", "usage.", &total, err, errlen))
+		return -1;
+	if (cc != NULL && !json_is_null(cc)) {
+		if (!json_is_object(cc)) {
+			snprintf(err, errlen, "usage.cache_creation: not an object");
+			return -1;
+		}
+		if (get_tokens(cc, "ephemeral_5m_input_tokens", "usage.cache_creation.", &w5,
+		    err, errlen) ||
+		    get_tokens(cc, "ephemeral_1h_input_tokens", "usage.cache_creation.", &w1,
+		    err, errlen))
+			return -1;
+		split = json_object_get(cc, "ephemeral_5m_input_tokens") != NULL ||
+		    json_object_get(cc, "ephemeral_1h_input_tokens") != NULL;
+	}
+	if (!split) {
+		u->tok.write_5m = total;
+		u->tok.write_1h = 0;
+	} else {
+		u->tok.write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
+		u->tok.write_1h = w1;
+	}
+	if (get_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
+	    err, errlen) ||
+	    get_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||
+	    get_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
+	    err, errlen))
+		return -1;
+	return 0;
+}
+
+/* As usage_from_message; check_type: refuse a "type" other than "message"
+ * (a transcript's inner message is not held to that). */
+static int
+from_message(json_t *msg, int check_type, struct usage *u, char *err, size_t errlen)
+{
+	json_t *v, *us;
+
+	if (!json_is_object(msg)) {
+		snprintf(err, errlen, "not a JSON object");
+		return -1;
+	}
+	v = json_object_get(msg, "type");
+	if (check_type && v != NULL &&
+	    !(json_is_string(v) && strcmp(json_string_value(v), "message") == 0)) {
+		snprintf(err, errlen, "type: not \"message\"");
+		return -1;
+	}
+	v = json_object_get(msg, "model");
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		snprintf(err, errlen, "model: %s", v == NULL ? "missing" : "not a non-empty string");
+		return -1;
+	}
+	usage_strlcpy(u->model, json_string_value(v), sizeof(u->model));
+	us = json_object_get(msg, "usage");
+	if (!json_is_object(us)) {
+		snprintf(err, errlen, "usage: %s", us == NULL ? "missing" : "not an object");
+		return -1;
+	}
+	memset(&u->tok, 0, sizeof(u->tok));
+	if (get_string(msg, "id", "", u->message_id, sizeof(u->message_id), err, errlen) ||
+	    get_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err, errlen) ||
+	    get_string(msg, "service_tier", "", u->service_tier, sizeof(u->service_tier),
+	    err, errlen) ||
+	    get_string(msg, "speed", "", u->speed, sizeof(u->speed), err, errlen) ||
+	    get_string(msg, "inference_geo", "", u->inference_geo, sizeof(u->inference_geo),
+	    err, errlen))
+		return -1;
+	return tokens_from_usage(us, u, err, errlen);
+}
+
+int
+usage_from_message(struct json_t *msg, struct usage *u, char *err, size_t errlen)
+{
+	return from_message(msg, 1, u, err, errlen);
+}
+
+/* Parse a line into a JSON object; NULL with the parser's reason. */
+static json_t *
+load_line(const char *line, size_t len, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root;
+
+	root = json_loadb(line, len, 0, &je);
+	if (root == NULL) {
+		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		snprintf(err, errlen, "not a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+int
+usage_parse_message_line(const char *line, size_t len, struct usage *u, char *err,
+                         size_t errlen)
+{
+	json_t *root;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	if ((root = load_line(line, len, err, errlen)) == NULL)
+		return -1;
+	rc = usage_from_message(root, u, err, errlen);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- batch results -------------------------------------------------------- */
+
+/* "invalid_request_error: message" of an errored result (best effort). */
+static void
+result_error(json_t *res, char *dst, size_t n)
+{
+	json_t *e = json_object_get(res, "error"), *inner;
+	const char *type, *msg;
+
+	inner = json_object_get(e, "error");       /* {"type":"error","error":{…}} */
+	if (json_is_object(inner))
+		e = inner;
+	type = json_string_value(json_object_get(e, "type"));
+	msg = json_string_value(json_object_get(e, "message"));
+	snprintf(dst, n, "%s%s%s", type != NULL ? type : "error", msg != NULL ? ": " : "",
+	    msg != NULL ? msg : "");
+}
+
+int
+usage_parse_result_line(const char *line, size_t len, struct usage_result *r, char *err,
+                        size_t errlen)
+{
+	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
+	json_t *root, *v, *res;
+	const char *type;
+	int i, rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if ((root = load_line(line, len, err, errlen)) == NULL)
+		return -1;
+	v = json_object_get(root, "custom_id");
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) >= sizeof(r->custom_id)) {
+		snprintf(err, errlen, "custom_id: %s", v == NULL ? "missing" : "not a valid id");
+		goto out;
+	}
+	usage_strlcpy(r->custom_id, json_string_value(v), sizeof(r->custom_id));
+	res = json_object_get(root, "result");
+	if (!json_is_object(res)) {
+		snprintf(err, errlen, "result: %s", res == NULL ? "missing" : "not an object");
+		goto out;
+	}
+	type = json_string_value(json_object_get(res, "type"));
+	for (i = 0; type != NULL && types[i] != NULL; i++)
+		if (strcmp(type, types[i]) == 0)
+			break;
+	if (type == NULL || types[i] == NULL) {
+		snprintf(err, errlen, "result.type: not succeeded/errored/canceled/expired");
+		goto out;
+	}
+	usage_strlcpy(r->type, type, sizeof(r->type));
+	if (i == 1)
+		result_error(res, r->error, sizeof(r->error));
+	if (i == 0) {
+		char why[256];
+
+		if (!json_is_object(json_object_get(res, "message"))) {
+			snprintf(err, errlen, "result.message: missing or not an object");
+			goto out;
+		}
+		if (usage_from_message(json_object_get(res, "message"), &r->u, why,
+		    sizeof(why)) != 0) {
+			snprintf(err, errlen, "result.message.%s", why);
+			goto out;
+		}
+		usage_strlcpy(r->u.source, "batch", sizeof(r->u.source));
+		usage_strlcpy(r->u.custom_id, r->custom_id, sizeof(r->u.custom_id));
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* ---- Claude Code transcripts ---------------------------------------------- */
+
+int
+usage_line_has_usage(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len, *q;
+
+	while (p < end && (q = memmem(p, (size_t)(end - p), "\"usage\"", 7)) != NULL) {
+		q += 7;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == ':') {
+			for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (q < end && *q == '{')
+				return 1;
+		}
+		p = q;
+	}
+	return 0;
+}
+
+/* The transcript fields around message: time, ids, sidechain. */
+static enum usage_line
+transcript_meta(json_t *root, struct usage *u, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, "timestamp");
+
+	if (!json_is_string(v)) {
+		snprintf(err, errlen, "timestamp: %s", v == NULL ? "missing" : "not a string");
+		return USAGE_LINE_MALFORMED;
+	}
+	if (usage_parse_time(json_string_value(v), &u->ts_ms) != 0) {
+		snprintf(err, errlen, "timestamp: not an RFC 3339 time: \"%.40s\"",
+		    json_string_value(v));
+		return USAGE_LINE_MALFORMED;
+	}
+	if (get_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
+		return USAGE_LINE_MALFORMED;
+	u->sidechain = json_is_true(json_object_get(root, "isSidechain"));
+	usage_strlcpy(u->source, "import", sizeof(u->source));
+	return USAGE_LINE_ROW;
+}
+
+enum usage_line
+usage_parse_transcript_line(const char *line, size_t len, struct usage *u, char *err,
+                            size_t errlen)
+{
+	json_t *root, *msg, *model;
+	enum usage_line rc = USAGE_LINE_SKIP;
+	char why[256];
+
+	memset(u, 0, sizeof(*u));
+	if (!usage_line_has_usage(line, len))
+		return USAGE_LINE_SKIP;
+	if ((root = load_line(line, len, err, errlen)) == NULL)
+		return USAGE_LINE_MALFORMED;
+	msg = json_object_get(root, "message");
+	if (!json_is_object(msg) || !json_is_object(json_object_get(msg, "usage")))
+		goto out;               /* "usage":{ somewhere else: not ours */
+	if (json_is_true(json_object_get(root, "isApiErrorMessage")))
+		goto out;
+	model = json_object_get(msg, "model");
+	if (json_is_string(model) && strcmp(json_string_value(model), "<synthetic>") == 0)
+		goto out;
+	if (from_message(msg, 0, u, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "message.%s", why);
+		rc = USAGE_LINE_MALFORMED;
+		goto out;
+	}
+	rc = transcript_meta(root, u, err, errlen);
+out:
+	json_decref(root);
+	return rc;
 }

@@ -57,4 +57,68 @@ int usage_is_batch(const struct usage *u);
 /* Copy src into a fixed buffer of size n, truncating on a UTF-8 boundary. */
 void usage_strlcpy(char *dst, const char *src, size_t n);
 
+/* ---- parsers (jansson underneath; json_t is forward-declared here) ------ */
+
+struct json_t;
+
+/*
+ * RFC 3339 time ("2025-06-02T22:40:37.397Z", "…+02:00"; 't' or ' ' also
+ * separate date and time; fractions beyond ms are truncated) into UTC ms
+ * since the epoch. 0, or -1 when malformed or impossible (Feb 30).
+ */
+int usage_parse_time(const char *s, int64_t *ms);
+
+/*
+ * Fill u from a Messages response object (api-notes §1): model, id →
+ * message_id, stop_reason, usage.* → tok, usage.service_tier / speed /
+ * inference_geo (also accepted at the top level). Absent or null usage
+ * fields are 0; without the cache_creation split every write is 5m (with a
+ * split, a cache_creation_input_tokens above its sum goes to 5m, so no token
+ * is lost). Sets only those fields: the caller fills time, source, tag.
+ * 0, or -1 with "usage.output_tokens: not a non-negative integer" in err.
+ * msg is borrowed.
+ */
+int usage_from_message(struct json_t *msg, struct usage *u, char *err, size_t errlen);
+
+/* One line of a messages file: a Messages response object (as above, after
+ * zeroing u). 0 or -1 with the reason in err. */
+int usage_parse_message_line(const char *line, size_t len, struct usage *u,
+                             char *err, size_t errlen);
+
+/* One outcome of a Message Batches results file (api-notes §3). */
+struct usage_result {
+	char         custom_id[72];
+	char         type[16];      /* succeeded, errored, canceled, expired */
+	char         error[512];    /* errored: "invalid_request_error: message" */
+	struct usage u;             /* succeeded only: the row (source "batch",
+	                               custom_id set, time 0: the caller's) */
+};
+
+/* Parse one results line into r (zeroed first). 0, or -1 with the reason. */
+int usage_parse_result_line(const char *line, size_t len, struct usage_result *r,
+                            char *err, size_t errlen);
+
+/* What a transcript line turned out to be. */
+enum usage_line {
+	USAGE_LINE_MALFORMED = -1,   /* err says why */
+	USAGE_LINE_ROW = 0,          /* u is a usage row */
+	USAGE_LINE_SKIP = 1,         /* not a usage line (user turn, <synthetic>,
+	                                API error message, no usage): ignore */
+};
+
+/*
+ * True when the line can carry usage: it contains "usage" followed by a
+ * colon and an object (the cheap test that spares parsing other lines).
+ */
+int usage_line_has_usage(const char *line, size_t len);
+
+/*
+ * One Claude Code transcript line (api-notes §7) into u (zeroed first):
+ * timestamp → ts_ms, requestId, message.id, message.model, message.usage,
+ * isSidechain; source "import". Lines without usage, with model
+ * "<synthetic>" or isApiErrorMessage true are USAGE_LINE_SKIP.
+ */
+enum usage_line usage_parse_transcript_line(const char *line, size_t len, struct usage *u,
+                                            char *err, size_t errlen);
+
 #endif

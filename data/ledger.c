@@ -1,0 +1,306 @@
+/* ledger.c — usage rows: idempotent inserts and the hourly rollup kept
+ * current in the same transaction. */
+#include <stdio.h>
+#include <string.h>
+
+#include "data/store_int.h"
+
+#define MS_PER_HOUR 3600000LL
+
+int
+store_row_flags(const struct usage *u)
+{
+	int bits = 0;
+
+	if (usage_is_batch(u))
+		bits |= ROLLUP_BATCH;
+	if (usage_total_input(&u->tok) > STORE_LONG_THRESHOLD)
+		bits |= ROLLUP_LONG;
+	if (strcmp(u->speed, "fast") == 0)
+		bits |= ROLLUP_FAST;
+	if (strcmp(u->inference_geo, "us") == 0)
+		bits |= ROLLUP_US_GEO;
+	return bits;
+}
+
+struct price_flags
+store_price_flags(const struct model_price *mp, int bits)
+{
+	struct price_flags f;
+
+	memset(&f, 0, sizeof(f));
+	f.batch = (bits & ROLLUP_BATCH) != 0;
+	f.long_ctx = (bits & ROLLUP_LONG) != 0 && mp != NULL && mp->has_long;
+	f.fast = (bits & ROLLUP_FAST) != 0;
+	f.us_geo = (bits & ROLLUP_US_GEO) != 0;
+	return f;
+}
+
+static void
+col_text(sqlite3_stmt *st, int col, char *dst, size_t n)
+{
+	usage_strlcpy(dst, (const char *)sqlite3_column_text(st, col), n);
+}
+
+void
+store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->ts_ms = sqlite3_column_int64(st, c);
+	col_text(st, c + 1, u->model, sizeof(u->model));
+	col_text(st, c + 2, u->source, sizeof(u->source));
+	col_text(st, c + 3, u->request_id, sizeof(u->request_id));
+	col_text(st, c + 4, u->message_id, sizeof(u->message_id));
+	col_text(st, c + 5, u->batch_id, sizeof(u->batch_id));
+	col_text(st, c + 6, u->custom_id, sizeof(u->custom_id));
+	col_text(st, c + 7, u->tag, sizeof(u->tag));
+	col_text(st, c + 8, u->service_tier, sizeof(u->service_tier));
+	col_text(st, c + 9, u->speed, sizeof(u->speed));
+	col_text(st, c + 10, u->inference_geo, sizeof(u->inference_geo));
+	col_text(st, c + 11, u->tier, sizeof(u->tier));
+	col_text(st, c + 12, u->stop_reason, sizeof(u->stop_reason));
+	u->tok.input = sqlite3_column_int64(st, c + 13);
+	u->tok.write_5m = sqlite3_column_int64(st, c + 14);
+	u->tok.write_1h = sqlite3_column_int64(st, c + 15);
+	u->tok.cache_read = sqlite3_column_int64(st, c + 16);
+	u->tok.output = sqlite3_column_int64(st, c + 17);
+	u->compressed_tokens = sqlite3_column_int64(st, c + 18);
+	u->sidechain = sqlite3_column_int(st, c + 19);
+}
+
+/* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. */
+static void
+bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
+{
+	sqlite3_bind_int64(st, 1, u->ts_ms);
+	store_bind_text(st, 2, u->model);
+	store_bind_text(st, 3, u->source);
+	store_bind_text(st, 4, u->request_id);
+	store_bind_text(st, 5, u->message_id);
+	store_bind_text(st, 6, u->batch_id);
+	store_bind_text(st, 7, u->custom_id);
+	store_bind_text(st, 8, u->tag);
+	store_bind_text(st, 9, u->service_tier);
+	store_bind_text(st, 10, u->speed);
+	store_bind_text(st, 11, u->inference_geo);
+	store_bind_text(st, 12, u->tier);
+	store_bind_text(st, 13, u->stop_reason);
+	sqlite3_bind_int64(st, 14, u->tok.input);
+	sqlite3_bind_int64(st, 15, u->tok.write_5m);
+	sqlite3_bind_int64(st, 16, u->tok.write_1h);
+	sqlite3_bind_int64(st, 17, u->tok.cache_read);
+	sqlite3_bind_int64(st, 18, u->tok.output);
+	sqlite3_bind_int64(st, 19, u->compressed_tokens);
+	sqlite3_bind_int(st, 20, u->sidechain != 0);
+	if (key != NULL)
+		sqlite3_bind_text(st, 21, key, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 21);
+}
+
+/* "msg:ID", else "req:ID", else "batch:ID:CUSTOM"; 0 when the row has none. */
+static int
+dedupe_key(const struct usage *u, char *buf, size_t n)
+{
+	if (u->message_id[0] != '\0')
+		snprintf(buf, n, "msg:%s", u->message_id);
+	else if (u->request_id[0] != '\0')
+		snprintf(buf, n, "req:%s", u->request_id);
+	else if (u->batch_id[0] != '\0' && u->custom_id[0] != '\0')
+		snprintf(buf, n, "batch:%s:%s", u->batch_id, u->custom_id);
+	else
+		return 0;
+	return 1;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Add (sign 1) or take away (sign -1) row u in its rollup cell. */
+static int
+rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int64_t hour = floor_div(u->ts_ms, MS_PER_HOUR);
+	int flags = store_row_flags(u), i;
+
+	for (i = 0; i < 2; i++) {
+		st = store_stmt(s, i == 0 ? SQ_ROLLUP_ADD : SQ_ROLLUP_PRUNE, err, errlen);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, hour);
+		store_bind_text(st, 2, u->model);
+		store_bind_text(st, 3, u->source);
+		store_bind_text(st, 4, u->tag);
+		store_bind_text(st, 5, u->tier);
+		sqlite3_bind_int(st, 6, flags);
+		if (i == 0) {
+			sqlite3_bind_int64(st, 7, sign);
+			sqlite3_bind_int64(st, 8, sign * u->tok.input);
+			sqlite3_bind_int64(st, 9, sign * u->tok.write_5m);
+			sqlite3_bind_int64(st, 10, sign * u->tok.write_1h);
+			sqlite3_bind_int64(st, 11, sign * u->tok.cache_read);
+			sqlite3_bind_int64(st, 12, sign * u->tok.output);
+			sqlite3_bind_int64(st, 13, sign * u->compressed_tokens);
+			sqlite3_bind_int64(st, 14, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return store_sqlerr(s, "rollup", err, errlen);
+		}
+		sqlite3_reset(st);
+		if (sign > 0)
+			break;  /* only a subtraction can empty a cell */
+	}
+	return 0;
+}
+
+/* Look up the row holding key; *found = 0 when none. */
+static int
+find_row(struct store *s, const char *key, struct usage *old, int *found,
+         char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		store_read_usage(st, 1, old);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_sqlerr(s, "usage lookup", err, errlen);
+	return 0;
+}
+
+static int
+write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const char *key,
+          char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_usage(st, u, key);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "usage write", err, errlen);
+	return 0;
+}
+
+/* Does the new copy u beat the stored copy old? Larger total wins; on a tie
+ * the parent (non-sidechain) copy wins over a sidechain replay. */
+static int
+beats(const struct usage *u, const struct usage *old)
+{
+	int64_t a = usage_total(&u->tok), b = usage_total(&old->tok);
+
+	if (a != b)
+		return a > b;
+	return old->sidechain && !u->sidechain;
+}
+
+int
+store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
+                 char *err, size_t errlen)
+{
+	char key[USAGE_ID_MAX + 96];
+	struct usage old;
+	int has_key, found = 0;
+
+	has_key = dedupe_key(u, key, sizeof(key));
+	if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
+		return -1;
+	if (found && !beats(u, &old)) {
+		*result = STORE_DUPLICATE;
+		return 0;
+	}
+	if (found) {
+		if (rollup_apply(s, &old, -1, err, errlen) != 0 ||
+		    write_row(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
+			return -1;
+		*result = STORE_REPLACED;
+	} else {
+		if (write_row(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
+			return -1;
+		*result = STORE_ADDED;
+	}
+	return rollup_apply(s, u, 1, err, errlen);
+}
+
+int
+store_insert_usage(struct store *s, const struct usage *u, enum store_put *result,
+                   char *err, size_t errlen)
+{
+	enum store_put r = STORE_DUPLICATE;
+	char tmp[64];
+
+	if (u->model[0] == '\0' || u->source[0] == '\0') {
+		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+		return -1;
+	}
+	if (store_op_begin(s, err, errlen) != 0)
+		return -1;
+	if (store_ledger_put(s, u, &r, err, errlen) != 0) {
+		store_op_end(s, 0, tmp, sizeof(tmp));
+		return -1;
+	}
+	if (store_op_end(s, 1, err, errlen) != 0)
+		return -1;
+	if (result != NULL)
+		*result = r;
+	return 0;
+}
+
+int
+store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM usage", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "count", err, errlen);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "count", err, errlen);
+	return 0;
+}
+
+int
+store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
+                 int (*fn)(const struct usage *u, void *arg), void *arg,
+                 char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct usage u;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, id", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "usage", err, errlen);
+	sqlite3_bind_int64(st, 1, since_ms != 0 ? since_ms : INT64_MIN);
+	sqlite3_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_read_usage(st, 0, &u);
+		if (fn(&u, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "usage", err, errlen);
+	return 0;
+}

@@ -1,0 +1,573 @@
+/* report.c — every aggregate the reports and panes need, read from the
+ * hourly rollup and priced in C.
+ *
+ * Periods are local (the caller's TZ). A UTC hour cell belongs to one local
+ * day/week/month/hour when the local period at its first and its last
+ * millisecond is the same; otherwise (zones with a :30 or :45 offset, DST
+ * edges) that hour is re-read from the raw rows, as are the parts of the
+ * range [since, until) that do not cover a whole UTC hour. So results are
+ * exact, and in whole-hour zones with day-aligned bounds no raw row is read.
+ *
+ * Long context: the rollup splits rows at total input > 200,000 (the line of
+ * every shipped model). A user price file naming another threshold is priced
+ * at that 200,000 split in reports; store_spend_between and batch costs read
+ * raw rows and use the model's own threshold.
+ *
+ * Model filter: a row matches when its model resolves to the same price
+ * entry as the filter (pricing_find: dated and undated ids alike), when it
+ * equals the filter, or when it is the filter plus a "-YYYYMMDD" date.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "data/store_int.h"
+
+#define MS_PER_HOUR 3600000LL
+
+struct model_ent {                 /* per distinct model seen */
+	char                      model[USAGE_MODEL_MAX];
+	const struct model_price *mp;
+	int                       match;   /* passes the model filter */
+	int                       listed;  /* already in the unpriced list */
+};
+
+struct agg {
+	const struct pricing      *p;
+	const struct report_query *q;
+	const struct model_price  *baseline;
+	const struct model_price  *filter_mp;
+	struct report             *out;
+	size_t                     rcap;
+	size_t                    *slots;     /* open addressing: row index + 1 */
+	size_t                     nslots;
+	struct model_ent          *me;
+	size_t                     nme, mecap;
+	size_t                     unpcap;
+	int64_t                   *straddle;  /* hours to re-read from raw rows */
+	size_t                     nstr, strcap;
+	int64_t                    hour;      /* the last hour keyed, and its key */
+	int                        hour_split;
+	char                       hour_key[32];
+};
+
+int64_t
+report_hit_permille(const struct tokens *t)
+{
+	int64_t tot = usage_total_input(t);
+
+	if (tot <= 0)
+		return 0;
+	return (t->cache_read * 1000 + tot / 2) / tot;
+}
+
+static int
+is_period(enum report_group g)
+{
+	return g == REPORT_DAY || g == REPORT_WEEK || g == REPORT_MONTH || g == REPORT_HOUR;
+}
+
+/* The local period of ms for group g into buf. */
+static void
+period_key(enum report_group g, int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	struct tm tm;
+	const char *fmt = g == REPORT_DAY ? "%Y-%m-%d" : g == REPORT_WEEK ? "%G-W%V" :
+	    g == REPORT_MONTH ? "%Y-%m" : "%Y-%m-%d %H";
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, n, fmt, &tm) == 0)
+		snprintf(buf, n, "?");
+}
+
+static void *
+grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t nc;
+	void *np;
+
+	if (need <= *cap)
+		return p;
+	nc = *cap ? *cap * 2 : 16;
+	while (nc < need)
+		nc *= 2;
+	np = realloc(p, nc * size);
+	if (np != NULL)
+		*cap = nc;
+	return np;
+}
+
+static int
+date_suffixed(const char *model, const char *base)
+{
+	size_t n = strlen(base), i;
+
+	if (strncmp(model, base, n) != 0 || model[n] != '-' || strlen(model + n + 1) != 8)
+		return 0;
+	for (i = n + 1; model[i] != '\0'; i++)
+		if (model[i] < '0' || model[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* The cached facts of a model id; NULL on out of memory. */
+static struct model_ent *
+model_ent(struct agg *a, const char *model)
+{
+	const char *f = a->q->model;
+	struct model_ent *e;
+	size_t i;
+
+	for (i = 0; i < a->nme; i++)
+		if (strcmp(a->me[i].model, model) == 0)
+			return &a->me[i];
+	e = grow(a->me, &a->mecap, a->nme + 1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	a->me = e;
+	e = &a->me[a->nme++];
+	memset(e, 0, sizeof(*e));
+	usage_strlcpy(e->model, model, sizeof(e->model));
+	e->mp = pricing_find(a->p, model);
+	e->match = f == NULL || f[0] == '\0' || strcmp(model, f) == 0 || date_suffixed(model, f) ||
+	    (a->filter_mp != NULL && e->mp == a->filter_mp);
+	return e;
+}
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s != '\0')
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int
+rehash(struct agg *a, size_t nslots)
+{
+	size_t *slots = calloc(nslots, sizeof(*slots)), i, j;
+
+	if (slots == NULL)
+		return -1;
+	for (i = 0; i < a->out->nrows; i++) {
+		j = hash_str(a->out->rows[i].key) & (nslots - 1);
+		while (slots[j] != 0)
+			j = (j + 1) & (nslots - 1);
+		slots[j] = i + 1;
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->nslots = nslots;
+	return 0;
+}
+
+/* The row of key, created empty when new; NULL on out of memory. */
+static struct report_row *
+row_of(struct agg *a, const char *key)
+{
+	struct report *r = a->out;
+	struct report_row *rows;
+	size_t j;
+
+	if (a->nslots < 2 * (r->nrows + 1) && rehash(a, a->nslots ? a->nslots * 2 : 64) != 0)
+		return NULL;
+	j = hash_str(key) & (a->nslots - 1);
+	for (; a->slots[j] != 0; j = (j + 1) & (a->nslots - 1))
+		if (strcmp(r->rows[a->slots[j] - 1].key, key) == 0)
+			return &r->rows[a->slots[j] - 1];
+	rows = grow(r->rows, &a->rcap, r->nrows + 1, sizeof(*rows));
+	if (rows == NULL)
+		return NULL;
+	r->rows = rows;
+	memset(&rows[r->nrows], 0, sizeof(rows[0]));
+	usage_strlcpy(rows[r->nrows].key, key, sizeof(rows[0].key));
+	a->slots[j] = ++r->nrows;
+	return &rows[r->nrows - 1];
+}
+
+static int
+list_unpriced(struct agg *a, struct model_ent *e)
+{
+	char **u;
+
+	if (e->listed)
+		return 0;
+	u = grow(a->out->unpriced, &a->unpcap, a->out->nunpriced + 1, sizeof(*u));
+	if (u == NULL)
+		return -1;
+	a->out->unpriced = u;
+	if ((u[a->out->nunpriced] = strdup(e->model)) == NULL)
+		return -1;
+	a->out->nunpriced++;
+	e->listed = 1;
+	return 0;
+}
+
+/* One group of tokens (a rollup cell or a raw row) into the row of key. */
+struct contrib {
+	const char        *key;
+	struct model_ent  *e;
+	struct price_flags f;
+	int                routed;
+	int64_t            requests, compressed, max_stops;
+	struct tokens      tok;
+};
+
+static int
+add(struct agg *a, const struct contrib *c)
+{
+	struct report_row *r = row_of(a, c->key);
+	struct savings sv;
+
+	if (r == NULL)
+		return -1;
+	r->requests += c->requests;
+	r->tok.input += c->tok.input;
+	r->tok.write_5m += c->tok.write_5m;
+	r->tok.write_1h += c->tok.write_1h;
+	r->tok.cache_read += c->tok.cache_read;
+	r->tok.output += c->tok.output;
+	r->compressed_tokens += c->compressed;
+	r->max_tokens_stops += c->max_stops;
+	if (c->e->mp == NULL) {
+		r->unpriced_requests += c->requests;
+		return list_unpriced(a, c->e);
+	}
+	r->cost_nanos += pricing_cost(c->e->mp, &c->tok, &c->f);
+	pricing_savings(c->e->mp, &c->tok, &c->f, c->routed, a->baseline, c->compressed, &sv);
+	r->saved.cache += sv.cache;
+	r->saved.batch += sv.batch;
+	r->saved.routing += sv.routing;
+	r->saved.compression += sv.compression;
+	return 0;
+}
+
+static const char *
+group_key(struct agg *a, int64_t ms, const char *model, const char *source, const char *tag,
+          char *buf, size_t n)
+{
+	switch (a->q->group) {
+	case REPORT_MODEL:
+		return model;
+	case REPORT_SOURCE:
+		return source;
+	case REPORT_TAG:
+		return tag;
+	case REPORT_TOTAL:
+		return "";
+	default:
+		period_key(a->q->group, ms, buf, n);
+		return buf;
+	}
+}
+
+/* Filters that SQL applies: " AND tag = ?N AND source = ?M". */
+static void
+filter_sql(const struct report_query *q, char *buf, size_t n, int first)
+{
+	int k = first;
+
+	buf[0] = '\0';
+	if (q->tag != NULL && q->tag[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), " AND tag = ?%d", k++);
+	if (q->source != NULL && q->source[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), " AND source = ?%d", k++);
+}
+
+static void
+filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
+{
+	int k = first;
+
+	if (q->tag != NULL && q->tag[0] != '\0')
+		store_bind_text(st, k++, q->tag);
+	if (q->source != NULL && q->source[0] != '\0')
+		store_bind_text(st, k++, q->source);
+}
+
+/* Is hour h split between two local periods? Cached for runs of one hour. */
+static int
+hour_split(struct agg *a, int64_t h, char *key, size_t n)
+{
+	char k2[32];
+
+	if (h != a->hour || a->hour_key[0] == '\0') {
+		a->hour = h;
+		period_key(a->q->group, h * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
+		period_key(a->q->group, h * MS_PER_HOUR + MS_PER_HOUR - 1, k2, sizeof(k2));
+		a->hour_split = strcmp(a->hour_key, k2) != 0;
+	}
+	usage_strlcpy(key, a->hour_key, n);
+	return a->hour_split;
+}
+
+static int
+read_rollup(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
+{
+	char sql[512], filt[96], kbuf[32];
+	struct contrib c;
+	sqlite3_stmt *st;
+	int64_t h, *hs;
+	int rc = SQLITE_DONE, bits;
+
+	filter_sql(a->q, filt, sizeof(filt), 3);
+	snprintf(sql, sizeof(sql), "SELECT hour, model, source, tag, tier, flags, requests, input,"
+	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops"
+	    " FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s ORDER BY hour", filt);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "report", err, errlen);
+	sqlite3_bind_int64(st, 1, h0);
+	sqlite3_bind_int64(st, 2, h1);
+	filter_bind(a->q, st, 3);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&c, 0, sizeof(c));
+		if ((c.e = model_ent(a, (const char *)sqlite3_column_text(st, 1))) == NULL)
+			goto oom;
+		if (!c.e->match)
+			continue;
+		h = sqlite3_column_int64(st, 0);
+		if (is_period(a->q->group) && hour_split(a, h, kbuf, sizeof(kbuf))) {
+			if (a->nstr == 0 || a->straddle[a->nstr - 1] != h) {
+				if ((hs = grow(a->straddle, &a->strcap, a->nstr + 1, sizeof(*hs))) == NULL)
+					goto oom;
+				a->straddle = hs;
+				a->straddle[a->nstr++] = h;
+			}
+			continue;
+		}
+		c.key = group_key(a, h * MS_PER_HOUR, c.e->model,
+		    (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 3), kbuf, sizeof(kbuf));
+		c.routed = sqlite3_column_bytes(st, 4) > 0;
+		bits = sqlite3_column_int(st, 5);
+		c.f = store_price_flags(c.e->mp, bits);
+		c.requests = sqlite3_column_int64(st, 6);
+		c.tok.input = sqlite3_column_int64(st, 7);
+		c.tok.write_5m = sqlite3_column_int64(st, 8);
+		c.tok.write_1h = sqlite3_column_int64(st, 9);
+		c.tok.cache_read = sqlite3_column_int64(st, 10);
+		c.tok.output = sqlite3_column_int64(st, 11);
+		c.compressed = sqlite3_column_int64(st, 12);
+		c.max_stops = sqlite3_column_int64(st, 13);
+		if (add(a, &c) != 0)
+			goto oom;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "report", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+oom:
+	sqlite3_finalize(st);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Raw rows with since <= ts < until, each keyed by its own time. */
+static int
+read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, char *err, size_t errlen)
+{
+	char sql[512], filt[96], kbuf[32];
+	struct contrib c;
+	struct usage u;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (since >= until)
+		return 0;
+	filter_sql(a->q, filt, sizeof(filt), 3);
+	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2%s", filt);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "report", err, errlen);
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	filter_bind(a->q, st, 3);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_read_usage(st, 0, &u);
+		memset(&c, 0, sizeof(c));
+		if ((c.e = model_ent(a, u.model)) == NULL)
+			goto oom;
+		if (!c.e->match)
+			continue;
+		c.key = group_key(a, u.ts_ms, u.model, u.source, u.tag, kbuf, sizeof(kbuf));
+		c.routed = u.tier[0] != '\0';
+		c.f = pricing_flags(c.e->mp, &u);
+		c.requests = 1;
+		c.tok = u.tok;
+		c.compressed = u.compressed_tokens;
+		c.max_stops = strcmp(u.stop_reason, "max_tokens") == 0;
+		if (add(a, &c) != 0)
+			goto oom;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "report", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+oom:
+	sqlite3_finalize(st);
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Whole UTC hours from the rollup, the rest (edges, split hours) raw. */
+static int
+collect(struct store *s, struct agg *a, char *err, size_t errlen)
+{
+	int64_t since = a->q->since_ms != 0 ? a->q->since_ms : INT64_MIN / 2;
+	int64_t until = a->q->until_ms != 0 ? a->q->until_ms : INT64_MAX / 2;
+	int64_t h0 = -floor_div(-since, MS_PER_HOUR), h1 = floor_div(until, MS_PER_HOUR);
+	size_t i, j;
+
+	if (h0 >= h1)
+		return read_raw(s, a, since, until, err, errlen);
+	if (read_rollup(s, a, h0, h1, err, errlen) != 0 ||
+	    read_raw(s, a, since, h0 * MS_PER_HOUR, err, errlen) != 0 ||
+	    read_raw(s, a, h1 * MS_PER_HOUR, until, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < a->nstr; i = j) {   /* runs of consecutive split hours */
+		for (j = i + 1; j < a->nstr && a->straddle[j] == a->straddle[j - 1] + 1; j++)
+			;
+		if (read_raw(s, a, a->straddle[i] * MS_PER_HOUR,
+		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+row_sum(struct report_row *t, const struct report_row *r)
+{
+	t->requests += r->requests;
+	t->tok.input += r->tok.input;
+	t->tok.write_5m += r->tok.write_5m;
+	t->tok.write_1h += r->tok.write_1h;
+	t->tok.cache_read += r->tok.cache_read;
+	t->tok.output += r->tok.output;
+	t->cost_nanos += r->cost_nanos;
+	t->unpriced_requests += r->unpriced_requests;
+	t->saved.cache += r->saved.cache;
+	t->saved.batch += r->saved.batch;
+	t->saved.routing += r->saved.routing;
+	t->saved.compression += r->saved.compression;
+	t->max_tokens_stops += r->max_tokens_stops;
+	t->compressed_tokens += r->compressed_tokens;
+}
+
+static int
+by_key(const void *x, const void *y)
+{
+	return strcmp(((const struct report_row *)x)->key, ((const struct report_row *)y)->key);
+}
+
+static int
+by_cost(const void *x, const void *y)
+{
+	const struct report_row *a = x, *b = y;
+
+	if (a->cost_nanos != b->cost_nanos)
+		return a->cost_nanos > b->cost_nanos ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static int
+by_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+int
+store_report(struct store *s, const struct pricing *p, const struct report_query *q,
+             struct report *out, char *err, size_t errlen)
+{
+	struct agg a;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&a, 0, sizeof(a));
+	a.p = p;
+	a.q = q;
+	a.out = out;
+	a.baseline = q->baseline_model != NULL ? pricing_find(p, q->baseline_model) : NULL;
+	a.filter_mp = q->model != NULL && q->model[0] != '\0' ? pricing_find(p, q->model) : NULL;
+	a.hour = INT64_MIN;
+	tzset();
+	/* one read transaction: rollup and raw rows from the same snapshot */
+	if (s->in_tx)
+		rc = collect(s, &a, err, errlen);
+	else if ((rc = store_exec(s, "BEGIN", err, errlen)) == 0) {
+		rc = collect(s, &a, err, errlen);
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	}
+	free(a.slots);
+	free(a.me);
+	free(a.straddle);
+	if (rc != 0) {
+		store_report_free(out);
+		return -1;
+	}
+	for (i = 0; i < out->nrows; i++)
+		row_sum(&out->totals, &out->rows[i]);
+	if (q->group == REPORT_TOTAL) {
+		free(out->rows);
+		out->rows = NULL;
+		out->nrows = 0;
+	}
+	qsort(out->rows, out->nrows, sizeof(out->rows[0]), is_period(q->group) ? by_key : by_cost);
+	qsort(out->unpriced, out->nunpriced, sizeof(char *), by_str);
+	return 0;
+}
+
+void
+store_report_free(struct report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nunpriced; i++)
+		free(r->unpriced[i]);
+	free(r->unpriced);
+	free(r->rows);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
+                    int64_t until_ms, int64_t *nanos, int64_t *requests,
+                    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct usage u;
+	int64_t c;
+	int rc;
+
+	*nanos = 0;
+	*requests = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "spend", err, errlen);
+	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_read_usage(st, 0, &u);
+		(*requests)++;
+		if (pricing_usage_cost(p, &u, &c) == 0)
+			*nanos += c;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "spend", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,79 @@
+/* store_int.h — what the data/ files share behind store.h: the connection,
+ * its prepared statements, error and transaction helpers. Only the data/ sources
+ * include this (and sqlite3.h). */
+#ifndef TOKENTOP_STORE_INT_H
+#define TOKENTOP_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "data/store.h"
+
+/* Prepared statements kept for the life of the connection (hot paths). */
+enum store_stmt_id {
+	SQ_USAGE_FIND,       /* existing row of a dedupe key */
+	SQ_USAGE_INSERT,
+	SQ_USAGE_UPDATE,
+	SQ_ROLLUP_ADD,       /* upsert one rollup cell by a signed delta */
+	SQ_ROLLUP_PRUNE,     /* drop a cell whose request count fell to 0 */
+	SQ_RESULT_INSERT,
+	SQ_COUNT
+};
+
+struct store {
+	sqlite3      *db;
+	char         *path;
+	int           in_tx;          /* inside store_begin .. commit/rollback */
+	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
+};
+
+/* The cached statement id, reset and with bindings cleared; NULL + err on
+ * a prepare failure. */
+sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
+
+/* err = "what: sqlite's message"; returns -1 for `return store_sqlerr(...)`. */
+int store_sqlerr(struct store *s, const char *what, char *err, size_t errlen);
+
+/* Run SQL without results. 0 or -1 + err. */
+int store_exec(struct store *s, const char *sql, char *err, size_t errlen);
+
+/*
+ * One atomic operation: outside store_begin it is a BEGIN IMMEDIATE
+ * transaction of its own (retried while another process writes); inside, a
+ * savepoint, so a failing operation leaves the caller's transaction as it was.
+ * store_op_end commits (ok != 0) or rolls back what store_op_begin opened.
+ */
+int store_op_begin(struct store *s, char *err, size_t errlen);
+int store_op_end(struct store *s, int ok, char *err, size_t errlen);
+
+/* Insert a usage row; the caller holds a transaction (store_op_begin). */
+int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
+                     char *err, size_t errlen);
+
+/* Bind text, NULL-safe ("" for NULL). */
+int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* Rollup flag bits (what changes the price of a token). */
+#define ROLLUP_BATCH   1
+#define ROLLUP_LONG    2   /* total input > STORE_LONG_THRESHOLD */
+#define ROLLUP_FAST    4
+#define ROLLUP_US_GEO  8
+
+/* The long-context line the rollup records. A model whose price table entry
+ * names another threshold is still split here (see report.c). */
+#define STORE_LONG_THRESHOLD 200000
+
+/* Rollup flag bits of one row. */
+int store_row_flags(const struct usage *u);
+
+/* Price flags of rollup bits under mp. */
+struct price_flags store_price_flags(const struct model_price *mp, int bits);
+
+/* Fill u from the usage columns of st starting at column col (the order of
+ * STORE_USAGE_COLS). */
+#define STORE_USAGE_COLS \
+	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
+	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
+	"write_1h, cache_read, output, compressed_tokens, sidechain"
+void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
+
+#endif

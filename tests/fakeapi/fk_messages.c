@@ -1,0 +1,265 @@
+/* fk_messages.c — POST /v1/messages (plain and server-sent events) and count_tokens. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fk.h"
+
+/*
+ * The deterministic answer: ("echo: " + prefix) five times, cut to
+ * 4 × max_tokens bytes on a UTF-8 boundary when it would not fit.
+ * buf needs 256 bytes.
+ */
+void
+msg_answer(const struct fk_plan *p, char *buf, size_t len, long *out_tokens, int *capped)
+{
+	size_t	 n = 0, lim;
+	int	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < 5; i++)
+		n += snprintf(buf + n, len - n, "echo: %s", p->prefix);
+	*out_tokens = fk_tokens(n);
+	*capped = 0;
+	if (*out_tokens > p->max_tokens) {
+		lim = (size_t)p->max_tokens * 4;
+		while (lim > 0 && ((unsigned char)buf[lim] & 0xc0) == 0x80)
+			lim--;
+		buf[lim] = '\0';
+		*out_tokens = p->max_tokens;
+		*capped = 1;
+	}
+}
+
+/* The usage object; a new reference. */
+json_t *
+msg_usage_json(const struct fk_usage *u, const char *tier)
+{
+	return json_pack("{s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:s}",
+	    "input_tokens", (json_int_t)u->input,
+	    "cache_creation_input_tokens", (json_int_t)(u->cw5 + u->cw1h),
+	    "cache_read_input_tokens", (json_int_t)u->cread,
+	    "cache_creation", "ephemeral_5m_input_tokens", (json_int_t)u->cw5,
+	    "ephemeral_1h_input_tokens", (json_int_t)u->cw1h,
+	    "output_tokens", (json_int_t)u->output, "service_tier", tier);
+}
+
+/* A full Message object for plan p; a new reference. */
+json_t *
+msg_message_json(const char *id, const struct fk_plan *p, const struct fk_usage *u,
+    const char *tier)
+{
+	char	 text[256];
+	long	 out;
+	int	 capped;
+	json_t	*content = json_array();
+
+	msg_answer(p, text, sizeof text, &out, &capped);
+	if (*text)
+		json_array_append_new(content, json_pack("{s:s, s:s}", "type", "text",
+		    "text", text));
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:n, s:o}", "id", id,
+	    "type", "message", "role", "assistant", "model", fk_model_name(p->model),
+	    "content", content, "stop_reason", capped ? "max_tokens" : "end_turn",
+	    "stop_sequence", "usage", msg_usage_json(u, tier));
+}
+
+/* Parses and plans the body; on failure fills r with the error and returns -1. */
+static int
+plan_body(const struct fk_req *q, struct fk_reply *r, int count_only, struct fk_plan *p)
+{
+	json_error_t je;
+	json_t	*body;
+	const char *etype;
+	char	 err[512];
+	int	 status, rc;
+
+	if ((body = json_loadb(q->body, q->len, 0, &je)) == NULL) {
+		fk_reply_error(r, q, 400, NULL, "There was an error parsing the body of your "
+		    "request: %s (line %d)", je.text, je.line);
+		return -1;
+	}
+	rc = msg_plan(body, count_only, p, &status, &etype, err, sizeof err);
+	json_decref(body);
+	if (rc == -1)
+		fk_reply_error(r, q, status, etype, "%s", err);
+	return rc;
+}
+
+/* ---- streaming ---- */
+
+struct stream {
+	char	**ev;
+	size_t	 nev, i, off;
+	size_t	 stop_at;	/* events before a drop or truncate */
+	int	 mode;		/* 0 whole, 1 drop (error close), 2 truncate (clean end) */
+	int	 delay_ms;
+};
+
+static void
+ev_add(struct stream *s, const char *type, json_t *data)
+{
+	char	*d = json_dumps(data, JSON_COMPACT), *e = NULL;
+	char	**nv = realloc(s->ev, (s->nev + 1) * sizeof *nv);
+
+	if (nv != NULL && d != NULL && asprintf(&e, "event: %s\ndata: %s\n\n", type, d) > 0)
+		(s->ev = nv)[s->nev++] = e;
+	else if (nv != NULL)
+		s->ev = nv;
+	free(d);
+	json_decref(data);
+}
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream *s = cls;
+	size_t	 n;
+
+	(void)pos;
+	if (s->mode != 0 && s->i >= s->stop_at)
+		return s->mode == 1 ? MHD_CONTENT_READER_END_WITH_ERROR :
+		    MHD_CONTENT_READER_END_OF_STREAM;
+	if (s->i >= s->nev)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (s->off == 0 && s->i > 0 && s->delay_ms > 0)
+		fk_sleep_ms(s->delay_ms);
+	n = strlen(s->ev[s->i]) - s->off;
+	if (n > max)
+		n = max;
+	memcpy(buf, s->ev[s->i] + s->off, n);
+	s->off += n;
+	if (s->ev[s->i][s->off] == '\0') {
+		s->i++;
+		s->off = 0;
+	}
+	return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream *s = cls;
+	size_t	 i;
+
+	for (i = 0; i < s->nev; i++)
+		free(s->ev[i]);
+	free(s->ev);
+	free(s);
+}
+
+/* Text deltas of at most 16 bytes, cut on UTF-8 boundaries. */
+static void
+ev_deltas(struct stream *s, const char *text, int malformed)
+{
+	char	 piece[20];
+	size_t	 n, len = strlen(text), at = 0, k = 0;
+	char	*bad;
+
+	while (at < len) {
+		n = len - at > 16 ? 16 : len - at;
+		while (at + n < len && ((unsigned char)text[at + n] & 0xc0) == 0x80)
+			n--;
+		memcpy(piece, text + at, n);
+		piece[n] = '\0';
+		at += n;
+		if (malformed && k++ == 1 && asprintf(&bad, "event: content_block_delta\n"
+		    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"ty\n\n") > 0) {
+			char **nv = realloc(s->ev, (s->nev + 1) * sizeof *nv);
+			if (nv == NULL) {
+				free(bad);
+				continue;
+			}
+			(s->ev = nv)[s->nev++] = bad;
+			continue;
+		}
+		ev_add(s, "content_block_delta", json_pack("{s:s, s:i, s:{s:s, s:s}}",
+		    "type", "content_block_delta", "index", 0, "delta", "type", "text_delta",
+		    "text", piece));
+	}
+}
+
+/* Builds the event sequence of the real API as a callback response. */
+static void
+stream_reply(const struct fk_req *q, struct fk_reply *r, const char *id,
+    const struct fk_plan *p, const struct fk_usage *u)
+{
+	struct stream *s = calloc(1, sizeof *s);
+	struct fk_usage start = *u;
+	json_t	*msg, *fin;
+	char	 text[256];
+	long	 out;
+	int	 capped;
+
+	if (s == NULL)
+		return;
+	s->delay_ms = fk.opt.stream_delay_ms;
+	msg_answer(p, text, sizeof text, &out, &capped);
+	start.output = 1;
+	msg = msg_message_json(id, p, &start, "standard");
+	json_object_set_new(msg, "content", json_array());
+	json_object_set_new(msg, "stop_reason", json_null());
+	ev_add(s, "message_start", json_pack("{s:s, s:o}", "type", "message_start",
+	    "message", msg));
+	ev_add(s, "ping", json_pack("{s:s}", "type", "ping"));
+	if (*text) {
+		ev_add(s, "content_block_start", json_pack("{s:s, s:i, s:{s:s, s:s}}",
+		    "type", "content_block_start", "index", 0, "content_block",
+		    "type", "text", "text", ""));
+		ev_deltas(s, text, q->has_fault && q->fault.malformed);
+		ev_add(s, "content_block_stop", json_pack("{s:s, s:i}", "type",
+		    "content_block_stop", "index", 0));
+	}
+	fin = msg_usage_json(u, "standard");
+	json_object_del(fin, "cache_creation");
+	json_object_del(fin, "service_tier");
+	ev_add(s, "message_delta", json_pack("{s:s, s:{s:s, s:n}, s:o}", "type",
+	    "message_delta", "delta", "stop_reason", capped ? "max_tokens" : "end_turn",
+	    "stop_sequence", "usage", fin));
+	ev_add(s, "message_stop", json_pack("{s:s}", "type", "message_stop"));
+	if (q->has_fault && (q->fault.drop || q->fault.truncate)) {
+		s->mode = q->fault.drop ? 1 : 2;
+		s->stop_at = s->nev / 2;
+	}
+	r->status = 200;
+	r->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
+	    stream_free);
+	if (r->resp == NULL)
+		stream_free(s);
+	r->ctype = "text/event-stream; charset=utf-8";
+	fk_reply_header(r, "cache-control", "no-cache");
+}
+
+/* POST /v1/messages */
+void
+msg_messages(const struct fk_req *q, struct fk_reply *r)
+{
+	struct fk_plan p;
+	struct fk_usage u;
+	char	 id[40], text[256];
+	int	 capped;
+
+	if (plan_body(q, r, 0, &p) == -1)
+		return;
+	pthread_mutex_lock(&fk.lock);
+	cache_apply(&p, fk_now(), &u);
+	fk_id("msg_01", id, sizeof id);
+	pthread_mutex_unlock(&fk.lock);
+	msg_answer(&p, text, sizeof text, &u.output, &capped);
+	fk_ratelimit_headers(r, p.total, u.output);
+	if (p.stream)
+		stream_reply(q, r, id, &p, &u);
+	else
+		fk_reply_json(r, 200, msg_message_json(id, &p, &u, "standard"));
+}
+
+/* POST /v1/messages/count_tokens */
+void
+msg_count_tokens(const struct fk_req *q, struct fk_reply *r)
+{
+	struct fk_plan p;
+
+	if (plan_body(q, r, 1, &p) == -1)
+		return;
+	fk_reply_json(r, 200, json_pack("{s:I}", "input_tokens", (json_int_t)p.total));
+}

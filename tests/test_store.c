@@ -1,0 +1,498 @@
+/* test_store.c — opening, migrations, file modes, idempotent inserts and the
+ * rollup behind them, concurrent writers, data_version, import marks. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "data/store.h"
+
+static char tmpdir[256];
+
+static int
+mk_tmpdir(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tt_store_XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	(void)state;
+	return 0;
+}
+
+static int
+rm_tmpdir(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	(void)state;
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static struct store *
+open_or_fail(const char *path)
+{
+	char err[512];
+	struct store *s = store_open(path, err, sizeof(err));
+
+	if (s == NULL)
+		fail_msg("store_open %s: %s", path, err);
+	return s;
+}
+
+static struct usage
+row(const char *model, const char *msg, const char *req, int64_t ts, int64_t in, int64_t out)
+{
+	struct usage u;
+
+	memset(&u, 0, sizeof(u));
+	u.ts_ms = ts;
+	usage_strlcpy(u.model, model, sizeof(u.model));
+	usage_strlcpy(u.source, "import", sizeof(u.source));
+	usage_strlcpy(u.message_id, msg, sizeof(u.message_id));
+	usage_strlcpy(u.request_id, req, sizeof(u.request_id));
+	u.tok.input = in;
+	u.tok.output = out;
+	return u;
+}
+
+static enum store_put
+put(struct store *s, const struct usage *u)
+{
+	char err[512];
+	enum store_put r = (enum store_put)-1;
+
+	if (store_insert_usage(s, u, &r, err, sizeof(err)) != 0)
+		fail_msg("insert: %s", err);
+	return r;
+}
+
+static int64_t
+count(struct store *s)
+{
+	char err[512];
+	int64_t n = -1;
+
+	assert_int_equal(store_count_usage(s, &n, err, sizeof(err)), 0);
+	return n;
+}
+
+/* Totals straight from the rollup (no prices: every model unpriced). */
+static struct report_row
+totals(struct store *s)
+{
+	struct report_query q;
+	struct report r;
+	struct report_row t;
+	char err[512];
+
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_TOTAL;
+	if (store_report(s, NULL, &q, &r, err, sizeof(err)) != 0)
+		fail_msg("report: %s", err);
+	assert_int_equal(r.nrows, 0);
+	t = r.totals;
+	store_report_free(&r);
+	return t;
+}
+
+static void
+test_memory_and_version(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+
+	(void)state;
+	assert_true(store_schema_version(s) >= 1);
+	assert_string_equal(store_path(s), ":memory:");
+	assert_int_equal(count(s), 0);
+	store_close(s);
+	store_close(NULL);
+}
+
+/* A fresh file is migrated once; reopening keeps the version and the rows. */
+static void
+test_migrate_and_reopen(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct usage u = row("claude-haiku-4-5", "msg_1", "", 1000, 5, 6);
+	int v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fresh.db", tmpdir);
+	s = open_or_fail(path);
+	v = store_schema_version(s);
+	assert_true(v >= 1);
+	assert_int_equal(put(s, &u), STORE_ADDED);
+	store_close(s);
+	s = open_or_fail(path);
+	assert_int_equal(store_schema_version(s), v);
+	assert_int_equal(count(s), 1);
+	assert_int_equal(put(s, &u), STORE_DUPLICATE);
+	store_close(s);
+}
+
+/* The database file is 0600 and new parent directories 0700, whatever the
+ * umask says. */
+static void
+test_file_modes(void **state)
+{
+	char path[512], dir[512];
+	struct store *s;
+	struct stat st;
+	mode_t old = umask(0);
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/a/b", tmpdir);
+	snprintf(path, sizeof(path), "%s/usage.db", dir);
+	s = open_or_fail(path);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	snprintf(dir, sizeof(dir), "%s/a", tmpdir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* WAL files follow the database's mode */
+	{
+		struct usage u = row("m", "msg_w", "", 1, 1, 1);
+
+		put(s, &u);
+		snprintf(dir, sizeof(dir), "%s-wal", path);
+		assert_int_equal(stat(dir, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	store_close(s);
+}
+
+/* A database written by a newer tokentop is refused, not damaged. */
+static void
+test_newer_schema_refused(void **state)
+{
+	char path[512], err[512];
+	unsigned char v[4] = { 0, 0, 0, 99 };
+	struct store *s;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/newer.db", tmpdir);
+	s = open_or_fail(path);
+	store_close(s);          /* last connection: WAL checkpointed into the file */
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
+	assert_int_equal(fwrite(v, 1, 4, f), 4);
+	fclose(f);
+	s = store_open(path, err, sizeof(err));
+	assert_null(s);
+	assert_non_null(strstr(err, "newer"));
+}
+
+static void
+test_idempotent(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	struct usage a = row("claude-sonnet-4-5", "msg_A", "req_A", 1000, 10, 5);
+	struct usage big = a, small = a, nokey = row("m", "", "", 2000, 1, 1);
+	struct report_row t;
+
+	(void)state;
+	assert_int_equal(put(s, &a), STORE_ADDED);
+	assert_int_equal(put(s, &a), STORE_DUPLICATE);
+	assert_int_equal(count(s), 1);
+	big.tok.output = 50;                  /* the final streaming copy */
+	big.ts_ms = 3 * 3600000LL + 5;        /* in another hour */
+	assert_int_equal(put(s, &big), STORE_REPLACED);
+	small.tok.output = 1;
+	assert_int_equal(put(s, &small), STORE_DUPLICATE);
+	assert_int_equal(count(s), 1);
+	t = totals(s);                        /* the rollup followed: old taken away */
+	assert_int_equal(t.requests, 1);
+	assert_int_equal(t.tok.input, 10);
+	assert_int_equal(t.tok.output, 50);
+	assert_int_equal(t.unpriced_requests, 1);
+	/* rows without any id are always new */
+	assert_int_equal(put(s, &nokey), STORE_ADDED);
+	assert_int_equal(put(s, &nokey), STORE_ADDED);
+	assert_int_equal(count(s), 3);
+	/* request id is the key when there is no message id */
+	{
+		struct usage r1 = row("m", "", "req_X", 5, 1, 1);
+
+		assert_int_equal(put(s, &r1), STORE_ADDED);
+		assert_int_equal(put(s, &r1), STORE_DUPLICATE);
+	}
+	/* then batch id + custom id */
+	{
+		struct usage b = row("m", "", "", 5, 1, 1);
+
+		usage_strlcpy(b.batch_id, "msgbatch_1", sizeof(b.batch_id));
+		usage_strlcpy(b.custom_id, "c1", sizeof(b.custom_id));
+		assert_int_equal(put(s, &b), STORE_ADDED);
+		assert_int_equal(put(s, &b), STORE_DUPLICATE);
+		usage_strlcpy(b.custom_id, "c2", sizeof(b.custom_id));
+		assert_int_equal(put(s, &b), STORE_ADDED);
+	}
+	assert_int_equal(count(s), 6);
+	t = totals(s);
+	assert_int_equal(t.requests, 6);
+	assert_int_equal(t.tok.input, 10 + 1 + 1 + 1 + 1 + 1);
+	store_close(s);
+}
+
+static int
+first_row(const struct usage *x, void *arg)
+{
+	*(struct usage *)arg = *x;
+	return 1;
+}
+
+/* A sidechain replay of the same message loses to its parent on a tie. */
+static void
+test_sidechain_tie(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	struct usage side = row("claude-opus-4-6", "msg_S", "req_S", 1000, 7, 7);
+	struct usage parent = side;
+	struct usage u;
+	char err[512];
+
+	(void)state;
+	side.sidechain = 1;
+	usage_strlcpy(side.tag, "side", sizeof(side.tag));
+	assert_int_equal(put(s, &side), STORE_ADDED);
+	assert_int_equal(put(s, &parent), STORE_REPLACED);
+	assert_int_equal(put(s, &side), STORE_DUPLICATE);
+	assert_int_equal(put(s, &parent), STORE_DUPLICATE);
+	assert_int_equal(count(s), 1);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(store_each_usage(s, 0, 0, first_row, &u, err, sizeof(err)), 0);
+	assert_string_equal(u.tag, "");       /* the parent's copy is stored */
+	assert_int_equal(u.sidechain, 0);
+	store_close(s);
+}
+
+static int
+grab(const struct usage *x, void *arg)
+{
+	struct usage *dst = arg;
+	size_t i;
+
+	for (i = 0; dst[i].model[0] != '\0'; i++)
+		;
+	dst[i] = *x;
+	return i == 2;   /* stop after the third */
+}
+
+/* Every field round-trips; the range is [since, until); early stop works. */
+static void
+test_each_usage(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	struct usage u = row("claude-haiku-4-5", "msg_1", "req_1", 3000, 1, 2), got[8];
+	char err[512];
+	int i;
+
+	(void)state;
+	usage_strlcpy(u.batch_id, "b", sizeof(u.batch_id));
+	usage_strlcpy(u.custom_id, "c", sizeof(u.custom_id));
+	usage_strlcpy(u.tag, "태그", sizeof(u.tag));
+	usage_strlcpy(u.service_tier, "batch", sizeof(u.service_tier));
+	usage_strlcpy(u.speed, "fast", sizeof(u.speed));
+	usage_strlcpy(u.inference_geo, "us", sizeof(u.inference_geo));
+	usage_strlcpy(u.tier, "simple", sizeof(u.tier));
+	usage_strlcpy(u.stop_reason, "max_tokens", sizeof(u.stop_reason));
+	u.tok.write_5m = 3;
+	u.tok.write_1h = 4;
+	u.tok.cache_read = 5;
+	u.compressed_tokens = 6;
+	u.sidechain = 1;
+	put(s, &u);
+	for (i = 0; i < 5; i++) {
+		struct usage v = row("m", "", "", 1000 * i, i, 0);
+
+		put(s, &v);
+	}
+	memset(got, 0, sizeof(got));
+	assert_int_equal(store_each_usage(s, 3000, 3001, grab, got, err, sizeof(err)), 0);
+	assert_memory_equal(&got[0], &u, sizeof(u)); /* ts 3000: u, then the row added later */
+	assert_string_equal(got[1].model, "m");
+	assert_int_equal(got[2].model[0], '\0');
+	memset(got, 0, sizeof(got));
+	assert_int_equal(store_each_usage(s, 0, 0, grab, got, err, sizeof(err)), 0);
+	assert_int_equal(got[0].ts_ms, 0);
+	assert_int_equal(got[1].ts_ms, 1000);
+	assert_int_equal(got[2].ts_ms, 2000);
+	assert_int_equal(got[3].model[0], '\0');     /* stopped */
+	store_close(s);
+}
+
+/* Begin/commit/rollback; a failing insert inside a transaction leaves the
+ * rest of it intact. */
+static void
+test_transactions(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	struct usage u = row("m", "msg_1", "", 1, 1, 1), bad = u;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(s, err, sizeof(err)), -1);
+	put(s, &u);
+	store_rollback(s);
+	assert_int_equal(count(s), 0);
+	assert_int_equal(totals(s).requests, 0);
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	put(s, &u);
+	bad.model[0] = '\0';
+	assert_int_equal(store_insert_usage(s, &bad, NULL, err, sizeof(err)), -1);
+	usage_strlcpy(u.message_id, "msg_2", sizeof(u.message_id));
+	put(s, &u);
+	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
+	assert_int_equal(count(s), 2);
+	assert_int_equal(store_commit(s, err, sizeof(err)), -1);
+	store_close(s);
+}
+
+#define WRITERS 4
+#define PER_WRITER 2000
+#define SHARED 100
+
+/* Four processes insert into one file at once: nothing is lost, nothing
+ * fails with "database is locked", shared ids are stored once. */
+static void
+test_concurrent_writers(void **state)
+{
+	char path[512];
+	pid_t pids[WRITERS];
+	struct store *s;
+	struct report_row t;
+	int i, status;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/concurrent.db", tmpdir);
+	for (i = 0; i < WRITERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char err[512], id[64];
+			struct store *c = store_open(path, err, sizeof(err));
+			int k;
+
+			if (c == NULL) {
+				fprintf(stderr, "writer %d: %s\n", i, err);
+				_exit(1);
+			}
+			for (k = 0; k < PER_WRITER + SHARED; k++) {
+				struct usage u;
+
+				if (k < PER_WRITER)
+					snprintf(id, sizeof(id), "req_%d_%d", i, k);
+				else
+					snprintf(id, sizeof(id), "req_shared_%d", k);
+				u = row("claude-haiku-4-5", "", id, (int64_t)k * 60000, 1, 2);
+				if (store_insert_usage(c, &u, NULL, err, sizeof(err)) != 0) {
+					fprintf(stderr, "writer %d row %d: %s\n", i, k, err);
+					_exit(1);
+				}
+			}
+			store_close(c);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < WRITERS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	s = open_or_fail(path);
+	assert_int_equal(count(s), WRITERS * PER_WRITER + SHARED);
+	t = totals(s);
+	assert_int_equal(t.requests, WRITERS * PER_WRITER + SHARED);
+	assert_int_equal(t.tok.output, 2 * (WRITERS * PER_WRITER + SHARED));
+	store_close(s);
+}
+
+/* Another connection's commit changes data_version; reading does not. */
+static void
+test_data_version(void **state)
+{
+	char path[512], err[512];
+	struct store *a, *b;
+	struct usage u = row("m", "msg_dv", "", 1, 1, 1);
+	int64_t v1 = 0, v2 = 0, v3 = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/dv.db", tmpdir);
+	a = open_or_fail(path);
+	b = open_or_fail(path);
+	assert_int_equal(store_data_version(a, &v1, err, sizeof(err)), 0);
+	assert_int_equal(store_data_version(a, &v2, err, sizeof(err)), 0);
+	assert_true(v1 == v2);
+	put(b, &u);
+	assert_int_equal(store_data_version(a, &v3, err, sizeof(err)), 0);
+	assert_true(v3 != v2);
+	store_close(a);
+	store_close(b);
+}
+
+static void
+test_import_marks(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	struct import_mark m = { 100, 123456789012345LL, 90, 7 }, got;
+	char err[512];
+	int found = -1;
+
+	(void)state;
+	assert_int_equal(store_import_mark_get(s, "/x/a.jsonl", &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_import_mark_set(s, "/x/a.jsonl", &m, err, sizeof(err)), 0);
+	assert_int_equal(store_import_mark_get(s, "/x/a.jsonl", &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 1);
+	assert_memory_equal(&got, &m, sizeof(m));
+	m.size = 200;
+	m.offset = 200;
+	m.line = 14;
+	assert_int_equal(store_import_mark_set(s, "/x/a.jsonl", &m, err, sizeof(err)), 0);
+	assert_int_equal(store_import_mark_get(s, "/x/a.jsonl", &got, &found, err, sizeof(err)), 0);
+	assert_memory_equal(&got, &m, sizeof(m));
+	assert_int_equal(store_import_mark_get(s, "/x/b.jsonl", &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 0);
+	/* a mark set inside a rolled-back import is gone with its rows */
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	assert_int_equal(store_import_mark_set(s, "/x/c.jsonl", &m, err, sizeof(err)), 0);
+	store_rollback(s);
+	assert_int_equal(store_import_mark_get(s, "/x/c.jsonl", &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 0);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_memory_and_version),
+		cmocka_unit_test(test_migrate_and_reopen),
+		cmocka_unit_test(test_file_modes),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_sidechain_tie),
+		cmocka_unit_test(test_each_usage),
+		cmocka_unit_test(test_transactions),
+		cmocka_unit_test(test_concurrent_writers),
+		cmocka_unit_test(test_data_version),
+		cmocka_unit_test(test_import_marks),
+	};
+
+	return cmocka_run_group_tests(tests, mk_tmpdir, rm_tmpdir);
+}
