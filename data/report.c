@@ -524,8 +524,11 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 		out->rows = NULL;
 		out->nrows = 0;
 	}
-	qsort(out->rows, out->nrows, sizeof(out->rows[0]), is_period(q->group) ? by_key : by_cost);
-	qsort(out->unpriced, out->nunpriced, sizeof(char *), by_str);
+	if (out->nrows > 1)
+		qsort(out->rows, out->nrows, sizeof(out->rows[0]),
+		    is_period(q->group) ? by_key : by_cost);
+	if (out->nunpriced > 1)
+		qsort(out->unpriced, out->nunpriced, sizeof(char *), by_str);
 	return 0;
 }
 

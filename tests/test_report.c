@@ -1,0 +1,539 @@
+/* test_report.c — report aggregates against hand-computed figures, local
+ * periods in several time zones (whole, half and three-quarter hour
+ * offsets) against a brute force over the raw rows, filters, ordering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "data/store.h"
+
+/* A table of our own so the figures below do not move with share/. */
+static const char prices_json[] =
+	"{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
+	"{\"id\":\"claude-sonnet-4-5\",\"aliases\":[],"
+	" \"input\":\"3\",\"write_5m\":\"3.75\",\"write_1h\":\"6\",\"cache_read\":\"0.30\",\"output\":\"15\","
+	" \"long\":{\"threshold\":200000,\"input\":\"6\",\"write_5m\":\"7.50\",\"write_1h\":\"12\","
+	"  \"cache_read\":\"0.60\",\"output\":\"22.50\"}},"
+	"{\"id\":\"claude-haiku-4-5\",\"aliases\":[],"
+	" \"input\":\"1\",\"write_5m\":\"1.25\",\"write_1h\":\"2\",\"cache_read\":\"0.10\",\"output\":\"5\"},"
+	"{\"id\":\"claude-opus-4-6\",\"aliases\":[],"
+	" \"input\":\"5\",\"write_5m\":\"6.25\",\"write_1h\":\"10\",\"cache_read\":\"0.50\",\"output\":\"25\","
+	" \"fast\":\"6\",\"us_geo\":\"1.1\"}"
+	"]}";
+
+#define T0 1762776000000LL      /* 2025-11-10T12:00:00Z */
+#define HOUR 3600000LL
+
+struct fx {
+	struct store   *s;
+	struct pricing *p;
+};
+
+static int
+setup(void **state)
+{
+	char err[512];
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->p = pricing_parse(prices_json, "test", err, sizeof(err));
+	if (f->p == NULL)
+		fail_msg("prices: %s", err);
+	f->s = store_open(":memory:", err, sizeof(err));
+	if (f->s == NULL)
+		fail_msg("open: %s", err);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+
+	store_close(f->s);
+	pricing_free(f->p);
+	free(f);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
+static void
+use_tz(const char *tz)
+{
+	setenv("TZ", tz, 1);
+	tzset();
+}
+
+static struct usage
+mk(const char *model, const char *source, const char *tag, int64_t ts, const char *id)
+{
+	struct usage u;
+
+	memset(&u, 0, sizeof(u));
+	u.ts_ms = ts;
+	usage_strlcpy(u.model, model, sizeof(u.model));
+	usage_strlcpy(u.source, source, sizeof(u.source));
+	usage_strlcpy(u.tag, tag, sizeof(u.tag));
+	usage_strlcpy(u.request_id, id, sizeof(u.request_id));
+	return u;
+}
+
+static void
+put(struct fx *f, const struct usage *u)
+{
+	char err[512];
+	enum store_put r;
+
+	if (store_insert_usage(f->s, u, &r, err, sizeof(err)) != 0)
+		fail_msg("insert: %s", err);
+	assert_int_equal(r, STORE_ADDED);
+}
+
+static void
+report(struct fx *f, struct report_query *q, struct report *r)
+{
+	char err[512];
+
+	if (store_report(f->s, f->p, q, r, err, sizeof(err)) != 0)
+		fail_msg("report: %s", err);
+}
+
+/*
+ * The hand-computed ledger (nanos; rates in nanos per token = $/MTok × 1000):
+ *  A sonnet-4-5-20250929 import: in 199,000 + w5m 1,000 = 200,000 total (NOT long), out 1,000
+ *    199,000×3,000 + 1,000×3,750 + 1,000×15,000            =   615,750,000
+ *  B sonnet-4-5 call: in 200,001 (long: every token at the long rate), out 1,000
+ *    200,001×6,000 + 1,000×22,500                           = 1,222,506,000
+ *  C haiku-4-5 batch, tag nightly: in 10,000, read 50,000, out 2,000
+ *    (10,000×1,000 + 50,000×100 + 2,000×5,000) / 2          =    12,500,000
+ *  D mystery-model-1 import: in 100, out 100                 unpriced
+ *  E haiku-4-5 call, tag nightly, stop max_tokens: w1h 4,000, in 500, out 300
+ *    4,000×2,000 + 500×1,000 + 300×5,000                    =    10,000,000
+ */
+static void
+seed_hand(struct fx *f)
+{
+	struct usage u;
+
+	u = mk("claude-sonnet-4-5-20250929", "import", "", T0, "req_A");
+	u.tok.input = 199000;
+	u.tok.write_5m = 1000;
+	u.tok.output = 1000;
+	put(f, &u);
+	u = mk("claude-sonnet-4-5", "call", "", T0 + 60000, "req_B");
+	u.tok.input = 200001;
+	u.tok.output = 1000;
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "batch", "nightly", T0 + 120000, "req_C");
+	u.tok.input = 10000;
+	u.tok.cache_read = 50000;
+	u.tok.output = 2000;
+	put(f, &u);
+	u = mk("mystery-model-1", "import", "", T0 + 180000, "req_D");
+	u.tok.input = 100;
+	u.tok.output = 100;
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "call", "nightly", T0 + 240000, "req_E");
+	u.tok.write_1h = 4000;
+	u.tok.input = 500;
+	u.tok.output = 300;
+	usage_strlcpy(u.stop_reason, "max_tokens", sizeof(u.stop_reason));
+	put(f, &u);
+}
+
+static void
+test_hand_totals(void **state)
+{
+	struct fx *f = *state;
+	struct report_query q;
+	struct report r;
+
+	use_tz("UTC");
+	seed_hand(f);
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_TOTAL;
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 0);
+	assert_string_equal(r.totals.key, "");
+	assert_int_equal(r.totals.requests, 5);
+	assert_int_equal(r.totals.cost_nanos, 615750000LL + 1222506000LL + 12500000LL + 10000000LL);
+	assert_int_equal(r.totals.unpriced_requests, 1);
+	assert_int_equal(r.totals.tok.input, 199000 + 200001 + 10000 + 100 + 500);
+	assert_int_equal(r.totals.tok.write_5m, 1000);
+	assert_int_equal(r.totals.tok.write_1h, 4000);
+	assert_int_equal(r.totals.tok.cache_read, 50000);
+	assert_int_equal(r.totals.tok.output, 1000 + 1000 + 2000 + 100 + 300);
+	assert_int_equal(r.totals.max_tokens_stops, 1);
+	/* cache: C saves (60,000×1,000 + 10,000,000)/2 − 12,500,000 = 22,500,000;
+	 * E loses 6,000,000 − 10,000,000; A loses 615,000,000 − 615,750,000 */
+	assert_int_equal(r.totals.saved.cache, 22500000LL - 4000000LL - 750000LL);
+	assert_int_equal(r.totals.saved.batch, 12500000LL);
+	assert_int_equal(r.nunpriced, 1);
+	assert_string_equal(r.unpriced[0], "mystery-model-1");
+	store_report_free(&r);
+	assert_null(r.rows);
+	store_report_free(NULL);
+}
+
+static void
+test_models_order_and_filter(void **state)
+{
+	struct fx *f = *state;
+	struct report_query q;
+	struct report r;
+
+	use_tz("UTC");
+	seed_hand(f);
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_MODEL;
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 4);   /* model ids as recorded; cost desc */
+	assert_string_equal(r.rows[0].key, "claude-sonnet-4-5");
+	assert_int_equal(r.rows[0].cost_nanos, 1222506000LL);
+	assert_string_equal(r.rows[1].key, "claude-sonnet-4-5-20250929");
+	assert_int_equal(r.rows[1].cost_nanos, 615750000LL);
+	assert_string_equal(r.rows[2].key, "claude-haiku-4-5");
+	assert_int_equal(r.rows[2].cost_nanos, 22500000LL);
+	assert_int_equal(r.rows[2].requests, 2);
+	assert_string_equal(r.rows[3].key, "mystery-model-1");
+	assert_int_equal(r.rows[3].cost_nanos, 0);
+	assert_int_equal(r.rows[3].unpriced_requests, 1);
+	store_report_free(&r);
+
+	/* the model filter takes dated and undated ids alike */
+	q.group = REPORT_TOTAL;
+	q.model = "claude-sonnet-4-5-20250929";
+	report(f, &q, &r);
+	assert_int_equal(r.totals.requests, 2);
+	assert_int_equal(r.totals.cost_nanos, 615750000LL + 1222506000LL);
+	store_report_free(&r);
+	q.model = "claude-sonnet-4-5";
+	report(f, &q, &r);
+	assert_int_equal(r.totals.requests, 2);
+	store_report_free(&r);
+	q.model = "mystery-model";        /* not a prefix match */
+	report(f, &q, &r);
+	assert_int_equal(r.totals.requests, 0);
+	assert_int_equal(r.nunpriced, 0);
+	store_report_free(&r);
+	q.model = "mystery-model-1";
+	report(f, &q, &r);
+	assert_int_equal(r.totals.unpriced_requests, 1);
+	assert_int_equal(r.nunpriced, 1);
+	store_report_free(&r);
+
+	q.model = NULL;
+	q.tag = "nightly";
+	report(f, &q, &r);
+	assert_int_equal(r.totals.requests, 2);
+	assert_int_equal(r.totals.cost_nanos, 22500000LL);
+	store_report_free(&r);
+	q.tag = NULL;
+	q.source = "batch";
+	report(f, &q, &r);
+	assert_int_equal(r.totals.requests, 1);
+	assert_int_equal(r.totals.cost_nanos, 12500000LL);
+	store_report_free(&r);
+
+	q.source = NULL;
+	q.group = REPORT_SOURCE;
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 3);
+	assert_string_equal(r.rows[0].key, "call");
+	assert_int_equal(r.rows[0].cost_nanos, 1232506000LL);
+	assert_string_equal(r.rows[1].key, "import");
+	assert_string_equal(r.rows[2].key, "batch");
+	store_report_free(&r);
+	q.group = REPORT_TAG;
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 2);
+	assert_string_equal(r.rows[0].key, "");
+	assert_string_equal(r.rows[1].key, "nightly");
+	store_report_free(&r);
+}
+
+/* Fast and US-only multipliers, the long line only on models that have it,
+ * routing savings against a baseline, compression savings. */
+static void
+test_flags_and_savings(void **state)
+{
+	struct fx *f = *state;
+	struct report_query q;
+	struct report r;
+	struct usage u;
+
+	use_tz("UTC");
+	u = mk("claude-opus-4-6", "call", "", T0, "req_F");
+	u.tok.input = 1000;
+	u.tok.output = 100;
+	usage_strlcpy(u.speed, "fast", sizeof(u.speed));
+	put(f, &u);         /* (1,000×5,000 + 100×25,000) × 6 = 45,000,000 */
+	u = mk("claude-opus-4-6", "call", "", T0, "req_G");
+	u.tok.input = 300000;  /* no long tier on opus: flat */
+	usage_strlcpy(u.inference_geo, "us", sizeof(u.inference_geo));
+	put(f, &u);         /* 300,000×5,000 × 1.1 = 1,650,000,000 */
+	u = mk("claude-haiku-4-5", "call", "", T0, "req_H");
+	u.tok.input = 1000;
+	u.compressed_tokens = 500;
+	usage_strlcpy(u.tier, "simple", sizeof(u.tier));
+	put(f, &u);         /* 1,000,000; on sonnet 3,000,000; compression 500×1,000 */
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_TOTAL;
+	q.baseline_model = "claude-sonnet-4-5";
+	report(f, &q, &r);
+	assert_int_equal(r.totals.cost_nanos, 45000000LL + 1650000000LL + 1000000LL);
+	assert_int_equal(r.totals.saved.routing, 2000000LL);
+	assert_int_equal(r.totals.saved.compression, 500000LL);
+	assert_int_equal(r.totals.compressed_tokens, 500);
+	store_report_free(&r);
+}
+
+/* Day keys in UTC, Seoul (+9) and Kolkata (+5:30): one UTC hour there
+ * straddles local midnight and must be split exactly. */
+static void
+test_days_in_zones(void **state)
+{
+	struct fx *f = *state;
+	static const struct { int64_t ms; int64_t in; } rows[] = {
+		{ 1762785000000LL, 1 },        /* 2025-11-10T14:30Z */
+		{ 1762787400000LL, 10 },       /* 15:10Z */
+		{ 1762798800000LL, 100 },      /* 18:20Z  Kolkata 23:50 */
+		{ 1762800000000LL, 1000 },     /* 18:40Z  Kolkata 00:10 next day */
+		{ 1762819140000LL, 10000 },    /* 23:59Z */
+	};
+	static const struct {
+		const char *tz;
+		const char *k1; int64_t in1;
+		const char *k2; int64_t in2;
+	} want[] = {
+		{ "UTC",          "2025-11-10", 11111, NULL, 0 },
+		{ "Asia/Seoul",   "2025-11-10", 1, "2025-11-11", 11110 },
+		{ "Asia/Kolkata", "2025-11-10", 111, "2025-11-11", 11000 },
+	};
+	struct report_query q;
+	struct report r;
+	char id[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct usage u;
+
+		snprintf(id, sizeof(id), "req_%zu", i);
+		u = mk("claude-haiku-4-5", "call", "", rows[i].ms, id);
+		u.tok.input = rows[i].in;
+		put(f, &u);
+	}
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_DAY;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		use_tz(want[i].tz);
+		report(f, &q, &r);
+		assert_int_equal(r.nrows, want[i].k2 != NULL ? 2 : 1);
+		assert_string_equal(r.rows[0].key, want[i].k1);
+		assert_int_equal(r.rows[0].tok.input, want[i].in1);
+		assert_int_equal(r.rows[0].cost_nanos, want[i].in1 * 1000);
+		if (want[i].k2 != NULL) {
+			assert_string_equal(r.rows[1].key, want[i].k2);
+			assert_int_equal(r.rows[1].tok.input, want[i].in2);
+		}
+		assert_int_equal(r.totals.tok.input, 11111);
+		store_report_free(&r);
+	}
+	/* Kolkata, --since 2025-11-11: local midnight is 18:30Z, inside an hour */
+	use_tz("Asia/Kolkata");
+	q.since_ms = 1762799400000LL;    /* 2025-11-10T18:30Z */
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 1);
+	assert_string_equal(r.rows[0].key, "2025-11-11");
+	assert_int_equal(r.rows[0].tok.input, 11000);
+	store_report_free(&r);
+}
+
+static void
+test_week_month_hour_keys(void **state)
+{
+	struct fx *f = *state;
+	struct report_query q;
+	struct report r;
+	struct usage u;
+
+	use_tz("UTC");
+	u = mk("claude-haiku-4-5", "call", "", 1798675200000LL, "r1");  /* 2026-12-31T00:00Z */
+	u.tok.input = 1;
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "call", "", 1798779600000LL, "r2");  /* 2027-01-01T05:00Z */
+	u.tok.input = 2;
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "call", "", 1762776000000LL, "r3");  /* 2025-11-10T12:00Z */
+	u.tok.input = 4;
+	put(f, &u);
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_WEEK;
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 2);
+	assert_string_equal(r.rows[0].key, "2025-W46");
+	assert_string_equal(r.rows[1].key, "2026-W53");   /* ISO: 2027-01-01 too */
+	assert_int_equal(r.rows[1].tok.input, 3);
+	store_report_free(&r);
+	q.group = REPORT_MONTH;
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 3);
+	assert_string_equal(r.rows[0].key, "2025-11");
+	assert_string_equal(r.rows[1].key, "2026-12");
+	assert_string_equal(r.rows[2].key, "2027-01");
+	store_report_free(&r);
+	q.group = REPORT_HOUR;
+	use_tz("Asia/Seoul");
+	report(f, &q, &r);
+	assert_int_equal(r.nrows, 3);
+	assert_string_equal(r.rows[0].key, "2025-11-10 21");
+	assert_string_equal(r.rows[2].key, "2027-01-01 14");
+	store_report_free(&r);
+}
+
+/* ---- rollup + fix-ups == brute force over raw rows ------------------------ */
+
+struct brute {
+	const struct pricing *p;
+	enum report_group     g;
+	char                  keys[64][32];
+	int64_t               req[64], in[64], cost[64];
+	int                   n;
+};
+
+static int
+brute_row(const struct usage *u, void *arg)
+{
+	struct brute *b = arg;
+	time_t t = (time_t)(u->ts_ms / 1000);
+	struct tm tm;
+	char key[32];
+	int64_t c = 0;
+	int i;
+
+	localtime_r(&t, &tm);
+	strftime(key, sizeof(key), b->g == REPORT_DAY ? "%Y-%m-%d" : b->g == REPORT_WEEK ?
+	    "%G-W%V" : b->g == REPORT_MONTH ? "%Y-%m" : "%Y-%m-%d %H", &tm);
+	for (i = 0; i < b->n && strcmp(b->keys[i], key) != 0; i++)
+		;
+	if (i == b->n) {
+		assert_true(b->n < 64);
+		snprintf(b->keys[b->n++], sizeof(b->keys[0]), "%s", key);
+	}
+	pricing_usage_cost(b->p, u, &c);
+	b->req[i]++;
+	b->in[i] += u->tok.input;
+	b->cost[i] += c;
+	return 0;
+}
+
+static void
+test_matches_brute_force(void **state)
+{
+	struct fx *f = *state;
+	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "Asia/Kathmandu",
+	    "America/St_Johns", "Europe/London" };
+	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
+	    REPORT_MONTH };
+	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced" };
+	uint64_t seed = 42;
+	int64_t base = 1761955200000LL;  /* 2025-11-01T00:00Z; 2025-11-02 US DST ends */
+	struct report_query q;
+	struct report r;
+	char id[32], err[512];
+	size_t zi, gi, k;
+	int i, j;
+
+	for (i = 0; i < 400; i++) {
+		struct usage u;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		snprintf(id, sizeof(id), "req_%d", i);
+		u = mk(models[(seed >> 20) % 3], i % 7 == 0 ? "batch" : "call", "", base +
+		    (int64_t)((seed >> 33) % (3 * 24 * 60)) * 60000 + (int64_t)(seed % 60000), id);
+		u.tok.input = 1 + (int64_t)((seed >> 8) % 1000);
+		u.tok.output = 1 + (int64_t)((seed >> 4) % 100);
+		if (i % 50 == 0)
+			u.tok.input = 250000;   /* long context */
+		put(f, &u);
+	}
+	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
+		use_tz(zones[zi]);
+		for (gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
+			struct brute b;
+
+			memset(&q, 0, sizeof(q));
+			q.group = groups[gi];
+			/* bounds that cut hours: 7h13m in, 2 days 5h47m later */
+			q.since_ms = base + 7 * HOUR + 13 * 60000;
+			q.until_ms = q.since_ms + 53 * HOUR + 34 * 60000;
+			report(f, &q, &r);
+			memset(&b, 0, sizeof(b));
+			b.p = f->p;
+			b.g = groups[gi];
+			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms, brute_row, &b,
+			    err, sizeof(err)), 0);
+			assert_int_equal((int)r.nrows, b.n);
+			for (k = 0; k < r.nrows; k++) {
+				for (j = 0; j < b.n && strcmp(b.keys[j], r.rows[k].key) != 0; j++)
+					;
+				if (j == b.n)
+					fail_msg("%s: key %s not in brute force", zones[zi], r.rows[k].key);
+				assert_int_equal(r.rows[k].requests, b.req[j]);
+				assert_int_equal(r.rows[k].tok.input, b.in[j]);
+				assert_int_equal(r.rows[k].cost_nanos, b.cost[j]);
+				if (k > 0)
+					assert_true(strcmp(r.rows[k - 1].key, r.rows[k].key) < 0);
+			}
+			store_report_free(&r);
+		}
+	}
+}
+
+static void
+test_spend_between_and_hit(void **state)
+{
+	struct fx *f = *state;
+	int64_t nanos = -1, req = -1;
+	char err[512];
+	struct tokens t = { 100, 50, 50, 800, 9 };
+	struct tokens z = { 0, 0, 0, 0, 5 };
+
+	seed_hand(f);
+	assert_int_equal(store_spend_between(f->s, f->p, T0, T0 + 180000, &nanos, &req,
+	    err, sizeof(err)), 0);
+	assert_int_equal(req, 3);     /* A, B, C; D and E are later */
+	assert_int_equal(nanos, 615750000LL + 1222506000LL + 12500000LL);
+	assert_int_equal(store_spend_between(f->s, f->p, T0 + 180000, 0, &nanos, &req,
+	    err, sizeof(err)), 0);
+	assert_int_equal(req, 2);     /* D counted, priced at nothing */
+	assert_int_equal(nanos, 10000000LL);
+	assert_int_equal(report_hit_permille(&t), 800);
+	assert_int_equal(report_hit_permille(&z), 0);
+	t.cache_read = 1;   /* 1/201 = 0.497% → 5 per mille */
+	assert_int_equal(report_hit_permille(&t), 5);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_hand_totals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_models_order_and_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flags_and_savings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_days_in_zones, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_week_month_hour_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_matches_brute_force, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spend_between_and_hit, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
