@@ -1,0 +1,555 @@
+/* import.c — the streaming import reader: walk paths, detect formats, read lines from a mark. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/import.h"
+
+#define READ_CHUNK   (256 * 1024)
+#define MAX_DEPTH    64
+
+static const char *const format_names[] = {
+	[IMPORT_AUTO] = "auto",
+	[IMPORT_MESSAGES] = "messages",
+	[IMPORT_BATCH_RESULTS] = "batch-results",
+	[IMPORT_CLAUDE_CODE] = "claude-code",
+};
+
+const char *
+import_format_name(enum import_format f)
+{
+	if ((unsigned)f >= sizeof(format_names) / sizeof(format_names[0]))
+		return "?";
+	return format_names[f];
+}
+
+int
+import_format_parse(const char *name, enum import_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*f = (enum import_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+struct import_pos
+import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
+{
+	struct import_pos p;
+
+	memset(&p, 0, sizeof(p));
+	if (prev != NULL && size >= prev->size && size >= prev->offset &&
+	    mtime_ns >= prev->mtime_ns && prev->offset >= 0 && prev->line >= 0)
+		p = *prev;
+	p.size = size;
+	p.mtime_ns = mtime_ns;
+	return p;
+}
+
+/* ---- finding files -------------------------------------------------------- */
+
+struct list {
+	char **v;
+	size_t n, cap;
+};
+
+static int
+list_add(struct list *l, const char *s)
+{
+	if (l->n + 2 > l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		char **v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(s)) == NULL)
+		return -1;
+	l->n++;
+	l->v[l->n] = NULL;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Every *.jsonl under dir into l, sorted by full path at the end by the caller. */
+static int
+walk(const char *dir, int depth, struct list *l, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int rc = 0;
+
+	if (depth > MAX_DEPTH)
+		return 0;
+	if ((d = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
+			continue;
+		if (stat(path, &sb) != 0)
+			continue;                 /* a dangling link: nothing to read */
+		if (S_ISDIR(sb.st_mode))
+			rc = walk(path, depth + 1, l, err, errlen);
+		else if (S_ISREG(sb.st_mode) && ends_with(de->d_name, ".jsonl") &&
+		    list_add(l, path) != 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+import_collect(const char *const *paths, size_t npaths, char ***files, char *err, size_t errlen)
+{
+	struct list l = { NULL, 0, 0 };
+	struct stat sb;
+	size_t i, first;
+
+	*files = NULL;
+	if ((l.v = calloc(1, sizeof(char *))) == NULL)
+		goto oom;
+	l.cap = 1;
+	for (i = 0; i < npaths; i++) {
+		if (stat(paths[i], &sb) != 0) {
+			snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
+			goto fail;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			first = l.n;
+			if (walk(paths[i], 0, &l, err, errlen) != 0)
+				goto fail;
+			qsort(l.v + first, l.n - first, sizeof(char *), cmp_str);
+		} else if (list_add(&l, paths[i]) != 0) {
+			goto oom;
+		}
+	}
+	*files = l.v;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	import_files_free(l.v);
+	return -1;
+}
+
+void
+import_files_free(char **files)
+{
+	size_t i;
+
+	if (files == NULL)
+		return;
+	for (i = 0; files[i] != NULL; i++)
+		free(files[i]);
+	free(files);
+}
+
+static int
+is_dir(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* Add dir (or dir/projects when it exists) unless already listed. */
+static int
+add_default(struct list *l, const char *dir)
+{
+	char path[PATH_MAX];
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/projects", dir);
+	if (!is_dir(path)) {
+		if (!is_dir(dir))
+			return 0;
+		snprintf(path, sizeof(path), "%s", dir);
+	}
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], path) == 0)
+			return 0;
+	return list_add(l, path);
+}
+
+char **
+import_default_dirs(void)
+{
+	struct list l = { NULL, 0, 0 };
+	const char *env = getenv("CLAUDE_CONFIG_DIR"), *home = getenv("HOME");
+	char buf[PATH_MAX], *tok, *save = NULL, *copy;
+
+	if ((l.v = calloc(1, sizeof(char *))) == NULL)
+		return NULL;
+	l.cap = 1;
+	if (env != NULL && env[0] != '\0') {
+		if ((copy = strdup(env)) == NULL)
+			goto oom;
+		for (tok = strtok_r(copy, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+			while (*tok == ' ')
+				tok++;
+			if (*tok != '\0' && add_default(&l, tok) != 0) {
+				free(copy);
+				goto oom;
+			}
+		}
+		free(copy);
+		return l.v;
+	}
+	if (home == NULL)
+		return l.v;
+	snprintf(buf, sizeof(buf), "%s/.config/claude", home);
+	if (add_default(&l, buf) != 0)
+		goto oom;
+	snprintf(buf, sizeof(buf), "%s/.claude", home);
+	if (add_default(&l, buf) != 0)
+		goto oom;
+	return l.v;
+oom:
+	import_files_free(l.v);
+	return NULL;
+}
+
+/* ---- format detection ----------------------------------------------------- */
+
+/* As import_detect; *bad = 1 (with the reason) when the line looked like
+ * ours ("usage" or "custom_id" in it) but is not valid JSON. */
+static enum import_format
+detect(const char *line, size_t len, int *bad, char *err, size_t errlen)
+{
+	enum import_format f = IMPORT_AUTO;
+	json_error_t je;
+	json_t *root, *msg;
+	int has_usage = usage_line_has_usage(line, len);
+
+	*bad = 0;
+	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
+		return IMPORT_AUTO;
+	if ((root = json_loadb(line, len, 0, &je)) == NULL) {
+		*bad = 1;
+		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
+		return IMPORT_AUTO;
+	}
+	msg = json_object_get(root, "message");
+	if (json_is_string(json_object_get(root, "custom_id")) &&
+	    json_is_object(json_object_get(root, "result")))
+		f = IMPORT_BATCH_RESULTS;
+	else if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
+		f = IMPORT_CLAUDE_CODE;
+	else if (json_is_object(json_object_get(root, "usage")))
+		f = IMPORT_MESSAGES;
+	json_decref(root);
+	return f;
+}
+
+enum import_format
+import_detect(const char *line, size_t len)
+{
+	char err[8];
+	int bad;
+
+	return detect(line, len, &bad, err, sizeof(err));
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+struct reader {
+	const struct import_opts *o;
+	const struct import_sink *sink;
+	void                     *arg;
+	struct import_stats      *st;
+	struct import_where       w;
+	struct import_pos         pos;
+	int64_t                   since_ckpt;
+	int64_t                   max_line;
+	int                       stopped;
+};
+
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+static int
+bad_line(struct reader *r, const char *reason)
+{
+	r->st->skipped++;
+	r->st->malformed++;
+	if (r->sink->malformed != NULL && r->sink->malformed(r->arg, &r->w, reason) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+too_long(struct reader *r)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "line longer than %lld bytes", (long long)r->max_line);
+	return bad_line(r, why);
+}
+
+static int
+checkpoint(struct reader *r)
+{
+	r->since_ckpt = 0;
+	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
+		return -1;
+	return 0;
+}
+
+/* A delivered row or outcome: checkpoint every checkpoint_rows of them. */
+static int
+delivered(struct reader *r)
+{
+	int64_t every = r->o->checkpoint_rows > 0 ? r->o->checkpoint_rows : 2000;
+
+	if (++r->since_ckpt >= every)
+		return checkpoint(r);
+	return 0;
+}
+
+/* One complete line (without its '\n') in the file's format. */
+static int
+handle_line(struct reader *r, const char *line, size_t len)
+{
+	char err[512];
+	struct usage u;
+	struct usage_result res;
+	enum import_format f;
+	int bad;
+
+	if (blank(line, len)) {
+		r->st->skipped++;
+		return 0;
+	}
+	if (r->w.format == IMPORT_AUTO) {
+		f = detect(line, len, &bad, err, sizeof(err));
+		if (bad)
+			return bad_line(r, err);
+		if (f == IMPORT_AUTO) {
+			r->st->skipped++;
+			return 0;
+		}
+		r->w.format = f;
+	}
+	switch (r->w.format) {
+	case IMPORT_MESSAGES:
+		if (usage_parse_message_line(line, len, &u, err, sizeof(err)) != 0)
+			return bad_line(r, err);
+		usage_strlcpy(u.source, "import", sizeof(u.source));
+		break;
+	case IMPORT_CLAUDE_CODE:
+		switch (usage_parse_transcript_line(line, len, &u, err, sizeof(err))) {
+		case USAGE_LINE_MALFORMED:
+			return bad_line(r, err);
+		case USAGE_LINE_SKIP:
+			r->st->skipped++;
+			return 0;
+		case USAGE_LINE_ROW:
+			break;
+		}
+		break;
+	case IMPORT_BATCH_RESULTS:
+		if (usage_parse_result_line(line, len, &res, err, sizeof(err)) != 0)
+			return bad_line(r, err);
+		r->st->results++;
+		if (strcmp(res.type, "succeeded") == 0)
+			r->st->rows++;
+		else
+			r->st->skipped++;
+		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &res) != 0)
+			return -1;
+		return delivered(r);
+	case IMPORT_AUTO:
+		return 0;
+	}
+	r->st->rows++;
+	if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, &u) != 0)
+		return -1;
+	return delivered(r);
+}
+
+/* Account for one consumed line of n bytes (incl. '\n'). */
+static void
+consumed(struct reader *r, size_t n)
+{
+	r->pos.offset += (int64_t)n;
+	r->pos.line++;
+	if (r->pos.size < r->pos.offset)
+		r->pos.size = r->pos.offset;
+	r->w.line = r->pos.line;
+	r->st->bytes += (int64_t)n;
+	r->st->lines++;
+}
+
+/*
+ * Read f from its current position to the end, one complete line at a time,
+ * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
+ * max_line is skipped to its '\n' and reported malformed. A trailing partial
+ * line stays unconsumed. 0, or -1 (I/O error in err, or the sink stopped).
+ */
+static int
+read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
+{
+	size_t cap = READ_CHUNK * 4, start = 0, end = 0, got, skip_len = 0;
+	char *buf = malloc(cap), *nl, *nb;
+	int skipping = 0, rc = -1, eof = 0;
+
+	if (buf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
+			size_t n = (size_t)(nl - (buf + start)) + 1;
+
+			consumed(r, skip_len + n);
+			if (skipping || (int64_t)n - 1 > r->max_line) {
+				skipping = 0;
+				skip_len = 0;
+				if (too_long(r) != 0)
+					goto stop;
+			} else if (handle_line(r, buf + start, n - 1) != 0) {
+				goto stop;
+			}
+			start += n;
+		}
+		if (eof)
+			break;
+		if (start > 0) {
+			memmove(buf, buf + start, end - start);
+			end -= start;
+			start = 0;
+		}
+		if (!skipping && end > (size_t)r->max_line) {
+			skipping = 1;          /* drop what we have; count it at the '\n' */
+			skip_len = end;
+			end = 0;
+		} else if (skipping) {
+			skip_len += end;
+			end = 0;
+		}
+		if (cap - end < READ_CHUNK) {
+			if ((nb = realloc(buf, cap * 2)) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto out;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		got = fread(buf + end, 1, cap - end, f);
+		end += got;
+		if (got == 0) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "%s: %s", r->w.path, strerror(errno));
+				goto out;
+			}
+			eof = 1;
+		}
+	}
+	rc = 0;
+	goto out;
+stop:
+	r->stopped = 1;
+	snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
+out:
+	free(buf);
+	return rc;
+}
+
+int
+import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
+            void *arg, struct import_stats *st, char *err, size_t errlen)
+{
+	struct reader r;
+	struct import_pos prev;
+	struct stat sb;
+	char key[PATH_MAX];
+	int found = 0, rc = -1;
+	FILE *f;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.sink = sink;
+	r.arg = arg;
+	r.st = st;
+	r.max_line = o->max_line > 0 ? o->max_line : 64LL * 1024 * 1024;
+	r.w.path = path;
+	r.w.key = realpath(path, key) != NULL ? key : path;
+	r.w.format = o->format;
+	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	st->files++;
+	if (sink->mark_get != NULL && sink->mark_get(arg, r.w.key, &prev, &found) != 0) {
+		snprintf(err, errlen, "%s: cannot read its import mark", path);
+		goto out;
+	}
+	r.pos = import_resume(found ? &prev : NULL, (int64_t)sb.st_size,
+	    (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec);
+	r.w.line = r.pos.line;
+	if (r.pos.offset > 0 && fseeko(f, (off_t)r.pos.offset, SEEK_SET) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (sink->file_begin != NULL && sink->file_begin(arg, &r.w, &r.pos) != 0) {
+		snprintf(err, errlen, "%s: import stopped", path);
+		goto out;
+	}
+	if (read_lines(&r, f, err, errlen) != 0)
+		goto out;
+	if (checkpoint(&r) != 0) {
+		snprintf(err, errlen, "%s: import stopped", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}

@@ -1,0 +1,133 @@
+/* import.h — the streaming import reader: files → usage rows, no SQL.
+ *
+ * The reader walks paths, picks a format per file, reads each file from
+ * where the last import stopped, in bounded memory (one line at a time),
+ * and hands every row, batch outcome and malformed line to a sink. The sink
+ * (tui/cli_import.c) writes them to the store; dedupe is the store's job, so
+ * the reader delivers repeated streaming lines as they are.
+ */
+#ifndef TOKENTOP_IMPORT_H
+#define TOKENTOP_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/usage.h"
+
+enum import_format {
+	IMPORT_AUTO = 0,          /* decide per file from its first telling line */
+	IMPORT_MESSAGES,          /* one Messages response object a line */
+	IMPORT_BATCH_RESULTS,     /* a Message Batches results file */
+	IMPORT_CLAUDE_CODE,       /* Claude Code transcripts */
+};
+
+/* "auto", "messages", "batch-results", "claude-code". */
+const char *import_format_name(enum import_format f);
+/* The reverse; 0, or -1 for an unknown name. */
+int import_format_parse(const char *name, enum import_format *f);
+
+/*
+ * Where a file was read up to. Same fields as the store's import mark; the
+ * CLI copies between the two (core/ does not know data/).
+ */
+struct import_pos {
+	int64_t size;      /* file size when read (at least offset) */
+	int64_t mtime_ns;  /* modification time when read */
+	int64_t offset;    /* bytes consumed, always at a line boundary */
+	int64_t line;      /* lines consumed */
+};
+
+/*
+ * Where to start reading a file that is now size bytes with mtime_ns, given
+ * where the last read stopped (prev; NULL = never read): at prev when the
+ * file only grew, else from 0 (it shrank, or its mtime went back: a
+ * rewritten file; re-reading is safe because inserts are idempotent).
+ */
+struct import_pos import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns);
+
+/* The line a callback is about. path as found (for messages); key is the
+ * canonical path (realpath) for marks. */
+struct import_where {
+	const char        *path;
+	const char        *key;
+	int64_t            line;     /* 1-based */
+	enum import_format format;   /* as decided for this file */
+};
+
+/*
+ * What the reader calls. Every callback may be NULL (then it is not called)
+ * and returns 0 to go on, non-zero to stop the whole import (import_run then
+ * returns -1 with "stopped by the sink" unless the sink wrote err itself
+ * through its own channel). Everything passed is borrowed for the call.
+ */
+struct import_sink {
+	/* Where the last import of key stopped; *found = 0 when never read. */
+	int (*mark_get)(void *arg, const char *key, struct import_pos *pos, int *found);
+	/* A file is about to be read from start (start->offset 0 = from the top). */
+	int (*file_begin)(void *arg, const struct import_where *w, const struct import_pos *start);
+	/* A usage row (messages and claude-code formats). */
+	int (*row)(void *arg, const struct import_where *w, const struct usage *u);
+	/* One outcome of a results file (batch-results format). */
+	int (*result)(void *arg, const struct import_where *w, const struct usage_result *r);
+	/* A malformed line; reason has no "FILE:LINE: " prefix. */
+	int (*malformed)(void *arg, const struct import_where *w, const char *reason);
+	/*
+	 * Everything up to pos has been delivered: called after every
+	 * opts.checkpoint_rows rows/outcomes and at the end of every file. The
+	 * place to record the mark and commit the transaction holding the rows.
+	 */
+	int (*checkpoint)(void *arg, const struct import_where *w, const struct import_pos *pos);
+};
+
+struct import_opts {
+	enum import_format format;   /* IMPORT_AUTO or a forced format */
+	int64_t checkpoint_rows;     /* rows between checkpoints; 0 = 2000 */
+	int64_t max_line;            /* longer lines are malformed; 0 = 64 MiB */
+};
+
+struct import_stats {
+	int64_t files;       /* files opened */
+	int64_t bytes;       /* bytes consumed */
+	int64_t lines;       /* complete lines consumed */
+	int64_t rows;        /* usage rows delivered (incl. succeeded results) */
+	int64_t results;     /* batch outcomes delivered (all types) */
+	int64_t skipped;     /* lines without usage: other transcript lines, blank
+	                        lines, non-succeeded results, malformed lines */
+	int64_t malformed;   /* of which malformed */
+};
+
+/*
+ * Expand paths into the files to read: a file is taken as is, a directory
+ * is searched recursively for *.jsonl (each directory's files sorted, so the
+ * order is deterministic). On success *files is a NULL-terminated array the
+ * caller frees with import_files_free; -1 with "PATH: reason" in err for a
+ * path that cannot be read.
+ */
+int import_collect(const char *const *paths, size_t npaths, char ***files,
+                   char *err, size_t errlen);
+void import_files_free(char **files);          /* NULL is fine */
+
+/*
+ * The default Claude Code transcript folders that exist: each entry of
+ * CLAUDE_CONFIG_DIR (comma-separated; its projects/ subfolder when there is
+ * one) when set, else ~/.config/claude/projects and ~/.claude/projects.
+ * NULL-terminated; free with import_files_free. May be empty, never NULL
+ * except out of memory.
+ */
+char **import_default_dirs(void);
+
+/*
+ * Read one file from where its mark says (sink->mark_get), in the given
+ * format (IMPORT_AUTO: decided from the first line that tells), delivering
+ * to sink. A trailing line without '\n' is not consumed (it may still be
+ * being written). Adds to st. 0, or -1 with the reason in err (I/O errors,
+ * a sink that stopped); malformed lines are not errors.
+ */
+int import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
+                void *arg, struct import_stats *st, char *err, size_t errlen);
+
+/* Decide a file's format from one line; IMPORT_AUTO when the line does not
+ * tell (a user turn, a summary, a blank line). */
+enum import_format import_detect(const char *line, size_t len);
+
+#endif
