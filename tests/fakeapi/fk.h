@@ -25,7 +25,7 @@ struct fk_fault {
 	char	should_retry[8];
 	char	error_type[48];
 	int	delay_ms;
-	int	drop, truncate, malformed, cut_results;
+	int	drop, truncate, malformed, cut_results, stream_error;
 };
 
 /* Settings from the command line; read-only once serving. */
@@ -121,9 +121,11 @@ const char *fk_model_name(int m);		/* the id a response reports */
 long	fk_model_min_cache(int m);
 int	fk_model_set_min(const char *spec);	/* "MODEL=N"; 0/-1 */
 
-/* fk_messages.c */
+/* fk_plan.c */
 int	msg_plan(json_t *body, int count_only, struct fk_plan *p, int *status,
 	    const char **etype, char *err, size_t errlen);
+
+/* fk_messages.c */
 void	msg_answer(const struct fk_plan *p, char *buf, size_t len, long *out_tokens,
 	    int *capped);
 json_t *msg_usage_json(const struct fk_usage *u, const char *tier);
@@ -136,9 +138,42 @@ void	msg_count_tokens(const struct fk_req *q, struct fk_reply *r);
 void	cache_apply(const struct fk_plan *p, double now, struct fk_usage *u);
 void	cache_reset(void);
 
-/* fk_batches.c */
-void	batch_route(const struct fk_req *q, struct fk_reply *r);
+/* fk_batches.c — batch state; everything but batch_create with the lock held */
+enum { K_PROCESSING, K_SUCCEEDED, K_ERRORED, K_CANCELED, K_EXPIRED, K_N };
+enum { S_IN_PROGRESS, S_CANCELING, S_ENDED };
+
+struct fk_item {
+	char	 custom_id[68];
+	int	 kind;		/* K_*; K_PROCESSING until handled */
+	int	 invalid;	/* params failed validation: becomes errored */
+	char	*error;		/* its message (malloc'd) */
+	const char *etype;
+	struct fk_plan plan;
+	struct fk_usage usage;
+};
+
+/* Items are immutable once the batch ended, so a results stream reads them unlocked. */
+struct fk_batch {
+	char	 id[48];
+	int	 refs;		/* the list holds one, each results stream one */
+	int	 status;	/* S_* */
+	double	 created, expires, cancel_at, ended;	/* virtual; cancel_at -1 = none */
+	size_t	 n, done;
+	struct fk_item *items;
+};
+
+extern struct fk_batch **batch_list;	/* creation order */
+extern size_t batch_nlist;
+
+void	batch_create(const struct fk_req *q, struct fk_reply *r);	/* takes the lock */
+void	batch_advance(struct fk_batch *b, double now);
+json_t *batch_json(const struct fk_batch *b, const char *base);	/* new reference */
+struct fk_batch *batch_find(const char *id, size_t *pos);
+void	batch_unref(struct fk_batch *b);
 void	batch_reset(void);
+
+/* fk_batch_api.c */
+void	batch_route(const struct fk_req *q, struct fk_reply *r);
 
 /* fk_faults.c */
 int	fault_parse(json_t *obj, struct fk_fault *f, char *err, size_t errlen);

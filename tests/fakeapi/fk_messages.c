@@ -96,16 +96,28 @@ struct stream {
 	int	 delay_ms;
 };
 
+/* Appends an event text (malloc'd; taken over). */
+static void
+ev_raw(struct stream *s, char *e)
+{
+	char	**nv;
+
+	if (e == NULL || (nv = realloc(s->ev, (s->nev + 1) * sizeof *nv)) == NULL) {
+		free(e);
+		return;
+	}
+	(s->ev = nv)[s->nev++] = e;
+}
+
+/* Appends "event: TYPE / data: JSON"; takes the reference to data. */
 static void
 ev_add(struct stream *s, const char *type, json_t *data)
 {
 	char	*d = json_dumps(data, JSON_COMPACT), *e = NULL;
-	char	**nv = realloc(s->ev, (s->nev + 1) * sizeof *nv);
 
-	if (nv != NULL && d != NULL && asprintf(&e, "event: %s\ndata: %s\n\n", type, d) > 0)
-		(s->ev = nv)[s->nev++] = e;
-	else if (nv != NULL)
-		s->ev = nv;
+	if (d != NULL && asprintf(&e, "event: %s\ndata: %s\n\n", type, d) < 0)
+		e = NULL;
+	ev_raw(s, e);
 	free(d);
 	json_decref(data);
 }
@@ -148,13 +160,13 @@ stream_free(void *cls)
 	free(s);
 }
 
-/* Text deltas of at most 16 bytes, cut on UTF-8 boundaries. */
+/* Text deltas of at most 16 bytes, cut on UTF-8 boundaries; with malformed the
+ * second one is broken JSON. */
 static void
 ev_deltas(struct stream *s, const char *text, int malformed)
 {
 	char	 piece[20];
 	size_t	 n, len = strlen(text), at = 0, k = 0;
-	char	*bad;
 
 	while (at < len) {
 		n = len - at > 16 ? 16 : len - at;
@@ -163,19 +175,33 @@ ev_deltas(struct stream *s, const char *text, int malformed)
 		memcpy(piece, text + at, n);
 		piece[n] = '\0';
 		at += n;
-		if (malformed && k++ == 1 && asprintf(&bad, "event: content_block_delta\n"
-		    "data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"ty\n\n") > 0) {
-			char **nv = realloc(s->ev, (s->nev + 1) * sizeof *nv);
-			if (nv == NULL) {
-				free(bad);
-				continue;
-			}
-			(s->ev = nv)[s->nev++] = bad;
-			continue;
-		}
-		ev_add(s, "content_block_delta", json_pack("{s:s, s:i, s:{s:s, s:s}}",
-		    "type", "content_block_delta", "index", 0, "delta", "type", "text_delta",
-		    "text", piece));
+		if (malformed && k++ == 1)
+			ev_raw(s, strdup("event: content_block_delta\ndata: {\"type\":"
+			    "\"content_block_delta\",\"index\":0,\"delta\":{\"ty\n\n"));
+		else
+			ev_add(s, "content_block_delta", json_pack("{s:s, s:i, s:{s:s, s:s}}",
+			    "type", "content_block_delta", "index", 0, "delta", "type",
+			    "text_delta", "text", piece));
+	}
+}
+
+/* Applies a drop, truncate or stream_error fault to the built sequence. */
+static void
+stream_fault(struct stream *s, const struct fk_fault *f)
+{
+	const char *type = f->error_type[0] ? f->error_type : "overloaded_error";
+	size_t	 half = s->nev / 2, i;
+
+	if (f->drop || f->truncate) {
+		s->mode = f->drop ? 1 : 2;
+		s->stop_at = half;
+	} else if (f->stream_error) {
+		for (i = half; i < s->nev; i++)
+			free(s->ev[i]);
+		s->nev = half;
+		ev_add(s, "error", json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error",
+		    "type", type, "message", strcmp(type, "overloaded_error") == 0 ?
+		    "Overloaded" : "Injected stream error"));
 	}
 }
 
@@ -217,10 +243,8 @@ stream_reply(const struct fk_req *q, struct fk_reply *r, const char *id,
 	    "message_delta", "delta", "stop_reason", capped ? "max_tokens" : "end_turn",
 	    "stop_sequence", "usage", fin));
 	ev_add(s, "message_stop", json_pack("{s:s}", "type", "message_stop"));
-	if (q->has_fault && (q->fault.drop || q->fault.truncate)) {
-		s->mode = q->fault.drop ? 1 : 2;
-		s->stop_at = s->nev / 2;
-	}
+	if (q->has_fault)
+		stream_fault(s, &q->fault);
 	r->status = 200;
 	r->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
 	    stream_free);
