@@ -1,0 +1,579 @@
+/* compress.c — RAG chunk compression: split, normalise, dedupe by shingle
+ * Jaccard, rank by BM25, fit a token budget. See compress.h for the rules. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/compress.h"
+#include "core/text.h"
+
+#define BM25_K1 1.2
+#define BM25_B  0.75
+
+struct span {
+	size_t doc, off, len;
+};
+
+struct compress_input {
+	char        *arena;      /* normalised chunks, back to back */
+	size_t       alen, acap;
+	struct span *ch;
+	size_t       n, cap;
+	size_t       ndocs;
+	size_t       raw_bytes;
+};
+
+/* A growable array of 64-bit hashes. */
+struct vec {
+	uint64_t *v;
+	size_t    n, cap;
+};
+
+static int
+vec_push(struct vec *a, uint64_t x)
+{
+	uint64_t *nv;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 16;
+		if ((nv = realloc(a->v, a->cap * sizeof(*nv))) == NULL)
+			return -1;
+		a->v = nv;
+	}
+	a->v[a->n++] = x;
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Sort and, when uniq, drop repeats. */
+static void
+vec_sort(struct vec *a, int uniq)
+{
+	size_t i, j = 0;
+
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_u64);
+	if (!uniq)
+		return;
+	for (i = 0; i < a->n; i++)
+		if (j == 0 || a->v[j - 1] != a->v[i])
+			a->v[j++] = a->v[i];
+	a->n = a->n ? j : 0;
+}
+
+/* FNV-1a of s[0..n) with ASCII letters lower-cased. */
+static uint64_t
+hash_fold(const char *s, size_t n)
+{
+	uint64_t h = TEXT_HASH_INIT;
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = text_hash(&c, 1, h);
+	}
+	return h;
+}
+
+struct compress_input *
+compress_input_new(void)
+{
+	return calloc(1, sizeof(struct compress_input));
+}
+
+void
+compress_input_free(struct compress_input *in)
+{
+	if (in == NULL)
+		return;
+	free(in->arena);
+	free(in->ch);
+	free(in);
+}
+
+size_t
+compress_input_count(const struct compress_input *in)
+{
+	return in->n;
+}
+
+/* Normalise s[0..len) and append it as a chunk of the current document. */
+static int
+add_chunk(struct compress_input *in, const char *s, size_t len)
+{
+	size_t nlen;
+	char *norm = text_normalize(s, len, 0, &nlen), *na;
+	struct span *nc;
+
+	if (norm == NULL)
+		return -1;
+	if (nlen == 0)
+		goto done;
+	if (in->alen + nlen > in->acap) {
+		size_t cap = in->acap ? in->acap : 4096;
+
+		while (cap < in->alen + nlen)
+			cap *= 2;
+		if ((na = realloc(in->arena, cap)) == NULL)
+			goto fail;
+		in->arena = na;
+		in->acap = cap;
+	}
+	if (in->n == in->cap) {
+		size_t cap = in->cap ? in->cap * 2 : 64;
+
+		if ((nc = realloc(in->ch, cap * sizeof(*nc))) == NULL)
+			goto fail;
+		in->ch = nc;
+		in->cap = cap;
+	}
+	memcpy(in->arena + in->alen, norm, nlen);
+	in->ch[in->n].doc = in->ndocs;
+	in->ch[in->n].off = in->alen;
+	in->ch[in->n].len = nlen;
+	in->n++;
+	in->alen += nlen;
+done:
+	free(norm);
+	return 0;
+fail:
+	free(norm);
+	return -1;
+}
+
+/* Is line s[0..n) the separator "---" (trailing blanks and CR ignored)? */
+static int
+is_sep_line(const char *s, size_t n)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n == 3 && memcmp(s, "---", 3) == 0;
+}
+
+/* Is line s[0..n) only white space? */
+static int
+is_blank_line(const char *s, size_t n)
+{
+	size_t i = 0;
+	uint32_t c;
+
+	while (i < n) {
+		i += text_decode(s + i, n - i, &c);
+		if (!text_is_space(c))
+			return 0;
+	}
+	return 1;
+}
+
+int
+compress_input_add(struct compress_input *in, const char *text, size_t len,
+                   char *err, size_t errlen)
+{
+	const char *nl;
+	size_t ls, le, start = 0;
+	int sep_mode = 0, boundary;
+
+	for (ls = 0; ls < len && !sep_mode; ls = le + 1) {
+		nl = memchr(text + ls, '\n', len - ls);
+		le = nl != NULL ? (size_t)(nl - text) : len;
+		sep_mode = is_sep_line(text + ls, le - ls);
+	}
+	for (ls = 0; ls < len; ls = le + 1) {
+		nl = memchr(text + ls, '\n', len - ls);
+		le = nl != NULL ? (size_t)(nl - text) : len;
+		boundary = sep_mode ? is_sep_line(text + ls, le - ls) :
+		    is_blank_line(text + ls, le - ls);
+		if (!boundary)
+			continue;
+		if (add_chunk(in, text + start, ls - start) != 0)
+			goto oom;
+		start = le + 1 < len ? le + 1 : len;
+	}
+	if (start < len && add_chunk(in, text + start, len - start) != 0)
+		goto oom;
+	in->ndocs++;
+	in->raw_bytes += len;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* Word hashes of s, for shingles. */
+static int
+word_hashes(const char *s, size_t len, struct vec *w)
+{
+	size_t pos = 0, st, wl;
+
+	while (text_next_word(s, len, &pos, &st, &wl))
+		if (vec_push(w, hash_fold(s + st, wl)) != 0)
+			return -1;
+	return 0;
+}
+
+/* The sorted set of k-word shingle hashes of s (one shingle if fewer words). */
+static int
+shingles(const char *s, size_t len, struct vec *out)
+{
+	struct vec w = { NULL, 0, 0 };
+	size_t i, k = COMPRESS_SHINGLE;
+	int rc = -1;
+
+	if (word_hashes(s, len, &w) != 0)
+		goto out;
+	if (w.n > 0 && w.n < k)
+		k = w.n;
+	for (i = 0; w.n > 0 && i + k <= w.n; i++)
+		if (vec_push(out, text_hash(w.v + i, k * sizeof(*w.v), TEXT_HASH_INIT)) != 0)
+			goto out;
+	vec_sort(out, 1);
+	rc = 0;
+out:
+	free(w.v);
+	return rc;
+}
+
+/* Jaccard of two sorted sets; 0 when both are empty. */
+static double
+jaccard(const struct vec *a, const struct vec *b)
+{
+	size_t i = 0, j = 0, inter = 0;
+
+	if (a->n == 0 || b->n == 0)
+		return 0;
+	while (i < a->n && j < b->n) {
+		if (a->v[i] == b->v[j]) {
+			inter++;
+			i++;
+			j++;
+		} else if (a->v[i] < b->v[j])
+			i++;
+		else
+			j++;
+	}
+	return (double)inter / (double)(a->n + b->n - inter);
+}
+
+double
+compress_similarity(const char *a, size_t alen, const char *b, size_t blen)
+{
+	struct vec x = { NULL, 0, 0 }, y = { NULL, 0, 0 };
+	double j = -1;
+
+	if (shingles(a, alen, &x) == 0 && shingles(b, blen, &y) == 0)
+		j = jaccard(&x, &y);
+	free(x.v);
+	free(y.v);
+	return j;
+}
+
+enum cls { SEP, WORD, HANGUL };
+
+static enum cls
+classify(uint32_t c)
+{
+	if (text_is_space(c) || text_is_punct(c))
+		return SEP;
+	return text_is_hangul(c) ? HANGUL : WORD;
+}
+
+/*
+ * BM25 terms of s: runs of non-Hangul word characters (ASCII lower-cased),
+ * and overlapping bigrams of each Hangul run (a lone syllable is a unigram).
+ * Appended to t, unsorted.
+ */
+static int
+terms(const char *s, size_t len, struct vec *t)
+{
+	size_t i = 0, n = 0, wstart = 0, prev = 0, hrun = 0;
+	int inword = 0, rc = 0;
+	enum cls k;
+	uint32_t c;
+
+	while (i <= len && rc == 0) {
+		k = SEP;
+		if (i < len) {
+			n = text_decode(s + i, len - i, &c);
+			k = classify(c);
+		}
+		if (inword && k != WORD) {
+			rc |= vec_push(t, hash_fold(s + wstart, i - wstart));
+			inword = 0;
+		}
+		if (hrun > 0 && k != HANGUL) {
+			if (hrun == 1)
+				rc |= vec_push(t, text_hash(s + prev, i - prev, TEXT_HASH_INIT));
+			hrun = 0;
+		}
+		if (k == WORD && !inword) {
+			inword = 1;
+			wstart = i;
+		} else if (k == HANGUL) {
+			if (hrun > 0)
+				rc |= vec_push(t, text_hash(s + prev, i + n - prev, TEXT_HASH_INIT));
+			prev = i;
+			hrun++;
+		}
+		if (i == len)
+			break;
+		i += n;
+	}
+	return rc;
+}
+
+/* Occurrences of x in sorted a. */
+static size_t
+count_in(const struct vec *a, uint64_t x)
+{
+	size_t lo = 0, hi = a->n, mid, first;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (a->v[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	first = lo;
+	while (lo < a->n && a->v[lo] == x)
+		lo++;
+	return lo - first;
+}
+
+/* Per-chunk scratch of one run. */
+struct work {
+	uint64_t   hash;   /* of the normalised bytes */
+	struct vec sh;     /* sorted shingle set */
+	struct vec tm;     /* sorted terms (with repeats) */
+};
+
+/* Mark exact and near duplicates of earlier unique chunks. */
+static int
+dedupe(struct compress_result *res, struct work *w)
+{
+	struct compress_chunk *c, *d;
+	size_t i, j, lo, hi;
+	double sim;
+
+	for (i = 0; i < res->nchunks; i++) {
+		c = &res->chunks[i];
+		w[i].hash = text_hash(c->text, c->len, TEXT_HASH_INIT);
+		for (j = 0; j < i; j++) {
+			d = &res->chunks[j];
+			if (d->fate == COMPRESS_KEPT && w[j].hash == w[i].hash &&
+			    d->len == c->len && memcmp(d->text, c->text, c->len) == 0)
+				break;
+		}
+		if (j < i) {
+			c->fate = COMPRESS_EXACT_DUP;
+			c->dup_of = j;
+			c->similarity = 1;
+			res->exact_dups++;
+			continue;
+		}
+		if (shingles(c->text, c->len, &w[i].sh) != 0)
+			return -1;
+		for (j = 0; j < i; j++) {
+			if (res->chunks[j].fate != COMPRESS_KEPT)
+				continue;
+			lo = w[i].sh.n < w[j].sh.n ? w[i].sh.n : w[j].sh.n;
+			hi = w[i].sh.n < w[j].sh.n ? w[j].sh.n : w[i].sh.n;
+			if (hi == 0 || (double)lo < COMPRESS_NEAR * (double)hi)
+				continue;   /* Jaccard ≤ lo/hi: cannot reach the threshold */
+			if ((sim = jaccard(&w[i].sh, &w[j].sh)) >= COMPRESS_NEAR) {
+				c->fate = COMPRESS_NEAR_DUP;
+				c->dup_of = j;
+				c->similarity = sim;
+				res->near_dups++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+/* BM25 score of every unique chunk against query. */
+static int
+rank(struct compress_result *res, struct work *w, const char *query)
+{
+	struct vec q = { NULL, 0, 0 };
+	size_t i, k, nu = 0, *df = NULL, tf;
+	double avgdl = 0, idf, norm;
+	int rc = -1;
+
+	for (i = 0; i < res->nchunks; i++) {
+		if (res->chunks[i].fate != COMPRESS_KEPT)
+			continue;
+		if (terms(res->chunks[i].text, res->chunks[i].len, &w[i].tm) != 0)
+			goto out;
+		vec_sort(&w[i].tm, 0);
+		avgdl += (double)w[i].tm.n;
+		nu++;
+	}
+	if (terms(query, strlen(query), &q) != 0)
+		goto out;
+	vec_sort(&q, 1);
+	rc = 0;
+	if (nu == 0 || q.n == 0)
+		goto out;
+	avgdl = avgdl > 0 ? avgdl / (double)nu : 1;
+	if ((df = calloc(q.n, sizeof(*df))) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < res->nchunks; i++)
+		for (k = 0; res->chunks[i].fate == COMPRESS_KEPT && k < q.n; k++)
+			df[k] += count_in(&w[i].tm, q.v[k]) > 0;
+	for (i = 0; i < res->nchunks; i++) {
+		if (res->chunks[i].fate != COMPRESS_KEPT)
+			continue;
+		norm = BM25_K1 * (1 - BM25_B + BM25_B * (double)w[i].tm.n / avgdl);
+		for (k = 0; k < q.n; k++) {
+			if (df[k] == 0 || (tf = count_in(&w[i].tm, q.v[k])) == 0)
+				continue;
+			idf = log(1 + ((double)nu - (double)df[k] + 0.5) / ((double)df[k] + 0.5));
+			res->chunks[i].score += idf * (double)tf * (BM25_K1 + 1) / ((double)tf + norm);
+		}
+	}
+out:
+	free(df);
+	free(q.v);
+	return rc;
+}
+
+struct ranked {
+	double score;
+	size_t idx;
+};
+
+/* Best score first; equal scores in input order. A total order. */
+static int
+cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Take chunks best first while they fit; mark the rest over budget. */
+static int
+select_budget(struct compress_result *res, int64_t budget)
+{
+	struct ranked *r;
+	size_t i, n = 0;
+	int64_t left = budget;
+
+	if ((r = malloc((res->nchunks + 1) * sizeof(*r))) == NULL)
+		return -1;
+	for (i = 0; i < res->nchunks; i++)
+		if (res->chunks[i].fate == COMPRESS_KEPT) {
+			r[n].score = res->chunks[i].score;
+			r[n++].idx = i;
+		}
+	qsort(r, n, sizeof(*r), cmp_ranked);
+	for (i = 0; i < n; i++) {
+		struct compress_chunk *c = &res->chunks[r[i].idx];
+
+		if (budget == COMPRESS_NO_BUDGET || c->tokens <= left)
+			left -= c->tokens;
+		else
+			c->fate = COMPRESS_OVER_BUDGET;
+	}
+	free(r);
+	return 0;
+}
+
+/* Join the kept chunks, in input order, into res->text. */
+static int
+emit(struct compress_result *res)
+{
+	size_t i, need = 1, j = 0;
+
+	for (i = 0; i < res->nchunks; i++)
+		if (res->chunks[i].fate == COMPRESS_KEPT)
+			need += res->chunks[i].len + 2;
+	if ((res->text = malloc(need)) == NULL)
+		return -1;
+	for (i = 0; i < res->nchunks; i++) {
+		if (res->chunks[i].fate != COMPRESS_KEPT)
+			continue;
+		if (j > 0) {
+			memcpy(res->text + j, "\n\n", 2);
+			j += 2;
+		}
+		memcpy(res->text + j, res->chunks[i].text, res->chunks[i].len);
+		j += res->chunks[i].len;
+		res->chunks_after++;
+	}
+	res->text[j] = '\0';
+	res->len = j;
+	return 0;
+}
+
+int
+compress_run(const struct compress_input *in, const char *query, int64_t budget,
+              struct compress_result *res, char *err, size_t errlen)
+{
+	struct work *w = NULL;
+	size_t i;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (budget < 0 && budget != COMPRESS_NO_BUDGET) {
+		snprintf(err, errlen, "budget: %lld is negative", (long long)budget);
+		return -1;
+	}
+	res->nchunks = res->chunks_before = in->n;
+	res->chunks = calloc(in->n + 1, sizeof(*res->chunks));
+	w = calloc(in->n + 1, sizeof(*w));
+	if (res->chunks == NULL || w == NULL)
+		goto oom;
+	for (i = 0; i < in->n; i++) {
+		res->chunks[i].doc = in->ch[i].doc;
+		res->chunks[i].text = in->arena + in->ch[i].off;
+		res->chunks[i].len = in->ch[i].len;
+		res->chunks[i].tokens = text_estimate_tokens(in->ch[i].len + 2);
+	}
+	if (dedupe(res, w) != 0 || rank(res, w, query != NULL ? query : "") != 0 ||
+	    select_budget(res, budget) != 0 || emit(res) != 0)
+		goto oom;
+	res->tokens_before = text_estimate_tokens(in->raw_bytes);
+	res->tokens_after = text_estimate_tokens(res->len);
+	res->tokens_removed = res->tokens_before > res->tokens_after ?
+	    res->tokens_before - res->tokens_after : 0;
+	rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "out of memory");
+	compress_result_done(res);
+out:
+	for (i = 0; w != NULL && i < in->n; i++) {
+		free(w[i].sh.v);
+		free(w[i].tm.v);
+	}
+	free(w);
+	return rc;
+}
+
+void
+compress_result_done(struct compress_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->text);
+	free(res->chunks);
+	memset(res, 0, sizeof(*res));
+}

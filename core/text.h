@@ -1,0 +1,53 @@
+/* text.h — UTF-8 helpers shared by routing and compression: decoding, word
+ * boundaries (Unicode whitespace and punctuation), normalising, hashing. */
+#ifndef TOKENTOP_TEXT_H
+#define TOKENTOP_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Decode the code point at s[0..len) (len > 0) into *cp and return the bytes
+ * it used (1–4). Malformed or truncated input yields U+FFFD and 1, so every
+ * byte string can be walked without loss of position.
+ */
+size_t text_decode(const char *s, size_t len, uint32_t *cp);
+
+/* Unicode white space (plus U+200B ZERO WIDTH SPACE and U+FEFF BOM). */
+int text_is_space(uint32_t cp);
+
+/* Punctuation and ASCII symbols: ASCII, Latin-1, General and Supplemental
+ * Punctuation, CJK punctuation and the full-width forms. */
+int text_is_punct(uint32_t cp);
+
+/* Hangul syllables and jamo. */
+int text_is_hangul(uint32_t cp);
+
+/*
+ * The next word of s[0..len) at or after *pos: a run of code points that are
+ * neither space nor punctuation; an apostrophe (' or U+2019) between two word
+ * characters stays inside the word ("don't" is one word). Sets *start and
+ * *wlen (bytes), advances *pos past the word, returns 1; 0 when none is left.
+ */
+int text_next_word(const char *s, size_t len, size_t *pos, size_t *start, size_t *wlen);
+
+/* Words in s[0..len) as text_next_word sees them. */
+size_t text_count_words(const char *s, size_t len);
+
+/* The project's token estimate for text of n bytes: ceil(n / 4). */
+int64_t text_estimate_tokens(size_t n);
+
+/*
+ * A copy of s[0..len) with every run of white space made one ' ', leading and
+ * trailing space removed, ASCII letters lower-cased when fold is set, and
+ * each malformed byte replaced by U+FFFD (so the result is valid UTF-8).
+ * Returns a NUL-terminated string the caller frees, its length in *outlen;
+ * NULL when out of memory.
+ */
+char *text_normalize(const char *s, size_t len, int fold, size_t *outlen);
+
+/* 64-bit FNV-1a of p[0..n) continuing from h (start with TEXT_HASH_INIT). */
+#define TEXT_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t text_hash(const void *p, size_t n, uint64_t h);
+
+#endif
