@@ -212,8 +212,8 @@ traffic(struct demo *d)
 
 		run_tokentop(d, log, call);
 		if (time(NULL) - last_batch >= 60) {
-			char *submit[] = { "batch", "submit", bfile, "--model", "claude-haiku-4-5",
-				"--max-tokens", "128", "--tag", "nightly", NULL };
+			char *submit[] = { "batch", "submit", "--model", "claude-haiku-4-5",
+				"--max-tokens", "128", "--tag", "nightly", bfile, NULL };
 
 			last_batch = time(NULL);
 			snprintf(bfile, sizeof(bfile), "%s/batch-%d.jsonl", d->dir, ++round);
