@@ -184,7 +184,7 @@ write_batch_file(const char *path, int round)
 	return fclose(f);
 }
 
-/* The traffic child: a call every 3–8 s, a batch every minute. */
+/* The traffic child: a call every 3–8 s, a batch every minute, until killed. */
 static void
 traffic(struct demo *d)
 {
@@ -198,7 +198,7 @@ traffic(struct demo *d)
 	struct synth_rng r;
 	time_t last_batch = 0;
 	pid_t watch = 0;
-	int round = 0;
+	int round = 0, n = 0;
 
 	snprintf(log, sizeof(log), "%s/traffic.log", d->dir);
 	snprintf(doc, sizeof(doc), "%s/handbook.txt", d->dir);
@@ -206,7 +206,8 @@ traffic(struct demo *d)
 		_exit(1);
 	synth_seed(&r, (uint64_t)time(NULL));
 	for (;;) {
-		char *call[] = { "call", "--model", models[synth_below(&r, 4)], "--system", doc,
+		/* two calls a model in turn: a cache write, then reads within the TTL */
+		char *call[] = { "call", "--model", models[(n++ / 2) % 4], "--system", doc,
 			"--cache", "5m", "--max-tokens", "256", "--tag", tags[synth_below(&r, 3)],
 			prompts[synth_below(&r, 5)], NULL };
 
