@@ -7,7 +7,8 @@
 # (ledger rows, default 1000000), BENCH_RESULTS (results lines, default
 # 100000), BENCH_IDLE_SECONDS (console idle CPU window, default 30),
 # BENCH_BATCHES (batches the poller follows, default 500), BENCH_POLL_SECONDS
-# (default 60). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
+# (its measuring window, default 60), BENCH_POLL_INTERVAL (watch --interval,
+# default 10). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
 # BENCH_IDLE_SECONDS=5 BENCH_BATCHES=50 BENCH_POLL_SECONDS=10 bench/run.sh build
 #
 # A section whose command is not built yet prints "skipped: reason".
@@ -23,6 +24,7 @@ RESULTS=${BENCH_RESULTS:-100000}
 IDLE=${BENCH_IDLE_SECONDS:-30}
 NBATCH=${BENCH_BATCHES:-500}
 POLLSEC=${BENCH_POLL_SECONDS:-60}
+POLLINT=${BENCH_POLL_INTERVAL:-10}
 
 TMP=$(mktemp -d /tmp/tokentop-bench.XXXXXX)
 SOCK=ttbench$$
@@ -61,7 +63,7 @@ note() { printf '   %s\n' "$*"; }
 # ratio = VALUE / BASEVALUE.
 figure() {
 	local r="n/a"
-	if awk -v b="$5" 'BEGIN { exit !(b > 0) }'; then
+	if [[ $2 =~ ^[0-9.]+$ && $5 =~ ^[0-9.]+$ ]] && awk -v b="$5" 'BEGIN { exit !(b > 0) }'; then
 		r=$(awk -v a="$2" -v b="$5" 'BEGIN { printf "%.3g", a / b }')
 	fi
 	printf '   %-34s %12s %-7s  vs %-32s %12s %-7s  ratio %-9s %s\n' \
@@ -105,7 +107,12 @@ best3() {
 # A tokentop subcommand counts as built when its --help succeeds.
 built() { [ -x "$TT" ] && "$TT" "$@" --help >/dev/null 2>&1; }
 have_bin() { [ -x "$BB/$1" ]; }
-json_int() { grep -o "\"$1\": *[0-9]*" "$2" | head -n 1 | grep -o '[0-9]*$'; }
+# jget FILE PATH — a value from a JSON file ($.totals.requests), with sqlite3's JSON.
+jget() {
+	local f
+	f=$(readlink -f "$1")
+	sqlite3 :memory: "SELECT json_extract(readfile('$f'), '$2')" 2>/dev/null
+}
 manifest() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 mb_of() { du -sb "$1" | awk '{ printf "%.2f", $1 / 1048576 }'; }
 
@@ -152,7 +159,7 @@ section_transcripts() {
 	if [ "$RC" != 0 ]; then skip "import failed (exit $RC): $(head -c 300 "$TMP/import.json.err")"; return; fi
 	IMPORT_WALL=$WALL
 	local added rss_big=$RSS
-	added=$(json_int added "$TMP/import.json")
+	added=$(jget "$TMP/import.json" '$.added')
 	figure "import throughput" "$(fmt "$(calc "$size_mb / $IMPORT_WALL")" 1)" "MB/s" \
 	    "cat > /dev/null, same files" "$(fmt "$(calc "$size_mb / $cat_wall")" 1)" "MB/s"
 	note "check: import added ${added:-?} rows; the generator wrote $resp distinct responses"
@@ -171,7 +178,7 @@ section_transcripts() {
 	fi
 	timed "$TMP/reimport.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
 	REIMPORT_WALL=$WALL
-	note "re-import (nothing new): $(fmt "$REIMPORT_WALL" 3) s, added $(json_int added "$TMP/reimport.json")"
+	note "re-import (nothing new): $(fmt "$REIMPORT_WALL" 3) s, added $(jget "$TMP/reimport.json" '$.added')"
 
 	# peak RSS at a quarter of the size: it must not grow with the input
 	local small=$TMP/claude-small small_mb q
@@ -220,9 +227,8 @@ section_ccusage() {
 	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "< 0.1"
 	# the same tokens? (ccusage folds both cache writes into one figure)
 	local ours theirs
-	theirs=$(grep -o '"outputTokens": *[0-9]*' "$TMP/cc.json" | tail -n 1 | grep -o '[0-9]*$')
-	sed -n 's/.*"totals": *{\([^}]*\)}.*/\1/p' "$TMP/daily.json" | tr ',' '\n' >"$TMP/totals"
-	ours=$(grep -o '"output_tokens": *[0-9]*' "$TMP/totals" | grep -o '[0-9]*$')
+	theirs=$(jget "$TMP/cc.json" '$.totals.outputTokens')
+	ours=$(jget "$TMP/daily.json" '$.totals.output_tokens')
 	note "check: output tokens, tokentop ${ours:-?}, ccusage ${theirs:-?}, generator" \
 	    "$(manifest output "$TREE/manifest")"
 }
@@ -259,8 +265,7 @@ section_ledger() {
 		    "sqlite3 CLI GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "<= 0.05"
 	done
 	local req
-	sed -n 's/.*"totals": *{\([^}]*\)}.*/\1/p' "$TMP/rep-daily.json" | tr ',' '\n' >"$TMP/totals"
-	req=$(grep -o '"requests": *[0-9]*' "$TMP/totals" | grep -o '[0-9]*$')
+	req=$(jget "$TMP/rep-daily.json" '$.totals.requests')
 	note "check: report totals $req requests; sqlite3 count(*) $(sqlite3 -readonly "$LEDGER" 'SELECT count(*) FROM usage')"
 }
 
@@ -283,7 +288,7 @@ section_results() {
 	local rss_big=$RSS
 	figure "results import, $RESULTS lines" "$(fmt "$(calc "$size_mb / $WALL")" 1)" "MB/s" \
 	    "jansson parse alone, same file" "$(fmt "$(calc "$size_mb / $raw")" 1)" "MB/s"
-	note "check: added $(json_int added "$TMP/ri.json") rows; $billed succeeded lines in the file"
+	note "check: added $(jget "$TMP/ri.json" '$.added') rows; $billed succeeded lines in the file"
 	timed "$TMP/ri2.json" "$TT" --db "$TMP/results2.db" import --format batch-results --json "$half"
 	figure "results import peak RSS, full" "$(fmt "$(calc "$rss_big / 1024")" 1)" "MB" \
 	    "same, half the lines" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" "ratio 1: flat"
@@ -317,18 +322,25 @@ tmux_start() {
 	tmux -L "$SOCK" list-panes -t "$name" -F '#{pane_pid}'
 }
 
-# Milliseconds until the pane's bottom line is drawn (the screen is full).
+# Microseconds now (bash 5 builtin; no process).
+usec() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
+
+# Milliseconds from t0 (usec) until the pane shows the regex PAT and its
+# bottom line is drawn: the first full screen with figures on it. Polls with
+# one tmux call a round and shell builtins only, so the probe costs little.
 until_full() {
-	local name=$1 t0=$2 i last
-	for i in $(seq 1 500); do
-		last=$(tmux -L "$SOCK" capture-pane -p -t "$name" 2>/dev/null | sed -n '40p' | tr -d ' ')
-		if [ -n "$last" ]; then
-			echo $((($(date +%s%N) - t0) / 1000000))
+	local name=$1 t0=$2 pat=$3 scr now lines
+	while :; do
+		scr=$(tmux -L "$SOCK" capture-pane -p -t "$name" 2>/dev/null)
+		mapfile -t lines <<<"$scr"
+		now=${EPOCHREALTIME/[.,]/}
+		local last=${lines[39]-}
+		if [[ -n ${last// /} && $scr =~ $pat ]]; then
+			echo $(((now - t0) / 1000))
 			return 0
 		fi
-		sleep 0.01
+		[ $((now - t0)) -gt 10000000 ] && return 1
 	done
-	return 1
 }
 
 section_console() {
@@ -336,13 +348,18 @@ section_console() {
 	if [ ! -f "$LEDGER" ]; then skip "no ledger (gen_ledger not built)"; return; fi
 	if ! built console; then skip "tokentop console not built yet"; return; fi
 	local t0 tpid ppid tt_ms top_ms c0 c1 p0 p1
-	t0=$(date +%s%N)
-	tpid=$(tmux_start tt "'$TT' --db '$LEDGER'") || { skip "tmux failed"; return; }
-	tt_ms=$(until_full tt "$t0") || tt_ms="never"
-	t0=$(date +%s%N)
+	# the tmux server runs before either clock starts
+	tmux -L "$SOCK" new-session -d -s warm -x 120 -y 40 "sleep 100000" || { skip "tmux failed"; return; }
+	t0=$(usec)
+	tpid=$(tmux_start tt "env LANG=C.UTF-8 '$TT' --db '$LEDGER'") || { skip "tmux failed"; return; }
+	tt_ms=$(until_full tt "$t0" 'month \$[0-9]') || tt_ms="never"
+	t0=$(usec)
 	ppid=$(tmux_start top "top") || { skip "tmux failed"; return; }
-	top_ms=$(until_full top "$t0") || top_ms="never"
+	top_ms=$(until_full top "$t0" 'load average') || top_ms="never"
 	figure "time to first full screen" "$tt_ms" "ms" "top, same tmux method" "$top_ms" "ms" "< 200 ms"
+	t0=$(usec)
+	tmux_start floor "sh -c 'seq 40; exec sleep 100000'" >/dev/null &&
+	    note "(the method's floor, 40 lines of seq the same way: $(until_full floor "$t0" '40') ms)"
 	sleep 1
 	c0=$(cpu_of "$tpid")
 	p0=$(cpu_of "$ppid")
@@ -375,15 +392,15 @@ section_poller() {
 	if [ -z "$port" ]; then skip "fakeapi did not print its port"; return; fi
 	export ANTHROPIC_BASE_URL=http://127.0.0.1:$port ANTHROPIC_API_KEY=sk-ant-test
 	printf '{"custom_id":"a","prompt":"hello"}\n{"custom_id":"b","prompt":"world"}\n' >"$TMP/two.jsonl"
-	for i in $(seq 1 "$NBATCH"); do
-		if ! "$TT" --db "$db" batch submit --model claude-haiku-4-5 --max-tokens 16 \
-		    "$TMP/two.jsonl" >/dev/null 2>"$TMP/submit.err"; then
-			skip "batch submit failed: $(head -c 200 "$TMP/submit.err")"
-			unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY
-			return
-		fi
-	done
-	"$TT" --db "$db" batch watch >/dev/null 2>"$TMP/watch.err" &
+	# four submitters at once (the store takes concurrent writers)
+	if ! seq 1 "$NBATCH" | xargs -P 4 -I{} "$TT" --db "$db" batch submit \
+	    --model claude-haiku-4-5 --max-tokens 16 "$TMP/two.jsonl" >/dev/null 2>"$TMP/submit.err"; then
+		skip "batch submit failed: $(head -c 200 "$TMP/submit.err")"
+		unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY
+		return
+	fi
+	note "$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE status <> 'ended'") batches in progress"
+	"$TT" --db "$db" batch watch --interval "$POLLINT" >/dev/null 2>"$TMP/watch.err" &
 	wpid=$!
 	PIDS+=("$wpid")
 	sleep 2
@@ -394,7 +411,7 @@ section_poller() {
 	f1=$(cpu_of "$fpid")
 	unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY
 	if [ -z "$c1" ]; then skip "batch watch exited early: $(head -c 200 "$TMP/watch.err")"; return; fi
-	figure "batch watch CPU s/min" "$(fmt "$(calc "($c1 - $c0) * 60 / $POLLSEC")" 3)" "s/min" \
+	figure "batch watch CPU, ${POLLINT} s interval" "$(fmt "$(calc "($c1 - $c0) * 60 / $POLLSEC")" 3)" "s/min" \
 	    "fakeapi serving it, same window" "$(fmt "$(calc "($f1 - $f0) * 60 / $POLLSEC")" 3)" "s/min"
 	kill "$wpid" "$fpid" 2>/dev/null
 	wait "$wpid" "$fpid" 2>/dev/null
