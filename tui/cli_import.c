@@ -1,11 +1,399 @@
-/* cli_import.c — `tokentop import` (placeholder until its issue lands). */
+/* cli_import.c — `tokentop import`: files → the ledger, resumable, idempotent. */
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/import.h"
 #include "tui/cli.h"
+
+static void
+help(FILE *f)
+{
+	fprintf(f,
+	    "usage: tokentop import [--format auto|messages|batch-results|claude-code]\n"
+	    "                       [--tag T] [--batch-id ID] [--json] [PATH...]\n"
+	    "\n"
+	    "Read usage into the ledger. PATH is a file, or a directory searched\n"
+	    "recursively for *.jsonl. With no PATH, reads the Claude Code transcript\n"
+	    "folders (~/.claude/projects, ~/.config/claude/projects, or the folders in\n"
+	    "CLAUDE_CONFIG_DIR, comma-separated).\n"
+	    "\n"
+	    "Formats (auto: decided per file from its first line that tells):\n"
+	    "  messages       one Messages API response a line; rows take the import time\n"
+	    "  batch-results  a Message Batches results file; succeeded lines are batch\n"
+	    "                 rows at the batch's end time when the ledger knows the batch\n"
+	    "  claude-code    Claude Code transcripts; streaming copies of a response are\n"
+	    "                 one row (the largest), sidechain replays are dropped\n"
+	    "\n"
+	    "  --format F     force a format for every file\n"
+	    "  --tag T        tag the imported rows\n"
+	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
+	    "                 msgbatch_*.jsonl)\n"
+	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
+	    "                 replaced, skipped, malformed, unpriced_models\n"
+	    "  -h, --help     this help\n"
+	    "\n"
+	    "Each file is read from where the last import stopped, so a second run reads\n"
+	    "only new lines (a file that shrank or went back in time is read again; rows\n"
+	    "already in the ledger are duplicates and change nothing). A line still being\n"
+	    "written (no newline yet) is left for the next run.\n"
+	    "\n"
+	    "Summary: added = new rows; duplicates = rows already there (replaced: a\n"
+	    "larger copy of a streaming response replaced a smaller one); skipped = lines\n"
+	    "with no usage (other transcript lines, unbilled batch outcomes, malformed\n"
+	    "lines); unpriced_models = models without a price (their tokens are kept).\n"
+	    "\n"
+	    "A malformed line is reported as FILE:LINE: reason on stderr and skipped; the\n"
+	    "good rows are still imported.\n"
+	    "\n"
+	    "Exit status: 0 every line read fine, 1 some line was malformed or the import\n"
+	    "failed (the rows before a failure are kept), 2 usage error.\n");
+}
+
+struct imp {
+	struct cli     *cli;
+	struct store   *st;
+	struct pricing *pr;
+	const char     *tag;
+	const char     *batch_flag;
+	int64_t         now_ms;
+	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
+	int64_t         batch_end_ms;             /* its end time, else now */
+	int64_t         added, duplicates, replaced, malformed;
+	char          **unpriced;                 /* distinct, heap */
+	size_t          nunpriced;
+	char            err[512];                 /* why the sink stopped */
+};
+
+static int
+imp_mark_get(void *arg, const char *key, struct import_pos *pos, int *found)
+{
+	struct imp *m = arg;
+	struct import_mark mk;
+
+	if (store_import_mark_get(m->st, key, &mk, found, m->err, sizeof(m->err)) != 0)
+		return -1;
+	pos->size = mk.size;
+	pos->mtime_ns = mk.mtime_ns;
+	pos->offset = mk.offset;
+	pos->line = mk.line;
+	return 0;
+}
+
+/* The batch of a results file: --batch-id, else a msgbatch_*.jsonl name. */
+static int
+imp_file_begin(void *arg, const struct import_where *w, const struct import_pos *start)
+{
+	struct imp *m = arg;
+	struct batch_rec *b;
+	char name[1024], *base;
+	size_t n;
+	int found = 0;
+
+	m->batch_id[0] = '\0';
+	m->batch_end_ms = m->now_ms;
+	usage_strlcpy(name, w->path, sizeof(name));
+	base = basename(name);
+	n = strlen(base);
+	if (m->batch_flag != NULL) {
+		usage_strlcpy(m->batch_id, m->batch_flag, sizeof(m->batch_id));
+	} else if (strncmp(base, "msgbatch_", 9) == 0 && n > 6 &&
+	    strcmp(base + n - 6, ".jsonl") == 0) {
+		base[n - 6] = '\0';
+		usage_strlcpy(m->batch_id, base, sizeof(m->batch_id));
+	}
+	if (m->batch_id[0] == '\0')
+		return 0;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	if (store_batch_get(m->st, m->pr, m->batch_id, b, &found, m->err, sizeof(m->err)) != 0) {
+		free(b);
+		return -1;
+	}
+	if (found && b->ended_ms > 0)
+		m->batch_end_ms = b->ended_ms;
+	free(b);
+	return 0;
+}
+
+static int
+note_unpriced(struct imp *m, const char *model)
+{
+	size_t i;
+	char **v;
+
+	if (pricing_find(m->pr, model) != NULL)
+		return 0;
+	for (i = 0; i < m->nunpriced; i++)
+		if (strcmp(m->unpriced[i], model) == 0)
+			return 0;
+	if ((v = realloc(m->unpriced, (m->nunpriced + 1) * sizeof(*v))) == NULL)
+		return -1;
+	m->unpriced = v;
+	if ((v[m->nunpriced] = strdup(model)) == NULL)
+		return -1;
+	m->nunpriced++;
+	return 0;
+}
+
+static void
+count(struct imp *m, enum store_put r)
+{
+	if (r == STORE_ADDED)
+		m->added++;
+	else
+		m->duplicates++;
+	if (r == STORE_REPLACED)
+		m->replaced++;
+}
+
+static int
+imp_row(void *arg, const struct import_where *w, const struct usage *in)
+{
+	struct imp *m = arg;
+	struct usage u = *in;
+	enum store_put r;
+
+	if (u.ts_ms == 0)
+		u.ts_ms = m->now_ms;       /* a bare response has no time of its own */
+	if (m->tag != NULL)
+		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
+	if (note_unpriced(m, u.model) != 0 ||
+	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
+		return -1;
+	count(m, r);
+	return 0;
+}
+
+static int
+imp_result(void *arg, const struct import_where *w, const struct usage_result *res)
+{
+	struct imp *m = arg;
+	struct usage u = res->u;
+	int ok = strcmp(res->type, "succeeded") == 0, dup = 0;
+	enum store_put r;
+
+	if (ok) {
+		u.ts_ms = m->batch_end_ms;
+		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
+		if (m->tag != NULL)
+			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
+		if (note_unpriced(m, u.model) != 0)
+			return -1;
+	}
+	if (m->batch_id[0] == '\0') {
+		/* no batch to record outcomes against: only billed rows count */
+		if (!ok)
+			return 0;
+		if (store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
+			return -1;
+		count(m, r);
+		return 0;
+	}
+	if (store_batch_result(m->st, m->batch_id, res->custom_id, res->type,
+	    res->error[0] != '\0' ? res->error : NULL, ok ? &u : NULL, &dup,
+	    m->err, sizeof(m->err)) != 0)
+		return -1;
+	if (ok)
+		count(m, dup ? STORE_DUPLICATE : STORE_ADDED);
+	return 0;
+}
+
+static int
+imp_malformed(void *arg, const struct import_where *w, const char *reason)
+{
+	struct imp *m = arg;
+
+	m->malformed++;
+	fprintf(stderr, "%s:%" PRId64 ": %s\n", w->path, w->line, reason);
+	return 0;
+}
+
+/* Rows so far and the mark that accounts for them land in one commit. */
+static int
+imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
+{
+	struct imp *m = arg;
+	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line };
+
+	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0 ||
+	    store_commit(m->st, m->err, sizeof(m->err)) != 0 ||
+	    store_begin(m->st, m->err, sizeof(m->err)) != 0)
+		return -1;
+	return 0;
+}
+
+static const struct import_sink imp_sink = {
+	.mark_get = imp_mark_get,
+	.file_begin = imp_file_begin,
+	.row = imp_row,
+	.result = imp_result,
+	.malformed = imp_malformed,
+	.checkpoint = imp_checkpoint,
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+summary(struct imp *m, const struct import_stats *s, int json)
+{
+	char a[32], d[32], k[32], r[32];
+	size_t i;
+
+	if (m->nunpriced > 1)
+		qsort(m->unpriced, m->nunpriced, sizeof(char *), cmp_str);
+	if (json) {
+		json_t *o = json_object(), *u = json_array();
+		char *text;
+
+		for (i = 0; i < m->nunpriced; i++)
+			json_array_append_new(u, json_string(m->unpriced[i]));
+		json_object_set_new(o, "files", json_integer(s->files));
+		json_object_set_new(o, "lines", json_integer(s->lines));
+		json_object_set_new(o, "added", json_integer(m->added));
+		json_object_set_new(o, "duplicates", json_integer(m->duplicates));
+		json_object_set_new(o, "replaced", json_integer(m->replaced));
+		json_object_set_new(o, "skipped", json_integer(s->skipped));
+		json_object_set_new(o, "malformed", json_integer(s->malformed));
+		json_object_set_new(o, "unpriced_models", u);
+		text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+		if (text != NULL)
+			puts(text);
+		free(text);
+		json_decref(o);
+		return;
+	}
+	printf("%" PRId64 " file%s, %s line%s: %s added, %s duplicates", s->files,
+	    s->files == 1 ? "" : "s", cli_group(s->lines, a, sizeof(a)), s->lines == 1 ? "" : "s",
+	    cli_group(m->added, d, sizeof(d)), cli_group(m->duplicates, k, sizeof(k)));
+	if (m->replaced > 0)
+		printf(" (%s replaced by larger copies)", cli_group(m->replaced, r, sizeof(r)));
+	printf(", %s skipped", cli_group(s->skipped, a, sizeof(a)));
+	if (s->malformed > 0)
+		printf(" (%s malformed)", cli_group(s->malformed, a, sizeof(a)));
+	printf("\n");
+	if (m->nunpriced > 0) {
+		printf("unpriced models (tokens kept, no cost):");
+		for (i = 0; i < m->nunpriced; i++)
+			printf(" %s", m->unpriced[i]);
+		printf("\n");
+	}
+}
+
+/* Options into *o; the PATHs are argv[*first…]. EXIT_OK or EXIT_USAGE. */
+static int
+parse_args(int argc, char **argv, struct import_opts *o, struct imp *m, int *json, int *first)
+{
+	int i;
+	const char *v;
+
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			help(stdout);
+			return -1;
+		}
+		if (strcmp(a, "--json") == 0) {
+			*json = 1;
+			continue;
+		}
+		v = strchr(a, '=');
+		if (v != NULL)
+			v++;
+		else if (i + 1 < argc && (strcmp(a, "--format") == 0 || strcmp(a, "--tag") == 0 ||
+		    strcmp(a, "--batch-id") == 0))
+			v = argv[++i];
+		if (strncmp(a, "--format", 8) == 0 && (a[8] == '\0' || a[8] == '=') && v != NULL) {
+			if (import_format_parse(v, &o->format) != 0)
+				return cli_usage_error("import", "unknown format '%s'", v);
+		} else if (strncmp(a, "--tag", 5) == 0 && (a[5] == '\0' || a[5] == '=') && v != NULL) {
+			m->tag = v;
+		} else if (strncmp(a, "--batch-id", 10) == 0 && (a[10] == '\0' || a[10] == '=') &&
+		    v != NULL && v[0] != '\0') {
+			m->batch_flag = v;
+		} else {
+			return cli_usage_error("import", "unknown option or missing value: %s", a);
+		}
+	}
+	*first = i;
+	return EXIT_OK;
+}
 
 int
 cli_import(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	return cli_fail("import", "not built yet");
+	struct import_opts o = { IMPORT_AUTO, 2000, 0 };
+	struct import_stats s;
+	struct imp m;
+	char **files = NULL, **dirs = NULL, err[1024];
+	int json = 0, first = 1, rc, i;
+	size_t k;
+
+	memset(&m, 0, sizeof(m));
+	memset(&s, 0, sizeof(s));
+	m.cli = cli;
+	if ((rc = parse_args(argc, argv, &o, &m, &json, &first)) != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
+	if (first >= argc) {
+		if ((dirs = import_default_dirs()) == NULL)
+			return cli_fail("import", "out of memory");
+		if (dirs[0] == NULL) {
+			import_files_free(dirs);
+			return cli_fail("import", "no Claude Code transcript folders found "
+			    "(~/.claude/projects, ~/.config/claude/projects, CLAUDE_CONFIG_DIR); "
+			    "give a PATH");
+		}
+		if (o.format == IMPORT_AUTO)
+			o.format = IMPORT_CLAUDE_CODE;
+	}
+	for (k = 0; dirs != NULL && dirs[k] != NULL; k++)
+		;
+	rc = dirs != NULL ? import_collect((const char *const *)dirs, k, &files, err, sizeof(err)) :
+	    import_collect((const char *const *)argv + first, (size_t)(argc - first), &files, err,
+	    sizeof(err));
+	import_files_free(dirs);
+	if (rc != 0)
+		return cli_fail("import", "%s", err);
+	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
+		goto out;
+	m.now_ms = cli_now_ms();
+	if (store_begin(m.st, err, sizeof(err)) != 0) {
+		rc = cli_fail("import", "%s", err);
+		goto out;
+	}
+	for (i = 0; files[i] != NULL; i++) {
+		if (import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
+			store_rollback(m.st);
+			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
+			summary(&m, &s, json);
+			goto out;
+		}
+	}
+	if (store_commit(m.st, err, sizeof(err)) != 0) {
+		rc = cli_fail("import", "%s", err);
+		goto out;
+	}
+	summary(&m, &s, json);
+	rc = s.malformed > 0 ? EXIT_RUNTIME : EXIT_OK;
+out:
+	for (k = 0; k < m.nunpriced; k++)
+		free(m.unpriced[k]);
+	free(m.unpriced);
+	import_files_free(files);
+	store_close(m.st);
+	pricing_free(m.pr);
+	return rc;
 }
