@@ -372,6 +372,14 @@ test_rewritten_file(void **state)
 	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
 	assert_int_equal(st.rows, 1);
 	assert_int_equal(r.mark.mtime_ns, 1000000000LL * 1000000000LL);
+
+	/* replaced by a larger file whose byte before the mark is no '\n' */
+	write_file(path, "w", "\n\n" MSG("msg_7", 7) MSG("msg_8", 8));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 0/0");
+	assert_string_equal(events(&r, "row", buf, sizeof(buf)),
+	    "row 3 messages claude-haiku-4-5 msg_7 out=7 side=0 ts=0|"
+	    "row 4 messages claude-haiku-4-5 msg_8 out=8 side=0 ts=0");
 }
 
 static void
