@@ -163,10 +163,10 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 	fk_id("req_01", q->rid, sizeof q->rid);
 	if (strncmp(q->path, "/_fake/", 7) == 0) {
 		pthread_mutex_unlock(&fk.lock);
-		fake_route(q, r);
+		control_route(q, r);
 		return;
 	}
-	stats_record(q);
+	control_record(q);
 	q->has_fault = fault_take(q->method, q->path, &q->fault);
 	pthread_mutex_unlock(&fk.lock);
 	if (q->has_fault && q->fault.delay_ms > 0)
@@ -352,6 +352,7 @@ main(int argc, char **argv)
 	printf("port %u\n", di ? (unsigned)di->port : (unsigned)fk.opt.port);
 	fflush(stdout);
 	sigwait(&set, &sig);
+	atomic_store(&fk_stopping, 1);
 	MHD_stop_daemon(d);
 	pthread_mutex_lock(&fk.lock);
 	batch_reset();

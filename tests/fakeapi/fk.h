@@ -3,6 +3,7 @@
 #define FAKEAPI_FK_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -55,6 +56,7 @@ struct fk_state {
 };
 
 extern struct fk_state fk;
+extern atomic_int fk_stopping;		/* set on SIGTERM: sleeps and streams end */
 
 /* One request, fully read. */
 struct fk_req {
@@ -113,7 +115,7 @@ void	fk_reply_error(struct fk_reply *r, const struct fk_req *q, int status,
 	    __attribute__((format(printf, 5, 6)));
 const char *fk_error_type(int status);
 void	fk_ratelimit_headers(struct fk_reply *r, long in, long out);
-int	fk_sleep_ms(long ms);
+int	fk_sleep_ms(long ms);			/* -1 when cut short by shutdown */
 
 /* fk_models.c */
 int	fk_model_find(const char *id);		/* -1 if unknown */
@@ -122,7 +124,7 @@ long	fk_model_min_cache(int m);
 int	fk_model_set_min(const char *spec);	/* "MODEL=N"; 0/-1 */
 
 /* fk_plan.c */
-int	msg_plan(json_t *body, int count_only, struct fk_plan *p, int *status,
+int	plan_build(json_t *body, int count_only, struct fk_plan *p, int *status,
 	    const char **etype, char *err, size_t errlen);
 
 /* fk_messages.c */
@@ -181,7 +183,9 @@ int	fault_parse_spec(const char *spec, struct fk_fault *f, char *err, size_t err
 int	fault_add(const struct fk_fault *f);		/* lock held */
 int	fault_take(const char *method, const char *path, struct fk_fault *out); /* lock held */
 void	fault_error_reply(const struct fk_req *q, struct fk_reply *r);
-void	fake_route(const struct fk_req *q, struct fk_reply *r);
-void	stats_record(const struct fk_req *q);	/* lock held */
+
+/* fk_control.c */
+void	control_route(const struct fk_req *q, struct fk_reply *r);
+void	control_record(const struct fk_req *q);	/* lock held */
 
 #endif

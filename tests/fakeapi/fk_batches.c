@@ -152,23 +152,31 @@ read_item(json_t *req, size_t i, struct fk_item *it, char *err, size_t errlen)
 	char	 msg[512];
 	int	 status;
 
-	if (!json_is_object(req))
-		return snprintf(err, errlen, "requests.%zu: Input should be a valid "
-		    "dictionary", i), -1;
-	if (cid == NULL || !custom_id_ok(cid))
-		return snprintf(err, errlen, "requests.%zu.custom_id: String should match "
-		    "pattern '^[a-zA-Z0-9_-]{1,64}$'", i), -1;
-	if (!json_is_object(params))
-		return snprintf(err, errlen, "requests.%zu.params: %s", i,
-		    params ? "Input should be a valid dictionary" : "Field required"), -1;
+	if (!json_is_object(req)) {
+		snprintf(err, errlen, "requests.%zu: Input should be a valid dictionary", i);
+		return -1;
+	}
+	if (cid == NULL || !custom_id_ok(cid)) {
+		snprintf(err, errlen, "requests.%zu.custom_id: String should match pattern "
+		    "'^[a-zA-Z0-9_-]{1,64}$'", i);
+		return -1;
+	}
+	if (!json_is_object(params)) {
+		snprintf(err, errlen, "requests.%zu.params: %s", i,
+		    params ? "Input should be a valid dictionary" : "Field required");
+		return -1;
+	}
 	snprintf(it->custom_id, sizeof it->custom_id, "%s", cid);
-	if (msg_plan(params, 0, &it->plan, &status, &it->etype, msg, sizeof msg) == -1 ||
-	    (it->plan.stream && snprintf(msg, sizeof msg, "stream: batch requests cannot "
-	    "be streamed") > 0)) {
+	if (plan_build(params, 0, &it->plan, &status, &it->etype, msg, sizeof msg) == -1)
 		it->invalid = 1;
-		it->error = strdup(msg);
-		if (it->plan.stream)
-			it->etype = "invalid_request_error";
+	else if (it->plan.stream) {
+		snprintf(msg, sizeof msg, "stream: batch requests cannot be streamed");
+		it->etype = "invalid_request_error";
+		it->invalid = 1;
+	}
+	if (it->invalid && (it->error = strdup(msg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	return 0;
 }
@@ -184,8 +192,10 @@ read_items(json_t *reqs, struct fk_item *items, size_t n, char *err, size_t errl
 	for (i = 0; i < n; i++)
 		if (read_item(json_array_get(reqs, i), i, &items[i], err, errlen) == -1)
 			return -1;
-	if ((sorted = malloc(n * sizeof *sorted)) == NULL)
-		return snprintf(err, errlen, "out of memory"), -1;
+	if ((sorted = malloc(n * sizeof *sorted)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 		sorted[i] = &items[i];
 	qsort(sorted, n, sizeof *sorted, cmp_item);

@@ -1,8 +1,8 @@
-/* fk_faults.c — fault injection, request statistics and the /_fake control endpoints. */
-#include <ctype.h>
+/* fk_faults.c — fault injection: parsing FAULT entries, matching requests, error replies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fk.h"
 
@@ -156,127 +156,4 @@ fault_error_reply(const struct fk_req *q, struct fk_reply *r)
 		fk_reply_header(r, "retry-after-ms", f->retry_after_ms);
 	if (f->should_retry[0])
 		fk_reply_header(r, "x-should-retry", f->should_retry);
-}
-
-static json_t *
-stats_get(void)
-{
-	if (fk.stats == NULL)
-		fk.stats = json_pack("{s:{}, s:i, s:{}, s:n}", "requests", "total", 0,
-		    "last_headers", "last_body");
-	return fk.stats;
-}
-
-static enum MHD_Result
-copy_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	char	 name[128], masked[48];
-	size_t	 i;
-
-	for (i = 0; key[i] && i + 1 < sizeof name; i++)
-		name[i] = (char)tolower((unsigned char)key[i]);
-	name[i] = '\0';
-	if (strcmp(name, "x-api-key") == 0 || strcmp(name, "authorization") == 0) {
-		i = strncasecmp(value, "Bearer ", 7) == 0 ? 7 : 0;
-		snprintf(masked, sizeof masked, "%.*s%.6s…", (int)i, value, value + i);
-		value = masked;
-	}
-	json_object_set_new(cls, name, json_string(value ? value : ""));
-	return MHD_YES;
-}
-
-/* Counts the request and keeps its headers (keys masked) and body. Lock held. */
-void
-stats_record(const struct fk_req *q)
-{
-	json_t	*s = stats_get(), *reqs = json_object_get(s, "requests"), *h = json_object();
-	json_t	*body;
-	char	 key[300];
-
-	snprintf(key, sizeof key, "%s %s", q->method, q->path);
-	json_object_set_new(reqs, key, json_integer(
-	    json_integer_value(json_object_get(reqs, key)) + 1));
-	json_object_set_new(s, "total", json_integer(
-	    json_integer_value(json_object_get(s, "total")) + 1));
-	MHD_get_connection_values(q->conn, MHD_HEADER_KIND, copy_header, h);
-	json_object_set_new(s, "last_headers", h);
-	body = q->len <= (1 << 20) ? json_loadb(q->body, q->len, 0, NULL) : NULL;
-	json_object_set_new(s, "last_body", body ? body : json_null());
-}
-
-static void
-fake_faults(const struct fk_req *q, struct fk_reply *r, json_t *body)
-{
-	json_t	*list = json_object_get(body, "faults");
-	struct fk_fault *f;
-	char	 err[300];
-	size_t	 i, n = json_array_size(list);
-
-	if (!json_is_array(list) || (f = calloc(n + 1, sizeof *f)) == NULL) {
-		fk_reply_error(r, q, 400, NULL, "body must be {\"faults\":[…]}");
-		return;
-	}
-	for (i = 0; i < n; i++)
-		if (fault_parse(json_array_get(list, i), &f[i], err, sizeof err) == -1) {
-			fk_reply_error(r, q, 400, NULL, "faults.%zu: %s", i, err);
-			free(f);
-			return;
-		}
-	pthread_mutex_lock(&fk.lock);
-	for (i = 0; i < n; i++)
-		fault_add(&f[i]);
-	pthread_mutex_unlock(&fk.lock);
-	free(f);
-	fk_reply_json(r, 200, json_pack("{s:I}", "added", (json_int_t)n));
-}
-
-static void
-fake_clock(const struct fk_req *q, struct fk_reply *r, json_t *body)
-{
-	json_t	*adv = json_object_get(body, "advance_seconds");
-	char	 now[48];
-	double	 t;
-
-	if (adv != NULL && (!json_is_number(adv) || json_number_value(adv) < 0)) {
-		fk_reply_error(r, q, 400, NULL, "advance_seconds: a number >= 0");
-		return;
-	}
-	pthread_mutex_lock(&fk.lock);
-	fk.clock_offset += adv ? json_number_value(adv) : 0;
-	t = fk_now();
-	fk_time_str(t, now, sizeof now);
-	pthread_mutex_unlock(&fk.lock);
-	fk_reply_json(r, 200, json_pack("{s:f, s:s}", "virtual_seconds", t, "now", now));
-}
-
-/* The /_fake control endpoints: faults, clock, stats, reset. No key needed. */
-void
-fake_route(const struct fk_req *q, struct fk_reply *r)
-{
-	json_t	*body = q->len ? json_loadb(q->body, q->len, 0, NULL) : json_object();
-
-	if (body == NULL)
-		fk_reply_error(r, q, 400, NULL, "body is not JSON");
-	else if (strcmp(q->path, "/_fake/faults") == 0 && strcmp(q->method, "POST") == 0)
-		fake_faults(q, r, body);
-	else if (strcmp(q->path, "/_fake/clock") == 0)
-		fake_clock(q, r, body);
-	else if (strcmp(q->path, "/_fake/stats") == 0) {
-		pthread_mutex_lock(&fk.lock);
-		fk_reply_json(r, 200, json_deep_copy(stats_get()));
-		pthread_mutex_unlock(&fk.lock);
-	} else if (strcmp(q->path, "/_fake/reset") == 0 && strcmp(q->method, "POST") == 0) {
-		pthread_mutex_lock(&fk.lock);
-		free(fk.faults);
-		fk.faults = NULL;
-		fk.nfaults = 0;
-		json_decref(fk.stats);
-		fk.stats = NULL;
-		cache_reset();
-		batch_reset();
-		pthread_mutex_unlock(&fk.lock);
-		fk_reply_json(r, 200, json_pack("{s:b}", "reset", 1));
-	} else
-		fk_reply_error(r, q, 404, NULL, "no control endpoint %s %s", q->method, q->path);
-	json_decref(body);
 }

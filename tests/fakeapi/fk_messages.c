@@ -79,7 +79,7 @@ plan_body(const struct fk_req *q, struct fk_reply *r, int count_only, struct fk_
 		    "request: %s (line %d)", je.text, je.line);
 		return -1;
 	}
-	rc = msg_plan(body, count_only, p, &status, &etype, err, sizeof err);
+	rc = plan_build(body, count_only, p, &status, &etype, err, sizeof err);
 	json_decref(body);
 	if (rc == -1)
 		fk_reply_error(r, q, status, etype, "%s", err);
@@ -134,8 +134,8 @@ stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		    MHD_CONTENT_READER_END_OF_STREAM;
 	if (s->i >= s->nev)
 		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (s->off == 0 && s->i > 0 && s->delay_ms > 0)
-		fk_sleep_ms(s->delay_ms);
+	if (s->off == 0 && s->i > 0 && s->delay_ms > 0 && fk_sleep_ms(s->delay_ms) == -1)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
 	n = strlen(s->ev[s->i]) - s->off;
 	if (n > max)
 		n = max;

@@ -264,7 +264,7 @@ check_top(json_t *body, int count_only, struct fk_plan *p, struct walk *w)
  * fills p. On failure returns -1 with *status (400 or 404), *etype and err.
  */
 int
-msg_plan(json_t *body, int count_only, struct fk_plan *p, int *status, const char **etype,
+plan_build(json_t *body, int count_only, struct fk_plan *p, int *status, const char **etype,
     char *err, size_t errlen)
 {
 	struct walk w = { p, 14695981039346656037ULL, 0, 0, err, errlen };

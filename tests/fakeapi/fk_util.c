@@ -10,6 +10,7 @@
 #include "fk.h"
 
 struct fk_state fk = { .lock = PTHREAD_MUTEX_INITIALIZER };
+atomic_int fk_stopping;
 
 static double
 mono(void)
@@ -156,13 +157,21 @@ fk_ratelimit_headers(struct fk_reply *r, long in, long out)
 	}
 }
 
-/* Sleeps ms real milliseconds, resuming after signals. */
+/* Sleeps ms real milliseconds in short slices, so a shutdown never waits on it. */
 int
 fk_sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts;
+	long	 step;
 
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-	return 0;
+	for (; ms > 0; ms -= step) {
+		if (atomic_load(&fk_stopping))
+			return -1;
+		step = ms < 20 ? ms : 20;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	return atomic_load(&fk_stopping) ? -1 : 0;
 }
