@@ -930,7 +930,6 @@ api_batch_list_page(struct http_multi *m, int limit, const char *after_id,
 	*out = NULL;
 	*n = 0;
 	*has_more = 0;
-	last_id[0] = '\0';
 	if (after_id != NULL && *after_id != '\0') {
 		if (batch_path(after_id, "", path, sizeof(path), err) != 0)
 			return -1;
@@ -938,6 +937,7 @@ api_batch_list_page(struct http_multi *m, int limit, const char *after_id,
 	}
 	snprintf(path, sizeof(path), "/v1/messages/batches?limit=%d%s",
 	         limit < 1 ? 20 : limit > 1000 ? 1000 : limit, after);
+	last_id[0] = '\0';    /* after_id may be last_id itself: it is in the path by now */
 	if (api_json(m, "GET", path, NULL, &resp, NULL, err) != 0)
 		return -1;
 	data = json_object_get(resp, "data");

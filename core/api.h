@@ -43,7 +43,8 @@ void api_message_done(struct api_message *m);
  */
 typedef void (*api_message_fn)(void *arg, struct api_message *msg, const struct http_error *err);
 
-/* Called with each text delta of a streamed response (may be NULL). */
+/* Called with each text delta of a streamed response, as it arrives (may be
+ * NULL). Async calls pass it the same arg as the done callback. */
 typedef void (*api_text_fn)(void *arg, const char *text, size_t len);
 
 /*

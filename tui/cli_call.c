@@ -359,14 +359,14 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	}
 	usage_strlcpy(msg.usage.source, "call", sizeof(msg.usage.source));
 	usage_strlcpy(msg.usage.tag, o->tag ? o->tag : "", sizeof(msg.usage.tag));
+	rc = EXIT_OK;
 	if (store_insert_usage(st, &msg.usage, NULL, err, sizeof(err)) != 0) {
-		/* the call is paid for: show what it was, and why it is not recorded */
+		/* the call is paid for: still show it, say why it is not recorded, exit 1 */
 		fprintf(stderr, "tokentop call: the ledger did not take this call: %s "
 		        "(request-id %s)\n", err, msg.usage.request_id);
-		goto out;
+		rc = EXIT_RUNTIME;
 	}
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
-	rc = EXIT_OK;
 	if (o->json) {
 		print_json(&msg, priced, nanos);
 	} else {
