@@ -119,6 +119,16 @@ int batch_part_body(const char *path, const struct batch_part *part,
                     const struct batch_opts *o, char **body, size_t *len,
                     char *err, size_t errlen);
 
+/*
+ * Call fn with each request of a part, reading its byte range of path again
+ * (r is borrowed for the call). fn returns 0, or non-zero to stop (out of
+ * memory). 0, or -1 with err (the file changed since, or fn stopped).
+ */
+int batch_part_each(const char *path, const struct batch_part *part,
+                    const struct batch_opts *o,
+                    int (*fn)(void *arg, const struct batch_req *r), void *arg,
+                    char *err, size_t errlen);
+
 /* "off", "5m", "1h" → enum; -1 when unknown. */
 int batch_cache_parse(const char *s, enum batch_cache *c);
 

@@ -347,10 +347,10 @@ buf_add(struct buf *b, const char *s, size_t n)
 }
 
 int
-batch_part_body(const char *path, const struct batch_part *part, const struct batch_opts *o,
-                char **body, size_t *len, char *err, size_t errlen)
+batch_part_each(const char *path, const struct batch_part *part, const struct batch_opts *o,
+                int (*fn)(void *arg, const struct batch_req *r), void *arg,
+                char *err, size_t errlen)
 {
-	struct buf b = { NULL, 0, 0 };
 	struct batch_req r;
 	FILE *f;
 	char *line = NULL, reason[1024];
@@ -359,14 +359,10 @@ batch_part_body(const char *path, const struct batch_part *part, const struct ba
 	int64_t offset = part->offset, count = 0, lineno = part->first_line;
 	int rc = -1, k;
 
-	*body = NULL;
-	*len = 0;
 	if ((f = fopen(path, "r")) == NULL || fseeko(f, (off_t)part->offset, SEEK_SET) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (buf_add(&b, "{\"requests\":[", 13) != 0)
-		goto oom;
 	while (offset < part->end && (got = getline(&line, &cap, f)) > 0) {
 		offset += got;
 		n = (size_t)got;
@@ -383,10 +379,12 @@ batch_part_body(const char *path, const struct batch_part *part, const struct ba
 		lineno++;
 		if (k == 0)
 			continue;
-		k = (count > 0 && buf_add(&b, ",", 1) != 0) || buf_add(&b, r.json, r.json_len) != 0;
+		k = fn(arg, &r);
 		batch_req_done(&r);
-		if (k)
-			goto oom;
+		if (k != 0) {
+			snprintf(err, errlen, "out of memory building the batch body");
+			goto out;
+		}
 		count++;
 	}
 	if (count != part->requests) {
@@ -395,19 +393,49 @@ batch_part_body(const char *path, const struct batch_part *part, const struct ba
 		    (long long)part->last_line, (long long)part->requests);
 		goto out;
 	}
-	if (buf_add(&b, "]}", 2) != 0)
-		goto oom;
-	*body = b.p;
-	*len = b.len;
-	b.p = NULL;
 	rc = 0;
-	goto out;
-oom:
-	snprintf(err, errlen, "out of memory building the batch body");
 out:
-	free(b.p);
 	free(line);
 	if (f != NULL)
 		fclose(f);
 	return rc;
+}
+
+struct body_ctx {
+	struct buf b;
+	int64_t    count;
+};
+
+static int
+body_add(void *arg, const struct batch_req *r)
+{
+	struct body_ctx *c = arg;
+
+	if (c->count++ > 0 && buf_add(&c->b, ",", 1) != 0)
+		return -1;
+	return buf_add(&c->b, r->json, r->json_len);
+}
+
+int
+batch_part_body(const char *path, const struct batch_part *part, const struct batch_opts *o,
+                char **body, size_t *len, char *err, size_t errlen)
+{
+	struct body_ctx c;
+
+	memset(&c, 0, sizeof(c));
+	if (errlen > 0)
+		err[0] = '\0';
+	*body = NULL;
+	*len = 0;
+	if (buf_add(&c.b, "{\"requests\":[", 13) != 0 ||
+	    batch_part_each(path, part, o, body_add, &c, err, errlen) != 0 ||
+	    buf_add(&c.b, "]}", 2) != 0) {
+		if (c.b.p != NULL && err[0] == '\0')
+			snprintf(err, errlen, "out of memory building the batch body");
+		free(c.b.p);
+		return -1;
+	}
+	*body = c.b.p;
+	*len = c.b.len;
+	return 0;
 }

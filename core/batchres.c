@@ -24,6 +24,13 @@ struct batch_ingest {
 	size_t            plen, pcap;
 	struct batch_ingest_stats st;
 	int               finished;
+	struct tier      *tiers;          /* custom_id → routing tier, open addressing */
+	size_t            ntiers_cap;
+};
+
+struct tier {
+	char id[72];
+	char tier[16];
 };
 
 /* A batch id goes into a file name: refuse anything but [A-Za-z0-9_-]. */
@@ -37,6 +44,119 @@ safe_name(const char *s)
 		    (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
 			return 0;
 	return 1;
+}
+
+static uint64_t
+hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s != '\0') {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void
+tier_put(struct batch_ingest *in, const char *id, const char *tier)
+{
+	size_t j, mask = in->ntiers_cap - 1;
+
+	for (j = hash(id) & mask; in->tiers[j].id[0] != '\0'; j = (j + 1) & mask)
+		if (strcmp(in->tiers[j].id, id) == 0)
+			break;
+	usage_strlcpy(in->tiers[j].id, id, sizeof(in->tiers[j].id));
+	usage_strlcpy(in->tiers[j].tier, tier, sizeof(in->tiers[j].tier));
+}
+
+static const char *
+tier_get(const struct batch_ingest *in, const char *id)
+{
+	size_t j, mask = in->ntiers_cap - 1;
+
+	if (in->tiers == NULL)
+		return NULL;
+	for (j = hash(id) & mask; in->tiers[j].id[0] != '\0'; j = (j + 1) & mask)
+		if (strcmp(in->tiers[j].id, id) == 0)
+			return in->tiers[j].tier;
+	return NULL;
+}
+
+/* Read <dir>/<id>.tiers when it exists (a missing file: no tiers). */
+static int
+load_tiers(struct batch_ingest *in, const char *dir, char *err, size_t errlen)
+{
+	char path[2048], *line = NULL, *tab;
+	size_t cap = 0, lines = 0;
+	ssize_t got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.tiers", dir, in->batch_id);
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((got = getline(&line, &cap, f)) > 0)
+		lines++;
+	for (in->ntiers_cap = 16; in->ntiers_cap < lines * 2; in->ntiers_cap *= 2)
+		;
+	if ((in->tiers = calloc(in->ntiers_cap, sizeof(*in->tiers))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	rewind(f);
+	while ((got = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if ((tab = strchr(line, '\t')) == NULL || tab == line)
+			continue;
+		*tab = '\0';
+		tier_put(in, line, tab + 1);
+	}
+	free(line);
+	fclose(f);
+	return 0;
+fail:
+	free(line);
+	fclose(f);
+	return -1;
+}
+
+int
+batch_tiers_save(const char *dir, const char *batch_id, const char *text, size_t len,
+                 char *err, size_t errlen)
+{
+	char tmp[2048], path[2048];
+	FILE *f;
+
+	if (!safe_name(batch_id)) {
+		snprintf(err, errlen, "batch id \"%.80s\" is not a plain name", batch_id);
+		return -1;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s.tiers", dir, batch_id);
+	snprintf(tmp, sizeof(tmp), "%s.part", path);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -85,7 +205,8 @@ batch_ingest_new(const char *batch_id, const char *dir, const char *tag, int64_t
 	in->ts_ms = ts_ms;
 	in->fn = fn;
 	in->arg = arg;
-	if (dir != NULL && open_file(in, dir, err, errlen) != 0) {
+	if (dir != NULL && (open_file(in, dir, err, errlen) != 0 ||
+	    load_tiers(in, dir, err, errlen) != 0)) {
 		batch_ingest_free(in);
 		return NULL;
 	}
@@ -97,6 +218,7 @@ batch_ingest_line(struct batch_ingest *in, const char *line, size_t len, char *e
                   size_t errlen)
 {
 	struct usage_result r;
+	const char *tier;
 	char why[512];
 
 	if (len > 0 && line[len - 1] == '\r')
@@ -117,6 +239,8 @@ batch_ingest_line(struct batch_ingest *in, const char *line, size_t len, char *e
 		usage_strlcpy(r.u.tag, in->tag, sizeof(r.u.tag));
 		usage_strlcpy(r.u.service_tier, "batch", sizeof(r.u.service_tier));
 		r.u.ts_ms = in->ts_ms;
+		if ((tier = tier_get(in, r.custom_id)) != NULL)
+			usage_strlcpy(r.u.tier, tier, sizeof(r.u.tier));
 	}
 	if (in->fn != NULL && in->fn(in->arg, &r, err, errlen) != 0)
 		return -1;
@@ -247,5 +371,6 @@ batch_ingest_free(struct batch_ingest *in)
 	free(in->tmp_path);
 	free(in->final_path);
 	free(in->pending);
+	free(in->tiers);
 	free(in);
 }

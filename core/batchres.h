@@ -67,4 +67,13 @@ int batch_ingest_finish(struct batch_ingest *in, char *path, size_t pathlen,
 /* Frees in; an unfinished temp file is removed. NULL is fine. */
 void batch_ingest_free(struct batch_ingest *in);
 
+/*
+ * Routing tiers of a batch's requests, kept beside its results as
+ * <dir>/<batch_id>.tiers: lines "custom_id<TAB>tier" (text, len bytes),
+ * written to a temp name and renamed. batch_ingest_new reads the file when it
+ * exists and puts each succeeded row's tier on its usage row. 0, or -1 + err.
+ */
+int batch_tiers_save(const char *dir, const char *batch_id, const char *text, size_t len,
+                     char *err, size_t errlen);
+
 #endif
