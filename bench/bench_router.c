@@ -175,6 +175,33 @@ compress_once(const struct sample *s, const char *q, int64_t budget, struct comp
 	return rc;
 }
 
+/* The blank-line-separated sample files repeated k times as one document,
+ * every copy edited every few words so that no chunk is an exact or near
+ * duplicate of another: the worst case for duplicate search, which then
+ * compares every pair of chunks. */
+static void
+scale_sample(const struct sample *s, size_t k, struct sample *big)
+{
+	size_t i, j, cap = s->total * k * 2 + 64, len = 0;
+	char *out = malloc(cap);
+	const char *p;
+
+	for (j = 0; j < k; j++)
+		for (i = 0; i < s->n; i++)
+			for (p = s->buf[i]; strstr(s->buf[i], "\n---\n") == NULL && *p != '\0'; p++) {
+				if (len + 16 > cap)
+					break;
+				out[len++] = *p;
+				if (*p == ' ' && (p - s->buf[i]) % 7 == 0)
+					len += (size_t)snprintf(out + len, cap - len, "v%zu ", j);
+			}
+	out[len] = '\0';
+	memset(big, 0, sizeof(*big));
+	big->buf[0] = out;
+	big->len[0] = big->total = len;
+	big->n = 1;
+}
+
 static void
 bench_compress(const struct sample *s, double secs)
 {
@@ -199,7 +226,7 @@ bench_compress(const struct sample *s, double secs)
 			sink += plain_pass(s->buf[i]);
 		bruns++;
 	} while ((bel = now() - t0) < secs);
-	figure("compress share/samples/rag", (double)s->total * (double)runs / el / 1e6, "MB/s",
+	figure(s->n > 1 ? "compress share/samples/rag" : "compress scaled corpus", (double)s->total * (double)runs / el / 1e6, "MB/s",
 	    "strlen+memchr pass", (double)s->total * (double)bruns / bel / 1e6, "MB/s");
 	for (i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
 		compress_once(s, q, budgets[i], &r);
@@ -219,7 +246,7 @@ main(int argc, char **argv)
 	char path[CONFIG_PATH_MAX], err[512];
 	double secs = argc > 1 ? atof(argv[1]) : 0.5;
 	struct router *r;
-	struct sample s;
+	struct sample s, big;
 	char *shorts[NSHORT], *longs[8], *mix[NSHORT + 2];
 	const char *kw[8] = { NULL, "analyse", "요약해줘", NULL, "compare", "번역", NULL, "plan" };
 	size_t i;
@@ -252,6 +279,11 @@ main(int argc, char **argv)
 	}
 	printf("compression (%zu files, %.1f KB)\n", s.n, (double)s.total / 1e3);
 	bench_compress(&s, secs);
+	scale_sample(&s, 70, &big);
+	printf("compression at scale (paragraph files x70, each copy edited: no duplicates;"
+	    " %.1f KB)\n", (double)big.total / 1e3);
+	bench_compress(&big, secs);
+	free(big.buf[0]);
 
 	for (i = 0; i < 8; i++)
 		free(longs[i]);

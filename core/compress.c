@@ -1,5 +1,6 @@
 /* compress.c — RAG chunk compression: split, normalise, dedupe by shingle
  * Jaccard, rank by BM25, fit a token budget. See compress.h for the rules. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,41 @@ oom:
 	return -1;
 }
 
+int
+compress_input_add_file(struct compress_input *in, const char *path, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t cap = 65536, n = 0, got;
+	char *buf = NULL, *nb;
+	int rc = -1;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(cap)) == NULL)
+		goto oom;
+	while ((got = fread(buf + n, 1, cap - n, f)) > 0)
+		if ((n += got) == cap) {
+			if ((nb = realloc(buf, cap * 2)) == NULL)
+				goto oom;
+			buf = nb;
+			cap *= 2;
+		}
+	if (ferror(f))
+		snprintf(err, errlen, "%s: read error", path);
+	else if (compress_input_add(in, buf, n, err, errlen) == 0)
+		rc = 0;
+	goto out;
+oom:
+	snprintf(err, errlen, "%s: out of memory", path);
+out:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
 /* Word hashes of s, for shingles. */
 static int
 word_hashes(const char *s, size_t len, struct vec *w)
@@ -358,49 +394,157 @@ struct work {
 	struct vec tm;     /* sorted terms (with repeats) */
 };
 
-/* Mark exact and near duplicates of earlier unique chunks. */
-static int
-dedupe(struct compress_result *res, struct work *w)
-{
-	struct compress_chunk *c, *d;
-	size_t i, j, lo, hi;
-	double sim;
+/*
+ * Near-duplicate search by prefix filtering (exact, not an approximation):
+ * when Jaccard(A, B) >= t, A and B share at least ceil(t * |A|) shingles, so
+ * the first |A| - ceil(t * |A|) + 1 of A's sorted shingles and B's likewise
+ * have one in common. Only unique chunks are indexed, by those prefixes; a
+ * chunk is compared with the chunks its own prefix meets, not with all.
+ */
+struct posting {
+	uint64_t key;
+	size_t   chunk;
+	size_t   next;    /* index + 1 of the next posting of the same slot; 0 = end */
+};
 
-	for (i = 0; i < res->nchunks; i++) {
-		c = &res->chunks[i];
-		w[i].hash = text_hash(c->text, c->len, TEXT_HASH_INIT);
-		for (j = 0; j < i; j++) {
-			d = &res->chunks[j];
-			if (d->fate == COMPRESS_KEPT && w[j].hash == w[i].hash &&
-			    d->len == c->len && memcmp(d->text, c->text, c->len) == 0)
-				break;
-		}
-		if (j < i) {
-			c->fate = COMPRESS_EXACT_DUP;
-			c->dup_of = j;
-			c->similarity = 1;
-			res->exact_dups++;
-			continue;
-		}
-		if (shingles(c->text, c->len, &w[i].sh) != 0)
-			return -1;
-		for (j = 0; j < i; j++) {
-			if (res->chunks[j].fate != COMPRESS_KEPT)
+struct index {
+	size_t         *slot;   /* head posting + 1 per hash slot; 0 = empty */
+	size_t          mask;
+	struct posting *post;
+	size_t          n;
+	size_t         *stamp;  /* per chunk: last query that saw it, + 1 */
+};
+
+static size_t
+prefix_len(size_t n)
+{
+	size_t need = (size_t)ceil(COMPRESS_NEAR * (double)n - 1e-9);
+
+	return n == 0 ? 0 : n - need + 1;
+}
+
+static int
+index_init(struct index *ix, const struct compress_result *res, const struct work *w)
+{
+	size_t i, total = 0, cap = 16;
+
+	for (i = 0; i < res->nchunks; i++)
+		total += w[i].sh.n;   /* shingles are computed before the index is built */
+	while (cap < 2 * total + 2)
+		cap *= 2;
+	ix->mask = cap - 1;
+	ix->n = 0;
+	ix->slot = calloc(cap, sizeof(*ix->slot));
+	ix->post = malloc((total + 1) * sizeof(*ix->post));
+	ix->stamp = calloc(res->nchunks + 1, sizeof(*ix->stamp));
+	return ix->slot != NULL && ix->post != NULL && ix->stamp != NULL ? 0 : -1;
+}
+
+static void
+index_done(struct index *ix)
+{
+	free(ix->slot);
+	free(ix->post);
+	free(ix->stamp);
+}
+
+static void
+index_add(struct index *ix, const struct vec *sh, size_t chunk)
+{
+	size_t k, s, p = prefix_len(sh->n);
+
+	for (k = 0; k < p; k++) {
+		s = (size_t)(sh->v[k] ^ (sh->v[k] >> 29)) & ix->mask;
+		ix->post[ix->n].key = sh->v[k];
+		ix->post[ix->n].chunk = chunk;
+		ix->post[ix->n].next = ix->slot[s];
+		ix->slot[s] = ++ix->n;
+	}
+}
+
+/* The earliest indexed chunk with Jaccard >= COMPRESS_NEAR to chunk i, or
+ * i itself when none; its similarity in *sim. */
+static size_t
+index_match(struct index *ix, const struct work *w, size_t i, double *sim)
+{
+	const struct vec *a = &w[i].sh;
+	size_t k, s, e, j, best = i, lo, hi, p = prefix_len(a->n);
+	double jac;
+
+	for (k = 0; k < p; k++) {
+		s = (size_t)(a->v[k] ^ (a->v[k] >> 29)) & ix->mask;
+		for (e = ix->slot[s]; e != 0; e = ix->post[e - 1].next) {
+			j = ix->post[e - 1].chunk;
+			if (ix->post[e - 1].key != a->v[k] || ix->stamp[j] == i + 1 || j >= best)
 				continue;
-			lo = w[i].sh.n < w[j].sh.n ? w[i].sh.n : w[j].sh.n;
-			hi = w[i].sh.n < w[j].sh.n ? w[j].sh.n : w[i].sh.n;
-			if (hi == 0 || (double)lo < COMPRESS_NEAR * (double)hi)
-				continue;   /* Jaccard ≤ lo/hi: cannot reach the threshold */
-			if ((sim = jaccard(&w[i].sh, &w[j].sh)) >= COMPRESS_NEAR) {
-				c->fate = COMPRESS_NEAR_DUP;
-				c->dup_of = j;
-				c->similarity = sim;
-				res->near_dups++;
-				break;
+			ix->stamp[j] = i + 1;
+			lo = a->n < w[j].sh.n ? a->n : w[j].sh.n;
+			hi = a->n < w[j].sh.n ? w[j].sh.n : a->n;
+			if ((double)lo < COMPRESS_NEAR * (double)hi)
+				continue;   /* Jaccard <= lo/hi: cannot reach the threshold */
+			if ((jac = jaccard(a, &w[j].sh)) >= COMPRESS_NEAR) {
+				best = j;
+				*sim = jac;
 			}
 		}
 	}
-	return 0;
+	return best;
+}
+
+/* Is chunk i an exact copy of an earlier unique chunk? Returns its index or i. */
+static size_t
+exact_match(const struct compress_result *res, const struct work *w, size_t i)
+{
+	const struct compress_chunk *c = &res->chunks[i], *d;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		d = &res->chunks[j];
+		if (d->fate == COMPRESS_KEPT && w[j].hash == w[i].hash && d->len == c->len &&
+		    memcmp(d->text, c->text, c->len) == 0)
+			return j;
+	}
+	return i;
+}
+
+/* Mark exact and near duplicates of earlier unique chunks (first one wins). */
+static int
+dedupe(struct compress_result *res, struct work *w)
+{
+	struct compress_chunk *c;
+	struct index ix;
+	size_t i, j;
+	double sim = 0;
+	int rc = -1;
+
+	memset(&ix, 0, sizeof(ix));
+	for (i = 0; i < res->nchunks; i++) {
+		w[i].hash = text_hash(res->chunks[i].text, res->chunks[i].len, TEXT_HASH_INIT);
+		if (shingles(res->chunks[i].text, res->chunks[i].len, &w[i].sh) != 0)
+			goto out;
+	}
+	if (index_init(&ix, res, w) != 0)
+		goto out;
+	for (i = 0; i < res->nchunks; i++) {
+		c = &res->chunks[i];
+		if ((j = exact_match(res, w, i)) != i) {
+			c->fate = COMPRESS_EXACT_DUP;
+			c->similarity = 1;
+			res->exact_dups++;
+		} else if ((j = index_match(&ix, w, i, &sim)) != i) {
+			c->fate = COMPRESS_NEAR_DUP;
+			c->similarity = sim;
+			res->near_dups++;
+		} else {
+			index_add(&ix, &w[i].sh, i);
+			continue;
+		}
+		c->dup_of = j;
+	}
+	rc = 0;
+out:
+	index_done(&ix);
+	return rc;
 }
 
 /* BM25 score of every unique chunk against query. */

@@ -74,6 +74,10 @@ struct compress_input *compress_input_new(void);
 int compress_input_add(struct compress_input *in, const char *text, size_t len,
                        char *err, size_t errlen);
 
+/* compress_input_add with the contents of the file at path ("-" = stdin).
+ * 0, or -1 with "PATH: reason" in err. */
+int compress_input_add_file(struct compress_input *in, const char *path, char *err, size_t errlen);
+
 /* Frees the input; NULL is fine. Chunks of results computed from it become invalid. */
 void compress_input_free(struct compress_input *in);
 

@@ -81,10 +81,17 @@ text_is_hangul(uint32_t c)
 	    (c >= 0xd7b0 && c <= 0xd7ff);
 }
 
+/* Other C0 controls, DEL and C1 controls: never part of a word or of normalised text. */
+static int
+is_control(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c < 0xa0);
+}
+
 static int
 is_word_cp(uint32_t c)
 {
-	return !text_is_space(c) && !text_is_punct(c);
+	return !text_is_space(c) && !text_is_punct(c) && !is_control(c);
 }
 
 int
@@ -149,7 +156,7 @@ text_normalize(const char *s, size_t len, int fold, size_t *outlen)
 		return NULL;
 	while (i < len) {
 		n = text_decode(s + i, len - i, &c);
-		if (text_is_space(c)) {
+		if (text_is_space(c) || is_control(c)) {
 			pending = j > 0;
 			i += n;
 			continue;

@@ -25,9 +25,10 @@ int text_is_hangul(uint32_t cp);
 
 /*
  * The next word of s[0..len) at or after *pos: a run of code points that are
- * neither space nor punctuation; an apostrophe (' or U+2019) between two word
- * characters stays inside the word ("don't" is one word). Sets *start and
- * *wlen (bytes), advances *pos past the word, returns 1; 0 when none is left.
+ * neither space, punctuation nor control characters; an apostrophe (' or
+ * U+2019) between two word characters stays inside the word ("don't" is one
+ * word). Sets *start and *wlen (bytes), advances *pos past the word, returns
+ * 1; 0 when none is left.
  */
 int text_next_word(const char *s, size_t len, size_t *pos, size_t *start, size_t *wlen);
 
@@ -38,8 +39,8 @@ size_t text_count_words(const char *s, size_t len);
 int64_t text_estimate_tokens(size_t n);
 
 /*
- * A copy of s[0..len) with every run of white space made one ' ', leading and
- * trailing space removed, ASCII letters lower-cased when fold is set, and
+ * A copy of s[0..len) with every run of white space and control characters
+ * (NUL included) made one ' ', leading and trailing space removed, ASCII letters lower-cased when fold is set, and
  * each malformed byte replaced by U+FFFD (so the result is valid UTF-8).
  * Returns a NUL-terminated string the caller frees, its length in *outlen;
  * NULL when out of memory.

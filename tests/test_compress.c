@@ -336,6 +336,7 @@ static void
 test_errors(void **state)
 {
 	const char *docs[] = { "", "  \n\n \n", NULL };
+	static const char nul[] = "a\0b\x01 c\n\n\xff";
 	struct compress_input *in = input_of(docs);
 	struct compress_result r;
 	char err[128];
@@ -350,6 +351,14 @@ test_errors(void **state)
 	assert_string_equal(r.text, "");
 	compress_result_done(&r);
 	compress_result_done(NULL);
+	/* NUL and controls become spaces, a bad byte U+FFFD: printable UTF-8 */
+	assert_int_equal(compress_input_add(in, nul, sizeof(nul) - 1, err, sizeof(err)), 0);
+	run(in, "", COMPRESS_NO_BUDGET, &r);
+	assert_string_equal(r.text, "a b c\n\n\xef\xbf\xbd");
+	assert_int_equal(r.len, strlen(r.text));
+	compress_result_done(&r);
+	assert_int_equal(compress_input_add_file(in, "/nonexistent/doc.txt", err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/doc.txt: No such file or directory");
 	compress_input_free(in);
 	compress_input_free(NULL);
 }

@@ -109,6 +109,7 @@ static const struct {
 	{ "다음 분기 계획을 세워 주세요", "complex", "keyword:complex:\"계획\"" },
 	{ "로그인 화면 코드 작성해 줘", "complex", "keyword:complex:\"코드 작성\"" },
 	{ "로그인 화면 코드\n작성해 줘", "complex", "keyword:complex:\"코드 작성\"" },
+	{ "파서 코드를 작성해 주세요", "complex", "keyword:complex:\"코드를 작성\"" },
 	{ "이 문장을 영어로 번역해 주세요", "simple", "keyword:simple:\"번역\"" },
 	{ "회의록을 요약해줘", "simple", "keyword:simple:\"요약\"" },
 	{ "문의를 분류하세요", "simple", "keyword:simple:\"분류\"" },
@@ -240,7 +241,7 @@ test_word_count(void **state)
 		{ "one,two;three", 3 }, { "don't stop", 2 }, { "state-of-the-art", 4 },
 		{ "안녕하세요 세계, 반갑습니다!", 3 }, { "서울은\xe3\x80\x80크다", 2 },
 		{ "“quoted” — dash…", 2 }, { "API를 분석해줘.", 2 }, { "e.g. 3.14", 4 },
-		{ "\xff\xfe bad", 2 },
+		{ "\xff\xfe bad", 2 }, { "ctrl\x01" "chars\x1b[0m", 3 },
 	};
 	size_t i;
 

@@ -31,46 +31,6 @@ compress_usage(FILE *f)
 	    "  -h, --help   this help\n");
 }
 
-/* The whole of path ("-" = stdin) into a heap buffer the caller frees. */
-static char *
-slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-	size_t cap = 65536, n = 0, got;
-	char *buf = NULL, *nb;
-
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if ((buf = malloc(cap)) == NULL)
-		goto oom;
-	while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += got;
-		if (n == cap) {
-			if ((nb = realloc(buf, cap * 2)) == NULL)
-				goto oom;
-			buf = nb;
-			cap *= 2;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto fail;
-	}
-	if (f != stdin)
-		fclose(f);
-	*len = n;
-	return buf;
-oom:
-	snprintf(err, errlen, "%s: out of memory", path);
-fail:
-	free(buf);
-	if (f != stdin)
-		fclose(f);
-	return NULL;
-}
-
 static const char *
 fate_name(enum compress_fate f)
 {
@@ -165,8 +125,7 @@ cli_compress(struct cli *cli, int argc, char **argv)
 	int i, first, json = 0, rc = EXIT_RUNTIME;
 	struct compress_input *in = NULL;
 	struct compress_result res;
-	char err[1024], *buf;
-	size_t len;
+	char err[1024];
 
 	memset(&res, 0, sizeof(res));
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
@@ -199,16 +158,10 @@ cli_compress(struct cli *cli, int argc, char **argv)
 	if ((in = compress_input_new()) == NULL)
 		return cli_fail("compress", "out of memory");
 	for (first = i; i < argc; i++) {
-		if ((buf = slurp(argv[i], &len, err, sizeof(err))) == NULL) {
+		if (compress_input_add_file(in, argv[i], err, sizeof(err)) != 0) {
 			rc = cli_fail("compress", "%s", err);
 			goto out;
 		}
-		if (compress_input_add(in, buf, len, err, sizeof(err)) != 0) {
-			free(buf);
-			rc = cli_fail("compress", "%s: %s", argv[i], err);
-			goto out;
-		}
-		free(buf);
 	}
 	if (compress_run(in, query, budget, &res, err, sizeof(err)) != 0) {
 		rc = cli_fail("compress", "%s", err);
