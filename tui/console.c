@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "tui/console.h"
+#include "tui/screen_actions.h"
+#include "tui/screen_jobs.h"
 #include "tui/view.h"
 
 #define TICK_MS        250    /* longest wait: keys are read at once anyway */
@@ -76,6 +78,8 @@ console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 	va_end(ap);
 	c->status_role = role;
 	c->status_until_ms = c->now_ms + STATUS_MS;
+	if (c->status_until_ms == -1)
+		c->status_until_ms = 0;
 }
 
 void
@@ -87,7 +91,7 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 	const struct key_bind *k;
 
 	draw_fill(y, 0, c->w, ROLE_NORMAL);
-	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
+	if (c->status[0] != '\0' && (c->now_ms < c->status_until_ms || c->status_until_ms == -1)) {
 		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
 		return;
 	}
@@ -133,19 +137,25 @@ now_ms(void)
 }
 
 /*
- * The one wait of the loop. Today: the keyboard and a timer. The seam for
- * the API client: with a `struct http_multi *` in the console, this becomes
- * http_multi_wait(m, &pfd, 1, timeout) followed by http_multi_perform(m),
- * so the batch poller runs in the same wait and a key is answered at once.
+ * The one wait of the loop: the keyboard, the pipes of background jobs
+ * (batch submit/watch, call: screen_jobs.c) and a timer. The seam for an
+ * in-process API client: with a `struct http_multi *` in the console this
+ * becomes http_multi_wait(m, pfd, n, timeout) then http_multi_perform(m),
+ * so a poller would run in the same wait and a key is still answered at
+ * once. Returns 1 when a job ended.
  */
-static void
+static int
 wait_input(struct console *c, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct pollfd pfd[1 + JOBS_MAX];
+	int n;
 
 	(void)c;
-	if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
+	pfd[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	n = 1 + jobs_pollfds(pfd + 1, JOBS_MAX);
+	if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		got_quit = 1;   /* the terminal went away */
+	return jobs_collect() > 0;
 }
 
 static void
@@ -188,7 +198,15 @@ dispatch_key(struct console *c, int key)
 		return a;
 	switch (console_lookup(global_keys, key)) {
 	case G_HELP:      return c->cur == SCR_HELP ? CA_BACK : CA_HELP;
-	case G_QUIT:      return CA_QUIT;
+	case G_QUIT:
+		/* something in flight: say so, and quit on the second q */
+		if (jobs_running(1) > 0 && c->status_until_ms != -1) {
+			console_status(c, ROLE_WARNING, "%d job(s) in flight: press q again to quit "
+			    "(they are stopped)", jobs_running(1));
+			c->status_until_ms = -1;
+			return CA_REDRAW;
+		}
+		return CA_QUIT;
 	case G_REPORTS:   return CA_REPORTS;
 	case G_BATCHES:   return CA_BATCHES;
 	case G_CALL:      return CA_CALL;
@@ -271,6 +289,7 @@ loop(struct console *c)
 		c->now_ms = now_ms();
 		if (c->now_ms >= next_check) {
 			follow(c, &version, &minute, &rebuild);
+			screen_actions_tick(c);
 			next_check = c->now_ms + CHECK_MS;
 		}
 		if (c->built[c->cur] != c->gen)
@@ -288,7 +307,8 @@ loop(struct console *c)
 			draw_frame(c);
 			dirty = 0;
 		}
-		wait_input(c, TICK_MS);
+		if (wait_input(c, TICK_MS))
+			dirty = 1;
 		c->now_ms = now_ms();
 		while ((key = draw_key()) != KEY_NONE_) {
 			if (apply(c, dispatch_key(c, key), &dirty, &rebuild))
@@ -314,6 +334,7 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	c.pr = pr;
 	c.now_ms = now_ms();
 	c.gen = 1;
+	screen_actions_init(&c);
 	for (i = 0; i < SCR_COUNT; i++) {
 		c.state[i] = console_screen(i)->create(&c);
 		if (c.state[i] == NULL) {
@@ -337,6 +358,7 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	draw_size(&c.w, &c.h);
 	loop(&c);
 	draw_done();
+	jobs_stop_all();
 out:
 	for (i = 0; i < SCR_COUNT; i++)
 		if (c.state[i] != NULL && console_screen(i)->destroy != NULL)

@@ -112,13 +112,13 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 		view_fmt_cost(m->cost_nanos, m->requests, m->unpriced, cost, sizeof(cost));
 		draw_row(y + 1 + i, &c, p->focused && (int)k == p->sel ? ROLE_SELECTED : ROLE_NORMAL,
 		    m->model, m->requests, m->input, m->output, m->hit_permille,
-		    m->requests > 0 && m->input > 0, cost, m->cost_nanos);
+		    m->requests > 0, cost, m->cost_nanos);
 	}
 	if (d->nrows == 0)
 		draw_text(y + 1, c.model, r->w - 4, ROLE_DIM, DRAW_RAW,
 		    filter[0] ? "no model matches the filter" : "no usage in this period");
 	view_fmt_cost(t->cost_nanos, t->requests, t->unpriced_requests, cost, sizeof(cost));
 	draw_row(r->y + r->h - 2, &c, ROLE_TITLE, filter[0] ? "total (all models)" : "total",
-	    t->requests, usage_total_input(&t->tok), t->tok.output, report_hit_permille(&t->tok),
+	    t->requests, t->tok.input, t->tok.output, report_hit_permille(&t->tok),
 	    t->requests > 0, cost, t->cost_nanos);
 }

@@ -189,13 +189,14 @@ draw_list(struct console *c, struct batches *s)
 {
 	const struct batch_rec *b;
 	char title[128], a[32], e[32], m[32], el[16];
-	int vis = c->h - 5, i, y;
+	int vis = c->h - 5, i, y, idw = c->w >= 120 ? 36 : 30, x;
+	enum draw_role r;
 	size_t k;
 
 	snprintf(title, sizeof(title), "Batches %s %zu of %zu%s%s", draw_utf8() ? "·" : "-",
 	    s->nshown, s->nall, s->filter.len ? "  filter: " : "", s->filter.buf);
 	draw_box(1, 0, c->h - 2, c->w, title, 1);
-	draw_fmt(2, 2, c->w - 4, ROLE_DIM, 0, "%-30s %-11s %7s %11s %6s %9s %9s  %s", "id",
+	draw_fmt(2, 2, c->w - 4, ROLE_DIM, 0, "%-*s %-11s %7s %11s %6s %9s %9s  %s", idw, "id",
 	    "status", "reqs", "ok/err", "elapsed", "est.", "cost", "models");
 	if (s->sel < s->top)
 		s->top = s->sel;
@@ -205,21 +206,23 @@ draw_list(struct console *c, struct batches *s)
 		k = (size_t)(s->top + i);
 		b = &s->all[s->shown[k]];
 		y = 3 + i;
-		enum draw_role r = (int)k == s->sel ? ROLE_SELECTED : ROLE_NORMAL;
+		r = (int)k == s->sel ? ROLE_SELECTED : ROLE_NORMAL;
 		draw_fill(y, 1, c->w - 2, r);
-		draw_text(y, 2, 30, r, DRAW_MID, b->id);
-		draw_text(y, 33, 11, r, 0, b->status);
-		draw_fmt(y, 45, 7, r, DRAW_RIGHT, "%s", view_fmt_count(b->requests, a, sizeof(a)));
-		draw_fmt(y, 53, 11, b->counts.errored > 0 && r == ROLE_NORMAL ? ROLE_WARNING : r,
+		draw_text(y, 2, idw, r, DRAW_MID, b->id);
+		x = 2 + idw + 1;
+		draw_text(y, x, 11, r, 0, b->status);
+		draw_text(y, x + 12, 7, r, DRAW_RIGHT | DRAW_NUM,
+		    view_fmt_count(b->requests, a, sizeof(a)));
+		draw_fmt(y, x + 20, 11, b->counts.errored > 0 && r == ROLE_NORMAL ? ROLE_WARNING : r,
 		    DRAW_RIGHT | DRAW_NUM, "%lld/%lld", (long long)b->counts.succeeded,
 		    (long long)(b->counts.errored + b->counts.expired + b->counts.canceled));
-		draw_text(y, 65, 6, r, DRAW_RIGHT | DRAW_NUM, view_fmt_elapsed((b->ended_ms > 0 ?
+		draw_text(y, x + 32, 6, r, DRAW_RIGHT | DRAW_NUM, view_fmt_elapsed((b->ended_ms > 0 ?
 		    b->ended_ms : c->now_ms) - b->created_ms, el, sizeof(el)));
-		draw_text(y, 72, 9, r, DRAW_RIGHT | DRAW_NUM,
+		draw_text(y, x + 39, 9, r, DRAW_RIGHT | DRAW_NUM,
 		    view_fmt_money(b->est_high_nanos, 0, e, sizeof(e)));
-		draw_text(y, 82, 9, r, DRAW_RIGHT | DRAW_NUM, b->ingested ?
+		draw_text(y, x + 49, 9, r, DRAW_RIGHT | DRAW_NUM, b->ingested ?
 		    view_fmt_money(b->actual_nanos, 0, m, sizeof(m)) : (draw_utf8() ? "—" : "-"));
-		draw_text(y, 93, c->w - 95, r, 0, b->models);
+		draw_text(y, x + 60, c->w - x - 62, r, 0, b->models);
 	}
 	if (s->nshown == 0)
 		draw_text(3, 2, c->w - 4, ROLE_DIM, DRAW_RAW, s->nall ? "no batch matches the filter" :

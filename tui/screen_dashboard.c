@@ -131,7 +131,7 @@ fill_rows(struct dash *s, const char *needle)
 		m = &s->d.rows[i];
 		snprintf(m->model, sizeof(m->model), "%s", r->rows[i].key);
 		m->requests = r->rows[i].requests;
-		m->input = usage_total_input(&r->rows[i].tok);
+		m->input = r->rows[i].tok.input;
 		m->output = r->rows[i].tok.output;
 		m->cache_read = r->rows[i].tok.cache_read;
 		m->cache_write = r->rows[i].tok.write_5m + r->rows[i].tok.write_1h;

@@ -169,7 +169,7 @@ draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, c
 	draw_fmt(y, x, w, role, 0, "%-*s", kw, "");
 	draw_text(y, x, kw - 1, role, DRAW_MID, key[0] ? key : "(untagged)");
 	view_fmt_count(r->requests, b[0], sizeof(b[0]));
-	view_fmt_tokens(usage_total_input(&r->tok), b[1], sizeof(b[1]));
+	view_fmt_tokens(r->tok.input, b[1], sizeof(b[1]));
 	view_fmt_tokens(r->tok.output, b[2], sizeof(b[2]));
 	view_fmt_tokens(r->tok.cache_read, b[3], sizeof(b[3]));
 	view_fmt_tokens(r->tok.write_5m + r->tok.write_1h, b[4], sizeof(b[4]));
@@ -186,8 +186,9 @@ draw_head(int y, int x, int w, const char *first)
 {
 	int kw = w - (7 + 8 * 4 + 5 + 11 + 7);
 
-	draw_fmt(y, x, w, ROLE_DIM, 0, "%-*s%7s %7s %7s %7s %7s %5s %11s", kw, first, "reqs",
-	    "input", "output", "read", "written", "hit", "cost");
+	draw_fmt(y, x, w, ROLE_DIM, 0, "%-*s%7s %7s %7s %7s %7s %5s", kw, first, "reqs",
+	    "input", "output", "read", "written", "hit");
+	draw_text(y, x + w - 11, 11, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "cost");
 }
 
 /* A table of a report in a box; sel < 0 for no cursor. */

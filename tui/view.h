@@ -103,7 +103,7 @@ enum view_col {
 struct view_model_row {
 	char    model[96];
 	int64_t requests;
-	int64_t input;          /* total input: uncached + writes + reads */
+	int64_t input;          /* uncached input, as `report` prints it */
 	int64_t output;
 	int64_t cache_read;
 	int64_t cache_write;

@@ -1,8 +1,10 @@
 /* seed_db.c — writes usage rows into a ledger for the console's screen
  * tests, through data/store.h like any tokentop process.
  *
+ *   seed_db DB batches        two batches (one running, one ended); usage rows
+ *                             come through `tokentop import` in the test
  *   seed_db DB history        30 days of rows over four models (one unpriced)
- *                             and two batches (one running, one ended)
+ *                             and the two batches (for trying the console by hand)
  *   seed_db DB one MODEL IN OUT   one more row now (a message id from the clock)
  */
 #include <stdio.h>
@@ -45,13 +47,14 @@ put(struct store *s, int64_t ts, const char *model, const char *source, const ch
 	return 0;
 }
 
+static int batches(struct store *s);
+
 static int
 history(struct store *s)
 {
 	static const char *const models[] = { "claude-sonnet-4-5", "claude-haiku-4-5",
 		"claude-opus-4-1", "claude-nova-9" };
-	struct batch_rec b;
-	char id[64], err[256];
+	char id[64];
 	int64_t now = now_ms();
 	int d, i, m;
 
@@ -67,6 +70,16 @@ history(struct store *s)
 			    500 + 7 * d, i % 2 ? "web" : "") != 0)
 				return -1;
 		}
+	return batches(s);
+}
+
+static int
+batches(struct store *s)
+{
+	struct batch_rec b;
+	char err[256];
+	int64_t now = now_ms();
+
 	memset(&b, 0, sizeof(b));
 	snprintf(b.id, sizeof(b.id), "msgbatch_01SEEDRUNNING0000000001");
 	snprintf(b.status, sizeof(b.status), "in_progress");
@@ -103,7 +116,7 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: seed_db DB history | seed_db DB one MODEL IN OUT\n");
+		fprintf(stderr, "usage: seed_db DB batches|history | seed_db DB one MODEL IN OUT\n");
 		return 2;
 	}
 	if ((s = store_open(argv[1], err, sizeof(err))) == NULL) {
@@ -112,6 +125,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[2], "history") == 0)
 		rc = history(s);
+	else if (strcmp(argv[2], "batches") == 0)
+		rc = batches(s);
 	else if (strcmp(argv[2], "one") == 0 && argc == 6) {
 		snprintf(id, sizeof(id), "msg_one_%lld", (long long)now_ms());
 		rc = put(s, now_ms(), argv[3], "call", id, atoll(argv[4]), 0, 0, atoll(argv[5]), "");
