@@ -29,7 +29,7 @@ tmux -L "$SOCK" new-session -d -s demo -x 120 -y 40 "exec env LANG=C.UTF-8 '$TT'
 pid=$(tmux -L "$SOCK" list-panes -t demo -F '#{pane_pid}')
 
 # the dashboard with the seeded history: today's and the month's spend
-for i in $(seq 1 100); do
+for i in $(seq 1 300); do
 	screen | grep -q 'month \$[0-9]' && break
 	sleep 0.1
 done
@@ -45,9 +45,9 @@ seeded=$(sqlite3 -readonly "$db" "SELECT count(*) FROM usage WHERE message_id LI
 unpriced=$(sqlite3 -readonly "$db" "SELECT count(DISTINCT model) FROM usage WHERE model LIKE 'claude-nova%'")
 [ "$unpriced" = 1 ] || fail "no unpriced model in the history"
 
-# the traffic generator adds calls (with cache reads) within ~20 s
+# the traffic generator adds calls (with cache reads) within seconds
 live=0
-for i in $(seq 1 40); do
+for i in $(seq 1 120); do
 	live=$(sqlite3 -readonly "$db" "SELECT count(*) FROM usage WHERE source = 'call'
 	    AND message_id NOT LIKE 'msg_synth%'" 2>/dev/null || echo 0)
 	[ "${live:-0}" -ge 2 ] && break
