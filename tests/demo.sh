@@ -67,7 +67,7 @@ pgid=$(ps -o pgid= --ppid "$pid" | awk '$1 != '"$pid"' { print $1; exit }')
 tmux -L "$SOCK" send-keys -t demo q
 for i in $(seq 1 60); do
 	kill -0 "$pid" 2>/dev/null || break
-	[ "$i" = 20 ] && tmux -L "$SOCK" send-keys -t demo y   # a confirmation, if asked
+	[ "$i" = 20 ] && tmux -L "$SOCK" send-keys -t demo y 2>/dev/null  # a confirmation, if asked
 	sleep 0.1
 done
 kill -0 "$pid" 2>/dev/null && fail "demo still running after q"

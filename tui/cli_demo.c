@@ -255,26 +255,30 @@ start_traffic(struct demo *d)
 	return EXIT_OK;
 }
 
-/* Stop the whole group: TERM, up to 3 s to go, then KILL; reap them all. */
+/* Stop the whole group: TERM, up to 3 s to go, then KILL; reap them all. As
+ * the subreaper (see cli_demo) the demo also inherits and reaps the
+ * commands the traffic child ran, so nothing is left, not even a zombie. */
 static void
 stop_children(struct demo *d)
 {
+	pid_t pid;
 	int i;
 
 	if (d->pgid <= 0)
 		return;
 	kill(-d->pgid, SIGTERM);
-	for (i = 0; i < 30; i++) {
-		while (waitpid(-d->pgid, NULL, WNOHANG) > 0)
+	for (i = 0; i < 60; i++) {
+		while ((pid = waitpid(-d->pgid, NULL, WNOHANG)) > 0)
 			;
-		if (kill(-d->pgid, 0) != 0 && errno == ESRCH)
+		if (pid < 0 && errno == ECHILD)
 			break;
-		usleep(100000);
+		usleep(50000);
 	}
-	if (kill(-d->pgid, 0) == 0)
+	if (i == 60) {
 		kill(-d->pgid, SIGKILL);
-	while (waitpid(-d->pgid, NULL, 0) > 0 || errno == EINTR)
-		;
+		while (waitpid(-d->pgid, NULL, 0) > 0 || errno == EINTR)
+			;
+	}
 	d->pgid = 0;
 }
 
@@ -449,18 +453,34 @@ run_headless(const struct demo *d)
 		sleep(1);
 }
 
-/* Point this process (and so every child) at the double and the fresh ledger. */
-static void
+/*
+ * Point this process (and so every child) at the double, the fresh ledger and
+ * a demo config of its own (a budget, so the bar shows; the user's config and
+ * price overrides stay out of it): environment first, then reload cli->cfg.
+ */
+static int
 point_at(struct cli *cli, const struct demo *d)
 {
+	char cfgdir[PATH_MAX + 16], file[PATH_MAX + 64], err[512];
+	FILE *f;
+
+	snprintf(cfgdir, sizeof(cfgdir), "%s/config", d->dir);
+	snprintf(file, sizeof(file), "%s/tokentop/config.json", cfgdir);
+	if (config_mkdirs_for(file) != 0 || (f = fopen(file, "w")) == NULL)
+		return cli_fail("demo", "%s: %s", file, strerror(errno));
+	fprintf(f, "{\"budget\": {\"daily\": \"25\", \"monthly\": \"600\"}}\n");
+	if (fclose(f) != 0)
+		return cli_fail("demo", "%s: %s", file, strerror(errno));
+	setenv("XDG_CONFIG_HOME", cfgdir, 1);
 	setenv("ANTHROPIC_BASE_URL", d->base_url, 1);
 	setenv("ANTHROPIC_API_KEY", DEMO_KEY, 1);
 	setenv("TOKENTOP_DB", d->db, 1);
 	unsetenv("ANTHROPIC_ADMIN_KEY");
-	usage_strlcpy(cli->cfg.base_url, d->base_url, sizeof(cli->cfg.base_url));
-	usage_strlcpy(cli->cfg.api_key, DEMO_KEY, sizeof(cli->cfg.api_key));
-	usage_strlcpy(cli->cfg.db_path, d->db, sizeof(cli->cfg.db_path));
+	cli->config_file = NULL;
 	cli->db_override = NULL;
+	if (config_load(&cli->cfg, NULL, d->db, err, sizeof(err)) != 0)
+		return cli_fail("demo", "%s", err);
+	return EXIT_OK;
 }
 
 int
@@ -480,10 +500,10 @@ cli_demo(struct cli *cli, int argc, char **argv)
 		return cli_fail("demo", "mkdtemp: %s", strerror(errno));
 	snprintf(d.db, sizeof(d.db), "%s/usage.db", d.dir);
 	signal(SIGPIPE, SIG_IGN);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if ((rc = seed_history(&d)) != EXIT_OK || (rc = start_fakeapi(&d)) != EXIT_OK)
 		goto out;
-	point_at(cli, &d);
-	if ((rc = start_traffic(&d)) != EXIT_OK)
+	if ((rc = point_at(cli, &d)) != EXIT_OK || (rc = start_traffic(&d)) != EXIT_OK)
 		goto out;
 	if (d.headless > 0)
 		run_headless(&d);
