@@ -397,43 +397,72 @@ synthetic_line(struct sess *s)
 static const char *const versions[] = { "1.0.9", "1.0.44", "1.0.83", "2.0.14", "2.0.37" };
 static const char *const branches[] = { "main", "main", "dev", "fix/cache-ttl", "feat/report" };
 
+/* A resumed session starts with a summary and copies of the last one's
+ * final lines: duplicates across files that an import must drop. */
+static void
+carry_in(struct sess *s)
+{
+	struct project *p = s->p;
+	size_t i;
+
+	if (p->ncarry == 0 || !synth_chance(&s->g->r, 300))
+		return;
+	misc_line(s);
+	out_mem(&s->o, p->carry, p->ncarry);
+	for (i = 0; i < p->ncarry; i++)
+		if (p->carry[i] == '\n') {
+			s->g->lines++;
+			s->g->usage_lines++;
+		}
+}
+
+/* Keep the session's last few whole final lines for the project's next one. */
+static void
+carry_out(struct sess *s)
+{
+	struct project *p = s->p;
+	size_t keep = s->nfinals;
+	char *nl;
+
+	if (s->nfinals == 0)
+		return;
+	if (keep > 6000) {
+		nl = memchr(s->finals + s->nfinals - 6000, '\n', 6000);
+		keep = nl != NULL ? s->nfinals - (size_t)(nl + 1 - s->finals) : 0;
+	}
+	free(p->carry);
+	if ((p->carry = malloc(keep + 1)) == NULL)
+		die("malloc");
+	memcpy(p->carry, s->finals + s->nfinals - keep, keep);
+	p->ncarry = keep;
+}
+
 static void
 session(struct gen *g, struct project *p, int64_t day_ms, uint64_t target)
 {
 	struct sess s;
 	char path[2048];
-	int vi = (int)synth_below(&g->r, 5);
+	int k, nresp;
 
 	memset(&s, 0, sizeof(s));
 	s.g = g;
 	s.p = p;
-	s.version = versions[vi];
+	s.version = versions[synth_below(&g->r, 5)];
 	s.branch = branches[synth_below(&g->r, 5)];
 	s.model = synth_pick_model(&g->r);
 	s.ts = synth_time_in_day(&g->r, day_ms);
 	uuid(&g->r, s.id);
 	snprintf(path, sizeof(path), "%s/projects/%s/%s.jsonl", g->dir, p->name, s.id);
-	s.o.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (s.o.fd < 0)
+	if ((s.o.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
 		die(path);
 	s.o.buf = malloc(OUTBUF);
 	s.finals = malloc(CARRYMAX);
 	if (s.o.buf == NULL || s.finals == NULL)
 		die("malloc");
-	/* a resumed session starts with a summary and copies of the last one's lines */
-	if (p->ncarry > 0 && synth_chance(&g->r, 300)) {
-		misc_line(&s);
-		out_mem(&s.o, p->carry, p->ncarry);
-		for (size_t i = 0; i < p->ncarry; i++)
-			if (p->carry[i] == '\n') {
-				g->lines++;
-				g->usage_lines++;
-			}
-	}
+	carry_in(&s);
 	while (s.o.total < target) {
-		int k, nresp = (int)synth_logu(&g->r, 1, 14);
-
 		user_turn(&s);
+		nresp = (int)synth_logu(&g->r, 1, 14);
 		for (k = 0; k < nresp; k++) {
 			response(&s, synth_chance(&g->r, 60));
 			tool_result(&s);
@@ -449,23 +478,7 @@ session(struct gen *g, struct project *p, int64_t day_ms, uint64_t target)
 	close(s.o.fd);
 	g->files++;
 	g->bytes += s.o.total;
-	if (s.nfinals > 0) {
-		size_t keep = s.nfinals < 6000 ? s.nfinals : 0;
-		char *nl;
-
-		/* keep the last few whole lines */
-		if (keep == 0) {
-			nl = memchr(s.finals + s.nfinals - 6000, '\n', 6000);
-			if (nl != NULL && (size_t)(nl + 1 - s.finals) < s.nfinals)
-				keep = s.nfinals - (size_t)(nl + 1 - s.finals);
-		}
-		free(p->carry);
-		p->carry = malloc(keep + 1);
-		if (p->carry == NULL)
-			die("malloc");
-		memcpy(p->carry, s.finals + s.nfinals - keep, keep);
-		p->ncarry = keep;
-	}
+	carry_out(&s);
 	free(s.finals);
 	free(s.o.buf);
 }
