@@ -124,6 +124,7 @@ hwm_of() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 echo "tokentop bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, build $BUILD"
 echo "sizes: transcripts ${MB} MB, ledger ${ROWS} rows, results ${RESULTS} lines"
+echo "load average at start: $(cut -d ' ' -f 1-3 /proc/loadavg) (other work on the machine skews every figure)"
 printf '   %-34s %12s %-7s  vs %-32s %12s %-7s  %s\n' "figure" "ours" "" \
     "baseline (same run)" "value" "" "ratio ours/baseline"
 [ $HAVE_TIME = 1 ] || echo "note: /usr/bin/time missing (make deps installs it): peak RSS shows 0"
@@ -190,6 +191,8 @@ section_transcripts() {
 	figure "import peak RSS at $(fmt "$size_mb" 0) MB" "$(fmt "$(calc "$rss_big / 1024")" 1)" "MB" \
 	    "import peak RSS at $(fmt "$small_mb" 0) MB" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" \
 	    "ratio 1: flat"
+	note "(ledger files after them: $(mb_of "$TXDB") MB and $(mb_of "$TMP/tx-small.db") MB;" \
+	    "SQLite's page cache grows with the file up to its cache_size)"
 	rm -rf "$small" "$TMP/tx-small.db"*
 }
 
@@ -426,4 +429,4 @@ section_router
 section_console
 section_poller
 echo
-echo "done."
+echo "done. load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
