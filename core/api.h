@@ -82,8 +82,14 @@ int api_message_from_json(json_t *resp, const char *request_id, struct api_messa
 
 /* ---- count_tokens -------------------------------------------------------- */
 
-/* POST /v1/messages/count_tokens with body (model, messages, system, tools;
- * max_tokens is dropped). 0 and *tokens, or -1 and *err. Blocking. */
+/* Called once with the count, or err. */
+typedef void (*api_count_fn)(void *arg, int64_t tokens, const struct http_error *err);
+
+/* POST /v1/messages/count_tokens with a Messages body (borrowed; max_tokens,
+ * stream, temperature and the like are dropped: the endpoint refuses them). */
+struct http_req *api_count_tokens_start(struct http_multi *m, const json_t *body,
+                                        api_count_fn done, void *arg, struct http_error *err);
+/* Blocking form: 0 and *tokens, or -1 and *err. */
 int api_count_tokens(struct http_multi *m, const json_t *body, int64_t *tokens,
                      struct http_error *err);
 
@@ -124,12 +130,27 @@ int api_batch_get(struct http_multi *m, const char *id, struct api_batch *b,
                   struct http_error *err);
 int api_batch_cancel(struct http_multi *m, const char *id, struct api_batch *b,
                      struct http_error *err);
-/* DELETE /v1/messages/batches/{id} (only an ended batch). 0 or -1. */
+/* Called once when a call without a result ended: err NULL on success. */
+typedef void (*api_done_fn)(void *arg, const struct http_error *err);
+
+/* DELETE /v1/messages/batches/{id} (only an ended batch); async and blocking (0 or -1). */
+struct http_req *api_batch_delete_start(struct http_multi *m, const char *id, api_done_fn done,
+                                        void *arg, struct http_error *err);
 int api_batch_delete(struct http_multi *m, const char *id, struct http_error *err);
 
 /*
- * One page of GET /v1/messages/batches?limit=&after_id= (after_id may be
- * NULL or ""). *out (caller frees with free()) gets *n batches; *has_more
+ * Called once with a list page: n batches at b (borrowed for the call), whether
+ * more follow, and the id to pass as after_id for the next page; or err.
+ */
+typedef void (*api_batch_page_fn)(void *arg, const struct api_batch *b, size_t n, int has_more,
+                                  const char *last_id, const struct http_error *err);
+
+/* GET /v1/messages/batches?limit=&after_id= (after_id may be NULL or ""). */
+struct http_req *api_batch_list_start(struct http_multi *m, int limit, const char *after_id,
+                                      api_batch_page_fn done, void *arg, struct http_error *err);
+
+/*
+ * Blocking form of one page. *out (caller frees with free()) gets *n batches; *has_more
  * and last_id (size USAGE_ID_MAX, "" when empty) say where the next page
  * starts. 0 or -1.
  */

@@ -433,6 +433,10 @@ attempt_start(struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_URL, r->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	/* plain http is loopback only: never let a proxy from the environment carry it
+	 * (and the key in clear) anywhere else; https may use one (TLS stays end to end) */
+	if (strncasecmp(r->url, "http:", 5) == 0)
+		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);

@@ -375,6 +375,7 @@ static void
 test_auth(void **state)
 {
 	const char *key = "sk-ant-api03-THISISWRONGKEY-abcd";
+	json_t *b;
 	struct config c;
 	struct http_multi *m;
 	struct api_message msg;
@@ -425,6 +426,41 @@ test_auth(void **state)
 	assert_non_null(strstr(line, "401 authentication_error"));
 	api_message_done(&msg);
 	http_multi_free(m);
+
+	/* the server echoes a value that happens to be the key: it is masked */
+	fakeapi_config(&fa, &c);
+	m = client(&c);
+	b = body_new(FAKEAPI_KEY, "echo the model", 0, NULL);
+	assert_int_equal(api_messages(m, b, 0, NULL, NULL, &msg, &e), -1);
+	assert_int_equal(e.status, 404);
+	assert_string_equal(e.type, "not_found_error");
+	assert_non_null(strstr(e.message, "model"));
+	assert_null(strstr(e.message, FAKEAPI_KEY));
+	api_message_done(&msg);
+	json_decref(b);
+	http_multi_free(m);
+}
+
+/* A proxy in the environment never carries plain (loopback) http. */
+static void
+test_no_proxy_for_loopback(void **state)
+{
+	struct config c;
+	struct http_multi *m;
+	struct api_message msg;
+	struct http_error e;
+
+	(void)state;
+	setenv("http_proxy", "http://127.0.0.1:1", 1);     /* nothing listens there */
+	setenv("ALL_PROXY", "http://127.0.0.1:1", 1);
+	fakeapi_config(&fa, &c);
+	c.max_retries = 0;
+	m = client(&c);
+	assert_int_equal(call_with_fault(m, NULL, &msg, &e), 0);
+	api_message_done(&msg);
+	http_multi_free(m);
+	unsetenv("http_proxy");
+	unsetenv("ALL_PROXY");
 }
 
 /* ---- streaming ----------------------------------------------------------- */
@@ -838,6 +874,7 @@ main(void)
 		cmocka_unit_test_setup(test_slow_drop_bad_bodies, setup),
 		cmocka_unit_test_setup(test_timeout, setup),
 		cmocka_unit_test_setup(test_auth, setup),
+		cmocka_unit_test_setup(test_no_proxy_for_loopback, setup),
 		cmocka_unit_test_setup(test_streaming, setup),
 		cmocka_unit_test_setup(test_stream_faults, setup),
 		cmocka_unit_test_setup(test_batches, setup),
