@@ -183,10 +183,15 @@ if command -v sqlite3 >/dev/null; then
 	eq "one usage row per succeeded result" \
 		"$(sqlite3 "$DB" "SELECT count(*) FROM usage WHERE batch_id = '$ID'")" "$want_succ"
 fi
-rj=$("$TT" --db "$DB" report --json 2>/dev/null) && {
-	c=$(tr -d ' \n' <<<"$rj" | grep -o '"totals":{[^}]*' | grep -o '"cost_usd":[0-9.e-]*' | cut -d: -f2)
-	[ -n "$c" ] && eq "report --json totals agree" "$(nanos "$c")" "$want_nanos"
-}
+rj=$("$TT" --db "$DB" report --json 2>&1); rc=$?
+eq "report --json exits 0" "$rc" 0
+tot=$(tr -d ' \n' <<<"$rj" | grep -o '"totals":{[^}]*')
+c=$(grep -o '"cost_usd":[0-9.e-]*' <<<"$tot" | cut -d: -f2)
+eq "report --json: the cost is the hand computation" "$(nanos "${c:-0}")" "$want_nanos"
+eq "report --json: requests are the succeeded results" \
+	"$(grep -o '"requests":[0-9]*' <<<"$tot" | cut -d: -f2)" "$want_succ"
+c=$(grep -o '"saved_by_batch_usd":[0-9.e-]*' <<<"$tot" | cut -d: -f2)
+eq "report --json: batching saved as much as it cost (50%)" "$(nanos "${c:-0}")" "$want_nanos"
 f=$(field "$DB" results_file)
 eq "results saved next to the database" "$f" "$tmp/main/results/$ID.jsonl"
 eq "the saved file has every line" "$(wc -l <"$f" | tr -d ' ')" 1000

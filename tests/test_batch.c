@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -14,9 +15,20 @@
 
 #include "core/batch.h"
 #include "core/batchres.h"
+#include "core/poller.h"
+#include "tests/fakeapi_spawn.h"
 #include "core/pricing.h"
 
 static char tmpdir[256];
+
+static int64_t
+cli_now_ms_for_test(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static struct pricing *
 load_prices(void)
@@ -311,6 +323,20 @@ check_bodies(const char *path, const struct batch_opts *o, const struct batch_pl
 		assert_int_equal(batch_part_body(path, &plan->parts[i], o, &body, &len, err,
 		    sizeof(err)), 0);
 		assert_int_equal(len, plan->parts[i].bytes + strlen("{\"requests\":[]}"));
+		if (plan->parts[i].requests > 1000) {
+			/* big parts: the ids in order, without building a 100,000-node tree */
+			const char *q = body;
+
+			for (k = 0; k < (size_t)plan->parts[i].requests; k++, seen++) {
+				snprintf(want, sizeof(want), "{\"custom_id\":\"r%lld\",", (long long)seen);
+				q = strstr(q, want);
+				assert_non_null(q);
+				q += strlen(want);
+			}
+			assert_null(strstr(q, "custom_id"));
+			free(body);
+			continue;
+		}
 		j = json_loadb(body, len, 0, &je);
 		assert_non_null(j);
 		reqs = json_object_get(j, "requests");
@@ -643,6 +669,175 @@ test_ingest_abandoned(void **state)
 	batch_ingest_free(in);
 }
 
+/* ---- the poller against the double ---------------------------------------------- */
+
+#define NB 120          /* batches followed at once */
+#define PER 4           /* requests each; the last one errored (temperature 2) */
+
+struct pstats {
+	int  status, outcomes, ingested, errors, gone, error_after_download;
+	int  per[NB + 1];           /* outcomes delivered per batch */
+	int  recorded[NB + 1];      /* stats.recorded at INGESTED */
+	char ids[NB + 1][USAGE_ID_MAX];
+	int  succeeded, errored;
+};
+
+static int
+batch_index(struct pstats *ps, const char *id)
+{
+	int i;
+
+	for (i = 0; i <= NB; i++)
+		if (strcmp(ps->ids[i], id) == 0)
+			return i;
+	return -1;
+}
+
+static int
+on_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
+{
+	struct pstats *ps = arg;
+	int i = batch_index(ps, ev->batch_id);
+
+	(void)err;
+	(void)errlen;
+	assert_true(i >= 0);
+	switch (ev->kind) {
+	case BATCH_EV_STATUS:
+		assert_non_null(ev->batch);
+		ps->status++;
+		break;
+	case BATCH_EV_OUTCOME:
+		ps->outcomes++;
+		ps->per[i]++;
+		if (strcmp(ev->outcome->type, "succeeded") == 0) {
+			/* a batch row of this batch, billed at the batch rate */
+			assert_string_equal(ev->outcome->u.batch_id, ev->batch_id);
+			assert_true(usage_is_batch(&ev->outcome->u));
+			assert_true(ev->outcome->u.tok.output > 0);
+		}
+		break;
+	case BATCH_EV_INGESTED:
+		ps->ingested++;
+		ps->recorded[i] = (int)ev->stats->recorded;
+		ps->succeeded += (int)ev->stats->succeeded;
+		ps->errored += (int)ev->stats->errored;
+		assert_int_equal(access(ev->results_file, R_OK), 0);
+		break;
+	case BATCH_EV_ERROR:
+		ps->errors++;
+		ps->error_after_download += ev->stats != NULL;
+		break;
+	case BATCH_EV_GONE:
+		ps->gone++;
+		break;
+	}
+	return 0;
+}
+
+static json_t *
+batch_body(int k)
+{
+	json_t *reqs = json_array();
+	char id[32], text[64];
+	int i;
+
+	for (i = 0; i < PER; i++) {
+		json_t *params;
+
+		snprintf(id, sizeof(id), "b%d-r%d", k, i);
+		snprintf(text, sizeof(text), "question %d of batch %d", i, k);
+		params = json_pack("{s:s,s:i,s:[{s:s,s:s}]}", "model", "claude-haiku-4-5",
+		    "max_tokens", 16, "messages", "role", "user", "content", text);
+		if (i == PER - 1)
+			json_object_set_new(params, "temperature", json_integer(2));
+		json_array_append_new(reqs, json_pack("{s:s,s:o}", "custom_id", id,
+		    "params", params));
+	}
+	return json_pack("{s:o}", "requests", reqs);
+}
+
+static void
+test_poller(void **state)
+{
+	static struct pstats ps;
+	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
+	struct fakeapi fa;
+	struct config cfg;
+	struct http_multi *m;
+	struct http_error herr;
+	struct api_batch b;
+	struct batch_poller *p;
+	char err[256], dir[300];
+	int k, spins;
+	json_t *body;
+
+	(void)state;
+	memset(&ps, 0, sizeof(ps));
+	if (fakeapi_start(&fa, args) != 0)
+		fail_msg("could not start the double");
+	fakeapi_config(&fa, &cfg);
+	m = http_multi_new(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	for (k = 0; k < NB; k++) {
+		body = batch_body(k);
+		if (api_batch_create(m, body, &b, &herr) != 0)
+			fail_msg("create %d: %s", k, herr.message);
+		json_decref(body);
+		usage_strlcpy(ps.ids[k], b.id, sizeof(ps.ids[k]));
+	}
+	usage_strlcpy(ps.ids[NB], "msgbatch_nosuchbatch", sizeof(ps.ids[NB]));
+	/* one results stream cut halfway, three retrieves failing every attempt */
+	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches\","
+	    "\"cut_results\":true,\"count\":1}"), 0);
+	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches/\","
+	    "\"method\":\"GET\",\"status\":500,\"retry_after_ms\":\"5\",\"count\":3}"), 0);
+	snprintf(dir, sizeof(dir), "%s/presults", tmpdir);
+	p = batch_poller_new(m, dir, 50, on_event, &ps);
+	assert_non_null(p);
+	batch_poller_set_concurrency(p, 16);
+	for (k = 0; k <= NB; k++)
+		assert_int_equal(batch_poller_add(p, ps.ids[k], "t", err, sizeof(err)), 0);
+	assert_int_equal(batch_poller_add(p, ps.ids[0], "t", err, sizeof(err)), 0); /* no twin */
+	assert_int_equal(batch_poller_remaining(p), NB + 1);
+	/* the loop of `batch watch`, bounded so a stuck poller fails instead of hanging */
+	for (spins = 0; spins < 100000; spins++) {
+		int64_t now, next;
+
+		http_multi_perform(m);
+		now = cli_now_ms_for_test();
+		if (batch_poller_step(p, now) == 0)
+			break;
+		next = batch_poller_next_ms(p);
+		http_multi_wait(m, NULL, 0, next == INT64_MAX ? 100 : (int)(next > now ?
+		    (next - now > 100 ? 100 : next - now) : 0));
+	}
+	assert_int_equal(batch_poller_remaining(p), 0);
+	assert_int_equal(ps.ingested, NB);
+	assert_int_equal(ps.gone, 1);
+	assert_int_equal(ps.succeeded, NB * (PER - 1));
+	assert_int_equal(ps.errored, NB);
+	assert_true(ps.errors >= 1);                   /* the cut stream (the 500s are retried) */
+	assert_int_equal(ps.error_after_download, 1);  /* only the cut one */
+	/* every batch recorded each outcome; the cut one saw some lines twice */
+	{
+		int twice = 0;
+
+		for (k = 0; k < NB; k++) {
+			assert_int_equal(ps.recorded[k], PER);
+			assert_true(ps.per[k] >= PER);
+			twice += ps.per[k] > PER;
+		}
+		assert_int_equal(twice, 1);
+	}
+	assert_int_equal(ps.outcomes, NB * PER + PER / 2);
+	assert_int_equal(ps.status >= NB, 1);
+	batch_poller_free(p);
+	batch_poller_free(NULL);
+	http_multi_free(m);
+	fakeapi_stop(&fa);
+}
+
 int
 main(void)
 {
@@ -659,6 +854,7 @@ main(void)
 		cmocka_unit_test(test_cache_parse),
 		cmocka_unit_test(test_ingest),
 		cmocka_unit_test(test_ingest_abandoned),
+		cmocka_unit_test(test_poller),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
