@@ -2,9 +2,12 @@
  * prompts) and compression throughput (MB/s) with the token reduction on
  * share/samples/rag; each figure beside a baseline measured in the same run.
  *
- * Build (until the Makefile builds bench/):
- *   make && cc -std=c11 -O2 -I. -D_GNU_SOURCE -o build/bench/bench_router \
- *       bench/bench_router.c build/libtokentop.a $(pkg-config --libs jansson) -lm
+ * Build: `make bench` builds every bench/*.c once the bench branch's Makefile
+ * rule is in (bench/run.sh then runs this from its "Routing and compression"
+ * section). By hand:
+ *   make && mkdir -p build/bench && cc -std=c11 -O2 -I. -D_GNU_SOURCE \
+ *       -o build/bench/bench_router bench/bench_router.c build/libtokentop.a \
+ *       $(pkg-config --libs jansson) -lm
  * Run:  TOKENTOP_DATADIR=$PWD/share build/bench/bench_router [SECONDS]
  * (SECONDS per measurement, default 0.5). Figures, never pass/fail.
  */
@@ -280,7 +283,7 @@ main(int argc, char **argv)
 	printf("compression (%zu files, %.1f KB)\n", s.n, (double)s.total / 1e3);
 	bench_compress(&s, secs);
 	scale_sample(&s, 70, &big);
-	printf("compression at scale (paragraph files x70, each copy edited: no duplicates;"
+	printf("compression at scale (paragraph files x70, each copy edited every few words;"
 	    " %.1f KB)\n", (double)big.total / 1e3);
 	bench_compress(&big, secs);
 	free(big.buf[0]);

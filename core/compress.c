@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/compress.h"
+#include "core/shingle.h"
 #include "core/text.h"
 
 #define BM25_K1 1.2
@@ -68,23 +69,6 @@ vec_sort(struct vec *a, int uniq)
 		if (j == 0 || a->v[j - 1] != a->v[i])
 			a->v[j++] = a->v[i];
 	a->n = a->n ? j : 0;
-}
-
-/* FNV-1a of s[0..n) with ASCII letters lower-cased. */
-static uint64_t
-hash_fold(const char *s, size_t n)
-{
-	uint64_t h = TEXT_HASH_INIT;
-	unsigned char c;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = text_hash(&c, 1, h);
-	}
-	return h;
 }
 
 struct compress_input *
@@ -246,71 +230,17 @@ out:
 	return rc;
 }
 
-/* Word hashes of s, for shingles. */
-static int
-word_hashes(const char *s, size_t len, struct vec *w)
-{
-	size_t pos = 0, st, wl;
-
-	while (text_next_word(s, len, &pos, &st, &wl))
-		if (vec_push(w, hash_fold(s + st, wl)) != 0)
-			return -1;
-	return 0;
-}
-
-/* The sorted set of k-word shingle hashes of s (one shingle if fewer words). */
-static int
-shingles(const char *s, size_t len, struct vec *out)
-{
-	struct vec w = { NULL, 0, 0 };
-	size_t i, k = COMPRESS_SHINGLE;
-	int rc = -1;
-
-	if (word_hashes(s, len, &w) != 0)
-		goto out;
-	if (w.n > 0 && w.n < k)
-		k = w.n;
-	for (i = 0; w.n > 0 && i + k <= w.n; i++)
-		if (vec_push(out, text_hash(w.v + i, k * sizeof(*w.v), TEXT_HASH_INIT)) != 0)
-			goto out;
-	vec_sort(out, 1);
-	rc = 0;
-out:
-	free(w.v);
-	return rc;
-}
-
-/* Jaccard of two sorted sets; 0 when both are empty. */
-static double
-jaccard(const struct vec *a, const struct vec *b)
-{
-	size_t i = 0, j = 0, inter = 0;
-
-	if (a->n == 0 || b->n == 0)
-		return 0;
-	while (i < a->n && j < b->n) {
-		if (a->v[i] == b->v[j]) {
-			inter++;
-			i++;
-			j++;
-		} else if (a->v[i] < b->v[j])
-			i++;
-		else
-			j++;
-	}
-	return (double)inter / (double)(a->n + b->n - inter);
-}
-
 double
 compress_similarity(const char *a, size_t alen, const char *b, size_t blen)
 {
-	struct vec x = { NULL, 0, 0 }, y = { NULL, 0, 0 };
+	struct shingles x, y;
 	double j = -1;
 
-	if (shingles(a, alen, &x) == 0 && shingles(b, blen, &y) == 0)
-		j = jaccard(&x, &y);
-	free(x.v);
-	free(y.v);
+	if (shingle_set(a, alen, COMPRESS_SHINGLE, &x) == 0 &&
+	    shingle_set(b, blen, COMPRESS_SHINGLE, &y) == 0)
+		j = shingle_jaccard(&x, &y);
+	shingle_set_done(&x);
+	shingle_set_done(&y);
 	return j;
 }
 
@@ -344,7 +274,7 @@ terms(const char *s, size_t len, struct vec *t)
 			k = classify(c);
 		}
 		if (inword && k != WORD) {
-			rc |= vec_push(t, hash_fold(s + wstart, i - wstart));
+			rc |= vec_push(t, text_hash_fold(s + wstart, i - wstart));
 			inword = 0;
 		}
 		if (hrun > 0 && k != HANGUL) {
@@ -390,106 +320,8 @@ count_in(const struct vec *a, uint64_t x)
 /* Per-chunk scratch of one run. */
 struct work {
 	uint64_t   hash;   /* of the normalised bytes */
-	struct vec sh;     /* sorted shingle set */
 	struct vec tm;     /* sorted terms (with repeats) */
 };
-
-/*
- * Near-duplicate search by prefix filtering (exact, not an approximation):
- * when Jaccard(A, B) >= t, A and B share at least ceil(t * |A|) shingles, so
- * the first |A| - ceil(t * |A|) + 1 of A's sorted shingles and B's likewise
- * have one in common. Only unique chunks are indexed, by those prefixes; a
- * chunk is compared with the chunks its own prefix meets, not with all.
- */
-struct posting {
-	uint64_t key;
-	size_t   chunk;
-	size_t   next;    /* index + 1 of the next posting of the same slot; 0 = end */
-};
-
-struct index {
-	size_t         *slot;   /* head posting + 1 per hash slot; 0 = empty */
-	size_t          mask;
-	struct posting *post;
-	size_t          n;
-	size_t         *stamp;  /* per chunk: last query that saw it, + 1 */
-};
-
-static size_t
-prefix_len(size_t n)
-{
-	size_t need = (size_t)ceil(COMPRESS_NEAR * (double)n - 1e-9);
-
-	return n == 0 ? 0 : n - need + 1;
-}
-
-static int
-index_init(struct index *ix, const struct compress_result *res, const struct work *w)
-{
-	size_t i, total = 0, cap = 16;
-
-	for (i = 0; i < res->nchunks; i++)
-		total += w[i].sh.n;   /* shingles are computed before the index is built */
-	while (cap < 2 * total + 2)
-		cap *= 2;
-	ix->mask = cap - 1;
-	ix->n = 0;
-	ix->slot = calloc(cap, sizeof(*ix->slot));
-	ix->post = malloc((total + 1) * sizeof(*ix->post));
-	ix->stamp = calloc(res->nchunks + 1, sizeof(*ix->stamp));
-	return ix->slot != NULL && ix->post != NULL && ix->stamp != NULL ? 0 : -1;
-}
-
-static void
-index_done(struct index *ix)
-{
-	free(ix->slot);
-	free(ix->post);
-	free(ix->stamp);
-}
-
-static void
-index_add(struct index *ix, const struct vec *sh, size_t chunk)
-{
-	size_t k, s, p = prefix_len(sh->n);
-
-	for (k = 0; k < p; k++) {
-		s = (size_t)(sh->v[k] ^ (sh->v[k] >> 29)) & ix->mask;
-		ix->post[ix->n].key = sh->v[k];
-		ix->post[ix->n].chunk = chunk;
-		ix->post[ix->n].next = ix->slot[s];
-		ix->slot[s] = ++ix->n;
-	}
-}
-
-/* The earliest indexed chunk with Jaccard >= COMPRESS_NEAR to chunk i, or
- * i itself when none; its similarity in *sim. */
-static size_t
-index_match(struct index *ix, const struct work *w, size_t i, double *sim)
-{
-	const struct vec *a = &w[i].sh;
-	size_t k, s, e, j, best = i, lo, hi, p = prefix_len(a->n);
-	double jac;
-
-	for (k = 0; k < p; k++) {
-		s = (size_t)(a->v[k] ^ (a->v[k] >> 29)) & ix->mask;
-		for (e = ix->slot[s]; e != 0; e = ix->post[e - 1].next) {
-			j = ix->post[e - 1].chunk;
-			if (ix->post[e - 1].key != a->v[k] || ix->stamp[j] == i + 1 || j >= best)
-				continue;
-			ix->stamp[j] = i + 1;
-			lo = a->n < w[j].sh.n ? a->n : w[j].sh.n;
-			hi = a->n < w[j].sh.n ? w[j].sh.n : a->n;
-			if ((double)lo < COMPRESS_NEAR * (double)hi)
-				continue;   /* Jaccard <= lo/hi: cannot reach the threshold */
-			if ((jac = jaccard(a, &w[j].sh)) >= COMPRESS_NEAR) {
-				best = j;
-				*sim = jac;
-			}
-		}
-	}
-	return best;
-}
 
 /* Is chunk i an exact copy of an earlier unique chunk? Returns its index or i. */
 static size_t
@@ -512,18 +344,21 @@ static int
 dedupe(struct compress_result *res, struct work *w)
 {
 	struct compress_chunk *c;
-	struct index ix;
+	struct shingles *sh;
+	struct shingle_index *ix = NULL;
 	size_t i, j;
 	double sim = 0;
 	int rc = -1;
 
-	memset(&ix, 0, sizeof(ix));
+	if ((sh = calloc(res->nchunks + 1, sizeof(*sh))) == NULL)
+		return -1;
 	for (i = 0; i < res->nchunks; i++) {
 		w[i].hash = text_hash(res->chunks[i].text, res->chunks[i].len, TEXT_HASH_INIT);
-		if (shingles(res->chunks[i].text, res->chunks[i].len, &w[i].sh) != 0)
+		if (shingle_set(res->chunks[i].text, res->chunks[i].len, COMPRESS_SHINGLE,
+		    &sh[i]) != 0)
 			goto out;
 	}
-	if (index_init(&ix, res, w) != 0)
+	if ((ix = shingle_index_new(sh, res->nchunks, COMPRESS_NEAR)) == NULL)
 		goto out;
 	for (i = 0; i < res->nchunks; i++) {
 		c = &res->chunks[i];
@@ -531,19 +366,22 @@ dedupe(struct compress_result *res, struct work *w)
 			c->fate = COMPRESS_EXACT_DUP;
 			c->similarity = 1;
 			res->exact_dups++;
-		} else if ((j = index_match(&ix, w, i, &sim)) != i) {
+		} else if ((j = shingle_index_match(ix, i, &sim)) != i) {
 			c->fate = COMPRESS_NEAR_DUP;
 			c->similarity = sim;
 			res->near_dups++;
 		} else {
-			index_add(&ix, &w[i].sh, i);
+			shingle_index_add(ix, i);
 			continue;
 		}
 		c->dup_of = j;
 	}
 	rc = 0;
 out:
-	index_done(&ix);
+	shingle_index_free(ix);
+	for (i = 0; i < res->nchunks; i++)
+		shingle_set_done(&sh[i]);
+	free(sh);
 	return rc;
 }
 
@@ -705,7 +543,6 @@ oom:
 	compress_result_done(res);
 out:
 	for (i = 0; w != NULL && i < in->n; i++) {
-		free(w[i].sh.v);
 		free(w[i].tm.v);
 	}
 	free(w);

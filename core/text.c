@@ -193,3 +193,20 @@ text_hash(const void *p, size_t n, uint64_t h)
 	}
 	return h;
 }
+
+uint64_t
+text_hash_fold(const char *s, size_t n)
+{
+	uint64_t h = TEXT_HASH_INIT;
+	unsigned char c;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h ^= c;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}

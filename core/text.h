@@ -51,4 +51,7 @@ char *text_normalize(const char *s, size_t len, int fold, size_t *outlen);
 #define TEXT_HASH_INIT 0xcbf29ce484222325ULL
 uint64_t text_hash(const void *p, size_t n, uint64_t h);
 
+/* text_hash of s[0..n) from TEXT_HASH_INIT with ASCII letters lower-cased. */
+uint64_t text_hash_fold(const char *s, size_t n);
+
 #endif

@@ -142,7 +142,7 @@ print_text(const struct router *r, const struct router_decision *d, const char *
 	printf("model       %s\n", d->model);
 	printf("max_tokens  %s\n", cli_group(d->max_tokens, g1, sizeof(g1)));
 	printf("words       %zu\n", d->words);
-	printf("estimate    %s  (input ~%s tokens = bytes/4; output up to %s = max_tokens)\n",
+	printf("estimate    %s  at most: input ~%s tokens (bytes/4) + output up to %s (max_tokens)\n",
 	    okc ? pricing_format_usd(cost, 6, 1, a, sizeof(a)) : "unpriced",
 	    cli_group(in, g1, sizeof(g1)), cli_group(d->max_tokens, g2, sizeof(g2)));
 	printf("baseline    %s  %s  (same tokens)\n",
@@ -214,9 +214,10 @@ cli_route(struct cli *cli, int argc, char **argv)
 		print_text(r, &d, base, in, okc, cost, okb, bcost);
 		rc = EXIT_OK;
 	}
-	if (!okc || !okb)
-		fprintf(stderr, "tokentop route: %s is not in the price table\n",
-		    okc ? base : d.model);
+	if (!okc)
+		fprintf(stderr, "tokentop route: %s is not in the price table\n", d.model);
+	if (!okb && strcmp(base, d.model) != 0)
+		fprintf(stderr, "tokentop route: %s is not in the price table\n", base);
 out:
 	router_free(r);
 	pricing_free(pr);
