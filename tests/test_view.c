@@ -302,6 +302,27 @@ test_dates(void **state)
 	m0 = view_month_start(now, 0);
 	assert_int_equal(m0, 1793491200000LL);  /* 2026-11-01 */
 	assert_int_equal(view_month_start(now, 1), 1796083200000LL); /* 2026-12-01 */
+
+	assert_int_equal(view_period_range('d', "2026-11-28", &d0, &d1), 0);
+	assert_int_equal(d0, 1795824000000LL);
+	assert_int_equal(d1, 1795824000000LL + 86400000LL);
+	assert_int_equal(view_period_range('m', "2026-11", &d0, &d1), 0);
+	assert_int_equal(d0, 1793491200000LL);
+	assert_int_equal(d1, 1796083200000LL);
+	assert_int_equal(view_period_range('m', "2026-12", &d0, &d1), 0);
+	assert_int_equal(d1 - d0, 31 * 86400000LL);              /* into next year */
+	assert_int_equal(view_period_range('h', "2026-11-28 14", &d0, &d1), 0);
+	assert_int_equal(d0, 1795824000000LL + 14 * 3600000LL);
+	assert_int_equal(d1 - d0, 3600000LL);
+	/* ISO week 48 of 2026 is Mon 23 Nov … Sun 29 Nov; 2026-W01 starts Mon 29 Dec 2025 */
+	assert_int_equal(view_period_range('w', "2026-W48", &d0, &d1), 0);
+	assert_int_equal(d0, 1795824000000LL - 5 * 86400000LL);
+	assert_int_equal(d1 - d0, 7 * 86400000LL);
+	assert_int_equal(view_period_range('w', "2026-W01", &d0, &d1), 0);
+	assert_int_equal(d0, 1766966400000LL);
+	assert_int_equal(view_period_range('d', "2026-11", &d0, &d1), -1);
+	assert_int_equal(view_period_range('m', "nope", &d0, &d1), -1);
+	assert_int_equal(view_period_range('x', "2026-11", &d0, &d1), -1);
 }
 
 int

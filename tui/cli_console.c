@@ -3,6 +3,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tui/cli.h"
 #include "tui/console.h"
@@ -33,6 +34,8 @@ cli_console(struct cli *cli, int argc, char **argv)
 	}
 	if (argc >= 2 && strcmp(argv[0], "console") == 0)
 		return cli_usage_error("console", "unexpected argument '%s'", argv[1]);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return cli_fail("console", "needs a terminal (use `tokentop report` in scripts)");
 	setlocale(LC_ALL, "");
 	if (cli->cfg.tz[0] != '\0' && cli_set_tz(cli->cfg.tz) != 0)
 		return cli_fail("console", "unknown time zone '%s'", cli->cfg.tz);

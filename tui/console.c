@@ -14,6 +14,7 @@
 #include "tui/console.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
+#include "tui/screen_poller.h"
 #include "tui/view.h"
 
 #define TICK_MS        250    /* longest wait: keys are read at once anyway */
@@ -30,7 +31,8 @@ static const struct key_bind global_keys[] = {
 	{ K_F4,  G_CALL,      "Call",    "call: send one prompt" },
 	{ K_F5,  G_DASHBOARD, NULL,      "dashboard" },
 	{ K_F10, G_QUIT,      NULL,      "quit" },
-	{ 'q',   G_QUIT,      "quit",    "quit" },
+	{ 'q',   G_QUIT,      "quit",    "quit (asks first while a job is in flight)" },
+	{ 0x15,  0,           NULL,      "in a prompt (filter, file, range): clear the line" },
 	{ 0, 0, NULL, NULL },
 };
 
@@ -78,8 +80,6 @@ console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 	va_end(ap);
 	c->status_role = role;
 	c->status_until_ms = c->now_ms + STATUS_MS;
-	if (c->status_until_ms == -1)
-		c->status_until_ms = 0;
 }
 
 void
@@ -91,7 +91,7 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 	const struct key_bind *k;
 
 	draw_fill(y, 0, c->w, ROLE_NORMAL);
-	if (c->status[0] != '\0' && (c->now_ms < c->status_until_ms || c->status_until_ms == -1)) {
+	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
 		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
 		return;
 	}
@@ -138,24 +138,28 @@ now_ms(void)
 
 /*
  * The one wait of the loop: the keyboard, the pipes of background jobs
- * (batch submit/watch, call: screen_jobs.c) and a timer. The seam for an
- * in-process API client: with a `struct http_multi *` in the console this
- * becomes http_multi_wait(m, pfd, n, timeout) then http_multi_perform(m),
- * so a poller would run in the same wait and a key is still answered at
- * once. Returns 1 when a job ended.
+ * (batch submit/cancel/results, call: screen_jobs.c), a timer and, when an
+ * API key is configured, the network of the batch poller (http_multi_wait
+ * takes the other descriptors). A key is answered as soon as it arrives,
+ * however slow the API is. Returns 1 when the ledger may have changed.
  */
 static int
 wait_input(struct console *c, int timeout_ms)
 {
 	struct pollfd pfd[1 + JOBS_MAX];
-	int n;
+	int n, changed = 0;
 
-	(void)c;
 	pfd[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	n = 1 + jobs_pollfds(pfd + 1, JOBS_MAX);
-	if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+	if (screen_poller_active())
+		changed = screen_poller_wait(c, pfd, (size_t)n, timeout_ms);
+	else if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		got_quit = 1;   /* the terminal went away */
-	return jobs_collect() > 0;
+	if (jobs_collect() > 0)
+		changed = 1;
+	if (changed)
+		c->gen++;
+	return changed;
 }
 
 static void
@@ -192,6 +196,8 @@ dispatch_key(struct console *c, int key)
 			ops->resize(c, c->state[c->cur]);
 		return CA_REDRAW;
 	}
+	if (console_lookup(global_keys, key) != G_QUIT)
+		c->quit_armed = 0;
 	if (ops->key != NULL)
 		a = ops->key(c, c->state[c->cur], key);
 	if (a != CA_UNHANDLED)
@@ -200,10 +206,10 @@ dispatch_key(struct console *c, int key)
 	case G_HELP:      return c->cur == SCR_HELP ? CA_BACK : CA_HELP;
 	case G_QUIT:
 		/* something in flight: say so, and quit on the second q */
-		if (jobs_running(1) > 0 && c->status_until_ms != -1) {
+		if (jobs_running(1) > 0 && !c->quit_armed) {
 			console_status(c, ROLE_WARNING, "%d job(s) in flight: press q again to quit "
 			    "(they are stopped)", jobs_running(1));
-			c->status_until_ms = -1;
+			c->quit_armed = 1;
 			return CA_REDRAW;
 		}
 		return CA_QUIT;
@@ -313,8 +319,13 @@ loop(struct console *c)
 		while ((key = draw_key()) != KEY_NONE_) {
 			if (apply(c, dispatch_key(c, key), &dirty, &rebuild))
 				return 0;
-			if (c->built[c->cur] != c->gen)
-				rebuild = 1;
+			/* the next key (typed ahead) must see the screen it
+			 * goes to, so rebuild before reading it */
+			if (rebuild || c->built[c->cur] != c->gen) {
+				rebuild_current(c);
+				rebuild = 0;
+				dirty = 1;
+			}
 		}
 	}
 	return 0;
@@ -356,8 +367,11 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 		goto out;
 	}
 	draw_size(&c.w, &c.h);
+	if (screen_poller_init(&c, err, sizeof(err)) != 0)
+		console_status(&c, ROLE_WARNING, "batches are not followed: %s", err);
 	loop(&c);
 	draw_done();
+	screen_poller_done();
 	jobs_stop_all();
 out:
 	for (i = 0; i < SCR_COUNT; i++)

@@ -82,6 +82,7 @@ struct console {
 	char                    status[256];
 	enum draw_role          status_role;
 	int64_t                 status_until_ms;
+	int                     quit_armed;  /* q pressed with a job in flight */
 };
 
 /* The screens, in enum screen_id order. */

@@ -181,6 +181,8 @@ draw_key_name(int key, char *buf, size_t n)
 		}
 	if (key == ' ')
 		snprintf(buf, n, "Space");
+	else if (key > 0 && key < 0x20)
+		snprintf(buf, n, "^%c", '@' + key);
 	else if (key > 0 && key < 0x80)
 		snprintf(buf, n, "%c", key);
 	else
@@ -230,7 +232,8 @@ draw_fmt(int y, int x, int w, enum draw_role role, int flags, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return draw_text(y, x, w, role, flags | DRAW_RAW, buf);
+	/* arguments may be outside text (ids, models, statuses): sanitise */
+	return draw_text(y, x, w, role, flags, buf);
 }
 
 void
@@ -273,7 +276,7 @@ draw_box(int y, int x, int h, int w, const char *title, int focused)
 	attrset(A_NORMAL);
 	if (title != NULL && w > 6) {
 		draw_text(y, x + 1, 1, r, DRAW_RAW, " ");
-		i = draw_text(y, x + 2, w - 5, focused ? ROLE_FOCUS : ROLE_TITLE, DRAW_RAW, title);
+		i = draw_text(y, x + 2, w - 5, focused ? ROLE_FOCUS : ROLE_TITLE, 0, title);
 		draw_text(y, x + 2 + i, 1, r, DRAW_RAW, " ");
 	}
 }

@@ -62,7 +62,7 @@ const char *draw_key_name(int key, char *buf, size_t n);
 /* Text at (y, x) within w columns, with role and DRAW_* flags. Outside text
  * is sanitised first unless DRAW_RAW. Returns the columns used. */
 int  draw_text(int y, int x, int w, enum draw_role role, int flags, const char *s);
-/* printf-style draw_text of our own text (DRAW_RAW implied). */
+/* printf-style draw_text; the result is sanitised like outside text. */
 int  draw_fmt(int y, int x, int w, enum draw_role role, int flags, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
 /* Fill w cells with spaces in role (a selected row's background). */

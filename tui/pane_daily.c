@@ -47,7 +47,7 @@ pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p)
 			max = v[i];
 		sum += v[i];
 	}
-	bw = r->w - 2 - 1 - 7 - 1 - mw - 1;
+	bw = r->w - 2 - 1 - 7 - 1 - mw - 2;
 	for (i = 0; i < n && i < r->h - 3; i++) {
 		y = r->y + 1 + i;
 		day_row(&d->days, view_day_start(d->now_ms, -i), label, sizeof(label));

@@ -47,7 +47,7 @@ columns(int x, int w, struct cols *c)
 /* One row of figures; model rows and the total share it. */
 static void
 draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int64_t reqs,
-         int64_t in, int64_t out, int64_t hit, int has_hit, const char *cost, int64_t cost_nanos)
+         int64_t in, int64_t out, int64_t hit, int has_hit, const char *cost)
 {
 	char b[48];
 
@@ -67,7 +67,6 @@ draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int
 	draw_text(y, c->cost, W_COST, strcmp(cost, "unpriced") == 0 && role != ROLE_SELECTED ?
 	    ROLE_WARNING : (role == ROLE_NORMAL ? ROLE_MONEY : role),
 	    DRAW_RIGHT | DRAW_NUM | DRAW_FILL, cost);
-	(void)cost_nanos;
 }
 
 void
@@ -84,9 +83,8 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 	int i, y, vis = pane_models_visible(r->h), pos[VCOL_COUNT];
 	size_t k;
 
-	snprintf(title, sizeof(title), "Models %s %s%s%s%s", draw_utf8() ? "·" : "-",
-	    dash_period_name(d->period_kind), filter[0] ? "  filter: " : "", filter,
-	    filter[0] ? "" : "");
+	snprintf(title, sizeof(title), "Models %s %s%s%s", draw_utf8() ? "·" : "-",
+	    dash_period_name(d->period_kind), filter[0] ? "  filter: " : "", filter);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
 	columns(r->x + 1, r->w - 2, &c);
 	pos[VCOL_MODEL] = c.model;
@@ -112,7 +110,7 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 		view_fmt_cost(m->cost_nanos, m->requests, m->unpriced, cost, sizeof(cost));
 		draw_row(y + 1 + i, &c, p->focused && (int)k == p->sel ? ROLE_SELECTED : ROLE_NORMAL,
 		    m->model, m->requests, m->input, m->output, m->hit_permille,
-		    m->requests > 0, cost, m->cost_nanos);
+		    m->requests > 0, cost);
 	}
 	if (d->nrows == 0)
 		draw_text(y + 1, c.model, r->w - 4, ROLE_DIM, DRAW_RAW,
@@ -120,5 +118,5 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 	view_fmt_cost(t->cost_nanos, t->requests, t->unpriced_requests, cost, sizeof(cost));
 	draw_row(r->y + r->h - 2, &c, ROLE_TITLE, filter[0] ? "total (all models)" : "total",
 	    t->requests, t->tok.input, t->tok.output, report_hit_permille(&t->tok),
-	    t->requests > 0, cost, t->cost_nanos);
+	    t->requests > 0, cost);
 }

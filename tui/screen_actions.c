@@ -1,8 +1,9 @@
 /* screen_actions.c — what the Batches and Call screens do: a batch file is
  * checked here (core/batch.h, no network); submitting, canceling, saving
- * results, calls and following unfinished batches run as background
- * `tokentop` commands (screen_jobs.c), so the console never blocks and
- * shares the CLI's exact code path. The ledger follow shows their rows. */
+ * results and calls run as background `tokentop` commands (screen_jobs.c),
+ * so the console never blocks and shares the CLI's exact code path; the
+ * ledger follow shows their rows. Unfinished batches are followed in the
+ * console's own loop (screen_poller.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,13 @@
 #include "core/batch.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
+#include "tui/screen_poller.h"
 #include "tui/view.h"
 
-#define WATCH_EVERY_MS 30000
+#define SYNC_EVERY_MS 5000   /* look for batches to follow (a submit elsewhere) */
 
 static struct console *the_console;
-static int watch_now;       /* a submit ended: look for unfinished batches at once */
+static int watch_now;       /* a job ended: look for batches to follow at once */
 
 /* The last non-empty line of a job's output, for the status line. */
 static void
@@ -168,32 +170,14 @@ screen_actions_init(struct console *c)
 	c->act.call_send = call_send;
 }
 
-/* An API to talk to: a key, or a base URL other than the default. */
-static int
-api_configured(const struct config *cfg)
-{
-	return cfg->api_key[0] != '\0' ||
-	    (cfg->base_url[0] != '\0' && strcmp(cfg->base_url, "https://api.anthropic.com") != 0);
-}
-
 void
 screen_actions_tick(struct console *c)
 {
 	static int64_t last;
-	const char *args[] = { "batch", "watch", "--interval", "10", NULL };
-	struct batch_rec *b = NULL;
-	size_t n = 0;
-	char err[256];
 
-	if ((c->now_ms - last < WATCH_EVERY_MS && !watch_now) || !api_configured(&c->cli->cfg) ||
-	    jobs_has("batch watch"))
+	if (c->now_ms - last < SYNC_EVERY_MS && !watch_now)
 		return;
 	last = c->now_ms;
 	watch_now = 0;
-	/* recent = 0: only the unfinished ones */
-	if (store_batch_list(c->st, c->pr, 0, &b, &n, err, sizeof(err)) != 0)
-		return;
-	free(b);
-	if (n > 0 && jobs_start(c->cli, "batch watch", 1, args, NULL, NULL, err, sizeof(err)) != 0)
-		console_status(c, ROLE_WARNING, "batch watch: %s", err);
+	screen_poller_sync(c);
 }

@@ -8,8 +8,8 @@
 
 /* Fill c->act with the implementations. */
 void screen_actions_init(struct console *c);
-/* Once a second from the loop: keep a `batch watch` running while there
- * are unfinished batches and an API is configured. */
+/* Once a second from the loop: every few seconds (at once after a job
+ * ended) hand the ledger's unfinished batches to the poller. */
 void screen_actions_tick(struct console *c);
 
 #endif

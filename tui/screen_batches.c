@@ -189,15 +189,16 @@ draw_list(struct console *c, struct batches *s)
 {
 	const struct batch_rec *b;
 	char title[128], a[32], e[32], m[32], el[16];
-	int vis = c->h - 5, i, y, idw = c->w >= 120 ? 36 : 30, x;
+	int vis = c->h - 5, i, y, idw = c->w >= 120 ? 36 : c->w - 64, x;
 	enum draw_role r;
 	size_t k;
 
 	snprintf(title, sizeof(title), "Batches %s %zu of %zu%s%s", draw_utf8() ? "·" : "-",
 	    s->nshown, s->nall, s->filter.len ? "  filter: " : "", s->filter.buf);
 	draw_box(1, 0, c->h - 2, c->w, title, 1);
-	draw_fmt(2, 2, c->w - 4, ROLE_DIM, 0, "%-*s %-11s %7s %11s %6s %9s %9s  %s", idw, "id",
-	    "status", "reqs", "ok/err", "elapsed", "est.", "cost", "models");
+	draw_fmt(2, 2, c->w - 4, ROLE_DIM, 0, "%-*s %-11s %7s %11s %6s %9s %9s", idw, "id",
+	    "status", "reqs", "ok/err", "elapsed", "est.", "cost");
+	draw_text(2, 2 + idw + 1 + 60, c->w - (2 + idw + 1 + 60) - 2, ROLE_DIM, DRAW_RAW, "models");
 	if (s->sel < s->top)
 		s->top = s->sel;
 	if (s->sel >= s->top + vis)
@@ -413,7 +414,9 @@ prompt_key(struct console *c, struct batches *s, int key)
 		s->prompt = P_NONE;
 		return CA_REBUILD;
 	}
-	if (key == K_BACKSPACE)
+	if (key == 0x15)                        /* ^U: clear the line */
+		view_input_clear(in);
+	else if (key == K_BACKSPACE)
 		view_input_backspace(in);
 	else if (key > 0 && key < 0x110000)
 		view_input_add(in, (uint32_t)key);

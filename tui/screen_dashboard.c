@@ -50,6 +50,7 @@ struct dash {
 
 /* The model a Reports drill-down should show; "" when none. */
 static char drill_model[96];
+static int drill_days;
 
 const char *
 dashboard_drill_model(void)
@@ -57,10 +58,17 @@ dashboard_drill_model(void)
 	return drill_model;
 }
 
+int
+dashboard_drill_days(void)
+{
+	return drill_days;
+}
+
 void
 dashboard_drill_clear(void)
 {
 	drill_model[0] = '\0';
+	drill_days = 0;
 }
 
 static void *
@@ -360,7 +368,9 @@ filter_key(struct dash *s, int key)
 		view_input_clear(&s->filter);
 		return refilter(s);
 	}
-	if (key == K_BACKSPACE)
+	if (key == 0x15)                        /* ^U: clear the line */
+		view_input_clear(&s->filter);
+	else if (key == K_BACKSPACE)
 		view_input_backspace(&s->filter);
 	else if (key > 0 && key < 0x110000)
 		view_input_add(&s->filter, (uint32_t)key);
@@ -412,10 +422,14 @@ dash_key(struct console *c, void *st, int key)
 		if (s->focus == PANE_MODELS && (size_t)s->sel[PANE_MODELS] < s->d.nrows) {
 			snprintf(drill_model, sizeof(drill_model), "%s",
 			    s->d.rows[s->sel[PANE_MODELS]].model);
+			c->built[SCR_REPORTS] = 0;
 			return CA_REPORTS;
 		}
-		if (s->focus == PANE_DAILY)
+		if (s->focus == PANE_DAILY) {
+			drill_days = 1;
+			c->built[SCR_REPORTS] = 0;
 			return CA_REPORTS;
+		}
 		return CA_NONE;
 	case D_NEW_BATCH:
 		batches_open_launch(c);

@@ -6,6 +6,8 @@
  * by it and then clears it with dashboard_drill_clear); "" for none.
  * Borrowed. */
 const char *dashboard_drill_model(void);
+/* 1 when the user drilled from the daily pane (Reports opens by day). */
+int dashboard_drill_days(void);
 void dashboard_drill_clear(void);
 
 #endif

@@ -64,6 +64,7 @@ rep_create(struct console *c)
 	if (s == NULL)
 		return NULL;
 	s->lv[0].group = REPORT_MONTH;
+	s->lv[0].sel = -1;      /* the newest period */
 	s->dim = REPORT_MODEL;
 	return s;
 }
@@ -121,7 +122,8 @@ rep_rebuild(struct console *c, void *st)
 	char err[256];
 	int64_t since, until;
 
-	if (dashboard_drill_model()[0] != '\0') {   /* Enter on a dashboard model */
+	if (dashboard_drill_model()[0] != '\0' || dashboard_drill_days()) {
+		/* Enter on a dashboard model (its days) or on the daily pane */
 		snprintf(s->model, sizeof(s->model), "%s", dashboard_drill_model());
 		dashboard_drill_clear();
 		s->depth = 0;
@@ -324,6 +326,8 @@ input_key(struct console *c, struct reports *s, int key)
 		return finish_input(c, s);
 	if (key == K_ESC)
 		s->editing = 0;
+	else if (key == 0x15)                   /* ^U: clear the line */
+		view_input_clear(&s->input);
 	else if (key == K_BACKSPACE)
 		view_input_backspace(&s->input);
 	else if (key > 0 && key < 0x110000)

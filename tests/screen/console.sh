@@ -117,6 +117,13 @@ order=$(screen | grep -oE "claude-(haiku|nova|opus|sonnet)[-0-9]*" | sed -n 1,4p
 if screen | grep -qF "model▲" && [ "$order" = "$(echo "$order" | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')" ]
 then ok "sort by model: $order"; else fail "sort by model: $order"; fi
 
+# Enter on the selected model (haiku, first by name) opens its days in Reports
+$TM send-keys -t tt Enter
+if wait_for "model claude-haiku-4-5" 2 && screen | grep -qF "Spend by day"; then ok "drill a model to its days"
+else fail "drill a model"; screen | head -3; fi
+$TM send-keys -t tt x g Escape      # no model filter, by month again, back
+wait_for "Daily spend" 2 || fail "Esc back from reports"
+
 # ---- a row from another process -------------------------------------------------
 printf '{"id":"msg_live_1","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[],"stop_reason":"end_turn","usage":{"input_tokens":1000000,"output_tokens":0}}\n' >"$T/one.jsonl"
 $TT import --format messages "$T/one.jsonl" >/dev/null || fail "import of one more row"
@@ -135,6 +142,18 @@ else fail "export message"; screen | tail -1; fi
 if [ -f "$T/tokentop-report.csv" ] && head -1 "$T/tokentop-report.csv" | grep -q '^month,requests' &&
    grep -q '^total,' "$T/tokentop-report.csv"; then ok "export CSV written"
 else fail "export CSV"; fi
+month=$(date +%Y-%m)
+$TM send-keys -t tt Enter
+if wait_for "by day > $month" 2 && screen | grep -qF "$month-01"; then ok "drill month to days"
+else fail "drill month"; screen | head -4; fi
+$TM send-keys -t tt End Enter
+if wait_for "by hour > $month > $today" 2; then ok "drill day to hours"; else fail "drill day"; screen | head -4; fi
+$TM send-keys -t tt Escape Escape
+$TM send-keys -t tt b e C-u
+$TM send-keys -t tt -l "by-source.json"
+$TM send-keys -t tt Enter
+if wait_for "wrote $T/by-source.json" 2 && grep -q '"group": "month"' "$T/by-source.json" &&
+   grep -q '"totals"' "$T/by-source.json"; then ok "export JSON"; else fail "export JSON"; screen | tail -1; fi
 $TM send-keys -t tt Escape
 
 # ---- batches --------------------------------------------------------------------

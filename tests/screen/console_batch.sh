@@ -27,6 +27,8 @@ export TOKENTOP_DATADIR=$ROOT/share LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
 export XDG_CONFIG_HOME=$T/config XDG_DATA_HOME=$T/data HOME=$T
 export ANTHROPIC_API_KEY=sk-ant-test
 unset NO_COLOR TOKENTOP_DB
+# under a sanitizer build, reports go to files checked at the end
+export ASAN_OPTIONS="log_path=$T/san:${ASAN_OPTIONS:-}" UBSAN_OPTIONS="log_path=$T/san:${UBSAN_OPTIONS:-}"
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
@@ -101,6 +103,11 @@ $TM has-session -t tt 2>/dev/null && fail "F10 should quit" || ok "F10 quits"
 sleep 0.2
 if pgrep -f "tokentop --db $T/usage.db" >/dev/null; then fail "background jobs left running"
 else ok "no background job left"; fi
+
+for f in "$T"/san.*; do
+	[ -f "$f" ] || continue
+	fail "sanitizer report $(basename "$f")"; head -20 "$f"
+done
 
 echo "$fails failed"
 [ "$fails" -eq 0 ]
