@@ -201,8 +201,10 @@ CCUSAGE=
 find_ccusage() {
 	if command -v ccusage >/dev/null 2>&1; then CCUSAGE=$(command -v ccusage); return 0; fi
 	if ! command -v npm >/dev/null 2>&1; then CC_WHY="npm not installed"; return 1; fi
-	if npm i -g --no-audit --no-fund ccusage@20.0.24 @ccusage/ccusage-linux-x64@20.0.24 \
-	    >"$TMP/npm.log" 2>&1 && command -v ccusage >/dev/null 2>&1; then
+	echo "   installing ccusage@20.0.24 with npm (npm i -g)..."
+	if timeout 300 npm i -g --no-audit --no-fund ccusage@20.0.24 \
+	    @ccusage/ccusage-linux-x64@20.0.24 >"$TMP/npm.log" 2>&1 &&
+	    command -v ccusage >/dev/null 2>&1; then
 		CCUSAGE=$(command -v ccusage)
 		return 0
 	fi
