@@ -287,6 +287,7 @@ stop_children(struct demo *d)
 struct batch_seen {
 	struct batch_rec rec[64];
 	size_t n;
+	const struct pricing *p;     /* for a plausible estimate; may be NULL */
 };
 
 static int
@@ -294,6 +295,7 @@ note_batch(const struct usage *u, void *arg)
 {
 	struct batch_seen *bs = arg;
 	struct batch_rec *b;
+	int64_t nanos;
 	size_t i;
 
 	if (u->batch_id[0] == '\0')
@@ -316,6 +318,11 @@ note_batch(const struct usage *u, void *arg)
 	b = &bs->rec[i];
 	b->requests++;
 	b->counts.succeeded++;
+	/* what a dry run would have said: the actual cost, give or take 30% */
+	if (bs->p != NULL && pricing_usage_cost(bs->p, u, &nanos) == 0) {
+		b->est_low_nanos += nanos * 7 / 10;
+		b->est_high_nanos += nanos * 13 / 10;
+	}
 	if (u->ts_ms > b->ended_ms)
 		b->ended_ms = u->ts_ms;
 	return 0;
@@ -323,7 +330,7 @@ note_batch(const struct usage *u, void *arg)
 
 /* 30 days of plausible usage, and the ended batches behind its batch rows. */
 static int
-seed_history(const struct demo *d)
+seed_history(const struct demo *d, const struct pricing *p)
 {
 	static const char *const tags[] = { "web", "etl", "eval", "support", NULL };
 	struct synth_fill f;
@@ -352,8 +359,9 @@ seed_history(const struct demo *d)
 		cli_fail("demo", "seeding the ledger: %s", err);
 		goto out;
 	}
-	if ((bs = calloc(1, sizeof(*bs))) == NULL ||
-	    store_each_usage(s, 0, 0, note_batch, bs, err, sizeof(err)) != 0) {
+	if ((bs = calloc(1, sizeof(*bs))) != NULL)
+		bs->p = p;
+	if (bs == NULL || store_each_usage(s, 0, 0, note_batch, bs, err, sizeof(err)) != 0) {
 		cli_fail("demo", "reading the seeded ledger: %s", bs ? err : "out of memory");
 		goto out;
 	}
@@ -487,7 +495,8 @@ int
 cli_demo(struct cli *cli, int argc, char **argv)
 {
 	struct demo d;
-	char *con_argv[] = { (char *)"console", NULL };
+	struct pricing *pr;
+	char *con_argv[] = { (char *)"console", NULL }, err[512];
 	int rc;
 
 	memset(&d, 0, sizeof(d));
@@ -501,7 +510,10 @@ cli_demo(struct cli *cli, int argc, char **argv)
 	snprintf(d.db, sizeof(d.db), "%s/usage.db", d.dir);
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	if ((rc = seed_history(&d)) != EXIT_OK || (rc = start_fakeapi(&d)) != EXIT_OK)
+	pr = pricing_load(cli->cfg.prices_path, NULL, err, sizeof(err));
+	rc = seed_history(&d, pr);
+	pricing_free(pr);
+	if (rc != EXIT_OK || (rc = start_fakeapi(&d)) != EXIT_OK)
 		goto out;
 	if ((rc = point_at(cli, &d)) != EXIT_OK || (rc = start_traffic(&d)) != EXIT_OK)
 		goto out;
