@@ -167,20 +167,27 @@ write_doc(const char *path)
 	return fclose(f);
 }
 
+/* Round `round`'s batch: 40 short-form requests sharing a system text of
+ * about 600 tokens, so the batch has a cost worth showing. */
 static int
 write_batch_file(const char *path, int round)
 {
 	static const char *const asks[] = { "Summarise the release notes", "Translate the "
 		"greeting to Korean", "Classify this ticket", "Extract the dates from the memo",
 		"Write a haiku about caching" };
-	FILE *f = fopen(path, "w");
+	char sys[2600];
+	size_t n = 0;
+	FILE *f;
 	int i;
 
-	if (f == NULL)
+	while (n + 80 < sizeof(sys))
+		n += (size_t)snprintf(sys + n, sizeof(sys) - n, "Rule %zu: answer briefly, cite the "
+		    "section, never guess a price. ", n / 60 + 1);
+	if ((f = fopen(path, "w")) == NULL)
 		return -1;
-	for (i = 0; i < 12; i++)
-		fprintf(f, "{\"custom_id\":\"demo-%d-%d\",\"prompt\":\"%s (item %d)\"}\n", round, i,
-		    asks[(round + i) % 5], i);
+	for (i = 0; i < 40; i++)
+		fprintf(f, "{\"custom_id\":\"demo-%d-%d\",\"system\":\"%s\",\"prompt\":\"%s "
+		    "(item %d)\"}\n", round, i, sys, asks[(round + i) % 5], i);
 	return fclose(f);
 }
 
@@ -213,8 +220,8 @@ traffic(struct demo *d)
 
 		run_tokentop(d, log, call);
 		if (time(NULL) - last_batch >= 60) {
-			char *submit[] = { "batch", "submit", "--model", "claude-haiku-4-5",
-				"--max-tokens", "128", "--tag", "nightly", bfile, NULL };
+			char *submit[] = { "batch", "submit", "--model", "claude-sonnet-4-5",
+				"--max-tokens", "512", "--tag", "nightly", bfile, NULL };
 
 			last_batch = time(NULL);
 			snprintf(bfile, sizeof(bfile), "%s/batch-%d.jsonl", d->dir, ++round);
