@@ -100,7 +100,7 @@ bench: all
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtokentop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a $(PKG_LIBS) -lutil
 
 # libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60
 fuzz: deps

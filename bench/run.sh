@@ -27,13 +27,11 @@ POLLSEC=${BENCH_POLL_SECONDS:-60}
 POLLINT=${BENCH_POLL_INTERVAL:-10}
 
 TMP=$(mktemp -d /tmp/tokentop-bench.XXXXXX)
-SOCK=ttbench$$
 PIDS=()
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	tmux -L "$SOCK" kill-server 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -319,65 +317,28 @@ section_router() {
 
 # ---- 5. console on the 1M-row ledger, beside top (issue 4) --------------------
 
-# Start CMD in a detached tmux window of 120x40; prints the pane's pid.
-tmux_start() {
-	local name=$1
-	shift
-	tmux -L "$SOCK" new-session -d -s "$name" -x 120 -y 40 "exec $*" 2>/dev/null || return 1
-	tmux -L "$SOCK" list-panes -t "$name" -F '#{pane_pid}'
-}
-
-# Microseconds now (bash 5 builtin; no process).
-usec() { local t=${EPOCHREALTIME/[.,]/}; echo "$t"; }
-
-# Milliseconds from t0 (usec) until the pane shows the regex PAT and its
-# bottom line is drawn: the first full screen with figures on it. Polls with
-# one tmux call a round and shell builtins only, so the probe costs little.
-until_full() {
-	local name=$1 t0=$2 pat=$3 scr now lines
-	while :; do
-		scr=$(tmux -L "$SOCK" capture-pane -p -t "$name" 2>/dev/null)
-		mapfile -t lines <<<"$scr"
-		now=${EPOCHREALTIME/[.,]/}
-		local last=${lines[39]-}
-		if [[ -n ${last// /} && $scr =~ $pat ]]; then
-			echo $(((now - t0) / 1000))
-			return 0
-		fi
-		[ $((now - t0)) -gt 10000000 ] && return 1
-	done
-}
+# first_screen's line "first_ms N cpu_pct X hwm_kb N" → the three values.
+fs_get() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
 
 section_console() {
 	header "Console on the $ROWS-row ledger (issue 4)"
 	if [ ! -f "$LEDGER" ]; then skip "no ledger (gen_ledger not built)"; return; fi
 	if ! built console; then skip "tokentop console not built yet"; return; fi
-	local t0 tpid ppid tt_ms top_ms c0 c1 p0 p1
-	# the tmux server runs before either clock starts
-	tmux -L "$SOCK" new-session -d -s warm -x 120 -y 40 "sleep 100000" || { skip "tmux failed"; return; }
-	t0=$(usec)
-	tpid=$(tmux_start tt "env LANG=C.UTF-8 '$TT' --db '$LEDGER'") || { skip "tmux failed"; return; }
-	tt_ms=$(until_full tt "$t0" 'month \$[0-9]') || tt_ms="never"
-	t0=$(usec)
-	ppid=$(tmux_start top "top") || { skip "tmux failed"; return; }
-	top_ms=$(until_full top "$t0" 'load average') || top_ms="never"
-	figure "time to first full screen" "$tt_ms" "ms" "top, same tmux method" "$top_ms" "ms" "< 200 ms"
-	t0=$(usec)
-	tmux_start floor "sh -c 'seq 39; printf 40; exec sleep 100000'" >/dev/null &&
-	    note "(the method's floor, 40 lines printed by seq the same way:" \
-	    "$(until_full floor "$t0" '40') ms)"
-	sleep 1
-	c0=$(cpu_of "$tpid")
-	p0=$(cpu_of "$ppid")
-	sleep "$IDLE"
-	c1=$(cpu_of "$tpid")
-	p1=$(cpu_of "$ppid")
-	if [ -z "$c1" ]; then skip "the console exited: $(tmux -L "$SOCK" capture-pane -p -t tt 2>/dev/null | head -5)"; return; fi
-	figure "idle CPU over ${IDLE} s" "$(fmt "$(calc "($c1 - $c0) * 100 / $IDLE")" 2)" "% core" \
-	    "top (3 s refresh), same window" "$(fmt "$(calc "($p1 - $p0) * 100 / $IDLE")" 2)" "% core" "< 1%"
-	figure "peak RSS (VmHWM)" "$(fmt "$(calc "$(hwm_of "$tpid") / 1024")" 1)" "MB" \
-	    "top, same window" "$(fmt "$(calc "$(hwm_of "$ppid") / 1024")" 1)" "MB" "< 32 MB"
-	tmux -L "$SOCK" kill-server 2>/dev/null
+	if ! have_bin first_screen; then skip "$BUILD/bench/first_screen not built"; return; fi
+	# each on a 120x40 pseudo-terminal, one after the other, nothing typed
+	"$BB/first_screen" --idle "$IDLE" 'month' "$TT" --db "$LEDGER" >"$TMP/fs-tt" 2>&1
+	"$BB/first_screen" --idle "$IDLE" 'load average' top >"$TMP/fs-top" 2>&1
+	if [ "$(fs_get first_ms "$TMP/fs-tt")" = -1 ] || [ -z "$(fs_get first_ms "$TMP/fs-tt")" ]; then
+		skip "the console showed no figures: $(head -c 200 "$TMP/fs-tt")"
+		return
+	fi
+	figure "time to first full screen" "$(fs_get first_ms "$TMP/fs-tt")" "ms" \
+	    "top, same pty method" "$(fs_get first_ms "$TMP/fs-top")" "ms" "< 200 ms"
+	figure "idle CPU over ${IDLE} s" "$(fs_get cpu_pct "$TMP/fs-tt")" "% core" \
+	    "top (3 s refresh), same method" "$(fs_get cpu_pct "$TMP/fs-top")" "% core" "< 1%"
+	figure "peak RSS (VmHWM)" "$(fmt "$(calc "$(fs_get hwm_kb "$TMP/fs-tt") / 1024")" 1)" "MB" \
+	    "top, same method" "$(fmt "$(calc "$(fs_get hwm_kb "$TMP/fs-top") / 1024")" 1)" "MB" \
+	    "< 32 MB"
 }
 
 # ---- 6. the poller following many batches (issue 3) ------------------------
