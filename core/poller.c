@@ -18,6 +18,7 @@ struct pentry {
 	int64_t              next_ms;
 	int                  have;          /* b is filled */
 	int                  want_results;  /* ended: download at the next step */
+	int                  incomplete;    /* whole downloads in a row that were not complete */
 	struct api_batch     b;
 	struct http_req     *req;           /* in flight, borrowed */
 	struct batch_ingest *in;            /* while downloading */
@@ -191,11 +192,19 @@ on_results(void *arg, int64_t lines, const struct http_error *herr)
 
 		snprintf(msg, sizeof(msg), "results: %s", e->why[0] != '\0' ? e->why :
 		    api_error_string(herr, es, sizeof(es)));
-	} else if (st.recorded != total_requests(&e->b) || st.bad > 0)
+	} else if (st.recorded != total_requests(&e->b) || st.bad > 0) {
 		snprintf(msg, sizeof(msg), "results incomplete: %lld of %lld recorded "
 		    "(%lld lines, %lld malformed)", (long long)st.recorded,
 		    (long long)total_requests(&e->b), (long long)lines, (long long)st.bad);
-	else if (batch_ingest_finish(e->in, file, sizeof(file), msg, sizeof(msg)) == 0) {
+		if (++e->incomplete >= BATCH_POLLER_MAX_INCOMPLETE) {
+			/* the same answer every time: following it longer changes nothing */
+			batch_ingest_free(e->in);
+			e->in = NULL;
+			e->state = P_DONE;
+			emit(e, BATCH_EV_GONE, msg, &st, NULL);
+			return;
+		}
+	} else if (batch_ingest_finish(e->in, file, sizeof(file), msg, sizeof(msg)) == 0) {
 		batch_ingest_free(e->in);
 		e->in = NULL;
 		e->state = P_DONE;

@@ -18,13 +18,18 @@
 #include "core/batchres.h"
 #include "core/http.h"
 
+/* Complete-looking downloads that still miss results before giving up. */
+#define BATCH_POLLER_MAX_INCOMPLETE 5
+
 enum batch_ev_kind {
 	BATCH_EV_STATUS,     /* a retrieve returned: batch is the new object */
 	BATCH_EV_OUTCOME,    /* one results line: outcome; return 0 once it is recorded */
 	BATCH_EV_INGESTED,   /* every result recorded, the file saved: results_file, stats */
 	BATCH_EV_ERROR,      /* a call failed after its retries, or the results were
 	                        incomplete: message; the batch is tried again later */
-	BATCH_EV_GONE,       /* the API does not know the batch (404): no longer followed */
+	BATCH_EV_GONE,       /* no longer followed: the API does not know the batch (404),
+	                        or BATCH_POLLER_MAX_INCOMPLETE whole downloads in a row
+	                        were incomplete (message says which) */
 };
 
 /* Everything is borrowed for the duration of the callback. */

@@ -838,6 +838,53 @@ test_poller(void **state)
 	fakeapi_stop(&fa);
 }
 
+/* Results that come back malformed every time: the poller stops after
+ * BATCH_POLLER_MAX_INCOMPLETE downloads instead of looping for ever. */
+static void
+test_poller_gives_up(void **state)
+{
+	static struct pstats ps;
+	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
+	struct fakeapi fa;
+	struct config cfg;
+	struct http_multi *m;
+	struct http_error herr;
+	struct api_batch b;
+	struct batch_poller *p;
+	char err[256], fault[512];
+	int spins;
+	json_t *body;
+
+	(void)state;
+	memset(&ps, 0, sizeof(ps));
+	if (fakeapi_start(&fa, args) != 0)
+		fail_msg("could not start the double");
+	fakeapi_config(&fa, &cfg);
+	m = http_multi_new(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	body = batch_body(0);
+	assert_int_equal(api_batch_create(m, body, &b, &herr), 0);
+	json_decref(body);
+	usage_strlcpy(ps.ids[0], b.id, sizeof(ps.ids[0]));
+	snprintf(fault, sizeof(fault), "{\"path\":\"/v1/messages/batches/%s/results\","
+	    "\"malformed\":true,\"count\":100}", b.id);
+	assert_int_equal(fakeapi_fault(&fa, fault), 0);
+	p = batch_poller_new(m, NULL, 10, on_event, &ps);
+	assert_non_null(p);
+	assert_int_equal(batch_poller_add(p, b.id, NULL, err, sizeof(err)), 0);
+	for (spins = 0; spins < 100000 && batch_poller_step(p, cli_now_ms_for_test()) > 0; spins++) {
+		http_multi_perform(m);
+		http_multi_wait(m, NULL, 0, 10);
+	}
+	assert_int_equal(batch_poller_remaining(p), 0);
+	assert_int_equal(ps.gone, 1);
+	assert_int_equal(ps.ingested, 0);
+	assert_int_equal(ps.error_after_download, BATCH_POLLER_MAX_INCOMPLETE - 1);
+	batch_poller_free(p);
+	http_multi_free(m);
+	fakeapi_stop(&fa);
+}
+
 int
 main(void)
 {
@@ -855,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_ingest),
 		cmocka_unit_test(test_ingest_abandoned),
 		cmocka_unit_test(test_poller),
+		cmocka_unit_test(test_poller_gives_up),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
