@@ -167,7 +167,7 @@ switch_to(struct console *c, enum screen_id id)
 {
 	if (id == c->cur)
 		return;
-	if (id != SCR_HELP || c->cur != SCR_HELP)
+	if (c->cur != SCR_HELP)     /* Esc from a screen never lands in the help */
 		c->prev = c->cur;
 	c->cur = id;
 }
@@ -247,7 +247,7 @@ apply(struct console *c, enum console_act a, int *dirty, int *rebuild)
 
 /* The one-second follow: has another process written to the ledger? */
 static void
-follow(struct console *c, int64_t *version, int64_t *minute, int *rebuild)
+follow(struct console *c, int64_t *version, int64_t *minute)
 {
 	char err[256];
 	int64_t v, m = c->now_ms / 60000;
@@ -264,8 +264,7 @@ follow(struct console *c, int64_t *version, int64_t *minute, int *rebuild)
 		 * day boundary move with the clock */
 		*version = v;
 		*minute = m;
-		c->gen++;
-		*rebuild = 1;
+		c->gen++;       /* the loop reads again (throttled) */
 	}
 }
 
@@ -288,20 +287,25 @@ draw_frame(struct console *c)
 static int
 loop(struct console *c)
 {
-	int64_t version = -1, minute = -1, next_check = 0, last_sec = -1;
+	int64_t version = -1, minute = -1, next_check = 0, last_sec = -1, next_rebuild = 0, t0;
 	int dirty = 1, rebuild = 1, key;
 
 	while (!got_quit) {
 		c->now_ms = now_ms();
 		if (c->now_ms >= next_check) {
-			follow(c, &version, &minute, &rebuild);
+			follow(c, &version, &minute);
 			screen_actions_tick(c);
 			next_check = c->now_ms + CHECK_MS;
 		}
-		if (c->built[c->cur] != c->gen)
+		/* the ledger changed: read it again, but never spend more than
+		 * about a fifth of the time reading (a busy writer on a huge
+		 * ledger must not keep the console querying) */
+		if (c->built[c->cur] != c->gen && c->now_ms >= next_rebuild)
 			rebuild = 1;
 		if (rebuild) {
+			t0 = now_ms();
 			rebuild_current(c);
+			next_rebuild = now_ms() + 4 * (now_ms() - t0);
 			rebuild = 0;
 			dirty = 1;
 		}

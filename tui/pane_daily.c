@@ -42,7 +42,8 @@ pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p)
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
 	for (i = 0; i < n; i++) {
 		row = day_row(&d->days, view_day_start(d->now_ms, -i), label, sizeof(label));
-		v[i] = row != NULL ? row->cost_nanos : 0;
+		/* today from its own figures; the days before from the history */
+		v[i] = i == 0 ? d->today.totals.cost_nanos : row != NULL ? row->cost_nanos : 0;
 		if (v[i] > max)
 			max = v[i];
 		sum += v[i];

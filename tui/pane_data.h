@@ -19,10 +19,14 @@ struct dash_data {
 	int64_t           day0, day1;         /* today's local midnight, tomorrow's */
 	int64_t           month0;             /* first of the month */
 	struct report     today;              /* REPORT_TOTAL today */
-	struct report     month;              /* REPORT_TOTAL month to date */
+	int64_t           month_nanos;        /* month to date: the days before today + today */
 	int64_t           hour_nanos;         /* spend in the last 60 minutes */
 	int64_t           hour_reqs;
-	struct report     days;               /* REPORT_DAY, the last DASH_DAYS days */
+	struct report     days;               /* REPORT_DAY of the days before today (cached) */
+	int64_t           hist_day0;          /* the today `days` and hist_month were read for */
+	int64_t           hist_at_ms;         /* when */
+	int               hist_ndays;         /* how many days back they reach */
+	int64_t           hist_month;         /* the month's days before today */
 	struct report     period;             /* REPORT_MODEL over the chosen period */
 	enum dash_period  period_kind;
 	int64_t           hour_hit[DASH_HOURS];   /* hit per-mille per hour, oldest first */

@@ -35,7 +35,7 @@ void
 pane_header_draw(const struct dash_data *d, int y, int w)
 {
 	char a[48], b[48], c[48], buf[160], clock[48];
-	int64_t today = d->today.totals.cost_nanos, month = d->month.totals.cost_nanos;
+	int64_t today = d->today.totals.cost_nanos, month = d->month_nanos;
 	int64_t left_ms = d->day1 - d->now_ms, proj, saved, spent, budget, pct;
 	int x = 0, narrow = w < 120, bw, cw;
 	time_t t = (time_t)(d->now_ms / 1000);

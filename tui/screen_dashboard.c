@@ -90,8 +90,6 @@ static void
 data_free(struct dash_data *d)
 {
 	store_report_free(&d->today);
-	store_report_free(&d->month);
-	store_report_free(&d->days);
 	store_report_free(&d->period);
 	free(d->rows);
 	d->rows = NULL;
@@ -109,6 +107,7 @@ dash_destroy(void *st)
 	if (s == NULL)
 		return;
 	data_free(&s->d);
+	store_report_free(&s->d.days);
 	free(s);
 }
 
@@ -184,6 +183,58 @@ fill_hours(struct console *c, struct dash_data *d, const char *tag, char *err, s
 	return 0;
 }
 
+/* Days the daily pane shows at this terminal size. */
+static int
+visible_days(const struct console *c)
+{
+	struct view_layout l;
+	int n;
+
+	view_layout(c->w, c->h, PANE_DAILY, &l);
+	n = l.pane[PANE_DAILY].h - 3;
+	if (l.mode == VIEW_TOO_SMALL)
+		n = 20;
+	return n < 1 ? 1 : n > DASH_DAYS ? DASH_DAYS : n;
+}
+
+/*
+ * The days before today change rarely (an import of old transcripts), so
+ * they are read again only when the day rolls, the pane grows, or a minute
+ * has passed; a new row today costs only today's queries. One query serves
+ * both the bars and the month's days before today.
+ */
+static int
+fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
+{
+	struct report_query q = { .group = REPORT_DAY };
+	int n = visible_days(c);
+	int64_t since = view_day_start(c->now_ms, -(n - 1));
+	char mkey[16];
+	time_t t = (time_t)(d->month0 / 1000);
+	struct tm tm;
+	size_t i;
+
+	if (d->hist_day0 == d->day0 && n <= d->hist_ndays && c->now_ms - d->hist_at_ms < 60000)
+		return 0;
+	store_report_free(&d->days);
+	q.since_ms = since < d->month0 ? since : d->month0;
+	q.until_ms = d->day0;
+	if (store_report(c->st, c->pr, &q, &d->days, err, errlen) != 0) {
+		d->hist_day0 = 0;
+		return -1;
+	}
+	localtime_r(&t, &tm);
+	strftime(mkey, sizeof(mkey), "%Y-%m-%d", &tm);
+	d->hist_month = 0;
+	for (i = 0; i < d->days.nrows; i++)
+		if (strcmp(d->days.rows[i].key, mkey) >= 0)
+			d->hist_month += d->days.rows[i].cost_nanos;
+	d->hist_day0 = d->day0;
+	d->hist_ndays = n;
+	d->hist_at_ms = c->now_ms;
+	return 0;
+}
+
 static int
 dash_rebuild(struct console *c, void *st)
 {
@@ -217,17 +268,11 @@ dash_rebuild(struct console *c, void *st)
 	q.until_ms = d->day1;
 	if (store_report(c->st, c->pr, &q, &d->today, err, sizeof(err)) != 0)
 		goto fail;
-	q.since_ms = d->month0;
-	q.until_ms = 0;
-	if (store_report(c->st, c->pr, &q, &d->month, err, sizeof(err)) != 0)
+	if (fill_history(c, d, err, sizeof(err)) != 0)
 		goto fail;
+	d->month_nanos = d->hist_month + d->today.totals.cost_nanos;
 	if (store_spend_between(c->st, c->pr, c->now_ms - 3600000, c->now_ms + 1, &d->hour_nanos,
 	    &d->hour_reqs, err, sizeof(err)) != 0)
-		goto fail;
-	q.group = REPORT_DAY;
-	q.since_ms = view_day_start(c->now_ms, -(DASH_DAYS - 1));
-	q.until_ms = d->day1;
-	if (store_report(c->st, c->pr, &q, &d->days, err, sizeof(err)) != 0)
 		goto fail;
 	q.group = REPORT_MODEL;
 	q.since_ms = period_start(d);
@@ -235,15 +280,16 @@ dash_rebuild(struct console *c, void *st)
 	q.tag = tag;
 	if (store_report(c->st, c->pr, &q, &d->period, err, sizeof(err)) != 0)
 		goto fail;
-	if (fill_hours(c, d, tag, err, sizeof(err)) != 0)
-		goto fail;
-	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
-		goto fail;
 	d->tag_filtered = tag != NULL;
 	if (fill_rows(s, needle) != 0) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
+	if (fill_hours(c, d, tag, err, sizeof(err)) != 0)
+		goto fail;
+	/* last: a failure here leaves every figure above in place */
+	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
+		goto fail;
 	return 0;
 fail:
 	console_status(c, ROLE_ALERT, "ledger: %s", err);
@@ -438,6 +484,16 @@ dash_key(struct console *c, void *st, int key)
 	return CA_UNHANDLED;
 }
 
+/* A taller daily pane may need more days than were read. */
+static void
+dash_resize(struct console *c, void *st)
+{
+	struct dash *s = st;
+
+	if (visible_days(c) > s->d.hist_ndays)
+		c->built[SCR_DASHBOARD] = 0;
+}
+
 const struct screen_ops screen_dashboard = {
 	.name = "Dashboard",
 	.keys = dash_keys,
@@ -446,5 +502,5 @@ const struct screen_ops screen_dashboard = {
 	.rebuild = dash_rebuild,
 	.draw = dash_draw,
 	.key = dash_key,
-	.resize = NULL,
+	.resize = dash_resize,
 };
