@@ -104,7 +104,8 @@ best3() {
 
 # A tokentop subcommand counts as built when its --help succeeds.
 built() { [ -x "$TT" ] && "$TT" "$@" --help >/dev/null 2>&1; }
-have_bin() { [ -x "$BB/$1" ]; }
+# A bench program counts only when built from its current source.
+have_bin() { [ -x "$BB/$1" ] && { [ ! -f "bench/$1.c" ] || [ "$BB/$1" -nt "bench/$1.c" ]; }; }
 # jget FILE PATH — a value from a JSON file ($.totals.requests), with sqlite3's JSON.
 jget() {
 	local f
@@ -311,7 +312,10 @@ section_results() {
 section_router() {
 	header "Routing and compression (issue 5)"
 	if [ ! -f bench/bench_router.c ]; then skip "bench/bench_router.c not written yet"; return; fi
-	if ! have_bin bench_router; then skip "$BUILD/bench/bench_router not built"; return; fi
+	if ! have_bin bench_router; then
+		skip "$BUILD/bench/bench_router not built from the current source (see the make output)"
+		return
+	fi
 	(cd "$TMP" && "$BB/bench_router") 2>&1 | sed 's/^/   /'
 }
 
