@@ -509,6 +509,8 @@ cli_demo(struct cli *cli, int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	if ((rc = parse_args(&d, argc, argv)) != 0)
 		return rc < 0 ? EXIT_OK : rc;
+	if (d.headless == 0 && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return cli_fail("demo", "needs a terminal for the console (or --headless SECONDS)");
 	if ((rc = find_binaries(&d)) != EXIT_OK)
 		return rc;
 	snprintf(d.dir, sizeof(d.dir), "/tmp/tokentop-demo.XXXXXX");
