@@ -625,6 +625,21 @@ test_ingest(void **state)
 	assert_non_null(strstr(buf, "bad model\"}}}}\nnot json at all\n"));
 	assert_int_equal(buf[len - 1], '\n');
 	assert_non_null(strstr(buf, "\"expired\"}}\n"));
+
+	/* the same results read from a file, a block at a time */
+	memset(&g, 0, sizeof(g));
+	f = fopen(write_file("res.jsonl", results_text), "r");
+	assert_non_null(f);
+	in = batch_ingest_new("msgbatch_01", NULL, NULL, 0, record, &g, err, sizeof(err));
+	assert_non_null(in);
+	assert_int_equal(batch_ingest_file(in, f, err, sizeof(err)), 0);
+	fclose(f);
+	assert_int_equal(batch_ingest_finish(in, NULL, 0, err, sizeof(err)), 0);
+	batch_ingest_stats(in, &st);
+	assert_int_equal(st.recorded, 4);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(g.n, 4);
+	batch_ingest_free(in);
 }
 
 static void

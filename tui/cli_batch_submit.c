@@ -128,10 +128,12 @@ spent_since(struct store *st, const struct pricing *pr, int64_t since_ms, const 
 /*
  * Budgets stop spend: refuse when a budget that applies (untagged, or the
  * batch's tag) is used up, or when the estimate's high end would pass what
- * is left. EXIT_OK to go on.
+ * is left. EXIT_OK to go on. (The levers branch brings one shared gate,
+ * cli_budget_gate over core/budget; once it is in main this becomes a call
+ * to it with what = "batch" and the same estimate.)
  */
 static int
-budget_check(struct cli *cli, const struct pricing *pr, const char *tag, int64_t est)
+submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, int64_t est)
 {
 	struct store *st = NULL;
 	struct tm tm;
@@ -386,7 +388,7 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 	fflush(stdout);
 	if (dry)
 		rc = EXIT_OK;
-	else if (force || (rc = budget_check(cli, pr, tag, plan.est_high)) == EXIT_OK)
+	else if (force || (rc = submit_budget_gate(cli, pr, tag, plan.est_high)) == EXIT_OK)
 		rc = submit_all(cli, path, &plan, &o, tag);
 done:
 	batch_plan_done(&plan);
