@@ -51,6 +51,39 @@ job_done(void *arg, const char *label, int status, const char *out)
 	watch_now = 1;
 }
 
+/* An estimate: cents, or four decimals below a dollar (small batches). */
+static char *
+estimate(int64_t nanos, char *buf, size_t n)
+{
+	if (nanos < NANOS_PER_USD)
+		return pricing_format_usd(nanos, 4, 1, buf, n);
+	return view_fmt_money(nanos, 0, buf, n);
+}
+
+/* "\nbudget left today $8.73" when a daily all-spend budget is set. */
+static void
+budget_left(struct console *c, char *out, size_t n)
+{
+	struct report_query q = { .group = REPORT_TOTAL };
+	struct report r = { 0 };
+	char err[256], m[48];
+	int64_t budget = 0;
+	int i;
+
+	for (i = 0; i < c->cli->cfg.nbudgets; i++)
+		if (c->cli->cfg.budgets[i].tag[0] == '\0')
+			budget = c->cli->cfg.budgets[i].daily_nanos;
+	if (budget <= 0 || n == 0)
+		return;
+	q.since_ms = view_day_start(c->now_ms, 0);
+	q.until_ms = view_day_start(c->now_ms, 1);
+	if (store_report(c->st, c->pr, &q, &r, err, sizeof(err)) != 0)
+		return;
+	snprintf(out, n, "\nbudget left today %s",
+	    view_fmt_money(budget - r.totals.cost_nanos, 0, m, sizeof(m)));
+	store_report_free(&r);
+}
+
 static int
 batch_check(struct console *c, const char *path, char *out, size_t outlen, char *err,
             size_t errlen)
@@ -89,12 +122,14 @@ batch_check(struct console *c, const char *path, char *out, size_t outlen, char 
 	if (used < outlen)
 		used += (size_t)snprintf(out + used, outlen - used,
 		    "\nestimated %s %s %s (50%% batch rate)",
-		    view_fmt_money(plan.est_low, 0, a, sizeof(a)), draw_utf8() ? "–" : "-",
-		    view_fmt_money(plan.est_high, 0, b, sizeof(b)));
+		    estimate(plan.est_low, a, sizeof(a)), draw_utf8() ? "–" : "-",
+		    estimate(plan.est_high, b, sizeof(b)));
 	if (used < outlen && plan.unpriced > 0)
 		used += (size_t)snprintf(out + used, outlen - used,
 		    "\n%lld request(s) of unpriced models are not in the estimate",
 		    (long long)plan.unpriced);
+	if (used < outlen)
+		budget_left(c, out + used, outlen - used);
 	rc = 0;
 out:
 	batch_plan_done(&plan);

@@ -81,6 +81,16 @@ want=$(usd "$(totals_usd "$T/today.json" cost_usd)")
 if screen | head -1 | grep -qF "today $want"; then ok "header today $want"; else
 	fail "header should say today $want"; screen | head -1; fi
 
+# the daily bars: yesterday and three days ago as `report daily` has them
+for back in 1 3; do
+	day=$(date -d "-$back day" +%F)
+	$TT report daily --since "$day" --until "$day" --json >"$T/day.json"
+	want_d=$(usd "$(totals_usd "$T/day.json" cost_usd)")
+	label=$(date -d "-$back day" "+%a %d")
+	if screen | grep -F "│ $label " | grep -qF " $want_d "; then ok "daily bar $label $want_d"
+	else fail "daily bar $label should say $want_d"; screen | grep -F "$label"; fi
+done
+
 # every model row of today: requests and cost as the report has them
 $TT report models --since "$today" --csv >"$T/models.csv"
 $TT report models --since "$today" --json |
@@ -172,6 +182,17 @@ $TM resize-window -t tt -x 60 -y 15
 if wait_for "needs at least 80x24 (now 60x15)" 2; then ok "60x15 too small"; else fail "too small"; screen; fi
 $TM resize-window -t tt -x 120 -y 34
 wait_for "Daily spend" 2 || fail "back to 120x34"
+
+# ---- ASCII and monochrome: a C locale and --no-color ------------------------------
+$TM new-session -d -s asc -x 100 -y 30 "env LANG=C LC_ALL=C $TT --no-color"
+for ((i = 0; i < 50; i++)); do $TM capture-pane -p -t asc | grep -q "live" && break; sleep 0.1; done
+asc=$($TM capture-pane -p -t asc)
+if echo "$asc" | grep -q '^+ Models - today -' && echo "$asc" | grep -q '#' &&
+   ! echo "$asc" | LC_ALL=C grep -q $'[\x80-\xff]'; then ok "ASCII fallback"
+else fail "ASCII fallback"; echo "$asc" | head -5; fi
+if $TM capture-pane -e -p -t asc | grep -qE $'\e\[(3[0-7]|4[0-7])m'; then fail "--no-color still colours"
+else ok "--no-color: no colours"; fi
+$TM kill-session -t asc
 
 # ---- quit -------------------------------------------------------------------------
 $TM send-keys -t tt q
