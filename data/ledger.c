@@ -144,7 +144,45 @@ batch_rollup_apply(struct store *s, const struct usage *u, int flags, int sign,
 	return 0;
 }
 
-/* Add (sign 1) or take away (sign -1) row u in its rollup cell. */
+/* The same for the rollup_hm cell (hour × model × flags × routed) or, with
+ * add SQ_DM_ADD and hour the UTC day, the rollup_dm cell. */
+static int
+hm_apply(struct store *s, enum store_stmt_id add, const struct usage *u, int64_t hour,
+         int flags, int sign, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		st = store_stmt(s, add + i, err, errlen);
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, hour);
+		store_bind_text(st, 2, u->model);
+		sqlite3_bind_int(st, 3, flags);
+		sqlite3_bind_int(st, 4, u->tier[0] != '\0');
+		if (i == 0) {
+			sqlite3_bind_int64(st, 5, sign);
+			sqlite3_bind_int64(st, 6, sign * u->tok.input);
+			sqlite3_bind_int64(st, 7, sign * u->tok.write_5m);
+			sqlite3_bind_int64(st, 8, sign * u->tok.write_1h);
+			sqlite3_bind_int64(st, 9, sign * u->tok.cache_read);
+			sqlite3_bind_int64(st, 10, sign * u->tok.output);
+			sqlite3_bind_int64(st, 11, sign * u->compressed_tokens);
+			sqlite3_bind_int64(st, 12, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0);
+		}
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return store_sqlerr(s, "rollup", err, errlen);
+		}
+		sqlite3_reset(st);
+		if (sign > 0)
+			break;
+	}
+	return 0;
+}
+
+/* Add (sign 1) or take away (sign -1) row u in its rollup cells. */
 static int
 rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
 {
@@ -180,6 +218,9 @@ rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t
 		if (sign > 0)
 			break;  /* only a subtraction can empty a cell */
 	}
+	if (hm_apply(s, SQ_HM_ADD, u, hour, flags, sign, err, errlen) != 0 ||
+	    hm_apply(s, SQ_DM_ADD, u, floor_div(hour, 24), flags, sign, err, errlen) != 0)
+		return -1;
 	return u->batch_id[0] != '\0' ? batch_rollup_apply(s, u, flags, sign, err, errlen) : 0;
 }
 

@@ -47,7 +47,9 @@ struct agg {
 	size_t                     unpcap;
 	int64_t                   *straddle;  /* hours to re-read from raw rows */
 	size_t                     nstr, strcap;
-	int64_t                    hour;      /* the last hour keyed, and its key */
+	int64_t                   *splitday;  /* UTC days to re-read by the hour */
+	size_t                     nsd, sdcap;
+	int64_t                    hour, hour_len; /* the last unit keyed, and its key */
 	int                        hour_split;
 	char                       hour_key[32];
 };
@@ -60,6 +62,14 @@ report_hit_permille(const struct tokens *t)
 	if (tot <= 0)
 		return 0;
 	return (t->cache_read * 1000 + tot / 2) / tot;
+}
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
 static int
@@ -247,16 +257,13 @@ add(struct agg *a, const struct contrib *c)
 }
 
 static const char *
-group_key(struct agg *a, int64_t ms, const char *model, const char *source, const char *tag,
-          char *buf, size_t n)
+group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *source,
+          const char *tag, char *buf, size_t n)
 {
 	switch (a->q->group) {
-	case REPORT_MODEL: {
+	case REPORT_MODEL:
 		/* one row per priced model: dated and undated ids together */
-		const struct model_price *mp = a->p != NULL ? pricing_find(a->p, model) : NULL;
-
-		return mp != NULL ? mp->id : model;
-	}
+		return e->mp != NULL ? e->mp->id : e->model;
 	case REPORT_SOURCE:
 		return source;
 	case REPORT_TAG:
@@ -293,70 +300,128 @@ filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
 		store_bind_text(st, k++, q->source);
 }
 
-/* Is hour h split between two local periods? Cached for runs of one hour. */
+/* Is the unit of len hours from hour h split between two local periods?
+ * Cached for runs of one unit. */
 static int
-hour_split(struct agg *a, int64_t h, char *key, size_t n)
+unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
 {
 	char k2[32];
 
-	if (h != a->hour || a->hour_key[0] == '\0') {
+	if (h != a->hour || len != a->hour_len || a->hour_key[0] == '\0') {
 		a->hour = h;
+		a->hour_len = len;
 		period_key(a->q->group, h * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
-		period_key(a->q->group, h * MS_PER_HOUR + MS_PER_HOUR - 1, k2, sizeof(k2));
+		period_key(a->q->group, (h + len) * MS_PER_HOUR - 1, k2, sizeof(k2));
 		a->hour_split = strcmp(a->hour_key, k2) != 0;
 	}
 	usage_strlcpy(key, a->hour_key, n);
 	return a->hour_split;
 }
 
-static int
-read_rollup(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
-{
-	char sql[512], filt[96], kbuf[32];
-	struct contrib c;
-	sqlite3_stmt *st;
-	int64_t h, *hs;
-	int rc = SQLITE_DONE, bits;
+/* Which rollup a query reads: per UTC day or hour × model × flags × routed,
+ * or the full hourly cells (a tag/source filter or group needs them). */
+enum rollup_kind { RK_DAY, RK_HM, RK_FULL };
 
-	filter_sql(a->q, filt, sizeof(filt), 3);
-	snprintf(sql, sizeof(sql), "SELECT hour, model, source, tag, tier, flags, requests, input,"
-	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops"
-	    " FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s ORDER BY hour", filt);
+/* Does the query need rollup_hour's source/tag columns? */
+static int
+needs_full(const struct report_query *q)
+{
+	return (q->tag != NULL && q->tag[0] != '\0') || (q->source != NULL &&
+	    q->source[0] != '\0') || q->group == REPORT_SOURCE || q->group == REPORT_TAG;
+}
+
+/*
+ * The rollup query: columns unit (hour or UTC day; 0 when the group is not
+ * a period), model, source or tag ('' when not grouped by one), flags,
+ * routed, then the sums; in unit order. SQL collapses what the group does
+ * not need, so C sees one row per group × model × flags × routed (per unit
+ * for a period).
+ */
+static void
+rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n)
+{
+	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_hour" };
+	char filt[96];
+
+	filter_sql(q, filt, sizeof(filt), 3);
+	snprintf(sql, n, "SELECT %s, model, %s, flags, %s AS routed, sum(requests), sum(input),"
+	    " sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	    " sum(compressed_tokens), sum(max_tokens_stops)"
+	    " FROM %s WHERE hour >= ?1 AND hour < ?2%s GROUP BY 1, 2, 3, 4, 5",
+	    is_period(q->group) ? "hour" : "0",
+	    q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" : "''",
+	    k == RK_FULL ? "tier <> ''" : "routed", table[k], filt);
+}
+
+/* Note unit u (an hour, or a UTC day when days) as one to re-read finer
+ * (units come in order). */
+static int
+add_split(struct agg *a, int days, int64_t u)
+{
+	int64_t **v = days ? &a->splitday : &a->straddle, *hs;
+	size_t *nv = days ? &a->nsd : &a->nstr, *cap = days ? &a->sdcap : &a->strcap;
+
+	if (*nv > 0 && (*v)[*nv - 1] == u)
+		return 0;
+	if ((hs = grow(*v, cap, *nv + 1, sizeof(*hs))) == NULL)
+		return -1;
+	*v = hs;
+	(*v)[(*nv)++] = u;
+	return 0;
+}
+
+/* Rollup kind k over units [u0, u1) into a; units that straddle two local
+ * periods go to a->straddle (hours) or a->splitday (days). */
+static int
+read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
+            char *err, size_t errlen)
+{
+	char sql[640], kbuf[32];
+	struct contrib c;
+	struct model_ent *last = NULL;
+	sqlite3_stmt *st;
+	const char *model;
+	int64_t h;
+	int rc = SQLITE_DONE;
+
+	int64_t len = k == RK_DAY ? 24 : 1;
+
+	if (u0 >= u1)
+		return 0;
+	rollup_sql(a->q, k, sql, sizeof(sql));
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, h0);
-	sqlite3_bind_int64(st, 2, h1);
+	sqlite3_bind_int64(st, 1, u0);
+	sqlite3_bind_int64(st, 2, u1);
 	filter_bind(a->q, st, 3);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
-		if ((c.e = model_ent(a, (const char *)sqlite3_column_text(st, 1))) == NULL)
+		if ((c.requests = sqlite3_column_int64(st, 5)) == 0)
+			continue;   /* nothing left in the cells (pruned lazily) */
+		model = (const char *)sqlite3_column_text(st, 1);
+		if (last != NULL && strcmp(last->model, model) == 0)
+			c.e = last;
+		else if ((c.e = last = model_ent(a, model)) == NULL)
 			goto oom;
 		if (!c.e->match || c.e->raw)
 			continue;
-		h = sqlite3_column_int64(st, 0);
-		if (is_period(a->q->group) && hour_split(a, h, kbuf, sizeof(kbuf))) {
-			if (a->nstr == 0 || a->straddle[a->nstr - 1] != h) {
-				if ((hs = grow(a->straddle, &a->strcap, a->nstr + 1, sizeof(*hs))) == NULL)
-					goto oom;
-				a->straddle = hs;
-				a->straddle[a->nstr++] = h;
-			}
+		h = sqlite3_column_int64(st, 0) * len;
+		if (is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
+			if (add_split(a, k == RK_DAY, h / len) != 0)
+				goto oom;
 			continue;
 		}
-		c.key = group_key(a, h * MS_PER_HOUR, c.e->model,
-		    (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 3), kbuf, sizeof(kbuf));
-		c.routed = sqlite3_column_bytes(st, 4) > 0;
-		bits = sqlite3_column_int(st, 5);
-		c.f = store_price_flags(c.e->mp, bits);
-		c.requests = sqlite3_column_int64(st, 6);
-		c.tok.input = sqlite3_column_int64(st, 7);
-		c.tok.write_5m = sqlite3_column_int64(st, 8);
-		c.tok.write_1h = sqlite3_column_int64(st, 9);
-		c.tok.cache_read = sqlite3_column_int64(st, 10);
-		c.tok.output = sqlite3_column_int64(st, 11);
-		c.compressed = sqlite3_column_int64(st, 12);
-		c.max_stops = sqlite3_column_int64(st, 13);
+		c.key = group_key(a, h * MS_PER_HOUR, c.e, (const char *)sqlite3_column_text(st, 2),
+		    (const char *)sqlite3_column_text(st, 2), kbuf, sizeof(kbuf));
+		c.f = store_price_flags(c.e->mp, sqlite3_column_int(st, 3));
+		c.routed = sqlite3_column_int(st, 4);
+		c.tok.input = sqlite3_column_int64(st, 6);
+		c.tok.write_5m = sqlite3_column_int64(st, 7);
+		c.tok.write_1h = sqlite3_column_int64(st, 8);
+		c.tok.cache_read = sqlite3_column_int64(st, 9);
+		c.tok.output = sqlite3_column_int64(st, 10);
+		c.compressed = sqlite3_column_int64(st, 11);
+		c.max_stops = sqlite3_column_int64(st, 12);
 		if (add(a, &c) != 0)
 			goto oom;
 	}
@@ -401,7 +466,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 			goto oom;
 		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
-		c.key = group_key(a, u.ts_ms, u.model, u.source, u.tag, kbuf, sizeof(kbuf));
+		c.key = group_key(a, u.ts_ms, c.e, u.source, u.tag, kbuf, sizeof(kbuf));
 		c.routed = u.tier[0] != '\0';
 		c.f = pricing_flags(c.e->mp, &u);
 		c.requests = 1;
@@ -421,12 +486,30 @@ oom:
 	return -1;
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
+/* Whole UTC hours [h0, h1): whole UTC days in one period from rollup_dm,
+ * the rest by the hour. */
+static int
+read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
-	int64_t q = a / b;
+	int64_t d0 = -floor_div(-h0, 24), d1 = floor_div(h1, 24);
+	size_t i, j;
 
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+	if (needs_full(a->q))
+		return read_rollup(s, a, RK_FULL, h0, h1, err, errlen);
+	if (d0 >= d1)
+		return read_rollup(s, a, RK_HM, h0, h1, err, errlen);
+	if (read_rollup(s, a, RK_DAY, d0, d1, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_HM, h0, d0 * 24, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_HM, d1 * 24, h1, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
+		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
+			;
+		if (read_rollup(s, a, RK_HM, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
+		    err, errlen) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Whole UTC hours from the rollup, the rest (edges, split hours) raw. */
@@ -442,7 +525,7 @@ collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	if (h0 >= h1) {
 		if (read_raw(s, a, since, until, NULL, err, errlen) != 0)
 			return -1;
-	} else if (read_rollup(s, a, h0, h1, err, errlen) != 0 ||
+	} else if (read_hours(s, a, h0, h1, err, errlen) != 0 ||
 	    read_raw(s, a, since, h0 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
 	    read_raw(s, a, h1 * MS_PER_HOUR, until, NULL, err, errlen) != 0)
 		return -1;
@@ -533,6 +616,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.slots);
 	free(a.me);
 	free(a.straddle);
+	free(a.splitday);
 	if (rc != 0) {
 		store_report_free(out);
 		return -1;

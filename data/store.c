@@ -128,6 +128,52 @@ static const char *const migrations[] = {
 	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
 	"  count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
 	"  FROM usage WHERE batch_id <> '' GROUP BY batch_id, model, f;",
+	/* 2 → 3: rollup_hour collapsed to what prices tokens (hour × model ×
+	 * flags × routed): the period, model and total reports read this, about
+	 * a sixth of rollup_hour's cells. Kept like rollup_hour; rebuilt from it
+	 * (IF NOT EXISTS, as 1 → 2: a file whose version was set back). */
+	"CREATE TABLE IF NOT EXISTS rollup_hm ("
+	"  hour INTEGER NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL,"        /* tier <> '' */
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, model, flags, routed)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_hm;"
+	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(max_tokens_stops)"
+	"  FROM rollup_hour GROUP BY hour, model, flags, routed;"
+	/* and per UTC day (hour = floor(hour / 24)): what a day, week, month,
+	 * model or total report reads for the UTC days that lie in one period */
+	"CREATE TABLE IF NOT EXISTS rollup_dm ("
+	"  hour INTEGER NOT NULL,"          /* the UTC day */
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, model, flags, routed)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_dm;"
+	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
+	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
+	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
+	"  FROM rollup_hm GROUP BY d, model, flags, routed;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -155,6 +201,34 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " output = output + excluded.output,"
 	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
 	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_HM_ADD] =
+	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
+	    " requests = requests + excluded.requests,"
+	    " input = input + excluded.input,"
+	    " write_5m = write_5m + excluded.write_5m,"
+	    " write_1h = write_1h + excluded.write_1h,"
+	    " cache_read = cache_read + excluded.cache_read,"
+	    " output = output + excluded.output,"
+	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_HM_PRUNE] =
+	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
+	    " AND requests = 0",
+	[SQ_DM_ADD] =
+	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
+	    " requests = requests + excluded.requests,"
+	    " input = input + excluded.input,"
+	    " write_5m = write_5m + excluded.write_5m,"
+	    " write_1h = write_1h + excluded.write_1h,"
+	    " cache_read = cache_read + excluded.cache_read,"
+	    " output = output + excluded.output,"
+	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_DM_PRUNE] =
+	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
+	    " AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
 	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"

@@ -15,6 +15,10 @@ enum store_stmt_id {
 	SQ_USAGE_UPDATE,
 	SQ_ROLLUP_ADD,       /* upsert one rollup cell by a signed delta */
 	SQ_ROLLUP_PRUNE,     /* drop a cell whose request count fell to 0 */
+	SQ_HM_ADD,           /* the same for rollup_hm */
+	SQ_HM_PRUNE,
+	SQ_DM_ADD,           /* and for rollup_dm (per UTC day) */
+	SQ_DM_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */

@@ -403,8 +403,8 @@ test_week_month_hour_keys(void **state)
 struct brute {
 	const struct pricing *p;
 	enum report_group     g;
-	char                  keys[64][32];
-	int64_t               req[64], in[64], cost[64];
+	char                  keys[128][32];
+	int64_t               req[128], in[128], cost[128];
 	int                   n;
 };
 
@@ -424,7 +424,7 @@ brute_row(const struct usage *u, void *arg)
 	for (i = 0; i < b->n && strcmp(b->keys[i], key) != 0; i++)
 		;
 	if (i == b->n) {
-		assert_true(b->n < 64);
+		assert_true(b->n < 128);
 		snprintf(b->keys[b->n++], sizeof(b->keys[0]), "%s", key);
 	}
 	pricing_usage_cost(b->p, u, &c);
@@ -466,7 +466,7 @@ test_matches_brute_force(void **state)
 	}
 	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
 		use_tz(zones[zi]);
-		for (gi = 0; gi < 2 * sizeof(groups) / sizeof(groups[0]); gi++) {
+		for (gi = 0; gi < 3 * sizeof(groups) / sizeof(groups[0]); gi++) {
 			struct brute b;
 
 			memset(&q, 0, sizeof(q));
@@ -476,6 +476,10 @@ test_matches_brute_force(void **state)
 			q.since_ms = base + 7 * HOUR + 13 * 60000;
 			q.until_ms = gi < 4 ? q.since_ms + 53 * HOUR + 34 * 60000 :
 			    q.since_ms + 50 * 60000;
+			if (gi >= 8) {  /* whole UTC days: the per-day rollup */
+				q.since_ms = base - 24 * HOUR;
+				q.until_ms = base + 4 * 24 * HOUR;
+			}
 			report(f, &q, &r);
 			memset(&b, 0, sizeof(b));
 			b.p = f->p;
