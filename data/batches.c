@@ -155,6 +155,8 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 	b->actual_nanos = 0;
 	if (p == NULL)
 		return 0;
+	if (store_rollup_flush(s, err, errlen) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT model, flags, input, write_5m, write_1h, cache_read,"
 	    " output FROM rollup_batch WHERE batch_id = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "batch cost", err, errlen);

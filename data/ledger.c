@@ -1,11 +1,9 @@
-/* ledger.c — usage rows: idempotent inserts and the hourly rollup kept
- * current in the same transaction. */
+/* ledger.c — usage rows: idempotent inserts; their rollup deltas go to
+ * rollup.c, written in the same transaction. */
 #include <stdio.h>
 #include <string.h>
 
 #include "data/store_int.h"
-
-#define MS_PER_HOUR 3600000LL
 
 int
 store_row_flags(const struct usage *u)
@@ -110,120 +108,6 @@ dedupe_key(const struct usage *u, char *buf, size_t n)
 	return 1;
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* The same for the per-batch sums behind a batch's actual cost. */
-static int
-batch_rollup_apply(struct store *s, const struct usage *u, int flags, int sign,
-                   char *err, size_t errlen)
-{
-	sqlite3_stmt *st = store_stmt(s, SQ_BATCH_ROLLUP_ADD, err, errlen);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, u->batch_id);
-	store_bind_text(st, 2, u->model);
-	sqlite3_bind_int(st, 3, flags);
-	sqlite3_bind_int64(st, 4, sign);
-	sqlite3_bind_int64(st, 5, sign * u->tok.input);
-	sqlite3_bind_int64(st, 6, sign * u->tok.write_5m);
-	sqlite3_bind_int64(st, 7, sign * u->tok.write_1h);
-	sqlite3_bind_int64(st, 8, sign * u->tok.cache_read);
-	sqlite3_bind_int64(st, 9, sign * u->tok.output);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "batch rollup", err, errlen);
-	return 0;
-}
-
-/* The same for the rollup_hm cell (hour × model × flags × routed) or, with
- * add SQ_DM_ADD and hour the UTC day, the rollup_dm cell. */
-static int
-hm_apply(struct store *s, enum store_stmt_id add, const struct usage *u, int64_t hour,
-         int flags, int sign, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		st = store_stmt(s, add + i, err, errlen);
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, hour);
-		store_bind_text(st, 2, u->model);
-		sqlite3_bind_int(st, 3, flags);
-		sqlite3_bind_int(st, 4, u->tier[0] != '\0');
-		if (i == 0) {
-			sqlite3_bind_int64(st, 5, sign);
-			sqlite3_bind_int64(st, 6, sign * u->tok.input);
-			sqlite3_bind_int64(st, 7, sign * u->tok.write_5m);
-			sqlite3_bind_int64(st, 8, sign * u->tok.write_1h);
-			sqlite3_bind_int64(st, 9, sign * u->tok.cache_read);
-			sqlite3_bind_int64(st, 10, sign * u->tok.output);
-			sqlite3_bind_int64(st, 11, sign * u->compressed_tokens);
-			sqlite3_bind_int64(st, 12, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0);
-		}
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return store_sqlerr(s, "rollup", err, errlen);
-		}
-		sqlite3_reset(st);
-		if (sign > 0)
-			break;
-	}
-	return 0;
-}
-
-/* Add (sign 1) or take away (sign -1) row u in its rollup cells. */
-static int
-rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	int64_t hour = floor_div(u->ts_ms, MS_PER_HOUR);
-	int flags = store_row_flags(u), i;
-
-	for (i = 0; i < 2; i++) {
-		st = store_stmt(s, i == 0 ? SQ_ROLLUP_ADD : SQ_ROLLUP_PRUNE, err, errlen);
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, hour);
-		store_bind_text(st, 2, u->model);
-		store_bind_text(st, 3, u->source);
-		store_bind_text(st, 4, u->tag);
-		store_bind_text(st, 5, u->tier);
-		sqlite3_bind_int(st, 6, flags);
-		if (i == 0) {
-			sqlite3_bind_int64(st, 7, sign);
-			sqlite3_bind_int64(st, 8, sign * u->tok.input);
-			sqlite3_bind_int64(st, 9, sign * u->tok.write_5m);
-			sqlite3_bind_int64(st, 10, sign * u->tok.write_1h);
-			sqlite3_bind_int64(st, 11, sign * u->tok.cache_read);
-			sqlite3_bind_int64(st, 12, sign * u->tok.output);
-			sqlite3_bind_int64(st, 13, sign * u->compressed_tokens);
-			sqlite3_bind_int64(st, 14, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0);
-		}
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return store_sqlerr(s, "rollup", err, errlen);
-		}
-		sqlite3_reset(st);
-		if (sign > 0)
-			break;  /* only a subtraction can empty a cell */
-	}
-	if (hm_apply(s, SQ_HM_ADD, u, hour, flags, sign, err, errlen) != 0 ||
-	    hm_apply(s, SQ_DM_ADD, u, floor_div(hour, 24), flags, sign, err, errlen) != 0)
-		return -1;
-	return u->batch_id[0] != '\0' ? batch_rollup_apply(s, u, flags, sign, err, errlen) : 0;
-}
-
 /* Look up the row holding key; *found = 0 when none. */
 static int
 find_row(struct store *s, const char *key, struct usage *old, int *found,
@@ -299,7 +183,7 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 		return 0;
 	}
 	if (found) {
-		if (rollup_apply(s, &old, -1, err, errlen) != 0 ||
+		if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
 		    write_row(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
 			return -1;
 		*result = STORE_REPLACED;
@@ -308,7 +192,7 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 			return -1;
 		*result = STORE_ADDED;
 	}
-	return rollup_apply(s, u, 1, err, errlen);
+	return store_rollup_add(s, u, 1, err, errlen);
 }
 
 int

@@ -607,8 +607,10 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	a.hour = INT64_MIN;
 	tzset();
 	/* one read transaction: rollup and raw rows from the same snapshot */
-	if (s->in_tx)
-		rc = collect(s, &a, err, errlen);
+	if (s->in_tx) {
+		if ((rc = store_rollup_flush(s, err, errlen)) == 0)
+			rc = collect(s, &a, err, errlen);
+	}
 	else if ((rc = store_exec(s, "BEGIN", err, errlen)) == 0) {
 		rc = collect(s, &a, err, errlen);
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);

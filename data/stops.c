@@ -26,6 +26,8 @@ store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
 
 	*out = NULL;
 	*n = 0;
+	if (store_rollup_flush(s, err, errlen) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(s->db, "SELECT model, tier, sum(requests), sum(max_tokens_stops)"
 	    " FROM rollup_hour WHERE hour >= ?1 AND hour < ?2 GROUP BY model, tier"
 	    " ORDER BY 4 DESC, model, tier", -1, &st, NULL) != SQLITE_OK)

@@ -360,7 +360,13 @@ store_commit(struct store *s, char *err, size_t errlen)
 		snprintf(err, errlen, "store_commit: no transaction");
 		return -1;
 	}
-	if (exec_retry(s, "COMMIT", err, errlen) != 0) {
+	if (s->rollup_failed) {
+		snprintf(err, errlen, "%s: rollup update failed earlier; rolled back", s->path);
+		store_rollback(s);
+		return -1;
+	}
+	if (store_rollup_flush(s, err, errlen) != 0 ||
+	    exec_retry(s, "COMMIT", err, errlen) != 0) {
 		store_rollback(s);
 		return -1;
 	}
@@ -375,7 +381,10 @@ store_rollback(struct store *s)
 		return;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_rollup_discard(s);
 	s->in_tx = 0;
+	s->in_op = 0;
+	s->rollup_failed = 0;
 }
 
 /* Run a cached statement without results (savepoints: prepared once, as
@@ -398,9 +407,14 @@ step_cached(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 int
 store_op_begin(struct store *s, char *err, size_t errlen)
 {
+	int rc;
+
 	if (s->in_tx)
-		return step_cached(s, SQ_SAVEPOINT, err, errlen);
-	return exec_retry(s, "BEGIN IMMEDIATE", err, errlen);
+		rc = step_cached(s, SQ_SAVEPOINT, err, errlen);
+	else
+		rc = exec_retry(s, "BEGIN IMMEDIATE", err, errlen);
+	s->in_op = rc == 0;
+	return rc;
 }
 
 int
@@ -408,16 +422,26 @@ store_op_end(struct store *s, int ok, char *err, size_t errlen)
 {
 	char tmp[64];
 
+	s->in_op = 0;
+	store_rollup_op_end(s, ok);
 	if (s->in_tx) {
 		if (!ok)
 			step_cached(s, SQ_ROLLBACK_TO, tmp, sizeof(tmp));
-		return step_cached(s, SQ_RELEASE, err, errlen);
+		if (step_cached(s, SQ_RELEASE, err, errlen) != 0)
+			return -1;
+		/* a long transaction writes its rollup deltas now and then */
+		if (ok && store_rollup_full(s) && store_rollup_flush(s, err, errlen) != 0) {
+			s->rollup_failed = 1;
+			return -1;
+		}
+		return 0;
 	}
 	if (!ok) {
 		store_rollback(s);
 		return 0;
 	}
-	if (exec_retry(s, "COMMIT", err, errlen) != 0) {
+	if (store_rollup_flush(s, err, errlen) != 0 ||
+	    exec_retry(s, "COMMIT", err, errlen) != 0) {
 		store_rollback(s);
 		return -1;
 	}
@@ -579,12 +603,13 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->db != NULL)
+		store_rollback(s);
 	for (i = 0; i < SQ_COUNT; i++)
 		sqlite3_finalize(s->stmt[i]);
-	if (s->db != NULL) {
-		store_rollback(s);
+	if (s->db != NULL)
 		sqlite3_close(s->db);
-	}
+	store_rollup_free(s);
 	free(s->path);
 	free(s);
 }

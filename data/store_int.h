@@ -27,11 +27,16 @@ enum store_stmt_id {
 	SQ_COUNT
 };
 
+struct rollup_pending;
+
 struct store {
 	sqlite3      *db;
 	char         *path;
 	int           in_tx;          /* inside store_begin .. commit/rollback */
+	int           in_op;          /* inside store_op_begin .. store_op_end */
+	int           rollup_failed;  /* a flush failed: the transaction must not commit */
 	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
+	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL + err on
@@ -56,6 +61,25 @@ int store_op_end(struct store *s, int ok, char *err, size_t errlen);
 /* Insert a usage row; the caller holds a transaction (store_op_begin). */
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
+
+/* rollup.c: add (sign 1) or take away (sign -1) row u in its rollup cells,
+ * in memory until store_rollup_flush; 0 or -1 + err (out of memory). */
+int store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen);
+
+/* Write the pending deltas into rollup_hour, rollup_hm, rollup_dm and
+ * rollup_batch (inside the caller's transaction, between operations). Every
+ * reader of those tables calls this first. 0 or -1 + err. */
+int store_rollup_flush(struct store *s, char *err, size_t errlen);
+
+/* The operation in progress ended: keep (ok) or take back its deltas. */
+void store_rollup_op_end(struct store *s, int ok);
+
+/* Forget every pending delta (rollback); store_rollup_free also frees. */
+void store_rollup_discard(struct store *s);
+void store_rollup_free(struct store *s);
+
+/* Enough cells pending that the next operation end should flush. */
+int store_rollup_full(const struct store *s);
 
 /* Bind text, NULL-safe ("" for NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);

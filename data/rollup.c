@@ -1,0 +1,306 @@
+/* rollup.c — rollup deltas of the open transaction, summed in memory and
+ * written at commit (or when PENDING_CAP cells are waiting), so a bulk import
+ * upserts each rollup cell once per flush instead of once per row.
+ *
+ * Each operation (store_op_begin .. store_op_end) journals what it added;
+ * a failing operation takes its deltas back out, as ROLLBACK TO takes its
+ * rows. Flushes happen only between operations, so a savepoint never holds
+ * rollup writes of an earlier operation. Readers of the rollup tables call
+ * store_rollup_flush first. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/store_int.h"
+
+#define MS_PER_HOUR 3600000LL
+#define PENDING_CAP 4096   /* cells waiting: bounds memory (~1.5 MB) */
+#define NSUM        8
+
+enum { CELL_HOUR, CELL_BATCH };
+
+struct cell {
+	int     kind;
+	int     flags;
+	int64_t hour;
+	char    model[USAGE_MODEL_MAX];
+	char    id[USAGE_ID_MAX];      /* source (CELL_HOUR) or batch id */
+	char    tag[USAGE_TAG_MAX];
+	char    tier[16];
+	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops */
+};
+
+struct undo {
+	size_t  cell;
+	int64_t sum[NSUM];
+};
+
+struct rollup_pending {
+	struct cell *cells;
+	size_t       n, cap;
+	size_t      *slots;            /* open addressing: cell index + 1 */
+	size_t       nslots;
+	struct undo *journal;          /* this operation's deltas */
+	size_t       nj, jcap;
+};
+
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static uint64_t
+cell_hash(const struct cell *c)
+{
+	const char *const f[] = { c->model, c->id, c->tag, c->tier };
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)c->hour ^ ((uint64_t)c->flags << 56) ^
+	    (uint64_t)c->kind << 60;
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		for (p = f[i]; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	return h;
+}
+
+static int
+cell_eq(const struct cell *a, const struct cell *b)
+{
+	return a->kind == b->kind && a->hour == b->hour && a->flags == b->flags &&
+	    strcmp(a->model, b->model) == 0 && strcmp(a->id, b->id) == 0 &&
+	    strcmp(a->tag, b->tag) == 0 && strcmp(a->tier, b->tier) == 0;
+}
+
+static int
+rehash(struct rollup_pending *p, size_t nslots)
+{
+	size_t *slots = calloc(nslots, sizeof(*slots)), i, j;
+
+	if (slots == NULL)
+		return -1;
+	for (i = 0; i < p->n; i++) {
+		j = cell_hash(&p->cells[i]) & (nslots - 1);
+		while (slots[j] != 0)
+			j = (j + 1) & (nslots - 1);
+		slots[j] = i + 1;
+	}
+	free(p->slots);
+	p->slots = slots;
+	p->nslots = nslots;
+	return 0;
+}
+
+/* Add sum to the cell keyed like key (created when new) and journal it. */
+static int
+cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
+{
+	struct cell *c;
+	struct undo *u;
+	size_t j, i, k;
+
+	if (p->nslots < 2 * (p->n + 1) && rehash(p, p->nslots ? p->nslots * 2 : 256) != 0)
+		return -1;
+	j = cell_hash(key) & (p->nslots - 1);
+	for (; p->slots[j] != 0; j = (j + 1) & (p->nslots - 1))
+		if (cell_eq(&p->cells[p->slots[j] - 1], key))
+			break;
+	if (p->slots[j] == 0) {
+		if (p->n == p->cap) {
+			size_t nc = p->cap ? p->cap * 2 : 256;
+
+			if ((c = realloc(p->cells, nc * sizeof(*c))) == NULL)
+				return -1;
+			p->cells = c;
+			p->cap = nc;
+		}
+		p->cells[p->n] = *key;
+		memset(p->cells[p->n].sum, 0, sizeof(key->sum));
+		p->slots[j] = ++p->n;
+	}
+	i = p->slots[j] - 1;
+	if (p->nj == p->jcap) {
+		size_t nc = p->jcap ? p->jcap * 2 : 16;
+
+		if ((u = realloc(p->journal, nc * sizeof(*u))) == NULL)
+			return -1;
+		p->journal = u;
+		p->jcap = nc;
+	}
+	p->journal[p->nj].cell = i;
+	for (k = 0; k < NSUM; k++) {
+		p->cells[i].sum[k] += sum[k];
+		p->journal[p->nj].sum[k] = sum[k];
+	}
+	p->nj++;
+	return 0;
+}
+
+int
+store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
+{
+	struct cell key;
+	int64_t sum[NSUM] = { sign, sign * u->tok.input, sign * u->tok.write_5m,
+	    sign * u->tok.write_1h, sign * u->tok.cache_read, sign * u->tok.output,
+	    sign * u->compressed_tokens, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0 };
+
+	if (s->pend == NULL && (s->pend = calloc(1, sizeof(*s->pend))) == NULL)
+		goto oom;
+	memset(&key, 0, sizeof(key));
+	key.kind = CELL_HOUR;
+	key.hour = floor_div(u->ts_ms, MS_PER_HOUR);
+	key.flags = store_row_flags(u);
+	usage_strlcpy(key.model, u->model, sizeof(key.model));
+	usage_strlcpy(key.id, u->source, sizeof(key.id));
+	usage_strlcpy(key.tag, u->tag, sizeof(key.tag));
+	usage_strlcpy(key.tier, u->tier, sizeof(key.tier));
+	if (cell_add(s->pend, &key, sum) != 0)
+		goto oom;
+	if (u->batch_id[0] == '\0')
+		return 0;
+	key.kind = CELL_BATCH;
+	key.hour = 0;
+	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
+	key.tag[0] = key.tier[0] = '\0';
+	if (cell_add(s->pend, &key, sum) == 0)
+		return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+void
+store_rollup_op_end(struct store *s, int ok)
+{
+	struct rollup_pending *p = s->pend;
+	size_t i, k;
+
+	if (p == NULL)
+		return;
+	for (i = 0; !ok && i < p->nj; i++)
+		for (k = 0; k < NSUM; k++)
+			p->cells[p->journal[i].cell].sum[k] -= p->journal[i].sum[k];
+	p->nj = 0;
+}
+
+void
+store_rollup_discard(struct store *s)
+{
+	struct rollup_pending *p = s->pend;
+
+	if (p == NULL)
+		return;
+	p->n = 0;
+	p->nj = 0;
+	if (p->slots != NULL)
+		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
+}
+
+void
+store_rollup_free(struct store *s)
+{
+	if (s->pend == NULL)
+		return;
+	free(s->pend->cells);
+	free(s->pend->slots);
+	free(s->pend->journal);
+	free(s->pend);
+	s->pend = NULL;
+}
+
+int
+store_rollup_full(const struct store *s)
+{
+	return s->pend != NULL && s->pend->n >= PENDING_CAP;
+}
+
+/* Step statement id for cell c: the upsert of its sums (add) or the prune
+ * of an emptied cell; hm/dm: the collapsed tables (hour given). */
+static int
+write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t hour,
+           char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int k = 1, i, rc, add = id == SQ_ROLLUP_ADD || id == SQ_HM_ADD || id == SQ_DM_ADD ||
+	    id == SQ_BATCH_ROLLUP_ADD;
+
+	if (st == NULL)
+		return -1;
+	if (id == SQ_BATCH_ROLLUP_ADD) {
+		store_bind_text(st, k++, c->id);
+		store_bind_text(st, k++, c->model);
+		sqlite3_bind_int(st, k++, c->flags);
+		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
+			sqlite3_bind_int64(st, k++, c->sum[i]);
+	} else {
+		sqlite3_bind_int64(st, k++, hour);
+		store_bind_text(st, k++, c->model);
+		if (id == SQ_ROLLUP_ADD || id == SQ_ROLLUP_PRUNE) {
+			store_bind_text(st, k++, c->id);
+			store_bind_text(st, k++, c->tag);
+			store_bind_text(st, k++, c->tier);
+			sqlite3_bind_int(st, k++, c->flags);
+		} else {
+			sqlite3_bind_int(st, k++, c->flags);
+			sqlite3_bind_int(st, k++, c->tier[0] != '\0');
+		}
+		for (i = 0; add && i < NSUM; i++)
+			sqlite3_bind_int64(st, k++, c->sum[i]);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "rollup", err, errlen);
+	return 0;
+}
+
+static int
+nonzero(const struct cell *c)
+{
+	int k;
+
+	for (k = 0; k < NSUM; k++)
+		if (c->sum[k] != 0)
+			return 1;
+	return 0;
+}
+
+int
+store_rollup_flush(struct store *s, char *err, size_t errlen)
+{
+	struct rollup_pending *p = s->pend;
+	const struct cell *c;
+	size_t i;
+	int rc = 0, pass;
+
+	if (p == NULL || p->n == 0)
+		return 0;
+	if (s->in_op) {
+		snprintf(err, errlen, "rollup flush inside an operation");
+		return -1;
+	}
+	/* pass 0 adds; pass 1 prunes cells that may have emptied, once every
+	 * delta of the collapsed tables is in */
+	for (pass = 0; pass < 2 && rc == 0; pass++) {
+		for (i = 0; i < p->n && rc == 0; i++) {
+			c = &p->cells[i];
+			if (!nonzero(c) || (pass == 1 && (c->sum[0] > 0 || c->kind == CELL_BATCH)))
+				continue;
+			if (c->kind == CELL_BATCH)
+				rc = write_cell(s, SQ_BATCH_ROLLUP_ADD, c, 0, err, errlen);
+			else if (write_cell(s, pass ? SQ_ROLLUP_PRUNE : SQ_ROLLUP_ADD, c, c->hour,
+			    err, errlen) != 0 ||
+			    write_cell(s, pass ? SQ_HM_PRUNE : SQ_HM_ADD, c, c->hour, err, errlen) != 0 ||
+			    write_cell(s, pass ? SQ_DM_PRUNE : SQ_DM_ADD, c, floor_div(c->hour, 24),
+			    err, errlen) != 0)
+				rc = -1;
+		}
+	}
+	store_rollup_discard(s);
+	return rc;
+}
