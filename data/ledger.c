@@ -257,3 +257,32 @@ store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
 		return store_sqlerr(s, "usage", err, errlen);
 	return 0;
 }
+
+int
+store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
+                    int64_t until_ms, int64_t *nanos, int64_t *requests,
+                    char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct usage u;
+	int64_t c;
+	int rc;
+
+	*nanos = 0;
+	*requests = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "spend", err, errlen);
+	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_read_usage(st, 0, &u);
+		(*requests)++;
+		if (pricing_usage_cost(p, &u, &c) == 0)
+			*nanos += c;
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "spend", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -16,166 +16,6 @@
 #define BUSY_TIMEOUT_MS  10000
 #define BUSY_GIVE_UP_MS  120000
 
-/*
- * Forward migrations: entry i takes the schema from version i to i + 1.
- * Append only — never edit a shipped entry. Issue 6 (organisation usage)
- * adds its tables as the next entry.
- */
-static const char *const migrations[] = {
-	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
-	"CREATE TABLE usage ("
-	"  id INTEGER PRIMARY KEY,"
-	"  ts_ms INTEGER NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  source TEXT NOT NULL,"
-	"  request_id TEXT NOT NULL DEFAULT '',"
-	"  message_id TEXT NOT NULL DEFAULT '',"
-	"  batch_id TEXT NOT NULL DEFAULT '',"
-	"  custom_id TEXT NOT NULL DEFAULT '',"
-	"  tag TEXT NOT NULL DEFAULT '',"
-	"  service_tier TEXT NOT NULL DEFAULT '',"
-	"  speed TEXT NOT NULL DEFAULT '',"
-	"  inference_geo TEXT NOT NULL DEFAULT '',"
-	"  tier TEXT NOT NULL DEFAULT '',"
-	"  stop_reason TEXT NOT NULL DEFAULT '',"
-	"  input INTEGER NOT NULL DEFAULT 0,"
-	"  write_5m INTEGER NOT NULL DEFAULT 0,"
-	"  write_1h INTEGER NOT NULL DEFAULT 0,"
-	"  cache_read INTEGER NOT NULL DEFAULT 0,"
-	"  output INTEGER NOT NULL DEFAULT 0,"
-	"  compressed_tokens INTEGER NOT NULL DEFAULT 0,"
-	"  sidechain INTEGER NOT NULL DEFAULT 0,"
-	"  dedupe_key TEXT UNIQUE"          /* msg:ID | req:ID | batch:ID:CUSTOM | NULL */
-	");"
-	"CREATE INDEX usage_ts ON usage(ts_ms);"
-	"CREATE INDEX usage_batch ON usage(batch_id) WHERE batch_id <> '';"
-	/* One cell per UTC hour × what groups or prices tokens. Kept current in
-	 * the transaction of every insert/replace; reports read only this. */
-	"CREATE TABLE rollup_hour ("
-	"  hour INTEGER NOT NULL,"          /* floor(ts_ms / 3600000) */
-	"  model TEXT NOT NULL,"
-	"  source TEXT NOT NULL,"
-	"  tag TEXT NOT NULL,"
-	"  tier TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"         /* ROLLUP_* bits */
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  compressed_tokens INTEGER NOT NULL,"
-	"  max_tokens_stops INTEGER NOT NULL,"
-	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
-	") WITHOUT ROWID;"
-	"CREATE TABLE batch ("
-	"  id TEXT PRIMARY KEY,"
-	"  status TEXT NOT NULL DEFAULT '',"
-	"  input_file TEXT NOT NULL DEFAULT '',"
-	"  results_file TEXT NOT NULL DEFAULT '',"
-	"  results_url TEXT NOT NULL DEFAULT '',"
-	"  models TEXT NOT NULL DEFAULT '',"
-	"  tag TEXT NOT NULL DEFAULT '',"
-	"  requests INTEGER NOT NULL DEFAULT 0,"
-	"  est_low_nanos INTEGER NOT NULL DEFAULT 0,"
-	"  est_high_nanos INTEGER NOT NULL DEFAULT 0,"
-	"  created_ms INTEGER NOT NULL DEFAULT 0,"
-	"  expires_ms INTEGER NOT NULL DEFAULT 0,"
-	"  ended_ms INTEGER NOT NULL DEFAULT 0,"
-	"  cancel_ms INTEGER NOT NULL DEFAULT 0,"
-	"  n_processing INTEGER NOT NULL DEFAULT 0,"
-	"  n_succeeded INTEGER NOT NULL DEFAULT 0,"
-	"  n_errored INTEGER NOT NULL DEFAULT 0,"
-	"  n_canceled INTEGER NOT NULL DEFAULT 0,"
-	"  n_expired INTEGER NOT NULL DEFAULT 0,"
-	"  ingested INTEGER NOT NULL DEFAULT 0"
-	");"
-	/* Each result line's outcome, once: the primary key is the guarantee. */
-	"CREATE TABLE batch_result ("
-	"  batch_id TEXT NOT NULL,"
-	"  custom_id TEXT NOT NULL,"
-	"  type TEXT NOT NULL,"
-	"  error TEXT,"
-	"  PRIMARY KEY (batch_id, custom_id)"
-	") WITHOUT ROWID;"
-	"CREATE TABLE import_mark ("
-	"  path TEXT PRIMARY KEY,"
-	"  size INTEGER NOT NULL,"
-	"  mtime_ns INTEGER NOT NULL,"
-	"  offset INTEGER NOT NULL,"
-	"  line INTEGER NOT NULL"
-	");",
-	/* 1 → 2: token sums per batch × model × price flags, so a batch's actual
-	 * cost does not read its rows; kept like rollup_hour. Rebuilt from the
-	 * rows (IF NOT EXISTS: some early v1 files already have the table). The
-	 * flag expressions are store_row_flags() in SQL. */
-	"CREATE TABLE IF NOT EXISTS rollup_batch ("
-	"  batch_id TEXT NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  PRIMARY KEY (batch_id, model, flags)"
-	") WITHOUT ROWID;"
-	"DELETE FROM rollup_batch;"
-	"INSERT INTO rollup_batch SELECT batch_id, model,"
-	"  (source = 'batch' OR service_tier = 'batch') * 1"
-	"  + (input + write_5m + write_1h + cache_read > 200000) * 2"
-	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
-	"  count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
-	"  FROM usage WHERE batch_id <> '' GROUP BY batch_id, model, f;",
-	/* 2 → 3: rollup_hour collapsed to what prices tokens (hour × model ×
-	 * flags × routed): the period, model and total reports read this, about
-	 * a sixth of rollup_hour's cells. Kept like rollup_hour; rebuilt from it
-	 * (IF NOT EXISTS, as 1 → 2: a file whose version was set back). */
-	"CREATE TABLE IF NOT EXISTS rollup_hm ("
-	"  hour INTEGER NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  routed INTEGER NOT NULL,"        /* tier <> '' */
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  compressed_tokens INTEGER NOT NULL,"
-	"  max_tokens_stops INTEGER NOT NULL,"
-	"  PRIMARY KEY (hour, model, flags, routed)"
-	") WITHOUT ROWID;"
-	"DELETE FROM rollup_hm;"
-	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
-	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
-	"  sum(compressed_tokens), sum(max_tokens_stops)"
-	"  FROM rollup_hour GROUP BY hour, model, flags, routed;"
-	/* and per UTC day (hour = floor(hour / 24)): what a day, week, month,
-	 * model or total report reads for the UTC days that lie in one period */
-	"CREATE TABLE IF NOT EXISTS rollup_dm ("
-	"  hour INTEGER NOT NULL,"          /* the UTC day */
-	"  model TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  routed INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  compressed_tokens INTEGER NOT NULL,"
-	"  max_tokens_stops INTEGER NOT NULL,"
-	"  PRIMARY KEY (hour, model, flags, routed)"
-	") WITHOUT ROWID;"
-	"DELETE FROM rollup_dm;"
-	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
-	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
-	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
-	"  FROM rollup_hm GROUP BY d, model, flags, routed;",
-};
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 /* The statements behind enum store_stmt_id, in its order. */
 static const char *const stmt_sql[SQ_COUNT] = {
@@ -525,7 +365,7 @@ user_version(struct store *s, int *v, char *err, size_t errlen)
 	return 0;
 }
 
-/* Bring the schema to NMIGRATIONS in one write transaction; several
+/* Bring the schema to STORE_NMIGRATIONS in one write transaction; several
  * processes opening a fresh file at once migrate it once. */
 static int
 migrate(struct store *s, char *err, size_t errlen)
@@ -535,21 +375,21 @@ migrate(struct store *s, char *err, size_t errlen)
 
 	if (user_version(s, &v, err, errlen) != 0)
 		return -1;
-	if (v == NMIGRATIONS)
+	if (v == STORE_NMIGRATIONS)
 		return 0;
 	if (exec_retry(s, "BEGIN IMMEDIATE", err, errlen) != 0)
 		return -1;
 	if (user_version(s, &v, err, errlen) != 0)
 		goto fail;
-	if (v > NMIGRATIONS) {
+	if (v > STORE_NMIGRATIONS) {
 		snprintf(err, errlen, "%s: schema version %d is newer than this tokentop knows (%d);"
-		    " upgrade tokentop", s->path, v, NMIGRATIONS);
+		    " upgrade tokentop", s->path, v, STORE_NMIGRATIONS);
 		goto fail;
 	}
-	for (i = v; i < NMIGRATIONS; i++)
-		if (store_exec(s, migrations[i], err, errlen) != 0)
+	for (i = v; i < STORE_NMIGRATIONS; i++)
+		if (store_exec(s, store_migrations[i], err, errlen) != 0)
 			goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", NMIGRATIONS);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_NMIGRATIONS);
 	if (store_exec(s, sql, err, errlen) != 0)
 		goto fail;
 	if (exec_retry(s, "COMMIT", err, errlen) != 0)

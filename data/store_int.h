@@ -81,6 +81,11 @@ void store_rollup_free(struct store *s);
 /* Enough cells pending that the next operation end should flush. */
 int store_rollup_full(const struct store *s);
 
+/* schema.c: entry i takes the schema from version i to i + 1. */
+extern const char *const store_migrations[];
+extern const int store_nmigrations;
+#define STORE_NMIGRATIONS store_nmigrations
+
 /* Bind text, NULL-safe ("" for NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
