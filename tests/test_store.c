@@ -615,6 +615,80 @@ test_import_marks(void **state)
 	store_close(s);
 }
 
+struct sums {
+	int64_t requests, input, output;
+};
+
+static int
+add_sums(const struct usage *u, void *arg)
+{
+	struct sums *b = arg;
+
+	b->requests++;
+	b->input += u->tok.input;
+	b->output += u->tok.output;
+	return 0;
+}
+
+/* The rollup (summed in memory per transaction, written at commit, at a
+ * report inside the transaction, or past 4096 waiting cells) always equals
+ * the raw rows; a rollback takes back rows and rollup together. */
+static void
+assert_rollup_matches_rows(struct store *s)
+{
+	struct report_row t = totals(s);
+	struct sums b;
+	char err[512];
+
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(store_each_usage(s, 0, 0, add_sums, &b, err, sizeof(err)), 0);
+	assert_int_equal(t.requests, b.requests);
+	assert_int_equal(t.tok.input, b.input);
+	assert_int_equal(t.tok.output, b.output);
+}
+
+static void
+put_many(struct store *s, int n, int salt)
+{
+	char id[32];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct usage u;
+
+		/* ids repeat every 7: later copies replace (bigger) or not */
+		snprintf(id, sizeof(id), "msg_%d_%d", salt, i / 7);
+		u = row(i % 3 ? "claude-haiku-4-5" : "claude-sonnet-4-5", id, "",
+		    (int64_t)(i / 7) * 3600000 + i % 7, 10 + i % 5, 1 + i);
+		put(s, &u);
+	}
+}
+
+static void
+test_rollup_pending(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	char err[512];
+
+	(void)state;
+	put_many(s, 50, 1);                 /* one transaction per row */
+	assert_rollup_matches_rows(s);
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	put_many(s, 200, 1);                /* replaces and duplicates of the above */
+	assert_rollup_matches_rows(s);      /* a report inside the transaction */
+	put_many(s, 200, 2);
+	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
+	assert_rollup_matches_rows(s);
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	put_many(s, 7 * 5000, 3);           /* past the in-memory cap: flushed midway */
+	store_rollback(s);
+	assert_int_equal(count(s), 200 / 7 + 1 + 200 / 7 + 1);
+	assert_rollup_matches_rows(s);
+	put_many(s, 7, 4);                  /* nothing of the rolled-back rows comes back */
+	assert_rollup_matches_rows(s);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -632,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_import_marks),
 		cmocka_unit_test(test_not_a_database),
 		cmocka_unit_test(test_migration_rebuilds_batch_sums),
+		cmocka_unit_test(test_rollup_pending),
 	};
 
 	return cmocka_run_group_tests(tests, mk_tmpdir, rm_tmpdir);
