@@ -248,11 +248,14 @@ add(struct agg *a, const struct contrib *c)
 
 static const char *
 group_key(struct agg *a, int64_t ms, const char *model, const char *source, const char *tag,
-          char *buf, size_t n)
+          const char *tier, char *buf, size_t n)
 {
 	switch (a->q->group) {
 	case REPORT_MODEL:
 		return model;
+	case REPORT_MODEL_TIER:
+		snprintf(buf, n, "%s\t%s", model, tier);
+		return buf;
 	case REPORT_SOURCE:
 		return source;
 	case REPORT_TAG:
@@ -308,7 +311,7 @@ hour_split(struct agg *a, int64_t h, char *key, size_t n)
 static int
 read_rollup(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
-	char sql[512], filt[96], kbuf[32];
+	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	sqlite3_stmt *st;
 	int64_t h, *hs;
@@ -341,7 +344,8 @@ read_rollup(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, s
 		}
 		c.key = group_key(a, h * MS_PER_HOUR, c.e->model,
 		    (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 3), kbuf, sizeof(kbuf));
+		    (const char *)sqlite3_column_text(st, 3),
+		    (const char *)sqlite3_column_text(st, 4), kbuf, sizeof(kbuf));
 		c.routed = sqlite3_column_bytes(st, 4) > 0;
 		bits = sqlite3_column_int(st, 5);
 		c.f = store_price_flags(c.e->mp, bits);
@@ -372,7 +376,7 @@ static int
 read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
          char *err, size_t errlen)
 {
-	char sql[512], filt[96], kbuf[32];
+	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct usage u;
 	sqlite3_stmt *st;
@@ -397,7 +401,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 			goto oom;
 		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
-		c.key = group_key(a, u.ts_ms, u.model, u.source, u.tag, kbuf, sizeof(kbuf));
+		c.key = group_key(a, u.ts_ms, u.model, u.source, u.tag, u.tier, kbuf, sizeof(kbuf));
 		c.routed = u.tier[0] != '\0';
 		c.f = pricing_flags(c.e->mp, &u);
 		c.requests = 1;

@@ -119,6 +119,11 @@ static const char *const migrations[] = {
 	"  offset INTEGER NOT NULL,"
 	"  line INTEGER NOT NULL"
 	");",
+	/* 1 → 2: budget alerts announced, one row per crossing (data/alerts.c) */
+	"CREATE TABLE budget_alert ("
+	"  key TEXT PRIMARY KEY,"          /* daily|TAG|2026-11-28|warning */
+	"  ts_ms INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -83,6 +83,7 @@ enum report_group {
 	REPORT_SOURCE,  /* key call/batch/import/proxy */
 	REPORT_TAG,     /* key tag, "" for untagged */
 	REPORT_TOTAL,   /* no rows, totals only */
+	REPORT_MODEL_TIER, /* key "MODEL\tTIER" (tier "" when not routed): output caps */
 };
 
 struct report_query {
@@ -140,6 +141,16 @@ int64_t report_hit_permille(const struct tokens *t);
 int store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
                         int64_t until_ms, int64_t *nanos, int64_t *requests,
                         char *err, size_t errlen);
+
+/* ---- budget alerts ------------------------------------------------------ */
+
+/*
+ * Claim the budget crossing key (core/budget.h budget_alert_key): *first = 1
+ * when this is the first claim ever (announce it), 0 when already claimed.
+ * Atomic across processes (one INSERT OR IGNORE; busy waits as any write).
+ */
+int store_alert_claim(struct store *s, const char *key, int64_t now_ms, int *first,
+                      char *err, size_t errlen);
 
 /* ---- import progress ---------------------------------------------------- */
 

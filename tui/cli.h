@@ -34,6 +34,7 @@ struct cli_command {
 
 int cli_import(struct cli *cli, int argc, char **argv);
 int cli_report(struct cli *cli, int argc, char **argv);
+int cli_report_caps(struct cli *cli, int argc, char **argv);   /* `report caps` */
 int cli_prices(struct cli *cli, int argc, char **argv);
 int cli_call(struct cli *cli, int argc, char **argv);
 int cli_batch(struct cli *cli, int argc, char **argv);
@@ -74,5 +75,36 @@ char *cli_group(int64_t n, char *buf, size_t len);
 
 /* Milliseconds since the epoch, UTC. */
 int64_t cli_now_ms(void);
+
+/* ---- the levers (tui/cli_levers.c) ---------------------------------------- */
+
+struct budget_status;
+
+/* The model routing savings are measured against: the config's
+ * baseline_model, else the router's complex tier (router.json); NULL when
+ * neither is known. Written into buf, which is returned. */
+const char *cli_baseline_model(const struct cli *cli, char *buf, size_t n);
+
+/* Every budget limit that applies to spend with tag (all != 0: every budget)
+ * with today's / this month's spend from the ledger; see budget_collect. */
+int cli_budget_status(struct cli *cli, struct store *st, const struct pricing *pr,
+                      const char *tag, int all, struct budget_status *out, size_t max,
+                      size_t *n, char *err, size_t errlen);
+
+/*
+ * The budget gate in front of spending up to estimated_nanos (what: "call",
+ * "batch") with tag: EXIT_OK to go on (with --force past a limit, a note on
+ * stderr), else the refusal with its numbers on stderr ("tokentop CMD: daily
+ * budget $50.00: spent $49.20, …") and EXIT_RUNTIME. Nothing is sent then.
+ */
+int cli_budget_gate(struct cli *cli, struct store *st, const struct pricing *pr,
+                    const char *cmd, const char *what, const char *tag,
+                    int64_t estimated_nanos, int force);
+
+/* Announce budget crossings not yet announced (a line on stderr each, and
+ * the config's alert_command with TOKENTOP_BUDGET_* in its environment).
+ * Returns how many; problems are notes, never fatal. */
+int cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr,
+                      const char *cmd);
 
 #endif
