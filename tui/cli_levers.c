@@ -30,6 +30,13 @@ cli_baseline_model(const struct cli *cli, char *buf, size_t n)
 	return buf[0] != '\0' ? buf : NULL;
 }
 
+/* Dollars as the usage line shows them: 4 places below $1, else 2. */
+static char *
+usd(int64_t nanos, char *buf, size_t n)
+{
+	return pricing_format_usd(nanos, nanos < NANOS_PER_USD ? 4 : 2, 1, buf, n);
+}
+
 struct spend_arg {
 	struct store         *st;
 	const struct pricing *pr;
@@ -63,6 +70,9 @@ cli_budget_status(struct cli *cli, struct store *st, const struct pricing *pr, c
 {
 	struct spend_arg a = { st, pr };
 
+	/* days and months in the zone reports use: TZ, else the config's */
+	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
+		(void)cli_set_tz(cli->cfg.tz);
 	return budget_collect(&cli->cfg, tag, all, cli_now_ms(), ledger_spend, &a, out, max, n,
 	    err, errlen);
 }
@@ -156,8 +166,8 @@ cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr, c
 		fprintf(stderr, "tokentop %s: %s budget%s%s %s: %s of %s (%lld%%)\n", cmd,
 		    budget_period_name(due[i].status.period), due[i].status.tag[0] ? " " : "",
 		    due[i].status.tag, due[i].level == BUDGET_EXCEEDED ? "exceeded" : "at 80%",
-		    pricing_format_usd(due[i].status.spent_nanos, 2, 1, a, sizeof(a)),
-		    pricing_format_usd(due[i].status.limit_nanos, 2, 1, b, sizeof(b)),
+		    usd(due[i].status.spent_nanos, a, sizeof(a)),
+		    usd(due[i].status.limit_nanos, b, sizeof(b)),
 		    (long long)(due[i].status.permille / 10));
 		if (cli->cfg.alert_command[0] != '\0')
 			run_alert(cli->cfg.alert_command, &due[i]);
