@@ -52,22 +52,23 @@ budget_period_bounds(enum budget_period p, int64_t now_ms, int64_t *start_ms,
 	return 0;
 }
 
-/* spent × whole / part without overflow for any realistic figure: in
- * seconds when ms would overflow, then by division first. */
+/* floor(spent × whole / part), exact while the result fits: by quotient
+ * and remainder (the remainder's product fits for any period up to a
+ * month in ms, and any limit below $9 million for per-mille). */
 static int64_t
-scale(int64_t spent, int64_t whole_ms, int64_t part_ms)
+scale(int64_t spent, int64_t whole, int64_t part)
 {
-	int64_t w = whole_ms, p = part_ms;
+	int64_t q, r;
 
-	if (spent <= 0 || p <= 0)
+	if (spent <= 0 || part <= 0)
 		return spent;
-	if (spent > INT64_MAX / w) {
-		w /= 1000;
-		p = p / 1000 > 0 ? p / 1000 : 1;
-	}
-	if (spent > INT64_MAX / w)
-		return spent / p * w;
-	return spent * w / p;
+	q = spent / part;
+	r = spent % part;
+	if (q > INT64_MAX / whole)
+		return INT64_MAX;
+	if (r > INT64_MAX / whole)
+		return q * whole + (int64_t)((long double)r * whole / part);
+	return q * whole + r * whole / part;
 }
 
 void
