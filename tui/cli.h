@@ -107,4 +107,15 @@ int cli_budget_gate(struct cli *cli, struct store *st, const struct pricing *pr,
 int cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr,
                       const char *cmd);
 
+/*
+ * --doc-budget: compress the files paths[0..n) for query to budget tokens
+ * (core/compress). texts[i] (caller frees each) is document i's kept
+ * chunks joined by blank lines, or NULL when nothing of it was kept;
+ * *removed = the tokens removed. Says on stderr what compression did
+ * ("tokentop CMD: compress: …"). 0, or -1 with err (texts all NULL then).
+ */
+int cli_compress_docs(const char *cmd, const char *const *paths, size_t n, const char *query,
+                      int64_t budget, char **texts, size_t *lens, int64_t *removed,
+                      char *err, size_t errlen);
+
 #endif

@@ -11,7 +11,6 @@
 
 #include "core/api.h"
 #include "core/budget.h"
-#include "core/compress.h"
 #include "core/router.h"
 #include "core/text.h"
 #include "tui/cli.h"
@@ -240,83 +239,23 @@ file_block(const char *path, size_t *bytes, char *err, size_t errlen)
 	return blk;
 }
 
-/* The kept chunks of document d, joined by blank lines (caller frees). */
-static char *
-kept_text(const struct compress_result *res, size_t d, size_t *len)
-{
-	size_t i, n = 0;
-	char *out;
-
-	for (i = 0; i < res->nchunks; i++)
-		if (res->chunks[i].doc == d && res->chunks[i].fate == COMPRESS_KEPT)
-			n += res->chunks[i].len + 2;
-	if ((out = malloc(n + 1)) == NULL)
-		return NULL;
-	*len = 0;
-	for (i = 0; i < res->nchunks; i++) {
-		if (res->chunks[i].doc != d || res->chunks[i].fate != COMPRESS_KEPT)
-			continue;
-		if (*len > 0) {
-			memcpy(out + *len, "\n\n", 2);
-			*len += 2;
-		}
-		memcpy(out + *len, res->chunks[i].text, res->chunks[i].len);
-		*len += res->chunks[i].len;
-	}
-	out[*len] = '\0';
-	return out;
-}
-
 /*
  * The --doc texts into o->doctext: as read, or with --doc-budget compressed
- * for the prompt (a document with no chunk kept is left out of the request:
- * doctext NULL). Says on stderr what compression did.
+ * for the prompt (cli_compress_docs: a document with nothing kept is left
+ * out of the request).
  */
 static int
 load_docs(struct call_opts *o, const char *prompt, char *err, size_t errlen)
 {
-	struct compress_input *in = NULL;
-	struct compress_result res;
-	char a[32], b[32], c[32];
-	int i, rc = -1;
+	int i;
 
-	memset(&res, 0, sizeof(res));
-	if (o->doc_budget < 0) {
-		for (i = 0; i < o->ndoc; i++)
-			if (slurp(o->doc[i], &o->doctext[i], &o->doclen[i], err, errlen) != 0)
-				return -1;
-		return 0;
-	}
-	if ((in = compress_input_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (o->doc_budget >= 0)
+		return cli_compress_docs("call", o->doc, (size_t)o->ndoc, prompt, o->doc_budget,
+		    o->doctext, o->doclen, &o->compressed, err, errlen);
 	for (i = 0; i < o->ndoc; i++)
-		if (compress_input_add_file(in, o->doc[i], err, errlen) != 0)
-			goto out;
-	if (compress_run(in, prompt, o->doc_budget, &res, err, errlen) != 0)
-		goto out;
-	for (i = 0; i < o->ndoc; i++) {
-		if ((o->doctext[i] = kept_text(&res, (size_t)i, &o->doclen[i])) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-		if (o->doclen[i] == 0) {
-			free(o->doctext[i]);
-			o->doctext[i] = NULL;
-		}
-	}
-	o->compressed = res.tokens_removed;
-	fprintf(stderr, "tokentop call: compress: %zu chunks → %zu kept (%zu exact, %zu near "
-	    "duplicates dropped), ~%s → ~%s tokens, %s removed (budget %ld)\n", res.chunks_before,
-	    res.chunks_after, res.exact_dups, res.near_dups, cli_group(res.tokens_before, a,
-	    sizeof(a)), cli_group(res.tokens_after, b, sizeof(b)), cli_group(res.tokens_removed, c,
-	    sizeof(c)), o->doc_budget);
-	rc = 0;
-out:
-	compress_result_done(&res);
-	compress_input_free(in);
-	return rc;
+		if (slurp(o->doc[i], &o->doctext[i], &o->doclen[i], err, errlen) != 0)
+			return -1;
+	return 0;
 }
 
 static void

@@ -1,6 +1,7 @@
 /* cli_levers.c — what the commands that spend share about the levers:
- * the routing baseline, the budget gate in front of a call or batch, and
- * the budget alert command (run once per crossing). */
+ * the routing baseline, the budget gate in front of a call or batch, the
+ * budget alert command (run once per crossing), and compressing --doc
+ * files. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/budget.h"
+#include "core/compress.h"
 #include "core/router.h"
 #include "tui/cli.h"
 
@@ -173,4 +175,82 @@ cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr, c
 			run_alert(cli->cfg.alert_command, &due[i]);
 	}
 	return (int)nd;
+}
+
+/* The kept chunks of document d, joined by blank lines (caller frees). */
+static char *
+kept_text(const struct compress_result *res, size_t d, size_t *len)
+{
+	size_t i, n = 0;
+	char *out;
+
+	for (i = 0; i < res->nchunks; i++)
+		if (res->chunks[i].doc == d && res->chunks[i].fate == COMPRESS_KEPT)
+			n += res->chunks[i].len + 2;
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	*len = 0;
+	for (i = 0; i < res->nchunks; i++) {
+		if (res->chunks[i].doc != d || res->chunks[i].fate != COMPRESS_KEPT)
+			continue;
+		if (*len > 0) {
+			memcpy(out + *len, "\n\n", 2);
+			*len += 2;
+		}
+		memcpy(out + *len, res->chunks[i].text, res->chunks[i].len);
+		*len += res->chunks[i].len;
+	}
+	out[*len] = '\0';
+	return out;
+}
+
+int
+cli_compress_docs(const char *cmd, const char *const *paths, size_t n, const char *query,
+                  int64_t budget, char **texts, size_t *lens, int64_t *removed,
+                  char *err, size_t errlen)
+{
+	struct compress_input *in = NULL;
+	struct compress_result res;
+	char a[32], b[32], c[32];
+	size_t i;
+	int rc = -1;
+
+	memset(&res, 0, sizeof(res));
+	for (i = 0; i < n; i++)
+		texts[i] = NULL;
+	if ((in = compress_input_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (compress_input_add_file(in, paths[i], err, errlen) != 0)
+			goto out;
+	if (compress_run(in, query, budget, &res, err, errlen) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((texts[i] = kept_text(&res, i, &lens[i])) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		if (lens[i] == 0) {
+			free(texts[i]);
+			texts[i] = NULL;
+		}
+	}
+	*removed = res.tokens_removed;
+	fprintf(stderr, "tokentop %s: compress: %zu chunks → %zu kept (%zu exact, %zu near "
+	    "duplicates dropped), ~%s → ~%s tokens, %s removed (budget %lld)\n", cmd,
+	    res.chunks_before, res.chunks_after, res.exact_dups, res.near_dups,
+	    cli_group(res.tokens_before, a, sizeof(a)), cli_group(res.tokens_after, b, sizeof(b)),
+	    cli_group(res.tokens_removed, c, sizeof(c)), (long long)budget);
+	rc = 0;
+out:
+	if (rc != 0)
+		for (i = 0; i < n; i++) {
+			free(texts[i]);
+			texts[i] = NULL;
+		}
+	compress_result_done(&res);
+	compress_input_free(in);
+	return rc;
 }
