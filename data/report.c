@@ -251,11 +251,18 @@ group_key(struct agg *a, int64_t ms, const char *model, const char *source, cons
           const char *tier, char *buf, size_t n)
 {
 	switch (a->q->group) {
-	case REPORT_MODEL:
-		return model;
-	case REPORT_MODEL_TIER:
-		snprintf(buf, n, "%s\t%s", model, tier);
+	case REPORT_MODEL: {
+		/* one row per priced model: dated and undated ids together */
+		const struct model_price *mp = a->p != NULL ? pricing_find(a->p, model) : NULL;
+
+		return mp != NULL ? mp->id : model;
+	}
+	case REPORT_MODEL_TIER: {
+		const struct model_price *mp = a->p != NULL ? pricing_find(a->p, model) : NULL;
+
+		snprintf(buf, n, "%s\t%s", mp != NULL ? mp->id : model, tier);
 		return buf;
+	}
 	case REPORT_SOURCE:
 		return source;
 	case REPORT_TAG:

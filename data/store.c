@@ -68,20 +68,6 @@ static const char *const migrations[] = {
 	"  max_tokens_stops INTEGER NOT NULL,"
 	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
 	") WITHOUT ROWID;"
-	/* Token sums per batch × model × price flags: a batch's actual cost
-	 * without reading its rows. Kept like rollup_hour. */
-	"CREATE TABLE rollup_batch ("
-	"  batch_id TEXT NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  PRIMARY KEY (batch_id, model, flags)"
-	") WITHOUT ROWID;"
 	"CREATE TABLE batch ("
 	"  id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL DEFAULT '',"
@@ -119,8 +105,31 @@ static const char *const migrations[] = {
 	"  offset INTEGER NOT NULL,"
 	"  line INTEGER NOT NULL"
 	");",
-	/* 1 → 2: budget alerts announced, one row per crossing (data/alerts.c) */
-	"CREATE TABLE budget_alert ("
+	/* 1 → 2: token sums per batch × model × price flags, so a batch's actual
+	 * cost does not read its rows; kept like rollup_hour. Rebuilt from the
+	 * rows (IF NOT EXISTS: some early v1 files already have the table). The
+	 * flag expressions are store_row_flags() in SQL. */
+	"CREATE TABLE IF NOT EXISTS rollup_batch ("
+	"  batch_id TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (batch_id, model, flags)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_batch;"
+	"INSERT INTO rollup_batch SELECT batch_id, model,"
+	"  (source = 'batch' OR service_tier = 'batch') * 1"
+	"  + (input + write_5m + write_1h + cache_read > 200000) * 2"
+	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
+	"  count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
+	"  FROM usage WHERE batch_id <> '' GROUP BY batch_id, model, f;",
+	/* 2 → 3: budget alerts announced, one row per crossing (data/alerts.c) */
+	"CREATE TABLE IF NOT EXISTS budget_alert ("
 	"  key TEXT PRIMARY KEY,"          /* daily|TAG|2026-11-28|warning */
 	"  ts_ms INTEGER NOT NULL"
 	") WITHOUT ROWID;",
@@ -369,7 +378,9 @@ make_parent(const char *path, char *err, size_t errlen)
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(dir, 0700) == 0)
+			(void)chmod(dir, 0700);     /* whatever the umask took away */
+		else if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 			return -1;
 		}
@@ -470,8 +481,9 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* NOMUTEX: a connection is used by one thread (one loop per process) */
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
 		store_sqlerr(s, path, err, errlen);
 		goto fail;
 	}
