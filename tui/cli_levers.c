@@ -93,8 +93,9 @@ cli_budget_gate(struct cli *cli, struct store *st, const struct pricing *pr, con
 	    sizeof(err)) != 0)
 		return cli_fail(cmd, "budget: %s", err);
 	if (budget_check(s, n, estimated_nanos, force, what, msg, sizeof(msg)) != 0) {
+		cli_fail(cmd, "%s", msg);
 		cli_budget_alerts(cli, st, pr, cmd);
-		return cli_fail(cmd, "%s", msg);
+		return EXIT_RUNTIME;
 	}
 	if (msg[0] != '\0')
 		fprintf(stderr, "tokentop %s: %s\n", cmd, msg);
