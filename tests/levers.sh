@@ -5,7 +5,8 @@
 # computation of routing and compression savings; `report caps` counts
 # max_tokens stops per model × tier; a budget refuses a call with its numbers
 # and nothing is sent; --force goes through; the alert command runs once per
-# crossing.
+# crossing; a routed batch lands on each tier's model at the batch price,
+# and `batch submit` is refused by the same budget gate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${TOKENTOP_BUILD:-build}
@@ -15,7 +16,7 @@ cleanup() { [ -n "$FPID" ] && kill "$FPID" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$B/fakeapi" --port 0 >"$T/port" &
+"$B/fakeapi" --port 0 --time-scale 1000 --batch-seconds 60 >"$T/port" &
 FPID=$!
 for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
 PORT=$(awk '/^port/ {print $2}' "$T/port")
@@ -88,6 +89,32 @@ tt report caps --json >"$T/caps.json"
 [ "$(jq -r '.rows[0].model' "$T/caps.json")" = claude-opus-4-6 ] || fail "caps order"
 tt report caps | grep -Eq '^claude-opus-4-6 +complex +1 +1 +100\.0%$' || fail "caps table: $(tt report caps)"
 
+# ---- a routed batch: each line on its tier's model, billed at the batch rate ----
+BDB=$T/batch.db
+words=$(for i in $(seq 150); do printf 'word '; done)
+printf '%s\n' '{"custom_id":"s","prompt":"translate hello to French"}' \
+	'{"custom_id":"c","prompt":"analyse and compare these two designs"}' \
+	"{\"custom_id\":\"m\",\"prompt\":\"$words\"}" >"$T/route.jsonl"
+"$B/tokentop" --db "$BDB" batch submit "$T/route.jsonl" --route auto >"$T/b1" 2>&1 ||
+	fail "routed batch submit: $(cat "$T/b1")"
+grep -q 'models: claude-haiku-4-5, claude-opus-4-6, claude-sonnet-4-5' "$T/b1" || fail "batch models: $(cat "$T/b1")"
+"$B/tokentop" --db "$BDB" batch watch --interval 0.1 >/dev/null 2>&1 || fail "batch watch"
+rows=$(sqlite3 "$BDB" "select custom_id || ':' || model || ':' || tier || ':' || source from usage order by custom_id" | tr '\n' ' ')
+[ "$rows" = "c:claude-opus-4-6:complex:batch m:claude-sonnet-4-5-20250929:medium:batch s:claude-haiku-4-5-20251001:simple:batch " ] ||
+	fail "batch rows: $rows"
+# prices by hand at half the list price: haiku 4.5 $1/$5, sonnet 4.5 $3/$15,
+# opus 4.6 $5/$25 per MTok; routing saving = the same tokens on opus (also
+# at the batch rate) minus the price; batch saving = the other half
+want=$(sqlite3 -separator ' ' "$BDB" "select model, input, output from usage" | awk '
+	{ rin = ($1 ~ /haiku/) ? 1 : ($1 ~ /sonnet/) ? 3 : 5; rout = 5 * rin
+	  c = ($2 * rin + $3 * rout) / 2; cost += c; batch += c
+	  route += ($2 * 5 + $3 * 25) / 2 - c }
+	END { printf "%.6f %.6f %.6f\n", cost / 1e6, batch / 1e6, route / 1e6 }')
+got=$("$B/tokentop" --db "$BDB" report savings --json |
+	jq -r '.totals | "\(.cost_usd) \(.saved_by_batch_usd) \(.saved_by_routing_usd)"' |
+	awk '{ printf "%.6f %.6f %.6f\n", $1, $2, $3 }')
+[ "$got" = "$want" ] || fail "batch cost/savings: report $got, by hand $want"
+
 # ---- budgets -------------------------------------------------------------------
 # today's spend so far, from the ledger
 spent=$(tt report --json | jq -r '.totals.cost_usd')
@@ -144,5 +171,18 @@ set -e
 	fail "tag refusal: rc $rc $(cat "$T/e10")"
 tt call --tag other --model claude-haiku-4-5 --max-tokens 100 "x" >/dev/null 2>&1 || fail "other tag refused"
 [ "$(sent)" = 1 ] || fail "tag budgets: $(sent) sent"
+
+# batch submit uses the same gate: refused with the numbers, no batch created
+cat >"$T/config/tokentop/config.json" <<EOF
+{ "budget": { "monthly": "0.0001" } }
+EOF
+reset
+set +e
+"$B/tokentop" --db "$BDB" batch submit "$T/route.jsonl" --route auto >"$T/b2" 2>&1; rc=$?
+set -e
+[ "$rc" = 1 ] && grep -q 'monthly budget $0.0001: spent $[0-9.]*, exceeded — refusing (use --force)' "$T/b2" ||
+	fail "batch refusal: rc $rc $(cat "$T/b2")"
+[ "$(curl -s "$BASE/_fake/stats" | jq '.requests["POST /v1/messages/batches"] // 0')" = 0 ] ||
+	fail "a refused batch was created"
 
 echo "levers: ok"
