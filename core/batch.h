@@ -96,6 +96,11 @@ struct batch_plan {
 	char             **models;     /* distinct models of the file, first-seen order */
 	size_t             nmodels;
 	int64_t            est_low, est_high, unpriced;
+	struct {
+		char    name[16];
+		int64_t requests;
+	}                  tiers[8];   /* routed requests per tier, first-seen order */
+	size_t             ntiers;
 	char             **errors;     /* "FILE:LINE: reason", the first BATCH_MAX_ERRORS */
 	size_t             nerrors;
 	int64_t            nbad;       /* every invalid line (may exceed nerrors) */
