@@ -533,11 +533,14 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	}
 	r.pos = import_resume(found ? &prev : NULL, (int64_t)sb.st_size,
 	    (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec);
-	r.w.line = r.pos.line;
-	if (r.pos.offset > 0 && fseeko(f, (off_t)r.pos.offset, SEEK_SET) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
+	/* the mark must sit just after a '\n': a file replaced by a larger one
+	 * may not have one there, and is then read again from the top */
+	if (r.pos.offset > 0 && (fseeko(f, (off_t)r.pos.offset - 1, SEEK_SET) != 0 ||
+	    fgetc(f) != '\n')) {
+		r.pos = import_resume(NULL, r.pos.size, r.pos.mtime_ns);
+		rewind(f);
 	}
+	r.w.line = r.pos.line;
 	if (sink->file_begin != NULL && sink->file_begin(arg, &r.w, &r.pos) != 0) {
 		snprintf(err, errlen, "%s: import stopped", path);
 		goto out;

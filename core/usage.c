@@ -234,6 +234,8 @@ from_message(json_t *msg, int check_type, struct usage *u, char *err, size_t err
 		return -1;
 	}
 	usage_strlcpy(u->model, json_string_value(v), sizeof(u->model));
+	u->message_id[0] = u->stop_reason[0] = u->service_tier[0] = '\0';
+	u->speed[0] = u->inference_geo[0] = '\0';
 	us = json_object_get(msg, "usage");
 	if (!json_is_object(us)) {
 		snprintf(err, errlen, "usage: %s", us == NULL ? "missing" : "not an object");

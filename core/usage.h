@@ -74,7 +74,8 @@ int usage_parse_time(const char *s, int64_t *ms);
  * inference_geo (also accepted at the top level). Absent or null usage
  * fields are 0; without the cache_creation split every write is 5m (with a
  * split, a cache_creation_input_tokens above its sum goes to 5m, so no token
- * is lost). Sets only those fields: the caller fills time, source, tag.
+ * is lost). Sets exactly those fields (absent strings become ""): the
+ * caller fills time, source, tag and the rest.
  * 0, or -1 with "usage.output_tokens: not a non-negative integer" in err.
  * msg is borrowed.
  */

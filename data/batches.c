@@ -113,11 +113,11 @@ read_batch(sqlite3_stmt *st, struct batch_rec *b)
 	b->ingested = sqlite3_column_int(st, 19);
 }
 
-/* Priced cost of the batch's usage rows, row by row (exact under any
- * long-context threshold); unpriced rows add nothing. */
+/* Priced cost of the batch's rows, row by row (for models whose long
+ * threshold is not the rollup's). */
 static int
-actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
-            char *err, size_t errlen)
+actual_cost_raw(struct store *s, const struct pricing *p, struct batch_rec *b,
+                char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	struct usage u;
@@ -125,8 +125,6 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 	int rc;
 
 	b->actual_nanos = 0;
-	if (p == NULL)
-		return 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage WHERE batch_id = ?1",
 	    -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "batch cost", err, errlen);
@@ -140,6 +138,47 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 		store_sqlerr(s, "batch cost", err, errlen);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Priced cost of the batch's usage rows from its per-batch sums; unpriced
+ * rows add nothing. */
+static int
+actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
+            char *err, size_t errlen)
+{
+	const struct model_price *mp;
+	struct price_flags pf;
+	struct tokens t;
+	sqlite3_stmt *st;
+	int rc, raw = 0;
+
+	b->actual_nanos = 0;
+	if (p == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT model, flags, input, write_5m, write_1h, cache_read,"
+	    " output FROM rollup_batch WHERE batch_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "batch cost", err, errlen);
+	store_bind_text(st, 1, b->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mp = pricing_find(p, (const char *)sqlite3_column_text(st, 0));
+		if (mp == NULL)
+			continue;
+		if (mp->has_long && mp->long_threshold != STORE_LONG_THRESHOLD)
+			raw = 1;
+		pf = store_price_flags(mp, sqlite3_column_int(st, 1));
+		t.input = sqlite3_column_int64(st, 2);
+		t.write_5m = sqlite3_column_int64(st, 3);
+		t.write_1h = sqlite3_column_int64(st, 4);
+		t.cache_read = sqlite3_column_int64(st, 5);
+		t.output = sqlite3_column_int64(st, 6);
+		b->actual_nanos += pricing_cost(mp, &t, &pf);
+	}
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "batch cost", err, errlen);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return raw ? actual_cost_raw(s, p, b, err, errlen) : 0;
 }
 
 int

@@ -68,23 +68,20 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	u->sidechain = sqlite3_column_int(st, c + 19);
 }
 
-/* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. */
+/* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. Static
+ * bindings: u and key outlive the step, and store_stmt clears them before
+ * the statement's next use. */
 static void
 bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 {
+	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
+	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
+	    u->tier, u->stop_reason };
+	int i;
+
 	sqlite3_bind_int64(st, 1, u->ts_ms);
-	store_bind_text(st, 2, u->model);
-	store_bind_text(st, 3, u->source);
-	store_bind_text(st, 4, u->request_id);
-	store_bind_text(st, 5, u->message_id);
-	store_bind_text(st, 6, u->batch_id);
-	store_bind_text(st, 7, u->custom_id);
-	store_bind_text(st, 8, u->tag);
-	store_bind_text(st, 9, u->service_tier);
-	store_bind_text(st, 10, u->speed);
-	store_bind_text(st, 11, u->inference_geo);
-	store_bind_text(st, 12, u->tier);
-	store_bind_text(st, 13, u->stop_reason);
+	for (i = 0; i < 12; i++)
+		sqlite3_bind_text(st, 2 + i, txt[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 14, u->tok.input);
 	sqlite3_bind_int64(st, 15, u->tok.write_5m);
 	sqlite3_bind_int64(st, 16, u->tok.write_1h);
@@ -93,7 +90,7 @@ bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 	sqlite3_bind_int64(st, 19, u->compressed_tokens);
 	sqlite3_bind_int(st, 20, u->sidechain != 0);
 	if (key != NULL)
-		sqlite3_bind_text(st, 21, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 21, key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 21);
 }
@@ -119,6 +116,32 @@ floor_div(int64_t a, int64_t b)
 	int64_t q = a / b;
 
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* The same for the per-batch sums behind a batch's actual cost. */
+static int
+batch_rollup_apply(struct store *s, const struct usage *u, int flags, int sign,
+                   char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, SQ_BATCH_ROLLUP_ADD, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, u->batch_id);
+	store_bind_text(st, 2, u->model);
+	sqlite3_bind_int(st, 3, flags);
+	sqlite3_bind_int64(st, 4, sign);
+	sqlite3_bind_int64(st, 5, sign * u->tok.input);
+	sqlite3_bind_int64(st, 6, sign * u->tok.write_5m);
+	sqlite3_bind_int64(st, 7, sign * u->tok.write_1h);
+	sqlite3_bind_int64(st, 8, sign * u->tok.cache_read);
+	sqlite3_bind_int64(st, 9, sign * u->tok.output);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "batch rollup", err, errlen);
+	return 0;
 }
 
 /* Add (sign 1) or take away (sign -1) row u in its rollup cell. */
@@ -157,7 +180,7 @@ rollup_apply(struct store *s, const struct usage *u, int sign, char *err, size_t
 		if (sign > 0)
 			break;  /* only a subtraction can empty a cell */
 	}
-	return 0;
+	return u->batch_id[0] != '\0' ? batch_rollup_apply(s, u, flags, sign, err, errlen) : 0;
 }
 
 /* Look up the row holding key; *found = 0 when none. */
@@ -218,6 +241,15 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 	struct usage old;
 	int has_key, found = 0;
 
+	if (u->model[0] == '\0' || u->source[0] == '\0') {
+		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+		return -1;
+	}
+	if (u->tok.input < 0 || u->tok.write_5m < 0 || u->tok.write_1h < 0 ||
+	    u->tok.cache_read < 0 || u->tok.output < 0 || u->compressed_tokens < 0) {
+		snprintf(err, errlen, "usage row %s: negative token count", u->model);
+		return -1;
+	}
 	has_key = dedupe_key(u, key, sizeof(key));
 	if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
 		return -1;
@@ -245,10 +277,6 @@ store_insert_usage(struct store *s, const struct usage *u, enum store_put *resul
 	enum store_put r = STORE_DUPLICATE;
 	char tmp[64];
 
-	if (u->model[0] == '\0' || u->source[0] == '\0') {
-		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
-		return -1;
-	}
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
 	if (store_ledger_put(s, u, &r, err, errlen) != 0) {

@@ -8,10 +8,9 @@
  * range [since, until) that do not cover a whole UTC hour. So results are
  * exact, and in whole-hour zones with day-aligned bounds no raw row is read.
  *
- * Long context: the rollup splits rows at total input > 200,000 (the line of
- * every shipped model). A user price file naming another threshold is priced
- * at that 200,000 split in reports; store_spend_between and batch costs read
- * raw rows and use the model's own threshold.
+ * Long context: the rollup splits rows at total input > 200,000, the line of
+ * every shipped model. A model whose price (e.g. from a user file) names
+ * another threshold is read from its raw rows instead, so it is still exact.
  *
  * Model filter: a row matches when its model resolves to the same price
  * entry as the filter (pricing_find: dated and undated ids alike), when it
@@ -31,6 +30,7 @@ struct model_ent {                 /* per distinct model seen */
 	const struct model_price *mp;
 	int                       match;   /* passes the model filter */
 	int                       listed;  /* already in the unpriced list */
+	int                       raw;     /* long threshold unlike the rollup's: raw rows */
 };
 
 struct agg {
@@ -130,6 +130,7 @@ model_ent(struct agg *a, const char *model)
 	memset(e, 0, sizeof(*e));
 	usage_strlcpy(e->model, model, sizeof(e->model));
 	e->mp = pricing_find(a->p, model);
+	e->raw = e->mp != NULL && e->mp->has_long && e->mp->long_threshold != STORE_LONG_THRESHOLD;
 	e->match = f == NULL || f[0] == '\0' || strcmp(model, f) == 0 || date_suffixed(model, f) ||
 	    (a->filter_mp != NULL && e->mp == a->filter_mp);
 	return e;
@@ -326,7 +327,7 @@ read_rollup(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, s
 		memset(&c, 0, sizeof(c));
 		if ((c.e = model_ent(a, (const char *)sqlite3_column_text(st, 1))) == NULL)
 			goto oom;
-		if (!c.e->match)
+		if (!c.e->match || c.e->raw)
 			continue;
 		h = sqlite3_column_int64(st, 0);
 		if (is_period(a->q->group) && hour_split(a, h, kbuf, sizeof(kbuf))) {
@@ -365,9 +366,11 @@ oom:
 	return -1;
 }
 
-/* Raw rows with since <= ts < until, each keyed by its own time. */
+/* Raw rows with since <= ts < until, each keyed by its own time: of model
+ * only, or (model NULL) of every model not read raw as a whole. */
 static int
-read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, char *err, size_t errlen)
+read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
+         char *err, size_t errlen)
 {
 	char sql[512], filt[96], kbuf[32];
 	struct contrib c;
@@ -377,20 +380,22 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, char *err
 
 	if (since >= until)
 		return 0;
-	filter_sql(a->q, filt, sizeof(filt), 3);
+	filter_sql(a->q, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2%s", filt);
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "report", err, errlen);
 	sqlite3_bind_int64(st, 1, since);
 	sqlite3_bind_int64(st, 2, until);
-	filter_bind(a->q, st, 3);
+	if (model != NULL)
+		store_bind_text(st, 3, model);
+	filter_bind(a->q, st, 4);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
 		if ((c.e = model_ent(a, u.model)) == NULL)
 			goto oom;
-		if (!c.e->match)
+		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
 		c.key = group_key(a, u.ts_ms, u.model, u.source, u.tag, kbuf, sizeof(kbuf));
 		c.routed = u.tier[0] != '\0';
@@ -427,19 +432,30 @@ collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	int64_t since = a->q->since_ms != 0 ? a->q->since_ms : INT64_MIN / 2;
 	int64_t until = a->q->until_ms != 0 ? a->q->until_ms : INT64_MAX / 2;
 	int64_t h0 = -floor_div(-since, MS_PER_HOUR), h1 = floor_div(until, MS_PER_HOUR);
+	char model[USAGE_MODEL_MAX];
 	size_t i, j;
 
-	if (h0 >= h1)
-		return read_raw(s, a, since, until, err, errlen);
-	if (read_rollup(s, a, h0, h1, err, errlen) != 0 ||
-	    read_raw(s, a, since, h0 * MS_PER_HOUR, err, errlen) != 0 ||
-	    read_raw(s, a, h1 * MS_PER_HOUR, until, err, errlen) != 0)
+	if (h0 >= h1) {
+		if (read_raw(s, a, since, until, NULL, err, errlen) != 0)
+			return -1;
+	} else if (read_rollup(s, a, h0, h1, err, errlen) != 0 ||
+	    read_raw(s, a, since, h0 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
+	    read_raw(s, a, h1 * MS_PER_HOUR, until, NULL, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < a->nstr; i = j) {   /* runs of consecutive split hours */
 		for (j = i + 1; j < a->nstr && a->straddle[j] == a->straddle[j - 1] + 1; j++)
 			;
 		if (read_raw(s, a, a->straddle[i] * MS_PER_HOUR,
-		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, err, errlen) != 0)
+		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, NULL, err, errlen) != 0)
+			return -1;
+	}
+	/* models the rollup cannot price exactly, whole range (a->me may grow:
+	 * copy the id out first) */
+	for (i = 0; i < a->nme; i++) {
+		if (!a->me[i].raw || !a->me[i].match)
+			continue;
+		usage_strlcpy(model, a->me[i].model, sizeof(model));
+		if (read_raw(s, a, since, until, model, err, errlen) != 0)
 			return -1;
 	}
 	return 0;

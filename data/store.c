@@ -68,6 +68,20 @@ static const char *const migrations[] = {
 	"  max_tokens_stops INTEGER NOT NULL,"
 	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
 	") WITHOUT ROWID;"
+	/* Token sums per batch × model × price flags: a batch's actual cost
+	 * without reading its rows. Kept like rollup_hour. */
+	"CREATE TABLE rollup_batch ("
+	"  batch_id TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (batch_id, model, flags)"
+	") WITHOUT ROWID;"
 	"CREATE TABLE batch ("
 	"  id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL DEFAULT '',"
@@ -132,9 +146,21 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " output = output + excluded.output,"
 	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
 	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_BATCH_ROLLUP_ADD] =
+	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
+	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"
+	    " requests = requests + excluded.requests,"
+	    " input = input + excluded.input,"
+	    " write_5m = write_5m + excluded.write_5m,"
+	    " write_1h = write_1h + excluded.write_1h,"
+	    " cache_read = cache_read + excluded.cache_read,"
+	    " output = output + excluded.output",
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",
+	[SQ_SAVEPOINT] = "SAVEPOINT op",
+	[SQ_RELEASE] = "RELEASE op",
+	[SQ_ROLLBACK_TO] = "ROLLBACK TO op",
 	[SQ_RESULT_INSERT] =
 	    "INSERT INTO batch_result (batch_id, custom_id, type, error) VALUES (?1,?2,?3,?4)"
 	    " ON CONFLICT (batch_id, custom_id) DO NOTHING",
@@ -269,21 +295,40 @@ store_rollback(struct store *s)
 	s->in_tx = 0;
 }
 
+/* Run a cached statement without results (savepoints: prepared once, as
+ * every insert of a bulk import opens one). */
+static int
+step_cached(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "savepoint", err, errlen);
+	return 0;
+}
+
 int
 store_op_begin(struct store *s, char *err, size_t errlen)
 {
 	if (s->in_tx)
-		return store_exec(s, "SAVEPOINT op", err, errlen);
+		return step_cached(s, SQ_SAVEPOINT, err, errlen);
 	return exec_retry(s, "BEGIN IMMEDIATE", err, errlen);
 }
 
 int
 store_op_end(struct store *s, int ok, char *err, size_t errlen)
 {
+	char tmp[64];
+
 	if (s->in_tx) {
 		if (!ok)
-			sqlite3_exec(s->db, "ROLLBACK TO op", NULL, NULL, NULL);
-		return store_exec(s, "RELEASE op", err, errlen);
+			step_cached(s, SQ_ROLLBACK_TO, tmp, sizeof(tmp));
+		return step_cached(s, SQ_RELEASE, err, errlen);
 	}
 	if (!ok) {
 		store_rollback(s);
@@ -319,7 +364,9 @@ make_parent(const char *path, char *err, size_t errlen)
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(dir, 0700) == 0)
+			(void)chmod(dir, 0700);     /* whatever the umask took away */
+		else if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 			return -1;
 		}
@@ -420,8 +467,9 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* NOMUTEX: a connection is used by one thread (one loop per process) */
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
 		store_sqlerr(s, path, err, errlen);
 		goto fail;
 	}
@@ -431,6 +479,7 @@ store_open(const char *path, char *err, size_t errlen)
 	 * against a killed process (not against power loss mid-checkpoint). */
 	if ((!memory && exec_retry(s, "PRAGMA journal_mode = WAL", err, errlen) != 0) ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen) != 0 ||
+	    store_exec(s, "PRAGMA cache_size = -16384", err, errlen) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", err, errlen) != 0 ||
 	    migrate(s, err, errlen) != 0)
 		goto fail;

@@ -89,7 +89,10 @@ struct report_query {
 	enum report_group group;
 	int64_t     since_ms;        /* inclusive; 0 = from the beginning */
 	int64_t     until_ms;        /* exclusive; 0 = up to now and beyond */
-	const char *model;           /* filters; NULL or "" = all */
+	const char *model;           /* filters; NULL or "" = all. model matches rows
+	                                whose id resolves to the same price entry
+	                                (dated and undated ids alike), equals it, or
+	                                is it plus a "-YYYYMMDD" date */
 	const char *tag;
 	const char *source;
 	const char *baseline_model;  /* for routing savings; NULL = none */
@@ -119,7 +122,10 @@ struct report {
  * (the caller sets TZ and calls tzset() for --tz). Cost and savings come from
  * pricing over the summed tokens, so a price change reprices everything
  * without re-import. Reads the rollups, so the cost does not grow with the
- * number of rows. The caller frees out with store_report_free.
+ * number of rows (hours split between two local periods — zones with :30
+ * offsets — and bounds inside an hour are read from the raw rows, so the
+ * figures stay exact). p may be NULL (everything unpriced). The caller frees
+ * out with store_report_free.
  */
 int store_report(struct store *s, const struct pricing *p, const struct report_query *q,
                  struct report *out, char *err, size_t errlen);
@@ -134,6 +140,24 @@ int64_t report_hit_permille(const struct tokens *t);
 int store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
                         int64_t until_ms, int64_t *nanos, int64_t *requests,
                         char *err, size_t errlen);
+
+/* Responses that stopped on max_tokens, per model and routing tier, so a
+ * user sees when a cap is too tight. */
+struct stop_row {
+	char    model[USAGE_MODEL_MAX];
+	char    tier[16];             /* "" = not routed */
+	int64_t requests;
+	int64_t max_tokens_stops;
+};
+
+/*
+ * Stops per (model, tier) over the UTC hours that start in [since_ms,
+ * until_ms) (0 = unbounded; read from the rollup, so bounds are hour
+ * granular), ordered by stops desc, then model, tier. The caller frees *out
+ * with free().
+ */
+int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
+                           struct stop_row **out, size_t *n, char *err, size_t errlen);
 
 /* ---- import progress ---------------------------------------------------- */
 
@@ -172,15 +196,19 @@ struct batch_rec {
 	int64_t actual_nanos;          /* cost of ingested succeeded rows (filled by reads) */
 };
 
-/* Insert or update a batch by id (all fields but actual_nanos). */
+/* Insert or update a batch by id (all fields but actual_nanos). On update,
+ * empty strings and zero times/estimates in b keep the stored values (a
+ * poller that only knows the API's view erases nothing); counts are replaced;
+ * ingested never goes back to 0. */
 int store_batch_put(struct store *s, const struct batch_rec *b, char *err, size_t errlen);
 /* One batch; *found = 0 when unknown. */
 int store_batch_get(struct store *s, const struct pricing *p, const char *id,
                     struct batch_rec *b, int *found, char *err, size_t errlen);
 /*
- * Batches for display: every unfinished one, then the most recent ended ones
- * up to `recent` (negative = all), newest first. The caller frees *out
- * with free().
+ * Batches for display: every unfinished one (not ended, or ended with
+ * results not yet ingested), newest created first, then the most recent
+ * ended-and-ingested ones up to `recent` (negative = all), latest end first.
+ * actual_nanos is filled when p is not NULL. The caller frees *out with free().
  */
 int store_batch_list(struct store *s, const struct pricing *p, int recent,
                      struct batch_rec **out, size_t *n, char *err, size_t errlen);
@@ -190,7 +218,8 @@ int store_batch_list(struct store *s, const struct pricing *p, int recent,
  * type is succeeded/errored/canceled/expired; error is the message of an
  * errored result (may be NULL). For a succeeded result, u is its usage row
  * (inserted idempotently in the same transaction); NULL otherwise.
- * *dup = 1 when this custom_id was already recorded.
+ * *dup = 1 when this custom_id was already recorded. The batch need not be
+ * in the batch table (results imported for a batch tokentop did not launch).
  */
 int store_batch_result(struct store *s, const char *batch_id, const char *custom_id,
                        const char *type, const char *error, const struct usage *u,

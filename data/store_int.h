@@ -15,7 +15,11 @@ enum store_stmt_id {
 	SQ_USAGE_UPDATE,
 	SQ_ROLLUP_ADD,       /* upsert one rollup cell by a signed delta */
 	SQ_ROLLUP_PRUNE,     /* drop a cell whose request count fell to 0 */
+	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
+	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */
+	SQ_RELEASE,
+	SQ_ROLLBACK_TO,
 	SQ_COUNT
 };
 

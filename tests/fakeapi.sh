@@ -203,13 +203,21 @@ has "errored result" "$BODY" '{"custom_id":"b","result":{"type":"errored","error
 call GET "/v1/messages/batches/$bid/results"
 eq "results re-download identical ids" "$(grep -o 'msg_[0-9a-z]*' <<<"$BODY" | tr '\n' ' ')" \
 	"$(grep -o 'msg_[0-9a-z]*' "$tmp/body" | tr '\n' ' ')"
+# prompt caching inside a batch: request 1 writes, request 2 reads
+cached=$(msg claude-sonnet-4-5 20 hi "$sys")
+call POST /v1/messages/batches "{\"requests\":[$(req w "$cached"),$(req r "$cached")]}"
+cbid=$(batch_id "$BODY")
+ctl /_fake/clock '{"advance_seconds":11}' >/dev/null
+call GET "/v1/messages/batches/$cbid/results"
+eq "batch cache: first writes" "$(num cache_creation_input_tokens "$(grep '"custom_id":"w"' <<<"$BODY")")" 1100
+eq "batch cache: second reads" "$(num cache_read_input_tokens "$(grep '"custom_id":"r"' <<<"$BODY")")" 1100
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req a "$good")]}"
 eq "duplicate custom_id 400" "$ST" 400
 call POST /v1/messages/batches "{\"requests\":[$(req 'a.b' "$good")]}"
 eq "bad custom_id 400" "$ST" 400
 call POST /v1/messages/batches '{"requests":[]}'
 eq "empty batch 400" "$ST" 400
-# paging: 4 more batches, 5 in all, newest first
+# paging: 4 more batches, 6 in all, newest first
 for i in 1 2 3 4; do call POST /v1/messages/batches "{\"requests\":[$(req x "$good")]}"; done
 last=$(batch_id "$BODY")
 call GET "/v1/messages/batches?limit=2"
@@ -225,7 +233,7 @@ while grep -q '"has_more":true' <<<"$BODY"; do
 	pages=$((pages + 1))
 	[ $pages -gt 5 ] && break
 done
-eq "paging: every batch once" "$seen" 5
+eq "paging: every batch once" "$seen" 6
 eq "paging: 3 pages" "$pages" 3
 has "last page ends at the first batch" "$BODY" "\"last_id\":\"$bid\""
 call GET "/v1/messages/batches?limit=2&before_id=$bid"
@@ -331,6 +339,14 @@ call GET "/v1/messages/batches/$bid/results"
 eq "expired results" "$(grep -c '"type":"expired"' <<<"$BODY")" 2
 call POST /v1/messages/count_tokens '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}'
 eq "--fault on the command line" "$ST" 529
+
+# ---- --time-scale: 100000 virtual seconds a second, so 0.1 s outlives a 5m entry ----
+start fast --time-scale 100000
+call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
+eq "time-scale: write" "$(num cache_creation_input_tokens "$BODY")" 1100
+sleep 0.1
+call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
+eq "time-scale: expired after 0.1 s real" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- clean exit on SIGTERM ----
 kill -TERM "${pids[0]}"

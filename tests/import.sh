@@ -2,6 +2,7 @@
 # import.sh — `tokentop import` end to end on a temp ledger: a transcript tree,
 # a batch results file and a messages file; --json counts; re-import adds
 # nothing; appended lines (and a line finished later) are the only new rows.
+# Also `tokentop prices`: the table, and its --json as a user overlay file.
 set -eu
 cd "$(dirname "$0")/.."
 B=${TOKENTOP_BUILD:-build}
@@ -126,4 +127,34 @@ expect "default dirs added" "$(echo "$out" | json added)" 1
 # --- the text summary ------------------------------------------------------
 "$TT" --db "$DB" import "$T/in" | grep -q '^4 files, 0 lines: 0 added, 0 duplicates, 0 skipped$' ||
 	fail "text summary"
+# --- prices: every shipped model listed; --json is a valid user file --------
+"$TT" prices >"$T/prices.txt"
+for m in claude-opus-5 claude-opus-4-8 claude-opus-4-7 claude-opus-4-6 claude-opus-4-5 \
+	claude-opus-4-1 claude-opus-4-0 claude-sonnet-5 claude-sonnet-4-6 claude-sonnet-4-5 \
+	claude-sonnet-4-0 claude-3-7-sonnet claude-haiku-4-5 claude-3-5-haiku claude-3-haiku; do
+	grep -q "^$m " "$T/prices.txt" || fail "prices lacks $m"
+done
+grep -q '^claude-3-haiku  *0.25  *0.30  *0.50  *0.03  *1.25 ' "$T/prices.txt" || fail "haiku 3 row"
+mkdir -p "$XDG_CONFIG_HOME/tokentop"
+"$TT" prices --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+for m in t["models"]:
+    if m["id"] == "claude-sonnet-4-6":
+        m["output"] = "16.5"
+t["models"].append({"id": "gpt-imaginary-1", "input": "1", "write_5m": "1", "write_1h": "1",
+                    "cache_read": "1", "output": "1"})
+json.dump(t, sys.stdout)' >"$T/user-prices.json"
+mv "$T/user-prices.json" "$XDG_CONFIG_HOME/tokentop/prices.json"
+"$TT" prices >"$T/prices2.txt"
+grep -q '^claude-sonnet-4-6 .* 16.50 ' "$T/prices2.txt" || fail "user overlay not applied"
+grep -q '^gpt-imaginary-1 ' "$T/prices2.txt" || fail "user model not added"
+imp "$T/in/responses.jsonl" "$T/copy/projects"
+expect "priced now" "$(echo "$out" | json unpriced_models)" '[]'
+echo '{"models":[{"id":"x","input":3.75}]}' >"$XDG_CONFIG_HOME/tokentop/prices.json"
+set +e
+"$TT" prices 2>"$T/stderr"; rc=$?
+set -e
+expect "broken user prices exit" "$rc" 1
+grep -q 'prices.json: models\[0\].input: not a decimal string' "$T/stderr" || fail "broken prices message: $(cat "$T/stderr")"
 echo "import.sh: ok"

@@ -245,8 +245,26 @@ test_results_once(void **state)
 	/* actual cost at the batch rate: (3,000×1,000 + 300×5,000) / 2 */
 	assert_int_equal(store_batch_get(f->s, f->p, "mb_1", &got, &found, err, sizeof(err)), 0);
 	assert_int_equal(got.actual_nanos, 2250000);
+	/* a larger copy of a's message replaces it: the batch sums follow */
+	u1.tok.output = 300;
+	assert_int_equal(store_insert_usage(f->s, &u1, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_batch_get(f->s, f->p, "mb_1", &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(got.actual_nanos, 2250000 + 200 * 5000 / 2);
 	assert_int_equal(store_batch_result(f->s, "", "a", "succeeded", NULL, NULL, &dup,
 	    err, sizeof(err)), -1);
+	/* a usage row that cannot be stored leaves no outcome behind either, so
+	 * a retry can record it */
+	{
+		struct usage bad = result_row("mb_1", "g", "msg_g", -1, 1);
+
+		assert_int_equal(store_batch_result(f->s, "mb_1", "g", "succeeded", NULL, &bad,
+		    &dup, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "negative"));
+		bad.tok.input = 1;
+		assert_int_equal(store_batch_result(f->s, "mb_1", "g", "succeeded", NULL, &bad,
+		    &dup, err, sizeof(err)), 0);
+		assert_int_equal(dup, 0);
+	}
 }
 
 int

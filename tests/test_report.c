@@ -498,6 +498,90 @@ test_matches_brute_force(void **state)
 	}
 }
 
+/* A price whose long line is not the rollup's 200,000 is priced from raw
+ * rows: exact, and together with rollup-priced models. */
+static void
+test_custom_long_threshold(void **state)
+{
+	struct fx *f = *state;
+	struct pricing *p;
+	struct report_query q;
+	struct report r;
+	struct usage u;
+	char err[512];
+
+	p = pricing_parse("{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
+	    "{\"id\":\"custom-long\",\"input\":\"1\",\"write_5m\":\"1\",\"write_1h\":\"1\","
+	    " \"cache_read\":\"1\",\"output\":\"1\",\"long\":{\"threshold\":1000,\"input\":\"2\","
+	    " \"write_5m\":\"2\",\"write_1h\":\"2\",\"cache_read\":\"2\",\"output\":\"2\"}},"
+	    "{\"id\":\"claude-haiku-4-5\",\"input\":\"1\",\"write_5m\":\"1.25\",\"write_1h\":\"2\","
+	    " \"cache_read\":\"0.10\",\"output\":\"5\"}]}", "custom", err, sizeof(err));
+	if (p == NULL)
+		fail_msg("prices: %s", err);
+	use_tz("Asia/Kolkata");
+	u = mk("custom-long", "call", "", T0 + 10 * 60000, "c1");
+	u.tok.input = 1500;             /* above 1,000: 1,500 × 2,000 */
+	put(f, &u);
+	u = mk("custom-long-20250101", "call", "", T0 + 20 * 60000, "c2");
+	u.tok.input = 500;              /* 500 × 1,000 */
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "call", "", T0 + 30 * 60000, "c3");
+	u.tok.input = 1000;             /* 1,000 × 1,000 */
+	put(f, &u);
+	memset(&q, 0, sizeof(q));
+	q.group = REPORT_DAY;
+	if (store_report(f->s, p, &q, &r, err, sizeof(err)) != 0)
+		fail_msg("report: %s", err);
+	assert_int_equal(r.nrows, 1);
+	assert_int_equal(r.totals.requests, 3);
+	assert_int_equal(r.totals.cost_nanos, 3000000LL + 500000LL + 1000000LL);
+	store_report_free(&r);
+	q.group = REPORT_MODEL;
+	q.model = "custom-long";
+	if (store_report(f->s, p, &q, &r, err, sizeof(err)) != 0)
+		fail_msg("report: %s", err);
+	assert_int_equal(r.nrows, 2);
+	assert_int_equal(r.totals.cost_nanos, 3500000LL);
+	store_report_free(&r);
+	pricing_free(p);
+}
+
+static void
+test_max_tokens_stops(void **state)
+{
+	struct fx *f = *state;
+	struct stop_row *rows;
+	struct usage u;
+	char err[512], id[16];
+	size_t n;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		u = mk(i < 4 ? "claude-haiku-4-5" : "claude-sonnet-4-5", "call", "", T0 + i * HOUR, id);
+		usage_strlcpy(u.tier, i % 2 ? "simple" : "", sizeof(u.tier));
+		if (i == 1 || i == 3 || i == 5)
+			usage_strlcpy(u.stop_reason, "max_tokens", sizeof(u.stop_reason));
+		put(f, &u);
+	}
+	assert_int_equal(store_max_tokens_stops(f->s, 0, 0, &rows, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(rows[0].model, "claude-haiku-4-5");
+	assert_string_equal(rows[0].tier, "simple");
+	assert_int_equal(rows[0].requests, 2);
+	assert_int_equal(rows[0].max_tokens_stops, 2);
+	assert_string_equal(rows[1].model, "claude-sonnet-4-5");
+	assert_int_equal(rows[1].max_tokens_stops, 1);
+	assert_int_equal(rows[2].max_tokens_stops, 0);
+	free(rows);
+	/* hours starting from T0 + 2h on: rows 2..5 */
+	assert_int_equal(store_max_tokens_stops(f->s, T0 + 2 * HOUR, 0, &rows, &n, err,
+	    sizeof(err)), 0);
+	assert_string_equal(rows[0].model, "claude-haiku-4-5");
+	assert_int_equal(rows[0].max_tokens_stops, 1);
+	free(rows);
+}
+
 static void
 test_spend_between_and_hit(void **state)
 {
@@ -532,6 +616,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_days_in_zones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_week_month_hour_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_matches_brute_force, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_custom_long_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_tokens_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spend_between_and_hit, setup, teardown),
 	};
 

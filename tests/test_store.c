@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -147,7 +148,7 @@ test_file_modes(void **state)
 	char path[512], dir[512];
 	struct store *s;
 	struct stat st;
-	mode_t old = umask(0);
+	mode_t old = umask(0277);    /* would leave 0400 files and 0500 dirs */
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/a/b", tmpdir);
@@ -219,6 +220,20 @@ test_idempotent(void **state)
 	assert_int_equal(t.tok.input, 10);
 	assert_int_equal(t.tok.output, 50);
 	assert_int_equal(t.unpriced_requests, 1);
+	{	/* the emptied cell of the old hour is gone, not a row of zeros */
+		struct report_query q;
+		struct report r;
+		char err[512];
+
+		memset(&q, 0, sizeof(q));
+		q.group = REPORT_HOUR;
+		setenv("TZ", "UTC", 1);
+		tzset();
+		assert_int_equal(store_report(s, NULL, &q, &r, err, sizeof(err)), 0);
+		assert_int_equal(r.nrows, 1);
+		assert_string_equal(r.rows[0].key, "1970-01-01 03");
+		store_report_free(&r);
+	}
 	/* rows without any id are always new */
 	assert_int_equal(put(s, &nokey), STORE_ADDED);
 	assert_int_equal(put(s, &nokey), STORE_ADDED);
@@ -367,8 +382,9 @@ test_transactions(void **state)
 #define PER_WRITER 2000
 #define SHARED 100
 
-/* Four processes insert into one file at once: nothing is lost, nothing
- * fails with "database is locked", shared ids are stored once. */
+/* Four processes insert into one file at once (two row by row, two in bulk
+ * transactions of 250 like an import): nothing is lost, nothing fails with
+ * "database is locked", shared ids are stored once. */
 static void
 test_concurrent_writers(void **state)
 {
@@ -395,6 +411,12 @@ test_concurrent_writers(void **state)
 			for (k = 0; k < PER_WRITER + SHARED; k++) {
 				struct usage u;
 
+				if (i >= 2 && k % 250 == 0 &&
+				    ((k > 0 && store_commit(c, err, sizeof(err)) != 0) ||
+				    store_begin(c, err, sizeof(err)) != 0)) {
+					fprintf(stderr, "writer %d row %d: %s\n", i, k, err);
+					_exit(1);
+				}
 				if (k < PER_WRITER)
 					snprintf(id, sizeof(id), "req_%d_%d", i, k);
 				else
@@ -404,6 +426,10 @@ test_concurrent_writers(void **state)
 					fprintf(stderr, "writer %d row %d: %s\n", i, k, err);
 					_exit(1);
 				}
+			}
+			if (i >= 2 && store_commit(c, err, sizeof(err)) != 0) {
+				fprintf(stderr, "writer %d: %s\n", i, err);
+				_exit(1);
 			}
 			store_close(c);
 			_exit(0);
@@ -443,6 +469,31 @@ test_data_version(void **state)
 	assert_true(v3 != v2);
 	store_close(a);
 	store_close(b);
+}
+
+/* Not a database: refused with the path and a reason, file untouched. */
+static void
+test_not_a_database(void **state)
+{
+	char path[512], err[512], buf[64];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/garbage.db", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("this is not sqlite, just some text that is long enough to have a header", f);
+	fclose(f);
+	assert_null(store_open(path, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "not a database"));
+	f = fopen(path, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_int_equal(strncmp(buf, "this is not sqlite", 18), 0);
+	snprintf(path, sizeof(path), "/proc/no/such/dir/usage.db");
+	assert_null(store_open(path, err, sizeof(err)));
+	assert_true(err[0] != '\0');
 }
 
 static void
@@ -492,6 +543,7 @@ main(void)
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_data_version),
 		cmocka_unit_test(test_import_marks),
+		cmocka_unit_test(test_not_a_database),
 	};
 
 	return cmocka_run_group_tests(tests, mk_tmpdir, rm_tmpdir);

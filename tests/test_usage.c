@@ -176,6 +176,20 @@ test_message_malformed(void **state)
 	}
 	/* usage_from_message on a json_t directly, and NULL */
 	assert_int_equal(usage_from_message(NULL, &u, err, sizeof(err)), -1);
+	{
+		json_t *m = json_pack("{s:s,s:{s:i}}", "model", "m2", "usage", "output_tokens", 9);
+
+		memset(&u, 0, sizeof(u));
+		usage_strlcpy(u.message_id, "msg_old", sizeof(u.message_id));
+		usage_strlcpy(u.tag, "kept", sizeof(u.tag));
+		u.tok.input = 77;
+		assert_int_equal(usage_from_message(m, &u, err, sizeof(err)), 0);
+		assert_string_equal(u.message_id, "");    /* set from the message: absent */
+		assert_string_equal(u.tag, "kept");       /* not the message's to set */
+		assert_int_equal(u.tok.input, 0);
+		assert_int_equal(u.tok.output, 9);
+		json_decref(m);
+	}
 }
 
 static void

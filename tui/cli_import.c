@@ -248,7 +248,8 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	char a[32], d[32], k[32], r[32];
 	size_t i;
 
-	qsort(m->unpriced, m->nunpriced, sizeof(char *), cmp_str);
+	if (m->nunpriced > 1)
+		qsort(m->unpriced, m->nunpriced, sizeof(char *), cmp_str);
 	if (json) {
 		json_t *o = json_object(), *u = json_array();
 		char *text;
@@ -270,8 +271,8 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_decref(o);
 		return;
 	}
-	printf("%" PRId64 " file%s, %s lines: %s added, %s duplicates", s->files,
-	    s->files == 1 ? "" : "s", cli_group(s->lines, a, sizeof(a)),
+	printf("%" PRId64 " file%s, %s line%s: %s added, %s duplicates", s->files,
+	    s->files == 1 ? "" : "s", cli_group(s->lines, a, sizeof(a)), s->lines == 1 ? "" : "s",
 	    cli_group(m->added, d, sizeof(d)), cli_group(m->duplicates, k, sizeof(k)));
 	if (m->replaced > 0)
 		printf(" (%s replaced by larger copies)", cli_group(m->replaced, r, sizeof(r)));

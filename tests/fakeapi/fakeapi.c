@@ -1,5 +1,6 @@
 /* fakeapi.c — the Anthropic API test double: options, the HTTP daemon, header checks, dispatch. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -246,6 +247,20 @@ conn_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+static int stop_pipe[2] = { -1, -1 };
+
+/* SIGTERM/SIGINT: only wake main through the pipe; any thread may run this. */
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+	char	 c = (char)sig;
+
+	atomic_store(&fk_stopping, 1);
+	(void)!write(stop_pipe[1], &c, 1);
+	errno = saved;
+}
+
 static void
 usage(void)
 {
@@ -313,8 +328,8 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *di;
 	struct timespec ts;
-	sigset_t set;
-	int	 sig;
+	struct sigaction sa_sig;
+	char	 c;
 
 	options(argc, argv);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -329,12 +344,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "fakeapi: --host: not an IPv4 address: %s\n", fk.opt.host);
 		return 2;
 	}
-	/* Block the signals before the daemon's threads start, so only sigwait sees them. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pipe(stop_pipe) == -1) {
+		perror("fakeapi: pipe");
+		return 1;
+	}
+	memset(&sa_sig, 0, sizeof sa_sig);
+	sa_sig.sa_handler = on_signal;
+	sa_sig.sa_flags = SA_RESTART;
+	sigemptyset(&sa_sig.sa_mask);
+	sigaction(SIGTERM, &sa_sig, NULL);
+	sigaction(SIGINT, &sa_sig, NULL);
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, (uint16_t)fk.opt.port, NULL, NULL, handle, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -351,8 +371,8 @@ main(int argc, char **argv)
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("port %u\n", di ? (unsigned)di->port : (unsigned)fk.opt.port);
 	fflush(stdout);
-	sigwait(&set, &sig);
-	atomic_store(&fk_stopping, 1);
+	while (read(stop_pipe[0], &c, 1) == -1 && errno == EINTR)
+		;
 	MHD_stop_daemon(d);
 	pthread_mutex_lock(&fk.lock);
 	batch_reset();

@@ -1,9 +1,10 @@
-/* fuzz_usage.c — libFuzzer target over the usage line parsers and the time parser. */
+/* fuzz_usage.c — libFuzzer target over the usage line parsers, format detection and the time parser. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/import.h"
 #include "core/usage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == USAGE_LINE_ROW && (u.model[0] == '\0' || strlen(u.source) == 0))
 		abort();
 	usage_line_has_usage((const char *)data, size);
+	import_detect((const char *)data, size);
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(s, data, size);
