@@ -17,7 +17,8 @@
 #include "core/proxy.h"
 #include "tui/cli.h"
 
-#define GRACE_MS 30000
+#define GRACE_MS         30000
+#define WRITER_GATHER_MS 50      /* rows reach the ledger within this (plus a commit) */
 
 struct item {
 	struct item       *next;
@@ -44,12 +45,13 @@ static void
 push(struct rec *r, struct item *it)
 {
 	pthread_mutex_lock(&r->mu);
-	if (r->tail != NULL)
+	if (r->tail != NULL) {
 		r->tail->next = it;
-	else
+	} else {
 		r->head = it;
+		pthread_cond_signal(&r->cv);    /* the writer only sleeps on an empty queue */
+	}
 	r->tail = it;
-	pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -211,7 +213,7 @@ writer(void *arg)
 {
 	struct rec *r = arg;
 	struct item *list;
-	struct timespec ts;
+	struct timespec ts, gather = { 0, WRITER_GATHER_MS * 1000000L };
 	int quit;
 
 	for (;;) {
@@ -230,6 +232,8 @@ writer(void *arg)
 			refresh_budgets(r);
 		if (quit && list == NULL)
 			return NULL;
+		if (list != NULL && !quit)    /* gather a burst into one transaction */
+			nanosleep(&gather, NULL);
 	}
 }
 
