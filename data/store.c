@@ -68,20 +68,6 @@ static const char *const migrations[] = {
 	"  max_tokens_stops INTEGER NOT NULL,"
 	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
 	") WITHOUT ROWID;"
-	/* Token sums per batch × model × price flags: a batch's actual cost
-	 * without reading its rows. Kept like rollup_hour. */
-	"CREATE TABLE rollup_batch ("
-	"  batch_id TEXT NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  PRIMARY KEY (batch_id, model, flags)"
-	") WITHOUT ROWID;"
 	"CREATE TABLE batch ("
 	"  id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL DEFAULT '',"
@@ -119,6 +105,29 @@ static const char *const migrations[] = {
 	"  offset INTEGER NOT NULL,"
 	"  line INTEGER NOT NULL"
 	");",
+	/* 1 → 2: token sums per batch × model × price flags, so a batch's actual
+	 * cost does not read its rows; kept like rollup_hour. Rebuilt from the
+	 * rows (IF NOT EXISTS: some early v1 files already have the table). The
+	 * flag expressions are store_row_flags() in SQL. */
+	"CREATE TABLE IF NOT EXISTS rollup_batch ("
+	"  batch_id TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (batch_id, model, flags)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_batch;"
+	"INSERT INTO rollup_batch SELECT batch_id, model,"
+	"  (source = 'batch' OR service_tier = 'batch') * 1"
+	"  + (input + write_5m + write_1h + cache_read > 200000) * 2"
+	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
+	"  count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
+	"  FROM usage WHERE batch_id <> '' GROUP BY batch_id, model, f;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -61,7 +61,8 @@ msg() {  # msg MODEL MAX_TOKENS USER-TEXT [SYSTEM-JSON] [extra top-level JSON]
 }
 
 [ -x "$FK" ] || { echo "FAIL $FK not built"; exit 1; }
-start main --batch-seconds 10 --stream-delay-ms 1
+# The virtual clock moves only by /_fake/clock here, so a loaded machine changes nothing.
+start main --time-scale 0 --batch-seconds 10 --stream-delay-ms 1
 
 # ---- headers ----
 call POST /v1/messages "$(msg claude-sonnet-4-5 100 hello)"
@@ -115,7 +116,7 @@ has "5 breakpoints message" "$BODY" "Found 5"
 order='[{"type":"text","text":"a","cache_control":{"type":"ephemeral","ttl":"5m"}},{"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]'
 call POST /v1/messages "$(msg claude-sonnet-4-5 5 x "$order")"
 eq "1h after 5m 400" "$ST" 400
-head -c $((33 * 1024 * 1024)) /dev/zero | tr '\0' a >"$tmp/huge"
+truncate -s 33M "$tmp/huge"
 call POST /v1/messages "$tmp/huge"
 eq "33 MB body 413" "$ST" 413
 has "413 type" "$BODY" request_too_large
@@ -263,8 +264,10 @@ eq "429 #1" "$ST" 429
 has "retry-after" "$HDR" "retry-after: 2"
 has "rate_limit_error" "$BODY" rate_limit_error
 has "request-id on fault" "$HDR" "request-id: req_"
+has "stats: one fault pending" "$(curl -s "$URL/_fake/stats")" '"faults_pending":1'
 call POST /v1/messages "$(msg claude-sonnet-4-5 10 hi)"
 eq "429 #2 (count 2)" "$ST" 429
+has "stats: no fault pending" "$(curl -s "$URL/_fake/stats")" '"faults_pending":0'
 call POST /v1/messages "$(msg claude-sonnet-4-5 10 hi)"
 eq "fault used up" "$ST" 200
 ctl /_fake/faults '{"faults":[{"path":"/v1/messages","status":529},{"path":"/v1/messages","status":500,"should_retry":"false"},{"path":"/v1/messages","status":408,"retry_after_ms":"150"}]}' >/dev/null
@@ -329,7 +332,8 @@ call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
 eq "reset: cache cleared" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- expiry (a second double: 100 s batches, 50 s window) and --fault ----
-start exp --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
+start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 \
+	--fault 'path=/v1/messages/count_tokens,status=529' --fault 'path=/v1/messages/batches/nope,method=GET,drop=true'
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req b "$good"),$(req c "$good"),$(req d "$good")]}"
 bid=$(batch_id "$BODY")
 ctl /_fake/clock '{"advance_seconds":60}' >/dev/null
@@ -339,6 +343,8 @@ call GET "/v1/messages/batches/$bid/results"
 eq "expired results" "$(grep -c '"type":"expired"' <<<"$BODY")" 2
 call POST /v1/messages/count_tokens '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}'
 eq "--fault on the command line" "$ST" 529
+call GET /v1/messages/batches/nope
+eq "--fault drop=true, method GET" "$RC" 18
 
 # ---- --time-scale: 100000 virtual seconds a second, so 0.1 s outlives a 5m entry ----
 start fast --time-scale 100000

@@ -467,20 +467,23 @@ test_matches_brute_force(void **state)
 	}
 	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
 		use_tz(zones[zi]);
-		for (gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
+		for (gi = 0; gi < 2 * sizeof(groups) / sizeof(groups[0]); gi++) {
 			struct brute b;
 
 			memset(&q, 0, sizeof(q));
-			q.group = groups[gi];
-			/* bounds that cut hours: 7h13m in, 2 days 5h47m later */
+			q.group = groups[gi % 4];
+			/* bounds that cut hours: 7h13m in, 2 days 5h47m later; then
+			 * 50 minutes inside one UTC hour */
 			q.since_ms = base + 7 * HOUR + 13 * 60000;
-			q.until_ms = q.since_ms + 53 * HOUR + 34 * 60000;
+			q.until_ms = gi < 4 ? q.since_ms + 53 * HOUR + 34 * 60000 :
+			    q.since_ms + 50 * 60000;
 			report(f, &q, &r);
 			memset(&b, 0, sizeof(b));
 			b.p = f->p;
-			b.g = groups[gi];
+			b.g = groups[gi % 4];
 			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms, brute_row, &b,
 			    err, sizeof(err)), 0);
+			assert_true(b.n > 0);
 			assert_int_equal((int)r.nrows, b.n);
 			for (k = 0; k < r.nrows; k++) {
 				for (j = 0; j < b.n && strcmp(b.keys[j], r.rows[k].key) != 0; j++)

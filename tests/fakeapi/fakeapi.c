@@ -167,9 +167,9 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 		control_route(q, r);
 		return;
 	}
-	control_record(q);
 	q->has_fault = fault_take(q->method, q->path, &q->fault);
 	pthread_mutex_unlock(&fk.lock);
+	control_record(q);
 	if (q->has_fault && q->fault.delay_ms > 0)
 		fk_sleep_ms(q->fault.delay_ms);
 	if (q->has_fault && q->fault.status > 0)
@@ -182,43 +182,12 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 }
 
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload, size_t *upsize, void **con_cls)
+answer(struct MHD_Connection *conn, const char *url, const char *method, struct conn *c)
 {
-	struct conn *c = *con_cls;
 	struct fk_req q;
 	struct fk_reply r;
 	enum MHD_Result ret;
-	char	*nb;
 
-	if (c == NULL) {
-		if ((c = calloc(1, sizeof *c)) == NULL)
-			return MHD_NO;
-		c->limit = strncmp(url, "/v1/messages/batches", 20) == 0 ? FK_BATCH_LIMIT :
-		    FK_MSG_LIMIT;
-		*con_cls = c;
-		return MHD_YES;
-	}
-	if (*upsize > 0) {
-		if (c->len + *upsize > c->limit)
-			c->too_large = 1;
-		else {
-			if (c->len + *upsize + 1 > c->cap) {
-				size_t ncap = c->cap ? c->cap : 4096;
-				while (ncap < c->len + *upsize + 1)
-					ncap *= 2;
-				if ((nb = realloc(c->buf, ncap)) == NULL)
-					return MHD_NO;
-				c->buf = nb;
-				c->cap = ncap;
-			}
-			memcpy(c->buf + c->len, upload, *upsize);
-			c->len += *upsize;
-			c->buf[c->len] = '\0';
-		}
-		*upsize = 0;
-		return MHD_YES;
-	}
 	memset(&q, 0, sizeof q);
 	memset(&r, 0, sizeof r);
 	q.conn = conn;
@@ -232,6 +201,64 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		MHD_destroy_response(r.resp);
 	free(r.body);
 	return ret;
+}
+
+/* Appends an upload piece, or only notes the body is too large. */
+static int
+append(struct conn *c, const char *data, size_t n)
+{
+	size_t	 ncap;
+	char	*nb;
+
+	if (c->too_large || c->len + n > c->limit) {
+		c->too_large = 1;
+		return 0;
+	}
+	if (c->len + n + 1 > c->cap) {
+		for (ncap = c->cap ? c->cap : 4096; ncap < c->len + n + 1; ncap *= 2)
+			;
+		if ((nb = realloc(c->buf, ncap)) == NULL)
+			return -1;
+		c->buf = nb;
+		c->cap = ncap;
+	}
+	memcpy(c->buf + c->len, data, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+	return 0;
+}
+
+/*
+ * MHD's access handler: the first call sets up the upload buffer (and answers
+ * 413 at once when Content-Length is over the limit), the middle ones collect
+ * the body, the last one answers.
+ */
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upsize, void **con_cls)
+{
+	struct conn *c = *con_cls;
+	const char *cl;
+
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof *c)) == NULL)
+			return MHD_NO;
+		c->limit = strncmp(url, "/v1/messages/batches", 20) == 0 ? FK_BATCH_LIMIT :
+		    FK_MSG_LIMIT;
+		*con_cls = c;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "content-length");
+		if (cl == NULL || strtoull(cl, NULL, 10) <= c->limit)
+			return MHD_YES;
+		c->too_large = 1;
+		return answer(conn, url, method, c);
+	}
+	if (*upsize > 0) {
+		if (append(c, upload, *upsize) == -1)
+			return MHD_NO;
+		*upsize = 0;
+		return MHD_YES;
+	}
+	return answer(conn, url, method, c);
 }
 
 static void
@@ -271,6 +298,20 @@ usage(void)
 	exit(2);
 }
 
+/* A number option in [0, max]; anything else is a usage error naming it. */
+static double
+number(const char *opt, const char *s, double max)
+{
+	char	*end;
+	double	 v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v >= 0 && v <= max)) {
+		fprintf(stderr, "fakeapi: --%s: not a number from 0 to %g: %s\n", opt, max, s);
+		exit(2);
+	}
+	return v;
+}
+
 static void
 options(int argc, char **argv)
 {
@@ -288,17 +329,19 @@ options(int argc, char **argv)
 	fk.opt = (struct fk_opts){ "127.0.0.1", 0, { NULL }, 0, 1, 60, 86400, 1, 5 };
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'p': fk.opt.port = atoi(optarg); break;
+		case 'p': fk.opt.port = (int)number("port", optarg, 65535); break;
 		case 'h': fk.opt.host = optarg; break;
 		case 'k':
 			if (fk.opt.nkeys < FK_MAXKEYS)
 				fk.opt.keys[fk.opt.nkeys++] = optarg;
 			break;
-		case 't': fk.opt.time_scale = atof(optarg); break;
-		case 'b': fk.opt.batch_seconds = atof(optarg); break;
-		case 'e': fk.opt.batch_expiry = atof(optarg); break;
-		case 'c': fk.opt.cancel_seconds = atof(optarg); break;
-		case 'd': fk.opt.stream_delay_ms = atoi(optarg); break;
+		case 't': fk.opt.time_scale = number("time-scale", optarg, 1e9); break;
+		case 'b': fk.opt.batch_seconds = number("batch-seconds", optarg, 1e9); break;
+		case 'e': fk.opt.batch_expiry = number("batch-expiry", optarg, 1e9); break;
+		case 'c': fk.opt.cancel_seconds = number("cancel-seconds", optarg, 1e9); break;
+		case 'd':
+			fk.opt.stream_delay_ms = (int)number("stream-delay-ms", optarg, 60000);
+			break;
 		case 'm':
 			if (fk_model_set_min(optarg) == -1) {
 				fprintf(stderr, "fakeapi: --min-cache: bad MODEL=N: %s\n", optarg);
@@ -315,7 +358,7 @@ options(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (optind != argc || fk.opt.port < 0 || fk.opt.port > 65535)
+	if (optind != argc)
 		usage();
 	if (fk.opt.nkeys == 0)
 		fk.opt.keys[fk.opt.nkeys++] = "sk-ant-test";
