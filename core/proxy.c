@@ -377,8 +377,14 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 	char name[128];
 	size_t i, n;
 
+	const char *whole;
+	size_t wlen;
+
 	if (st == 204 || st == 304 || cl == 0 || strcmp(method, "HEAD") == 0)
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	else if (px_up_whole_body(r->up, &whole, &wlen) && (cl < 0 || (uint64_t)cl == wlen))
+		/* all there already: headers and body leave in one send */
+		resp = MHD_create_response_from_buffer(wlen, (void *)whole, MHD_RESPMEM_MUST_COPY);
 	else
 		resp = MHD_create_response_from_callback(cl >= 0 ? (uint64_t)cl : MHD_SIZE_UNKNOWN,
 		                                         16 * 1024, reader, r, NULL);

@@ -48,7 +48,7 @@ struct proxy_opts {
 	int         enforce_budget;
 	int         allow_remote;       /* 1 = a non-loopback listen address is allowed */
 	int64_t     connect_timeout_ms; /* 0 = 5000 */
-	int64_t     timeout_ms;         /* whole upstream transfer; 0 = 600000 */
+	int64_t     timeout_ms;         /* upstream silent this long: give up; 0 = 600000 */
 	unsigned    max_connections;    /* 0 = 1024 */
 };
 

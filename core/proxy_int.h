@@ -36,7 +36,7 @@ struct px_send {
 	const char  *body;
 	size_t       body_len;
 	int64_t      connect_timeout_ms;
-	int64_t      timeout_ms;
+	int64_t      timeout_ms;    /* idle: nothing received for this long */
 	px_tap_fn    tap;
 	void        *tap_arg;
 	atomic_int  *cancel;      /* set: give up at once (shutdown); may be NULL */
@@ -53,6 +53,10 @@ size_t px_up_nheaders(const struct px_up *u);
 const char *px_up_header_line(const struct px_up *u, size_t i);
 const char *px_up_header(const struct px_up *u, const char *name);
 int64_t px_up_content_length(const struct px_up *u);
+
+/* When the transfer already ended cleanly with its whole body buffered
+ * (a small answer): 1 and the body (borrowed until the next call on u). */
+int px_up_whole_body(struct px_up *u, const char **data, size_t *len);
 
 /* Copy up to max body bytes into buf, waiting for them. Returns the count,
  * 0 at a clean end, -1 when the transfer failed. */

@@ -242,7 +242,10 @@ px_up_start(struct px_up *u, const struct px_send *s, char *err, size_t errlen)
 		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->connect_timeout_ms);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
+	/* no cap on the whole transfer (a long stream is fine); give up when
+	 * nothing at all arrived for timeout_ms (streams send pings) */
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)(s->timeout_ms + 999) / 1000);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, u->hdrs);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
@@ -312,6 +315,16 @@ px_up_content_length(const struct px_up *u)
 		return -1;
 	n = strtoll(v, &end, 10);
 	return end != v && n >= 0 ? (int64_t)n : -1;
+}
+
+int
+px_up_whole_body(struct px_up *u, const char **data, size_t *len)
+{
+	if (!u->done || u->result != CURLE_OK || u->paused)
+		return 0;
+	*data = u->buf + u->off;
+	*len = u->len - u->off;
+	return 1;
 }
 
 long
