@@ -144,6 +144,24 @@ if "$B/tokentop" --db "$DB" batch list >"$T/bl" 2>/dev/null; then
 	grep -q "$BID" "$T/bl" || fail "batch list does not show $BID"
 fi
 
+# --- a slow reader of a big results file: relayed intact (paused upstream) -
+BIGB=$T/bigbatch.json
+{ printf '{"requests":['
+  for i in $(seq 3000); do
+	[ "$i" = 1 ] || printf ','
+	printf '{"custom_id":"r%d","params":{"model":"claude-haiku-4-5","max_tokens":32,"messages":[{"role":"user","content":"row %d of a big batch"}]}}' "$i" "$i"
+  done
+  printf ']}'; } >"$BIGB"
+BID2=$(curl -sS "${H[@]}" "$PROXY/v1/messages/batches" --data-binary @"$BIGB" | jq -r .id)
+curl -sS "$DIRECT/_fake/clock" -d '{"advance_seconds":100000}' >/dev/null
+curl -sS -o "$T/rd" "${H[@]}" "$DIRECT/v1/messages/batches/$BID2/results"
+NB=$(rows)
+curl -sS --limit-rate 1M -o "$T/rp" "${H[@]}" "$PROXY/v1/messages/batches/$BID2/results"
+[ "$(wc -l <"$T/rd")" = 3000 ] && [ "$(stat -c %s "$T/rd")" -gt 1000000 ] || fail "results: $(head -c 200 "$T/rd")"
+cmp -s "$T/rd" "$T/rp" || fail "results through the proxy differ"
+sleep 0.2
+[ "$(rows)" = "$NB" ] || fail "a results download was recorded as proxy usage"
+
 # --- tokentop's own client through the proxy (the --tag default applies) ---
 ANTHROPIC_BASE_URL=$PROXY ANTHROPIC_API_KEY=sk-ant-test "$B/tokentop" --db "$T/own.db" call "via proxy" \
 	>"$T/own" 2>/dev/null || fail "tokentop call through the proxy failed"
