@@ -280,7 +280,8 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	char host[256], err[512];
+	int ch, port;
 
 	memset(a, 0, sizeof(*a));
 	a->o.listen = "127.0.0.1:8787";
@@ -309,6 +310,13 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 	}
 	if (optind != argc)
 		return cli_usage_error("proxy", "unexpected argument '%s'", argv[optind]);
+	if (proxy_parse_listen(a->o.listen, host, sizeof(host), &port, err, sizeof(err)) != 0)
+		return cli_usage_error("proxy", "%s", err);
+	if (!a->o.allow_remote && !http_host_is_loopback(host))
+		return cli_usage_error("proxy", "--listen: %s is not a loopback address; "
+		                       "add --allow-remote to listen there", host);
+	if (http_url_allowed(a->o.upstream, err, sizeof(err)) != 0)
+		return cli_usage_error("proxy", "--upstream: %s", err);
 	return 0;
 }
 
@@ -377,8 +385,7 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	h.budget = hook_budget;
 	h.arg = &r;
 	if ((p = proxy_new(&a.o, &h, err, sizeof(err))) == NULL) {
-		rc = strstr(err, "--listen") == err && strstr(err, "loopback") != NULL ?
-		     cli_usage_error("proxy", "%s", err) : cli_fail("proxy", "%s", err);
+		rc = cli_fail("proxy", "%s", err);
 		goto out;
 	}
 	printf(strchr(proxy_host(p), ':') ? "listening on [%s]:%d\n" : "listening on %s:%d\n",
