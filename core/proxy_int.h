@@ -7,7 +7,34 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/proxy.h"
+
 #define PX_BUF_CAP (64 * 1024)     /* relay buffer per connection: the backpressure bound */
+
+#define PX_STACK (512 * 1024)      /* per connection thread */
+
+struct MHD_Daemon;
+
+/* The proxy (proxy.c owns it; proxy_relay.c serves with it). */
+struct proxy {
+	struct MHD_Daemon *d;
+	int                fd;            /* listening socket */
+	int                port;
+	char               host[256];
+	char               upstream[512]; /* base URL, no trailing '/' */
+	char               tag[USAGE_TAG_MAX];
+	struct proxy_opts  o;
+	struct proxy_hooks h;
+	atomic_int         inflight;
+	atomic_int         cancel;        /* past the shutdown grace: cut transfers */
+};
+
+/* Serve on p->fd (family AF_INET or AF_INET6): 0, or -1. */
+int px_daemon_start(struct proxy *p, int family);
+
+/* Stop accepting, wait up to grace_ms for requests in flight, cut the rest,
+ * stop every connection thread. */
+void px_daemon_stop(struct proxy *p, int64_t grace_ms);
 
 /* Called with every body byte the upstream sent, once, in order (for the
  * usage scan), whether it reaches the client or is drained. */
@@ -21,6 +48,10 @@ typedef void (*px_tap_fn)(void *arg, const char *data, size_t len);
  * (CURL_WRITEFUNC_PAUSE) with at most PX_BUF_CAP buffered.
  */
 struct px_up;
+
+/* libcurl's global set-up, once from the main thread before any px_up:
+ * 0 or -1. */
+int px_up_global_init(void);
 
 /* NULL on out of memory. Free with px_up_free (NULL fine). */
 struct px_up *px_up_new(void);

@@ -41,6 +41,12 @@ struct px_up {
 	atomic_int        *cancel;
 };
 
+int
+px_up_global_init(void)
+{
+	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
 struct px_up *
 px_up_new(void)
 {
