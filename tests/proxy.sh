@@ -89,6 +89,15 @@ OUT=$(sed -nE 's/^data: \{"type":"message_delta".*"output_tokens":([0-9]+)\}\}$/
 [ "$(rows "and output = $OUT and stop_reason = 'end_turn'")" = 1 ] ||
 	fail "stream row: $(sqlite3 "$DB" 'select * from usage')"
 
+# --- the SDK 1.x form: Authorization: Bearer and a newer version pass too --
+code=$(curl -sS -o "$T/bb" -w '%{http_code}' -H 'authorization: Bearer sk-ant-test' \
+	-H 'anthropic-version: 2026-10-21' -H 'content-type: application/json' "$PROXY/v1/messages" -d "$(msg bearer)")
+[ "$code" = 200 ] || fail "bearer through the proxy: $code $(cat "$T/bb")"
+stats | jq -e '.last_headers | has("authorization") and .["anthropic-version"] == "2026-10-21"' >/dev/null ||
+	fail "bearer headers not forwarded: $(stats | jq -c .last_headers)"
+wait_rows 3
+sqlite3 "$DB" .dump | grep -q 'sk-ant-test' && fail "the key reached the database"
+
 # --- errors pass through untouched, nothing recorded -----------------------
 code=$(curl -sS -o "$T/e1" -w '%{http_code}' -H 'x-api-key: wrong' -H 'anthropic-version: 2023-06-01' \
 	"$PROXY/v1/messages" -d "$(msg x)")
@@ -101,7 +110,7 @@ code=$(curl -sS -D "$T/h2" -o "$T/e2" -w '%{http_code}' "${H[@]}" "$PROXY/v1/mes
 code=$(curl -sS -o /dev/null -w '%{http_code}' "$PROXY/other")
 [ "$code" = 404 ] || fail "non-/v1 path: $code"
 sleep 0.2
-[ "$(rows)" = 2 ] || fail "an error was recorded"
+[ "$(rows)" = 3 ] || fail "an error was recorded"
 
 # --- a client gone mid-stream: the upstream is drained, usage recorded ----
 LONG=$(head -c 40 /dev/zero | tr '\0' 'z')    # 5 x 46 bytes: 58 tokens, ~15 events
@@ -114,7 +123,7 @@ start_proxy --upstream "$SLOW"
 curl -sS -N --max-time 0.5 "${H[@]}" "$PROXY/v1/messages" \
 	-d "$(msg "$LONG" ',"stream":true')" >"$T/cut" 2>/dev/null && fail "curl was not cut"
 grep -q message_stop "$T/cut" && fail "the stream ended before the client left"
-wait_rows 3
+wait_rows 4
 [ "$(sqlite3 "$DB" "select output, stop_reason from usage order by id desc limit 1")" = "58|end_turn" ] ||
 	fail "cut stream not drained to its final usage: $(sqlite3 "$DB" 'select * from usage')"
 kill "$FPID2"; wait "$FPID2" 2>/dev/null || true

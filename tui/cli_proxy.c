@@ -320,8 +320,8 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 	return 0;
 }
 
-/* Room for many connections: each takes a client and an upstream socket
- * and curl's wake-up pair. */
+/* Room for many connections (raise the soft descriptor limit to the hard
+ * one); returns how many connections fit. */
 static unsigned
 raise_fd_limit(void)
 {
@@ -336,7 +336,8 @@ raise_fd_limit(void)
 	}
 	if (rl.rlim_cur < 128)
 		return 16;
-	return rl.rlim_cur / 5 > 4096 ? 4096 : (unsigned)(rl.rlim_cur / 5);
+	/* client socket, upstream socket, curl's wake-up pair; some to spare */
+	return (rl.rlim_cur - 64) / 4 > 4096 ? 4096 : (unsigned)((rl.rlim_cur - 64) / 4);
 }
 
 int
@@ -375,6 +376,9 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	a.o.max_connections = raise_fd_limit();
+	if (a.o.max_connections < 256)
+		fprintf(stderr, "tokentop proxy: warning: only %u connections at once "
+		        "(raise ulimit -n)\n", a.o.max_connections);
 	if (pthread_create(&wt, NULL, writer, &r) != 0) {
 		rc = cli_fail("proxy", "cannot start the writer thread");
 		goto out;
