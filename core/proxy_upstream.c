@@ -7,6 +7,7 @@
  * verbatim, no retry, error bodies streamed like any other, response headers
  * before the body, and a transfer paused while its client is slow. So the
  * relay's curl use lives here, in this one file. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,13 +33,13 @@ struct px_up {
 	char              *rh[PX_MAX_HEADERS];
 	size_t             nrh;
 
-	char               buf[PX_BUF_CAP];
 	size_t             off, len;
 	int                paused;
 	int                discard;       /* draining: body goes to the tap only */
 	px_tap_fn          tap;
 	void              *tap_arg;
 	atomic_int        *cancel;
+	char               buf[PX_BUF_CAP];   /* last: not zeroed, pages touched only when used */
 };
 
 int
@@ -50,10 +51,11 @@ px_up_global_init(void)
 struct px_up *
 px_up_new(void)
 {
-	struct px_up *u = calloc(1, sizeof(*u));
+	struct px_up *u = malloc(sizeof(*u));
 
 	if (u == NULL)
 		return NULL;
+	memset(u, 0, offsetof(struct px_up, buf));
 	u->multi = curl_multi_init();
 	u->easy = curl_easy_init();
 	if (u->multi == NULL || u->easy == NULL) {
