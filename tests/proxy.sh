@@ -236,4 +236,10 @@ for _ in $(seq 100); do [ -s "$T/pport" ] && break; sleep 0.05; done
 grep -q '^listening on 0.0.0.0:' "$T/pport" || fail "remote listen: $(cat "$T/pport" "$T/perr")"
 grep -q 'warning' "$T/perr" || fail "no warning for a non-loopback listen"
 stop_proxy
+# --- ANTHROPIC_BASE_URL already aimed at the proxy: refused, not a loop ----
+set +e
+ANTHROPIC_BASE_URL=http://127.0.0.1:8787 "$B/tokentop" --db "$DB" proxy >/dev/null 2>"$T/loop"
+rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q 'proxy itself' "$T/loop" || fail "self-loop: rc $rc $(cat "$T/loop")"
 echo "proxy.sh: ok"

@@ -250,6 +250,9 @@ help(void)
 	       "billed response is recorded in the ledger (source \"proxy\"), tagged with\n"
 	       "the request header x-tokentop-tag (removed before forwarding) or --tag.\n"
 	       "Batches created through it are registered for `tokentop batch watch`.\n"
+	       "A client that leaves mid-stream does not lose the row: the upstream\n"
+	       "answer is read to its end and its usage recorded. Over 32 MB of request\n"
+	       "body gets 413; an unreachable upstream 502 (both in the API's error shape).\n"
 	       "\n"
 	       "  --listen HOST:PORT  where to listen (default 127.0.0.1:8787; port 0 = any\n"
 	       "                      free port). Prints \"listening on HOST:PORT\" first.\n"
@@ -280,7 +283,8 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char host[256], err[512];
+	char host[256], err[512], self[300];
+	size_t n;
 	int ch, port;
 
 	memset(a, 0, sizeof(*a));
@@ -317,6 +321,13 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		                       "add --allow-remote to listen there", host);
 	if (http_url_allowed(a->o.upstream, err, sizeof(err)) != 0)
 		return cli_usage_error("proxy", "--upstream: %s", err);
+	/* ANTHROPIC_BASE_URL set for the applications must not become a loop */
+	snprintf(self, sizeof(self), strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
+	n = strlen(self);
+	if (port != 0 && strncmp(a->o.upstream, self, n) == 0 &&
+	    (a->o.upstream[n] == '\0' || a->o.upstream[n] == '/'))
+		return cli_usage_error("proxy", "--upstream %s is the proxy itself (set --upstream)",
+		                       a->o.upstream);
 	return 0;
 }
 
