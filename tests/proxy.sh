@@ -126,6 +126,17 @@ grep -q message_stop "$T/cut" && fail "the stream ended before the client left"
 wait_rows 4
 [ "$(sqlite3 "$DB" "select output, stop_reason from usage order by id desc limit 1")" = "58|end_turn" ] ||
 	fail "cut stream not drained to its final usage: $(sqlite3 "$DB" 'select * from usage')"
+
+# --- SIGTERM with a stream in flight: it finishes, is recorded, exit 0 ------
+N1=$(rows)
+curl -sS -N "${H[@]}" "$PROXY/v1/messages" -d "$(msg "$LONG" ',"stream":true')" >"$T/term" &
+CPID=$!
+for _ in $(seq 100); do [ -s "$T/term" ] && break; sleep 0.05; done
+stop_proxy
+wait "$CPID" || fail "the in-flight stream failed on SIGTERM"
+grep -q '^event: message_stop' "$T/term" || fail "the in-flight stream was cut on SIGTERM"
+[ "$(rows)" = $((N1 + 1)) ] || fail "the in-flight stream was not recorded before exit"
+start_proxy --upstream "$SLOW"
 kill "$FPID2"; wait "$FPID2" 2>/dev/null || true
 
 # --- upstream down: 502, Anthropic-shaped, with a request-id ---------------
