@@ -38,6 +38,9 @@ struct proxy_hooks {
 	 * and a message naming the budget when it is exhausted for tag ("" =
 	 * untagged), 0 to let it through. */
 	int  (*budget)(void *arg, const char *tag, char *msg, size_t msglen);
+	/* A server-side message (a connection closed on an upstream failure,
+	 * a thread that could not start); never carries headers or keys. */
+	void (*log)(void *arg, const char *msg);
 	void *arg;
 };
 

@@ -6,6 +6,7 @@
  * memory. When the request ends (completed, or the client gone), the rest of
  * the upstream body is drained through the same usage scan and the usage is
  * handed to the hooks. */
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,6 +520,24 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 
 /* ---- the daemon ------------------------------------------------------------ */
 
+/* libmicrohttpd's messages go to the owner's log hook (core never prints);
+ * they name connections and failures, never headers or keys. */
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct proxy *p = cls;
+	char msg[512];
+	size_t n;
+
+	if (p->h.log == NULL)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	p->h.log(p->h.arg, msg);
+}
+
 int
 px_daemon_start(struct proxy *p, int family)
 {
@@ -534,6 +553,7 @@ px_daemon_start(struct proxy *p, int family)
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, p,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, p,
 	    MHD_OPTION_END);
 	return p->d != NULL ? 0 : -1;
 }

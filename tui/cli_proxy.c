@@ -97,6 +97,12 @@ hook_budget(void *arg, const char *tag, char *msg, size_t msglen)
 	return hit;
 }
 
+static void
+hook_log(void *arg, const char *msg)
+{
+	fprintf(stderr, "tokentop proxy: %s\n", msg);
+}
+
 static int
 store_item(struct rec *r, const struct item *it, char *err, size_t errlen)
 {
@@ -395,9 +401,11 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	started = 1;
+	memset(&h, 0, sizeof(h));
 	h.usage = hook_usage;
 	h.batch = hook_batch;
 	h.budget = hook_budget;
+	h.log = hook_log;
 	h.arg = &r;
 	if ((p = proxy_new(&a.o, &h, err, sizeof(err))) == NULL) {
 		rc = cli_fail("proxy", "%s", err);
