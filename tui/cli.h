@@ -42,6 +42,7 @@ int cli_route(struct cli *cli, int argc, char **argv);
 int cli_compress(struct cli *cli, int argc, char **argv);
 int cli_console(struct cli *cli, int argc, char **argv);
 int cli_demo(struct cli *cli, int argc, char **argv);
+int cli_proxy(struct cli *cli, int argc, char **argv);
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. On failure prints
