@@ -68,23 +68,20 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	u->sidechain = sqlite3_column_int(st, c + 19);
 }
 
-/* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. */
+/* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. Static
+ * bindings: u and key outlive the step, and store_stmt clears them before
+ * the statement's next use. */
 static void
 bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 {
+	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
+	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
+	    u->tier, u->stop_reason };
+	int i;
+
 	sqlite3_bind_int64(st, 1, u->ts_ms);
-	store_bind_text(st, 2, u->model);
-	store_bind_text(st, 3, u->source);
-	store_bind_text(st, 4, u->request_id);
-	store_bind_text(st, 5, u->message_id);
-	store_bind_text(st, 6, u->batch_id);
-	store_bind_text(st, 7, u->custom_id);
-	store_bind_text(st, 8, u->tag);
-	store_bind_text(st, 9, u->service_tier);
-	store_bind_text(st, 10, u->speed);
-	store_bind_text(st, 11, u->inference_geo);
-	store_bind_text(st, 12, u->tier);
-	store_bind_text(st, 13, u->stop_reason);
+	for (i = 0; i < 12; i++)
+		sqlite3_bind_text(st, 2 + i, txt[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 14, u->tok.input);
 	sqlite3_bind_int64(st, 15, u->tok.write_5m);
 	sqlite3_bind_int64(st, 16, u->tok.write_1h);
@@ -93,7 +90,7 @@ bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 	sqlite3_bind_int64(st, 19, u->compressed_tokens);
 	sqlite3_bind_int(st, 20, u->sidechain != 0);
 	if (key != NULL)
-		sqlite3_bind_text(st, 21, key, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 21, key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, 21);
 }

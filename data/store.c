@@ -364,7 +364,9 @@ make_parent(const char *path, char *err, size_t errlen)
 		if (c != '/' && c != '\0')
 			continue;
 		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		if (mkdir(dir, 0700) == 0)
+			(void)chmod(dir, 0700);     /* whatever the umask took away */
+		else if (errno != EEXIST) {
 			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
 			return -1;
 		}
@@ -465,8 +467,9 @@ store_open(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* NOMUTEX: a connection is used by one thread (one loop per process) */
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
 		store_sqlerr(s, path, err, errlen);
 		goto fail;
 	}

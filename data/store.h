@@ -141,6 +141,24 @@ int store_spend_between(struct store *s, const struct pricing *p, int64_t since_
                         int64_t until_ms, int64_t *nanos, int64_t *requests,
                         char *err, size_t errlen);
 
+/* Responses that stopped on max_tokens, per model and routing tier, so a
+ * user sees when a cap is too tight. */
+struct stop_row {
+	char    model[USAGE_MODEL_MAX];
+	char    tier[16];             /* "" = not routed */
+	int64_t requests;
+	int64_t max_tokens_stops;
+};
+
+/*
+ * Stops per (model, tier) over the UTC hours that start in [since_ms,
+ * until_ms) (0 = unbounded; read from the rollup, so bounds are hour
+ * granular), ordered by stops desc, then model, tier. The caller frees *out
+ * with free().
+ */
+int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
+                           struct stop_row **out, size_t *n, char *err, size_t errlen);
+
 /* ---- import progress ---------------------------------------------------- */
 
 struct import_mark {

@@ -61,7 +61,8 @@ msg() {  # msg MODEL MAX_TOKENS USER-TEXT [SYSTEM-JSON] [extra top-level JSON]
 }
 
 [ -x "$FK" ] || { echo "FAIL $FK not built"; exit 1; }
-start main --batch-seconds 10 --stream-delay-ms 1
+# The virtual clock moves only by /_fake/clock here, so a loaded machine changes nothing.
+start main --time-scale 0 --batch-seconds 10 --stream-delay-ms 1
 
 # ---- headers ----
 call POST /v1/messages "$(msg claude-sonnet-4-5 100 hello)"
@@ -115,7 +116,7 @@ has "5 breakpoints message" "$BODY" "Found 5"
 order='[{"type":"text","text":"a","cache_control":{"type":"ephemeral","ttl":"5m"}},{"type":"text","text":"b","cache_control":{"type":"ephemeral","ttl":"1h"}}]'
 call POST /v1/messages "$(msg claude-sonnet-4-5 5 x "$order")"
 eq "1h after 5m 400" "$ST" 400
-head -c $((33 * 1024 * 1024)) /dev/zero | tr '\0' a >"$tmp/huge"
+truncate -s 33M "$tmp/huge"
 call POST /v1/messages "$tmp/huge"
 eq "33 MB body 413" "$ST" 413
 has "413 type" "$BODY" request_too_large
@@ -203,13 +204,21 @@ has "errored result" "$BODY" '{"custom_id":"b","result":{"type":"errored","error
 call GET "/v1/messages/batches/$bid/results"
 eq "results re-download identical ids" "$(grep -o 'msg_[0-9a-z]*' <<<"$BODY" | tr '\n' ' ')" \
 	"$(grep -o 'msg_[0-9a-z]*' "$tmp/body" | tr '\n' ' ')"
+# prompt caching inside a batch: request 1 writes, request 2 reads
+cached=$(msg claude-sonnet-4-5 20 hi "$sys")
+call POST /v1/messages/batches "{\"requests\":[$(req w "$cached"),$(req r "$cached")]}"
+cbid=$(batch_id "$BODY")
+ctl /_fake/clock '{"advance_seconds":11}' >/dev/null
+call GET "/v1/messages/batches/$cbid/results"
+eq "batch cache: first writes" "$(num cache_creation_input_tokens "$(grep '"custom_id":"w"' <<<"$BODY")")" 1100
+eq "batch cache: second reads" "$(num cache_read_input_tokens "$(grep '"custom_id":"r"' <<<"$BODY")")" 1100
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req a "$good")]}"
 eq "duplicate custom_id 400" "$ST" 400
 call POST /v1/messages/batches "{\"requests\":[$(req 'a.b' "$good")]}"
 eq "bad custom_id 400" "$ST" 400
 call POST /v1/messages/batches '{"requests":[]}'
 eq "empty batch 400" "$ST" 400
-# paging: 4 more batches, 5 in all, newest first
+# paging: 4 more batches, 6 in all, newest first
 for i in 1 2 3 4; do call POST /v1/messages/batches "{\"requests\":[$(req x "$good")]}"; done
 last=$(batch_id "$BODY")
 call GET "/v1/messages/batches?limit=2"
@@ -225,7 +234,7 @@ while grep -q '"has_more":true' <<<"$BODY"; do
 	pages=$((pages + 1))
 	[ $pages -gt 5 ] && break
 done
-eq "paging: every batch once" "$seen" 5
+eq "paging: every batch once" "$seen" 6
 eq "paging: 3 pages" "$pages" 3
 has "last page ends at the first batch" "$BODY" "\"last_id\":\"$bid\""
 call GET "/v1/messages/batches?limit=2&before_id=$bid"
@@ -321,7 +330,7 @@ call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
 eq "reset: cache cleared" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- expiry (a second double: 100 s batches, 50 s window) and --fault ----
-start exp --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
+start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req b "$good"),$(req c "$good"),$(req d "$good")]}"
 bid=$(batch_id "$BODY")
 ctl /_fake/clock '{"advance_seconds":60}' >/dev/null
@@ -331,6 +340,14 @@ call GET "/v1/messages/batches/$bid/results"
 eq "expired results" "$(grep -c '"type":"expired"' <<<"$BODY")" 2
 call POST /v1/messages/count_tokens '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}'
 eq "--fault on the command line" "$ST" 529
+
+# ---- --time-scale: 100000 virtual seconds a second, so 0.1 s outlives a 5m entry ----
+start fast --time-scale 100000
+call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
+eq "time-scale: write" "$(num cache_creation_input_tokens "$BODY")" 1100
+sleep 0.1
+call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
+eq "time-scale: expired after 0.1 s real" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- clean exit on SIGTERM ----
 kill -TERM "${pids[0]}"

@@ -467,20 +467,23 @@ test_matches_brute_force(void **state)
 	}
 	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
 		use_tz(zones[zi]);
-		for (gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++) {
+		for (gi = 0; gi < 2 * sizeof(groups) / sizeof(groups[0]); gi++) {
 			struct brute b;
 
 			memset(&q, 0, sizeof(q));
-			q.group = groups[gi];
-			/* bounds that cut hours: 7h13m in, 2 days 5h47m later */
+			q.group = groups[gi % 4];
+			/* bounds that cut hours: 7h13m in, 2 days 5h47m later; then
+			 * 50 minutes inside one UTC hour */
 			q.since_ms = base + 7 * HOUR + 13 * 60000;
-			q.until_ms = q.since_ms + 53 * HOUR + 34 * 60000;
+			q.until_ms = gi < 4 ? q.since_ms + 53 * HOUR + 34 * 60000 :
+			    q.since_ms + 50 * 60000;
 			report(f, &q, &r);
 			memset(&b, 0, sizeof(b));
 			b.p = f->p;
-			b.g = groups[gi];
+			b.g = groups[gi % 4];
 			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms, brute_row, &b,
 			    err, sizeof(err)), 0);
+			assert_true(b.n > 0);
 			assert_int_equal((int)r.nrows, b.n);
 			for (k = 0; k < r.nrows; k++) {
 				for (j = 0; j < b.n && strcmp(b.keys[j], r.rows[k].key) != 0; j++)
@@ -547,6 +550,42 @@ test_custom_long_threshold(void **state)
 }
 
 static void
+test_max_tokens_stops(void **state)
+{
+	struct fx *f = *state;
+	struct stop_row *rows;
+	struct usage u;
+	char err[512], id[16];
+	size_t n;
+	int i;
+
+	for (i = 0; i < 6; i++) {
+		snprintf(id, sizeof(id), "s%d", i);
+		u = mk(i < 4 ? "claude-haiku-4-5" : "claude-sonnet-4-5", "call", "", T0 + i * HOUR, id);
+		usage_strlcpy(u.tier, i % 2 ? "simple" : "", sizeof(u.tier));
+		if (i == 1 || i == 3 || i == 5)
+			usage_strlcpy(u.stop_reason, "max_tokens", sizeof(u.stop_reason));
+		put(f, &u);
+	}
+	assert_int_equal(store_max_tokens_stops(f->s, 0, 0, &rows, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(rows[0].model, "claude-haiku-4-5");
+	assert_string_equal(rows[0].tier, "simple");
+	assert_int_equal(rows[0].requests, 2);
+	assert_int_equal(rows[0].max_tokens_stops, 2);
+	assert_string_equal(rows[1].model, "claude-sonnet-4-5");
+	assert_int_equal(rows[1].max_tokens_stops, 1);
+	assert_int_equal(rows[2].max_tokens_stops, 0);
+	free(rows);
+	/* hours starting from T0 + 2h on: rows 2..5 */
+	assert_int_equal(store_max_tokens_stops(f->s, T0 + 2 * HOUR, 0, &rows, &n, err,
+	    sizeof(err)), 0);
+	assert_string_equal(rows[0].model, "claude-haiku-4-5");
+	assert_int_equal(rows[0].max_tokens_stops, 1);
+	free(rows);
+}
+
+static void
 test_spend_between_and_hit(void **state)
 {
 	struct fx *f = *state;
@@ -581,6 +620,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_week_month_hour_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_matches_brute_force, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custom_long_threshold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_max_tokens_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spend_between_and_hit, setup, teardown),
 	};
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -147,7 +148,7 @@ test_file_modes(void **state)
 	char path[512], dir[512];
 	struct store *s;
 	struct stat st;
-	mode_t old = umask(0);
+	mode_t old = umask(0277);    /* would leave 0400 files and 0500 dirs */
 
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/a/b", tmpdir);
@@ -219,6 +220,20 @@ test_idempotent(void **state)
 	assert_int_equal(t.tok.input, 10);
 	assert_int_equal(t.tok.output, 50);
 	assert_int_equal(t.unpriced_requests, 1);
+	{	/* the emptied cell of the old hour is gone, not a row of zeros */
+		struct report_query q;
+		struct report r;
+		char err[512];
+
+		memset(&q, 0, sizeof(q));
+		q.group = REPORT_HOUR;
+		setenv("TZ", "UTC", 1);
+		tzset();
+		assert_int_equal(store_report(s, NULL, &q, &r, err, sizeof(err)), 0);
+		assert_int_equal(r.nrows, 1);
+		assert_string_equal(r.rows[0].key, "1970-01-01 03");
+		store_report_free(&r);
+	}
 	/* rows without any id are always new */
 	assert_int_equal(put(s, &nokey), STORE_ADDED);
 	assert_int_equal(put(s, &nokey), STORE_ADDED);

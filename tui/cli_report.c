@@ -51,7 +51,7 @@ help(void)
 	    "  --until DATE   up to and including that local day\n"
 	    "  --tz ZONE      IANA time zone for days (default: TZ, the config, local)\n"
 	    "  --model M      one model; dated and undated ids match alike\n"
-	    "  --tag T        one tag (\"\" = untagged)\n"
+	    "  --tag T        one tag\n"
 	    "  --source S     call, batch, import or proxy\n"
 	    "  --json         {\"rows\":[...],\"totals\":{...},\"unpriced_models\":[...]}\n"
 	    "  --csv          a header line, then one line per row (no totals line)\n"
@@ -61,6 +61,9 @@ help(void)
 	    "cache_read_tokens, output_tokens, cache_hit_ratio (0..1), cost_usd.\n"
 	    "Totals add saved_by_cache_usd, saved_by_batch_usd, saved_by_routing_usd,\n"
 	    "saved_by_compression_usd and saved_usd (savings rows carry them too).\n"
+	    "The table shows cache writes (5m + 1h) as CACHE WR (or WRITE) and cache reads\n"
+	    "as CACHE RD (or READ), shortening figures (1.2M) when 80 columns are tight;\n"
+	    "--json and --csv carry every figure exactly.\n"
 	    "Models without a price are counted but never priced: cost_usd covers priced\n"
 	    "tokens only and unpriced_models names the others.\n"
 	    "\n"
@@ -170,13 +173,32 @@ hit_ratio(const struct tokens *t)
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+/* A JSON string of s; bytes that are not valid UTF-8 (a --tag from a
+ * latin-1 shell, say) become '?', so no key is ever silently dropped. */
+static json_t *
+json_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char *c;
+	size_t i;
+
+	if (j != NULL || (c = strdup(s)) == NULL)
+		return j;
+	for (i = 0; c[i] != '\0'; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
 static json_t *
 json_row(const struct kind *k, const struct report_row *r, int with_key, int with_saved)
 {
 	json_t *o = json_object();
 
 	if (with_key)
-		json_object_set_new(o, k->key, json_string(r->key));
+		json_object_set_new(o, k->key, json_str(r->key));
 	json_object_set_new(o, "requests", json_integer(r->requests));
 	json_object_set_new(o, "input_tokens", json_integer(r->tok.input));
 	json_object_set_new(o, "cache_write_5m_tokens", json_integer(r->tok.write_5m));
@@ -207,7 +229,7 @@ print_json(const struct kind *k, const struct report *r)
 	for (i = 0; i < r->nrows; i++)
 		json_array_append_new(rows, json_row(k, &r->rows[i], 1, k->savings));
 	for (i = 0; i < r->nunpriced; i++)
-		json_array_append_new(unp, json_string(r->unpriced[i]));
+		json_array_append_new(unp, json_str(r->unpriced[i]));
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", json_row(k, &r->totals, 0, 1));
 	json_object_set_new(root, "unpriced_models", unp);
@@ -558,14 +580,18 @@ print_table(const struct kind *k, const struct report *r)
 		t.head[j] = j == 0 ? k->header : k->savings ? sheads[j] : heads[j];
 	/* full figures with wide gaps, then narrow gaps, then short figures
 	 * (1.2M), then cut the key column (long model ids) */
-	for (shorten = 0; shorten < 2; shorten++) {
+	for (shorten = 0; shorten < 3; shorten++) {
+		if (shorten == 2 && !k->savings) {   /* last: terse headers */
+			t.head[3] = "WRITE";
+			t.head[4] = "READ";
+		}
 		for (i = 0; i <= r->nrows; i++) {
 			const struct report_row *row = i < r->nrows ? &r->rows[i] : &r->totals;
 
 			if (k->savings)
 				fill_savings_row(&t, i, row, decimals);
 			else
-				fill_row(&t, i, k, row, shorten, decimals);
+				fill_row(&t, i, k, row, shorten > 0, decimals);
 		}
 		for (t.gap = 2; t.gap > 0; t.gap--)
 			if ((w = table_width(&t)) <= 80)

@@ -1,5 +1,6 @@
 /* fakeapi.c — the Anthropic API test double: options, the HTTP daemon, header checks, dispatch. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -166,9 +167,9 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 		control_route(q, r);
 		return;
 	}
-	control_record(q);
 	q->has_fault = fault_take(q->method, q->path, &q->fault);
 	pthread_mutex_unlock(&fk.lock);
+	control_record(q);
 	if (q->has_fault && q->fault.delay_ms > 0)
 		fk_sleep_ms(q->fault.delay_ms);
 	if (q->has_fault && q->fault.status > 0)
@@ -181,43 +182,12 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 }
 
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload, size_t *upsize, void **con_cls)
+answer(struct MHD_Connection *conn, const char *url, const char *method, struct conn *c)
 {
-	struct conn *c = *con_cls;
 	struct fk_req q;
 	struct fk_reply r;
 	enum MHD_Result ret;
-	char	*nb;
 
-	if (c == NULL) {
-		if ((c = calloc(1, sizeof *c)) == NULL)
-			return MHD_NO;
-		c->limit = strncmp(url, "/v1/messages/batches", 20) == 0 ? FK_BATCH_LIMIT :
-		    FK_MSG_LIMIT;
-		*con_cls = c;
-		return MHD_YES;
-	}
-	if (*upsize > 0) {
-		if (c->len + *upsize > c->limit)
-			c->too_large = 1;
-		else {
-			if (c->len + *upsize + 1 > c->cap) {
-				size_t ncap = c->cap ? c->cap : 4096;
-				while (ncap < c->len + *upsize + 1)
-					ncap *= 2;
-				if ((nb = realloc(c->buf, ncap)) == NULL)
-					return MHD_NO;
-				c->buf = nb;
-				c->cap = ncap;
-			}
-			memcpy(c->buf + c->len, upload, *upsize);
-			c->len += *upsize;
-			c->buf[c->len] = '\0';
-		}
-		*upsize = 0;
-		return MHD_YES;
-	}
 	memset(&q, 0, sizeof q);
 	memset(&r, 0, sizeof r);
 	q.conn = conn;
@@ -233,6 +203,64 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 	return ret;
 }
 
+/* Appends an upload piece, or only notes the body is too large. */
+static int
+append(struct conn *c, const char *data, size_t n)
+{
+	size_t	 ncap;
+	char	*nb;
+
+	if (c->too_large || c->len + n > c->limit) {
+		c->too_large = 1;
+		return 0;
+	}
+	if (c->len + n + 1 > c->cap) {
+		for (ncap = c->cap ? c->cap : 4096; ncap < c->len + n + 1; ncap *= 2)
+			;
+		if ((nb = realloc(c->buf, ncap)) == NULL)
+			return -1;
+		c->buf = nb;
+		c->cap = ncap;
+	}
+	memcpy(c->buf + c->len, data, n);
+	c->len += n;
+	c->buf[c->len] = '\0';
+	return 0;
+}
+
+/*
+ * MHD's access handler: the first call sets up the upload buffer (and answers
+ * 413 at once when Content-Length is over the limit), the middle ones collect
+ * the body, the last one answers.
+ */
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upsize, void **con_cls)
+{
+	struct conn *c = *con_cls;
+	const char *cl;
+
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof *c)) == NULL)
+			return MHD_NO;
+		c->limit = strncmp(url, "/v1/messages/batches", 20) == 0 ? FK_BATCH_LIMIT :
+		    FK_MSG_LIMIT;
+		*con_cls = c;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "content-length");
+		if (cl == NULL || strtoull(cl, NULL, 10) <= c->limit)
+			return MHD_YES;
+		c->too_large = 1;
+		return answer(conn, url, method, c);
+	}
+	if (*upsize > 0) {
+		if (append(c, upload, *upsize) == -1)
+			return MHD_NO;
+		*upsize = 0;
+		return MHD_YES;
+	}
+	return answer(conn, url, method, c);
+}
+
 static void
 conn_done(void *cls, struct MHD_Connection *conn, void **con_cls,
     enum MHD_RequestTerminationCode toe)
@@ -244,6 +272,20 @@ conn_done(void *cls, struct MHD_Connection *conn, void **con_cls,
 		free(c);
 		*con_cls = NULL;
 	}
+}
+
+static int stop_pipe[2] = { -1, -1 };
+
+/* SIGTERM/SIGINT: only wake main through the pipe; any thread may run this. */
+static void
+on_signal(int sig)
+{
+	int	 saved = errno;
+	char	 c = (char)sig;
+
+	atomic_store(&fk_stopping, 1);
+	(void)!write(stop_pipe[1], &c, 1);
+	errno = saved;
 }
 
 static void
@@ -313,8 +355,8 @@ main(int argc, char **argv)
 	struct sockaddr_in sa;
 	const union MHD_DaemonInfo *di;
 	struct timespec ts;
-	sigset_t set;
-	int	 sig;
+	struct sigaction sa_sig;
+	char	 c;
 
 	options(argc, argv);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -329,12 +371,17 @@ main(int argc, char **argv)
 		fprintf(stderr, "fakeapi: --host: not an IPv4 address: %s\n", fk.opt.host);
 		return 2;
 	}
-	/* Block the signals before the daemon's threads start, so only sigwait sees them. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (pipe(stop_pipe) == -1) {
+		perror("fakeapi: pipe");
+		return 1;
+	}
+	memset(&sa_sig, 0, sizeof sa_sig);
+	sa_sig.sa_handler = on_signal;
+	sa_sig.sa_flags = SA_RESTART;
+	sigemptyset(&sa_sig.sa_mask);
+	sigaction(SIGTERM, &sa_sig, NULL);
+	sigaction(SIGINT, &sa_sig, NULL);
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_AUTO | MHD_USE_ERROR_LOG, (uint16_t)fk.opt.port, NULL, NULL, handle, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -351,8 +398,8 @@ main(int argc, char **argv)
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	printf("port %u\n", di ? (unsigned)di->port : (unsigned)fk.opt.port);
 	fflush(stdout);
-	sigwait(&set, &sig);
-	atomic_store(&fk_stopping, 1);
+	while (read(stop_pipe[0], &c, 1) == -1 && errno == EINTR)
+		;
 	MHD_stop_daemon(d);
 	pthread_mutex_lock(&fk.lock);
 	batch_reset();

@@ -186,6 +186,6 @@ void	fault_error_reply(const struct fk_req *q, struct fk_reply *r);
 
 /* fk_control.c */
 void	control_route(const struct fk_req *q, struct fk_reply *r);
-void	control_record(const struct fk_req *q);	/* lock held */
+void	control_record(const struct fk_req *q);	/* takes the lock */
 
 #endif

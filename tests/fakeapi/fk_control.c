@@ -35,23 +35,27 @@ copy_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *val
 	return MHD_YES;
 }
 
-/* Counts the request and keeps its headers (keys masked) and body. Lock held. */
+/* Counts the request and keeps its headers (keys masked) and body. Takes the lock. */
 void
 control_record(const struct fk_req *q)
 {
-	json_t	*s = stats_get(), *reqs = json_object_get(s, "requests"), *h = json_object();
-	json_t	*body;
+	json_t	*s, *reqs, *h = json_object(), *body = NULL;
 	char	 key[300];
 
 	snprintf(key, sizeof key, "%s %s", q->method, q->path);
+	MHD_get_connection_values(q->conn, MHD_HEADER_KIND, copy_header, h);
+	if (q->len <= (1 << 20))
+		body = json_loadb(q->body, q->len, 0, NULL);
+	pthread_mutex_lock(&fk.lock);
+	s = stats_get();
+	reqs = json_object_get(s, "requests");
 	json_object_set_new(reqs, key, json_integer(
 	    json_integer_value(json_object_get(reqs, key)) + 1));
 	json_object_set_new(s, "total", json_integer(
 	    json_integer_value(json_object_get(s, "total")) + 1));
-	MHD_get_connection_values(q->conn, MHD_HEADER_KIND, copy_header, h);
 	json_object_set_new(s, "last_headers", h);
-	body = q->len <= (1 << 20) ? json_loadb(q->body, q->len, 0, NULL) : NULL;
 	json_object_set_new(s, "last_body", body ? body : json_null());
+	pthread_mutex_unlock(&fk.lock);
 }
 
 static void
