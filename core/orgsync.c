@@ -51,7 +51,7 @@ orgsync_cents_to_nanos(const char *s, int64_t *nanos)
 				roundup = *s >= '5';
 			continue;
 		}
-		if (v > max - 9)
+		if (v > (INT64_MAX - (*s - '0')) / 10)
 			return -1;
 		v = v * 10 + (*s - '0');
 		if (frac >= 0)
@@ -64,6 +64,8 @@ orgsync_cents_to_nanos(const char *s, int64_t *nanos)
 			return -1;
 		v *= 10;
 	}
+	if (v == INT64_MAX && roundup)
+		return -1;
 	v += roundup;
 	*nanos = neg ? -v : v;
 	return 0;

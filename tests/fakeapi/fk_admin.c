@@ -180,7 +180,8 @@ extra_add(json_t *body, size_t *n, char *err, size_t errlen)
 		return -1;
 	}
 	pthread_mutex_lock(&fk.lock);
-	now = fk.wall_start + fk_now();
+	/* --org-extra is read before the clock starts: then real time */
+	now = fk.wall_start > 0 ? fk.wall_start + fk_now() : (double)time(NULL);
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		if ((rc = extra_parse(json_array_get(list, i), now, &r, err, errlen)) == 0) {
 			row_add(&r);
