@@ -68,20 +68,6 @@ static const char *const migrations[] = {
 	"  max_tokens_stops INTEGER NOT NULL,"
 	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
 	") WITHOUT ROWID;"
-	/* Token sums per batch × model × price flags: a batch's actual cost
-	 * without reading its rows. Kept like rollup_hour. */
-	"CREATE TABLE rollup_batch ("
-	"  batch_id TEXT NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  PRIMARY KEY (batch_id, model, flags)"
-	") WITHOUT ROWID;"
 	"CREATE TABLE batch ("
 	"  id TEXT PRIMARY KEY,"
 	"  status TEXT NOT NULL DEFAULT '',"
@@ -119,9 +105,33 @@ static const char *const migrations[] = {
 	"  offset INTEGER NOT NULL,"
 	"  line INTEGER NOT NULL"
 	");",
-	/* 1 → 2: the organisation's own usage and cost (issue 6, `tokentop sync`;
-	 * data/org.c). One row per bucket × group; a sync replaces its range. */
-	"CREATE TABLE org_usage ("
+	/* 1 → 2: token sums per batch × model × price flags, so a batch's actual
+	 * cost does not read its rows; kept like rollup_hour. Rebuilt from the
+	 * rows (IF NOT EXISTS: some early v1 files already have the table). The
+	 * flag expressions are store_row_flags() in SQL. */
+	"CREATE TABLE IF NOT EXISTS rollup_batch ("
+	"  batch_id TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (batch_id, model, flags)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_batch;"
+	"INSERT INTO rollup_batch SELECT batch_id, model,"
+	"  (source = 'batch' OR service_tier = 'batch') * 1"
+	"  + (input + write_5m + write_1h + cache_read > 200000) * 2"
+	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
+	"  count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
+	"  FROM usage WHERE batch_id <> '' GROUP BY batch_id, model, f;",
+	/* 2 → 3: the organisation's own usage and cost (issue 6, `tokentop sync`;
+	 * data/org.c). One row per bucket × group; a sync replaces its range.
+	 * IF NOT EXISTS: a file taken back to an older version migrates again. */
+	"CREATE TABLE IF NOT EXISTS org_usage ("
 	"  bucket_start INTEGER NOT NULL,"  /* UTC ms */
 	"  bucket_width INTEGER NOT NULL,"  /* seconds: 60, 3600, 86400 */
 	"  model TEXT NOT NULL,"
@@ -135,7 +145,7 @@ static const char *const migrations[] = {
 	"  output INTEGER NOT NULL,"
 	"  PRIMARY KEY (bucket_start, bucket_width, model, api_key_id, workspace_id, service_tier)"
 	") WITHOUT ROWID;"
-	"CREATE TABLE org_cost ("
+	"CREATE TABLE IF NOT EXISTS org_cost ("
 	"  bucket_start INTEGER NOT NULL,"  /* UTC day start, ms */
 	"  description TEXT NOT NULL,"
 	"  model TEXT NOT NULL,"
@@ -144,7 +154,7 @@ static const char *const migrations[] = {
 	"  amount_nanos INTEGER NOT NULL,"
 	"  PRIMARY KEY (bucket_start, description, model, token_type, service_tier)"
 	") WITHOUT ROWID;"
-	"CREATE TABLE org_sync ("
+	"CREATE TABLE IF NOT EXISTS org_sync ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  synced_ms INTEGER NOT NULL,"
 	"  since_ms INTEGER NOT NULL,"

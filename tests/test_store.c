@@ -174,24 +174,30 @@ test_file_modes(void **state)
 	store_close(s);
 }
 
+static void
+set_user_version(const char *path, int v)
+{
+	unsigned char b[4] = { 0, 0, (unsigned char)(v >> 8), (unsigned char)v };
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
+	assert_int_equal(fwrite(b, 1, 4, f), 4);
+	fclose(f);
+}
+
 /* A database written by a newer tokentop is refused, not damaged. */
 static void
 test_newer_schema_refused(void **state)
 {
 	char path[512], err[512];
-	unsigned char v[4] = { 0, 0, 0, 99 };
 	struct store *s;
-	FILE *f;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/newer.db", tmpdir);
 	s = open_or_fail(path);
 	store_close(s);          /* last connection: WAL checkpointed into the file */
-	f = fopen(path, "r+b");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
-	assert_int_equal(fwrite(v, 1, 4, f), 4);
-	fclose(f);
+	set_user_version(path, 99);
 	s = store_open(path, err, sizeof(err));
 	assert_null(s);
 	assert_non_null(strstr(err, "newer"));
@@ -471,6 +477,87 @@ test_data_version(void **state)
 	store_close(b);
 }
 
+struct cost_acc {
+	const struct pricing *p;
+	int64_t               nanos;
+};
+
+static int
+sum_cost(const struct usage *u, void *arg)
+{
+	struct cost_acc *acc = arg;
+	int64_t c = 0;
+
+	if (pricing_usage_cost(acc->p, u, &c) == 0)
+		acc->nanos += c;
+	return 0;
+}
+
+/* Migration 1 → 2 rebuilds the per-batch sums from the rows: a file taken
+ * back to version 1 comes out with the same batch costs, priced with every
+ * flag (batch, long, fast, us). */
+static void
+test_migration_rebuilds_batch_sums(void **state)
+{
+	static const char json[] =
+	    "{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
+	    "{\"id\":\"claude-sonnet-4-5\",\"input\":\"3\",\"write_5m\":\"3.75\",\"write_1h\":\"6\","
+	    " \"cache_read\":\"0.30\",\"output\":\"15\",\"long\":{\"threshold\":200000,"
+	    " \"input\":\"6\",\"write_5m\":\"7.50\",\"write_1h\":\"12\",\"cache_read\":\"0.60\","
+	    " \"output\":\"22.50\"}},"
+	    "{\"id\":\"claude-opus-4-6\",\"input\":\"5\",\"write_5m\":\"6.25\",\"write_1h\":\"10\","
+	    " \"cache_read\":\"0.50\",\"output\":\"25\",\"fast\":\"6\",\"us_geo\":\"1.1\"}]}";
+	char path[512], err[512];
+	struct pricing *p = pricing_parse(json, "t", err, sizeof(err));
+	struct batch_rec b, got;
+	struct store *s;
+	struct cost_acc brute = { p, 0 };
+	int64_t before;
+	int i, v, found;
+
+	(void)state;
+	assert_non_null(p);
+	snprintf(path, sizeof(path), "%s/migrate.db", tmpdir);
+	s = open_or_fail(path);
+	v = store_schema_version(s);
+	assert_true(v >= 2);
+	memset(&b, 0, sizeof(b));
+	usage_strlcpy(b.id, "mb", sizeof(b.id));
+	usage_strlcpy(b.status, "ended", sizeof(b.status));
+	assert_int_equal(store_batch_put(s, &b, err, sizeof(err)), 0);
+	for (i = 0; i < 8; i++) {
+		char id[16];
+		struct usage u;
+
+		snprintf(id, sizeof(id), "m%d", i);
+		u = row(i % 2 ? "claude-opus-4-6" : "claude-sonnet-4-5", id, "", 1000 * i, 1000, 10);
+		usage_strlcpy(u.batch_id, "mb", sizeof(u.batch_id));
+		usage_strlcpy(u.source, i < 6 ? "batch" : "import", sizeof(u.source));
+		if (i == 2)
+			u.tok.input = 200001;
+		if (i == 3)
+			usage_strlcpy(u.speed, "fast", sizeof(u.speed));
+		if (i == 5)
+			usage_strlcpy(u.inference_geo, "us", sizeof(u.inference_geo));
+		if (i == 7)
+			usage_strlcpy(u.service_tier, "batch", sizeof(u.service_tier));
+		put(s, &u);
+	}
+	assert_int_equal(store_batch_get(s, p, "mb", &got, &found, err, sizeof(err)), 0);
+	before = got.actual_nanos;
+	assert_int_equal(store_each_usage(s, 0, 0, sum_cost, &brute, err, sizeof(err)), 0);
+	assert_int_equal(before, brute.nanos);
+	assert_true(before > 0);
+	store_close(s);
+	set_user_version(path, 1);
+	s = open_or_fail(path);
+	assert_int_equal(store_schema_version(s), v);
+	assert_int_equal(store_batch_get(s, p, "mb", &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(got.actual_nanos, before);
+	store_close(s);
+	pricing_free(p);
+}
+
 /* Not a database: refused with the path and a reason, file untouched. */
 static void
 test_not_a_database(void **state)
@@ -544,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_data_version),
 		cmocka_unit_test(test_import_marks),
 		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_migration_rebuilds_batch_sums),
 	};
 
 	return cmocka_run_group_tests(tests, mk_tmpdir, rm_tmpdir);
