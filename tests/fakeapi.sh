@@ -264,8 +264,10 @@ eq "429 #1" "$ST" 429
 has "retry-after" "$HDR" "retry-after: 2"
 has "rate_limit_error" "$BODY" rate_limit_error
 has "request-id on fault" "$HDR" "request-id: req_"
+has "stats: one fault pending" "$(curl -s "$URL/_fake/stats")" '"faults_pending":1'
 call POST /v1/messages "$(msg claude-sonnet-4-5 10 hi)"
 eq "429 #2 (count 2)" "$ST" 429
+has "stats: no fault pending" "$(curl -s "$URL/_fake/stats")" '"faults_pending":0'
 call POST /v1/messages "$(msg claude-sonnet-4-5 10 hi)"
 eq "fault used up" "$ST" 200
 ctl /_fake/faults '{"faults":[{"path":"/v1/messages","status":529},{"path":"/v1/messages","status":500,"should_retry":"false"},{"path":"/v1/messages","status":408,"retry_after_ms":"150"}]}' >/dev/null
@@ -330,7 +332,8 @@ call POST /v1/messages "$(msg claude-sonnet-4-5 50 hi "$sys")"
 eq "reset: cache cleared" "$(num cache_creation_input_tokens "$BODY")" 1100
 
 # ---- expiry (a second double: 100 s batches, 50 s window) and --fault ----
-start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 --fault 'path=/v1/messages/count_tokens,status=529'
+start exp --time-scale 0 --batch-seconds 100 --batch-expiry 50 \
+	--fault 'path=/v1/messages/count_tokens,status=529' --fault 'path=/v1/messages/batches/nope,method=GET,drop=true'
 call POST /v1/messages/batches "{\"requests\":[$(req a "$good"),$(req b "$good"),$(req c "$good"),$(req d "$good")]}"
 bid=$(batch_id "$BODY")
 ctl /_fake/clock '{"advance_seconds":60}' >/dev/null
@@ -340,6 +343,8 @@ call GET "/v1/messages/batches/$bid/results"
 eq "expired results" "$(grep -c '"type":"expired"' <<<"$BODY")" 2
 call POST /v1/messages/count_tokens '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"x"}]}'
 eq "--fault on the command line" "$ST" 529
+call GET /v1/messages/batches/nope
+eq "--fault drop=true, method GET" "$RC" 18
 
 # ---- --time-scale: 100000 virtual seconds a second, so 0.1 s outlives a 5m entry ----
 start fast --time-scale 100000

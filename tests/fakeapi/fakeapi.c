@@ -302,6 +302,20 @@ usage(void)
 	exit(2);
 }
 
+/* A number option in [0, max]; anything else is a usage error naming it. */
+static double
+number(const char *opt, const char *s, double max)
+{
+	char	*end;
+	double	 v = strtod(s, &end);
+
+	if (end == s || *end != '\0' || !(v >= 0 && v <= max)) {
+		fprintf(stderr, "fakeapi: --%s: not a number from 0 to %g: %s\n", opt, max, s);
+		exit(2);
+	}
+	return v;
+}
+
 static void
 options(int argc, char **argv)
 {
@@ -320,17 +334,19 @@ options(int argc, char **argv)
 	fk.opt = (struct fk_opts){ "127.0.0.1", 0, { NULL }, 0, 1, 60, 86400, 1, 5 };
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'p': fk.opt.port = atoi(optarg); break;
+		case 'p': fk.opt.port = (int)number("port", optarg, 65535); break;
 		case 'h': fk.opt.host = optarg; break;
 		case 'k':
 			if (fk.opt.nkeys < FK_MAXKEYS)
 				fk.opt.keys[fk.opt.nkeys++] = optarg;
 			break;
-		case 't': fk.opt.time_scale = atof(optarg); break;
-		case 'b': fk.opt.batch_seconds = atof(optarg); break;
-		case 'e': fk.opt.batch_expiry = atof(optarg); break;
-		case 'c': fk.opt.cancel_seconds = atof(optarg); break;
-		case 'd': fk.opt.stream_delay_ms = atoi(optarg); break;
+		case 't': fk.opt.time_scale = number("time-scale", optarg, 1e9); break;
+		case 'b': fk.opt.batch_seconds = number("batch-seconds", optarg, 1e9); break;
+		case 'e': fk.opt.batch_expiry = number("batch-expiry", optarg, 1e9); break;
+		case 'c': fk.opt.cancel_seconds = number("cancel-seconds", optarg, 1e9); break;
+		case 'd':
+			fk.opt.stream_delay_ms = (int)number("stream-delay-ms", optarg, 60000);
+			break;
 		case 'm':
 			if (fk_model_set_min(optarg) == -1) {
 				fprintf(stderr, "fakeapi: --min-cache: bad MODEL=N: %s\n", optarg);
@@ -351,7 +367,7 @@ options(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (optind != argc || fk.opt.port < 0 || fk.opt.port > 65535)
+	if (optind != argc)
 		usage();
 	if (fk.opt.nkeys == 0)
 		fk.opt.keys[fk.opt.nkeys++] = "sk-ant-test";

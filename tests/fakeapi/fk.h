@@ -104,7 +104,7 @@ struct fk_plan {
 };
 
 /* fk_util.c */
-double	fk_now(void);				/* virtual seconds (lock held or not) */
+double	fk_now(void);				/* virtual seconds; lock held */
 void	fk_time_str(double vt, char *buf, size_t len);	/* RFC 3339 of a virtual time */
 void	fk_id(const char *prefix, char *buf, size_t len); /* lock held */
 long	fk_tokens(size_t bytes);

@@ -1,5 +1,6 @@
 /* fk_control.c — the /_fake control endpoints (faults, clock, stats, reset) and the
  * request statistics they report. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,23 +104,54 @@ set_clock(const struct fk_req *q, struct fk_reply *r, json_t *body)
 	fk_reply_json(r, 200, json_pack("{s:f, s:s}", "virtual_seconds", t, "now", now));
 }
 
+/* Whether the peer is 127.0.0.0/8 (the double binds IPv4 only). */
+static int
+loopback(const struct fk_req *q)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr_in *sin;
+
+	ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL || ci->client_addr->sa_family != AF_INET)
+		return 0;
+	sin = (const struct sockaddr_in *)(const void *)ci->client_addr;
+	return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+}
+
+/* The stats object plus the pending fault count and the virtual clock. */
+static void
+get_stats(struct fk_reply *r)
+{
+	json_t	*s;
+	size_t	 i, pending = 0;
+
+	pthread_mutex_lock(&fk.lock);
+	s = json_deep_copy(stats_get());
+	for (i = 0; i < fk.nfaults; i++)
+		pending += fk.faults[i].count > 0;
+	json_object_set_new(s, "faults_pending", json_integer((json_int_t)pending));
+	json_object_set_new(s, "virtual_seconds", json_real(fk_now()));
+	pthread_mutex_unlock(&fk.lock);
+	fk_reply_json(r, 200, s);
+}
+
 /* The /_fake control endpoints: faults, clock, stats, reset. No key needed. */
 void
 control_route(const struct fk_req *q, struct fk_reply *r)
 {
 	json_t	*body = q->len ? json_loadb(q->body, q->len, 0, NULL) : json_object();
 
-	if (body == NULL)
+	if (!loopback(q))
+		fk_reply_error(r, q, 403, NULL, "control endpoints answer loopback peers only");
+	else if (body == NULL)
 		fk_reply_error(r, q, 400, NULL, "body is not JSON");
 	else if (strcmp(q->path, "/_fake/faults") == 0 && strcmp(q->method, "POST") == 0)
 		set_faults(q, r, body);
 	else if (strcmp(q->path, "/_fake/clock") == 0)
 		set_clock(q, r, body);
-	else if (strcmp(q->path, "/_fake/stats") == 0) {
-		pthread_mutex_lock(&fk.lock);
-		fk_reply_json(r, 200, json_deep_copy(stats_get()));
-		pthread_mutex_unlock(&fk.lock);
-	} else if (strcmp(q->path, "/_fake/reset") == 0 && strcmp(q->method, "POST") == 0) {
+	else if (strcmp(q->path, "/_fake/stats") == 0)
+		get_stats(r);
+	else if (strcmp(q->path, "/_fake/reset") == 0 && strcmp(q->method, "POST") == 0) {
 		pthread_mutex_lock(&fk.lock);
 		free(fk.faults);
 		fk.faults = NULL;

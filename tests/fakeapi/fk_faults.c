@@ -29,6 +29,8 @@ int_field(json_t *obj, const char *name, int def)
 
 	if (json_is_integer(v))
 		return (int)json_integer_value(v);
+	if (json_is_string(v) && strcmp(json_string_value(v), "true") == 0)
+		return 1;
 	if (json_is_string(v))
 		return atoi(json_string_value(v));
 	if (json_is_boolean(v))
