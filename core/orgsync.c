@@ -329,65 +329,203 @@ encode(const char *s, char *out, size_t n)
 	out[o] = '\0';
 }
 
-/* One report over [from, to): every page, parsed into d. */
-static int
-fetch_report(struct http_multi *m, int cost, int64_t from, int64_t to, int width_s, int limit,
-             struct org_data *d, char *err, size_t errlen)
+/* ---- paging, async ---- */
+
+enum { ST_DAILY, ST_MINUTES, ST_COST, ST_DONE };
+
+struct orgsync {
+	struct http_multi   *m;
+	struct orgsync_range r;
+	struct org_data     *d;
+	orgsync_done_fn      done;
+	void                *arg;
+	struct http_req     *req;          /* the page in flight */
+	int                  stage;        /* ST_* */
+	int                  pages;        /* of this stage */
+	char                 next[ORG_ID_MAX];
+	char                 err[1024];
+};
+
+static const char *
+stage_name(int stage)
+{
+	return stage == ST_COST ? "cost" : "usage";
+}
+
+/* The range of a stage; empty when there is nothing to read. */
+static void
+stage_range(const struct orgsync *s, int stage, int64_t *from, int64_t *to)
+{
+	*from = stage == ST_MINUTES ? s->r.split_ms : s->r.since_ms;
+	*to = stage == ST_DAILY ? s->r.split_ms : s->r.until_ms;
+}
+
+static void
+page_path(const struct orgsync *s, char *path, size_t n)
 {
 	static const char usage_groups[] = "&group_by%5B%5D=model&group_by%5B%5D=api_key_id"
 	    "&group_by%5B%5D=workspace_id&group_by%5B%5D=service_tier";
-	char path[1024], s0[32], s1[32], next[ORG_ID_MAX] = "", enc[3 * ORG_ID_MAX + 1];
-	char msg[600], perr[256];
-	struct http_error he;
-	json_t *page;
-	int has_more = 1, rc, pages = 0;
+	char s0[32], s1[32], enc[3 * ORG_ID_MAX + 1];
+	int64_t from, to;
+	int limit = s->r.limit > 0 && s->r.limit <= DAILY_MAX ? s->r.limit : DAILY_MAX;
 
+	stage_range(s, s->stage, &from, &to);
 	rfc3339(from, s0, sizeof(s0));
 	rfc3339(to + 999, s1, sizeof(s1));      /* the bucket holding `to` is included */
-	while (has_more) {
-		encode(next, enc, sizeof(enc));
-		snprintf(path, sizeof(path), "/v1/organizations/%s?starting_at=%s&ending_at=%s"
-		         "&bucket_width=%s%s&limit=%d%s%s",
-		         cost ? "cost_report" : "usage_report/messages", s0, s1,
-		         width_s == 60 ? "1m" : "1d",
-		         cost ? "&group_by%5B%5D=description" : usage_groups, limit,
-		         next[0] ? "&page=" : "", enc);
-		if (api_json(m, "GET", path, NULL, &page, NULL, &he) != 0) {
-			snprintf(err, errlen, "%s report: %s", cost ? "cost" : "usage",
-			         api_error_string(&he, msg, sizeof(msg)));
-			return -1;
-		}
-		rc = cost ? orgsync_parse_cost_page(page, d, &has_more, next, perr, sizeof(perr)) :
-		    orgsync_parse_usage_page(page, width_s, d, &has_more, next, perr, sizeof(perr));
-		json_decref(page);
-		if (rc != 0) {
-			snprintf(err, errlen, "%s report page %d: %s", cost ? "cost" : "usage",
-			         pages + 1, perr);
-			return -1;
-		}
-		if (++pages > 100000) {
-			snprintf(err, errlen, "%s report: too many pages", cost ? "cost" : "usage");
-			return -1;
+	encode(s->next, enc, sizeof(enc));
+	snprintf(path, n, "/v1/organizations/%s?starting_at=%s&ending_at=%s"
+	         "&bucket_width=%s%s&limit=%d%s%s",
+	         s->stage == ST_COST ? "cost_report" : "usage_report/messages", s0, s1,
+	         s->stage == ST_MINUTES ? "1m" : "1d",
+	         s->stage == ST_COST ? "&group_by%5B%5D=description" : usage_groups,
+	         s->stage == ST_MINUTES ? MINUTE_MAX : limit, s->next[0] ? "&page=" : "", enc);
+}
+
+static void page_done(void *arg, json_t *resp, const struct http_result *res,
+                      const struct http_error *err);
+
+/*
+ * Start the next page (of this stage when s->next is set, else of the next
+ * stage with a non-empty range). 1 when a request is in flight, 0 when every
+ * stage is done, -1 with s->err.
+ */
+static int
+step(struct orgsync *s)
+{
+	struct http_error he;
+	char path[1024], msg[600];
+	int64_t from, to;
+
+	if (s->next[0] == '\0') {
+		for (s->stage++, s->pages = 0; s->stage < ST_DONE; s->stage++) {
+			stage_range(s, s->stage, &from, &to);
+			if (to > from)
+				break;
 		}
 	}
-	return 0;
+	if (s->stage >= ST_DONE)
+		return 0;
+	page_path(s, path, sizeof(path));
+	if ((s->req = api_json_start(s->m, "GET", path, NULL, page_done, s, &he)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "%s report: %s", stage_name(s->stage),
+		         api_error_string(&he, msg, sizeof(msg)));
+		return -1;
+	}
+	return 1;
+}
+
+static void
+finish(struct orgsync *s, const char *err)
+{
+	s->done(s->arg, s->d, err);
+	free(s);
+}
+
+static void
+page_done(void *arg, json_t *resp, const struct http_result *res, const struct http_error *err)
+{
+	struct orgsync *s = arg;
+	char msg[600], perr[256];
+	int more, rc;
+
+	(void)res;
+	s->req = NULL;
+	if (err != NULL) {
+		snprintf(s->err, sizeof(s->err), "%s report: %s", stage_name(s->stage),
+		         api_error_string(err, msg, sizeof(msg)));
+		finish(s, s->err);
+		return;
+	}
+	rc = s->stage == ST_COST ?
+	    orgsync_parse_cost_page(resp, s->d, &more, s->next, perr, sizeof(perr)) :
+	    orgsync_parse_usage_page(resp, s->stage == ST_MINUTES ? 60 : 86400, s->d, &more,
+	                             s->next, perr, sizeof(perr));
+	if (rc == 0 && s->pages >= 100000) {
+		rc = -1;
+		snprintf(perr, sizeof(perr), "more than 100000 pages");
+	}
+	if (rc != 0) {
+		snprintf(s->err, sizeof(s->err), "%s report page %d: %s", stage_name(s->stage),
+		         s->pages + 1, perr);
+		finish(s, s->err);
+		return;
+	}
+	s->pages++;
+	if (!more)
+		s->next[0] = '\0';
+	if ((rc = step(s)) <= 0)
+		finish(s, rc == 0 ? NULL : s->err);
+}
+
+struct orgsync *
+orgsync_start(struct http_multi *m, const struct orgsync_range *r, struct org_data *d,
+              orgsync_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct orgsync *s;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->m = m;
+	s->r = *r;
+	s->d = d;
+	s->done = done;
+	s->arg = arg;
+	s->stage = -1;
+	if ((rc = step(s)) <= 0) {
+		snprintf(err, errlen, "%s", rc == 0 ? "nothing to sync: empty range" : s->err);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+orgsync_cancel(struct orgsync *s)
+{
+	if (s != NULL && s->req != NULL)
+		http_req_cancel(s->m, s->req);
+}
+
+struct fetch_sync {
+	int  finished;
+	int  failed;
+	char err[1024];
+};
+
+static void
+fetch_done(void *arg, struct org_data *d, const char *err)
+{
+	struct fetch_sync *f = arg;
+
+	(void)d;
+	f->finished = 1;
+	if (err != NULL) {
+		f->failed = 1;
+		snprintf(f->err, sizeof(f->err), "%s", err);
+	}
 }
 
 int
 orgsync_fetch(struct http_multi *m, const struct orgsync_range *r, struct org_data *d,
               char *err, size_t errlen)
 {
-	int limit = r->limit > 0 && r->limit <= DAILY_MAX ? r->limit : DAILY_MAX;
+	struct fetch_sync f;
 
-	if (r->split_ms > r->since_ms &&
-	    fetch_report(m, 0, r->since_ms, r->split_ms, 86400, limit, d, err, errlen) != 0)
+	memset(&f, 0, sizeof(f));
+	if (orgsync_start(m, r, d, fetch_done, &f, err, errlen) == NULL)
 		return -1;
-	if (r->until_ms > r->split_ms &&
-	    fetch_report(m, 0, r->split_ms, r->until_ms, 60, MINUTE_MAX, d, err, errlen) != 0)
+	while (!f.finished) {
+		http_multi_perform(m);
+		if (!f.finished)
+			http_multi_wait(m, NULL, 0, 1000);
+	}
+	if (f.failed) {
+		snprintf(err, errlen, "%s", f.err);
 		return -1;
-	if (r->until_ms > r->since_ms &&
-	    fetch_report(m, 1, r->since_ms, r->until_ms, 86400, limit, d, err, errlen) != 0)
-		return -1;
+	}
 	return 0;
 }
 

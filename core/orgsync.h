@@ -97,10 +97,35 @@ void orgsync_ranges(int64_t since_ms, int64_t today_ms, int64_t now_ms, int limi
  * Page through both reports on m (its key must be the Admin key: see
  * orgsync_multi_new), grouped by model, API key, workspace and service tier
  * (usage) and by description (cost), appending to d. Blocking. 0, or -1
- * with a one-line reason in err (the API's error, never the key).
+ * with a one-line reason in err (the API's error, never the key). Built on
+ * orgsync_start.
  */
 int orgsync_fetch(struct http_multi *m, const struct orgsync_range *r, struct org_data *d,
                   char *err, size_t errlen);
+
+/*
+ * Called once when an async sync ended: d is the org_data given to
+ * orgsync_start (still owned by the caller), err NULL on success or a
+ * one-line reason (borrowed for the call; "canceled" after orgsync_cancel
+ * or http_multi_free). The sync handle is freed after the callback returns.
+ */
+typedef void (*orgsync_done_fn)(void *arg, struct org_data *d, const char *err);
+
+struct orgsync;
+
+/*
+ * The same paging as orgsync_fetch, driven by http_multi_perform (for the
+ * console's loop): each page's answer starts the next request. d (borrowed,
+ * must outlive the sync) receives the records. Returns a handle (borrowed,
+ * valid until done has run) or NULL with err (nothing started, done never
+ * called).
+ */
+struct orgsync *orgsync_start(struct http_multi *m, const struct orgsync_range *r,
+                              struct org_data *d, orgsync_done_fn done, void *arg,
+                              char *err, size_t errlen);
+
+/* Stop a running sync: its done callback runs with a "canceled" error. */
+void orgsync_cancel(struct orgsync *s);
 
 /*
  * A client for the Admin API: cfg with admin_key as the key (sent as

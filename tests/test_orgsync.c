@@ -314,6 +314,73 @@ test_fetch_double(void **state)
 	fakeapi_stop(&fa);
 }
 
+struct async_ctx {
+	int  calls;
+	char err[512];
+};
+
+static void
+async_done(void *arg, struct org_data *d, const char *err)
+{
+	struct async_ctx *c = arg;
+
+	(void)d;
+	c->calls++;
+	snprintf(c->err, sizeof(c->err), "%s", err ? err : "");
+}
+
+/* The async form on a loop of its own: the same pages; a cancel ends it once. */
+static void
+test_async_and_cancel(void **state)
+{
+	const char *args[] = { "--org-extra", "{\"model\":\"claude-haiku-4-5\","
+	    "\"output_tokens\":7,\"ago_seconds\":90000}", NULL };
+	struct fakeapi fa;
+	struct config cfg;
+	struct http_multi *m;
+	struct orgsync_range r;
+	struct orgsync *s;
+	struct org_data d;
+	struct async_ctx c;
+	char err[512];
+	int64_t now = (int64_t)time(NULL) * 1000;
+
+	(void)state;
+	assert_int_equal(fakeapi_start(&fa, args), 0);
+	fakeapi_config(&fa, &cfg);
+	snprintf(cfg.admin_key, sizeof(cfg.admin_key), "sk-ant-admin-test");
+	assert_non_null(m = orgsync_multi_new(&cfg, err, sizeof(err)));
+	orgsync_ranges(floor_day(now) - 3 * 86400000LL, floor_day(now), now, 1, &r);
+	memset(&d, 0, sizeof(d));
+	memset(&c, 0, sizeof(c));
+	assert_non_null(orgsync_start(m, &r, &d, async_done, &c, err, sizeof(err)));
+	while (http_multi_perform(m) > 0)
+		http_multi_wait(m, NULL, 0, 100);
+	assert_int_equal(c.calls, 1);
+	assert_string_equal(c.err, "");
+	assert_int_equal(d.usage_pages, 3 + 1);
+	assert_int_equal(d.cost_pages, 4);
+	assert_int_equal(d.nusage, 1);
+	assert_int_equal(d.usage[0].tok.output, 7);
+	orgsync_data_free(&d);
+
+	memset(&c, 0, sizeof(c));
+	assert_non_null(s = orgsync_start(m, &r, &d, async_done, &c, err, sizeof(err)));
+	orgsync_cancel(s);
+	while (http_multi_perform(m) > 0)
+		http_multi_wait(m, NULL, 0, 100);
+	assert_int_equal(c.calls, 1);
+	assert_non_null(strstr(c.err, "cancel"));
+	orgsync_data_free(&d);
+
+	/* an empty range starts nothing */
+	r.until_ms = r.split_ms = r.since_ms;
+	assert_null(orgsync_start(m, &r, &d, async_done, &c, err, sizeof(err)));
+	assert_int_equal(c.calls, 1);
+	http_multi_free(m);
+	fakeapi_stop(&fa);
+}
+
 int
 main(void)
 {
@@ -324,6 +391,7 @@ main(void)
 		cmocka_unit_test(test_bad_pages),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_fetch_double),
+		cmocka_unit_test(test_async_and_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
