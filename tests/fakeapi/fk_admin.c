@@ -259,6 +259,7 @@ struct query {
 	int	 limit;
 	int	 group[NGROUP];		/* model, api_key_id, workspace_id, service_tier */
 	int	 by_desc;		/* cost: group_by[]=description */
+	int	 by_cw;			/* usage: group_by[]=context_window */
 	int	 cost;
 };
 
@@ -320,7 +321,7 @@ each_group(void *cls, enum MHD_ValueKind kind, const char *key, const char *valu
 	if (g->qy->cost && value != NULL && strcmp(value, "description") == 0)
 		g->qy->by_desc = 1;
 	else if (!g->qy->cost && value != NULL && strcmp(value, "context_window") == 0)
-		;
+		g->qy->by_cw = 1;
 	else
 		snprintf(g->bad, sizeof g->bad, "%s", value ? value : "");
 	return MHD_YES;
@@ -456,7 +457,7 @@ usage_results(const struct query *qy, double b0, double b1)
 				s.output += rows[j].u.output;
 			}
 		json_array_append_new(res, json_pack("{s:I, s:I, s:{s:I, s:I}, s:I, s:o, s:o, "
-		    "s:o, s:o, s:n, s:s, s:{s:i}}",
+		    "s:o, s:o, s:n, s:o, s:{s:i}}",
 		    "uncached_input_tokens", (json_int_t)s.input,
 		    "cache_read_input_tokens", (json_int_t)s.cread,
 		    "cache_creation", "ephemeral_5m_input_tokens", (json_int_t)s.cw5,
@@ -466,7 +467,7 @@ usage_results(const struct query *qy, double b0, double b1)
 		    "api_key_id", str_or_null(qy->group[1], rows[i].key),
 		    "workspace_id", str_or_null(qy->group[2], rows[i].ws),
 		    "service_tier", str_or_null(qy->group[3], rows[i].tier),
-		    "inference_geo", "context_window", "0-200k",
+		    "inference_geo", "context_window", str_or_null(qy->by_cw, "0-200k"),
 		    "server_tool_use", "web_search_requests", 0));
 	}
 	return res;
