@@ -78,6 +78,10 @@ gap() { jq -r --arg d "$2" '.rows[] | select(.date == $d) | .gap_nanos' "$1"; }
 [ "$(gap "$T/r1" "$TWO_DAYS_AGO")" = 5000000000 ] || fail "gap two days ago: $(jq -c '.rows' "$T/r1")"
 [ "$(jq .totals.gap_nanos "$T/r1")" = 8000000000 ] || fail "total gap: $(jq -c .totals "$T/r1")"
 [ "$(jq .totals.gap_usd "$T/r1")" = 8 ] || fail "total gap usd: $(jq -c .totals "$T/r1")"
+jq -e '.models | map(.model) | index("claude-haiku-4-5") != null' "$T/r1" >/dev/null ||
+	fail "models: $(jq -c .models "$T/r1")"
+[ "$(jq '.models[] | select(.model == "claude-haiku-4-5") | .org_cost_nanos' "$T/r1")" = 5000000000 ] ||
+	fail "haiku's org cost: $(jq -c .models "$T/r1")"
 ledger=$(jq -r '.rows[] | select(.date == "'"$TODAY"'") | .ledger_cost_nanos' "$T/r1")
 [ "$ledger" -gt 0 ] || fail "today's ledger cost is 0"
 tt report org --since "$SINCE" >"$T/table"
@@ -106,6 +110,18 @@ tt report org --since "$SINCE" --json >"$T/r3"
 TZ=Asia/Seoul tt sync --since "$SINCE" >/dev/null || fail "sync in Asia/Seoul"
 tt report org --since "$SINCE" --json >"$T/r4"
 [ "$(jq .totals.gap_nanos "$T/r4")" = 8150000000 ] || fail "gap after a Seoul sync: $(jq -c .totals "$T/r4")"
+
+# the double's batch results are in the organisation's usage, as service tier batch
+H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01')
+curl -sf "${H[@]}" "$BASE/v1/messages/batches" -d '{"requests":[
+  {"custom_id":"a","params":{"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"batch one"}]}},
+  {"custom_id":"b","params":{"model":"claude-haiku-4-5","max_tokens":50,"messages":[{"role":"user","content":"batch two, longer"}]}}]}' >"$T/b"
+curl -sf -X POST "$BASE/_fake/clock" -d '{"advance_seconds":120}' >/dev/null
+curl -sf "${H[@]}" "$BASE/v1/messages/batches/$(jq -r .id "$T/b")/results" >"$T/res"
+bout=$(jq -s 'map(.result.message.usage.output_tokens) | add' "$T/res")
+curl -sf -g "${H[@]/sk-ant-test/$ADMIN}" "$BASE/v1/organizations/usage_report/messages?starting_at=${TODAY}T00:00:00Z&bucket_width=1d&group_by[]=service_tier&limit=1" >"$T/u"
+[ "$(jq '.data[0].results[] | select(.service_tier == "batch") | .output_tokens' "$T/u")" = "$bout" ] ||
+	fail "batch usage in the report: $(jq -c .data "$T/u"), results $bout"
 
 # the Admin key never reaches the database
 if grep -qa "$ADMIN" "$DB"* 2>/dev/null; then fail "the admin key is in the database"; fi

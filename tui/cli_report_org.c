@@ -24,7 +24,8 @@ help(FILE *f)
 	    "  --since DATE  first UTC day (default the 1st of this month)\n"
 	    "  --until DATE  last UTC day, inclusive (default: today)\n"
 	    "  --json        rows with date, org_cost_usd, ledger_cost_usd, gap_usd,\n"
-	    "                org_priced_usd and the organisation's token buckets\n"
+	    "                org_priced_usd and the organisation's token buckets;\n"
+	    "                totals; models: the organisation's totals per model\n"
 	    "  -h, --help    this help\n"
 	    "\n"
 	    "Exit status: 0 success, 1 store failure, 2 usage error.\n");
@@ -113,19 +114,40 @@ line_json(const struct line *l, int with_date)
 	return o;
 }
 
-static int
-print_json(const struct line *ls, size_t n, const struct line *tot, const char *synced)
+/* The organisation's totals of one model (no ledger side: the ledger's
+ * model ids are per call, the report's per bucket). */
+static json_t *
+model_json(const struct org_total *t)
 {
-	json_t *root = json_object(), *rows = json_array();
+	return json_pack("{s:s, s:f, s:I, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "model", t->key, "org_cost_usd", pricing_usd(t->cost_nanos), "org_cost_nanos",
+	    (json_int_t)t->cost_nanos, "org_priced_usd", pricing_usd(t->priced_nanos),
+	    "org_priced_nanos", (json_int_t)t->priced_nanos,
+	    "org_input_tokens", (json_int_t)t->tok.input,
+	    "org_cache_write_5m_tokens", (json_int_t)t->tok.write_5m,
+	    "org_cache_write_1h_tokens", (json_int_t)t->tok.write_1h,
+	    "org_cache_read_tokens", (json_int_t)t->tok.cache_read,
+	    "org_output_tokens", (json_int_t)t->tok.output,
+	    "org_unpriced_tokens", (json_int_t)t->unpriced_tokens);
+}
+
+static int
+print_json(const struct line *ls, size_t n, const struct line *tot, const char *synced,
+           const struct org_report *org)
+{
+	json_t *root = json_object(), *rows = json_array(), *models = json_array();
 	size_t i;
 	int rc;
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(rows, line_json(&ls[i], 1));
+	for (i = 0; i < org->nmodels; i++)
+		json_array_append_new(models, model_json(&org->models[i]));
 	json_object_set_new(root, "days", json_string("UTC"));
 	json_object_set_new(root, "last_sync", synced[0] ? json_string(synced) : json_null());
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", line_json(tot, 0));
+	json_object_set_new(root, "models", models);
 	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
 	if (rc != 0 || fputc('\n', stdout) == EOF)
@@ -147,8 +169,10 @@ print_line(const struct line *l, const char *label)
 }
 
 static void
-print_table(const struct line *ls, size_t n, const struct line *tot, const char *synced)
+print_table(const struct line *ls, size_t n, const struct line *tot, const char *synced,
+            const struct org_report *org)
 {
+	char c[2][32], t[32];
 	size_t i;
 
 	printf("organisation vs tokentop, UTC days (last sync: %s)\n",
@@ -159,6 +183,14 @@ print_table(const struct line *ls, size_t n, const struct line *tot, const char 
 		print_line(&ls[i], ls[i].date);
 	print_line(tot, "total");
 	printf("GAP = spend tokentop did not see (cost report − ledger).\n");
+	if (org->nmodels > 0)
+		printf("\n%-32s  %12s  %12s  %14s\n", "ORG MODEL", "COST", "PRICED", "TOKENS");
+	for (i = 0; i < org->nmodels; i++)
+		printf("%-32.32s  %12s  %12s  %14s\n", org->models[i].key[0] ?
+		    org->models[i].key : "(not by model)",
+		    pricing_format_usd(org->models[i].cost_nanos, 4, 1, c[0], 32),
+		    pricing_format_usd(org->models[i].priced_nanos, 4, 1, c[1], 32),
+		    cli_group(usage_total(&org->models[i].tok), t, sizeof(t)));
 }
 
 /* Merge the two sides into per-day lines. */
@@ -260,9 +292,9 @@ cli_report_org(struct cli *cli, int argc, char **argv)
 	if (merge(&org, &led, &ls, &n, &tot) != 0)
 		rc = cli_fail("report", "out of memory");
 	else if (json)
-		rc = print_json(ls, n, &tot, synced);
+		rc = print_json(ls, n, &tot, synced, &org);
 	else {
-		print_table(ls, n, &tot, synced);
+		print_table(ls, n, &tot, synced, &org);
 		rc = EXIT_OK;
 	}
 	free(ls);
