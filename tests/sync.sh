@@ -54,6 +54,15 @@ set -e
 grep -q 'permission_error' "$T/err" || fail "normal key message: $(cat "$T/err")"
 grep -q 'sk-ant-test' "$T/err" && fail "the key was printed: $(cat "$T/err")"
 
+# usage errors exit 2
+for args in "--since 2026-13-01" "--limit 0" "--limit 32" "--bogus"; do
+	set +e
+	# shellcheck disable=SC2086
+	tt sync $args >/dev/null 2>&1; rc=$?
+	set -e
+	[ $rc = 2 ] || fail "sync $args: exit $rc"
+done
+
 export ANTHROPIC_ADMIN_KEY=$ADMIN
 # 10 daily buckets at 3 a page (4 pages) + 1 page of today's minutes; cost: 11 days, 4 pages
 tt sync --since "$SINCE" --limit 3 --json >"$T/s1" || fail "sync: $(cat "$T/s1")"

@@ -43,6 +43,7 @@ struct opts {
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
+	int64_t ms;
 	char *end;
 	int i;
 
@@ -66,6 +67,8 @@ parse_args(int argc, char **argv, struct opts *o)
 		else
 			return cli_usage_error("sync", "unknown argument '%s'", argv[i]);
 	}
+	if (o->since != NULL && cli_parse_date(o->since, 0, &ms) != 0)
+		return cli_usage_error("sync", "--since: not a date (YYYY-MM-DD): '%s'", o->since);
 	return EXIT_OK;
 }
 
