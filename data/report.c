@@ -251,8 +251,12 @@ group_key(struct agg *a, int64_t ms, const char *model, const char *source, cons
           char *buf, size_t n)
 {
 	switch (a->q->group) {
-	case REPORT_MODEL:
-		return model;
+	case REPORT_MODEL: {
+		/* one row per priced model: dated and undated ids together */
+		const struct model_price *mp = a->p != NULL ? pricing_find(a->p, model) : NULL;
+
+		return mp != NULL ? mp->id : model;
+	}
 	case REPORT_SOURCE:
 		return source;
 	case REPORT_TAG:
