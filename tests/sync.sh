@@ -132,6 +132,14 @@ curl -sf -g "${H[@]/sk-ant-test/$ADMIN}" "$BASE/v1/organizations/usage_report/me
 [ "$(jq '.data[0].results[] | select(.service_tier == "batch") | .output_tokens' "$T/u")" = "$bout" ] ||
 	fail "batch usage in the report: $(jq -c .data "$T/u"), results $bout"
 
+# the double keeps one row per minute and group, not one per request
+r0=$(curl -sf "$BASE/_fake/org" | jq .rows)
+for _ in $(seq 20); do
+	curl -sf "${H[@]}" "$BASE/v1/messages" -d '{"model":"claude-haiku-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}' >/dev/null
+done
+r1=$(curl -sf "$BASE/_fake/org" | jq .rows)
+[ $((r1 - r0)) -ge 1 ] && [ $((r1 - r0)) -le 2 ] || fail "20 calls added $((r1 - r0)) org rows"
+
 # the Admin key never reaches the database
 if grep -qa "$ADMIN" "$DB"* 2>/dev/null; then fail "the admin key is in the database"; fi
 echo "sync.sh: ok"

@@ -77,19 +77,36 @@ bucket_tok(const struct fk_usage *u, int k)
 	}
 }
 
-/* Appends a row. Lock held. */
+/* Adds a row at minute precision (the finest bucket), merged into a recent row of
+ * the same minute and group, so memory grows with minutes × groups, not with
+ * requests (a benchmark may send millions through the double). Lock held. */
 static void
-row_add(const struct org_row *r)
+row_add(const struct org_row *r, int merge)
 {
-	struct org_row *nr;
+	struct org_row *nr, *o;
+	double	 t = floor(r->t / 60) * 60;
+	size_t	 k;
 
+	for (k = nrows; merge && k > 0 && k + 64 > nrows; k--) {
+		o = &rows[k - 1];
+		if (o->t == t && strcmp(o->model, r->model) == 0 && strcmp(o->key, r->key) == 0 &&
+		    strcmp(o->ws, r->ws) == 0 && strcmp(o->tier, r->tier) == 0) {
+			o->u.input += r->u.input;
+			o->u.cw5 += r->u.cw5;
+			o->u.cw1h += r->u.cw1h;
+			o->u.cread += r->u.cread;
+			o->u.output += r->u.output;
+			return;
+		}
+	}
 	if (nrows == caprows) {
 		if ((nr = realloc(rows, (caprows ? caprows * 2 : 64) * sizeof *nr)) == NULL)
 			return;
 		rows = nr;
 		caprows = caprows ? caprows * 2 : 64;
 	}
-	rows[nrows++] = *r;
+	rows[nrows] = *r;
+	rows[nrows++].t = t;
 }
 
 static void
@@ -121,7 +138,7 @@ admin_record(const struct fk_req *q, int model, const struct fk_usage *u)
 	r.u = *u;
 	pthread_mutex_lock(&fk.lock);
 	r.t = fk.wall_start + fk_now();
-	row_add(&r);
+	row_add(&r, 1);
 	pthread_mutex_unlock(&fk.lock);
 }
 
@@ -184,7 +201,7 @@ extra_add(json_t *body, size_t *n, char *err, size_t errlen)
 	now = fk.wall_start > 0 ? fk.wall_start + fk_now() : (double)time(NULL);
 	for (i = 0; i < json_array_size(list) && rc == 0; i++) {
 		if ((rc = extra_parse(json_array_get(list, i), now, &r, err, errlen)) == 0) {
-			row_add(&r);
+			row_add(&r, 1);
 			(*n)++;
 		}
 	}
@@ -409,7 +426,7 @@ batch_rows(void)
 			key_id(0, r.key, sizeof r.key);
 			snprintf(r.tier, sizeof r.tier, "batch");
 			r.u = b->items[j].usage;
-			row_add(&r);
+			row_add(&r, 0);	/* removed again after the report */
 			added++;
 		}
 	}
