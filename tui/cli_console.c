@@ -1,11 +1,48 @@
-/* cli_console.c — `tokentop console` (placeholder until its issue lands). */
+/* cli_console.c — `tokentop console` (and `tokentop` alone): open the
+ * ledger and the prices, then run the live console. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "tui/cli.h"
+#include "tui/console.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tokentop [--db PATH] [--no-color] [console]\n"
+	    "\n"
+	    "The live console: today's spend, the rate and budget, daily bars,\n"
+	    "models, cache and batches, following the ledger as other tokentop\n"
+	    "processes write to it. F1 or ? inside lists every key; q quits.\n"
+	    "Needs at least an 80x24 terminal; NO_COLOR or --no-color for\n"
+	    "monochrome.\n");
+}
 
 int
 cli_console(struct cli *cli, int argc, char **argv)
 {
-	(void)cli;
-	(void)argc;
-	(void)argv;
-	return cli_fail("console", "not built yet");
+	struct store *st = NULL;
+	struct pricing *pr = NULL;
+	int rc;
+
+	if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc >= 2 && strcmp(argv[0], "console") == 0)
+		return cli_usage_error("console", "unexpected argument '%s'", argv[1]);
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return cli_fail("console", "needs a terminal (use `tokentop report` in scripts)");
+	setlocale(LC_ALL, "");
+	if (cli->cfg.tz[0] != '\0' && cli_set_tz(cli->cfg.tz) != 0)
+		return cli_fail("console", "unknown time zone '%s'", cli->cfg.tz);
+	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+		return rc;
+	rc = console_run(cli, st, pr);
+	store_close(st);
+	pricing_free(pr);
+	return rc;
 }

@@ -1,0 +1,924 @@
+/* test_batch.c — batch files: every kind of bad line with its line number,
+ * the short form, duplicates, splitting, the estimate, the body; results. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "core/batch.h"
+#include "core/batchres.h"
+#include "core/poller.h"
+#include "tests/fakeapi_spawn.h"
+#include "core/pricing.h"
+
+static char tmpdir[256];
+
+static int64_t
+cli_now_ms_for_test(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct pricing *
+load_prices(void)
+{
+	const char *dir = getenv("TOKENTOP_DATADIR");
+	char path[512], err[256];
+	struct pricing *p;
+
+	snprintf(path, sizeof(path), "%s/prices.json", dir != NULL ? dir : "share");
+	p = pricing_load(path, NULL, err, sizeof(err));
+	if (p == NULL)
+		fail_msg("prices: %s", err);
+	return p;
+}
+
+/* Write text to a new temp file; returns its path (static buffer per call slot). */
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char path[4][512];
+	static int k;
+	char *p = path[k++ % 4];
+	FILE *f;
+
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_batch.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- single lines ------------------------------------------------------ */
+
+struct bad_case {
+	const char *line;
+	const char *reason;      /* expected prefix of the reason */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "{\"custom_id\":\"a\",", "invalid JSON at column" },
+	{ "[1,2]", "not a JSON object" },
+	{ "{\"params\":{}}", "custom_id missing" },
+	{ "{\"custom_id\":7,\"prompt\":\"x\"}", "custom_id is not a string" },
+	{ "{\"custom_id\":\"\",\"prompt\":\"x\"}", "custom_id is empty" },
+	{ "{\"custom_id\":\"a b\",\"prompt\":\"x\"}", "custom_id \"a b\" has a space" },
+	{ "{\"custom_id\":\"a.b\",\"prompt\":\"x\"}", "custom_id \"a.b\" has '.'" },
+	{ "{\"custom_id\":\"h\u00e9\",\"prompt\":\"x\"}", "custom_id \"h\u00e9\" has a character" },
+	{ "{\"custom_id\":\"x123456789x123456789x123456789x123456789x123456789x123456789x1234\","
+	  "\"prompt\":\"x\"}", "custom_id \"x123456789x123456789x123456789x123456789...\" is 65" },
+	{ "{\"custom_id\":\"a\"}", "params missing" },
+	{ "{\"custom_id\":\"a\",\"params\":{},\"prompt\":\"x\"}", "both params and prompt" },
+	{ "{\"custom_id\":\"a\",\"params\":[]}", "params is not an object" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"max_tokens\":5,\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"hi\"}]}}", "params.model missing" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+	  "\"content\":\"hi\"}]}}", "params.max_tokens missing" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":0,\"messages\":"
+	  "[{\"role\":\"user\",\"content\":\"hi\"}]}}", "params.max_tokens must be an integer >= 1" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":1.5,\"messages\":"
+	  "[{\"role\":\"user\",\"content\":\"hi\"}]}}", "params.max_tokens must be an integer" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":5}}",
+	  "params.messages missing" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"messages\":[]}}",
+	  "params.messages must be a non-empty array" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"messages\":"
+	  "[{\"role\":\"system\",\"content\":\"hi\"}]}}",
+	  "params.messages[0].role \"system\" is not user or assistant" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"messages\":"
+	  "[{\"role\":\"user\"}]}}", "params.messages[0].content must be" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"stream\":true,"
+	  "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}",
+	  "params.stream is not allowed in a batch" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"system\":3,"
+	  "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}", "params.system must be" },
+	{ "{\"custom_id\":\"a\",\"extra\":1,\"params\":{}}", "unknown field \"extra\" next to params" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"\"}", "prompt must be a non-empty string" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"temperature\":1}", "unknown field \"temperature\"" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"system\":[]}", "system must be a string" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"max_tokens\":-1}", "max_tokens must be an integer" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"max_tokens\":5}", "model missing" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"model\":\"m\"}", "max_tokens missing" },
+	{ "{\"custom_id\":\"a\",\"custom_id\":\"b\",\"prompt\":\"x\"}", "invalid JSON" },
+};
+
+static void
+test_bad_lines(void **state)
+{
+	struct batch_opts o;
+	struct batch_req r;
+	char reason[512];
+	size_t i;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const char *l = bad_cases[i].line;
+		int rc = batch_line_check(l, strlen(l), &o, &r, reason, sizeof(reason));
+
+		if (rc != -1 || strncmp(reason, bad_cases[i].reason, strlen(bad_cases[i].reason)) != 0)
+			fail_msg("case %zu: rc %d reason \"%s\", want \"%s\"", i, rc, reason,
+			    bad_cases[i].reason);
+		assert_null(r.json);
+	}
+}
+
+static void
+test_blank_and_full(void **state)
+{
+	struct batch_opts o;
+	struct batch_req r;
+	char reason[512];
+	const char *full = "{\"custom_id\":\"req-1_A\",\"params\":{\"model\":\"claude-haiku-4-5\","
+	    "\"max_tokens\":64,\"system\":[{\"type\":\"text\",\"text\":\"abcd\",\"cache_control\":"
+	    "{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}],\"messages\":[{\"role\":\"user\","
+	    "\"content\":\"abcdefghi\"}]}}";
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(batch_line_check("  \t", 3, &o, &r, reason, sizeof(reason)), 0);
+	assert_int_equal(batch_line_check("", 0, &o, &r, reason, sizeof(reason)), 0);
+	assert_int_equal(batch_line_check(full, strlen(full), &o, &r, reason, sizeof(reason)), 1);
+	assert_string_equal(r.custom_id, "req-1_A");
+	assert_string_equal(r.model, "claude-haiku-4-5");
+	assert_int_equal(r.max_tokens, 64);
+	/* system 4 bytes = 1, message 9 bytes = 3, + 3 per message */
+	assert_int_equal(r.est_input, 7);
+	assert_int_equal(r.cache, BATCH_CACHE_1H);
+	/* the full form is passed through as it is (compact) */
+	assert_non_null(strstr(r.json, "\"ttl\":\"1h\""));
+	batch_req_done(&r);
+	batch_req_done(NULL);
+}
+
+static void
+test_short_form(void **state)
+{
+	struct batch_opts o;
+	struct batch_req r;
+	char reason[512];
+	json_t *j;
+	json_error_t je;
+	const char *l = "{\"custom_id\":\"s1\",\"prompt\":\"hello there\",\"system\":\"be brief\"}";
+	const char *l2 = "{\"custom_id\":\"s2\",\"prompt\":\"x\",\"model\":\"claude-opus-4-6\","
+	    "\"max_tokens\":7}";
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.model = "claude-haiku-4-5";
+	o.max_tokens = 200;
+	o.cache = BATCH_CACHE_5M;
+	assert_int_equal(batch_line_check(l, strlen(l), &o, &r, reason, sizeof(reason)), 1);
+	j = json_loads(r.json, 0, &je);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "custom_id")), "s1");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "params"),
+	    "model")), "claude-haiku-4-5");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "params"),
+	    "max_tokens")), 200);
+	{
+		json_t *sys = json_object_get(json_object_get(j, "params"), "system");
+		json_t *b0 = json_array_get(sys, 0);
+		json_t *cc = json_object_get(b0, "cache_control");
+
+		assert_string_equal(json_string_value(json_object_get(b0, "text")), "be brief");
+		assert_string_equal(json_string_value(json_object_get(cc, "type")), "ephemeral");
+		assert_null(json_object_get(cc, "ttl"));
+	}
+	{
+		json_t *m0 = json_array_get(json_object_get(json_object_get(j, "params"),
+		    "messages"), 0);
+
+		assert_string_equal(json_string_value(json_object_get(m0, "role")), "user");
+		assert_string_equal(json_string_value(json_object_get(m0, "content")), "hello there");
+	}
+	assert_int_equal(r.cache, BATCH_CACHE_5M);
+	assert_int_equal(r.est_input, 3 + 3 + 2);  /* 11 bytes → 3, 8 bytes → 2, +3 */
+	json_decref(j);
+	batch_req_done(&r);
+
+	/* the line's own model and max_tokens win over the flags; cache off → string system */
+	o.cache = BATCH_CACHE_OFF;
+	assert_int_equal(batch_line_check(l2, strlen(l2), &o, &r, reason, sizeof(reason)), 1);
+	assert_string_equal(r.model, "claude-opus-4-6");
+	assert_int_equal(r.max_tokens, 7);
+	assert_int_equal(r.cache, BATCH_CACHE_OFF);
+	batch_req_done(&r);
+	assert_int_equal(batch_line_check(l, strlen(l), &o, &r, reason, sizeof(reason)), 1);
+	assert_non_null(strstr(r.json, "\"system\":\"be brief\""));
+	batch_req_done(&r);
+}
+
+/* ---- whole files --------------------------------------------------------- */
+
+static void
+test_file_errors(void **state)
+{
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256];
+	const char *path = write_file("bad.jsonl",
+	    "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n"
+	    "{\"custom_id\":\"b c\",\"prompt\":\"p\"}\n"
+	    "\n"
+	    "not json\n"
+	    "{\"custom_id\":\"d\",\"prompt\":\"p\"}\r\n"
+	    "{\"custom_id\":\"a\",\"prompt\":\"q\"}\n"
+	    "{\"custom_id\":\"e\",\"params\":{\"model\":\"m\",\"max_tokens\":5,\"messages\":[]}}");
+	char want[600];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.model = "claude-haiku-4-5";
+	o.max_tokens = 10;
+	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.lines, 7);
+	assert_int_equal(plan.nbad, 4);
+	assert_int_equal(plan.nerrors, 4);
+	assert_int_equal(plan.requests, 2);
+	snprintf(want, sizeof(want), "%s:2: custom_id \"b c\" has a space", path);
+	assert_string_equal(plan.errors[0], want);
+	snprintf(want, sizeof(want), "%s:4: invalid JSON at column", path);
+	assert_memory_equal(plan.errors[1], want, strlen(want));
+	snprintf(want, sizeof(want), "%s:6: custom_id \"a\" repeats line 1", path);
+	assert_string_equal(plan.errors[2], want);
+	snprintf(want, sizeof(want), "%s:7: params.messages must be a non-empty array", path);
+	assert_string_equal(plan.errors[3], want);
+	batch_plan_done(&plan);
+	batch_plan_done(NULL);
+
+	assert_int_equal(batch_plan_file("/nonexistent/x.jsonl", &o, NULL, &plan, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/x.jsonl"));
+}
+
+static void
+test_error_cap(void **state)
+{
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256], path[512];
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/many.jsonl", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < 120; i++)
+		fprintf(f, "{\"custom_id\":\"x%d\",\"prompt\":\"p\"}\n", i);  /* no model */
+	fclose(f);
+	memset(&o, 0, sizeof(o));
+	o.max_tokens = 5;
+	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.nbad, 120);
+	assert_int_equal(plan.nerrors, BATCH_MAX_ERRORS);
+	assert_non_null(strstr(plan.errors[49], ":50: model missing"));
+	batch_plan_done(&plan);
+}
+
+/* Body of each part parses and holds the part's ids in order. */
+static void
+check_bodies(const char *path, const struct batch_opts *o, const struct batch_plan *plan,
+             int64_t total)
+{
+	size_t i, k;
+	int64_t seen = 0;
+	char *body, err[256], want[32];
+	size_t len;
+	json_t *j, *reqs;
+	json_error_t je;
+
+	for (i = 0; i < plan->nparts; i++) {
+		assert_int_equal(batch_part_body(path, &plan->parts[i], o, &body, &len, err,
+		    sizeof(err)), 0);
+		assert_int_equal(len, plan->parts[i].bytes + strlen("{\"requests\":[]}"));
+		if (plan->parts[i].requests > 1000) {
+			/* big parts: the ids in order, without building a 100,000-node tree */
+			const char *q = body;
+
+			for (k = 0; k < (size_t)plan->parts[i].requests; k++, seen++) {
+				snprintf(want, sizeof(want), "{\"custom_id\":\"r%lld\",", (long long)seen);
+				q = strstr(q, want);
+				assert_non_null(q);
+				q += strlen(want);
+			}
+			assert_null(strstr(q, "custom_id"));
+			free(body);
+			continue;
+		}
+		j = json_loadb(body, len, 0, &je);
+		assert_non_null(j);
+		reqs = json_object_get(j, "requests");
+		assert_int_equal(json_array_size(reqs), plan->parts[i].requests);
+		for (k = 0; k < json_array_size(reqs); k++, seen++) {
+			snprintf(want, sizeof(want), "r%lld", (long long)seen);
+			assert_string_equal(json_string_value(json_object_get(json_array_get(reqs,
+			    k), "custom_id")), want);
+		}
+		json_decref(j);
+		free(body);
+	}
+	assert_int_equal(seen, total);
+}
+
+static void
+test_split_count(void **state)
+{
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256], path[512];
+	FILE *f;
+	int i, n = BATCH_MAX_REQUESTS + 5;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/big.jsonl", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "{\"custom_id\":\"r%d\",\"prompt\":\"p%d\"}\n", i, i);
+	fclose(f);
+	memset(&o, 0, sizeof(o));
+	o.model = "claude-haiku-4-5";
+	o.max_tokens = 5;
+	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.nbad, 0);
+	assert_int_equal(plan.requests, n);
+	assert_int_equal(plan.nparts, 2);
+	assert_int_equal(plan.parts[0].requests, BATCH_MAX_REQUESTS);
+	assert_int_equal(plan.parts[0].first_line, 1);
+	assert_int_equal(plan.parts[0].last_line, BATCH_MAX_REQUESTS);
+	assert_int_equal(plan.parts[1].requests, 5);
+	assert_int_equal(plan.parts[1].first_line, BATCH_MAX_REQUESTS + 1);
+	assert_int_equal(plan.parts[1].offset, plan.parts[0].end);
+	check_bodies(path, &o, &plan, n);
+	batch_plan_done(&plan);
+}
+
+static void
+test_split_bytes(void **state)
+{
+	struct batch_opts o;
+	struct batch_plan plan;
+	struct batch_req r;
+	char err[256], path[512], reason[256], line[128];
+	FILE *f;
+	int i;
+	size_t one;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.model = "claude-haiku-4-5";
+	o.max_tokens = 5;
+	/* every request has the same length: ids r0..r9 */
+	snprintf(line, sizeof(line), "{\"custom_id\":\"r0\",\"prompt\":\"p\"}");
+	assert_int_equal(batch_line_check(line, strlen(line), &o, &r, reason, sizeof(reason)), 1);
+	one = r.json_len;
+	batch_req_done(&r);
+	snprintf(path, sizeof(path), "%s/bytes.jsonl", tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < 10; i++)
+		fprintf(f, "{\"custom_id\":\"r%d\",\"prompt\":\"p\"}\n%s", i, i == 4 ? "\n" : "");
+	fclose(f);
+	/* room for exactly 3 requests and their 2 commas */
+	o.max_bytes = (int64_t)(3 * one + 2);
+	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.nbad, 0);
+	assert_int_equal(plan.nparts, 4);
+	assert_int_equal(plan.parts[0].requests, 3);
+	assert_int_equal(plan.parts[1].requests, 3);
+	assert_int_equal(plan.parts[2].requests, 3);
+	assert_int_equal(plan.parts[3].requests, 1);
+	assert_int_equal(plan.parts[0].bytes, (int64_t)(3 * one + 2));
+	assert_int_equal(plan.parts[3].first_line, 11);     /* the blank line 6 counts */
+	check_bodies(path, &o, &plan, 10);
+	batch_plan_done(&plan);
+
+	/* one request bigger than a whole batch is a bad line, not a part */
+	o.max_bytes = (int64_t)one - 1;
+	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.nbad, 10);
+	assert_non_null(strstr(plan.errors[0], ":1: request is "));
+	batch_plan_done(&plan);
+}
+
+static void
+test_changed_file(void **state)
+{
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256], *body;
+	size_t len;
+	const char *path = write_file("chg.jsonl", "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n"
+	    "{\"custom_id\":\"b\",\"prompt\":\"p\"}\n");
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.model = "m";
+	o.max_tokens = 5;
+	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
+	write_file("chg.jsonl", "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n{\"custom_id\":\"b c\"}\n");
+	assert_int_equal(batch_part_body(path, &plan.parts[0], &o, &body, &len, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: changed since it was checked"));
+	assert_null(body);
+	batch_plan_done(&plan);
+}
+
+/* claude-haiku-4-5: input $1, 1h write $2, output $5 per MTok; batch 1/2. */
+static void
+test_estimate(void **state)
+{
+	struct pricing *p = load_prices();
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256];
+	const char *path = write_file("est.jsonl",
+	    "{\"custom_id\":\"a\",\"prompt\":\"abcdefgh\",\"system\":\"sys\"}\n"
+	    "{\"custom_id\":\"b\",\"prompt\":\"abcdefgh\",\"system\":\"sys\",\"max_tokens\":20}\n"
+	    "{\"custom_id\":\"c\",\"prompt\":\"x\",\"model\":\"no-such-model\"}\n"
+	    "{\"custom_id\":\"d\",\"prompt\":\"abcdefgh\",\"model\":\"claude-sonnet-4-5\"}\n");
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.model = "claude-haiku-4-5";
+	o.max_tokens = 100;
+	assert_int_equal(batch_plan_file(path, &o, p, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.nbad, 0);
+	assert_int_equal(plan.requests, 4);
+	assert_int_equal(plan.nmodels, 3);
+	assert_string_equal(plan.models[0], "claude-haiku-4-5");
+	assert_string_equal(plan.models[1], "no-such-model");
+	assert_string_equal(plan.models[2], "claude-sonnet-4-5");
+	assert_string_equal(plan.parts[0].models, "claude-haiku-4-5,no-such-model,claude-sonnet-4-5");
+	assert_int_equal(plan.unpriced, 1);
+	/*
+	 * a: input 2 + 1 + 3 = 6 tokens. low (6*1e6 + 1*5e6)/2 pico = 5,500 nanos;
+	 *    high (6*1e6 + 100*5e6)/2 = 253,000 nanos.
+	 * b: low 5,500; high (6e6 + 20*5e6)/2 = 53,000.
+	 * d: sonnet $3/$15: input 2+3 = 5. low (5*3e6 + 15e6)/2 = 15,000;
+	 *    high (15e6 + 100*15e6)/2 = 757,500.
+	 */
+	assert_int_equal(plan.est_low, 5500 + 5500 + 15000);
+	assert_int_equal(plan.est_high, 253000 + 53000 + 757500);
+	batch_plan_done(&plan);
+
+	/* with a 1h cache the high end prices the input as a 1h write ($2) */
+	o.cache = BATCH_CACHE_1H;
+	path = write_file("est2.jsonl",
+	    "{\"custom_id\":\"a\",\"prompt\":\"abcdefgh\",\"system\":\"sys\"}\n");
+	assert_int_equal(batch_plan_file(path, &o, p, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.est_low, 5500);
+	assert_int_equal(plan.est_high, (6 * 2000000 + 100 * 5000000) / 2 / 1000);
+	batch_plan_done(&plan);
+	pricing_free(p);
+}
+
+static void
+test_cache_parse(void **state)
+{
+	enum batch_cache c;
+
+	(void)state;
+	assert_int_equal(batch_cache_parse("off", &c), 0);
+	assert_int_equal(c, BATCH_CACHE_OFF);
+	assert_int_equal(batch_cache_parse("5m", &c), 0);
+	assert_int_equal(c, BATCH_CACHE_5M);
+	assert_int_equal(batch_cache_parse("1h", &c), 0);
+	assert_int_equal(c, BATCH_CACHE_1H);
+	assert_int_equal(batch_cache_parse("2h", &c), -1);
+	assert_int_equal(batch_cache_parse(NULL, &c), -1);
+}
+
+/* ---- results ingestion ------------------------------------------------------ */
+
+static const char results_text[] =
+    "{\"custom_id\":\"a\",\"result\":{\"type\":\"succeeded\",\"message\":{\"id\":\"msg_1\","
+    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-haiku-4-5\",\"content\":[],"
+    "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":4,"
+    "\"output_tokens\":7,\"service_tier\":\"batch\"}}}}\n"
+    "{\"custom_id\":\"b\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\","
+    "\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad model\"}}}}\r\n"
+    "not json at all\n"
+    "{\"custom_id\":\"c\",\"result\":{\"type\":\"canceled\"}}\n"
+    "{\"custom_id\":\"d\",\"result\":{\"type\":\"expired\"}}";   /* no final newline */
+
+struct got {
+	int  n;
+	char ids[8][16];
+	char types[8][16];
+	struct usage u;
+	char error[512];
+	int  fail_at;         /* 1-based outcome to refuse, 0 = none */
+};
+
+static int
+record(void *arg, const struct usage_result *o, char *err, size_t errlen)
+{
+	struct got *g = arg;
+
+	if (g->fail_at > 0 && g->n + 1 == g->fail_at) {
+		snprintf(err, errlen, "disk full");
+		return -1;
+	}
+	if (g->n < 8) {
+		usage_strlcpy(g->ids[g->n], o->custom_id, sizeof(g->ids[0]));
+		usage_strlcpy(g->types[g->n], o->type, sizeof(g->types[0]));
+	}
+	if (strcmp(o->type, "succeeded") == 0)
+		g->u = o->u;
+	if (strcmp(o->type, "errored") == 0)
+		usage_strlcpy(g->error, o->error, sizeof(g->error));
+	g->n++;
+	return 0;
+}
+
+static void
+test_ingest(void **state)
+{
+	struct got g;
+	struct batch_ingest *in;
+	struct batch_ingest_stats st;
+	char dir[300], err[256], path[512], part[512], buf[4096];
+	size_t i, step = 7, len = strlen(results_text);
+	FILE *f;
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	snprintf(dir, sizeof(dir), "%s/results", tmpdir);
+	in = batch_ingest_new("msgbatch_01", dir, "nightly", 1700000000000LL, record, &g, err,
+	    sizeof(err));
+	assert_non_null(in);
+	snprintf(part, sizeof(part), "%s/msgbatch_01.jsonl.part", dir);
+	assert_int_equal(access(part, F_OK), 0);
+	for (i = 0; i < len; i += step)
+		assert_int_equal(batch_ingest_feed(in, results_text + i,
+		    i + step > len ? len - i : step, err, sizeof(err)), 0);
+	assert_int_equal(g.n, 3);                 /* d waits for the end */
+	assert_int_equal(batch_ingest_finish(in, path, sizeof(path), err, sizeof(err)), 0);
+	assert_int_equal(g.n, 4);
+	batch_ingest_stats(in, &st);
+	assert_int_equal(st.lines, 5);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(st.recorded, 4);
+	assert_int_equal(st.succeeded, 1);
+	assert_int_equal(st.errored, 1);
+	assert_int_equal(st.canceled, 1);
+	assert_int_equal(st.expired, 1);
+	assert_string_equal(g.ids[0], "a");
+	assert_string_equal(g.ids[3], "d");
+	assert_string_equal(g.types[1], "errored");
+	assert_non_null(strstr(g.error, "bad model"));
+	/* the succeeded row is a batch row of this batch, at the given time */
+	assert_string_equal(g.u.batch_id, "msgbatch_01");
+	assert_string_equal(g.u.custom_id, "a");
+	assert_string_equal(g.u.tag, "nightly");
+	assert_string_equal(g.u.source, "batch");
+	assert_string_equal(g.u.service_tier, "batch");
+	assert_string_equal(g.u.message_id, "msg_1");
+	assert_int_equal(g.u.ts_ms, 1700000000000LL);
+	assert_int_equal(g.u.tok.input, 10);
+	assert_int_equal(g.u.tok.cache_read, 4);
+	assert_int_equal(g.u.tok.output, 7);
+	assert_true(usage_is_batch(&g.u));
+	batch_ingest_free(in);
+	/* renamed into place, the raw lines kept (CR dropped, newline added) */
+	snprintf(buf, sizeof(buf), "%s/msgbatch_01.jsonl", dir);
+	assert_string_equal(path, buf);
+	assert_int_not_equal(access(part, F_OK), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[len] = '\0';
+	fclose(f);
+	assert_non_null(strstr(buf, "bad model\"}}}}\nnot json at all\n"));
+	assert_int_equal(buf[len - 1], '\n');
+	assert_non_null(strstr(buf, "\"expired\"}}\n"));
+
+	/* the same results read from a file, a block at a time */
+	memset(&g, 0, sizeof(g));
+	f = fopen(write_file("res.jsonl", results_text), "r");
+	assert_non_null(f);
+	in = batch_ingest_new("msgbatch_01", NULL, NULL, 0, record, &g, err, sizeof(err));
+	assert_non_null(in);
+	assert_int_equal(batch_ingest_file(in, f, err, sizeof(err)), 0);
+	fclose(f);
+	assert_int_equal(batch_ingest_finish(in, NULL, 0, err, sizeof(err)), 0);
+	batch_ingest_stats(in, &st);
+	assert_int_equal(st.recorded, 4);
+	assert_int_equal(st.bad, 1);
+	assert_int_equal(g.n, 4);
+	batch_ingest_free(in);
+}
+
+static void
+test_ingest_abandoned(void **state)
+{
+	struct got g;
+	struct batch_ingest *in;
+	char dir[300], err[256], part[512];
+	const char *two = "{\"custom_id\":\"c\",\"result\":{\"type\":\"canceled\"}}\n"
+	    "{\"custom_id\":\"d\",\"result\":{\"type\":\"expired\"}}\n";
+
+	(void)state;
+	memset(&g, 0, sizeof(g));
+	g.fail_at = 2;
+	snprintf(dir, sizeof(dir), "%s/results", tmpdir);
+	in = batch_ingest_new("msgbatch_02", dir, NULL, 0, record, &g, err, sizeof(err));
+	assert_non_null(in);
+	/* the callback refuses the second outcome: the feed stops with its reason */
+	assert_int_equal(batch_ingest_feed(in, two, strlen(two), err, sizeof(err)), -1);
+	assert_string_equal(err, "disk full");
+	assert_int_equal(g.n, 1);
+	snprintf(part, sizeof(part), "%s/msgbatch_02.jsonl.part", dir);
+	assert_int_equal(access(part, F_OK), 0);
+	/* never finished: the temp file goes, no results file appears */
+	batch_ingest_free(in);
+	assert_int_not_equal(access(part, F_OK), 0);
+	snprintf(part, sizeof(part), "%s/msgbatch_02.jsonl", dir);
+	assert_int_not_equal(access(part, F_OK), 0);
+	batch_ingest_free(NULL);
+
+	/* a batch id is a file name: nothing but [A-Za-z0-9_-] */
+	assert_null(batch_ingest_new("../evil", dir, NULL, 0, record, &g, err, sizeof(err)));
+	assert_null(batch_ingest_new("", dir, NULL, 0, record, &g, err, sizeof(err)));
+	/* without a directory nothing is written, outcomes still flow */
+	memset(&g, 0, sizeof(g));
+	in = batch_ingest_new("msgbatch_03", NULL, NULL, 0, record, &g, err, sizeof(err));
+	assert_non_null(in);
+	assert_int_equal(batch_ingest_feed(in, two, strlen(two), err, sizeof(err)), 0);
+	assert_int_equal(batch_ingest_finish(in, part, sizeof(part), err, sizeof(err)), 0);
+	assert_string_equal(part, "");
+	assert_int_equal(g.n, 2);
+	batch_ingest_free(in);
+}
+
+/* ---- the poller against the double ---------------------------------------------- */
+
+#define NB 120          /* batches followed at once */
+#define PER 4           /* requests each; the last one errored (temperature 2) */
+
+struct pstats {
+	int  status, outcomes, ingested, errors, gone, error_after_download;
+	int  per[NB + 1];           /* outcomes delivered per batch */
+	int  recorded[NB + 1];      /* stats.recorded at INGESTED */
+	char ids[NB + 1][USAGE_ID_MAX];
+	int  succeeded, errored;
+};
+
+static int
+batch_index(struct pstats *ps, const char *id)
+{
+	int i;
+
+	for (i = 0; i <= NB; i++)
+		if (strcmp(ps->ids[i], id) == 0)
+			return i;
+	return -1;
+}
+
+static int
+on_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
+{
+	struct pstats *ps = arg;
+	int i = batch_index(ps, ev->batch_id);
+
+	(void)err;
+	(void)errlen;
+	assert_true(i >= 0);
+	switch (ev->kind) {
+	case BATCH_EV_STATUS:
+		assert_non_null(ev->batch);
+		ps->status++;
+		break;
+	case BATCH_EV_OUTCOME:
+		ps->outcomes++;
+		ps->per[i]++;
+		if (strcmp(ev->outcome->type, "succeeded") == 0) {
+			/* a batch row of this batch, billed at the batch rate */
+			assert_string_equal(ev->outcome->u.batch_id, ev->batch_id);
+			assert_true(usage_is_batch(&ev->outcome->u));
+			assert_true(ev->outcome->u.tok.output > 0);
+		}
+		break;
+	case BATCH_EV_INGESTED:
+		ps->ingested++;
+		ps->recorded[i] = (int)ev->stats->recorded;
+		ps->succeeded += (int)ev->stats->succeeded;
+		ps->errored += (int)ev->stats->errored;
+		assert_int_equal(access(ev->results_file, R_OK), 0);
+		break;
+	case BATCH_EV_ERROR:
+		ps->errors++;
+		ps->error_after_download += ev->stats != NULL;
+		break;
+	case BATCH_EV_GONE:
+		ps->gone++;
+		break;
+	}
+	return 0;
+}
+
+static json_t *
+batch_body(int k)
+{
+	json_t *reqs = json_array();
+	char id[32], text[64];
+	int i;
+
+	for (i = 0; i < PER; i++) {
+		json_t *params;
+
+		snprintf(id, sizeof(id), "b%d-r%d", k, i);
+		snprintf(text, sizeof(text), "question %d of batch %d", i, k);
+		params = json_pack("{s:s,s:i,s:[{s:s,s:s}]}", "model", "claude-haiku-4-5",
+		    "max_tokens", 16, "messages", "role", "user", "content", text);
+		if (i == PER - 1)
+			json_object_set_new(params, "temperature", json_integer(2));
+		json_array_append_new(reqs, json_pack("{s:s,s:o}", "custom_id", id,
+		    "params", params));
+	}
+	return json_pack("{s:o}", "requests", reqs);
+}
+
+static void
+test_poller(void **state)
+{
+	static struct pstats ps;
+	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
+	struct fakeapi fa;
+	struct config cfg;
+	struct http_multi *m;
+	struct http_error herr;
+	struct api_batch b;
+	struct batch_poller *p;
+	char err[256], dir[300];
+	int k, spins;
+	json_t *body;
+
+	(void)state;
+	memset(&ps, 0, sizeof(ps));
+	if (fakeapi_start(&fa, args) != 0)
+		fail_msg("could not start the double");
+	fakeapi_config(&fa, &cfg);
+	m = http_multi_new(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	for (k = 0; k < NB; k++) {
+		body = batch_body(k);
+		if (api_batch_create(m, body, &b, &herr) != 0)
+			fail_msg("create %d: %s", k, herr.message);
+		json_decref(body);
+		usage_strlcpy(ps.ids[k], b.id, sizeof(ps.ids[k]));
+	}
+	usage_strlcpy(ps.ids[NB], "msgbatch_nosuchbatch", sizeof(ps.ids[NB]));
+	/* one results stream cut halfway, three retrieves failing every attempt */
+	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches\","
+	    "\"cut_results\":true,\"count\":1}"), 0);
+	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches/\","
+	    "\"method\":\"GET\",\"status\":500,\"retry_after_ms\":\"5\",\"count\":3}"), 0);
+	snprintf(dir, sizeof(dir), "%s/presults", tmpdir);
+	p = batch_poller_new(m, dir, 50, on_event, &ps);
+	assert_non_null(p);
+	batch_poller_set_concurrency(p, 16);
+	for (k = 0; k <= NB; k++)
+		assert_int_equal(batch_poller_add(p, ps.ids[k], "t", err, sizeof(err)), 0);
+	assert_int_equal(batch_poller_add(p, ps.ids[0], "t", err, sizeof(err)), 0); /* no twin */
+	assert_int_equal(batch_poller_remaining(p), NB + 1);
+	/* the loop of `batch watch`, bounded so a stuck poller fails instead of hanging */
+	for (spins = 0; spins < 100000; spins++) {
+		int64_t now, next;
+
+		http_multi_perform(m);
+		now = cli_now_ms_for_test();
+		if (batch_poller_step(p, now) == 0)
+			break;
+		next = batch_poller_next_ms(p);
+		http_multi_wait(m, NULL, 0, next == INT64_MAX ? 100 : (int)(next > now ?
+		    (next - now > 100 ? 100 : next - now) : 0));
+	}
+	assert_int_equal(batch_poller_remaining(p), 0);
+	assert_int_equal(ps.ingested, NB);
+	assert_int_equal(ps.gone, 1);
+	assert_int_equal(ps.succeeded, NB * (PER - 1));
+	assert_int_equal(ps.errored, NB);
+	assert_true(ps.errors >= 1);                   /* the cut stream (the 500s are retried) */
+	assert_int_equal(ps.error_after_download, 1);  /* only the cut one */
+	/* every batch recorded each outcome; the cut one saw some lines twice */
+	{
+		int twice = 0;
+
+		for (k = 0; k < NB; k++) {
+			assert_int_equal(ps.recorded[k], PER);
+			assert_true(ps.per[k] >= PER);
+			twice += ps.per[k] > PER;
+		}
+		assert_int_equal(twice, 1);
+	}
+	assert_int_equal(ps.outcomes, NB * PER + PER / 2);
+	assert_int_equal(ps.status >= NB, 1);
+	batch_poller_free(p);
+	batch_poller_free(NULL);
+	http_multi_free(m);
+	fakeapi_stop(&fa);
+}
+
+/* Results that come back malformed every time: the poller stops after
+ * BATCH_POLLER_MAX_INCOMPLETE downloads instead of looping for ever. */
+static void
+test_poller_gives_up(void **state)
+{
+	static struct pstats ps;
+	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
+	struct fakeapi fa;
+	struct config cfg;
+	struct http_multi *m;
+	struct http_error herr;
+	struct api_batch b;
+	struct batch_poller *p;
+	char err[256], fault[512];
+	int spins;
+	json_t *body;
+
+	(void)state;
+	memset(&ps, 0, sizeof(ps));
+	if (fakeapi_start(&fa, args) != 0)
+		fail_msg("could not start the double");
+	fakeapi_config(&fa, &cfg);
+	m = http_multi_new(&cfg, err, sizeof(err));
+	assert_non_null(m);
+	body = batch_body(0);
+	assert_int_equal(api_batch_create(m, body, &b, &herr), 0);
+	json_decref(body);
+	usage_strlcpy(ps.ids[0], b.id, sizeof(ps.ids[0]));
+	snprintf(fault, sizeof(fault), "{\"path\":\"/v1/messages/batches/%s/results\","
+	    "\"malformed\":true,\"count\":100}", b.id);
+	assert_int_equal(fakeapi_fault(&fa, fault), 0);
+	p = batch_poller_new(m, NULL, 10, on_event, &ps);
+	assert_non_null(p);
+	assert_int_equal(batch_poller_add(p, b.id, NULL, err, sizeof(err)), 0);
+	for (spins = 0; spins < 100000 && batch_poller_step(p, cli_now_ms_for_test()) > 0; spins++) {
+		http_multi_perform(m);
+		http_multi_wait(m, NULL, 0, 10);
+	}
+	assert_int_equal(batch_poller_remaining(p), 0);
+	assert_int_equal(ps.gone, 1);
+	assert_int_equal(ps.ingested, 0);
+	assert_int_equal(ps.error_after_download, BATCH_POLLER_MAX_INCOMPLETE - 1);
+	batch_poller_free(p);
+	http_multi_free(m);
+	fakeapi_stop(&fa);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_blank_and_full),
+		cmocka_unit_test(test_short_form),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_split_count),
+		cmocka_unit_test(test_split_bytes),
+		cmocka_unit_test(test_changed_file),
+		cmocka_unit_test(test_estimate),
+		cmocka_unit_test(test_cache_parse),
+		cmocka_unit_test(test_ingest),
+		cmocka_unit_test(test_ingest_abandoned),
+		cmocka_unit_test(test_poller),
+		cmocka_unit_test(test_poller_gives_up),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

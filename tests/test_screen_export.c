@@ -1,0 +1,141 @@
+/* test_screen_export.c — the Reports screen's export: CSV quoting and exact
+ * dollars, JSON shape, nothing half-written on failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "tui/screen_export.h"
+
+static char dir[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tt_export_XXXXXX");
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+fixture(struct report *r, struct report_row rows[2])
+{
+	memset(r, 0, sizeof(*r));
+	memset(rows, 0, 2 * sizeof(rows[0]));
+	snprintf(rows[0].key, sizeof(rows[0].key), "claude-haiku-4-5");
+	rows[0].requests = 3;
+	rows[0].tok.input = 1000;
+	rows[0].tok.output = 20;
+	rows[0].cost_nanos = 41270000001LL;
+	snprintf(rows[1].key, sizeof(rows[1].key), "odd, \"name\"");
+	rows[1].requests = 1;
+	rows[1].unpriced_requests = 1;
+	r->rows = rows;
+	r->nrows = 2;
+	r->totals.requests = 4;
+	r->totals.cost_nanos = 41270000001LL;
+	r->totals.unpriced_requests = 1;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+test_csv(void **state)
+{
+	struct report r;
+	struct report_row rows[2];
+	char path[128], msg[512];
+	const char *s;
+
+	(void)state;
+	fixture(&r, rows);
+	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	assert_int_equal(screen_export_write(path, &r, "model", msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, path));      /* says where it wrote */
+	s = slurp(path);
+	assert_true(strncmp(s, "model,requests,input_tokens,", 28) == 0);
+	assert_non_null(strstr(s, "\nclaude-haiku-4-5,3,1000,0,0,0,20,41.270000001,0\n"));
+	assert_non_null(strstr(s, "\n\"odd, \"\"name\"\"\",1,"));
+	assert_non_null(strstr(s, "\ntotal,4,"));
+}
+
+static void
+test_json(void **state)
+{
+	struct report r;
+	struct report_row rows[2];
+	char path[128], msg[512];
+	json_t *j;
+	json_error_t e;
+
+	(void)state;
+	fixture(&r, rows);
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	assert_int_equal(screen_export_write(path, &r, "month", msg, sizeof(msg)), 0);
+	j = json_load_file(path, 0, &e);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "group")), "month");
+	assert_int_equal(json_array_size(json_object_get(j, "rows")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "totals"),
+	    "cost_nanos")), 41270000001LL);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "rows"), 1), "key")), "odd, \"name\"");
+	json_decref(j);
+}
+
+static void
+test_failure_leaves_nothing(void **state)
+{
+	struct report r;
+	struct report_row rows[2];
+	char path[128], msg[512];
+
+	(void)state;
+	fixture(&r, rows);
+	snprintf(path, sizeof(path), "%s/no/such/dir/out.csv", dir);
+	assert_int_equal(screen_export_write(path, &r, "model", msg, sizeof(msg)), -1);
+	assert_non_null(strstr(msg, "out.csv"));
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(screen_export_write("", &r, "model", msg, sizeof(msg)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_failure_leaves_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,384 @@
+/* test_view.c — the console's pure view logic: layout, numbers, bars,
+ * sorting, filtering, sanitising and display width (incl. Korean). */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "tui/view.h"
+
+static int
+setup_locale(void **state)
+{
+	(void)state;
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL && setlocale(LC_ALL, "C.utf8") == NULL)
+		return -1;
+	return 0;
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+static void
+test_layout_wide(void **state)
+{
+	struct view_layout l;
+	int p;
+
+	(void)state;
+	view_layout(120, 34, PANE_DAILY, &l);
+	assert_int_equal(l.mode, VIEW_WIDE);
+	assert_int_equal(l.header.y, 0);
+	assert_int_equal(l.keybar.y, 33);
+	for (p = 0; p < PANE_COUNT; p++) {
+		assert_true(l.pane[p].h >= 7);
+		assert_true(l.pane[p].w >= 50);
+		assert_true(l.pane[p].y >= 1);
+		assert_true(l.pane[p].y + l.pane[p].h <= 33);
+		assert_true(l.pane[p].x + l.pane[p].w <= 120);
+	}
+	/* side by side, two rows, nothing overlaps */
+	assert_int_equal(l.pane[PANE_DAILY].x + l.pane[PANE_DAILY].w, l.pane[PANE_MODELS].x);
+	assert_int_equal(l.pane[PANE_DAILY].y + l.pane[PANE_DAILY].h, l.pane[PANE_CACHE].y);
+	assert_int_equal(l.pane[PANE_CACHE].y + l.pane[PANE_CACHE].h, 33);
+	assert_int_equal(l.pane[PANE_BATCHES].x + l.pane[PANE_BATCHES].w, 120);
+}
+
+static void
+test_layout_tabbed_and_small(void **state)
+{
+	struct view_layout l;
+
+	(void)state;
+	view_layout(80, 24, PANE_CACHE, &l);
+	assert_int_equal(l.mode, VIEW_TABBED);
+	assert_int_equal(l.pane[PANE_CACHE].h, 22);
+	assert_int_equal(l.pane[PANE_CACHE].w, 80);
+	assert_int_equal(l.pane[PANE_DAILY].h, 0);
+	assert_int_equal(l.pane[PANE_MODELS].h, 0);
+	view_layout(119, 40, PANE_MODELS, &l);
+	assert_int_equal(l.mode, VIEW_TABBED);
+	view_layout(79, 24, PANE_DAILY, &l);
+	assert_int_equal(l.mode, VIEW_TOO_SMALL);
+	view_layout(80, 23, PANE_DAILY, &l);
+	assert_int_equal(l.mode, VIEW_TOO_SMALL);
+	view_layout(60, 15, PANE_DAILY, &l);
+	assert_int_equal(l.mode, VIEW_TOO_SMALL);
+}
+
+/* ---- numbers ------------------------------------------------------------ */
+
+static void
+test_fmt_numbers(void **state)
+{
+	static const struct { int64_t v; const char *want; } tok[] = {
+		{ 0, "0" }, { 999, "999" }, { 1000, "1k" }, { 9400, "9k" }, { 58000, "58k" },
+		{ 310000, "310k" }, { 999499, "999k" }, { 999500, "1.0M" }, { 1234567, "1.2M" },
+		{ 12300000, "12.3M" }, { 2100000000LL, "2.1G" },
+	};
+	char b[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(tok) / sizeof(tok[0]); i++)
+		assert_string_equal(view_fmt_tokens(tok[i].v, b, sizeof(b)), tok[i].want);
+	assert_string_equal(view_fmt_count(0, b, sizeof(b)), "0");
+	assert_string_equal(view_fmt_count(1204, b, sizeof(b)), "1,204");
+	assert_string_equal(view_fmt_count(1234567, b, sizeof(b)), "1,234,567");
+	assert_string_equal(view_fmt_count(-9250, b, sizeof(b)), "-9,250");
+	assert_string_equal(view_fmt_count(100, b, sizeof(b)), "100");
+}
+
+static void
+test_fmt_money(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(view_fmt_money(41270000000LL, 0, b, sizeof(b)), "$41.27");
+	assert_string_equal(view_fmt_money(41265000000LL, 0, b, sizeof(b)), "$41.27"); /* half up */
+	assert_string_equal(view_fmt_money(41264999999LL, 0, b, sizeof(b)), "$41.26");
+	assert_string_equal(view_fmt_money(0, 0, b, sizeof(b)), "$0.00");
+	assert_string_equal(view_fmt_money(812400000000LL, 0, b, sizeof(b)), "$812.40");
+	assert_string_equal(view_fmt_money(1234567890000LL, 0, b, sizeof(b)), "$1,234.57");
+	assert_string_equal(view_fmt_money(-310000000LL, 0, b, sizeof(b)), "-$0.31");
+	assert_string_equal(view_fmt_money(-1000000LL, 0, b, sizeof(b)), "$0.00");
+	assert_string_equal(view_fmt_money(1500000000000LL, 1, b, sizeof(b)), "$1,500");
+	assert_string_equal(view_fmt_cost(0, 3, 3, b, sizeof(b)), "unpriced");
+	assert_string_equal(view_fmt_cost(4790000000LL, 41, 0, b, sizeof(b)), "$4.79");
+	assert_string_equal(view_fmt_cost(4790000000LL, 41, 2, b, sizeof(b)), "$4.79+");
+	assert_string_equal(view_fmt_pct(705, b, sizeof(b)), "71%");
+	assert_string_equal(view_fmt_pct(1000, b, sizeof(b)), "100%");
+	assert_string_equal(view_fmt_pct(0, b, sizeof(b)), "0%");
+	assert_string_equal(view_fmt_elapsed(42 * 60000, b, sizeof(b)), "0:42");
+	assert_string_equal(view_fmt_elapsed(25 * 3600000LL + 5 * 60000, b, sizeof(b)), "25:05");
+	assert_string_equal(view_fmt_elapsed(-5, b, sizeof(b)), "0:00");
+}
+
+/* ---- bars --------------------------------------------------------------- */
+
+static void
+test_bars(void **state)
+{
+	(void)state;
+	assert_int_equal(view_bar_eighths(0, 100, 10), 0);
+	assert_int_equal(view_bar_eighths(5, 0, 10), 0);
+	assert_int_equal(view_bar_eighths(100, 100, 10), 80);
+	assert_int_equal(view_bar_eighths(200, 100, 10), 80);
+	assert_int_equal(view_bar_eighths(50, 100, 10), 40);
+	assert_int_equal(view_bar_eighths(1, 1000000, 10), 1);   /* visible, never 0 */
+	assert_int_equal(view_bar_eighths(4127, 5260, 35), 220); /* 41.27 of 52.60 */
+	assert_int_equal(view_bar_eighths(INT64_MAX / 2, INT64_MAX, 10), 40);
+	assert_int_equal(view_spark_level(0, 10), 0);
+	assert_int_equal(view_spark_level(1, 10), 1);
+	assert_int_equal(view_spark_level(10, 10), 8);
+	assert_int_equal(view_spark_level(5, 10), 4);
+	assert_int_equal(view_spark_level(11, 10), 8);
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+static void
+test_sanitize(void **state)
+{
+	char b[128];
+
+	(void)state;
+	/* ESC sequences, bell, backspace: the control bytes go, text stays */
+	assert_string_equal(view_sanitize("a\x1b[2Jb\x07\x08" "c", b, sizeof(b), 0), "a[2Jbc");
+	assert_string_equal(view_sanitize("tab\there\nnl", b, sizeof(b), 0), "tab here nl");
+	/* C1 CSI (U+009B) and bidi override U+202E, isolate U+2066 */
+	assert_string_equal(view_sanitize("x\xc2\x9b" "31my", b, sizeof(b), 0), "x31my");
+	assert_string_equal(view_sanitize("ab\xe2\x80\xae" "cd\xe2\x81\xa6" "e", b, sizeof(b), 0),
+	    "abcde");
+	/* invalid UTF-8 and overlong ESC */
+	assert_string_equal(view_sanitize("a\xff" "b\xc0\x9b" "c", b, sizeof(b), 0), "a?b??c");
+	assert_string_equal(view_sanitize("\x7f", b, sizeof(b), 0), "");
+	/* Korean survives; ASCII mode replaces it */
+	assert_string_equal(view_sanitize("모델 x", b, sizeof(b), 0), "모델 x");
+	assert_string_equal(view_sanitize("모델 x", b, sizeof(b), 1), "?? x");
+	/* a tiny buffer never gets half a character */
+	assert_string_equal(view_sanitize("가나", b, 5, 0), "가");
+	assert_string_equal(view_sanitize(NULL, b, sizeof(b), 0), "");
+}
+
+/* Random bytes: whatever comes in, nothing that drives a terminal comes out,
+ * and the result is valid UTF-8 that fits the buffer. */
+static void
+test_sanitize_random(void **state)
+{
+	unsigned char in[64];
+	char out[48];
+	const unsigned char *o;
+	unsigned seed = 12345;
+	int i, k;
+
+	(void)state;
+	for (i = 0; i < 20000; i++) {
+		for (k = 0; k < 63; k++) {
+			seed = seed * 1103515245u + 12345u;
+			in[k] = (unsigned char)(seed >> 16);
+			if (in[k] == 0)
+				in[k] = 0x1b;
+		}
+		in[63] = 0;
+		view_sanitize((const char *)in, out, sizeof(out), 0);
+		assert_true(strlen(out) < sizeof(out));
+		for (o = (const unsigned char *)out; *o != 0; o++) {
+			assert_true(*o >= 0x20 && *o != 0x7f);
+			/* C1 controls would be encoded as C2 80..9F */
+			if (*o == 0xc2)
+				assert_true(o[1] >= 0xa0);
+			/* U+202A..202E and U+2066..2069 are E2 80 AA..AE / E2 81 A6..A9 */
+			if (*o == 0xe2 && o[1] == 0x80)
+				assert_false(o[2] >= 0xaa && o[2] <= 0xae);
+			if (*o == 0xe2 && o[1] == 0x81)
+				assert_false(o[2] >= 0xa6 && o[2] <= 0xa9);
+		}
+		assert_true(view_width(out) >= 0);
+	}
+}
+
+static void
+test_width_and_truncate(void **state)
+{
+	char b[128];
+
+	(void)state;
+	assert_int_equal(view_width("claude"), 6);
+	assert_int_equal(view_width("한국어"), 6);
+	assert_int_equal(view_width("a한b"), 4);
+	assert_int_equal(view_width("…"), 1);
+	assert_int_equal(view_width("e\xcc\x81"), 1);  /* e + combining acute */
+
+	assert_string_equal(view_truncate("short", 10, VIEW_TRUNC_MID, "…", b, sizeof(b)), "short");
+	view_truncate("msgbatch_01HxABCDEFGH", 14, VIEW_TRUNC_MID, "…", b, sizeof(b));
+	assert_string_equal(b, "msgbatc…CDEFGH");
+	assert_int_equal(view_width(b), 14);
+	assert_string_equal(view_truncate("claude-sonnet-4-5-20250929", 12, VIEW_TRUNC_END, "…", b,
+	    sizeof(b)), "claude-sonn…");
+	assert_string_equal(view_truncate("abcdef", 5, VIEW_TRUNC_MID, "~", b, sizeof(b)), "ab~ef");
+	/* Korean: never split a 2-column character, never exceed the width */
+	view_truncate("한국어모델이름", 7, VIEW_TRUNC_END, "…", b, sizeof(b));
+	assert_string_equal(b, "한국어…");
+	assert_int_equal(view_width(b), 7);
+	view_truncate("한국어모델이름", 6, VIEW_TRUNC_END, "…", b, sizeof(b));
+	assert_string_equal(b, "한국…");
+	assert_true(view_width(b) <= 6);
+	view_truncate("한국어모델이름", 8, VIEW_TRUNC_MID, "…", b, sizeof(b));
+	assert_true(view_width(b) <= 8);
+	assert_true(strncmp(b, "한국", 6) == 0);
+	assert_string_equal(b + strlen(b) - 3, "름");
+	assert_true(view_width(b) >= 7);
+	assert_string_equal(view_truncate("abc", 0, VIEW_TRUNC_END, "…", b, sizeof(b)), "");
+	assert_string_equal(view_truncate("abc", 1, VIEW_TRUNC_END, "…", b, sizeof(b)), "a");
+
+	/* numbers are never cut */
+	assert_string_equal(view_fit_number("$41.27", 6, b, sizeof(b)), "$41.27");
+	assert_string_equal(view_fit_number("$1,041.27", 6, b, sizeof(b)), "######");
+}
+
+/* ---- sort and filter ---------------------------------------------------- */
+
+static struct view_model_row rows_fixture[] = {
+	{ "claude-sonnet-4-6", 1204, 2100000, 310000, 1700000, 100000, 820, 24110000000LL, 0 },
+	{ "claude-haiku-4-5", 8002, 9800000, 1200000, 6200000, 300000, 640, 12370000000LL, 0 },
+	{ "claude-opus-4-6", 41, 400000, 58000, 360000, 10000, 910, 4790000000LL, 0 },
+	{ "claude-nova-9", 3, 9000, 1000, 0, 0, 0, 0, 3 },
+};
+
+static void
+test_sort(void **state)
+{
+	struct view_model_row r[4];
+
+	(void)state;
+	memcpy(r, rows_fixture, sizeof(r));
+	view_sort_models(r, 4, VCOL_COST, 1);
+	assert_string_equal(r[0].model, "claude-sonnet-4-6");
+	assert_string_equal(r[2].model, "claude-opus-4-6");
+	assert_string_equal(r[3].model, "claude-nova-9");     /* unpriced last */
+	view_sort_models(r, 4, VCOL_COST, 0);
+	assert_string_equal(r[0].model, "claude-nova-9");
+	view_sort_models(r, 4, VCOL_REQS, 1);
+	assert_string_equal(r[0].model, "claude-haiku-4-5");
+	assert_string_equal(r[3].model, "claude-nova-9");
+	view_sort_models(r, 4, VCOL_HIT, 1);
+	assert_string_equal(r[0].model, "claude-opus-4-6");
+	view_sort_models(r, 4, VCOL_MODEL, 0);
+	assert_string_equal(r[0].model, "claude-haiku-4-5");
+	assert_string_equal(r[3].model, "claude-sonnet-4-6");
+	view_sort_models(r, 4, VCOL_INPUT, 0);
+	assert_string_equal(r[0].model, "claude-nova-9");
+	view_sort_models(r, 4, VCOL_OUTPUT, 1);
+	assert_string_equal(r[0].model, "claude-haiku-4-5");
+	assert_string_equal(view_col_name(VCOL_HIT), "hit");
+}
+
+static void
+test_filter(void **state)
+{
+	struct view_model_row r[4];
+	size_t n;
+
+	(void)state;
+	assert_true(view_match("claude-Sonnet", "SONN"));
+	assert_true(view_match("x", ""));
+	assert_true(view_match("x", NULL));
+	assert_false(view_match("haiku", "opus"));
+	memcpy(r, rows_fixture, sizeof(r));
+	n = view_filter_models(r, 4, "4-6");
+	assert_int_equal(n, 2);
+	assert_string_equal(r[0].model, "claude-sonnet-4-6");
+	assert_string_equal(r[1].model, "claude-opus-4-6");
+	memcpy(r, rows_fixture, sizeof(r));
+	assert_int_equal(view_filter_models(r, 4, "zzz"), 0);
+	memcpy(r, rows_fixture, sizeof(r));
+	assert_int_equal(view_filter_models(r, 4, ""), 4);
+}
+
+static void
+test_input(void **state)
+{
+	struct view_input in;
+
+	(void)state;
+	view_input_clear(&in);
+	assert_int_equal(view_input_add(&in, 'a'), 0);
+	assert_int_equal(view_input_add(&in, 0xD55C), 0);   /* 한 */
+	assert_string_equal(in.buf, "a한");
+	assert_int_equal(view_input_add(&in, 0x1b), -1);    /* ESC refused */
+	assert_int_equal(view_input_add(&in, 0x202E), -1);  /* bidi refused */
+	view_input_backspace(&in);
+	assert_string_equal(in.buf, "a");
+	view_input_backspace(&in);
+	view_input_backspace(&in);
+	assert_string_equal(in.buf, "");
+	view_input_set(&in, "report.csv");
+	assert_int_equal(in.len, 10);
+}
+
+static void
+test_dates(void **state)
+{
+	int64_t now, d0, d1, m0;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	now = 1795855331000LL;   /* 2026-11-28 08:42:11 UTC */
+	d0 = view_day_start(now, 0);
+	d1 = view_day_start(now, 1);
+	assert_int_equal(d0, 1795824000000LL);
+	assert_int_equal(d1 - d0, 86400000LL);
+	assert_int_equal(view_day_start(now, -13), d0 - 13 * 86400000LL);
+	m0 = view_month_start(now, 0);
+	assert_int_equal(m0, 1793491200000LL);  /* 2026-11-01 */
+	assert_int_equal(view_month_start(now, 1), 1796083200000LL); /* 2026-12-01 */
+
+	assert_int_equal(view_period_range('d', "2026-11-28", &d0, &d1), 0);
+	assert_int_equal(d0, 1795824000000LL);
+	assert_int_equal(d1, 1795824000000LL + 86400000LL);
+	assert_int_equal(view_period_range('m', "2026-11", &d0, &d1), 0);
+	assert_int_equal(d0, 1793491200000LL);
+	assert_int_equal(d1, 1796083200000LL);
+	assert_int_equal(view_period_range('m', "2026-12", &d0, &d1), 0);
+	assert_int_equal(d1 - d0, 31 * 86400000LL);              /* into next year */
+	assert_int_equal(view_period_range('h', "2026-11-28 14", &d0, &d1), 0);
+	assert_int_equal(d0, 1795824000000LL + 14 * 3600000LL);
+	assert_int_equal(d1 - d0, 3600000LL);
+	/* ISO week 48 of 2026 is Mon 23 Nov … Sun 29 Nov; 2026-W01 starts Mon 29 Dec 2025 */
+	assert_int_equal(view_period_range('w', "2026-W48", &d0, &d1), 0);
+	assert_int_equal(d0, 1795824000000LL - 5 * 86400000LL);
+	assert_int_equal(d1 - d0, 7 * 86400000LL);
+	assert_int_equal(view_period_range('w', "2026-W01", &d0, &d1), 0);
+	assert_int_equal(d0, 1766966400000LL);
+	assert_int_equal(view_period_range('d', "2026-11", &d0, &d1), -1);
+	assert_int_equal(view_period_range('m', "nope", &d0, &d1), -1);
+	assert_int_equal(view_period_range('x', "2026-11", &d0, &d1), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_wide),
+		cmocka_unit_test(test_layout_tabbed_and_small),
+		cmocka_unit_test(test_fmt_numbers),
+		cmocka_unit_test(test_fmt_money),
+		cmocka_unit_test(test_bars),
+		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_sanitize_random),
+		cmocka_unit_test(test_width_and_truncate),
+		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_input),
+		cmocka_unit_test(test_dates),
+	};
+
+	return cmocka_run_group_tests(tests, setup_locale, NULL);
+}

@@ -1,0 +1,53 @@
+/* cli_batch.h — what the `tokentop batch` files share (cli_batch.c:
+ * dispatch, list, status, cancel; cli_batch_submit.c; cli_batch_watch.c:
+ * watch and results). Internal to tui/. */
+#ifndef TOKENTOP_CLI_BATCH_H
+#define TOKENTOP_CLI_BATCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "core/api.h"
+#include "data/store.h"
+#include "tui/cli.h"
+
+#define CMD "batch"
+
+/* ms → "2026-11-28T00:12:31Z" ("-" for 0) into buf. */
+void cli_batch_fmt_time(int64_t ms, char *buf, size_t n);
+/* nanos → "$0.0024" / "$1,234.57" into buf; returns buf. */
+char *cli_batch_usd(int64_t nanos, char *buf, size_t n);
+/* <directory of the database>/results into out. */
+void cli_batch_results_dir(const struct cli *cli, char *out, size_t n);
+/* The API client from the config; NULL after printing why. Free with http_multi_free. */
+struct http_multi *cli_batch_open_api(struct cli *cli);
+/* Copy the API's fields of b into r. */
+void cli_batch_rec_from_api(struct batch_rec *r, const struct api_batch *b);
+/* Record the API's view of b (only its fields); -1 after printing why. */
+int cli_batch_store_api(struct store *st, const struct api_batch *b);
+/* A batch record as JSON (a new reference). */
+json_t *cli_batch_rec_json(const struct batch_rec *r);
+/* Print j indented on stdout and drop the reference. */
+void cli_batch_print_json(json_t *j);
+/* "0:12 of 24:00": time since creation against the 24 h window. */
+void cli_batch_elapsed(int64_t created_ms, int64_t ended_ms, int64_t now_ms, char *buf,
+                       size_t n);
+/* "processing N · succeeded N · …" on f. */
+void cli_batch_print_counts(FILE *f, const struct batch_counts *c);
+
+/*
+ * Follow ids (tags[i] goes on the rows; tags may be NULL) with the poller
+ * until each batch is ingested or gone, or a signal: outcomes recorded with
+ * store_batch_result, progress printed. EXIT_* status.
+ */
+int cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char **ids,
+                   const char **tags, size_t n, int64_t interval_ms);
+
+/* The subcommands; argv[0] is the subcommand's name. EXIT_* status. */
+int cli_batch_submit(struct cli *cli, int argc, char **argv);
+int cli_batch_watch(struct cli *cli, int argc, char **argv);
+int cli_batch_results(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,400 @@
+/* cli_batch_submit.c — `tokentop batch submit`: check the whole file, print
+ * the plan and estimate, stop at a budget, then create each part and record
+ * it the moment the create call returns. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/api.h"
+#include "core/batch.h"
+#include "core/batchres.h"
+#include "core/router.h"
+#include "tui/cli_batch.h"
+
+/* ---- submit --------------------------------------------------------------- */
+
+static void
+print_plan_errors(const struct batch_plan *plan)
+{
+	size_t i;
+	char n[32];
+
+	for (i = 0; i < plan->nerrors; i++)
+		fprintf(stderr, "%s\n", plan->errors[i]);
+	if (plan->nbad > (int64_t)plan->nerrors)
+		fprintf(stderr, "… and %s more\n", cli_group(plan->nbad - (int64_t)plan->nerrors,
+		    n, sizeof(n)));
+}
+
+static void
+print_plan(const char *path, const struct batch_plan *plan)
+{
+	char a[32], lo[48], hi[48];
+	size_t i;
+
+	printf("%s: %s requests in %zu batch%s\n", path, cli_group(plan->requests, a, sizeof(a)),
+	    plan->nparts, plan->nparts == 1 ? "" : "es");
+	printf("models: ");
+	for (i = 0; i < plan->nmodels; i++)
+		printf("%s%s", i > 0 ? ", " : "", plan->models[i]);
+	printf("\nestimated cost at the batch rate: %s – %s\n", cli_batch_usd(plan->est_low, lo, sizeof(lo)),
+	    cli_batch_usd(plan->est_high, hi, sizeof(hi)));
+	if (plan->unpriced > 0)
+		printf("(%s requests on unpriced models are not in the estimate)\n",
+		    cli_group(plan->unpriced, a, sizeof(a)));
+	for (i = 0; plan->nparts > 1 && i < plan->nparts; i++)
+		printf("  part %zu: lines %lld–%lld, %s requests, %.1f MB\n", i + 1,
+		    (long long)plan->parts[i].first_line, (long long)plan->parts[i].last_line,
+		    cli_group(plan->parts[i].requests, a, sizeof(a)),
+		    (double)plan->parts[i].bytes / (1024.0 * 1024.0));
+}
+
+/* --route auto: the router picks a short-form line's model and max_tokens. */
+static int
+route_line(void *arg, const char *prompt, char *model, size_t modellen, int64_t *max_tokens,
+           char *tier, size_t tierlen, char *err, size_t errlen)
+{
+	struct router_decision d;
+
+	if (router_route(arg, prompt, strlen(prompt), &d) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	usage_strlcpy(model, d.model, modellen);
+	if (*max_tokens < 1)
+		*max_tokens = d.max_tokens;
+	usage_strlcpy(tier, router_tier_name(d.tier), tierlen);
+	return 0;
+}
+
+/* "custom_id\ttier\n" of every routed request of a part, for the .tiers file. */
+struct tiers_text {
+	char  *p;
+	size_t len, cap;
+};
+
+static int
+tiers_add(void *arg, const struct batch_req *r)
+{
+	struct tiers_text *t = arg;
+	size_t need = strlen(r->custom_id) + strlen(r->tier) + 3;
+	char *np;
+
+	if (r->tier[0] == '\0')
+		return 0;
+	if (t->len + need > t->cap) {
+		size_t cap = t->cap == 0 ? 4096 : t->cap * 2;
+
+		while (t->len + need > cap)
+			cap *= 2;
+		if ((np = realloc(t->p, cap)) == NULL)
+			return -1;
+		t->p = np;
+		t->cap = cap;
+	}
+	t->len += (size_t)snprintf(t->p + t->len, t->cap - t->len, "%s\t%s\n", r->custom_id,
+	    r->tier);
+	return 0;
+}
+
+/* Spend of a period [since, now) for a budget's tag ("" = all). */
+static int
+spent_since(struct store *st, const struct pricing *pr, int64_t since_ms, const char *tag,
+            int64_t *nanos)
+{
+	struct report_query q;
+	struct report rep;
+	char err[512];
+
+	memset(&q, 0, sizeof(q));
+	memset(&rep, 0, sizeof(rep));
+	q.group = REPORT_TOTAL;
+	q.since_ms = since_ms;
+	q.tag = tag[0] != '\0' ? tag : NULL;
+	if (store_report(st, pr, &q, &rep, err, sizeof(err)) != 0) {
+		cli_fail(CMD, "budget: %s", err);
+		return -1;
+	}
+	*nanos = rep.totals.cost_nanos;
+	store_report_free(&rep);
+	return 0;
+}
+
+/*
+ * Budgets stop spend: refuse when a budget that applies (untagged, or the
+ * batch's tag) is used up, or when the estimate's high end would pass what
+ * is left. EXIT_OK to go on. (The levers branch brings one shared gate,
+ * cli_budget_gate over core/budget; once it is in main this becomes a call
+ * to it with what = "batch" and the same estimate.)
+ */
+static int
+submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, int64_t est)
+{
+	struct store *st = NULL;
+	struct tm tm;
+	time_t now = time(NULL);
+	int64_t day0, month0, spent, limit;
+	char a[48], b[48], c[48], d[48];
+	int i, k, rc = EXIT_OK;
+
+	if (cli->cfg.nbudgets == 0)
+		return EXIT_OK;
+	localtime_r(&now, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	day0 = (int64_t)mktime(&tm) * 1000;
+	tm.tm_mday = 1;
+	tm.tm_isdst = -1;
+	month0 = (int64_t)mktime(&tm) * 1000;
+	if (cli_open(cli, &st, NULL) != EXIT_OK)
+		return EXIT_RUNTIME;
+	for (i = 0; i < cli->cfg.nbudgets && rc == EXIT_OK; i++) {
+		const struct budget *bu = &cli->cfg.budgets[i];
+
+		if (bu->tag[0] != '\0' && (tag == NULL || strcmp(bu->tag, tag) != 0))
+			continue;
+		for (k = 0; k < 2 && rc == EXIT_OK; k++) {
+			limit = k == 0 ? bu->daily_nanos : bu->monthly_nanos;
+			if (limit <= 0)
+				continue;
+			if (spent_since(st, pr, k == 0 ? day0 : month0, bu->tag, &spent) != 0) {
+				rc = EXIT_RUNTIME;
+				break;
+			}
+			if (spent >= limit || spent + est > limit) {
+				cli_fail(CMD, "%s %s budget%s%s: %s spent of %s, %s left; this batch "
+				    "may cost up to %s. Nothing was submitted (--force to submit anyway)",
+				    spent >= limit ? "over the" : "would pass the",
+				    k == 0 ? "daily" : "monthly", bu->tag[0] != '\0' ? " for tag " : "",
+				    bu->tag, cli_batch_usd(spent, a, sizeof(a)), cli_batch_usd(limit, b, sizeof(b)),
+				    cli_batch_usd(spent >= limit ? 0 : limit - spent, c, sizeof(c)),
+				    cli_batch_usd(est, d, sizeof(d)));
+				rc = EXIT_RUNTIME;
+			}
+		}
+	}
+	store_close(st);
+	return rc;
+}
+
+/* Create one part's batch and record it the moment the call returns. */
+static int
+submit_part(struct http_multi *m, struct store *st, const char *path, const char *abspath,
+            const struct batch_part *part, const struct batch_opts *o, const char *tag,
+            const char *tiers_dir, char *id, size_t idlen)
+{
+	struct http_request rq;
+	struct http_result res;
+	struct http_error herr;
+	struct api_batch b;
+	struct batch_rec r;
+	json_t *j = NULL;
+	json_error_t je;
+	char *body = NULL, err[1024];
+	size_t len;
+	int rc = -1;
+
+	if (batch_part_body(path, part, o, &body, &len, err, sizeof(err)) != 0) {
+		cli_fail(CMD, "%s", err);
+		return -1;
+	}
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = "/v1/messages/batches";
+	rq.body = body;
+	rq.body_len = len;
+	memset(&res, 0, sizeof(res));
+	if (http_request_sync(m, &rq, &res) != 0) {
+		cli_fail(CMD, "create: %s", api_error_string(&res.error, err, sizeof(err)));
+		goto out;
+	}
+	if ((j = json_loadb(res.body, res.body_len, 0, &je)) == NULL ||
+	    api_batch_from_json(j, &b, &herr) != 0) {
+		cli_fail(CMD, "create: the response is not a batch object");
+		goto out;
+	}
+	memset(&r, 0, sizeof(r));
+	cli_batch_rec_from_api(&r, &b);
+	usage_strlcpy(r.input_file, abspath, sizeof(r.input_file));
+	usage_strlcpy(r.models, part->models, sizeof(r.models));
+	usage_strlcpy(r.tag, tag != NULL ? tag : "", sizeof(r.tag));
+	r.requests = part->requests;
+	r.est_low_nanos = part->est_low;
+	r.est_high_nanos = part->est_high;
+	if (store_batch_put(st, &r, err, sizeof(err)) != 0) {
+		/* the batch exists and will be billed: say its id loudly */
+		cli_fail(CMD, "batch %s was created but could not be recorded: %s "
+		    "(run: tokentop batch watch %s)", b.id, err, b.id);
+		goto out;
+	}
+	usage_strlcpy(id, b.id, idlen);
+	rc = 0;
+	if (o->route != NULL) {
+		struct tiers_text t = { NULL, 0, 0 };
+
+		/* a lost tiers file only loses the tier on the rows: warn, go on */
+		if (batch_part_each(path, part, o, tiers_add, &t, err, sizeof(err)) != 0 ||
+		    batch_tiers_save(tiers_dir, b.id, t.p != NULL ? t.p : "", t.len, err,
+		    sizeof(err)) != 0)
+			fprintf(stderr, "tokentop batch: %s: routing tiers not saved: %s\n", b.id, err);
+		free(t.p);
+	}
+out:
+	json_decref(j);
+	http_result_done(&res);
+	free(body);
+	return rc;
+}
+
+static int
+submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
+           const struct batch_opts *o, const char *tag)
+{
+	struct store *st = NULL;
+	struct http_multi *m;
+	char abspath[PATH_MAX], id[USAGE_ID_MAX], n[32], dir[CONFIG_PATH_MAX + 16];
+	size_t i;
+	int rc = EXIT_RUNTIME;
+
+	cli_batch_results_dir(cli, dir, sizeof(dir));
+	if (realpath(path, abspath) == NULL)
+		usage_strlcpy(abspath, path, sizeof(abspath));
+	if ((m = cli_batch_open_api(cli)) == NULL)
+		return EXIT_RUNTIME;
+	if (cli_open(cli, &st, NULL) != EXIT_OK)
+		goto out;
+	for (i = 0; i < plan->nparts; i++) {
+		if (submit_part(m, st, path, abspath, &plan->parts[i], o, tag, dir, id,
+		    sizeof(id)) != 0) {
+			if (i > 0)
+				fprintf(stderr, "tokentop batch: parts 1–%zu were submitted; "
+				    "lines from %lld on were not\n", i,
+				    (long long)plan->parts[i].first_line);
+			goto out;
+		}
+		printf("submitted %s (%s requests, lines %lld–%lld)\n", id,
+		    cli_group(plan->parts[i].requests, n, sizeof(n)),
+		    (long long)plan->parts[i].first_line, (long long)plan->parts[i].last_line);
+		fflush(stdout);
+	}
+	rc = EXIT_OK;
+out:
+	store_close(st);
+	http_multi_free(m);
+	return rc;
+}
+
+int
+cli_batch_submit(struct cli *cli, int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "max-tokens", required_argument, NULL, 'n' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "tag", required_argument, NULL, 't' },
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ "route", required_argument, NULL, 'r' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "max-requests", required_argument, NULL, 'R' },   /* test hooks, undocumented */
+		{ "max-bytes", required_argument, NULL, 'B' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct batch_opts o;
+	struct batch_plan plan;
+	struct pricing *pr = NULL;
+	struct router *rt = NULL;
+	const char *tag = NULL, *path;
+	char err[1024], *end;
+	int c, dry = 0, route = 0, force = 0, rc = EXIT_RUNTIME;
+
+	memset(&o, 0, sizeof(o));
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o.model = optarg; break;
+		case 't': tag = optarg; break;
+		case 'd': dry = 1; break;
+		case 'f': force = 1; break;
+		case 'r':
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "off") != 0)
+				return cli_usage_error(CMD, "--route is auto or off, not \"%s\"",
+				    optarg);
+			route = strcmp(optarg, "auto") == 0;
+			break;
+		case 'n': case 'R': case 'B': {
+			long long v = strtoll(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < 1)
+				return cli_usage_error(CMD, "%s wants a positive integer, not \"%s\"",
+				    c == 'n' ? "--max-tokens" : c == 'R' ? "--max-requests" :
+				    "--max-bytes", optarg);
+			if (c == 'n')
+				o.max_tokens = v;
+			else if (c == 'R')
+				o.max_requests = v;
+			else
+				o.max_bytes = v;
+			break;
+		}
+		case 'c':
+			if (batch_cache_parse(optarg, &o.cache) != 0)
+				return cli_usage_error(CMD, "--cache is off, 5m or 1h, not \"%s\"",
+				    optarg);
+			break;
+		default:
+			return cli_usage_error(CMD, "unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(CMD, "submit takes one FILE.jsonl");
+	path = argv[optind];
+	if (route && o.model != NULL)
+		return cli_usage_error(CMD, "--model and --route auto: give one");
+	if (o.model == NULL && !route && cli->cfg.default_model[0] != '\0')
+		o.model = cli->cfg.default_model;
+	/* routed lines take their tier's max_tokens unless --max-tokens says */
+	if (o.max_tokens == 0 && !route)
+		o.max_tokens = 1024;
+	if (cli_open(cli, NULL, &pr) != EXIT_OK)
+		return EXIT_RUNTIME;
+	if (route) {
+		if ((rt = router_load_config(&cli->cfg, err, sizeof(err))) == NULL) {
+			cli_fail(CMD, "route: %s", err);
+			goto out;
+		}
+		o.route = route_line;
+		o.route_arg = rt;
+	}
+	if (batch_plan_file(path, &o, pr, &plan, err, sizeof(err)) != 0) {
+		cli_fail(CMD, "%s", err);
+		goto out;
+	}
+	if (plan.nbad > 0) {
+		print_plan_errors(&plan);
+		cli_fail(CMD, "%s: %lld bad line%s; nothing was submitted", path,
+		    (long long)plan.nbad, plan.nbad == 1 ? "" : "s");
+		goto done;
+	}
+	if (plan.requests == 0) {
+		cli_fail(CMD, "%s: no requests; nothing was submitted", path);
+		goto done;
+	}
+	print_plan(path, &plan);
+	fflush(stdout);
+	if (dry)
+		rc = EXIT_OK;
+	else if (force || (rc = submit_budget_gate(cli, pr, tag, plan.est_high)) == EXIT_OK)
+		rc = submit_all(cli, path, &plan, &o, tag);
+done:
+	batch_plan_done(&plan);
+out:
+	router_free(rt);
+	pricing_free(pr);
+	return rc;
+}
+

@@ -1,0 +1,385 @@
+/* console.c — the console's loop: one thread waits on the keyboard and a
+ * timer (and, once the API client is wired, the network: see wait_input),
+ * follows the ledger through store_data_version, and redraws only when
+ * something changed. Signals only set flags. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui/console.h"
+#include "tui/screen_actions.h"
+#include "tui/screen_jobs.h"
+#include "tui/screen_poller.h"
+#include "tui/view.h"
+
+#define TICK_MS        250    /* longest wait: keys are read at once anyway */
+#define CHECK_MS       1000   /* the ledger follow */
+#define STATUS_MS      6000   /* how long a status message stays */
+
+enum { G_HELP = 1, G_QUIT, G_REPORTS, G_BATCHES, G_CALL, G_DASHBOARD };
+
+static const struct key_bind global_keys[] = {
+	{ K_F1,  G_HELP,      "Help",    "help: every key of every screen" },
+	{ '?',   G_HELP,      NULL,      "help" },
+	{ K_F2,  G_REPORTS,   "Reports", "reports: history by day/week/month, export" },
+	{ K_F3,  G_BATCHES,   "Batches", "batches: list, detail, launch, cancel" },
+	{ K_F4,  G_CALL,      "Call",    "call: send one prompt" },
+	{ K_F5,  G_DASHBOARD, NULL,      "dashboard" },
+	{ K_F10, G_QUIT,      NULL,      "quit" },
+	{ 'q',   G_QUIT,      "quit",    "quit (asks first while a job is in flight)" },
+	{ 0x15,  0,           NULL,      "in a prompt (filter, file, range): clear the line" },
+	{ 0, 0, NULL, NULL },
+};
+
+static volatile sig_atomic_t got_quit;
+
+static void
+on_quit_signal(int sig)
+{
+	(void)sig;
+	got_quit = 1;
+}
+
+const struct key_bind *
+console_global_keys(void)
+{
+	return global_keys;
+}
+
+const struct screen_ops *
+console_screen(enum screen_id id)
+{
+	static const struct screen_ops *const all[SCR_COUNT] = {
+		&screen_dashboard, &screen_reports, &screen_batches, &screen_call, &screen_help,
+	};
+
+	return id < SCR_COUNT ? all[id] : NULL;
+}
+
+int
+console_lookup(const struct key_bind *keys, int key)
+{
+	for (; keys != NULL && keys->key != 0; keys++)
+		if (keys->key == key)
+			return keys->cmd;
+	return -1;
+}
+
+void
+console_status(struct console *c, enum draw_role role, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->status, sizeof(c->status), fmt, ap);
+	va_end(ap);
+	c->status_role = role;
+	c->status_until_ms = c->now_ms + STATUS_MS;
+}
+
+void
+console_keybar(struct console *c, const struct key_bind *keys, const char *right)
+{
+	const struct key_bind *tabs[2] = { keys, global_keys };
+	char name[16];
+	int x = 0, y = c->h - 1, t, n, rw = 0;
+	const struct key_bind *k;
+
+	draw_fill(y, 0, c->w, ROLE_NORMAL);
+	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
+		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
+		return;
+	}
+	for (n = 0, t = 0; t < 2; t++)
+		for (k = tabs[t]; k != NULL && k->key != 0; k++)
+			if (k->bar != NULL)
+				n += view_width(draw_key_name(k->key, name, sizeof(name))) +
+				    view_width(k->bar) + 2;
+	if (right != NULL) {   /* the keys first; the note only if room is left */
+		rw = view_width(right);
+		if (rw > c->w / 3)
+			rw = c->w / 3;
+		if (n + rw + 1 > c->w)
+			rw = 0;
+	}
+	for (t = 0; t < 2; t++)
+		for (k = tabs[t]; k != NULL && k->key != 0; k++) {
+			if (k->bar == NULL)
+				continue;
+			draw_key_name(k->key, name, sizeof(name));
+			n = view_width(name) + 1 + view_width(k->bar) + 1;
+			if (x + n > c->w - rw - 1)
+				goto done;
+			x += draw_text(y, x, c->w - x, ROLE_KEY, DRAW_RAW, name);
+			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
+			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, k->bar);
+			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
+		}
+done:
+	if (right != NULL && rw > 0)
+		draw_text(y, c->w - rw, rw, ROLE_DIM, DRAW_MID, right);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The one wait of the loop: the keyboard, the pipes of background jobs
+ * (batch submit/cancel/results, call: screen_jobs.c), a timer and, when an
+ * API key is configured, the network of the batch poller (http_multi_wait
+ * takes the other descriptors). A key is answered as soon as it arrives,
+ * however slow the API is. Returns 1 when the ledger may have changed.
+ */
+static int
+wait_input(struct console *c, int timeout_ms)
+{
+	struct pollfd pfd[1 + JOBS_MAX];
+	int n, changed = 0;
+
+	pfd[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+	n = 1 + jobs_pollfds(pfd + 1, JOBS_MAX);
+	if (screen_poller_active())
+		changed = screen_poller_wait(c, pfd, (size_t)n, timeout_ms);
+	else if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
+		got_quit = 1;   /* the terminal went away */
+	if (jobs_collect() > 0)
+		changed = 1;
+	if (changed)
+		c->gen++;
+	return changed;
+}
+
+static void
+switch_to(struct console *c, enum screen_id id)
+{
+	if (id == c->cur)
+		return;
+	if (c->cur != SCR_HELP)     /* Esc from a screen never lands in the help */
+		c->prev = c->cur;
+	c->cur = id;
+}
+
+static int
+rebuild_current(struct console *c)
+{
+	const struct screen_ops *ops = console_screen(c->cur);
+
+	c->built[c->cur] = c->gen;
+	if (ops->rebuild == NULL)
+		return 0;
+	return ops->rebuild(c, c->state[c->cur]);
+}
+
+/* A key: the screen first, then the global table. Returns what to do. */
+static enum console_act
+dispatch_key(struct console *c, int key)
+{
+	const struct screen_ops *ops = console_screen(c->cur);
+	enum console_act a = CA_UNHANDLED;
+
+	if (key == K_RESIZE) {
+		draw_size(&c->w, &c->h);
+		if (ops->resize != NULL)
+			ops->resize(c, c->state[c->cur]);
+		return CA_REDRAW;
+	}
+	if (console_lookup(global_keys, key) != G_QUIT)
+		c->quit_armed = 0;
+	if (ops->key != NULL)
+		a = ops->key(c, c->state[c->cur], key);
+	if (a != CA_UNHANDLED)
+		return a;
+	switch (console_lookup(global_keys, key)) {
+	case G_HELP:      return c->cur == SCR_HELP ? CA_BACK : CA_HELP;
+	case G_QUIT:
+		/* something in flight: say so, and quit on the second q */
+		if (jobs_running(1) > 0 && !c->quit_armed) {
+			console_status(c, ROLE_WARNING, "%d job(s) in flight: press q again to quit "
+			    "(they are stopped)", jobs_running(1));
+			c->quit_armed = 1;
+			return CA_REDRAW;
+		}
+		return CA_QUIT;
+	case G_REPORTS:   return CA_REPORTS;
+	case G_BATCHES:   return CA_BATCHES;
+	case G_CALL:      return CA_CALL;
+	case G_DASHBOARD: return CA_DASHBOARD;
+	}
+	if (key == K_ESC && c->cur != SCR_DASHBOARD)
+		return CA_BACK;
+	return CA_NONE;
+}
+
+/* Apply an action; returns 1 to quit. Sets *dirty / *rebuild. */
+static int
+apply(struct console *c, enum console_act a, int *dirty, int *rebuild)
+{
+	switch (a) {
+	case CA_UNHANDLED:
+	case CA_NONE:      break;
+	case CA_REDRAW:    *dirty = 1; break;
+	case CA_REBUILD:   *rebuild = 1; break;
+	case CA_QUIT:      return 1;
+	case CA_BACK:      switch_to(c, c->prev == c->cur ? SCR_DASHBOARD : c->prev); break;
+	case CA_DASHBOARD: switch_to(c, SCR_DASHBOARD); break;
+	case CA_REPORTS:   switch_to(c, SCR_REPORTS); break;
+	case CA_BATCHES:   switch_to(c, SCR_BATCHES); break;
+	case CA_CALL:      switch_to(c, SCR_CALL); break;
+	case CA_HELP:      switch_to(c, SCR_HELP); break;
+	}
+	if (a >= CA_BACK)
+		*dirty = 1;
+	return 0;
+}
+
+/* The one-second follow: has another process written to the ledger? */
+static void
+follow(struct console *c, int64_t *version, int64_t *minute)
+{
+	char err[256];
+	int64_t v, m = c->now_ms / 60000;
+
+	if (store_data_version(c->st, &v, err, sizeof(err)) != 0) {
+		if (c->live)
+			console_status(c, ROLE_ALERT, "ledger: %s", err);
+		c->live = 0;
+		return;
+	}
+	c->live = 1;
+	if (v != *version || m != *minute) {
+		/* new rows, or the minute rolled: the last hour's rate and the
+		 * day boundary move with the clock */
+		*version = v;
+		*minute = m;
+		c->gen++;       /* the loop reads again (throttled) */
+	}
+}
+
+static void
+draw_frame(struct console *c)
+{
+	const struct screen_ops *ops = console_screen(c->cur);
+
+	draw_erase();
+	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
+		draw_fmt(0, 0, c->w, ROLE_WARNING, 0, " tokentop needs at least %dx%d (now %dx%d).",
+		    VIEW_MIN_W, VIEW_MIN_H, c->w, c->h);
+		draw_text(1, 0, c->w, ROLE_NORMAL, DRAW_RAW,
+		    " Enlarge the window or press q to quit.");
+	} else
+		ops->draw(c, c->state[c->cur]);
+	draw_flush();
+}
+
+static int
+loop(struct console *c)
+{
+	int64_t version = -1, minute = -1, next_check = 0, last_sec = -1, next_rebuild = 0, t0;
+	int dirty = 1, rebuild = 1, key;
+
+	while (!got_quit) {
+		c->now_ms = now_ms();
+		if (c->now_ms >= next_check) {
+			follow(c, &version, &minute);
+			screen_actions_tick(c);
+			next_check = c->now_ms + CHECK_MS;
+		}
+		/* the ledger changed: read it again, but never spend more than
+		 * about a fifth of the time reading (a busy writer on a huge
+		 * ledger must not keep the console querying) */
+		if (c->built[c->cur] != c->gen && c->now_ms >= next_rebuild)
+			rebuild = 1;
+		if (rebuild) {
+			t0 = now_ms();
+			rebuild_current(c);
+			next_rebuild = now_ms() + 4 * (now_ms() - t0);
+			rebuild = 0;
+			dirty = 1;
+		}
+		if (c->now_ms / 1000 != last_sec) {   /* the clock in the header */
+			last_sec = c->now_ms / 1000;
+			dirty = 1;
+		}
+		if (dirty) {
+			draw_frame(c);
+			dirty = 0;
+		}
+		if (wait_input(c, TICK_MS))
+			dirty = 1;
+		c->now_ms = now_ms();
+		while ((key = draw_key()) != KEY_NONE_) {
+			if (apply(c, dispatch_key(c, key), &dirty, &rebuild))
+				return 0;
+			/* the next key (typed ahead) must see the screen it
+			 * goes to, so rebuild before reading it */
+			if (rebuild || c->built[c->cur] != c->gen) {
+				rebuild_current(c);
+				rebuild = 0;
+				dirty = 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+console_run(struct cli *cli, struct store *st, struct pricing *pr)
+{
+	struct console c;
+	struct sigaction sa;
+	char err[256];
+	int i, rc = EXIT_OK;
+
+	memset(&c, 0, sizeof(c));
+	c.cli = cli;
+	c.st = st;
+	c.pr = pr;
+	c.now_ms = now_ms();
+	c.gen = 1;
+	screen_actions_init(&c);
+	for (i = 0; i < SCR_COUNT; i++) {
+		c.state[i] = console_screen(i)->create(&c);
+		if (c.state[i] == NULL) {
+			fprintf(stderr, "tokentop: out of memory\n");
+			rc = EXIT_RUNTIME;
+			goto out;
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_quit_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* SIGWINCH: ncurses' own handler only sets a flag and turns it into
+	 * KEY_RESIZE on the next read; poll returns with EINTR meanwhile */
+	if (draw_init(cli->no_color, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tokentop: %s\n", err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	draw_size(&c.w, &c.h);
+	if (screen_poller_init(&c, err, sizeof(err)) != 0)
+		console_status(&c, ROLE_WARNING, "batches are not followed: %s", err);
+	loop(&c);
+	draw_done();
+	screen_poller_done();
+	jobs_stop_all();
+out:
+	for (i = 0; i < SCR_COUNT; i++)
+		if (c.state[i] != NULL && console_screen(i)->destroy != NULL)
+			console_screen(i)->destroy(c.state[i]);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/* console.h — the live console: one thread, one loop; screens are objects
+ * with a const ops table, key handlers return what should happen and the
+ * loop owns rebuild and redraw. */
+#ifndef TOKENTOP_CONSOLE_H
+#define TOKENTOP_CONSOLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tui/cli.h"
+#include "tui/draw.h"
+
+/* What a key handler asks the loop to do. */
+enum console_act {
+	CA_UNHANDLED,    /* not this screen's key: try the global table */
+	CA_NONE,         /* handled, nothing changed */
+	CA_REDRAW,       /* the view changed: draw again */
+	CA_REBUILD,      /* the query changed: read the store again, then draw */
+	CA_QUIT,
+	CA_BACK,         /* to the previous screen */
+	CA_DASHBOARD, CA_REPORTS, CA_BATCHES, CA_CALL, CA_HELP,
+};
+
+enum screen_id { SCR_DASHBOARD, SCR_REPORTS, SCR_BATCHES, SCR_CALL, SCR_HELP, SCR_COUNT };
+
+/* A key binding: data, listed by the help screen and the key bar. */
+struct key_bind {
+	int         key;
+	int         cmd;        /* the screen's own command number */
+	const char *bar;        /* label in the key bar, NULL = not shown there */
+	const char *help;       /* one line for the help screen */
+};
+
+struct console;
+
+struct screen_ops {
+	const char             *name;
+	const struct key_bind  *keys;     /* ends with key 0 */
+	void                 *(*create)(struct console *c);
+	void                  (*destroy)(void *st);               /* NULL fine */
+	/* read what the screen shows from the store into plain structs; 0 or
+	 * -1 with the reason in c->status */
+	int                   (*rebuild)(struct console *c, void *st);
+	void                  (*draw)(struct console *c, void *st);
+	enum console_act      (*key)(struct console *c, void *st, int key);
+	void                  (*resize)(struct console *c, void *st);
+};
+
+/*
+ * Seams for actions that need the API client and batch code. NULL means
+ * "not in this build": the screens say so in the status line. Each returns
+ * 0, or -1 with a one-line reason in err.
+ */
+struct console_actions {
+	/* validate a batch file: summary lines (request count, models,
+	 * estimate) or FILE:LINE errors into out (one per line) */
+	int (*batch_check)(struct console *c, const char *path, char *out, size_t outlen,
+	                   char *err, size_t errlen);
+	int (*batch_submit)(struct console *c, const char *path, char *id, size_t idlen,
+	                    char *err, size_t errlen);
+	int (*batch_cancel)(struct console *c, const char *id, char *err, size_t errlen);
+	int (*batch_save)(struct console *c, const char *id, const char *path,
+	                  char *err, size_t errlen);
+	/* send one call; the answer text (sanitised by the drawer) and a
+	 * usage/cost line into answer */
+	int (*call_send)(struct console *c, const char *model, const char *prompt, int cache,
+	                 char *answer, size_t anslen, char *err, size_t errlen);
+};
+
+struct console {
+	struct cli             *cli;
+	struct store           *st;
+	struct pricing         *pr;
+	struct console_actions  act;
+	int                     w, h;
+	int64_t                 now_ms;
+	int                     live;        /* the last data check worked */
+	int64_t                 gen;         /* bumped when the ledger changed */
+	int64_t                 built[SCR_COUNT];
+	enum screen_id          cur, prev;
+	void                   *state[SCR_COUNT];
+	char                    status[256];
+	enum draw_role          status_role;
+	int64_t                 status_until_ms;
+	int                     quit_armed;  /* q pressed with a job in flight */
+};
+
+/* The screens, in enum screen_id order. */
+extern const struct screen_ops screen_dashboard, screen_reports, screen_batches,
+	screen_call, screen_help;
+const struct screen_ops *console_screen(enum screen_id id);
+
+/* Run the console until the user quits. The store and prices are borrowed.
+ * Returns an EXIT_* status. */
+int console_run(struct cli *cli, struct store *st, struct pricing *pr);
+
+/* A message in the status line for a few seconds (our own text). */
+void console_status(struct console *c, enum draw_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Draw the key bar (bottom line) from a screen's table plus the global
+ * keys, with `right` (may be NULL) at the right end. */
+void console_keybar(struct console *c, const struct key_bind *keys, const char *right);
+
+/* The global key table (help screen). */
+const struct key_bind *console_global_keys(void);
+
+/* Look a key up in a table: its cmd, or -1. */
+int console_lookup(const struct key_bind *keys, int key);
+
+#endif

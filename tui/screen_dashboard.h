@@ -1,0 +1,13 @@
+/* screen_dashboard.h — what other screens may ask of the dashboard. */
+#ifndef TOKENTOP_SCREEN_DASHBOARD_H
+#define TOKENTOP_SCREEN_DASHBOARD_H
+
+/* The model the user drilled into with Enter (the Reports screen filters
+ * by it and then clears it with dashboard_drill_clear); "" for none.
+ * Borrowed. */
+const char *dashboard_drill_model(void);
+/* 1 when the user drilled from the daily pane (Reports opens by day). */
+int dashboard_drill_days(void);
+void dashboard_drill_clear(void);
+
+#endif

@@ -1,0 +1,169 @@
+/* screen_poller.c — the console's own batch follower: core/poller.h driven
+ * from the console's one wait (http_multi_wait with the keyboard among its
+ * descriptors), outcomes recorded in short transactions that never outlive
+ * one turn of the loop. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/http.h"
+#include "core/poller.h"
+#include "tui/cli_batch.h"
+#include "tui/screen_poller.h"
+
+#define POLL_INTERVAL_MS 10000
+
+static struct {
+	struct console      *c;
+	struct http_multi   *m;
+	struct batch_poller *p;
+	int                  in_tx;
+	int                  changed;
+} pl;
+
+static void
+commit(void)
+{
+	char err[256];
+
+	if (!pl.in_tx)
+		return;
+	pl.in_tx = 0;
+	if (store_commit(pl.c->st, err, sizeof(err)) != 0)
+		console_status(pl.c, ROLE_ALERT, "batch results: %s", err);
+	pl.changed = 1;
+}
+
+static int
+outcome(const struct batch_event *ev, char *err, size_t errlen)
+{
+	const struct usage_result *o = ev->outcome;
+	int dup;
+
+	if (!pl.in_tx) {
+		if (store_begin(pl.c->st, err, errlen) != 0)
+			return -1;
+		pl.in_tx = 1;
+	}
+	if (store_batch_result(pl.c->st, ev->batch_id, o->custom_id, o->type,
+	    o->error[0] != '\0' ? o->error : NULL,
+	    strcmp(o->type, "succeeded") == 0 ? &o->u : NULL, &dup, err, errlen) != 0) {
+		store_rollback(pl.c->st);
+		pl.in_tx = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+on_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
+{
+	struct batch_rec r;
+	char e[256];
+
+	(void)arg;
+	if (ev->kind == BATCH_EV_OUTCOME)
+		return outcome(ev, err, errlen);
+	commit();
+	switch (ev->kind) {
+	case BATCH_EV_STATUS:
+		memset(&r, 0, sizeof(r));
+		cli_batch_rec_from_api(&r, ev->batch);
+		if (store_batch_put(pl.c->st, &r, e, sizeof(e)) != 0)
+			console_status(pl.c, ROLE_ALERT, "%s: %s", ev->batch_id, e);
+		pl.changed = 1;
+		break;
+	case BATCH_EV_INGESTED:
+		if (store_batch_set_ingested(pl.c->st, ev->batch_id, ev->results_file, e,
+		    sizeof(e)) != 0)
+			console_status(pl.c, ROLE_ALERT, "%s: %s", ev->batch_id, e);
+		else
+			console_status(pl.c, ROLE_OK, "%s ended: results in the ledger", ev->batch_id);
+		pl.changed = 1;
+		break;
+	case BATCH_EV_ERROR:
+		console_status(pl.c, ROLE_WARNING, "%s: %s (trying again)", ev->batch_id,
+		    ev->message);
+		break;
+	case BATCH_EV_GONE:
+		console_status(pl.c, ROLE_WARNING, "%s: %s; no longer followed", ev->batch_id,
+		    ev->message);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+int
+screen_poller_init(struct console *c, char *err, size_t errlen)
+{
+	char dir[CONFIG_PATH_MAX + 16];
+
+	memset(&pl, 0, sizeof(pl));
+	pl.c = c;
+	if (c->cli->cfg.api_key[0] == '\0')
+		return 0;
+	if ((pl.m = http_multi_new(&c->cli->cfg, err, errlen)) == NULL)
+		return -1;
+	cli_batch_results_dir(c->cli, dir, sizeof(dir));
+	if ((pl.p = batch_poller_new(pl.m, dir, POLL_INTERVAL_MS, on_event, NULL)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		http_multi_free(pl.m);
+		pl.m = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+screen_poller_done(void)
+{
+	batch_poller_free(pl.p);
+	commit();
+	http_multi_free(pl.m);
+	memset(&pl, 0, sizeof(pl));
+}
+
+int
+screen_poller_active(void)
+{
+	return pl.p != NULL;
+}
+
+void
+screen_poller_sync(struct console *c)
+{
+	struct batch_rec *b = NULL;
+	size_t n = 0, i;
+	char err[256];
+
+	if (pl.p == NULL)
+		return;
+	/* recent = 0: only the unfinished ones */
+	if (store_batch_list(c->st, c->pr, 0, &b, &n, err, sizeof(err)) != 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (!b[i].ingested && batch_poller_add(pl.p, b[i].id, b[i].tag[0] ? b[i].tag : NULL,
+		    err, sizeof(err)) != 0)
+			console_status(c, ROLE_WARNING, "%s: %s", b[i].id, err);
+	free(b);
+}
+
+int
+screen_poller_wait(struct console *c, struct pollfd *extra, size_t n, int timeout_ms)
+{
+	int64_t next = batch_poller_next_ms(pl.p), now = c->now_ms;
+	int changed;
+
+	if (next != INT64_MAX && next - now < timeout_ms)
+		timeout_ms = next - now < 0 ? 0 : (int)(next - now);
+	http_multi_wait(pl.m, extra, n, timeout_ms);
+	http_multi_perform(pl.m);
+	batch_poller_step(pl.p, cli_now_ms());
+	commit();
+	changed = pl.changed;
+	pl.changed = 0;
+	return changed;
+}

@@ -1,0 +1,431 @@
+/* screen_reports.c — history: periods (day / week / month, drilling down to
+ * days and hours) over a date range, each broken down by model, source or
+ * tag; the current view exports to CSV or JSON. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tui/console.h"
+#include "tui/screen_export.h"
+#include "tui/screen_dashboard.h"
+#include "tui/view.h"
+
+enum {
+	R_UP = 1, R_DOWN, R_PGUP, R_PGDN, R_HOME, R_END, R_GROUP, R_DIM, R_ENTER, R_BACK,
+	R_RANGE, R_EXPORT, R_SWITCH, R_CLEAR,
+};
+
+static const struct key_bind rep_keys[] = {
+	{ K_UP,    R_UP,     NULL,     "previous row" },
+	{ K_DOWN,  R_DOWN,   NULL,     "next row" },
+	{ K_PGUP,  R_PGUP,   NULL,     "page up" },
+	{ K_PGDN,  R_PGDN,   NULL,     "page down" },
+	{ K_HOME,  R_HOME,   NULL,     "first row" },
+	{ K_END,   R_END,    NULL,     "last row" },
+	{ 'g',     R_GROUP,  "group",  "periods: month, week, day" },
+	{ 'b',     R_DIM,    "by",     "breakdown by model, source, tag" },
+	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
+	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
+	{ 'r',     R_RANGE,  "range",  "date range YYYY-MM-DD..YYYY-MM-DD (empty = default)" },
+	{ 'e',     R_EXPORT, "export", "export the view to a .csv or .json file" },
+	{ K_TAB,   R_SWITCH, NULL,     "switch between the periods and the breakdown" },
+	{ 'x',     R_CLEAR,  NULL,     "clear the model filter" },
+	{ 0, 0, NULL, NULL },
+};
+
+#define DRILL_MAX 4
+
+struct level {
+	enum report_group group;
+	int64_t           since, until;     /* 0 = default range / open */
+	char              label[64];
+	int               sel, top;
+};
+
+struct reports {
+	struct level      lv[DRILL_MAX];
+	int               depth;            /* current level index */
+	enum report_group dim;              /* REPORT_MODEL / SOURCE / TAG */
+	char              model[96];        /* filter, from a dashboard drill */
+	struct report     periods;
+	struct report     breakdown;        /* of the selected period */
+	int               focus_breakdown;
+	int               editing;          /* 0, 'r' range or 'e' export */
+	struct view_input input;
+};
+
+static void *
+rep_create(struct console *c)
+{
+	struct reports *s = calloc(1, sizeof(*s));
+
+	(void)c;
+	if (s == NULL)
+		return NULL;
+	s->lv[0].group = REPORT_MONTH;
+	s->lv[0].sel = -1;      /* the newest period */
+	s->dim = REPORT_MODEL;
+	return s;
+}
+
+static void
+rep_destroy(void *st)
+{
+	struct reports *s = st;
+
+	if (s == NULL)
+		return;
+	store_report_free(&s->periods);
+	store_report_free(&s->breakdown);
+	free(s);
+}
+
+static char
+group_kind(enum report_group g)
+{
+	return g == REPORT_HOUR ? 'h' : g == REPORT_DAY ? 'd' : g == REPORT_WEEK ? 'w' : 'm';
+}
+
+static const char *
+group_name(enum report_group g)
+{
+	switch (g) {
+	case REPORT_HOUR:   return "hour";
+	case REPORT_DAY:    return "day";
+	case REPORT_WEEK:   return "week";
+	case REPORT_MONTH:  return "month";
+	case REPORT_MODEL:  return "model";
+	case REPORT_SOURCE: return "source";
+	case REPORT_TAG:    return "tag";
+	default:            return "total";
+	}
+}
+
+/* The default span of a top-level grouping. */
+static int64_t
+default_since(enum report_group g, int64_t now)
+{
+	switch (g) {
+	case REPORT_DAY:  return view_day_start(now, -30);
+	case REPORT_WEEK: return view_day_start(now, -7 * 12);
+	default:          return view_month_start(now, -11);
+	}
+}
+
+static int
+rep_rebuild(struct console *c, void *st)
+{
+	struct reports *s = st;
+	struct level *l = &s->lv[s->depth];
+	struct report_query q;
+	char err[256];
+	int64_t since, until;
+
+	if (dashboard_drill_model()[0] != '\0' || dashboard_drill_days()) {
+		/* Enter on a dashboard model (its days) or on the daily pane */
+		snprintf(s->model, sizeof(s->model), "%s", dashboard_drill_model());
+		dashboard_drill_clear();
+		s->depth = 0;
+		s->lv[0].group = REPORT_DAY;
+		s->lv[0].since = s->lv[0].until = 0;
+		s->lv[0].sel = -1;
+	}
+	store_report_free(&s->periods);
+	store_report_free(&s->breakdown);
+	memset(&q, 0, sizeof(q));
+	q.group = l->group;
+	q.since_ms = l->since != 0 ? l->since : default_since(l->group, c->now_ms);
+	q.until_ms = l->until;
+	q.model = s->model;
+	if (store_report(c->st, c->pr, &q, &s->periods, err, sizeof(err)) != 0)
+		goto fail;
+	if (l->sel < 0 || (size_t)l->sel >= s->periods.nrows)   /* newest first */
+		l->sel = s->periods.nrows > 0 ? (int)s->periods.nrows - 1 : 0;
+	if (s->periods.nrows == 0)
+		return 0;
+	if (view_period_range(group_kind(l->group), s->periods.rows[l->sel].key, &since,
+	    &until) != 0) {
+		snprintf(err, sizeof(err), "unexpected period key %s", s->periods.rows[l->sel].key);
+		goto fail;
+	}
+	q.group = s->dim;
+	q.since_ms = since;
+	q.until_ms = until;
+	if (store_report(c->st, c->pr, &q, &s->breakdown, err, sizeof(err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	console_status(c, ROLE_ALERT, "report: %s", err);
+	return -1;
+}
+
+/* One table row: key, reqs, input, output, read, written, hit, cost. */
+static void
+draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, const char *key)
+{
+	char b[7][40];
+	int kw = w - (7 + 8 * 4 + 5 + 11 + 7);
+
+	draw_fill(y, x, w, role);
+	draw_fmt(y, x, w, role, 0, "%-*s", kw, "");
+	draw_text(y, x, kw - 1, role, DRAW_MID, key[0] ? key : "(untagged)");
+	view_fmt_count(r->requests, b[0], sizeof(b[0]));
+	view_fmt_tokens(r->tok.input, b[1], sizeof(b[1]));
+	view_fmt_tokens(r->tok.output, b[2], sizeof(b[2]));
+	view_fmt_tokens(r->tok.cache_read, b[3], sizeof(b[3]));
+	view_fmt_tokens(r->tok.write_5m + r->tok.write_1h, b[4], sizeof(b[4]));
+	view_fmt_pct(report_hit_permille(&r->tok), b[5], sizeof(b[5]));
+	view_fmt_cost(r->cost_nanos, r->requests, r->unpriced_requests, b[6], sizeof(b[6]));
+	draw_fmt(y, x + kw, w - kw, role, 0, "%7s %7s %7s %7s %7s %5s", b[0], b[1], b[2], b[3],
+	    b[4], b[5]);
+	draw_text(y, x + w - 11, 11, role == ROLE_NORMAL ? ROLE_MONEY : role, DRAW_RIGHT | DRAW_NUM,
+	    b[6]);
+}
+
+static void
+draw_head(int y, int x, int w, const char *first)
+{
+	int kw = w - (7 + 8 * 4 + 5 + 11 + 7);
+
+	draw_fmt(y, x, w, ROLE_DIM, 0, "%-*s%7s %7s %7s %7s %7s %5s", kw, first, "reqs",
+	    "input", "output", "read", "written", "hit");
+	draw_text(y, x + w - 11, 11, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "cost");
+}
+
+/* A table of a report in a box; sel < 0 for no cursor. */
+static void
+draw_table(struct view_rect r, const char *title, const struct report *rep, const char *first,
+           int sel, int *top, int focused)
+{
+	int vis = r.h - 4, i;
+	size_t k;
+
+	draw_box(r.y, r.x, r.h, r.w, title, focused);
+	draw_head(r.y + 1, r.x + 2, r.w - 4, first);
+	if (sel >= 0 && sel < *top)
+		*top = sel;
+	if (sel >= 0 && vis > 0 && sel >= *top + vis)
+		*top = sel - vis + 1;
+	for (i = 0; i < vis && (size_t)(*top + i) < rep->nrows; i++) {
+		k = (size_t)(*top + i);
+		draw_row(r.y + 2 + i, r.x + 2, r.w - 4, focused && (int)k == sel ? ROLE_SELECTED :
+		    ROLE_NORMAL, &rep->rows[k], rep->rows[k].key);
+	}
+	if (rep->nrows == 0)
+		draw_text(r.y + 2, r.x + 2, r.w - 4, ROLE_DIM, DRAW_RAW, "no usage in this range");
+	draw_row(r.y + r.h - 2, r.x + 2, r.w - 4, ROLE_TITLE, &rep->totals, "total");
+}
+
+static void
+rep_draw(struct console *c, void *st)
+{
+	struct reports *s = st;
+	struct level *l = &s->lv[s->depth];
+	struct view_rect top, bot;
+	char title[256], path[200] = "", from[16], to[16];
+	int64_t since = l->since != 0 ? l->since : default_since(l->group, c->now_ms);
+	time_t t;
+	struct tm tm;
+	int i, btop = 0;
+
+	for (i = 1; i <= s->depth; i++) {
+		strncat(path, " > ", sizeof(path) - strlen(path) - 1);
+		strncat(path, s->lv[i].label, sizeof(path) - strlen(path) - 1);
+	}
+	t = (time_t)(since / 1000);
+	localtime_r(&t, &tm);
+	strftime(from, sizeof(from), "%Y-%m-%d", &tm);
+	t = (time_t)((l->until != 0 ? l->until - 1 : c->now_ms) / 1000);
+	localtime_r(&t, &tm);
+	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
+	draw_fill(0, 0, c->w, ROLE_HEADER);
+	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s", from, to,
+	    group_name(l->group), path, s->model[0] ? "  model " : "", s->model);
+	top = (struct view_rect){ 1, 0, (c->h - 2) * 3 / 5, c->w };
+	bot = (struct view_rect){ 1 + top.h, 0, c->h - 2 - top.h, c->w };
+	snprintf(title, sizeof(title), "Spend by %s", group_name(l->group));
+	draw_table(top, title, &s->periods, group_name(l->group), l->sel, &l->top,
+	    !s->focus_breakdown);
+	if (s->periods.nrows > 0) {
+		snprintf(title, sizeof(title), "%s by %s", s->periods.rows[l->sel].key,
+		    group_name(s->dim));
+		draw_table(bot, title, &s->breakdown, group_name(s->dim), -1, &btop, s->focus_breakdown);
+	}
+	if (s->editing) {
+		draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
+		i = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, s->editing == 'r' ?
+		    "Range (YYYY-MM-DD..YYYY-MM-DD)" : "Export to (.csv or .json)");
+		i += draw_text(c->h - 1, i, 1, ROLE_NORMAL, DRAW_RAW, " ");
+		i += draw_text(c->h - 1, i, c->w - i - 1, ROLE_NORMAL, 0, s->input.buf);
+		draw_text(c->h - 1, i, 1, ROLE_SELECTED, DRAW_RAW, " ");
+		return;
+	}
+	console_keybar(c, rep_keys, NULL);
+}
+
+/* "2026-11-01..2026-11-30", "2026-11-01..", "" */
+static int
+parse_range(const char *s, int64_t *since, int64_t *until)
+{
+	char a[32] = "", b[32] = "";
+	const char *dots = strstr(s, "..");
+
+	*since = *until = 0;
+	if (s[0] == '\0')
+		return 0;
+	if (dots == NULL)
+		snprintf(a, sizeof(a), "%s", s);
+	else {
+		snprintf(a, sizeof(a), "%.*s", (int)(dots - s), s);
+		snprintf(b, sizeof(b), "%s", dots + 2);
+	}
+	if (a[0] != '\0' && cli_parse_date(a, 0, since) != 0)
+		return -1;
+	if (b[0] != '\0' && cli_parse_date(b, 1, until) != 0)
+		return -1;
+	if (dots == NULL && a[0] != '\0' && cli_parse_date(a, 1, until) != 0)
+		return -1;
+	return 0;
+}
+
+static enum console_act
+finish_input(struct console *c, struct reports *s)
+{
+	char err[256];
+	int mode = s->editing;
+
+	s->editing = 0;
+	if (mode == 'r') {
+		int64_t since, until;
+		if (parse_range(s->input.buf, &since, &until) != 0) {
+			console_status(c, ROLE_ALERT, "range: %s: not YYYY-MM-DD..YYYY-MM-DD",
+			    s->input.buf);
+			return CA_REDRAW;
+		}
+		s->depth = 0;
+		s->lv[0].since = since;
+		s->lv[0].until = until;
+		s->lv[0].sel = -1;
+		return CA_REBUILD;
+	}
+	if (s->input.len == 0)
+		return CA_REDRAW;
+	if (screen_export_write(s->input.buf, s->focus_breakdown ? &s->breakdown : &s->periods,
+	    group_name(s->focus_breakdown ? s->dim : s->lv[s->depth].group), err, sizeof(err)) != 0)
+		console_status(c, ROLE_ALERT, "export: %s", err);
+	else
+		console_status(c, ROLE_OK, "wrote %s", err);
+	return CA_REDRAW;
+}
+
+static enum console_act
+input_key(struct console *c, struct reports *s, int key)
+{
+	if (key == K_ENTER)
+		return finish_input(c, s);
+	if (key == K_ESC)
+		s->editing = 0;
+	else if (key == 0x15)                   /* ^U: clear the line */
+		view_input_clear(&s->input);
+	else if (key == K_BACKSPACE)
+		view_input_backspace(&s->input);
+	else if (key > 0 && key < 0x110000)
+		view_input_add(&s->input, (uint32_t)key);
+	return CA_REDRAW;
+}
+
+static enum console_act
+drill(struct reports *s)
+{
+	struct level *l = &s->lv[s->depth], *n;
+	int64_t since, until;
+
+	if (s->periods.nrows == 0 || l->group == REPORT_HOUR || s->depth + 1 >= DRILL_MAX)
+		return CA_NONE;
+	if (view_period_range(group_kind(l->group), s->periods.rows[l->sel].key, &since, &until))
+		return CA_NONE;
+	n = &s->lv[++s->depth];
+	memset(n, 0, sizeof(*n));
+	n->group = l->group == REPORT_DAY ? REPORT_HOUR : REPORT_DAY;
+	n->since = since;
+	n->until = until;
+	n->sel = 0;
+	snprintf(n->label, sizeof(n->label), "%s", s->periods.rows[l->sel].key);
+	return CA_REBUILD;
+}
+
+static enum console_act
+move(struct reports *s, int delta)
+{
+	struct level *l = &s->lv[s->depth];
+	int n = (int)s->periods.nrows;
+
+	if (n == 0)
+		return CA_NONE;
+	l->sel += delta;
+	if (l->sel < 0)
+		l->sel = 0;
+	if (l->sel >= n)
+		l->sel = n - 1;
+	return CA_REBUILD;   /* the breakdown follows the cursor */
+}
+
+static enum console_act
+rep_key(struct console *c, void *st, int key)
+{
+	static const enum report_group groups[] = { REPORT_MONTH, REPORT_WEEK, REPORT_DAY };
+	struct reports *s = st;
+	size_t i;
+
+	if (s->editing)
+		return input_key(c, s, key);
+	switch (console_lookup(rep_keys, key)) {
+	case R_UP:     return move(s, -1);
+	case R_DOWN:   return move(s, 1);
+	case R_PGUP:   return move(s, -10);
+	case R_PGDN:   return move(s, 10);
+	case R_HOME:   return move(s, -1000000);
+	case R_END:    return move(s, 1000000);
+	case R_ENTER:  return drill(s);
+	case R_SWITCH: s->focus_breakdown = !s->focus_breakdown; return CA_REDRAW;
+	case R_CLEAR:  s->model[0] = '\0'; return CA_REBUILD;
+	case R_BACK:
+		if (s->depth == 0)
+			return CA_BACK;
+		s->depth--;
+		return CA_REBUILD;
+	case R_GROUP:
+		for (i = 0; i < 3 && groups[i] != s->lv[0].group; i++)
+			;
+		s->depth = 0;
+		s->lv[0].group = groups[(i + 1) % 3];
+		s->lv[0].sel = -1;
+		return CA_REBUILD;
+	case R_DIM:
+		s->dim = s->dim == REPORT_MODEL ? REPORT_SOURCE : s->dim == REPORT_SOURCE ?
+		    REPORT_TAG : REPORT_MODEL;
+		return CA_REBUILD;
+	case R_RANGE:
+		s->editing = 'r';
+		view_input_clear(&s->input);
+		return CA_REDRAW;
+	case R_EXPORT:
+		s->editing = 'e';
+		view_input_set(&s->input, s->focus_breakdown ? "tokentop-breakdown.csv" :
+		    "tokentop-report.csv");
+		return CA_REDRAW;
+	}
+	return CA_UNHANDLED;
+}
+
+const struct screen_ops screen_reports = {
+	.name = "Reports",
+	.keys = rep_keys,
+	.create = rep_create,
+	.destroy = rep_destroy,
+	.rebuild = rep_rebuild,
+	.draw = rep_draw,
+	.key = rep_key,
+	.resize = NULL,
+};

@@ -1,0 +1,624 @@
+/* view.c — the console's pure view logic (no curses): see view.h. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "tui/view.h"
+
+/* ---- layout ------------------------------------------------------------- */
+
+void
+view_layout(int w, int h, enum view_pane focus, struct view_layout *out)
+{
+	int top, left;
+
+	memset(out, 0, sizeof(*out));
+	out->w = w;
+	out->h = h;
+	if (w < VIEW_MIN_W || h < VIEW_MIN_H) {
+		out->mode = VIEW_TOO_SMALL;
+		return;
+	}
+	out->header = (struct view_rect){ 0, 0, 1, w };
+	out->keybar = (struct view_rect){ h - 1, 0, 1, w };
+	out->body = (struct view_rect){ 1, 0, h - 2, w };
+	if (w < VIEW_WIDE_W || h < VIEW_WIDE_H) {
+		out->mode = VIEW_TABBED;
+		out->pane[focus] = out->body;
+		return;
+	}
+	out->mode = VIEW_WIDE;
+	/* top row: the daily bars and the model table; bottom: cache and
+	 * batches, which need about seven lines each */
+	top = out->body.h - out->body.h * 2 / 5;
+	left = w * 7 / 15;
+	out->pane[PANE_DAILY] = (struct view_rect){ 1, 0, top, left };
+	out->pane[PANE_MODELS] = (struct view_rect){ 1, left, top, w - left };
+	out->pane[PANE_CACHE] = (struct view_rect){ 1 + top, 0, out->body.h - top, left };
+	out->pane[PANE_BATCHES] = (struct view_rect){ 1 + top, left, out->body.h - top, w - left };
+}
+
+/* ---- UTF-8 -------------------------------------------------------------- */
+
+/* Decode one UTF-8 sequence at s; returns its length (>= 1) and the code
+ * point in *cp, or 0xFFFD with length 1 for an invalid byte. */
+static size_t
+utf8_next(const char *str, uint32_t *cp)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xE0) == 0xC0) {
+		len = 2;
+		c = s[0] & 0x1F;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		len = 3;
+		c = s[0] & 0x0F;
+	} else if ((s[0] & 0xF8) == 0xF0) {
+		len = 4;
+		c = s[0] & 0x07;
+	} else
+		goto bad;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			goto bad;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	/* overlong forms, surrogates and beyond Unicode are invalid */
+	if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
+	    (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+		goto bad;
+	*cp = c;
+	return len;
+bad:
+	*cp = 0xFFFD;
+	return 1;
+}
+
+static size_t
+utf8_put(uint32_t c, char *o)
+{
+	if (c < 0x80) {
+		o[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		o[0] = (char)(0xC0 | (c >> 6));
+		o[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c < 0x10000) {
+		o[0] = (char)(0xE0 | (c >> 12));
+		o[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		o[2] = (char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	o[0] = (char)(0xF0 | (c >> 18));
+	o[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+	o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+	o[3] = (char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* Characters that must never reach the terminal. */
+static int
+is_hostile(uint32_t c)
+{
+	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
+	    c == 0x061C || c == 0x200E || c == 0x200F ||
+	    (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0xFEFF;
+}
+
+char *
+view_sanitize(const char *in, char *out, size_t n, int ascii_only)
+{
+	size_t o = 0, len;
+	uint32_t c;
+	char enc[4];
+
+	if (n == 0)
+		return out;
+	while (in != NULL && *in != '\0') {
+		len = utf8_next(in, &c);
+		in += len;
+		if (c == '\t' || c == '\n' || c == '\r')
+			c = ' ';
+		else if (is_hostile(c))
+			continue;
+		if (c == 0xFFFD || (ascii_only && c >= 0x80))
+			c = '?';
+		len = utf8_put(c, enc);
+		if (o + len >= n)
+			break;
+		memcpy(out + o, enc, len);
+		o += len;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+cp_width(uint32_t c)
+{
+	int w = wcwidth((wchar_t)c);
+
+	if (w >= 0)
+		return w;
+	return c < 0x20 || c == 0x7F ? 0 : 1;
+}
+
+int
+view_width(const char *s)
+{
+	uint32_t c;
+	int w = 0;
+
+	while (*s != '\0') {
+		s += utf8_next(s, &c);
+		w += cp_width(c);
+	}
+	return w;
+}
+
+/* Longest prefix of s that fits in cols columns: its byte length. */
+static size_t
+prefix_fit(const char *s, int cols)
+{
+	size_t off = 0, len;
+	uint32_t c;
+	int w = 0, cw;
+
+	while (s[off] != '\0') {
+		len = utf8_next(s + off, &c);
+		cw = cp_width(c);
+		if (w + cw > cols)
+			break;
+		w += cw;
+		off += len;
+	}
+	return off;
+}
+
+/* Byte offset of the shortest suffix of s that is as wide as possible but
+ * fits in cols columns. */
+static size_t
+suffix_fit(const char *s, int cols)
+{
+	size_t n = strlen(s), off = n, start;
+	uint32_t c;
+	int w = 0, cw;
+
+	while (off > 0) {
+		start = off - 1;
+		while (start > 0 && ((unsigned char)s[start] & 0xC0) == 0x80)
+			start--;
+		utf8_next(s + start, &c);
+		cw = cp_width(c);
+		if (w + cw > cols)
+			break;
+		w += cw;
+		off = start;
+	}
+	return off;
+}
+
+char *
+view_truncate(const char *s, int cols, enum view_trunc how, const char *ell,
+              char *out, size_t n)
+{
+	int ew = view_width(ell), room;
+	size_t head, tail;
+
+	if (n == 0)
+		return out;
+	if (cols <= 0) {
+		out[0] = '\0';
+		return out;
+	}
+	if (view_width(s) <= cols) {
+		snprintf(out, n, "%s", s);
+		return out;
+	}
+	if (cols <= ew) {
+		snprintf(out, n, "%.*s", (int)prefix_fit(s, cols), s);
+		return out;
+	}
+	room = cols - ew;
+	if (how == VIEW_TRUNC_END) {
+		snprintf(out, n, "%.*s%s", (int)prefix_fit(s, room), s, ell);
+		return out;
+	}
+	/* the end of an id says most; the head takes any column the tail
+	 * could not use (a wide character at the edge) */
+	tail = suffix_fit(s, room / 2);
+	head = prefix_fit(s, room - view_width(s + tail));
+	if (tail < head)
+		tail = head;
+	snprintf(out, n, "%.*s%s%s", (int)head, s, ell, s + tail);
+	return out;
+}
+
+char *
+view_fit_number(const char *s, int cols, char *out, size_t n)
+{
+	int i;
+
+	if (view_width(s) <= cols) {
+		snprintf(out, n, "%s", s);
+		return out;
+	}
+	for (i = 0; i < cols && (size_t)i + 1 < n; i++)
+		out[i] = '#';
+	out[i < 0 ? 0 : i] = '\0';
+	return out;
+}
+
+/* ---- numbers ------------------------------------------------------------ */
+
+char *
+view_fmt_count(int64_t v, char *buf, size_t n)
+{
+	char tmp[32], res[48];
+	int len, i, o = 0, neg = v < 0;
+	uint64_t u = neg ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	len = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)u);
+	if (neg)
+		res[o++] = '-';
+	for (i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			res[o++] = ',';
+		res[o++] = tmp[i];
+	}
+	res[o] = '\0';
+	snprintf(buf, n, "%s", res);
+	return buf;
+}
+
+char *
+view_fmt_tokens(int64_t v, char *buf, size_t n)
+{
+	int64_t tenths;
+
+	if (v < 1000) {
+		snprintf(buf, n, "%lld", (long long)v);
+	} else if (v < 999500) {
+		snprintf(buf, n, "%lldk", (long long)((v + 500) / 1000));
+	} else if (v < 999950000LL) {
+		tenths = (v + 50000) / 100000;
+		snprintf(buf, n, "%lld.%lldM", (long long)(tenths / 10), (long long)(tenths % 10));
+	} else {
+		tenths = (v + 50000000) / 100000000;
+		snprintf(buf, n, "%lld.%lldG", (long long)(tenths / 10), (long long)(tenths % 10));
+	}
+	return buf;
+}
+
+char *
+view_fmt_money(int64_t nanos, int whole, char *buf, size_t n)
+{
+	int neg = nanos < 0;
+	uint64_t u = neg ? (uint64_t)0 - (uint64_t)nanos : (uint64_t)nanos;
+	uint64_t cents = (u + 5000000) / 10000000, dollars;
+	char d[40];
+
+	if (whole) {
+		dollars = (u + 500000000) / 1000000000;
+		view_fmt_count((int64_t)dollars, d, sizeof(d));
+		snprintf(buf, n, "%s$%s", neg && dollars ? "-" : "", d);
+		return buf;
+	}
+	view_fmt_count((int64_t)(cents / 100), d, sizeof(d));
+	snprintf(buf, n, "%s$%s.%02u", neg && cents ? "-" : "", d, (unsigned)(cents % 100));
+	return buf;
+}
+
+char *
+view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size_t n)
+{
+	char m[40];
+
+	if (unpriced > 0 && unpriced >= requests) {
+		snprintf(buf, n, "unpriced");
+		return buf;
+	}
+	view_fmt_money(nanos, 0, m, sizeof(m));
+	snprintf(buf, n, "%s%s", m, unpriced > 0 ? "+" : "");
+	return buf;
+}
+
+char *
+view_fmt_pct(int64_t permille, char *buf, size_t n)
+{
+	snprintf(buf, n, "%lld%%", (long long)((permille + 5) / 10));
+	return buf;
+}
+
+char *
+view_fmt_elapsed(int64_t ms, char *buf, size_t n)
+{
+	int64_t min = ms < 0 ? 0 : ms / 60000;
+
+	snprintf(buf, n, "%lld:%02lld", (long long)(min / 60), (long long)(min % 60));
+	return buf;
+}
+
+/* ---- bars --------------------------------------------------------------- */
+
+int
+view_bar_eighths(int64_t v, int64_t max, int cols)
+{
+	int64_t e, full = (int64_t)cols * 8;
+
+	if (max <= 0 || v <= 0 || cols <= 0)
+		return 0;
+	if (v >= max)
+		return (int)full;
+	/* v < max here, so v * full cannot overflow for sane columns unless v
+	 * is huge: scale down first */
+	while (v > INT64_MAX / (full + 1)) {
+		v /= 2;
+		max /= 2;
+	}
+	e = (v * full + max / 2) / max;
+	return (int)(e < 1 ? 1 : e);
+}
+
+int
+view_spark_level(int64_t v, int64_t max)
+{
+	if (v <= 0 || max <= 0)
+		return 0;
+	if (v >= max)
+		return 8;
+	while (v > INT64_MAX / 8) {
+		v /= 2;
+		max /= 2;
+	}
+	return 1 + (int)((v * 8 - 1) / max);
+}
+
+/* ---- model rows ---------------------------------------------------------- */
+
+static const char *const col_names[VCOL_COUNT] = {
+	"model", "reqs", "input", "output", "hit", "cost",
+};
+
+const char *
+view_col_name(enum view_col c)
+{
+	return c < VCOL_COUNT ? col_names[c] : "?";
+}
+
+static enum view_col sort_col;
+static int sort_desc;
+
+static int64_t
+col_value(const struct view_model_row *r)
+{
+	switch (sort_col) {
+	case VCOL_REQS:   return r->requests;
+	case VCOL_INPUT:  return r->input;
+	case VCOL_OUTPUT: return r->output;
+	case VCOL_HIT:    return r->hit_permille;
+	case VCOL_COST:   return r->unpriced >= r->requests && r->unpriced > 0 ? -1 : r->cost_nanos;
+	default:          return 0;
+	}
+}
+
+static int
+cmp_rows(const void *pa, const void *pb)
+{
+	const struct view_model_row *a = pa, *b = pb;
+	int64_t va, vb;
+	int c;
+
+	if (sort_col == VCOL_MODEL) {
+		c = strcmp(a->model, b->model);
+		return sort_desc ? -c : c;
+	}
+	va = col_value(a);
+	vb = col_value(b);
+	if (va != vb) {
+		c = va < vb ? -1 : 1;
+		return sort_desc ? -c : c;
+	}
+	return strcmp(a->model, b->model);
+}
+
+void
+view_sort_models(struct view_model_row *rows, size_t n, enum view_col c, int desc)
+{
+	sort_col = c;       /* qsort has no user pointer; one thread */
+	sort_desc = desc;
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), cmp_rows);
+}
+
+int
+view_match(const char *hay, const char *needle)
+{
+	size_t i, nl;
+
+	if (needle == NULL || needle[0] == '\0')
+		return 1;
+	if (hay == NULL)
+		return 0;
+	nl = strlen(needle);
+	for (; *hay != '\0'; hay++) {
+		for (i = 0; i < nl; i++)
+			if (tolower((unsigned char)hay[i]) != tolower((unsigned char)needle[i]))
+				break;
+		if (i == nl)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+view_filter_models(struct view_model_row *rows, size_t n, const char *needle)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (view_match(rows[i].model, needle))
+			rows[k++] = rows[i];
+	return k;
+}
+
+/* ---- input -------------------------------------------------------------- */
+
+void
+view_input_clear(struct view_input *in)
+{
+	in->len = 0;
+	in->buf[0] = '\0';
+}
+
+void
+view_input_set(struct view_input *in, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len >= sizeof(in->buf)) {
+		len = sizeof(in->buf) - 1;
+		/* never leave half a character */
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	memcpy(in->buf, s, len);
+	in->buf[len] = '\0';
+	in->len = len;
+}
+
+int
+view_input_add(struct view_input *in, uint32_t cp)
+{
+	char enc[4];
+	size_t len;
+
+	if (is_hostile(cp) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return -1;
+	len = utf8_put(cp, enc);
+	if (in->len + len >= sizeof(in->buf))
+		return -1;
+	memcpy(in->buf + in->len, enc, len);
+	in->len += len;
+	in->buf[in->len] = '\0';
+	return 0;
+}
+
+void
+view_input_backspace(struct view_input *in)
+{
+	while (in->len > 0) {
+		in->len--;
+		if (((unsigned char)in->buf[in->len] & 0xC0) != 0x80)
+			break;
+	}
+	in->buf[in->len] = '\0';
+}
+
+/* ---- dates -------------------------------------------------------------- */
+
+int64_t
+view_day_start(int64_t ms, int days)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = 0;
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_mday += days;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+int64_t
+view_month_start(int64_t ms, int months)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = 0;
+	tm.tm_min = 0;
+	tm.tm_sec = 0;
+	tm.tm_mday = 1;
+	tm.tm_mon += months;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+static int64_t
+local_ms(int y, int mon, int mday, int hour)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = mday;
+	tm.tm_hour = hour;
+	tm.tm_isdst = -1;
+	return (int64_t)mktime(&tm) * 1000;
+}
+
+int
+view_period_range(char kind, const char *key, int64_t *since, int64_t *until)
+{
+	int y, m, d, h, wk, jan4wd;
+	char tail;
+	struct tm tm;
+	time_t t;
+
+	switch (kind) {
+	case 'h':
+		if (sscanf(key, "%4d-%2d-%2d %2d%c", &y, &m, &d, &h, &tail) != 4 || h < 0 || h > 23)
+			return -1;
+		*since = local_ms(y, m, d, h);
+		*until = local_ms(y, m, d, h + 1);
+		return 0;
+	case 'd':
+		if (sscanf(key, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+		    d < 1 || d > 31)
+			return -1;
+		*since = local_ms(y, m, d, 0);
+		*until = local_ms(y, m, d + 1, 0);
+		return 0;
+	case 'm':
+		if (sscanf(key, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12)
+			return -1;
+		*since = local_ms(y, m, 1, 0);
+		*until = local_ms(y, m + 1, 1, 0);
+		return 0;
+	case 'w':
+		if (sscanf(key, "%4d-W%2d%c", &y, &wk, &tail) != 2 || wk < 1 || wk > 53)
+			return -1;
+		/* week 1 holds January 4th; weeks start on Monday */
+		memset(&tm, 0, sizeof(tm));
+		tm.tm_year = y - 1900;
+		tm.tm_mday = 4;
+		tm.tm_hour = 12;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		localtime_r(&t, &tm);
+		jan4wd = (tm.tm_wday + 6) % 7;   /* Monday = 0 */
+		d = 4 - jan4wd + (wk - 1) * 7;
+		*since = local_ms(y, 1, d, 0);
+		*until = local_ms(y, 1, d + 7, 0);
+		return 0;
+	}
+	return -1;
+}
