@@ -91,6 +91,7 @@ jq -e '.models | map(.model) | index("claude-haiku-4-5") != null' "$T/r1" >/dev/
 	fail "models: $(jq -c .models "$T/r1")"
 [ "$(jq '.models[] | select(.model == "claude-haiku-4-5") | .org_cost_nanos' "$T/r1")" = 5000000000 ] ||
 	fail "haiku's org cost: $(jq -c .models "$T/r1")"
+jq -e '.rows | all(.synced)' "$T/r1" >/dev/null || fail "rows not marked synced: $(jq -c .rows "$T/r1")"
 ledger=$(jq -r '.rows[] | select(.date == "'"$TODAY"'") | .ledger_cost_nanos' "$T/r1")
 [ "$ledger" -gt 0 ] || fail "today's ledger cost is 0"
 tt report org --since "$SINCE" >"$T/table"
@@ -119,6 +120,16 @@ tt report org --since "$SINCE" --json >"$T/r3"
 TZ=Asia/Seoul tt sync --since "$SINCE" >/dev/null || fail "sync in Asia/Seoul"
 tt report org --since "$SINCE" --json >"$T/r4"
 [ "$(jq .totals.gap_nanos "$T/r4")" = 8150000000 ] || fail "gap after a Seoul sync: $(jq -c .totals "$T/r4")"
+
+# a later sync of today only: the older days are kept but marked as outside its range
+tt sync --since "$TODAY" >/dev/null || fail "sync of today"
+tt report org --since "$SINCE" --json >"$T/r5"
+[ "$(jq -r --arg d "$TWO_DAYS_AGO" '.rows[] | select(.date == $d) | .synced' "$T/r5")" = false ] ||
+	fail "two days ago still marked synced: $(jq -c .rows "$T/r5")"
+[ "$(jq -r --arg d "$TODAY" '.rows[] | select(.date == $d) | .synced' "$T/r5")" = true ] ||
+	fail "today not marked synced: $(jq -c .rows "$T/r5")"
+[ "$(jq .totals.gap_nanos "$T/r5")" = 8150000000 ] || fail "gap after a sync of today: $(jq -c .totals "$T/r5")"
+tt report org --since "$SINCE" | grep -q "outside the last sync's range" || fail "table lacks the unsynced note"
 
 # the double's batch results are in the organisation's usage, as service tier batch
 H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01')

@@ -19,7 +19,8 @@ help(FILE *f)
 	    "sync`) beside what tokentop recorded itself, per day, and the gap: spend\n"
 	    "tokentop did not see (other applications, other keys). Days are UTC days,\n"
 	    "the cost report's buckets. `priced` is the organisation's tokens at the\n"
-	    "price table, a cross-check of the cost report.\n"
+	    "price table, a cross-check of the cost report. A day outside the last\n"
+	    "sync's range is marked (JSON: \"synced\": false): its gap means nothing.\n"
 	    "\n"
 	    "  --since DATE  first UTC day (default the 1st of this month)\n"
 	    "  --until DATE  last UTC day, inclusive (default: today)\n"
@@ -37,6 +38,7 @@ struct line {
 	struct org_total org;
 	int64_t         ledger_nanos;
 	struct tokens   ledger_tok;
+	int             synced;         /* inside the last sync's range */
 };
 
 static int
@@ -94,8 +96,10 @@ line_json(const struct line *l, int with_date)
 {
 	json_t *o = json_object();
 
-	if (with_date)
+	if (with_date) {
 		json_object_set_new(o, "date", json_string(l->date));
+		json_object_set_new(o, "synced", json_boolean(l->synced));
+	}
 	json_object_set_new(o, "org_cost_usd", json_real(pricing_usd(l->org.cost_nanos)));
 	json_object_set_new(o, "ledger_cost_usd", json_real(pricing_usd(l->ledger_nanos)));
 	json_object_set_new(o, "gap_usd",
@@ -173,16 +177,21 @@ print_table(const struct line *ls, size_t n, const struct line *tot, const char 
             const struct org_report *org)
 {
 	char c[2][32], t[32];
-	size_t i;
+	size_t i, unsynced = 0;
 
 	printf("organisation vs tokentop, UTC days (last sync: %s)\n",
 	    synced[0] ? synced : "never — run `tokentop sync`");
 	printf("%-10s  %12s  %12s  %12s  %12s  %14s\n", "DATE", "ORG COST", "ORG PRICED",
 	    "TOKENTOP", "GAP", "ORG TOKENS");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		print_line(&ls[i], ls[i].date);
+		unsynced += !ls[i].synced;
+	}
 	print_line(tot, "total");
 	printf("GAP = spend tokentop did not see (cost report − ledger).\n");
+	if (unsynced > 0)
+		printf("%zu day%s outside the last sync's range: its gap is not the organisation's "
+		    "(run `tokentop sync --since DATE`).\n", unsynced, unsynced == 1 ? " is" : "s are");
 	if (org->nmodels > 0)
 		printf("\n%-32s  %12s  %12s  %14s\n", "ORG MODEL", "COST", "PRICED", "TOKENS");
 	for (i = 0; i < org->nmodels; i++)
@@ -218,6 +227,21 @@ merge(const struct org_report *org, const struct report *led, struct line **ls, 
 	tot->org = org->totals;
 	tot->ledger_nanos = led->totals.cost_nanos;
 	tot->ledger_tok = led->totals.tok;
+	return 0;
+}
+
+/* Which days lie inside the last sync's range [s0, s1) (UTC days; TZ is UTC). */
+static int
+mark_synced(struct line *ls, size_t n, int found, int64_t s0, int64_t s1)
+{
+	int64_t ms;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (cli_parse_date(ls[i].date, 0, &ms) != 0)
+			return -1;
+		ls[i].synced = found && ms >= s0 - s0 % 86400000 && ms < s1;
+	}
 	return 0;
 }
 
@@ -291,6 +315,8 @@ cli_report_org(struct cli *cli, int argc, char **argv)
 	}
 	if (merge(&org, &led, &ls, &n, &tot) != 0)
 		rc = cli_fail("report", "out of memory");
+	else if (mark_synced(ls, n, found, s0, s1) != 0)
+		rc = cli_fail("report", "bad date in the report");
 	else if (json)
 		rc = print_json(ls, n, &tot, synced, &org);
 	else {
