@@ -267,7 +267,7 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 		memset(&f, 0, sizeof(f));
 		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
 		mp = p != NULL && model != NULL ? pricing_find(p, model) : NULL;
-		if (account(r, sqlite3_column_int64(st, 0), model ? model : "", &t, 0,
+		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", &t, 0,
 		    mp ? pricing_cost(mp, &t, &f) : 0, mp ? 0 : usage_total(&t)) != 0) {
 			rc = SQLITE_NOMEM;
 			break;
@@ -278,8 +278,10 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 }
 
 static int
-read_cost(struct store *s, int64_t a, int64_t b, struct org_report *r, char *err, size_t errlen)
+read_cost(struct store *s, const struct pricing *p, int64_t a, int64_t b, struct org_report *r,
+          char *err, size_t errlen)
 {
+	const struct model_price *mp;
 	sqlite3_stmt *st;
 	const char *model;
 	int rc;
@@ -292,7 +294,8 @@ read_cost(struct store *s, int64_t a, int64_t b, struct org_report *r, char *err
 	sqlite3_bind_int64(st, 2, b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		model = (const char *)sqlite3_column_text(st, 1);
-		if (account(r, sqlite3_column_int64(st, 0), model ? model : "", NULL,
+		mp = p != NULL && model != NULL && model[0] ? pricing_find(p, model) : NULL;
+		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", NULL,
 		    sqlite3_column_int64(st, 2), 0, 0) != 0) {
 			rc = SQLITE_NOMEM;
 			break;
@@ -326,7 +329,7 @@ store_org_report(struct store *s, const struct pricing *p, int64_t since_ms, int
 
 	memset(out, 0, sizeof(*out));
 	if (read_usage(s, p, a, b, out, err, errlen) != 0 ||
-	    read_cost(s, a, b, out, err, errlen) != 0) {
+	    read_cost(s, p, a, b, out, err, errlen) != 0) {
 		store_org_report_free(out);
 		return -1;
 	}

@@ -257,7 +257,9 @@ int store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms,
 
 /* Organisation totals of one UTC day or one model. */
 struct org_total {
-	char          key[USAGE_MODEL_MAX];  /* "2026-11-28" (UTC day) or a model id */
+	char          key[USAGE_MODEL_MAX];  /* "2026-11-28" (UTC day) or a model id: the
+	                                        price table's canonical id when priced
+	                                        (dated and undated ids together) */
 	struct tokens tok;                   /* from the usage report */
 	int64_t       cost_nanos;            /* from the cost report */
 	int64_t       priced_nanos;          /* the usage tokens priced by pricing (cross-check) */

@@ -185,7 +185,7 @@ test_report_days_models(void **state)
 	assert_int_equal(r.totals.cost_nanos, 15500000000LL);
 	/* models by cost, desc */
 	assert_int_equal(r.nmodels, 3);
-	assert_string_equal(r.models[0].key, "claude-sonnet-4-5-20250929");
+	assert_string_equal(r.models[0].key, "claude-sonnet-4-5");   /* canonical */
 	assert_int_equal(r.models[0].cost_nanos, 10500000000LL);
 	assert_int_equal(r.models[0].tok.input, 2000000);
 	assert_string_equal(r.models[1].key, "claude-haiku-4-5");
