@@ -13,12 +13,12 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
-PKGS      = ncursesw libcurl jansson sqlite3
+PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd
 TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names and tools above.
 DEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-       libcmocka-dev libmicrohttpd-dev sqlite3 tmux
+       libcmocka-dev libmicrohttpd-dev sqlite3 tmux time
 
 DATADIR   = $(PREFIX)/share/tokentop
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
@@ -43,6 +43,7 @@ TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 FAKE_SRC = $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 .PHONY: all deps test unit check-tools demo bench fuzz install clean
 
@@ -53,6 +54,7 @@ deps:
 	@missing=""; \
 	for p in $(PKGS) $(TESTPKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
 	for t in tmux sqlite3 pkg-config; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \
 	  echo "deps: installing Debian packages: $(DEBS)"; \
@@ -91,8 +93,14 @@ test: deps
 demo: all
 	$(BUILD)/tokentop demo
 
+# Bench programs that do not build yet (a missing part) are skipped by run.sh.
 bench: all
+	-@$(MAKE) --no-print-directory -k $(BENCH_BIN)
 	bench/run.sh $(BUILD)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtokentop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a $(PKG_LIBS) -lutil
 
 # libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60
 fuzz: deps

@@ -2,7 +2,7 @@
  * prompts) and compression throughput (MB/s) with the token reduction on
  * share/samples/rag; each figure beside a baseline measured in the same run.
  *
- * Build: `make bench` builds every bench/*.c once the bench branch's Makefile
+ * Build: `make bench` builds every bench/ programs once the bench branch's Makefile
  * rule is in (bench/run.sh then runs this from its "Routing and compression"
  * section). By hand:
  *   make && mkdir -p build/bench && cc -std=c11 -O2 -I. -D_GNU_SOURCE \

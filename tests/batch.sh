@@ -244,6 +244,7 @@ DB=$tmp/route/usage.db
 out=$("$TT" --db "$DB" batch submit "$tmp/route.jsonl" --route auto 2>&1); rc=$?
 eq "routed submit exits 0" "$rc" 0
 has "routed to three models" "$out" "models: claude-haiku-4-5, claude-opus-4-6, claude-sonnet-4-5"
+has "requests per tier" "$out" "routed: simple 1 · complex 1 · medium 1"
 RID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
 "$TT" --db "$DB" batch watch --interval 0.1 >/dev/null 2>&1
 eq "routed batch ingested" "$(field "$DB" ingested)" true

@@ -42,6 +42,9 @@ print_plan(const char *path, const struct batch_plan *plan)
 	printf("models: ");
 	for (i = 0; i < plan->nmodels; i++)
 		printf("%s%s", i > 0 ? ", " : "", plan->models[i]);
+	for (i = 0; i < plan->ntiers; i++)
+		printf("%s%s %s", i == 0 ? "\nrouted: " : " · ", plan->tiers[i].name,
+		    cli_group(plan->tiers[i].requests, a, sizeof(a)));
 	printf("\nestimated cost at the batch rate: %s – %s\n", cli_batch_usd(plan->est_low, lo, sizeof(lo)),
 	    cli_batch_usd(plan->est_high, hi, sizeof(hi)));
 	if (plan->unpriced > 0)

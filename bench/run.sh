@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# run.sh BUILD — tokentop's benchmarks. Each figure is printed on one line
+# beside a baseline measured in the same run, with the ratio ours/baseline
+# and the issue's target as a note: figures, never pass/fail on time.
+#
+# Sizes (environment): BENCH_MB (transcript tree, default 400), BENCH_ROWS
+# (ledger rows, default 1000000), BENCH_RESULTS (results lines, default
+# 100000), BENCH_IDLE_SECONDS (console idle CPU window, default 30),
+# BENCH_BATCHES (batches the poller follows, default 500), BENCH_POLL_SECONDS
+# (its measuring window, default 60), BENCH_POLL_INTERVAL (watch --interval,
+# default 10). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
+# BENCH_IDLE_SECONDS=5 BENCH_BATCHES=50 BENCH_POLL_SECONDS=10 bench/run.sh build
+#
+# A section whose command is not built yet prints "skipped: reason".
+# Everything happens in a temporary directory under /tmp, removed at exit.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+TT=$PWD/$BUILD/tokentop
+BB=$PWD/$BUILD/bench
+MB=${BENCH_MB:-400}
+ROWS=${BENCH_ROWS:-1000000}
+RESULTS=${BENCH_RESULTS:-100000}
+IDLE=${BENCH_IDLE_SECONDS:-30}
+NBATCH=${BENCH_BATCHES:-500}
+POLLSEC=${BENCH_POLL_SECONDS:-60}
+POLLINT=${BENCH_POLL_INTERVAL:-10}
+
+TMP=$(mktemp -d /tmp/tokentop-bench.XXXXXX)
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Nothing here may touch the user's own ledger, config or transcripts, or
+# reach a real API.
+export TZ=UTC TOKENTOP_DATADIR=$PWD/share HOME=$TMP/home
+export XDG_CONFIG_HOME=$TMP/home/.config XDG_DATA_HOME=$TMP/home/.local/share
+unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL ANTHROPIC_ADMIN_KEY TOKENTOP_DB CLAUDE_CONFIG_DIR
+mkdir -p "$HOME"
+
+# ---- helpers ---------------------------------------------------------------
+
+# Float arithmetic: calc 'EXPR' with awk.
+calc() { awk "BEGIN { x = $1; printf \"%.6g\", x }"; }
+fmt() { awk -v x="$1" -v d="${2:-2}" 'BEGIN { printf "%.*f", d, x }'; }
+
+header() {
+	echo
+	echo "== $*"
+}
+skip() { printf '   skipped: %s\n' "$*"; }
+note() { printf '   %s\n' "$*"; }
+
+# figure LABEL VALUE UNIT BASELABEL BASEVALUE BASEUNIT [TARGET]
+# ratio = VALUE / BASEVALUE.
+figure() {
+	local r="n/a"
+	if [[ $2 =~ ^[0-9.]+$ && $5 =~ ^[0-9.]+$ ]] && awk -v b="$5" 'BEGIN { exit !(b > 0) }'; then
+		r=$(awk -v a="$2" -v b="$5" 'BEGIN { printf "%.3g", a / b }')
+	fi
+	printf '   %-34s %12s %-7s  vs %-32s %12s %-7s  ratio %-9s %s\n' \
+	    "$1" "$2" "$3" "$4" "$5" "$6" "$r" "${7:+(target: $7)}"
+}
+
+# timed OUT CMD... — run CMD with stdout to OUT (stderr to OUT.err); sets
+# WALL (seconds), RSS (peak KB) and RC.
+HAVE_TIME=0
+[ -x /usr/bin/time ] && HAVE_TIME=1
+timed() {
+	local out=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	if [ $HAVE_TIME = 1 ]; then
+		/usr/bin/time -f '%M' -o "$TMP/rss.out" "$@" >"$out" 2>"$out.err"
+		RC=$?
+		RSS=$(tail -n 1 "$TMP/rss.out")
+	else
+		"$@" >"$out" 2>"$out.err"
+		RC=$?
+		RSS=0
+	fi
+	t1=$(date +%s%N)
+	WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
+}
+
+# best3 OUT CMD... — the fastest of three runs (short commands, warm cache).
+best3() {
+	local i best=
+	for i in 1 2 3; do
+		timed "$@"
+		[ "$RC" = 0 ] || return
+		if [ -z "$best" ] || awk -v a="$WALL" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+			best=$WALL
+		fi
+	done
+	WALL=$best
+}
+
+# A tokentop subcommand counts as built when its --help succeeds.
+built() { [ -x "$TT" ] && "$TT" "$@" --help >/dev/null 2>&1; }
+# A bench program counts only when built from its current source.
+have_bin() { [ -x "$BB/$1" ] && { [ ! -f "bench/$1.c" ] || [ "$BB/$1" -nt "bench/$1.c" ]; }; }
+# jget FILE PATH — a value from a JSON file ($.totals.requests), with sqlite3's JSON.
+jget() {
+	local f
+	f=$(readlink -f "$1")
+	sqlite3 :memory: "SELECT json_extract(readfile('$f'), '$2')" 2>/dev/null
+}
+manifest() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+mb_of() { du -sb "$1" | awk '{ printf "%.2f", $1 / 1048576 }'; }
+
+# CPU seconds (user + system) a process has used, from /proc.
+cpu_of() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null
+}
+hwm_of() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+echo "tokentop bench — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, build $BUILD"
+echo "sizes: transcripts ${MB} MB, ledger ${ROWS} rows, results ${RESULTS} lines"
+echo "load average at start: $(cut -d ' ' -f 1-3 /proc/loadavg) (other work on the machine skews every figure)"
+printf '   %-34s %12s %-7s  vs %-32s %12s %-7s  %s\n' "figure" "ours" "" \
+    "baseline (same run)" "value" "" "ratio ours/baseline"
+[ $HAVE_TIME = 1 ] || echo "note: /usr/bin/time missing (make deps installs it): peak RSS shows 0"
+
+# ---- 1. transcripts: import, re-import, cat, bare INSERT, ccusage -------------
+
+TREE=$TMP/claude
+TXDB=$TMP/tx.db
+IMPORT_WALL=
+REPORT_WALL=
+REIMPORT_WALL=
+section_transcripts() {
+	header "Claude Code transcripts (issue 2)"
+	if ! have_bin gen_transcripts; then skip "$BUILD/bench/gen_transcripts not built"; return; fi
+	timed "$TMP/gen.out" "$BB/gen_transcripts" --out "$TREE" --mb "$MB"
+	if [ "$RC" != 0 ]; then skip "generator failed: $(cat "$TMP/gen.out.err")"; return; fi
+	local bytes files resp size_mb
+	bytes=$(manifest bytes "$TREE/manifest")
+	files=$(manifest files "$TREE/manifest")
+	resp=$(manifest responses "$TREE/manifest")
+	size_mb=$(calc "$bytes / 1048576")
+	note "tree: $(fmt "$size_mb" 1) MB in $files files, $(manifest lines "$TREE/manifest") lines," \
+	    "$(manifest usage_lines "$TREE/manifest") usage lines, $resp distinct responses" \
+	    "(written in $(fmt "$WALL") s)"
+
+	# the raw read, page cache warm for both sides
+	find "$TREE/projects" -name '*.jsonl' -exec cat {} + >/dev/null
+	timed /dev/null sh -c 'find "$1" -name "*.jsonl" -exec cat {} + >/dev/null' sh "$TREE/projects"
+	local cat_wall=$WALL
+
+	if ! built import; then skip "tokentop import not built yet"; return; fi
+	timed "$TMP/import.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
+	if [ "$RC" != 0 ]; then skip "import failed (exit $RC): $(head -c 300 "$TMP/import.json.err")"; return; fi
+	IMPORT_WALL=$WALL
+	local added rss_big=$RSS
+	added=$(jget "$TMP/import.json" '$.added')
+	figure "import throughput" "$(fmt "$(calc "$size_mb / $IMPORT_WALL")" 1)" "MB/s" \
+	    "cat > /dev/null, same files" "$(fmt "$(calc "$size_mb / $cat_wall")" 1)" "MB/s"
+	note "check: import added ${added:-?} rows; the generator wrote $resp distinct responses"
+
+	if have_bin bare_insert && [ -n "$added" ] && [ "$added" -gt 0 ]; then
+		timed "$TMP/bare.out" "$BB/bare_insert" "$TMP/bare.db" "$added"
+		figure "import rows/s" "$(fmt "$(calc "$added / $IMPORT_WALL")" 0)" "rows/s" \
+		    "bare prepared INSERT, 1 tx" "$(fmt "$(calc "$added / $WALL")" 0)" "rows/s"
+	else
+		skip "rows/s beside bare INSERT: bare_insert not built or nothing imported"
+	fi
+
+	if built report; then
+		timed "$TMP/daily.json" "$TT" --db "$TXDB" report daily --json
+		REPORT_WALL=$WALL
+	fi
+	timed "$TMP/reimport.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
+	REIMPORT_WALL=$WALL
+	note "re-import (nothing new): $(fmt "$REIMPORT_WALL" 3) s, added $(jget "$TMP/reimport.json" '$.added')"
+
+	# peak RSS at a quarter of the size: it must not grow with the input
+	local small=$TMP/claude-small small_mb q
+	q=$(calc "$MB / 4")
+	timed /dev/null "$BB/gen_transcripts" --out "$small" --mb "$q" --seed 2
+	small_mb=$(calc "$(manifest bytes "$small/manifest") / 1048576")
+	timed "$TMP/import-small.json" "$TT" --db "$TMP/tx-small.db" import --format claude-code \
+	    --json "$small/projects"
+	figure "import peak RSS at $(fmt "$size_mb" 0) MB" "$(fmt "$(calc "$rss_big / 1024")" 1)" "MB" \
+	    "import peak RSS at $(fmt "$small_mb" 0) MB" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" \
+	    "ratio 1: flat"
+	note "(ledger files after them: $(mb_of "$TXDB") MB and $(mb_of "$TMP/tx-small.db") MB;" \
+	    "SQLite's page cache grows with the file up to its cache_size)"
+	rm -rf "$small" "$TMP/tx-small.db"*
+}
+
+# The peer: ccusage re-parses every transcript on each run.
+CCUSAGE=
+find_ccusage() {
+	if command -v ccusage >/dev/null 2>&1; then CCUSAGE=$(command -v ccusage); return 0; fi
+	if ! command -v npm >/dev/null 2>&1; then CC_WHY="npm not installed"; return 1; fi
+	echo "   installing ccusage@20.0.24 with npm (npm i -g)..."
+	if timeout 300 npm i -g --no-audit --no-fund ccusage@20.0.24 \
+	    @ccusage/ccusage-linux-x64@20.0.24 >"$TMP/npm.log" 2>&1 &&
+	    command -v ccusage >/dev/null 2>&1; then
+		CCUSAGE=$(command -v ccusage)
+		return 0
+	fi
+	CC_WHY="npm i -g ccusage@20.0.24 failed: $(tail -n 1 "$TMP/npm.log")"
+	return 1
+}
+
+section_ccusage() {
+	header "ccusage, the peer (issue 2)"
+	if [ ! -f "$TREE/manifest" ]; then skip "no transcript tree"; return; fi
+	local CC_WHY=
+	if ! find_ccusage; then note "ccusage: not available ($CC_WHY)"; return; fi
+	timed "$TMP/cc.json" env CLAUDE_CONFIG_DIR="$TREE" "$CCUSAGE" claude daily --json --offline
+	if [ "$RC" != 0 ]; then note "ccusage: not available (exit $RC: $(head -c 200 "$TMP/cc.json.err"))"; return; fi
+	local cc=$WALL cc_rss=$RSS
+	note "$("$CCUSAGE" --version 2>/dev/null | head -n 1): claude daily --json --offline" \
+	    "$(fmt "$cc" 2) s, peak RSS $(fmt "$(calc "$cc_rss / 1024")" 1) MB"
+	if [ -z "$IMPORT_WALL" ] || [ -z "$REPORT_WALL" ]; then
+		skip "tokentop side: import or report not built yet"
+		return
+	fi
+	figure "fresh import + daily report" "$(fmt "$(calc "$IMPORT_WALL + $REPORT_WALL")" 2)" "s" \
+	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "<= 1"
+	figure "re-import + daily report" "$(fmt "$(calc "$REIMPORT_WALL + $REPORT_WALL")" 3)" "s" \
+	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "< 0.1"
+	# the same tokens? (ccusage folds both cache writes into one figure)
+	local ours theirs
+	theirs=$(jget "$TMP/cc.json" '$.totals.outputTokens')
+	ours=$(jget "$TMP/daily.json" '$.totals.output_tokens')
+	note "check: output tokens, tokentop ${ours:-?}, ccusage ${theirs:-?}, generator" \
+	    "$(manifest output "$TREE/manifest")"
+}
+
+# ---- 2. the 1M-row ledger: reports beside plain SQL ----------------------------
+
+LEDGER=$TMP/ledger.db
+SQL_DAILY="SELECT date(ts_ms / 1000, 'unixepoch', 'localtime') AS d, count(*), sum(input),
+  sum(write_5m), sum(write_1h), sum(cache_read), sum(output) FROM usage GROUP BY d ORDER BY d;"
+SQL_MODELS="SELECT model, count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),
+  sum(output) FROM usage GROUP BY model ORDER BY model;"
+
+section_ledger() {
+	header "Ledger of $ROWS rows: reports (issue 2)"
+	if ! have_bin gen_ledger; then skip "$BUILD/bench/gen_ledger not built (store API missing?)"; return; fi
+	timed "$TMP/gl.out" "$BB/gen_ledger" --db "$LEDGER" --rows "$ROWS"
+	if [ "$RC" != 0 ]; then skip "gen_ledger failed: $(head -c 300 "$TMP/gl.out.err")"; rm -f "$LEDGER"; return; fi
+	local gen_wall=$WALL
+	if have_bin bare_insert; then
+		timed "$TMP/bare2.out" "$BB/bare_insert" "$TMP/bare2.db" "$ROWS"
+		figure "store_insert_usage (50k/tx)" "$(fmt "$(calc "$ROWS / $gen_wall")" 0)" "rows/s" \
+		    "bare prepared INSERT, 1 tx" "$(fmt "$(calc "$ROWS / $WALL")" 0)" "rows/s"
+		rm -f "$TMP/bare2.db"*
+	fi
+	if ! built report; then skip "tokentop report not built yet"; return; fi
+	local kind sql
+	for kind in daily models; do
+		[ $kind = daily ] && sql=$SQL_DAILY || sql=$SQL_MODELS
+		best3 "$TMP/sql-$kind.out" sqlite3 -readonly "$LEDGER" "$sql"
+		local base=$WALL
+		best3 "$TMP/rep-$kind.json" "$TT" --db "$LEDGER" report $kind --json
+		if [ "$RC" != 0 ]; then skip "report $kind failed: $(head -c 200 "$TMP/rep-$kind.json.err")"; continue; fi
+		figure "report $kind --json" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
+		    "sqlite3 CLI GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "<= 0.05"
+	done
+	local req
+	req=$(jget "$TMP/rep-daily.json" '$.totals.requests')
+	note "check: report totals $req requests; sqlite3 count(*) $(sqlite3 -readonly "$LEDGER" 'SELECT count(*) FROM usage')"
+}
+
+# ---- 3. results ingestion beside jansson alone ------------------------------
+
+section_results() {
+	header "Batch results ingestion (issue 3)"
+	if ! have_bin gen_responses || ! have_bin raw_parse; then skip "gen_responses/raw_parse not built"; return; fi
+	local big=$TMP/results.jsonl half=$TMP/results-half.jsonl msgs=$TMP/messages.jsonl
+	"$BB/gen_responses" batch-results --lines "$RESULTS" --out "$big" >"$TMP/results.manifest"
+	"$BB/gen_responses" batch-results --lines $((RESULTS / 2)) --out "$half" --seed 8 >/dev/null
+	local size_mb billed
+	size_mb=$(calc "$(stat -c %s "$big") / 1048576")
+	billed=$(manifest billed "$TMP/results.manifest")
+	timed "$TMP/raw.out" "$BB/raw_parse" "$big"
+	local raw=$WALL raw_rss=$RSS
+	if ! built import; then skip "tokentop import not built yet"; return; fi
+	timed "$TMP/ri.json" "$TT" --db "$TMP/results.db" import --format batch-results --json "$big"
+	if [ "$RC" != 0 ]; then skip "import failed: $(head -c 300 "$TMP/ri.json.err")"; return; fi
+	local rss_big=$RSS
+	figure "results import, $RESULTS lines" "$(fmt "$(calc "$size_mb / $WALL")" 1)" "MB/s" \
+	    "jansson parse alone, same file" "$(fmt "$(calc "$size_mb / $raw")" 1)" "MB/s"
+	note "check: added $(jget "$TMP/ri.json" '$.added') rows; $billed succeeded lines in the file"
+	timed "$TMP/ri2.json" "$TT" --db "$TMP/results2.db" import --format batch-results --json "$half"
+	figure "results import peak RSS, full" "$(fmt "$(calc "$rss_big / 1024")" 1)" "MB" \
+	    "same, half the lines" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" "ratio 1: flat"
+	note "(jansson alone peaks at $(fmt "$(calc "$raw_rss / 1024")" 1) MB)"
+	"$BB/gen_responses" messages --lines "$RESULTS" --out "$msgs" >/dev/null
+	size_mb=$(calc "$(stat -c %s "$msgs") / 1048576")
+	timed "$TMP/raw2.out" "$BB/raw_parse" "$msgs"
+	raw=$WALL
+	timed "$TMP/mi.json" "$TT" --db "$TMP/messages.db" import --format messages --json "$msgs"
+	[ "$RC" = 0 ] && figure "messages import, $RESULTS lines" "$(fmt "$(calc "$size_mb / $WALL")" 1)" \
+	    "MB/s" "jansson parse alone, same file" "$(fmt "$(calc "$size_mb / $raw")" 1)" "MB/s"
+	rm -f "$big" "$half" "$msgs" "$TMP"/results*.db* "$TMP"/messages.db*
+}
+
+# ---- 4. router and compression (bench/bench_router.c, issue 5) --------------
+
+section_router() {
+	header "Routing and compression (issue 5)"
+	if [ ! -f bench/bench_router.c ]; then skip "bench/bench_router.c not written yet"; return; fi
+	if ! have_bin bench_router; then
+		skip "$BUILD/bench/bench_router not built from the current source (see the make output)"
+		return
+	fi
+	(cd "$TMP" && "$BB/bench_router") 2>&1 | sed 's/^/   /'
+}
+
+# ---- 5. console on the 1M-row ledger, beside top (issue 4) --------------------
+
+# first_screen's line "first_ms N cpu_pct X hwm_kb N" → the three values.
+fs_get() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
+
+section_console() {
+	header "Console on the $ROWS-row ledger (issue 4)"
+	if [ ! -f "$LEDGER" ]; then skip "no ledger (gen_ledger not built)"; return; fi
+	if ! built console; then skip "tokentop console not built yet"; return; fi
+	if ! have_bin first_screen; then skip "$BUILD/bench/first_screen not built"; return; fi
+	# each on a 120x40 pseudo-terminal, one after the other, nothing typed
+	"$BB/first_screen" --idle "$IDLE" 'month' "$TT" --db "$LEDGER" >"$TMP/fs-tt" 2>&1
+	"$BB/first_screen" --idle "$IDLE" 'load average' top >"$TMP/fs-top" 2>&1
+	if [ "$(fs_get first_ms "$TMP/fs-tt")" = -1 ] || [ -z "$(fs_get first_ms "$TMP/fs-tt")" ]; then
+		skip "the console showed no figures: $(head -c 200 "$TMP/fs-tt")"
+		return
+	fi
+	figure "time to first full screen" "$(fs_get first_ms "$TMP/fs-tt")" "ms" \
+	    "top, same pty method" "$(fs_get first_ms "$TMP/fs-top")" "ms" "< 200 ms"
+	figure "idle CPU over ${IDLE} s" "$(fs_get cpu_pct "$TMP/fs-tt")" "% core" \
+	    "top (3 s refresh), same method" "$(fs_get cpu_pct "$TMP/fs-top")" "% core" "< 1%"
+	figure "peak RSS (VmHWM)" "$(fmt "$(calc "$(fs_get hwm_kb "$TMP/fs-tt") / 1024")" 1)" "MB" \
+	    "top, same method" "$(fmt "$(calc "$(fs_get hwm_kb "$TMP/fs-top") / 1024")" 1)" "MB" \
+	    "< 32 MB"
+}
+
+# ---- 6. the poller following many batches (issue 3) ------------------------
+
+section_poller() {
+	header "Poller following $NBATCH batches (issue 3)"
+	if [ ! -x "$BUILD/fakeapi" ]; then skip "$BUILD/fakeapi not built"; return; fi
+	if ! built batch watch || ! built batch submit; then skip "tokentop batch watch/submit not built yet"; return; fi
+	local db=$TMP/poll.db port fpid wpid i c0 c1 f0 f1
+	"$BUILD/fakeapi" --port 0 --batch-seconds 1000000 >"$TMP/fake.out" 2>"$TMP/fake.err" &
+	fpid=$!
+	PIDS+=("$fpid")
+	for i in $(seq 1 100); do
+		port=$(awk '$1 == "port" { print $2; exit }' "$TMP/fake.out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	if [ -z "$port" ]; then skip "fakeapi did not print its port"; return; fi
+	export ANTHROPIC_BASE_URL=http://127.0.0.1:$port ANTHROPIC_API_KEY=sk-ant-test
+	printf '{"custom_id":"a","prompt":"hello"}\n{"custom_id":"b","prompt":"world"}\n' >"$TMP/two.jsonl"
+	# four submitters at once (the store takes concurrent writers)
+	if ! seq 1 "$NBATCH" | xargs -P 4 -I{} "$TT" --db "$db" batch submit \
+	    --model claude-haiku-4-5 --max-tokens 16 "$TMP/two.jsonl" >/dev/null 2>"$TMP/submit.err"; then
+		skip "batch submit failed: $(head -c 200 "$TMP/submit.err")"
+		unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY
+		return
+	fi
+	note "$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE status <> 'ended'") batches in progress"
+	"$TT" --db "$db" batch watch --interval "$POLLINT" >/dev/null 2>"$TMP/watch.err" &
+	wpid=$!
+	PIDS+=("$wpid")
+	sleep 2
+	c0=$(cpu_of "$wpid")
+	f0=$(cpu_of "$fpid")
+	sleep "$POLLSEC"
+	c1=$(cpu_of "$wpid")
+	f1=$(cpu_of "$fpid")
+	unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY
+	if [ -z "$c1" ]; then skip "batch watch exited early: $(head -c 200 "$TMP/watch.err")"; return; fi
+	figure "batch watch CPU, ${POLLINT} s interval" "$(fmt "$(calc "($c1 - $c0) * 60 / $POLLSEC")" 3)" "s/min" \
+	    "fakeapi serving it, same window" "$(fmt "$(calc "($f1 - $f0) * 60 / $POLLSEC")" 3)" "s/min"
+	kill "$wpid" "$fpid" 2>/dev/null
+	wait "$wpid" "$fpid" 2>/dev/null
+}
+
+section_transcripts
+section_ccusage
+section_ledger
+section_results
+section_router
+section_console
+section_poller
+echo
+echo "done. load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
