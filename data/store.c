@@ -133,6 +133,38 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"          /* daily|TAG|2026-11-28|warning */
 	"  ts_ms INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 3 → 4: the organisation's own usage and cost (issue 6, `tokentop sync`;
+	 * data/org.c). One row per bucket × group; a sync replaces its range.
+	 * IF NOT EXISTS: a file taken back to an older version migrates again. */
+	"CREATE TABLE IF NOT EXISTS org_usage ("
+	"  bucket_start INTEGER NOT NULL,"  /* UTC ms */
+	"  bucket_width INTEGER NOT NULL,"  /* seconds: 60, 3600, 86400 */
+	"  model TEXT NOT NULL,"
+	"  api_key_id TEXT NOT NULL,"
+	"  workspace_id TEXT NOT NULL,"
+	"  service_tier TEXT NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (bucket_start, bucket_width, model, api_key_id, workspace_id, service_tier)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS org_cost ("
+	"  bucket_start INTEGER NOT NULL,"  /* UTC day start, ms */
+	"  description TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  token_type TEXT NOT NULL,"
+	"  service_tier TEXT NOT NULL,"
+	"  amount_nanos INTEGER NOT NULL,"
+	"  PRIMARY KEY (bucket_start, description, model, token_type, service_tier)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS org_sync ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  synced_ms INTEGER NOT NULL,"
+	"  since_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL"
+	");",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

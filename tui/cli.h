@@ -43,6 +43,8 @@ int cli_compress(struct cli *cli, int argc, char **argv);
 int cli_console(struct cli *cli, int argc, char **argv);
 int cli_demo(struct cli *cli, int argc, char **argv);
 int cli_proxy(struct cli *cli, int argc, char **argv);
+int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
+int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. On failure prints

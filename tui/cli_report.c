@@ -636,6 +636,8 @@ cli_report(struct cli *cli, int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "caps") == 0)
 		return cli_report_caps(cli, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "org") == 0)    /* cli_report_org.c */
+		return cli_report_org(cli, argc - 1, argv + 1);
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			help();
