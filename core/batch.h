@@ -15,7 +15,9 @@
 #include "core/usage.h"
 
 #define BATCH_MAX_REQUESTS 100000                   /* per batch (api-notes §3) */
-#define BATCH_MAX_BYTES    (256LL * 1024 * 1024)    /* per batch, of request JSON */
+/* per batch, of request JSON: 256 MB read the smaller way (10^6), less room
+ * for the {"requests":[…]} envelope, so a part never meets a 413 */
+#define BATCH_MAX_BYTES    (256LL * 1000 * 1000 - 64)
 #define BATCH_MAX_ERRORS   50                       /* error messages kept by a plan */
 #define BATCH_CUSTOM_ID_MAX 64
 
@@ -94,6 +96,11 @@ struct batch_plan {
 	char             **models;     /* distinct models of the file, first-seen order */
 	size_t             nmodels;
 	int64_t            est_low, est_high, unpriced;
+	struct {
+		char    name[16];
+		int64_t requests;
+	}                  tiers[8];   /* routed requests per tier, first-seen order */
+	size_t             ntiers;
 	char             **errors;     /* "FILE:LINE: reason", the first BATCH_MAX_ERRORS */
 	size_t             nerrors;
 	int64_t            nbad;       /* every invalid line (may exceed nerrors) */

@@ -207,6 +207,17 @@ plan_request(struct planner *pl, const struct batch_req *r, int64_t line, int64_
 	bp->last_line = line;
 	bp->end = end;
 	plan->requests++;
+	if (r->tier[0] != '\0') {
+		size_t t;
+
+		for (t = 0; t < plan->ntiers && strcmp(plan->tiers[t].name, r->tier) != 0; t++)
+			;
+		if (t == plan->ntiers && t < sizeof(plan->tiers) / sizeof(plan->tiers[0]))
+			usage_strlcpy(plan->tiers[plan->ntiers++].name, r->tier,
+			    sizeof(plan->tiers[0].name));
+		if (t < plan->ntiers)
+			plan->tiers[t].requests++;
+	}
 	if (strlist_add(&pl->pmodels, &pl->npmodels, r->model) != 0 ||
 	    strlist_add(&plan->models, &plan->nmodels, r->model) != 0)
 		return -1;

@@ -326,6 +326,10 @@ batch_poller_next_ms(const struct batch_poller *p)
 	int64_t next = INT64_MAX;
 	size_t i;
 
+	/* at the limit nothing can start before a transfer ends, and that wakes
+	 * the loop's wait anyway */
+	if (p->inflight >= p->max_inflight)
+		return INT64_MAX;
 	for (i = 0; i < p->n; i++)
 		if (p->e[i]->state == P_WAIT && p->e[i]->next_ms < next)
 			next = p->e[i]->next_ms;

@@ -74,7 +74,9 @@ void batch_poller_set_concurrency(struct batch_poller *p, int n);
  * (not yet ingested or gone). */
 int batch_poller_step(struct batch_poller *p, int64_t now_ms);
 
-/* When the next retrieve is due (INT64_MAX when none is waiting). */
+/* When the next retrieve is due (INT64_MAX when none is waiting, or when
+ * as many transfers as allowed are in flight: then only the network can
+ * wake the loop, and its wait does). */
 int64_t batch_poller_next_ms(const struct batch_poller *p);
 
 /* Batches still followed. */

@@ -258,12 +258,15 @@ add(struct agg *a, const struct contrib *c)
 
 static const char *
 group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *source,
-          const char *tag, char *buf, size_t n)
+          const char *tag, const char *tier, char *buf, size_t n)
 {
 	switch (a->q->group) {
 	case REPORT_MODEL:
 		/* one row per priced model: dated and undated ids together */
 		return e->mp != NULL ? e->mp->id : e->model;
+	case REPORT_MODEL_TIER:
+		snprintf(buf, n, "%s\t%s", e->mp != NULL ? e->mp->id : e->model, tier);
+		return buf;
 	case REPORT_SOURCE:
 		return source;
 	case REPORT_TAG:
@@ -327,7 +330,8 @@ static int
 needs_full(const struct report_query *q)
 {
 	return (q->tag != NULL && q->tag[0] != '\0') || (q->source != NULL &&
-	    q->source[0] != '\0') || q->group == REPORT_SOURCE || q->group == REPORT_TAG;
+	    q->source[0] != '\0') || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
+	    q->group == REPORT_MODEL_TIER;
 }
 
 /*
@@ -341,6 +345,9 @@ static void
 rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n)
 {
 	static const char *const table[] = { "rollup_dm", "rollup_hm" };
+	const char *unit = is_period(q->group) ? "hour" : "0";
+	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
+	    q->group == REPORT_MODEL_TIER ? "tier" : "''";
 	char filt[96];
 
 	filter_sql(q, filt, sizeof(filt), 3);
@@ -348,17 +355,13 @@ rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n
 		snprintf(sql, n, "SELECT %s, model, %s, flags, tier <> '', requests, input,"
 		    " write_5m, write_1h, cache_read, output, compressed_tokens,"
 		    " max_tokens_stops FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s%s",
-		    is_period(q->group) ? "hour" : "0",
-		    q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" : "''",
-		    filt, is_period(q->group) ? " ORDER BY hour" : "");
+		    unit, gcol, filt, is_period(q->group) ? " ORDER BY hour" : "");
 	else
 		snprintf(sql, n, "SELECT %s, model, %s, flags, routed, sum(requests), sum(input),"
 		    " sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
 		    " sum(compressed_tokens), sum(max_tokens_stops)"
 		    " FROM %s WHERE hour >= ?1 AND hour < ?2%s GROUP BY 1, 2, 3, 4, 5",
-		    is_period(q->group) ? "hour" : "0",
-		    q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" : "''",
-		    table[k], filt);
+		    unit, gcol, table[k], filt);
 }
 
 /* Note unit u (an hour, or a UTC day when days) as one to re-read finer
@@ -384,7 +387,7 @@ static int
 read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
             char *err, size_t errlen)
 {
-	char sql[640], kbuf[32];
+	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct model_ent *last = NULL;
 	sqlite3_stmt *st;
@@ -420,7 +423,8 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 			continue;
 		}
 		c.key = group_key(a, h * MS_PER_HOUR, c.e, (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 2), kbuf, sizeof(kbuf));
+		    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 2),
+		    kbuf, sizeof(kbuf));
 		c.f = store_price_flags(c.e->mp, sqlite3_column_int(st, 3));
 		c.routed = sqlite3_column_int(st, 4);
 		c.tok.input = sqlite3_column_int64(st, 6);
@@ -449,7 +453,7 @@ static int
 read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
          char *err, size_t errlen)
 {
-	char sql[512], filt[96], kbuf[32];
+	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct usage u;
 	sqlite3_stmt *st;
@@ -474,7 +478,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 			goto oom;
 		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
-		c.key = group_key(a, u.ts_ms, c.e, u.source, u.tag, kbuf, sizeof(kbuf));
+		c.key = group_key(a, u.ts_ms, c.e, u.source, u.tag, u.tier, kbuf, sizeof(kbuf));
 		c.routed = u.tier[0] != '\0';
 		c.f = pricing_flags(c.e->mp, &u);
 		c.requests = 1;

@@ -4,8 +4,7 @@
 
 /*
  * Forward migrations: entry i takes the schema from version i to i + 1.
- * Append only — never edit a shipped entry. Issue 6 (organisation usage)
- * adds its tables as the next entry.
+ * Append only — never edit a shipped entry.
  */
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
@@ -114,7 +113,44 @@ const char *const store_migrations[] = {
 	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
 	"  count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
 	"  FROM usage WHERE batch_id <> '' GROUP BY batch_id, model, f;",
-	/* 2 → 3: rollup_hour collapsed to what prices tokens (hour × model ×
+	/* 2 → 3: budget alerts announced, one row per crossing (data/alerts.c) */
+	"CREATE TABLE IF NOT EXISTS budget_alert ("
+	"  key TEXT PRIMARY KEY,"          /* daily|TAG|2026-11-28|warning */
+	"  ts_ms INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+	/* 3 → 4: the organisation's own usage and cost (issue 6, `tokentop sync`;
+	 * data/org.c). One row per bucket × group; a sync replaces its range.
+	 * IF NOT EXISTS: a file taken back to an older version migrates again. */
+	"CREATE TABLE IF NOT EXISTS org_usage ("
+	"  bucket_start INTEGER NOT NULL,"  /* UTC ms */
+	"  bucket_width INTEGER NOT NULL,"  /* seconds: 60, 3600, 86400 */
+	"  model TEXT NOT NULL,"
+	"  api_key_id TEXT NOT NULL,"
+	"  workspace_id TEXT NOT NULL,"
+	"  service_tier TEXT NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (bucket_start, bucket_width, model, api_key_id, workspace_id, service_tier)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS org_cost ("
+	"  bucket_start INTEGER NOT NULL,"  /* UTC day start, ms */
+	"  description TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  token_type TEXT NOT NULL,"
+	"  service_tier TEXT NOT NULL,"
+	"  amount_nanos INTEGER NOT NULL,"
+	"  PRIMARY KEY (bucket_start, description, model, token_type, service_tier)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS org_sync ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  synced_ms INTEGER NOT NULL,"
+	"  since_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL"
+	");",
+	/* 4 → 5: rollup_hour collapsed to what prices tokens (hour × model ×
 	 * flags × routed): the period, model and total reports read this, about
 	 * a sixth of rollup_hour's cells. Kept like rollup_hour; rebuilt from it
 	 * (IF NOT EXISTS, as 1 → 2: a file whose version was set back). */

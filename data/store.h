@@ -83,6 +83,7 @@ enum report_group {
 	REPORT_SOURCE,  /* key call/batch/import/proxy */
 	REPORT_TAG,     /* key tag, "" for untagged */
 	REPORT_TOTAL,   /* no rows, totals only */
+	REPORT_MODEL_TIER, /* key "MODEL\tTIER" (tier "" when not routed): output caps */
 };
 
 struct report_query {
@@ -158,6 +159,16 @@ struct stop_row {
  */
 int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
                            struct stop_row **out, size_t *n, char *err, size_t errlen);
+
+/* ---- budget alerts ------------------------------------------------------ */
+
+/*
+ * Claim the budget crossing key (core/budget.h budget_alert_key): *first = 1
+ * when this is the first claim ever (announce it), 0 when already claimed.
+ * Atomic across processes (one INSERT OR IGNORE; busy waits as any write).
+ */
+int store_alert_claim(struct store *s, const char *key, int64_t now_ms, int *first,
+                      char *err, size_t errlen);
 
 /* ---- import progress ---------------------------------------------------- */
 
@@ -235,5 +246,53 @@ int store_batch_errors(struct store *s, const char *batch_id, size_t max,
 /* Mark a batch fully ingested. */
 int store_batch_set_ingested(struct store *s, const char *batch_id, const char *results_file,
                              char *err, size_t errlen);
+
+/* ---- the organisation's own numbers (issue 6: tokentop sync; data/org.c) -- */
+
+#include "core/orgsync.h"
+
+/*
+ * Replace the organisation rows of [since_ms, until_ms) (usage buckets of any
+ * width and cost buckets that start in the range) by the nu usage and nc cost
+ * records, in ONE transaction: a re-sync replaces, never doubles. Records
+ * outside the range are refused (nothing is written). Records with the same
+ * bucket × group are summed. Also notes the sync time (now_ms).
+ */
+int store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t now_ms,
+                      const struct org_usage *u, size_t nu, const struct org_cost *c,
+                      size_t nc, char *err, size_t errlen);
+
+/* The last sync: *found = 0 when never synced. */
+int store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms,
+                        int64_t *until_ms, int *found, char *err, size_t errlen);
+
+/* Organisation totals of one UTC day or one model. */
+struct org_total {
+	char          key[USAGE_MODEL_MAX];  /* "2026-11-28" (UTC day) or a model id: the
+	                                        price table's canonical id when priced
+	                                        (dated and undated ids together) */
+	struct tokens tok;                   /* from the usage report */
+	int64_t       cost_nanos;            /* from the cost report */
+	int64_t       priced_nanos;          /* the usage tokens priced by pricing (cross-check) */
+	int64_t       unpriced_tokens;       /* tokens of models pricing does not know */
+};
+
+struct org_report {
+	struct org_total *days;      /* UTC days ascending, each day with any row */
+	size_t            ndays;
+	struct org_total *models;    /* by cost desc, then model */
+	size_t            nmodels;
+	struct org_total  totals;    /* key "" */
+};
+
+/*
+ * Organisation totals for buckets starting in [since_ms, until_ms) (0 =
+ * unbounded), per UTC day and per model. Usage rows of service tier "batch"
+ * are priced at the batch factor. p may be NULL (nothing priced). The caller
+ * frees out with store_org_report_free.
+ */
+int store_org_report(struct store *s, const struct pricing *p, int64_t since_ms,
+                     int64_t until_ms, struct org_report *out, char *err, size_t errlen);
+void store_org_report_free(struct org_report *r);   /* NULL fine; leaves r zeroed */
 
 #endif

@@ -218,12 +218,12 @@ n0=$(creates)
 out=$("$TT" --config "$tmp/budget.json" --db "$DB" batch submit "$tmp/ten.jsonl" \
 	--model claude-haiku-4-5 2>&1); rc=$?
 eq "over budget: refused" "$rc" 1
-has "over budget: says the numbers" "$out" "over the daily budget: \$0.25 spent of \$0.01, \$0.00 left"
+has "over budget: says the numbers" "$out" "daily budget \$0.0100: spent \$0.2527, exceeded — refusing (use --force)"
 out=$("$TT" --config "$tmp/budget.json" --db "$tmp/fresh/usage.db" batch submit \
 	"$tmp/ten.jsonl" --model claude-haiku-4-5 2>&1); rc=$?
 eq "estimate past the budget: refused" "$rc" 1
 has "estimate past the budget: says the numbers" "$out" \
-	"would pass the daily budget: \$0.00 spent of \$0.01, \$0.01 left; this batch may cost up to \$0.03"
+	"daily budget \$0.0100: spent \$0.0000, \$0.0100 left, this batch may cost up to \$0.0283 — refusing (use --force)"
 eq "refused batches sent nothing" "$(creates)" "$n0"
 out=$("$TT" --config "$tmp/budget.json" --db "$tmp/fresh/usage.db" batch submit \
 	"$tmp/ten.jsonl" --model claude-haiku-4-5 --force 2>&1); rc=$?
@@ -244,6 +244,7 @@ DB=$tmp/route/usage.db
 out=$("$TT" --db "$DB" batch submit "$tmp/route.jsonl" --route auto 2>&1); rc=$?
 eq "routed submit exits 0" "$rc" 0
 has "routed to three models" "$out" "models: claude-haiku-4-5, claude-opus-4-6, claude-sonnet-4-5"
+has "requests per tier" "$out" "routed: simple 1 · complex 1 · medium 1"
 RID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
 "$TT" --db "$DB" batch watch --interval 0.1 >/dev/null 2>&1
 eq "routed batch ingested" "$(field "$DB" ingested)" true

@@ -34,6 +34,7 @@ struct cli_command {
 
 int cli_import(struct cli *cli, int argc, char **argv);
 int cli_report(struct cli *cli, int argc, char **argv);
+int cli_report_caps(struct cli *cli, int argc, char **argv);   /* `report caps` */
 int cli_prices(struct cli *cli, int argc, char **argv);
 int cli_call(struct cli *cli, int argc, char **argv);
 int cli_batch(struct cli *cli, int argc, char **argv);
@@ -41,6 +42,9 @@ int cli_route(struct cli *cli, int argc, char **argv);
 int cli_compress(struct cli *cli, int argc, char **argv);
 int cli_console(struct cli *cli, int argc, char **argv);
 int cli_demo(struct cli *cli, int argc, char **argv);
+int cli_proxy(struct cli *cli, int argc, char **argv);
+int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
+int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. On failure prints
@@ -74,5 +78,47 @@ char *cli_group(int64_t n, char *buf, size_t len);
 
 /* Milliseconds since the epoch, UTC. */
 int64_t cli_now_ms(void);
+
+/* ---- the levers (tui/cli_levers.c) ---------------------------------------- */
+
+struct budget_status;
+
+/* The model routing savings are measured against: the config's
+ * baseline_model, else the router's complex tier (router.json); NULL when
+ * neither is known. Written into buf, which is returned. */
+const char *cli_baseline_model(const struct cli *cli, char *buf, size_t n);
+
+/* Every budget limit that applies to spend with tag (all != 0: every budget)
+ * with today's / this month's spend from the ledger; see budget_collect. */
+int cli_budget_status(struct cli *cli, struct store *st, const struct pricing *pr,
+                      const char *tag, int all, struct budget_status *out, size_t max,
+                      size_t *n, char *err, size_t errlen);
+
+/*
+ * The budget gate in front of spending up to estimated_nanos (what: "call",
+ * "batch") with tag: EXIT_OK to go on (with --force past a limit, a note on
+ * stderr), else the refusal with its numbers on stderr ("tokentop CMD: daily
+ * budget $50.00: spent $49.20, …") and EXIT_RUNTIME. Nothing is sent then.
+ */
+int cli_budget_gate(struct cli *cli, struct store *st, const struct pricing *pr,
+                    const char *cmd, const char *what, const char *tag,
+                    int64_t estimated_nanos, int force);
+
+/* Announce budget crossings not yet announced (a line on stderr each, and
+ * the config's alert_command with TOKENTOP_BUDGET_* in its environment).
+ * Returns how many; problems are notes, never fatal. */
+int cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr,
+                      const char *cmd);
+
+/*
+ * --doc-budget: compress the files paths[0..n) for query to budget tokens
+ * (core/compress). texts[i] (caller frees each) is document i's kept
+ * chunks joined by blank lines, or NULL when nothing of it was kept;
+ * *removed = the tokens removed. Says on stderr what compression did
+ * ("tokentop CMD: compress: …"). 0, or -1 with err (texts all NULL then).
+ */
+int cli_compress_docs(const char *cmd, const char *const *paths, size_t n, const char *query,
+                      int64_t budget, char **texts, size_t *lens, int64_t *removed,
+                      char *err, size_t errlen);
 
 #endif

@@ -42,6 +42,9 @@ print_plan(const char *path, const struct batch_plan *plan)
 	printf("models: ");
 	for (i = 0; i < plan->nmodels; i++)
 		printf("%s%s", i > 0 ? ", " : "", plan->models[i]);
+	for (i = 0; i < plan->ntiers; i++)
+		printf("%s%s %s", i == 0 ? "\nrouted: " : " · ", plan->tiers[i].name,
+		    cli_group(plan->tiers[i].requests, a, sizeof(a)));
 	printf("\nestimated cost at the batch rate: %s – %s\n", cli_batch_usd(plan->est_low, lo, sizeof(lo)),
 	    cli_batch_usd(plan->est_high, hi, sizeof(hi)));
 	if (plan->unpriced > 0)
@@ -102,82 +105,24 @@ tiers_add(void *arg, const struct batch_req *r)
 	return 0;
 }
 
-/* Spend of a period [since, now) for a budget's tag ("" = all). */
-static int
-spent_since(struct store *st, const struct pricing *pr, int64_t since_ms, const char *tag,
-            int64_t *nanos)
-{
-	struct report_query q;
-	struct report rep;
-	char err[512];
-
-	memset(&q, 0, sizeof(q));
-	memset(&rep, 0, sizeof(rep));
-	q.group = REPORT_TOTAL;
-	q.since_ms = since_ms;
-	q.tag = tag[0] != '\0' ? tag : NULL;
-	if (store_report(st, pr, &q, &rep, err, sizeof(err)) != 0) {
-		cli_fail(CMD, "budget: %s", err);
-		return -1;
-	}
-	*nanos = rep.totals.cost_nanos;
-	store_report_free(&rep);
-	return 0;
-}
-
 /*
- * Budgets stop spend: refuse when a budget that applies (untagged, or the
- * batch's tag) is used up, or when the estimate's high end would pass what
- * is left. EXIT_OK to go on. (The levers branch brings one shared gate,
- * cli_budget_gate over core/budget; once it is in main this becomes a call
- * to it with what = "batch" and the same estimate.)
+ * Budgets stop spend: the shared gate (cli_budget_gate over core/budget)
+ * with the estimate's high end, so a batch is refused when a budget that
+ * applies (untagged, or the batch's tag) is used up or the estimate would
+ * pass what is left; --force goes on with a note. EXIT_OK to go on.
  */
 static int
-submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, int64_t est)
+submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, int64_t est,
+                   int force)
 {
 	struct store *st = NULL;
-	struct tm tm;
-	time_t now = time(NULL);
-	int64_t day0, month0, spent, limit;
-	char a[48], b[48], c[48], d[48];
-	int i, k, rc = EXIT_OK;
+	int rc;
 
 	if (cli->cfg.nbudgets == 0)
 		return EXIT_OK;
-	localtime_r(&now, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	day0 = (int64_t)mktime(&tm) * 1000;
-	tm.tm_mday = 1;
-	tm.tm_isdst = -1;
-	month0 = (int64_t)mktime(&tm) * 1000;
 	if (cli_open(cli, &st, NULL) != EXIT_OK)
 		return EXIT_RUNTIME;
-	for (i = 0; i < cli->cfg.nbudgets && rc == EXIT_OK; i++) {
-		const struct budget *bu = &cli->cfg.budgets[i];
-
-		if (bu->tag[0] != '\0' && (tag == NULL || strcmp(bu->tag, tag) != 0))
-			continue;
-		for (k = 0; k < 2 && rc == EXIT_OK; k++) {
-			limit = k == 0 ? bu->daily_nanos : bu->monthly_nanos;
-			if (limit <= 0)
-				continue;
-			if (spent_since(st, pr, k == 0 ? day0 : month0, bu->tag, &spent) != 0) {
-				rc = EXIT_RUNTIME;
-				break;
-			}
-			if (spent >= limit || spent + est > limit) {
-				cli_fail(CMD, "%s %s budget%s%s: %s spent of %s, %s left; this batch "
-				    "may cost up to %s. Nothing was submitted (--force to submit anyway)",
-				    spent >= limit ? "over the" : "would pass the",
-				    k == 0 ? "daily" : "monthly", bu->tag[0] != '\0' ? " for tag " : "",
-				    bu->tag, cli_batch_usd(spent, a, sizeof(a)), cli_batch_usd(limit, b, sizeof(b)),
-				    cli_batch_usd(spent >= limit ? 0 : limit - spent, c, sizeof(c)),
-				    cli_batch_usd(est, d, sizeof(d)));
-				rc = EXIT_RUNTIME;
-			}
-		}
-	}
+	rc = cli_budget_gate(cli, st, pr, CMD, "batch", tag, est, force);
 	store_close(st);
 	return rc;
 }
@@ -388,7 +333,7 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 	fflush(stdout);
 	if (dry)
 		rc = EXIT_OK;
-	else if (force || (rc = submit_budget_gate(cli, pr, tag, plan.est_high)) == EXIT_OK)
+	else if ((rc = submit_budget_gate(cli, pr, tag, plan.est_high, force)) == EXIT_OK)
 		rc = submit_all(cli, path, &plan, &o, tag);
 done:
 	batch_plan_done(&plan);

@@ -25,6 +25,7 @@ parse_seconds(const char *s, int64_t *ms)
 	*ms = (int64_t)(v * 1000 + 0.5);
 	return *ms > 0 ? 0 : -1;
 }
+
 /* ---- the poller, wired to the store (watch and results) ----------------- */
 
 #define COMMIT_EVERY 1000

@@ -10,12 +10,16 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/budget.h"
+#include "core/router.h"
+#include "core/text.h"
 #include "tui/cli.h"
 
 #define MAX_FILES 16
 
 struct call_opts {
 	const char *model;
+	int         model_explicit;
 	const char *system[MAX_FILES];
 	int         nsystem;
 	const char *doc[MAX_FILES];
@@ -23,23 +27,43 @@ struct call_opts {
 	const char *cache;            /* off, 5m, 1h */
 	int         cache_explicit;
 	long        max_tokens;
+	int         max_tokens_explicit;
+	long        doc_budget;       /* --doc-budget, -1 = none */
+	int         route;            /* --route auto */
+	int         force;            /* --force: past a budget */
 	const char *tag;
 	int         stream;
 	int         json;
 	const char *prompt;           /* text, or "-" for stdin */
+	char       *doctext[MAX_FILES]; /* the --doc texts as sent (compressed or not) */
+	size_t      doclen[MAX_FILES];
+	char        tier[16];         /* routing tier, "" = not routed */
+	char        routed_model[ROUTER_MODEL_MAX];
+	int64_t     compressed;       /* tokens removed by --doc-budget */
 };
 
 static void
 call_help(void)
 {
-	printf("usage: tokentop call [--model M] [--system FILE]... [--doc FILE]...\n"
-	       "                     [--cache off|5m|1h] [--max-tokens N] [--tag T]\n"
-	       "                     [--stream] [--json] [PROMPT | -]\n"
+	printf("usage: tokentop call [--model M | --route auto] [--system FILE]...\n"
+	       "                     [--doc FILE]... [--doc-budget N] [--cache off|5m|1h]\n"
+	       "                     [--max-tokens N] [--tag T] [--force] [--stream] [--json]\n"
+	       "                     [PROMPT | -]\n"
 	       "\n"
 	       "Sends one Messages call. --system and --doc files become system text\n"
 	       "blocks (in that order); with caching on (default 5m) the last block\n"
 	       "carries cache_control, so the next call with the same files reads them\n"
 	       "from the cache. PROMPT \"-\" reads the prompt from stdin.\n"
+	       "\n"
+	       "--route auto lets the router (router.json) pick the model and max_tokens\n"
+	       "from the prompt (--max-tokens still overrides); the decision is printed\n"
+	       "on stderr and the tier stored with the call. --doc-budget N compresses\n"
+	       "the --doc files to at most N tokens (duplicates dropped, the chunks most\n"
+	       "relevant to the prompt kept, in order); the tokens removed are recorded.\n"
+	       "Budgets (config \"budget\"): the call is refused, and nothing sent, when a\n"
+	       "daily or monthly budget is exceeded or the call's most expensive outcome\n"
+	       "(input estimate + max_tokens of output) would pass what is left;\n"
+	       "--force sends it anyway.\n"
 	       "\n"
 	       "Prints the answer on stdout and one usage line on stderr:\n"
 	       "  in 21 · cache write 188,086 (5m) · cache read 0 · out 393 · $0.7113 · hit 0%%\n"
@@ -60,6 +84,9 @@ parse_args(int argc, char **argv, struct call_opts *o)
 		{ "doc", required_argument, NULL, 'd' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "max-tokens", required_argument, NULL, 'n' },
+		{ "route", required_argument, NULL, 'r' },
+		{ "doc-budget", required_argument, NULL, 'b' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "tag", required_argument, NULL, 't' },
 		{ "stream", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
@@ -73,7 +100,22 @@ parse_args(int argc, char **argv, struct call_opts *o)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'm': o->model = optarg; break;
+		case 'm': o->model = optarg; o->model_explicit = 1; break;
+		case 'r':
+			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "off") != 0)
+				return cli_usage_error("call", "--route: expected auto or off, not '%s'",
+				                       optarg);
+			o->route = strcmp(optarg, "auto") == 0;
+			break;
+		case 'b':
+			errno = 0;
+			o->doc_budget = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || end == optarg || o->doc_budget < 0 ||
+			    o->doc_budget > 100000000)
+				return cli_usage_error("call", "--doc-budget: expected a token count, "
+				                       "not '%s'", optarg);
+			break;
+		case 'f': o->force = 1; break;
 		case 's':
 			if (o->nsystem + o->ndoc >= MAX_FILES)
 				return cli_usage_error("call", "at most %d --system/--doc files", MAX_FILES);
@@ -99,6 +141,7 @@ parse_args(int argc, char **argv, struct call_opts *o)
 			    o->max_tokens > 1000000)
 				return cli_usage_error("call", "--max-tokens: expected 0..1000000, not '%s'",
 				                       optarg);
+			o->max_tokens_explicit = 1;
 			break;
 		case 't': o->tag = optarg; break;
 		case 'S': o->stream = 1; break;
@@ -113,6 +156,10 @@ parse_args(int argc, char **argv, struct call_opts *o)
 		return cli_usage_error("call", optind >= argc ? "a PROMPT (or - for stdin) is needed"
 		                                              : "one PROMPT only (quote it)");
 	o->prompt = argv[optind];
+	if (o->route && o->model_explicit)
+		return cli_usage_error("call", "--model and --route auto: give one");
+	if (o->doc_budget >= 0 && o->ndoc == 0)
+		return cli_usage_error("call", "--doc-budget needs --doc files");
 	return 0;
 }
 
@@ -157,25 +204,58 @@ fail:
 	return -1;
 }
 
-/* A system text block from a file; docs are wrapped with their name. */
+/* A system text block of text[0..len) from path; docs are wrapped with
+ * their name. */
 static json_t *
-file_block(const char *path, int is_doc, size_t *bytes, char *err, size_t errlen)
+text_block(const char *path, const char *text, size_t len, int is_doc, size_t *bytes,
+           char *err, size_t errlen)
 {
-	char *text, *wrapped = NULL;
-	size_t len;
+	char *wrapped = NULL;
 	json_t *s;
 
-	if (slurp(path, &text, &len, err, errlen) != 0)
-		return NULL;
-	if (is_doc && asprintf(&wrapped, "<document source=\"%s\">\n%s\n</document>", path, text) < 0)
+	if (is_doc && asprintf(&wrapped, "<document source=\"%s\">\n%.*s\n</document>", path,
+	    (int)len, text) < 0)
 		wrapped = NULL;
 	s = wrapped ? json_string(wrapped) : json_stringn(text, len);
 	if (s == NULL)
 		snprintf(err, errlen, "%s: not valid UTF-8 text", path);
 	*bytes = wrapped ? strlen(wrapped) : len;
-	free(text);
 	free(wrapped);
 	return s == NULL ? NULL : json_pack("{s:s, s:o}", "type", "text", "text", s);
+}
+
+/* A system text block from a file. */
+static json_t *
+file_block(const char *path, size_t *bytes, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	json_t *blk;
+
+	if (slurp(path, &text, &len, err, errlen) != 0)
+		return NULL;
+	blk = text_block(path, text, len, 0, bytes, err, errlen);
+	free(text);
+	return blk;
+}
+
+/*
+ * The --doc texts into o->doctext: as read, or with --doc-budget compressed
+ * for the prompt (cli_compress_docs: a document with nothing kept is left
+ * out of the request).
+ */
+static int
+load_docs(struct call_opts *o, const char *prompt, char *err, size_t errlen)
+{
+	int i;
+
+	if (o->doc_budget >= 0)
+		return cli_compress_docs("call", o->doc, (size_t)o->ndoc, prompt, o->doc_budget,
+		    o->doctext, o->doclen, &o->compressed, err, errlen);
+	for (i = 0; i < o->ndoc; i++)
+		if (slurp(o->doc[i], &o->doctext[i], &o->doclen[i], err, errlen) != 0)
+			return -1;
+	return 0;
 }
 
 static void
@@ -199,25 +279,30 @@ build_body(const struct call_opts *o, const char *prompt, size_t *prefix_bytes,
 {
 	json_t *body, *system = json_array(), *blk;
 	size_t bytes;
-	int i, caching = strcmp(o->cache, "off") != 0;
+	int i, ndoc = 0, caching = strcmp(o->cache, "off") != 0;
 
+	for (i = 0; i < o->ndoc; i++)
+		ndoc += o->doctext[i] != NULL;
 	*prefix_bytes = 0;
 	for (i = 0; i < o->nsystem + o->ndoc; i++) {
-		int is_doc = i >= o->nsystem;
+		int d = i - o->nsystem;
 
-		blk = file_block(is_doc ? o->doc[i - o->nsystem] : o->system[i], is_doc, &bytes,
-		                 err, errlen);
+		if (d >= 0 && o->doctext[d] == NULL)
+			continue;         /* compression kept nothing of it */
+		blk = d < 0 ? file_block(o->system[i], &bytes, err, errlen) :
+		    text_block(o->doc[d], o->doctext[d], o->doclen[d], 1, &bytes, err, errlen);
 		if (blk == NULL) {
 			json_decref(system);
 			return NULL;
 		}
-		if (caching && o->ndoc > 0 && o->nsystem > 0 && i == o->nsystem - 1)
-			set_breakpoint(blk, o->cache);
-		if (caching && i == o->nsystem + o->ndoc - 1)
+		if (caching && ndoc > 0 && o->nsystem > 0 && i == o->nsystem - 1)
 			set_breakpoint(blk, o->cache);
 		json_array_append_new(system, blk);
 		*prefix_bytes += bytes;
 	}
+	/* the breakpoint on the last block sent */
+	if (caching && json_array_size(system) > 0)
+		set_breakpoint(json_array_get(system, json_array_size(system) - 1), o->cache);
 	body = json_pack("{s:s, s:I, s:[{s:s, s:s}]}", "model", o->model, "max_tokens",
 	                 (json_int_t)o->max_tokens, "messages", "role", "user", "content", prompt);
 	if (body == NULL) {
@@ -319,6 +404,10 @@ print_json(const struct api_message *msg, int priced, int64_t nanos)
 		return -1;
 	if (u->tag[0] != '\0')
 		json_object_set_new(o, "tag", json_string(u->tag));
+	if (u->tier[0] != '\0')
+		json_object_set_new(o, "tier", json_string(u->tier));
+	if (u->compressed_tokens > 0)
+		json_object_set_new(o, "compressed_tokens", json_integer(u->compressed_tokens));
 	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	fputc('\n', stdout);
 	json_decref(o);
@@ -359,6 +448,8 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	}
 	usage_strlcpy(msg.usage.source, "call", sizeof(msg.usage.source));
 	usage_strlcpy(msg.usage.tag, o->tag ? o->tag : "", sizeof(msg.usage.tag));
+	usage_strlcpy(msg.usage.tier, o->tier, sizeof(msg.usage.tier));
+	msg.usage.compressed_tokens = o->compressed;
 	rc = EXIT_OK;
 	if (store_insert_usage(st, &msg.usage, NULL, err, sizeof(err)) != 0) {
 		/* the call is paid for: still show it, say why it is not recorded, exit 1 */
@@ -367,6 +458,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 		rc = EXIT_RUNTIME;
 	}
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
+	cli_budget_alerts(cli, st, pr, "call");
 	if (o->json) {
 		print_json(&msg, priced, nanos);
 	} else {
@@ -384,6 +476,62 @@ out:
 	return rc;
 }
 
+/*
+ * The most this call can cost: the system text (bytes/4) written to the
+ * cache at its TTL (or plain input without caching), the prompt as input,
+ * and max_tokens of output. 0 for an unpriced model (nothing to weigh).
+ */
+static int64_t
+max_cost(const struct call_opts *o, const struct pricing *pr, size_t prefix_bytes,
+         size_t prompt_bytes)
+{
+	const struct model_price *mp = pricing_find(pr, o->model);
+	struct usage u;
+	struct price_flags f;
+	int64_t prefix = text_estimate_tokens(prefix_bytes);
+
+	if (mp == NULL)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	usage_strlcpy(u.model, o->model, sizeof(u.model));
+	u.tok.input = text_estimate_tokens(prompt_bytes) + 3;
+	if (strcmp(o->cache, "off") == 0)
+		u.tok.input += prefix;
+	else if (strcmp(o->cache, "1h") == 0)
+		u.tok.write_1h = prefix;
+	else
+		u.tok.write_5m = prefix;
+	u.tok.output = o->max_tokens;
+	f = pricing_flags(mp, &u);
+	return pricing_cost(mp, &u.tok, &f);
+}
+
+/* --route auto: the router picks model, max_tokens (unless given) and tier. */
+static int
+route_prompt(struct cli *cli, struct call_opts *o, const char *prompt)
+{
+	struct router *r;
+	struct router_decision d;
+	char err[512];
+
+	if ((r = router_load_config(&cli->cfg, err, sizeof(err))) == NULL)
+		return cli_fail("call", "route: %s", err);
+	if (router_route(r, prompt, strlen(prompt), &d) != 0) {
+		router_free(r);
+		return cli_fail("call", "route: out of memory");
+	}
+	router_free(r);
+	usage_strlcpy(o->tier, router_tier_name(d.tier), sizeof(o->tier));
+	usage_strlcpy(o->routed_model, d.model, sizeof(o->routed_model));
+	o->model = o->routed_model;
+	if (!o->max_tokens_explicit)
+		o->max_tokens = (long)d.max_tokens;
+	fprintf(stderr, "tokentop call: route: tier %s (rule %s) → %s, max_tokens %ld%s\n",
+	    o->tier, d.rule, o->model, o->max_tokens, o->max_tokens_explicit ?
+	    " (--max-tokens)" : "");
+	return EXIT_OK;
+}
+
 int
 cli_call(struct cli *cli, int argc, char **argv)
 {
@@ -393,12 +541,13 @@ cli_call(struct cli *cli, int argc, char **argv)
 	json_t *body = NULL;
 	char err[512], *prompt = NULL;
 	size_t plen, prefix_bytes = 0;
-	int rc;
+	int i, rc;
 
 	memset(&o, 0, sizeof(o));
 	o.model = cli->cfg.default_model[0] ? cli->cfg.default_model : "claude-sonnet-4-5";
 	o.cache = "5m";
 	o.max_tokens = 1024;
+	o.doc_budget = -1;
 	if ((rc = parse_args(argc, argv, &o)) != 0) {
 		if (rc < 0)
 			call_help();
@@ -420,15 +569,23 @@ cli_call(struct cli *cli, int argc, char **argv)
 	}
 	if (o.cache_explicit && strcmp(o.cache, "off") != 0 && o.nsystem + o.ndoc == 0)
 		fprintf(stderr, "tokentop call: note: nothing to cache without --system or --doc\n");
-	if ((body = build_body(&o, prompt, &prefix_bytes, err, sizeof(err))) == NULL) {
+	if (o.route && (rc = route_prompt(cli, &o, prompt)) != EXIT_OK)
+		goto out;
+	if (load_docs(&o, prompt, err, sizeof(err)) != 0 ||
+	    (body = build_body(&o, prompt, &prefix_bytes, err, sizeof(err))) == NULL) {
 		rc = cli_fail("call", "%s", err);
 		goto out;
 	}
-	/* open the ledger before spending anything */
+	/* open the ledger and weigh the budgets before spending anything */
 	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+		goto out;
+	if ((rc = cli_budget_gate(cli, st, pr, "call", "call", o.tag,
+	    max_cost(&o, pr, prefix_bytes, strlen(prompt)), o.force)) != EXIT_OK)
 		goto out;
 	rc = run_call(cli, &o, st, pr, body, prefix_bytes);
 out:
+	for (i = 0; i < o.ndoc; i++)
+		free(o.doctext[i]);
 	json_decref(body);
 	free(prompt);
 	store_close(st);

@@ -45,7 +45,8 @@ help(void)
 	    "\n"
 	    "Spend from the ledger, grouped by local day (default), ISO week, month,\n"
 	    "model, source or tag; `savings` shows per day what caching, batching,\n"
-	    "routing and compression saved.\n"
+	    "routing and compression saved. `tokentop report caps` counts the\n"
+	    "responses cut by max_tokens per model and routing tier.\n"
 	    "\n"
 	    "  --since DATE   from that local day on (inclusive)\n"
 	    "  --until DATE   up to and including that local day\n"
@@ -153,7 +154,6 @@ make_query(struct cli *cli, const struct opts *o, struct report_query *q)
 	q->model = o->model;
 	q->tag = o->tag;
 	q->source = o->source;
-	q->baseline_model = cli->cfg.baseline_model[0] != '\0' ? cli->cfg.baseline_model : NULL;
 	return EXIT_OK;
 }
 
@@ -631,9 +631,13 @@ cli_report(struct cli *cli, int argc, char **argv)
 	struct opts o;
 	struct store *st = NULL;
 	struct pricing *pr = NULL;
-	char err[512];
+	char err[512], base[96];
 	int i, rc;
 
+	if (argc > 1 && strcmp(argv[1], "caps") == 0)
+		return cli_report_caps(cli, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "org") == 0)    /* cli_report_org.c */
+		return cli_report_org(cli, argc - 1, argv + 1);
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			help();
@@ -643,6 +647,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 		return rc;
 	if ((rc = make_query(cli, &o, &q)) != EXIT_OK)
 		return rc;
+	q.baseline_model = cli_baseline_model(cli, base, sizeof(base));
 	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
 		return rc;
 	if (store_report(st, pr, &q, &r, err, sizeof(err)) != 0) {

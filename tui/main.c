@@ -15,6 +15,8 @@ static const struct cli_command commands[] = {
 	{ "compress", cli_compress, "compress retrieved context to a token budget" },
 	{ "console",  cli_console,  "the live console (the default)" },
 	{ "demo",     cli_demo,     "the console against the bundled simulator" },
+	{ "proxy",    cli_proxy,    "a recording proxy for applications' API calls" },
+	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
 };
 
 static void

@@ -137,6 +137,10 @@ route_api(const struct fk_req *q, struct fk_reply *r)
 {
 	int	 post = strcmp(q->method, "POST") == 0;
 
+	if (strncmp(q->path, "/v1/organizations/", 18) == 0) {	/* admin key: fk_admin.c */
+		admin_route(q, r);
+		return;
+	}
 	if (check_auth(q, r) == -1)
 		return;
 	if (header(q, "anthropic-version") == NULL) {
@@ -320,7 +324,8 @@ options(int argc, char **argv)
 		{ "time-scale", 1, NULL, 't' }, { "batch-seconds", 1, NULL, 'b' },
 		{ "batch-expiry", 1, NULL, 'e' }, { "cancel-seconds", 1, NULL, 'c' },
 		{ "stream-delay-ms", 1, NULL, 'd' }, { "min-cache", 1, NULL, 'm' },
-		{ "fault", 1, NULL, 'f' }, { NULL, 0, NULL, 0 }
+		{ "fault", 1, NULL, 'f' }, { "admin-key", 1, NULL, 'A' },
+		{ "org-extra", 1, NULL, 'O' }, { NULL, 0, NULL, 0 }
 	};
 	struct fk_fault f;
 	char	 err[256];
@@ -354,6 +359,10 @@ options(int argc, char **argv)
 				exit(2);
 			}
 			fault_add(&f);
+			break;
+		case 'A': case 'O':
+			if (admin_option(ch == 'A' ? "admin-key" : "org-extra", optarg) == -1)
+				usage();
 			break;
 		default: usage();
 		}

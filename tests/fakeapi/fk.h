@@ -188,4 +188,11 @@ void	fault_error_reply(const struct fk_req *q, struct fk_reply *r);
 void	control_route(const struct fk_req *q, struct fk_reply *r);
 void	control_record(const struct fk_req *q);	/* takes the lock */
 
+/* fk_admin.c — the Admin API reports (usage_report/messages, cost_report) */
+void	admin_record(const struct fk_req *q, int model, const struct fk_usage *u);
+int	admin_option(const char *name, const char *value);	/* admin-key, org-extra */
+void	admin_route(const struct fk_req *q, struct fk_reply *r);
+void	admin_control(const struct fk_req *q, struct fk_reply *r, json_t *body);
+void	admin_reset(void);					/* lock held */
+
 #endif

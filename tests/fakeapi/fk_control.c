@@ -160,9 +160,12 @@ control_route(const struct fk_req *q, struct fk_reply *r)
 		fk.stats = NULL;
 		cache_reset();
 		batch_reset();
+		admin_reset();
 		pthread_mutex_unlock(&fk.lock);
 		fk_reply_json(r, 200, json_pack("{s:b}", "reset", 1));
-	} else
+	} else if (strcmp(q->path, "/_fake/org") == 0)
+		admin_control(q, r, body);
+	else
 		fk_reply_error(r, q, 404, NULL, "no control endpoint %s %s", q->method, q->path);
 	json_decref(body);
 }

@@ -271,6 +271,7 @@ msg_messages(const struct fk_req *q, struct fk_reply *r)
 	pthread_mutex_unlock(&fk.lock);
 	msg_answer(&p, text, sizeof text, &u.output, &capped);
 	fk_ratelimit_headers(r, p.total, u.output);
+	admin_record(q, p.model, &u);
 	if (p.stream)
 		stream_reply(q, r, id, &p, &u);
 	else

@@ -1,0 +1,555 @@
+/* orgsync.c — paging through the Admin API's usage and cost reports and
+ * parsing them into plain records (api-notes §5). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/api.h"
+#include "core/config.h"
+#include "core/http.h"
+#include "core/orgsync.h"
+
+#define DAY_MS      86400000LL
+#define DAILY_MAX   31
+#define MINUTE_MAX  1440
+
+void
+orgsync_data_free(struct org_data *d)
+{
+	if (d == NULL)
+		return;
+	free(d->usage);
+	free(d->cost);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+orgsync_cents_to_nanos(const char *s, int64_t *nanos)
+{
+	const int64_t max = INT64_MAX / 10;
+	int64_t v = 0;
+	int neg = 0, frac = -1, digits = 0, roundup = 0;
+
+	if (s == NULL)
+		return -1;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s != '\0'; s++) {
+		if (*s == '.' && frac < 0) {
+			frac = 0;
+			continue;
+		}
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		digits++;
+		if (frac >= 7) {                  /* below a nano-dollar: round once */
+			if (frac++ == 7)
+				roundup = *s >= '5';
+			continue;
+		}
+		if (v > (INT64_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (frac >= 0)
+			frac++;
+	}
+	if (digits == 0)
+		return -1;
+	for (frac = frac < 0 ? 0 : frac; frac < 7; frac++) {
+		if (v > max)
+			return -1;
+		v *= 10;
+	}
+	if (v == INT64_MAX && roundup)
+		return -1;
+	v += roundup;
+	*nanos = neg ? -v : v;
+	return 0;
+}
+
+/* Grow an array of n elements of size sz to hold one more. */
+static void *
+grow1(void *arr, size_t n, size_t *cap, size_t sz)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return arr;
+	ncap = *cap ? *cap * 2 : 256;
+	if ((p = realloc(arr, ncap * sz)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return p;
+}
+
+/* A string member, "" when null or absent; -1 when present but not a string. */
+static int
+member_str(const json_t *o, const char *key, char *dst, size_t n)
+{
+	const json_t *v = json_object_get(o, key);
+
+	dst[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	usage_strlcpy(dst, json_string_value(v), n);
+	return 0;
+}
+
+/* An integer member >= 0 (absent or null = 0); -1 otherwise. */
+static int
+member_int(const json_t *o, const char *key, int64_t *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = json_integer_value(v);
+	return 0;
+}
+
+/* The page envelope: data[] and has_more / next_page. */
+static int
+page_envelope(json_t *page, json_t **data, int *has_more, char *next, char *err, size_t errlen)
+{
+	json_t *hm = json_object_get(page, "has_more"), *np = json_object_get(page, "next_page");
+
+	*data = json_object_get(page, "data");
+	if (!json_is_array(*data)) {
+		snprintf(err, errlen, "data: not a list");
+		return -1;
+	}
+	if (hm != NULL && !json_is_boolean(hm)) {
+		snprintf(err, errlen, "has_more: not a boolean");
+		return -1;
+	}
+	*has_more = json_is_true(hm);
+	next[0] = '\0';
+	if (np != NULL && !json_is_null(np)) {
+		if (!json_is_string(np) || json_string_length(np) >= ORG_ID_MAX) {
+			snprintf(err, errlen, "next_page: not a page token");
+			return -1;
+		}
+		usage_strlcpy(next, json_string_value(np), ORG_ID_MAX);
+	}
+	if (*has_more && next[0] == '\0') {
+		snprintf(err, errlen, "has_more without next_page");
+		return -1;
+	}
+	return 0;
+}
+
+/* A bucket's start and its results list. */
+static int
+bucket_head(json_t *b, size_t i, int64_t *start, json_t **results, char *err, size_t errlen)
+{
+	const char *s = json_string_value(json_object_get(b, "starting_at"));
+
+	if (s == NULL || api_parse_time(s, start) != 0) {
+		snprintf(err, errlen, "data[%zu].starting_at: not an RFC 3339 time", i);
+		return -1;
+	}
+	*results = json_object_get(b, "results");
+	if (!json_is_array(*results)) {
+		snprintf(err, errlen, "data[%zu].results: not a list", i);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+usage_result(json_t *o, struct org_usage *u, const char **bad)
+{
+	json_t *cc = json_object_get(o, "cache_creation");
+
+	if (!json_is_object(o))
+		return *bad = "", -1;
+	if (member_int(o, "uncached_input_tokens", &u->tok.input) != 0)
+		return *bad = "uncached_input_tokens", -1;
+	if (member_int(o, "cache_read_input_tokens", &u->tok.cache_read) != 0)
+		return *bad = "cache_read_input_tokens", -1;
+	if (member_int(o, "output_tokens", &u->tok.output) != 0)
+		return *bad = "output_tokens", -1;
+	if (cc != NULL && !json_is_null(cc) && !json_is_object(cc))
+		return *bad = "cache_creation", -1;
+	if (member_int(cc, "ephemeral_5m_input_tokens", &u->tok.write_5m) != 0)
+		return *bad = "cache_creation.ephemeral_5m_input_tokens", -1;
+	if (member_int(cc, "ephemeral_1h_input_tokens", &u->tok.write_1h) != 0)
+		return *bad = "cache_creation.ephemeral_1h_input_tokens", -1;
+	if (member_str(o, "model", u->model, sizeof(u->model)) != 0)
+		return *bad = "model", -1;
+	if (member_str(o, "api_key_id", u->api_key_id, sizeof(u->api_key_id)) != 0)
+		return *bad = "api_key_id", -1;
+	if (member_str(o, "workspace_id", u->workspace_id, sizeof(u->workspace_id)) != 0)
+		return *bad = "workspace_id", -1;
+	if (member_str(o, "service_tier", u->service_tier, sizeof(u->service_tier)) != 0)
+		return *bad = "service_tier", -1;
+	return 0;
+}
+
+int
+orgsync_parse_usage_page(json_t *page, int width_s, struct org_data *d, int *has_more,
+                         char *next, char *err, size_t errlen)
+{
+	json_t *data, *results;
+	struct org_usage u, *nu;
+	const char *bad;
+	int64_t start;
+	size_t i, j;
+
+	if (page_envelope(page, &data, has_more, next, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < json_array_size(data); i++) {
+		if (bucket_head(json_array_get(data, i), i, &start, &results, err, errlen) != 0)
+			return -1;
+		for (j = 0; j < json_array_size(results); j++) {
+			memset(&u, 0, sizeof(u));
+			u.bucket_ms = start;
+			u.width_s = width_s;
+			if (usage_result(json_array_get(results, j), &u, &bad) != 0) {
+				snprintf(err, errlen, "data[%zu].results[%zu]%s%s: not valid", i, j,
+				         *bad ? "." : "", bad);
+				return -1;
+			}
+			if ((nu = grow1(d->usage, d->nusage, &d->cap_usage, sizeof(u))) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			d->usage = nu;
+			d->usage[d->nusage++] = u;
+		}
+		d->usage_buckets++;
+	}
+	d->usage_pages++;
+	return 0;
+}
+
+static int
+cost_result(json_t *o, struct org_cost *c, const char **bad)
+{
+	const char *amount = json_string_value(json_object_get(o, "amount"));
+
+	if (!json_is_object(o))
+		return *bad = "", -1;
+	if (amount == NULL || orgsync_cents_to_nanos(amount, &c->amount_nanos) != 0)
+		return *bad = "amount", -1;
+	if (member_str(o, "currency", c->currency, sizeof(c->currency)) != 0 ||
+	    (c->currency[0] != '\0' && strcmp(c->currency, "USD") != 0))
+		return *bad = "currency", -1;
+	if (member_str(o, "description", c->description, sizeof(c->description)) != 0)
+		return *bad = "description", -1;
+	if (member_str(o, "model", c->model, sizeof(c->model)) != 0)
+		return *bad = "model", -1;
+	if (member_str(o, "token_type", c->token_type, sizeof(c->token_type)) != 0)
+		return *bad = "token_type", -1;
+	if (member_str(o, "service_tier", c->service_tier, sizeof(c->service_tier)) != 0)
+		return *bad = "service_tier", -1;
+	return 0;
+}
+
+int
+orgsync_parse_cost_page(json_t *page, struct org_data *d, int *has_more, char *next,
+                        char *err, size_t errlen)
+{
+	json_t *data, *results;
+	struct org_cost c, *nc;
+	const char *bad;
+	int64_t start;
+	size_t i, j;
+
+	if (page_envelope(page, &data, has_more, next, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < json_array_size(data); i++) {
+		if (bucket_head(json_array_get(data, i), i, &start, &results, err, errlen) != 0)
+			return -1;
+		for (j = 0; j < json_array_size(results); j++) {
+			memset(&c, 0, sizeof(c));
+			c.bucket_ms = start;
+			if (cost_result(json_array_get(results, j), &c, &bad) != 0) {
+				snprintf(err, errlen, "data[%zu].results[%zu]%s%s: not valid", i, j,
+				         *bad ? "." : "", bad);
+				return -1;
+			}
+			if ((nc = grow1(d->cost, d->ncost, &d->cap_cost, sizeof(c))) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			d->cost = nc;
+			d->cost[d->ncost++] = c;
+		}
+		d->cost_buckets++;
+	}
+	d->cost_pages++;
+	return 0;
+}
+
+void
+orgsync_ranges(int64_t since_ms, int64_t today_ms, int64_t now_ms, int limit,
+               struct orgsync_range *r)
+{
+	r->since_ms = since_ms - ((since_ms % DAY_MS) + DAY_MS) % DAY_MS;
+	r->split_ms = today_ms - ((today_ms % DAY_MS) + DAY_MS) % DAY_MS;
+	if (r->split_ms < r->since_ms)
+		r->split_ms = r->since_ms;
+	r->until_ms = now_ms > r->split_ms ? now_ms : r->split_ms;
+	r->limit = limit;
+}
+
+static void
+rfc3339(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Percent-encode an opaque page token (unreserved characters kept). */
+static void
+encode(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 4 < n; s++) {
+		if (isalnum((unsigned char)*s) || strchr("-._~", *s) != NULL)
+			out[o++] = *s;
+		else
+			o += snprintf(out + o, n - o, "%%%02X", (unsigned char)*s);
+	}
+	out[o] = '\0';
+}
+
+/* ---- paging, async ---- */
+
+enum { ST_DAILY, ST_MINUTES, ST_COST, ST_DONE };
+
+struct orgsync {
+	struct http_multi   *m;
+	struct orgsync_range r;
+	struct org_data     *d;
+	orgsync_done_fn      done;
+	void                *arg;
+	struct http_req     *req;          /* the page in flight */
+	int                  stage;        /* ST_* */
+	int                  pages;        /* of this stage */
+	char                 next[ORG_ID_MAX];
+	char                 err[1024];
+};
+
+static const char *
+stage_name(int stage)
+{
+	return stage == ST_COST ? "cost" : "usage";
+}
+
+/* The range of a stage; empty when there is nothing to read. */
+static void
+stage_range(const struct orgsync *s, int stage, int64_t *from, int64_t *to)
+{
+	*from = stage == ST_MINUTES ? s->r.split_ms : s->r.since_ms;
+	*to = stage == ST_DAILY ? s->r.split_ms : s->r.until_ms;
+}
+
+static void
+page_path(const struct orgsync *s, char *path, size_t n)
+{
+	static const char usage_groups[] = "&group_by%5B%5D=model&group_by%5B%5D=api_key_id"
+	    "&group_by%5B%5D=workspace_id&group_by%5B%5D=service_tier";
+	char s0[32], s1[32], enc[3 * ORG_ID_MAX + 1];
+	int64_t from, to;
+	int limit = s->r.limit > 0 && s->r.limit <= DAILY_MAX ? s->r.limit : DAILY_MAX;
+
+	stage_range(s, s->stage, &from, &to);
+	rfc3339(from, s0, sizeof(s0));
+	rfc3339(to + 999, s1, sizeof(s1));      /* the bucket holding `to` is included */
+	encode(s->next, enc, sizeof(enc));
+	snprintf(path, n, "/v1/organizations/%s?starting_at=%s&ending_at=%s"
+	         "&bucket_width=%s%s&limit=%d%s%s",
+	         s->stage == ST_COST ? "cost_report" : "usage_report/messages", s0, s1,
+	         s->stage == ST_MINUTES ? "1m" : "1d",
+	         s->stage == ST_COST ? "&group_by%5B%5D=description" : usage_groups,
+	         s->stage == ST_MINUTES ? MINUTE_MAX : limit, s->next[0] ? "&page=" : "", enc);
+}
+
+static void page_done(void *arg, json_t *resp, const struct http_result *res,
+                      const struct http_error *err);
+
+/*
+ * Start the next page (of this stage when s->next is set, else of the next
+ * stage with a non-empty range). 1 when a request is in flight, 0 when every
+ * stage is done, -1 with s->err.
+ */
+static int
+step(struct orgsync *s)
+{
+	struct http_error he;
+	char path[1024], msg[600];
+	int64_t from, to;
+
+	if (s->next[0] == '\0') {
+		for (s->stage++, s->pages = 0; s->stage < ST_DONE; s->stage++) {
+			stage_range(s, s->stage, &from, &to);
+			if (to > from)
+				break;
+		}
+	}
+	if (s->stage >= ST_DONE)
+		return 0;
+	page_path(s, path, sizeof(path));
+	if ((s->req = api_json_start(s->m, "GET", path, NULL, page_done, s, &he)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "%s report: %s", stage_name(s->stage),
+		         api_error_string(&he, msg, sizeof(msg)));
+		return -1;
+	}
+	return 1;
+}
+
+static void
+finish(struct orgsync *s, const char *err)
+{
+	s->done(s->arg, s->d, err);
+	free(s);
+}
+
+static void
+page_done(void *arg, json_t *resp, const struct http_result *res, const struct http_error *err)
+{
+	struct orgsync *s = arg;
+	char msg[600], perr[256];
+	int more, rc;
+
+	(void)res;
+	s->req = NULL;
+	if (err != NULL) {
+		snprintf(s->err, sizeof(s->err), "%s report: %s", stage_name(s->stage),
+		         api_error_string(err, msg, sizeof(msg)));
+		finish(s, s->err);
+		return;
+	}
+	rc = s->stage == ST_COST ?
+	    orgsync_parse_cost_page(resp, s->d, &more, s->next, perr, sizeof(perr)) :
+	    orgsync_parse_usage_page(resp, s->stage == ST_MINUTES ? 60 : 86400, s->d, &more,
+	                             s->next, perr, sizeof(perr));
+	if (rc == 0 && s->pages >= 100000) {
+		rc = -1;
+		snprintf(perr, sizeof(perr), "more than 100000 pages");
+	}
+	if (rc != 0) {
+		snprintf(s->err, sizeof(s->err), "%s report page %d: %s", stage_name(s->stage),
+		         s->pages + 1, perr);
+		finish(s, s->err);
+		return;
+	}
+	s->pages++;
+	if (!more)
+		s->next[0] = '\0';
+	if ((rc = step(s)) <= 0)
+		finish(s, rc == 0 ? NULL : s->err);
+}
+
+struct orgsync *
+orgsync_start(struct http_multi *m, const struct orgsync_range *r, struct org_data *d,
+              orgsync_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct orgsync *s;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->m = m;
+	s->r = *r;
+	s->d = d;
+	s->done = done;
+	s->arg = arg;
+	s->stage = -1;
+	if ((rc = step(s)) <= 0) {
+		snprintf(err, errlen, "%s", rc == 0 ? "nothing to sync: empty range" : s->err);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+orgsync_cancel(struct orgsync *s)
+{
+	if (s != NULL && s->req != NULL)
+		http_req_cancel(s->m, s->req);
+}
+
+struct fetch_sync {
+	int  finished;
+	int  failed;
+	char err[1024];
+};
+
+static void
+fetch_done(void *arg, struct org_data *d, const char *err)
+{
+	struct fetch_sync *f = arg;
+
+	(void)d;
+	f->finished = 1;
+	if (err != NULL) {
+		f->failed = 1;
+		snprintf(f->err, sizeof(f->err), "%s", err);
+	}
+}
+
+int
+orgsync_fetch(struct http_multi *m, const struct orgsync_range *r, struct org_data *d,
+              char *err, size_t errlen)
+{
+	struct fetch_sync f;
+
+	memset(&f, 0, sizeof(f));
+	if (orgsync_start(m, r, d, fetch_done, &f, err, errlen) == NULL)
+		return -1;
+	while (!f.finished) {
+		http_multi_perform(m);
+		if (!f.finished)
+			http_multi_wait(m, NULL, 0, 1000);
+	}
+	if (f.failed) {
+		snprintf(err, errlen, "%s", f.err);
+		return -1;
+	}
+	return 0;
+}
+
+struct http_multi *
+orgsync_multi_new(const struct config *cfg, char *err, size_t errlen)
+{
+	struct config *c;
+	struct http_multi *m;
+
+	if (cfg->admin_key[0] == '\0') {
+		snprintf(err, errlen, "ANTHROPIC_ADMIN_KEY is not set (an Admin API key, "
+		         "sk-ant-admin…, is needed for the organisation's reports)");
+		return NULL;
+	}
+	if ((c = malloc(sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	*c = *cfg;
+	memcpy(c->api_key, cfg->admin_key, sizeof(c->api_key));
+	snprintf(c->auth_style, sizeof(c->auth_style), "x-api-key");
+	m = http_multi_new(c, err, errlen);
+	memset(c->api_key, 0, sizeof(c->api_key));
+	memset(c->admin_key, 0, sizeof(c->admin_key));
+	free(c);
+	return m;
+}

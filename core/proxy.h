@@ -1,0 +1,119 @@
+/* proxy.h — the recording relay (`tokentop proxy`): libmicrohttpd in front,
+ * libcurl behind (core/proxy_upstream.c). Applications point
+ * ANTHROPIC_BASE_URL at it; every /v1/… request is forwarded unchanged and
+ * every billed response becomes a usage row through a hook. No SQL here:
+ * the caller's hooks do the storing. */
+#ifndef TOKENTOP_PROXY_H
+#define TOKENTOP_PROXY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/usage.h"
+
+#define PROXY_MAX_BODY      (32u * 1024 * 1024)   /* the Messages API limit */
+#define PROXY_SSE_LINE_MAX  (32 * 1024)
+
+/* A batch created through the proxy, as the API answered it. */
+struct proxy_batch {
+	char    id[USAGE_ID_MAX];
+	char    status[16];                  /* processing_status */
+	char    tag[USAGE_TAG_MAX];
+	int64_t requests;                    /* sum of request_counts */
+	int64_t processing, succeeded, errored, canceled, expired;
+	int64_t created_ms, expires_ms;      /* 0 when absent */
+};
+
+/*
+ * What the proxy tells its owner. All hooks are called from connection
+ * threads, concurrently: they must be thread-safe and quick (queue, not
+ * write). Pointers passed are borrowed for the call. Any hook may be NULL.
+ */
+struct proxy_hooks {
+	/* A billed response: source "proxy", request_id, model, tag, tokens. */
+	void (*usage)(void *arg, const struct usage *u);
+	/* A 2xx POST /v1/messages/batches: register it for the poller. */
+	void (*batch)(void *arg, const struct proxy_batch *b);
+	/* With enforce_budget, before a POST /v1/messages is forwarded: return 1
+	 * and a message naming the budget when it is exhausted for tag ("" =
+	 * untagged), 0 to let it through. */
+	int  (*budget)(void *arg, const char *tag, char *msg, size_t msglen);
+	/* A server-side message (a connection closed on an upstream failure,
+	 * a thread that could not start); never carries headers or keys. */
+	void (*log)(void *arg, const char *msg);
+	void *arg;
+};
+
+struct proxy_opts {
+	const char *listen;             /* "HOST:PORT", "[::1]:PORT"; port 0 = any free */
+	const char *upstream;           /* base URL, e.g. https://api.anthropic.com */
+	const char *tag;                /* tag when a request has no x-tokentop-tag; NULL = "" */
+	int         enforce_budget;
+	int         allow_remote;       /* 1 = a non-loopback listen address is allowed */
+	int64_t     connect_timeout_ms; /* 0 = 5000 */
+	int64_t     timeout_ms;         /* upstream silent this long: give up; 0 = 600000 */
+	unsigned    max_connections;    /* 0 = 1024 */
+};
+
+struct proxy;
+
+/*
+ * Bind o->listen and start serving (threads of its own; returns at once).
+ * Refuses a non-loopback address without allow_remote and an upstream URL
+ * that http_url_allowed refuses. hooks is copied. NULL + err on failure.
+ * Stop and free with proxy_free.
+ */
+struct proxy *proxy_new(const struct proxy_opts *o, const struct proxy_hooks *hooks,
+                        char *err, size_t errlen);
+
+/* The bound port (useful with port 0) and host as given ("127.0.0.1"). */
+int proxy_port(const struct proxy *p);
+const char *proxy_host(const struct proxy *p);
+
+/* Requests being handled right now (forwarding, streaming or draining). */
+int proxy_inflight(struct proxy *p);
+
+/*
+ * Stop accepting, let in-flight requests finish (their usage is handed to
+ * the hooks; waits at most grace_ms, then cuts them), stop every thread and
+ * free p. NULL is fine. No hook runs after it returns.
+ */
+void proxy_free(struct proxy *p, int64_t grace_ms);
+
+/* ---- pure helpers (no I/O; tested in tests/test_proxy.c) ---------------- */
+
+/* "127.0.0.1:8787", "[::1]:0", "localhost:80" into host (brackets removed)
+ * and port. 0, or -1 with the reason in err. */
+int proxy_parse_listen(const char *s, char *host, size_t hostlen, int *port,
+                       char *err, size_t errlen);
+
+/*
+ * An incremental scan of a Messages event stream: feed the bytes as they
+ * pass (any split), then ask for the usage. Fixed size, no heap; lines
+ * longer than PROXY_SSE_LINE_MAX are skipped (usage events are short).
+ */
+struct proxy_sse {
+	char         line[PROXY_SSE_LINE_MAX];
+	size_t       len;
+	int          overflow;       /* the current line is being skipped */
+	int          started;        /* message_start seen */
+	int          delta;          /* message_delta seen */
+	struct usage u;
+};
+
+void proxy_sse_init(struct proxy_sse *s);
+void proxy_sse_feed(struct proxy_sse *s, const char *data, size_t len);
+
+/* The usage of the stream so far: message_start's, with message_delta's
+ * cumulative counts over it. 1 when message_start was seen (u filled), else 0. */
+int proxy_sse_usage(const struct proxy_sse *s, struct usage *u);
+
+/* Usage of a non-streaming Messages response body. 0, or -1 with err. */
+int proxy_message_usage(const char *body, size_t len, struct usage *u,
+                        char *err, size_t errlen);
+
+/* A batch object (api-notes §3) into b (zeroed first). 0, or -1 with err. */
+int proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b,
+                      char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,578 @@
+/* proxy_relay.c — the proxy's server side: libmicrohttpd, a thread per
+ * client connection. Each request is read whole (at most PROXY_MAX_BODY), sent
+ * upstream with its headers (proxy_upstream.c), and the response is relayed
+ * as it arrives: the connection's thread pulls the upstream body while the
+ * client takes it, so a slow client slows the upstream instead of filling
+ * memory. When the request ends (completed, or the client gone), the rest of
+ * the upstream body is drained through the same usage scan and the usage is
+ * handed to the hooks. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "core/proxy.h"
+#include "core/proxy_int.h"
+
+#define PX_COPY_MAX   (8u * 1024 * 1024)   /* a JSON body kept for its usage */
+#define TAG_HEADER    "x-tokentop-tag"
+
+enum px_kind { PX_OTHER, PX_MESSAGES, PX_BATCH_CREATE };
+enum px_tap { TAP_UNDECIDED, TAP_NONE, TAP_SSE, TAP_COPY };
+
+/* One client connection (MHD's socket context): its upstream, made on
+ * its first request. */
+struct px_conn {
+	struct px_up *up;
+};
+
+/* One request, from its URI to its completion (MHD's req_cls). */
+struct px_req {
+	struct proxy     *p;
+	char             *uri;           /* raw request target, query included */
+	int               started;
+	int               too_large;
+	char             *body;
+	size_t            len, cap;
+	enum px_kind      kind;
+	char              tag[USAGE_TAG_MAX];
+	struct px_up     *up;            /* the connection's, while relaying */
+	int               counted;       /* in p->inflight */
+	enum px_tap       tap;
+	struct proxy_sse *sse;
+	char             *copy;
+	size_t            copy_len, copy_cap;
+	int               copy_over;
+};
+
+/* ---- small things ---------------------------------------------------------- */
+
+static void
+new_request_id(char *buf, size_t n)
+{
+	unsigned char r[12];
+	size_t i, o;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		memset(r, 0, sizeof(r));
+	o = (size_t)snprintf(buf, n, "req_proxy_");
+	for (i = 0; i < sizeof(r) && o + 2 < n; i++, o += 2)
+		snprintf(buf + o, n - o, "%02x", r[i]);
+}
+
+/* An Anthropic-shaped error from the proxy itself. */
+static enum MHD_Result
+px_error(struct MHD_Connection *c, unsigned status, const char *type, const char *msg)
+{
+	struct MHD_Response *resp;
+	char rid[64], *body = NULL;
+	enum MHD_Result rc;
+	size_t i, o = 0, n = strlen(msg) * 6 + strlen(type) + 160;
+
+	new_request_id(rid, sizeof(rid));
+	if ((body = malloc(n)) == NULL)
+		return MHD_NO;
+	o = (size_t)snprintf(body, n, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":\"", type);
+	for (i = 0; msg[i] != '\0' && o + 8 < n; i++) {
+		unsigned char ch = (unsigned char)msg[i];
+		if (ch == '"' || ch == '\\')
+			o += (size_t)snprintf(body + o, n - o, "\\%c", ch);
+		else if (ch < 0x20)
+			o += (size_t)snprintf(body + o, n - o, "\\u%04x", ch);
+		else
+			body[o++] = (char)ch;
+	}
+	snprintf(body + o, n - o, "\"},\"request_id\":\"%s\"}", rid);
+	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "content-type", "application/json");
+	MHD_add_response_header(resp, "request-id", rid);
+	rc = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static int
+name_is(const char *line, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(line, name, n) == 0;
+}
+
+/* Hop-by-hop and framing headers: handled by each side's own HTTP stack. */
+static int
+hop_by_hop(const char *name, size_t n)
+{
+	static const char *const h[] = {
+		"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te",
+		"trailer", "upgrade", "host", "content-length", "expect", "proxy-authorization",
+		"proxy-authenticate",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+		if (name_is(name, n, h[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- the usage scan ------------------------------------------------------- */
+
+static void
+tap_decide(struct px_req *r)
+{
+	const char *ct = px_up_header(r->up, "Content-Type");
+	long st = px_up_status(r->up);
+
+	r->tap = TAP_NONE;
+	if (r->kind == PX_OTHER || st < 200 || st > 299)
+		return;
+	if (r->kind == PX_MESSAGES && ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0) {
+		if ((r->sse = malloc(sizeof(*r->sse))) != NULL) {
+			proxy_sse_init(r->sse);
+			r->tap = TAP_SSE;
+		}
+		return;
+	}
+	r->tap = TAP_COPY;
+}
+
+static void
+tap(void *arg, const char *data, size_t len)
+{
+	struct px_req *r = arg;
+	size_t ncap;
+	char *nb;
+
+	if (r->tap == TAP_UNDECIDED)
+		tap_decide(r);
+	if (r->tap == TAP_SSE) {
+		proxy_sse_feed(r->sse, data, len);
+		return;
+	}
+	if (r->tap != TAP_COPY || r->copy_over)
+		return;
+	if (r->copy_len + len > PX_COPY_MAX) {
+		r->copy_over = 1;
+		return;
+	}
+	if (r->copy_len + len > r->copy_cap) {
+		ncap = r->copy_cap ? r->copy_cap : 16384;
+		while (ncap < r->copy_len + len)
+			ncap *= 2;
+		if ((nb = realloc(r->copy, ncap)) == NULL) {
+			r->copy_over = 1;
+			return;
+		}
+		r->copy = nb;
+		r->copy_cap = ncap;
+	}
+	memcpy(r->copy + r->copy_len, data, len);
+	r->copy_len += len;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* After the transfer ended: hand the usage (or the batch) to the hooks. */
+static void
+record(struct px_req *r)
+{
+	struct proxy *p = r->p;
+	struct proxy_batch b;
+	struct usage u;
+	const char *rid;
+	char err[256];
+	int have = 0;
+
+	if (r->tap == TAP_SSE)
+		have = proxy_sse_usage(r->sse, &u);
+	else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_MESSAGES)
+		have = proxy_message_usage(r->copy, r->copy_len, &u, err, sizeof(err)) == 0;
+	else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_BATCH_CREATE &&
+	         proxy_batch_parse(r->copy, r->copy_len, &b, err, sizeof(err)) == 0 &&
+	         p->h.batch != NULL) {
+		usage_strlcpy(b.tag, r->tag, sizeof(b.tag));
+		p->h.batch(p->h.arg, &b);
+	}
+	if (!have || p->h.usage == NULL)
+		return;
+	u.ts_ms = now_ms();
+	usage_strlcpy(u.source, "proxy", sizeof(u.source));
+	usage_strlcpy(u.tag, r->tag, sizeof(u.tag));
+	rid = px_up_header(r->up, "request-id");
+	usage_strlcpy(u.request_id, rid != NULL ? rid : "", sizeof(u.request_id));
+	p->h.usage(p->h.arg, &u);
+}
+
+/* ---- libmicrohttpd callbacks ------------------------------------------------ */
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct px_req *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return NULL;
+	r->p = cls;
+	if ((r->uri = strdup(uri)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
+              enum MHD_ConnectionNotificationCode toe)
+{
+	struct px_conn *pc;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_ctx = calloc(1, sizeof(struct px_conn));
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && (pc = *socket_ctx) != NULL) {
+		px_up_free(pc->up);
+		free(pc);
+		*socket_ctx = NULL;
+	}
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
+             enum MHD_RequestTerminationCode toe)
+{
+	struct px_req *r = *req_cls;
+	struct proxy *p = cls;
+
+	if (r == NULL)
+		return;
+	if (r->up != NULL) {
+		px_up_end(r->up);      /* drains what the client did not take */
+		record(r);
+	}
+	if (r->counted)
+		atomic_fetch_sub(&p->inflight, 1);
+	free(r->uri);
+	free(r->body);
+	free(r->sse);
+	free(r->copy);
+	free(r);
+	*req_cls = NULL;
+}
+
+static ssize_t
+reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct px_req *r = cls;
+	long n;
+
+	if (atomic_load(&r->p->cancel))
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = px_up_read(r->up, buf, max);
+	if (n > 0)
+		return (ssize_t)n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/* The request's headers for upstream, "Name: value" (curl's "Name;" for an
+ * empty value); the tag header is taken out and kept. */
+struct hdr_list {
+	struct px_req *r;
+	char         **v;
+	size_t         n, cap;
+	int            oom;
+};
+
+static enum MHD_Result
+collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct hdr_list *l = cls;
+	size_t kn = strlen(key);
+	char **nv, *line;
+
+	if (strcasecmp(key, TAG_HEADER) == 0) {
+		usage_strlcpy(l->r->tag, value != NULL ? value : "", sizeof(l->r->tag));
+		return MHD_YES;
+	}
+	if (hop_by_hop(key, kn))
+		return MHD_YES;
+	/* a body the proxy reads must come back readable */
+	if (l->r->kind != PX_OTHER && strcasecmp(key, "accept-encoding") == 0)
+		return MHD_YES;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		if ((nv = realloc(l->v, l->cap * sizeof(*nv))) == NULL) {
+			l->oom = 1;
+			return MHD_NO;
+		}
+		l->v = nv;
+	}
+	if (value == NULL || value[0] == '\0') {
+		if (asprintf(&line, "%s;", key) < 0)
+			line = NULL;
+	} else if (asprintf(&line, "%s: %s", key, value) < 0) {
+		line = NULL;
+	}
+	if (line == NULL) {
+		l->oom = 1;
+		return MHD_NO;
+	}
+	l->v[l->n++] = line;
+	return MHD_YES;
+}
+
+static void
+free_headers(struct hdr_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+/* Queue the upstream's status and headers with a body pulled by reader. */
+static enum MHD_Result
+relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
+{
+	struct MHD_Response *resp;
+	const char *line, *colon, *v;
+	int64_t cl = px_up_content_length(r->up);
+	long st = px_up_status(r->up);
+	enum MHD_Result rc;
+	char name[128];
+	size_t i, n;
+
+	const char *whole;
+	size_t wlen;
+
+	if (st == 204 || st == 304 || cl == 0 || strcmp(method, "HEAD") == 0)
+		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+	else if (px_up_whole_body(r->up, &whole, &wlen) && (cl < 0 || (uint64_t)cl == wlen))
+		/* all there already: headers and body leave in one send */
+		resp = MHD_create_response_from_buffer(wlen, (void *)whole, MHD_RESPMEM_MUST_COPY);
+	else
+		resp = MHD_create_response_from_callback(cl >= 0 ? (uint64_t)cl : MHD_SIZE_UNKNOWN,
+		                                         16 * 1024, reader, r, NULL);
+	if (resp == NULL)
+		return MHD_NO;
+	for (i = 0; i < px_up_nheaders(r->up); i++) {
+		line = px_up_header_line(r->up, i);
+		colon = strchr(line, ':');
+		n = (size_t)(colon - line);
+		if (n == 0 || n >= sizeof(name) || hop_by_hop(line, n))
+			continue;
+		memcpy(name, line, n);
+		name[n] = '\0';
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		MHD_add_response_header(resp, name, v);
+	}
+	rc = MHD_queue_response(c, (unsigned)st, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* The whole request is in: check the budget, forward, queue the relay. */
+static enum MHD_Result
+forward(struct MHD_Connection *c, struct px_req *r, const char *method)
+{
+	struct proxy *p = r->p;
+	const union MHD_ConnectionInfo *ci;
+	struct hdr_list hl = { .r = r };
+	struct px_send s;
+	char url[8192], msg[512];
+	struct px_conn *pc;
+
+	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
+	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
+	if (hl.oom) {
+		free_headers(&hl);
+		return px_error(c, 500, "api_error", "proxy: out of memory");
+	}
+	if (p->o.enforce_budget && r->kind == PX_MESSAGES && p->h.budget != NULL &&
+	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
+		free_headers(&hl);
+		return px_error(c, 429, "rate_limit_error", msg);
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	pc = ci != NULL ? ci->socket_context : NULL;
+	if (pc != NULL && pc->up == NULL)
+		pc->up = px_up_new();       /* kept for the connection: upstream reuse */
+	if (pc == NULL || pc->up == NULL) {
+		free_headers(&hl);
+		return px_error(c, 500, "api_error", "proxy: out of memory");
+	}
+	snprintf(url, sizeof(url), "%s%s", p->upstream, r->uri);
+	memset(&s, 0, sizeof(s));
+	s.method = method;
+	s.url = url;
+	s.hdrs = (const char **)hl.v;
+	s.nhdrs = hl.n;
+	s.body = r->body;
+	s.body_len = r->len;
+	s.connect_timeout_ms = p->o.connect_timeout_ms;
+	s.timeout_ms = p->o.timeout_ms;
+	s.tap = tap;
+	s.tap_arg = r;
+	s.cancel = &p->cancel;
+	r->up = pc->up;
+	r->counted = 1;
+	atomic_fetch_add(&p->inflight, 1);
+	if (px_up_start(r->up, &s, msg, sizeof(msg)) != 0) {
+		free_headers(&hl);
+		r->up = NULL;
+		return px_error(c, 502, "api_error", msg);
+	}
+	free_headers(&hl);
+	return relay_response(c, r, method);
+}
+
+static enum px_kind
+kind_of(const char *method, const char *uri)
+{
+	size_t n = strcspn(uri, "?#");
+
+	if (strcmp(method, "POST") != 0)
+		return PX_OTHER;
+	if (n == 12 && strncmp(uri, "/v1/messages", n) == 0)
+		return PX_MESSAGES;
+	if ((n == 20 && strncmp(uri, "/v1/messages/batches", n) == 0) ||
+	    (n == 21 && strncmp(uri, "/v1/messages/batches/", n) == 0))
+		return PX_BATCH_CREATE;
+	return PX_OTHER;
+}
+
+/* Take a piece of the request body; past the limit, keep reading but drop. */
+static void
+take_body(struct px_req *r, const char *data, size_t n)
+{
+	size_t ncap;
+	char *nb;
+
+	if (r->too_large)
+		return;
+	if (r->len + n > PROXY_MAX_BODY) {
+		r->too_large = 1;
+		return;
+	}
+	if (r->len + n > r->cap) {
+		ncap = r->cap ? r->cap : 16384;
+		while (ncap < r->len + n)
+			ncap *= 2;
+		if ((nb = realloc(r->body, ncap)) == NULL) {
+			r->too_large = 1;
+			return;
+		}
+		r->body = nb;
+		r->cap = ncap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+           const char *version, const char *upload, size_t *upload_size, void **req_cls)
+{
+	struct px_req *r = *req_cls;
+	const char *cl;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (!r->started) {
+		r->started = 1;
+		if (strncmp(r->uri, "/v1/", 4) != 0)
+			return px_error(c, 404, "not_found_error", "proxy: only /v1/ paths are forwarded");
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl != NULL && strtoull(cl, NULL, 10) > PROXY_MAX_BODY)
+			return px_error(c, 413, "request_too_large",
+			                "Request exceeds the maximum allowed number of bytes.");
+		r->kind = kind_of(method, r->uri);
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		take_body(r, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_large)
+		return px_error(c, 413, "request_too_large",
+		                "Request exceeds the maximum allowed number of bytes.");
+	return forward(c, r, method);
+}
+
+/* ---- the daemon ------------------------------------------------------------ */
+
+/* libmicrohttpd's messages go to the owner's log hook (core never prints);
+ * they name connections and failures, never headers or keys. */
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct proxy *p = cls;
+	char msg[512];
+	size_t n;
+
+	if (p->h.log == NULL)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	p->h.log(p->h.arg, msg);
+}
+
+int
+px_daemon_start(struct proxy *p, int family)
+{
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	                 MHD_USE_POLL | MHD_USE_ITC | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
+
+	p->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, p,
+	    MHD_OPTION_LISTEN_SOCKET, p->fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)p->o.max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)300,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)PX_STACK,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, p,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, p,
+	    MHD_OPTION_END);
+	return p->d != NULL ? 0 : -1;
+}
+
+void
+px_daemon_stop(struct proxy *p, int64_t grace_ms)
+{
+	struct timespec ts = { 0, 10 * 1000000L };
+	int64_t waited = 0;
+	MHD_socket fd;
+
+	fd = MHD_quiesce_daemon(p->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (atomic_load(&p->inflight) > 0 && waited < grace_ms) {
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+	atomic_store(&p->cancel, 1);
+	MHD_stop_daemon(p->d);
+	p->d = NULL;
+}

@@ -1,0 +1,351 @@
+/* org.c — the organisation's own usage and cost (from `tokentop sync`): replace a
+ * synced range in one transaction, and total it per UTC day and per model. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "data/store_int.h"
+
+#define DAY_MS 86400000LL
+
+static const char usage_ins[] =
+    "INSERT INTO org_usage (bucket_start, bucket_width, model, api_key_id, workspace_id,"
+    " service_tier, input, write_5m, write_1h, cache_read, output)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " ON CONFLICT DO UPDATE SET input = input + excluded.input,"
+    " write_5m = write_5m + excluded.write_5m, write_1h = write_1h + excluded.write_1h,"
+    " cache_read = cache_read + excluded.cache_read, output = output + excluded.output";
+
+static const char cost_ins[] =
+    "INSERT INTO org_cost (bucket_start, description, model, token_type, service_tier,"
+    " amount_nanos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " ON CONFLICT DO UPDATE SET amount_nanos = amount_nanos + excluded.amount_nanos";
+
+/* Runs sql with since/until bound as ?1/?2. */
+static int
+exec_range(struct store *s, const char *sql, int64_t a, int64_t b, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "org", err, errlen);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org", err, errlen);
+}
+
+static int
+put_usage(struct store *s, sqlite3_stmt *st, const struct org_usage *u, char *err, size_t errlen)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, u->bucket_ms);
+	sqlite3_bind_int(st, 2, u->width_s);
+	store_bind_text(st, 3, u->model);
+	store_bind_text(st, 4, u->api_key_id);
+	store_bind_text(st, 5, u->workspace_id);
+	store_bind_text(st, 6, u->service_tier);
+	sqlite3_bind_int64(st, 7, u->tok.input);
+	sqlite3_bind_int64(st, 8, u->tok.write_5m);
+	sqlite3_bind_int64(st, 9, u->tok.write_1h);
+	sqlite3_bind_int64(st, 10, u->tok.cache_read);
+	sqlite3_bind_int64(st, 11, u->tok.output);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : store_sqlerr(s, "org usage", err, errlen);
+}
+
+static int
+put_cost(struct store *s, sqlite3_stmt *st, const struct org_cost *c, char *err, size_t errlen)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, c->bucket_ms);
+	store_bind_text(st, 2, c->description);
+	store_bind_text(st, 3, c->model);
+	store_bind_text(st, 4, c->token_type);
+	store_bind_text(st, 5, c->service_tier);
+	sqlite3_bind_int64(st, 6, c->amount_nanos);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : store_sqlerr(s, "org cost", err, errlen);
+}
+
+/* Every record inside [since, until)? */
+static int
+check_range(int64_t since, int64_t until, const struct org_usage *u, size_t nu,
+            const struct org_cost *c, size_t nc, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < nu; i++)
+		if (u[i].bucket_ms < since || u[i].bucket_ms >= until || u[i].width_s <= 0) {
+			snprintf(err, errlen, "org usage %zu: bucket %lld outside the synced range",
+			    i, (long long)u[i].bucket_ms);
+			return -1;
+		}
+	for (i = 0; i < nc; i++)
+		if (c[i].bucket_ms < since || c[i].bucket_ms >= until) {
+			snprintf(err, errlen, "org cost %zu: bucket %lld outside the synced range",
+			    i, (long long)c[i].bucket_ms);
+			return -1;
+		}
+	return 0;
+}
+
+int
+store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t now_ms,
+                  const struct org_usage *u, size_t nu, const struct org_cost *c,
+                  size_t nc, char *err, size_t errlen)
+{
+	sqlite3_stmt *su = NULL, *sc = NULL;
+	char tmp[64];
+	size_t i;
+	int ok = 0;
+
+	if (since_ms >= until_ms) {
+		snprintf(err, errlen, "org: empty range");
+		return -1;
+	}
+	if (check_range(since_ms, until_ms, u, nu, c, nc, err, errlen) != 0)
+		return -1;
+	if (store_op_begin(s, err, errlen) != 0)
+		return -1;
+	if (exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2",
+	    since_ms, until_ms, err, errlen) != 0 ||
+	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2",
+	    since_ms, until_ms, err, errlen) != 0)
+		goto out;
+	if (sqlite3_prepare_v2(s->db, usage_ins, -1, &su, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, cost_ins, -1, &sc, NULL) != SQLITE_OK) {
+		store_sqlerr(s, "org", err, errlen);
+		goto out;
+	}
+	for (i = 0; i < nu; i++)
+		if (put_usage(s, su, &u[i], err, errlen) != 0)
+			goto out;
+	for (i = 0; i < nc; i++)
+		if (put_cost(s, sc, &c[i], err, errlen) != 0)
+			goto out;
+	sqlite3_finalize(su);
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO org_sync (id, synced_ms, since_ms, until_ms)"
+	    " VALUES (1, ?3, ?1, ?2) ON CONFLICT (id) DO UPDATE SET synced_ms = excluded.synced_ms,"
+	    " since_ms = excluded.since_ms, until_ms = excluded.until_ms", -1, &su, NULL)
+	    != SQLITE_OK) {
+		su = NULL;
+		store_sqlerr(s, "org sync", err, errlen);
+		goto out;
+	}
+	sqlite3_bind_int64(su, 1, since_ms);
+	sqlite3_bind_int64(su, 2, until_ms);
+	sqlite3_bind_int64(su, 3, now_ms);
+	if (sqlite3_step(su) != SQLITE_DONE) {
+		store_sqlerr(s, "org sync", err, errlen);
+		goto out;
+	}
+	ok = 1;
+out:
+	sqlite3_finalize(su);
+	sqlite3_finalize(sc);
+	if (!ok) {
+		store_op_end(s, 0, tmp, sizeof(tmp));
+		return -1;
+	}
+	return store_op_end(s, 1, err, errlen);
+}
+
+int
+store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms, int64_t *until_ms,
+                    int *found, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*found = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT synced_ms, since_ms, until_ms FROM org_sync"
+	    " WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "org sync", err, errlen);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*found = 1;
+		*synced_ms = sqlite3_column_int64(st, 0);
+		*since_ms = sqlite3_column_int64(st, 1);
+		*until_ms = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org sync", err, errlen);
+}
+
+/* ---- the report ---- */
+
+/* The total with key in *arr (appended when new); NULL on out of memory. */
+static struct org_total *
+total_at(struct org_total **arr, size_t *n, const char *key)
+{
+	struct org_total *na;
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*arr)[i].key, key) == 0)
+			return &(*arr)[i];
+	if ((na = realloc(*arr, (*n + 1) * sizeof(*na))) == NULL)
+		return NULL;
+	*arr = na;
+	memset(&na[*n], 0, sizeof(na[*n]));
+	usage_strlcpy(na[*n].key, key, sizeof(na[*n].key));
+	return &na[(*n)++];
+}
+
+static void
+day_key(int64_t day, char *buf, size_t n)
+{
+	time_t t = (time_t)(day * 86400);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%d", &tm);
+}
+
+static void
+tok_add(struct tokens *a, const struct tokens *b)
+{
+	a->input += b->input;
+	a->write_5m += b->write_5m;
+	a->write_1h += b->write_1h;
+	a->cache_read += b->cache_read;
+	a->output += b->output;
+}
+
+/* Adds tokens (and their price) or a cost to the day, model and total cells. */
+static int
+account(struct org_report *r, int64_t day, const char *model, const struct tokens *t,
+        int64_t cost, int64_t priced, int64_t unpriced)
+{
+	struct org_total *cell[3];
+	char key[16];
+	int i;
+
+	day_key(day, key, sizeof(key));
+	cell[0] = total_at(&r->days, &r->ndays, key);
+	cell[1] = total_at(&r->models, &r->nmodels, model);
+	cell[2] = &r->totals;
+	if (cell[0] == NULL || cell[1] == NULL)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		if (t != NULL)
+			tok_add(&cell[i]->tok, t);
+		cell[i]->cost_nanos += cost;
+		cell[i]->priced_nanos += priced;
+		cell[i]->unpriced_tokens += unpriced;
+	}
+	return 0;
+}
+
+static int
+read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
+           struct org_report *r, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	const struct model_price *mp;
+	struct price_flags f;
+	struct tokens t;
+	const char *model, *tier;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, service_tier,"
+	    " SUM(input), SUM(write_5m), SUM(write_1h), SUM(cache_read), SUM(output)"
+	    " FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "org report", err, errlen);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		model = (const char *)sqlite3_column_text(st, 1);
+		tier = (const char *)sqlite3_column_text(st, 2);
+		t.input = sqlite3_column_int64(st, 3);
+		t.write_5m = sqlite3_column_int64(st, 4);
+		t.write_1h = sqlite3_column_int64(st, 5);
+		t.cache_read = sqlite3_column_int64(st, 6);
+		t.output = sqlite3_column_int64(st, 7);
+		memset(&f, 0, sizeof(f));
+		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
+		mp = p != NULL && model != NULL ? pricing_find(p, model) : NULL;
+		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", &t, 0,
+		    mp ? pricing_cost(mp, &t, &f) : 0, mp ? 0 : usage_total(&t)) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org report", err, errlen);
+}
+
+static int
+read_cost(struct store *s, const struct pricing *p, int64_t a, int64_t b, struct org_report *r,
+          char *err, size_t errlen)
+{
+	const struct model_price *mp;
+	sqlite3_stmt *st;
+	const char *model;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, SUM(amount_nanos)"
+	    " FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "org report", err, errlen);
+	sqlite3_bind_int64(st, 1, a);
+	sqlite3_bind_int64(st, 2, b);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		model = (const char *)sqlite3_column_text(st, 1);
+		mp = p != NULL && model != NULL && model[0] ? pricing_find(p, model) : NULL;
+		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", NULL,
+		    sqlite3_column_int64(st, 2), 0, 0) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org report", err, errlen);
+}
+
+static int
+cmp_day(const void *a, const void *b)
+{
+	return strcmp(((const struct org_total *)a)->key, ((const struct org_total *)b)->key);
+}
+
+static int
+cmp_model(const void *a, const void *b)
+{
+	const struct org_total *x = a, *y = b;
+
+	if (x->cost_nanos != y->cost_nanos)
+		return x->cost_nanos > y->cost_nanos ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+int
+store_org_report(struct store *s, const struct pricing *p, int64_t since_ms, int64_t until_ms,
+                 struct org_report *out, char *err, size_t errlen)
+{
+	int64_t a = since_ms > 0 ? since_ms : INT64_MIN, b = until_ms > 0 ? until_ms : INT64_MAX;
+
+	memset(out, 0, sizeof(*out));
+	if (read_usage(s, p, a, b, out, err, errlen) != 0 ||
+	    read_cost(s, p, a, b, out, err, errlen) != 0) {
+		store_org_report_free(out);
+		return -1;
+	}
+	if (out->ndays > 1)
+		qsort(out->days, out->ndays, sizeof(*out->days), cmp_day);
+	if (out->nmodels > 1)
+		qsort(out->models, out->nmodels, sizeof(*out->models), cmp_model);
+	return 0;
+}
+
+void
+store_org_report_free(struct org_report *r)
+{
+	if (r == NULL)
+		return;
+	free(r->days);
+	free(r->models);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,52 @@
+/* fuzz_orgsync.c — libFuzzer target over the organisation report parsers
+ * (core/orgsync.c): any bytes as a usage page, a cost page and a cents amount. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/orgsync.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct org_data d;
+	char next[ORG_ID_MAX], err[256], *s;
+	int64_t nanos, again;
+	json_t *j;
+	size_t i;
+	int more;
+
+	if ((s = malloc(size + 1)) == NULL)
+		return 0;
+	memcpy(s, data, size);
+	s[size] = '\0';
+	/* an amount parsed twice gives the same nanos */
+	if (orgsync_cents_to_nanos(s, &nanos) == 0) {
+		if (orgsync_cents_to_nanos(s, &again) != 0 || again != nanos)
+			abort();
+	}
+	free(s);
+	if ((j = json_loadb((const char *)data, size, 0, NULL)) == NULL)
+		return 0;
+	memset(&d, 0, sizeof(d));
+	if (orgsync_parse_usage_page(j, 60, &d, &more, next, err, sizeof(err)) == 0) {
+		for (i = 0; i < d.nusage; i++)
+			if (d.usage[i].tok.input < 0 || d.usage[i].tok.output < 0 ||
+			    d.usage[i].tok.cache_read < 0 || d.usage[i].tok.write_5m < 0 ||
+			    d.usage[i].tok.write_1h < 0 || d.usage[i].width_s != 60)
+				abort();
+		if (more && next[0] == '\0')
+			abort();
+	}
+	orgsync_parse_cost_page(j, &d, &more, next, err, sizeof(err));
+	if (strlen(err) >= sizeof(err))
+		abort();
+	orgsync_data_free(&d);
+	json_decref(j);
+	return 0;
+}

@@ -1,0 +1,203 @@
+/* test_proxy.c — what the proxy reads from the traffic: listen addresses,
+ * the usage of an event stream fed in any split, response and batch bodies.
+ * (The relay itself is tested end to end in tests/proxy.sh.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/proxy.h"
+
+static void
+test_listen(void **state)
+{
+	static const struct {
+		const char *s;
+		const char *host;
+		int         port;
+	} good[] = {
+		{ "127.0.0.1:8787", "127.0.0.1", 8787 },
+		{ "127.0.0.1:0", "127.0.0.1", 0 },
+		{ "[::1]:9000", "::1", 9000 },
+		{ "localhost:80", "localhost", 80 },
+		{ "0.0.0.0:65535", "0.0.0.0", 65535 },
+	};
+	static const char *const bad[] = {
+		"127.0.0.1", "127.0.0.1:", ":80", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:8x",
+		"::1:80", "[::1]80", "[::1", "[]:80",
+	};
+	char host[64], err[128];
+	size_t i;
+	int port;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(proxy_parse_listen(good[i].s, host, sizeof(host), &port,
+		                                    err, sizeof(err)), 0);
+		assert_string_equal(host, good[i].host);
+		assert_int_equal(port, good[i].port);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(proxy_parse_listen(bad[i], host, sizeof(host), &port,
+		                                    err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "--listen"));
+	}
+}
+
+static const char stream[] =
+	"event: message_start\r\n"
+	"data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+	"\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[],"
+	"\"stop_reason\":null,\"usage\":{\"input_tokens\":21,\"cache_creation_input_tokens\":300,"
+	"\"cache_read_input_tokens\":7,\"cache_creation\":{\"ephemeral_5m_input_tokens\":100,"
+	"\"ephemeral_1h_input_tokens\":200},\"output_tokens\":1,\"service_tier\":\"standard\"}}}\r\n"
+	"\r\n"
+	"event: content_block_delta\n"
+	"data: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+	"\"text\":\"message_delta in the text\"}}\n"
+	"\n"
+	"event: message_delta\n"
+	"data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},"
+	"\"usage\":{\"output_tokens\":393,\"cache_read_input_tokens\":9}}\n"
+	"\n"
+	"event: message_stop\n"
+	"data: {\"type\":\"message_stop\"}\n"
+	"\n";
+
+static void
+check_stream_usage(const struct proxy_sse *s)
+{
+	struct usage u;
+
+	assert_int_equal(proxy_sse_usage(s, &u), 1);
+	assert_string_equal(u.model, "claude-sonnet-4-5-20250929");
+	assert_string_equal(u.message_id, "msg_1");
+	assert_string_equal(u.stop_reason, "max_tokens");
+	assert_int_equal(u.tok.input, 21);
+	assert_int_equal(u.tok.write_5m, 100);
+	assert_int_equal(u.tok.write_1h, 200);
+	assert_int_equal(u.tok.cache_read, 9);       /* message_delta's count wins */
+	assert_int_equal(u.tok.output, 393);
+}
+
+/* Every split point, and byte by byte: the scan does not care how it comes. */
+static void
+test_sse_splits(void **state)
+{
+	struct proxy_sse *s = malloc(sizeof(*s));
+	size_t n = sizeof(stream) - 1, cut, i;
+
+	assert_non_null(s);
+	for (cut = 0; cut <= n; cut += 7) {
+		proxy_sse_init(s);
+		proxy_sse_feed(s, stream, cut);
+		proxy_sse_feed(s, stream + cut, n - cut);
+		check_stream_usage(s);
+	}
+	proxy_sse_init(s);
+	for (i = 0; i < n; i++)
+		proxy_sse_feed(s, stream + i, 1);
+	check_stream_usage(s);
+	free(s);
+}
+
+static void
+test_sse_partial(void **state)
+{
+	struct proxy_sse *s = malloc(sizeof(*s));
+	const char *delta = strstr(stream, "event: message_delta");
+	struct usage u;
+	char *big;
+
+	assert_non_null(s);
+	/* nothing before message_start */
+	proxy_sse_init(s);
+	assert_int_equal(proxy_sse_usage(s, &u), 0);
+	/* a stream cut before message_delta: message_start's counts */
+	proxy_sse_init(s);
+	proxy_sse_feed(s, stream, (size_t)(delta - stream));
+	assert_int_equal(proxy_sse_usage(s, &u), 1);
+	assert_int_equal(u.tok.output, 1);
+	assert_int_equal(u.tok.cache_read, 7);
+	assert_string_equal(u.stop_reason, "");
+	/* an over-long line is skipped whole; the events after it still count */
+	big = malloc(PROXY_SSE_LINE_MAX * 2 + 32);
+	assert_non_null(big);
+	memset(big, 'x', PROXY_SSE_LINE_MAX * 2);
+	memcpy(big, "data: {\"type\":\"message_delta\"", 30);
+	strcpy(big + PROXY_SSE_LINE_MAX * 2, "\n\n");
+	proxy_sse_init(s);
+	proxy_sse_feed(s, stream, (size_t)(delta - stream));
+	proxy_sse_feed(s, big, strlen(big));
+	proxy_sse_feed(s, delta, strlen(delta));
+	check_stream_usage(s);
+	/* a broken message_delta leaves the counts as they were */
+	proxy_sse_init(s);
+	proxy_sse_feed(s, stream, (size_t)(delta - stream));
+	proxy_sse_feed(s, "data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":\n", 56);
+	assert_int_equal(proxy_sse_usage(s, &u), 1);
+	assert_int_equal(u.tok.output, 1);
+	free(big);
+	free(s);
+}
+
+static void
+test_message_body(void **state)
+{
+	const char *body = "{\"id\":\"msg_2\",\"type\":\"message\",\"model\":\"claude-haiku-4-5\","
+	                   "\"content\":[],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":5,"
+	                   "\"output_tokens\":8}}";
+	struct usage u;
+	char err[128];
+
+	assert_int_equal(proxy_message_usage(body, strlen(body), &u, err, sizeof(err)), 0);
+	assert_string_equal(u.message_id, "msg_2");
+	assert_int_equal(u.tok.input, 5);
+	assert_int_equal(u.tok.output, 8);
+	assert_int_equal(proxy_message_usage(body, strlen(body) / 2, &u, err, sizeof(err)), -1);
+	assert_int_equal(proxy_message_usage("{\"type\":\"message\"}", 18, &u, err, sizeof(err)), -1);
+}
+
+static void
+test_batch_body(void **state)
+{
+	const char *body =
+		"{\"id\":\"msgbatch_013Zva2CMHLNnXjNJJKqJ2EF\",\"type\":\"message_batch\","
+		"\"processing_status\":\"in_progress\",\"request_counts\":{\"processing\":2,"
+		"\"succeeded\":0,\"errored\":1,\"canceled\":0,\"expired\":0},"
+		"\"created_at\":\"2024-09-24T18:37:24.100435Z\","
+		"\"expires_at\":\"2024-09-25T18:37:24.100435Z\",\"ended_at\":null,"
+		"\"results_url\":null}";
+	struct proxy_batch b;
+	char err[128];
+
+	assert_int_equal(proxy_batch_parse(body, strlen(body), &b, err, sizeof(err)), 0);
+	assert_string_equal(b.id, "msgbatch_013Zva2CMHLNnXjNJJKqJ2EF");
+	assert_string_equal(b.status, "in_progress");
+	assert_int_equal(b.requests, 3);
+	assert_int_equal(b.processing, 2);
+	assert_int_equal(b.errored, 1);
+	assert_int_equal(b.created_ms, 1727203044100LL);
+	assert_int_equal(b.expires_ms, 1727203044100LL + 86400000LL);
+	assert_int_equal(proxy_batch_parse("{\"type\":\"error\"}", 16, &b, err, sizeof(err)), -1);
+	assert_int_equal(proxy_batch_parse("nope", 4, &b, err, sizeof(err)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_sse_splits),
+		cmocka_unit_test(test_sse_partial),
+		cmocka_unit_test(test_message_body),
+		cmocka_unit_test(test_batch_body),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
