@@ -294,6 +294,7 @@ loop(struct console *c)
 		c->now_ms = now_ms();
 		if (c->now_ms >= next_check) {
 			follow(c, &version, &minute);
+			console_budget_update(c);
 			screen_actions_tick(c);
 			next_check = c->now_ms + CHECK_MS;
 		}
@@ -349,6 +350,8 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	c.pr = pr;
 	c.now_ms = now_ms();
 	c.gen = 1;
+	if (cli_baseline_model(cli, c.baseline, sizeof(c.baseline)) == NULL)
+		c.baseline[0] = '\0';
 	screen_actions_init(&c);
 	for (i = 0; i < SCR_COUNT; i++) {
 		c.state[i] = console_screen(i)->create(&c);

@@ -1,10 +1,82 @@
-/* pane_cache.c — prompt caching at a glance: hit ratio today and over the
- * period, the last 24 hours as a sparkline, tokens read and written, and
- * the net money caching saved (negative when writes are never read). */
+/* pane_cache.c — prompt caching and the levers at a glance: hit ratio today
+ * and over the period, the last 24 hours as a sparkline, tokens read and
+ * written, what each lever saved today and this month (negative when cache
+ * writes are never read: shown as such), and every budget. */
 #include <stdio.h>
 
 #include "tui/draw.h"
 #include "tui/pane_data.h"
+
+/* One lever: today and the month, negative shown as such (in the warning
+ * colour: cache writes that were never read cost more than they saved). */
+static void
+lever(int y, int x, int w, const char *name, int64_t today, int64_t month)
+{
+	char a[32], b[32];
+	int aw, bw;
+
+	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, name);
+	if (w < 46)
+		return;
+	aw = view_width(view_fmt_money(today, 0, a, sizeof(a)));
+	bw = view_width(view_fmt_money(month, 0, b, sizeof(b)));
+	draw_text(y, x + 31 - aw, aw, today < 0 ? ROLE_WARNING : ROLE_MONEY, DRAW_RAW, a);
+	draw_text(y, x + 44 - bw, bw, month < 0 ? ROLE_WARNING : ROLE_MONEY, DRAW_RAW, b);
+}
+
+/* What each lever saved today and this month (the figures of `report
+ * savings`); returns the next line. */
+static int
+savings_draw(const struct dash_data *d, int y, int x, int w, int end)
+{
+	const struct savings *t = &d->saved_today, *m = &d->saved_month;
+	static const char *const names[4] = { "  cache", "  batch", "  routing (est.)",
+		"  compression (est.)" };
+	const int64_t tv[4] = { t->cache, t->batch, t->routing, t->compression };
+	const int64_t mv[4] = { m->cache, m->batch, m->routing, m->compression };
+	int i;
+
+	if (y >= end)
+		return y;
+	draw_text(y, x, w, ROLE_DIM, DRAW_RAW, "saved by");
+	if (w >= 46) {
+		draw_text(y, x + 26, 6, ROLE_DIM, DRAW_RAW, "today");
+		draw_text(y, x + 39, 6, ROLE_DIM, DRAW_RAW, "month");
+	}
+	for (i = 0; i < 4 && ++y < end; i++)
+		lever(y, x, w, names[i], tv[i], mv[i]);
+	if (++y < end)
+		lever(y, x, w, "  total", dash_saved_sum(t), dash_saved_sum(m));
+	if (t->cache < 0 && ++y < end)
+		draw_text(y, x, w, ROLE_WARNING, DRAW_RAW,
+		    "  (cache writes cost more than the reads saved)");
+	return y + 1;
+}
+
+/* Every budget limit: spent of limit, percentage with its state, and the
+ * projection at the current rate. */
+static void
+budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
+{
+	const struct budget_status *b;
+	char a[32], lim[32], pr[32], line[200];
+	enum draw_role role;
+	size_t i;
+
+	for (i = 0; i < d->nbudgets && y < end; i++, y++) {
+		b = &d->budgets[i];
+		role = b->state == BUDGET_EXCEEDED ? ROLE_ALERT : b->state == BUDGET_WARNING ?
+		    ROLE_WARNING : ROLE_NORMAL;
+		snprintf(line, sizeof(line), "budget %s%s%s: %s of %s  %lld%%%s  %s %s",
+		    budget_period_name(b->period), b->tag[0] ? " tag " : "", b->tag,
+		    view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
+		    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)),
+		    (long long)(b->permille / 10), b->state == BUDGET_EXCEEDED ? " OVER" :
+		    b->state == BUDGET_WARNING ? " !" : "", draw_utf8() ? "→" : "->",
+		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
+		draw_text(y, x, w, role, 0, line);
+	}
+}
 
 void
 pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
@@ -14,9 +86,8 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	char title[64], a[32], b[32], c[32], e[32], line[200];
 	const char *dot = draw_utf8() ? "·" : "-";
 	int y = r->y + 1, x = r->x + 2, w = r->w - 4, sw;
-	int64_t saved;
 
-	snprintf(title, sizeof(title), "Cache %s today", dot);
+	snprintf(title, sizeof(title), "Cache %s savings %s budgets", dot, dot);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
 	if (r->h < 4)
 		return;
@@ -41,23 +112,15 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
 	if (++y >= r->y + r->h - 1)
 		return;
-	saved = d->today.totals.saved.cache;
-	sw = draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, "saved by caching  ");
-	sw += draw_text(y, x + sw, w - sw, saved < 0 ? ROLE_WARNING : ROLE_MONEY, DRAW_RAW,
-	    view_fmt_money(saved, 0, a, sizeof(a)));
-	if (saved < 0)
-		draw_text(y, x + sw, w - sw, ROLE_WARNING, DRAW_RAW,
-		    "  (cache writes cost more than reads saved)");
-	if (++y >= r->y + r->h - 1)
-		return;
-	sw = draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, "saved by batching ");
-	draw_text(y, x + sw, w - sw, ROLE_MONEY, DRAW_RAW,
-	    view_fmt_money(d->today.totals.saved.batch, 0, a, sizeof(a)));
-	if (++y >= r->y + r->h - 1 || d->period_kind == PERIOD_TODAY)
-		return;
-	snprintf(line, sizeof(line), "%s: read %s  written %s  saved %s",
-	    dash_period_name(d->period_kind), view_fmt_tokens(pt->cache_read, a, sizeof(a)),
-	    view_fmt_tokens(pt->write_5m + pt->write_1h, b, sizeof(b)),
-	    view_fmt_money(d->period.totals.saved.cache, 0, c, sizeof(c)));
-	draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
+	if (d->period_kind != PERIOD_TODAY) {
+		snprintf(line, sizeof(line), "%s: read %s  written %s  hit %s",
+		    dash_period_name(d->period_kind), view_fmt_tokens(pt->cache_read, a, sizeof(a)),
+		    view_fmt_tokens(pt->write_5m + pt->write_1h, b, sizeof(b)),
+		    view_fmt_pct(report_hit_permille(pt), c, sizeof(c)));
+		draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
+		if (++y >= r->y + r->h - 1)
+			return;
+	}
+	y = savings_draw(d, y, x, w, r->y + r->h - 1);
+	budgets_draw(d, y, x, w, r->y + r->h - 1);
 }

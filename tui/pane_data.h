@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/budget.h"
 #include "data/store.h"
 #include "tui/view.h"
 
@@ -35,8 +36,11 @@ struct dash_data {
 	size_t            nrows;
 	struct batch_rec *batches;            /* unfinished + recent ended */
 	size_t            nbatches;
-	int64_t           daily_budget;       /* all-spend budgets from the config; 0 = none */
-	int64_t           monthly_budget;
+	struct savings    saved_today;        /* per lever, as `report savings` */
+	struct savings    saved_month;        /* month to date */
+	struct savings    hist_saved;         /* the month's days before today (cached) */
+	const struct budget_status *budgets;  /* borrowed from the console while drawing */
+	size_t            nbudgets;
 	int               live;
 	int               tag_filtered;       /* period was queried with a tag */
 	const char       *db_path;            /* borrowed */
@@ -51,6 +55,9 @@ struct pane_ctx {
 };
 
 const char *dash_period_name(enum dash_period p);
+
+/* The sum of the four levers. */
+int64_t dash_saved_sum(const struct savings *s);
 
 void pane_header_draw(const struct dash_data *d, int y, int w);
 void pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p);
