@@ -3,6 +3,7 @@
  * written, what each lever saved today and this month (negative when cache
  * writes are never read: shown as such), and every budget. */
 #include <stdio.h>
+#include <time.h>
 
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -50,6 +51,38 @@ savings_draw(const struct dash_data *d, int y, int x, int w, int end)
 	if (t->cache < 0 && ++y < end)
 		draw_text(y, x, w, ROLE_WARNING, DRAW_RAW,
 		    "  (cache writes cost more than the reads saved)");
+	return y + 1;
+}
+
+/* The organisation (Admin API cost report, UTC days) beside the ledger and
+ * the gap: what other applications and keys spent. Returns the next line. */
+static int
+org_draw(const struct dash_data *d, int y, int x, int w, int end)
+{
+	const struct console_org_view *o = &d->org;
+	char a[32], b[32], line[200], at[16];
+	time_t t = (time_t)(o->synced_ms / 1000);
+	struct tm tm;
+
+	if (!o->on || y >= end)
+		return y;
+	if (!o->synced) {
+		draw_text(y, x, w, o->err[0] ? ROLE_WARNING : ROLE_DIM, 0,
+		    o->err[0] ? o->err : "org: syncing with the Admin API…");
+		return y + 1;
+	}
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%H:%M UTC", &tm);
+	snprintf(line, sizeof(line), "org     today %s  month %s  (sync %s%s)",
+	    view_fmt_money(o->today_org, 0, a, sizeof(a)),
+	    view_fmt_money(o->month_org, 0, b, sizeof(b)), at, o->err[0] ? ", failing" : "");
+	draw_text(y, x, w, o->err[0] ? ROLE_WARNING : ROLE_NORMAL, DRAW_RAW, line);
+	if (++y >= end)
+		return y;
+	snprintf(line, sizeof(line), "unseen  today %s  month %s",
+	    view_fmt_money(o->today_org - o->today_ledger, 0, a, sizeof(a)),
+	    view_fmt_money(o->month_org - o->month_ledger, 0, b, sizeof(b)));
+	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
 	return y + 1;
 }
 
@@ -121,6 +154,7 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 		if (++y >= r->y + r->h - 1)
 			return;
 	}
+	y = org_draw(d, y, x, w, r->y + r->h - 1);
 	y = savings_draw(d, y, x, w, r->y + r->h - 1);
 	budgets_draw(d, y, x, w, r->y + r->h - 1);
 }

@@ -8,6 +8,7 @@
 
 #include "core/budget.h"
 #include "data/store.h"
+#include "tui/console_org.h"
 #include "tui/view.h"
 
 enum dash_period { PERIOD_TODAY, PERIOD_7D, PERIOD_30D, PERIOD_MONTH, PERIOD_COUNT };
@@ -41,6 +42,7 @@ struct dash_data {
 	struct savings    hist_saved;         /* the month's days before today (cached) */
 	const struct budget_status *budgets;  /* borrowed from the console while drawing */
 	size_t            nbudgets;
+	struct console_org_view org;          /* the organisation beside the ledger */
 	int               live;
 	int               tag_filtered;       /* period was queried with a tag */
 	const char       *db_path;            /* borrowed */

@@ -166,6 +166,10 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 	    view_fmt_money(dash_saved_sum(&d->saved_today), 0, a, sizeof(a)));
 	add(&ps, 3, ROLE_HEADER, " %s month %s", draw_utf8() ? "·" : "-",
 	    view_fmt_money(dash_saved_sum(&d->saved_month), 0, a, sizeof(a)));
+	if (d->org.synced)
+		add(&ps, 2, ROLE_HEADER, "  org %s (unseen %s)",
+		    view_fmt_money(d->org.today_org, 0, a, sizeof(a)),
+		    view_fmt_money(d->org.today_org - d->org.today_ledger, 0, b, sizeof(b)));
 
 	for (prio = 4; prio > 0; prio--) {
 		for (total = 0, i = 0; i < ps.n; i++)

@@ -314,6 +314,8 @@ dash_rebuild(struct console *c, void *st)
 	/* last: a failure here leaves every figure above in place */
 	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
 		goto fail;
+	if (console_org_read(c, &d->org, err, sizeof(err)) != 0)
+		goto fail;
 	return 0;
 fail:
 	console_status(c, ROLE_ALERT, "ledger: %s", err);
