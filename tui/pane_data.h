@@ -61,6 +61,14 @@ const char *dash_period_name(enum dash_period p);
 /* The sum of the four levers. */
 int64_t dash_saved_sum(const struct savings *s);
 
+/*
+ * Which pieces of the header line fit in avail columns: pieces of the
+ * highest priority number are dropped first (a whole level at once, prio
+ * set to -1) until the rest fit; priority 0 is never dropped. Returns the
+ * width kept.
+ */
+int  pane_header_fit(const int *width, int *prio, size_t n, int avail);
+
 void pane_header_draw(const struct dash_data *d, int y, int w);
 void pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p);
 void pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_col sort,

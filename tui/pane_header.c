@@ -133,6 +133,27 @@ add_budgets(const struct dash_data *d, struct pieces *ps, int narrow)
 	}
 }
 
+int
+pane_header_fit(const int *width, int *prio, size_t n, int avail)
+{
+	int level = 0, total;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (prio[i] > level)
+			level = prio[i];
+	for (;; level--) {
+		for (total = 0, i = 0; i < n; i++)
+			if (prio[i] >= 0)
+				total += width[i];
+		if (total <= avail || level <= 0)
+			return total;
+		for (i = 0; i < n; i++)
+			if (prio[i] == level)
+				prio[i] = -1;
+	}
+}
+
 void
 pane_header_draw(const struct dash_data *d, int y, int w)
 {
@@ -140,7 +161,7 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 	char a[48], b[48], c[48], clock[48];
 	int64_t today = d->today.totals.cost_nanos;
 	int64_t left_ms = d->day1 - d->now_ms, proj;
-	int x = 0, narrow = w < 120, cw, i, total, prio;
+	int x = 0, narrow = w < 120, cw, i, widths[PIECES_MAX], prios[PIECES_MAX];
 	time_t t = (time_t)(d->now_ms / 1000);
 	struct tm tm;
 
@@ -171,15 +192,13 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 		    view_fmt_money(d->org.today_org, 0, a, sizeof(a)),
 		    view_fmt_money(d->org.today_org - d->org.today_ledger, 0, b, sizeof(b)));
 
-	for (prio = 4; prio > 0; prio--) {
-		for (total = 0, i = 0; i < ps.n; i++)
-			total += piece_width(&ps.p[i]);
-		if (total <= w)
-			break;
-		for (i = 0; i < ps.n; i++)
-			if (ps.p[i].prio == prio)
-				ps.p[i].prio = -1;
+	for (i = 0; i < ps.n; i++) {
+		widths[i] = piece_width(&ps.p[i]);
+		prios[i] = ps.p[i].prio;
 	}
+	pane_header_fit(widths, prios, (size_t)ps.n, w);
+	for (i = 0; i < ps.n; i++)
+		ps.p[i].prio = prios[i];
 	for (i = 0; i < ps.n; i++) {
 		if (ps.p[i].prio < 0 || x + piece_width(&ps.p[i]) > w)
 			continue;
