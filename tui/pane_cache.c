@@ -118,7 +118,13 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	const struct tokens *tt = &d->today.totals.tok, *pt = &d->period.totals.tok;
 	char title[64], a[32], b[32], c[32], e[32], line[200];
 	const char *dot = draw_utf8() ? "·" : "-";
-	int y = r->y + 1, x = r->x + 2, w = r->w - 4, sw;
+	int y = r->y + 1, x = r->x + 2, w = r->w - 4, sw, end = r->y + r->h - 1;
+	/* lines wanted: hit, read, the period's, org, savings, budgets; when
+	 * they do not fit, the token lines go first, then the lever table
+	 * shrinks to its total (the tabbed view's taller pane shows it) */
+	int orgl = d->org.on ? (d->org.synced ? 2 : 1) : 0, period = d->period_kind != PERIOD_TODAY;
+	int need = 2 + period + orgl + 6 + (int)d->nbudgets + (d->saved_today.cache < 0);
+	int tight = need > r->h - 2, tighter = r->h - 2 - 1 - orgl - (int)d->nbudgets < 6;
 
 	snprintf(title, sizeof(title), "Cache %s savings %s budgets", dot, dot);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
@@ -135,8 +141,10 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 		draw_text(y, x + sw + 3, 4, ROLE_DIM, DRAW_RAW, "24h");
 		draw_spark(y, x + sw + 7, ROLE_BAR, d->hour_hit, DASH_HOURS);
 	}
-	if (++y >= r->y + r->h - 1)
+	if (++y >= end)
 		return;
+	if (tight)
+		goto levers;
 	snprintf(line, sizeof(line), "read %s tok   written %s (5m %s %s 1h %s)",
 	    view_fmt_tokens(tt->cache_read, a, sizeof(a)),
 	    view_fmt_tokens(tt->write_5m + tt->write_1h, b, sizeof(b)),
@@ -154,7 +162,14 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 		if (++y >= r->y + r->h - 1)
 			return;
 	}
-	y = org_draw(d, y, x, w, r->y + r->h - 1);
-	y = savings_draw(d, y, x, w, r->y + r->h - 1);
-	budgets_draw(d, y, x, w, r->y + r->h - 1);
+levers:
+	y = org_draw(d, y, x, w, end);
+	if (tighter && y < end) {
+		snprintf(line, sizeof(line), "saved  today %s  month %s",
+		    view_fmt_money(dash_saved_sum(&d->saved_today), 0, a, sizeof(a)),
+		    view_fmt_money(dash_saved_sum(&d->saved_month), 0, b, sizeof(b)));
+		draw_text(y++, x, w, ROLE_MONEY, DRAW_RAW, line);
+	} else
+		y = savings_draw(d, y, x, w, end);
+	budgets_draw(d, y, x, w, end);
 }
