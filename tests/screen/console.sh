@@ -128,6 +128,7 @@ grep -q claude-nova-9 "$T/models.csv" || fail "seed should include an unpriced m
 $TM send-keys -t tt F1
 if wait_for "Everywhere" 2 && screen | grep -qF "filter models by name"; then ok "help lists keys"
 else fail "help"; fi
+screen | head -1 | grep -qF "org: no admin key" && ok "help: org: no admin key" || fail "help org note"
 $TM send-keys -t tt Escape
 wait_for "Daily spend" 2 || fail "Esc leaves help"
 
