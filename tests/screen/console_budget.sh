@@ -58,6 +58,10 @@ if wait_for "85% !" 3; then ok "warning at 85%"; else fail "warning"; screen | h
 row c 30000                        # $0.115: over
 if wait_for "115% OVER" 3 && screen | head -1 | grep -qF "115% OVER"; then ok "header alert: 115% OVER"
 else fail "header alert"; screen | head -1; fi
+# the alert role: the red background (reversed when monochrome) on the figure
+if $TM capture-pane -e -p -t tt | head -1 | grep -qE $'\e\\[([0-9;]*;)?41m[^\e]*115% OVER'; then
+	ok "OVER drawn in the alert colour"
+else fail "alert colour"; $TM capture-pane -e -p -t tt | head -1 | cat -v; fi
 if wait_for "daily budget exceeded" 2; then ok "status line says the crossing"; else fail "status line"; fi
 row d 10000                        # still over: no new crossing
 wait_for "125% OVER" 3 || fail "header follows to 125%"
