@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "tui/view.h"
+#include "tui/pane_data.h"
 
 static int
 setup_locale(void **state)
@@ -362,6 +363,32 @@ test_dates(void **state)
 	assert_int_equal(view_period_range('x', "2026-11", &d0, &d1), -1);
 }
 
+/* The header drops the least important pieces, a level at a time, and
+ * never the figures of priority 0. */
+static void
+test_header_fit(void **state)
+{
+	const int w[5] = { 20, 30, 15, 12, 10 };
+	int p[5];
+
+	(void)state;
+	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
+	assert_int_equal(pane_header_fit(w, p, 5, 200), 87);        /* all fit */
+	assert_int_equal(p[1], 4);
+	assert_int_equal(pane_header_fit(w, p, 5, 86), 57);         /* the rate goes */
+	assert_int_equal(p[1], -1);
+	assert_int_equal(p[4], 2);
+	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
+	assert_int_equal(pane_header_fit(w, p, 5, 47), 47);         /* 4 and 2 go, 1 stays */
+	assert_int_equal(p[3], 1);
+	assert_int_equal(p[4], -1);
+	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
+	assert_int_equal(pane_header_fit(w, p, 5, 30), 35);         /* 0 never goes */
+	assert_int_equal(p[0], 0);
+	assert_int_equal(p[2], 0);
+	assert_int_equal(p[3], -1);
+}
+
 int
 main(void)
 {
@@ -378,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_header_fit),
 	};
 
 	return cmocka_run_group_tests(tests, setup_locale, NULL);

@@ -18,7 +18,14 @@ usage(FILE *f)
 	    "models, cache and batches, following the ledger as other tokentop\n"
 	    "processes write to it. F1 or ? inside lists every key; q quits.\n"
 	    "Needs at least an 80x24 terminal; NO_COLOR or --no-color for\n"
-	    "monochrome.\n");
+	    "monochrome.\n"
+	    "\n"
+	    "Budgets (config \"budget\") show as a bar in the header and in the Cache\n"
+	    "pane; a crossing of 80%% or 100%% rings the bell and runs alert_command\n"
+	    "once. With ANTHROPIC_ADMIN_KEY set the console syncs the organisation's\n"
+	    "usage and cost reports every 5 minutes (as `tokentop sync`) and shows\n"
+	    "the organisation's spend beside tokentop's and the gap (\"unseen\").\n"
+	    "TOKENTOP_SYNC_INTERVAL_MS overrides that interval (tests).\n");
 }
 
 int

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "tui/console.h"
+#include "tui/console_org.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
 #include "tui/screen_poller.h"
@@ -140,7 +141,8 @@ now_ms(void)
  * The one wait of the loop: the keyboard, the pipes of background jobs
  * (batch submit/cancel/results, call: screen_jobs.c), a timer and, when an
  * API key is configured, the network of the batch poller (http_multi_wait
- * takes the other descriptors). A key is answered as soon as it arrives,
+ * takes the other descriptors); while an organisation sync is in flight
+ * (console_org.c), its network, in slices of at most 50 ms. A key is answered as soon as it arrives,
  * however slow the API is. Returns 1 when the ledger may have changed.
  */
 static int
@@ -151,7 +153,13 @@ wait_input(struct console *c, int timeout_ms)
 
 	pfd[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 	n = 1 + jobs_pollfds(pfd + 1, JOBS_MAX);
-	if (screen_poller_active())
+	if (console_org_busy()) {
+		/* the organisation sync's network in the wait; the batch
+		 * poller's (if any) is driven right after, without waiting */
+		changed = console_org_wait(c, pfd, (size_t)n, timeout_ms < 50 ? timeout_ms : 50);
+		if (screen_poller_active() && screen_poller_wait(c, pfd, (size_t)n, 0))
+			changed = 1;
+	} else if (screen_poller_active())
 		changed = screen_poller_wait(c, pfd, (size_t)n, timeout_ms);
 	else if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		got_quit = 1;   /* the terminal went away */
@@ -294,6 +302,8 @@ loop(struct console *c)
 		c->now_ms = now_ms();
 		if (c->now_ms >= next_check) {
 			follow(c, &version, &minute);
+			console_budget_update(c);
+			console_org_tick(c);
 			screen_actions_tick(c);
 			next_check = c->now_ms + CHECK_MS;
 		}
@@ -349,6 +359,8 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	c.pr = pr;
 	c.now_ms = now_ms();
 	c.gen = 1;
+	if (cli_baseline_model(cli, c.baseline, sizeof(c.baseline)) == NULL)
+		c.baseline[0] = '\0';
 	screen_actions_init(&c);
 	for (i = 0; i < SCR_COUNT; i++) {
 		c.state[i] = console_screen(i)->create(&c);
@@ -373,8 +385,11 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	draw_size(&c.w, &c.h);
 	if (screen_poller_init(&c, err, sizeof(err)) != 0)
 		console_status(&c, ROLE_WARNING, "batches are not followed: %s", err);
+	if (console_org_init(&c, err, sizeof(err)) != 0)
+		console_status(&c, ROLE_WARNING, "organisation not synced: %s", err);
 	loop(&c);
 	draw_done();
+	console_org_done();
 	screen_poller_done();
 	jobs_stop_all();
 out:

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/budget.h"
 #include "tui/cli.h"
 #include "tui/draw.h"
 
@@ -83,6 +84,11 @@ struct console {
 	enum draw_role          status_role;
 	int64_t                 status_until_ms;
 	int                     quit_armed;  /* q pressed with a job in flight */
+	/* budgets (console_budget.c): every limit, from cli_budget_status */
+	struct budget_status    budgets[BUDGET_MAX_STATUS];
+	size_t                  nbudgets;
+	int64_t                 budget_gen;  /* c->gen they were read at */
+	char                    baseline[96]; /* routing savings baseline; "" = none */
 };
 
 /* The screens, in enum screen_id order. */
@@ -101,6 +107,14 @@ void console_status(struct console *c, enum draw_role role, const char *fmt, ...
 /* Draw the key bar (bottom line) from a screen's table plus the global
  * keys, with `right` (may be NULL) at the right end. */
 void console_keybar(struct console *c, const struct key_bind *keys, const char *right);
+
+/*
+ * Read the budgets again when the ledger changed (c->gen moved): the shared
+ * cli_budget_status. A limit whose state rose (80%, 100%) rings the bell
+ * and runs cli_budget_alerts, so the configured alert_command runs once
+ * per crossing across every process (the store's claim table).
+ */
+void console_budget_update(struct console *c);
 
 /* The global key table (help screen). */
 const struct key_bind *console_global_keys(void);

@@ -120,6 +120,12 @@ draw_erase(void)
 }
 
 void
+draw_bell(void)
+{
+	beep();
+}
+
+void
 draw_flush(void)
 {
 	wnoutrefresh(stdscr);

@@ -53,6 +53,7 @@ int  draw_utf8(void);                 /* the locale speaks UTF-8 */
 void draw_size(int *w, int *h);       /* current terminal size */
 void draw_erase(void);                /* start a frame */
 void draw_flush(void);                /* show the frame (one doupdate) */
+void draw_bell(void);                 /* the terminal's bell (a budget crossing) */
 
 /* Next key without waiting; KEY_NONE_ when none. */
 int  draw_key(void);

@@ -1,10 +1,115 @@
-/* pane_cache.c — prompt caching at a glance: hit ratio today and over the
- * period, the last 24 hours as a sparkline, tokens read and written, and
- * the net money caching saved (negative when writes are never read). */
+/* pane_cache.c — prompt caching and the levers at a glance: hit ratio today
+ * and over the period, the last 24 hours as a sparkline, tokens read and
+ * written, what each lever saved today and this month (negative when cache
+ * writes are never read: shown as such), and every budget. */
 #include <stdio.h>
+#include <time.h>
 
 #include "tui/draw.h"
 #include "tui/pane_data.h"
+
+/* One lever: today and the month, negative shown as such (in the warning
+ * colour: cache writes that were never read cost more than they saved). */
+static void
+lever(int y, int x, int w, const char *name, int64_t today, int64_t month)
+{
+	char a[32], b[32];
+	int aw, bw;
+
+	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, name);
+	if (w < 46)
+		return;
+	aw = view_width(view_fmt_money(today, 0, a, sizeof(a)));
+	bw = view_width(view_fmt_money(month, 0, b, sizeof(b)));
+	draw_text(y, x + 31 - aw, aw, today < 0 ? ROLE_WARNING : ROLE_MONEY, DRAW_RAW, a);
+	draw_text(y, x + 44 - bw, bw, month < 0 ? ROLE_WARNING : ROLE_MONEY, DRAW_RAW, b);
+}
+
+/* What each lever saved today and this month (the figures of `report
+ * savings`); returns the next line. */
+static int
+savings_draw(const struct dash_data *d, int y, int x, int w, int end)
+{
+	const struct savings *t = &d->saved_today, *m = &d->saved_month;
+	static const char *const names[4] = { "  cache", "  batch", "  routing (est.)",
+		"  compression (est.)" };
+	const int64_t tv[4] = { t->cache, t->batch, t->routing, t->compression };
+	const int64_t mv[4] = { m->cache, m->batch, m->routing, m->compression };
+	int i;
+
+	if (y >= end)
+		return y;
+	draw_text(y, x, w, ROLE_DIM, DRAW_RAW, "saved by");
+	if (w >= 46) {
+		draw_text(y, x + 26, 6, ROLE_DIM, DRAW_RAW, "today");
+		draw_text(y, x + 39, 6, ROLE_DIM, DRAW_RAW, "month");
+	}
+	for (i = 0; i < 4 && ++y < end; i++)
+		lever(y, x, w, names[i], tv[i], mv[i]);
+	if (++y < end)
+		lever(y, x, w, "  total", dash_saved_sum(t), dash_saved_sum(m));
+	if (t->cache < 0 && ++y < end)
+		draw_text(y, x, w, ROLE_WARNING, DRAW_RAW,
+		    "  (cache writes cost more than the reads saved)");
+	return y + 1;
+}
+
+/* The organisation (Admin API cost report, UTC days) beside the ledger and
+ * the gap: what other applications and keys spent. Returns the next line. */
+static int
+org_draw(const struct dash_data *d, int y, int x, int w, int end)
+{
+	const struct console_org_view *o = &d->org;
+	char a[32], b[32], line[200], at[16];
+	time_t t = (time_t)(o->synced_ms / 1000);
+	struct tm tm;
+
+	if (!o->on || y >= end)
+		return y;
+	if (!o->synced) {
+		draw_text(y, x, w, o->err[0] ? ROLE_WARNING : ROLE_DIM, 0,
+		    o->err[0] ? o->err : "org: syncing with the Admin API…");
+		return y + 1;
+	}
+	gmtime_r(&t, &tm);
+	strftime(at, sizeof(at), "%H:%M UTC", &tm);
+	snprintf(line, sizeof(line), "org     today %s  month %s  (sync %s%s)",
+	    view_fmt_money(o->today_org, 0, a, sizeof(a)),
+	    view_fmt_money(o->month_org, 0, b, sizeof(b)), at, o->err[0] ? ", failing" : "");
+	draw_text(y, x, w, o->err[0] ? ROLE_WARNING : ROLE_NORMAL, DRAW_RAW, line);
+	if (++y >= end)
+		return y;
+	snprintf(line, sizeof(line), "unseen  today %s  month %s",
+	    view_fmt_money(o->today_org - o->today_ledger, 0, a, sizeof(a)),
+	    view_fmt_money(o->month_org - o->month_ledger, 0, b, sizeof(b)));
+	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
+	return y + 1;
+}
+
+/* Every budget limit: spent of limit, percentage with its state, and the
+ * projection at the current rate. */
+static void
+budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
+{
+	const struct budget_status *b;
+	char a[32], lim[32], pr[32], line[200];
+	enum draw_role role;
+	size_t i;
+
+	for (i = 0; i < d->nbudgets && y < end; i++, y++) {
+		b = &d->budgets[i];
+		role = b->state == BUDGET_EXCEEDED ? ROLE_ALERT : b->state == BUDGET_WARNING ?
+		    ROLE_WARNING : ROLE_NORMAL;
+		snprintf(line, sizeof(line), "budget %s%s%s: %s of %s  %lld%%%s  %s %s",
+		    budget_period_name(b->period), b->tag[0] ? " tag " : "", b->tag,
+		    view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
+		    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)),
+		    (long long)(b->permille / 10), b->state == BUDGET_EXCEEDED ? " OVER" :
+		    b->state == BUDGET_WARNING ? " !" : "", draw_utf8() ? "→" : "->",
+		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
+		draw_text(y, x, w, role, 0, line);
+	}
+}
 
 void
 pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
@@ -13,10 +118,15 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	const struct tokens *tt = &d->today.totals.tok, *pt = &d->period.totals.tok;
 	char title[64], a[32], b[32], c[32], e[32], line[200];
 	const char *dot = draw_utf8() ? "·" : "-";
-	int y = r->y + 1, x = r->x + 2, w = r->w - 4, sw;
-	int64_t saved;
+	int y = r->y + 1, x = r->x + 2, w = r->w - 4, sw, end = r->y + r->h - 1;
+	/* lines wanted: hit, read, the period's, org, savings, budgets; when
+	 * they do not fit, the token lines go first, then the lever table
+	 * shrinks to its total (the tabbed view's taller pane shows it) */
+	int orgl = d->org.on ? (d->org.synced ? 2 : 1) : 0, period = d->period_kind != PERIOD_TODAY;
+	int need = 2 + period + orgl + 6 + (int)d->nbudgets + (d->saved_today.cache < 0);
+	int tight = need > r->h - 2, tighter = r->h - 2 - 1 - orgl - (int)d->nbudgets < 6;
 
-	snprintf(title, sizeof(title), "Cache %s today", dot);
+	snprintf(title, sizeof(title), "Cache %s savings %s budgets", dot, dot);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
 	if (r->h < 4)
 		return;
@@ -31,8 +141,10 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 		draw_text(y, x + sw + 3, 4, ROLE_DIM, DRAW_RAW, "24h");
 		draw_spark(y, x + sw + 7, ROLE_BAR, d->hour_hit, DASH_HOURS);
 	}
-	if (++y >= r->y + r->h - 1)
+	if (++y >= end)
 		return;
+	if (tight)
+		goto levers;
 	snprintf(line, sizeof(line), "read %s tok   written %s (5m %s %s 1h %s)",
 	    view_fmt_tokens(tt->cache_read, a, sizeof(a)),
 	    view_fmt_tokens(tt->write_5m + tt->write_1h, b, sizeof(b)),
@@ -41,23 +153,23 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
 	if (++y >= r->y + r->h - 1)
 		return;
-	saved = d->today.totals.saved.cache;
-	sw = draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, "saved by caching  ");
-	sw += draw_text(y, x + sw, w - sw, saved < 0 ? ROLE_WARNING : ROLE_MONEY, DRAW_RAW,
-	    view_fmt_money(saved, 0, a, sizeof(a)));
-	if (saved < 0)
-		draw_text(y, x + sw, w - sw, ROLE_WARNING, DRAW_RAW,
-		    "  (cache writes cost more than reads saved)");
-	if (++y >= r->y + r->h - 1)
-		return;
-	sw = draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, "saved by batching ");
-	draw_text(y, x + sw, w - sw, ROLE_MONEY, DRAW_RAW,
-	    view_fmt_money(d->today.totals.saved.batch, 0, a, sizeof(a)));
-	if (++y >= r->y + r->h - 1 || d->period_kind == PERIOD_TODAY)
-		return;
-	snprintf(line, sizeof(line), "%s: read %s  written %s  saved %s",
-	    dash_period_name(d->period_kind), view_fmt_tokens(pt->cache_read, a, sizeof(a)),
-	    view_fmt_tokens(pt->write_5m + pt->write_1h, b, sizeof(b)),
-	    view_fmt_money(d->period.totals.saved.cache, 0, c, sizeof(c)));
-	draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
+	if (d->period_kind != PERIOD_TODAY) {
+		snprintf(line, sizeof(line), "%s: read %s  written %s  hit %s",
+		    dash_period_name(d->period_kind), view_fmt_tokens(pt->cache_read, a, sizeof(a)),
+		    view_fmt_tokens(pt->write_5m + pt->write_1h, b, sizeof(b)),
+		    view_fmt_pct(report_hit_permille(pt), c, sizeof(c)));
+		draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
+		if (++y >= r->y + r->h - 1)
+			return;
+	}
+levers:
+	y = org_draw(d, y, x, w, end);
+	if (tighter && y < end) {
+		snprintf(line, sizeof(line), "saved  today %s  month %s",
+		    view_fmt_money(dash_saved_sum(&d->saved_today), 0, a, sizeof(a)),
+		    view_fmt_money(dash_saved_sum(&d->saved_month), 0, b, sizeof(b)));
+		draw_text(y++, x, w, ROLE_MONEY, DRAW_RAW, line);
+	} else
+		y = savings_draw(d, y, x, w, end);
+	budgets_draw(d, y, x, w, end);
 }

@@ -6,7 +6,9 @@
 
 #include <stdint.h>
 
+#include "core/budget.h"
 #include "data/store.h"
+#include "tui/console_org.h"
 #include "tui/view.h"
 
 enum dash_period { PERIOD_TODAY, PERIOD_7D, PERIOD_30D, PERIOD_MONTH, PERIOD_COUNT };
@@ -35,8 +37,12 @@ struct dash_data {
 	size_t            nrows;
 	struct batch_rec *batches;            /* unfinished + recent ended */
 	size_t            nbatches;
-	int64_t           daily_budget;       /* all-spend budgets from the config; 0 = none */
-	int64_t           monthly_budget;
+	struct savings    saved_today;        /* per lever, as `report savings` */
+	struct savings    saved_month;        /* month to date */
+	struct savings    hist_saved;         /* the month's days before today (cached) */
+	const struct budget_status *budgets;  /* borrowed from the console while drawing */
+	size_t            nbudgets;
+	struct console_org_view org;          /* the organisation beside the ledger */
 	int               live;
 	int               tag_filtered;       /* period was queried with a tag */
 	const char       *db_path;            /* borrowed */
@@ -51,6 +57,17 @@ struct pane_ctx {
 };
 
 const char *dash_period_name(enum dash_period p);
+
+/* The sum of the four levers. */
+int64_t dash_saved_sum(const struct savings *s);
+
+/*
+ * Which pieces of the header line fit in avail columns: pieces of the
+ * highest priority number are dropped first (a whole level at once, prio
+ * set to -1) until the rest fit; priority 0 is never dropped. Returns the
+ * width kept.
+ */
+int  pane_header_fit(const int *width, int *prio, size_t n, int avail);
 
 void pane_header_draw(const struct dash_data *d, int y, int w);
 void pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p);

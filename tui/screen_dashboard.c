@@ -197,6 +197,27 @@ visible_days(const struct console *c)
 	return n < 1 ? 1 : n > DASH_DAYS ? DASH_DAYS : n;
 }
 
+/* What the levers saved in the month's days before today: one total over
+ * the range, as `report savings --since` sums it. */
+static int
+month_saved(struct console *c, struct dash_data *d, char *err, size_t errlen)
+{
+	struct report_query q = { .group = REPORT_TOTAL };
+	struct report r;
+
+	memset(&d->hist_saved, 0, sizeof(d->hist_saved));
+	if (d->month0 >= d->day0)
+		return 0;
+	q.since_ms = d->month0;
+	q.until_ms = d->day0;
+	q.baseline_model = c->baseline[0] ? c->baseline : NULL;
+	if (store_report(c->st, c->pr, &q, &r, err, errlen) != 0)
+		return -1;
+	d->hist_saved = r.totals.saved;
+	store_report_free(&r);
+	return 0;
+}
+
 /*
  * The days before today change rarely (an import of old transcripts), so
  * they are read again only when the day rolls, the pane grows, or a minute
@@ -229,6 +250,10 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 	for (i = 0; i < d->days.nrows; i++)
 		if (strcmp(d->days.rows[i].key, mkey) >= 0)
 			d->hist_month += d->days.rows[i].cost_nanos;
+	if (month_saved(c, d, err, errlen) != 0) {
+		d->hist_day0 = 0;
+		return -1;
+	}
 	d->hist_day0 = d->day0;
 	d->hist_ndays = n;
 	d->hist_at_ms = c->now_ms;
@@ -243,7 +268,6 @@ dash_rebuild(struct console *c, void *st)
 	struct report_query q;
 	const char *needle = s->filter.buf, *tag = NULL;
 	char err[256];
-	int i;
 
 	data_free(d);
 	if (strncmp(needle, "tag:", 4) == 0) {
@@ -256,21 +280,21 @@ dash_rebuild(struct console *c, void *st)
 	d->month0 = view_month_start(c->now_ms, 0);
 	d->live = c->live;
 	d->db_path = c->cli->cfg.db_path;
-	d->daily_budget = d->monthly_budget = 0;
-	for (i = 0; i < c->cli->cfg.nbudgets; i++)
-		if (c->cli->cfg.budgets[i].tag[0] == '\0') {
-			d->daily_budget = c->cli->cfg.budgets[i].daily_nanos;
-			d->monthly_budget = c->cli->cfg.budgets[i].monthly_nanos;
-		}
 	memset(&q, 0, sizeof(q));
 	q.group = REPORT_TOTAL;
 	q.since_ms = d->day0;
 	q.until_ms = d->day1;
+	q.baseline_model = c->baseline[0] ? c->baseline : NULL;
 	if (store_report(c->st, c->pr, &q, &d->today, err, sizeof(err)) != 0)
 		goto fail;
 	if (fill_history(c, d, err, sizeof(err)) != 0)
 		goto fail;
 	d->month_nanos = d->hist_month + d->today.totals.cost_nanos;
+	d->saved_today = d->today.totals.saved;
+	d->saved_month.cache = d->hist_saved.cache + d->saved_today.cache;
+	d->saved_month.batch = d->hist_saved.batch + d->saved_today.batch;
+	d->saved_month.routing = d->hist_saved.routing + d->saved_today.routing;
+	d->saved_month.compression = d->hist_saved.compression + d->saved_today.compression;
 	if (store_spend_between(c->st, c->pr, c->now_ms - 3600000, c->now_ms + 1, &d->hour_nanos,
 	    &d->hour_reqs, err, sizeof(err)) != 0)
 		goto fail;
@@ -289,6 +313,8 @@ dash_rebuild(struct console *c, void *st)
 		goto fail;
 	/* last: a failure here leaves every figure above in place */
 	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
+		goto fail;
+	if (console_org_read(c, &d->org, err, sizeof(err)) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -320,6 +346,8 @@ dash_draw(struct console *c, void *st)
 
 	s->d.live = c->live;
 	s->d.now_ms = c->now_ms;
+	s->d.budgets = c->budgets;
+	s->d.nbudgets = c->nbudgets;
 	view_layout(c->w, c->h, s->focus, &l);
 	pane_header_draw(&s->d, 0, c->w);
 	for (i = 0; i < PANE_COUNT; i++) {

@@ -57,6 +57,10 @@ help_draw(struct console *c, void *st)
 
 	draw_fill(0, 0, c->w, ROLE_HEADER);
 	draw_text(0, 0, c->w, ROLE_HEADER, DRAW_RAW, " tokentop  Help");
+	/* where the organisation's figures come from, or why there are none */
+	draw_text(0, 17, c->w - 18, ROLE_HEADER, DRAW_RAW, c->cli->cfg.admin_key[0] != '\0' ?
+	    "   org: synced with the Admin API every 5 minutes (Cache pane: org, unseen)" :
+	    "   org: no admin key (set ANTHROPIC_ADMIN_KEY to see the organisation's spend)");
 	draw_box(1, 0, c->h - 2, c->w, "Keys", 1);
 	table(c, s, "Everywhere", console_global_keys(), &n);
 	for (i = 0; i < SCR_COUNT; i++) {

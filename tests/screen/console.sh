@@ -81,6 +81,25 @@ want=$(usd "$(totals_usd "$T/today.json" cost_usd)")
 if screen | head -1 | grep -qF "today $want"; then ok "header today $want"; else
 	fail "header should say today $want"; screen | head -1; fi
 
+# savings: the header's "saved today" and the Cache pane's per-lever figures
+# (today, month) equal `report savings --json` totals
+month1=$(date +%Y-%m-01)
+$TT report savings --since "$today" --json >"$T/sav_today.json"
+$TT report savings --since "$month1" --json >"$T/sav_month.json"
+st=$(usd "$(totals_usd "$T/sav_today.json" saved_usd)")
+if screen | head -1 | grep -qF "saved today $st"; then ok "header saved today $st"
+else fail "header should say saved today $st"; screen | head -1; fi
+for lv in cache:saved_by_cache_usd batch:saved_by_batch_usd routing:saved_by_routing_usd \
+	compression:saved_by_compression_usd total:saved_usd; do
+	name=${lv%%:*} f=${lv#*:}
+	a=$(usd "$(totals_usd "$T/sav_today.json" "$f")")
+	m=$(usd "$(totals_usd "$T/sav_month.json" "$f")")
+	line=$(screen | grep -E "│   $name " | head -1)
+	if echo "$line" | grep -qE " ${a/\$/\\$} +${m/\$/\\$} "; then ok "saved by $name: $a today, $m month"
+	else fail "saved by $name should be $a today, $m month"; echo "  got: $line"; fi
+done
+grep -q '"saved_by_cache_usd": -' "$T/sav_today.json" && fail "seed should save by caching, not lose"
+
 # the daily bars: yesterday and three days ago as `report daily` has them
 for back in 1 3; do
 	day=$(date -d "-$back day" +%F)
@@ -109,6 +128,7 @@ grep -q claude-nova-9 "$T/models.csv" || fail "seed should include an unpriced m
 $TM send-keys -t tt F1
 if wait_for "Everywhere" 2 && screen | grep -qF "filter models by name"; then ok "help lists keys"
 else fail "help"; fi
+screen | head -1 | grep -qF "org: no admin key" && ok "help: org: no admin key" || fail "help org note"
 $TM send-keys -t tt Escape
 wait_for "Daily spend" 2 || fail "Esc leaves help"
 
