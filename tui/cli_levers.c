@@ -116,8 +116,8 @@ claim(void *arg, const char *key, int *first, char *err, size_t errlen)
 	return store_alert_claim(c->st, key, c->now_ms, first, err, errlen);
 }
 
-/* The alert command with the crossing in its environment; its output goes
- * to stderr so it never mixes with an answer on stdout. */
+/* Start the alert command with the crossing in its environment, without
+ * waiting for it; its output goes to stderr, never mixed with an answer. */
 static void
 run_alert(const char *command, const struct budget_alert *al)
 {
@@ -132,6 +132,11 @@ run_alert(const char *command, const struct budget_alert *al)
 	if ((pid = fork()) < 0)
 		return;
 	if (pid == 0) {
+		/* detach: the grandchild runs the command, so neither the console's
+		 * loop nor a CLI command waits for a slow alert command */
+		if (fork() != 0)
+			_exit(0);
+		setsid();
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		setenv("TOKENTOP_BUDGET_PERIOD", budget_period_name(al->status.period), 1);
 		setenv("TOKENTOP_BUDGET_STATE", budget_state_name(al->level), 1);
@@ -143,6 +148,7 @@ run_alert(const char *command, const struct budget_alert *al)
 		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
 		_exit(127);
 	}
+	/* reaps only the short-lived middle child */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 }
