@@ -388,12 +388,15 @@ section_poller() {
 	wait "$wpid" "$fpid" 2>/dev/null
 }
 
-section_transcripts
-section_ccusage
-section_ledger
-section_results
-section_router
-section_console
-section_poller
+section_proxy() {
+	header "Proxy overhead on loopback (issue 6)"
+	if ! built proxy; then skip "tokentop proxy not built yet"; return; fi
+	bash bench/proxy.sh "$BUILD" | sed 's/^/   /'
+}
+
+# BENCH_SECTIONS="ledger console" runs only those sections.
+for s in ${BENCH_SECTIONS:-transcripts ccusage ledger results router console poller proxy}; do
+	"section_$s"
+done
 echo
 echo "done. load average at the end: $(cut -d ' ' -f 1-3 /proc/loadavg)"
