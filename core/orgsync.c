@@ -196,12 +196,35 @@ usage_result(json_t *o, struct org_usage *u, const char **bad)
 	return 0;
 }
 
-int
-orgsync_parse_usage_page(json_t *page, int width_s, struct org_data *d, int *has_more,
-                         char *next, char *err, size_t errlen)
+/* Keep one usage result of a bucket (a walk_page callback). */
+static int
+keep_usage(json_t *o, int64_t start, int width_s, struct org_data *d, const char **bad)
+{
+	struct org_usage u, *nu;
+
+	memset(&u, 0, sizeof(u));
+	u.bucket_ms = start;
+	u.width_s = width_s;
+	if (usage_result(o, &u, bad) != 0)
+		return -1;
+	if ((nu = grow1(d->usage, d->nusage, &d->cap_usage, sizeof(u))) == NULL)
+		return *bad = NULL, -1;
+	d->usage = nu;
+	d->usage[d->nusage++] = u;
+	return 0;
+}
+
+/*
+ * Walk a report page (usage or cost: the same envelope and buckets), calling
+ * keep on every result with its bucket's start. keep fails with *bad naming
+ * the field, or NULL for out of memory. Adds the buckets to *buckets.
+ */
+static int
+walk_page(json_t *page, int width_s, struct org_data *d, int64_t *buckets, int *has_more,
+          char *next, int (*keep)(json_t *, int64_t, int, struct org_data *, const char **),
+          char *err, size_t errlen)
 {
 	json_t *data, *results;
-	struct org_usage u, *nu;
 	const char *bad;
 	int64_t start;
 	size_t i, j;
@@ -212,23 +235,27 @@ orgsync_parse_usage_page(json_t *page, int width_s, struct org_data *d, int *has
 		if (bucket_head(json_array_get(data, i), i, &start, &results, err, errlen) != 0)
 			return -1;
 		for (j = 0; j < json_array_size(results); j++) {
-			memset(&u, 0, sizeof(u));
-			u.bucket_ms = start;
-			u.width_s = width_s;
-			if (usage_result(json_array_get(results, j), &u, &bad) != 0) {
+			if (keep(json_array_get(results, j), start, width_s, d, &bad) == 0)
+				continue;
+			if (bad == NULL)
+				snprintf(err, errlen, "out of memory");
+			else
 				snprintf(err, errlen, "data[%zu].results[%zu]%s%s: not valid", i, j,
 				         *bad ? "." : "", bad);
-				return -1;
-			}
-			if ((nu = grow1(d->usage, d->nusage, &d->cap_usage, sizeof(u))) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			d->usage = nu;
-			d->usage[d->nusage++] = u;
+			return -1;
 		}
-		d->usage_buckets++;
+		(*buckets)++;
 	}
+	return 0;
+}
+
+int
+orgsync_parse_usage_page(json_t *page, int width_s, struct org_data *d, int *has_more,
+                         char *next, char *err, size_t errlen)
+{
+	if (walk_page(page, width_s, d, &d->usage_buckets, has_more, next, keep_usage, err,
+	    errlen) != 0)
+		return -1;
 	d->usage_pages++;
 	return 0;
 }
@@ -256,38 +283,31 @@ cost_result(json_t *o, struct org_cost *c, const char **bad)
 	return 0;
 }
 
+/* Keep one cost result of a bucket (a walk_page callback). */
+static int
+keep_cost(json_t *o, int64_t start, int width_s, struct org_data *d, const char **bad)
+{
+	struct org_cost c, *nc;
+
+	(void)width_s;
+	memset(&c, 0, sizeof(c));
+	c.bucket_ms = start;
+	if (cost_result(o, &c, bad) != 0)
+		return -1;
+	if ((nc = grow1(d->cost, d->ncost, &d->cap_cost, sizeof(c))) == NULL)
+		return *bad = NULL, -1;
+	d->cost = nc;
+	d->cost[d->ncost++] = c;
+	return 0;
+}
+
 int
 orgsync_parse_cost_page(json_t *page, struct org_data *d, int *has_more, char *next,
                         char *err, size_t errlen)
 {
-	json_t *data, *results;
-	struct org_cost c, *nc;
-	const char *bad;
-	int64_t start;
-	size_t i, j;
-
-	if (page_envelope(page, &data, has_more, next, err, errlen) != 0)
+	if (walk_page(page, 0, d, &d->cost_buckets, has_more, next, keep_cost, err,
+	    errlen) != 0)
 		return -1;
-	for (i = 0; i < json_array_size(data); i++) {
-		if (bucket_head(json_array_get(data, i), i, &start, &results, err, errlen) != 0)
-			return -1;
-		for (j = 0; j < json_array_size(results); j++) {
-			memset(&c, 0, sizeof(c));
-			c.bucket_ms = start;
-			if (cost_result(json_array_get(results, j), &c, &bad) != 0) {
-				snprintf(err, errlen, "data[%zu].results[%zu]%s%s: not valid", i, j,
-				         *bad ? "." : "", bad);
-				return -1;
-			}
-			if ((nc = grow1(d->cost, d->ncost, &d->cap_cost, sizeof(c))) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			d->cost = nc;
-			d->cost[d->ncost++] = c;
-		}
-		d->cost_buckets++;
-	}
 	d->cost_pages++;
 	return 0;
 }
