@@ -589,7 +589,7 @@ px_daemon_start(struct px_loop *l, int family)
 	    MHD_OPTION_LISTEN_SOCKET, l->fd,
 	    MHD_OPTION_CONNECTION_LIMIT, limit > 0 ? limit : 1u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)300,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,

@@ -23,7 +23,7 @@
 
 #define PX_MAX_HEADERS 128
 #define PX_POOL        64          /* idle easy handles kept for reuse */
-#define PX_BUF_FIRST   (16 * 1024)
+#define PX_BUF_FIRST   (4 * 1024)    /* grows to PX_BUF_CAP */
 
 struct px_upstream {
 	CURLM          *multi;
