@@ -1,9 +1,6 @@
 /* http.c — libcurl easy + multi on one thread: requests, retries as timers
  * in the loop, errors as values. The only file that includes libcurl. */
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,74 +81,7 @@ fail_set(struct http_error *e, long status, const char *type, const char *fmt, c
 	snprintf(e->message, sizeof(e->message), fmt, arg != NULL ? arg : "");
 }
 
-/* ---- pure policy --------------------------------------------------------- */
-
-int
-http_should_retry(long status, const char *x_should_retry)
-{
-	if (x_should_retry != NULL) {
-		if (strcasecmp(x_should_retry, "true") == 0)
-			return 1;
-		if (strcasecmp(x_should_retry, "false") == 0)
-			return 0;
-	}
-	if (status == 0)                /* connection error or timeout */
-		return 1;
-	return status == 408 || status == 409 || status == 429 || status >= 500;
-}
-
-/* A whole-string decimal number, or -1 (NAN) when s is not one. */
-static int
-parse_number(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (s == NULL)
-		return -1;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno != 0 || *end != '\0' || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int64_t
-http_retry_delay_ms(int n, const char *retry_after_ms, const char *retry_after,
-                    time_t now, double rnd)
-{
-	double sec = 0, base;
-	int have = 0;
-	time_t when;
-
-	/* as the SDKs: the first header that parses decides */
-	if (parse_number(retry_after_ms, &sec) == 0) {
-		sec /= 1000.0;
-		have = 1;
-	} else if (parse_number(retry_after, &sec) == 0) {
-		have = 1;
-	} else if (retry_after != NULL && (when = curl_getdate(retry_after, NULL)) != -1) {
-		sec = difftime(when, now);
-		have = 1;
-	}
-	if (have && sec > 0 && sec <= 60)
-		return (int64_t)llround(sec * 1000.0);
-	if (n < 0)
-		n = 0;
-	base = n >= 5 ? 8.0 : fmin(0.5 * (double)(1 << n), 8.0);
-	if (rnd < 0)
-		rnd = 0;
-	if (rnd >= 1)
-		rnd = 0.999999;
-	return (int64_t)llround(base * (1.0 - 0.25 * rnd) * 1000.0);
-}
+/* ---- URL rules (the retry policy is in http_retry.c) --------------------- */
 
 int
 http_host_is_loopback(const char *host)
