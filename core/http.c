@@ -8,9 +8,8 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
-#include "core/http.h"
+#include "core/http_int.h"
 
 #define USER_AGENT "tokentop/0.1"
 
@@ -46,10 +45,7 @@ struct http_req {
 	int                attempts;     /* attempts started */
 	int64_t            due_ms;       /* retry timer, monotonic; 0 = none */
 	/* the current attempt */
-	char              *buf;
-	size_t             len, cap;
-	char             **headers;
-	size_t             nheaders;
+	struct http_resp   resp;
 	int                sink_used;
 	int                aborted;
 	char               errbuf[CURL_ERROR_SIZE];
@@ -150,124 +146,13 @@ out:
 	return rc;
 }
 
-/* ---- results -------------------------------------------------------------- */
-
-void
-http_result_done(struct http_result *r)
-{
-	size_t i;
-
-	if (r == NULL)
-		return;
-	free(r->body);
-	for (i = 0; i < r->nheaders; i++)
-		free(r->headers[i]);
-	free(r->headers);
-	memset(r, 0, sizeof(*r));
-}
-
-static const char *
-header_find(char *const *h, size_t n, const char *name)
-{
-	size_t i, nl = strlen(name);
-	const char *v;
-
-	for (i = n; i-- > 0;) {
-		if (strncasecmp(h[i], name, nl) != 0 || h[i][nl] != ':')
-			continue;
-		v = h[i] + nl + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		return v;
-	}
-	return NULL;
-}
-
-const char *
-http_result_header(const struct http_result *r, const char *name)
-{
-	return r == NULL ? NULL : header_find(r->headers, r->nheaders, name);
-}
-
-/* Replace every copy of the key in s by its masked form. */
-static void
-scrub_key(const struct http_multi *m, char *s, size_t n)
-{
-	char masked[64], *p, tmp[1024];
-	size_t kl = strlen(m->api_key);
-
-	if (kl < 4)
-		return;
-	config_mask_key(m->api_key, masked, sizeof(masked));
-	while ((p = strstr(s, m->api_key)) != NULL) {
-		*p = '\0';
-		snprintf(tmp, sizeof(tmp), "%s%s%s", s, masked, p + kl);
-		snprintf(s, n, "%s", tmp);
-	}
-}
-
-/* error.type / message / request_id from an API error body, if it is one. */
-static void
-error_from_body(const char *body, size_t len, struct http_error *e)
-{
-	json_t *root, *eo;
-	const char *t, *msg, *rid;
-
-	if (body == NULL || len == 0)
-		return;
-	root = json_loadb(body, len, 0, NULL);
-	if (root == NULL)
-		return;
-	eo = json_object_get(root, "error");
-	t = json_string_value(json_object_get(eo, "type"));
-	msg = json_string_value(json_object_get(eo, "message"));
-	rid = json_string_value(json_object_get(root, "request_id"));
-	if (t != NULL)
-		snprintf(e->type, sizeof(e->type), "%s", t);
-	if (msg != NULL)
-		snprintf(e->message, sizeof(e->message), "%s", msg);
-	if (rid != NULL && e->request_id[0] == '\0')
-		snprintf(e->request_id, sizeof(e->request_id), "%s", rid);
-	json_decref(root);
-}
-
 /* ---- one attempt ---------------------------------------------------------- */
 
 static void
 attempt_reset(struct http_req *r)
 {
-	size_t i;
-
-	free(r->buf);
-	r->buf = NULL;
-	r->len = r->cap = 0;
-	for (i = 0; i < r->nheaders; i++)
-		free(r->headers[i]);
-	free(r->headers);
-	r->headers = NULL;
-	r->nheaders = 0;
+	http_resp_reset(&r->resp);
 	r->errbuf[0] = '\0';
-}
-
-static int
-buf_append(struct http_req *r, const char *p, size_t n)
-{
-	char *nb;
-	size_t ncap;
-
-	if (r->len + n + 1 > r->cap) {
-		ncap = r->cap ? r->cap : 4096;
-		while (ncap < r->len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(r->buf, ncap)) == NULL)
-			return -1;
-		r->buf = nb;
-		r->cap = ncap;
-	}
-	memcpy(r->buf + r->len, p, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
-	return 0;
 }
 
 static size_t
@@ -286,32 +171,20 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 		}
 		return n;
 	}
-	return buf_append(r, p, n) == 0 ? n : 0;
+	return http_resp_append(&r->resp, p, n) == 0 ? n : 0;
 }
 
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct http_req *r = ud;
-	size_t n = size * nmemb, l = n;
-	char **nh, *line;
+	size_t n = size * nmemb;
 
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {     /* a new response (100, retry) */
 		attempt_reset(r);
 		return n;
 	}
-	while (l > 0 && (p[l - 1] == '\r' || p[l - 1] == '\n'))
-		l--;
-	if (l == 0 || memchr(p, ':', l) == NULL)
-		return n;
-	if ((line = strndup(p, l)) == NULL ||
-	    (nh = realloc(r->headers, (r->nheaders + 1) * sizeof(*nh))) == NULL) {
-		free(line);
-		return 0;
-	}
-	r->headers = nh;
-	r->headers[r->nheaders++] = line;
-	return n;
+	return http_resp_add_header(&r->resp, p, n) == 0 ? n : 0;
 }
 
 static int
@@ -442,34 +315,11 @@ req_finish(struct http_req *r, struct http_result *res)
 	res->attempts = r->attempts;
 	res->error.attempts = r->attempts;
 	if (!res->ok)
-		scrub_key(r->m, res->error.message, sizeof(res->error.message));
+		http_scrub_key(r->m->api_key, res->error.message, sizeof(res->error.message));
 	if (r->done != NULL)
 		r->done(r->arg, res);
 	http_result_done(res);
 	req_free(r);
-}
-
-/* Move the current attempt's status, headers and body into res. */
-static void
-result_take(struct http_req *r, long status, struct http_result *res)
-{
-	const char *rid;
-
-	memset(res, 0, sizeof(*res));
-	res->status = status;
-	res->body = r->buf;
-	res->body_len = r->len;
-	res->headers = r->headers;
-	res->nheaders = r->nheaders;
-	r->buf = NULL;
-	r->len = r->cap = 0;
-	r->headers = NULL;
-	r->nheaders = 0;
-	rid = http_result_header(res, "request-id");
-	if (rid != NULL)
-		snprintf(res->request_id, sizeof(res->request_id), "%s", rid);
-	snprintf(res->error.request_id, sizeof(res->error.request_id), "%s", res->request_id);
-	res->error.status = status;
 }
 
 /* Describe a transfer failure (no usable response) in res->error. */
@@ -509,18 +359,18 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		transport = 0;  /* an error response (body maybe cut): judge by status */
 	if (transport)
 		status = 0;
-	xsr = header_find(r->headers, r->nheaders, "x-should-retry");
+	xsr = http_resp_header(&r->resp, "x-should-retry");
 	if (!r->aborted && !r->sink_used && r->attempts <= r->max_retries &&
 	    (status < 200 || status >= 300) && http_should_retry(status, xsr)) {
-		ram = header_find(r->headers, r->nheaders, "retry-after-ms");
-		ra = header_find(r->headers, r->nheaders, "retry-after");
+		ram = http_resp_header(&r->resp, "retry-after-ms");
+		ra = http_resp_header(&r->resp, "retry-after");
 		r->due_ms = now_ms() + http_retry_delay_ms(r->attempts - 1, ram, ra, time(NULL),
 		                                           r->m->rnd());
 		easy_drop(r);
 		attempt_reset(r);
 		return 1;
 	}
-	result_take(r, status, res);
+	http_resp_take(&r->resp, status, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -528,7 +378,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 	} else {
 		snprintf(res->error.type, sizeof(res->error.type), "http_error");
 		snprintf(res->error.message, sizeof(res->error.message), "HTTP %ld", status);
-		error_from_body(res->body, res->body_len, &res->error);
+		http_error_from_body(res->body, res->body_len, &res->error);
 	}
 	easy_drop(r);
 	return 0;
@@ -580,7 +430,7 @@ http_multi_free(struct http_multi *m)
 	while ((r = m->reqs) != NULL) {
 		req_unlink(r);
 		easy_drop(r);
-		result_take(r, 0, &res);
+		http_resp_take(&r->resp, 0, &res);
 		fail_set(&res.error, 0, "canceled", "request canceled%s", "");
 		req_finish(r, &res);
 	}
@@ -678,7 +528,7 @@ http_req_cancel(struct http_multi *m, struct http_req *r)
 	(void)m;
 	req_unlink(r);
 	easy_drop(r);
-	result_take(r, 0, &res);
+	http_resp_take(&r->resp, 0, &res);
 	fail_set(&res.error, 0, "canceled", "request canceled%s", "");
 	req_finish(r, &res);
 }
@@ -705,7 +555,7 @@ start_due(struct http_multi *m)
 			if (attempt_start(r) == 0)
 				continue;
 			req_unlink(r);
-			result_take(r, 0, &res);
+			http_resp_take(&r->resp, 0, &res);
 			fail_set(&res.error, 0, "connection_error", "out of memory%s", "");
 			req_finish(r, &res);
 			again = 1;      /* the list changed under us */
