@@ -132,6 +132,8 @@ const char *http_multi_base_url(const struct http_multi *m);
 /* Number of pending requests. */
 int http_multi_pending(const struct http_multi *m);
 
+/* The two blocking calls below live in core/http_sync.c. */
+
 /* Run perform + wait until no request is pending (the CLI's blocking loop). */
 void http_multi_run(struct http_multi *m);
 
