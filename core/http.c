@@ -322,6 +322,19 @@ req_finish(struct http_req *r, struct http_result *res)
 	req_free(r);
 }
 
+/* End r (pending) now, without a response: error type and message. */
+static void
+req_end(struct http_req *r, const char *type, const char *message)
+{
+	struct http_result res;
+
+	req_unlink(r);
+	easy_drop(r);
+	http_resp_take(&r->resp, 0, &res);
+	fail_set(&res.error, 0, type, "%s", message);
+	req_finish(r, &res);
+}
+
 /* Describe a transfer failure (no usable response) in res->error. */
 static void
 transport_error(struct http_req *r, CURLcode cc, struct http_result *res)
@@ -422,18 +435,10 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 void
 http_multi_free(struct http_multi *m)
 {
-	struct http_result res;
-	struct http_req *r;
-
 	if (m == NULL)
 		return;
-	while ((r = m->reqs) != NULL) {
-		req_unlink(r);
-		easy_drop(r);
-		http_resp_take(&r->resp, 0, &res);
-		fail_set(&res.error, 0, "canceled", "request canceled%s", "");
-		req_finish(r, &res);
-	}
+	while (m->reqs != NULL)
+		http_req_cancel(m, m->reqs);
 	curl_multi_cleanup(m->multi);
 	memset(m->api_key, 0, sizeof(m->api_key));
 	free(m);
@@ -523,14 +528,8 @@ oom:
 void
 http_req_cancel(struct http_multi *m, struct http_req *r)
 {
-	struct http_result res;
-
 	(void)m;
-	req_unlink(r);
-	easy_drop(r);
-	http_resp_take(&r->resp, 0, &res);
-	fail_set(&res.error, 0, "canceled", "request canceled%s", "");
-	req_finish(r, &res);
+	req_end(r, "canceled", "request canceled");
 }
 
 /* Start every retry whose timer is due; the earliest future due time or 0. */
@@ -538,7 +537,6 @@ static int64_t
 start_due(struct http_multi *m)
 {
 	struct http_req *r;
-	struct http_result res;
 	int64_t now = now_ms(), next = 0;
 	int again = 1;
 
@@ -554,10 +552,7 @@ start_due(struct http_multi *m)
 			}
 			if (attempt_start(r) == 0)
 				continue;
-			req_unlink(r);
-			http_resp_take(&r->resp, 0, &res);
-			fail_set(&res.error, 0, "connection_error", "out of memory%s", "");
-			req_finish(r, &res);
+			req_end(r, "connection_error", "out of memory");
 			again = 1;      /* the list changed under us */
 			break;
 		}
