@@ -1,6 +1,7 @@
 /* http.c — libcurl easy + multi on one thread: requests, retries as timers
- * in the loop, errors as values. The only file that includes libcurl. */
-#include <arpa/inet.h>
+ * in the loop, errors as values. The only file of the client that includes
+ * libcurl; its pure policy is in http_policy.c, the response as a value in
+ * http_result.c, the blocking calls in http_sync.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,38 +78,7 @@ fail_set(struct http_error *e, long status, const char *type, const char *fmt, c
 	snprintf(e->message, sizeof(e->message), fmt, arg != NULL ? arg : "");
 }
 
-/* ---- URL rules (the retry policy is in http_retry.c) --------------------- */
-
-int
-http_host_is_loopback(const char *host)
-{
-	char buf[128];
-	size_t len;
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (host == NULL)
-		return 0;
-	len = strlen(host);
-	if (len >= sizeof(buf) || len == 0)
-		return 0;
-	if (host[0] == '[' && host[len - 1] == ']') {
-		memcpy(buf, host + 1, len - 2);
-		buf[len - 2] = '\0';
-	} else {
-		memcpy(buf, host, len + 1);
-	}
-	if (strcasecmp(buf, "localhost") == 0 || strcasecmp(buf, "localhost.") == 0)
-		return 1;
-	if (inet_pton(AF_INET, buf, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, buf, &a6) == 1) {
-		if (IN6_IS_ADDR_LOOPBACK(&a6))
-			return 1;
-		return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
-	}
-	return 0;
-}
+/* ---- URL rules (the loopback host rule is in http_policy.c) -------------- */
 
 int
 http_url_allowed(const char *url, char *err, size_t errlen)

@@ -147,7 +147,7 @@ int http_request_sync(struct http_multi *m, const struct http_request *rq,
 
 /* ---- pure policy (no I/O; table-tested) -------------------------------- */
 
-/* The retry policy below lives in core/http_retry.c. */
+/* Implemented in core/http_policy.c, but for http_url_allowed (http.c). */
 
 /*
  * The SDKs' retry decision for a finished attempt: status 0 means a

@@ -1,6 +1,7 @@
-/* http_retry.c — the SDKs' retry policy as pure functions: whether a
- * finished attempt is retried, and how long to wait first (api-notes §2).
- * No I/O, no libcurl; declared in core/http.h. */
+/* http_policy.c — the client's pure policy: the SDKs' retry decision and
+ * delay (api-notes §2), and which hosts count as loopback (the only ones
+ * plain http may reach). No I/O, no libcurl; declared in core/http.h. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -10,6 +11,8 @@
 #include <time.h>
 
 #include "core/http.h"
+
+/* ---- retries ------------------------------------------------------------- */
 
 int
 http_should_retry(long status, const char *x_should_retry)
@@ -110,4 +113,37 @@ http_retry_delay_ms(int n, const char *retry_after_ms, const char *retry_after,
 	if (rnd >= 1)
 		rnd = 0.999999;
 	return (int64_t)llround(base * (1.0 - 0.25 * rnd) * 1000.0);
+}
+
+/* ---- plain http: loopback only ------------------------------------------- */
+
+int
+http_host_is_loopback(const char *host)
+{
+	char buf[128];
+	size_t len;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (host == NULL)
+		return 0;
+	len = strlen(host);
+	if (len >= sizeof(buf) || len == 0)
+		return 0;
+	if (host[0] == '[' && host[len - 1] == ']') {
+		memcpy(buf, host + 1, len - 2);
+		buf[len - 2] = '\0';
+	} else {
+		memcpy(buf, host, len + 1);
+	}
+	if (strcasecmp(buf, "localhost") == 0 || strcasecmp(buf, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, buf, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, buf, &a6) == 1) {
+		if (IN6_IS_ADDR_LOOPBACK(&a6))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+	}
+	return 0;
 }
