@@ -259,9 +259,8 @@ usage_from_message(struct json_t *msg, struct usage *u, char *err, size_t errlen
 	return from_message(msg, 1, u, err, errlen);
 }
 
-/* Parse a line into a JSON object; NULL with the parser's reason. */
-static json_t *
-load_line(const char *line, size_t len, char *err, size_t errlen)
+json_t *
+usage_load_line(const char *line, size_t len, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *root;
@@ -287,7 +286,7 @@ usage_parse_message_line(const char *line, size_t len, struct usage *u, char *er
 	int rc;
 
 	memset(u, 0, sizeof(*u));
-	if ((root = load_line(line, len, err, errlen)) == NULL)
+	if ((root = usage_load_line(line, len, err, errlen)) == NULL)
 		return -1;
 	rc = usage_from_message(root, u, err, errlen);
 	json_decref(root);
@@ -316,25 +315,41 @@ int
 usage_parse_result_line(const char *line, size_t len, struct usage_result *r, char *err,
                         size_t errlen)
 {
-	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
-	json_t *root, *v, *res;
-	const char *type;
-	int i, rc = -1;
+	json_t *root;
+	int rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((root = load_line(line, len, err, errlen)) == NULL)
+	if ((root = usage_load_line(line, len, err, errlen)) == NULL)
 		return -1;
+	rc = usage_result_from_obj(root, r, err, errlen);
+	json_decref(root);
+	return rc;
+}
+
+int
+usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t errlen)
+{
+	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
+	json_t *v, *res;
+	const char *type;
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "not a JSON object");
+		return -1;
+	}
 	v = json_object_get(root, "custom_id");
 	if (!json_is_string(v) || json_string_length(v) == 0 ||
 	    json_string_length(v) >= sizeof(r->custom_id)) {
 		snprintf(err, errlen, "custom_id: %s", v == NULL ? "missing" : "not a valid id");
-		goto out;
+		return -1;
 	}
 	usage_strlcpy(r->custom_id, json_string_value(v), sizeof(r->custom_id));
 	res = json_object_get(root, "result");
 	if (!json_is_object(res)) {
 		snprintf(err, errlen, "result: %s", res == NULL ? "missing" : "not an object");
-		goto out;
+		return -1;
 	}
 	type = json_string_value(json_object_get(res, "type"));
 	for (i = 0; type != NULL && types[i] != NULL; i++)
@@ -342,7 +357,7 @@ usage_parse_result_line(const char *line, size_t len, struct usage_result *r, ch
 			break;
 	if (type == NULL || types[i] == NULL) {
 		snprintf(err, errlen, "result.type: not succeeded/errored/canceled/expired");
-		goto out;
+		return -1;
 	}
 	usage_strlcpy(r->type, type, sizeof(r->type));
 	if (i == 1)
@@ -352,20 +367,17 @@ usage_parse_result_line(const char *line, size_t len, struct usage_result *r, ch
 
 		if (!json_is_object(json_object_get(res, "message"))) {
 			snprintf(err, errlen, "result.message: missing or not an object");
-			goto out;
+			return -1;
 		}
 		if (usage_from_message(json_object_get(res, "message"), &r->u, why,
 		    sizeof(why)) != 0) {
 			snprintf(err, errlen, "result.message.%s", why);
-			goto out;
+			return -1;
 		}
 		usage_strlcpy(r->u.source, "batch", sizeof(r->u.source));
 		usage_strlcpy(r->u.custom_id, r->custom_id, sizeof(r->u.custom_id));
 	}
-	rc = 0;
-out:
-	json_decref(root);
-	return rc;
+	return 0;
 }
 
 /* ---- Claude Code transcripts ---------------------------------------------- */
@@ -413,33 +425,40 @@ transcript_meta(json_t *root, struct usage *u, char *err, size_t errlen)
 }
 
 enum usage_line
+usage_from_transcript(json_t *root, struct usage *u, char *err, size_t errlen)
+{
+	json_t *msg, *model;
+	char why[256];
+
+	memset(u, 0, sizeof(*u));
+	msg = json_object_get(root, "message");
+	if (!json_is_object(msg) || !json_is_object(json_object_get(msg, "usage")))
+		return USAGE_LINE_SKIP;    /* "usage":{ somewhere else: not ours */
+	if (json_is_true(json_object_get(root, "isApiErrorMessage")))
+		return USAGE_LINE_SKIP;
+	model = json_object_get(msg, "model");
+	if (json_is_string(model) && strcmp(json_string_value(model), "<synthetic>") == 0)
+		return USAGE_LINE_SKIP;
+	if (from_message(msg, 0, u, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "message.%s", why);
+		return USAGE_LINE_MALFORMED;
+	}
+	return transcript_meta(root, u, err, errlen);
+}
+
+enum usage_line
 usage_parse_transcript_line(const char *line, size_t len, struct usage *u, char *err,
                             size_t errlen)
 {
-	json_t *root, *msg, *model;
-	enum usage_line rc = USAGE_LINE_SKIP;
-	char why[256];
+	json_t *root;
+	enum usage_line rc;
 
 	memset(u, 0, sizeof(*u));
 	if (!usage_line_has_usage(line, len))
 		return USAGE_LINE_SKIP;
-	if ((root = load_line(line, len, err, errlen)) == NULL)
+	if ((root = usage_load_line(line, len, err, errlen)) == NULL)
 		return USAGE_LINE_MALFORMED;
-	msg = json_object_get(root, "message");
-	if (!json_is_object(msg) || !json_is_object(json_object_get(msg, "usage")))
-		goto out;               /* "usage":{ somewhere else: not ours */
-	if (json_is_true(json_object_get(root, "isApiErrorMessage")))
-		goto out;
-	model = json_object_get(msg, "model");
-	if (json_is_string(model) && strcmp(json_string_value(model), "<synthetic>") == 0)
-		goto out;
-	if (from_message(msg, 0, u, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "message.%s", why);
-		rc = USAGE_LINE_MALFORMED;
-		goto out;
-	}
-	rc = transcript_meta(root, u, err, errlen);
-out:
+	rc = usage_from_transcript(root, u, err, errlen);
 	json_decref(root);
 	return rc;
 }

@@ -86,6 +86,12 @@ int usage_from_message(struct json_t *msg, struct usage *u, char *err, size_t er
 int usage_parse_message_line(const char *line, size_t len, struct usage *u,
                              char *err, size_t errlen);
 
+/*
+ * A line into a JSON object: NULL with "invalid JSON at column N: …" or
+ * "not a JSON object" in err. The caller json_decref()s the result.
+ */
+struct json_t *usage_load_line(const char *line, size_t len, char *err, size_t errlen);
+
 /* One outcome of a Message Batches results file (api-notes §3). */
 struct usage_result {
 	char         custom_id[72];
@@ -98,6 +104,9 @@ struct usage_result {
 /* Parse one results line into r (zeroed first). 0, or -1 with the reason. */
 int usage_parse_result_line(const char *line, size_t len, struct usage_result *r,
                             char *err, size_t errlen);
+
+/* The same from a line already parsed into an object (root borrowed). */
+int usage_result_from_obj(struct json_t *root, struct usage_result *r, char *err, size_t errlen);
 
 /* What a transcript line turned out to be. */
 enum usage_line {
@@ -121,5 +130,13 @@ int usage_line_has_usage(const char *line, size_t len);
  */
 enum usage_line usage_parse_transcript_line(const char *line, size_t len, struct usage *u,
                                             char *err, size_t errlen);
+
+/*
+ * The same from a line already parsed into an object (root borrowed; u
+ * zeroed first). The caller has checked usage_line_has_usage: a line
+ * without it is USAGE_LINE_SKIP whatever its members.
+ */
+enum usage_line usage_from_transcript(struct json_t *root, struct usage *u,
+                                      char *err, size_t errlen);
 
 #endif
