@@ -248,43 +248,55 @@ oom:
 
 /* ---- format detection ----------------------------------------------------- */
 
-/* As import_detect; *bad = 1 (with the reason) when the line looked like
- * ours ("usage" or "custom_id" in it) but is not valid JSON. */
+/*
+ * As import_detect; *bad = 1 (with the reason) when the line looked like
+ * ours ("usage" or "custom_id" in it) but is not valid JSON. When the line
+ * tells, *root is its parse, for the caller to read the row from (and
+ * json_decref): a line is parsed once.
+ */
 static enum import_format
-detect(const char *line, size_t len, int *bad, char *err, size_t errlen)
+detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t errlen)
 {
 	enum import_format f = IMPORT_AUTO;
 	json_error_t je;
-	json_t *root, *msg;
+	json_t *r, *msg;
 	int has_usage = usage_line_has_usage(line, len);
 
 	*bad = 0;
+	*root = NULL;
 	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
 		return IMPORT_AUTO;
-	if ((root = json_loadb(line, len, 0, &je)) == NULL) {
+	if ((r = json_loadb(line, len, 0, &je)) == NULL) {
 		*bad = 1;
 		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
 		return IMPORT_AUTO;
 	}
-	msg = json_object_get(root, "message");
-	if (json_is_string(json_object_get(root, "custom_id")) &&
-	    json_is_object(json_object_get(root, "result")))
+	msg = json_object_get(r, "message");
+	if (json_is_string(json_object_get(r, "custom_id")) &&
+	    json_is_object(json_object_get(r, "result")))
 		f = IMPORT_BATCH_RESULTS;
 	else if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
 		f = IMPORT_CLAUDE_CODE;
-	else if (json_is_object(json_object_get(root, "usage")))
+	else if (json_is_object(json_object_get(r, "usage")))
 		f = IMPORT_MESSAGES;
-	json_decref(root);
+	if (f == IMPORT_AUTO)
+		json_decref(r);
+	else
+		*root = r;
 	return f;
 }
 
 enum import_format
 import_detect(const char *line, size_t len)
 {
+	enum import_format f;
+	json_t *root;
 	char err[8];
 	int bad;
 
-	return detect(line, len, &bad, err, sizeof(err));
+	f = detect(line, len, &bad, &root, err, sizeof(err));
+	json_decref(root);
+	return f;
 }
 
 /* ---- reading -------------------------------------------------------------- */
@@ -351,6 +363,40 @@ delivered(struct reader *r)
 	return 0;
 }
 
+/*
+ * One line in the file's format into a row (USAGE_LINE_ROW, in u) or a
+ * result (USAGE_LINE_ROW, in res), or USAGE_LINE_SKIP / _MALFORMED (err).
+ * root: the line already parsed by detect (borrowed), else NULL.
+ */
+static enum usage_line
+parse_line(enum import_format f, const char *line, size_t len, json_t *root,
+           struct usage *u, struct usage_result *res, char *err, size_t errlen)
+{
+	switch (f) {
+	case IMPORT_MESSAGES:
+		memset(u, 0, sizeof(*u));
+		if (root != NULL ? usage_from_message(root, u, err, errlen) != 0 :
+		    usage_parse_message_line(line, len, u, err, errlen) != 0)
+			return USAGE_LINE_MALFORMED;
+		usage_strlcpy(u->source, "import", sizeof(u->source));
+		return USAGE_LINE_ROW;
+	case IMPORT_CLAUDE_CODE:
+		if (root == NULL)
+			return usage_parse_transcript_line(line, len, u, err, errlen);
+		if (!usage_line_has_usage(line, len))
+			return USAGE_LINE_SKIP;        /* as the line parser decides */
+		return usage_from_transcript(root, u, err, errlen);
+	case IMPORT_BATCH_RESULTS:
+		if (root != NULL ? usage_result_from_obj(root, res, err, errlen) != 0 :
+		    usage_parse_result_line(line, len, res, err, errlen) != 0)
+			return USAGE_LINE_MALFORMED;
+		return USAGE_LINE_ROW;
+	case IMPORT_AUTO:
+		break;
+	}
+	return USAGE_LINE_SKIP;
+}
+
 /* One complete line (without its '\n') in the file's format. */
 static int
 handle_line(struct reader *r, const char *line, size_t len)
@@ -358,7 +404,8 @@ handle_line(struct reader *r, const char *line, size_t len)
 	char err[512];
 	struct usage u;
 	struct usage_result res;
-	enum import_format f;
+	enum usage_line rc;
+	json_t *root = NULL;
 	int bad;
 
 	if (blank(line, len)) {
@@ -366,35 +413,23 @@ handle_line(struct reader *r, const char *line, size_t len)
 		return 0;
 	}
 	if (r->w.format == IMPORT_AUTO) {
-		f = detect(line, len, &bad, err, sizeof(err));
+		r->w.format = detect(line, len, &bad, &root, err, sizeof(err));
 		if (bad)
 			return bad_line(r, err);
-		if (f == IMPORT_AUTO) {
+		if (r->w.format == IMPORT_AUTO) {
 			r->st->skipped++;
 			return 0;
 		}
-		r->w.format = f;
 	}
-	switch (r->w.format) {
-	case IMPORT_MESSAGES:
-		if (usage_parse_message_line(line, len, &u, err, sizeof(err)) != 0)
-			return bad_line(r, err);
-		usage_strlcpy(u.source, "import", sizeof(u.source));
-		break;
-	case IMPORT_CLAUDE_CODE:
-		switch (usage_parse_transcript_line(line, len, &u, err, sizeof(err))) {
-		case USAGE_LINE_MALFORMED:
-			return bad_line(r, err);
-		case USAGE_LINE_SKIP:
-			r->st->skipped++;
-			return 0;
-		case USAGE_LINE_ROW:
-			break;
-		}
-		break;
-	case IMPORT_BATCH_RESULTS:
-		if (usage_parse_result_line(line, len, &res, err, sizeof(err)) != 0)
-			return bad_line(r, err);
+	rc = parse_line(r->w.format, line, len, root, &u, &res, err, sizeof(err));
+	json_decref(root);
+	if (rc == USAGE_LINE_MALFORMED)
+		return bad_line(r, err);
+	if (rc == USAGE_LINE_SKIP) {
+		r->st->skipped++;
+		return 0;
+	}
+	if (r->w.format == IMPORT_BATCH_RESULTS) {
 		r->st->results++;
 		if (strcmp(res.type, "succeeded") == 0)
 			r->st->rows++;
@@ -403,8 +438,6 @@ handle_line(struct reader *r, const char *line, size_t len)
 		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &res) != 0)
 			return -1;
 		return delivered(r);
-	case IMPORT_AUTO:
-		return 0;
 	}
 	r->st->rows++;
 	if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, &u) != 0)
