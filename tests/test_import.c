@@ -306,6 +306,55 @@ test_forced_format(void **state)
 	assert_string_equal(events(&r, "bad", buf, sizeof(buf)), "bad 1 custom_id: missing");
 }
 
+/*
+ * The line that decides a file's format is parsed once: its row, outcome or
+ * error comes from that parse, and reads as it would in a forced format.
+ */
+static void
+test_telling_line(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;       /* the events, rows and bad lines */
+	} cases[] = {
+		{ "{\"model\":\"m\",\"usage\":{\"output_tokens\":-2}}\n" MSG("msg_a", 5),
+		  "row 2 messages claude-haiku-4-5 msg_a out=5 side=0 ts=0|"
+		  "bad 1 usage.output_tokens: not a non-negative integer" },
+		{ "{\"custom_id\":\"a\",\"result\":{\"type\":\"lost\"}}\n"
+		  "{\"custom_id\":\"b\",\"result\":{\"type\":\"expired\"}}\n",
+		  "result 2 b expired [] out=0 |"
+		  "bad 1 result.type: not succeeded/errored/canceled/expired" },
+		{ "{\"timestamp\":\"noon\",\"message\":{\"model\":\"m\",\"usage\":{}}}\n"
+		  CC("2025-06-02T22:40:37.397Z", "1", "claude-opus-4-20250514", 4, "true"),
+		  "row 2 claude-code claude-opus-4-20250514 msg_1 out=4 side=1 ts=1748904037397|"
+		  "bad 1 timestamp: not an RFC 3339 time: \"noon\"" },
+		/* claude-code told by an escaped key: the line parser never reads a
+		 * line without a plain "usage":{, so neither does the reader */
+		{ "{\"custom_id\":\"x\",\"timestamp\":\"2025-06-02T22:40:37Z\",\"message\":"
+		  "{\"model\":\"m\",\"\\u0075sage\":{\"output_tokens\":1}}}\n"
+		  CC("2025-06-02T22:40:37.397Z", "1", "claude-opus-4-20250514", 4, "false"),
+		  "row 2 claude-code claude-opus-4-20250514 msg_1 out=4 side=0 ts=1748904037397" },
+	};
+	char path[128], rows[1024], bad[512], got[1600];
+	struct rec r = { 0 };
+	struct import_stats st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/tell%zu.jsonl", tmpdir, i);
+		write_file(path, "w", cases[i].text);
+		r.have_mark = 0;
+		assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+		events(&r, "r", rows, sizeof(rows));
+		events(&r, "bad", bad, sizeof(bad));
+		snprintf(got, sizeof(got), "%s%s%s", rows, rows[0] && bad[0] ? "|" : "", bad);
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("case %zu: %s", i, got);
+		assert_int_equal(st.lines, 2);
+	}
+}
+
 static void
 test_incremental(void **state)
 {
@@ -699,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_batch_results),
 		cmocka_unit_test(test_claude_code),
 		cmocka_unit_test(test_forced_format),
+		cmocka_unit_test(test_telling_line),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_rewritten_file),
 		cmocka_unit_test(test_checkpoints_and_stop),
