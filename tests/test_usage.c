@@ -398,6 +398,54 @@ test_transcript_malformed(void **state)
 	}
 }
 
+/* The pieces the import reader uses on a line it has already parsed. */
+static void
+test_from_parsed(void **state)
+{
+	static const char line[] = "{\"type\":\"assistant\","
+	    "\"timestamp\":\"2025-06-02T22:40:37.397Z\",\"requestId\":\"req_1\","
+	    "\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+	    "\"model\":\"claude-opus-4-20250514\","
+	    "\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],"
+	    "\"usage\":{\"input_tokens\":3,\"output_tokens\":97,"
+	    "\"cache_creation_input_tokens\":161,\"cache_read_input_tokens\":89356}}}";
+	struct usage_result r;
+	struct usage u, w;
+	json_t *root;
+	char err[256];
+
+	(void)state;
+	assert_null(usage_load_line("[1]", 3, err, sizeof(err)));
+	assert_string_equal(err, "not a JSON object");
+	assert_null(usage_load_line("{\"a\":", 5, err, sizeof(err)));
+	assert_int_equal(strncmp(err, "invalid JSON at column ", 23), 0);
+	root = usage_load_line(line, strlen(line), err, sizeof(err));
+	assert_non_null(root);
+	assert_int_equal(usage_from_transcript(root, &u, err, sizeof(err)), USAGE_LINE_ROW);
+	assert_string_equal(u.model, "claude-opus-4-20250514");
+	assert_int_equal(u.tok.cache_read, 89356);
+	/* the same row as the line parser's */
+	assert_int_equal(usage_parse_transcript_line(line, strlen(line), &w, err, sizeof(err)),
+	    USAGE_LINE_ROW);
+	assert_memory_equal(&u, &w, sizeof(u));
+	assert_int_equal(usage_result_from_obj(root, &r, err, sizeof(err)), -1);
+	assert_string_equal(err, "custom_id: missing");
+	json_decref(root);
+
+	root = json_pack("{s:s, s:{s:s}}", "custom_id", "c1", "result", "type", "expired");
+	assert_int_equal(usage_result_from_obj(root, &r, err, sizeof(err)), 0);
+	assert_string_equal(r.type, "expired");
+	assert_string_equal(r.custom_id, "c1");
+	assert_int_equal(usage_from_transcript(root, &u, err, sizeof(err)), USAGE_LINE_SKIP);
+	json_decref(root);
+
+	root = json_pack("[i]", 1);
+	assert_int_equal(usage_result_from_obj(root, &r, err, sizeof(err)), -1);
+	assert_string_equal(err, "not a JSON object");
+	assert_int_equal(usage_from_transcript(root, &u, err, sizeof(err)), USAGE_LINE_SKIP);
+	json_decref(root);
+}
+
 static void
 test_helpers(void **state)
 {
@@ -435,6 +483,7 @@ main(void)
 		cmocka_unit_test(test_transcript),
 		cmocka_unit_test(test_transcript_skips),
 		cmocka_unit_test(test_transcript_malformed),
+		cmocka_unit_test(test_from_parsed),
 		cmocka_unit_test(test_helpers),
 	};
 

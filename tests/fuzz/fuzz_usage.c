@@ -4,10 +4,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/import.h"
 #include "core/usage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The transcript line parser must give what the import reader's parsed-object
+ * path gives (usage_load_line + usage_from_transcript). */
+static void
+same_as_whole(const char *line, size_t size, enum usage_line rc, const struct usage *u,
+              const char *err)
+{
+	struct usage w;
+	char werr[256];
+	json_t *root;
+	enum usage_line wrc = USAGE_LINE_SKIP;
+
+	memset(&w, 0, sizeof(w));
+	if (usage_line_has_usage(line, size)) {
+		if ((root = usage_load_line(line, size, werr, sizeof(werr))) == NULL) {
+			wrc = USAGE_LINE_MALFORMED;
+		} else {
+			wrc = usage_from_transcript(root, &w, werr, sizeof(werr));
+			json_decref(root);
+		}
+	}
+	if (wrc != rc || memcmp(&w, u, sizeof(w)) != 0 ||
+	    (rc == USAGE_LINE_MALFORMED && strcmp(err, werr) != 0))
+		abort();
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,6 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc = usage_parse_transcript_line((const char *)data, size, &u, err, sizeof(err));
 	if (rc == USAGE_LINE_ROW && (u.model[0] == '\0' || strlen(u.source) == 0))
 		abort();
+	same_as_whole((const char *)data, size, rc, &u, err);
 	usage_line_has_usage((const char *)data, size);
 	import_detect((const char *)data, size);
 	if ((s = malloc(size + 1)) == NULL)
