@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -299,18 +300,66 @@ import_detect(const char *line, size_t len)
 	return f;
 }
 
-/* ---- reading -------------------------------------------------------------- */
+/* ---- classifying lines (any thread) --------------------------------------- */
 
-struct reader {
-	const struct import_opts *o;
-	const struct import_sink *sink;
-	void                     *arg;
-	struct import_stats      *st;
-	struct import_where       w;
-	struct import_pos         pos;
-	int64_t                   since_ckpt;
-	int64_t                   max_line;
-	int                       stopped;
+/*
+ * One line in the file's format into a row (USAGE_LINE_ROW, in u) or a
+ * result (USAGE_LINE_ROW, in res), or USAGE_LINE_SKIP / _MALFORMED (err).
+ * root: the line already parsed by detect (borrowed), else NULL.
+ */
+static enum usage_line
+parse_line(enum import_format f, const char *line, size_t len, json_t *root,
+           struct usage *u, struct usage_result *res, char *err, size_t errlen)
+{
+	switch (f) {
+	case IMPORT_MESSAGES:
+		memset(u, 0, sizeof(*u));
+		if (root != NULL ? usage_from_message(root, u, err, errlen) != 0 :
+		    usage_parse_message_line(line, len, u, err, errlen) != 0)
+			return USAGE_LINE_MALFORMED;
+		usage_strlcpy(u->source, "import", sizeof(u->source));
+		return USAGE_LINE_ROW;
+	case IMPORT_CLAUDE_CODE:
+		if (root == NULL)
+			return usage_parse_transcript_line(line, len, u, err, errlen);
+		if (!usage_line_has_usage(line, len))
+			return USAGE_LINE_SKIP;        /* as the line parser decides */
+		return usage_from_transcript(root, u, err, errlen);
+	case IMPORT_BATCH_RESULTS:
+		if (root != NULL ? usage_result_from_obj(root, res, err, errlen) != 0 :
+		    usage_parse_result_line(line, len, res, err, errlen) != 0)
+			return USAGE_LINE_MALFORMED;
+		return USAGE_LINE_ROW;
+	case IMPORT_AUTO:
+		break;
+	}
+	return USAGE_LINE_SKIP;
+}
+
+/*
+ * What one line came to, decided by a worker (or by the reader itself while
+ * a file's format is still open) and delivered to the sink later, in file
+ * order, by the thread that called import_file.
+ */
+enum ent_kind {
+	ENT_PENDING = 0,   /* to be classified */
+	ENT_SKIP,          /* no row: blank, another kind of line, not telling */
+	ENT_BAD,           /* malformed, err says why */
+	ENT_TOO_LONG,      /* longer than max_line */
+	ENT_ROW,           /* v.u */
+	ENT_RESULT,        /* v.res */
+};
+
+struct ent {
+	size_t             off, len;  /* the line in its chunk's buf, without '\n' */
+	size_t             n;         /* bytes consumed, '\n' (and a long line's) included */
+	enum ent_kind      kind;
+	enum import_format fmt;       /* the file's format once this line is read */
+	union {
+		struct usage        u;
+		struct usage_result res;
+	} v;
+	char               err[512];
 };
 
 static int
@@ -323,6 +372,172 @@ blank(const char *s, size_t len)
 			return 0;
 	return 1;
 }
+
+/*
+ * One line in format *fmt into e; IMPORT_AUTO: the line may decide *fmt
+ * (format detection hands its parse on, so a line is parsed once). Touches
+ * only e and its line: safe on any thread.
+ */
+static void
+classify(struct ent *e, const char *line, enum import_format *fmt)
+{
+	enum usage_line rc;
+	json_t *root = NULL;
+	int bad;
+
+	e->kind = ENT_SKIP;
+	if (blank(line, e->len))
+		goto out;
+	if (*fmt == IMPORT_AUTO) {
+		*fmt = detect(line, e->len, &bad, &root, e->err, sizeof(e->err));
+		if (bad)
+			e->kind = ENT_BAD;
+		if (*fmt == IMPORT_AUTO)
+			goto out;
+	}
+	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, e->err, sizeof(e->err));
+	json_decref(root);
+	if (rc == USAGE_LINE_MALFORMED)
+		e->kind = ENT_BAD;
+	else if (rc == USAGE_LINE_ROW)
+		e->kind = *fmt == IMPORT_BATCH_RESULTS ? ENT_RESULT : ENT_ROW;
+out:
+	e->fmt = *fmt;
+}
+
+/* ---- the pipeline: reader → workers → in-order delivery ------------------- */
+
+#define CHUNK_LINES  64              /* lines a chunk holds at most */
+#define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer */
+#define CHUNK_KEEP   (4 * 1024 * 1024) /* a larger buffer is freed after use */
+#define MAX_JOBS     64
+#define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
+
+struct chunk {
+	char      *buf;
+	size_t     used, cap;
+	struct ent e[CHUNK_LINES];
+	int        n;                /* entries */
+	int        done;             /* every entry classified (under pipe.mu) */
+};
+
+/*
+ * The chunks of one file in flight: ring[seq % nring]. The reader fills
+ * ring[head % nring], workers classify chunks in seq order (next_work), and
+ * the caller's thread delivers ring[tail % nring] once done. At most nring
+ * chunks exist, so memory does not grow with the file.
+ */
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t  work, done;
+	struct chunk   *ring;
+	unsigned        nring;
+	uint64_t        head, tail, next_work;
+	int             quit;
+	pthread_t       th[MAX_JOBS];
+	int             nth;
+};
+
+struct reader {
+	const struct import_opts *o;
+	const struct import_sink *sink;
+	void                     *arg;
+	struct import_stats      *st;
+	struct import_where       w;
+	struct import_pos         pos;
+	int64_t                   since_ckpt;
+	int64_t                   max_line;
+	enum import_format        fmt;       /* the format as read so far (reader side) */
+	struct pipe               p;
+};
+
+static void
+classify_chunk(struct chunk *c)
+{
+	enum import_format fmt;
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
+		if (c->e[i].kind == ENT_PENDING)
+			classify(&c->e[i], c->buf + c->e[i].off, &fmt);
+	}
+}
+
+static void *
+worker(void *arg)
+{
+	struct pipe *p = arg;
+	struct chunk *c;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->next_work == p->head)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->quit)
+			break;
+		c = &p->ring[p->next_work++ % p->nring];
+		pthread_mutex_unlock(&p->mu);
+		classify_chunk(c);
+		pthread_mutex_lock(&p->mu);
+		c->done = 1;
+		pthread_cond_broadcast(&p->done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Workers for o->jobs (0: one per online CPU, at least 2; 1: none, the
+ * caller's thread classifies). 0, or -1 when no thread could start. */
+static int
+pipe_start(struct pipe *p, int jobs)
+{
+	long cpus;
+	int want;
+
+	memset(p, 0, sizeof(*p));
+	if (jobs <= 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus > 2 ? (int)cpus : 2;
+	}
+	want = jobs > 1 ? (jobs > MAX_JOBS ? MAX_JOBS : jobs) : 0;
+	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 1);
+	if ((p->ring = calloc(p->nring, sizeof(*p->ring))) == NULL)
+		return -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (want > 0)
+		json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
+	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
+		p->nth++;
+	return 0;
+}
+
+static void
+pipe_stop(struct pipe *p)
+{
+	unsigned i;
+	int k;
+
+	if (p->ring == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (k = 0; k < p->nth; k++)
+		pthread_join(p->th[k], NULL);
+	for (i = 0; i < p->nring; i++)
+		free(p->ring[i].buf);
+	free(p->ring);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	p->ring = NULL;
+}
+
+/* ---- delivering (the caller's thread) ------------------------------------- */
 
 static int
 bad_line(struct reader *r, const char *reason)
@@ -363,88 +578,6 @@ delivered(struct reader *r)
 	return 0;
 }
 
-/*
- * One line in the file's format into a row (USAGE_LINE_ROW, in u) or a
- * result (USAGE_LINE_ROW, in res), or USAGE_LINE_SKIP / _MALFORMED (err).
- * root: the line already parsed by detect (borrowed), else NULL.
- */
-static enum usage_line
-parse_line(enum import_format f, const char *line, size_t len, json_t *root,
-           struct usage *u, struct usage_result *res, char *err, size_t errlen)
-{
-	switch (f) {
-	case IMPORT_MESSAGES:
-		memset(u, 0, sizeof(*u));
-		if (root != NULL ? usage_from_message(root, u, err, errlen) != 0 :
-		    usage_parse_message_line(line, len, u, err, errlen) != 0)
-			return USAGE_LINE_MALFORMED;
-		usage_strlcpy(u->source, "import", sizeof(u->source));
-		return USAGE_LINE_ROW;
-	case IMPORT_CLAUDE_CODE:
-		if (root == NULL)
-			return usage_parse_transcript_line(line, len, u, err, errlen);
-		if (!usage_line_has_usage(line, len))
-			return USAGE_LINE_SKIP;        /* as the line parser decides */
-		return usage_from_transcript(root, u, err, errlen);
-	case IMPORT_BATCH_RESULTS:
-		if (root != NULL ? usage_result_from_obj(root, res, err, errlen) != 0 :
-		    usage_parse_result_line(line, len, res, err, errlen) != 0)
-			return USAGE_LINE_MALFORMED;
-		return USAGE_LINE_ROW;
-	case IMPORT_AUTO:
-		break;
-	}
-	return USAGE_LINE_SKIP;
-}
-
-/* One complete line (without its '\n') in the file's format. */
-static int
-handle_line(struct reader *r, const char *line, size_t len)
-{
-	char err[512];
-	struct usage u;
-	struct usage_result res;
-	enum usage_line rc;
-	json_t *root = NULL;
-	int bad;
-
-	if (blank(line, len)) {
-		r->st->skipped++;
-		return 0;
-	}
-	if (r->w.format == IMPORT_AUTO) {
-		r->w.format = detect(line, len, &bad, &root, err, sizeof(err));
-		if (bad)
-			return bad_line(r, err);
-		if (r->w.format == IMPORT_AUTO) {
-			r->st->skipped++;
-			return 0;
-		}
-	}
-	rc = parse_line(r->w.format, line, len, root, &u, &res, err, sizeof(err));
-	json_decref(root);
-	if (rc == USAGE_LINE_MALFORMED)
-		return bad_line(r, err);
-	if (rc == USAGE_LINE_SKIP) {
-		r->st->skipped++;
-		return 0;
-	}
-	if (r->w.format == IMPORT_BATCH_RESULTS) {
-		r->st->results++;
-		if (strcmp(res.type, "succeeded") == 0)
-			r->st->rows++;
-		else
-			r->st->skipped++;
-		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &res) != 0)
-			return -1;
-		return delivered(r);
-	}
-	r->st->rows++;
-	if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, &u) != 0)
-		return -1;
-	return delivered(r);
-}
-
 /* Account for one consumed line of n bytes (incl. '\n'). */
 static void
 consumed(struct reader *r, size_t n)
@@ -458,18 +591,162 @@ consumed(struct reader *r, size_t n)
 	r->st->lines++;
 }
 
+/* One classified line to the sink; 0, or -1 when the sink stopped. */
+static int
+deliver(struct reader *r, const struct ent *e)
+{
+	consumed(r, e->n);
+	r->w.format = e->fmt;
+	switch (e->kind) {
+	case ENT_PENDING:
+	case ENT_SKIP:
+		r->st->skipped++;
+		return 0;
+	case ENT_BAD:
+		return bad_line(r, e->err);
+	case ENT_TOO_LONG:
+		return too_long(r);
+	case ENT_RESULT:
+		r->st->results++;
+		if (strcmp(e->v.res.type, "succeeded") == 0)
+			r->st->rows++;
+		else
+			r->st->skipped++;
+		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &e->v.res) != 0)
+			return -1;
+		return delivered(r);
+	case ENT_ROW:
+		r->st->rows++;
+		if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, &e->v.u) != 0)
+			return -1;
+		return delivered(r);
+	}
+	return 0;
+}
+
+/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped. */
+static int
+consume(struct reader *r)
+{
+	struct pipe *p = &r->p;
+	struct chunk *c = &p->ring[p->tail % p->nring];
+	int i, rc = 0;
+
+	pthread_mutex_lock(&p->mu);
+	while (!c->done)
+		pthread_cond_wait(&p->done, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < c->n && rc == 0; i++)
+		rc = deliver(r, &c->e[i]);
+	c->n = 0;
+	c->used = 0;
+	c->done = 0;
+	if (c->cap > CHUNK_KEEP) {
+		free(c->buf);
+		c->buf = NULL;
+		c->cap = 0;
+	}
+	p->tail++;
+	return rc;
+}
+
+/* Deliver every chunk in flight, in order; -1: the sink stopped. */
+static int
+drain(struct reader *r)
+{
+	while (r->p.tail < r->p.head)
+		if (consume(r) != 0)
+			return -1;
+	return 0;
+}
+
+/* ---- reading (the caller's thread) ---------------------------------------- */
+
+/* Hand the chunk being filled on: to the workers, or classified here. */
+static void
+dispatch(struct reader *r)
+{
+	struct pipe *p = &r->p;
+	struct chunk *c = &p->ring[p->head % p->nring];
+
+	if (p->nth == 0)
+		classify_chunk(c);
+	pthread_mutex_lock(&p->mu);
+	if (p->nth == 0)
+		c->done = 1;
+	p->head++;
+	pthread_cond_signal(&p->work);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/*
+ * Add one line (n bytes consumed; line NULL for a line too long) to the
+ * chunk being filled, making room first by delivering the oldest chunk when
+ * the ring is full. While the format is open the line is classified here,
+ * since it may decide the format of the lines after it. 0, -1 (the sink
+ * stopped, or out of memory: *oom set).
+ */
+static int
+add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
+{
+	struct pipe *p = &r->p;
+	struct chunk *c;
+	struct ent *e;
+	char *nb;
+
+	if (p->head - p->tail == p->nring && consume(r) != 0)
+		return -1;
+	c = &p->ring[p->head % p->nring];
+	if (line != NULL && c->used + len > c->cap) {
+		size_t cap = c->used + len > CHUNK_BYTES ? c->used + len : CHUNK_BYTES;
+
+		if ((nb = realloc(c->buf, cap)) == NULL) {
+			*oom = 1;
+			return -1;
+		}
+		c->buf = nb;
+		c->cap = cap;
+	}
+	e = &c->e[c->n++];
+	e->off = c->used;
+	e->len = line != NULL ? len : 0;
+	e->n = n;
+	e->kind = line != NULL ? ENT_PENDING : ENT_TOO_LONG;
+	e->fmt = r->fmt;
+	if (line != NULL) {
+		memcpy(c->buf + c->used, line, len);
+		c->used += len;
+		if (r->fmt == IMPORT_AUTO)
+			classify(e, c->buf + e->off, &r->fmt);
+	}
+	if (c->n == CHUNK_LINES || c->used >= CHUNK_BYTES)
+		dispatch(r);
+	return 0;
+}
+
+/* The chunk being filled, if any, to the workers, then everything delivered. */
+static int
+flush(struct reader *r)
+{
+	if (r->p.head - r->p.tail < r->p.nring && r->p.ring[r->p.head % r->p.nring].n > 0)
+		dispatch(r);
+	return drain(r);
+}
+
 /*
  * Read f from its current position to the end, one complete line at a time,
  * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
  * max_line is skipped to its '\n' and reported malformed. A trailing partial
- * line stays unconsumed. 0, or -1 (I/O error in err, or the sink stopped).
+ * line stays unconsumed. Lines are classified on worker threads a chunk at a
+ * time and delivered here in file order, exactly as one thread would. 0, or
+ * -1 (I/O error in err, or the sink stopped).
  */
 static int
 read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 {
 	size_t cap = READ_CHUNK * 4, start = 0, end = 0, got, skip_len = 0;
 	char *buf = malloc(cap), *nl, *nb;
-	int skipping = 0, rc = -1, eof = 0;
+	int skipping = 0, rc = -1, eof = 0, oom = 0;
 
 	if (buf == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -479,13 +756,12 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 		while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
 			size_t n = (size_t)(nl - (buf + start)) + 1;
 
-			consumed(r, skip_len + n);
 			if (skipping || (int64_t)n - 1 > r->max_line) {
+				if (add_line(r, NULL, 0, skip_len + n, &oom) != 0)
+					goto stop;
 				skipping = 0;
 				skip_len = 0;
-				if (too_long(r) != 0)
-					goto stop;
-			} else if (handle_line(r, buf + start, n - 1) != 0) {
+			} else if (add_line(r, buf + start, n - 1, n, &oom) != 0) {
 				goto stop;
 			}
 			start += n;
@@ -507,8 +783,8 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 		}
 		if (cap - end < READ_CHUNK) {
 			if ((nb = realloc(buf, cap * 2)) == NULL) {
-				snprintf(err, errlen, "out of memory");
-				goto out;
+				oom = 1;
+				goto stop;
 			}
 			buf = nb;
 			cap *= 2;
@@ -517,20 +793,39 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 		end += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				snprintf(err, errlen, "%s: %s", r->w.path, strerror(errno));
+				int en = errno;
+
+				if (flush(r) != 0)
+					goto stop;
+				snprintf(err, errlen, "%s: %s", r->w.path, strerror(en));
 				goto out;
 			}
 			eof = 1;
 		}
 	}
+	if (flush(r) != 0)
+		goto stop;
 	rc = 0;
 	goto out;
 stop:
-	r->stopped = 1;
+	if (oom && flush(r) == 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
 out:
 	free(buf);
 	return rc;
+}
+
+/* Threads for what is left of a file: none for a little (starting them
+ * would cost more than they save), else as asked. */
+static int
+pick_jobs(const struct import_opts *o, int64_t left)
+{
+	if (o->jobs == 0 && left < SMALL_FILE)
+		return 1;
+	return o->jobs;
 }
 
 int
@@ -553,6 +848,7 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	r.w.path = path;
 	r.w.key = realpath(path, key) != NULL ? key : path;
 	r.w.format = o->format;
+	r.fmt = o->format;
 	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (f != NULL)
@@ -578,6 +874,10 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 		snprintf(err, errlen, "%s: import stopped", path);
 		goto out;
 	}
+	if (pipe_start(&r.p, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	if (read_lines(&r, f, err, errlen) != 0)
 		goto out;
 	if (checkpoint(&r) != 0) {
@@ -586,6 +886,7 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	}
 	rc = 0;
 out:
+	pipe_stop(&r.p);
 	fclose(f);
 	return rc;
 }

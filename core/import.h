@@ -83,6 +83,11 @@ struct import_opts {
 	enum import_format format;   /* IMPORT_AUTO or a forced format */
 	int64_t checkpoint_rows;     /* rows between checkpoints; 0 = 2000 */
 	int64_t max_line;            /* longer lines are malformed; 0 = 64 MiB */
+	int     jobs;                /* threads parsing lines: 0 = one per online CPU
+	                                (at least 2; none for a small file), 1 = none:
+	                                the caller's thread does all. Whatever the
+	                                number, the sink sees the same calls in the
+	                                same order, all on the caller's thread. */
 };
 
 struct import_stats {

@@ -170,7 +170,7 @@ write_file(const char *path, const char *mode, const char *text)
 static int
 run(const char *path, enum import_format fmt, struct rec *r, struct import_stats *st)
 {
-	struct import_opts o = { fmt, 0, 0 };
+	struct import_opts o = { fmt, 0, 0, 0 };
 	char err[256];
 	int rc;
 
@@ -437,7 +437,7 @@ test_checkpoints_and_stop(void **state)
 	char path[128], buf[2048], err[256];
 	struct rec r = { 0 };
 	struct import_stats st;
-	struct import_opts o = { IMPORT_AUTO, 2, 0 };
+	struct import_opts o = { IMPORT_AUTO, 2, 0, 0 };
 
 	(void)state;
 	path_of("ck.jsonl", path, sizeof(path));
@@ -466,7 +466,7 @@ test_long_line(void **state)
 	char path[128], buf[2048], err[256], *big;
 	struct rec r = { 0 };
 	struct import_stats st;
-	struct import_opts o = { IMPORT_MESSAGES, 0, 120 };
+	struct import_opts o = { IMPORT_MESSAGES, 0, 120, 0 };
 	FILE *f;
 
 	(void)state;

@@ -335,7 +335,7 @@ parse_args(int argc, char **argv, struct import_opts *o, struct imp *m, int *jso
 int
 cli_import(struct cli *cli, int argc, char **argv)
 {
-	struct import_opts o = { IMPORT_AUTO, 2000, 0 };
+	struct import_opts o = { IMPORT_AUTO, 2000, 0, 0 };
 	struct import_stats s;
 	struct imp m;
 	char **files = NULL, **dirs = NULL, err[1024];
