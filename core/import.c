@@ -216,6 +216,56 @@ out:
 	e->fmt = *fmt;
 }
 
+/* ---- a scratch heap for jansson on the workers ---------------------------- */
+
+/*
+ * A parse allocates and frees dozens of small blocks a line; on a worker
+ * they come from a per-thread scratch buffer, reset after each line, through
+ * jansson's own allocator hook (json_set_alloc_funcs). A block that does not
+ * fit, and every block on any other thread, is plain malloc; free tells
+ * them apart by address, so a tree from before or from elsewhere is freed
+ * as ever.
+ */
+#define SCRATCH_SIZE (1024 * 1024)
+
+struct scratch {
+	uintptr_t base;
+	size_t    used;
+};
+
+static _Thread_local struct scratch *scratch;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void *
+scratch_malloc(size_t n)
+{
+	struct scratch *s = scratch;
+
+	n = (n + 15) & ~(size_t)15;
+	if (s != NULL && n <= SCRATCH_SIZE - s->used) {
+		s->used += n;
+		return (void *)(s->base + s->used - n);
+	}
+	return malloc(n);
+}
+
+static void
+scratch_free(void *p)
+{
+	struct scratch *s = scratch;
+
+	if (s != NULL && (uintptr_t)p >= s->base && (uintptr_t)p < s->base + SCRATCH_SIZE)
+		return;
+	free(p);
+}
+
+static void
+scratch_install(void)
+{
+	json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
+	json_set_alloc_funcs(scratch_malloc, scratch_free);
+}
+
 /* ---- the pipeline: reader → workers → in-order delivery ------------------- */
 
 #define CHUNK_LINES  64              /* lines a chunk holds at most */
@@ -270,8 +320,11 @@ classify_chunk(struct chunk *c)
 
 	for (i = 0; i < c->n; i++) {
 		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
-		if (c->e[i].kind == ENT_PENDING)
-			classify(&c->e[i], c->buf + c->e[i].off, &fmt);
+		if (c->e[i].kind != ENT_PENDING)
+			continue;
+		classify(&c->e[i], c->buf + c->e[i].off, &fmt);
+		if (scratch != NULL)
+			scratch->used = 0;  /* the line's tree is gone */
 	}
 }
 
@@ -279,8 +332,13 @@ static void *
 worker(void *arg)
 {
 	struct pipe *p = arg;
+	struct scratch s;
 	struct chunk *c;
+	void *mem = malloc(SCRATCH_SIZE);
 
+	s.base = (uintptr_t)mem;
+	s.used = 0;
+	scratch = mem != NULL ? &s : NULL;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->quit && p->next_work == p->head)
@@ -295,6 +353,8 @@ worker(void *arg)
 		pthread_cond_broadcast(&p->done);
 	}
 	pthread_mutex_unlock(&p->mu);
+	scratch = NULL;
+	free(mem);
 	return NULL;
 }
 
@@ -319,7 +379,7 @@ pipe_start(struct pipe *p, int jobs)
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	if (want > 0)
-		json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
+		pthread_once(&scratch_once, scratch_install);
 	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
 		p->nth++;
 	return 0;
