@@ -568,7 +568,7 @@ add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 	if (p->head - p->tail == p->nring && consume(r) != 0)
 		return -1;
 	c = &p->ring[p->head % p->nring];
-	if (line != NULL && c->used + len > c->cap) {
+	if (line != NULL && (c->buf == NULL || c->used + len > c->cap)) {
 		size_t cap = c->used + len > CHUNK_BYTES ? c->used + len : CHUNK_BYTES;
 
 		if ((nb = realloc(c->buf, cap)) == NULL) {
