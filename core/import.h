@@ -1,8 +1,10 @@
 /* import.h — the streaming import reader: files → usage rows, no SQL.
  *
  * The reader walks paths, picks a format per file, reads each file from
- * where the last import stopped, in bounded memory (one line at a time),
- * and hands every row, batch outcome and malformed line to a sink. The sink
+ * where the last import stopped, in bounded memory (a fixed number of
+ * chunks of lines in flight), parses lines on worker threads and hands
+ * every row, batch outcome and malformed line to a sink, in file order, on
+ * the caller's thread. The sink
  * (tui/cli_import.c) writes them to the store; dedupe is the store's job, so
  * the reader delivers repeated streaming lines as they are.
  */
@@ -87,7 +89,11 @@ struct import_opts {
 	                                (at least 2; none for a small file), 1 = none:
 	                                the caller's thread does all. Whatever the
 	                                number, the sink sees the same calls in the
-	                                same order, all on the caller's thread. */
+	                                same order, all on the caller's thread. The
+	                                first threaded read installs jansson's
+	                                allocator hook (json_set_alloc_funcs: a
+	                                scratch heap on the workers, malloc elsewhere);
+	                                no other thread may be inside jansson then. */
 };
 
 struct import_stats {
