@@ -69,7 +69,8 @@ figure() {
 }
 
 # timed OUT CMD... — run CMD with stdout to OUT (stderr to OUT.err); sets
-# WALL (seconds), RSS (peak KB) and RC.
+# WALL (seconds), RSS (peak KB), CPU (user + system seconds; "?" without
+# /usr/bin/time) and RC.
 HAVE_TIME=0
 [ -x /usr/bin/time ] && HAVE_TIME=1
 timed() {
@@ -77,13 +78,15 @@ timed() {
 	shift
 	t0=$(date +%s%N)
 	if [ $HAVE_TIME = 1 ]; then
-		/usr/bin/time -f '%M' -o "$TMP/rss.out" "$@" >"$out" 2>"$out.err"
+		/usr/bin/time -f '%M %U %S' -o "$TMP/rss.out" "$@" >"$out" 2>"$out.err"
 		RC=$?
-		RSS=$(tail -n 1 "$TMP/rss.out")
+		RSS=$(tail -n 1 "$TMP/rss.out" | awk '{ print $1 }')
+		CPU=$(tail -n 1 "$TMP/rss.out" | awk '{ printf "%.2f", $2 + $3 }')
 	else
 		"$@" >"$out" 2>"$out.err"
 		RC=$?
 		RSS=0
+		CPU="?"
 	fi
 	t1=$(date +%s%N)
 	WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
@@ -158,11 +161,12 @@ section_transcripts() {
 	timed "$TMP/import.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
 	if [ "$RC" != 0 ]; then skip "import failed (exit $RC): $(head -c 300 "$TMP/import.json.err")"; return; fi
 	IMPORT_WALL=$WALL
-	local added rss_big=$RSS
+	local added rss_big=$RSS import_cpu=$CPU
 	added=$(jget "$TMP/import.json" '$.added')
 	figure "import throughput" "$(fmt "$(calc "$size_mb / $IMPORT_WALL")" 1)" "MB/s" \
 	    "cat > /dev/null, same files" "$(fmt "$(calc "$size_mb / $cat_wall")" 1)" "MB/s"
 	note "check: import added ${added:-?} rows; the generator wrote $resp distinct responses"
+	note "import: $(fmt "$IMPORT_WALL" 2) s wall, $import_cpu s CPU (user + system, all threads)"
 
 	if have_bin bare_insert && [ -n "$added" ] && [ "$added" -gt 0 ]; then
 		timed "$TMP/bare.out" "$BB/bare_insert" "$TMP/bare.db" "$added"
@@ -218,9 +222,9 @@ section_ccusage() {
 	if ! find_ccusage; then note "ccusage: not available ($CC_WHY)"; return; fi
 	timed "$TMP/cc.json" env CLAUDE_CONFIG_DIR="$TREE" "$CCUSAGE" claude daily --json --offline
 	if [ "$RC" != 0 ]; then note "ccusage: not available (exit $RC: $(head -c 200 "$TMP/cc.json.err"))"; return; fi
-	local cc=$WALL cc_rss=$RSS
+	local cc=$WALL cc_rss=$RSS cc_cpu=$CPU
 	note "$("$CCUSAGE" --version 2>/dev/null | head -n 1): claude daily --json --offline" \
-	    "$(fmt "$cc" 2) s, peak RSS $(fmt "$(calc "$cc_rss / 1024")" 1) MB"
+	    "$(fmt "$cc" 2) s ($cc_cpu s CPU), peak RSS $(fmt "$(calc "$cc_rss / 1024")" 1) MB"
 	if [ -z "$IMPORT_WALL" ] || [ -z "$REPORT_WALL" ]; then
 		skip "tokentop side: import or report not built yet"
 		return
