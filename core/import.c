@@ -297,6 +297,8 @@ struct pipe {
 	int             quit;
 	pthread_t       th[MAX_JOBS];
 	int             nth;
+	void           *mem;         /* the caller's scratch heap, when it helps */
+	struct scratch  ms;
 };
 
 struct reader {
@@ -328,12 +330,28 @@ classify_chunk(struct chunk *c)
 	}
 }
 
+/*
+ * Claim the oldest chunk not yet claimed and classify it: workers, and the
+ * caller's thread while it waits for a chunk. Called, and returns, with
+ * p->mu held.
+ */
+static void
+work_one(struct pipe *p)
+{
+	struct chunk *c = &p->ring[p->next_work++ % p->nring];
+
+	pthread_mutex_unlock(&p->mu);
+	classify_chunk(c);
+	pthread_mutex_lock(&p->mu);
+	c->done = 1;
+	pthread_cond_broadcast(&p->done);
+}
+
 static void *
 worker(void *arg)
 {
 	struct pipe *p = arg;
 	struct scratch s;
-	struct chunk *c;
 	void *mem = malloc(SCRATCH_SIZE);
 
 	s.base = (uintptr_t)mem;
@@ -345,12 +363,7 @@ worker(void *arg)
 			pthread_cond_wait(&p->work, &p->mu);
 		if (p->quit)
 			break;
-		c = &p->ring[p->next_work++ % p->nring];
-		pthread_mutex_unlock(&p->mu);
-		classify_chunk(c);
-		pthread_mutex_lock(&p->mu);
-		c->done = 1;
-		pthread_cond_broadcast(&p->done);
+		work_one(p);
 	}
 	pthread_mutex_unlock(&p->mu);
 	scratch = NULL;
@@ -382,6 +395,8 @@ pipe_start(struct pipe *p, int jobs)
 		pthread_once(&scratch_once, scratch_install);
 	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
 		p->nth++;
+	if (p->nth > 0 && (p->mem = malloc(SCRATCH_SIZE)) != NULL)
+		p->ms.base = (uintptr_t)p->mem;
 	return 0;
 }
 
@@ -402,6 +417,7 @@ pipe_stop(struct pipe *p)
 	for (i = 0; i < p->nring; i++)
 		free(p->ring[i].buf);
 	free(p->ring);
+	free(p->mem);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);
@@ -504,8 +520,15 @@ consume(struct reader *r)
 	int i, rc = 0;
 
 	pthread_mutex_lock(&p->mu);
-	while (!c->done)
-		pthread_cond_wait(&p->done, &p->mu);
+	if (!c->done && p->mem != NULL)
+		scratch = &p->ms;
+	while (!c->done) {
+		if (p->next_work < p->head)
+			work_one(p);          /* rather than wait: a chunk nobody took yet */
+		else
+			pthread_cond_wait(&p->done, &p->mu);
+	}
+	scratch = NULL;
 	pthread_mutex_unlock(&p->mu);
 	for (i = 0; i < c->n && rc == 0; i++)
 		rc = deliver(r, &c->e[i]);
@@ -546,6 +569,8 @@ dispatch(struct reader *r)
 	if (p->nth == 0)
 		c->done = 1;
 	p->head++;
+	if (p->nth == 0)
+		p->next_work = p->head;   /* nothing left for anyone to claim */
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 }
