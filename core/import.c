@@ -279,7 +279,7 @@ struct chunk {
 	size_t     used, cap;
 	struct ent e[CHUNK_LINES];
 	int        n;                /* entries */
-	int        done;             /* every entry classified (under pipe.mu) */
+	int        done;             /* every entry classified (under pool.mu) */
 };
 
 /*
@@ -288,7 +288,7 @@ struct chunk {
  * the caller's thread delivers ring[tail % nring] once done. At most nring
  * chunks exist, so memory does not grow with the file.
  */
-struct pipe {
+struct import_pool {
 	pthread_mutex_t mu;
 	pthread_cond_t  work, done;
 	struct chunk   *ring;
@@ -311,7 +311,7 @@ struct reader {
 	int64_t                   since_ckpt;
 	int64_t                   max_line;
 	enum import_format        fmt;       /* the format as read so far (reader side) */
-	struct pipe               p;
+	struct import_pool       *p;
 };
 
 static void
@@ -336,7 +336,7 @@ classify_chunk(struct chunk *c)
  * p->mu held.
  */
 static void
-work_one(struct pipe *p)
+work_one(struct import_pool *p)
 {
 	struct chunk *c = &p->ring[p->next_work++ % p->nring];
 
@@ -350,7 +350,7 @@ work_one(struct pipe *p)
 static void *
 worker(void *arg)
 {
-	struct pipe *p = arg;
+	struct import_pool *p = arg;
 	struct scratch s;
 	void *mem = malloc(SCRATCH_SIZE);
 
@@ -374,7 +374,7 @@ worker(void *arg)
 /* Workers for o->jobs (0: one per online CPU, at least 2; 1: none, the
  * caller's thread classifies). 0, or -1 when no thread could start. */
 static int
-pipe_start(struct pipe *p, int jobs)
+pool_init(struct import_pool *p, int jobs)
 {
 	long cpus;
 	int want;
@@ -401,7 +401,7 @@ pipe_start(struct pipe *p, int jobs)
 }
 
 static void
-pipe_stop(struct pipe *p)
+pool_fini(struct import_pool *p)
 {
 	unsigned i;
 	int k;
@@ -422,6 +422,27 @@ pipe_stop(struct pipe *p)
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);
 	p->ring = NULL;
+}
+
+struct import_pool *
+import_pool_new(int jobs)
+{
+	struct import_pool *p = malloc(sizeof(*p));
+
+	if (p != NULL && pool_init(p, jobs) != 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+void
+import_pool_free(struct import_pool *p)
+{
+	if (p == NULL)
+		return;
+	pool_fini(p);
+	free(p);
 }
 
 /* ---- delivering (the caller's thread) ------------------------------------- */
@@ -511,14 +532,10 @@ deliver(struct reader *r, const struct ent *e)
 	return 0;
 }
 
-/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped. */
-static int
-consume(struct reader *r)
+/* Wait until c is classified, classifying chunks nobody took yet meanwhile. */
+static void
+chunk_wait(struct import_pool *p, struct chunk *c)
 {
-	struct pipe *p = &r->p;
-	struct chunk *c = &p->ring[p->tail % p->nring];
-	int i, rc = 0;
-
 	pthread_mutex_lock(&p->mu);
 	if (!c->done && p->mem != NULL)
 		scratch = &p->ms;
@@ -530,8 +547,11 @@ consume(struct reader *r)
 	}
 	scratch = NULL;
 	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < c->n && rc == 0; i++)
-		rc = deliver(r, &c->e[i]);
+}
+
+static void
+chunk_reset(struct chunk *c)
+{
 	c->n = 0;
 	c->used = 0;
 	c->done = 0;
@@ -540,6 +560,20 @@ consume(struct reader *r)
 		c->buf = NULL;
 		c->cap = 0;
 	}
+}
+
+/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped. */
+static int
+consume(struct reader *r)
+{
+	struct import_pool *p = r->p;
+	struct chunk *c = &p->ring[p->tail % p->nring];
+	int i, rc = 0;
+
+	chunk_wait(p, c);
+	for (i = 0; i < c->n && rc == 0; i++)
+		rc = deliver(r, &c->e[i]);
+	chunk_reset(c);
 	p->tail++;
 	return rc;
 }
@@ -548,10 +582,24 @@ consume(struct reader *r)
 static int
 drain(struct reader *r)
 {
-	while (r->p.tail < r->p.head)
+	while (r->p->tail < r->p->head)
 		if (consume(r) != 0)
 			return -1;
 	return 0;
+}
+
+/* After a stop: drop what is in flight, so the pool can read the next file. */
+static void
+discard(struct import_pool *p)
+{
+	struct chunk *c;
+
+	for (; p->tail < p->head; p->tail++) {
+		c = &p->ring[p->tail % p->nring];
+		chunk_wait(p, c);
+		chunk_reset(c);
+	}
+	chunk_reset(&p->ring[p->head % p->nring]);   /* the one being filled */
 }
 
 /* ---- reading (the caller's thread) ---------------------------------------- */
@@ -560,7 +608,7 @@ drain(struct reader *r)
 static void
 dispatch(struct reader *r)
 {
-	struct pipe *p = &r->p;
+	struct import_pool *p = r->p;
 	struct chunk *c = &p->ring[p->head % p->nring];
 
 	if (p->nth == 0)
@@ -585,7 +633,7 @@ dispatch(struct reader *r)
 static int
 add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 {
-	struct pipe *p = &r->p;
+	struct import_pool *p = r->p;
 	struct chunk *c;
 	struct ent *e;
 	char *nb;
@@ -624,7 +672,7 @@ add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 static int
 flush(struct reader *r)
 {
-	if (r->p.head - r->p.tail < r->p.nring && r->p.ring[r->p.head % r->p.nring].n > 0)
+	if (r->p->head - r->p->tail < r->p->nring && r->p->ring[r->p->head % r->p->nring].n > 0)
 		dispatch(r);
 	return drain(r);
 }
@@ -728,6 +776,7 @@ int
 import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
             void *arg, struct import_stats *st, char *err, size_t errlen)
 {
+	struct import_pool own;
 	struct reader r;
 	struct import_pos prev;
 	struct stat sb;
@@ -770,7 +819,11 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 		snprintf(err, errlen, "%s: import stopped", path);
 		goto out;
 	}
-	if (pipe_start(&r.p, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) != 0) {
+	if (o->pool != NULL && o->jobs != 1) {
+		r.p = o->pool;
+	} else if (pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) == 0) {
+		r.p = &own;
+	} else {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -782,7 +835,10 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	}
 	rc = 0;
 out:
-	pipe_stop(&r.p);
+	if (r.p == &own)
+		pool_fini(&own);
+	else if (r.p != NULL)
+		discard(r.p);
 	fclose(f);
 	return rc;
 }

@@ -81,6 +81,9 @@ struct import_sink {
 	int (*checkpoint)(void *arg, const struct import_where *w, const struct import_pos *pos);
 };
 
+/* Worker threads that outlive one file (import_pool_new); opaque. */
+struct import_pool;
+
 struct import_opts {
 	enum import_format format;   /* IMPORT_AUTO or a forced format */
 	int64_t checkpoint_rows;     /* rows between checkpoints; 0 = 2000 */
@@ -94,6 +97,8 @@ struct import_opts {
 	                                allocator hook (json_set_alloc_funcs: a
 	                                scratch heap on the workers, malloc elsewhere);
 	                                no other thread may be inside jansson then. */
+	struct import_pool *pool;    /* NULL: threads started and ended per file;
+	                                else this pool's (jobs 1 still means none) */
 };
 
 struct import_stats {
@@ -136,6 +141,15 @@ char **import_default_dirs(void);
  */
 int import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
                 void *arg, struct import_stats *st, char *err, size_t errlen);
+
+/*
+ * Worker threads for import_file to share across files (opts.pool), jobs
+ * as in import_opts: saves starting them for every file. NULL when out of
+ * memory. One import_file at a time may use a pool. import_pool_free ends
+ * the threads; NULL is fine.
+ */
+struct import_pool *import_pool_new(int jobs);
+void import_pool_free(struct import_pool *p);
 
 /* Decide a file's format from one line; IMPORT_AUTO when the line does not
  * tell (a user turn, a summary, a blank line). */

@@ -170,7 +170,7 @@ write_file(const char *path, const char *mode, const char *text)
 static int
 run(const char *path, enum import_format fmt, struct rec *r, struct import_stats *st)
 {
-	struct import_opts o = { fmt, 0, 0, 0 };
+	struct import_opts o = { fmt, 0, 0, 0, NULL };
 	char err[256];
 	int rc;
 
@@ -437,7 +437,7 @@ test_checkpoints_and_stop(void **state)
 	char path[128], buf[2048], err[256];
 	struct rec r = { 0 };
 	struct import_stats st;
-	struct import_opts o = { IMPORT_AUTO, 2, 0, 0 };
+	struct import_opts o = { IMPORT_AUTO, 2, 0, 0, NULL };
 
 	(void)state;
 	path_of("ck.jsonl", path, sizeof(path));
@@ -466,7 +466,7 @@ test_long_line(void **state)
 	char path[128], buf[2048], err[256], *big;
 	struct rec r = { 0 };
 	struct import_stats st;
-	struct import_opts o = { IMPORT_MESSAGES, 0, 120, 0 };
+	struct import_opts o = { IMPORT_MESSAGES, 0, 120, 0, NULL };
 	FILE *f;
 
 	(void)state;
@@ -660,11 +660,13 @@ write_messy(char paths[][128], int nfiles)
 	}
 }
 
-/* Import every file with jobs threads, into b; the stats and errors too. */
+/* Import every file with jobs threads (or pool's), into b; the stats and
+ * errors too. */
 static void
-import_all(char paths[][128], int nfiles, int jobs, int stop_at, struct biglog *b)
+import_all(char paths[][128], int nfiles, int jobs, struct import_pool *pool, int stop_at,
+           struct biglog *b)
 {
-	struct import_opts o = { IMPORT_AUTO, 7, 600, jobs };
+	struct import_opts o = { IMPORT_AUTO, 7, 600, jobs, pool };
 	struct import_stats st;
 	char err[256];
 	int k, rc;
@@ -688,7 +690,8 @@ import_all(char paths[][128], int nfiles, int jobs, int stop_at, struct biglog *
 static void
 test_jobs_same(void **state)
 {
-	static const int jobs[] = { 2, 3, 8, 0 };
+	static const int jobs[] = { 2, 3, 8, 0, 2, 0 };   /* the last two: a pool */
+	struct import_pool *pools[2];
 	char paths[7][128];
 	struct biglog one, many;
 	size_t i;
@@ -696,8 +699,13 @@ test_jobs_same(void **state)
 
 	(void)state;
 	write_messy(paths, 7);
-	for (stop = 0; stop <= 900; stop += 900) {
-		import_all(paths, 7, 1, stop, &one);
+	pools[0] = import_pool_new(2);
+	pools[1] = import_pool_new(0);
+	assert_non_null(pools[0]);
+	assert_non_null(pools[1]);
+	/* with a pool, a stopped import leaves it ready for the next */
+	for (stop = 0; stop <= 1400; stop += 700) {
+		import_all(paths, 7, 1, NULL, stop, &one);
 		assert_non_null(strstr(one.s, "\nrow "));
 		assert_non_null(strstr(one.s, " line longer than 600 bytes\n"));
 		assert_non_null(strstr(one.s, " invalid JSON at column "));
@@ -706,19 +714,23 @@ test_jobs_same(void **state)
 		if (stop > 0 && strstr(one.s, ": import stopped\n") == NULL)
 			fail_msg("no stop: %s", strstr(one.s, "stats"));
 		for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
-			import_all(paths, 7, jobs[i], stop, &many);
+			import_all(paths, 7, jobs[i], i >= 4 ? pools[i - 4] : NULL, stop, &many);
 			if (strcmp(one.s, many.s) != 0) {
 				size_t k = 0;
 
 				while (one.s[k] == many.s[k])
 					k++;
-				fail_msg("jobs %d, stop %d: differs at byte %zu: ...%.200s", jobs[i],
-				    stop, k, many.s + (k > 100 ? k - 100 : 0));
+				fail_msg("jobs %d%s, stop %d: differs at byte %zu: ...%.200s", jobs[i],
+				    i >= 4 ? " (pool)" : "", stop, k,
+				    many.s + (k > 100 ? k - 100 : 0));
 			}
 			free(many.s);
 		}
 		free(one.s);
 	}
+	import_pool_free(pools[0]);
+	import_pool_free(pools[1]);
+	import_pool_free(NULL);
 }
 
 static void

@@ -335,7 +335,7 @@ parse_args(int argc, char **argv, struct import_opts *o, struct imp *m, int *jso
 int
 cli_import(struct cli *cli, int argc, char **argv)
 {
-	struct import_opts o = { IMPORT_AUTO, 2000, 0, 0 };
+	struct import_opts o = { IMPORT_AUTO, 2000, 0, 0, NULL };
 	struct import_stats s;
 	struct imp m;
 	char **files = NULL, **dirs = NULL, err[1024];
@@ -374,6 +374,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
 	for (i = 0; files[i] != NULL; i++) {
 		if (import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
 			store_rollback(m.st);
@@ -389,6 +390,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 	summary(&m, &s, json);
 	rc = s.malformed > 0 ? EXIT_RUNTIME : EXIT_OK;
 out:
+	import_pool_free(o.pool);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);
 	free(m.unpriced);
