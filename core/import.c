@@ -532,7 +532,12 @@ deliver(struct reader *r, const struct ent *e)
 	return 0;
 }
 
-/* Wait until c is classified, classifying chunks nobody took yet meanwhile. */
+/*
+ * Wait until the oldest chunk in flight (c) is classified; when no worker
+ * has taken it yet (they are busy, or descheduled on a shared machine),
+ * classify it here rather than wait. Chunks after it are left to the
+ * workers: the caller's thread has the reading and delivering to do.
+ */
 static void
 chunk_wait(struct import_pool *p, struct chunk *c)
 {
@@ -540,8 +545,8 @@ chunk_wait(struct import_pool *p, struct chunk *c)
 	if (!c->done && p->mem != NULL)
 		scratch = &p->ms;
 	while (!c->done) {
-		if (p->next_work < p->head)
-			work_one(p);          /* rather than wait: a chunk nobody took yet */
+		if (p->next_work == p->tail)
+			work_one(p);
 		else
 			pthread_cond_wait(&p->done, &p->mu);
 	}
