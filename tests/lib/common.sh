@@ -100,7 +100,8 @@ tt_tmpdir() {
 	unset $(compgen -v ANTHROPIC_) TOKENTOP_DB NO_COLOR CLAUDE_CONFIG_DIR
 }
 
-# tt_track PID: kill PID (if still running) at exit.
+# tt_track PID: kill PID, a background job of this shell, at exit (unless
+# the script has waited for it already).
 tt_track() { TT_PIDS+=("$1"); }
 
 # tt_wait_file FILE [REGEX]: wait up to 5 s until FILE has a line matching
@@ -172,11 +173,13 @@ tt_console() {
 # ---- exit ------------------------------------------------------------------------------
 
 tt__cleanup() {
-	local rc=$? p
+	local rc=$? p live
 	set +e
 	[ -n "$TT_SOCK" ] && tm kill-server >/dev/null 2>&1
-	for p in "${TT_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${TT_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	live=" $(jobs -p | tr '\n' ' ') "
+	for p in "${TT_PIDS[@]}"; do    # only those not reaped yet: a reaped id may be reused
+		case $live in *" $p "*) kill "$p" 2>/dev/null; wait "$p" 2>/dev/null ;; esac
+	done
 	[ -n "$T" ] && rm -rf "$T"
 	return $rc
 }
