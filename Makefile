@@ -18,7 +18,7 @@ TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names and tools above.
 DEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-       libcmocka-dev libmicrohttpd-dev sqlite3 tmux time curl jq python3 clang
+       libcmocka-dev libmicrohttpd-dev sqlite3 tmux time curl jq python3 clang socat
 
 DATADIR   = $(PREFIX)/share/tokentop
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
@@ -53,7 +53,7 @@ all: deps $(BUILD)/tokentop $(BUILD)/fakeapi
 deps:
 	@missing=""; \
 	for p in $(PKGS) $(TESTPKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in tmux sqlite3 pkg-config curl jq python3; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in tmux sqlite3 pkg-config curl jq python3 socat; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \

@@ -2,8 +2,11 @@
  * keep-alive connections (libcurl multi, one thread per T), each sending the
  * same POST again as soon as its answer is complete, for D seconds. Prints
  * one line: requests, errors, requests/s, p50 and p99 latency (µs).
+ * With -r RATE the load is paced instead: requests start on a fixed
+ * schedule (RATE per second in all, to the millisecond), each on an idle
+ * connection; latency is each request's own (curl's total time).
  *
- *   loadgen -c 64 -t 2 -d 5 -H 'x-api-key: K' -b BODYFILE URL
+ *   loadgen -c 64 -t 2 -d 5 [-r 2000] -H 'x-api-key: K' -b BODYFILE URL
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -23,6 +26,7 @@ struct worker {
 	size_t             body_len;
 	struct curl_slist *hdrs;
 	double             until;
+	double             rate;       /* requests/s of this worker; 0 = closed loop */
 	int64_t           *lat;        /* µs of each finished request */
 	size_t             n, cap;
 	int64_t            errors;
@@ -84,6 +88,43 @@ note(struct worker *w, CURL *e, CURLcode rc)
 	w->lat[w->n++] = (int64_t)us;
 }
 
+/* Paced: start requests on schedule on idle handles until the end. */
+static void
+run_paced(struct worker *w, CURLM *m)
+{
+	CURL **idle = calloc((size_t)w->conns, sizeof(*idle));
+	double next = now_s(), now;
+	int i, nidle = 0, running = 0, left, wait_ms;
+	CURLMsg *msg;
+
+	for (i = 0; i < w->conns; i++)
+		idle[nidle++] = make_easy(w);
+	for (;;) {
+		now = now_s();
+		while (nidle > 0 && next <= now && next < w->until) {
+			CURL *e = idle[--nidle];
+			curl_multi_add_handle(m, e);
+			next += 1.0 / w->rate;
+		}
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			CURL *e = msg->easy_handle;
+			note(w, e, msg->data.result);
+			curl_multi_remove_handle(m, e);
+			idle[nidle++] = e;
+		}
+		if (running == 0 && next >= w->until)
+			break;
+		wait_ms = (int)((next - now_s()) * 1000);
+		curl_multi_poll(m, NULL, 0, wait_ms < 1 ? 1 : wait_ms > 100 ? 100 : wait_ms, NULL);
+	}
+	for (i = 0; i < nidle; i++)
+		curl_easy_cleanup(idle[i]);
+	free(idle);
+}
+
 static void *
 run(void *arg)
 {
@@ -92,6 +133,11 @@ run(void *arg)
 	CURLMsg *msg;
 	int i, running = 0, left;
 
+	if (w->rate > 0) {
+		run_paced(w, m);
+		curl_multi_cleanup(m);
+		return NULL;
+	}
 	for (i = 0; i < w->conns; i++)
 		curl_multi_add_handle(m, make_easy(w));
 	do {
@@ -147,16 +193,17 @@ main(int argc, char **argv)
 	struct curl_slist *hdrs = NULL;
 	struct worker *w;
 	int conns = 16, threads = 1, ch, i;
-	double secs = 3, t0, t1;
+	double secs = 3, rate = 0, t0, t1;
 	char *body = NULL;
 	size_t body_len = 0, total = 0, k;
 	int64_t *all, errors = 0;
 
-	while ((ch = getopt(argc, argv, "c:t:d:H:b:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:t:d:r:H:b:")) != -1) {
 		switch (ch) {
 		case 'c': conns = atoi(optarg); break;
 		case 't': threads = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
+		case 'r': rate = atof(optarg); break;
 		case 'H': hdrs = curl_slist_append(hdrs, optarg); break;
 		case 'b':
 			if ((body = slurp(optarg, &body_len)) == NULL) {
@@ -165,7 +212,7 @@ main(int argc, char **argv)
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: loadgen [-c CONNS] [-t THREADS] [-d SECONDS] "
+			fprintf(stderr, "usage: loadgen [-c CONNS] [-t THREADS] [-d SECONDS] [-r RATE] "
 			        "[-H HEADER]... [-b BODYFILE] URL\n");
 			return 2;
 		}
@@ -185,6 +232,7 @@ main(int argc, char **argv)
 		w[i].body_len = body_len;
 		w[i].hdrs = hdrs;
 		w[i].until = t0 + secs;
+		w[i].rate = rate / threads;
 		pthread_create(&w[i].th, NULL, run, &w[i]);
 	}
 	for (i = 0; i < threads; i++) {

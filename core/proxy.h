@@ -53,12 +53,14 @@ struct proxy_opts {
 	int64_t     connect_timeout_ms; /* 0 = 5000 */
 	int64_t     timeout_ms;         /* upstream silent this long: give up; 0 = 600000 */
 	unsigned    max_connections;    /* 0 = 1024 */
+	unsigned    threads;            /* event loops; 0 = one per online CPU */
 };
 
 struct proxy;
 
 /*
- * Bind o->listen and start serving (threads of its own; returns at once).
+ * Bind o->listen and start serving (threads of its own, each an event loop
+ * on its own SO_REUSEPORT socket of that address; returns at once).
  * Refuses a non-loopback address without allow_remote and an upstream URL
  * that http_url_allowed refuses. hooks is copied. NULL + err on failure.
  * Stop and free with proxy_free.

@@ -1,64 +1,117 @@
-/* proxy_int.h — between the proxy's server side (proxy.c, libmicrohttpd)
- * and its upstream side (proxy_upstream.c, libcurl). Not for other modules. */
+/* proxy_int.h — between the proxy's three parts: the event loop and life
+ * cycle (proxy.c), the server side (proxy_relay.c, libmicrohttpd) and the
+ * upstream side (proxy_upstream.c, libcurl). Not for other modules.
+ *
+ * One thread runs everything: an epoll set holds libmicrohttpd's own epoll
+ * descriptor, libcurl's sockets and a wake-up eventfd. A request is read by
+ * libmicrohttpd, its connection suspended while the upstream transfer runs
+ * on the shared curl multi handle, and resumed when the upstream has
+ * something for it (headers, body bytes, the end). No thread per connection,
+ * no blocking call in any callback. */
 #ifndef TOKENTOP_PROXY_INT_H
 #define TOKENTOP_PROXY_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "core/proxy.h"
 
-#define PX_BUF_CAP (64 * 1024)     /* relay buffer per connection: the backpressure bound */
-
-#define PX_STACK (512 * 1024)      /* per connection thread */
+#define PX_BUF_CAP (64 * 1024)     /* relay buffer per transfer: the backpressure bound */
 
 struct MHD_Daemon;
+struct px_upstream;
+struct px_req;
 
-/* The proxy (proxy.c owns it; proxy_relay.c serves with it). */
-struct proxy {
-	struct MHD_Daemon *d;
-	int                fd;            /* listening socket */
-	int                port;
-	char               host[256];
-	char               upstream[512]; /* base URL, no trailing '/' */
-	char               tag[USAGE_TAG_MAX];
-	struct proxy_opts  o;
-	struct proxy_hooks h;
-	atomic_int         inflight;
-	atomic_int         cancel;        /* past the shutdown grace: cut transfers */
+/* One event loop: its thread, epoll set, listening socket, libmicrohttpd
+ * daemon and curl multi handle. Touched by its own thread only (but for the
+ * stop request through wakefd). */
+struct px_loop {
+	struct proxy       *p;
+	struct MHD_Daemon  *d;
+	int                 fd;            /* listening socket, until the daemon has it */
+	int                 epfd;          /* the loop's epoll set */
+	int                 wakefd;        /* eventfd: proxy_free asks the loop to stop */
+	int                 mhdfd;         /* libmicrohttpd's epoll descriptor */
+	pthread_t           th;
+	int                 running;       /* th was started */
+	int                 cancel;        /* past the shutdown grace: cut transfers */
+	atomic_int          inflight;      /* requests being relayed or drained */
+	struct px_upstream *up;
 };
 
-/* Serve on p->fd (family AF_INET or AF_INET6): 0, or -1. */
-int px_daemon_start(struct proxy *p, int family);
+#define PX_MAX_LOOPS 16
 
-/* Stop accepting, wait up to grace_ms for requests in flight, cut the rest,
- * stop every connection thread. */
-void px_daemon_stop(struct proxy *p, int64_t grace_ms);
+/* The proxy (proxy.c owns it): the options, and one loop per thread, each
+ * on its own SO_REUSEPORT socket of the same address (the kernel spreads
+ * new connections over them). */
+struct proxy {
+	int                 port;
+	char                host[256];
+	char                upstream[512]; /* base URL, no trailing '/' */
+	char                tag[USAGE_TAG_MAX];
+	struct proxy_opts   o;
+	struct proxy_hooks  h;
+	atomic_llong        grace_ms;      /* set before the stop request */
+	int                 nloops;
+	struct px_loop      loops[PX_MAX_LOOPS];
+};
+
+/* ---- server side (proxy_relay.c) ----------------------------------------- */
+
+/* Start libmicrohttpd on l->fd (family AF_INET or AF_INET6) in external
+ * epoll mode with suspend/resume: 0, or -1. l->mhdfd is set. */
+int px_daemon_start(struct px_loop *l, int family);
+
+/* libmicrohttpd's part of the loop: milliseconds it may sleep (-1 = no
+ * limit), and one run over everything ready (call after every wait). */
+int px_daemon_timeout(struct px_loop *l);
+void px_daemon_run(struct px_loop *l);
+
+/* Stop accepting: the listening socket is returned (the caller closes it),
+ * or -1. */
+int px_daemon_quiesce(struct px_loop *l);
+
+/* Stop libmicrohttpd, closing every connection (none may be suspended:
+ * cancel the transfers first, then run the daemon once). */
+void px_daemon_stop(struct px_loop *l);
+
+/* ---- upstream side (proxy_upstream.c) ------------------------------------ */
 
 /* Called with every body byte the upstream sent, once, in order (for the
  * usage scan), whether it reaches the client or is drained. */
 typedef void (*px_tap_fn)(void *arg, const char *data, size_t len);
 
-/*
- * One client connection's upstream: a curl multi + easy pair kept for the
- * connection's life (so its upstream connection is reused), running one
- * transfer at a time, driven only by the connection's own thread: the body
- * is pulled as the client takes it, so a slow client pauses the upstream
- * (CURL_WRITEFUNC_PAUSE) with at most PX_BUF_CAP buffered.
- */
-struct px_up;
+/* What happened to a transfer. PX_EV_DONE comes exactly once, last; the
+ * callback may free the transfer then (px_xfer_free). */
+enum px_event { PX_EV_HEADERS, PX_EV_DATA, PX_EV_DONE };
+struct px_xfer;
+typedef void (*px_event_fn)(void *arg, struct px_xfer *x, enum px_event ev);
 
-/* libcurl's global set-up, once from the main thread before any px_up:
- * 0 or -1. */
+/* libcurl's global set-up, once from the main thread: 0 or -1. */
 int px_up_global_init(void);
 
-/* NULL on out of memory. Free with px_up_free (NULL fine). */
-struct px_up *px_up_new(void);
-void px_up_free(struct px_up *u);
+/* The curl multi handle of one loop, registering its sockets in epfd (as
+ * data.fd). NULL on failure. Free with px_upstream_free after every
+ * transfer was freed (NULL fine). */
+struct px_upstream *px_upstream_new(int epfd);
+void px_upstream_free(struct px_upstream *up);
+
+/* Milliseconds until libcurl wants its timer run (-1: no timer). */
+int px_upstream_timeout(const struct px_upstream *up);
+
+/* Hand libcurl an epoll readiness (EPOLLIN/OUT/ERR bits) for its socket fd,
+ * or run its timer when due; transfers that ended get PX_EV_DONE. */
+void px_upstream_socket(struct px_upstream *up, int fd, uint32_t events);
+void px_upstream_timer(struct px_upstream *up);
+
+/* End every running transfer now (shutdown): each gets PX_EV_DONE with a
+ * failed result. */
+void px_upstream_cancel_all(struct px_upstream *up);
 
 /* What to send: hdrs are "Name: value" lines, copied; body borrowed until
- * the transfer ended (px_up_end). */
+ * PX_EV_DONE or px_xfer_free. */
 struct px_send {
 	const char  *method;
 	const char  *url;
@@ -70,31 +123,45 @@ struct px_send {
 	int64_t      timeout_ms;    /* idle: nothing received for this long */
 	px_tap_fn    tap;
 	void        *tap_arg;
-	atomic_int  *cancel;      /* set: give up at once (shutdown); may be NULL */
+	px_event_fn  ev;
+	void        *ev_arg;
 };
 
-/* Start a transfer and wait for the response headers. 0 when a response
- * came, -1 when none did (err says why: the 502 case). */
-int px_up_start(struct px_up *u, const struct px_send *s, char *err, size_t errlen);
+/* Start a transfer (it runs as the loop turns). NULL with err on failure.
+ * The caller owns it: px_xfer_free, at any time (an unfinished transfer is
+ * cut). */
+struct px_xfer *px_xfer_start(struct px_upstream *up, const struct px_send *s, char *err,
+                              size_t errlen);
+void px_xfer_free(struct px_xfer *x);
+
+/* The client is gone: keep running the transfer to its end, the body going
+ * to the tap only (the usage of what the upstream bills is not lost). */
+void px_xfer_detach(struct px_xfer *x);
+
+/* State: response headers in; transfer ended (and whether cleanly); the
+ * reason of a failure (borrowed). */
+int px_xfer_headers_done(const struct px_xfer *x);
+int px_xfer_done(const struct px_xfer *x);
+int px_xfer_failed(const struct px_xfer *x);
+const char *px_xfer_error(const struct px_xfer *x);
 
 /* Of the response: status, header lines (borrowed, "Name: value"),
  * Content-Length (-1 when absent). */
-long px_up_status(const struct px_up *u);
-size_t px_up_nheaders(const struct px_up *u);
-const char *px_up_header_line(const struct px_up *u, size_t i);
-const char *px_up_header(const struct px_up *u, const char *name);
-int64_t px_up_content_length(const struct px_up *u);
+long px_xfer_status(const struct px_xfer *x);
+size_t px_xfer_nheaders(const struct px_xfer *x);
+const char *px_xfer_header_line(const struct px_xfer *x, size_t i);
+const char *px_xfer_header(const struct px_xfer *x, const char *name);
+int64_t px_xfer_content_length(const struct px_xfer *x);
 
 /* When the transfer already ended cleanly with its whole body buffered
- * (a small answer): 1 and the body (borrowed until the next call on u). */
-int px_up_whole_body(struct px_up *u, const char **data, size_t *len);
+ * (a small answer): 1 and the body (borrowed until the next call on x). */
+int px_xfer_whole_body(struct px_xfer *x, const char **data, size_t *len);
 
-/* Copy up to max body bytes into buf, waiting for them. Returns the count,
- * 0 at a clean end, -1 when the transfer failed. */
-long px_up_read(struct px_up *u, char *buf, size_t max);
-
-/* Run the transfer to its end, discarding the body (it still passes the
- * tap), then detach it. Safe when no transfer runs. */
-void px_up_end(struct px_up *u);
+/* Copy up to max buffered body bytes into buf (never waits). Returns the
+ * count (> 0), 0 when nothing is there yet, PX_READ_EOF at a clean end,
+ * PX_READ_FAIL when the transfer failed. */
+#define PX_READ_EOF  (-1)
+#define PX_READ_FAIL (-2)
+long px_xfer_read(struct px_xfer *x, char *buf, size_t max);
 
 #endif

@@ -1,11 +1,12 @@
-/* proxy_relay.c — the proxy's server side: libmicrohttpd, a thread per
- * client connection. Each request is read whole (at most PROXY_MAX_BODY), sent
- * upstream with its headers (proxy_upstream.c), and the response is relayed
- * as it arrives: the connection's thread pulls the upstream body while the
- * client takes it, so a slow client slows the upstream instead of filling
- * memory. When the request ends (completed, or the client gone), the rest of
- * the upstream body is drained through the same usage scan and the usage is
- * handed to the hooks. */
+/* proxy_relay.c — the proxy's server side: libmicrohttpd in external epoll
+ * mode, run by the proxy's loop thread (proxy.c). Each request is read whole
+ * (at most PROXY_MAX_BODY) and its upstream transfer started
+ * (proxy_upstream.c); the connection is then suspended and resumed whenever
+ * the upstream has something for it, so no callback ever waits. The response
+ * is relayed as it arrives and pulled as the client takes it: a slow client
+ * pauses the upstream instead of filling memory. A client that goes away
+ * leaves its transfer running to the end through the same usage scan, and
+ * the usage is handed to the hooks when the upstream finished. */
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,15 +29,10 @@
 enum px_kind { PX_OTHER, PX_MESSAGES, PX_BATCH_CREATE };
 enum px_tap { TAP_UNDECIDED, TAP_NONE, TAP_SSE, TAP_COPY };
 
-/* One client connection (MHD's socket context): its upstream, made on
- * its first request. */
-struct px_conn {
-	struct px_up *up;
-};
-
 /* One request, from its URI to its completion (MHD's req_cls). */
 struct px_req {
 	struct proxy     *p;
+	struct px_loop   *l;             /* the loop serving it */
 	char             *uri;           /* raw request target, query included */
 	int               started;
 	int               too_large;
@@ -44,8 +40,10 @@ struct px_req {
 	size_t            len, cap;
 	enum px_kind      kind;
 	char              tag[USAGE_TAG_MAX];
-	struct px_up     *up;            /* the connection's, while relaying */
-	int               counted;       /* in p->inflight */
+	struct MHD_Connection *c;        /* NULL once MHD is done with it */
+	struct px_xfer   *x;             /* the upstream transfer, once started */
+	int               suspended;     /* c is suspended, waiting for x */
+	int               counted;       /* in l->inflight */
 	enum px_tap       tap;
 	struct proxy_sse *sse;
 	char             *copy;
@@ -131,8 +129,8 @@ hop_by_hop(const char *name, size_t n)
 static void
 tap_decide(struct px_req *r)
 {
-	const char *ct = px_up_header(r->up, "Content-Type");
-	long st = px_up_status(r->up);
+	const char *ct = px_xfer_header(r->x, "Content-Type");
+	long st = px_xfer_status(r->x);
 
 	r->tap = TAP_NONE;
 	if (r->kind == PX_OTHER || st < 200 || st > 299)
@@ -216,9 +214,51 @@ record(struct px_req *r)
 	u.ts_ms = now_ms();
 	usage_strlcpy(u.source, "proxy", sizeof(u.source));
 	usage_strlcpy(u.tag, r->tag, sizeof(u.tag));
-	rid = px_up_header(r->up, "request-id");
+	rid = px_xfer_header(r->x, "request-id");
 	usage_strlcpy(u.request_id, rid != NULL ? rid : "", sizeof(u.request_id));
 	p->h.usage(p->h.arg, &u);
+}
+
+/* ---- a request's life ------------------------------------------------------- */
+
+/* Free r once both libmicrohttpd and the transfer are done with it. */
+static void
+req_release(struct px_req *r)
+{
+	if (r->c != NULL || (r->x != NULL && !px_xfer_done(r->x)))
+		return;
+	px_xfer_free(r->x);
+	if (r->counted)
+		atomic_fetch_sub(&r->l->inflight, 1);
+	free(r->uri);
+	free(r->body);
+	free(r->sse);
+	free(r->copy);
+	free(r);
+}
+
+/* The upstream moved: wake the connection if it waits; at the end, record. */
+static void
+on_xfer(void *arg, struct px_xfer *x, enum px_event ev)
+{
+	struct px_req *r = arg;
+
+	(void)x;
+	if (ev == PX_EV_DONE && px_xfer_headers_done(r->x))
+		record(r);
+	if (r->c != NULL && r->suspended) {
+		r->suspended = 0;
+		MHD_resume_connection(r->c);
+	}
+	if (ev == PX_EV_DONE)
+		req_release(r);
+}
+
+static void
+suspend(struct px_req *r)
+{
+	r->suspended = 1;
+	MHD_suspend_connection(r->c);
 }
 
 /* ---- libmicrohttpd callbacks ------------------------------------------------ */
@@ -230,7 +270,9 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 
 	if (r == NULL)
 		return NULL;
-	r->p = cls;
+	r->l = cls;
+	r->p = r->l->p;
+	r->c = c;
 	if ((r->uri = strdup(uri)) == NULL) {
 		free(r);
 		return NULL;
@@ -239,41 +281,22 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 }
 
 static void
-on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
-              enum MHD_ConnectionNotificationCode toe)
-{
-	struct px_conn *pc;
-
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_ctx = calloc(1, sizeof(struct px_conn));
-	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && (pc = *socket_ctx) != NULL) {
-		px_up_free(pc->up);
-		free(pc);
-		*socket_ctx = NULL;
-	}
-}
-
-static void
 on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
              enum MHD_RequestTerminationCode toe)
 {
 	struct px_req *r = *req_cls;
-	struct proxy *p = cls;
 
+	(void)cls;
+	(void)c;
+	(void)toe;
 	if (r == NULL)
 		return;
-	if (r->up != NULL) {
-		px_up_end(r->up);      /* drains what the client did not take */
-		record(r);
-	}
-	if (r->counted)
-		atomic_fetch_sub(&p->inflight, 1);
-	free(r->uri);
-	free(r->body);
-	free(r->sse);
-	free(r->copy);
-	free(r);
 	*req_cls = NULL;
+	r->c = NULL;
+	r->suspended = 0;
+	if (r->x != NULL && !px_xfer_done(r->x))
+		px_xfer_detach(r->x);      /* drained to its end, then recorded */
+	req_release(r);
 }
 
 static ssize_t
@@ -282,12 +305,18 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 	struct px_req *r = cls;
 	long n;
 
-	if (atomic_load(&r->p->cancel))
+	(void)pos;
+	if (r->l->cancel)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
-	n = px_up_read(r->up, buf, max);
+	n = px_xfer_read(r->x, buf, max);
 	if (n > 0)
 		return (ssize_t)n;
-	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+	if (n == PX_READ_EOF)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == PX_READ_FAIL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	suspend(r);                    /* on_xfer resumes it */
+	return 0;
 }
 
 /* The request's headers for upstream, "Name: value" (curl's "Name;" for an
@@ -353,18 +382,16 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 {
 	struct MHD_Response *resp;
 	const char *line, *colon, *v;
-	int64_t cl = px_up_content_length(r->up);
-	long st = px_up_status(r->up);
+	int64_t cl = px_xfer_content_length(r->x);
+	long st = px_xfer_status(r->x);
 	enum MHD_Result rc;
-	char name[128];
-	size_t i, n;
-
 	const char *whole;
-	size_t wlen;
+	char name[128];
+	size_t i, n, wlen;
 
 	if (st == 204 || st == 304 || cl == 0 || strcmp(method, "HEAD") == 0)
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	else if (px_up_whole_body(r->up, &whole, &wlen) && (cl < 0 || (uint64_t)cl == wlen))
+	else if (px_xfer_whole_body(r->x, &whole, &wlen) && (cl < 0 || (uint64_t)cl == wlen))
 		/* all there already: headers and body leave in one send */
 		resp = MHD_create_response_from_buffer(wlen, (void *)whole, MHD_RESPMEM_MUST_COPY);
 	else
@@ -372,8 +399,8 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 		                                         16 * 1024, reader, r, NULL);
 	if (resp == NULL)
 		return MHD_NO;
-	for (i = 0; i < px_up_nheaders(r->up); i++) {
-		line = px_up_header_line(r->up, i);
+	for (i = 0; i < px_xfer_nheaders(r->x); i++) {
+		line = px_xfer_header_line(r->x, i);
 		colon = strchr(line, ':');
 		n = (size_t)(colon - line);
 		if (n == 0 || n >= sizeof(name) || hop_by_hop(line, n))
@@ -389,16 +416,15 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 	return rc;
 }
 
-/* The whole request is in: check the budget, forward, queue the relay. */
+/* The whole request is in: check the budget, start the upstream transfer
+ * and suspend until it answers (on_xfer resumes; on_request then relays). */
 static enum MHD_Result
 forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 {
 	struct proxy *p = r->p;
-	const union MHD_ConnectionInfo *ci;
 	struct hdr_list hl = { .r = r };
 	struct px_send s;
 	char url[8192], msg[512];
-	struct px_conn *pc;
 
 	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
@@ -410,14 +436,6 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
 		return px_error(c, 429, "rate_limit_error", msg);
-	}
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-	pc = ci != NULL ? ci->socket_context : NULL;
-	if (pc != NULL && pc->up == NULL)
-		pc->up = px_up_new();       /* kept for the connection: upstream reuse */
-	if (pc == NULL || pc->up == NULL) {
-		free_headers(&hl);
-		return px_error(c, 500, "api_error", "proxy: out of memory");
 	}
 	snprintf(url, sizeof(url), "%s%s", p->upstream, r->uri);
 	memset(&s, 0, sizeof(s));
@@ -431,17 +449,33 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	s.timeout_ms = p->o.timeout_ms;
 	s.tap = tap;
 	s.tap_arg = r;
-	s.cancel = &p->cancel;
-	r->up = pc->up;
-	r->counted = 1;
-	atomic_fetch_add(&p->inflight, 1);
-	if (px_up_start(r->up, &s, msg, sizeof(msg)) != 0) {
-		free_headers(&hl);
-		r->up = NULL;
-		return px_error(c, 502, "api_error", msg);
-	}
+	s.ev = on_xfer;
+	s.ev_arg = r;
+	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
-	return relay_response(c, r, method);
+	if (r->x == NULL)
+		return px_error(c, 502, "api_error", msg);
+	r->counted = 1;
+	atomic_fetch_add(&r->l->inflight, 1);
+	suspend(r);
+	return MHD_YES;
+}
+
+/* Called again once the transfer answered: relay it, or a 502 when the
+ * upstream could not be reached. */
+static enum MHD_Result
+answer(struct MHD_Connection *c, struct px_req *r, const char *method)
+{
+	char msg[512];
+
+	if (px_xfer_headers_done(r->x))
+		return relay_response(c, r, method);
+	if (!px_xfer_done(r->x)) {         /* resumed early: wait on */
+		suspend(r);
+		return MHD_YES;
+	}
+	snprintf(msg, sizeof(msg), "upstream: %s", px_xfer_error(r->x));
+	return px_error(c, 502, "api_error", msg);
 }
 
 static enum px_kind
@@ -515,6 +549,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	if (r->too_large)
 		return px_error(c, 413, "request_too_large",
 		                "Request exceeds the maximum allowed number of bytes.");
+	if (r->x != NULL)
+		return answer(c, r, method);
 	return forward(c, r, method);
 }
 
@@ -525,7 +561,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	struct proxy *p = cls;
+	struct px_loop *l = cls;
+	struct proxy *p = l->p;
 	char msg[512];
 	size_t n;
 
@@ -539,40 +576,62 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 int
-px_daemon_start(struct proxy *p, int family)
+px_daemon_start(struct px_loop *l, int family)
 {
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	                 MHD_USE_POLL | MHD_USE_ITC | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	const union MHD_DaemonInfo *di;
+	/* suspend/resume without the inter-thread channel: every resume
+	 * happens on the loop's own thread, which runs the daemon right after */
+	unsigned flags = MHD_USE_EPOLL | (MHD_ALLOW_SUSPEND_RESUME & ~MHD_USE_ITC) |
+	                 MHD_USE_TURBO | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
+	unsigned limit = l->p->o.max_connections / (unsigned)l->p->nloops;
 
-	p->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, p,
-	    MHD_OPTION_LISTEN_SOCKET, p->fd,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)p->o.max_connections,
+	l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l,
+	    MHD_OPTION_LISTEN_SOCKET, l->fd,
+	    MHD_OPTION_CONNECTION_LIMIT, limit > 0 ? limit : 1u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)300,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)PX_STACK,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, p,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, p,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
 	    MHD_OPTION_END);
-	return p->d != NULL ? 0 : -1;
+	if (l->d == NULL)
+		return -1;
+	l->fd = -1;                            /* libmicrohttpd's now */
+	di = MHD_get_daemon_info(l->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (di == NULL) {
+		px_daemon_stop(l);
+		return -1;
+	}
+	l->mhdfd = di->epoll_fd;
+	return 0;
+}
+
+int
+px_daemon_timeout(struct px_loop *l)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_get_timeout(l->d, &t) != MHD_YES)
+		return -1;
+	return t > 60000 ? 60000 : (int)t;
 }
 
 void
-px_daemon_stop(struct proxy *p, int64_t grace_ms)
+px_daemon_run(struct px_loop *l)
 {
-	struct timespec ts = { 0, 10 * 1000000L };
-	int64_t waited = 0;
-	MHD_socket fd;
+	MHD_run(l->d);
+}
 
-	fd = MHD_quiesce_daemon(p->d);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
-	while (atomic_load(&p->inflight) > 0 && waited < grace_ms) {
-		nanosleep(&ts, NULL);
-		waited += 10;
-	}
-	atomic_store(&p->cancel, 1);
-	MHD_stop_daemon(p->d);
-	p->d = NULL;
+int
+px_daemon_quiesce(struct px_loop *l)
+{
+	return MHD_quiesce_daemon(l->d);
+}
+
+void
+px_daemon_stop(struct px_loop *l)
+{
+	if (l->d != NULL)
+		MHD_stop_daemon(l->d);
+	l->d = NULL;
 }

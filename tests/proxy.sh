@@ -4,7 +4,8 @@
 # usage row per billed response with request-id and tag (the tag header not
 # forwarded), errors passed through, 502 when the upstream is down, a client
 # gone mid-stream still recorded, a batch create registered, --enforce-budget,
-# loopback-only by default, 300 concurrent connections, and a clean SIGTERM.
+# loopback-only by default, 300 concurrent connections, --threads, and a
+# clean SIGTERM.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -235,6 +236,30 @@ tt_track "$PPID2"
 tt_wait_file "$T/pport" || :
 grep -q '^listening on 0.0.0.0:' "$T/pport" || tt_die "remote listen: $(cat "$T/pport" "$T/perr")"
 grep -q 'warning' "$T/perr" || tt_die "no warning for a non-loopback listen"
+stop_proxy
+# --- --threads N: N event loops on one address; bad values refused -----------
+for bad in 0 17 x; do
+	set +e
+	"$B/tokentop" --db "$DB" proxy --threads "$bad" --upstream "$DIRECT" >/dev/null 2>"$T/thr"
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] && grep -q -- '--threads' "$T/thr" || fail "--threads $bad: rc $rc $(cat "$T/thr")"
+done
+start_proxy --threads 3
+[ "$(ls "/proc/$PPID2/task" | wc -l)" -ge 5 ] || fail "--threads 3: $(ls "/proc/$PPID2/task" | wc -l) threads"
+N0=$(rows)
+: >"$T/thr.cfg"
+for i in $(seq 60); do
+	printf '%s\n' "url = \"$PROXY/v1/messages\"" "output = \"$T/t$i\"" \
+		"header = \"x-api-key: sk-ant-test\"" "header = \"anthropic-version: 2023-06-01\"" \
+		"data = \"{\\\"model\\\":\\\"claude-sonnet-4-5\\\",\\\"max_tokens\\\":64,\\\"messages\\\":[{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"thr $i\\\"}]}\"" \
+		>>"$T/thr.cfg"
+	[ "$i" = 60 ] || echo next >>"$T/thr.cfg"
+done
+curl -sS -Z --parallel-immediate --parallel-max 60 -K "$T/thr.cfg" 2>"$T/thr.err" ||
+	fail "--threads 3: requests failed: $(tail -3 "$T/thr.err")"
+[ "$(cat "$T"/t[0-9]* | grep -o "echo: thr [0-9]*" | sort -u | wc -l)" = 60 ] || fail "--threads 3: wrong answers: $(head -c 300 "$T/t1")"
+wait_rows $((N0 + 60))
 stop_proxy
 # --- ANTHROPIC_BASE_URL already aimed at the proxy: refused, not a loop ----
 set +e

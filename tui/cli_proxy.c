@@ -268,8 +268,24 @@ help(void)
 	       "  --enforce-budget    once a configured budget is spent, answer new\n"
 	       "                      Messages calls with 429 rate_limit_error (not sent)\n"
 	       "  --allow-remote      allow a non-loopback --listen address\n"
+	       "  --threads N         event loops (1-16; default one per CPU)\n"
 	       "\n"
 	       "SIGINT/SIGTERM: stop accepting, finish and record what is in flight, exit 0.\n");
+}
+
+/* "1".."16" into *n: 0, or -1. */
+static int
+parse_threads(const char *s, unsigned *n)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 16)
+		return -1;
+	*n = (unsigned)v;
+	return 0;
 }
 
 struct proxy_args {
@@ -286,6 +302,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		{ "tag", required_argument, NULL, 't' },
 		{ "enforce-budget", no_argument, NULL, 'b' },
 		{ "allow-remote", no_argument, NULL, 'r' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -312,6 +329,11 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 			break;
 		case 'b': a->o.enforce_budget = 1; break;
 		case 'r': a->o.allow_remote = 1; break;
+		case 'j':
+			if (parse_threads(optarg, &a->o.threads) != 0)
+				return cli_usage_error("proxy", "--threads: '%s' is not a number "
+				                       "from 1 to 16", optarg);
+			break;
 		case 'h': a->help = 1; return 0;
 		default:
 			return cli_usage_error("proxy", "unknown option or missing value: %s",
