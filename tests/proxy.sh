@@ -243,10 +243,10 @@ for bad in 0 17 x; do
 	"$B/tokentop" --db "$DB" proxy --threads "$bad" --upstream "$DIRECT" >/dev/null 2>"$T/thr"
 	rc=$?
 	set -e
-	[ "$rc" = 2 ] && grep -q -- '--threads' "$T/thr" || fail "--threads $bad: rc $rc $(cat "$T/thr")"
+	[ "$rc" = 2 ] && grep -q -- '--threads' "$T/thr" || tt_die "--threads $bad: rc $rc $(cat "$T/thr")"
 done
 start_proxy --threads 3
-[ "$(ls "/proc/$PPID2/task" | wc -l)" -ge 5 ] || fail "--threads 3: $(ls "/proc/$PPID2/task" | wc -l) threads"
+[ "$(ls "/proc/$PPID2/task" | wc -l)" -ge 5 ] || tt_die "--threads 3: $(ls "/proc/$PPID2/task" | wc -l) threads"
 N0=$(rows)
 : >"$T/thr.cfg"
 for i in $(seq 60); do
@@ -257,8 +257,8 @@ for i in $(seq 60); do
 	[ "$i" = 60 ] || echo next >>"$T/thr.cfg"
 done
 curl -sS -Z --parallel-immediate --parallel-max 60 -K "$T/thr.cfg" 2>"$T/thr.err" ||
-	fail "--threads 3: requests failed: $(tail -3 "$T/thr.err")"
-[ "$(cat "$T"/t[0-9]* | grep -o "echo: thr [0-9]*" | sort -u | wc -l)" = 60 ] || fail "--threads 3: wrong answers: $(head -c 300 "$T/t1")"
+	tt_die "--threads 3: requests failed: $(tail -3 "$T/thr.err")"
+[ "$(cat "$T"/t[0-9]* | grep -o "echo: thr [0-9]*" | sort -u | wc -l)" = 60 ] || tt_die "--threads 3: wrong answers: $(head -c 300 "$T/t1")"
 wait_rows $((N0 + 60))
 stop_proxy
 # --- ANTHROPIC_BASE_URL already aimed at the proxy: refused, not a loop ----
