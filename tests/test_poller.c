@@ -104,13 +104,30 @@ batch_body(int k)
 	return json_pack("{s:o}", "requests", reqs);
 }
 
+/* The double on a fast clock (a batch ends 60 ms after creation) and a
+ * client for it with the default retries; the caller frees both. */
+static struct http_multi *
+start_double(struct fakeapi *fa)
+{
+	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
+	struct config cfg;
+	struct http_multi *m;
+	char err[256];
+
+	if (fakeapi_start(fa, args) != 0)
+		fail_msg("could not start the double");
+	fakeapi_config(fa, &cfg);
+	m = http_multi_new(&cfg, err, sizeof(err));
+	if (m == NULL)
+		fail_msg("http_multi_new: %s", err);
+	return m;
+}
+
 static void
 test_poller(void **state)
 {
 	static struct pstats ps;
-	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
 	struct fakeapi fa;
-	struct config cfg;
 	struct http_multi *m;
 	struct http_error herr;
 	struct api_batch b;
@@ -121,11 +138,7 @@ test_poller(void **state)
 
 	(void)state;
 	memset(&ps, 0, sizeof(ps));
-	if (fakeapi_start(&fa, args) != 0)
-		fail_msg("could not start the double");
-	fakeapi_config(&fa, &cfg);
-	m = http_multi_new(&cfg, err, sizeof(err));
-	assert_non_null(m);
+	m = start_double(&fa);
 	for (k = 0; k < NB; k++) {
 		body = batch_body(k);
 		if (api_batch_create(m, body, &b, &herr) != 0)
@@ -191,9 +204,7 @@ static void
 test_poller_gives_up(void **state)
 {
 	static struct pstats ps;
-	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
 	struct fakeapi fa;
-	struct config cfg;
 	struct http_multi *m;
 	struct http_error herr;
 	struct api_batch b;
@@ -204,11 +215,7 @@ test_poller_gives_up(void **state)
 
 	(void)state;
 	memset(&ps, 0, sizeof(ps));
-	if (fakeapi_start(&fa, args) != 0)
-		fail_msg("could not start the double");
-	fakeapi_config(&fa, &cfg);
-	m = http_multi_new(&cfg, err, sizeof(err));
-	assert_non_null(m);
+	m = start_double(&fa);
 	body = batch_body(0);
 	assert_int_equal(api_batch_create(m, body, &b, &herr), 0);
 	json_decref(body);
