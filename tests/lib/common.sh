@@ -14,8 +14,8 @@
 #
 # The contract with tests/run.sh: a script passes if and only if it exits 0
 # (its output is shown only when it fails). So a failure must end in a
-# non-zero exit: tt_die exits at once; tt_fail (and a failed tt_eq, tt_has,
-# tt_hasnt, tt_check) counts and returns 1, which stops a `set -e` script
+# non-zero exit: tt_die exits at once; tt_fail (and a failed tt_eq, tt_has or
+# tt_hasnt) counts and returns 1, which stops a `set -e` script
 # right there, and otherwise is turned into exit 1 by tt_done.
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
@@ -51,9 +51,6 @@ tt_has() {
 tt_hasnt() {
 	case "$2" in *"$3"*) tt_fail "$1: did not want '$3' in: ${2:0:600}" ;; *) tt_ok "$1" ;; esac
 }
-
-# tt_check NAME COMMAND...: the command succeeds.
-tt_check() { local n=$1; shift; if "$@"; then tt_ok "$n"; else tt_fail "$n"; fi; }
 
 # tt_done: fails on any sanitizer report left in $T (see tt_tmux), prints
 # "NAME: P passed, F failed" (or "NAME: ok" for a script that only uses
