@@ -10,7 +10,8 @@
 # Sourcing it moves to the repository root and sets ROOT (that root), B (the
 # build directory, absolute: $TOKENTOP_BUILD or build) and TT_NAME (the
 # script's file name). One EXIT trap kills what the helpers started (the
-# doubles, anything passed to tt_track, the private tmux server) and removes $T.
+# doubles, anything passed to tt_track, the private tmux server), removes $T
+# and turns an exit 0 after a counted failure into exit 1.
 #
 # The contract with tests/run.sh: a script passes if and only if it exits 0
 # (its output is shown only when it fails). So a failure must end in a
@@ -178,6 +179,7 @@ tt__cleanup() {
 		case $live in *" $p "*) kill "$p" 2>/dev/null; wait "$p" 2>/dev/null ;; esac
 	done
 	[ -n "$T" ] && rm -rf "$T"
-	return $rc
+	[ "$TT_FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1    # counted failures never exit 0
+	exit "$rc"
 }
 trap tt__cleanup EXIT
