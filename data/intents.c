@@ -10,7 +10,7 @@
 
 #define INTENT_COLS \
 	"id, created_ms, requests, bytes, input_file, part, tag, models, est_low_nanos," \
-	" est_high_nanos, status, batch_id"
+	" est_high_nanos, status, batch_id, owner_pid"
 
 static int64_t
 wall_ms(void)
@@ -31,8 +31,8 @@ store_intent_add(struct store *s, struct batch_intent *in, char *err, size_t err
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO batch_intent (created_ms, requests, bytes,"
-	    " input_file, part, tag, models, est_low_nanos, est_high_nanos, status, updated_ms)"
-	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,'pending',?1)", -1, &st, NULL) != SQLITE_OK) {
+	    " input_file, part, tag, models, est_low_nanos, est_high_nanos, owner_pid, status,"
+	    " updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'pending',?1)", -1, &st, NULL) != SQLITE_OK) {
 		store_sqlerr(s, "batch intent", err, errlen);
 		store_op_end(s, 0, tmp, sizeof(tmp));
 		return -1;
@@ -46,6 +46,7 @@ store_intent_add(struct store *s, struct batch_intent *in, char *err, size_t err
 	store_bind_text(st, 7, in->models);
 	sqlite3_bind_int64(st, 8, in->est_low_nanos);
 	sqlite3_bind_int64(st, 9, in->est_high_nanos);
+	sqlite3_bind_int(st, 10, in->owner_pid);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "batch intent", err, errlen);
@@ -78,6 +79,7 @@ read_intent(sqlite3_stmt *st, struct batch_intent *in)
 	usage_strlcpy(in->status, (const char *)sqlite3_column_text(st, 10), sizeof(in->status));
 	usage_strlcpy(in->batch_id, (const char *)sqlite3_column_text(st, 11),
 	    sizeof(in->batch_id));
+	in->owner_pid = sqlite3_column_int(st, 12);
 }
 
 int
@@ -103,8 +105,8 @@ store_intent_get(struct store *s, int64_t intent_id, struct batch_intent *in, in
 }
 
 int
-store_intent_pending(struct store *s, int64_t before_ms, struct batch_intent **out, size_t *n,
-                     char *err, size_t errlen)
+store_intent_pending(struct store *s, struct batch_intent **out, size_t *n, char *err,
+                     size_t errlen)
 {
 	struct batch_intent *v = NULL, *nv;
 	sqlite3_stmt *st;
@@ -114,10 +116,8 @@ store_intent_pending(struct store *s, int64_t before_ms, struct batch_intent **o
 	*out = NULL;
 	*n = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT " INTENT_COLS " FROM batch_intent"
-	    " WHERE status = 'pending' AND created_ms <= ?1 ORDER BY created_ms, id", -1, &st,
-	    NULL) != SQLITE_OK)
+	    " WHERE status = 'pending' ORDER BY created_ms, id", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "batch intent", err, errlen);
-	sqlite3_bind_int64(st, 1, before_ms);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;

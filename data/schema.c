@@ -215,6 +215,7 @@ const char *const store_migrations[] = {
 	"  status TEXT NOT NULL DEFAULT 'pending'"
 	"    CHECK (status IN ('pending', 'created', 'abandoned')),"
 	"  batch_id TEXT NOT NULL DEFAULT '',"
+	"  owner_pid INTEGER NOT NULL DEFAULT 0,"  /* the process sending the create */
 	"  updated_ms INTEGER NOT NULL DEFAULT 0"
 	");"
 	"CREATE INDEX IF NOT EXISTS batch_intent_pending ON batch_intent(created_ms)"

@@ -265,6 +265,7 @@ struct batch_intent {
 	int64_t est_low_nanos, est_high_nanos;
 	char    status[16];            /* pending, created, abandoned */
 	char    batch_id[USAGE_ID_MAX];/* "" until known */
+	int     owner_pid;             /* the process that sends the create */
 };
 
 /* Record a pending intent (status and batch_id of in are ignored); fills
@@ -289,10 +290,9 @@ int store_intent_abandon(struct store *s, int64_t intent_id, char *err, size_t e
 int store_intent_get(struct store *s, int64_t intent_id, struct batch_intent *in, int *found,
                      char *err, size_t errlen);
 
-/* Pending intents created at or before before_ms, oldest first. The caller
- * frees *out with free(). */
-int store_intent_pending(struct store *s, int64_t before_ms, struct batch_intent **out,
-                         size_t *n, char *err, size_t errlen);
+/* Every pending intent, oldest first. The caller frees *out with free(). */
+int store_intent_pending(struct store *s, struct batch_intent **out, size_t *n,
+                         char *err, size_t errlen);
 
 /* Is a batch with this id in the ledger? 0 with *found, or -1 + err. */
 int store_batch_known(struct store *s, const char *id, int *found, char *err, size_t errlen);

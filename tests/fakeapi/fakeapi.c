@@ -174,7 +174,7 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 	q->has_fault = fault_take(q->method, q->path, &q->fault);
 	pthread_mutex_unlock(&fk.lock);
 	control_record(q);
-	if (q->has_fault && q->fault.delay_ms > 0)
+	if (q->has_fault && q->fault.delay_ms > 0 && !q->fault.after_commit)
 		fk_sleep_ms(q->fault.delay_ms);
 	if (q->has_fault && q->fault.status > 0 && !q->fault.after_commit)
 		fault_error_reply(q, r);
@@ -183,6 +183,8 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 		    "bytes (%zu).", c->limit);
 	else
 		route_api(q, r);
+	if (q->has_fault && q->fault.after_commit && q->fault.delay_ms > 0)
+		fk_sleep_ms(q->fault.delay_ms);        /* done, but the answer waits */
 	if (q->has_fault && q->fault.after_commit && q->fault.status > 0) {
 		/* the request took effect (a batch exists); the client hears an error */
 		if (r->resp != NULL)

@@ -68,8 +68,8 @@ fault_parse(json_t *obj, struct fk_fault *f, char *err, size_t errlen)
 		    "truncate, malformed, cut_results, stream_error)", f->path);
 		return -1;
 	}
-	if (f->after_commit && f->status == 0 && !f->drop) {
-		snprintf(err, errlen, "after_commit for %s needs status or drop", f->path);
+	if (f->after_commit && f->status == 0 && !f->drop && f->delay_ms == 0) {
+		snprintf(err, errlen, "after_commit for %s needs status, drop or delay_ms", f->path);
 		return -1;
 	}
 	if (f->status != 0 && (f->status < 100 || f->status > 599)) {
