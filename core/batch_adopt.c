@@ -47,6 +47,28 @@ better(struct rank a, struct rank b)
 	return a.side != b.side ? a.side < b.side : a.dist < b.dist;
 }
 
+static struct rank
+rank_of(int64_t sent_ms, int64_t created_ms)
+{
+	struct rank r;
+
+	r.side = created_ms < sent_ms;
+	r.dist = r.side ? sent_ms - created_ms : created_ms - sent_ms;
+	return r;
+}
+
+/* Does a rival send rank the batch strictly better than ours (r)? */
+static int
+rival_claims(const struct batch_adopt_want *w, int64_t created_ms, struct rank r)
+{
+	size_t i;
+
+	for (i = 0; i < w->nrivals; i++)
+		if (better(rank_of(w->rivals[i], created_ms), r))
+			return 1;
+	return 0;
+}
+
 enum batch_adopt_verdict
 batch_adopt_match(const struct batch_adopt_want *w, const struct api_batch *list, size_t n,
                   batch_adopt_known_fn known, void *arg, size_t *pick, size_t *other)
@@ -63,8 +85,9 @@ batch_adopt_match(const struct batch_adopt_want *w, const struct api_batch *list
 			continue;
 		if (known != NULL && known(arg, b->id))
 			continue;
-		r.side = b->created_ms < w->created_ms;
-		r.dist = r.side ? w->created_ms - b->created_ms : b->created_ms - w->created_ms;
+		r = rank_of(w->created_ms, b->created_ms);
+		if (w->rivals != NULL && rival_claims(w, b->created_ms, r))
+			continue;
 		if (found == 0 || better(r, best)) {
 			second = best;
 			si = bi;

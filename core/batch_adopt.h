@@ -19,6 +19,10 @@
  * the same side and within BATCH_ADOPT_TIE_MS of the winner's distance, time
  * cannot tell the two apart: the answer is ambiguous and nothing is adopted
  * (the caller neither adopts nor re-creates; it says which batches match).
+ * Rivals: the send times of other pending creates of the same request count
+ * (another process still waiting for its answer, or killed). A candidate a
+ * rival ranks strictly better (it lies after the rival's send and before
+ * ours, or nearer after the rival's) is the rival's, and is skipped.
  */
 #ifndef TOKENTOP_BATCH_ADOPT_H
 #define TOKENTOP_BATCH_ADOPT_H
@@ -43,9 +47,11 @@ enum batch_adopt_verdict {
 /* What a create was: when it was sent, how many requests, the latest
  * created_at that can still be its batch. */
 struct batch_adopt_want {
-	int64_t created_ms;
-	int64_t requests;
-	int64_t hi_ms;
+	int64_t        created_ms;
+	int64_t        requests;
+	int64_t        hi_ms;
+	const int64_t *rivals;      /* other pending sends of this request count; may be NULL */
+	size_t         nrivals;
 };
 
 /* 1 when the batch id is already in the ledger (never adopted again). */

@@ -32,7 +32,7 @@ b(const char *id, int64_t created, int64_t processing, int64_t succeeded)
 static struct batch_adopt_want
 want(int64_t requests)
 {
-	struct batch_adopt_want w = { T0, requests, 0 };
+	struct batch_adopt_want w = { T0, requests, 0, NULL, 0 };
 
 	w.hi_ms = batch_adopt_hi(T0, T0 + 2000, 1);
 	return w;
@@ -165,6 +165,41 @@ test_known_skipped(void **state)
 	assert_string_equal(l[pick].id, "mine_already");
 }
 
+/* Another pending create of the same size sent earlier (a process still
+ * waiting, or killed) has the better claim on a batch made between the two
+ * sends: it is not ours, and nothing is adopted (the create is sent again). */
+static void
+test_rival_claims(void **state)
+{
+	int64_t rivals[] = { T0 - 3000, T0 + 60000 };
+	struct api_batch l[] = {
+		b("theirs", T0 - 2500, 10, 0),
+		b("ours", T0 + 400, 10, 0),
+	};
+	struct batch_adopt_want w = want(10);
+	size_t pick = 99;
+
+	(void)state;
+	w.rivals = rivals;
+	w.nrivals = 1;
+	assert_int_equal(batch_adopt_match(&w, l, 1, NULL, NULL, &pick, NULL), BATCH_ADOPT_NONE);
+	assert_int_equal(batch_adopt_match(&w, l, 2, NULL, NULL, &pick, NULL), BATCH_ADOPT_ONE);
+	assert_string_equal(l[pick].id, "ours");
+	/* without the rival, "theirs" was the closest before: taken */
+	w.nrivals = 0;
+	assert_int_equal(batch_adopt_match(&w, l, 1, NULL, NULL, &pick, NULL), BATCH_ADOPT_ONE);
+	/* a rival sent later ranks "ours" as before its send: no claim */
+	w.rivals = rivals + 1;
+	w.nrivals = 1;
+	assert_int_equal(batch_adopt_match(&w, l, 2, NULL, NULL, &pick, NULL), BATCH_ADOPT_ONE);
+	assert_string_equal(l[pick].id, "ours");
+	/* the rival's own view: "theirs" is its batch */
+	w.created_ms = T0 - 3000;
+	w.rivals = NULL;
+	assert_int_equal(batch_adopt_match(&w, l, 2, NULL, NULL, &pick, NULL), BATCH_ADOPT_ONE);
+	assert_string_equal(l[pick].id, "theirs");
+}
+
 /* The window: now + skew during a create; at start, capped at the 24 h
  * batch window after the send. */
 static void
@@ -204,6 +239,7 @@ main(void)
 		cmocka_unit_test(test_two_candidates_closest_after),
 		cmocka_unit_test(test_two_candidates_ambiguous),
 		cmocka_unit_test(test_known_skipped),
+		cmocka_unit_test(test_rival_claims),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_classify),
 	};

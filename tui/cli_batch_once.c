@@ -60,6 +60,28 @@ intent_name(const struct batch_intent *in, char *buf, size_t n)
 	snprintf(buf, n, "%s part %d", base != NULL ? base + 1 : in->input_file, in->part);
 }
 
+/* Send times of the other pending intents of in's request count (their
+ * batches are not in's: batch_adopt.h). *out (free()) may be NULL. */
+static size_t
+rivals_of(struct store *st, const struct batch_intent *in, int64_t **out)
+{
+	struct batch_intent *v = NULL;
+	size_t n = 0, i, k = 0;
+	char err[256];
+
+	*out = NULL;
+	if (store_intent_pending(st, &v, &n, err, sizeof(err)) != 0 || n == 0 ||
+	    (*out = malloc(n * sizeof(**out))) == NULL) {
+		free(v);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (v[i].id != in->id && v[i].requests == in->requests)
+			(*out)[k++] = v[i].created_ms;
+	free(v);
+	return k;
+}
+
 /*
  * Look for in's batch in list and adopt it (batch row + intent created, one
  * transaction). in_progress: the create is being sent now (window up to
@@ -74,6 +96,8 @@ adopt_from(struct store *st, const struct batch_intent *in, const struct api_bat
 	struct batch_intent cur;
 	struct batch_rec r;
 	size_t pick = 0, other = 0;
+	int64_t *rivals = NULL;
+	enum found f = FOUND_ERROR;
 	char err[512];
 	int tries, taken, found;
 
@@ -81,16 +105,21 @@ adopt_from(struct store *st, const struct batch_intent *in, const struct api_bat
 	w.requests = in->requests;
 	w.hi_ms = batch_adopt_hi(in->created_ms, cli_now_ms(), in_progress);
 	for (tries = 0; tries < 8; tries++) {
+		free(rivals);
+		w.nrivals = rivals_of(st, in, &rivals);
+		w.rivals = rivals;
 		switch (batch_adopt_match(&w, list, n, known_in_store, st, &pick, &other)) {
 		case BATCH_ADOPT_NONE:
 			snprintf(msg, msglen, "no batch of %lld requests was created near the send",
 			    (long long)in->requests);
-			return FOUND_NONE;
+			f = FOUND_NONE;
+			goto out;
 		case BATCH_ADOPT_AMBIGUOUS:
 			snprintf(msg, msglen, "batches %s and %s both fit (%lld requests, created "
 			    "within a second of each other): neither was adopted", list[pick].id,
 			    list[other].id, (long long)in->requests);
-			return FOUND_AMBIGUOUS;
+			f = FOUND_AMBIGUOUS;
+			goto out;
 		default:
 			break;
 		}
@@ -98,11 +127,12 @@ adopt_from(struct store *st, const struct batch_intent *in, const struct api_bat
 		cli_batch_rec_from_api(&r, &list[pick]);
 		if (store_intent_created(st, in->id, &r, 1, &taken, err, sizeof(err)) != 0) {
 			snprintf(msg, msglen, "%s: %s", list[pick].id, err);
-			return FOUND_ERROR;
+			goto out;
 		}
 		if (!taken) {
 			*b = list[pick];
-			return FOUND_ADOPTED;
+			f = FOUND_ADOPTED;
+			goto out;
 		}
 		/* recorded meanwhile by another process: for this intent? */
 		if (store_intent_get(st, in->id, &cur, &found, err, sizeof(err)) == 0 && found &&
@@ -110,11 +140,14 @@ adopt_from(struct store *st, const struct batch_intent *in, const struct api_bat
 			snprintf(msg, msglen, "already %s by another tokentop", cur.status);
 			memset(b, 0, sizeof(*b));
 			usage_strlcpy(b->id, cur.batch_id, sizeof(b->id));
-			return strcmp(cur.status, "created") == 0 ? FOUND_ADOPTED : FOUND_NONE;
+			f = strcmp(cur.status, "created") == 0 ? FOUND_ADOPTED : FOUND_NONE;
+			goto out;
 		}
 	}
 	snprintf(msg, msglen, "the ledger kept changing while adopting");
-	return FOUND_ERROR;
+out:
+	free(rivals);
+	return f;
 }
 
 /* List the batches an intent may be among, and adopt. */
