@@ -89,8 +89,7 @@ fault '{"path":"/v1/messages/batches","method":"POST","delay_ms":30000,"after_co
     >"$tmp/k.out" 2>&1 &
 sp=$!
 for i in $(seq 200); do [ "$(at_double)" = 3 ] && break; sleep 0.05; done
-kill -9 "$sp"
-wait "$sp" 2>/dev/null
+{ kill -9 "$sp"; wait "$sp"; } 2>/dev/null
 eq "kill -9: the batch exists at the double" "$(at_double)" 3
 # (sqlite3 directly: every batch command would reconcile first)
 eq "kill -9: the ledger does not have it yet" "$(sqlite3 "$DB" "SELECT count(*) FROM batch")" 2

@@ -326,6 +326,17 @@ out:
 	return rc;
 }
 
+static int
+has_arg(int argc, char **argv, const char *arg)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], arg) == 0)
+			return 1;
+	return 0;
+}
+
 /* Creates whose answer was lost (a crash, a failure after the batch was
  * made): adopted or given up before the command runs; said on stderr. */
 static void
@@ -374,7 +385,8 @@ cli_batch(struct cli *cli, int argc, char **argv)
 		fputs(usage_text, stdout);
 		return EXIT_OK;
 	}
-	if (strcmp(sub, "submit") == 0 || strcmp(sub, "list") == 0 || strcmp(sub, "watch") == 0)
+	if ((strcmp(sub, "submit") == 0 && !has_arg(argc, argv, "--dry-run")) ||
+	    strcmp(sub, "list") == 0 || strcmp(sub, "watch") == 0)
 		reconcile_at_start(cli);
 	if (strcmp(sub, "reconcile") == 0)
 		return cmd_reconcile(cli, argc - 1, argv + 1);
