@@ -4,7 +4,8 @@
 # then the client hears a failure): a 500 after the batch was made, a dropped
 # connection after it was made, `batch submit` killed with -9 between the
 # create and its recording, a 500 before anything was made (retried), a 400
-# (not retried, intent abandoned). After each: the double holds exactly the
+# (not retried, intent abandoned), a timeout with the batch made later
+# (adopted by the next batch list). After each: the double holds exactly the
 # batches the ledger holds, and every one of them is polled and ingested.
 # Every part has the same request count, so each search must also skip the
 # batches the ledger already has. Needs bash, curl, jq.
@@ -131,16 +132,35 @@ eq "400: no batch made" "$(at_double)" 4
 out=$("$TT" --db "$DB" batch reconcile 2>&1)
 has "failed creates leave nothing pending" "$out" "no unconfirmed batch creates"
 
+# ---- no answer in time, and the batch is made only later --------------------
+# timeout 1 s, no retries; the double waits 2.5 s, then makes the batch: the
+# submit finds nothing, keeps the intent pending (it may yet appear), and the
+# next batch list adopts it
+printf '{"timeout_seconds":1,"max_retries":0}\n' >"$tmp/slow.json"
+fault '{"path":"/v1/messages/batches","method":"POST","delay_ms":2500}'
+out=$("$TT" --db "$DB" --config "$tmp/slow.json" batch submit "$tmp/q.jsonl" \
+    --model claude-haiku-4-5 --tag once 2>&1); rc=$?
+eq "timeout: submit fails" "$rc" 1
+has "timeout: it timed out" "$out" "timed out"
+has "timeout: the intent stays pending" "$out" "no answer and no batch yet"
+eq "timeout: pending in the ledger" \
+    "$(sqlite3 "$DB" "SELECT status FROM batch_intent ORDER BY id DESC LIMIT 1")" pending
+for i in $(seq 100); do [ "$(at_double)" = 5 ] && break; sleep 0.05; done
+eq "timeout: the double made it after all" "$(at_double)" 5
+out=$("$TT" --db "$DB" batch list 2>&1)
+has "timeout: batch list adopts it" "$out" "q.jsonl part 1: adopted msgbatch_"
+same_sets "timeout"
+
 # ---- every batch is polled and ingested --------------------------------------
 curl -s -X POST "$URL/_fake/clock" --data-binary '{"advance_seconds":120}' >/dev/null
 out=$("$TT" --db "$DB" batch watch --interval 0.1 2>&1); rc=$?
 eq "watch exits 0" "$rc" 0
 eq "every batch ingested" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.ingested)] | length')" 4
+    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.ingested)] | length')" 5
 eq "every batch billed" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.actual_usd > 0)] | length')" 4
-eq "every result once: 4 x 5 succeeded" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[].request_counts.succeeded] | add')" 20
+    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.actual_usd > 0)] | length')" 5
+eq "every result once: 5 x 5 succeeded" \
+    "$("$TT" --db "$DB" batch list --json | jq '[.[].request_counts.succeeded] | add')" 25
 
 echo
 [ "$fails" -eq 0 ] && echo "batch_once: all passed" || echo "batch_once: $fails failed"
