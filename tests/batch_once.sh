@@ -5,10 +5,10 @@
 # connection after it was made, `batch submit` killed with -9 between the
 # create and its recording, a 500 before anything was made (retried), a 400
 # (not retried, intent abandoned), a timeout with the batch made later
-# (adopted by the next batch list). After each: the double holds exactly the
+# (adopted by the next batch list), a 200 cut short. After each: the double holds exactly the
 # batches the ledger holds, and every one of them is polled and ingested.
 # Every part has the same request count, so each search must also skip the
-# batches the ledger already has. Needs bash, curl, jq.
+# batches the ledger already has. Needs bash, curl, jq, sqlite3.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${TOKENTOP_BUILD:-build}
@@ -151,16 +151,24 @@ out=$("$TT" --db "$DB" batch list 2>&1)
 has "timeout: batch list adopts it" "$out" "q.jsonl part 1: adopted msgbatch_"
 same_sets "timeout"
 
+# ---- a 200 whose body is cut in half: made, so looked for, not sent again ---
+fault '{"path":"/v1/messages/batches","method":"POST","truncate":true}'
+out=$(submit 2>&1); rc=$?
+eq "cut 200: submit exits 0" "$rc" 0
+has "cut 200: it found the batch" "$out" "the create had gone through"
+eq "cut 200: six batches at the double" "$(at_double)" 6
+same_sets "cut 200"
+
 # ---- every batch is polled and ingested --------------------------------------
 curl -s -X POST "$URL/_fake/clock" --data-binary '{"advance_seconds":120}' >/dev/null
 out=$("$TT" --db "$DB" batch watch --interval 0.1 2>&1); rc=$?
 eq "watch exits 0" "$rc" 0
 eq "every batch ingested" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.ingested)] | length')" 5
+    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.ingested)] | length')" 6
 eq "every batch billed" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.actual_usd > 0)] | length')" 5
-eq "every result once: 5 x 5 succeeded" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[].request_counts.succeeded] | add')" 25
+    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.actual_usd > 0)] | length')" 6
+eq "every result once: 6 x 5 succeeded" \
+    "$("$TT" --db "$DB" batch list --json | jq '[.[].request_counts.succeeded] | add')" 30
 
 echo
 [ "$fails" -eq 0 ] && echo "batch_once: all passed" || echo "batch_once: $fails failed"

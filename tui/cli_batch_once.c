@@ -254,7 +254,7 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 {
 	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc = -1;
 	struct http_result res;
-	char why[700];
+	char why[700], err[256];
 	int64_t delay;
 
 	in->created_ms = cli_now_ms();
@@ -279,10 +279,12 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 		}
 		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
 		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
-			/* no answer at all: the service may still make it; keep it pending */
-			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || res.status != 0)
-				store_intent_abandon(st, in->id, why, sizeof(why));
-			else
+			/* no answer at all (or a 2xx we could not read): the batch may
+			 * yet show up; keep the intent pending for the next start */
+			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok)) {
+				if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
+					fprintf(stderr, "tokentop batch: %s\n", err);
+			} else
 				fprintf(stderr, "tokentop batch: no answer and no batch yet: "
 				    "tokentop batch list checks again\n");
 			cli_fail(CMD, "create: %s", why);
