@@ -151,6 +151,21 @@ out=$("$TT" --db "$DB" batch list 2>&1)
 has "timeout: batch list adopts it" "$out" "q.jsonl part 1: adopted msgbatch_"
 same_sets "timeout"
 
+# ---- no answer in time, and no batch ever: pending, then abandoned ----------
+fault '{"path":"/v1/messages/batches","method":"POST","delay_ms":1500,"status":500}'
+out=$("$TT" --db "$DB" --config "$tmp/slow.json" batch submit "$tmp/q.jsonl" \
+    --model claude-haiku-4-5 --tag once 2>&1)
+has "no batch: the intent stays pending" "$out" "no answer and no batch yet"
+out=$("$TT" --db "$DB" batch reconcile 2>&1)
+has "no batch: a young intent is looked for again" "$out" "has no batch yet"
+sqlite3 "$DB" "UPDATE batch_intent SET created_ms = created_ms - 120000 WHERE status = 'pending'"
+out=$("$TT" --db "$DB" batch reconcile 2>&1)
+has "no batch: a minute later it is abandoned" "$out" "made no batch"
+eq "no batch: abandoned in the ledger" \
+    "$(sqlite3 "$DB" "SELECT status FROM batch_intent ORDER BY id DESC LIMIT 1")" abandoned
+eq "no batch: still five at the double" "$(at_double)" 5
+same_sets "no batch"
+
 # ---- a 200 whose body is cut in half: made, so looked for, not sent again ---
 fault '{"path":"/v1/messages/batches","method":"POST","truncate":true}'
 out=$(submit 2>&1); rc=$?

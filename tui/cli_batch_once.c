@@ -11,6 +11,7 @@
  *     list, watch, reconcile or the console start. */
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +25,18 @@
 
 enum found { FOUND_NONE, FOUND_ADOPTED, FOUND_AMBIGUOUS, FOUND_ERROR };
 
+/* rnd in [0,1) for the retry delay's jitter (xorshift, seeded per process) */
 static double
 jitter(void)
 {
-	return (double)(random() % 1000000) / 1000000.0;
+	static uint64_t x;
+
+	if (x == 0)
+		x = ((uint64_t)cli_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (double)(x >> 11) / 9007199254740992.0;
 }
 
 static void
@@ -356,7 +365,12 @@ reconcile_report(struct store *st, const struct batch_intent *in, const struct a
 		    "through but was never recorded\n", name, b.id, when);
 		break;
 	case FOUND_NONE:
-		if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
+		/* a request the dying process had sent may still be carried out:
+		 * give up only once it is a minute old */
+		if (cli_now_ms() - in->created_ms < BATCH_ADOPT_STALE_MS)
+			fprintf(out, "tokentop batch: %s: the create sent %s has no batch yet; "
+			    "looked for again at the next start\n", name, when);
+		else if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
 			fprintf(out, "tokentop batch: %s: %s\n", name, err);
 		else
 			fprintf(out, "tokentop batch: %s: the create sent %s made no batch (%s); "
