@@ -1,9 +1,7 @@
 /* http.c — libcurl easy + multi on one thread: requests, retries as timers
- * in the loop, errors as values. The only file that includes libcurl. */
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <math.h>
+ * in the loop, errors as values. The only file of the client that includes
+ * libcurl; its pure policy is in http_policy.c, the response as a value in
+ * http_result.c, the blocking calls in http_sync.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +9,8 @@
 #include <time.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
-#include "core/http.h"
+#include "core/http_int.h"
 
 #define USER_AGENT "tokentop/0.1"
 
@@ -49,10 +46,7 @@ struct http_req {
 	int                attempts;     /* attempts started */
 	int64_t            due_ms;       /* retry timer, monotonic; 0 = none */
 	/* the current attempt */
-	char              *buf;
-	size_t             len, cap;
-	char             **headers;
-	size_t             nheaders;
+	struct http_resp   resp;
 	int                sink_used;
 	int                aborted;
 	char               errbuf[CURL_ERROR_SIZE];
@@ -84,105 +78,7 @@ fail_set(struct http_error *e, long status, const char *type, const char *fmt, c
 	snprintf(e->message, sizeof(e->message), fmt, arg != NULL ? arg : "");
 }
 
-/* ---- pure policy --------------------------------------------------------- */
-
-int
-http_should_retry(long status, const char *x_should_retry)
-{
-	if (x_should_retry != NULL) {
-		if (strcasecmp(x_should_retry, "true") == 0)
-			return 1;
-		if (strcasecmp(x_should_retry, "false") == 0)
-			return 0;
-	}
-	if (status == 0)                /* connection error or timeout */
-		return 1;
-	return status == 408 || status == 409 || status == 429 || status >= 500;
-}
-
-/* A whole-string decimal number, or -1 (NAN) when s is not one. */
-static int
-parse_number(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (s == NULL)
-		return -1;
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (errno != 0 || *end != '\0' || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int64_t
-http_retry_delay_ms(int n, const char *retry_after_ms, const char *retry_after,
-                    time_t now, double rnd)
-{
-	double sec = 0, base;
-	int have = 0;
-	time_t when;
-
-	/* as the SDKs: the first header that parses decides */
-	if (parse_number(retry_after_ms, &sec) == 0) {
-		sec /= 1000.0;
-		have = 1;
-	} else if (parse_number(retry_after, &sec) == 0) {
-		have = 1;
-	} else if (retry_after != NULL && (when = curl_getdate(retry_after, NULL)) != -1) {
-		sec = difftime(when, now);
-		have = 1;
-	}
-	if (have && sec > 0 && sec <= 60)
-		return (int64_t)llround(sec * 1000.0);
-	if (n < 0)
-		n = 0;
-	base = n >= 5 ? 8.0 : fmin(0.5 * (double)(1 << n), 8.0);
-	if (rnd < 0)
-		rnd = 0;
-	if (rnd >= 1)
-		rnd = 0.999999;
-	return (int64_t)llround(base * (1.0 - 0.25 * rnd) * 1000.0);
-}
-
-int
-http_host_is_loopback(const char *host)
-{
-	char buf[128];
-	size_t len;
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (host == NULL)
-		return 0;
-	len = strlen(host);
-	if (len >= sizeof(buf) || len == 0)
-		return 0;
-	if (host[0] == '[' && host[len - 1] == ']') {
-		memcpy(buf, host + 1, len - 2);
-		buf[len - 2] = '\0';
-	} else {
-		memcpy(buf, host, len + 1);
-	}
-	if (strcasecmp(buf, "localhost") == 0 || strcasecmp(buf, "localhost.") == 0)
-		return 1;
-	if (inet_pton(AF_INET, buf, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, buf, &a6) == 1) {
-		if (IN6_IS_ADDR_LOOPBACK(&a6))
-			return 1;
-		return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
-	}
-	return 0;
-}
+/* ---- URL rules (the loopback host rule is in http_policy.c) -------------- */
 
 int
 http_url_allowed(const char *url, char *err, size_t errlen)
@@ -220,124 +116,13 @@ out:
 	return rc;
 }
 
-/* ---- results -------------------------------------------------------------- */
-
-void
-http_result_done(struct http_result *r)
-{
-	size_t i;
-
-	if (r == NULL)
-		return;
-	free(r->body);
-	for (i = 0; i < r->nheaders; i++)
-		free(r->headers[i]);
-	free(r->headers);
-	memset(r, 0, sizeof(*r));
-}
-
-static const char *
-header_find(char *const *h, size_t n, const char *name)
-{
-	size_t i, nl = strlen(name);
-	const char *v;
-
-	for (i = n; i-- > 0;) {
-		if (strncasecmp(h[i], name, nl) != 0 || h[i][nl] != ':')
-			continue;
-		v = h[i] + nl + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		return v;
-	}
-	return NULL;
-}
-
-const char *
-http_result_header(const struct http_result *r, const char *name)
-{
-	return r == NULL ? NULL : header_find(r->headers, r->nheaders, name);
-}
-
-/* Replace every copy of the key in s by its masked form. */
-static void
-scrub_key(const struct http_multi *m, char *s, size_t n)
-{
-	char masked[64], *p, tmp[1024];
-	size_t kl = strlen(m->api_key);
-
-	if (kl < 4)
-		return;
-	config_mask_key(m->api_key, masked, sizeof(masked));
-	while ((p = strstr(s, m->api_key)) != NULL) {
-		*p = '\0';
-		snprintf(tmp, sizeof(tmp), "%s%s%s", s, masked, p + kl);
-		snprintf(s, n, "%s", tmp);
-	}
-}
-
-/* error.type / message / request_id from an API error body, if it is one. */
-static void
-error_from_body(const char *body, size_t len, struct http_error *e)
-{
-	json_t *root, *eo;
-	const char *t, *msg, *rid;
-
-	if (body == NULL || len == 0)
-		return;
-	root = json_loadb(body, len, 0, NULL);
-	if (root == NULL)
-		return;
-	eo = json_object_get(root, "error");
-	t = json_string_value(json_object_get(eo, "type"));
-	msg = json_string_value(json_object_get(eo, "message"));
-	rid = json_string_value(json_object_get(root, "request_id"));
-	if (t != NULL)
-		snprintf(e->type, sizeof(e->type), "%s", t);
-	if (msg != NULL)
-		snprintf(e->message, sizeof(e->message), "%s", msg);
-	if (rid != NULL && e->request_id[0] == '\0')
-		snprintf(e->request_id, sizeof(e->request_id), "%s", rid);
-	json_decref(root);
-}
-
 /* ---- one attempt ---------------------------------------------------------- */
 
 static void
 attempt_reset(struct http_req *r)
 {
-	size_t i;
-
-	free(r->buf);
-	r->buf = NULL;
-	r->len = r->cap = 0;
-	for (i = 0; i < r->nheaders; i++)
-		free(r->headers[i]);
-	free(r->headers);
-	r->headers = NULL;
-	r->nheaders = 0;
+	http_resp_reset(&r->resp);
 	r->errbuf[0] = '\0';
-}
-
-static int
-buf_append(struct http_req *r, const char *p, size_t n)
-{
-	char *nb;
-	size_t ncap;
-
-	if (r->len + n + 1 > r->cap) {
-		ncap = r->cap ? r->cap : 4096;
-		while (ncap < r->len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(r->buf, ncap)) == NULL)
-			return -1;
-		r->buf = nb;
-		r->cap = ncap;
-	}
-	memcpy(r->buf + r->len, p, n);
-	r->len += n;
-	r->buf[r->len] = '\0';
-	return 0;
 }
 
 static size_t
@@ -356,32 +141,20 @@ on_write(char *p, size_t size, size_t nmemb, void *ud)
 		}
 		return n;
 	}
-	return buf_append(r, p, n) == 0 ? n : 0;
+	return http_resp_append(&r->resp, p, n) == 0 ? n : 0;
 }
 
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *ud)
 {
 	struct http_req *r = ud;
-	size_t n = size * nmemb, l = n;
-	char **nh, *line;
+	size_t n = size * nmemb;
 
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {     /* a new response (100, retry) */
 		attempt_reset(r);
 		return n;
 	}
-	while (l > 0 && (p[l - 1] == '\r' || p[l - 1] == '\n'))
-		l--;
-	if (l == 0 || memchr(p, ':', l) == NULL)
-		return n;
-	if ((line = strndup(p, l)) == NULL ||
-	    (nh = realloc(r->headers, (r->nheaders + 1) * sizeof(*nh))) == NULL) {
-		free(line);
-		return 0;
-	}
-	r->headers = nh;
-	r->headers[r->nheaders++] = line;
-	return n;
+	return http_resp_add_header(&r->resp, p, n) == 0 ? n : 0;
 }
 
 static int
@@ -512,34 +285,24 @@ req_finish(struct http_req *r, struct http_result *res)
 	res->attempts = r->attempts;
 	res->error.attempts = r->attempts;
 	if (!res->ok)
-		scrub_key(r->m, res->error.message, sizeof(res->error.message));
+		http_scrub_key(r->m->api_key, res->error.message, sizeof(res->error.message));
 	if (r->done != NULL)
 		r->done(r->arg, res);
 	http_result_done(res);
 	req_free(r);
 }
 
-/* Move the current attempt's status, headers and body into res. */
+/* End r (pending) now, without a response: error type and message. */
 static void
-result_take(struct http_req *r, long status, struct http_result *res)
+req_end(struct http_req *r, const char *type, const char *message)
 {
-	const char *rid;
+	struct http_result res;
 
-	memset(res, 0, sizeof(*res));
-	res->status = status;
-	res->body = r->buf;
-	res->body_len = r->len;
-	res->headers = r->headers;
-	res->nheaders = r->nheaders;
-	r->buf = NULL;
-	r->len = r->cap = 0;
-	r->headers = NULL;
-	r->nheaders = 0;
-	rid = http_result_header(res, "request-id");
-	if (rid != NULL)
-		snprintf(res->request_id, sizeof(res->request_id), "%s", rid);
-	snprintf(res->error.request_id, sizeof(res->error.request_id), "%s", res->request_id);
-	res->error.status = status;
+	req_unlink(r);
+	easy_drop(r);
+	http_resp_take(&r->resp, 0, &res);
+	fail_set(&res.error, 0, type, "%s", message);
+	req_finish(r, &res);
 }
 
 /* Describe a transfer failure (no usable response) in res->error. */
@@ -579,18 +342,18 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		transport = 0;  /* an error response (body maybe cut): judge by status */
 	if (transport)
 		status = 0;
-	xsr = header_find(r->headers, r->nheaders, "x-should-retry");
+	xsr = http_resp_header(&r->resp, "x-should-retry");
 	if (!r->aborted && !r->sink_used && r->attempts <= r->max_retries &&
 	    (status < 200 || status >= 300) && http_should_retry(status, xsr)) {
-		ram = header_find(r->headers, r->nheaders, "retry-after-ms");
-		ra = header_find(r->headers, r->nheaders, "retry-after");
+		ram = http_resp_header(&r->resp, "retry-after-ms");
+		ra = http_resp_header(&r->resp, "retry-after");
 		r->due_ms = now_ms() + http_retry_delay_ms(r->attempts - 1, ram, ra, time(NULL),
 		                                           r->m->rnd());
 		easy_drop(r);
 		attempt_reset(r);
 		return 1;
 	}
-	result_take(r, status, res);
+	http_resp_take(&r->resp, status, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -598,7 +361,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 	} else {
 		snprintf(res->error.type, sizeof(res->error.type), "http_error");
 		snprintf(res->error.message, sizeof(res->error.message), "HTTP %ld", status);
-		error_from_body(res->body, res->body_len, &res->error);
+		http_error_from_body(res->body, res->body_len, &res->error);
 	}
 	easy_drop(r);
 	return 0;
@@ -642,18 +405,10 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 void
 http_multi_free(struct http_multi *m)
 {
-	struct http_result res;
-	struct http_req *r;
-
 	if (m == NULL)
 		return;
-	while ((r = m->reqs) != NULL) {
-		req_unlink(r);
-		easy_drop(r);
-		result_take(r, 0, &res);
-		fail_set(&res.error, 0, "canceled", "request canceled%s", "");
-		req_finish(r, &res);
-	}
+	while (m->reqs != NULL)
+		http_req_cancel(m, m->reqs);
 	curl_multi_cleanup(m->multi);
 	memset(m->api_key, 0, sizeof(m->api_key));
 	free(m);
@@ -743,14 +498,8 @@ oom:
 void
 http_req_cancel(struct http_multi *m, struct http_req *r)
 {
-	struct http_result res;
-
 	(void)m;
-	req_unlink(r);
-	easy_drop(r);
-	result_take(r, 0, &res);
-	fail_set(&res.error, 0, "canceled", "request canceled%s", "");
-	req_finish(r, &res);
+	req_end(r, "canceled", "request canceled");
 }
 
 /* Start every retry whose timer is due; the earliest future due time or 0. */
@@ -758,7 +507,6 @@ static int64_t
 start_due(struct http_multi *m)
 {
 	struct http_req *r;
-	struct http_result res;
 	int64_t now = now_ms(), next = 0;
 	int again = 1;
 
@@ -774,10 +522,7 @@ start_due(struct http_multi *m)
 			}
 			if (attempt_start(r) == 0)
 				continue;
-			req_unlink(r);
-			result_take(r, 0, &res);
-			fail_set(&res.error, 0, "connection_error", "out of memory%s", "");
-			req_finish(r, &res);
+			req_end(r, "connection_error", "out of memory");
 			again = 1;      /* the list changed under us */
 			break;
 		}
@@ -850,60 +595,4 @@ http_multi_wait(struct http_multi *m, struct pollfd *extra, size_t n_extra, int 
 			hits++;
 	}
 	return hits;
-}
-
-void
-http_multi_run(struct http_multi *m)
-{
-	while (http_multi_perform(m) > 0)
-		http_multi_wait(m, NULL, 0, 1000);
-}
-
-struct sync_state {
-	struct http_result *out;
-	int                 finished;
-	http_sink_fn        sink;       /* the caller's sink and its arg */
-	void               *sink_arg;
-};
-
-static void
-sync_done(void *arg, struct http_result *res)
-{
-	struct sync_state *s = arg;
-
-	*s->out = *res;
-	memset(res, 0, sizeof(*res));   /* ownership moves to s->out */
-	s->finished = 1;
-}
-
-static int
-sync_sink(void *arg, const char *data, size_t len)
-{
-	struct sync_state *s = arg;
-
-	return s->sink(s->sink_arg, data, len);
-}
-
-int
-http_request_sync(struct http_multi *m, const struct http_request *rq, struct http_result *out)
-{
-	struct sync_state s;
-	struct http_request q = *rq;
-
-	memset(out, 0, sizeof(*out));
-	memset(&s, 0, sizeof(s));
-	s.out = out;
-	s.sink = rq->sink;
-	s.sink_arg = rq->arg;
-	q.done = sync_done;
-	q.arg = &s;
-	q.sink = rq->sink != NULL ? sync_sink : NULL;
-	if (http_req_start(m, &q, &out->error) == NULL)
-		return -1;
-	while (!s.finished) {
-		http_multi_perform(m);
-		if (!s.finished)
-			http_multi_wait(m, NULL, 0, 1000);
-	}
-	return out->ok ? 0 : -1;
 }

@@ -133,6 +133,8 @@ const char *http_multi_base_url(const struct http_multi *m);
 /* Number of pending requests. */
 int http_multi_pending(const struct http_multi *m);
 
+/* The two blocking calls below live in core/http_sync.c. */
+
 /* Run perform + wait until no request is pending (the CLI's blocking loop). */
 void http_multi_run(struct http_multi *m);
 
@@ -146,6 +148,8 @@ int http_request_sync(struct http_multi *m, const struct http_request *rq,
 
 /* ---- pure policy (no I/O; table-tested) -------------------------------- */
 
+/* Implemented in core/http_policy.c, but for http_url_allowed (http.c). */
+
 /*
  * The SDKs' retry decision for a finished attempt: status 0 means a
  * connection error or timeout. x_should_retry is the header value or NULL.
@@ -156,7 +160,8 @@ int http_should_retry(long status, const char *x_should_retry);
 /*
  * Milliseconds to wait before retry number n (0 = the first retry), from
  * the retry-after-ms and retry-after header values (either may be NULL;
- * retry-after is seconds or an HTTP date, compared with now). A header delay
+ * retry-after is seconds or an IMF-fixdate HTTP date such as
+ * "Sun, 06 Nov 1994 08:49:37 GMT", compared with now). A header delay
  * is used when 0 < delay <= 60 s; else min(0.5 * 2^n, 8) s * (1 - 0.25 * rnd),
  * rnd in [0,1).
  */

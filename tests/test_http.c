@@ -116,6 +116,80 @@ test_retry_delay_headers(void **state)
 	assert_int_equal(http_retry_delay_ms(2, NULL, date, now, 0.0), 2000);
 }
 
+/* now + offset seconds as an HTTP date in strftime form fmt, framed by pre/post */
+static void
+http_date(char *buf, size_t len, const char *fmt, time_t now, long offset)
+{
+	time_t t = now + offset;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	if (strftime(buf, len, fmt, &tm) == 0)
+		fail_msg("strftime %s", fmt);
+}
+
+static void
+test_retry_delay_dates(void **state)
+{
+	static const char imf[] = "%a, %d %b %Y %H:%M:%S GMT";
+	static const char rfc850[] = "%A, %d-%b-%y %H:%M:%S GMT";
+	static const char asctime_form[] = "%a %b %e %H:%M:%S %Y";
+	static const struct {
+		const char *fmt;
+		long        offset;    /* seconds from now */
+		int64_t     want;      /* -1: the backoff for n=0 at rnd 0 (500 ms) */
+	} cases[] = {
+		{ imf, 1, 1000 },
+		{ imf, 5, 5000 },
+		{ imf, 60, 60000 },
+		{ imf, 61, -1 },                /* > 60 s: backoff */
+		{ imf, 0, -1 },                 /* now: backoff */
+		{ imf, -10, -1 },               /* past: backoff */
+		{ imf, -86400 * 365, -1 },
+		{ " %a, %d %b %Y %H:%M:%S GMT  ", 7, 7000 },    /* space around */
+		{ rfc850, 9, 9000 },            /* the obsolete forms of RFC 7231 */
+		{ asctime_form, 11, 11000 },
+		{ asctime_form, -11, -1 },
+		/* not an RFC 7231 date: the backoff (libcurl's lenient parser, used
+		 * before strptime, read some of these; the API sends IMF-fixdate) */
+		{ "%a, %d %b %Y %H:%M:%S GMT junk", 5, -1 },
+		{ "%a, %d %b %Y %H:%M:%S", 5, -1 },             /* no zone */
+		{ "%a, %d %b %Y %H:%M:%S +0000", 5, -1 },
+		{ "%a, %d %b %Y", 5, -1 },
+		{ "%a, %d %b %Y %H:%M GMT", 5, -1 },
+		{ "%Y-%m-%dT%H:%M:%SZ", 5, -1 },                /* ISO 8601 is not an HTTP date */
+		{ "%s", 5, -1 },                                /* an epoch is not a delay */
+		{ "Mon, 32 Nov 2026 08:49:37 GMT", 0, -1 },     /* no such day */
+		{ "Sun, 06 Nov 1994 25:49:37 GMT", 0, -1 },
+		{ "Xyz, 06 Nov 1994 08:49:37 GMT", 0, -1 },
+		{ "Sun, 06 Foo 1994 08:49:37 GMT", 0, -1 },
+		{ "tomorrow", 0, -1 },
+		{ "GMT", 0, -1 },
+		{ "   ", 0, -1 },
+	};
+	time_t now = 1800000000;
+	char date[96];
+	size_t i;
+	int64_t got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		http_date(date, sizeof(date), cases[i].fmt, now, cases[i].offset);
+		got = http_retry_delay_ms(0, NULL, date, now, 0.0);
+		if (got != (cases[i].want < 0 ? 500 : cases[i].want))
+			fail_msg("case %zu \"%s\": got %lld", i, date, (long long)got);
+	}
+	/* the date is only read when retry-after-ms does not parse */
+	http_date(date, sizeof(date), imf, now, 5);
+	assert_int_equal(http_retry_delay_ms(0, "250", date, now, 0.0), 250);
+	assert_int_equal(http_retry_delay_ms(0, "junk", date, now, 0.0), 5000);
+	/* a real date from RFC 7231, read against a clock 30 s before it */
+	assert_int_equal(http_retry_delay_ms(0, NULL, "Sun, 06 Nov 1994 08:49:37 GMT",
+	                                     784111747, 0.0), 30000);
+	/* garbage falls back to the backoff of its retry number, jitter included */
+	assert_int_equal(http_retry_delay_ms(3, NULL, "not a date", now, 0.5), 3500);
+}
+
 static void
 test_retry_backoff_bounds(void **state)
 {
@@ -323,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_should_retry_status),
 		cmocka_unit_test(test_should_retry_header),
 		cmocka_unit_test(test_retry_delay_headers),
+		cmocka_unit_test(test_retry_delay_dates),
 		cmocka_unit_test(test_retry_backoff_bounds),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_refuse_remote_http),
