@@ -40,6 +40,7 @@ LIB_SRC  = $(wildcard core/*.c) $(wildcard data/*.c) $(filter-out tui/main.c,$(w
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 FAKE_SRC = $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
@@ -77,9 +78,9 @@ $(BUILD)/tokentop: $(BUILD)/tui/main.o $(BUILD)/libtokentop.a
 $(BUILD)/fakeapi: $(FAKE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd jansson) -lm
 
-$(BUILD)/tests/%: tests/%.c $(BUILD)/libtokentop.a
+$(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(BUILD)/libtokentop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(BUILD)/libtokentop.a \
 	  $(PKG_LIBS) $(TEST_LIBS)
 
 unit: all $(TEST_BIN)

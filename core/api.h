@@ -158,6 +158,12 @@ int api_batch_list_page(struct http_multi *m, int limit, const char *after_id,
                         struct api_batch **out, size_t *n, int *has_more, char *last_id,
                         struct http_error *err);
 
+/* The list's batches created at or after since_ms (newest first), paging
+ * with after_id and stopping at the first older one (batch_adopt.h). As
+ * api_batch_list_page: *out (free()) gets *n batches. */
+int api_batch_list_since(struct http_multi *m, int64_t since_ms, struct api_batch **out,
+                         size_t *n, struct http_error *err);
+
 /* Every page of the list, followed with after_id; as api_batch_list_page. */
 int api_batch_list_all(struct http_multi *m, struct api_batch **out, size_t *n,
                        struct http_error *err);

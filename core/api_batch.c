@@ -442,6 +442,45 @@ api_batch_list_all(struct http_multi *m, struct api_batch **out, size_t *n,
 	return 0;
 }
 
+int
+api_batch_list_since(struct http_multi *m, int64_t since_ms, struct api_batch **out, size_t *n,
+                     struct http_error *err)
+{
+	struct api_batch *all = NULL, *page, *na;
+	size_t total = 0, np, i;
+	char after[USAGE_ID_MAX] = "", last[USAGE_ID_MAX];
+	int more = 1, older = 0;
+
+	while (more && !older) {
+		if (api_batch_list_page(m, 100, after, &page, &np, &more, last, err) != 0) {
+			free(all);
+			return -1;
+		}
+		if (np > 0 && (na = realloc(all, (total + np) * sizeof(*na))) == NULL) {
+			free(page);
+			free(all);
+			err_set(err, 200, "invalid_response", "out of memory");
+			return -1;
+		}
+		if (np > 0)
+			all = na;
+		for (i = 0; i < np; i++) {
+			/* newest first: once one is older, the rest are too */
+			if (page[i].created_ms != 0 && page[i].created_ms < since_ms)
+				older = 1;
+			else
+				all[total++] = page[i];
+		}
+		free(page);
+		if (np == 0 || last[0] == '\0' || strcmp(last, after) == 0)
+			break;
+		snprintf(after, sizeof(after), "%s", last);
+	}
+	*out = all;
+	*n = total;
+	return 0;
+}
+
 /* ---- batch results: JSONL, line by line --------------------------------- */
 
 struct results_ctx {

@@ -476,7 +476,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		r->body_len = rq->body_len;
 	}
 	r->no_auth = rq->no_auth;
-	r->max_retries = m->max_retries;
+	r->max_retries = rq->no_retry ? 0 : m->max_retries;
 	r->sink = rq->sink;
 	r->done = rq->done;
 	r->arg = rq->arg;

@@ -79,6 +79,7 @@ struct http_request {
 	http_sink_fn sink;          /* NULL = buffer the body into the result */
 	http_done_fn done;          /* may be NULL */
 	void        *arg;           /* for sink and done; not owned */
+	int          no_retry;      /* 1 = one attempt only: the caller decides (batch create) */
 };
 
 /*

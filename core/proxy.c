@@ -24,8 +24,8 @@
 
 /* ---- the loop --------------------------------------------------------------- */
 
-static int64_t
-mono_ms(void)
+int64_t
+px_mono_ms(void)
 {
 	struct timespec ts;
 
@@ -56,7 +56,7 @@ begin_stop(struct px_loop *l, int64_t *deadline)
 	fd = px_daemon_quiesce(l);
 	if (fd >= 0)
 		close(fd);
-	*deadline = mono_ms() + atomic_load(&l->p->grace_ms);
+	*deadline = px_mono_ms() + atomic_load(&l->p->grace_ms);
 	return 1;
 }
 
@@ -88,7 +88,7 @@ loop_main(void *arg)
 			px_upstream_timer(l->up);
 			px_daemon_run(l);
 		}
-		if (stopping && (atomic_load(&l->inflight) == 0 || mono_ms() >= deadline))
+		if (stopping && (atomic_load(&l->inflight) == 0 || px_mono_ms() >= deadline))
 			break;
 	}
 	l->cancel = 1;

@@ -58,6 +58,9 @@ struct proxy {
 	struct px_loop      loops[PX_MAX_LOOPS];
 };
 
+/* Milliseconds on the monotonic clock (proxy.c). */
+int64_t px_mono_ms(void);
+
 /* ---- server side (proxy_relay.c) ----------------------------------------- */
 
 /* Start libmicrohttpd on l->fd (family AF_INET or AF_INET6) in external
@@ -138,11 +141,10 @@ void px_xfer_free(struct px_xfer *x);
  * to the tap only (the usage of what the upstream bills is not lost). */
 void px_xfer_detach(struct px_xfer *x);
 
-/* State: response headers in; transfer ended (and whether cleanly); the
- * reason of a failure (borrowed). */
+/* State: response headers in; transfer ended; the reason of a failure
+ * (borrowed). */
 int px_xfer_headers_done(const struct px_xfer *x);
 int px_xfer_done(const struct px_xfer *x);
-int px_xfer_failed(const struct px_xfer *x);
 const char *px_xfer_error(const struct px_xfer *x);
 
 /* Of the response: status, header lines (borrowed, "Name: value"),

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
@@ -65,15 +64,6 @@ px_up_global_init(void)
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the multi handle and epoll ------------------------------------------ */
 
 /* CURLMOPT_SOCKETFUNCTION: keep epfd in step with what curl waits for. */
@@ -108,7 +98,7 @@ on_timer(CURLM *m, long timeout_ms, void *arg)
 	struct px_upstream *up = arg;
 
 	(void)m;
-	up->deadline_ms = timeout_ms < 0 ? -1 : mono_ms() + timeout_ms;
+	up->deadline_ms = timeout_ms < 0 ? -1 : px_mono_ms() + timeout_ms;
 	return 0;
 }
 
@@ -154,7 +144,7 @@ px_upstream_timeout(const struct px_upstream *up)
 
 	if (up->deadline_ms < 0)
 		return -1;
-	left = up->deadline_ms - mono_ms();
+	left = up->deadline_ms - px_mono_ms();
 	return left <= 0 ? 0 : left > 60000 ? 60000 : (int)left;
 }
 
@@ -219,7 +209,7 @@ px_upstream_timer(struct px_upstream *up)
 {
 	int running;
 
-	if (up->deadline_ms < 0 || up->deadline_ms > mono_ms())
+	if (up->deadline_ms < 0 || up->deadline_ms > px_mono_ms())
 		return;
 	up->deadline_ms = -1;
 	curl_multi_socket_action(up->multi, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -501,12 +491,6 @@ int
 px_xfer_done(const struct px_xfer *x)
 {
 	return x->done;
-}
-
-int
-px_xfer_failed(const struct px_xfer *x)
-{
-	return x->done && x->result != CURLE_OK;
 }
 
 const char *

@@ -196,5 +196,29 @@ const char *const store_migrations[] = {
 	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
 	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
 	"  FROM rollup_hm GROUP BY d, model, flags, routed;",
+	/* 5 → 6: a batch create's intent, written before the create call is
+	 * sent (data/intents.c), so a create whose answer was lost (a crash, a
+	 * 5xx after the batch was made, a dropped connection) can be found again
+	 * in the API's batch list and adopted instead of being lost or sent
+	 * twice. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS batch_intent ("
+	"  id INTEGER PRIMARY KEY,"
+	"  created_ms INTEGER NOT NULL,"    /* when the (first) create was sent, UTC ms */
+	"  requests INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  input_file TEXT NOT NULL DEFAULT '',"
+	"  part INTEGER NOT NULL DEFAULT 0,"  /* 1-based part of the file */
+	"  tag TEXT NOT NULL DEFAULT '',"
+	"  models TEXT NOT NULL DEFAULT '',"
+	"  est_low_nanos INTEGER NOT NULL DEFAULT 0,"
+	"  est_high_nanos INTEGER NOT NULL DEFAULT 0,"
+	"  status TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK (status IN ('pending', 'created', 'abandoned')),"
+	"  batch_id TEXT NOT NULL DEFAULT '',"
+	"  owner_pid INTEGER NOT NULL DEFAULT 0,"  /* the process sending the create */
+	"  updated_ms INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX IF NOT EXISTS batch_intent_pending ON batch_intent(created_ms)"
+	"  WHERE status = 'pending';",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

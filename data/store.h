@@ -247,6 +247,56 @@ int store_batch_errors(struct store *s, const char *batch_id, size_t max,
 int store_batch_set_ingested(struct store *s, const char *batch_id, const char *results_file,
                              char *err, size_t errlen);
 
+/* ---- batch create intents (data/intents.c) --------------------------------
+ * A create is recorded as an intent BEFORE it is sent; once the batch is
+ * known (the create answered, or the batch was found in the API's list and
+ * adopted) the batch row and the intent's status change in one transaction.
+ */
+
+struct batch_intent {
+	int64_t id;                    /* local id (filled by store_intent_add) */
+	int64_t created_ms;            /* when the create was sent, UTC ms */
+	int64_t requests;              /* requests in the create body */
+	int64_t bytes;                 /* bytes of the create body */
+	char    input_file[1024];
+	int     part;                  /* 1-based part of input_file */
+	char    tag[USAGE_TAG_MAX];
+	char    models[256];
+	int64_t est_low_nanos, est_high_nanos;
+	char    status[16];            /* pending, created, abandoned */
+	char    batch_id[USAGE_ID_MAX];/* "" until known */
+	int     owner_pid;             /* the process that sends the create */
+};
+
+/* Record a pending intent (status and batch_id of in are ignored); fills
+ * in->id and in->status. 0 or -1 + err. */
+int store_intent_add(struct store *s, struct batch_intent *in, char *err, size_t errlen);
+
+/*
+ * The intent's batch is known: in ONE transaction store b (store_batch_put,
+ * with the intent's input file, tag, models, requests and estimates filling
+ * what b leaves empty) and mark the intent created with b->id. adopt = 1
+ * when b was found in the API's list rather than answered to this create:
+ * then a batch already in the ledger is not taken (*taken = 1, nothing is
+ * written). taken may be NULL when adopt is 0. 0 or -1 + err.
+ */
+int store_intent_created(struct store *s, int64_t intent_id, const struct batch_rec *b,
+                         int adopt, int *taken, char *err, size_t errlen);
+
+/* Mark an intent abandoned (the create surely made no batch). */
+int store_intent_abandon(struct store *s, int64_t intent_id, char *err, size_t errlen);
+
+/* One intent; *found = 0 when unknown. */
+int store_intent_get(struct store *s, int64_t intent_id, struct batch_intent *in, int *found,
+                     char *err, size_t errlen);
+
+/* Every pending intent, oldest first. The caller frees *out with free(). */
+int store_intent_pending(struct store *s, struct batch_intent **out, size_t *n,
+                         char *err, size_t errlen);
+
+/* Is a batch with this id in the ledger? 0 with *found, or -1 + err. */
+int store_batch_known(struct store *s, const char *id, int *found, char *err, size_t errlen);
+
 /* ---- the organisation's own numbers (issue 6: tokentop sync; data/org.c) -- */
 
 #include "core/orgsync.h"

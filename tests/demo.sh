@@ -3,41 +3,34 @@
 # spend, the traffic generator adds rows to the demo ledger, and q stops
 # everything the demo started (no process of its group left, temp dir gone).
 set -u
-cd "$(dirname "$0")/.."
-BUILD=${TOKENTOP_BUILD:-build}
-TT=$PWD/$BUILD/tokentop
-SOCK=ttdemo$$
-fail() { echo "FAIL: $*"; tmux -L "$SOCK" capture-pane -p -t demo 2>/dev/null | sed 's/^/  | /'; exit 1; }
-cleanup() { tmux -L "$SOCK" kill-server >/dev/null 2>&1; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib/common.sh"
+tt_tmpdir
+tt_tmux
+TT=$B/tokentop
+# a failure shows the demo's screen
+fail() { tt_screen demo 2>/dev/null | sed 's/^/  | /'; tt_die "$*"; }
 
-[ -x "$TT" ] && [ -x "$BUILD/fakeapi" ] || fail "build $TT and $BUILD/fakeapi first"
-export HOME=$(mktemp -d /tmp/tokentop-demotest.XXXXXX)
-trap 'cleanup; rm -rf "$HOME"' EXIT
-export XDG_CONFIG_HOME=$HOME/.config XDG_DATA_HOME=$HOME/.local/share
-unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL TOKENTOP_DB NO_COLOR
-
-screen() { tmux -L "$SOCK" capture-pane -p -t demo 2>/dev/null; }
+[ -x "$TT" ] && [ -x "$B/fakeapi" ] || fail "build $TT and $B/fakeapi first"
 
 # --help works without starting anything
 "$TT" demo --help | grep -q -- "--keep" || fail "demo --help"
 "$TT" demo --bogus >/dev/null 2>&1
 [ $? = 2 ] || fail "demo --bogus should exit 2"
 
-tmux -L "$SOCK" new-session -d -s demo -x 120 -y 40 "exec env LANG=C.UTF-8 '$TT' demo" ||
+tm new-session -d -s demo -x 120 -y 40 "exec env LANG=C.UTF-8 '$TT' demo" ||
 	fail "tmux"
-pid=$(tmux -L "$SOCK" list-panes -t demo -F '#{pane_pid}')
+pid=$(tm list-panes -t demo -F '#{pane_pid}')
 
 # the dashboard with the seeded history: today's and the month's spend
 for i in $(seq 1 300); do
-	screen | grep -q 'month \$[0-9]' && break
+	tt_screen demo 2>/dev/null | grep -q 'month \$[0-9]' && break
 	sleep 0.1
 done
-screen | grep -q 'month \$[0-9]' || fail "no month spend on the dashboard"
-screen | grep -q 'Daily spend' || fail "no daily spend pane"
+tt_screen demo | grep -q 'month \$[0-9]' || fail "no month spend on the dashboard"
+tt_screen demo | grep -q 'Daily spend' || fail "no daily spend pane"
 
 # the ledger lives in the demo's temp dir (shown in the key bar)
-db=$(screen | grep -o '/tmp/tokentop-demo\.[A-Za-z0-9]*/usage\.db' | head -n 1)
+db=$(tt_screen demo | grep -o '/tmp/tokentop-demo\.[A-Za-z0-9]*/usage\.db' | head -n 1)
 [ -n "$db" ] || fail "no ledger path on screen"
 dir=$(dirname "$db")
 seeded=$(sqlite3 -readonly "$db" "SELECT count(*) FROM usage WHERE message_id LIKE 'msg_synth%'")
@@ -64,10 +57,10 @@ subm=$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE id NOT LIKE '%s
 pgid=$(ps -o pgid= --ppid "$pid" | awk '$1 != '"$pid"' { print $1; exit }')
 [ -n "$pgid" ] || fail "no child process group"
 
-tmux -L "$SOCK" send-keys -t demo q
+tm send-keys -t demo q
 for i in $(seq 1 60); do
 	kill -0 "$pid" 2>/dev/null || break
-	[ "$i" = 20 ] && tmux -L "$SOCK" send-keys -t demo y 2>/dev/null  # a confirmation, if asked
+	[ "$i" = 20 ] && tm send-keys -t demo y 2>/dev/null  # a confirmation, if asked
 	sleep 0.1
 done
 kill -0 "$pid" 2>/dev/null && fail "demo still running after q"
@@ -75,4 +68,5 @@ sleep 0.3
 left=$(ps -e -o pid=,pgid=,args= | awk -v g="$pgid" '$2 == g')
 [ -z "$left" ] || fail "processes left in the demo's group: $left"
 [ ! -e "$dir" ] || fail "temp dir $dir not removed"
-echo "ok: demo seeded $seeded rows, traffic added $live calls ($reads cache reads), $subm batch(es); q left nothing"
+tt_ok "demo seeded $seeded rows, traffic added $live calls ($reads cache reads), $subm batch(es); q left nothing"
+tt_done

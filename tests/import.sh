@@ -4,25 +4,14 @@
 # nothing; appended lines (and a line finished later) are the only new rows.
 # Also `tokentop prices`: the table, and its --json as a user overlay file.
 set -eu
-cd "$(dirname "$0")/.."
-B=${TOKENTOP_BUILD:-build}
-TT="$PWD/$B/tokentop"
-export TOKENTOP_DATADIR="$PWD/share"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-export XDG_CONFIG_HOME="$T/config" XDG_DATA_HOME="$T/data" HOME="$T/home"
-unset CLAUDE_CONFIG_DIR TOKENTOP_DB
+. "$(dirname "$0")/lib/common.sh"
+tt_tmpdir
+TT=$B/tokentop
 cp -R tests/data/import "$T/in"
 DB="$T/usage.db"
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
 # json KEY < text: the value of a top-level key of the one-line summary
 json() { python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(json.dumps(v) if isinstance(v, list) else v)' "$1"; }
-
-expect() {  # name got want
-	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
-}
 
 imp() {     # imp ARGS... → stdout in $out, stderr in $errs, status in $rc
 	set +e
@@ -34,57 +23,57 @@ imp() {     # imp ARGS... → stdout in $out, stderr in $errs, status in $rc
 
 # --- help and usage errors ------------------------------------------------
 "$TT" import --help | grep -q -- '--format auto|messages|batch-results|claude-code' ||
-	fail "import --help"
-"$TT" prices --help | grep -q -- '--json' || fail "prices --help"
+	tt_die "import --help"
+"$TT" prices --help | grep -q -- '--json' || tt_die "prices --help"
 set +e
 "$TT" --db "$DB" import --format csv "$T/in" 2>/dev/null; rc=$?
 set -e
-expect "bad format exit" "$rc" 2
+tt_eq "bad format exit" "$rc" 2
 set +e
 "$TT" --db "$DB" import "$T/nope" 2>"$T/stderr"; rc=$?
 set -e
-expect "missing path exit" "$rc" 1
-grep -q "$T/nope: No such file or directory" "$T/stderr" || fail "missing path message"
+tt_eq "missing path exit" "$rc" 1
+grep -q "$T/nope: No such file or directory" "$T/stderr" || tt_die "missing path message"
 set +e
 "$TT" --db "$DB" import 2>"$T/stderr"; rc=$?
 set -e
-expect "no default folders exit" "$rc" 1
-grep -q "no Claude Code transcript folders" "$T/stderr" || fail "no default folders message"
+tt_eq "no default folders exit" "$rc" 1
+grep -q "no Claude Code transcript folders" "$T/stderr" || tt_die "no default folders message"
 
 # --- a transcript tree: streaming copies, a sidechain replay, a malformed line
 imp "$T/in/projects"
-expect "tree exit (one malformed line)" "$rc" 1
-expect "tree added" "$(echo "$out" | json added)" 4
-expect "tree duplicates" "$(echo "$out" | json duplicates)" 2
-expect "tree skipped" "$(echo "$out" | json skipped)" 6
-expect "tree malformed" "$(echo "$out" | json malformed)" 1
-expect "tree files" "$(echo "$out" | json files)" 2
+tt_eq "tree exit (one malformed line)" "$rc" 1
+tt_eq "tree added" "$(echo "$out" | json added)" 4
+tt_eq "tree duplicates" "$(echo "$out" | json duplicates)" 2
+tt_eq "tree skipped" "$(echo "$out" | json skipped)" 6
+tt_eq "tree malformed" "$(echo "$out" | json malformed)" 1
+tt_eq "tree files" "$(echo "$out" | json files)" 2
 echo "$errs" | grep -q '1b2c3d4e-bbbb.jsonl:4: message.usage.output_tokens: not a non-negative integer' ||
-	fail "malformed line not reported as FILE:LINE: reason: $errs"
+	tt_die "malformed line not reported as FILE:LINE: reason: $errs"
 
 # --- a results file (batch id from its name) and a messages file -----------
 imp "$T/in/msgbatch_01TestBatch.jsonl"
-expect "results exit" "$rc" 0
-expect "results added" "$(echo "$out" | json added)" 2
-expect "results skipped" "$(echo "$out" | json skipped)" 3
+tt_eq "results exit" "$rc" 0
+tt_eq "results added" "$(echo "$out" | json added)" 2
+tt_eq "results skipped" "$(echo "$out" | json skipped)" 3
 imp --tag demo "$T/in/responses.jsonl"
-expect "messages exit" "$rc" 0
-expect "messages added" "$(echo "$out" | json added)" 3
-expect "messages unpriced" "$(echo "$out" | json unpriced_models)" '["gpt-imaginary-1"]'
+tt_eq "messages exit" "$rc" 0
+tt_eq "messages added" "$(echo "$out" | json added)" 3
+tt_eq "messages unpriced" "$(echo "$out" | json unpriced_models)" '["gpt-imaginary-1"]'
 
 # --- re-import: nothing new, nothing read ----------------------------------
 imp "$T/in"
-expect "re-import added" "$(echo "$out" | json added)" 0
-expect "re-import duplicates" "$(echo "$out" | json duplicates)" 0
-expect "re-import lines" "$(echo "$out" | json lines)" 0
-expect "re-import exit" "$rc" 0
+tt_eq "re-import added" "$(echo "$out" | json added)" 0
+tt_eq "re-import duplicates" "$(echo "$out" | json duplicates)" 0
+tt_eq "re-import lines" "$(echo "$out" | json lines)" 0
+tt_eq "re-import exit" "$rc" 0
 
 # forcing a re-read of everything (a fresh copy has no mark) adds nothing either
 mkdir "$T/copy"
 cp -R "$T/in/projects" "$T/copy/"
 imp "$T/copy/projects"
-expect "copy added" "$(echo "$out" | json added)" 0
-expect "copy duplicates" "$(echo "$out" | json duplicates)" 6
+tt_eq "copy added" "$(echo "$out" | json added)" 0
+tt_eq "copy duplicates" "$(echo "$out" | json duplicates)" 6
 
 # --- appended lines: only they are read -------------------------------------
 S="$T/in/projects/-home-me-proj-a/0a9a8045-aaaa.jsonl"
@@ -94,26 +83,26 @@ line() {    # line MSGID OUT TIME
 line msg_N1 10 2025-06-04T10:00:00Z >>"$S"
 line msg_N1 50 2025-06-04T10:00:01Z >>"$S"
 imp "$T/in"
-expect "append lines" "$(echo "$out" | json lines)" 2
-expect "append added" "$(echo "$out" | json added)" 1
-expect "append duplicates" "$(echo "$out" | json duplicates)" 1
-expect "append replaced" "$(echo "$out" | json replaced)" 1
+tt_eq "append lines" "$(echo "$out" | json lines)" 2
+tt_eq "append added" "$(echo "$out" | json added)" 1
+tt_eq "append duplicates" "$(echo "$out" | json duplicates)" 1
+tt_eq "append replaced" "$(echo "$out" | json replaced)" 1
 
 # a line still being written is left alone, then read once finished
 line msg_N2 7 2025-06-04T11:00:00Z | head -c 60 >>"$S"
 imp "$S"
-expect "partial lines" "$(echo "$out" | json lines)" 0
-expect "partial malformed" "$(echo "$out" | json malformed)" 0
+tt_eq "partial lines" "$(echo "$out" | json lines)" 0
+tt_eq "partial malformed" "$(echo "$out" | json malformed)" 0
 line msg_N2 7 2025-06-04T11:00:00Z | tail -c +61 >>"$S"
 imp "$S"
-expect "finished lines" "$(echo "$out" | json lines)" 1
-expect "finished added" "$(echo "$out" | json added)" 1
+tt_eq "finished lines" "$(echo "$out" | json lines)" 1
+tt_eq "finished added" "$(echo "$out" | json added)" 1
 
 # a rewritten (shrunk) file is read again from the top; its rows are duplicates
 line msg_N1 50 2025-06-04T10:00:01Z >"$S"
 imp "$S"
-expect "shrunk lines" "$(echo "$out" | json lines)" 1
-expect "shrunk duplicates" "$(echo "$out" | json duplicates)" 1
+tt_eq "shrunk lines" "$(echo "$out" | json lines)" 1
+tt_eq "shrunk duplicates" "$(echo "$out" | json duplicates)" 1
 
 # --- default folders: CLAUDE_CONFIG_DIR ------------------------------------
 mkdir -p "$T/cc/projects/p"
@@ -121,20 +110,20 @@ line msg_D1 3 2025-06-05T00:00:00Z >"$T/cc/projects/p/s.jsonl"
 set +e
 out=$(CLAUDE_CONFIG_DIR="$T/cc" "$TT" --db "$DB" import --json); rc=$?
 set -e
-expect "default dirs exit" "$rc" 0
-expect "default dirs added" "$(echo "$out" | json added)" 1
+tt_eq "default dirs exit" "$rc" 0
+tt_eq "default dirs added" "$(echo "$out" | json added)" 1
 
 # --- the text summary ------------------------------------------------------
 "$TT" --db "$DB" import "$T/in" | grep -q '^4 files, 0 lines: 0 added, 0 duplicates, 0 skipped$' ||
-	fail "text summary"
+	tt_die "text summary"
 # --- prices: every shipped model listed; --json is a valid user file --------
 "$TT" prices >"$T/prices.txt"
 for m in claude-opus-5 claude-opus-4-8 claude-opus-4-7 claude-opus-4-6 claude-opus-4-5 \
 	claude-opus-4-1 claude-opus-4-0 claude-sonnet-5 claude-sonnet-4-6 claude-sonnet-4-5 \
 	claude-sonnet-4-0 claude-3-7-sonnet claude-haiku-4-5 claude-3-5-haiku claude-3-haiku; do
-	grep -q "^$m " "$T/prices.txt" || fail "prices lacks $m"
+	grep -q "^$m " "$T/prices.txt" || tt_die "prices lacks $m"
 done
-grep -q '^claude-3-haiku  *0.25  *0.30  *0.50  *0.03  *1.25 ' "$T/prices.txt" || fail "haiku 3 row"
+grep -q '^claude-3-haiku  *0.25  *0.30  *0.50  *0.03  *1.25 ' "$T/prices.txt" || tt_die "haiku 3 row"
 mkdir -p "$XDG_CONFIG_HOME/tokentop"
 "$TT" prices --json | python3 -c '
 import json, sys
@@ -147,14 +136,14 @@ t["models"].append({"id": "gpt-imaginary-1", "input": "1", "write_5m": "1", "wri
 json.dump(t, sys.stdout)' >"$T/user-prices.json"
 mv "$T/user-prices.json" "$XDG_CONFIG_HOME/tokentop/prices.json"
 "$TT" prices >"$T/prices2.txt"
-grep -q '^claude-sonnet-4-6 .* 16.50 ' "$T/prices2.txt" || fail "user overlay not applied"
-grep -q '^gpt-imaginary-1 ' "$T/prices2.txt" || fail "user model not added"
+grep -q '^claude-sonnet-4-6 .* 16.50 ' "$T/prices2.txt" || tt_die "user overlay not applied"
+grep -q '^gpt-imaginary-1 ' "$T/prices2.txt" || tt_die "user model not added"
 imp "$T/in/responses.jsonl" "$T/copy/projects"
-expect "priced now" "$(echo "$out" | json unpriced_models)" '[]'
+tt_eq "priced now" "$(echo "$out" | json unpriced_models)" '[]'
 echo '{"models":[{"id":"x","input":3.75}]}' >"$XDG_CONFIG_HOME/tokentop/prices.json"
 set +e
 "$TT" prices 2>"$T/stderr"; rc=$?
 set -e
-expect "broken user prices exit" "$rc" 1
-grep -q 'prices.json: models\[0\].input: not a decimal string' "$T/stderr" || fail "broken prices message: $(cat "$T/stderr")"
-echo "import.sh: ok"
+tt_eq "broken user prices exit" "$rc" 1
+grep -q 'prices.json: models\[0\].input: not a decimal string' "$T/stderr" || tt_die "broken prices message: $(cat "$T/stderr")"
+tt_done

@@ -1,5 +1,6 @@
-/* test_batch.c — batch files: every kind of bad line with its line number,
- * the short form, duplicates, splitting, the estimate, the body; results. */
+/* test_batch.c — batch files (core/batch.c, core/batchfile.c): every kind of
+ * bad line with its line number, the short form, duplicates, splitting, the
+ * estimate, the body. Results: test_batchres.c; the poller: test_poller.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,28 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "core/batch.h"
-#include "core/batchres.h"
-#include "core/poller.h"
-#include "tests/fakeapi_spawn.h"
 #include "core/pricing.h"
-
-static char tmpdir[256];
-
-static int64_t
-cli_now_ms_for_test(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "tests/lib/fx.h"
 
 static struct pricing *
 load_prices(void)
@@ -44,40 +31,6 @@ load_prices(void)
 	return p;
 }
 
-/* Write text to a new temp file; returns its path (static buffer per call slot). */
-static const char *
-write_file(const char *name, const char *text)
-{
-	static char path[4][512];
-	static int k;
-	char *p = path[k++ % 4];
-	FILE *f;
-
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return p;
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_batch.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
 
 /* ---- single lines ------------------------------------------------------ */
 
@@ -302,7 +255,7 @@ test_file_errors(void **state)
 	struct batch_opts o;
 	struct batch_plan plan;
 	char err[256];
-	const char *path = write_file("bad.jsonl",
+	const char *path = fx_write_file("bad.jsonl",
 	    "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n"
 	    "{\"custom_id\":\"b c\",\"prompt\":\"p\"}\n"
 	    "\n"
@@ -347,7 +300,7 @@ test_error_cap(void **state)
 	int i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/many.jsonl", tmpdir);
+	snprintf(path, sizeof(path), "%s/many.jsonl", fx_tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (i = 0; i < 120; i++)
@@ -423,7 +376,7 @@ test_split_count(void **state)
 	int i, n = BATCH_MAX_REQUESTS + 5;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/big.jsonl", tmpdir);
+	snprintf(path, sizeof(path), "%s/big.jsonl", fx_tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (i = 0; i < n; i++)
@@ -466,7 +419,7 @@ test_split_bytes(void **state)
 	assert_int_equal(batch_line_check(line, strlen(line), &o, &r, reason, sizeof(reason)), 1);
 	one = r.json_len;
 	batch_req_done(&r);
-	snprintf(path, sizeof(path), "%s/bytes.jsonl", tmpdir);
+	snprintf(path, sizeof(path), "%s/bytes.jsonl", fx_tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	for (i = 0; i < 10; i++)
@@ -501,7 +454,7 @@ test_changed_file(void **state)
 	struct batch_plan plan;
 	char err[256], *body;
 	size_t len;
-	const char *path = write_file("chg.jsonl", "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n"
+	const char *path = fx_write_file("chg.jsonl", "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n"
 	    "{\"custom_id\":\"b\",\"prompt\":\"p\"}\n");
 
 	(void)state;
@@ -509,7 +462,7 @@ test_changed_file(void **state)
 	o.model = "m";
 	o.max_tokens = 5;
 	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
-	write_file("chg.jsonl", "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n{\"custom_id\":\"b c\"}\n");
+	fx_write_file("chg.jsonl", "{\"custom_id\":\"a\",\"prompt\":\"p\"}\n{\"custom_id\":\"b c\"}\n");
 	assert_int_equal(batch_part_body(path, &plan.parts[0], &o, &body, &len, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, ":2: changed since it was checked"));
@@ -525,7 +478,7 @@ test_estimate(void **state)
 	struct batch_opts o;
 	struct batch_plan plan;
 	char err[256];
-	const char *path = write_file("est.jsonl",
+	const char *path = fx_write_file("est.jsonl",
 	    "{\"custom_id\":\"a\",\"prompt\":\"abcdefgh\",\"system\":\"sys\"}\n"
 	    "{\"custom_id\":\"b\",\"prompt\":\"abcdefgh\",\"system\":\"sys\",\"max_tokens\":20}\n"
 	    "{\"custom_id\":\"c\",\"prompt\":\"x\",\"model\":\"no-such-model\"}\n"
@@ -557,7 +510,7 @@ test_estimate(void **state)
 
 	/* with a 1h cache the high end prices the input as a 1h write ($2) */
 	o.cache = BATCH_CACHE_1H;
-	path = write_file("est2.jsonl",
+	path = fx_write_file("est2.jsonl",
 	    "{\"custom_id\":\"a\",\"prompt\":\"abcdefgh\",\"system\":\"sys\"}\n");
 	assert_int_equal(batch_plan_file(path, &o, p, &plan, err, sizeof(err)), 0);
 	assert_int_equal(plan.est_low, 5500);
@@ -582,385 +535,6 @@ test_cache_parse(void **state)
 	assert_int_equal(batch_cache_parse(NULL, &c), -1);
 }
 
-/* ---- results ingestion ------------------------------------------------------ */
-
-static const char results_text[] =
-    "{\"custom_id\":\"a\",\"result\":{\"type\":\"succeeded\",\"message\":{\"id\":\"msg_1\","
-    "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-haiku-4-5\",\"content\":[],"
-    "\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":10,\"cache_read_input_tokens\":4,"
-    "\"output_tokens\":7,\"service_tier\":\"batch\"}}}}\n"
-    "{\"custom_id\":\"b\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\","
-    "\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad model\"}}}}\r\n"
-    "not json at all\n"
-    "{\"custom_id\":\"c\",\"result\":{\"type\":\"canceled\"}}\n"
-    "{\"custom_id\":\"d\",\"result\":{\"type\":\"expired\"}}";   /* no final newline */
-
-struct got {
-	int  n;
-	char ids[8][16];
-	char types[8][16];
-	struct usage u;
-	char error[512];
-	int  fail_at;         /* 1-based outcome to refuse, 0 = none */
-};
-
-static int
-record(void *arg, const struct usage_result *o, char *err, size_t errlen)
-{
-	struct got *g = arg;
-
-	if (g->fail_at > 0 && g->n + 1 == g->fail_at) {
-		snprintf(err, errlen, "disk full");
-		return -1;
-	}
-	if (g->n < 8) {
-		usage_strlcpy(g->ids[g->n], o->custom_id, sizeof(g->ids[0]));
-		usage_strlcpy(g->types[g->n], o->type, sizeof(g->types[0]));
-	}
-	if (strcmp(o->type, "succeeded") == 0)
-		g->u = o->u;
-	if (strcmp(o->type, "errored") == 0)
-		usage_strlcpy(g->error, o->error, sizeof(g->error));
-	g->n++;
-	return 0;
-}
-
-static void
-test_ingest(void **state)
-{
-	struct got g;
-	struct batch_ingest *in;
-	struct batch_ingest_stats st;
-	char dir[300], err[256], path[512], part[512], buf[4096];
-	size_t i, step = 7, len = strlen(results_text);
-	FILE *f;
-
-	(void)state;
-	memset(&g, 0, sizeof(g));
-	snprintf(dir, sizeof(dir), "%s/results", tmpdir);
-	in = batch_ingest_new("msgbatch_01", dir, "nightly", 1700000000000LL, record, &g, err,
-	    sizeof(err));
-	assert_non_null(in);
-	snprintf(part, sizeof(part), "%s/msgbatch_01.jsonl.part", dir);
-	assert_int_equal(access(part, F_OK), 0);
-	for (i = 0; i < len; i += step)
-		assert_int_equal(batch_ingest_feed(in, results_text + i,
-		    i + step > len ? len - i : step, err, sizeof(err)), 0);
-	assert_int_equal(g.n, 3);                 /* d waits for the end */
-	assert_int_equal(batch_ingest_finish(in, path, sizeof(path), err, sizeof(err)), 0);
-	assert_int_equal(g.n, 4);
-	batch_ingest_stats(in, &st);
-	assert_int_equal(st.lines, 5);
-	assert_int_equal(st.bad, 1);
-	assert_int_equal(st.recorded, 4);
-	assert_int_equal(st.succeeded, 1);
-	assert_int_equal(st.errored, 1);
-	assert_int_equal(st.canceled, 1);
-	assert_int_equal(st.expired, 1);
-	assert_string_equal(g.ids[0], "a");
-	assert_string_equal(g.ids[3], "d");
-	assert_string_equal(g.types[1], "errored");
-	assert_non_null(strstr(g.error, "bad model"));
-	/* the succeeded row is a batch row of this batch, at the given time */
-	assert_string_equal(g.u.batch_id, "msgbatch_01");
-	assert_string_equal(g.u.custom_id, "a");
-	assert_string_equal(g.u.tag, "nightly");
-	assert_string_equal(g.u.source, "batch");
-	assert_string_equal(g.u.service_tier, "batch");
-	assert_string_equal(g.u.message_id, "msg_1");
-	assert_int_equal(g.u.ts_ms, 1700000000000LL);
-	assert_int_equal(g.u.tok.input, 10);
-	assert_int_equal(g.u.tok.cache_read, 4);
-	assert_int_equal(g.u.tok.output, 7);
-	assert_true(usage_is_batch(&g.u));
-	batch_ingest_free(in);
-	/* renamed into place, the raw lines kept (CR dropped, newline added) */
-	snprintf(buf, sizeof(buf), "%s/msgbatch_01.jsonl", dir);
-	assert_string_equal(path, buf);
-	assert_int_not_equal(access(part, F_OK), 0);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	len = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[len] = '\0';
-	fclose(f);
-	assert_non_null(strstr(buf, "bad model\"}}}}\nnot json at all\n"));
-	assert_int_equal(buf[len - 1], '\n');
-	assert_non_null(strstr(buf, "\"expired\"}}\n"));
-
-	/* the same results read from a file, a block at a time */
-	memset(&g, 0, sizeof(g));
-	f = fopen(write_file("res.jsonl", results_text), "r");
-	assert_non_null(f);
-	in = batch_ingest_new("msgbatch_01", NULL, NULL, 0, record, &g, err, sizeof(err));
-	assert_non_null(in);
-	assert_int_equal(batch_ingest_file(in, f, err, sizeof(err)), 0);
-	fclose(f);
-	assert_int_equal(batch_ingest_finish(in, NULL, 0, err, sizeof(err)), 0);
-	batch_ingest_stats(in, &st);
-	assert_int_equal(st.recorded, 4);
-	assert_int_equal(st.bad, 1);
-	assert_int_equal(g.n, 4);
-	batch_ingest_free(in);
-}
-
-static void
-test_ingest_abandoned(void **state)
-{
-	struct got g;
-	struct batch_ingest *in;
-	char dir[300], err[256], part[512];
-	const char *two = "{\"custom_id\":\"c\",\"result\":{\"type\":\"canceled\"}}\n"
-	    "{\"custom_id\":\"d\",\"result\":{\"type\":\"expired\"}}\n";
-
-	(void)state;
-	memset(&g, 0, sizeof(g));
-	g.fail_at = 2;
-	snprintf(dir, sizeof(dir), "%s/results", tmpdir);
-	in = batch_ingest_new("msgbatch_02", dir, NULL, 0, record, &g, err, sizeof(err));
-	assert_non_null(in);
-	/* the callback refuses the second outcome: the feed stops with its reason */
-	assert_int_equal(batch_ingest_feed(in, two, strlen(two), err, sizeof(err)), -1);
-	assert_string_equal(err, "disk full");
-	assert_int_equal(g.n, 1);
-	snprintf(part, sizeof(part), "%s/msgbatch_02.jsonl.part", dir);
-	assert_int_equal(access(part, F_OK), 0);
-	/* never finished: the temp file goes, no results file appears */
-	batch_ingest_free(in);
-	assert_int_not_equal(access(part, F_OK), 0);
-	snprintf(part, sizeof(part), "%s/msgbatch_02.jsonl", dir);
-	assert_int_not_equal(access(part, F_OK), 0);
-	batch_ingest_free(NULL);
-
-	/* a batch id is a file name: nothing but [A-Za-z0-9_-] */
-	assert_null(batch_ingest_new("../evil", dir, NULL, 0, record, &g, err, sizeof(err)));
-	assert_null(batch_ingest_new("", dir, NULL, 0, record, &g, err, sizeof(err)));
-	/* without a directory nothing is written, outcomes still flow */
-	memset(&g, 0, sizeof(g));
-	in = batch_ingest_new("msgbatch_03", NULL, NULL, 0, record, &g, err, sizeof(err));
-	assert_non_null(in);
-	assert_int_equal(batch_ingest_feed(in, two, strlen(two), err, sizeof(err)), 0);
-	assert_int_equal(batch_ingest_finish(in, part, sizeof(part), err, sizeof(err)), 0);
-	assert_string_equal(part, "");
-	assert_int_equal(g.n, 2);
-	batch_ingest_free(in);
-}
-
-/* ---- the poller against the double ---------------------------------------------- */
-
-#define NB 120          /* batches followed at once */
-#define PER 4           /* requests each; the last one errored (temperature 2) */
-
-struct pstats {
-	int  status, outcomes, ingested, errors, gone, error_after_download;
-	int  per[NB + 1];           /* outcomes delivered per batch */
-	int  recorded[NB + 1];      /* stats.recorded at INGESTED */
-	char ids[NB + 1][USAGE_ID_MAX];
-	int  succeeded, errored;
-};
-
-static int
-batch_index(struct pstats *ps, const char *id)
-{
-	int i;
-
-	for (i = 0; i <= NB; i++)
-		if (strcmp(ps->ids[i], id) == 0)
-			return i;
-	return -1;
-}
-
-static int
-on_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
-{
-	struct pstats *ps = arg;
-	int i = batch_index(ps, ev->batch_id);
-
-	(void)err;
-	(void)errlen;
-	assert_true(i >= 0);
-	switch (ev->kind) {
-	case BATCH_EV_STATUS:
-		assert_non_null(ev->batch);
-		ps->status++;
-		break;
-	case BATCH_EV_OUTCOME:
-		ps->outcomes++;
-		ps->per[i]++;
-		if (strcmp(ev->outcome->type, "succeeded") == 0) {
-			/* a batch row of this batch, billed at the batch rate */
-			assert_string_equal(ev->outcome->u.batch_id, ev->batch_id);
-			assert_true(usage_is_batch(&ev->outcome->u));
-			assert_true(ev->outcome->u.tok.output > 0);
-		}
-		break;
-	case BATCH_EV_INGESTED:
-		ps->ingested++;
-		ps->recorded[i] = (int)ev->stats->recorded;
-		ps->succeeded += (int)ev->stats->succeeded;
-		ps->errored += (int)ev->stats->errored;
-		assert_int_equal(access(ev->results_file, R_OK), 0);
-		break;
-	case BATCH_EV_ERROR:
-		ps->errors++;
-		ps->error_after_download += ev->stats != NULL;
-		break;
-	case BATCH_EV_GONE:
-		ps->gone++;
-		break;
-	}
-	return 0;
-}
-
-static json_t *
-batch_body(int k)
-{
-	json_t *reqs = json_array();
-	char id[32], text[64];
-	int i;
-
-	for (i = 0; i < PER; i++) {
-		json_t *params;
-
-		snprintf(id, sizeof(id), "b%d-r%d", k, i);
-		snprintf(text, sizeof(text), "question %d of batch %d", i, k);
-		params = json_pack("{s:s,s:i,s:[{s:s,s:s}]}", "model", "claude-haiku-4-5",
-		    "max_tokens", 16, "messages", "role", "user", "content", text);
-		if (i == PER - 1)
-			json_object_set_new(params, "temperature", json_integer(2));
-		json_array_append_new(reqs, json_pack("{s:s,s:o}", "custom_id", id,
-		    "params", params));
-	}
-	return json_pack("{s:o}", "requests", reqs);
-}
-
-static void
-test_poller(void **state)
-{
-	static struct pstats ps;
-	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
-	struct fakeapi fa;
-	struct config cfg;
-	struct http_multi *m;
-	struct http_error herr;
-	struct api_batch b;
-	struct batch_poller *p;
-	char err[256], dir[300];
-	int k, spins;
-	json_t *body;
-
-	(void)state;
-	memset(&ps, 0, sizeof(ps));
-	if (fakeapi_start(&fa, args) != 0)
-		fail_msg("could not start the double");
-	fakeapi_config(&fa, &cfg);
-	m = http_multi_new(&cfg, err, sizeof(err));
-	assert_non_null(m);
-	for (k = 0; k < NB; k++) {
-		body = batch_body(k);
-		if (api_batch_create(m, body, &b, &herr) != 0)
-			fail_msg("create %d: %s", k, herr.message);
-		json_decref(body);
-		usage_strlcpy(ps.ids[k], b.id, sizeof(ps.ids[k]));
-	}
-	usage_strlcpy(ps.ids[NB], "msgbatch_nosuchbatch", sizeof(ps.ids[NB]));
-	/* one results stream cut halfway, three retrieves failing every attempt */
-	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches\","
-	    "\"cut_results\":true,\"count\":1}"), 0);
-	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches/\","
-	    "\"method\":\"GET\",\"status\":500,\"retry_after_ms\":\"5\",\"count\":3}"), 0);
-	snprintf(dir, sizeof(dir), "%s/presults", tmpdir);
-	p = batch_poller_new(m, dir, 50, on_event, &ps);
-	assert_non_null(p);
-	batch_poller_set_concurrency(p, 16);
-	for (k = 0; k <= NB; k++)
-		assert_int_equal(batch_poller_add(p, ps.ids[k], "t", err, sizeof(err)), 0);
-	assert_int_equal(batch_poller_add(p, ps.ids[0], "t", err, sizeof(err)), 0); /* no twin */
-	assert_int_equal(batch_poller_remaining(p), NB + 1);
-	/* the loop of `batch watch`, bounded so a stuck poller fails instead of hanging */
-	for (spins = 0; spins < 100000; spins++) {
-		int64_t now, next;
-
-		http_multi_perform(m);
-		now = cli_now_ms_for_test();
-		if (batch_poller_step(p, now) == 0)
-			break;
-		next = batch_poller_next_ms(p);
-		http_multi_wait(m, NULL, 0, next == INT64_MAX ? 100 : (int)(next > now ?
-		    (next - now > 100 ? 100 : next - now) : 0));
-	}
-	assert_int_equal(batch_poller_remaining(p), 0);
-	assert_int_equal(ps.ingested, NB);
-	assert_int_equal(ps.gone, 1);
-	assert_int_equal(ps.succeeded, NB * (PER - 1));
-	assert_int_equal(ps.errored, NB);
-	assert_true(ps.errors >= 1);                   /* the cut stream (the 500s are retried) */
-	assert_int_equal(ps.error_after_download, 1);  /* only the cut one */
-	/* every batch recorded each outcome; the cut one saw some lines twice */
-	{
-		int twice = 0;
-
-		for (k = 0; k < NB; k++) {
-			assert_int_equal(ps.recorded[k], PER);
-			assert_true(ps.per[k] >= PER);
-			twice += ps.per[k] > PER;
-		}
-		assert_int_equal(twice, 1);
-	}
-	assert_int_equal(ps.outcomes, NB * PER + PER / 2);
-	assert_int_equal(ps.status >= NB, 1);
-	batch_poller_free(p);
-	batch_poller_free(NULL);
-	http_multi_free(m);
-	fakeapi_stop(&fa);
-}
-
-/* Results that come back malformed every time: the poller stops after
- * BATCH_POLLER_MAX_INCOMPLETE downloads instead of looping for ever. */
-static void
-test_poller_gives_up(void **state)
-{
-	static struct pstats ps;
-	const char *args[] = { "--time-scale", "1000", "--batch-seconds", "60", NULL };
-	struct fakeapi fa;
-	struct config cfg;
-	struct http_multi *m;
-	struct http_error herr;
-	struct api_batch b;
-	struct batch_poller *p;
-	char err[256], fault[512];
-	int spins;
-	json_t *body;
-
-	(void)state;
-	memset(&ps, 0, sizeof(ps));
-	if (fakeapi_start(&fa, args) != 0)
-		fail_msg("could not start the double");
-	fakeapi_config(&fa, &cfg);
-	m = http_multi_new(&cfg, err, sizeof(err));
-	assert_non_null(m);
-	body = batch_body(0);
-	assert_int_equal(api_batch_create(m, body, &b, &herr), 0);
-	json_decref(body);
-	usage_strlcpy(ps.ids[0], b.id, sizeof(ps.ids[0]));
-	snprintf(fault, sizeof(fault), "{\"path\":\"/v1/messages/batches/%s/results\","
-	    "\"malformed\":true,\"count\":100}", b.id);
-	assert_int_equal(fakeapi_fault(&fa, fault), 0);
-	p = batch_poller_new(m, NULL, 10, on_event, &ps);
-	assert_non_null(p);
-	assert_int_equal(batch_poller_add(p, b.id, NULL, err, sizeof(err)), 0);
-	for (spins = 0; spins < 100000 && batch_poller_step(p, cli_now_ms_for_test()) > 0; spins++) {
-		http_multi_perform(m);
-		http_multi_wait(m, NULL, 0, 10);
-	}
-	assert_int_equal(batch_poller_remaining(p), 0);
-	assert_int_equal(ps.gone, 1);
-	assert_int_equal(ps.ingested, 0);
-	assert_int_equal(ps.error_after_download, BATCH_POLLER_MAX_INCOMPLETE - 1);
-	batch_poller_free(p);
-	http_multi_free(m);
-	fakeapi_stop(&fa);
-}
-
 int
 main(void)
 {
@@ -976,11 +550,7 @@ main(void)
 		cmocka_unit_test(test_changed_file),
 		cmocka_unit_test(test_estimate),
 		cmocka_unit_test(test_cache_parse),
-		cmocka_unit_test(test_ingest),
-		cmocka_unit_test(test_ingest_abandoned),
-		cmocka_unit_test(test_poller),
-		cmocka_unit_test(test_poller_gives_up),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

@@ -16,6 +16,7 @@
 #include "core/import.h"
 #include "data/store.h"
 #include "tui/cli.h"
+#include "tests/lib/fx.h"
 
 /* ---- a sink that records what it was given -------------------------------- */
 
@@ -128,32 +129,10 @@ events(const struct rec *r, const char *prefix, char *buf, size_t n)
 	return buf;
 }
 
-static char tmpdir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tt-import-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 static const char *
 path_of(const char *name, char *buf, size_t n)
 {
-	snprintf(buf, n, "%s/%s", tmpdir, name);
+	snprintf(buf, n, "%s/%s", fx_tmpdir, name);
 	return buf;
 }
 
@@ -741,7 +720,7 @@ test_collect(void **state)
 	size_t i;
 
 	(void)state;
-	snprintf(p, sizeof(p), "mkdir -p %s/tree/b/deep %s/tree/a", tmpdir, tmpdir);
+	snprintf(p, sizeof(p), "mkdir -p %s/tree/b/deep %s/tree/a", fx_tmpdir, fx_tmpdir);
 	assert_int_equal(system(p), 0);
 	write_file(path_of("tree/b/deep/z.jsonl", p, sizeof(p)), "w", "");
 	write_file(path_of("tree/b/y.jsonl", p, sizeof(p)), "w", "");
@@ -786,26 +765,26 @@ test_default_dirs(void **state)
 	char *saved_home = home != NULL ? strdup(home) : NULL;
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "mkdir -p %s/c1/projects %s/c2 %s/h/.claude/projects", tmpdir,
-	    tmpdir, tmpdir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/c1/projects %s/c2 %s/h/.claude/projects", fx_tmpdir,
+	    fx_tmpdir, fx_tmpdir);
 	assert_int_equal(system(cmd), 0);
-	snprintf(env, sizeof(env), "%s/c1, %s/c2,%s/missing", tmpdir, tmpdir, tmpdir);
+	snprintf(env, sizeof(env), "%s/c1, %s/c2,%s/missing", fx_tmpdir, fx_tmpdir, fx_tmpdir);
 	setenv("CLAUDE_CONFIG_DIR", env, 1);
 	d = import_default_dirs();
 	assert_non_null(d);
-	snprintf(cmd, sizeof(cmd), "%s/c1/projects", tmpdir);
+	snprintf(cmd, sizeof(cmd), "%s/c1/projects", fx_tmpdir);
 	assert_string_equal(d[0], cmd);
-	snprintf(cmd, sizeof(cmd), "%s/c2", tmpdir);
+	snprintf(cmd, sizeof(cmd), "%s/c2", fx_tmpdir);
 	assert_string_equal(d[1], cmd);
 	assert_null(d[2]);
 	import_files_free(d);
 
 	unsetenv("CLAUDE_CONFIG_DIR");
-	snprintf(env, sizeof(env), "%s/h", tmpdir);
+	snprintf(env, sizeof(env), "%s/h", fx_tmpdir);
 	setenv("HOME", env, 1);
 	d = import_default_dirs();
 	assert_non_null(d);
-	snprintf(cmd, sizeof(cmd), "%s/h/.claude/projects", tmpdir);
+	snprintf(cmd, sizeof(cmd), "%s/h/.claude/projects", fx_tmpdir);
 	assert_string_equal(d[0], cmd);
 	assert_null(d[1]);
 	import_files_free(d);
@@ -913,7 +892,7 @@ test_cli_times_and_batches(void **state)
 	    "{\"custom_id\":\"q-3\",\"result\":{\"type\":\"expired\"}}\n";
 
 	(void)state;
-	setenv("XDG_CONFIG_HOME", tmpdir, 1);
+	setenv("XDG_CONFIG_HOME", fx_tmpdir, 1);
 	path_of("cli.db", db, sizeof(db));
 	path_of("msgbatch_01Known.jsonl", res, sizeof(res));
 	path_of("results-other.jsonl", other, sizeof(other));
@@ -1003,5 +982,5 @@ main(void)
 		cmocka_unit_test(test_cli_times_and_batches),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

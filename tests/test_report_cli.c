@@ -15,8 +15,9 @@
 #include <jansson.h>
 
 #include "data/store.h"
+#include "tests/lib/fx.h"
 
-static char dbpath[512], tmpdir[256], bin[512];
+static char dbpath[512], bin[512];
 
 /*
  * The hand-computed ledger, priced with the shipped table (api-notes §6),
@@ -125,22 +126,11 @@ setup(void **state)
 {
 	const char *b = getenv("TOKENTOP_BUILD");
 
-	(void)state;
 	snprintf(bin, sizeof(bin), "%s/tokentop", b != NULL ? b : "build");
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tt_rcli_XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	snprintf(dbpath, sizeof(dbpath), "%s/usage.db", tmpdir);
+	if (fx_tmpdir_setup(state) != 0)
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/usage.db", fx_tmpdir);
 	return seed_db(dbpath);
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 static void
@@ -273,5 +263,5 @@ main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--seed") == 0)
 		return seed_db(argv[2]) == 0 ? 0 : 1;
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, fx_tmpdir_teardown);
 }

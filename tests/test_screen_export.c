@@ -13,26 +13,7 @@
 #include <jansson.h>
 
 #include "tui/screen_export.h"
-
-static char dir[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/tt_export_XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/lib/fx.h"
 
 static void
 fixture(struct report *r, struct report_row rows[2])
@@ -78,7 +59,7 @@ test_csv(void **state)
 
 	(void)state;
 	fixture(&r, rows);
-	snprintf(path, sizeof(path), "%s/out.csv", dir);
+	snprintf(path, sizeof(path), "%s/out.csv", fx_tmpdir);
 	assert_int_equal(screen_export_write(path, &r, "model", msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, path));      /* says where it wrote */
 	s = slurp(path);
@@ -99,7 +80,7 @@ test_json(void **state)
 
 	(void)state;
 	fixture(&r, rows);
-	snprintf(path, sizeof(path), "%s/out.json", dir);
+	snprintf(path, sizeof(path), "%s/out.json", fx_tmpdir);
 	assert_int_equal(screen_export_write(path, &r, "month", msg, sizeof(msg)), 0);
 	j = json_load_file(path, 0, &e);
 	assert_non_null(j);
@@ -121,7 +102,7 @@ test_failure_leaves_nothing(void **state)
 
 	(void)state;
 	fixture(&r, rows);
-	snprintf(path, sizeof(path), "%s/no/such/dir/out.csv", dir);
+	snprintf(path, sizeof(path), "%s/no/such/dir/out.csv", fx_tmpdir);
 	assert_int_equal(screen_export_write(path, &r, "model", msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "out.csv"));
 	assert_int_equal(access(path, F_OK), -1);
@@ -137,5 +118,5 @@ main(void)
 		cmocka_unit_test(test_failure_leaves_nothing),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

@@ -15,27 +15,7 @@
 #include <cmocka.h>
 
 #include "data/store.h"
-
-static char tmpdir[256];
-
-static int
-mk_tmpdir(void **state)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/tt_store_XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	(void)state;
-	return 0;
-}
-
-static int
-rm_tmpdir(void **state)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	(void)state;
-	return system(cmd) == 0 ? 0 : -1;
-}
+#include "tests/lib/fx.h"
 
 static struct store *
 open_or_fail(const char *path)
@@ -127,7 +107,7 @@ test_migrate_and_reopen(void **state)
 	int v;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fresh.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/fresh.db", fx_tmpdir);
 	s = open_or_fail(path);
 	v = store_schema_version(s);
 	assert_true(v >= 1);
@@ -151,7 +131,7 @@ test_file_modes(void **state)
 	mode_t old = umask(0277);    /* would leave 0400 files and 0500 dirs */
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/a/b", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/a/b", fx_tmpdir);
 	snprintf(path, sizeof(path), "%s/usage.db", dir);
 	s = open_or_fail(path);
 	umask(old);
@@ -159,7 +139,7 @@ test_file_modes(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
-	snprintf(dir, sizeof(dir), "%s/a", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/a", fx_tmpdir);
 	assert_int_equal(stat(dir, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	/* WAL files follow the database's mode */
@@ -194,7 +174,7 @@ test_newer_schema_refused(void **state)
 	struct store *s;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/newer.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/newer.db", fx_tmpdir);
 	s = open_or_fail(path);
 	store_close(s);          /* last connection: WAL checkpointed into the file */
 	set_user_version(path, 99);
@@ -401,7 +381,7 @@ test_concurrent_writers(void **state)
 	int i, status;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/concurrent.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/concurrent.db", fx_tmpdir);
 	for (i = 0; i < WRITERS; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
@@ -464,7 +444,7 @@ test_data_version(void **state)
 	int64_t v1 = 0, v2 = 0, v3 = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/dv.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/dv.db", fx_tmpdir);
 	a = open_or_fail(path);
 	b = open_or_fail(path);
 	assert_int_equal(store_data_version(a, &v1, err, sizeof(err)), 0);
@@ -517,7 +497,7 @@ test_migration_rebuilds_batch_sums(void **state)
 
 	(void)state;
 	assert_non_null(p);
-	snprintf(path, sizeof(path), "%s/migrate.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/migrate.db", fx_tmpdir);
 	s = open_or_fail(path);
 	v = store_schema_version(s);
 	assert_true(v >= 2);
@@ -566,7 +546,7 @@ test_not_a_database(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/garbage.db", tmpdir);
+	snprintf(path, sizeof(path), "%s/garbage.db", fx_tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("this is not sqlite, just some text that is long enough to have a header", f);
@@ -709,5 +689,5 @@ main(void)
 		cmocka_unit_test(test_rollup_pending),
 	};
 
-	return cmocka_run_group_tests(tests, mk_tmpdir, rm_tmpdir);
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

@@ -22,6 +22,7 @@ static const char usage_text[] =
     "       tokentop batch cancel ID\n"
     "       tokentop batch results ID [-o FILE]\n"
     "       tokentop batch watch [--interval SECONDS] [ID...]\n"
+    "       tokentop batch reconcile\n"
     "\n"
     "Message Batches: half price, results within 24 hours.\n"
     "\n"
@@ -40,7 +41,10 @@ static const char usage_text[] =
     "results  outcome counts, cost and errors of an ended batch (ingesting its\n"
     "         results first if needed); -o FILE writes the raw results JSONL\n"
     "watch    follow the named batches, or every unfinished one, until each has\n"
-    "         ended and its results are in the ledger (default every 30 s)\n";
+    "         ended and its results are in the ledger (default every 30 s)\n"
+    "reconcile  look for batches whose create answer was lost (tokentop died, or\n"
+    "         the API failed after making the batch) and adopt them into the\n"
+    "         ledger; submit, list, watch and the console do this when they start\n";
 /* ---- shared helpers ------------------------------------------------------ */
 
 void
@@ -322,6 +326,50 @@ out:
 	return rc;
 }
 
+static int
+has_arg(int argc, char **argv, const char *arg)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], arg) == 0)
+			return 1;
+	return 0;
+}
+
+/* Creates whose answer was lost (a crash, a failure after the batch was
+ * made): adopted or given up before the command runs; said on stderr. */
+static void
+reconcile_at_start(struct cli *cli)
+{
+	struct store *st = NULL;
+
+	if (cli_open(cli, &st, NULL) != EXIT_OK)
+		return;
+	if (cli_batch_intents_due(st) > 0)
+		cli_batch_reconcile(cli, st, stderr);
+	store_close(st);
+}
+
+static int
+cmd_reconcile(struct cli *cli, int argc, char **argv)
+{
+	struct store *st = NULL;
+	int rc;
+
+	if (argc > 1)
+		return cli_usage_error(CMD, "reconcile takes no arguments");
+	if (cli_open(cli, &st, NULL) != EXIT_OK)
+		return EXIT_RUNTIME;
+	if (cli_batch_intents_due(st) == 0) {
+		printf("no unconfirmed batch creates\n");
+		rc = EXIT_OK;
+	} else
+		rc = cli_batch_reconcile(cli, st, stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	store_close(st);
+	return rc;
+}
+
 int
 cli_batch(struct cli *cli, int argc, char **argv)
 {
@@ -337,6 +385,11 @@ cli_batch(struct cli *cli, int argc, char **argv)
 		fputs(usage_text, stdout);
 		return EXIT_OK;
 	}
+	if ((strcmp(sub, "submit") == 0 && !has_arg(argc, argv, "--dry-run")) ||
+	    strcmp(sub, "list") == 0 || strcmp(sub, "watch") == 0)
+		reconcile_at_start(cli);
+	if (strcmp(sub, "reconcile") == 0)
+		return cmd_reconcile(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "submit") == 0)
 		return cli_batch_submit(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "list") == 0)

@@ -45,6 +45,24 @@ void cli_batch_print_counts(FILE *f, const struct batch_counts *c);
 int cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char **ids,
                    const char **tags, size_t n, int64_t interval_ms);
 
+/*
+ * Create one batch exactly once (cli_batch_once.c): in (requests, bytes,
+ * input file, part, tag, models, estimates filled by the caller) is stored
+ * as a pending intent before the create is sent; the create is sent without
+ * automatic retries; after an ambiguous failure the batch list is searched
+ * and a match adopted before any retry. 0 with *b recorded in the ledger,
+ * or -1 after printing why.
+ */
+int cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
+                          struct batch_intent *in, const char *body, size_t len,
+                          struct api_batch *b);
+/* Reconcile the pending intents that are due (their process gone, or older
+ * than a minute with no live owner): adopt each one's batch from the list,
+ * or mark it abandoned; one line per intent on out. 0, or -1 (said on out). */
+int cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out);
+/* How many pending intents are due for reconciling (0 on any error). */
+int cli_batch_intents_due(struct store *st);
+
 /* The subcommands; argv[0] is the subcommand's name. EXIT_* status. */
 int cli_batch_submit(struct cli *cli, int argc, char **argv);
 int cli_batch_watch(struct cli *cli, int argc, char **argv);

@@ -127,19 +127,15 @@ submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, i
 	return rc;
 }
 
-/* Create one part's batch and record it the moment the call returns. */
+/* Create one part's batch exactly once and record it (cli_batch_once.c). */
 static int
-submit_part(struct http_multi *m, struct store *st, const char *path, const char *abspath,
-            const struct batch_part *part, const struct batch_opts *o, const char *tag,
-            const char *tiers_dir, char *id, size_t idlen)
+submit_part(struct cli *cli, struct http_multi *m, struct store *st, const char *path,
+            const char *abspath, size_t partno, const struct batch_part *part,
+            const struct batch_opts *o, const char *tag, const char *tiers_dir, char *id,
+            size_t idlen)
 {
-	struct http_request rq;
-	struct http_result res;
-	struct http_error herr;
+	struct batch_intent in;
 	struct api_batch b;
-	struct batch_rec r;
-	json_t *j = NULL;
-	json_error_t je;
 	char *body = NULL, err[1024];
 	size_t len;
 	int rc = -1;
@@ -148,35 +144,17 @@ submit_part(struct http_multi *m, struct store *st, const char *path, const char
 		cli_fail(CMD, "%s", err);
 		return -1;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.method = "POST";
-	rq.url = "/v1/messages/batches";
-	rq.body = body;
-	rq.body_len = len;
-	memset(&res, 0, sizeof(res));
-	if (http_request_sync(m, &rq, &res) != 0) {
-		cli_fail(CMD, "create: %s", api_error_string(&res.error, err, sizeof(err)));
+	memset(&in, 0, sizeof(in));
+	in.requests = part->requests;
+	in.bytes = (int64_t)len;
+	usage_strlcpy(in.input_file, abspath, sizeof(in.input_file));
+	in.part = (int)partno + 1;
+	usage_strlcpy(in.tag, tag != NULL ? tag : "", sizeof(in.tag));
+	usage_strlcpy(in.models, part->models, sizeof(in.models));
+	in.est_low_nanos = part->est_low;
+	in.est_high_nanos = part->est_high;
+	if (cli_batch_create_once(cli, m, st, &in, body, len, &b) != 0)
 		goto out;
-	}
-	if ((j = json_loadb(res.body, res.body_len, 0, &je)) == NULL ||
-	    api_batch_from_json(j, &b, &herr) != 0) {
-		cli_fail(CMD, "create: the response is not a batch object");
-		goto out;
-	}
-	memset(&r, 0, sizeof(r));
-	cli_batch_rec_from_api(&r, &b);
-	usage_strlcpy(r.input_file, abspath, sizeof(r.input_file));
-	usage_strlcpy(r.models, part->models, sizeof(r.models));
-	usage_strlcpy(r.tag, tag != NULL ? tag : "", sizeof(r.tag));
-	r.requests = part->requests;
-	r.est_low_nanos = part->est_low;
-	r.est_high_nanos = part->est_high;
-	if (store_batch_put(st, &r, err, sizeof(err)) != 0) {
-		/* the batch exists and will be billed: say its id loudly */
-		cli_fail(CMD, "batch %s was created but could not be recorded: %s "
-		    "(run: tokentop batch watch %s)", b.id, err, b.id);
-		goto out;
-	}
 	usage_strlcpy(id, b.id, idlen);
 	rc = 0;
 	if (o->route != NULL) {
@@ -190,8 +168,6 @@ submit_part(struct http_multi *m, struct store *st, const char *path, const char
 		free(t.p);
 	}
 out:
-	json_decref(j);
-	http_result_done(&res);
 	free(body);
 	return rc;
 }
@@ -214,7 +190,7 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 	if (cli_open(cli, &st, NULL) != EXIT_OK)
 		goto out;
 	for (i = 0; i < plan->nparts; i++) {
-		if (submit_part(m, st, path, abspath, &plan->parts[i], o, tag, dir, id,
+		if (submit_part(cli, m, st, path, abspath, i, &plan->parts[i], o, tag, dir, id,
 		    sizeof(id)) != 0) {
 			if (i > 0)
 				fprintf(stderr, "tokentop batch: parts 1–%zu were submitted; "

@@ -10,7 +10,9 @@
 #include "core/http.h"
 #include "core/poller.h"
 #include "tui/cli_batch.h"
+#include "tui/screen_jobs.h"
 #include "tui/screen_poller.h"
+#include "tui/view.h"
 
 #define POLL_INTERVAL_MS 10000
 
@@ -96,6 +98,52 @@ on_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 	return 0;
 }
 
+/* The start-up reconcile ended: its last line (or a count) on the status line. */
+static void
+reconcile_done(void *arg, const char *label, int status, const char *out)
+{
+	const char *end = out + strlen(out), *start;
+	char line[256], clean[256];
+
+	(void)arg;
+	(void)label;
+	while (end > out && (end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	for (start = end; start > out && start[-1] != '\n'; start--)
+		;
+	if (end - start > 16 && strncmp(start, "tokentop batch: ", 16) == 0)
+		start += 16;
+	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
+	view_sanitize(line, clean, sizeof(clean), 0);
+	console_status(pl.c, status == 0 && strstr(clean, "adopted") != NULL ? ROLE_OK : ROLE_WARNING,
+	    "batch creates: %s", clean[0] ? clean : "reconcile failed");
+	pl.c->gen++;            /* an adopted batch is a new row: read again */
+	pl.changed = 1;
+}
+
+/* Creates whose answer was lost (cli_batch_once.c): looked for in the
+ * background (`tokentop batch reconcile`), so the console never waits. */
+static void
+reconcile_start(struct console *c)
+{
+	const char *args[] = { "batch", "reconcile", NULL };
+	char err[256];
+	int due = cli_batch_intents_due(c->st);
+
+	if (due == 0)
+		return;
+	if (c->cli->cfg.api_key[0] == '\0')
+		console_status(c, ROLE_WARNING, "%d batch create%s not confirmed: set "
+		    "ANTHROPIC_API_KEY to look for %s", due, due == 1 ? " is" : "s are",
+		    due == 1 ? "it" : "them");
+	else if (jobs_start(c->cli, "batch reconcile", 1, args, reconcile_done, NULL, err,
+	    sizeof(err)) != 0)
+		console_status(c, ROLE_WARNING, "batch reconcile: %s", err);
+	else
+		console_status(c, ROLE_NORMAL, "looking for %d batch create%s whose answer was lost",
+		    due, due == 1 ? "" : "s");
+}
+
 int
 screen_poller_init(struct console *c, char *err, size_t errlen)
 {
@@ -103,6 +151,7 @@ screen_poller_init(struct console *c, char *err, size_t errlen)
 
 	memset(&pl, 0, sizeof(pl));
 	pl.c = c;
+	reconcile_start(c);
 	if (c->cli->cfg.api_key[0] == '\0')
 		return 0;
 	if ((pl.m = http_multi_new(&c->cli->cfg, err, errlen)) == NULL)

@@ -174,15 +174,25 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 	q->has_fault = fault_take(q->method, q->path, &q->fault);
 	pthread_mutex_unlock(&fk.lock);
 	control_record(q);
-	if (q->has_fault && q->fault.delay_ms > 0)
+	if (q->has_fault && q->fault.delay_ms > 0 && !q->fault.after_commit)
 		fk_sleep_ms(q->fault.delay_ms);
-	if (q->has_fault && q->fault.status > 0)
+	if (q->has_fault && q->fault.status > 0 && !q->fault.after_commit)
 		fault_error_reply(q, r);
 	else if (c->too_large)
 		fk_reply_error(r, q, 413, NULL, "Request exceeds the maximum allowed number of "
 		    "bytes (%zu).", c->limit);
 	else
 		route_api(q, r);
+	if (q->has_fault && q->fault.after_commit && q->fault.delay_ms > 0)
+		fk_sleep_ms(q->fault.delay_ms);        /* done, but the answer waits */
+	if (q->has_fault && q->fault.after_commit && q->fault.status > 0) {
+		/* the request took effect (a batch exists); the client hears an error */
+		if (r->resp != NULL)
+			MHD_destroy_response(r->resp);
+		free(r->body);
+		memset(r, 0, sizeof(*r));
+		fault_error_reply(q, r);
+	}
 }
 
 static enum MHD_Result
@@ -200,6 +210,13 @@ answer(struct MHD_Connection *conn, const char *url, const char *method, struct 
 	q.body = c->buf ? c->buf : "";
 	q.len = c->len;
 	dispatch(&q, c, &r);
+	if (q.has_fault && q.fault.after_commit && q.fault.drop && q.fault.status == 0) {
+		/* the request took effect; close the connection without an answer */
+		if (r.resp != NULL)
+			MHD_destroy_response(r.resp);
+		free(r.body);
+		return MHD_NO;
+	}
 	ret = send_reply(&q, &r);
 	if (r.resp != NULL)
 		MHD_destroy_response(r.resp);

@@ -27,6 +27,7 @@ struct fk_fault {
 	char	error_type[48];
 	int	delay_ms;
 	int	drop, truncate, malformed, cut_results, stream_error;
+	int	after_commit;		/* handle the request first, then fail the answer */
 };
 
 /* Settings from the command line; read-only once serving. */

@@ -61,10 +61,15 @@ fault_parse(json_t *obj, struct fk_fault *f, char *err, size_t errlen)
 	f->malformed = int_field(obj, "malformed", 0);
 	f->cut_results = int_field(obj, "cut_results", 0);
 	f->stream_error = int_field(obj, "stream_error", 0);
+	f->after_commit = int_field(obj, "after_commit", 0);
 	if (f->status == 0 && f->delay_ms == 0 && !f->drop && !f->truncate && !f->malformed &&
 	    !f->cut_results && !f->stream_error) {
 		snprintf(err, errlen, "fault for %s has no action (status, delay_ms, drop, "
 		    "truncate, malformed, cut_results, stream_error)", f->path);
+		return -1;
+	}
+	if (f->after_commit && f->status == 0 && !f->drop && f->delay_ms == 0) {
+		snprintf(err, errlen, "after_commit for %s needs status, drop or delay_ms", f->path);
 		return -1;
 	}
 	if (f->status != 0 && (f->status < 100 || f->status > 599)) {

@@ -1,0 +1,185 @@
+# common.sh — the start-up every shell test shares. Source it first thing:
+#
+#	set -u                                   # or: set -euo pipefail
+#	. "$(dirname "$0")/lib/common.sh"        # tests/screen/*.sh: /../lib/common.sh
+#	tt_tmpdir                                # $T; private HOME, XDG dirs, no ANTHROPIC_*
+#	tt_start_fakeapi main --time-scale 0     # the API double: $FK_URL, $FK_PORT, $FK_PID
+#	tt_eq "answer" "$got" "$want"            # an "ok"/"FAIL" line, counted
+#	tt_done                                  # the summary line; exit 1 if anything failed
+#
+# Sourcing it moves to the repository root and sets ROOT (that root), B (the
+# build directory, absolute: $TOKENTOP_BUILD or build) and TT_NAME (the
+# script's file name). One EXIT trap kills what the helpers started (the
+# doubles, anything passed to tt_track, the private tmux server), removes $T
+# and turns an exit 0 after a counted failure into exit 1.
+#
+# The contract with tests/run.sh: a script passes if and only if it exits 0
+# (its output is shown only when it fails). So a failure must end in a
+# non-zero exit: tt_die exits at once; tt_fail (and a failed tt_eq, tt_has or
+# tt_hasnt) counts and returns 1, which stops a `set -e` script
+# right there, and otherwise is turned into exit 1 by tt_done.
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
+ROOT=$PWD
+B=${TOKENTOP_BUILD:-build}
+case $B in /*) ;; *) B=$ROOT/$B ;; esac
+TT_NAME=$(basename "$0")
+TT_PASS=0
+TT_FAILS=0
+TT_PIDS=()
+TT_SOCK=
+TT_SANLOG=
+T=
+
+# ---- checks --------------------------------------------------------------------
+
+# tt_ok MESSAGE: one passed check.
+tt_ok() { echo "ok   $*"; TT_PASS=$((TT_PASS + 1)); }
+
+# tt_fail MESSAGE: one failed check; the script goes on (unless set -e).
+tt_fail() { echo "FAIL $*"; TT_FAILS=$((TT_FAILS + 1)); return 1; }
+
+# tt_die MESSAGE: a failure after which nothing else is worth checking.
+tt_die() { echo "FAIL $*"; exit 1; }
+
+# tt_eq NAME GOT WANT: GOT is WANT, to the letter.
+tt_eq() { if [ "$2" = "$3" ]; then tt_ok "$1"; else tt_fail "$1: got '$2', want '$3'"; fi; }
+
+# tt_has NAME TEXT NEEDLE / tt_hasnt NAME TEXT NEEDLE: NEEDLE is (is not) in TEXT.
+tt_has() {
+	case "$2" in *"$3"*) tt_ok "$1" ;; *) tt_fail "$1: want '$3' in: ${2:0:600}" ;; esac
+}
+tt_hasnt() {
+	case "$2" in *"$3"*) tt_fail "$1: did not want '$3' in: ${2:0:600}" ;; *) tt_ok "$1" ;; esac
+}
+
+# tt_done: fails on any sanitizer report left in $T (see tt_tmux), prints
+# "NAME: P passed, F failed" (or "NAME: ok" for a script that only uses
+# tt_die) and exits 1 if anything failed, else 0. The script's last line.
+tt_done() {
+	local f
+	if [ -n "$TT_SANLOG" ]; then
+		for f in "$T"/san.*; do
+			[ -f "$f" ] || continue
+			tt_fail "sanitizer report $(basename "$f")" || :
+			head -20 "$f"
+		done
+	fi
+	echo
+	if [ $((TT_PASS + TT_FAILS)) -eq 0 ]; then
+		echo "$TT_NAME: ok"
+	else
+		echo "$TT_NAME: $TT_PASS passed, $TT_FAILS failed"
+	fi
+	[ "$TT_FAILS" -eq 0 ] || exit 1
+	exit 0
+}
+
+# tt_need COMMAND...: skip the whole test (exit 0) where a tool is missing.
+tt_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || { echo "SKIP: $c not installed"; exit 0; }
+	done
+}
+
+# ---- the environment -------------------------------------------------------------
+
+# tt_tmpdir: a new temp dir $T, removed at exit, and an environment that
+# reads nothing of the caller's: HOME=$T/home, XDG_CONFIG_HOME=$T/config,
+# XDG_DATA_HOME=$T/data, the repository's share/, and no ANTHROPIC_*,
+# TOKENTOP_DB, NO_COLOR or CLAUDE_CONFIG_DIR. A test sets what it needs after.
+tt_tmpdir() {
+	T=$(mktemp -d) || tt_die "mktemp"
+	export HOME=$T/home XDG_CONFIG_HOME=$T/config XDG_DATA_HOME=$T/data
+	export TOKENTOP_DATADIR=$ROOT/share
+	mkdir -p "$HOME"
+	# shellcheck disable=SC2046
+	unset $(compgen -v ANTHROPIC_) TOKENTOP_DB NO_COLOR CLAUDE_CONFIG_DIR
+}
+
+# tt_track PID: kill PID, a background job of this shell, at exit (unless
+# the script has waited for it already).
+tt_track() { TT_PIDS+=("$1"); }
+
+# tt_wait_file FILE [REGEX]: wait up to 5 s until FILE has a line matching
+# REGEX (default: until it is not empty); 1 if it never does.
+tt_wait_file() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		if [ $# -gt 1 ]; then grep -q -- "$2" "$1" 2>/dev/null && return 0
+		else [ -s "$1" ] && return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+
+# tt_start_fakeapi NAME [ARGS...]: the API double (tests/fakeapi) on a free
+# loopback port with ARGS; its stdout and stderr go to $T/fk.NAME.out/.err.
+# Sets FK_PID, FK_PORT and FK_URL (http://127.0.0.1:PORT); dies if it does
+# not say its port within 5 s. Several may run at once; all stop at exit.
+tt_start_fakeapi() {
+	local name=$1
+	shift
+	"$B/fakeapi" --port 0 "$@" >"$T/fk.$name.out" 2>"$T/fk.$name.err" &
+	FK_PID=$!
+	tt_track "$FK_PID"
+	tt_wait_file "$T/fk.$name.out" '^port [0-9]' ||
+		tt_die "the double ($name) did not start: $(cat "$T/fk.$name.err")"
+	FK_PORT=$(sed -n 's/^port //p' "$T/fk.$name.out")
+	FK_URL=http://127.0.0.1:$FK_PORT
+}
+
+# ---- the console in tmux -----------------------------------------------------------
+
+# tt_tmux: a private tmux server (no user config), killed at exit; a UTF-8
+# locale and UTC; sanitizer reports go to $T/san.* (the console's stderr is
+# not seen under tmux) and tt_done fails on any. Needs tt_tmpdir first.
+tt_tmux() {
+	TT_SOCK=tt$$
+	TT_SANLOG=1
+	export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC
+	export ASAN_OPTIONS="log_path=$T/san:${ASAN_OPTIONS:-}"
+	export UBSAN_OPTIONS="log_path=$T/san:${UBSAN_OPTIONS:-}"
+}
+
+# tm ARGS...: tmux on the private server.
+tm() { tmux -L "$TT_SOCK" -f /dev/null "$@"; }
+
+# tt_screen [SESSION]: what the session (default tt) shows now.
+tt_screen() { tm capture-pane -p -t "${1:-tt}"; }
+
+# tt_wait_for TEXT [SECONDS [SESSION]]: poll the screen (default 5 s) until it
+# shows TEXT; 1 if it never does.
+tt_wait_for() {
+	local i n=$(( ${2:-5} * 10 ))
+	for ((i = 0; i < n; i++)); do
+		tt_screen "${3:-tt}" | grep -qF -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# tt_console SESSION COLSxROWS COMMAND: COMMAND (the console) in a new tmux
+# session started in $T; dies with the screen shown unless it says "live"
+# within 5 s.
+tt_console() {
+	tm new-session -d -s "$1" -x "${2%x*}" -y "${2#*x}" -c "$T" "$3"
+	tt_wait_for live 5 "$1" || { tt_screen "$1"; tt_die "the console did not start"; }
+}
+
+# ---- exit ------------------------------------------------------------------------------
+
+tt__cleanup() {
+	local rc=$? p live
+	set +e
+	[ -n "$TT_SOCK" ] && tm kill-server >/dev/null 2>&1
+	live=" $(jobs -p | tr '\n' ' ') "
+	for p in "${TT_PIDS[@]}"; do    # only those not reaped yet: a reaped id may be reused
+		case $live in *" $p "*) kill "$p" 2>/dev/null; wait "$p" 2>/dev/null ;; esac
+	done
+	[ -n "$T" ] && rm -rf "$T"
+	[ "$TT_FAILS" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1    # counted failures never exit 0
+	exit "$rc"
+}
+trap tt__cleanup EXIT

@@ -1,0 +1,236 @@
+/* test_intents.c — batch create intents (data/intents.c): written before the
+ * create, the batch row and the intent's status in one transaction, adoption
+ * never takes a batch the ledger already has, migration 5 → 6. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "data/store.h"
+
+static struct store *
+open_mem(void)
+{
+	char err[512];
+	struct store *s = store_open(":memory:", err, sizeof(err));
+
+	if (s == NULL)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+static struct batch_intent
+intent(int64_t created, int64_t requests)
+{
+	struct batch_intent in;
+
+	memset(&in, 0, sizeof(in));
+	in.created_ms = created;
+	in.requests = requests;
+	in.bytes = requests * 100;
+	usage_strlcpy(in.input_file, "/data/q.jsonl", sizeof(in.input_file));
+	in.part = 2;
+	usage_strlcpy(in.tag, "nightly", sizeof(in.tag));
+	usage_strlcpy(in.models, "claude-haiku-4-5", sizeof(in.models));
+	in.est_low_nanos = 10;
+	in.est_high_nanos = 20;
+	in.owner_pid = 4242;
+	return in;
+}
+
+static struct batch_rec
+api_rec(const char *id, int64_t created, int64_t processing)
+{
+	struct batch_rec b;
+
+	memset(&b, 0, sizeof(b));
+	usage_strlcpy(b.id, id, sizeof(b.id));
+	usage_strlcpy(b.status, "in_progress", sizeof(b.status));
+	b.created_ms = created;
+	b.counts.processing = processing;
+	return b;
+}
+
+/* Pending until created: the batch row carries the intent's local facts. */
+static void
+test_add_then_created(void **state)
+{
+	struct store *s = open_mem();
+	struct batch_intent in = intent(1000, 5), got, *v;
+	struct batch_rec b = api_rec("msgbatch_a", 1200, 5), r;
+	char err[512];
+	size_t n;
+	int found;
+
+	(void)state;
+	assert_int_equal(store_intent_add(s, &in, err, sizeof(err)), 0);
+	assert_true(in.id > 0);
+	assert_string_equal(in.status, "pending");
+	assert_int_equal(store_intent_pending(s, &v, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, in.id);
+	assert_int_equal(v[0].part, 2);
+	assert_int_equal(v[0].owner_pid, 4242);
+	assert_string_equal(v[0].tag, "nightly");
+	free(v);
+
+	assert_int_equal(store_intent_created(s, in.id, &b, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_get(s, in.id, &got, &found, err, sizeof(err)), 0);
+	assert_true(found);
+	assert_string_equal(got.status, "created");
+	assert_string_equal(got.batch_id, "msgbatch_a");
+	assert_int_equal(store_batch_get(s, NULL, "msgbatch_a", &r, &found, err, sizeof(err)), 0);
+	assert_true(found);
+	assert_string_equal(r.input_file, "/data/q.jsonl");
+	assert_string_equal(r.tag, "nightly");
+	assert_string_equal(r.models, "claude-haiku-4-5");
+	assert_int_equal(r.requests, 5);
+	assert_int_equal(r.est_high_nanos, 20);
+	assert_int_equal(r.created_ms, 1200);
+	assert_int_equal(store_intent_pending(s, &v, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	store_close(s);
+}
+
+/* An unknown intent: nothing written, not even the batch row. */
+static void
+test_created_is_one_transaction(void **state)
+{
+	struct store *s = open_mem();
+	struct batch_rec b = api_rec("msgbatch_x", 1, 1), r;
+	char err[512];
+	int found;
+
+	(void)state;
+	assert_int_equal(store_intent_created(s, 42, &b, 0, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no such intent"));
+	assert_int_equal(store_batch_get(s, NULL, "msgbatch_x", &r, &found, err, sizeof(err)), 0);
+	assert_false(found);
+	store_close(s);
+}
+
+/* Adoption never takes a batch the ledger already has; a direct answer
+ * (another process adopted it first) simply records it again. */
+static void
+test_adopt_taken(void **state)
+{
+	struct store *s = open_mem();
+	struct batch_intent a = intent(1000, 3), b2 = intent(1001, 3), got;
+	struct batch_rec b = api_rec("msgbatch_t", 1100, 3);
+	char err[512];
+	int taken = -1, found;
+
+	(void)state;
+	assert_int_equal(store_intent_add(s, &a, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_add(s, &b2, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_created(s, a.id, &b, 1, &taken, err, sizeof(err)), 0);
+	assert_int_equal(taken, 0);
+	assert_int_equal(store_intent_created(s, b2.id, &b, 1, &taken, err, sizeof(err)), 0);
+	assert_int_equal(taken, 1);
+	assert_int_equal(store_intent_get(s, b2.id, &got, &found, err, sizeof(err)), 0);
+	assert_string_equal(got.status, "pending");
+	assert_int_equal(store_batch_known(s, "msgbatch_t", &found, err, sizeof(err)), 0);
+	assert_true(found);
+	assert_int_equal(store_batch_known(s, "msgbatch_u", &found, err, sizeof(err)), 0);
+	assert_false(found);
+	/* the create's own answer: no adopt check, an upsert */
+	assert_int_equal(store_intent_created(s, a.id, &b, 0, NULL, err, sizeof(err)), 0);
+	store_close(s);
+}
+
+/* Abandon touches only a pending intent; a late answer still wins. */
+static void
+test_abandon(void **state)
+{
+	struct store *s = open_mem();
+	struct batch_intent a = intent(1000, 3), c = intent(1000, 4), got;
+	struct batch_rec b = api_rec("msgbatch_c", 1100, 4);
+	char err[512];
+	int found;
+
+	(void)state;
+	assert_int_equal(store_intent_add(s, &a, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_add(s, &c, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_abandon(s, a.id, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_get(s, a.id, &got, &found, err, sizeof(err)), 0);
+	assert_string_equal(got.status, "abandoned");
+	assert_int_equal(store_intent_created(s, c.id, &b, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_abandon(s, c.id, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_get(s, c.id, &got, &found, err, sizeof(err)), 0);
+	assert_string_equal(got.status, "created");
+	/* the owner's answer arrives after another process gave up on it */
+	b = api_rec("msgbatch_late", 1100, 3);
+	assert_int_equal(store_intent_created(s, a.id, &b, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_get(s, a.id, &got, &found, err, sizeof(err)), 0);
+	assert_string_equal(got.status, "created");
+	assert_string_equal(got.batch_id, "msgbatch_late");
+	store_close(s);
+}
+
+static void
+set_user_version(const char *path, int v)
+{
+	unsigned char b[4] = { 0, 0, (unsigned char)(v >> 8), (unsigned char)v };
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
+	assert_int_equal(fwrite(b, 1, 4, f), 4);
+	fclose(f);
+}
+
+/* Migration 5 → 6: a fresh file has the table; a file taken back to 5
+ * migrates again and keeps its intents. */
+static void
+test_migration_6(void **state)
+{
+	char dir[] = "/tmp/tt_intents_XXXXXX", path[512], err[512];
+	struct batch_intent in = intent(7, 9), got;
+	struct store *s;
+	int found;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/m.db", dir);
+	s = store_open(path, err, sizeof(err));
+	assert_non_null(s);
+	assert_true(store_schema_version(s) >= 6);
+	assert_int_equal(store_intent_add(s, &in, err, sizeof(err)), 0);
+	store_close(s);
+	set_user_version(path, 5);
+	s = store_open(path, err, sizeof(err));
+	assert_non_null(s);
+	assert_true(store_schema_version(s) >= 6);
+	assert_int_equal(store_intent_get(s, in.id, &got, &found, err, sizeof(err)), 0);
+	assert_true(found);
+	assert_int_equal(got.requests, 9);
+	assert_string_equal(got.status, "pending");
+	store_close(s);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/m.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/m.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_then_created),
+		cmocka_unit_test(test_created_is_one_transaction),
+		cmocka_unit_test(test_adopt_taken),
+		cmocka_unit_test(test_abandon),
+		cmocka_unit_test(test_migration_6),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,442 @@
+/* cli_batch_once.c — a Message Batch is created exactly once and never lost
+ * from the ledger. The API has no idempotency key, so:
+ *   - an intent (data/intents.c) is stored BEFORE the create is sent;
+ *   - the create goes without the client's automatic retries; after an
+ *     ambiguous failure (no answer, a timeout, a 5xx: it may have been
+ *     carried out) the recent batch list is searched first (core/batch_adopt.h)
+ *     and a matching batch is adopted; only when none matches is the create
+ *     sent again, with the SDKs' delays (http_retry_delay_ms);
+ *   - the batch row and the intent's status change in one transaction;
+ *   - intents left pending by a crash are reconciled when batch submit,
+ *     list, watch, reconcile or the console start. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/batch_adopt.h"
+#include "tui/cli_batch.h"
+
+#define OWNER_MAX_MS (60LL * 60 * 1000)  /* a live owner keeps its intent this long */
+
+enum found { FOUND_NONE, FOUND_ADOPTED, FOUND_AMBIGUOUS, FOUND_ERROR };
+
+/* rnd in [0,1) for the retry delay's jitter (xorshift, seeded per process) */
+static double
+jitter(void)
+{
+	static uint64_t x;
+
+	if (x == 0)
+		x = ((uint64_t)cli_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (double)(x >> 11) / 9007199254740992.0;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* batch_adopt_known_fn over the ledger; a store error counts as known
+ * (never adopt what cannot be checked). */
+static int
+known_in_store(void *arg, const char *id)
+{
+	char err[256];
+	int found = 0;
+
+	if (store_batch_known(arg, id, &found, err, sizeof(err)) != 0)
+		return 1;
+	return found;
+}
+
+static void
+intent_name(const struct batch_intent *in, char *buf, size_t n)
+{
+	const char *base = strrchr(in->input_file, '/');
+
+	snprintf(buf, n, "%s part %d", base != NULL ? base + 1 : in->input_file, in->part);
+}
+
+/* Send times of the other pending intents of in's request count (their
+ * batches are not in's: batch_adopt.h). *out (free()) may be NULL. */
+static size_t
+rivals_of(struct store *st, const struct batch_intent *in, int64_t **out)
+{
+	struct batch_intent *v = NULL;
+	size_t n = 0, i, k = 0;
+	char err[256];
+
+	*out = NULL;
+	if (store_intent_pending(st, &v, &n, err, sizeof(err)) != 0 || n == 0 ||
+	    (*out = malloc(n * sizeof(**out))) == NULL) {
+		free(v);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (v[i].id != in->id && v[i].requests == in->requests)
+			(*out)[k++] = v[i].created_ms;
+	free(v);
+	return k;
+}
+
+/*
+ * Look for in's batch in list and adopt it (batch row + intent created, one
+ * transaction). in_progress: the create is being sent now (window up to
+ * now), else up to the 24 h batch window. *b gets the batch when adopted;
+ * msg says why not.
+ */
+static enum found
+adopt_from(struct store *st, const struct batch_intent *in, const struct api_batch *list,
+           size_t n, int in_progress, struct api_batch *b, char *msg, size_t msglen)
+{
+	struct batch_adopt_want w;
+	struct batch_intent cur;
+	struct batch_rec r;
+	size_t pick = 0, other = 0;
+	int64_t *rivals = NULL;
+	enum found f = FOUND_ERROR;
+	char err[512];
+	int tries, taken, found;
+
+	w.created_ms = in->created_ms;
+	w.requests = in->requests;
+	w.hi_ms = batch_adopt_hi(in->created_ms, cli_now_ms(), in_progress);
+	for (tries = 0; tries < 8; tries++) {
+		free(rivals);
+		w.nrivals = rivals_of(st, in, &rivals);
+		w.rivals = rivals;
+		switch (batch_adopt_match(&w, list, n, known_in_store, st, &pick, &other)) {
+		case BATCH_ADOPT_NONE:
+			snprintf(msg, msglen, "no batch of %lld requests was created near the send",
+			    (long long)in->requests);
+			f = FOUND_NONE;
+			goto out;
+		case BATCH_ADOPT_AMBIGUOUS:
+			snprintf(msg, msglen, "batches %s and %s both fit (%lld requests, created "
+			    "within a second of each other): neither was adopted", list[pick].id,
+			    list[other].id, (long long)in->requests);
+			f = FOUND_AMBIGUOUS;
+			goto out;
+		default:
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		cli_batch_rec_from_api(&r, &list[pick]);
+		if (store_intent_created(st, in->id, &r, 1, &taken, err, sizeof(err)) != 0) {
+			snprintf(msg, msglen, "%s: %s", list[pick].id, err);
+			goto out;
+		}
+		if (!taken) {
+			*b = list[pick];
+			f = FOUND_ADOPTED;
+			goto out;
+		}
+		/* recorded meanwhile by another process: for this intent? */
+		if (store_intent_get(st, in->id, &cur, &found, err, sizeof(err)) == 0 && found &&
+		    strcmp(cur.status, "pending") != 0) {
+			snprintf(msg, msglen, "already %s by another tokentop", cur.status);
+			memset(b, 0, sizeof(*b));
+			usage_strlcpy(b->id, cur.batch_id, sizeof(b->id));
+			f = strcmp(cur.status, "created") == 0 ? FOUND_ADOPTED : FOUND_NONE;
+			goto out;
+		}
+	}
+	snprintf(msg, msglen, "the ledger kept changing while adopting");
+out:
+	free(rivals);
+	return f;
+}
+
+/* List the batches an intent may be among, and adopt. */
+static enum found
+reconcile_one(struct http_multi *m, struct store *st, const struct batch_intent *in,
+              int in_progress, struct api_batch *b, char *msg, size_t msglen)
+{
+	struct api_batch *list = NULL;
+	struct http_error he;
+	enum found f;
+	char e[600];
+	size_t n = 0;
+
+	if (api_batch_list_since(m, batch_adopt_since(in->created_ms), &list, &n, &he) != 0) {
+		snprintf(msg, msglen, "listing batches: %s", api_error_string(&he, e, sizeof(e)));
+		return FOUND_ERROR;
+	}
+	f = adopt_from(st, in, list, n, in_progress, b, msg, msglen);
+	free(list);
+	return f;
+}
+
+/* A 2xx body that is a batch object: 0 with *b. */
+static int
+parse_batch(const struct http_result *res, struct api_batch *b)
+{
+	struct http_error he;
+	json_error_t je;
+	json_t *j;
+	int rc;
+
+	if (res->body == NULL || (j = json_loadb(res->body, res->body_len, 0, &je)) == NULL)
+		return -1;
+	rc = api_batch_from_json(j, b, &he);
+	json_decref(j);
+	return rc;
+}
+
+/* The create answered: the batch and the intent's status in one transaction. */
+static int
+record_created(struct store *st, const struct batch_intent *in, const struct api_batch *b)
+{
+	struct batch_rec r;
+	char err[512];
+
+	memset(&r, 0, sizeof(r));
+	cli_batch_rec_from_api(&r, b);
+	if (store_intent_created(st, in->id, &r, 0, NULL, err, sizeof(err)) != 0) {
+		/* the batch exists and will be billed: say its id loudly */
+		cli_fail(CMD, "batch %s was created but could not be recorded: %s "
+		    "(the next tokentop batch list adopts it; or run: tokentop batch watch %s)",
+		    b->id, err, b->id);
+		return -1;
+	}
+	return 0;
+}
+
+/* One attempt: POST the body once. 1 = answered with a batch (*b). */
+static int
+create_attempt(struct http_multi *m, const char *body, size_t len, struct http_result *res,
+               struct api_batch *b)
+{
+	struct http_request rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = "/v1/messages/batches";
+	rq.body = body;
+	rq.body_len = len;
+	rq.no_retry = 1;
+	memset(res, 0, sizeof(*res));
+	return http_request_sync(m, &rq, res) == 0 && parse_batch(res, b) == 0;
+}
+
+/* After an ambiguous failure: 1 = adopted (*b), 0 = none (go on), -1 = stop. */
+static int
+create_reconcile(struct http_multi *m, struct store *st, const struct batch_intent *in,
+                 const char *why, struct api_batch *b)
+{
+	char msg[1024], when[40];
+
+	fprintf(stderr, "tokentop batch: create: %s; looking for the batch in the API's list\n",
+	    why);
+	switch (reconcile_one(m, st, in, 1, b, msg, sizeof(msg))) {
+	case FOUND_ADOPTED:
+		cli_batch_fmt_time(b->created_ms, when, sizeof(when));
+		fprintf(stderr, "tokentop batch: found %s (created %s, %lld requests): the create "
+		    "had gone through; recorded it, not sent again\n", b->id, when,
+		    (long long)in->requests);
+		return 1;
+	case FOUND_NONE:
+		return 0;
+	default:
+		cli_fail(CMD, "%s; the create may have gone through, so it is not sent again "
+		    "(tokentop batch reconcile checks again)", msg);
+		return -1;
+	}
+}
+
+int
+cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
+                      struct batch_intent *in, const char *body, size_t len,
+                      struct api_batch *b)
+{
+	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc = -1;
+	struct http_result res;
+	char why[700], err[256];
+	int64_t delay;
+
+	in->created_ms = cli_now_ms();
+	in->owner_pid = (int)getpid();
+	if (store_intent_add(st, in, why, sizeof(why)) != 0) {
+		cli_fail(CMD, "%s; nothing was sent", why);
+		return -1;
+	}
+	for (attempt = 0;; attempt++) {
+		if (create_attempt(m, body, len, &res, b))
+			break;
+		/* a 2xx that is not a batch object: the create was carried out */
+		kind = res.ok ? BATCH_ADOPT_FAIL_AMBIGUOUS : (int)batch_adopt_classify(res.status);
+		if (res.ok)
+			snprintf(why, sizeof(why), "the response is not a batch object");
+		else
+			api_error_string(&res.error, why, sizeof(why));
+		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS &&
+		    (rc = create_reconcile(m, st, in, why, b)) != 0) {
+			http_result_done(&res);
+			return rc > 0 ? 0 : -1;
+		}
+		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
+		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
+			/* no answer at all (or a 2xx we could not read): the batch may
+			 * yet show up; keep the intent pending for the next start */
+			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok)) {
+				if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
+					fprintf(stderr, "tokentop batch: %s\n", err);
+			} else
+				fprintf(stderr, "tokentop batch: no answer and no batch yet: "
+				    "tokentop batch list checks again\n");
+			cli_fail(CMD, "create: %s", why);
+			http_result_done(&res);
+			return -1;
+		}
+		delay = http_retry_delay_ms(attempt, http_result_header(&res, "retry-after-ms"),
+		    http_result_header(&res, "retry-after"), time(NULL), jitter());
+		fprintf(stderr, "tokentop batch: create: %s; sending it again in %.1f s\n", why,
+		    (double)delay / 1000.0);
+		http_result_done(&res);
+		sleep_ms(delay);
+	}
+	http_result_done(&res);
+	return record_created(st, in, b);
+}
+
+/*
+ * Is a pending intent for start-up reconciling? Its process is gone, or it
+ * is older than a minute and no live process owns it (a live owner keeps it
+ * up to an hour: a large upload, timeouts and retries).
+ */
+static int
+intent_due(const struct batch_intent *in, int64_t now)
+{
+	int64_t age = now - in->created_ms;
+	int alive = 0, dead = 0;
+
+	if (in->owner_pid > 0 && in->owner_pid != (int)getpid()) {
+		if (kill((pid_t)in->owner_pid, 0) == 0 || errno == EPERM)
+			alive = 1;
+		else if (errno == ESRCH)
+			dead = 1;
+	} else if (in->owner_pid == (int)getpid())
+		dead = 1;       /* an earlier process with our pid: not us, we send nothing yet */
+	return dead || (age >= BATCH_ADOPT_STALE_MS && (!alive || age >= OWNER_MAX_MS));
+}
+
+int
+cli_batch_intents_due(struct store *st)
+{
+	struct batch_intent *v = NULL;
+	size_t n = 0, i;
+	int64_t now = cli_now_ms();
+	char err[256];
+	int due = 0;
+
+	if (store_intent_pending(st, &v, &n, err, sizeof(err)) != 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		due += intent_due(&v[i], now);
+	free(v);
+	return due;
+}
+
+/* Reconcile one due intent (found in list) and say what happened on out. */
+static void
+reconcile_report(struct store *st, const struct batch_intent *in, const struct api_batch *list,
+                 size_t n, FILE *out)
+{
+	struct api_batch b;
+	char name[160], when[40], msg[1024], err[256];
+
+	intent_name(in, name, sizeof(name));
+	cli_batch_fmt_time(in->created_ms, when, sizeof(when));
+	switch (adopt_from(st, in, list, n, 0, &b, msg, sizeof(msg))) {
+	case FOUND_ADOPTED:
+		fprintf(out, "tokentop batch: %s: adopted %s — its create (sent %s) had gone "
+		    "through but was never recorded\n", name, b.id, when);
+		break;
+	case FOUND_NONE:
+		/* a request the dying process had sent may still be carried out:
+		 * give up only once it is a minute old */
+		if (cli_now_ms() - in->created_ms < BATCH_ADOPT_STALE_MS)
+			fprintf(out, "tokentop batch: %s: the create sent %s has no batch yet; "
+			    "looked for again at the next start\n", name, when);
+		else if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
+			fprintf(out, "tokentop batch: %s: %s\n", name, err);
+		else
+			fprintf(out, "tokentop batch: %s: the create sent %s made no batch (%s); "
+			    "marked abandoned\n", name, when, msg);
+		break;
+	case FOUND_AMBIGUOUS:
+		if (cli_now_ms() - in->created_ms > BATCH_ADOPT_WINDOW_MS &&
+		    store_intent_abandon(st, in->id, err, sizeof(err)) == 0)
+			fprintf(out, "tokentop batch: %s: %s; given up after 24 h\n", name, msg);
+		else
+			fprintf(out, "tokentop batch: %s: %s; left pending (see tokentop batch "
+			    "status ID)\n", name, msg);
+		break;
+	default:
+		fprintf(out, "tokentop batch: %s: %s\n", name, msg);
+		break;
+	}
+}
+
+int
+cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
+{
+	struct batch_intent *v = NULL;
+	struct api_batch *list = NULL;
+	struct http_multi *m = NULL;
+	struct http_error he;
+	size_t n = 0, nl = 0, i, due = 0;
+	int64_t now = cli_now_ms(), since = INT64_MAX;
+	char err[600];
+	int rc = -1;
+
+	if (store_intent_pending(st, &v, &n, err, sizeof(err)) != 0) {
+		fprintf(out, "tokentop batch: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!intent_due(&v[i], now))
+			continue;
+		v[due++] = v[i];
+		if (batch_adopt_since(v[i].created_ms) < since)
+			since = batch_adopt_since(v[i].created_ms);
+	}
+	if (due == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (cli->cfg.api_key[0] == '\0') {
+		fprintf(out, "tokentop batch: %zu batch create%s not confirmed; set "
+		    "ANTHROPIC_API_KEY to look for %s\n", due, due == 1 ? " is" : "s are",
+		    due == 1 ? "it" : "them");
+		goto out;
+	}
+	if ((m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL ||
+	    api_batch_list_since(m, since, &list, &nl, &he) != 0) {
+		if (m != NULL)
+			api_error_string(&he, err, sizeof(err));
+		fprintf(out, "tokentop batch: %zu batch create%s not confirmed; could not list "
+		    "batches: %s\n", due, due == 1 ? " is" : "s are", err);
+		goto out;
+	}
+	for (i = 0; i < due; i++)
+		reconcile_report(st, &v[i], list, nl, out);
+	rc = 0;
+out:
+	free(list);
+	free(v);
+	http_multi_free(m);
+	return rc;
+}
