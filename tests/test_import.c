@@ -321,7 +321,7 @@ test_telling_line(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(path, sizeof(path), "%s/tell%zu.jsonl", tmpdir, i);
+		snprintf(path, sizeof(path), "%s/tell%zu.jsonl", fx_tmpdir, i);
 		write_file(path, "w", cases[i].text);
 		r.have_mark = 0;
 		assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
@@ -621,7 +621,7 @@ write_messy(char paths[][128], int nfiles)
 
 	seed = 42;
 	for (k = 0; k < nfiles; k++) {
-		snprintf(paths[k], 128, "%s/messy%d.jsonl", tmpdir, k);
+		snprintf(paths[k], 128, "%s/messy%d.jsonl", fx_tmpdir, k);
 		f = fopen(paths[k], "w");
 		assert_non_null(f);
 		lines = k == nfiles - 1 ? 0 : 300 + (int)rnd(1500);
