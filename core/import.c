@@ -216,56 +216,6 @@ out:
 	e->fmt = *fmt;
 }
 
-/* ---- a scratch heap for jansson on the workers ---------------------------- */
-
-/*
- * A parse allocates and frees dozens of small blocks a line; on a worker
- * they come from a per-thread scratch buffer, reset after each line, through
- * jansson's own allocator hook (json_set_alloc_funcs). A block that does not
- * fit, and every block on any other thread, is plain malloc; free tells
- * them apart by address, so a tree from before or from elsewhere is freed
- * as ever.
- */
-#define SCRATCH_SIZE (1024 * 1024)
-
-struct scratch {
-	uintptr_t base;
-	size_t    used;
-};
-
-static _Thread_local struct scratch *scratch;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void *
-scratch_malloc(size_t n)
-{
-	struct scratch *s = scratch;
-
-	n = (n + 15) & ~(size_t)15;
-	if (s != NULL && n <= SCRATCH_SIZE - s->used) {
-		s->used += n;
-		return (void *)(s->base + s->used - n);
-	}
-	return malloc(n);
-}
-
-static void
-scratch_free(void *p)
-{
-	struct scratch *s = scratch;
-
-	if (s != NULL && (uintptr_t)p >= s->base && (uintptr_t)p < s->base + SCRATCH_SIZE)
-		return;
-	free(p);
-}
-
-static void
-scratch_install(void)
-{
-	json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
-	json_set_alloc_funcs(scratch_malloc, scratch_free);
-}
-
 /* ---- the pipeline: reader → workers → in-order delivery ------------------- */
 
 #define CHUNK_LINES  64              /* lines a chunk holds at most */
@@ -297,8 +247,6 @@ struct import_pool {
 	int             quit;
 	pthread_t       th[MAX_JOBS];
 	int             nth;
-	void           *mem;         /* the caller's scratch heap, when it helps */
-	struct scratch  ms;
 };
 
 struct reader {
@@ -322,11 +270,8 @@ classify_chunk(struct chunk *c)
 
 	for (i = 0; i < c->n; i++) {
 		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
-		if (c->e[i].kind != ENT_PENDING)
-			continue;
-		classify(&c->e[i], c->buf + c->e[i].off, &fmt);
-		if (scratch != NULL)
-			scratch->used = 0;  /* the line's tree is gone */
+		if (c->e[i].kind == ENT_PENDING)
+			classify(&c->e[i], c->buf + c->e[i].off, &fmt);
 	}
 }
 
@@ -351,12 +296,7 @@ static void *
 worker(void *arg)
 {
 	struct import_pool *p = arg;
-	struct scratch s;
-	void *mem = malloc(SCRATCH_SIZE);
 
-	s.base = (uintptr_t)mem;
-	s.used = 0;
-	scratch = mem != NULL ? &s : NULL;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (!p->quit && p->next_work == p->head)
@@ -366,8 +306,6 @@ worker(void *arg)
 		work_one(p);
 	}
 	pthread_mutex_unlock(&p->mu);
-	scratch = NULL;
-	free(mem);
 	return NULL;
 }
 
@@ -392,11 +330,9 @@ pool_init(struct import_pool *p, int jobs)
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
 	if (want > 0)
-		pthread_once(&scratch_once, scratch_install);
+		json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
 	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
 		p->nth++;
-	if (p->nth > 0 && (p->mem = malloc(SCRATCH_SIZE)) != NULL)
-		p->ms.base = (uintptr_t)p->mem;
 	return 0;
 }
 
@@ -417,7 +353,6 @@ pool_fini(struct import_pool *p)
 	for (i = 0; i < p->nring; i++)
 		free(p->ring[i].buf);
 	free(p->ring);
-	free(p->mem);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);
@@ -542,15 +477,12 @@ static void
 chunk_wait(struct import_pool *p, struct chunk *c)
 {
 	pthread_mutex_lock(&p->mu);
-	if (!c->done && p->mem != NULL)
-		scratch = &p->ms;
 	while (!c->done) {
 		if (p->next_work == p->tail)
 			work_one(p);
 		else
 			pthread_cond_wait(&p->done, &p->mu);
 	}
-	scratch = NULL;
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -92,11 +92,7 @@ struct import_opts {
 	                                (at least 2; none for a small file), 1 = none:
 	                                the caller's thread does all. Whatever the
 	                                number, the sink sees the same calls in the
-	                                same order, all on the caller's thread. The
-	                                first threaded read installs jansson's
-	                                allocator hook (json_set_alloc_funcs: a
-	                                scratch heap on the workers, malloc elsewhere);
-	                                no other thread may be inside jansson then. */
+	                                same order, all on the caller's thread. */
 	struct import_pool *pool;    /* NULL: threads started and ended per file;
 	                                else this pool's (jobs 1 still means none) */
 };
