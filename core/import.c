@@ -1,4 +1,7 @@
-/* import.c — the streaming import reader: detect formats, read lines from a mark, parse them on worker threads. */
+/* import.c — the streaming import reader: read a file's lines from its mark,
+ * hand them in chunks to the classifier (import_pool.c: detection, jansson
+ * parse, worker threads), and deliver what each line came to, in file order,
+ * to the sink on the caller's thread. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "core/import.h"
+#include "core/import_int.h"
 
 #define READ_CHUNK   (256 * 1024)
+#define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
 
 static const char *const format_names[] = {
 	[IMPORT_AUTO] = "auto",
@@ -58,197 +61,6 @@ import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
 	return p;
 }
 
-/* ---- format detection ----------------------------------------------------- */
-
-/*
- * As import_detect; *bad = 1 (with the reason) when the line looked like
- * ours ("usage" or "custom_id" in it) but is not valid JSON. When the line
- * tells, *root is its parse, for the caller to read the row from (and
- * json_decref): a line is parsed once.
- */
-static enum import_format
-detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t errlen)
-{
-	enum import_format f = IMPORT_AUTO;
-	json_error_t je;
-	json_t *r, *msg;
-	int has_usage = usage_line_has_usage(line, len);
-
-	*bad = 0;
-	*root = NULL;
-	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
-		return IMPORT_AUTO;
-	if ((r = json_loadb(line, len, 0, &je)) == NULL) {
-		*bad = 1;
-		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
-		return IMPORT_AUTO;
-	}
-	msg = json_object_get(r, "message");
-	if (json_is_string(json_object_get(r, "custom_id")) &&
-	    json_is_object(json_object_get(r, "result")))
-		f = IMPORT_BATCH_RESULTS;
-	else if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
-		f = IMPORT_CLAUDE_CODE;
-	else if (json_is_object(json_object_get(r, "usage")))
-		f = IMPORT_MESSAGES;
-	if (f == IMPORT_AUTO)
-		json_decref(r);
-	else
-		*root = r;
-	return f;
-}
-
-enum import_format
-import_detect(const char *line, size_t len)
-{
-	enum import_format f;
-	json_t *root;
-	char err[8];
-	int bad;
-
-	f = detect(line, len, &bad, &root, err, sizeof(err));
-	json_decref(root);
-	return f;
-}
-
-/* ---- classifying lines (any thread) --------------------------------------- */
-
-/*
- * One line in the file's format into a row (USAGE_LINE_ROW, in u) or a
- * result (USAGE_LINE_ROW, in res), or USAGE_LINE_SKIP / _MALFORMED (err).
- * root: the line already parsed by detect (borrowed), else NULL.
- */
-static enum usage_line
-parse_line(enum import_format f, const char *line, size_t len, json_t *root,
-           struct usage *u, struct usage_result *res, char *err, size_t errlen)
-{
-	switch (f) {
-	case IMPORT_MESSAGES:
-		memset(u, 0, sizeof(*u));
-		if (root != NULL ? usage_from_message(root, u, err, errlen) != 0 :
-		    usage_parse_message_line(line, len, u, err, errlen) != 0)
-			return USAGE_LINE_MALFORMED;
-		usage_strlcpy(u->source, "import", sizeof(u->source));
-		return USAGE_LINE_ROW;
-	case IMPORT_CLAUDE_CODE:
-		if (root == NULL)
-			return usage_parse_transcript_line(line, len, u, err, errlen);
-		if (!usage_line_has_usage(line, len))
-			return USAGE_LINE_SKIP;        /* as the line parser decides */
-		return usage_from_transcript(root, u, err, errlen);
-	case IMPORT_BATCH_RESULTS:
-		if (root != NULL ? usage_result_from_obj(root, res, err, errlen) != 0 :
-		    usage_parse_result_line(line, len, res, err, errlen) != 0)
-			return USAGE_LINE_MALFORMED;
-		return USAGE_LINE_ROW;
-	case IMPORT_AUTO:
-		break;
-	}
-	return USAGE_LINE_SKIP;
-}
-
-/*
- * What one line came to, decided by a worker (or by the reader itself while
- * a file's format is still open) and delivered to the sink later, in file
- * order, by the thread that called import_file.
- */
-enum ent_kind {
-	ENT_PENDING = 0,   /* to be classified */
-	ENT_SKIP,          /* no row: blank, another kind of line, not telling */
-	ENT_BAD,           /* malformed, err says why */
-	ENT_TOO_LONG,      /* longer than max_line */
-	ENT_ROW,           /* v.u */
-	ENT_RESULT,        /* v.res */
-};
-
-struct ent {
-	size_t             off, len;  /* the line in its chunk's buf, without '\n' */
-	size_t             n;         /* bytes consumed, '\n' (and a long line's) included */
-	enum ent_kind      kind;
-	enum import_format fmt;       /* the file's format once this line is read */
-	union {
-		struct usage        u;
-		struct usage_result res;
-	} v;
-	char               err[512];
-};
-
-static int
-blank(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-			return 0;
-	return 1;
-}
-
-/*
- * One line in format *fmt into e; IMPORT_AUTO: the line may decide *fmt
- * (format detection hands its parse on, so a line is parsed once). Touches
- * only e and its line: safe on any thread.
- */
-static void
-classify(struct ent *e, const char *line, enum import_format *fmt)
-{
-	enum usage_line rc;
-	json_t *root = NULL;
-	int bad;
-
-	e->kind = ENT_SKIP;
-	if (blank(line, e->len))
-		goto out;
-	if (*fmt == IMPORT_AUTO) {
-		*fmt = detect(line, e->len, &bad, &root, e->err, sizeof(e->err));
-		if (bad)
-			e->kind = ENT_BAD;
-		if (*fmt == IMPORT_AUTO)
-			goto out;
-	}
-	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, e->err, sizeof(e->err));
-	json_decref(root);
-	if (rc == USAGE_LINE_MALFORMED)
-		e->kind = ENT_BAD;
-	else if (rc == USAGE_LINE_ROW)
-		e->kind = *fmt == IMPORT_BATCH_RESULTS ? ENT_RESULT : ENT_ROW;
-out:
-	e->fmt = *fmt;
-}
-
-/* ---- the pipeline: reader → workers → in-order delivery ------------------- */
-
-#define CHUNK_LINES  64              /* lines a chunk holds at most */
-#define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer */
-#define CHUNK_KEEP   (4 * 1024 * 1024) /* a larger buffer is freed after use */
-#define MAX_JOBS     64
-#define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
-
-struct chunk {
-	char      *buf;
-	size_t     used, cap;
-	struct ent e[CHUNK_LINES];
-	int        n;                /* entries */
-	int        done;             /* every entry classified (under pool.mu) */
-};
-
-/*
- * The chunks of one file in flight: ring[seq % nring]. The reader fills
- * ring[head % nring], workers classify chunks in seq order (next_work), and
- * the caller's thread delivers ring[tail % nring] once done. At most nring
- * chunks exist, so memory does not grow with the file.
- */
-struct import_pool {
-	pthread_mutex_t mu;
-	pthread_cond_t  work, done;
-	struct chunk   *ring;
-	unsigned        nring;
-	uint64_t        head, tail, next_work;
-	int             quit;
-	pthread_t       th[MAX_JOBS];
-	int             nth;
-};
-
 struct reader {
 	const struct import_opts *o;
 	const struct import_sink *sink;
@@ -261,124 +73,6 @@ struct reader {
 	enum import_format        fmt;       /* the format as read so far (reader side) */
 	struct import_pool       *p;
 };
-
-static void
-classify_chunk(struct chunk *c)
-{
-	enum import_format fmt;
-	int i;
-
-	for (i = 0; i < c->n; i++) {
-		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
-		if (c->e[i].kind == ENT_PENDING)
-			classify(&c->e[i], c->buf + c->e[i].off, &fmt);
-	}
-}
-
-/*
- * Claim the oldest chunk not yet claimed and classify it: workers, and the
- * caller's thread while it waits for a chunk. Called, and returns, with
- * p->mu held.
- */
-static void
-work_one(struct import_pool *p)
-{
-	struct chunk *c = &p->ring[p->next_work++ % p->nring];
-
-	pthread_mutex_unlock(&p->mu);
-	classify_chunk(c);
-	pthread_mutex_lock(&p->mu);
-	c->done = 1;
-	pthread_cond_broadcast(&p->done);
-}
-
-static void *
-worker(void *arg)
-{
-	struct import_pool *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		while (!p->quit && p->next_work == p->head)
-			pthread_cond_wait(&p->work, &p->mu);
-		if (p->quit)
-			break;
-		work_one(p);
-	}
-	pthread_mutex_unlock(&p->mu);
-	return NULL;
-}
-
-/* Workers for o->jobs (0: one per online CPU, at least 2; 1: none, the
- * caller's thread classifies). 0, or -1 when no thread could start. */
-static int
-pool_init(struct import_pool *p, int jobs)
-{
-	long cpus;
-	int want;
-
-	memset(p, 0, sizeof(*p));
-	if (jobs <= 0) {
-		cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		jobs = cpus > 2 ? (int)cpus : 2;
-	}
-	want = jobs > 1 ? (jobs > MAX_JOBS ? MAX_JOBS : jobs) : 0;
-	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 1);
-	if ((p->ring = calloc(p->nring, sizeof(*p->ring))) == NULL)
-		return -1;
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->work, NULL);
-	pthread_cond_init(&p->done, NULL);
-	if (want > 0)
-		json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
-	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
-		p->nth++;
-	return 0;
-}
-
-static void
-pool_fini(struct import_pool *p)
-{
-	unsigned i;
-	int k;
-
-	if (p->ring == NULL)
-		return;
-	pthread_mutex_lock(&p->mu);
-	p->quit = 1;
-	pthread_cond_broadcast(&p->work);
-	pthread_mutex_unlock(&p->mu);
-	for (k = 0; k < p->nth; k++)
-		pthread_join(p->th[k], NULL);
-	for (i = 0; i < p->nring; i++)
-		free(p->ring[i].buf);
-	free(p->ring);
-	pthread_cond_destroy(&p->work);
-	pthread_cond_destroy(&p->done);
-	pthread_mutex_destroy(&p->mu);
-	p->ring = NULL;
-}
-
-struct import_pool *
-import_pool_new(int jobs)
-{
-	struct import_pool *p = malloc(sizeof(*p));
-
-	if (p != NULL && pool_init(p, jobs) != 0) {
-		free(p);
-		p = NULL;
-	}
-	return p;
-}
-
-void
-import_pool_free(struct import_pool *p)
-{
-	if (p == NULL)
-		return;
-	pool_fini(p);
-	free(p);
-}
 
 /* ---- delivering (the caller's thread) ------------------------------------- */
 
@@ -467,38 +161,6 @@ deliver(struct reader *r, const struct ent *e)
 	return 0;
 }
 
-/*
- * Wait until the oldest chunk in flight (c) is classified; when no worker
- * has taken it yet (they are busy, or descheduled on a shared machine),
- * classify it here rather than wait. Chunks after it are left to the
- * workers: the caller's thread has the reading and delivering to do.
- */
-static void
-chunk_wait(struct import_pool *p, struct chunk *c)
-{
-	pthread_mutex_lock(&p->mu);
-	while (!c->done) {
-		if (p->next_work == p->tail)
-			work_one(p);
-		else
-			pthread_cond_wait(&p->done, &p->mu);
-	}
-	pthread_mutex_unlock(&p->mu);
-}
-
-static void
-chunk_reset(struct chunk *c)
-{
-	c->n = 0;
-	c->used = 0;
-	c->done = 0;
-	if (c->cap > CHUNK_KEEP) {
-		free(c->buf);
-		c->buf = NULL;
-		c->cap = 0;
-	}
-}
-
 /* Deliver the oldest chunk in flight, once classified; -1: the sink stopped. */
 static int
 consume(struct reader *r)
@@ -507,10 +169,10 @@ consume(struct reader *r)
 	struct chunk *c = &p->ring[p->tail % p->nring];
 	int i, rc = 0;
 
-	chunk_wait(p, c);
+	ip_chunk_wait(p, c);
 	for (i = 0; i < c->n && rc == 0; i++)
 		rc = deliver(r, &c->e[i]);
-	chunk_reset(c);
+	ip_chunk_reset(c);
 	p->tail++;
 	return rc;
 }
@@ -525,20 +187,6 @@ drain(struct reader *r)
 	return 0;
 }
 
-/* After a stop: drop what is in flight, so the pool can read the next file. */
-static void
-discard(struct import_pool *p)
-{
-	struct chunk *c;
-
-	for (; p->tail < p->head; p->tail++) {
-		c = &p->ring[p->tail % p->nring];
-		chunk_wait(p, c);
-		chunk_reset(c);
-	}
-	chunk_reset(&p->ring[p->head % p->nring]);   /* the one being filled */
-}
-
 /* ---- reading (the caller's thread) ---------------------------------------- */
 
 /* Hand the chunk being filled on: to the workers, or classified here. */
@@ -549,7 +197,7 @@ dispatch(struct reader *r)
 	struct chunk *c = &p->ring[p->head % p->nring];
 
 	if (p->nth == 0)
-		classify_chunk(c);
+		ip_classify_chunk(c);
 	pthread_mutex_lock(&p->mu);
 	if (p->nth == 0)
 		c->done = 1;
@@ -598,7 +246,7 @@ add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 		memcpy(c->buf + c->used, line, len);
 		c->used += len;
 		if (r->fmt == IMPORT_AUTO)
-			classify(e, c->buf + e->off, &r->fmt);
+			ip_classify(e, c->buf + e->off, &r->fmt);
 	}
 	if (c->n == CHUNK_LINES || c->used >= CHUNK_BYTES)
 		dispatch(r);
@@ -758,7 +406,7 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	}
 	if (o->pool != NULL && o->jobs != 1) {
 		r.p = o->pool;
-	} else if (pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) == 0) {
+	} else if (ip_pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) == 0) {
 		r.p = &own;
 	} else {
 		snprintf(err, errlen, "out of memory");
@@ -773,9 +421,9 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	rc = 0;
 out:
 	if (r.p == &own)
-		pool_fini(&own);
+		ip_pool_fini(&own);
 	else if (r.p != NULL)
-		discard(r.p);
+		ip_discard(r.p);
 	fclose(f);
 	return rc;
 }

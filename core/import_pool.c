@@ -1,0 +1,309 @@
+/* import_pool.c — what one import line comes to, decided on any thread:
+ * format detection, the per-format parse into a row or a result, and the
+ * worker pool that classifies chunks of lines while the reader (import.c)
+ * reads ahead and delivers in file order. Every parse is jansson's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "core/import_int.h"
+
+/* ---- format detection ----------------------------------------------------- */
+
+/*
+ * As import_detect; *bad = 1 (with the reason) when the line looked like
+ * ours ("usage" or "custom_id" in it) but is not valid JSON. When the line
+ * tells, *root is its parse, for the caller to read the row from (and
+ * json_decref): a line is parsed once.
+ */
+static enum import_format
+detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t errlen)
+{
+	enum import_format f = IMPORT_AUTO;
+	json_error_t je;
+	json_t *r, *msg;
+	int has_usage = usage_line_has_usage(line, len);
+
+	*bad = 0;
+	*root = NULL;
+	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
+		return IMPORT_AUTO;
+	if ((r = json_loadb(line, len, 0, &je)) == NULL) {
+		*bad = 1;
+		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
+		return IMPORT_AUTO;
+	}
+	msg = json_object_get(r, "message");
+	if (json_is_string(json_object_get(r, "custom_id")) &&
+	    json_is_object(json_object_get(r, "result")))
+		f = IMPORT_BATCH_RESULTS;
+	else if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
+		f = IMPORT_CLAUDE_CODE;
+	else if (json_is_object(json_object_get(r, "usage")))
+		f = IMPORT_MESSAGES;
+	if (f == IMPORT_AUTO)
+		json_decref(r);
+	else
+		*root = r;
+	return f;
+}
+
+enum import_format
+import_detect(const char *line, size_t len)
+{
+	enum import_format f;
+	json_t *root;
+	char err[8];
+	int bad;
+
+	f = detect(line, len, &bad, &root, err, sizeof(err));
+	json_decref(root);
+	return f;
+}
+
+/* ---- classifying lines (any thread) --------------------------------------- */
+
+/*
+ * One line in the file's format into a row (USAGE_LINE_ROW, in u) or a
+ * result (USAGE_LINE_ROW, in res), or USAGE_LINE_SKIP / _MALFORMED (err).
+ * root: the line already parsed by detect (borrowed), else NULL.
+ */
+static enum usage_line
+parse_line(enum import_format f, const char *line, size_t len, json_t *root,
+           struct usage *u, struct usage_result *res, char *err, size_t errlen)
+{
+	switch (f) {
+	case IMPORT_MESSAGES:
+		memset(u, 0, sizeof(*u));
+		if (root != NULL ? usage_from_message(root, u, err, errlen) != 0 :
+		    usage_parse_message_line(line, len, u, err, errlen) != 0)
+			return USAGE_LINE_MALFORMED;
+		usage_strlcpy(u->source, "import", sizeof(u->source));
+		return USAGE_LINE_ROW;
+	case IMPORT_CLAUDE_CODE:
+		if (root == NULL)
+			return usage_parse_transcript_line(line, len, u, err, errlen);
+		if (!usage_line_has_usage(line, len))
+			return USAGE_LINE_SKIP;        /* as the line parser decides */
+		return usage_from_transcript(root, u, err, errlen);
+	case IMPORT_BATCH_RESULTS:
+		if (root != NULL ? usage_result_from_obj(root, res, err, errlen) != 0 :
+		    usage_parse_result_line(line, len, res, err, errlen) != 0)
+			return USAGE_LINE_MALFORMED;
+		return USAGE_LINE_ROW;
+	case IMPORT_AUTO:
+		break;
+	}
+	return USAGE_LINE_SKIP;
+}
+
+static int
+blank(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/*
+ * One line in format *fmt into e; IMPORT_AUTO: the line may decide *fmt
+ * (format detection hands its parse on, so a line is parsed once). Touches
+ * only e and its line: safe on any thread.
+ */
+void
+ip_classify(struct ent *e, const char *line, enum import_format *fmt)
+{
+	enum usage_line rc;
+	json_t *root = NULL;
+	int bad;
+
+	e->kind = ENT_SKIP;
+	if (blank(line, e->len))
+		goto out;
+	if (*fmt == IMPORT_AUTO) {
+		*fmt = detect(line, e->len, &bad, &root, e->err, sizeof(e->err));
+		if (bad)
+			e->kind = ENT_BAD;
+		if (*fmt == IMPORT_AUTO)
+			goto out;
+	}
+	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, e->err, sizeof(e->err));
+	json_decref(root);
+	if (rc == USAGE_LINE_MALFORMED)
+		e->kind = ENT_BAD;
+	else if (rc == USAGE_LINE_ROW)
+		e->kind = *fmt == IMPORT_BATCH_RESULTS ? ENT_RESULT : ENT_ROW;
+out:
+	e->fmt = *fmt;
+}
+
+void
+ip_classify_chunk(struct chunk *c)
+{
+	enum import_format fmt;
+	int i;
+
+	for (i = 0; i < c->n; i++) {
+		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
+		if (c->e[i].kind == ENT_PENDING)
+			ip_classify(&c->e[i], c->buf + c->e[i].off, &fmt);
+	}
+}
+
+/*
+ * Claim the oldest chunk not yet claimed and classify it: workers, and the
+ * caller's thread while it waits for a chunk. Called, and returns, with
+ * p->mu held.
+ */
+static void
+work_one(struct import_pool *p)
+{
+	struct chunk *c = &p->ring[p->next_work++ % p->nring];
+
+	pthread_mutex_unlock(&p->mu);
+	ip_classify_chunk(c);
+	pthread_mutex_lock(&p->mu);
+	c->done = 1;
+	pthread_cond_broadcast(&p->done);
+}
+
+static void *
+worker(void *arg)
+{
+	struct import_pool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->quit && p->next_work == p->head)
+			pthread_cond_wait(&p->work, &p->mu);
+		if (p->quit)
+			break;
+		work_one(p);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Workers for o->jobs (0: one per online CPU, at least 2; 1: none, the
+ * caller's thread classifies). 0, or -1 when no thread could start. */
+int
+ip_pool_init(struct import_pool *p, int jobs)
+{
+	long cpus;
+	int want;
+
+	memset(p, 0, sizeof(*p));
+	if (jobs <= 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		jobs = cpus > 2 ? (int)cpus : 2;
+	}
+	want = jobs > 1 ? (jobs > MAX_JOBS ? MAX_JOBS : jobs) : 0;
+	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 1);
+	if ((p->ring = calloc(p->nring, sizeof(*p->ring))) == NULL)
+		return -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
+	if (want > 0)
+		json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
+	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
+		p->nth++;
+	return 0;
+}
+
+void
+ip_pool_fini(struct import_pool *p)
+{
+	unsigned i;
+	int k;
+
+	if (p->ring == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->quit = 1;
+	pthread_cond_broadcast(&p->work);
+	pthread_mutex_unlock(&p->mu);
+	for (k = 0; k < p->nth; k++)
+		pthread_join(p->th[k], NULL);
+	for (i = 0; i < p->nring; i++)
+		free(p->ring[i].buf);
+	free(p->ring);
+	pthread_cond_destroy(&p->work);
+	pthread_cond_destroy(&p->done);
+	pthread_mutex_destroy(&p->mu);
+	p->ring = NULL;
+}
+
+struct import_pool *
+import_pool_new(int jobs)
+{
+	struct import_pool *p = malloc(sizeof(*p));
+
+	if (p != NULL && ip_pool_init(p, jobs) != 0) {
+		free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+void
+import_pool_free(struct import_pool *p)
+{
+	if (p == NULL)
+		return;
+	ip_pool_fini(p);
+	free(p);
+}
+
+/*
+ * Wait until the oldest chunk in flight (c) is classified; when no worker
+ * has taken it yet (they are busy, or descheduled on a shared machine),
+ * classify it here rather than wait. Chunks after it are left to the
+ * workers: the caller's thread has the reading and delivering to do.
+ */
+void
+ip_chunk_wait(struct import_pool *p, struct chunk *c)
+{
+	pthread_mutex_lock(&p->mu);
+	while (!c->done) {
+		if (p->next_work == p->tail)
+			work_one(p);
+		else
+			pthread_cond_wait(&p->done, &p->mu);
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+ip_chunk_reset(struct chunk *c)
+{
+	c->n = 0;
+	c->used = 0;
+	c->done = 0;
+	if (c->cap > CHUNK_KEEP) {
+		free(c->buf);
+		c->buf = NULL;
+		c->cap = 0;
+	}
+}
+
+/* After a stop: drop what is in flight, so the pool can read the next file. */
+void
+ip_discard(struct import_pool *p)
+{
+	struct chunk *c;
+
+	for (; p->tail < p->head; p->tail++) {
+		c = &p->ring[p->tail % p->nring];
+		ip_chunk_wait(p, c);
+		ip_chunk_reset(c);
+	}
+	ip_chunk_reset(&p->ring[p->head % p->nring]);   /* the one being filled */
+}
+
