@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "data/store.h"
+#include "tests/lib/fx.h"
 
 static struct store *
 open_mem(void)
@@ -174,18 +175,6 @@ test_abandon(void **state)
 	store_close(s);
 }
 
-static void
-set_user_version(const char *path, int v)
-{
-	unsigned char b[4] = { 0, 0, (unsigned char)(v >> 8), (unsigned char)v };
-	FILE *f = fopen(path, "r+b");
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
-	assert_int_equal(fwrite(b, 1, 4, f), 4);
-	fclose(f);
-}
-
 /* Migration 5 → 6: a fresh file has the table; a file taken back to 5
  * migrates again and keeps its intents. */
 static void
@@ -204,7 +193,7 @@ test_migration_6(void **state)
 	assert_true(store_schema_version(s) >= 6);
 	assert_int_equal(store_intent_add(s, &in, err, sizeof(err)), 0);
 	store_close(s);
-	set_user_version(path, 5);
+	fx_set_user_version(path, 5);
 	s = store_open(path, err, sizeof(err));
 	assert_non_null(s);
 	assert_true(store_schema_version(s) >= 6);

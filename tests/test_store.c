@@ -154,18 +154,6 @@ test_file_modes(void **state)
 	store_close(s);
 }
 
-static void
-set_user_version(const char *path, int v)
-{
-	unsigned char b[4] = { 0, 0, (unsigned char)(v >> 8), (unsigned char)v };
-	FILE *f = fopen(path, "r+b");
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
-	assert_int_equal(fwrite(b, 1, 4, f), 4);
-	fclose(f);
-}
-
 /* A database written by a newer tokentop is refused, not damaged. */
 static void
 test_newer_schema_refused(void **state)
@@ -177,7 +165,7 @@ test_newer_schema_refused(void **state)
 	snprintf(path, sizeof(path), "%s/newer.db", fx_tmpdir);
 	s = open_or_fail(path);
 	store_close(s);          /* last connection: WAL checkpointed into the file */
-	set_user_version(path, 99);
+	fx_set_user_version(path, 99);
 	s = store_open(path, err, sizeof(err));
 	assert_null(s);
 	assert_non_null(strstr(err, "newer"));
@@ -529,7 +517,7 @@ test_migration_rebuilds_batch_sums(void **state)
 	assert_int_equal(before, brute.nanos);
 	assert_true(before > 0);
 	store_close(s);
-	set_user_version(path, 1);
+	fx_set_user_version(path, 1);
 	s = open_or_fail(path);
 	assert_int_equal(store_schema_version(s), v);
 	assert_int_equal(store_batch_get(s, p, "mb", &got, &found, err, sizeof(err)), 0);

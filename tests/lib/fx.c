@@ -125,3 +125,15 @@ fx_body(const char *model, const char *prompt, size_t system_bytes, const char *
 	}
 	return b;
 }
+
+void
+fx_set_user_version(const char *path, int v)
+{
+	unsigned char b[4] = { 0, 0, (unsigned char)(v >> 8), (unsigned char)v };
+	FILE *f = fopen(path, "r+b");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
+	assert_int_equal(fwrite(b, 1, 4, f), 4);
+	fclose(f);
+}

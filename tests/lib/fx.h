@@ -37,6 +37,11 @@ int fx_tmpdir_teardown(void **state);
  * Fails the test if the file cannot be written. */
 const char *fx_write_file(const char *name, const char *text);
 
+/* Sets the SQLite file's PRAGMA user_version to v by writing its header
+ * (a file "from" an older or newer tokentop, for migration tests). Fails
+ * the test if the file cannot be written. */
+void fx_set_user_version(const char *path, int v);
+
 /* Milliseconds on the monotonic clock (for loops like `batch watch`'s). */
 int64_t fx_now_ms(void);
 
