@@ -260,3 +260,25 @@ store_intent_abandon(struct store *s, int64_t intent_id, char *err, size_t errle
 	}
 	return store_op_end(s, 1, err, errlen);
 }
+
+int
+store_intent_prune(struct store *s, int64_t before_ms, int64_t *removed, char *err,
+                   size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM batch_intent WHERE status != 'pending'"
+	    " AND created_ms < ?1", -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "batch intent", err, errlen);
+	sqlite3_bind_int64(st, 1, before_ms);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "batch intent", err, errlen);
+	else if (removed != NULL)
+		*removed = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

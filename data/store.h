@@ -290,6 +290,11 @@ int store_intent_abandon(struct store *s, int64_t intent_id, char *err, size_t e
 int store_intent_get(struct store *s, int64_t intent_id, struct batch_intent *in, int *found,
                      char *err, size_t errlen);
 
+/* Delete the settled intents (created or abandoned) sent before before_ms;
+ * pending ones stay whatever their age. *removed (may be NULL) = how many. */
+int store_intent_prune(struct store *s, int64_t before_ms, int64_t *removed, char *err,
+                       size_t errlen);
+
 /* Every pending intent, oldest first. The caller frees *out with free(). */
 int store_intent_pending(struct store *s, struct batch_intent **out, size_t *n,
                          char *err, size_t errlen);

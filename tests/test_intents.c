@@ -175,6 +175,45 @@ test_abandon(void **state)
 	store_close(s);
 }
 
+/* Pruning drops settled intents sent before the cut; pending ones stay at
+ * any age, and so do settled ones sent after it. */
+static void
+test_prune(void **state)
+{
+	struct store *s = open_mem();
+	struct batch_intent old_c = intent(1000, 3), old_a = intent(1000, 4), old_p = intent(1000, 5),
+	    new_c = intent(9000, 6), got;
+	struct batch_rec b1 = api_rec("msgbatch_old", 1100, 3), b2 = api_rec("msgbatch_new", 9100, 6);
+	char err[512];
+	int64_t removed = -1;
+	int found;
+
+	(void)state;
+	assert_int_equal(store_intent_add(s, &old_c, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_add(s, &old_a, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_add(s, &old_p, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_add(s, &new_c, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_created(s, old_c.id, &b1, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_abandon(s, old_a.id, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_created(s, new_c.id, &b2, 0, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_prune(s, 5000, &removed, err, sizeof(err)), 0);
+	assert_int_equal(removed, 2);
+	assert_int_equal(store_intent_get(s, old_c.id, &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_intent_get(s, old_a.id, &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 0);
+	assert_int_equal(store_intent_get(s, old_p.id, &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 1);
+	assert_string_equal(got.status, "pending");
+	assert_int_equal(store_intent_get(s, new_c.id, &got, &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 1);
+	/* the batch row of a pruned intent stays */
+	assert_int_equal(store_batch_known(s, "msgbatch_old", &found, err, sizeof(err)), 0);
+	assert_int_equal(found, 1);
+	assert_int_equal(store_intent_prune(s, 5000, NULL, err, sizeof(err)), 0);
+	store_close(s);
+}
+
 /* Migration 5 → 6: a fresh file has the table; a file taken back to 5
  * migrates again and keeps its intents. */
 static void
@@ -218,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_created_is_one_transaction),
 		cmocka_unit_test(test_adopt_taken),
 		cmocka_unit_test(test_abandon),
+		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_migration_6),
 	};
 

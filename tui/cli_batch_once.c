@@ -21,6 +21,8 @@
 #include "core/batch_adopt.h"
 #include "tui/cli_batch.h"
 
+#define INTENT_KEEP_MS (30LL * 24 * 3600 * 1000)   /* settled intents kept 30 days */
+
 #define OWNER_MAX_MS (60LL * 60 * 1000)  /* a live owner keeps its intent this long */
 
 enum found { FOUND_NONE, FOUND_ADOPTED, FOUND_AMBIGUOUS, FOUND_ERROR };
@@ -402,7 +404,9 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 	char err[600];
 	int rc = -1;
 
-	if (store_intent_pending(st, &v, &n, err, sizeof(err)) != 0) {
+	/* settled intents are kept a while for inspection, then dropped */
+	if (store_intent_prune(st, now - INTENT_KEEP_MS, NULL, err, sizeof(err)) != 0 ||
+	    store_intent_pending(st, &v, &n, err, sizeof(err)) != 0) {
 		fprintf(out, "tokentop batch: %s\n", err);
 		return -1;
 	}
