@@ -152,15 +152,32 @@ tt_has "cut 200: it found the batch" "$out" "the create had gone through"
 tt_eq "cut 200: six batches at the double" "$(at_double)" 6
 same_sets "cut 200"
 
+# ---- kill -9 of a routed submit: the adopter keeps its routing tiers ---------
+fault '{"path":"/v1/messages/batches","method":"POST","delay_ms":30000,"after_commit":true}'
+"$TT" --db "$DB" batch submit "$T/q.jsonl" --route auto --tag once >"$T/kr.out" 2>&1 &
+sp=$!
+for i in $(seq 200); do [ "$(at_double)" = 7 ] && break; sleep 0.05; done
+{ kill -9 "$sp"; wait "$sp"; } 2>/dev/null
+tt_eq "routed kill -9: the batch exists at the double" "$(at_double)" 7
+tt_eq "routed kill -9: its tiers wait beside the intent" "$(ls "$T/results" | grep -c '^intent-.*\.tiers$')" 1
+out=$("$TT" --db "$DB" batch list 2>&1)
+tt_has "routed kill -9: batch list adopts it" "$out" "q.jsonl part 1: adopted msgbatch_"
+KID=$(grep -o 'adopted msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1 | cut -d' ' -f2)
+tt_eq "routed kill -9: the tiers follow the batch" "$(ls "$T/results" | grep -c "^$KID\.tiers\$")" 1
+tt_eq "routed kill -9: no intent tiers left" "$(ls "$T/results" | grep -c '^intent-')" 0
+same_sets "routed kill -9"
+
 # ---- every batch is polled and ingested --------------------------------------
 curl -s -X POST "$URL/_fake/clock" --data-binary '{"advance_seconds":120}' >/dev/null
 out=$("$TT" --db "$DB" batch watch --interval 0.1 2>&1); rc=$?
 tt_eq "watch exits 0" "$rc" 0
 tt_eq "every batch ingested" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.ingested)] | length')" 6
+    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.ingested)] | length')" 7
 tt_eq "every batch billed" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.actual_usd > 0)] | length')" 6
-tt_eq "every result once: 6 x 5 succeeded" \
-    "$("$TT" --db "$DB" batch list --json | jq '[.[].request_counts.succeeded] | add')" 30
+    "$("$TT" --db "$DB" batch list --json | jq '[.[] | select(.actual_usd > 0)] | length')" 7
+tt_eq "every result once: 7 x 5 succeeded" \
+    "$("$TT" --db "$DB" batch list --json | jq '[.[].request_counts.succeeded] | add')" 35
+tt_eq "the adopted routed batch's rows carry their tier" \
+    "$(sqlite3 "$DB" "SELECT count(*) FROM usage WHERE batch_id = '$KID' AND tier != ''")" 5
 
 tt_done

@@ -50,12 +50,14 @@ int cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, 
  * input file, part, tag, models, estimates filled by the caller) is stored
  * as a pending intent before the create is sent; the create is sent without
  * automatic retries; after an ambiguous failure the batch list is searched
- * and a match adopted before any retry. 0 with *b recorded in the ledger,
- * or -1 after printing why.
+ * and a match adopted before any retry. tiers (NULL: none) are the routing
+ * tiers ("custom_id<TAB>tier" lines) kept beside the intent until its batch
+ * is known, by this process or whichever adopts it. 0 with *b recorded in
+ * the ledger, or -1 after printing why.
  */
 int cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                           struct batch_intent *in, const char *body, size_t len,
-                          struct api_batch *b);
+                          const char *tiers, size_t tiers_len, struct api_batch *b);
 /* Reconcile the pending intents that are due (their process gone, or older
  * than a minute with no live owner): adopt each one's batch from the list,
  * or mark it abandoned; one line per intent on out. 0, or -1 (said on out). */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/batch_adopt.h"
+#include "core/batchres.h"
 #include "tui/cli_batch.h"
 
 #define INTENT_KEEP_MS (30LL * 24 * 3600 * 1000)   /* settled intents kept 30 days */
@@ -71,6 +72,45 @@ intent_name(const struct batch_intent *in, char *buf, size_t n)
 	snprintf(buf, n, "%s part %d", base != NULL ? base + 1 : in->input_file, in->part);
 }
 
+/* The routing tiers of an intent's requests wait in dir as
+ * intent-<id>.tiers until its batch is known (created or adopted, by this
+ * process or another), then become <batch_id>.tiers, which results
+ * ingestion reads. */
+static void
+tiers_name(int64_t intent_id, char *buf, size_t n)
+{
+	snprintf(buf, n, "intent-%lld", (long long)intent_id);
+}
+
+/* The intent's batch is known: its tiers (if any were kept) follow it. */
+static void
+tiers_claim(const char *dir, int64_t intent_id, const char *batch_id)
+{
+	char name[40], from[2048], to[2048];
+
+	if (dir == NULL)
+		return;
+	tiers_name(intent_id, name, sizeof(name));
+	snprintf(from, sizeof(from), "%s/%s.tiers", dir, name);
+	snprintf(to, sizeof(to), "%s/%s.tiers", dir, batch_id);
+	if (rename(from, to) != 0 && errno != ENOENT)
+		fprintf(stderr, "tokentop batch: %s: routing tiers not kept: %s\n", batch_id,
+		    strerror(errno));
+}
+
+/* The intent made no batch: its tiers go. */
+static void
+tiers_drop(const char *dir, int64_t intent_id)
+{
+	char name[40], path[2048];
+
+	if (dir == NULL)
+		return;
+	tiers_name(intent_id, name, sizeof(name));
+	snprintf(path, sizeof(path), "%s/%s.tiers", dir, name);
+	unlink(path);
+}
+
 /* Send times of the other pending intents of in's request count (their
  * batches are not in's: batch_adopt.h). *out (free()) may be NULL. */
 static size_t
@@ -100,8 +140,9 @@ rivals_of(struct store *st, const struct batch_intent *in, int64_t **out)
  * msg says why not.
  */
 static enum found
-adopt_from(struct store *st, const struct batch_intent *in, const struct api_batch *list,
-           size_t n, int in_progress, struct api_batch *b, char *msg, size_t msglen)
+adopt_from(struct store *st, const char *dir, const struct batch_intent *in,
+           const struct api_batch *list, size_t n, int in_progress, struct api_batch *b,
+           char *msg, size_t msglen)
 {
 	struct batch_adopt_want w;
 	struct batch_intent cur;
@@ -142,6 +183,7 @@ adopt_from(struct store *st, const struct batch_intent *in, const struct api_bat
 		}
 		if (!taken) {
 			*b = list[pick];
+			tiers_claim(dir, in->id, b->id);
 			f = FOUND_ADOPTED;
 			goto out;
 		}
@@ -163,8 +205,9 @@ out:
 
 /* List the batches an intent may be among, and adopt. */
 static enum found
-reconcile_one(struct http_multi *m, struct store *st, const struct batch_intent *in,
-              int in_progress, struct api_batch *b, char *msg, size_t msglen)
+reconcile_one(struct http_multi *m, struct store *st, const char *dir,
+              const struct batch_intent *in, int in_progress, struct api_batch *b, char *msg,
+              size_t msglen)
 {
 	struct api_batch *list = NULL;
 	struct http_error he;
@@ -176,7 +219,7 @@ reconcile_one(struct http_multi *m, struct store *st, const struct batch_intent 
 		snprintf(msg, msglen, "listing batches: %s", api_error_string(&he, e, sizeof(e)));
 		return FOUND_ERROR;
 	}
-	f = adopt_from(st, in, list, n, in_progress, b, msg, msglen);
+	f = adopt_from(st, dir, in, list, n, in_progress, b, msg, msglen);
 	free(list);
 	return f;
 }
@@ -199,7 +242,8 @@ parse_batch(const struct http_result *res, struct api_batch *b)
 
 /* The create answered: the batch and the intent's status in one transaction. */
 static int
-record_created(struct store *st, const struct batch_intent *in, const struct api_batch *b)
+record_created(struct store *st, const char *dir, const struct batch_intent *in,
+               const struct api_batch *b)
 {
 	struct batch_rec r;
 	char err[512];
@@ -213,6 +257,7 @@ record_created(struct store *st, const struct batch_intent *in, const struct api
 		    b->id, err, b->id);
 		return -1;
 	}
+	tiers_claim(dir, in->id, b->id);
 	return 0;
 }
 
@@ -235,14 +280,14 @@ create_attempt(struct http_multi *m, const char *body, size_t len, struct http_r
 
 /* After an ambiguous failure: 1 = adopted (*b), 0 = none (go on), -1 = stop. */
 static int
-create_reconcile(struct http_multi *m, struct store *st, const struct batch_intent *in,
-                 const char *why, struct api_batch *b)
+create_reconcile(struct http_multi *m, struct store *st, const char *dir,
+                 const struct batch_intent *in, const char *why, struct api_batch *b)
 {
 	char msg[1024], when[40];
 
 	fprintf(stderr, "tokentop batch: create: %s; looking for the batch in the API's list\n",
 	    why);
-	switch (reconcile_one(m, st, in, 1, b, msg, sizeof(msg))) {
+	switch (reconcile_one(m, st, dir, in, 1, b, msg, sizeof(msg))) {
 	case FOUND_ADOPTED:
 		cli_batch_fmt_time(b->created_ms, when, sizeof(when));
 		fprintf(stderr, "tokentop batch: found %s (created %s, %lld requests): the create "
@@ -261,8 +306,9 @@ create_reconcile(struct http_multi *m, struct store *st, const struct batch_inte
 int
 cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                       struct batch_intent *in, const char *body, size_t len,
-                      struct api_batch *b)
+                      const char *tiers, size_t tiers_len, struct api_batch *b)
 {
+	char dir[CONFIG_PATH_MAX + 16], name[40];
 	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc = -1;
 	struct http_result res;
 	char why[700], err[256];
@@ -274,6 +320,11 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 		cli_fail(CMD, "%s; nothing was sent", why);
 		return -1;
 	}
+	cli_batch_results_dir(cli, dir, sizeof(dir));
+	tiers_name(in->id, name, sizeof(name));
+	/* a lost tiers file only loses the tier on the rows: warn, go on */
+	if (tiers != NULL && batch_tiers_save(dir, name, tiers, tiers_len, err, sizeof(err)) != 0)
+		fprintf(stderr, "tokentop batch: routing tiers not saved: %s\n", err);
 	for (attempt = 0;; attempt++) {
 		if (create_attempt(m, body, len, &res, b))
 			break;
@@ -284,7 +335,7 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 		else
 			api_error_string(&res.error, why, sizeof(why));
 		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS &&
-		    (rc = create_reconcile(m, st, in, why, b)) != 0) {
+		    (rc = create_reconcile(m, st, dir, in, why, b)) != 0) {
 			http_result_done(&res);
 			return rc > 0 ? 0 : -1;
 		}
@@ -295,6 +346,8 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok)) {
 				if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
 					fprintf(stderr, "tokentop batch: %s\n", err);
+				else
+					tiers_drop(dir, in->id);
 			} else
 				fprintf(stderr, "tokentop batch: no answer and no batch yet: "
 				    "tokentop batch list checks again\n");
@@ -310,7 +363,7 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 		sleep_ms(delay);
 	}
 	http_result_done(&res);
-	return record_created(st, in, b);
+	return record_created(st, dir, in, b);
 }
 
 /*
@@ -353,15 +406,15 @@ cli_batch_intents_due(struct store *st)
 
 /* Reconcile one due intent (found in list) and say what happened on out. */
 static void
-reconcile_report(struct store *st, const struct batch_intent *in, const struct api_batch *list,
-                 size_t n, FILE *out)
+reconcile_report(struct store *st, const char *dir, const struct batch_intent *in,
+                 const struct api_batch *list, size_t n, FILE *out)
 {
 	struct api_batch b;
 	char name[160], when[40], msg[1024], err[256];
 
 	intent_name(in, name, sizeof(name));
 	cli_batch_fmt_time(in->created_ms, when, sizeof(when));
-	switch (adopt_from(st, in, list, n, 0, &b, msg, sizeof(msg))) {
+	switch (adopt_from(st, dir, in, list, n, 0, &b, msg, sizeof(msg))) {
 	case FOUND_ADOPTED:
 		fprintf(out, "tokentop batch: %s: adopted %s — its create (sent %s) had gone "
 		    "through but was never recorded\n", name, b.id, when);
@@ -374,15 +427,18 @@ reconcile_report(struct store *st, const struct batch_intent *in, const struct a
 			    "looked for again at the next start\n", name, when);
 		else if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
 			fprintf(out, "tokentop batch: %s: %s\n", name, err);
-		else
+		else {
+			tiers_drop(dir, in->id);
 			fprintf(out, "tokentop batch: %s: the create sent %s made no batch (%s); "
 			    "marked abandoned\n", name, when, msg);
+		}
 		break;
 	case FOUND_AMBIGUOUS:
 		if (cli_now_ms() - in->created_ms > BATCH_ADOPT_WINDOW_MS &&
-		    store_intent_abandon(st, in->id, err, sizeof(err)) == 0)
+		    store_intent_abandon(st, in->id, err, sizeof(err)) == 0) {
+			tiers_drop(dir, in->id);
 			fprintf(out, "tokentop batch: %s: %s; given up after 24 h\n", name, msg);
-		else
+		} else
 			fprintf(out, "tokentop batch: %s: %s; left pending (see tokentop batch "
 			    "status ID)\n", name, msg);
 		break;
@@ -401,7 +457,7 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 	struct http_error he;
 	size_t n = 0, nl = 0, i, due = 0;
 	int64_t now = cli_now_ms(), since = INT64_MAX;
-	char err[600];
+	char err[600], dir[CONFIG_PATH_MAX + 16];
 	int rc = -1;
 
 	/* settled intents are kept a while for inspection, then dropped */
@@ -435,8 +491,9 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		    "batches: %s\n", due, due == 1 ? " is" : "s are", err);
 		goto out;
 	}
+	cli_batch_results_dir(cli, dir, sizeof(dir));
 	for (i = 0; i < due; i++)
-		reconcile_report(st, &v[i], list, nl, out);
+		reconcile_report(st, dir, &v[i], list, nl, out);
 	rc = 0;
 out:
 	free(list);

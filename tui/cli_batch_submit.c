@@ -12,7 +12,6 @@
 
 #include "core/api.h"
 #include "core/batch.h"
-#include "core/batchres.h"
 #include "core/router.h"
 #include "tui/cli_batch.h"
 
@@ -131,14 +130,14 @@ submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, i
 static int
 submit_part(struct cli *cli, struct http_multi *m, struct store *st, const char *path,
             const char *abspath, size_t partno, const struct batch_part *part,
-            const struct batch_opts *o, const char *tag, const char *tiers_dir, char *id,
-            size_t idlen)
+            const struct batch_opts *o, const char *tag, char *id, size_t idlen)
 {
+	struct tiers_text t = { NULL, 0, 0 };
 	struct batch_intent in;
 	struct api_batch b;
 	char *body = NULL, err[1024];
 	size_t len;
-	int rc = -1;
+	int rc = -1, keep = o->route != NULL;
 
 	if (batch_part_body(path, part, o, &body, &len, err, sizeof(err)) != 0) {
 		cli_fail(CMD, "%s", err);
@@ -153,21 +152,18 @@ submit_part(struct cli *cli, struct http_multi *m, struct store *st, const char 
 	usage_strlcpy(in.models, part->models, sizeof(in.models));
 	in.est_low_nanos = part->est_low;
 	in.est_high_nanos = part->est_high;
-	if (cli_batch_create_once(cli, m, st, &in, body, len, &b) != 0)
+	/* a lost tiers file only loses the tier on the rows: warn, go on */
+	if (keep && batch_part_each(path, part, o, tiers_add, &t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "tokentop batch: routing tiers not saved: %s\n", err);
+		keep = 0;
+	}
+	if (cli_batch_create_once(cli, m, st, &in, body, len,
+	    keep ? (t.p != NULL ? t.p : "") : NULL, keep ? t.len : 0, &b) != 0)
 		goto out;
 	usage_strlcpy(id, b.id, idlen);
 	rc = 0;
-	if (o->route != NULL) {
-		struct tiers_text t = { NULL, 0, 0 };
-
-		/* a lost tiers file only loses the tier on the rows: warn, go on */
-		if (batch_part_each(path, part, o, tiers_add, &t, err, sizeof(err)) != 0 ||
-		    batch_tiers_save(tiers_dir, b.id, t.p != NULL ? t.p : "", t.len, err,
-		    sizeof(err)) != 0)
-			fprintf(stderr, "tokentop batch: %s: routing tiers not saved: %s\n", b.id, err);
-		free(t.p);
-	}
 out:
+	free(t.p);
 	free(body);
 	return rc;
 }
@@ -178,11 +174,10 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 {
 	struct store *st = NULL;
 	struct http_multi *m;
-	char abspath[PATH_MAX], id[USAGE_ID_MAX], n[32], dir[CONFIG_PATH_MAX + 16];
+	char abspath[PATH_MAX], id[USAGE_ID_MAX], n[32];
 	size_t i;
 	int rc = EXIT_RUNTIME;
 
-	cli_batch_results_dir(cli, dir, sizeof(dir));
 	if (realpath(path, abspath) == NULL)
 		usage_strlcpy(abspath, path, sizeof(abspath));
 	if ((m = cli_batch_open_api(cli)) == NULL)
@@ -190,7 +185,7 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 	if (cli_open(cli, &st, NULL) != EXIT_OK)
 		goto out;
 	for (i = 0; i < plan->nparts; i++) {
-		if (submit_part(cli, m, st, path, abspath, i, &plan->parts[i], o, tag, dir, id,
+		if (submit_part(cli, m, st, path, abspath, i, &plan->parts[i], o, tag, id,
 		    sizeof(id)) != 0) {
 			if (i > 0)
 				fprintf(stderr, "tokentop batch: parts 1–%zu were submitted; "
