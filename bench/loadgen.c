@@ -88,10 +88,17 @@ note(struct worker *w, CURL *e, CURLcode rc)
 	w->lat[w->n++] = (int64_t)us;
 }
 
-/* Paced: start requests on schedule on idle handles until the end. */
-static void
-run_paced(struct worker *w, CURLM *m)
+/*
+ * One worker: its handles start idle; an idle handle starts a request at
+ * once (closed loop) or when the schedule says (paced, w->rate > 0), until
+ * the end; a finished one is noted and goes back to idle (the same handle
+ * keeps its connection).
+ */
+static void *
+run(void *arg)
 {
+	struct worker *w = arg;
+	CURLM *m = curl_multi_init();
 	CURL **idle = calloc((size_t)w->conns, sizeof(*idle));
 	double next = now_s(), now;
 	int i, nidle = 0, running = 0, left, wait_ms;
@@ -101,10 +108,9 @@ run_paced(struct worker *w, CURLM *m)
 		idle[nidle++] = make_easy(w);
 	for (;;) {
 		now = now_s();
-		while (nidle > 0 && next <= now && next < w->until) {
-			CURL *e = idle[--nidle];
-			curl_multi_add_handle(m, e);
-			next += 1.0 / w->rate;
+		while (nidle > 0 && now < w->until && (w->rate <= 0 || next <= now)) {
+			curl_multi_add_handle(m, idle[--nidle]);
+			next += w->rate > 0 ? 1.0 / w->rate : 0;
 		}
 		curl_multi_perform(m, &running);
 		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
@@ -115,46 +121,19 @@ run_paced(struct worker *w, CURLM *m)
 			curl_multi_remove_handle(m, e);
 			idle[nidle++] = e;
 		}
-		if (running == 0 && next >= w->until)
+		if (running == 0 && nidle == w->conns && now_s() >= w->until)
 			break;
-		wait_ms = (int)((next - now_s()) * 1000);
-		curl_multi_poll(m, NULL, 0, wait_ms < 1 ? 1 : wait_ms > 100 ? 100 : wait_ms, NULL);
+		if (w->rate > 0)                         /* paced: to the millisecond */
+			wait_ms = (int)((next - now_s()) * 1000);
+		else                                     /* a handle came back: start it now */
+			wait_ms = nidle > 0 && now_s() < w->until ? 0 : 100;
+		if (w->rate > 0 && wait_ms < 1)
+			wait_ms = 1;
+		curl_multi_poll(m, NULL, 0, wait_ms > 100 ? 100 : wait_ms, NULL);
 	}
 	for (i = 0; i < nidle; i++)
 		curl_easy_cleanup(idle[i]);
 	free(idle);
-}
-
-static void *
-run(void *arg)
-{
-	struct worker *w = arg;
-	CURLM *m = curl_multi_init();
-	CURLMsg *msg;
-	int i, running = 0, left;
-
-	if (w->rate > 0) {
-		run_paced(w, m);
-		curl_multi_cleanup(m);
-		return NULL;
-	}
-	for (i = 0; i < w->conns; i++)
-		curl_multi_add_handle(m, make_easy(w));
-	do {
-		curl_multi_perform(m, &running);
-		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			CURL *e = msg->easy_handle;
-			note(w, e, msg->data.result);
-			curl_multi_remove_handle(m, e);
-			if (now_s() < w->until)
-				curl_multi_add_handle(m, e);       /* same handle: same connection */
-			else
-				curl_easy_cleanup(e);
-		}
-		curl_multi_poll(m, NULL, 0, 100, NULL);
-	} while (running > 0 || now_s() < w->until);
 	curl_multi_cleanup(m);
 	return NULL;
 }

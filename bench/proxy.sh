@@ -51,12 +51,16 @@ start() {  # OUTFILE CMD... — start in the background, wait for its first line
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 field() { sed -nE "s/(^|.* )$1 ([0-9.]+).*/\2/p" <<<"$2"; }
 
-start "$TMP/fport" "$BUILD/fakeapi" --port 0 --stream-delay-ms 0
-FPID=$LAST
-DIRECT=http://127.0.0.1:$(awk '/^port/ { print $2 }' "$TMP/fport")
-start "$TMP/pport" "$BUILD/tokentop" --db "$TMP/usage.db" proxy --listen 127.0.0.1:0 --upstream "$DIRECT"
-PPX=$LAST
-PROXY=http://127.0.0.1:$(sed -nE '1s/^listening on [^:]+:([0-9]+)$/\1/p' "$TMP/pport")
+start_pair() {  # NAME STREAM_DELAY_MS — a double and a proxy in front of it
+	start "$TMP/fport.$1" "$BUILD/fakeapi" --port 0 --stream-delay-ms "$2"
+	FPID=$LAST
+	DIRECT=http://127.0.0.1:$(awk '/^port/ { print $2 }' "$TMP/fport.$1")
+	start "$TMP/pport.$1" "$BUILD/tokentop" --db "$TMP/usage.$1.db" proxy --listen 127.0.0.1:0 \
+		--upstream "$DIRECT"
+	PPX=$LAST
+	PROXY=http://127.0.0.1:$(sed -nE '1s/^listening on [^:]+:([0-9]+)$/\1/p' "$TMP/pport.$1")
+}
+start_pair load 0
 
 printf '{"model":"claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":"bench"}]}' \
 	>"$TMP/body"
@@ -71,11 +75,12 @@ ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (a - b) / 1000 }'; }
 # A raw TCP relay (socat: copies bytes, parses nothing, records nothing) is
 # the ceiling any proxy can reach on this machine: the extra hop's kernel
 # work is the same for every relay.
-RELAY=
+RELAY= RELAY_PID=
 if command -v socat >/dev/null; then
 	RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 	socat "TCP-LISTEN:$RPORT,bind=127.0.0.1,reuseaddr,fork" "TCP:127.0.0.1:${DIRECT##*:}" 2>/dev/null &
-	PIDS+=($!)
+	RELAY_PID=$!
+	PIDS+=($RELAY_PID)
 	sleep 0.3
 	RELAY=http://127.0.0.1:$RPORT
 fi
@@ -121,19 +126,13 @@ p1=$(run -c 1 -t 1 -d "$SECS" "$PROXY/v1/messages")
 echo "proxy: 1 connection: direct p50 $(field p50_us "$d1") us p99 $(field p99_us "$d1") us;" \
 	"proxied p50 $(field p50_us "$p1") us p99 $(field p99_us "$p1") us;" \
 	"p50 added $(ms "$(field p50_us "$p1")" "$(field p50_us "$d1")") ms (target < 1 ms)"
-rows=$(sqlite3 "$TMP/usage.db" "select count(*) from usage where source = 'proxy'" 2>/dev/null || echo "?")
+rows=$(sqlite3 "$TMP/usage.load.db" "select count(*) from usage where source = 'proxy'" 2>/dev/null || echo "?")
 echo "proxy: ledger rows recorded (every answered call of the runs above): $rows"
 
 # 256 concurrent streams: a slow double keeps every stream open ~0.5 s
-kill "$PPX" "$FPID" 2>/dev/null
-[ -n "$RELAY" ] && kill "${PIDS[-1]}" 2>/dev/null
+kill "$PPX" "$FPID" $RELAY_PID 2>/dev/null
 wait "$PPX" "$FPID" 2>/dev/null
-start "$TMP/fport2" "$BUILD/fakeapi" --port 0 --stream-delay-ms 40
-FPID=$LAST
-DIRECT=http://127.0.0.1:$(awk '/^port/ { print $2 }' "$TMP/fport2")
-start "$TMP/pport2" "$BUILD/tokentop" --db "$TMP/usage2.db" proxy --listen 127.0.0.1:0 --upstream "$DIRECT"
-PPX=$LAST
-PROXY=http://127.0.0.1:$(sed -nE '1s/^listening on [^:]+:([0-9]+)$/\1/p' "$TMP/pport2")
+start_pair streams 40
 idle=$(hwm "$PPX")
 printf '{"model":"claude-haiku-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"%s"}]}' \
 	"$(head -c 40 /dev/zero | tr '\0' 's')" >"$TMP/sbody"
