@@ -53,7 +53,10 @@ parse_decimal(const char *s, int scale, int64_t *out)
 		if (frac >= 0)
 			frac++;
 	}
-	for (frac = frac < 0 ? 0 : frac; frac < scale; frac++)
+	frac = frac < 0 ? 0 : frac;
+	if (digits - frac + scale > 18)     /* the scaled value stays below 10^18 */
+		return -1;
+	for (; frac < scale; frac++)
 		v *= 10;
 	*out = v;
 	return 0;
@@ -525,43 +528,102 @@ pricing_flags(const struct model_price *mp, const struct usage *u)
 	return f;
 }
 
-int64_t
-pricing_cost(const struct model_price *mp, const struct tokens *t, const struct price_flags *f)
+/* ---- 128-bit arithmetic that says when it overflows (no compiler-rt) ---- */
+
+__extension__ typedef unsigned __int128 u128;
+#define I128_MAX ((i128)(((u128)1 << 127) - 1))
+
+static int
+mul128(i128 a, i128 b, i128 *out)
+{
+	u128 ua = a < 0 ? -(u128)a : (u128)a, ub = b < 0 ? -(u128)b : (u128)b;
+
+	if (ua != 0 && ub > (u128)I128_MAX / ua)
+		return -1;
+	*out = (a < 0) != (b < 0) ? -(i128)(ua * ub) : (i128)(ua * ub);
+	return 0;
+}
+
+static int
+add128(i128 a, i128 b, i128 *out)
+{
+	if ((b > 0 && a > I128_MAX - b) || (b < 0 && a < -I128_MAX - b))
+		return -1;
+	*out = a + b;
+	return 0;
+}
+
+/*
+ * Nano-dollars of token amounts tok[5] (input, write_5m, write_1h,
+ * cache_read, output; wider than int64 so a sum of buckets is exact) under
+ * mp and f, rounded once, half away from zero. 0, or -1 when the cost does
+ * not fit int64 (*out saturated toward its sign).
+ */
+static int
+cost128(const struct model_price *mp, const i128 tok[5], const struct price_flags *f,
+        int64_t *out)
 {
 	int64_t bnum = mp->batch_den > 0 ? mp->batch_num : 1;
 	int64_t bden = mp->batch_den > 0 ? mp->batch_den : 2;
 	const struct rates *r = f->long_ctx && mp->has_long ? &mp->lng : &mp->base;
-	i128 pico, num, den, q, rem;
+	const int64_t rate[5] = { r->input, r->write_5m, r->write_1h, r->cache_read, r->output };
+	i128 num = 0, den = 1000, t, q, rem;    /* pico → nano */
+	long double sign = 0;
+	int i, bad = 0;
 
-	pico = (i128)t->input * r->input + (i128)t->write_5m * r->write_5m +
-	    (i128)t->write_1h * r->write_1h + (i128)t->cache_read * r->cache_read +
-	    (i128)t->output * r->output;
-	num = pico;
-	den = 1000;                                 /* pico → nano */
-	if (f->fast && mp->fast_permille > 0) {
-		num *= mp->fast_permille;
-		den *= 1000;
+	for (i = 0; i < 5; i++) {
+		sign += (long double)tok[i] * rate[i];
+		bad |= mul128(tok[i], rate[i], &t) || add128(num, t, &num);
 	}
-	if (f->us_geo && mp->us_geo_permille > 0) {
-		num *= mp->us_geo_permille;
-		den *= 1000;
+	if (!bad && f->fast && mp->fast_permille > 0)
+		bad |= mul128(num, mp->fast_permille, &num) || mul128(den, 1000, &den);
+	if (!bad && f->us_geo && mp->us_geo_permille > 0)
+		bad |= mul128(num, mp->us_geo_permille, &num) || mul128(den, 1000, &den);
+	if (!bad && f->batch)
+		bad |= mul128(num, bnum, &num) || mul128(den, bden, &den);
+	if (!bad && den > 0) {
+		q = num / den;
+		rem = num % den;
+		if (rem < 0)
+			rem = -rem;
+		if (rem >= den - rem)
+			q += num < 0 ? -1 : 1;
+		if (q <= INT64_MAX && q >= INT64_MIN) {
+			*out = (int64_t)q;
+			return 0;
+		}
 	}
-	if (f->batch) {
-		num *= bnum;
-		den *= bden;
-	}
-	/* round half away from zero, once */
-	q = num / den;
-	rem = num % den;
-	if (rem < 0)
-		rem = -rem;
-	if (2 * rem >= den)
-		q += num < 0 ? -1 : 1;
-	if (q > INT64_MAX)
-		return INT64_MAX;
-	if (q < INT64_MIN)
-		return INT64_MIN;
-	return (int64_t)q;
+	*out = sign < 0 ? INT64_MIN : INT64_MAX;
+	return -1;
+}
+
+static void
+tok128(const struct tokens *t, i128 out[5])
+{
+	out[0] = t->input;
+	out[1] = t->write_5m;
+	out[2] = t->write_1h;
+	out[3] = t->cache_read;
+	out[4] = t->output;
+}
+
+int
+pricing_cost_checked(const struct model_price *mp, const struct tokens *t,
+                     const struct price_flags *f, int64_t *nanos)
+{
+	i128 tok[5];
+
+	tok128(t, tok);
+	return cost128(mp, tok, f, nanos);
+}
+
+int64_t
+pricing_cost(const struct model_price *mp, const struct tokens *t, const struct price_flags *f)
+{
+	int64_t v;
+
+	pricing_cost_checked(mp, t, f, &v);
+	return v;
 }
 
 int
@@ -578,37 +640,49 @@ pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nano
 	return 0;
 }
 
-void
+/* *out = a - b: 0, or -1 with *out saturated. */
+static int
+diff(int64_t a, int64_t b, int64_t *out)
+{
+	if (__builtin_sub_overflow(a, b, out)) {
+		*out = b < 0 ? INT64_MAX : INT64_MIN;
+		return -1;
+	}
+	return 0;
+}
+
+int
 pricing_savings(const struct model_price *mp, const struct tokens *t,
                 const struct price_flags *f, int routed,
                 const struct model_price *baseline, int64_t compressed_tokens,
                 struct savings *out)
 {
-	struct tokens plain, comp;
+	i128 tok[5], plain[5] = { 0 }, comp[5] = { 0 };
 	struct price_flags full;
-	int64_t actual;
+	int64_t actual, v;
+	int bad;
 
 	memset(out, 0, sizeof(*out));
 	if (mp == NULL)
-		return;
-	actual = pricing_cost(mp, t, f);
+		return 0;
+	tok128(t, tok);
+	bad = cost128(mp, tok, f, &actual);
 
-	memset(&plain, 0, sizeof(plain));
-	plain.input = usage_total_input(t);
-	plain.output = t->output;
-	out->cache = pricing_cost(mp, &plain, f) - actual;
+	plain[0] = tok[0] + tok[1] + tok[2] + tok[3];   /* every input token at the plain rate */
+	plain[4] = tok[4];
+	bad |= cost128(mp, plain, f, &v) | diff(v, actual, &out->cache);
 
 	if (f->batch) {
 		full = *f;
 		full.batch = 0;
-		out->batch = pricing_cost(mp, t, &full) - actual;
+		bad |= cost128(mp, tok, &full, &v) | diff(v, actual, &out->batch);
 	}
 	if (routed && baseline != NULL)
-		out->routing = pricing_cost(baseline, t, f) - actual;
+		bad |= cost128(baseline, tok, f, &v) | diff(v, actual, &out->routing);
 
-	memset(&comp, 0, sizeof(comp));
-	comp.input = compressed_tokens;
-	out->compression = pricing_cost(mp, &comp, f);
+	comp[0] = compressed_tokens;
+	bad |= cost128(mp, comp, f, &out->compression);
+	return bad ? -1 : 0;
 }
 
 /* ---- display -------------------------------------------------------------- */
