@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/console.h"
 #include "tui/pane_data.h"
 #include "tui/screen_batches.h"
@@ -141,7 +142,7 @@ fill_rows(struct dash *s, const char *needle)
 		m->input = r->rows[i].tok.input;
 		m->output = r->rows[i].tok.output;
 		m->cache_read = r->rows[i].tok.cache_read;
-		m->cache_write = r->rows[i].tok.write_5m + r->rows[i].tok.write_1h;
+		m->cache_write = num_sat_add(r->rows[i].tok.write_5m, r->rows[i].tok.write_1h);
 		m->hit_permille = report_hit_permille(&r->rows[i].tok);
 		m->cost_nanos = r->rows[i].cost_nanos;
 		m->unpriced = r->rows[i].unpriced_requests;
@@ -249,7 +250,7 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 	d->hist_month = 0;
 	for (i = 0; i < d->days.nrows; i++)
 		if (strcmp(d->days.rows[i].key, mkey) >= 0)
-			d->hist_month += d->days.rows[i].cost_nanos;
+			d->hist_month = num_sat_add(d->hist_month, d->days.rows[i].cost_nanos);
 	if (month_saved(c, d, err, errlen) != 0) {
 		d->hist_day0 = 0;
 		return -1;
@@ -289,12 +290,13 @@ dash_rebuild(struct console *c, void *st)
 		goto fail;
 	if (fill_history(c, d, err, sizeof(err)) != 0)
 		goto fail;
-	d->month_nanos = d->hist_month + d->today.totals.cost_nanos;
+	d->month_nanos = num_sat_add(d->hist_month, d->today.totals.cost_nanos);
 	d->saved_today = d->today.totals.saved;
-	d->saved_month.cache = d->hist_saved.cache + d->saved_today.cache;
-	d->saved_month.batch = d->hist_saved.batch + d->saved_today.batch;
-	d->saved_month.routing = d->hist_saved.routing + d->saved_today.routing;
-	d->saved_month.compression = d->hist_saved.compression + d->saved_today.compression;
+	d->saved_month.cache = num_sat_add(d->hist_saved.cache, d->saved_today.cache);
+	d->saved_month.batch = num_sat_add(d->hist_saved.batch, d->saved_today.batch);
+	d->saved_month.routing = num_sat_add(d->hist_saved.routing, d->saved_today.routing);
+	d->saved_month.compression = num_sat_add(d->hist_saved.compression,
+	    d->saved_today.compression);
 	if (store_spend_between(c->st, c->pr, c->now_ms - 3600000, c->now_ms + 1, &d->hour_nanos,
 	    &d->hour_reqs, err, sizeof(err)) != 0)
 		goto fail;
