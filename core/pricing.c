@@ -91,8 +91,8 @@ get_decimal(struct pctx *c, json_t *obj, const char *where, const char *key, int
 	if (parse_decimal(json_string_value(v), scale, out) != 0) {
 		char why[160];
 
-		snprintf(why, sizeof(why), "not a decimal number with at most %d decimals: \"%.40s\"",
-		    scale, json_string_value(v));
+		snprintf(why, sizeof(why), "not a decimal number with at most %d decimals, below"
+		    " 10^%d: \"%.40s\"", scale, 18 - scale, json_string_value(v));
 		return field_err(c, where, key, why);
 	}
 	return 0;

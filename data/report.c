@@ -269,18 +269,20 @@ row_add(struct report_row *r, const struct report_row *c)
 	return 0;
 }
 
-/* err for sums that do not fit (or a group no rows can make): names the
- * first ledger row with an impossible count when there is one. */
+#define TOO_BIG "a sum does not fit 64 bits (more than 9223372036854775807 tokens or nano-dollars)"
+#define NO_ROWS "a rollup cell holds sums no rows can make (negative, or above 10^12 a row)"
+
+/* err for a sum that does not fit or a group no rows can make (why): names
+ * the first ledger row with an impossible count when there is one. */
 static int
-overflow_err(struct store *s, char *err, size_t errlen)
+overflow_err(struct store *s, const char *why, char *err, size_t errlen)
 {
 	char row[160];
 
 	if (store_impossible_row(s, row, sizeof(row)) == 1)
 		snprintf(err, errlen, "%s (written by an older tokentop or by hand)", row);
 	else
-		snprintf(err, errlen, "a sum does not fit 64 bits (more than"
-		    " 9223372036854775807 tokens or nano-dollars)");
+		snprintf(err, errlen, "%s", why);
 	return -1;
 }
 
@@ -292,7 +294,7 @@ add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t e
 	struct report_row *r, d;
 
 	if (!contrib_ok(c))
-		return overflow_err(s, err, errlen);
+		return overflow_err(s, NO_ROWS, err, errlen);
 	if ((r = row_of(a, c->key)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -311,10 +313,10 @@ add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t e
 	} else if (pricing_cost_checked(c->e->mp, &c->tok, &c->f, &d.cost_nanos) != 0 ||
 	    pricing_savings(c->e->mp, &c->tok, &c->f, c->routed, a->baseline, c->compressed,
 	    &d.saved) != 0) {
-		return overflow_err(s, err, errlen);
+		return overflow_err(s, TOO_BIG, err, errlen);
 	}
 	if (row_add(r, &d) != 0)
-		return overflow_err(s, err, errlen);
+		return overflow_err(s, TOO_BIG, err, errlen);
 	return 0;
 }
 
@@ -449,7 +451,7 @@ static int
 sql_err(struct store *s, char *err, size_t errlen)
 {
 	if (strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
-		return overflow_err(s, err, errlen);
+		return overflow_err(s, TOO_BIG, err, errlen);
 	return store_sqlerr(s, "report", err, errlen);
 }
 
@@ -688,7 +690,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.splitday);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)
-			rc = overflow_err(s, err, errlen);
+			rc = overflow_err(s, TOO_BIG, err, errlen);
 	if (rc != 0) {
 		store_report_free(out);
 		return -1;

@@ -80,6 +80,11 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"temperature\":1}", "unknown field \"temperature\"" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"system\":[]}", "system must be a string" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"max_tokens\":-1}", "max_tokens must be an integer" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"model\":\"m\",\"max_tokens\":1000000000001}",
+	  "max_tokens: 1000000000001: not a token count (0..1000000000000)" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":9223372036854775807,"
+	  "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}",
+	  "params.max_tokens: 9223372036854775807: not a token count" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"max_tokens\":5}", "model missing" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"model\":\"m\"}", "max_tokens missing" },
 	{ "{\"custom_id\":\"a\",\"custom_id\":\"b\",\"prompt\":\"x\"}", "invalid JSON" },
@@ -315,6 +320,35 @@ test_error_cap(void **state)
 	batch_plan_done(&plan);
 }
 
+/* The largest requests the checks let through: the estimate of the file
+ * pins at INT64_MAX rather than wrapping to a negative or small figure. */
+static void
+test_estimate_saturates(void **state)
+{
+	struct pricing *p = load_prices();
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256], path[512];
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/huge.jsonl", fx_tmpdir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < 500; i++)      /* each up to 10^12 × $75/MTok = $75M */
+		fprintf(f, "{\"custom_id\":\"x%d\",\"prompt\":\"p\",\"model\":\"claude-opus-4-1\","
+		    "\"max_tokens\":1000000000000}\n", i);
+	fclose(f);
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(batch_plan_file(path, &o, p, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.requests, 500);
+	assert_int_equal(plan.est_high, INT64_MAX);
+	assert_true(plan.est_low > 0);
+	batch_plan_done(&plan);
+	pricing_free(p);
+}
+
 /* Body of each part parses and holds the part's ids in order. */
 static void
 check_bodies(const char *path, const struct batch_opts *o, const struct batch_plan *plan,
@@ -545,6 +579,7 @@ main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_estimate_saturates),
 		cmocka_unit_test(test_split_count),
 		cmocka_unit_test(test_split_bytes),
 		cmocka_unit_test(test_changed_file),
