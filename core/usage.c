@@ -33,6 +33,24 @@ usage_tokens_add(struct tokens *acc, const struct tokens *t)
 	return 0;
 }
 
+int
+usage_sums_possible(const struct tokens *t, int64_t compressed, int64_t rows)
+{
+	const int64_t v[] = { t->input, t->write_5m, t->write_1h, t->cache_read, t->output,
+	    compressed };
+	int64_t most;
+	size_t i;
+
+	if (rows <= 0)
+		return 0;
+	if (num_mul(rows, USAGE_COUNT_MAX, &most) != 0)
+		most = INT64_MAX - 1;   /* INT64_MAX is what SQLite reads back past 64 bits */
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i] < 0 || v[i] > most)
+			return 0;
+	return 1;
+}
+
 void
 usage_count_error(const char *where, const char *key, int64_t v, char *err, size_t errlen)
 {

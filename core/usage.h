@@ -72,6 +72,10 @@ int usage_tokens_add(struct tokens *acc, const struct tokens *t);
  */
 int usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen);
 
+/* Could `rows` rows make the sums t and compressed (each 0..rows ×
+ * USAGE_COUNT_MAX, and below INT64_MAX)? 1 or 0; 0 for rows <= 0. */
+int usage_sums_possible(const struct tokens *t, int64_t compressed, int64_t rows);
+
 /* The error text for a count field outside 0..USAGE_COUNT_MAX:
  * "WHEREKEY: VALUE: not a token count (0..1000000000000)". */
 void usage_count_error(const char *where, const char *key, int64_t v, char *err, size_t errlen);

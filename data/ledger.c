@@ -286,17 +286,16 @@ store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW) {
 		*nanos = INT64_MAX;
-		if (store_impossible_row(s, why, sizeof(why)) == 1)
-			snprintf(err, errlen, "%s (written by an older tokentop or by hand)", why);
-		else
-			snprintf(err, errlen, "spend: the sum does not fit 64 bits");
-		return -1;
+		return store_overflow_err(s, NULL, err, errlen);
 	}
 	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "spend", err, errlen);
 }
 
-int
-store_impossible_row(struct store *s, char *msg, size_t n)
+/* The first usage row holding a count outside 0..USAGE_COUNT_MAX into msg:
+ * "ledger row 17: input_tokens: 9223372036854775807: not a token count
+ * (0..1000000000000)". 1 when found, 0 when none, -1 on an SQL error. */
+static int
+impossible_row(struct store *s, char *msg, size_t n)
 {
 	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
 	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
@@ -325,4 +324,17 @@ store_impossible_row(struct store *s, char *msg, size_t n)
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_overflow_err(struct store *s, const char *why, char *err, size_t errlen)
+{
+	char row[160];
+
+	if (impossible_row(s, row, sizeof(row)) == 1)
+		snprintf(err, errlen, "%s (written by an older tokentop or by hand)", row);
+	else
+		snprintf(err, errlen, "%s", why != NULL ? why : "a sum does not fit 64 bits (more"
+		    " than 9223372036854775807 tokens or nano-dollars)");
+	return -1;
 }

@@ -229,25 +229,13 @@ struct contrib {
 	struct tokens      tok;
 };
 
-/* Can a group of c->requests rows hold these sums? Each row's counts are
- * 0..USAGE_COUNT_MAX, so a sum above requests × that (or INT64_MAX, what
- * SQLite reads back from a sum it could not keep as an integer) is not one. */
+/* Could c->requests rows make these sums (a rollup cell of an older
+ * tokentop or a hand edit may hold what no rows can)? */
 static int
 contrib_ok(const struct contrib *c)
 {
-	const int64_t v[] = { c->tok.input, c->tok.write_5m, c->tok.write_1h, c->tok.cache_read,
-	    c->tok.output, c->compressed };
-	int64_t most;
-	size_t i;
-
-	if (c->requests <= 0 || c->max_stops < 0 || c->max_stops > c->requests)
-		return 0;
-	if (num_mul(c->requests, USAGE_COUNT_MAX, &most) != 0)
-		most = INT64_MAX - 1;
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (v[i] < 0 || v[i] > most)
-			return 0;
-	return 1;
+	return c->max_stops >= 0 && c->max_stops <= c->requests &&
+	    usage_sums_possible(&c->tok, c->compressed, c->requests);
 }
 
 /* Every figure of a row: r += c (0, or -1 with r unchanged on overflow). */
@@ -269,23 +257,6 @@ row_add(struct report_row *r, const struct report_row *c)
 	return 0;
 }
 
-#define TOO_BIG "a sum does not fit 64 bits (more than 9223372036854775807 tokens or nano-dollars)"
-#define NO_ROWS "a rollup cell holds sums no rows can make (negative, or above 10^12 a row)"
-
-/* err for a sum that does not fit or a group no rows can make (why): names
- * the first ledger row with an impossible count when there is one. */
-static int
-overflow_err(struct store *s, const char *why, char *err, size_t errlen)
-{
-	char row[160];
-
-	if (store_impossible_row(s, row, sizeof(row)) == 1)
-		snprintf(err, errlen, "%s (written by an older tokentop or by hand)", row);
-	else
-		snprintf(err, errlen, "%s", why);
-	return -1;
-}
-
 /* c into the row of its key. 0, or -1 with err (out of memory, a sum that
  * does not fit, or a group no rows can make). */
 static int
@@ -294,7 +265,8 @@ add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t e
 	struct report_row *r, d;
 
 	if (!contrib_ok(c))
-		return overflow_err(s, NO_ROWS, err, errlen);
+		return store_overflow_err(s, "a rollup cell holds sums no rows can make"
+		    " (negative, or above 10^12 a row)", err, errlen);
 	if ((r = row_of(a, c->key)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -313,10 +285,10 @@ add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t e
 	} else if (pricing_cost_checked(c->e->mp, &c->tok, &c->f, &d.cost_nanos) != 0 ||
 	    pricing_savings(c->e->mp, &c->tok, &c->f, c->routed, a->baseline, c->compressed,
 	    &d.saved) != 0) {
-		return overflow_err(s, TOO_BIG, err, errlen);
+		return store_overflow_err(s, NULL, err, errlen);
 	}
 	if (row_add(r, &d) != 0)
-		return overflow_err(s, TOO_BIG, err, errlen);
+		return store_overflow_err(s, NULL, err, errlen);
 	return 0;
 }
 
@@ -445,14 +417,18 @@ add_split(struct agg *a, int days, int64_t u)
 	return 0;
 }
 
-/* A failed step: SQLite's sum() refuses to overflow ("integer overflow"),
- * which only a ledger with impossible counts (or sums past 64 bits) does. */
+/* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
+ * else -1 with err. SQLite's sum() refuses to overflow ("integer overflow"):
+ * only impossible counts or sums past 64 bits make it. */
 static int
-sql_err(struct store *s, char *err, size_t errlen)
+read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
 {
-	if (strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
-		return overflow_err(s, TOO_BIG, err, errlen);
-	return store_sqlerr(s, "report", err, errlen);
+	if (rc != SQLITE_DONE && strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
+		store_overflow_err(s, NULL, err, errlen);
+	else if (rc != SQLITE_DONE)
+		store_sqlerr(s, "report", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
@@ -511,10 +487,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		if (add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
-	if (rc != SQLITE_DONE)
-		sql_err(s, err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return read_end(s, st, rc, err, errlen);
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
@@ -563,10 +536,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 		if (add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
-	if (rc != SQLITE_DONE)
-		sql_err(s, err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return read_end(s, st, rc, err, errlen);
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
@@ -690,7 +660,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.splitday);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)
-			rc = overflow_err(s, TOO_BIG, err, errlen);
+			rc = store_overflow_err(s, NULL, err, errlen);
 	if (rc != 0) {
 		store_report_free(out);
 		return -1;

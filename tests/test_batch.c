@@ -295,22 +295,31 @@ test_file_errors(void **state)
 	assert_non_null(strstr(err, "/nonexistent/x.jsonl"));
 }
 
+/* fx_tmpdir/name holding n lines, line i being fmt with i (one %d). */
+static void
+write_lines(char *path, size_t len, const char *name, int n, const char *fmt)
+{
+	FILE *f;
+	int i;
+
+	snprintf(path, len, "%s/%s", fx_tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		fprintf(f, fmt, i);
+	fclose(f);
+}
+
 static void
 test_error_cap(void **state)
 {
 	struct batch_opts o;
 	struct batch_plan plan;
 	char err[256], path[512];
-	FILE *f;
-	int i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/many.jsonl", fx_tmpdir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	for (i = 0; i < 120; i++)
-		fprintf(f, "{\"custom_id\":\"x%d\",\"prompt\":\"p\"}\n", i);  /* no model */
-	fclose(f);
+	write_lines(path, sizeof(path), "many.jsonl", 120,
+	    "{\"custom_id\":\"x%d\",\"prompt\":\"p\"}\n");    /* no model */
 	memset(&o, 0, sizeof(o));
 	o.max_tokens = 5;
 	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
@@ -329,17 +338,11 @@ test_estimate_saturates(void **state)
 	struct batch_opts o;
 	struct batch_plan plan;
 	char err[256], path[512];
-	FILE *f;
-	int i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/huge.jsonl", fx_tmpdir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	for (i = 0; i < 500; i++)      /* each up to 10^12 × $75/MTok = $75M */
-		fprintf(f, "{\"custom_id\":\"x%d\",\"prompt\":\"p\",\"model\":\"claude-opus-4-1\","
-		    "\"max_tokens\":1000000000000}\n", i);
-	fclose(f);
+	write_lines(path, sizeof(path), "huge.jsonl", 500,    /* each up to 10^12 × $75/MTok */
+	    "{\"custom_id\":\"x%d\",\"prompt\":\"p\",\"model\":\"claude-opus-4-1\","
+	    "\"max_tokens\":1000000000000}\n");
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(batch_plan_file(path, &o, p, &plan, err, sizeof(err)), 0);
 	assert_int_equal(plan.requests, 500);
