@@ -170,8 +170,10 @@ cli_compress(struct cli *cli, int argc, char **argv)
 	if (json)
 		rc = print_json(&res, query, budget, argv + first);
 	else {
-		if (res.len > 0)
-			printf("%s\n", res.text);
+		if (res.len > 0) {
+			cli_put_text(stdout, res.text, res.len);
+			putchar('\n');
+		}
 		rc = fflush(stdout) == 0 ? EXIT_OK : cli_fail("compress", "write error");
 	}
 	print_summary(&res);

@@ -209,7 +209,7 @@ imp_malformed(void *arg, const struct import_where *w, const char *reason)
 	struct imp *m = arg;
 
 	m->malformed++;
-	fprintf(stderr, "%s:%" PRId64 ": %s\n", w->path, w->line, reason);
+	cli_line(stderr, "%s:%" PRId64 ": %s", w->path, w->line, reason);   /* sanitised */
 	return 0;
 }
 
@@ -282,8 +282,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	printf("\n");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
-		for (i = 0; i < m->nunpriced; i++)
-			printf(" %s", m->unpriced[i]);
+		for (i = 0; i < m->nunpriced; i++) {
+			putchar(' ');
+			cli_put(stdout, m->unpriced[i]);
+		}
 		printf("\n");
 	}
 }
