@@ -290,3 +290,26 @@ text_csv_write(FILE *f, const char *s)
 	free(c);
 	return ferror(f) ? -1 : 0;
 }
+
+int
+text_json_write(FILE *f, const char *json)
+{
+	size_t len = strlen(json), i = 0, run = 0, k;
+	uint32_t c;
+
+	while (i < len) {
+		k = text_decode(json + i, len - i, &c);
+		/* below 0x20: the document's own line breaks and indentation */
+		if (c >= 0x20 && text_is_unsafe(c)) {
+			if ((run > 0 && fwrite(json + i - run, 1, run, f) != run) ||
+			    fprintf(f, "\\u%04x", (unsigned)c) < 0)
+				return -1;
+			run = 0;
+		} else
+			run += k;
+		i += k;
+	}
+	if (run > 0 && fwrite(json + len - run, 1, run, f) != run)
+		return -1;
+	return 0;
+}

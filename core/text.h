@@ -94,4 +94,13 @@ char *text_sanitize_dup(const char *s, int flags);
  */
 int text_csv_write(FILE *f, const char *s);
 
+/*
+ * Write JSON text (as json_dumps made it: valid UTF-8, controls below 0x20
+ * already escaped) to f with every other text_is_unsafe code point (DEL, C1,
+ * the bidi marks, U+FEFF) written as a \uXXXX escape. Such code points can
+ * only stand inside JSON strings, so the document means exactly the same
+ * and a terminal never receives them raw. Returns 0, or -1 on a write error.
+ */
+int text_json_write(FILE *f, const char *json);
+
 #endif

@@ -90,6 +90,10 @@ tt_has "report: the unpriced footer is there" "$(cat "$T/out/models.out")" "unpr
 run tags report tags
 run daily report daily
 run caps report caps
+run models_json report models --json
+run import_json import --json "$EVIL"
+grep -qF 'u009b' "$T/out/models_json.out" && tt_ok "json: a C1 control is an escape" ||
+	tt_fail "json: $(head -c 400 "$T/out/models_json.out")"
 run models_csv report models --csv
 run tags_csv report tags --csv
 python3 - "$T/out/models_csv.out" "$T/out/tags_csv.out" <<'EOF' && tt_ok "csv: no cell starts a formula" || tt_fail "csv: a formula cell"

@@ -167,6 +167,33 @@ test_csv(void **state)
 	}
 }
 
+/* JSON out: C1, DEL and bidi marks as escapes; Korean, \n of the layout kept. */
+static void
+test_json(void **state)
+{
+	static const struct { const char *in, *want; } jcases[] = {
+		{ "{\"m\": \"a\xc2\x9b" "31m\"}\n", "{\"m\": \"a\\u009b31m\"}\n" },
+		{ "[\"\x7f\xe2\x80\xae\xef\xbb\xbf\"]", "[\"\\u007f\\u202e\\ufeff\"]" },
+		{ "{\"\xed\x95\x9c\": 1}", "{\"\xed\x95\x9c\": 1}" },
+		{ "", "" },
+	};
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	for (i = 0; i < sizeof(jcases) / sizeof(jcases[0]); i++) {
+		f = open_memstream(&buf, &len);
+		assert_non_null(f);
+		assert_int_equal(text_json_write(f, jcases[i].in), 0);
+		fclose(f);
+		if (strcmp(buf, jcases[i].want) != 0)
+			fail_msg("json %zu: got %s, want %s", i, buf, jcases[i].want);
+		free(buf);
+		buf = NULL;
+	}
+}
+
 int
 main(void)
 {
@@ -176,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_unsafe),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

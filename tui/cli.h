@@ -87,6 +87,15 @@ void cli_line(FILE *f, const char *fmt, ...)
  * word of a list. */
 void cli_put(FILE *f, const char *s);
 
+/*
+ * Print the JSON value j to f (json_dumps flags), then a newline: exact JSON,
+ * with the code points a terminal must not receive (DEL, C1, bidi marks)
+ * written as \uXXXX escapes (text_json_write). 0, or -1 when out of memory
+ * or on a write error. j is borrowed.
+ */
+struct json_t;
+int cli_json(FILE *f, struct json_t *j, size_t flags);
+
 /* Content (a model's answer, compressed documents) text[0..len) on f:
  * exact when f is a pipe or a file, so scripts get every byte; on a
  * terminal sanitised with TEXT_LINES (lines and tabs kept), as ls does. */

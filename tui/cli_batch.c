@@ -166,8 +166,7 @@ cli_batch_rec_json(const struct batch_rec *r)
 void
 cli_batch_print_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	fputc('\n', stdout);
+	cli_json(stdout, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(j);
 }
 

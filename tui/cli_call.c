@@ -408,8 +408,7 @@ print_json(const struct api_message *msg, int priced, int64_t nanos)
 		json_object_set_new(o, "tier", json_string(u->tier));
 	if (u->compressed_tokens > 0)
 		json_object_set_new(o, "compressed_tokens", json_integer(u->compressed_tokens));
-	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	fputc('\n', stdout);
+	rc = cli_json(stdout, o, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(o);
 	return rc;
 }

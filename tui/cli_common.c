@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -220,4 +222,17 @@ cli_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+cli_json(FILE *f, struct json_t *j, size_t flags)
+{
+	char *text = json_dumps(j, flags);
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	rc = text_json_write(f, text) == 0 && fputc('\n', f) != EOF ? 0 : -1;
+	free(text);
+	return rc;
 }

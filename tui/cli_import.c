@@ -252,7 +252,6 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		qsort(m->unpriced, m->nunpriced, sizeof(char *), cmp_str);
 	if (json) {
 		json_t *o = json_object(), *u = json_array();
-		char *text;
 
 		for (i = 0; i < m->nunpriced; i++)
 			json_array_append_new(u, json_string(m->unpriced[i]));
@@ -264,10 +263,7 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "skipped", json_integer(s->skipped));
 		json_object_set_new(o, "malformed", json_integer(s->malformed));
 		json_object_set_new(o, "unpriced_models", u);
-		text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-		if (text != NULL)
-			puts(text);
-		free(text);
+		cli_json(stdout, o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
 		return;
 	}

@@ -67,7 +67,8 @@ print_json(const struct pricing *p)
 	const struct model_price *mp;
 	const char *const *a;
 	int64_t num, den;
-	char b[32], *s;
+	char b[32];
+	int rc;
 	size_t i;
 
 	pricing_batch_factor(p, &num, &den);
@@ -99,13 +100,9 @@ print_json(const struct pricing *p)
 		json_array_append_new(models, m);
 	}
 	json_object_set_new(root, "models", models);
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
-	if (s == NULL)
-		return cli_fail("prices", "out of memory");
-	puts(s);
-	free(s);
-	return EXIT_OK;
+	return rc == 0 ? EXIT_OK : cli_fail("prices", "writing JSON failed");
 }
 
 static void

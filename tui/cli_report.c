@@ -235,9 +235,9 @@ print_json(const struct kind *k, const struct report *r)
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", json_row(k, &r->totals, 0, 1));
 	json_object_set_new(root, "unpriced_models", unp);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
-	if (rc != 0 || fputc('\n', stdout) == EOF)
+	if (rc != 0)
 		return cli_fail("report", "writing JSON failed");
 	return EXIT_OK;
 }

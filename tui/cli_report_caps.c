@@ -158,9 +158,9 @@ caps_json(const struct cap_row *c, size_t n, const struct report_row *tot)
 	json_object_set_new(root, "totals", json_pack("{s:I, s:I, s:f}", "requests",
 	    (json_int_t)tot->requests, "max_tokens_stops", (json_int_t)tot->max_tokens_stops,
 	    "share", share(tot->max_tokens_stops, tot->requests)));
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	json_decref(root);
-	if (rc != 0 || fputc('\n', stdout) == EOF)
+	if (rc != 0)
 		return cli_fail(CMD, "writing JSON failed");
 	return EXIT_OK;
 }

@@ -152,9 +152,9 @@ print_json(const struct line *ls, size_t n, const struct line *tot, const char *
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", line_json(tot, 0));
 	json_object_set_new(root, "models", models);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
-	if (rc != 0 || fputc('\n', stdout) == EOF)
+	if (rc != 0)
 		return cli_fail("report", "writing JSON failed");
 	return EXIT_OK;
 }

@@ -113,7 +113,7 @@ print_json(const struct router_decision *d, const char *base, int okc, int64_t c
            int okb, int64_t bcost)
 {
 	json_t *o = json_object();
-	char *s;
+	int rc;
 
 	json_object_set_new(o, "tier", json_string(router_tier_name(d->tier)));
 	json_object_set_new(o, "rule", json_string(d->rule));
@@ -122,13 +122,9 @@ print_json(const struct router_decision *d, const char *base, int okc, int64_t c
 	json_object_set_new(o, "estimated_cost_usd", usd_or_null(okc, cost));
 	json_object_set_new(o, "baseline_model", json_string(base));
 	json_object_set_new(o, "baseline_cost_usd", usd_or_null(okb, bcost));
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(o);
-	if (s == NULL)
-		return cli_fail("route", "out of memory");
-	printf("%s\n", s);
-	free(s);
-	return EXIT_OK;
+	return rc == 0 ? EXIT_OK : cli_fail("route", "writing JSON failed");
 }
 
 static void
