@@ -70,6 +70,8 @@ struct fk_req {
 	char	base[160];		/* http://host:port, from the Host header */
 	struct fk_fault fault;		/* the matched fault, or all zero */
 	int	has_fault;
+	int	openai;			/* an OpenAI path (oa_path): OpenAI ids, headers, errors */
+	double	t0;			/* real monotonic seconds when it was read */
 };
 
 /* One answer. Either body/len, or a prebuilt callback response in resp. */
@@ -177,6 +179,17 @@ void	batch_reset(void);
 
 /* fk_batch_api.c */
 void	batch_route(const struct fk_req *q, struct fk_reply *r);
+
+/* fk_sse.c — a server-sent event stream sent event by event */
+struct fk_sse;
+struct fk_sse *sse_new(void);
+void	sse_free(struct fk_sse *s);
+void	sse_raw(struct fk_sse *s, char *text);		/* takes text */
+void	sse_event(struct fk_sse *s, const char *type, json_t *data);	/* steals data */
+size_t	sse_count(const struct fk_sse *s);
+void	sse_keep(struct fk_sse *s, size_t n);
+void	sse_stop_half(struct fk_sse *s, int drop);
+void	sse_reply(struct fk_sse *s, struct fk_reply *r);	/* takes s */
 
 /* fk_faults.c */
 int	fault_parse(json_t *obj, struct fk_fault *f, char *err, size_t errlen);
