@@ -97,9 +97,7 @@ ev_deltas(struct fk_sse *s, const char *text, int malformed)
 	size_t	 n, len = strlen(text), at = 0, k = 0;
 
 	while (at < len) {
-		n = len - at > 16 ? 16 : len - at;
-		while (at + n < len && ((unsigned char)text[at + n] & 0xc0) == 0x80)
-			n--;
+		n = sse_piece(text, at, 16);
 		memcpy(piece, text + at, n);
 		piece[n] = '\0';
 		at += n;

@@ -69,6 +69,18 @@ sse_event(struct fk_sse *s, const char *type, json_t *data)
 	json_decref(data);
 }
 
+/* The length of the next piece of text from at: at most max bytes, cut on a UTF-8
+ * boundary (how streams split an answer into deltas). */
+size_t
+sse_piece(const char *text, size_t at, size_t max)
+{
+	size_t	 len = strlen(text + at), n = len > max ? max : len;
+
+	while (n < len && n > 0 && ((unsigned char)text[at + n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
 size_t
 sse_count(const struct fk_sse *s)
 {
