@@ -128,6 +128,14 @@ call POST /v1/responses '{"model":"gpt-4.1","input":"x","previous_response_id":"
 tt_eq "previous_response_id: not simulated, said so" "$ST/$(j .error.param)" "400/previous_response_id"
 call GET /v1/chat/completions
 tt_eq "unknown route 404" "$ST/$(j .error.message)" "404/Invalid URL (GET /v1/chat/completions)"
+call GET /v1/models
+tt_eq "models list" "$(j '[.object,(.data|map(.id)|index("gpt-4.1")>=0),(.data|map(.id)|index("o3-2025-04-16")>=0)]')" '["list",true,true]'
+call GET /v1/models/gpt-5-mini
+tt_eq "one model" "$(j '[.id,.object]')" '["gpt-5-mini","model"]'
+call GET /v1/models/gpt-9
+tt_eq "unknown model 404" "$ST/$(j .error.code)" "404/model_not_found"
+call GET /v1/files '' -H 'anthropic-version: 2023-06-01'
+tt_eq "an anthropic-version header means Anthropic, whatever the path" "$ST/$(j .type)/$(hdr x-request-id)" "401/error/"
 
 # ---- reasoning: output includes reasoning = effort × answer tokens (medium 2, low 1, high 4) ----
 call POST /v1/chat/completions "$(chat o4-mini hello)"
@@ -569,6 +577,11 @@ KEY=$ADMIN call GET "/v1/organization/costs?start_time=$d0&limit=181"
 tt_eq "costs limit 181: 400" "$ST" 400
 KEY=$ADMIN call GET "/v1/organization/costs?start_time=$d0&bucket_width=1h"
 tt_eq "costs are daily only" "$ST/$(j .error.param)" "400/bucket_width"
+ctl /_fake/faults '{"faults":[{"path":"/v1/organization/","status":500,"count":2}]}' >/dev/null
+KEY=$ADMIN call GET "/v1/organization/costs?start_time=$d0"
+tt_eq "faults on the costs report" "$ST/$(j .error.type)" "500/server_error"
+KEY=$ADMIN call GET "/v1/organization/usage/completions?start_time=$d0"
+tt_eq "faults on the usage report" "$ST" 500
 tt_eq "DELETE /_fake/openai/org drops the rows" "$(curl -s -X DELETE "$URL/_fake/openai/org")" '{"rows":0}'
 KEY=$ADMIN call GET "/v1/organization/usage/completions?start_time=$day"
 tt_eq "…and the report is empty" "$(j '[.data[].results[]]|length')" 0

@@ -172,7 +172,8 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 	const char *host = header(q, "host");
 
 	snprintf(q->base, sizeof q->base, "http://%s", host ? host : "127.0.0.1");
-	q->openai = oa_path(q->path);
+	/* an anthropic-version header means Anthropic, whatever the path (as in the proxy) */
+	q->openai = oa_path(q->path) && header(q, "anthropic-version") == NULL;
 	pthread_mutex_lock(&fk.lock);
 	if (q->openai)
 		oa_hex_id("req_", 32, q->rid, sizeof q->rid);
@@ -356,24 +357,26 @@ number(const char *opt, const char *s, double max)
 	return v;
 }
 
+/* The long options; the --openai-* ones (256) go to oa_option by name. */
+static const struct option lo[] = {
+	{ "port", 1, NULL, 'p' }, { "host", 1, NULL, 'h' }, { "key", 1, NULL, 'k' },
+	{ "time-scale", 1, NULL, 't' }, { "batch-seconds", 1, NULL, 'b' },
+	{ "batch-expiry", 1, NULL, 'e' }, { "cancel-seconds", 1, NULL, 'c' },
+	{ "stream-delay-ms", 1, NULL, 'd' }, { "min-cache", 1, NULL, 'm' },
+	{ "fault", 1, NULL, 'f' }, { "admin-key", 1, NULL, 'A' },
+	{ "org-extra", 1, NULL, 'O' },
+	{ "openai-key", 1, NULL, 256 }, { "openai-admin-key", 1, NULL, 256 },
+	{ "openai-cache-ttl", 1, NULL, 256 }, { "openai-rpm", 1, NULL, 256 },
+	{ "openai-tpm", 1, NULL, 256 }, { "openai-validate-seconds", 1, NULL, 256 },
+	{ "openai-finalize-seconds", 1, NULL, 256 },
+	{ "openai-batch-max-requests", 1, NULL, 256 },
+	{ "openai-batch-max-bytes", 1, NULL, 256 }, { "openai-mixed-models", 0, NULL, 256 },
+	{ "openai-batch-tier", 1, NULL, 256 }, { NULL, 0, NULL, 0 }
+};
+
 static void
 options(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "port", 1, NULL, 'p' }, { "host", 1, NULL, 'h' }, { "key", 1, NULL, 'k' },
-		{ "time-scale", 1, NULL, 't' }, { "batch-seconds", 1, NULL, 'b' },
-		{ "batch-expiry", 1, NULL, 'e' }, { "cancel-seconds", 1, NULL, 'c' },
-		{ "stream-delay-ms", 1, NULL, 'd' }, { "min-cache", 1, NULL, 'm' },
-		{ "fault", 1, NULL, 'f' }, { "admin-key", 1, NULL, 'A' },
-		{ "org-extra", 1, NULL, 'O' },
-		{ "openai-key", 1, NULL, 256 }, { "openai-admin-key", 1, NULL, 256 },
-		{ "openai-cache-ttl", 1, NULL, 256 }, { "openai-rpm", 1, NULL, 256 },
-		{ "openai-tpm", 1, NULL, 256 }, { "openai-validate-seconds", 1, NULL, 256 },
-		{ "openai-finalize-seconds", 1, NULL, 256 },
-		{ "openai-batch-max-requests", 1, NULL, 256 },
-		{ "openai-batch-max-bytes", 1, NULL, 256 }, { "openai-mixed-models", 0, NULL, 256 },
-		{ "openai-batch-tier", 1, NULL, 256 }, { NULL, 0, NULL, 0 }
-	};
 	struct fk_fault f;
 	char	 err[256];
 	int	 ch, li = 0;

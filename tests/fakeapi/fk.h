@@ -111,6 +111,8 @@ double	fk_now(void);				/* virtual seconds; lock held */
 void	fk_time_str(double vt, char *buf, size_t len);	/* RFC 3339 of a virtual time */
 void	fk_id(const char *prefix, char *buf, size_t len); /* lock held */
 long	fk_tokens(size_t bytes);
+int	fk_grow(void *arrp, size_t *cap, size_t need, size_t size);
+void	fk_prefix(char *dst, const char *s);	/* dst: 41 bytes or more */
 void	fk_reply_header(struct fk_reply *r, const char *name, const char *value);
 void	fk_reply_json(struct fk_reply *r, int status, json_t *obj);	/* steals obj */
 void	fk_reply_error(struct fk_reply *r, const struct fk_req *q, int status,
@@ -188,7 +190,7 @@ void	sse_free(struct fk_sse *s);
 void	sse_raw(struct fk_sse *s, char *text);		/* takes text */
 void	sse_event(struct fk_sse *s, const char *type, json_t *data);	/* steals data */
 size_t	sse_count(const struct fk_sse *s);
-size_t	sse_piece(const char *text, size_t at, size_t max);
+int	sse_next_piece(const char *text, size_t *at, char *piece, size_t max);
 void	sse_keep(struct fk_sse *s, size_t n);
 void	sse_stop_half(struct fk_sse *s, int drop);
 void	sse_reply(struct fk_sse *s, struct fk_reply *r);	/* takes s */
@@ -287,6 +289,7 @@ const char *oa_model_name(int m);		/* the id responses report */
 int	oa_model_reasoning(int m);
 const long *oa_model_price(int m);		/* input, cached, output: micro-$ per MTok */
 int	oa_model_count(void);
+void	oa_models_route(const struct fk_req *q, struct fk_reply *r);	/* GET /v1/models… */
 
 /* fk_openai_plan.c */
 int	oa_plan_build(int api, json_t *body, struct oa_plan *p, struct oa_err *e);

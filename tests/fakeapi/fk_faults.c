@@ -155,13 +155,12 @@ fault_error_reply(const struct fk_req *q, struct fk_reply *r)
 	const struct fk_fault *f = &q->fault;
 	const char *type = f->error_type[0] ? f->error_type : fk_error_type(f->status);
 
-	if (q->openai) {
-		oa_fault_error(q, r);
-		return;
-	}
-	fk_reply_error(r, q, f->status, type, "%s (injected fault)",
-	    f->status == 529 ? "Overloaded" : f->status == 429 ? "Rate limited" :
-	    f->status >= 500 ? "Internal server error" : "Error");
+	if (q->openai)
+		oa_fault_error(q, r);		/* the OpenAI body */
+	else
+		fk_reply_error(r, q, f->status, type, "%s (injected fault)",
+		    f->status == 529 ? "Overloaded" : f->status == 429 ? "Rate limited" :
+		    f->status >= 500 ? "Internal server error" : "Error");
 	if (f->retry_after[0])
 		fk_reply_header(r, "retry-after", f->retry_after);
 	if (f->retry_after_ms[0])

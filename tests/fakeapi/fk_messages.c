@@ -94,13 +94,9 @@ static void
 ev_deltas(struct fk_sse *s, const char *text, int malformed)
 {
 	char	 piece[20];
-	size_t	 n, len = strlen(text), at = 0, k = 0;
+	size_t	 at = 0, k = 0;
 
-	while (at < len) {
-		n = sse_piece(text, at, 16);
-		memcpy(piece, text + at, n);
-		piece[n] = '\0';
-		at += n;
+	while (sse_next_piece(text, &at, piece, 16)) {
 		if (malformed && k++ == 1)
 			sse_raw(s, strdup("event: content_block_delta\ndata: {\"type\":"
 			    "\"content_block_delta\",\"index\":0,\"delta\":{\"ty\n\n"));

@@ -34,7 +34,7 @@ oa_path(const char *path)
 {
 	return under(path, "/v1/chat/completions") || under(path, "/v1/responses") ||
 	    under(path, "/v1/files") || under(path, "/v1/batches") ||
-	    strncmp(path, "/v1/organization/", 17) == 0;
+	    under(path, "/v1/models") || strncmp(path, "/v1/organization/", 17) == 0;
 }
 
 const char *
@@ -91,8 +91,8 @@ oa_fail(struct fk_reply *r, int status, const char *code, const char *param,
 	oa_error(r, &e);
 }
 
-/* A status fault on an OpenAI path: the OpenAI body and the retry headers asked for.
- * A 429's code is its type (rate_limit_exceeded, or insufficient_quota). */
+/* The body of a status fault on an OpenAI path (fault_error_reply adds the retry
+ * headers). A 429's code is its type (rate_limit_exceeded, or insufficient_quota). */
 void
 oa_fault_error(const struct fk_req *q, struct fk_reply *r)
 {
@@ -110,12 +110,6 @@ oa_fault_error(const struct fk_req *q, struct fk_reply *r)
 	    "ready yet." : f->status >= 500 ? "The server had an error while processing "
 	    "your request. Sorry about that!" : "Error.");
 	oa_error(r, &e);
-	if (f->retry_after[0])
-		fk_reply_header(r, "retry-after", f->retry_after);
-	if (f->retry_after_ms[0])
-		fk_reply_header(r, "retry-after-ms", f->retry_after_ms);
-	if (f->should_retry[0])
-		fk_reply_header(r, "x-should-retry", f->should_retry);
 }
 
 /* x-request-id, openai-processing-ms, openai-version and the organisation and project
@@ -250,6 +244,8 @@ oa_route(const struct fk_req *q, struct fk_reply *r)
 		oa_files_route(q, r);
 	else if (under(q->path, "/v1/batches"))
 		oa_batches_route(q, r);
+	else if (under(q->path, "/v1/models") && strcmp(q->method, "GET") == 0)
+		oa_models_route(q, r);
 	else
 		oa_fail(r, 404, NULL, NULL, "Invalid URL (%s %s)", q->method, q->path);
 }

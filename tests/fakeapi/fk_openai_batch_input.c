@@ -118,10 +118,9 @@ static void
 read_lines(struct check *c, struct oa_item **items, long **lines, size_t *n)
 {
 	const char *d = c->b->input->data, *nl;
-	size_t	 len = c->b->input->len, at = 0, cap = 0, ln;
+	size_t	 len = c->b->input->len, at = 0, cap = 0, lcap = 0, ln;
 	long	 line = 0;
 	json_t	*j;
-	void	*p;
 
 	for (; at < len; at += ln + 1) {
 		nl = memchr(d + at, '\n', len - at);
@@ -129,15 +128,9 @@ read_lines(struct check *c, struct oa_item **items, long **lines, size_t *n)
 		line++;
 		if (ln == 0 || (ln == 1 && d[at] == '\r'))
 			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			if ((p = realloc(*items, cap * sizeof **items)) == NULL)
-				return;
-			*items = p;
-			if ((p = realloc(*lines, cap * sizeof **lines)) == NULL)
-				return;
-			*lines = p;
-		}
+		if (fk_grow(items, &cap, *n + 1, sizeof **items) == -1 ||
+		    fk_grow(lines, &lcap, *n + 1, sizeof **lines) == -1)
+			return;
 		memset(&(*items)[*n], 0, sizeof **items);
 		j = json_loadb(d + at, ln, 0, NULL);
 		if (check_line(c, j, line, &(*items)[*n]) == 0) {

@@ -69,18 +69,14 @@ chat_stream(const struct fk_req *q, struct fk_reply *r, const char *id, long cre
 {
 	struct fk_sse *s = sse_new();
 	char	 piece[20];
-	size_t	 n, at = 0, k = 0;
+	size_t	 at = 0, k = 0;
 	json_t	*c;
 
 	if (s == NULL)
 		return;
 	sse_event(s, NULL, chunk(id, created, p, json_pack("{s:s, s:s, s:n}", "role",
 	    "assistant", "content", "", "refusal"), NULL));
-	while (text[at] != '\0') {
-		n = sse_piece(text, at, 16);
-		memcpy(piece, text + at, n);
-		piece[n] = '\0';
-		at += n;
+	while (sse_next_piece(text, &at, piece, 16)) {
 		if (q->has_fault && q->fault.malformed && k++ == 1)
 			sse_raw(s, strdup("data: {\"id\":\"chatcmpl-broken\",\"object\":\"chat."
 			    "completion.chunk\",\"choices\":[{\"delta\":{\"cont\n\n"));

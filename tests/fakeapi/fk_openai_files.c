@@ -122,6 +122,7 @@ upload(const struct fk_req *q, struct fk_reply *r)
 {
 	struct upload u;
 	struct MHD_PostProcessor *pp;
+	struct oa_file *f;
 	const char *ct = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "content-type");
 	size_t	 n;
 	int	 ok;
@@ -155,7 +156,7 @@ upload(const struct fk_req *q, struct fk_reply *r)
 		oa_fail(r, 400, NULL, "file", "Invalid file format for Batch API. Must be .jsonl");
 	else {
 		pthread_mutex_lock(&fk.lock);
-		struct oa_file *f = oa_file_add(u.data ? u.data : calloc(1, 1), u.len,
+		f = oa_file_add(u.data ? u.data : calloc(1, 1), u.len,
 		    u.filename[0] ? u.filename : "upload", u.purpose);
 		u.data = NULL;
 		if (f != NULL)

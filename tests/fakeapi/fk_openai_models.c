@@ -1,5 +1,6 @@
 /* fk_openai_models.c — the OpenAI models the double knows (api-notes §8): ids, which
- * reason, and list prices for the organisation cost report. */
+ * reason, list prices for the organisation cost report; GET /v1/models. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fk.h"
@@ -61,4 +62,34 @@ int
 oa_model_count(void)
 {
 	return NMODELS;
+}
+
+static json_t *
+model_json(const char *id)
+{
+	return json_pack("{s:s, s:s, s:i, s:s}", "id", id, "object", "model",
+	    "created", 1744316542, "owned_by", "system");
+}
+
+/* GET /v1/models (every id, dated and undated) and GET /v1/models/{id}. */
+void
+oa_models_route(const struct fk_req *q, struct fk_reply *r)
+{
+	const char *id = q->path + strlen("/v1/models");
+	json_t	*data;
+	int	 i;
+
+	if (*id == '/' && oa_model_find(id + 1) >= 0)
+		fk_reply_json(r, 200, model_json(id + 1));
+	else if (*id == '/')
+		oa_fail(r, 404, "model_not_found", "model", "The model '%s' does not exist", id + 1);
+	else {
+		data = json_array();
+		for (i = 0; i < NMODELS; i++) {
+			json_array_append_new(data, model_json(models[i].id));
+			if (models[i].alias != NULL)
+				json_array_append_new(data, model_json(models[i].alias));
+		}
+		fk_reply_json(r, 200, json_pack("{s:s, s:o}", "object", "list", "data", data));
+	}
 }

@@ -47,7 +47,7 @@ static void
 add_row(const struct row *r)
 {
 	static const int all[NGROUP] = { 1, 1, 1, 1, 1 };
-	struct row *nr, *o;
+	struct row *o;
 	double	 t = floor(r->t / 60) * 60;
 	size_t	 k;
 
@@ -61,12 +61,8 @@ add_row(const struct row *r)
 			return;
 		}
 	}
-	if (nrows == caprows) {
-		if ((nr = realloc(rows, (caprows ? caprows * 2 : 64) * sizeof *nr)) == NULL)
-			return;
-		rows = nr;
-		caprows = caprows ? caprows * 2 : 64;
-	}
+	if (fk_grow(&rows, &caprows, nrows + 1, sizeof *rows) == -1)
+		return;
 	rows[nrows] = *r;
 	rows[nrows++].t = t;
 }

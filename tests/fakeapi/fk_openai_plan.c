@@ -59,15 +59,9 @@ fail(struct walk *w, int status, const char *code, const char *param, const char
 static void
 step(struct walk *w)
 {
-	uint64_t *ns;
-
 	while (w->p->total >= w->next) {
-		if (w->p->nsteps == w->cap) {
-			w->cap = w->cap ? w->cap * 2 : 16;
-			if ((ns = realloc(w->p->steps, w->cap * sizeof *ns)) == NULL)
-				return;
-			w->p->steps = ns;
-		}
+		if (fk_grow(&w->p->steps, &w->cap, w->p->nsteps + 1, sizeof *w->p->steps) == -1)
+			return;
 		w->p->steps[w->p->nsteps++] = w->h ? w->h : 1;
 		w->next += 128;
 	}
@@ -122,20 +116,6 @@ feed_role(struct walk *w, const char *role)
 	feed_raw(w, role);
 	w->p->total += 3;
 	step(w);
-}
-
-static void
-set_prefix(struct oa_plan *p, const char *s)
-{
-	size_t	 n = strlen(s);
-
-	if (n > 40) {
-		n = 40;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(p->prefix, s, n);
-	p->prefix[n] = '\0';
 }
 
 static const char *
@@ -232,7 +212,7 @@ feed_message(struct walk *w, json_t *m, const char *where, int api)
 	if (json_object_get(m, "tool_calls") != NULL)
 		feed_json(w, json_object_get(m, "tool_calls"));
 	if (strcmp(role, "user") == 0)
-		set_prefix(w->p, text ? text : "");
+		fk_prefix(w->p->prefix, text ? text : "");
 	return 0;
 }
 
@@ -403,7 +383,7 @@ feed_conversation(struct walk *w, json_t *body, int api)
 	if (api == OA_RESP && json_is_string(list)) {
 		feed_role(w, "user");
 		feed_text(w, json_string_value(list), strlen(json_string_value(list)));
-		set_prefix(w->p, json_string_value(list));
+		fk_prefix(w->p->prefix, json_string_value(list));
 		return 0;
 	}
 	if (list == NULL)

@@ -29,13 +29,9 @@ static void
 text_deltas(struct rstream *rs, const char *item_id, int index, const char *text)
 {
 	char	 piece[20];
-	size_t	 n, at = 0;
+	size_t	 at = 0;
 
-	while (text[at] != '\0') {
-		n = sse_piece(text, at, 16);
-		memcpy(piece, text + at, n);
-		piece[n] = '\0';
-		at += n;
+	while (sse_next_piece(text, &at, piece, 16)) {
 		if (rs->malformed && rs->ndelta++ == 1) {
 			sse_raw(rs->s, strdup("event: response.output_text.delta\ndata: "
 			    "{\"type\":\"response.output_text.delta\",\"delta\":\"ec\n\n"));

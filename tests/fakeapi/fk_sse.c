@@ -69,16 +69,20 @@ sse_event(struct fk_sse *s, const char *type, json_t *data)
 	json_decref(data);
 }
 
-/* The length of the next piece of text from at: at most max bytes, cut on a UTF-8
- * boundary (how streams split an answer into deltas). */
-size_t
-sse_piece(const char *text, size_t at, size_t max)
+/* Copies the next piece of text from *at into piece (max + 1 bytes): at most max
+ * bytes, cut on a UTF-8 boundary (how streams split an answer into deltas), and
+ * moves *at past it. 0 when nothing is left. */
+int
+sse_next_piece(const char *text, size_t *at, char *piece, size_t max)
 {
-	size_t	 len = strlen(text + at), n = len > max ? max : len;
+	size_t	 len = strlen(text + *at), n = len > max ? max : len;
 
-	while (n < len && n > 0 && ((unsigned char)text[at + n] & 0xc0) == 0x80)
+	while (n < len && n > 0 && ((unsigned char)text[*at + n] & 0xc0) == 0x80)
 		n--;
-	return n;
+	memcpy(piece, text + *at, n);
+	piece[n] = '\0';
+	*at += n;
+	return n > 0;
 }
 
 size_t
