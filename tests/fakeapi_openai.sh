@@ -26,19 +26,25 @@ call() {
 	ST=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X "$m" "${auth[@]}" \
 		-H 'content-type: application/json' "${data[@]}" "$@" "$URL$p")
 	RC=$?
-	BODY=$(cat "$T/body")
-	HDR=$(tr -d '\r' <"$T/hdr")
+	BODY=$(<"$T/body")
+	HDR=$(<"$T/hdr")
+	HDR=${HDR//$'\r'/}
 }
 # upload FILE [PURPOSE]: POST /v1/files as multipart; sets ST, BODY, RC and FID
 upload() {
 	ST=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Authorization: Bearer sk-openai-test' \
 		-F "purpose=${2:-batch}" -F "file=@$1" "$URL/v1/files")
 	RC=$?
-	BODY=$(cat "$T/body")
+	BODY=$(<"$T/body")
 	FID=$(jq -r '.id // empty' <<<"$BODY" 2>/dev/null)
 }
 j() { jq -cr "$1" <<<"$BODY"; }
-hdr() { sed -n "s/^$1: //p" <<<"$HDR"; }
+hdr() {  # hdr NAME: the value of header NAME in $HDR (names are lower-case)
+	local l
+	while IFS= read -r l; do
+		case $l in "$1: "*) echo "${l#"$1: "}"; return ;; esac
+	done <<<"$HDR"
+}
 ctl() { curl -s -X POST "$URL$1" --data-binary "${2:-{\}}"; }
 clock() { ctl /_fake/clock "{\"advance_seconds\":$1}" >/dev/null; }
 chat() {  # chat MODEL USER-TEXT [extra top-level JSON]
