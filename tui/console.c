@@ -141,6 +141,18 @@ done:
 }
 
 void
+console_prompt(struct console *c, const char *label, const char *hint, const char *text)
+{
+	int x;
+
+	draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
+	x = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, label);
+	x += draw_text(c->h - 1, x, c->w - x, ROLE_NORMAL, DRAW_RAW, hint);
+	x += draw_text(c->h - 1, x, c->w - x - 1, ROLE_NORMAL, 0, text);
+	draw_text(c->h - 1, x, 1, ROLE_SELECTED, DRAW_RAW, " ");
+}
+
+void
 console_settings_changed(struct console *c)
 {
 	static int warned;

@@ -135,6 +135,10 @@ void console_keybar_own(struct console *c, const struct key_bind *keys,
  */
 void console_budget_update(struct console *c);
 
+/* A one-line prompt on the bottom line: label (a key's look), hint, the
+ * text typed so far (outside text: sanitised) and the cursor after it. */
+void console_prompt(struct console *c, const char *label, const char *hint, const char *text);
+
 /* The settings changed: write them (console.json); a failure is said once
  * in the status line. Turns the mouse on or off as they say. */
 void console_settings_changed(struct console *c);

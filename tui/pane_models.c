@@ -153,6 +153,17 @@ dash_fmt_per_request(int64_t nanos, int64_t reqs, char *buf, size_t n)
 	return buf;
 }
 
+/* A token count in the column at `at`, when the column is shown. */
+static void
+tok_cell(int y, int at, enum draw_role role, int64_t v)
+{
+	char b[48];
+
+	if (at != 0)
+		draw_text(y, at, W_TOK, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
+		    view_fmt_tokens(v, b, sizeof(b)));
+}
+
 /* The wide screen's columns of a row: cache read, written, $/request. */
 static void
 draw_extra(int y, const struct cols *c, enum draw_role role, int64_t read, int64_t write,
@@ -160,12 +171,8 @@ draw_extra(int y, const struct cols *c, enum draw_role role, int64_t read, int64
 {
 	char b[48];
 
-	if (c->read != 0)
-		draw_text(y, c->read, W_TOK, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
-		    view_fmt_tokens(read, b, sizeof(b)));
-	if (c->write != 0)
-		draw_text(y, c->write, W_TOK, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
-		    view_fmt_tokens(write, b, sizeof(b)));
+	tok_cell(y, c->read, role, read);
+	tok_cell(y, c->write, role, write);
 	if (c->perreq != 0)
 		draw_text(y, c->perreq, W_PERREQ, role == ROLE_NORMAL ? ROLE_MONEY : role,
 		    DRAW_RIGHT | DRAW_NUM | DRAW_FILL, priced ? dash_fmt_per_request(cost, reqs, b, sizeof(b)) :
@@ -182,12 +189,8 @@ draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int
 	draw_text(y, c->model, c->reqs - c->model - 1, role, DRAW_MID | DRAW_FILL, name);
 	draw_text(y, c->reqs, W_REQS, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
 	    view_fmt_count(reqs, b, sizeof(b)));
-	if (c->input != 0)
-		draw_text(y, c->input, W_TOK, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
-		    view_fmt_tokens(in, b, sizeof(b)));
-	if (c->output != 0)
-		draw_text(y, c->output, W_TOK, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
-		    view_fmt_tokens(out, b, sizeof(b)));
+	tok_cell(y, c->input, role, in);
+	tok_cell(y, c->output, role, out);
 	if (c->hit != 0)
 		draw_text(y, c->hit, W_HIT, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
 		    has_hit ? view_fmt_pct(hit, b, sizeof(b)) : (draw_utf8() ? "—" : "-"));

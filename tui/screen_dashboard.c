@@ -325,18 +325,6 @@ fail:
 }
 
 static void
-draw_filter_prompt(struct console *c, struct dash *s)
-{
-	int x;
-
-	draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
-	x = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, "Filter");
-	x += draw_text(c->h - 1, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " (model, or tag:NAME) ");
-	x += draw_text(c->h - 1, x, c->w - x - 1, ROLE_NORMAL, 0, s->filter.buf);
-	draw_text(c->h - 1, x, 1, ROLE_SELECTED, DRAW_RAW, " ");
-}
-
-static void
 dash_draw(struct console *c, void *st)
 {
 	static const char *const names[PANE_COUNT] = { "Daily", "Models", "Cache", "Batches",
@@ -380,7 +368,7 @@ dash_draw(struct console *c, void *st)
 		draw_text(1, c->w - view_width(tabs) - 1, view_width(tabs), ROLE_DIM, DRAW_RAW, tabs);
 	}
 	if (s->editing) {
-		draw_filter_prompt(c, s);
+		console_prompt(c, "Filter", " (model, or tag:NAME) ", s->filter.buf);
 		return;
 	}
 	snprintf(right, sizeof(right), "db %s", c->cli->cfg.db_path);

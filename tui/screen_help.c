@@ -192,18 +192,6 @@ draw_line(const struct hline *l, int y, int x, int w)
 }
 
 static void
-draw_prompt(struct console *c, struct help *s)
-{
-	int x;
-
-	draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
-	x = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, "Search");
-	x += draw_text(c->h - 1, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
-	x += draw_text(c->h - 1, x, c->w - x - 1, ROLE_NORMAL, 0, s->search.buf);
-	draw_text(c->h - 1, x, 1, ROLE_SELECTED, DRAW_RAW, " ");
-}
-
-static void
 help_draw(struct console *c, void *st)
 {
 	struct help *s = st;
@@ -245,7 +233,7 @@ help_draw(struct console *c, void *st)
 		    DRAW_RAW, where);
 	}
 	if (s->searching)
-		draw_prompt(c, s);
+		console_prompt(c, "Search", " ", s->search.buf);
 	else
 		console_keybar_own(c, help_keys, NULL, "any other key closes");
 }

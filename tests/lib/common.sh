@@ -168,6 +168,15 @@ tt_console() {
 	tt_wait_for live 5 "$1" || { tt_screen "$1"; tt_die "the console did not start"; }
 }
 
+# tt_seed_db: builds $T/seed_db (tests/screen/seed_db.c: rows and batches
+# written through data/store.h like any tokentop process); dies if it cannot.
+tt_seed_db() {
+	# shellcheck disable=SC2046
+	cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c \
+		"$B/libtokentop.a" $(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm ||
+		tt_die "cannot build seed_db"
+}
+
 # tt_click COL ROW [SESSION]: a left click (press and release) at the cell
 # COL, ROW (from 0, 0 at the top left), as a terminal reports it in X10
 # mouse mode (tmux's TERM: kmous=\E[M). send-keys -M needs a real mouse,

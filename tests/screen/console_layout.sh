@@ -13,8 +13,7 @@ tt_tmux
 DB=$T/usage.db
 TT="$B/tokentop --db $DB"
 
-cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c "$B/libtokentop.a" \
-	$(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm || tt_die "cannot build seed_db"
+tt_seed_db
 "$T/seed_db" "$DB" batches || tt_die "seeding batches failed"
 # haiku input is $1 per million tokens: $0.50 ten minutes ago, $1.00 two
 # hours ago, $2.00 five hours ago (the peak hour)

@@ -16,8 +16,7 @@ DB=$T/usage.db
 TT="$B/tokentop --db $DB"
 STATE=$T/state/tokentop/console.json
 
-cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c "$B/libtokentop.a" \
-	$(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm || tt_die "cannot build seed_db"
+tt_seed_db
 "$T/seed_db" "$DB" batches || tt_die "seeding batches failed"
 "$T/seed_db" "$DB" at claude-haiku-4-5 500000 10 || tt_die "seed"
 "$T/seed_db" "$DB" at claude-sonnet-4-5 100000 20 || tt_die "seed"
