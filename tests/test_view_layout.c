@@ -171,9 +171,14 @@ test_pane_step_and_at(void **state)
 	struct view_layout l;
 
 	(void)state;
+	/* as they stand: the intraday strip first, the grid row by row */
 	assert_int_equal(view_pane_step(PANE_DAILY, 1, 0), PANE_MODELS);
 	assert_int_equal(view_pane_step(PANE_INTRADAY, 1, 0), PANE_DAILY);
 	assert_int_equal(view_pane_step(PANE_DAILY, -1, 0), PANE_INTRADAY);
+	assert_int_equal(view_pane_step(PANE_BATCHES, 1, 0), PANE_INTRADAY);
+	assert_int_equal(view_pane_step(PANE_INTRADAY, -1, 0), PANE_BATCHES);
+	assert_int_equal(view_pane_rank(PANE_INTRADAY), 0);
+	assert_int_equal(view_pane_rank(PANE_BATCHES), 4);
 	assert_int_equal(view_pane_step(PANE_MODELS, 1, VIEW_PANE_BIT(PANE_CACHE)), PANE_BATCHES);
 	assert_int_equal(view_pane_step(PANE_MODELS, 1, ALL & ~VIEW_PANE_BIT(PANE_MODELS)),
 	    PANE_MODELS);

@@ -361,7 +361,7 @@ dash_draw(struct console *c, void *st)
 		for (i = 0; i < PANE_COUNT; i++)
 			if (!(c->set.hidden_panes & VIEW_PANE_BIT(i))) {
 				shown++;
-				nth += i <= (int)s->focus;
+				nth += view_pane_rank(i) <= view_pane_rank(s->focus);
 			}
 		snprintf(tabs, sizeof(tabs), " %d/%d  Tab: %s ", nth, shown,
 		    names[view_pane_step(s->focus, 1, c->set.hidden_panes)]);

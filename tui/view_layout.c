@@ -6,17 +6,33 @@
 
 #define ALL_PANES ((1u << PANE_COUNT) - 1)
 
+/* Tab's order: as the panes stand, the rate above the grid first. */
+static const enum view_pane tab_order[PANE_COUNT] = {
+	PANE_INTRADAY, PANE_DAILY, PANE_MODELS, PANE_CACHE, PANE_BATCHES,
+};
+
+int
+view_pane_rank(enum view_pane p)
+{
+	int i;
+
+	for (i = 0; i < PANE_COUNT; i++)
+		if (tab_order[i] == p)
+			return i;
+	return 0;
+}
+
 enum view_pane
 view_pane_step(enum view_pane from, int dir, unsigned hidden)
 {
-	int i, p = (int)from;
+	int i, k = view_pane_rank(from);
 
 	if ((hidden & ALL_PANES) == ALL_PANES)
 		hidden = 0;
 	for (i = 0; i < PANE_COUNT; i++) {
-		p = (p + (dir < 0 ? PANE_COUNT - 1 : 1)) % PANE_COUNT;
-		if (!(hidden & VIEW_PANE_BIT(p)))
-			return (enum view_pane)p;
+		k = (k + (dir < 0 ? PANE_COUNT - 1 : 1)) % PANE_COUNT;
+		if (!(hidden & VIEW_PANE_BIT(tab_order[k])))
+			return tab_order[k];
 	}
 	return from;
 }

@@ -44,9 +44,11 @@ struct view_layout {
  */
 void view_layout(int w, int h, enum view_pane focus, unsigned hidden, struct view_layout *out);
 
-/* The next (dir 1) or previous (dir -1) shown pane after `from`, in enum
- * order, wrapping; `from` itself when nothing else shows. */
+/* The next (dir 1) or previous (dir -1) shown pane after `from` in Tab's
+ * order (as they stand: intraday, daily, models, cache, batches), wrapping;
+ * `from` itself when nothing else shows. view_pane_rank: p's place in it. */
 enum view_pane view_pane_step(enum view_pane from, int dir, unsigned hidden);
+int view_pane_rank(enum view_pane p);
 
 /* The pane whose rectangle holds (y, x), or -1. */
 int view_pane_at(const struct view_layout *l, int y, int x);
