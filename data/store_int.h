@@ -62,6 +62,13 @@ int store_op_end(struct store *s, int ok, char *err, size_t errlen);
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
 
+/* err for a sum past 64 bits (why NULL) or another impossible figure (why):
+ * when a usage row holds a count outside 0..USAGE_COUNT_MAX (only an older
+ * tokentop or a hand edit writes one), it names the first instead: "ledger
+ * row 17: input_tokens: 9223372036854775807: not a token count (…)".
+ * Returns -1 for `return store_overflow_err(...)`. */
+int store_overflow_err(struct store *s, const char *why, char *err, size_t errlen);
+
 /* rollup.c: add (sign 1) or take away (sign -1) row u in its rollup cells,
  * in memory until store_rollup_flush; 0 or -1 + err (out of memory). */
 int store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen);

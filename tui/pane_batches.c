@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -62,8 +63,8 @@ draw_batch(int y, const struct bcols *c, const struct batch_rec *b, int64_t now,
 		    b->tag[0] ? b->tag : (draw_utf8() ? "—" : "-"));
 	if (ended) {
 		snprintf(cnt, sizeof(cnt), "%lld%s %lld%s", (long long)b->counts.succeeded,
-		    draw_utf8() ? "✓" : "ok", (long long)(b->counts.errored + b->counts.expired +
-		    b->counts.canceled), draw_utf8() ? "✗" : "x");
+		    draw_utf8() ? "✓" : "ok", (long long)num_sat_add(b->counts.errored,
+		    num_sat_add(b->counts.expired, b->counts.canceled)), draw_utf8() ? "✗" : "x");
 		draw_text(y, c->reqs, c->elapsed - c->reqs - 1, b->counts.errored > 0 &&
 		    base != ROLE_SELECTED ? ROLE_WARNING : base, DRAW_RAW, cnt);
 	} else {

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "core/num.h"
 #include "core/text.h"
 #include "tui/view.h"
 
@@ -227,7 +228,7 @@ view_fmt_tokens(int64_t v, char *buf, size_t n)
 		tenths = (v + 50000) / 100000;
 		snprintf(buf, n, "%lld.%lldM", (long long)(tenths / 10), (long long)(tenths % 10));
 	} else {
-		tenths = (v + 50000000) / 100000000;
+		tenths = num_sat_add(v, 50000000) / 100000000;
 		snprintf(buf, n, "%lld.%lldG", (long long)(tenths / 10), (long long)(tenths % 10));
 	}
 	return buf;
@@ -269,7 +270,7 @@ view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size
 char *
 view_fmt_pct(int64_t permille, char *buf, size_t n)
 {
-	snprintf(buf, n, "%lld%%", (long long)((permille + 5) / 10));
+	snprintf(buf, n, "%lld%%", (long long)(num_sat_add(permille, 5) / 10));
 	return buf;
 }
 
@@ -299,7 +300,7 @@ view_bar_eighths(int64_t v, int64_t max, int cols)
 		v /= 2;
 		max /= 2;
 	}
-	e = (v * full + max / 2) / max;
+	e = (num_sat_muldiv(v, 2 * full, max) + 1) / 2;     /* rounded, in 128 bits */
 	return (int)(e < 1 ? 1 : e);
 }
 
