@@ -13,7 +13,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
-PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd
+PKGS      = ncursesw libcurl jansson sqlite3 libpq libmicrohttpd
 TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names and tools above.

@@ -8,26 +8,56 @@ int
 store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
                       int *found, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT size, mtime_ns, offset, line FROM import_mark"
-	    " WHERE path = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "import mark", err, errlen);
+	if ((st = store_prepare(s, "SELECT size, mtime_ns, \"offset\", line FROM import_mark"
+	    " WHERE path = ?1", "import mark", err, errlen)) == NULL)
+		return -1;
 	store_bind_text(st, 1, path);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	memset(m, 0, sizeof(*m));
-	*found = rc == SQLITE_ROW;
+	*found = rc == DB_ROW;
 	if (*found) {
-		m->size = sqlite3_column_int64(st, 0);
-		m->mtime_ns = sqlite3_column_int64(st, 1);
-		m->offset = sqlite3_column_int64(st, 2);
-		m->line = sqlite3_column_int64(st, 3);
+		m->size = db_column_int64(st, 0);
+		m->mtime_ns = db_column_int64(st, 1);
+		m->offset = db_column_int64(st, 2);
+		m->line = db_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlerr(s, "import mark", err, errlen);
-	return 0;
+	if (rc == DB_ERR)
+		store_sqlerr(s, "import mark", err, errlen);
+	db_finalize(st);
+	return rc == DB_ERR ? -1 : 0;
+}
+
+struct mark_arg {
+	const char               *path;
+	const struct import_mark *m;
+};
+
+static int
+mark_op(struct store *s, void *arg, char *err, size_t errlen)
+{
+	struct mark_arg *a = arg;
+	struct db_stmt *st;
+	int rc;
+
+	if ((st = store_prepare(s, "INSERT INTO import_mark (path, size, mtime_ns, \"offset\","
+	    " line) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET"
+	    " size = excluded.size, mtime_ns = excluded.mtime_ns,"
+	    " \"offset\" = excluded.\"offset\", line = excluded.line",
+	    "import mark", err, errlen)) == NULL)
+		return -1;
+	store_bind_text(st, 1, a->path);
+	db_bind_int64(st, 2, a->m->size);
+	db_bind_int64(st, 3, a->m->mtime_ns);
+	db_bind_int64(st, 4, a->m->offset);
+	db_bind_int64(st, 5, a->m->line);
+	rc = db_step(st);
+	if (rc != DB_DONE)
+		store_sqlerr(s, "import mark", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* Inside the caller's transaction when there is one, so a mark moves
@@ -36,31 +66,7 @@ int
 store_import_mark_set(struct store *s, const char *path, const struct import_mark *m,
                       char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	char tmp[64];
-	int rc;
+	struct mark_arg a = { path, m };
 
-	if (store_op_begin(s, err, errlen) != 0)
-		return -1;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO import_mark (path, size, mtime_ns, offset, line)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
-	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line",
-	    -1, &st, NULL) != SQLITE_OK) {
-		store_sqlerr(s, "import mark", err, errlen);
-		store_op_end(s, 0, tmp, sizeof(tmp));
-		return -1;
-	}
-	store_bind_text(st, 1, path);
-	sqlite3_bind_int64(st, 2, m->size);
-	sqlite3_bind_int64(st, 3, m->mtime_ns);
-	sqlite3_bind_int64(st, 4, m->offset);
-	sqlite3_bind_int64(st, 5, m->line);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, "import mark", err, errlen);
-		store_op_end(s, 0, tmp, sizeof(tmp));
-		return -1;
-	}
-	return store_op_end(s, 1, err, errlen);
+	return store_op_run(s, mark_op, &a, err, errlen);
 }

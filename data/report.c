@@ -329,7 +329,7 @@ filter_sql(const struct report_query *q, char *buf, size_t n, int first)
 }
 
 static void
-filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
+filter_bind(const struct report_query *q, struct db_stmt *st, int first)
 {
 	int k = first;
 
@@ -388,7 +388,8 @@ rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n
 
 	filter_sql(q, filt, sizeof(filt), 3);
 	if (k == RK_FULL)   /* many small groups: a GROUP BY's sort costs more than C */
-		snprintf(sql, n, "SELECT %s, model, %s, flags, tier <> '', requests, input,"
+		snprintf(sql, n, "SELECT %s, model, %s, flags,"
+		    " CASE WHEN tier <> '' THEN 1 ELSE 0 END, requests, input,"
 		    " write_5m, write_1h, cache_read, output, compressed_tokens,"
 		    " max_tokens_stops FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s%s",
 		    unit, gcol, filt, is_period(q->group) ? " ORDER BY hour" : "");
@@ -417,18 +418,19 @@ add_split(struct agg *a, int days, int64_t u)
 	return 0;
 }
 
-/* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
- * else -1 with err. SQLite's sum() refuses to overflow ("integer overflow"):
+/* The end of a read loop that did not fail on its own: 0 at DB_DONE, else
+ * -1 with err. A sum past 64 bits fails the step (SQLite's sum() refuses
+ * to overflow; the PostgreSQL driver refuses a numeric sum outside int64):
  * only impossible counts or sums past 64 bits make it. */
 static int
-read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
+read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 {
-	if (rc != SQLITE_DONE && strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
+	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
 		store_overflow_err(s, NULL, err, errlen);
-	else if (rc != SQLITE_DONE)
+	else if (rc != DB_DONE)
 		store_sqlerr(s, "report", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
@@ -440,50 +442,49 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct model_ent *last = NULL;
-	sqlite3_stmt *st;
-	const char *model;
+	struct db_stmt *st;
+	const char *model, *gval;
 	int64_t h;
-	int rc = SQLITE_DONE;
+	int rc = DB_DONE;
 
 	int64_t len = k == RK_DAY ? 24 : 1;
 
 	if (u0 >= u1)
 		return 0;
 	rollup_sql(a->q, k, sql, sizeof(sql));
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, u0);
-	sqlite3_bind_int64(st, 2, u1);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, u0);
+	db_bind_int64(st, 2, u1);
 	filter_bind(a->q, st, 3);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(&c, 0, sizeof(c));
-		if ((c.requests = sqlite3_column_int64(st, 5)) == 0)
+		if ((c.requests = db_column_int64(st, 5)) == 0)
 			continue;   /* nothing left in the cells (pruned lazily) */
-		model = (const char *)sqlite3_column_text(st, 1);
+		model = db_column_text(st, 1);
 		if (last != NULL && strcmp(last->model, model) == 0)
 			c.e = last;
 		else if ((c.e = last = model_ent(a, model)) == NULL)
 			goto oom;
 		if (!c.e->match || c.e->raw)
 			continue;
-		h = sqlite3_column_int64(st, 0) * len;
+		h = db_column_int64(st, 0) * len;
 		if (is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
 			if (add_split(a, k == RK_DAY, h / len) != 0)
 				goto oom;
 			continue;
 		}
-		c.key = group_key(a, h * MS_PER_HOUR, c.e, (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 2),
-		    kbuf, sizeof(kbuf));
-		c.f = store_price_flags(c.e->mp, sqlite3_column_int(st, 3));
-		c.routed = sqlite3_column_int(st, 4);
-		c.tok.input = sqlite3_column_int64(st, 6);
-		c.tok.write_5m = sqlite3_column_int64(st, 7);
-		c.tok.write_1h = sqlite3_column_int64(st, 8);
-		c.tok.cache_read = sqlite3_column_int64(st, 9);
-		c.tok.output = sqlite3_column_int64(st, 10);
-		c.compressed = sqlite3_column_int64(st, 11);
-		c.max_stops = sqlite3_column_int64(st, 12);
+		gval = db_column_text(st, 2);
+		c.key = group_key(a, h * MS_PER_HOUR, c.e, gval, gval, gval, kbuf, sizeof(kbuf));
+		c.f = store_price_flags(c.e->mp, (int)db_column_int64(st, 3));
+		c.routed = db_column_int64(st, 4) != 0;
+		c.tok.input = db_column_int64(st, 6);
+		c.tok.write_5m = db_column_int64(st, 7);
+		c.tok.write_1h = db_column_int64(st, 8);
+		c.tok.cache_read = db_column_int64(st, 9);
+		c.tok.output = db_column_int64(st, 10);
+		c.compressed = db_column_int64(st, 11);
+		c.max_stops = db_column_int64(st, 12);
 		if (add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
@@ -491,7 +492,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return -1;
 }
 
@@ -504,22 +505,23 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct usage u;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (since >= until)
 		return 0;
 	filter_sql(a->q, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, until);
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)%s",
+	    filt);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since);
+	db_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
 	filter_bind(a->q, st, 4);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
 		if ((c.e = model_ent(a, u.model)) == NULL)
@@ -540,7 +542,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return -1;
 }
 
@@ -650,9 +652,11 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 		if ((rc = store_rollup_flush(s, err, errlen)) == 0)
 			rc = collect(s, &a, err, errlen);
 	}
-	else if ((rc = store_exec(s, "BEGIN", err, errlen)) == 0) {
+	else if ((rc = db_tx(s->db, DB_BEGIN_READ)) != 0)
+		store_sqlerr(s, "report", err, errlen);
+	else {
 		rc = collect(s, &a, err, errlen);
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		db_tx(s->db, rc == 0 ? DB_COMMIT : DB_ROLLBACK);
 	}
 	free(a.slots);
 	free(a.me);

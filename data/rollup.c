@@ -6,10 +6,13 @@
  * a failing operation takes its deltas back out, as ROLLBACK TO takes its
  * rows. Flushes happen only between operations, so a savepoint never holds
  * rollup writes of an earlier operation. Readers of the rollup tables call
- * store_rollup_flush first. */
+ * store_rollup_flush first. A flush upserts (x = x + excluded.x) table by
+ * table, in key order where writers lock rows (PostgreSQL), so concurrent
+ * writers stay exact without deadlocks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "core/num.h"
 #include "data/store_int.h"
@@ -43,6 +46,8 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
+	const struct cell **order;     /* a flush's cells, sorted per table */
+	size_t       ocap;
 };
 
 static int64_t
@@ -227,6 +232,7 @@ store_rollup_free(struct store *s)
 	free(s->pend->cells);
 	free(s->pend->slots);
 	free(s->pend->journal);
+	free(s->pend->order);
 	free(s->pend);
 	s->pend = NULL;
 }
@@ -243,7 +249,7 @@ static int
 write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t hour,
            char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
 	int k = 1, i, rc, add = id == SQ_ROLLUP_ADD || id == SQ_HM_ADD || id == SQ_DM_ADD ||
 	    id == SQ_BATCH_ROLLUP_ADD;
 
@@ -252,27 +258,27 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t
 	if (id == SQ_BATCH_ROLLUP_ADD) {
 		store_bind_text(st, k++, c->id);
 		store_bind_text(st, k++, c->model);
-		sqlite3_bind_int(st, k++, c->flags);
+		db_bind_int64(st, k++, c->flags);
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
-			sqlite3_bind_int64(st, k++, c->sum[i]);
+			db_bind_int64(st, k++, c->sum[i]);
 	} else {
-		sqlite3_bind_int64(st, k++, hour);
+		db_bind_int64(st, k++, hour);
 		store_bind_text(st, k++, c->model);
 		if (id == SQ_ROLLUP_ADD || id == SQ_ROLLUP_PRUNE) {
 			store_bind_text(st, k++, c->id);
 			store_bind_text(st, k++, c->tag);
 			store_bind_text(st, k++, c->tier);
-			sqlite3_bind_int(st, k++, c->flags);
+			db_bind_int64(st, k++, c->flags);
 		} else {
-			sqlite3_bind_int(st, k++, c->flags);
-			sqlite3_bind_int(st, k++, c->tier[0] != '\0');
+			db_bind_int64(st, k++, c->flags);
+			db_bind_int64(st, k++, c->tier[0] != '\0');
 		}
 		for (i = 0; add && i < NSUM; i++)
-			sqlite3_bind_int64(st, k++, c->sum[i]);
+			db_bind_int64(st, k++, c->sum[i]);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_sqlerr(s, "rollup", err, errlen);
 	return 0;
 }
@@ -288,12 +294,111 @@ nonzero(const struct cell *c)
 	return 0;
 }
 
+/* Orders of the rollup tables' keys (the hour of hm and dm cells, and the
+ * routed bit: what their rows are keyed by). */
+static int
+cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+#define CELL(x) (*(const struct cell *const *)(x))
+
+static int
+cmp_hour(const void *x, const void *y)
+{
+	const struct cell *a = CELL(x), *b = CELL(y);
+	int r;
+
+	if ((r = cmp_i64(a->hour, b->hour)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
+	    (r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->tag, b->tag)) != 0 ||
+	    (r = strcmp(a->tier, b->tier)) != 0)
+		return r;
+	return cmp_i64(a->flags, b->flags);
+}
+
+static int
+cmp_collapsed(const struct cell *a, const struct cell *b, int64_t len)
+{
+	int r;
+
+	if ((r = cmp_i64(floor_div(a->hour, len), floor_div(b->hour, len))) != 0 ||
+	    (r = strcmp(a->model, b->model)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0)
+		return r;
+	return cmp_i64(a->tier[0] != '\0', b->tier[0] != '\0');
+}
+
+static int
+cmp_hm(const void *x, const void *y)
+{
+	return cmp_collapsed(CELL(x), CELL(y), 1);
+}
+
+static int
+cmp_dm(const void *x, const void *y)
+{
+	return cmp_collapsed(CELL(x), CELL(y), 24);
+}
+
+static int
+cmp_batch(const void *x, const void *y)
+{
+	const struct cell *a = CELL(x), *b = CELL(y);
+	int r;
+
+	if ((r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->model, b->model)) != 0)
+		return r;
+	return cmp_i64(a->flags, b->flags);
+}
+
+/*
+ * The rollup tables in the order a flush writes them, each one's cells in
+ * the order of its key: concurrent writers (PostgreSQL locks each upserted
+ * row until commit) then take their locks in one global order and never
+ * deadlock on each other. prune = SQ_COUNT: cells are never emptied.
+ */
+static const struct rollup_table {
+	int                 kind;
+	int64_t             unit;         /* hours per key: 1, or 24 (UTC day) */
+	enum store_stmt_id  add, prune;
+	int               (*cmp)(const void *, const void *);
+} tables[] = {
+	{ CELL_HOUR, 1, SQ_ROLLUP_ADD, SQ_ROLLUP_PRUNE, cmp_hour },
+	{ CELL_HOUR, 1, SQ_HM_ADD, SQ_HM_PRUNE, cmp_hm },
+	{ CELL_HOUR, 24, SQ_DM_ADD, SQ_DM_PRUNE, cmp_dm },
+	{ CELL_BATCH, 1, SQ_BATCH_ROLLUP_ADD, SQ_COUNT, cmp_batch },
+};
+
+/* The cells of table t worth writing into p->order, sorted by its key when
+ * the driver's writers lock rows; their count, or -1 out of memory. */
+static ssize_t
+sorted_cells(struct rollup_pending *p, const struct rollup_table *t, int sort)
+{
+	size_t i, m = 0;
+
+	if (p->ocap < p->n) {
+		const struct cell **o = realloc(p->order, p->n * sizeof(*o));
+
+		if (o == NULL)
+			return -1;
+		p->order = o;
+		p->ocap = p->n;
+	}
+	for (i = 0; i < p->n; i++)
+		if (p->cells[i].kind == t->kind && nonzero(&p->cells[i]))
+			p->order[m++] = &p->cells[i];
+	if (sort && m > 1)
+		qsort(p->order, m, sizeof(*p->order), t->cmp);
+	return (ssize_t)m;
+}
+
 int
 store_rollup_flush(struct store *s, char *err, size_t errlen)
 {
 	struct rollup_pending *p = s->pend;
+	const struct rollup_table *t;
 	const struct cell *c;
-	size_t i;
+	ssize_t m, j;
 	int rc = 0, pass;
 
 	if (p == NULL || p->n == 0)
@@ -305,18 +410,20 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 	/* pass 0 adds; pass 1 prunes cells that may have emptied, once every
 	 * delta of the collapsed tables is in */
 	for (pass = 0; pass < 2 && rc == 0; pass++) {
-		for (i = 0; i < p->n && rc == 0; i++) {
-			c = &p->cells[i];
-			if (!nonzero(c) || (pass == 1 && (c->sum[0] > 0 || c->kind == CELL_BATCH)))
+		for (t = tables; t < tables + sizeof(tables) / sizeof(tables[0]) && rc == 0; t++) {
+			if (pass == 1 && t->prune == SQ_COUNT)
 				continue;
-			if (c->kind == CELL_BATCH)
-				rc = write_cell(s, SQ_BATCH_ROLLUP_ADD, c, 0, err, errlen);
-			else if (write_cell(s, pass ? SQ_ROLLUP_PRUNE : SQ_ROLLUP_ADD, c, c->hour,
-			    err, errlen) != 0 ||
-			    write_cell(s, pass ? SQ_HM_PRUNE : SQ_HM_ADD, c, c->hour, err, errlen) != 0 ||
-			    write_cell(s, pass ? SQ_DM_PRUNE : SQ_DM_ADD, c, floor_div(c->hour, 24),
-			    err, errlen) != 0)
+			if ((m = sorted_cells(p, t, s->db->drv->row_locks)) < 0) {
+				snprintf(err, errlen, "out of memory");
 				rc = -1;
+			}
+			for (j = 0; j < m && rc == 0; j++) {
+				c = p->order[j];
+				if (pass == 1 && c->sum[0] > 0)
+					continue;
+				rc = write_cell(s, pass ? t->prune : t->add, c, floor_div(c->hour, t->unit),
+				    err, errlen);
+			}
 		}
 	}
 	store_rollup_discard(s);

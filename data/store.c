@@ -1,29 +1,25 @@
-/* store.c — opening the ledger: file modes, WAL, busy handling, schema
- * migrations, transactions and the statement cache. The home of sqlite3. */
-#include <errno.h>
-#include <fcntl.h>
+/* store.c — opening the ledger through its driver (data/db.h), schema
+ * migrations, transactions and the statement cache. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "data/store_int.h"
 
-/* How long a writer waits for another process's transaction, per attempt
- * inside SQLite, and in all (application-level retries of BEGIN). */
-#define BUSY_TIMEOUT_MS  10000
-#define BUSY_GIVE_UP_MS  120000
+/* How many times a single operation is run again after a serialization
+ * failure or deadlock with another writer (PostgreSQL). */
+#define OP_RETRIES 8
 
 
-/* The statements behind enum store_stmt_id, in its order. */
+/* The statements behind enum store_stmt_id, in its order. Upserts name the
+ * table in DO UPDATE (PostgreSQL's rule; SQLite accepts it). */
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_FIND] =
 	    "SELECT id, " STORE_USAGE_COLS " FROM usage WHERE dedupe_key = ?1",
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
-	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+	    " ON CONFLICT (dedupe_key) DO NOTHING",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
@@ -33,150 +29,155 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " requests = rollup_hour.requests + excluded.requests,"
+	    " input = rollup_hour.input + excluded.input,"
+	    " write_5m = rollup_hour.write_5m + excluded.write_5m,"
+	    " write_1h = rollup_hour.write_1h + excluded.write_1h,"
+	    " cache_read = rollup_hour.cache_read + excluded.cache_read,"
+	    " output = rollup_hour.output + excluded.output,"
+	    " compressed_tokens = rollup_hour.compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = rollup_hour.max_tokens_stops + excluded.max_tokens_stops",
 	[SQ_HM_ADD] =
 	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " requests = rollup_hm.requests + excluded.requests,"
+	    " input = rollup_hm.input + excluded.input,"
+	    " write_5m = rollup_hm.write_5m + excluded.write_5m,"
+	    " write_1h = rollup_hm.write_1h + excluded.write_1h,"
+	    " cache_read = rollup_hm.cache_read + excluded.cache_read,"
+	    " output = rollup_hm.output + excluded.output,"
+	    " compressed_tokens = rollup_hm.compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = rollup_hm.max_tokens_stops + excluded.max_tokens_stops",
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
 	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " requests = rollup_dm.requests + excluded.requests,"
+	    " input = rollup_dm.input + excluded.input,"
+	    " write_5m = rollup_dm.write_5m + excluded.write_5m,"
+	    " write_1h = rollup_dm.write_1h + excluded.write_1h,"
+	    " cache_read = rollup_dm.cache_read + excluded.cache_read,"
+	    " output = rollup_dm.output + excluded.output,"
+	    " compressed_tokens = rollup_dm.compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = rollup_dm.max_tokens_stops + excluded.max_tokens_stops",
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
 	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output",
+	    " requests = rollup_batch.requests + excluded.requests,"
+	    " input = rollup_batch.input + excluded.input,"
+	    " write_5m = rollup_batch.write_5m + excluded.write_5m,"
+	    " write_1h = rollup_batch.write_1h + excluded.write_1h,"
+	    " cache_read = rollup_batch.cache_read + excluded.cache_read,"
+	    " output = rollup_batch.output + excluded.output",
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",
-	[SQ_SAVEPOINT] = "SAVEPOINT op",
-	[SQ_RELEASE] = "RELEASE op",
-	[SQ_ROLLBACK_TO] = "ROLLBACK TO op",
 	[SQ_RESULT_INSERT] =
 	    "INSERT INTO batch_result (batch_id, custom_id, type, error) VALUES (?1,?2,?3,?4)"
 	    " ON CONFLICT (batch_id, custom_id) DO NOTHING",
 };
 
+
+/* Statements whose row the operation then changes: the driver's row lock
+ * (SELECT … FOR UPDATE on PostgreSQL) is appended. */
+static const unsigned char stmt_locks[SQ_COUNT] = {
+	[SQ_USAGE_FIND] = 1,
+};
+
+/* The drivers, asked in order: the first that claims a target has it. */
+static const struct db_driver *const drivers[] = { &db_pg, &db_sqlite };
+
+const struct db_driver *
+db_driver_for(const char *target)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(drivers) / sizeof(drivers[0]); i++)
+		if (drivers[i]->claims(target))
+			return drivers[i];
+	return drivers[i];
+}
+
+/* The schema of each driver (the same versions, in each dialect). */
+static const struct {
+	const struct db_driver *drv;
+	const char *const      *migrations;
+	const int              *n;
+} schemas[] = {
+	{ &db_sqlite, store_migrations, &store_nmigrations },
+	{ &db_pg, store_migrations_pg, &store_nmigrations_pg },
+};
+
 int
 store_sqlerr(struct store *s, const char *what, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: %s", what, s != NULL && s->db != NULL ?
-	    sqlite3_errmsg(s->db) : "out of memory");
+	if (s == NULL || s->db == NULL) {
+		snprintf(err, errlen, "%s: out of memory", what);
+		return -1;
+	}
+	snprintf(err, errlen, "%s: %s", what, db_errmsg(s->db));
+	s->retry = db_fail(s->db) == DB_RETRY;
 	return -1;
 }
+
 
 int
 store_exec(struct store *s, const char *sql, char *err, size_t errlen)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", s->path, msg != NULL ? msg : "error");
-		sqlite3_free(msg);
-		return -1;
-	}
+	if (db_exec(s->db, sql) != 0)
+		return store_sqlerr(s, s->path, err, errlen);
 	return 0;
 }
 
-int
-store_bind_text(sqlite3_stmt *st, int i, const char *v)
+void
+store_bind_text(struct db_stmt *st, int i, const char *v)
 {
-	return sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_TRANSIENT);
+	db_bind_text(st, i, v != NULL ? v : "");
 }
 
-sqlite3_stmt *
+struct db_stmt *
+store_prepare(struct store *s, const char *sql, const char *what, char *err, size_t errlen)
+{
+	struct db_stmt *st = db_prepare(s->db, sql, 0);
+
+	if (st == NULL)
+		store_sqlerr(s, what, err, errlen);
+	return st;
+}
+
+struct db_stmt *
 store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = s->stmt[id];
+	struct db_stmt *st = s->stmt[id];
+	char sql[1024];
 
 	if (st == NULL) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-		    &st, NULL) != SQLITE_OK) {
+		snprintf(sql, sizeof(sql), "%s%s", stmt_sql[id],
+		    stmt_locks[id] ? s->db->drv->lock_rows : "");
+		if ((st = db_prepare(s->db, sql, 1)) == NULL) {
 			store_sqlerr(s, "prepare", err, errlen);
 			return NULL;
 		}
 		s->stmt[id] = st;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear(st);
 	return st;
 }
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Run sql (BEGIN IMMEDIATE, COMMIT, a pragma) retrying while another process
- * holds the lock. SQLite's own busy handler already waits BUSY_TIMEOUT_MS per
- * attempt; this loop covers longer writers and the cases where SQLite returns
- * BUSY without calling the handler (e.g. a WAL recovery in progress).
- */
+/* A transaction step; err = "PATH: what: reason". */
 static int
-exec_retry(struct store *s, const char *sql, char *err, size_t errlen)
+tx(struct store *s, enum db_tx what, const char *name, char *err, size_t errlen)
 {
-	int64_t start = mono_ms();
-	long step = 1;
-	int rc;
-
-	for (;;) {
-		rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			return 0;
-		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
-			break;
-		if (mono_ms() - start >= BUSY_GIVE_UP_MS)
-			break;
-		sleep_ms(step);
-		step = step < 64 ? step * 2 : 64;
-	}
-	snprintf(err, errlen, "%s: %s: %s", s->path, sql, sqlite3_errmsg(s->db));
+	if (db_tx(s->db, what) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s: %s", s->path, name, db_errmsg(s->db));
+	s->retry = db_fail(s->db) == DB_RETRY;
 	return -1;
 }
 
@@ -187,7 +188,7 @@ store_begin(struct store *s, char *err, size_t errlen)
 		snprintf(err, errlen, "store_begin: already in a transaction");
 		return -1;
 	}
-	if (exec_retry(s, "BEGIN IMMEDIATE", err, errlen) != 0)
+	if (tx(s, DB_BEGIN, "BEGIN", err, errlen) != 0)
 		return -1;
 	s->in_tx = 1;
 	return 0;
@@ -206,7 +207,7 @@ store_commit(struct store *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (store_rollup_flush(s, err, errlen) != 0 ||
-	    exec_retry(s, "COMMIT", err, errlen) != 0) {
+	    tx(s, DB_COMMIT, "COMMIT", err, errlen) != 0) {
 		store_rollback(s);
 		return -1;
 	}
@@ -219,29 +220,11 @@ store_rollback(struct store *s)
 {
 	if (s == NULL || s->db == NULL)
 		return;
-	if (!sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_tx(s->db, DB_ROLLBACK);
 	store_rollup_discard(s);
 	s->in_tx = 0;
 	s->in_op = 0;
 	s->rollup_failed = 0;
-}
-
-/* Run a cached statement without results (savepoints: prepared once, as
- * every insert of a bulk import opens one). */
-static int
-step_cached(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "savepoint", err, errlen);
-	return 0;
 }
 
 int
@@ -249,10 +232,11 @@ store_op_begin(struct store *s, char *err, size_t errlen)
 {
 	int rc;
 
+	s->retry = 0;
 	if (s->in_tx)
-		rc = step_cached(s, SQ_SAVEPOINT, err, errlen);
+		rc = tx(s, DB_SAVEPOINT, "savepoint", err, errlen);
 	else
-		rc = exec_retry(s, "BEGIN IMMEDIATE", err, errlen);
+		rc = tx(s, DB_BEGIN, "BEGIN", err, errlen);
 	s->in_op = rc == 0;
 	return rc;
 }
@@ -261,13 +245,14 @@ int
 store_op_end(struct store *s, int ok, char *err, size_t errlen)
 {
 	char tmp[64];
+	int retry = s->retry;
 
 	s->in_op = 0;
 	store_rollup_op_end(s, ok);
 	if (s->in_tx) {
 		if (!ok)
-			step_cached(s, SQ_ROLLBACK_TO, tmp, sizeof(tmp));
-		if (step_cached(s, SQ_RELEASE, err, errlen) != 0)
+			tx(s, DB_ROLLBACK_TO, "savepoint", tmp, sizeof(tmp));
+		if (tx(s, DB_RELEASE, "savepoint", err, errlen) != 0)
 			return -1;
 		/* a long transaction writes its rollup deltas now and then */
 		if (ok && store_rollup_full(s) && store_rollup_flush(s, err, errlen) != 0) {
@@ -278,121 +263,72 @@ store_op_end(struct store *s, int ok, char *err, size_t errlen)
 	}
 	if (!ok) {
 		store_rollback(s);
+		s->retry = retry;     /* the failure the caller may retry on */
 		return 0;
 	}
 	if (store_rollup_flush(s, err, errlen) != 0 ||
-	    exec_retry(s, "COMMIT", err, errlen) != 0) {
+	    tx(s, DB_COMMIT, "COMMIT", err, errlen) != 0) {
+		retry = s->retry;
 		store_rollback(s);
+		s->retry = retry;
 		return -1;
 	}
 	return 0;
 }
 
-/* mkdir -p of path's directory, new components with mode 0700. */
-static int
-make_parent(const char *path, char *err, size_t errlen)
+int
+store_op_run(struct store *s, int (*fn)(struct store *s, void *arg, char *err, size_t errlen),
+             void *arg, char *err, size_t errlen)
 {
-	char dir[4096];
-	char *p;
-	size_t n = strlen(path);
+	char tmp[64];
+	int attempt;
 
-	if (n >= sizeof(dir)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -1;
-	}
-	memcpy(dir, path, n + 1);
-	p = strrchr(dir, '/');
-	if (p == NULL || p == dir)
-		return 0;
-	*p = '\0';
-	for (p = dir + 1; ; p++) {
-		char c = *p;
-
-		if (c != '/' && c != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) == 0)
-			(void)chmod(dir, 0700);     /* whatever the umask took away */
-		else if (errno != EEXIST) {
-			snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	for (attempt = 0; ; attempt++) {
+		if (store_op_begin(s, err, errlen) != 0)
 			return -1;
-		}
-		*p = c;
-		if (c == '\0')
-			break;
-	}
-	return 0;
-}
-
-/* Create the database file 0600 before SQLite opens it (SQLite gives its
- * -wal and -shm files the same mode), whatever the umask. */
-static int
-create_private(const char *path, char *err, size_t errlen)
-{
-	int fd;
-
-	if (make_parent(path, err, errlen) != 0)
-		return -1;
-	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		if (errno == EEXIST)
+		if (fn(s, arg, err, errlen) != 0)
+			store_op_end(s, 0, tmp, sizeof(tmp));
+		else if (store_op_end(s, 1, err, errlen) == 0)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		if (s->in_tx || !s->retry || attempt + 1 >= OP_RETRIES)
+			return -1;
 	}
-	if (fchmod(fd, 0600) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
 }
 
+/* Bring the schema to the driver's last version under its migration lock
+ * (one write transaction); several processes opening a fresh ledger at
+ * once migrate it once. */
 static int
-user_version(struct store *s, int *v, char *err, size_t errlen)
+migrate(struct store *s, const char *const *migrations, int n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, s->path, err, errlen);
-	rc = sqlite3_step(st);
-	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return store_sqlerr(s, s->path, err, errlen);
-	return 0;
-}
-
-/* Bring the schema to STORE_NMIGRATIONS in one write transaction; several
- * processes opening a fresh file at once migrate it once. */
-static int
-migrate(struct store *s, char *err, size_t errlen)
-{
-	char sql[64];
+	struct db *db = s->db;
 	int v, i;
 
-	if (user_version(s, &v, err, errlen) != 0)
-		return -1;
-	if (v == STORE_NMIGRATIONS)
+	if (db->drv->schema_version(db, &v) != 0)
+		return store_sqlerr(s, s->path, err, errlen);
+	if (v == n)
 		return 0;
-	if (exec_retry(s, "BEGIN IMMEDIATE", err, errlen) != 0)
-		return -1;
-	if (user_version(s, &v, err, errlen) != 0)
-		goto fail;
-	if (v > STORE_NMIGRATIONS) {
-		snprintf(err, errlen, "%s: schema version %d is newer than this tokentop knows (%d);"
-		    " upgrade tokentop", s->path, v, STORE_NMIGRATIONS);
+	if (db->drv->schema_lock(db) != 0) {
+		snprintf(err, errlen, "%s: migration lock: %s", s->path, db_errmsg(db));
 		goto fail;
 	}
-	for (i = v; i < STORE_NMIGRATIONS; i++)
-		if (store_exec(s, store_migrations[i], err, errlen) != 0)
-			goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_NMIGRATIONS);
-	if (store_exec(s, sql, err, errlen) != 0)
+	if (db->drv->schema_version(db, &v) != 0) {
+		store_sqlerr(s, s->path, err, errlen);
 		goto fail;
-	if (exec_retry(s, "COMMIT", err, errlen) != 0)
+	}
+	if (v > n) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this tokentop knows (%d);"
+		    " upgrade tokentop", s->path, v, n);
+		goto fail;
+	}
+	for (i = v; i < n; i++)
+		if (store_exec(s, migrations[i], err, errlen) != 0)
+			goto fail;
+	if (db->drv->set_schema_version(db, n) != 0) {
+		store_sqlerr(s, s->path, err, errlen);
+		goto fail;
+	}
+	if (tx(s, DB_COMMIT, "COMMIT", err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -400,43 +336,54 @@ fail:
 	return -1;
 }
 
-struct store *
-store_open(const char *path, char *err, size_t errlen)
+int
+store_target_check(const char *target, char *err, size_t errlen)
 {
-	struct store *s;
-	int memory = strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
+	return db_driver_for(target)->check(target, err, errlen);
+}
 
-	if (!memory && create_private(path, err, errlen) != 0)
+void
+store_target_display(const char *target, char *out, size_t n)
+{
+	db_driver_for(target)->display(target, out, n);
+}
+
+void
+store_target_scrub(char *target)
+{
+	db_driver_for(target)->scrub(target);
+}
+
+struct store *
+store_open(const char *target, char *err, size_t errlen)
+{
+	const struct db_driver *drv = db_driver_for(target);
+	char shown[STORE_TARGET_MAX];
+	struct store *s;
+	size_t k;
+
+	for (k = 0; k < sizeof(schemas) / sizeof(schemas[0]) && schemas[k].drv != drv; k++)
+		;
+	if (k == sizeof(schemas) / sizeof(schemas[0]) ||
+	    *schemas[k].n != store_nmigrations) {
+		snprintf(err, errlen, "%s: no schema for this driver", drv->name);
 		return NULL;
+	}
+	if (drv->check(target, err, errlen) != 0)
+		return NULL;
+	drv->display(target, shown, sizeof(shown));
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
+	if (s == NULL || (s->path = strdup(shown)) == NULL) {
 		free(s);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* NOMUTEX: a connection is used by one thread (one loop per process) */
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
-		store_sqlerr(s, path, err, errlen);
-		goto fail;
+	if ((s->db = drv->open(target, err, errlen)) == NULL ||
+	    migrate(s, schemas[k].migrations, *schemas[k].n, err, errlen) != 0) {
+		store_close(s);
+		return NULL;
 	}
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(s->db, 1);
-	/* WAL: readers never block the writer; synchronous=NORMAL is durable
-	 * against a killed process (not against power loss mid-checkpoint).
-	 * A 2 MB page cache: an import fills it within its first few MB of
-	 * ledger, so its memory stays flat whatever the input; reports read the
-	 * small rollups and need no more (the OS caches the file). */
-	if ((!memory && exec_retry(s, "PRAGMA journal_mode = WAL", err, errlen) != 0) ||
-	    store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen) != 0 ||
-	    store_exec(s, "PRAGMA cache_size = -2048", err, errlen) != 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", err, errlen) != 0 ||
-	    migrate(s, err, errlen) != 0)
-		goto fail;
 	return s;
-fail:
-	store_close(s);
-	return NULL;
 }
 
 void
@@ -449,9 +396,9 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		store_rollback(s);
 	for (i = 0; i < SQ_COUNT; i++)
-		sqlite3_finalize(s->stmt[i]);
+		db_finalize(s->stmt[i]);
 	if (s->db != NULL)
-		sqlite3_close(s->db);
+		s->db->drv->close(s->db);
 	store_rollup_free(s);
 	free(s->path);
 	free(s);
@@ -460,10 +407,9 @@ store_close(struct store *s)
 int
 store_schema_version(struct store *s)
 {
-	char err[256];
 	int v;
 
-	return user_version(s, &v, err, sizeof(err)) == 0 ? v : -1;
+	return s->db->drv->schema_version(s->db, &v) == 0 ? v : -1;
 }
 
 const char *
@@ -472,19 +418,22 @@ store_path(const struct store *s)
 	return s->path;
 }
 
+const char *
+store_backend(const struct store *s)
+{
+	return s->db->drv->name;
+}
+
 int
 store_data_version(struct store *s, int64_t *version, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "data_version", err, errlen);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*version = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	if (s->db->drv->changed(s->db, version) != 0)
 		return store_sqlerr(s, "data_version", err, errlen);
 	return 0;
+}
+
+int
+store_wait_fd(struct store *s)
+{
+	return s->db->drv->wait_fd(s->db);
 }

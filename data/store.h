@@ -1,9 +1,11 @@
-/* store.h — the ledger's SQLite store: the only interface to SQL.
+/* store.h — the ledger's store: the only interface to SQL.
  *
- * core/ and tui/ see only these functions and plain structs; a second
- * backend (PostgreSQL) would implement this header again. Every function
- * returns 0 on success and -1 on failure with a one-line reason in err
- * (never printed here). Times are UTC milliseconds since the epoch.
+ * core/ and tui/ see only these functions and plain structs. Behind them one
+ * query layer (the data/ files) runs on a driver (data/db.h) chosen by the target:
+ * a postgres:// or postgresql:// URI is a PostgreSQL ledger, anything else
+ * a SQLite file. Every function returns 0 on success and -1 on failure with
+ * a one-line reason in err (never printed here, never holding a password).
+ * Times are UTC milliseconds since the epoch.
  */
 #ifndef TOKENTOP_STORE_H
 #define TOKENTOP_STORE_H
@@ -18,27 +20,54 @@ struct store;
 
 /* ---- opening ------------------------------------------------------------ */
 
+#define STORE_TARGET_MAX 4096
+
 /*
- * Open (creating with mode 0600, and its parent directory with 0700) the
- * database at path, in WAL mode with a busy timeout and foreign keys on, and
- * migrate it forward to the current schema (PRAGMA user_version). path may be
- * ":memory:". The caller frees with store_close. NULL + err on failure
- * (including a database from a newer tokentop).
+ * Open the ledger at target and migrate it forward to the current schema
+ * (under the backend's migration lock: many processes opening a fresh
+ * ledger at once migrate it once).
+ * - A path (or ":memory:"): a SQLite file, created with mode 0600 (its
+ *   parent directory 0700), in WAL mode with a busy timeout and foreign keys
+ *   on; the version in PRAGMA user_version.
+ * - postgres://… or postgresql://…: a PostgreSQL database (everything libpq
+ *   accepts: sslmode, .pgpass, PGPASSWORD…); the version in the table
+ *   tokentop_schema, migrations under pg_advisory_xact_lock.
+ * The caller frees with store_close. NULL + err on failure (including a
+ * ledger from a newer tokentop; err never holds the password).
  */
-struct store *store_open(const char *path, char *err, size_t errlen);
+struct store *store_open(const char *target, char *err, size_t errlen);
 void store_close(struct store *s);                 /* NULL is fine */
-int  store_schema_version(struct store *s);        /* PRAGMA user_version */
-const char *store_path(const struct store *s);     /* borrowed */
+int  store_schema_version(struct store *s);        /* -1 on failure */
+/* The target as shown to people: a URI's password masked. Borrowed. */
+const char *store_path(const struct store *s);
+const char *store_backend(const struct store *s);  /* "sqlite", "postgresql" */
+
+/* The syntax of a target without opening it: 0, or -1 with err naming the
+ * part that is wrong (a malformed URI: a usage error). */
+int store_target_check(const char *target, char *err, size_t errlen);
+/* target with its password masked, into out (for messages and screens). */
+void store_target_display(const char *target, char *out, size_t n);
+/* Overwrite target's password in place (argv: /proc/PID/cmdline). */
+void store_target_scrub(char *target);
 
 /*
  * A cheap change counter: differs from the previous call's value when any
- * other connection (another process) committed since. For the console's
- * one-second follow without re-reading everything.
+ * other connection (another process) committed since. SQLite: PRAGMA
+ * data_version, one small read. PostgreSQL: the first call LISTENs; later
+ * calls only count the notifications already received (writers NOTIFY in
+ * their transactions), so an idle follower sends nothing to the server.
  */
 int store_data_version(struct store *s, int64_t *version, char *err, size_t errlen);
 
+/* A descriptor that becomes readable when store_data_version may have
+ * changed (PostgreSQL: the connection's socket, after the first
+ * store_data_version), or -1 when the caller checks on a timer (SQLite). */
+int store_wait_fd(struct store *s);
+
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
- * BEGIN IMMEDIATE, retried while another writer holds the lock. */
+ * a write transaction: SQLite's BEGIN IMMEDIATE, retried while another
+ * writer holds the lock; PostgreSQL's BEGIN (rows and rollup cells are
+ * locked as they are written, so concurrent writers stay exact). */
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);

@@ -1,11 +1,10 @@
-/* store_int.h — what the data/ files share behind store.h: the connection,
- * its prepared statements, error and transaction helpers. Only the data/ sources
- * include this (and sqlite3.h). */
+/* store_int.h — what the data/ files share behind store.h: the connection
+ * (a driver of data/db.h), its prepared statements, error and transaction
+ * helpers. Only the data/ sources include this. */
 #ifndef TOKENTOP_STORE_INT_H
 #define TOKENTOP_STORE_INT_H
 
-#include <sqlite3.h>
-
+#include "data/db.h"
 #include "data/store.h"
 
 /* Prepared statements kept for the life of the connection (hot paths). */
@@ -21,30 +20,43 @@ enum store_stmt_id {
 	SQ_DM_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
-	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */
-	SQ_RELEASE,
-	SQ_ROLLBACK_TO,
 	SQ_COUNT
 };
 
 struct rollup_pending;
 
 struct store {
-	sqlite3      *db;
-	char         *path;
-	int           in_tx;          /* inside store_begin .. commit/rollback */
-	int           in_op;          /* inside store_op_begin .. store_op_end */
-	int           rollup_failed;  /* a flush failed: the transaction must not commit */
-	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
-	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
+	struct db      *db;             /* the driver's connection */
+	char           *path;           /* as shown: a URI's password masked */
+	int             in_tx;          /* inside store_begin .. commit/rollback */
+	int             in_op;          /* inside store_op_begin .. store_op_end */
+	int             rollup_failed;  /* a flush failed: the transaction must not commit */
+	int             retry;          /* the last SQL failure may pass if run again */
+	struct db_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
+	struct rollup_pending *pend;    /* rollup deltas not yet written (rollup.c) */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL + err on
  * a prepare failure. */
-sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
+struct db_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
 
-/* err = "what: sqlite's message"; returns -1 for `return store_sqlerr(...)`. */
+/* A one-time statement; NULL + err ("what: reason"). The caller finalises. */
+struct db_stmt *store_prepare(struct store *s, const char *sql, const char *what, char *err,
+                              size_t errlen);
+
+/* err = "what: the driver's message" (and the failure noted for
+ * store_op_retry); returns -1 for `return store_sqlerr(...)`. */
 int store_sqlerr(struct store *s, const char *what, char *err, size_t errlen);
+
+/*
+ * fn(s, arg, err, errlen) as one atomic operation (store_op_begin .. end):
+ * kept when it returns 0, taken back when -1. An operation of its own (not
+ * inside store_begin) that fails on a serialization failure or a deadlock
+ * with another writer (PostgreSQL) is run again, a few times; fn must
+ * therefore only write through the store (no outside effects). 0 or -1 + err.
+ */
+int store_op_run(struct store *s, int (*fn)(struct store *s, void *arg, char *err, size_t errlen),
+                 void *arg, char *err, size_t errlen);
 
 /* Run SQL without results. 0 or -1 + err. */
 int store_exec(struct store *s, const char *sql, char *err, size_t errlen);
@@ -61,6 +73,9 @@ int store_op_end(struct store *s, int ok, char *err, size_t errlen);
 /* Insert a usage row; the caller holds a transaction (store_op_begin). */
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
+
+/* store_batch_put's upsert inside the caller's operation (batches.c). */
+int store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t errlen);
 
 /* err for a sum past 64 bits (why NULL) or another impossible figure (why):
  * when a usage row holds a count outside 0..USAGE_COUNT_MAX (only an older
@@ -88,13 +103,16 @@ void store_rollup_free(struct store *s);
 /* Enough cells pending that the next operation end should flush. */
 int store_rollup_full(const struct store *s);
 
-/* schema.c: entry i takes the schema from version i to i + 1. */
+/* schema.c (SQLite), schema_pg.c (PostgreSQL): entry i takes the schema
+ * from version i to i + 1; both lists have the same length. */
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
+extern const char *const store_migrations_pg[];
+extern const int store_nmigrations_pg;
 #define STORE_NMIGRATIONS store_nmigrations
 
-/* Bind text, NULL-safe ("" for NULL). */
-int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Bind text, NULL-safe ("" for NULL); borrowed as db_bind_text. */
+void store_bind_text(struct db_stmt *st, int i, const char *v);
 
 /* Rollup flag bits (what changes the price of a token). */
 #define ROLLUP_BATCH   1
@@ -118,6 +136,6 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
 	"write_1h, cache_read, output, compressed_tokens, sidechain"
-void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
+void store_read_usage(struct db_stmt *st, int col, struct usage *u);
 
 #endif

@@ -1,0 +1,845 @@
+/* db_pg.c — the PostgreSQL driver behind data/db.h (libpq). The home of
+ * libpq-fe.h.
+ *
+ * The dialect, as small tables: ?N placeholders become $N; kept statements
+ * are prepared on the server at their first run, with the parameter types
+ * of that run's bindings (bigint, text, or left to the server for NULL);
+ * rows stream one at a time (single-row mode), and a statement still
+ * streaming when another needs the connection has its remaining rows read
+ * ahead; integer columns (bigint, and numeric sums) are read strictly, a
+ * value outside int64 failing the step; the migration lock is
+ * pg_advisory_xact_lock; "changed since" is LISTEN tokentop and the count
+ * of notifications received. Messages never hold the password (pg_uri.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "data/db.h"
+#include "data/pg_uri.h"
+
+/* Type oids (catalog/pg_type_d.h is a server header). */
+#define BOOLOID     16
+#define NAMEOID     19
+#define INT8OID     20
+#define INT2OID     21
+#define INT4OID     23
+#define TEXTOID     25
+#define OIDOID      26
+#define UNKNOWNOID  705
+#define BPCHAROID   1042
+#define VARCHAROID  1043
+#define NUMERICOID  1700
+
+/* The migration lock's key: "tokentop" in ASCII. */
+#define MIGRATE_LOCK "8390042714203516784"
+
+#define CHANNEL "tokentop"
+
+/* Connection settings tokentop supplies; a URI or the environment
+ * overrides connect_timeout (a PGCONNECT_TIMEOUT, when set, is kept). */
+#define CONNECT_TIMEOUT "10"
+
+/* A transaction step's SQL (db_tx). */
+static const char *const tx_sql[] = {
+	[DB_BEGIN]       = "BEGIN",
+	[DB_BEGIN_READ]  = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+	[DB_COMMIT]      = "COMMIT",
+	[DB_ROLLBACK]    = "ROLLBACK",
+	[DB_SAVEPOINT]   = "SAVEPOINT op",
+	[DB_RELEASE]     = "RELEASE SAVEPOINT op",
+	[DB_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT op",
+};
+
+struct pg_stmt;
+
+struct pg_db {
+	struct db       base;
+	PGconn         *conn;
+	char           *target;        /* the URI as given: to redact messages */
+	struct pg_stmt *active;        /* the statement whose rows are streaming */
+	int64_t         changes;
+	unsigned        next_name;     /* server-side statement names */
+	int             listening;
+	int64_t         version;       /* notifications counted */
+	enum db_fail    fail;
+	char            msg[512];
+};
+
+struct pg_stmt {
+	struct db_stmt  base;
+	struct pg_db   *db;
+	char           *sql;           /* with $N */
+	int             nparams;
+	int             keep;
+	char            name[16];      /* "" until prepared on the server */
+	const char    **vals;          /* NULL = SQL NULL */
+	char          (*num)[24];      /* text of the bigint parameters */
+	Oid            *types;
+	int             running;       /* executed, results not all read */
+	int             done;
+	PGresult       *row;           /* the current row */
+	int64_t        *ints;          /* its integer columns, parsed */
+	int             nints;
+	PGresult      **queue;         /* results read ahead (see drain) */
+	size_t          qhead, qlen, qcap;
+	int             lost;          /* out of memory while reading ahead */
+};
+
+#define DB(d)  ((struct pg_db *)(d))
+#define ST(s)  ((struct pg_stmt *)(s))
+
+/* ---- errors --------------------------------------------------------------- */
+
+/* The message of a failure: what, trimmed to one line, the password cut. */
+static int
+failed(struct pg_db *d, enum db_fail kind, const char *what)
+{
+	char *nl;
+
+	snprintf(d->msg, sizeof(d->msg), "%s", what != NULL && what[0] != '\0' ? what : "error");
+	while ((nl = strchr(d->msg, '\n')) != NULL) {
+		if (nl[1] == '\0')
+			*nl = '\0';
+		else
+			*nl = ' ';
+	}
+	pg_uri_redact(d->target, d->msg, sizeof(d->msg));
+	d->fail = PQstatus(d->conn) == CONNECTION_BAD ? DB_GONE : kind;
+	return -1;
+}
+
+/* The kind of a server error by its SQLSTATE. */
+static enum db_fail
+fail_of(const char *state)
+{
+	if (state == NULL)
+		return DB_FAILED;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return DB_RETRY;
+	if (strcmp(state, "22003") == 0)
+		return DB_OVERFLOW;
+	if (strcmp(state, "55P03") == 0)
+		return DB_BUSY;
+	if (strncmp(state, "08", 2) == 0)
+		return DB_GONE;
+	return DB_FAILED;
+}
+
+/* A failed result: its primary message (else the connection's), its kind. */
+static int
+result_failed(struct pg_db *d, PGresult *res)
+{
+	const char *m = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	if (m == NULL)
+		m = res != NULL && PQresultErrorMessage(res)[0] != '\0' ? PQresultErrorMessage(res) :
+		    PQerrorMessage(d->conn);
+	return failed(d, res != NULL ? fail_of(PQresultErrorField(res, PG_DIAG_SQLSTATE)) :
+	    DB_FAILED, m);
+}
+
+static int
+result_ok(PGresult *res)
+{
+	ExecStatusType t = PQresultStatus(res);
+
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
+/* ---- statements ------------------------------------------------------------ */
+
+/*
+ * sql with ?N placeholders as $N (outside quotes and comments); *maxp = the
+ * highest N. NULL for a bare '?' (not a placeholder here) or out of memory.
+ */
+static char *
+rewrite(const char *sql, int *maxp)
+{
+	char *out = malloc(strlen(sql) + 1), *o = out, q = 0;
+	const char *p;
+	long v;
+
+	if (out == NULL)
+		return NULL;
+	*maxp = 0;
+	for (p = sql; *p != '\0'; p++) {
+		if (q != 0) {                           /* inside '…', "…" or a comment */
+			if ((q == '-' && *p == '\n') || (q == '*' && p[0] == '*' && p[1] == '/') ||
+			    (q != '-' && q != '*' && *p == q)) {
+				if (q == '*')
+					*o++ = *p++;
+				q = 0;
+			}
+			*o++ = *p;
+			continue;
+		}
+		if (*p == '\'' || *p == '"')
+			q = *p;
+		else if (p[0] == '-' && p[1] == '-')
+			q = '-';
+		else if (p[0] == '/' && p[1] == '*')
+			q = '*';
+		else if (*p == '?') {
+			if (p[1] < '0' || p[1] > '9') {
+				free(out);
+				return NULL;
+			}
+			v = strtol(p + 1, NULL, 10);
+			if (v > *maxp)
+				*maxp = (int)v;
+			*o++ = '$';
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+static struct db_stmt *
+pg_prepare(struct db *db, const char *sql, int keep)
+{
+	struct pg_db *d = DB(db);
+	struct pg_stmt *s = calloc(1, sizeof(*s));
+	int n;
+
+	if (s == NULL || (s->sql = rewrite(sql, &n)) == NULL) {
+		free(s);
+		failed(d, DB_FAILED, strchr(sql, '?') != NULL ? "a '?' that is not a ?N placeholder" :
+		    "out of memory");
+		return NULL;
+	}
+	s->nparams = n;
+	if (n > 0 && ((s->vals = calloc((size_t)n, sizeof(*s->vals))) == NULL ||
+	    (s->num = calloc((size_t)n, sizeof(*s->num))) == NULL ||
+	    (s->types = calloc((size_t)n, sizeof(*s->types))) == NULL)) {
+		free(s->vals);
+		free(s->num);
+		free(s->sql);
+		free(s);
+		failed(d, DB_FAILED, "out of memory");
+		return NULL;
+	}
+	s->base.drv = &db_pg;
+	s->db = d;
+	s->keep = keep;
+	return &s->base;
+}
+
+static void
+pg_bind_int64(struct db_stmt *st, int i, int64_t v)
+{
+	struct pg_stmt *s = ST(st);
+
+	if (i < 1 || i > s->nparams)
+		return;
+	snprintf(s->num[i - 1], sizeof(s->num[0]), "%lld", (long long)v);
+	s->vals[i - 1] = s->num[i - 1];
+	s->types[i - 1] = INT8OID;
+}
+
+static void
+pg_bind_text(struct db_stmt *st, int i, const char *v)
+{
+	struct pg_stmt *s = ST(st);
+
+	if (i < 1 || i > s->nparams)
+		return;
+	s->vals[i - 1] = v;
+	s->types[i - 1] = TEXTOID;
+}
+
+static void
+pg_bind_null(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+
+	if (i < 1 || i > s->nparams)
+		return;
+	s->vals[i - 1] = NULL;
+	s->types[i - 1] = 0;    /* the server infers it from the statement */
+}
+
+static void
+pg_clear(struct db_stmt *st)
+{
+	struct pg_stmt *s = ST(st);
+	int i;
+
+	for (i = 0; i < s->nparams; i++) {
+		s->vals[i] = NULL;
+		s->types[i] = 0;
+	}
+}
+
+/* Read what is left of a's results into its queue, so the connection is
+ * free for another statement; a's next steps read from the queue. */
+static void
+drain(struct pg_db *d)
+{
+	struct pg_stmt *a = d->active;
+	PGresult *r, **q;
+
+	if (a == NULL)
+		return;
+	d->active = NULL;
+	while ((r = PQgetResult(d->conn)) != NULL) {
+		if (a->qlen == a->qcap) {
+			size_t nc = a->qcap ? a->qcap * 2 : 64;
+
+			if ((q = realloc(a->queue, nc * sizeof(*q))) == NULL) {
+				PQclear(r);     /* out of memory: the rest is lost, the step fails */
+				a->lost = 1;
+				continue;
+			}
+			a->queue = q;
+			a->qcap = nc;
+		}
+		a->queue[a->qlen++] = r;
+	}
+}
+
+/* The next result of s: from the queue, else the connection. */
+static PGresult *
+next_result(struct pg_stmt *s)
+{
+	if (s->qhead < s->qlen)
+		return s->queue[s->qhead++];
+	if (s->db->active != s)
+		return NULL;
+	return PQgetResult(s->db->conn);
+}
+
+/* The run of s is over: every result of it read, the queue empty. */
+static void
+finish(struct pg_stmt *s)
+{
+	PGresult *r;
+
+	if (s->db->active == s) {
+		while ((r = PQgetResult(s->db->conn)) != NULL)
+			PQclear(r);
+		s->db->active = NULL;
+	}
+	while (s->qhead < s->qlen)
+		PQclear(s->queue[s->qhead++]);
+	s->qhead = s->qlen = 0;
+	s->lost = 0;
+	PQclear(s->row);
+	s->row = NULL;
+	s->running = 0;
+}
+
+/* Prepare s on the server (its first run): types from this run's bindings. */
+static int
+server_prepare(struct pg_stmt *s)
+{
+	struct pg_db *d = s->db;
+	PGresult *r;
+	char name[16];
+
+	snprintf(name, sizeof(name), "tt%u", ++d->next_name);
+	r = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
+	if (!result_ok(r)) {
+		result_failed(d, r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	memcpy(s->name, name, sizeof(name));
+	return 0;
+}
+
+static int
+start(struct pg_stmt *s)
+{
+	struct pg_db *d = s->db;
+	int ok;
+
+	drain(d);
+	if (s->keep && s->name[0] == '\0' && server_prepare(s) != 0)
+		return -1;
+	if (s->keep)
+		ok = PQsendQueryPrepared(d->conn, s->name, s->nparams, s->vals, NULL, NULL, 0);
+	else
+		ok = PQsendQueryParams(d->conn, s->sql, s->nparams, s->types, s->vals, NULL, NULL, 0);
+	if (!ok)
+		return failed(d, DB_FAILED, PQerrorMessage(d->conn));
+	PQsetSingleRowMode(d->conn);
+	d->active = s;
+	s->running = 1;
+	return 0;
+}
+
+/* Is oid an integer type (read strictly into int64)? */
+static int
+int_type(Oid t)
+{
+	return t == INT8OID || t == INT4OID || t == INT2OID || t == NUMERICOID || t == BOOLOID ||
+	    t == OIDOID;
+}
+
+/* "123", "-45" (and t/f for a boolean) into *v; -1 when the text is no
+ * integer or one outside int64. */
+static int
+parse_int(const char *t, Oid type, int64_t *v)
+{
+	uint64_t x = 0, lim;
+	int neg = *t == '-';
+	const char *p = t + neg;
+
+	if (type == BOOLOID) {
+		*v = *t == 't';
+		return 0;
+	}
+	if (*p == '\0')
+		return -1;
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (x > (lim - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.')                  /* a numeric with a scale: only zeros */
+		for (p++; *p == '0'; p++)
+			;
+	if (*p != '\0')
+		return -1;
+	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
+	return 0;
+}
+
+/* Parse the integer columns of the row s->row; -1 (DB_OVERFLOW) when one
+ * does not fit int64. */
+static int
+parse_row(struct pg_stmt *s)
+{
+	int n = PQnfields(s->row), i;
+	Oid t;
+
+	if (n > s->nints) {
+		int64_t *v = realloc(s->ints, (size_t)n * sizeof(*v));
+
+		if (v == NULL)
+			return failed(s->db, DB_FAILED, "out of memory");
+		s->ints = v;
+		s->nints = n;
+	}
+	for (i = 0; i < n; i++) {
+		s->ints[i] = 0;
+		t = PQftype(s->row, i);
+		if (!int_type(t) || PQgetisnull(s->row, 0, i))
+			continue;
+		if (parse_int(PQgetvalue(s->row, 0, i), t, &s->ints[i]) != 0)
+			return failed(s->db, DB_OVERFLOW, "integer overflow");
+	}
+	return 0;
+}
+
+static int
+pg_step(struct db_stmt *st)
+{
+	struct pg_stmt *s = ST(st);
+	PGresult *r;
+	ExecStatusType t;
+
+	if (!s->running) {
+		if (s->done)
+			return DB_DONE;
+		if (start(s) != 0)
+			return DB_ERR;
+	}
+	PQclear(s->row);
+	s->row = NULL;
+	r = next_result(s);
+	if (r == NULL && s->lost) {
+		finish(s);
+		s->done = 1;
+		failed(s->db, DB_FAILED, "out of memory");
+		return DB_ERR;
+	}
+	t = r != NULL ? PQresultStatus(r) : PGRES_COMMAND_OK;
+	if (t == PGRES_SINGLE_TUPLE) {
+		s->row = r;
+		if (parse_row(s) == 0)
+			return DB_ROW;
+		finish(s);
+		s->done = 1;
+		return DB_ERR;
+	}
+	if (r != NULL && result_ok(r))
+		s->db->changes = strtoll(PQcmdTuples(r), NULL, 10);
+	else if (r != NULL)
+		result_failed(s->db, r);
+	PQclear(r);
+	finish(s);
+	s->done = 1;
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? DB_DONE : DB_ERR;
+}
+
+static int64_t
+pg_column_int64(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+
+	return s->row != NULL && i >= 0 && i < s->nints ? s->ints[i] : 0;
+}
+
+static const char *
+pg_column_text(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+
+	if (s->row == NULL || i < 0 || i >= PQnfields(s->row))
+		return "";
+	return PQgetvalue(s->row, 0, i);     /* "" for NULL */
+}
+
+static enum db_type
+pg_column_type(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+	Oid t;
+
+	if (s->row == NULL || i < 0 || i >= PQnfields(s->row) || PQgetisnull(s->row, 0, i))
+		return DB_T_NULL;
+	t = PQftype(s->row, i);
+	if (int_type(t))
+		return DB_T_INT;
+	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID || t == UNKNOWNOID)
+		return DB_T_TEXT;
+	return DB_T_OTHER;
+}
+
+static void
+pg_reset(struct db_stmt *st)
+{
+	struct pg_stmt *s = ST(st);
+
+	if (s->running)
+		finish(s);
+	PQclear(s->row);
+	s->row = NULL;
+	s->done = 0;
+}
+
+static void
+pg_finalize(struct db_stmt *st)
+{
+	struct pg_stmt *s = ST(st);
+
+	pg_reset(st);
+	free(s->queue);
+	free(s->ints);
+	free(s->vals);
+	free(s->num);
+	free(s->types);
+	free(s->sql);
+	free(s);
+}
+
+/* ---- the connection --------------------------------------------------------- */
+
+/* Run sql (no parameters, maybe several statements); 0 or -1. */
+static int
+run(struct pg_db *d, const char *sql, PGresult **keep)
+{
+	PGresult *r;
+
+	drain(d);
+	r = PQexec(d->conn, sql);
+	if (!result_ok(r)) {
+		result_failed(d, r);
+		PQclear(r);
+		return -1;
+	}
+	if (keep != NULL)
+		*keep = r;
+	else
+		PQclear(r);
+	return 0;
+}
+
+static int
+pg_exec(struct db *db, const char *sql)
+{
+	return run(DB(db), sql, NULL);
+}
+
+static int
+pg_in_tx(struct db *db)
+{
+	PGTransactionStatusType t;
+
+	drain(DB(db));      /* a streaming statement shows as "active" */
+	t = PQtransactionStatus(DB(db)->conn);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+static int
+pg_tx(struct db *db, enum db_tx what)
+{
+	struct pg_db *d = DB(db);
+	PGresult *r = NULL;
+	int rc;
+
+	if (what == DB_ROLLBACK && !pg_in_tx(db)) {
+		drain(d);
+		return 0;
+	}
+	if (what != DB_COMMIT)
+		return run(d, tx_sql[what], NULL);
+	/* COMMIT of a transaction the server already aborted answers ROLLBACK */
+	if ((rc = run(d, tx_sql[what], &r)) == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0)
+		rc = failed(d, DB_FAILED, "the transaction was rolled back (a statement in it failed)");
+	PQclear(r);
+	return rc;
+}
+
+static int64_t
+pg_changes(struct db *db)
+{
+	return DB(db)->changes;
+}
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;      /* notices (CREATE … IF NOT EXISTS) are not ours to print */
+}
+
+static void
+pg_close(struct db *db)
+{
+	struct pg_db *d = DB(db);
+
+	if (d == NULL)
+		return;
+	PQfinish(d->conn);
+	free(d->target);
+	free(d);
+}
+
+static struct db *
+pg_open(const char *target, char *err, size_t errlen)
+{
+	const char *kw[6], *val[6];
+	char shown[1024];
+	struct pg_db *d = calloc(1, sizeof(*d));
+	int n = 0;
+
+	if (d == NULL || (d->target = strdup(target)) == NULL) {
+		free(d);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	d->base.drv = &db_pg;
+	/* before dbname: the URI (expanded there) overrides them */
+	kw[n] = "fallback_application_name", val[n++] = "tokentop";
+	if (getenv("PGCONNECT_TIMEOUT") == NULL)
+		kw[n] = "connect_timeout", val[n++] = CONNECT_TIMEOUT;
+	kw[n] = "dbname", val[n++] = target;
+	kw[n] = "client_encoding", val[n++] = "UTF8";   /* text is UTF-8 */
+	kw[n] = NULL, val[n] = NULL;
+	d->conn = PQconnectdbParams(kw, val, 1);
+	if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK) {
+		pg_uri_mask(target, shown, sizeof(shown));
+		failed(d, DB_GONE, d->conn != NULL ? PQerrorMessage(d->conn) : "out of memory");
+		snprintf(err, errlen, "%s: %s", shown, d->msg);
+		pg_close(&d->base);
+		return NULL;
+	}
+	PQsetNoticeProcessor(d->conn, quiet, NULL);
+	return &d->base;
+}
+
+/* ---- schema, following ---------------------------------------------------------- */
+
+static int
+pg_schema_lock(struct db *db)
+{
+	struct pg_db *d = DB(db);
+
+	if (run(d, "BEGIN", NULL) != 0 ||
+	    run(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) != 0 ||
+	    run(d, "CREATE TABLE IF NOT EXISTS tokentop_schema (version BIGINT NOT NULL)",
+	    NULL) != 0) {
+		char keep[sizeof(d->msg)];
+		enum db_fail f = d->fail;
+
+		memcpy(keep, d->msg, sizeof(keep));
+		run(d, "ROLLBACK", NULL);
+		memcpy(d->msg, keep, sizeof(keep));
+		d->fail = f;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_schema_version(struct db *db, int *v)
+{
+	struct pg_db *d = DB(db);
+	PGresult *r;
+	const char *state;
+
+	drain(d);
+	*v = 0;
+	r = PQexec(d->conn, "SELECT max(version) FROM tokentop_schema");
+	if (!result_ok(r)) {
+		/* a fresh database has no table yet: version 0 (outside a
+		 * transaction the failure leaves nothing behind) */
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		if (state != NULL && strcmp(state, "42P01") == 0 && !pg_in_tx(db)) {
+			PQclear(r);
+			return 0;
+		}
+		result_failed(d, r);
+		PQclear(r);
+		return -1;
+	}
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		*v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return 0;
+}
+
+static int
+pg_set_schema_version(struct db *db, int v)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "DELETE FROM tokentop_schema;"
+	    " INSERT INTO tokentop_schema (version) VALUES (%d)", v);
+	return run(DB(db), sql, NULL);
+}
+
+/* The first call LISTENs; later ones count the notifications received,
+ * reading only what the server already sent (no round trip). */
+static int
+pg_changed(struct db *db, int64_t *version)
+{
+	struct pg_db *d = DB(db);
+	PGnotify *n;
+
+	if (!d->listening) {
+		if (run(d, "LISTEN " CHANNEL, NULL) != 0)
+			return -1;
+		d->listening = 1;
+		d->version++;
+	}
+	if (!PQconsumeInput(d->conn)) {
+		d->listening = 0;     /* the socket is dead: stop waiting on it */
+		return failed(d, DB_GONE, PQerrorMessage(d->conn));
+	}
+	while ((n = PQnotifies(d->conn)) != NULL) {
+		d->version++;
+		PQfreemem(n);
+	}
+	*version = d->version;
+	return 0;
+}
+
+static int
+pg_wait_fd(struct db *db)
+{
+	struct pg_db *d = DB(db);
+
+	return d->listening ? PQsocket(d->conn) : -1;
+}
+
+static const char *
+pg_errmsg(struct db *db)
+{
+	return DB(db)->msg;
+}
+
+static enum db_fail
+pg_fail(struct db *db)
+{
+	return DB(db)->fail;
+}
+
+/* ---- targets ------------------------------------------------------------------- */
+
+static int
+pg_claims(const char *target)
+{
+	return pg_uri_is(target);
+}
+
+/* libpq's own parse of the URI: its message names the part that is wrong. */
+static int
+pg_check(const char *target, char *err, size_t errlen)
+{
+	PQconninfoOption *o;
+	char *msg = NULL, shown[1024];
+
+	o = PQconninfoParse(target, &msg);
+	if (o == NULL) {
+		char why[512];
+		char *nl;
+
+		snprintf(why, sizeof(why), "%s", msg != NULL ? msg : "out of memory");
+		while ((nl = strchr(why, '\n')) != NULL)
+			*nl = nl[1] == '\0' ? '\0' : ' ';
+		pg_uri_redact(target, why, sizeof(why));
+		pg_uri_mask(target, shown, sizeof(shown));
+		snprintf(err, errlen, "%s: %s", shown, why);
+		PQfreemem(msg);
+		return -1;
+	}
+	PQconninfoFree(o);
+	return 0;
+}
+
+static void
+pg_display(const char *target, char *out, size_t n)
+{
+	pg_uri_mask(target, out, n);
+}
+
+static void
+pg_scrub(char *target)
+{
+	pg_uri_scrub(target);
+}
+
+const struct db_driver db_pg = {
+	.name = "postgresql",
+	.claims = pg_claims,
+	.check = pg_check,
+	.display = pg_display,
+	.scrub = pg_scrub,
+	.open = pg_open,
+	.close = pg_close,
+	.errmsg = pg_errmsg,
+	.fail = pg_fail,
+	.exec = pg_exec,
+	.tx = pg_tx,
+	.in_tx = pg_in_tx,
+	.changes = pg_changes,
+	.prepare = pg_prepare,
+	.bind_int64 = pg_bind_int64,
+	.bind_text = pg_bind_text,
+	.bind_null = pg_bind_null,
+	.step = pg_step,
+	.column_int64 = pg_column_int64,
+	.column_text = pg_column_text,
+	.column_type = pg_column_type,
+	.reset = pg_reset,
+	.clear = pg_clear,
+	.finalize = pg_finalize,
+	.schema_lock = pg_schema_lock,
+	.schema_version = pg_schema_version,
+	.set_schema_version = pg_set_schema_version,
+	.changed = pg_changed,
+	.wait_fd = pg_wait_fd,
+	.lock_rows = " FOR UPDATE",
+	.row_locks = 1,
+};
