@@ -78,7 +78,7 @@ struct db_driver {
 	struct db *(*open)(const char *target, char *err, size_t errlen);
 	void (*close)(struct db *db);                  /* NULL is fine */
 	const char *(*errmsg)(struct db *db);
-	enum db_fail (*fail)(struct db *db);
+	enum db_fail (*failure)(struct db *db);
 
 	/* SQL without results and without placeholders (several statements
 	 * separated by ';' are fine). 0 or -1. */
@@ -138,7 +138,7 @@ const struct db_driver *db_driver_for(const char *target);
 
 /* The calls, through the table of the connection or statement. */
 static inline const char *db_errmsg(struct db *db) { return db->drv->errmsg(db); }
-static inline enum db_fail db_fail(struct db *db) { return db->drv->fail(db); }
+static inline enum db_fail db_fail(struct db *db) { return db->drv->failure(db); }
 static inline int db_exec(struct db *db, const char *sql) { return db->drv->exec(db, sql); }
 static inline int db_tx(struct db *db, enum db_tx what) { return db->drv->tx(db, what); }
 static inline int db_in_tx(struct db *db) { return db->drv->in_tx(db); }

@@ -19,20 +19,8 @@
 #include <libpq-fe.h>
 
 #include "data/db.h"
+#include "data/pg_sql.h"
 #include "data/pg_uri.h"
-
-/* Type oids (catalog/pg_type_d.h is a server header). */
-#define BOOLOID     16
-#define NAMEOID     19
-#define INT8OID     20
-#define INT2OID     21
-#define INT4OID     23
-#define TEXTOID     25
-#define OIDOID      26
-#define UNKNOWNOID  705
-#define BPCHAROID   1042
-#define VARCHAROID  1043
-#define NUMERICOID  1700
 
 /* The migration lock's key: "tokentop" in ASCII. */
 #define MIGRATE_LOCK "8390042714203516784"
@@ -92,41 +80,18 @@ struct pg_stmt {
 #define DB(d)  ((struct pg_db *)(d))
 #define ST(s)  ((struct pg_stmt *)(s))
 
+static void pg_finalize(struct db_stmt *st);
+
 /* ---- errors --------------------------------------------------------------- */
 
 /* The message of a failure: what, trimmed to one line, the password cut. */
 static int
 failed(struct pg_db *d, enum db_fail kind, const char *what)
 {
-	char *nl;
-
-	snprintf(d->msg, sizeof(d->msg), "%s", what != NULL && what[0] != '\0' ? what : "error");
-	while ((nl = strchr(d->msg, '\n')) != NULL) {
-		if (nl[1] == '\0')
-			*nl = '\0';
-		else
-			*nl = ' ';
-	}
-	pg_uri_redact(d->target, d->msg, sizeof(d->msg));
+	pg_uri_message(d->target, what != NULL && what[0] != '\0' ? what : "error", d->msg,
+	    sizeof(d->msg));
 	d->fail = PQstatus(d->conn) == CONNECTION_BAD ? DB_GONE : kind;
 	return -1;
-}
-
-/* The kind of a server error by its SQLSTATE. */
-static enum db_fail
-fail_of(const char *state)
-{
-	if (state == NULL)
-		return DB_FAILED;
-	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
-		return DB_RETRY;
-	if (strcmp(state, "22003") == 0)
-		return DB_OVERFLOW;
-	if (strcmp(state, "55P03") == 0)
-		return DB_BUSY;
-	if (strncmp(state, "08", 2) == 0)
-		return DB_GONE;
-	return DB_FAILED;
 }
 
 /* A failed result: its primary message (else the connection's), its kind. */
@@ -138,7 +103,7 @@ result_failed(struct pg_db *d, PGresult *res)
 	if (m == NULL)
 		m = res != NULL && PQresultErrorMessage(res)[0] != '\0' ? PQresultErrorMessage(res) :
 		    PQerrorMessage(d->conn);
-	return failed(d, res != NULL ? fail_of(PQresultErrorField(res, PG_DIAG_SQLSTATE)) :
+	return failed(d, res != NULL ? pg_sql_fail(PQresultErrorField(res, PG_DIAG_SQLSTATE)) :
 	    DB_FAILED, m);
 }
 
@@ -152,78 +117,24 @@ result_ok(PGresult *res)
 
 /* ---- statements ------------------------------------------------------------ */
 
-/*
- * sql with ?N placeholders as $N (outside quotes and comments); *maxp = the
- * highest N. NULL for a bare '?' (not a placeholder here) or out of memory.
- */
-static char *
-rewrite(const char *sql, int *maxp)
-{
-	char *out = malloc(strlen(sql) + 1), *o = out, q = 0;
-	const char *p;
-	long v;
-
-	if (out == NULL)
-		return NULL;
-	*maxp = 0;
-	for (p = sql; *p != '\0'; p++) {
-		if (q != 0) {                           /* inside '…', "…" or a comment */
-			if ((q == '-' && *p == '\n') || (q == '*' && p[0] == '*' && p[1] == '/') ||
-			    (q != '-' && q != '*' && *p == q)) {
-				if (q == '*')
-					*o++ = *p++;
-				q = 0;
-			}
-			*o++ = *p;
-			continue;
-		}
-		if (*p == '\'' || *p == '"')
-			q = *p;
-		else if (p[0] == '-' && p[1] == '-')
-			q = '-';
-		else if (p[0] == '/' && p[1] == '*')
-			q = '*';
-		else if (*p == '?') {
-			if (p[1] < '0' || p[1] > '9') {
-				free(out);
-				return NULL;
-			}
-			v = strtol(p + 1, NULL, 10);
-			if (v > *maxp)
-				*maxp = (int)v;
-			*o++ = '$';
-			continue;
-		}
-		*o++ = *p;
-	}
-	*o = '\0';
-	return out;
-}
-
 static struct db_stmt *
 pg_prepare(struct db *db, const char *sql, int keep)
 {
 	struct pg_db *d = DB(db);
 	struct pg_stmt *s = calloc(1, sizeof(*s));
-	int n;
+	int n = 0;
 
-	if (s == NULL || (s->sql = rewrite(sql, &n)) == NULL) {
-		free(s);
-		failed(d, DB_FAILED, strchr(sql, '?') != NULL ? "a '?' that is not a ?N placeholder" :
-		    "out of memory");
+	if (s == NULL || (s->sql = pg_sql_rewrite(sql, &n)) == NULL ||
+	    (n > 0 && ((s->vals = calloc((size_t)n, sizeof(*s->vals))) == NULL ||
+	    (s->num = calloc((size_t)n, sizeof(*s->num))) == NULL ||
+	    (s->types = calloc((size_t)n, sizeof(*s->types))) == NULL))) {
+		failed(d, DB_FAILED, s != NULL && s->sql == NULL && strchr(sql, '?') != NULL ?
+		    "a '?' that is not a ?N placeholder" : "out of memory");
+		if (s != NULL)
+			pg_finalize(&s->base);
 		return NULL;
 	}
 	s->nparams = n;
-	if (n > 0 && ((s->vals = calloc((size_t)n, sizeof(*s->vals))) == NULL ||
-	    (s->num = calloc((size_t)n, sizeof(*s->num))) == NULL ||
-	    (s->types = calloc((size_t)n, sizeof(*s->types))) == NULL)) {
-		free(s->vals);
-		free(s->num);
-		free(s->sql);
-		free(s);
-		failed(d, DB_FAILED, "out of memory");
-		return NULL;
-	}
 	s->base.drv = &db_pg;
 	s->db = d;
 	s->keep = keep;
@@ -239,7 +150,7 @@ pg_bind_int64(struct db_stmt *st, int i, int64_t v)
 		return;
 	snprintf(s->num[i - 1], sizeof(s->num[0]), "%lld", (long long)v);
 	s->vals[i - 1] = s->num[i - 1];
-	s->types[i - 1] = INT8OID;
+	s->types[i - 1] = PG_INT8OID;
 }
 
 static void
@@ -250,7 +161,7 @@ pg_bind_text(struct db_stmt *st, int i, const char *v)
 	if (i < 1 || i > s->nparams)
 		return;
 	s->vals[i - 1] = v;
-	s->types[i - 1] = TEXTOID;
+	s->types[i - 1] = PG_TEXTOID;
 }
 
 static void
@@ -375,44 +286,6 @@ start(struct pg_stmt *s)
 	return 0;
 }
 
-/* Is oid an integer type (read strictly into int64)? */
-static int
-int_type(Oid t)
-{
-	return t == INT8OID || t == INT4OID || t == INT2OID || t == NUMERICOID || t == BOOLOID ||
-	    t == OIDOID;
-}
-
-/* "123", "-45" (and t/f for a boolean) into *v; -1 when the text is no
- * integer or one outside int64. */
-static int
-parse_int(const char *t, Oid type, int64_t *v)
-{
-	uint64_t x = 0, lim;
-	int neg = *t == '-';
-	const char *p = t + neg;
-
-	if (type == BOOLOID) {
-		*v = *t == 't';
-		return 0;
-	}
-	if (*p == '\0')
-		return -1;
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (x > (lim - (uint64_t)(*p - '0')) / 10)
-			return -1;
-		x = x * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p == '.')                  /* a numeric with a scale: only zeros */
-		for (p++; *p == '0'; p++)
-			;
-	if (*p != '\0')
-		return -1;
-	*v = neg ? (int64_t)(0 - x) : (int64_t)x;
-	return 0;
-}
-
 /* Parse the integer columns of the row s->row; -1 (DB_OVERFLOW) when one
  * does not fit int64. */
 static int
@@ -432,9 +305,9 @@ parse_row(struct pg_stmt *s)
 	for (i = 0; i < n; i++) {
 		s->ints[i] = 0;
 		t = PQftype(s->row, i);
-		if (!int_type(t) || PQgetisnull(s->row, 0, i))
+		if (pg_sql_type(t) != DB_T_INT || PQgetisnull(s->row, 0, i))
 			continue;
-		if (parse_int(PQgetvalue(s->row, 0, i), t, &s->ints[i]) != 0)
+		if (pg_sql_int(PQgetvalue(s->row, 0, i), t == PG_BOOLOID, &s->ints[i]) != 0)
 			return failed(s->db, DB_OVERFLOW, "integer overflow");
 	}
 	return 0;
@@ -503,16 +376,10 @@ static enum db_type
 pg_column_type(struct db_stmt *st, int i)
 {
 	struct pg_stmt *s = ST(st);
-	Oid t;
 
 	if (s->row == NULL || i < 0 || i >= PQnfields(s->row) || PQgetisnull(s->row, 0, i))
 		return DB_T_NULL;
-	t = PQftype(s->row, i);
-	if (int_type(t))
-		return DB_T_INT;
-	if (t == TEXTOID || t == VARCHAROID || t == BPCHAROID || t == NAMEOID || t == UNKNOWNOID)
-		return DB_T_TEXT;
-	return DB_T_OTHER;
+	return pg_sql_type(PQftype(s->row, i));
 }
 
 static void
@@ -665,20 +532,11 @@ pg_schema_lock(struct db *db)
 {
 	struct pg_db *d = DB(db);
 
-	if (run(d, "BEGIN", NULL) != 0 ||
+	/* (the caller rolls back on a failure) */
+	return run(d, "BEGIN", NULL) != 0 ||
 	    run(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) != 0 ||
 	    run(d, "CREATE TABLE IF NOT EXISTS tokentop_schema (version BIGINT NOT NULL)",
-	    NULL) != 0) {
-		char keep[sizeof(d->msg)];
-		enum db_fail f = d->fail;
-
-		memcpy(keep, d->msg, sizeof(keep));
-		run(d, "ROLLBACK", NULL);
-		memcpy(d->msg, keep, sizeof(keep));
-		d->fail = f;
-		return -1;
-	}
-	return 0;
+	    NULL) != 0 ? -1 : 0;
 }
 
 static int
@@ -767,12 +625,6 @@ pg_fail(struct db *db)
 
 /* ---- targets ------------------------------------------------------------------- */
 
-static int
-pg_claims(const char *target)
-{
-	return pg_uri_is(target);
-}
-
 /* libpq's own parse of the URI: its message names the part that is wrong. */
 static int
 pg_check(const char *target, char *err, size_t errlen)
@@ -783,12 +635,8 @@ pg_check(const char *target, char *err, size_t errlen)
 	o = PQconninfoParse(target, &msg);
 	if (o == NULL) {
 		char why[512];
-		char *nl;
 
-		snprintf(why, sizeof(why), "%s", msg != NULL ? msg : "out of memory");
-		while ((nl = strchr(why, '\n')) != NULL)
-			*nl = nl[1] == '\0' ? '\0' : ' ';
-		pg_uri_redact(target, why, sizeof(why));
+		pg_uri_message(target, msg != NULL ? msg : "out of memory", why, sizeof(why));
 		pg_uri_mask(target, shown, sizeof(shown));
 		snprintf(err, errlen, "%s: %s", shown, why);
 		PQfreemem(msg);
@@ -798,28 +646,16 @@ pg_check(const char *target, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-pg_display(const char *target, char *out, size_t n)
-{
-	pg_uri_mask(target, out, n);
-}
-
-static void
-pg_scrub(char *target)
-{
-	pg_uri_scrub(target);
-}
-
 const struct db_driver db_pg = {
 	.name = "postgresql",
-	.claims = pg_claims,
+	.claims = pg_uri_is,
 	.check = pg_check,
-	.display = pg_display,
-	.scrub = pg_scrub,
+	.display = pg_uri_mask,
+	.scrub = pg_uri_scrub,
 	.open = pg_open,
 	.close = pg_close,
 	.errmsg = pg_errmsg,
-	.fail = pg_fail,
+	.failure = pg_fail,
 	.exec = pg_exec,
 	.tx = pg_tx,
 	.in_tx = pg_in_tx,

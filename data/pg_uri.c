@@ -76,7 +76,7 @@ add_span(struct pg_uri_span *spans, size_t max, size_t *n, size_t off, size_t le
 size_t
 pg_uri_passwords(const char *uri, struct pg_uri_span *spans, size_t max)
 {
-	size_t start = scheme_len(uri), i, n = 0, klen, vlen;
+	size_t start = scheme_len(uri), i, n = 0, klen, vlen, rest;
 	const char *p, *q, *amp, *eq;
 	char key[32];
 
@@ -85,13 +85,16 @@ pg_uri_passwords(const char *uri, struct pg_uri_span *spans, size_t max)
 	/* user info: up to the first '@' before any '/' */
 	for (i = start; uri[i] != '\0' && uri[i] != '@' && uri[i] != '/'; i++)
 		;
+	rest = start;
 	if (uri[i] == '@') {
 		p = memchr(uri + start, ':', i - start);
 		if (p != NULL)
 			add_span(spans, max, &n, (size_t)(p + 1 - uri), (size_t)(uri + i - (p + 1)));
+		rest = i + 1;
 	}
-	/* query parameters named password */
-	if ((q = strchr(uri + start, '?')) == NULL)
+	/* query parameters named password (after the user info, which may
+	 * hold a '?' of its own) */
+	if ((q = strchr(uri + rest, '?')) == NULL)
 		return n;
 	for (p = q + 1; *p != '\0'; p = *amp != '\0' ? amp + 1 : amp) {
 		amp = p + strcspn(p, "&");
@@ -188,4 +191,17 @@ pg_uri_redact(const char *uri, char *msg, size_t n)
 		decode(uri + sp[i].off, sp[i].len, plain, sizeof(plain));
 		redact_one(msg, n, plain, strlen(plain));
 	}
+}
+
+void
+pg_uri_message(const char *uri, const char *msg, char *out, size_t n)
+{
+	char *nl;
+
+	if (n == 0)
+		return;
+	snprintf(out, n, "%s", msg);
+	while ((nl = strchr(out, '\n')) != NULL)
+		*nl = nl[1] == '\0' ? '\0' : ' ';
+	pg_uri_redact(uri, out, n);
 }

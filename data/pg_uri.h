@@ -28,4 +28,8 @@ void pg_uri_scrub(char *uri);
  * of uri, as written and percent-decoded, by "***". */
 void pg_uri_redact(const char *uri, char *msg, size_t n);
 
+/* msg as one line into out (newlines as spaces, a last one dropped), every
+ * password of uri (may be NULL) cut out as pg_uri_redact. */
+void pg_uri_message(const char *uri, const char *msg, char *out, size_t n);
+
 #endif

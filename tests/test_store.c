@@ -1,5 +1,6 @@
 /* test_store.c — opening, migrations, file modes, idempotent inserts and the
- * rollup behind them, concurrent writers, data_version, import marks. */
+ * rollup behind them, concurrent writers, data_version, import marks: on
+ * SQLite and on PostgreSQL (tests/lib/fx_db.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 
 #include "data/store.h"
 #include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 static struct store *
 open_or_fail(const char *path)
@@ -87,11 +90,19 @@ totals(struct store *s)
 static void
 test_memory_and_version(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	const char *target = fx_ledger();
+	struct store *s = open_or_fail(target);
 
 	(void)state;
 	assert_true(store_schema_version(s) >= 1);
-	assert_string_equal(store_path(s), ":memory:");
+	if (!fx_pg)
+		assert_string_equal(store_path(s), ":memory:");
+	else {      /* shown with the password masked */
+		assert_non_null(strstr(store_path(s), ":***@"));
+		assert_null(strstr(store_path(s), getenv("PG_PASSWORD") ? getenv("PG_PASSWORD") :
+		    "tt-secret-pw"));
+	}
+	assert_string_equal(store_backend(s), fx_pg ? "postgresql" : "sqlite");
 	assert_int_equal(count(s), 0);
 	store_close(s);
 	store_close(NULL);
@@ -107,7 +118,7 @@ test_migrate_and_reopen(void **state)
 	int v;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fresh.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("fresh.db"));
 	s = open_or_fail(path);
 	v = store_schema_version(s);
 	assert_true(v >= 1);
@@ -128,9 +139,12 @@ test_file_modes(void **state)
 	char path[512], dir[512];
 	struct store *s;
 	struct stat st;
-	mode_t old = umask(0277);    /* would leave 0400 files and 0500 dirs */
+	mode_t old;
 
 	(void)state;
+	if (fx_pg)
+		skip();         /* files are SQLite's */
+	old = umask(0277);      /* would leave 0400 files and 0500 dirs */
 	snprintf(dir, sizeof(dir), "%s/a/b", fx_tmpdir);
 	snprintf(path, sizeof(path), "%s/usage.db", dir);
 	s = open_or_fail(path);
@@ -162,10 +176,10 @@ test_newer_schema_refused(void **state)
 	struct store *s;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/newer.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("newer.db"));
 	s = open_or_fail(path);
 	store_close(s);          /* last connection: WAL checkpointed into the file */
-	fx_set_user_version(path, 99);
+	fx_set_schema_version(path, 99);
 	s = store_open(path, err, sizeof(err));
 	assert_null(s);
 	assert_non_null(strstr(err, "newer"));
@@ -174,7 +188,7 @@ test_newer_schema_refused(void **state)
 static void
 test_idempotent(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage a = row("claude-sonnet-4-5", "msg_A", "req_A", 1000, 10, 5);
 	struct usage big = a, small = a, nokey = row("m", "", "", 2000, 1, 1);
 	struct report_row t;
@@ -248,7 +262,7 @@ first_row(const struct usage *x, void *arg)
 static void
 test_sidechain_tie(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage side = row("claude-opus-4-6", "msg_S", "req_S", 1000, 7, 7);
 	struct usage parent = side;
 	struct usage u;
@@ -285,7 +299,7 @@ grab(const struct usage *x, void *arg)
 static void
 test_each_usage(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage u = row("claude-haiku-4-5", "msg_1", "req_1", 3000, 1, 2), got[8];
 	char err[512];
 	int i;
@@ -329,7 +343,7 @@ test_each_usage(void **state)
 static void
 test_transactions(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage u = row("m", "msg_1", "", 1, 1, 1), bad = u;
 	char err[512];
 
@@ -369,7 +383,7 @@ test_concurrent_writers(void **state)
 	int i, status;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/concurrent.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("concurrent.db"));
 	for (i = 0; i < WRITERS; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
@@ -432,13 +446,17 @@ test_data_version(void **state)
 	int64_t v1 = 0, v2 = 0, v3 = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/dv.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("dv.db"));
 	a = open_or_fail(path);
 	b = open_or_fail(path);
 	assert_int_equal(store_data_version(a, &v1, err, sizeof(err)), 0);
+	count(a);                    /* reading is no change */
 	assert_int_equal(store_data_version(a, &v2, err, sizeof(err)), 0);
 	assert_true(v1 == v2);
+	/* PostgreSQL: a descriptor to wait on once following (SQLite: none) */
+	assert_true(fx_pg ? store_wait_fd(a) >= 0 : store_wait_fd(a) == -1);
 	put(b, &u);
+	fx_wait_readable(store_wait_fd(a));   /* the notification follows the commit */
 	assert_int_equal(store_data_version(a, &v3, err, sizeof(err)), 0);
 	assert_true(v3 != v2);
 	store_close(a);
@@ -484,6 +502,8 @@ test_migration_rebuilds_batch_sums(void **state)
 	int i, v, found;
 
 	(void)state;
+	if (fx_pg)
+		skip();      /* a PostgreSQL ledger never was at version 1 */
 	assert_non_null(p);
 	snprintf(path, sizeof(path), "%s/migrate.db", fx_tmpdir);
 	s = open_or_fail(path);
@@ -534,6 +554,8 @@ test_not_a_database(void **state)
 	FILE *f;
 
 	(void)state;
+	if (fx_pg)
+		skip();      /* files are SQLite's (bad URIs: test_db_pg.c) */
 	snprintf(path, sizeof(path), "%s/garbage.db", fx_tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -554,7 +576,7 @@ test_not_a_database(void **state)
 static void
 test_import_marks(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct import_mark m = { 100, 123456789012345LL, 90, 7 }, got;
 	char err[512];
 	int found = -1;
@@ -635,7 +657,7 @@ put_many(struct store *s, int n, int salt)
 static void
 test_rollup_pending(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	char err[512];
 
 	(void)state;
@@ -677,5 +699,5 @@ main(void)
 		cmocka_unit_test(test_rollup_pending),
 	};
 
-	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }
