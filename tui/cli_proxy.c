@@ -247,7 +247,10 @@ static void
 help(void)
 {
 	printf("usage: tokentop proxy [--listen HOST:PORT] [--upstream URL] [--tag T]\n"
-	       "                      [--enforce-budget] [--allow-remote]\n"
+	       "                      [--enforce-budget] [--allow-remote] [--threads N]\n"
+	       "                      [--max-connections N] [--max-per-address N]\n"
+	       "                      [--header-timeout S] [--body-timeout S]\n"
+	       "                      [--body-min-rate B] [--max-buffered MB]\n"
 	       "\n"
 	       "A recording proxy for the Anthropic API: point an application's\n"
 	       "ANTHROPIC_BASE_URL at it and change nothing else. Every /v1/... request\n"
@@ -270,28 +273,108 @@ help(void)
 	       "  --allow-remote      allow a non-loopback --listen address\n"
 	       "  --threads N         event loops (1-16; default one per CPU)\n"
 	       "\n"
+	       "Limits on hostile or broken clients (also the config's \"proxy\" object:\n"
+	       "max_connections, max_per_address, header_timeout_seconds,\n"
+	       "body_timeout_seconds, body_min_rate, max_buffered_mb):\n"
+	       "  --max-connections N connections at once (default: what the descriptor\n"
+	       "                      limit allows, at most 4096)\n"
+	       "  --max-per-address N connections from one client address (default a\n"
+	       "                      quarter of --max-connections); more are closed at once\n"
+	       "  --header-timeout S  a request head must arrive whole within S seconds of\n"
+	       "                      the connection's start or the previous answer (10)\n"
+	       "  --body-timeout S    a body that sends nothing for S seconds, or averages\n"
+	       "  --body-min-rate B   under B bytes/s after its first S seconds, is cut (20, 500)\n"
+	       "  --max-buffered MB   request bodies held in memory, all connections (256);\n"
+	       "                      past it a request gets 503 with retry-after\n"
+	       "Malformed requests are refused before anything is forwarded: 400 for an\n"
+	       "ambiguous length, a bad header name, a dot segment or a control byte in\n"
+	       "the path; 501 for a transfer-coding other than chunked; 414 past 8 KB.\n"
+	       "\n"
 	       "SIGINT/SIGTERM: stop accepting, finish and record what is in flight, exit 0.\n");
 }
 
-/* "1".."16" into *n: 0, or -1. */
+/* A whole number from lo to hi into *v: 0, or -1. */
 static int
-parse_threads(const char *s, unsigned *n)
+parse_count(const char *s, int64_t lo, int64_t hi, int64_t *v)
 {
 	char *end;
-	long v;
+	long long x;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 16)
+	x = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || x < lo || x > hi)
 		return -1;
-	*n = (unsigned)v;
+	*v = x;
 	return 0;
 }
 
 struct proxy_args {
 	struct proxy_opts o;
+	int64_t           max_connections;   /* asked for (0 = as many as fit) */
 	int               help;
 };
+
+/* The numeric options: name, getopt code, range, scale into the option. */
+static const struct num_opt {
+	const char *name;
+	int         ch;
+	int64_t     lo, hi, scale;
+} num_opts[] = {
+	{ "threads", 'j', 1, 16, 1 },
+	{ "max-connections", 'C', 1, 1000000, 1 },
+	{ "max-per-address", 'A', 1, 1000000, 1 },
+	{ "header-timeout", 'H', 1, 86400, 1000 },
+	{ "body-timeout", 'T', 1, 86400, 1000 },
+	{ "body-min-rate", 'R', 1, 1000000000, 1 },
+	{ "max-buffered", 'M', 1, 1048576, 1024 * 1024 },
+};
+
+/* Where a numeric option lands in a. */
+static int64_t *
+num_slot(struct proxy_args *a, int ch, int64_t *tmp)
+{
+	switch (ch) {
+	case 'C': return &a->max_connections;
+	case 'H': return &a->o.header_timeout_ms;
+	case 'T': return &a->o.body_timeout_ms;
+	case 'R': return &a->o.body_min_rate;
+	case 'M': return &a->o.max_buffered;
+	default: return tmp;        /* threads, max-per-address: unsigned */
+	}
+}
+
+/* A numeric option's value into a: 0, or the usage error's status. */
+static int
+set_num(struct proxy_args *a, int ch, const char *arg)
+{
+	int64_t tmp = 0, *slot = num_slot(a, ch, &tmp);
+	size_t i;
+
+	for (i = 0; num_opts[i].ch != ch; i++)
+		;
+	if (parse_count(arg, num_opts[i].lo, num_opts[i].hi, slot) != 0)
+		return cli_usage_error("proxy", "--%s: '%s' is not a whole number from %lld to %lld",
+		                       num_opts[i].name, arg, (long long)num_opts[i].lo,
+		                       (long long)num_opts[i].hi);
+	*slot *= num_opts[i].scale;
+	if (ch == 'j')
+		a->o.threads = (unsigned)tmp;
+	else if (ch == 'A')
+		a->o.max_per_address = (unsigned)tmp;
+	return 0;
+}
+
+/* The config's "proxy" limits, before the flags override them. */
+static void
+config_limits(const struct config_proxy *c, struct proxy_args *a)
+{
+	a->max_connections = c->max_connections;
+	a->o.max_per_address = (unsigned)c->max_per_address;
+	a->o.header_timeout_ms = c->header_timeout_ms;
+	a->o.body_timeout_ms = c->body_timeout_ms;
+	a->o.body_min_rate = c->body_min_rate;
+	a->o.max_buffered = c->max_buffered_mb * 1024 * 1024;
+}
 
 static int
 parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
@@ -303,18 +386,25 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		{ "enforce-budget", no_argument, NULL, 'b' },
 		{ "allow-remote", no_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "max-per-address", required_argument, NULL, 'A' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "body-timeout", required_argument, NULL, 'T' },
+		{ "body-min-rate", required_argument, NULL, 'R' },
+		{ "max-buffered", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char host[256], err[512], self[300];
 	size_t n;
-	int ch, port;
+	int ch, port, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->o.listen = "127.0.0.1:8787";
 	a->o.upstream = cli->cfg.base_url[0] ? cli->cfg.base_url : "https://api.anthropic.com";
 	a->o.connect_timeout_ms = cli->cfg.connect_timeout_ms;
 	a->o.timeout_ms = cli->cfg.timeout_ms;
+	config_limits(&cli->cfg.proxy, a);
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -329,10 +419,9 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 			break;
 		case 'b': a->o.enforce_budget = 1; break;
 		case 'r': a->o.allow_remote = 1; break;
-		case 'j':
-			if (parse_threads(optarg, &a->o.threads) != 0)
-				return cli_usage_error("proxy", "--threads: '%s' is not a number "
-				                       "from 1 to 16", optarg);
+		case 'j': case 'C': case 'A': case 'H': case 'T': case 'R': case 'M':
+			if ((rc = set_num(a, ch, optarg)) != 0)
+				return rc;
 			break;
 		case 'h': a->help = 1; return 0;
 		default:
@@ -415,7 +504,13 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	a.o.max_connections = raise_fd_limit();
-	if (a.o.max_connections < 256)
+	if (a.max_connections > a.o.max_connections)
+		fprintf(stderr, "tokentop proxy: warning: --max-connections %lld: only %u fit in "
+		        "the descriptor limit (raise ulimit -n)\n", (long long)a.max_connections,
+		        a.o.max_connections);
+	else if (a.max_connections > 0)
+		a.o.max_connections = (unsigned)a.max_connections;
+	else if (a.o.max_connections < 256)
 		fprintf(stderr, "tokentop proxy: warning: only %u connections at once "
 		        "(raise ulimit -n)\n", a.o.max_connections);
 	if (pthread_create(&wt, NULL, writer, &r) != 0) {

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# hostile_proxy.sh — `tokentop proxy` under hostile clients (issue 10, items
+# 4-7), against the plain build and the sanitizer build (build/san, when it
+# is built): malformed heads and dot-segment paths are refused with the
+# right status and never reach the upstream; a slowloris from one address
+# neither holds more than its share of connections nor keeps them past the
+# header deadline, and a normal client is served meanwhile; bodies past the
+# proxy's body memory get 503 with retry-after and the memory stays bounded.
+# The proxy runs with `ulimit -n 224`: 40 connections, 10 per address.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+tt_tmpdir
+tt_start_fakeapi main
+HX=(python3 "$ROOT/tests/lib/hostile_http.py")
+PPX=
+
+builds=("$B")
+SAN=${TOKENTOP_SAN_BUILD:-$ROOT/build/san}
+[ "$SAN" != "$B" ] && [ -x "$SAN/tokentop" ] && builds+=("$SAN")
+
+start_proxy() {  # build
+	: >"$T/pport"
+	(ulimit -n 224; exec "$1/tokentop" --db "$T/h.db" proxy --listen 127.0.0.1:0 \
+		--upstream "$FK_URL" --threads 2 --header-timeout 2 --max-buffered 16 \
+		>"$T/pport" 2>"$T/perr") &
+	PPX=$!
+	tt_track "$PPX"
+	tt_wait_file "$T/pport" || :
+	PP=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
+	[ -n "$PP" ] || tt_die "proxy did not start: $(cat "$T/pport" "$T/perr")"
+	PROXY=http://127.0.0.1:$PP
+}
+total() { curl -sS "$FK_URL/_fake/stats" | jq .total; }
+H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
+BODY='{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}'
+healthy() {  # label: a plain call still works
+	local code
+	code=$(curl -sS -o /dev/null -w '%{http_code}' "${H[@]}" "$PROXY/v1/messages" -d "$BODY")
+	tt_eq "$1: a normal call is served" "$code" 200
+}
+
+for bld in "${builds[@]}"; do
+	tag=$(basename "$bld")
+	start_proxy "$bld"
+
+	# --- malformed heads and paths: refused, nothing forwarded -------------
+	before=$(total)
+	"${HX[@]}" malformed "$PP" >"$T/mal"
+	tt_eq "$tag: malformed requests refused with their status" "$(cat "$T/mal")" \
+"dup-content-length 400
+same-content-length-twice 400
+te-space-before-colon 400
+te-and-content-length 400
+te-gzip 501
+te-gzip-chunked 501
+nul-in-path 400
+encoded-nul 400
+dot-dot 400
+dot-dot-encoded 400
+dot-dot-mixed 400
+dot 400
+encoded-slash 400
+space-in-path 400
+control-in-name 400
+long-target 414"
+	tt_eq "$tag: none of them reached the upstream" "$(total)" "$before"
+	code=$(curl -sS -o "$T/ch" -w '%{http_code}' "${H[@]}" -H 'Transfer-Encoding: chunked' \
+		"$PROXY/v1/messages" -d "$BODY")
+	tt_eq "$tag: a chunked body is still relayed" "$code" 200
+	healthy "$tag"
+
+	# --- slowloris from 127.0.0.2 while 127.0.0.1 calls ---------------------
+	"${HX[@]}" slowloris "$PP" 127.0.0.2 60 30 >"$T/slow"
+	held=$(jq .held "$T/slow")
+	[ "$held" -le 10 ] && tt_ok "$tag: one address held $held connections (limit 10)" ||
+		tt_fail "$tag: one address held $held connections, over its 10"
+	tt_eq "$tag: a normal client is served during the attack" "$(jq -r .normal "$T/slow")" 200
+	tt_eq "$tag: slow heads are cut although lines keep coming" "$(jq .alive "$T/slow")" 0
+	healthy "$tag: after the slowloris"
+
+	# --- bodies past the body memory: 503 + retry-after, memory bounded -----
+	"${HX[@]}" bodies "$PP" "$PPX" 16 6000000 5000000 >"$T/bod"
+	tt_eq "$tag: bodies past 16 MB get 503" "$(jq -c .statuses "$T/bod")" \
+		'["503","503","503","503","503","503","503","503","503","503","503","503","503","503"]'
+	tt_eq "$tag: each 503 has retry-after" "$(jq .retry_after "$T/bod")" 14
+	grow=$(( $(jq .rss_held "$T/bod") - $(jq .rss_before "$T/bod") ))
+	[ "$grow" -lt 40000 ] && tt_ok "$tag: memory grew $grow kB holding 16 bodies" ||
+		tt_fail "$tag: memory grew $grow kB holding 16 bodies of 6 MB (cap 16 MB)"
+	head -c 6000000 /dev/zero | tr '\0' 'x' >"$T/six"
+	code=$(curl -sS -o /dev/null -w '%{http_code}' "${H[@]}" "$PROXY/v1/messages" --data-binary @"$T/six")
+	tt_eq "$tag: the body memory is given back (6 MB accepted again)" "$code" 400
+	healthy "$tag: after the bodies"
+
+	kill -TERM "$PPX"
+	rc=0; wait "$PPX" || rc=$?
+	tt_eq "$tag: clean exit on SIGTERM" "$rc" 0
+	tt_hasnt "$tag: no sanitizer report" "$(cat "$T/perr")" "Sanitizer"
+done
+tt_done
