@@ -12,23 +12,14 @@ set -euo pipefail
 tt_tmpdir
 tt_start_fakeapi main
 HX=(python3 "$ROOT/tests/lib/hostile_http.py")
-PPX=
 
 builds=("$B")
 SAN=${TOKENTOP_SAN_BUILD:-$ROOT/build/san}
 [ "$SAN" != "$B" ] && [ -x "$SAN/tokentop" ] && builds+=("$SAN")
 
 start_proxy() {  # build
-	: >"$T/pport"
-	(ulimit -n 224; exec "$1/tokentop" --db "$T/h.db" proxy --listen 127.0.0.1:0 \
-		--upstream "$FK_URL" --threads 2 --header-timeout 2 --max-buffered 16 \
-		>"$T/pport" 2>"$T/perr") &
-	PPX=$!
-	tt_track "$PPX"
-	tt_wait_file "$T/pport" || :
-	PP=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
-	[ -n "$PP" ] || tt_die "proxy did not start: $(cat "$T/pport" "$T/perr")"
-	PROXY=http://127.0.0.1:$PP
+	B=$1 TT_ULIMIT_N=224 tt_start_proxy --db "$T/h.db" proxy --listen 127.0.0.1:0 \
+		--upstream "$FK_URL" --threads 2 --header-timeout 2 --max-buffered 16
 }
 total() { curl -sS "$FK_URL/_fake/stats" | jq .total; }
 H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
@@ -45,7 +36,7 @@ for bld in "${builds[@]}"; do
 
 	# --- malformed heads and paths: refused, nothing forwarded -------------
 	before=$(total)
-	"${HX[@]}" malformed "$PP" >"$T/mal"
+	"${HX[@]}" malformed "$PROXY_PORT" >"$T/mal"
 	tt_eq "$tag: malformed requests refused with their status" "$(cat "$T/mal")" \
 "dup-content-length 400
 same-content-length-twice 400
@@ -70,7 +61,7 @@ long-target 414"
 	healthy "$tag"
 
 	# --- slowloris from 127.0.0.2 while 127.0.0.1 calls ---------------------
-	"${HX[@]}" slowloris "$PP" 127.0.0.2 60 30 >"$T/slow"
+	"${HX[@]}" slowloris "$PROXY_PORT" 127.0.0.2 60 30 >"$T/slow"
 	held=$(jq .held "$T/slow")
 	[ "$held" -le 10 ] && tt_ok "$tag: one address held $held connections (limit 10)" ||
 		tt_fail "$tag: one address held $held connections, over its 10"
@@ -80,7 +71,7 @@ long-target 414"
 
 	# --- bodies past the body memory: 503 + retry-after, memory bounded -----
 	# (8 connections: within the 10 one address may hold)
-	"${HX[@]}" bodies "$PP" "$PPX" 8 6000000 5000000 >"$T/bod"
+	"${HX[@]}" bodies "$PROXY_PORT" "$PROXY_PID" 8 6000000 5000000 >"$T/bod"
 	tt_eq "$tag: bodies past 16 MB get 503" "$(jq -c .statuses "$T/bod")" \
 		'["503","503","503","503","503","503"]'
 	tt_eq "$tag: each 503 has retry-after" "$(jq .retry_after "$T/bod")" 6
@@ -92,9 +83,7 @@ long-target 414"
 	tt_eq "$tag: the body memory is given back (6 MB accepted again)" "$code" 400
 	healthy "$tag: after the bodies"
 
-	kill -TERM "$PPX"
-	rc=0; wait "$PPX" || rc=$?
-	tt_eq "$tag: clean exit on SIGTERM" "$rc" 0
+	tt_stop_proxy
 	tt_hasnt "$tag: no sanitizer report" "$(cat "$T/perr")" "Sanitizer"
 done
 tt_done

@@ -15,34 +15,20 @@ tt_tmpdir
 mkdir -p "$T/full" "$T/empty"
 mount -t tmpfs -o size=2m tmpfs "$T/full" 2>/dev/null ||
 	{ echo "SKIP: cannot mount a tmpfs here"; exit 0; }
-trap 'rc=$?; [ -n "${PPX:-}" ] && kill -9 "$PPX" 2>/dev/null && wait "$PPX" 2>/dev/null;
+trap 'rc=$?; [ -n "${PROXY_PID:-}" ] && kill -9 "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null;
 	umount -l "$T/full" 2>/dev/null; (exit $rc); tt__cleanup' EXIT
 export XDG_STATE_HOME=$T/state
 DB=$T/full/usage.db
 SPOOL=$T/state/tokentop/spool.db
-PPX=
 tt_start_fakeapi main
 
-start_proxy() {
-	: >"$T/pport"
-	"$B/tokentop" --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL" \
-		>"$T/pport" 2>"$T/perr" &
-	PPX=$!
-	tt_track "$PPX"
-	tt_wait_file "$T/pport" || :
-	PP=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
-	[ -n "$PP" ] || tt_die "proxy did not start: $(cat "$T/pport" "$T/perr")"
-}
-stop_proxy() {
-	kill -TERM "$PPX"
-	wait "$PPX" || tt_die "proxy exit status $?: $(cat "$T/perr")"
-	PPX=
-}
+start_proxy() { tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"; }
+stop_proxy() { tt_stop_proxy; }
 calls() {  # n label: n billed calls; their request ids go to $T/ids
 	local i
 	for ((i = 0; i < $1; i++)); do
 		curl -sS -D - -o /dev/null -H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' \
-			"http://127.0.0.1:$PP/v1/messages" \
+			"$PROXY/v1/messages" \
 			-d '{"model":"claude-haiku-4-5","max_tokens":8,"messages":[{"role":"user","content":"'"$2 $i"'"}]}' |
 			sed -nE 's/^request-id: ([^\r]+)\r?$/\1/Ip' >>"$T/ids"
 	done
