@@ -228,42 +228,60 @@ fail:
 
 /* ---- counting --------------------------------------------------------------- */
 
-/* Rows in db (for ledger, or all when NULL); -1 + err. */
+/* Rows in the spool (for ledger after sequence number `after`, or all when
+ * ledger is NULL); -1 + err. */
 static int
-count_rows(struct spool *sp, const char *ledger, int64_t *n, char *err, size_t errlen)
+count_rows(struct spool *sp, const char *ledger, int64_t after, int64_t *n, char *err,
+           size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	if (sqlite3_prepare_v2(sp->db, ledger != NULL ?
-	    "SELECT count(*) FROM row WHERE ledger = ?1" : "SELECT count(*) FROM row", -1, &st,
-	    NULL) != SQLITE_OK)
+	    "SELECT count(*) FROM row WHERE ledger = ?1 AND seq > ?2" : "SELECT count(*) FROM row",
+	    -1, &st, NULL) != SQLITE_OK)
 		return sperr(sp, "count", err, errlen);
-	if (ledger != NULL)
+	if (ledger != NULL) {
 		sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, after);
+	}
 	rc = sqlite3_step(st);
 	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : sperr(sp, "count", err, errlen);
 }
 
-int
-spool_count(struct spool *sp, struct store *st, int64_t *n, char *err, size_t errlen)
+/* Rows still waiting for st's ledger: past the ledger's mark (a row a
+ * flush put in but could not delete yet is not waiting). */
+static int
+count_waiting(struct spool *sp, struct store *st, int64_t *n, char *err, size_t errlen)
 {
-	char ledger[PATH_MAX];
+	char ledger[PATH_MAX], tmp[256];
+	int64_t mark = 0;
 
 	if (st == NULL)
-		return count_rows(sp, NULL, n, err, errlen);
+		return count_rows(sp, NULL, 0, n, err, errlen);
 	ledger_id(st, ledger, sizeof(ledger));
-	return count_rows(sp, ledger, n, err, errlen);
+	if (store_spool_mark_get(st, sp->id, &mark, tmp, sizeof(tmp)) != 0)
+		mark = 0;            /* the ledger cannot say: everything waits */
+	return count_rows(sp, ledger, mark, n, err, errlen);
 }
 
 int
-spool_pending(const char *path, struct store *st, int64_t *n, char *err, size_t errlen)
+spool_count(struct spool *sp, struct store *st, int64_t *n, char *err, size_t errlen)
+{
+	return count_waiting(sp, st, n, err, errlen);
+}
+
+/* Rows in the spool file at path for st's ledger, read-only: those still
+ * waiting (waiting = 1) or every one, taken or not. 0 without a file. */
+static int
+peek(const char *path, struct store *st, int waiting, int64_t *n, char *err, size_t errlen)
 {
 	struct spool sp;
 	char ledger[PATH_MAX];
-	int rc;
+	sqlite3_stmt *q;
+	int rc = 0;
 
 	*n = 0;
 	if (access(path, F_OK) != 0)
@@ -277,16 +295,27 @@ spool_pending(const char *path, struct store *st, int64_t *n, char *err, size_t 
 		return -1;
 	}
 	sqlite3_busy_timeout(sp.db, BUSY_MS);
-	if (st != NULL)
+	/* a file that never got its tables holds nothing */
+	if (sqlite3_prepare_v2(sp.db, "SELECT v FROM meta WHERE k = 'id'", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			usage_strlcpy(sp.id, (const char *)sqlite3_column_text(q, 0), sizeof(sp.id));
+		sqlite3_finalize(q);
+	}
+	if (sp.id[0] != '\0' && (waiting || st == NULL)) {
+		rc = count_waiting(&sp, st, n, err, errlen);
+	} else if (sp.id[0] != '\0') {
 		ledger_id(st, ledger, sizeof(ledger));
-	/* a file that never got its table holds nothing */
-	if (sqlite3_table_column_metadata(sp.db, NULL, "row", "seq", NULL, NULL, NULL, NULL,
-	    NULL) != SQLITE_OK)
-		rc = 0;
-	else
-		rc = count_rows(&sp, st != NULL ? ledger : NULL, n, err, errlen);
+		rc = count_rows(&sp, ledger, 0, n, err, errlen);
+	}
 	sqlite3_close(sp.db);
 	return rc;
+}
+
+int
+spool_pending(const char *path, struct store *st, int64_t *n, char *err, size_t errlen)
+{
+	return peek(path, st, 1, n, err, errlen);
 }
 
 /* ---- flushing --------------------------------------------------------------- */
@@ -429,20 +458,21 @@ spool_flush_path(const char *path, struct store *st, int64_t *flushed, int64_t *
 {
 	struct spool *sp;
 	int64_t waiting = 0;
+	char tmp[256];
 	int rc;
 
 	*flushed = *left = 0;
-	if (spool_pending(path, st, &waiting, err, errlen) != 0)
+	/* any row for this ledger, waiting or taken but not yet dropped (a
+	 * flush cut short): the flush drops those too */
+	if (peek(path, st, 0, &waiting, err, errlen) != 0)
 		return -1;
 	if (waiting == 0)
 		return 0;
 	if ((sp = spool_open(path, err, errlen)) == NULL)
 		return -1;
 	rc = spool_flush(sp, st, flushed, err, errlen);
-	if (rc == 0)
-		rc = spool_count(sp, st, left, err, errlen);
-	else
-		*left = waiting - *flushed;
+	if (spool_count(sp, st, left, rc == 0 ? err : tmp, rc == 0 ? errlen : sizeof(tmp)) != 0)
+		rc = -1;
 	spool_close(sp);
 	return rc;
 }

@@ -48,7 +48,8 @@ const char *spool_path(const struct spool *sp);    /* borrowed */
 int spool_append(struct spool *sp, struct store *st, const struct spool_item *items, size_t n,
                  int64_t *first, char *err, size_t errlen);
 
-/* Rows waiting for st's ledger (st NULL: for any ledger). */
+/* Rows waiting for st's ledger: not yet in it by its mark (st NULL: rows
+ * in the spool for any ledger). */
 int spool_count(struct spool *sp, struct store *st, int64_t *n, char *err, size_t errlen);
 
 /*

@@ -320,6 +320,8 @@ attempt(struct recorder *r, int final)
 		if (r->fails > 0)
 			say("the ledger takes writes again (after %d failed attempt(s))", r->fails);
 		r->fails = 0;
+		/* rows another process is still spooling: look again shortly */
+		r->next_try_ms = r->spool_dirty ? mono_ms() + RETRY_FIRST_MS : 0;
 		return;
 	}
 	now = mono_ms();
