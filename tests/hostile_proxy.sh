@@ -7,6 +7,7 @@
 # header deadline, and a normal client is served meanwhile; bodies past the
 # proxy's body memory get 503 with retry-after and the memory stays bounded.
 # The proxy runs with `ulimit -n 224`: 40 connections, 10 per address.
+# Last, the same limits set in config.json take effect (plain build).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -86,4 +87,22 @@ long-target 414"
 	tt_stop_proxy
 	tt_hasnt "$tag: no sanitizer report" "$(cat "$T/perr")" "Sanitizer"
 done
+# --- the same limits from config.json ("proxy" object) -------------------------
+printf '{"proxy":{"header_timeout_seconds":0}}' >"$T/bad.json"
+set +e
+"$B/tokentop" --config "$T/bad.json" proxy --listen 127.0.0.1:0 >/dev/null 2>"$T/badcfg"
+rc=$?
+set -e
+tt_eq "a bad proxy setting in the config is refused" "$rc" 1
+tt_has "naming the field" "$(cat "$T/badcfg")" "proxy.header_timeout_seconds"
+printf '{"proxy":{"header_timeout_seconds":3,"max_per_address":3}}' >"$T/cfg.json"
+tt_start_proxy --db "$T/h.db" --config "$T/cfg.json" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
+exec 3<>"/dev/tcp/127.0.0.1/$PROXY_PORT"
+printf 'GET /v1/models HTTP/1.1\r\n' >&3
+if timeout 20 cat <&3 >/dev/null; then tt_ok "config: a head not finished in 3 s is cut"
+else tt_fail "config: header_timeout_seconds 3 did not cut a silent head in 20 s"; fi
+exec 3>&-
+"${HX[@]}" slowloris "$PROXY_PORT" 127.0.0.2 6 20 >"$T/slow"
+tt_eq "config: one address holds at most max_per_address" "$(jq .held "$T/slow")" 3
+tt_stop_proxy
 tt_done
