@@ -20,7 +20,7 @@ static void
 hook_log(void *arg, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "tokentop proxy: %s\n", msg);
+	cli_warn("proxy", "%s", msg);
 }
 
 static void
@@ -260,12 +260,11 @@ report_counts(const struct cli *cli, const struct recorder_counts *c)
 {
 	if (c->recorded == 0 && c->spooled == 0 && c->failed == 0)
 		return;
-	fprintf(stderr, "tokentop proxy: %lld recorded, %lld spooled, %lld failed\n",
-	        (long long)c->recorded, (long long)c->spooled, (long long)c->failed);
+	cli_warn("proxy", "%lld recorded, %lld spooled, %lld failed", (long long)c->recorded,
+	         (long long)c->spooled, (long long)c->failed);
 	if (c->spooled > 0)
-		fprintf(stderr, "tokentop proxy: %lld row(s) wait in %s; the next tokentop command "
-		        "that writes this ledger puts them in\n", (long long)c->spooled,
-		        cli->cfg.spool_path);
+		cli_warn("proxy", "%lld row(s) wait in %s; the next tokentop command that writes "
+		         "this ledger puts them in", (long long)c->spooled, cli->cfg.spool_path);
 }
 
 int
@@ -303,14 +302,13 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 
 	a.o.max_connections = raise_fd_limit();
 	if (a.max_connections > a.o.max_connections)
-		fprintf(stderr, "tokentop proxy: warning: --max-connections %lld: only %u fit in "
-		        "the descriptor limit (raise ulimit -n)\n", (long long)a.max_connections,
-		        a.o.max_connections);
+		cli_warn("proxy", "warning: --max-connections %lld: only %u fit in the descriptor "
+		         "limit (raise ulimit -n)", (long long)a.max_connections, a.o.max_connections);
 	else if (a.max_connections > 0)
 		a.o.max_connections = (unsigned)a.max_connections;
 	else if (a.o.max_connections < 256)
-		fprintf(stderr, "tokentop proxy: warning: only %u connections at once "
-		        "(raise ulimit -n)\n", a.o.max_connections);
+		cli_warn("proxy", "warning: only %u connections at once (raise ulimit -n)",
+		         a.o.max_connections);
 	if ((rec = recorder_new(st, pr, &cli->cfg, a.o.enforce_budget, err, sizeof(err))) == NULL) {
 		rc = cli_fail("proxy", "%s", err);
 		goto out;
@@ -329,11 +327,11 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	       proxy_host(p), proxy_port(p));
 	fflush(stdout);
 	if (!http_host_is_loopback(proxy_host(p)))
-		fprintf(stderr, "tokentop proxy: warning: listening on %s, not loopback: anyone who "
-		        "can reach it can spend through it\n", proxy_host(p));
+		cli_warn("proxy", "warning: listening on %s, not loopback: anyone who "
+		        "can reach it can spend through it", proxy_host(p));
 	while (sigwait(&set, &sig) != 0)
 		;
-	fprintf(stderr, "tokentop proxy: stopping (%d in flight)\n", proxy_inflight(p));
+	cli_warn("proxy", "stopping (%d in flight)", proxy_inflight(p));
 	proxy_free(p, GRACE_MS);
 	p = NULL;
 	rc = EXIT_OK;

@@ -3,7 +3,6 @@
  * it in transactions, retries a ledger that fails, moves what it cannot
  * write to the spool and flushes the spool when the ledger is back. */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <time.h>
 
 #include "data/spool.h"
+#include "tui/cli.h"
 #include "tui/recorder.h"
 
 #define GATHER_MS      50      /* rows reach the ledger within this (plus a commit) */
@@ -65,21 +65,6 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("tokentop proxy: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* ---- the hooks (connection threads) ---------------------------------------- */
@@ -221,14 +206,14 @@ flush_spool(struct recorder *r, char *err, size_t errlen)
 
 	if (r->sp == NULL && (r->sp = spool_open(r->cfg->spool_path, err, errlen)) == NULL) {
 		/* an unreadable spool must not stop the ledger: its rows wait */
-		say("spool: %s", err);
+		cli_warn("proxy", "spool: %s", err);
 		r->spool_dirty = 0;
 		return 0;
 	}
 	rc = spool_flush(r->sp, r->st, &n, err, errlen);
 	r->flushed += n;
 	if (n > 0)
-		say("%lld spooled row(s) put into the ledger", (long long)n);
+		cli_warn("proxy", "%lld spooled row(s) put into the ledger", (long long)n);
 	if (rc != 0)
 		return -1;
 	spool_applied(r->sp, r->st, &r->mark, err, errlen);
@@ -295,14 +280,14 @@ to_spool(struct recorder *r, int final)
 	}
 	free(batch);
 	if (moved > 0)
-		say("%lld row(s) moved to the spool %s; they go into the ledger, in order, once it "
-		    "takes writes again", (long long)moved, r->cfg->spool_path);
+		cli_warn("proxy", "%lld row(s) moved to the spool %s; they go into the ledger, in "
+		         "order, once it takes writes again", (long long)moved, r->cfg->spool_path);
 	if (r->pend == NULL)
 		return;
-	say("spool: %s", err);
+	cli_warn("proxy", "spool: %s", err);
 	if (!final)
 		return;
-	say("%lld row(s) could not be written to the ledger or the spool: lost",
+	cli_warn("proxy", "%lld row(s) could not be written to the ledger or the spool: lost",
 	    (long long)r->npend);
 	r->lost += r->npend;
 	drop_pending(r, r->npend);
@@ -318,7 +303,8 @@ attempt(struct recorder *r, int final)
 
 	if (write_ledger(r, err, sizeof(err)) == 0) {
 		if (r->fails > 0)
-			say("the ledger takes writes again (after %d failed attempt(s))", r->fails);
+			cli_warn("proxy", "the ledger takes writes again (after %d failed attempt(s))",
+			         r->fails);
 		r->fails = 0;
 		/* rows another process is still spooling: look again shortly */
 		r->next_try_ms = r->spool_dirty ? mono_ms() + RETRY_FIRST_MS : 0;
@@ -327,7 +313,8 @@ attempt(struct recorder *r, int final)
 	now = mono_ms();
 	if (r->fails++ == 0) {
 		r->first_fail_ms = now;
-		say("ledger: %s; %lld row(s) kept in memory, retrying", err, (long long)r->npend);
+		cli_warn("proxy", "ledger: %s; %lld row(s) kept in memory, retrying", err,
+		         (long long)r->npend);
 	}
 	wait = RETRY_FIRST_MS << (r->fails < 7 ? r->fails - 1 : 6);
 	r->next_try_ms = now + (wait < RETRY_MAX_MS ? wait : RETRY_MAX_MS);
