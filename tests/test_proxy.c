@@ -236,6 +236,8 @@ test_huge_counts(void **state)
 	assert_string_equal(err, "batch: request_counts.processing: 9223372036854775807: "
 	    "not a count (0..1000000000000)");
 	free(s);
+}
+
 /* A head as "Name: value" lines ('\n' between), split on the first ':' with
  * the value's surrounding blanks dropped (as libmicrohttpd gives them). */
 static size_t
