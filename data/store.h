@@ -177,6 +177,9 @@ struct import_mark {
 	int64_t mtime_ns;  /* modification time when last read */
 	int64_t offset;    /* bytes consumed (always at a line boundary) */
 	int64_t line;      /* lines consumed */
+	int64_t dev, ino;  /* the file's device and inode (0: not known, an older mark) */
+	int64_t head_len;  /* bytes of the file's start that head_hash covers */
+	int64_t head_hash; /* their hash (core/import.h import_hash) */
 };
 
 /* Where the last import of path stopped; *found = 0 when never read. */

@@ -434,9 +434,88 @@ test_checkpoints_and_stop(void **state)
 	assert_non_null(strstr(err, "ck.jsonl:3: import stopped"));
 	assert_int_equal(r.mark.line, 2);
 
+	/* a file that is not there (gone since it was listed): unreadable, why in err */
 	assert_int_equal(import_file("/nonexistent/x.jsonl", &o, &sink, &r, &st, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "/nonexistent/x.jsonl: "));
+	    sizeof(err)), IMPORT_UNREADABLE);
+	assert_string_equal(err, "No such file or directory");
+}
+
+/* A FIFO or a device is refused at once: the open cannot block, nothing spins. */
+static void
+test_not_regular(void **state)
+{
+	char path[128], err[256];
+	struct rec r = { 0 };
+	struct import_stats st;
+	struct import_opts o = { IMPORT_AUTO, 0, 0, 0, NULL };
+
+	(void)state;
+	path_of("fifo.jsonl", path, sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(import_file(path, &o, &sink, &r, &st, err, sizeof(err)), IMPORT_UNREADABLE);
+	assert_string_equal(err, "not a regular file");
+	assert_int_equal(import_file("/dev/zero", &o, &sink, &r, &st, err, sizeof(err)),
+	    IMPORT_UNREADABLE);
+	assert_string_equal(err, "not a regular file");
+	assert_int_equal(st.files, 0);
+	assert_int_equal(r.n, 0);
+}
+
+/* A file replaced by another whose lines happen to line up with the old
+ * mark: the mark's identity (inode, hash of the start) sends the read back
+ * to the top, where before the first lines of the new file were lost. */
+static void
+test_replaced_file(void **state)
+{
+	char path[128], tmp[160], buf[2048];
+	struct rec r = { 0 };
+	struct import_stats st;
+	struct import_pos old;
+
+	(void)state;
+	path_of("swap.jsonl", path, sizeof(path));
+	write_file(path, "w", MSG("msg_1", 1) MSG("msg_2", 2));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_true(r.mark.ino != 0);
+	assert_int_equal(r.mark.head_len, 210);
+
+	/* a new file (another inode) renamed over it, larger, lines of the same length */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	write_file(tmp, "w", MSG("msg_3", 3) MSG("msg_4", 4) MSG("msg_5", 5));
+	assert_int_equal(rename(tmp, path), 0);
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 0/0");
+	assert_int_equal(st.rows, 3);
+
+	/* rewritten in place (same inode), larger, different content */
+	write_file(path, "w", MSG("msg_6", 6) MSG("msg_7", 7) MSG("msg_8", 8) MSG("msg_9", 9));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 0/0");
+	assert_string_equal(events(&r, "row", buf, sizeof(buf)),
+	    "row 1 messages claude-haiku-4-5 msg_6 out=6 side=0 ts=0|"
+	    "row 2 messages claude-haiku-4-5 msg_7 out=7 side=0 ts=0|"
+	    "row 3 messages claude-haiku-4-5 msg_8 out=8 side=0 ts=0|"
+	    "row 4 messages claude-haiku-4-5 msg_9 out=9 side=0 ts=0");
+
+	/* grown only: from the mark, as always */
+	write_file(path, "a", MSG("msg_A", 10));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 420/4");
+	assert_int_equal(st.rows, 1);
+
+	/* a mark from before identities were kept (all 0) is trusted as it was */
+	old = r.mark;
+	old.dev = old.ino = old.head_len = old.head_hash = 0;
+	r.mark = old;
+	write_file(path, "a", MSG("msg_B", 11));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 526/5");
+	assert_int_equal(st.rows, 1);
+	assert_true(r.mark.ino != 0);              /* and now it has one */
+	assert_int_equal(r.mark.head_len, 632);
+	assert_int_equal(r.mark.head_hash, (int64_t)import_hash(MSG("msg_6", 6) MSG("msg_7", 7)
+	    MSG("msg_8", 8) MSG("msg_9", 9) MSG("msg_A", 10) MSG("msg_B", 11), 632));
 }
 
 static void
@@ -472,7 +551,7 @@ test_long_line(void **state)
 static void
 test_resume_and_detect(void **state)
 {
-	struct import_pos prev = { 1000, 50, 900, 10 }, p;
+	struct import_pos prev = { .size = 1000, .mtime_ns = 50, .offset = 900, .line = 10 }, p;
 
 	(void)state;
 	p = import_resume(&prev, 1200, 60);        /* grew */
@@ -650,6 +729,8 @@ main(void)
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_rewritten_file),
 		cmocka_unit_test(test_checkpoints_and_stop),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_replaced_file),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_resume_and_detect),
 		cmocka_unit_test(test_cli_times_and_batches),
