@@ -288,12 +288,16 @@ cmd_one(struct cli *cli, int argc, char **argv, int cancel)
 	}
 	if (id == NULL)
 		return cli_usage_error(CMD, "%s needs a batch ID", argv[0]);
+	if (cli_batch_check_id(id) != EXIT_OK)
+		return EXIT_USAGE;
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if ((m = cli_batch_open_api(cli)) == NULL)
 		goto out;
 	if ((cancel ? api_batch_cancel(m, id, &b, &herr) : api_batch_get(m, id, &b, &herr)) != 0) {
 		cli_fail(CMD, "%s: %s", id, api_error_string(&herr, err, sizeof(err)));
+		if (herr.status == 404 || (herr.status == 400 && !cancel))
+			rc = EXIT_USAGE;       /* no such batch: asking again changes nothing */
 		goto out;
 	}
 	/* only batches this ledger knows are recorded (another tool's stay out) */

@@ -42,6 +42,7 @@ struct watch {
 	int                   in_tx;
 	int64_t               uncommitted;
 	int                   failed;       /* a batch is gone or could not be recorded */
+	int                   unknown;      /* a batch the API does not know (for good) */
 	struct seen          *seen;
 	size_t                nseen;
 };
@@ -174,9 +175,14 @@ watch_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 		    ev->message);
 		break;
 	case BATCH_EV_GONE:
-		fprintf(stderr, "tokentop batch: %s: %s; no longer followed\n", ev->batch_id,
-		    ev->message);
+		if (ev->unknown)
+			fprintf(stderr, "tokentop batch: %s: no such batch (%s)\n", ev->batch_id,
+			    ev->message);
+		else
+			fprintf(stderr, "tokentop batch: %s: %s; no longer followed\n",
+			    ev->batch_id, ev->message);
 		w->failed = 1;
+		w->unknown |= ev->unknown;
 		break;
 	default:
 		break;
@@ -237,6 +243,8 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 	if (stop_flag)
 		fprintf(stderr, "tokentop batch: stopped; %d batch(es) still followed "
 		    "(run watch again to resume)\n", batch_poller_remaining(p));
+	else if (w.unknown)
+		rc = EXIT_USAGE;       /* asked about a batch that is not there */
 	else if (!w.failed)
 		rc = EXIT_OK;
 out:
@@ -248,6 +256,15 @@ out:
 }
 
 /* ---- watch, list, status, cancel, results ----------------------------------- */
+
+int
+cli_batch_check_id(const char *id)
+{
+	if (strncmp(id, "msgbatch_", 9) == 0 && id[9] != '\0' && api_batch_id_ok(id))
+		return EXIT_OK;
+	return cli_usage_error(CMD, "\"%.80s\" is not a batch id (ids look like msgbatch_…: "
+	    "letters, digits, '_' and '-')", id);
+}
 
 int
 cli_batch_watch(struct cli *cli, int argc, char **argv)
@@ -274,6 +291,9 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(CMD, "--interval wants seconds > 0, not \"%s\"",
 			    optarg);
 	}
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (cli_batch_check_id(argv[i]) != EXIT_OK)
+			return EXIT_USAGE;
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if (store_batch_list(st, pr, 0, &list, &n, err, sizeof(err)) != 0) {
@@ -314,6 +334,8 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	rc = cli_batch_poll(cli, st, pr, ids, tags, k, interval);
+	if (rc == EXIT_USAGE && named == NULL)
+		rc = EXIT_RUNTIME;     /* the ledger's batch, not the user's word */
 out:
 	free(ids);
 	free(tags);
@@ -408,6 +430,8 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 	}
 	if (id == NULL)
 		return cli_usage_error(CMD, "results needs a batch ID");
+	if (cli_batch_check_id(id) != EXIT_OK)
+		return EXIT_USAGE;
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if (store_batch_get(st, pr, id, &r, &found, err, sizeof(err)) != 0) {
@@ -421,8 +445,12 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 		if (found && strcmp(r.status, "ended") != 0)
 			fprintf(stderr, "tokentop batch: %s is %s; waiting for it to end "
 			    "(Ctrl-C to stop)\n", id, r.status);
-		if (cli_batch_poll(cli, st, pr, ids, tags, 1, 5000) != EXIT_OK)
+		if ((rc = cli_batch_poll(cli, st, pr, ids, tags, 1, 5000)) != EXIT_OK) {
+			if (rc != EXIT_USAGE)
+				rc = EXIT_RUNTIME;
 			goto out;
+		}
+		rc = EXIT_RUNTIME;
 		if (store_batch_get(st, pr, id, &r, &found, err, sizeof(err)) != 0 || !found) {
 			cli_fail(CMD, "%s: not in the ledger", id);
 			goto out;
