@@ -226,7 +226,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		else
 			return cli_usage_error(CMD, "list takes only --json, not \"%s\"", argv[i]);
 	}
-	if (cli_open(cli, &st, &pr) != EXIT_OK)
+	if (cli_open_ro(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if (store_batch_list(st, pr, 50, &list, &n, err, sizeof(err)) != 0) {
 		cli_fail(CMD, "%s", err);
@@ -347,10 +347,15 @@ static void
 reconcile_at_start(struct cli *cli)
 {
 	struct store *st = NULL;
+	int due;
 
-	if (cli_open(cli, &st, NULL) != EXIT_OK)
+	/* looked at read-only first: a read-only ledger still lists */
+	if (cli_open_ro(cli, &st, NULL) != EXIT_OK)
 		return;
-	if (cli_batch_intents_due(st) > 0)
+	due = cli_batch_intents_due(st);
+	store_close(st);
+	st = NULL;
+	if (due > 0 && cli_open(cli, &st, NULL) == EXIT_OK)
 		cli_batch_reconcile(cli, st, stderr);
 	store_close(st);
 }

@@ -128,6 +128,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "tokentop: %s\n", err);
 		return EXIT_RUNTIME;
 	}
+	if (cli.cfg.warning[0] != '\0')
+		fprintf(stderr, "tokentop: warning: %s\n", cli.cfg.warning);
 	if (argc < 2)
 		return cli_console(&cli, argc, argv);
 
