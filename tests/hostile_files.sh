@@ -83,17 +83,7 @@ msg msg_1 5 >"$T/one.jsonl"
 "$TT" --db "$R/usage.db" import "$T/one.jsonl" >/dev/null || tt_die "import"
 want=$("$TT" --db "$R/usage.db" report --json)
 
-NOPRIV=
-if [ "$(id -u)" != 0 ]; then
-	NOPRIV=env
-elif command -v setpriv >/dev/null; then
-	echo x >"$T/probe"
-	chmod 000 "$T/probe"
-	DROP="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search"
-	if $DROP true 2>/dev/null && ! $DROP cat "$T/probe" >/dev/null 2>&1; then
-		NOPRIV=$DROP
-	fi
-fi
+tt_no_override
 
 # ro_checks NAME DB: the reading commands work on DB and leave nothing behind
 ro_checks() {

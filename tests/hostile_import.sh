@@ -103,17 +103,7 @@ sqlite3 "$DB" "DROP TRIGGER refuse"
 
 # --- 10. what cannot be read is named; the rest is imported, every time -----
 # a probe: can this process be made unable to read a mode-000 file?
-NOPRIV=
-if [ "$(id -u)" != 0 ]; then
-	NOPRIV=" "
-elif command -v setpriv >/dev/null; then
-	echo x >"$T/probe"
-	chmod 000 "$T/probe"
-	DROP="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search"
-	if $DROP true 2>/dev/null && ! $DROP cat "$T/probe" >/dev/null 2>&1; then
-		NOPRIV=$DROP
-	fi
-fi
+tt_no_override
 if [ -z "$NOPRIV" ]; then
 	echo "SKIP: unreadable cases (root, and setpriv cannot drop CAP_DAC_OVERRIDE here)"
 else

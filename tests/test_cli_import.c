@@ -20,23 +20,6 @@
 	"{\"id\":\"" id "\",\"type\":\"message\",\"model\":\"claude-haiku-4-5\"," \
 	"\"usage\":{\"input_tokens\":10,\"output_tokens\":" #out "}}\n"
 
-static const char *
-path_of(const char *name, char *buf, size_t n)
-{
-	snprintf(buf, n, "%s/%s", fx_tmpdir, name);
-	return buf;
-}
-
-static void
-write_file(const char *path, const char *mode, const char *text)
-{
-	FILE *f = fopen(path, mode);
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 struct rows {
 	struct usage u[16];
 	int          n;
@@ -97,14 +80,12 @@ test_cli_times_and_batches(void **state)
 
 	(void)state;
 	setenv("XDG_CONFIG_HOME", fx_tmpdir, 1);
-	path_of("cli.db", db, sizeof(db));
-	path_of("msgbatch_01Known.jsonl", res, sizeof(res));
-	path_of("results-other.jsonl", other, sizeof(other));
-	path_of("responses.jsonl", msgs, sizeof(msgs));
-	write_file(res, "w", lines);
-	write_file(other, "w", "{\"custom_id\":\"z\",\"result\":{\"type\":\"succeeded\","
-	    "\"message\":{\"id\":\"msg_Z\",\"model\":\"claude-haiku-4-5\",\"usage\":{}}}}\n");
-	write_file(msgs, "w", MSG("msg_M", 3));
+	snprintf(db, sizeof(db), "%s/cli.db", fx_tmpdir);
+	snprintf(res, sizeof(res), "%s", fx_write_file("msgbatch_01Known.jsonl", lines));
+	snprintf(other, sizeof(other), "%s", fx_write_file("results-other.jsonl",
+	    "{\"custom_id\":\"z\",\"result\":{\"type\":\"succeeded\","
+	    "\"message\":{\"id\":\"msg_Z\",\"model\":\"claude-haiku-4-5\",\"usage\":{}}}}\n"));
+	snprintf(msgs, sizeof(msgs), "%s", fx_write_file("responses.jsonl", MSG("msg_M", 3)));
 
 	/* the ledger knows the batch and when it ended */
 	s = store_open(db, err, sizeof(err));
