@@ -50,8 +50,8 @@ cli_console(struct cli *cli, int argc, char **argv)
 		/* a ledger it cannot write (a copy, a read-only mount) is still shown */
 		if (cli_open_ro(cli, &st, &pr) != EXIT_OK)
 			return rc;
-		fprintf(stderr, "tokentop console: %s opened read-only: launching, cancelling "
-		    "and calls will fail\n", cli->cfg.db_path);
+		cli_warn("console", "%s opened read-only: launching, cancelling and calls will "
+		    "fail", cli->cfg.db_path);
 	}
 	rc = console_run(cli, st, pr);
 	store_close(st);

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/import.h"
+#include "core/text.h"
 #include "tui/cli.h"
 
 static void
@@ -222,7 +223,7 @@ imp_malformed(void *arg, const struct import_where *w, const char *reason)
 	struct imp *m = arg;
 
 	m->malformed++;
-	fprintf(stderr, "%s:%" PRId64 ": %s\n", w->path, w->line, reason);
+	cli_line(stderr, "%s:%" PRId64 ": %s", w->path, w->line, reason);   /* sanitised */
 	return 0;
 }
 
@@ -259,6 +260,21 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A path as a JSON string: as it is when it is UTF-8, else with the bytes
+ * that are not as U+FFFD (JSON cannot hold them). */
+static json_t *
+path_json(const char *path)
+{
+	json_t *j = json_string(path);
+	char *clean;
+
+	if (j == NULL && (clean = text_sanitize_dup(path, 0)) != NULL) {
+		j = json_string(clean);
+		free(clean);
+	}
+	return j;
+}
+
 static void
 summary(struct imp *m, const struct import_stats *s, int json)
 {
@@ -269,7 +285,6 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		qsort(m->unpriced, m->nunpriced, sizeof(char *), cmp_str);
 	if (json) {
 		json_t *o = json_object(), *u = json_array();
-		char *text;
 
 		for (i = 0; i < m->nunpriced; i++)
 			json_array_append_new(u, json_string(m->unpriced[i]));
@@ -283,12 +298,9 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "unpriced_models", u);
 		u = json_array();
 		for (i = 0; i < m->bad.n; i++)
-			json_array_append_new(u, json_string(m->bad.path[i]));
+			json_array_append_new(u, path_json(m->bad.path[i]));
 		json_object_set_new(o, "unreadable", u);
-		text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-		if (text != NULL)
-			puts(text);
-		free(text);
+		cli_json(stdout, o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
 		return;
 	}
@@ -305,8 +317,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	printf("\n");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
-		for (i = 0; i < m->nunpriced; i++)
-			printf(" %s", m->unpriced[i]);
+		for (i = 0; i < m->nunpriced; i++) {
+			putchar(' ');
+			cli_put(stdout, m->unpriced[i]);
+		}
 		printf("\n");
 	}
 }
