@@ -292,9 +292,6 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 			return cli_usage_error(CMD, "--interval wants seconds > 0, not \"%s\"",
 			    optarg);
 	}
-	for (i = (size_t)optind; i < (size_t)argc; i++)
-		if (cli_batch_check_id(argv[i]) != EXIT_OK)
-			return EXIT_USAGE;
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if (store_batch_list(st, pr, 0, &list, &n, err, sizeof(err)) != 0) {
@@ -319,6 +316,11 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 			if (found && named[k].ingested) {
 				cli_line(stdout, "%s  already ended and ingested", argv[optind]);
 				continue;
+			}
+			/* what is to be asked of the API must be an id it could know */
+			if (cli_batch_check_id(argv[optind]) != EXIT_OK) {
+				rc = EXIT_USAGE;
+				goto out;
 			}
 			ids[k] = argv[optind];
 			tags[k] = named[k].tag;
@@ -431,8 +433,6 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 	}
 	if (id == NULL)
 		return cli_usage_error(CMD, "results needs a batch ID");
-	if (cli_batch_check_id(id) != EXIT_OK)
-		return EXIT_USAGE;
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if (store_batch_get(st, pr, id, &r, &found, err, sizeof(err)) != 0) {
@@ -440,7 +440,12 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!found || !r.ingested) {
-		/* ingest now when it has ended; the poller says if it has not */
+		/* ingest now when it has ended; the poller says if it has not. An id
+		 * the API could never know is a usage error, asked of nobody. */
+		if (cli_batch_check_id(id) != EXIT_OK) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
 		ids[0] = (char *)id;
 		tags[0] = found ? r.tag : NULL;
 		if (found && strcmp(r.status, "ended") != 0)
