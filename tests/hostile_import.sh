@@ -9,13 +9,13 @@
 # away (setpriv, util-linux), so mode 000 means what it says.
 set -u
 . "$(dirname "$0")/lib/common.sh"
-tt_need python3 timeout
+tt_need jq timeout
 tt_tmpdir
 TT=$B/tokentop
 DB=$T/usage.db
 
 # json KEY < text: a top-level key of the one-line summary
-json() { python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(json.dumps(v) if isinstance(v, list) else v)' "$1" 2>/dev/null; }
+json() { jq -c ".$1" 2>/dev/null; }
 
 # msg ID OUT: one Messages response line (every line the same length for ids of one length)
 msg() { printf '{"id":"%s","type":"message","model":"claude-haiku-4-5","usage":{"input_tokens":10,"output_tokens":%s}}\n' "$1" "$2"; }
@@ -54,7 +54,7 @@ msg msg_f1 1 >"$T/plain.jsonl"
 imp "$T/fifo.jsonl" /dev/zero "$T/plain.jsonl"
 tt_eq "fifo: exit 1, not a hang" "$rc" 1
 tt_eq "fifo: the regular file is still read" "$(echo "$out" | json added)" 1
-tt_eq "fifo: unreadable list" "$(echo "$out" | json unreadable)" "[\"$T/fifo.jsonl\", \"/dev/zero\"]"
+tt_eq "fifo: unreadable list" "$(echo "$out" | json unreadable)" "[\"$T/fifo.jsonl\",\"/dev/zero\"]"
 tt_has "fifo: named on stderr" "$errs" "$T/fifo.jsonl: not a regular file"
 tt_has "device: named on stderr" "$errs" "/dev/zero: not a regular file"
 # a FIFO inside a folder is not a *.jsonl file to read
@@ -123,7 +123,7 @@ else
 	tt_eq "unreadable: exit 1" "$rc" 1
 	tt_eq "unreadable: what can be read is imported" "$(echo "$out" | json added)" 2
 	tt_eq "unreadable: --json names each path" "$(echo "$out" | json unreadable)" \
-		"[\"$U/noread\", \"$U/nosearch\", \"$U/zfiles/dangling.jsonl\", \"$U/zfiles/locked.jsonl\"]"
+		"[\"$U/noread\",\"$U/nosearch\",\"$U/zfiles/dangling.jsonl\",\"$U/zfiles/locked.jsonl\"]"
 	tt_has "unreadable: no listing" "$errs" "$U/noread: Permission denied"
 	tt_has "unreadable: no search" "$errs" "$U/nosearch: Permission denied"
 	tt_has "unreadable: dangling" "$errs" "$U/zfiles/dangling.jsonl: No such file or directory"
