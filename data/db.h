@@ -23,6 +23,7 @@ struct db_driver;
 /* Each driver's connection and statement structs begin with these. */
 struct db {
 	const struct db_driver *drv;
+	int readonly;      /* 0 read-write, 1 read-only, 2 an immutable snapshot */
 };
 
 struct db_stmt {
@@ -74,8 +75,10 @@ struct db_driver {
 	 * /proc/PID/cmdline does not show it); the rest stays. */
 	void (*scrub)(char *target);
 
-	/* Connect (and create, for a file); NULL + err. */
-	struct db *(*open)(const char *target, char *err, size_t errlen);
+	/* Connect (and create, for a file); NULL + err. readonly: nothing is
+	 * created or written (writes fail); a file that cannot be read so (its
+	 * -shm cannot be made) is read as an immutable snapshot (readonly 2). */
+	struct db *(*open)(const char *target, int readonly, char *err, size_t errlen);
 	void (*close)(struct db *db);                  /* NULL is fine */
 	const char *(*errmsg)(struct db *db);
 	enum db_fail (*failure)(struct db *db);

@@ -493,7 +493,7 @@ pg_close(struct db *db)
 }
 
 static struct db *
-pg_open(const char *target, char *err, size_t errlen)
+pg_open(const char *target, int readonly, char *err, size_t errlen)
 {
 	const char *kw[6], *val[6];
 	char shown[1024];
@@ -522,6 +522,13 @@ pg_open(const char *target, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(d->conn, quiet, NULL);
+	if (readonly && run(d, "SET default_transaction_read_only = on", NULL) != 0) {
+		pg_uri_mask(target, shown, sizeof(shown));
+		snprintf(err, errlen, "%s: %s", shown, d->msg);
+		pg_close(&d->base);
+		return NULL;
+	}
+	d->base.readonly = readonly != 0;
 	return &d->base;
 }
 

@@ -349,13 +349,102 @@ open_pragma(struct sq_db *d, const char *sql, int retry, char *err, size_t errle
 	return -1;
 }
 
+static int pragma_int(struct sq_db *d, const char *sql, int64_t *v);
+
+/* Open d->h from name (a path, or a URI when uri) with flags, and set what
+ * every connection has. A 2 MB page cache: an import fills it within its
+ * first few MB of ledger, so its memory stays flat whatever the input;
+ * reports read the small rollups and need no more (the OS caches the file).
+ * Read-only, the schema version is read too: the first read says whether
+ * the file can be read at all. 0, or -1 with err (d->h closed). */
+static int
+connect_file(struct sq_db *d, const char *name, int flags, char *err, size_t errlen)
+{
+	int64_t v;
+
+	if (sqlite3_open_v2(name, &d->h, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", d->path, d->h != NULL ? sqlite3_errmsg(d->h) :
+		    "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(d->h, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(d->h, 1);
+	if (open_pragma(d, "PRAGMA cache_size = -2048", 0, err, errlen) != 0 ||
+	    open_pragma(d, "PRAGMA foreign_keys = ON", 0, err, errlen) != 0)
+		goto fail;
+	if ((flags & SQLITE_OPEN_READONLY) && pragma_int(d, "PRAGMA user_version", &v) != 0) {
+		snprintf(err, errlen, "%s: %s", d->path, d->msg);
+		goto fail;
+	}
+	return 0;
+fail:
+	sqlite3_close(d->h);
+	d->h = NULL;
+	return -1;
+}
+
+/* "file:" + path with every byte but [A-Za-z0-9/._~-] percent-encoded, then
+ * the query q, into a heap string (the caller frees); NULL out of memory. */
+static char *
+file_uri(const char *path, const char *q)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), i, k = 5;
+	char *u = malloc(5 + 3 * n + strlen(q) + 1);
+
+	if (u == NULL)
+		return NULL;
+	memcpy(u, "file:", 5);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '/' || c == '.' || c == '_' || c == '~' || c == '-') {
+			u[k++] = (char)c;
+		} else {
+			u[k++] = '%';
+			u[k++] = hex[c >> 4];
+			u[k++] = hex[c & 15];
+		}
+	}
+	strcpy(u + k, q);
+	return u;
+}
+
+/* Read-only: nothing created or written. When the plain read-only open
+ * cannot read the file (a WAL file whose -shm cannot be made: a read-only
+ * mount or directory), it is read as an immutable snapshot. */
+static int
+open_ro(struct sq_db *d, char *err, size_t errlen)
+{
+	char first[512];
+	char *uri;
+	int rc;
+
+	d->base.readonly = 1;
+	if (connect_file(d, d->path, SQLITE_OPEN_READONLY, first, sizeof(first)) == 0)
+		return 0;
+	if ((uri = file_uri(d->path, "?immutable=1")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rc = connect_file(d, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err, errlen);
+	free(uri);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", first);
+		return -1;
+	}
+	d->base.readonly = 2;
+	return 0;
+}
+
 static struct db *
-sq_open(const char *path, char *err, size_t errlen)
+sq_open(const char *path, int readonly, char *err, size_t errlen)
 {
 	struct sq_db *d;
 	int memory = strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
 
-	if (!memory && create_private(path, err, errlen) != 0)
+	if (!memory && !readonly && create_private(path, err, errlen) != 0)
 		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (d == NULL || (d->path = strdup(path)) == NULL) {
@@ -364,24 +453,17 @@ sq_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	d->base.drv = &db_sqlite;
-	/* NOMUTEX: a connection is used by one thread (one loop per process) */
-	if (sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, d->h != NULL ? sqlite3_errmsg(d->h) :
-		    "out of memory");
-		goto fail;
+	if (readonly) {
+		if (open_ro(d, err, errlen) != 0)
+			goto fail;
+		return &d->base;
 	}
-	sqlite3_busy_timeout(d->h, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(d->h, 1);
 	/* WAL: readers never block the writer; synchronous=NORMAL is durable
-	 * against a killed process (not against power loss mid-checkpoint).
-	 * A 2 MB page cache: an import fills it within its first few MB of
-	 * ledger, so its memory stays flat whatever the input; reports read the
-	 * small rollups and need no more (the OS caches the file). */
-	if ((!memory && open_pragma(d, "PRAGMA journal_mode = WAL", 1, err, errlen) != 0) ||
-	    open_pragma(d, "PRAGMA synchronous = NORMAL", 0, err, errlen) != 0 ||
-	    open_pragma(d, "PRAGMA cache_size = -2048", 0, err, errlen) != 0 ||
-	    open_pragma(d, "PRAGMA foreign_keys = ON", 0, err, errlen) != 0)
+	 * against a killed process (not against power loss mid-checkpoint). */
+	if (connect_file(d, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    (memory ? SQLITE_OPEN_URI : 0), err, errlen) != 0 ||
+	    (!memory && open_pragma(d, "PRAGMA journal_mode = WAL", 1, err, errlen) != 0) ||
+	    open_pragma(d, "PRAGMA synchronous = NORMAL", 0, err, errlen) != 0)
 		goto fail;
 	return &d->base;
 fail:

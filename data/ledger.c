@@ -70,8 +70,8 @@ store_read_usage(struct db_stmt *st, int c, struct usage *u)
 /* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. Borrowed:
  * u and key outlive the step, and store_stmt clears them before the
  * statement's next use. */
-static void
-bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
+void
+store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
 {
 	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
 	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
@@ -142,7 +142,7 @@ insert_row(struct store *s, const struct usage *u, const char *key, int *added,
 
 	if (st == NULL)
 		return -1;
-	bind_usage(st, u, key);
+	store_bind_usage(st, u, key);
 	rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -159,7 +159,7 @@ update_row(struct store *s, const struct usage *u, const char *key, char *err, s
 
 	if (st == NULL)
 		return -1;
-	bind_usage(st, u, key);
+	store_bind_usage(st, u, key);
 	rc = db_step(st);
 	db_reset(st);
 	if (rc != DB_DONE)

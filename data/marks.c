@@ -1,4 +1,5 @@
-/* marks.c — how far each imported file has been read. */
+/* marks.c — how far each imported file has been read, and which file it was
+ * (device, inode, a hash of its start: core/import.c checks them). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,8 +12,9 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 	struct db_stmt *st;
 	int rc;
 
-	if ((st = store_prepare(s, "SELECT size, mtime_ns, \"offset\", line FROM import_mark"
-	    " WHERE path = ?1", "import mark", err, errlen)) == NULL)
+	if ((st = store_prepare(s, "SELECT size, mtime_ns, \"offset\", line, dev, ino,"
+	    " head_len, head_hash FROM import_mark WHERE path = ?1", "import mark", err,
+	    errlen)) == NULL)
 		return -1;
 	store_bind_text(st, 1, path);
 	rc = db_step(st);
@@ -23,6 +25,10 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 		m->mtime_ns = db_column_int64(st, 1);
 		m->offset = db_column_int64(st, 2);
 		m->line = db_column_int64(st, 3);
+		m->dev = db_column_int64(st, 4);
+		m->ino = db_column_int64(st, 5);
+		m->head_len = db_column_int64(st, 6);
+		m->head_hash = db_column_int64(st, 7);
 	}
 	if (rc == DB_ERR)
 		store_sqlerr(s, "import mark", err, errlen);
@@ -43,9 +49,11 @@ mark_op(struct store *s, void *arg, char *err, size_t errlen)
 	int rc;
 
 	if ((st = store_prepare(s, "INSERT INTO import_mark (path, size, mtime_ns, \"offset\","
-	    " line) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET"
-	    " size = excluded.size, mtime_ns = excluded.mtime_ns,"
-	    " \"offset\" = excluded.\"offset\", line = excluded.line",
+	    " line, dev, ino, head_len, head_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+	    " mtime_ns = excluded.mtime_ns, \"offset\" = excluded.\"offset\","
+	    " line = excluded.line, dev = excluded.dev, ino = excluded.ino,"
+	    " head_len = excluded.head_len, head_hash = excluded.head_hash",
 	    "import mark", err, errlen)) == NULL)
 		return -1;
 	store_bind_text(st, 1, a->path);
@@ -53,6 +61,10 @@ mark_op(struct store *s, void *arg, char *err, size_t errlen)
 	db_bind_int64(st, 3, a->m->mtime_ns);
 	db_bind_int64(st, 4, a->m->offset);
 	db_bind_int64(st, 5, a->m->line);
+	db_bind_int64(st, 6, a->m->dev);
+	db_bind_int64(st, 7, a->m->ino);
+	db_bind_int64(st, 8, a->m->head_len);
+	db_bind_int64(st, 9, a->m->head_hash);
 	rc = db_step(st);
 	if (rc != DB_DONE)
 		store_sqlerr(s, "import mark", err, errlen);

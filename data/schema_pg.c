@@ -209,6 +209,18 @@ const char *const store_migrations_pg[] = {
 	");"
 	"CREATE INDEX batch_intent_pending ON batch_intent(created_ms) WHERE status = 'pending';"
 	NOTIFY_ON("batch_intent"),
+	/* 6 → 7: per spool, the last sequence number this ledger took */
+	"CREATE TABLE spool_mark ("
+	"  spool TEXT COLLATE \"C\" PRIMARY KEY,"
+	"  seq BIGINT NOT NULL,"
+	"  updated_ms " BIG
+	");",
+	/* 7 → 8: an import mark knows which file it was taken from */
+	"ALTER TABLE import_mark"
+	"  ADD COLUMN dev " BIG ","
+	"  ADD COLUMN ino " BIG ","
+	"  ADD COLUMN head_len " BIG ","
+	"  ADD COLUMN head_hash " BIG ";",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

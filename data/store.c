@@ -354,18 +354,18 @@ store_target_scrub(char *target)
 	db_driver_for(target)->scrub(target);
 }
 
-struct store *
-store_open(const char *target, char *err, size_t errlen)
+/* A store on target's driver, its connection open (read-only or not),
+ * not yet migrated; NULL + err. *k: the driver's entry in schemas[]. */
+static struct store *
+open_with(const char *target, int readonly, size_t *k, char *err, size_t errlen)
 {
 	const struct db_driver *drv = db_driver_for(target);
 	char shown[STORE_TARGET_MAX];
 	struct store *s;
-	size_t k;
 
-	for (k = 0; k < sizeof(schemas) / sizeof(schemas[0]) && schemas[k].drv != drv; k++)
+	for (*k = 0; *k < sizeof(schemas) / sizeof(schemas[0]) && schemas[*k].drv != drv; (*k)++)
 		;
-	if (k == sizeof(schemas) / sizeof(schemas[0]) ||
-	    *schemas[k].n != store_nmigrations) {
+	if (*k == sizeof(schemas) / sizeof(schemas[0]) || *schemas[*k].n != store_nmigrations) {
 		snprintf(err, errlen, "%s: no schema for this driver", drv->name);
 		return NULL;
 	}
@@ -378,12 +378,66 @@ store_open(const char *target, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((s->db = drv->open(target, err, errlen)) == NULL ||
-	    migrate(s, schemas[k].migrations, *schemas[k].n, err, errlen) != 0) {
+	if ((s->db = drv->open(target, readonly, err, errlen)) == NULL) {
 		store_close(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct store *
+store_open(const char *target, char *err, size_t errlen)
+{
+	struct store *s;
+	size_t k;
+
+	if ((s = open_with(target, 0, &k, err, errlen)) == NULL)
+		return NULL;
+	if (migrate(s, schemas[k].migrations, *schemas[k].n, err, errlen) != 0) {
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+struct store *
+store_open_ro(const char *target, int *stale, char *err, size_t errlen)
+{
+	struct store *s;
+	size_t k;
+	int v = 0;
+
+	if (stale != NULL)
+		*stale = 0;
+	if ((s = open_with(target, 1, &k, err, errlen)) == NULL)
+		return NULL;
+	if (s->db->drv->schema_version(s->db, &v) != 0) {
+		store_sqlerr(s, s->path, err, errlen);
+		goto fail;
+	}
+	if (v < *schemas[k].n) {
+		if (stale != NULL)
+			*stale = 1;
+		snprintf(err, errlen, "%s: schema version %d is older than this tokentop's (%d) and"
+		    " the ledger cannot be migrated read-only; run a command that writes (tokentop"
+		    " import) once with write access", s->path, v, *schemas[k].n);
+		goto fail;
+	}
+	if (v > *schemas[k].n) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this tokentop knows (%d);"
+		    " upgrade tokentop", s->path, v, *schemas[k].n);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+int
+store_readonly(const struct store *s)
+{
+	return s->db->readonly;
 }
 
 void

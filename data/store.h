@@ -36,6 +36,21 @@ struct store;
  * ledger from a newer tokentop; err never holds the password).
  */
 struct store *store_open(const char *target, char *err, size_t errlen);
+
+/*
+ * Open an existing ledger read-only, for commands that only read: nothing is
+ * created, written or migrated, so a copied file, a file without write
+ * permission or one on a read-only mount works (PostgreSQL: a session whose
+ * transactions are read-only). When the normal read-only open cannot read a
+ * SQLite file (a WAL file whose -shm cannot be created: a read-only mount or
+ * directory), it is opened as an immutable snapshot (file:PATH?immutable=1):
+ * what another process writes meanwhile is not seen. NULL + err on failure;
+ * *stale (may be NULL) = 1 when the only problem is a schema older than this
+ * tokentop's (store_open would migrate it).
+ */
+struct store *store_open_ro(const char *target, int *stale, char *err, size_t errlen);
+/* 0 read-write, 1 read-only, 2 read-only immutable snapshot. */
+int store_readonly(const struct store *s);
 void store_close(struct store *s);                 /* NULL is fine */
 int  store_schema_version(struct store *s);        /* -1 on failure */
 /* The target as shown to people: a URI's password masked. Borrowed. */
@@ -206,6 +221,9 @@ struct import_mark {
 	int64_t mtime_ns;  /* modification time when last read */
 	int64_t offset;    /* bytes consumed (always at a line boundary) */
 	int64_t line;      /* lines consumed */
+	int64_t dev, ino;  /* the file's device and inode (0: not known, an older mark) */
+	int64_t head_len;  /* bytes of the file's start that head_hash covers */
+	int64_t head_hash; /* their hash (core/import.h import_hash) */
 };
 
 /* Where the last import of path stopped; *found = 0 when never read. */
@@ -330,6 +348,19 @@ int store_intent_pending(struct store *s, struct batch_intent **out, size_t *n,
 
 /* Is a batch with this id in the ledger? 0 with *found, or -1 + err. */
 int store_batch_known(struct store *s, const char *id, int *found, char *err, size_t errlen);
+
+/* ---- spool marks (data/spool_mark.c) ------------------------------------
+ * The ledger's side of data/spool.h: per spool (its id), the sequence
+ * number of the last spooled row this ledger took. Read and set inside
+ * store_begin .. store_commit, with the rows the mark covers: the read
+ * locks the mark (SQLite: the transaction holds the write lock from its
+ * start; PostgreSQL: the row is read FOR UPDATE), so two flushers never
+ * both apply a row.
+ */
+int store_spool_mark_get(struct store *s, const char *spool_id, int64_t *seq, char *err,
+                         size_t errlen);     /* 0 when never set */
+int store_spool_mark_set(struct store *s, const char *spool_id, int64_t seq, char *err,
+                         size_t errlen);
 
 /* ---- the organisation's own numbers (issue 6: tokentop sync; data/org.c) -- */
 

@@ -111,6 +111,10 @@ extern const char *const store_migrations_pg[];
 extern const int store_nmigrations_pg;
 #define STORE_NMIGRATIONS store_nmigrations
 
+/* Bind u to ?1..?20 (STORE_USAGE_COLS) and key to ?21 (NULL: SQL NULL);
+ * borrowed as db_bind_text (ledger.c). */
+void store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key);
+
 /* Bind text, NULL-safe ("" for NULL); borrowed as db_bind_text. */
 void store_bind_text(struct db_stmt *st, int i, const char *v);
 

@@ -138,7 +138,7 @@ raw_open(void)
 	if (s == NULL)
 		fail_msg("%s", err);
 	store_close(s);
-	if ((db = db_pg.open(target, err, sizeof(err))) == NULL)
+	if ((db = db_pg.open(target, 0, err, sizeof(err))) == NULL)
 		fail_msg("%s", err);
 	return db;
 }
