@@ -18,7 +18,7 @@ TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names above.
 LIBDEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-          libcmocka-dev libmicrohttpd-dev
+          libpq-dev libcmocka-dev libmicrohttpd-dev
 # Every program the tests, the bench, the demo and `make fuzz` run that a
 # minimal Debian (debootstrap --variant=minbase, build-essential, git) may
 # lack, as PROGRAM:PACKAGE; a path is checked as a file (/usr/bin/time: `time`
@@ -28,7 +28,8 @@ TOOLS = pkg-config:pkg-config tmux:tmux sqlite3:sqlite3 curl:curl jq:jq python3:
         socat:socat /usr/bin/time:time ps:procps pgrep:procps clang:clang \
         setpriv:util-linux unshare:util-linux mount:mount timeout:coreutils \
         stat:coreutils mkfifo:coreutils md5sum:coreutils find:findutils xargs:findutils \
-        cmp:diffutils awk:mawk sed:sed grep:grep /usr/share/zoneinfo/Asia/Seoul:tzdata
+        cmp:diffutils awk:mawk sed:sed grep:grep /usr/share/zoneinfo/Asia/Seoul:tzdata \
+        /usr/lib/postgresql:postgresql
 DEBS = $(LIBDEBS) $(sort $(foreach t,$(TOOLS),$(lastword $(subst :, ,$(t)))))
 
 DATADIR   = $(PREFIX)/share/tokentop

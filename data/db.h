@@ -126,6 +126,9 @@ struct db_driver {
 	/* Dialect: appended to a SELECT whose row the transaction is about to
 	 * change ("" where a write transaction already excludes other writers). */
 	const char *lock_rows;
+	/* The target is a file on this machine (what belongs with the ledger,
+	 * batch results, can go beside it). */
+	int         local;
 	/* Writers lock rows, several transactions at once (PostgreSQL): a
 	 * transaction that writes many rows writes them in key order, so that
 	 * two never wait for each other. 0 where one writer excludes the rest. */

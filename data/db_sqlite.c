@@ -598,4 +598,5 @@ const struct db_driver db_sqlite = {
 	.changed = sq_changed,
 	.wait_fd = sq_wait_fd,
 	.lock_rows = "",
+	.local = 1,
 };

@@ -401,8 +401,9 @@ rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n
 		    unit, gcol, table[k], filt);
 }
 
-/* Note unit u (an hour, or a UTC day when days) as one to re-read finer
- * (units come in order). */
+/* Note unit u (an hour, or a UTC day when days) as one to re-read finer.
+ * Units mostly come in order (a repeat is dropped here); sort_units puts
+ * the list in order before it is read (a server's GROUP BY need not sort). */
 static int
 add_split(struct agg *a, int days, int64_t u)
 {
@@ -546,6 +547,29 @@ fail:
 	return -1;
 }
 
+static int
+cmp_unit(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* v[0..*n) ascending, each unit once. */
+static void
+sort_units(int64_t *v, size_t *n)
+{
+	size_t i, k = 0;
+
+	if (*n < 2)
+		return;
+	qsort(v, *n, sizeof(*v), cmp_unit);
+	for (i = 0; i < *n; i++)
+		if (k == 0 || v[i] != v[k - 1])
+			v[k++] = v[i];
+	*n = k;
+}
+
 /* Whole UTC hours [h0, h1): whole UTC days in one period from rollup_dm,
  * the rest by the hour. */
 static int
@@ -562,6 +586,7 @@ read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, si
 	    read_rollup(s, a, RK_HM, h0, d0 * 24, err, errlen) != 0 ||
 	    read_rollup(s, a, RK_HM, d1 * 24, h1, err, errlen) != 0)
 		return -1;
+	sort_units(a->splitday, &a->nsd);
 	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
 		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
 			;
@@ -589,6 +614,7 @@ collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	    read_raw(s, a, since, h0 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
 	    read_raw(s, a, h1 * MS_PER_HOUR, until, NULL, err, errlen) != 0)
 		return -1;
+	sort_units(a->straddle, &a->nstr);
 	for (i = 0; i < a->nstr; i = j) {   /* runs of consecutive split hours */
 		for (j = i + 1; j < a->nstr && a->straddle[j] == a->straddle[j - 1] + 1; j++)
 			;

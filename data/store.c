@@ -354,6 +354,12 @@ store_target_scrub(char *target)
 	db_driver_for(target)->scrub(target);
 }
 
+int
+store_target_local(const char *target)
+{
+	return db_driver_for(target)->local;
+}
+
 /* A store on target's driver, its connection open (read-only or not),
  * not yet migrated; NULL + err. *k: the driver's entry in schemas[]. */
 static struct store *

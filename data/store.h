@@ -64,6 +64,9 @@ int store_target_check(const char *target, char *err, size_t errlen);
 void store_target_display(const char *target, char *out, size_t n);
 /* Overwrite target's password in place (argv: /proc/PID/cmdline). */
 void store_target_scrub(char *target);
+/* Is target a file on this machine (a SQLite path)? Files that belong with
+ * the ledger (batch results) go beside it; else under the user's data dir. */
+int store_target_local(const char *target);
 
 /*
  * A cheap change counter: differs from the previous call's value when any

@@ -3,6 +3,12 @@
 # (plain, then sanitized), then the shell integration and screen tests
 # (tests/*.sh, tests/screen/*.sh) against the first build. Prints one
 # closing line "N passed, N failed" and exits non-zero on any failure.
+#
+# One private PostgreSQL server serves the whole run (tests/lib/pg.sh): its
+# URI is exported as TOKENTOP_TEST_PG (the store tests run on it as well as
+# on SQLite; each program makes a database of its own) and PG_* (the
+# PostgreSQL shell tests), and it is stopped and removed at exit, whatever
+# happened.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -32,6 +38,21 @@ run() {  # name, command...
 	fi
 	rm -f "$log"
 }
+
+. tests/lib/pg.sh
+pg_log=$(mktemp)
+if pg_start 2>"$pg_log"; then
+	export TOKENTOP_TEST_PG=$PG_URI
+	trap 'pg_stop "$PG_DIR"' EXIT
+	trap 'exit 130' INT TERM
+	echo "ok   postgresql server on port $PG_PORT"
+else
+	fail=$((fail + 1))
+	failed+=("postgresql server")
+	echo "FAIL postgresql server (the PostgreSQL tests are skipped)"
+	sed 's/^/     /' "$pg_log"
+fi
+rm -f "$pg_log"
 
 for b in "$@"; do
 	for t in "$b"/tests/test_*; do

@@ -73,13 +73,32 @@ open_failed(struct pricing **pr, const char *err)
 	return EXIT_RUNTIME;
 }
 
+/* The ledger setting's syntax: a malformed URI is a usage error (exit 2)
+ * naming the part that is wrong, before anything is opened. */
+static int
+check_target(const struct cli *cli, struct pricing **pr)
+{
+	char err[1024];
+
+	if (store_target_check(cli->cfg.db_path, err, sizeof(err)) == 0)
+		return EXIT_OK;
+	cli_warn(NULL, "ledger %s", err);
+	if (pr != NULL) {
+		pricing_free(*pr);
+		*pr = NULL;
+	}
+	return EXIT_USAGE;
+}
+
 int
 cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 {
-	char err[512];
+	char err[1024];
 
 	if (load_prices(cli, pr) != EXIT_OK)
 		return EXIT_RUNTIME;
+	if (st != NULL && check_target(cli, pr) != EXIT_OK)
+		return EXIT_USAGE;
 	if (st != NULL) {
 		warn_ledger_mode(cli->cfg.db_path);
 		*st = store_open(cli->cfg.db_path, err, sizeof(err));
@@ -119,10 +138,11 @@ int
 cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr)
 {
 	const char *path = cli->cfg.db_path;
-	char err[512];
+	char err[1024];
 	int stale = 0;
 
-	/* no ledger yet: made as any command makes it, and empty */
+	/* no ledger file yet: made as any command makes it, and empty (a
+	 * server's ledger, a URI, is opened as any command opens it) */
 	if (access(path, F_OK) != 0 || strcmp(path, ":memory:") == 0)
 		return cli_open(cli, st, pr);
 	if (load_prices(cli, pr) != EXIT_OK)

@@ -283,7 +283,7 @@ dash_rebuild(struct console *c, void *st)
 	d->day1 = view_day_start(c->now_ms, 1);
 	d->month0 = view_month_start(c->now_ms, 0);
 	d->live = c->live;
-	d->db_path = c->cli->cfg.db_path;
+	d->db_path = store_path(c->st);      /* a URI shown with its password masked */
 	memset(&q, 0, sizeof(q));
 	q.group = REPORT_TOTAL;
 	q.since_ms = d->day0;
@@ -373,7 +373,7 @@ dash_draw(struct console *c, void *st)
 		console_prompt(c, "Filter", " (model, or tag:NAME) ", s->filter.buf);
 		return;
 	}
-	snprintf(right, sizeof(right), "db %s", c->cli->cfg.db_path);
+	snprintf(right, sizeof(right), "db %s", store_path(c->st));
 	console_keybar(c, dash_keys, right);
 }
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# pg.sh — tokentop on a PostgreSQL ledger (--db postgresql://…), against a
+# private server (the run's, tests/run.sh, or one of its own) and the API
+# double: a malformed URI is a usage error naming the part, a refused login
+# or an unreachable server exit 1 with libpq's reason, and the password is in
+# no output and not in /proc/PID/cmdline; import and every report give what
+# SQLite gives; call, batch submit/watch, proxy, sync and report org write
+# and read the shared ledger; a fleet budget refuses a call on another
+# "host" once the fleet spent it; eight processes open a fresh ledger at
+# once and it is migrated once.
+set -u
+. "$(dirname "$0")/lib/common.sh"
+. "$ROOT/tests/lib/pg.sh"
+tt_need python3 jq curl
+tt_tmpdir
+if [ -z "${PG_URI:-}" ]; then       # run alone: a server of its own
+	pg_start || tt_die "no PostgreSQL server (make deps installs postgresql)"
+	trap 'rc=$?; pg_stop; (exit $rc); tt__cleanup' EXIT
+fi
+TT=$B/tokentop
+PW=$PG_PASSWORD
+PGDB=$(pg_newdb "tt_sh_$$") || tt_die "cannot make a database"
+psqlq() { pg_psql -d "tt_sh_$$" -At -c "$1"; }
+
+# ---- the URI: errors, the password nowhere ----------------------------------
+bad="postgresql://tokentop:$PW@127.0.0.1:$PG_PORT/x?sslmode"
+out=$("$TT" --db "$bad" report daily 2>&1); rc=$?
+tt_eq "a malformed URI is a usage error" "$rc" 2
+tt_has "it names the part" "$out" 'missing key/value separator "="'
+tt_has "it shows the URI masked" "$out" "postgresql://tokentop:***@127.0.0.1:$PG_PORT/x"
+tt_hasnt "it does not show the password" "$out" "$PW"
+out=$(TOKENTOP_DB="postgresql://tokentop:$PW@127.0.0.1:$PG_PORT/x?nosuch=1" "$TT" report 2>&1)
+tt_eq "the same from TOKENTOP_DB" "$?" 2
+tt_has "naming the parameter" "$out" 'invalid URI query parameter: "nosuch"'
+out=$("$TT" --db "postgresql://tokentop:wrong-pw-42@127.0.0.1:$PG_PORT/tt_sh_$$" report 2>&1)
+tt_eq "a refused login exits 1" "$?" 1
+tt_has "with libpq's reason" "$out" 'password authentication failed for user "tokentop"'
+tt_hasnt "and not the password" "$out" "wrong-pw-42"
+out=$("$TT" --db "postgresql://tokentop:$PW@127.0.0.1:1/x" report 2>&1)
+tt_eq "an unreachable server exits 1" "$?" 1
+tt_has "with libpq's reason" "$out" "Connection refused"
+tt_hasnt "and not the password" "$out" "$PW"
+out=$("$TT" --help 2>&1)
+tt_has "--help names the URI form" "$out" "postgresql://USER@HOST/DB"
+
+# the password leaves argv at once: /proc/PID/cmdline of a running proxy
+tt_start_proxy --db "$PGDB" proxy --listen 127.0.0.1:0 --upstream http://127.0.0.1:1
+cmd=$(tr '\0' ' ' <"/proc/$PROXY_PID/cmdline")
+tt_hasnt "the password is not in /proc/PID/cmdline" "$cmd" "$PW"
+tt_has "the rest of the URI is" "$cmd" "postgresql://tokentop:"
+tt_stop_proxy
+tt_hasnt "nor in what the proxy printed" "$(cat "$T/pport" "$T/perr")" "$PW"
+
+# ---- eight processes open a fresh ledger at once: migrated once -------------
+FRESH=$(pg_newdb "tt_fresh_$$")
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	"$TT" --db "$FRESH" report daily --json >"$T/mig$i" 2>&1 & pids+=($!)
+done
+ok=0
+for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+tt_eq "all eight opened it" "$ok" 8
+tt_eq "one schema version row" "$(pg_psql -d "tt_fresh_$$" -At -c 'SELECT count(*) FROM tokentop_schema')" 1
+
+# ---- import and reports: what SQLite gives -----------------------------------
+python3 "$ROOT/tests/lib/gen_tx.py" "$T/tx" 6 80
+for d in "$ROOT/tests/data/import/projects" "$T/tx/projects" \
+    "$ROOT/tests/data/import/msgbatch_01TestBatch.jsonl" "$ROOT/tests/data/import/responses.jsonl"; do
+	a=$("$TT" --db "$T/ref.db" import --json "$d" 2>/dev/null | jq -c 'del(.unreadable)')
+	b=$("$TT" --db "$PGDB" import --json "$d" 2>/dev/null | jq -c 'del(.unreadable)')
+	tt_eq "import $(basename "$d"): the same summary" "$b" "$a"
+done
+for r in daily weekly monthly models sources tags savings caps; do
+	for tz in UTC Asia/Kolkata; do
+		tt_eq "report $r ($tz) as on SQLite" \
+		    "$(TZ=$tz "$TT" --db "$PGDB" report $r --json 2>&1)" \
+		    "$(TZ=$tz "$TT" --db "$T/ref.db" report $r --json 2>&1)"
+	done
+done
+tt_eq "report --model --since as on SQLite" \
+    "$("$TT" --db "$PGDB" report models --model claude-haiku-4-5 --since 2025-12-02 --csv)" \
+    "$("$TT" --db "$T/ref.db" report models --model claude-haiku-4-5 --since 2025-12-02 --csv)"
+tt_eq "rows in the ledger" "$(psqlq 'SELECT count(*) FROM usage')" \
+    "$(sqlite3 "$T/ref.db" 'SELECT count(*) FROM usage')"
+again=$("$TT" --db "$PGDB" import --json "$T/tx/projects" | jq .added)
+tt_eq "a re-import adds nothing" "$again" 0
+
+# ---- call, proxy, batch, sync on the shared ledger -----------------------------
+ADMIN=sk-ant-admin-pg-sh
+tt_start_fakeapi main --admin-key "$ADMIN" --time-scale 1000 --batch-seconds 60
+export ANTHROPIC_BASE_URL=$FK_URL ANTHROPIC_API_KEY=sk-ant-test
+"$TT" --db "$PGDB" call --tag pgcall "hello from a host" >/dev/null 2>"$T/call.err" ||
+	tt_fail "call: $(cat "$T/call.err")"
+tt_eq "call: one row" "$(psqlq "SELECT count(*) FROM usage WHERE source = 'call' AND tag = 'pgcall'")" 1
+
+tt_start_proxy --db "$PGDB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
+curl -s "$PROXY/v1/messages" -H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' \
+    -H 'content-type: application/json' -H 'x-tokentop-tag: pgproxy' \
+    -d '{"model":"claude-haiku-4-5","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}' \
+    >"$T/px.json"
+tt_stop_proxy
+tt_eq "proxy: one row" "$(psqlq "SELECT count(*) FROM usage WHERE source = 'proxy' AND tag = 'pgproxy'")" 1
+
+for i in $(seq 20); do echo "{\"custom_id\":\"q$i\",\"prompt\":\"question $i\"}"; done >"$T/jobs.jsonl"
+out=$("$TT" --db "$PGDB" batch submit "$T/jobs.jsonl" --model claude-haiku-4-5 --tag pgbatch 2>&1)
+tt_eq "batch submit" "$?" 0
+ID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
+timeout 60 "$TT" --db "$PGDB" batch watch --interval 1 >"$T/watch" 2>&1
+tt_eq "batch watch ends" "$?" 0
+tt_eq "batch: twenty rows" "$(psqlq "SELECT count(*) FROM usage WHERE batch_id = '$ID'")" 20
+tt_eq "batch: twenty results, once" "$(psqlq "SELECT count(*) FROM batch_result WHERE batch_id = '$ID'")" 20
+tt_eq "batch: the intent is created" "$(psqlq 'SELECT status FROM batch_intent')" created
+tt_has "batch list shows it ingested" "$("$TT" --db "$PGDB" batch list)" "$ID"
+tt_has "batch status --json" "$("$TT" --db "$PGDB" batch status "$ID" --json 2>&1)" '"succeeded": 20'
+
+ANTHROPIC_ADMIN_KEY=$ADMIN "$TT" --db "$PGDB" sync --since "$(date -u -d '3 days ago' +%F)" --json \
+    >"$T/sync.json" 2>&1 || tt_fail "sync: $(cat "$T/sync.json")"
+first=$(psqlq 'SELECT count(*) FROM org_usage')
+ANTHROPIC_ADMIN_KEY=$ADMIN "$TT" --db "$PGDB" sync --since "$(date -u -d '3 days ago' +%F)" --json \
+    >/dev/null 2>&1
+tt_eq "a re-sync replaces, never doubles" "$(psqlq 'SELECT count(*) FROM org_usage')" "$first"
+tt_has "report org reads it" "$("$TT" --db "$PGDB" report org --json)" '"org_cost_usd"'
+
+# ---- a fleet budget: what host A spent refuses host B's call ----------------
+spent=$("$TT" --db "$PGDB" report --since "$(date +%F)" --json | jq -r '.totals.cost_usd')
+limit=$(awk -v s="$spent" 'BEGIN { printf "%.6f", s + 0.0001 }')
+for h in a b; do
+	mkdir -p "$T/$h/config/tokentop"
+	echo "{ \"db\": \"$PGDB\", \"budget\": { \"daily\": \"$limit\" } }" >"$T/$h/config/tokentop/config.json"
+done
+host() { local h=$1; shift; HOME=$T/$h XDG_CONFIG_HOME=$T/$h/config XDG_DATA_HOME=$T/$h/data "$TT" "$@"; }
+host a call --force --model claude-opus-4-6 "a long answer please, host a" >/dev/null 2>&1 ||
+	tt_fail "host a's call"
+host b call --model claude-haiku-4-5 --max-tokens 5 "x" >"$T/b.out" 2>"$T/b.err"
+tt_eq "host b is refused: the fleet is over" "$?" 1
+tt_has "saying so" "$(cat "$T/b.err")" "exceeded — refusing"
+tt_hasnt "no password in the refusal" "$(cat "$T/b.err")" "$PW"
+
+tt_done
