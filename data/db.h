@@ -1,8 +1,9 @@
 /* db.h — the store's driver interface: one connection to SQLite or
  * PostgreSQL behind a const table of functions chosen once at open.
  *
- * data/db_sqlite.c and data/db_pg.c are the only files that include
- * sqlite3.h and libpq-fe.h. The query layer (the other data/ files) writes
+ * The drivers, data/db_sqlite.c and data/db_pg.c (with its wire half,
+ * db_pg_wire.c), are the only files that include sqlite3.h and libpq-fe.h.
+ * The query layer (the other data/ files) writes
  * its SQL once, with ?N placeholders, and runs it through these calls; what
  * differs between the two dialects (placeholders, transactions, the
  * migration lock, the row lock of a read-then-write, following changes)

@@ -1,24 +1,25 @@
-/* db_pg.c — the PostgreSQL driver behind data/db.h (libpq). The home of
- * libpq-fe.h.
+/* db_pg.c — the PostgreSQL driver behind data/db.h (libpq), with its wire
+ * half in db_pg_wire.c.
  *
  * The dialect, as small tables: ?N placeholders become $N; kept statements
  * are prepared on the server at their first run, with the parameter types
  * of that run's bindings (bigint, text, or left to the server for NULL);
- * rows stream one at a time (single-row mode), and a statement still
- * streaming when another needs the connection has its remaining rows read
- * ahead; integer columns (bigint, and numeric sums) are read strictly, a
- * value outside int64 failing the step; the migration lock is
- * pg_advisory_xact_lock; "changed since" is LISTEN tokentop and the count
- * of notifications received. Messages never hold the password (pg_uri.h).
+ * transaction steps (BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO) wait and go
+ * with the next statement in one pipeline, so a row inserted inside an
+ * import's transaction costs one round trip, not three; rows stream one at
+ * a time (single-row mode), and a statement still streaming when another
+ * needs the connection has its remaining rows read ahead; integer columns
+ * (bigint, and numeric sums) are read strictly, a value outside int64
+ * failing the step; the migration lock is pg_advisory_xact_lock; "changed
+ * since" is LISTEN tokentop and the count of notifications received.
+ * Messages never hold the password (pg_uri.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
-#include "data/db.h"
+#include "data/db_pg_int.h"
 #include "data/pg_sql.h"
 #include "data/pg_uri.h"
 
@@ -31,89 +32,7 @@
  * overrides connect_timeout (a PGCONNECT_TIMEOUT, when set, is kept). */
 #define CONNECT_TIMEOUT "10"
 
-/* A transaction step's SQL (db_tx). */
-static const char *const tx_sql[] = {
-	[DB_BEGIN]       = "BEGIN",
-	[DB_BEGIN_READ]  = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-	[DB_COMMIT]      = "COMMIT",
-	[DB_ROLLBACK]    = "ROLLBACK",
-	[DB_SAVEPOINT]   = "SAVEPOINT op",
-	[DB_RELEASE]     = "RELEASE SAVEPOINT op",
-	[DB_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT op",
-};
-
-struct pg_stmt;
-
-struct pg_db {
-	struct db       base;
-	PGconn         *conn;
-	char           *target;        /* the URI as given: to redact messages */
-	struct pg_stmt *active;        /* the statement whose rows are streaming */
-	int64_t         changes;
-	unsigned        next_name;     /* server-side statement names */
-	int             listening;
-	int64_t         version;       /* notifications counted */
-	enum db_fail    fail;
-	char            msg[512];
-};
-
-struct pg_stmt {
-	struct db_stmt  base;
-	struct pg_db   *db;
-	char           *sql;           /* with $N */
-	int             nparams;
-	int             keep;
-	char            name[16];      /* "" until prepared on the server */
-	const char    **vals;          /* NULL = SQL NULL */
-	char          (*num)[24];      /* text of the bigint parameters */
-	Oid            *types;
-	int             running;       /* executed, results not all read */
-	int             done;
-	PGresult       *row;           /* the current row */
-	int64_t        *ints;          /* its integer columns, parsed */
-	int             nints;
-	PGresult      **queue;         /* results read ahead (see drain) */
-	size_t          qhead, qlen, qcap;
-	int             lost;          /* out of memory while reading ahead */
-};
-
-#define DB(d)  ((struct pg_db *)(d))
-#define ST(s)  ((struct pg_stmt *)(s))
-
 static void pg_finalize(struct db_stmt *st);
-
-/* ---- errors --------------------------------------------------------------- */
-
-/* The message of a failure: what, trimmed to one line, the password cut. */
-static int
-failed(struct pg_db *d, enum db_fail kind, const char *what)
-{
-	pg_uri_message(d->target, what != NULL && what[0] != '\0' ? what : "error", d->msg,
-	    sizeof(d->msg));
-	d->fail = PQstatus(d->conn) == CONNECTION_BAD ? DB_GONE : kind;
-	return -1;
-}
-
-/* A failed result: its primary message (else the connection's), its kind. */
-static int
-result_failed(struct pg_db *d, PGresult *res)
-{
-	const char *m = res != NULL ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-
-	if (m == NULL)
-		m = res != NULL && PQresultErrorMessage(res)[0] != '\0' ? PQresultErrorMessage(res) :
-		    PQerrorMessage(d->conn);
-	return failed(d, res != NULL ? pg_sql_fail(PQresultErrorField(res, PG_DIAG_SQLSTATE)) :
-	    DB_FAILED, m);
-}
-
-static int
-result_ok(PGresult *res)
-{
-	ExecStatusType t = PQresultStatus(res);
-
-	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
-}
 
 /* ---- statements ------------------------------------------------------------ */
 
@@ -128,7 +47,7 @@ pg_prepare(struct db *db, const char *sql, int keep)
 	    (n > 0 && ((s->vals = calloc((size_t)n, sizeof(*s->vals))) == NULL ||
 	    (s->num = calloc((size_t)n, sizeof(*s->num))) == NULL ||
 	    (s->types = calloc((size_t)n, sizeof(*s->types))) == NULL))) {
-		failed(d, DB_FAILED, s != NULL && s->sql == NULL && strchr(sql, '?') != NULL ?
+		pgw_failed(d, DB_FAILED, s != NULL && s->sql == NULL && strchr(sql, '?') != NULL ?
 		    "a '?' that is not a ?N placeholder" : "out of memory");
 		if (s != NULL)
 			pg_finalize(&s->base);
@@ -187,105 +106,6 @@ pg_clear(struct db_stmt *st)
 	}
 }
 
-/* Read what is left of a's results into its queue, so the connection is
- * free for another statement; a's next steps read from the queue. */
-static void
-drain(struct pg_db *d)
-{
-	struct pg_stmt *a = d->active;
-	PGresult *r, **q;
-
-	if (a == NULL)
-		return;
-	d->active = NULL;
-	while ((r = PQgetResult(d->conn)) != NULL) {
-		if (a->qlen == a->qcap) {
-			size_t nc = a->qcap ? a->qcap * 2 : 64;
-
-			if ((q = realloc(a->queue, nc * sizeof(*q))) == NULL) {
-				PQclear(r);     /* out of memory: the rest is lost, the step fails */
-				a->lost = 1;
-				continue;
-			}
-			a->queue = q;
-			a->qcap = nc;
-		}
-		a->queue[a->qlen++] = r;
-	}
-}
-
-/* The next result of s: from the queue, else the connection. */
-static PGresult *
-next_result(struct pg_stmt *s)
-{
-	if (s->qhead < s->qlen)
-		return s->queue[s->qhead++];
-	if (s->db->active != s)
-		return NULL;
-	return PQgetResult(s->db->conn);
-}
-
-/* The run of s is over: every result of it read, the queue empty. */
-static void
-finish(struct pg_stmt *s)
-{
-	PGresult *r;
-
-	if (s->db->active == s) {
-		while ((r = PQgetResult(s->db->conn)) != NULL)
-			PQclear(r);
-		s->db->active = NULL;
-	}
-	while (s->qhead < s->qlen)
-		PQclear(s->queue[s->qhead++]);
-	s->qhead = s->qlen = 0;
-	s->lost = 0;
-	PQclear(s->row);
-	s->row = NULL;
-	s->running = 0;
-}
-
-/* Prepare s on the server (its first run): types from this run's bindings. */
-static int
-server_prepare(struct pg_stmt *s)
-{
-	struct pg_db *d = s->db;
-	PGresult *r;
-	char name[16];
-
-	snprintf(name, sizeof(name), "tt%u", ++d->next_name);
-	r = PQprepare(d->conn, name, s->sql, s->nparams, s->types);
-	if (!result_ok(r)) {
-		result_failed(d, r);
-		PQclear(r);
-		return -1;
-	}
-	PQclear(r);
-	memcpy(s->name, name, sizeof(name));
-	return 0;
-}
-
-static int
-start(struct pg_stmt *s)
-{
-	struct pg_db *d = s->db;
-	int ok;
-
-	drain(d);
-	if (s->keep && s->name[0] == '\0' && server_prepare(s) != 0)
-		return -1;
-	if (s->keep)
-		ok = PQsendQueryPrepared(d->conn, s->name, s->nparams, s->vals, NULL, NULL, 0);
-	else
-		ok = PQsendQueryParams(d->conn, s->sql, s->nparams, s->types, s->vals, NULL, NULL, 0);
-	if (!ok)
-		return failed(d, DB_FAILED, PQerrorMessage(d->conn));
-	PQsetSingleRowMode(d->conn);
-	d->active = s;
-	s->running = 1;
-	return 0;
-}
-
 /* Parse the integer columns of the row s->row; -1 (DB_OVERFLOW) when one
  * does not fit int64. */
 static int
@@ -298,17 +118,17 @@ parse_row(struct pg_stmt *s)
 		int64_t *v = realloc(s->ints, (size_t)n * sizeof(*v));
 
 		if (v == NULL)
-			return failed(s->db, DB_FAILED, "out of memory");
+			return pgw_failed(s->db, DB_FAILED, "out of memory");
 		s->ints = v;
 		s->nints = n;
 	}
 	for (i = 0; i < n; i++) {
 		s->ints[i] = 0;
 		t = PQftype(s->row, i);
-		if (pg_sql_type(t) != DB_T_INT || PQgetisnull(s->row, 0, i))
+		if (pg_sql_type(t) != DB_T_INT || PQgetisnull(s->row, s->rowi, i))
 			continue;
-		if (pg_sql_int(PQgetvalue(s->row, 0, i), t == PG_BOOLOID, &s->ints[i]) != 0)
-			return failed(s->db, DB_OVERFLOW, "integer overflow");
+		if (pg_sql_int(PQgetvalue(s->row, s->rowi, i), t == PG_BOOLOID, &s->ints[i]) != 0)
+			return pgw_failed(s->db, DB_OVERFLOW, "integer overflow");
 	}
 	return 0;
 }
@@ -323,33 +143,44 @@ pg_step(struct db_stmt *st)
 	if (!s->running) {
 		if (s->done)
 			return DB_DONE;
-		if (start(s) != 0)
+		if (pgw_send(s->db, s, NULL) != 0)
 			return DB_ERR;
+	}
+	if (s->row != NULL && s->rowi + 1 < PQntuples(s->row)) {
+		s->rowi++;           /* a whole result (single-row mode refused) */
+		if (parse_row(s) == 0)
+			return DB_ROW;
+		pgw_finish(s);
+		s->done = 1;
+		return DB_ERR;
 	}
 	PQclear(s->row);
 	s->row = NULL;
-	r = next_result(s);
+	s->rowi = 0;
+	r = pgw_next(s);
 	if (r == NULL && s->lost) {
-		finish(s);
+		pgw_finish(s);
 		s->done = 1;
-		failed(s->db, DB_FAILED, "out of memory");
+		pgw_failed(s->db, DB_FAILED, "out of memory");
 		return DB_ERR;
 	}
 	t = r != NULL ? PQresultStatus(r) : PGRES_COMMAND_OK;
-	if (t == PGRES_SINGLE_TUPLE) {
+	if (t == PGRES_SINGLE_TUPLE || (t == PGRES_TUPLES_OK && PQntuples(r) > 0)) {
+		if (t == PGRES_TUPLES_OK)
+			s->db->changes = strtoll(PQcmdTuples(r), NULL, 10);
 		s->row = r;
 		if (parse_row(s) == 0)
 			return DB_ROW;
-		finish(s);
+		pgw_finish(s);
 		s->done = 1;
 		return DB_ERR;
 	}
-	if (r != NULL && result_ok(r))
+	if (r != NULL && pgw_result_ok(r))
 		s->db->changes = strtoll(PQcmdTuples(r), NULL, 10);
 	else if (r != NULL)
-		result_failed(s->db, r);
+		pgw_result_failed(s->db, r);
 	PQclear(r);
-	finish(s);
+	pgw_finish(s);
 	s->done = 1;
 	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK ? DB_DONE : DB_ERR;
 }
@@ -369,7 +200,7 @@ pg_column_text(struct db_stmt *st, int i)
 
 	if (s->row == NULL || i < 0 || i >= PQnfields(s->row))
 		return "";
-	return PQgetvalue(s->row, 0, i);     /* "" for NULL */
+	return PQgetvalue(s->row, s->rowi, i);     /* "" for NULL */
 }
 
 static enum db_type
@@ -377,7 +208,7 @@ pg_column_type(struct db_stmt *st, int i)
 {
 	struct pg_stmt *s = ST(st);
 
-	if (s->row == NULL || i < 0 || i >= PQnfields(s->row) || PQgetisnull(s->row, 0, i))
+	if (s->row == NULL || i < 0 || i >= PQnfields(s->row) || PQgetisnull(s->row, s->rowi, i))
 		return DB_T_NULL;
 	return pg_sql_type(PQftype(s->row, i));
 }
@@ -388,7 +219,7 @@ pg_reset(struct db_stmt *st)
 	struct pg_stmt *s = ST(st);
 
 	if (s->running)
-		finish(s);
+		pgw_finish(s);
 	PQclear(s->row);
 	s->row = NULL;
 	s->done = 0;
@@ -411,39 +242,24 @@ pg_finalize(struct db_stmt *st)
 
 /* ---- the connection --------------------------------------------------------- */
 
-/* Run sql (no parameters, maybe several statements); 0 or -1. */
-static int
-run(struct pg_db *d, const char *sql, PGresult **keep)
-{
-	PGresult *r;
-
-	drain(d);
-	r = PQexec(d->conn, sql);
-	if (!result_ok(r)) {
-		result_failed(d, r);
-		PQclear(r);
-		return -1;
-	}
-	if (keep != NULL)
-		*keep = r;
-	else
-		PQclear(r);
-	return 0;
-}
-
 static int
 pg_exec(struct db *db, const char *sql)
 {
-	return run(DB(db), sql, NULL);
+	return pgw_run(DB(db), sql, NULL);
 }
 
 static int
 pg_in_tx(struct db *db)
 {
+	struct pg_db *d = DB(db);
 	PGTransactionStatusType t;
+	int i;
 
-	drain(DB(db));      /* a streaming statement shows as "active" */
-	t = PQtransactionStatus(DB(db)->conn);
+	for (i = 0; i < d->ndefer; i++)
+		if (d->defer[i] == DB_BEGIN || d->defer[i] == DB_BEGIN_READ)
+			return 1;
+	pgw_drain(d);      /* a streaming statement shows as "active" */
+	t = PQtransactionStatus(d->conn);
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 }
 
@@ -451,20 +267,26 @@ static int
 pg_tx(struct db *db, enum db_tx what)
 {
 	struct pg_db *d = DB(db);
-	PGresult *r = NULL;
-	int rc;
+	char tag[32];
 
-	if (what == DB_ROLLBACK && !pg_in_tx(db)) {
-		drain(d);
-		return 0;
+	switch (what) {
+	case DB_ROLLBACK:
+		d->ndefer = 0;          /* never sent: nothing to take back */
+		pgw_drain(d);
+		return pg_in_tx(db) ? pgw_piped(d, "ROLLBACK", tag, sizeof(tag)) : 0;
+	case DB_COMMIT:
+		if (d->ndefer == 1 && (d->defer[0] == DB_BEGIN || d->defer[0] == DB_BEGIN_READ)) {
+			d->ndefer = 0;  /* a transaction that ran nothing */
+			return 0;
+		}
+		if (pgw_piped(d, "COMMIT", tag, sizeof(tag)) != 0)
+			return -1;
+		/* COMMIT of a transaction the server already aborted answers ROLLBACK */
+		return strcmp(tag, "COMMIT") == 0 ? 0 :
+		    pgw_failed(d, DB_FAILED, "the transaction was rolled back (a statement in it failed)");
+	default:
+		return pgw_defer(d, what);
 	}
-	if (what != DB_COMMIT)
-		return run(d, tx_sql[what], NULL);
-	/* COMMIT of a transaction the server already aborted answers ROLLBACK */
-	if ((rc = run(d, tx_sql[what], &r)) == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0)
-		rc = failed(d, DB_FAILED, "the transaction was rolled back (a statement in it failed)");
-	PQclear(r);
-	return rc;
 }
 
 static int64_t
@@ -516,13 +338,13 @@ pg_open(const char *target, int readonly, char *err, size_t errlen)
 	d->conn = PQconnectdbParams(kw, val, 1);
 	if (d->conn == NULL || PQstatus(d->conn) != CONNECTION_OK) {
 		pg_uri_mask(target, shown, sizeof(shown));
-		failed(d, DB_GONE, d->conn != NULL ? PQerrorMessage(d->conn) : "out of memory");
+		pgw_failed(d, DB_GONE, d->conn != NULL ? PQerrorMessage(d->conn) : "out of memory");
 		snprintf(err, errlen, "%s: %s", shown, d->msg);
 		pg_close(&d->base);
 		return NULL;
 	}
 	PQsetNoticeProcessor(d->conn, quiet, NULL);
-	if (readonly && run(d, "SET default_transaction_read_only = on", NULL) != 0) {
+	if (readonly && pgw_run(d, "SET default_transaction_read_only = on", NULL) != 0) {
 		pg_uri_mask(target, shown, sizeof(shown));
 		snprintf(err, errlen, "%s: %s", shown, d->msg);
 		pg_close(&d->base);
@@ -540,9 +362,9 @@ pg_schema_lock(struct db *db)
 	struct pg_db *d = DB(db);
 
 	/* (the caller rolls back on a failure) */
-	return run(d, "BEGIN", NULL) != 0 ||
-	    run(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) != 0 ||
-	    run(d, "CREATE TABLE IF NOT EXISTS tokentop_schema (version BIGINT NOT NULL)",
+	return pgw_run(d, "BEGIN", NULL) != 0 ||
+	    pgw_run(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) != 0 ||
+	    pgw_run(d, "CREATE TABLE IF NOT EXISTS tokentop_schema (version BIGINT NOT NULL)",
 	    NULL) != 0 ? -1 : 0;
 }
 
@@ -553,10 +375,12 @@ pg_schema_version(struct db *db, int *v)
 	PGresult *r;
 	const char *state;
 
-	drain(d);
+	if (d->ndefer > 0 && pgw_send(d, NULL, NULL) != 0)
+		return -1;
+	pgw_drain(d);
 	*v = 0;
 	r = PQexec(d->conn, "SELECT max(version) FROM tokentop_schema");
-	if (!result_ok(r)) {
+	if (!pgw_result_ok(r)) {
 		/* a fresh database has no table yet: version 0 (outside a
 		 * transaction the failure leaves nothing behind) */
 		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -564,7 +388,7 @@ pg_schema_version(struct db *db, int *v)
 			PQclear(r);
 			return 0;
 		}
-		result_failed(d, r);
+		pgw_result_failed(d, r);
 		PQclear(r);
 		return -1;
 	}
@@ -581,7 +405,7 @@ pg_set_schema_version(struct db *db, int v)
 
 	snprintf(sql, sizeof(sql), "DELETE FROM tokentop_schema;"
 	    " INSERT INTO tokentop_schema (version) VALUES (%d)", v);
-	return run(DB(db), sql, NULL);
+	return pgw_run(DB(db), sql, NULL);
 }
 
 /* The first call LISTENs; later ones count the notifications received,
@@ -593,14 +417,14 @@ pg_changed(struct db *db, int64_t *version)
 	PGnotify *n;
 
 	if (!d->listening) {
-		if (run(d, "LISTEN " CHANNEL, NULL) != 0)
+		if (pgw_run(d, "LISTEN " CHANNEL, NULL) != 0)
 			return -1;
 		d->listening = 1;
 		d->version++;
 	}
 	if (!PQconsumeInput(d->conn)) {
 		d->listening = 0;     /* the socket is dead: stop waiting on it */
-		return failed(d, DB_GONE, PQerrorMessage(d->conn));
+		return pgw_failed(d, DB_GONE, PQerrorMessage(d->conn));
 	}
 	while ((n = PQnotifies(d->conn)) != NULL) {
 		d->version++;

@@ -2,7 +2,8 @@
  * server (TOKENTOP_TEST_PG; skipped without): URIs refused by their syntax,
  * refused logins and unreachable servers without the password in any
  * message, many processes migrating one fresh ledger, integers read
- * strictly, placeholders, rows read ahead when a second statement runs. */
+ * strictly, placeholders, rows read ahead when a second statement runs,
+ * transaction steps sent with the next statement. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -253,6 +254,58 @@ test_commit_of_failed(void **state)
 	db->drv->close(db);
 }
 
+/* Run sql with ?1 = v: its step's result. */
+static int
+step_with(struct db *db, const char *sql, int64_t v)
+{
+	struct db_stmt *st = db_prepare(db, sql, 1);
+	int rc;
+
+	assert_non_null(st);
+	db_bind_int64(st, 1, v);
+	rc = db_step(st);
+	db_finalize(st);
+	return rc;
+}
+
+/* Transaction steps wait for the next statement and go with it in one
+ * round trip: in order, a failed savepoint taken back alone, a rollback
+ * dropping what was never sent, empty transactions and savepoints free. */
+static void
+test_deferred_steps(void **state)
+{
+	struct db *db = raw_open();
+	int64_t n = 0;
+
+	(void)state;
+	assert_int_equal(db_exec(db, "CREATE TABLE t (x BIGINT PRIMARY KEY)"), 0);
+	assert_int_equal(db_tx(db, DB_BEGIN), 0);
+	assert_true(db_in_tx(db));                 /* deferred, and still a transaction */
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 1), DB_DONE);
+	assert_int_equal(db_tx(db, DB_SAVEPOINT), 0);
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 1), DB_ERR);
+	assert_non_null(strstr(db_errmsg(db), "duplicate key"));
+	assert_int_equal(db_tx(db, DB_ROLLBACK_TO), 0);
+	assert_int_equal(db_tx(db, DB_RELEASE), 0);
+	assert_int_equal(db_tx(db, DB_SAVEPOINT), 0);     /* an empty one */
+	assert_int_equal(db_tx(db, DB_RELEASE), 0);
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 2), DB_DONE);
+	assert_int_equal(db_tx(db, DB_COMMIT), 0);
+	assert_false(db_in_tx(db));
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t", &n), DB_ROW);
+	assert_true(n == 2);
+	assert_int_equal(db_tx(db, DB_BEGIN), 0);         /* nothing in it */
+	assert_int_equal(db_tx(db, DB_COMMIT), 0);
+	assert_int_equal(db_tx(db, DB_BEGIN), 0);
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 3), DB_DONE);
+	assert_int_equal(db_tx(db, DB_SAVEPOINT), 0);
+	assert_int_equal(db_tx(db, DB_ROLLBACK), 0);      /* the savepoint never went */
+	assert_false(db_in_tx(db));
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t", &n), DB_ROW);
+	assert_true(n == 2);
+	db->drv->close(db);
+}
+
 int
 main(void)
 {
@@ -264,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_placeholders),
 		cmocka_unit_test(test_nested_statements),
 		cmocka_unit_test(test_commit_of_failed),
+		cmocka_unit_test(test_deferred_steps),
 	};
 
 	return FX_RUN_PG(tests, NULL, NULL);

@@ -657,7 +657,7 @@ assert_rollup_matches_rows(struct store *s)
 }
 
 static void
-put_many(struct store *s, int n, int salt)
+put_many(struct store *s, int n, int salt, int per)
 {
 	char id[32];
 	int i;
@@ -665,10 +665,11 @@ put_many(struct store *s, int n, int salt)
 	for (i = 0; i < n; i++) {
 		struct usage u;
 
-		/* ids repeat every 7: later copies replace (bigger) or not */
-		snprintf(id, sizeof(id), "msg_%d_%d", salt, i / 7);
+		/* ids repeat every per rows, one hour each: later copies replace
+		 * (bigger) or not */
+		snprintf(id, sizeof(id), "msg_%d_%d", salt, i / per);
 		u = row(i % 3 ? "claude-haiku-4-5" : "claude-sonnet-4-5", id, "",
-		    (int64_t)(i / 7) * 3600000 + i % 7, 10 + i % 5, 1 + i);
+		    (int64_t)(i / per) * 3600000 + i % per, 10 + i % 5, 1 + i);
 		put(s, &u);
 	}
 }
@@ -680,20 +681,20 @@ test_rollup_pending(void **state)
 	char err[512];
 
 	(void)state;
-	put_many(s, 50, 1);                 /* one transaction per row */
+	put_many(s, 50, 1, 7);              /* one transaction per row */
 	assert_rollup_matches_rows(s);
 	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
-	put_many(s, 200, 1);                /* replaces and duplicates of the above */
+	put_many(s, 200, 1, 7);             /* replaces and duplicates of the above */
 	assert_rollup_matches_rows(s);      /* a report inside the transaction */
-	put_many(s, 200, 2);
+	put_many(s, 200, 2, 7);
 	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
 	assert_rollup_matches_rows(s);
 	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
-	put_many(s, 7 * 5000, 3);           /* past the in-memory cap: flushed midway */
+	put_many(s, 2 * 4200, 3, 2);        /* past the in-memory cap (4096 cells): flushed midway */
 	store_rollback(s);
 	assert_int_equal(count(s), 200 / 7 + 1 + 200 / 7 + 1);
 	assert_rollup_matches_rows(s);
-	put_many(s, 7, 4);                  /* nothing of the rolled-back rows comes back */
+	put_many(s, 7, 4, 7);               /* nothing of the rolled-back rows comes back */
 	assert_rollup_matches_rows(s);
 	store_close(s);
 }

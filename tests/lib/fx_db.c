@@ -56,9 +56,10 @@ pg_run(PGconn *c, const char *sql)
 	PQclear(r);
 }
 
-/* Server-side setup outside cmocka's tests: a message and -1 on failure. */
+/* Server-side setup outside cmocka's tests: -1 on failure (said when
+ * loud). */
 static int
-pg_admin(const char *db, const char *sql)
+pg_admin(const char *db, const char *sql, int loud)
 {
 	char uri[700];
 	PGconn *c;
@@ -74,7 +75,7 @@ pg_admin(const char *db, const char *sql)
 	}
 	r = PQexec(c, sql);
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	if (!ok)
+	if (!ok && loud)
 		fprintf(stderr, "fx_db: %s: %s\n", sql, PQerrorMessage(c));
 	PQclear(r);
 	PQfinish(c);
@@ -88,7 +89,7 @@ run_groups(const char *name, const struct CMUnitTest *tests, size_t n,
 {
 	const char *uri = getenv("TOKENTOP_TEST_PG"), *slash;
 	char gname[128], sql[160];
-	int failed = 0;
+	int failed = 0, i;
 
 	fx_pg = 0;
 	snprintf(gname, sizeof(gname), "%s (sqlite)", name);
@@ -107,14 +108,16 @@ run_groups(const char *name, const struct CMUnitTest *tests, size_t n,
 	snprintf(pg_base, sizeof(pg_base), "%.*s", (int)(slash - uri), uri);
 	snprintf(pg_db, sizeof(pg_db), "tt_%ld", (long)getpid());
 	snprintf(sql, sizeof(sql), "CREATE DATABASE %s STRATEGY file_copy", pg_db);
-	if (pg_admin(slash + 1, sql) != 0)
+	if (pg_admin(slash + 1, sql, 1) != 0)
 		return failed + 1;
 	fx_pg = 1;
 	snprintf(gname, sizeof(gname), "%s (postgresql)", name);
 	failed += _cmocka_run_group_tests(gname, tests, n, setup, teardown);
 	fx_pg = 0;
+	/* (an autovacuum worker may hold it a moment: try again) */
 	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", pg_db);
-	pg_admin(slash + 1, sql);
+	for (i = 0; i < 20 && pg_admin(slash + 1, sql, i == 19) != 0; i++)
+		usleep(250000);
 	return failed;
 }
 
