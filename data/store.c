@@ -171,7 +171,7 @@ exec_retry(struct store *s, const char *sql, char *err, size_t errlen)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
-		if (mono_ms() - start >= BUSY_GIVE_UP_MS)
+		if (mono_ms() - start >= s->give_up_ms)
 			break;
 		sleep_ms(step);
 		step = step < 64 ? step * 2 : 64;
@@ -408,6 +408,7 @@ static int
 tune(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	s->give_up_ms = BUSY_GIVE_UP_MS;
 	sqlite3_extended_result_codes(s->db, 1);
 	return store_exec(s, "PRAGMA cache_size = -2048", err, errlen) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", err, errlen) != 0 ? -1 : 0;
@@ -601,4 +602,11 @@ store_data_version(struct store *s, int64_t *version, char *err, size_t errlen)
 	if (rc != SQLITE_ROW)
 		return store_sqlerr(s, "data_version", err, errlen);
 	return 0;
+}
+
+void
+store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms)
+{
+	sqlite3_busy_timeout(s->db, (int)(attempt_ms > 0 && attempt_ms < 600000 ? attempt_ms : 1));
+	s->give_up_ms = give_up_ms > 0 ? give_up_ms : 0;
 }

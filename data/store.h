@@ -51,6 +51,15 @@ const char *store_path(const struct store *s);     /* borrowed */
  */
 int store_data_version(struct store *s, int64_t *version, char *err, size_t errlen);
 
+/*
+ * How long a write waits for another process's transaction: attempt_ms
+ * inside one try, give_up_ms in all (defaults 10 s and 120 s, for commands
+ * that would rather wait than fail). A writer with somewhere else to put its
+ * rows (the proxy's spool) sets them short, so it fails over quickly and its
+ * memory does not grow while the lock is held.
+ */
+void store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms);
+
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
  * BEGIN IMMEDIATE, retried while another writer holds the lock. */
 int store_begin(struct store *s, char *err, size_t errlen);
