@@ -140,7 +140,7 @@ budget_collect(const struct config *c, const char *tag, int all, int64_t now_ms,
 static char *
 usd(int64_t nanos, char *buf, size_t n)
 {
-	return pricing_format_usd(nanos, nanos < NANOS_PER_USD ? 4 : 2, 1, buf, n);
+	return pricing_format_money(nanos, nanos < NANOS_PER_USD ? 4 : 2, buf, n);
 }
 
 /* "daily budget $50.00" or "daily budget $50.00 (tag \"x\")". */

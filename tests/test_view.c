@@ -107,17 +107,21 @@ test_fmt_money(void **state)
 	assert_string_equal(view_fmt_money(812400000000LL, 0, b, sizeof(b)), "$812.40");
 	assert_string_equal(view_fmt_money(1234567890000LL, 0, b, sizeof(b)), "$1,234.57");
 	assert_string_equal(view_fmt_money(-310000000LL, 0, b, sizeof(b)), "-$0.31");
-	assert_string_equal(view_fmt_money(-1000000LL, 0, b, sizeof(b)), "$0.00");
+	assert_string_equal(view_fmt_money(-1000000LL, 0, b, sizeof(b)), "-$0.0010");
+	assert_string_equal(view_fmt_money(500000LL, 0, b, sizeof(b)), "$0.0005");  /* as the CLI */
 	assert_string_equal(view_fmt_money(1500000000000LL, 1, b, sizeof(b)), "$1,500");
 	assert_string_equal(view_fmt_cost(0, 3, 3, b, sizeof(b)), "unpriced");
 	assert_string_equal(view_fmt_cost(4790000000LL, 41, 0, b, sizeof(b)), "$4.79");
-	assert_string_equal(view_fmt_cost(4790000000LL, 41, 2, b, sizeof(b)), "$4.79+");
+	assert_string_equal(view_fmt_cost(4790000000LL, 41, 2, b, sizeof(b)), "$4.79*");
 	assert_string_equal(view_fmt_pct(705, b, sizeof(b)), "71%");
 	assert_string_equal(view_fmt_pct(1000, b, sizeof(b)), "100%");
 	assert_string_equal(view_fmt_pct(0, b, sizeof(b)), "0%");
-	assert_string_equal(view_fmt_elapsed(42 * 60000, b, sizeof(b)), "0:42");
-	assert_string_equal(view_fmt_elapsed(25 * 3600000LL + 5 * 60000, b, sizeof(b)), "25:05");
-	assert_string_equal(view_fmt_elapsed(-5, b, sizeof(b)), "0:00");
+	/* seconds under a minute, so a young batch visibly moves (defect 8) */
+	assert_string_equal(view_fmt_elapsed(45000, b, sizeof(b)), "45s");
+	assert_string_equal(view_fmt_elapsed(42 * 60000 + 7000, b, sizeof(b)), "42m07s");
+	assert_string_equal(view_fmt_elapsed(3 * 3600000LL + 5 * 60000, b, sizeof(b)), "3h05m");
+	assert_string_equal(view_fmt_elapsed(25 * 3600000LL + 5 * 60000, b, sizeof(b)), "25h05m");
+	assert_string_equal(view_fmt_elapsed(-5, b, sizeof(b)), "0s");
 }
 
 /* ---- bars --------------------------------------------------------------- */

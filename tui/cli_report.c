@@ -395,10 +395,12 @@ short_num(int64_t v, char *buf, size_t n)
 	snprintf(buf, n, "%.1f%s", d, units[u]);
 }
 
+/* The table's places (one per table, so a column aligns), and more where
+ * a non-zero amount would read as zero: the one money rule. */
 static void
 money(int64_t nanos, int decimals, char *buf, size_t n)
 {
-	pricing_format_usd(nanos, decimals, 1, buf, n);
+	pricing_format_money(nanos, decimals, buf, n);
 }
 
 static void
@@ -423,13 +425,8 @@ fill_row(struct table *t, size_t i, const struct kind *k, const struct report_ro
 		int64_t pm = report_hit_permille(&r->tok);
 
 		snprintf(c[6], CELL, "%lld.%lld%%", (long long)(pm / 10), (long long)(pm % 10));
-		if (r->unpriced_requests > 0 && r->unpriced_requests == r->requests)
-			snprintf(c[7], CELL, "unpriced");
-		else {
-			money(r->cost_nanos, decimals, c[7], CELL);
-			if (r->unpriced_requests > 0)
-				strncat(c[7], "*", CELL - strlen(c[7]) - 1);
-		}
+		pricing_format_cost(r->cost_nanos, r->requests, r->unpriced_requests, decimals,
+		    c[7], CELL);
 	}
 }
 
@@ -612,7 +609,7 @@ print_table(const struct kind *k, const struct report *r)
 		const struct report_row *row = i < r->nrows ? &r->rows[i] : &r->totals;
 
 		if (row->unpriced_requests > 0 && row->unpriced_requests < row->requests) {
-			printf("* excludes unpriced requests\n");
+			printf("%s\n", PRICING_UNPRICED_LEGEND);
 			break;
 		}
 	}

@@ -51,13 +51,12 @@ job_done(void *arg, const char *label, int status, const char *out)
 	watch_now = 1;
 }
 
-/* An estimate: cents, or four decimals below a dollar (small batches). */
+/* An estimate: cents, or four places below a dollar (small batches), as
+ * `batch submit --dry-run` prints it. */
 static char *
 estimate(int64_t nanos, char *buf, size_t n)
 {
-	if (nanos < NANOS_PER_USD)
-		return pricing_format_usd(nanos, 4, 1, buf, n);
-	return view_fmt_money(nanos, 0, buf, n);
+	return pricing_format_money(nanos, nanos < NANOS_PER_USD ? 4 : 2, buf, n);
 }
 
 /* "\nbudget left today $8.73" when a daily all-spend budget is set. */

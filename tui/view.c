@@ -6,6 +6,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "core/pricing.h"
 #include "tui/view.h"
 
 /* ---- layout ------------------------------------------------------------- */
@@ -306,34 +307,13 @@ view_fmt_tokens(int64_t v, char *buf, size_t n)
 char *
 view_fmt_money(int64_t nanos, int whole, char *buf, size_t n)
 {
-	int neg = nanos < 0;
-	uint64_t u = neg ? (uint64_t)0 - (uint64_t)nanos : (uint64_t)nanos;
-	uint64_t cents = (u + 5000000) / 10000000, dollars;
-	char d[40];
-
-	if (whole) {
-		dollars = (u + 500000000) / 1000000000;
-		view_fmt_count((int64_t)dollars, d, sizeof(d));
-		snprintf(buf, n, "%s$%s", neg && dollars ? "-" : "", d);
-		return buf;
-	}
-	view_fmt_count((int64_t)(cents / 100), d, sizeof(d));
-	snprintf(buf, n, "%s$%s.%02u", neg && cents ? "-" : "", d, (unsigned)(cents % 100));
-	return buf;
+	return pricing_format_money(nanos, whole ? 0 : 2, buf, n);
 }
 
 char *
 view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size_t n)
 {
-	char m[40];
-
-	if (unpriced > 0 && unpriced >= requests) {
-		snprintf(buf, n, "unpriced");
-		return buf;
-	}
-	view_fmt_money(nanos, 0, m, sizeof(m));
-	snprintf(buf, n, "%s%s", m, unpriced > 0 ? "+" : "");
-	return buf;
+	return pricing_format_cost(nanos, requests, unpriced, 2, buf, n);
 }
 
 char *
@@ -346,9 +326,14 @@ view_fmt_pct(int64_t permille, char *buf, size_t n)
 char *
 view_fmt_elapsed(int64_t ms, char *buf, size_t n)
 {
-	int64_t min = ms < 0 ? 0 : ms / 60000;
+	long long sec = ms < 0 ? 0 : (long long)(ms / 1000);
 
-	snprintf(buf, n, "%lld:%02lld", (long long)(min / 60), (long long)(min % 60));
+	if (sec < 60)
+		snprintf(buf, n, "%llds", sec);
+	else if (sec < 3600)
+		snprintf(buf, n, "%lldm%02llds", sec / 60, sec % 60);
+	else
+		snprintf(buf, n, "%lldh%02lldm", sec / 3600, sec / 60 % 60);
 	return buf;
 }
 

@@ -74,15 +74,18 @@ char *view_fmt_count(int64_t v, char *buf, size_t n);
 /* Tokens, compact: 999 → "999", 9400 → "9k", 310000 → "310k",
  * 1234567 → "1.2M", 12300000 → "12.3M", 2.1e9 → "2.1G". Returns buf. */
 char *view_fmt_tokens(int64_t v, char *buf, size_t n);
-/* Nano-dollars as "$41.27" (cents, half up, thousands grouped), "-$0.31"
- * when negative; whole dollars ("$1,500") when whole is set. Returns buf. */
+/* Nano-dollars by the one money rule (pricing_format_money): "$41.27",
+ * "-$0.31", "$0.0005" (never "$0.00" for a non-zero amount); whole dollars
+ * ("$1,500") when whole is set. Returns buf. */
 char *view_fmt_money(int64_t nanos, int whole, char *buf, size_t n);
-/* Money of a row that may be unpriced: "unpriced" when every request of the
- * row was unpriced, else the money (a partly-priced row gets a "+" suffix). */
+/* Money of a row that may be unpriced (pricing_format_cost): "unpriced" when
+ * every request of the row was, else the money, with PRICING_UNPRICED_MARK
+ * when some were. */
 char *view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size_t n);
 /* Per-mille as a whole percent, rounded half up: 705 → "71%". */
 char *view_fmt_pct(int64_t permille, char *buf, size_t n);
-/* Milliseconds as "H:MM" (elapsed against the 24 h window). */
+/* Elapsed milliseconds, at most 6 columns, moving every second for the
+ * first hour: "45s", "42m07s", "3h05m". */
 char *view_fmt_elapsed(int64_t ms, char *buf, size_t n);
 
 /* ---- bars --------------------------------------------------------------- */
