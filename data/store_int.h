@@ -110,7 +110,7 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 #define STORE_USAGE_COLS \
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
-	"write_1h, cache_read, output, compressed_tokens, sidechain"
+	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import"
 void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
 
 #endif

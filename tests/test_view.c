@@ -367,30 +367,41 @@ test_dates(void **state)
 	assert_int_equal(view_period_range('x', "2026-11", &d0, &d1), -1);
 }
 
-/* The header drops the least important pieces, a level at a time, and
- * never the figures of priority 0. */
+/* The header: extras go first, then the rest shorten (least important
+ * first), then go; priority 0 (today, the alarm) never goes. */
 static void
 test_header_fit(void **state)
 {
-	const int w[5] = { 20, 30, 15, 12, 10 };
-	int p[5];
+	/* brand, today, rate (3 forms), month, alarm, saved */
+	const struct header_fit init[6] = {
+		{ { 9 }, 1, 3, 0 }, { { 14 }, 1, 0, 0 }, { { 60, 30, 15 }, 3, 1, 0 },
+		{ { 15 }, 1, 2, 0 }, { { 10 }, 1, 0, 0 }, { { 20 }, 1, 3, 0 },
+	};
+	struct header_fit f[6];
 
 	(void)state;
-	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
-	assert_int_equal(pane_header_fit(w, p, 5, 200), 87);        /* all fit */
-	assert_int_equal(p[1], 4);
-	assert_int_equal(pane_header_fit(w, p, 5, 86), 57);         /* the rate goes */
-	assert_int_equal(p[1], -1);
-	assert_int_equal(p[4], 2);
-	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
-	assert_int_equal(pane_header_fit(w, p, 5, 47), 47);         /* 4 and 2 go, 1 stays */
-	assert_int_equal(p[3], 1);
-	assert_int_equal(p[4], -1);
-	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
-	assert_int_equal(pane_header_fit(w, p, 5, 30), 35);         /* 0 never goes */
-	assert_int_equal(p[0], 0);
-	assert_int_equal(p[2], 0);
-	assert_int_equal(p[3], -1);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 200), 128);          /* all, widest */
+	assert_int_equal(f[2].var, 0);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 110), 108);          /* saved goes, brand stays */
+	assert_int_equal(f[5].var, -1);
+	assert_int_equal(f[0].var, 0);
+	assert_int_equal(f[2].var, 0);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 62), 54);            /* extras gone, rate short */
+	assert_int_equal(f[0].var, -1);
+	assert_int_equal(f[2].var, 2);                              /* …the month stays */
+	assert_int_equal(f[3].var, 0);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 40), 39);            /* the month goes first */
+	assert_int_equal(f[3].var, -1);
+	assert_int_equal(f[2].var, 2);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 10), 24);            /* 0 never goes */
+	assert_int_equal(f[1].var, 0);
+	assert_int_equal(f[4].var, 0);
+	assert_int_equal(f[2].var, -1);
 }
 
 int

@@ -23,9 +23,11 @@ help(FILE *f)
 	    "CLAUDE_CONFIG_DIR, comma-separated).\n"
 	    "\n"
 	    "Formats (auto: decided per file from its first line that tells):\n"
-	    "  messages       one Messages API response a line; rows take the import time\n"
+	    "  messages       one Messages API response a line; a response has no time,\n"
+	    "                 so rows take the import time, marked as such\n"
 	    "  batch-results  a Message Batches results file; succeeded lines are batch\n"
 	    "                 rows at the batch's end time when the ledger knows the batch\n"
+	    "                 (else the import time, marked)\n"
 	    "  claude-code    Claude Code transcripts; streaming copies of a response are\n"
 	    "                 one row (the largest), sidechain replays are dropped\n"
 	    "\n"
@@ -34,7 +36,8 @@ help(FILE *f)
 	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
 	    "                 msgbatch_*.jsonl)\n"
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
-	    "                 replaced, skipped, malformed, unpriced_models\n"
+	    "                 replaced, skipped, malformed, stamped_at_import (rows with no\n"
+	    "                 time of their own), unpriced_models\n"
 	    "  -h, --help     this help\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
@@ -63,7 +66,9 @@ struct imp {
 	int64_t         now_ms;
 	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
 	int64_t         batch_end_ms;             /* its end time, else now */
+	int             batch_end_known;          /* batch_end_ms is the batch's end */
 	int64_t         added, duplicates, replaced, malformed;
+	int64_t         stamped;                  /* rows stamped with the import time */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -96,6 +101,7 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 
 	m->batch_id[0] = '\0';
 	m->batch_end_ms = m->now_ms;
+	m->batch_end_known = 0;
 	usage_strlcpy(name, w->path, sizeof(name));
 	base = basename(name);
 	n = strlen(base);
@@ -114,8 +120,10 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 		free(b);
 		return -1;
 	}
-	if (found && b->ended_ms > 0)
+	if (found && b->ended_ms > 0) {
 		m->batch_end_ms = b->ended_ms;
+		m->batch_end_known = 1;
+	}
 	free(b);
 	return 0;
 }
@@ -158,14 +166,18 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	struct usage u = *in;
 	enum store_put r;
 
-	if (u.ts_ms == 0)
+	if (u.ts_ms == 0) {
 		u.ts_ms = m->now_ms;       /* a bare response has no time of its own */
+		u.ts_import = 1;           /* …so it says so: no burn rate */
+	}
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
 	if (note_unpriced(m, u.model) != 0 ||
 	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
 	count(m, r);
+	if (r == STORE_ADDED && u.ts_import)
+		m->stamped++;
 	return 0;
 }
 
@@ -179,6 +191,7 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 
 	if (ok) {
 		u.ts_ms = m->batch_end_ms;
+		u.ts_import = !m->batch_end_known;
 		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
 		if (m->tag != NULL)
 			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
@@ -192,6 +205,8 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 		if (store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 			return -1;
 		count(m, r);
+		if (r == STORE_ADDED && u.ts_import)
+			m->stamped++;
 		return 0;
 	}
 	if (store_batch_result(m->st, m->batch_id, res->custom_id, res->type,
@@ -200,6 +215,8 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 		return -1;
 	if (ok)
 		count(m, dup ? STORE_DUPLICATE : STORE_ADDED);
+	if (ok && !dup && u.ts_import)
+		m->stamped++;
 	return 0;
 }
 
@@ -263,6 +280,7 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "replaced", json_integer(m->replaced));
 		json_object_set_new(o, "skipped", json_integer(s->skipped));
 		json_object_set_new(o, "malformed", json_integer(s->malformed));
+		json_object_set_new(o, "stamped_at_import", json_integer(m->stamped));
 		json_object_set_new(o, "unpriced_models", u);
 		text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		if (text != NULL)
@@ -280,6 +298,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	if (s->malformed > 0)
 		printf(" (%s malformed)", cli_group(s->malformed, a, sizeof(a)));
 	printf("\n");
+	if (m->stamped > 0)
+		printf("%s row%s had no time of their own: stamped with the import time (not "
+		    "counted in the console's burn rate)\n", cli_group(m->stamped, a, sizeof(a)),
+		    m->stamped == 1 ? "" : "s");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
 		for (i = 0; i < m->nunpriced; i++)

@@ -86,13 +86,14 @@ org_draw(const struct dash_data *d, int y, int x, int w, int end)
 	return y + 1;
 }
 
-/* Every budget limit: spent of limit, percentage with its state, and the
- * projection at the current rate. */
+/* Every budget limit: spent of limit, percentage with its state, and under
+ * it where the one projection model leads (dash_cross_line: red while a
+ * crossing is ahead). */
 static void
 budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 {
 	const struct budget_status *b;
-	char a[32], lim[32], pr[32], line[200];
+	char a[32], lim[32], line[200];
 	enum draw_role role;
 	size_t i;
 
@@ -100,14 +101,17 @@ budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 		b = &d->budgets[i];
 		role = b->state == BUDGET_EXCEEDED ? ROLE_ALERT : b->state == BUDGET_WARNING ?
 		    ROLE_WARNING : ROLE_NORMAL;
-		snprintf(line, sizeof(line), "budget %s%s%s: %s of %s  %lld%%%s  %s %s",
+		snprintf(line, sizeof(line), "budget %s%s%s: %s of %s  %lld%%%s",
 		    budget_period_name(b->period), b->tag[0] ? " tag " : "", b->tag,
 		    view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
 		    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)),
 		    (long long)(b->permille / 10), b->state == BUDGET_EXCEEDED ? " OVER" :
-		    b->state == BUDGET_WARNING ? " !" : "", draw_utf8() ? "→" : "->",
-		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
+		    b->state == BUDGET_WARNING ? " !" : "");
 		draw_text(y, x, w, role, 0, line);
+		if (b->state == BUDGET_EXCEEDED || ++y >= end)
+			continue;
+		role = dash_cross_line(b, line, sizeof(line));
+		draw_text(y, x + 2, w - 2, role, 0, line);
 	}
 }
 
@@ -123,8 +127,8 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	 * they do not fit, the token lines go first, then the lever table
 	 * shrinks to its total (the tabbed view's taller pane shows it) */
 	int orgl = d->org.on ? (d->org.synced ? 2 : 1) : 0, period = d->period_kind != PERIOD_TODAY;
-	int need = 2 + period + orgl + 6 + (int)d->nbudgets + (d->saved_today.cache < 0);
-	int tight = need > r->h - 2, tighter = r->h - 2 - 1 - orgl - (int)d->nbudgets < 6;
+	int need = 2 + period + orgl + 6 + 2 * (int)d->nbudgets + (d->saved_today.cache < 0);
+	int tight = need > r->h - 2, tighter = r->h - 2 - 1 - orgl - 2 * (int)d->nbudgets < 6;
 
 	snprintf(title, sizeof(title), "Cache %s savings %s budgets", dot, dot);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/budget.h"
+#include "tui/draw.h"
 #include "data/store.h"
 #include "tui/console_org.h"
 #include "tui/view.h"
@@ -24,6 +25,7 @@ struct dash_data {
 	int64_t           month_nanos;        /* month to date: the days before today + today */
 	int64_t           hour_nanos;         /* spend in the last 60 minutes */
 	int64_t           hour_reqs;
+	int64_t           hour_imported;      /* …stamped at import in that hour: no rate */
 	struct report     days;               /* REPORT_DAY of the days before today (cached) */
 	int64_t           hist_day0;          /* the today `days` and hist_month were read for */
 	int64_t           hist_at_ms;         /* when */
@@ -61,13 +63,30 @@ const char *dash_period_name(enum dash_period p);
 /* The sum of the four levers. */
 int64_t dash_saved_sum(const struct savings *s);
 
+/* One piece of the header line for pane_header_fit. */
+struct header_fit {
+	int width[3];   /* of each form, widest first */
+	int nvar;       /* forms: 1 to 3 */
+	int prio;       /* 0 = never dropped; a larger number goes sooner */
+	int var;        /* out: the form shown, -1 = dropped */
+};
+
 /*
- * Which pieces of the header line fit in avail columns: pieces of the
- * highest priority number are dropped first (a whole level at once, prio
- * set to -1) until the rest fit; priority 0 is never dropped. Returns the
- * width kept.
+ * Which pieces of the header line fit in avail columns, and in which form:
+ * first the extras (priority 3 and up) are dropped, least important and
+ * rightmost first; then the others take their shorter forms, least
+ * important first; then they are dropped too, but never priority 0.
+ * Returns the width kept.
  */
-int  pane_header_fit(const int *width, int *prio, size_t n, int avail);
+int  pane_header_fit(struct header_fit *f, size_t n, int avail);
+
+/*
+ * The crossing line of a limit, from its budget_add_rate figures: "At last
+ * hour's rate ($3.10/h) you cross the daily budget of $50.00 at 19:40" in
+ * the alert role (red before it happens), "…budget exceeded…" (alert), or
+ * "…you stay under…" (ok). Returns the role.
+ */
+enum draw_role dash_cross_line(const struct budget_status *b, char *buf, size_t n);
 
 void pane_header_draw(const struct dash_data *d, int y, int w);
 void pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p);

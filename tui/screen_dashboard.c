@@ -295,8 +295,8 @@ dash_rebuild(struct console *c, void *st)
 	d->saved_month.batch = d->hist_saved.batch + d->saved_today.batch;
 	d->saved_month.routing = d->hist_saved.routing + d->saved_today.routing;
 	d->saved_month.compression = d->hist_saved.compression + d->saved_today.compression;
-	if (store_spend_between(c->st, c->pr, c->now_ms - 3600000, c->now_ms + 1, &d->hour_nanos,
-	    &d->hour_reqs, err, sizeof(err)) != 0)
+	if (store_spend_between(c->st, c->pr, NULL, c->now_ms - BUDGET_RATE_WINDOW_MS, c->now_ms + 1,
+	    &d->hour_nanos, &d->hour_reqs, &d->hour_imported, err, sizeof(err)) != 0)
 		goto fail;
 	q.group = REPORT_MODEL;
 	q.since_ms = period_start(d);
