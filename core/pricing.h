@@ -151,6 +151,7 @@ char *pricing_format_money(int64_t nanos, int min_decimals, char *buf, size_t n)
  * in a legend. */
 #define PRICING_UNPRICED_MARK "*"
 #define PRICING_UNPRICED_LEGEND "* leaves out unpriced requests (no price known)"
+#define PRICING_UNPRICED_LEGEND_SHORT "* without unpriced"
 
 /* A row's cost: "unpriced" when every request of it was, else the money
  * (pricing_format_money) with PRICING_UNPRICED_MARK when some were.

@@ -234,6 +234,23 @@ store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen)
 }
 
 int
+store_has_usage(struct store *s, int *yes, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM usage)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_sqlerr(s, "usage", err, errlen);
+	rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "usage", err, errlen);
+	return 0;
+}
+
+int
 store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
                  int (*fn)(const struct usage *u, void *arg), void *arg,
                  char *err, size_t errlen)

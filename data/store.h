@@ -64,6 +64,8 @@ int store_insert_usage(struct store *s, const struct usage *u, enum store_put *r
 
 /* Rows in the ledger (all sources). */
 int store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen);
+/* Is there any usage row at all? (cheap: the first row) 0, or -1 with err. */
+int store_has_usage(struct store *s, int *yes, char *err, size_t errlen);
 
 /* Calls every row with since_ms <= ts < until_ms (0 = unbounded), oldest
  * first; stop early by returning non-zero from fn. The usage is borrowed for

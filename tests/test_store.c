@@ -277,10 +277,15 @@ test_ts_import_mark(void **state)
 	struct store *s = open_or_fail(":memory:");
 	struct usage a = row("claude-opus-4-6", "msg_T", "", 1000, 7, 7), u;
 	char err[512];
+	int yes = -1;
 
 	(void)state;
+	assert_int_equal(store_has_usage(s, &yes, err, sizeof(err)), 0);
+	assert_int_equal(yes, 0);
 	a.ts_import = 1;
 	assert_int_equal(put(s, &a), STORE_ADDED);
+	assert_int_equal(store_has_usage(s, &yes, err, sizeof(err)), 0);
+	assert_int_equal(yes, 1);
 	memset(&u, 0, sizeof(u));
 	assert_int_equal(store_each_usage(s, 0, 0, first_row, &u, err, sizeof(err)), 0);
 	assert_int_equal(u.ts_import, 1);

@@ -404,6 +404,88 @@ test_header_fit(void **state)
 	assert_int_equal(f[2].var, -1);
 }
 
+/* Wrapping the Call screen's answer at spaces, never inside a character
+ * (issue 11, defect 17). */
+static void
+test_wrap(void **state)
+{
+	(void)state;
+	assert_int_equal(view_wrap("hello world", 20), 11);
+	assert_int_equal(view_wrap("hello world", 8), 5);          /* at the space */
+	assert_int_equal(view_wrap("helloworld", 4), 4);           /* a long word is cut */
+	assert_int_equal(view_wrap("one\ntwo", 20), 3);            /* a newline ends a line */
+	assert_int_equal(view_wrap("안녕하세요 세계", 6), 9);        /* 3 wide characters */
+	assert_int_equal(view_wrap("안녕", 1), 3);                  /* at least one */
+	assert_int_equal(view_wrap("", 5), 0);
+}
+
+/* Model names: the vendor prefix goes first, then the end is cut; the
+ * versions stay readable side by side (issue 11, defect 7). */
+static void
+test_model_name(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(view_model_name("claude-sonnet-4-5", 20, "…", b, sizeof(b)),
+	    "claude-sonnet-4-5");
+	assert_string_equal(view_model_name("claude-sonnet-4-5", 12, "…", b, sizeof(b)),
+	    "sonnet-4-5");
+	assert_string_equal(view_model_name("claude-opus-4-6", 12, "…", b, sizeof(b)), "opus-4-6");
+	assert_string_equal(view_model_name("claude-sonnet-4-5-20250929", 12, "…", b, sizeof(b)),
+	    "sonnet-4-5-…");
+	assert_string_equal(view_model_name("gpt-4o-mini-2024-07-18", 10, "~", b, sizeof(b)),
+	    "gpt-4o-mi~");
+	assert_string_equal(view_model_name("claude-", 4, "…", b, sizeof(b)), "cla…");
+}
+
+/* A filtered table's total is the rows' own (issue 11, defect 12). */
+static void
+test_sum_models(void **state)
+{
+	struct view_model_row r[2], t;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	r[0].requests = 2;
+	r[0].input = 100;
+	r[0].cache_read = 300;
+	r[0].cost_nanos = 5;
+	r[1].requests = 3;
+	r[1].input = 100;
+	r[1].cache_write = 500;
+	r[1].cost_nanos = INT64_MAX;
+	r[1].unpriced = 1;
+	view_sum_models(r, 2, &t);
+	assert_int_equal(t.requests, 5);
+	assert_int_equal(t.cost_nanos, INT64_MAX);    /* saturates */
+	assert_int_equal(t.unpriced, 1);
+	assert_int_equal(t.hit_permille, 300);        /* 300 of 1,000 */
+	view_sum_models(r, 0, &t);
+	assert_int_equal(t.requests, 0);
+	assert_int_equal(t.hit_permille, 0);
+}
+
+/* Lists: moves stay inside; the view keeps the cursor and never shows
+ * only the last row when more fit (issue 11, defect 6). */
+static void
+test_lists(void **state)
+{
+	(void)state;
+	assert_int_equal(view_move(0, -1, 5), 0);
+	assert_int_equal(view_move(3, 1, 5), 4);
+	assert_int_equal(view_move(4, 1, 5), 4);
+	assert_int_equal(view_move(2, VIEW_MOVE_ALL, 5), 4);
+	assert_int_equal(view_move(2, -VIEW_MOVE_ALL, 5), 0);
+	assert_int_equal(view_move(2, 1, 0), 0);
+	assert_int_equal(view_scroll(0, 0, 5, 8), 0);
+	assert_int_equal(view_scroll(7, 0, 5, 8), 3);       /* cursor at the bottom */
+	assert_int_equal(view_scroll(3, 30, 5, 4), 0);      /* a shorter list: from the top */
+	assert_int_equal(view_scroll(3, 2, 5, 40), 2);      /* in view: stays */
+	assert_int_equal(view_scroll(-1, 6, 5, 8), 3);      /* no cursor: filled */
+	assert_int_equal(view_scroll(0, 0, 0, 8), 0);
+}
+
 int
 main(void)
 {
@@ -421,6 +503,10 @@ main(void)
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_header_fit),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_model_name),
+		cmocka_unit_test(test_sum_models),
 	};
 
 	return cmocka_run_group_tests(tests, setup_locale, NULL);

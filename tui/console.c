@@ -83,24 +83,71 @@ console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 	c->status_until_ms = c->now_ms + STATUS_MS;
 }
 
-void
-console_keybar(struct console *c, const struct key_bind *keys, const char *right)
+/* The global keys where letters are text: by their function keys. */
+static const struct key_bind typing_keys[] = {
+	{ K_F1,  G_HELP,      "Help",    NULL },
+	{ K_F2,  G_REPORTS,   "Reports", NULL },
+	{ K_F3,  G_BATCHES,   "Batches", NULL },
+	{ K_F10, G_QUIT,      "quit",    NULL },
+	{ 0, 0, NULL, NULL },
+};
+
+/* The keys of two tables, left to right, up to column end. */
+static void
+keys_draw(struct console *c, const struct key_bind *const tabs[2], int end)
 {
-	const struct key_bind *tabs[2] = { keys, global_keys };
 	char name[16];
-	int x = 0, y = c->h - 1, t, n, rw = 0;
+	int x = 0, y = c->h - 1, t, n;
 	const struct key_bind *k;
 
-	draw_fill(y, 0, c->w, ROLE_NORMAL);
-	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
-		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
-		return;
-	}
-	for (n = 0, t = 0; t < 2; t++)
+	for (t = 0; t < 2; t++)
+		for (k = tabs[t]; k != NULL && k->key != 0; k++) {
+			if (k->bar == NULL)
+				continue;
+			draw_key_name(k->key, name, sizeof(name));
+			n = view_width(name) + 1 + view_width(k->bar) + 1;
+			if (x + n > end)
+				return;
+			x += draw_text(y, x, c->w - x, ROLE_KEY, DRAW_RAW, name);
+			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
+			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, k->bar);
+			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
+		}
+}
+
+static int
+keys_width(const struct key_bind *const tabs[2])
+{
+	char name[16];
+	const struct key_bind *k;
+	int t, n = 0;
+
+	for (t = 0; t < 2; t++)
 		for (k = tabs[t]; k != NULL && k->key != 0; k++)
 			if (k->bar != NULL)
 				n += view_width(draw_key_name(k->key, name, sizeof(name))) +
 				    view_width(k->bar) + 2;
+	return n;
+}
+
+/* The bottom line: the keys at the left; at the right a status message
+ * (whole: the keys give way; cut in the middle only past the screen's
+ * width), else the note when room is left. */
+static void
+keybar(struct console *c, const struct key_bind *const tabs[2], const char *right)
+{
+	int y = c->h - 1, n = keys_width(tabs), rw = 0;
+
+	draw_fill(y, 0, c->w, ROLE_NORMAL);
+	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
+		rw = view_width(c->status) + 2;
+		if (rw > c->w)
+			rw = c->w;
+		keys_draw(c, tabs, c->w - rw - 1);
+		draw_text(y, c->w - rw, rw, c->status_role, DRAW_RAW | DRAW_MID | DRAW_FILL, "");
+		draw_text(y, c->w - rw + 1, rw - 2, c->status_role, DRAW_RAW | DRAW_MID, c->status);
+		return;
+	}
 	if (right != NULL) {   /* the keys first; the note only if room is left */
 		rw = view_width(right);
 		if (rw > c->w / 3)
@@ -108,22 +155,25 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 		if (n + rw + 1 > c->w)
 			rw = 0;
 	}
-	for (t = 0; t < 2; t++)
-		for (k = tabs[t]; k != NULL && k->key != 0; k++) {
-			if (k->bar == NULL)
-				continue;
-			draw_key_name(k->key, name, sizeof(name));
-			n = view_width(name) + 1 + view_width(k->bar) + 1;
-			if (x + n > c->w - rw - 1)
-				goto done;
-			x += draw_text(y, x, c->w - x, ROLE_KEY, DRAW_RAW, name);
-			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
-			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, k->bar);
-			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
-		}
-done:
+	keys_draw(c, tabs, c->w - rw - 1);
 	if (right != NULL && rw > 0)
 		draw_text(y, c->w - rw, rw, ROLE_DIM, DRAW_MID, right);
+}
+
+void
+console_keybar(struct console *c, const struct key_bind *keys, const char *right)
+{
+	const struct key_bind *const tabs[2] = { keys, global_keys };
+
+	keybar(c, tabs, right);
+}
+
+void
+console_keybar_typing(struct console *c, const struct key_bind *keys, const char *right)
+{
+	const struct key_bind *const tabs[2] = { keys, typing_keys };
+
+	keybar(c, tabs, right);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -206,7 +256,13 @@ dispatch_key(struct console *c, int key)
 	}
 	if (console_lookup(global_keys, key) != G_QUIT)
 		c->quit_armed = 0;
-	if (ops->key != NULL)
+	/* below 80×24 nothing shows: a key must not act unseen (a batch
+	 * checked and submitted blind); only quit and help (defect 5) */
+	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
+		if (console_lookup(global_keys, key) != G_QUIT &&
+		    console_lookup(global_keys, key) != G_HELP)
+			return CA_NONE;
+	} else if (ops->key != NULL)
 		a = ops->key(c, c->state[c->cur], key);
 	if (a != CA_UNHANDLED)
 		return a;

@@ -110,7 +110,7 @@ budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 		draw_text(y, x, w, role, 0, line);
 		if (b->state == BUDGET_EXCEEDED || ++y >= end)
 			continue;
-		role = dash_cross_line(b, line, sizeof(line));
+		role = dash_cross_line(b, w - 2, line, sizeof(line));
 		draw_text(y, x + 2, w - 2, role, 0, line);
 	}
 }

@@ -37,6 +37,9 @@ struct dash_data {
 	int64_t           hour_reqs_n[DASH_HOURS];
 	struct view_model_row *rows;          /* period's models, filtered and sorted */
 	size_t            nrows;
+	struct view_model_row rows_total;     /* the sum of rows: follows the filter */
+	int               empty;              /* the ledger has no usage at all */
+	int               followed;           /* unfinished batches are polled here */
 	struct batch_rec *batches;            /* unfinished + recent ended */
 	size_t            nbatches;
 	struct savings    saved_today;        /* per lever, as `report savings` */
@@ -81,12 +84,13 @@ struct header_fit {
 int  pane_header_fit(struct header_fit *f, size_t n, int avail);
 
 /*
- * The crossing line of a limit, from its budget_add_rate figures: "At last
- * hour's rate ($3.10/h) you cross the daily budget of $50.00 at 19:40" in
- * the alert role (red before it happens), "…budget exceeded…" (alert), or
- * "…you stay under…" (ok). Returns the role.
+ * The crossing line of a limit, from its budget_add_rate figures, in the
+ * widest form that fits cols: "At last hour's rate ($3.10/h) you cross the
+ * daily budget of $50.00 at 19:40" in the alert role (red before it
+ * happens), "…budget exceeded…" (alert), or "…you stay under…" (ok).
+ * Returns the role.
  */
-enum draw_role dash_cross_line(const struct budget_status *b, char *buf, size_t n);
+enum draw_role dash_cross_line(const struct budget_status *b, int cols, char *buf, size_t n);
 
 void pane_header_draw(const struct dash_data *d, int y, int w);
 void pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p);
@@ -98,5 +102,14 @@ void pane_batches_draw(const struct dash_data *d, const struct pane_ctx *p);
 /* Rows a pane of height h can list (between its border, head and total). */
 int pane_models_visible(int h);
 int pane_batches_visible(int h);
+int pane_daily_visible(int h);
+
+/* The rows of pane p (days: as many as the daily pane shows), the key of
+ * row i (model, batch id, "YYYY-MM-DD"; 0, or -1 past the end), and the row
+ * of a key among rows (-1 when it is gone): a cursor stands on a key, so it
+ * follows its row when rows come and go (pane_select.c). */
+int pane_row_count(const struct dash_data *d, enum view_pane p, int days);
+int pane_row_key(const struct dash_data *d, enum view_pane p, int i, char *buf, size_t n);
+int pane_find_key(const struct dash_data *d, enum view_pane p, const char *key, int rows);
 
 #endif

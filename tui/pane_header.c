@@ -376,33 +376,54 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 
 /* ---- the crossing line ------------------------------------------------- */
 
-enum draw_role
-dash_cross_line(const struct budget_status *b, char *buf, size_t n)
+/* The widest of forms[0..n) that fits cols (the last one else) into buf. */
+static void
+widest_fit(char forms[][200], int n, int cols, char *buf, size_t len)
 {
-	char sp[48], lim[48], pr[48], r[48], at[32];
-	const char *per = budget_period_name(b->period), *tag = b->tag;
+	int i;
+
+	for (i = 0; i < n - 1 && view_width(forms[i]) > cols; i++)
+		;
+	snprintf(buf, len, "%s", forms[i]);
+}
+
+enum draw_role
+dash_cross_line(const struct budget_status *b, int cols, char *buf, size_t n)
+{
+	char f[4][200], lim[48], pr[48], r[48], at[32], name[128];
 	const char *model = budget_model_name(b->period);     /* "at …": "At …" */
+	int day = b->period == BUDGET_DAILY;
 	time_t t = (time_t)(b->cross_ms / 1000);
 	struct tm tm;
 
-	view_fmt_money(b->spent_nanos, 0, sp, sizeof(sp));
 	view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim));
 	view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr));
 	view_fmt_money(b->rate_nanos, 0, r, sizeof(r));
+	snprintf(name, sizeof(name), "%s%s%s budget", b->tag, b->tag[0] ? " " : "",
+	    budget_period_name(b->period));
 	if (b->state == BUDGET_EXCEEDED) {
-		snprintf(buf, n, "%s%s%s budget exceeded: %s of %s", tag, tag[0] ? " " : "", per, sp,
-		    lim);
+		view_fmt_money(b->spent_nanos, 0, pr, sizeof(pr));
+		snprintf(f[0], sizeof(f[0]), "%s exceeded: %s of %s", name, pr, lim);
+		widest_fit(f, 1, cols, buf, n);
 		return ROLE_ALERT;
 	}
 	if (b->cross_ms > 0) {
 		localtime_r(&t, &tm);
-		strftime(at, sizeof(at), b->period == BUDGET_DAILY ? "at %H:%M" : "on %b %d %H:%M",
-		    &tm);
-		snprintf(buf, n, "A%s (%s/h) you cross the %s%s%s budget of %s %s", model + 1, r, tag,
-		    tag[0] ? " " : "", per, lim, at);
+		strftime(at, sizeof(at), day ? "at %H:%M" : "on %b %d", &tm);
+		snprintf(f[0], sizeof(f[0]), "A%s (%s/h) you cross the %s of %s %s", model + 1, r,
+		    name, lim, at);
+		snprintf(f[1], sizeof(f[1]), "A%s you cross the %s %s", model + 1, name, at);
+		snprintf(f[2], sizeof(f[2]), "At this rate: over the %s %s", name, at);
+		snprintf(f[3], sizeof(f[3]), "over %s %s", lim, at);
+		widest_fit(f, 4, cols, buf, n);
 		return ROLE_ALERT;     /* red before it happens */
 	}
-	snprintf(buf, n, "A%s (%s/h) you stay under the %s%s%s budget: %s %s of %s", model + 1, r,
-	    tag, tag[0] ? " " : "", per, arrow(), pr, lim);
+	snprintf(f[0], sizeof(f[0]), "A%s (%s/h) you stay under the %s: %s %s of %s", model + 1,
+	    r, name, arrow(), pr, lim);
+	snprintf(f[1], sizeof(f[1]), "A%s: %s %s of %s by %s", model + 1, arrow(), pr, lim,
+	    day ? "midnight" : "month end");
+	snprintf(f[2], sizeof(f[2]), "%s %s of %s by %s", arrow(), pr, lim,
+	    day ? "midnight" : "month end");
+	widest_fit(f, 3, cols, buf, n);
 	return ROLE_OK;
 }

@@ -49,9 +49,11 @@ static void
 draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int64_t reqs,
          int64_t in, int64_t out, int64_t hit, int has_hit, const char *cost)
 {
-	char b[48];
+	char b[48], nm[160];
 
-	draw_text(y, c->model, c->reqs - c->model - 1, role, DRAW_MID | DRAW_FILL, name);
+	/* the vendor prefix goes first, then the end: never the middle */
+	view_model_name(name, c->reqs - c->model - 1, draw_ellipsis(), nm, sizeof(nm));
+	draw_text(y, c->model, c->reqs - c->model - 1, role, DRAW_FILL, nm);
 	draw_text(y, c->reqs, W_REQS, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
 	    view_fmt_count(reqs, b, sizeof(b)));
 	draw_text(y, c->input, W_TOK, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
@@ -69,6 +71,26 @@ draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int
 	    DRAW_RIGHT | DRAW_NUM | DRAW_FILL, cost);
 }
 
+/* An empty ledger: how to get data in, not only "no usage" (defect 19). */
+static void
+empty_ledger(int y, int x, int w, int end)
+{
+	static const char *const lines[] = {
+		"The ledger is empty. To get usage in:",
+		"  tokentop import          your Claude Code transcripts (~/.claude/projects),",
+		"                           or a file of responses / batch results",
+		"  tokentop proxy           record every app's calls: point ANTHROPIC_BASE_URL",
+		"                           at it (tokentop proxy --help)",
+		"  tokentop call, batch     calls and batches from here land in it too",
+		"  tokentop demo            try the console on simulated traffic",
+		NULL,
+	};
+	int i;
+
+	for (i = 0; lines[i] != NULL && y + i < end; i++)
+		draw_text(y + i, x, w, i == 0 ? ROLE_WARNING : ROLE_NORMAL, DRAW_RAW, lines[i]);
+}
+
 void
 pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_col sort,
                  int desc, const char *filter)
@@ -76,8 +98,8 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 	static const enum view_col order[] = { VCOL_MODEL, VCOL_REQS, VCOL_INPUT, VCOL_OUTPUT,
 		VCOL_HIT, VCOL_COST };
 	const struct view_rect *r = &p->r;
-	const struct view_model_row *m;
-	const struct report_row *t = &d->period.totals;
+	const struct view_model_row *m, *t;
+	const struct report_row *p_tot = &d->period.totals;
 	char title[160], cost[48], head[16];
 	struct cols c;
 	int i, y, vis = pane_models_visible(r->h), pos[VCOL_COUNT];
@@ -112,11 +134,25 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 		    m->model, m->requests, m->input, m->output, m->hit_permille,
 		    m->requests > 0, cost);
 	}
-	if (d->nrows == 0)
+	if (d->empty)
+		empty_ledger(y + 1, c.model, r->w - 4, r->y + r->h - 3);
+	else if (d->nrows == 0)
 		draw_text(y + 1, c.model, r->w - 4, ROLE_DIM, DRAW_RAW,
 		    filter[0] ? "no model matches the filter" : "no usage in this period");
-	view_fmt_cost(t->cost_nanos, t->requests, t->unpriced_requests, cost, sizeof(cost));
-	draw_row(r->y + r->h - 2, &c, ROLE_TITLE, filter[0] ? "total (all models)" : "total",
-	    t->requests, t->tok.input, t->tok.output, report_hit_permille(&t->tok),
-	    t->requests > 0, cost);
+	/* the total of what is shown: with a filter, the filtered rows' */
+	if (filter[0] != '\0' && !d->tag_filtered) {
+		t = &d->rows_total;
+		view_fmt_cost(t->cost_nanos, t->requests, t->unpriced, cost, sizeof(cost));
+		draw_row(r->y + r->h - 2, &c, ROLE_TITLE, "total (filtered)", t->requests, t->input,
+		    t->output, t->hit_permille, t->requests > 0, cost);
+	} else {
+		view_fmt_cost(p_tot->cost_nanos, p_tot->requests, p_tot->unpriced_requests, cost,
+		    sizeof(cost));
+		draw_row(r->y + r->h - 2, &c, ROLE_TITLE, "total", p_tot->requests,
+		    p_tot->tok.input, p_tot->tok.output, report_hit_permille(&p_tot->tok),
+		    p_tot->requests > 0, cost);
+	}
+	if (strstr(cost, PRICING_UNPRICED_MARK) != NULL && d->nrows < (size_t)vis)
+		draw_text(r->y + r->h - 3, c.model, r->w - 4, ROLE_DIM, DRAW_RAW,
+		    PRICING_UNPRICED_LEGEND);
 }

@@ -10,10 +10,11 @@
 #include "tui/pane_data.h"
 #include "tui/screen_batches.h"
 #include "tui/screen_dashboard.h"
+#include "tui/screen_poller.h"
 
 enum {
 	D_NEXT = 1, D_PREV, D_UP, D_DOWN, D_PGUP, D_PGDN, D_FILTER, D_SORT, D_SORT_LEFT,
-	D_SORT_RIGHT, D_REVERSE, D_PERIOD, D_ENTER, D_NEW_BATCH, D_CLEAR,
+	D_SORT_RIGHT, D_REVERSE, D_PERIOD, D_ENTER, D_NEW_BATCH, D_CLEAR, D_HOME, D_END,
 };
 
 static const struct key_bind dash_keys[] = {
@@ -21,17 +22,21 @@ static const struct key_bind dash_keys[] = {
 	{ K_BTAB,  D_PREV,       NULL,     "previous pane" },
 	{ K_RIGHT, D_NEXT,       NULL,     "next pane" },
 	{ K_LEFT,  D_PREV,       NULL,     "previous pane" },
-	{ K_UP,    D_UP,         NULL,     "cursor up in the pane" },
+	{ K_UP,    D_UP,         NULL,     "cursor up in the pane (days, models, batches)" },
+	{ 'k',     D_UP,         NULL,     "cursor up" },
 	{ K_DOWN,  D_DOWN,       NULL,     "cursor down in the pane" },
+	{ 'j',     D_DOWN,       NULL,     "cursor down" },
 	{ K_PGUP,  D_PGUP,       NULL,     "page up" },
 	{ K_PGDN,  D_PGDN,       NULL,     "page down" },
+	{ K_HOME,  D_HOME,       NULL,     "first row" },
+	{ K_END,   D_END,        NULL,     "last row" },
 	{ '/',     D_FILTER,     "filter", "filter models by name; tag:NAME filters by tag" },
 	{ 's',     D_SORT,       "sort",   "sort models by the next column" },
 	{ '<',     D_SORT_LEFT,  NULL,     "sort by the column to the left" },
 	{ '>',     D_SORT_RIGHT, NULL,     "sort by the column to the right" },
 	{ 'r',     D_REVERSE,    NULL,     "reverse the sort order" },
 	{ 'p',     D_PERIOD,     "period", "models period: today, 7 days, 30 days, month" },
-	{ K_ENTER, D_ENTER,      NULL,     "drill down: a model's days, a batch's detail" },
+	{ K_ENTER, D_ENTER,      NULL,     "drill down: the day, the model's days, the batch" },
 	{ 'n',     D_NEW_BATCH,  NULL,     "launch a new batch" },
 	{ K_ESC,   D_CLEAR,      NULL,     "clear the filter" },
 	{ 0, 0, NULL, NULL },
@@ -42,6 +47,7 @@ struct dash {
 	enum view_pane    focus;
 	int               sel[PANE_COUNT];
 	int               top[PANE_COUNT];
+	char              sel_key[PANE_COUNT][USAGE_ID_MAX];  /* what the cursor is on */
 	enum view_col     sort;
 	int               desc;
 	int               editing;          /* the filter prompt is open */
@@ -51,6 +57,7 @@ struct dash {
 /* The model a Reports drill-down should show; "" when none. */
 static char drill_model[96];
 static int drill_days;
+static char drill_day[16];        /* the day the daily pane's cursor was on */
 
 const char *
 dashboard_drill_model(void)
@@ -64,11 +71,18 @@ dashboard_drill_days(void)
 	return drill_days;
 }
 
+const char *
+dashboard_drill_day(void)
+{
+	return drill_day;
+}
+
 void
 dashboard_drill_clear(void)
 {
 	drill_model[0] = '\0';
 	drill_days = 0;
+	drill_day[0] = '\0';
 }
 
 static void *
@@ -148,6 +162,7 @@ fill_rows(struct dash *s, const char *needle)
 	}
 	s->d.nrows = view_filter_models(s->d.rows, r->nrows, needle);
 	view_sort_models(s->d.rows, s->d.nrows, s->sort, s->desc);
+	view_sum_models(s->d.rows, s->d.nrows, &s->d.rows_total);
 	return 0;
 }
 
@@ -260,6 +275,8 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 	return 0;
 }
 
+static void follow_all(struct console *c, struct dash *s);
+
 static int
 dash_rebuild(struct console *c, void *st)
 {
@@ -268,6 +285,7 @@ dash_rebuild(struct console *c, void *st)
 	struct report_query q;
 	const char *needle = s->filter.buf, *tag = NULL;
 	char err[256];
+	int found = 1;
 
 	data_free(d);
 	if (strncmp(needle, "tag:", 4) == 0) {
@@ -316,6 +334,12 @@ dash_rebuild(struct console *c, void *st)
 		goto fail;
 	if (console_org_read(c, &d->org, err, sizeof(err)) != 0)
 		goto fail;
+	d->followed = screen_poller_active();
+	d->empty = 0;
+	if (d->today.totals.requests == 0 && d->days.nrows == 0 &&
+	    store_has_usage(c->st, &found, err, sizeof(err)) == 0)
+		d->empty = !found;
+	follow_all(c, s);
 	return 0;
 fail:
 	console_status(c, ROLE_ALERT, "ledger: %s", err);
@@ -377,70 +401,76 @@ dash_draw(struct console *c, void *st)
 	console_keybar(c, dash_keys, right);
 }
 
-/* Rows in the focused pane, and how many it shows at once. */
+/* Rows in pane p, and how many it shows at once. */
 static void
-pane_rows(struct console *c, struct dash *s, int *n, int *vis)
+pane_rows(struct console *c, struct dash *s, enum view_pane p, int *n, int *vis)
 {
 	struct view_layout l;
 
-	view_layout(c->w, c->h, s->focus, &l);
-	*n = 0;
-	*vis = 1;
-	if (s->focus == PANE_MODELS) {
-		*n = (int)s->d.nrows;
-		*vis = pane_models_visible(l.pane[PANE_MODELS].h);
-	} else if (s->focus == PANE_BATCHES) {
-		*n = (int)s->d.nbatches;
-		*vis = pane_batches_visible(l.pane[PANE_BATCHES].h);
-	}
+	view_layout(c->w, c->h, p, &l);
+	*vis = p == PANE_MODELS ? pane_models_visible(l.pane[p].h) : p == PANE_BATCHES ?
+	    pane_batches_visible(l.pane[p].h) : pane_daily_visible(l.pane[p].h);
 	if (*vis < 1)
 		*vis = 1;
+	*n = pane_row_count(&s->d, p, p == PANE_DAILY ? *vis : 0);
 }
 
-static enum console_act
-move_cursor(struct console *c, struct dash *s, int delta)
+/* Every pane's cursor back on the row of its key (a batch that arrived on
+ * top pushes the cursor down with its batch), or, when that row is gone,
+ * on the same row number (defect 2). */
+static void
+follow_all(struct console *c, struct dash *s)
 {
-	int n, vis, *sel = &s->sel[s->focus], *top = &s->top[s->focus];
+	int p, n, vis, i;
 
-	pane_rows(c, s, &n, &vis);
+	for (p = 0; p < PANE_COUNT; p++) {
+		pane_rows(c, s, p, &n, &vis);
+		i = pane_find_key(&s->d, p, s->sel_key[p], n);
+		s->sel[p] = i >= 0 ? i : view_move(s->sel[p], 0, n);
+		pane_row_key(&s->d, p, s->sel[p], s->sel_key[p], sizeof(s->sel_key[p]));
+		s->top[p] = view_scroll(s->sel[p], s->top[p], vis, n);
+	}
+}
+
+/* The cursor by rows and by pages (a page: the rows the pane shows). */
+static enum console_act
+move_cursor(struct console *c, struct dash *s, int rows, int pages)
+{
+	int n, vis, p = s->focus;
+
+	pane_rows(c, s, p, &n, &vis);
 	if (n == 0)
 		return CA_NONE;
-	*sel += delta;
-	if (*sel < 0)
-		*sel = 0;
-	if (*sel >= n)
-		*sel = n - 1;
-	if (*sel < *top)
-		*top = *sel;
-	if (*sel >= *top + vis)
-		*top = *sel - vis + 1;
+	s->sel[p] = view_move(s->sel[p], rows + pages * vis, n);
+	pane_row_key(&s->d, p, s->sel[p], s->sel_key[p], sizeof(s->sel_key[p]));
+	s->top[p] = view_scroll(s->sel[p], s->top[p], vis, n);
 	return CA_REDRAW;
 }
 
 /* Sorting and a model filter work on the rows in memory; a tag filter
- * changes the query. */
+ * changes the query. The cursor stays on its model while it is shown. */
 static enum console_act
-refilter(struct dash *s)
+refilter(struct console *c, struct dash *s)
 {
 	if (strncmp(s->filter.buf, "tag:", 4) == 0 || s->d.tag_filtered)
 		return CA_REBUILD;
-	s->sel[PANE_MODELS] = s->top[PANE_MODELS] = 0;
 	if (fill_rows(s, s->filter.buf) != 0)
 		return CA_REBUILD;
+	follow_all(c, s);
 	return CA_REDRAW;
 }
 
 static enum console_act
-filter_key(struct dash *s, int key)
+filter_key(struct console *c, struct dash *s, int key)
 {
 	if (key == K_ENTER) {
 		s->editing = 0;
-		return refilter(s);
+		return refilter(c, s);
 	}
 	if (key == K_ESC) {
 		s->editing = 0;
 		view_input_clear(&s->filter);
-		return refilter(s);
+		return refilter(c, s);
 	}
 	if (key == 0x15)                        /* ^U: clear the line */
 		view_input_clear(&s->filter);
@@ -450,61 +480,73 @@ filter_key(struct dash *s, int key)
 		view_input_add(&s->filter, (uint32_t)key);
 	else
 		return CA_NONE;
-	return refilter(s);   /* filter as you type */
+	return refilter(c, s);   /* filter as you type */
+}
+
+/* Enter: the row under the cursor, by its key — the batch's detail, the
+ * model's days, the day in Reports. */
+static enum console_act
+drill(struct console *c, struct dash *s)
+{
+	const char *key = s->sel_key[s->focus];
+
+	if (key[0] == '\0')
+		return CA_NONE;
+	switch (s->focus) {
+	case PANE_BATCHES:
+		batches_open_detail(c, key);
+		return CA_BATCHES;
+	case PANE_MODELS:
+		snprintf(drill_model, sizeof(drill_model), "%s", key);
+		c->built[SCR_REPORTS] = 0;
+		return CA_REPORTS;
+	case PANE_DAILY:
+		drill_days = 1;
+		snprintf(drill_day, sizeof(drill_day), "%s", key);
+		c->built[SCR_REPORTS] = 0;
+		return CA_REPORTS;
+	default:
+		return CA_NONE;
+	}
 }
 
 static enum console_act
 dash_key(struct console *c, void *st, int key)
 {
 	struct dash *s = st;
-	int n, vis;
 
 	if (s->editing)
-		return filter_key(s, key);
+		return filter_key(c, s, key);
 	switch (console_lookup(dash_keys, key)) {
 	case D_NEXT:   s->focus = (s->focus + 1) % PANE_COUNT; return CA_REDRAW;
 	case D_PREV:   s->focus = (s->focus + PANE_COUNT - 1) % PANE_COUNT; return CA_REDRAW;
-	case D_UP:     return move_cursor(c, s, -1);
-	case D_DOWN:   return move_cursor(c, s, 1);
-	case D_PGUP:   pane_rows(c, s, &n, &vis); return move_cursor(c, s, -vis);
-	case D_PGDN:   pane_rows(c, s, &n, &vis); return move_cursor(c, s, vis);
+	case D_UP:     return move_cursor(c, s, -1, 0);
+	case D_DOWN:   return move_cursor(c, s, 1, 0);
+	case D_PGUP:   return move_cursor(c, s, 0, -1);
+	case D_PGDN:   return move_cursor(c, s, 0, 1);
+	case D_HOME:   return move_cursor(c, s, -VIEW_MOVE_ALL, 0);
+	case D_END:    return move_cursor(c, s, VIEW_MOVE_ALL, 0);
 	case D_FILTER: s->editing = 1; return CA_REDRAW;
 	case D_CLEAR:
 		if (s->filter.len == 0)
 			return CA_NONE;
 		view_input_clear(&s->filter);
-		return refilter(s);
+		return refilter(c, s);
 	case D_SORT:
 	case D_SORT_RIGHT:
 		s->sort = (s->sort + 1) % VCOL_COUNT;
 		s->desc = s->sort != VCOL_MODEL;
-		return refilter(s);
+		return refilter(c, s);
 	case D_SORT_LEFT:
 		s->sort = (s->sort + VCOL_COUNT - 1) % VCOL_COUNT;
 		s->desc = s->sort != VCOL_MODEL;
-		return refilter(s);
-	case D_REVERSE: s->desc = !s->desc; return refilter(s);
+		return refilter(c, s);
+	case D_REVERSE: s->desc = !s->desc; return refilter(c, s);
 	case D_PERIOD:
 		s->d.period_kind = (s->d.period_kind + 1) % PERIOD_COUNT;
-		s->sel[PANE_MODELS] = s->top[PANE_MODELS] = 0;
 		return CA_REBUILD;
 	case D_ENTER:
-		if (s->focus == PANE_BATCHES && (size_t)s->sel[PANE_BATCHES] < s->d.nbatches) {
-			batches_open_detail(c, s->d.batches[s->sel[PANE_BATCHES]].id);
-			return CA_BATCHES;
-		}
-		if (s->focus == PANE_MODELS && (size_t)s->sel[PANE_MODELS] < s->d.nrows) {
-			snprintf(drill_model, sizeof(drill_model), "%s",
-			    s->d.rows[s->sel[PANE_MODELS]].model);
-			c->built[SCR_REPORTS] = 0;
-			return CA_REPORTS;
-		}
-		if (s->focus == PANE_DAILY) {
-			drill_days = 1;
-			c->built[SCR_REPORTS] = 0;
-			return CA_REPORTS;
-		}
-		return CA_NONE;
+		return drill(c, s);
 	case D_NEW_BATCH:
 		batches_open_launch(c);
 		return CA_BATCHES;

@@ -248,6 +248,43 @@ view_truncate(const char *s, int cols, enum view_trunc how, const char *ell,
 	return out;
 }
 
+size_t
+view_wrap(const char *s, int cols)
+{
+	size_t off = 0, len, space = 0;
+	uint32_t c;
+	int w = 0, cw;
+
+	while (s[off] != '\0' && s[off] != '\n') {
+		len = utf8_next(s + off, &c);
+		cw = c == '\t' ? 1 : cp_width(c);
+		if (w + cw > cols && off > 0)
+			return space > 0 ? space : off;
+		if (c == ' ')
+			space = off;
+		w += cw;
+		off += len;
+	}
+	return off;
+}
+
+char *
+view_model_name(const char *model, int cols, const char *ell, char *out, size_t n)
+{
+	static const char *const vendors[] = { "claude-", "anthropic/", "anthropic.", NULL };
+	size_t i, len;
+
+	if (view_width(model) > cols)
+		for (i = 0; vendors[i] != NULL; i++) {
+			len = strlen(vendors[i]);
+			if (strncmp(model, vendors[i], len) == 0 && model[len] != '\0') {
+				model += len;
+				break;
+			}
+		}
+	return view_truncate(model, cols, VIEW_TRUNC_END, ell, out, n);
+}
+
 char *
 view_fit_number(const char *s, int cols, char *out, size_t n)
 {
@@ -458,6 +495,63 @@ view_filter_models(struct view_model_row *rows, size_t n, const char *needle)
 		if (view_match(rows[i].model, needle))
 			rows[k++] = rows[i];
 	return k;
+}
+
+/* ---- lists -------------------------------------------------------------- */
+
+int
+view_move(int sel, int delta, int n)
+{
+	int64_t v = (int64_t)sel + delta;
+
+	if (n <= 0 || v < 0)
+		return 0;
+	return v >= n ? n - 1 : (int)v;
+}
+
+int
+view_scroll(int sel, int top, int vis, int n)
+{
+	if (vis < 1)
+		vis = 1;
+	if (sel >= 0 && sel < top)
+		top = sel;
+	if (sel >= 0 && sel >= top + vis)
+		top = sel - vis + 1;
+	if (top > n - vis)
+		top = n - vis;
+	return top < 0 ? 0 : top;
+}
+
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
+void
+view_sum_models(const struct view_model_row *rows, size_t n, struct view_model_row *out)
+{
+	size_t i;
+	int64_t all;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		out->requests = sat_add(out->requests, rows[i].requests);
+		out->input = sat_add(out->input, rows[i].input);
+		out->output = sat_add(out->output, rows[i].output);
+		out->cache_read = sat_add(out->cache_read, rows[i].cache_read);
+		out->cache_write = sat_add(out->cache_write, rows[i].cache_write);
+		out->cost_nanos = sat_add(out->cost_nanos, rows[i].cost_nanos);
+		out->unpriced = sat_add(out->unpriced, rows[i].unpriced);
+	}
+	all = sat_add(sat_add(out->input, out->cache_write), out->cache_read);
+	/* as report_hit_permille: half up */
+	out->hit_permille = all <= 0 ? 0 : out->cache_read <= INT64_MAX / 1000 - all ?
+	    (out->cache_read * 1000 + all / 2) / all :
+	    (int64_t)((long double)out->cache_read * 1000 / all + 0.5L);
 }
 
 /* ---- input -------------------------------------------------------------- */
