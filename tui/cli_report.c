@@ -193,12 +193,12 @@ json_str(const char *s)
 }
 
 static json_t *
-json_row(const struct kind *k, const struct report_row *r, int with_key, int with_saved)
+json_row(const char *key, const struct report_row *r, int with_key, int with_saved)
 {
 	json_t *o = json_object();
 
 	if (with_key)
-		json_object_set_new(o, k->key, json_str(r->key));
+		json_object_set_new(o, key, json_str(r->key));
 	json_object_set_new(o, "requests", json_integer(r->requests));
 	json_object_set_new(o, "input_tokens", json_integer(r->tok.input));
 	json_object_set_new(o, "cache_write_5m_tokens", json_integer(r->tok.write_5m));
@@ -219,21 +219,29 @@ json_row(const struct kind *k, const struct report_row *r, int with_key, int wit
 	return o;
 }
 
-static int
-print_json(const struct kind *k, const struct report *r)
+json_t *
+cli_report_json(const char *key, int savings, const struct report *r)
 {
 	json_t *root = json_object(), *rows = json_array(), *unp = json_array();
 	size_t i;
-	int rc;
 
 	for (i = 0; i < r->nrows; i++)
-		json_array_append_new(rows, json_row(k, &r->rows[i], 1, k->savings));
+		json_array_append_new(rows, json_row(key, &r->rows[i], 1, savings));
 	for (i = 0; i < r->nunpriced; i++)
 		json_array_append_new(unp, json_str(r->unpriced[i]));
 	json_object_set_new(root, "rows", rows);
-	json_object_set_new(root, "totals", json_row(k, &r->totals, 0, 1));
+	json_object_set_new(root, "totals", json_row(key, &r->totals, 0, 1));
 	json_object_set_new(root, "unpriced_models", unp);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	return root;
+}
+
+static int
+print_json(const struct kind *k, const struct report *r)
+{
+	json_t *root = cli_report_json(k->key, k->savings, r);
+	int rc;
+
+	rc = json_dumpf(root, stdout, CLI_REPORT_JSON_FLAGS);
 	json_decref(root);
 	if (rc != 0 || fputc('\n', stdout) == EOF)
 		return cli_fail("report", "writing JSON failed");

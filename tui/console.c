@@ -52,6 +52,23 @@ console_global_keys(void)
 	return global_keys;
 }
 
+/* What the marks on the screens mean (not keys: the help lists them the
+ * same way). */
+static const struct key_bind marks[] = {
+	{ '*', 0, NULL, "a cost that leaves out unpriced requests (no price known); "
+	                "\"unpriced\" when all are (the CLI's reports use the same mark)" },
+	{ '!', 0, NULL, "a budget at 80% or more; OVER: exceeded (in red, or reversed)" },
+	{ '<', 0, NULL, "≤$0.38: a batch's estimated most, until its results are in" },
+	{ '^', 0, NULL, "▲$3.10/h: the last hour's spend, the rate the projections use" },
+	{ 0, 0, NULL, NULL },
+};
+
+const struct key_bind *
+console_marks(void)
+{
+	return marks;
+}
+
 const struct screen_ops *
 console_screen(enum screen_id id)
 {

@@ -144,6 +144,8 @@ void console_budget_update(struct console *c);
 
 /* The global key table (help screen). */
 const struct key_bind *console_global_keys(void);
+/* What the screens' marks mean (*, !, ≤, ▲), as a table the help lists. */
+const struct key_bind *console_marks(void);
 
 /* Look a key up in a table: its cmd, or -1. */
 int console_lookup(const struct key_bind *keys, int key);

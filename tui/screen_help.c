@@ -71,6 +71,7 @@ help_draw(struct console *c, void *st)
 		table(c, s, title, ops->keys, &n);
 	}
 	table(c, s, "Help", help_keys, &n);
+	table(c, s, "Marks", console_marks(), &n);
 	s->lines = n;
 	console_keybar(c, help_keys, NULL);
 }
