@@ -58,8 +58,10 @@ static const struct key_bind marks[] = {
 	{ '*', 0, NULL, "a cost that leaves out unpriced requests (no price known); "
 	                "\"unpriced\" when all are (the CLI's reports use the same mark)" },
 	{ '!', 0, NULL, "a budget at 80% or more; OVER: exceeded (in red, or reversed)" },
-	{ '<', 0, NULL, "≤$0.38: a batch's estimated most, until its results are in" },
-	{ '^', 0, NULL, "▲$3.10/h: the last hour's spend, the rate the projections use" },
+	{ '<', 0, NULL, "before a batch's cost (<= or its sign): the estimate's most, until "
+	                "its results are in" },
+	{ '^', 0, NULL, "before $/h (^ or a triangle): the last hour's spend, the rate every "
+	                "projection uses" },
 	{ 0, 0, NULL, NULL },
 };
 
@@ -102,10 +104,10 @@ console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 
 /* The global keys where letters are text: by their function keys. */
 static const struct key_bind typing_keys[] = {
+	{ K_F10, G_QUIT,      "quit",    NULL },
 	{ K_F1,  G_HELP,      "Help",    NULL },
 	{ K_F2,  G_REPORTS,   "Reports", NULL },
 	{ K_F3,  G_BATCHES,   "Batches", NULL },
-	{ K_F10, G_QUIT,      "quit",    NULL },
 	{ 0, 0, NULL, NULL },
 };
 
@@ -147,9 +149,34 @@ keys_width(const struct key_bind *const tabs[2])
 	return n;
 }
 
-/* The bottom line: the keys at the left; at the right a status message
- * (whole: the keys give way; cut in the middle only past the screen's
- * width), else the note when room is left. */
+/* A status message too long for the key bar: its own lines above it,
+ * wrapped, whole (at most three). */
+static void
+status_lines(struct console *c)
+{
+	const char *p = c->status, *lines[3];
+	size_t lens[3];
+	int n = 0, i;
+
+	while (*p != '\0' && n < 3) {
+		lens[n] = view_wrap(p, c->w - 2);
+		lines[n++] = p;
+		p += lens[n - 1];
+		while (*p == ' ')
+			p++;
+	}
+	for (i = 0; i < n; i++) {
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)lens[i], lines[i]);
+		draw_fill(c->h - 1 - n + i, 0, c->w, c->status_role);
+		draw_text(c->h - 1 - n + i, 1, c->w - 2, c->status_role, DRAW_RAW, buf);
+	}
+}
+
+/* The bottom line: the keys at the left; at the right a status message,
+ * whole (the keys give way, but never all: a longer message gets lines of
+ * its own above), else the note when room is left (defect 16). */
 static void
 keybar(struct console *c, const struct key_bind *const tabs[2], const char *right)
 {
@@ -158,11 +185,14 @@ keybar(struct console *c, const struct key_bind *const tabs[2], const char *righ
 	draw_fill(y, 0, c->w, ROLE_NORMAL);
 	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
 		rw = view_width(c->status) + 2;
-		if (rw > c->w)
-			rw = c->w;
+		if (rw > c->w - 20) {
+			status_lines(c);
+			keys_draw(c, tabs, c->w);
+			return;
+		}
 		keys_draw(c, tabs, c->w - rw - 1);
-		draw_text(y, c->w - rw, rw, c->status_role, DRAW_RAW | DRAW_MID | DRAW_FILL, "");
-		draw_text(y, c->w - rw + 1, rw - 2, c->status_role, DRAW_RAW | DRAW_MID, c->status);
+		draw_text(y, c->w - rw, rw, c->status_role, DRAW_RAW | DRAW_FILL, "");
+		draw_text(y, c->w - rw + 1, rw - 2, c->status_role, DRAW_RAW, c->status);
 		return;
 	}
 	if (right != NULL) {   /* the keys first; the note only if room is left */

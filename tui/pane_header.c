@@ -229,6 +229,9 @@ add_rate(const struct dash_data *d, struct pieces *ps, const struct budget_statu
 
 	view_fmt_money(d->hour_nanos, 0, r, sizeof(r));
 	view_fmt_money(proj, proj >= 100000000000LL, pr, sizeof(pr));
+	if (d->hour_imported > 0)   /* a backlog stamped now: in today, not in the rate */
+		form(new_piece(ps, 3, ROLE_HEADER), " (+%s imported, no rate)",
+		    view_fmt_money(d->hour_imported, 0, lim, sizeof(lim)));
 	if (day == NULL || day->state == BUDGET_EXCEEDED) {
 		form(p, "  %s%s/h last hour %s %s by midnight", up, r, arrow(), pr);
 		form(p, "  %s%s/h %s %s", up, r, arrow(), pr);
@@ -302,19 +305,20 @@ add_tagged(const struct dash_data *d, struct pieces *ps)
 static void
 add_rest(const struct dash_data *d, struct pieces *ps)
 {
+	struct piece *p;
 	char a[48], b[48];
 
-	if (d->hour_imported > 0)
-		form(new_piece(ps, 5, ROLE_HEADER), " (+%s imported, no rate)",
-		    view_fmt_money(d->hour_imported, 0, a, sizeof(a)));
-	form(new_piece(ps, 3, ROLE_HEADER), "  saved today %s",
+	/* spend the ledger did not see: spend, as the month is */
+	if (d->org.synced) {
+		p = new_piece(ps, 2, ROLE_HEADER);
+		form(p, "  org %s (unseen %s)", view_fmt_money(d->org.today_org, 0, a, sizeof(a)),
+		    view_fmt_money(d->org.today_org - d->org.today_ledger, 0, b, sizeof(b)));
+		form(p, "  unseen %s", b);
+	}
+	form(new_piece(ps, 4, ROLE_HEADER), "  saved today %s",
 	    view_fmt_money(dash_saved_sum(&d->saved_today), 0, a, sizeof(a)));
 	form(new_piece(ps, 5, ROLE_HEADER), " %s month %s", draw_utf8() ? "·" : "-",
 	    view_fmt_money(dash_saved_sum(&d->saved_month), 0, a, sizeof(a)));
-	if (d->org.synced)
-		form(new_piece(ps, 4, ROLE_HEADER), "  org %s (unseen %s)",
-		    view_fmt_money(d->org.today_org, 0, a, sizeof(a)),
-		    view_fmt_money(d->org.today_org - d->org.today_ledger, 0, b, sizeof(b)));
 }
 
 /* The clock and live/stale, at the right; the clock only when wide.

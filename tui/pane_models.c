@@ -77,12 +77,12 @@ empty_ledger(int y, int x, int w, int end)
 {
 	static const char *const lines[] = {
 		"The ledger is empty. To get usage in:",
-		"  tokentop import          your Claude Code transcripts (~/.claude/projects),",
-		"                           or a file of responses / batch results",
-		"  tokentop proxy           record every app's calls: point ANTHROPIC_BASE_URL",
-		"                           at it (tokentop proxy --help)",
-		"  tokentop call, batch     calls and batches from here land in it too",
-		"  tokentop demo            try the console on simulated traffic",
+		"  tokentop import    Claude Code transcripts (default),",
+		"                     responses or batch results files",
+		"  tokentop proxy     records every app's calls: point",
+		"                     ANTHROPIC_BASE_URL at it",
+		"  call, batch        what you send from here lands too",
+		"  tokentop demo      the console on simulated traffic",
 		NULL,
 	};
 	int i;

@@ -108,8 +108,7 @@ screen_export_write(const char *path, const struct report *r, const char *column
 		return -1;
 	}
 	if (json < 0) {
-		snprintf(msg, msglen, "%s: name it .csv or .json (the format follows the name)",
-		    path);
+		snprintf(msg, msglen, "name it .csv or .json (the format follows the name)");
 		return -1;
 	}
 	if (!overwrite && access(path, F_OK) == 0) {

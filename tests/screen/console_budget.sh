@@ -24,7 +24,7 @@ cat >"$T/config/tokentop/config.json" <<EOF
 EOF
 row a 50000                        # $0.05: 50%
 tt_console tt 120x34 "$TT"
-if tt_screen | head -1 | grep -qE '/ \$0\.10 day .* 50%' && ! tt_screen | head -1 | grep -qF OVER
+if tt_screen | head -1 | grep -qE 'today \$0\.05 / \$0\.10 .*50%' && ! tt_screen | head -1 | grep -qF OVER
 then tt_ok "header: 50% of the daily budget"; else tt_fail "header at 50%"; tt_screen | head -1; fi
 tt_screen | grep -qF 'budget daily: $0.05 of $0.10  50%' && tt_ok "Cache pane lists the limit" ||
 	{ tt_fail "Cache pane budget line"; tt_screen | grep -F budget; }
