@@ -155,18 +155,23 @@ draw_batch(int y, const struct bcols *c, const struct batch_rec *b, const struct
 	}
 }
 
-/* Running batches nobody polls: say so (no API key, defect 9). */
-static int
-unfollowed(const struct dash_data *d)
+int
+pane_batches_unfollowed(const struct batch_rec *b, size_t n, int followed)
 {
 	size_t i;
 
-	if (d->followed)
+	if (followed)
 		return 0;
-	for (i = 0; i < d->nbatches; i++)
-		if (strcmp(d->batches[i].status, "ended") != 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(b[i].status, "ended") != 0)
 			return 1;
 	return 0;
+}
+
+static int
+unfollowed(const struct dash_data *d)
+{
+	return pane_batches_unfollowed(d->batches, d->nbatches, d->followed);
 }
 
 void

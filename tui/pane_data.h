@@ -104,6 +104,10 @@ int pane_models_visible(int h);
 int pane_batches_visible(int h);
 int pane_daily_visible(int h);
 
+/* Are some of b[0..n) running while nobody follows them (followed 0: no
+ * API key)? Then the screens say so (issue 11, defect 9). */
+int pane_batches_unfollowed(const struct batch_rec *b, size_t n, int followed);
+
 /* The rows of pane p (days: as many as the daily pane shows), the key of
  * row i (model, batch id, "YYYY-MM-DD"; 0, or -1 past the end), and the row
  * of a key among rows (-1 when it is gone): a cursor stands on a key, so it

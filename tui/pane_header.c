@@ -195,22 +195,24 @@ limit_money(const struct budget_status *b, char *buf, size_t n)
 	return view_fmt_money(b->limit_nanos, b->limit_nanos % 1000000000 == 0, buf, n);
 }
 
-/* " today $41.27 / $50 ▕███▏ 82% !" */
+/* "  today $41.27 / $50 ▕███▏ 82% !": a spend, and its budget when one is
+ * set (the limit and the percentage outrank the bar). */
 static void
-add_today(const struct dash_data *d, struct pieces *ps, const struct budget_status *day)
+add_spend(struct pieces *ps, const char *label, int prio, int64_t nanos,
+          const struct budget_status *b, int bar)
 {
 	struct piece *p;
 	char a[48];
 
-	form(new_piece(ps, 0, ROLE_HEADER), "  today %s",
-	    view_fmt_money(d->today.totals.cost_nanos, 0, a, sizeof(a)));
-	if (day == NULL)
+	form(new_piece(ps, prio, ROLE_HEADER), "  %s %s", label,
+	    view_fmt_money(nanos, 0, a, sizeof(a)));
+	if (b == NULL)
 		return;
 	p = new_piece(ps, 2, ROLE_HEADER);
-	form(p, " / %s", limit_money(day, a, sizeof(a)));
+	form(p, " / %s", limit_money(b, a, sizeof(a)));
 	form(p, "/%s", a);
-	add_bar(ps, 4, day, 6);
-	add_pct(ps, 2, day);
+	add_bar(ps, 4, b, bar);
+	add_pct(ps, 2, b);
 }
 
 /* The rate of the last hour and where it leads by midnight, against the
@@ -254,22 +256,15 @@ add_rate(const struct dash_data *d, struct pieces *ps, const struct budget_statu
 	form(p, "  %s%s/h %s %s", up, r, arrow(), pr);
 }
 
-/* " month $812.40 / $1,500 ▕██▌ ▏ 54% → $1,400" */
+/* "  month $812.40 / $1,500 ▕██▌ ▏ 54% → $1,400 by month end" */
 static void
 add_month(const struct dash_data *d, struct pieces *ps, const struct budget_status *mon)
 {
-	struct piece *p;
 	char a[48];
 
-	form(new_piece(ps, 2, ROLE_HEADER), "  month %s",
-	    view_fmt_money(d->month_nanos, 0, a, sizeof(a)));
+	add_spend(ps, "month", 2, d->month_nanos, mon, 10);
 	if (mon == NULL)
 		return;
-	p = new_piece(ps, 2, ROLE_HEADER);
-	form(p, " / %s", limit_money(mon, a, sizeof(a)));
-	form(p, "/%s", a);
-	add_bar(ps, 4, mon, 10);
-	add_pct(ps, 2, mon);
 	view_fmt_money(mon->projected_nanos, mon->limit_nanos >= 100000000000LL, a, sizeof(a));
 	form(new_piece(ps, 5, budget_role(mon)), " %s %s by month end", arrow(), a);
 }
@@ -354,7 +349,7 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 	w -= draw_clock(d, y, w) + 1;
 	ps.n = 0;
 	form(new_piece(&ps, 3, ROLE_HEADER), " tokentop");
-	add_today(d, &ps, day);
+	add_spend(&ps, "today", 0, d->today.totals.cost_nanos, day, 6);
 	add_rate(d, &ps, day);
 	add_month(d, &ps, mon);
 	add_tagged(d, &ps);

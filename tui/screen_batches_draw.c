@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tui/pane_data.h"
 #include "tui/screen_batches_int.h"
 
 int
@@ -134,14 +135,7 @@ list_row(struct console *c, int y, const struct lcols *k, const struct batch_rec
 static int
 unfollowed(const struct console *c, const struct batches *s)
 {
-	size_t i;
-
-	if (batches_have_key(c))
-		return 0;
-	for (i = 0; i < s->nall; i++)
-		if (strcmp(s->all[i].status, "ended") != 0)
-			return 1;
-	return 0;
+	return pane_batches_unfollowed(s->all, s->nall, batches_have_key(c));
 }
 
 void

@@ -2,6 +2,7 @@
 # top of common.sh (source that first, then tt_tmpdir and tt_tmux):
 #
 #	. "$(dirname "$0")/../lib/console.sh"
+#	tc_setup                     # tt_tmpdir, tt_tmux, tc_noon; DB (a ledger path), TT (tokentop on it)
 #	tc_noon                      # TZ where it is about noon now: "today" has room both ways
 #	tc_cc_line ID MODEL IN OUT MINUTES_AGO   # a Claude Code transcript line with its own time
 #	tc_config '{"budget": …}'   # $XDG_CONFIG_HOME/tokentop/config.json
@@ -18,6 +19,16 @@ tc_noon() {
 	h=$((10#$h))
 	# POSIX TZ: "TST-9" is UTC+9
 	if [ $((h - 12)) -lt 0 ]; then export TZ="TST$((h - 12))"; else export TZ="TST+$((h - 12))"; fi
+}
+
+# tc_setup: the start every console test shares: a temp dir and a private tmux
+# (tt_tmpdir, tt_tmux), noon (tc_noon), DB=$T/usage.db and TT="tokentop --db $DB".
+tc_setup() {
+	tt_tmpdir
+	tt_tmux
+	tc_noon
+	DB=$T/usage.db
+	TT="$B/tokentop --db $DB"
 }
 
 # tc_cc_line ID MODEL INPUT OUTPUT MINUTES_AGO: one assistant line of a Claude

@@ -12,11 +12,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/console.sh"
 tt_need tmux
-tt_tmpdir
-tt_tmux
-tc_noon
-DB=$T/usage.db
-TT="$B/tokentop --db $DB"
+tc_setup
 export ANTHROPIC_API_KEY=sk-ant-test
 
 # batches that run for a day (virtual time at real speed), canceled in 1 s

@@ -11,11 +11,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/console.sh"
 tt_need tmux
-tt_tmpdir
-tt_tmux
-tc_noon
-DB=$T/usage.db
-TT="$B/tokentop --db $DB"
+tc_setup
 
 # today: $0.50 three hours ago and $0.50 half an hour ago (haiku, $1 per
 # million input tokens): the last hour's rate is $0.50/h

@@ -9,11 +9,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/console.sh"
 tt_need tmux jq curl
-tt_tmpdir
-tt_tmux
-tc_noon
-DB=$T/usage.db
-TT="$B/tokentop --db $DB"
+tc_setup
 export ANTHROPIC_API_KEY=sk-ant-test
 tt_start_fakeapi main
 export ANTHROPIC_BASE_URL=$FK_URL

@@ -11,11 +11,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/console.sh"
 tt_need tmux jq
-tt_tmpdir
-tt_tmux
-tc_noon
-DB=$T/usage.db
-TT="$B/tokentop --db $DB"
+tc_setup
 
 # today: nine models (one without a price); the 15 days before: one row each
 models=(claude-sonnet-4-5 claude-haiku-4-5 claude-opus-4-1 claude-opus-4-6 claude-sonnet-4-6

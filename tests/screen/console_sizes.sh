@@ -7,11 +7,7 @@ set -u
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/console.sh"
 tt_need tmux
-tt_tmpdir
-tt_tmux
-tc_noon
-DB=$T/usage.db
-TT="$B/tokentop --db $DB"
+tc_setup
 tc_seed_build
 "$T/seed_db" "$DB" history || tt_die "seeding"
 tc_config '{ "budget": [{ "daily": "0.05", "monthly": "1000" }, { "tag": "web", "monthly": "0.10" }] }'
