@@ -312,8 +312,12 @@ call_send(struct console *c, const struct call_req *rq, char *answer, size_t ans
 	args[n++] = "call";
 	args[n++] = "--model";
 	args[n++] = rq->model;
-	args[n++] = "--cache";
-	args[n++] = rq->cache ? "5m" : "off";
+	if (!rq->cache || rq->system[0] != '\0' || rq->docs[0] != '\0') {
+		/* (the CLI's default is 5m; naming it with nothing to cache
+		 * would only earn a note) */
+		args[n++] = "--cache";
+		args[n++] = rq->cache ? "5m" : "off";
+	}
 	if (rq->system[0] != '\0') {
 		if (system_file(rq->system, err, errlen) != 0)
 			return -1;

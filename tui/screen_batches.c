@@ -229,9 +229,9 @@ name_target(struct batches *s, const struct batch_rec *b)
 	char n[32];
 
 	snprintf(s->act_id, sizeof(s->act_id), "%s", b->id);
-	snprintf(s->act_words, sizeof(s->act_words), "%s (%s%s%s%s requests, %s)", b->id,
+	snprintf(s->act_words, sizeof(s->act_words), "%s (%s%s%s%s requests)", b->id,
 	    b->tag[0] ? "tag " : "", b->tag, b->tag[0] ? ", " : "",
-	    view_fmt_count(b->requests, n, sizeof(n)), b->status);
+	    view_fmt_count(b->requests, n, sizeof(n)));
 }
 
 /* y or o in the dialog: submit the file that was checked, unless it

@@ -20,7 +20,7 @@ struct batches {
 	int                sel, top, err_top;
 	char               sel_id[USAGE_ID_MAX];  /* the cursor follows the batch, not the row */
 	char               act_id[USAGE_ID_MAX];  /* the batch the open prompt names */
-	char               act_words[320];        /* …in words: id, tag, requests, status */
+	char               act_words[320];        /* …in words: id, tag, requests */
 	char               detail_id[USAGE_ID_MAX];
 	struct batch_rec   detail;
 	int                have_detail;
