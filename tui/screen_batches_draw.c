@@ -76,7 +76,8 @@ list_head(int y, const struct lcols *c)
 		draw_text(y, c->est, W_MONEY, ROLE_DIM, f, "est.");
 	draw_text(y, c->cost, W_MONEY, ROLE_DIM, f, "cost");
 	if (c->models)
-		draw_text(y, c->models, c->mw, ROLE_DIM, DRAW_RAW, "models · tag");
+		draw_text(y, c->models, c->mw, ROLE_DIM, DRAW_RAW, draw_utf8() ? "models · tag" :
+		    "models / tag");
 }
 
 /* One count in its column; "—" while the API has not counted anything yet. */
@@ -126,7 +127,8 @@ list_row(struct console *c, int y, const struct lcols *k, const struct batch_rec
 	} else
 		draw_text(y, k->cost, W_MONEY, r, DRAW_RIGHT | DRAW_RAW, dash());
 	if (k->models) {
-		snprintf(m, sizeof(m), "%s%s%s", b->models, b->tag[0] ? " · " : "", b->tag);
+		snprintf(m, sizeof(m), "%s%s%s", b->models, !b->tag[0] ? "" : draw_utf8() ? " · " :
+		    " / ", b->tag);
 		draw_text(y, k->models, k->mw, r, 0, m);
 	}
 }

@@ -122,8 +122,8 @@ call_draw(struct console *c, void *st)
 		    "no API key: set ANTHROPIC_API_KEY to send");
 	if (in_flight()) {
 		view_fmt_elapsed(c->now_ms - s->sent_ms, t, sizeof(t));
-		draw_fmt(8, 2, w, ROLE_WARNING, DRAW_RAW, "sending to %s … %s  (Esc stops it)",
-		    s->field[F_MODEL].buf, t);
+		draw_fmt(8, 2, w, ROLE_WARNING, 0, "sending to %s %s %s  (Esc stops it)",
+		    s->field[F_MODEL].buf, draw_ellipsis(), t);
 	}
 	n = draw_answer(c, s, 9, c->h - 11, w);
 	if (n > c->h - 11)
