@@ -25,7 +25,7 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-	    "usage: tokentop [--db PATH] [--config FILE] [--no-color] [COMMAND [ARGS]]\n"
+	    "usage: tokentop [--db PATH] [--config FILE] [--no-color] [--no-mouse] [COMMAND [ARGS]]\n"
 	    "\n"
 	    "With no command, opens the live console.\n"
 	    "\n"
@@ -39,6 +39,7 @@ usage(FILE *f)
 	    "                  $XDG_DATA_HOME/tokentop/usage.db)\n"
 	    "  --config FILE   settings (default $XDG_CONFIG_HOME/tokentop/config.json)\n"
 	    "  --no-color      no colours in the console (also NO_COLOR)\n"
+	    "  --no-mouse      the console leaves the mouse to the terminal (no clicks)\n"
 	    "  -h, --help      this help; `tokentop COMMAND --help` for a command's\n"
 	    "  --version       print the version\n"
 	    "\n"
@@ -84,9 +85,12 @@ strip_globals(struct cli *cli, int *argc, char **argv)
 		else if (strcmp(argv[i], "--no-color") == 0) {
 			cli->no_color = 1;
 			used = 1;
+		} else if (strcmp(argv[i], "--no-mouse") == 0) {
+			cli->no_mouse = 1;
+			used = 1;
 		}
 		if (used < 0) {
-			fprintf(stderr, "tokentop: %s needs a value\n", argv[i]);
+			cli_warn(NULL, "%s needs a value", argv[i]);
 			return -1;
 		}
 		if (used == 0) {
@@ -125,7 +129,7 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (config_load(&cli.cfg, cli.config_file, cli.db_override, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tokentop: %s\n", err);
+		cli_warn(NULL, "%s", err);
 		return EXIT_RUNTIME;
 	}
 	if (argc < 2)
@@ -133,12 +137,12 @@ main(int argc, char **argv)
 
 	name = argv[1];
 	if (name[0] == '-') {
-		fprintf(stderr, "tokentop: unknown option %s (see tokentop --help)\n", name);
+		cli_warn(NULL, "unknown option %s (see tokentop --help)", name);
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return commands[i].fn(&cli, argc - 1, argv + 1);
-	fprintf(stderr, "tokentop: unknown command '%s' (see tokentop --help)\n", name);
+	cli_warn(NULL, "unknown command '%s' (see tokentop --help)", name);
 	return EXIT_USAGE;
 }

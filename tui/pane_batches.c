@@ -3,10 +3,12 @@
  * its elapsed time against the 24 h window (the API counts results only at
  * the end), or its counts where they move; elapsed runs in seconds, so a
  * batch never looks frozen. Ended batches show succeeded, errored and
- * canceled/expired apart, aligned (issue 11, defects 8, 9, 15). */
+ * canceled/expired apart, aligned (issue 11, defects 8, 9, 15). A wide
+ * screen adds the batch's tag. */
 #include <stdio.h>
 #include <string.h>
 
+#include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -21,18 +23,26 @@ pane_batches_visible(int h)
 /* Where each column starts for a text width w: the progress takes what
  * the fixed columns leave. */
 struct bcols {
-	int id, idw, status, reqs, prog, pw, elapsed, cost, end;
+	int id, idw, status, tag, tagw, reqs, prog, pw, elapsed, cost, end;
 };
 
-enum { W_STATUS = 11, W_REQS = 6, W_EL = 7, W_COST = 9 };
+enum { W_STATUS = 11, W_TAG = 12, W_REQS = 6, W_EL = 7, W_COST = 9 };
 
+/* The columns for optional columns cols (DCOL_BIT()s): the tag, a wide
+ * screen's column, only while the progress keeps 20 cells. */
 static void
-bcolumns(int x, int w, struct bcols *c)
+bcolumns(int x, int w, unsigned cols, struct bcols *c)
 {
+	int fixed;
+
 	c->idw = w >= 90 ? 22 : w >= 64 ? 16 : 12;
+	fixed = c->idw + 1 + W_STATUS + 1 + W_REQS + 1 + W_EL + 1 + W_COST + 1;
+	c->tagw = (cols & DCOL_BIT(DCOL_BATCHES_TAG)) && w >= 90 &&
+	    w - fixed - (W_TAG + 1) >= 20 ? W_TAG : 0;
 	c->id = x;
 	c->status = c->id + c->idw + 1;
-	c->reqs = c->status + W_STATUS + 1;
+	c->tag = c->tagw ? c->status + W_STATUS + 1 : 0;
+	c->reqs = c->status + W_STATUS + 1 + (c->tagw ? c->tagw + 1 : 0);
 	c->prog = c->reqs + W_REQS + 1;
 	c->pw = w - (c->prog - x) - (W_EL + 1 + W_COST + 1);
 	if (c->pw < 0)
@@ -135,6 +145,9 @@ draw_batch(int y, const struct bcols *c, const struct batch_rec *b, const struct
 	draw_text(y, c->status, W_STATUS, base == ROLE_SELECTED ? base :
 	    strcmp(b->status, "canceling") == 0 ? ROLE_WARNING : ended ? ROLE_DIM : ROLE_OK,
 	    0, b->status);
+	if (c->tagw)
+		draw_text(y, c->tag, c->tagw, base == ROLE_SELECTED ? base : ROLE_DIM, DRAW_MID,
+		    b->tag[0] ? b->tag : (draw_utf8() ? "—" : "-"));
 	draw_text(y, c->reqs, W_REQS, base, DRAW_RIGHT | DRAW_NUM, b->requests < 100000 ?
 	    view_fmt_count(b->requests, reqs, sizeof(reqs)) :
 	    view_fmt_tokens(b->requests, reqs, sizeof(reqs)));
@@ -185,10 +198,12 @@ pane_batches_draw(const struct dash_data *d, const struct pane_ctx *p)
 
 	draw_box(r->y, r->x, r->h, r->w, unfollowed(d) ? "Batches (not followed: no API key)" :
 	    "Batches", p->focused);
-	bcolumns(r->x + 2, r->w - 4, &c);
+	bcolumns(r->x + 2, r->w - 4, p->cols, &c);
 	count_widths(d, &w);
 	draw_text(y, c.id, c.idw, ROLE_DIM, DRAW_RAW, "id");
 	draw_text(y, c.status, W_STATUS, ROLE_DIM, DRAW_RAW, "status");
+	if (c.tagw)
+		draw_text(y, c.tag, c.tagw, ROLE_DIM, DRAW_RAW, "tag");
 	draw_text(y, c.reqs, W_REQS, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "reqs");
 	draw_text(y, c.prog, c.pw, ROLE_DIM, DRAW_RAW, c.pw >= 20 ? "progress / outcome" :
 	    "progress");

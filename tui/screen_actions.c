@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "core/text.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
 #include "tui/screen_poller.h"
@@ -65,7 +66,7 @@ job_done(void *arg, const char *label, int status, const char *out)
 	char line[256], clean[256], *ok = arg;
 
 	last_line(out, line, sizeof(line));
-	view_sanitize(line, clean, sizeof(clean), 0);
+	text_sanitize(line, clean, sizeof(clean), 0);
 	if (status == 0)
 		console_status(c, ROLE_OK, "%s", ok != NULL ? ok : "done");
 	else

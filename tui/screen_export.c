@@ -10,25 +10,9 @@
 
 #include <jansson.h>
 
+#include "core/text.h"
 #include "tui/cli.h"
 #include "tui/screen_export.h"
-
-/* A CSV field, quoted when it holds a comma, quote or line break. */
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 /* Exact dollars from nanos: "41.270000000". */
 static void
@@ -45,7 +29,7 @@ csv_row(FILE *f, const struct report_row *r, const char *key)
 {
 	char usd[48];
 
-	csv_field(f, key);
+	text_csv_write(f, key);     /* sanitised, quoted, formulas neutralised */
 	usd_exact(r->cost_nanos, usd, sizeof(usd));
 	fprintf(f, ",%lld,%lld,%lld,%lld,%lld,%lld,%s,%lld\n", (long long)r->requests,
 	    (long long)r->tok.input, (long long)r->tok.write_5m, (long long)r->tok.write_1h,
@@ -66,7 +50,8 @@ write_csv(FILE *f, const struct report *r, const char *column)
 	return ferror(f) ? -1 : 0;
 }
 
-/* The CLI's `report --json` (cli_report_json): the same keys and values. */
+/* The CLI's `report --json` (cli_report_json, written through cli_json):
+ * the same keys, values and escapes. */
 static int
 write_json(FILE *f, const struct report *r, const char *column)
 {
@@ -75,7 +60,7 @@ write_json(FILE *f, const struct report *r, const char *column)
 
 	if (root == NULL)
 		return -1;
-	rc = json_dumpf(root, f, CLI_REPORT_JSON_FLAGS) == 0 && fputc('\n', f) != EOF ? 0 : -1;
+	rc = cli_json(f, root, CLI_REPORT_JSON_FLAGS);
 	json_decref(root);
 	return rc;
 }

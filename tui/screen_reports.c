@@ -31,8 +31,7 @@ static const struct key_bind rep_keys[] = {
 	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
 	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
 	{ 'r',     R_RANGE,  "range",  "date range YYYY-MM-DD..YYYY-MM-DD (empty = default)" },
-	{ 'e',     R_EXPORT, "export", "export the table to FILE.csv or FILE.json (asks before "
-	                               "replacing a file; JSON as `report --json`)" },
+	{ 'e',     R_EXPORT, "export", "export to .csv/.json (asks before replacing a file)" },
 	{ K_TAB,   R_SWITCH, "table",  "the cursor to the periods or the breakdown" },
 	{ 'x',     R_CLEAR,  NULL,     "clear the model filter" },
 	{ 0, 0, NULL, NULL },
@@ -282,8 +281,7 @@ rep_draw(struct console *c, void *st)
 	draw_fill(0, 0, c->w, ROLE_HEADER);
 	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s", from, to,
 	    group_name(l->group), path, s->model[0] ? "  model " : "", s->model);
-	top = (struct view_rect){ 1, 0, (c->h - 2) * 3 / 5, c->w };
-	bot = (struct view_rect){ 1 + top.h, 0, c->h - 2 - top.h, c->w };
+	view_reports_split(c->w, c->h, &top, &bot);     /* side by side when broad */
 	snprintf(title, sizeof(title), "Spend by %s", group_name(l->group));
 	draw_table(top, title, &s->periods, group_name(l->group), l->sel, &l->top,
 	    !s->focus_breakdown);

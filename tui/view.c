@@ -6,40 +6,8 @@
 #include <wchar.h>
 
 #include "core/pricing.h"
+#include "core/text.h"
 #include "tui/view.h"
-
-/* ---- layout ------------------------------------------------------------- */
-
-void
-view_layout(int w, int h, enum view_pane focus, struct view_layout *out)
-{
-	int top, left;
-
-	memset(out, 0, sizeof(*out));
-	out->w = w;
-	out->h = h;
-	if (w < VIEW_MIN_W || h < VIEW_MIN_H) {
-		out->mode = VIEW_TOO_SMALL;
-		return;
-	}
-	out->header = (struct view_rect){ 0, 0, 1, w };
-	out->keybar = (struct view_rect){ h - 1, 0, 1, w };
-	out->body = (struct view_rect){ 1, 0, h - 2, w };
-	if (w < VIEW_WIDE_W || h < VIEW_WIDE_H) {
-		out->mode = VIEW_TABBED;
-		out->pane[focus] = out->body;
-		return;
-	}
-	out->mode = VIEW_WIDE;
-	/* top row: the daily bars and the model table; bottom: cache and
-	 * batches, which need about seven lines each */
-	top = out->body.h - out->body.h * 2 / 5;
-	left = w * 7 / 15;
-	out->pane[PANE_DAILY] = (struct view_rect){ 1, 0, top, left };
-	out->pane[PANE_MODELS] = (struct view_rect){ 1, left, top, w - left };
-	out->pane[PANE_CACHE] = (struct view_rect){ 1 + top, 0, out->body.h - top, left };
-	out->pane[PANE_BATCHES] = (struct view_rect){ 1 + top, left, out->body.h - top, w - left };
-}
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 
@@ -106,44 +74,6 @@ utf8_put(uint32_t c, char *o)
 	o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
 	o[3] = (char)(0x80 | (c & 0x3F));
 	return 4;
-}
-
-/* Characters that must never reach the terminal. */
-static int
-is_hostile(uint32_t c)
-{
-	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
-	    c == 0x061C || c == 0x200E || c == 0x200F ||
-	    (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-	    c == 0xFEFF;
-}
-
-char *
-view_sanitize(const char *in, char *out, size_t n, int ascii_only)
-{
-	size_t o = 0, len;
-	uint32_t c;
-	char enc[4];
-
-	if (n == 0)
-		return out;
-	while (in != NULL && *in != '\0') {
-		len = utf8_next(in, &c);
-		in += len;
-		if (c == '\t' || c == '\n' || c == '\r')
-			c = ' ';
-		else if (is_hostile(c))
-			continue;
-		if (c == 0xFFFD || (ascii_only && c >= 0x80))
-			c = '?';
-		len = utf8_put(c, enc);
-		if (o + len >= n)
-			break;
-		memcpy(out + o, enc, len);
-		o += len;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static int
@@ -411,13 +341,24 @@ view_spark_level(int64_t v, int64_t max)
 /* ---- model rows ---------------------------------------------------------- */
 
 static const char *const col_names[VCOL_COUNT] = {
-	"model", "reqs", "input", "output", "hit", "cost",
+	"model", "reqs", "input", "output", "hit", "cost", "read", "written", "$/req",
 };
 
 const char *
 view_col_name(enum view_col c)
 {
 	return c < VCOL_COUNT ? col_names[c] : "?";
+}
+
+int
+view_col_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VCOL_COUNT; i++)
+		if (strcmp(col_names[i], name) == 0)
+			return i;
+	return -1;
 }
 
 static enum view_col sort_col;
@@ -432,6 +373,11 @@ col_value(const struct view_model_row *r)
 	case VCOL_OUTPUT: return r->output;
 	case VCOL_HIT:    return r->hit_permille;
 	case VCOL_COST:   return r->unpriced >= r->requests && r->unpriced > 0 ? -1 : r->cost_nanos;
+	case VCOL_READ:   return r->cache_read;
+	case VCOL_WRITE:  return r->cache_write;
+	case VCOL_PERREQ:
+		return (r->unpriced >= r->requests && r->unpriced > 0) || r->requests <= 0 ? -1 :
+		    r->cost_nanos / r->requests;
 	default:          return 0;
 	}
 }
@@ -584,7 +530,7 @@ view_input_add(struct view_input *in, uint32_t cp)
 	char enc[4];
 	size_t len;
 
-	if (is_hostile(cp) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	if (text_is_unsafe(cp) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return -1;
 	len = utf8_put(cp, enc);
 	if (in->len + len >= sizeof(in->buf))

@@ -1,53 +1,18 @@
 /* view.h — the console's pure view logic: layout, formatting, sorting,
- * filtering, sanitising and display width. No curses here, so every rule is
- * unit-tested (tests/test_view.c). Strings are UTF-8. */
+ * filtering and display width (sanitising is text_sanitize, core/text.h). No
+ * curses here, so every rule is unit-tested (tests/test_view.c). Strings are
+ * UTF-8. */
 #ifndef TOKENTOP_VIEW_H
 #define TOKENTOP_VIEW_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- layout ------------------------------------------------------------- */
+/* ---- layout: tui/view_layout.h ------------------------------------------- */
 
-#define VIEW_MIN_W   80
-#define VIEW_MIN_H   24
-#define VIEW_WIDE_W  120
-#define VIEW_WIDE_H  30
-
-enum view_mode {
-	VIEW_TOO_SMALL,  /* below 80×24: only the too-small message */
-	VIEW_TABBED,     /* one pane at a time, Tab cycles */
-	VIEW_WIDE,       /* the four panes side by side, two rows */
-};
-
-enum view_pane { PANE_DAILY, PANE_MODELS, PANE_CACHE, PANE_BATCHES, PANE_COUNT };
-
-struct view_rect { int y, x, h, w; };
-
-struct view_layout {
-	enum view_mode   mode;
-	int              w, h;
-	struct view_rect header;            /* one line */
-	struct view_rect keybar;            /* one line */
-	struct view_rect body;              /* between them */
-	struct view_rect pane[PANE_COUNT];  /* h == 0: not shown */
-};
-
-/* The dashboard's geometry for a w×h terminal; in VIEW_TABBED only `focus`
- * gets a rectangle (the whole body). */
-void view_layout(int w, int h, enum view_pane focus, struct view_layout *out);
+#include "tui/view_layout.h"
 
 /* ---- text --------------------------------------------------------------- */
-
-/*
- * Copy outside text (model names, ids, error messages, answers) into out
- * with everything that could move the cursor or change the terminal removed:
- * C0 controls (incl. ESC; tab and newline become a space), DEL, C1 controls,
- * bidi embedding/override/isolate marks, invalid UTF-8 (as '?'). With
- * ascii_only every non-ASCII character becomes '?'. Always NUL-terminates;
- * never cuts a character. Returns out.
- */
-char *view_sanitize(const char *in, char *out, size_t n, int ascii_only);
 
 /* Display columns of a (sanitised) UTF-8 string, with wcwidth (the caller
  * has set a UTF-8 LC_CTYPE): Hangul and CJK are 2, combining marks 0. */
@@ -111,7 +76,9 @@ int view_spark_level(int64_t v, int64_t max);
 /* ---- model rows: sort and filter --------------------------------------- */
 
 enum view_col {
-	VCOL_MODEL, VCOL_REQS, VCOL_INPUT, VCOL_OUTPUT, VCOL_HIT, VCOL_COST, VCOL_COUNT
+	VCOL_MODEL, VCOL_REQS, VCOL_INPUT, VCOL_OUTPUT, VCOL_HIT, VCOL_COST,
+	VCOL_READ, VCOL_WRITE, VCOL_PERREQ,    /* the wide screen's: cache read, written, $/request */
+	VCOL_COUNT
 };
 
 struct view_model_row {
@@ -126,8 +93,10 @@ struct view_model_row {
 	int64_t unpriced;       /* unpriced requests */
 };
 
-/* Column names for the sort indicator ("model", "reqs", …). */
+/* Column names for the sort indicator and the settings ("model", "reqs", …). */
 const char *view_col_name(enum view_col c);
+/* The column of a name, or -1. */
+int view_col_by_name(const char *name);
 
 /* Sort in place by column c; desc for largest first. Ties by model name.
  * Wholly unpriced rows sort below every priced row on cost. */
@@ -167,7 +136,7 @@ struct view_input {
 
 void view_input_clear(struct view_input *in);
 void view_input_set(struct view_input *in, const char *s);
-/* Append a Unicode code point (UTF-8 encoded); control characters are
+/* Append a Unicode code point (UTF-8 encoded); text_is_unsafe ones are
  * refused. 0, or -1 when it does not fit or is refused. */
 int view_input_add(struct view_input *in, uint32_t cp);
 /* Remove the last character (a whole UTF-8 sequence). */
