@@ -434,6 +434,34 @@ bat_key(struct console *c, void *st, int key)
 	return action_key(c, s, cmd);
 }
 
+/*
+ * The mouse on the list: a click puts the cursor on the batch of that row
+ * (by its id, as the keys do), a click on the batch under the cursor opens
+ * it (Enter); the wheel moves the cursor, or scrolls a batch's errors.
+ * Nothing while a prompt or the launch dialog is open: a click never
+ * changes what a question names.
+ */
+static enum console_act
+bat_mouse(struct console *c, void *st, const struct draw_mouse *m)
+{
+	struct batches *s = st;
+	int k;
+
+	if (s->prompt != P_NONE)
+		return CA_NONE;
+	if (m->kind != MOUSE_CLICK)
+		return move(s, m->kind == MOUSE_WHEEL_UP ? -3 : 3);
+	if (s->mode != M_LIST)
+		return CA_NONE;
+	k = s->top + m->y - BATCHES_LIST_Y;
+	if (m->y < BATCHES_LIST_Y || m->y >= BATCHES_LIST_Y + batches_list_rows(c, s) ||
+	    m->x < 1 || m->x >= c->w - 1 || k >= (int)s->nshown)
+		return CA_NONE;
+	if (k == s->sel)
+		return bat_key(c, s, K_ENTER);
+	return move(s, k - s->sel);
+}
+
 const struct screen_ops screen_batches = {
 	.name = "Batches",
 	.keys = bat_keys,
@@ -443,4 +471,5 @@ const struct screen_ops screen_batches = {
 	.draw = bat_draw,
 	.key = bat_key,
 	.resize = NULL,
+	.mouse = bat_mouse,
 };

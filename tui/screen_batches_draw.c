@@ -140,22 +140,26 @@ unfollowed(const struct console *c, const struct batches *s)
 	return pane_batches_unfollowed(s->all, s->nall, batches_have_key(c));
 }
 
+int
+batches_list_rows(const struct console *c, const struct batches *s)
+{
+	return c->h - 5 - (unfollowed(c, s) ? 1 : 0);
+}
+
 void
 batches_draw_list(struct console *c, struct batches *s)
 {
 	char title[256];
-	int vis = c->h - 5, i, cncl = 0, exp = 0;
+	int vis = batches_list_rows(c, s), i, cncl = 0, exp = 0;
 	struct lcols k;
 	size_t n;
 
 	snprintf(title, sizeof(title), "Batches %s %zu of %zu%s%s", draw_utf8() ? "·" : "-",
 	    s->nshown, s->nall, s->filter.len ? "  filter: " : "", s->filter.buf);
 	draw_box(1, 0, c->h - 2, c->w, title, 1);
-	if (unfollowed(c, s)) {   /* say so where the batches are (defect 9) */
-		vis--;
+	if (unfollowed(c, s))     /* say so where the batches are (defect 9) */
 		draw_text(c->h - 3, 2, c->w - 4, ROLE_WARNING, DRAW_RAW, "running batches are not "
 		    "followed: no API key (set ANTHROPIC_API_KEY; cancel and submit need it too)");
-	}
 	for (n = 0; n < s->nshown; n++) {
 		cncl |= s->all[s->shown[n]].counts.canceled > 0;
 		exp |= s->all[s->shown[n]].counts.expired > 0;
@@ -168,7 +172,7 @@ batches_draw_list(struct console *c, struct batches *s)
 		s->top = s->sel - vis + 1;
 	for (i = 0; i < vis && (size_t)(s->top + i) < s->nshown; i++) {
 		n = (size_t)(s->top + i);
-		list_row(c, 3 + i, &k, &s->all[s->shown[n]], (int)n == s->sel ? ROLE_SELECTED :
+		list_row(c, BATCHES_LIST_Y + i, &k, &s->all[s->shown[n]], (int)n == s->sel ? ROLE_SELECTED :
 		    ROLE_NORMAL);
 	}
 	if (s->nshown == 0)

@@ -34,6 +34,9 @@ struct batches {
 void batches_draw_list(struct console *c, struct batches *s);
 void batches_draw_detail(struct console *c, struct batches *s);
 void batches_draw_dialog(struct console *c, struct batches *s);
+/* Rows the list shows; the first is on screen line BATCHES_LIST_Y. */
+#define BATCHES_LIST_Y 3
+int  batches_list_rows(const struct console *c, const struct batches *s);
 /* The bottom line while a prompt is open; 0 when none is (draw the keys). */
 int  batches_draw_prompt(struct console *c, struct batches *s);
 

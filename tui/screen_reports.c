@@ -227,6 +227,13 @@ draw_head(int y, int x, int w, const char *first)
 	draw_text(y, x + w - 11, 11, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "cost");
 }
 
+/* Rows a table in r shows (between its border, heading and total). */
+static int
+table_rows(const struct view_rect *r)
+{
+	return r->h - 4;
+}
+
 /* A table of a report in a box, the cursor on sel (shown when focused),
  * scrolled so it is in view and the box is full (never only the last
  * row after a range change: defect 6); "rows a-b of n" when it scrolls. */
@@ -234,7 +241,7 @@ static void
 draw_table(struct view_rect r, const char *title, const struct report *rep, const char *first,
            int sel, int *top, int focused)
 {
-	int vis = r.h - 4, i, n = (int)rep->nrows, models = strcmp(first, "model") == 0;
+	int vis = table_rows(&r), i, n = (int)rep->nrows, models = strcmp(first, "model") == 0;
 	char where[48];
 	size_t k;
 
@@ -298,12 +305,8 @@ rep_draw(struct console *c, void *st)
 		return;
 	}
 	if (s->editing) {
-		draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
-		i = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, s->editing == 'r' ?
-		    "Range (YYYY-MM-DD..YYYY-MM-DD)" : "Export to (.csv or .json)");
-		i += draw_text(c->h - 1, i, 1, ROLE_NORMAL, DRAW_RAW, " ");
-		i += draw_text(c->h - 1, i, c->w - i - 1, ROLE_NORMAL, 0, s->input.buf);
-		draw_text(c->h - 1, i, 1, ROLE_SELECTED, DRAW_RAW, " ");
+		console_prompt(c, s->editing == 'r' ? "Range" : "Export to",
+		    s->editing == 'r' ? " (YYYY-MM-DD..YYYY-MM-DD) " : " (.csv or .json) ", s->input.buf);
 		return;
 	}
 	console_keybar(c, rep_keys, NULL);
@@ -451,8 +454,11 @@ move(struct reports *s, int delta)
 static int
 page(const struct console *c, const struct reports *s)
 {
-	int top = (c->h - 2) * 3 / 5, n = (s->focus_breakdown ? c->h - 2 - top : top) - 4;
+	struct view_rect top, bot;
+	int n;
 
+	view_reports_split(c->w, c->h, &top, &bot);
+	n = table_rows(s->focus_breakdown ? &bot : &top);
 	return n > 1 ? n : 1;
 }
 
@@ -504,6 +510,50 @@ rep_key(struct console *c, void *st, int key)
 	return CA_UNHANDLED;
 }
 
+/* ---- the mouse ------------------------------------------------------------ */
+
+/*
+ * A click on a row of either table gives that table the cursor and puts it
+ * on the row, by its key (a click on the row already under the cursor is
+ * Enter); the wheel moves the cursor of the table under it. Nothing while
+ * a prompt is open.
+ */
+static enum console_act
+rep_mouse(struct console *c, void *st, const struct draw_mouse *m)
+{
+	struct reports *s = st;
+	struct level *l = &s->lv[s->depth];
+	struct view_rect top, bot, *r;
+	const struct report *rep;
+	int breakdown, was, k;
+
+	if (s->editing)
+		return CA_NONE;
+	view_reports_split(c->w, c->h, &top, &bot);
+	if (m->y >= top.y && m->y < top.y + top.h && m->x >= top.x && m->x < top.x + top.w)
+		breakdown = 0;
+	else if (m->y >= bot.y && m->y < bot.y + bot.h && m->x >= bot.x && m->x < bot.x + bot.w &&
+	    s->periods.nrows > 0)
+		breakdown = 1;
+	else
+		return CA_NONE;
+	was = s->focus_breakdown;
+	s->focus_breakdown = breakdown;
+	if (m->kind != MOUSE_CLICK) {
+		if (move(s, m->kind == MOUSE_WHEEL_UP ? -3 : 3) == CA_REBUILD)
+			return CA_REBUILD;
+		return CA_REDRAW;
+	}
+	r = breakdown ? &bot : &top;
+	rep = breakdown ? &s->breakdown : &s->periods;
+	k = (breakdown ? s->btop : l->top) + m->y - (r->y + 2);
+	if (m->y < r->y + 2 || m->y >= r->y + 2 + table_rows(r) || k >= (int)rep->nrows)
+		return CA_REDRAW;           /* the heading, the total, a border: the focus only */
+	if (was == breakdown && k == (breakdown ? s->bsel : l->sel))
+		return rep_key(c, s, K_ENTER);
+	return move(s, k - (breakdown ? s->bsel : l->sel));
+}
+
 const struct screen_ops screen_reports = {
 	.name = "Reports",
 	.keys = rep_keys,
@@ -513,4 +563,5 @@ const struct screen_ops screen_reports = {
 	.draw = rep_draw,
 	.key = rep_key,
 	.resize = NULL,
+	.mouse = rep_mouse,
 };
