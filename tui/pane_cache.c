@@ -102,8 +102,10 @@ budget_pct(const struct budget_status *b, char *buf, size_t n)
 	    b->state == BUDGET_EXCEEDED ? " OVER" : b->state == BUDGET_WARNING ? " !" : "");
 }
 
-/* What follows a limit's bar: "85% !  $21.30 of $25.00  → $31.00", the
- * percentage padded to pw, the projection when `proj`. */
+/* What follows a limit's bar: "115% OVER  $28.75 of $25.00  → $31.00", the
+ * percentage padded to pw; the projection when `proj` and the limit is
+ * exceeded (below it, the crossing line under the bar says where the rate
+ * leads, and when). */
 static void
 budget_tail(const struct budget_status *b, int pw, int proj, char *buf, size_t n)
 {
@@ -112,7 +114,7 @@ budget_tail(const struct budget_status *b, int pw, int proj, char *buf, size_t n
 	budget_pct(b, pct, sizeof(pct));
 	snprintf(buf, n, "%*s  %s of %s", pw, pct, view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
 	    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)));
-	if (proj)
+	if (proj && b->state == BUDGET_EXCEEDED)
 		snprintf(buf + strlen(buf), n - strlen(buf), "  %s %s", draw_utf8() ? "→" : "->",
 		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
 }
@@ -143,10 +145,11 @@ budget_widths(const struct dash_data *d, int proj, int *nw, int *pw, int *tw)
 /*
  * Every budget limit as a bar across the pane (green below 80%, yellow from
  * 80%, red once exceeded), the bars of equal length, then the percentage
- * with its marker, spent of limit and where the rate leads. The bar keeps
- * half the pane: the projection goes first, then (very narrow) the bar.
- * Under a limit not yet exceeded, where the one projection model leads
- * (dash_cross_line: red while a crossing is ahead).
+ * with its marker and spent of limit. Under a limit not yet exceeded, where
+ * the one projection model leads and when it crosses (dash_cross_line: red
+ * while a crossing is ahead); after an exceeded one, where it ends. The bar
+ * keeps half the pane: that projection goes first, then (very narrow) the
+ * bar.
  */
 static void
 budgets_draw(const struct dash_data *d, int y, int x, int w, int end)

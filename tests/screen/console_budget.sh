@@ -43,6 +43,17 @@ budget_bar() {
 	else tt_fail "budget bar should be $2 and wide: $cells cells"; echo "$line" | cat -v; fi
 }
 budget_bar 32 green
+# one projection per limit (at 200 columns, where there is room for both):
+# under the bar, the crossing line of the one model; the bar's own line does
+# not say it again
+tm resize-window -t tt -x 200 -y 60
+sleep 0.5
+line=$(tt_screen | grep -F '│ daily' | head -1)
+next=$(tt_screen | grep -A1 -F '│ daily' | sed -n 2p)
+tt_hasnt "the bar's line leaves the projection to the line under it" "$line" '→'
+tt_has "under the bar: the projection model, labelled" "$next" 'At last hour'
+tm resize-window -t tt -x 120 -y 34
+sleep 0.5
 
 row b 35000                        # $0.085: warning
 if tt_wait_for "85% !" 3; then tt_ok "warning at 85%"; else tt_fail "warning"; tt_screen | head -1; fi
