@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "core/budget.h"
+#include "core/num.h"
 #include "core/pricing.h"
 #include "core/usage.h"
 
@@ -66,9 +67,10 @@ scale(int64_t spent, int64_t whole, int64_t part)
 	r = spent % part;
 	if (q > INT64_MAX / whole)
 		return INT64_MAX;
+	/* q × whole fits; the remainder's share is below whole: saturate the sum */
 	if (r > INT64_MAX / whole)
-		return q * whole + (int64_t)((long double)r * whole / part);
-	return q * whole + r * whole / part;
+		return num_sat_add(q * whole, (int64_t)((long double)r * whole / part));
+	return num_sat_add(q * whole, r * whole / part);
 }
 
 void
@@ -76,7 +78,7 @@ budget_evaluate(const char *tag, enum budget_period p, int64_t limit_nanos,
                 int64_t spent_nanos, int64_t now_ms, int64_t start_ms, int64_t end_ms,
                 struct budget_status *out)
 {
-	int64_t elapsed = now_ms - start_ms;
+	int64_t elapsed = num_sat_sub(now_ms, start_ms);
 
 	memset(out, 0, sizeof(*out));
 	usage_strlcpy(out->tag, tag != NULL ? tag : "", sizeof(out->tag));
@@ -85,7 +87,7 @@ budget_evaluate(const char *tag, enum budget_period p, int64_t limit_nanos,
 	out->end_ms = end_ms;
 	out->limit_nanos = limit_nanos;
 	out->spent_nanos = spent_nanos;
-	out->left_nanos = spent_nanos < limit_nanos ? limit_nanos - spent_nanos : 0;
+	out->left_nanos = spent_nanos < limit_nanos ? num_sat_sub(limit_nanos, spent_nanos) : 0;
 	if (limit_nanos > 0)
 		out->permille = scale(spent_nanos, 1000, limit_nanos);
 	if (limit_nanos > 0 && spent_nanos >= limit_nanos)
@@ -109,14 +111,12 @@ budget_model_name(enum budget_period p)
 int64_t
 budget_project(int64_t spent_nanos, int64_t hour_nanos, int64_t now_ms, int64_t end_ms)
 {
-	int64_t more, out;
+	int64_t more;
 
 	if (hour_nanos <= 0 || now_ms >= end_ms)
 		return spent_nanos;
 	more = scale(hour_nanos, end_ms - now_ms, BUDGET_RATE_WINDOW_MS);
-	if (__builtin_add_overflow(spent_nanos, more, &out))
-		return INT64_MAX;
-	return out;
+	return num_sat_add(spent_nanos, more);
 }
 
 int64_t
@@ -127,7 +127,7 @@ budget_cross_at(int64_t spent_nanos, int64_t limit_nanos, int64_t hour_nanos, in
 
 	if (limit_nanos <= 0 || spent_nanos >= limit_nanos || hour_nanos <= 0 || now_ms >= end_ms)
 		return 0;
-	need = limit_nanos - spent_nanos;
+	need = num_sat_sub(limit_nanos, spent_nanos);
 	/* need / rate hours, rounded up to the millisecond */
 	t = scale(need, BUDGET_RATE_WINDOW_MS, hour_nanos);
 	if (t < end_ms - now_ms && scale(hour_nanos, t, BUDGET_RATE_WINDOW_MS) < need)

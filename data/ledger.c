@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "data/store_int.h"
 
 int
@@ -70,8 +71,8 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 /* Bind u to ?1..?21 and the dedupe key (NULL when none) to ?22. Static
  * bindings: u and key outlive the step, and store_stmt clears them before
  * the statement's next use. */
-static void
-bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
+void
+store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 {
 	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
 	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
@@ -140,7 +141,7 @@ write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const c
 
 	if (st == NULL)
 		return -1;
-	bind_usage(st, u, key);
+	store_bind_usage(st, u, key);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -164,7 +165,7 @@ int
 store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                  char *err, size_t errlen)
 {
-	char key[USAGE_ID_MAX + 96];
+	char key[USAGE_ID_MAX + 96], why[96];
 	struct usage old;
 	int has_key, found = 0;
 
@@ -172,9 +173,8 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
 		return -1;
 	}
-	if (u->tok.input < 0 || u->tok.write_5m < 0 || u->tok.write_1h < 0 ||
-	    u->tok.cache_read < 0 || u->tok.output < 0 || u->compressed_tokens < 0) {
-		snprintf(err, errlen, "usage row %s: negative token count", u->model);
+	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "usage row: %s", why);
 		return -1;
 	}
 	has_key = dedupe_key(u, key, sizeof(key));
@@ -284,11 +284,14 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
 {
 	sqlite3_stmt *st;
 	struct usage u;
+	char why[160];
 	int64_t c, imp = 0;
 	int rc;
 
 	*nanos = 0;
 	*requests = 0;
+	if (imported_nanos != NULL)
+		*imported_nanos = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR tag = ?3)", -1, &st,
 	    NULL) != SQLITE_OK)
@@ -299,19 +302,73 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
 		sqlite3_bind_text(st, 3, tag, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
+		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0)
+			break;
 		if (pricing_usage_cost(p, &u, &c) != 0)
 			c = 0;
-		if (u.ts_import) {
-			imp += c;
+		if (u.ts_import) {      /* stamped at import: spend, but no rate */
+			if (num_add(&imp, c) != 0)
+				break;
 			continue;
 		}
 		(*requests)++;
-		*nanos += c;
+		if (num_add(nanos, c) != 0)
+			break;
 	}
+	sqlite3_finalize(st);
 	if (imported_nanos != NULL)
 		*imported_nanos = imp;
-	if (rc != SQLITE_DONE)
-		store_sqlerr(s, "spend", err, errlen);
+	if (rc == SQLITE_ROW) {
+		*nanos = INT64_MAX;
+		return store_overflow_err(s, NULL, err, errlen);
+	}
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "spend", err, errlen);
+}
+
+/* The first usage row holding a count outside 0..USAGE_COUNT_MAX into msg:
+ * "ledger row 17: input_tokens: 9223372036854775807: not a token count
+ * (0..1000000000000)". 1 when found, 0 when none, -1 on an SQL error. */
+static int
+impossible_row(struct store *s, char *msg, size_t n)
+{
+	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
+	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, input, write_5m, write_1h, cache_read, output,"
+	    " compressed_tokens FROM usage WHERE NOT (input BETWEEN 0 AND ?1"
+	    " AND write_5m BETWEEN 0 AND ?1 AND write_1h BETWEEN 0 AND ?1"
+	    " AND cache_read BETWEEN 0 AND ?1 AND output BETWEEN 0 AND ?1"
+	    " AND compressed_tokens BETWEEN 0 AND ?1) LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, USAGE_COUNT_MAX);
+	rc = sqlite3_step(st);
+	for (i = 0; rc == SQLITE_ROW && i < 6; i++) {
+		v = sqlite3_column_int64(st, 1 + i);
+		if (v < 0 || v > USAGE_COUNT_MAX || sqlite3_column_type(st, 1 + i) != SQLITE_INTEGER)
+			break;
+	}
+	if (rc == SQLITE_ROW) {
+		char why[96];
+
+		usage_count_error("", names[i < 6 ? i : 0], i < 6 ? v : 0, why, sizeof(why));
+		snprintf(msg, n, "ledger row %lld: %s", (long long)sqlite3_column_int64(st, 0), why);
+	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_overflow_err(struct store *s, const char *why, char *err, size_t errlen)
+{
+	char row[160];
+
+	if (impossible_row(s, row, sizeof(row)) == 1)
+		snprintf(err, errlen, "%s (written by an older tokentop or by hand)", row);
+	else
+		snprintf(err, errlen, "%s", why != NULL ? why : "a sum does not fit 64 bits (more"
+		    " than 9223372036854775807 tokens or nano-dollars)");
+	return -1;
 }

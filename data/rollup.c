@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
@@ -96,13 +97,15 @@ rehash(struct rollup_pending *p, size_t nslots)
 	return 0;
 }
 
-/* Add sum to the cell keyed like key (created when new) and journal it. */
+/* Add sum to the cell keyed like key (created when new) and journal it.
+ * 0, -1 out of memory, -2 when a sum would leave int64 (nothing added). */
 static int
 cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 {
 	struct cell *c;
 	struct undo *u;
 	size_t j, i, k;
+	int64_t t;
 
 	if (p->nslots < 2 * (p->n + 1) && rehash(p, p->nslots ? p->nslots * 2 : 256) != 0)
 		return -1;
@@ -124,6 +127,9 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 		p->slots[j] = ++p->n;
 	}
 	i = p->slots[j] - 1;
+	for (k = 0; k < NSUM; k++)
+		if (__builtin_add_overflow(p->cells[i].sum[k], sum[k], &t))
+			return -2;
 	if (p->nj == p->jcap) {
 		size_t nc = p->jcap ? p->jcap * 2 : 16;
 
@@ -145,10 +151,16 @@ int
 store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
 {
 	struct cell key;
-	int64_t sum[NSUM] = { sign, sign * u->tok.input, sign * u->tok.write_5m,
-	    sign * u->tok.write_1h, sign * u->tok.cache_read, sign * u->tok.output,
-	    sign * u->compressed_tokens, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0 };
+	const int64_t v[NSUM] = { 1, u->tok.input, u->tok.write_5m, u->tok.write_1h,
+	    u->tok.cache_read, u->tok.output, u->compressed_tokens,
+	    strcmp(u->stop_reason, "max_tokens") == 0 };
+	int64_t sum[NSUM];
+	int k, rc;
 
+	for (k = 0; k < NSUM; k++) {
+		if (num_mul(v[k], sign, &sum[k]) != 0)     /* only an impossible stored row */
+			goto overflow;
+	}
 	if (s->pend == NULL && (s->pend = calloc(1, sizeof(*s->pend))) == NULL)
 		goto oom;
 	memset(&key, 0, sizeof(key));
@@ -159,18 +171,24 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.id, u->source, sizeof(key.id));
 	usage_strlcpy(key.tag, u->tag, sizeof(key.tag));
 	usage_strlcpy(key.tier, u->tier, sizeof(key.tier));
-	if (cell_add(s->pend, &key, sum) != 0)
-		goto oom;
+	if ((rc = cell_add(s->pend, &key, sum)) != 0)
+		goto fail;
 	if (u->batch_id[0] == '\0')
 		return 0;
 	key.kind = CELL_BATCH;
 	key.hour = 0;
 	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
 	key.tag[0] = key.tier[0] = '\0';
-	if (cell_add(s->pend, &key, sum) == 0)
+	if ((rc = cell_add(s->pend, &key, sum)) == 0)
 		return 0;
+fail:
+	if (rc == -2)
+		goto overflow;
 oom:
 	snprintf(err, errlen, "out of memory");
+	return -1;
+overflow:
+	snprintf(err, errlen, "rollup: a token sum does not fit 64 bits");
 	return -1;
 }
 

@@ -220,7 +220,16 @@ const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX IF NOT EXISTS batch_intent_pending ON batch_intent(created_ms)"
 	"  WHERE status = 'pending';",
-	/* 6 → 7: a row whose time is the import's, not its own (a bare Messages
+	/* 6 → 7: per spool (data/spool.c, by its random id), the last sequence
+	 * number whose row is in this ledger; set in the transaction that
+	 * inserts the rows, so a flush interrupted after that commit never
+	 * applies a row twice. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS spool_mark ("
+	"  spool TEXT PRIMARY KEY,"
+	"  seq INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;",
+	/* 7 → 8: a row whose time is the import's, not its own (a bare Messages
 	 * response, the results of a batch the ledger does not know): counted in
 	 * every total, but no burn rate (issue 11). The "-- column" line lets a
 	 * file whose version was set back skip an ALTER it has had (store.c). */

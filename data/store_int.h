@@ -62,6 +62,13 @@ int store_op_end(struct store *s, int ok, char *err, size_t errlen);
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
 
+/* err for a sum past 64 bits (why NULL) or another impossible figure (why):
+ * when a usage row holds a count outside 0..USAGE_COUNT_MAX (only an older
+ * tokentop or a hand edit writes one), it names the first instead: "ledger
+ * row 17: input_tokens: 9223372036854775807: not a token count (…)".
+ * Returns -1 for `return store_overflow_err(...)`. */
+int store_overflow_err(struct store *s, const char *why, char *err, size_t errlen);
+
 /* rollup.c: add (sign 1) or take away (sign -1) row u in its rollup cells,
  * in memory until store_rollup_flush; 0 or -1 + err (out of memory). */
 int store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen);
@@ -85,6 +92,14 @@ int store_rollup_full(const struct store *s);
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
 #define STORE_NMIGRATIONS store_nmigrations
+
+/* Bind u to ?1..?STORE_USAGE_NCOLS (STORE_USAGE_COLS) and key to the next
+ * (NULL: SQL NULL); static bindings (ledger.c). */
+void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
+
+/* Create the file at path with mode 0600 (and its missing directories
+ * 0700) unless it exists, whatever the umask (store.c). 0 or -1 + err. */
+int store_create_private(const char *path, char *err, size_t errlen);
 
 /* Bind text, NULL-safe ("" for NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
@@ -111,6 +126,7 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
 	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import"
+#define STORE_USAGE_NCOLS 21
 void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/dash_data.h"
 #include "tui/dash_intraday.h"
 #include "tui/screen_poller.h"
@@ -63,7 +64,7 @@ dash_data_rows(struct dash_data *d, const char *needle, enum view_col sort, int 
 		m->input = r->rows[i].tok.input;
 		m->output = r->rows[i].tok.output;
 		m->cache_read = r->rows[i].tok.cache_read;
-		m->cache_write = r->rows[i].tok.write_5m + r->rows[i].tok.write_1h;
+		m->cache_write = num_sat_add(r->rows[i].tok.write_5m, r->rows[i].tok.write_1h);
 		m->hit_permille = report_hit_permille(&r->rows[i].tok);
 		m->cost_nanos = r->rows[i].cost_nanos;
 		m->unpriced = r->rows[i].unpriced_requests;
@@ -139,7 +140,7 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 	d->hist_month = 0;
 	for (i = 0; i < d->days.nrows; i++)
 		if (strcmp(d->days.rows[i].key, mkey) >= 0)
-			d->hist_month += d->days.rows[i].cost_nanos;
+			d->hist_month = num_sat_add(d->hist_month, d->days.rows[i].cost_nanos);
 	if (month_saved(c, d, err, errlen) != 0) {
 		d->hist_day0 = 0;
 		return -1;
@@ -178,12 +179,13 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 		return -1;
 	if (fill_history(c, d, err, errlen) != 0)
 		return -1;
-	d->month_nanos = d->hist_month + d->today.totals.cost_nanos;
+	d->month_nanos = num_sat_add(d->hist_month, d->today.totals.cost_nanos);
 	d->saved_today = d->today.totals.saved;
-	d->saved_month.cache = d->hist_saved.cache + d->saved_today.cache;
-	d->saved_month.batch = d->hist_saved.batch + d->saved_today.batch;
-	d->saved_month.routing = d->hist_saved.routing + d->saved_today.routing;
-	d->saved_month.compression = d->hist_saved.compression + d->saved_today.compression;
+	d->saved_month.cache = num_sat_add(d->hist_saved.cache, d->saved_today.cache);
+	d->saved_month.batch = num_sat_add(d->hist_saved.batch, d->saved_today.batch);
+	d->saved_month.routing = num_sat_add(d->hist_saved.routing, d->saved_today.routing);
+	d->saved_month.compression = num_sat_add(d->hist_saved.compression,
+	    d->saved_today.compression);
 	/* the last hour's rate (header), the hours of the day (intraday, the
 	 * Cache pane's hit ratio): one rollup query, one scan of the last hour */
 	if (dash_intraday_fill(c->st, c->pr, c->now_ms, tag, d, err, errlen) != 0)

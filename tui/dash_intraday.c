@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/dash_intraday.h"
 
 #define HOUR_MS 3600000LL
@@ -13,8 +14,7 @@
 static void
 add_sat(int64_t *sum, int64_t v)
 {
-	if (__builtin_add_overflow(*sum, v, sum))
-		*sum = v < 0 ? INT64_MIN : INT64_MAX;
+	*sum = num_sat_add(*sum, v);
 }
 
 struct scan {

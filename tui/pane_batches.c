@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -78,8 +79,8 @@ count_widths(const struct dash_data *d, struct widths *w)
 			w->ok = digits(n->succeeded);
 		if (digits(n->errored) > w->err)
 			w->err = digits(n->errored);
-		if (n->canceled + n->expired > 0 && digits(n->canceled + n->expired) > w->other)
-			w->other = digits(n->canceled + n->expired);
+		if (pane_batch_other(n) > 0 && digits(pane_batch_other(n)) > w->other)
+			w->other = digits(pane_batch_other(n));
 	}
 }
 
@@ -95,10 +96,10 @@ outcomes(int y, const struct bcols *c, const struct batch_rec *b, const struct w
 
 	view_fmt_count(n->succeeded, a, sizeof(a));
 	view_fmt_count(n->errored, e, sizeof(e));
-	view_fmt_count(n->canceled + n->expired, o, sizeof(o));
+	view_fmt_count(pane_batch_other(n), o, sizeof(o));
 	snprintf(line, sizeof(line), "%*s%s %*s%s", w->ok, a, words ? " ok" : u ? "✓" : "ok",
 	    w->err, e, words ? " err" : u ? "✗" : "x");
-	if (w->other > 0 && n->canceled + n->expired > 0)
+	if (w->other > 0 && pane_batch_other(n) > 0)
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), " %*s%s", w->other, o,
 		    !words ? (u ? "⊘" : "c") : n->canceled > 0 && n->expired > 0 ? " cncl/exp" :
 		    n->canceled > 0 ? " cncl" : " exp");
@@ -113,17 +114,18 @@ progress(int y, const struct bcols *c, const struct batch_rec *b, int64_t now,
          enum draw_role base)
 {
 	const struct batch_counts *n = &b->counts;
-	int64_t done = n->succeeded + n->errored + n->canceled + n->expired, el = now - b->created_ms;
+	int64_t done = pane_batch_done(n), el = num_sat_sub(now, b->created_ms);
 	int bw = c->pw >= 18 ? c->pw - 10 : c->pw;
 	char t[32];
 
 	if (done > 0 && b->requests > 0) {
 		draw_bar(y, c->prog, bw, base == ROLE_SELECTED ? base : ROLE_OK, done, b->requests);
-		snprintf(t, sizeof(t), "%lld%% done", (long long)(done * 100 / b->requests));
+		snprintf(t, sizeof(t), "%lld%% done", (long long)num_sat_muldiv(done, 100, b->requests));
 	} else {
 		draw_bar(y, c->prog, bw, base == ROLE_SELECTED ? base : el > DAY_MS * 8 / 10 ?
 		    ROLE_WARNING : ROLE_BAR, el, DAY_MS);
-		snprintf(t, sizeof(t), "%lld%% of 24h", (long long)(el < 0 ? 0 : el * 100 / DAY_MS));
+		snprintf(t, sizeof(t), "%lld%% of 24h", (long long)(el < 0 ? 0 :
+		    num_sat_muldiv(el, 100, DAY_MS)));
 	}
 	if (bw < c->pw)
 		draw_text(y, c->prog + bw + 1, c->pw - bw - 1, base == ROLE_SELECTED ? base : ROLE_DIM,
@@ -166,6 +168,18 @@ draw_batch(int y, const struct bcols *c, const struct batch_rec *b, const struct
 		draw_text(y, c->cost, W_COST, base == ROLE_SELECTED ? base : ROLE_DIM,
 		    DRAW_RIGHT | DRAW_NUM, money);
 	}
+}
+
+int64_t
+pane_batch_other(const struct batch_counts *n)
+{
+	return num_sat_add(n->canceled, n->expired);
+}
+
+int64_t
+pane_batch_done(const struct batch_counts *n)
+{
+	return num_sat_add(num_sat_add(n->succeeded, n->errored), pane_batch_other(n));
 }
 
 int

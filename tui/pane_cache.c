@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -81,8 +82,8 @@ org_draw(const struct dash_data *d, int y, int x, int w, int end)
 	if (++y >= end)
 		return y;
 	snprintf(line, sizeof(line), "unseen  today %s  month %s",
-	    view_fmt_money(o->today_org - o->today_ledger, 0, a, sizeof(a)),
-	    view_fmt_money(o->month_org - o->month_ledger, 0, b, sizeof(b)));
+	    view_fmt_money(num_sat_sub(o->today_org, o->today_ledger), 0, a, sizeof(a)),
+	    view_fmt_money(num_sat_sub(o->month_org, o->month_ledger), 0, b, sizeof(b)));
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
 	return y + 1;
 }
@@ -227,7 +228,7 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 		goto levers;
 	snprintf(line, sizeof(line), "read %s tok   written %s (5m %s %s 1h %s)",
 	    view_fmt_tokens(tt->cache_read, a, sizeof(a)),
-	    view_fmt_tokens(tt->write_5m + tt->write_1h, b, sizeof(b)),
+	    view_fmt_tokens(num_sat_add(tt->write_5m, tt->write_1h), b, sizeof(b)),
 	    view_fmt_tokens(tt->write_5m, c, sizeof(c)), dot,
 	    view_fmt_tokens(tt->write_1h, e, sizeof(e)));
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
@@ -236,7 +237,7 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	if (d->period_kind != PERIOD_TODAY) {
 		snprintf(line, sizeof(line), "%s: read %s  written %s  hit %s",
 		    dash_period_name(d->period_kind), view_fmt_tokens(pt->cache_read, a, sizeof(a)),
-		    view_fmt_tokens(pt->write_5m + pt->write_1h, b, sizeof(b)),
+		    view_fmt_tokens(num_sat_add(pt->write_5m, pt->write_1h), b, sizeof(b)),
 		    view_fmt_pct(report_hit_permille(pt), c, sizeof(c)));
 		draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
 		if (++y >= r->y + r->h - 1)

@@ -143,6 +143,11 @@ int pane_models_visible(int h);
 int pane_batches_visible(int h);
 int pane_daily_visible(int h);
 
+/* A batch's requests canceled or expired (not errors), and all the
+ * requests with a result; sums saturate. */
+int64_t pane_batch_other(const struct batch_counts *n);
+int64_t pane_batch_done(const struct batch_counts *n);
+
 /* Are some of b[0..n) running while nobody follows them (followed 0: no
  * API key)? Then the screens say so (issue 11, defect 9). */
 int pane_batches_unfollowed(const struct batch_rec *b, size_t n, int followed);

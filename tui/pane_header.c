@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -26,7 +27,7 @@ budget_role(const struct budget_status *b)
 int64_t
 dash_saved_sum(const struct savings *s)
 {
-	return s->cache + s->batch + s->routing + s->compression;
+	return num_sat_add(num_sat_add(s->cache, s->batch), num_sat_add(s->routing, s->compression));
 }
 
 /* ---- fitting ------------------------------------------------------------ */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -232,7 +233,7 @@ draw_total(const struct dash_data *d, const struct pane_ctx *p, const struct col
 	else
 		t = (struct view_model_row){
 			.requests = pt->requests, .input = pt->tok.input, .output = pt->tok.output,
-			.cache_read = pt->tok.cache_read, .cache_write = pt->tok.write_5m + pt->tok.write_1h,
+			.cache_read = pt->tok.cache_read, .cache_write = num_sat_add(pt->tok.write_5m, pt->tok.write_1h),
 			.hit_permille = report_hit_permille(&pt->tok), .cost_nanos = pt->cost_nanos,
 			.unpriced = pt->unpriced_requests,
 		};

@@ -96,7 +96,7 @@ list_row(struct console *c, int y, const struct lcols *k, const struct batch_rec
 {
 	const struct batch_counts *n = &b->counts;
 	int ended = strcmp(b->status, "ended") == 0;
-	int counted = ended || n->succeeded + n->errored + n->canceled + n->expired > 0;
+	int counted = ended || pane_batch_done(n) > 0;
 	char a[48], m[300];
 
 	draw_fill(y, 1, c->w - 2, r);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/console.h"
 #include "tui/screen_export.h"
 #include "tui/screen_dashboard.h"
@@ -208,7 +209,7 @@ draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, c
 	view_fmt_tokens(r->tok.input, b[1], sizeof(b[1]));
 	view_fmt_tokens(r->tok.output, b[2], sizeof(b[2]));
 	view_fmt_tokens(r->tok.cache_read, b[3], sizeof(b[3]));
-	view_fmt_tokens(r->tok.write_5m + r->tok.write_1h, b[4], sizeof(b[4]));
+	view_fmt_tokens(num_sat_add(r->tok.write_5m, r->tok.write_1h), b[4], sizeof(b[4]));
 	view_fmt_pct(report_hit_permille(&r->tok), b[5], sizeof(b[5]));
 	view_fmt_cost(r->cost_nanos, r->requests, r->unpriced_requests, b[6], sizeof(b[6]));
 	draw_fmt(y, x + kw, w - kw, role, 0, "%7s %7s %7s %7s %7s %5s", b[0], b[1], b[2], b[3],

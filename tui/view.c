@@ -5,6 +5,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "core/num.h"
 #include "core/pricing.h"
 #include "core/text.h"
 #include "tui/view.h"
@@ -264,7 +265,7 @@ view_fmt_tokens(int64_t v, char *buf, size_t n)
 		tenths = (v + 50000) / 100000;
 		snprintf(buf, n, "%lld.%lldM", (long long)(tenths / 10), (long long)(tenths % 10));
 	} else {
-		tenths = (v + 50000000) / 100000000;
+		tenths = num_sat_add(v, 50000000) / 100000000;
 		snprintf(buf, n, "%lld.%lldG", (long long)(tenths / 10), (long long)(tenths % 10));
 	}
 	return buf;
@@ -285,7 +286,7 @@ view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size
 char *
 view_fmt_pct(int64_t permille, char *buf, size_t n)
 {
-	snprintf(buf, n, "%lld%%", (long long)((permille + 5) / 10));
+	snprintf(buf, n, "%lld%%", (long long)(num_sat_add(permille, 5) / 10));
 	return buf;
 }
 
@@ -320,7 +321,7 @@ view_bar_eighths(int64_t v, int64_t max, int cols)
 		v /= 2;
 		max /= 2;
 	}
-	e = (v * full + max / 2) / max;
+	e = (num_sat_muldiv(v, 2 * full, max) + 1) / 2;     /* rounded, in 128 bits */
 	return (int)(e < 1 ? 1 : e);
 }
 
@@ -468,14 +469,6 @@ view_scroll(int sel, int top, int vis, int n)
 	return top < 0 ? 0 : top;
 }
 
-static int64_t
-sat_add(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
 void
 view_sum_models(const struct view_model_row *rows, size_t n, struct view_model_row *out)
 {
@@ -484,15 +477,15 @@ view_sum_models(const struct view_model_row *rows, size_t n, struct view_model_r
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++) {
-		out->requests = sat_add(out->requests, rows[i].requests);
-		out->input = sat_add(out->input, rows[i].input);
-		out->output = sat_add(out->output, rows[i].output);
-		out->cache_read = sat_add(out->cache_read, rows[i].cache_read);
-		out->cache_write = sat_add(out->cache_write, rows[i].cache_write);
-		out->cost_nanos = sat_add(out->cost_nanos, rows[i].cost_nanos);
-		out->unpriced = sat_add(out->unpriced, rows[i].unpriced);
+		out->requests = num_sat_add(out->requests, rows[i].requests);
+		out->input = num_sat_add(out->input, rows[i].input);
+		out->output = num_sat_add(out->output, rows[i].output);
+		out->cache_read = num_sat_add(out->cache_read, rows[i].cache_read);
+		out->cache_write = num_sat_add(out->cache_write, rows[i].cache_write);
+		out->cost_nanos = num_sat_add(out->cost_nanos, rows[i].cost_nanos);
+		out->unpriced = num_sat_add(out->unpriced, rows[i].unpriced);
 	}
-	all = sat_add(sat_add(out->input, out->cache_write), out->cache_read);
+	all = num_sat_add(num_sat_add(out->input, out->cache_write), out->cache_read);
 	/* as report_hit_permille: half up */
 	out->hit_permille = all <= 0 ? 0 : out->cache_read <= INT64_MAX / 1000 - all ?
 	    (out->cache_read * 1000 + all / 2) / all :
