@@ -229,7 +229,29 @@ const char *const store_migrations[] = {
 	"  seq INTEGER NOT NULL,"
 	"  updated_ms INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;",
-	/* 7 → 8: a row whose time is the import's, not its own (a bare Messages
+	/* 7 → 8: an import mark knows which file it was taken from (device,
+	 * inode, a hash of its first bytes), so a file replaced by another is
+	 * read again from the top. 0 = not known: a mark written before keeps
+	 * working as it did (offset, size, mtime) and gains its identity the
+	 * next time the file is read. Rebuilt rather than ALTERed, so a file
+	 * whose version was set back migrates again (forgetting identities). */
+	"DROP TABLE IF EXISTS import_mark_new;"
+	"CREATE TABLE import_mark_new ("
+	"  path TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  offset INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL,"
+	"  dev INTEGER NOT NULL DEFAULT 0,"
+	"  ino INTEGER NOT NULL DEFAULT 0,"
+	"  head_len INTEGER NOT NULL DEFAULT 0,"
+	"  head_hash INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO import_mark_new (path, size, mtime_ns, offset, line)"
+	"  SELECT path, size, mtime_ns, offset, line FROM import_mark;"
+	"DROP TABLE import_mark;"
+	"ALTER TABLE import_mark_new RENAME TO import_mark;",
+	/* 8 → 9: a row whose time is the import's, not its own (a bare Messages
 	 * response, the results of a batch the ledger does not know): counted in
 	 * every total, but no burn rate (issue 11). The "-- column" line lets a
 	 * file whose version was set back skip an ALTER it has had (store.c). */

@@ -12,7 +12,7 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 8) */
+#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 9) */
 #define BUSY_MS       10000
 
 struct spool {

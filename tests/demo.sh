@@ -57,6 +57,9 @@ odd=$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE id LIKE '%synth%
 [ "$odd" = 0 ] || fail "$odd seeded batch(es) with an impossible elapsed time"
 subm=$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE id NOT LIKE '%synth%'")
 [ "$subm" -ge 1 ] || fail "no batch submitted by the traffic"
+# every file the demo made (config, documents, batch files, logs, results) is private
+open=$(find "$dir" -perm /077 -printf '%m %p\n')
+[ -z "$open" ] || fail "demo files others can read: $open"
 
 # what the demo started, before quitting
 pgid=$(ps -o pgid= --ppid "$pid" | awk '$1 != '"$pid"' { print $1; exit }')
