@@ -118,12 +118,19 @@ struct db_driver {
 	int  (*schema_version)(struct db *db, int *v);
 	int  (*set_schema_version)(struct db *db, int v);
 
+	/* How long a write waits for another connection's lock: attempt_ms in
+	 * one try, give_up_ms in all (where the driver retries). */
+	void (*set_busy)(struct db *db, int64_t attempt_ms, int64_t give_up_ms);
+
 	/* "Changed since": *version differs from the previous call's when
 	 * another connection committed since. A descriptor that becomes
 	 * readable when that happens, or -1 (check on a timer instead). */
 	int  (*changed)(struct db *db, int64_t *version);
 	int  (*wait_fd)(struct db *db);
 
+	/* Dialect: a query with ?1 a table and ?2 a column of it: a row when the
+	 * column exists (a migration that adds one is skipped where it has). */
+	const char *column_sql;
 	/* Dialect: appended to a SELECT whose row the transaction is about to
 	 * change ("" where a write transaction already excludes other writers). */
 	const char *lock_rows;

@@ -434,6 +434,19 @@ pg_changed(struct db *db, int64_t *version)
 	return 0;
 }
 
+/* A row lock waited for longer than attempt_ms fails the statement (lock
+ * not available: DB_BUSY); the server has no retries to bound. */
+static void
+pg_set_busy(struct db *db, int64_t attempt_ms, int64_t give_up_ms)
+{
+	char sql[64];
+
+	(void)give_up_ms;
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %lld", (long long)(attempt_ms > 0 ?
+	    attempt_ms : 1));
+	(void)pgw_run(DB(db), sql, NULL);
+}
+
 static int
 pg_wait_fd(struct db *db)
 {
@@ -505,8 +518,11 @@ const struct db_driver db_pg = {
 	.schema_lock = pg_schema_lock,
 	.schema_version = pg_schema_version,
 	.set_schema_version = pg_set_schema_version,
+	.set_busy = pg_set_busy,
 	.changed = pg_changed,
 	.wait_fd = pg_wait_fd,
+	.column_sql = "SELECT 1 FROM information_schema.columns WHERE table_schema ="
+	    " current_schema() AND table_name = ?1 AND column_name = ?2",
 	.lock_rows = " FOR UPDATE",
 	.row_locks = 1,
 };

@@ -27,6 +27,7 @@ struct sq_db {
 	sqlite3      *h;
 	char         *path;
 	sqlite3_stmt *sp[SP_COUNT];    /* savepoints: prepared once (one per bulk insert) */
+	int64_t       give_up_ms;      /* BEGIN/COMMIT retries stop after this (set_busy) */
 	enum db_fail  fail;
 	char          msg[512];        /* the last failure */
 };
@@ -93,7 +94,7 @@ exec_retry(struct sq_db *d, const char *sql)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
-		if (mono_ms() - start >= BUSY_GIVE_UP_MS)
+		if (mono_ms() - start >= d->give_up_ms)
 			break;
 		sleep_ms(step);
 		step = step < 64 ? step * 2 : 64;
@@ -368,6 +369,7 @@ connect_file(struct sq_db *d, const char *name, int flags, char *err, size_t err
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->h, BUSY_TIMEOUT_MS);
+	d->give_up_ms = BUSY_GIVE_UP_MS;
 	sqlite3_extended_result_codes(d->h, 1);
 	if (open_pragma(d, "PRAGMA cache_size = -2048", 0, err, errlen) != 0 ||
 	    open_pragma(d, "PRAGMA foreign_keys = ON", 0, err, errlen) != 0)
@@ -519,6 +521,15 @@ sq_changed(struct db *db, int64_t *version)
 	return pragma_int(DB(db), "PRAGMA data_version", version);
 }
 
+static void
+sq_set_busy(struct db *db, int64_t attempt_ms, int64_t give_up_ms)
+{
+	struct sq_db *d = DB(db);
+
+	sqlite3_busy_timeout(d->h, (int)(attempt_ms > 0 && attempt_ms < 600000 ? attempt_ms : 1));
+	d->give_up_ms = give_up_ms > 0 ? give_up_ms : 0;
+}
+
 static int
 sq_wait_fd(struct db *db)
 {
@@ -595,8 +606,10 @@ const struct db_driver db_sqlite = {
 	.schema_lock = sq_schema_lock,
 	.schema_version = sq_schema_version,
 	.set_schema_version = sq_set_schema_version,
+	.set_busy = sq_set_busy,
 	.changed = sq_changed,
 	.wait_fd = sq_wait_fd,
+	.column_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
 	.lock_rows = "",
 	.local = 1,
 };

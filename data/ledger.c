@@ -65,9 +65,10 @@ store_read_usage(struct db_stmt *st, int c, struct usage *u)
 	u->tok.output = db_column_int64(st, c + 17);
 	u->compressed_tokens = db_column_int64(st, c + 18);
 	u->sidechain = db_column_int64(st, c + 19) != 0;
+	u->ts_import = db_column_int64(st, c + 20) != 0;
 }
 
-/* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. Borrowed:
+/* Bind u to ?1..?21 and the dedupe key (NULL when none) to ?22. Borrowed:
  * u and key outlive the step, and store_stmt clears them before the
  * statement's next use. */
 void
@@ -88,10 +89,11 @@ store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
 	db_bind_int64(st, 18, u->tok.output);
 	db_bind_int64(st, 19, u->compressed_tokens);
 	db_bind_int64(st, 20, u->sidechain != 0);
+	db_bind_int64(st, 21, u->ts_import != 0);
 	if (key != NULL)
-		db_bind_text(st, 21, key);
+		db_bind_text(st, 22, key);
 	else
-		db_bind_null(st, 21);
+		db_bind_null(st, 22);
 }
 
 /* "msg:ID", else "req:ID", else "batch:ID:CUSTOM"; 0 when the row has none. */
@@ -271,6 +273,23 @@ store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen)
 }
 
 int
+store_has_usage(struct store *s, int *yes, char *err, size_t errlen)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if ((st = store_prepare(s, "SELECT CASE WHEN EXISTS (SELECT 1 FROM usage) THEN 1 ELSE 0 END",
+	    "usage", err, errlen)) == NULL)
+		return -1;
+	rc = db_step(st);
+	*yes = rc == DB_ROW && db_column_int64(st, 0) != 0;
+	if (rc != DB_ROW)
+		store_sqlerr(s, "usage", err, errlen);
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+int
 store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
                  int (*fn)(const struct usage *u, void *arg), void *arg,
                  char *err, size_t errlen)
@@ -298,33 +317,48 @@ store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
 }
 
 int
-store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
-                    int64_t until_ms, int64_t *nanos, int64_t *requests,
-                    char *err, size_t errlen)
+store_spend_between(struct store *s, const struct pricing *p, const char *tag,
+                    int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
+                    int64_t *imported_nanos, char *err, size_t errlen)
 {
 	struct db_stmt *st;
 	struct usage u;
 	char why[160];
-	int64_t c;
+	int64_t c, imp = 0;
 	int rc;
 
 	*nanos = 0;
 	*requests = 0;
+	if (imported_nanos != NULL)
+		*imported_nanos = 0;
 	if ((st = store_prepare(s, "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2", "spend", err, errlen)) == NULL)
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR tag = ?3)",
+	    "spend", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, since_ms);
 	db_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	if (tag != NULL)
+		db_bind_text(st, 3, tag);
 	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
+		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0)
+			break;
+		if (pricing_usage_cost(p, &u, &c) != 0)
+			c = 0;
+		if (u.ts_import) {      /* stamped at import: spend, but no rate */
+			if (num_add(&imp, c) != 0)
+				break;
+			continue;
+		}
 		(*requests)++;
-		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0 ||
-		    (pricing_usage_cost(p, &u, &c) == 0 && num_add(nanos, c) != 0))
+		if (num_add(nanos, c) != 0)
 			break;
 	}
 	if (rc == DB_ERR)
 		store_sqlerr(s, "spend", err, errlen);
 	db_finalize(st);
+	if (imported_nanos != NULL)
+		*imported_nanos = imp;
 	if (rc == DB_ROW) {
 		*nanos = INT64_MAX;
 		return store_overflow_err(s, NULL, err, errlen);

@@ -221,6 +221,9 @@ const char *const store_migrations_pg[] = {
 	"  ADD COLUMN ino " BIG ","
 	"  ADD COLUMN head_len " BIG ","
 	"  ADD COLUMN head_hash " BIG ";",
+	/* 8 → 9: a row whose time is the import's, not its own */
+	"-- column usage ts_import\n"
+	"ALTER TABLE usage ADD COLUMN ts_import " BIG ";",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

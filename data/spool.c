@@ -13,7 +13,7 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 1
+#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 9) */
 
 struct spool {
 	struct db *db;             /* db_sqlite's */
@@ -34,6 +34,7 @@ static const char schema[] =
 	"  stop_reason TEXT NOT NULL, input INTEGER NOT NULL, write_5m INTEGER NOT NULL,"
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
+	"  ts_import INTEGER NOT NULL DEFAULT 0,"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -113,7 +114,11 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		db_tx(sp->db, DB_ROLLBACK);
 		return -1;
 	}
-	if (db_exec(sp->db, schema) != 0 || db_exec(sp->db, sql) != 0 ||
+	/* a format 1 file (rows may wait in it) gains the column; columns are
+	 * always named, so where it lands does not matter */
+	if (db_exec(sp->db, schema) != 0 ||
+	    (v == 1 && db_exec(sp->db, "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL"
+	    " DEFAULT 0") != 0) || db_exec(sp->db, sql) != 0 ||
 	    sp->db->drv->set_schema_version(sp->db, SPOOL_VERSION) != 0 ||
 	    one_text(sp, "SELECT v FROM meta WHERE k = 'id'", sp->id, sizeof(sp->id)) != 1 ||
 	    db_tx(sp->db, DB_COMMIT) != 0)
@@ -174,22 +179,23 @@ static void
 bind_item(struct db_stmt *st, const struct spool_item *it, const char *ledger, int64_t now)
 {
 	const struct batch_rec *b = &it->b;
+	const int k = STORE_USAGE_NCOLS;     /* the usage columns' last parameter */
 
 	store_bind_usage(st, &it->u, NULL);
-	db_bind_text(st, 21, ledger);           /* over the key's NULL */
-	db_bind_int64(st, 22, (int)it->kind);
-	db_bind_int64(st, 23, now);
-	db_bind_text(st, 24, b->id);
-	db_bind_text(st, 25, b->status);
-	db_bind_text(st, 26, b->tag);
-	db_bind_int64(st, 27, b->requests);
-	db_bind_int64(st, 28, b->created_ms);
-	db_bind_int64(st, 29, b->expires_ms);
-	db_bind_int64(st, 30, b->counts.processing);
-	db_bind_int64(st, 31, b->counts.succeeded);
-	db_bind_int64(st, 32, b->counts.errored);
-	db_bind_int64(st, 33, b->counts.canceled);
-	db_bind_int64(st, 34, b->counts.expired);
+	db_bind_text(st, k + 1, ledger);     /* over the key's NULL */
+	db_bind_int64(st, k + 2, (int)it->kind);
+	db_bind_int64(st, k + 3, now);
+	db_bind_text(st, k + 4, b->id);
+	db_bind_text(st, k + 5, b->status);
+	db_bind_text(st, k + 6, b->tag);
+	db_bind_int64(st, k + 7, b->requests);
+	db_bind_int64(st, k + 8, b->created_ms);
+	db_bind_int64(st, k + 9, b->expires_ms);
+	db_bind_int64(st, k + 10, b->counts.processing);
+	db_bind_int64(st, k + 11, b->counts.succeeded);
+	db_bind_int64(st, k + 12, b->counts.errored);
+	db_bind_int64(st, k + 13, b->counts.canceled);
+	db_bind_int64(st, k + 14, b->counts.expired);
 }
 
 int
@@ -206,7 +212,7 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if ((ins = db_prepare(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34)"
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)"
 	    " RETURNING seq", 0)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -323,7 +329,7 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 {
 	struct db_stmt *st;
 	struct batch_rec *b;
-	int rc, n = 0;
+	int rc, n = 0, k;
 
 	if ((st = db_prepare(sp->db, "SELECT seq, kind, " STORE_USAGE_COLS ", " BATCH_COLS
 	    " FROM row WHERE ledger = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", 0)) == NULL)
@@ -337,17 +343,18 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		items[n].kind = (enum spool_kind)db_column_int64(st, 1);
 		store_read_usage(st, 2, &items[n].u);
 		b = &items[n].b;
-		usage_strlcpy(b->id, db_column_text(st, 22), sizeof(b->id));
-		usage_strlcpy(b->status, db_column_text(st, 23), sizeof(b->status));
-		usage_strlcpy(b->tag, db_column_text(st, 24), sizeof(b->tag));
-		b->requests = db_column_int64(st, 25);
-		b->created_ms = db_column_int64(st, 26);
-		b->expires_ms = db_column_int64(st, 27);
-		b->counts.processing = db_column_int64(st, 28);
-		b->counts.succeeded = db_column_int64(st, 29);
-		b->counts.errored = db_column_int64(st, 30);
-		b->counts.canceled = db_column_int64(st, 31);
-		b->counts.expired = db_column_int64(st, 32);
+		k = 2 + STORE_USAGE_NCOLS;          /* the batch columns' first */
+		usage_strlcpy(b->id, db_column_text(st, k), sizeof(b->id));
+		usage_strlcpy(b->status, db_column_text(st, k + 1), sizeof(b->status));
+		usage_strlcpy(b->tag, db_column_text(st, k + 2), sizeof(b->tag));
+		b->requests = db_column_int64(st, k + 3);
+		b->created_ms = db_column_int64(st, k + 4);
+		b->expires_ms = db_column_int64(st, k + 5);
+		b->counts.processing = db_column_int64(st, k + 6);
+		b->counts.succeeded = db_column_int64(st, k + 7);
+		b->counts.errored = db_column_int64(st, k + 8);
+		b->counts.canceled = db_column_int64(st, k + 9);
+		b->counts.expired = db_column_int64(st, k + 10);
 		n++;
 	}
 	if (rc != DB_DONE)

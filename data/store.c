@@ -18,14 +18,14 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    "SELECT id, " STORE_USAGE_COLS " FROM usage WHERE dedupe_key = ?1",
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
-	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)"
 	    " ON CONFLICT (dedupe_key) DO NOTHING",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
 	    " inference_geo=?11, tier=?12, stop_reason=?13, input=?14, write_5m=?15,"
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
-	    " sidechain=?20 WHERE dedupe_key=?21",
+	    " sidechain=?20, ts_import=?21 WHERE dedupe_key=?22",
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
@@ -295,6 +295,26 @@ store_op_run(struct store *s, int (*fn)(struct store *s, void *arg, char *err, s
 	}
 }
 
+/* A migration that starts "-- column TABLE COLUMN" adds that column; an
+ * ALTER TABLE cannot say IF NOT EXISTS (SQLite), so a ledger whose version
+ * was set back, and that has the column, skips it. */
+static int
+column_added(struct store *s, const char *sql)
+{
+	char table[64], column[64];
+	struct db_stmt *st;
+	int found;
+
+	if (sscanf(sql, "-- column %63s %63s", table, column) != 2 ||
+	    (st = db_prepare(s->db, s->db->drv->column_sql, 0)) == NULL)
+		return 0;
+	db_bind_text(st, 1, table);
+	db_bind_text(st, 2, column);
+	found = db_step(st) == DB_ROW;
+	db_finalize(st);
+	return found;
+}
+
 /* Bring the schema to the driver's last version under its migration lock
  * (one write transaction); several processes opening a fresh ledger at
  * once migrate it once. */
@@ -321,9 +341,12 @@ migrate(struct store *s, const char *const *migrations, int n, char *err, size_t
 		    " upgrade tokentop", s->path, v, n);
 		goto fail;
 	}
-	for (i = v; i < n; i++)
+	for (i = v; i < n; i++) {
+		if (column_added(s, migrations[i]))
+			continue;
 		if (store_exec(s, migrations[i], err, errlen) != 0)
 			goto fail;
+	}
 	if (db->drv->set_schema_version(db, n) != 0) {
 		store_sqlerr(s, s->path, err, errlen);
 		goto fail;
@@ -490,6 +513,12 @@ store_data_version(struct store *s, int64_t *version, char *err, size_t errlen)
 	if (s->db->drv->changed(s->db, version) != 0)
 		return store_sqlerr(s, "data_version", err, errlen);
 	return 0;
+}
+
+void
+store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms)
+{
+	s->db->drv->set_busy(s->db, attempt_ms, give_up_ms);
 }
 
 int
