@@ -118,6 +118,11 @@ struct db_driver {
 	int  (*schema_version)(struct db *db, int *v);
 	int  (*set_schema_version)(struct db *db, int v);
 
+	/* on = 1: until batch(db, 0), steps need not be answered one by one
+	 * (PostgreSQL queues them in one pipeline): only statements without
+	 * rows whose changes() nobody reads. batch(db, 0) answers for them all:
+	 * 0, or -1 with the first failure. */
+	int  (*batch)(struct db *db, int on);
 	/* How long a write waits for another connection's lock: attempt_ms in
 	 * one try, give_up_ms in all (where the driver retries). */
 	void (*set_busy)(struct db *db, int64_t attempt_ms, int64_t give_up_ms);
@@ -156,6 +161,7 @@ static inline enum db_fail db_fail(struct db *db) { return db->drv->failure(db);
 static inline int db_exec(struct db *db, const char *sql) { return db->drv->exec(db, sql); }
 static inline int db_tx(struct db *db, enum db_tx what) { return db->drv->tx(db, what); }
 static inline int db_in_tx(struct db *db) { return db->drv->in_tx(db); }
+static inline int db_batch(struct db *db, int on) { return db->drv->batch(db, on); }
 static inline int64_t db_changes(struct db *db) { return db->drv->changes(db); }
 static inline struct db_stmt *db_prepare(struct db *db, const char *sql, int keep)
 {

@@ -143,6 +143,13 @@ pg_step(struct db_stmt *st)
 	if (!s->running) {
 		if (s->done)
 			return DB_DONE;
+		/* in a batch, a statement the server knows goes without waiting */
+		if (s->db->batching && (!s->keep || s->name[0] != '\0')) {
+			if (pgw_queue(s->db, s) != 0)
+				return DB_ERR;
+			s->done = 1;
+			return DB_DONE;
+		}
 		if (pgw_send(s->db, s, NULL) != 0)
 			return DB_ERR;
 	}
@@ -448,6 +455,12 @@ pg_set_busy(struct db *db, int64_t attempt_ms, int64_t give_up_ms)
 }
 
 static int
+pg_batch(struct db *db, int on)
+{
+	return pgw_batch(DB(db), on);
+}
+
+static int
 pg_wait_fd(struct db *db)
 {
 	struct pg_db *d = DB(db);
@@ -519,6 +532,7 @@ const struct db_driver db_pg = {
 	.schema_version = pg_schema_version,
 	.set_schema_version = pg_set_schema_version,
 	.set_busy = pg_set_busy,
+	.batch = pg_batch,
 	.changed = pg_changed,
 	.wait_fd = pg_wait_fd,
 	.column_sql = "SELECT 1 FROM information_schema.columns WHERE table_schema ="

@@ -20,6 +20,9 @@ struct pg_db {
 	struct pg_stmt *active;        /* the statement whose rows are streaming */
 	enum db_tx      defer[MAX_DEFER]; /* transaction steps not sent yet */
 	int             ndefer;
+	int             batching;      /* inside pgw_batch(d, 1) .. (d, 0) */
+	int             inflight;      /* commands queued, not answered (a batch) */
+	int             batch_failed;
 	int64_t         changes;
 	unsigned        next_name;     /* server-side statement names */
 	int             listening;
@@ -68,6 +71,11 @@ void pgw_finish(struct pg_stmt *s);
 /* One round trip: the deferred steps, then s (or the parameterless sql, or
  * nothing) and a sync; 0 with the statement's results next, or -1. */
 int pgw_send(struct pg_db *d, struct pg_stmt *s, const char *sql);
+/* In a batch: s (prepared on the server, no rows) queued without waiting. */
+int pgw_queue(struct pg_db *d, struct pg_stmt *s);
+/* A batch starts (on) or ends: its commands' answers; 0, or -1 with the
+ * first failure. */
+int pgw_batch(struct pg_db *d, int on);
 /* sql (parameterless) after the deferred steps; its command tag into tag. */
 int pgw_piped(struct pg_db *d, const char *sql, char *tag, size_t n);
 /* A transaction step deferred to the next round trip; 0 or -1. */

@@ -68,6 +68,8 @@ end_pipeline(struct pg_db *d)
 	PQexitPipelineMode(d->conn);
 }
 
+static int settle(struct pg_db *d);
+
 /* Read what is left of the active statement's results into its queue, so
  * the connection is free for another; its next steps read from the queue. */
 void
@@ -76,6 +78,8 @@ pgw_drain(struct pg_db *d)
 	struct pg_stmt *a = d->active;
 	PGresult *r, **q;
 
+	if (d->inflight > 0)
+		settle(d);              /* a batch's answers first (failures kept) */
 	if (a == NULL)
 		return;
 	d->active = NULL;
@@ -128,50 +132,53 @@ pgw_finish(struct pg_stmt *s)
 	s->running = 0;
 }
 
-/*
- * One round trip: the deferred transaction steps, then statement s (its
- * first run prepares it) or else the parameterless sql (neither: the steps
- * alone), and a sync. The steps' answers are read here; 0 with the
- * statement's results next (s: streaming, d->active), or -1 with the first
- * failure (the pipeline ended).
- */
-int
-pgw_send(struct pg_db *d, struct pg_stmt *s, const char *sql)
-{
-	static const char *const step_sql[] = {
-		[DB_BEGIN]       = "BEGIN",
-		[DB_BEGIN_READ]  = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-		[DB_SAVEPOINT]   = "SAVEPOINT op",
-		[DB_RELEASE]     = "RELEASE SAVEPOINT op",
-		[DB_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT op",
-	};
-	int i, n = d->ndefer, prep = 0, ok, rc = 0;
-	char name[16];
-	PGresult *r;
+static const char *const step_sql[] = {
+	[DB_BEGIN]       = "BEGIN",
+	[DB_BEGIN_READ]  = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+	[DB_SAVEPOINT]   = "SAVEPOINT op",
+	[DB_RELEASE]     = "RELEASE SAVEPOINT op",
+	[DB_ROLLBACK_TO] = "ROLLBACK TO SAVEPOINT op",
+};
 
-	pgw_drain(d);
+/* Queue in pipeline mode (entered when not yet) the deferred steps, then s
+ * (its first run prepares it, as name) or else the parameterless sql: the
+ * number of commands queued before the statement (*prep = 1 when one is
+ * its prepare), or -1. */
+static int
+queue(struct pg_db *d, struct pg_stmt *s, const char *sql, char *name, int *prep)
+{
+	int i, n = d->ndefer, ok = 1;
+
 	d->ndefer = 0;
-	ok = PQenterPipelineMode(d->conn);
+	*prep = 0;
+	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF)
+		ok = PQenterPipelineMode(d->conn);
 	for (i = 0; ok && i < n; i++)
 		ok = PQsendQueryParams(d->conn, step_sql[d->defer[i]], 0, NULL, NULL, NULL, NULL, 0);
 	if (ok && s != NULL && s->keep && s->name[0] == '\0') {
-		snprintf(name, sizeof(name), "tt%u", ++d->next_name);
+		snprintf(name, 16, "tt%u", ++d->next_name);
 		ok = PQsendPrepare(d->conn, name, s->sql, s->nparams, s->types);
-		prep = 1;
+		*prep = 1;
 	}
 	if (ok && s != NULL && s->keep)
-		ok = PQsendQueryPrepared(d->conn, prep ? name : s->name, s->nparams, s->vals, NULL,
-		    NULL, 0);
+		ok = PQsendQueryPrepared(d->conn, *prep ? name : s->name, s->nparams, s->vals,
+		    NULL, NULL, 0);
 	else if (ok && s != NULL)
 		ok = PQsendQueryParams(d->conn, s->sql, s->nparams, s->types, s->vals, NULL, NULL, 0);
 	else if (ok && sql != NULL)
 		ok = PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-	if (!ok || !PQpipelineSync(d->conn)) {
-		pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
-		end_pipeline(d);
-		return -1;
-	}
-	for (i = 0; i < n + prep; i++) {        /* each step's answer, then its NULL */
+	return ok ? n + *prep : -1;
+}
+
+/* Read n commands' answers (each result, then its NULL): 0, or -1 with
+ * the first failure. */
+static int
+answers(struct pg_db *d, int n)
+{
+	PGresult *r;
+	int rc = 0;
+
+	while (n-- > 0) {
 		r = PQgetResult(d->conn);
 		if (!pgw_result_ok(r) && rc == 0)
 			rc = pgw_result_failed(d, r);
@@ -179,18 +186,92 @@ pgw_send(struct pg_db *d, struct pg_stmt *s, const char *sql)
 		while ((r = PQgetResult(d->conn)) != NULL)
 			PQclear(r);
 	}
+	return rc;
+}
+
+/*
+ * One round trip: the deferred transaction steps, then statement s or else
+ * the parameterless sql (neither: the steps alone), and a sync. The steps'
+ * answers are read here; 0 with the statement's results next (s:
+ * streaming, d->active), or -1 with the first failure (the pipeline ended).
+ */
+int
+pgw_send(struct pg_db *d, struct pg_stmt *s, const char *sql)
+{
+	char name[16];
+	int n, prep, rc;
+
+	pgw_drain(d);
+	if ((n = queue(d, s, sql, name, &prep)) < 0 || !PQpipelineSync(d->conn)) {
+		pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
+		end_pipeline(d);
+		return -1;
+	}
+	rc = answers(d, n);
 	if (rc != 0 || (s == NULL && sql == NULL)) {
 		end_pipeline(d);
 		return rc;
 	}
 	if (prep)
-		memcpy(s->name, name, sizeof(name));
+		memcpy(s->name, name, 16);
 	if (s != NULL) {
 		PQsetSingleRowMode(d->conn);
 		d->active = s;
 		s->running = 1;
 	}
 	return 0;
+}
+
+/* In a batch (pgw_batch): s (prepared, without rows) queued after the
+ * deferred steps, its answer read when the batch settles. */
+int
+pgw_queue(struct pg_db *d, struct pg_stmt *s)
+{
+	char name[16];
+	int n, prep;
+
+	if (d->inflight == 0)
+		pgw_drain(d);
+	if ((n = queue(d, s, NULL, name, &prep)) < 0) {
+		d->batch_failed = 1;
+		return pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
+	}
+	d->inflight += n + 1;
+	return 0;
+}
+
+/* The batch's answers: a sync, every queued command's answer, pipeline mode
+ * left. 0, or -1 with the first failure (also kept for pgw_batch). */
+static int
+settle(struct pg_db *d)
+{
+	int n = d->inflight, rc;
+
+	if (n == 0)
+		return 0;
+	d->inflight = 0;
+	rc = PQpipelineSync(d->conn) ? answers(d, n) :
+	    pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
+	end_pipeline(d);
+	if (rc != 0)
+		d->batch_failed = 1;
+	return rc;
+}
+
+int
+pgw_batch(struct pg_db *d, int on)
+{
+	int failed;
+
+	if (on) {
+		d->batching = 1;
+		d->batch_failed = 0;
+		return 0;
+	}
+	settle(d);
+	failed = d->batch_failed;
+	d->batching = d->batch_failed = 0;
+	return failed ? -1 : 0;
 }
 
 /* sql (one parameterless statement) after the deferred steps: 0 or -1;

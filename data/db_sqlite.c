@@ -531,6 +531,14 @@ sq_set_busy(struct db *db, int64_t attempt_ms, int64_t give_up_ms)
 }
 
 static int
+sq_batch(struct db *db, int on)
+{
+	(void)db;
+	(void)on;
+	return 0;       /* each step is answered at once anyway */
+}
+
+static int
 sq_wait_fd(struct db *db)
 {
 	(void)db;
@@ -607,6 +615,7 @@ const struct db_driver db_sqlite = {
 	.schema_version = sq_schema_version,
 	.set_schema_version = sq_set_schema_version,
 	.set_busy = sq_set_busy,
+	.batch = sq_batch,
 	.changed = sq_changed,
 	.wait_fd = sq_wait_fd,
 	.column_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",

@@ -408,7 +408,9 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		return -1;
 	}
 	/* pass 0 adds; pass 1 prunes cells that may have emptied, once every
-	 * delta of the collapsed tables is in */
+	 * delta of the collapsed tables is in; all of it one batch (one round
+	 * trip to a server) */
+	db_batch(s->db, 1);
 	for (pass = 0; pass < 2 && rc == 0; pass++) {
 		for (t = tables; t < tables + sizeof(tables) / sizeof(tables[0]) && rc == 0; t++) {
 			if (pass == 1 && t->prune == SQ_COUNT)
@@ -426,6 +428,8 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 			}
 		}
 	}
+	if (db_batch(s->db, 0) != 0 && rc == 0)
+		rc = store_sqlerr(s, "rollup", err, errlen);
 	store_rollup_discard(s);
 	return rc;
 }
