@@ -182,9 +182,12 @@ beats(const struct usage *u, const struct usage *old)
 }
 
 /*
- * Insert first (ON CONFLICT DO NOTHING: one statement for a new row, and
- * atomic against other writers); when the key is taken, read the stored
- * copy under the driver's row lock, then keep the better copy.
+ * With one writer at a time (SQLite) the stored copy is looked up first:
+ * cheaper for the streaming copies an import meets. Where writers run side
+ * by side and lock rows (PostgreSQL), the insert goes first (ON CONFLICT DO
+ * NOTHING: the one atomic step) and a taken key's row is then read under
+ * the driver's row lock, so the copy compared is the one replaced. Either
+ * way the better copy is kept.
  */
 int
 store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
@@ -203,21 +206,22 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 		return -1;
 	}
 	has_key = dedupe_key(u, key, sizeof(key));
-	if (insert_row(s, u, has_key ? key : NULL, &added, err, errlen) != 0)
-		return -1;
-	if (added) {
-		*result = STORE_ADDED;
-		return store_rollup_add(s, u, 1, err, errlen);
-	}
-	if (!has_key) {
-		snprintf(err, errlen, "usage write: a row without a key was not added");
-		return -1;
-	}
-	if (find_row(s, key, &old, &found, err, errlen) != 0)
+	if (has_key && !s->db->drv->row_locks && find_row(s, key, &old, &found, err, errlen) != 0)
 		return -1;
 	if (!found) {
-		snprintf(err, errlen, "usage write: %s: neither added nor found", key);
-		return -1;
+		if (insert_row(s, u, has_key ? key : NULL, &added, err, errlen) != 0)
+			return -1;
+		if (added) {
+			*result = STORE_ADDED;
+			return store_rollup_add(s, u, 1, err, errlen);
+		}
+		if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
+			return -1;
+		if (!found) {
+			snprintf(err, errlen, "usage write: %s: neither added nor found",
+			    has_key ? key : "a row without a key");
+			return -1;
+		}
 	}
 	if (!beats(u, &old)) {
 		*result = STORE_DUPLICATE;
