@@ -573,16 +573,18 @@ test_migration_rebuilds_batch_sums(void **state)
 	    "{\"id\":\"claude-opus-4-6\",\"input\":\"5\",\"write_5m\":\"6.25\",\"write_1h\":\"10\","
 	    " \"cache_read\":\"0.50\",\"output\":\"25\",\"fast\":\"6\",\"us_geo\":\"1.1\"}]}";
 	char path[512], err[512];
-	struct pricing *p = pricing_parse(json, "t", err, sizeof(err));
+	struct pricing *p;
 	struct batch_rec b, got;
 	struct store *s;
-	struct cost_acc brute = { p, 0 };
+	struct cost_acc brute = { NULL, 0 };
 	int64_t before;
 	int i, v, found;
 
 	(void)state;
 	if (fx_pg)
 		skip();      /* a PostgreSQL ledger never was at version 1 */
+	p = pricing_parse(json, "t", err, sizeof(err));
+	brute.p = p;
 	assert_non_null(p);
 	snprintf(path, sizeof(path), "%s/migrate.db", fx_tmpdir);
 	s = open_or_fail(path);
