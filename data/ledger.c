@@ -133,13 +133,13 @@ find_row(struct store *s, const char *key, struct usage *old, int *found,
 	return 0;
 }
 
-/* Insert u unless its key is taken: *added = 0 when another row (or a
- * concurrent writer's, once it commits) holds the key. */
+/* Step statement id (SQ_USAGE_INSERT, SQ_USAGE_UPDATE) with u and key bound;
+ * *written = rows it wrote (an insert whose key is taken writes none). */
 static int
-insert_row(struct store *s, const struct usage *u, const char *key, int *added,
-           char *err, size_t errlen)
+write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const char *key,
+          int *written, char *err, size_t errlen)
 {
-	struct db_stmt *st = store_stmt(s, SQ_USAGE_INSERT, err, errlen);
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
 	int rc;
 
 	if (st == NULL)
@@ -149,23 +149,7 @@ insert_row(struct store *s, const struct usage *u, const char *key, int *added,
 	db_reset(st);
 	if (rc != DB_DONE)
 		return store_sqlerr(s, "usage write", err, errlen);
-	*added = db_changes(s->db) == 1;     /* (RETURNING costs SQLite a temp table) */
-	return 0;
-}
-
-static int
-update_row(struct store *s, const struct usage *u, const char *key, char *err, size_t errlen)
-{
-	struct db_stmt *st = store_stmt(s, SQ_USAGE_UPDATE, err, errlen);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	store_bind_usage(st, u, key);
-	rc = db_step(st);
-	db_reset(st);
-	if (rc != DB_DONE)
-		return store_sqlerr(s, "usage write", err, errlen);
+	*written = db_changes(s->db) == 1;     /* (RETURNING costs SQLite a temp table) */
 	return 0;
 }
 
@@ -209,7 +193,7 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 	if (has_key && !s->db->drv->row_locks && find_row(s, key, &old, &found, err, errlen) != 0)
 		return -1;
 	if (!found) {
-		if (insert_row(s, u, has_key ? key : NULL, &added, err, errlen) != 0)
+		if (write_row(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, &added, err, errlen) != 0)
 			return -1;
 		if (added) {
 			*result = STORE_ADDED;
@@ -228,7 +212,7 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 		return 0;
 	}
 	if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
-	    update_row(s, u, key, err, errlen) != 0)
+	    write_row(s, SQ_USAGE_UPDATE, u, key, &added, err, errlen) != 0)
 		return -1;
 	*result = STORE_REPLACED;
 	return store_rollup_add(s, u, 1, err, errlen);
