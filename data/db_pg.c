@@ -144,7 +144,7 @@ pg_step(struct db_stmt *st)
 		if (s->done)
 			return DB_DONE;
 		/* in a batch, a statement the server knows goes without waiting */
-		if (s->db->batching && (!s->keep || s->name[0] != '\0')) {
+		if (s->db->batching && (!s->keep || pgw_prepared(s))) {
 			if (pgw_queue(s->db, s) != 0)
 				return DB_ERR;
 			s->done = 1;
@@ -279,6 +279,7 @@ pg_tx(struct db *db, enum db_tx what)
 	switch (what) {
 	case DB_ROLLBACK:
 		d->ndefer = 0;          /* never sent: nothing to take back */
+		d->tx_open = 0;
 		pgw_drain(d);
 		return pg_in_tx(db) ? pgw_piped(d, "ROLLBACK", tag, sizeof(tag)) : 0;
 	case DB_COMMIT:
@@ -286,6 +287,7 @@ pg_tx(struct db *db, enum db_tx what)
 			d->ndefer = 0;  /* a transaction that ran nothing */
 			return 0;
 		}
+		d->tx_open = 0;
 		if (pgw_piped(d, "COMMIT", tag, sizeof(tag)) != 0)
 			return -1;
 		/* COMMIT of a transaction the server already aborted answers ROLLBACK */
@@ -351,7 +353,8 @@ pg_open(const char *target, int readonly, char *err, size_t errlen)
 		return NULL;
 	}
 	PQsetNoticeProcessor(d->conn, quiet, NULL);
-	if (readonly && pgw_run(d, "SET default_transaction_read_only = on", NULL) != 0) {
+	d->readonly = readonly != 0;
+	if (pgw_session(d) != 0) {
 		pg_uri_mask(target, shown, sizeof(shown));
 		snprintf(err, errlen, "%s: %s", shown, d->msg);
 		pg_close(&d->base);
@@ -369,8 +372,10 @@ pg_schema_lock(struct db *db)
 	struct pg_db *d = DB(db);
 
 	/* (the caller rolls back on a failure) */
-	return pgw_run(d, "BEGIN", NULL) != 0 ||
-	    pgw_run(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) != 0 ||
+	if (pgw_run(d, "BEGIN", NULL) != 0)
+		return -1;
+	d->tx_open = 1;
+	return pgw_run(d, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", NULL) != 0 ||
 	    pgw_run(d, "CREATE TABLE IF NOT EXISTS tokentop_schema (version BIGINT NOT NULL)",
 	    NULL) != 0 ? -1 : 0;
 }
@@ -385,6 +390,8 @@ pg_schema_version(struct db *db, int *v)
 	if (d->ndefer > 0 && pgw_send(d, NULL, NULL) != 0)
 		return -1;
 	pgw_drain(d);
+	if (pgw_revive(d) != 0)
+		return -1;
 	*v = 0;
 	r = PQexec(d->conn, "SELECT max(version) FROM tokentop_schema");
 	if (!pgw_result_ok(r)) {
@@ -446,12 +453,13 @@ pg_changed(struct db *db, int64_t *version)
 static void
 pg_set_busy(struct db *db, int64_t attempt_ms, int64_t give_up_ms)
 {
+	struct pg_db *d = DB(db);
 	char sql[64];
 
 	(void)give_up_ms;
-	snprintf(sql, sizeof(sql), "SET lock_timeout = %lld", (long long)(attempt_ms > 0 ?
-	    attempt_ms : 1));
-	(void)pgw_run(DB(db), sql, NULL);
+	d->lock_ms = attempt_ms > 0 ? attempt_ms : 1;   /* (again on a new connection) */
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %lld", (long long)d->lock_ms);
+	(void)pgw_run(d, sql, NULL);
 }
 
 static int

@@ -27,6 +27,10 @@ struct pg_db {
 	unsigned        next_name;     /* server-side statement names */
 	int             listening;
 	int64_t         version;       /* notifications counted */
+	unsigned        gen;           /* connections made again (pgw_revive) */
+	int             tx_open;       /* a BEGIN went out, its COMMIT/ROLLBACK not yet */
+	int             readonly;      /* session settings to make again on a new connection */
+	int64_t         lock_ms;
 	enum db_fail    fail;
 	char            msg[512];
 };
@@ -38,6 +42,7 @@ struct pg_stmt {
 	int             nparams;
 	int             keep;
 	char            name[16];      /* "" until prepared on the server */
+	unsigned        gen;           /* of the connection it was prepared on */
 	const char    **vals;          /* NULL = SQL NULL */
 	char          (*num)[24];      /* text of the bigint parameters */
 	Oid            *types;
@@ -78,6 +83,14 @@ int pgw_queue(struct pg_db *d, struct pg_stmt *s);
 int pgw_batch(struct pg_db *d, int on);
 /* sql (parameterless) after the deferred steps; its command tag into tag. */
 int pgw_piped(struct pg_db *d, const char *sql, char *tag, size_t n);
+/* Is s prepared on the current connection? */
+int pgw_prepared(const struct pg_stmt *s);
+/* Before a round trip: a connection found lost is made again (statements
+ * are prepared again as they run, the session's settings and LISTEN are
+ * restored), unless a transaction was open on it; 0 or -1 (DB_GONE). */
+int pgw_revive(struct pg_db *d);
+/* The session's settings (read-only, lock_timeout) on the connection. */
+int pgw_session(struct pg_db *d);
 /* A transaction step deferred to the next round trip; 0 or -1. */
 int pgw_defer(struct pg_db *d, enum db_tx what);
 /* sql (parameterless, maybe several statements) after the deferred steps;

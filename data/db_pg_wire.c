@@ -153,9 +153,12 @@ queue(struct pg_db *d, struct pg_stmt *s, const char *sql, char *name, int *prep
 	*prep = 0;
 	if (PQpipelineStatus(d->conn) == PQ_PIPELINE_OFF)
 		ok = PQenterPipelineMode(d->conn);
-	for (i = 0; ok && i < n; i++)
+	for (i = 0; ok && i < n; i++) {
 		ok = PQsendQueryParams(d->conn, step_sql[d->defer[i]], 0, NULL, NULL, NULL, NULL, 0);
-	if (ok && s != NULL && s->keep && s->name[0] == '\0') {
+		if (d->defer[i] == DB_BEGIN || d->defer[i] == DB_BEGIN_READ)
+			d->tx_open = 1;
+	}
+	if (ok && s != NULL && s->keep && !pgw_prepared(s)) {
 		snprintf(name, 16, "tt%u", ++d->next_name);
 		ok = PQsendPrepare(d->conn, name, s->sql, s->nparams, s->types);
 		*prep = 1;
@@ -202,6 +205,8 @@ pgw_send(struct pg_db *d, struct pg_stmt *s, const char *sql)
 	int n, prep, rc;
 
 	pgw_drain(d);
+	if (pgw_revive(d) != 0)
+		return -1;
 	if ((n = queue(d, s, sql, name, &prep)) < 0 || !PQpipelineSync(d->conn)) {
 		pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
 		end_pipeline(d);
@@ -212,8 +217,10 @@ pgw_send(struct pg_db *d, struct pg_stmt *s, const char *sql)
 		end_pipeline(d);
 		return rc;
 	}
-	if (prep)
+	if (prep) {
 		memcpy(s->name, name, 16);
+		s->gen = d->gen;
+	}
 	if (s != NULL) {
 		PQsetSingleRowMode(d->conn);
 		d->active = s;
@@ -230,8 +237,13 @@ pgw_queue(struct pg_db *d, struct pg_stmt *s)
 	char name[16];
 	int n, prep;
 
-	if (d->inflight == 0)
+	if (d->inflight == 0) {
 		pgw_drain(d);
+		if (pgw_revive(d) != 0) {
+			d->batch_failed = 1;
+			return -1;
+		}
+	}
 	if ((n = queue(d, s, NULL, name, &prep)) < 0) {
 		d->batch_failed = 1;
 		return pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
@@ -321,6 +333,8 @@ pgw_run(struct pg_db *d, const char *sql, PGresult **keep)
 	if (d->ndefer > 0 && pgw_send(d, NULL, NULL) != 0)
 		return -1;
 	pgw_drain(d);
+	if (pgw_revive(d) != 0)
+		return -1;
 	r = PQexec(d->conn, sql);
 	if (!pgw_result_ok(r)) {
 		pgw_result_failed(d, r);
@@ -331,5 +345,64 @@ pgw_run(struct pg_db *d, const char *sql, PGresult **keep)
 		*keep = r;
 	else
 		PQclear(r);
+	return 0;
+}
+
+/* ---- a lost connection ------------------------------------------------------ */
+
+int
+pgw_prepared(const struct pg_stmt *s)
+{
+	return s->name[0] != '\0' && s->gen == s->db->gen;
+}
+
+/* One setting by a plain query (no deferred steps go with it); 0 or -1. */
+static int
+set(struct pg_db *d, const char *sql)
+{
+	PGresult *r = PQexec(d->conn, sql);
+	int rc = pgw_result_ok(r) ? 0 : pgw_result_failed(d, r);
+
+	PQclear(r);
+	return rc;
+}
+
+int
+pgw_session(struct pg_db *d)
+{
+	char sql[64];
+
+	if (d->readonly && set(d, "SET default_transaction_read_only = on") != 0)
+		return -1;
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %lld", (long long)d->lock_ms);
+	return d->lock_ms > 0 ? set(d, sql) : 0;
+}
+
+/*
+ * A server that restarted (or a network that broke) leaves the connection
+ * bad: the next round trip makes it again. Not inside a transaction: what
+ * the transaction did is gone with the old connection, so the caller hears
+ * of it (DB_GONE), rolls back and starts again, which reconnects.
+ */
+int
+pgw_revive(struct pg_db *d)
+{
+	if (PQstatus(d->conn) == CONNECTION_OK)
+		return 0;
+	if (d->tx_open)
+		return pgw_failed(d, DB_GONE,
+		    "the connection to the server was lost during a transaction");
+	d->inflight = 0;
+	PQreset(d->conn);
+	if (PQstatus(d->conn) != CONNECTION_OK)
+		return pgw_failed(d, DB_GONE, PQerrorMessage(d->conn));
+	d->gen++;                  /* every kept statement is prepared again */
+	if (pgw_session(d) != 0)
+		return -1;
+	if (d->listening) {        /* what was missed meanwhile: read again */
+		if (set(d, "LISTEN tokentop") != 0)
+			return -1;
+		d->version++;
+	}
 	return 0;
 }

@@ -306,6 +306,70 @@ test_deferred_steps(void **state)
 	db->drv->close(db);
 }
 
+/* The server ends db's connection (as a restart does). */
+static void
+kill_session(struct db *db, const char *target)
+{
+	char sql[96];
+	int64_t pid = 0;
+
+	assert_int_equal(one_int(db, "SELECT pg_backend_pid()", &pid), DB_ROW);
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	fx_sql(target, sql);
+}
+
+/* A connection the server dropped is made again at the next round trip:
+ * the statement that finds it lost fails (DB_GONE), the next one runs on a
+ * new connection with its kept statements prepared again and the
+ * session's settings back; inside a transaction nothing reconnects until
+ * the caller rolls back (what the transaction did is gone). */
+static void
+test_reconnect(void **state)
+{
+	const char *target = fx_ledger();
+	char err[512], shown[64];
+	struct store *s = store_open(target, err, sizeof(err));
+	struct db *db;
+	struct db_stmt *st;
+	int64_t v = 0;
+
+	(void)state;
+	if (s == NULL)
+		fail_msg("%s", err);
+	store_close(s);
+	assert_non_null(db = db_pg.open(target, 0, err, sizeof(err)));
+	db->drv->set_busy(db, 1234, 5000);
+	assert_non_null(st = db_prepare(db, "SELECT ?1::bigint + 1", 1));
+	db_bind_int64(st, 1, 1);
+	assert_int_equal(db_step(st), DB_ROW);
+	db_reset(st);
+	kill_session(db, target);
+	assert_int_equal(one_int(db, "SELECT 1", &v), DB_ERR);
+	assert_int_equal(db_fail(db), DB_GONE);
+	db_bind_int64(st, 1, 41);            /* prepared again on the new connection */
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_true(db_column_int64(st, 0) == 42);
+	db_finalize(st);
+	assert_non_null(st = db_prepare(db, "SELECT current_setting('lock_timeout')", 0));
+	assert_int_equal(db_step(st), DB_ROW);
+	snprintf(shown, sizeof(shown), "%s", db_column_text(st, 0));
+	db_finalize(st);
+	assert_string_equal(shown, "1234ms");
+
+	assert_int_equal(db_exec(db, "CREATE TABLE t (x BIGINT)"), 0);
+	assert_int_equal(db_tx(db, DB_BEGIN), 0);
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 1), DB_DONE);
+	kill_session(db, target);
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 2), DB_ERR);
+	assert_int_equal(step_with(db, "INSERT INTO t VALUES (?1)", 3), DB_ERR);
+	assert_int_equal(db_fail(db), DB_GONE);      /* not silently outside the transaction */
+	assert_non_null(strstr(db_errmsg(db), "lost during a transaction"));
+	db_tx(db, DB_ROLLBACK);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t", &v), DB_ROW);
+	assert_true(v == 0);
+	db->drv->close(db);
+}
+
 int
 main(void)
 {
@@ -318,6 +382,7 @@ main(void)
 		cmocka_unit_test(test_nested_statements),
 		cmocka_unit_test(test_commit_of_failed),
 		cmocka_unit_test(test_deferred_steps),
+		cmocka_unit_test(test_reconnect),
 	};
 
 	return FX_RUN_PG(tests, NULL, NULL);

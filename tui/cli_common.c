@@ -30,6 +30,20 @@ flush_spool(const struct cli *cli, struct store *st)
 		cli_warn(NULL, "%lld spooled row(s) put into the ledger", (long long)flushed);
 }
 
+int
+cli_spool(const struct cli *cli, struct store *st, const struct spool_item *items, size_t n,
+          char *err, size_t errlen)
+{
+	struct spool *sp = spool_open(cli->cfg.spool_path, err, errlen);
+	int rc;
+
+	if (sp == NULL)
+		return -1;
+	rc = spool_append(sp, st, items, n, NULL, err, errlen);
+	spool_close(sp);
+	return rc;
+}
+
 /* A ledger that exists and that others may read: said once a process, as
  * ssh does for a key file (the ledger holds what was asked of which model,
  * by tag, and when). */
