@@ -13,7 +13,8 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 9) */
+#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: batch results' outcomes (r_type, r_error) */
 
 struct spool {
 	struct db *db;             /* db_sqlite's */
@@ -42,12 +43,13 @@ static const char schema[] =
 	"  b_requests INTEGER NOT NULL, b_created_ms INTEGER NOT NULL,"
 	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
 	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
-	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL"
+	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL,"
+	"  r_type TEXT NOT NULL DEFAULT '', r_error TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
-	"b_processing, b_succeeded, b_errored, b_canceled, b_expired"
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, r_type, r_error"
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -114,11 +116,14 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		db_tx(sp->db, DB_ROLLBACK);
 		return -1;
 	}
-	/* a format 1 file (rows may wait in it) gains the column; columns are
-	 * always named, so where it lands does not matter */
+	/* an older file (rows may wait in it) gains the columns; columns are
+	 * always named, so where they land does not matter */
 	if (db_exec(sp->db, schema) != 0 ||
 	    (v == 1 && db_exec(sp->db, "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL"
-	    " DEFAULT 0") != 0) || db_exec(sp->db, sql) != 0 ||
+	    " DEFAULT 0") != 0) ||
+	    (v >= 1 && v < 3 && db_exec(sp->db, "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL"
+	    " DEFAULT ''; ALTER TABLE row ADD COLUMN r_error TEXT NOT NULL DEFAULT ''") != 0) ||
+	    db_exec(sp->db, sql) != 0 ||
 	    sp->db->drv->set_schema_version(sp->db, SPOOL_VERSION) != 0 ||
 	    one_text(sp, "SELECT v FROM meta WHERE k = 'id'", sp->id, sizeof(sp->id)) != 1 ||
 	    db_tx(sp->db, DB_COMMIT) != 0)
@@ -196,6 +201,8 @@ bind_item(struct db_stmt *st, const struct spool_item *it, const char *ledger, i
 	db_bind_int64(st, k + 12, b->counts.errored);
 	db_bind_int64(st, k + 13, b->counts.canceled);
 	db_bind_int64(st, k + 14, b->counts.expired);
+	db_bind_text(st, k + 15, it->r_type);
+	db_bind_text(st, k + 16, it->r_error);
 }
 
 int
@@ -212,7 +219,7 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if ((ins = db_prepare(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)"
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37)"
 	    " RETURNING seq", 0)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -355,12 +362,31 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		b->counts.errored = db_column_int64(st, k + 8);
 		b->counts.canceled = db_column_int64(st, k + 9);
 		b->counts.expired = db_column_int64(st, k + 10);
+		usage_strlcpy(items[n].r_type, db_column_text(st, k + 11), sizeof(items[n].r_type));
+		usage_strlcpy(items[n].r_error, db_column_text(st, k + 12), sizeof(items[n].r_error));
 		n++;
 	}
 	if (rc != DB_DONE)
 		sperr(sp, "read", err, errlen);
 	db_finalize(st);
 	return rc == DB_DONE ? n : -1;
+}
+
+static int
+apply_item(struct store *st, const struct spool_item *it, char *err, size_t errlen)
+{
+	int dup;
+
+	switch (it->kind) {
+	case SPOOL_BATCH:
+		return store_batch_put(st, &it->b, err, errlen);
+	case SPOOL_RESULT:
+		return store_batch_result(st, it->u.batch_id, it->u.custom_id, it->r_type,
+		    it->r_error[0] != '\0' ? it->r_error : NULL,
+		    strcmp(it->r_type, "succeeded") == 0 ? &it->u : NULL, &dup, err, errlen);
+	default:
+		return store_insert_usage(st, &it->u, NULL, err, errlen);
+	}
 }
 
 /* Put the rows of one chunk the ledger has not taken yet, and move its
@@ -380,10 +406,7 @@ apply_chunk(struct spool *sp, struct store *st, const struct spool_item *items,
 	for (i = 0; i < n && rc == 0; i++) {
 		if (seqs[i] <= mark)
 			continue;                  /* taken before (a crash, another flusher) */
-		if (items[i].kind == SPOOL_BATCH)
-			rc = store_batch_put(st, &items[i].b, err, errlen);
-		else
-			rc = store_insert_usage(st, &items[i].u, NULL, err, errlen);
+		rc = apply_item(st, &items[i], err, errlen);
 		*applied += rc == 0;
 	}
 	if (rc != 0 || (seqs[n - 1] > mark &&

@@ -40,7 +40,7 @@ server_start() {
 	    >/dev/null 2>&1 || tt_die "the server did not start again: $(tail -3 "$PG_DIR/server.log")"
 }
 
-tt_start_fakeapi main --stream-delay-ms 1
+tt_start_fakeapi main --stream-delay-ms 1 --time-scale 1000 --batch-seconds 60
 tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
 H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
 send() {  # i: one request (every third streaming); its HTTP status on stdout
@@ -84,19 +84,30 @@ tt_eq "the spool holds nothing for it" "$(sqlite3 "$SPOOL" 'SELECT count(*) FROM
 tt_has "the proxy's exit counts" "$(cat "$T/perr")" "$N recorded, 0 spooled, 0 failed"
 tt_hasnt "no password in anything the proxy said" "$(cat "$T/perr")" "$PG_PASSWORD"
 
-# ---- the server away again: a call that paid is spooled; import exits 1 ------
-# call waits for its answer while the server goes: its row goes to the
-# spool (exit 0, said), and the next command to open the ledger puts it in;
-# an import with the server away fails with exit 1, writing nothing
+# ---- the server away again: what was paid for is spooled; import exits 1 ----
+# call waits for its answer, and batch watch for a batch's results, while
+# the server goes: their rows go to the spool (exit 0, said), and the next
+# command to open the ledger puts them in; an import with the server away
+# fails with exit 1, writing nothing
 export ANTHROPIC_BASE_URL=$FK_URL ANTHROPIC_API_KEY=sk-ant-test
 python3 "$ROOT/tests/lib/gen_tx.py" "$T/tx" 2 20
+for i in $(seq 20); do echo "{\"custom_id\":\"q$i\",\"prompt\":\"question $i\"}"; done >"$T/jobs.jsonl"
+out=$("$TT" --db "$DB" batch submit "$T/jobs.jsonl" --model claude-haiku-4-5 --tag away 2>&1) ||
+	tt_die "batch submit: $out"
+ID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
 before=$(psqlq 'SELECT count(*) FROM usage')
-calls() { curl -sS "$FK_URL/_fake/stats" | jq '.requests["POST /v1/messages"] // 0'; }
-n0=$(calls)
-curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","delay_ms":1500}]}' >/dev/null
+count() { curl -sS "$FK_URL/_fake/stats" | jq --arg k "$1" '.requests[$k] // 0'; }
+curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","method":"POST","delay_ms":1500},
+    {"path":"/v1/messages/batches/'"$ID"'/results","delay_ms":1500}]}' >/dev/null
 "$TT" --db "$DB" call --tag away "asked while the server goes away" >"$T/c1.out" 2>"$T/c1.err" &
 cpid=$!
-for _ in $(seq 100); do [ "$(calls)" -gt "$n0" ] && break; sleep 0.05; done
+"$TT" --db "$DB" batch watch --interval 0.2 >"$T/w.out" 2>"$T/w.err" &
+wpid=$!
+for _ in $(seq 200); do
+	[ "$(count "POST /v1/messages")" -gt 0 ] &&
+		[ "$(count "GET /v1/messages/batches/$ID/results")" -gt 0 ] && break
+	sleep 0.05
+done
 server_kill
 out=$("$TT" --db "$DB" import --json "$T/tx/projects" 2>&1)
 tt_eq "import with the server away exits 1" "$?" 1
@@ -107,12 +118,20 @@ tt_eq "call with the server gone exits 0: its row is kept" "$?" 0
 tt_has "saying where" "$(cat "$T/c1.err")" "waits in the spool"
 tt_hasnt "without the password" "$(cat "$T/c1.err")" "$PG_PASSWORD"
 tt_has "the answer is shown" "$(cat "$T/c1.out")" "echo: asked while"
+wait $wpid
+tt_eq "batch watch with the server gone exits 0: its rows are kept" "$?" 0
+tt_has "saying where" "$(cat "$T/w.err")" "20 row(s) wait in the spool"
 server_start
 tt_eq "import wrote nothing" "$(psqlq 'SELECT count(*) FROM usage')" "$before"
 tt_eq "the call is not in the ledger yet" "$(psqlq "SELECT count(*) FROM usage WHERE tag = 'away'")" 0
 "$TT" --db "$DB" call --tag after "and now" >/dev/null 2>"$T/c2.err" || tt_fail "call: $(cat "$T/c2.err")"
-tt_has "the next command put it in" "$(cat "$T/c2.err")" "1 spooled row(s) put into the ledger"
-tt_eq "once" "$(psqlq "SELECT count(*) FROM usage WHERE tag = 'away'")" 1
+tt_has "the next command put them in" "$(cat "$T/c2.err")" "spooled row(s) put into the ledger"
+tt_eq "the call once" "$(psqlq "SELECT count(*) FROM usage WHERE tag = 'away' AND source = 'call'")" 1
+tt_eq "the batch's rows once" "$(psqlq "SELECT count(*) FROM usage WHERE batch_id = '$ID'")" 20
+tt_eq "its results once" "$(psqlq "SELECT count(*) FROM batch_result WHERE batch_id = '$ID'")" 20
+timeout 60 "$TT" --db "$DB" batch watch --interval 0.2 >/dev/null 2>&1
+tt_eq "the next watch marks it ingested" "$(psqlq "SELECT ingested FROM batch WHERE id = '$ID'")" 1
+tt_eq "adding nothing" "$(psqlq "SELECT count(*) FROM usage WHERE batch_id = '$ID'")" 20
 tt_eq "the spool is empty" "$(sqlite3 "$SPOOL" 'SELECT count(*) FROM row')" 0
 "$TT" --db "$DB" import --json "$T/tx/projects" >/dev/null 2>&1
 tt_eq "the import runs again once the server is back" \
