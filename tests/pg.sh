@@ -6,8 +6,9 @@
 # no output and not in /proc/PID/cmdline; import and every report give what
 # SQLite gives; call, batch submit/watch, proxy, sync and report org write
 # and read the shared ledger; a fleet budget refuses a call on another
-# "host" once the fleet spent it; eight processes open a fresh ledger at
-# once and it is migrated once.
+# "host" (and its batch submit and proxy --enforce-budget) once the fleet
+# spent it; ten processes open a fresh ledger at once and it is migrated
+# once.
 set -u
 . "$(dirname "$0")/lib/common.sh"
 . "$ROOT/tests/lib/pg.sh"
@@ -51,15 +52,15 @@ tt_has "the rest of the URI is" "$cmd" "postgresql://tokentop:"
 tt_stop_proxy
 tt_hasnt "nor in what the proxy printed" "$(cat "$T/pport" "$T/perr")" "$PW"
 
-# ---- eight processes open a fresh ledger at once: migrated once -------------
+# ---- ten processes open a fresh ledger at once: migrated once ---------------
 FRESH=$(pg_newdb "tt_fresh_$$")
 pids=()
-for i in 1 2 3 4 5 6 7 8; do
+for i in $(seq 10); do
 	"$TT" --db "$FRESH" report daily --json >"$T/mig$i" 2>&1 & pids+=($!)
 done
 ok=0
 for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
-tt_eq "all eight opened it" "$ok" 8
+tt_eq "all ten opened it" "$ok" 10
 tt_eq "one schema version row" "$(pg_psql -d "tt_fresh_$$" -At -c 'SELECT count(*) FROM tokentop_schema')" 1
 
 # ---- import and reports: what SQLite gives -----------------------------------
@@ -135,5 +136,18 @@ host b call --model claude-haiku-4-5 --max-tokens 5 "x" >"$T/b.out" 2>"$T/b.err"
 tt_eq "host b is refused: the fleet is over" "$?" 1
 tt_has "saying so" "$(cat "$T/b.err")" "exceeded — refusing"
 tt_hasnt "no password in the refusal" "$(cat "$T/b.err")" "$PW"
+host b batch submit "$T/jobs.jsonl" --model claude-haiku-4-5 >"$T/bs.out" 2>"$T/bs.err"
+tt_eq "host b's batch submit is refused too" "$?" 1
+tt_has "saying so" "$(cat "$T/bs.err")" "budget"
+HOME=$T/b XDG_CONFIG_HOME=$T/b/config XDG_DATA_HOME=$T/b/data \
+    tt_start_proxy proxy --listen 127.0.0.1:0 --upstream "$FK_URL" --enforce-budget
+before=$(curl -s "$FK_URL/_fake/stats" | jq .total)
+code=$(curl -s -o "$T/px2.json" -w '%{http_code}' "$PROXY/v1/messages" -H 'x-api-key: sk-ant-test' \
+    -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' \
+    -d '{"model":"claude-haiku-4-5","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}')
+tt_stop_proxy
+tt_eq "host b's proxy --enforce-budget refuses: 429" "$code" 429
+tt_has "naming the budget" "$(cat "$T/px2.json")" "daily budget"
+tt_eq "nothing went upstream" "$(curl -s "$FK_URL/_fake/stats" | jq .total)" "$before"
 
 tt_done
