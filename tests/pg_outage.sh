@@ -5,14 +5,16 @@
 # the rows written meanwhile wait in the spool (0600), and once the server
 # is back the proxy puts them in, in order: every billed response is in the
 # ledger exactly once and the rollups equal the raw rows. With the server
-# away, `call` spools its row and exits 0 (the next command that opens the
-# ledger puts it in), and `import` fails with exit 1, writing nothing.
+# gone, `call` and `batch watch` spool their rows and exit 0, the console
+# says "ledger unreachable since HH:MM, N rows spooled" and puts them in
+# when the server is back, and `import` fails with exit 1, writing nothing.
 # Runs a server of its own (it is killed): never the run's shared one.
 set -u
 . "$(dirname "$0")/lib/common.sh"
 . "$ROOT/tests/lib/pg.sh"
-tt_need python3 jq curl
+tt_need python3 jq curl tmux
 tt_tmpdir
+tt_tmux
 # commits acknowledged must survive the kill (the run's server does not
 # wait for its log: a test server)
 PG_EXTRA_OPTS="-c synchronous_commit=on" pg_start || tt_die "no PostgreSQL server (make deps installs postgresql)"
@@ -86,8 +88,9 @@ tt_hasnt "no password in anything the proxy said" "$(cat "$T/perr")" "$PG_PASSWO
 
 # ---- the server away again: what was paid for is spooled; import exits 1 ----
 # call waits for its answer, and batch watch for a batch's results, while
-# the server goes: their rows go to the spool (exit 0, said), and the next
-# command to open the ledger puts them in; an import with the server away
+# the server goes: their rows go to the spool (exit 0, said; the console
+# says since when and how many), and the first process to see the server
+# back (here the console) puts them in; an import with the server away
 # fails with exit 1, writing nothing
 export ANTHROPIC_BASE_URL=$FK_URL ANTHROPIC_API_KEY=sk-ant-test
 python3 "$ROOT/tests/lib/gen_tx.py" "$T/tx" 2 20
@@ -95,7 +98,8 @@ for i in $(seq 20); do echo "{\"custom_id\":\"q$i\",\"prompt\":\"question $i\"}"
 out=$("$TT" --db "$DB" batch submit "$T/jobs.jsonl" --model claude-haiku-4-5 --tag away 2>&1) ||
 	tt_die "batch submit: $out"
 ID=$(grep -o 'msgbatch_[A-Za-z0-9]*' <<<"$out" | head -1)
-before=$(psqlq 'SELECT count(*) FROM usage')
+# (its own batch follower kept off the API: the watch is the one to ingest)
+tt_console tt 160x40 "env ANTHROPIC_BASE_URL=http://127.0.0.1:1 $TT --db $DB"
 count() { curl -sS "$FK_URL/_fake/stats" | jq --arg k "$1" '.requests[$k] // 0'; }
 curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","method":"POST","delay_ms":1500},
     {"path":"/v1/messages/batches/'"$ID"'/results","delay_ms":1500}]}' >/dev/null
@@ -121,11 +125,17 @@ tt_has "the answer is shown" "$(cat "$T/c1.out")" "echo: asked while"
 wait $wpid
 tt_eq "batch watch with the server gone exits 0: its rows are kept" "$?" 0
 tt_has "saying where" "$(cat "$T/w.err")" "20 row(s) wait in the spool"
+tt_wait_for "rows spooled" 5 || :
+tt_has "the console says where it stands" "$(tt_screen)" "ledger unreachable since $(date +%H:)"
+tt_has "with the rows spooled" "$(tt_screen)" "rows spooled"
 server_start
-tt_eq "import wrote nothing" "$(psqlq 'SELECT count(*) FROM usage')" "$before"
-tt_eq "the call is not in the ledger yet" "$(psqlq "SELECT count(*) FROM usage WHERE tag = 'away'")" 0
+tt_wait_for "ledger reachable again" 15 || :
+tt_has "the console noticed first and put the spool in" "$(tt_screen)" \
+    "ledger reachable again; 2"      # the call's, the 20 results, the batch's statuses
+tm send-keys -t tt q
+tt_eq "import wrote nothing" "$(psqlq "SELECT count(*) FROM usage WHERE source = 'import'")" 0
 "$TT" --db "$DB" call --tag after "and now" >/dev/null 2>"$T/c2.err" || tt_fail "call: $(cat "$T/c2.err")"
-tt_has "the next command put them in" "$(cat "$T/c2.err")" "spooled row(s) put into the ledger"
+tt_hasnt "leaving the next command nothing to put in" "$(cat "$T/c2.err")" "spooled row"
 tt_eq "the call once" "$(psqlq "SELECT count(*) FROM usage WHERE tag = 'away' AND source = 'call'")" 1
 tt_eq "the batch's rows once" "$(psqlq "SELECT count(*) FROM usage WHERE batch_id = '$ID'")" 20
 tt_eq "its results once" "$(psqlq "SELECT count(*) FROM batch_result WHERE batch_id = '$ID'")" 20

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "data/spool.h"
 #include "tui/console.h"
 #include "tui/console_org.h"
 #include "tui/screen_actions.h"
@@ -437,6 +438,41 @@ apply(struct console *c, enum console_act a, int *dirty, int *rebuild)
  * and at once when the ledger's descriptor wakes the loop. SQLite: one
  * small read (data_version); PostgreSQL: the notifications already
  * received, nothing sent, so an idle console costs the server nothing. */
+/* Where the console stands while the ledger is away: since when, and how
+ * many rows wait for it in this user's spool ("ledger unreachable since
+ * 14:02, 1,204 rows spooled"). */
+static void
+say_unreachable(struct console *c, const char *why)
+{
+	char err[256], n[32] = "?";
+	int64_t rows = 0;
+	time_t t = (time_t)(c->down_since_ms / 1000);
+	struct tm tm;
+
+	if (spool_pending(c->cli->cfg.spool_path, c->st, &rows, err, sizeof(err)) == 0)
+		view_fmt_count(rows, n, sizeof(n));
+	localtime_r(&t, &tm);
+	console_status(c, ROLE_ALERT, "ledger unreachable since %02d:%02d, %s row%s spooled (%s)",
+	    tm.tm_hour, tm.tm_min, n, rows == 1 ? "" : "s", why);
+}
+
+/* The ledger is back: the rows spooled meanwhile (by any process of this
+ * user) go in now, unless another process was quicker. */
+static void
+back_again(struct console *c)
+{
+	char err[256], n[32];
+	int64_t flushed = 0, left = 0;
+
+	if (store_readonly(c->st) ||
+	    spool_flush_path(c->cli->cfg.spool_path, c->st, &flushed, &left, err, sizeof(err)) != 0 ||
+	    flushed == 0)
+		console_status(c, ROLE_NORMAL, "ledger reachable again");
+	else
+		console_status(c, ROLE_NORMAL, "ledger reachable again; %s spooled row%s put in",
+		    view_fmt_count(flushed, n, sizeof(n)), flushed == 1 ? "" : "s");
+}
+
 static void
 follow(struct console *c, int64_t *version, int64_t *minute)
 {
@@ -444,11 +480,15 @@ follow(struct console *c, int64_t *version, int64_t *minute)
 	int64_t v, m = c->now_ms / 60000;
 
 	if (store_data_version(c->st, &v, err, sizeof(err)) != 0) {
-		if (c->live)
-			console_status(c, ROLE_ALERT, "ledger: %s", err);
+		if (c->live || c->down_since_ms == 0)
+			c->down_since_ms = c->now_ms;
 		c->live = 0;
+		say_unreachable(c, err);
 		return;
 	}
+	if (c->down_since_ms != 0)
+		back_again(c);
+	c->down_since_ms = 0;
 	c->live = 1;
 	if (v != *version || m != *minute) {
 		/* new rows, or the minute rolled: the last hour's rate and the
