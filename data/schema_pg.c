@@ -21,18 +21,22 @@
 
 #define TXT "TEXT COLLATE \"C\" NOT NULL DEFAULT ''"
 
+/* A rollup cell's counts. */
+#define COUNT_COLS \
+	"  requests BIGINT NOT NULL," \
+	"  input BIGINT NOT NULL," \
+	"  write_5m BIGINT NOT NULL," \
+	"  write_1h BIGINT NOT NULL," \
+	"  cache_read BIGINT NOT NULL," \
+	"  output BIGINT NOT NULL,"
+
 /* rollup_hm and rollup_dm: one cell per hour (UTC day) × model × flags × routed. */
 #define COLLAPSED_COLS \
 	"  hour BIGINT NOT NULL,"  /* the UTC day in rollup_dm */ \
 	"  model TEXT COLLATE \"C\" NOT NULL," \
 	"  flags BIGINT NOT NULL," \
 	"  routed BIGINT NOT NULL," \
-	"  requests BIGINT NOT NULL," \
-	"  input BIGINT NOT NULL," \
-	"  write_5m BIGINT NOT NULL," \
-	"  write_1h BIGINT NOT NULL," \
-	"  cache_read BIGINT NOT NULL," \
-	"  output BIGINT NOT NULL," \
+	COUNT_COLS \
 	"  compressed_tokens BIGINT NOT NULL," \
 	"  max_tokens_stops BIGINT NOT NULL," \
 	"  PRIMARY KEY (hour, model, flags, routed)"
@@ -76,12 +80,7 @@ const char *const store_migrations_pg[] = {
 	"  tag TEXT COLLATE \"C\" NOT NULL,"
 	"  tier TEXT COLLATE \"C\" NOT NULL,"
 	"  flags BIGINT NOT NULL,"
-	"  requests BIGINT NOT NULL,"
-	"  input BIGINT NOT NULL,"
-	"  write_5m BIGINT NOT NULL,"
-	"  write_1h BIGINT NOT NULL,"
-	"  cache_read BIGINT NOT NULL,"
-	"  output BIGINT NOT NULL,"
+	COUNT_COLS
 	"  compressed_tokens BIGINT NOT NULL,"
 	"  max_tokens_stops BIGINT NOT NULL,"
 	"  PRIMARY KEY (hour, model, source, tag, tier, flags)"
@@ -129,12 +128,7 @@ const char *const store_migrations_pg[] = {
 	"  batch_id TEXT COLLATE \"C\" NOT NULL,"
 	"  model TEXT COLLATE \"C\" NOT NULL,"
 	"  flags BIGINT NOT NULL,"
-	"  requests BIGINT NOT NULL,"
-	"  input BIGINT NOT NULL,"
-	"  write_5m BIGINT NOT NULL,"
-	"  write_1h BIGINT NOT NULL,"
-	"  cache_read BIGINT NOT NULL,"
-	"  output BIGINT NOT NULL,"
+	COUNT_COLS
 	"  PRIMARY KEY (batch_id, model, flags)"
 	");",
 	/* 2 → 3: budget alerts announced, one row per crossing */
