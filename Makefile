@@ -45,6 +45,7 @@ FAKE_SRC = $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
 .PHONY: all deps test unit check-tools demo bench fuzz install clean
 
@@ -83,7 +84,8 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(BUILD)/libtokentop.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(BUILD)/libtokentop.a \
 	  $(PKG_LIBS) $(TEST_LIBS)
 
-unit: all $(TEST_BIN)
+# The transcript generator is a test input too (tests/import_shapes.sh).
+unit: all $(TEST_BIN) $(BUILD)/bench/gen_transcripts
 
 # Plain build first, then the whole suite again under ASan + UBSan.
 test: deps
@@ -99,9 +101,10 @@ bench: all
 	-@$(MAKE) --no-print-directory -k $(BENCH_BIN)
 	bench/run.sh $(BUILD)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libtokentop.a
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/libtokentop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a $(PKG_LIBS) -lutil
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIB) $(BUILD)/libtokentop.a \
+	  $(PKG_LIBS) -lutil
 
 # libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60
 fuzz: deps
