@@ -13,31 +13,39 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
-PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd
+CXX      ?= g++
+PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd simdjson
 TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names and tools above.
 DEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-       libcmocka-dev libmicrohttpd-dev sqlite3 tmux time curl jq python3 clang socat
+       libcmocka-dev libmicrohttpd-dev libsimdjson-dev g++ sqlite3 tmux time curl jq python3 \
+       clang socat
 
 DATADIR   = $(PREFIX)/share/tokentop
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
 OPT      ?= -O2 -g
 CPPFLAGS += -I. -D_GNU_SOURCE -DTOKENTOP_DATADIR='"$(DATADIR)"'
 CFLAGS   += -std=c11 $(WARN) $(OPT)
+# The one C++ file (core/usage_simd.cc, simdjson's home): the same warnings
+# as errors, less the C-only ones.
+CXXWARN   = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CXXFLAGS += -std=c++17 $(CXXWARN) $(OPT)
 
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
 LIB_SRC  = $(wildcard core/*.c) $(wildcard data/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_CXX  = $(wildcard core/*.cc)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
@@ -48,6 +56,8 @@ BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BENCH_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
 .PHONY: all deps test unit check-tools demo bench fuzz install clean
+# objects linked into several programs: keep them between builds
+.SECONDARY: $(TEST_LIB) $(BENCH_LIB)
 
 all: deps $(BUILD)/tokentop $(BUILD)/fakeapi
 
@@ -55,7 +65,7 @@ all: deps $(BUILD)/tokentop $(BUILD)/fakeapi
 deps:
 	@missing=""; \
 	for p in $(PKGS) $(TESTPKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in tmux sqlite3 pkg-config curl jq python3 socat; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	for t in tmux sqlite3 pkg-config curl jq python3 socat g++; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	[ -x /usr/bin/time ] || missing="$$missing time"; \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: missing:$$missing"; \
@@ -68,6 +78,10 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libtokentop.a: $(LIB_OBJ)
 	@rm -f $@
@@ -106,14 +120,25 @@ $(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/libtokentop.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIB) $(BUILD)/libtokentop.a \
 	  $(PKG_LIBS) -lutil
 
-# libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60
+# libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60.
+# Then fuzz_usage_simd runs for FUZZ_SECONDS (default 60): the simdjson path
+# of the transcript import against the jansson path, from its seeds.
+FUZZ_SECONDS ?= 60
 fuzz: deps
-	@mkdir -p $(BUILD)/fuzz
+	@mkdir -p $(BUILD)/fuzz/corpus_usage_simd
+	@for f in $(LIB_CXX); do \
+	  clang++ $(CPPFLAGS) -std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize=vptr \
+	    $(PKG_CFLAGS) -c $$f -o $(BUILD)/fuzz/$$(basename $$f .cc).o || exit 1; \
+	done
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); echo "fuzz: $$n"; \
 	  clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-	    -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(PKG_LIBS) || exit 1; \
+	    -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(LIB_CXX:core/%.cc=$(BUILD)/fuzz/%.o) \
+	    $(PKG_LIBS) || exit 1; \
 	done
+	$(BUILD)/fuzz/fuzz_usage_simd -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -dict=tests/fuzz/usage_simd.dict $(BUILD)/fuzz/corpus_usage_simd tests/fuzz/seeds_usage_simd
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)

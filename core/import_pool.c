@@ -1,7 +1,9 @@
 /* import_pool.c — what one import line comes to, decided on any thread:
  * format detection, the per-format parse into a row or a result, and the
  * worker pool that classifies chunks of lines while the reader (import.c)
- * reads ahead and delivers in file order. Every parse is jansson's. */
+ * reads ahead and delivers in file order. Transcript lines go through
+ * simdjson (core/usage_simd.cc, exactly jansson's decisions); every other
+ * parse is jansson's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/import_int.h"
+#include "core/usage_simd.h"
 
 /* ---- format detection ----------------------------------------------------- */
 
@@ -84,8 +87,8 @@ parse_line(enum import_format f, const char *line, size_t len, json_t *root,
 		usage_strlcpy(u->source, "import", sizeof(u->source));
 		return USAGE_LINE_ROW;
 	case IMPORT_CLAUDE_CODE:
-		if (root == NULL)
-			return usage_parse_transcript_line(line, len, u, err, errlen);
+		if (root == NULL)     /* simdjson, and jansson where it is unsure */
+			return usage_simd_parse_transcript_line(line, len, u, err, errlen);
 		if (!usage_line_has_usage(line, len))
 			return USAGE_LINE_SKIP;        /* as the line parser decides */
 		return usage_from_transcript(root, u, err, errlen);
