@@ -1,6 +1,7 @@
-/* text.c — UTF-8 decoding, word boundaries, normalising and hashing. Tables
- * are fixed here rather than taken from the C locale so that routing and
- * compression give the same answer on every machine. */
+/* text.c — UTF-8 decoding, word boundaries, normalising, hashing, the
+ * terminal sanitiser and the CSV field writer. Tables are fixed here rather
+ * than taken from the C locale so that routing and compression give the same
+ * answer on every machine. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,4 +210,106 @@ text_hash_fold(const char *s, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/* ---- outside text on a terminal, in a spreadsheet ---------------------------- */
+
+int
+text_is_unsafe(uint32_t c)
+{
+	return is_control(c) || c == 0x061c || c == 0x200e || c == 0x200f ||
+	    (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
+}
+
+char *
+text_sanitize(const char *s, char *out, size_t n, int flags)
+{
+	static const char repl[] = "\xef\xbf\xbd";	/* U+FFFD */
+	size_t len = s != NULL ? strlen(s) : 0, i = 0, o = 0, k, w;
+	const char *put;
+	uint32_t c;
+
+	if (n == 0)
+		return out;
+	while (i < len) {
+		k = text_decode(s + i, len - i, &c);
+		put = s + i;
+		w = k;
+		if ((flags & TEXT_LINES) && (c == '\n' || c == '\t')) {
+			/* kept */
+		} else if ((flags & TEXT_LINES) && c == '\r' && s[i + 1] == '\n') {
+			w = 0;
+		} else if (c == '\t' || c == '\n' || c == '\r') {
+			put = " ";
+			w = 1;
+		} else if (c == 0xfffd || text_is_unsafe(c)) {
+			put = repl;
+			w = 3;
+		}
+		if (w > 1 && (flags & TEXT_ASCII)) {
+			put = "?";
+			w = 1;
+		}
+		if (o + w >= n)
+			break;
+		memcpy(out + o, put, w);
+		o += w;
+		i += k;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+text_sanitize_dup(const char *s, int flags)
+{
+	size_t n = (s != NULL ? strlen(s) : 0) * 3 + 1;
+	char *out = malloc(n);
+
+	return out != NULL ? text_sanitize(s, out, n, flags) : NULL;
+}
+
+int
+text_csv_write(FILE *f, const char *s)
+{
+	char *c = text_sanitize_dup(s, 0), *p;
+	int formula = s != NULL && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+	int quote = formula || (c != NULL && strpbrk(c, ",\"") != NULL);
+
+	if (c == NULL)
+		return -1;
+	if (quote)
+		fputs(formula ? "\"'" : "\"", f);
+	for (p = c; *p != '\0'; p++) {
+		if (*p == '"')
+			fputc('"', f);
+		fputc(*p, f);
+	}
+	if (quote)
+		fputc('"', f);
+	free(c);
+	return ferror(f) ? -1 : 0;
+}
+
+int
+text_json_write(FILE *f, const char *json)
+{
+	size_t len = strlen(json), i = 0, run = 0, k;
+	uint32_t c;
+
+	while (i < len) {
+		k = text_decode(json + i, len - i, &c);
+		/* below 0x20: the document's own line breaks and indentation */
+		if (c >= 0x20 && text_is_unsafe(c)) {
+			if ((run > 0 && fwrite(json + i - run, 1, run, f) != run) ||
+			    fprintf(f, "\\u%04x", (unsigned)c) < 0)
+				return -1;
+			run = 0;
+		} else
+			run += k;
+		i += k;
+	}
+	if (run > 0 && fwrite(json + len - run, 1, run, f) != run)
+		return -1;
+	return 0;
 }

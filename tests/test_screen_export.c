@@ -1,5 +1,6 @@
 /* test_screen_export.c — the Reports screen's export: CSV quoting and exact
- * dollars, JSON shape, nothing half-written on failure. */
+ * dollars, hostile keys (formulas, escapes) neutralised, JSON shape, nothing
+ * half-written on failure. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -69,6 +70,32 @@ test_csv(void **state)
 	assert_non_null(strstr(s, "\ntotal,4,"));
 }
 
+/* Keys from outside: a formula is text (a ' inside the quotes), escapes are
+ * replaced; the numbers tokentop writes, negative ones too, stay numbers. */
+static void
+test_csv_hostile(void **state)
+{
+	struct report r;
+	struct report_row rows[2];
+	char path[128], msg[512];
+	const char *s;
+
+	(void)state;
+	fixture(&r, rows);
+	snprintf(rows[0].key, sizeof(rows[0].key), "=HYPERLINK(\"http://e\",\"x\")");
+	snprintf(rows[1].key, sizeof(rows[1].key), "\x1b]0;pwned\x07\xc2\x9b" "-x");
+	rows[1].cost_nanos = -310000000;
+	snprintf(path, sizeof(path), "%s/hostile.csv", fx_tmpdir);
+	assert_int_equal(screen_export_write(path, &r, "model", msg, sizeof(msg)), 0);
+	s = slurp(path);
+	assert_non_null(strstr(s, "\n\"'=HYPERLINK(\"\"http://e\"\",\"\"x\"\")\",3,1000,"));
+	assert_non_null(strstr(s, "\n\xef\xbf\xbd]0;pwned\xef\xbf\xbd\xef\xbf\xbd-x,1,"));
+	assert_non_null(strstr(s, ",-0.310000000,1\n"));
+	assert_null(strchr(s, '\x1b'));
+	assert_null(strchr(s, '\x07'));
+	assert_null(strstr(s, "\xc2\x9b"));
+}
+
 static void
 test_json(void **state)
 {
@@ -114,6 +141,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_hostile),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_failure_leaves_nothing),
 	};

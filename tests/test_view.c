@@ -1,5 +1,5 @@
 /* test_view.c — the console's pure view logic: layout, numbers, bars,
- * sorting, filtering, sanitising and display width (incl. Korean). */
+ * sorting, filtering and display width (incl. Korean). */
 #include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,67 +142,6 @@ test_bars(void **state)
 }
 
 /* ---- text --------------------------------------------------------------- */
-
-static void
-test_sanitize(void **state)
-{
-	char b[128];
-
-	(void)state;
-	/* ESC sequences, bell, backspace: the control bytes go, text stays */
-	assert_string_equal(view_sanitize("a\x1b[2Jb\x07\x08" "c", b, sizeof(b), 0), "a[2Jbc");
-	assert_string_equal(view_sanitize("tab\there\nnl", b, sizeof(b), 0), "tab here nl");
-	/* C1 CSI (U+009B) and bidi override U+202E, isolate U+2066 */
-	assert_string_equal(view_sanitize("x\xc2\x9b" "31my", b, sizeof(b), 0), "x31my");
-	assert_string_equal(view_sanitize("ab\xe2\x80\xae" "cd\xe2\x81\xa6" "e", b, sizeof(b), 0),
-	    "abcde");
-	/* invalid UTF-8 and overlong ESC */
-	assert_string_equal(view_sanitize("a\xff" "b\xc0\x9b" "c", b, sizeof(b), 0), "a?b??c");
-	assert_string_equal(view_sanitize("\x7f", b, sizeof(b), 0), "");
-	/* Korean survives; ASCII mode replaces it */
-	assert_string_equal(view_sanitize("모델 x", b, sizeof(b), 0), "모델 x");
-	assert_string_equal(view_sanitize("모델 x", b, sizeof(b), 1), "?? x");
-	/* a tiny buffer never gets half a character */
-	assert_string_equal(view_sanitize("가나", b, 5, 0), "가");
-	assert_string_equal(view_sanitize(NULL, b, sizeof(b), 0), "");
-}
-
-/* Random bytes: whatever comes in, nothing that drives a terminal comes out,
- * and the result is valid UTF-8 that fits the buffer. */
-static void
-test_sanitize_random(void **state)
-{
-	unsigned char in[64];
-	char out[48];
-	const unsigned char *o;
-	unsigned seed = 12345;
-	int i, k;
-
-	(void)state;
-	for (i = 0; i < 20000; i++) {
-		for (k = 0; k < 63; k++) {
-			seed = seed * 1103515245u + 12345u;
-			in[k] = (unsigned char)(seed >> 16);
-			if (in[k] == 0)
-				in[k] = 0x1b;
-		}
-		in[63] = 0;
-		view_sanitize((const char *)in, out, sizeof(out), 0);
-		assert_true(strlen(out) < sizeof(out));
-		for (o = (const unsigned char *)out; *o != 0; o++) {
-			assert_true(*o >= 0x20 && *o != 0x7f);
-			/* C1 controls would be encoded as C2 80..9F */
-			if (*o == 0xc2)
-				assert_true(o[1] >= 0xa0);
-			/* U+202A..202E and U+2066..2069 are E2 80 AA..AE / E2 81 A6..A9 */
-			if (*o == 0xe2 && o[1] == 0x80)
-				assert_false(o[2] >= 0xaa && o[2] <= 0xae);
-			if (*o == 0xe2 && o[1] == 0x81)
-				assert_false(o[2] >= 0xa6 && o[2] <= 0xa9);
-		}
-		assert_true(view_width(out) >= 0);
-	}
-}
 
 static void
 test_width_and_truncate(void **state)
@@ -398,8 +337,6 @@ main(void)
 		cmocka_unit_test(test_fmt_numbers),
 		cmocka_unit_test(test_fmt_money),
 		cmocka_unit_test(test_bars),
-		cmocka_unit_test(test_sanitize),
-		cmocka_unit_test(test_sanitize_random),
 		cmocka_unit_test(test_width_and_truncate),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_filter),

@@ -54,14 +54,52 @@ int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c
  */
 int cli_open(struct cli *cli, struct store **st, struct pricing **pr);
 
-/* Print "tokentop CMD: message" and a pointer to --help on stderr; returns
+/*
+ * Printing outside text. Model names, tags, ids, custom_ids, file names,
+ * argv and a server's messages may hold terminal escapes: whatever of it a
+ * command prints for people goes through these, which pass it through
+ * text_sanitize (core/text.h), so no control character, C1 control, bidi
+ * override or invalid UTF-8 reaches the terminal. JSON output stays exact
+ * (jansson escapes controls); CSV goes through text_csv_write. The line
+ * printers write each line in one call, so threads may use them too.
+ */
+
+/* "tokentop CMD: message" and a pointer to --help on stderr; returns
  * EXIT_USAGE so callers can `return cli_usage_error(...)`. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Print "tokentop CMD: message" on stderr; returns EXIT_RUNTIME. */
+/* "tokentop CMD: message" on stderr; returns EXIT_RUNTIME. */
 int cli_fail(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* "tokentop CMD: message" on stderr (a note or warning; cmd NULL:
+ * "tokentop: message"). */
+void cli_warn(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One line of output on f: the formatted text sanitised as a whole (a TAB or
+ * line break inside becomes a space), then '\n'. */
+void cli_line(FILE *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Outside text s on f, sanitised, without a newline: a table cell, one
+ * word of a list. */
+void cli_put(FILE *f, const char *s);
+
+/*
+ * Print the JSON value j to f (json_dumps flags), then a newline: exact JSON,
+ * with the code points a terminal must not receive (DEL, C1, bidi marks)
+ * written as \uXXXX escapes (text_json_write). 0, or -1 when out of memory
+ * or on a write error. j is borrowed.
+ */
+struct json_t;
+int cli_json(FILE *f, struct json_t *j, size_t flags);
+
+/* Content (a model's answer, compressed documents) text[0..len) on f:
+ * exact when f is a pipe or a file, so scripts get every byte; on a
+ * terminal sanitised with TEXT_LINES (lines and tabs kept), as ls does. */
+void cli_put_text(FILE *f, const char *text, size_t len);
 
 /*
  * Parse YYYY-MM-DD as local midnight (of the current TZ) into UTC ms. With

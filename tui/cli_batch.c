@@ -166,8 +166,7 @@ cli_batch_rec_json(const struct batch_rec *r)
 void
 cli_batch_print_json(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
-	fputc('\n', stdout);
+	cli_json(stdout, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(j);
 }
 
@@ -249,7 +248,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 			cli_batch_fmt_time(r->created_ms, created, sizeof(created));
 			snprintf(est, sizeof(est), "%s–%s", cli_batch_usd(r->est_low_nanos, lo, sizeof(lo)),
 			    cli_batch_usd(r->est_high_nanos, hi, sizeof(hi)));
-			printf("%-36s %-11s %9s %-20s %19s %10s  %s\n", r->id,
+			cli_line(stdout, "%-36s %-11s %9s %-20s %19s %10s  %s", r->id,
 			    r->ingested ? "ingested" : r->status, cli_group(r->requests, req,
 			    sizeof(req)), created, est, r->ingested ? cli_batch_usd(r->actual_nanos, act,
 			    sizeof(act)) : "-", r->tag);
@@ -310,13 +309,13 @@ cmd_one(struct cli *cli, int argc, char **argv, int cancel)
 		cli_batch_print_json(cli_batch_rec_json(&r));
 	else {
 		cli_batch_elapsed(b.created_ms, b.ended_ms, cli_now_ms(), el, sizeof(el));
-		printf("%s  %s  %s\n", b.id, b.processing_status, el);
+		cli_line(stdout, "%s  %s  %s", b.id, b.processing_status, el);
 		cli_batch_print_counts(stdout, &r.counts);
 		putchar('\n');
 		if (r.input_file[0] != '\0')
-			printf("input: %s\n", r.input_file);
+			cli_line(stdout, "input: %s", r.input_file);
 		if (strcmp(b.processing_status, "ended") == 0 && !r.ingested)
-			printf("results not yet in the ledger: tokentop batch watch %s\n", b.id);
+			cli_line(stdout, "results not yet in the ledger: tokentop batch watch %s", b.id);
 	}
 	rc = EXIT_OK;
 out:

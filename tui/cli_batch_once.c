@@ -94,7 +94,7 @@ tiers_claim(const char *dir, int64_t intent_id, const char *batch_id)
 	snprintf(from, sizeof(from), "%s/%s.tiers", dir, name);
 	snprintf(to, sizeof(to), "%s/%s.tiers", dir, batch_id);
 	if (rename(from, to) != 0 && errno != ENOENT)
-		fprintf(stderr, "tokentop batch: %s: routing tiers not kept: %s\n", batch_id,
+		cli_warn("batch", "%s: routing tiers not kept: %s", batch_id,
 		    strerror(errno));
 }
 
@@ -285,13 +285,13 @@ create_reconcile(struct http_multi *m, struct store *st, const char *dir,
 {
 	char msg[1024], when[40];
 
-	fprintf(stderr, "tokentop batch: create: %s; looking for the batch in the API's list\n",
+	cli_warn("batch", "create: %s; looking for the batch in the API's list",
 	    why);
 	switch (reconcile_one(m, st, dir, in, 1, b, msg, sizeof(msg))) {
 	case FOUND_ADOPTED:
 		cli_batch_fmt_time(b->created_ms, when, sizeof(when));
-		fprintf(stderr, "tokentop batch: found %s (created %s, %lld requests): the create "
-		    "had gone through; recorded it, not sent again\n", b->id, when,
+		cli_warn("batch", "found %s (created %s, %lld requests): the create "
+		    "had gone through; recorded it, not sent again", b->id, when,
 		    (long long)in->requests);
 		return 1;
 	case FOUND_NONE:
@@ -324,7 +324,7 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 	tiers_name(in->id, name, sizeof(name));
 	/* a lost tiers file only loses the tier on the rows: warn, go on */
 	if (tiers != NULL && batch_tiers_save(dir, name, tiers, tiers_len, err, sizeof(err)) != 0)
-		fprintf(stderr, "tokentop batch: routing tiers not saved: %s\n", err);
+		cli_warn("batch", "routing tiers not saved: %s", err);
 	for (attempt = 0;; attempt++) {
 		if (create_attempt(m, body, len, &res, b))
 			break;
@@ -345,19 +345,19 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 			 * yet show up; keep the intent pending for the next start */
 			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok)) {
 				if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
-					fprintf(stderr, "tokentop batch: %s\n", err);
+					cli_warn("batch", "%s", err);
 				else
 					tiers_drop(dir, in->id);
 			} else
-				fprintf(stderr, "tokentop batch: no answer and no batch yet: "
-				    "tokentop batch list checks again\n");
+				cli_warn("batch", "no answer and no batch yet: "
+				    "tokentop batch list checks again");
 			cli_fail(CMD, "create: %s", why);
 			http_result_done(&res);
 			return -1;
 		}
 		delay = http_retry_delay_ms(attempt, http_result_header(&res, "retry-after-ms"),
 		    http_result_header(&res, "retry-after"), time(NULL), jitter());
-		fprintf(stderr, "tokentop batch: create: %s; sending it again in %.1f s\n", why,
+		cli_warn("batch", "create: %s; sending it again in %.1f s", why,
 		    (double)delay / 1000.0);
 		http_result_done(&res);
 		sleep_ms(delay);
@@ -416,34 +416,34 @@ reconcile_report(struct store *st, const char *dir, const struct batch_intent *i
 	cli_batch_fmt_time(in->created_ms, when, sizeof(when));
 	switch (adopt_from(st, dir, in, list, n, 0, &b, msg, sizeof(msg))) {
 	case FOUND_ADOPTED:
-		fprintf(out, "tokentop batch: %s: adopted %s — its create (sent %s) had gone "
-		    "through but was never recorded\n", name, b.id, when);
+		cli_line(out, "tokentop batch: %s: adopted %s — its create (sent %s) had gone "
+		    "through but was never recorded", name, b.id, when);
 		break;
 	case FOUND_NONE:
 		/* a request the dying process had sent may still be carried out:
 		 * give up only once it is a minute old */
 		if (cli_now_ms() - in->created_ms < BATCH_ADOPT_STALE_MS)
-			fprintf(out, "tokentop batch: %s: the create sent %s has no batch yet; "
-			    "looked for again at the next start\n", name, when);
+			cli_line(out, "tokentop batch: %s: the create sent %s has no batch yet; "
+			    "looked for again at the next start", name, when);
 		else if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
-			fprintf(out, "tokentop batch: %s: %s\n", name, err);
+			cli_line(out, "tokentop batch: %s: %s", name, err);
 		else {
 			tiers_drop(dir, in->id);
-			fprintf(out, "tokentop batch: %s: the create sent %s made no batch (%s); "
-			    "marked abandoned\n", name, when, msg);
+			cli_line(out, "tokentop batch: %s: the create sent %s made no batch (%s); "
+			    "marked abandoned", name, when, msg);
 		}
 		break;
 	case FOUND_AMBIGUOUS:
 		if (cli_now_ms() - in->created_ms > BATCH_ADOPT_WINDOW_MS &&
 		    store_intent_abandon(st, in->id, err, sizeof(err)) == 0) {
 			tiers_drop(dir, in->id);
-			fprintf(out, "tokentop batch: %s: %s; given up after 24 h\n", name, msg);
+			cli_line(out, "tokentop batch: %s: %s; given up after 24 h", name, msg);
 		} else
-			fprintf(out, "tokentop batch: %s: %s; left pending (see tokentop batch "
-			    "status ID)\n", name, msg);
+			cli_line(out, "tokentop batch: %s: %s; left pending (see tokentop batch "
+			    "status ID)", name, msg);
 		break;
 	default:
-		fprintf(out, "tokentop batch: %s: %s\n", name, msg);
+		cli_line(out, "tokentop batch: %s: %s", name, msg);
 		break;
 	}
 }
@@ -463,7 +463,7 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 	/* settled intents are kept a while for inspection, then dropped */
 	if (store_intent_prune(st, now - INTENT_KEEP_MS, NULL, err, sizeof(err)) != 0 ||
 	    store_intent_pending(st, &v, &n, err, sizeof(err)) != 0) {
-		fprintf(out, "tokentop batch: %s\n", err);
+		cli_line(out, "tokentop batch: %s", err);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
@@ -478,8 +478,8 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		goto out;
 	}
 	if (cli->cfg.api_key[0] == '\0') {
-		fprintf(out, "tokentop batch: %zu batch create%s not confirmed; set "
-		    "ANTHROPIC_API_KEY to look for %s\n", due, due == 1 ? " is" : "s are",
+		cli_line(out, "tokentop batch: %zu batch create%s not confirmed; set "
+		    "ANTHROPIC_API_KEY to look for %s", due, due == 1 ? " is" : "s are",
 		    due == 1 ? "it" : "them");
 		goto out;
 	}
@@ -487,8 +487,8 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 	    api_batch_list_since(m, since, &list, &nl, &he) != 0) {
 		if (m != NULL)
 			api_error_string(&he, err, sizeof(err));
-		fprintf(out, "tokentop batch: %zu batch create%s not confirmed; could not list "
-		    "batches: %s\n", due, due == 1 ? " is" : "s are", err);
+		cli_line(out, "tokentop batch: %zu batch create%s not confirmed; could not list "
+		    "batches: %s", due, due == 1 ? " is" : "s are", err);
 		goto out;
 	}
 	cli_batch_results_dir(cli, dir, sizeof(dir));

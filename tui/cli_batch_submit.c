@@ -24,7 +24,7 @@ print_plan_errors(const struct batch_plan *plan)
 	char n[32];
 
 	for (i = 0; i < plan->nerrors; i++)
-		fprintf(stderr, "%s\n", plan->errors[i]);
+		cli_line(stderr, "%s", plan->errors[i]);     /* FILE:LINE: echoes the file */
 	if (plan->nbad > (int64_t)plan->nerrors)
 		fprintf(stderr, "… and %s more\n", cli_group(plan->nbad - (int64_t)plan->nerrors,
 		    n, sizeof(n)));
@@ -36,14 +36,18 @@ print_plan(const char *path, const struct batch_plan *plan)
 	char a[32], lo[48], hi[48];
 	size_t i;
 
-	printf("%s: %s requests in %zu batch%s\n", path, cli_group(plan->requests, a, sizeof(a)),
-	    plan->nparts, plan->nparts == 1 ? "" : "es");
+	cli_line(stdout, "%s: %s requests in %zu batch%s", path,
+	    cli_group(plan->requests, a, sizeof(a)), plan->nparts, plan->nparts == 1 ? "" : "es");
 	printf("models: ");
-	for (i = 0; i < plan->nmodels; i++)
-		printf("%s%s", i > 0 ? ", " : "", plan->models[i]);
-	for (i = 0; i < plan->ntiers; i++)
-		printf("%s%s %s", i == 0 ? "\nrouted: " : " · ", plan->tiers[i].name,
-		    cli_group(plan->tiers[i].requests, a, sizeof(a)));
+	for (i = 0; i < plan->nmodels; i++) {     /* the file's model names */
+		fputs(i > 0 ? ", " : "", stdout);
+		cli_put(stdout, plan->models[i]);
+	}
+	for (i = 0; i < plan->ntiers; i++) {
+		fputs(i == 0 ? "\nrouted: " : " · ", stdout);
+		cli_put(stdout, plan->tiers[i].name);
+		printf(" %s", cli_group(plan->tiers[i].requests, a, sizeof(a)));
+	}
 	printf("\nestimated cost at the batch rate: %s – %s\n", cli_batch_usd(plan->est_low, lo, sizeof(lo)),
 	    cli_batch_usd(plan->est_high, hi, sizeof(hi)));
 	if (plan->unpriced > 0)
@@ -154,7 +158,7 @@ submit_part(struct cli *cli, struct http_multi *m, struct store *st, const char 
 	in.est_high_nanos = part->est_high;
 	/* a lost tiers file only loses the tier on the rows: warn, go on */
 	if (keep && batch_part_each(path, part, o, tiers_add, &t, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tokentop batch: routing tiers not saved: %s\n", err);
+		cli_warn("batch", "routing tiers not saved: %s", err);
 		keep = 0;
 	}
 	if (cli_batch_create_once(cli, m, st, &in, body, len,
@@ -188,12 +192,12 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 		if (submit_part(cli, m, st, path, abspath, i, &plan->parts[i], o, tag, id,
 		    sizeof(id)) != 0) {
 			if (i > 0)
-				fprintf(stderr, "tokentop batch: parts 1–%zu were submitted; "
-				    "lines from %lld on were not\n", i,
+				cli_warn("batch", "parts 1–%zu were submitted; "
+				    "lines from %lld on were not", i,
 				    (long long)plan->parts[i].first_line);
 			goto out;
 		}
-		printf("submitted %s (%s requests, lines %lld–%lld)\n", id,
+		cli_line(stdout, "submitted %s (%s requests, lines %lld–%lld)", id,
 		    cli_group(plan->parts[i].requests, n, sizeof(n)),
 		    (long long)plan->parts[i].first_line, (long long)plan->parts[i].last_line);
 		fflush(stdout);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/poller.h"
+#include "core/text.h"
 #include "tui/cli_batch.h"
 
 static int
@@ -104,7 +105,7 @@ watch_status(struct watch *w, const struct api_batch *b)
 	struct seen *s = NULL, *ns;
 	struct batch_counts c = { b->processing, b->succeeded, b->errored, b->canceled,
 	    b->expired };
-	char el[48];
+	char el[48], id[3 * USAGE_ID_MAX], status[48];
 	size_t i;
 
 	for (i = 0; i < w->nseen; i++)
@@ -123,7 +124,8 @@ watch_status(struct watch *w, const struct api_batch *b)
 	usage_strlcpy(s->status, b->processing_status, sizeof(s->status));
 	s->c = c;
 	cli_batch_elapsed(b->created_ms, b->ended_ms, cli_now_ms(), el, sizeof(el));
-	printf("%s  %-11s  %s  ", b->id, b->processing_status, el);
+	printf("%s  %-11s  %s  ", text_sanitize(b->id, id, sizeof(id), 0),
+	    text_sanitize(b->processing_status, status, sizeof(status), 0), el);
 	cli_batch_print_counts(stdout, &c);
 	putchar('\n');
 	fflush(stdout);
@@ -144,8 +146,8 @@ watch_ingested(struct watch *w, const struct batch_event *ev)
 	}
 	memset(&r, 0, sizeof(r));
 	store_batch_get(w->st, w->pr, ev->batch_id, &r, &found, err, sizeof(err));
-	printf("%s  ingested: %lld succeeded · %lld errored · %lld canceled · %lld expired · "
-	    "cost %s\n", ev->batch_id, (long long)ev->stats->succeeded,
+	cli_line(stdout, "%s  ingested: %lld succeeded · %lld errored · %lld canceled · "
+	    "%lld expired · cost %s", ev->batch_id, (long long)ev->stats->succeeded,
 	    (long long)ev->stats->errored, (long long)ev->stats->canceled,
 	    (long long)ev->stats->expired, cli_batch_usd(r.actual_nanos, cost, sizeof(cost)));
 	fflush(stdout);
@@ -170,11 +172,11 @@ watch_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 		watch_ingested(w, ev);
 		break;
 	case BATCH_EV_ERROR:
-		fprintf(stderr, "tokentop batch: %s: %s (trying again)\n", ev->batch_id,
+		cli_warn("batch", "%s: %s (trying again)", ev->batch_id,
 		    ev->message);
 		break;
 	case BATCH_EV_GONE:
-		fprintf(stderr, "tokentop batch: %s: %s; no longer followed\n", ev->batch_id,
+		cli_warn("batch", "%s: %s; no longer followed", ev->batch_id,
 		    ev->message);
 		w->failed = 1;
 		break;
@@ -296,7 +298,7 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 			    sizeof(err)) != 0 || !found)
 				memset(&named[k], 0, sizeof(named[k]));
 			if (found && named[k].ingested) {
-				printf("%s  already ended and ingested\n", argv[optind]);
+				cli_line(stdout, "%s  already ended and ingested", argv[optind]);
 				continue;
 			}
 			ids[k] = argv[optind];
@@ -364,18 +366,18 @@ print_results(struct store *st, const struct batch_rec *r)
 
 	memset(&c, 0, sizeof(c));
 	store_batch_result_counts(st, r->id, &c, err, sizeof(err));
-	printf("%s  %lld succeeded · %lld errored · %lld canceled · %lld expired\n", r->id,
+	cli_line(stdout, "%s  %lld succeeded · %lld errored · %lld canceled · %lld expired", r->id,
 	    (long long)c.succeeded, (long long)c.errored, (long long)c.canceled,
 	    (long long)c.expired);
 	printf("cost %s at the batch rate (estimated %s – %s)\n",
 	    cli_batch_usd(r->actual_nanos, cost, sizeof(cost)), cli_batch_usd(r->est_low_nanos, lo, sizeof(lo)),
 	    cli_batch_usd(r->est_high_nanos, hi, sizeof(hi)));
 	if (r->results_file[0] != '\0')
-		printf("results: %s\n", r->results_file);
+		cli_line(stdout, "results: %s", r->results_file);
 	if (store_batch_errors(st, r->id, 20, &cids, &msgs, &n, err, sizeof(err)) != 0)
 		return;
 	for (i = 0; i < n; i++) {
-		printf("  errored %s: %s\n", cids[i], msgs[i] != NULL ? msgs[i] : "");
+		cli_line(stdout, "  errored %s: %s", cids[i], msgs[i] != NULL ? msgs[i] : "");
 		free(cids[i]);
 		free(msgs[i]);
 	}
@@ -419,8 +421,8 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 		ids[0] = (char *)id;
 		tags[0] = found ? r.tag : NULL;
 		if (found && strcmp(r.status, "ended") != 0)
-			fprintf(stderr, "tokentop batch: %s is %s; waiting for it to end "
-			    "(Ctrl-C to stop)\n", id, r.status);
+			cli_warn("batch", "%s is %s; waiting for it to end "
+			    "(Ctrl-C to stop)", id, r.status);
 		if (cli_batch_poll(cli, st, pr, ids, tags, 1, 5000) != EXIT_OK)
 			goto out;
 		if (store_batch_get(st, pr, id, &r, &found, err, sizeof(err)) != 0 || !found) {

@@ -347,8 +347,8 @@ check_prefix(struct http_multi *m, const struct model_price *mp, const char *mod
 	}
 	if (est >= mp->min_cache_tokens)
 		return;
-	fprintf(stderr, "tokentop call: note: the cached prefix is %s%s tokens, below the %s-token "
-	        "minimum of %s: the API will not cache it\n", how, cli_group(est, a, sizeof(a)),
+	cli_warn("call", "note: the cached prefix is %s%s tokens, below the %s-token "
+	        "minimum of %s: the API will not cache it", how, cli_group(est, a, sizeof(a)),
 	        cli_group(mp->min_cache_tokens, b, sizeof(b)), model);
 }
 
@@ -408,8 +408,7 @@ print_json(const struct api_message *msg, int priced, int64_t nanos)
 		json_object_set_new(o, "tier", json_string(u->tier));
 	if (u->compressed_tokens > 0)
 		json_object_set_new(o, "compressed_tokens", json_integer(u->compressed_tokens));
-	rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-	fputc('\n', stdout);
+	rc = cli_json(stdout, o, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(o);
 	return rc;
 }
@@ -418,7 +417,7 @@ static void
 print_delta(void *arg, const char *text, size_t len)
 {
 	(void)arg;
-	fwrite(text, 1, len, stdout);
+	cli_put_text(stdout, text, len);
 	fflush(stdout);
 }
 
@@ -453,8 +452,8 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	rc = EXIT_OK;
 	if (store_insert_usage(st, &msg.usage, NULL, err, sizeof(err)) != 0) {
 		/* the call is paid for: still show it, say why it is not recorded, exit 1 */
-		fprintf(stderr, "tokentop call: the ledger did not take this call: %s "
-		        "(request-id %s)\n", err, msg.usage.request_id);
+		cli_warn("call", "the ledger did not take this call: %s "
+		        "(request-id %s)", err, msg.usage.request_id);
 		rc = EXIT_RUNTIME;
 	}
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
@@ -463,7 +462,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 		print_json(&msg, priced, nanos);
 	} else {
 		if (!live)
-			fputs(msg.text, stdout);
+			cli_put_text(stdout, msg.text, msg.text_len);
 		if (msg.text_len == 0 || msg.text[msg.text_len - 1] != '\n')
 			fputc('\n', stdout);
 		fflush(stdout);
@@ -526,7 +525,7 @@ route_prompt(struct cli *cli, struct call_opts *o, const char *prompt)
 	o->model = o->routed_model;
 	if (!o->max_tokens_explicit)
 		o->max_tokens = (long)d.max_tokens;
-	fprintf(stderr, "tokentop call: route: tier %s (rule %s) → %s, max_tokens %ld%s\n",
+	cli_warn("call", "route: tier %s (rule %s) → %s, max_tokens %ld%s",
 	    o->tier, d.rule, o->model, o->max_tokens, o->max_tokens_explicit ?
 	    " (--max-tokens)" : "");
 	return EXIT_OK;

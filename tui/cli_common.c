@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "tui/cli.h"
 
 int
@@ -18,14 +21,14 @@ cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 	if (pr != NULL) {
 		*pr = pricing_load(cli->cfg.prices_path, cli->cfg.user_prices_path, err, sizeof(err));
 		if (*pr == NULL) {
-			fprintf(stderr, "tokentop: prices: %s\n", err);
+			cli_warn(NULL, "prices: %s", err);
 			return EXIT_RUNTIME;
 		}
 	}
 	if (st != NULL) {
 		*st = store_open(cli->cfg.db_path, err, sizeof(err));
 		if (*st == NULL) {
-			fprintf(stderr, "tokentop: %s\n", err);
+			cli_warn(NULL, "%s", err);
 			if (pr != NULL) {
 				pricing_free(*pr);
 				*pr = NULL;
@@ -36,30 +39,104 @@ cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 	return EXIT_OK;
 }
 
+/*
+ * prefix, the message of fmt sanitised (text_sanitize: it often holds a
+ * server's message, a model name or a file name) and suffix, as one line on
+ * f in one call, so lines from threads do not interleave.
+ */
+static void
+vemit(FILE *f, const char *prefix, const char *suffix, const char *fmt, va_list ap)
+{
+	char *msg = NULL, *clean = NULL;
+
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		clean = text_sanitize_dup(msg, 0);
+	fprintf(f, "%s%s%s\n", prefix, clean != NULL ? clean : "out of memory", suffix);
+	free(clean);
+	free(msg);
+}
+
+/* "tokentop CMD: " ("tokentop: " without a command) into buf. */
+static const char *
+prefix(const char *cmd, char *buf, size_t n)
+{
+	snprintf(buf, n, "tokentop%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
+	return buf;
+}
+
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char pre[64], suffix[64];
 	va_list ap;
 
-	fprintf(stderr, "tokentop %s: ", cmd);
+	snprintf(suffix, sizeof(suffix), " (see tokentop %s --help)", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vemit(stderr, prefix(cmd, pre, sizeof(pre)), suffix, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see tokentop %s --help)\n", cmd);
 	return EXIT_USAGE;
 }
 
 int
 cli_fail(const char *cmd, const char *fmt, ...)
 {
+	char pre[64];
 	va_list ap;
 
-	fprintf(stderr, "tokentop %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vemit(stderr, prefix(cmd, pre, sizeof(pre)), "", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return EXIT_RUNTIME;
+}
+
+void
+cli_warn(const char *cmd, const char *fmt, ...)
+{
+	char pre[64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(stderr, prefix(cmd, pre, sizeof(pre)), "", fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_line(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(f, "", "", fmt, ap);
+	va_end(ap);
+}
+
+void
+cli_put_text(FILE *f, const char *text, size_t len)
+{
+	char *copy, *clean = NULL;
+
+	if (!isatty(fileno(f))) {
+		fwrite(text, 1, len, f);
+		return;
+	}
+	if ((copy = strndup(text, len)) != NULL)
+		clean = text_sanitize_dup(copy, TEXT_LINES);
+	fputs(clean != NULL ? clean : "(out of memory)", f);
+	free(clean);
+	free(copy);
+}
+
+void
+cli_put(FILE *f, const char *s)
+{
+	char buf[512], *big = NULL;
+	size_t need = (s != NULL ? strlen(s) : 0) * 3 + 1;
+
+	if (need > sizeof(buf) && (big = text_sanitize_dup(s, 0)) != NULL)
+		fputs(big, f);
+	else
+		fputs(text_sanitize(s, buf, sizeof(buf), 0), f);
+	free(big);
 }
 
 int
@@ -145,4 +222,17 @@ cli_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+cli_json(FILE *f, struct json_t *j, size_t flags)
+{
+	char *text = json_dumps(j, flags);
+	int rc;
+
+	if (text == NULL)
+		return -1;
+	rc = text_json_write(f, text) == 0 && fputc('\n', f) != EOF ? 0 : -1;
+	free(text);
+	return rc;
 }

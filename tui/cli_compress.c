@@ -49,7 +49,7 @@ print_json(const struct compress_result *r, const char *query, int64_t budget,
 {
 	json_t *o = json_object(), *arr = json_array(), *c;
 	size_t i;
-	char *s;
+	int rc;
 
 	json_object_set_new(o, "query", json_string(query));
 	json_object_set_new(o, "budget", budget < 0 ? json_null() : json_integer(budget));
@@ -78,13 +78,9 @@ print_json(const struct compress_result *r, const char *query, int64_t budget,
 		json_array_append_new(arr, c);
 	}
 	json_object_set_new(o, "chunks", arr);
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(o);
-	if (s == NULL)
-		return cli_fail("compress", "out of memory");
-	printf("%s\n", s);
-	free(s);
-	return EXIT_OK;
+	return rc == 0 ? EXIT_OK : cli_fail("compress", "writing JSON failed");
 }
 
 static void
@@ -170,8 +166,10 @@ cli_compress(struct cli *cli, int argc, char **argv)
 	if (json)
 		rc = print_json(&res, query, budget, argv + first);
 	else {
-		if (res.len > 0)
-			printf("%s\n", res.text);
+		if (res.len > 0) {
+			cli_put_text(stdout, res.text, res.len);
+			putchar('\n');
+		}
 		rc = fflush(stdout) == 0 ? EXIT_OK : cli_fail("compress", "write error");
 	}
 	print_summary(&res);

@@ -209,7 +209,7 @@ imp_malformed(void *arg, const struct import_where *w, const char *reason)
 	struct imp *m = arg;
 
 	m->malformed++;
-	fprintf(stderr, "%s:%" PRId64 ": %s\n", w->path, w->line, reason);
+	cli_line(stderr, "%s:%" PRId64 ": %s", w->path, w->line, reason);   /* sanitised */
 	return 0;
 }
 
@@ -252,7 +252,6 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		qsort(m->unpriced, m->nunpriced, sizeof(char *), cmp_str);
 	if (json) {
 		json_t *o = json_object(), *u = json_array();
-		char *text;
 
 		for (i = 0; i < m->nunpriced; i++)
 			json_array_append_new(u, json_string(m->unpriced[i]));
@@ -264,10 +263,7 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "skipped", json_integer(s->skipped));
 		json_object_set_new(o, "malformed", json_integer(s->malformed));
 		json_object_set_new(o, "unpriced_models", u);
-		text = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
-		if (text != NULL)
-			puts(text);
-		free(text);
+		cli_json(stdout, o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
 		return;
 	}
@@ -282,8 +278,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	printf("\n");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
-		for (i = 0; i < m->nunpriced; i++)
-			printf(" %s", m->unpriced[i]);
+		for (i = 0; i < m->nunpriced; i++) {
+			putchar(' ');
+			cli_put(stdout, m->unpriced[i]);
+		}
 		printf("\n");
 	}
 }

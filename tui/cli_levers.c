@@ -98,7 +98,7 @@ cli_budget_gate(struct cli *cli, struct store *st, const struct pricing *pr, con
 		return EXIT_RUNTIME;
 	}
 	if (msg[0] != '\0')
-		fprintf(stderr, "tokentop %s: %s\n", cmd, msg);
+		cli_warn(cmd, "%s", msg);
 	return EXIT_OK;
 }
 
@@ -168,11 +168,11 @@ cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr, c
 	    sizeof(err)) != 0 ||
 	    budget_alerts_due(s, n, claim, &c, due, BUDGET_MAX_STATUS, &nd, err,
 	    sizeof(err)) != 0) {
-		fprintf(stderr, "tokentop %s: budget alert: %s\n", cmd, err);
+		cli_warn(cmd, "budget alert: %s", err);
 		return 0;
 	}
 	for (i = 0; i < nd; i++) {
-		fprintf(stderr, "tokentop %s: %s budget%s%s %s: %s of %s (%lld%%)\n", cmd,
+		cli_warn(cmd, "%s budget%s%s %s: %s of %s (%lld%%)",
 		    budget_period_name(due[i].status.period), due[i].status.tag[0] ? " " : "",
 		    due[i].status.tag, due[i].level == BUDGET_EXCEEDED ? "exceeded" : "at 80%",
 		    usd(due[i].status.spent_nanos, a, sizeof(a)),

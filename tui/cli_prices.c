@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "core/text.h"
 #include "tui/cli.h"
 
 static void
@@ -66,7 +67,8 @@ print_json(const struct pricing *p)
 	const struct model_price *mp;
 	const char *const *a;
 	int64_t num, den;
-	char b[32], *s;
+	char b[32];
+	int rc;
 	size_t i;
 
 	pricing_batch_factor(p, &num, &den);
@@ -98,21 +100,18 @@ print_json(const struct pricing *p)
 		json_array_append_new(models, m);
 	}
 	json_object_set_new(root, "models", models);
-	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
-	if (s == NULL)
-		return cli_fail("prices", "out of memory");
-	puts(s);
-	free(s);
-	return EXIT_OK;
+	return rc == 0 ? EXIT_OK : cli_fail("prices", "writing JSON failed");
 }
 
 static void
 rates_row(const char *label, const struct rates *r)
 {
-	char b[5][32];
+	char b[5][32], id[96];
 
-	printf("%-20s %7s %8s %8s %8s %8s", label, decimal(r->input, 6, 2, b[0], 32),
+	/* the price files' model ids: sanitised */
+	printf("%-20s %7s %8s %8s %8s %8s", text_sanitize(label, id, sizeof(id), 0), decimal(r->input, 6, 2, b[0], 32),
 	    decimal(r->write_5m, 6, 2, b[1], 32), decimal(r->write_1h, 6, 2, b[2], 32),
 	    decimal(r->cache_read, 6, 2, b[3], 32), decimal(r->output, 6, 2, b[4], 32));
 }
@@ -127,7 +126,7 @@ print_table(const struct pricing *p)
 	size_t i;
 
 	pricing_batch_factor(p, &num, &den);
-	printf("Prices in USD per million tokens, from %s\n", pricing_origin(p));
+	cli_line(stdout, "Prices in USD per million tokens, from %s", pricing_origin(p));
 	printf("Batch rows pay %" PRId64 "/%" PRId64 " of every component, cache included.\n\n",
 	    num, den);
 	printf("%-20s %7s %8s %8s %8s %8s %9s\n", "MODEL", "INPUT", "5M WRITE", "1H WRITE",
@@ -139,8 +138,10 @@ print_table(const struct pricing *p)
 		a = pricing_aliases(p, i);
 		if (*a != NULL) {
 			printf("  also:");
-			for (; *a != NULL; a++)
-				printf(" %s", *a);
+			for (; *a != NULL; a++) {
+				putchar(' ');
+				cli_put(stdout, *a);
+			}
 			putchar('\n');
 		}
 		if (mp->has_long) {

@@ -100,7 +100,7 @@ hook_budget(void *arg, const char *tag, char *msg, size_t msglen)
 static void
 hook_log(void *arg, const char *msg)
 {
-	fprintf(stderr, "tokentop proxy: %s\n", msg);
+	cli_warn("proxy", "%s", msg);
 }
 
 static int
@@ -137,7 +137,7 @@ write_items(struct rec *r, struct item *list)
 	for (it = list; it != NULL; it = next) {
 		next = it->next;
 		if (store_item(r, it, err, sizeof(err)) != 0) {
-			fprintf(stderr, "tokentop proxy: ledger: %s\n", err);
+			cli_warn("proxy", "ledger: %s", err);
 			r->failed++;
 		} else {
 			r->recorded++;
@@ -145,7 +145,7 @@ write_items(struct rec *r, struct item *list)
 		free(it);
 	}
 	if (tx && store_commit(r->st, err, sizeof(err)) != 0)
-		fprintf(stderr, "tokentop proxy: ledger: %s\n", err);
+		cli_warn("proxy", "ledger: %s", err);
 }
 
 static void
@@ -437,8 +437,8 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	       proxy_host(p), proxy_port(p));
 	fflush(stdout);
 	if (!http_host_is_loopback(proxy_host(p)))
-		fprintf(stderr, "tokentop proxy: warning: listening on %s, not loopback: anyone who "
-		        "can reach it can spend through it\n", proxy_host(p));
+		cli_warn("proxy", "warning: listening on %s, not loopback: anyone who "
+		        "can reach it can spend through it", proxy_host(p));
 	while (sigwait(&set, &sig) != 0)
 		;
 	fprintf(stderr, "tokentop proxy: stopping (%d in flight)\n", proxy_inflight(p));

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "core/text.h"
 #include "tui/cli.h"
 
 enum out_fmt { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -55,7 +56,8 @@ help(void)
 	    "  --tag T        one tag\n"
 	    "  --source S     call, batch, import or proxy\n"
 	    "  --json         {\"rows\":[...],\"totals\":{...},\"unpriced_models\":[...]}\n"
-	    "  --csv          a header line, then one line per row (no totals line)\n"
+	    "  --csv          a header line, then one line per row (no totals line);\n"
+	    "                 a key starting with = + - @ is written as '=... (text)\n"
 	    "\n"
 	    "Row fields: the group key (date, week, month, model, source or tag),\n"
 	    "requests, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,\n"
@@ -233,9 +235,9 @@ print_json(const struct kind *k, const struct report *r)
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", json_row(k, &r->totals, 0, 1));
 	json_object_set_new(root, "unpriced_models", unp);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
-	if (rc != 0 || fputc('\n', stdout) == EOF)
+	if (rc != 0)
 		return cli_fail("report", "writing JSON failed");
 	return EXIT_OK;
 }
@@ -257,22 +259,6 @@ usd_plain(int64_t nanos, char *buf, size_t n)
 	    frac[0] != '\0' ? "." : "", frac);
 }
 
-static void
-csv_field(const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			putchar('"');
-		putchar(*s);
-	}
-	putchar('"');
-}
-
 static int
 print_csv(const struct kind *k, const struct report *r)
 {
@@ -286,7 +272,7 @@ print_csv(const struct kind *k, const struct report *r)
 	for (i = 0; i < r->nrows; i++) {
 		const struct report_row *w = &r->rows[i];
 
-		csv_field(w->key);
+		text_csv_write(stdout, w->key);
 		usd_plain(w->cost_nanos, c[0], sizeof(c[0]));
 		printf(",%lld,%lld,%lld,%lld,%lld,%lld,%.6f,%s", (long long)w->requests,
 		    (long long)w->tok.input, (long long)w->tok.write_5m, (long long)w->tok.write_1h,
@@ -363,17 +349,12 @@ str_width(const char *s)
 	return w;
 }
 
-/* A key from the ledger (model ids and tags come from outside) with control
- * characters replaced, so nothing can move the cursor. */
+/* A key from the ledger (model ids and tags come from outside), sanitised so
+ * nothing can move the cursor. */
 static void
 key_cell(char *dst, const char *src)
 {
-	size_t i;
-
-	usage_strlcpy(dst, src, CELL);
-	for (i = 0; dst[i] != '\0'; i++)
-		if ((unsigned char)dst[i] < 0x20 || dst[i] == 0x7f)
-			dst[i] = '?';
+	text_sanitize(src, dst, CELL, 0);
 }
 
 /* 1234567 → "1.2M" (for tables too wide for full figures). */
@@ -517,21 +498,23 @@ print_table_rows(struct table *t, int w)
 	print_line(t, t->cells[t->nrows], NULL);
 }
 
-/* Words (already separated by ", ") after prefix, wrapped at 80 columns
- * with a two-space indent. */
+/* Words (outside text: model names) after prefix, separated by ", ",
+ * wrapped at 80 columns with a two-space indent. */
 static void
 print_wrapped(const char *prefix, const char *const *words, size_t n)
 {
 	int col = printf("%s", prefix), w;
+	char word[256];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		w = str_width(words[i]) + (i + 1 < n ? 1 : 0);
+		text_sanitize(words[i], word, sizeof(word), 0);
+		w = str_width(word) + (i + 1 < n ? 1 : 0);
 		if (col + 1 + w > 80 && col > 2) {
 			printf("\n ");
 			col = 1;
 		}
-		col += printf(" %s%s", words[i], i + 1 < n ? "," : "");
+		col += printf(" %s%s", word, i + 1 < n ? "," : "");
 	}
 	putchar('\n');
 }

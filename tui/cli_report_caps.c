@@ -158,9 +158,9 @@ caps_json(const struct cap_row *c, size_t n, const struct report_row *tot)
 	json_object_set_new(root, "totals", json_pack("{s:I, s:I, s:f}", "requests",
 	    (json_int_t)tot->requests, "max_tokens_stops", (json_int_t)tot->max_tokens_stops,
 	    "share", share(tot->max_tokens_stops, tot->requests)));
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	json_decref(root);
-	if (rc != 0 || fputc('\n', stdout) == EOF)
+	if (rc != 0)
 		return cli_fail(CMD, "writing JSON failed");
 	return EXIT_OK;
 }
@@ -187,8 +187,8 @@ caps_table(const struct cap_row *c, size_t n, const struct report_row *tot)
 			w = (int)strlen(c[i].model);
 	printf("%-*s  %-8s  %10s  %10s  %7s\n", w, "MODEL", "TIER", "REQUESTS", "MAX_TOKENS",
 	    "SHARE");
-	for (i = 0; i < n; i++)
-		printf("%-*s  %-8s  %10s  %10s  %7s\n", w, c[i].model,
+	for (i = 0; i < n; i++)     /* model and tier come from outside: cli_line */
+		cli_line(stdout, "%-*s  %-8s  %10s  %10s  %7s", w, c[i].model,
 		    c[i].tier[0] ? c[i].tier : "-", cli_group(c[i].requests, a, sizeof(a)),
 		    cli_group(c[i].stops, b, sizeof(b)), pct(c[i].stops, c[i].requests, p, sizeof(p)));
 	printf("%-*s  %-8s  %10s  %10s  %7s\n", w, "total", "",

@@ -152,9 +152,9 @@ print_json(const struct line *ls, size_t n, const struct line *tot, const char *
 	json_object_set_new(root, "rows", rows);
 	json_object_set_new(root, "totals", line_json(tot, 0));
 	json_object_set_new(root, "models", models);
-	rc = json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 	json_decref(root);
-	if (rc != 0 || fputc('\n', stdout) == EOF)
+	if (rc != 0)
 		return cli_fail("report", "writing JSON failed");
 	return EXIT_OK;
 }
@@ -179,7 +179,7 @@ print_table(const struct line *ls, size_t n, const struct line *tot, const char 
 	char c[2][32], t[32];
 	size_t i, unsynced = 0;
 
-	printf("organisation vs tokentop, UTC days (last sync: %s)\n",
+	cli_line(stdout, "organisation vs tokentop, UTC days (last sync: %s)",
 	    synced[0] ? synced : "never — run `tokentop sync`");
 	printf("%-10s  %12s  %12s  %12s  %12s  %14s\n", "DATE", "ORG COST", "ORG PRICED",
 	    "TOKENTOP", "GAP", "ORG TOKENS");
@@ -194,8 +194,8 @@ print_table(const struct line *ls, size_t n, const struct line *tot, const char 
 		    "(run `tokentop sync --since DATE`).\n", unsynced, unsynced == 1 ? " is" : "s are");
 	if (org->nmodels > 0)
 		printf("\n%-32s  %12s  %12s  %14s\n", "ORG MODEL", "COST", "PRICED", "TOKENS");
-	for (i = 0; i < org->nmodels; i++)
-		printf("%-32.32s  %12s  %12s  %14s\n", org->models[i].key[0] ?
+	for (i = 0; i < org->nmodels; i++)     /* the API's model names: cli_line */
+		cli_line(stdout, "%-32.32s  %12s  %12s  %14s", org->models[i].key[0] ?
 		    org->models[i].key : "(not by model)",
 		    pricing_format_usd(org->models[i].cost_nanos, 4, 1, c[0], 32),
 		    pricing_format_usd(org->models[i].priced_nanos, 4, 1, c[1], 32),

@@ -113,7 +113,7 @@ print_json(const struct router_decision *d, const char *base, int okc, int64_t c
            int okb, int64_t bcost)
 {
 	json_t *o = json_object();
-	char *s;
+	int rc;
 
 	json_object_set_new(o, "tier", json_string(router_tier_name(d->tier)));
 	json_object_set_new(o, "rule", json_string(d->rule));
@@ -122,13 +122,9 @@ print_json(const struct router_decision *d, const char *base, int okc, int64_t c
 	json_object_set_new(o, "estimated_cost_usd", usd_or_null(okc, cost));
 	json_object_set_new(o, "baseline_model", json_string(base));
 	json_object_set_new(o, "baseline_cost_usd", usd_or_null(okb, bcost));
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+	rc = cli_json(stdout, o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(o);
-	if (s == NULL)
-		return cli_fail("route", "out of memory");
-	printf("%s\n", s);
-	free(s);
-	return EXIT_OK;
+	return rc == 0 ? EXIT_OK : cli_fail("route", "writing JSON failed");
 }
 
 static void
@@ -138,19 +134,19 @@ print_text(const struct router *r, const struct router_decision *d, const char *
 	char a[48], b[48], g1[32], g2[32];
 
 	printf("tier        %s\n", router_tier_name(d->tier));
-	printf("rule        %s\n", d->rule);
-	printf("model       %s\n", d->model);
+	cli_line(stdout, "rule        %s", d->rule);     /* router.json's text: sanitised */
+	cli_line(stdout, "model       %s", d->model);
 	printf("max_tokens  %s\n", cli_group(d->max_tokens, g1, sizeof(g1)));
 	printf("words       %zu\n", d->words);
 	printf("estimate    %s  at most: input ~%s tokens (bytes/4) + output up to %s (max_tokens)\n",
 	    okc ? pricing_format_usd(cost, 6, 1, a, sizeof(a)) : "unpriced",
 	    cli_group(in, g1, sizeof(g1)), cli_group(d->max_tokens, g2, sizeof(g2)));
-	printf("baseline    %s  %s  (same tokens)\n",
+	cli_line(stdout, "baseline    %s  %s  (same tokens)",
 	    okb ? pricing_format_usd(bcost, 6, 1, b, sizeof(b)) : "unpriced", base);
 	if (okc && okb)
 		printf("saves       %s  (an upper bound)\n",
 		    pricing_format_usd(bcost - cost, 6, 1, a, sizeof(a)));
-	printf("rules       %s\n", router_origin(r));
+	cli_line(stdout, "rules       %s", router_origin(r));
 }
 
 int
@@ -215,9 +211,9 @@ cli_route(struct cli *cli, int argc, char **argv)
 		rc = EXIT_OK;
 	}
 	if (!okc)
-		fprintf(stderr, "tokentop route: %s is not in the price table\n", d.model);
+		cli_warn("route", "%s is not in the price table", d.model);
 	if (!okb && strcmp(base, d.model) != 0)
-		fprintf(stderr, "tokentop route: %s is not in the price table\n", base);
+		cli_warn("route", "%s is not in the price table", base);
 out:
 	router_free(r);
 	pricing_free(pr);

@@ -126,9 +126,9 @@ print_result(const struct opts *o, const struct orgsync_range *r, const struct o
 		    (json_int_t)t->cost_nanos, "priced_usd", pricing_usd(t->priced_nanos),
 		    "priced_nanos", (json_int_t)t->priced_nanos, "unpriced_tokens",
 		    (json_int_t)t->unpriced_tokens);
-		rc = j ? json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : -1;
+		rc = j ? cli_json(stdout, j, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) : -1;
 		json_decref(j);
-		if (rc != 0 || fputc('\n', stdout) == EOF)
+		if (rc != 0)
 			return cli_fail("sync", "writing JSON failed");
 		return EXIT_OK;
 	}

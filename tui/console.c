@@ -93,7 +93,8 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 
 	draw_fill(y, 0, c->w, ROLE_NORMAL);
 	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
-		draw_text(y, 0, c->w, c->status_role, DRAW_RAW | DRAW_FILL, c->status);
+		/* not DRAW_RAW: a status line may quote a server's message or a path */
+		draw_text(y, 0, c->w, c->status_role, DRAW_FILL, c->status);
 		return;
 	}
 	for (n = 0, t = 0; t < 2; t++)
@@ -378,7 +379,7 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	/* SIGWINCH: ncurses' own handler only sets a flag and turns it into
 	 * KEY_RESIZE on the next read; poll returns with EINTR meanwhile */
 	if (draw_init(cli->no_color, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tokentop: %s\n", err);
+		cli_warn(NULL, "%s", err);     /* may quote $TERM: sanitised */
 		rc = EXIT_RUNTIME;
 		goto out;
 	}

@@ -10,6 +10,7 @@
 
 #include <curses.h>
 
+#include "core/text.h"
 #include "tui/draw.h"
 #include "tui/view.h"
 
@@ -209,7 +210,7 @@ draw_text(int y, int x, int w, enum draw_role role, int flags, const char *s)
 	if (flags & DRAW_RAW)
 		snprintf(clean, sizeof(clean), "%s", s);
 	else
-		view_sanitize(s, clean, sizeof(clean), !dr.utf8);
+		text_sanitize(s, clean, sizeof(clean), dr.utf8 ? 0 : TEXT_ASCII);
 	if (flags & DRAW_NUM)
 		view_fit_number(clean, w, fit, sizeof(fit));
 	else

@@ -61,7 +61,9 @@ int  draw_key(void);
 const char *draw_key_name(int key, char *buf, size_t n);
 
 /* Text at (y, x) within w columns, with role and DRAW_* flags. Outside text
- * is sanitised first unless DRAW_RAW. Returns the columns used. */
+ * is sanitised first (text_sanitize: controls, C1, bidi marks and invalid
+ * UTF-8 become U+FFFD, or '?' on a terminal that is not UTF-8) unless
+ * DRAW_RAW. Returns the columns used. */
 int  draw_text(int y, int x, int w, enum draw_role role, int flags, const char *s);
 /* printf-style draw_text; the result is sanitised like outside text. */
 int  draw_fmt(int y, int x, int w, enum draw_role role, int flags, const char *fmt, ...)

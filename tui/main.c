@@ -86,7 +86,7 @@ strip_globals(struct cli *cli, int *argc, char **argv)
 			used = 1;
 		}
 		if (used < 0) {
-			fprintf(stderr, "tokentop: %s needs a value\n", argv[i]);
+			cli_warn(NULL, "%s needs a value", argv[i]);
 			return -1;
 		}
 		if (used == 0) {
@@ -125,7 +125,7 @@ main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (config_load(&cli.cfg, cli.config_file, cli.db_override, err, sizeof(err)) != 0) {
-		fprintf(stderr, "tokentop: %s\n", err);
+		cli_warn(NULL, "%s", err);
 		return EXIT_RUNTIME;
 	}
 	if (argc < 2)
@@ -133,12 +133,12 @@ main(int argc, char **argv)
 
 	name = argv[1];
 	if (name[0] == '-') {
-		fprintf(stderr, "tokentop: unknown option %s (see tokentop --help)\n", name);
+		cli_warn(NULL, "unknown option %s (see tokentop --help)", name);
 		return EXIT_USAGE;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(commands[i].name, name) == 0)
 			return commands[i].fn(&cli, argc - 1, argv + 1);
-	fprintf(stderr, "tokentop: unknown command '%s' (see tokentop --help)\n", name);
+	cli_warn(NULL, "unknown command '%s' (see tokentop --help)", name);
 	return EXIT_USAGE;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/batch.h"
+#include "core/text.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
 #include "tui/screen_poller.h"
@@ -41,7 +42,7 @@ job_done(void *arg, const char *label, int status, const char *out)
 
 	(void)arg;
 	last_line(out, line, sizeof(line));
-	view_sanitize(line, clean, sizeof(clean), 0);
+	text_sanitize(line, clean, sizeof(clean), 0);
 	if (status == 0)
 		console_status(c, ROLE_OK, "%s: done%s%s", label, clean[0] ? ": " : "", clean);
 	else

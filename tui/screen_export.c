@@ -9,24 +9,8 @@
 
 #include <jansson.h>
 
+#include "core/text.h"
 #include "tui/screen_export.h"
-
-/* A CSV field, quoted when it holds a comma, quote or line break. */
-static void
-csv_field(FILE *f, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 /* Exact dollars from nanos: "41.270000000". */
 static void
@@ -43,7 +27,7 @@ csv_row(FILE *f, const struct report_row *r, const char *key)
 {
 	char usd[48];
 
-	csv_field(f, key);
+	text_csv_write(f, key);     /* sanitised, quoted, formulas neutralised */
 	usd_exact(r->cost_nanos, usd, sizeof(usd));
 	fprintf(f, ",%lld,%lld,%lld,%lld,%lld,%lld,%s,%lld\n", (long long)r->requests,
 	    (long long)r->tok.input, (long long)r->tok.write_5m, (long long)r->tok.write_1h,

@@ -8,7 +8,8 @@
 
 /*
  * Write the rows and totals of r to path: JSON when the name ends in .json,
- * else CSV. `column` names the key column ("month", "model", …). Written to
+ * else CSV. `column` names the key column ("month", "model", …); CSV keys go
+ * through text_csv_write (sanitised, quoted, formulas made text). Written to
  * a temporary file and renamed, so nothing is half-written. Returns 0 with
  * the absolute path written into msg, or -1 with the reason in msg.
  */

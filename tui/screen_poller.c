@@ -9,6 +9,7 @@
 
 #include "core/http.h"
 #include "core/poller.h"
+#include "core/text.h"
 #include "tui/cli_batch.h"
 #include "tui/screen_jobs.h"
 #include "tui/screen_poller.h"
@@ -114,7 +115,7 @@ reconcile_done(void *arg, const char *label, int status, const char *out)
 	if (end - start > 16 && strncmp(start, "tokentop batch: ", 16) == 0)
 		start += 16;
 	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
-	view_sanitize(line, clean, sizeof(clean), 0);
+	text_sanitize(line, clean, sizeof(clean), 0);
 	console_status(pl.c, status == 0 && strstr(clean, "adopted") != NULL ? ROLE_OK : ROLE_WARNING,
 	    "batch creates: %s", clean[0] ? clean : "reconcile failed");
 	pl.c->gen++;            /* an adopted batch is a new row: read again */

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "core/text.h"
 #include "tui/view.h"
 
 /* ---- layout ------------------------------------------------------------- */
@@ -106,44 +107,6 @@ utf8_put(uint32_t c, char *o)
 	o[2] = (char)(0x80 | ((c >> 6) & 0x3F));
 	o[3] = (char)(0x80 | (c & 0x3F));
 	return 4;
-}
-
-/* Characters that must never reach the terminal. */
-static int
-is_hostile(uint32_t c)
-{
-	return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) ||
-	    c == 0x061C || c == 0x200E || c == 0x200F ||
-	    (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) ||
-	    c == 0xFEFF;
-}
-
-char *
-view_sanitize(const char *in, char *out, size_t n, int ascii_only)
-{
-	size_t o = 0, len;
-	uint32_t c;
-	char enc[4];
-
-	if (n == 0)
-		return out;
-	while (in != NULL && *in != '\0') {
-		len = utf8_next(in, &c);
-		in += len;
-		if (c == '\t' || c == '\n' || c == '\r')
-			c = ' ';
-		else if (is_hostile(c))
-			continue;
-		if (c == 0xFFFD || (ascii_only && c >= 0x80))
-			c = '?';
-		len = utf8_put(c, enc);
-		if (o + len >= n)
-			break;
-		memcpy(out + o, enc, len);
-		o += len;
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static int
@@ -506,7 +469,7 @@ view_input_add(struct view_input *in, uint32_t cp)
 	char enc[4];
 	size_t len;
 
-	if (is_hostile(cp) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+	if (text_is_unsafe(cp) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 		return -1;
 	len = utf8_put(cp, enc);
 	if (in->len + len >= sizeof(in->buf))

@@ -1,6 +1,7 @@
 /* view.h — the console's pure view logic: layout, formatting, sorting,
- * filtering, sanitising and display width. No curses here, so every rule is
- * unit-tested (tests/test_view.c). Strings are UTF-8. */
+ * filtering and display width (sanitising is text_sanitize, core/text.h). No
+ * curses here, so every rule is unit-tested (tests/test_view.c). Strings are
+ * UTF-8. */
 #ifndef TOKENTOP_VIEW_H
 #define TOKENTOP_VIEW_H
 
@@ -38,16 +39,6 @@ struct view_layout {
 void view_layout(int w, int h, enum view_pane focus, struct view_layout *out);
 
 /* ---- text --------------------------------------------------------------- */
-
-/*
- * Copy outside text (model names, ids, error messages, answers) into out
- * with everything that could move the cursor or change the terminal removed:
- * C0 controls (incl. ESC; tab and newline become a space), DEL, C1 controls,
- * bidi embedding/override/isolate marks, invalid UTF-8 (as '?'). With
- * ascii_only every non-ASCII character becomes '?'. Always NUL-terminates;
- * never cuts a character. Returns out.
- */
-char *view_sanitize(const char *in, char *out, size_t n, int ascii_only);
 
 /* Display columns of a (sanitised) UTF-8 string, with wcwidth (the caller
  * has set a UTF-8 LC_CTYPE): Hangul and CJK are 2, combining marks 0. */
@@ -135,7 +126,7 @@ struct view_input {
 
 void view_input_clear(struct view_input *in);
 void view_input_set(struct view_input *in, const char *s);
-/* Append a Unicode code point (UTF-8 encoded); control characters are
+/* Append a Unicode code point (UTF-8 encoded); text_is_unsafe ones are
  * refused. 0, or -1 when it does not fit or is refused. */
 int view_input_add(struct view_input *in, uint32_t cp);
 /* Remove the last character (a whole UTF-8 sequence). */
