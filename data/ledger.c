@@ -93,9 +93,8 @@ bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 		sqlite3_bind_null(st, 21);
 }
 
-/* "msg:ID", else "req:ID", else "batch:ID:CUSTOM"; 0 when the row has none. */
-static int
-dedupe_key(const struct usage *u, char *buf, size_t n)
+int
+store_dedupe_key(const struct usage *u, char *buf, size_t n)
 {
 	if (u->message_id[0] != '\0')
 		snprintf(buf, n, "msg:%s", u->message_id);
@@ -108,10 +107,9 @@ dedupe_key(const struct usage *u, char *buf, size_t n)
 	return 1;
 }
 
-/* Look up the row holding key; *found = 0 when none. */
-static int
-find_row(struct store *s, const char *key, struct usage *old, int *found,
-         char *err, size_t errlen)
+int
+store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
+                 char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
 	int rc;
@@ -129,9 +127,9 @@ find_row(struct store *s, const char *key, struct usage *old, int *found,
 	return 0;
 }
 
-static int
-write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const char *key,
-          char *err, size_t errlen)
+int
+store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
+                  const char *key, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
 	int rc;
@@ -146,16 +144,29 @@ write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const c
 	return 0;
 }
 
-/* Does the new copy u beat the stored copy old? Larger total wins; on a tie
- * the parent (non-sidechain) copy wins over a sidechain replay. */
-static int
-beats(const struct usage *u, const struct usage *old)
+int
+store_usage_beats(const struct usage *u, const struct usage *old)
 {
 	int64_t a = usage_total(&u->tok), b = usage_total(&old->tok);
 
 	if (a != b)
 		return a > b;
 	return old->sidechain && !u->sidechain;
+}
+
+int
+store_usage_check(const struct usage *u, char *err, size_t errlen)
+{
+	if (u->model[0] == '\0' || u->source[0] == '\0') {
+		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+		return -1;
+	}
+	if (u->tok.input < 0 || u->tok.write_5m < 0 || u->tok.write_1h < 0 ||
+	    u->tok.cache_read < 0 || u->tok.output < 0 || u->compressed_tokens < 0) {
+		snprintf(err, errlen, "usage row %s: negative token count", u->model);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -166,29 +177,22 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 	struct usage old;
 	int has_key, found = 0;
 
-	if (u->model[0] == '\0' || u->source[0] == '\0') {
-		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
-	}
-	if (u->tok.input < 0 || u->tok.write_5m < 0 || u->tok.write_1h < 0 ||
-	    u->tok.cache_read < 0 || u->tok.output < 0 || u->compressed_tokens < 0) {
-		snprintf(err, errlen, "usage row %s: negative token count", u->model);
+	has_key = store_dedupe_key(u, key, sizeof(key));
+	if (has_key && store_usage_find(s, key, &old, &found, err, errlen) != 0)
 		return -1;
-	}
-	has_key = dedupe_key(u, key, sizeof(key));
-	if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
-		return -1;
-	if (found && !beats(u, &old)) {
+	if (found && !store_usage_beats(u, &old)) {
 		*result = STORE_DUPLICATE;
 		return 0;
 	}
 	if (found) {
 		if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
-		    write_row(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
+		    store_usage_write(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
 			return -1;
 		*result = STORE_REPLACED;
 	} else {
-		if (write_row(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
+		if (store_usage_write(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
 			return -1;
 		*result = STORE_ADDED;
 	}

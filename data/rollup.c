@@ -278,6 +278,10 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 	size_t i;
 	int rc = 0, pass;
 
+	/* rows waiting in bulk.c first: their deltas belong in this flush */
+	if (!s->in_op && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
+	p = s->pend;
 	if (p == NULL || p->n == 0)
 		return 0;
 	if (s->in_op) {

@@ -221,6 +221,7 @@ store_rollback(struct store *s)
 		return;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_bulk_discard(s);
 	store_rollup_discard(s);
 	s->in_tx = 0;
 	s->in_op = 0;
@@ -249,6 +250,8 @@ store_op_begin(struct store *s, char *err, size_t errlen)
 {
 	int rc;
 
+	if (s->in_tx && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
 	if (s->in_tx)
 		rc = step_cached(s, SQ_SAVEPOINT, err, errlen);
 	else
@@ -453,6 +456,7 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	store_rollup_free(s);
+	store_bulk_free(s);
 	free(s->path);
 	free(s);
 }

@@ -4,11 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "core/import.h"
 #include "tui/cli.h"
+
+/* Rows, and the marks that account for them, are committed in groups: at
+ * most this many rows or this long apart (a killed import loses at most one
+ * group, which the next run reads again from the marks it did commit). */
+#define GROUP_ROWS 50000
+#define GROUP_MS   1000
 
 static void
 help(FILE *f)
@@ -64,6 +71,8 @@ struct imp {
 	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
 	int64_t         batch_end_ms;             /* its end time, else now */
 	int64_t         added, duplicates, replaced, malformed;
+	int64_t         group_rows;               /* rows since the last commit */
+	int64_t         group_start;              /* when it began (monotonic ms) */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -163,9 +172,10 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
 	if (note_unpriced(m, u.model) != 0 ||
-	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
+	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
 	count(m, r);
+	m->group_rows++;
 	return 0;
 }
 
@@ -177,6 +187,7 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 	int ok = strcmp(res->type, "succeeded") == 0, dup = 0;
 	enum store_put r;
 
+	m->group_rows++;
 	if (ok) {
 		u.ts_ms = m->batch_end_ms;
 		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
@@ -213,17 +224,34 @@ imp_malformed(void *arg, const struct import_where *w, const char *reason)
 	return 0;
 }
 
-/* Rows so far and the mark that accounts for them land in one commit. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Rows so far and the mark that accounts for them land in one transaction,
+ * committed once the group is full (GROUP_ROWS, GROUP_MS). */
 static int
 imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
 {
 	struct imp *m = arg;
 	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line };
+	int64_t now;
 
-	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0 ||
-	    store_commit(m->st, m->err, sizeof(m->err)) != 0 ||
+	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
+		return -1;
+	now = mono_ms();
+	if (m->group_rows < GROUP_ROWS && now - m->group_start < GROUP_MS)
+		return 0;
+	if (store_commit(m->st, m->err, sizeof(m->err)) != 0 ||
 	    store_begin(m->st, m->err, sizeof(m->err)) != 0)
 		return -1;
+	m->group_rows = 0;
+	m->group_start = now;
 	return 0;
 }
 
@@ -368,6 +396,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
 		goto out;
 	m.now_ms = cli_now_ms();
+	m.group_start = mono_ms();
 	if (store_begin(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
