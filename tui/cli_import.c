@@ -13,9 +13,10 @@
 
 /* Rows, and the marks that account for them, are committed in groups: at
  * most this many rows or this long apart (a killed import loses at most one
- * group, which the next run reads again from the marks it did commit). */
-#define GROUP_ROWS 50000
-#define GROUP_MS   1000
+ * group, which the next run reads again from the marks it did commit).
+ * TOKENTOP_IMPORT_GROUP_ROWS overrides the rows (tests). */
+#define GROUP_ROWS 20000
+#define GROUP_MS   2000
 
 static void
 help(FILE *f)
@@ -43,6 +44,11 @@ help(FILE *f)
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
 	    "                 replaced, skipped, malformed, unpriced_models\n"
 	    "  -h, --help     this help\n"
+	    "\n"
+	    "Rows are committed in groups of 20,000 (or every 2 s), each with the marks\n"
+	    "of the lines it holds: a killed import loses at most its last group, and\n"
+	    "the next run reads those lines again. TOKENTOP_IMPORT_GROUP_ROWS overrides\n"
+	    "the group size (tests).\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
 	    "only new lines (a file that shrank or went back in time is read again; rows\n"
@@ -73,6 +79,7 @@ struct imp {
 	int64_t         added, duplicates, replaced, malformed;
 	int64_t         group_rows;               /* rows since the last commit */
 	int64_t         group_start;              /* when it began (monotonic ms) */
+	int64_t         group_max;                /* rows per commit */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -245,7 +252,7 @@ imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos 
 	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
 		return -1;
 	now = mono_ms();
-	if (m->group_rows < GROUP_ROWS && now - m->group_start < GROUP_MS)
+	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
 		return 0;
 	if (store_commit(m->st, m->err, sizeof(m->err)) != 0 ||
 	    store_begin(m->st, m->err, sizeof(m->err)) != 0)
@@ -397,6 +404,12 @@ cli_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	m.now_ms = cli_now_ms();
 	m.group_start = mono_ms();
+	m.group_max = GROUP_ROWS;
+	if (getenv("TOKENTOP_IMPORT_GROUP_ROWS") != NULL &&
+	    atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS")) > 0)
+		m.group_max = atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS"));
+	if (o.checkpoint_rows > m.group_max)
+		o.checkpoint_rows = m.group_max;     /* a group may end mid-file */
 	if (store_begin(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
