@@ -1,4 +1,5 @@
-/* fakeapi.c — the Anthropic API test double: options, the HTTP daemon, header checks, dispatch. */
+/* fakeapi.c — the API test double (Anthropic, and OpenAI in fk_openai*.c): options, the
+ * HTTP daemon, header checks, dispatch. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -97,7 +98,10 @@ send_reply(const struct fk_req *q, struct fk_reply *r)
 	r->body = NULL;
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "request-id", q->rid);
+	if (q->openai)
+		oa_response_headers(q, resp);
+	else
+		MHD_add_response_header(resp, "request-id", q->rid);
 	MHD_add_response_header(resp, "content-type", r->ctype ? r->ctype : "application/json");
 	for (i = 0; i < r->nhdr; i++)
 		MHD_add_response_header(resp, r->hdr[i][0], r->hdr[i][1]);
@@ -137,6 +141,10 @@ route_api(const struct fk_req *q, struct fk_reply *r)
 {
 	int	 post = strcmp(q->method, "POST") == 0;
 
+	if (q->openai) {		/* fk_openai.c */
+		oa_route(q, r);
+		return;
+	}
 	if (strncmp(q->path, "/v1/organizations/", 18) == 0) {	/* admin key: fk_admin.c */
 		admin_route(q, r);
 		return;
@@ -164,8 +172,13 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 	const char *host = header(q, "host");
 
 	snprintf(q->base, sizeof q->base, "http://%s", host ? host : "127.0.0.1");
+	/* an anthropic-version header means Anthropic, whatever the path (as in the proxy) */
+	q->openai = oa_path(q->path) && header(q, "anthropic-version") == NULL;
 	pthread_mutex_lock(&fk.lock);
-	fk_id("req_01", q->rid, sizeof q->rid);
+	if (q->openai)
+		oa_hex_id("req_", 32, q->rid, sizeof q->rid);
+	else
+		fk_id("req_01", q->rid, sizeof q->rid);
 	if (strncmp(q->path, "/_fake/", 7) == 0) {
 		pthread_mutex_unlock(&fk.lock);
 		control_route(q, r);
@@ -178,6 +191,9 @@ dispatch(struct fk_req *q, struct conn *c, struct fk_reply *r)
 		fk_sleep_ms(q->fault.delay_ms);
 	if (q->has_fault && q->fault.status > 0 && !q->fault.after_commit)
 		fault_error_reply(q, r);
+	else if (c->too_large && q->openai)
+		oa_fail(r, 413, NULL, NULL, "Request too large: the maximum is %zu bytes.",
+		    c->limit);
 	else if (c->too_large)
 		fk_reply_error(r, q, 413, NULL, "Request exceeds the maximum allowed number of "
 		    "bytes (%zu).", c->limit);
@@ -201,9 +217,12 @@ answer(struct MHD_Connection *conn, const char *url, const char *method, struct 
 	struct fk_req q;
 	struct fk_reply r;
 	enum MHD_Result ret;
+	struct timespec ts;
 
 	memset(&q, 0, sizeof q);
 	memset(&r, 0, sizeof r);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	q.t0 = ts.tv_sec + ts.tv_nsec / 1e9;
 	q.conn = conn;
 	q.method = method;
 	q.path = url;
@@ -265,7 +284,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		if ((c = calloc(1, sizeof *c)) == NULL)
 			return MHD_NO;
 		c->limit = strncmp(url, "/v1/messages/batches", 20) == 0 ? FK_BATCH_LIMIT :
-		    FK_MSG_LIMIT;
+		    strncmp(url, "/v1/files", 9) == 0 ? FK_FILE_LIMIT : FK_MSG_LIMIT;
 		*con_cls = c;
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "content-length");
 		if (cl == NULL || strtoull(cl, NULL, 10) <= c->limit)
@@ -315,7 +334,12 @@ usage(void)
 	fprintf(stderr, "usage: fakeapi [--port N] [--host ADDR] [--key KEY]... "
 	    "[--time-scale X]\n       [--batch-seconds S] [--batch-expiry S] "
 	    "[--cancel-seconds S] [--stream-delay-ms N]\n       [--min-cache MODEL=N]... "
-	    "[--fault SPEC]...\n");
+	    "[--fault SPEC]... [--admin-key KEY]... [--org-extra JSON]...\n"
+	    "       [--openai-key KEY]... [--openai-admin-key KEY]... [--openai-cache-ttl S]\n"
+	    "       [--openai-rpm N] [--openai-tpm N] [--openai-validate-seconds S]\n"
+	    "       [--openai-finalize-seconds S] [--openai-batch-max-requests N]\n"
+	    "       [--openai-batch-max-bytes N] [--openai-mixed-models] "
+	    "[--openai-batch-tier TIER]\n");
 	exit(2);
 }
 
@@ -333,23 +357,32 @@ number(const char *opt, const char *s, double max)
 	return v;
 }
 
+/* The long options; the --openai-* ones (256) go to oa_option by name. */
+static const struct option lo[] = {
+	{ "port", 1, NULL, 'p' }, { "host", 1, NULL, 'h' }, { "key", 1, NULL, 'k' },
+	{ "time-scale", 1, NULL, 't' }, { "batch-seconds", 1, NULL, 'b' },
+	{ "batch-expiry", 1, NULL, 'e' }, { "cancel-seconds", 1, NULL, 'c' },
+	{ "stream-delay-ms", 1, NULL, 'd' }, { "min-cache", 1, NULL, 'm' },
+	{ "fault", 1, NULL, 'f' }, { "admin-key", 1, NULL, 'A' },
+	{ "org-extra", 1, NULL, 'O' },
+	{ "openai-key", 1, NULL, 256 }, { "openai-admin-key", 1, NULL, 256 },
+	{ "openai-cache-ttl", 1, NULL, 256 }, { "openai-rpm", 1, NULL, 256 },
+	{ "openai-tpm", 1, NULL, 256 }, { "openai-validate-seconds", 1, NULL, 256 },
+	{ "openai-finalize-seconds", 1, NULL, 256 },
+	{ "openai-batch-max-requests", 1, NULL, 256 },
+	{ "openai-batch-max-bytes", 1, NULL, 256 }, { "openai-mixed-models", 0, NULL, 256 },
+	{ "openai-batch-tier", 1, NULL, 256 }, { NULL, 0, NULL, 0 }
+};
+
 static void
 options(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "port", 1, NULL, 'p' }, { "host", 1, NULL, 'h' }, { "key", 1, NULL, 'k' },
-		{ "time-scale", 1, NULL, 't' }, { "batch-seconds", 1, NULL, 'b' },
-		{ "batch-expiry", 1, NULL, 'e' }, { "cancel-seconds", 1, NULL, 'c' },
-		{ "stream-delay-ms", 1, NULL, 'd' }, { "min-cache", 1, NULL, 'm' },
-		{ "fault", 1, NULL, 'f' }, { "admin-key", 1, NULL, 'A' },
-		{ "org-extra", 1, NULL, 'O' }, { NULL, 0, NULL, 0 }
-	};
 	struct fk_fault f;
 	char	 err[256];
-	int	 ch;
+	int	 ch, li = 0;
 
 	fk.opt = (struct fk_opts){ "127.0.0.1", 0, { NULL }, 0, 1, 60, 86400, 1, 5 };
-	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", lo, &li)) != -1) {
 		switch (ch) {
 		case 'p': fk.opt.port = (int)number("port", optarg, 65535); break;
 		case 'h': fk.opt.host = optarg; break;
@@ -381,6 +414,10 @@ options(int argc, char **argv)
 			if (admin_option(ch == 'A' ? "admin-key" : "org-extra", optarg) == -1)
 				usage();
 			break;
+		case 256:
+			if (oa_option(lo[li].name, optarg) == -1)
+				exit(2);
+			break;
 		default: usage();
 		}
 	}
@@ -388,6 +425,7 @@ options(int argc, char **argv)
 		usage();
 	if (fk.opt.nkeys == 0)
 		fk.opt.keys[fk.opt.nkeys++] = "sk-ant-test";
+	oa_option(NULL, NULL);
 }
 
 int
@@ -446,6 +484,7 @@ main(int argc, char **argv)
 	pthread_mutex_lock(&fk.lock);
 	batch_reset();
 	cache_reset();
+	oa_reset();
 	free(fk.faults);
 	json_decref(fk.stats);
 	pthread_mutex_unlock(&fk.lock);

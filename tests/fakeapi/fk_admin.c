@@ -83,7 +83,7 @@ bucket_tok(const struct fk_usage *u, int k)
 static void
 row_add(const struct org_row *r, int merge)
 {
-	struct org_row *nr, *o;
+	struct org_row *o;
 	double	 t = floor(r->t / 60) * 60;
 	size_t	 k;
 
@@ -99,12 +99,8 @@ row_add(const struct org_row *r, int merge)
 			return;
 		}
 	}
-	if (nrows == caprows) {
-		if ((nr = realloc(rows, (caprows ? caprows * 2 : 64) * sizeof *nr)) == NULL)
-			return;
-		rows = nr;
-		caprows = caprows ? caprows * 2 : 64;
-	}
+	if (fk_grow(&rows, &caprows, nrows + 1, sizeof *rows) == -1)
+		return;
 	rows[nrows] = *r;
 	rows[nrows++].t = t;
 }

@@ -1,4 +1,5 @@
-/* fk_cache.c — prompt caching on the virtual clock (api-notes §1). Caller holds fk.lock. */
+/* fk_cache.c — prompt caching on the virtual clock: Anthropic's breakpoints (api-notes §1)
+ * and OpenAI's automatic 128-token steps (§8) in one table. Caller holds fk.lock. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,4 +118,26 @@ cache_reset(void)
 	free(tab);
 	tab = NULL;
 	cap = used = 0;
+}
+
+/*
+ * OpenAI's automatic caching: steps[k] is the prefix hash at 1024 + 128k tokens.
+ * The longest live step is read (its TTL refreshed, and so are the shorter ones);
+ * every step is then stored (or refreshed) with the idle TTL ttl. Returns the
+ * cached tokens: 1024 + 128k for the step read, 0 on a miss.
+ */
+long
+cache_steps(const uint64_t *steps, size_t n, double now, int ttl)
+{
+	size_t	 k;
+	long	 cached = 0;
+
+	for (k = n; k > 0; k--)
+		if (lookup(steps[k - 1], now) != NULL) {
+			cached = 1024 + 128 * (long)(k - 1);
+			break;
+		}
+	for (k = 0; k < n; k++)
+		store(steps[k], now, ttl);	/* stores, or refreshes to now + its TTL */
+	return cached;
 }

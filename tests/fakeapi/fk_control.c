@@ -161,10 +161,13 @@ control_route(const struct fk_req *q, struct fk_reply *r)
 		cache_reset();
 		batch_reset();
 		admin_reset();
+		oa_reset();
 		pthread_mutex_unlock(&fk.lock);
 		fk_reply_json(r, 200, json_pack("{s:b}", "reset", 1));
 	} else if (strcmp(q->path, "/_fake/org") == 0)
 		admin_control(q, r, body);
+	else if (strcmp(q->path, "/_fake/openai/org") == 0)
+		oa_org_control(q, r, body);
 	else
 		fk_reply_error(r, q, 404, NULL, "no control endpoint %s %s", q->method, q->path);
 	json_decref(body);

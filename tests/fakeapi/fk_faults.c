@@ -129,7 +129,8 @@ int
 fault_take(const char *method, const char *path, struct fk_fault *out)
 {
 	size_t	 i, n = strlen(path);
-	int	 results = n > 8 && strcmp(path + n - 8, "/results") == 0;
+	int	 results = (n > 8 && strcmp(path + n - 8, "/results") == 0) ||
+	    (n > 8 && strcmp(path + n - 8, "/content") == 0);	/* OpenAI file content */
 	struct fk_fault *f;
 
 	for (i = 0; i < fk.nfaults; i++) {
@@ -154,9 +155,12 @@ fault_error_reply(const struct fk_req *q, struct fk_reply *r)
 	const struct fk_fault *f = &q->fault;
 	const char *type = f->error_type[0] ? f->error_type : fk_error_type(f->status);
 
-	fk_reply_error(r, q, f->status, type, "%s (injected fault)",
-	    f->status == 529 ? "Overloaded" : f->status == 429 ? "Rate limited" :
-	    f->status >= 500 ? "Internal server error" : "Error");
+	if (q->openai)
+		oa_fault_error(q, r);		/* the OpenAI body */
+	else
+		fk_reply_error(r, q, f->status, type, "%s (injected fault)",
+		    f->status == 529 ? "Overloaded" : f->status == 429 ? "Rate limited" :
+		    f->status >= 500 ? "Internal server error" : "Error");
 	if (f->retry_after[0])
 		fk_reply_header(r, "retry-after", f->retry_after);
 	if (f->retry_after_ms[0])

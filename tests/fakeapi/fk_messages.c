@@ -86,100 +86,22 @@ plan_body(const struct fk_req *q, struct fk_reply *r, int count_only, struct fk_
 	return rc;
 }
 
-/* ---- streaming ---- */
-
-struct stream {
-	char	**ev;
-	size_t	 nev, i, off;
-	size_t	 stop_at;	/* events before a drop or truncate */
-	int	 mode;		/* 0 whole, 1 drop (error close), 2 truncate (clean end) */
-	int	 delay_ms;
-};
-
-/* Appends an event text (malloc'd; taken over). */
-static void
-ev_raw(struct stream *s, char *e)
-{
-	char	**nv;
-
-	if (e == NULL || (nv = realloc(s->ev, (s->nev + 1) * sizeof *nv)) == NULL) {
-		free(e);
-		return;
-	}
-	(s->ev = nv)[s->nev++] = e;
-}
-
-/* Appends "event: TYPE / data: JSON"; takes the reference to data. */
-static void
-ev_add(struct stream *s, const char *type, json_t *data)
-{
-	char	*d = json_dumps(data, JSON_COMPACT), *e = NULL;
-
-	if (d != NULL && asprintf(&e, "event: %s\ndata: %s\n\n", type, d) < 0)
-		e = NULL;
-	ev_raw(s, e);
-	free(d);
-	json_decref(data);
-}
-
-static ssize_t
-stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct stream *s = cls;
-	size_t	 n;
-
-	(void)pos;
-	if (s->mode != 0 && s->i >= s->stop_at)
-		return s->mode == 1 ? MHD_CONTENT_READER_END_WITH_ERROR :
-		    MHD_CONTENT_READER_END_OF_STREAM;
-	if (s->i >= s->nev)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (s->off == 0 && s->i > 0 && s->delay_ms > 0 && fk_sleep_ms(s->delay_ms) == -1)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	n = strlen(s->ev[s->i]) - s->off;
-	if (n > max)
-		n = max;
-	memcpy(buf, s->ev[s->i] + s->off, n);
-	s->off += n;
-	if (s->ev[s->i][s->off] == '\0') {
-		s->i++;
-		s->off = 0;
-	}
-	return (ssize_t)n;
-}
-
-static void
-stream_free(void *cls)
-{
-	struct stream *s = cls;
-	size_t	 i;
-
-	for (i = 0; i < s->nev; i++)
-		free(s->ev[i]);
-	free(s->ev);
-	free(s);
-}
+/* ---- streaming (fk_sse.c) ---- */
 
 /* Text deltas of at most 16 bytes, cut on UTF-8 boundaries; with malformed the
  * second one is broken JSON. */
 static void
-ev_deltas(struct stream *s, const char *text, int malformed)
+ev_deltas(struct fk_sse *s, const char *text, int malformed)
 {
 	char	 piece[20];
-	size_t	 n, len = strlen(text), at = 0, k = 0;
+	size_t	 at = 0, k = 0;
 
-	while (at < len) {
-		n = len - at > 16 ? 16 : len - at;
-		while (at + n < len && ((unsigned char)text[at + n] & 0xc0) == 0x80)
-			n--;
-		memcpy(piece, text + at, n);
-		piece[n] = '\0';
-		at += n;
+	while (sse_next_piece(text, &at, piece, 16)) {
 		if (malformed && k++ == 1)
-			ev_raw(s, strdup("event: content_block_delta\ndata: {\"type\":"
+			sse_raw(s, strdup("event: content_block_delta\ndata: {\"type\":"
 			    "\"content_block_delta\",\"index\":0,\"delta\":{\"ty\n\n"));
 		else
-			ev_add(s, "content_block_delta", json_pack("{s:s, s:i, s:{s:s, s:s}}",
+			sse_event(s, "content_block_delta", json_pack("{s:s, s:i, s:{s:s, s:s}}",
 			    "type", "content_block_delta", "index", 0, "delta", "type",
 			    "text_delta", "text", piece));
 	}
@@ -187,19 +109,15 @@ ev_deltas(struct stream *s, const char *text, int malformed)
 
 /* Applies a drop, truncate or stream_error fault to the built sequence. */
 static void
-stream_fault(struct stream *s, const struct fk_fault *f)
+stream_fault(struct fk_sse *s, const struct fk_fault *f)
 {
 	const char *type = f->error_type[0] ? f->error_type : "overloaded_error";
-	size_t	 half = s->nev / 2, i;
 
-	if (f->drop || f->truncate) {
-		s->mode = f->drop ? 1 : 2;
-		s->stop_at = half;
-	} else if (f->stream_error) {
-		for (i = half; i < s->nev; i++)
-			free(s->ev[i]);
-		s->nev = half;
-		ev_add(s, "error", json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error",
+	if (f->drop || f->truncate)
+		sse_stop_half(s, f->drop);
+	else if (f->stream_error) {
+		sse_keep(s, sse_count(s) / 2);
+		sse_event(s, "error", json_pack("{s:s, s:{s:s, s:s}}", "type", "error", "error",
 		    "type", type, "message", strcmp(type, "overloaded_error") == 0 ?
 		    "Overloaded" : "Injected stream error"));
 	}
@@ -210,7 +128,7 @@ static void
 stream_reply(const struct fk_req *q, struct fk_reply *r, const char *id,
     const struct fk_plan *p, const struct fk_usage *u)
 {
-	struct stream *s = calloc(1, sizeof *s);
+	struct fk_sse *s = sse_new();
 	struct fk_usage start = *u;
 	json_t	*msg, *fin;
 	char	 text[256];
@@ -219,39 +137,32 @@ stream_reply(const struct fk_req *q, struct fk_reply *r, const char *id,
 
 	if (s == NULL)
 		return;
-	s->delay_ms = fk.opt.stream_delay_ms;
 	msg_answer(p, text, sizeof text, &out, &capped);
 	start.output = 1;
 	msg = msg_message_json(id, p, &start, "standard");
 	json_object_set_new(msg, "content", json_array());
 	json_object_set_new(msg, "stop_reason", json_null());
-	ev_add(s, "message_start", json_pack("{s:s, s:o}", "type", "message_start",
+	sse_event(s, "message_start", json_pack("{s:s, s:o}", "type", "message_start",
 	    "message", msg));
-	ev_add(s, "ping", json_pack("{s:s}", "type", "ping"));
+	sse_event(s, "ping", json_pack("{s:s}", "type", "ping"));
 	if (*text) {
-		ev_add(s, "content_block_start", json_pack("{s:s, s:i, s:{s:s, s:s}}",
+		sse_event(s, "content_block_start", json_pack("{s:s, s:i, s:{s:s, s:s}}",
 		    "type", "content_block_start", "index", 0, "content_block",
 		    "type", "text", "text", ""));
 		ev_deltas(s, text, q->has_fault && q->fault.malformed);
-		ev_add(s, "content_block_stop", json_pack("{s:s, s:i}", "type",
+		sse_event(s, "content_block_stop", json_pack("{s:s, s:i}", "type",
 		    "content_block_stop", "index", 0));
 	}
 	fin = msg_usage_json(u, "standard");
 	json_object_del(fin, "cache_creation");
 	json_object_del(fin, "service_tier");
-	ev_add(s, "message_delta", json_pack("{s:s, s:{s:s, s:n}, s:o}", "type",
+	sse_event(s, "message_delta", json_pack("{s:s, s:{s:s, s:n}, s:o}", "type",
 	    "message_delta", "delta", "stop_reason", capped ? "max_tokens" : "end_turn",
 	    "stop_sequence", "usage", fin));
-	ev_add(s, "message_stop", json_pack("{s:s}", "type", "message_stop"));
+	sse_event(s, "message_stop", json_pack("{s:s}", "type", "message_stop"));
 	if (q->has_fault)
 		stream_fault(s, &q->fault);
-	r->status = 200;
-	r->resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
-	    stream_free);
-	if (r->resp == NULL)
-		stream_free(s);
-	r->ctype = "text/event-stream; charset=utf-8";
-	fk_reply_header(r, "cache-control", "no-cache");
+	sse_reply(s, r);
 }
 
 /* POST /v1/messages */

@@ -151,20 +151,6 @@ add_system(struct walk *w, json_t *sys)
 	return 0;
 }
 
-static void
-set_prefix(struct fk_plan *p, const char *s)
-{
-	size_t	 n = strlen(s);
-
-	if (n > 40) {
-		n = 40;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(p->prefix, s, n);
-	p->prefix[n] = '\0';
-}
-
 static int
 add_message(struct walk *w, json_t *m, size_t i, size_t n)
 {
@@ -199,7 +185,7 @@ add_message(struct walk *w, json_t *m, size_t i, size_t n)
 	} else
 		return fail(w, "%s.content: Input should be %s", where, "a valid string or list");
 	if (strcmp(role, "user") == 0)
-		set_prefix(w->p, text ? text : "");
+		fk_prefix(w->p->prefix, text ? text : "");
 	return 0;
 }
 

@@ -62,6 +62,42 @@ fk_id(const char *prefix, char *buf, size_t len)
 	buf[n + i] = '\0';
 }
 
+/* Makes room for need elements of size bytes in the array *arrp (capacity *cap,
+ * growing by doubling from 64). 0, or -1 with the array unchanged. */
+int
+fk_grow(void *arrp, size_t *cap, size_t need, size_t size)
+{
+	void	*a, *n;
+	size_t	 ncap;
+
+	if (need <= *cap)
+		return 0;
+	for (ncap = *cap ? *cap : 64; ncap < need; ncap *= 2)
+		;
+	memcpy(&a, arrp, sizeof a);
+	if ((n = realloc(a, ncap * size)) == NULL)
+		return -1;
+	memcpy(arrp, &n, sizeof n);
+	*cap = ncap;
+	return 0;
+}
+
+/* The answer rule's prefix: the first 40 bytes of s, cut on a UTF-8 boundary, into
+ * dst (41 bytes or more). */
+void
+fk_prefix(char *dst, const char *s)
+{
+	size_t	 n = strlen(s);
+
+	if (n > 40) {
+		n = 40;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 /* The documented token rule: ceil(bytes / 4). */
 long
 fk_tokens(size_t bytes)
