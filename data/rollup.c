@@ -220,14 +220,14 @@ store_rollup_full(const struct store *s)
 }
 
 /* Step statement id for cell c: the upsert of its sums (add) or the prune
- * of an emptied cell; hm/dm: the collapsed tables (hour given). */
+ * of an emptied cell; hm/dm/dt/ds: the collapsed tables (hour, or day, given). */
 static int
 write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t hour,
            char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
 	int k = 1, i, rc, add = id == SQ_ROLLUP_ADD || id == SQ_HM_ADD || id == SQ_DM_ADD ||
-	    id == SQ_BATCH_ROLLUP_ADD;
+	    id == SQ_DT_ADD || id == SQ_DS_ADD || id == SQ_BATCH_ROLLUP_ADD;
 
 	if (st == NULL)
 		return -1;
@@ -246,6 +246,10 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t
 			store_bind_text(st, k++, c->tier);
 			sqlite3_bind_int(st, k++, c->flags);
 		} else {
+			if (id == SQ_DT_ADD || id == SQ_DT_PRUNE)
+				store_bind_text(st, k++, c->tag);
+			else if (id == SQ_DS_ADD || id == SQ_DS_PRUNE)
+				store_bind_text(st, k++, c->id);
 			sqlite3_bind_int(st, k++, c->flags);
 			sqlite3_bind_int(st, k++, c->tier[0] != '\0');
 		}
@@ -301,6 +305,10 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 			    err, errlen) != 0 ||
 			    write_cell(s, pass ? SQ_HM_PRUNE : SQ_HM_ADD, c, c->hour, err, errlen) != 0 ||
 			    write_cell(s, pass ? SQ_DM_PRUNE : SQ_DM_ADD, c, floor_div(c->hour, 24),
+			    err, errlen) != 0 ||
+			    write_cell(s, pass ? SQ_DT_PRUNE : SQ_DT_ADD, c, floor_div(c->hour, 24),
+			    err, errlen) != 0 ||
+			    write_cell(s, pass ? SQ_DS_PRUNE : SQ_DS_ADD, c, floor_div(c->hour, 24),
 			    err, errlen) != 0)
 				rc = -1;
 		}

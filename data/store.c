@@ -69,6 +69,34 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
+	[SQ_DT_ADD] =
+	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET"
+	    " requests = requests + excluded.requests,"
+	    " input = input + excluded.input,"
+	    " write_5m = write_5m + excluded.write_5m,"
+	    " write_1h = write_1h + excluded.write_1h,"
+	    " cache_read = cache_read + excluded.cache_read,"
+	    " output = output + excluded.output,"
+	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_DT_PRUNE] =
+	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
+	[SQ_DS_ADD] =
+	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET"
+	    " requests = requests + excluded.requests,"
+	    " input = input + excluded.input,"
+	    " write_5m = write_5m + excluded.write_5m,"
+	    " write_1h = write_1h + excluded.write_1h,"
+	    " cache_read = cache_read + excluded.cache_read,"
+	    " output = output + excluded.output,"
+	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	[SQ_DS_PRUNE] =
+	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
 	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"

@@ -19,6 +19,10 @@ enum store_stmt_id {
 	SQ_HM_PRUNE,
 	SQ_DM_ADD,           /* and for rollup_dm (per UTC day) */
 	SQ_DM_PRUNE,
+	SQ_DT_ADD,           /* per UTC day × tag (rollup_dt) */
+	SQ_DT_PRUNE,
+	SQ_DS_ADD,           /* per UTC day × source (rollup_ds) */
+	SQ_DS_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */

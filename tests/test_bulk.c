@@ -26,6 +26,8 @@ dump(const char *path)
 		"SELECT * FROM rollup_hour ORDER BY hour, model, source, tag, tier, flags",
 		"SELECT * FROM rollup_hm ORDER BY hour, model, flags, routed",
 		"SELECT * FROM rollup_dm ORDER BY hour, model, flags, routed",
+		"SELECT * FROM rollup_dt ORDER BY hour, model, tag, flags, routed",
+		"SELECT * FROM rollup_ds ORDER BY hour, model, source, flags, routed",
 		"SELECT * FROM rollup_batch ORDER BY batch_id, model, flags",
 		"SELECT * FROM batch_result ORDER BY batch_id, custom_id",
 	};
