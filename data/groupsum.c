@@ -5,13 +5,15 @@
 #include "data/groupsum.h"
 
 static uint64_t
-cell_hash(int64_t unit, size_t model, const char *g, int flags, int routed)
+cell_hash(int64_t unit, const char *model, const char *g, int flags, int routed)
 {
 	uint64_t h = 1469598103934665603ULL;
 
 	h = (h ^ (uint64_t)unit) * 1099511628211ULL;
-	h = (h ^ (uint64_t)model) * 1099511628211ULL;
 	h = (h ^ (uint64_t)(flags * 2 + routed)) * 1099511628211ULL;
+	for (; *model != '\0'; model++)
+		h = (h ^ (unsigned char)*model) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
 	for (; *g != '\0'; g++)
 		h = (h ^ (unsigned char)*g) * 1099511628211ULL;
 	return h ^ (h >> 29);
@@ -39,7 +41,7 @@ rehash(struct groupsum *gs, size_t nslots)
 }
 
 int
-groupsum_add(struct groupsum *gs, int64_t unit, size_t model, const char *g, int flags,
+groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g, int flags,
              int routed, const int64_t sum[GROUPSUM_N])
 {
 	struct groupsum_cell *c;
@@ -50,8 +52,8 @@ groupsum_add(struct groupsum *gs, int64_t unit, size_t model, const char *g, int
 	j = cell_hash(unit, model, g, flags, routed) & (gs->nslots - 1);
 	for (; gs->slots[j] != 0; j = (j + 1) & (gs->nslots - 1)) {
 		c = &gs->cells[gs->slots[j] - 1];
-		if (c->unit == unit && c->model == model && c->flags == flags &&
-		    c->routed == routed && strcmp(c->g, g) == 0)
+		if (c->unit == unit && c->flags == flags && c->routed == routed &&
+		    strcmp(c->model, model) == 0 && strcmp(c->g, g) == 0)
 			break;
 	}
 	if (gs->slots[j] == 0) {
@@ -66,7 +68,7 @@ groupsum_add(struct groupsum *gs, int64_t unit, size_t model, const char *g, int
 		c = &gs->cells[gs->n];
 		memset(c, 0, sizeof(*c));
 		c->unit = unit;
-		c->model = model;
+		usage_strlcpy(c->model, model, sizeof(c->model));
 		usage_strlcpy(c->g, g, sizeof(c->g));
 		c->flags = flags;
 		c->routed = routed;

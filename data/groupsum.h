@@ -1,6 +1,7 @@
 /* groupsum.h — sums of rollup cells grouped in memory by (unit, model,
  * group column, flags, routed): what a SQL GROUP BY over a rollup table
- * gives, without its sort (report.c reads rollups through it). */
+ * gives, without its sort. report_read.c groups the cells it reads with it;
+ * rollup.c collapses its pending hour cells into the day and hm tables' cells. */
 #ifndef TOKENTOP_GROUPSUM_H
 #define TOKENTOP_GROUPSUM_H
 
@@ -13,7 +14,7 @@
 
 struct groupsum_cell {
 	int64_t unit;              /* hour or UTC day; 0 when not grouped by time */
-	size_t  model;             /* the caller's index of the model */
+	char    model[USAGE_MODEL_MAX];
 	char    g[USAGE_TAG_MAX];  /* source, tag or tier; "" when not grouped by one */
 	int     flags, routed;
 	int64_t sum[GROUPSUM_N];
@@ -29,8 +30,8 @@ struct groupsum {
 
 /* Add sum to the cell of (unit, model, g, flags, routed), made when new.
  * 0, or -1 on out of memory (gs unchanged). */
-int groupsum_add(struct groupsum *gs, int64_t unit, size_t model, const char *g, int flags,
-                 int routed, const int64_t sum[GROUPSUM_N]);
+int groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g,
+                 int flags, int routed, const int64_t sum[GROUPSUM_N]);
 
 /* Empty it for reuse (memory kept); groupsum_free frees it (zeroed after). */
 void groupsum_reset(struct groupsum *gs);

@@ -210,17 +210,18 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 			sum[i] = sqlite3_column_int64(st, 5 + i);
 		if (k == RK_FULL ? add_cell(a, unit, len, e, g, sqlite3_column_int(st, 3),
 		    sqlite3_column_int(st, 4), sum) != 0 :
-		    groupsum_add(&a->gs, unit, (size_t)(e - a->me), g, sqlite3_column_int(st, 3),
+		    groupsum_add(&a->gs, unit, e->model, g, sqlite3_column_int(st, 3),
 		    sqlite3_column_int(st, 4), sum) != 0)
 			goto oom;
 	}
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "report", err, errlen);
 	sqlite3_finalize(st);
-	for (j = 0; rc == SQLITE_DONE && j < a->gs.n; j++) {
+	for (j = 0, e = NULL; rc == SQLITE_DONE && j < a->gs.n; j++) {
 		gc = &a->gs.cells[j];
-		if (add_cell(a, gc->unit, len, &a->me[gc->model], gc->g, gc->flags, gc->routed,
-		    gc->sum) != 0) {
+		if (((e == NULL || strcmp(e->model, gc->model) != 0) &&
+		    (e = report_model_ent(a, gc->model)) == NULL) ||
+		    add_cell(a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
