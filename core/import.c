@@ -72,6 +72,7 @@ struct reader {
 	int64_t                   max_line;
 	enum import_format        fmt;       /* the format as read so far (reader side) */
 	struct import_pool       *p;
+	int                       here;      /* classify on this thread (a small file) */
 };
 
 /* ---- delivering (the caller's thread) ------------------------------------- */
@@ -195,16 +196,18 @@ dispatch(struct reader *r)
 {
 	struct import_pool *p = r->p;
 	struct chunk *c = &p->ring[p->head % p->nring];
+	int here = p->nth == 0 || r->here;
 
-	if (p->nth == 0)
+	if (here)
 		ip_classify_chunk(c);
 	pthread_mutex_lock(&p->mu);
-	if (p->nth == 0)
+	if (here)
 		c->done = 1;
 	p->head++;
-	if (p->nth == 0)
+	if (here)
 		p->next_work = p->head;   /* nothing left for anyone to claim */
-	pthread_cond_signal(&p->work);
+	else
+		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -406,6 +409,8 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	}
 	if (o->pool != NULL && o->jobs != 1) {
 		r.p = o->pool;
+		/* waking workers for a few lines costs more than it saves */
+		r.here = pick_jobs(o, (int64_t)sb.st_size - r.pos.offset) == 1;
 	} else if (ip_pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) == 0) {
 		r.p = &own;
 	} else {

@@ -490,6 +490,15 @@ store_close(struct store *s)
 }
 
 int
+store_cache_kib(struct store *s, int kib, char *err, size_t errlen)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -kib);
+	return store_exec(s, sql, err, errlen);
+}
+
+int
 store_schema_version(struct store *s)
 {
 	char err[256];

@@ -39,6 +39,13 @@ int store_data_version(struct store *s, int64_t *version, char *err, size_t errl
 
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
  * BEGIN IMMEDIATE, retried while another writer holds the lock. */
+/*
+ * SQLite's page cache for this connection, in KiB (store_open sets 2 MiB:
+ * enough for reports and the console). A bulk import wants more: its
+ * group's dirty pages then stay in memory until the commit. 0 or -1 + err.
+ */
+int store_cache_kib(struct store *s, int kib, char *err, size_t errlen);
+
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);
