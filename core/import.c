@@ -350,6 +350,57 @@ out:
 	return rc;
 }
 
+/*
+ * The canonical path of a file for its mark (realpath) into key ("" when
+ * there is none), and its stat into sb; 0, or -1 with errno. A regular file
+ * (not a link) is its directory's canonical path and its name: the
+ * directory's is resolved once for a run of files in it (pool's cache).
+ */
+static int
+file_key(struct import_pool *p, const char *path, char *key, struct stat *sb)
+{
+	const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
+	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
+	char dir[PATH_MAX];
+
+	key[0] = '\0';
+	if (lstat(path, sb) != 0)
+		return -1;
+	if (p == NULL || !S_ISREG(sb->st_mode) || dlen >= sizeof(dir) || name[0] == '\0' ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		if (realpath(path, key) == NULL)
+			key[0] = '\0';
+		return stat(path, sb);
+	}
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else if (dlen == 0) {
+		snprintf(dir, sizeof(dir), "/");      /* "/x": the root */
+	} else {
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+	}
+	if (strcmp(dir, p->key_dir) != 0) {
+		if (realpath(dir, p->key_real) == NULL) {
+			p->key_dir[0] = '\0';
+			if (realpath(path, key) == NULL)
+				key[0] = '\0';
+			return 0;
+		}
+		usage_strlcpy(p->key_dir, dir, sizeof(p->key_dir));
+	}
+	if ((size_t)snprintf(key, PATH_MAX, "%s%s%s", p->key_real,
+	    strcmp(p->key_real, "/") == 0 ? "" : "/", name) >= PATH_MAX)
+		key[0] = '\0';
+	return 0;
+}
+
+static int64_t
+stat_mtime_ns(const struct stat *sb)
+{
+	return (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
+}
+
 /* Threads for what is left of a file: none for a little (starting them
  * would cost more than they save), else as asked. */
 static int
@@ -379,9 +430,24 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	r.st = st;
 	r.max_line = o->max_line > 0 ? o->max_line : 64LL * 1024 * 1024;
 	r.w.path = path;
-	r.w.key = realpath(path, key) != NULL ? key : path;
 	r.w.format = o->format;
 	r.fmt = o->format;
+	if (file_key(o->pool, path, key, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r.w.key = key[0] != '\0' ? key : path;
+	if (sink->mark_get != NULL && sink->mark_get(arg, r.w.key, &prev, &found) != 0) {
+		snprintf(err, errlen, "%s: cannot read its import mark", path);
+		return -1;
+	}
+	/* read to its end and not touched since: nothing to open (a re-import
+	 * of a large tree is this, file after file) */
+	if (found && prev.size == (int64_t)sb.st_size && prev.offset == prev.size &&
+	    prev.mtime_ns == stat_mtime_ns(&sb)) {
+		st->files++;
+		return 0;
+	}
 	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		if (f != NULL)
@@ -389,12 +455,7 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 		return -1;
 	}
 	st->files++;
-	if (sink->mark_get != NULL && sink->mark_get(arg, r.w.key, &prev, &found) != 0) {
-		snprintf(err, errlen, "%s: cannot read its import mark", path);
-		goto out;
-	}
-	r.pos = import_resume(found ? &prev : NULL, (int64_t)sb.st_size,
-	    (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec);
+	r.pos = import_resume(found ? &prev : NULL, (int64_t)sb.st_size, stat_mtime_ns(&sb));
 	/* the mark must sit just after a '\n': a file replaced by a larger one
 	 * may not have one there, and is then read again from the top */
 	if (r.pos.offset > 0 && (fseeko(f, (off_t)r.pos.offset - 1, SEEK_SET) != 0 ||

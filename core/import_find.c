@@ -73,7 +73,11 @@ walk(const char *dir, int depth, struct list *l, char *err, size_t errlen)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
 			continue;
-		if (stat(path, &sb) != 0)
+		/* the entry's type when the directory tells it, else a stat (links
+		 * are followed: a linked file or folder is read like its target) */
+		if (de->d_type == DT_DIR || de->d_type == DT_REG)
+			sb.st_mode = de->d_type == DT_DIR ? S_IFDIR : S_IFREG;
+		else if (stat(path, &sb) != 0)
 			continue;                 /* a dangling link: nothing to read */
 		if (S_ISDIR(sb.st_mode))
 			rc = walk(path, depth + 1, l, err, errlen);

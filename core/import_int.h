@@ -4,6 +4,7 @@
 #ifndef TOKENTOP_IMPORT_INT_H
 #define TOKENTOP_IMPORT_INT_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,8 @@ struct import_pool {
 	int             quit;
 	pthread_t       th[MAX_JOBS];
 	int             nth;
+	char            key_dir[PATH_MAX];   /* the last directory of a file read, */
+	char            key_real[PATH_MAX];  /* and its realpath (import.c: file_key) */
 };
 
 /* One line (e->len bytes at line) in format *fmt into e; IMPORT_AUTO: the

@@ -8,12 +8,11 @@ int
 store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
                       int *found, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, SQ_MARK_GET, err, errlen);
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT size, mtime_ns, offset, line FROM import_mark"
-	    " WHERE path = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "import mark", err, errlen);
+	if (st == NULL)
+		return -1;
 	store_bind_text(st, 1, path);
 	rc = sqlite3_step(st);
 	memset(m, 0, sizeof(*m));
@@ -24,7 +23,7 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 		m->offset = sqlite3_column_int64(st, 2);
 		m->line = sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_sqlerr(s, "import mark", err, errlen);
 	return 0;
@@ -42,11 +41,7 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO import_mark (path, size, mtime_ns, offset, line)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
-	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line",
-	    -1, &st, NULL) != SQLITE_OK) {
-		store_sqlerr(s, "import mark", err, errlen);
+	if ((st = store_stmt(s, SQ_MARK_SET, err, errlen)) == NULL) {
 		store_op_end(s, 0, tmp, sizeof(tmp));
 		return -1;
 	}
@@ -56,7 +51,7 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 	sqlite3_bind_int64(st, 4, m->offset);
 	sqlite3_bind_int64(st, 5, m->line);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_sqlerr(s, "import mark", err, errlen);
 		store_op_end(s, 0, tmp, sizeof(tmp));

@@ -109,6 +109,11 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",
+	[SQ_MARK_GET] = "SELECT size, mtime_ns, offset, line FROM import_mark WHERE path = ?1",
+	[SQ_MARK_SET] =
+	    "INSERT INTO import_mark (path, size, mtime_ns, offset, line)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line",
 	[SQ_SAVEPOINT] = "SAVEPOINT op",
 	[SQ_RELEASE] = "RELEASE op",
 	[SQ_ROLLBACK_TO] = "ROLLBACK TO op",

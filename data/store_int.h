@@ -25,6 +25,8 @@ enum store_stmt_id {
 	SQ_DS_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
+	SQ_MARK_GET,         /* an import mark by path */
+	SQ_MARK_SET,
 	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */
 	SQ_RELEASE,
 	SQ_ROLLBACK_TO,
