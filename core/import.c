@@ -17,6 +17,7 @@
 
 #define READ_CHUNK   (256 * 1024)
 #define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
+#define READ_KEEP    (4 * 1024 * 1024)   /* a larger read buffer is freed after use */
 
 static const char *const format_names[] = {
 	[IMPORT_AUTO] = "auto",
@@ -276,13 +277,19 @@ flush(struct reader *r)
 static int
 read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 {
-	size_t cap = READ_CHUNK * 4, start = 0, end = 0, got, skip_len = 0;
-	char *buf = malloc(cap), *nl, *nb;
+	struct import_pool *p = r->p;
+	size_t cap = p->rcap, start = 0, end = 0, got, skip_len = 0;
+	char *buf = p->rbuf, *nl, *nb;
 	int skipping = 0, rc = -1, eof = 0, oom = 0;
 
+	/* the pool's read buffer, kept from file to file (a larger one than
+	 * READ_KEEP, for a long line, is let go at the end) */
 	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		cap = READ_CHUNK * 4;
+		if ((buf = malloc(cap)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
 	for (;;) {
 		while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
@@ -346,7 +353,13 @@ stop:
 	}
 	snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
 out:
-	free(buf);
+	if (cap > READ_KEEP) {
+		free(buf);
+		buf = NULL;
+		cap = 0;
+	}
+	p->rbuf = buf;
+	p->rcap = cap;
 	return rc;
 }
 

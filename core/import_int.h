@@ -65,6 +65,8 @@ struct import_pool {
 	int             quit;
 	pthread_t       th[MAX_JOBS];
 	int             nth;
+	char           *rbuf;                /* import.c's read buffer, kept */
+	size_t          rcap;
 	char            key_dir[PATH_MAX];   /* the last directory of a file read, */
 	char            key_real[PATH_MAX];  /* and its realpath (import.c: file_key) */
 };

@@ -237,6 +237,8 @@ ip_pool_fini(struct import_pool *p)
 	for (i = 0; i < p->nring; i++)
 		free(p->ring[i].buf);
 	free(p->ring);
+	free(p->rbuf);
+	p->rbuf = NULL;
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);

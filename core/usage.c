@@ -382,22 +382,30 @@ usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t er
 
 /* ---- Claude Code transcripts ---------------------------------------------- */
 
+/*
+ * Each "usage" in the line, found by its 'g' (memchr runs several times
+ * faster than memmem over transcript text, and 'g' is rarer than '"'),
+ * then checked for a colon and a brace after it.
+ */
 int
 usage_line_has_usage(const char *line, size_t len)
 {
-	const char *p = line, *end = line + len, *q;
+	const char *p = line + 4, *end = line + len, *g, *q;
 
-	while (p < end && (q = memmem(p, (size_t)(end - p), "\"usage\"", 7)) != NULL) {
-		q += 7;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
+	if (len < 7)
+		return 0;
+	while (p < end && (g = memchr(p, 'g', (size_t)(end - p))) != NULL) {
+		p = g + 1;
+		if (end - g < 3 || memcmp(g - 4, "\"usag", 5) != 0 || g[1] != 'e' || g[2] != '"')
+			continue;
+		for (q = g + 3; q < end && (*q == ' ' || *q == '\t'); q++)
+			;
 		if (q < end && *q == ':') {
 			for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
 				;
 			if (q < end && *q == '{')
 				return 1;
 		}
-		p = q;
 	}
 	return 0;
 }

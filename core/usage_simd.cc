@@ -52,17 +52,18 @@ digit(char c)
 }
 
 // Differences between the two libraries, seen in the raw text. A false alarm
-// (the text of an escaped backslash, digits inside a string) only costs a
-// jansson parse.
+// (digits inside a string) only costs a jansson parse.
 bool
 raw_unsure(const char *s, size_t n)
 {
 	const char *p = s, *end = s + n, *q;
 	size_t i, a, b;
 
-	while ((q = static_cast<const char *>(memmem(p, (size_t)(end - p), "\\u", 2))) != nullptr) {
-		if (end - q >= 6 && ((q[2] == '0' && q[3] == '0' && q[4] == '0' && q[5] == '0') ||
-		    q[2] == 'd' || q[2] == 'D'))
+	// each escape: a backslash and the character after it
+	while (p < end &&
+	    (q = static_cast<const char *>(memchr(p, '\\', (size_t)(end - p)))) != nullptr) {
+		if (end - q >= 6 && q[1] == 'u' && ((q[2] == '0' && q[3] == '0' && q[4] == '0' &&
+		    q[5] == '0') || q[2] == 'd' || q[2] == 'D'))
 			return true;
 		p = q + 2;
 	}
