@@ -104,7 +104,8 @@ struct api_batch {
 	char    results_url[512];          /* "" until ended */
 };
 
-/* Parse a batch object (borrowed). 0, or -1 with *err. */
+/* Parse a batch object (borrowed). 0, or -1 with *err (also for a request
+ * count outside 0..USAGE_COUNT_MAX: an invalid_response). */
 int api_batch_from_json(const json_t *obj, struct api_batch *b, struct http_error *err);
 
 /* RFC 3339 ("2024-09-24T18:37:24.100435Z", offsets allowed) to UTC ms; -1 if bad. */

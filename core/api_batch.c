@@ -25,6 +25,23 @@ time_field(const json_t *obj, const char *key)
 	return ms;
 }
 
+/* request_counts.KEY into *out: absent or not an integer is 0 (as the API
+ * never sends); an integer outside 0..USAGE_COUNT_MAX is an invalid response. */
+static int
+batch_count(const json_t *rc, const char *key, int64_t *out, struct http_error *err)
+{
+	const json_t *v = json_object_get(rc, key);
+	char msg[128];
+
+	*out = json_integer_value(v);
+	if (*out >= 0 && *out <= USAGE_COUNT_MAX)
+		return 0;
+	snprintf(msg, sizeof(msg), "request_counts.%s: %lld: not a count (0..%lld)", key,
+	    (long long)*out, (long long)USAGE_COUNT_MAX);
+	err_set(err, 200, "invalid_response", msg);
+	return -1;
+}
+
 int
 api_batch_from_json(const json_t *obj, struct api_batch *b, struct http_error *err)
 {
@@ -40,11 +57,12 @@ api_batch_from_json(const json_t *obj, struct api_batch *b, struct http_error *e
 	usage_strlcpy(b->processing_status, jstr(obj, "processing_status"),
 	              sizeof(b->processing_status));
 	usage_strlcpy(b->results_url, jstr(obj, "results_url"), sizeof(b->results_url));
-	b->processing = json_integer_value(json_object_get(rc, "processing"));
-	b->succeeded = json_integer_value(json_object_get(rc, "succeeded"));
-	b->errored = json_integer_value(json_object_get(rc, "errored"));
-	b->canceled = json_integer_value(json_object_get(rc, "canceled"));
-	b->expired = json_integer_value(json_object_get(rc, "expired"));
+	if (batch_count(rc, "processing", &b->processing, err) != 0 ||
+	    batch_count(rc, "succeeded", &b->succeeded, err) != 0 ||
+	    batch_count(rc, "errored", &b->errored, err) != 0 ||
+	    batch_count(rc, "canceled", &b->canceled, err) != 0 ||
+	    batch_count(rc, "expired", &b->expired, err) != 0)
+		return -1;
 	b->created_ms = time_field(obj, "created_at");
 	b->expires_ms = time_field(obj, "expires_at");
 	b->ended_ms = time_field(obj, "ended_at");

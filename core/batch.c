@@ -202,6 +202,10 @@ check_params(json_t *params, struct batch_req *r, char *reason, size_t n)
 		snprintf(reason, n, "params.max_tokens must be an integer >= 1");
 		return -1;
 	}
+	if (json_integer_value(v) > USAGE_COUNT_MAX) {
+		usage_count_error("params.", "max_tokens", json_integer_value(v), reason, n);
+		return -1;
+	}
 	r->max_tokens = json_integer_value(v);
 	if (json_object_get(params, "stream") != NULL) {
 		snprintf(reason, n, "params.stream is not allowed in a batch");
@@ -283,6 +287,10 @@ complete_short(json_t *line, const struct batch_opts *o, struct batch_req *r,
 	mt = json_object_get(line, "max_tokens");
 	if (mt != NULL && (!json_is_integer(mt) || json_integer_value(mt) < 1)) {
 		snprintf(reason, n, "max_tokens must be an integer >= 1");
+		return NULL;
+	}
+	if (mt != NULL && json_integer_value(mt) > USAGE_COUNT_MAX) {
+		usage_count_error("", "max_tokens", json_integer_value(mt), reason, n);
 		return NULL;
 	}
 	r->max_tokens = mt != NULL ? json_integer_value(mt) : o->max_tokens;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/batch.h"
+#include "core/num.h"
 
 /* ---- a set of custom_ids with the line each was first seen on ------------ */
 
@@ -226,10 +227,10 @@ plan_request(struct planner *pl, const struct batch_req *r, int64_t line, int64_
 		plan->unpriced++;
 		return 0;
 	}
-	bp->est_low += low;
-	bp->est_high += high;
-	plan->est_low += low;
-	plan->est_high += high;
+	bp->est_low = num_sat_add(bp->est_low, low);       /* a pinned estimate, never a wrapped one */
+	bp->est_high = num_sat_add(bp->est_high, high);
+	plan->est_low = num_sat_add(plan->est_low, low);
+	plan->est_high = num_sat_add(plan->est_high, high);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "core/budget.h"
+#include "core/num.h"
 #include "core/pricing.h"
 #include "core/usage.h"
 
@@ -66,9 +67,10 @@ scale(int64_t spent, int64_t whole, int64_t part)
 	r = spent % part;
 	if (q > INT64_MAX / whole)
 		return INT64_MAX;
+	/* q × whole fits; the remainder's share is below whole: saturate the sum */
 	if (r > INT64_MAX / whole)
-		return q * whole + (int64_t)((long double)r * whole / part);
-	return q * whole + r * whole / part;
+		return num_sat_add(q * whole, (int64_t)((long double)r * whole / part));
+	return num_sat_add(q * whole, r * whole / part);
 }
 
 void
@@ -76,7 +78,7 @@ budget_evaluate(const char *tag, enum budget_period p, int64_t limit_nanos,
                 int64_t spent_nanos, int64_t now_ms, int64_t start_ms, int64_t end_ms,
                 struct budget_status *out)
 {
-	int64_t elapsed = now_ms - start_ms;
+	int64_t elapsed = num_sat_sub(now_ms, start_ms);
 
 	memset(out, 0, sizeof(*out));
 	usage_strlcpy(out->tag, tag != NULL ? tag : "", sizeof(out->tag));
@@ -85,7 +87,7 @@ budget_evaluate(const char *tag, enum budget_period p, int64_t limit_nanos,
 	out->end_ms = end_ms;
 	out->limit_nanos = limit_nanos;
 	out->spent_nanos = spent_nanos;
-	out->left_nanos = spent_nanos < limit_nanos ? limit_nanos - spent_nanos : 0;
+	out->left_nanos = spent_nanos < limit_nanos ? num_sat_sub(limit_nanos, spent_nanos) : 0;
 	if (limit_nanos > 0)
 		out->permille = scale(spent_nanos, 1000, limit_nanos);
 	if (limit_nanos > 0 && spent_nanos >= limit_nanos)

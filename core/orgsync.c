@@ -102,7 +102,7 @@ member_str(const json_t *o, const char *key, char *dst, size_t n)
 	return 0;
 }
 
-/* An integer member >= 0 (absent or null = 0); -1 otherwise. */
+/* A token count member, 0..USAGE_COUNT_MAX (absent or null = 0); -1 otherwise. */
 static int
 member_int(const json_t *o, const char *key, int64_t *out)
 {
@@ -111,7 +111,8 @@ member_int(const json_t *o, const char *key, int64_t *out)
 	*out = 0;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > USAGE_COUNT_MAX)
 		return -1;
 	*out = json_integer_value(v);
 	return 0;
@@ -214,6 +215,32 @@ keep_usage(json_t *o, int64_t start, int width_s, struct org_data *d, const char
 	return 0;
 }
 
+/* "data[i].results[j].FIELD: VALUE: not valid" for the field path bad of
+ * result o: a number or a numeric string is shown (never other text). */
+static void
+bad_field(json_t *o, size_t i, size_t j, const char *bad, char *err, size_t errlen)
+{
+	char key[64], val[48] = "";
+	const char *dot = strchr(bad, '.'), *s;
+	json_t *v = o;
+
+	if (dot != NULL && (size_t)(dot - bad) < sizeof(key)) {
+		memcpy(key, bad, (size_t)(dot - bad));
+		key[dot - bad] = '\0';
+		v = json_object_get(v, key);
+	}
+	v = json_object_get(v, dot != NULL ? dot + 1 : bad);
+	if (json_is_integer(v))
+		snprintf(val, sizeof(val), " %lld:", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(val, sizeof(val), " %.15g:", json_real_value(v));
+	else if ((s = json_string_value(v)) != NULL && strlen(s) < 40 &&
+	    strspn(s, "0123456789.+-") == strlen(s))
+		snprintf(val, sizeof(val), " \"%s\":", s);
+	snprintf(err, errlen, "data[%zu].results[%zu]%s%s:%s not valid", i, j, *bad ? "." : "",
+	    bad, val);
+}
+
 /*
  * Walk a report page (usage or cost: the same envelope and buckets), calling
  * keep on every result with its bucket's start. keep fails with *bad naming
@@ -240,8 +267,7 @@ walk_page(json_t *page, int width_s, struct org_data *d, int64_t *buckets, int *
 			if (bad == NULL)
 				snprintf(err, errlen, "out of memory");
 			else
-				snprintf(err, errlen, "data[%zu].results[%zu]%s%s: not valid", i, j,
-				         *bad ? "." : "", bad);
+				bad_field(json_array_get(results, j), i, j, bad, err, errlen);
 			return -1;
 		}
 		(*buckets)++;
@@ -267,7 +293,8 @@ cost_result(json_t *o, struct org_cost *c, const char **bad)
 
 	if (!json_is_object(o))
 		return *bad = "", -1;
-	if (amount == NULL || orgsync_cents_to_nanos(amount, &c->amount_nanos) != 0)
+	if (amount == NULL || orgsync_cents_to_nanos(amount, &c->amount_nanos) != 0 ||
+	    c->amount_nanos > ORGSYNC_AMOUNT_MAX || c->amount_nanos < -ORGSYNC_AMOUNT_MAX)
 		return *bad = "amount", -1;
 	if (member_str(o, "currency", c->currency, sizeof(c->currency)) != 0 ||
 	    (c->currency[0] != '\0' && strcmp(c->currency, "USD") != 0))

@@ -51,6 +51,11 @@ struct org_data {
 /* Free d's arrays and zero it; NULL is fine. */
 void orgsync_data_free(struct org_data *d);
 
+/* The largest cost amount one cost-report row may carry, either sign, in
+ * nano-dollars ($1,000,000,000): beyond it the row is malformed. Token counts
+ * of the usage report are bounded by USAGE_COUNT_MAX. */
+#define ORGSYNC_AMOUNT_MAX 1000000000000000000LL
+
 /*
  * An amount in cents as the cost report writes it ("123.45", "-0.5", "7")
  * to nano-dollars, exactly: 1 cent = 10^7 nanos, so "123.45" → 1,234,500,000

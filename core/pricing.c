@@ -1,4 +1,5 @@
-/* pricing.c — the price table (JSON, exact decimal strings) and integer cost. */
+/* pricing.c — the price table (JSON, exact decimal strings), lookup, dollar formatting;
+ * the cost itself is in pricing_cost.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,6 @@
 #include <jansson.h>
 
 #include "core/pricing.h"
-
-__extension__ typedef __int128 i128;
 
 struct pricing {
 	struct model_price *models;
@@ -53,7 +52,10 @@ parse_decimal(const char *s, int scale, int64_t *out)
 		if (frac >= 0)
 			frac++;
 	}
-	for (frac = frac < 0 ? 0 : frac; frac < scale; frac++)
+	frac = frac < 0 ? 0 : frac;
+	if (digits - frac + scale > 18)     /* the scaled value stays below 10^18 */
+		return -1;
+	for (; frac < scale; frac++)
 		v *= 10;
 	*out = v;
 	return 0;
@@ -88,8 +90,8 @@ get_decimal(struct pctx *c, json_t *obj, const char *where, const char *key, int
 	if (parse_decimal(json_string_value(v), scale, out) != 0) {
 		char why[160];
 
-		snprintf(why, sizeof(why), "not a decimal number with at most %d decimals: \"%.40s\"",
-		    scale, json_string_value(v));
+		snprintf(why, sizeof(why), "not a decimal number with at most %d decimals, below"
+		    " 10^%d: \"%.40s\"", scale, 18 - scale, json_string_value(v));
 		return field_err(c, where, key, why);
 	}
 	return 0;
@@ -507,108 +509,6 @@ const char *
 pricing_origin(const struct pricing *p)
 {
 	return p->origin;
-}
-
-/* ---- cost ----------------------------------------------------------------- */
-
-struct price_flags
-pricing_flags(const struct model_price *mp, const struct usage *u)
-{
-	struct price_flags f;
-
-	memset(&f, 0, sizeof(f));
-	f.batch = usage_is_batch(u);
-	f.long_ctx = mp != NULL && mp->has_long &&
-	    usage_total_input(&u->tok) > mp->long_threshold;
-	f.fast = strcmp(u->speed, "fast") == 0;
-	f.us_geo = strcmp(u->inference_geo, "us") == 0;
-	return f;
-}
-
-int64_t
-pricing_cost(const struct model_price *mp, const struct tokens *t, const struct price_flags *f)
-{
-	int64_t bnum = mp->batch_den > 0 ? mp->batch_num : 1;
-	int64_t bden = mp->batch_den > 0 ? mp->batch_den : 2;
-	const struct rates *r = f->long_ctx && mp->has_long ? &mp->lng : &mp->base;
-	i128 pico, num, den, q, rem;
-
-	pico = (i128)t->input * r->input + (i128)t->write_5m * r->write_5m +
-	    (i128)t->write_1h * r->write_1h + (i128)t->cache_read * r->cache_read +
-	    (i128)t->output * r->output;
-	num = pico;
-	den = 1000;                                 /* pico → nano */
-	if (f->fast && mp->fast_permille > 0) {
-		num *= mp->fast_permille;
-		den *= 1000;
-	}
-	if (f->us_geo && mp->us_geo_permille > 0) {
-		num *= mp->us_geo_permille;
-		den *= 1000;
-	}
-	if (f->batch) {
-		num *= bnum;
-		den *= bden;
-	}
-	/* round half away from zero, once */
-	q = num / den;
-	rem = num % den;
-	if (rem < 0)
-		rem = -rem;
-	if (2 * rem >= den)
-		q += num < 0 ? -1 : 1;
-	if (q > INT64_MAX)
-		return INT64_MAX;
-	if (q < INT64_MIN)
-		return INT64_MIN;
-	return (int64_t)q;
-}
-
-int
-pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos)
-{
-	const struct model_price *mp = pricing_find(p, u->model);
-	struct price_flags f;
-
-	*nanos = 0;
-	if (mp == NULL)
-		return -1;
-	f = pricing_flags(mp, u);
-	*nanos = pricing_cost(mp, &u->tok, &f);
-	return 0;
-}
-
-void
-pricing_savings(const struct model_price *mp, const struct tokens *t,
-                const struct price_flags *f, int routed,
-                const struct model_price *baseline, int64_t compressed_tokens,
-                struct savings *out)
-{
-	struct tokens plain, comp;
-	struct price_flags full;
-	int64_t actual;
-
-	memset(out, 0, sizeof(*out));
-	if (mp == NULL)
-		return;
-	actual = pricing_cost(mp, t, f);
-
-	memset(&plain, 0, sizeof(plain));
-	plain.input = usage_total_input(t);
-	plain.output = t->output;
-	out->cache = pricing_cost(mp, &plain, f) - actual;
-
-	if (f->batch) {
-		full = *f;
-		full.batch = 0;
-		out->batch = pricing_cost(mp, t, &full) - actual;
-	}
-	if (routed && baseline != NULL)
-		out->routing = pricing_cost(baseline, t, f) - actual;
-
-	memset(&comp, 0, sizeof(comp));
-	comp.input = compressed_tokens;
-	out->compression = pricing_cost(mp, &comp, f);
 }
 
 /* ---- display -------------------------------------------------------------- */

@@ -50,7 +50,8 @@ struct model_price {
  * float); fast/us_geo are decimal-string multipliers (≤ 3 decimals); long,
  * min_cache_tokens, fast, us_geo, aliases, note are optional; keys starting
  * with '_' are comments; any other key is an error. batch_factor is optional
- * in the user file only.
+ * in the user file only. A rate or multiplier of 10^18 units or more (a rate
+ * of $10^12/MTok) is refused.
  */
 struct pricing;
 
@@ -104,9 +105,14 @@ struct price_flags {
 /* Flags of one usage row under model price mp (long_ctx needs the model). */
 struct price_flags pricing_flags(const struct model_price *mp, const struct usage *u);
 
-/* Cost in nano-dollars of token sums t under mp and flags f. */
+/* Cost in nano-dollars of token sums t under mp and flags f (128-bit
+ * intermediates, every step checked). pricing_cost saturates at INT64_MAX
+ * (INT64_MIN for negative tokens) when the cost does not fit; the checked
+ * form returns 0, or -1 with *nanos saturated so: sums of costs use it. */
 int64_t pricing_cost(const struct model_price *mp, const struct tokens *t,
                      const struct price_flags *f);
+int pricing_cost_checked(const struct model_price *mp, const struct tokens *t,
+                         const struct price_flags *f, int64_t *nanos);
 
 /* Cost of one row; returns -1 (and *nanos = 0) when the model is unpriced. */
 int pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos);
@@ -127,7 +133,8 @@ struct savings {
 	int64_t routing;
 	int64_t compression;
 };
-void pricing_savings(const struct model_price *mp, const struct tokens *t,
+/* 0, or -1 when a figure does not fit int64 (that figure saturated). */
+int pricing_savings(const struct model_price *mp, const struct tokens *t,
                      const struct price_flags *f, int routed,
                      const struct model_price *baseline, int64_t compressed_tokens,
                      struct savings *out);

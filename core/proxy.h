@@ -100,6 +100,7 @@ struct proxy_sse {
 	int          overflow;       /* the current line is being skipped */
 	int          started;        /* message_start seen */
 	int          delta;          /* message_delta seen */
+	char         bad[192];       /* the first malformed usage event, "" = none */
 	struct usage u;
 };
 
@@ -107,14 +108,22 @@ void proxy_sse_init(struct proxy_sse *s);
 void proxy_sse_feed(struct proxy_sse *s, const char *data, size_t len);
 
 /* The usage of the stream so far: message_start's, with message_delta's
- * cumulative counts over it. 1 when message_start was seen (u filled), else 0. */
+ * cumulative counts over it. 1 when message_start was seen (u filled), else 0
+ * (also when a usage event was malformed, e.g. a count above USAGE_COUNT_MAX:
+ * then the stream's bill is unknown and proxy_sse_error says why). */
 int proxy_sse_usage(const struct proxy_sse *s, struct usage *u);
 
-/* Usage of a non-streaming Messages response body. 0, or -1 with err. */
+/* NULL, or why the stream's usage is unknown: "message_delta:
+ * usage.output_tokens: 9223372036854775807: not a token count (…)". Borrowed. */
+const char *proxy_sse_error(const struct proxy_sse *s);
+
+/* Usage of a non-streaming Messages response body. 0, or -1 with err (a
+ * count above USAGE_COUNT_MAX is named with its value). */
 int proxy_message_usage(const char *body, size_t len, struct usage *u,
                         char *err, size_t errlen);
 
-/* A batch object (api-notes §3) into b (zeroed first). 0, or -1 with err. */
+/* A batch object (api-notes §3) into b (zeroed first). 0, or -1 with err
+ * (also for a request count outside 0..USAGE_COUNT_MAX). */
 int proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b,
                       char *err, size_t errlen);
 

@@ -54,7 +54,16 @@ proxy_sse_init(struct proxy_sse *s)
 	s->overflow = 0;
 	s->started = 0;
 	s->delta = 0;
+	s->bad[0] = '\0';
 	memset(&s->u, 0, sizeof(s->u));
+}
+
+/* The first malformed usage event makes the whole stream's usage unknown. */
+static void
+sse_bad(struct proxy_sse *s, const char *event, const char *why)
+{
+	if (s->bad[0] == '\0')
+		snprintf(s->bad, sizeof(s->bad), "%s: %s", event, why);
 }
 
 static int
@@ -82,6 +91,8 @@ sse_delta(struct proxy_sse *s, json_t *ev)
 	wrap = json_pack("{sOss}", "usage", us, "model", "-");   /* model: required by the parser */
 	memset(&t, 0, sizeof(t));
 	if (wrap == NULL || usage_from_message(wrap, &t, err, sizeof(err)) != 0) {
+		if (wrap != NULL)
+			sse_bad(s, "message_delta", err);
 		json_decref(wrap);
 		return;
 	}
@@ -122,6 +133,8 @@ sse_line(struct proxy_sse *s, const char *line, size_t len)
 		if (json_is_object(msg) && usage_from_message(msg, &u, err, sizeof(err)) == 0) {
 			s->u = u;
 			s->started = 1;
+		} else if (json_is_object(msg)) {
+			sse_bad(s, "message_start", err);
 		}
 	} else if (type != NULL && strcmp(type, "message_delta") == 0 && s->started) {
 		sse_delta(s, ev);
@@ -165,10 +178,16 @@ proxy_sse_feed(struct proxy_sse *s, const char *data, size_t len)
 int
 proxy_sse_usage(const struct proxy_sse *s, struct usage *u)
 {
-	if (!s->started)
+	if (!s->started || s->bad[0] != '\0')
 		return 0;
 	*u = s->u;
 	return 1;
+}
+
+const char *
+proxy_sse_error(const struct proxy_sse *s)
+{
+	return s->bad[0] != '\0' ? s->bad : NULL;
 }
 
 int
@@ -189,12 +208,23 @@ proxy_message_usage(const char *body, size_t len, struct usage *u, char *err, si
 	return rc;
 }
 
-static int64_t
-count(json_t *c, const char *key)
+/* request_counts.KEY: absent or not an integer → 0 (as before); an integer
+ * outside 0..USAGE_COUNT_MAX → -1 with the field and value in err. */
+static int
+count(json_t *c, const char *key, int64_t *out, char *err, size_t errlen)
 {
-	json_int_t v = json_integer_value(json_object_get(c, key));
+	json_t *v = json_object_get(c, key);
 
-	return v > 0 ? (int64_t)v : 0;
+	*out = 0;
+	if (!json_is_integer(v))
+		return 0;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > USAGE_COUNT_MAX) {
+		snprintf(err, errlen, "batch: request_counts.%s: %lld: not a count (0..%lld)", key,
+		    (long long)json_integer_value(v), (long long)USAGE_COUNT_MAX);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
 }
 
 static int64_t
@@ -231,11 +261,13 @@ proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b, char *err
 	usage_strlcpy(b->id, id, sizeof(b->id));
 	usage_strlcpy(b->status, st, sizeof(b->status));
 	c = json_object_get(o, "request_counts");
-	b->processing = count(c, "processing");
-	b->succeeded = count(c, "succeeded");
-	b->errored = count(c, "errored");
-	b->canceled = count(c, "canceled");
-	b->expired = count(c, "expired");
+	if (count(c, "processing", &b->processing, err, errlen) != 0 ||
+	    count(c, "succeeded", &b->succeeded, err, errlen) != 0 ||
+	    count(c, "errored", &b->errored, err, errlen) != 0 ||
+	    count(c, "canceled", &b->canceled, err, errlen) != 0 ||
+	    count(c, "expired", &b->expired, err, errlen) != 0)
+		goto out;
+	/* five counts of at most 10^12 each: the sum fits */
 	b->requests = b->processing + b->succeeded + b->errored + b->canceled + b->expired;
 	b->created_ms = rfc3339(o, "created_at");
 	b->expires_ms = rfc3339(o, "expires_at");

@@ -7,6 +7,7 @@
  * pauses the upstream instead of filling memory. A client that goes away
  * leaves its transfer running to the end through the same usage scan, and
  * the usage is handed to the hooks when the upstream finished. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -188,6 +189,25 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A relayed 2xx whose usage (or batch object) cannot be believed: the
+ * client got it unchanged, the ledger gets no row, the log says why. */
+static void
+unrecorded(struct px_req *r, const char *what, const char *why)
+{
+	const char *rid = px_xfer_header(r->x, "request-id");
+	char id[72], msg[512];
+	size_t i;
+
+	if (r->p->h.log == NULL)
+		return;
+	for (i = 0; rid != NULL && rid[i] != '\0' && i < sizeof(id) - 1; i++)
+		id[i] = isalnum((unsigned char)rid[i]) || rid[i] == '_' || rid[i] == '-' ? rid[i] : '?';
+	id[i] = '\0';
+	snprintf(msg, sizeof(msg), "%s %s not recorded: %s", what, i > 0 ? id : "(no request-id)",
+	    why);
+	r->p->h.log(r->p->h.arg, msg);
+}
+
 /* After the transfer ended: hand the usage (or the batch) to the hooks. */
 static void
 record(struct px_req *r)
@@ -199,15 +219,22 @@ record(struct px_req *r)
 	char err[256];
 	int have = 0;
 
-	if (r->tap == TAP_SSE)
+	if (r->tap == TAP_SSE) {
 		have = proxy_sse_usage(r->sse, &u);
-	else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_MESSAGES)
+		if (proxy_sse_error(r->sse) != NULL)
+			unrecorded(r, "response", proxy_sse_error(r->sse));
+	} else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_MESSAGES) {
 		have = proxy_message_usage(r->copy, r->copy_len, &u, err, sizeof(err)) == 0;
-	else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_BATCH_CREATE &&
-	         proxy_batch_parse(r->copy, r->copy_len, &b, err, sizeof(err)) == 0 &&
-	         p->h.batch != NULL) {
-		usage_strlcpy(b.tag, r->tag, sizeof(b.tag));
-		p->h.batch(p->h.arg, &b);
+		if (!have)
+			unrecorded(r, "response", err);
+	} else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_BATCH_CREATE &&
+	           p->h.batch != NULL) {
+		if (proxy_batch_parse(r->copy, r->copy_len, &b, err, sizeof(err)) == 0) {
+			usage_strlcpy(b.tag, r->tag, sizeof(b.tag));
+			p->h.batch(p->h.arg, &b);
+		} else {
+			unrecorded(r, "batch", err);
+		}
 	}
 	if (!have || p->h.usage == NULL)
 		return;

@@ -4,18 +4,76 @@
 
 #include <jansson.h>
 
+#include "core/num.h"
 #include "core/usage.h"
 
 int64_t
 usage_total_input(const struct tokens *t)
 {
-	return t->input + t->write_5m + t->write_1h + t->cache_read;
+	return num_sat_add(num_sat_add(t->input, t->write_5m),
+	    num_sat_add(t->write_1h, t->cache_read));
 }
 
 int64_t
 usage_total(const struct tokens *t)
 {
-	return usage_total_input(t) + t->output;
+	return num_sat_add(usage_total_input(t), t->output);
+}
+
+int
+usage_tokens_add(struct tokens *acc, const struct tokens *t)
+{
+	struct tokens r = *acc;
+
+	if (num_add(&r.input, t->input) || num_add(&r.write_5m, t->write_5m) ||
+	    num_add(&r.write_1h, t->write_1h) || num_add(&r.cache_read, t->cache_read) ||
+	    num_add(&r.output, t->output))
+		return -1;
+	*acc = r;
+	return 0;
+}
+
+int
+usage_sums_possible(const struct tokens *t, int64_t compressed, int64_t rows)
+{
+	const int64_t v[] = { t->input, t->write_5m, t->write_1h, t->cache_read, t->output,
+	    compressed };
+	int64_t most;
+	size_t i;
+
+	if (rows <= 0)
+		return 0;
+	if (num_mul(rows, USAGE_COUNT_MAX, &most) != 0)
+		most = INT64_MAX - 1;   /* INT64_MAX is what SQLite reads back past 64 bits */
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (v[i] < 0 || v[i] > most)
+			return 0;
+	return 1;
+}
+
+void
+usage_count_error(const char *where, const char *key, int64_t v, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s%s: %lld: not a token count (0..%lld)", where, key, (long long)v,
+	    (long long)USAGE_COUNT_MAX);
+}
+
+int
+usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen)
+{
+	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
+	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
+	const int64_t v[] = { t->input, t->write_5m, t->write_1h, t->cache_read, t->output,
+	    compressed };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i] < 0 || v[i] > USAGE_COUNT_MAX) {
+			usage_count_error("", names[i], v[i], err, errlen);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int
@@ -134,7 +192,8 @@ usage_parse_time(const char *s, int64_t *ms)
 
 /* ---- Messages response ---------------------------------------------------- */
 
-/* A token count: absent/null → 0; otherwise a non-negative integer. */
+/* A token count: absent/null → 0; otherwise an integer in 0..USAGE_COUNT_MAX
+ * (a number outside it is named in the error; other values are not shown). */
 static int
 get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
            char *err, size_t errlen)
@@ -144,8 +203,17 @@ get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
 	*out = 0;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+	if (json_is_real(v)) {
+		snprintf(err, errlen, "%s%s: %.15g: not a non-negative integer", where, key,
+		    json_real_value(v));
+		return -1;
+	}
+	if (!json_is_integer(v)) {
 		snprintf(err, errlen, "%s%s: not a non-negative integer", where, key);
+		return -1;
+	}
+	if (json_integer_value(v) < 0 || json_integer_value(v) > USAGE_COUNT_MAX) {
+		usage_count_error(where, key, json_integer_value(v), err, errlen);
 		return -1;
 	}
 	*out = json_integer_value(v);

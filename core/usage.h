@@ -10,6 +10,15 @@
 #define USAGE_TAG_MAX   96
 
 /*
+ * The largest count one response may carry in any token field (and a batch
+ * in any request count): 10^12, a million times any context window, and
+ * small enough that the sums of millions of rows stay exact in int64. A
+ * count above it is malformed input: parsers refuse it naming the field and
+ * the value, and the ledger does not take it.
+ */
+#define USAGE_COUNT_MAX 1000000000000LL
+
+/*
  * The five token buckets of one response. input is the UNCACHED input
  * (api-notes §1): total input = input + write_5m + write_1h + cache_read.
  */
@@ -45,11 +54,31 @@ struct usage {
 	int           sidechain;                   /* Claude Code isSidechain */
 };
 
-/* Total input tokens of a request: uncached + both cache writes + cache reads. */
+/* Total input tokens of a request: uncached + both cache writes + cache reads.
+ * Saturates at INT64_MAX (only sums of many rows can get near it). */
 int64_t usage_total_input(const struct tokens *t);
 
-/* All five buckets added up (the dedupe "largest copy" measure). */
+/* All five buckets added up (the dedupe "largest copy" measure); saturates. */
 int64_t usage_total(const struct tokens *t);
+
+/* acc += t, bucket by bucket: 0, or -1 leaving acc unchanged when a sum
+ * would leave int64. */
+int usage_tokens_add(struct tokens *acc, const struct tokens *t);
+
+/*
+ * Is every bucket of one row's t (and compressed, its estimate) a count in
+ * 0..USAGE_COUNT_MAX? 0, or -1 with "input_tokens: 9223372036854775807: not
+ * a token count (0..1000000000000)" in err.
+ */
+int usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen);
+
+/* Could `rows` rows make the sums t and compressed (each 0..rows ×
+ * USAGE_COUNT_MAX, and below INT64_MAX)? 1 or 0; 0 for rows <= 0. */
+int usage_sums_possible(const struct tokens *t, int64_t compressed, int64_t rows);
+
+/* The error text for a count field outside 0..USAGE_COUNT_MAX:
+ * "WHEREKEY: VALUE: not a token count (0..1000000000000)". */
+void usage_count_error(const char *where, const char *key, int64_t v, char *err, size_t errlen);
 
 /* True when the row is billed at the batch rate (source batch or tier batch). */
 int usage_is_batch(const struct usage *u);
@@ -75,8 +104,10 @@ int usage_parse_time(const char *s, int64_t *ms);
  * fields are 0; without the cache_creation split every write is 5m (with a
  * split, a cache_creation_input_tokens above its sum goes to 5m, so no token
  * is lost). Sets exactly those fields (absent strings become ""): the
- * caller fills time, source, tag and the rest.
- * 0, or -1 with "usage.output_tokens: not a non-negative integer" in err.
+ * caller fills time, source, tag and the rest. A count must be an integer in
+ * 0..USAGE_COUNT_MAX. 0, or -1 with "usage.output_tokens: not a non-negative
+ * integer" or "usage.input_tokens: 9223372036854775807: not a token count
+ * (0..1000000000000)" in err.
  * msg is borrowed.
  */
 int usage_from_message(struct json_t *msg, struct usage *u, char *err, size_t errlen);

@@ -35,7 +35,7 @@ using simdjson::dom::element_type;
 using simdjson::dom::object;
 
 constexpr size_t FAST_MAX = 1 << 20;              // longer lines: jansson
-constexpr int64_t COUNT_MAX = 1000000000000LL;    // larger counts: jansson decides
+constexpr int64_t COUNT_MAX = USAGE_COUNT_MAX;     // larger counts: jansson says malformed
 
 // One parser and padded copy buffer per thread, kept between lines.
 struct tls_parser {

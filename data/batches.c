@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "data/store_int.h"
 
 #define BATCH_COLS \
@@ -132,7 +133,7 @@ actual_cost_raw(struct store *s, const struct pricing *p, struct batch_rec *b,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
 		if (pricing_usage_cost(p, &u, &nanos) == 0)
-			b->actual_nanos += nanos;
+			b->actual_nanos = num_sat_add(b->actual_nanos, nanos);
 	}
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "batch cost", err, errlen);
@@ -173,7 +174,7 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 		t.write_1h = sqlite3_column_int64(st, 4);
 		t.cache_read = sqlite3_column_int64(st, 5);
 		t.output = sqlite3_column_int64(st, 6);
-		b->actual_nanos += pricing_cost(mp, &t, &pf);
+		b->actual_nanos = num_sat_add(b->actual_nanos, pricing_cost(mp, &t, &pf));
 	}
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "batch cost", err, errlen);

@@ -46,6 +46,7 @@ groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g
 {
 	struct groupsum_cell *c;
 	size_t j, k;
+	int64_t t;
 
 	if (gs->nslots < 2 * (gs->n + 1) && rehash(gs, gs->nslots ? gs->nslots * 2 : 256) != 0)
 		return -1;
@@ -56,7 +57,12 @@ groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g
 		    strcmp(c->model, model) == 0 && strcmp(c->g, g) == 0)
 			break;
 	}
-	if (gs->slots[j] == 0) {
+	if (gs->slots[j] != 0) {
+		c = &gs->cells[gs->slots[j] - 1];
+		for (k = 0; k < GROUPSUM_N; k++)
+			if (__builtin_add_overflow(c->sum[k], sum[k], &t))
+				return GROUPSUM_OVERFLOW;
+	} else {
 		if (gs->n == gs->cap) {
 			size_t nc = gs->cap ? gs->cap * 2 : 256;
 

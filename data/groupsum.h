@@ -28,8 +28,11 @@ struct groupsum {
 	size_t                nslots;
 };
 
+#define GROUPSUM_OVERFLOW (-2)
+
 /* Add sum to the cell of (unit, model, g, flags, routed), made when new.
- * 0, or -1 on out of memory (gs unchanged). */
+ * 0, -1 on out of memory, GROUPSUM_OVERFLOW when a sum would leave int64
+ * (gs unchanged either way). */
 int groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g,
                  int flags, int routed, const int64_t sum[GROUPSUM_N]);
 

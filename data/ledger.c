@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "data/store_int.h"
 
 int
@@ -157,13 +158,14 @@ store_usage_beats(const struct usage *u, const struct usage *old)
 int
 store_usage_check(const struct usage *u, char *err, size_t errlen)
 {
+	char why[96];
+
 	if (u->model[0] == '\0' || u->source[0] == '\0') {
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
 		return -1;
 	}
-	if (u->tok.input < 0 || u->tok.write_5m < 0 || u->tok.write_1h < 0 ||
-	    u->tok.cache_read < 0 || u->tok.output < 0 || u->compressed_tokens < 0) {
-		snprintf(err, errlen, "usage row %s: negative token count", u->model);
+	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "usage row: %s", why);
 		return -1;
 	}
 	return 0;
@@ -269,6 +271,7 @@ store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
 {
 	sqlite3_stmt *st;
 	struct usage u;
+	char why[160];
 	int64_t c;
 	int rc;
 
@@ -282,11 +285,62 @@ store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
 		(*requests)++;
-		if (pricing_usage_cost(p, &u, &c) == 0)
-			*nanos += c;
+		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0 ||
+		    (pricing_usage_cost(p, &u, &c) == 0 && num_add(nanos, c) != 0))
+			break;
 	}
-	if (rc != SQLITE_DONE)
-		store_sqlerr(s, "spend", err, errlen);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc == SQLITE_ROW) {
+		*nanos = INT64_MAX;
+		return store_overflow_err(s, NULL, err, errlen);
+	}
+	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "spend", err, errlen);
+}
+
+/* The first usage row holding a count outside 0..USAGE_COUNT_MAX into msg:
+ * "ledger row 17: input_tokens: 9223372036854775807: not a token count
+ * (0..1000000000000)". 1 when found, 0 when none, -1 on an SQL error. */
+static int
+impossible_row(struct store *s, char *msg, size_t n)
+{
+	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
+	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
+	sqlite3_stmt *st;
+	int64_t v = 0;
+	int i, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT id, input, write_5m, write_1h, cache_read, output,"
+	    " compressed_tokens FROM usage WHERE NOT (input BETWEEN 0 AND ?1"
+	    " AND write_5m BETWEEN 0 AND ?1 AND write_1h BETWEEN 0 AND ?1"
+	    " AND cache_read BETWEEN 0 AND ?1 AND output BETWEEN 0 AND ?1"
+	    " AND compressed_tokens BETWEEN 0 AND ?1) LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, USAGE_COUNT_MAX);
+	rc = sqlite3_step(st);
+	for (i = 0; rc == SQLITE_ROW && i < 6; i++) {
+		v = sqlite3_column_int64(st, 1 + i);
+		if (v < 0 || v > USAGE_COUNT_MAX || sqlite3_column_type(st, 1 + i) != SQLITE_INTEGER)
+			break;
+	}
+	if (rc == SQLITE_ROW) {
+		char why[96];
+
+		usage_count_error("", names[i < 6 ? i : 0], i < 6 ? v : 0, why, sizeof(why));
+		snprintf(msg, n, "ledger row %lld: %s", (long long)sqlite3_column_int64(st, 0), why);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_overflow_err(struct store *s, const char *why, char *err, size_t errlen)
+{
+	char row[160];
+
+	if (impossible_row(s, row, sizeof(row)) == 1)
+		snprintf(err, errlen, "%s (written by an older tokentop or by hand)", row);
+	else
+		snprintf(err, errlen, "%s", why != NULL ? why : "a sum does not fit 64 bits (more"
+		    " than 9223372036854775807 tokens or nano-dollars)");
+	return -1;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "data/store_int.h"
 
 #define DAY_MS 86400000LL
@@ -203,22 +204,21 @@ day_key(int64_t day, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%d", &tm);
 }
 
-static void
-tok_add(struct tokens *a, const struct tokens *b)
+static int
+overflow(char *err, size_t errlen)
 {
-	a->input += b->input;
-	a->write_5m += b->write_5m;
-	a->write_1h += b->write_1h;
-	a->cache_read += b->cache_read;
-	a->output += b->output;
+	snprintf(err, errlen, "org report: a sum does not fit 64 bits (the synced figures hold"
+	    " impossible counts)");
+	return -1;
 }
 
-/* Adds tokens (and their price) or a cost to the day, model and total cells. */
+/* Adds tokens (and their price) or a cost to the day, model and total cells.
+ * 0, or -1 with err (out of memory, or a sum that does not fit 64 bits). */
 static int
 account(struct org_report *r, int64_t day, const char *model, const struct tokens *t,
-        int64_t cost, int64_t priced, int64_t unpriced)
+        int64_t cost, int64_t priced, int64_t unpriced, char *err, size_t errlen)
 {
-	struct org_total *cell[3];
+	struct org_total *cell[3], c;
 	char key[16];
 	int i;
 
@@ -226,14 +226,16 @@ account(struct org_report *r, int64_t day, const char *model, const struct token
 	cell[0] = total_at(&r->days, &r->ndays, key);
 	cell[1] = total_at(&r->models, &r->nmodels, model);
 	cell[2] = &r->totals;
-	if (cell[0] == NULL || cell[1] == NULL)
+	if (cell[0] == NULL || cell[1] == NULL) {
+		snprintf(err, errlen, "org report: out of memory");
 		return -1;
+	}
 	for (i = 0; i < 3; i++) {
-		if (t != NULL)
-			tok_add(&cell[i]->tok, t);
-		cell[i]->cost_nanos += cost;
-		cell[i]->priced_nanos += priced;
-		cell[i]->unpriced_tokens += unpriced;
+		c = *cell[i];
+		if ((t != NULL && usage_tokens_add(&c.tok, t) != 0) || num_add(&c.cost_nanos, cost) ||
+		    num_add(&c.priced_nanos, priced) || num_add(&c.unpriced_tokens, unpriced))
+			return overflow(err, errlen);
+		*cell[i] = c;
 	}
 	return 0;
 }
@@ -247,6 +249,7 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 	struct price_flags f;
 	struct tokens t;
 	const char *model, *tier;
+	int64_t priced;
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, service_tier,"
@@ -267,10 +270,13 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 		memset(&f, 0, sizeof(f));
 		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
 		mp = p != NULL && model != NULL ? pricing_find(p, model) : NULL;
-		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", &t, 0,
-		    mp ? pricing_cost(mp, &t, &f) : 0, mp ? 0 : usage_total(&t)) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
+		priced = 0;
+		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
+		    overflow(err, errlen)) ||
+		    account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", &t, 0,
+		    priced, mp ? 0 : usage_total(&t), err, errlen) != 0) {
+			sqlite3_finalize(st);
+			return -1;
 		}
 	}
 	sqlite3_finalize(st);
@@ -296,9 +302,9 @@ read_cost(struct store *s, const struct pricing *p, int64_t a, int64_t b, struct
 		model = (const char *)sqlite3_column_text(st, 1);
 		mp = p != NULL && model != NULL && model[0] ? pricing_find(p, model) : NULL;
 		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", NULL,
-		    sqlite3_column_int64(st, 2), 0, 0) != 0) {
-			rc = SQLITE_NOMEM;
-			break;
+		    sqlite3_column_int64(st, 2), 0, 0, err, errlen) != 0) {
+			sqlite3_finalize(st);
+			return -1;
 		}
 	}
 	sqlite3_finalize(st);

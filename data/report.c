@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "data/report_int.h"
 
 int64_t
@@ -31,7 +32,8 @@ report_hit_permille(const struct tokens *t)
 
 	if (tot <= 0)
 		return 0;
-	return (t->cache_read * 1000 + tot / 2) / tot;
+	/* round(read × 1000 / tot), half up, without overflow */
+	return (num_sat_muldiv(t->cache_read, 2000, tot) + 1) / 2;
 }
 
 int64_t
@@ -188,32 +190,67 @@ list_unpriced(struct agg *a, struct model_ent *e)
 }
 
 
-int
-report_add(struct agg *a, const struct contrib *c)
+/* Could c->requests rows make these sums (a rollup cell of an older
+ * tokentop or a hand edit may hold what no rows can)? */
+static int
+contrib_ok(const struct contrib *c)
 {
-	struct report_row *r = row_of(a, c->key);
-	struct savings sv;
+	return c->max_stops >= 0 && c->max_stops <= c->requests &&
+	    usage_sums_possible(&c->tok, c->compressed, c->requests);
+}
 
-	if (r == NULL)
+/* Every figure of a row: r += c (0, or -1 with r unchanged on overflow). */
+static int
+row_add(struct report_row *r, const struct report_row *c)
+{
+	struct report_row t = *r;
+
+	if (num_add(&t.requests, c->requests) || usage_tokens_add(&t.tok, &c->tok) ||
+	    num_add(&t.cost_nanos, c->cost_nanos) ||
+	    num_add(&t.unpriced_requests, c->unpriced_requests) ||
+	    num_add(&t.saved.cache, c->saved.cache) || num_add(&t.saved.batch, c->saved.batch) ||
+	    num_add(&t.saved.routing, c->saved.routing) ||
+	    num_add(&t.saved.compression, c->saved.compression) ||
+	    num_add(&t.max_tokens_stops, c->max_tokens_stops) ||
+	    num_add(&t.compressed_tokens, c->compressed_tokens))
 		return -1;
-	r->requests += c->requests;
-	r->tok.input += c->tok.input;
-	r->tok.write_5m += c->tok.write_5m;
-	r->tok.write_1h += c->tok.write_1h;
-	r->tok.cache_read += c->tok.cache_read;
-	r->tok.output += c->tok.output;
-	r->compressed_tokens += c->compressed;
-	r->max_tokens_stops += c->max_stops;
-	if (c->e->mp == NULL) {
-		r->unpriced_requests += c->requests;
-		return list_unpriced(a, c->e);
+	*r = t;
+	return 0;
+}
+
+/* c into the row of its key. 0, or -1 with err (out of memory, a sum that
+ * does not fit, or a group no rows can make). */
+int
+report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
+           size_t errlen)
+{
+	struct report_row *r, d;
+
+	if (!contrib_ok(c))
+		return store_overflow_err(s, "a rollup cell holds sums no rows can make"
+		    " (negative, or above 10^12 a row)", err, errlen);
+	if ((r = row_of(a, c->key)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	r->cost_nanos += pricing_cost(c->e->mp, &c->tok, &c->f);
-	pricing_savings(c->e->mp, &c->tok, &c->f, c->routed, a->baseline, c->compressed, &sv);
-	r->saved.cache += sv.cache;
-	r->saved.batch += sv.batch;
-	r->saved.routing += sv.routing;
-	r->saved.compression += sv.compression;
+	memset(&d, 0, sizeof(d));
+	d.requests = c->requests;
+	d.tok = c->tok;
+	d.compressed_tokens = c->compressed;
+	d.max_tokens_stops = c->max_stops;
+	if (c->e->mp == NULL) {
+		d.unpriced_requests = c->requests;
+		if (list_unpriced(a, c->e) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+	} else if (pricing_cost_checked(c->e->mp, &c->tok, &c->f, &d.cost_nanos) != 0 ||
+	    pricing_savings(c->e->mp, &c->tok, &c->f, c->routed, a->baseline, c->compressed,
+	    &d.saved) != 0) {
+		return store_overflow_err(s, NULL, err, errlen);
+	}
+	if (row_add(r, &d) != 0)
+		return store_overflow_err(s, NULL, err, errlen);
 	return 0;
 }
 
@@ -238,25 +275,6 @@ report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const cha
 		report_period_key(a->q->group, ms, buf, n);
 		return buf;
 	}
-}
-
-static void
-row_sum(struct report_row *t, const struct report_row *r)
-{
-	t->requests += r->requests;
-	t->tok.input += r->tok.input;
-	t->tok.write_5m += r->tok.write_5m;
-	t->tok.write_1h += r->tok.write_1h;
-	t->tok.cache_read += r->tok.cache_read;
-	t->tok.output += r->tok.output;
-	t->cost_nanos += r->cost_nanos;
-	t->unpriced_requests += r->unpriced_requests;
-	t->saved.cache += r->saved.cache;
-	t->saved.batch += r->saved.batch;
-	t->saved.routing += r->saved.routing;
-	t->saved.compression += r->saved.compression;
-	t->max_tokens_stops += r->max_tokens_stops;
-	t->compressed_tokens += r->compressed_tokens;
 }
 
 static int
@@ -312,12 +330,13 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.straddle);
 	free(a.splitday);
 	groupsum_free(&a.gs);
+	for (i = 0; rc == 0 && i < out->nrows; i++)
+		if (row_add(&out->totals, &out->rows[i]) != 0)
+			rc = store_overflow_err(s, NULL, err, errlen);
 	if (rc != 0) {
 		store_report_free(out);
 		return -1;
 	}
-	for (i = 0; i < out->nrows; i++)
-		row_sum(&out->totals, &out->rows[i]);
 	if (q->group == REPORT_TOTAL) {
 		free(out->rows);
 		out->rows = NULL;

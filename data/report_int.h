@@ -59,8 +59,10 @@ void report_period_key(enum report_group g, int64_t ms, char *buf, size_t n);
 void *report_grow(void *p, size_t *cap, size_t need, size_t size);
 /* The cached facts of a model id (in a->me, which may move); NULL on out of memory. */
 struct model_ent *report_model_ent(struct agg *a, const char *model);
-/* c into the row of its key; 0, or -1 on out of memory. */
-int report_add(struct agg *a, const struct contrib *c);
+/* c into the row of its key. 0, or -1 with err (out of memory, a sum that
+ * does not fit, or a group no rows can make). */
+int report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
+               size_t errlen);
 /* The group key of a row at ms (buf holds it when it is made up). */
 const char *report_group_key(struct agg *a, int64_t ms, const struct model_ent *e,
                              const char *source, const char *tag, const char *tier,

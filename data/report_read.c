@@ -130,10 +130,11 @@ add_split(struct agg *a, int days, int64_t u)
 }
 
 /* One group of a rollup (cell), as the report adds it: unit (hour or day
- * number, len hours long), model entry, group column, flags, sums. */
+ * number, len hours long), model entry, group column, flags, sums. 0, or -1
+ * with err. */
 static int
-add_cell(struct agg *a, int64_t unit, int64_t len, struct model_ent *e, const char *g,
-         int flags, int routed, const int64_t *sum)
+add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model_ent *e,
+         const char *g, int flags, int routed, const int64_t *sum, char *err, size_t errlen)
 {
 	char kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
@@ -157,7 +158,40 @@ add_cell(struct agg *a, int64_t unit, int64_t len, struct model_ent *e, const ch
 	c.tok.output = sum[5];
 	c.compressed = sum[6];
 	c.max_stops = sum[7];
-	return report_add(a, &c);
+	return report_add(s, a, &c, err, errlen);
+}
+
+/* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
+ * else -1 with err. */
+static int
+read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
+{
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "report", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The groups read_rollup summed, each into its row. 0, or -1 with err. */
+static int
+add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen)
+{
+	const struct groupsum_cell *gc;
+	struct model_ent *e = NULL;
+	size_t j;
+
+	for (j = 0; j < a->gs.n; j++) {
+		gc = &a->gs.cells[j];
+		if ((e == NULL || strcmp(e->model, gc->model) != 0) &&
+		    (e = report_model_ent(a, gc->model)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (add_cell(s, a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
@@ -170,12 +204,10 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 {
 	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
 	struct model_ent *e, *last = NULL;
-	const struct groupsum_cell *gc;
 	sqlite3_stmt *st;
 	const char *model, *g;
 	int64_t h, unit, sum[GROUPSUM_N];
-	int rc = SQLITE_DONE, i;
-	size_t j;
+	int rc = SQLITE_DONE, i, grc;
 
 	int64_t len = is_day(k) ? 24 : 1;
 
@@ -208,28 +240,28 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		g = (const char *)sqlite3_column_text(st, 2);
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = sqlite3_column_int64(st, 5 + i);
-		if (k == RK_FULL ? add_cell(a, unit, len, e, g, sqlite3_column_int(st, 3),
-		    sqlite3_column_int(st, 4), sum) != 0 :
-		    groupsum_add(&a->gs, unit, e->model, g, sqlite3_column_int(st, 3),
-		    sqlite3_column_int(st, 4), sum) != 0)
+		if (k == RK_FULL) {
+			if (add_cell(s, a, unit, len, e, g, sqlite3_column_int(st, 3),
+			    sqlite3_column_int(st, 4), sum, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		grc = groupsum_add(&a->gs, unit, e->model, g, sqlite3_column_int(st, 3),
+		    sqlite3_column_int(st, 4), sum);
+		if (grc == GROUPSUM_OVERFLOW) {
+			store_overflow_err(s, NULL, err, errlen);
+			goto fail;
+		} else if (grc != 0) {
 			goto oom;
-	}
-	if (rc != SQLITE_DONE)
-		store_sqlerr(s, "report", err, errlen);
-	sqlite3_finalize(st);
-	for (j = 0, e = NULL; rc == SQLITE_DONE && j < a->gs.n; j++) {
-		gc = &a->gs.cells[j];
-		if (((e == NULL || strcmp(e->model, gc->model) != 0) &&
-		    (e = report_model_ent(a, gc->model)) == NULL) ||
-		    add_cell(a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
 		}
 	}
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (read_end(s, st, rc, err, errlen) != 0)
+		return -1;
+	return add_groups(s, a, len, err, errlen);
 oom:
-	sqlite3_finalize(st);
 	snprintf(err, errlen, "out of memory");
+fail:
+	sqlite3_finalize(st);
 	return -1;
 }
 
@@ -271,16 +303,14 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 		c.tok = u.tok;
 		c.compressed = u.compressed_tokens;
 		c.max_stops = strcmp(u.stop_reason, "max_tokens") == 0;
-		if (report_add(a, &c) != 0)
-			goto oom;
+		if (report_add(s, a, &c, err, errlen) != 0)
+			goto fail;
 	}
-	if (rc != SQLITE_DONE)
-		store_sqlerr(s, "report", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return read_end(s, st, rc, err, errlen);
 oom:
-	sqlite3_finalize(st);
 	snprintf(err, errlen, "out of memory");
+fail:
+	sqlite3_finalize(st);
 	return -1;
 }
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "data/groupsum.h"
 #include "data/store_int.h"
 
@@ -98,13 +99,15 @@ rehash(struct rollup_pending *p, size_t nslots)
 	return 0;
 }
 
-/* Add sum to the cell keyed like key (created when new) and journal it. */
+/* Add sum to the cell keyed like key (created when new) and journal it.
+ * 0, -1 out of memory, -2 when a sum would leave int64 (nothing added). */
 static int
 cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 {
 	struct cell *c;
 	struct undo *u;
 	size_t j, i, k;
+	int64_t t;
 
 	if (p->nslots < 2 * (p->n + 1) && rehash(p, p->nslots ? p->nslots * 2 : 256) != 0)
 		return -1;
@@ -126,6 +129,9 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 		p->slots[j] = ++p->n;
 	}
 	i = p->slots[j] - 1;
+	for (k = 0; k < NSUM; k++)
+		if (__builtin_add_overflow(p->cells[i].sum[k], sum[k], &t))
+			return -2;
 	if (p->nj == p->jcap) {
 		size_t nc = p->jcap ? p->jcap * 2 : 16;
 
@@ -147,10 +153,16 @@ int
 store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
 {
 	struct cell key;
-	int64_t sum[NSUM] = { sign, sign * u->tok.input, sign * u->tok.write_5m,
-	    sign * u->tok.write_1h, sign * u->tok.cache_read, sign * u->tok.output,
-	    sign * u->compressed_tokens, strcmp(u->stop_reason, "max_tokens") == 0 ? sign : 0 };
+	const int64_t v[NSUM] = { 1, u->tok.input, u->tok.write_5m, u->tok.write_1h,
+	    u->tok.cache_read, u->tok.output, u->compressed_tokens,
+	    strcmp(u->stop_reason, "max_tokens") == 0 };
+	int64_t sum[NSUM];
+	int k, rc;
 
+	for (k = 0; k < NSUM; k++) {
+		if (num_mul(v[k], sign, &sum[k]) != 0)     /* only an impossible stored row */
+			goto overflow;
+	}
 	if (s->pend == NULL && (s->pend = calloc(1, sizeof(*s->pend))) == NULL)
 		goto oom;
 	memset(&key, 0, sizeof(key));
@@ -161,18 +173,24 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.id, u->source, sizeof(key.id));
 	usage_strlcpy(key.tag, u->tag, sizeof(key.tag));
 	usage_strlcpy(key.tier, u->tier, sizeof(key.tier));
-	if (cell_add(s->pend, &key, sum) != 0)
-		goto oom;
+	if ((rc = cell_add(s->pend, &key, sum)) != 0)
+		goto fail;
 	if (u->batch_id[0] == '\0')
 		return 0;
 	key.kind = CELL_BATCH;
 	key.hour = 0;
 	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
 	key.tag[0] = key.tier[0] = '\0';
-	if (cell_add(s->pend, &key, sum) == 0)
+	if ((rc = cell_add(s->pend, &key, sum)) == 0)
 		return 0;
+fail:
+	if (rc == -2)
+		goto overflow;
 oom:
 	snprintf(err, errlen, "out of memory");
+	return -1;
+overflow:
+	snprintf(err, errlen, "rollup: a token sum does not fit 64 bits");
 	return -1;
 }
 
@@ -303,14 +321,15 @@ nonzero(const int64_t *sum)
 	return 0;
 }
 
-/* The pending hour cells summed into the collapsed tables' cells. */
+/* The pending hour cells summed into the collapsed tables' cells: 0, or
+ * groupsum_add's failure. */
 static int
 collapse(struct rollup_pending *p, struct groupsum *coll)
 {
 	const struct cell *c;
 	int64_t day;
 	size_t i;
-	int routed;
+	int routed, rc;
 
 	for (i = 0; i < NCOLL; i++)
 		groupsum_reset(&coll[i]);
@@ -320,11 +339,15 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 			continue;
 		day = floor_div(c->hour, 24);
 		routed = c->tier[0] != '\0';
-		if (groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed, c->sum) ||
-		    groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed, c->sum) ||
-		    groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed, c->sum) ||
-		    groupsum_add(&coll[C_DS], day, c->model, c->id, c->flags, routed, c->sum))
-			return -1;
+		if ((rc = groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DS], day, c->model, c->id, c->flags, routed,
+		    c->sum)) != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -348,8 +371,9 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		snprintf(err, errlen, "rollup flush inside an operation");
 		return -1;
 	}
-	if (collapse(p, p->coll) != 0) {
-		snprintf(err, errlen, "out of memory");
+	if ((rc = collapse(p, p->coll)) != 0) {
+		snprintf(err, errlen, rc == GROUPSUM_OVERFLOW ?
+		    "rollup: a token sum does not fit 64 bits" : "out of memory");
 		rc = -1;
 	}
 	/* the upserts first; then, once every delta is in, the prunes of

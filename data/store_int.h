@@ -74,7 +74,8 @@ int store_ledger_put(struct store *s, const struct usage *u, enum store_put *res
  * into buf; 0 when the row has none. */
 int store_dedupe_key(const struct usage *u, char *buf, size_t n);
 
-/* What every row must be (a model, a source, no negative count): 0, or -1 + err. */
+/* What every row must be (a model, a source, counts within 0..USAGE_COUNT_MAX):
+ * 0, or -1 + err. */
 int store_usage_check(const struct usage *u, char *err, size_t errlen);
 
 /* The stored row holding key into *old; *found = 0 when none. 0 or -1 + err. */
@@ -95,6 +96,13 @@ int store_usage_beats(const struct usage *u, const struct usage *old);
 int store_bulk_flush(struct store *s, char *err, size_t errlen);
 void store_bulk_discard(struct store *s);
 void store_bulk_free(struct store *s);
+
+/* err for a sum past 64 bits (why NULL) or another impossible figure (why):
+ * when a usage row holds a count outside 0..USAGE_COUNT_MAX (only an older
+ * tokentop or a hand edit writes one), it names the first instead: "ledger
+ * row 17: input_tokens: 9223372036854775807: not a token count (…)".
+ * Returns -1 for `return store_overflow_err(...)`. */
+int store_overflow_err(struct store *s, const char *why, char *err, size_t errlen);
 
 /* rollup.c: add (sign 1) or take away (sign -1) row u in its rollup cells,
  * in memory until store_rollup_flush; 0 or -1 + err (out of memory). */

@@ -162,10 +162,37 @@ test_batches(void **state)
 	http_multi_free(m);
 }
 
+/* A batch object whose request counts no batch can have is an invalid
+ * response, named with the field and value (the console sums them). */
+static void
+test_impossible_counts(void **state)
+{
+	json_t *o = json_loads("{\"id\":\"msgbatch_1\",\"type\":\"message_batch\","
+	    "\"processing_status\":\"ended\",\"request_counts\":{\"processing\":0,"
+	    "\"succeeded\":9223372036854775807,\"errored\":9223372036854775807}}", 0, NULL);
+	struct api_batch b;
+	struct http_error e;
+
+	(void)state;
+	assert_non_null(o);
+	assert_int_equal(api_batch_from_json(o, &b, &e), -1);
+	assert_string_equal(e.type, "invalid_response");
+	assert_string_equal(e.message, "request_counts.succeeded: 9223372036854775807: "
+	    "not a count (0..1000000000000)");
+	json_object_set_new(json_object_get(o, "request_counts"), "succeeded", json_integer(-2));
+	assert_int_equal(api_batch_from_json(o, &b, &e), -1);
+	json_object_set_new(json_object_get(o, "request_counts"), "succeeded", json_integer(3));
+	json_object_set_new(json_object_get(o, "request_counts"), "errored", json_integer(1));
+	assert_int_equal(api_batch_from_json(o, &b, &e), 0);
+	assert_int_equal(b.succeeded, 3);
+	json_decref(o);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_impossible_counts),
 		cmocka_unit_test_setup(test_batches, fx_fakeapi_reset),
 	};
 

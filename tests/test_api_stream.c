@@ -95,6 +95,10 @@ test_sse_parser(void **state)
 	static const char err_tail[] =
 	    "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
 	    "\"message\":\"Overloaded\"}}\n\n";
+	static const char huge_tail[] =
+	    "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+	    "\"end_turn\"},\"usage\":{\"output_tokens\":9223372036854775807}}\n\n"
+	    "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 	size_t split, len = strlen(sse);
 	struct api_stream *s;
 	struct api_message msg;
@@ -142,6 +146,18 @@ test_sse_parser(void **state)
 	api_message_done(&msg);
 	api_stream_free(s);
 	api_stream_free(NULL);
+
+	/* a final count no response can carry: an invalid response, named */
+	s = api_stream_new(NULL, NULL);
+	assert_int_equal(api_stream_feed(s, sse, (size_t)(strstr(sse, "event: message_delta") - sse),
+	                                 &e), 0);
+	assert_int_equal(api_stream_feed(s, huge_tail, strlen(huge_tail), &e), 0);
+	assert_int_equal(api_stream_finish(s, &msg, &e), -1);
+	assert_string_equal(e.type, "invalid_response");
+	assert_string_equal(e.message, "usage.output_tokens: 9223372036854775807: "
+	    "not a token count (0..1000000000000)");
+	api_message_done(&msg);
+	api_stream_free(s);
 }
 
 /* Streams that go wrong after the 200: never retried, always a clear error. */

@@ -80,6 +80,11 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"temperature\":1}", "unknown field \"temperature\"" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"system\":[]}", "system must be a string" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"max_tokens\":-1}", "max_tokens must be an integer" },
+	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"model\":\"m\",\"max_tokens\":1000000000001}",
+	  "max_tokens: 1000000000001: not a token count (0..1000000000000)" },
+	{ "{\"custom_id\":\"a\",\"params\":{\"model\":\"m\",\"max_tokens\":9223372036854775807,"
+	  "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}}",
+	  "params.max_tokens: 9223372036854775807: not a token count" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"max_tokens\":5}", "model missing" },
 	{ "{\"custom_id\":\"a\",\"prompt\":\"x\",\"model\":\"m\"}", "max_tokens missing" },
 	{ "{\"custom_id\":\"a\",\"custom_id\":\"b\",\"prompt\":\"x\"}", "invalid JSON" },
@@ -290,22 +295,31 @@ test_file_errors(void **state)
 	assert_non_null(strstr(err, "/nonexistent/x.jsonl"));
 }
 
+/* fx_tmpdir/name holding n lines, line i being fmt with i (one %d). */
+static void
+write_lines(char *path, size_t len, const char *name, int n, const char *fmt)
+{
+	FILE *f;
+	int i;
+
+	snprintf(path, len, "%s/%s", fx_tmpdir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		fprintf(f, fmt, i);
+	fclose(f);
+}
+
 static void
 test_error_cap(void **state)
 {
 	struct batch_opts o;
 	struct batch_plan plan;
 	char err[256], path[512];
-	FILE *f;
-	int i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/many.jsonl", fx_tmpdir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	for (i = 0; i < 120; i++)
-		fprintf(f, "{\"custom_id\":\"x%d\",\"prompt\":\"p\"}\n", i);  /* no model */
-	fclose(f);
+	write_lines(path, sizeof(path), "many.jsonl", 120,
+	    "{\"custom_id\":\"x%d\",\"prompt\":\"p\"}\n");    /* no model */
 	memset(&o, 0, sizeof(o));
 	o.max_tokens = 5;
 	assert_int_equal(batch_plan_file(path, &o, NULL, &plan, err, sizeof(err)), 0);
@@ -313,6 +327,29 @@ test_error_cap(void **state)
 	assert_int_equal(plan.nerrors, BATCH_MAX_ERRORS);
 	assert_non_null(strstr(plan.errors[49], ":50: model missing"));
 	batch_plan_done(&plan);
+}
+
+/* The largest requests the checks let through: the estimate of the file
+ * pins at INT64_MAX rather than wrapping to a negative or small figure. */
+static void
+test_estimate_saturates(void **state)
+{
+	struct pricing *p = load_prices();
+	struct batch_opts o;
+	struct batch_plan plan;
+	char err[256], path[512];
+
+	(void)state;
+	write_lines(path, sizeof(path), "huge.jsonl", 500,    /* each up to 10^12 × $75/MTok */
+	    "{\"custom_id\":\"x%d\",\"prompt\":\"p\",\"model\":\"claude-opus-4-1\","
+	    "\"max_tokens\":1000000000000}\n");
+	memset(&o, 0, sizeof(o));
+	assert_int_equal(batch_plan_file(path, &o, p, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.requests, 500);
+	assert_int_equal(plan.est_high, INT64_MAX);
+	assert_true(plan.est_low > 0);
+	batch_plan_done(&plan);
+	pricing_free(p);
 }
 
 /* Body of each part parses and holds the part's ids in order. */
@@ -545,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_error_cap),
+		cmocka_unit_test(test_estimate_saturates),
 		cmocka_unit_test(test_split_count),
 		cmocka_unit_test(test_split_bytes),
 		cmocka_unit_test(test_changed_file),

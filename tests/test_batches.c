@@ -259,7 +259,7 @@ test_results_once(void **state)
 
 		assert_int_equal(store_batch_result(f->s, "mb_1", "g", "succeeded", NULL, &bad,
 		    &dup, err, sizeof(err)), -1);
-		assert_non_null(strstr(err, "negative"));
+		assert_non_null(strstr(err, "input_tokens: -1: not a token count"));
 		bad.tok.input = 1;
 		assert_int_equal(store_batch_result(f->s, "mb_1", "g", "succeeded", NULL, &bad,
 		    &dup, err, sizeof(err)), 0);

@@ -236,7 +236,7 @@ test_refused(void **state)
 	usage_strlcpy(u.model, "m", sizeof(u.model));
 	u.tok.output = -1;
 	assert_int_equal(store_put_bulk(s, &u, NULL, err, sizeof(err)), -1);
-	assert_string_equal(err, "usage row m: negative token count");
+	assert_string_equal(err, "usage row: output_tokens: -1: not a token count (0..1000000000000)");
 	store_rollback(s);
 	store_close(s);
 }

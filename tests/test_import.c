@@ -298,7 +298,7 @@ test_telling_line(void **state)
 	} cases[] = {
 		{ "{\"model\":\"m\",\"usage\":{\"output_tokens\":-2}}\n" MSG("msg_a", 5),
 		  "row 2 messages claude-haiku-4-5 msg_a out=5 side=0 ts=0|"
-		  "bad 1 usage.output_tokens: not a non-negative integer" },
+		  "bad 1 usage.output_tokens: -2: not a token count (0..1000000000000)" },
 		{ "{\"custom_id\":\"a\",\"result\":{\"type\":\"lost\"}}\n"
 		  "{\"custom_id\":\"b\",\"result\":{\"type\":\"expired\"}}\n",
 		  "result 2 b expired [] out=0 |"

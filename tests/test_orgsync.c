@@ -170,6 +170,22 @@ test_bad_pages(void **state)
 		  "[{\"amount\":\"1.2.3\"}]}]}", "results[0].amount" },
 		{ 1, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
 		  "[{\"amount\":\"1\",\"currency\":\"EUR\"}]}]}", "results[0].currency" },
+		/* counts above 10^12 and amounts above $10^9 a row: named with the value */
+		{ 0, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
+		  "[{\"output_tokens\":9223372036854775807}]}]}",
+		  "data[0].results[0].output_tokens: 9223372036854775807: not valid" },
+		{ 0, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":[{},"
+		  "{\"cache_creation\":{\"ephemeral_1h_input_tokens\":1000000000001}}]}]}",
+		  "data[0].results[1].cache_creation.ephemeral_1h_input_tokens: 1000000000001: "
+		  "not valid" },
+		{ 0, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
+		  "[{\"uncached_input_tokens\":1e300}]}]}",
+		  "results[0].uncached_input_tokens: 1e+300: not valid" },
+		{ 1, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
+		  "[{\"amount\":\"922337203685.4775807\"}]}]}",
+		  "results[0].amount: \"922337203685.4775807\": not valid" },
+		{ 1, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
+		  "[{\"amount\":\"-100000000000.0000001\"}]}]}", "results[0].amount" },
 	};
 	struct org_data d;
 	char next[ORG_ID_MAX], err[256];

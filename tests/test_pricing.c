@@ -470,6 +470,15 @@ test_malformed(void **state)
 		  "\"write_5m\":\"1\",\"write_1h\":\"1\",\"cache_read\":\"1\",\"output\":\"1\","
 		  "\"min_cache_tokens\":\"1024\"}]}",
 		  "models[0].min_cache_tokens" },
+		/* 15 digits scaled to pico-dollars would not fit 64 bits */
+		{ "{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":[{\"id\":\"a\","
+		  "\"input\":\"999999999999999\",\"write_5m\":\"1\",\"write_1h\":\"1\","
+		  "\"cache_read\":\"1\",\"output\":\"1\"}]}",
+		  "models[0].input: not a decimal number" },
+		{ "{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":[{\"id\":\"a\","
+		  "\"input\":\"1\",\"write_5m\":\"1\",\"write_1h\":\"1\",\"cache_read\":\"1\","
+		  "\"output\":\"1000000000000\"}]}",
+		  "models[0].output: not a decimal number" },
 	};
 	char err[512];
 	size_t i;
@@ -532,6 +541,39 @@ test_savings(void **state)
 	assert_int_equal(s.cache + s.batch + s.routing + s.compression, 0);
 }
 
+/* Costs of the largest rows are exact; costs past 64 bits say so and
+ * saturate, never wrap (every 128-bit step is checked too). */
+static void
+test_huge_costs(void **state)
+{
+	const struct pricing *p = *state;
+	const struct model_price *mp = pricing_find(p, "claude-opus-4-6");
+	struct tokens max = { USAGE_COUNT_MAX, USAGE_COUNT_MAX, USAGE_COUNT_MAX, USAGE_COUNT_MAX,
+	    USAGE_COUNT_MAX };
+	struct tokens big = { INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX };
+	struct tokens neg = { INT64_MIN, 0, 0, 0, 0 };
+	struct price_flags all = { 1, 0, 1, 1 }, none = { 0, 0, 0, 0 };
+	struct savings sv;
+	int64_t v;
+
+	assert_non_null(mp);
+	/* 10^12 of each at $5/6.25/10/0.50/25 per MTok = $46.75M; fast ×6, us ×1.1 */
+	assert_int_equal(pricing_cost_checked(mp, &max, &none, &v), 0);
+	assert_int_equal(v, 46750000LL * NANOS_PER_USD);
+	all.batch = 0;
+	assert_int_equal(pricing_cost_checked(mp, &max, &all, &v), 0);
+	assert_int_equal(v, 308550000LL * NANOS_PER_USD);
+	assert_int_equal(pricing_savings(mp, &max, &all, 1, mp, USAGE_COUNT_MAX, &sv), 0);
+	all.batch = 1;
+	assert_int_equal(pricing_cost_checked(mp, &big, &all, &v), -1);
+	assert_int_equal(v, INT64_MAX);
+	assert_int_equal(pricing_cost(mp, &big, &all), INT64_MAX);
+	assert_int_equal(pricing_cost_checked(mp, &neg, &none, &v), -1);
+	assert_int_equal(v, INT64_MIN);
+	assert_int_equal(pricing_savings(mp, &big, &all, 1, mp, INT64_MAX, &sv), -1);
+	assert_int_equal(sv.compression, INT64_MAX);
+}
+
 static void
 test_format_usd(void **state)
 {
@@ -588,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_user_overlay),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test_setup_teardown(test_savings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_costs, setup, teardown),
 		cmocka_unit_test(test_format_usd),
 	};
 

@@ -188,6 +188,55 @@ test_batch_body(void **state)
 	assert_int_equal(proxy_batch_parse("nope", 4, &b, err, sizeof(err)), -1);
 }
 
+/* A response with an impossible count is not recorded (the proxy relays it
+ * unchanged and logs why); a batch object likewise; nothing overflows. */
+static void
+test_huge_counts(void **state)
+{
+	const char *body = "{\"id\":\"msg_h\",\"type\":\"message\",\"model\":\"m\",\"content\":[],"
+	                   "\"usage\":{\"input_tokens\":9223372036854775807,\"output_tokens\":8}}";
+	const char *start = "data: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_s\","
+	                    "\"type\":\"message\",\"model\":\"m\",\"usage\":{\"input_tokens\":5,"
+	                    "\"output_tokens\":1}}}\n\n";
+	const char *huge_start = "data: {\"type\":\"message_start\",\"message\":{\"model\":\"m\","
+	                         "\"usage\":{\"cache_read_input_tokens\":1000000000001}}}\n\n";
+	const char *huge_delta = "data: {\"type\":\"message_delta\",\"delta\":{},\"usage\":"
+	                         "{\"output_tokens\":9223372036854775807}}\n\n";
+	const char *batch = "{\"id\":\"msgbatch_1\",\"processing_status\":\"in_progress\","
+	                    "\"request_counts\":{\"processing\":9223372036854775807,"
+	                    "\"succeeded\":9223372036854775807,\"errored\":9223372036854775807,"
+	                    "\"canceled\":9223372036854775807,\"expired\":9223372036854775807}}";
+	struct proxy_sse *s = malloc(sizeof(*s));
+	struct proxy_batch b;
+	struct usage u;
+	char err[256];
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(proxy_message_usage(body, strlen(body), &u, err, sizeof(err)), -1);
+	assert_string_equal(err, "usage.input_tokens: 9223372036854775807: not a token count "
+	    "(0..1000000000000)");
+
+	proxy_sse_init(s);
+	proxy_sse_feed(s, start, strlen(start));
+	assert_int_equal(proxy_sse_usage(s, &u), 1);
+	assert_null(proxy_sse_error(s));
+	proxy_sse_feed(s, huge_delta, strlen(huge_delta));
+	assert_int_equal(proxy_sse_usage(s, &u), 0);     /* the bill is unknown: no row */
+	assert_string_equal(proxy_sse_error(s), "message_delta: usage.output_tokens: "
+	    "9223372036854775807: not a token count (0..1000000000000)");
+	proxy_sse_init(s);
+	proxy_sse_feed(s, huge_start, strlen(huge_start));
+	assert_int_equal(proxy_sse_usage(s, &u), 0);
+	assert_non_null(strstr(proxy_sse_error(s), "message_start: usage.cache_read_input_tokens: "
+	    "1000000000001"));
+
+	assert_int_equal(proxy_batch_parse(batch, strlen(batch), &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "batch: request_counts.processing: 9223372036854775807: "
+	    "not a count (0..1000000000000)");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -197,6 +246,7 @@ main(void)
 		cmocka_unit_test(test_sse_partial),
 		cmocka_unit_test(test_message_body),
 		cmocka_unit_test(test_batch_body),
+		cmocka_unit_test(test_huge_counts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

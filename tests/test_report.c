@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "data/store.h"
 
@@ -34,6 +36,7 @@ static const char prices_json[] =
 struct fx {
 	struct store   *s;
 	struct pricing *p;
+	char            path[64];    /* setup_file: the ledger file */
 };
 
 static int
@@ -52,11 +55,39 @@ setup(void **state)
 	return 0;
 }
 
+/* As setup, on a file (so raw SQL can reach it through a second connection). */
+static int
+setup_file(void **state)
+{
+	char err[512];
+	struct fx *f;
+	int fd;
+
+	setup(state);
+	f = *state;
+	store_close(f->s);
+	snprintf(f->path, sizeof(f->path), "/tmp/tokentop-report-XXXXXX");
+	if ((fd = mkstemp(f->path)) < 0)
+		fail_msg("mkstemp");
+	close(fd);
+	if ((f->s = store_open(f->path, err, sizeof(err))) == NULL)
+		fail_msg("open: %s", err);
+	return 0;
+}
+
 static int
 teardown(void **state)
 {
 	struct fx *f = *state;
+	char p[80];
 
+	if (f->path[0] != '\0') {
+		unlink(f->path);
+		snprintf(p, sizeof(p), "%s-wal", f->path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", f->path);
+		unlink(p);
+	}
 	store_close(f->s);
 	pricing_free(f->p);
 	free(f);
@@ -624,6 +655,98 @@ test_spend_between_and_hit(void **state)
 	assert_int_equal(report_hit_permille(&t), 5);
 }
 
+/* Raw SQL on the ledger file, as a hand edit or an older tokentop left it. */
+static void
+raw_sql(struct fx *f, const char *sql)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	if (sqlite3_open(f->path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL,
+	    &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg != NULL ? msg : sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+/* Every report fails on it with a message naming the row, never a wrapped sum. */
+static void
+expect_fail(struct fx *f, int64_t since, int64_t until, const char *want)
+{
+	static const enum report_group groups[] = { REPORT_DAY, REPORT_WEEK, REPORT_MONTH,
+	    REPORT_HOUR, REPORT_MODEL, REPORT_SOURCE, REPORT_TAG, REPORT_TOTAL, REPORT_MODEL_TIER };
+	struct report_query q;
+	struct report r;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		memset(&q, 0, sizeof(q));
+		q.group = groups[i];
+		q.since_ms = since;
+		q.until_ms = until;
+		q.baseline_model = "claude-opus-4-6";
+		err[0] = '\0';
+		if (store_report(f->s, f->p, &q, &r, err, sizeof(err)) != -1 ||
+		    strstr(err, want) == NULL)
+			fail_msg("group %zu [%lld, %lld): '%s', want '%s' (input %lld)", i,
+			    (long long)since, (long long)until, err, want,
+			    (long long)r.totals.tok.input);
+		assert_int_equal(r.nrows, 0);
+	}
+}
+
+/* A ledger holding a count no response can carry (2^63 − 1, written by an
+ * older tokentop or by hand): reports and the spend sum fail naming the row. */
+static void
+test_poisoned_ledger(void **state)
+{
+	struct fx *f = *state;
+	const char *want = "ledger row 2: input_tokens: 9223372036854775807: not a token count";
+	int64_t nanos, req;
+	char err[512];
+
+	seed_hand(f);
+	raw_sql(f, "UPDATE usage SET input = 9223372036854775807 WHERE request_id = 'req_B';"
+	    "UPDATE rollup_hour SET input = 9223372036854775807 WHERE flags & 2;"
+	    "UPDATE rollup_hm SET input = 9223372036854775807 WHERE flags & 2;"
+	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2;"
+	    "UPDATE rollup_dt SET input = 9223372036854775807 WHERE flags & 2;"
+	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2;");
+	expect_fail(f, 0, 0, want);                        /* the rollups */
+	expect_fail(f, T0 + 1, T0 + 3600000, want);        /* raw rows inside the hour */
+	assert_int_equal(store_spend_between(f->s, f->p, T0, 0, &nanos, &req, err, sizeof(err)),
+	    -1);
+	assert_non_null(strstr(err, want));
+	/* a wrapped (negative) sum an older build left in a rollup cell */
+	raw_sql(f, "UPDATE usage SET input = 200001 WHERE request_id = 'req_B';"
+	    "UPDATE rollup_hour SET input = -3 WHERE flags & 2;"
+	    "UPDATE rollup_hm SET input = -3 WHERE flags & 2;"
+	    "UPDATE rollup_dm SET input = -3 WHERE flags & 2;"
+	    "UPDATE rollup_dt SET input = -3 WHERE flags & 2;"
+	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2;");
+	expect_fail(f, 0, 0, "a rollup cell holds sums no rows can make");
+}
+
+/* Sums any number of rows could make but 64 bits cannot hold: SQLite's
+ * sum() and the C sums both refuse, with one message. */
+static void
+test_sums_past_64_bits(void **state)
+{
+	struct fx *f = *state;
+	struct usage u;
+
+	seed_hand(f);
+	u = mk("claude-haiku-4-5", "call", "nightly", T0 + 86400000, "req_F");  /* next day */
+	u.tok.output = 1;
+	put(f, &u);
+	raw_sql(f, "UPDATE rollup_hour SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_hm SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_dm SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_dt SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_ds SET requests = 9000000, input = 9000000000000000000;");
+	expect_fail(f, 0, 0, "a sum does not fit 64 bits");
+}
+
 int
 main(void)
 {
@@ -637,6 +760,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_custom_long_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_tokens_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spend_between_and_hit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_poisoned_ledger, setup_file, teardown),
+		cmocka_unit_test_setup_teardown(test_sums_past_64_bits, setup_file, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

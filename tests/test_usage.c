@@ -470,6 +470,100 @@ test_helpers(void **state)
 	assert_string_equal(buf, "");
 }
 
+/* Counts are bounded at USAGE_COUNT_MAX (10^12) in every shape: the error
+ * names the field and the value, and no sum of a row can overflow. */
+static void
+test_huge_counts(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *want;       /* NULL: parses */
+	} msg[] = {
+		{ "{\"model\":\"m\",\"usage\":{\"input_tokens\":9223372036854775807,"
+		  "\"cache_read_input_tokens\":5}}",
+		  "usage.input_tokens: 9223372036854775807: not a token count (0..1000000000000)" },
+		{ "{\"model\":\"m\",\"usage\":{\"output_tokens\":1000000000001}}",
+		  "usage.output_tokens: 1000000000001: not a token count (0..1000000000000)" },
+		{ "{\"model\":\"m\",\"usage\":{\"cache_read_input_tokens\":-1}}",
+		  "usage.cache_read_input_tokens: -1: not a token count (0..1000000000000)" },
+		{ "{\"model\":\"m\",\"usage\":{\"cache_creation_input_tokens\":"
+		  "-9223372036854775808}}",
+		  "usage.cache_creation_input_tokens: -9223372036854775808: not a token count" },
+		{ "{\"model\":\"m\",\"usage\":{\"input_tokens\":1e300}}",
+		  "usage.input_tokens: 1e+300: not a non-negative integer" },
+		{ "{\"model\":\"m\",\"usage\":{\"cache_creation\":{\"ephemeral_1h_input_tokens\":"
+		  "9223372036854775807,\"ephemeral_5m_input_tokens\":9223372036854775807}}}",
+		  "usage.cache_creation.ephemeral_5m_input_tokens: 9223372036854775807: not a token" },
+		{ "{\"model\":\"m\",\"usage\":{\"input_tokens\":9223372036854775808}}",
+		  "invalid JSON" },      /* past int64: jansson refuses it */
+		{ "{\"model\":\"m\",\"usage\":{\"input_tokens\":1000000000000,"
+		  "\"cache_creation_input_tokens\":1000000000000,\"cache_read_input_tokens\":"
+		  "1000000000000,\"output_tokens\":1000000000000,\"cache_creation\":{"
+		  "\"ephemeral_5m_input_tokens\":1000000000000,\"ephemeral_1h_input_tokens\":"
+		  "1000000000000}}}", NULL },
+	};
+	struct usage_result r;
+	struct usage u;
+	char err[256], line[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(msg) / sizeof(msg[0]); i++) {
+		int rc = usage_parse_message_line(msg[i].line, strlen(msg[i].line), &u, err,
+		    sizeof(err));
+
+		if (msg[i].want == NULL) {
+			if (rc != 0)
+				fail_msg("case %zu: %s", i, err);
+			continue;
+		}
+		if (rc != -1 || strstr(err, msg[i].want) == NULL)
+			fail_msg("case %zu: rc %d, err '%s', want '%s'", i, rc, err, msg[i].want);
+	}
+	/* the largest row: every bucket at the bound, sums exact */
+	assert_int_equal(u.tok.write_5m, 1000000000000LL);
+	assert_int_equal(u.tok.write_1h, 1000000000000LL);
+	assert_int_equal(usage_total(&u.tok), 5000000000000LL);
+
+	/* a results line and a transcript line say where */
+	snprintf(line, sizeof(line), "{\"custom_id\":\"a\",\"result\":{\"type\":\"succeeded\","
+	    "\"message\":{\"model\":\"m\",\"usage\":{\"output_tokens\":9223372036854775807}}}}");
+	assert_int_equal(usage_parse_result_line(line, strlen(line), &r, err, sizeof(err)), -1);
+	assert_string_equal(err, "result.message.usage.output_tokens: 9223372036854775807: "
+	    "not a token count (0..1000000000000)");
+	snprintf(line, sizeof(line), "{\"timestamp\":\"2025-06-02T22:40:37Z\",\"message\":{"
+	    "\"model\":\"m\",\"usage\":{\"input_tokens\":1000000000001}}}");
+	assert_int_equal(usage_parse_transcript_line(line, strlen(line), &u, err, sizeof(err)),
+	    USAGE_LINE_MALFORMED);
+	assert_string_equal(err, "message.usage.input_tokens: 1000000000001: "
+	    "not a token count (0..1000000000000)");
+}
+
+/* Sums of rows (reports add many) saturate or say they overflowed; a row
+ * the ledger takes is checked bucket by bucket. */
+static void
+test_checked_sums(void **state)
+{
+	struct tokens big = { INT64_MAX, INT64_MAX, 1, 1, INT64_MAX }, acc, one = { 1, 1, 1, 1, 1 };
+	char err[128];
+
+	(void)state;
+	assert_int_equal(usage_total_input(&big), INT64_MAX);
+	assert_int_equal(usage_total(&big), INT64_MAX);
+	acc = big;
+	assert_int_equal(usage_tokens_add(&acc, &one), -1);
+	assert_memory_equal(&acc, &big, sizeof(acc));      /* unchanged */
+	memset(&acc, 0, sizeof(acc));
+	assert_int_equal(usage_tokens_add(&acc, &one), 0);
+	assert_int_equal(acc.output, 1);
+	assert_int_equal(usage_tokens_check(&one, 0, err, sizeof(err)), 0);
+	assert_int_equal(usage_tokens_check(&big, 0, err, sizeof(err)), -1);
+	assert_string_equal(err, "input_tokens: 9223372036854775807: not a token count "
+	    "(0..1000000000000)");
+	assert_int_equal(usage_tokens_check(&one, -3, err, sizeof(err)), -1);
+	assert_string_equal(err, "compressed_tokens: -3: not a token count (0..1000000000000)");
+}
+
 int
 main(void)
 {
@@ -485,6 +579,8 @@ main(void)
 		cmocka_unit_test(test_transcript_malformed),
 		cmocka_unit_test(test_from_parsed),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_huge_counts),
+		cmocka_unit_test(test_checked_sums),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

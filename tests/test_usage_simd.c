@@ -81,9 +81,12 @@ static const struct {
 	  USAGE_SIMD_UNSURE, USAGE_LINE_MALFORMED },
 	{ HEAD "\"message\":{\"model\":\"m\",\"usage\":{\"output_tokens\":1}},\"x\":\"tab\there\"}",
 	  USAGE_SIMD_UNSURE, USAGE_LINE_MALFORMED },
-	/* counts above 10^12: jansson's call (the bound lives in usage.c) */
+	/* the count bound, 10^12 (USAGE_COUNT_MAX): at it a row, above it
+	 * jansson's message */
+	{ HEAD "\"message\":{\"model\":\"m\",\"usage\":{\"output_tokens\":1000000000000}}}",
+	  USAGE_SIMD_ROW, USAGE_LINE_ROW },
 	{ HEAD "\"message\":{\"model\":\"m\",\"usage\":{\"output_tokens\":1000000000001}}}",
-	  USAGE_SIMD_UNSURE, USAGE_LINE_ROW },
+	  USAGE_SIMD_UNSURE, USAGE_LINE_MALFORMED },
 };
 
 static void

@@ -1,4 +1,4 @@
-/* test_view.c — the console's pure view logic: layout, numbers, bars,
+/* test_view.c — the console's pure view logic: numbers, bars,
  * sorting, filtering and display width (incl. Korean). */
 #include <locale.h>
 #include <setjmp.h>
@@ -20,55 +20,6 @@ setup_locale(void **state)
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL && setlocale(LC_ALL, "C.utf8") == NULL)
 		return -1;
 	return 0;
-}
-
-/* ---- layout ------------------------------------------------------------- */
-
-static void
-test_layout_wide(void **state)
-{
-	struct view_layout l;
-	int p;
-
-	(void)state;
-	view_layout(120, 34, PANE_DAILY, &l);
-	assert_int_equal(l.mode, VIEW_WIDE);
-	assert_int_equal(l.header.y, 0);
-	assert_int_equal(l.keybar.y, 33);
-	for (p = 0; p < PANE_COUNT; p++) {
-		assert_true(l.pane[p].h >= 7);
-		assert_true(l.pane[p].w >= 50);
-		assert_true(l.pane[p].y >= 1);
-		assert_true(l.pane[p].y + l.pane[p].h <= 33);
-		assert_true(l.pane[p].x + l.pane[p].w <= 120);
-	}
-	/* side by side, two rows, nothing overlaps */
-	assert_int_equal(l.pane[PANE_DAILY].x + l.pane[PANE_DAILY].w, l.pane[PANE_MODELS].x);
-	assert_int_equal(l.pane[PANE_DAILY].y + l.pane[PANE_DAILY].h, l.pane[PANE_CACHE].y);
-	assert_int_equal(l.pane[PANE_CACHE].y + l.pane[PANE_CACHE].h, 33);
-	assert_int_equal(l.pane[PANE_BATCHES].x + l.pane[PANE_BATCHES].w, 120);
-}
-
-static void
-test_layout_tabbed_and_small(void **state)
-{
-	struct view_layout l;
-
-	(void)state;
-	view_layout(80, 24, PANE_CACHE, &l);
-	assert_int_equal(l.mode, VIEW_TABBED);
-	assert_int_equal(l.pane[PANE_CACHE].h, 22);
-	assert_int_equal(l.pane[PANE_CACHE].w, 80);
-	assert_int_equal(l.pane[PANE_DAILY].h, 0);
-	assert_int_equal(l.pane[PANE_MODELS].h, 0);
-	view_layout(119, 40, PANE_MODELS, &l);
-	assert_int_equal(l.mode, VIEW_TABBED);
-	view_layout(79, 24, PANE_DAILY, &l);
-	assert_int_equal(l.mode, VIEW_TOO_SMALL);
-	view_layout(80, 23, PANE_DAILY, &l);
-	assert_int_equal(l.mode, VIEW_TOO_SMALL);
-	view_layout(60, 15, PANE_DAILY, &l);
-	assert_int_equal(l.mode, VIEW_TOO_SMALL);
 }
 
 /* ---- numbers ------------------------------------------------------------ */
@@ -217,6 +168,21 @@ test_sort(void **state)
 	view_sort_models(r, 4, VCOL_OUTPUT, 1);
 	assert_string_equal(r[0].model, "claude-haiku-4-5");
 	assert_string_equal(view_col_name(VCOL_HIT), "hit");
+	/* the wide screen's columns: cache read, written, cost per request
+	 * (unpriced below every priced row, as for the cost) */
+	view_sort_models(r, 4, VCOL_READ, 1);
+	assert_string_equal(r[0].model, "claude-haiku-4-5");
+	assert_string_equal(r[3].model, "claude-nova-9");
+	view_sort_models(r, 4, VCOL_WRITE, 0);
+	assert_string_equal(r[0].model, "claude-nova-9");
+	assert_string_equal(r[3].model, "claude-haiku-4-5");
+	view_sort_models(r, 4, VCOL_PERREQ, 1);
+	assert_string_equal(r[0].model, "claude-opus-4-6");
+	assert_string_equal(r[1].model, "claude-sonnet-4-6");
+	assert_string_equal(r[3].model, "claude-nova-9");
+	assert_int_equal(view_col_by_name("$/req"), VCOL_PERREQ);
+	assert_int_equal(view_col_by_name("written"), VCOL_WRITE);
+	assert_int_equal(view_col_by_name("nope"), -1);
 }
 
 static void
@@ -332,8 +298,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_wide),
-		cmocka_unit_test(test_layout_tabbed_and_small),
 		cmocka_unit_test(test_fmt_numbers),
 		cmocka_unit_test(test_fmt_money),
 		cmocka_unit_test(test_bars),

@@ -20,6 +20,7 @@ struct cli {
 	const char   *config_file;   /* --config FILE, or NULL */
 	const char   *db_override;   /* --db PATH, or NULL */
 	int           no_color;      /* --no-color or NO_COLOR */
+	int           no_mouse;      /* --no-mouse: the console leaves the mouse to the terminal */
 	struct config cfg;           /* loaded before the command runs */
 };
 

@@ -249,10 +249,11 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 		case 'n': case 'R': case 'B': {
 			long long v = strtoll(optarg, &end, 10);
 
-			if (*optarg == '\0' || *end != '\0' || v < 1)
-				return cli_usage_error(CMD, "%s wants a positive integer, not \"%s\"",
+			if (*optarg == '\0' || *end != '\0' || v < 1 ||
+			    (c == 'n' && v > USAGE_COUNT_MAX))
+				return cli_usage_error(CMD, "%s wants a positive integer%s, not \"%s\"",
 				    c == 'n' ? "--max-tokens" : c == 'R' ? "--max-requests" :
-				    "--max-bytes", optarg);
+				    "--max-bytes", c == 'n' ? " up to 10^12" : "", optarg);
 			if (c == 'n')
 				o.max_tokens = v;
 			else if (c == 'R')

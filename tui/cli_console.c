@@ -12,13 +12,17 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tokentop [--db PATH] [--no-color] [console]\n"
+	    "usage: tokentop [--db PATH] [--no-color] [--no-mouse] [console]\n"
 	    "\n"
 	    "The live console: today's spend, the rate and budget, daily bars,\n"
 	    "models, cache and batches, following the ledger as other tokentop\n"
 	    "processes write to it. F1 or ? inside lists every key; q quits.\n"
 	    "Needs at least an 80x24 terminal; NO_COLOR or --no-color for\n"
-	    "monochrome.\n"
+	    "monochrome. The mouse clicks panes, rows, column headings and the\n"
+	    "key bar and scrolls with the wheel; --no-mouse leaves it to the\n"
+	    "terminal. S opens Setup (panes, columns, mouse); the sort, period,\n"
+	    "focused pane and Setup's choices are remembered in\n"
+	    "$XDG_STATE_HOME/tokentop/console.json (~/.local/state/...).\n"
 	    "\n"
 	    "Budgets (config \"budget\") show as a bar in the header and in the Cache\n"
 	    "pane; a crossing of 80%% or 100%% rings the bell and runs alert_command\n"

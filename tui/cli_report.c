@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "core/num.h"
 #include "core/text.h"
 #include "tui/cli.h"
 
@@ -162,7 +163,7 @@ make_query(struct cli *cli, const struct opts *o, struct report_query *q)
 static int64_t
 saved_sum(const struct savings *s)
 {
-	return s->cache + s->batch + s->routing + s->compression;
+	return num_sat_add(num_sat_add(s->cache, s->batch), num_sat_add(s->routing, s->compression));
 }
 
 static double
@@ -387,7 +388,7 @@ fill_row(struct table *t, size_t i, const struct kind *k, const struct report_ro
          int shorten, int decimals)
 {
 	char (*c)[CELL] = t->cells[i];
-	const int64_t tokv[4] = { r->tok.input, r->tok.write_5m + r->tok.write_1h,
+	const int64_t tokv[4] = { r->tok.input, num_sat_add(r->tok.write_5m, r->tok.write_1h),
 	    r->tok.cache_read, r->tok.output };
 	int j;
 

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "core/num.h"
 #include "tui/cli.h"
 
 #define CMD "report caps"
@@ -169,7 +170,7 @@ caps_json(const struct cap_row *c, size_t n, const struct report_row *tot)
 static char *
 pct(int64_t stops, int64_t requests, char *buf, size_t n)
 {
-	int64_t pm = requests > 0 ? (stops * 1000 + requests / 2) / requests : 0;
+	int64_t pm = requests > 0 ? (num_sat_muldiv(stops, 2000, requests) + 1) / 2 : 0;
 
 	snprintf(buf, n, "%lld.%lld%%", (long long)(pm / 10), (long long)(pm % 10));
 	return buf;

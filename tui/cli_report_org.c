@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "core/num.h"
 #include "tui/cli.h"
 
 static void
@@ -103,11 +104,12 @@ line_json(const struct line *l, int with_date)
 	json_object_set_new(o, "org_cost_usd", json_real(pricing_usd(l->org.cost_nanos)));
 	json_object_set_new(o, "ledger_cost_usd", json_real(pricing_usd(l->ledger_nanos)));
 	json_object_set_new(o, "gap_usd",
-	    json_real(pricing_usd(l->org.cost_nanos - l->ledger_nanos)));
+	    json_real(pricing_usd(num_sat_sub(l->org.cost_nanos, l->ledger_nanos))));
 	json_object_set_new(o, "org_priced_usd", json_real(pricing_usd(l->org.priced_nanos)));
 	json_object_set_new(o, "org_cost_nanos", json_integer(l->org.cost_nanos));
 	json_object_set_new(o, "ledger_cost_nanos", json_integer(l->ledger_nanos));
-	json_object_set_new(o, "gap_nanos", json_integer(l->org.cost_nanos - l->ledger_nanos));
+	json_object_set_new(o, "gap_nanos", json_integer(num_sat_sub(l->org.cost_nanos,
+	    l->ledger_nanos)));
 	json_object_set_new(o, "org_input_tokens", json_integer(l->org.tok.input));
 	json_object_set_new(o, "org_cache_write_5m_tokens", json_integer(l->org.tok.write_5m));
 	json_object_set_new(o, "org_cache_write_1h_tokens", json_integer(l->org.tok.write_1h));
@@ -168,7 +170,7 @@ print_line(const struct line *l, const char *label)
 	    pricing_format_usd(l->org.cost_nanos, 4, 1, c[0], 32),
 	    pricing_format_usd(l->org.priced_nanos, 4, 1, c[1], 32),
 	    pricing_format_usd(l->ledger_nanos, 4, 1, c[2], 32),
-	    pricing_format_usd(l->org.cost_nanos - l->ledger_nanos, 4, 1, c[3], 32),
+	    pricing_format_usd(num_sat_sub(l->org.cost_nanos, l->ledger_nanos), 4, 1, c[3], 32),
 	    cli_group(usage_total(&l->org.tok), t, sizeof(t)));
 }
 

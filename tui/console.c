@@ -22,7 +22,7 @@
 #define CHECK_MS       1000   /* the ledger follow */
 #define STATUS_MS      6000   /* how long a status message stays */
 
-enum { G_HELP = 1, G_QUIT, G_REPORTS, G_BATCHES, G_CALL, G_DASHBOARD };
+enum { G_HELP = 1, G_QUIT, G_REPORTS, G_BATCHES, G_CALL, G_DASHBOARD, G_SETUP };
 
 static const struct key_bind global_keys[] = {
 	{ K_F1,  G_HELP,      "Help",    "help: every key of every screen" },
@@ -31,6 +31,7 @@ static const struct key_bind global_keys[] = {
 	{ K_F3,  G_BATCHES,   "Batches", "batches: list, detail, launch, cancel" },
 	{ K_F4,  G_CALL,      "Call",    "call: send one prompt" },
 	{ K_F5,  G_DASHBOARD, NULL,      "dashboard" },
+	{ 'S',   G_SETUP,     NULL,      "setup: panes, columns, mouse (remembered)" },
 	{ K_F10, G_QUIT,      NULL,      "quit" },
 	{ 'q',   G_QUIT,      "quit",    "quit (asks first while a job is in flight)" },
 	{ 0x15,  0,           NULL,      "in a prompt (filter, file, range): clear the line" },
@@ -57,6 +58,7 @@ console_screen(enum screen_id id)
 {
 	static const struct screen_ops *const all[SCR_COUNT] = {
 		&screen_dashboard, &screen_reports, &screen_batches, &screen_call, &screen_help,
+		&screen_setup,
 	};
 
 	return id < SCR_COUNT ? all[id] : NULL;
@@ -86,7 +88,14 @@ console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 void
 console_keybar(struct console *c, const struct key_bind *keys, const char *right)
 {
-	const struct key_bind *tabs[2] = { keys, global_keys };
+	console_keybar_own(c, keys, global_keys, right);
+}
+
+void
+console_keybar_own(struct console *c, const struct key_bind *keys,
+                   const struct key_bind *more, const char *right)
+{
+	const struct key_bind *tabs[2] = { keys, more };
 	char name[16];
 	int x = 0, y = c->h - 1, t, n, rw = 0;
 	const struct key_bind *k;
@@ -117,6 +126,11 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 			n = view_width(name) + 1 + view_width(k->bar) + 1;
 			if (x + n > c->w - rw - 1)
 				goto done;
+			if (c->nbar < (int)(sizeof(c->bar) / sizeof(c->bar[0]))) {
+				c->bar[c->nbar].x0 = x;       /* a click here presses the key */
+				c->bar[c->nbar].x1 = x + n;
+				c->bar[c->nbar++].key = k->key;
+			}
 			x += draw_text(y, x, c->w - x, ROLE_KEY, DRAW_RAW, name);
 			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
 			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, k->bar);
@@ -125,6 +139,36 @@ console_keybar(struct console *c, const struct key_bind *keys, const char *right
 done:
 	if (right != NULL && rw > 0)
 		draw_text(y, c->w - rw, rw, ROLE_DIM, DRAW_MID, right);
+}
+
+void
+console_prompt(struct console *c, const char *label, const char *hint, const char *text)
+{
+	int x;
+
+	draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
+	x = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, label);
+	x += draw_text(c->h - 1, x, c->w - x, ROLE_NORMAL, DRAW_RAW, hint);
+	x += draw_text(c->h - 1, x, c->w - x - 1, ROLE_NORMAL, 0, text);
+	draw_text(c->h - 1, x, 1, ROLE_SELECTED, DRAW_RAW, " ");
+}
+
+void
+console_settings_changed(struct console *c)
+{
+	static int warned;
+	char err[CONFIG_PATH_MAX + 64];
+	int want = !c->no_mouse && c->set.mouse;
+
+	if (want != c->mouse_on)
+		c->mouse_on = draw_mouse_enable(want) == 0 && want;
+	if (console_settings_save(c->set_path, &c->set, err, sizeof(err)) == 0) {
+		warned = 0;
+		return;
+	}
+	if (!warned)   /* once: a read-only home must not flood the status line */
+		console_status(c, ROLE_WARNING, "settings not saved: %s", err);
+	warned = 1;
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -192,6 +236,45 @@ rebuild_current(struct console *c)
 	return ops->rebuild(c, c->state[c->cur]);
 }
 
+static enum console_act dispatch_key(struct console *c, int key);
+
+/*
+ * A click or the wheel: on the key bar it presses the key drawn there;
+ * elsewhere the screen's mouse handler has it, or, for a screen without
+ * one, the wheel is Up/Down three times. Nothing while the screen is too
+ * small (nothing is shown to click).
+ */
+static enum console_act
+dispatch_mouse(struct console *c)
+{
+	const struct screen_ops *ops = console_screen(c->cur);
+	enum console_act a, best = CA_NONE;
+	struct draw_mouse m;
+	int i;
+
+	draw_mouse_event(&m);
+	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H)
+		return CA_NONE;
+	if (m.kind == MOUSE_CLICK && m.y == c->h - 1) {
+		for (i = 0; i < c->nbar; i++)
+			if (m.x >= c->bar[i].x0 && m.x < c->bar[i].x1)
+				return dispatch_key(c, c->bar[i].key);
+		return CA_NONE;
+	}
+	if (ops->mouse != NULL)
+		return ops->mouse(c, c->state[c->cur], &m);
+	if (m.kind == MOUSE_CLICK)
+		return CA_NONE;
+	for (i = 0; i < 3; i++) {
+		a = dispatch_key(c, m.kind == MOUSE_WHEEL_UP ? K_UP : K_DOWN);
+		if (a == CA_REBUILD || (a == CA_REDRAW && best != CA_REBUILD))
+			best = a;
+		else if (a != CA_NONE && a != CA_UNHANDLED)
+			return a;
+	}
+	return best;
+}
+
 /* A key: the screen first, then the global table. Returns what to do. */
 static enum console_act
 dispatch_key(struct console *c, int key)
@@ -199,6 +282,8 @@ dispatch_key(struct console *c, int key)
 	const struct screen_ops *ops = console_screen(c->cur);
 	enum console_act a = CA_UNHANDLED;
 
+	if (key == K_MOUSE)
+		return dispatch_mouse(c);
 	if (key == K_RESIZE) {
 		draw_size(&c->w, &c->h);
 		if (ops->resize != NULL)
@@ -226,6 +311,7 @@ dispatch_key(struct console *c, int key)
 	case G_BATCHES:   return CA_BATCHES;
 	case G_CALL:      return CA_CALL;
 	case G_DASHBOARD: return CA_DASHBOARD;
+	case G_SETUP:     return CA_SETUP;
 	}
 	if (key == K_ESC && c->cur != SCR_DASHBOARD)
 		return CA_BACK;
@@ -248,6 +334,7 @@ apply(struct console *c, enum console_act a, int *dirty, int *rebuild)
 	case CA_BATCHES:   switch_to(c, SCR_BATCHES); break;
 	case CA_CALL:      switch_to(c, SCR_CALL); break;
 	case CA_HELP:      switch_to(c, SCR_HELP); break;
+	case CA_SETUP:     switch_to(c, SCR_SETUP); break;
 	}
 	if (a >= CA_BACK)
 		*dirty = 1;
@@ -283,6 +370,7 @@ draw_frame(struct console *c)
 	const struct screen_ops *ops = console_screen(c->cur);
 
 	draw_erase();
+	c->nbar = 0;       /* the key bar, if this frame draws one, says again */
 	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
 		draw_fmt(0, 0, c->w, ROLE_WARNING, 0, " tokentop needs at least %dx%d (now %dx%d).",
 		    VIEW_MIN_W, VIEW_MIN_H, c->w, c->h);
@@ -351,7 +439,7 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 {
 	struct console c;
 	struct sigaction sa;
-	char err[256];
+	char err[256], set_note[CONFIG_PATH_MAX + 128];
 	int i, rc = EXIT_OK;
 
 	memset(&c, 0, sizeof(c));
@@ -362,6 +450,10 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	c.gen = 1;
 	if (cli_baseline_model(cli, c.baseline, sizeof(c.baseline)) == NULL)
 		c.baseline[0] = '\0';
+	c.no_mouse = cli->no_mouse;
+	console_settings_path(c.set_path, sizeof(c.set_path));
+	if (console_settings_load(c.set_path, &c.set, set_note, sizeof(set_note)) == 0)
+		set_note[0] = '\0';
 	screen_actions_init(&c);
 	for (i = 0; i < SCR_COUNT; i++) {
 		c.state[i] = console_screen(i)->create(&c);
@@ -388,6 +480,9 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 		console_status(&c, ROLE_WARNING, "batches are not followed: %s", err);
 	if (console_org_init(&c, err, sizeof(err)) != 0)
 		console_status(&c, ROLE_WARNING, "organisation not synced: %s", err);
+	if (set_note[0] != '\0')
+		console_status(&c, ROLE_WARNING, "settings: %s", set_note);
+	c.mouse_on = !c.no_mouse && c.set.mouse && draw_mouse_enable(1) == 0;
 	loop(&c);
 	draw_done();
 	console_org_done();

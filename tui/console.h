@@ -9,6 +9,7 @@
 
 #include "core/budget.h"
 #include "tui/cli.h"
+#include "tui/console_settings.h"
 #include "tui/draw.h"
 
 /* What a key handler asks the loop to do. */
@@ -20,9 +21,11 @@ enum console_act {
 	CA_QUIT,
 	CA_BACK,         /* to the previous screen */
 	CA_DASHBOARD, CA_REPORTS, CA_BATCHES, CA_CALL, CA_HELP,
+	CA_SETUP,
 };
 
-enum screen_id { SCR_DASHBOARD, SCR_REPORTS, SCR_BATCHES, SCR_CALL, SCR_HELP, SCR_COUNT };
+enum screen_id { SCR_DASHBOARD, SCR_REPORTS, SCR_BATCHES, SCR_CALL, SCR_HELP, SCR_SETUP,
+	SCR_COUNT };
 
 /* A key binding: data, listed by the help screen and the key bar. */
 struct key_bind {
@@ -45,6 +48,9 @@ struct screen_ops {
 	void                  (*draw)(struct console *c, void *st);
 	enum console_act      (*key)(struct console *c, void *st, int key);
 	void                  (*resize)(struct console *c, void *st);
+	/* a click or the wheel (not on the key bar: the loop presses the key
+	 * clicked there); NULL: the wheel scrolls as Up/Down, clicks do nothing */
+	enum console_act      (*mouse)(struct console *c, void *st, const struct draw_mouse *m);
 };
 
 /*
@@ -89,11 +95,20 @@ struct console {
 	size_t                  nbudgets;
 	int64_t                 budget_gen;  /* c->gen they were read at */
 	char                    baseline[96]; /* routing savings baseline; "" = none */
+	/* remembered between runs (console_settings.c); screens change them
+	 * and call console_settings_changed */
+	struct console_settings set;
+	char                    set_path[CONFIG_PATH_MAX];
+	int                     no_mouse;    /* --no-mouse: never ask for the mouse */
+	int                     mouse_on;    /* the terminal reports the mouse now */
+	/* where the key bar drew each key, for clicks (console_keybar) */
+	struct { int x0, x1, key; } bar[32];
+	int                     nbar;
 };
 
 /* The screens, in enum screen_id order. */
 extern const struct screen_ops screen_dashboard, screen_reports, screen_batches,
-	screen_call, screen_help;
+	screen_call, screen_help, screen_setup;
 const struct screen_ops *console_screen(enum screen_id id);
 
 /* Run the console until the user quits. The store and prices are borrowed.
@@ -107,6 +122,10 @@ void console_status(struct console *c, enum draw_role role, const char *fmt, ...
 /* Draw the key bar (bottom line) from a screen's table plus the global
  * keys, with `right` (may be NULL) at the right end. */
 void console_keybar(struct console *c, const struct key_bind *keys, const char *right);
+/* The same with `more` (may be NULL) instead of the global keys: for a
+ * screen that takes every key itself (Help, Setup). */
+void console_keybar_own(struct console *c, const struct key_bind *keys,
+                        const struct key_bind *more, const char *right);
 
 /*
  * Read the budgets again when the ledger changed (c->gen moved): the shared
@@ -115,6 +134,14 @@ void console_keybar(struct console *c, const struct key_bind *keys, const char *
  * per crossing across every process (the store's claim table).
  */
 void console_budget_update(struct console *c);
+
+/* A one-line prompt on the bottom line: label (a key's look), hint, the
+ * text typed so far (outside text: sanitised) and the cursor after it. */
+void console_prompt(struct console *c, const char *label, const char *hint, const char *text);
+
+/* The settings changed: write them (console.json); a failure is said once
+ * in the status line. Turns the mouse on or off as they say. */
+void console_settings_changed(struct console *c);
 
 /* The global key table (help screen). */
 const struct key_bind *console_global_keys(void);

@@ -36,6 +36,7 @@ static const struct theme_entry theme[ROLE_COUNT] = {
 	[ROLE_BAR]      = { COLOR_CYAN,    -1,         A_NORMAL,  A_NORMAL },
 	[ROLE_OK]       = { COLOR_GREEN,   -1,         A_BOLD,    A_BOLD },
 	[ROLE_KEY]      = { COLOR_BLACK,   COLOR_CYAN, A_NORMAL,  A_REVERSE },
+	[ROLE_DANGER]   = { COLOR_RED,     -1,         A_BOLD,    A_BOLD },
 };
 
 static struct {
@@ -43,6 +44,8 @@ static struct {
 	int    on;
 	int    utf8;
 	int    color;
+	int    mouse;          /* reporting asked for */
+	struct draw_mouse ev;  /* the last K_MOUSE */
 	attr_t attr[ROLE_COUNT];
 } dr;
 
@@ -90,6 +93,8 @@ draw_done(void)
 {
 	if (!dr.on)
 		return;
+	if (dr.mouse)
+		mousemask(0, NULL);
 	endwin();
 	delscreen(dr.screen);
 	dr.screen = NULL;
@@ -151,12 +156,63 @@ static const struct { int curses, ours; const char *name; } keymap[] = {
 };
 
 int
+draw_mouse_enable(int on)
+{
+	mmask_t want = 0;
+
+	if (on) {
+		want = BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED;
+#ifdef BUTTON5_PRESSED
+		want |= BUTTON5_PRESSED;
+#endif
+	}
+	dr.mouse = mousemask(want, NULL) != 0;
+	/* a press is reported at once, never held back to tell a click */
+	mouseinterval(0);
+	return on && !dr.mouse ? -1 : 0;
+}
+
+void
+draw_mouse_event(struct draw_mouse *ev)
+{
+	*ev = dr.ev;
+}
+
+/* A curses mouse event as ours: 1, or 0 for one we do not use (a release). */
+static int
+mouse_event(void)
+{
+	MEVENT me;
+
+	if (!dr.mouse || getmouse(&me) != OK)
+		return 0;
+	dr.ev.y = me.y;
+	dr.ev.x = me.x;
+	if (me.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+		dr.ev.kind = MOUSE_CLICK;
+	else if (me.bstate & BUTTON4_PRESSED)
+		dr.ev.kind = MOUSE_WHEEL_UP;
+#ifdef BUTTON5_PRESSED
+	else if (me.bstate & BUTTON5_PRESSED)
+		dr.ev.kind = MOUSE_WHEEL_DOWN;
+#endif
+	else
+		return 0;
+	return 1;
+}
+
+int
 draw_key(void)
 {
 	wint_t ch;
 	size_t i;
-	int r = get_wch(&ch);
+	int r;
 
+	/* an unused mouse event (a release) is skipped, not returned as "no
+	 * key": keys curses has read ahead must not wait for the next poll */
+	while ((r = get_wch(&ch)) == KEY_CODE_YES && ch == KEY_MOUSE)
+		if (mouse_event())
+			return K_MOUSE;
 	if (r == ERR)
 		return KEY_NONE_;
 	if (r == KEY_CODE_YES) {
@@ -311,6 +367,43 @@ draw_bar(int y, int x, int w, enum draw_role role, int64_t v, int64_t max)
 		mvaddstr(y, x + i++, part[e % 8]);
 	for (; i < w; i++)
 		mvaddch(y, x + i, ' ');
+	attrset(A_NORMAL);
+}
+
+void
+draw_vbar(int y, int x, int h, int w, enum draw_role role, int64_t v, int64_t max)
+{
+	static const char *const lv[9] = { " ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	int e = view_bar_eighths(v, max, h), row, col, l;
+
+	attrset(dr.attr[role]);
+	for (row = 0; row < h; row++) {
+		/* the bottom row first holds eighths 1 … 8 */
+		l = e - (h - 1 - row) * 8;
+		l = l < 0 ? 0 : l > 8 ? 8 : l;
+		if (!dr.utf8)
+			l = l >= 4 ? 8 : 0;
+		for (col = 0; col < w; col++) {
+			if (dr.utf8)
+				mvaddstr(y + row, x + col, lv[l]);
+			else
+				mvaddch(y + row, x + col, l ? '#' : ' ');
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+void
+draw_scrollbar(int y, int x, int h, int top, int n, int vis)
+{
+	int ty, th, i;
+
+	if (n <= vis || h < 1)
+		return;
+	view_scroll(top, n, vis, h, &ty, &th);
+	attrset(dr.attr[ROLE_FOCUS]);
+	for (i = 0; i < th; i++)
+		mvaddstr(y + ty + i, x, dr.utf8 ? "█" : "#");
 	attrset(A_NORMAL);
 }
 

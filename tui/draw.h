@@ -22,6 +22,7 @@ enum draw_role {
 	ROLE_BAR,
 	ROLE_OK,         /* live, succeeded */
 	ROLE_KEY,        /* key names in the key bar */
+	ROLE_DANGER,     /* red on the default background: an exceeded budget's bar */
 	ROLE_COUNT
 };
 
@@ -39,6 +40,7 @@ enum {
 	K_UP = 0x110000, K_DOWN, K_LEFT, K_RIGHT, K_PGUP, K_PGDN, K_HOME, K_END,
 	K_ENTER, K_ESC, K_TAB, K_BTAB, K_BACKSPACE, K_DELETE, K_RESIZE,
 	K_F1, K_F2, K_F3, K_F4, K_F5, K_F6, K_F7, K_F8, K_F9, K_F10,
+	K_MOUSE,         /* a click or the wheel: draw_mouse_event says which and where */
 };
 
 /*
@@ -57,6 +59,21 @@ void draw_bell(void);                 /* the terminal's bell (a budget crossing)
 
 /* Next key without waiting; KEY_NONE_ when none. */
 int  draw_key(void);
+/* ---- the mouse (as htop and btop): clicks and the wheel ---------------- */
+
+enum draw_mouse_kind { MOUSE_CLICK, MOUSE_WHEEL_UP, MOUSE_WHEEL_DOWN };
+
+struct draw_mouse {
+	enum draw_mouse_kind kind;
+	int                  y, x;      /* the cell, from the top left */
+};
+
+/* Report clicks and the wheel as K_MOUSE (on) or not (off: the terminal
+ * keeps its own selection). 0, or -1 when the terminal has no mouse. */
+int  draw_mouse_enable(int on);
+/* The event of the K_MOUSE draw_key returned last. */
+void draw_mouse_event(struct draw_mouse *ev);
+
 /* Name of a key for the help screen and key bar ("F1", "Tab", "q"). */
 const char *draw_key_name(int key, char *buf, size_t n);
 
@@ -77,6 +94,12 @@ void draw_box(int y, int x, int h, int w, const char *title, int focused);
 /* A horizontal bar of value v against max in w cells, in eighths of a cell
  * (ASCII '#' when not UTF-8); the rest blank. */
 void draw_bar(int y, int x, int w, enum draw_role role, int64_t v, int64_t max);
+/* A vertical bar of value v against max, h cells tall and w wide, its top
+ * row at y, growing from the bottom in eighths (ASCII '#' when not UTF-8). */
+void draw_vbar(int y, int x, int h, int w, enum draw_role role, int64_t v, int64_t max);
+/* A scroll bar over a box's border: the thumb of lines top … top+vis of n
+ * on the h cells from (y, x) down; nothing when everything shows. */
+void draw_scrollbar(int y, int x, int h, int top, int n, int vis);
 /* A sparkline of n values (one cell each) scaled to their maximum. */
 void draw_spark(int y, int x, enum draw_role role, const int64_t *v, size_t n);
 

@@ -25,7 +25,7 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-	    "usage: tokentop [--db PATH] [--config FILE] [--no-color] [COMMAND [ARGS]]\n"
+	    "usage: tokentop [--db PATH] [--config FILE] [--no-color] [--no-mouse] [COMMAND [ARGS]]\n"
 	    "\n"
 	    "With no command, opens the live console.\n"
 	    "\n"
@@ -39,6 +39,7 @@ usage(FILE *f)
 	    "                  $XDG_DATA_HOME/tokentop/usage.db)\n"
 	    "  --config FILE   settings (default $XDG_CONFIG_HOME/tokentop/config.json)\n"
 	    "  --no-color      no colours in the console (also NO_COLOR)\n"
+	    "  --no-mouse      the console leaves the mouse to the terminal (no clicks)\n"
 	    "  -h, --help      this help; `tokentop COMMAND --help` for a command's\n"
 	    "  --version       print the version\n"
 	    "\n"
@@ -83,6 +84,9 @@ strip_globals(struct cli *cli, int *argc, char **argv)
 			cli->config_file = val;
 		else if (strcmp(argv[i], "--no-color") == 0) {
 			cli->no_color = 1;
+			used = 1;
+		} else if (strcmp(argv[i], "--no-mouse") == 0) {
+			cli->no_mouse = 1;
 			used = 1;
 		}
 		if (used < 0) {

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
+#include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -18,18 +20,21 @@ pane_batches_visible(int h)
 /* Where each column starts for a text width w: the elapsed bar takes what
  * the fixed columns leave. */
 struct bcols {
-	int id, idw, status, reqs, bar, bw, elapsed, est, cost, end;
+	int id, idw, status, tag, tagw, reqs, bar, bw, elapsed, est, cost, end;
 };
 
 static void
-bcolumns(int x, int w, struct bcols *c)
+bcolumns(int x, int w, unsigned cols, struct bcols *c)
 {
 	c->idw = w >= 64 ? 16 : 12;
+	/* the tag (a wide screen's column) when the bar keeps 10 cells */
+	c->tagw = (cols & DCOL_BIT(DCOL_BATCHES_TAG)) && w >= 90 ? 12 : 0;
 	c->id = x;
 	c->status = c->id + c->idw + 1;
-	c->reqs = c->status + 12;
+	c->tag = c->tagw ? c->status + 12 : 0;
+	c->reqs = c->status + 12 + (c->tagw ? c->tagw + 1 : 0);
 	c->bar = c->reqs + 6;
-	c->bw = w - (c->idw + 1 + 12 + 6 + 1 + 6 + 9 + 8);
+	c->bw = w - (c->idw + 1 + 12 + (c->tagw ? c->tagw + 1 : 0) + 6 + 1 + 6 + 9 + 8);
 	if (c->bw < 0)
 		c->bw = 0;
 	c->elapsed = c->bar + c->bw + 1;
@@ -53,10 +58,13 @@ draw_batch(int y, const struct bcols *c, const struct batch_rec *b, int64_t now,
 	draw_text(y, c->status, 11, base == ROLE_SELECTED ? base :
 	    strcmp(b->status, "canceling") == 0 ? ROLE_WARNING : ended ? ROLE_DIM : ROLE_OK,
 	    0, b->status);
+	if (c->tagw)
+		draw_text(y, c->tag, c->tagw, base == ROLE_SELECTED ? base : ROLE_DIM, DRAW_MID,
+		    b->tag[0] ? b->tag : (draw_utf8() ? "—" : "-"));
 	if (ended) {
 		snprintf(cnt, sizeof(cnt), "%lld%s %lld%s", (long long)b->counts.succeeded,
-		    draw_utf8() ? "✓" : "ok", (long long)(b->counts.errored + b->counts.expired +
-		    b->counts.canceled), draw_utf8() ? "✗" : "x");
+		    draw_utf8() ? "✓" : "ok", (long long)num_sat_add(b->counts.errored,
+		    num_sat_add(b->counts.expired, b->counts.canceled)), draw_utf8() ? "✗" : "x");
 		draw_text(y, c->reqs, c->elapsed - c->reqs - 1, b->counts.errored > 0 &&
 		    base != ROLE_SELECTED ? ROLE_WARNING : base, DRAW_RAW, cnt);
 	} else {
@@ -82,9 +90,11 @@ pane_batches_draw(const struct dash_data *d, const struct pane_ctx *p)
 	size_t k;
 
 	draw_box(r->y, r->x, r->h, r->w, "Batches", p->focused);
-	bcolumns(r->x + 2, r->w - 4, &c);
+	bcolumns(r->x + 2, r->w - 4, p->cols, &c);
 	draw_text(y, c.id, c.idw, ROLE_DIM, DRAW_RAW, "id");
 	draw_text(y, c.status, 11, ROLE_DIM, DRAW_RAW, "status");
+	if (c.tagw)
+		draw_text(y, c.tag, c.tagw, ROLE_DIM, DRAW_RAW, "tag");
 	draw_text(y, c.reqs, 5, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "reqs");
 	draw_text(y, c.bar, c.bw + 6, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "elapsed/24h");
 	draw_text(y, c.est, 8, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "est.");

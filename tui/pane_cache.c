@@ -3,8 +3,10 @@
  * written, what each lever saved today and this month (negative when cache
  * writes are never read: shown as such), and every budget. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -80,34 +82,104 @@ org_draw(const struct dash_data *d, int y, int x, int w, int end)
 	if (++y >= end)
 		return y;
 	snprintf(line, sizeof(line), "unseen  today %s  month %s",
-	    view_fmt_money(o->today_org - o->today_ledger, 0, a, sizeof(a)),
-	    view_fmt_money(o->month_org - o->month_ledger, 0, b, sizeof(b)));
+	    view_fmt_money(num_sat_sub(o->today_org, o->today_ledger), 0, a, sizeof(a)),
+	    view_fmt_money(num_sat_sub(o->month_org, o->month_ledger), 0, b, sizeof(b)));
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
 	return y + 1;
 }
 
-/* Every budget limit: spent of limit, percentage with its state, and the
- * projection at the current rate. */
+/* A limit's name: "daily", "monthly", "crawler daily". */
+static void
+budget_name(const struct budget_status *b, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s", b->tag, b->tag[0] ? " " : "", budget_period_name(b->period));
+}
+
+/* " 85% !": the percentage and a marker that reads without colour. */
+static void
+budget_pct(const struct budget_status *b, char *buf, size_t n)
+{
+	snprintf(buf, n, "%lld%%%s", (long long)(b->permille / 10),
+	    b->state == BUDGET_EXCEEDED ? " OVER" : b->state == BUDGET_WARNING ? " !" : "");
+}
+
+/* What follows a limit's bar: "85% !  $21.30 of $25.00  → $31.00", the
+ * percentage padded to pw, the projection when `proj`. */
+static void
+budget_tail(const struct budget_status *b, int pw, int proj, char *buf, size_t n)
+{
+	char pct[32], a[32], lim[32], pr[32];
+
+	budget_pct(b, pct, sizeof(pct));
+	snprintf(buf, n, "%*s  %s of %s", pw, pct, view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
+	    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)));
+	if (proj)
+		snprintf(buf + strlen(buf), n - strlen(buf), "  %s %s", draw_utf8() ? "→" : "->",
+		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
+}
+
+/* The widest name, percentage and tail of every limit. */
+static void
+budget_widths(const struct dash_data *d, int proj, int *nw, int *pw, int *tw)
+{
+	char buf[160];
+	size_t k;
+
+	*nw = *pw = *tw = 0;
+	for (k = 0; k < d->nbudgets; k++) {
+		budget_name(&d->budgets[k], buf, sizeof(buf));
+		if (view_width(buf) > *nw)
+			*nw = view_width(buf);
+		budget_pct(&d->budgets[k], buf, sizeof(buf));
+		if (view_width(buf) > *pw)
+			*pw = view_width(buf);
+	}
+	for (k = 0; k < d->nbudgets; k++) {
+		budget_tail(&d->budgets[k], *pw, proj, buf, sizeof(buf));
+		if (view_width(buf) > *tw)
+			*tw = view_width(buf);
+	}
+}
+
+/*
+ * Every budget limit as a bar across the pane (green below 80%, yellow from
+ * 80%, red once exceeded), the bars of equal length, then the percentage
+ * with its marker, spent of limit and where the rate leads. The bar keeps
+ * half the pane: the projection goes first, then (very narrow) the bar.
+ */
 static void
 budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 {
 	const struct budget_status *b;
-	char a[32], lim[32], pr[32], line[200];
-	enum draw_role role;
-	size_t i;
+	char name[128], tail[160];
+	enum draw_role role, bar;
+	int nw, pw, tw, bw, proj = 1;
+	size_t k;
 
-	for (i = 0; i < d->nbudgets && y < end; i++, y++) {
-		b = &d->budgets[i];
+	/* the bar keeps half the pane: the projection goes first */
+	budget_widths(d, proj, &nw, &pw, &tw);
+	if (w - (nw < w / 4 ? nw : w / 4) - 4 - tw < w / 2)
+		budget_widths(d, proj = 0, &nw, &pw, &tw);
+	if (nw > w / 4)
+		nw = w / 4;
+	bw = w - nw - 4 - tw;
+	for (k = 0; k < d->nbudgets && y < end; k++, y++) {
+		b = &d->budgets[k];
 		role = b->state == BUDGET_EXCEEDED ? ROLE_ALERT : b->state == BUDGET_WARNING ?
 		    ROLE_WARNING : ROLE_NORMAL;
-		snprintf(line, sizeof(line), "budget %s%s%s: %s of %s  %lld%%%s  %s %s",
-		    budget_period_name(b->period), b->tag[0] ? " tag " : "", b->tag,
-		    view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
-		    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)),
-		    (long long)(b->permille / 10), b->state == BUDGET_EXCEEDED ? " OVER" :
-		    b->state == BUDGET_WARNING ? " !" : "", draw_utf8() ? "→" : "->",
-		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
-		draw_text(y, x, w, role, 0, line);
+		bar = b->state == BUDGET_EXCEEDED ? ROLE_DANGER : b->state == BUDGET_WARNING ?
+		    ROLE_WARNING : ROLE_OK;
+		budget_name(b, name, sizeof(name));
+		budget_tail(b, pw, proj, tail, sizeof(tail));
+		draw_text(y, x, nw, role, 0, name);
+		if (bw < 10) {
+			draw_text(y, x + nw + 1, w - nw - 1, role, DRAW_RAW, tail);
+			continue;
+		}
+		draw_text(y, x + nw + 1, 1, ROLE_DIM, DRAW_RAW, draw_utf8() ? "▕" : "[");
+		draw_bar(y, x + nw + 2, bw, bar, b->spent_nanos, b->limit_nanos);
+		draw_text(y, x + nw + 2 + bw, 1, ROLE_DIM, DRAW_RAW, draw_utf8() ? "▏" : "]");
+		draw_text(y, x + nw + 4 + bw, w - nw - 4 - bw, role, DRAW_RAW, tail);
 	}
 }
 
@@ -147,7 +219,7 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 		goto levers;
 	snprintf(line, sizeof(line), "read %s tok   written %s (5m %s %s 1h %s)",
 	    view_fmt_tokens(tt->cache_read, a, sizeof(a)),
-	    view_fmt_tokens(tt->write_5m + tt->write_1h, b, sizeof(b)),
+	    view_fmt_tokens(num_sat_add(tt->write_5m, tt->write_1h), b, sizeof(b)),
 	    view_fmt_tokens(tt->write_5m, c, sizeof(c)), dot,
 	    view_fmt_tokens(tt->write_1h, e, sizeof(e)));
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
@@ -156,7 +228,7 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	if (d->period_kind != PERIOD_TODAY) {
 		snprintf(line, sizeof(line), "%s: read %s  written %s  hit %s",
 		    dash_period_name(d->period_kind), view_fmt_tokens(pt->cache_read, a, sizeof(a)),
-		    view_fmt_tokens(pt->write_5m + pt->write_1h, b, sizeof(b)),
+		    view_fmt_tokens(num_sat_add(pt->write_5m, pt->write_1h), b, sizeof(b)),
 		    view_fmt_pct(report_hit_permille(pt), c, sizeof(c)));
 		draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
 		if (++y >= r->y + r->h - 1)

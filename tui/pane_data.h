@@ -15,6 +15,22 @@ enum dash_period { PERIOD_TODAY, PERIOD_7D, PERIOD_30D, PERIOD_MONTH, PERIOD_COU
 
 #define DASH_DAYS   60      /* the daily pane shows as many of these as fit */
 #define DASH_HOURS  24
+#define DASH_SLOTS  12      /* the last hour in 5-minute slots */
+
+/* The intraday view (dash_intraday.c fills it, pane_intraday.c draws it):
+ * spend and tokens per hour for the last 24 hours, from the hourly rollup,
+ * and the last 60 minutes in 5-minute slots from the raw rows. With a tag
+ * filter, only that tag's spend. */
+struct dash_intraday {
+	int64_t hour0_ms;                  /* start of the oldest hour */
+	int64_t hour_cost[DASH_HOURS];     /* priced nanos per hour, oldest first; the last is now's */
+	int64_t hour_tok[DASH_HOURS];      /* every token bucket, per hour */
+	int64_t day_cost;                  /* the 24 hours */
+	int64_t slot_cost[DASH_SLOTS];     /* the last 60 minutes, oldest first */
+	int64_t slot_tok[DASH_SLOTS];
+	int64_t last_cost, last_tok, last_reqs;   /* the last 60 minutes: $/h, tokens/60 = per minute */
+	char    tag[96];                   /* the tag filter, "" = all spend */
+};
 
 struct dash_data {
 	int64_t           now_ms;
@@ -33,6 +49,7 @@ struct dash_data {
 	enum dash_period  period_kind;
 	int64_t           hour_hit[DASH_HOURS];   /* hit per-mille per hour, oldest first */
 	int64_t           hour_reqs_n[DASH_HOURS];
+	struct dash_intraday intra;
 	struct view_model_row *rows;          /* period's models, filtered and sorted */
 	size_t            nrows;
 	struct batch_rec *batches;            /* unfinished + recent ended */
@@ -54,9 +71,16 @@ struct pane_ctx {
 	int              focused;
 	int              sel;       /* cursor row, -1 = none */
 	int              top;       /* first row shown */
+	unsigned         cols;      /* DCOL_BIT()s of the optional columns to show
+	                               (console_settings.h; the wide ones only on a
+	                               broad screen: the dashboard decides) */
 };
 
 const char *dash_period_name(enum dash_period p);
+
+/* Cost per request, with the decimals a small figure needs ("$0.0042",
+ * "$1.20"; a dash without requests). Returns buf. */
+char *dash_fmt_per_request(int64_t nanos, int64_t reqs, char *buf, size_t n);
 
 /* The sum of the four levers. */
 int64_t dash_saved_sum(const struct savings *s);
@@ -75,6 +99,16 @@ void pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum 
                       int desc, const char *filter);
 void pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p);
 void pane_batches_draw(const struct dash_data *d, const struct pane_ctx *p);
+/* The spend per hour of the last 24 hours: a strip of one line, or a chart
+ * with the hours' labels when the pane is taller (pane_intraday.c). */
+void pane_intraday_draw(const struct dash_data *d, const struct pane_ctx *p);
+
+/* The Models pane's columns shown in rectangle r with the optional columns
+ * cols, in the order drawn (at most max into out); the count. */
+size_t pane_models_columns(const struct view_rect *r, unsigned cols, enum view_col *out,
+                           size_t max);
+/* The column whose heading holds screen column x, or -1. */
+int pane_models_col_at(const struct view_rect *r, unsigned cols, int x);
 
 /* Rows a pane of height h can list (between its border, head and total). */
 int pane_models_visible(int h);

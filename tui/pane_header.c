@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -23,7 +24,7 @@ budget_role(const struct budget_status *b)
 int64_t
 dash_saved_sum(const struct savings *s)
 {
-	return s->cache + s->batch + s->routing + s->compression;
+	return num_sat_add(num_sat_add(s->cache, s->batch), num_sat_add(s->routing, s->compression));
 }
 
 /*
@@ -177,7 +178,7 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 
 	ps.n = 0;
 	add(&ps, 0, ROLE_HEADER, " tokentop  today %s", view_fmt_money(today, 0, a, sizeof(a)));
-	proj = today + (left_ms > 0 ? d->hour_nanos * left_ms / 3600000 : 0);
+	proj = num_sat_add(today, left_ms > 0 ? num_sat_muldiv(d->hour_nanos, left_ms, 3600000) : 0);
 	add(&ps, 4, ROLE_HEADER, "  %s%s/h %s %s by midnight", draw_utf8() ? "▲" : "^",
 	    view_fmt_money(d->hour_nanos, 0, b, sizeof(b)), draw_utf8() ? "→" : "->",
 	    view_fmt_money(proj, 1, c, sizeof(c)));

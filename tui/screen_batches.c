@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/console.h"
 #include "tui/screen_batches.h"
 #include "tui/view.h"
@@ -216,7 +217,8 @@ draw_list(struct console *c, struct batches *s)
 		    view_fmt_count(b->requests, a, sizeof(a)));
 		draw_fmt(y, x + 20, 11, b->counts.errored > 0 && r == ROLE_NORMAL ? ROLE_WARNING : r,
 		    DRAW_RIGHT | DRAW_NUM, "%lld/%lld", (long long)b->counts.succeeded,
-		    (long long)(b->counts.errored + b->counts.expired + b->counts.canceled));
+		    (long long)num_sat_add(b->counts.errored, num_sat_add(b->counts.expired,
+		    b->counts.canceled)));
 		draw_text(y, x + 32, 6, r, DRAW_RIGHT | DRAW_NUM, view_fmt_elapsed((b->ended_ms > 0 ?
 		    b->ended_ms : c->now_ms) - b->created_ms, el, sizeof(el)));
 		draw_text(y, x + 39, 9, r, DRAW_RIGHT | DRAW_NUM,

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/console.h"
+#include "tui/console_settings.h"
+#include "tui/dash_intraday.h"
 #include "tui/pane_data.h"
 #include "tui/screen_batches.h"
 #include "tui/screen_dashboard.h"
@@ -76,14 +79,47 @@ dash_create(struct console *c)
 {
 	struct dash *s = calloc(1, sizeof(*s));
 
-	(void)c;
 	if (s == NULL)
 		return NULL;
-	s->focus = PANE_MODELS;
-	s->sort = VCOL_COST;
-	s->desc = 1;
-	s->d.period_kind = PERIOD_TODAY;
+	/* as the user left them (console.json) */
+	s->focus = c->set.focus;
+	s->sort = c->set.sort;
+	s->desc = c->set.desc;
+	s->d.period_kind = (enum dash_period)c->set.period;
 	return s;
+}
+
+/* The geometry as drawn: the user's hidden panes left out, the focus moved
+ * off a hidden one. Every use of the layout here goes through it. */
+static void
+layout(struct console *c, struct dash *s, struct view_layout *l)
+{
+	view_layout(c->w, c->h, s->focus, c->set.hidden_panes, l);
+	s->focus = l->focus;
+}
+
+/* The optional columns to draw: those not hidden in Setup, the wide ones
+ * only on a broad screen. */
+static unsigned
+shown_cols(const struct console *c, const struct view_layout *l)
+{
+	return ~c->set.hidden_cols & (l->broad ? ~0u : ~(unsigned)DCOL_WIDE);
+}
+
+/* What the user chose here is remembered (console.json) when it changed. */
+static void
+remember(struct console *c, const struct dash *s)
+{
+	struct console_settings *t = &c->set;
+
+	if (t->sort == s->sort && t->desc == s->desc && t->period == (int)s->d.period_kind &&
+	    t->focus == s->focus)
+		return;
+	t->sort = s->sort;
+	t->desc = s->desc;
+	t->period = (int)s->d.period_kind;
+	t->focus = s->focus;
+	console_settings_changed(c);
 }
 
 static void
@@ -141,45 +177,13 @@ fill_rows(struct dash *s, const char *needle)
 		m->input = r->rows[i].tok.input;
 		m->output = r->rows[i].tok.output;
 		m->cache_read = r->rows[i].tok.cache_read;
-		m->cache_write = r->rows[i].tok.write_5m + r->rows[i].tok.write_1h;
+		m->cache_write = num_sat_add(r->rows[i].tok.write_5m, r->rows[i].tok.write_1h);
 		m->hit_permille = report_hit_permille(&r->rows[i].tok);
 		m->cost_nanos = r->rows[i].cost_nanos;
 		m->unpriced = r->rows[i].unpriced_requests;
 	}
 	s->d.nrows = view_filter_models(s->d.rows, r->nrows, needle);
 	view_sort_models(s->d.rows, s->d.nrows, s->sort, s->desc);
-	return 0;
-}
-
-/* The last 24 hours' hit ratio per hour, oldest first. */
-static int
-fill_hours(struct console *c, struct dash_data *d, const char *tag, char *err, size_t errlen)
-{
-	struct report_query q = { .group = REPORT_HOUR, .tag = tag };
-	struct report r = { 0 };
-	int64_t h0 = d->now_ms - d->now_ms % 3600000 - (DASH_HOURS - 1) * 3600000LL;
-	char key[32];
-	time_t t;
-	struct tm tm;
-	size_t i;
-	int k;
-
-	q.since_ms = h0;
-	if (store_report(c->st, c->pr, &q, &r, err, errlen) != 0)
-		return -1;
-	for (k = 0; k < DASH_HOURS; k++) {
-		t = (time_t)((h0 + k * 3600000LL) / 1000);
-		localtime_r(&t, &tm);
-		strftime(key, sizeof(key), "%Y-%m-%d %H", &tm);
-		d->hour_hit[k] = 0;
-		d->hour_reqs_n[k] = 0;
-		for (i = 0; i < r.nrows; i++)
-			if (strcmp(r.rows[i].key, key) == 0) {
-				d->hour_hit[k] = report_hit_permille(&r.rows[i].tok);
-				d->hour_reqs_n[k] = r.rows[i].requests;
-			}
-	}
-	store_report_free(&r);
 	return 0;
 }
 
@@ -190,7 +194,7 @@ visible_days(const struct console *c)
 	struct view_layout l;
 	int n;
 
-	view_layout(c->w, c->h, PANE_DAILY, &l);
+	view_layout(c->w, c->h, PANE_DAILY, c->set.hidden_panes, &l);
 	n = l.pane[PANE_DAILY].h - 3;
 	if (l.mode == VIEW_TOO_SMALL)
 		n = 20;
@@ -249,7 +253,7 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 	d->hist_month = 0;
 	for (i = 0; i < d->days.nrows; i++)
 		if (strcmp(d->days.rows[i].key, mkey) >= 0)
-			d->hist_month += d->days.rows[i].cost_nanos;
+			d->hist_month = num_sat_add(d->hist_month, d->days.rows[i].cost_nanos);
 	if (month_saved(c, d, err, errlen) != 0) {
 		d->hist_day0 = 0;
 		return -1;
@@ -289,14 +293,16 @@ dash_rebuild(struct console *c, void *st)
 		goto fail;
 	if (fill_history(c, d, err, sizeof(err)) != 0)
 		goto fail;
-	d->month_nanos = d->hist_month + d->today.totals.cost_nanos;
+	d->month_nanos = num_sat_add(d->hist_month, d->today.totals.cost_nanos);
 	d->saved_today = d->today.totals.saved;
-	d->saved_month.cache = d->hist_saved.cache + d->saved_today.cache;
-	d->saved_month.batch = d->hist_saved.batch + d->saved_today.batch;
-	d->saved_month.routing = d->hist_saved.routing + d->saved_today.routing;
-	d->saved_month.compression = d->hist_saved.compression + d->saved_today.compression;
-	if (store_spend_between(c->st, c->pr, c->now_ms - 3600000, c->now_ms + 1, &d->hour_nanos,
-	    &d->hour_reqs, err, sizeof(err)) != 0)
+	d->saved_month.cache = num_sat_add(d->hist_saved.cache, d->saved_today.cache);
+	d->saved_month.batch = num_sat_add(d->hist_saved.batch, d->saved_today.batch);
+	d->saved_month.routing = num_sat_add(d->hist_saved.routing, d->saved_today.routing);
+	d->saved_month.compression = num_sat_add(d->hist_saved.compression,
+	    d->saved_today.compression);
+	/* the last hour's rate (header), the hours of the day (intraday, the
+	 * Cache pane's hit ratio): one rollup query, one scan of the last hour */
+	if (dash_intraday_fill(c->st, c->pr, c->now_ms, tag, d, err, sizeof(err)) != 0)
 		goto fail;
 	q.group = REPORT_MODEL;
 	q.since_ms = period_start(d);
@@ -309,8 +315,6 @@ dash_rebuild(struct console *c, void *st)
 		snprintf(err, sizeof(err), "out of memory");
 		goto fail;
 	}
-	if (fill_hours(c, d, tag, err, sizeof(err)) != 0)
-		goto fail;
 	/* last: a failure here leaves every figure above in place */
 	if (store_batch_list(c->st, c->pr, 10, &d->batches, &d->nbatches, err, sizeof(err)) != 0)
 		goto fail;
@@ -323,32 +327,21 @@ fail:
 }
 
 static void
-draw_filter_prompt(struct console *c, struct dash *s)
-{
-	int x;
-
-	draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
-	x = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, "Filter");
-	x += draw_text(c->h - 1, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " (model, or tag:NAME) ");
-	x += draw_text(c->h - 1, x, c->w - x - 1, ROLE_NORMAL, 0, s->filter.buf);
-	draw_text(c->h - 1, x, 1, ROLE_SELECTED, DRAW_RAW, " ");
-}
-
-static void
 dash_draw(struct console *c, void *st)
 {
-	static const char *const names[PANE_COUNT] = { "Daily", "Models", "Cache", "Batches" };
+	static const char *const names[PANE_COUNT] = { "Daily", "Models", "Cache", "Batches",
+		"Intraday" };
 	struct dash *s = st;
 	struct view_layout l;
 	struct pane_ctx p;
 	char right[CONFIG_PATH_MAX + 8], tabs[128];
-	int i;
+	int i, nth = 0, shown = 0;
 
 	s->d.live = c->live;
 	s->d.now_ms = c->now_ms;
 	s->d.budgets = c->budgets;
 	s->d.nbudgets = c->nbudgets;
-	view_layout(c->w, c->h, s->focus, &l);
+	layout(c, s, &l);
 	pane_header_draw(&s->d, 0, c->w);
 	for (i = 0; i < PANE_COUNT; i++) {
 		if (l.pane[i].h == 0)
@@ -357,20 +350,27 @@ dash_draw(struct console *c, void *st)
 		p.focused = l.mode == VIEW_WIDE ? (int)s->focus == i : 1;
 		p.sel = s->sel[i];
 		p.top = s->top[i];
+		p.cols = shown_cols(c, &l);
 		switch (i) {
-		case PANE_DAILY:   pane_daily_draw(&s->d, &p); break;
-		case PANE_MODELS:  pane_models_draw(&s->d, &p, s->sort, s->desc, s->filter.buf); break;
-		case PANE_CACHE:   pane_cache_draw(&s->d, &p); break;
-		case PANE_BATCHES: pane_batches_draw(&s->d, &p); break;
+		case PANE_DAILY:    pane_daily_draw(&s->d, &p); break;
+		case PANE_MODELS:   pane_models_draw(&s->d, &p, s->sort, s->desc, s->filter.buf); break;
+		case PANE_CACHE:    pane_cache_draw(&s->d, &p); break;
+		case PANE_BATCHES:  pane_batches_draw(&s->d, &p); break;
+		case PANE_INTRADAY: pane_intraday_draw(&s->d, &p); break;
 		}
 	}
 	if (l.mode == VIEW_TABBED) {   /* which pane, and that Tab cycles */
-		snprintf(tabs, sizeof(tabs), " %d/%d  Tab: %s ", (int)s->focus + 1, PANE_COUNT,
-		    names[(s->focus + 1) % PANE_COUNT]);
+		for (i = 0; i < PANE_COUNT; i++)
+			if (!(c->set.hidden_panes & VIEW_PANE_BIT(i))) {
+				shown++;
+				nth += view_pane_rank(i) <= view_pane_rank(s->focus);
+			}
+		snprintf(tabs, sizeof(tabs), " %d/%d  Tab: %s ", nth, shown,
+		    names[view_pane_step(s->focus, 1, c->set.hidden_panes)]);
 		draw_text(1, c->w - view_width(tabs) - 1, view_width(tabs), ROLE_DIM, DRAW_RAW, tabs);
 	}
 	if (s->editing) {
-		draw_filter_prompt(c, s);
+		console_prompt(c, "Filter", " (model, or tag:NAME) ", s->filter.buf);
 		return;
 	}
 	snprintf(right, sizeof(right), "db %s", c->cli->cfg.db_path);
@@ -383,7 +383,7 @@ pane_rows(struct console *c, struct dash *s, int *n, int *vis)
 {
 	struct view_layout l;
 
-	view_layout(c->w, c->h, s->focus, &l);
+	layout(c, s, &l);
 	*n = 0;
 	*vis = 1;
 	if (s->focus == PANE_MODELS) {
@@ -453,17 +453,36 @@ filter_key(struct dash *s, int key)
 	return refilter(s);   /* filter as you type */
 }
 
+/* Sort by the next (dir 1) or previous shown column of the Models pane, in
+ * the order drawn; a column not shown (a narrower screen) starts over. */
 static enum console_act
-dash_key(struct console *c, void *st, int key)
+sort_step(struct console *c, struct dash *s, int dir)
 {
-	struct dash *s = st;
+	enum view_col shown[VCOL_COUNT];
+	struct view_layout l;
+	size_t n, i;
+
+	layout(c, s, &l);
+	n = pane_models_columns(l.pane[PANE_MODELS].h > 0 ? &l.pane[PANE_MODELS] : &l.body,
+	    shown_cols(c, &l), shown, VCOL_COUNT);
+	for (i = 0; i < n && shown[i] != s->sort; i++)
+		;
+	i = i == n ? 0 : (i + n + (size_t)(dir < 0 ? n - 1 : 1)) % n;
+	s->sort = n > 0 ? shown[i] : VCOL_COST;
+	s->desc = s->sort != VCOL_MODEL;
+	return refilter(s);
+}
+
+static enum console_act
+dash_key_act(struct console *c, struct dash *s, int key)
+{
 	int n, vis;
 
 	if (s->editing)
 		return filter_key(s, key);
 	switch (console_lookup(dash_keys, key)) {
-	case D_NEXT:   s->focus = (s->focus + 1) % PANE_COUNT; return CA_REDRAW;
-	case D_PREV:   s->focus = (s->focus + PANE_COUNT - 1) % PANE_COUNT; return CA_REDRAW;
+	case D_NEXT:   s->focus = view_pane_step(s->focus, 1, c->set.hidden_panes); return CA_REDRAW;
+	case D_PREV:   s->focus = view_pane_step(s->focus, -1, c->set.hidden_panes); return CA_REDRAW;
 	case D_UP:     return move_cursor(c, s, -1);
 	case D_DOWN:   return move_cursor(c, s, 1);
 	case D_PGUP:   pane_rows(c, s, &n, &vis); return move_cursor(c, s, -vis);
@@ -475,14 +494,8 @@ dash_key(struct console *c, void *st, int key)
 		view_input_clear(&s->filter);
 		return refilter(s);
 	case D_SORT:
-	case D_SORT_RIGHT:
-		s->sort = (s->sort + 1) % VCOL_COUNT;
-		s->desc = s->sort != VCOL_MODEL;
-		return refilter(s);
-	case D_SORT_LEFT:
-		s->sort = (s->sort + VCOL_COUNT - 1) % VCOL_COUNT;
-		s->desc = s->sort != VCOL_MODEL;
-		return refilter(s);
+	case D_SORT_RIGHT: return sort_step(c, s, 1);
+	case D_SORT_LEFT:  return sort_step(c, s, -1);
 	case D_REVERSE: s->desc = !s->desc; return refilter(s);
 	case D_PERIOD:
 		s->d.period_kind = (s->d.period_kind + 1) % PERIOD_COUNT;
@@ -512,6 +525,92 @@ dash_key(struct console *c, void *st, int key)
 	return CA_UNHANDLED;
 }
 
+static enum console_act
+dash_key(struct console *c, void *st, int key)
+{
+	struct dash *s = st;
+	enum console_act a = dash_key_act(c, s, key);
+
+	remember(c, s);
+	return a;
+}
+
+/* ---- the mouse ------------------------------------------------------------ */
+
+/* The cursor of a pane on row k (a click). */
+static void
+select_row(struct dash *s, enum view_pane p, int k)
+{
+	s->sel[p] = k;
+}
+
+/*
+ * A click in pane p: it takes the focus; on the Models heading it sorts by
+ * the column clicked (again: the other way); on a row it selects the row,
+ * and on the row already selected it drills down as Enter does.
+ */
+static enum console_act
+click(struct console *c, struct dash *s, const struct view_layout *l, int p,
+      const struct draw_mouse *m)
+{
+	const struct view_rect *r = &l->pane[p];
+	int was = (int)s->focus, first = r->y + 2, n = 0, vis = 0, col, k;
+
+	s->focus = (enum view_pane)p;
+	if (p == PANE_MODELS && m->y == r->y + 1 &&
+	    (col = pane_models_col_at(r, shown_cols(c, l), m->x)) >= 0) {
+		if ((enum view_col)col == s->sort)
+			s->desc = !s->desc;
+		else {
+			s->sort = (enum view_col)col;
+			s->desc = s->sort != VCOL_MODEL;
+		}
+		return refilter(s);
+	}
+	if (p == PANE_MODELS) {
+		n = (int)s->d.nrows;
+		vis = pane_models_visible(r->h);
+	} else if (p == PANE_BATCHES) {
+		n = (int)s->d.nbatches;
+		vis = pane_batches_visible(r->h);
+	} else if (p == PANE_DAILY) {
+		first = r->y + 1;
+		n = vis = r->h - 3;
+	}
+	k = s->top[p] + (m->y - first);
+	if (m->y < first || m->y >= first + vis || k >= n)
+		return CA_REDRAW;
+	if (was == p && s->sel[p] == k)
+		return dash_key_act(c, s, K_ENTER);
+	select_row(s, (enum view_pane)p, k);
+	return CA_REDRAW;
+}
+
+static enum console_act
+dash_mouse(struct console *c, void *st, const struct draw_mouse *m)
+{
+	struct dash *s = st;
+	struct view_layout l;
+	enum console_act a;
+	int p;
+
+	if (s->editing)
+		return CA_NONE;
+	layout(c, s, &l);
+	if ((p = view_pane_at(&l, m->y, m->x)) < 0)
+		return CA_NONE;
+	if (m->kind == MOUSE_CLICK)
+		a = click(c, s, &l, p, m);
+	else {         /* the wheel moves the cursor of the pane under it */
+		s->focus = (enum view_pane)p;
+		a = move_cursor(c, s, m->kind == MOUSE_WHEEL_UP ? -3 : 3);
+		if (a == CA_NONE)
+			a = CA_REDRAW;
+	}
+	remember(c, s);
+	return a;
+}
+
 /* A taller daily pane may need more days than were read. */
 static void
 dash_resize(struct console *c, void *st)
@@ -531,4 +630,5 @@ const struct screen_ops screen_dashboard = {
 	.draw = dash_draw,
 	.key = dash_key,
 	.resize = dash_resize,
+	.mouse = dash_mouse,
 };

@@ -242,8 +242,7 @@ rep_draw(struct console *c, void *st)
 	draw_fill(0, 0, c->w, ROLE_HEADER);
 	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s", from, to,
 	    group_name(l->group), path, s->model[0] ? "  model " : "", s->model);
-	top = (struct view_rect){ 1, 0, (c->h - 2) * 3 / 5, c->w };
-	bot = (struct view_rect){ 1 + top.h, 0, c->h - 2 - top.h, c->w };
+	view_reports_split(c->w, c->h, &top, &bot);     /* side by side when broad */
 	snprintf(title, sizeof(title), "Spend by %s", group_name(l->group));
 	draw_table(top, title, &s->periods, group_name(l->group), l->sel, &l->top,
 	    !s->focus_breakdown);

@@ -6,41 +6,9 @@
 #include <time.h>
 #include <wchar.h>
 
+#include "core/num.h"
 #include "core/text.h"
 #include "tui/view.h"
-
-/* ---- layout ------------------------------------------------------------- */
-
-void
-view_layout(int w, int h, enum view_pane focus, struct view_layout *out)
-{
-	int top, left;
-
-	memset(out, 0, sizeof(*out));
-	out->w = w;
-	out->h = h;
-	if (w < VIEW_MIN_W || h < VIEW_MIN_H) {
-		out->mode = VIEW_TOO_SMALL;
-		return;
-	}
-	out->header = (struct view_rect){ 0, 0, 1, w };
-	out->keybar = (struct view_rect){ h - 1, 0, 1, w };
-	out->body = (struct view_rect){ 1, 0, h - 2, w };
-	if (w < VIEW_WIDE_W || h < VIEW_WIDE_H) {
-		out->mode = VIEW_TABBED;
-		out->pane[focus] = out->body;
-		return;
-	}
-	out->mode = VIEW_WIDE;
-	/* top row: the daily bars and the model table; bottom: cache and
-	 * batches, which need about seven lines each */
-	top = out->body.h - out->body.h * 2 / 5;
-	left = w * 7 / 15;
-	out->pane[PANE_DAILY] = (struct view_rect){ 1, 0, top, left };
-	out->pane[PANE_MODELS] = (struct view_rect){ 1, left, top, w - left };
-	out->pane[PANE_CACHE] = (struct view_rect){ 1 + top, 0, out->body.h - top, left };
-	out->pane[PANE_BATCHES] = (struct view_rect){ 1 + top, left, out->body.h - top, w - left };
-}
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 
@@ -260,7 +228,7 @@ view_fmt_tokens(int64_t v, char *buf, size_t n)
 		tenths = (v + 50000) / 100000;
 		snprintf(buf, n, "%lld.%lldM", (long long)(tenths / 10), (long long)(tenths % 10));
 	} else {
-		tenths = (v + 50000000) / 100000000;
+		tenths = num_sat_add(v, 50000000) / 100000000;
 		snprintf(buf, n, "%lld.%lldG", (long long)(tenths / 10), (long long)(tenths % 10));
 	}
 	return buf;
@@ -302,7 +270,7 @@ view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size
 char *
 view_fmt_pct(int64_t permille, char *buf, size_t n)
 {
-	snprintf(buf, n, "%lld%%", (long long)((permille + 5) / 10));
+	snprintf(buf, n, "%lld%%", (long long)(num_sat_add(permille, 5) / 10));
 	return buf;
 }
 
@@ -332,7 +300,7 @@ view_bar_eighths(int64_t v, int64_t max, int cols)
 		v /= 2;
 		max /= 2;
 	}
-	e = (v * full + max / 2) / max;
+	e = (num_sat_muldiv(v, 2 * full, max) + 1) / 2;     /* rounded, in 128 bits */
 	return (int)(e < 1 ? 1 : e);
 }
 
@@ -353,13 +321,24 @@ view_spark_level(int64_t v, int64_t max)
 /* ---- model rows ---------------------------------------------------------- */
 
 static const char *const col_names[VCOL_COUNT] = {
-	"model", "reqs", "input", "output", "hit", "cost",
+	"model", "reqs", "input", "output", "hit", "cost", "read", "written", "$/req",
 };
 
 const char *
 view_col_name(enum view_col c)
 {
 	return c < VCOL_COUNT ? col_names[c] : "?";
+}
+
+int
+view_col_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < VCOL_COUNT; i++)
+		if (strcmp(col_names[i], name) == 0)
+			return i;
+	return -1;
 }
 
 static enum view_col sort_col;
@@ -374,6 +353,11 @@ col_value(const struct view_model_row *r)
 	case VCOL_OUTPUT: return r->output;
 	case VCOL_HIT:    return r->hit_permille;
 	case VCOL_COST:   return r->unpriced >= r->requests && r->unpriced > 0 ? -1 : r->cost_nanos;
+	case VCOL_READ:   return r->cache_read;
+	case VCOL_WRITE:  return r->cache_write;
+	case VCOL_PERREQ:
+		return (r->unpriced >= r->requests && r->unpriced > 0) || r->requests <= 0 ? -1 :
+		    r->cost_nanos / r->requests;
 	default:          return 0;
 	}
 }

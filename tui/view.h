@@ -8,35 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- layout ------------------------------------------------------------- */
+/* ---- layout: tui/view_layout.h ------------------------------------------- */
 
-#define VIEW_MIN_W   80
-#define VIEW_MIN_H   24
-#define VIEW_WIDE_W  120
-#define VIEW_WIDE_H  30
-
-enum view_mode {
-	VIEW_TOO_SMALL,  /* below 80×24: only the too-small message */
-	VIEW_TABBED,     /* one pane at a time, Tab cycles */
-	VIEW_WIDE,       /* the four panes side by side, two rows */
-};
-
-enum view_pane { PANE_DAILY, PANE_MODELS, PANE_CACHE, PANE_BATCHES, PANE_COUNT };
-
-struct view_rect { int y, x, h, w; };
-
-struct view_layout {
-	enum view_mode   mode;
-	int              w, h;
-	struct view_rect header;            /* one line */
-	struct view_rect keybar;            /* one line */
-	struct view_rect body;              /* between them */
-	struct view_rect pane[PANE_COUNT];  /* h == 0: not shown */
-};
-
-/* The dashboard's geometry for a w×h terminal; in VIEW_TABBED only `focus`
- * gets a rectangle (the whole body). */
-void view_layout(int w, int h, enum view_pane focus, struct view_layout *out);
+#include "tui/view_layout.h"
 
 /* ---- text --------------------------------------------------------------- */
 
@@ -88,7 +62,9 @@ int view_spark_level(int64_t v, int64_t max);
 /* ---- model rows: sort and filter --------------------------------------- */
 
 enum view_col {
-	VCOL_MODEL, VCOL_REQS, VCOL_INPUT, VCOL_OUTPUT, VCOL_HIT, VCOL_COST, VCOL_COUNT
+	VCOL_MODEL, VCOL_REQS, VCOL_INPUT, VCOL_OUTPUT, VCOL_HIT, VCOL_COST,
+	VCOL_READ, VCOL_WRITE, VCOL_PERREQ,    /* the wide screen's: cache read, written, $/request */
+	VCOL_COUNT
 };
 
 struct view_model_row {
@@ -103,8 +79,10 @@ struct view_model_row {
 	int64_t unpriced;       /* unpriced requests */
 };
 
-/* Column names for the sort indicator ("model", "reqs", …). */
+/* Column names for the sort indicator and the settings ("model", "reqs", …). */
 const char *view_col_name(enum view_col c);
+/* The column of a name, or -1. */
+int view_col_by_name(const char *name);
 
 /* Sort in place by column c; desc for largest first. Ties by model name.
  * Wholly unpriced rows sort below every priced row on cost. */

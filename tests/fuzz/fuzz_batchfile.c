@@ -2,7 +2,9 @@
  * arbitrary bytes, each input split into lines and checked with and without
  * the short form's defaults; every accepted request must be valid JSON. The
  * same bytes also go through results ingestion (line cutting across feeds,
- * outcome counting), with no file written. */
+ * outcome counting), with no file written. Accepted max_tokens and result
+ * rows are bounded, their estimates and prices never overflow. Run with
+ * -dict=tests/fuzz/fuzz_batchfile.dict and tests/fuzz/corpus/fuzz_batchfile. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 
 #include "core/batch.h"
 #include "core/batchres.h"
+#include "tests/fuzz/fuzz_numbers.h"
 
 static void
 check(const char *line, size_t len, const struct batch_opts *o)
@@ -20,6 +23,7 @@ check(const char *line, size_t len, const struct batch_opts *o)
 	char reason[512];
 	json_t *j;
 	json_error_t je;
+	int64_t low, high;
 	int rc;
 
 	rc = batch_line_check(line, len, o, &r, reason, sizeof(reason));
@@ -33,7 +37,10 @@ check(const char *line, size_t len, const struct batch_opts *o)
 	/* an accepted line completes into a request the API would parse */
 	j = json_loadb(r.json, r.json_len, 0, &je);
 	if (j == NULL || r.custom_id[0] == '\0' || r.model[0] == '\0' || r.max_tokens < 1 ||
-	    r.json_len != strlen(r.json))
+	    r.max_tokens > USAGE_COUNT_MAX || r.json_len != strlen(r.json))
+		abort();
+	if (batch_req_estimate(fuzz_pricing(), &r, &low, &high) == 0 &&
+	    (low < 0 || high < low || high == INT64_MAX))
 		abort();
 	json_decref(j);
 	batch_req_done(&r);
@@ -46,6 +53,8 @@ count(void *arg, const struct usage_result *o, char *err, size_t errlen)
 	(void)errlen;
 	if (o->custom_id[0] == '\0' || o->type[0] == '\0')
 		abort();
+	if (strcmp(o->type, "succeeded") == 0)
+		fuzz_check_row(&o->u);
 	(*(long *)arg)++;
 	return 0;
 }

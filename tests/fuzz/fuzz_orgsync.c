@@ -1,5 +1,7 @@
 /* fuzz_orgsync.c — libFuzzer target over the organisation report parsers
- * (core/orgsync.c): any bytes as a usage page, a cost page and a cents amount. */
+ * (core/orgsync.c): any bytes as a usage page, a cost page and a cents amount.
+ * Accepted counts and amounts are bounded and add up without overflow. Run
+ * with -dict=tests/fuzz/fuzz_orgsync.dict and tests/fuzz/corpus/fuzz_orgsync. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +10,7 @@
 #include <jansson.h>
 
 #include "core/orgsync.h"
+#include "tests/fuzz/fuzz_numbers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,15 +38,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(&d, 0, sizeof(d));
 	if (orgsync_parse_usage_page(j, 60, &d, &more, next, err, sizeof(err)) == 0) {
-		for (i = 0; i < d.nusage; i++)
-			if (d.usage[i].tok.input < 0 || d.usage[i].tok.output < 0 ||
-			    d.usage[i].tok.cache_read < 0 || d.usage[i].tok.write_5m < 0 ||
-			    d.usage[i].tok.write_1h < 0 || d.usage[i].width_s != 60)
+		for (i = 0; i < d.nusage; i++) {
+			if (d.usage[i].width_s != 60)
 				abort();
+			fuzz_check_tokens(&d.usage[i].tok);
+		}
 		if (more && next[0] == '\0')
 			abort();
 	}
-	orgsync_parse_cost_page(j, &d, &more, next, err, sizeof(err));
+	if (orgsync_parse_cost_page(j, &d, &more, next, err, sizeof(err)) == 0) {
+		for (i = 0, nanos = 0; i < d.ncost; i++) {
+			/* a page of up to 9 rows at the bound still adds up */
+			if (d.cost[i].amount_nanos > ORGSYNC_AMOUNT_MAX ||
+			    d.cost[i].amount_nanos < -ORGSYNC_AMOUNT_MAX ||
+			    (i < 9 && num_add(&nanos, d.cost[i].amount_nanos) != 0))
+				abort();
+		}
+	}
 	if (strlen(err) >= sizeof(err))
 		abort();
 	orgsync_data_free(&d);

@@ -1,4 +1,7 @@
-/* fuzz_usage.c — libFuzzer target over the usage line parsers, format detection and the time parser. */
+/* fuzz_usage.c — libFuzzer target over the usage line parsers, format
+ * detection and the time parser; every row they accept is bounded and priced
+ * (fuzz_numbers.h). Run with -dict=tests/fuzz/fuzz_usage.dict and the seeds
+ * in tests/fuzz/corpus/fuzz_usage. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +11,7 @@
 
 #include "core/import.h"
 #include "core/usage.h"
+#include "tests/fuzz/fuzz_numbers.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,11 +50,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum usage_line rc;
 
 	/* the parsers take (pointer, length): no NUL terminator is promised */
-	usage_parse_message_line((const char *)data, size, &u, err, sizeof(err));
-	usage_parse_result_line((const char *)data, size, &r, err, sizeof(err));
+	if (usage_parse_message_line((const char *)data, size, &u, err, sizeof(err)) == 0)
+		fuzz_check_row(&u);
+	if (usage_parse_result_line((const char *)data, size, &r, err, sizeof(err)) == 0 &&
+	    strcmp(r.type, "succeeded") == 0)
+		fuzz_check_row(&r.u);
 	rc = usage_parse_transcript_line((const char *)data, size, &u, err, sizeof(err));
 	if (rc == USAGE_LINE_ROW && (u.model[0] == '\0' || strlen(u.source) == 0))
 		abort();
+	if (rc == USAGE_LINE_ROW)
+		fuzz_check_row(&u);
 	same_as_whole((const char *)data, size, rc, &u, err);
 	usage_line_has_usage((const char *)data, size);
 	import_detect((const char *)data, size);

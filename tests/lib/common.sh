@@ -168,6 +168,33 @@ tt_console() {
 	tt_wait_for live 5 "$1" || { tt_screen "$1"; tt_die "the console did not start"; }
 }
 
+# tt_seed_db: builds $T/seed_db (tests/screen/seed_db.c: rows and batches
+# written through data/store.h like any tokentop process); dies if it cannot.
+tt_seed_db() {
+	# shellcheck disable=SC2046
+	cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c \
+		"$B/libtokentop.a" $(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm ||
+		tt_die "cannot build seed_db"
+}
+
+# tt_click COL ROW [SESSION]: a left click (press and release) at the cell
+# COL, ROW (from 0, 0 at the top left), as a terminal reports it in X10
+# mouse mode (tmux's TERM: kmous=\E[M). send-keys -M needs a real mouse,
+# so the bytes are written into the pane; -H carries columns past 94.
+tt_click() {
+	local x y
+	x=$(printf '%x' $(($1 + 33)))
+	y=$(printf '%x' $(($2 + 33)))
+	tm send-keys -t "${3:-tt}" -H 1b 5b 4d 20 "$x" "$y" 1b 5b 4d 23 "$x" "$y"
+}
+
+# tt_wheel up|down COL ROW [SESSION]: one notch of the wheel over a cell.
+tt_wheel() {
+	local b=60
+	[ "$1" = down ] && b=61
+	tm send-keys -t "${4:-tt}" -H 1b 5b 4d "$b" "$(printf '%x' $(($2 + 33)))" "$(printf '%x' $(($3 + 33)))"
+}
+
 # ---- exit ------------------------------------------------------------------------------
 
 tt__cleanup() {

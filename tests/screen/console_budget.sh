@@ -3,7 +3,9 @@
 # imported by another process pushes spend past 80% and then 100%; the
 # header shows the warning ("!") and then the alert ("OVER"), the Cache
 # pane lists the limit, and the config's alert_command runs once per
-# crossing (the store's claim table), not once per redraw.
+# crossing (the store's claim table), not once per redraw. The Cache pane
+# draws each limit as a bar across the pane: green, yellow from 80%, red
+# once exceeded.
 set -u
 . "$(dirname "$0")/../lib/common.sh"
 tt_need tmux
@@ -26,11 +28,25 @@ row a 50000                        # $0.05: 50%
 tt_console tt 120x34 "$TT"
 if tt_screen | head -1 | grep -qE '/ \$0\.10 day .* 50%' && ! tt_screen | head -1 | grep -qF OVER
 then tt_ok "header: 50% of the daily budget"; else tt_fail "header at 50%"; tt_screen | head -1; fi
-tt_screen | grep -qF 'budget daily: $0.05 of $0.10  50%' && tt_ok "Cache pane lists the limit" ||
-	{ tt_fail "Cache pane budget line"; tt_screen | grep -F budget; }
+tt_screen | grep -qE '│ daily +▕█+[▏▎▍▌▋▊▉]? +▏ 50%  \$0\.05 of \$0\.10' &&
+	tt_ok "Cache pane lists the limit with its bar" ||
+	{ tt_fail "Cache pane budget line"; tt_screen | grep -F daily; }
+# budget_bar ROLE_COLOUR NAME: the Cache pane's daily bar is drawn in that
+# foreground colour (32 green, 33 yellow, 31 red), and is the widest thing on
+# its line (15 cells and more in a pane of 56)
+budget_bar() {
+	local line cells
+	line=$(tm capture-pane -e -p -t tt | grep -F 'daily' | grep -F '▕' | head -1)
+	cells=$(tt_screen | grep -F 'daily' | grep -F '▕' | head -1 | sed 's/.*▕\(.*\)▏.*/\1/' | wc -m)
+	if echo "$line" | grep -qE $'\e\\[([0-9;]*;)?'"$1"$'m(\e\\[[0-9;]*m)*█' && [ "$cells" -ge 15 ]; then
+		tt_ok "budget bar $2 ($cells cells)"
+	else tt_fail "budget bar should be $2 and wide: $cells cells"; echo "$line" | cat -v; fi
+}
+budget_bar 32 green
 
 row b 35000                        # $0.085: warning
 if tt_wait_for "85% !" 3; then tt_ok "warning at 85%"; else tt_fail "warning"; tt_screen | head -1; fi
+budget_bar 33 yellow
 row c 30000                        # $0.115: over
 if tt_wait_for "115% OVER" 3 && tt_screen | head -1 | grep -qF "115% OVER"; then tt_ok "header alert: 115% OVER"
 else tt_fail "header alert"; tt_screen | head -1; fi
@@ -39,6 +55,9 @@ if tm capture-pane -e -p -t tt | head -1 | grep -qE $'\e\\[([0-9;]*;)?41m[^\e]*1
 	tt_ok "OVER drawn in the alert colour"
 else tt_fail "alert colour"; tm capture-pane -e -p -t tt | head -1 | cat -v; fi
 if tt_wait_for "daily budget exceeded" 2; then tt_ok "status line says the crossing"; else tt_fail "status line"; fi
+budget_bar 31 red
+tt_screen | grep -qE '│ daily +▕█+▏ 115% OVER  \$0\.12 of \$0\.10' && tt_ok "a full bar and OVER" ||
+	{ tt_fail "exceeded budget line"; tt_screen | grep -F daily; }
 row d 10000                        # still over: no new crossing
 tt_wait_for "125% OVER" 3 || tt_fail "header follows to 125%"
 sleep 1.5

@@ -6,6 +6,8 @@
  *   seed_db DB history        30 days of rows over four models (one unpriced)
  *                             and the two batches (for trying the console by hand)
  *   seed_db DB one MODEL IN OUT   one more row now (a message id from the clock)
+ *   seed_db DB at MODEL IN MINUTES_AGO [TAG]   a row of IN input tokens that
+ *                             long ago (the intraday chart's tests)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,7 @@ batches(struct store *s)
 	snprintf(b.id, sizeof(b.id), "msgbatch_01SEEDRUNNING0000000001");
 	snprintf(b.status, sizeof(b.status), "in_progress");
 	snprintf(b.models, sizeof(b.models), "claude-haiku-4-5");
+	snprintf(b.tag, sizeof(b.tag), "nightly");
 	b.requests = 1000;
 	b.est_low_nanos = 210000000;
 	b.est_high_nanos = 380000000;
@@ -130,6 +133,10 @@ main(int argc, char **argv)
 	else if (strcmp(argv[2], "one") == 0 && argc == 6) {
 		snprintf(id, sizeof(id), "msg_one_%lld", (long long)now_ms());
 		rc = put(s, now_ms(), argv[3], "call", id, atoll(argv[4]), 0, 0, atoll(argv[5]), "");
+	} else if (strcmp(argv[2], "at") == 0 && (argc == 6 || argc == 7)) {
+		snprintf(id, sizeof(id), "msg_at_%s_%s", argv[5], argv[4]);
+		rc = put(s, now_ms() - atoll(argv[5]) * 60000, argv[3], "call", id, atoll(argv[4]),
+		    0, 0, 0, argc == 7 ? argv[6] : "");
 	} else
 		rc = -1;
 	store_close(s);

@@ -1,0 +1,180 @@
+/* pricing_cost.c — the exact cost of tokens under a price (128-bit
+ * intermediates, every step checked) and what each lever saved. */
+#include <string.h>
+
+#include "core/pricing.h"
+
+__extension__ typedef __int128 i128;
+
+/* ---- cost ----------------------------------------------------------------- */
+
+struct price_flags
+pricing_flags(const struct model_price *mp, const struct usage *u)
+{
+	struct price_flags f;
+
+	memset(&f, 0, sizeof(f));
+	f.batch = usage_is_batch(u);
+	f.long_ctx = mp != NULL && mp->has_long &&
+	    usage_total_input(&u->tok) > mp->long_threshold;
+	f.fast = strcmp(u->speed, "fast") == 0;
+	f.us_geo = strcmp(u->inference_geo, "us") == 0;
+	return f;
+}
+
+/* ---- 128-bit arithmetic that says when it overflows (no compiler-rt) ---- */
+
+__extension__ typedef unsigned __int128 u128;
+#define I128_MAX ((i128)(((u128)1 << 127) - 1))
+
+static int
+mul128(i128 a, i128 b, i128 *out)
+{
+	u128 ua = a < 0 ? -(u128)a : (u128)a, ub = b < 0 ? -(u128)b : (u128)b;
+
+	if (ua != 0 && ub > (u128)I128_MAX / ua)
+		return -1;
+	*out = (a < 0) != (b < 0) ? -(i128)(ua * ub) : (i128)(ua * ub);
+	return 0;
+}
+
+static int
+add128(i128 a, i128 b, i128 *out)
+{
+	if ((b > 0 && a > I128_MAX - b) || (b < 0 && a < -I128_MAX - b))
+		return -1;
+	*out = a + b;
+	return 0;
+}
+
+/*
+ * Nano-dollars of token amounts tok[5] (input, write_5m, write_1h,
+ * cache_read, output; wider than int64 so a sum of buckets is exact) under
+ * mp and f, rounded once, half away from zero. 0, or -1 when the cost does
+ * not fit int64 (*out saturated toward its sign).
+ */
+static int
+cost128(const struct model_price *mp, const i128 tok[5], const struct price_flags *f,
+        int64_t *out)
+{
+	int64_t bnum = mp->batch_den > 0 ? mp->batch_num : 1;
+	int64_t bden = mp->batch_den > 0 ? mp->batch_den : 2;
+	const struct rates *r = f->long_ctx && mp->has_long ? &mp->lng : &mp->base;
+	const int64_t rate[5] = { r->input, r->write_5m, r->write_1h, r->cache_read, r->output };
+	i128 num = 0, den = 1000, t, q, rem;    /* pico → nano */
+	long double sign = 0;
+	int i, bad = 0;
+
+	for (i = 0; i < 5; i++) {
+		sign += (long double)tok[i] * rate[i];
+		bad |= mul128(tok[i], rate[i], &t) || add128(num, t, &num);
+	}
+	if (!bad && f->fast && mp->fast_permille > 0)
+		bad |= mul128(num, mp->fast_permille, &num) || mul128(den, 1000, &den);
+	if (!bad && f->us_geo && mp->us_geo_permille > 0)
+		bad |= mul128(num, mp->us_geo_permille, &num) || mul128(den, 1000, &den);
+	if (!bad && f->batch)
+		bad |= mul128(num, bnum, &num) || mul128(den, bden, &den);
+	if (!bad && den > 0) {
+		q = num / den;
+		rem = num % den;
+		if (rem < 0)
+			rem = -rem;
+		if (rem >= den - rem)
+			q += num < 0 ? -1 : 1;
+		if (q <= INT64_MAX && q >= INT64_MIN) {
+			*out = (int64_t)q;
+			return 0;
+		}
+	}
+	*out = sign < 0 ? INT64_MIN : INT64_MAX;
+	return -1;
+}
+
+static void
+tok128(const struct tokens *t, i128 out[5])
+{
+	out[0] = t->input;
+	out[1] = t->write_5m;
+	out[2] = t->write_1h;
+	out[3] = t->cache_read;
+	out[4] = t->output;
+}
+
+int
+pricing_cost_checked(const struct model_price *mp, const struct tokens *t,
+                     const struct price_flags *f, int64_t *nanos)
+{
+	i128 tok[5];
+
+	tok128(t, tok);
+	return cost128(mp, tok, f, nanos);
+}
+
+int64_t
+pricing_cost(const struct model_price *mp, const struct tokens *t, const struct price_flags *f)
+{
+	int64_t v;
+
+	pricing_cost_checked(mp, t, f, &v);
+	return v;
+}
+
+int
+pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos)
+{
+	const struct model_price *mp = pricing_find(p, u->model);
+	struct price_flags f;
+
+	*nanos = 0;
+	if (mp == NULL)
+		return -1;
+	f = pricing_flags(mp, u);
+	*nanos = pricing_cost(mp, &u->tok, &f);
+	return 0;
+}
+
+/* *out = a - b: 0, or -1 with *out saturated. */
+static int
+diff(int64_t a, int64_t b, int64_t *out)
+{
+	if (__builtin_sub_overflow(a, b, out)) {
+		*out = b < 0 ? INT64_MAX : INT64_MIN;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pricing_savings(const struct model_price *mp, const struct tokens *t,
+                const struct price_flags *f, int routed,
+                const struct model_price *baseline, int64_t compressed_tokens,
+                struct savings *out)
+{
+	i128 tok[5], plain[5] = { 0 }, comp[5] = { 0 };
+	struct price_flags full;
+	int64_t actual, v;
+	int bad;
+
+	memset(out, 0, sizeof(*out));
+	if (mp == NULL)
+		return 0;
+	tok128(t, tok);
+	bad = cost128(mp, tok, f, &actual);
+
+	plain[0] = tok[0] + tok[1] + tok[2] + tok[3];   /* every input token at the plain rate */
+	plain[4] = tok[4];
+	bad |= cost128(mp, plain, f, &v) | diff(v, actual, &out->cache);
+
+	if (f->batch) {
+		full = *f;
+		full.batch = 0;
+		bad |= cost128(mp, tok, &full, &v) | diff(v, actual, &out->batch);
+	}
+	if (routed && baseline != NULL)
+		bad |= cost128(baseline, tok, f, &v) | diff(v, actual, &out->routing);
+
+	comp[0] = compressed_tokens;
+	bad |= cost128(mp, comp, f, &out->compression);
+	return bad ? -1 : 0;
+}
