@@ -139,6 +139,21 @@ int import_file(const char *path, const struct import_opts *o, const struct impo
                 void *arg, struct import_stats *st, char *err, size_t errlen);
 
 /*
+ * Every file of files (NULL-terminated), in order, as import_file one after
+ * another would: the sink sees the same calls in the same order (mark_get
+ * excepted: a file's mark is asked for when it is read, which may be before
+ * the files ahead of it are delivered; a file listed twice waits for the
+ * first to be delivered). Lines of a file are read and parsed on the worker
+ * threads while those of the files before it are still being delivered, so
+ * many small files keep both cores busy. 0, or -1 with the reason in err
+ * (a file that cannot be read, after every file before it is delivered; an
+ * I/O error; a sink that stopped).
+ */
+int import_files(char *const *files, const struct import_opts *o,
+                 const struct import_sink *sink, void *arg, struct import_stats *st,
+                 char *err, size_t errlen);
+
+/*
  * Worker threads for import_file to share across files (opts.pool), jobs
  * as in import_opts: saves starting them for every file. NULL when out of
  * memory. One import_file at a time may use a pool. import_pool_free ends

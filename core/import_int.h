@@ -14,7 +14,9 @@
 /*
  * What one line came to, decided by a worker (or by the reader itself while
  * a file's format is still open) and delivered to the sink later, in file
- * order, by the thread that called import_file.
+ * order, by the thread that called import_files. A chunk may hold the end of
+ * one file and the start of the next: ENT_BEGIN and ENT_END entries stand
+ * between them.
  */
 enum ent_kind {
 	ENT_PENDING = 0,   /* to be classified */
@@ -23,6 +25,8 @@ enum ent_kind {
 	ENT_TOO_LONG,      /* longer than max_line */
 	ENT_ROW,           /* v.u */
 	ENT_RESULT,        /* v.res */
+	ENT_BEGIN,         /* a file's first entry: v.file (no line) */
+	ENT_END,           /* its last entry: its final checkpoint (no line) */
 };
 
 struct ent {
@@ -33,6 +37,11 @@ struct ent {
 	union {
 		struct usage        u;
 		struct usage_result res;
+		struct {
+			const char       *path;   /* as given (the caller's) */
+			const char       *key;    /* the reader's copy, until ENT_END */
+			struct import_pos start;  /* where reading began */
+		} file;
 	} v;
 	char               err[512];
 };

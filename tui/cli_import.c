@@ -373,7 +373,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 	struct import_stats s;
 	struct imp m;
 	char **files = NULL, **dirs = NULL, err[1024];
-	int json = 0, first = 1, rc, i;
+	int json = 0, first = 1, rc;
 	size_t k;
 
 	memset(&m, 0, sizeof(m));
@@ -420,13 +420,11 @@ cli_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
-	for (i = 0; files[i] != NULL; i++) {
-		if (import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
-			store_rollback(m.st);
-			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
-			summary(&m, &s, json);
-			goto out;
-		}
+	if (import_files(files, &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
+		store_rollback(m.st);
+		rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
+		summary(&m, &s, json);
+		goto out;
 	}
 	if (store_commit(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
