@@ -122,10 +122,11 @@ $(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/libtokentop.a
 
 # libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60.
 # Then fuzz_usage_simd runs for FUZZ_SECONDS (default 60): the simdjson path
-# of the transcript import against the jansson path, from its seeds.
+# of the transcript import against the jansson path, from its seeds (new
+# inputs go to $(BUILD)/fuzz/new_usage_simd).
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	@mkdir -p $(BUILD)/fuzz/corpus_usage_simd
+	@mkdir -p $(BUILD)/fuzz/new_usage_simd
 	@for f in $(LIB_CXX); do \
 	  clang++ $(CPPFLAGS) -std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize=vptr \
@@ -138,7 +139,8 @@ fuzz: deps
 	    $(PKG_LIBS) || exit 1; \
 	done
 	$(BUILD)/fuzz/fuzz_usage_simd -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -dict=tests/fuzz/usage_simd.dict $(BUILD)/fuzz/corpus_usage_simd tests/fuzz/seeds_usage_simd
+	  -dict=tests/fuzz/fuzz_usage_simd.dict $(BUILD)/fuzz/new_usage_simd \
+	  tests/fuzz/corpus/fuzz_usage_simd
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)

@@ -1,8 +1,8 @@
 /* fuzz_usage_simd.c — libFuzzer target holding the simdjson path of the
  * transcript import (core/usage_simd.cc) to the jansson path: for every
  * input the same decision (row, skip, malformed), the same row to the byte
- * and the same message. Seeds: tests/fuzz/seeds_usage_simd; dictionary:
- * tests/fuzz/usage_simd.dict (make fuzz runs it). */
+ * and the same message. Seeds: tests/fuzz/corpus/fuzz_usage_simd; dictionary:
+ * tests/fuzz/fuzz_usage_simd.dict (make fuzz runs it). */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
