@@ -190,6 +190,18 @@ usage_parse_time(const char *s, int64_t *ms)
 	return 0;
 }
 
+void
+usage_cache_writes(struct tokens *t, int64_t total, int split, int64_t w5, int64_t w1)
+{
+	if (!split) {
+		t->write_5m = total;
+		t->write_1h = 0;
+	} else {
+		t->write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
+		t->write_1h = w1;
+	}
+}
+
 /* ---- Messages response ---------------------------------------------------- */
 
 /* A token count: absent/null → 0; otherwise an integer in 0..USAGE_COUNT_MAX
@@ -263,13 +275,7 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 		split = json_object_get(cc, "ephemeral_5m_input_tokens") != NULL ||
 		    json_object_get(cc, "ephemeral_1h_input_tokens") != NULL;
 	}
-	if (!split) {
-		u->tok.write_5m = total;
-		u->tok.write_1h = 0;
-	} else {
-		u->tok.write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
-		u->tok.write_1h = w1;
-	}
+	usage_cache_writes(&u->tok, total, split, w5, w1);
 	if (get_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
 	    get_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||

@@ -169,13 +169,7 @@ read_usage(object us, struct usage *u)
 			return false;
 		split = ch[0] || ch[1];
 	}
-	if (!split) {
-		u->tok.write_5m = total;
-		u->tok.write_1h = 0;
-	} else {
-		u->tok.write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
-		u->tok.write_1h = w1;
-	}
+	usage_cache_writes(&u->tok, total, split, w5, w1);
 	return text(h[5], v[5], u->service_tier, sizeof(u->service_tier)) &&
 	    text(h[6], v[6], u->speed, sizeof(u->speed)) &&
 	    text(h[7], v[7], u->inference_geo, sizeof(u->inference_geo));

@@ -243,6 +243,18 @@ store_rollup_full(const struct store *s)
 	return s->pend != NULL && s->pend->n >= PENDING_CAP;
 }
 
+/* Step a bound statement that returns no row: 0, or -1 + err. */
+static int
+step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "rollup", err, errlen);
+	return 0;
+}
+
 /* Step statement id (rollup_hour's or rollup_batch's upsert, or
  * rollup_hour's prune) for cell c. */
 static int
@@ -250,7 +262,7 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
            size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
-	int k = 1, i, rc;
+	int k = 1, i;
 
 	if (st == NULL)
 		return -1;
@@ -270,11 +282,7 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 		for (i = 0; id == SQ_ROLLUP_ADD && i < NSUM; i++)
 			sqlite3_bind_int64(st, k++, c->sum[i]);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "rollup", err, errlen);
-	return 0;
+	return step_done(s, st, err, errlen);
 }
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
@@ -291,7 +299,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
            char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
-	int k = 1, i, rc;
+	int k = 1, i;
 
 	if (st == NULL)
 		return -1;
@@ -303,11 +311,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	sqlite3_bind_int(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
 		sqlite3_bind_int64(st, k++, c->sum[i]);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "rollup", err, errlen);
-	return 0;
+	return step_done(s, st, err, errlen);
 }
 
 static int

@@ -17,6 +17,17 @@
 #define BUSY_GIVE_UP_MS  120000
 
 
+/* A rollup upsert's update: every sum plus the delta's. */
+#define ADD_SUMS \
+	" requests = requests + excluded.requests," \
+	" input = input + excluded.input," \
+	" write_5m = write_5m + excluded.write_5m," \
+	" write_1h = write_1h + excluded.write_1h," \
+	" cache_read = cache_read + excluded.cache_read," \
+	" output = output + excluded.output," \
+	" compressed_tokens = compressed_tokens + excluded.compressed_tokens," \
+	" max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops"
+
 /* The statements behind enum store_stmt_id, in its order. */
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_FIND] =
@@ -32,68 +43,28 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " sidechain=?20 WHERE dedupe_key=?21",
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
-	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET" ADD_SUMS,
 	[SQ_HM_ADD] =
 	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
 	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DT_ADD] =
 	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
-	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DT_PRUNE] =
 	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
 	[SQ_DS_ADD] =
 	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
-	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DS_PRUNE] =
 	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",

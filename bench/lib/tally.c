@@ -64,16 +64,6 @@ tally_free(struct tally *t)
 	free(t);
 }
 
-static void
-add_tokens(struct tokens *sum, const struct tokens *t)
-{
-	sum->input += t->input;
-	sum->write_5m += t->write_5m;
-	sum->write_1h += t->write_1h;
-	sum->cache_read += t->cache_read;
-	sum->output += t->output;
-}
-
 int
 tally_add(struct tally *t, const struct usage *u, char *err, size_t errlen)
 {
@@ -100,7 +90,7 @@ tally_add(struct tally *t, const struct usage *u, char *err, size_t errlen)
 	c = &t->cells[((size_t)day * NMODELS + (size_t)m) * NFLAGS + (size_t)(f.batch |
 	    f.long_ctx << 1 | f.fast << 2 | f.us_geo << 3)];
 	c->requests++;
-	add_tokens(&c->t, &u->tok);
+	(void)usage_tokens_add(&c->t, &u->tok);
 	return 0;
 }
 
@@ -111,7 +101,7 @@ fig_add(struct figures *fg, const struct model_price *mp, int bits, const struct
 	struct savings sv;
 
 	fg->requests += c->requests;
-	add_tokens(&fg->t, &c->t);
+	(void)usage_tokens_add(&fg->t, &c->t);
 	fg->cost += pricing_cost(mp, &c->t, &f);
 	pricing_savings(mp, &c->t, &f, 0, NULL, 0, &sv);
 	fg->saved += sv.cache;
