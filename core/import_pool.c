@@ -18,9 +18,9 @@
 
 /*
  * As import_detect; *bad = 1 (with the reason) when the line looked like
- * ours ("usage" or "custom_id" in it) but is not valid JSON. When the line
- * tells, *root is its parse, for the caller to read the row from (and
- * json_decref): a line is parsed once.
+ * ours ("usage" or "custom_id" in it) but is not valid JSON. When jansson
+ * decided and the line tells, *root is its parse, for the caller to read the
+ * row from (and json_decref): a line is parsed by jansson once at most.
  */
 static enum import_format
 detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t errlen)
@@ -30,10 +30,19 @@ detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t 
 	json_t *r, *msg;
 	int has_usage = usage_line_has_usage(line, len);
 
+	static const enum import_format by_shape[] = { [USAGE_SIMD_OTHER] = IMPORT_AUTO,
+		[USAGE_SIMD_RESULT] = IMPORT_BATCH_RESULTS,
+		[USAGE_SIMD_TRANSCRIPT] = IMPORT_CLAUDE_CODE, [USAGE_SIMD_MESSAGE] = IMPORT_MESSAGES };
+	enum usage_simd_shape shape;
+
 	*bad = 0;
 	*root = NULL;
 	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
 		return IMPORT_AUTO;
+	/* simdjson decides where it is sure (the line is then parsed again for
+	 * its row, by simdjson too for a transcript); jansson does the rest */
+	if (usage_simd_shape(line, len, &shape) == 0)
+		return by_shape[shape];
 	if ((r = json_loadb(line, len, 0, &je)) == NULL) {
 		*bad = 1;
 		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);

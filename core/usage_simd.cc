@@ -239,7 +239,51 @@ read_line(element root, struct usage *u)
 	return USAGE_SIMD_ROW;
 }
 
+// The line parsed into the thread's parser, or false when unsure.
+bool
+parse(const char *line, size_t len, element *root)
+{
+	if (len > FAST_MAX || raw_unsure(line, len))
+		return false;
+	if (tls.buf.size() < len + simdjson::SIMDJSON_PADDING)
+		tls.buf.resize(len + simdjson::SIMDJSON_PADDING);
+	memcpy(tls.buf.data(), line, len);
+	return tls.parser.parse(tls.buf.data(), len, false).get(*root) == simdjson::SUCCESS;
+}
+
 } // namespace
+
+extern "C" int
+usage_simd_shape(const char *line, size_t len, enum usage_simd_shape *shape)
+{
+	static const std::string_view keys[] = { "custom_id", "result", "message", "usage" };
+	static const std::string_view msg_keys[] = { "usage" };
+	element root, v[4], m[1];
+	bool h[4] = {}, mh[1] = {};
+	object o, msg;
+
+	*shape = USAGE_SIMD_OTHER;
+	try {
+		if (!parse(line, len, &root))
+			return -1;
+		if (root.type() == element_type::ARRAY)
+			return 0;                          // jansson loads it; it tells nothing
+		if (root.get(o) != simdjson::SUCCESS)
+			return -1;                         // a scalar: jansson refuses it
+		members(o, keys, v, h);
+		if (h[2] && v[2].get(msg) == simdjson::SUCCESS)
+			members(msg, msg_keys, m, mh);
+		if (h[0] && v[0].type() == element_type::STRING && h[1] && v[1].is_object())
+			*shape = USAGE_SIMD_RESULT;
+		else if (mh[0] && m[0].is_object())
+			*shape = USAGE_SIMD_TRANSCRIPT;
+		else if (h[3] && v[3].is_object())
+			*shape = USAGE_SIMD_MESSAGE;
+		return 0;
+	} catch (...) {
+		return -1;
+	}
+}
 
 extern "C" enum usage_simd_rc
 usage_simd_transcript(const char *line, size_t len, struct usage *u)
@@ -249,13 +293,8 @@ usage_simd_transcript(const char *line, size_t len, struct usage *u)
 	memset(u, 0, sizeof(*u));
 	if (!usage_line_has_usage(line, len))
 		return USAGE_SIMD_SKIP;
-	if (len > FAST_MAX || raw_unsure(line, len))
-		return USAGE_SIMD_UNSURE;
 	try {
-		if (tls.buf.size() < len + simdjson::SIMDJSON_PADDING)
-			tls.buf.resize(len + simdjson::SIMDJSON_PADDING);
-		memcpy(tls.buf.data(), line, len);
-		if (tls.parser.parse(tls.buf.data(), len, false).get(root) != simdjson::SUCCESS)
+		if (!parse(line, len, &root))
 			return USAGE_SIMD_UNSURE;
 		enum usage_simd_rc rc = read_line(root, u);
 		if (rc != USAGE_SIMD_ROW)

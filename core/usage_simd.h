@@ -33,6 +33,22 @@ enum usage_simd_rc {
  */
 enum usage_simd_rc usage_simd_transcript(const char *line, size_t len, struct usage *u);
 
+/* What a line looks like, for the import's format detection. */
+enum usage_simd_shape {
+	USAGE_SIMD_OTHER = 0,       /* tells nothing (an array, a user turn, …) */
+	USAGE_SIMD_RESULT,          /* custom_id string and result object: batch results */
+	USAGE_SIMD_TRANSCRIPT,      /* message object with a usage object: Claude Code */
+	USAGE_SIMD_MESSAGE,         /* a usage object at the top: a Messages response */
+};
+
+/*
+ * The shape of a line as the import's jansson detection decides it
+ * (core/import_pool.c: the first of the three that holds, a repeated key's
+ * last value counting), into *shape: 0, or -1 when unsure (the line is not
+ * JSON jansson takes, or differs between the libraries: ask jansson).
+ */
+int usage_simd_shape(const char *line, size_t len, enum usage_simd_shape *shape);
+
 /*
  * As usage_parse_transcript_line (same results, same messages): the fast
  * path, and jansson for a line it is unsure of.

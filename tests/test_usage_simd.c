@@ -1,6 +1,7 @@
 /* test_usage_simd.c — the simdjson path of transcript lines (core/usage_simd.cc):
  * what it decides alone, and that with jansson behind it every line comes
- * out exactly as the jansson path makes it (row, skip, or the same message). */
+ * out exactly as the jansson path makes it (row, skip, or the same message);
+ * the shape of a line for format detection. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -170,6 +171,39 @@ test_unterminated(void **state)
 	assert_int_equal(usage_simd_transcript(buf + 5, len - 1, &u), USAGE_SIMD_UNSURE);
 }
 
+/* Format detection: the shape of a line, as jansson's detection has it. */
+static void
+test_shape(void **state)
+{
+	static const struct {
+		const char           *line;
+		int                   rc;
+		enum usage_simd_shape shape;
+	} shapes[] = {
+		{ "{\"custom_id\":\"a\",\"result\":{\"type\":\"expired\"}}", 0, USAGE_SIMD_RESULT },
+		{ "{\"custom_id\":7,\"result\":{},\"usage\":{}}", 0, USAGE_SIMD_MESSAGE },
+		{ HEAD "\"message\":{\"usage\":{}}}", 0, USAGE_SIMD_TRANSCRIPT },
+		{ HEAD "\"message\":{\"usage\":{},\"usage\":1}}", 0, USAGE_SIMD_OTHER },
+		{ "{\"id\":\"msg_1\",\"model\":\"m\",\"usage\":{\"output_tokens\":1}}", 0,
+		  USAGE_SIMD_MESSAGE },
+		{ "{\"type\":\"user\",\"toolUseResult\":{\"usage\":{}}}", 0, USAGE_SIMD_OTHER },
+		{ "[{\"usage\":{}}]", 0, USAGE_SIMD_OTHER },
+		{ "\"usage\"", -1, USAGE_SIMD_OTHER },                 /* jansson refuses a scalar */
+		{ "{\"usage\":{}", -1, USAGE_SIMD_OTHER },             /* invalid */
+		{ "{\"usage\":{\"x\":\"\\u0000\"}}", -1, USAGE_SIMD_OTHER },
+	};
+	enum usage_simd_shape got;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		got = USAGE_SIMD_OTHER;
+		if (usage_simd_shape(shapes[i].line, strlen(shapes[i].line), &got) != shapes[i].rc ||
+		    (shapes[i].rc == 0 && got != shapes[i].shape))
+			fail_msg("shape %zu: %d, want %d", i, (int)got, (int)shapes[i].shape);
+	}
+}
+
 int
 main(void)
 {
@@ -177,6 +211,7 @@ main(void)
 		cmocka_unit_test(test_same_as_jansson),
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_unterminated),
+		cmocka_unit_test(test_shape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
