@@ -1,6 +1,8 @@
 /* config.c — XDG paths, the config file (JSON) and the environment. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +103,37 @@ config_mkdirs_for(const char *path)
 		*p = '/';
 	}
 	return 0;
+}
+
+int
+config_create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && fchmod(fd, 0600) != 0) {
+		int en = errno;
+
+		close(fd);
+		errno = en;
+		return -1;
+	}
+	return fd;
+}
+
+FILE *
+config_fopen_private(const char *path)
+{
+	int fd = config_create_private(path), en;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		en = errno;
+		close(fd);
+		errno = en;
+	}
+	return f;
 }
 
 int
@@ -220,6 +253,66 @@ load_budgets(struct config *c, json_t *root, const char *file, char *err, size_t
 	return 0;
 }
 
+/* The "proxy" object: whole numbers within [1, max] each. */
+static int
+load_proxy(struct config *c, json_t *root, const char *file, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t      off;
+		int64_t     scale, max;
+	} keys[] = {
+		{ "max_connections", offsetof(struct config_proxy, max_connections), 1, 1000000 },
+		{ "max_per_address", offsetof(struct config_proxy, max_per_address), 1, 1000000 },
+		{ "header_timeout_seconds", offsetof(struct config_proxy, header_timeout_ms), 1000, 86400 },
+		{ "body_timeout_seconds", offsetof(struct config_proxy, body_timeout_ms), 1000, 86400 },
+		{ "body_min_rate", offsetof(struct config_proxy, body_min_rate), 1, 1000000000 },
+		{ "max_buffered_mb", offsetof(struct config_proxy, max_buffered_mb), 1, 1048576 },
+	};
+	json_t *o = json_object_get(root, "proxy"), *v;
+	size_t i;
+
+	if (o == NULL || json_is_null(o))
+		return 0;
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "%s: proxy: expected an object", file);
+		return -1;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((v = json_object_get(o, keys[i].key)) == NULL)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > keys[i].max) {
+			snprintf(err, errlen, "%s: proxy.%s: expected a whole number from 1 to %lld",
+			         file, keys[i].key, (long long)keys[i].max);
+			return -1;
+		}
+		*(int64_t *)((char *)&c->proxy + keys[i].off) = json_integer_value(v) * keys[i].scale;
+	}
+	return 0;
+}
+
+/* A file holding a key that its group or others may read: a warning for
+ * main to print (core/ prints nothing), as ssh warns of an open key file. */
+static void
+warn_key_mode(struct config *c, json_t *root, const char *file)
+{
+	const char *const keys[] = { "api_key", "admin_key" };
+	json_t *v;
+	struct stat sb;
+	size_t i;
+	int has = 0;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v = json_object_get(root, keys[i])) != NULL && json_is_string(v) &&
+		    json_string_value(v)[0] != '\0')
+			has = 1;
+	if (!has || stat(file, &sb) != 0 || (sb.st_mode & 044) == 0)
+		return;
+	snprintf(c->warning, sizeof(c->warning), "%s holds an API key and is readable by "
+	    "others (mode %04o); chmod 600 %s", file, (unsigned)(sb.st_mode & 07777), file);
+}
+
 /* Read the JSON config file into c. */
 static int
 load_file(struct config *c, const char *file, int must_exist, char *err, size_t errlen)
@@ -267,8 +360,10 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 		}
 		c->timeout_ms = json_integer_value(v) * 1000;
 	}
-	if (load_budgets(c, root, file, err, errlen) != 0)
+	if (load_budgets(c, root, file, err, errlen) != 0 ||
+	    load_proxy(c, root, file, err, errlen) != 0)
 		goto out;
+	warn_key_mode(c, root, file);
 	rc = 0;
 out:
 	json_decref(root);
@@ -279,13 +374,15 @@ int
 config_load(struct config *c, const char *config_file, const char *db_override,
             char *err, size_t errlen)
 {
-	char datadir[CONFIG_PATH_MAX], file[CONFIG_PATH_MAX + 32];
+	char datadir[CONFIG_PATH_MAX], statedir[CONFIG_PATH_MAX], file[CONFIG_PATH_MAX + 32];
 	const char *v;
 
 	memset(c, 0, sizeof(*c));
 	xdg_dir("XDG_CONFIG_HOME", ".config", c->config_dir, sizeof(c->config_dir));
 	xdg_dir("XDG_DATA_HOME", ".local/share", datadir, sizeof(datadir));
 	snprintf(c->db_path, sizeof(c->db_path), "%s/usage.db", datadir);
+	xdg_dir("XDG_STATE_HOME", ".local/state", statedir, sizeof(statedir));
+	snprintf(c->spool_path, sizeof(c->spool_path), "%s/spool.db", statedir);
 	snprintf(c->user_prices_path, sizeof(c->user_prices_path), "%s/prices.json", c->config_dir);
 	if (config_find_data_file("prices.json", c->prices_path, sizeof(c->prices_path)) == 0) {
 		char *slash;

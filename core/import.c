@@ -62,6 +62,28 @@ import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
 	return p;
 }
 
+uint64_t
+import_hash(const void *buf, size_t n)
+{
+	const unsigned char *b = buf;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A file read but not yet delivered to its end: its key and first bytes
+ * (what its marks hash), freed at its last entry. */
+struct inflight {
+	char         *key;
+	unsigned char head[IMPORT_HEAD_BYTES];
+	size_t        nhead;
+};
+
 struct reader {
 	const struct import_opts *o;
 	const struct import_sink *sink;
@@ -76,9 +98,13 @@ struct reader {
 	/* reading: the file whose lines are read now (the same, or a later one) */
 	const char               *rpath;
 	enum import_format        fmt;       /* its format as read so far */
-	/* the keys of files read but not delivered to their end, oldest first */
-	char                    **keys;
-	size_t                    khead, nkeys, kcap;
+	const struct inflight    *din;       /* the delivered file's key and start */
+	/* files read but not delivered to their end, oldest first */
+	struct inflight         **fifo;
+	size_t                    fhead, nfifo, fcap;
+	/* the last file that could not be read, when the sink has no unreadable() */
+	int                       unreadable;
+	char                      why[256];
 };
 
 /* ---- delivering (the caller's thread) ------------------------------------- */
@@ -105,6 +131,11 @@ too_long(struct reader *r)
 static int
 checkpoint(struct reader *r)
 {
+	const struct inflight *in = r->din;
+
+	/* only consumed bytes are hashed: they never change in a file that grows */
+	r->pos.head_len = r->pos.offset < (int64_t)in->nhead ? r->pos.offset : (int64_t)in->nhead;
+	r->pos.head_hash = (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
 	r->since_ckpt = 0;
 	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
 		return -1;
@@ -139,8 +170,9 @@ consumed(struct reader *r, size_t n)
 static int
 begin_file(struct reader *r, const struct ent *e)
 {
+	r->din = r->fifo[r->fhead];
 	r->w.path = e->v.file.path;
-	r->w.key = e->v.file.key;
+	r->w.key = r->din->key;
 	r->w.format = r->o->format;
 	r->pos = e->v.file.start;
 	r->w.line = r->pos.line;
@@ -159,12 +191,25 @@ end_file(struct reader *r, const struct ent *e)
 
 	r->w.format = e->fmt;
 	rc = checkpoint(r);
-	free(r->keys[r->khead]);
-	r->keys[r->khead++] = NULL;
-	if (r->khead == r->nkeys)
-		r->khead = r->nkeys = 0;
+	free(r->fifo[r->fhead]);
+	r->fifo[r->fhead++] = NULL;
+	if (r->fhead == r->nfifo)
+		r->fhead = r->nfifo = 0;
 	r->w.key = NULL;
+	r->din = NULL;
 	return rc;
+}
+
+/* A file that could not be read, in its place among the others: to the
+ * sink, or kept for the caller (import_file). 0, or -1 when the sink stopped. */
+static int
+unreadable(struct reader *r, const struct ent *e)
+{
+	if (r->sink->unreadable != NULL)
+		return r->sink->unreadable(r->arg, e->v.file.path, e->err) != 0 ? -1 : 0;
+	r->unreadable = 1;
+	usage_strlcpy(r->why, e->err, sizeof(r->why));
+	return 0;
 }
 
 /* One classified entry to the sink; 0, or -1 when the sink stopped. */
@@ -175,6 +220,8 @@ deliver(struct reader *r, const struct ent *e)
 		return begin_file(r, e);
 	if (e->kind == ENT_END)
 		return end_file(r, e);
+	if (e->kind == ENT_UNREADABLE)
+		return unreadable(r, e);
 	consumed(r, e->n);
 	r->w.format = e->fmt;
 	switch (e->kind) {
@@ -182,6 +229,7 @@ deliver(struct reader *r, const struct ent *e)
 	case ENT_SKIP:
 	case ENT_BEGIN:
 	case ENT_END:
+	case ENT_UNREADABLE:
 		r->st->skipped++;
 		return 0;
 	case ENT_BAD:
@@ -309,10 +357,12 @@ add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 	return 0;
 }
 
-/* A file's first (ENT_BEGIN: path, key, start) or last (ENT_END) entry, in
- * line with its lines. 0, or -1 when the sink stopped. */
+/* A file's first (ENT_BEGIN: path, start; its key and head are the newest
+ * in flight) or last (ENT_END) entry, in line with its lines, or a file that
+ * could not be read (ENT_UNREADABLE: path, why). 0, or -1 when the sink
+ * stopped. */
 static int
-add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *key,
+add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *why,
            const struct import_pos *start)
 {
 	struct ent *e = new_ent(r);
@@ -325,7 +375,8 @@ add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *k
 	e->kind = kind;
 	e->fmt = r->fmt;
 	e->v.file.path = path;
-	e->v.file.key = key;
+	if (why != NULL)
+		usage_strlcpy(e->err, why, sizeof(e->err));
 	if (start != NULL)
 		e->v.file.start = *start;
 	ent_added(r);
@@ -355,8 +406,8 @@ flush(struct reader *r)
  * max_line is skipped to its '\n' and reported malformed. A trailing partial
  * line stays unconsumed. Lines are classified on worker threads a chunk at a
  * time and delivered here, later, in file order, exactly as one thread
- * would. 0, or -1 (an I/O error, after delivering what came before it; the
- * sink stopped; out of memory: err says which).
+ * would. 0, IMPORT_UNREADABLE (a read failed: strerror in err; the lines
+ * before it stay in flight), or -1 (the sink stopped, out of memory: err).
  */
 static int
 read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
@@ -416,11 +467,8 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 		end += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				int en = errno;
-
-				if (flush(r) != 0)
-					goto stop;
-				snprintf(err, errlen, "%s: %s", r->rpath, strerror(en));
+				snprintf(err, errlen, "%s", strerror(errno));
+				rc = IMPORT_UNREADABLE;
 				goto out;
 			}
 			eof = 1;
@@ -506,42 +554,120 @@ pick_jobs(const struct import_opts *o, int64_t left)
 	return o->jobs;
 }
 
+/*
+ * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
+ * cannot block the open, and the type checked on the descriptor (what was
+ * opened, not what the name meant a moment before). NULL with the reason in
+ * err (no path).
+ */
+static FILE *
+open_regular(const char *path, struct stat *sb, char *err, size_t errlen)
+{
+	int fd, fl;
+	FILE *f;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		snprintf(err, errlen, "%s", S_ISREG(sb->st_mode) ? strerror(errno) :
+		    "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+	    (f = fdopen(fd, "rb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* The file's first bytes (up to IMPORT_HEAD_BYTES) into in->head; 0 or -1. */
+static int
+read_head(struct inflight *in, FILE *f)
+{
+	ssize_t got;
+
+	in->nhead = 0;
+	while (in->nhead < sizeof(in->head)) {
+		got = pread(fileno(f), in->head + in->nhead, sizeof(in->head) - in->nhead,
+		    (off_t)in->nhead);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		in->nhead += (size_t)got;
+	}
+	return 0;
+}
+
+/* Is the file (sb, its first bytes in) the one prev was read from? A mark
+ * without an identity (from an older tokentop) is taken on trust, as before. */
+static int
+same_file(const struct inflight *in, const struct import_pos *prev, const struct stat *sb)
+{
+	if (prev->ino != 0 && (prev->dev != (int64_t)sb->st_dev ||
+	    prev->ino != (int64_t)sb->st_ino))
+		return 0;
+	if (prev->head_len > 0 && (prev->head_len > (int64_t)in->nhead ||
+	    (int64_t)import_hash(in->head, (size_t)prev->head_len) != prev->head_hash))
+		return 0;
+	return 1;
+}
+
 /* Is key the key of a file still in flight (read, not delivered to its end)? */
 static int
 in_flight(const struct reader *r, const char *key)
 {
 	size_t i;
 
-	for (i = r->khead; i < r->nkeys; i++)
-		if (strcmp(r->keys[i], key) == 0)
+	for (i = r->fhead; i < r->nfifo; i++)
+		if (strcmp(r->fifo[i]->key, key) == 0)
 			return 1;
 	return 0;
 }
 
-/* Keep a copy of key as the newest file in flight; NULL on out of memory. */
-static char *
-push_key(struct reader *r, const char *key)
+/* A new file in flight with a copy of key, newest; NULL on out of memory. */
+static struct inflight *
+push_file(struct reader *r, const char *key)
 {
-	char **v;
+	struct inflight **v, *in;
 
-	if (r->nkeys == r->kcap) {
-		size_t cap = r->kcap ? r->kcap * 2 : 16;
+	if (r->nfifo == r->fcap) {
+		size_t cap = r->fcap ? r->fcap * 2 : 16;
 
-		if ((v = realloc(r->keys, cap * sizeof(*v))) == NULL)
+		if ((v = realloc(r->fifo, cap * sizeof(*v))) == NULL)
 			return NULL;
-		r->keys = v;
-		r->kcap = cap;
+		r->fifo = v;
+		r->fcap = cap;
 	}
-	if ((r->keys[r->nkeys] = strdup(key)) == NULL)
+	if ((in = calloc(1, sizeof(*in))) == NULL || (in->key = strdup(key)) == NULL) {
+		free(in);
 		return NULL;
-	return r->keys[r->nkeys++];
+	}
+	r->fifo[r->nfifo++] = in;
+	return in;
 }
 
-/* A file that cannot be read ends the import, after every file before it
- * has been delivered (as if read one by one): -1 with "PATH: why" in err,
- * or the sink's stop. */
+/* The newest file in flight was not read after all: let it go. */
+static void
+pop_newest(struct reader *r)
+{
+	struct inflight *in = r->fifo[--r->nfifo];
+
+	free(in->key);
+	free(in);
+}
+
+/* A mark or memory failed: every file before is delivered first (as if
+ * read one by one), then -1 with err (or the sink's stop). */
 static int
-cannot(struct reader *r, const char *path, const char *why, char *err, size_t errlen)
+fail_after(struct reader *r, const char *path, const char *why, char *err, size_t errlen)
 {
 	char msg[256];
 
@@ -549,91 +675,135 @@ cannot(struct reader *r, const char *path, const char *why, char *err, size_t er
 	if (flush(r) != 0)
 		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
 	else
-		snprintf(err, errlen, "%s: %s", path, msg);
+		snprintf(err, errlen, "%s%s%s", path != NULL ? path : "", path != NULL ? ": " : "",
+		    msg);
 	return -1;
 }
 
 /*
  * The next file: its key and mark, then, unless it was read to its end and
  * not touched since (*f NULL, nothing to read), opened at where reading
- * goes on (*start). 0, or -1 with err (the sink's mark failed, or the file
- * cannot be read).
+ * goes on (*start), with its key and first bytes in flight. 0 (opened or
+ * nothing to read), IMPORT_UNREADABLE (why in err; nothing in flight), or
+ * -1 with err (the sink's mark failed, out of memory).
  */
 static int
 open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
-          char *key, struct import_pos *start, char *err, size_t errlen)
+          struct import_pos *start, char *err, size_t errlen)
 {
 	struct import_pos prev;
+	struct inflight *in;
 	struct stat sb;
+	char key[PATH_MAX];
 	int found = 0;
 
 	*f = NULL;
-	if (file_key(r->o->pool, path, key, &sb) != 0)
-		return cannot(r, path, strerror(errno), err, errlen);
-	if (key[0] == '\0')
-		usage_strlcpy(key, path, PATH_MAX);
-	/* the same file again, still in flight: its mark is not written yet */
-	if (in_flight(r, key) && flush(r) != 0) {
-		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
-		return -1;
+	if (file_key(r->o->pool, path, key, &sb) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return IMPORT_UNREADABLE;
 	}
+	if (key[0] == '\0')
+		usage_strlcpy(key, path, sizeof(key));
+	/* the same file again, still in flight: its mark is not written yet */
+	if (in_flight(r, key) && flush(r) != 0)
+		return fail_after(r, NULL, "", err, errlen);
 	if (r->sink->mark_get != NULL && r->sink->mark_get(r->arg, key, &prev, &found) != 0)
-		return cannot(r, path, "cannot read its import mark", err, errlen);
-	/* read to its end and not touched since: nothing to open (a re-import
-	 * of a large tree is this, file after file) */
-	if (found && prev.size == (int64_t)sb.st_size && prev.offset == prev.size &&
-	    prev.mtime_ns == stat_mtime_ns(&sb)) {
+		return fail_after(r, path, "cannot read its import mark", err, errlen);
+	/* read to its end and not touched since (same size, time and inode):
+	 * nothing to open (a re-import of a large tree is this, file after file) */
+	if (found && S_ISREG(sb.st_mode) && prev.size == (int64_t)sb.st_size &&
+	    prev.offset == prev.size && prev.mtime_ns == stat_mtime_ns(&sb) &&
+	    (prev.ino == 0 || (prev.dev == (int64_t)sb.st_dev && prev.ino == (int64_t)sb.st_ino))) {
 		r->st->files++;
 		return 0;
 	}
-	if ((*f = fopen(path, "rb")) == NULL || fstat(fileno(*f), &sb) != 0)
-		return cannot(r, path, strerror(errno), err, errlen);
+	if ((*f = open_regular(path, &sb, err, errlen)) == NULL)
+		return IMPORT_UNREADABLE;
+	if ((in = push_file(r, key)) == NULL)
+		return fail_after(r, NULL, "out of memory", err, errlen);
+	if (read_head(in, *f) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		pop_newest(r);
+		r->st->files++;          /* opened: counted, as a read that failed */
+		return IMPORT_UNREADABLE;
+	}
+	if (found && !same_file(in, &prev, &sb))
+		found = 0;
 	*start = import_resume(found ? &prev : NULL, (int64_t)sb.st_size, stat_mtime_ns(&sb));
+	start->dev = (int64_t)sb.st_dev;
+	start->ino = (int64_t)sb.st_ino;
 	/* the mark must sit just after a '\n': a file replaced by a larger one
 	 * may not have one there, and is then read again from the top */
 	if (start->offset > 0 && (fseeko(*f, (off_t)start->offset - 1, SEEK_SET) != 0 ||
 	    fgetc(*f) != '\n')) {
-		*start = import_resume(NULL, start->size, start->mtime_ns);
+		start->offset = start->line = 0;
 		rewind(*f);
 	}
 	if (r->p == NULL) {   /* no pool given: threads as this first file asks */
 		if (ip_pool_init(own, pick_jobs(r->o, (int64_t)sb.st_size - start->offset)) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			pop_newest(r);
+			return fail_after(r, NULL, "out of memory", err, errlen);
 		}
 		r->p = own;
 	}
 	return 0;
 }
 
-/* One file: its first entry, its lines, its last entry. 0, or -1 + err. */
+/* An entry saying path could not be read (why), in its place: needs the
+ * ring, made here when no file before it was opened. 0, or -1 + err. */
+static int
+add_unreadable(struct reader *r, struct import_pool *own, const char *path, const char *why,
+               char *err, size_t errlen)
+{
+	if (r->p == NULL) {
+		if (ip_pool_init(own, 1) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->p = own;
+	}
+	if (add_marker(r, ENT_UNREADABLE, path, why, NULL) != 0) {
+		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
+		return -1;
+	}
+	return 0;
+}
+
+/* One file: its first entry, its lines, its last entry (and, after a read
+ * that failed part way, an unreadable entry). 0, or -1 + err. */
 static int
 read_file(struct reader *r, struct import_pool *own, const char *path, char *err,
           size_t errlen)
 {
 	struct import_pos start;
-	char key[PATH_MAX], *kept;
-	FILE *f;
-	int rc = -1;
+	char why[256];
+	FILE *f = NULL;
+	int rc;
 
-	if (open_file(r, own, path, &f, key, &start, err, errlen) != 0)
-		goto out;
-	if (f == NULL)
-		return 0;
-	r->rpath = path;
-	r->fmt = r->o->format;
-	if ((kept = push_key(r, key)) == NULL) {
-		snprintf(err, errlen, "out of memory");
+	err[0] = '\0';
+	if ((rc = open_file(r, own, path, &f, &start, err, errlen)) == IMPORT_UNREADABLE) {
+		usage_strlcpy(why, err, sizeof(why));
+		rc = add_unreadable(r, own, path, why, err, errlen);
 		goto out;
 	}
-	if (add_marker(r, ENT_BEGIN, path, kept, &start) != 0 ||
-	    read_lines(r, f, err, errlen) != 0)
+	if (rc != 0 || f == NULL)
+		goto out;
+	r->rpath = path;
+	r->fmt = r->o->format;
+	rc = -1;
+	if (add_marker(r, ENT_BEGIN, path, NULL, &start) != 0)
+		goto stopped;
+	why[0] = '\0';
+	if ((rc = read_lines(r, f, err, errlen)) == IMPORT_UNREADABLE)
+		usage_strlcpy(why, err, sizeof(why));    /* what came before still counts */
+	else if (rc != 0)
 		goto stopped;
 	if (add_marker(r, ENT_END, NULL, NULL, NULL) != 0)
 		goto stopped;
-	rc = 0;
+	rc = why[0] != '\0' ? add_unreadable(r, own, path, why, err, errlen) : 0;
 	goto out;
 stopped:
+	rc = -1;
 	if (err[0] == '\0')
 		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path != NULL ? r->w.path :
 		    path, (long long)r->w.line);
@@ -643,42 +813,62 @@ out:
 	return rc;
 }
 
-int
-import_files(char *const *files, const struct import_opts *o, const struct import_sink *sink,
-             void *arg, struct import_stats *st, char *err, size_t errlen)
+/* Every file in one pipeline; r->unreadable tells of the last file that
+ * could not be read when the sink has no unreadable(). 0, or -1 + err. */
+static int
+run(struct reader *r, char *const *files, char *err, size_t errlen)
 {
 	struct import_pool own;
-	struct reader r;
 	size_t i;
 	int rc = -1;
 
-	memset(&r, 0, sizeof(r));
 	memset(&own, 0, sizeof(own));
-	r.o = o;
-	r.sink = sink;
-	r.arg = arg;
-	r.st = st;
-	r.max_line = o->max_line > 0 ? o->max_line : 64LL * 1024 * 1024;
-	r.p = o->pool != NULL && o->jobs != 1 ? o->pool : NULL;
-	err[0] = '\0';
+	r->max_line = r->o->max_line > 0 ? r->o->max_line : 64LL * 1024 * 1024;
+	r->p = r->o->pool != NULL && r->o->jobs != 1 ? r->o->pool : NULL;
 	for (i = 0; files[i] != NULL; i++)
-		if (read_file(&r, &own, files[i], err, errlen) != 0)
+		if (read_file(r, &own, files[i], err, errlen) != 0)
 			goto out;
-	if (flush(&r) != 0) {
-		snprintf(err, errlen, "%s:%lld: import stopped", r.w.path, (long long)r.w.line);
+	if (flush(r) != 0) {
+		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
 		goto out;
 	}
 	rc = 0;
 out:
 	/* after an error, what was read of the files before it is delivered
-	 * (read_lines did, for an I/O error), the rest dropped */
-	if (r.p == &own)
+	 * (fail_after did), the rest dropped */
+	if (r->p == &own)
 		ip_pool_fini(&own);
-	else if (r.p != NULL)
-		ip_discard(r.p);
-	for (i = r.khead; i < r.nkeys; i++)
-		free(r.keys[i]);
-	free(r.keys);
+	else if (r->p != NULL)
+		ip_discard(r->p);
+	for (i = r->fhead; i < r->nfifo; i++) {
+		free(r->fifo[i]->key);
+		free(r->fifo[i]);
+	}
+	free(r->fifo);
+	return rc;
+}
+
+int
+import_files(char *const *files, const struct import_opts *o, const struct import_sink *sink,
+             void *arg, struct import_stats *st, char *err, size_t errlen)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->o = o;
+	r->sink = sink;
+	r->arg = arg;
+	r->st = st;
+	rc = run(r, files, err, errlen);
+	if (rc == 0 && r->unreadable) {
+		usage_strlcpy(err, r->why, errlen);
+		rc = IMPORT_UNREADABLE;
+	}
+	free(r);
 	return rc;
 }
 

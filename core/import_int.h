@@ -27,6 +27,7 @@ enum ent_kind {
 	ENT_RESULT,        /* v.res */
 	ENT_BEGIN,         /* a file's first entry: v.file (no line) */
 	ENT_END,           /* its last entry: its final checkpoint (no line) */
+	ENT_UNREADABLE,    /* a file that could not be read: v.file.path, why in err */
 };
 
 struct ent {
@@ -39,7 +40,6 @@ struct ent {
 		struct usage_result res;
 		struct {
 			const char       *path;   /* as given (the caller's) */
-			const char       *key;    /* the reader's copy, until ENT_END */
 			struct import_pos start;  /* where reading began */
 		} file;
 	} v;

@@ -1,4 +1,6 @@
-/* marks.c — how far each imported file has been read. */
+/* marks.c — how far each imported file has been read, and which file it was
+ * (device, inode, a hash of its start: core/import.c checks them). Both
+ * statements are cached: a re-import of a large tree asks once per file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +24,10 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 		m->mtime_ns = sqlite3_column_int64(st, 1);
 		m->offset = sqlite3_column_int64(st, 2);
 		m->line = sqlite3_column_int64(st, 3);
+		m->dev = sqlite3_column_int64(st, 4);
+		m->ino = sqlite3_column_int64(st, 5);
+		m->head_len = sqlite3_column_int64(st, 6);
+		m->head_hash = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -50,6 +56,10 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 	sqlite3_bind_int64(st, 3, m->mtime_ns);
 	sqlite3_bind_int64(st, 4, m->offset);
 	sqlite3_bind_int64(st, 5, m->line);
+	sqlite3_bind_int64(st, 6, m->dev);
+	sqlite3_bind_int64(st, 7, m->ino);
+	sqlite3_bind_int64(st, 8, m->head_len);
+	sqlite3_bind_int64(st, 9, m->head_hash);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -220,7 +220,38 @@ const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX IF NOT EXISTS batch_intent_pending ON batch_intent(created_ms)"
 	"  WHERE status = 'pending';",
-	/* 6 → 7: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
+	/* 6 → 7: per spool (data/spool.c, by its random id), the last sequence
+	 * number whose row is in this ledger; set in the transaction that
+	 * inserts the rows, so a flush interrupted after that commit never
+	 * applies a row twice. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS spool_mark ("
+	"  spool TEXT PRIMARY KEY,"
+	"  seq INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;",
+	/* 7 → 8: an import mark knows which file it was taken from (device,
+	 * inode, a hash of its first bytes), so a file replaced by another is
+	 * read again from the top. 0 = not known: a mark written before keeps
+	 * working as it did (offset, size, mtime) and gains its identity the
+	 * next time the file is read. Rebuilt rather than ALTERed, so a file
+	 * whose version was set back migrates again (forgetting identities). */
+	"DROP TABLE IF EXISTS import_mark_new;"
+	"CREATE TABLE import_mark_new ("
+	"  path TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  offset INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL,"
+	"  dev INTEGER NOT NULL DEFAULT 0,"
+	"  ino INTEGER NOT NULL DEFAULT 0,"
+	"  head_len INTEGER NOT NULL DEFAULT 0,"
+	"  head_hash INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO import_mark_new (path, size, mtime_ns, offset, line)"
+	"  SELECT path, size, mtime_ns, offset, line FROM import_mark;"
+	"DROP TABLE import_mark;"
+	"ALTER TABLE import_mark_new RENAME TO import_mark;",
+	/* 8 → 9: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
 	 * × flags × routed, so the tag and source reports of a long history read
 	 * days, not rollup_hour (whose cells, for a busy fleet, are almost as
 	 * many as its rows). Kept like rollup_dm; rebuilt from rollup_hour (IF

@@ -26,6 +26,20 @@ struct store;
  * (including a database from a newer tokentop).
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Open an existing ledger read-only, for commands that only read: nothing is
+ * created, written or migrated, so a copied file, a file without write
+ * permission or one on a read-only mount works. When the normal read-only
+ * open cannot read it (a WAL file whose -shm cannot be created: a read-only
+ * mount or directory), it is opened as an immutable snapshot
+ * (file:PATH?immutable=1): what another process writes meanwhile is not seen.
+ * NULL + err on failure; *stale (may be NULL) = 1 when the only problem is a
+ * schema older than this tokentop's (store_open would migrate it).
+ */
+struct store *store_open_ro(const char *path, int *stale, char *err, size_t errlen);
+/* 0 read-write, 1 read-only, 2 read-only immutable snapshot. */
+int store_readonly(const struct store *s);
 void store_close(struct store *s);                 /* NULL is fine */
 int  store_schema_version(struct store *s);        /* PRAGMA user_version */
 const char *store_path(const struct store *s);     /* borrowed */
@@ -36,6 +50,15 @@ const char *store_path(const struct store *s);     /* borrowed */
  * one-second follow without re-reading everything.
  */
 int store_data_version(struct store *s, int64_t *version, char *err, size_t errlen);
+
+/*
+ * How long a write waits for another process's transaction: attempt_ms
+ * inside one try, give_up_ms in all (defaults 10 s and 120 s, for commands
+ * that would rather wait than fail). A writer with somewhere else to put its
+ * rows (the proxy's spool) sets them short, so it fails over quickly and its
+ * memory does not grow while the lock is held.
+ */
+void store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms);
 
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
  * BEGIN IMMEDIATE, retried while another writer holds the lock. */
@@ -196,6 +219,9 @@ struct import_mark {
 	int64_t mtime_ns;  /* modification time when last read */
 	int64_t offset;    /* bytes consumed (always at a line boundary) */
 	int64_t line;      /* lines consumed */
+	int64_t dev, ino;  /* the file's device and inode (0: not known, an older mark) */
+	int64_t head_len;  /* bytes of the file's start that head_hash covers */
+	int64_t head_hash; /* their hash (core/import.h import_hash) */
 };
 
 /* Where the last import of path stopped; *found = 0 when never read. */
@@ -320,6 +346,18 @@ int store_intent_pending(struct store *s, struct batch_intent **out, size_t *n,
 
 /* Is a batch with this id in the ledger? 0 with *found, or -1 + err. */
 int store_batch_known(struct store *s, const char *id, int *found, char *err, size_t errlen);
+
+/* ---- spool marks (data/spool_mark.c) ------------------------------------
+ * The ledger's side of data/spool.h: per spool (its id), the sequence
+ * number of the last spooled row this ledger took. Read and set inside
+ * store_begin .. store_commit, with the rows the mark covers: the read
+ * sees what every other writer committed (the transaction holds the write
+ * lock from its start), so two flushers never both apply a row.
+ */
+int store_spool_mark_get(struct store *s, const char *spool_id, int64_t *seq, char *err,
+                         size_t errlen);     /* 0 when never set */
+int store_spool_mark_set(struct store *s, const char *spool_id, int64_t seq, char *err,
+                         size_t errlen);
 
 /* ---- the organisation's own numbers (issue 6: tokentop sync; data/org.c) -- */
 

@@ -42,6 +42,8 @@ struct store {
 	int           in_tx;          /* inside store_begin .. commit/rollback */
 	int           in_op;          /* inside store_op_begin .. store_op_end */
 	int           rollup_failed;  /* a flush failed: the transaction must not commit */
+	int64_t       give_up_ms;     /* BEGIN/COMMIT retries stop after this (store_set_busy) */
+	int           readonly;       /* store_readonly() */
 	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
 	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
 	struct store_bulk *bulk;      /* rows not yet written (bulk.c) */
@@ -127,6 +129,14 @@ int store_rollup_full(const struct store *s);
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
 #define STORE_NMIGRATIONS store_nmigrations
+
+/* Bind u to ?1..?20 (STORE_USAGE_COLS) and key to ?21 (NULL: SQL NULL);
+ * static bindings (ledger.c). */
+void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
+
+/* Create the file at path with mode 0600 (and its missing directories
+ * 0700) unless it exists, whatever the umask (store.c). 0 or -1 + err. */
+int store_create_private(const char *path, char *err, size_t errlen);
 
 /* Bind text, NULL-safe ("" for NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);

@@ -48,12 +48,23 @@ int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*
- * Open the store at cli->cfg.db_path and load the prices. On failure prints
+ * Open the store at cli->cfg.db_path and load the prices. Rows waiting in
+ * the spool for this ledger (data/spool.h) are put in first; a spool that
+ * cannot be flushed is a note on stderr, not a failure. On failure prints
  * "tokentop: …" to stderr and returns EXIT_RUNTIME; on success EXIT_OK and the
  * caller owns *st (store_close) and *pr (pricing_free). Either out pointer may
  * be NULL when not wanted.
  */
 int cli_open(struct cli *cli, struct store **st, struct pricing **pr);
+
+/*
+ * The same for commands that only read: an existing ledger is opened
+ * read-only (store_open_ro), so a copy, a file without write permission or a
+ * read-only mount works. A ledger that does not exist yet is created as
+ * cli_open does; one whose schema is older is migrated when the file is
+ * writable, else refused with the reason. st must not be NULL.
+ */
+int cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr);
 
 /*
  * Printing outside text. Model names, tags, ids, custom_ids, file names,

@@ -4,37 +4,88 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "core/text.h"
+#include "data/spool.h"
 #include "tui/cli.h"
+
+/* Rows spooled while this ledger took no writes (data/spool.h) go in now,
+ * before this command writes anything; a failure is a note, not fatal. */
+static void
+flush_spool(const struct cli *cli, struct store *st)
+{
+	int64_t flushed = 0, left = 0;
+	char err[512];
+
+	if (spool_flush_path(cli->cfg.spool_path, st, &flushed, &left, err, sizeof(err)) != 0)
+		cli_warn(NULL, "spool: %s (%lld row(s) wait in %s)", err, (long long)left,
+		         cli->cfg.spool_path);
+	else if (flushed > 0)
+		cli_warn(NULL, "%lld spooled row(s) put into the ledger", (long long)flushed);
+}
+
+/* A ledger that exists and that others may read: said once a process, as
+ * ssh does for a key file (the ledger holds what was asked of which model,
+ * by tag, and when). */
+static void
+warn_ledger_mode(const char *path)
+{
+	static int said;
+	struct stat sb;
+
+	if (said || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 044) == 0)
+		return;
+	said = 1;
+	cli_warn(NULL, "warning: %s is readable by others (mode %04o); chmod 600 %s", path,
+	    (unsigned)(sb.st_mode & 07777), path);
+}
+
+static int
+load_prices(struct cli *cli, struct pricing **pr)
+{
+	char err[512];
+
+	if (pr == NULL)
+		return EXIT_OK;
+	*pr = pricing_load(cli->cfg.prices_path, cli->cfg.user_prices_path, err, sizeof(err));
+	if (*pr == NULL) {
+		cli_warn(NULL, "prices: %s", err);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* *st failed to open (err says why): free the prices, say it. */
+static int
+open_failed(struct pricing **pr, const char *err)
+{
+	cli_warn(NULL, "%s", err);
+	if (pr != NULL) {
+		pricing_free(*pr);
+		*pr = NULL;
+	}
+	return EXIT_RUNTIME;
+}
 
 int
 cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 {
 	char err[512];
 
-	if (pr != NULL) {
-		*pr = pricing_load(cli->cfg.prices_path, cli->cfg.user_prices_path, err, sizeof(err));
-		if (*pr == NULL) {
-			cli_warn(NULL, "prices: %s", err);
-			return EXIT_RUNTIME;
-		}
-	}
+	if (load_prices(cli, pr) != EXIT_OK)
+		return EXIT_RUNTIME;
 	if (st != NULL) {
+		warn_ledger_mode(cli->cfg.db_path);
 		*st = store_open(cli->cfg.db_path, err, sizeof(err));
-		if (*st == NULL) {
-			cli_warn(NULL, "%s", err);
-			if (pr != NULL) {
-				pricing_free(*pr);
-				*pr = NULL;
-			}
-			return EXIT_RUNTIME;
-		}
+		if (*st == NULL)
+			return open_failed(pr, err);
+		flush_spool(cli, *st);
 	}
 	return EXIT_OK;
 }
@@ -62,6 +113,28 @@ prefix(const char *cmd, char *buf, size_t n)
 {
 	snprintf(buf, n, "tokentop%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
 	return buf;
+}
+
+int
+cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr)
+{
+	const char *path = cli->cfg.db_path;
+	char err[512];
+	int stale = 0;
+
+	/* no ledger yet: made as any command makes it, and empty */
+	if (access(path, F_OK) != 0 || strcmp(path, ":memory:") == 0)
+		return cli_open(cli, st, pr);
+	if (load_prices(cli, pr) != EXIT_OK)
+		return EXIT_RUNTIME;
+	warn_ledger_mode(path);
+	*st = store_open_ro(path, &stale, err, sizeof(err));
+	/* an older schema is migrated by the one open that may, when it can */
+	if (*st == NULL && stale && access(path, W_OK) == 0)
+		*st = store_open(path, err, sizeof(err));
+	if (*st == NULL)
+		return open_failed(pr, err);
+	return EXIT_OK;
 }
 
 int

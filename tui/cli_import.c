@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "core/import.h"
+#include "core/text.h"
 #include "tui/cli.h"
 
 /* Rows, and the marks that account for them, are committed in groups: at
@@ -43,7 +44,7 @@ help(FILE *f)
 	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
 	    "                 msgbatch_*.jsonl)\n"
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
-	    "                 replaced, skipped, malformed, unpriced_models\n"
+	    "                 replaced, skipped, malformed, unpriced_models, unreadable\n"
 	    "  -h, --help     this help\n"
 	    "\n"
 	    "Rows are committed in groups of 50,000 (or every 2 s), each with the marks\n"
@@ -52,9 +53,11 @@ help(FILE *f)
 	    "the group size (tests).\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
-	    "only new lines (a file that shrank or went back in time is read again; rows\n"
-	    "already in the ledger are duplicates and change nothing). A line still being\n"
-	    "written (no newline yet) is left for the next run.\n"
+	    "only new lines (a file that shrank, went back in time, or is another file\n"
+	    "now: another inode, other first bytes, is read again; rows already in the\n"
+	    "ledger are duplicates and change nothing). A line still being written (no\n"
+	    "newline yet) is left for the next run. Only regular files are read; each\n"
+	    "folder and file once, however many symbolic links lead to it.\n"
 	    "\n"
 	    "Summary: added = new rows; duplicates = rows already there (replaced: a\n"
 	    "larger copy of a streaming response replaced a smaller one); skipped = lines\n"
@@ -62,10 +65,13 @@ help(FILE *f)
 	    "lines); unpriced_models = models without a price (their tokens are kept).\n"
 	    "\n"
 	    "A malformed line is reported as FILE:LINE: reason on stderr and skipped; the\n"
-	    "good rows are still imported.\n"
+	    "good rows are still imported. A file or folder that cannot be read (no\n"
+	    "permission, gone, a FIFO or device) is named on stderr and in --json's\n"
+	    "unreadable list, and everything else is still imported.\n"
 	    "\n"
-	    "Exit status: 0 every line read fine, 1 some line was malformed or the import\n"
-	    "failed (the rows before a failure are kept), 2 usage error.\n");
+	    "Exit status: 0 every path and line read fine, 1 some line was malformed,\n"
+	    "some path unreadable, or the import failed (the rows committed before a\n"
+	    "failure are kept and counted, those rolled back are not), 2 usage error.\n");
 }
 
 struct imp {
@@ -77,7 +83,10 @@ struct imp {
 	int64_t         now_ms;
 	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
 	int64_t         batch_end_ms;             /* its end time, else now */
-	int64_t         added, duplicates, replaced, malformed;
+	int64_t         added, duplicates, replaced, malformed;  /* committed */
+	int64_t         p_added, p_dups, p_replaced;  /* since the last commit: lost
+	                                                 if the transaction is rolled back */
+	struct import_unreadable bad;             /* paths that could not be read */
 	int64_t         group_rows;               /* rows since the last commit */
 	int64_t         group_start;              /* when it began (monotonic ms) */
 	int64_t         group_max;                /* rows per commit */
@@ -98,6 +107,10 @@ imp_mark_get(void *arg, const char *key, struct import_pos *pos, int *found)
 	pos->mtime_ns = mk.mtime_ns;
 	pos->offset = mk.offset;
 	pos->line = mk.line;
+	pos->dev = mk.dev;
+	pos->ino = mk.ino;
+	pos->head_len = mk.head_len;
+	pos->head_hash = mk.head_hash;
 	return 0;
 }
 
@@ -157,15 +170,16 @@ note_unpriced(struct imp *m, const char *model)
 	return 0;
 }
 
+/* A row's outcome, counted once its transaction commits (imp_checkpoint). */
 static void
 count(struct imp *m, enum store_put r)
 {
 	if (r == STORE_ADDED)
-		m->added++;
+		m->p_added++;
 	else
-		m->duplicates++;
+		m->p_dups++;
 	if (r == STORE_REPLACED)
-		m->replaced++;
+		m->p_replaced++;
 }
 
 static int
@@ -241,13 +255,51 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The group's rows counted once they are committed (a rollback forgets them). */
+static void
+fold_counts(struct imp *m)
+{
+	m->added += m->p_added;
+	m->duplicates += m->p_dups;
+	m->replaced += m->p_replaced;
+	m->p_added = m->p_dups = m->p_replaced = 0;
+}
+
+/* Commit the group and start the next at now. 0, or -1 + m->err. */
+static int
+commit_group(struct imp *m, int64_t now)
+{
+	if (store_commit(m->st, m->err, sizeof(m->err)) != 0)
+		return -1;
+	fold_counts(m);
+	m->group_rows = 0;
+	m->group_start = now;
+	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
+}
+
+/* A path that could not be read: said now, in its place; the rest goes on
+ * and the exit status tells. */
+static int
+imp_unreadable(void *arg, const char *path, const char *why)
+{
+	struct imp *m = arg;
+
+	cli_fail("import", "%s: %s", path, why);
+	if (import_unreadable_add(&m->bad, path, why) != 0) {
+		snprintf(m->err, sizeof(m->err), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* Rows so far and the mark that accounts for them land in one transaction,
  * committed once the group is full (GROUP_ROWS, GROUP_MS). */
 static int
 imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
 {
 	struct imp *m = arg;
-	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line };
+	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line, pos->dev,
+	    pos->ino, pos->head_len, pos->head_hash };
 	int64_t now;
 
 	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
@@ -255,12 +307,7 @@ imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos 
 	now = mono_ms();
 	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
 		return 0;
-	if (store_commit(m->st, m->err, sizeof(m->err)) != 0 ||
-	    store_begin(m->st, m->err, sizeof(m->err)) != 0)
-		return -1;
-	m->group_rows = 0;
-	m->group_start = now;
-	return 0;
+	return commit_group(m, now);
 }
 
 static const struct import_sink imp_sink = {
@@ -270,12 +317,28 @@ static const struct import_sink imp_sink = {
 	.result = imp_result,
 	.malformed = imp_malformed,
 	.checkpoint = imp_checkpoint,
+	.unreadable = imp_unreadable,
 };
 
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A path as a JSON string: as it is when it is UTF-8, else with the bytes
+ * that are not as U+FFFD (JSON cannot hold them). */
+static json_t *
+path_json(const char *path)
+{
+	json_t *j = json_string(path);
+	char *clean;
+
+	if (j == NULL && (clean = text_sanitize_dup(path, 0)) != NULL) {
+		j = json_string(clean);
+		free(clean);
+	}
+	return j;
 }
 
 static void
@@ -299,6 +362,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "skipped", json_integer(s->skipped));
 		json_object_set_new(o, "malformed", json_integer(s->malformed));
 		json_object_set_new(o, "unpriced_models", u);
+		u = json_array();
+		for (i = 0; i < m->bad.n; i++)
+			json_array_append_new(u, path_json(m->bad.path[i]));
+		json_object_set_new(o, "unreadable", u);
 		cli_json(stdout, o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
 		return;
@@ -311,6 +378,8 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	printf(", %s skipped", cli_group(s->skipped, a, sizeof(a)));
 	if (s->malformed > 0)
 		printf(" (%s malformed)", cli_group(s->malformed, a, sizeof(a)));
+	if (m->bad.n > 0)
+		printf(", %zu unreadable", m->bad.n);
 	printf("\n");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
@@ -395,12 +464,14 @@ cli_import(struct cli *cli, int argc, char **argv)
 	}
 	for (k = 0; dirs != NULL && dirs[k] != NULL; k++)
 		;
-	rc = dirs != NULL ? import_collect((const char *const *)dirs, k, &files, err, sizeof(err)) :
-	    import_collect((const char *const *)argv + first, (size_t)(argc - first), &files, err,
-	    sizeof(err));
+	rc = dirs != NULL ? import_collect((const char *const *)dirs, k, &files, &m.bad, err,
+	    sizeof(err)) : import_collect((const char *const *)argv + first, (size_t)(argc - first),
+	    &files, &m.bad, err, sizeof(err));
 	import_files_free(dirs);
 	if (rc != 0)
 		return cli_fail("import", "%s", err);
+	for (k = 0; k < m.bad.n; k++)
+		cli_fail("import", "%s: %s", m.bad.path[k], m.bad.reason[k]);
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
 		goto out;
 	m.now_ms = cli_now_ms();
@@ -421,23 +492,27 @@ cli_import(struct cli *cli, int argc, char **argv)
 	}
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
 	if (import_files(files, &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
-		store_rollback(m.st);
 		rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
-		summary(&m, &s, json);
-		goto out;
+		goto fail;
 	}
 	if (store_commit(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	fold_counts(&m);
 	summary(&m, &s, json);
-	rc = s.malformed > 0 ? EXIT_RUNTIME : EXIT_OK;
+	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
+	goto out;
+fail:
+	store_rollback(m.st);     /* the rows since the last checkpoint: not counted */
+	summary(&m, &s, json);
 out:
 	import_pool_free(o.pool);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);
 	free(m.unpriced);
 	import_files_free(files);
+	import_unreadable_free(&m.bad);
 	store_close(m.st);
 	pricing_free(m.pr);
 	return rc;

@@ -83,6 +83,21 @@ tt_need() {
 	done
 }
 
+# tt_no_override: sets NOPRIV to a command prefix under which file modes bind
+# (a mode-000 file cannot be read, a read-only folder not written): for root,
+# setpriv taking away CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH; for anyone
+# else, env. Returns 1 (NOPRIV empty) where that cannot be done. Needs $T.
+tt_no_override() {
+	local drop="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search"
+	NOPRIV=
+	if [ "$(id -u)" != 0 ]; then NOPRIV=env; return 0; fi
+	command -v setpriv >/dev/null || return 1
+	echo x >"$T/.probe" && chmod 000 "$T/.probe"
+	if $drop true 2>/dev/null && ! $drop cat "$T/.probe" >/dev/null 2>&1; then NOPRIV=$drop; fi
+	rm -f "$T/.probe"
+	[ -n "$NOPRIV" ]
+}
+
 # ---- the environment -------------------------------------------------------------
 
 # tt_tmpdir: a new temp dir $T, removed at exit, and an environment that
@@ -128,6 +143,36 @@ tt_start_fakeapi() {
 		tt_die "the double ($name) did not start: $(cat "$T/fk.$name.err")"
 	FK_PORT=$(sed -n 's/^port //p' "$T/fk.$name.out")
 	FK_URL=http://127.0.0.1:$FK_PORT
+}
+
+# ---- the recording proxy -------------------------------------------------------------
+
+# tt_start_proxy ARGS...: `tokentop ARGS` in the background (ARGS name the
+# ledger and the command: --db D proxy --listen 127.0.0.1:0 --upstream U
+# ...), stdout to $T/pport, stderr to $T/perr. Once it printed "listening
+# on 127.0.0.1:PORT", sets PROXY_PID, PROXY_PORT and PROXY
+# (http://127.0.0.1:PORT); dies if it does not within 5 s. TT_ULIMIT_N=N
+# runs it under `ulimit -n N`.
+tt_start_proxy() {
+	: >"$T/pport"
+	if [ -n "${TT_ULIMIT_N:-}" ]; then
+		(ulimit -n "$TT_ULIMIT_N"; exec "$B/tokentop" "$@" >"$T/pport" 2>"$T/perr") &
+	else
+		"$B/tokentop" "$@" >"$T/pport" 2>"$T/perr" &
+	fi
+	PROXY_PID=$!
+	tt_track "$PROXY_PID"
+	tt_wait_file "$T/pport" || :
+	PROXY_PORT=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
+	[ -n "$PROXY_PORT" ] || tt_die "the proxy did not start: $(cat "$T/pport" "$T/perr")"
+	PROXY=http://127.0.0.1:$PROXY_PORT
+}
+
+# tt_stop_proxy: SIGTERM to the proxy; dies unless it exits 0.
+tt_stop_proxy() {
+	kill -TERM "$PROXY_PID"
+	wait "$PROXY_PID" || tt_die "proxy exit status $? on SIGTERM: $(cat "$T/perr")"
+	PROXY_PID=
 }
 
 # ---- the console in tmux -----------------------------------------------------------
