@@ -52,6 +52,10 @@ struct usage {
 	struct tokens tok;
 	int64_t       compressed_tokens;           /* input tokens removed by compression (estimate) */
 	int           sidechain;                   /* Claude Code isSidechain */
+	int           ts_import;                   /* ts_ms is the import time: the line
+	                                              had no time of its own (a bare
+	                                              response, results of an unknown
+	                                              batch), so it is no rate */
 };
 
 /* Total input tokens of a request: uncached + both cache writes + cache reads.

@@ -251,7 +251,13 @@ const char *const store_migrations[] = {
 	"  SELECT path, size, mtime_ns, offset, line FROM import_mark;"
 	"DROP TABLE import_mark;"
 	"ALTER TABLE import_mark_new RENAME TO import_mark;",
-	/* 8 → 9: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
+	/* 8 → 9: a row whose time is the import's, not its own (a bare Messages
+	 * response, the results of a batch the ledger does not know): counted in
+	 * every total, but no burn rate (issue 11). The "-- column" line lets a
+	 * file whose version was set back skip an ALTER it has had (store.c). */
+	"-- column usage ts_import\n"
+	"ALTER TABLE usage ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	/* 9 → 10: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
 	 * × flags × routed, so the tag and source reports of a long history read
 	 * days, not rollup_hour (whose cells, for a busy fleet, are almost as
 	 * many as its rows). Kept like rollup_dm; rebuilt from rollup_hour (IF

@@ -12,7 +12,7 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 1
+#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 9) */
 #define BUSY_MS       10000
 
 struct spool {
@@ -34,6 +34,7 @@ static const char schema[] =
 	"  stop_reason TEXT NOT NULL, input INTEGER NOT NULL, write_5m INTEGER NOT NULL,"
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
+	"  ts_import INTEGER NOT NULL DEFAULT 0,"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -75,7 +76,7 @@ static int
 prepare_file(struct spool *sp, char *err, size_t errlen)
 {
 	unsigned char r[16];
-	char sql[160], hex[33];
+	char sql[160], hex[33], version_sql[48];
 	sqlite3_stmt *st;
 	int i, rc, v;
 
@@ -85,6 +86,7 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(version_sql, sizeof(version_sql), "PRAGMA user_version = %d", SPOOL_VERSION);
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO meta VALUES ('id', '%s');", hex);
 	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sperr(sp, "begin", err, errlen);
@@ -98,9 +100,13 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	/* a format 1 file (rows may wait in it) gains the column; columns are
+	 * always named, so where it lands does not matter */
 	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    (v == 1 && sqlite3_exec(sp->db, "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL"
+	    " DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK) ||
 	    sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(sp->db, "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(sp->db, version_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	rc = sqlite3_step(st);
@@ -171,21 +177,23 @@ bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int
 {
 	const struct batch_rec *b = &it->b;
 
+	const int k = STORE_USAGE_NCOLS;     /* the usage columns' last parameter */
+
 	store_bind_usage(st, &it->u, NULL);
-	sqlite3_bind_text(st, 21, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
-	sqlite3_bind_int(st, 22, (int)it->kind);
-	sqlite3_bind_int64(st, 23, now);
-	sqlite3_bind_text(st, 24, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 25, b->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 26, b->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 27, b->requests);
-	sqlite3_bind_int64(st, 28, b->created_ms);
-	sqlite3_bind_int64(st, 29, b->expires_ms);
-	sqlite3_bind_int64(st, 30, b->counts.processing);
-	sqlite3_bind_int64(st, 31, b->counts.succeeded);
-	sqlite3_bind_int64(st, 32, b->counts.errored);
-	sqlite3_bind_int64(st, 33, b->counts.canceled);
-	sqlite3_bind_int64(st, 34, b->counts.expired);
+	sqlite3_bind_text(st, k + 1, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
+	sqlite3_bind_int(st, k + 2, (int)it->kind);
+	sqlite3_bind_int64(st, k + 3, now);
+	sqlite3_bind_text(st, k + 4, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k + 5, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k + 6, b->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k + 7, b->requests);
+	sqlite3_bind_int64(st, k + 8, b->created_ms);
+	sqlite3_bind_int64(st, k + 9, b->expires_ms);
+	sqlite3_bind_int64(st, k + 10, b->counts.processing);
+	sqlite3_bind_int64(st, k + 11, b->counts.succeeded);
+	sqlite3_bind_int64(st, k + 12, b->counts.errored);
+	sqlite3_bind_int64(st, k + 13, b->counts.canceled);
+	sqlite3_bind_int64(st, k + 14, b->counts.expired);
 }
 
 int
@@ -202,7 +210,7 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34)",
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)",
 	    -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -328,7 +336,7 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 {
 	sqlite3_stmt *st;
 	struct batch_rec *b;
-	int rc, n = 0;
+	int rc, n = 0, k;
 
 	if (sqlite3_prepare_v2(sp->db, "SELECT seq, kind, " STORE_USAGE_COLS ", " BATCH_COLS
 	    " FROM row WHERE ledger = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", -1, &st,
@@ -343,17 +351,19 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		items[n].kind = (enum spool_kind)sqlite3_column_int(st, 1);
 		store_read_usage(st, 2, &items[n].u);
 		b = &items[n].b;
-		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, 22), sizeof(b->id));
-		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, 23), sizeof(b->status));
-		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, 24), sizeof(b->tag));
-		b->requests = sqlite3_column_int64(st, 25);
-		b->created_ms = sqlite3_column_int64(st, 26);
-		b->expires_ms = sqlite3_column_int64(st, 27);
-		b->counts.processing = sqlite3_column_int64(st, 28);
-		b->counts.succeeded = sqlite3_column_int64(st, 29);
-		b->counts.errored = sqlite3_column_int64(st, 30);
-		b->counts.canceled = sqlite3_column_int64(st, 31);
-		b->counts.expired = sqlite3_column_int64(st, 32);
+		k = 2 + STORE_USAGE_NCOLS;          /* the batch columns' first */
+		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, k), sizeof(b->id));
+		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, k + 1),
+		    sizeof(b->status));
+		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, k + 2), sizeof(b->tag));
+		b->requests = sqlite3_column_int64(st, k + 3);
+		b->created_ms = sqlite3_column_int64(st, k + 4);
+		b->expires_ms = sqlite3_column_int64(st, k + 5);
+		b->counts.processing = sqlite3_column_int64(st, k + 6);
+		b->counts.succeeded = sqlite3_column_int64(st, k + 7);
+		b->counts.errored = sqlite3_column_int64(st, k + 8);
+		b->counts.canceled = sqlite3_column_int64(st, k + 9);
+		b->counts.expired = sqlite3_column_int64(st, k + 10);
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -34,13 +34,13 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    "SELECT id, " STORE_USAGE_COLS " FROM usage WHERE dedupe_key = ?1",
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
-	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
 	    " inference_geo=?11, tier=?12, stop_reason=?13, input=?14, write_5m=?15,"
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
-	    " sidechain=?20 WHERE dedupe_key=?21",
+	    " sidechain=?20, ts_import=?21 WHERE dedupe_key=?22",
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET" ADD_SUMS,
@@ -377,6 +377,28 @@ user_version(struct store *s, int *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* A migration that starts "-- column TABLE COLUMN" adds that column; an
+ * ALTER TABLE cannot say IF NOT EXISTS, so a file whose version was set
+ * back, and that has the column, skips it. */
+static int
+column_added(struct store *s, const char *sql)
+{
+	char table[64], column[64];
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (sscanf(sql, "-- column %63s %63s", table, column) != 2)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_TRANSIENT);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Bring the schema to STORE_NMIGRATIONS in one write transaction; several
  * processes opening a fresh file at once migrate it once. */
 static int
@@ -398,9 +420,12 @@ migrate(struct store *s, char *err, size_t errlen)
 		    " upgrade tokentop", s->path, v, STORE_NMIGRATIONS);
 		goto fail;
 	}
-	for (i = v; i < STORE_NMIGRATIONS; i++)
+	for (i = v; i < STORE_NMIGRATIONS; i++) {
+		if (column_added(s, store_migrations[i]))
+			continue;
 		if (store_exec(s, store_migrations[i], err, errlen) != 0)
 			goto fail;
+	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_NMIGRATIONS);
 	if (store_exec(s, sql, err, errlen) != 0)
 		goto fail;

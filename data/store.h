@@ -106,6 +106,8 @@ int store_put_bulk(struct store *s, const struct usage *u, enum store_put *resul
 
 /* Rows in the ledger (all sources). */
 int store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen);
+/* Is there any usage row at all? (cheap: the first row) 0, or -1 with err. */
+int store_has_usage(struct store *s, int *yes, char *err, size_t errlen);
 
 /* Calls every row with since_ms <= ts < until_ms (0 = unbounded), oldest
  * first; stop early by returning non-zero from fn. The usage is borrowed for
@@ -178,11 +180,14 @@ void store_report_free(struct report *r);      /* NULL fine; leaves r zeroed */
  * In per-mille for integer display (705 = 70.5%). */
 int64_t report_hit_permille(const struct tokens *t);
 
-/* Spend (priced nanos) and requests in since_ms <= ts < until_ms, from the
- * raw rows (for the console's $/h over the last hour). */
-int store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
-                        int64_t until_ms, int64_t *nanos, int64_t *requests,
-                        char *err, size_t errlen);
+/* Spend (priced nanos) and requests in since_ms <= ts < until_ms of rows
+ * with tag (NULL = every row), from the raw rows: the console's rate over
+ * the last hour. Rows stamped with the import time (usage.ts_import) are
+ * no rate: they are left out, and their spend goes to *imported_nanos
+ * (may be NULL). */
+int store_spend_between(struct store *s, const struct pricing *p, const char *tag,
+                        int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
+                        int64_t *imported_nanos, char *err, size_t errlen);
 
 /* Responses that stopped on max_tokens, per model and routing tier, so a
  * user sees when a cap is too tight. */

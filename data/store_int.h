@@ -130,8 +130,8 @@ extern const char *const store_migrations[];
 extern const int store_nmigrations;
 #define STORE_NMIGRATIONS store_nmigrations
 
-/* Bind u to ?1..?20 (STORE_USAGE_COLS) and key to ?21 (NULL: SQL NULL);
- * static bindings (ledger.c). */
+/* Bind u to ?1..?STORE_USAGE_NCOLS (STORE_USAGE_COLS) and key to the next
+ * (NULL: SQL NULL); static bindings (ledger.c). */
 void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
 
 /* Create the file at path with mode 0600 (and its missing directories
@@ -162,7 +162,8 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 #define STORE_USAGE_COLS \
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
-	"write_1h, cache_read, output, compressed_tokens, sidechain"
+	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import"
+#define STORE_USAGE_NCOLS 21
 void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
 
 #endif

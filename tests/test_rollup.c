@@ -2,7 +2,7 @@
  * the sums of rollup_hour's cells: per hour (rollup_hm), per UTC day
  * (rollup_dm) and per UTC day × tag or × source (rollup_dt, rollup_ds),
  * after inserts, replacements by larger copies and batches; and migration
- * 8 → 9 rebuilds the day × tag and day × source tables from the hours. */
+ * 9 → 10 rebuilds the day × tag and day × source tables from the hours. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,10 +129,10 @@ test_collapsed_tables(void **state)
 	check_tables(path);
 }
 
-/* A file of version 8 has no day × tag / day × source tables: opening it
+/* A file of version 9 has no day × tag / day × source tables: opening it
  * builds them from rollup_hour. */
 static void
-test_migration_9(void **state)
+test_migration_10(void **state)
 {
 	char path[512], err[256];
 	struct store *s;
@@ -146,11 +146,11 @@ test_migration_9(void **state)
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_dt; DROP TABLE rollup_ds;",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	fx_set_user_version(path, 8);
+	fx_set_user_version(path, 9);
 	s = store_open(path, err, sizeof(err));
 	assert_non_null(s);
 	v = store_schema_version(s);
-	assert_true(v >= 9);
+	assert_true(v >= 10);
 	store_close(s);
 	check_tables(path);
 }
@@ -160,7 +160,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collapsed_tables),
-		cmocka_unit_test(test_migration_9),
+		cmocka_unit_test(test_migration_10),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
