@@ -191,6 +191,7 @@ end_file(struct reader *r, const struct ent *e)
 
 	r->w.format = e->fmt;
 	rc = checkpoint(r);
+	free(r->fifo[r->fhead]->key);
 	free(r->fifo[r->fhead]);
 	r->fifo[r->fhead++] = NULL;
 	if (r->fhead == r->nfifo)
