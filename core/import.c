@@ -1,7 +1,8 @@
-/* import.c — the streaming import reader: read a file's lines from its mark,
- * hand them in chunks to the classifier (import_pool.c: detection, jansson
- * parse, worker threads), and deliver what each line came to, in file order,
- * to the sink on the caller's thread. */
+/* import.c — the streaming import reader: read every file's lines from its
+ * mark (import_file.c: key, identity, where to go on), hand them in chunks
+ * to the classifier (import_pool.c: detection, simdjson/jansson parse,
+ * worker threads), and deliver what each line came to, in file order, to the
+ * sink on the caller's thread, while the next files are read and parsed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,63 +19,6 @@
 #define READ_CHUNK   (256 * 1024)
 #define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
 #define READ_KEEP    (4 * 1024 * 1024)   /* a larger read buffer is freed after use */
-
-static const char *const format_names[] = {
-	[IMPORT_AUTO] = "auto",
-	[IMPORT_MESSAGES] = "messages",
-	[IMPORT_BATCH_RESULTS] = "batch-results",
-	[IMPORT_CLAUDE_CODE] = "claude-code",
-};
-
-const char *
-import_format_name(enum import_format f)
-{
-	if ((unsigned)f >= sizeof(format_names) / sizeof(format_names[0]))
-		return "?";
-	return format_names[f];
-}
-
-int
-import_format_parse(const char *name, enum import_format *f)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
-		if (strcmp(name, format_names[i]) == 0) {
-			*f = (enum import_format)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-struct import_pos
-import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
-{
-	struct import_pos p;
-
-	memset(&p, 0, sizeof(p));
-	if (prev != NULL && size >= prev->size && size >= prev->offset &&
-	    mtime_ns >= prev->mtime_ns && prev->offset >= 0 && prev->line >= 0)
-		p = *prev;
-	p.size = size;
-	p.mtime_ns = mtime_ns;
-	return p;
-}
-
-uint64_t
-import_hash(const void *buf, size_t n)
-{
-	const unsigned char *b = buf;
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 /* A file read but not yet delivered to its end: its key and first bytes
  * (what its marks hash), freed at its last entry. */
@@ -494,57 +438,6 @@ out:
 	return rc;
 }
 
-/*
- * The canonical path of a file for its mark (realpath) into key ("" when
- * there is none), and its stat into sb; 0, or -1 with errno. A regular file
- * (not a link) is its directory's canonical path and its name: the
- * directory's is resolved once for a run of files in it (pool's cache).
- */
-static int
-file_key(struct import_pool *p, const char *path, char *key, struct stat *sb)
-{
-	const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
-	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
-	char dir[PATH_MAX];
-
-	key[0] = '\0';
-	if (lstat(path, sb) != 0)
-		return -1;
-	if (p == NULL || !S_ISREG(sb->st_mode) || dlen >= sizeof(dir) || name[0] == '\0' ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-		if (realpath(path, key) == NULL)
-			key[0] = '\0';
-		return stat(path, sb);
-	}
-	if (slash == NULL) {
-		snprintf(dir, sizeof(dir), ".");
-	} else if (dlen == 0) {
-		snprintf(dir, sizeof(dir), "/");      /* "/x": the root */
-	} else {
-		memcpy(dir, path, dlen);
-		dir[dlen] = '\0';
-	}
-	if (strcmp(dir, p->key_dir) != 0) {
-		if (realpath(dir, p->key_real) == NULL) {
-			p->key_dir[0] = '\0';
-			if (realpath(path, key) == NULL)
-				key[0] = '\0';
-			return 0;
-		}
-		usage_strlcpy(p->key_dir, dir, sizeof(p->key_dir));
-	}
-	if ((size_t)snprintf(key, PATH_MAX, "%s%s%s", p->key_real,
-	    strcmp(p->key_real, "/") == 0 ? "" : "/", name) >= PATH_MAX)
-		key[0] = '\0';
-	return 0;
-}
-
-static int64_t
-stat_mtime_ns(const struct stat *sb)
-{
-	return (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
-}
-
 /* Threads for what is left of a file: none for a little (starting them
  * would cost more than they save), else as asked. */
 static int
@@ -553,72 +446,6 @@ pick_jobs(const struct import_opts *o, int64_t left)
 	if (o->jobs == 0 && left < SMALL_FILE)
 		return 1;
 	return o->jobs;
-}
-
-/*
- * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
- * cannot block the open, and the type checked on the descriptor (what was
- * opened, not what the name meant a moment before). NULL with the reason in
- * err (no path).
- */
-static FILE *
-open_regular(const char *path, struct stat *sb, char *err, size_t errlen)
-{
-	int fd, fl;
-	FILE *f;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
-		snprintf(err, errlen, "%s", S_ISREG(sb->st_mode) ? strerror(errno) :
-		    "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
-	    (f = fdopen(fd, "rb")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	return f;
-}
-
-/* The file's first bytes (up to IMPORT_HEAD_BYTES) into in->head; 0 or -1. */
-static int
-read_head(struct inflight *in, FILE *f)
-{
-	ssize_t got;
-
-	in->nhead = 0;
-	while (in->nhead < sizeof(in->head)) {
-		got = pread(fileno(f), in->head + in->nhead, sizeof(in->head) - in->nhead,
-		    (off_t)in->nhead);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		in->nhead += (size_t)got;
-	}
-	return 0;
-}
-
-/* Is the file (sb, its first bytes in) the one prev was read from? A mark
- * without an identity (from an older tokentop) is taken on trust, as before. */
-static int
-same_file(const struct inflight *in, const struct import_pos *prev, const struct stat *sb)
-{
-	if (prev->ino != 0 && (prev->dev != (int64_t)sb->st_dev ||
-	    prev->ino != (int64_t)sb->st_ino))
-		return 0;
-	if (prev->head_len > 0 && (prev->head_len > (int64_t)in->nhead ||
-	    (int64_t)import_hash(in->head, (size_t)prev->head_len) != prev->head_hash))
-		return 0;
-	return 1;
 }
 
 /* Is key the key of a file still in flight (read, not delivered to its end)? */
@@ -699,7 +526,7 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 	int found = 0;
 
 	*f = NULL;
-	if (file_key(r->o->pool, path, key, &sb) != 0) {
+	if (ip_file_key(r->o->pool, path, key, &sb) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return IMPORT_UNREADABLE;
 	}
@@ -712,34 +539,23 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 		return fail_after(r, path, "cannot read its import mark", err, errlen);
 	/* read to its end and not touched since (same size, time and inode):
 	 * nothing to open (a re-import of a large tree is this, file after file) */
-	if (found && S_ISREG(sb.st_mode) && prev.size == (int64_t)sb.st_size &&
-	    prev.offset == prev.size && prev.mtime_ns == stat_mtime_ns(&sb) &&
-	    (prev.ino == 0 || (prev.dev == (int64_t)sb.st_dev && prev.ino == (int64_t)sb.st_ino))) {
+	if (found && ip_unchanged(&prev, &sb)) {
 		r->st->files++;
 		return 0;
 	}
-	if ((*f = open_regular(path, &sb, err, errlen)) == NULL)
+	if ((*f = ip_open_regular(path, &sb, err, errlen)) == NULL)
 		return IMPORT_UNREADABLE;
 	if ((in = push_file(r, key)) == NULL)
 		return fail_after(r, NULL, "out of memory", err, errlen);
-	if (read_head(in, *f) != 0) {
+	if (ip_read_head(*f, in->head, &in->nhead) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		pop_newest(r);
 		r->st->files++;          /* opened: counted, as a read that failed */
 		return IMPORT_UNREADABLE;
 	}
-	if (found && !same_file(in, &prev, &sb))
+	if (found && !ip_same_file(&prev, &sb, in->head, in->nhead))
 		found = 0;
-	*start = import_resume(found ? &prev : NULL, (int64_t)sb.st_size, stat_mtime_ns(&sb));
-	start->dev = (int64_t)sb.st_dev;
-	start->ino = (int64_t)sb.st_ino;
-	/* the mark must sit just after a '\n': a file replaced by a larger one
-	 * may not have one there, and is then read again from the top */
-	if (start->offset > 0 && (fseeko(*f, (off_t)start->offset - 1, SEEK_SET) != 0 ||
-	    fgetc(*f) != '\n')) {
-		start->offset = start->line = 0;
-		rewind(*f);
-	}
+	ip_start(*f, found ? &prev : NULL, &sb, start);
 	if (r->p == NULL) {   /* no pool given: threads as this first file asks */
 		if (ip_pool_init(own, pick_jobs(r->o, (int64_t)sb.st_size - start->offset)) != 0) {
 			pop_newest(r);

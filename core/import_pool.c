@@ -14,7 +14,37 @@
 #include "core/import_int.h"
 #include "core/usage_simd.h"
 
-/* ---- format detection ----------------------------------------------------- */
+/* ---- format names and detection ------------------------------------------- */
+
+static const char *const format_names[] = {
+	[IMPORT_AUTO] = "auto",
+	[IMPORT_MESSAGES] = "messages",
+	[IMPORT_BATCH_RESULTS] = "batch-results",
+	[IMPORT_CLAUDE_CODE] = "claude-code",
+};
+
+const char *
+import_format_name(enum import_format f)
+{
+	if ((unsigned)f >= sizeof(format_names) / sizeof(format_names[0]))
+		return "?";
+	return format_names[f];
+}
+
+int
+import_format_parse(const char *name, enum import_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*f = (enum import_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 
 /*
  * As import_detect; *bad = 1 (with the reason) when the line looked like
