@@ -96,9 +96,8 @@ store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
 		db_bind_null(st, 22);
 }
 
-/* "msg:ID", else "req:ID", else "batch:ID:CUSTOM"; 0 when the row has none. */
-static int
-dedupe_key(const struct usage *u, char *buf, size_t n)
+int
+store_dedupe_key(const struct usage *u, char *buf, size_t n)
 {
 	if (u->message_id[0] != '\0')
 		snprintf(buf, n, "msg:%s", u->message_id);
@@ -111,11 +110,11 @@ dedupe_key(const struct usage *u, char *buf, size_t n)
 	return 1;
 }
 
-/* The row holding key, locked for this transaction (another writer's
- * copy waits until it commits); *found = 0 when none. */
-static int
-find_row(struct store *s, const char *key, struct usage *old, int *found,
-         char *err, size_t errlen)
+/* The row holding key, locked for this transaction where writers lock rows
+ * (another writer's copy waits until it commits); *found = 0 when none. */
+int
+store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
+                 char *err, size_t errlen)
 {
 	struct db_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
 	int rc;
@@ -133,11 +132,11 @@ find_row(struct store *s, const char *key, struct usage *old, int *found,
 	return 0;
 }
 
-/* Step statement id (SQ_USAGE_INSERT, SQ_USAGE_UPDATE) with u and key bound;
- * *written = rows it wrote (an insert whose key is taken writes none). */
-static int
-write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const char *key,
-          int *written, char *err, size_t errlen)
+/* *written (may be NULL) = rows it wrote (an insert whose key is taken
+ * writes none). */
+int
+store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
+                  const char *key, int *written, char *err, size_t errlen)
 {
 	struct db_stmt *st = store_stmt(s, id, err, errlen);
 	int rc;
@@ -149,20 +148,35 @@ write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const c
 	db_reset(st);
 	if (rc != DB_DONE)
 		return store_sqlerr(s, "usage write", err, errlen);
-	*written = db_changes(s->db) == 1;     /* (RETURNING costs SQLite a temp table) */
+	if (written != NULL)       /* (RETURNING costs SQLite a temp table) */
+		*written = db_changes(s->db) == 1;
 	return 0;
 }
 
-/* Does the new copy u beat the stored copy old? Larger total wins; on a tie
- * the parent (non-sidechain) copy wins over a sidechain replay. */
-static int
-beats(const struct usage *u, const struct usage *old)
+int
+store_usage_beats(const struct usage *u, const struct usage *old)
 {
 	int64_t a = usage_total(&u->tok), b = usage_total(&old->tok);
 
 	if (a != b)
 		return a > b;
 	return old->sidechain && !u->sidechain;
+}
+
+int
+store_usage_check(const struct usage *u, char *err, size_t errlen)
+{
+	char why[96];
+
+	if (u->model[0] == '\0' || u->source[0] == '\0') {
+		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+		return -1;
+	}
+	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "usage row: %s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -177,29 +191,25 @@ int
 store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                  char *err, size_t errlen)
 {
-	char key[USAGE_ID_MAX + 96], why[96];
+	char key[USAGE_ID_MAX + 96];
 	struct usage old;
 	int has_key, added = 0, found = 0;
 
-	if (u->model[0] == '\0' || u->source[0] == '\0') {
-		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
+	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
-	}
-	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "usage row: %s", why);
-		return -1;
-	}
-	has_key = dedupe_key(u, key, sizeof(key));
-	if (has_key && !s->db->drv->row_locks && find_row(s, key, &old, &found, err, errlen) != 0)
+	has_key = store_dedupe_key(u, key, sizeof(key));
+	if (has_key && !s->db->drv->row_locks &&
+	    store_usage_find(s, key, &old, &found, err, errlen) != 0)
 		return -1;
 	if (!found) {
-		if (write_row(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, &added, err, errlen) != 0)
+		if (store_usage_write(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, &added, err,
+		    errlen) != 0)
 			return -1;
 		if (added) {
 			*result = STORE_ADDED;
 			return store_rollup_add(s, u, 1, err, errlen);
 		}
-		if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
+		if (has_key && store_usage_find(s, key, &old, &found, err, errlen) != 0)
 			return -1;
 		if (!found) {
 			snprintf(err, errlen, "usage write: %s: neither added nor found",
@@ -207,12 +217,12 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 			return -1;
 		}
 	}
-	if (!beats(u, &old)) {
+	if (!store_usage_beats(u, &old)) {
 		*result = STORE_DUPLICATE;
 		return 0;
 	}
 	if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
-	    write_row(s, SQ_USAGE_UPDATE, u, key, &added, err, errlen) != 0)
+	    store_usage_write(s, SQ_USAGE_UPDATE, u, key, NULL, err, errlen) != 0)
 		return -1;
 	*result = STORE_REPLACED;
 	return store_rollup_add(s, u, 1, err, errlen);

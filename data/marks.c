@@ -1,5 +1,6 @@
 /* marks.c — how far each imported file has been read, and which file it was
- * (device, inode, a hash of its start: core/import.c checks them). */
+ * (device, inode, a hash of its start: core/import.c checks them). Both
+ * statements are cached: a re-import of a large tree asks once per file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,12 +10,10 @@ int
 store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
                       int *found, char *err, size_t errlen)
 {
-	struct db_stmt *st;
+	struct db_stmt *st = store_stmt(s, SQ_MARK_GET, err, errlen);
 	int rc;
 
-	if ((st = store_prepare(s, "SELECT size, mtime_ns, \"offset\", line, dev, ino,"
-	    " head_len, head_hash FROM import_mark WHERE path = ?1", "import mark", err,
-	    errlen)) == NULL)
+	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, path);
 	rc = db_step(st);
@@ -30,10 +29,10 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 		m->head_len = db_column_int64(st, 6);
 		m->head_hash = db_column_int64(st, 7);
 	}
+	db_reset(st);
 	if (rc == DB_ERR)
-		store_sqlerr(s, "import mark", err, errlen);
-	db_finalize(st);
-	return rc == DB_ERR ? -1 : 0;
+		return store_sqlerr(s, "import mark", err, errlen);
+	return 0;
 }
 
 struct mark_arg {
@@ -48,13 +47,7 @@ mark_op(struct store *s, void *arg, char *err, size_t errlen)
 	struct db_stmt *st;
 	int rc;
 
-	if ((st = store_prepare(s, "INSERT INTO import_mark (path, size, mtime_ns, \"offset\","
-	    " line, dev, ino, head_len, head_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-	    " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
-	    " mtime_ns = excluded.mtime_ns, \"offset\" = excluded.\"offset\","
-	    " line = excluded.line, dev = excluded.dev, ino = excluded.ino,"
-	    " head_len = excluded.head_len, head_hash = excluded.head_hash",
-	    "import mark", err, errlen)) == NULL)
+	if ((st = store_stmt(s, SQ_MARK_SET, err, errlen)) == NULL)
 		return -1;
 	store_bind_text(st, 1, a->path);
 	db_bind_int64(st, 2, a->m->size);
@@ -66,10 +59,8 @@ mark_op(struct store *s, void *arg, char *err, size_t errlen)
 	db_bind_int64(st, 8, a->m->head_len);
 	db_bind_int64(st, 9, a->m->head_hash);
 	rc = db_step(st);
-	if (rc != DB_DONE)
-		store_sqlerr(s, "import mark", err, errlen);
-	db_finalize(st);
-	return rc == DB_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : store_sqlerr(s, "import mark", err, errlen);
 }
 
 /* Inside the caller's transaction when there is one, so a mark moves

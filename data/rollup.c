@@ -6,20 +6,22 @@
  * a failing operation takes its deltas back out, as ROLLBACK TO takes its
  * rows. Flushes happen only between operations, so a savepoint never holds
  * rollup writes of an earlier operation. Readers of the rollup tables call
- * store_rollup_flush first. A flush upserts (x = x + excluded.x) table by
- * table, in key order where writers lock rows (PostgreSQL), so concurrent
- * writers stay exact without deadlocks. */
+ * store_rollup_flush first. A flush upserts (x = x + excluded.x), in one
+ * batch (one round trip to a server), and where writers lock rows
+ * (PostgreSQL) each table's cells in key order, so concurrent writers stay
+ * exact without deadlocks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
 #include "core/num.h"
+#include "data/groupsum.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
 #define PENDING_CAP 4096   /* cells waiting: bounds memory (~1.5 MB) */
-#define NSUM        8
+#define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops */
 
 enum { CELL_HOUR, CELL_BATCH };
 
@@ -46,7 +48,8 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	const struct cell **order;     /* a flush's cells, sorted per table */
+	struct groupsum coll[4];       /* a flush's collapsed cells (hm, dm, dt, ds) */
+	const struct cell **order;     /* a flush's cells, in the order written */
 	size_t       ocap;
 };
 
@@ -227,12 +230,16 @@ store_rollup_discard(struct store *s)
 void
 store_rollup_free(struct store *s)
 {
+	int i;
+
 	if (s->pend == NULL)
 		return;
 	free(s->pend->cells);
 	free(s->pend->slots);
 	free(s->pend->journal);
 	free(s->pend->order);
+	for (i = 0; i < 4; i++)
+		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
 	s->pend = NULL;
 }
@@ -243,15 +250,26 @@ store_rollup_full(const struct store *s)
 	return s->pend != NULL && s->pend->n >= PENDING_CAP;
 }
 
-/* Step statement id for cell c: the upsert of its sums (add) or the prune
- * of an emptied cell; hm/dm: the collapsed tables (hour given). */
+/* Step a bound statement that returns no row: 0, or -1 + err. */
 static int
-write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t hour,
-           char *err, size_t errlen)
+step_done(struct store *s, struct db_stmt *st, char *err, size_t errlen)
+{
+	int rc = db_step(st);
+
+	db_reset(st);
+	if (rc != DB_DONE)
+		return store_sqlerr(s, "rollup", err, errlen);
+	return 0;
+}
+
+/* Step statement id (rollup_hour's or rollup_batch's upsert, or
+ * rollup_hour's prune) for cell c. */
+static int
+write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *err,
+           size_t errlen)
 {
 	struct db_stmt *st = store_stmt(s, id, err, errlen);
-	int k = 1, i, rc, add = id == SQ_ROLLUP_ADD || id == SQ_HM_ADD || id == SQ_DM_ADD ||
-	    id == SQ_BATCH_ROLLUP_ADD;
+	int k = 1, i;
 
 	if (st == NULL)
 		return -1;
@@ -262,40 +280,91 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
 			db_bind_int64(st, k++, c->sum[i]);
 	} else {
-		db_bind_int64(st, k++, hour);
+		db_bind_int64(st, k++, c->hour);
 		store_bind_text(st, k++, c->model);
-		if (id == SQ_ROLLUP_ADD || id == SQ_ROLLUP_PRUNE) {
-			store_bind_text(st, k++, c->id);
-			store_bind_text(st, k++, c->tag);
-			store_bind_text(st, k++, c->tier);
-			db_bind_int64(st, k++, c->flags);
-		} else {
-			db_bind_int64(st, k++, c->flags);
-			db_bind_int64(st, k++, c->tier[0] != '\0');
-		}
-		for (i = 0; add && i < NSUM; i++)
+		store_bind_text(st, k++, c->id);
+		store_bind_text(st, k++, c->tag);
+		store_bind_text(st, k++, c->tier);
+		db_bind_int64(st, k++, c->flags);
+		for (i = 0; id == SQ_ROLLUP_ADD && i < NSUM; i++)
 			db_bind_int64(st, k++, c->sum[i]);
 	}
-	rc = db_step(st);
-	db_reset(st);
-	if (rc != DB_DONE)
-		return store_sqlerr(s, "rollup", err, errlen);
-	return 0;
+	return step_done(s, st, err, errlen);
+}
+
+/* The collapsed tables: each pending hour cell's sums go to one cell of
+ * each, grouped in memory first so a cell is written once per flush. */
+enum { C_HM, C_DM, C_DT, C_DS, NCOLL };
+
+static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD };
+static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
+	SQ_DS_PRUNE };
+
+/* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
+static int
+write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsum_cell *c,
+           char *err, size_t errlen)
+{
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
+	int k = 1, i;
+
+	if (st == NULL)
+		return -1;
+	db_bind_int64(st, k++, c->unit);
+	store_bind_text(st, k++, c->model);
+	if (id == SQ_DT_ADD || id == SQ_DT_PRUNE || id == SQ_DS_ADD || id == SQ_DS_PRUNE)
+		store_bind_text(st, k++, c->g);
+	db_bind_int64(st, k++, c->flags);
+	db_bind_int64(st, k++, c->routed);
+	for (i = 0; add && i < NSUM; i++)
+		db_bind_int64(st, k++, c->sum[i]);
+	return step_done(s, st, err, errlen);
 }
 
 static int
-nonzero(const struct cell *c)
+nonzero(const int64_t *sum)
 {
 	int k;
 
 	for (k = 0; k < NSUM; k++)
-		if (c->sum[k] != 0)
+		if (sum[k] != 0)
 			return 1;
 	return 0;
 }
 
-/* Orders of the rollup tables' keys (the hour of hm and dm cells, and the
- * routed bit: what their rows are keyed by). */
+/* The pending hour cells summed into the collapsed tables' cells: 0, or
+ * groupsum_add's failure. */
+static int
+collapse(struct rollup_pending *p, struct groupsum *coll)
+{
+	const struct cell *c;
+	int64_t day;
+	size_t i;
+	int routed, rc;
+
+	for (i = 0; i < NCOLL; i++)
+		groupsum_reset(&coll[i]);
+	for (i = 0; i < p->n; i++) {
+		c = &p->cells[i];
+		if (c->kind != CELL_HOUR || !nonzero(c->sum))
+			continue;
+		day = floor_div(c->hour, 24);
+		routed = c->tier[0] != '\0';
+		if ((rc = groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DS], day, c->model, c->id, c->flags, routed,
+		    c->sum)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Orders of the rollup tables' keys: where writers lock rows, concurrent
+ * flushes take their locks in one global order and never deadlock. */
 static int
 cmp_i64(int64_t a, int64_t b)
 {
@@ -304,12 +373,20 @@ cmp_i64(int64_t a, int64_t b)
 
 #define CELL(x) (*(const struct cell *const *)(x))
 
+/* rollup_hour's key, then rollup_batch's (a batch cell after every hour cell) */
 static int
-cmp_hour(const void *x, const void *y)
+cmp_cell(const void *x, const void *y)
 {
 	const struct cell *a = CELL(x), *b = CELL(y);
 	int r;
 
+	if ((r = cmp_i64(a->kind, b->kind)) != 0)
+		return r;
+	if (a->kind == CELL_BATCH) {
+		if ((r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->model, b->model)) != 0)
+			return r;
+		return cmp_i64(a->flags, b->flags);
+	}
 	if ((r = cmp_i64(a->hour, b->hour)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
 	    (r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->tag, b->tag)) != 0 ||
 	    (r = strcmp(a->tier, b->tier)) != 0)
@@ -318,63 +395,24 @@ cmp_hour(const void *x, const void *y)
 }
 
 static int
-cmp_collapsed(const struct cell *a, const struct cell *b, int64_t len)
+cmp_coll(const void *x, const void *y)
 {
+	const struct groupsum_cell *a = x, *b = y;
 	int r;
 
-	if ((r = cmp_i64(floor_div(a->hour, len), floor_div(b->hour, len))) != 0 ||
-	    (r = strcmp(a->model, b->model)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0)
+	if ((r = cmp_i64(a->unit, b->unit)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
+	    (r = strcmp(a->g, b->g)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0)
 		return r;
-	return cmp_i64(a->tier[0] != '\0', b->tier[0] != '\0');
+	return cmp_i64(a->routed, b->routed);
 }
 
+/* The pending cells worth writing into p->order, and the collapsed ones in
+ * place (their groupsum is not added to again before its reset), in key
+ * order when sort; 0, or -1 out of memory. */
 static int
-cmp_hm(const void *x, const void *y)
+order_cells(struct rollup_pending *p, int sort, size_t *m)
 {
-	return cmp_collapsed(CELL(x), CELL(y), 1);
-}
-
-static int
-cmp_dm(const void *x, const void *y)
-{
-	return cmp_collapsed(CELL(x), CELL(y), 24);
-}
-
-static int
-cmp_batch(const void *x, const void *y)
-{
-	const struct cell *a = CELL(x), *b = CELL(y);
-	int r;
-
-	if ((r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->model, b->model)) != 0)
-		return r;
-	return cmp_i64(a->flags, b->flags);
-}
-
-/*
- * The rollup tables in the order a flush writes them, each one's cells in
- * the order of its key: concurrent writers (PostgreSQL locks each upserted
- * row until commit) then take their locks in one global order and never
- * deadlock on each other. prune = SQ_COUNT: cells are never emptied.
- */
-static const struct rollup_table {
-	int                 kind;
-	int64_t             unit;         /* hours per key: 1, or 24 (UTC day) */
-	enum store_stmt_id  add, prune;
-	int               (*cmp)(const void *, const void *);
-} tables[] = {
-	{ CELL_HOUR, 1, SQ_ROLLUP_ADD, SQ_ROLLUP_PRUNE, cmp_hour },
-	{ CELL_HOUR, 1, SQ_HM_ADD, SQ_HM_PRUNE, cmp_hm },
-	{ CELL_HOUR, 24, SQ_DM_ADD, SQ_DM_PRUNE, cmp_dm },
-	{ CELL_BATCH, 1, SQ_BATCH_ROLLUP_ADD, SQ_COUNT, cmp_batch },
-};
-
-/* The cells of table t worth writing into p->order, sorted by its key when
- * the driver's writers lock rows; their count, or -1 out of memory. */
-static ssize_t
-sorted_cells(struct rollup_pending *p, const struct rollup_table *t, int sort)
-{
-	size_t i, m = 0;
+	size_t i;
 
 	if (p->ocap < p->n) {
 		const struct cell **o = realloc(p->order, p->n * sizeof(*o));
@@ -384,50 +422,67 @@ sorted_cells(struct rollup_pending *p, const struct rollup_table *t, int sort)
 		p->order = o;
 		p->ocap = p->n;
 	}
-	for (i = 0; i < p->n; i++)
-		if (p->cells[i].kind == t->kind && nonzero(&p->cells[i]))
-			p->order[m++] = &p->cells[i];
-	if (sort && m > 1)
-		qsort(p->order, m, sizeof(*p->order), t->cmp);
-	return (ssize_t)m;
+	for (i = *m = 0; i < p->n; i++)
+		if (nonzero(p->cells[i].sum))
+			p->order[(*m)++] = &p->cells[i];
+	if (!sort)
+		return 0;
+	qsort(p->order, *m, sizeof(*p->order), cmp_cell);
+	for (i = 0; i < NCOLL; i++)
+		if (p->coll[i].n > 1)
+			qsort(p->coll[i].cells, p->coll[i].n, sizeof(*p->coll[i].cells), cmp_coll);
+	return 0;
 }
 
 int
 store_rollup_flush(struct store *s, char *err, size_t errlen)
 {
 	struct rollup_pending *p = s->pend;
-	const struct rollup_table *t;
+	const struct groupsum_cell *g;
 	const struct cell *c;
-	ssize_t m, j;
-	int rc = 0, pass;
+	size_t i, t, m = 0;
+	int rc = 0;
 
+	/* rows waiting in bulk.c first: their deltas belong in this flush */
+	if (!s->in_op && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
+	p = s->pend;
 	if (p == NULL || p->n == 0)
 		return 0;
 	if (s->in_op) {
 		snprintf(err, errlen, "rollup flush inside an operation");
 		return -1;
 	}
-	/* pass 0 adds; pass 1 prunes cells that may have emptied, once every
-	 * delta of the collapsed tables is in; all of it one batch (one round
-	 * trip to a server) */
-	db_batch(s->db, 1);
-	for (pass = 0; pass < 2 && rc == 0; pass++) {
-		for (t = tables; t < tables + sizeof(tables) / sizeof(tables[0]) && rc == 0; t++) {
-			if (pass == 1 && t->prune == SQ_COUNT)
-				continue;
-			if ((m = sorted_cells(p, t, s->db->drv->row_locks)) < 0) {
-				snprintf(err, errlen, "out of memory");
-				rc = -1;
-			}
-			for (j = 0; j < m && rc == 0; j++) {
-				c = p->order[j];
-				if (pass == 1 && c->sum[0] > 0)
-					continue;
-				rc = write_cell(s, pass ? t->prune : t->add, c, floor_div(c->hour, t->unit),
-				    err, errlen);
-			}
-		}
+	if ((rc = collapse(p, p->coll)) != 0) {
+		snprintf(err, errlen, rc == GROUPSUM_OVERFLOW ?
+		    "rollup: a token sum does not fit 64 bits" : "out of memory");
+		rc = -1;
 	}
+	if (rc == 0 && order_cells(p, s->db->drv->row_locks, &m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	/* the upserts first; then, once every delta is in, the prunes of
+	 * cells whose request count may have fallen to 0; all of it one batch */
+	db_batch(s->db, 1);
+	for (i = 0; i < m && rc == 0; i++) {
+		c = p->order[i];
+		rc = write_cell(s, c->kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD,
+		    c, err, errlen);
+	}
+	for (t = 0; t < NCOLL; t++)
+		for (i = 0; i < p->coll[t].n && rc == 0; i++)
+			if (nonzero((g = &p->coll[t].cells[i])->sum))
+				rc = write_coll(s, coll_add[t], 1, g, err, errlen);
+	for (i = 0; i < m && rc == 0; i++) {
+		c = p->order[i];
+		if (c->kind == CELL_HOUR && c->sum[0] <= 0)
+			rc = write_cell(s, SQ_ROLLUP_PRUNE, c, err, errlen);
+	}
+	for (t = 0; t < NCOLL; t++)
+		for (i = 0; i < p->coll[t].n && rc == 0; i++)
+			if (nonzero((g = &p->coll[t].cells[i])->sum) && g->sum[0] <= 0)
+				rc = write_coll(s, coll_prune[t], 0, g, err, errlen);
 	if (db_batch(s->db, 0) != 0 && rc == 0)
 		rc = store_sqlerr(s, "rollup", err, errlen);
 	store_rollup_discard(s);

@@ -206,6 +206,39 @@ const char *const store_migrations_pg[] = {
 	/* 8 → 9: a row whose time is the import's, not its own */
 	"-- column usage ts_import\n"
 	"ALTER TABLE usage ADD COLUMN ts_import " BIG ";",
+	/* 9 → 10: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
+	 * × flags × routed, rebuilt from rollup_hour (the day: a floor division,
+	 * as SQLite's) */
+	"CREATE TABLE rollup_dt ("
+	"  hour BIGINT NOT NULL,"          /* the UTC day */
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  tag TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  PRIMARY KEY (hour, model, tag, flags, routed)"
+	");"
+	"INSERT INTO rollup_dt SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, tag,"
+	"  flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, sum(requests), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(max_tokens_stops) FROM rollup_hour GROUP BY d, model, tag, flags, r;"
+	"CREATE TABLE rollup_ds ("
+	"  hour BIGINT NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  source TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  PRIMARY KEY (hour, model, source, flags, routed)"
+	");"
+	"INSERT INTO rollup_ds SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, source,"
+	"  flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, sum(requests), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(max_tokens_stops) FROM rollup_hour GROUP BY d, model, source, flags, r;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

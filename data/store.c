@@ -11,8 +11,19 @@
 #define OP_RETRIES 8
 
 
-/* The statements behind enum store_stmt_id, in its order. Upserts name the
- * table in DO UPDATE (PostgreSQL's rule; SQLite accepts it). */
+/* A rollup upsert's update of table t: every sum plus the delta's (the
+ * table named: PostgreSQL's rule; SQLite accepts it). */
+#define ADD_SUMS(t) \
+	" requests = " t ".requests + excluded.requests," \
+	" input = " t ".input + excluded.input," \
+	" write_5m = " t ".write_5m + excluded.write_5m," \
+	" write_1h = " t ".write_1h + excluded.write_1h," \
+	" cache_read = " t ".cache_read + excluded.cache_read," \
+	" output = " t ".output + excluded.output," \
+	" compressed_tokens = " t ".compressed_tokens + excluded.compressed_tokens," \
+	" max_tokens_stops = " t ".max_tokens_stops + excluded.max_tokens_stops"
+
+/* The statements behind enum store_stmt_id, in its order. */
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_FIND] =
 	    "SELECT id, " STORE_USAGE_COLS " FROM usage WHERE dedupe_key = ?1",
@@ -29,42 +40,31 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
-	    " requests = rollup_hour.requests + excluded.requests,"
-	    " input = rollup_hour.input + excluded.input,"
-	    " write_5m = rollup_hour.write_5m + excluded.write_5m,"
-	    " write_1h = rollup_hour.write_1h + excluded.write_1h,"
-	    " cache_read = rollup_hour.cache_read + excluded.cache_read,"
-	    " output = rollup_hour.output + excluded.output,"
-	    " compressed_tokens = rollup_hour.compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = rollup_hour.max_tokens_stops + excluded.max_tokens_stops",
+	    ADD_SUMS("rollup_hour"),
 	[SQ_HM_ADD] =
 	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = rollup_hm.requests + excluded.requests,"
-	    " input = rollup_hm.input + excluded.input,"
-	    " write_5m = rollup_hm.write_5m + excluded.write_5m,"
-	    " write_1h = rollup_hm.write_1h + excluded.write_1h,"
-	    " cache_read = rollup_hm.cache_read + excluded.cache_read,"
-	    " output = rollup_hm.output + excluded.output,"
-	    " compressed_tokens = rollup_hm.compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = rollup_hm.max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_hm"),
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
 	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = rollup_dm.requests + excluded.requests,"
-	    " input = rollup_dm.input + excluded.input,"
-	    " write_5m = rollup_dm.write_5m + excluded.write_5m,"
-	    " write_1h = rollup_dm.write_1h + excluded.write_1h,"
-	    " cache_read = rollup_dm.cache_read + excluded.cache_read,"
-	    " output = rollup_dm.output + excluded.output,"
-	    " compressed_tokens = rollup_dm.compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = rollup_dm.max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_dm"),
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
+	[SQ_DT_ADD] =
+	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_dt"),
+	[SQ_DT_PRUNE] =
+	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
+	[SQ_DS_ADD] =
+	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_ds"),
+	[SQ_DS_PRUNE] =
+	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
 	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"
@@ -77,6 +77,16 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",
+	[SQ_MARK_GET] =
+	    "SELECT size, mtime_ns, \"offset\", line, dev, ino, head_len, head_hash"
+	    " FROM import_mark WHERE path = ?1",
+	[SQ_MARK_SET] =
+	    "INSERT INTO import_mark (path, size, mtime_ns, \"offset\", line, dev, ino, head_len,"
+	    " head_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+	    " mtime_ns = excluded.mtime_ns, \"offset\" = excluded.\"offset\","
+	    " line = excluded.line, dev = excluded.dev, ino = excluded.ino,"
+	    " head_len = excluded.head_len, head_hash = excluded.head_hash",
 	[SQ_RESULT_INSERT] =
 	    "INSERT INTO batch_result (batch_id, custom_id, type, error) VALUES (?1,?2,?3,?4)"
 	    " ON CONFLICT (batch_id, custom_id) DO NOTHING",
@@ -221,6 +231,7 @@ store_rollback(struct store *s)
 	if (s == NULL || s->db == NULL)
 		return;
 	db_tx(s->db, DB_ROLLBACK);
+	store_bulk_discard(s);
 	store_rollup_discard(s);
 	s->in_tx = 0;
 	s->in_op = 0;
@@ -233,6 +244,8 @@ store_op_begin(struct store *s, char *err, size_t errlen)
 	int rc;
 
 	s->retry = 0;
+	if (s->in_tx && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
 	if (s->in_tx)
 		rc = tx(s, DB_SAVEPOINT, "savepoint", err, errlen);
 	else
@@ -483,8 +496,20 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		s->db->drv->close(s->db);
 	store_rollup_free(s);
+	store_bulk_free(s);
 	free(s->path);
 	free(s);
+}
+
+int
+store_cache_kib(struct store *s, int kib, char *err, size_t errlen)
+{
+	char sql[64];
+
+	if (s->db->drv != &db_sqlite)
+		return 0;             /* the server's cache, not ours to size */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -kib);
+	return store_exec(s, sql, err, errlen);
 }
 
 int
