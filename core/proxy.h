@@ -9,10 +9,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/provider.h"
 #include "core/usage.h"
 
 #define PROXY_MAX_BODY      (32u * 1024 * 1024)   /* the Messages API limit */
-#define PROXY_SSE_LINE_MAX  (32 * 1024)
+#define PROXY_SSE_LINE_MAX  PROVIDER_LINE_INLINE
 
 /* A batch created through the proxy, as the API answered it. */
 struct proxy_batch {
@@ -90,27 +91,27 @@ int proxy_parse_listen(const char *s, char *host, size_t hostlen, int *port,
                        char *err, size_t errlen);
 
 /*
- * An incremental scan of a Messages event stream: feed the bytes as they
- * pass (any split), then ask for the usage. Fixed size, no heap; lines
- * longer than PROXY_SSE_LINE_MAX are skipped (usage events are short).
+ * An incremental scan of an event stream, for a provider (core/provider.h:
+ * the neutral accumulator; the provider's stream_data reads the events).
+ * Feed the bytes as they pass (any split), then ask for the usage.
+ * proxy_sse_init is Anthropic's Messages stream; lines longer than
+ * PROXY_SSE_LINE_MAX are skipped there (its usage events are short).
+ * proxy_sse_done frees what a long line of another provider grew.
  */
 struct proxy_sse {
-	char         line[PROXY_SSE_LINE_MAX];
-	size_t       len;
-	int          overflow;       /* the current line is being skipped */
-	int          started;        /* message_start seen */
-	int          delta;          /* message_delta seen */
-	char         bad[192];       /* the first malformed usage event, "" = none */
-	struct usage u;
+	struct provider_stream ps;
 };
 
 void proxy_sse_init(struct proxy_sse *s);
+void proxy_sse_init_for(struct proxy_sse *s, const struct provider *pv);
+void proxy_sse_done(struct proxy_sse *s);          /* NULL is fine */
 void proxy_sse_feed(struct proxy_sse *s, const char *data, size_t len);
 
-/* The usage of the stream so far: message_start's, with message_delta's
- * cumulative counts over it. 1 when message_start was seen (u filled), else 0
- * (also when a usage event was malformed, e.g. a count above USAGE_COUNT_MAX:
- * then the stream's bill is unknown and proxy_sse_error says why). */
+/* The usage of the stream so far: Anthropic's message_start's, with
+ * message_delta's cumulative counts over it; OpenAI's final usage chunk or
+ * response.completed. 1 when seen (u filled), else 0 (also when a usage
+ * event was malformed, e.g. a count above USAGE_COUNT_MAX: then the
+ * stream's bill is unknown and proxy_sse_error says why). */
 int proxy_sse_usage(const struct proxy_sse *s, struct usage *u);
 
 /* NULL, or why the stream's usage is unknown: "message_delta:
@@ -121,10 +122,16 @@ const char *proxy_sse_error(const struct proxy_sse *s);
  * count above USAGE_COUNT_MAX is named with its value). */
 int proxy_message_usage(const char *body, size_t len, struct usage *u,
                         char *err, size_t errlen);
+/* The same for pv's response bodies (pv->response_usage). */
+int proxy_response_usage(const struct provider *pv, const char *body, size_t len,
+                         struct usage *u, char *err, size_t errlen);
 
 /* A batch object (api-notes §3) into b (zeroed first). 0, or -1 with err
  * (also for a request count outside 0..USAGE_COUNT_MAX). */
 int proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b,
                       char *err, size_t errlen);
+/* The same for pv's batch objects (pv->batch_from_json). */
+int proxy_batch_parse_for(const struct provider *pv, const char *body, size_t len,
+                          struct proxy_batch *b, char *err, size_t errlen);
 
 #endif

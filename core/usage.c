@@ -79,7 +79,25 @@ usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t
 int
 usage_is_batch(const struct usage *u)
 {
-	return strcmp(u->source, "batch") == 0 || strcmp(u->service_tier, "batch") == 0;
+	return strcmp(u->source, "batch") == 0 || strcmp(u->service_tier, "batch") == 0 ||
+	    strcmp(u->service_tier, "flex") == 0;
+}
+
+int
+usage_row_check(const struct usage *u, char *err, size_t errlen)
+{
+	if (usage_tokens_check(&u->tok, u->compressed_tokens, err, errlen) != 0)
+		return -1;
+	if (u->reasoning_tokens < 0 || u->reasoning_tokens > USAGE_COUNT_MAX) {
+		usage_count_error("", "reasoning_tokens", u->reasoning_tokens, err, errlen);
+		return -1;
+	}
+	if (u->reasoning_tokens > u->tok.output) {
+		snprintf(err, errlen, "reasoning_tokens: %lld: more than output_tokens (%lld), which"
+		    " include them", (long long)u->reasoning_tokens, (long long)u->tok.output);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -192,10 +210,8 @@ usage_parse_time(const char *s, int64_t *ms)
 
 /* ---- Messages response ---------------------------------------------------- */
 
-/* A token count: absent/null → 0; otherwise an integer in 0..USAGE_COUNT_MAX
- * (a number outside it is named in the error; other values are not shown). */
-static int
-get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
+int
+usage_json_count(json_t *obj, const char *key, const char *where, int64_t *out,
            char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
@@ -220,9 +236,8 @@ get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
 	return 0;
 }
 
-/* An optional string member into dst (absent/null → unchanged). */
-static int
-get_string(json_t *obj, const char *key, const char *where, char *dst, size_t n,
+int
+usage_json_string(json_t *obj, const char *key, const char *where, char *dst, size_t n,
            char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
@@ -245,19 +260,19 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 	int64_t total, w5 = 0, w1 = 0;
 	int split = 0;
 
-	if (get_tokens(us, "input_tokens", "usage.", &u->tok.input, err, errlen) ||
-	    get_tokens(us, "output_tokens", "usage.", &u->tok.output, err, errlen) ||
-	    get_tokens(us, "cache_read_input_tokens", "usage.", &u->tok.cache_read, err, errlen) ||
-	    get_tokens(us, "cache_creation_input_tokens", "usage.", &total, err, errlen))
+	if (usage_json_count(us, "input_tokens", "usage.", &u->tok.input, err, errlen) ||
+	    usage_json_count(us, "output_tokens", "usage.", &u->tok.output, err, errlen) ||
+	    usage_json_count(us, "cache_read_input_tokens", "usage.", &u->tok.cache_read, err, errlen) ||
+	    usage_json_count(us, "cache_creation_input_tokens", "usage.", &total, err, errlen))
 		return -1;
 	if (cc != NULL && !json_is_null(cc)) {
 		if (!json_is_object(cc)) {
 			snprintf(err, errlen, "usage.cache_creation: not an object");
 			return -1;
 		}
-		if (get_tokens(cc, "ephemeral_5m_input_tokens", "usage.cache_creation.", &w5,
+		if (usage_json_count(cc, "ephemeral_5m_input_tokens", "usage.cache_creation.", &w5,
 		    err, errlen) ||
-		    get_tokens(cc, "ephemeral_1h_input_tokens", "usage.cache_creation.", &w1,
+		    usage_json_count(cc, "ephemeral_1h_input_tokens", "usage.cache_creation.", &w1,
 		    err, errlen))
 			return -1;
 		split = json_object_get(cc, "ephemeral_5m_input_tokens") != NULL ||
@@ -270,10 +285,10 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 		u->tok.write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
 		u->tok.write_1h = w1;
 	}
-	if (get_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
+	if (usage_json_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
-	    get_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||
-	    get_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
+	    usage_json_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||
+	    usage_json_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
 	    err, errlen))
 		return -1;
 	return 0;
@@ -310,12 +325,12 @@ from_message(json_t *msg, int check_type, struct usage *u, char *err, size_t err
 		return -1;
 	}
 	memset(&u->tok, 0, sizeof(u->tok));
-	if (get_string(msg, "id", "", u->message_id, sizeof(u->message_id), err, errlen) ||
-	    get_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err, errlen) ||
-	    get_string(msg, "service_tier", "", u->service_tier, sizeof(u->service_tier),
+	if (usage_json_string(msg, "id", "", u->message_id, sizeof(u->message_id), err, errlen) ||
+	    usage_json_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err, errlen) ||
+	    usage_json_string(msg, "service_tier", "", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
-	    get_string(msg, "speed", "", u->speed, sizeof(u->speed), err, errlen) ||
-	    get_string(msg, "inference_geo", "", u->inference_geo, sizeof(u->inference_geo),
+	    usage_json_string(msg, "speed", "", u->speed, sizeof(u->speed), err, errlen) ||
+	    usage_json_string(msg, "inference_geo", "", u->inference_geo, sizeof(u->inference_geo),
 	    err, errlen))
 		return -1;
 	return tokens_from_usage(us, u, err, errlen);
@@ -485,7 +500,7 @@ transcript_meta(json_t *root, struct usage *u, char *err, size_t errlen)
 		    json_string_value(v));
 		return USAGE_LINE_MALFORMED;
 	}
-	if (get_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
+	if (usage_json_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
 		return USAGE_LINE_MALFORMED;
 	u->sidechain = json_is_true(json_object_get(root, "isSidechain"));
 	usage_strlcpy(u->source, "import", sizeof(u->source));
