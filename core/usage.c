@@ -326,7 +326,8 @@ from_message(json_t *msg, int check_type, struct usage *u, char *err, size_t err
 	}
 	memset(&u->tok, 0, sizeof(u->tok));
 	if (usage_json_string(msg, "id", "", u->message_id, sizeof(u->message_id), err, errlen) ||
-	    usage_json_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err, errlen) ||
+	    usage_json_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err,
+	    errlen) ||
 	    usage_json_string(msg, "service_tier", "", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
 	    usage_json_string(msg, "speed", "", u->speed, sizeof(u->speed), err, errlen) ||
