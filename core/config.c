@@ -1,6 +1,7 @@
 /* config.c — XDG paths, the config file (JSON) and the environment. */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,45 @@ load_budgets(struct config *c, json_t *root, const char *file, char *err, size_t
 	return 0;
 }
 
+/* The "proxy" object: whole numbers within [1, max] each. */
+static int
+load_proxy(struct config *c, json_t *root, const char *file, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		size_t      off;
+		int64_t     scale, max;
+	} keys[] = {
+		{ "max_connections", offsetof(struct config_proxy, max_connections), 1, 1000000 },
+		{ "max_per_address", offsetof(struct config_proxy, max_per_address), 1, 1000000 },
+		{ "header_timeout_seconds", offsetof(struct config_proxy, header_timeout_ms), 1000, 86400 },
+		{ "body_timeout_seconds", offsetof(struct config_proxy, body_timeout_ms), 1000, 86400 },
+		{ "body_min_rate", offsetof(struct config_proxy, body_min_rate), 1, 1000000000 },
+		{ "max_buffered_mb", offsetof(struct config_proxy, max_buffered_mb), 1, 1048576 },
+	};
+	json_t *o = json_object_get(root, "proxy"), *v;
+	size_t i;
+
+	if (o == NULL || json_is_null(o))
+		return 0;
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "%s: proxy: expected an object", file);
+		return -1;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		if ((v = json_object_get(o, keys[i].key)) == NULL)
+			continue;
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > keys[i].max) {
+			snprintf(err, errlen, "%s: proxy.%s: expected a whole number from 1 to %lld",
+			         file, keys[i].key, (long long)keys[i].max);
+			return -1;
+		}
+		*(int64_t *)((char *)&c->proxy + keys[i].off) = json_integer_value(v) * keys[i].scale;
+	}
+	return 0;
+}
+
 /* Read the JSON config file into c. */
 static int
 load_file(struct config *c, const char *file, int must_exist, char *err, size_t errlen)
@@ -267,7 +307,8 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 		}
 		c->timeout_ms = json_integer_value(v) * 1000;
 	}
-	if (load_budgets(c, root, file, err, errlen) != 0)
+	if (load_budgets(c, root, file, err, errlen) != 0 ||
+	    load_proxy(c, root, file, err, errlen) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -279,13 +320,15 @@ int
 config_load(struct config *c, const char *config_file, const char *db_override,
             char *err, size_t errlen)
 {
-	char datadir[CONFIG_PATH_MAX], file[CONFIG_PATH_MAX + 32];
+	char datadir[CONFIG_PATH_MAX], statedir[CONFIG_PATH_MAX], file[CONFIG_PATH_MAX + 32];
 	const char *v;
 
 	memset(c, 0, sizeof(*c));
 	xdg_dir("XDG_CONFIG_HOME", ".config", c->config_dir, sizeof(c->config_dir));
 	xdg_dir("XDG_DATA_HOME", ".local/share", datadir, sizeof(datadir));
 	snprintf(c->db_path, sizeof(c->db_path), "%s/usage.db", datadir);
+	xdg_dir("XDG_STATE_HOME", ".local/state", statedir, sizeof(statedir));
+	snprintf(c->spool_path, sizeof(c->spool_path), "%s/spool.db", statedir);
 	snprintf(c->user_prices_path, sizeof(c->user_prices_path), "%s/prices.json", c->config_dir);
 	if (config_find_data_file("prices.json", c->prices_path, sizeof(c->prices_path)) == 0) {
 		char *slash;

@@ -13,6 +13,16 @@ struct budget {
 	int64_t monthly_nanos;    /* 0 = none */
 };
 
+/* `tokentop proxy`'s limits (config "proxy": {...}); 0 = the proxy's default. */
+struct config_proxy {
+	int64_t max_connections;      /* "max_connections" */
+	int64_t max_per_address;      /* "max_per_address" */
+	int64_t header_timeout_ms;    /* "header_timeout_seconds" */
+	int64_t body_timeout_ms;      /* "body_timeout_seconds" */
+	int64_t body_min_rate;        /* "body_min_rate" (bytes per second) */
+	int64_t max_buffered_mb;      /* "max_buffered_mb" */
+};
+
 /*
  * Settings, from (later wins): built-in defaults, the config file
  * ($XDG_CONFIG_HOME/tokentop/config.json or --config), the environment.
@@ -38,6 +48,9 @@ struct config {
 	int     nbudgets;
 	char    alert_command[1024];           /* run once per budget crossing; "" = none */
 	char    tz[64];                        /* report time zone; "" = TZ / local */
+	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
+	                                          $XDG_STATE_HOME/tokentop/spool.db */
+	struct config_proxy proxy;
 };
 
 /*

@@ -2,7 +2,8 @@
  * checked, the listening socket, one thread waiting on an epoll set that
  * holds libmicrohttpd's descriptor, libcurl's sockets and a wake-up
  * eventfd, and the stop (stop accepting, a grace period for what is in
- * flight, then cut). The relay itself is proxy_relay.c (libmicrohttpd) and
+ * flight, then cut). Each turn also cuts the connections past their
+ * deadlines (proxy_guard.c). The relay itself is proxy_relay.c (libmicrohttpd) and
  * proxy_upstream.c (libcurl). */
 #include <errno.h>
 #include <netdb.h>
@@ -73,6 +74,7 @@ loop_main(void *arg)
 
 	for (;;) {
 		t = min_timeout(px_upstream_timeout(l->up), px_daemon_timeout(l));
+		t = min_timeout(t, px_guard_timeout(l));
 		n = epoll_wait(l->epfd, ev, PX_EVENTS, stopping ? min_timeout(t, 10) : t);
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.fd == l->wakefd)
@@ -88,6 +90,7 @@ loop_main(void *arg)
 			px_upstream_timer(l->up);
 			px_daemon_run(l);
 		}
+		px_guard_sweep(l);
 		if (stopping && (atomic_load(&l->inflight) == 0 || px_mono_ms() >= deadline))
 			break;
 	}
@@ -261,6 +264,11 @@ proxy_new(const struct proxy_opts *o, const struct proxy_hooks *hooks, char *err
 		p->o.timeout_ms = 600000;
 	if (p->o.max_connections == 0)
 		p->o.max_connections = 1024;
+	if (px_guard_init(p) != 0) {
+		snprintf(err, errlen, "cannot initialise the proxy's limits");
+		free(p);
+		return NULL;
+	}
 	usage_strlcpy(p->tag, o->tag != NULL ? o->tag : "", sizeof(p->tag));
 	if (proxy_parse_listen(o->listen, p->host, sizeof(p->host), &p->port, err, errlen) != 0)
 		goto fail;
@@ -320,5 +328,6 @@ proxy_free(struct proxy *p, int64_t grace_ms)
 		stop_loop(&p->loops[i]);
 	for (i = 0; i < p->nloops; i++)
 		free_loop(&p->loops[i]);
+	px_guard_done(p);
 	free(p);
 }

@@ -55,7 +55,20 @@ struct proxy_opts {
 	int64_t     timeout_ms;         /* upstream silent this long: give up; 0 = 600000 */
 	unsigned    max_connections;    /* 0 = 1024 */
 	unsigned    threads;            /* event loops; 0 = one per online CPU */
+	/* What one client may hold (core/proxy_guard.c; 0 = the default): */
+	int64_t     header_timeout_ms;  /* the whole request head, from the connection's
+	                                   start or the previous response: 10000 */
+	int64_t     body_timeout_ms;    /* no body byte for this long: 20000 */
+	int64_t     body_min_rate;      /* bytes/s the body must average after its first
+	                                   body_timeout_ms: 500 */
+	unsigned    max_per_address;    /* connections from one address: max_connections / 4 */
+	int64_t     max_buffered;       /* request body bytes held, all connections: 256 MB */
 };
+
+#define PROXY_HEADER_TIMEOUT_MS 10000                  /* HAProxy's timeout http-request */
+#define PROXY_BODY_TIMEOUT_MS   20000                  /* mod_reqtimeout body=20 */
+#define PROXY_BODY_MIN_RATE     500                    /* mod_reqtimeout MinRate=500 */
+#define PROXY_MAX_BUFFERED      (256ll * 1024 * 1024)
 
 struct proxy;
 
@@ -133,5 +146,49 @@ int proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b,
 /* The same for pv's batch objects (pv->batch_from_json). */
 int proxy_batch_parse_for(const struct provider *pv, const char *body, size_t len,
                           struct proxy_batch *b, char *err, size_t errlen);
+
+/* ---- request checks (core/proxy_check.c; pure, fuzzed) ------------------ */
+
+#define PROXY_TARGET_MAX 8192    /* nginx's large_client_header_buffers: 414 past it */
+
+/* One header field as received, every occurrence (names not folded). */
+struct proxy_field {
+	const char *name;
+	size_t      name_len;
+	const char *value;           /* leading and trailing whitespace removed */
+	size_t      value_len;
+};
+
+/* How the request body is framed, once the head passed. */
+struct proxy_framing {
+	int64_t content_length;      /* -1 when absent */
+	int     chunked;
+};
+
+/*
+ * The head of a request before anything is forwarded, as nginx ≥ 1.21.1
+ * judges it: 0 when it may go (fr filled), else the status to answer with
+ * the reason in why —
+ *   400 a header name that is not a token (a space before the colon,
+ *       a control byte), a control byte in a value, a second
+ *       Content-Length, Transfer-Encoding or Host, Content-Length together
+ *       with Transfer-Encoding, Transfer-Encoding in HTTP/1.0, a
+ *       Content-Length that is not digits;
+ *   413 a Content-Length over max_body;
+ *   501 a transfer-coding other than exactly "chunked";
+ *   505 a version other than HTTP/1.0 and HTTP/1.1.
+ */
+int proxy_check_head(const char *version, const struct proxy_field *f, size_t n,
+                     int64_t max_body, struct proxy_framing *fr, char *why, size_t whylen);
+
+/*
+ * The request target [t, t + n) as received (NULs included): 0 when it
+ * may be forwarded as it is, else 414 (longer than PROXY_TARGET_MAX) or 400
+ * with why — not an absolute path; a control byte, space or '#'; in the
+ * path (before '?'): a backslash, a malformed %-escape, an encoded NUL,
+ * slash or backslash, or a "." / ".." segment, raw or percent-encoded
+ * (%2e, %2E). The query is checked for bytes only.
+ */
+int proxy_check_target(const char *t, size_t n, char *why, size_t whylen);
 
 #endif

@@ -1,6 +1,8 @@
-/* proxy_int.h — between the proxy's three parts: the event loop and life
- * cycle (proxy.c), the server side (proxy_relay.c, libmicrohttpd) and the
- * upstream side (proxy_upstream.c, libcurl). Not for other modules.
+/* proxy_int.h — between the proxy's parts: the event loop and life cycle
+ * (proxy.c), the server side (proxy_relay.c and proxy_intake.c,
+ * libmicrohttpd) and the upstream side (proxy_upstream.c, libcurl). Not for
+ * other modules. What one client may hold (connections, time, body bytes)
+ * is proxy_guard.c; the request checks are proxy_check.c (pure).
  *
  * One thread runs everything: an epoll set holds libmicrohttpd's own epoll
  * descriptor, libcurl's sockets and a wake-up eventfd. A request is read by
@@ -15,6 +17,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <microhttpd.h>
 
 #include "core/proxy.h"
 
@@ -39,6 +43,25 @@ struct px_loop {
 	int                 cancel;        /* past the shutdown grace: cut transfers */
 	atomic_int          inflight;      /* requests being relayed or drained */
 	struct px_upstream *up;
+	struct px_conn     *conns;         /* every connection (proxy_guard.c) */
+	int64_t             next_sweep_ms; /* when deadlines are checked next */
+};
+
+#define PX_ADDR_BUCKETS 1024
+struct px_addr;
+
+/* What clients may hold (proxy_guard.c): the settings in force, the
+ * connection count per address and the body bytes buffered, shared by
+ * every loop. */
+struct px_guard {
+	int64_t             header_ms, body_ms, min_rate, max_buffered;
+	unsigned            per_address;
+	pthread_mutex_t     mu;            /* over addrs */
+	int                 mu_ok;
+	struct px_addr     *addrs[PX_ADDR_BUCKETS];
+	atomic_llong        buffered;      /* request body bytes reserved */
+	atomic_llong        cut_head, cut_body, refused;  /* since the last summary */
+	atomic_llong        next_log_ms;
 };
 
 #define PX_MAX_LOOPS 16
@@ -56,10 +79,72 @@ struct proxy {
 	atomic_llong        grace_ms;      /* set before the stop request */
 	int                 nloops;
 	struct px_loop      loops[PX_MAX_LOOPS];
+	struct px_guard     g;
 };
 
 /* Milliseconds on the monotonic clock (proxy.c). */
 int64_t px_mono_ms(void);
+
+/* ---- a request (proxy_intake.c reads it, proxy_relay.c relays it) --------- */
+
+enum px_kind { PX_OTHER, PX_MESSAGES, PX_BATCH_CREATE };
+enum px_tap { TAP_UNDECIDED, TAP_NONE, TAP_SSE, TAP_COPY };
+
+/* One request, from its URI to its completion (MHD's req_cls). */
+struct px_req {
+	struct proxy     *p;
+	struct px_loop   *l;             /* the loop serving it */
+	char             *uri;           /* raw request target, query included */
+	uintptr_t         uri_at;        /* where libmicrohttpd had it (see target_length) */
+	size_t            uri_len;
+	struct px_conn   *k;             /* its connection's guard; NULL once done */
+	int               started;
+	int               too_large;
+	int               over_cap;      /* the proxy's body memory was full */
+	char             *body;
+	size_t            len, cap;
+	int64_t           want;          /* Content-Length, 0 when chunked or none */
+	int64_t           reserved;      /* body bytes held against max_buffered */
+	enum px_kind      kind;
+	char              tag[USAGE_TAG_MAX];
+	struct MHD_Connection *c;        /* NULL once MHD is done with it */
+	struct px_xfer   *x;             /* the upstream transfer, once started */
+	int               suspended;     /* c is suspended, waiting for x */
+	int               counted;       /* in l->inflight */
+	enum px_tap       tap;
+	struct proxy_sse *sse;
+	char             *copy;
+	size_t            copy_len, copy_cap;
+	int               copy_over;
+};
+
+/* A request whose URI libmicrohttpd just read on l (MHD's URI log
+ * callback): NULL on out of memory. The relay frees it (px_req_free)
+ * once both sides are done. */
+struct px_req *px_req_new(struct px_loop *l, const char *uri, struct MHD_Connection *c);
+void px_req_free(struct px_req *r);
+
+/* The connection's guard context (px_guard_started's), or NULL. */
+struct px_conn *px_req_conn(struct MHD_Connection *c);
+
+/* An Anthropic-shaped error from the proxy itself, queued on c. close = 1
+ * when the rest of the request was not read, so the connection is not
+ * reused; retry_after (seconds) may be NULL. */
+enum MHD_Result px_reply_error(struct MHD_Connection *c, unsigned status, const char *type,
+                               const char *msg, int close, const char *retry_after);
+
+/* The head is in (the access handler's first call): check it and hold its
+ * body's bytes; a refusal is answered at once. */
+enum MHD_Result px_intake_head(struct MHD_Connection *c, struct px_req *r,
+                               const char *method, const char *version);
+
+/* A piece of body: kept within the limits, else dropped and remembered. */
+void px_intake_body(struct px_req *r, const char *data, size_t n);
+
+/* The body is in: 1 when it was refused (too large, or no memory left
+ * under max_buffered); then *rc is the queued answer (413, or 503 with
+ * retry-after). 0: forward it. */
+int px_intake_refused(struct MHD_Connection *c, struct px_req *r, enum MHD_Result *rc);
 
 /* ---- server side (proxy_relay.c) ----------------------------------------- */
 
@@ -79,6 +164,42 @@ int px_daemon_quiesce(struct px_loop *l);
 /* Stop libmicrohttpd, closing every connection (none may be suspended:
  * cancel the transfers first, then run the daemon once). */
 void px_daemon_stop(struct px_loop *l);
+
+/* ---- what one client may hold (proxy_guard.c) ----------------------------- */
+
+struct sockaddr;
+struct px_conn;
+
+/* The settings of p->o with their defaults into p->g, and the lock: 0 or
+ * -1. px_guard_done frees the per-address table (after every loop ended). */
+int px_guard_init(struct proxy *p);
+void px_guard_done(struct proxy *p);
+
+/* A connection accepted on l from sa (fd is libmicrohttpd's): watched from
+ * now, its head due within header_ms. Past the per-address limit it is
+ * shut down at once. Returns the context to hand back to px_guard_closed
+ * (NULL when it could not be kept: then it is shut down too). */
+void *px_guard_started(struct px_loop *l, int fd, const struct sockaddr *sa);
+void px_guard_closed(struct px_loop *l, void *ctx);
+
+/* The request's phases: its head is in (a body follows or not); body bytes
+ * arrived; the body is in or not wanted (no deadline while the answer is
+ * relayed); the request ended (the next head is due within header_ms).
+ * NULL is fine everywhere. */
+void px_guard_head_done(struct px_conn *k, int has_body);
+void px_guard_body(struct px_conn *k, size_t n);
+void px_guard_busy(struct px_conn *k);
+void px_guard_idle(struct px_conn *k);
+
+/* Cut l's connections past their deadline (at most every 250 ms); the
+ * milliseconds the loop may sleep before the next check (-1: none). */
+void px_guard_sweep(struct px_loop *l);
+int px_guard_timeout(const struct px_loop *l);
+
+/* Hold n more bytes of request body: 0, or -1 when that would pass
+ * max_buffered (nothing held then). Release what was held when done. */
+int px_guard_reserve(struct proxy *p, int64_t n);
+void px_guard_release(struct proxy *p, int64_t n);
 
 /* ---- upstream side (proxy_upstream.c) ------------------------------------ */
 

@@ -1,6 +1,7 @@
 /* proxy_relay.c — the proxy's server side: libmicrohttpd in external epoll
- * mode, run by the proxy's loop thread (proxy.c). Each request is read whole
- * (at most PROXY_MAX_BODY) and its upstream transfer started
+ * mode, run by the proxy's loop thread (proxy.c). Each request is checked
+ * and read whole (proxy_intake.c: at most PROXY_MAX_BODY, within the
+ * proxy's body memory) and its upstream transfer started
  * (proxy_upstream.c); the connection is then suspended and resumed whenever
  * the upstream has something for it, so no callback ever waits. The response
  * is relayed as it arrives and pulled as the client takes it: a slow client
@@ -14,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,80 +27,7 @@
 #define PX_COPY_MAX   (8u * 1024 * 1024)   /* a JSON body kept for its usage */
 #define TAG_HEADER    "x-tokentop-tag"
 
-enum px_kind { PX_OTHER, PX_MESSAGES, PX_BATCH_CREATE };
-enum px_tap { TAP_UNDECIDED, TAP_NONE, TAP_SSE, TAP_COPY };
-
-/* One request, from its URI to its completion (MHD's req_cls). */
-struct px_req {
-	struct proxy     *p;
-	struct px_loop   *l;             /* the loop serving it */
-	char             *uri;           /* raw request target, query included */
-	int               started;
-	int               too_large;
-	char             *body;
-	size_t            len, cap;
-	enum px_kind      kind;
-	char              tag[USAGE_TAG_MAX];
-	struct MHD_Connection *c;        /* NULL once MHD is done with it */
-	struct px_xfer   *x;             /* the upstream transfer, once started */
-	int               suspended;     /* c is suspended, waiting for x */
-	int               counted;       /* in l->inflight */
-	enum px_tap       tap;
-	struct proxy_sse *sse;
-	char             *copy;
-	size_t            copy_len, copy_cap;
-	int               copy_over;
-};
-
 /* ---- small things ---------------------------------------------------------- */
-
-static void
-new_request_id(char *buf, size_t n)
-{
-	unsigned char r[12];
-	size_t i, o;
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		memset(r, 0, sizeof(r));
-	o = (size_t)snprintf(buf, n, "req_proxy_");
-	for (i = 0; i < sizeof(r) && o + 2 < n; i++, o += 2)
-		snprintf(buf + o, n - o, "%02x", r[i]);
-}
-
-/* An Anthropic-shaped error from the proxy itself. */
-static enum MHD_Result
-px_error(struct MHD_Connection *c, unsigned status, const char *type, const char *msg)
-{
-	struct MHD_Response *resp;
-	char rid[64], *body = NULL;
-	enum MHD_Result rc;
-	size_t i, o = 0, n = strlen(msg) * 6 + strlen(type) + 160;
-
-	new_request_id(rid, sizeof(rid));
-	if ((body = malloc(n)) == NULL)
-		return MHD_NO;
-	o = (size_t)snprintf(body, n, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":\"", type);
-	for (i = 0; msg[i] != '\0' && o + 8 < n; i++) {
-		unsigned char ch = (unsigned char)msg[i];
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(body + o, n - o, "\\%c", ch);
-		else if (ch < 0x20)
-			o += (size_t)snprintf(body + o, n - o, "\\u%04x", ch);
-		else
-			body[o++] = (char)ch;
-	}
-	snprintf(body + o, n - o, "\"},\"request_id\":\"%s\"}", rid);
-	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, "content-type", "application/json");
-	MHD_add_response_header(resp, "request-id", rid);
-	rc = MHD_queue_response(c, status, resp);
-	MHD_destroy_response(resp);
-	return rc;
-}
 
 static int
 name_is(const char *line, size_t n, const char *name)
@@ -257,11 +184,7 @@ req_release(struct px_req *r)
 	px_xfer_free(r->x);
 	if (r->counted)
 		atomic_fetch_sub(&r->l->inflight, 1);
-	free(r->uri);
-	free(r->body);
-	free(r->sse);
-	free(r->copy);
-	free(r);
+	px_req_free(r);
 }
 
 /* The upstream moved: wake the connection if it waits; at the end, record. */
@@ -290,23 +213,6 @@ suspend(struct px_req *r)
 
 /* ---- libmicrohttpd callbacks ------------------------------------------------ */
 
-static void *
-on_uri(void *cls, const char *uri, struct MHD_Connection *c)
-{
-	struct px_req *r = calloc(1, sizeof(*r));
-
-	if (r == NULL)
-		return NULL;
-	r->l = cls;
-	r->p = r->l->p;
-	r->c = c;
-	if ((r->uri = strdup(uri)) == NULL) {
-		free(r);
-		return NULL;
-	}
-	return r;
-}
-
 static void
 on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
              enum MHD_RequestTerminationCode toe)
@@ -314,12 +220,13 @@ on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct px_req *r = *req_cls;
 
 	(void)cls;
-	(void)c;
 	(void)toe;
+	px_guard_idle(px_req_conn(c));     /* the next request's head is due */
 	if (r == NULL)
 		return;
 	*req_cls = NULL;
 	r->c = NULL;
+	r->k = NULL;
 	r->suspended = 0;
 	if (r->x != NULL && !px_xfer_done(r->x))
 		px_xfer_detach(r->x);      /* drained to its end, then recorded */
@@ -451,18 +358,18 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	struct proxy *p = r->p;
 	struct hdr_list hl = { .r = r };
 	struct px_send s;
-	char url[8192], msg[512];
+	char url[PROXY_TARGET_MAX + sizeof(p->upstream) + 1], msg[512];
 
 	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
 	if (hl.oom) {
 		free_headers(&hl);
-		return px_error(c, 500, "api_error", "proxy: out of memory");
+		return px_reply_error(c, 500, "api_error", "proxy: out of memory", 0, NULL);
 	}
 	if (p->o.enforce_budget && r->kind == PX_MESSAGES && p->h.budget != NULL &&
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
-		return px_error(c, 429, "rate_limit_error", msg);
+		return px_reply_error(c, 429, "rate_limit_error", msg, 0, NULL);
 	}
 	snprintf(url, sizeof(url), "%s%s", p->upstream, r->uri);
 	memset(&s, 0, sizeof(s));
@@ -481,7 +388,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
 	if (r->x == NULL)
-		return px_error(c, 502, "api_error", msg);
+		return px_reply_error(c, 502, "api_error", msg, 0, NULL);
 	r->counted = 1;
 	atomic_fetch_add(&r->l->inflight, 1);
 	suspend(r);
@@ -502,50 +409,7 @@ answer(struct MHD_Connection *c, struct px_req *r, const char *method)
 		return MHD_YES;
 	}
 	snprintf(msg, sizeof(msg), "upstream: %s", px_xfer_error(r->x));
-	return px_error(c, 502, "api_error", msg);
-}
-
-static enum px_kind
-kind_of(const char *method, const char *uri)
-{
-	size_t n = strcspn(uri, "?#");
-
-	if (strcmp(method, "POST") != 0)
-		return PX_OTHER;
-	if (n == 12 && strncmp(uri, "/v1/messages", n) == 0)
-		return PX_MESSAGES;
-	if ((n == 20 && strncmp(uri, "/v1/messages/batches", n) == 0) ||
-	    (n == 21 && strncmp(uri, "/v1/messages/batches/", n) == 0))
-		return PX_BATCH_CREATE;
-	return PX_OTHER;
-}
-
-/* Take a piece of the request body; past the limit, keep reading but drop. */
-static void
-take_body(struct px_req *r, const char *data, size_t n)
-{
-	size_t ncap;
-	char *nb;
-
-	if (r->too_large)
-		return;
-	if (r->len + n > PROXY_MAX_BODY) {
-		r->too_large = 1;
-		return;
-	}
-	if (r->len + n > r->cap) {
-		ncap = r->cap ? r->cap : 16384;
-		while (ncap < r->len + n)
-			ncap *= 2;
-		if ((nb = realloc(r->body, ncap)) == NULL) {
-			r->too_large = 1;
-			return;
-		}
-		r->body = nb;
-		r->cap = ncap;
-	}
-	memcpy(r->body + r->len, data, n);
-	r->len += n;
+	return px_reply_error(c, 502, "api_error", msg, 0, NULL);
 }
 
 static enum MHD_Result
@@ -553,32 +417,52 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
            const char *version, const char *upload, size_t *upload_size, void **req_cls)
 {
 	struct px_req *r = *req_cls;
-	const char *cl;
+	enum MHD_Result rc;
 
+	(void)cls;
+	(void)url;
 	if (r == NULL)
 		return MHD_NO;
 	if (!r->started) {
 		r->started = 1;
-		if (strncmp(r->uri, "/v1/", 4) != 0)
-			return px_error(c, 404, "not_found_error", "proxy: only /v1/ paths are forwarded");
-		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-		if (cl != NULL && strtoull(cl, NULL, 10) > PROXY_MAX_BODY)
-			return px_error(c, 413, "request_too_large",
-			                "Request exceeds the maximum allowed number of bytes.");
-		r->kind = kind_of(method, r->uri);
-		return MHD_YES;
+		return px_intake_head(c, r, method, version);
 	}
 	if (*upload_size > 0) {
-		take_body(r, upload, *upload_size);
+		px_intake_body(r, upload, *upload_size);
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (r->too_large)
-		return px_error(c, 413, "request_too_large",
-		                "Request exceeds the maximum allowed number of bytes.");
 	if (r->x != NULL)
 		return answer(c, r, method);
+	if (px_intake_refused(c, r, &rc))
+		return rc;
 	return forward(c, r, method);
+}
+
+/* Each connection is watched (deadlines, connections per address) from
+ * its start to its close. */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+              enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *fd, *addr;
+	struct px_loop *l = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		fd = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		addr = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		*socket_context = fd == NULL ? NULL :
+		    px_guard_started(l, fd->connect_fd, addr != NULL ? addr->client_addr : NULL);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		px_guard_closed(l, *socket_context);
+		*socket_context = NULL;
+	}
+}
+
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	return px_req_new(cls, uri, c);
 }
 
 /* ---- the daemon ------------------------------------------------------------ */
@@ -619,6 +503,7 @@ px_daemon_start(struct px_loop *l, int family)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, l,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, l,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
 	    MHD_OPTION_END);
 	if (l->d == NULL)

@@ -384,6 +384,9 @@ set_options(struct px_xfer *x, const struct px_send *s)
 	CURL *e = x->easy;
 
 	curl_easy_setopt(e, CURLOPT_URL, s->url);
+	/* the path goes as it was checked (proxy_check.c): curl must not
+	 * squash "/v1/../x" into "/x" after the /v1/ check */
+	curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);

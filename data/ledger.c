@@ -70,8 +70,8 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 /* Bind u to ?1..?20 and the dedupe key (NULL when none) to ?21. Static
  * bindings: u and key outlive the step, and store_stmt clears them before
  * the statement's next use. */
-static void
-bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
+void
+store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 {
 	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
 	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
@@ -139,7 +139,7 @@ write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const c
 
 	if (st == NULL)
 		return -1;
-	bind_usage(st, u, key);
+	store_bind_usage(st, u, key);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

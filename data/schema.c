@@ -220,5 +220,14 @@ const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX IF NOT EXISTS batch_intent_pending ON batch_intent(created_ms)"
 	"  WHERE status = 'pending';",
+	/* 6 → 7: per spool (data/spool.c, by its random id), the last sequence
+	 * number whose row is in this ledger; set in the transaction that
+	 * inserts the rows, so a flush interrupted after that commit never
+	 * applies a row twice. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS spool_mark ("
+	"  spool TEXT PRIMARY KEY,"
+	"  seq INTEGER NOT NULL,"
+	"  updated_ms INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

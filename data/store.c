@@ -326,8 +326,8 @@ make_parent(const char *path, char *err, size_t errlen)
 
 /* Create the database file 0600 before SQLite opens it (SQLite gives its
  * -wal and -shm files the same mode), whatever the umask. */
-static int
-create_private(const char *path, char *err, size_t errlen)
+int
+store_create_private(const char *path, char *err, size_t errlen)
 {
 	int fd;
 
@@ -406,7 +406,7 @@ store_open(const char *path, char *err, size_t errlen)
 	struct store *s;
 	int memory = strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0;
 
-	if (!memory && create_private(path, err, errlen) != 0)
+	if (!memory && store_create_private(path, err, errlen) != 0)
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL || (s->path = strdup(path)) == NULL) {

@@ -302,6 +302,18 @@ int store_intent_pending(struct store *s, struct batch_intent **out, size_t *n,
 /* Is a batch with this id in the ledger? 0 with *found, or -1 + err. */
 int store_batch_known(struct store *s, const char *id, int *found, char *err, size_t errlen);
 
+/* ---- spool marks (data/spool_mark.c) ------------------------------------
+ * The ledger's side of data/spool.h: per spool (its id), the sequence
+ * number of the last spooled row this ledger took. Read and set inside
+ * store_begin .. store_commit, with the rows the mark covers: the read
+ * sees what every other writer committed (the transaction holds the write
+ * lock from its start), so two flushers never both apply a row.
+ */
+int store_spool_mark_get(struct store *s, const char *spool_id, int64_t *seq, char *err,
+                         size_t errlen);     /* 0 when never set */
+int store_spool_mark_set(struct store *s, const char *spool_id, int64_t seq, char *err,
+                         size_t errlen);
+
 /* ---- the organisation's own numbers (issue 6: tokentop sync; data/org.c) -- */
 
 #include "core/orgsync.h"

@@ -93,6 +93,14 @@ extern const char *const store_migrations[];
 extern const int store_nmigrations;
 #define STORE_NMIGRATIONS store_nmigrations
 
+/* Bind u to ?1..?20 (STORE_USAGE_COLS) and key to ?21 (NULL: SQL NULL);
+ * static bindings (ledger.c). */
+void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
+
+/* Create the file at path with mode 0600 (and its missing directories
+ * 0700) unless it exists, whatever the umask (store.c). 0 or -1 + err. */
+int store_create_private(const char *path, char *err, size_t errlen);
+
 /* Bind text, NULL-safe ("" for NULL). */
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 

@@ -10,27 +10,12 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
 DB=$T/usage.db
-PPID2=
 
 tt_start_fakeapi main --stream-delay-ms 2
 DIRECT=$FK_URL
 
-start_proxy() {  # extra args...
-	: >"$T/pport"
-	"$B/tokentop" --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$DIRECT" "$@" \
-		>"$T/pport" 2>"$T/perr" &
-	PPID2=$!
-	tt_track "$PPID2"
-	tt_wait_file "$T/pport" || :
-	PP=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
-	[ -n "$PP" ] || tt_die "proxy did not print 'listening on': $(cat "$T/pport" "$T/perr")"
-	PROXY=http://127.0.0.1:$PP
-}
-stop_proxy() {
-	kill -TERM "$PPID2"
-	wait "$PPID2" || tt_die "proxy exit status $? on SIGTERM: $(cat "$T/perr")"
-	PPID2=
-}
+start_proxy() { tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$DIRECT" "$@"; }
+stop_proxy() { tt_stop_proxy; }
 start_proxy
 
 H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
@@ -205,13 +190,8 @@ after=$(stats | jq .total); [ "$after" = "$before" ] || tt_die "an oversize body
 # --- --enforce-budget: once spent, Messages calls get 429, nothing sent -----
 stop_proxy
 printf '{"budget":{"daily":"0.000001"}}' >"$T/budget.json"
-: >"$T/pport"    # not the last proxy's line
-"$B/tokentop" --db "$DB" --config "$T/budget.json" proxy --listen 127.0.0.1:0 --upstream "$DIRECT" \
-	--enforce-budget >"$T/pport" 2>"$T/perr" &
-PPID2=$!
-tt_track "$PPID2"
-tt_wait_file "$T/pport" || :
-PROXY=http://127.0.0.1:$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
+tt_start_proxy --db "$DB" --config "$T/budget.json" proxy --listen 127.0.0.1:0 --upstream "$DIRECT" \
+	--enforce-budget
 before=$(stats | jq .total)
 code=$(curl -sS -o "$T/e5" -w '%{http_code}' "${H[@]}" "$PROXY/v1/messages" -d "$(msg x)")
 [ "$code" = 429 ] && jq -e '.error.type == "rate_limit_error" and (.error.message | test("daily budget"))' \
@@ -231,8 +211,8 @@ set -e
 : >"$T/pport"
 "$B/tokentop" --db "$DB" proxy --listen 0.0.0.0:0 --allow-remote --upstream "$DIRECT" \
 	>"$T/pport" 2>"$T/perr" &
-PPID2=$!
-tt_track "$PPID2"
+PROXY_PID=$!
+tt_track "$PROXY_PID"
 tt_wait_file "$T/pport" || :
 grep -q '^listening on 0.0.0.0:' "$T/pport" || tt_die "remote listen: $(cat "$T/pport" "$T/perr")"
 grep -q 'warning' "$T/perr" || tt_die "no warning for a non-loopback listen"
@@ -246,7 +226,7 @@ for bad in 0 17 x; do
 	[ "$rc" = 2 ] && grep -q -- '--threads' "$T/thr" || tt_die "--threads $bad: rc $rc $(cat "$T/thr")"
 done
 start_proxy --threads 3
-[ "$(ls "/proc/$PPID2/task" | wc -l)" -ge 5 ] || tt_die "--threads 3: $(ls "/proc/$PPID2/task" | wc -l) threads"
+[ "$(ls "/proc/$PROXY_PID/task" | wc -l)" -ge 5 ] || tt_die "--threads 3: $(ls "/proc/$PROXY_PID/task" | wc -l) threads"
 N0=$(rows)
 : >"$T/thr.cfg"
 for i in $(seq 60); do

@@ -1,5 +1,6 @@
 /* test_proxy.c — what the proxy reads from the traffic: listen addresses,
- * the usage of an event stream fed in any split, response and batch bodies.
+ * the usage of an event stream fed in any split, response and batch bodies,
+ * and its own checks of a request head and target.
  * (The relay itself is tested end to end in tests/proxy.sh.) */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -237,6 +238,166 @@ test_huge_counts(void **state)
 	free(s);
 }
 
+/* A head as "Name: value" lines ('\n' between), split on the first ':' with
+ * the value's surrounding blanks dropped (as libmicrohttpd gives them). */
+static size_t
+fields_of(const char *head, struct proxy_field *f, size_t max)
+{
+	const char *p = head, *eol, *colon;
+	size_t n = 0;
+
+	while (*p != '\0' && n < max) {
+		eol = strchr(p, '\n');
+		if (eol == NULL)
+			eol = p + strlen(p);
+		colon = memchr(p, ':', (size_t)(eol - p));
+		assert_non_null(colon);
+		f[n].name = p;
+		f[n].name_len = (size_t)(colon - p);
+		for (colon++; colon < eol && *colon == ' '; colon++)
+			;
+		f[n].value = colon;
+		f[n].value_len = (size_t)(eol - colon);
+		n++;
+		p = *eol != '\0' ? eol + 1 : eol;
+	}
+	return n;
+}
+
+static void
+test_check_head(void **state)
+{
+	static const struct {
+		const char *version;
+		const char *head;
+		int         status;
+		int64_t     length;
+		int         chunked;
+		const char *why;
+	} cases[] = {
+		{ "HTTP/1.1", "Host: a\nContent-Length: 12", 0, 12, 0, NULL },
+		{ "HTTP/1.1", "Host: a", 0, -1, 0, NULL },
+		{ "HTTP/1.0", "Content-Length: 0", 0, 0, 0, NULL },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked", 0, -1, 1, NULL },
+		{ "HTTP/1.1", "Transfer-Encoding: Chunked", 0, -1, 1, NULL },
+		{ "HTTP/1.1", "X-Obs: caf\xc3\xa9\tok", 0, -1, 0, NULL },
+		/* smuggling primitives */
+		{ "HTTP/1.1", "Content-Length: 3\nContent-Length: 5", 400, 0, 0, "duplicate Content-Length" },
+		{ "HTTP/1.1", "Content-Length: 3\ncontent-length: 3", 400, 0, 0, "duplicate Content-Length" },
+		{ "HTTP/1.1", "Transfer-Encoding : chunked", 400, 0, 0, "header name" },
+		{ "HTTP/1.1", "Transfer-Encoding\t: chunked", 400, 0, 0, "header name" },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked\nContent-Length: 3", 400, 0, 0, "both" },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked\nTransfer-Encoding: chunked", 400, 0, 0,
+		  "duplicate Transfer-Encoding" },
+		{ "HTTP/1.0", "Transfer-Encoding: chunked", 400, 0, 0, "HTTP/1.0" },
+		{ "HTTP/1.1", "Host: a\nHost: b", 400, 0, 0, "duplicate Host" },
+		{ "HTTP/1.1", "Content-Length: 1,1", 400, 0, 0, "invalid Content-Length" },
+		{ "HTTP/1.1", "Content-Length: -1", 400, 0, 0, "invalid Content-Length" },
+		{ "HTTP/1.1", "Content-Length: +5", 400, 0, 0, "invalid Content-Length" },
+		{ "HTTP/1.1", "Content-Length: ", 400, 0, 0, "invalid Content-Length" },
+		{ "HTTP/1.1", "Content-Length: 99999999999999999999999", 400, 0, 0, "invalid" },
+		{ "HTTP/1.1", "Content-Length: 33554433", 413, 0, 0, "maximum" },
+		{ "HTTP/1.1", "X-A\x01: b", 400, 0, 0, "header name" },
+		{ "HTTP/1.1", "X-A Folded: b", 400, 0, 0, "header name" },  /* an obs-fold joined */
+		{ "HTTP/1.1", ": b", 400, 0, 0, "empty header name" },
+		{ "HTTP/1.1", "X-A: b\x01", 400, 0, 0, "control character" },
+		{ "HTTP/1.1", "X-A: b\x7f", 400, 0, 0, "control character" },
+		/* codings the proxy cannot frame */
+		{ "HTTP/1.1", "Transfer-Encoding: gzip", 501, 0, 0, "'gzip'" },
+		{ "HTTP/1.1", "Transfer-Encoding: gzip, chunked", 501, 0, 0, "transfer-coding" },
+		{ "HTTP/1.1", "Transfer-Encoding: chunked, chunked", 501, 0, 0, "transfer-coding" },
+		{ "HTTP/1.1", "Transfer-Encoding: identity", 501, 0, 0, "transfer-coding" },
+		{ "HTTP/2.0", "Host: a", 505, 0, 0, "version" },
+		{ "", "Host: a", 505, 0, 0, "version" },
+	};
+	struct proxy_field f[8];
+	struct proxy_framing fr;
+	char why[128];
+	size_t i, n;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = fields_of(cases[i].head, f, 8);
+		why[0] = '\0';
+		st = proxy_check_head(cases[i].version, f, n, PROXY_MAX_BODY, &fr, why, sizeof(why));
+		if (st != cases[i].status)
+			fail_msg("case %zu (%s): status %d, want %d (%s)", i, cases[i].head, st,
+			         cases[i].status, why);
+		if (st == 0) {
+			assert_int_equal(fr.content_length, cases[i].length);
+			assert_int_equal(fr.chunked, cases[i].chunked);
+		} else if (strstr(why, cases[i].why) == NULL) {
+			fail_msg("case %zu: reason '%s' lacks '%s'", i, why, cases[i].why);
+		}
+	}
+}
+
+static void
+test_check_target(void **state)
+{
+	static const struct {
+		const char *t;
+		size_t      n;        /* 0 = strlen */
+		int         status;
+	} cases[] = {
+		{ "/v1/messages", 0, 0 },
+		{ "/v1/messages?beta=true", 0, 0 },
+		{ "/v1/messages/batches/msgbatch_01/results", 0, 0 },
+		{ "/v1/models?after_id=a%2Fb", 0, 0 },        /* the query is not segmented */
+		{ "/v1/x/..a/a..", 0, 0 },
+		{ "/v1/x/.well", 0, 0 },
+		{ "/v1/x?q=/../", 0, 0 },
+		{ "/v1/caf%C3%A9", 0, 0 },
+		{ "/v1//x", 0, 0 },
+		{ "/v1/../x", 0, 400 },
+		{ "/v1/./x", 0, 400 },
+		{ "/v1/..", 0, 400 },
+		{ "/v1/x/.", 0, 400 },
+		{ "/v1/%2e%2e/x", 0, 400 },
+		{ "/v1/%2E%2E/x", 0, 400 },
+		{ "/v1/.%2e/x", 0, 400 },
+		{ "/v1/%2e./x", 0, 400 },
+		{ "/v1/%2e/x", 0, 400 },
+		{ "/v1/..?x", 0, 400 },
+		{ "/v1/%2f../x", 0, 400 },
+		{ "/v1/a%2Fb", 0, 400 },
+		{ "/v1/a%5cb", 0, 400 },
+		{ "/v1/..\\x", 0, 400 },
+		{ "/v1/a%00b", 0, 400 },
+		{ "/v1/a%0", 0, 400 },
+		{ "/v1/a%zz", 0, 400 },
+		{ "/v1/a%", 0, 400 },
+		{ "/v1/a b", 0, 400 },
+		{ "/v1/a\tb", 0, 400 },
+		{ "/v1/a#frag", 0, 400 },
+		{ "/v1/models\0zz", 13, 400 },                 /* a raw NUL */
+		{ "/v1/a\x7f", 0, 400 },
+		{ "v1/messages", 0, 400 },
+		{ "*", 0, 400 },
+		{ "", 0, 400 },
+	};
+	char why[128], *big;
+	size_t i;
+	int st;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why[0] = '\0';
+		st = proxy_check_target(cases[i].t, cases[i].n ? cases[i].n : strlen(cases[i].t),
+		                        why, sizeof(why));
+		if (st != cases[i].status)
+			fail_msg("case %zu (%s): %d, want %d (%s)", i, cases[i].t, st, cases[i].status, why);
+		if (st != 0)
+			assert_true(why[0] != '\0');
+	}
+	big = malloc(PROXY_TARGET_MAX + 2);
+	assert_non_null(big);
+	memset(big, 'a', PROXY_TARGET_MAX + 1);
+	memcpy(big, "/v1/", 4);
+	assert_int_equal(proxy_check_target(big, PROXY_TARGET_MAX, why, sizeof(why)), 0);
+	assert_int_equal(proxy_check_target(big, PROXY_TARGET_MAX + 1, why, sizeof(why)), 414);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -247,6 +408,8 @@ main(void)
 		cmocka_unit_test(test_message_body),
 		cmocka_unit_test(test_batch_body),
 		cmocka_unit_test(test_huge_counts),
+		cmocka_unit_test(test_check_head),
+		cmocka_unit_test(test_check_target),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

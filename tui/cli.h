@@ -48,7 +48,9 @@ int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*
- * Open the store at cli->cfg.db_path and load the prices. On failure prints
+ * Open the store at cli->cfg.db_path and load the prices. Rows waiting in
+ * the spool for this ledger (data/spool.h) are put in first; a spool that
+ * cannot be flushed is a note on stderr, not a failure. On failure prints
  * "tokentop: …" to stderr and returns EXIT_RUNTIME; on success EXIT_OK and the
  * caller owns *st (store_close) and *pr (pricing_free). Either out pointer may
  * be NULL when not wanted.

@@ -11,7 +11,23 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "data/spool.h"
 #include "tui/cli.h"
+
+/* Rows spooled while this ledger took no writes (data/spool.h) go in now,
+ * before this command writes anything; a failure is a note, not fatal. */
+static void
+flush_spool(const struct cli *cli, struct store *st)
+{
+	int64_t flushed = 0, left = 0;
+	char err[512];
+
+	if (spool_flush_path(cli->cfg.spool_path, st, &flushed, &left, err, sizeof(err)) != 0)
+		cli_warn(NULL, "spool: %s (%lld row(s) wait in %s)", err, (long long)left,
+		         cli->cfg.spool_path);
+	else if (flushed > 0)
+		cli_warn(NULL, "%lld spooled row(s) put into the ledger", (long long)flushed);
+}
 
 int
 cli_open(struct cli *cli, struct store **st, struct pricing **pr)
@@ -35,6 +51,7 @@ cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 			}
 			return EXIT_RUNTIME;
 		}
+		flush_spool(cli, *st);
 	}
 	return EXIT_OK;
 }

@@ -1,253 +1,36 @@
 /* cli_proxy.c — `tokentop proxy`: the recording relay (core/proxy.c) wired to
- * the ledger. Connection threads hand usage rows and batch creates to a
- * queue; one writer thread owns the store connection, drains the queue in
- * transactions and, with --enforce-budget, refreshes today's and this
- * month's spend for the budget check. The main thread waits for a signal. */
+ * the ledger through the recorder (tui/recorder.c: a queue, one writer
+ * thread, retries and the spool). The main thread waits for a signal. */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "core/http.h"
 #include "core/proxy.h"
 #include "tui/cli.h"
+#include "tui/recorder.h"
 
 #define GRACE_MS         30000
-#define WRITER_GATHER_MS 50      /* rows reach the ledger within this (plus a commit) */
-
-struct item {
-	struct item       *next;
-	int                is_batch;
-	struct usage       u;
-	struct proxy_batch b;
-};
-
-/* The writer: a queue in, the store behind. */
-struct rec {
-	pthread_mutex_t  mu;
-	pthread_cond_t   cv;
-	struct item     *head, *tail;
-	int              quit;
-	struct store    *st;
-	struct pricing  *pr;
-	struct config   *cfg;
-	int              enforce;
-	char             over[8][256];   /* per budget: "" = fine, else the 429 message */
-	int64_t          recorded, failed;
-};
-
-static void
-push(struct rec *r, struct item *it)
-{
-	pthread_mutex_lock(&r->mu);
-	if (r->tail != NULL) {
-		r->tail->next = it;
-	} else {
-		r->head = it;
-		pthread_cond_signal(&r->cv);    /* the writer only sleeps on an empty queue */
-	}
-	r->tail = it;
-	pthread_mutex_unlock(&r->mu);
-}
-
-static void
-hook_usage(void *arg, const struct usage *u)
-{
-	struct item *it = calloc(1, sizeof(*it));
-
-	if (it == NULL)
-		return;
-	it->u = *u;
-	push(arg, it);
-}
-
-static void
-hook_batch(void *arg, const struct proxy_batch *b)
-{
-	struct item *it = calloc(1, sizeof(*it));
-
-	if (it == NULL)
-		return;
-	it->is_batch = 1;
-	it->b = *b;
-	push(arg, it);
-}
-
-static int
-hook_budget(void *arg, const char *tag, char *msg, size_t msglen)
-{
-	struct rec *r = arg;
-	int i, hit = 0;
-
-	pthread_mutex_lock(&r->mu);
-	for (i = 0; i < r->cfg->nbudgets && !hit; i++) {
-		if (r->over[i][0] == '\0')
-			continue;
-		if (r->cfg->budgets[i].tag[0] != '\0' && strcmp(r->cfg->budgets[i].tag, tag) != 0)
-			continue;
-		snprintf(msg, msglen, "%s", r->over[i]);
-		hit = 1;
-	}
-	pthread_mutex_unlock(&r->mu);
-	return hit;
-}
 
 static void
 hook_log(void *arg, const char *msg)
 {
+	(void)arg;
 	cli_warn("proxy", "%s", msg);
-}
-
-static int
-store_item(struct rec *r, const struct item *it, char *err, size_t errlen)
-{
-	struct batch_rec b;
-
-	if (!it->is_batch)
-		return store_insert_usage(r->st, &it->u, NULL, err, errlen);
-	memset(&b, 0, sizeof(b));
-	usage_strlcpy(b.id, it->b.id, sizeof(b.id));
-	usage_strlcpy(b.status, it->b.status, sizeof(b.status));
-	usage_strlcpy(b.tag, it->b.tag, sizeof(b.tag));
-	b.requests = it->b.requests;
-	b.created_ms = it->b.created_ms;
-	b.expires_ms = it->b.expires_ms;
-	b.counts.processing = it->b.processing;
-	b.counts.succeeded = it->b.succeeded;
-	b.counts.errored = it->b.errored;
-	b.counts.canceled = it->b.canceled;
-	b.counts.expired = it->b.expired;
-	return store_batch_put(r->st, &b, err, errlen);
-}
-
-/* Write a run of items in one transaction (one row on its own otherwise). */
-static void
-write_items(struct rec *r, struct item *list)
-{
-	struct item *it, *next;
-	char err[512];
-	int tx = list != NULL && list->next != NULL &&
-	         store_begin(r->st, err, sizeof(err)) == 0;
-
-	for (it = list; it != NULL; it = next) {
-		next = it->next;
-		if (store_item(r, it, err, sizeof(err)) != 0) {
-			cli_warn("proxy", "ledger: %s", err);
-			r->failed++;
-		} else {
-			r->recorded++;
-		}
-		free(it);
-	}
-	if (tx && store_commit(r->st, err, sizeof(err)) != 0)
-		cli_warn("proxy", "ledger: %s", err);
-}
-
-static void
-money(int64_t nanos, char *buf, size_t n)
-{
-	snprintf(buf, n, "$%lld.%02lld", (long long)(nanos / 1000000000),
-	         (long long)(nanos % 1000000000 / 10000000));
-}
-
-/* Spend of tag ("" = all) since since_ms; -1 on a store error. */
-static int64_t
-spend_since(struct rec *r, const char *tag, int64_t since_ms)
-{
-	struct report_query q;
-	struct report rep;
-	char err[256];
-	int64_t v;
-
-	memset(&q, 0, sizeof(q));
-	q.group = REPORT_TOTAL;
-	q.since_ms = since_ms;
-	q.tag = tag;
-	if (store_report(r->st, r->pr, &q, &rep, err, sizeof(err)) != 0)
-		return -1;
-	v = rep.totals.cost_nanos;
-	store_report_free(&rep);
-	return v;
-}
-
-/* Recompute which budgets are exhausted (local day and month). */
-static void
-refresh_budgets(struct rec *r)
-{
-	char over[8][256], lim[32], got[32];
-	struct tm tm;
-	time_t now = time(NULL);
-	int64_t day, month, s;
-	int i;
-
-	localtime_r(&now, &tm);
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_isdst = -1;
-	day = (int64_t)mktime(&tm) * 1000;
-	tm.tm_mday = 1;
-	tm.tm_isdst = -1;
-	month = (int64_t)mktime(&tm) * 1000;
-	for (i = 0; i < r->cfg->nbudgets && i < 8; i++) {
-		const struct budget *b = &r->cfg->budgets[i];
-		const char *tag = b->tag[0] ? b->tag : NULL;
-
-		over[i][0] = '\0';
-		if (b->daily_nanos > 0 && (s = spend_since(r, tag, day)) >= b->daily_nanos) {
-			money(b->daily_nanos, lim, sizeof(lim));
-			money(s, got, sizeof(got));
-			snprintf(over[i], sizeof(over[i]), "tokentop budget exhausted: daily budget %s%s%s "
-			         "(spent %s today)", lim, tag ? " for tag " : "", tag ? tag : "", got);
-		} else if (b->monthly_nanos > 0 && (s = spend_since(r, tag, month)) >= b->monthly_nanos) {
-			money(b->monthly_nanos, lim, sizeof(lim));
-			money(s, got, sizeof(got));
-			snprintf(over[i], sizeof(over[i]), "tokentop budget exhausted: monthly budget %s%s%s "
-			         "(spent %s this month)", lim, tag ? " for tag " : "", tag ? tag : "", got);
-		}
-	}
-	pthread_mutex_lock(&r->mu);
-	memcpy(r->over, over, sizeof(over[0]) * (size_t)i);
-	pthread_mutex_unlock(&r->mu);
-}
-
-static void *
-writer(void *arg)
-{
-	struct rec *r = arg;
-	struct item *list;
-	struct timespec ts, gather = { 0, WRITER_GATHER_MS * 1000000L };
-	int quit;
-
-	for (;;) {
-		pthread_mutex_lock(&r->mu);
-		if (r->head == NULL && !r->quit) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
-		}
-		list = r->head;
-		r->head = r->tail = NULL;
-		quit = r->quit;
-		pthread_mutex_unlock(&r->mu);
-		write_items(r, list);
-		if (r->enforce)
-			refresh_budgets(r);
-		if (quit && list == NULL)
-			return NULL;
-		if (list != NULL && !quit)    /* gather a burst into one transaction */
-			nanosleep(&gather, NULL);
-	}
 }
 
 static void
 help(void)
 {
 	printf("usage: tokentop proxy [--listen HOST:PORT] [--upstream URL] [--tag T]\n"
-	       "                      [--enforce-budget] [--allow-remote]\n"
+	       "                      [--enforce-budget] [--allow-remote] [--threads N]\n"
+	       "                      [--max-connections N] [--max-per-address N]\n"
+	       "                      [--header-timeout S] [--body-timeout S]\n"
+	       "                      [--body-min-rate B] [--max-buffered MB]\n"
 	       "\n"
 	       "A recording proxy for the Anthropic API: point an application's\n"
 	       "ANTHROPIC_BASE_URL at it and change nothing else. Every /v1/... request\n"
@@ -256,6 +39,12 @@ help(void)
 	       "billed response is recorded in the ledger (source \"proxy\"), tagged with\n"
 	       "the request header x-tokentop-tag (removed before forwarding) or --tag.\n"
 	       "Batches created through it are registered for `tokentop batch watch`.\n"
+	       "A row is never dropped: when the ledger takes no writes (a full disk, a\n"
+	       "lock held too long) rows are kept in memory and retried, then moved to\n"
+	       "the spool ($XDG_STATE_HOME/tokentop/spool.db); they go into the ledger in\n"
+	       "order, exactly once, when it takes writes again (the proxy, or any tokentop\n"
+	       "command that writes it, puts them in). At exit: N recorded, N spooled,\n"
+	       "N failed.\n"
 	       "A client that leaves mid-stream does not lose the row: the upstream\n"
 	       "answer is read to its end and its usage recorded. Over 32 MB of request\n"
 	       "body gets 413; an unreachable upstream 502 (both in the API's error shape).\n"
@@ -270,28 +59,108 @@ help(void)
 	       "  --allow-remote      allow a non-loopback --listen address\n"
 	       "  --threads N         event loops (1-16; default one per CPU)\n"
 	       "\n"
+	       "Limits on hostile or broken clients (also the config's \"proxy\" object:\n"
+	       "max_connections, max_per_address, header_timeout_seconds,\n"
+	       "body_timeout_seconds, body_min_rate, max_buffered_mb):\n"
+	       "  --max-connections N connections at once (default: what the descriptor\n"
+	       "                      limit allows, at most 4096)\n"
+	       "  --max-per-address N connections from one client address (default a\n"
+	       "                      quarter of --max-connections); more are closed at once\n"
+	       "  --header-timeout S  a request head must arrive whole within S seconds of\n"
+	       "                      the connection's start or the previous answer (10)\n"
+	       "  --body-timeout S    a body that sends nothing for S seconds, or averages\n"
+	       "  --body-min-rate B   under B bytes/s after its first S seconds, is cut (20, 500)\n"
+	       "  --max-buffered MB   request bodies held in memory, all connections (256);\n"
+	       "                      past it a request gets 503 with retry-after\n"
+	       "Malformed requests are refused before anything is forwarded: 400 for an\n"
+	       "ambiguous length, a bad header name, a dot segment or a control byte in\n"
+	       "the path; 501 for a transfer-coding other than chunked; 414 past 8 KB.\n"
+	       "\n"
 	       "SIGINT/SIGTERM: stop accepting, finish and record what is in flight, exit 0.\n");
 }
 
-/* "1".."16" into *n: 0, or -1. */
+/* A whole number from lo to hi into *v: 0, or -1. */
 static int
-parse_threads(const char *s, unsigned *n)
+parse_count(const char *s, int64_t lo, int64_t hi, int64_t *v)
 {
 	char *end;
-	long v;
+	long long x;
 
 	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 16)
+	x = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || x < lo || x > hi)
 		return -1;
-	*n = (unsigned)v;
+	*v = x;
 	return 0;
 }
 
 struct proxy_args {
 	struct proxy_opts o;
+	int64_t           max_connections;   /* asked for (0 = as many as fit) */
 	int               help;
 };
+
+/* The numeric options: name, getopt code, range, scale into the option. */
+static const struct num_opt {
+	const char *name;
+	int         ch;
+	int64_t     lo, hi, scale;
+} num_opts[] = {
+	{ "threads", 'j', 1, 16, 1 },
+	{ "max-connections", 'C', 1, 1000000, 1 },
+	{ "max-per-address", 'A', 1, 1000000, 1 },
+	{ "header-timeout", 'H', 1, 86400, 1000 },
+	{ "body-timeout", 'T', 1, 86400, 1000 },
+	{ "body-min-rate", 'R', 1, 1000000000, 1 },
+	{ "max-buffered", 'M', 1, 1048576, 1024 * 1024 },
+};
+
+/* Where a numeric option lands in a. */
+static int64_t *
+num_slot(struct proxy_args *a, int ch, int64_t *tmp)
+{
+	switch (ch) {
+	case 'C': return &a->max_connections;
+	case 'H': return &a->o.header_timeout_ms;
+	case 'T': return &a->o.body_timeout_ms;
+	case 'R': return &a->o.body_min_rate;
+	case 'M': return &a->o.max_buffered;
+	default: return tmp;        /* threads, max-per-address: unsigned */
+	}
+}
+
+/* A numeric option's value into a: 0, or the usage error's status. */
+static int
+set_num(struct proxy_args *a, int ch, const char *arg)
+{
+	int64_t tmp = 0, *slot = num_slot(a, ch, &tmp);
+	size_t i;
+
+	for (i = 0; num_opts[i].ch != ch; i++)
+		;
+	if (parse_count(arg, num_opts[i].lo, num_opts[i].hi, slot) != 0)
+		return cli_usage_error("proxy", "--%s: '%s' is not a whole number from %lld to %lld",
+		                       num_opts[i].name, arg, (long long)num_opts[i].lo,
+		                       (long long)num_opts[i].hi);
+	*slot *= num_opts[i].scale;
+	if (ch == 'j')
+		a->o.threads = (unsigned)tmp;
+	else if (ch == 'A')
+		a->o.max_per_address = (unsigned)tmp;
+	return 0;
+}
+
+/* The config's "proxy" limits, before the flags override them. */
+static void
+config_limits(const struct config_proxy *c, struct proxy_args *a)
+{
+	a->max_connections = c->max_connections;
+	a->o.max_per_address = (unsigned)c->max_per_address;
+	a->o.header_timeout_ms = c->header_timeout_ms;
+	a->o.body_timeout_ms = c->body_timeout_ms;
+	a->o.body_min_rate = c->body_min_rate;
+	a->o.max_buffered = c->max_buffered_mb * 1024 * 1024;
+}
 
 static int
 parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
@@ -303,18 +172,25 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		{ "enforce-budget", no_argument, NULL, 'b' },
 		{ "allow-remote", no_argument, NULL, 'r' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "max-per-address", required_argument, NULL, 'A' },
+		{ "header-timeout", required_argument, NULL, 'H' },
+		{ "body-timeout", required_argument, NULL, 'T' },
+		{ "body-min-rate", required_argument, NULL, 'R' },
+		{ "max-buffered", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char host[256], err[512], self[300];
 	size_t n;
-	int ch, port;
+	int ch, port, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->o.listen = "127.0.0.1:8787";
 	a->o.upstream = cli->cfg.base_url[0] ? cli->cfg.base_url : "https://api.anthropic.com";
 	a->o.connect_timeout_ms = cli->cfg.connect_timeout_ms;
 	a->o.timeout_ms = cli->cfg.timeout_ms;
+	config_limits(&cli->cfg.proxy, a);
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -329,10 +205,9 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 			break;
 		case 'b': a->o.enforce_budget = 1; break;
 		case 'r': a->o.allow_remote = 1; break;
-		case 'j':
-			if (parse_threads(optarg, &a->o.threads) != 0)
-				return cli_usage_error("proxy", "--threads: '%s' is not a number "
-				                       "from 1 to 16", optarg);
+		case 'j': case 'C': case 'A': case 'H': case 'T': case 'R': case 'M':
+			if ((rc = set_num(a, ch, optarg)) != 0)
+				return rc;
 			break;
 		case 'h': a->help = 1; return 0;
 		default:
@@ -379,17 +254,32 @@ raise_fd_limit(void)
 	return (rl.rlim_cur - 64) / 4 > 4096 ? 4096 : (unsigned)((rl.rlim_cur - 64) / 4);
 }
 
+/* The exit's truthful account of this run's rows. */
+static void
+report_counts(const struct cli *cli, const struct recorder_counts *c)
+{
+	if (c->recorded == 0 && c->spooled == 0 && c->failed == 0)
+		return;
+	cli_warn("proxy", "%lld recorded, %lld spooled, %lld failed", (long long)c->recorded,
+	         (long long)c->spooled, (long long)c->failed);
+	if (c->spooled > 0)
+		cli_warn("proxy", "%lld row(s) wait in %s; the next tokentop command that writes "
+		         "this ledger puts them in", (long long)c->spooled, cli->cfg.spool_path);
+}
+
 int
 cli_proxy(struct cli *cli, int argc, char **argv)
 {
+	struct recorder_counts counts;
+	struct recorder *rec = NULL;
+	struct pricing *pr = NULL;
+	struct store *st = NULL;
 	struct proxy_args a;
 	struct proxy_hooks h;
 	struct proxy *p = NULL;
-	struct rec r;
-	pthread_t wt;
 	sigset_t set;
 	char err[512];
-	int rc, sig, started = 0;
+	int rc, sig;
 
 	if ((rc = parse_args(cli, argc, argv, &a)) != 0)
 		return rc;
@@ -397,38 +287,38 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 		help();
 		return EXIT_OK;
 	}
-	memset(&r, 0, sizeof(r));
-	if ((rc = cli_open(cli, &r.st, &r.pr)) != EXIT_OK)
+	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
 		return rc;
-	r.cfg = &cli->cfg;
-	r.enforce = a.o.enforce_budget;
-	pthread_mutex_init(&r.mu, NULL);
-	pthread_cond_init(&r.cv, NULL);
-	if (r.enforce)
-		refresh_budgets(&r);
 
-	/* signals go to this thread only (sigwait), before any thread starts */
+	/* signals go to this thread only (sigwait), before any thread starts;
+	 * a file size limit fails a write (the recorder keeps the rows), it
+	 * does not kill the proxy */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 
 	a.o.max_connections = raise_fd_limit();
-	if (a.o.max_connections < 256)
-		fprintf(stderr, "tokentop proxy: warning: only %u connections at once "
-		        "(raise ulimit -n)\n", a.o.max_connections);
-	if (pthread_create(&wt, NULL, writer, &r) != 0) {
-		rc = cli_fail("proxy", "cannot start the writer thread");
+	if (a.max_connections > a.o.max_connections)
+		cli_warn("proxy", "warning: --max-connections %lld: only %u fit in the descriptor "
+		         "limit (raise ulimit -n)", (long long)a.max_connections, a.o.max_connections);
+	else if (a.max_connections > 0)
+		a.o.max_connections = (unsigned)a.max_connections;
+	else if (a.o.max_connections < 256)
+		cli_warn("proxy", "warning: only %u connections at once (raise ulimit -n)",
+		         a.o.max_connections);
+	if ((rec = recorder_new(st, pr, &cli->cfg, a.o.enforce_budget, err, sizeof(err))) == NULL) {
+		rc = cli_fail("proxy", "%s", err);
 		goto out;
 	}
-	started = 1;
 	memset(&h, 0, sizeof(h));
-	h.usage = hook_usage;
-	h.batch = hook_batch;
-	h.budget = hook_budget;
+	h.usage = recorder_usage;
+	h.batch = recorder_batch;
+	h.budget = recorder_budget;
 	h.log = hook_log;
-	h.arg = &r;
+	h.arg = rec;
 	if ((p = proxy_new(&a.o, &h, err, sizeof(err))) == NULL) {
 		rc = cli_fail("proxy", "%s", err);
 		goto out;
@@ -441,25 +331,17 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 		        "can reach it can spend through it", proxy_host(p));
 	while (sigwait(&set, &sig) != 0)
 		;
-	fprintf(stderr, "tokentop proxy: stopping (%d in flight)\n", proxy_inflight(p));
+	cli_warn("proxy", "stopping (%d in flight)", proxy_inflight(p));
 	proxy_free(p, GRACE_MS);
 	p = NULL;
 	rc = EXIT_OK;
 out:
-	proxy_free(p, 0);
-	if (started) {
-		pthread_mutex_lock(&r.mu);
-		r.quit = 1;
-		pthread_cond_signal(&r.cv);
-		pthread_mutex_unlock(&r.mu);
-		pthread_join(wt, NULL);
+	proxy_free(p, 0);            /* no hook runs after this */
+	if (rec != NULL) {
+		recorder_free(rec, &counts);
+		report_counts(cli, &counts);
 	}
-	if (r.recorded > 0 || r.failed > 0)
-		fprintf(stderr, "tokentop proxy: %lld recorded, %lld failed\n",
-		        (long long)r.recorded, (long long)r.failed);
-	store_close(r.st);
-	pricing_free(r.pr);
-	pthread_mutex_destroy(&r.mu);
-	pthread_cond_destroy(&r.cv);
+	store_close(st);
+	pricing_free(pr);
 	return rc;
 }

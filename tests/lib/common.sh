@@ -130,6 +130,36 @@ tt_start_fakeapi() {
 	FK_URL=http://127.0.0.1:$FK_PORT
 }
 
+# ---- the recording proxy -------------------------------------------------------------
+
+# tt_start_proxy ARGS...: `tokentop ARGS` in the background (ARGS name the
+# ledger and the command: --db D proxy --listen 127.0.0.1:0 --upstream U
+# ...), stdout to $T/pport, stderr to $T/perr. Once it printed "listening
+# on 127.0.0.1:PORT", sets PROXY_PID, PROXY_PORT and PROXY
+# (http://127.0.0.1:PORT); dies if it does not within 5 s. TT_ULIMIT_N=N
+# runs it under `ulimit -n N`.
+tt_start_proxy() {
+	: >"$T/pport"
+	if [ -n "${TT_ULIMIT_N:-}" ]; then
+		(ulimit -n "$TT_ULIMIT_N"; exec "$B/tokentop" "$@" >"$T/pport" 2>"$T/perr") &
+	else
+		"$B/tokentop" "$@" >"$T/pport" 2>"$T/perr" &
+	fi
+	PROXY_PID=$!
+	tt_track "$PROXY_PID"
+	tt_wait_file "$T/pport" || :
+	PROXY_PORT=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
+	[ -n "$PROXY_PORT" ] || tt_die "the proxy did not start: $(cat "$T/pport" "$T/perr")"
+	PROXY=http://127.0.0.1:$PROXY_PORT
+}
+
+# tt_stop_proxy: SIGTERM to the proxy; dies unless it exits 0.
+tt_stop_proxy() {
+	kill -TERM "$PROXY_PID"
+	wait "$PROXY_PID" || tt_die "proxy exit status $? on SIGTERM: $(cat "$T/perr")"
+	PROXY_PID=
+}
+
 # ---- the console in tmux -----------------------------------------------------------
 
 # tt_tmux: a private tmux server (no user config), killed at exit; a UTF-8

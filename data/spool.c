@@ -1,0 +1,478 @@
+/* spool.c — rows waiting for the ledger, in a SQLite file of their own
+ * (see spool.h for the exactly-once argument). */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "data/spool.h"
+#include "data/store_int.h"
+
+#define SPOOL_VERSION 1
+#define BUSY_MS       10000
+
+struct spool {
+	sqlite3 *db;
+	char    *path;
+	char     id[33];           /* random, hex: the ledger's marks are kept by it */
+};
+
+/* The usage columns come first, in STORE_USAGE_COLS order, so one row is
+ * read and bound with the ledger's own helpers. */
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS row ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"   /* never reused: marks stay true */
+	"  ts_ms INTEGER NOT NULL, model TEXT NOT NULL, source TEXT NOT NULL,"
+	"  request_id TEXT NOT NULL, message_id TEXT NOT NULL, batch_id TEXT NOT NULL,"
+	"  custom_id TEXT NOT NULL, tag TEXT NOT NULL, service_tier TEXT NOT NULL,"
+	"  speed TEXT NOT NULL, inference_geo TEXT NOT NULL, tier TEXT NOT NULL,"
+	"  stop_reason TEXT NOT NULL, input INTEGER NOT NULL, write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
+	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
+	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
+	"  added_ms INTEGER NOT NULL,"
+	"  b_id TEXT NOT NULL, b_status TEXT NOT NULL, b_tag TEXT NOT NULL,"
+	"  b_requests INTEGER NOT NULL, b_created_ms INTEGER NOT NULL,"
+	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
+	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
+	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL"
+	");"
+	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
+
+#define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired"
+
+static int
+sperr(struct spool *sp, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
+	return -1;
+}
+
+/* The identity of st's ledger in the spool: its real path when it has one. */
+static void
+ledger_id(struct store *st, char *out, size_t n)
+{
+	char real[PATH_MAX];
+
+	if (realpath(store_path(st), real) != NULL)
+		snprintf(out, n, "%s", real);
+	else
+		snprintf(out, n, "%s", store_path(st));
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+/* The schema, the format version and the spool's id, in one transaction
+ * (two processes creating the file at once agree on one id). */
+static int
+prepare_file(struct spool *sp, char *err, size_t errlen)
+{
+	unsigned char r[16];
+	char sql[160], hex[33];
+	sqlite3_stmt *st;
+	int i, rc, v;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		snprintf(err, errlen, "%s: no random bytes: %s", sp->path, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO meta VALUES ('id', '%s');", hex);
+	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sperr(sp, "begin", err, errlen);
+	if (sqlite3_prepare_v2(sp->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	if (v > SPOOL_VERSION) {
+		snprintf(err, errlen, "%s: spool format %d is newer than this tokentop knows (%d)",
+		         sp->path, v, SPOOL_VERSION);
+		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(sp->db, "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		usage_strlcpy(sp->id, (const char *)sqlite3_column_text(st, 0), sizeof(sp->id));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW || sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sperr(sp, "schema", err, errlen);
+	sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct spool *
+spool_open(const char *path, char *err, size_t errlen)
+{
+	struct spool *sp;
+
+	if (store_create_private(path, err, errlen) != 0)
+		return NULL;
+	if ((sp = calloc(1, sizeof(*sp))) == NULL || (sp->path = strdup(path)) == NULL) {
+		free(sp);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		sperr(sp, "open", err, errlen);
+		goto fail;
+	}
+	sqlite3_busy_timeout(sp->db, BUSY_MS);
+	/* WAL, and synchronous FULL: the spool is the rows' last refuge */
+	if (sqlite3_exec(sp->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL,
+	    NULL, NULL) != SQLITE_OK) {
+		sperr(sp, "open", err, errlen);
+		goto fail;
+	}
+	if (prepare_file(sp, err, errlen) != 0)
+		goto fail;
+	return sp;
+fail:
+	spool_close(sp);
+	return NULL;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	sqlite3_close(sp->db);
+	free(sp->path);
+	free(sp);
+}
+
+const char *
+spool_path(const struct spool *sp)
+{
+	return sp->path;
+}
+
+/* ---- appending ---------------------------------------------------------- */
+
+static void
+bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int64_t now)
+{
+	const struct batch_rec *b = &it->b;
+
+	store_bind_usage(st, &it->u, NULL);
+	sqlite3_bind_text(st, 21, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
+	sqlite3_bind_int(st, 22, (int)it->kind);
+	sqlite3_bind_int64(st, 23, now);
+	sqlite3_bind_text(st, 24, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 25, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 26, b->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 27, b->requests);
+	sqlite3_bind_int64(st, 28, b->created_ms);
+	sqlite3_bind_int64(st, 29, b->expires_ms);
+	sqlite3_bind_int64(st, 30, b->counts.processing);
+	sqlite3_bind_int64(st, 31, b->counts.succeeded);
+	sqlite3_bind_int64(st, 32, b->counts.errored);
+	sqlite3_bind_int64(st, 33, b->counts.canceled);
+	sqlite3_bind_int64(st, 34, b->counts.expired);
+}
+
+int
+spool_append(struct spool *sp, struct store *st, const struct spool_item *items, size_t n,
+             int64_t *first, char *err, size_t errlen)
+{
+	char ledger[PATH_MAX];
+	sqlite3_stmt *ins = NULL;
+	int64_t now = (int64_t)time(NULL) * 1000;
+	size_t i;
+
+	ledger_id(st, ledger, sizeof(ledger));
+	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return sperr(sp, "begin", err, errlen);
+	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
+	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34)",
+	    -1, &ins, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		sqlite3_reset(ins);
+		sqlite3_clear_bindings(ins);
+		bind_item(ins, &items[i], ledger, now);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto fail;
+		if (i == 0 && first != NULL)
+			*first = sqlite3_last_insert_rowid(sp->db);
+	}
+	sqlite3_finalize(ins);
+	ins = NULL;
+	if (sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	return 0;
+fail:
+	sperr(sp, "append", err, errlen);
+	sqlite3_finalize(ins);
+	sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* ---- counting --------------------------------------------------------------- */
+
+/* Rows in the spool (for ledger after sequence number `after`, or all when
+ * ledger is NULL); -1 + err. */
+static int
+count_rows(struct spool *sp, const char *ledger, int64_t after, int64_t *n, char *err,
+           size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(sp->db, ledger != NULL ?
+	    "SELECT count(*) FROM row WHERE ledger = ?1 AND seq > ?2" : "SELECT count(*) FROM row",
+	    -1, &st, NULL) != SQLITE_OK)
+		return sperr(sp, "count", err, errlen);
+	if (ledger != NULL) {
+		sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, after);
+	}
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sperr(sp, "count", err, errlen);
+}
+
+/* Rows still waiting for st's ledger: past the ledger's mark (a row a
+ * flush put in but could not delete yet is not waiting). */
+static int
+count_waiting(struct spool *sp, struct store *st, int64_t *n, char *err, size_t errlen)
+{
+	char ledger[PATH_MAX], tmp[256];
+	int64_t mark = 0;
+
+	if (st == NULL)
+		return count_rows(sp, NULL, 0, n, err, errlen);
+	ledger_id(st, ledger, sizeof(ledger));
+	if (store_spool_mark_get(st, sp->id, &mark, tmp, sizeof(tmp)) != 0)
+		mark = 0;            /* the ledger cannot say: everything waits */
+	return count_rows(sp, ledger, mark, n, err, errlen);
+}
+
+int
+spool_count(struct spool *sp, struct store *st, int64_t *n, char *err, size_t errlen)
+{
+	return count_waiting(sp, st, n, err, errlen);
+}
+
+/* Rows in the spool file at path for st's ledger, read-only: those still
+ * waiting (waiting = 1) or every one, taken or not. 0 without a file. */
+static int
+peek(const char *path, struct store *st, int waiting, int64_t *n, char *err, size_t errlen)
+{
+	struct spool sp;
+	char ledger[PATH_MAX];
+	sqlite3_stmt *q;
+	int rc = 0;
+
+	*n = 0;
+	if (access(path, F_OK) != 0)
+		return 0;
+	memset(&sp, 0, sizeof(sp));
+	sp.path = (char *)path;
+	if (sqlite3_open_v2(path, &sp.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		sperr(&sp, "open", err, errlen);
+		sqlite3_close(sp.db);
+		return -1;
+	}
+	sqlite3_busy_timeout(sp.db, BUSY_MS);
+	/* a file that never got its tables holds nothing */
+	if (sqlite3_prepare_v2(sp.db, "SELECT v FROM meta WHERE k = 'id'", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			usage_strlcpy(sp.id, (const char *)sqlite3_column_text(q, 0), sizeof(sp.id));
+		sqlite3_finalize(q);
+	}
+	if (sp.id[0] != '\0' && (waiting || st == NULL)) {
+		rc = count_waiting(&sp, st, n, err, errlen);
+	} else if (sp.id[0] != '\0') {
+		ledger_id(st, ledger, sizeof(ledger));
+		rc = count_rows(&sp, ledger, 0, n, err, errlen);
+	}
+	sqlite3_close(sp.db);
+	return rc;
+}
+
+int
+spool_pending(const char *path, struct store *st, int64_t *n, char *err, size_t errlen)
+{
+	return peek(path, st, 1, n, err, errlen);
+}
+
+/* ---- flushing --------------------------------------------------------------- */
+
+/* Up to max rows for ledger after sequence number `after`, oldest first:
+ * their count, or -1 + err. */
+static int
+read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_item *items,
+           int64_t *seqs, int max, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	struct batch_rec *b;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(sp->db, "SELECT seq, kind, " STORE_USAGE_COLS ", " BATCH_COLS
+	    " FROM row WHERE ledger = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", -1, &st,
+	    NULL) != SQLITE_OK)
+		return sperr(sp, "read", err, errlen);
+	sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int(st, 3, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&items[n], 0, sizeof(items[n]));
+		seqs[n] = sqlite3_column_int64(st, 0);
+		items[n].kind = (enum spool_kind)sqlite3_column_int(st, 1);
+		store_read_usage(st, 2, &items[n].u);
+		b = &items[n].b;
+		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, 22), sizeof(b->id));
+		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, 23), sizeof(b->status));
+		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, 24), sizeof(b->tag));
+		b->requests = sqlite3_column_int64(st, 25);
+		b->created_ms = sqlite3_column_int64(st, 26);
+		b->expires_ms = sqlite3_column_int64(st, 27);
+		b->counts.processing = sqlite3_column_int64(st, 28);
+		b->counts.succeeded = sqlite3_column_int64(st, 29);
+		b->counts.errored = sqlite3_column_int64(st, 30);
+		b->counts.canceled = sqlite3_column_int64(st, 31);
+		b->counts.expired = sqlite3_column_int64(st, 32);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? n : sperr(sp, "read", err, errlen);
+}
+
+/* Put the rows of one chunk the ledger has not taken yet, and move its
+ * mark past them, in one ledger transaction. *applied = rows put in. */
+static int
+apply_chunk(struct spool *sp, struct store *st, const struct spool_item *items,
+            const int64_t *seqs, int n, int64_t *applied, char *err, size_t errlen)
+{
+	int64_t mark;
+	int i, rc = 0;
+
+	*applied = 0;
+	if (store_begin(st, err, errlen) != 0)
+		return -1;
+	if (store_spool_mark_get(st, sp->id, &mark, err, errlen) != 0)
+		goto fail;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (seqs[i] <= mark)
+			continue;                  /* taken before (a crash, another flusher) */
+		if (items[i].kind == SPOOL_BATCH)
+			rc = store_batch_put(st, &items[i].b, err, errlen);
+		else
+			rc = store_insert_usage(st, &items[i].u, NULL, err, errlen);
+		*applied += rc == 0;
+	}
+	if (rc != 0 || (seqs[n - 1] > mark &&
+	    store_spool_mark_set(st, sp->id, seqs[n - 1], err, errlen) != 0))
+		goto fail;
+	if (store_commit(st, err, errlen) != 0) {
+		*applied = 0;
+		return -1;
+	}
+	return 0;
+fail:
+	*applied = 0;
+	store_rollback(st);
+	return -1;
+}
+
+/* Drop ledger's rows up to seq from the spool. A failure only leaves rows
+ * the next flush skips. */
+static void
+drop_through(struct spool *sp, const char *ledger, int64_t seq)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(sp->db, "DELETE FROM row WHERE ledger = ?1 AND seq <= ?2", -1,
+	    &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, seq);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+}
+
+int
+spool_flush(struct spool *sp, struct store *st, int64_t *flushed, char *err, size_t errlen)
+{
+	struct spool_item *items = calloc(SPOOL_CHUNK, sizeof(*items));
+	int64_t *seqs = calloc(SPOOL_CHUNK, sizeof(*seqs)), after = 0, applied, done = 0;
+	char ledger[PATH_MAX];
+	int n, rc = -1;
+
+	if (items == NULL || seqs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	ledger_id(st, ledger, sizeof(ledger));
+	for (;;) {
+		if ((n = read_chunk(sp, ledger, after, items, seqs, SPOOL_CHUNK, err, errlen)) < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (apply_chunk(sp, st, items, seqs, n, &applied, err, errlen) != 0)
+			goto out;
+		done += applied;
+		after = seqs[n - 1];
+		drop_through(sp, ledger, after);
+	}
+	rc = 0;
+out:
+	if (flushed != NULL)
+		*flushed = done;
+	free(items);
+	free(seqs);
+	return rc;
+}
+
+int
+spool_applied(struct spool *sp, struct store *st, int64_t *seq, char *err, size_t errlen)
+{
+	return store_spool_mark_get(st, sp->id, seq, err, errlen);
+}
+
+int
+spool_flush_path(const char *path, struct store *st, int64_t *flushed, int64_t *left,
+                 char *err, size_t errlen)
+{
+	struct spool *sp;
+	int64_t waiting = 0;
+	char tmp[256];
+	int rc;
+
+	*flushed = *left = 0;
+	/* any row for this ledger, waiting or taken but not yet dropped (a
+	 * flush cut short): the flush drops those too */
+	if (peek(path, st, 0, &waiting, err, errlen) != 0)
+		return -1;
+	if (waiting == 0)
+		return 0;
+	if ((sp = spool_open(path, err, errlen)) == NULL)
+		return -1;
+	rc = spool_flush(sp, st, flushed, err, errlen);
+	if (spool_count(sp, st, left, rc == 0 ? err : tmp, rc == 0 ? errlen : sizeof(tmp)) != 0)
+		rc = -1;
+	spool_close(sp);
+	return rc;
+}

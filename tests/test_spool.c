@@ -1,0 +1,356 @@
+/* test_spool.c — rows waiting for the ledger (data/spool.c) on temp files:
+ * kept in order, flushed in order exactly once (rows without a dedupe key
+ * too), also after a crash between the ledger's commit and the spool's
+ * delete and with two flushers at once; rows of another ledger left alone;
+ * the file 0600 in a 0700 directory; nothing created just to count. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "data/spool.h"
+#include "tests/lib/fx.h"
+
+static int run;     /* a fresh pair of file names per test */
+
+struct paths {
+	char ledger[512], spool[512], other[512];
+};
+
+static void
+new_paths(struct paths *p)
+{
+	run++;
+	snprintf(p->ledger, sizeof(p->ledger), "%s/l%d/usage.db", fx_tmpdir, run);
+	snprintf(p->other, sizeof(p->other), "%s/o%d/usage.db", fx_tmpdir, run);
+	snprintf(p->spool, sizeof(p->spool), "%s/state%d/tokentop/spool.db", fx_tmpdir, run);
+}
+
+static struct store *
+ledger(const char *path)
+{
+	char err[512];
+	struct store *s = store_open(path, err, sizeof(err));
+
+	if (s == NULL)
+		fail_msg("store_open: %s", err);
+	return s;
+}
+
+static struct spool *
+spool(const char *path)
+{
+	char err[512];
+	struct spool *sp = spool_open(path, err, sizeof(err));
+
+	if (sp == NULL)
+		fail_msg("spool_open: %s", err);
+	return sp;
+}
+
+/* Usage row i: no message or request id (no dedupe key: only the spool's
+ * marks keep it once), its number in the tag. */
+static struct spool_item
+row(int i)
+{
+	struct spool_item it;
+
+	memset(&it, 0, sizeof(it));
+	it.kind = SPOOL_USAGE;
+	it.u.ts_ms = 1700000000000LL + i;
+	usage_strlcpy(it.u.model, "claude-haiku-4-5", sizeof(it.u.model));
+	usage_strlcpy(it.u.source, "proxy", sizeof(it.u.source));
+	snprintf(it.u.tag, sizeof(it.u.tag), "r%d", i);
+	it.u.tok.input = 10 + i;
+	it.u.tok.output = 3;
+	return it;
+}
+
+static void
+append_rows(struct spool *sp, struct store *st, int from, int n)
+{
+	struct spool_item *items = calloc((size_t)n, sizeof(*items));
+	char err[512];
+	int i;
+
+	assert_non_null(items);
+	for (i = 0; i < n; i++)
+		items[i] = row(from + i);
+	if (spool_append(sp, st, items, (size_t)n, NULL, err, sizeof(err)) != 0)
+		fail_msg("spool_append: %s", err);
+	free(items);
+}
+
+/* The tags of the ledger's rows in insertion order, joined by ','; and the
+ * count of rows per tag never above 1. */
+static void
+ledger_tags(const char *path, char *out, size_t n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	size_t o = 0;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT tag FROM usage ORDER BY id", -1, &st, NULL),
+	                 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW && o + 1 < n)
+		o += (size_t)snprintf(out + o, n - o, "%s%s", o ? "," : "", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static int64_t
+usage_rows(struct store *st)
+{
+	char err[256];
+	int64_t n = -1;
+
+	assert_int_equal(store_count_usage(st, &n, err, sizeof(err)), 0);
+	return n;
+}
+
+static void
+test_flush_in_order_once(void **state)
+{
+	struct paths p;
+	struct store *st;
+	struct spool *sp;
+	char err[512], tags[256];
+	int64_t n, flushed, mark;
+	struct stat sb;
+
+	(void)state;
+	new_paths(&p);
+	st = ledger(p.ledger);
+	sp = spool(p.spool);
+	append_rows(sp, st, 1, 3);
+	append_rows(sp, st, 4, 2);
+	assert_int_equal(spool_count(sp, st, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 5);
+	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 5);
+	ledger_tags(p.ledger, tags, sizeof(tags));
+	assert_string_equal(tags, "r1,r2,r3,r4,r5");
+	assert_int_equal(spool_count(sp, st, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_applied(sp, st, &mark, err, sizeof(err)), 0);
+	assert_int_equal(mark, 5);
+	/* again: nothing to do */
+	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 0);
+	assert_int_equal(usage_rows(st), 5);
+	/* more later: after the first ones */
+	append_rows(sp, st, 6, 1);
+	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
+	ledger_tags(p.ledger, tags, sizeof(tags));
+	assert_string_equal(tags, "r1,r2,r3,r4,r5,r6");
+	/* the file is private */
+	assert_int_equal(stat(p.spool, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	*strrchr(p.spool, '/') = '\0';
+	assert_int_equal(stat(p.spool, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+	spool_close(sp);
+	store_close(st);
+}
+
+/* The ledger committed, the spool's delete never happened (a kill between
+ * them): the next flush puts nothing in twice. Simulated by putting the
+ * spool file back as it was before the flush. */
+static void
+test_crash_after_commit(void **state)
+{
+	struct paths p;
+	struct store *st;
+	struct spool *sp;
+	char err[512], cmd[1200];
+	int64_t flushed, n;
+
+	(void)state;
+	new_paths(&p);
+	st = ledger(p.ledger);
+	sp = spool(p.spool);
+	append_rows(sp, st, 1, 1200);          /* three chunks */
+	spool_close(sp);                       /* the WAL folded into the file */
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s.before'", p.spool, p.spool);
+	assert_int_equal(system(cmd), 0);
+	sp = spool(p.spool);
+	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 1200);
+	spool_close(sp);
+	snprintf(cmd, sizeof(cmd), "cp '%s.before' '%s'", p.spool, p.spool);
+	assert_int_equal(system(cmd), 0);
+	sp = spool(p.spool);
+	assert_int_equal(spool_count(sp, NULL, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1200);             /* all back in the spool, */
+	assert_int_equal(spool_count(sp, st, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);                /* none of them waiting for the ledger, */
+	spool_close(sp);
+	/* and the flush every command runs takes none twice, and drops them */
+	assert_int_equal(spool_flush_path(p.spool, st, &flushed, &n, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(usage_rows(st), 1200);
+	sp = spool(p.spool);
+	assert_int_equal(spool_count(sp, NULL, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	spool_close(sp);
+	store_close(st);
+}
+
+struct flusher {
+	const char *ledger, *spool;
+	int64_t     flushed;
+	int         rc;
+	char        err[512];
+};
+
+static void *
+flush_thread(void *arg)
+{
+	struct flusher *f = arg;
+	struct store *st = store_open(f->ledger, f->err, sizeof(f->err));
+	struct spool *sp = st != NULL ? spool_open(f->spool, f->err, sizeof(f->err)) : NULL;
+
+	f->rc = sp == NULL ? -1 : spool_flush(sp, st, &f->flushed, f->err, sizeof(f->err));
+	spool_close(sp);
+	store_close(st);
+	return NULL;
+}
+
+static void
+test_two_flushers(void **state)
+{
+	struct flusher f[2];
+	pthread_t th[2];
+	struct paths p;
+	struct store *st;
+	struct spool *sp;
+	int i;
+
+	(void)state;
+	new_paths(&p);
+	st = ledger(p.ledger);
+	sp = spool(p.spool);
+	append_rows(sp, st, 1, 3000);
+	for (i = 0; i < 2; i++) {
+		memset(&f[i], 0, sizeof(f[i]));
+		f[i].ledger = p.ledger;
+		f[i].spool = p.spool;
+		assert_int_equal(pthread_create(&th[i], NULL, flush_thread, &f[i]), 0);
+	}
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		if (f[i].rc != 0)
+			fail_msg("flusher %d: %s", i, f[i].err);
+	}
+	assert_int_equal(f[0].flushed + f[1].flushed, 3000);
+	assert_int_equal(usage_rows(st), 3000);
+	spool_close(sp);
+	store_close(st);
+}
+
+/* One spool serves several ledgers: each flush takes only its own rows. */
+static void
+test_other_ledger(void **state)
+{
+	struct paths p;
+	struct store *a, *b;
+	struct spool *sp;
+	struct spool_item bt;
+	struct batch_rec got;
+	char err[512];
+	int64_t n, flushed;
+	int found;
+
+	(void)state;
+	new_paths(&p);
+	a = ledger(p.ledger);
+	b = ledger(p.other);
+	sp = spool(p.spool);
+	append_rows(sp, a, 1, 2);
+	append_rows(sp, b, 10, 3);
+	memset(&bt, 0, sizeof(bt));
+	bt.kind = SPOOL_BATCH;
+	usage_strlcpy(bt.b.id, "msgbatch_spooled", sizeof(bt.b.id));
+	usage_strlcpy(bt.b.status, "in_progress", sizeof(bt.b.status));
+	usage_strlcpy(bt.b.tag, "nightly", sizeof(bt.b.tag));
+	bt.b.requests = 7;
+	bt.b.counts.processing = 7;
+	assert_int_equal(spool_append(sp, a, &bt, 1, NULL, err, sizeof(err)), 0);
+	assert_int_equal(spool_count(sp, NULL, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(spool_flush(sp, a, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 3);
+	assert_int_equal(usage_rows(a), 2);
+	assert_int_equal(usage_rows(b), 0);
+	assert_int_equal(store_batch_get(a, NULL, "msgbatch_spooled", &got, &found, err,
+	                                 sizeof(err)), 0);
+	assert_true(found);
+	assert_int_equal(got.requests, 7);
+	assert_string_equal(got.tag, "nightly");
+	assert_int_equal(spool_count(sp, b, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(spool_flush(sp, b, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(usage_rows(b), 3);
+	spool_close(sp);
+	store_close(a);
+	store_close(b);
+}
+
+/* Counting never creates the file; flush_path is a no-op without one and
+ * flushes with one. */
+static void
+test_by_path(void **state)
+{
+	struct paths p;
+	struct store *st;
+	struct spool *sp;
+	char err[512];
+	int64_t n = -1, flushed = -1, left = -1;
+
+	(void)state;
+	new_paths(&p);
+	st = ledger(p.ledger);
+	assert_int_equal(spool_pending(p.spool, st, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(spool_flush_path(p.spool, st, &flushed, &left, err, sizeof(err)), 0);
+	assert_int_equal(flushed + left, 0);
+	assert_int_not_equal(access(p.spool, F_OK), 0);
+	sp = spool(p.spool);
+	append_rows(sp, st, 1, 4);
+	spool_close(sp);
+	assert_int_equal(spool_pending(p.spool, st, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(spool_pending(p.spool, NULL, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(spool_flush_path(p.spool, st, &flushed, &left, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 4);
+	assert_int_equal(left, 0);
+	assert_int_equal(usage_rows(st), 4);
+	store_close(st);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flush_in_order_once),
+		cmocka_unit_test(test_crash_after_commit),
+		cmocka_unit_test(test_two_flushers),
+		cmocka_unit_test(test_other_ledger),
+		cmocka_unit_test(test_by_path),
+	};
+
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+}
