@@ -23,6 +23,9 @@ static const char *const format_names[] = {
 	[IMPORT_MESSAGES] = "messages",
 	[IMPORT_BATCH_RESULTS] = "batch-results",
 	[IMPORT_CLAUDE_CODE] = "claude-code",
+	[IMPORT_OPENAI] = "openai",
+	[IMPORT_OPENAI_BATCH] = "openai-batch",
+	[IMPORT_CODEX] = "codex",
 };
 
 const char *
@@ -72,6 +75,7 @@ struct reader {
 	int64_t                   max_line;
 	enum import_format        fmt;       /* the format as read so far (reader side) */
 	struct import_pool       *p;
+	struct codex_state        cx;        /* a codex file's fold, in delivery order */
 };
 
 /* ---- delivering (the caller's thread) ------------------------------------- */
@@ -128,6 +132,32 @@ consumed(struct reader *r, size_t n)
 	r->st->lines++;
 }
 
+static int
+row(struct reader *r, const struct usage *u)
+{
+	r->st->rows++;
+	if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, u) != 0)
+		return -1;
+	return delivered(r);
+}
+
+/* A Codex line folded into the file's state: a row when its total grew. */
+static int
+codex_row(struct reader *r, const struct codex_event *ev)
+{
+	char err[256];
+	struct usage u;
+
+	switch (codex_fold(&r->cx, ev, &u, err, sizeof(err))) {
+	case 1:
+		return row(r, &u);
+	case -1:
+		return bad_line(r, err);
+	}
+	r->st->skipped++;
+	return 0;
+}
+
 /* One classified line to the sink; 0, or -1 when the sink stopped. */
 static int
 deliver(struct reader *r, const struct ent *e)
@@ -153,10 +183,9 @@ deliver(struct reader *r, const struct ent *e)
 			return -1;
 		return delivered(r);
 	case ENT_ROW:
-		r->st->rows++;
-		if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, &e->v.u) != 0)
-			return -1;
-		return delivered(r);
+		return row(r, &e->v.u);
+	case ENT_CODEX:
+		return codex_row(r, &e->v.cx);
 	}
 	return 0;
 }
@@ -347,6 +376,50 @@ out:
 	return rc;
 }
 
+/*
+ * The fold of a Codex file starts over at the top of the file. Read from
+ * its mark (it grew), the lines before the mark are folded again — their
+ * rows are not delivered: they are in the ledger — so the increases go on
+ * from the right total and model; a file whose format is open is then
+ * known to be Codex's. Other files: nothing. Leaves f at the mark. 0, or
+ * -1 (errno) when the file cannot be read or sought.
+ */
+static int
+codex_prime(struct reader *r, FILE *f, const char *path)
+{
+	enum import_format fmt = r->fmt;
+	char sid[USAGE_ID_MAX], err[256], *line = NULL;
+	size_t cap = 0;
+	int64_t at = 0;
+	struct usage u;
+	struct ent *e;
+	ssize_t n;
+
+	codex_session_from_path(path, sid, sizeof(sid));
+	codex_state_init(&r->cx, sid[0] != '\0' ? sid : NULL);
+	if (r->pos.offset == 0 || r->pos.offset >= r->pos.size ||
+	    (fmt != IMPORT_AUTO && fmt != IMPORT_CODEX))
+		return 0;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return -1;
+	rewind(f);
+	while (at < r->pos.offset && (n = getline(&line, &cap, f)) > 0) {
+		at += n;
+		memset(e, 0, sizeof(*e));
+		e->len = (size_t)n - (line[n - 1] == '\n');
+		ip_classify(e, line, &fmt);
+		if (fmt != IMPORT_AUTO && fmt != IMPORT_CODEX)
+			break;                     /* not a Codex file */
+		if (e->kind == ENT_CODEX)
+			(void)codex_fold(&r->cx, &e->v.cx, &u, err, sizeof(err));
+	}
+	if (fmt == IMPORT_CODEX)
+		r->fmt = IMPORT_CODEX;
+	free(line);
+	free(e);
+	return fseeko(f, (off_t)r->pos.offset, SEEK_SET);
+}
+
 /* Threads for what is left of a file: none for a little (starting them
  * would cost more than they save), else as asked. */
 static int
@@ -400,6 +473,10 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 		rewind(f);
 	}
 	r.w.line = r.pos.line;
+	if (codex_prime(&r, f, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
 	if (sink->file_begin != NULL && sink->file_begin(arg, &r.w, &r.pos) != 0) {
 		snprintf(err, errlen, "%s: import stopped", path);
 		goto out;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/codex.h"
 #include "core/import.h"
 
 /*
@@ -22,6 +23,7 @@ enum ent_kind {
 	ENT_TOO_LONG,      /* longer than max_line */
 	ENT_ROW,           /* v.u */
 	ENT_RESULT,        /* v.res */
+	ENT_CODEX,         /* v.cx: folded into a row (or not) at delivery */
 };
 
 struct ent {
@@ -32,6 +34,7 @@ struct ent {
 	union {
 		struct usage        u;
 		struct usage_result res;
+		struct codex_event  cx;
 	} v;
 	char               err[512];
 };

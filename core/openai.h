@@ -47,6 +47,10 @@ int openai_usage_object(struct json_t *us, const char *where, struct usage *u, c
  */
 int openai_response_usage(struct json_t *obj, struct usage *u, char *err, size_t errlen);
 
+/* When a response object (borrowed) was made: "created" (Chat) or
+ * "created_at" (Responses), Unix seconds, as UTC ms; 0 when absent. */
+int64_t openai_response_time(struct json_t *obj);
+
 /* Is this parsed line an OpenAI response object (its "object" member is one
  * openai_response_usage reads)? */
 int openai_is_response(struct json_t *obj);
@@ -58,13 +62,18 @@ int openai_is_batch_line(struct json_t *obj);
 /*
  * One line of an OpenAI batch output or error file (root borrowed) into r
  * (zeroed first): status_code 200 with a body → "succeeded" with the row
- * (source "batch", custom_id, request_id of the inner call, time 0: the
- * caller's); anything else → "errored" with "type: message" (or the error's
+ * (source "batch", custom_id, request_id of the inner call, the body's
+ * created time, 0 when absent: then the caller's); anything else → "errored" with "type: message" (or the error's
  * code for lines the batch never ran: batch_expired, batch_cancelled).
  * 0, or -1 with the reason.
  */
 int openai_result_from_obj(struct json_t *root, struct usage_result *r, char *err,
                            size_t errlen);
+
+/* The batch id an OpenAI batch file's name carries (batch_ID_output.jsonl or
+ * batch_ID_error.jsonl, as the API names them → "batch_ID") into buf; ""
+ * when it carries none. */
+void openai_batch_name(const char *base, char *buf, size_t n);
 
 /*
  * The table's stream_data: Chat Completions (and legacy completions)

@@ -97,6 +97,19 @@ openai_is_response(json_t *obj)
 	return 0;
 }
 
+int64_t
+openai_response_time(json_t *obj)
+{
+	json_t *v = json_object_get(obj, "created");
+
+	if (!json_is_integer(v))
+		v = json_object_get(obj, "created_at");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0 ||
+	    json_integer_value(v) > 253402300799LL)         /* 9999-12-31 */
+		return 0;
+	return json_integer_value(v) * 1000;
+}
+
 /* The ledger's stop reason: a stop at the output cap is "max_tokens" in any
  * provider's words; other reasons are kept as the API says them. */
 static void
@@ -235,7 +248,29 @@ openai_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t e
 		return -1;
 	usage_strlcpy(r->u.source, "batch", sizeof(r->u.source));
 	usage_strlcpy(r->u.custom_id, r->custom_id, sizeof(r->u.custom_id));
+	r->u.ts_ms = openai_response_time(body);
 	return 0;
+}
+
+void
+openai_batch_name(const char *base, char *buf, size_t n)
+{
+	static const char *const tails[] = { "_output.jsonl", "_error.jsonl" };
+	size_t len = strlen(base), k, i;
+
+	buf[0] = '\0';
+	if (strncmp(base, "batch_", 6) != 0)
+		return;
+	for (i = 0; i < 2; i++) {
+		k = strlen(tails[i]);
+		if (len > 6 + k && strcmp(base + len - k, tails[i]) == 0) {
+			if (len - k < n) {
+				memcpy(buf, base, len - k);
+				buf[len - k] = '\0';
+			}
+			return;
+		}
+	}
 }
 
 /* ---- the table's other hooks ------------------------------------------------ */
