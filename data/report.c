@@ -22,12 +22,14 @@
 #include <time.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
 
-struct model_ent {                 /* per distinct model seen */
+struct model_ent {                 /* per distinct model × provider seen */
 	char                      model[USAGE_MODEL_MAX];
+	int                       provider;  /* enum provider_id */
 	const struct model_price *mp;
 	int                       match;   /* passes the model filter */
 	int                       listed;  /* already in the unpriced list */
@@ -123,16 +125,16 @@ date_suffixed(const char *model, const char *base)
 	return 1;
 }
 
-/* The cached facts of a model id; NULL on out of memory. */
+/* The cached facts of a model id of a provider; NULL on out of memory. */
 static struct model_ent *
-model_ent(struct agg *a, const char *model)
+model_ent(struct agg *a, const char *model, int provider)
 {
 	const char *f = a->q->model;
 	struct model_ent *e;
 	size_t i;
 
 	for (i = 0; i < a->nme; i++)
-		if (strcmp(a->me[i].model, model) == 0)
+		if (a->me[i].provider == provider && strcmp(a->me[i].model, model) == 0)
 			return &a->me[i];
 	e = grow(a->me, &a->mecap, a->nme + 1, sizeof(*e));
 	if (e == NULL)
@@ -141,7 +143,8 @@ model_ent(struct agg *a, const char *model)
 	e = &a->me[a->nme++];
 	memset(e, 0, sizeof(*e));
 	usage_strlcpy(e->model, model, sizeof(e->model));
-	e->mp = pricing_find(a->p, model);
+	e->provider = provider;
+	e->mp = pricing_find_for(a->p, provider, model);
 	e->raw = e->mp != NULL && e->mp->has_long && e->mp->long_threshold != STORE_LONG_THRESHOLD;
 	e->match = f == NULL || f[0] == '\0' || strcmp(model, f) == 0 || date_suffixed(model, f) ||
 	    (a->filter_mp != NULL && e->mp == a->filter_mp);
@@ -196,6 +199,7 @@ row_of(struct agg *a, const char *key)
 		return NULL;
 	r->rows = rows;
 	memset(&rows[r->nrows], 0, sizeof(rows[0]));
+	rows[r->nrows].provider = REPORT_PROVIDER_NONE;
 	usage_strlcpy(rows[r->nrows].key, key, sizeof(rows[0].key));
 	a->slots[j] = ++r->nrows;
 	return &rows[r->nrows - 1];
@@ -225,7 +229,7 @@ struct contrib {
 	struct model_ent  *e;
 	struct price_flags f;
 	int                routed;
-	int64_t            requests, compressed, max_stops;
+	int64_t            requests, compressed, max_stops, reasoning;
 	struct tokens      tok;
 };
 
@@ -234,8 +238,20 @@ struct contrib {
 static int
 contrib_ok(const struct contrib *c)
 {
-	return c->max_stops >= 0 && c->max_stops <= c->requests &&
+	return c->max_stops >= 0 && c->max_stops <= c->requests && c->reasoning >= 0 &&
+	    c->reasoning <= c->tok.output &&
 	    usage_sums_possible(&c->tok, c->compressed, c->requests);
+}
+
+/* The provider of a row holding tokens of a and of b. */
+static int
+provider_merge(int a, int b)
+{
+	if (a == REPORT_PROVIDER_NONE)
+		return b;
+	if (b == REPORT_PROVIDER_NONE || a == b)
+		return a;
+	return REPORT_PROVIDER_MIXED;
 }
 
 /* Every figure of a row: r += c (0, or -1 with r unchanged on overflow). */
@@ -251,8 +267,10 @@ row_add(struct report_row *r, const struct report_row *c)
 	    num_add(&t.saved.routing, c->saved.routing) ||
 	    num_add(&t.saved.compression, c->saved.compression) ||
 	    num_add(&t.max_tokens_stops, c->max_tokens_stops) ||
-	    num_add(&t.compressed_tokens, c->compressed_tokens))
+	    num_add(&t.compressed_tokens, c->compressed_tokens) ||
+	    num_add(&t.reasoning_tokens, c->reasoning_tokens))
 		return -1;
+	t.provider = provider_merge(t.provider, c->provider);
 	*r = t;
 	return 0;
 }
@@ -276,6 +294,8 @@ add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t e
 	d.tok = c->tok;
 	d.compressed_tokens = c->compressed;
 	d.max_tokens_stops = c->max_stops;
+	d.reasoning_tokens = c->reasoning;
+	d.provider = c->e->provider;
 	if (c->e->mp == NULL) {
 		d.unpriced_requests = c->requests;
 		if (list_unpriced(a, c->e) != 0) {
@@ -307,6 +327,8 @@ group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *sour
 		return source;
 	case REPORT_TAG:
 		return tag;
+	case REPORT_PROVIDER:
+		return provider_at(e->provider)->name;
 	case REPORT_TOTAL:
 		return "";
 	default:
@@ -315,9 +337,10 @@ group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *sour
 	}
 }
 
-/* Filters that SQL applies: " AND tag = ?N AND source = ?M". */
+/* Filters that SQL applies: " AND tag = ?N AND source = ?M" and the
+ * provider's: a column of the raw rows, flag bits of the rollups. */
 static void
-filter_sql(const struct report_query *q, char *buf, size_t n, int first)
+filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first)
 {
 	int k = first;
 
@@ -326,17 +349,28 @@ filter_sql(const struct report_query *q, char *buf, size_t n, int first)
 		snprintf(buf + strlen(buf), n - strlen(buf), " AND tag = ?%d", k++);
 	if (q->source != NULL && q->source[0] != '\0')
 		snprintf(buf + strlen(buf), n - strlen(buf), " AND source = ?%d", k++);
+	if (q->provider != NULL && q->provider[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), raw ? " AND provider = ?%d" :
+		    " AND (flags >> %d) & 15 = ?%d", raw ? k : ROLLUP_PROVIDER_SHIFT, k);
 }
 
 static void
-filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
+filter_bind(const struct report_query *q, int raw, sqlite3_stmt *st, int first)
 {
+	const struct provider *pv;
 	int k = first;
 
 	if (q->tag != NULL && q->tag[0] != '\0')
 		store_bind_text(st, k++, q->tag);
 	if (q->source != NULL && q->source[0] != '\0')
 		store_bind_text(st, k++, q->source);
+	if (q->provider != NULL && q->provider[0] != '\0') {
+		pv = provider_by_name(q->provider);
+		if (raw)
+			store_bind_text(st, k++, q->provider);
+		else
+			sqlite3_bind_int(st, k++, pv != NULL ? (int)pv->id : -1);
+	}
 }
 
 /* Is the unit of len hours from hour h split between two local periods?
@@ -384,18 +418,18 @@ rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n
 	const char *unit = is_period(q->group) ? "hour" : "0";
 	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
 	    q->group == REPORT_MODEL_TIER ? "tier" : "''";
-	char filt[96];
+	char filt[160];
 
-	filter_sql(q, filt, sizeof(filt), 3);
+	filter_sql(q, 0, filt, sizeof(filt), 3);
 	if (k == RK_FULL)   /* many small groups: a GROUP BY's sort costs more than C */
 		snprintf(sql, n, "SELECT %s, model, %s, flags, tier <> '', requests, input,"
 		    " write_5m, write_1h, cache_read, output, compressed_tokens,"
-		    " max_tokens_stops FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s%s",
+		    " max_tokens_stops, reasoning FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s%s",
 		    unit, gcol, filt, is_period(q->group) ? " ORDER BY hour" : "");
 	else
 		snprintf(sql, n, "SELECT %s, model, %s, flags, routed, sum(requests), sum(input),"
 		    " sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
-		    " sum(compressed_tokens), sum(max_tokens_stops)"
+		    " sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
 		    " FROM %s WHERE hour >= ?1 AND hour < ?2%s GROUP BY 1, 2, 3, 4, 5",
 		    unit, gcol, table[k], filt);
 }
@@ -437,13 +471,13 @@ static int
 read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
             char *err, size_t errlen)
 {
-	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
+	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct model_ent *last = NULL;
 	sqlite3_stmt *st;
 	const char *model;
 	int64_t h;
-	int rc = SQLITE_DONE;
+	int rc = SQLITE_DONE, bits;
 
 	int64_t len = k == RK_DAY ? 24 : 1;
 
@@ -454,15 +488,19 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		return store_sqlerr(s, "report", err, errlen);
 	sqlite3_bind_int64(st, 1, u0);
 	sqlite3_bind_int64(st, 2, u1);
-	filter_bind(a->q, st, 3);
+	filter_bind(a->q, 0, st, 3);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
 		if ((c.requests = sqlite3_column_int64(st, 5)) == 0)
 			continue;   /* nothing left in the cells (pruned lazily) */
 		model = (const char *)sqlite3_column_text(st, 1);
-		if (last != NULL && strcmp(last->model, model) == 0)
+		bits = sqlite3_column_int(st, 3);
+		if (last != NULL && last->provider == ROLLUP_PROVIDER(bits) &&
+		    strcmp(last->model, model) == 0)
 			c.e = last;
-		else if ((c.e = last = model_ent(a, model)) == NULL)
+		else if (provider_at(ROLLUP_PROVIDER(bits)) == NULL)
+			goto bad_bits;
+		else if ((c.e = last = model_ent(a, model, ROLLUP_PROVIDER(bits))) == NULL)
 			goto oom;
 		if (!c.e->match || c.e->raw)
 			continue;
@@ -475,7 +513,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		c.key = group_key(a, h * MS_PER_HOUR, c.e, (const char *)sqlite3_column_text(st, 2),
 		    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 2),
 		    kbuf, sizeof(kbuf));
-		c.f = store_price_flags(c.e->mp, sqlite3_column_int(st, 3));
+		c.f = store_price_flags(c.e->mp, bits);
 		c.routed = sqlite3_column_int(st, 4);
 		c.tok.input = sqlite3_column_int64(st, 6);
 		c.tok.write_5m = sqlite3_column_int64(st, 7);
@@ -484,10 +522,15 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		c.tok.output = sqlite3_column_int64(st, 10);
 		c.compressed = sqlite3_column_int64(st, 11);
 		c.max_stops = sqlite3_column_int64(st, 12);
+		c.reasoning = sqlite3_column_int64(st, 13);
 		if (add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
 	return read_end(s, st, rc, err, errlen);
+bad_bits:
+	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
+	    " know", ROLLUP_PROVIDER(bits));
+	goto fail;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
@@ -501,7 +544,7 @@ static int
 read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
          char *err, size_t errlen)
 {
-	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
+	char sql[768], filt[160], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct usage u;
 	sqlite3_stmt *st;
@@ -509,7 +552,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 
 	if (since >= until)
 		return 0;
-	filter_sql(a->q, filt, sizeof(filt), 4);
+	filter_sql(a->q, 1, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -518,11 +561,11 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	sqlite3_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
-	filter_bind(a->q, st, 4);
+	filter_bind(a->q, 1, st, 4);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
-		if ((c.e = model_ent(a, u.model)) == NULL)
+		if ((c.e = model_ent(a, u.model, provider_of(&u)->id)) == NULL)
 			goto oom;
 		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
@@ -533,6 +576,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 		c.tok = u.tok;
 		c.compressed = u.compressed_tokens;
 		c.max_stops = strcmp(u.stop_reason, "max_tokens") == 0;
+		c.reasoning = u.reasoning_tokens;
 		if (add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
@@ -637,6 +681,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->totals.provider = REPORT_PROVIDER_NONE;
 	memset(&a, 0, sizeof(a));
 	a.p = p;
 	a.q = q;

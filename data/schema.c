@@ -6,6 +6,14 @@
  * Forward migrations: entry i takes the schema from version i to i + 1.
  * Append only — never edit a shipped entry.
  */
+/* store_row_flags() in SQL, for the migration to 8 (the provider bits are
+ * enum provider_id << 8; every row is Anthropic's unless the file's version
+ * was set back and it migrates again). */
+#define MIG8_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
+	" + (input + write_5m + write_1h + cache_read > 200000) * 2" \
+	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
+	" + (provider = 'openai') * 256"
+
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE TABLE usage ("
@@ -170,7 +178,9 @@ const char *const store_migrations[] = {
 	"  PRIMARY KEY (hour, model, flags, routed)"
 	") WITHOUT ROWID;"
 	"DELETE FROM rollup_hm;"
-	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
+	"INSERT INTO rollup_hm (hour, model, flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops)"
+	"  SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
 	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
 	"  sum(compressed_tokens), sum(max_tokens_stops)"
 	"  FROM rollup_hour GROUP BY hour, model, flags, routed;"
@@ -192,7 +202,9 @@ const char *const store_migrations[] = {
 	"  PRIMARY KEY (hour, model, flags, routed)"
 	") WITHOUT ROWID;"
 	"DELETE FROM rollup_dm;"
-	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
+	"INSERT INTO rollup_dm (hour, model, flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops)"
+	"  SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
 	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
 	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
 	"  FROM rollup_hm GROUP BY d, model, flags, routed;",
@@ -229,5 +241,55 @@ const char *const store_migrations[] = {
 	"  seq INTEGER NOT NULL,"
 	"  updated_ms INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;",
+	/* 7 → 8: OpenAI beside Anthropic (issue 14). The columns are in
+	 * store_columns below: every row's provider (the rows so far were
+	 * Anthropic's), OpenAI's reasoning tokens (inside output, kept for
+	 * display), a coding agent's session id and working directory; a
+	 * batch's provider; the rollups' reasoning sums. The rollup flags gain
+	 * the priority tier and the provider (store_int.h): when the ledger
+	 * holds priority rows their cells are keyed anew, so the rollups are
+	 * rebuilt from the rows (MIG8_FLAGS is store_row_flags() in SQL). */
+	"CREATE TEMP TABLE mig8 AS SELECT EXISTS (SELECT 1 FROM usage"
+	"  WHERE service_tier = 'priority') AS rebuild;"
+	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig8);"
+	"INSERT INTO rollup_hour SELECT"
+	"  (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, model, source, tag,"
+	"  tier, " MIG8_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens'),"
+	"  sum(reasoning_tokens)"
+	"  FROM usage WHERE (SELECT rebuild FROM mig8) GROUP BY h, model, source, tag, tier, f;"
+	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig8);"
+	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig8) GROUP BY hour, model, flags, routed;"
+	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig8);"
+	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
+	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
+	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
+	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig8) GROUP BY d, model, flags, routed;"
+	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig8);"
+	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG8_FLAGS " AS f, count(*), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
+	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig8)"
+	"  GROUP BY batch_id, model, f;"
+	"DROP TABLE mig8;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
+
+/*
+ * Columns a migration adds, added just before its SQL runs unless already
+ * there (SQLite has no ADD COLUMN IF NOT EXISTS, and a file whose version
+ * was set back migrates again). Append only, like the migrations.
+ */
+const struct store_column store_columns[] = {
+	{ 7, "usage", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
+	{ 7, "usage", "reasoning_tokens", "INTEGER NOT NULL DEFAULT 0" },
+	{ 7, "usage", "session_id", "TEXT NOT NULL DEFAULT ''" },
+	{ 7, "usage", "cwd", "TEXT NOT NULL DEFAULT ''" },
+	{ 7, "batch", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
+	{ 7, "rollup_hour", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
+	{ 7, "rollup_hm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
+	{ 7, "rollup_dm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
+	{ -1, NULL, NULL, NULL },
+};

@@ -9,10 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/provider.h"
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 1
+#define SPOOL_VERSION 2
 #define BUSY_MS       10000
 
 struct spool {
@@ -34,6 +35,9 @@ static const char schema[] =
 	"  stop_reason TEXT NOT NULL, input INTEGER NOT NULL, write_5m INTEGER NOT NULL,"
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
+	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -41,12 +45,23 @@ static const char schema[] =
 	"  b_requests INTEGER NOT NULL, b_created_ms INTEGER NOT NULL,"
 	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
 	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
-	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL"
+	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL,"
+	"  b_provider TEXT NOT NULL DEFAULT 'anthropic'"
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
+/* Format 1 → 2: the provider columns (issue 14). A row spooled by format 1
+ * was Anthropic's. */
+static const char upgrade_1_2[] =
+	"ALTER TABLE row ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE row ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';";
+
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
-	"b_processing, b_succeeded, b_errored, b_canceled, b_expired"
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider"
+#define UCOLS STORE_USAGE_NCOLS      /* the usage columns come first */
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -98,9 +113,10 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	if (v < 0 || (v == 1 && sqlite3_exec(sp->db, upgrade_1_2, NULL, NULL, NULL) != SQLITE_OK) ||
+	    sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(sp->db, "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(sp->db, "PRAGMA user_version = 2", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	rc = sqlite3_step(st);
@@ -172,20 +188,22 @@ bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int
 	const struct batch_rec *b = &it->b;
 
 	store_bind_usage(st, &it->u, NULL);
-	sqlite3_bind_text(st, 21, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
-	sqlite3_bind_int(st, 22, (int)it->kind);
-	sqlite3_bind_int64(st, 23, now);
-	sqlite3_bind_text(st, 24, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 25, b->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 26, b->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 27, b->requests);
-	sqlite3_bind_int64(st, 28, b->created_ms);
-	sqlite3_bind_int64(st, 29, b->expires_ms);
-	sqlite3_bind_int64(st, 30, b->counts.processing);
-	sqlite3_bind_int64(st, 31, b->counts.succeeded);
-	sqlite3_bind_int64(st, 32, b->counts.errored);
-	sqlite3_bind_int64(st, 33, b->counts.canceled);
-	sqlite3_bind_int64(st, 34, b->counts.expired);
+	sqlite3_bind_text(st, UCOLS + 1, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
+	sqlite3_bind_int(st, UCOLS + 2, (int)it->kind);
+	sqlite3_bind_int64(st, UCOLS + 3, now);
+	sqlite3_bind_text(st, UCOLS + 4, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, UCOLS + 5, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, UCOLS + 6, b->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, UCOLS + 7, b->requests);
+	sqlite3_bind_int64(st, UCOLS + 8, b->created_ms);
+	sqlite3_bind_int64(st, UCOLS + 9, b->expires_ms);
+	sqlite3_bind_int64(st, UCOLS + 10, b->counts.processing);
+	sqlite3_bind_int64(st, UCOLS + 11, b->counts.succeeded);
+	sqlite3_bind_int64(st, UCOLS + 12, b->counts.errored);
+	sqlite3_bind_int64(st, UCOLS + 13, b->counts.canceled);
+	sqlite3_bind_int64(st, UCOLS + 14, b->counts.expired);
+	sqlite3_bind_text(st, UCOLS + 15, provider_by_name(b->provider) != NULL ?
+	    provider_by_name(b->provider)->name : b->provider, -1, SQLITE_STATIC);
 }
 
 int
@@ -202,7 +220,8 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34)",
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,"
+	    "?35,?36,?37,?38,?39)",
 	    -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -343,17 +362,20 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		items[n].kind = (enum spool_kind)sqlite3_column_int(st, 1);
 		store_read_usage(st, 2, &items[n].u);
 		b = &items[n].b;
-		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, 22), sizeof(b->id));
-		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, 23), sizeof(b->status));
-		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, 24), sizeof(b->tag));
-		b->requests = sqlite3_column_int64(st, 25);
-		b->created_ms = sqlite3_column_int64(st, 26);
-		b->expires_ms = sqlite3_column_int64(st, 27);
-		b->counts.processing = sqlite3_column_int64(st, 28);
-		b->counts.succeeded = sqlite3_column_int64(st, 29);
-		b->counts.errored = sqlite3_column_int64(st, 30);
-		b->counts.canceled = sqlite3_column_int64(st, 31);
-		b->counts.expired = sqlite3_column_int64(st, 32);
+		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, UCOLS + 2), sizeof(b->id));
+		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, UCOLS + 3),
+		    sizeof(b->status));
+		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, UCOLS + 4), sizeof(b->tag));
+		b->requests = sqlite3_column_int64(st, UCOLS + 5);
+		b->created_ms = sqlite3_column_int64(st, UCOLS + 6);
+		b->expires_ms = sqlite3_column_int64(st, UCOLS + 7);
+		b->counts.processing = sqlite3_column_int64(st, UCOLS + 8);
+		b->counts.succeeded = sqlite3_column_int64(st, UCOLS + 9);
+		b->counts.errored = sqlite3_column_int64(st, UCOLS + 10);
+		b->counts.canceled = sqlite3_column_int64(st, UCOLS + 11);
+		b->counts.expired = sqlite3_column_int64(st, UCOLS + 12);
+		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, UCOLS + 13),
+		    sizeof(b->provider));
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -23,15 +23,17 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    "SELECT id, " STORE_USAGE_COLS " FROM usage WHERE dedupe_key = ?1",
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
-	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)",
+	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+	    "?23,?24,?25)",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
 	    " inference_geo=?11, tier=?12, stop_reason=?13, input=?14, write_5m=?15,"
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
-	    " sidechain=?20 WHERE dedupe_key=?21",
+	    " sidechain=?20, provider=?21, reasoning_tokens=?22, session_id=?23, cwd=?24"
+	    " WHERE dedupe_key=?25",
 	[SQ_ROLLUP_ADD] =
-	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
 	    " requests = requests + excluded.requests,"
 	    " input = input + excluded.input,"
@@ -40,9 +42,10 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " cache_read = cache_read + excluded.cache_read,"
 	    " output = output + excluded.output,"
 	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops,"
+	    " reasoning = reasoning + excluded.reasoning",
 	[SQ_HM_ADD] =
-	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
 	    " requests = requests + excluded.requests,"
 	    " input = input + excluded.input,"
@@ -51,12 +54,13 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " cache_read = cache_read + excluded.cache_read,"
 	    " output = output + excluded.output,"
 	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops,"
+	    " reasoning = reasoning + excluded.reasoning",
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
-	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
 	    " requests = requests + excluded.requests,"
 	    " input = input + excluded.input,"
@@ -65,7 +69,8 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " cache_read = cache_read + excluded.cache_read,"
 	    " output = output + excluded.output,"
 	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops,"
+	    " reasoning = reasoning + excluded.reasoning",
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
@@ -365,6 +370,35 @@ user_version(struct store *s, int *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* The columns migration i adds (store_columns), each unless already there. */
+static int
+add_columns(struct store *s, int i, char *err, size_t errlen)
+{
+	const struct store_column *c;
+	sqlite3_stmt *st;
+	char sql[256];
+	int rc;
+
+	for (c = store_columns; c->migration >= 0; c++) {
+		if (c->migration != i)
+			continue;
+		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+		    -1, &st, NULL) != SQLITE_OK)
+			return store_sqlerr(s, "migration", err, errlen);
+		store_bind_text(st, 1, c->table);
+		store_bind_text(st, 2, c->column);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return store_sqlerr(s, "migration", err, errlen);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column,
+		    c->decl);
+		if (rc == SQLITE_DONE && store_exec(s, sql, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Bring the schema to STORE_NMIGRATIONS in one write transaction; several
  * processes opening a fresh file at once migrate it once. */
 static int
@@ -387,7 +421,8 @@ migrate(struct store *s, char *err, size_t errlen)
 		goto fail;
 	}
 	for (i = v; i < STORE_NMIGRATIONS; i++)
-		if (store_exec(s, store_migrations[i], err, errlen) != 0)
+		if (add_columns(s, i, err, errlen) != 0 ||
+		    store_exec(s, store_migrations[i], err, errlen) != 0)
 			goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_NMIGRATIONS);
 	if (store_exec(s, sql, err, errlen) != 0)

@@ -91,9 +91,17 @@ int store_rollup_full(const struct store *s);
 /* schema.c: entry i takes the schema from version i to i + 1. */
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
+
+/* schema.c: columns migration `migration` adds before its SQL runs (when
+ * missing); the list ends with migration -1. */
+struct store_column {
+	int         migration;
+	const char *table, *column, *decl;
+};
+extern const struct store_column store_columns[];
 #define STORE_NMIGRATIONS store_nmigrations
 
-/* Bind u to ?1..?20 (STORE_USAGE_COLS) and key to ?21 (NULL: SQL NULL);
+/* Bind u to ?1..?24 (STORE_USAGE_COLS) and key to ?25 (NULL: SQL NULL);
  * static bindings (ledger.c). */
 void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
 
@@ -105,10 +113,15 @@ int store_create_private(const char *path, char *err, size_t errlen);
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
 /* Rollup flag bits (what changes the price of a token). */
-#define ROLLUP_BATCH   1
+#define ROLLUP_BATCH   1   /* source batch, service tier batch or flex */
 #define ROLLUP_LONG    2   /* total input > STORE_LONG_THRESHOLD */
 #define ROLLUP_FAST    4
 #define ROLLUP_US_GEO  8
+#define ROLLUP_PRIORITY 16 /* service tier priority */
+/* The row's provider (enum provider_id) in bits 8..11: the price entries a
+ * model is looked up in, so every rollup is keyed by provider too. */
+#define ROLLUP_PROVIDER_SHIFT 8
+#define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)
 
 /* The long-context line the rollup records. A model whose price table entry
  * names another threshold is still split here (see report.c). */
@@ -125,7 +138,9 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 #define STORE_USAGE_COLS \
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
-	"write_1h, cache_read, output, compressed_tokens, sidechain"
+	"write_1h, cache_read, output, compressed_tokens, sidechain, provider, " \
+	"reasoning_tokens, session_id, cwd"
+#define STORE_USAGE_NCOLS 24
 void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
 
 #endif
