@@ -10,6 +10,7 @@
 #include "core/codex.h"
 #include "core/import.h"
 #include "core/openai.h"
+#include "core/provider.h"
 #include "tui/cli.h"
 
 static void
@@ -138,12 +139,13 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 }
 
 static int
-note_unpriced(struct imp *m, const char *model)
+note_unpriced(struct imp *m, const struct usage *u)
 {
+	const char *model = u->model;
 	size_t i;
 	char **v;
 
-	if (pricing_find(m->pr, model) != NULL)
+	if (pricing_find_for(m->pr, provider_of(u)->id, model) != NULL)
 		return 0;
 	for (i = 0; i < m->nunpriced; i++)
 		if (strcmp(m->unpriced[i], model) == 0)
@@ -179,7 +181,7 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 		u.ts_ms = m->now_ms;       /* a bare response has no time of its own */
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-	if (note_unpriced(m, u.model) != 0 ||
+	if (note_unpriced(m, &u) != 0 ||
 	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
 	count(m, r);
@@ -200,7 +202,7 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
 		if (m->tag != NULL)
 			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-		if (note_unpriced(m, u.model) != 0)
+		if (note_unpriced(m, &u) != 0)
 			return -1;
 	}
 	if (m->batch_id[0] == '\0') {
