@@ -16,9 +16,20 @@ CC       ?= cc
 PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd
 TESTPKGS  = cmocka libmicrohttpd
 
-# Debian packages behind the pkg-config names and tools above.
-DEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-       libcmocka-dev libmicrohttpd-dev sqlite3 tmux time curl jq python3 clang socat
+# Debian packages behind the pkg-config names above.
+LIBDEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
+          libcmocka-dev libmicrohttpd-dev
+# Every program the tests, the bench, the demo and `make fuzz` run that a
+# minimal Debian (debootstrap --variant=minbase, build-essential, git) may
+# lack, as PROGRAM:PACKAGE; a path is checked as a file (/usr/bin/time: `time`
+# is a shell keyword; a zone file: tzdata). tests/hostile_deps.sh checks that
+# every program the scripts call is here.
+TOOLS = pkg-config:pkg-config tmux:tmux sqlite3:sqlite3 curl:curl jq:jq python3:python3 \
+        socat:socat /usr/bin/time:time ps:procps pgrep:procps clang:clang \
+        setpriv:util-linux unshare:util-linux mount:mount timeout:coreutils \
+        stat:coreutils mkfifo:coreutils md5sum:coreutils find:findutils xargs:findutils \
+        cmp:diffutils awk:mawk sed:sed grep:grep /usr/share/zoneinfo/Asia/Seoul:tzdata
+DEBS = $(LIBDEBS) $(sort $(foreach t,$(TOOLS),$(lastword $(subst :, ,$(t)))))
 
 DATADIR   = $(PREFIX)/share/tokentop
 WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter -Wno-format-truncation
@@ -46,23 +57,35 @@ FAKE_OBJ = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
-.PHONY: all deps test unit check-tools demo bench fuzz install clean
+.PHONY: all deps print-tools test unit check-tools demo bench fuzz install clean
 
 all: deps $(BUILD)/tokentop $(BUILD)/fakeapi
 
 # Installs what is missing (Debian); quiet when everything is present.
+# DEPS_DRY=1 only says what it would install.
 deps:
-	@missing=""; \
-	for p in $(PKGS) $(TESTPKGS); do pkg-config --exists $$p 2>/dev/null || missing="$$missing $$p"; done; \
-	for t in tmux sqlite3 pkg-config curl jq python3 socat; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
-	[ -x /usr/bin/time ] || missing="$$missing time"; \
+	@missing=""; debs=""; \
+	for p in $(PKGS) $(TESTPKGS); do \
+	  pkg-config --exists $$p 2>/dev/null || { missing="$$missing $$p"; debs="$$debs $(LIBDEBS)"; }; \
+	done; \
+	for t in $(TOOLS); do \
+	  prog=$${t%%:*}; deb=$${t##*:}; \
+	  case $$prog in /*) [ -e "$$prog" ] ;; *) command -v "$$prog" >/dev/null 2>&1 ;; esac || \
+	    { missing="$$missing $$prog"; debs="$$debs $$deb"; }; \
+	done; \
 	if [ -n "$$missing" ]; then \
+	  debs=$$(printf '%s\n' $$debs | sort -u | tr '\n' ' '); \
 	  echo "deps: missing:$$missing"; \
-	  echo "deps: installing Debian packages: $(DEBS)"; \
+	  if [ -n "$(DEPS_DRY)" ]; then echo "deps: would install Debian packages: $$debs"; exit 0; fi; \
+	  echo "deps: installing Debian packages: $$debs"; \
 	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
-	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $(DEBS) || \
-	    { echo "deps: apt-get failed; install by hand: $(DEBS)" >&2; exit 1; }; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$debs || \
+	    { echo "deps: apt-get failed; install by hand: $$debs" >&2; exit 1; }; \
 	fi
+
+# The programs behind TOOLS, one a line (for tests/hostile_deps.sh).
+print-tools:
+	@for t in $(TOOLS); do echo "$$t"; done
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -114,6 +114,10 @@ int api_parse_time(const char *s, int64_t *ms);
 /* Called once with the batch (borrowed for the call) or err. */
 typedef void (*api_batch_fn)(void *arg, const struct api_batch *b, const struct http_error *err);
 
+/* Can id go into a batch URL: 1 to USAGE_ID_MAX - 1 letters, digits, '_'
+ * and '-'? (The API's ids are msgbatch_ and such characters.) */
+int api_batch_id_ok(const char *id);
+
 /* POST /v1/messages/batches with body {"requests":[…]} (borrowed). */
 struct http_req *api_batch_create_start(struct http_multi *m, const json_t *body,
                                         api_batch_fn done, void *arg, struct http_error *err);

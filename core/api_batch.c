@@ -71,16 +71,22 @@ api_batch_from_json(const json_t *obj, struct api_batch *b, struct http_error *e
 	return 0;
 }
 
-/* Batch ids go into a URL path: letters, digits, '_' and '-' only. */
-static int
-batch_path(const char *id, const char *suffix, char *buf, size_t n, struct http_error *err)
+int
+api_batch_id_ok(const char *id)
 {
 	const char *p;
 
 	for (p = id; p != NULL && *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-			break;
-	if (id == NULL || *id == '\0' || *p != '\0' || strlen(id) >= USAGE_ID_MAX) {
+			return 0;
+	return id != NULL && *id != '\0' && strlen(id) < USAGE_ID_MAX;
+}
+
+/* Batch ids go into a URL path: letters, digits, '_' and '-' only. */
+static int
+batch_path(const char *id, const char *suffix, char *buf, size_t n, struct http_error *err)
+{
+	if (!api_batch_id_ok(id)) {
 		err_set(err, 0, "config_error", "not a batch id");
 		return -1;
 	}

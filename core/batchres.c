@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/batchres.h"
+#include "core/config.h"
 
 struct batch_ingest {
 	char              batch_id[USAGE_ID_MAX];
@@ -141,7 +142,7 @@ batch_tiers_save(const char *dir, const char *batch_id, const char *text, size_t
 	}
 	snprintf(path, sizeof(path), "%s/%s.tiers", dir, batch_id);
 	snprintf(tmp, sizeof(tmp), "%s.part", path);
-	if ((f = fopen(tmp, "w")) == NULL) {
+	if ((f = config_fopen_private(tmp)) == NULL) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
@@ -176,7 +177,7 @@ open_file(struct batch_ingest *in, const char *dir, char *err, size_t errlen)
 	snprintf(in->final_path, n, "%s/%s.jsonl", dir, in->batch_id);
 	snprintf(in->tmp_path, n, "%s/%s.jsonl.part", dir, in->batch_id);
 	/* a .part left by a killed run is simply started over */
-	fd = open(in->tmp_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = config_create_private(in->tmp_path);
 	if (fd < 0 || (in->out = fdopen(fd, "w")) == NULL) {
 		snprintf(err, errlen, "%s: %s", in->tmp_path, strerror(errno));
 		if (fd >= 0)

@@ -1,5 +1,6 @@
 /* config.c — XDG paths, the config file (JSON) and the environment. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -102,6 +103,37 @@ config_mkdirs_for(const char *path)
 		*p = '/';
 	}
 	return 0;
+}
+
+int
+config_create_private(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && fchmod(fd, 0600) != 0) {
+		int en = errno;
+
+		close(fd);
+		errno = en;
+		return -1;
+	}
+	return fd;
+}
+
+FILE *
+config_fopen_private(const char *path)
+{
+	int fd = config_create_private(path), en;
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		en = errno;
+		close(fd);
+		errno = en;
+	}
+	return f;
 }
 
 int
@@ -260,6 +292,27 @@ load_proxy(struct config *c, json_t *root, const char *file, char *err, size_t e
 	return 0;
 }
 
+/* A file holding a key that its group or others may read: a warning for
+ * main to print (core/ prints nothing), as ssh warns of an open key file. */
+static void
+warn_key_mode(struct config *c, json_t *root, const char *file)
+{
+	const char *const keys[] = { "api_key", "admin_key" };
+	json_t *v;
+	struct stat sb;
+	size_t i;
+	int has = 0;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if ((v = json_object_get(root, keys[i])) != NULL && json_is_string(v) &&
+		    json_string_value(v)[0] != '\0')
+			has = 1;
+	if (!has || stat(file, &sb) != 0 || (sb.st_mode & 044) == 0)
+		return;
+	snprintf(c->warning, sizeof(c->warning), "%s holds an API key and is readable by "
+	    "others (mode %04o); chmod 600 %s", file, (unsigned)(sb.st_mode & 07777), file);
+}
+
 /* Read the JSON config file into c. */
 static int
 load_file(struct config *c, const char *file, int must_exist, char *err, size_t errlen)
@@ -310,6 +363,7 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 	if (load_budgets(c, root, file, err, errlen) != 0 ||
 	    load_proxy(c, root, file, err, errlen) != 0)
 		goto out;
+	warn_key_mode(c, root, file);
 	rc = 0;
 out:
 	json_decref(root);

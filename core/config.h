@@ -3,6 +3,7 @@
 #define TOKENTOP_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define CONFIG_PATH_MAX 1024
@@ -51,6 +52,8 @@ struct config {
 	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
 	                                          $XDG_STATE_HOME/tokentop/spool.db */
 	struct config_proxy proxy;
+	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
+	                                          key and others may read it */
 };
 
 /*
@@ -71,6 +74,18 @@ const char *config_mask_key(const char *key, char *buf, size_t n);
 
 /* Make the directories of path (mode 0700). 0 or -1 with errno. */
 int config_mkdirs_for(const char *path);
+
+/*
+ * Create (or truncate) a file of tokentop's own for writing, mode 0600
+ * whatever the umask, and an existing one made 0600 too. Every file
+ * tokentop makes goes through here; a path the user names for an export
+ * does not (it follows the umask, as cp does). config_create_private: a
+ * descriptor (O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC), or -1 with errno;
+ * config_fopen_private: the same as a stream ("w"), or NULL with errno. The
+ * caller closes it.
+ */
+int config_create_private(const char *path);
+FILE *config_fopen_private(const char *path);
 
 /* Parse "12.50" / "$12.50" into nanos. 0 or -1. */
 int config_parse_usd(const char *s, int64_t *nanos);

@@ -64,6 +64,20 @@ import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
 	return p;
 }
 
+uint64_t
+import_hash(const void *buf, size_t n)
+{
+	const unsigned char *b = buf;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 struct reader {
 	const struct import_opts *o;
 	const struct import_sink *sink;
@@ -75,6 +89,8 @@ struct reader {
 	int64_t                   max_line;
 	enum import_format        fmt;       /* the format as read so far (reader side) */
 	struct import_pool       *p;
+	unsigned char             head[IMPORT_HEAD_BYTES]; /* the file's start, as opened */
+	size_t                    nhead;
 	struct codex_state        cx;        /* a codex file's fold, in delivery order */
 };
 
@@ -102,6 +118,9 @@ too_long(struct reader *r)
 static int
 checkpoint(struct reader *r)
 {
+	/* only consumed bytes are hashed: they never change in a file that grows */
+	r->pos.head_len = r->pos.offset < (int64_t)r->nhead ? r->pos.offset : (int64_t)r->nhead;
+	r->pos.head_hash = (int64_t)import_hash(r->head, (size_t)r->pos.head_len);
 	r->since_ckpt = 0;
 	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
 		return -1;
@@ -296,8 +315,9 @@ flush(struct reader *r)
  * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
  * max_line is skipped to its '\n' and reported malformed. A trailing partial
  * line stays unconsumed. Lines are classified on worker threads a chunk at a
- * time and delivered here in file order, exactly as one thread would. 0, or
- * -1 (I/O error in err, or the sink stopped).
+ * time and delivered here in file order, exactly as one thread would. 0,
+ * IMPORT_UNREADABLE (a read failed: strerror in err, what came before is
+ * delivered), or -1 (the sink stopped, out of memory).
  */
 static int
 read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
@@ -355,7 +375,8 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 
 				if (flush(r) != 0)
 					goto stop;
-				snprintf(err, errlen, "%s: %s", r->w.path, strerror(en));
+				snprintf(err, errlen, "%s", strerror(en));
+				rc = IMPORT_UNREADABLE;
 				goto out;
 			}
 			eof = 1;
@@ -430,77 +451,166 @@ pick_jobs(const struct import_opts *o, int64_t left)
 	return o->jobs;
 }
 
+/*
+ * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
+ * cannot block the open, and the type checked on the descriptor (what was
+ * opened, not what the name meant a moment before). NULL with the reason in
+ * err (no path).
+ */
+static FILE *
+open_regular(const char *path, struct stat *sb, char *err, size_t errlen)
+{
+	int fd, fl;
+	FILE *f;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		snprintf(err, errlen, "%s", S_ISREG(sb->st_mode) ? strerror(errno) :
+		    "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+	    (f = fdopen(fd, "rb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+/* The file's first bytes (up to IMPORT_HEAD_BYTES) into r->head; 0 or -1. */
+static int
+read_head(struct reader *r, FILE *f)
+{
+	ssize_t got;
+
+	r->nhead = 0;
+	while (r->nhead < sizeof(r->head)) {
+		got = pread(fileno(f), r->head + r->nhead, sizeof(r->head) - r->nhead,
+		    (off_t)r->nhead);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		r->nhead += (size_t)got;
+	}
+	return 0;
+}
+
+/* Is the file in r (sb) the one prev was read from? A mark without an
+ * identity (from an older tokentop) is taken on trust, as before. */
+static int
+same_file(const struct reader *r, const struct import_pos *prev, const struct stat *sb)
+{
+	if (prev->ino != 0 && (prev->dev != (int64_t)sb->st_dev ||
+	    prev->ino != (int64_t)sb->st_ino))
+		return 0;
+	if (prev->head_len > 0 && (prev->head_len > (int64_t)r->nhead ||
+	    (int64_t)import_hash(r->head, (size_t)prev->head_len) != prev->head_hash))
+		return 0;
+	return 1;
+}
+
+/* Where to start: the mark when it is this file's and still fits, else the top. */
+static int
+start_pos(struct reader *r, FILE *f, const struct stat *sb, char *err, size_t errlen)
+{
+	struct import_pos prev;
+	int found = 0;
+
+	if (r->sink->mark_get != NULL && r->sink->mark_get(r->arg, r->w.key, &prev, &found) != 0) {
+		snprintf(err, errlen, "%s: cannot read its import mark", r->w.path);
+		return -1;
+	}
+	if (found && !same_file(r, &prev, sb))
+		found = 0;
+	r->pos = import_resume(found ? &prev : NULL, (int64_t)sb->st_size,
+	    (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec);
+	r->pos.dev = (int64_t)sb->st_dev;
+	r->pos.ino = (int64_t)sb->st_ino;
+	/* the mark must sit just after a '\n': a file replaced by a larger one
+	 * may not have one there, and is then read again from the top */
+	if (r->pos.offset > 0 && (fseeko(f, (off_t)r->pos.offset - 1, SEEK_SET) != 0 ||
+	    fgetc(f) != '\n')) {
+		r->pos.offset = r->pos.line = 0;
+		rewind(f);
+	}
+	r->w.line = r->pos.line;
+	return 0;
+}
+
 int
 import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
             void *arg, struct import_stats *st, char *err, size_t errlen)
 {
 	struct import_pool own;
-	struct reader r;
-	struct import_pos prev;
+	struct reader *r;
 	struct stat sb;
 	char key[PATH_MAX];
-	int found = 0, rc = -1;
+	int rc = -1;
 	FILE *f;
 
-	memset(&r, 0, sizeof(r));
-	r.o = o;
-	r.sink = sink;
-	r.arg = arg;
-	r.st = st;
-	r.max_line = o->max_line > 0 ? o->max_line : 64LL * 1024 * 1024;
-	r.w.path = path;
-	r.w.key = realpath(path, key) != NULL ? key : path;
-	r.w.format = o->format;
-	r.fmt = o->format;
-	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	r->o = o;
+	r->sink = sink;
+	r->arg = arg;
+	r->st = st;
+	r->max_line = o->max_line > 0 ? o->max_line : 64LL * 1024 * 1024;
+	r->w.path = path;
+	r->w.format = o->format;
+	r->fmt = o->format;
+	if ((f = open_regular(path, &sb, err, errlen)) == NULL) {
+		free(r);
+		return IMPORT_UNREADABLE;
+	}
+	r->w.key = realpath(path, key) != NULL ? key : path;
 	st->files++;
-	if (sink->mark_get != NULL && sink->mark_get(arg, r.w.key, &prev, &found) != 0) {
-		snprintf(err, errlen, "%s: cannot read its import mark", path);
+	if (read_head(r, f) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rc = IMPORT_UNREADABLE;
 		goto out;
 	}
-	r.pos = import_resume(found ? &prev : NULL, (int64_t)sb.st_size,
-	    (int64_t)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec);
-	/* the mark must sit just after a '\n': a file replaced by a larger one
-	 * may not have one there, and is then read again from the top */
-	if (r.pos.offset > 0 && (fseeko(f, (off_t)r.pos.offset - 1, SEEK_SET) != 0 ||
-	    fgetc(f) != '\n')) {
-		r.pos = import_resume(NULL, r.pos.size, r.pos.mtime_ns);
-		rewind(f);
-	}
-	r.w.line = r.pos.line;
-	if (codex_prime(&r, f, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (start_pos(r, f, &sb, err, errlen) != 0)
+		goto out;
+	if (codex_prime(r, f, path) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		rc = IMPORT_UNREADABLE;
 		goto out;
 	}
-	if (sink->file_begin != NULL && sink->file_begin(arg, &r.w, &r.pos) != 0) {
+	if (sink->file_begin != NULL && sink->file_begin(arg, &r->w, &r->pos) != 0) {
 		snprintf(err, errlen, "%s: import stopped", path);
 		goto out;
 	}
 	if (o->pool != NULL && o->jobs != 1) {
-		r.p = o->pool;
-	} else if (ip_pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r.pos.offset)) == 0) {
-		r.p = &own;
+		r->p = o->pool;
+	} else if (ip_pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r->pos.offset)) == 0) {
+		r->p = &own;
 	} else {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if (read_lines(&r, f, err, errlen) != 0)
+	if ((rc = read_lines(r, f, err, errlen)) < 0)
 		goto out;
-	if (checkpoint(&r) != 0) {
+	/* a read that failed part way still records what came before it */
+	if (checkpoint(r) != 0) {
 		snprintf(err, errlen, "%s: import stopped", path);
-		goto out;
+		rc = -1;
 	}
-	rc = 0;
 out:
-	if (r.p == &own)
+	if (r->p == &own)
 		ip_pool_fini(&own);
-	else if (r.p != NULL)
-		ip_discard(r.p);
+	else if (r->p != NULL)
+		ip_discard(r->p);
 	fclose(f);
+	free(r);
 	return rc;
 }

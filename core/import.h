@@ -41,15 +41,31 @@ struct import_pos {
 	int64_t mtime_ns;  /* modification time when read */
 	int64_t offset;    /* bytes consumed, always at a line boundary */
 	int64_t line;      /* lines consumed */
+	/* The file's identity, so a file replaced by another is read again from
+	 * the top (0 = unknown: a mark from before identities were kept). */
+	int64_t dev, ino;  /* device and inode */
+	int64_t head_len;  /* bytes of its start hashed: min(offset, IMPORT_HEAD_BYTES) */
+	int64_t head_hash; /* FNV-1a 64 of them (as a signed integer for the store) */
 };
+
+/* How much of a file's start its mark hashes. */
+#define IMPORT_HEAD_BYTES 4096
 
 /*
  * Where to start reading a file that is now size bytes with mtime_ns, given
  * where the last read stopped (prev; NULL = never read): at prev when the
  * file only grew, else from 0 (it shrank, or its mtime went back: a
  * rewritten file; re-reading is safe because inserts are idempotent).
+ * The identity fields are import_file's to check and fill.
  */
 struct import_pos import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns);
+
+/*
+ * FNV-1a 64 of n bytes: what a mark keeps of a file's start. Not a
+ * cryptographic hash, and it need not be: it tells a replaced file from the
+ * one that was read; whoever can write the file can write any rows anyway.
+ */
+uint64_t import_hash(const void *buf, size_t n);
 
 /* The line a callback is about. path as found (for messages); key is the
  * canonical path (realpath) for marks. */
@@ -113,15 +129,31 @@ struct import_stats {
 	int64_t malformed;   /* of which malformed */
 };
 
+/* The paths an import could not read and why, in the order met. */
+struct import_unreadable {
+	char  **path;      /* heap strings, n of them */
+	char  **reason;    /* strerror text or "not a regular file" */
+	size_t  n;
+};
+
+/* Add one (copies both strings); 0, or -1 out of memory. */
+int import_unreadable_add(struct import_unreadable *u, const char *path, const char *reason);
+/* Free the strings and arrays, leaving u empty; NULL is fine. */
+void import_unreadable_free(struct import_unreadable *u);
+
 /*
- * Expand paths into the files to read: a file is taken as is, a directory
- * is searched recursively for *.jsonl (each directory's files sorted, so the
- * order is deterministic). On success *files is a NULL-terminated array the
- * caller frees with import_files_free; -1 with "PATH: reason" in err for a
- * path that cannot be read.
+ * Expand paths into the files to read: a regular file is taken as is, a
+ * directory is searched recursively for *.jsonl (each directory's files
+ * sorted, so the order is deterministic). Each directory and file is taken
+ * once, by (device, inode): a symbolic link back up the tree, or two links to
+ * one folder, cost nothing. What cannot be read (a path that does not exist,
+ * a directory without read or search permission, a dangling *.jsonl link,
+ * a named FIFO or device: only regular files are read) goes to *bad and
+ * the rest is still collected. *files is a NULL-terminated array the caller
+ * frees with import_files_free. 0, or -1 with err when out of memory.
  */
 int import_collect(const char *const *paths, size_t npaths, char ***files,
-                   char *err, size_t errlen);
+                   struct import_unreadable *bad, char *err, size_t errlen);
 void import_files_free(char **files);          /* NULL is fine */
 
 /*
@@ -133,12 +165,21 @@ void import_files_free(char **files);          /* NULL is fine */
  */
 char **import_default_dirs(void);
 
+/* import_file's result when the file cannot be read. */
+#define IMPORT_UNREADABLE 1
+
 /*
  * Read one file from where its mark says (sink->mark_get), in the given
  * format (IMPORT_AUTO: decided from the first line that tells), delivering
  * to sink. A trailing line without '\n' is not consumed (it may still be
- * being written). Adds to st. 0, or -1 with the reason in err (I/O errors,
- * a sink that stopped); malformed lines are not errors.
+ * being written). Only a regular file is read (a FIFO or a device is
+ * refused before anything blocks on it). The mark's identity (device,
+ * inode, a hash of the first IMPORT_HEAD_BYTES read) must match the file,
+ * or it is read from the top. Adds to st. 0; IMPORT_UNREADABLE with only the
+ * reason in err (no path) when the file cannot be opened or a read fails
+ * part way (what came before is delivered and checkpointed); -1 with the
+ * reason in err when the sink stopped or memory ran out. Malformed lines are
+ * not errors.
  */
 int import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
                 void *arg, struct import_stats *st, char *err, size_t errlen);

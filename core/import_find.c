@@ -1,6 +1,9 @@
-/* import_find.c — the files an import reads: paths walked for *.jsonl, the default transcript folders. */
+/* import_find.c — the files an import reads: paths walked for *.jsonl (each
+ * folder and file once, what cannot be read set aside), the default
+ * transcript folders. */
 #include <dirent.h>
 #include <errno.h>
+#include <search.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,73 +54,225 @@ ends_with(const char *s, const char *suffix)
 	return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Every *.jsonl under dir into l, sorted by full path at the end by the caller. */
-static int
-walk(const char *dir, int depth, struct list *l, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-	int rc = 0;
+/* ---- what cannot be read ------------------------------------------------- */
 
-	if (depth > MAX_DEPTH)
-		return 0;
-	if ((d = opendir(dir)) == NULL) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+int
+import_unreadable_add(struct import_unreadable *u, const char *path, const char *reason)
+{
+	char **p, **r;
+
+	if ((p = realloc(u->path, (u->n + 1) * sizeof(*p))) == NULL)
+		return -1;
+	u->path = p;
+	if ((r = realloc(u->reason, (u->n + 1) * sizeof(*r))) == NULL)
+		return -1;
+	u->reason = r;
+	p[u->n] = strdup(path);
+	r[u->n] = strdup(reason);
+	if (p[u->n] == NULL || r[u->n] == NULL) {
+		free(p[u->n]);
+		free(r[u->n]);
 		return -1;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
-		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path))
-			continue;
-		if (stat(path, &sb) != 0)
-			continue;                 /* a dangling link: nothing to read */
-		if (S_ISDIR(sb.st_mode))
-			rc = walk(path, depth + 1, l, err, errlen);
-		else if (S_ISREG(sb.st_mode) && ends_with(de->d_name, ".jsonl") &&
-		    list_add(l, path) != 0) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-		}
+	u->n++;
+	return 0;
+}
+
+void
+import_unreadable_free(struct import_unreadable *u)
+{
+	size_t i;
+
+	if (u == NULL)
+		return;
+	for (i = 0; i < u->n; i++) {
+		free(u->path[i]);
+		free(u->reason[i]);
 	}
-	closedir(d);
-	return rc;
+	free(u->path);
+	free(u->reason);
+	memset(u, 0, sizeof(*u));
+}
+
+/* ---- the walk -------------------------------------------------------------- */
+
+/* A directory or file already taken, by identity (a tsearch tree). */
+struct seen_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct walk {
+	struct list              l;
+	struct import_unreadable *bad;
+	void                    *seen;    /* tsearch root of struct seen_id */
+	int                      oom;
+};
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const struct seen_id *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/* 1 when sb's file was not taken before (and is now), 0 when it was, -1
+ * out of memory. */
+static int
+first_visit(struct walk *w, const struct stat *sb)
+{
+	struct seen_id *id = malloc(sizeof(*id)), **found;
+
+	if (id == NULL)
+		return -1;
+	id->dev = sb->st_dev;
+	id->ino = sb->st_ino;
+	if ((found = tsearch(id, &w->seen, cmp_id)) == NULL) {
+		free(id);
+		return -1;
+	}
+	if (*found != id) {
+		free(id);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+bad_path(struct walk *w, const char *path, const char *reason)
+{
+	if (import_unreadable_add(w->bad, path, reason) != 0)
+		w->oom = 1;
+}
+
+static int
+cmp_dirent(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int
+not_dots(const struct dirent *de)
+{
+	return !(de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+	    (de->d_name[1] == '.' && de->d_name[2] == '\0')));
+}
+
+static void walk(struct walk *w, const char *dir, const struct stat *dsb, int depth);
+
+/*
+ * One directory entry: a directory is walked, a *.jsonl file taken. An
+ * entry that cannot be looked at is nothing to import unless it is named
+ * *.jsonl (a dangling link, a file gone since the listing). 1 when the
+ * directory itself turned out not searchable (stop listing it), else 0.
+ */
+static int
+walk_entry(struct walk *w, const char *dir, const char *name, int depth)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int jsonl = ends_with(name, ".jsonl"), first;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
+		if (jsonl)
+			bad_path(w, dir, strerror(ENAMETOOLONG));
+		return 0;
+	}
+	if (stat(path, &sb) != 0) {
+		int en = errno;
+
+		if (en == EACCES && lstat(path, &sb) != 0 && errno == EACCES) {
+			bad_path(w, dir, strerror(EACCES));    /* no search permission */
+			return 1;
+		}
+		if (jsonl)
+			bad_path(w, path, strerror(en));
+		return 0;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		walk(w, path, &sb, depth + 1);
+		return 0;
+	}
+	if (!S_ISREG(sb.st_mode) || !jsonl)
+		return 0;
+	if ((first = first_visit(w, &sb)) < 0 || (first == 1 && list_add(&w->l, path) != 0))
+		w->oom = 1;
+	return 0;
+}
+
+/* Every *.jsonl under dir (dsb: its stat) into w->l, each directory once;
+ * the caller sorts by full path. */
+static void
+walk(struct walk *w, const char *dir, const struct stat *dsb, int depth)
+{
+	struct dirent **ents = NULL;
+	int n, i, first;
+
+	if (depth > MAX_DEPTH || w->oom)
+		return;
+	if ((first = first_visit(w, dsb)) <= 0) {
+		w->oom = first < 0;
+		return;                 /* a link back up the tree, or a folder seen already */
+	}
+	/* names sorted, so which of two paths to one file is taken does not
+	 * depend on the directory's order */
+	if ((n = scandir(dir, &ents, not_dots, cmp_dirent)) < 0) {
+		if (errno == ENOMEM)
+			w->oom = 1;
+		else
+			bad_path(w, dir, strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (!w->oom && walk_entry(w, dir, ents[i]->d_name, depth) != 0)
+			break;
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
 }
 
 int
-import_collect(const char *const *paths, size_t npaths, char ***files, char *err, size_t errlen)
+import_collect(const char *const *paths, size_t npaths, char ***files,
+               struct import_unreadable *bad, char *err, size_t errlen)
 {
-	struct list l = { NULL, 0, 0 };
+	struct walk w;
 	struct stat sb;
 	size_t i, first;
+	int fresh;
 
+	memset(&w, 0, sizeof(w));
+	w.bad = bad;
 	*files = NULL;
-	if ((l.v = calloc(1, sizeof(char *))) == NULL)
+	if ((w.l.v = calloc(1, sizeof(char *))) == NULL)
 		goto oom;
-	l.cap = 1;
-	for (i = 0; i < npaths; i++) {
+	w.l.cap = 1;
+	for (i = 0; i < npaths && !w.oom; i++) {
 		if (stat(paths[i], &sb) != 0) {
-			snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
-			goto fail;
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			first = l.n;
-			if (walk(paths[i], 0, &l, err, errlen) != 0)
-				goto fail;
-			qsort(l.v + first, l.n - first, sizeof(char *), cmp_str);
-		} else if (list_add(&l, paths[i]) != 0) {
-			goto oom;
+			bad_path(&w, paths[i], strerror(errno));
+		} else if (S_ISDIR(sb.st_mode)) {
+			first = w.l.n;
+			walk(&w, paths[i], &sb, 0);
+			qsort(w.l.v + first, w.l.n - first, sizeof(char *), cmp_str);
+		} else if (!S_ISREG(sb.st_mode)) {
+			bad_path(&w, paths[i], "not a regular file");
+		} else if ((fresh = first_visit(&w, &sb)) < 0 ||
+		    (fresh == 1 && list_add(&w.l, paths[i]) != 0)) {
+			w.oom = 1;
 		}
 	}
-	*files = l.v;
+	tdestroy(w.seen, free);
+	if (w.oom)
+		goto oom;
+	*files = w.l.v;
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");
-fail:
-	import_files_free(l.v);
+	import_files_free(w.l.v);
 	return -1;
 }
 

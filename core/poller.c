@@ -132,6 +132,24 @@ emit(struct pentry *e, enum batch_ev_kind kind, const char *message,
 	return e->p->fn != NULL ? e->p->fn(e->p->arg, &ev, err, sizeof(err)) : 0;
 }
 
+/* The API (or the URL) refuses this id for good: stop following it. */
+static void
+gone_unknown(struct pentry *e, const char *message)
+{
+	struct batch_event ev;
+	char err[256];
+
+	e->state = P_DONE;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = BATCH_EV_GONE;
+	ev.batch_id = e->id;
+	ev.batch = e->have ? &e->b : NULL;
+	ev.message = message;
+	ev.unknown = 1;
+	if (e->p->fn != NULL)
+		e->p->fn(e->p->arg, &ev, err, sizeof(err));
+}
+
 /* Back to waiting one interval, after a failure described by message. */
 static void
 retry_later(struct pentry *e, const char *message, const struct batch_ingest_stats *st)
@@ -255,10 +273,9 @@ on_batch(void *arg, const struct api_batch *b, const struct http_error *herr)
 		return;
 	if (herr != NULL) {
 		api_error_string(herr, es, sizeof(es));
-		if (herr->status == 404) {
-			e->state = P_DONE;
-			emit(e, BATCH_EV_GONE, es, NULL, NULL);
-		} else
+		if (herr->status == 404 || herr->status == 400)
+			gone_unknown(e, es);     /* asking again gets the same answer */
+		else
 			retry_later(e, es, NULL);
 		return;
 	}
@@ -286,6 +303,10 @@ start_get(struct pentry *e)
 	struct http_error herr;
 	char es[600];
 
+	if (!api_batch_id_ok(e->id)) {
+		gone_unknown(e, "not a batch id");   /* no URL can hold it: asking again is no use */
+		return;
+	}
 	e->state = P_GETTING;
 	e->p->inflight++;
 	e->req = api_batch_get_start(e->p->m, e->id, on_batch, e, &herr);

@@ -27,8 +27,10 @@ enum batch_ev_kind {
 	BATCH_EV_INGESTED,   /* every result recorded, the file saved: results_file, stats */
 	BATCH_EV_ERROR,      /* a call failed after its retries, or the results were
 	                        incomplete: message; the batch is tried again later */
-	BATCH_EV_GONE,       /* no longer followed: the API does not know the batch (404),
-	                        or BATCH_POLLER_MAX_INCOMPLETE whole downloads in a row
+	BATCH_EV_GONE,       /* no longer followed: the API does not know the batch (404,
+	                        or 400 for an id it refuses; unknown = 1), the id cannot
+	                        be put in a URL (unknown = 1), or
+	                        BATCH_POLLER_MAX_INCOMPLETE whole downloads in a row
 	                        were incomplete (message says which) */
 };
 
@@ -41,6 +43,7 @@ struct batch_event {
 	const struct batch_ingest_stats *stats;    /* INGESTED; ERROR after a download */
 	const char                      *results_file; /* INGESTED ("" without a results dir) */
 	const char                      *message;  /* ERROR, GONE */
+	int                              unknown;  /* GONE: a permanent "no such batch" */
 };
 
 /* Return 0; for OUTCOME -1 (with err) means "not recorded": the download

@@ -1,4 +1,5 @@
-/* marks.c — how far each imported file has been read. */
+/* marks.c — how far each imported file has been read, and which file it was
+ * (device, inode, a hash of its start: core/import.c checks them). */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT size, mtime_ns, offset, line FROM import_mark"
+	if (sqlite3_prepare_v2(s->db, "SELECT size, mtime_ns, offset, line, dev, ino,"
+	    " head_len, head_hash FROM import_mark"
 	    " WHERE path = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "import mark", err, errlen);
 	store_bind_text(st, 1, path);
@@ -23,6 +25,10 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 		m->mtime_ns = sqlite3_column_int64(st, 1);
 		m->offset = sqlite3_column_int64(st, 2);
 		m->line = sqlite3_column_int64(st, 3);
+		m->dev = sqlite3_column_int64(st, 4);
+		m->ino = sqlite3_column_int64(st, 5);
+		m->head_len = sqlite3_column_int64(st, 6);
+		m->head_hash = sqlite3_column_int64(st, 7);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -42,9 +48,12 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO import_mark (path, size, mtime_ns, offset, line)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
-	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line",
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO import_mark (path, size, mtime_ns, offset, line,"
+	    " dev, ino, head_len, head_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line,"
+	    " dev = excluded.dev, ino = excluded.ino, head_len = excluded.head_len,"
+	    " head_hash = excluded.head_hash",
 	    -1, &st, NULL) != SQLITE_OK) {
 		store_sqlerr(s, "import mark", err, errlen);
 		store_op_end(s, 0, tmp, sizeof(tmp));
@@ -55,6 +64,10 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 	sqlite3_bind_int64(st, 3, m->mtime_ns);
 	sqlite3_bind_int64(st, 4, m->offset);
 	sqlite3_bind_int64(st, 5, m->line);
+	sqlite3_bind_int64(st, 6, m->dev);
+	sqlite3_bind_int64(st, 7, m->ino);
+	sqlite3_bind_int64(st, 8, m->head_len);
+	sqlite3_bind_int64(st, 9, m->head_hash);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

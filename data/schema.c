@@ -6,10 +6,10 @@
  * Forward migrations: entry i takes the schema from version i to i + 1.
  * Append only — never edit a shipped entry.
  */
-/* store_row_flags() in SQL, for the migration to 8 (the provider bits are
+/* store_row_flags() in SQL, for the migration to 9 (the provider bits are
  * enum provider_id << 8; every row is Anthropic's unless the file's version
  * was set back and it migrates again). */
-#define MIG8_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
+#define MIG9_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
 	" + (input + write_5m + write_1h + cache_read > 200000) * 2" \
 	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
 	" + (provider = 'openai') * 256"
@@ -241,39 +241,61 @@ const char *const store_migrations[] = {
 	"  seq INTEGER NOT NULL,"
 	"  updated_ms INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;",
-	/* 7 → 8: OpenAI beside Anthropic (issue 14). The columns are in
+	/* 7 → 8: an import mark knows which file it was taken from (device,
+	 * inode, a hash of its first bytes), so a file replaced by another is
+	 * read again from the top. 0 = not known: a mark written before keeps
+	 * working as it did (offset, size, mtime) and gains its identity the
+	 * next time the file is read. Rebuilt rather than ALTERed, so a file
+	 * whose version was set back migrates again (forgetting identities). */
+	"DROP TABLE IF EXISTS import_mark_new;"
+	"CREATE TABLE import_mark_new ("
+	"  path TEXT PRIMARY KEY,"
+	"  size INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"
+	"  offset INTEGER NOT NULL,"
+	"  line INTEGER NOT NULL,"
+	"  dev INTEGER NOT NULL DEFAULT 0,"
+	"  ino INTEGER NOT NULL DEFAULT 0,"
+	"  head_len INTEGER NOT NULL DEFAULT 0,"
+	"  head_hash INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO import_mark_new (path, size, mtime_ns, offset, line)"
+	"  SELECT path, size, mtime_ns, offset, line FROM import_mark;"
+	"DROP TABLE import_mark;"
+	"ALTER TABLE import_mark_new RENAME TO import_mark;",
+	/* 8 → 9: OpenAI beside Anthropic (issue 14). The columns are in
 	 * store_columns below: every row's provider (the rows so far were
 	 * Anthropic's), OpenAI's reasoning tokens (inside output, kept for
 	 * display), a coding agent's session id and working directory; a
 	 * batch's provider; the rollups' reasoning sums. The rollup flags gain
 	 * the priority tier and the provider (store_int.h): when the ledger
 	 * holds priority rows their cells are keyed anew, so the rollups are
-	 * rebuilt from the rows (MIG8_FLAGS is store_row_flags() in SQL). */
-	"CREATE TEMP TABLE mig8 AS SELECT EXISTS (SELECT 1 FROM usage"
+	 * rebuilt from the rows (MIG9_FLAGS is store_row_flags() in SQL). */
+	"CREATE TEMP TABLE mig9 AS SELECT EXISTS (SELECT 1 FROM usage"
 	"  WHERE service_tier = 'priority') AS rebuild;"
-	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig8);"
+	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig9);"
 	"INSERT INTO rollup_hour SELECT"
 	"  (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, model, source, tag,"
-	"  tier, " MIG8_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
+	"  tier, " MIG9_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
 	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens'),"
 	"  sum(reasoning_tokens)"
-	"  FROM usage WHERE (SELECT rebuild FROM mig8) GROUP BY h, model, source, tag, tier, f;"
-	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig8);"
+	"  FROM usage WHERE (SELECT rebuild FROM mig9) GROUP BY h, model, source, tag, tier, f;"
+	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig9);"
 	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
 	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
 	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig8) GROUP BY hour, model, flags, routed;"
-	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig8);"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig9) GROUP BY hour, model, flags, routed;"
+	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig9);"
 	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
 	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
 	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig8) GROUP BY d, model, flags, routed;"
-	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig8);"
-	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG8_FLAGS " AS f, count(*), sum(input),"
+	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig9) GROUP BY d, model, flags, routed;"
+	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig9);"
+	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG9_FLAGS " AS f, count(*), sum(input),"
 	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
-	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig8)"
+	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig9)"
 	"  GROUP BY batch_id, model, f;"
-	"DROP TABLE mig8;",
+	"DROP TABLE mig9;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
 
@@ -283,13 +305,13 @@ const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migr
  * was set back migrates again). Append only, like the migrations.
  */
 const struct store_column store_columns[] = {
-	{ 7, "usage", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
-	{ 7, "usage", "reasoning_tokens", "INTEGER NOT NULL DEFAULT 0" },
-	{ 7, "usage", "session_id", "TEXT NOT NULL DEFAULT ''" },
-	{ 7, "usage", "cwd", "TEXT NOT NULL DEFAULT ''" },
-	{ 7, "batch", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
-	{ 7, "rollup_hour", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
-	{ 7, "rollup_hm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
-	{ 7, "rollup_dm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
+	{ 8, "usage", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
+	{ 8, "usage", "reasoning_tokens", "INTEGER NOT NULL DEFAULT 0" },
+	{ 8, "usage", "session_id", "TEXT NOT NULL DEFAULT ''" },
+	{ 8, "usage", "cwd", "TEXT NOT NULL DEFAULT ''" },
+	{ 8, "batch", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
+	{ 8, "rollup_hour", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
+	{ 8, "rollup_hm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
+	{ 8, "rollup_dm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
 	{ -1, NULL, NULL, NULL },
 };

@@ -435,6 +435,32 @@ fail:
 	return -1;
 }
 
+/* The pragmas every connection runs after opening. A 2 MB page cache: an
+ * import fills it within its first few MB of ledger, so its memory stays
+ * flat whatever the input; reports read the small rollups and need no more
+ * (the OS caches the file). */
+static int
+tune(struct store *s, char *err, size_t errlen)
+{
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	return store_exec(s, "PRAGMA cache_size = -2048", err, errlen) != 0 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON", err, errlen) != 0 ? -1 : 0;
+}
+
+static struct store *
+store_new(const char *path, char *err, size_t errlen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errlen)
 {
@@ -443,35 +469,123 @@ store_open(const char *path, char *err, size_t errlen)
 
 	if (!memory && store_create_private(path, err, errlen) != 0)
 		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		free(s);
-		snprintf(err, errlen, "out of memory");
+	if ((s = store_new(path, err, errlen)) == NULL)
 		return NULL;
-	}
 	/* NOMUTEX: a connection is used by one thread (one loop per process) */
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK) {
 		store_sqlerr(s, path, err, errlen);
 		goto fail;
 	}
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	sqlite3_extended_result_codes(s->db, 1);
 	/* WAL: readers never block the writer; synchronous=NORMAL is durable
-	 * against a killed process (not against power loss mid-checkpoint).
-	 * A 2 MB page cache: an import fills it within its first few MB of
-	 * ledger, so its memory stays flat whatever the input; reports read the
-	 * small rollups and need no more (the OS caches the file). */
-	if ((!memory && exec_retry(s, "PRAGMA journal_mode = WAL", err, errlen) != 0) ||
+	 * against a killed process (not against power loss mid-checkpoint). */
+	if (tune(s, err, errlen) != 0 ||
+	    (!memory && exec_retry(s, "PRAGMA journal_mode = WAL", err, errlen) != 0) ||
 	    store_exec(s, "PRAGMA synchronous = NORMAL", err, errlen) != 0 ||
-	    store_exec(s, "PRAGMA cache_size = -2048", err, errlen) != 0 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", err, errlen) != 0 ||
 	    migrate(s, err, errlen) != 0)
 		goto fail;
 	return s;
 fail:
 	store_close(s);
 	return NULL;
+}
+
+/* "file:" + path with every byte but [A-Za-z0-9/._~-] percent-encoded, then
+ * the query q, into a heap string (the caller frees); NULL out of memory. */
+static char *
+file_uri(const char *path, const char *q)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(path), i, k = 5;
+	char *u = malloc(5 + 3 * n + strlen(q) + 1);
+
+	if (u == NULL)
+		return NULL;
+	memcpy(u, "file:", 5);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)path[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '/' || c == '.' || c == '_' || c == '~' || c == '-') {
+			u[k++] = (char)c;
+		} else {
+			u[k++] = '%';
+			u[k++] = hex[c >> 4];
+			u[k++] = hex[c & 15];
+		}
+	}
+	strcpy(u + k, q);
+	return u;
+}
+
+/* Open s->db read-only from name (a path, or a URI when uri); then read the
+ * schema version, which is the first read and so tells whether the file can
+ * be read at all. 0 with *v, or -1 with err (s->db closed). */
+static int
+open_ro(struct store *s, const char *name, int uri, int *v, char *err, size_t errlen)
+{
+	if (sqlite3_open_v2(name, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+	    (uri ? SQLITE_OPEN_URI : 0), NULL) != SQLITE_OK ||
+	    tune(s, err, errlen) != 0 || user_version(s, v, err, errlen) != 0) {
+		store_sqlerr(s, s->path, err, errlen);
+		sqlite3_close(s->db);
+		s->db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open_ro(const char *path, int *stale, char *err, size_t errlen)
+{
+	struct store *s;
+	char first[512];
+	char *uri;
+	int v = 0, rc;
+
+	if (stale != NULL)
+		*stale = 0;
+	if ((s = store_new(path, err, errlen)) == NULL)
+		return NULL;
+	s->readonly = 1;
+	if (open_ro(s, path, 0, &v, first, sizeof(first)) != 0) {
+		/* a WAL file where its -shm cannot be made (a read-only mount, a
+		 * directory without write permission): read it as a snapshot */
+		if ((uri = file_uri(path, "?immutable=1")) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		rc = open_ro(s, uri, 1, &v, err, errlen);
+		free(uri);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s", first);
+			goto fail;
+		}
+		s->readonly = 2;
+	}
+	if (v < STORE_NMIGRATIONS) {
+		if (stale != NULL)
+			*stale = 1;
+		snprintf(err, errlen, "%s: schema version %d is older than this tokentop's (%d) and"
+		    " the ledger cannot be migrated read-only; run a command that writes (tokentop"
+		    " import) once with write access", path, v, STORE_NMIGRATIONS);
+		goto fail;
+	}
+	if (v > STORE_NMIGRATIONS) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this tokentop knows (%d);"
+		    " upgrade tokentop", path, v, STORE_NMIGRATIONS);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+int
+store_readonly(const struct store *s)
+{
+	return s->readonly;
 }
 
 void

@@ -26,6 +26,20 @@ struct store;
  * (including a database from a newer tokentop).
  */
 struct store *store_open(const char *path, char *err, size_t errlen);
+
+/*
+ * Open an existing ledger read-only, for commands that only read: nothing is
+ * created, written or migrated, so a copied file, a file without write
+ * permission or one on a read-only mount works. When the normal read-only
+ * open cannot read it (a WAL file whose -shm cannot be created: a read-only
+ * mount or directory), it is opened as an immutable snapshot
+ * (file:PATH?immutable=1): what another process writes meanwhile is not seen.
+ * NULL + err on failure; *stale (may be NULL) = 1 when the only problem is a
+ * schema older than this tokentop's (store_open would migrate it).
+ */
+struct store *store_open_ro(const char *path, int *stale, char *err, size_t errlen);
+/* 0 read-write, 1 read-only, 2 read-only immutable snapshot. */
+int store_readonly(const struct store *s);
 void store_close(struct store *s);                 /* NULL is fine */
 int  store_schema_version(struct store *s);        /* PRAGMA user_version */
 const char *store_path(const struct store *s);     /* borrowed */
@@ -183,6 +197,9 @@ struct import_mark {
 	int64_t mtime_ns;  /* modification time when last read */
 	int64_t offset;    /* bytes consumed (always at a line boundary) */
 	int64_t line;      /* lines consumed */
+	int64_t dev, ino;  /* the file's device and inode (0: not known, an older mark) */
+	int64_t head_len;  /* bytes of the file's start that head_hash covers */
+	int64_t head_hash; /* their hash (core/import.h import_hash) */
 };
 
 /* Where the last import of path stopped; *found = 0 when never read. */

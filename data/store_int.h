@@ -35,6 +35,7 @@ struct store {
 	int           in_tx;          /* inside store_begin .. commit/rollback */
 	int           in_op;          /* inside store_op_begin .. store_op_end */
 	int           rollup_failed;  /* a flush failed: the transaction must not commit */
+	int           readonly;       /* store_readonly() */
 	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
 	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
 };

@@ -52,6 +52,9 @@ reads=$(sqlite3 -readonly "$db" "SELECT count(*) FROM usage WHERE source = 'call
 [ "$reads" -ge 1 ] || fail "no cache read among the live calls"
 subm=$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE id NOT LIKE '%synth%'")
 [ "$subm" -ge 1 ] || fail "no batch submitted by the traffic"
+# every file the demo made (config, documents, batch files, logs, results) is private
+open=$(find "$dir" -perm /077 -printf '%m %p\n')
+[ -z "$open" ] || fail "demo files others can read: $open"
 
 # what the demo started, before quitting
 pgid=$(ps -o pgid= --ppid "$pid" | awk '$1 != '"$pid"' { print $1; exit }')

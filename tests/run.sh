@@ -9,6 +9,13 @@ pass=0
 fail=0
 failed=()
 export TOKENTOP_DATADIR="$PWD/share"
+# The scripts expect a UTF-8 locale (bash's $'\u…' strings, the console's
+# box drawing); a fresh machine may set none. C.UTF-8 is built into glibc; a
+# test that wants another locale sets LANG and LC_ALL itself.
+case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
+*[Uu][Tt][Ff]-8* | *[Uu][Tt][Ff]8*) ;;
+*) export LC_ALL=C.UTF-8 ;;
+esac
 
 run() {  # name, command...
 	local name=$1; shift

@@ -14,8 +14,6 @@
 #include <cmocka.h>
 
 #include "core/import.h"
-#include "data/store.h"
-#include "tui/cli.h"
 #include "tests/lib/fx.h"
 
 /* ---- a sink that records what it was given -------------------------------- */
@@ -434,9 +432,88 @@ test_checkpoints_and_stop(void **state)
 	assert_non_null(strstr(err, "ck.jsonl:3: import stopped"));
 	assert_int_equal(r.mark.line, 2);
 
+	/* a file that is not there (gone since it was listed): unreadable, why in err */
 	assert_int_equal(import_file("/nonexistent/x.jsonl", &o, &sink, &r, &st, err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "/nonexistent/x.jsonl: "));
+	    sizeof(err)), IMPORT_UNREADABLE);
+	assert_string_equal(err, "No such file or directory");
+}
+
+/* A FIFO or a device is refused at once: the open cannot block, nothing spins. */
+static void
+test_not_regular(void **state)
+{
+	char path[128], err[256];
+	struct rec r = { 0 };
+	struct import_stats st;
+	struct import_opts o = { IMPORT_AUTO, 0, 0, 0, NULL };
+
+	(void)state;
+	path_of("fifo.jsonl", path, sizeof(path));
+	assert_int_equal(mkfifo(path, 0600), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(import_file(path, &o, &sink, &r, &st, err, sizeof(err)), IMPORT_UNREADABLE);
+	assert_string_equal(err, "not a regular file");
+	assert_int_equal(import_file("/dev/zero", &o, &sink, &r, &st, err, sizeof(err)),
+	    IMPORT_UNREADABLE);
+	assert_string_equal(err, "not a regular file");
+	assert_int_equal(st.files, 0);
+	assert_int_equal(r.n, 0);
+}
+
+/* A file replaced by another whose lines happen to line up with the old
+ * mark: the mark's identity (inode, hash of the start) sends the read back
+ * to the top, where before the first lines of the new file were lost. */
+static void
+test_replaced_file(void **state)
+{
+	char path[128], tmp[160], buf[2048];
+	struct rec r = { 0 };
+	struct import_stats st;
+	struct import_pos old;
+
+	(void)state;
+	path_of("swap.jsonl", path, sizeof(path));
+	write_file(path, "w", MSG("msg_1", 1) MSG("msg_2", 2));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_true(r.mark.ino != 0);
+	assert_int_equal(r.mark.head_len, 210);
+
+	/* a new file (another inode) renamed over it, larger, lines of the same length */
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	write_file(tmp, "w", MSG("msg_3", 3) MSG("msg_4", 4) MSG("msg_5", 5));
+	assert_int_equal(rename(tmp, path), 0);
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 0/0");
+	assert_int_equal(st.rows, 3);
+
+	/* rewritten in place (same inode), larger, different content */
+	write_file(path, "w", MSG("msg_6", 6) MSG("msg_7", 7) MSG("msg_8", 8) MSG("msg_9", 9));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 0/0");
+	assert_string_equal(events(&r, "row", buf, sizeof(buf)),
+	    "row 1 messages claude-haiku-4-5 msg_6 out=6 side=0 ts=0|"
+	    "row 2 messages claude-haiku-4-5 msg_7 out=7 side=0 ts=0|"
+	    "row 3 messages claude-haiku-4-5 msg_8 out=8 side=0 ts=0|"
+	    "row 4 messages claude-haiku-4-5 msg_9 out=9 side=0 ts=0");
+
+	/* grown only: from the mark, as always */
+	write_file(path, "a", MSG("msg_A", 10));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 420/4");
+	assert_int_equal(st.rows, 1);
+
+	/* a mark from before identities were kept (all 0) is trusted as it was */
+	old = r.mark;
+	old.dev = old.ino = old.head_len = old.head_hash = 0;
+	r.mark = old;
+	write_file(path, "a", MSG("msg_B", 11));
+	assert_int_equal(run(path, IMPORT_AUTO, &r, &st), 0);
+	assert_string_equal(r.log[0], "begin 526/5");
+	assert_int_equal(st.rows, 1);
+	assert_true(r.mark.ino != 0);              /* and now it has one */
+	assert_int_equal(r.mark.head_len, 632);
+	assert_int_equal(r.mark.head_hash, (int64_t)import_hash(MSG("msg_6", 6) MSG("msg_7", 7)
+	    MSG("msg_8", 8) MSG("msg_9", 9) MSG("msg_A", 10) MSG("msg_B", 11), 632));
 }
 
 static void
@@ -472,7 +549,7 @@ test_long_line(void **state)
 static void
 test_resume_and_detect(void **state)
 {
-	struct import_pos prev = { 1000, 50, 900, 10 }, p;
+	struct import_pos prev = { .size = 1000, .mtime_ns = 50, .offset = 900, .line = 10 }, p;
 
 	(void)state;
 	p = import_resume(&prev, 1200, 60);        /* grew */
@@ -507,137 +584,6 @@ test_resume_and_detect(void **state)
 	}
 }
 
-/* ---- through `tokentop import` into a real store ------------------------ */
-
-struct rows {
-	struct usage u[16];
-	int          n;
-};
-
-static int
-collect_row(const struct usage *u, void *arg)
-{
-	struct rows *r = arg;
-
-	if (r->n < 16)
-		r->u[r->n++] = *u;
-	return 0;
-}
-
-static const struct usage *
-find_row(const struct rows *r, const char *msg_id)
-{
-	int i;
-
-	for (i = 0; i < r->n; i++)
-		if (strcmp(r->u[i].message_id, msg_id) == 0)
-			return &r->u[i];
-	fail_msg("no row %s", msg_id);
-	return NULL;
-}
-
-static int
-cli_run(const char *db, int argc, char **argv)
-{
-	struct cli cli;
-	char err[512];
-
-	memset(&cli, 0, sizeof(cli));
-	cli.prog = "tokentop";
-	if (config_load(&cli.cfg, NULL, db, err, sizeof(err)) != 0)
-		fail_msg("config: %s", err);
-	return cli_import(&cli, argc, argv);
-}
-
-static void
-test_cli_times_and_batches(void **state)
-{
-	char db[128], res[128], other[128], msgs[128], err[256];
-	struct store *s;
-	struct batch_rec b;
-	struct batch_counts bc;
-	struct rows rows = { .n = 0 };
-	const struct usage *u;
-	int64_t before, after;
-	const char *lines =
-	    "{\"custom_id\":\"q-1\",\"result\":{\"type\":\"succeeded\",\"message\":{\"id\":\"msg_Q1\","
-	    "\"type\":\"message\",\"model\":\"claude-haiku-4-5\",\"usage\":{\"input_tokens\":2,"
-	    "\"output_tokens\":4,\"service_tier\":\"batch\"}}}}\n"
-	    "{\"custom_id\":\"q-2\",\"result\":{\"type\":\"errored\",\"error\":{\"type\":\"error\","
-	    "\"error\":{\"type\":\"invalid_request_error\",\"message\":\"bad\"}}}}\n"
-	    "{\"custom_id\":\"q-3\",\"result\":{\"type\":\"expired\"}}\n";
-
-	(void)state;
-	setenv("XDG_CONFIG_HOME", fx_tmpdir, 1);
-	path_of("cli.db", db, sizeof(db));
-	path_of("msgbatch_01Known.jsonl", res, sizeof(res));
-	path_of("results-other.jsonl", other, sizeof(other));
-	path_of("responses.jsonl", msgs, sizeof(msgs));
-	write_file(res, "w", lines);
-	write_file(other, "w", "{\"custom_id\":\"z\",\"result\":{\"type\":\"succeeded\","
-	    "\"message\":{\"id\":\"msg_Z\",\"model\":\"claude-haiku-4-5\",\"usage\":{}}}}\n");
-	write_file(msgs, "w", MSG("msg_M", 3));
-
-	/* the ledger knows the batch and when it ended */
-	s = store_open(db, err, sizeof(err));
-	assert_non_null(s);
-	memset(&b, 0, sizeof(b));
-	snprintf(b.id, sizeof(b.id), "msgbatch_01Known");
-	snprintf(b.status, sizeof(b.status), "ended");
-	b.created_ms = 1699990000000LL;
-	b.ended_ms = 1700000000000LL;
-	b.requests = 3;
-	assert_int_equal(store_batch_put(s, &b, err, sizeof(err)), 0);
-	store_close(s);
-
-	before = cli_now_ms();
-	{
-		char *argv[] = { "import", "--tag", "t1", res, NULL };
-		char *argv2[] = { "import", "--batch-id=msgbatch_Unknown", other, NULL };
-		char *argv3[] = { "import", "--format", "messages", msgs, NULL };
-
-		assert_int_equal(cli_run(db, 4, argv), EXIT_OK);
-		assert_int_equal(cli_run(db, 3, argv2), EXIT_OK);
-		assert_int_equal(cli_run(db, 4, argv3), EXIT_OK);
-	}
-	after = cli_now_ms();
-
-	s = store_open(db, err, sizeof(err));
-	assert_non_null(s);
-	assert_int_equal(store_each_usage(s, 0, 0, collect_row, &rows, err, sizeof(err)), 0);
-	assert_int_equal(rows.n, 3);
-	u = find_row(&rows, "msg_Q1");           /* the batch's end time */
-	assert_int_equal(u->ts_ms, 1700000000000LL);
-	assert_string_equal(u->source, "batch");
-	assert_string_equal(u->batch_id, "msgbatch_01Known");
-	assert_string_equal(u->custom_id, "q-1");
-	assert_string_equal(u->tag, "t1");
-	u = find_row(&rows, "msg_Z");            /* unknown batch: the import time */
-	assert_true(u->ts_ms >= before && u->ts_ms <= after);
-	assert_string_equal(u->batch_id, "msgbatch_Unknown");
-	assert_string_equal(u->source, "batch");
-	u = find_row(&rows, "msg_M");            /* a bare response: the import time */
-	assert_true(u->ts_ms >= before && u->ts_ms <= after);
-	assert_string_equal(u->source, "import");
-	assert_string_equal(u->tag, "");
-	assert_int_equal(store_batch_result_counts(s, "msgbatch_01Known", &bc, err, sizeof(err)), 0);
-	assert_int_equal(bc.succeeded, 1);
-	assert_int_equal(bc.errored, 1);
-	assert_int_equal(bc.expired, 1);
-	store_close(s);
-
-	/* usage errors */
-	{
-		char *bad1[] = { "import", "--format", "csv", msgs, NULL };
-		char *bad2[] = { "import", "--tag", NULL };
-		char *bad3[] = { "import", "--frobnicate", msgs, NULL };
-
-		assert_int_equal(cli_run(db, 4, bad1), EXIT_USAGE);
-		assert_int_equal(cli_run(db, 2, bad2), EXIT_USAGE);
-		assert_int_equal(cli_run(db, 3, bad3), EXIT_USAGE);
-	}
-}
-
 int
 main(void)
 {
@@ -650,9 +596,10 @@ main(void)
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_rewritten_file),
 		cmocka_unit_test(test_checkpoints_and_stop),
+		cmocka_unit_test(test_not_regular),
+		cmocka_unit_test(test_replaced_file),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_resume_and_detect),
-		cmocka_unit_test(test_cli_times_and_batches),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

@@ -22,7 +22,7 @@
 #define PER 4           /* requests each; the last one errored (temperature 2) */
 
 struct pstats {
-	int  status, outcomes, ingested, errors, gone, error_after_download;
+	int  status, outcomes, ingested, errors, gone, unknown, error_after_download;
 	int  per[NB + 1];           /* outcomes delivered per batch */
 	int  recorded[NB + 1];      /* stats.recorded at INGESTED */
 	char ids[NB + 1][USAGE_ID_MAX];
@@ -77,6 +77,7 @@ on_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 		break;
 	case BATCH_EV_GONE:
 		ps->gone++;
+		ps->unknown += ev->unknown;
 		break;
 	}
 	return 0;
@@ -232,8 +233,47 @@ test_poller_gives_up(void **state)
 	}
 	assert_int_equal(batch_poller_remaining(p), 0);
 	assert_int_equal(ps.gone, 1);
+	assert_int_equal(ps.unknown, 0);       /* the batch is there; its results are not */
 	assert_int_equal(ps.ingested, 0);
 	assert_int_equal(ps.error_after_download, BATCH_POLLER_MAX_INCOMPLETE - 1);
+	batch_poller_free(p);
+	http_multi_free(m);
+	fakeapi_stop(&fa);
+}
+
+/* An id no URL can hold, and one the API answers 404 or 400: each is dropped
+ * at once as unknown, never retried (batch watch/results exit 2 on it). */
+static void
+test_poller_unknown_ids(void **state)
+{
+	static struct pstats ps;
+	struct fakeapi fa;
+	struct http_multi *m;
+	struct batch_poller *p;
+	char err[256];
+	int spins, k;
+
+	(void)state;
+	memset(&ps, 0, sizeof(ps));
+	m = start_double(&fa);
+	usage_strlcpy(ps.ids[0], "bad/id", sizeof(ps.ids[0]));
+	usage_strlcpy(ps.ids[1], "msgbatch_01NoSuchBatch", sizeof(ps.ids[1]));
+	usage_strlcpy(ps.ids[2], "msgbatch_01Refused", sizeof(ps.ids[2]));
+	assert_int_equal(fakeapi_fault(&fa, "{\"path\":\"/v1/messages/batches/msgbatch_01Refused\","
+	    "\"method\":\"GET\",\"status\":400,\"error_type\":\"invalid_request_error\","
+	    "\"count\":100}"), 0);
+	p = batch_poller_new(m, NULL, 10, on_event, &ps);
+	assert_non_null(p);
+	for (k = 0; k < 3; k++)
+		assert_int_equal(batch_poller_add(p, ps.ids[k], NULL, err, sizeof(err)), 0);
+	for (spins = 0; spins < 100000 && batch_poller_step(p, fx_now_ms()) > 0; spins++) {
+		http_multi_perform(m);
+		http_multi_wait(m, NULL, 0, 10);
+	}
+	assert_int_equal(batch_poller_remaining(p), 0);
+	assert_int_equal(ps.gone, 3);
+	assert_int_equal(ps.unknown, 3);
+	assert_int_equal(ps.errors, 0);          /* not one retry */
 	batch_poller_free(p);
 	http_multi_free(m);
 	fakeapi_stop(&fa);
@@ -245,6 +285,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_poller),
 		cmocka_unit_test(test_poller_gives_up),
+		cmocka_unit_test(test_poller_unknown_ids),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

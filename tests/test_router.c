@@ -176,22 +176,79 @@ test_precedence(void **state)
 {
 	struct router *r = *state;
 	struct router_decision d;
-	char *p, *q;
 
 	/* complex keywords come before simple ones in the shipped file */
 	d = route(r, "Summarize the two proposals and compare them");
 	assert_string_equal(d.rule, "keyword:complex:\"compare\"");
-	/* a keyword beats the word thresholds: short complex, long simple */
+	/* a keyword beats the word thresholds: short complex */
 	d = route(r, "Analyse");
 	assert_int_equal(d.tier, ROUTER_COMPLEX);
-	p = words("text", " ", 700);
-	q = malloc(strlen(p) + 64);
-	sprintf(q, "Translate the following: %s", p);
-	d = route(r, q);
-	assert_int_equal(d.tier, ROUTER_SIMPLE);
-	assert_string_equal(d.rule, "keyword:simple:\"translate\"");
+}
+
+/*
+ * The seed's rule, which the shipped file follows: a prompt is complex when
+ * it has a complex keyword OR more than 500 words, and only then are the
+ * simple rules (a simple keyword, fewer than 100 words) tried; else medium.
+ * Its own examples: the keyword lists (English and Korean), the two
+ * thresholds, and a long "Translate this: …" that the old order sent to the
+ * simple tier.
+ */
+static void
+test_seed_rule(void **state)
+{
+	static const struct {
+		const char *lead;      /* the prompt's start */
+		size_t      filler;    /* then this many filler words */
+		const char *tier, *rule;
+	} t[] = {
+		{ "Translate this:", 560, "complex", "words>500" },      /* 562 words */
+		{ "Translate this:", 498, "simple", "keyword:simple:\"translate\"" },  /* 500 */
+		{ "Translate this:", 499, "complex", "words>500" },      /* 501 */
+		{ "Translate this:", 20, "simple", "keyword:simple:\"translate\"" },
+		{ "Summarise this:", 600, "complex", "words>500" },
+		{ "Classify these tickets:", 700, "complex", "words>500" },
+		{ "Extract the dates:", 501, "complex", "words>500" },
+		{ "Convert format of:", 1000, "complex", "words>500" },
+		{ "이 글을 번역해 주세요:", 560, "complex", "words>500" },
+		{ "회의록을 요약해줘:", 520, "complex", "words>500" },
+		{ "이 글을 번역해 주세요:", 10, "simple", "keyword:simple:\"번역\"" },
+		{ "Analyse this:", 5, "complex", "keyword:complex:\"analyse\"" },
+		{ "Compare:", 700, "complex", "keyword:complex:\"compare\"" },
+		{ "Reason about:", 150, "complex", "keyword:complex:\"reason\"" },
+		{ "Design a schema for:", 150, "complex", "keyword:complex:\"design\"" },
+		{ "Write code for:", 150, "complex", "keyword:complex:\"write code\"" },
+		{ "이 보고서를 분석해줘:", 150, "complex", "keyword:complex:\"분석\"" },
+		{ "코드 작성해 줘:", 600, "complex", "keyword:complex:\"코드 작성\"" },
+		{ "Hello", 500, "complex", "words>500" },
+		{ "Hello", 200, "medium", "default" },
+		{ "Hello", 50, "simple", "words<100" },
+	};
+	struct router *r = *state;
+	struct router_decision d;
+	char *fill, *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		fill = words("text", " ", t[i].filler);
+		p = malloc(strlen(t[i].lead) + strlen(fill) + 2);
+		sprintf(p, "%s %s", t[i].lead, fill);
+		d = route(r, p);
+		if (strcmp(router_tier_name(d.tier), t[i].tier) != 0 || strcmp(d.rule, t[i].rule) != 0)
+			fail_msg("\"%s\" + %zu words (%zu in all): got %s by %s, want %s by %s",
+			    t[i].lead, t[i].filler, d.words, router_tier_name(d.tier), d.rule,
+			    t[i].tier, t[i].rule);
+		free(fill);
+		free(p);
+	}
+	/* the issue's own figure: 562 words in all */
+	fill = words("text", " ", 560);
+	p = malloc(strlen(fill) + 32);
+	sprintf(p, "Translate this: %s", fill);
+	d = route(r, p);
+	assert_int_equal(d.words, 562);
+	assert_int_equal(d.tier, ROUTER_COMPLEX);
+	free(fill);
 	free(p);
-	free(q);
 }
 
 static const char custom[] =
@@ -391,6 +448,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_keywords, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_thresholds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_precedence, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seed_rule, setup, teardown),
 		cmocka_unit_test(test_custom_rules),
 		cmocka_unit_test(test_word_count),
 		cmocka_unit_test(test_invalid),

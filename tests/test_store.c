@@ -172,6 +172,52 @@ test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+/* Read-only opens: the rows are there, nothing can be written, nothing is
+ * created or migrated; an older schema is refused with *stale set. */
+static void
+test_open_ro(void **state)
+{
+	char path[512], err[512];
+	struct usage a = row("claude-haiku-4-5", "msg_RO", "", 1000, 10, 5);
+	struct store *s;
+	int64_t n = 0;
+	int stale = -1;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/ro.db", fx_tmpdir);
+	assert_null(store_open_ro(path, &stale, err, sizeof(err)));     /* never creates */
+	assert_int_equal(stale, 0);
+	assert_int_equal(access(path, F_OK), -1);
+	s = open_or_fail(path);
+	assert_int_equal(store_readonly(s), 0);
+	assert_int_equal(store_insert_usage(s, &a, NULL, err, sizeof(err)), 0);
+	store_close(s);
+
+	s = store_open_ro(path, &stale, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("store_open_ro: %s", err);
+	assert_int_equal(stale, 0);
+	assert_int_equal(store_readonly(s), 1);
+	assert_int_equal(store_count_usage(s, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	a.message_id[4] = 'X';
+	assert_int_equal(store_insert_usage(s, &a, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "readonly"));
+	store_close(s);
+
+	/* an older schema: not migrated read-only, and said so */
+	fx_set_user_version(path, 3);
+	assert_null(store_open_ro(path, &stale, err, sizeof(err)));
+	assert_int_equal(stale, 1);
+	assert_non_null(strstr(err, "cannot be migrated read-only"));
+	assert_null(store_open_ro(path, NULL, err, sizeof(err)));
+	/* a newer one: refused, not stale */
+	fx_set_user_version(path, 99);
+	assert_null(store_open_ro(path, &stale, err, sizeof(err)));
+	assert_int_equal(stale, 0);
+	assert_non_null(strstr(err, "newer"));
+}
+
 static void
 test_idempotent(void **state)
 {
@@ -552,38 +598,6 @@ test_not_a_database(void **state)
 	assert_true(err[0] != '\0');
 }
 
-static void
-test_import_marks(void **state)
-{
-	struct store *s = open_or_fail(":memory:");
-	struct import_mark m = { 100, 123456789012345LL, 90, 7 }, got;
-	char err[512];
-	int found = -1;
-
-	(void)state;
-	assert_int_equal(store_import_mark_get(s, "/x/a.jsonl", &got, &found, err, sizeof(err)), 0);
-	assert_int_equal(found, 0);
-	assert_int_equal(store_import_mark_set(s, "/x/a.jsonl", &m, err, sizeof(err)), 0);
-	assert_int_equal(store_import_mark_get(s, "/x/a.jsonl", &got, &found, err, sizeof(err)), 0);
-	assert_int_equal(found, 1);
-	assert_memory_equal(&got, &m, sizeof(m));
-	m.size = 200;
-	m.offset = 200;
-	m.line = 14;
-	assert_int_equal(store_import_mark_set(s, "/x/a.jsonl", &m, err, sizeof(err)), 0);
-	assert_int_equal(store_import_mark_get(s, "/x/a.jsonl", &got, &found, err, sizeof(err)), 0);
-	assert_memory_equal(&got, &m, sizeof(m));
-	assert_int_equal(store_import_mark_get(s, "/x/b.jsonl", &got, &found, err, sizeof(err)), 0);
-	assert_int_equal(found, 0);
-	/* a mark set inside a rolled-back import is gone with its rows */
-	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
-	assert_int_equal(store_import_mark_set(s, "/x/c.jsonl", &m, err, sizeof(err)), 0);
-	store_rollback(s);
-	assert_int_equal(store_import_mark_get(s, "/x/c.jsonl", &got, &found, err, sizeof(err)), 0);
-	assert_int_equal(found, 0);
-	store_close(s);
-}
-
 struct sums {
 	int64_t requests, input, output;
 };
@@ -672,7 +686,7 @@ main(void)
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_data_version),
-		cmocka_unit_test(test_import_marks),
+		cmocka_unit_test(test_open_ro),
 		cmocka_unit_test(test_not_a_database),
 		cmocka_unit_test(test_migration_rebuilds_batch_sums),
 		cmocka_unit_test(test_rollup_pending),

@@ -58,6 +58,15 @@ int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c
 int cli_open(struct cli *cli, struct store **st, struct pricing **pr);
 
 /*
+ * The same for commands that only read: an existing ledger is opened
+ * read-only (store_open_ro), so a copy, a file without write permission or a
+ * read-only mount works. A ledger that does not exist yet is created as
+ * cli_open does; one whose schema is older is migrated when the file is
+ * writable, else refused with the reason. st must not be NULL.
+ */
+int cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr);
+
+/*
  * Printing outside text. Model names, tags, ids, custom_ids, file names,
  * argv and a server's messages may hold terminal escapes: whatever of it a
  * command prints for people goes through these, which pass it through

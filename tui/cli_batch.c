@@ -225,7 +225,7 @@ cmd_list(struct cli *cli, int argc, char **argv)
 		else
 			return cli_usage_error(CMD, "list takes only --json, not \"%s\"", argv[i]);
 	}
-	if (cli_open(cli, &st, &pr) != EXIT_OK)
+	if (cli_open_ro(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if (store_batch_list(st, pr, 50, &list, &n, err, sizeof(err)) != 0) {
 		cli_fail(CMD, "%s", err);
@@ -287,12 +287,16 @@ cmd_one(struct cli *cli, int argc, char **argv, int cancel)
 	}
 	if (id == NULL)
 		return cli_usage_error(CMD, "%s needs a batch ID", argv[0]);
+	if (cli_batch_check_id(id) != EXIT_OK)
+		return EXIT_USAGE;
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
 	if ((m = cli_batch_open_api(cli)) == NULL)
 		goto out;
 	if ((cancel ? api_batch_cancel(m, id, &b, &herr) : api_batch_get(m, id, &b, &herr)) != 0) {
 		cli_fail(CMD, "%s: %s", id, api_error_string(&herr, err, sizeof(err)));
+		if (herr.status == 404 || (herr.status == 400 && !cancel))
+			rc = EXIT_USAGE;       /* no such batch: asking again changes nothing */
 		goto out;
 	}
 	/* only batches this ledger knows are recorded (another tool's stay out) */
@@ -342,10 +346,15 @@ static void
 reconcile_at_start(struct cli *cli)
 {
 	struct store *st = NULL;
+	int due;
 
-	if (cli_open(cli, &st, NULL) != EXIT_OK)
+	/* looked at read-only first: a read-only ledger still lists */
+	if (cli_open_ro(cli, &st, NULL) != EXIT_OK)
 		return;
-	if (cli_batch_intents_due(st) > 0)
+	due = cli_batch_intents_due(st);
+	store_close(st);
+	st = NULL;
+	if (due > 0 && cli_open(cli, &st, NULL) == EXIT_OK)
 		cli_batch_reconcile(cli, st, stderr);
 	store_close(st);
 }

@@ -65,6 +65,11 @@ int cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out);
 /* How many pending intents are due for reconciling (0 on any error). */
 int cli_batch_intents_due(struct store *st);
 
+/* EXIT_OK when id looks like a batch id (msgbatch_ then letters, digits,
+ * '_', '-'), else the usage error printed and EXIT_USAGE: asking the API
+ * about it could never succeed. */
+int cli_batch_check_id(const char *id);
+
 /* The subcommands; argv[0] is the subcommand's name. EXIT_* status. */
 int cli_batch_submit(struct cli *cli, int argc, char **argv);
 int cli_batch_watch(struct cli *cli, int argc, char **argv);

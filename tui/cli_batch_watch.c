@@ -43,6 +43,7 @@ struct watch {
 	int                   in_tx;
 	int64_t               uncommitted;
 	int                   failed;       /* a batch is gone or could not be recorded */
+	int                   unknown;      /* a batch the API does not know (for good) */
 	struct seen          *seen;
 	size_t                nseen;
 };
@@ -176,9 +177,13 @@ watch_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 		    ev->message);
 		break;
 	case BATCH_EV_GONE:
-		cli_warn("batch", "%s: %s; no longer followed", ev->batch_id,
-		    ev->message);
+		if (ev->unknown)
+			cli_warn("batch", "%s: no such batch (%s)", ev->batch_id, ev->message);
+		else
+			cli_warn("batch", "%s: %s; no longer followed", ev->batch_id,
+			    ev->message);
 		w->failed = 1;
+		w->unknown |= ev->unknown;
 		break;
 	default:
 		break;
@@ -239,6 +244,8 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 	if (stop_flag)
 		fprintf(stderr, "tokentop batch: stopped; %d batch(es) still followed "
 		    "(run watch again to resume)\n", batch_poller_remaining(p));
+	else if (w.unknown)
+		rc = EXIT_USAGE;       /* asked about a batch that is not there */
 	else if (!w.failed)
 		rc = EXIT_OK;
 out:
@@ -250,6 +257,15 @@ out:
 }
 
 /* ---- watch, list, status, cancel, results ----------------------------------- */
+
+int
+cli_batch_check_id(const char *id)
+{
+	if (strncmp(id, "msgbatch_", 9) == 0 && id[9] != '\0' && api_batch_id_ok(id))
+		return EXIT_OK;
+	return cli_usage_error(CMD, "\"%.80s\" is not a batch id (ids look like msgbatch_…: "
+	    "letters, digits, '_' and '-')", id);
+}
 
 int
 cli_batch_watch(struct cli *cli, int argc, char **argv)
@@ -301,6 +317,11 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 				cli_line(stdout, "%s  already ended and ingested", argv[optind]);
 				continue;
 			}
+			/* what is to be asked of the API must be an id it could know */
+			if (cli_batch_check_id(argv[optind]) != EXIT_OK) {
+				rc = EXIT_USAGE;
+				goto out;
+			}
 			ids[k] = argv[optind];
 			tags[k] = named[k].tag;
 			k++;
@@ -316,6 +337,8 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	rc = cli_batch_poll(cli, st, pr, ids, tags, k, interval);
+	if (rc == EXIT_USAGE && named == NULL)
+		rc = EXIT_RUNTIME;     /* the ledger's batch, not the user's word */
 out:
 	free(ids);
 	free(tags);
@@ -417,14 +440,23 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (!found || !r.ingested) {
-		/* ingest now when it has ended; the poller says if it has not */
+		/* ingest now when it has ended; the poller says if it has not. An id
+		 * the API could never know is a usage error, asked of nobody. */
+		if (cli_batch_check_id(id) != EXIT_OK) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
 		ids[0] = (char *)id;
 		tags[0] = found ? r.tag : NULL;
 		if (found && strcmp(r.status, "ended") != 0)
 			cli_warn("batch", "%s is %s; waiting for it to end "
 			    "(Ctrl-C to stop)", id, r.status);
-		if (cli_batch_poll(cli, st, pr, ids, tags, 1, 5000) != EXIT_OK)
+		if ((rc = cli_batch_poll(cli, st, pr, ids, tags, 1, 5000)) != EXIT_OK) {
+			if (rc != EXIT_USAGE)
+				rc = EXIT_RUNTIME;
 			goto out;
+		}
+		rc = EXIT_RUNTIME;
 		if (store_batch_get(st, pr, id, &r, &found, err, sizeof(err)) != 0 || !found) {
 			cli_fail(CMD, "%s: not in the ledger", id);
 			goto out;

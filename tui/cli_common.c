@@ -4,11 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "core/provider.h"
 #include "core/text.h"
@@ -30,28 +31,61 @@ flush_spool(const struct cli *cli, struct store *st)
 		cli_warn(NULL, "%lld spooled row(s) put into the ledger", (long long)flushed);
 }
 
+/* A ledger that exists and that others may read: said once a process, as
+ * ssh does for a key file (the ledger holds what was asked of which model,
+ * by tag, and when). */
+static void
+warn_ledger_mode(const char *path)
+{
+	static int said;
+	struct stat sb;
+
+	if (said || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (sb.st_mode & 044) == 0)
+		return;
+	said = 1;
+	cli_warn(NULL, "warning: %s is readable by others (mode %04o); chmod 600 %s", path,
+	    (unsigned)(sb.st_mode & 07777), path);
+}
+
+static int
+load_prices(struct cli *cli, struct pricing **pr)
+{
+	char err[512];
+
+	if (pr == NULL)
+		return EXIT_OK;
+	*pr = pricing_load(cli->cfg.prices_path, cli->cfg.user_prices_path, err, sizeof(err));
+	if (*pr == NULL) {
+		cli_warn(NULL, "prices: %s", err);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* *st failed to open (err says why): free the prices, say it. */
+static int
+open_failed(struct pricing **pr, const char *err)
+{
+	cli_warn(NULL, "%s", err);
+	if (pr != NULL) {
+		pricing_free(*pr);
+		*pr = NULL;
+	}
+	return EXIT_RUNTIME;
+}
+
 int
 cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 {
 	char err[512];
 
-	if (pr != NULL) {
-		*pr = pricing_load(cli->cfg.prices_path, cli->cfg.user_prices_path, err, sizeof(err));
-		if (*pr == NULL) {
-			cli_warn(NULL, "prices: %s", err);
-			return EXIT_RUNTIME;
-		}
-	}
+	if (load_prices(cli, pr) != EXIT_OK)
+		return EXIT_RUNTIME;
 	if (st != NULL) {
+		warn_ledger_mode(cli->cfg.db_path);
 		*st = store_open(cli->cfg.db_path, err, sizeof(err));
-		if (*st == NULL) {
-			cli_warn(NULL, "%s", err);
-			if (pr != NULL) {
-				pricing_free(*pr);
-				*pr = NULL;
-			}
-			return EXIT_RUNTIME;
-		}
+		if (*st == NULL)
+			return open_failed(pr, err);
 		flush_spool(cli, *st);
 	}
 	return EXIT_OK;
@@ -80,6 +114,28 @@ prefix(const char *cmd, char *buf, size_t n)
 {
 	snprintf(buf, n, "tokentop%s%s: ", cmd != NULL ? " " : "", cmd != NULL ? cmd : "");
 	return buf;
+}
+
+int
+cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr)
+{
+	const char *path = cli->cfg.db_path;
+	char err[512];
+	int stale = 0;
+
+	/* no ledger yet: made as any command makes it, and empty */
+	if (access(path, F_OK) != 0 || strcmp(path, ":memory:") == 0)
+		return cli_open(cli, st, pr);
+	if (load_prices(cli, pr) != EXIT_OK)
+		return EXIT_RUNTIME;
+	warn_ledger_mode(path);
+	*st = store_open_ro(path, &stale, err, sizeof(err));
+	/* an older schema is migrated by the one open that may, when it can */
+	if (*st == NULL && stale && access(path, W_OK) == 0)
+		*st = store_open(path, err, sizeof(err));
+	if (*st == NULL)
+		return open_failed(pr, err);
+	return EXIT_OK;
 }
 
 int

@@ -50,8 +50,13 @@ cli_console(struct cli *cli, int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if (cli->cfg.tz[0] != '\0' && cli_set_tz(cli->cfg.tz) != 0)
 		return cli_fail("console", "unknown time zone '%s'", cli->cfg.tz);
-	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
-		return rc;
+	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK) {
+		/* a ledger it cannot write (a copy, a read-only mount) is still shown */
+		if (cli_open_ro(cli, &st, &pr) != EXIT_OK)
+			return rc;
+		cli_warn("console", "%s opened read-only: launching, cancelling and calls will "
+		    "fail", cli->cfg.db_path);
+	}
 	rc = console_run(cli, st, pr);
 	store_close(st);
 	pricing_free(pr);

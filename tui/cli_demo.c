@@ -155,7 +155,7 @@ write_doc(const char *path)
 {
 	static const char *const topics[] = { "ledger", "cache", "batch", "router",
 		"budget", "report", "console", "pricing" };
-	FILE *f = fopen(path, "w");
+	FILE *f = config_fopen_private(path);
 	int i;
 
 	if (f == NULL)
@@ -183,7 +183,7 @@ write_batch_file(const char *path, int round)
 	while (n + 80 < sizeof(sys))
 		n += (size_t)snprintf(sys + n, sizeof(sys) - n, "Rule %zu: answer briefly, cite the "
 		    "section, never guess a price. ", n / 60 + 1);
-	if ((f = fopen(path, "w")) == NULL)
+	if ((f = config_fopen_private(path)) == NULL)
 		return -1;
 	for (i = 0; i < 40; i++)
 		fprintf(f, "{\"custom_id\":\"demo-%d-%d\",\"system\":\"%s\",\"prompt\":\"%s "
@@ -481,7 +481,7 @@ point_at(struct cli *cli, const struct demo *d)
 
 	snprintf(cfgdir, sizeof(cfgdir), "%s/config", d->dir);
 	snprintf(file, sizeof(file), "%s/tokentop/config.json", cfgdir);
-	if (config_mkdirs_for(file) != 0 || (f = fopen(file, "w")) == NULL)
+	if (config_mkdirs_for(file) != 0 || (f = config_fopen_private(file)) == NULL)
 		return cli_fail("demo", "%s: %s", file, strerror(errno));
 	fprintf(f, "{\"budget\": {\"daily\": \"25\", \"monthly\": \"600\"}}\n");
 	if (fclose(f) != 0)

@@ -11,6 +11,7 @@
 #include "core/import.h"
 #include "core/openai.h"
 #include "core/provider.h"
+#include "core/text.h"
 #include "tui/cli.h"
 
 static void
@@ -49,13 +50,15 @@ help(FILE *f)
 	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
 	    "                 msgbatch_*.jsonl, or batch_*_output.jsonl / _error.jsonl)\n"
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
-	    "                 replaced, skipped, malformed, unpriced_models\n"
+	    "                 replaced, skipped, malformed, unpriced_models, unreadable\n"
 	    "  -h, --help     this help\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
-	    "only new lines (a file that shrank or went back in time is read again; rows\n"
-	    "already in the ledger are duplicates and change nothing). A line still being\n"
-	    "written (no newline yet) is left for the next run.\n"
+	    "only new lines (a file that shrank, went back in time, or is another file\n"
+	    "now: another inode, other first bytes, is read again; rows already in the\n"
+	    "ledger are duplicates and change nothing). A line still being written (no\n"
+	    "newline yet) is left for the next run. Only regular files are read; each\n"
+	    "folder and file once, however many symbolic links lead to it.\n"
 	    "\n"
 	    "Summary: added = new rows; duplicates = rows already there (replaced: a\n"
 	    "larger copy of a streaming response replaced a smaller one); skipped = lines\n"
@@ -63,10 +66,13 @@ help(FILE *f)
 	    "lines); unpriced_models = models without a price (their tokens are kept).\n"
 	    "\n"
 	    "A malformed line is reported as FILE:LINE: reason on stderr and skipped; the\n"
-	    "good rows are still imported.\n"
+	    "good rows are still imported. A file or folder that cannot be read (no\n"
+	    "permission, gone, a FIFO or device) is named on stderr and in --json's\n"
+	    "unreadable list, and everything else is still imported.\n"
 	    "\n"
-	    "Exit status: 0 every line read fine, 1 some line was malformed or the import\n"
-	    "failed (the rows before a failure are kept), 2 usage error.\n");
+	    "Exit status: 0 every path and line read fine, 1 some line was malformed,\n"
+	    "some path unreadable, or the import failed (the rows committed before a\n"
+	    "failure are kept and counted, those rolled back are not), 2 usage error.\n");
 }
 
 struct imp {
@@ -78,7 +84,10 @@ struct imp {
 	int64_t         now_ms;
 	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
 	int64_t         batch_end_ms;             /* its end time, else now */
-	int64_t         added, duplicates, replaced, malformed;
+	int64_t         added, duplicates, replaced, malformed;  /* committed */
+	int64_t         p_added, p_dups, p_replaced;  /* since the last commit: lost
+	                                                 if the transaction is rolled back */
+	struct import_unreadable bad;             /* paths that could not be read */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -96,6 +105,10 @@ imp_mark_get(void *arg, const char *key, struct import_pos *pos, int *found)
 	pos->mtime_ns = mk.mtime_ns;
 	pos->offset = mk.offset;
 	pos->line = mk.line;
+	pos->dev = mk.dev;
+	pos->ino = mk.ino;
+	pos->head_len = mk.head_len;
+	pos->head_hash = mk.head_hash;
 	return 0;
 }
 
@@ -159,15 +172,16 @@ note_unpriced(struct imp *m, const struct usage *u)
 	return 0;
 }
 
+/* A row's outcome, counted once its transaction commits (imp_checkpoint). */
 static void
 count(struct imp *m, enum store_put r)
 {
 	if (r == STORE_ADDED)
-		m->added++;
+		m->p_added++;
 	else
-		m->duplicates++;
+		m->p_dups++;
 	if (r == STORE_REPLACED)
-		m->replaced++;
+		m->p_replaced++;
 }
 
 static int
@@ -238,13 +252,17 @@ static int
 imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
 {
 	struct imp *m = arg;
-	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line };
+	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line, pos->dev,
+	    pos->ino, pos->head_len, pos->head_hash };
 
 	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0 ||
-	    store_commit(m->st, m->err, sizeof(m->err)) != 0 ||
-	    store_begin(m->st, m->err, sizeof(m->err)) != 0)
+	    store_commit(m->st, m->err, sizeof(m->err)) != 0)
 		return -1;
-	return 0;
+	m->added += m->p_added;
+	m->duplicates += m->p_dups;
+	m->replaced += m->p_replaced;
+	m->p_added = m->p_dups = m->p_replaced = 0;
+	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
 }
 
 static const struct import_sink imp_sink = {
@@ -260,6 +278,21 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A path as a JSON string: as it is when it is UTF-8, else with the bytes
+ * that are not as U+FFFD (JSON cannot hold them). */
+static json_t *
+path_json(const char *path)
+{
+	json_t *j = json_string(path);
+	char *clean;
+
+	if (j == NULL && (clean = text_sanitize_dup(path, 0)) != NULL) {
+		j = json_string(clean);
+		free(clean);
+	}
+	return j;
 }
 
 static void
@@ -283,6 +316,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "skipped", json_integer(s->skipped));
 		json_object_set_new(o, "malformed", json_integer(s->malformed));
 		json_object_set_new(o, "unpriced_models", u);
+		u = json_array();
+		for (i = 0; i < m->bad.n; i++)
+			json_array_append_new(u, path_json(m->bad.path[i]));
+		json_object_set_new(o, "unreadable", u);
 		cli_json(stdout, o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 		json_decref(o);
 		return;
@@ -295,6 +332,8 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	printf(", %s skipped", cli_group(s->skipped, a, sizeof(a)));
 	if (s->malformed > 0)
 		printf(" (%s malformed)", cli_group(s->malformed, a, sizeof(a)));
+	if (m->bad.n > 0)
+		printf(", %zu unreadable", m->bad.n);
 	printf("\n");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
@@ -390,11 +429,12 @@ add_files(char ***files, enum import_format **fmts, size_t *n, char **more,
 /*
  * The default folders' files: the Claude Code transcripts (claude-code) and
  * the Codex sessions folder's rollout-*.jsonl (codex), or the forced format
- * for both. *files (NULL-terminated) and *fmts the caller frees; EXIT_OK, or
- * an exit status after saying why.
+ * for both; paths that cannot be read go to bad. *files (NULL-terminated)
+ * and *fmts the caller frees; EXIT_OK, or an exit status after saying why.
  */
 static int
-default_files(enum import_format forced, char ***files, enum import_format **fmts)
+default_files(enum import_format forced, char ***files, enum import_format **fmts,
+              struct import_unreadable *bad)
 {
 	char **dirs, **found, codex[4096], err[1024];
 	size_t n = 0, k;
@@ -406,7 +446,7 @@ default_files(enum import_format forced, char ***files, enum import_format **fmt
 		return cli_fail("import", "out of memory");
 	for (k = 0; dirs[k] != NULL; k++)
 		;
-	rc = k > 0 ? import_collect((const char *const *)dirs, k, &found, err, sizeof(err)) : 0;
+	rc = k > 0 ? import_collect((const char *const *)dirs, k, &found, bad, err, sizeof(err)) : 0;
 	import_files_free(dirs);
 	if (rc != 0)
 		return cli_fail("import", "%s", err);
@@ -416,7 +456,7 @@ default_files(enum import_format forced, char ***files, enum import_format **fmt
 	if (codex_default_dir(codex, sizeof(codex)) == 0) {
 		const char *one = codex;
 
-		if (import_collect(&one, 1, &found, err, sizeof(err)) != 0)
+		if (import_collect(&one, 1, &found, bad, err, sizeof(err)) != 0)
 			return cli_fail("import", "%s", err);
 		if (add_files(files, fmts, &n, found, forced != IMPORT_AUTO ? forced : IMPORT_CODEX,
 		    "rollout-") != 0)
@@ -449,15 +489,18 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o, &m, &json, &first)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (first >= argc) {
-		if ((rc = default_files(o.format, &files, &fmts)) != EXIT_OK) {
+		if ((rc = default_files(o.format, &files, &fmts, &m.bad)) != EXIT_OK) {
 			import_files_free(files);
 			free(fmts);
+			import_unreadable_free(&m.bad);
 			return rc;
 		}
 	} else if (import_collect((const char *const *)argv + first, (size_t)(argc - first),
-	    &files, err, sizeof(err)) != 0) {
+	    &files, &m.bad, err, sizeof(err)) != 0) {
 		return cli_fail("import", "%s", err);
 	}
+	for (k = 0; k < m.bad.n; k++)
+		cli_fail("import", "%s: %s", m.bad.path[k], m.bad.reason[k]);
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
 		goto out;
 	m.now_ms = cli_now_ms();
@@ -469,11 +512,17 @@ cli_import(struct cli *cli, int argc, char **argv)
 	for (i = 0; files[i] != NULL; i++) {
 		if (fmts != NULL)
 			o.format = fmts[i];
-		if (import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
-			store_rollback(m.st);
+		rc = import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err));
+		if (rc == IMPORT_UNREADABLE) {
+			/* the rest is still read; the exit status says it */
+			cli_fail("import", "%s: %s", files[i], err);
+			if (import_unreadable_add(&m.bad, files[i], err) != 0) {
+				rc = cli_fail("import", "out of memory");
+				goto fail;
+			}
+		} else if (rc != 0) {
 			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
-			summary(&m, &s, json);
-			goto out;
+			goto fail;
 		}
 	}
 	if (store_commit(m.st, err, sizeof(err)) != 0) {
@@ -481,7 +530,11 @@ cli_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	summary(&m, &s, json);
-	rc = s.malformed > 0 ? EXIT_RUNTIME : EXIT_OK;
+	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
+	goto out;
+fail:
+	store_rollback(m.st);     /* the rows since the last checkpoint: not counted */
+	summary(&m, &s, json);
 out:
 	import_pool_free(o.pool);
 	for (k = 0; k < m.nunpriced; k++)
@@ -489,6 +542,7 @@ out:
 	free(m.unpriced);
 	import_files_free(files);
 	free(fmts);
+	import_unreadable_free(&m.bad);
 	store_close(m.st);
 	pricing_free(m.pr);
 	return rc;

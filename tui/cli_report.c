@@ -660,7 +660,7 @@ cli_report(struct cli *cli, int argc, char **argv)
 	if ((rc = make_query(cli, &o, &q)) != EXIT_OK)
 		return rc;
 	q.baseline_model = cli_baseline_model(cli, base, sizeof(base));
-	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+	if ((rc = cli_open_ro(cli, &st, &pr)) != EXIT_OK)
 		return rc;
 	if (store_report(st, pr, &q, &r, err, sizeof(err)) != 0) {
 		rc = cli_fail("report", "%s", err);

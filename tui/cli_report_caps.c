@@ -223,7 +223,7 @@ cli_report_caps(struct cli *cli, int argc, char **argv)
 	}
 	if ((rc = caps_query(cli, &o, &q)) != EXIT_OK)
 		return rc;
-	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+	if ((rc = cli_open_ro(cli, &st, &pr)) != EXIT_OK)
 		return rc;
 	if (store_report(st, pr, &q, &r, err, sizeof(err)) != 0) {
 		rc = cli_fail(CMD, "%s", err);

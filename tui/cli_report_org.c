@@ -300,7 +300,7 @@ cli_report_org(struct cli *cli, int argc, char **argv)
 		return cli_fail("report", "cannot use UTC days");
 	if ((rc = range(since, until, &a, &b)) != EXIT_OK)
 		return rc;
-	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+	if ((rc = cli_open_ro(cli, &st, &pr)) != EXIT_OK)
 		return rc;
 	memset(&q, 0, sizeof(q));
 	q.group = REPORT_DAY;

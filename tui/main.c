@@ -132,6 +132,8 @@ main(int argc, char **argv)
 		cli_warn(NULL, "%s", err);
 		return EXIT_RUNTIME;
 	}
+	if (cli.cfg.warning[0] != '\0')
+		cli_warn(NULL, "warning: %s", cli.cfg.warning);
 	if (argc < 2)
 		return cli_console(&cli, argc, argv);
 

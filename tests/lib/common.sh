@@ -83,6 +83,21 @@ tt_need() {
 	done
 }
 
+# tt_no_override: sets NOPRIV to a command prefix under which file modes bind
+# (a mode-000 file cannot be read, a read-only folder not written): for root,
+# setpriv taking away CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH; for anyone
+# else, env. Returns 1 (NOPRIV empty) where that cannot be done. Needs $T.
+tt_no_override() {
+	local drop="setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search"
+	NOPRIV=
+	if [ "$(id -u)" != 0 ]; then NOPRIV=env; return 0; fi
+	command -v setpriv >/dev/null || return 1
+	echo x >"$T/.probe" && chmod 000 "$T/.probe"
+	if $drop true 2>/dev/null && ! $drop cat "$T/.probe" >/dev/null 2>&1; then NOPRIV=$drop; fi
+	rm -f "$T/.probe"
+	[ -n "$NOPRIV" ]
+}
+
 # ---- the environment -------------------------------------------------------------
 
 # tt_tmpdir: a new temp dir $T, removed at exit, and an environment that
