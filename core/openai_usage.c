@@ -275,11 +275,20 @@ openai_batch_name(const char *base, char *buf, size_t n)
 
 /* ---- the table's other hooks ------------------------------------------------ */
 
+static const char *
+error_type(int status)
+{
+	if (status == 429)
+		return "rate_limit_exceeded";
+	return status < 500 ? "invalid_request_error" : "server_error";
+}
+
 static char *
 error_body(const char *type, const char *message, const char *request_id)
 {
-	json_t *o = json_pack("{s:{s:s, s:s, s:n, s:s}}", "error", "message", message, "type",
-	    type, "param", "code", type);
+	int coded = strcmp(type, "invalid_request_error") != 0 && strcmp(type, "server_error") != 0;
+	json_t *o = json_pack("{s:{s:s, s:s, s:n, s:o}}", "error", "message", message, "type",
+	    type, "param", "code", coded ? json_string(type) : json_null());
 	char *s;
 
 	(void)request_id;      /* OpenAI carries it in x-request-id only */
@@ -381,9 +390,11 @@ const struct provider provider_openai = {
 	.call_paths = call_paths,
 	.stream_line_max = 64u * 1024 * 1024,   /* response.completed: the whole response */
 	.quota_error = "insufficient_quota",
+	.client = 0,                             /* the next issue's */
 	.batch = &batch_api,
 	.response_usage = openai_response_usage,
 	.stream_data = openai_stream_data,
+	.error_type = error_type,
 	.error_body = error_body,
 	.batch_from_json = batch_from_json,
 	.request_rewrite = openai_request_rewrite,

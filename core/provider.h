@@ -63,6 +63,8 @@ struct provider {
 	const char *const *call_paths; /* POST paths whose answer is a billed response */
 	size_t      stream_line_max;   /* longest SSE line read for usage */
 	const char *quota_error;       /* error type of a budget refusal (a 429) */
+	int         client;            /* tokentop has a client for its API: it follows
+	                                  its batches (OpenAI's comes with the next issue) */
 	const struct provider_batch_api *batch;
 
 	/* Usage of one non-streamed response object (borrowed) into u: model,
@@ -76,6 +78,10 @@ struct provider {
 	 * ("" when none): update s's usage (provider_stream_* below). */
 	void (*stream_data)(struct provider_stream *s, const char *event, const char *data,
 	                    size_t len);
+
+	/* The error type the provider's API uses for an HTTP status (for the
+	 * proxy's own refusals: 404, 413, 429, 5xx, …). */
+	const char *(*error_type)(int status);
 
 	/* The provider's error body for a refusal by tokentop itself (type,
 	 * message; request_id may be NULL). Heap, NUL-terminated; the caller

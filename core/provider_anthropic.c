@@ -93,6 +93,17 @@ stream_data(struct provider_stream *s, const char *event, const char *data, size
 	json_decref(ev);
 }
 
+static const char *
+error_type(int status)
+{
+	switch (status) {
+	case 404: return "not_found_error";
+	case 413: return "request_too_large";
+	case 429: return "rate_limit_error";
+	default: return status < 500 ? "invalid_request_error" : "api_error";
+	}
+}
+
 static char *
 error_body(const char *type, const char *message, const char *request_id)
 {
@@ -194,9 +205,11 @@ const struct provider provider_anthropic = {
 	.call_paths = call_paths,
 	.stream_line_max = PROVIDER_LINE_INLINE,   /* its usage events are short */
 	.quota_error = "rate_limit_error",
+	.client = 1,
 	.batch = &batch_api,
 	.response_usage = response_usage,
 	.stream_data = stream_data,
+	.error_type = error_type,
 	.error_body = error_body,
 	.batch_from_json = batch_from_json,
 	.request_rewrite = NULL,

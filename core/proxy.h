@@ -18,6 +18,7 @@
 /* A batch created through the proxy, as the API answered it. */
 struct proxy_batch {
 	char    id[USAGE_ID_MAX];
+	char    provider[12];                /* anthropic, openai */
 	char    status[16];                  /* processing_status */
 	char    tag[USAGE_TAG_MAX];
 	int64_t requests;                    /* sum of request_counts */
@@ -31,12 +32,15 @@ struct proxy_batch {
  * write). Pointers passed are borrowed for the call. Any hook may be NULL.
  */
 struct proxy_hooks {
-	/* A billed response: source "proxy", request_id, model, tag, tokens. */
+	/* A billed response: source "proxy", provider, request_id, model, tag,
+	 * tokens. */
 	void (*usage)(void *arg, const struct usage *u);
-	/* A 2xx POST /v1/messages/batches: register it for the poller. */
+	/* A 2xx batch create (POST /v1/messages/batches, /v1/batches): register
+	 * it (for the poller, when tokentop has its provider's client). */
 	void (*batch)(void *arg, const struct proxy_batch *b);
-	/* With enforce_budget, before a POST /v1/messages is forwarded: return 1
-	 * and a message naming the budget when it is exhausted for tag ("" =
+	/* With enforce_budget, before a billed call (POST /v1/messages,
+	 * /v1/chat/completions, /v1/responses, …) is forwarded: return 1 and a
+	 * message naming the budget when it is exhausted for tag ("" =
 	 * untagged), 0 to let it through. */
 	int  (*budget)(void *arg, const char *tag, char *msg, size_t msglen);
 	/* A server-side message (a connection closed on an upstream failure,
@@ -47,7 +51,9 @@ struct proxy_hooks {
 
 struct proxy_opts {
 	const char *listen;             /* "HOST:PORT", "[::1]:PORT"; port 0 = any free */
-	const char *upstream;           /* base URL, e.g. https://api.anthropic.com */
+	const char *upstream;           /* Anthropic's base URL, e.g. https://api.anthropic.com */
+	const char *openai_upstream;    /* OpenAI's; NULL = https://api.openai.com (a
+	                                   trailing /v1, as in OPENAI_BASE_URL, is dropped) */
 	const char *tag;                /* tag when a request has no x-tokentop-tag; NULL = "" */
 	int         enforce_budget;
 	int         allow_remote;       /* 1 = a non-loopback listen address is allowed */
