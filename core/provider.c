@@ -156,7 +156,7 @@ line(struct provider_stream *s, const char *l, size_t n)
 	}
 	if (n < 5 || memcmp(l, "data:", 5) != 0)
 		return;
-	k = l[5] == ' ' ? 6 : 5;
+	k = n > 5 && l[5] == ' ' ? 6 : 5;
 	s->pv->stream_data(s, s->event, l + k, n - k);
 }
 

@@ -428,6 +428,15 @@ test_stream_long_and_bad(void **state)
 	assert_non_null(strstr(provider_stream_error(s),
 	    "chunk: usage.prompt_tokens: 9223372036854775807: not a token count"));
 	provider_stream_done(s);
+
+	/* a bare "data:" after a longer line (found by fuzz_openai): an empty
+	 * event, not a read past the line */
+	provider_stream_init(s, &provider_openai);
+	feed_str(s, "data: {\"object\":\"chat.completion.chunk\"}\ndata:\nevent:\ndata:");
+	feed_str(s, "\n\n");
+	assert_int_equal(provider_stream_usage(s, &u), 0);
+	assert_null(provider_stream_error(s));
+	provider_stream_done(s);
 	free(line);
 	free(s);
 }
