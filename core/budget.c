@@ -102,6 +102,65 @@ budget_evaluate(const char *tag, enum budget_period p, int64_t limit_nanos,
 		out->projected_nanos = scale(spent_nanos, end_ms - start_ms, elapsed);
 }
 
+const char *
+budget_model_name(enum budget_period p)
+{
+	return p == BUDGET_DAILY ? "at last hour's rate" : "at this month's average";
+}
+
+int64_t
+budget_project(int64_t spent_nanos, int64_t hour_nanos, int64_t now_ms, int64_t end_ms)
+{
+	int64_t more;
+
+	if (hour_nanos <= 0 || now_ms >= end_ms)
+		return spent_nanos;
+	more = scale(hour_nanos, end_ms - now_ms, BUDGET_RATE_WINDOW_MS);
+	return num_sat_add(spent_nanos, more);
+}
+
+int64_t
+budget_cross_at(int64_t spent_nanos, int64_t limit_nanos, int64_t hour_nanos, int64_t now_ms,
+                int64_t end_ms)
+{
+	int64_t need, t;
+
+	if (limit_nanos <= 0 || spent_nanos >= limit_nanos || hour_nanos <= 0 || now_ms >= end_ms)
+		return 0;
+	need = num_sat_sub(limit_nanos, spent_nanos);
+	/* need / rate hours, rounded up to the millisecond */
+	t = scale(need, BUDGET_RATE_WINDOW_MS, hour_nanos);
+	if (t < end_ms - now_ms && scale(hour_nanos, t, BUDGET_RATE_WINDOW_MS) < need)
+		t++;
+	return t < end_ms - now_ms ? now_ms + t : 0;
+}
+
+int
+budget_add_rate(struct budget_status *s, size_t n, int64_t now_ms, budget_spend_fn fn,
+                void *arg, char *err, size_t errlen)
+{
+	int64_t rate, elapsed;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i].period == BUDGET_DAILY) {
+			if (fn(arg, s[i].tag[0] ? s[i].tag : NULL, now_ms - BUDGET_RATE_WINDOW_MS,
+			    now_ms + 1, &rate, err, errlen) != 0)
+				return -1;
+		} else {
+			elapsed = now_ms - s[i].start_ms;
+			if (elapsed < MS_PER_MINUTE)
+				elapsed = MS_PER_MINUTE;
+			rate = scale(s[i].spent_nanos, BUDGET_RATE_WINDOW_MS, elapsed);
+		}
+		s[i].rate_nanos = rate;
+		s[i].projected_nanos = budget_project(s[i].spent_nanos, rate, now_ms, s[i].end_ms);
+		s[i].cross_ms = budget_cross_at(s[i].spent_nanos, s[i].limit_nanos, rate, now_ms,
+		    s[i].end_ms);
+	}
+	return 0;
+}
+
 int
 budget_collect(const struct config *c, const char *tag, int all, int64_t now_ms,
                budget_spend_fn fn, void *arg, struct budget_status *out, size_t max,
@@ -142,7 +201,7 @@ budget_collect(const struct config *c, const char *tag, int all, int64_t now_ms,
 static char *
 usd(int64_t nanos, char *buf, size_t n)
 {
-	return pricing_format_usd(nanos, nanos < NANOS_PER_USD ? 4 : 2, 1, buf, n);
+	return pricing_format_money(nanos, nanos < NANOS_PER_USD ? 4 : 2, buf, n);
 }
 
 /* "daily budget $50.00" or "daily budget $50.00 (tag \"x\")". */
@@ -163,10 +222,17 @@ int
 budget_check(const struct budget_status *s, size_t n, int64_t estimated_nanos, int force,
              const char *what, char *msg, size_t msglen)
 {
-	char name[160], a[48], b[48], c[48];
-	const char *tail = force ? "going on (--force)" : "refusing (use --force)";
+	return budget_check_how(s, n, estimated_nanos, force, what, "use --force", msg, msglen);
+}
+
+int
+budget_check_how(const struct budget_status *s, size_t n, int64_t estimated_nanos, int force,
+                 const char *what, const char *how, char *msg, size_t msglen)
+{
+	char name[160], a[48], b[48], c[48], tail[128];
 	size_t i;
 
+	snprintf(tail, sizeof(tail), force ? "going on (--force)" : "refusing (%s)", how);
 	msg[0] = '\0';
 	for (i = 0; i < n; i++) {
 		if (s[i].limit_nanos <= 0)

@@ -37,7 +37,12 @@ struct budget_status {
 	int64_t            spent_nanos;
 	int64_t            left_nanos;   /* limit − spent, never below 0 */
 	int64_t            permille;     /* spent × 1000 / limit, rounded down */
-	int64_t            projected_nanos; /* spend by the period's end at the rate so far */
+	int64_t            projected_nanos; /* spend by the period's end (budget_add_rate:
+	                                       at the period's model; else the average) */
+	int64_t            rate_nanos;   /* budget_add_rate: the rate per hour it used */
+	int64_t            cross_ms;     /* budget_add_rate: when the limit is passed at
+	                                    that rate, 0 = not before the period ends
+	                                    (or passed already: state says so) */
 	enum budget_state  state;
 };
 
@@ -87,6 +92,35 @@ int budget_collect(const struct config *c, const char *tag, int all, int64_t now
                    size_t *n, char *err, size_t errlen);
 
 /*
+ * The one projection model of the console (header, Cache pane, the
+ * crossing line): what is spent, plus a rate per hour for the time left.
+ * The rate of a day is the last hour's spend ("at last hour's rate": what
+ * happens now, not what happened at 9 am); of a month, the month's average
+ * hour so far (an hour is too noisy for 30 days). Rows stamped with their
+ * import time are not a rate (the caller's spend function leaves them out).
+ */
+#define BUDGET_RATE_WINDOW_MS 3600000LL
+const char *budget_model_name(enum budget_period p);  /* "at last hour's rate", … */
+
+/* spent + hour_nanos per hour from now_ms to end_ms (saturating). */
+int64_t budget_project(int64_t spent_nanos, int64_t hour_nanos, int64_t now_ms, int64_t end_ms);
+
+/* When spend reaches limit_nanos at hour_nanos per hour from now_ms: the
+ * time, or 0 when that is not before end_ms (or the rate is 0, or the limit
+ * is reached already). */
+int64_t budget_cross_at(int64_t spent_nanos, int64_t limit_nanos, int64_t hour_nanos,
+                        int64_t now_ms, int64_t end_ms);
+
+/*
+ * Apply the model to s[0..n) at now_ms: rate_nanos, projected_nanos and
+ * cross_ms of each limit. A daily limit's rate is fn's spend (of its tag)
+ * in the hour before now_ms; a monthly one's is its average so far. 0, or
+ * -1 with err (from fn).
+ */
+int budget_add_rate(struct budget_status *s, size_t n, int64_t now_ms, budget_spend_fn fn,
+                    void *arg, char *err, size_t errlen);
+
+/*
  * May spending of up to estimated_nanos start? Refused when a limit is
  * already exceeded or when estimated would pass what is left. what names
  * the thing ("call", "batch"). Returns 0 to go on, 1 when refused; in both
@@ -98,6 +132,11 @@ int budget_collect(const struct config *c, const char *tag, int all, int64_t now
  */
 int budget_check(const struct budget_status *s, size_t n, int64_t estimated_nanos, int force,
                  const char *what, char *msg, size_t msglen);
+
+/* The same, with `how` in place of "use --force" in the refusal (the
+ * console names its own override key). */
+int budget_check_how(const struct budget_status *s, size_t n, int64_t estimated_nanos,
+                     int force, const char *what, const char *how, char *msg, size_t msglen);
 
 /* A crossing to announce: the limit and the level it reached. */
 struct budget_alert {

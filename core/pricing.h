@@ -156,6 +156,29 @@ int pricing_savings(const struct model_price *mp, const struct tokens *t,
  * when group is true) into buf; negative as "−$0.31" with ASCII '-'. Returns buf. */
 char *pricing_format_usd(int64_t nanos, int decimals, int group, char *buf, size_t n);
 
+/*
+ * The one money rule of every screen, table and message: at least
+ * min_decimals places (0 = whole dollars), and more (2, then 4, 5, … 9) while
+ * a non-zero amount would otherwise read as zero, so "$0.00" only ever means
+ * nothing. Thousands grouped, half up, "-$0.31" when negative. Callers choose
+ * min_decimals by context (2 on screens; a table's own, to align a column).
+ * Returns buf.
+ */
+char *pricing_format_money(int64_t nanos, int min_decimals, char *buf, size_t n);
+
+/* The mark of a figure that leaves unpriced requests out (their tokens are
+ * counted, their cost is unknown); every table and pane uses it and says so
+ * in a legend. */
+#define PRICING_UNPRICED_MARK "*"
+#define PRICING_UNPRICED_LEGEND "* leaves out unpriced requests (no price known)"
+#define PRICING_UNPRICED_LEGEND_SHORT "* without unpriced"
+
+/* A row's cost: "unpriced" when every request of it was, else the money
+ * (pricing_format_money) with PRICING_UNPRICED_MARK when some were.
+ * Returns buf. */
+char *pricing_format_cost(int64_t nanos, int64_t requests, int64_t unpriced, int min_decimals,
+                          char *buf, size_t n);
+
 /* nanos as a JSON-ready double in USD (only for printing; never for sums). */
 double pricing_usd(int64_t nanos);
 

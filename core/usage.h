@@ -59,6 +59,10 @@ struct usage {
 	char          session_id[USAGE_ID_MAX];    /* a coding agent's session (Codex CLI) */
 	char          cwd[USAGE_CWD_MAX];          /* its working directory */
 	int           sidechain;                   /* Claude Code isSidechain */
+	int           ts_import;                   /* ts_ms is the import time: the line
+	                                              had no time of its own (a bare
+	                                              response, results of an unknown
+	                                              batch), so it is no rate */
 };
 
 /* Total input tokens of a request: uncached + both cache writes + cache reads.

@@ -69,14 +69,15 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	u->tok.output = sqlite3_column_int64(st, c + 17);
 	u->compressed_tokens = sqlite3_column_int64(st, c + 18);
 	u->sidechain = sqlite3_column_int(st, c + 19);
-	col_text(st, c + 20, u->provider, sizeof(u->provider));
-	u->reasoning_tokens = sqlite3_column_int64(st, c + 21);
-	col_text(st, c + 22, u->session_id, sizeof(u->session_id));
-	col_text(st, c + 23, u->cwd, sizeof(u->cwd));
+	u->ts_import = sqlite3_column_int(st, c + 20);
+	col_text(st, c + 21, u->provider, sizeof(u->provider));
+	u->reasoning_tokens = sqlite3_column_int64(st, c + 22);
+	col_text(st, c + 23, u->session_id, sizeof(u->session_id));
+	col_text(st, c + 24, u->cwd, sizeof(u->cwd));
 }
 
-/* Bind u to ?1..?24 (its provider resolved: "" is anthropic) and the
- * dedupe key (NULL when none) to ?25. Static bindings: u and key outlive
+/* Bind u to ?1..?25 (its provider resolved: "" is anthropic) and the
+ * dedupe key (NULL when none) to ?26. Static bindings: u and key outlive
  * the step, and store_stmt clears them before the statement's next use. */
 void
 store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
@@ -96,10 +97,11 @@ store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 	sqlite3_bind_int64(st, 18, u->tok.output);
 	sqlite3_bind_int64(st, 19, u->compressed_tokens);
 	sqlite3_bind_int(st, 20, u->sidechain != 0);
-	sqlite3_bind_text(st, 21, provider_of(u)->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 22, u->reasoning_tokens);
-	sqlite3_bind_text(st, 23, u->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 24, u->cwd, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 21, u->ts_import != 0);
+	sqlite3_bind_text(st, 22, provider_of(u)->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 23, u->reasoning_tokens);
+	sqlite3_bind_text(st, 24, u->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 25, u->cwd, -1, SQLITE_STATIC);
 	if (key != NULL)
 		sqlite3_bind_text(st, STORE_USAGE_NCOLS + 1, key, -1, SQLITE_STATIC);
 	else
@@ -249,6 +251,23 @@ store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen)
 }
 
 int
+store_has_usage(struct store *s, int *yes, char *err, size_t errlen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM usage)", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_sqlerr(s, "usage", err, errlen);
+	rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_sqlerr(s, "usage", err, errlen);
+	return 0;
+}
+
+int
 store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
                  int (*fn)(const struct usage *u, void *arg), void *arg,
                  char *err, size_t errlen)
@@ -276,31 +295,46 @@ store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
 }
 
 int
-store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
-                    int64_t until_ms, int64_t *nanos, int64_t *requests,
-                    char *err, size_t errlen)
+store_spend_between(struct store *s, const struct pricing *p, const char *tag,
+                    int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
+                    int64_t *imported_nanos, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	struct usage u;
 	char why[160];
-	int64_t c;
+	int64_t c, imp = 0;
 	int rc;
 
 	*nanos = 0;
 	*requests = 0;
+	if (imported_nanos != NULL)
+		*imported_nanos = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2", -1, &st, NULL) != SQLITE_OK)
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR tag = ?3)", -1, &st,
+	    NULL) != SQLITE_OK)
 		return store_sqlerr(s, "spend", err, errlen);
 	sqlite3_bind_int64(st, 1, since_ms);
 	sqlite3_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	if (tag != NULL)
+		sqlite3_bind_text(st, 3, tag, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
+		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0)
+			break;
+		if (pricing_usage_cost(p, &u, &c) != 0)
+			c = 0;
+		if (u.ts_import) {      /* stamped at import: spend, but no rate */
+			if (num_add(&imp, c) != 0)
+				break;
+			continue;
+		}
 		(*requests)++;
-		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0 ||
-		    (pricing_usage_cost(p, &u, &c) == 0 && num_add(nanos, c) != 0))
+		if (num_add(nanos, c) != 0)
 			break;
 	}
 	sqlite3_finalize(st);
+	if (imported_nanos != NULL)
+		*imported_nanos = imp;
 	if (rc == SQLITE_ROW) {
 		*nanos = INT64_MAX;
 		return store_overflow_err(s, NULL, err, errlen);

@@ -6,10 +6,10 @@
  * Forward migrations: entry i takes the schema from version i to i + 1.
  * Append only — never edit a shipped entry.
  */
-/* store_row_flags() in SQL, for the migration to 9 (the provider bits are
+/* store_row_flags() in SQL, for the migration to 10 (the provider bits are
  * enum provider_id << 8; every row is Anthropic's unless the file's version
  * was set back and it migrates again). */
-#define MIG9_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
+#define MIG10_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
 	" + (input + write_5m + write_1h + cache_read > 200000) * 2" \
 	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
 	" + (provider = 'openai') * 256"
@@ -263,55 +263,55 @@ const char *const store_migrations[] = {
 	"  SELECT path, size, mtime_ns, offset, line FROM import_mark;"
 	"DROP TABLE import_mark;"
 	"ALTER TABLE import_mark_new RENAME TO import_mark;",
-	/* 8 → 9: OpenAI beside Anthropic (issue 14). The columns are in
-	 * store_columns below: every row's provider (the rows so far were
-	 * Anthropic's), OpenAI's reasoning tokens (inside output, kept for
-	 * display), a coding agent's session id and working directory; a
-	 * batch's provider; the rollups' reasoning sums. The rollup flags gain
-	 * the priority tier and the provider (store_int.h): when the ledger
-	 * holds priority rows their cells are keyed anew, so the rollups are
-	 * rebuilt from the rows (MIG9_FLAGS is store_row_flags() in SQL). */
-	"CREATE TEMP TABLE mig9 AS SELECT EXISTS (SELECT 1 FROM usage"
+	/* 8 → 9: a row whose time is the import's, not its own (a bare Messages
+	 * response, the results of a batch the ledger does not know): counted in
+	 * every total, but no burn rate (issue 11). The "-- column" line lets a
+	 * file whose version was set back skip an ALTER it has had (store.c). */
+	"-- column usage ts_import\n"
+	"ALTER TABLE usage ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	/* 9 → 10: OpenAI beside Anthropic (issue 14): every row's provider
+	 * (the rows so far were Anthropic's), OpenAI's reasoning tokens (inside
+	 * output, kept for display), a coding agent's session id and working
+	 * directory; a batch's provider; the rollups' reasoning sums. The
+	 * rollup flags gain the priority tier and the provider (store_int.h):
+	 * when the ledger holds priority rows their cells are keyed anew, so
+	 * the rollups are rebuilt from the rows (MIG10_FLAGS is
+	 * store_row_flags() in SQL). A file set back that has the columns has
+	 * had all of it ("-- column", store.c). */
+	"-- column usage provider\n"
+	"ALTER TABLE usage ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE usage ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE usage ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE usage ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE batch ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE rollup_hour ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_hm ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dm ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TEMP TABLE mig10 AS SELECT EXISTS (SELECT 1 FROM usage"
 	"  WHERE service_tier = 'priority') AS rebuild;"
-	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig9);"
+	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig10);"
 	"INSERT INTO rollup_hour SELECT"
 	"  (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, model, source, tag,"
-	"  tier, " MIG9_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
+	"  tier, " MIG10_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
 	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens'),"
 	"  sum(reasoning_tokens)"
-	"  FROM usage WHERE (SELECT rebuild FROM mig9) GROUP BY h, model, source, tag, tier, f;"
-	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig9);"
+	"  FROM usage WHERE (SELECT rebuild FROM mig10) GROUP BY h, model, source, tag, tier, f;"
+	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig10);"
 	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
 	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
 	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig9) GROUP BY hour, model, flags, routed;"
-	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig9);"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig10) GROUP BY hour, model, flags, routed;"
+	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig10);"
 	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
 	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
 	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig9) GROUP BY d, model, flags, routed;"
-	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig9);"
-	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG9_FLAGS " AS f, count(*), sum(input),"
+	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig10) GROUP BY d, model, flags, routed;"
+	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig10);"
+	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG10_FLAGS " AS f, count(*), sum(input),"
 	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
-	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig9)"
+	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig10)"
 	"  GROUP BY batch_id, model, f;"
-	"DROP TABLE mig9;",
+	"DROP TABLE mig10;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
 
-/*
- * Columns a migration adds, added just before its SQL runs unless already
- * there (SQLite has no ADD COLUMN IF NOT EXISTS, and a file whose version
- * was set back migrates again). Append only, like the migrations.
- */
-const struct store_column store_columns[] = {
-	{ 8, "usage", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
-	{ 8, "usage", "reasoning_tokens", "INTEGER NOT NULL DEFAULT 0" },
-	{ 8, "usage", "session_id", "TEXT NOT NULL DEFAULT ''" },
-	{ 8, "usage", "cwd", "TEXT NOT NULL DEFAULT ''" },
-	{ 8, "batch", "provider", "TEXT NOT NULL DEFAULT 'anthropic'" },
-	{ 8, "rollup_hour", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
-	{ 8, "rollup_hm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
-	{ 8, "rollup_dm", "reasoning", "INTEGER NOT NULL DEFAULT 0" },
-	{ -1, NULL, NULL, NULL },
-};

@@ -13,7 +13,8 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 2
+#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: provider, reasoning, session, cwd (schema 10) */
 #define BUSY_MS       10000
 
 struct spool {
@@ -35,6 +36,7 @@ static const char schema[] =
 	"  stop_reason TEXT NOT NULL, input INTEGER NOT NULL, write_5m INTEGER NOT NULL,"
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
+	"  ts_import INTEGER NOT NULL DEFAULT 0,"
 	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
 	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
 	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
@@ -50,18 +52,20 @@ static const char schema[] =
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
-/* Format 1 → 2: the provider columns (issue 14). A row spooled by format 1
- * was Anthropic's. */
-static const char upgrade_1_2[] =
-	"ALTER TABLE row ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
-	"ALTER TABLE row ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
-	"ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';";
+/* What an older file's rows gain, format i to i + 1 (rows may wait in it;
+ * columns are always named, so where they land does not matter). A row of
+ * format 2 or older was Anthropic's. */
+static const char *const upgrade[SPOOL_VERSION] = {
+	[1] = "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	[2] = "ALTER TABLE row ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	      "ALTER TABLE row ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';",
+};
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
 	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider"
-#define UCOLS STORE_USAGE_NCOLS      /* the usage columns come first */
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -90,7 +94,7 @@ static int
 prepare_file(struct spool *sp, char *err, size_t errlen)
 {
 	unsigned char r[16];
-	char sql[160], hex[33];
+	char sql[160], hex[33], version_sql[48];
 	sqlite3_stmt *st;
 	int i, rc, v;
 
@@ -100,6 +104,7 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	snprintf(version_sql, sizeof(version_sql), "PRAGMA user_version = %d", SPOOL_VERSION);
 	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO meta VALUES ('id', '%s');", hex);
 	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sperr(sp, "begin", err, errlen);
@@ -113,10 +118,13 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	if (v < 0 || (v == 1 && sqlite3_exec(sp->db, upgrade_1_2, NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(sp->db, "PRAGMA user_version = 2", NULL, NULL, NULL) != SQLITE_OK ||
+	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = v > 0 ? v : SPOOL_VERSION; i < SPOOL_VERSION; i++)
+		if (sqlite3_exec(sp->db, upgrade[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	if (sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(sp->db, version_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	rc = sqlite3_step(st);
@@ -187,22 +195,24 @@ bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int
 {
 	const struct batch_rec *b = &it->b;
 
+	const int k = STORE_USAGE_NCOLS;     /* the usage columns' last parameter */
+
 	store_bind_usage(st, &it->u, NULL);
-	sqlite3_bind_text(st, UCOLS + 1, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
-	sqlite3_bind_int(st, UCOLS + 2, (int)it->kind);
-	sqlite3_bind_int64(st, UCOLS + 3, now);
-	sqlite3_bind_text(st, UCOLS + 4, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, UCOLS + 5, b->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, UCOLS + 6, b->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, UCOLS + 7, b->requests);
-	sqlite3_bind_int64(st, UCOLS + 8, b->created_ms);
-	sqlite3_bind_int64(st, UCOLS + 9, b->expires_ms);
-	sqlite3_bind_int64(st, UCOLS + 10, b->counts.processing);
-	sqlite3_bind_int64(st, UCOLS + 11, b->counts.succeeded);
-	sqlite3_bind_int64(st, UCOLS + 12, b->counts.errored);
-	sqlite3_bind_int64(st, UCOLS + 13, b->counts.canceled);
-	sqlite3_bind_int64(st, UCOLS + 14, b->counts.expired);
-	sqlite3_bind_text(st, UCOLS + 15, provider_by_name(b->provider) != NULL ?
+	sqlite3_bind_text(st, k + 1, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
+	sqlite3_bind_int(st, k + 2, (int)it->kind);
+	sqlite3_bind_int64(st, k + 3, now);
+	sqlite3_bind_text(st, k + 4, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k + 5, b->status, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, k + 6, b->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, k + 7, b->requests);
+	sqlite3_bind_int64(st, k + 8, b->created_ms);
+	sqlite3_bind_int64(st, k + 9, b->expires_ms);
+	sqlite3_bind_int64(st, k + 10, b->counts.processing);
+	sqlite3_bind_int64(st, k + 11, b->counts.succeeded);
+	sqlite3_bind_int64(st, k + 12, b->counts.errored);
+	sqlite3_bind_int64(st, k + 13, b->counts.canceled);
+	sqlite3_bind_int64(st, k + 14, b->counts.expired);
+	sqlite3_bind_text(st, k + 15, provider_by_name(b->provider) != NULL ?
 	    provider_by_name(b->provider)->name : b->provider, -1, SQLITE_STATIC);
 }
 
@@ -220,8 +230,8 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,"
-	    "?35,?36,?37,?38,?39)",
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
+	    "?36,?37,?38,?39,?40)",
 	    -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -347,7 +357,7 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 {
 	sqlite3_stmt *st;
 	struct batch_rec *b;
-	int rc, n = 0;
+	int rc, n = 0, k;
 
 	if (sqlite3_prepare_v2(sp->db, "SELECT seq, kind, " STORE_USAGE_COLS ", " BATCH_COLS
 	    " FROM row WHERE ledger = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", -1, &st,
@@ -362,19 +372,20 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		items[n].kind = (enum spool_kind)sqlite3_column_int(st, 1);
 		store_read_usage(st, 2, &items[n].u);
 		b = &items[n].b;
-		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, UCOLS + 2), sizeof(b->id));
-		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, UCOLS + 3),
+		k = 2 + STORE_USAGE_NCOLS;          /* the batch columns' first */
+		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, k), sizeof(b->id));
+		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, k + 1),
 		    sizeof(b->status));
-		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, UCOLS + 4), sizeof(b->tag));
-		b->requests = sqlite3_column_int64(st, UCOLS + 5);
-		b->created_ms = sqlite3_column_int64(st, UCOLS + 6);
-		b->expires_ms = sqlite3_column_int64(st, UCOLS + 7);
-		b->counts.processing = sqlite3_column_int64(st, UCOLS + 8);
-		b->counts.succeeded = sqlite3_column_int64(st, UCOLS + 9);
-		b->counts.errored = sqlite3_column_int64(st, UCOLS + 10);
-		b->counts.canceled = sqlite3_column_int64(st, UCOLS + 11);
-		b->counts.expired = sqlite3_column_int64(st, UCOLS + 12);
-		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, UCOLS + 13),
+		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, k + 2), sizeof(b->tag));
+		b->requests = sqlite3_column_int64(st, k + 3);
+		b->created_ms = sqlite3_column_int64(st, k + 4);
+		b->expires_ms = sqlite3_column_int64(st, k + 5);
+		b->counts.processing = sqlite3_column_int64(st, k + 6);
+		b->counts.succeeded = sqlite3_column_int64(st, k + 7);
+		b->counts.errored = sqlite3_column_int64(st, k + 8);
+		b->counts.canceled = sqlite3_column_int64(st, k + 9);
+		b->counts.expired = sqlite3_column_int64(st, k + 10);
+		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, k + 11),
 		    sizeof(b->provider));
 		n++;
 	}

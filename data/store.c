@@ -24,14 +24,14 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
 	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-	    "?23,?24,?25)",
+	    "?23,?24,?25,?26)",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
 	    " inference_geo=?11, tier=?12, stop_reason=?13, input=?14, write_5m=?15,"
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
-	    " sidechain=?20, provider=?21, reasoning_tokens=?22, session_id=?23, cwd=?24"
-	    " WHERE dedupe_key=?25",
+	    " sidechain=?20, ts_import=?21, provider=?22, reasoning_tokens=?23, session_id=?24,"
+	    " cwd=?25 WHERE dedupe_key=?26",
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
@@ -176,7 +176,7 @@ exec_retry(struct store *s, const char *sql, char *err, size_t errlen)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
 			break;
-		if (mono_ms() - start >= BUSY_GIVE_UP_MS)
+		if (mono_ms() - start >= s->give_up_ms)
 			break;
 		sleep_ms(step);
 		step = step < 64 ? step * 2 : 64;
@@ -370,33 +370,26 @@ user_version(struct store *s, int *v, char *err, size_t errlen)
 	return 0;
 }
 
-/* The columns migration i adds (store_columns), each unless already there. */
+/* A migration that starts "-- column TABLE COLUMN" adds that column; an
+ * ALTER TABLE cannot say IF NOT EXISTS, so a file whose version was set
+ * back, and that has the column, skips it. */
 static int
-add_columns(struct store *s, int i, char *err, size_t errlen)
+column_added(struct store *s, const char *sql)
 {
-	const struct store_column *c;
+	char table[64], column[64];
 	sqlite3_stmt *st;
-	char sql[256];
-	int rc;
+	int found = 0;
 
-	for (c = store_columns; c->migration >= 0; c++) {
-		if (c->migration != i)
-			continue;
-		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-		    -1, &st, NULL) != SQLITE_OK)
-			return store_sqlerr(s, "migration", err, errlen);
-		store_bind_text(st, 1, c->table);
-		store_bind_text(st, 2, c->column);
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return store_sqlerr(s, "migration", err, errlen);
-		snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", c->table, c->column,
-		    c->decl);
-		if (rc == SQLITE_DONE && store_exec(s, sql, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	if (sscanf(sql, "-- column %63s %63s", table, column) != 2)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+	    &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, column, -1, SQLITE_TRANSIENT);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
 }
 
 /* Bring the schema to STORE_NMIGRATIONS in one write transaction; several
@@ -420,10 +413,12 @@ migrate(struct store *s, char *err, size_t errlen)
 		    " upgrade tokentop", s->path, v, STORE_NMIGRATIONS);
 		goto fail;
 	}
-	for (i = v; i < STORE_NMIGRATIONS; i++)
-		if (add_columns(s, i, err, errlen) != 0 ||
-		    store_exec(s, store_migrations[i], err, errlen) != 0)
+	for (i = v; i < STORE_NMIGRATIONS; i++) {
+		if (column_added(s, store_migrations[i]))
+			continue;
+		if (store_exec(s, store_migrations[i], err, errlen) != 0)
 			goto fail;
+	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_NMIGRATIONS);
 	if (store_exec(s, sql, err, errlen) != 0)
 		goto fail;
@@ -443,6 +438,7 @@ static int
 tune(struct store *s, char *err, size_t errlen)
 {
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	s->give_up_ms = BUSY_GIVE_UP_MS;
 	sqlite3_extended_result_codes(s->db, 1);
 	return store_exec(s, "PRAGMA cache_size = -2048", err, errlen) != 0 ||
 	    store_exec(s, "PRAGMA foreign_keys = ON", err, errlen) != 0 ? -1 : 0;
@@ -636,4 +632,11 @@ store_data_version(struct store *s, int64_t *version, char *err, size_t errlen)
 	if (rc != SQLITE_ROW)
 		return store_sqlerr(s, "data_version", err, errlen);
 	return 0;
+}
+
+void
+store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms)
+{
+	sqlite3_busy_timeout(s->db, (int)(attempt_ms > 0 && attempt_ms < 600000 ? attempt_ms : 1));
+	s->give_up_ms = give_up_ms > 0 ? give_up_ms : 0;
 }

@@ -51,6 +51,15 @@ const char *store_path(const struct store *s);     /* borrowed */
  */
 int store_data_version(struct store *s, int64_t *version, char *err, size_t errlen);
 
+/*
+ * How long a write waits for another process's transaction: attempt_ms
+ * inside one try, give_up_ms in all (defaults 10 s and 120 s, for commands
+ * that would rather wait than fail). A writer with somewhere else to put its
+ * rows (the proxy's spool) sets them short, so it fails over quickly and its
+ * memory does not grow while the lock is held.
+ */
+void store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms);
+
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
  * BEGIN IMMEDIATE, retried while another writer holds the lock. */
 int store_begin(struct store *s, char *err, size_t errlen);
@@ -78,6 +87,8 @@ int store_insert_usage(struct store *s, const struct usage *u, enum store_put *r
 
 /* Rows in the ledger (all sources). */
 int store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen);
+/* Is there any usage row at all? (cheap: the first row) 0, or -1 with err. */
+int store_has_usage(struct store *s, int *yes, char *err, size_t errlen);
 
 /* Calls every row with since_ms <= ts < until_ms (0 = unbounded), oldest
  * first; stop early by returning non-zero from fn. The usage is borrowed for
@@ -156,11 +167,14 @@ void store_report_free(struct report *r);      /* NULL fine; leaves r zeroed */
  * In per-mille for integer display (705 = 70.5%). */
 int64_t report_hit_permille(const struct tokens *t);
 
-/* Spend (priced nanos) and requests in since_ms <= ts < until_ms, from the
- * raw rows (for the console's $/h over the last hour). */
-int store_spend_between(struct store *s, const struct pricing *p, int64_t since_ms,
-                        int64_t until_ms, int64_t *nanos, int64_t *requests,
-                        char *err, size_t errlen);
+/* Spend (priced nanos) and requests in since_ms <= ts < until_ms of rows
+ * with tag (NULL = every row), from the raw rows: the console's rate over
+ * the last hour. Rows stamped with the import time (usage.ts_import) are
+ * no rate: they are left out, and their spend goes to *imported_nanos
+ * (may be NULL). */
+int store_spend_between(struct store *s, const struct pricing *p, const char *tag,
+                        int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
+                        int64_t *imported_nanos, char *err, size_t errlen);
 
 /* Responses that stopped on max_tokens, per model and routing tier, so a
  * user sees when a cap is too tight. */

@@ -35,6 +35,7 @@ struct store {
 	int           in_tx;          /* inside store_begin .. commit/rollback */
 	int           in_op;          /* inside store_op_begin .. store_op_end */
 	int           rollup_failed;  /* a flush failed: the transaction must not commit */
+	int64_t       give_up_ms;     /* BEGIN/COMMIT retries stop after this (store_set_busy) */
 	int           readonly;       /* store_readonly() */
 	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
 	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
@@ -92,18 +93,10 @@ int store_rollup_full(const struct store *s);
 /* schema.c: entry i takes the schema from version i to i + 1. */
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
-
-/* schema.c: columns migration `migration` adds before its SQL runs (when
- * missing); the list ends with migration -1. */
-struct store_column {
-	int         migration;
-	const char *table, *column, *decl;
-};
-extern const struct store_column store_columns[];
 #define STORE_NMIGRATIONS store_nmigrations
 
-/* Bind u to ?1..?24 (STORE_USAGE_COLS) and key to ?25 (NULL: SQL NULL);
- * static bindings (ledger.c). */
+/* Bind u to ?1..?STORE_USAGE_NCOLS (STORE_USAGE_COLS) and key to the next
+ * (NULL: SQL NULL); static bindings (ledger.c). */
 void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
 
 /* Create the file at path with mode 0600 (and its missing directories
@@ -139,9 +132,9 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 #define STORE_USAGE_COLS \
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
-	"write_1h, cache_read, output, compressed_tokens, sidechain, provider, " \
+	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import, provider, " \
 	"reasoning_tokens, session_id, cwd"
-#define STORE_USAGE_NCOLS 24
+#define STORE_USAGE_NCOLS 25
 void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
 
 #endif

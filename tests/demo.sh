@@ -50,6 +50,11 @@ done
 reads=$(sqlite3 -readonly "$db" "SELECT count(*) FROM usage WHERE source = 'call'
     AND message_id NOT LIKE 'msg_synth%' AND cache_read > 0")
 [ "$reads" -ge 1 ] || fail "no cache read among the live calls"
+# the seeded batches ran as real ones do: never longer than the 24 h window
+# (issue 11, defect 8)
+odd=$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE id LIKE '%synth%'
+    AND (ended_ms < created_ms OR ended_ms - created_ms > 86400000)")
+[ "$odd" = 0 ] || fail "$odd seeded batch(es) with an impossible elapsed time"
 subm=$(sqlite3 -readonly "$db" "SELECT count(*) FROM batch WHERE id NOT LIKE '%synth%'")
 [ "$subm" -ge 1 ] || fail "no batch submitted by the traffic"
 # every file the demo made (config, documents, batch files, logs, results) is private

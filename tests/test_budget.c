@@ -244,6 +244,76 @@ test_projection(void **state)
 	assert_int_equal(s.projected_nanos, USD(7));
 }
 
+/* A fake rate: the hour before `now` spent rate_all (untagged) or rate_proj. */
+struct fake_rate {
+	int64_t now, rate_all, rate_proj;
+	int     calls;
+};
+
+static int
+fake_rate(void *arg, const char *tag, int64_t since, int64_t until, int64_t *nanos, char *err,
+          size_t errlen)
+{
+	struct fake_rate *f = arg;
+
+	(void)err;
+	(void)errlen;
+	f->calls++;
+	assert_int_equal(since, f->now - HOUR_MS);     /* the last hour, up to now */
+	assert_int_equal(until, f->now + 1);
+	*nanos = tag != NULL ? f->rate_proj : f->rate_all;
+	return 0;
+}
+
+/* One model (issue 11, defects 3 and 4): spent + the last hour's rate for a
+ * day, the month's average hour for a month; when the limit is crossed. */
+static void
+test_rate_model(void **state)
+{
+	struct budget_status s[3];
+	struct fake_rate f = { 0, USD(3), USD(1), 0 };
+	int64_t day0 = NOON - 12 * HOUR_MS, t;
+	char err[128];
+
+	(void)state;
+	/* $20 by noon, $3/h since: $20 + 12 h × $3 = $56 by midnight */
+	assert_int_equal(budget_project(USD(20), USD(3), NOON, day0 + DAY_MS), USD(56));
+	assert_int_equal(budget_project(USD(20), 0, NOON, day0 + DAY_MS), USD(20));
+	assert_int_equal(budget_project(USD(20), USD(3), day0 + DAY_MS, day0 + DAY_MS), USD(20));
+	assert_int_equal(budget_project(INT64_MAX - 5, USD(3), NOON, day0 + DAY_MS), INT64_MAX);
+	/* the $50 limit: $30 to go at $3/h is 10 h → 22:00 */
+	t = budget_cross_at(USD(20), USD(50), USD(3), NOON, day0 + DAY_MS);
+	assert_int_equal(t, NOON + 10 * HOUR_MS);
+	/* not before midnight at $2/h (15 h), never at 0, never once passed */
+	assert_int_equal(budget_cross_at(USD(20), USD(50), USD(2), NOON, day0 + DAY_MS), 0);
+	assert_int_equal(budget_cross_at(USD(20), USD(50), 0, NOON, day0 + DAY_MS), 0);
+	assert_int_equal(budget_cross_at(USD(50), USD(50), USD(3), NOON, day0 + DAY_MS), 0);
+	/* $1 to go at $3/h: 20 minutes, rounded up to the millisecond */
+	t = budget_cross_at(USD(49), USD(50), USD(3), NOON, day0 + DAY_MS);
+	assert_int_equal(t, NOON + 20 * 60000);
+	t = budget_cross_at(USD(49), USD(50), 7, NOON, day0 + DAY_MS);
+	assert_int_equal(t, 0);
+
+	/* applied to limits: the daily ones ask for the last hour (by tag) */
+	f.now = NOON;
+	budget_evaluate(NULL, BUDGET_DAILY, USD(50), USD(20), NOON, day0, day0 + DAY_MS, &s[0]);
+	budget_evaluate("proj", BUDGET_DAILY, USD(10), USD(9), NOON, day0, day0 + DAY_MS, &s[1]);
+	budget_evaluate(NULL, BUDGET_MONTHLY, USD(1500), USD(300), NOON, NOON - 10 * DAY_MS,
+	    NOON + 20 * DAY_MS, &s[2]);
+	assert_int_equal(budget_add_rate(s, 3, NOON, fake_rate, &f, err, sizeof(err)), 0);
+	assert_int_equal(f.calls, 2);
+	assert_int_equal(s[0].rate_nanos, USD(3));
+	assert_int_equal(s[0].projected_nanos, USD(56));
+	assert_int_equal(s[0].cross_ms, NOON + 10 * HOUR_MS);
+	assert_int_equal(s[1].rate_nanos, USD(1));
+	assert_int_equal(s[1].cross_ms, NOON + HOUR_MS);
+	/* the month: $300 in 10 days is $1.25/h; $1,200 to go is 40 days: not this month */
+	assert_int_equal(s[2].rate_nanos, USD(1.25));
+	assert_int_equal(s[2].projected_nanos, USD(900));
+	assert_int_equal(s[2].cross_ms, 0);
+	assert_string_equal(budget_model_name(BUDGET_DAILY), "at last hour's rate");
+}
+
 /* Claims kept in memory (as the table would). */
 struct fake_claims {
 	char keys[16][128];
@@ -359,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_daily_monthly_tag),
 		cmocka_unit_test(test_periods),
 		cmocka_unit_test(test_projection),
+		cmocka_unit_test(test_rate_model),
 		cmocka_unit_test(test_crossings),
 		cmocka_unit_test(test_crossing_across_restart),
 	};

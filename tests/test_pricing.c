@@ -618,6 +618,47 @@ test_format_usd(void **state)
 	assert_true(pricing_usd(1500000000LL) == 1.5);
 }
 
+/* One money rule: at least the places asked, more while a non-zero amount
+ * would read as zero (issue 11, defect 13). */
+static void
+test_format_money(void **state)
+{
+	static const struct {
+		int64_t nanos;
+		int min;
+		const char *want;
+	} cases[] = {
+		{ 0, 2, "$0.00" },
+		{ 41270000000LL, 2, "$41.27" },
+		{ 500000, 2, "$0.0005" },              /* the CLI's $0.0005, never $0.00 */
+		{ 4999999, 2, "$0.0050" },
+		{ 5000000, 2, "$0.01" },               /* rounds to a cent: two places do */
+		{ 40000, 2, "$0.00004" },
+		{ 1, 2, "$0.000000001" },
+		{ -1000000, 2, "-$0.0010" },
+		{ 310000000, 2, "$0.31" },
+		{ 310000000, 4, "$0.3100" },           /* a table's own places */
+		{ 1500000000000LL, 0, "$1,500" },      /* whole dollars */
+		{ 300000000, 0, "$0.30" },             /* …but never "$0" for 30 cents */
+		{ 400000000, 0, "$0.40" },
+		{ 600000000, 0, "$1" },
+	};
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pricing_format_money(cases[i].nanos, cases[i].min, buf, sizeof(buf));
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("case %zu: got %s want %s", i, buf, cases[i].want);
+	}
+	assert_string_equal(pricing_format_cost(0, 3, 3, 2, buf, sizeof(buf)), "unpriced");
+	assert_string_equal(pricing_format_cost(4790000000LL, 41, 0, 2, buf, sizeof(buf)), "$4.79");
+	assert_string_equal(pricing_format_cost(4790000000LL, 41, 2, 2, buf, sizeof(buf)),
+	    "$4.79" PRICING_UNPRICED_MARK);
+	assert_string_equal(pricing_format_cost(500000, 2, 1, 2, buf, sizeof(buf)), "$0.0005*");
+}
+
 int
 main(void)
 {
@@ -637,6 +678,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_savings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_costs, setup, teardown),
 		cmocka_unit_test(test_format_usd),
+		cmocka_unit_test(test_format_money),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -623,20 +623,38 @@ static void
 test_spend_between_and_hit(void **state)
 {
 	struct fx *f = *state;
-	int64_t nanos = -1, req = -1;
+	int64_t nanos = -1, req = -1, imp = -1;
 	char err[512];
 	struct tokens t = { 100, 50, 50, 800, 9 };
 	struct tokens z = { 0, 0, 0, 0, 5 };
+	struct usage u;
 
 	seed_hand(f);
-	assert_int_equal(store_spend_between(f->s, f->p, T0, T0 + 180000, &nanos, &req,
-	    err, sizeof(err)), 0);
+	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, T0 + 180000, &nanos, &req,
+	    &imp, err, sizeof(err)), 0);
 	assert_int_equal(req, 3);     /* A, B, C; D and E are later */
 	assert_int_equal(nanos, 615750000LL + 1222506000LL + 12500000LL);
-	assert_int_equal(store_spend_between(f->s, f->p, T0 + 180000, 0, &nanos, &req,
-	    err, sizeof(err)), 0);
+	assert_int_equal(imp, 0);
+	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0 + 180000, 0, &nanos, &req,
+	    NULL, err, sizeof(err)), 0);
 	assert_int_equal(req, 2);     /* D counted, priced at nothing */
 	assert_int_equal(nanos, 10000000LL);
+	/* by tag: only "nightly" (C) */
+	assert_int_equal(store_spend_between(f->s, f->p, "nightly", T0, T0 + 180000, &nanos, &req,
+	    NULL, err, sizeof(err)), 0);
+	assert_int_equal(req, 1);
+	assert_int_equal(nanos, 12500000LL);
+	/* a row stamped with its import time is no rate: apart, not in the spend
+	 * (issue 11, defect 21) */
+	u = mk("claude-haiku-4-5", "import", "", T0 + 60000, "req_F");
+	u.tok.input = 1000000;      /* $1 */
+	u.ts_import = 1;
+	put(f, &u);
+	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, T0 + 180000, &nanos, &req,
+	    &imp, err, sizeof(err)), 0);
+	assert_int_equal(req, 3);
+	assert_int_equal(nanos, 615750000LL + 1222506000LL + 12500000LL);
+	assert_int_equal(imp, 1000000000LL);
 	assert_int_equal(report_hit_permille(&t), 800);
 	assert_int_equal(report_hit_permille(&z), 0);
 	t.cache_read = 1;   /* 1/201 = 0.497% → 5 per mille */
@@ -700,8 +718,8 @@ test_poisoned_ledger(void **state)
 	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2;");
 	expect_fail(f, 0, 0, want);                        /* the rollups */
 	expect_fail(f, T0 + 1, T0 + 3600000, want);        /* raw rows inside the hour */
-	assert_int_equal(store_spend_between(f->s, f->p, T0, 0, &nanos, &req, err, sizeof(err)),
-	    -1);
+	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, 0, &nanos, &req, NULL, err,
+	    sizeof(err)), -1);
 	assert_non_null(strstr(err, want));
 	/* a wrapped (negative) sum an older build left in a rollup cell */
 	raw_sql(f, "UPDATE usage SET input = 200001 WHERE request_id = 'req_B';"

@@ -2,7 +2,9 @@
  * kept in order, flushed in order exactly once (rows without a dedupe key
  * too), also after a crash between the ledger's commit and the spool's
  * delete and with two flushers at once; rows of another ledger left alone;
- * the file 0600 in a 0700 directory; nothing created just to count. */
+ * the file 0600 in a 0700 directory; nothing created just to count; every
+ * column kept (import stamps, batches); a format 1 file upgraded. */
+#include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -341,6 +343,120 @@ test_by_path(void **state)
 	store_close(st);
 }
 
+/* One text value of the ledger at path (the first row of sql). */
+static void
+ledger_text(const char *path, const char *sql, char *out, size_t n)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Every column of a row reaches the ledger: an import-time stamp (no burn
+ * rate) and, after the usage columns, a batch's own. */
+static void
+test_all_columns(void **state)
+{
+	struct paths p;
+	struct store *st;
+	struct spool *sp;
+	struct spool_item it[3];
+	char err[512], got[256];
+	int64_t flushed;
+
+	(void)state;
+	new_paths(&p);
+	st = ledger(p.ledger);
+	sp = spool(p.spool);
+	it[0] = row(1);
+	it[0].u.ts_import = 1;
+	it[1] = row(2);
+	memset(&it[2], 0, sizeof(it[2]));
+	it[2].kind = SPOOL_BATCH;
+	usage_strlcpy(it[2].b.id, "msgbatch_spooled", sizeof(it[2].b.id));
+	usage_strlcpy(it[2].b.status, "ended", sizeof(it[2].b.status));
+	usage_strlcpy(it[2].b.tag, "nightly", sizeof(it[2].b.tag));
+	it[2].b.requests = 7;
+	it[2].b.created_ms = 1700000000000LL;
+	it[2].b.expires_ms = 1700086400000LL;
+	it[2].b.counts.succeeded = 5;
+	it[2].b.counts.errored = 1;
+	it[2].b.counts.expired = 1;
+	assert_int_equal(spool_append(sp, st, it, 3, NULL, err, sizeof(err)), 0);
+	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 3);
+	ledger_text(p.ledger, "SELECT group_concat(tag || ':' || ts_import, ',') FROM"
+	    " (SELECT tag, ts_import FROM usage ORDER BY id)", got, sizeof(got));
+	assert_string_equal(got, "r1:1,r2:0");
+	ledger_text(p.ledger, "SELECT status || ' ' || tag || ' ' || requests || ' ' ||"
+	    " created_ms || ' ' || expires_ms || ' ' || n_succeeded || ' ' || n_errored || ' ' ||"
+	    " n_canceled || ' ' || n_expired FROM batch WHERE id = 'msgbatch_spooled'", got,
+	    sizeof(got));
+	assert_string_equal(got, "ended nightly 7 1700000000000 1700086400000 5 1 0 1");
+	spool_close(sp);
+	store_close(st);
+}
+
+/* A spool written by a tokentop before import stamps (format 1, no
+ * ts_import column) with a row still waiting: opened, it gains the column
+ * and the row reaches the ledger. */
+static void
+test_format_1(void **state)
+{
+	struct paths p;
+	struct store *st;
+	struct spool *sp;
+	sqlite3 *db;
+	char err[512], got[PATH_MAX + 300], cmd[1200], real[PATH_MAX];
+	int64_t flushed;
+
+	(void)state;
+	new_paths(&p);
+	st = ledger(p.ledger);
+	snprintf(cmd, sizeof(cmd), "mkdir -p -m 700 '%s'", p.spool);
+	*strrchr(cmd, '/') = '\0';              /* the spool's directory */
+	strcat(cmd, "'");
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(sqlite3_open(p.spool, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+	    "CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+	    "INSERT INTO meta VALUES ('id', '00112233445566778899aabbccddeeff');"
+	    "CREATE TABLE row (seq INTEGER PRIMARY KEY AUTOINCREMENT, ts_ms INTEGER NOT NULL,"
+	    " model TEXT NOT NULL, source TEXT NOT NULL, request_id TEXT NOT NULL,"
+	    " message_id TEXT NOT NULL, batch_id TEXT NOT NULL, custom_id TEXT NOT NULL,"
+	    " tag TEXT NOT NULL, service_tier TEXT NOT NULL, speed TEXT NOT NULL,"
+	    " inference_geo TEXT NOT NULL, tier TEXT NOT NULL, stop_reason TEXT NOT NULL,"
+	    " input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL,"
+	    " cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
+	    " compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
+	    " ledger TEXT NOT NULL, kind INTEGER NOT NULL, added_ms INTEGER NOT NULL,"
+	    " b_id TEXT NOT NULL, b_status TEXT NOT NULL, b_tag TEXT NOT NULL,"
+	    " b_requests INTEGER NOT NULL, b_created_ms INTEGER NOT NULL,"
+	    " b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
+	    " b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
+	    " b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	snprintf(got, sizeof(got), "INSERT INTO row VALUES (1, 1700000000000, 'claude-haiku-4-5',"
+	    " 'proxy', '', '', '', '', 'old', '', '', '', '', '', 10, 0, 0, 0, 3, 0, 0, '%s', 1, 0,"
+	    " '', '', '', 0, 0, 0, 0, 0, 0, 0, 0)", realpath(p.ledger, real) ? real : p.ledger);
+	assert_int_equal(sqlite3_exec(db, got, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	sp = spool(p.spool);
+	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
+	assert_int_equal(flushed, 1);
+	ledger_text(p.ledger, "SELECT tag || ':' || ts_import FROM usage", got, sizeof(got));
+	assert_string_equal(got, "old:0");
+	spool_close(sp);
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -350,6 +466,8 @@ main(void)
 		cmocka_unit_test(test_two_flushers),
 		cmocka_unit_test(test_other_ledger),
 		cmocka_unit_test(test_by_path),
+		cmocka_unit_test(test_all_columns),
+		cmocka_unit_test(test_format_1),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

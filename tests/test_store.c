@@ -316,6 +316,34 @@ test_sidechain_tie(void **state)
 	store_close(s);
 }
 
+/* A row stamped with its import time keeps the mark, and a larger copy
+ * that has its own time clears it (issue 11, defect 21). */
+static void
+test_ts_import_mark(void **state)
+{
+	struct store *s = open_or_fail(":memory:");
+	struct usage a = row("claude-opus-4-6", "msg_T", "", 1000, 7, 7), u;
+	char err[512];
+	int yes = -1;
+
+	(void)state;
+	assert_int_equal(store_has_usage(s, &yes, err, sizeof(err)), 0);
+	assert_int_equal(yes, 0);
+	a.ts_import = 1;
+	assert_int_equal(put(s, &a), STORE_ADDED);
+	assert_int_equal(store_has_usage(s, &yes, err, sizeof(err)), 0);
+	assert_int_equal(yes, 1);
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(store_each_usage(s, 0, 0, first_row, &u, err, sizeof(err)), 0);
+	assert_int_equal(u.ts_import, 1);
+	a.ts_import = 0;
+	a.tok.output = 70;
+	assert_int_equal(put(s, &a), STORE_REPLACED);
+	assert_int_equal(store_each_usage(s, 0, 0, first_row, &u, err, sizeof(err)), 0);
+	assert_int_equal(u.ts_import, 0);
+	store_close(s);
+}
+
 static int
 grab(const struct usage *x, void *arg)
 {
@@ -682,6 +710,7 @@ main(void)
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_sidechain_tie),
+		cmocka_unit_test(test_ts_import_mark),
 		cmocka_unit_test(test_each_usage),
 		cmocka_unit_test(test_transactions),
 		cmocka_unit_test(test_concurrent_writers),

@@ -58,17 +58,21 @@ test_fmt_money(void **state)
 	assert_string_equal(view_fmt_money(812400000000LL, 0, b, sizeof(b)), "$812.40");
 	assert_string_equal(view_fmt_money(1234567890000LL, 0, b, sizeof(b)), "$1,234.57");
 	assert_string_equal(view_fmt_money(-310000000LL, 0, b, sizeof(b)), "-$0.31");
-	assert_string_equal(view_fmt_money(-1000000LL, 0, b, sizeof(b)), "$0.00");
+	assert_string_equal(view_fmt_money(-1000000LL, 0, b, sizeof(b)), "-$0.0010");
+	assert_string_equal(view_fmt_money(500000LL, 0, b, sizeof(b)), "$0.0005");  /* as the CLI */
 	assert_string_equal(view_fmt_money(1500000000000LL, 1, b, sizeof(b)), "$1,500");
 	assert_string_equal(view_fmt_cost(0, 3, 3, b, sizeof(b)), "unpriced");
 	assert_string_equal(view_fmt_cost(4790000000LL, 41, 0, b, sizeof(b)), "$4.79");
-	assert_string_equal(view_fmt_cost(4790000000LL, 41, 2, b, sizeof(b)), "$4.79+");
+	assert_string_equal(view_fmt_cost(4790000000LL, 41, 2, b, sizeof(b)), "$4.79*");
 	assert_string_equal(view_fmt_pct(705, b, sizeof(b)), "71%");
 	assert_string_equal(view_fmt_pct(1000, b, sizeof(b)), "100%");
 	assert_string_equal(view_fmt_pct(0, b, sizeof(b)), "0%");
-	assert_string_equal(view_fmt_elapsed(42 * 60000, b, sizeof(b)), "0:42");
-	assert_string_equal(view_fmt_elapsed(25 * 3600000LL + 5 * 60000, b, sizeof(b)), "25:05");
-	assert_string_equal(view_fmt_elapsed(-5, b, sizeof(b)), "0:00");
+	/* seconds under a minute, so a young batch visibly moves (defect 8) */
+	assert_string_equal(view_fmt_elapsed(45000, b, sizeof(b)), "45s");
+	assert_string_equal(view_fmt_elapsed(42 * 60000 + 7000, b, sizeof(b)), "42m07s");
+	assert_string_equal(view_fmt_elapsed(3 * 3600000LL + 5 * 60000, b, sizeof(b)), "3h05m");
+	assert_string_equal(view_fmt_elapsed(25 * 3600000LL + 5 * 60000, b, sizeof(b)), "25h05m");
+	assert_string_equal(view_fmt_elapsed(-5, b, sizeof(b)), "0s");
 }
 
 /* ---- bars --------------------------------------------------------------- */
@@ -268,30 +272,123 @@ test_dates(void **state)
 	assert_int_equal(view_period_range('x', "2026-11", &d0, &d1), -1);
 }
 
-/* The header drops the least important pieces, a level at a time, and
- * never the figures of priority 0. */
+/* The header: extras go first, then the rest shorten (least important
+ * first), then go; priority 0 (today, the alarm) never goes. */
 static void
 test_header_fit(void **state)
 {
-	const int w[5] = { 20, 30, 15, 12, 10 };
-	int p[5];
+	/* brand, today, rate (3 forms), month, alarm, saved */
+	const struct header_fit init[6] = {
+		{ { 9 }, 1, 3, 0 }, { { 14 }, 1, 0, 0 }, { { 60, 30, 15 }, 3, 1, 0 },
+		{ { 15 }, 1, 2, 0 }, { { 10 }, 1, 0, 0 }, { { 20 }, 1, 3, 0 },
+	};
+	struct header_fit f[6];
 
 	(void)state;
-	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
-	assert_int_equal(pane_header_fit(w, p, 5, 200), 87);        /* all fit */
-	assert_int_equal(p[1], 4);
-	assert_int_equal(pane_header_fit(w, p, 5, 86), 57);         /* the rate goes */
-	assert_int_equal(p[1], -1);
-	assert_int_equal(p[4], 2);
-	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
-	assert_int_equal(pane_header_fit(w, p, 5, 47), 47);         /* 4 and 2 go, 1 stays */
-	assert_int_equal(p[3], 1);
-	assert_int_equal(p[4], -1);
-	memcpy(p, (int[5]){ 0, 4, 0, 1, 2 }, sizeof(p));
-	assert_int_equal(pane_header_fit(w, p, 5, 30), 35);         /* 0 never goes */
-	assert_int_equal(p[0], 0);
-	assert_int_equal(p[2], 0);
-	assert_int_equal(p[3], -1);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 200), 128);          /* all, widest */
+	assert_int_equal(f[2].var, 0);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 110), 108);          /* saved goes, brand stays */
+	assert_int_equal(f[5].var, -1);
+	assert_int_equal(f[0].var, 0);
+	assert_int_equal(f[2].var, 0);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 62), 54);            /* extras gone, rate short */
+	assert_int_equal(f[0].var, -1);
+	assert_int_equal(f[2].var, 2);                              /* …the month stays */
+	assert_int_equal(f[3].var, 0);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 40), 39);            /* the month goes first */
+	assert_int_equal(f[3].var, -1);
+	assert_int_equal(f[2].var, 2);
+	memcpy(f, init, sizeof(f));
+	assert_int_equal(pane_header_fit(f, 6, 10), 24);            /* 0 never goes */
+	assert_int_equal(f[1].var, 0);
+	assert_int_equal(f[4].var, 0);
+	assert_int_equal(f[2].var, -1);
+}
+
+/* Wrapping the Call screen's answer at spaces, never inside a character
+ * (issue 11, defect 17). */
+static void
+test_wrap(void **state)
+{
+	(void)state;
+	assert_int_equal(view_wrap("hello world", 20), 11);
+	assert_int_equal(view_wrap("hello world", 8), 5);          /* at the space */
+	assert_int_equal(view_wrap("helloworld", 4), 4);           /* a long word is cut */
+	assert_int_equal(view_wrap("one\ntwo", 20), 3);            /* a newline ends a line */
+	assert_int_equal(view_wrap("안녕하세요 세계", 6), 9);        /* 3 wide characters */
+	assert_int_equal(view_wrap("안녕", 1), 3);                  /* at least one */
+	assert_int_equal(view_wrap("", 5), 0);
+}
+
+/* Model names: the vendor prefix goes first, then the end is cut; the
+ * versions stay readable side by side (issue 11, defect 7). */
+static void
+test_model_name(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(view_model_name("claude-sonnet-4-5", 20, "…", b, sizeof(b)),
+	    "claude-sonnet-4-5");
+	assert_string_equal(view_model_name("claude-sonnet-4-5", 12, "…", b, sizeof(b)),
+	    "sonnet-4-5");
+	assert_string_equal(view_model_name("claude-opus-4-6", 12, "…", b, sizeof(b)), "opus-4-6");
+	assert_string_equal(view_model_name("claude-sonnet-4-5-20250929", 12, "…", b, sizeof(b)),
+	    "sonnet-4-5-…");
+	assert_string_equal(view_model_name("gpt-4o-mini-2024-07-18", 10, "~", b, sizeof(b)),
+	    "gpt-4o-mi~");
+	assert_string_equal(view_model_name("claude-", 4, "…", b, sizeof(b)), "cla…");
+}
+
+/* A filtered table's total is the rows' own (issue 11, defect 12). */
+static void
+test_sum_models(void **state)
+{
+	struct view_model_row r[2], t;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	r[0].requests = 2;
+	r[0].input = 100;
+	r[0].cache_read = 300;
+	r[0].cost_nanos = 5;
+	r[1].requests = 3;
+	r[1].input = 100;
+	r[1].cache_write = 500;
+	r[1].cost_nanos = INT64_MAX;
+	r[1].unpriced = 1;
+	view_sum_models(r, 2, &t);
+	assert_int_equal(t.requests, 5);
+	assert_int_equal(t.cost_nanos, INT64_MAX);    /* saturates */
+	assert_int_equal(t.unpriced, 1);
+	assert_int_equal(t.hit_permille, 300);        /* 300 of 1,000 */
+	view_sum_models(r, 0, &t);
+	assert_int_equal(t.requests, 0);
+	assert_int_equal(t.hit_permille, 0);
+}
+
+/* Lists: moves stay inside; the view keeps the cursor and never shows
+ * only the last row when more fit (issue 11, defect 6). */
+static void
+test_lists(void **state)
+{
+	(void)state;
+	assert_int_equal(view_move(0, -1, 5), 0);
+	assert_int_equal(view_move(3, 1, 5), 4);
+	assert_int_equal(view_move(4, 1, 5), 4);
+	assert_int_equal(view_move(2, VIEW_MOVE_ALL, 5), 4);
+	assert_int_equal(view_move(2, -VIEW_MOVE_ALL, 5), 0);
+	assert_int_equal(view_move(2, 1, 0), 0);
+	assert_int_equal(view_scroll(0, 0, 5, 8), 0);
+	assert_int_equal(view_scroll(7, 0, 5, 8), 3);       /* cursor at the bottom */
+	assert_int_equal(view_scroll(3, 30, 5, 4), 0);      /* a shorter list: from the top */
+	assert_int_equal(view_scroll(3, 2, 5, 40), 2);      /* in view: stays */
+	assert_int_equal(view_scroll(-1, 6, 5, 8), 3);      /* no cursor: filled */
+	assert_int_equal(view_scroll(0, 0, 0, 8), 0);
 }
 
 int
@@ -307,6 +404,10 @@ main(void)
 		cmocka_unit_test(test_input),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_header_fit),
+		cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_model_name),
+		cmocka_unit_test(test_sum_models),
 	};
 
 	return cmocka_run_group_tests(tests, setup_locale, NULL);

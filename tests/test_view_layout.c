@@ -214,17 +214,17 @@ test_scroll(void **state)
 	int ty, th;
 
 	(void)state;
-	assert_int_equal(view_scroll(5, 10, 20, 20, &ty, &th), 0);   /* all shown */
+	assert_int_equal(view_scroll_thumb(5, 10, 20, 20, &ty, &th), 0);   /* all shown */
 	assert_int_equal(th, 20);
-	assert_int_equal(view_scroll(0, 100, 20, 20, &ty, &th), 0);
+	assert_int_equal(view_scroll_thumb(0, 100, 20, 20, &ty, &th), 0);
 	assert_int_equal(ty, 0);
 	assert_int_equal(th, 4);
-	assert_int_equal(view_scroll(500, 100, 20, 20, &ty, &th), 80);   /* clamped */
+	assert_int_equal(view_scroll_thumb(500, 100, 20, 20, &ty, &th), 80);   /* clamped */
 	assert_int_equal(ty + th, 20);                                    /* at the end */
-	assert_int_equal(view_scroll(-3, 100, 20, 20, &ty, &th), 0);
-	view_scroll(40, 100, 20, 20, &ty, &th);
+	assert_int_equal(view_scroll_thumb(-3, 100, 20, 20, &ty, &th), 0);
+	view_scroll_thumb(40, 100, 20, 20, &ty, &th);
 	assert_true(ty > 0 && ty + th < 20);
-	view_scroll(0, 100000, 10, 10, &ty, &th);
+	view_scroll_thumb(0, 100000, 10, 10, &ty, &th);
 	assert_int_equal(th, 1);                                          /* never empty */
 }
 

@@ -35,6 +35,13 @@ struct cli_command {
 
 int cli_import(struct cli *cli, int argc, char **argv);
 int cli_report(struct cli *cli, int argc, char **argv);
+/* `report --json` of r: {"rows":[{KEY:…, "requests":…, …}], "totals":{…},
+ * "unpriced_models":[…]}, KEY the group's name ("date", "month", "model"…);
+ * savings adds the saved_* figures to each row. The console's export writes
+ * the same (dumped with CLI_REPORT_JSON_FLAGS). The caller json_decref()s. */
+struct json_t;
+struct json_t *cli_report_json(const char *key, int savings, const struct report *r);
+#define CLI_REPORT_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 int cli_report_caps(struct cli *cli, int argc, char **argv);   /* `report caps` */
 int cli_prices(struct cli *cli, int argc, char **argv);
 int cli_call(struct cli *cli, int argc, char **argv);

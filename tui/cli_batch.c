@@ -75,7 +75,7 @@ json_time(int64_t ms)
 char *
 cli_batch_usd(int64_t nanos, char *buf, size_t n)
 {
-	return pricing_format_usd(nanos, nanos != 0 && nanos < 10000000 ? 4 : 2, 1, buf, n);
+	return pricing_format_money(nanos, 2, buf, n);
 }
 
 /* The results directory: <directory of the database>/results. */

@@ -372,7 +372,7 @@ usage_line(const struct usage *u, int priced, int64_t nanos, char *buf, size_t n
 	const char *ttl = t->write_1h == 0 ? " (5m)" : t->write_5m == 0 ? " (1h)" : " (5m+1h)";
 
 	if (priced)
-		pricing_format_usd(nanos, nanos < NANOS_PER_USD ? 4 : 2, 1, usd, sizeof(usd));
+		pricing_format_money(nanos, nanos < NANOS_PER_USD ? 4 : 2, usd, sizeof(usd));
 	else
 		snprintf(usd, sizeof(usd), "unpriced");
 	snprintf(buf, n, "in %s · cache write %s%s · cache read %s · out %s · %s · hit %s",

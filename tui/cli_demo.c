@@ -318,8 +318,6 @@ note_batch(const struct usage *u, void *arg)
 		usage_strlcpy(b->status, "ended", sizeof(b->status));
 		usage_strlcpy(b->models, u->model, sizeof(b->models));
 		usage_strlcpy(b->tag, u->tag, sizeof(b->tag));
-		b->created_ms = u->ts_ms - 20 * 60000;
-		b->expires_ms = b->created_ms + 86400000;
 		b->ingested = 1;
 	}
 	b = &bs->rec[i];
@@ -371,6 +369,13 @@ seed_history(const struct demo *d, const struct pricing *p)
 	if (bs == NULL || store_each_usage(s, 0, 0, note_batch, bs, err, sizeof(err)) != 0) {
 		cli_fail("demo", "reading the seeded ledger: %s", bs ? err : "out of memory");
 		goto out;
+	}
+	for (i = 0; i < bs->n; i++) {
+		/* a batch's rows are spread over days in the simulation; the
+		 * batch itself ran 20 to 59 minutes before its last row, as
+		 * most real ones end within the hour (never past 24 h) */
+		bs->rec[i].created_ms = bs->rec[i].ended_ms - (20 + (int64_t)(i * 7 % 40)) * 60000;
+		bs->rec[i].expires_ms = bs->rec[i].created_ms + 86400000;
 	}
 	for (i = 0; i < bs->n; i++)
 		if (store_batch_put(s, &bs->rec[i], err, sizeof(err)) != 0) {

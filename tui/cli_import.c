@@ -29,9 +29,11 @@ help(FILE *f)
 	    "(${CODEX_HOME:-~/.codex}/sessions, its rollout-*.jsonl files).\n"
 	    "\n"
 	    "Formats (auto: decided per file from its first line that tells):\n"
-	    "  messages       one Messages API response a line; rows take the import time\n"
+	    "  messages       one Messages API response a line; a response has no time,\n"
+	    "                 so rows take the import time, marked as such\n"
 	    "  batch-results  a Message Batches results file; succeeded lines are batch\n"
 	    "                 rows at the batch's end time when the ledger knows the batch\n"
+	    "                 (else the import time, marked)\n"
 	    "  claude-code    Claude Code transcripts; streaming copies of a response are\n"
 	    "                 one row (the largest), sidechain replays are dropped\n"
 	    "  openai         one OpenAI Chat Completions or Responses object a line, as an\n"
@@ -50,7 +52,8 @@ help(FILE *f)
 	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
 	    "                 msgbatch_*.jsonl, or batch_*_output.jsonl / _error.jsonl)\n"
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
-	    "                 replaced, skipped, malformed, unpriced_models, unreadable\n"
+	    "                 replaced, skipped, malformed, stamped_at_import (rows with no\n"
+	    "                 time of their own), unpriced_models, unreadable\n"
 	    "  -h, --help     this help\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
@@ -84,9 +87,11 @@ struct imp {
 	int64_t         now_ms;
 	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
 	int64_t         batch_end_ms;             /* its end time, else now */
+	int             batch_end_known;          /* batch_end_ms is the batch's end */
 	int64_t         added, duplicates, replaced, malformed;  /* committed */
-	int64_t         p_added, p_dups, p_replaced;  /* since the last commit: lost
-	                                                 if the transaction is rolled back */
+	int64_t         stamped;                  /* …of them stamped with the import time */
+	int64_t         p_added, p_dups, p_replaced, p_stamped;  /* since the last commit:
+	                                                 lost if the transaction is rolled back */
 	struct import_unreadable bad;             /* paths that could not be read */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
@@ -124,6 +129,7 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 
 	m->batch_id[0] = '\0';
 	m->batch_end_ms = m->now_ms;
+	m->batch_end_known = 0;
 	usage_strlcpy(name, w->path, sizeof(name));
 	base = basename(name);
 	n = strlen(base);
@@ -145,8 +151,10 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 		free(b);
 		return -1;
 	}
-	if (found && b->ended_ms > 0)
+	if (found && b->ended_ms > 0) {
 		m->batch_end_ms = b->ended_ms;
+		m->batch_end_known = 1;
+	}
 	free(b);
 	return 0;
 }
@@ -172,13 +180,15 @@ note_unpriced(struct imp *m, const struct usage *u)
 	return 0;
 }
 
-/* A row's outcome, counted once its transaction commits (imp_checkpoint). */
+/* A row's outcome, counted once its transaction commits (imp_checkpoint);
+ * stamped: its time is the import's. */
 static void
-count(struct imp *m, enum store_put r)
+count(struct imp *m, enum store_put r, int stamped)
 {
-	if (r == STORE_ADDED)
+	if (r == STORE_ADDED) {
 		m->p_added++;
-	else
+		m->p_stamped += stamped != 0;
+	} else
 		m->p_dups++;
 	if (r == STORE_REPLACED)
 		m->p_replaced++;
@@ -191,14 +201,16 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	struct usage u = *in;
 	enum store_put r;
 
-	if (u.ts_ms == 0)
+	if (u.ts_ms == 0) {
 		u.ts_ms = m->now_ms;       /* a bare response has no time of its own */
+		u.ts_import = 1;           /* …so it says so: no burn rate */
+	}
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
 	if (note_unpriced(m, &u) != 0 ||
 	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
-	count(m, r);
+	count(m, r, u.ts_import);
 	return 0;
 }
 
@@ -211,8 +223,10 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 	enum store_put r;
 
 	if (ok) {
-		if (u.ts_ms == 0)           /* OpenAI's bodies say when; Anthropic's do not */
+		if (u.ts_ms == 0) {         /* OpenAI's bodies say when; Anthropic's do not */
 			u.ts_ms = m->batch_end_ms;
+			u.ts_import = !m->batch_end_known;
+		}
 		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
 		if (m->tag != NULL)
 			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
@@ -225,7 +239,7 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 			return 0;
 		if (store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 			return -1;
-		count(m, r);
+		count(m, r, u.ts_import);
 		return 0;
 	}
 	if (store_batch_result(m->st, m->batch_id, res->custom_id, res->type,
@@ -233,7 +247,7 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 	    m->err, sizeof(m->err)) != 0)
 		return -1;
 	if (ok)
-		count(m, dup ? STORE_DUPLICATE : STORE_ADDED);
+		count(m, dup ? STORE_DUPLICATE : STORE_ADDED, u.ts_import);
 	return 0;
 }
 
@@ -261,7 +275,8 @@ imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos 
 	m->added += m->p_added;
 	m->duplicates += m->p_dups;
 	m->replaced += m->p_replaced;
-	m->p_added = m->p_dups = m->p_replaced = 0;
+	m->stamped += m->p_stamped;
+	m->p_added = m->p_dups = m->p_replaced = m->p_stamped = 0;
 	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
 }
 
@@ -315,6 +330,7 @@ summary(struct imp *m, const struct import_stats *s, int json)
 		json_object_set_new(o, "replaced", json_integer(m->replaced));
 		json_object_set_new(o, "skipped", json_integer(s->skipped));
 		json_object_set_new(o, "malformed", json_integer(s->malformed));
+		json_object_set_new(o, "stamped_at_import", json_integer(m->stamped));
 		json_object_set_new(o, "unpriced_models", u);
 		u = json_array();
 		for (i = 0; i < m->bad.n; i++)
@@ -335,6 +351,10 @@ summary(struct imp *m, const struct import_stats *s, int json)
 	if (m->bad.n > 0)
 		printf(", %zu unreadable", m->bad.n);
 	printf("\n");
+	if (m->stamped > 0)
+		printf("%s row%s had no time of their own: stamped with the import time (not "
+		    "counted in the console's burn rate)\n", cli_group(m->stamped, a, sizeof(a)),
+		    m->stamped == 1 ? "" : "s");
 	if (m->nunpriced > 0) {
 		printf("unpriced models (tokens kept, no cost):");
 		for (i = 0; i < m->nunpriced; i++) {

@@ -36,7 +36,7 @@ cli_baseline_model(const struct cli *cli, char *buf, size_t n)
 static char *
 usd(int64_t nanos, char *buf, size_t n)
 {
-	return pricing_format_usd(nanos, nanos < NANOS_PER_USD ? 4 : 2, 1, buf, n);
+	return pricing_format_money(nanos, nanos < NANOS_PER_USD ? 4 : 2, buf, n);
 }
 
 struct spend_arg {

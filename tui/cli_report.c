@@ -218,12 +218,12 @@ json_str(const char *s)
 }
 
 static json_t *
-json_row(const struct kind *k, const struct report_row *r, int with_key, int with_saved)
+json_row(const char *key, const struct report_row *r, int with_key, int with_saved)
 {
 	json_t *o = json_object();
 
 	if (with_key)
-		json_object_set_new(o, k->key, json_str(r->key));
+		json_object_set_new(o, key, json_str(r->key));
 	json_object_set_new(o, "requests", json_integer(r->requests));
 	json_object_set_new(o, "input_tokens", json_integer(r->tok.input));
 	json_object_set_new(o, "cache_write_5m_tokens", json_integer(r->tok.write_5m));
@@ -232,7 +232,7 @@ json_row(const struct kind *k, const struct report_row *r, int with_key, int wit
 	json_object_set_new(o, "output_tokens", json_integer(r->tok.output));
 	json_object_set_new(o, "cache_hit_ratio", json_real(hit_ratio(&r->tok)));
 	json_object_set_new(o, "cost_usd", json_real(pricing_usd(r->cost_nanos)));
-	if (strcmp(k->key, "provider") != 0 || !with_key)
+	if (strcmp(key, "provider") != 0 || !with_key)
 		json_object_set_new(o, "provider", json_provider(r->provider));
 	json_object_set_new(o, "reasoning_tokens", json_integer(r->reasoning_tokens));
 	if (with_saved) {
@@ -247,21 +247,29 @@ json_row(const struct kind *k, const struct report_row *r, int with_key, int wit
 	return o;
 }
 
-static int
-print_json(const struct kind *k, const struct report *r)
+json_t *
+cli_report_json(const char *key, int savings, const struct report *r)
 {
 	json_t *root = json_object(), *rows = json_array(), *unp = json_array();
 	size_t i;
-	int rc;
 
 	for (i = 0; i < r->nrows; i++)
-		json_array_append_new(rows, json_row(k, &r->rows[i], 1, k->savings));
+		json_array_append_new(rows, json_row(key, &r->rows[i], 1, savings));
 	for (i = 0; i < r->nunpriced; i++)
 		json_array_append_new(unp, json_str(r->unpriced[i]));
 	json_object_set_new(root, "rows", rows);
-	json_object_set_new(root, "totals", json_row(k, &r->totals, 0, 1));
+	json_object_set_new(root, "totals", json_row(key, &r->totals, 0, 1));
 	json_object_set_new(root, "unpriced_models", unp);
-	rc = cli_json(stdout, root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	return root;
+}
+
+static int
+print_json(const struct kind *k, const struct report *r)
+{
+	json_t *root = cli_report_json(k->key, k->savings, r);
+	int rc;
+
+	rc = cli_json(stdout, root, CLI_REPORT_JSON_FLAGS);
 	json_decref(root);
 	if (rc != 0)
 		return cli_fail("report", "writing JSON failed");
@@ -405,10 +413,12 @@ short_num(int64_t v, char *buf, size_t n)
 	snprintf(buf, n, "%.1f%s", d, units[u]);
 }
 
+/* The table's places (one per table, so a column aligns), and more where
+ * a non-zero amount would read as zero: the one money rule. */
 static void
 money(int64_t nanos, int decimals, char *buf, size_t n)
 {
-	pricing_format_usd(nanos, decimals, 1, buf, n);
+	pricing_format_money(nanos, decimals, buf, n);
 }
 
 static void
@@ -433,13 +443,8 @@ fill_row(struct table *t, size_t i, const struct kind *k, const struct report_ro
 		int64_t pm = report_hit_permille(&r->tok);
 
 		snprintf(c[6], CELL, "%lld.%lld%%", (long long)(pm / 10), (long long)(pm % 10));
-		if (r->unpriced_requests > 0 && r->unpriced_requests == r->requests)
-			snprintf(c[7], CELL, "unpriced");
-		else {
-			money(r->cost_nanos, decimals, c[7], CELL);
-			if (r->unpriced_requests > 0)
-				strncat(c[7], "*", CELL - strlen(c[7]) - 1);
-		}
+		pricing_format_cost(r->cost_nanos, r->requests, r->unpriced_requests, decimals,
+		    c[7], CELL);
 	}
 }
 
@@ -624,7 +629,7 @@ print_table(const struct kind *k, const struct report *r)
 		const struct report_row *row = i < r->nrows ? &r->rows[i] : &r->totals;
 
 		if (row->unpriced_requests > 0 && row->unpriced_requests < row->requests) {
-			printf("* excludes unpriced requests\n");
+			printf("%s\n", PRICING_UNPRICED_LEGEND);
 			break;
 		}
 	}

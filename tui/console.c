@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "tui/console.h"
 #include "tui/console_org.h"
 #include "tui/screen_actions.h"
@@ -76,56 +77,44 @@ console_lookup(const struct key_bind *keys, int key)
 void
 console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 {
+	char raw[sizeof(c->status)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->status, sizeof(c->status), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* a status may quote a server's message or a path: sanitised once here,
+	 * so its width is measured on what is drawn */
+	text_sanitize(raw, c->status, sizeof(c->status), 0);
 	c->status_role = role;
 	c->status_until_ms = c->now_ms + STATUS_MS;
 }
 
-void
-console_keybar(struct console *c, const struct key_bind *keys, const char *right)
-{
-	console_keybar_own(c, keys, global_keys, right);
-}
+/* The global keys where letters are text: by their function keys. */
+static const struct key_bind typing_keys[] = {
+	{ K_F10, G_QUIT,      "quit",    NULL },
+	{ K_F1,  G_HELP,      "Help",    NULL },
+	{ K_F2,  G_REPORTS,   "Reports", NULL },
+	{ K_F3,  G_BATCHES,   "Batches", NULL },
+	{ 0, 0, NULL, NULL },
+};
 
-void
-console_keybar_own(struct console *c, const struct key_bind *keys,
-                   const struct key_bind *more, const char *right)
+/* The keys of two tables, left to right, up to column end. */
+static void
+keys_draw(struct console *c, const struct key_bind *const tabs[2], int end)
 {
-	const struct key_bind *tabs[2] = { keys, more };
 	char name[16];
-	int x = 0, y = c->h - 1, t, n, rw = 0;
+	int x = 0, y = c->h - 1, t, n;
 	const struct key_bind *k;
 
-	draw_fill(y, 0, c->w, ROLE_NORMAL);
-	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
-		/* not DRAW_RAW: a status line may quote a server's message or a path */
-		draw_text(y, 0, c->w, c->status_role, DRAW_FILL, c->status);
-		return;
-	}
-	for (n = 0, t = 0; t < 2; t++)
-		for (k = tabs[t]; k != NULL && k->key != 0; k++)
-			if (k->bar != NULL)
-				n += view_width(draw_key_name(k->key, name, sizeof(name))) +
-				    view_width(k->bar) + 2;
-	if (right != NULL) {   /* the keys first; the note only if room is left */
-		rw = view_width(right);
-		if (rw > c->w / 3)
-			rw = c->w / 3;
-		if (n + rw + 1 > c->w)
-			rw = 0;
-	}
 	for (t = 0; t < 2; t++)
 		for (k = tabs[t]; k != NULL && k->key != 0; k++) {
 			if (k->bar == NULL)
 				continue;
 			draw_key_name(k->key, name, sizeof(name));
 			n = view_width(name) + 1 + view_width(k->bar) + 1;
-			if (x + n > c->w - rw - 1)
-				goto done;
+			if (x + n > end)
+				return;
 			if (c->nbar < (int)(sizeof(c->bar) / sizeof(c->bar[0]))) {
 				c->bar[c->nbar].x0 = x;       /* a click here presses the key */
 				c->bar[c->nbar].x1 = x + n;
@@ -136,9 +125,100 @@ console_keybar_own(struct console *c, const struct key_bind *keys,
 			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, k->bar);
 			x += draw_text(y, x, c->w - x, ROLE_NORMAL, DRAW_RAW, " ");
 		}
-done:
+}
+
+static int
+keys_width(const struct key_bind *const tabs[2])
+{
+	char name[16];
+	const struct key_bind *k;
+	int t, n = 0;
+
+	for (t = 0; t < 2; t++)
+		for (k = tabs[t]; k != NULL && k->key != 0; k++)
+			if (k->bar != NULL)
+				n += view_width(draw_key_name(k->key, name, sizeof(name))) +
+				    view_width(k->bar) + 2;
+	return n;
+}
+
+/* A status message too long for the key bar: its own lines above it,
+ * wrapped, whole (at most three). */
+static void
+status_lines(struct console *c)
+{
+	const char *p = c->status, *lines[3];
+	size_t lens[3];
+	int n = 0, i;
+
+	while (*p != '\0' && n < 3) {
+		lens[n] = view_wrap(p, c->w - 2);
+		lines[n++] = p;
+		p += lens[n - 1];
+		while (*p == ' ')
+			p++;
+	}
+	for (i = 0; i < n; i++) {
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)lens[i], lines[i]);
+		draw_fill(c->h - 1 - n + i, 0, c->w, c->status_role);
+		draw_text(c->h - 1 - n + i, 1, c->w - 2, c->status_role, 0, buf);
+	}
+}
+
+/* The bottom line: the keys at the left; at the right a status message,
+ * whole (the keys give way, but never all: a longer message gets lines of
+ * its own above), else the note when room is left (defect 16). */
+static void
+keybar(struct console *c, const struct key_bind *const tabs[2], const char *right)
+{
+	int y = c->h - 1, n = keys_width(tabs), rw = 0;
+
+	draw_fill(y, 0, c->w, ROLE_NORMAL);
+	if (c->status[0] != '\0' && c->now_ms < c->status_until_ms) {
+		rw = view_width(c->status) + 2;
+		if (rw > c->w - 20) {
+			status_lines(c);
+			keys_draw(c, tabs, c->w);
+			return;
+		}
+		keys_draw(c, tabs, c->w - rw - 1);
+		draw_text(y, c->w - rw, rw, c->status_role, DRAW_RAW | DRAW_FILL, "");
+		draw_text(y, c->w - rw + 1, rw - 2, c->status_role, 0, c->status);
+		return;
+	}
+	if (right != NULL) {   /* the keys first; the note only if room is left */
+		rw = view_width(right);
+		if (rw > c->w / 3)
+			rw = c->w / 3;
+		if (n + rw + 1 > c->w)
+			rw = 0;
+	}
+	keys_draw(c, tabs, c->w - rw - 1);
 	if (right != NULL && rw > 0)
 		draw_text(y, c->w - rw, rw, ROLE_DIM, DRAW_MID, right);
+}
+
+void
+console_keybar_own(struct console *c, const struct key_bind *keys,
+                   const struct key_bind *more, const char *right)
+{
+	const struct key_bind *const tabs[2] = { keys, more };
+
+	keybar(c, tabs, right);
+}
+
+void
+console_keybar(struct console *c, const struct key_bind *keys, const char *right)
+{
+	console_keybar_own(c, keys, global_keys, right);
+}
+
+void
+console_keybar_typing(struct console *c, const struct key_bind *keys, const char *right)
+{
+	console_keybar_own(c, keys, typing_keys, right);
 }
 
 void
@@ -292,7 +372,13 @@ dispatch_key(struct console *c, int key)
 	}
 	if (console_lookup(global_keys, key) != G_QUIT)
 		c->quit_armed = 0;
-	if (ops->key != NULL)
+	/* below 80×24 nothing shows: a key must not act unseen (a batch
+	 * checked and submitted blind); only quit and help (defect 5) */
+	if (c->w < VIEW_MIN_W || c->h < VIEW_MIN_H) {
+		if (console_lookup(global_keys, key) != G_QUIT &&
+		    console_lookup(global_keys, key) != G_HELP)
+			return CA_NONE;
+	} else if (ops->key != NULL)
 		a = ops->key(c, c->state[c->cur], key);
 	if (a != CA_UNHANDLED)
 		return a;

@@ -53,25 +53,46 @@ struct screen_ops {
 	enum console_act      (*mouse)(struct console *c, void *st, const struct draw_mouse *m);
 };
 
+/* What checking a batch file found (console_actions.batch_check). */
+struct batch_check {
+	char    text[2048];     /* summary lines, or FILE:LINE errors, one a line */
+	int     ok;             /* valid: it may be submitted */
+	int     over_budget;    /* …but only past a budget (text says which) */
+	int64_t size, mtime_ns; /* the file as checked: changed since = check again */
+};
+
+/* One call from the Call screen (console_actions.call_send). */
+struct call_req {
+	const char *model;
+	const char *system;     /* system text, "" = none */
+	const char *docs;       /* document files, space-separated, "" = none */
+	const char *prompt;
+	int         cache;      /* 5-minute caching of system + documents */
+	int         force;      /* past a budget: the user said so */
+};
+
 /*
  * Seams for actions that need the API client and batch code. NULL means
  * "not in this build": the screens say so in the status line. Each returns
  * 0, or -1 with a one-line reason in err.
  */
 struct console_actions {
-	/* validate a batch file: summary lines (request count, models,
-	 * estimate) or FILE:LINE errors into out (one per line) */
-	int (*batch_check)(struct console *c, const char *path, char *out, size_t outlen,
+	/* validate a batch file and weigh it against the budgets (no network) */
+	int (*batch_check)(struct console *c, const char *path, struct batch_check *out,
 	                   char *err, size_t errlen);
-	int (*batch_submit)(struct console *c, const char *path, char *id, size_t idlen,
+	/* submit it in the background; force: past a budget, as the user said */
+	int (*batch_submit)(struct console *c, const char *path, int force, char *id, size_t idlen,
 	                    char *err, size_t errlen);
 	int (*batch_cancel)(struct console *c, const char *id, char *err, size_t errlen);
 	int (*batch_save)(struct console *c, const char *id, const char *path,
 	                  char *err, size_t errlen);
-	/* send one call; the answer text (sanitised by the drawer) and a
-	 * usage/cost line into answer */
-	int (*call_send)(struct console *c, const char *model, const char *prompt, int cache,
-	                 char *answer, size_t anslen, char *err, size_t errlen);
+	/* send one call in the background; the answer (outside text: sanitise
+	 * to draw) and its usage line land in answer when it returns; *refused
+	 * is set then when a budget stopped it (the screen offers to force) */
+	int (*call_send)(struct console *c, const struct call_req *rq, char *answer,
+	                 size_t anslen, int *refused, char *err, size_t errlen);
+	/* stop the call in flight (Esc): 0, or -1 when none is */
+	int (*call_stop)(struct console *c);
 };
 
 struct console {
@@ -115,13 +136,19 @@ const struct screen_ops *console_screen(enum screen_id id);
  * Returns an EXIT_* status. */
 int console_run(struct cli *cli, struct store *st, struct pricing *pr);
 
-/* A message in the status line for a few seconds (our own text). */
+/* A message in the status line for a few seconds (sanitised: it may quote
+ * outside text). */
 void console_status(struct console *c, enum draw_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Draw the key bar (bottom line) from a screen's table plus the global
- * keys, with `right` (may be NULL) at the right end. */
+ * keys, with `right` (may be NULL) at the right end. A status message takes
+ * the right end instead, whole: the keys yield it the room (issue 11,
+ * defect 16). */
 void console_keybar(struct console *c, const struct key_bind *keys, const char *right);
+/* The same for a screen where letters type text: the global keys by
+ * their function keys only (F10 quit, not q). */
+void console_keybar_typing(struct console *c, const struct key_bind *keys, const char *right);
 /* The same with `more` (may be NULL) instead of the global keys: for a
  * screen that takes every key itself (Help, Setup). */
 void console_keybar_own(struct console *c, const struct key_bind *keys,

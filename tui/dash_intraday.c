@@ -34,6 +34,10 @@ each_row(const struct usage *u, void *arg)
 
 	if (pricing_usage_cost(s->pr, u, &cost) != 0)
 		cost = 0;       /* unpriced: counted as a request, not as spend */
+	if (u->ts_import) {     /* stamped at import: a backlog, no rate */
+		add_sat(&s->d->hour_imported, cost);
+		return 0;
+	}
 	add_sat(&s->d->hour_nanos, cost);
 	add_sat(&s->d->hour_reqs, 1);
 	if (s->tag != NULL && strcmp(u->tag, s->tag) != 0)
@@ -95,7 +99,7 @@ dash_intraday_fill(struct store *st, const struct pricing *pr, int64_t now_ms,
 	memset(&d->intra, 0, sizeof(d->intra));
 	memset(d->hour_hit, 0, sizeof(d->hour_hit));
 	memset(d->hour_reqs_n, 0, sizeof(d->hour_reqs_n));
-	d->hour_nanos = d->hour_reqs = 0;
+	d->hour_nanos = d->hour_reqs = d->hour_imported = 0;
 	snprintf(d->intra.tag, sizeof(d->intra.tag), "%s", tag != NULL ? tag : "");
 	d->intra.hour0_ms = now_ms - now_ms % HOUR_MS - (DASH_HOURS - 1) * HOUR_MS;
 	if (fill_hours(st, pr, tag, d, err, errlen) != 0)

@@ -14,7 +14,8 @@
 /*
  * Fill d->intra, the Cache pane's hourly hit ratio (d->hour_hit,
  * d->hour_reqs_n) and the header's last hour (d->hour_nanos, d->hour_reqs:
- * all spend, whatever the filter) for the time now_ms. tag ("" or NULL =
+ * all spend, whatever the filter; rows stamped at import are no rate: their
+ * spend goes to d->hour_imported) for the time now_ms. tag ("" or NULL =
  * all) filters the intraday figures and the hit ratio. Two queries: one
  * REPORT_HOUR over the rollup, one scan of the last hour's rows (the scan
  * the header's $/h needed anyway). 0, or -1 with err.

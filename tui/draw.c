@@ -400,7 +400,7 @@ draw_scrollbar(int y, int x, int h, int top, int n, int vis)
 
 	if (n <= vis || h < 1)
 		return;
-	view_scroll(top, n, vis, h, &ty, &th);
+	view_scroll_thumb(top, n, vis, h, &ty, &th);
 	attrset(dr.attr[ROLE_FOCUS]);
 	for (i = 0; i < th; i++)
 		mvaddstr(y + ty + i, x, dr.utf8 ? "█" : "#");

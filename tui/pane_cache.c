@@ -103,8 +103,10 @@ budget_pct(const struct budget_status *b, char *buf, size_t n)
 	    b->state == BUDGET_EXCEEDED ? " OVER" : b->state == BUDGET_WARNING ? " !" : "");
 }
 
-/* What follows a limit's bar: "85% !  $21.30 of $25.00  → $31.00", the
- * percentage padded to pw, the projection when `proj`. */
+/* What follows a limit's bar: "115% OVER  $28.75 of $25.00  → $31.00", the
+ * percentage padded to pw; the projection when `proj` and the limit is
+ * exceeded (below it, the crossing line under the bar says where the rate
+ * leads, and when). */
 static void
 budget_tail(const struct budget_status *b, int pw, int proj, char *buf, size_t n)
 {
@@ -113,7 +115,7 @@ budget_tail(const struct budget_status *b, int pw, int proj, char *buf, size_t n
 	budget_pct(b, pct, sizeof(pct));
 	snprintf(buf, n, "%*s  %s of %s", pw, pct, view_fmt_money(b->spent_nanos, 0, a, sizeof(a)),
 	    view_fmt_money(b->limit_nanos, 0, lim, sizeof(lim)));
-	if (proj)
+	if (proj && b->state == BUDGET_EXCEEDED)
 		snprintf(buf + strlen(buf), n - strlen(buf), "  %s %s", draw_utf8() ? "→" : "->",
 		    view_fmt_money(b->projected_nanos, 0, pr, sizeof(pr)));
 }
@@ -144,14 +146,17 @@ budget_widths(const struct dash_data *d, int proj, int *nw, int *pw, int *tw)
 /*
  * Every budget limit as a bar across the pane (green below 80%, yellow from
  * 80%, red once exceeded), the bars of equal length, then the percentage
- * with its marker, spent of limit and where the rate leads. The bar keeps
- * half the pane: the projection goes first, then (very narrow) the bar.
+ * with its marker and spent of limit. Under a limit not yet exceeded, where
+ * the one projection model leads and when it crosses (dash_cross_line: red
+ * while a crossing is ahead); after an exceeded one, where it ends. The bar
+ * keeps half the pane: that projection goes first, then (very narrow) the
+ * bar.
  */
 static void
 budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 {
 	const struct budget_status *b;
-	char name[128], tail[160];
+	char name[128], tail[160], line[200];
 	enum draw_role role, bar;
 	int nw, pw, tw, bw, proj = 1;
 	size_t k;
@@ -172,14 +177,18 @@ budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 		budget_name(b, name, sizeof(name));
 		budget_tail(b, pw, proj, tail, sizeof(tail));
 		draw_text(y, x, nw, role, 0, name);
-		if (bw < 10) {
+		if (bw < 10)
 			draw_text(y, x + nw + 1, w - nw - 1, role, DRAW_RAW, tail);
-			continue;
+		else {
+			draw_text(y, x + nw + 1, 1, ROLE_DIM, DRAW_RAW, draw_utf8() ? "▕" : "[");
+			draw_bar(y, x + nw + 2, bw, bar, b->spent_nanos, b->limit_nanos);
+			draw_text(y, x + nw + 2 + bw, 1, ROLE_DIM, DRAW_RAW, draw_utf8() ? "▏" : "]");
+			draw_text(y, x + nw + 4 + bw, w - nw - 4 - bw, role, DRAW_RAW, tail);
 		}
-		draw_text(y, x + nw + 1, 1, ROLE_DIM, DRAW_RAW, draw_utf8() ? "▕" : "[");
-		draw_bar(y, x + nw + 2, bw, bar, b->spent_nanos, b->limit_nanos);
-		draw_text(y, x + nw + 2 + bw, 1, ROLE_DIM, DRAW_RAW, draw_utf8() ? "▏" : "]");
-		draw_text(y, x + nw + 4 + bw, w - nw - 4 - bw, role, DRAW_RAW, tail);
+		if (b->state == BUDGET_EXCEEDED || ++y >= end)
+			continue;
+		role = dash_cross_line(b, w - 2, line, sizeof(line));
+		draw_text(y, x + 2, w - 2, role, 0, line);
 	}
 }
 
@@ -195,8 +204,8 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	 * they do not fit, the token lines go first, then the lever table
 	 * shrinks to its total (the tabbed view's taller pane shows it) */
 	int orgl = d->org.on ? (d->org.synced ? 2 : 1) : 0, period = d->period_kind != PERIOD_TODAY;
-	int need = 2 + period + orgl + 6 + (int)d->nbudgets + (d->saved_today.cache < 0);
-	int tight = need > r->h - 2, tighter = r->h - 2 - 1 - orgl - (int)d->nbudgets < 6;
+	int need = 2 + period + orgl + 6 + 2 * (int)d->nbudgets + (d->saved_today.cache < 0);
+	int tight = need > r->h - 2, tighter = r->h - 2 - 1 - orgl - 2 * (int)d->nbudgets < 6;
 
 	snprintf(title, sizeof(title), "Cache %s savings %s budgets", dot, dot);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);

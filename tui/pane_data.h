@@ -9,6 +9,7 @@
 #include "core/budget.h"
 #include "data/store.h"
 #include "tui/console_org.h"
+#include "tui/draw.h"
 #include "tui/view.h"
 
 enum dash_period { PERIOD_TODAY, PERIOD_7D, PERIOD_30D, PERIOD_MONTH, PERIOD_COUNT };
@@ -40,6 +41,7 @@ struct dash_data {
 	int64_t           month_nanos;        /* month to date: the days before today + today */
 	int64_t           hour_nanos;         /* spend in the last 60 minutes */
 	int64_t           hour_reqs;
+	int64_t           hour_imported;      /* …stamped at import in that hour: no rate */
 	struct report     days;               /* REPORT_DAY of the days before today (cached) */
 	int64_t           hist_day0;          /* the today `days` and hist_month were read for */
 	int64_t           hist_at_ms;         /* when */
@@ -52,6 +54,9 @@ struct dash_data {
 	struct dash_intraday intra;
 	struct view_model_row *rows;          /* period's models, filtered and sorted */
 	size_t            nrows;
+	struct view_model_row rows_total;     /* the sum of rows: follows the filter */
+	int               empty;              /* the ledger has no usage at all */
+	int               followed;           /* unfinished batches are polled here */
 	struct batch_rec *batches;            /* unfinished + recent ended */
 	size_t            nbatches;
 	struct savings    saved_today;        /* per lever, as `report savings` */
@@ -85,13 +90,31 @@ char *dash_fmt_per_request(int64_t nanos, int64_t reqs, char *buf, size_t n);
 /* The sum of the four levers. */
 int64_t dash_saved_sum(const struct savings *s);
 
+/* One piece of the header line for pane_header_fit. */
+struct header_fit {
+	int width[3];   /* of each form, widest first */
+	int nvar;       /* forms: 1 to 3 */
+	int prio;       /* 0 = never dropped; a larger number goes sooner */
+	int var;        /* out: the form shown, -1 = dropped */
+};
+
 /*
- * Which pieces of the header line fit in avail columns: pieces of the
- * highest priority number are dropped first (a whole level at once, prio
- * set to -1) until the rest fit; priority 0 is never dropped. Returns the
- * width kept.
+ * Which pieces of the header line fit in avail columns, and in which form:
+ * first the extras (priority 3 and up) are dropped, least important and
+ * rightmost first; then the others take their shorter forms, least
+ * important first; then they are dropped too, but never priority 0.
+ * Returns the width kept.
  */
-int  pane_header_fit(const int *width, int *prio, size_t n, int avail);
+int  pane_header_fit(struct header_fit *f, size_t n, int avail);
+
+/*
+ * The crossing line of a limit, from its budget_add_rate figures, in the
+ * widest form that fits cols: "At last hour's rate ($3.10/h) you cross the
+ * daily budget of $50.00 at 19:40" in the alert role (red before it
+ * happens), "…budget exceeded…" (alert), or "…you stay under…" (ok).
+ * Returns the role.
+ */
+enum draw_role dash_cross_line(const struct budget_status *b, int cols, char *buf, size_t n);
 
 void pane_header_draw(const struct dash_data *d, int y, int w);
 void pane_daily_draw(const struct dash_data *d, const struct pane_ctx *p);
@@ -110,8 +133,31 @@ size_t pane_models_columns(const struct view_rect *r, unsigned cols, enum view_c
 /* The column whose heading holds screen column x, or -1. */
 int pane_models_col_at(const struct view_rect *r, unsigned cols, int x);
 
+/* An empty ledger (d->empty): how to get data in, not only "no usage"
+ * (defect 19), in lines y … end-1 from column x, w wide. The Models and
+ * Daily panes draw it in place of their rows. */
+void pane_empty_ledger(int y, int x, int w, int end);
+
 /* Rows a pane of height h can list (between its border, head and total). */
 int pane_models_visible(int h);
 int pane_batches_visible(int h);
+int pane_daily_visible(int h);
+
+/* A batch's requests canceled or expired (not errors), and all the
+ * requests with a result; sums saturate. */
+int64_t pane_batch_other(const struct batch_counts *n);
+int64_t pane_batch_done(const struct batch_counts *n);
+
+/* Are some of b[0..n) running while nobody follows them (followed 0: no
+ * API key)? Then the screens say so (issue 11, defect 9). */
+int pane_batches_unfollowed(const struct batch_rec *b, size_t n, int followed);
+
+/* The rows of pane p (days: as many as the daily pane shows), the key of
+ * row i (model, batch id, "YYYY-MM-DD"; 0, or -1 past the end), and the row
+ * of a key among rows (-1 when it is gone): a cursor stands on a key, so it
+ * follows its row when rows come and go (pane_select.c). */
+int pane_row_count(const struct dash_data *d, enum view_pane p, int days);
+int pane_row_key(const struct dash_data *d, enum view_pane p, int i, char *buf, size_t n);
+int pane_find_key(const struct dash_data *d, enum view_pane p, const char *key, int rows);
 
 #endif

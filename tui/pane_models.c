@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/num.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -136,21 +137,11 @@ pane_models_col_at(const struct view_rect *r, unsigned cols, int x)
 char *
 dash_fmt_per_request(int64_t nanos, int64_t reqs, char *buf, size_t n)
 {
-	int64_t v, t;
-
 	if (reqs <= 0) {
 		snprintf(buf, n, "%s", draw_utf8() ? "—" : "-");
 		return buf;
 	}
-	v = nanos / reqs;
-	t = (v + 50000) / 100000;          /* ten-thousandths of a dollar */
-	if (v <= 0 || t >= 10000)          /* nothing, or a dollar and more: as any money */
-		return view_fmt_money(v, 0, buf, n);
-	if (t == 0)                        /* never a non-zero cost as zero */
-		snprintf(buf, n, "<$0.0001");
-	else
-		snprintf(buf, n, "$0.%04lld", (long long)t);
-	return buf;
+	return view_fmt_money(nanos / reqs, 0, buf, n);   /* the one money rule */
 }
 
 /* A token count in the column at `at`, when the column is shown. */
@@ -184,9 +175,11 @@ static void
 draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int64_t reqs,
          int64_t in, int64_t out, int64_t hit, int has_hit, const char *cost)
 {
-	char b[48];
+	char b[48], nm[160];
 
-	draw_text(y, c->model, c->reqs - c->model - 1, role, DRAW_MID | DRAW_FILL, name);
+	/* the vendor prefix goes first, then the end: never the middle */
+	view_model_name(name, c->reqs - c->model - 1, draw_ellipsis(), nm, sizeof(nm));
+	draw_text(y, c->model, c->reqs - c->model - 1, role, DRAW_FILL, nm);
 	draw_text(y, c->reqs, W_REQS, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
 	    view_fmt_count(reqs, b, sizeof(b)));
 	tok_cell(y, c->input, role, in);
@@ -204,12 +197,61 @@ draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int
 }
 
 void
+pane_empty_ledger(int y, int x, int w, int end)
+{
+	static const char *const lines[] = {
+		"The ledger is empty. To get usage in:",
+		"  tokentop import    Claude Code transcripts (default),",
+		"                     responses or batch results files",
+		"  tokentop proxy     records every app's calls: point",
+		"                     ANTHROPIC_BASE_URL at it",
+		"  call, batch        what you send from here lands too",
+		"  tokentop demo      the console on simulated traffic",
+		NULL,
+	};
+	int i;
+
+	for (i = 0; lines[i] != NULL && y + i < end; i++)
+		draw_text(y + i, x, w, i == 0 ? ROLE_WARNING : ROLE_NORMAL, DRAW_RAW, lines[i]);
+}
+
+/* The total line: of what is shown (with a filter, the filtered rows'), and
+ * the unpriced mark's legend above it when the total carries the mark and a
+ * line is free. */
+static void
+draw_total(const struct dash_data *d, const struct pane_ctx *p, const struct cols *c,
+           const char *filter, int vis)
+{
+	const struct view_rect *r = &p->r;
+	const struct report_row *pt = &d->period.totals;
+	struct view_model_row t;
+	char cost[48];
+	int y = r->y + r->h - 2;
+
+	if (filter[0] != '\0' && !d->tag_filtered)
+		t = d->rows_total;
+	else
+		t = (struct view_model_row){
+			.requests = pt->requests, .input = pt->tok.input, .output = pt->tok.output,
+			.cache_read = pt->tok.cache_read, .cache_write = num_sat_add(pt->tok.write_5m, pt->tok.write_1h),
+			.hit_permille = report_hit_permille(&pt->tok), .cost_nanos = pt->cost_nanos,
+			.unpriced = pt->unpriced_requests,
+		};
+	view_fmt_cost(t.cost_nanos, t.requests, t.unpriced, cost, sizeof(cost));
+	draw_row(y, c, ROLE_TITLE, filter[0] != '\0' && !d->tag_filtered ? "total (filtered)" :
+	    "total", t.requests, t.input, t.output, t.hit_permille, t.requests > 0, cost);
+	draw_extra(y, c, ROLE_TITLE, t.cache_read, t.cache_write, t.cost_nanos, t.requests,
+	    t.unpriced < t.requests);
+	if (strstr(cost, PRICING_UNPRICED_MARK) != NULL && d->nrows < (size_t)vis)
+		draw_text(y - 1, c->model, r->w - 4, ROLE_DIM, DRAW_RAW, PRICING_UNPRICED_LEGEND);
+}
+
+void
 pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_col sort,
                  int desc, const char *filter)
 {
 	const struct view_rect *r = &p->r;
 	const struct view_model_row *m;
-	const struct report_row *t = &d->period.totals;
 	char title[160], cost[48], head[16];
 	struct cols c;
 	int y, vis = pane_models_visible(r->h), at, w, i;
@@ -240,14 +282,10 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 		    ROLE_NORMAL, m->cache_read, m->cache_write, m->cost_nanos, m->requests,
 		    m->unpriced < m->requests);
 	}
-	if (d->nrows == 0)
+	if (d->empty)
+		pane_empty_ledger(y + 1, c.model, r->w - 4, r->y + r->h - 3);
+	else if (d->nrows == 0)
 		draw_text(y + 1, c.model, r->w - 4, ROLE_DIM, DRAW_RAW,
 		    filter[0] ? "no model matches the filter" : "no usage in this period");
-	view_fmt_cost(t->cost_nanos, t->requests, t->unpriced_requests, cost, sizeof(cost));
-	draw_row(r->y + r->h - 2, &c, ROLE_TITLE, filter[0] ? "total (all models)" : "total",
-	    t->requests, t->tok.input, t->tok.output, report_hit_permille(&t->tok),
-	    t->requests > 0, cost);
-	draw_extra(r->y + r->h - 2, &c, ROLE_TITLE, t->tok.cache_read,
-	    t->tok.write_5m + t->tok.write_1h, t->cost_nanos, t->requests,
-	    t->unpriced_requests < t->requests);
+	draw_total(d, p, &c, filter, vis);
 }

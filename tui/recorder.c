@@ -19,6 +19,8 @@
 #define SPOOL_AFTER    5       /* failed attempts in a row before spooling, */
 #define SPOOL_AFTER_MS 10000   /* or this long since the first failure */
 #define SPOOL_BATCH    256     /* items per spool transaction */
+#define BUSY_ATTEMPT_MS 1000   /* a ledger lock held by another process: wait this per try, */
+#define BUSY_GIVE_UP_MS 2000   /* and this in all, then count a failed attempt */
 
 struct item {
 	struct item       *next;
@@ -467,6 +469,7 @@ recorder_new(struct store *st, const struct pricing *pr, const struct config *cf
 		return NULL;
 	}
 	r->st = st;
+	store_set_busy(st, BUSY_ATTEMPT_MS, BUSY_GIVE_UP_MS); /* fail over to the spool, not wait */
 	r->pr = pr;
 	r->cfg = cfg;
 	r->enforce = enforce;

@@ -8,6 +8,9 @@
 const char *dashboard_drill_model(void);
 /* 1 when the user drilled from the daily pane (Reports opens by day). */
 int dashboard_drill_days(void);
+/* The day ("YYYY-MM-DD") the daily pane's cursor was on at Enter; "" for
+ * none. Borrowed. */
+const char *dashboard_drill_day(void);
 void dashboard_drill_clear(void);
 
 #endif

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "core/text.h"
+#include "tui/cli.h"
 #include "tui/screen_export.h"
 
 /* Exact dollars from nanos: "41.270000000". */
@@ -48,53 +50,55 @@ write_csv(FILE *f, const struct report *r, const char *column)
 	return ferror(f) ? -1 : 0;
 }
 
-static json_t *
-json_row(const struct report_row *r)
-{
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I}",
-	    "key", r->key, "requests", (json_int_t)r->requests,
-	    "input_tokens", (json_int_t)r->tok.input,
-	    "cache_write_5m_tokens", (json_int_t)r->tok.write_5m,
-	    "cache_write_1h_tokens", (json_int_t)r->tok.write_1h,
-	    "cache_read_tokens", (json_int_t)r->tok.cache_read,
-	    "output_tokens", (json_int_t)r->tok.output,
-	    "cost_nanos", (json_int_t)r->cost_nanos,
-	    "cost_usd", (double)r->cost_nanos / 1e9,
-	    "unpriced_requests", (json_int_t)r->unpriced_requests);
-}
-
+/* The CLI's `report --json` (cli_report_json, written through cli_json):
+ * the same keys, values and escapes. */
 static int
 write_json(FILE *f, const struct report *r, const char *column)
 {
-	json_t *root, *rows;
-	size_t i;
+	json_t *root = cli_report_json(column, 0, r);
 	int rc;
 
-	rows = json_array();
-	for (i = 0; i < r->nrows; i++)
-		json_array_append_new(rows, json_row(&r->rows[i]));
-	root = json_pack("{s:s, s:o, s:o}", "group", column, "rows", rows, "totals",
-	    json_row(&r->totals));
 	if (root == NULL)
 		return -1;
-	rc = json_dumpf(root, f, JSON_INDENT(2)) == 0 && fputc('\n', f) != EOF ? 0 : -1;
+	rc = cli_json(f, root, CLI_REPORT_JSON_FLAGS);
 	json_decref(root);
 	return rc;
 }
 
+/* The format by the extension, any case: 1 JSON, 0 CSV, -1 neither. */
+static int
+format_of(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n >= 5 && strcasecmp(path + n - 5, ".json") == 0)
+		return 1;
+	if (n >= 4 && strcasecmp(path + n - 4, ".csv") == 0)
+		return 0;
+	return -1;
+}
+
 int
 screen_export_write(const char *path, const struct report *r, const char *column,
-                    char *msg, size_t msglen)
+                    int overwrite, char *msg, size_t msglen)
 {
 	char tmp[PATH_MAX], abs[PATH_MAX];
 	size_t n = strlen(path);
-	int json = n >= 5 && strcmp(path + n - 5, ".json") == 0, rc = -1;
+	int json = format_of(path), rc = -1;
 	FILE *f;
 
 	if (n == 0 || snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid()) >=
 	    (int)sizeof(tmp)) {
 		snprintf(msg, msglen, "bad file name");
 		return -1;
+	}
+	if (json < 0) {
+		snprintf(msg, msglen, "name it .csv or .json (the format follows the name)");
+		return -1;
+	}
+	if (!overwrite && access(path, F_OK) == 0) {
+		snprintf(msg, msglen, "%s exists", path);
+		return 1;
 	}
 	if ((f = fopen(tmp, "w")) == NULL) {
 		snprintf(msg, msglen, "%s: %s", path, strerror(errno));

@@ -40,6 +40,19 @@ static const char *const notes[] = {
 	NULL,
 };
 
+/* What the marks on the screens mean (the same in the CLI's reports). */
+static const char *const marks[] = {
+	"*  a cost that leaves out unpriced requests (no",
+	"   price known); \"unpriced\" when all are",
+	"!  a budget at 80% or more; OVER: exceeded (red,",
+	"   or reversed)",
+	"<  before a batch's cost (<= or its sign): the",
+	"   estimate's most, until its results are in",
+	"^  before $/h (^ or a triangle): the last hour's",
+	"   spend, the rate every projection uses",
+	NULL,
+};
+
 #define LINES_MAX 320
 #define GAP       3     /* between columns */
 
@@ -129,6 +142,7 @@ collect(struct help *s)
 		if (ops != NULL && ops->keys != NULL)
 			section(s, ops->name, ops->keys, NULL);
 	}
+	section(s, "Marks", NULL, marks);
 	section(s, "Notes", NULL, notes);
 	if (s->n > 0)
 		s->n--;      /* no blank at the end */
@@ -210,7 +224,7 @@ help_draw(struct console *c, void *st)
 	colw = (w - (s->cols - 1) * GAP) / s->cols;
 	vis = s->rows * s->cols;
 	flow(s, s->rows, s->cols);
-	s->top = view_scroll(s->top, s->nslots, vis, s->rows, &ty, &th);
+	s->top = view_scroll_thumb(s->top, s->nslots, vis, s->rows, &ty, &th);
 	if (s->search.len > 0)
 		snprintf(title, sizeof(title), "Keys %s search \"%s\": %d line%s",
 		    draw_utf8() ? "·" : "-", s->search.buf, s->n, s->n == 1 ? "" : "s");

@@ -175,6 +175,19 @@ jobs_has(const char *label)
 	return 0;
 }
 
+int
+jobs_stop(const char *label)
+{
+	int i;
+
+	for (i = 0; i < JOBS_MAX; i++)
+		if (jobs[i].pid != 0 && strcmp(jobs[i].label, label) == 0) {
+			kill(jobs[i].pid, SIGTERM);
+			return 0;
+		}
+	return -1;
+}
+
 void
 jobs_stop_all(void)
 {

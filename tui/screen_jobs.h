@@ -34,6 +34,9 @@ int jobs_collect(void);
 int jobs_running(int loud_only);
 /* Is a job with this label running? */
 int jobs_has(const char *label);
+/* Ask the job with this label to stop (SIGTERM); it is reaped, and its done
+ * called, like any other. 0, or -1 when none runs. */
+int jobs_stop(const char *label);
 /* Terminate (SIGTERM) and reap every job this process started. */
 void jobs_stop_all(void);
 

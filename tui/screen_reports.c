@@ -1,11 +1,13 @@
 /* screen_reports.c — history: periods (day / week / month, drilling down to
  * days and hours) over a date range, each broken down by model, source or
  * tag; the current view exports to CSV or JSON. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/num.h"
 #include "tui/console.h"
 #include "tui/screen_export.h"
 #include "tui/screen_dashboard.h"
@@ -17,8 +19,10 @@ enum {
 };
 
 static const struct key_bind rep_keys[] = {
-	{ K_UP,    R_UP,     NULL,     "previous row" },
+	{ K_UP,    R_UP,     NULL,     "previous row (of the table with the cursor: Tab)" },
+	{ 'k',     R_UP,     NULL,     "previous row" },
 	{ K_DOWN,  R_DOWN,   NULL,     "next row" },
+	{ 'j',     R_DOWN,   NULL,     "next row" },
 	{ K_PGUP,  R_PGUP,   NULL,     "page up" },
 	{ K_PGDN,  R_PGDN,   NULL,     "page down" },
 	{ K_HOME,  R_HOME,   NULL,     "first row" },
@@ -28,8 +32,8 @@ static const struct key_bind rep_keys[] = {
 	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
 	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
 	{ 'r',     R_RANGE,  "range",  "date range YYYY-MM-DD..YYYY-MM-DD (empty = default)" },
-	{ 'e',     R_EXPORT, "export", "export the view to a .csv or .json file" },
-	{ K_TAB,   R_SWITCH, NULL,     "switch between the periods and the breakdown" },
+	{ 'e',     R_EXPORT, "export", "export to .csv/.json (asks before replacing a file)" },
+	{ K_TAB,   R_SWITCH, "table",  "the cursor to the periods or the breakdown" },
 	{ 'x',     R_CLEAR,  NULL,     "clear the model filter" },
 	{ 0, 0, NULL, NULL },
 };
@@ -41,6 +45,7 @@ struct level {
 	int64_t           since, until;     /* 0 = default range / open */
 	char              label[64];
 	int               sel, top;
+	char              sel_key[64];      /* the period the cursor is on: it follows it */
 };
 
 struct reports {
@@ -50,8 +55,10 @@ struct reports {
 	char              model[96];        /* filter, from a dashboard drill */
 	struct report     periods;
 	struct report     breakdown;        /* of the selected period */
+	int               bsel, btop;       /* the breakdown's cursor and first row */
+	char              bsel_key[128];
 	int               focus_breakdown;
-	int               editing;          /* 0, 'r' range or 'e' export */
+	int               editing;          /* 0, 'r' range, 'e' export, 'o' overwrite? */
 	struct view_input input;
 };
 
@@ -113,6 +120,25 @@ default_since(enum report_group g, int64_t now)
 	}
 }
 
+/* The cursor on the row of key (it follows its row when rows come and go);
+ * when the key is gone, the row number kept, or with newest the last row
+ * for a fresh list (sel < 0). Then key names the row under the cursor. */
+static void
+follow(const struct report *r, int *sel, char *key, size_t keylen, int newest)
+{
+	size_t i;
+
+	for (i = 0; i < r->nrows && key[0] != '\0'; i++)
+		if (strcmp(r->rows[i].key, key) == 0) {
+			*sel = (int)i;
+			return;
+		}
+	if (*sel < 0)
+		*sel = newest && r->nrows > 0 ? (int)r->nrows - 1 : 0;
+	*sel = view_move(*sel, 0, (int)r->nrows);
+	snprintf(key, keylen, "%s", (size_t)*sel < r->nrows ? r->rows[*sel].key : "");
+}
+
 static int
 rep_rebuild(struct console *c, void *st)
 {
@@ -123,13 +149,17 @@ rep_rebuild(struct console *c, void *st)
 	int64_t since, until;
 
 	if (dashboard_drill_model()[0] != '\0' || dashboard_drill_days()) {
-		/* Enter on a dashboard model (its days) or on the daily pane */
+		/* Enter on a dashboard model (its days) or on a day of the
+		 * daily pane: that day under the cursor */
 		snprintf(s->model, sizeof(s->model), "%s", dashboard_drill_model());
-		dashboard_drill_clear();
 		s->depth = 0;
 		s->lv[0].group = REPORT_DAY;
 		s->lv[0].since = s->lv[0].until = 0;
 		s->lv[0].sel = -1;
+		snprintf(s->lv[0].sel_key, sizeof(s->lv[0].sel_key), "%s", dashboard_drill_day());
+		s->focus_breakdown = 0;
+		dashboard_drill_clear();
+		l = &s->lv[0];
 	}
 	store_report_free(&s->periods);
 	store_report_free(&s->breakdown);
@@ -140,8 +170,7 @@ rep_rebuild(struct console *c, void *st)
 	q.model = s->model;
 	if (store_report(c->st, c->pr, &q, &s->periods, err, sizeof(err)) != 0)
 		goto fail;
-	if (l->sel < 0 || (size_t)l->sel >= s->periods.nrows)   /* newest first */
-		l->sel = s->periods.nrows > 0 ? (int)s->periods.nrows - 1 : 0;
+	follow(&s->periods, &l->sel, l->sel_key, sizeof(l->sel_key), 1);
 	if (s->periods.nrows == 0)
 		return 0;
 	if (view_period_range(group_kind(l->group), s->periods.rows[l->sel].key, &since,
@@ -154,6 +183,7 @@ rep_rebuild(struct console *c, void *st)
 	q.until_ms = until;
 	if (store_report(c->st, c->pr, &q, &s->breakdown, err, sizeof(err)) != 0)
 		goto fail;
+	follow(&s->breakdown, &s->bsel, s->bsel_key, sizeof(s->bsel_key), 0);
 	return 0;
 fail:
 	console_status(c, ROLE_ALERT, "report: %s", err);
@@ -162,19 +192,24 @@ fail:
 
 /* One table row: key, reqs, input, output, read, written, hit, cost. */
 static void
-draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, const char *key)
+draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, const char *key,
+         int models)
 {
-	char b[7][40];
+	char b[7][40], nm[160];
 	int kw = w - (7 + 8 * 4 + 5 + 11 + 7);
 
 	draw_fill(y, x, w, role);
 	draw_fmt(y, x, w, role, 0, "%-*s", kw, "");
-	draw_text(y, x, kw - 1, role, DRAW_MID, key[0] ? key : "(untagged)");
+	if (models)     /* the vendor prefix goes first, then the end */
+		view_model_name(key, kw - 1, draw_ellipsis(), nm, sizeof(nm));
+	else
+		snprintf(nm, sizeof(nm), "%s", key[0] ? key : "(untagged)");
+	draw_text(y, x, kw - 1, role, models ? 0 : DRAW_MID, nm);
 	view_fmt_count(r->requests, b[0], sizeof(b[0]));
 	view_fmt_tokens(r->tok.input, b[1], sizeof(b[1]));
 	view_fmt_tokens(r->tok.output, b[2], sizeof(b[2]));
 	view_fmt_tokens(r->tok.cache_read, b[3], sizeof(b[3]));
-	view_fmt_tokens(r->tok.write_5m + r->tok.write_1h, b[4], sizeof(b[4]));
+	view_fmt_tokens(num_sat_add(r->tok.write_5m, r->tok.write_1h), b[4], sizeof(b[4]));
 	view_fmt_pct(report_hit_permille(&r->tok), b[5], sizeof(b[5]));
 	view_fmt_cost(r->cost_nanos, r->requests, r->unpriced_requests, b[6], sizeof(b[6]));
 	draw_fmt(y, x + kw, w - kw, role, 0, "%7s %7s %7s %7s %7s %5s", b[0], b[1], b[2], b[3],
@@ -193,28 +228,40 @@ draw_head(int y, int x, int w, const char *first)
 	draw_text(y, x + w - 11, 11, ROLE_DIM, DRAW_RAW | DRAW_RIGHT, "cost");
 }
 
-/* A table of a report in a box; sel < 0 for no cursor. */
+/* Rows a table in r shows (between its border, heading and total). */
+static int
+table_rows(const struct view_rect *r)
+{
+	return r->h - 4;
+}
+
+/* A table of a report in a box, the cursor on sel (shown when focused),
+ * scrolled so it is in view and the box is full (never only the last
+ * row after a range change: defect 6); "rows a-b of n" when it scrolls. */
 static void
 draw_table(struct view_rect r, const char *title, const struct report *rep, const char *first,
            int sel, int *top, int focused)
 {
-	int vis = r.h - 4, i;
+	int vis = table_rows(&r), i, n = (int)rep->nrows, models = strcmp(first, "model") == 0;
+	char where[48];
 	size_t k;
 
 	draw_box(r.y, r.x, r.h, r.w, title, focused);
 	draw_head(r.y + 1, r.x + 2, r.w - 4, first);
-	if (sel >= 0 && sel < *top)
-		*top = sel;
-	if (sel >= 0 && vis > 0 && sel >= *top + vis)
-		*top = sel - vis + 1;
-	for (i = 0; i < vis && (size_t)(*top + i) < rep->nrows; i++) {
+	*top = view_scroll(sel, *top, vis, n);
+	for (i = 0; i < vis && *top + i < n; i++) {
 		k = (size_t)(*top + i);
 		draw_row(r.y + 2 + i, r.x + 2, r.w - 4, focused && (int)k == sel ? ROLE_SELECTED :
-		    ROLE_NORMAL, &rep->rows[k], rep->rows[k].key);
+		    ROLE_NORMAL, &rep->rows[k], rep->rows[k].key, models);
+	}
+	if (n > vis && vis > 0) {
+		snprintf(where, sizeof(where), " %d-%d of %d ", *top + 1, *top + vis, n);
+		draw_text(r.y + r.h - 1, r.x + r.w - 2 - view_width(where), view_width(where),
+		    ROLE_DIM, DRAW_RAW, where);
 	}
 	if (rep->nrows == 0)
 		draw_text(r.y + 2, r.x + 2, r.w - 4, ROLE_DIM, DRAW_RAW, "no usage in this range");
-	draw_row(r.y + r.h - 2, r.x + 2, r.w - 4, ROLE_TITLE, &rep->totals, "total");
+	draw_row(r.y + r.h - 2, r.x + 2, r.w - 4, ROLE_TITLE, &rep->totals, "total", 0);
 }
 
 static void
@@ -227,7 +274,7 @@ rep_draw(struct console *c, void *st)
 	int64_t since = l->since != 0 ? l->since : default_since(l->group, c->now_ms);
 	time_t t;
 	struct tm tm;
-	int i, btop = 0;
+	int i;
 
 	for (i = 1; i <= s->depth; i++) {
 		strncat(path, " > ", sizeof(path) - strlen(path) - 1);
@@ -249,15 +296,18 @@ rep_draw(struct console *c, void *st)
 	if (s->periods.nrows > 0) {
 		snprintf(title, sizeof(title), "%s by %s", s->periods.rows[l->sel].key,
 		    group_name(s->dim));
-		draw_table(bot, title, &s->breakdown, group_name(s->dim), -1, &btop, s->focus_breakdown);
+		draw_table(bot, title, &s->breakdown, group_name(s->dim), s->bsel, &s->btop,
+		    s->focus_breakdown);
+	}
+	if (s->editing == 'o') {      /* never replace a file without asking */
+		draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
+		i = draw_text(c->h - 1, 0, c->w - 24, ROLE_NORMAL, DRAW_MID, s->input.buf);
+		draw_text(c->h - 1, i, c->w - i, ROLE_ALERT, DRAW_RAW, " exists: replace it? y/n");
+		return;
 	}
 	if (s->editing) {
-		draw_fill(c->h - 1, 0, c->w, ROLE_NORMAL);
-		i = draw_text(c->h - 1, 0, c->w, ROLE_KEY, DRAW_RAW, s->editing == 'r' ?
-		    "Range (YYYY-MM-DD..YYYY-MM-DD)" : "Export to (.csv or .json)");
-		i += draw_text(c->h - 1, i, 1, ROLE_NORMAL, DRAW_RAW, " ");
-		i += draw_text(c->h - 1, i, c->w - i - 1, ROLE_NORMAL, 0, s->input.buf);
-		draw_text(c->h - 1, i, 1, ROLE_SELECTED, DRAW_RAW, " ");
+		console_prompt(c, s->editing == 'r' ? "Range" : "Export to",
+		    s->editing == 'r' ? " (YYYY-MM-DD..YYYY-MM-DD) " : " (.csv or .json) ", s->input.buf);
 		return;
 	}
 	console_keybar(c, rep_keys, NULL);
@@ -288,10 +338,35 @@ parse_range(const char *s, int64_t *since, int64_t *until)
 	return 0;
 }
 
+/* The key column's name as `report --json` has it. */
+static const char *
+export_key(enum report_group g)
+{
+	return g == REPORT_DAY ? "date" : group_name(g);
+}
+
+/* Write the table with the cursor; an existing file only once the user
+ * said yes (editing 'o' asks). */
+static enum console_act
+export(struct console *c, struct reports *s, int overwrite)
+{
+	char err[PATH_MAX + 128];
+	int rc = screen_export_write(s->input.buf, s->focus_breakdown ? &s->breakdown :
+	    &s->periods, export_key(s->focus_breakdown ? s->dim : s->lv[s->depth].group),
+	    overwrite, err, sizeof(err));
+
+	if (rc == 1)
+		s->editing = 'o';
+	else if (rc != 0)
+		console_status(c, ROLE_ALERT, "export: %s", err);
+	else
+		console_status(c, ROLE_OK, "wrote %s", err);
+	return CA_REDRAW;
+}
+
 static enum console_act
 finish_input(struct console *c, struct reports *s)
 {
-	char err[256];
 	int mode = s->editing;
 
 	s->editing = 0;
@@ -310,17 +385,19 @@ finish_input(struct console *c, struct reports *s)
 	}
 	if (s->input.len == 0)
 		return CA_REDRAW;
-	if (screen_export_write(s->input.buf, s->focus_breakdown ? &s->breakdown : &s->periods,
-	    group_name(s->focus_breakdown ? s->dim : s->lv[s->depth].group), err, sizeof(err)) != 0)
-		console_status(c, ROLE_ALERT, "export: %s", err);
-	else
-		console_status(c, ROLE_OK, "wrote %s", err);
-	return CA_REDRAW;
+	return export(c, s, mode == 'o');
 }
 
 static enum console_act
 input_key(struct console *c, struct reports *s, int key)
 {
+	if (s->editing == 'o') {
+		s->editing = 0;
+		if (key == 'y')
+			return export(c, s, 1);
+		console_status(c, ROLE_WARNING, "not exported: %s is kept", s->input.buf);
+		return CA_REDRAW;
+	}
 	if (key == K_ENTER)
 		return finish_input(c, s);
 	if (key == K_ESC)
@@ -354,20 +431,36 @@ drill(struct reports *s)
 	return CA_REBUILD;
 }
 
+/* The cursor of the table in focus; the periods' cursor chooses the
+ * breakdown, so it reads again. */
 static enum console_act
 move(struct reports *s, int delta)
 {
 	struct level *l = &s->lv[s->depth];
-	int n = (int)s->periods.nrows;
+	const struct report *r = s->focus_breakdown ? &s->breakdown : &s->periods;
+	int *sel = s->focus_breakdown ? &s->bsel : &l->sel;
 
-	if (n == 0)
+	if (r->nrows == 0)
 		return CA_NONE;
-	l->sel += delta;
-	if (l->sel < 0)
-		l->sel = 0;
-	if (l->sel >= n)
-		l->sel = n - 1;
-	return CA_REBUILD;   /* the breakdown follows the cursor */
+	*sel = view_move(*sel, delta, (int)r->nrows);
+	if (s->focus_breakdown) {
+		snprintf(s->bsel_key, sizeof(s->bsel_key), "%s", r->rows[*sel].key);
+		return CA_REDRAW;
+	}
+	snprintf(l->sel_key, sizeof(l->sel_key), "%s", r->rows[*sel].key);
+	return CA_REBUILD;
+}
+
+/* Rows a page moves: what the table with the cursor shows. */
+static int
+page(const struct console *c, const struct reports *s)
+{
+	struct view_rect top, bot;
+	int n;
+
+	view_reports_split(c->w, c->h, &top, &bot);
+	n = table_rows(s->focus_breakdown ? &bot : &top);
+	return n > 1 ? n : 1;
 }
 
 static enum console_act
@@ -382,10 +475,10 @@ rep_key(struct console *c, void *st, int key)
 	switch (console_lookup(rep_keys, key)) {
 	case R_UP:     return move(s, -1);
 	case R_DOWN:   return move(s, 1);
-	case R_PGUP:   return move(s, -10);
-	case R_PGDN:   return move(s, 10);
-	case R_HOME:   return move(s, -1000000);
-	case R_END:    return move(s, 1000000);
+	case R_PGUP:   return move(s, -page(c, s));
+	case R_PGDN:   return move(s, page(c, s));
+	case R_HOME:   return move(s, -VIEW_MOVE_ALL);
+	case R_END:    return move(s, VIEW_MOVE_ALL);
 	case R_ENTER:  return drill(s);
 	case R_SWITCH: s->focus_breakdown = !s->focus_breakdown; return CA_REDRAW;
 	case R_CLEAR:  s->model[0] = '\0'; return CA_REBUILD;
@@ -418,6 +511,50 @@ rep_key(struct console *c, void *st, int key)
 	return CA_UNHANDLED;
 }
 
+/* ---- the mouse ------------------------------------------------------------ */
+
+/*
+ * A click on a row of either table gives that table the cursor and puts it
+ * on the row, by its key (a click on the row already under the cursor is
+ * Enter); the wheel moves the cursor of the table under it. Nothing while
+ * a prompt is open.
+ */
+static enum console_act
+rep_mouse(struct console *c, void *st, const struct draw_mouse *m)
+{
+	struct reports *s = st;
+	struct level *l = &s->lv[s->depth];
+	struct view_rect top, bot, *r;
+	const struct report *rep;
+	int breakdown, was, k;
+
+	if (s->editing)
+		return CA_NONE;
+	view_reports_split(c->w, c->h, &top, &bot);
+	if (m->y >= top.y && m->y < top.y + top.h && m->x >= top.x && m->x < top.x + top.w)
+		breakdown = 0;
+	else if (m->y >= bot.y && m->y < bot.y + bot.h && m->x >= bot.x && m->x < bot.x + bot.w &&
+	    s->periods.nrows > 0)
+		breakdown = 1;
+	else
+		return CA_NONE;
+	was = s->focus_breakdown;
+	s->focus_breakdown = breakdown;
+	if (m->kind != MOUSE_CLICK) {
+		if (move(s, m->kind == MOUSE_WHEEL_UP ? -3 : 3) == CA_REBUILD)
+			return CA_REBUILD;
+		return CA_REDRAW;
+	}
+	r = breakdown ? &bot : &top;
+	rep = breakdown ? &s->breakdown : &s->periods;
+	k = (breakdown ? s->btop : l->top) + m->y - (r->y + 2);
+	if (m->y < r->y + 2 || m->y >= r->y + 2 + table_rows(r) || k >= (int)rep->nrows)
+		return CA_REDRAW;           /* the heading, the total, a border: the focus only */
+	if (was == breakdown && k == (breakdown ? s->bsel : l->sel))
+		return rep_key(c, s, K_ENTER);
+	return move(s, k - (breakdown ? s->bsel : l->sel));
+}
+
 const struct screen_ops screen_reports = {
 	.name = "Reports",
 	.keys = rep_keys,
@@ -427,4 +564,5 @@ const struct screen_ops screen_reports = {
 	.draw = rep_draw,
 	.key = rep_key,
 	.resize = NULL,
+	.mouse = rep_mouse,
 };

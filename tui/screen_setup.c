@@ -123,7 +123,7 @@ setup_draw(struct console *c, void *st)
 		s->top = s->sel;
 	if (s->sel >= s->top + s->rows)
 		s->top = s->sel - s->rows + 1;
-	s->top = view_scroll(s->top, NITEMS, s->rows, s->rows, &ty, &th);
+	s->top = view_scroll_thumb(s->top, NITEMS, s->rows, s->rows, &ty, &th);
 	snprintf(title, sizeof(title), "Setup %s %s", draw_utf8() ? "·" : "-",
 	    c->w >= VIEW_BROAD_W ? "this screen is wide" : "wide columns show from 160 columns");
 	draw_box(1, 0, c->h - 2, c->w, title, 1);

@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <wchar.h>
 
 #include "core/num.h"
+#include "core/pricing.h"
 #include "core/text.h"
 #include "tui/view.h"
 
@@ -178,6 +178,43 @@ view_truncate(const char *s, int cols, enum view_trunc how, const char *ell,
 	return out;
 }
 
+size_t
+view_wrap(const char *s, int cols)
+{
+	size_t off = 0, len, space = 0;
+	uint32_t c;
+	int w = 0, cw;
+
+	while (s[off] != '\0' && s[off] != '\n') {
+		len = utf8_next(s + off, &c);
+		cw = c == '\t' ? 1 : cp_width(c);
+		if (w + cw > cols && off > 0)
+			return space > 0 ? space : off;
+		if (c == ' ')
+			space = off;
+		w += cw;
+		off += len;
+	}
+	return off;
+}
+
+char *
+view_model_name(const char *model, int cols, const char *ell, char *out, size_t n)
+{
+	static const char *const vendors[] = { "claude-", "anthropic/", "anthropic.", NULL };
+	size_t i, len;
+
+	if (view_width(model) > cols)
+		for (i = 0; vendors[i] != NULL; i++) {
+			len = strlen(vendors[i]);
+			if (strncmp(model, vendors[i], len) == 0 && model[len] != '\0') {
+				model += len;
+				break;
+			}
+		}
+	return view_truncate(model, cols, VIEW_TRUNC_END, ell, out, n);
+}
+
 char *
 view_fit_number(const char *s, int cols, char *out, size_t n)
 {
@@ -237,34 +274,13 @@ view_fmt_tokens(int64_t v, char *buf, size_t n)
 char *
 view_fmt_money(int64_t nanos, int whole, char *buf, size_t n)
 {
-	int neg = nanos < 0;
-	uint64_t u = neg ? (uint64_t)0 - (uint64_t)nanos : (uint64_t)nanos;
-	uint64_t cents = (u + 5000000) / 10000000, dollars;
-	char d[40];
-
-	if (whole) {
-		dollars = (u + 500000000) / 1000000000;
-		view_fmt_count((int64_t)dollars, d, sizeof(d));
-		snprintf(buf, n, "%s$%s", neg && dollars ? "-" : "", d);
-		return buf;
-	}
-	view_fmt_count((int64_t)(cents / 100), d, sizeof(d));
-	snprintf(buf, n, "%s$%s.%02u", neg && cents ? "-" : "", d, (unsigned)(cents % 100));
-	return buf;
+	return pricing_format_money(nanos, whole ? 0 : 2, buf, n);
 }
 
 char *
 view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size_t n)
 {
-	char m[40];
-
-	if (unpriced > 0 && unpriced >= requests) {
-		snprintf(buf, n, "unpriced");
-		return buf;
-	}
-	view_fmt_money(nanos, 0, m, sizeof(m));
-	snprintf(buf, n, "%s%s", m, unpriced > 0 ? "+" : "");
-	return buf;
+	return pricing_format_cost(nanos, requests, unpriced, 2, buf, n);
 }
 
 char *
@@ -277,9 +293,14 @@ view_fmt_pct(int64_t permille, char *buf, size_t n)
 char *
 view_fmt_elapsed(int64_t ms, char *buf, size_t n)
 {
-	int64_t min = ms < 0 ? 0 : ms / 60000;
+	long long sec = ms < 0 ? 0 : (long long)(ms / 1000);
 
-	snprintf(buf, n, "%lld:%02lld", (long long)(min / 60), (long long)(min % 60));
+	if (sec < 60)
+		snprintf(buf, n, "%llds", sec);
+	else if (sec < 3600)
+		snprintf(buf, n, "%lldm%02llds", sec / 60, sec % 60);
+	else
+		snprintf(buf, n, "%lldh%02lldm", sec / 3600, sec / 60 % 60);
 	return buf;
 }
 
@@ -422,6 +443,55 @@ view_filter_models(struct view_model_row *rows, size_t n, const char *needle)
 	return k;
 }
 
+/* ---- lists -------------------------------------------------------------- */
+
+int
+view_move(int sel, int delta, int n)
+{
+	int64_t v = (int64_t)sel + delta;
+
+	if (n <= 0 || v < 0)
+		return 0;
+	return v >= n ? n - 1 : (int)v;
+}
+
+int
+view_scroll(int sel, int top, int vis, int n)
+{
+	if (vis < 1)
+		vis = 1;
+	if (sel >= 0 && sel < top)
+		top = sel;
+	if (sel >= 0 && sel >= top + vis)
+		top = sel - vis + 1;
+	if (top > n - vis)
+		top = n - vis;
+	return top < 0 ? 0 : top;
+}
+
+void
+view_sum_models(const struct view_model_row *rows, size_t n, struct view_model_row *out)
+{
+	size_t i;
+	int64_t all;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		out->requests = num_sat_add(out->requests, rows[i].requests);
+		out->input = num_sat_add(out->input, rows[i].input);
+		out->output = num_sat_add(out->output, rows[i].output);
+		out->cache_read = num_sat_add(out->cache_read, rows[i].cache_read);
+		out->cache_write = num_sat_add(out->cache_write, rows[i].cache_write);
+		out->cost_nanos = num_sat_add(out->cost_nanos, rows[i].cost_nanos);
+		out->unpriced = num_sat_add(out->unpriced, rows[i].unpriced);
+	}
+	all = num_sat_add(num_sat_add(out->input, out->cache_write), out->cache_read);
+	/* as report_hit_permille: half up */
+	out->hit_permille = all <= 0 ? 0 : out->cache_read <= INT64_MAX / 1000 - all ?
+	    (out->cache_read * 1000 + all / 2) / all :
+	    (int64_t)((long double)out->cache_read * 1000 / all + 0.5L);
+}
+
 /* ---- input -------------------------------------------------------------- */
 
 void
@@ -473,99 +543,4 @@ view_input_backspace(struct view_input *in)
 			break;
 	}
 	in->buf[in->len] = '\0';
-}
-
-/* ---- dates -------------------------------------------------------------- */
-
-int64_t
-view_day_start(int64_t ms, int days)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = 0;
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tm.tm_mday += days;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-int64_t
-view_month_start(int64_t ms, int months)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	localtime_r(&t, &tm);
-	tm.tm_hour = 0;
-	tm.tm_min = 0;
-	tm.tm_sec = 0;
-	tm.tm_mday = 1;
-	tm.tm_mon += months;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-static int64_t
-local_ms(int y, int mon, int mday, int hour)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = mday;
-	tm.tm_hour = hour;
-	tm.tm_isdst = -1;
-	return (int64_t)mktime(&tm) * 1000;
-}
-
-int
-view_period_range(char kind, const char *key, int64_t *since, int64_t *until)
-{
-	int y, m, d, h, wk, jan4wd;
-	char tail;
-	struct tm tm;
-	time_t t;
-
-	switch (kind) {
-	case 'h':
-		if (sscanf(key, "%4d-%2d-%2d %2d%c", &y, &m, &d, &h, &tail) != 4 || h < 0 || h > 23)
-			return -1;
-		*since = local_ms(y, m, d, h);
-		*until = local_ms(y, m, d, h + 1);
-		return 0;
-	case 'd':
-		if (sscanf(key, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
-		    d < 1 || d > 31)
-			return -1;
-		*since = local_ms(y, m, d, 0);
-		*until = local_ms(y, m, d + 1, 0);
-		return 0;
-	case 'm':
-		if (sscanf(key, "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12)
-			return -1;
-		*since = local_ms(y, m, 1, 0);
-		*until = local_ms(y, m + 1, 1, 0);
-		return 0;
-	case 'w':
-		if (sscanf(key, "%4d-W%2d%c", &y, &wk, &tail) != 2 || wk < 1 || wk > 53)
-			return -1;
-		/* week 1 holds January 4th; weeks start on Monday */
-		memset(&tm, 0, sizeof(tm));
-		tm.tm_year = y - 1900;
-		tm.tm_mday = 4;
-		tm.tm_hour = 12;
-		tm.tm_isdst = -1;
-		t = mktime(&tm);
-		localtime_r(&t, &tm);
-		jan4wd = (tm.tm_wday + 6) % 7;   /* Monday = 0 */
-		d = 4 - jan4wd + (wk - 1) * 7;
-		*since = local_ms(y, 1, d, 0);
-		*until = local_ms(y, 1, d + 7, 0);
-		return 0;
-	}
-	return -1;
 }

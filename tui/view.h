@@ -28,6 +28,17 @@ enum view_trunc { VIEW_TRUNC_END, VIEW_TRUNC_MID };
 char *view_truncate(const char *s, int cols, enum view_trunc how, const char *ell,
                     char *out, size_t n);
 
+/* Bytes of the next line of s to show in cols columns: up to a newline, or
+ * up to the last space that fits (a word longer than the line is cut);
+ * never half a character, at least one character. The caller skips the
+ * newline or the spaces after it. */
+size_t view_wrap(const char *s, int cols);
+
+/* A model name in cols columns: whole when it fits; else without its vendor
+ * prefix ("claude-sonnet-4-5" → "sonnet-4-5"), then cut at the end with
+ * ell — never in the middle, where two versions differ. Returns out. */
+char *view_model_name(const char *model, int cols, const char *ell, char *out, size_t n);
+
 /* A number is never cut: s itself when it fits in cols, else a row of '#'
  * (as a spreadsheet does). Returns out. */
 char *view_fit_number(const char *s, int cols, char *out, size_t n);
@@ -39,15 +50,18 @@ char *view_fmt_count(int64_t v, char *buf, size_t n);
 /* Tokens, compact: 999 → "999", 9400 → "9k", 310000 → "310k",
  * 1234567 → "1.2M", 12300000 → "12.3M", 2.1e9 → "2.1G". Returns buf. */
 char *view_fmt_tokens(int64_t v, char *buf, size_t n);
-/* Nano-dollars as "$41.27" (cents, half up, thousands grouped), "-$0.31"
- * when negative; whole dollars ("$1,500") when whole is set. Returns buf. */
+/* Nano-dollars by the one money rule (pricing_format_money): "$41.27",
+ * "-$0.31", "$0.0005" (never "$0.00" for a non-zero amount); whole dollars
+ * ("$1,500") when whole is set. Returns buf. */
 char *view_fmt_money(int64_t nanos, int whole, char *buf, size_t n);
-/* Money of a row that may be unpriced: "unpriced" when every request of the
- * row was unpriced, else the money (a partly-priced row gets a "+" suffix). */
+/* Money of a row that may be unpriced (pricing_format_cost): "unpriced" when
+ * every request of the row was, else the money, with PRICING_UNPRICED_MARK
+ * when some were. */
 char *view_fmt_cost(int64_t nanos, int64_t requests, int64_t unpriced, char *buf, size_t n);
 /* Per-mille as a whole percent, rounded half up: 705 → "71%". */
 char *view_fmt_pct(int64_t permille, char *buf, size_t n);
-/* Milliseconds as "H:MM" (elapsed against the 24 h window). */
+/* Elapsed milliseconds, at most 6 columns, moving every second for the
+ * first hour: "45s", "42m07s", "3h05m". */
 char *view_fmt_elapsed(int64_t ms, char *buf, size_t n);
 
 /* ---- bars --------------------------------------------------------------- */
@@ -94,6 +108,24 @@ int view_match(const char *hay, const char *needle);
 /* Keep only rows whose model matches needle, preserving order; returns the
  * new count. */
 size_t view_filter_models(struct view_model_row *rows, size_t n, const char *needle);
+
+/* The total of rows (what a filtered table shows, not the period's): every
+ * count and the cost summed (saturating), hit from the summed tokens. */
+void view_sum_models(const struct view_model_row *rows, size_t n, struct view_model_row *out);
+
+/* ---- lists -------------------------------------------------------------- */
+
+/* Home / End: a move past either end. */
+#define VIEW_MOVE_ALL (1 << 28)
+
+/* A cursor moved by delta (±1, a page, ±VIEW_MOVE_ALL) in a list of n rows:
+ * kept in 0 … n-1 (0 when empty). */
+int view_move(int sel, int delta, int n);
+
+/* The first row to show of n, vis at a time, for cursor sel (< 0: none)
+ * and the last first row top: the cursor in view, and never empty rows at
+ * the bottom while rows above are hidden. */
+int view_scroll(int sel, int top, int vis, int n);
 
 /* ---- one-line text input (filter, file name) --------------------------- */
 

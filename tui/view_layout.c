@@ -138,7 +138,7 @@ view_reports_split(int w, int h, struct view_rect *periods, struct view_rect *br
 }
 
 int
-view_scroll(int top, int n, int vis, int track, int *thumb_y, int *thumb_h)
+view_scroll_thumb(int top, int n, int vis, int track, int *thumb_y, int *thumb_h)
 {
 	int max = n - vis;
 

@@ -58,10 +58,12 @@ int view_pane_at(const struct view_layout *l, int y, int x);
 void view_reports_split(int w, int h, struct view_rect *periods, struct view_rect *breakdown);
 
 /*
- * A scroll position for a list of n lines of which vis show: the first
- * line (clamped to 0 … n-vis), and a thumb for a scroll bar of `track`
- * cells (*thumb_y from 0, *thumb_h >= 1). Returns the clamped top.
+ * A scroll position for a list of n lines of which vis show, without a
+ * cursor (Help, Setup; a list with a cursor keeps it in view with
+ * view_scroll): the first line (clamped to 0 … n-vis), and a thumb for a
+ * scroll bar of `track` cells (*thumb_y from 0, *thumb_h >= 1). Returns the
+ * clamped top.
  */
-int view_scroll(int top, int n, int vis, int track, int *thumb_y, int *thumb_h);
+int view_scroll_thumb(int top, int n, int vis, int track, int *thumb_y, int *thumb_h);
 
 #endif

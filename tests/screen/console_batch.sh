@@ -47,7 +47,7 @@ if tt_wait_for "5 requests" 3 && tt_screen | grep -qF "claude-haiku-4-5" && tt_s
 else tt_fail "valid file dialog"; tt_screen | sed -n 10,25p; fi
 tm send-keys -t tt y
 if tt_wait_for "in_progress" 5 || tt_wait_for "ended" 1; then tt_ok "the batch appears"; else tt_fail "batch appears"; tt_screen; fi
-if tt_wait_for "5/0" 25 && tt_screen | grep -q "ended"; then tt_ok "the batch ends, 5 succeeded, ingested"
+if tt_wait_for "ended" 25 && tt_screen | grep -qE " ended +5 +5 +0 "; then tt_ok "the batch ends, 5 succeeded, ingested"
 else tt_fail "batch should end"; tt_screen | sed -n 1,6p; fi
 n=$("$B/tokentop" --db "$T/usage.db" report sources --json | grep -c '"source": "batch"')
 [ "$n" = 1 ] && tt_ok "batch rows in the ledger" || tt_fail "batch rows in the ledger ($n)"
@@ -57,7 +57,7 @@ tm send-keys -t tt F4
 tt_wait_for "prompt" 2 || tt_fail "call screen"
 tm send-keys -t tt -l "say hi"
 tm send-keys -t tt Enter
-if tt_wait_for "call: done" 10; then tt_ok "call returns"; else tt_fail "call"; tt_screen | tail -5; fi
+if tt_wait_for "call: answered" 10; then tt_ok "call returns"; else tt_fail "call"; tt_screen | tail -5; fi
 n=$("$B/tokentop" --db "$T/usage.db" report sources --json | grep -c '"source": "call"')
 [ "$n" = 1 ] && tt_ok "the call is in the ledger" || tt_fail "call row in the ledger ($n)"
 

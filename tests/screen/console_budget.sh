@@ -26,7 +26,7 @@ cat >"$T/config/tokentop/config.json" <<EOF
 EOF
 row a 50000                        # $0.05: 50%
 tt_console tt 120x34 "$TT"
-if tt_screen | head -1 | grep -qE '/ \$0\.10 day .* 50%' && ! tt_screen | head -1 | grep -qF OVER
+if tt_screen | head -1 | grep -qE 'today \$0\.05 / \$0\.10 .*50%' && ! tt_screen | head -1 | grep -qF OVER
 then tt_ok "header: 50% of the daily budget"; else tt_fail "header at 50%"; tt_screen | head -1; fi
 tt_screen | grep -qE '│ daily +▕█+[▏▎▍▌▋▊▉]? +▏ 50%  \$0\.05 of \$0\.10' &&
 	tt_ok "Cache pane lists the limit with its bar" ||
@@ -43,6 +43,17 @@ budget_bar() {
 	else tt_fail "budget bar should be $2 and wide: $cells cells"; echo "$line" | cat -v; fi
 }
 budget_bar 32 green
+# one projection per limit (at 200 columns, where there is room for both):
+# under the bar, the crossing line of the one model; the bar's own line does
+# not say it again
+tm resize-window -t tt -x 200 -y 60
+sleep 0.5
+line=$(tt_screen | grep -F '│ daily' | head -1)
+next=$(tt_screen | grep -A1 -F '│ daily' | sed -n 2p)
+tt_hasnt "the bar's line leaves the projection to the line under it" "$line" '→'
+tt_has "under the bar: the projection model, labelled" "$next" 'At last hour'
+tm resize-window -t tt -x 120 -y 34
+sleep 0.5
 
 row b 35000                        # $0.085: warning
 if tt_wait_for "85% !" 3; then tt_ok "warning at 85%"; else tt_fail "warning"; tt_screen | head -1; fi

@@ -3,8 +3,9 @@
 # pane focuses it (remembered in console.json), on a row selects it and on
 # the selected row opens it, on a column heading sorts by it (again: the
 # other way), on the key bar presses the key; the wheel moves the cursor of
-# the pane under it; the help scrolls with the wheel. --no-mouse leaves the
-# mouse to the terminal. Clicks are written into the pane as the terminal
+# the pane under it; the help scrolls with the wheel. On Reports and Batches
+# a click selects a row by its key and a click on the selected row opens it.
+# --no-mouse leaves the mouse to the terminal. Clicks are written into the pane as the terminal
 # would send them (tests/lib/common.sh tt_click).
 set -u
 . "$(dirname "$0")/../lib/common.sh"
@@ -49,6 +50,11 @@ y=$(row_of 'claude-sonnet-4-5')
 tt_click 80 "$y"
 sleep 0.3
 selected claude-sonnet-4-5 && tt_ok "a click selects the row" || tt_fail "row not selected"
+"$T/seed_db" "$DB" at claude-3-5-haiku-20241022 1000 3 || tt_die "seed"   # least input: on top
+tt_wait_for 'claude-3-5-haiku' 3 || tt_fail "the new model"
+selected claude-sonnet-4-5 && tt_ok "the click selected the model, not the row number" ||
+	tt_fail "the selection moved off the clicked model"
+y=$(row_of 'claude-sonnet-4-5')
 tt_click 80 "$y"
 if tt_wait_for 'model claude-sonnet-4-5' 2; then tt_ok "a click on the selected row opens its days"
 else tt_fail "drill by click"; tt_screen | head -2; fi
@@ -87,7 +93,47 @@ tt_wait_for 'Daily spend' 2 && tt_ok "a click on the help's close" || tt_fail "h
 bar=$(tt_screen | tail -1)
 tt_click "$(col_of 'F2 Reports' "$bar")" 39
 tt_wait_for "Spend by " 2 && tt_ok "a click on F2 opens Reports" || { tt_fail "F2 click"; echo "$bar"; tt_screen | head -3; }
+
+# ---- Reports (by day, as the drill left it): a click selects a row of either table by its key; a
+# click on the selected row is Enter ------------------------------------------------------------------------
+y=$(row_of '│ claude-opus-4-6 ')
+tt_click 10 "$y"
+sleep 0.3
+selected 'claude-opus-4-6' && tt_ok "Reports: a click selects a breakdown row" || tt_fail "Reports row click"
+"$T/seed_db" "$DB" at claude-opus-4-1 900000 5 || tt_die "seed"     # a new row on top
+tt_wait_for '│ claude-opus-4-1 ' 3 || tt_fail "Reports: the new model"
+[ "$(row_of '│ claude-opus-4-1 ')" -lt "$(row_of '│ claude-opus-4-6 ')" ] && selected 'claude-opus-4-6' &&
+	tt_ok "Reports: the clicked row stays selected when a row arrives above it" ||
+	tt_fail "Reports: the selection moved off the clicked model"
+y=$(row_of '│ claude-opus-4-6 ')
+tt_click 10 "$y"
+if tt_wait_for 'by hour > ' 2; then tt_ok "Reports: a click on the selected row is Enter (drills down)"
+else tt_fail "Reports: drill by click"; tt_screen | head -1; fi
 tm send-keys -t tt Escape
+tt_wait_for 'by day' 2 || tt_fail "Reports: back up"
+today=$(date +%F)
+y=$(row_of "│ $today ")
+tt_click 10 "$y"
+sleep 0.3
+# (the header and the breakdown's title hold the day too: any line will do)
+tm capture-pane -e -p -t tt | grep -qE $'\e\\[([0-9;]*;)?46m[^\e]*'"$today" &&
+	tt_ok "Reports: a click gives the periods table the cursor" ||
+	tt_fail "Reports: periods click"
+tm send-keys -t tt Escape
+tt_wait_for 'Daily spend' 2 || tt_fail "back"
+
+# ---- Batches: a click selects a batch; again, it opens its detail -------------------------------------
+tm send-keys -t tt F3
+tt_wait_for 'SEEDENDED' 2 || tt_fail "Batches list"
+y=$(row_of 'SEEDENDED')
+tt_click 30 "$y"
+sleep 0.3
+selected 'SEEDENDED' && tt_ok "Batches: a click selects the batch" || tt_fail "Batches row click"
+tt_hasnt "Batches: one click does not open it" "$(tt_screen | sed -n 2p)" 'Batch msgbatch'
+tt_click 30 "$y"
+if tt_wait_for 'Batch msgbatch_01SEEDENDED' 2; then tt_ok "Batches: a click on the selected batch opens it"
+else tt_fail "Batches: detail by click"; tt_screen | head -3; fi
+tm send-keys -t tt Escape Escape
 tt_wait_for 'Daily spend' 2 || tt_fail "back"
 
 # ---- --no-mouse (started before the first quits: the last session's end stops tmux) --------------------

@@ -31,7 +31,7 @@ id=$(curl -s "${H[@]}" "$URL/v1/messages/batches" | jq -r '.data[0].id')
     tt_fail "the batch was recorded before the kill"
 
 tm new-session -d -s tt -x 120 -y 34 -c "$T" "$B/tokentop --db $T/usage.db"
-if tt_wait_for "adopted $id" 10; then tt_ok "status line: adopted $id"; else tt_screen; tt_fail "no adoption on the status line"; fi
+if tt_wait_for "adopted $id" 10; then tt_ok "status line: adopted $id"; else tt_screen | sed -n 24,34p; tt_fail "no adoption on the status line"; fi
 if tt_wait_for "${id:0:14}" 5; then tt_ok "the batch is on the dashboard"; else tt_screen; tt_fail "batch not shown"; fi
 [ "$(sqlite3 "$T/usage.db" "SELECT count(*) FROM batch WHERE id = '$id'")" = 1 ] &&
     tt_ok "the ledger has it" || tt_fail "the ledger does not have $id"
