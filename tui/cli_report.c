@@ -300,8 +300,7 @@ print_csv(const struct kind *k, const struct report *r)
 	size_t i;
 
 	printf("%s,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,"
-	    "cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd%s,provider,"
-	    "reasoning_tokens\n", k->key,
+	    "cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd%s\n", k->key,
 	    k->savings ? ",saved_by_cache_usd,saved_by_batch_usd,saved_by_routing_usd,"
 	    "saved_by_compression_usd,saved_usd" : "");
 	for (i = 0; i < r->nrows; i++) {
@@ -320,9 +319,7 @@ print_csv(const struct kind *k, const struct report *r)
 			usd_plain(saved_sum(&w->saved), c[4], sizeof(c[4]));
 			printf(",%s,%s,%s,%s,%s", c[0], c[1], c[2], c[3], c[4]);
 		}
-		printf(",%s,%lld\n", w->provider == REPORT_PROVIDER_MIXED ? "mixed" :
-		    provider_at(w->provider) != NULL ? provider_at(w->provider)->name : "",
-		    (long long)w->reasoning_tokens);
+		putchar('\n');
 	}
 	if (fflush(stdout) != 0)
 		return cli_fail("report", "writing CSV failed");
