@@ -209,18 +209,8 @@ openai_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t e
 	json_t *v, *resp, *body;
 	char why[256];
 
-	memset(r, 0, sizeof(*r));
-	if (!json_is_object(root)) {
-		snprintf(err, errlen, "not a JSON object");
+	if (usage_result_begin(root, r, err, errlen) != 0)
 		return -1;
-	}
-	v = json_object_get(root, "custom_id");
-	if (!json_is_string(v) || json_string_length(v) == 0 ||
-	    json_string_length(v) >= sizeof(r->custom_id)) {
-		snprintf(err, errlen, "custom_id: %s", v == NULL ? "missing" : "not a valid id");
-		return -1;
-	}
-	usage_strlcpy(r->custom_id, json_string_value(v), sizeof(r->custom_id));
 	resp = json_object_get(root, "response");
 	if (resp != NULL && !json_is_null(resp) && !json_is_object(resp)) {
 		snprintf(err, errlen, "response: not an object");
@@ -299,26 +289,6 @@ error_body(const char *type, const char *message, const char *request_id)
 	return s;
 }
 
-/* request_counts.KEY: absent → 0; else a count in 0..USAGE_COUNT_MAX. */
-static int
-count(json_t *c, const char *key, int64_t *out, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(c, key);
-
-	*out = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > USAGE_COUNT_MAX) {
-		snprintf(err, errlen, "batch: request_counts.%s: %lld: not a count (0..%lld)", key,
-		    json_is_integer(v) ? (long long)json_integer_value(v) : -1LL,
-		    (long long)USAGE_COUNT_MAX);
-		return -1;
-	}
-	*out = json_integer_value(v);
-	return 0;
-}
-
 /* Unix seconds to ms; 0 when absent or not a plausible time. */
 static int64_t
 unix_ms(json_t *o, const char *key)
@@ -348,9 +318,9 @@ batch_from_json(json_t *o, struct provider_batch *b, char *err, size_t errlen)
 	usage_strlcpy(b->id, id, sizeof(b->id));
 	usage_strlcpy(b->status, st, sizeof(b->status));
 	c = json_object_get(o, "request_counts");
-	if (count(c, "total", &total, err, errlen) != 0 ||
-	    count(c, "completed", &done, err, errlen) != 0 ||
-	    count(c, "failed", &failed, err, errlen) != 0)
+	if (usage_json_request_count(c, "total", &total, err, errlen) != 0 ||
+	    usage_json_request_count(c, "completed", &done, err, errlen) != 0 ||
+	    usage_json_request_count(c, "failed", &failed, err, errlen) != 0)
 		return -1;
 	b->requests = total;
 	b->succeeded = done;

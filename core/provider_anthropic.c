@@ -120,25 +120,6 @@ error_body(const char *type, const char *message, const char *request_id)
 	return s;
 }
 
-/* request_counts.KEY: absent or not an integer → 0; an integer outside
- * 0..USAGE_COUNT_MAX → -1 with the field and value in err. */
-static int
-count(json_t *c, const char *key, int64_t *out, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(c, key);
-
-	*out = 0;
-	if (!json_is_integer(v))
-		return 0;
-	if (json_integer_value(v) < 0 || json_integer_value(v) > USAGE_COUNT_MAX) {
-		snprintf(err, errlen, "batch: request_counts.%s: %lld: not a count (0..%lld)", key,
-		    (long long)json_integer_value(v), (long long)USAGE_COUNT_MAX);
-		return -1;
-	}
-	*out = json_integer_value(v);
-	return 0;
-}
-
 static int64_t
 rfc3339(json_t *o, const char *key)
 {
@@ -166,11 +147,11 @@ batch_from_json(json_t *o, struct provider_batch *b, char *err, size_t errlen)
 	usage_strlcpy(b->id, id, sizeof(b->id));
 	usage_strlcpy(b->status, st, sizeof(b->status));
 	c = json_object_get(o, "request_counts");
-	if (count(c, "processing", &b->processing, err, errlen) != 0 ||
-	    count(c, "succeeded", &b->succeeded, err, errlen) != 0 ||
-	    count(c, "errored", &b->errored, err, errlen) != 0 ||
-	    count(c, "canceled", &b->canceled, err, errlen) != 0 ||
-	    count(c, "expired", &b->expired, err, errlen) != 0)
+	if (usage_json_request_count(c, "processing", &b->processing, err, errlen) != 0 ||
+	    usage_json_request_count(c, "succeeded", &b->succeeded, err, errlen) != 0 ||
+	    usage_json_request_count(c, "errored", &b->errored, err, errlen) != 0 ||
+	    usage_json_request_count(c, "canceled", &b->canceled, err, errlen) != 0 ||
+	    usage_json_request_count(c, "expired", &b->expired, err, errlen) != 0)
 		return -1;
 	/* five counts of at most 10^12 each: the sum fits */
 	b->requests = b->processing + b->succeeded + b->errored + b->canceled + b->expired;

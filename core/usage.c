@@ -411,12 +411,9 @@ usage_parse_result_line(const char *line, size_t len, struct usage_result *r, ch
 }
 
 int
-usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t errlen)
+usage_result_begin(json_t *root, struct usage_result *r, char *err, size_t errlen)
 {
-	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
-	json_t *v, *res;
-	const char *type;
-	int i;
+	json_t *v;
 
 	memset(r, 0, sizeof(*r));
 	if (!json_is_object(root)) {
@@ -430,6 +427,37 @@ usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t er
 		return -1;
 	}
 	usage_strlcpy(r->custom_id, json_string_value(v), sizeof(r->custom_id));
+	return 0;
+}
+
+int
+usage_json_request_count(json_t *counts, const char *key, int64_t *out, char *err,
+                         size_t errlen)
+{
+	json_t *v = json_object_get(counts, key);
+
+	*out = 0;
+	if (!json_is_integer(v))
+		return 0;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > USAGE_COUNT_MAX) {
+		snprintf(err, errlen, "batch: request_counts.%s: %lld: not a count (0..%lld)", key,
+		    (long long)json_integer_value(v), (long long)USAGE_COUNT_MAX);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int
+usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t errlen)
+{
+	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
+	json_t *res;
+	const char *type;
+	int i;
+
+	if (usage_result_begin(root, r, err, errlen) != 0)
+		return -1;
 	res = json_object_get(root, "result");
 	if (!json_is_object(res)) {
 		snprintf(err, errlen, "result: %s", res == NULL ? "missing" : "not an object");

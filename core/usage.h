@@ -169,6 +169,16 @@ int usage_parse_result_line(const char *line, size_t len, struct usage_result *r
 /* The same from a line already parsed into an object (root borrowed). */
 int usage_result_from_obj(struct json_t *root, struct usage_result *r, char *err, size_t errlen);
 
+/* What every provider's results line starts with: r zeroed, root an object
+ * with a custom_id (1..71 bytes) copied into r. 0, or -1 naming the field. */
+int usage_result_begin(struct json_t *root, struct usage_result *r, char *err, size_t errlen);
+
+/* A batch object's request_counts.KEY (counts borrowed): absent or not an
+ * integer → 0; an integer outside 0..USAGE_COUNT_MAX → -1 with "batch:
+ * request_counts.KEY: VALUE: not a count (0..1000000000000)". */
+int usage_json_request_count(struct json_t *counts, const char *key, int64_t *out, char *err,
+                             size_t errlen);
+
 /* What a transcript line turned out to be. */
 enum usage_line {
 	USAGE_LINE_MALFORMED = -1,   /* err says why */
