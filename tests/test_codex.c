@@ -16,6 +16,7 @@
 
 #include "core/codex.h"
 #include "core/pricing.h"
+#include "tests/lib/fx.h"
 
 #define TC(in, cached, out, reasoning) \
 	"{\"timestamp\":\"2025-09-10T12:00:05.000Z\",\"type\":\"event_msg\",\"payload\":" \
@@ -62,23 +63,10 @@ static const struct {
 	  "codex:0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b:340" },
 };
 
-static struct pricing *
-load_shipped(void)
-{
-	char err[512], path[1024];
-	const char *dir = getenv("TOKENTOP_DATADIR");
-	struct pricing *p;
-
-	snprintf(path, sizeof(path), "%s/prices.json", dir != NULL ? dir : "share");
-	if ((p = pricing_load(path, NULL, err, sizeof(err))) == NULL)
-		fail_msg("load %s: %s", path, err);
-	return p;
-}
-
 static void
 test_fold(void **state)
 {
-	struct pricing *p = load_shipped();
+	struct pricing *p = fx_shipped_prices();
 	struct codex_state st;
 	struct codex_event ev;
 	struct usage u;

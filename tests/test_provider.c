@@ -14,27 +14,15 @@
 #include <jansson.h>
 
 #include "core/pricing.h"
+#include "tests/lib/fx.h"
 #include "core/provider.h"
 
 #define M 1000000LL                 /* pico-dollars per token of $1/MTok */
 
-static struct pricing *
-load_shipped(void)
-{
-	char err[512], path[1024];
-	const char *dir = getenv("TOKENTOP_DATADIR");
-	struct pricing *p;
-
-	snprintf(path, sizeof(path), "%s/prices.json", dir != NULL ? dir : "share");
-	if ((p = pricing_load(path, NULL, err, sizeof(err))) == NULL)
-		fail_msg("load %s: %s", path, err);
-	return p;
-}
-
 static int
 setup(void **state)
 {
-	*state = load_shipped();
+	*state = fx_shipped_prices();
 	return 0;
 }
 
