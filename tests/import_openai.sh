@@ -141,6 +141,8 @@ set -e
 tt_eq "unknown provider is a usage error" "$rc" 2
 tt_has "unknown provider named" "$(cat "$T/stderr")" "unknown provider 'mistral'"
 tt_eq "a day of Codex rows is openai's" "$(rep daily --json --since 2025-09-10 --until 2025-09-10 | jq -r '.rows[0].provider')" openai
+tt_eq "report caps by provider" "$(rep caps --json --provider openai | jq -r '.totals.requests')" \
+	"$(rep providers --json --provider openai | jq -r '.totals.requests')"
 tt_eq "the totals mix providers" "$(rep daily --json | jq -r '.totals.provider')" mixed
 tt_eq "CSV keyed by provider" "$(rep providers --csv | head -1 | cut -d, -f1)" provider
 tt_has "table lists both" "$(rep providers)" "anthropic"

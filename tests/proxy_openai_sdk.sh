@@ -63,7 +63,7 @@ tt_eq "error: the API's own" "$(echo "$out" | jq -r '"\(.status)|\(.code)"')" "4
 tt_eq "error: not recorded" "$(rows)" 4
 
 out=$(sdk abort)
-tt_eq "abort: the client left after its first text" "$(echo "$out" | jq -r "\(.aborted) \(.seen)")" "true 1"
+tt_eq "abort: the client left after its first text" "$(echo "$out" | jq -r '"\(.aborted) \(.seen)"')" "true 1"
 wait_rows 5
 tt_eq "abort: the call recorded whole" "$(sqlite3 "$DB" "select output, stop_reason from usage order by id desc limit 1")" "58|stop"
 tt_stop_proxy
