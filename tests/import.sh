@@ -11,7 +11,7 @@ cp -R tests/data/import "$T/in"
 DB="$T/usage.db"
 
 # json KEY < text: the value of a top-level key of the one-line summary
-json() { python3 -c 'import json,sys; v=json.load(sys.stdin)[sys.argv[1]]; print(json.dumps(v) if isinstance(v, list) else v)' "$1"; }
+json() { jq -r --arg k "$1" '.[$k] | if type == "array" then tojson else . end'; }
 
 imp() {     # imp ARGS... → stdout in $out, stderr in $errs, status in $rc
 	set +e

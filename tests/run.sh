@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # run.sh — runs every test: the cmocka programs of each build directory given
 # (plain, then sanitized), then the shell integration and screen tests
-# (tests/*.sh, tests/screen/*.sh) against the first build. Prints one
-# closing line "N passed, N failed" and exits non-zero on any failure.
+# (tests/*.sh, tests/screen/*.sh) against the first build, TEST_JOBS (2) at a
+# time. Prints one closing line "N passed, N failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -17,20 +17,52 @@ case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
 *) export LC_ALL=C.UTF-8 ;;
 esac
 
-run() {  # name, command...
-	local name=$1; shift
-	local log
-	log=$(mktemp)
-	if "$@" >"$log" 2>&1; then
+# Tests run TEST_JOBS at a time (default 2, the cores CI has): each writes
+# its verdict and log under $R, and is reported, with its seconds, as it ends.
+JOBS=${TEST_JOBS:-2}
+R=$(mktemp -d /tmp/tokentop-run.XXXXXX)
+trap 'rm -rf "$R"' EXIT
+n=0
+running=0
+
+report() {  # the job with index $1 ended
+	local i=$1 name
+	name=$(cat "$R/$i.name")
+	if [ "$(cat "$R/$i.rc")" = 0 ]; then
 		pass=$((pass + 1))
-		echo "ok   $name"
+		echo "ok   $name ($(cat "$R/$i.secs") s)"
 	else
 		fail=$((fail + 1))
 		failed+=("$name")
-		echo "FAIL $name"
-		sed 's/^/     /' "$log" | tail -40
+		echo "FAIL $name ($(cat "$R/$i.secs") s)"
+		sed 's/^/     /' "$R/$i.log" | tail -40
 	fi
-	rm -f "$log"
+	rm -f "$R/$i".*
+}
+
+reap() {  # report every job that ended; with "one", wait for at least one first
+	local f
+	[ "${1:-}" = one ] && wait -n 2>/dev/null
+	for f in "$R"/*.rc; do
+		[ -f "$f" ] || continue
+		report "$(basename "$f" .rc)"
+		running=$((running - 1))
+	done
+}
+
+run() {  # name, command...
+	local name=$1 i=$n; shift
+	n=$((n + 1))
+	while [ "$running" -ge "$JOBS" ]; do reap one; done
+	echo "$name" >"$R/$i.name"
+	(
+		start=$SECONDS
+		"$@" >"$R/$i.log" 2>&1
+		rc=$?
+		echo $((SECONDS - start)) >"$R/$i.secs"
+		echo "$rc" >"$R/$i.rc.tmp" && mv "$R/$i.rc.tmp" "$R/$i.rc"
+	) &
+	running=$((running + 1))
 }
 
 for b in "$@"; do
@@ -45,6 +77,7 @@ for s in tests/*.sh tests/screen/*.sh; do
 	[ "$(basename "$s")" = run.sh ] && continue
 	run "$s" env TOKENTOP_BUILD="$first" bash "$s"
 done
+while [ "$running" -gt 0 ]; do reap one; done
 echo
 [ ${#failed[@]} -gt 0 ] && printf 'failed: %s\n' "${failed[@]}"
 echo "$pass passed, $fail failed"
