@@ -5,19 +5,20 @@
 #include <string.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/store_int.h"
 
 #define BATCH_COLS \
 	"id, status, input_file, results_file, results_url, models, tag, requests," \
 	" est_low_nanos, est_high_nanos, created_ms, expires_ms, ended_ms, cancel_ms," \
-	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested"
+	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested, provider"
 
 /* Text fields left empty and times left 0 keep what is stored (a poller
  * that only knows the API's view does not erase the input file or the
  * estimate); ingested never goes back from 1 to 0. */
 static const char batch_put_sql[] =
 	"INSERT INTO batch (" BATCH_COLS ") VALUES"
-	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
 	" ON CONFLICT (id) DO UPDATE SET"
 	" status = coalesce(nullif(excluded.status, ''), batch.status),"
 	" input_file = coalesce(nullif(excluded.input_file, ''), batch.input_file),"
@@ -41,9 +42,15 @@ static const char batch_put_sql[] =
 int
 store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t errlen)
 {
+	const struct provider *pv;
 	struct db_stmt *st;
 	int rc;
 
+	if ((pv = provider_by_name(b->provider)) == NULL) {
+		snprintf(err, errlen, "batch %s: provider: \"%.20s\": not anthropic or openai", b->id,
+		    b->provider);
+		return -1;
+	}
 	if ((st = store_prepare(s, batch_put_sql, "batch", err, errlen)) == NULL)
 		return -1;
 	store_bind_text(st, 1, b->id);
@@ -66,6 +73,7 @@ store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t
 	db_bind_int64(st, 18, b->counts.canceled);
 	db_bind_int64(st, 19, b->counts.expired);
 	db_bind_int64(st, 20, b->ingested != 0);
+	store_bind_text(st, 21, pv->name);       /* a batch's provider never changes */
 	rc = db_step(st);
 	if (rc != DB_DONE)
 		store_sqlerr(s, "batch", err, errlen);
@@ -115,6 +123,7 @@ read_batch(struct db_stmt *st, struct batch_rec *b)
 	b->counts.canceled = db_column_int64(st, 17);
 	b->counts.expired = db_column_int64(st, 18);
 	b->ingested = db_column_int64(st, 19) != 0;
+	usage_strlcpy(b->provider, db_column_text(st, 20), sizeof(b->provider));
 }
 
 /* Priced cost of the batch's rows, row by row (for models whose long
@@ -154,7 +163,7 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 	struct price_flags pf;
 	struct tokens t;
 	struct db_stmt *st;
-	int rc, raw = 0;
+	int rc, raw = 0, bits;
 
 	b->actual_nanos = 0;
 	if (p == NULL)
@@ -166,12 +175,13 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 		return -1;
 	store_bind_text(st, 1, b->id);
 	while ((rc = db_step(st)) == DB_ROW) {
-		mp = pricing_find(p, db_column_text(st, 0));
+		bits = (int)db_column_int64(st, 1);
+		mp = pricing_find_for(p, ROLLUP_PROVIDER(bits), db_column_text(st, 0));
 		if (mp == NULL)
 			continue;
 		if (mp->has_long && mp->long_threshold != STORE_LONG_THRESHOLD)
 			raw = 1;
-		pf = store_price_flags(mp, (int)db_column_int64(st, 1));
+		pf = store_price_flags(mp, bits);
 		t.input = db_column_int64(st, 2);
 		t.write_5m = db_column_int64(st, 3);
 		t.write_1h = db_column_int64(st, 4);

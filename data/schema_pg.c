@@ -42,6 +42,18 @@
 	"  PRIMARY KEY (hour, model, flags, routed)"
 #define BIG "BIGINT NOT NULL DEFAULT 0"
 
+/* A rollup cell of rollup_hour is routed when it has a tier. */
+#define ROUTED "CASE WHEN tier <> '' THEN 1 ELSE 0 END"
+
+/* store_row_flags() in SQL, for the migration to 11 (data/schema.c's
+ * MIG11_FLAGS with CASE for SQLite's boolean arithmetic). */
+#define B(cond, v) "CASE WHEN " cond " THEN " v " ELSE 0 END"
+#define MIG11_FLAGS \
+	B("source = 'batch' OR service_tier IN ('batch', 'flex')", "1") \
+	" + " B("input + write_5m + write_1h + cache_read > 200000", "2") \
+	" + " B("speed = 'fast'", "4") " + " B("inference_geo = 'us'", "8") \
+	" + " B("service_tier = 'priority'", "16") " + " B("provider = 'openai'", "256")
+
 const char *const store_migrations_pg[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE FUNCTION tokentop_notify() RETURNS trigger LANGUAGE plpgsql AS"
@@ -239,6 +251,59 @@ const char *const store_migrations_pg[] = {
 	"  flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, sum(requests), sum(input),"
 	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
 	"  sum(max_tokens_stops) FROM rollup_hour GROUP BY d, model, source, flags, r;",
+	/* 10 → 11: OpenAI beside Anthropic: every row's provider, reasoning
+	 * tokens, session id and working directory; a batch's provider; the
+	 * rollups' reasoning sums; with priority rows the rollups are rebuilt
+	 * from the rows, their flags gaining the priority tier and the provider
+	 * (MIG11_FLAGS: store_row_flags() in SQL). */
+	"-- column usage provider\n"
+	"ALTER TABLE usage ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL DEFAULT 'anthropic',"
+	"  ADD COLUMN reasoning_tokens " BIG ","
+	"  ADD COLUMN session_id " TXT ","
+	"  ADD COLUMN cwd " TXT ";"
+	"ALTER TABLE batch ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE rollup_hour ADD COLUMN reasoning " BIG ";"
+	"ALTER TABLE rollup_hm ADD COLUMN reasoning " BIG ";"
+	"ALTER TABLE rollup_dm ADD COLUMN reasoning " BIG ";"
+	"ALTER TABLE rollup_dt ADD COLUMN reasoning " BIG ";"
+	"ALTER TABLE rollup_ds ADD COLUMN reasoning " BIG ";"
+	"CREATE TEMP TABLE mig11 AS SELECT EXISTS (SELECT 1 FROM usage"
+	"  WHERE service_tier = 'priority') AS rebuild;"
+	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_hour SELECT"
+	"  (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, model, source, tag,"
+	"  tier, " MIG11_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(CASE WHEN stop_reason = 'max_tokens' THEN 1 ELSE 0 END), sum(reasoning_tokens)"
+	"  FROM usage WHERE (SELECT rebuild FROM mig11) GROUP BY h, model, source, tag, tier, f;"
+	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_hm SELECT hour, model, flags, " ROUTED " AS routed, sum(requests),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY hour, model, flags, routed;"
+	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
+	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
+	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
+	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, flags, routed;"
+	"DELETE FROM rollup_dt WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_dt SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, tag,"
+	"  flags, " ROUTED " AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops),"
+	"  sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, tag, flags, r;"
+	"DELETE FROM rollup_ds WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_ds SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, source,"
+	"  flags, " ROUTED " AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops),"
+	"  sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, source, flags, r;"
+	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG11_FLAGS " AS f, count(*), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
+	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig11)"
+	"  GROUP BY batch_id, model, f;"
+	"DROP TABLE mig11;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

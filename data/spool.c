@@ -10,11 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/provider.h"
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
-                                3: batch results' outcomes (r_type, r_error) */
+#define SPOOL_VERSION 4      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: provider, reasoning, session, cwd (schema 11);
+                                4: batch results' outcomes (r_type, r_error) */
 
 struct spool {
 	struct db *db;             /* db_sqlite's */
@@ -36,6 +38,9 @@ static const char schema[] =
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
 	"  ts_import INTEGER NOT NULL DEFAULT 0,"
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
+	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -44,12 +49,27 @@ static const char schema[] =
 	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
 	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
 	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL,"
+	"  b_provider TEXT NOT NULL DEFAULT 'anthropic',"
 	"  r_type TEXT NOT NULL DEFAULT '', r_error TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
+/* What an older file's rows gain, format i to i + 1 (rows may wait in it;
+ * columns are always named, so where they land does not matter). A row of
+ * format 2 or older was Anthropic's. */
+static const char *const upgrade[SPOOL_VERSION] = {
+	[1] = "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	[2] = "ALTER TABLE row ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	      "ALTER TABLE row ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';",
+	[3] = "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN r_error TEXT NOT NULL DEFAULT '';",
+};
+
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
-	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, r_type, r_error"
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider, r_type, r_error"
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -116,14 +136,12 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		db_tx(sp->db, DB_ROLLBACK);
 		return -1;
 	}
-	/* an older file (rows may wait in it) gains the columns; columns are
-	 * always named, so where they land does not matter */
-	if (db_exec(sp->db, schema) != 0 ||
-	    (v == 1 && db_exec(sp->db, "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL"
-	    " DEFAULT 0") != 0) ||
-	    (v >= 1 && v < 3 && db_exec(sp->db, "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL"
-	    " DEFAULT ''; ALTER TABLE row ADD COLUMN r_error TEXT NOT NULL DEFAULT ''") != 0) ||
-	    db_exec(sp->db, sql) != 0 ||
+	if (db_exec(sp->db, schema) != 0)
+		goto fail;
+	for (i = v > 0 ? v : SPOOL_VERSION; i < SPOOL_VERSION; i++)
+		if (db_exec(sp->db, upgrade[i]) != 0)
+			goto fail;
+	if (db_exec(sp->db, sql) != 0 ||
 	    sp->db->drv->set_schema_version(sp->db, SPOOL_VERSION) != 0 ||
 	    one_text(sp, "SELECT v FROM meta WHERE k = 'id'", sp->id, sizeof(sp->id)) != 1 ||
 	    db_tx(sp->db, DB_COMMIT) != 0)
@@ -201,8 +219,10 @@ bind_item(struct db_stmt *st, const struct spool_item *it, const char *ledger, i
 	db_bind_int64(st, k + 12, b->counts.errored);
 	db_bind_int64(st, k + 13, b->counts.canceled);
 	db_bind_int64(st, k + 14, b->counts.expired);
-	db_bind_text(st, k + 15, it->r_type);
-	db_bind_text(st, k + 16, it->r_error);
+	db_bind_text(st, k + 15, provider_by_name(b->provider) != NULL ?
+	    provider_by_name(b->provider)->name : b->provider);
+	db_bind_text(st, k + 16, it->r_type);
+	db_bind_text(st, k + 17, it->r_error);
 }
 
 int
@@ -219,8 +239,8 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if ((ins = db_prepare(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,?36,?37)"
-	    " RETURNING seq", 0)) == NULL)
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
+	    "?36,?37,?38,?39,?40,?41,?42) RETURNING seq", 0)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		db_reset(ins);
@@ -362,8 +382,9 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		b->counts.errored = db_column_int64(st, k + 8);
 		b->counts.canceled = db_column_int64(st, k + 9);
 		b->counts.expired = db_column_int64(st, k + 10);
-		usage_strlcpy(items[n].r_type, db_column_text(st, k + 11), sizeof(items[n].r_type));
-		usage_strlcpy(items[n].r_error, db_column_text(st, k + 12), sizeof(items[n].r_error));
+		usage_strlcpy(b->provider, db_column_text(st, k + 11), sizeof(b->provider));
+		usage_strlcpy(items[n].r_type, db_column_text(st, k + 12), sizeof(items[n].r_type));
+		usage_strlcpy(items[n].r_error, db_column_text(st, k + 13), sizeof(items[n].r_error));
 		n++;
 	}
 	if (rc != DB_DONE)

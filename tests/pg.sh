@@ -71,13 +71,38 @@ for d in "$ROOT/tests/data/import/projects" "$T/tx/projects" \
 	b=$("$TT" --db "$PGDB" import --json "$d" 2>/dev/null | jq -c 'del(.unreadable)')
 	tt_eq "import $(basename "$d"): the same summary" "$b" "$a"
 done
-for r in daily weekly monthly models sources tags savings caps; do
+# OpenAI beside Anthropic: saved responses (reasoning inside output) and a
+# Codex session, with their provider, reasoning, session and directory
+mkdir -p "$T/oai" "$T/codex/sessions/2025/09/10"
+cat >"$T/oai/app.jsonl" <<'EOF2'
+{"id":"chatcmpl-1","object":"chat.completion","created":1741570283,"model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":1117,"completion_tokens":46,"prompt_tokens_details":{"cached_tokens":1024},"completion_tokens_details":{"reasoning_tokens":0}},"service_tier":"default"}
+{"id":"resp_1","object":"response","created_at":1741570300,"status":"completed","model":"o3-2025-04-16","output":[],"usage":{"input_tokens":2000,"input_tokens_details":{"cached_tokens":0},"output_tokens":1500,"output_tokens_details":{"reasoning_tokens":1200},"total_tokens":3500}}
+{"id":"resp_2","object":"response","created_at":1741570400,"status":"completed","model":"o3-2025-04-16","service_tier":"priority","output":[],"usage":{"input_tokens":300,"input_tokens_details":{"cached_tokens":0},"output_tokens":90,"output_tokens_details":{"reasoning_tokens":60},"total_tokens":390}}
+EOF2
+{
+	echo '{"timestamp":"2025-09-10T12:00:00.000Z","type":"session_meta","payload":{"id":"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","cwd":"/home/me/proj","cli_version":"0.40.0"}}'
+	echo '{"timestamp":"2025-09-10T12:00:01.000Z","type":"turn_context","payload":{"model":"gpt-5-codex","cwd":"/home/me/proj"}}'
+	echo '{"timestamp":"2025-09-10T12:00:05.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":1000,"cached_input_tokens":0,"output_tokens":200,"reasoning_output_tokens":50,"total_tokens":0},"last_token_usage":{},"model_context_window":272000},"rate_limits":{}}}'
+} >"$T/codex/sessions/2025/09/10/rollout-2025-09-10T12-00-00-0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b.jsonl"
+for d in "$T/oai/app.jsonl" "$T/codex/sessions"; do
+	a=$("$TT" --db "$T/ref.db" import --json "$d" 2>/dev/null | jq -c 'del(.unreadable)')
+	b=$("$TT" --db "$PGDB" import --json "$d" 2>/dev/null | jq -c 'del(.unreadable)')
+	tt_eq "import $(basename "$d") (OpenAI): the same summary" "$b" "$a"
+done
+tt_eq "OpenAI rows in the ledger" "$(psqlq "SELECT count(*) FROM usage WHERE provider = 'openai'")" 4
+tt_eq "provider, reasoning, session and directory kept" \
+    "$(psqlq "SELECT provider || ' ' || reasoning_tokens || ' ' || session_id || ' ' || cwd FROM usage WHERE model = 'gpt-5-codex'")" \
+    "$(sqlite3 "$T/ref.db" "SELECT provider || ' ' || reasoning_tokens || ' ' || session_id || ' ' || cwd FROM usage WHERE model = 'gpt-5-codex'")"
+for r in daily weekly monthly models sources tags savings caps providers; do
 	for tz in UTC Asia/Kolkata; do
 		tt_eq "report $r ($tz) as on SQLite" \
 		    "$(TZ=$tz "$TT" --db "$PGDB" report $r --json 2>&1)" \
 		    "$(TZ=$tz "$TT" --db "$T/ref.db" report $r --json 2>&1)"
 	done
 done
+tt_eq "report --provider openai as on SQLite" \
+    "$("$TT" --db "$PGDB" report models --provider openai --json)" \
+    "$("$TT" --db "$T/ref.db" report models --provider openai --json)"
 tt_eq "report --model --since as on SQLite" \
     "$("$TT" --db "$PGDB" report models --model claude-haiku-4-5 --since 2025-12-02 --csv)" \
     "$("$TT" --db "$T/ref.db" report models --model claude-haiku-4-5 --since 2025-12-02 --csv)"
