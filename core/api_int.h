@@ -24,7 +24,8 @@ struct api_stream_ops {
 	const char *first, *last;
 };
 
-extern const struct api_stream_ops api_stream_messages;
+extern const struct api_stream_ops api_stream_messages;      /* api_stream.c */
+extern const struct api_stream_ops openai_stream_responses;  /* openai_api.c */
 
 struct api_stream {
 	const struct api_stream_ops *ops;

@@ -222,7 +222,7 @@ responses_event(struct api_stream *s, const char *type, json_t *d)
 	return 0;
 }
 
-static const struct api_stream_ops responses_stream = {
+const struct api_stream_ops openai_stream_responses = {
 	.event = responses_event,
 	.message = openai_message_from_json,
 	.first = "response.created",
@@ -233,7 +233,7 @@ struct http_req *
 openai_responses_start(struct http_multi *m, const json_t *body, int stream, api_text_fn on_text,
                        api_message_fn done, void *arg, struct http_error *err)
 {
-	return api_call_start(m, "/v1/responses", &responses_stream, body, stream, on_text, done,
+	return api_call_start(m, "/v1/responses", &openai_stream_responses, body, stream, on_text, done,
 	    arg, err);
 }
 

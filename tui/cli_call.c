@@ -523,8 +523,8 @@ resolve_provider(struct cli *cli, struct call_opts *o, const struct pricing *pr)
 		if (o->pv == NULL)
 			o->pv = provider_at(mp != NULL ? mp->provider : PROVIDER_ANTHROPIC);
 		else if (mp != NULL && pricing_find_for(pr, (int)o->pv->id, o->model) == NULL)
-			return cli_usage_error("call", "--model %s is a %s model, not %s's", o->model,
-			    provider_at(mp->provider)->label, o->pv->label);
+			return cli_usage_error("call", "--model %s is one of %s's models, not %s's",
+			    o->model, provider_at(mp->provider)->label, o->pv->label);
 		return EXIT_OK;
 	}
 	if (o->pv == NULL)
