@@ -105,6 +105,12 @@ int openai_request_rewrite(const char *path, const char *body, size_t len, char 
  */
 size_t openai_relay_line(const char *line, size_t len, char *out, int *state);
 
+/* ---- the organisation's reports (core/openai_org.c; the ops are orgsync_openai) ---- */
+
+/* A cost report amount in dollars (a JSON number) to nano-dollars, rounded
+ * to the nearest: 0, or -1 when not finite or beyond ORGSYNC_AMOUNT_MAX. */
+int openai_usd_to_nanos(double usd, int64_t *nanos);
+
 /* ---- tokentop's calls: Responses (core/openai_api.c; the ops are call_openai) ---- */
 
 struct api_message;

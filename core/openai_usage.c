@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/call.h"
+#include "core/orgsync.h"
 #include "core/openai.h"
 
 int
@@ -367,6 +368,7 @@ const struct provider provider_openai = {
 	.quota_error = "insufficient_quota",
 	.client = 0,                             /* the next issue's */
 	.batch = &batch_api,
+	.org = &orgsync_openai,
 	.call = &call_openai,
 	.response_usage = openai_response_usage,
 	.stream_data = openai_stream_data,

@@ -16,6 +16,7 @@
 struct json_t;
 struct provider_stream;
 struct provider_call_ops;
+struct provider_org_ops;
 
 /* The providers, in the order of provider_at (the ledger stores the name;
  * the rollups the index, see data/store_int.h). */
@@ -76,6 +77,7 @@ struct provider {
 	                                  its batches (OpenAI's comes with the next issue) */
 	const struct provider_batch_api *batch;
 	const struct provider_call_ops *call; /* tokentop's own calls (core/call.h) */
+	const struct provider_org_ops *org;   /* the organisation's reports (core/orgsync.h) */
 
 	/* Usage of one non-streamed response object (borrowed) into u: model,
 	 * ids, stop reason, service tier, the buckets and reasoning; provider

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "core/call.h"
+#include "core/orgsync.h"
 #include "core/provider.h"
 
 static int
@@ -193,6 +194,7 @@ const struct provider provider_anthropic = {
 	.quota_error = "rate_limit_error",
 	.client = 1,
 	.batch = &batch_api,
+	.org = &orgsync_anthropic,
 	.call = &call_anthropic,
 	.response_usage = response_usage,
 	.stream_data = stream_data,
