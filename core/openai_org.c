@@ -50,7 +50,7 @@ page_path(enum orgsync_stage stage, int64_t from, int64_t to, int limit, const c
 {
 	static const char groups[] = "&group_by=model&group_by=project_id&group_by=api_key_id"
 	    "&group_by=batch&group_by=service_tier";
-	long long s0 = from / 1000, s1 = (to + 999) / 1000 + 1;   /* the bucket holding `to` too */
+	long long s0 = from / 1000, s1 = (to + 999) / 1000;   /* the bucket holding `to` too */
 
 	snprintf(path, n, "/v1/organization/%s?start_time=%lld&end_time=%lld&bucket_width=%s%s"
 	    "&limit=%d%s%s", stage == ORGSYNC_COST ? "costs" : "usage/completions", s0, s1,
