@@ -37,31 +37,41 @@ api_message_done(struct api_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int
+api_text_append(json_t *parts, const char *type, char **buf, size_t *len)
+{
+	json_t *blk;
+	const char *t;
+	size_t i, tl;
+	char *nb;
+
+	json_array_foreach(parts, i, blk) {
+		if (strcmp(jstr(blk, "type"), type) != 0 ||
+		    (t = json_string_value(json_object_get(blk, "text"))) == NULL)
+			continue;
+		tl = strlen(t);
+		if ((nb = realloc(*buf, *len + tl + 1)) == NULL)
+			return -1;
+		*buf = nb;
+		memcpy(*buf + *len, t, tl);
+		*len += tl;
+		(*buf)[*len] = '\0';
+	}
+	return 0;
+}
+
+/* Messages: the text blocks of content. */
 static int
 join_text(json_t *resp, char **out, size_t *outlen)
 {
-	json_t *content = json_object_get(resp, "content"), *blk;
-	const char *t;
-	size_t i, len = 0, tl;
-	char *buf = NULL, *nb;
+	char *buf = calloc(1, 1);
+	size_t len = 0;
 
-	json_array_foreach(content, i, blk) {
-		if (strcmp(jstr(blk, "type"), "text") != 0)
-			continue;
-		if ((t = json_string_value(json_object_get(blk, "text"))) == NULL)
-			continue;
-		tl = strlen(t);
-		if ((nb = realloc(buf, len + tl + 1)) == NULL) {
-			free(buf);
-			return -1;
-		}
-		buf = nb;
-		memcpy(buf + len, t, tl);
-		len += tl;
-	}
-	if (buf == NULL && (buf = malloc(1)) == NULL)
+	if (buf == NULL || api_text_append(json_object_get(resp, "content"), "text", &buf,
+	    &len) != 0) {
+		free(buf);
 		return -1;
-	buf[len] = '\0';
+	}
 	*out = buf;
 	*outlen = len;
 	return 0;
@@ -91,10 +101,17 @@ api_message_from_json(json_t *resp, const char *request_id, struct api_message *
 		usage_strlcpy(msg->usage.model, s, sizeof(msg->usage.model));
 	if ((s = json_string_value(json_object_get(resp, "stop_reason"))) != NULL)
 		usage_strlcpy(msg->usage.stop_reason, s, sizeof(msg->usage.stop_reason));
+	return api_message_keep(resp, join_text, msg, err);
+}
+
+int
+api_message_keep(json_t *resp, int (*join)(json_t *, char **, size_t *),
+                 struct api_message *msg, struct http_error *err)
+{
 	msg->usage.ts_ms = wall_ms();
 	free(msg->text);
 	msg->text = NULL;
-	if (join_text(resp, &msg->text, &msg->text_len) != 0) {
+	if (join(resp, &msg->text, &msg->text_len) != 0) {
 		err_set(err, 200, "invalid_response", "out of memory");
 		return -1;
 	}

@@ -44,6 +44,17 @@ struct api_stream {
 	struct http_error err;     /* the error event, when failed */
 };
 
+/* Append the "text" of every part of parts (an array, borrowed) whose
+ * "type" is type to *buf (heap, NUL-terminated, *len bytes; grown). 0, or
+ * -1 out of memory (*buf still the caller's to free). */
+int api_text_append(json_t *parts, const char *type, char **buf, size_t *len);
+
+/* The end of a message parser: the time, the text (join: the response's
+ * text into a heap string, 0 or -1) and a reference to resp into msg.
+ * 0, or -1 out of memory. */
+int api_message_keep(json_t *resp, int (*join)(json_t *, char **, size_t *),
+                     struct api_message *msg, struct http_error *err);
+
 /* An accumulator for ops' stream (api_stream_free frees it); NULL when out of memory. */
 struct api_stream *api_stream_new_ops(const struct api_stream_ops *ops, api_text_fn on_text,
                                       void *arg);

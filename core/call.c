@@ -36,11 +36,16 @@ call_multi_new(const struct config *cfg, const struct provider *pv, int admin, c
 		return NULL;
 	}
 	config_for_provider(cfg, pv, c);
-	if (admin)
+	if (admin) {          /* Admin APIs: Bearer, or x-api-key whatever the config says */
 		memcpy(c->api_key, c->admin_key, sizeof(c->api_key));
-	if (c->api_key[0] == '\0')
-		snprintf(err, errlen, "no %sAPI key: set %s", admin ? "Admin " : "",
-		    admin ? pv->admin_key_env : pv->key_env);
+		snprintf(c->auth_style, sizeof(c->auth_style), "%s", pv->bearer ? "bearer" :
+		    "x-api-key");
+	}
+	if (c->api_key[0] == '\0' && admin)
+		snprintf(err, errlen, "%s is not set (an Admin API key is needed for the "
+		    "organisation's reports)", pv->admin_key_env);
+	else if (c->api_key[0] == '\0')
+		snprintf(err, errlen, "no API key: set %s", pv->key_env);
 	m = c->api_key[0] != '\0' ? http_multi_new(c, err, errlen) : NULL;
 	memset(c, 0, sizeof(*c));       /* keys leave no copy behind */
 	free(c);

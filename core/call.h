@@ -63,9 +63,11 @@ extern const struct provider_call_ops call_openai;
 json_t *call_part_text(const struct call_part *p, size_t *bytes, char *err, size_t errlen);
 
 /*
- * A client for pv from cfg (config_for_provider; admin = use the Admin key).
- * NULL with "no API key: set OPENAI_API_KEY" (the variable pv names) when
- * that key is empty, or the client's failure. Free with http_multi_free.
+ * A client for pv from cfg (config_for_provider; admin = the Admin key, as
+ * Bearer for a Bearer provider, else as x-api-key). NULL with "no API key:
+ * set OPENAI_API_KEY" (or "OPENAI_ADMIN_KEY is not set …": the variable pv
+ * names) when that key is empty, or the client's failure. Free with
+ * http_multi_free.
  */
 struct http_multi *call_multi_new(const struct config *cfg, const struct provider *pv, int admin,
                                   char *err, size_t errlen);

@@ -10,34 +10,21 @@
 #include "core/api_int.h"
 #include "core/call.h"
 #include "core/openai.h"
+#include "core/text.h"
 
 /* ---- the request ------------------------------------------------------------- */
-
-/* FNV-1a, 64 bits, over n bytes, continuing from h. */
-static uint64_t
-fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 void
 openai_cache_key(const char *const *texts, const size_t *lens, size_t n, char *buf,
                  size_t bufsz)
 {
-	uint64_t h = 0xcbf29ce484222325ULL, len;
+	uint64_t h = TEXT_HASH_INIT, len;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		len = lens[i];
-		h = fnv1a(h, &len, sizeof(len));    /* lengths keep part boundaries apart */
-		h = fnv1a(h, texts[i], lens[i]);
+		h = text_hash(&len, sizeof(len), h);    /* lengths keep part boundaries apart */
+		h = text_hash(texts[i], lens[i], h);
 	}
 	snprintf(buf, bufsz, "tokentop-%016" PRIx64, h);
 }
@@ -120,31 +107,18 @@ fail:
 static int
 join_output(json_t *resp, char **out, size_t *outlen)
 {
-	json_t *item, *part;
-	const char *t;
-	size_t i, k, len = 0, tl;
-	char *buf = malloc(1), *nb;
+	json_t *item;
+	size_t i, len = 0;
+	char *buf = calloc(1, 1);
 
 	if (buf == NULL)
 		return -1;
-	json_array_foreach(json_object_get(resp, "output"), i, item) {
-		if (strcmp(jstr(item, "type"), "message") != 0)
-			continue;
-		json_array_foreach(json_object_get(item, "content"), k, part) {
-			if (strcmp(jstr(part, "type"), "output_text") != 0 ||
-			    (t = json_string_value(json_object_get(part, "text"))) == NULL)
-				continue;
-			tl = strlen(t);
-			if ((nb = realloc(buf, len + tl + 1)) == NULL) {
-				free(buf);
-				return -1;
-			}
-			buf = nb;
-			memcpy(buf + len, t, tl);
-			len += tl;
+	json_array_foreach(json_object_get(resp, "output"), i, item)
+		if (strcmp(jstr(item, "type"), "message") == 0 &&
+		    api_text_append(json_object_get(item, "content"), "output_text", &buf, &len) != 0) {
+			free(buf);
+			return -1;
 		}
-	}
-	buf[len] = '\0';
 	*out = buf;
 	*outlen = len;
 	return 0;
@@ -167,18 +141,7 @@ openai_message_from_json(json_t *resp, const char *request_id, struct api_messag
 	}
 	if (request_id[0] != '\0')
 		usage_strlcpy(msg->usage.request_id, request_id, sizeof(msg->usage.request_id));
-	msg->usage.ts_ms = wall_ms();
-	free(msg->text);
-	msg->text = NULL;
-	if (join_output(resp, &msg->text, &msg->text_len) != 0) {
-		err_set(err, 200, "invalid_response", "out of memory");
-		return -1;
-	}
-	if (msg->message != resp) {
-		json_decref(msg->message);
-		msg->message = json_incref(resp);
-	}
-	return 0;
+	return api_message_keep(resp, join_output, msg, err);
 }
 
 /* ---- the stream -------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/call.h"
 #include "core/config.h"
 #include "core/http.h"
 #include "core/orgsync.h"
@@ -644,25 +645,5 @@ struct http_multi *
 orgsync_multi_new_for(const struct config *cfg, const struct provider *pv, char *err,
                       size_t errlen)
 {
-	struct config *c;
-	struct http_multi *m;
-
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	config_for_provider(cfg, pv, c);
-	if (c->admin_key[0] == '\0') {
-		snprintf(err, errlen, "%s is not set (an Admin API key is needed for the "
-		         "organisation's reports)", pv->admin_key_env);
-		free(c);
-		return NULL;
-	}
-	memcpy(c->api_key, c->admin_key, sizeof(c->api_key));
-	snprintf(c->auth_style, sizeof(c->auth_style), "%s", pv->bearer ? "bearer" : "x-api-key");
-	m = http_multi_new(c, err, errlen);
-	memset(c->api_key, 0, sizeof(c->api_key));
-	memset(c->admin_key, 0, sizeof(c->admin_key));
-	free(c);
-	return m;
+	return call_multi_new(cfg, pv, 1, err, errlen);
 }

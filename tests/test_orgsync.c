@@ -146,6 +146,26 @@ test_cost_page(void **state)
 }
 
 /* Pages that must be refused, with the field named. */
+/* Case i: json as a page of pv (a cost page, or minute usage buckets)
+ * fails with want in the message. */
+static void
+bad_page(const struct provider *pv, size_t i, int cost, const char *json, const char *want)
+{
+	struct org_data d;
+	char next[ORG_ID_MAX], err[256] = "";
+	json_t *j;
+	int more, rc;
+
+	memset(&d, 0, sizeof(d));
+	assert_non_null(j = json_loads(json, 0, NULL));
+	rc = orgsync_parse_page(pv, cost ? ORGSYNC_COST : ORGSYNC_MINUTES, j, 60, &d, &more, next,
+	    err, sizeof(err));
+	json_decref(j);
+	if (rc != -1 || strstr(err, want) == NULL)
+		fail_msg("%s case %zu: rc %d err '%s', want '%s'", pv->name, i, rc, err, want);
+	orgsync_data_free(&d);
+}
+
 static void
 test_bad_pages(void **state)
 {
@@ -189,24 +209,11 @@ test_bad_pages(void **state)
 		{ 1, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
 		  "[{\"amount\":\"-100000000000.0000001\"}]}]}", "results[0].amount" },
 	};
-	struct org_data d;
-	char next[ORG_ID_MAX], err[256];
 	size_t i;
-	json_t *j;
-	int more, rc;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&d, 0, sizeof(d));
-		err[0] = '\0';
-		assert_non_null(j = json_loads(cases[i].json, 0, NULL));
-		rc = cases[i].cost ? orgsync_parse_cost_page(j, &d, &more, next, err, sizeof(err)) :
-		    orgsync_parse_usage_page(j, 60, &d, &more, next, err, sizeof(err));
-		json_decref(j);
-		if (rc != -1 || strstr(err, cases[i].want) == NULL)
-			fail_msg("case %zu: rc %d err '%s', want '%s'", i, rc, err, cases[i].want);
-		orgsync_data_free(&d);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		bad_page(&provider_anthropic, i, cases[i].cost, cases[i].json, cases[i].want);
 }
 
 /* OpenAI's pages: Unix-second buckets, input INCLUDING the cached tokens,
@@ -323,24 +330,11 @@ test_openai_bad_pages(void **state)
 		  "results[0].line_item" },
 	};
 #undef B
-	struct org_data d;
-	char next[ORG_ID_MAX], err[256];
 	size_t i;
-	json_t *j;
-	int more, rc;
 
 	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&d, 0, sizeof(d));
-		err[0] = '\0';
-		assert_non_null(j = json_loads(cases[i].json, 0, NULL));
-		rc = orgsync_parse_page(&provider_openai, cases[i].cost ? ORGSYNC_COST : ORGSYNC_DAILY,
-		    j, 86400, &d, &more, next, err, sizeof(err));
-		json_decref(j);
-		if (rc != -1 || strstr(err, cases[i].want) == NULL)
-			fail_msg("case %zu: rc %d err '%s', want '%s'", i, rc, err, cases[i].want);
-		orgsync_data_free(&d);
-	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		bad_page(&provider_openai, i, cases[i].cost, cases[i].json, cases[i].want);
 }
 
 static void
