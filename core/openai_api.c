@@ -39,7 +39,7 @@ openai_cache_key(const char *const *texts, const size_t *lens, size_t n, char *b
 static json_t *
 openai_body(const struct call_spec *c, size_t *prefix_bytes, char *err, size_t errlen)
 {
-	json_t *body = NULL, *content = json_array(), *text;
+	json_t *body = NULL, *content = json_array(), *text, *held[64];
 	const char *texts[64];
 	size_t lens[64], i, bytes, nt = 0;
 	char *instr = NULL, key[48];
@@ -50,7 +50,8 @@ openai_body(const struct call_spec *c, size_t *prefix_bytes, char *err, size_t e
 		if ((text = call_part_text(&c->parts[i], &bytes, err, errlen)) == NULL)
 			goto fail;
 		*prefix_bytes += bytes;
-		if (nt < sizeof(texts) / sizeof(texts[0])) {
+		if (nt < sizeof(texts) / sizeof(texts[0])) {   /* held until the key is made */
+			held[nt] = json_incref(text);
 			texts[nt] = json_string_value(text);
 			lens[nt++] = json_string_length(text);
 		}
@@ -92,12 +93,16 @@ openai_body(const struct call_spec *c, size_t *prefix_bytes, char *err, size_t e
 	}
 	json_decref(content);
 	free(instr);
+	for (i = 0; i < nt; i++)
+		json_decref(held[i]);
 	return body;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
 	json_decref(content);
 	free(instr);
+	for (i = 0; i < nt; i++)
+		json_decref(held[i]);
 	return NULL;
 }
 
