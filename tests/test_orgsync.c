@@ -406,6 +406,7 @@ sum_usage(const struct org_data *d, struct tokens *t)
 static void
 test_fetch_double(void **state)
 {
+	struct timespec ts;
 	const char *args[] = { "--admin-key", "sk-ant-admin-unit",
 	    "--org-extra", "{\"model\":\"claude-sonnet-4-5\",\"uncached_input_tokens\":1000000,"
 	    "\"output_tokens\":10,\"ago_seconds\":259200,\"workspace_id\":\"wrkspc_other\"}", NULL };
@@ -439,7 +440,10 @@ test_fetch_double(void **state)
 
 	/* a normal key as the Admin key: permission_error, key not shown */
 	snprintf(cfg.admin_key, sizeof(cfg.admin_key), "%s", FAKEAPI_KEY);
-	now = (int64_t)time(NULL) * 1000;
+	/* now to the millisecond: whole seconds would leave out the minute bucket
+	 * of a call made in a minute's first second (ending_at is now + 999 ms) */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	orgsync_ranges(floor_day(now) - 5 * 86400000LL, floor_day(now), now, 2, &r);
 	assert_non_null(m = orgsync_multi_new(&cfg, err, sizeof(err)));
 	memset(&d, 0, sizeof(d));
