@@ -52,6 +52,10 @@ struct config {
 	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
 	                                          $XDG_STATE_HOME/tokentop/spool.db */
 	struct config_proxy proxy;
+	char    host[256];                     /* this machine's name in metrics: file "host",
+	                                          TOKENTOP_HOST, else gethostname() */
+	int     metrics_tag_label;             /* "metrics": {"tag_label": true}: the exporter's
+	                                          cost and request counters gain a tag label */
 	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
 	                                          key and others may read it */
 };

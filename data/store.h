@@ -207,6 +207,48 @@ struct stop_row {
 int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
                            struct stop_row **out, size_t *n, char *err, size_t errlen);
 
+/* ---- metrics (data/metrics.c, for `tokentop exporter`) ------------------ */
+
+/* The provider of every row until the ledger records one per row. */
+#define STORE_METRICS_PROVIDER "anthropic"
+
+/* Lifetime sums of one label set: provider × model × source (× tag). */
+struct store_metric_cell {
+	char          provider[16];
+	char          model[USAGE_MODEL_MAX];   /* the price table's id when priced (dated
+	                                           and undated ids together, as report
+	                                           models), else the id as recorded */
+	char          source[16];
+	char          tag[USAGE_TAG_MAX];       /* "" unless read with tags */
+	int64_t       requests;
+	struct tokens tok;
+	int64_t       cost_nanos;               /* of the priced requests */
+	int64_t       unpriced_requests;
+};
+
+struct store_metric_batch {
+	char    provider[16];
+	char    status[16];                     /* in_progress, canceling, ended */
+	int64_t count;
+};
+
+struct store_metrics {
+	struct store_metric_cell  *cells;       /* by model, source, tag */
+	size_t                     ncells;
+	struct store_metric_batch *batches;     /* by status */
+	size_t                     nbatches;
+};
+
+/*
+ * Everything the exporter counts, from the rollups only (rollup_ds; with
+ * with_tag rollup_hour, whose cells grow with the hours of history) and the
+ * batch table: one read each. p may be NULL (everything unpriced). The
+ * caller frees out with store_metrics_free. 0, or -1 with err.
+ */
+int store_metrics_read(struct store *s, const struct pricing *p, int with_tag,
+                       struct store_metrics *out, char *err, size_t errlen);
+void store_metrics_free(struct store_metrics *m);   /* NULL fine; leaves m zeroed */
+
 /* ---- budget alerts ------------------------------------------------------ */
 
 /*

@@ -52,6 +52,7 @@ int cli_console(struct cli *cli, int argc, char **argv);
 int cli_demo(struct cli *cli, int argc, char **argv);
 int cli_proxy(struct cli *cli, int argc, char **argv);
 int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
+int cli_exporter(struct cli *cli, int argc, char **argv);    /* cli_exporter.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*
