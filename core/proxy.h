@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/keyfp.h"
+#include "core/ratelimit.h"
 #include "core/usage.h"
 
 #define PROXY_MAX_BODY      (32u * 1024 * 1024)   /* the Messages API limit */
@@ -22,6 +24,22 @@ struct proxy_batch {
 	int64_t requests;                    /* sum of request_counts */
 	int64_t processing, succeeded, errored, canceled, expired;
 	int64_t created_ms, expires_ms;      /* 0 when absent */
+};
+
+/* How one forwarded request ended (for metrics and rate-limit headroom). */
+struct proxy_response {
+	const char      *provider;         /* "anthropic" (the proxy speaks one API today) */
+	const char      *model;            /* the request's model, date suffix removed
+	                                      (ratelimit_model_key); "" when not known */
+	const char      *keyfp;            /* the request's API key fingerprint (keyfp.h), "" */
+	long             status;           /* what the client got; 502 when the upstream
+	                                      gave no answer */
+	int              upstream;         /* 1: status is the upstream's own answer */
+	int64_t          duration_us;      /* forwarding to the end of the answer */
+	int64_t          first_byte_us;    /* forwarding to the upstream's head; -1 none */
+	int64_t          ts_ms;            /* when it ended, UTC ms */
+	int              has_ratelimit;    /* rl holds at least one kind */
+	struct ratelimit rl;
 };
 
 /*
@@ -38,6 +56,8 @@ struct proxy_hooks {
 	 * and a message naming the budget when it is exhausted for tag ("" =
 	 * untagged), 0 to let it through. */
 	int  (*budget)(void *arg, const char *tag, char *msg, size_t msglen);
+	/* A forwarded request ended (any status); also a budget refusal. */
+	void (*response)(void *arg, const struct proxy_response *resp);
 	/* A server-side message (a connection closed on an upstream failure,
 	 * a thread that could not start); never carries headers or keys. */
 	void (*log)(void *arg, const char *msg);

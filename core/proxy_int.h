@@ -84,6 +84,8 @@ struct proxy {
 
 /* Milliseconds on the monotonic clock (proxy.c). */
 int64_t px_mono_ms(void);
+/* Microseconds on the monotonic clock (proxy.c). */
+int64_t px_mono_us(void);
 
 /* ---- a request (proxy_intake.c reads it, proxy_relay.c relays it) --------- */
 
@@ -112,6 +114,10 @@ struct px_req {
 	int               suspended;     /* c is suspended, waiting for x */
 	int               counted;       /* in l->inflight */
 	enum px_tap       tap;
+	int64_t           t0_us;         /* forwarded at (monotonic µs) */
+	int64_t           first_us;      /* upstream head after t0; -1 until then */
+	char              keyfp[KEYFP_MAX];
+	char              model[USAGE_MODEL_MAX];  /* ratelimit_model_key of the usage's */
 	struct proxy_sse *sse;
 	char             *copy;
 	size_t            copy_len, copy_cap;

@@ -167,3 +167,31 @@ ratelimit_parse(ratelimit_header_fn get, void *arg, int64_t now_ms, struct ratel
 	}
 	return n;
 }
+
+/* s[0..n) is all digits */
+static int
+digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+char *
+ratelimit_model_key(const char *model, char *out, size_t n)
+{
+	size_t len;
+
+	usage_strlcpy(out, model != NULL ? model : "", n);
+	len = strlen(out);
+	if (len > 9 && out[len - 9] == '-' && digits(out + len - 8, 8))
+		out[len - 9] = '\0';                         /* -YYYYMMDD */
+	else if (len > 11 && out[len - 11] == '-' && digits(out + len - 10, 4) &&
+	    out[len - 6] == '-' && digits(out + len - 5, 2) && out[len - 3] == '-' &&
+	    digits(out + len - 2, 2))
+		out[len - 11] = '\0';                        /* -YYYY-MM-DD */
+	return out;
+}

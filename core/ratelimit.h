@@ -48,6 +48,12 @@ typedef const char *(*ratelimit_header_fn)(void *arg, const char *name);
  */
 int ratelimit_parse(ratelimit_header_fn get, void *arg, int64_t now_ms, struct ratelimit *out);
 
+/* The model a rate limit is kept under: model without a date suffix
+ * ("claude-sonnet-4-5-20250929" and "gpt-4.1-2025-04-14" become
+ * "claude-sonnet-4-5" and "gpt-4.1"), so a request's id and its response's
+ * land on one row. Returns out. */
+char *ratelimit_model_key(const char *model, char *out, size_t n);
+
 /* Pure helpers, exposed for the tests: a count ("123", surrounding spaces
  * allowed) into *v (0..RATELIMIT_VALUE_MAX); a Go duration ("1h2m3.5s",
  * "12ms", "0s") into milliseconds (rounded up, at most 10 days). 0 or -1. */

@@ -304,5 +304,29 @@ const char *const store_migrations[] = {
 	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
 	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
 	"  FROM rollup_hour GROUP BY d, model, source, flags, r;",
+	/* 10 → 11: rate-limit headroom (issue 16; data/limits.c): the latest
+	 * figures per provider × model × API key fingerprint × kind, as the
+	 * proxy, `call` and batch polling read them from response headers, and
+	 * 429 answers counted per UTC minute. Fingerprints only (core/keyfp.h),
+	 * never keys. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS ratelimit ("
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"                /* keyfp_make's fingerprint, '' = none */
+	"  kind TEXT NOT NULL,"               /* requests, tokens, input_tokens, output_tokens */
+	"  lim INTEGER NOT NULL,"             /* -1 = not known */
+	"  remaining INTEGER NOT NULL,"
+	"  reset_ms INTEGER NOT NULL,"        /* UTC ms; -1 = not known */
+	"  updated_ms INTEGER NOT NULL,"      /* when the response carrying it ended */
+	"  PRIMARY KEY (provider, model, key, kind)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS ratelimit_reject ("
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  minute INTEGER NOT NULL,"          /* floor(UTC ms / 60000) */
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, model, key, minute)"
+	") WITHOUT ROWID;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
