@@ -195,3 +195,28 @@ ratelimit_model_key(const char *model, char *out, size_t n)
 		out[len - 11] = '\0';                        /* -YYYY-MM-DD */
 	return out;
 }
+
+char *
+ratelimit_fmt_reset(int64_t reset_ms, int64_t now_ms, char *buf, size_t n)
+{
+	int64_t s;
+
+	if (reset_ms < 0) {
+		snprintf(buf, n, "-");
+		return buf;
+	}
+	if (reset_ms <= now_ms) {
+		snprintf(buf, n, "now");
+		return buf;
+	}
+	s = (reset_ms - now_ms + 999) / 1000;
+	if (s < 60)
+		snprintf(buf, n, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, n, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+	else if (s < 86400)
+		snprintf(buf, n, "%lldh%02lldm", (long long)(s / 3600), (long long)(s / 60 % 60));
+	else
+		snprintf(buf, n, "%lldd%lldh", (long long)(s / 86400), (long long)(s / 3600 % 24));
+	return buf;
+}

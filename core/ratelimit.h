@@ -54,6 +54,10 @@ int ratelimit_parse(ratelimit_header_fn get, void *arg, int64_t now_ms, struct r
  * land on one row. Returns out. */
 char *ratelimit_model_key(const char *model, char *out, size_t n);
 
+/* How long until reset_ms from now_ms, for people: "42s", "5m10s", "1h02m",
+ * "3d4h"; "now" when passed, "-" when not known (reset_ms < 0). Returns buf. */
+char *ratelimit_fmt_reset(int64_t reset_ms, int64_t now_ms, char *buf, size_t n);
+
 /* Pure helpers, exposed for the tests: a count ("123", surrounding spaces
  * allowed) into *v (0..RATELIMIT_VALUE_MAX); a Go duration ("1h2m3.5s",
  * "12ms", "0s") into milliseconds (rounded up, at most 10 days). 0 or -1. */

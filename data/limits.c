@@ -99,6 +99,27 @@ store_ratelimit_put(struct store *s, const char *provider, const char *model, co
 	return ok ? 0 : -1;
 }
 
+/* requests, tokens, input_tokens, output_tokens, then "" (429s only) */
+static int
+kind_rank(const char *k)
+{
+	int r = ratelimit_kind_of(k);
+
+	return r < 0 ? RATELIMIT_NKINDS : r;
+}
+
+static int
+by_row(const void *x, const void *y)
+{
+	const struct store_ratelimit_row *a = x, *b = y;
+	int c;
+
+	if ((c = strcmp(a->provider, b->provider)) != 0 || (c = strcmp(a->model, b->model)) != 0 ||
+	    (c = strcmp(a->key, b->key)) != 0)
+		return c;
+	return kind_rank(a->kind) - kind_rank(b->kind);
+}
+
 int
 store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit_row **out,
                      size_t *n, char *err, size_t errlen)
@@ -112,8 +133,7 @@ store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit_row
 	    " SELECT provider, model, key, '', -1, -1, -1, max(minute) * 60000, sum(n)"
 	    " FROM ratelimit_reject j WHERE minute >= ?1 AND NOT EXISTS (SELECT 1 FROM ratelimit r"
 	    "  WHERE r.provider = j.provider AND r.model = j.model AND r.key = j.key)"
-	    " GROUP BY provider, model, key"
-	    " ORDER BY 1, 2, 3, 4";
+	    " GROUP BY provider, model, key";
 	struct store_ratelimit_row *v = NULL, *nv, *row;
 	size_t cap = 0;
 	sqlite3_stmt *st;
@@ -152,6 +172,8 @@ store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit_row
 		goto fail;
 	}
 	sqlite3_finalize(st);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_row);
 	*out = v;
 	return 0;
 fail:

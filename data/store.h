@@ -282,8 +282,9 @@ struct store_ratelimit_row {
 	                                         the hour before now_ms */
 };
 
-/* Every row, by provider, model, key, kind. The caller frees *out with
- * free(). 0 or -1 + err. */
+/* Every row, by provider, model, key, then kind (requests, tokens,
+ * input_tokens, output_tokens, ""). The caller frees *out with free().
+ * 0 or -1 + err. */
 int store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit_row **out,
                          size_t *n, char *err, size_t errlen);
 
