@@ -13,16 +13,20 @@ jq -e '[.panels[] | .targets | length > 0] | all' "$D" >/dev/null || tt_die "a p
 tt_ok "valid JSON with panels, each with a query"
 
 DB=$T/usage.db
-tt_start_proxy --db "$DB" exporter --listen 127.0.0.1:0
-curl -sS "$PROXY/metrics" >"$T/families"
-tt_stop_proxy
 tt_start_fakeapi main
 tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL" --metrics 127.0.0.1:0
 MP=$(sed -nE 's/^metrics on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
 curl -sS -o /dev/null -H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' \
 	-H 'content-type: application/json' "$PROXY/v1/messages" \
 	-d '{"model":"claude-haiku-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}'
-curl -sS "http://127.0.0.1:$MP/metrics" >>"$T/families"
+curl -sS "http://127.0.0.1:$MP/metrics" >"$T/families"
+tt_stop_proxy
+# the ledger's families, with samples to read their labels from
+sqlite3 "$DB" "insert into batch (id, status) values ('msgbatch_1', 'ended')"
+mkdir -p "$XDG_CONFIG_HOME/tokentop"
+echo '{"budgets":[{"daily":"5"}]}' >"$XDG_CONFIG_HOME/tokentop/config.json"
+tt_start_proxy --db "$DB" exporter --listen 127.0.0.1:0
+curl -sS "$PROXY/metrics" >>"$T/families"
 tt_stop_proxy
 
 { jq -r '.. | .expr? // empty' "$D"; jq -r '.templating.list[] | .definition' "$D"; } >"$T/exprs"
