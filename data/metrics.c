@@ -3,8 +3,10 @@
  * asked), and the batch table's statuses. Never the raw rows, so a scrape
  * costs the same on a 10M-row ledger as on a small one.
  *
- * Cost is priced per model × price flags over the lifetime sums (as the
- * reports price a group), so the counters equal `report models --json`.
+ * The lifetime rollup (rollup_lt: model × source × tag × flags, kept with
+ * every insert) holds a few hundred cells however old the ledger is. Cost
+ * is priced per model × price flags over those sums (as the reports price
+ * a group), so the counters equal `report models --json`.
  * A model whose price names a long-context line other than the rollup's
  * (only a user price file can) is priced at the rollup's line here; the
  * reports read such a model's raw rows.
@@ -48,13 +50,13 @@ source_id(struct reader *r, const char *src)
 static int
 read_cells(struct reader *r, int with_tag, char *err, size_t errlen)
 {
-	/* with tags: rollup_hour (the only table with source and tag together;
-	 * its cells grow with the hours of history); else the day × source one */
+	/* the lifetime cells: a few per model × source × tag, whatever the age */
 	const char *sql = with_tag ?
 	    "SELECT source, model, tag, flags, requests, input, write_5m, write_1h, cache_read,"
-	    " output FROM rollup_hour" :
+	    " output FROM rollup_lt" :
 	    "SELECT source, model, '', flags, requests, input, write_5m, write_1h, cache_read,"
-	    " output FROM rollup_ds";
+	    " output FROM rollup_lt";
+	struct tokens t;
 	int64_t sum[GROUPSUM_N];
 	sqlite3_stmt *st;
 	int rc, sid, k;
@@ -67,6 +69,16 @@ read_cells(struct reader *r, int with_tag, char *err, size_t errlen)
 			sum[k] = sqlite3_column_int64(st, 4 + k);
 		if (sum[0] == 0)
 			continue;       /* emptied cell, pruned lazily */
+		t.input = sum[1];
+		t.write_5m = sum[2];
+		t.write_1h = sum[3];
+		t.cache_read = sum[4];
+		t.output = sum[5];
+		if (!usage_sums_possible(&t, 0, sum[0])) {   /* a hand edit, an older tokentop */
+			store_overflow_err(r->s, "a rollup cell holds sums no rows can make"
+			    " (negative, or above 10^12 a row)", err, errlen);
+			goto fail;
+		}
 		if ((sid = source_id(r, (const char *)sqlite3_column_text(st, 0))) < 0) {
 			snprintf(err, errlen, "metrics: more than %d sources", MAX_SOURCES);
 			goto fail;

@@ -328,5 +328,28 @@ const char *const store_migrations[] = {
 	"  n INTEGER NOT NULL,"
 	"  PRIMARY KEY (provider, model, key, minute)"
 	") WITHOUT ROWID;",
+	/* 11 → 12: lifetime sums per model × source × tag × flags (rollup_lt;
+	 * issue 16), so `tokentop exporter` answers a scrape from a few hundred
+	 * cells whatever the ledger's age, tag label or not. Kept like rollup_ds;
+	 * rebuilt from rollup_hour (IF NOT EXISTS, as above). */
+	"CREATE TABLE IF NOT EXISTS rollup_lt ("
+	"  model TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (model, source, tag, flags)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_lt;"
+	"INSERT INTO rollup_lt SELECT model, source, tag, flags, sum(requests), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(max_tokens_stops) FROM rollup_hour GROUP BY model, source, tag, flags;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -240,9 +240,9 @@ struct store_metrics {
 };
 
 /*
- * Everything the exporter counts, from the rollups only (rollup_ds; with
- * with_tag rollup_hour, whose cells grow with the hours of history) and the
- * batch table: one read each. p may be NULL (everything unpriced). The
+ * Everything the exporter counts, from the lifetime rollup (rollup_lt, a few
+ * hundred cells whatever the ledger's size) and the batch table: one read
+ * each; cells grouped by tag too with with_tag. p may be NULL (everything unpriced). The
  * caller frees out with store_metrics_free. 0, or -1 with err.
  */
 int store_metrics_read(struct store *s, const struct pricing *p, int with_tag,

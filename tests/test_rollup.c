@@ -1,8 +1,10 @@
 /* test_rollup.c — the collapsed rollup tables (data/rollup.c) hold exactly
  * the sums of rollup_hour's cells: per hour (rollup_hm), per UTC day
  * (rollup_dm) and per UTC day × tag or × source (rollup_dt, rollup_ds),
- * after inserts, replacements by larger copies and batches; and migration
- * 9 → 10 rebuilds the day × tag and day × source tables from the hours. */
+ * and for the whole history per model × source × tag (rollup_lt), after
+ * inserts, replacements by larger copies and batches; and the migrations
+ * rebuild the day × tag / day × source tables and the lifetime one from the
+ * hours. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +40,9 @@ static const char *const same[][2] = {
 	{ "SELECT hour, model, source, flags, routed, " COLS " FROM rollup_ds",
 	  "SELECT " DAY " AS d, model, source, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY d, model, source, flags, r" },
+	{ "SELECT model, source, tag, flags, " COLS " FROM rollup_lt",
+	  "SELECT model, source, tag, flags, " SUMS " FROM rollup_hour"
+	  " GROUP BY model, source, tag, flags" },
 };
 
 static int64_t
@@ -66,6 +71,7 @@ check_tables(const char *path)
 	assert_true(one(db, "SELECT count(*) FROM rollup_hour") > 100);
 	assert_true(one(db, "SELECT count(*) FROM rollup_dt") > 10);
 	assert_true(one(db, "SELECT count(*) FROM rollup_ds") > 10);
+	assert_true(one(db, "SELECT count(*) FROM rollup_lt") > 3);
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", same[i][0],
 		    same[i][1]);
@@ -155,12 +161,39 @@ test_migration_10(void **state)
 	check_tables(path);
 }
 
+/* A file from before the lifetime rollup: opening it builds rollup_lt from
+ * rollup_hour (the last migration, found by counting back one). */
+static void
+test_migration_lt(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	sqlite3 *db;
+	int v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/lt.db", fx_tmpdir);
+	fill(path);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_lt", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	fx_set_user_version(path, v - 1);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	check_tables(path);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collapsed_tables),
 		cmocka_unit_test(test_migration_10),
+		cmocka_unit_test(test_migration_lt),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
