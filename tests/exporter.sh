@@ -4,7 +4,8 @@
 # to `report … --json` on the same ledger: cost, requests and tokens per
 # model × source, unpriced requests, budgets and batches; hostile model names
 # and tags escaped; the tag label only when configured; GET/HEAD only, 404
-# elsewhere; a read-only ledger; loopback by default.
+# elsewhere; a read-only ledger; a poisoned one (500, the reason); loopback
+# by default.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -168,6 +169,14 @@ if tt_no_override; then
 	chmod 0755 "$T/ro"
 	tt_ok "a read-only ledger (file and folder) is served"
 fi
+
+# --- a ledger poisoned by hand: 500 with the reason, no made-up numbers ----------
+cp "$DB" "$T/poison.db"
+sqlite3 "$T/poison.db" "UPDATE rollup_lt SET input = -5"
+tt_start_proxy --db "$T/poison.db" exporter --listen 127.0.0.1:0
+tt_eq "a poisoned ledger answers 500" "$(curl -s -o "$T/p" -w '%{http_code}' "$PROXY/metrics")" 500
+tt_has "and says why" "$(cat "$T/p")" "no rows can make"
+tt_stop_proxy
 
 # --- loopback by default --------------------------------------------------------
 set +e
