@@ -1,13 +1,9 @@
 /* mserve.c — the /metrics listener: libmicrohttpd on a thread of its own,
  * one connection served at a time (a scrape is short and fn need not be
  * thread-safe). */
-#include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -94,41 +90,6 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	return rc;
 }
 
-/* A bound, listening socket for m->host:m->port (the port updated). */
-static int
-bind_socket(struct mserve *m, char *err, size_t errlen)
-{
-	struct addrinfo hints, *ai = NULL;
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char port[16];
-	int fd, one = 1, rc;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", m->port);
-	if ((rc = getaddrinfo(m->host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "--listen: %s: %s", m->host, gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 64) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-		snprintf(err, errlen, "--listen: %s:%s: %s", m->host, port, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	m->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-	                                           ((struct sockaddr_in *)&ss)->sin_port);
-	return fd;
-}
-
 struct mserve *
 mserve_new(const char *addr, int allow_remote, mserve_fn fn, void *arg, char *err,
            size_t errlen)
@@ -152,7 +113,7 @@ mserve_new(const char *addr, int allow_remote, mserve_fn fn, void *arg, char *er
 		    "to listen there", m->host);
 		goto fail;
 	}
-	if ((m->fd = bind_socket(m, err, errlen)) < 0)
+	if ((m->fd = proxy_listen(m->host, &m->port, 0, NULL, err, errlen)) < 0)
 		goto fail;
 	m->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, 0, NULL, NULL,
 	    on_request, m, MHD_OPTION_LISTEN_SOCKET, m->fd, MHD_OPTION_CONNECTION_LIMIT,

@@ -115,6 +115,13 @@ int proxy_inflight(struct proxy *p);
  */
 void proxy_free(struct proxy *p, int64_t grace_ms);
 
+/* A listening TCP socket (non-blocking, close-on-exec, SO_REUSEADDR; with
+ * reuseport SO_REUSEPORT too) on host:*port; *port becomes the bound port
+ * (port 0 = any free) and *family (may be NULL) the address family. The
+ * descriptor (the caller closes it), or -1 with "--listen: …" in err. */
+int proxy_listen(const char *host, int *port, int reuseport, int *family, char *err,
+                 size_t errlen);
+
 /* ---- pure helpers (no I/O; tested in tests/test_proxy.c) ---------------- */
 
 /* "127.0.0.1:8787", "[::1]:0", "localhost:80" into host (brackets removed)
