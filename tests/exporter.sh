@@ -167,7 +167,7 @@ if tt_no_override; then
 	grep -q '^tokentop_requests_total{.*source="proxy".*} 3$' "$T/m3" || tt_die "read-only scrape: $(cat "$T/m3")"
 	kill -TERM "$RO_PID"; wait "$RO_PID" || tt_die "exit status on SIGTERM"
 	chmod 0755 "$T/ro"
-	tt_ok "a read-only ledger (file and folder) is served"
+	tt_ok "a read-only ledger is served: the file and its folder read-only"
 fi
 
 # --- a ledger poisoned by hand: 500 with the reason, no made-up numbers ----------
