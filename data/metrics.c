@@ -9,14 +9,13 @@
  * a group), so the counters equal `report models --json`.
  * A model whose price names a long-context line other than the rollup's
  * (only a user price file can) is priced at the rollup's line here; the
- * reports read such a model's raw rows.
- *
- * Provider: the ledger has no provider column yet, so every cell is
- * STORE_METRICS_PROVIDER. When it has one, read it here (one seam). */
+ * reports read such a model's raw rows. The provider is the rollup flags'
+ * (ROLLUP_PROVIDER); a model is priced in its provider's entries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/provider.h"
 #include "data/groupsum.h"
 #include "data/store_int.h"
 
@@ -28,7 +27,8 @@ struct reader {
 	char                  sources[MAX_SOURCES][16];
 	size_t                nsources;
 	struct groupsum       in;    /* cells as read: (source, model, tag, flags) */
-	struct groupsum       out;   /* by label: (source, model label, tag); sum[6] cost, [7] unpriced */
+	struct groupsum       out;   /* by label: (source, model label, tag, provider in flags);
+	                                sum[6] cost, [7] unpriced */
 };
 
 /* The index of source in r's list (added when new); -1 when full. */
@@ -119,7 +119,7 @@ price_cells(struct reader *r, char *err, size_t errlen)
 
 	for (i = 0; i < r->in.n; i++) {
 		c = &r->in.cells[i];
-		mp = pricing_find(r->p, c->model);
+		mp = pricing_find_for(r->p, ROLLUP_PROVIDER(c->flags), c->model);
 		memcpy(sum, c->sum, sizeof(sum));
 		sum[6] = sum[7] = 0;
 		if (mp == NULL) {
@@ -134,7 +134,8 @@ price_cells(struct reader *r, char *err, size_t errlen)
 			if (pricing_cost_checked(mp, &t, &f, &sum[6]) != 0)
 				return store_overflow_err(r->s, NULL, err, errlen);
 		}
-		rc = groupsum_add(&r->out, c->unit, mp != NULL ? mp->id : c->model, c->g, 0, 0, sum);
+		rc = groupsum_add(&r->out, c->unit, mp != NULL ? mp->id : c->model, c->g,
+		    ROLLUP_PROVIDER(c->flags), 0, sum);
 		if (rc == GROUPSUM_OVERFLOW)
 			return store_overflow_err(r->s, NULL, err, errlen);
 		if (rc != 0) {
@@ -152,8 +153,8 @@ read_batches(struct store *s, struct store_metrics *m, char *err, size_t errlen)
 	struct store_metric_batch *b;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT status, count(*) FROM batch GROUP BY status"
-	    " ORDER BY status", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT provider, status, count(*) FROM batch"
+	    " GROUP BY provider, status ORDER BY provider, status", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "metrics", err, errlen);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((b = realloc(m->batches, (m->nbatches + 1) * sizeof(*b))) == NULL) {
@@ -164,9 +165,10 @@ read_batches(struct store *s, struct store_metrics *m, char *err, size_t errlen)
 		m->batches = b;
 		b = &m->batches[m->nbatches++];
 		memset(b, 0, sizeof(*b));
-		usage_strlcpy(b->provider, STORE_METRICS_PROVIDER, sizeof(b->provider));
-		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, 0), sizeof(b->status));
-		b->count = sqlite3_column_int64(st, 1);
+		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(b->provider));
+		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, 1), sizeof(b->status));
+		b->count = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -180,7 +182,7 @@ by_cell(const void *x, const void *y)
 	const struct store_metric_cell *a = x, *b = y;
 	int c;
 
-	if ((c = strcmp(a->model, b->model)) != 0)
+	if ((c = strcmp(a->model, b->model)) != 0 || (c = strcmp(a->provider, b->provider)) != 0)
 		return c;
 	if ((c = strcmp(a->source, b->source)) != 0)
 		return c;
@@ -214,7 +216,8 @@ store_metrics_read(struct store *s, const struct pricing *p, int with_tag,
 	for (i = 0; i < r->out.n; i++) {
 		c = &r->out.cells[i];
 		mc = &out->cells[out->ncells++];
-		usage_strlcpy(mc->provider, STORE_METRICS_PROVIDER, sizeof(mc->provider));
+		usage_strlcpy(mc->provider, provider_at(c->flags) != NULL ?
+		    provider_at(c->flags)->name : "unknown", sizeof(mc->provider));
 		usage_strlcpy(mc->model, c->model, sizeof(mc->model));
 		usage_strlcpy(mc->source, r->sources[c->unit], sizeof(mc->source));
 		usage_strlcpy(mc->tag, c->g, sizeof(mc->tag));

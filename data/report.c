@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/report_int.h"
 
 int64_t
@@ -93,16 +94,16 @@ date_suffixed(const char *model, const char *base)
 	return 1;
 }
 
-/* The cached facts of a model id; NULL on out of memory. */
+/* The cached facts of a model id of a provider; NULL on out of memory. */
 struct model_ent *
-report_model_ent(struct agg *a, const char *model)
+report_model_ent(struct agg *a, const char *model, int provider)
 {
 	const char *f = a->q->model;
 	struct model_ent *e;
 	size_t i;
 
 	for (i = 0; i < a->nme; i++)
-		if (strcmp(a->me[i].model, model) == 0)
+		if (a->me[i].provider == provider && strcmp(a->me[i].model, model) == 0)
 			return &a->me[i];
 	e = report_grow(a->me, &a->mecap, a->nme + 1, sizeof(*e));
 	if (e == NULL)
@@ -111,7 +112,8 @@ report_model_ent(struct agg *a, const char *model)
 	e = &a->me[a->nme++];
 	memset(e, 0, sizeof(*e));
 	usage_strlcpy(e->model, model, sizeof(e->model));
-	e->mp = pricing_find(a->p, model);
+	e->provider = provider;
+	e->mp = pricing_find_for(a->p, provider, model);
 	e->raw = e->mp != NULL && e->mp->has_long && e->mp->long_threshold != STORE_LONG_THRESHOLD;
 	e->match = f == NULL || f[0] == '\0' || strcmp(model, f) == 0 || date_suffixed(model, f) ||
 	    (a->filter_mp != NULL && e->mp == a->filter_mp);
@@ -166,6 +168,7 @@ row_of(struct agg *a, const char *key)
 		return NULL;
 	r->rows = rows;
 	memset(&rows[r->nrows], 0, sizeof(rows[0]));
+	rows[r->nrows].provider = REPORT_PROVIDER_NONE;
 	usage_strlcpy(rows[r->nrows].key, key, sizeof(rows[0].key));
 	a->slots[j] = ++r->nrows;
 	return &rows[r->nrows - 1];
@@ -195,8 +198,20 @@ list_unpriced(struct agg *a, struct model_ent *e)
 static int
 contrib_ok(const struct contrib *c)
 {
-	return c->max_stops >= 0 && c->max_stops <= c->requests &&
+	return c->max_stops >= 0 && c->max_stops <= c->requests && c->reasoning >= 0 &&
+	    c->reasoning <= c->tok.output &&
 	    usage_sums_possible(&c->tok, c->compressed, c->requests);
+}
+
+/* The provider of a row holding tokens of a and of b. */
+static int
+provider_merge(int a, int b)
+{
+	if (a == REPORT_PROVIDER_NONE)
+		return b;
+	if (b == REPORT_PROVIDER_NONE || a == b)
+		return a;
+	return REPORT_PROVIDER_MIXED;
 }
 
 /* Every figure of a row: r += c (0, or -1 with r unchanged on overflow). */
@@ -212,8 +227,10 @@ row_add(struct report_row *r, const struct report_row *c)
 	    num_add(&t.saved.routing, c->saved.routing) ||
 	    num_add(&t.saved.compression, c->saved.compression) ||
 	    num_add(&t.max_tokens_stops, c->max_tokens_stops) ||
-	    num_add(&t.compressed_tokens, c->compressed_tokens))
+	    num_add(&t.compressed_tokens, c->compressed_tokens) ||
+	    num_add(&t.reasoning_tokens, c->reasoning_tokens))
 		return -1;
+	t.provider = provider_merge(t.provider, c->provider);
 	*r = t;
 	return 0;
 }
@@ -238,6 +255,8 @@ report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
 	d.tok = c->tok;
 	d.compressed_tokens = c->compressed;
 	d.max_tokens_stops = c->max_stops;
+	d.reasoning_tokens = c->reasoning;
+	d.provider = c->e->provider;
 	if (c->e->mp == NULL) {
 		d.unpriced_requests = c->requests;
 		if (list_unpriced(a, c->e) != 0) {
@@ -269,6 +288,8 @@ report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const cha
 		return source;
 	case REPORT_TAG:
 		return tag;
+	case REPORT_PROVIDER:
+		return provider_at(e->provider)->name;
 	case REPORT_TOTAL:
 		return "";
 	default:
@@ -308,6 +329,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->totals.provider = REPORT_PROVIDER_NONE;
 	memset(&a, 0, sizeof(a));
 	a.p = p;
 	a.q = q;

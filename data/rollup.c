@@ -17,7 +17,8 @@
 
 #define MS_PER_HOUR 3600000LL
 #define PENDING_CAP 4096   /* cells waiting: bounds memory (~1.5 MB) */
-#define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops */
+#define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops,
+                                    reasoning */
 
 enum { CELL_HOUR, CELL_BATCH };
 
@@ -29,7 +30,8 @@ struct cell {
 	char    id[USAGE_ID_MAX];      /* source (CELL_HOUR) or batch id */
 	char    tag[USAGE_TAG_MAX];
 	char    tier[16];
-	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops */
+	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
+	                                  reasoning */
 };
 
 struct undo {
@@ -155,7 +157,7 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	struct cell key;
 	const int64_t v[NSUM] = { 1, u->tok.input, u->tok.write_5m, u->tok.write_1h,
 	    u->tok.cache_read, u->tok.output, u->compressed_tokens,
-	    strcmp(u->stop_reason, "max_tokens") == 0 };
+	    strcmp(u->stop_reason, "max_tokens") == 0, u->reasoning_tokens };
 	int64_t sum[NSUM];
 	int k, rc;
 

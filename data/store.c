@@ -26,7 +26,8 @@
 	" cache_read = cache_read + excluded.cache_read," \
 	" output = output + excluded.output," \
 	" compressed_tokens = compressed_tokens + excluded.compressed_tokens," \
-	" max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops"
+	" max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops," \
+	" reasoning = reasoning + excluded.reasoning"
 
 /* The statements behind enum store_stmt_id, in its order. */
 static const char *const stmt_sql[SQ_COUNT] = {
@@ -34,42 +35,44 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    "SELECT id, " STORE_USAGE_COLS " FROM usage WHERE dedupe_key = ?1",
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
-	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
+	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
+	    "?23,?24,?25,?26)",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
 	    " inference_geo=?11, tier=?12, stop_reason=?13, input=?14, write_5m=?15,"
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
-	    " sidechain=?20, ts_import=?21 WHERE dedupe_key=?22",
+	    " sidechain=?20, ts_import=?21, provider=?22, reasoning_tokens=?23, session_id=?24,"
+	    " cwd=?25 WHERE dedupe_key=?26",
 	[SQ_ROLLUP_ADD] =
-	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
 	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET" ADD_SUMS,
 	[SQ_HM_ADD] =
-	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
-	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DT_ADD] =
-	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
 	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DT_PRUNE] =
 	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
 	[SQ_DS_ADD] =
-	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
 	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DS_PRUNE] =
 	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
 	[SQ_LT_ADD] =
-	    "INSERT INTO rollup_lt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+	    "INSERT INTO rollup_lt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
 	    " ON CONFLICT (model, source, tag, flags) DO UPDATE SET" ADD_SUMS,
 	[SQ_LT_PRUNE] =
 	    "DELETE FROM rollup_lt WHERE model=?1 AND source=?2 AND tag=?3 AND flags=?4"

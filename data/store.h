@@ -128,6 +128,7 @@ enum report_group {
 	REPORT_TAG,     /* key tag, "" for untagged */
 	REPORT_TOTAL,   /* no rows, totals only */
 	REPORT_MODEL_TIER, /* key "MODEL\tTIER" (tier "" when not routed): output caps */
+	REPORT_PROVIDER,   /* key anthropic/openai */
 };
 
 struct report_query {
@@ -140,6 +141,7 @@ struct report_query {
 	                                is it plus a "-YYYYMMDD" date */
 	const char *tag;
 	const char *source;
+	const char *provider;        /* "anthropic", "openai"; NULL or "" = all */
 	const char *baseline_model;  /* for routing savings; NULL = none */
 };
 
@@ -152,6 +154,10 @@ struct report_row {
 	struct savings saved;
 	int64_t       max_tokens_stops;  /* responses that stopped on max_tokens */
 	int64_t       compressed_tokens;
+	int64_t       reasoning_tokens;  /* OpenAI's, inside tok.output (display only) */
+	int           provider;          /* enum provider_id of the row's tokens, or: */
+#define REPORT_PROVIDER_NONE  (-1)       /* no tokens yet */
+#define REPORT_PROVIDER_MIXED (-2)       /* tokens of several providers */
 };
 
 struct report {
@@ -209,9 +215,6 @@ int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
 
 /* ---- metrics (data/metrics.c, for `tokentop exporter`) ------------------ */
 
-/* The provider of every row until the ledger records one per row. */
-#define STORE_METRICS_PROVIDER "anthropic"
-
 /* Lifetime sums of one label set: provider × model × source (× tag). */
 struct store_metric_cell {
 	char          provider[16];
@@ -233,9 +236,9 @@ struct store_metric_batch {
 };
 
 struct store_metrics {
-	struct store_metric_cell  *cells;       /* by model, source, tag */
+	struct store_metric_cell  *cells;       /* by model, provider, source, tag */
 	size_t                     ncells;
-	struct store_metric_batch *batches;     /* by status */
+	struct store_metric_batch *batches;     /* by provider, status */
 	size_t                     nbatches;
 };
 
@@ -324,6 +327,7 @@ struct batch_counts {
 
 struct batch_rec {
 	char    id[USAGE_ID_MAX];
+	char    provider[12];          /* anthropic, openai ("" = anthropic) */
 	char    status[16];            /* in_progress, canceling, ended */
 	char    input_file[1024];      /* the JSONL it was built from */
 	char    results_file[1024];    /* where results were saved, "" until then */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # limits.sh — rate-limit headroom from the double's headers: through the
-# proxy (two keys, x-api-key and Bearer; a dated model id), its --metrics
+# proxy (two keys, x-api-key and Bearer; a dated model id; OpenAI's
+# x-ratelimit-* with their durations), its --metrics
 # page (strictly parsed: requests by code, histograms, rate-limit gauges),
 # a retried 429 in `call` (both answers read), `report limits --json` (one
 # row per provider, model, key and kind; RFC 3339 resets; 429s of the last
@@ -15,7 +16,8 @@ KEYB=sk-ant-api03-other-key-0000WXYZ
 tt_start_fakeapi main --key sk-ant-test --key "$KEYB"
 FK=$FK_URL
 
-tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK" --metrics 127.0.0.1:0
+tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK" --openai-upstream "$FK/v1" \
+	--metrics 127.0.0.1:0
 MP=$(sed -nE 's/^metrics on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
 [ -n "$MP" ] || tt_die "no metrics listener: $(cat "$T/pport" "$T/perr")"
 send() {  # auth-header model -> status
@@ -27,6 +29,9 @@ A='x-api-key: sk-ant-test'
 tt_eq "200 through the proxy" "$(send "$A" claude-haiku-4-5)" 200
 send "$A" claude-haiku-4-5 >/dev/null
 tt_eq "Bearer key, dated model" "$(send "Authorization: Bearer $KEYB" claude-sonnet-4-5-20250929)" 200
+tt_eq "OpenAI through the proxy" "$(curl -sS -o /dev/null -w '%{http_code}' \
+	-H 'Authorization: Bearer sk-openai-test' -H 'content-type: application/json' \
+	"$PROXY/v1/chat/completions" -d '{"model":"gpt-4.1-2025-04-14","messages":[{"role":"user","content":"hi"}]}')" 200
 curl -s -X POST "$FK/_fake/faults" -d '{"faults":[{"path":"/v1/messages","status":429,"count":2}]}' >/dev/null
 tt_eq "a 429 is relayed" "$(send "$A" claude-haiku-4-5)" 429
 send "$A" claude-haiku-4-5 >/dev/null
@@ -48,13 +53,16 @@ def eq(what, got, want):
 eq('200s', val('tokentop_proxy_requests_total', provider='anthropic', code='200'), 3.0)
 eq('429s', val('tokentop_proxy_requests_total', provider='anthropic', code='429'), 2.0)
 for h in ('tokentop_proxy_request_duration_seconds', 'tokentop_proxy_upstream_first_byte_seconds'):
-    eq(h + ' count', val(h, h + '_count'), 5.0)
-    eq(h + ' +Inf', val(h, h + '_bucket', le='+Inf'), 5.0)
+    eq(h + ' count', val(h, h + '_count'), 6.0)
+    eq(h + ' +Inf', val(h, h + '_bucket', le='+Inf'), 6.0)
     b = [float(s[2]) for s in m[h] if s[0] == h + '_bucket']
     if b != sorted(b): bad.append(h + ' buckets not cumulative')
 eq('haiku requests left', val('tokentop_ratelimit_remaining', model='claude-haiku-4-5', kind='requests'), 0.0)
 eq('haiku requests limit', val('tokentop_ratelimit_limit', model='claude-haiku-4-5', kind='requests'), 4000.0)
 eq('sonnet (date removed) tokens limit', val('tokentop_ratelimit_limit', model='claude-sonnet-4-5', kind='tokens'), 2000000.0)
+eq('openai 200s', val('tokentop_proxy_requests_total', provider='openai', code='200'), 1.0)
+if val('tokentop_ratelimit_limit', provider='openai', model='gpt-4.1', kind='requests') is None:
+    bad.append('no OpenAI x-ratelimit figures')
 if bad: print('\n'.join(bad)); sys.exit(1)
 PY
 tt_ok "proxy --metrics: requests by code, cumulative histograms, rate-limit gauges"
@@ -102,13 +110,16 @@ for k in b:
         bad.append('key B %s 429s' % k[1])
     if any(r['limit'] is None or r['reset'] is None for r in groups[k]):
         bad.append('key B %s figures' % k[1])
+o = [r for r in rows if r['provider'] == 'openai']
+if sorted(r['kind'] for r in o) != ['requests', 'tokens'] or any(r['model'] != 'gpt-4.1' or r['reset'] is None for r in o):
+    bad.append('openai rows %r' % o)
 if bad: print('\n'.join(bad)); sys.exit(1)
 PY
 tt_ok "report limits --json: rows per provider, model, key and kind; 429s of the last hour"
 "$B/tokentop" --db "$DB" report limits >"$T/l.txt"
 tt_has "the table" "$(head -1 "$T/l.txt")" "REMAINING"
 tt_has "the table names the model" "$(cat "$T/l.txt")" "claude-sonnet-4-5"
-sqlite3 "$DB" .dump | grep -q 'sk-ant' && tt_die "a key reached the ledger"
+sqlite3 "$DB" .dump | grep -qE 'sk-ant|sk-openai' && tt_die "a key reached the ledger"
 tt_ok "fingerprints only: no key in the ledger"
 
 # --- old figures never overwrite newer ones ---------------------------------------

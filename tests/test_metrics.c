@@ -194,7 +194,7 @@ test_brute_force(void **state)
 			assert_int_equal(m.cells[j].unpriced_requests, ws[t][i].unpriced);
 			assert_int_equal(m.cells[j].cost_nanos, want_cost(p, &ws[t][i]));
 			assert_memory_equal(&m.cells[j].tok, &ws[t][i].tok, sizeof(struct tokens));
-			assert_string_equal(m.cells[j].provider, STORE_METRICS_PROVIDER);
+			assert_string_equal(m.cells[j].provider, "anthropic");
 		}
 		assert_int_equal(m.ncells, k);       /* no cell more */
 		assert_true(k > (t ? 40u : 15u));
@@ -233,12 +233,18 @@ test_batches_and_poison(void **state)
 	usage_strlcpy(u.source, "call", sizeof(u.source));
 	u.tok.input = 10;
 	assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
+	usage_strlcpy(u.provider, "openai", sizeof(u.provider));   /* the same id, OpenAI's */
+	usage_strlcpy(u.request_id, "req_o", sizeof(u.request_id));
+	assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
 	assert_int_equal(store_metrics_read(s, NULL, 0, &m, err, sizeof(err)), 0);
 	assert_int_equal(m.nbatches, 2);
+	assert_string_equal(m.batches[0].provider, "anthropic");
 	assert_string_equal(m.batches[0].status, "ended");
 	assert_int_equal(m.batches[0].count, 3);
 	assert_int_equal(m.batches[1].count, 2);
-	assert_int_equal(m.ncells, 1);
+	assert_int_equal(m.ncells, 2);                          /* one per provider */
+	assert_string_equal(m.cells[0].provider, "anthropic");
+	assert_string_equal(m.cells[1].provider, "openai");
 	assert_int_equal(m.cells[0].unpriced_requests, 1);     /* no prices: all unpriced */
 	store_metrics_free(&m);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
