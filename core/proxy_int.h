@@ -187,6 +187,18 @@ void px_intake_body(struct px_req *r, const char *data, size_t n);
  * retry-after). 0: forward it. */
 int px_intake_refused(struct MHD_Connection *c, struct px_req *r, enum MHD_Result *rc);
 
+/* ---- how a request ended (proxy_outcome.c) -------------------------------- */
+
+/* The request is about to be forwarded (c: its connection): its clock and
+ * API key fingerprint. */
+void px_outcome_start(struct MHD_Connection *c, struct px_req *r);
+/* The upstream's response head arrived (the first time counts). */
+void px_outcome_head(struct px_req *r);
+/* It ended: status is what the client got (upstream = 1: the upstream's own
+ * answer, whose rate-limit headers are read); the owner's response hook is
+ * called with the outcome. */
+void px_outcome(struct px_req *r, long status, int upstream);
+
 /* ---- server side (proxy_relay.c) ----------------------------------------- */
 
 /* Start libmicrohttpd on l->fd (family AF_INET or AF_INET6) in external

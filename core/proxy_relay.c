@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <microhttpd.h>
 
 #include "core/proxy.h"
@@ -178,65 +177,6 @@ record(struct px_req *r)
 	p->h.usage(p->h.arg, &u);
 }
 
-/* ---- how a request ended: the response hook ---------------------------------- */
-
-static const char *
-xfer_header(void *arg, const char *name)
-{
-	return px_xfer_header(arg, name);
-}
-
-/* The model of a request without usage (an error): its body's "model". */
-static void
-request_model(struct px_req *r)
-{
-	json_t *j, *m;
-
-	if (r->model[0] != '\0' || r->kind != PX_CALL || r->body == NULL || r->len == 0)
-		return;
-	if ((j = json_loadb(r->body, r->len, 0, NULL)) == NULL)
-		return;
-	if (json_is_string(m = json_object_get(j, "model")))
-		ratelimit_model_key(json_string_value(m), r->model, sizeof(r->model));
-	json_decref(j);
-}
-
-/* Tell the owner how r ended: status (upstream: the upstream's own). */
-static void
-ended(struct px_req *r, long status, int upstream)
-{
-	struct proxy_response pr;
-
-	if (r->p->h.response == NULL)
-		return;
-	memset(&pr, 0, sizeof(pr));
-	request_model(r);
-	pr.provider = r->pv->name;
-	pr.model = r->model;
-	pr.keyfp = r->keyfp;
-	pr.status = status;
-	pr.upstream = upstream;
-	pr.duration_us = r->t0_us > 0 ? px_mono_us() - r->t0_us : 0;
-	pr.first_byte_us = r->first_us;
-	pr.ts_ms = now_ms();
-	if (upstream && r->x != NULL)
-		pr.has_ratelimit = ratelimit_parse(xfer_header, r->x, pr.ts_ms, &pr.rl) > 0;
-	r->p->h.response(r->p->h.arg, &pr);
-}
-
-/* The request's key fingerprint: x-api-key, else Authorization: Bearer. */
-static void
-take_keyfp(struct MHD_Connection *c, struct px_req *r)
-{
-	const char *k = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "x-api-key");
-	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-
-	if (k == NULL && a != NULL && strncasecmp(a, "Bearer ", 7) == 0)
-		for (k = a + 7; *k == ' '; k++)
-			;
-	keyfp_make(k, r->keyfp, sizeof(r->keyfp));
-}
-
 /* ---- a request's life ------------------------------------------------------- */
 
 /* Free r once both libmicrohttpd and the transfer are done with it. */
@@ -258,12 +198,12 @@ on_xfer(void *arg, struct px_xfer *x, enum px_event ev)
 	struct px_req *r = arg;
 
 	(void)x;
-	if (ev == PX_EV_HEADERS && r->first_us < 0)
-		r->first_us = px_mono_us() - r->t0_us;
+	if (ev == PX_EV_HEADERS)
+		px_outcome_head(r);
 	if (ev == PX_EV_DONE && px_xfer_headers_done(r->x))
 		record(r);
 	if (ev == PX_EV_DONE)
-		ended(r, px_xfer_headers_done(r->x) ? px_xfer_status(r->x) : 502,
+		px_outcome(r, px_xfer_headers_done(r->x) ? px_xfer_status(r->x) : 502,
 		    px_xfer_headers_done(r->x));
 	if (r->c != NULL && r->suspended) {
 		r->suspended = 0;
@@ -443,9 +383,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	char url[PROXY_TARGET_MAX + sizeof(p->upstream[0]) + 1], msg[512];
 
 	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
-	r->t0_us = px_mono_us();
-	r->first_us = -1;
-	take_keyfp(c, r);
+	px_outcome_start(c, r);
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
 	if (hl.oom) {
 		free_headers(&hl);
@@ -454,7 +392,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	if (p->o.enforce_budget && r->kind == PX_CALL && p->h.budget != NULL &&
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
-		ended(r, 429, 0);
+		px_outcome(r, 429, 0);
 		return px_reply_error(c, r->pv, 429, r->pv->quota_error, msg, 0, NULL);
 	}
 	px_rewrite_request(r);
@@ -475,7 +413,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
 	if (r->x == NULL) {
-		ended(r, 502, 0);
+		px_outcome(r, 502, 0);
 		return px_reply_error(c, r->pv, 502, NULL, msg, 0, NULL);
 	}
 	r->counted = 1;
