@@ -336,7 +336,7 @@ section_ledger() {
 # rows), best of three after a first one, beside `report models --json`'s
 # time ($1 ms, measured just before).
 bench_exporter() {
-	local pid port i
+	local pid port i t best
 	if ! built exporter; then skip "tokentop exporter not built yet"; return; fi
 	"$TT" --db "$LEDGER" exporter --listen 127.0.0.1:0 >"$TMP/exp.port" 2>"$TMP/exp.err" &
 	pid=$!
@@ -344,8 +344,14 @@ bench_exporter() {
 	port=$(sed -nE 's/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$TMP/exp.port")
 	if [ -z "$port" ]; then skip "exporter did not start: $(head -c 200 "$TMP/exp.err")"; kill "$pid"; return; fi
 	curl -s -o /dev/null "http://127.0.0.1:$port/metrics"
-	best3 "$TMP/scrape.txt" curl -sS "http://127.0.0.1:$port/metrics"
-	figure "exporter scrape (/metrics)" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
+	# the scrape as Prometheus sees it (curl's own clock: a curl process
+	# takes longer to start than the scrape), best of three
+	best=
+	for i in 1 2 3; do
+		t=$(curl -sS -o "$TMP/scrape.txt" -w '%{time_total}' "http://127.0.0.1:$port/metrics")
+		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+	done
+	figure "exporter scrape (/metrics)" "$(fmt "$(calc "$best * 1000")" 1)" "ms" \
 	    "report models --json" "$(fmt "$1" 1)" "ms" "milliseconds"
 	note "scrape: $(grep -vc '^#' "$TMP/scrape.txt") series"
 	kill "$pid"
