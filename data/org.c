@@ -1,5 +1,6 @@
-/* org.c — the organisation's own usage and cost (from `tokentop sync`): replace a
- * synced range in one transaction, and total it per UTC day and per model. */
+/* org.c — the organisation's own usage and cost (from `tokentop sync`), per
+ * provider: replace a provider's synced range in one transaction, and total
+ * it per UTC day and per model. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,21 @@
 
 #define DAY_MS 86400000LL
 
+/* The provider a row names ("" or unknown: the ledger's default). */
+static const struct provider *
+provider_by_name_or_default(const char *name)
+{
+	const struct provider *pv = provider_by_name(name);
+
+	return pv != NULL ? pv : &provider_anthropic;
+}
+
 static const char usage_ins[] =
     "INSERT INTO org_usage (bucket_start, bucket_width, model, api_key_id, workspace_id,"
-    " service_tier, input, write_5m, write_1h, cache_read, output)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-    " ON CONFLICT (bucket_start, bucket_width, model, api_key_id, workspace_id, service_tier)"
+    " service_tier, input, write_5m, write_1h, cache_read, output, provider)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+    " ON CONFLICT (provider, bucket_start, bucket_width, model, api_key_id, workspace_id,"
+    " service_tier)"
     " DO UPDATE SET input = org_usage.input + excluded.input,"
     " write_5m = org_usage.write_5m + excluded.write_5m,"
     " write_1h = org_usage.write_1h + excluded.write_1h,"
@@ -23,26 +34,26 @@ static const char usage_ins[] =
 
 static const char cost_ins[] =
     "INSERT INTO org_cost (bucket_start, description, model, token_type, service_tier,"
-    " amount_nanos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-    " ON CONFLICT (bucket_start, description, model, token_type, service_tier)"
+    " amount_nanos, provider) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    " ON CONFLICT (provider, bucket_start, description, model, token_type, service_tier)"
     " DO UPDATE SET amount_nanos = org_cost.amount_nanos + excluded.amount_nanos";
 
-/* The sync row, written first: its row lock (the upsert takes it whether
- * the row is new or not) makes concurrent syncs replace one after the
- * other instead of summing into each other's rows. */
+/* The provider's sync row, written first: its row lock (the upsert takes it
+ * whether the row is new or not) makes concurrent syncs of one provider
+ * replace one after the other instead of summing into each other's rows. */
 static const char sync_lock[] =
-    "INSERT INTO org_sync (id, synced_ms, since_ms, until_ms) VALUES (1, 0, 0, 0)"
-    " ON CONFLICT (id) DO UPDATE SET synced_ms = org_sync.synced_ms";
+    "INSERT INTO org_sync (provider, synced_ms, since_ms, until_ms) VALUES (?3, 0, 0, 0)"
+    " ON CONFLICT (provider) DO UPDATE SET synced_ms = org_sync.synced_ms";
 
 static const char sync_set[] =
-    "INSERT INTO org_sync (id, synced_ms, since_ms, until_ms) VALUES (1, ?3, ?1, ?2)"
-    " ON CONFLICT (id) DO UPDATE SET synced_ms = excluded.synced_ms,"
+    "INSERT INTO org_sync (provider, synced_ms, since_ms, until_ms) VALUES (?3, ?4, ?1, ?2)"
+    " ON CONFLICT (provider) DO UPDATE SET synced_ms = excluded.synced_ms,"
     " since_ms = excluded.since_ms, until_ms = excluded.until_ms";
 
-/* Runs sql with ?1, ?2 (and ?3) bound to a, b (and c). */
+/* Runs sql with ?1, ?2, ?3 (and ?4) bound to a, b, the provider (and c). */
 static int
-exec_range(struct store *s, const char *sql, int64_t a, int64_t b, int64_t c, char *err,
-           size_t errlen)
+exec_range(struct store *s, const char *sql, int64_t a, int64_t b, const char *provider,
+           int64_t c, char *err, size_t errlen)
 {
 	struct db_stmt *st;
 	int rc;
@@ -51,7 +62,8 @@ exec_range(struct store *s, const char *sql, int64_t a, int64_t b, int64_t c, ch
 		return -1;
 	db_bind_int64(st, 1, a);
 	db_bind_int64(st, 2, b);
-	db_bind_int64(st, 3, c);
+	store_bind_text(st, 3, provider);
+	db_bind_int64(st, 4, c);
 	rc = db_step(st);
 	if (rc != DB_DONE)
 		store_sqlerr(s, "org", err, errlen);
@@ -60,10 +72,11 @@ exec_range(struct store *s, const char *sql, int64_t a, int64_t b, int64_t c, ch
 }
 
 static int
-put_usage(struct store *s, struct db_stmt *st, const struct org_usage *u, char *err,
-          size_t errlen)
+put_usage(struct store *s, struct db_stmt *st, const char *provider, const struct org_usage *u,
+          char *err, size_t errlen)
 {
 	db_reset(st);
+	store_bind_text(st, 12, provider);
 	db_bind_int64(st, 1, u->bucket_ms);
 	db_bind_int64(st, 2, u->width_s);
 	store_bind_text(st, 3, u->model);
@@ -79,9 +92,11 @@ put_usage(struct store *s, struct db_stmt *st, const struct org_usage *u, char *
 }
 
 static int
-put_cost(struct store *s, struct db_stmt *st, const struct org_cost *c, char *err, size_t errlen)
+put_cost(struct store *s, struct db_stmt *st, const char *provider, const struct org_cost *c,
+         char *err, size_t errlen)
 {
 	db_reset(st);
+	store_bind_text(st, 7, provider);
 	db_bind_int64(st, 1, c->bucket_ms);
 	store_bind_text(st, 2, c->description);
 	store_bind_text(st, 3, c->model);
@@ -114,6 +129,7 @@ check_range(int64_t since, int64_t until, const struct org_usage *u, size_t nu,
 }
 
 struct replace_arg {
+	const char             *provider;
 	int64_t                 since_ms, until_ms, now_ms;
 	const struct org_usage *u;
 	size_t                  nu;
@@ -129,22 +145,23 @@ replace_op(struct store *s, void *arg, char *err, size_t errlen)
 	size_t i;
 	int ok = 0;
 
-	if (exec_range(s, sync_lock, 0, 0, 0, err, errlen) != 0 ||
-	    exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2",
-	    a->since_ms, a->until_ms, 0, err, errlen) != 0 ||
-	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2",
-	    a->since_ms, a->until_ms, 0, err, errlen) != 0)
+	if (exec_range(s, sync_lock, 0, 0, a->provider, 0, err, errlen) != 0 ||
+	    exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND provider = ?3", a->since_ms, a->until_ms, a->provider, 0, err, errlen) != 0 ||
+	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND provider = ?3", a->since_ms, a->until_ms, a->provider, 0, err, errlen) != 0)
 		return -1;
 	if ((su = store_prepare(s, usage_ins, "org", err, errlen)) == NULL ||
 	    (sc = store_prepare(s, cost_ins, "org", err, errlen)) == NULL)
 		goto out;
 	for (i = 0; i < a->nu; i++)
-		if (put_usage(s, su, &a->u[i], err, errlen) != 0)
+		if (put_usage(s, su, a->provider, &a->u[i], err, errlen) != 0)
 			goto out;
 	for (i = 0; i < a->nc; i++)
-		if (put_cost(s, sc, &a->c[i], err, errlen) != 0)
+		if (put_cost(s, sc, a->provider, &a->c[i], err, errlen) != 0)
 			goto out;
-	ok = exec_range(s, sync_set, a->since_ms, a->until_ms, a->now_ms, err, errlen) == 0;
+	ok = exec_range(s, sync_set, a->since_ms, a->until_ms, a->provider, a->now_ms, err,
+	    errlen) == 0;
 out:
 	db_finalize(su);
 	db_finalize(sc);
@@ -156,7 +173,16 @@ store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t n
                   const struct org_usage *u, size_t nu, const struct org_cost *c,
                   size_t nc, char *err, size_t errlen)
 {
-	struct replace_arg a = { since_ms, until_ms, now_ms, u, nu, c, nc };
+	return store_org_replace_for(s, "anthropic", since_ms, until_ms, now_ms, u, nu, c, nc, err,
+	    errlen);
+}
+
+int
+store_org_replace_for(struct store *s, const char *provider, int64_t since_ms,
+                      int64_t until_ms, int64_t now_ms, const struct org_usage *u, size_t nu,
+                      const struct org_cost *c, size_t nc, char *err, size_t errlen)
+{
+	struct replace_arg a = { provider, since_ms, until_ms, now_ms, u, nu, c, nc };
 
 	if (since_ms >= until_ms) {
 		snprintf(err, errlen, "org: empty range");
@@ -171,13 +197,23 @@ int
 store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms, int64_t *until_ms,
                     int *found, char *err, size_t errlen)
 {
+	return store_org_last_sync_for(s, "anthropic", synced_ms, since_ms, until_ms, found, err,
+	    errlen);
+}
+
+int
+store_org_last_sync_for(struct store *s, const char *provider, int64_t *synced_ms,
+                        int64_t *since_ms, int64_t *until_ms, int *found, char *err,
+                        size_t errlen)
+{
 	struct db_stmt *st;
 	int rc;
 
 	*found = 0;
 	if ((st = store_prepare(s, "SELECT synced_ms, since_ms, until_ms FROM org_sync"
-	    " WHERE id = 1", "org sync", err, errlen)) == NULL)
+	    " WHERE provider = ?1", "org sync", err, errlen)) == NULL)
 		return -1;
+	store_bind_text(st, 1, provider);
 	if ((rc = db_step(st)) == DB_ROW) {
 		*found = 1;
 		*synced_ms = db_column_int64(st, 0);
@@ -269,7 +305,7 @@ read_done(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 }
 
 static int
-read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
+read_usage(struct store *s, const struct pricing *p, const char *provider, int64_t a, int64_t b,
            struct org_report *r, char *err, size_t errlen)
 {
 	struct db_stmt *st;
@@ -281,12 +317,14 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 	int rc;
 
 	if ((st = store_prepare(s, "SELECT bucket_start / 86400000, model, service_tier,"
-	    " SUM(input), SUM(write_5m), SUM(write_1h), SUM(cache_read), SUM(output)"
+	    " SUM(input), SUM(write_5m), SUM(write_1h), SUM(cache_read), SUM(output), provider"
 	    " FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", "org report", err, errlen)) == NULL)
+	    " AND (?3 = '' OR provider = ?3)"
+	    " GROUP BY 1, 2, 3, 9 ORDER BY 1, 2, 3, 9", "org report", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, a);
 	db_bind_int64(st, 2, b);
+	store_bind_text(st, 3, provider);     /* NULL binds "": every provider */
 	while ((rc = db_step(st)) == DB_ROW) {
 		model = db_column_text(st, 1);
 		tier = db_column_text(st, 2);
@@ -297,7 +335,8 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 		t.output = db_column_int64(st, 7);
 		memset(&f, 0, sizeof(f));
 		f.batch = strcmp(tier, "batch") == 0;
-		mp = p != NULL ? pricing_find(p, model) : NULL;
+		mp = p != NULL ? pricing_find_for(p,
+		    (int)provider_by_name_or_default(db_column_text(st, 8))->id, model) : NULL;
 		priced = 0;
 		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
 		    overflow(err, errlen)) ||
@@ -311,23 +350,26 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 }
 
 static int
-read_cost(struct store *s, const struct pricing *p, int64_t a, int64_t b, struct org_report *r,
-          char *err, size_t errlen)
+read_cost(struct store *s, const struct pricing *p, const char *provider, int64_t a, int64_t b,
+          struct org_report *r, char *err, size_t errlen)
 {
 	const struct model_price *mp;
 	struct db_stmt *st;
 	const char *model;
 	int rc;
 
-	if ((st = store_prepare(s, "SELECT bucket_start / 86400000, model, SUM(amount_nanos)"
-	    " FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " GROUP BY 1, 2 ORDER BY 1, 2", "org report", err, errlen)) == NULL)
+	if ((st = store_prepare(s, "SELECT bucket_start / 86400000, model, SUM(amount_nanos),"
+	    " provider FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND (?3 = '' OR provider = ?3)"
+	    " GROUP BY 1, 2, 4 ORDER BY 1, 2, 4", "org report", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, a);
 	db_bind_int64(st, 2, b);
+	store_bind_text(st, 3, provider);     /* NULL binds "": every provider */
 	while ((rc = db_step(st)) == DB_ROW) {
 		model = db_column_text(st, 1);
-		mp = p != NULL && model[0] ? pricing_find(p, model) : NULL;
+		mp = p != NULL && model[0] ? pricing_find_for(p,
+		    (int)provider_by_name_or_default(db_column_text(st, 3))->id, model) : NULL;
 		if (account(r, db_column_int64(st, 0), mp ? mp->id : model, NULL,
 		    db_column_int64(st, 2), 0, 0, err, errlen) != 0) {
 			db_finalize(st);
@@ -357,11 +399,19 @@ int
 store_org_report(struct store *s, const struct pricing *p, int64_t since_ms, int64_t until_ms,
                  struct org_report *out, char *err, size_t errlen)
 {
+	return store_org_report_for(s, p, NULL, since_ms, until_ms, out, err, errlen);
+}
+
+int
+store_org_report_for(struct store *s, const struct pricing *p, const char *provider,
+                     int64_t since_ms, int64_t until_ms, struct org_report *out, char *err,
+                     size_t errlen)
+{
 	int64_t a = since_ms > 0 ? since_ms : INT64_MIN, b = until_ms > 0 ? until_ms : INT64_MAX;
 
 	memset(out, 0, sizeof(*out));
-	if (read_usage(s, p, a, b, out, err, errlen) != 0 ||
-	    read_cost(s, p, a, b, out, err, errlen) != 0) {
+	if (read_usage(s, p, provider, a, b, out, err, errlen) != 0 ||
+	    read_cost(s, p, provider, a, b, out, err, errlen) != 0) {
 		store_org_report_free(out);
 		return -1;
 	}

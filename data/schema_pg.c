@@ -304,6 +304,60 @@ const char *const store_migrations_pg[] = {
 	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig11)"
 	"  GROUP BY batch_id, model, f;"
 	"DROP TABLE mig11;",
+	/* 11 → 12: the organisation's rows per provider: org_usage and org_cost
+	 * gain a provider in their keys (the rows so far were Anthropic's),
+	 * org_sync one row per provider (its id goes, with its check) */
+	"-- column org_usage provider\n"
+	"ALTER TABLE org_usage ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL DEFAULT 'anthropic',"
+	"  DROP CONSTRAINT org_usage_pkey,"
+	"  ADD PRIMARY KEY (provider, bucket_start, bucket_width, model, api_key_id, workspace_id,"
+	"    service_tier);"
+	"ALTER TABLE org_cost ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL DEFAULT 'anthropic',"
+	"  DROP CONSTRAINT org_cost_pkey,"
+	"  ADD PRIMARY KEY (provider, bucket_start, description, model, token_type, service_tier);"
+	"ALTER TABLE org_sync ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE org_sync DROP COLUMN id, ALTER COLUMN provider DROP DEFAULT,"
+	"  ADD PRIMARY KEY (provider);",
+	/* 12 → 13: rate-limit headroom: the latest figures per provider × model
+	 * × key fingerprint × kind, and 429 answers per UTC minute (the console's
+	 * Limits screen follows both) */
+	"CREATE TABLE ratelimit ("
+	"  provider TEXT COLLATE \"C\" NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  key TEXT COLLATE \"C\" NOT NULL,"
+	"  kind TEXT COLLATE \"C\" NOT NULL,"
+	"  lim BIGINT NOT NULL,"
+	"  remaining BIGINT NOT NULL,"
+	"  reset_ms BIGINT NOT NULL,"
+	"  updated_ms BIGINT NOT NULL,"
+	"  PRIMARY KEY (provider, model, key, kind)"
+	");"
+	NOTIFY_ON("ratelimit")
+	"CREATE TABLE ratelimit_reject ("
+	"  provider TEXT COLLATE \"C\" NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  key TEXT COLLATE \"C\" NOT NULL,"
+	"  minute BIGINT NOT NULL,"
+	"  n BIGINT NOT NULL,"
+	"  PRIMARY KEY (provider, model, key, minute)"
+	");"
+	NOTIFY_ON("ratelimit_reject"),
+	/* 13 → 14: lifetime sums per model × source × tag × flags (rollup_lt),
+	 * rebuilt from rollup_hour */
+	"CREATE TABLE rollup_lt ("
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  source TEXT COLLATE \"C\" NOT NULL,"
+	"  tag TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  reasoning BIGINT NOT NULL,"
+	"  PRIMARY KEY (model, source, tag, flags)"
+	");"
+	"INSERT INTO rollup_lt SELECT model, source, tag, flags, sum(requests), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(max_tokens_stops), sum(reasoning) FROM rollup_hour GROUP BY model, source, tag, flags;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

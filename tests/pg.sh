@@ -113,7 +113,9 @@ tt_eq "a re-import adds nothing" "$again" 0
 
 # ---- call, proxy, batch, sync on the shared ledger -----------------------------
 ADMIN=sk-ant-admin-pg-sh
-tt_start_fakeapi main --admin-key "$ADMIN" --time-scale 1000 --batch-seconds 60
+OADMIN=sk-admin-pg-sh-openai
+tt_start_fakeapi main --admin-key "$ADMIN" --openai-admin-key "$OADMIN" --time-scale 1000 \
+    --batch-seconds 60
 export ANTHROPIC_BASE_URL=$FK_URL ANTHROPIC_API_KEY=sk-ant-test
 "$TT" --db "$PGDB" call --tag pgcall "hello from a host" >/dev/null 2>"$T/call.err" ||
 	tt_fail "call: $(cat "$T/call.err")"
@@ -146,6 +148,33 @@ ANTHROPIC_ADMIN_KEY=$ADMIN "$TT" --db "$PGDB" sync --since "$(date -u -d '3 days
     >/dev/null 2>&1
 tt_eq "a re-sync replaces, never doubles" "$(psqlq 'SELECT count(*) FROM org_usage')" "$first"
 tt_has "report org reads it" "$("$TT" --db "$PGDB" report org --json)" '"org_cost_usd"'
+
+# ---- per provider: OpenAI's organisation beside Anthropic's, rate limits, the exporter
+export OPENAI_BASE_URL=$FK_URL/v1 OPENAI_API_KEY=sk-openai-test
+"$TT" --db "$PGDB" call --provider openai "hello from a host" >/dev/null 2>"$T/ocall.err" ||
+	tt_fail "call --provider openai: $(cat "$T/ocall.err")"
+for i in 1 2; do
+	OPENAI_ADMIN_KEY=$OADMIN "$TT" --db "$PGDB" sync --provider openai \
+	    --since "$(date -u -d '3 days ago' +%F)" --json >"$T/osync.json" 2>&1 ||
+		tt_fail "sync --provider openai: $(cat "$T/osync.json")"
+done
+tt_eq "sync per provider: a sync row each" "$(psqlq 'SELECT provider FROM org_sync ORDER BY 1' | tr '\n' ' ')" \
+    "anthropic openai "
+tt_eq "OpenAI's sync leaves Anthropic's rows" \
+    "$(psqlq "SELECT count(*) FROM org_usage WHERE provider = 'anthropic'")" "$first"
+tt_has "report org: OpenAI's organisation" "$("$TT" --db "$PGDB" report org --json)" '"openai"'
+tt_eq "rate limits: call and proxy recorded headroom" \
+    "$(psqlq "SELECT count(DISTINCT provider) > 0 FROM ratelimit")" t
+"$TT" --db "$PGDB" report limits --json >"$T/limits.json" 2>&1 ||
+	tt_fail "report limits: $(cat "$T/limits.json")"
+tt_eq "report limits: the ledger's rows" "$(jq '.rows | length' "$T/limits.json")" \
+    "$(psqlq 'SELECT count(*) FROM ratelimit')"
+tt_start_proxy --db "$PGDB" exporter --listen 127.0.0.1:0
+curl -sS "$PROXY/metrics" >"$T/metrics" || tt_fail "exporter: no scrape"
+tt_stop_proxy
+tt_eq "exporter: every row counted once (rollup_lt)" \
+    "$(awk '/^tokentop_requests_total[{ ]/ { n += $NF } END { print n + 0 }' "$T/metrics")" \
+    "$(psqlq 'SELECT count(*) FROM usage')"
 
 # ---- a fleet budget: what host A spent refuses host B's call ----------------
 spent=$("$TT" --db "$PGDB" report --since "$(date +%F)" --json | jq -r '.totals.cost_usd')
