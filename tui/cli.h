@@ -14,6 +14,7 @@
 #define EXIT_OK      0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
+#define EXIT_BUDGET  3       /* `status`: a budget is exceeded */
 
 struct cli {
 	const char   *prog;          /* "tokentop" */
@@ -53,6 +54,7 @@ int cli_demo(struct cli *cli, int argc, char **argv);
 int cli_proxy(struct cli *cli, int argc, char **argv);
 int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
+int cli_status(struct cli *cli, int argc, char **argv);      /* cli_status.c */
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. Rows waiting in

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{ "console",  cli_console,  "the live console (the default)" },
 	{ "demo",     cli_demo,     "the console against the bundled simulator" },
 	{ "proxy",    cli_proxy,    "a recording proxy for applications' API calls" },
+	{ "status",   cli_status,   "today's spend, rate, projection and budgets in one line" },
 	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
 };
 
