@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "core/alert.h"
+
 #define CONFIG_PATH_MAX 1024
 
 struct budget {
@@ -48,12 +50,16 @@ struct config {
 	struct budget budgets[8];
 	int     nbudgets;
 	char    alert_command[1024];           /* run once per budget crossing; "" = none */
+	struct alert_rule alerts[ALERT_MAX_RULES]; /* "alerts": rules, in the file's order */
+	int     nalerts;
 	char    tz[64];                        /* report time zone; "" = TZ / local */
 	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
 	                                          $XDG_STATE_HOME/tokentop/spool.db */
 	struct config_proxy proxy;
 	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
 	                                          key and others may read it */
+	int     usage_error;                   /* config_load failed on a malformed rule
+	                                          (exit 2, not 1) */
 };
 
 /*

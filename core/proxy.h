@@ -41,6 +41,10 @@ struct proxy_hooks {
 	/* A server-side message (a connection closed on an upstream failure,
 	 * a thread that could not start); never carries headers or keys. */
 	void (*log)(void *arg, const char *msg);
+	/* The status the client got for a forwarded request: the upstream's,
+	 * or the proxy's own 429 (budget) or 502 (upstream unreachable). For
+	 * the error-share alert (429s and 5xx over five minutes). */
+	void (*response)(void *arg, int status);
 	void *arg;
 };
 

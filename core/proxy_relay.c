@@ -310,6 +310,14 @@ free_headers(struct hdr_list *l)
 	free(l->v);
 }
 
+/* Tell the owner what status the client gets (proxy_hooks.response). */
+static void
+count_status(const struct px_req *r, long status)
+{
+	if (r->p->h.response != NULL)
+		r->p->h.response(r->p->h.arg, (int)status);
+}
+
 /* Queue the upstream's status and headers with a body pulled by reader. */
 static enum MHD_Result
 relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
@@ -347,6 +355,7 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 	}
 	rc = MHD_queue_response(c, (unsigned)st, resp);
 	MHD_destroy_response(resp);
+	count_status(r, st);
 	return rc;
 }
 
@@ -369,6 +378,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	if (p->o.enforce_budget && r->kind == PX_MESSAGES && p->h.budget != NULL &&
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
+		count_status(r, 429);
 		return px_reply_error(c, 429, "rate_limit_error", msg, 0, NULL);
 	}
 	snprintf(url, sizeof(url), "%s%s", p->upstream, r->uri);
@@ -387,8 +397,10 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	s.ev_arg = r;
 	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
-	if (r->x == NULL)
+	if (r->x == NULL) {
+		count_status(r, 502);
 		return px_reply_error(c, 502, "api_error", msg, 0, NULL);
+	}
 	r->counted = 1;
 	atomic_fetch_add(&r->l->inflight, 1);
 	suspend(r);
@@ -409,6 +421,7 @@ answer(struct MHD_Connection *c, struct px_req *r, const char *method)
 		return MHD_YES;
 	}
 	snprintf(msg, sizeof(msg), "upstream: %s", px_xfer_error(r->x));
+	count_status(r, 502);
 	return px_reply_error(c, 502, "api_error", msg, 0, NULL);
 }
 

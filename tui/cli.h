@@ -55,6 +55,7 @@ int cli_proxy(struct cli *cli, int argc, char **argv);
 int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 int cli_status(struct cli *cli, int argc, char **argv);      /* cli_status.c */
+int cli_alerts(struct cli *cli, int argc, char **argv);      /* cli_alerts.c */
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. Rows waiting in

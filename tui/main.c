@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{ "console",  cli_console,  "the live console (the default)" },
 	{ "demo",     cli_demo,     "the console against the bundled simulator" },
 	{ "proxy",    cli_proxy,    "a recording proxy for applications' API calls" },
+	{ "alerts",   cli_alerts,   "recent alerts and their delivery; test, check, flush" },
 	{ "status",   cli_status,   "today's spend, rate, projection and budgets in one line" },
 	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
 };
@@ -131,7 +132,7 @@ main(int argc, char **argv)
 	}
 	if (config_load(&cli.cfg, cli.config_file, cli.db_override, err, sizeof(err)) != 0) {
 		cli_warn(NULL, "%s", err);
-		return EXIT_RUNTIME;
+		return cli.cfg.usage_error ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (cli.cfg.warning[0] != '\0')
 		cli_warn(NULL, "warning: %s", cli.cfg.warning);
