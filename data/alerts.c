@@ -182,24 +182,27 @@ alert_select(struct store *s, const char *sql, int64_t arg, struct alert_rec *ou
 }
 
 int
-store_alert_due(struct store *s, int64_t now_ms, struct alert_rec *out, size_t max, size_t *n,
-                char *err, size_t errlen)
+store_alert_due(struct store *s, int64_t now_ms, int all, struct alert_rec *out, size_t max,
+                size_t *n, char *err, size_t errlen)
 {
-	return alert_select(s, "SELECT " ALERT_COLS " FROM alert WHERE status = 'pending'"
+	return alert_select(s, all ?
+	    "SELECT " ALERT_COLS " FROM alert WHERE status = 'pending'"
+	    " AND lease_ms <= ?1 ORDER BY id LIMIT ?2" :
+	    "SELECT " ALERT_COLS " FROM alert WHERE status = 'pending'"
 	    " AND next_ms <= ?1 AND lease_ms <= ?1 ORDER BY id LIMIT ?2", now_ms, out, max, n,
 	    err, errlen);
 }
 
 int
-store_alert_lease(struct store *s, int64_t id, int64_t now_ms, int64_t until_ms, int *got,
-                  char *err, size_t errlen)
+store_alert_lease(struct store *s, int64_t id, int64_t now_ms, int64_t until_ms, int all,
+                  int *got, char *err, size_t errlen)
 {
-	int64_t args[2] = { now_ms, until_ms };
+	int64_t args[3] = { now_ms, until_ms, all };
 
 	/* one process sends it: the lease is taken by one UPDATE */
 	return alert_update(s, "UPDATE alert SET lease_ms = ?3, attempts = attempts + 1"
-	    " WHERE id = ?1 AND status = 'pending' AND next_ms <= ?2 AND lease_ms <= ?2", id, NULL,
-	    2, args, got, err, errlen);
+	    " WHERE id = ?1 AND status = 'pending' AND (?4 OR next_ms <= ?2) AND lease_ms <= ?2",
+	    id, NULL, 3, args, got, err, errlen);
 }
 
 int

@@ -227,13 +227,15 @@ struct alert_rec {
  */
 int store_alert_raise(struct store *s, const struct alert_rec *a, size_t n, const char *after,
                       int64_t now_ms, int *raised, char *err, size_t errlen);
-/* Pending alerts due at now_ms and not leased, oldest first, up to max. */
-int store_alert_due(struct store *s, int64_t now_ms, struct alert_rec *out, size_t max,
-                    size_t *n, char *err, size_t errlen);
+/* Pending alerts due at now_ms (all: whatever their backoff) and not
+ * leased, oldest first, up to max. */
+int store_alert_due(struct store *s, int64_t now_ms, int all, struct alert_rec *out,
+                    size_t max, size_t *n, char *err, size_t errlen);
 /* Take alert id to send it until until_ms (counts an attempt): *got = 1
- * for the one process that took it. */
-int store_alert_lease(struct store *s, int64_t id, int64_t now_ms, int64_t until_ms, int *got,
-                      char *err, size_t errlen);
+ * for the one process that took it (all: even before its backoff ends;
+ * never while another process's lease runs). */
+int store_alert_lease(struct store *s, int64_t id, int64_t now_ms, int64_t until_ms, int all,
+                      int *got, char *err, size_t errlen);
 /* The attempt's outcome: delivered, or pending again from next_ms with
  * error (give_up: failed for good). error must not hold a secret. */
 int store_alert_result(struct store *s, int64_t id, int ok, const char *error, int64_t now_ms,

@@ -222,7 +222,6 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now_ms, int fo
 	char why[256];
 	size_t n, i;
 	int got, ok, rc = -1;
-	int64_t when = force ? INT64_MAX / 2 : now_ms;
 
 	memset(pass, 0, sizeof(*pass));
 	if (cfg->nalerts == 0)
@@ -231,13 +230,13 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now_ms, int fo
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (store_alert_due(st, when, due, DUE_MAX, &n, err, errlen) != 0)
+	if (store_alert_due(st, now_ms, force, due, DUE_MAX, &n, err, errlen) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((r = rule_of(cfg, &due[i])) == NULL)
 			continue;        /* another host's target: its process sends it */
-		if (store_alert_lease(st, due[i].id, when, now_ms + ALERT_LEASE_MS, &got, err,
-		    errlen) != 0)
+		if (store_alert_lease(st, due[i].id, now_ms, now_ms + ALERT_LEASE_MS, force, &got,
+		    err, errlen) != 0)
 			goto out;
 		if (!got)
 			continue;        /* another process took it */

@@ -55,9 +55,10 @@ note(const struct alerter *a, const char *fmt, ...)
 	cli_warn(a->cmd, "alert: %s", buf);
 }
 
-/* One pass: check (when asked) and deliver. Returns the failures. */
+/* One pass: check (when asked) and deliver what is due (with force,
+ * every pending alert: the last try of a stopping process). */
 static int
-pass(struct alerter *a, int check, int *failed_pending)
+pass(struct alerter *a, int check, int force, int *failed_pending)
 {
 	struct alert_pass p;
 	char err[512];
@@ -73,7 +74,8 @@ pass(struct alerter *a, int check, int *failed_pending)
 	if (check && alert_check(a->cfg, a->st, a->pr, cli_now_ms(), &raised, err,
 	    sizeof(err)) != 0)
 		note(a, "checking the rules: %s", err);
-	if (alert_deliver(a->cfg, a->st, cli_now_ms(), 0, a->quiet, &p, err, sizeof(err)) != 0) {
+	if (alert_deliver(a->cfg, a->st, cli_now_ms(), force, a->quiet, &p, err,
+	    sizeof(err)) != 0) {
 		note(a, "%s", err);
 		return 1;
 	}
@@ -111,14 +113,14 @@ worker(void *arg)
 		pthread_mutex_unlock(&a->mu);
 		if (check)
 			last_check = mono_ms();
-		(void)pass(a, check, &failed);
+		(void)pass(a, check, 0, &failed);
 		if (stopping) {
 			/* a one-shot process tries a failed delivery once more */
 			if (failed > 0) {
 				struct timespec ts = { AGAIN_MS / 1000, (AGAIN_MS % 1000) * 1000000L };
 
 				nanosleep(&ts, NULL);
-				(void)pass(a, 0, NULL);
+				(void)pass(a, 0, 1, NULL);
 			}
 			return NULL;
 		}
@@ -142,6 +144,7 @@ alerter_start(const struct config *cfg, const struct pricing *pr, const char *cm
 	a->cfg = cfg;
 	a->pr = pr;
 	a->quiet = quiet;
+	a->poked = 1;            /* a first pass at once */
 	snprintf(a->cmd, sizeof(a->cmd), "%s", cmd);
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);

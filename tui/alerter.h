@@ -23,7 +23,7 @@
 #define ALERT_SEND_TIMEOUT_MS  10000   /* a webhook's whole request */
 #define ALERT_CMD_TIMEOUT_MS   30000   /* a command's run */
 #define ALERT_LEASE_MS         60000   /* longer than either */
-#define ALERT_RETRY_BASE_MS    5000    /* backoff: 5 s, 10 s, 20 s … */
+#define ALERT_RETRY_BASE_MS    2000    /* backoff: 2 s, 4 s, 8 s … */
 #define ALERT_RETRY_MAX_MS     600000  /* … at most 10 min apart */
 #define ALERT_GIVE_UP_MS       86400000LL /* failed for good after a day */
 

@@ -171,6 +171,19 @@ int cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *p
                       const char *cmd);
 
 /*
+ * The config's alert rules after this process wrote usage
+ * (tui/alerter.h): a worker starts checking them and delivering what is
+ * due at once, while the command goes on; alerter_stop at the end waits
+ * for it (bounded by the send timeouts; a failed delivery is tried once
+ * more). NULL without rules, or when the worker cannot start (a note on
+ * stderr). quiet for the console.
+ */
+struct alerter;
+struct alerter *cli_alerter_quiet(struct cli *cli, const struct pricing *pr, const char *cmd,
+                                  int quiet);
+#define cli_alerter(cli, pr, cmd) cli_alerter_quiet((cli), (pr), (cmd), 0)
+
+/*
  * --doc-budget: compress the files paths[0..n) for query to budget tokens
  * (core/compress). texts[i] (caller frees each) is document i's kept
  * chunks joined by blank lines, or NULL when nothing of it was kept;

@@ -13,6 +13,7 @@
 #include "core/budget.h"
 #include "core/router.h"
 #include "core/text.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 
 #define MAX_FILES 16
@@ -430,6 +431,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	struct http_multi *m;
 	struct api_message msg;
 	struct http_error e;
+	struct alerter *al = NULL;
 	char err[512], line[512];
 	int64_t nanos = 0;
 	int priced, rc = EXIT_RUNTIME, live = o->stream && !o->json;
@@ -458,6 +460,8 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	}
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
 	cli_budget_alerts(cli, st, pr, "call");
+	/* the rules are checked and alerts sent while the answer is printed */
+	al = cli_alerter(cli, pr, "call");
 	if (o->json) {
 		print_json(&msg, priced, nanos);
 	} else {
@@ -470,6 +474,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 		fprintf(stderr, "%s\n", line);
 	}
 out:
+	alerter_stop(al);
 	api_message_done(&msg);
 	http_multi_free(m);
 	return rc;

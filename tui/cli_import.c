@@ -9,6 +9,7 @@
 
 #include "core/import.h"
 #include "core/text.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 
 static void
@@ -394,6 +395,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 	struct import_opts o = { IMPORT_AUTO, 2000, 0, 0, NULL };
 	struct import_stats s;
 	struct imp m;
+	struct alerter *al = NULL;
 	char **files = NULL, **dirs = NULL, err[1024];
 	int json = 0, first = 1, rc, i;
 	size_t k;
@@ -451,6 +453,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	al = cli_alerter(cli, m.pr, "import");   /* while the summary is written */
 	summary(&m, &s, json);
 	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
 	goto out;
@@ -458,6 +461,7 @@ fail:
 	store_rollback(m.st);     /* the rows since the last checkpoint: not counted */
 	summary(&m, &s, json);
 out:
+	alerter_stop(al);
 	import_pool_free(o.pool);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);

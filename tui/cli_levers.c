@@ -12,6 +12,7 @@
 #include "core/budget.h"
 #include "core/compress.h"
 #include "core/router.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 
 const char *
@@ -182,6 +183,23 @@ cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr, c
 			run_alert(cli->cfg.alert_command, &due[i]);
 	}
 	return (int)nd;
+}
+
+struct alerter *
+cli_alerter_quiet(struct cli *cli, const struct pricing *pr, const char *cmd, int quiet)
+{
+	struct alerter *a;
+	char err[256];
+
+	if (cli->cfg.nalerts == 0)
+		return NULL;
+	/* days and months in the zone reports use, set before the thread runs */
+	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
+		(void)cli_set_tz(cli->cfg.tz);
+	if ((a = alerter_start(&cli->cfg, pr, cmd, quiet, err, sizeof(err))) == NULL &&
+	    err[0] != '\0' && !quiet)
+		cli_warn(cmd, "alerts: %s", err);
+	return a;
 }
 
 /* The kept chunks of document d, joined by blank lines (caller frees). */

@@ -11,6 +11,7 @@
 
 #include "core/http.h"
 #include "core/proxy.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 #include "tui/recorder.h"
 
@@ -272,6 +273,7 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 {
 	struct recorder_counts counts;
 	struct recorder *rec = NULL;
+	struct alerter *al = NULL;
 	struct pricing *pr = NULL;
 	struct store *st = NULL;
 	struct proxy_args a;
@@ -313,10 +315,14 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("proxy", "%s", err);
 		goto out;
 	}
+	/* the alert rules: checked after each write, on a thread of their own */
+	al = cli_alerter(cli, pr, "proxy");
+	recorder_set_alerter(rec, al);
 	memset(&h, 0, sizeof(h));
 	h.usage = recorder_usage;
 	h.batch = recorder_batch;
 	h.budget = recorder_budget;
+	h.response = recorder_response;
 	h.log = hook_log;
 	h.arg = rec;
 	if ((p = proxy_new(&a.o, &h, err, sizeof(err))) == NULL) {
@@ -341,6 +347,7 @@ out:
 		recorder_free(rec, &counts);
 		report_counts(cli, &counts);
 	}
+	alerter_stop(al);            /* a last check and delivery */
 	store_close(st);
 	pricing_free(pr);
 	return rc;
