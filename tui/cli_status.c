@@ -236,7 +236,8 @@ put_line(const struct status *s)
 	for (i = 0; i < s->nb && o < sizeof(line); i++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, " · %s%s%s %lld%% of %s%s",
 		    budget_period_name(s->b[i].period), s->b[i].tag[0] ? " " : "", s->b[i].tag,
-		    (long long)(s->b[i].permille / 10), usd(s->b[i].limit_nanos, b, sizeof(b)),
+		    (long long)(s->b[i].permille / 10),
+		    pricing_format_money(s->b[i].limit_nanos, 2, b, sizeof(b)),
 		    s->b[i].state == BUDGET_EXCEEDED ? " EXCEEDED" : "");
 	if (s->spooled > 0 && o < sizeof(line))
 		snprintf(line + o, sizeof(line) - o, " · %lld rows spooled", (long long)s->spooled);
