@@ -268,7 +268,7 @@ section_ledger() {
 		rm -f "$TMP/bare2.db"*
 	fi
 	if ! built report; then skip "tokentop report not built yet"; return; fi
-	local kind sql
+	local kind sql daily_wall=
 	for kind in daily models; do
 		[ $kind = daily ] && sql=$SQL_DAILY || sql=$SQL_MODELS
 		best3 "$TMP/sql-$kind.out" sqlite3 -readonly "$LEDGER" "$sql"
@@ -277,7 +277,14 @@ section_ledger() {
 		if [ "$RC" != 0 ]; then skip "report $kind failed: $(head -c 200 "$TMP/rep-$kind.json.err")"; continue; fi
 		figure "report $kind --json" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
 		    "sqlite3 CLI GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "<= 0.05"
+		[ $kind = daily ] && daily_wall=$WALL
 	done
+	# the one-shot status for prompts: rollups only (issue 16: under 20 ms)
+	if built status && [ -n "$daily_wall" ]; then
+		best3 "$TMP/status.json" "$TT" --db "$LEDGER" status --json
+		[ "$RC" = 0 ] && figure "status --json" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
+		    "report daily --json" "$(fmt "$(calc "$daily_wall * 1000")" 1)" "ms" "< 20 ms"
+	fi
 	local req
 	req=$(jget "$TMP/rep-daily.json" '$.totals.requests')
 	note "check: report totals $req requests; sqlite3 count(*) $(sqlite3 -readonly "$LEDGER" 'SELECT count(*) FROM usage')"
