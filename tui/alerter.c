@@ -21,7 +21,7 @@ struct alerter {
 	const struct config  *cfg;
 	const struct pricing *pr;
 	char                  cmd[32];
-	int                   quiet;
+	int                   quiet, oneshot;
 	pthread_t             thread;
 	pthread_mutex_t       mu;
 	pthread_cond_t        cv;
@@ -116,7 +116,7 @@ worker(void *arg)
 		(void)pass(a, check, 0, &failed);
 		if (stopping) {
 			/* a one-shot process tries a failed delivery once more */
-			if (failed > 0) {
+			if (failed > 0 && a->oneshot) {
 				struct timespec ts = { AGAIN_MS / 1000, (AGAIN_MS % 1000) * 1000000L };
 
 				nanosleep(&ts, NULL);
@@ -129,7 +129,7 @@ worker(void *arg)
 }
 
 struct alerter *
-alerter_start(const struct config *cfg, const struct pricing *pr, const char *cmd, int quiet,
+alerter_start(const struct config *cfg, const struct pricing *pr, const char *cmd, int flags,
               char *err, size_t errlen)
 {
 	struct alerter *a;
@@ -143,7 +143,8 @@ alerter_start(const struct config *cfg, const struct pricing *pr, const char *cm
 	}
 	a->cfg = cfg;
 	a->pr = pr;
-	a->quiet = quiet;
+	a->quiet = (flags & ALERTER_QUIET) != 0;
+	a->oneshot = (flags & ALERTER_ONESHOT) != 0;
 	a->poked = 1;            /* a first pass at once */
 	snprintf(a->cmd, sizeof(a->cmd), "%s", cmd);
 	pthread_mutex_init(&a->mu, NULL);

@@ -66,15 +66,19 @@ int alert_send(const struct alert_rule *r, const struct alert_rec *a, int quiet,
 
 struct alerter;
 
+#define ALERTER_QUIET   1   /* print nothing; command output to /dev/null (the console) */
+#define ALERTER_ONESHOT 2   /* a one-shot command: at the stop, a failed delivery is
+                               tried once more (a long-running one kept retrying) */
+
 /*
  * Start the worker for cfg (borrowed; its rules, ledger path, TZ already
  * set) and pr (borrowed, read-only) with cmd naming the process in notes
- * ("call", "proxy"). quiet: print nothing and send command output to
- * /dev/null (the console). NULL without rules (nothing to do) or when
- * the thread cannot start (err says why; err "" otherwise).
+ * ("call", "proxy") and ALERTER_* flags. Its first pass runs at once.
+ * NULL without rules (nothing to do) or when the thread cannot start (err
+ * says why; err "" otherwise).
  */
 struct alerter *alerter_start(const struct config *cfg, const struct pricing *pr,
-                              const char *cmd, int quiet, char *err, size_t errlen);
+                              const char *cmd, int flags, char *err, size_t errlen);
 
 /* Usage was written: check the rules soon. Thread-safe; NULL is fine. */
 void alerter_poke(struct alerter *a);
@@ -84,9 +88,9 @@ void alerter_poke(struct alerter *a);
 int64_t alerter_generation(struct alerter *a);
 
 /*
- * Stop: one last check and delivery pass (a failure is tried once more
- * after a moment), then join and free. Bounded by the send timeouts.
- * NULL is fine.
+ * Stop: one last check and delivery pass (ALERTER_ONESHOT: a failure is
+ * tried once more after a moment), then join and free. Bounded by the
+ * send timeouts. NULL is fine.
  */
 void alerter_stop(struct alerter *a);
 

@@ -171,17 +171,16 @@ int cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *p
                       const char *cmd);
 
 /*
- * The config's alert rules after this process wrote usage
- * (tui/alerter.h): a worker starts checking them and delivering what is
- * due at once, while the command goes on; alerter_stop at the end waits
- * for it (bounded by the send timeouts; a failed delivery is tried once
- * more). NULL without rules, or when the worker cannot start (a note on
- * stderr). quiet for the console.
+ * The config's alert rules in a process that writes usage (tui/alerter.h):
+ * a worker starts checking them and delivering what is due at once, while
+ * the command goes on; alerter_stop at the end waits for it (bounded by the
+ * send timeouts). flags: ALERTER_ONESHOT for a command that exits after
+ * its write (a failed delivery is tried once more), ALERTER_QUIET for the
+ * console. NULL without rules, or when the worker cannot start (a note on
+ * stderr unless quiet).
  */
 struct alerter;
-struct alerter *cli_alerter_quiet(struct cli *cli, const struct pricing *pr, const char *cmd,
-                                  int quiet);
-#define cli_alerter(cli, pr, cmd) cli_alerter_quiet((cli), (pr), (cmd), 0)
+struct alerter *cli_alerter(struct cli *cli, const struct pricing *pr, const char *cmd, int flags);
 
 /*
  * --doc-budget: compress the files paths[0..n) for query to budget tokens

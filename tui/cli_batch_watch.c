@@ -225,7 +225,7 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 			cli_fail(CMD, "%s", err);
 			goto out;
 		}
-	w.al = cli_alerter(cli, pr, "batch");
+	w.al = cli_alerter(cli, pr, "batch", 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);

@@ -461,7 +461,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
 	cli_budget_alerts(cli, st, pr, "call");
 	/* the rules are checked and alerts sent while the answer is printed */
-	al = cli_alerter(cli, pr, "call");
+	al = cli_alerter(cli, pr, "call", ALERTER_ONESHOT);
 	if (o->json) {
 		print_json(&msg, priced, nanos);
 	} else {

@@ -453,7 +453,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
-	al = cli_alerter(cli, m.pr, "import");   /* while the summary is written */
+	al = cli_alerter(cli, m.pr, "import", ALERTER_ONESHOT);   /* while the summary is written */
 	summary(&m, &s, json);
 	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
 	goto out;

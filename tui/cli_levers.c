@@ -186,7 +186,7 @@ cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr, c
 }
 
 struct alerter *
-cli_alerter_quiet(struct cli *cli, const struct pricing *pr, const char *cmd, int quiet)
+cli_alerter(struct cli *cli, const struct pricing *pr, const char *cmd, int flags)
 {
 	struct alerter *a;
 	char err[256];
@@ -196,8 +196,8 @@ cli_alerter_quiet(struct cli *cli, const struct pricing *pr, const char *cmd, in
 	/* days and months in the zone reports use, set before the thread runs */
 	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
 		(void)cli_set_tz(cli->cfg.tz);
-	if ((a = alerter_start(&cli->cfg, pr, cmd, quiet, err, sizeof(err))) == NULL &&
-	    err[0] != '\0' && !quiet)
+	if ((a = alerter_start(&cli->cfg, pr, cmd, flags, err, sizeof(err))) == NULL &&
+	    err[0] != '\0' && !(flags & ALERTER_QUIET))
 		cli_warn(cmd, "alerts: %s", err);
 	return a;
 }

@@ -316,7 +316,7 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	/* the alert rules: checked after each write, on a thread of their own */
-	al = cli_alerter(cli, pr, "proxy");
+	al = cli_alerter(cli, pr, "proxy", 0);
 	recorder_set_alerter(rec, al);
 	memset(&h, 0, sizeof(h));
 	h.usage = recorder_usage;

@@ -17,7 +17,7 @@ void
 console_alerts_start(struct console *c)
 {
 	c->alert_seen = -1;
-	c->al = cli_alerter_quiet(c->cli, c->pr, "console", 1);
+	c->al = cli_alerter(c->cli, c->pr, "console", ALERTER_QUIET);
 }
 
 void
