@@ -9,6 +9,7 @@
 #include "core/alert.h"
 #include "core/budget.h"
 #include "tui/alerter.h"
+#include "tui/cli.h"
 
 #define MS_PER_DAY   86400000LL
 #define RECENT_MS    MS_PER_DAY    /* batches ended and unpriced models seen in the last day */
@@ -18,41 +19,8 @@ struct ctx {
 	struct store         *st;
 	const struct pricing *pr;
 	int64_t               now_ms;
+	struct cli_ledger     led;      /* st and pr, for the spend functions */
 };
-
-/* budget_spend_fn: a REPORT_TOTAL (rollups). */
-static int
-period_spend(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int64_t *nanos,
-             char *err, size_t errlen)
-{
-	struct ctx *c = arg;
-	struct report_query q;
-	struct report r;
-
-	memset(&q, 0, sizeof(q));
-	q.group = REPORT_TOTAL;
-	q.since_ms = since_ms;
-	q.until_ms = until_ms;
-	q.tag = tag;
-	if (store_report(c->st, c->pr, &q, &r, err, errlen) != 0)
-		return -1;
-	*nanos = r.totals.cost_nanos;
-	store_report_free(&r);
-	return 0;
-}
-
-/* budget_spend_fn for rates: the raw rows of the window, without rows
- * stamped at import (a backlog is no rate), as the console reads it. */
-static int
-rate_spend(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int64_t *nanos,
-           char *err, size_t errlen)
-{
-	struct ctx *c = arg;
-	int64_t reqs;
-
-	return store_spend_between(c->st, c->pr, tag, since_ms, until_ms, nanos, &reqs, NULL, err,
-	    errlen);
-}
 
 static int
 has_rule(const struct config *cfg, enum alert_when w)
@@ -74,9 +42,9 @@ eval_budgets(struct ctx *c, struct alert_list *out, char *err, size_t errlen)
 
 	if (c->cfg->nbudgets == 0)
 		return 0;
-	if (budget_collect(c->cfg, NULL, 1, c->now_ms, period_spend, c, s, BUDGET_MAX_STATUS, &n,
-	    err, errlen) != 0 ||
-	    budget_add_rate(s, n, c->now_ms, rate_spend, c, err, errlen) != 0)
+	if (budget_collect(c->cfg, NULL, 1, c->now_ms, cli_spend_period, &c->led, s,
+	    BUDGET_MAX_STATUS, &n, err, errlen) != 0 ||
+	    budget_add_rate(s, n, c->now_ms, cli_spend_rate, &c->led, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < c->cfg->nalerts; i++)
 		if (c->cfg->alerts[i].when == ALERT_BUDGET &&
@@ -94,12 +62,13 @@ eval_burn(struct ctx *c, struct alert_list *out, char *err, size_t errlen)
 	int64_t hour, past[ALERT_BURN_DAYS], t = c->now_ms;
 	int i;
 
-	if (rate_spend(c, NULL, t - BUDGET_RATE_WINDOW_MS, t, &hour, err, errlen) != 0)
+	if (cli_spend_rate(&c->led, NULL, t - BUDGET_RATE_WINDOW_MS, t, &hour, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < ALERT_BURN_DAYS; i++) {
 		int64_t end = t - (int64_t)(i + 1) * MS_PER_DAY;
 
-		if (rate_spend(c, NULL, end - BUDGET_RATE_WINDOW_MS, end, &past[i], err, errlen) != 0)
+		if (cli_spend_rate(&c->led, NULL, end - BUDGET_RATE_WINDOW_MS, end, &past[i], err,
+		    errlen) != 0)
 			return -1;
 	}
 	for (i = 0; i < c->cfg->nalerts; i++)
@@ -243,7 +212,7 @@ alert_check(const struct config *cfg, struct store *st, const struct pricing *pr
 		[ALERT_ERRORS] = eval_errors, [ALERT_BATCH] = eval_batches,
 		[ALERT_UNPRICED] = eval_unpriced,
 	};
-	struct ctx c = { cfg, st, pr, now_ms };
+	struct ctx c = { cfg, st, pr, now_ms, { st, pr } };
 	struct alert_list l;
 	size_t w;
 	int rc = -1;

@@ -148,6 +148,25 @@ struct budget_status;
  * neither is known. Written into buf, which is returned. */
 const char *cli_baseline_model(const struct cli *cli, char *buf, size_t n);
 
+/*
+ * budget_spend_fn (core/budget.h) over a ledger; arg is a struct
+ * cli_ledger. cli_spend_period: a REPORT_TOTAL of [since, until) and tag
+ * (the rollups). cli_spend_rate: the raw rows of the window, without the
+ * rows stamped at import (a backlog is no rate) — the last hour's rate as
+ * the console reads it.
+ */
+struct cli_ledger {
+	struct store         *st;
+	const struct pricing *pr;
+};
+int cli_spend_period(void *arg, const char *tag, int64_t since_ms, int64_t until_ms,
+                     int64_t *nanos, char *err, size_t errlen);
+int cli_spend_rate(void *arg, const char *tag, int64_t since_ms, int64_t until_ms,
+                   int64_t *nanos, char *err, size_t errlen);
+
+/* Days and months in the zone reports use: TZ when set, else the config's. */
+void cli_config_tz(const struct cli *cli);
+
 /* Every budget limit that applies to spend with tag (all != 0: every budget)
  * with today's / this month's spend from the ledger; see budget_collect. */
 int cli_budget_status(struct cli *cli, struct store *st, const struct pricing *pr,

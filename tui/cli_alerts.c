@@ -37,28 +37,17 @@ help(void)
 	    "  --limit N   at most N alerts (default 20)\n", stdout);
 }
 
-/* "2026-12-02 14:03" local, or "" for 0. */
+/* ms as "2026-12-02 14:03:00" local, or (utc) "2026-12-02T13:03:00Z";
+ * "" for 0. */
 static const char *
-when(int64_t ms, char *buf, size_t n)
+stamp(int64_t ms, int utc, char *buf, size_t n)
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
 	buf[0] = '\0';
-	if (ms > 0 && localtime_r(&t, &tm) != NULL)
-		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
-	return buf;
-}
-
-static const char *
-rfc3339(int64_t ms, char *buf, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	buf[0] = '\0';
-	if (ms > 0 && gmtime_r(&t, &tm) != NULL)
-		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (ms > 0 && (utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) != NULL)
+		strftime(buf, n, utc ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S", &tm);
 	return buf;
 }
 
@@ -75,10 +64,10 @@ list_json(const struct alert_rec *a, size_t n)
 
 		json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:I, s:s?,"
 		    " s:s, s:s, s:s, s:o}", "id", (json_int_t)a[i].id,
-		    "created", rfc3339(a[i].created_ms, c, sizeof(c)), "kind", a[i].kind,
+		    "created", stamp(a[i].created_ms, 1, c, sizeof(c)), "kind", a[i].kind,
 		    "rule", a[i].rule, "target", a[i].target, "status", a[i].status,
 		    "attempts", (json_int_t)a[i].attempts,
-		    "delivered", a[i].delivered_ms > 0 ? rfc3339(a[i].delivered_ms, d, sizeof(d)) : NULL,
+		    "delivered", a[i].delivered_ms > 0 ? stamp(a[i].delivered_ms, 1, d, sizeof(d)) : NULL,
 		    "last_error", a[i].last_error, "text", a[i].text, "key", a[i].key,
 		    "fields", f != NULL ? f : json_object()));
 	}
@@ -106,7 +95,7 @@ list_table(const struct alert_rec *a, size_t n)
 			snprintf(st, sizeof(st), "pending (%lld tries)", (long long)a[i].attempts);
 		else
 			snprintf(st, sizeof(st), "%s", a[i].status);
-		cli_line(stdout, "%-19s  %-9s  %-17s  %-16s  %s%s%s", when(a[i].created_ms, c,
+		cli_line(stdout, "%-19s  %-9s  %-17s  %-16s  %s%s%s", stamp(a[i].created_ms, 0, c,
 		    sizeof(c)), a[i].kind, a[i].target, st, a[i].text,
 		    a[i].last_error[0] ? " — last error: " : "", a[i].last_error);
 	}
@@ -188,8 +177,7 @@ do_deliver(struct cli *cli, int check)
 
 	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
 		return rc;
-	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
-		(void)cli_set_tz(cli->cfg.tz);
+	cli_config_tz(cli);
 	if (check && alert_check(&cli->cfg, st, pr, cli_now_ms(), &raised, err, sizeof(err)) != 0)
 		rc = cli_fail(CMD, "checking the rules: %s", err);
 	else if (alert_deliver(&cli->cfg, st, cli_now_ms(), !check, 0, &p, err, sizeof(err)) != 0)

@@ -54,50 +54,19 @@ usd(int64_t nanos, char *buf, size_t n)
 	    buf, n);
 }
 
-/* A REPORT_TOTAL of [since_ms, open end): rollups only. */
-static int
-spend_since(struct store *st, const struct pricing *pr, int64_t since_ms, int64_t *nanos,
-            char *err, size_t errlen)
-{
-	struct report_query q;
-	struct report r;
-
-	memset(&q, 0, sizeof(q));
-	q.group = REPORT_TOTAL;
-	q.since_ms = since_ms;
-	if (store_report(st, pr, &q, &r, err, errlen) != 0)
-		return -1;
-	*nanos = r.totals.cost_nanos;
-	store_report_free(&r);
-	return 0;
-}
-
-/* budget_spend_fn for the rate: the raw rows of one hour (by the time
- * index), without the rows stamped at import, as the console reads it. */
-static int
-rate_spend(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int64_t *nanos,
-           char *err, size_t errlen)
-{
-	void **a = arg;
-	int64_t reqs;
-
-	return store_spend_between(a[0], a[1], tag, since_ms, until_ms, nanos, &reqs, NULL, err,
-	    errlen);
-}
-
 static int
 gather(struct cli *cli, struct store *st, const struct pricing *pr, struct status *s,
        char *err, size_t errlen)
 {
-	int64_t day0, mon0, mon1, reqs;
-	void *arg[2] = { st, (void *)pr };
+	int64_t day0, mon0, mon1;
+	struct cli_ledger led = { st, pr };
 	char key[16];
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	if (cli_budget_status(cli, st, pr, NULL, 1, s->b, BUDGET_MAX_STATUS, &s->nb, err,
 	    errlen) != 0 ||
-	    budget_add_rate(s->b, s->nb, cli_now_ms(), rate_spend, arg, err, errlen) != 0)
+	    budget_add_rate(s->b, s->nb, cli_now_ms(), cli_spend_rate, &led, err, errlen) != 0)
 		return -1;
 	s->now_ms = cli_now_ms();
 	if (budget_period_bounds(BUDGET_DAILY, s->now_ms, &day0, &s->day_end_ms, key,
@@ -106,10 +75,11 @@ gather(struct cli *cli, struct store *st, const struct pricing *pr, struct statu
 		snprintf(err, errlen, "the local time cannot be converted");
 		return -1;
 	}
-	if (spend_since(st, pr, day0, &s->today_nanos, err, errlen) != 0 ||
-	    spend_since(st, pr, mon0, &s->month_nanos, err, errlen) != 0 ||
-	    store_spend_between(st, pr, NULL, s->now_ms - BUDGET_RATE_WINDOW_MS, s->now_ms,
-	    &s->hour_nanos, &reqs, NULL, err, errlen) != 0)
+	/* the periods from the rollups; the rate from the last hour's rows */
+	if (cli_spend_period(&led, NULL, day0, 0, &s->today_nanos, err, errlen) != 0 ||
+	    cli_spend_period(&led, NULL, mon0, 0, &s->month_nanos, err, errlen) != 0 ||
+	    cli_spend_rate(&led, NULL, s->now_ms - BUDGET_RATE_WINDOW_MS, s->now_ms,
+	    &s->hour_nanos, err, errlen) != 0)
 		return -1;
 	s->projected_nanos = budget_project(s->today_nanos, s->hour_nanos, s->now_ms,
 	    s->day_end_ms);
@@ -272,8 +242,7 @@ cli_status(struct cli *cli, int argc, char **argv)
 	}
 	if (json && tpl != NULL)
 		return cli_usage_error(CMD, "--json and --format exclude each other");
-	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
-		(void)cli_set_tz(cli->cfg.tz);
+	cli_config_tz(cli);
 	/* a bad template is a usage error before the ledger is read */
 	memset(&s, 0, sizeof(s));
 	if (tpl != NULL && expand(&s, tpl, out, sizeof(out), err, sizeof(err)) != 0)
