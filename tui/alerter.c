@@ -84,7 +84,7 @@ pass(struct alerter *a, int check, int force, int *failed_pending)
 	if (p.failed > 0)
 		note(a, "delivery failed (%s); kept, retried later", p.last_error);
 	if (failed_pending != NULL)
-		*failed_pending = p.failed;
+		*failed_pending += p.failed;
 	return 0;
 }
 
@@ -93,7 +93,7 @@ worker(void *arg)
 {
 	struct alerter *a = arg;
 	int64_t last_check = 0;
-	int failed = 0;
+	int failed = 0;          /* deliveries this process saw fail, in any pass */
 
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
@@ -115,7 +115,9 @@ worker(void *arg)
 			last_check = mono_ms();
 		(void)pass(a, check, 0, &failed);
 		if (stopping) {
-			/* a one-shot process tries a failed delivery once more */
+			/* a one-shot process tries a failed delivery once more (the
+			 * failure may be a pass before the last: then it waits out
+			 * its backoff, and only this forced try comes before exit) */
 			if (failed > 0 && a->oneshot) {
 				struct timespec ts = { AGAIN_MS / 1000, (AGAIN_MS % 1000) * 1000000L };
 
