@@ -41,11 +41,13 @@ tt_eq "200x60: above the key bar" "$(tt_screen | tail -n 2 | head -n 1 | grep -c
 row b 50000                                  # $0.11: over
 if tt_wait_for "reached 100%" 8; then tt_ok "a new alert replaces the line"
 else tt_fail "new alert not shown"; tt_screen | tail -n 3; fi
-a=$(tm capture-pane -e -p -t tt | grep -F 'reached 100%' | sed 's/reached.*//')
-sleep 1.1
-b=$(tm capture-pane -e -p -t tt | grep -F 'reached 100%' | sed 's/reached.*//')
-if [ "$a" != "$b" ]; then tt_ok "the new alert's line flashes"
-else tt_fail "no flash: $(printf '%s' "$a" | cat -v)"; fi
+# it swaps its colours every second for a while: a few looks see both
+seen=$(for i in 1 2 3 4 5 6; do
+	tm capture-pane -e -p -t tt | grep -F 'reached 100%' | sed 's/reached.*//'
+	sleep 0.6
+done | sort -u | wc -l)
+if [ "$seen" -ge 2 ]; then tt_ok "the new alert's line flashes"
+else tt_fail "no flash: one look only"; tm capture-pane -e -p -t tt | grep -F 'reached 100%' | cat -v; fi
 tt_eq "the 100% command ran once" "$(grep -c 'reached 100%' "$T/sent")" 1
 tm send-keys -t tt q
 sleep 0.5
