@@ -2,9 +2,11 @@
 # alerts.sh — the config's alert rules reaching a local webhook receiver
 # (tests/lib/hook_recv.py): config errors; a budget crossing delivered once
 # across two processes, for its highest threshold only; a receiver that is
-# down, then back, gets it once; a burn-rate spike on seeded history (and
-# none without a spike); the errors rule under a 429 storm through the
-# proxy; `alerts test`; the webhook URL in no output, log or ledger.
+# down, then back, gets it once (from the next one-shot process, and from
+# the long-running proxy); a burn-rate spike on seeded history (and none
+# without a spike); the errors rule under a 429 storm through the proxy; an
+# ended batch and an unpriced model; `alerts test`; the webhook URL in no
+# output, log or ledger.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -139,15 +141,39 @@ for i in 1 2 3; do curl -sS -o /dev/null "${H[@]}" "$PROXY/v1/messages" -d "$M";
 sleep 2
 tt_eq "three good answers: no errors alert" "$(bodies)" 3
 curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","status":429,"count":9}]}' >/dev/null
+# the receiver is down during the storm: the proxy (long-running) keeps
+# retrying, and delivers once it is back
+touch "$T/hk/fail"
 for i in 1 2 3 4 5 6 7 8 9; do curl -sS -o /dev/null "${H[@]}" "$PROXY/v1/messages" -d "$M"; done
-tt_wait_file "$T/hk/bodies" 'failed with 429 or 5xx' || sleep 5
+for i in $(seq 50); do
+	[ "$(sqlite3 "$EDB" "select count(*) from alert where kind = 'errors' and attempts > 0" 2>/dev/null)" = 1 ] && break
+	sleep 0.2
+done
+tt_eq "the storm's alert waits while the receiver is down" \
+	"$(sqlite3 "$EDB" "select status || ' ' || last_error from alert where kind = 'errors'")" "pending HTTP 500"
+rm "$T/hk/fail"
+for i in $(seq 100); do grep -q 'failed with 429 or 5xx' "$T/hk/bodies" && break; sleep 0.2; done
 # (the writer may count the storm in two rounds: the share when it crossed)
 grep -Eq "tokentop: [0-9]+% of the proxy's requests failed with 429 or 5xx in the last 5 minutes \([5-9] of (8|9|1[0-2])\)" \
 	"$T/hk/bodies" || tt_fail "errors alert: $(tail -n 1 "$T/hk/bodies")"
-tt_eq "the storm: one errors alert" "$(bodies)" 4
+tt_eq "the storm: one errors alert, delivered by the proxy once the receiver is back" "$(bodies)" 4
 tt_stop_proxy
 tt_eq "statuses per minute" "$(sqlite3 "$EDB" "select group_concat(status || ':' || requests) from \
 	(select status, sum(requests) requests from proxy_status_minute group by status)")" "200:3,429:9"
+
+# ---- batch and unpriced: once each -------------------------------------------------
+UDB=$T/u.db
+"$T/seed_db" "$UDB" batches                         # one running, one ended 2 h ago
+"$T/seed_db" "$UDB" at claude-nova-9 1000 3         # a model without a price
+cat >"$T/u.json" <<EOF
+{ "alerts": [ { "when": "batch", "to": "$HOOK" }, { "when": { "unpriced": {} }, "to": "$HOOK" } ] }
+EOF
+out u1 --config "$T/u.json" --db "$UDB" alerts check || tt_fail "check: $(cat "$T/u1.err")"
+out u2 --config "$T/u.json" --db "$UDB" alerts check
+tt_eq "an ended batch and an unpriced model: two alerts, once" "$(bodies)" 6
+grep -q 'batch msgbatch_01SEEDENDED00000000002 ended: 248 succeeded, 2 errored' "$T/hk/bodies" ||
+	tt_fail "batch alert: $(tail -n 2 "$T/hk/bodies")"
+grep -q 'model claude-nova-9 has no price' "$T/hk/bodies" || tt_fail "unpriced alert"
 
 # ---- alerts test: every target, each result -------------------------------------
 cat >"$T/t.json" <<EOF
@@ -162,7 +188,7 @@ grep -q '^rule 1 (unpriced) → command#[0-9a-f]\{8\}: delivered$' "$T/test.out"
 grep -q '^rule 2 (unpriced) → command#[0-9a-f]\{8\}: FAILED: the command exited with status 3$' "$T/test.out" ||
 	tt_fail "alerts test: $(cat "$T/test.out")"
 grep -q '^test: tokentop: a test of alert rule 1' "$T/cmd.log" || tt_fail "command env: $(cat "$T/cmd.log")"
-tt_eq "the receiver got the test" "$(bodies)" 5
+tt_eq "the receiver got the test" "$(bodies)" 7
 
 # ---- the URL: never in an output, a log or the ledger ---------------------------
 leaks=$(grep -l "$SECRET" "$T"/*.out "$T"/*.err "$T"/*.db* "$T/perr" "$T/pport" 2>/dev/null | grep -v '/hk\.' || true)
