@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/store_int.h"
 
 int
@@ -19,7 +20,9 @@ store_row_flags(const struct usage *u)
 		bits |= ROLLUP_FAST;
 	if (strcmp(u->inference_geo, "us") == 0)
 		bits |= ROLLUP_US_GEO;
-	return bits;
+	if (strcmp(u->service_tier, "priority") == 0)
+		bits |= ROLLUP_PRIORITY;
+	return bits | provider_of(u)->id << ROLLUP_PROVIDER_SHIFT;
 }
 
 struct price_flags
@@ -32,6 +35,7 @@ store_price_flags(const struct model_price *mp, int bits)
 	f.long_ctx = (bits & ROLLUP_LONG) != 0 && mp != NULL && mp->has_long;
 	f.fast = (bits & ROLLUP_FAST) != 0;
 	f.us_geo = (bits & ROLLUP_US_GEO) != 0;
+	f.priority = (bits & ROLLUP_PRIORITY) != 0;
 	return f;
 }
 
@@ -66,11 +70,15 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	u->compressed_tokens = sqlite3_column_int64(st, c + 18);
 	u->sidechain = sqlite3_column_int(st, c + 19);
 	u->ts_import = sqlite3_column_int(st, c + 20);
+	col_text(st, c + 21, u->provider, sizeof(u->provider));
+	u->reasoning_tokens = sqlite3_column_int64(st, c + 22);
+	col_text(st, c + 23, u->session_id, sizeof(u->session_id));
+	col_text(st, c + 24, u->cwd, sizeof(u->cwd));
 }
 
-/* Bind u to ?1..?21 and the dedupe key (NULL when none) to ?22. Static
- * bindings: u and key outlive the step, and store_stmt clears them before
- * the statement's next use. */
+/* Bind u to ?1..?25 (its provider resolved: "" is anthropic) and the
+ * dedupe key (NULL when none) to ?26. Static bindings: u and key outlive
+ * the step, and store_stmt clears them before the statement's next use. */
 void
 store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 {
@@ -90,15 +98,18 @@ store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 	sqlite3_bind_int64(st, 19, u->compressed_tokens);
 	sqlite3_bind_int(st, 20, u->sidechain != 0);
 	sqlite3_bind_int(st, 21, u->ts_import != 0);
+	sqlite3_bind_text(st, 22, provider_of(u)->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 23, u->reasoning_tokens);
+	sqlite3_bind_text(st, 24, u->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 25, u->cwd, -1, SQLITE_STATIC);
 	if (key != NULL)
-		sqlite3_bind_text(st, 22, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, STORE_USAGE_NCOLS + 1, key, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, 22);
+		sqlite3_bind_null(st, STORE_USAGE_NCOLS + 1);
 }
 
-/* "msg:ID", else "req:ID", else "batch:ID:CUSTOM"; 0 when the row has none. */
-static int
-dedupe_key(const struct usage *u, char *buf, size_t n)
+int
+store_dedupe_key(const struct usage *u, char *buf, size_t n)
 {
 	if (u->message_id[0] != '\0')
 		snprintf(buf, n, "msg:%s", u->message_id);
@@ -111,10 +122,9 @@ dedupe_key(const struct usage *u, char *buf, size_t n)
 	return 1;
 }
 
-/* Look up the row holding key; *found = 0 when none. */
-static int
-find_row(struct store *s, const char *key, struct usage *old, int *found,
-         char *err, size_t errlen)
+int
+store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
+                 char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
 	int rc;
@@ -132,9 +142,9 @@ find_row(struct store *s, const char *key, struct usage *old, int *found,
 	return 0;
 }
 
-static int
-write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const char *key,
-          char *err, size_t errlen)
+int
+store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
+                  const char *key, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
 	int rc;
@@ -149,10 +159,8 @@ write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const c
 	return 0;
 }
 
-/* Does the new copy u beat the stored copy old? Larger total wins; on a tie
- * the parent (non-sidechain) copy wins over a sidechain replay. */
-static int
-beats(const struct usage *u, const struct usage *old)
+int
+store_usage_beats(const struct usage *u, const struct usage *old)
 {
 	int64_t a = usage_total(&u->tok), b = usage_total(&old->tok);
 
@@ -162,35 +170,50 @@ beats(const struct usage *u, const struct usage *old)
 }
 
 int
-store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
-                 char *err, size_t errlen)
+store_usage_check(const struct usage *u, char *err, size_t errlen)
 {
-	char key[USAGE_ID_MAX + 96], why[96];
-	struct usage old;
-	int has_key, found = 0;
+	char why[96];
 
 	if (u->model[0] == '\0' || u->source[0] == '\0') {
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
 		return -1;
 	}
-	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0) {
+	if (usage_row_check(u, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "usage row: %s", why);
 		return -1;
 	}
-	has_key = dedupe_key(u, key, sizeof(key));
-	if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
+	if (provider_by_name(u->provider) == NULL) {
+		snprintf(err, errlen, "usage row: provider: \"%.20s\": not anthropic or openai",
+		    u->provider);
 		return -1;
-	if (found && !beats(u, &old)) {
+	}
+	return 0;
+}
+
+int
+store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
+                 char *err, size_t errlen)
+{
+	char key[USAGE_ID_MAX + 96];
+	struct usage old;
+	int has_key, found = 0;
+
+	if (store_usage_check(u, err, errlen) != 0)
+		return -1;
+	has_key = store_dedupe_key(u, key, sizeof(key));
+	if (has_key && store_usage_find(s, key, &old, &found, err, errlen) != 0)
+		return -1;
+	if (found && !store_usage_beats(u, &old)) {
 		*result = STORE_DUPLICATE;
 		return 0;
 	}
 	if (found) {
 		if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
-		    write_row(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
+		    store_usage_write(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
 			return -1;
 		*result = STORE_REPLACED;
 	} else {
-		if (write_row(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
+		if (store_usage_write(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
 			return -1;
 		*result = STORE_ADDED;
 	}

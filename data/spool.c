@@ -9,10 +9,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/provider.h"
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 9) */
+#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: provider, reasoning, session, cwd (schema 11) */
 #define BUSY_MS       10000
 
 struct spool {
@@ -35,6 +37,9 @@ static const char schema[] =
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
 	"  ts_import INTEGER NOT NULL DEFAULT 0,"
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
+	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -42,12 +47,25 @@ static const char schema[] =
 	"  b_requests INTEGER NOT NULL, b_created_ms INTEGER NOT NULL,"
 	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
 	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
-	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL"
+	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL,"
+	"  b_provider TEXT NOT NULL DEFAULT 'anthropic'"
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
+/* What an older file's rows gain, format i to i + 1 (rows may wait in it;
+ * columns are always named, so where they land does not matter). A row of
+ * format 2 or older was Anthropic's. */
+static const char *const upgrade[SPOOL_VERSION] = {
+	[1] = "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	[2] = "ALTER TABLE row ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	      "ALTER TABLE row ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';",
+};
+
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
-	"b_processing, b_succeeded, b_errored, b_canceled, b_expired"
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider"
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -100,12 +118,12 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	/* a format 1 file (rows may wait in it) gains the column; columns are
-	 * always named, so where it lands does not matter */
-	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    (v == 1 && sqlite3_exec(sp->db, "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL"
-	    " DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = v > 0 ? v : SPOOL_VERSION; i < SPOOL_VERSION; i++)
+		if (sqlite3_exec(sp->db, upgrade[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	if (sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(sp->db, version_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
@@ -194,6 +212,8 @@ bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int
 	sqlite3_bind_int64(st, k + 12, b->counts.errored);
 	sqlite3_bind_int64(st, k + 13, b->counts.canceled);
 	sqlite3_bind_int64(st, k + 14, b->counts.expired);
+	sqlite3_bind_text(st, k + 15, provider_by_name(b->provider) != NULL ?
+	    provider_by_name(b->provider)->name : b->provider, -1, SQLITE_STATIC);
 }
 
 int
@@ -210,7 +230,8 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 		return sperr(sp, "begin", err, errlen);
 	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
 	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)",
+	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
+	    "?36,?37,?38,?39,?40)",
 	    -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
@@ -364,6 +385,8 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		b->counts.errored = sqlite3_column_int64(st, k + 8);
 		b->counts.canceled = sqlite3_column_int64(st, k + 9);
 		b->counts.expired = sqlite3_column_int64(st, k + 10);
+		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, k + 11),
+		    sizeof(b->provider));
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -153,12 +153,14 @@ test_daily_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "date")), "2025-11-11");
 	assert_int_equal(nanos(r, "cost_usd"), 10000000LL);
 	assert_int_equal(json_integer_value(json_object_get(r, "cache_write_1h_tokens")), 4000);
-	/* exactly the documented keys in a row */
+	/* exactly the documented keys in a row: issue 14 added provider and reasoning_tokens */
 	json_object_foreach(r, key, v) {
 		(void)v;
 		n++;
 	}
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 11);
+	assert_string_equal(json_string_value(json_object_get(r, "provider")), "anthropic");
+	assert_int_equal(json_integer_value(json_object_get(r, "reasoning_tokens")), 0);
 	assert_null(json_object_get(t, "date"));
 	assert_int_equal(json_integer_value(json_object_get(t, "requests")), 5);
 	assert_int_equal(json_integer_value(json_object_get(t, "input_tokens")), 409601);

@@ -4,25 +4,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
+#include "core/codex.h"
 #include "core/import.h"
+#include "core/openai.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/alerter.h"
 #include "tui/cli.h"
+
+/* Rows, and the marks that account for them, are committed in groups: at
+ * most this many rows or this long apart (a killed import loses at most one
+ * group, which the next run reads again from the marks it did commit).
+ * TOKENTOP_IMPORT_GROUP_ROWS overrides the rows (tests). */
+#define GROUP_ROWS 50000
+#define IMPORT_CACHE_KIB (16 * 1024)   /* a group's dirty pages stay in memory */
+#define GROUP_MS   2000
 
 static void
 help(FILE *f)
 {
 	fprintf(f,
-	    "usage: tokentop import [--format auto|messages|batch-results|claude-code]\n"
-	    "                       [--tag T] [--batch-id ID] [--json] [PATH...]\n"
+	    "usage: tokentop import [--format auto|messages|batch-results|claude-code|\n"
+	    "                        openai|openai-batch|codex] [--tag T] [--batch-id ID]\n"
+	    "                       [--json] [PATH...]\n"
 	    "\n"
 	    "Read usage into the ledger. PATH is a file, or a directory searched\n"
 	    "recursively for *.jsonl. With no PATH, reads the Claude Code transcript\n"
 	    "folders (~/.claude/projects, ~/.config/claude/projects, or the folders in\n"
-	    "CLAUDE_CONFIG_DIR, comma-separated).\n"
+	    "CLAUDE_CONFIG_DIR, comma-separated) and the Codex CLI sessions folder\n"
+	    "(${CODEX_HOME:-~/.codex}/sessions, its rollout-*.jsonl files).\n"
 	    "\n"
 	    "Formats (auto: decided per file from its first line that tells):\n"
 	    "  messages       one Messages API response a line; a response has no time,\n"
@@ -32,15 +46,30 @@ help(FILE *f)
 	    "                 (else the import time, marked)\n"
 	    "  claude-code    Claude Code transcripts; streaming copies of a response are\n"
 	    "                 one row (the largest), sidechain replays are dropped\n"
+	    "  openai         one OpenAI Chat Completions or Responses object a line, as an\n"
+	    "                 application logs them; rows take their created time; the\n"
+	    "                 response id is the dedupe key\n"
+	    "  openai-batch   an OpenAI batch output or error file; status 200 bodies are\n"
+	    "                 batch rows at the batch rate, the rest errored outcomes\n"
+	    "                 (batch id from --batch-id or a batch_ID_output.jsonl name)\n"
+	    "  codex          Codex CLI session files: each token_count event's increase of\n"
+	    "                 the session's total, with the model of the latest turn_context\n"
+	    "                 (a repeated total adds nothing; a session that logged no\n"
+	    "                 token_count cannot be priced: its lines count as skipped)\n"
 	    "\n"
 	    "  --format F     force a format for every file\n"
 	    "  --tag T        tag the imported rows\n"
 	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
-	    "                 msgbatch_*.jsonl)\n"
+	    "                 msgbatch_*.jsonl, or batch_*_output.jsonl / _error.jsonl)\n"
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
 	    "                 replaced, skipped, malformed, stamped_at_import (rows with no\n"
 	    "                 time of their own), unpriced_models, unreadable\n"
 	    "  -h, --help     this help\n"
+	    "\n"
+	    "Rows are committed in groups of 50,000 (or every 2 s), each with the marks\n"
+	    "of the lines it holds: a killed import loses at most its last group, and\n"
+	    "the next run reads those lines again. TOKENTOP_IMPORT_GROUP_ROWS overrides\n"
+	    "the group size (tests).\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
 	    "only new lines (a file that shrank, went back in time, or is another file\n"
@@ -79,6 +108,9 @@ struct imp {
 	int64_t         p_added, p_dups, p_replaced, p_stamped;  /* since the last commit:
 	                                                 lost if the transaction is rolled back */
 	struct import_unreadable bad;             /* paths that could not be read */
+	int64_t         group_rows;               /* rows since the last commit */
+	int64_t         group_start;              /* when it began (monotonic ms) */
+	int64_t         group_max;                /* rows per commit */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -125,6 +157,9 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 	    strcmp(base + n - 6, ".jsonl") == 0) {
 		base[n - 6] = '\0';
 		usage_strlcpy(m->batch_id, base, sizeof(m->batch_id));
+	} else if (strncmp(base, "batch_", 6) == 0 && (w->format == IMPORT_OPENAI_BATCH ||
+	    w->format == IMPORT_AUTO)) {
+		openai_batch_name(base, m->batch_id, sizeof(m->batch_id));
 	}
 	if (m->batch_id[0] == '\0')
 		return 0;
@@ -143,12 +178,13 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 }
 
 static int
-note_unpriced(struct imp *m, const char *model)
+note_unpriced(struct imp *m, const struct usage *u)
 {
+	const char *model = u->model;
 	size_t i;
 	char **v;
 
-	if (pricing_find(m->pr, model) != NULL)
+	if (pricing_find_for(m->pr, provider_of(u)->id, model) != NULL)
 		return 0;
 	for (i = 0; i < m->nunpriced; i++)
 		if (strcmp(m->unpriced[i], model) == 0)
@@ -189,10 +225,11 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	}
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-	if (note_unpriced(m, u.model) != 0 ||
-	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
+	if (note_unpriced(m, &u) != 0 ||
+	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
 	count(m, r, u.ts_import);
+	m->group_rows++;
 	return 0;
 }
 
@@ -204,13 +241,16 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 	int ok = strcmp(res->type, "succeeded") == 0, dup = 0;
 	enum store_put r;
 
+	m->group_rows++;
 	if (ok) {
-		u.ts_ms = m->batch_end_ms;
-		u.ts_import = !m->batch_end_known;
+		if (u.ts_ms == 0) {         /* OpenAI's bodies say when; Anthropic's do not */
+			u.ts_ms = m->batch_end_ms;
+			u.ts_import = !m->batch_end_known;
+		}
 		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
 		if (m->tag != NULL)
 			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-		if (note_unpriced(m, u.model) != 0)
+		if (note_unpriced(m, &u) != 0)
 			return -1;
 	}
 	if (m->batch_id[0] == '\0') {
@@ -241,23 +281,69 @@ imp_malformed(void *arg, const struct import_where *w, const char *reason)
 	return 0;
 }
 
-/* Rows so far and the mark that accounts for them land in one commit. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The group's rows counted once they are committed (a rollback forgets them). */
+static void
+fold_counts(struct imp *m)
+{
+	m->added += m->p_added;
+	m->duplicates += m->p_dups;
+	m->replaced += m->p_replaced;
+	m->stamped += m->p_stamped;
+	m->p_added = m->p_dups = m->p_replaced = m->p_stamped = 0;
+}
+
+/* Commit the group and start the next at now. 0, or -1 + m->err. */
+static int
+commit_group(struct imp *m, int64_t now)
+{
+	if (store_commit(m->st, m->err, sizeof(m->err)) != 0)
+		return -1;
+	fold_counts(m);
+	m->group_rows = 0;
+	m->group_start = now;
+	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
+}
+
+/* A path that could not be read: said now, in its place; the rest goes on
+ * and the exit status tells. */
+static int
+imp_unreadable(void *arg, const char *path, const char *why)
+{
+	struct imp *m = arg;
+
+	cli_fail("import", "%s: %s", path, why);
+	if (import_unreadable_add(&m->bad, path, why) != 0) {
+		snprintf(m->err, sizeof(m->err), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Rows so far and the mark that accounts for them land in one transaction,
+ * committed once the group is full (GROUP_ROWS, GROUP_MS). */
 static int
 imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
 {
 	struct imp *m = arg;
 	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line, pos->dev,
 	    pos->ino, pos->head_len, pos->head_hash };
+	int64_t now;
 
-	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0 ||
-	    store_commit(m->st, m->err, sizeof(m->err)) != 0)
+	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
 		return -1;
-	m->added += m->p_added;
-	m->duplicates += m->p_dups;
-	m->replaced += m->p_replaced;
-	m->stamped += m->p_stamped;
-	m->p_added = m->p_dups = m->p_replaced = m->p_stamped = 0;
-	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
+	now = mono_ms();
+	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
+		return 0;
+	return commit_group(m, now);
 }
 
 static const struct import_sink imp_sink = {
@@ -267,6 +353,7 @@ static const struct import_sink imp_sink = {
 	.result = imp_result,
 	.malformed = imp_malformed,
 	.checkpoint = imp_checkpoint,
+	.unreadable = imp_unreadable,
 };
 
 static int
@@ -389,16 +476,100 @@ parse_args(int argc, char **argv, struct import_opts *o, struct imp *m, int *jso
 	return EXIT_OK;
 }
 
+/* files += more, each with format f into fmts (both grown; more's strings
+ * taken, its array freed). keep: only names starting with it. 0 or -1. */
+static int
+add_files(char ***files, enum import_format **fmts, size_t *n, char **more,
+          enum import_format f, const char *keep)
+{
+	size_t k, add = 0;
+	char **nf, *base;
+	enum import_format *nm;
+
+	for (k = 0; more[k] != NULL; k++)
+		;
+	nf = realloc(*files, (*n + k + 1) * sizeof(*nf));
+	nm = nf != NULL ? realloc(*fmts, (*n + k + 1) * sizeof(*nm)) : NULL;
+	if (nf != NULL)
+		*files = nf;
+	if (nm == NULL) {
+		import_files_free(more);
+		return -1;
+	}
+	*fmts = nm;
+	for (k = 0; more[k] != NULL; k++) {
+		base = strrchr(more[k], '/');
+		base = base != NULL ? base + 1 : more[k];
+		if (keep != NULL && strncmp(base, keep, strlen(keep)) != 0) {
+			free(more[k]);
+			continue;
+		}
+		nf[*n + add] = more[k];
+		nm[*n + add++] = f;
+	}
+	*n += add;
+	nf[*n] = NULL;
+	free(more);
+	return 0;
+}
+
+/*
+ * The default folders' files: the Claude Code transcripts (claude-code) and
+ * the Codex sessions folder's rollout-*.jsonl (codex), or the forced format
+ * for both; paths that cannot be read go to bad. *files (NULL-terminated)
+ * and *fmts the caller frees; EXIT_OK, or an exit status after saying why.
+ */
+static int
+default_files(enum import_format forced, char ***files, enum import_format **fmts,
+              struct import_unreadable *bad)
+{
+	char **dirs, **found, codex[4096], err[1024];
+	size_t n = 0, k;
+	int rc;
+
+	*files = NULL;
+	*fmts = NULL;
+	if ((dirs = import_default_dirs()) == NULL)
+		return cli_fail("import", "out of memory");
+	for (k = 0; dirs[k] != NULL; k++)
+		;
+	rc = k > 0 ? import_collect((const char *const *)dirs, k, &found, bad, err, sizeof(err)) : 0;
+	import_files_free(dirs);
+	if (rc != 0)
+		return cli_fail("import", "%s", err);
+	if (k > 0 && add_files(files, fmts, &n, found, forced != IMPORT_AUTO ? forced :
+	    IMPORT_CLAUDE_CODE, NULL) != 0)
+		return cli_fail("import", "out of memory");
+	if (codex_default_dir(codex, sizeof(codex)) == 0) {
+		const char *one = codex;
+
+		if (import_collect(&one, 1, &found, bad, err, sizeof(err)) != 0)
+			return cli_fail("import", "%s", err);
+		if (add_files(files, fmts, &n, found, forced != IMPORT_AUTO ? forced : IMPORT_CODEX,
+		    "rollout-") != 0)
+			return cli_fail("import", "out of memory");
+		k++;
+	}
+	if (k == 0)
+		return cli_fail("import", "no Claude Code transcript folders (~/.claude/projects, "
+		    "~/.config/claude/projects, CLAUDE_CONFIG_DIR) and no Codex sessions folder "
+		    "(${CODEX_HOME:-~/.codex}/sessions) found; give a PATH");
+	if (*files == NULL && (*files = calloc(1, sizeof(char *))) == NULL)
+		return cli_fail("import", "out of memory");
+	return EXIT_OK;
+}
+
 int
 cli_import(struct cli *cli, int argc, char **argv)
 {
 	struct import_opts o = { IMPORT_AUTO, 2000, 0, 0, NULL };
+	enum import_format *fmts = NULL;
 	struct import_stats s;
 	struct imp m;
 	struct alerter *al = NULL;
-	char **files = NULL, **dirs = NULL, err[1024];
-	int json = 0, first = 1, rc, i;
-	size_t k;
+	char **files = NULL, *cut, err[1024];
+	int json = 0, first = 1, rc;
+	size_t i, j, k;
 
 	memset(&m, 0, sizeof(m));
 	memset(&s, 0, sizeof(s));
@@ -406,45 +577,49 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o, &m, &json, &first)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (first >= argc) {
-		if ((dirs = import_default_dirs()) == NULL)
-			return cli_fail("import", "out of memory");
-		if (dirs[0] == NULL) {
-			import_files_free(dirs);
-			return cli_fail("import", "no Claude Code transcript folders found "
-			    "(~/.claude/projects, ~/.config/claude/projects, CLAUDE_CONFIG_DIR); "
-			    "give a PATH");
+		if ((rc = default_files(o.format, &files, &fmts, &m.bad)) != EXIT_OK) {
+			import_files_free(files);
+			free(fmts);
+			import_unreadable_free(&m.bad);
+			return rc;
 		}
-		if (o.format == IMPORT_AUTO)
-			o.format = IMPORT_CLAUDE_CODE;
-	}
-	for (k = 0; dirs != NULL && dirs[k] != NULL; k++)
-		;
-	rc = dirs != NULL ? import_collect((const char *const *)dirs, k, &files, &m.bad, err,
-	    sizeof(err)) : import_collect((const char *const *)argv + first, (size_t)(argc - first),
-	    &files, &m.bad, err, sizeof(err));
-	import_files_free(dirs);
-	if (rc != 0)
+	} else if (import_collect((const char *const *)argv + first, (size_t)(argc - first),
+	    &files, &m.bad, err, sizeof(err)) != 0) {
 		return cli_fail("import", "%s", err);
+	}
 	for (k = 0; k < m.bad.n; k++)
 		cli_fail("import", "%s: %s", m.bad.path[k], m.bad.reason[k]);
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
 		goto out;
 	m.now_ms = cli_now_ms();
+	if (store_cache_kib(m.st, IMPORT_CACHE_KIB, err, sizeof(err)) != 0) {
+		rc = cli_fail("import", "%s", err);
+		goto out;
+	}
+	m.group_start = mono_ms();
+	m.group_max = GROUP_ROWS;
+	if (getenv("TOKENTOP_IMPORT_GROUP_ROWS") != NULL &&
+	    atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS")) > 0)
+		m.group_max = atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS"));
+	if (o.checkpoint_rows > m.group_max)
+		o.checkpoint_rows = m.group_max;     /* a group may end mid-file */
 	if (store_begin(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
-	for (i = 0; files[i] != NULL; i++) {
-		rc = import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err));
-		if (rc == IMPORT_UNREADABLE) {
-			/* the rest is still read; the exit status says it */
-			cli_fail("import", "%s: %s", files[i], err);
-			if (import_unreadable_add(&m.bad, files[i], err) != 0) {
-				rc = cli_fail("import", "out of memory");
-				goto fail;
-			}
-		} else if (rc != 0) {
+	/* one pipeline per run of files of one format (the default folders:
+	 * Claude Code's, then Codex's) */
+	for (i = 0; files[i] != NULL; i = j) {
+		for (j = i + 1; files[j] != NULL && (fmts == NULL || fmts[j] == fmts[i]); j++)
+			;
+		if (fmts != NULL)
+			o.format = fmts[i];
+		cut = files[j];
+		files[j] = NULL;
+		rc = import_files(files + i, &o, &imp_sink, &m, &s, err, sizeof(err));
+		files[j] = cut;
+		if (rc != 0) {
 			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
 			goto fail;
 		}
@@ -453,6 +628,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	fold_counts(&m);
 	al = cli_alerter(cli, m.pr, "import", ALERTER_ONESHOT);   /* while the summary is written */
 	summary(&m, &s, json);
 	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
@@ -467,6 +643,7 @@ out:
 		free(m.unpriced[k]);
 	free(m.unpriced);
 	import_files_free(files);
+	free(fmts);
 	import_unreadable_free(&m.bad);
 	store_close(m.st);
 	pricing_free(m.pr);

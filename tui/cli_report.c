@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli.h"
 
@@ -29,11 +30,12 @@ static const struct kind {
 	{ "sources", REPORT_SOURCE, "source", "SOURCE", 0 },
 	{ "tags",    REPORT_TAG,    "tag",    "TAG",    0 },
 	{ "savings", REPORT_DAY,    "date",   "DATE",   1 },
+	{ "providers", REPORT_PROVIDER, "provider", "PROVIDER", 0 },
 };
 
 struct opts {
 	const struct kind *kind;
-	const char   *since, *until, *tz, *model, *tag, *source;
+	const char   *since, *until, *tz, *model, *tag, *source, *provider;
 	enum out_fmt  fmt;
 };
 
@@ -41,13 +43,14 @@ static void
 help(void)
 {
 	printf(
-	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|savings]\n"
-	    "                       [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz ZONE]\n"
-	    "                       [--model M] [--tag T] [--source S] [--json|--csv]\n"
+	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|providers|\n"
+	    "                        savings] [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+	    "                       [--tz ZONE] [--model M] [--tag T] [--source S]\n"
+	    "                       [--provider anthropic|openai] [--json|--csv]\n"
 	    "\n"
 	    "Spend from the ledger, grouped by local day (default), ISO week, month,\n"
-	    "model, source or tag; `savings` shows per day what caching, batching,\n"
-	    "routing and compression saved. `tokentop report caps` counts the\n"
+	    "model, source, tag or provider; `savings` shows per day what caching,\n"
+	    "batching, routing and compression saved. `tokentop report caps` counts the\n"
 	    "responses cut by max_tokens per model and routing tier.\n"
 	    "\n"
 	    "  --since DATE   from that local day on (inclusive)\n"
@@ -56,13 +59,19 @@ help(void)
 	    "  --model M      one model; dated and undated ids match alike\n"
 	    "  --tag T        one tag\n"
 	    "  --source S     call, batch, import or proxy\n"
+	    "  --provider P   anthropic or openai\n"
 	    "  --json         {\"rows\":[...],\"totals\":{...},\"unpriced_models\":[...]}\n"
 	    "  --csv          a header line, then one line per row (no totals line);\n"
 	    "                 a key starting with = + - @ is written as '=... (text)\n"
 	    "\n"
-	    "Row fields: the group key (date, week, month, model, source or tag),\n"
-	    "requests, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,\n"
-	    "cache_read_tokens, output_tokens, cache_hit_ratio (0..1), cost_usd.\n"
+	    "Row fields: the group key (date, week, month, model, source, tag or\n"
+	    "provider), requests, input_tokens, cache_write_5m_tokens,\n"
+	    "cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hit_ratio\n"
+	    "(0..1), cost_usd; JSON rows also provider (anthropic, openai, \"mixed\" for a\n"
+	    "row holding both, null for none) and reasoning_tokens (OpenAI's, already\n"
+	    "inside output_tokens: never add them again). input_tokens is the uncached\n"
+	    "input for both providers; OpenAI's cached input is in cache_read_tokens, and\n"
+	    "its cache_hit_ratio is the cached-input ratio.\n"
 	    "Totals add saved_by_cache_usd, saved_by_batch_usd, saved_by_routing_usd,\n"
 	    "saved_by_compression_usd and saved_usd (savings rows carry them too).\n"
 	    "The table shows cache writes (5m + 1h) as CACHE WR (or WRITE) and cache reads\n"
@@ -98,8 +107,9 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--since", "--until", "--tz", "--model", "--tag",
-	    "--source" };
-	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->source };
+	    "--source", "--provider" };
+	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->source,
+	    &o->provider };
 	size_t k, j;
 	int i, r;
 
@@ -157,7 +167,19 @@ make_query(struct cli *cli, const struct opts *o, struct report_query *q)
 	q->model = o->model;
 	q->tag = o->tag;
 	q->source = o->source;
+	if (o->provider != NULL && cli_provider_arg("report", o->provider) != EXIT_OK)
+		return EXIT_USAGE;
+	q->provider = o->provider;
 	return EXIT_OK;
+}
+
+/* A row's provider for JSON: its name, "mixed", or null (no tokens). */
+static json_t *
+json_provider(int p)
+{
+	if (p == REPORT_PROVIDER_MIXED)
+		return json_string("mixed");
+	return provider_at(p) != NULL ? json_string(provider_at(p)->name) : json_null();
 }
 
 static int64_t
@@ -210,6 +232,9 @@ json_row(const char *key, const struct report_row *r, int with_key, int with_sav
 	json_object_set_new(o, "output_tokens", json_integer(r->tok.output));
 	json_object_set_new(o, "cache_hit_ratio", json_real(hit_ratio(&r->tok)));
 	json_object_set_new(o, "cost_usd", json_real(pricing_usd(r->cost_nanos)));
+	if (strcmp(key, "provider") != 0 || !with_key)
+		json_object_set_new(o, "provider", json_provider(r->provider));
+	json_object_set_new(o, "reasoning_tokens", json_integer(r->reasoning_tokens));
 	if (with_saved) {
 		json_object_set_new(o, "saved_by_cache_usd", json_real(pricing_usd(r->saved.cache)));
 		json_object_set_new(o, "saved_by_batch_usd", json_real(pricing_usd(r->saved.batch)));

@@ -42,6 +42,11 @@ const char *fx_write_file(const char *name, const char *text);
  * the test if the file cannot be written. */
 void fx_set_user_version(const char *path, int v);
 
+/* The shipped price table ($TOKENTOP_DATADIR/prices.json, else
+ * share/prices.json); fails the test when it does not load. The caller
+ * frees it with pricing_free. */
+struct pricing *fx_shipped_prices(void);
+
 /* Milliseconds on the monotonic clock (for loops like `batch watch`'s). */
 int64_t fx_now_ms(void);
 
