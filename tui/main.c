@@ -45,7 +45,8 @@ usage(FILE *f)
 	    "  -h, --help      this help; `tokentop COMMAND --help` for a command's\n"
 	    "  --version       print the version\n"
 	    "\n"
-	    "Exit status: 0 success, 1 failure at run time, 2 usage error.\n");
+	    "Exit status: 0 success, 1 failure at run time, 2 usage error,\n"
+	    "3 `status`: a budget is exceeded.\n");
 }
 
 /* Take a global option's value, "--opt VALUE" or "--opt=VALUE". Returns the
