@@ -21,6 +21,8 @@ struct http_multi {
 	char             base_url[512];
 	char             api_key[256];
 	char             api_version[32];
+	const char      *version_header; /* NULL = none (provider.h) */
+	const char      *rid_header;     /* the provider's request-id header */
 	int              bearer;
 	int              max_retries;
 	long             timeout_ms;
@@ -182,7 +184,12 @@ build_headers(struct http_req *r)
 		else
 			rc |= add_header(&r->hdrs, "x-api-key: %s", m->api_key);
 	}
-	rc |= add_header(&r->hdrs, "anthropic-version: %s", m->api_version);
+	if (m->version_header != NULL) {
+		char vh[160];
+
+		snprintf(vh, sizeof(vh), "%s: %s", m->version_header, m->api_version);
+		rc |= add_header(&r->hdrs, "%s", vh);
+	}
 	rc |= add_header(&r->hdrs, "accept: %s", r->accept);
 	if (r->body != NULL)
 		rc |= add_header(&r->hdrs, "content-type: %s", "application/json");
@@ -300,7 +307,7 @@ req_end(struct http_req *r, const char *type, const char *message)
 
 	req_unlink(r);
 	easy_drop(r);
-	http_resp_take(&r->resp, 0, &res);
+	http_resp_take(&r->resp, 0, r->m->rid_header, &res);
 	fail_set(&res.error, 0, type, "%s", message);
 	req_finish(r, &res);
 }
@@ -353,7 +360,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		attempt_reset(r);
 		return 1;
 	}
-	http_resp_take(&r->resp, status, res);
+	http_resp_take(&r->resp, status, r->m->rid_header, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -373,6 +380,7 @@ struct http_multi *
 http_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
 	static int global_done;
+	const struct provider *pv;
 	struct http_multi *m;
 
 	if (!global_done) {
@@ -394,7 +402,12 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 	snprintf(m->api_key, sizeof(m->api_key), "%s", cfg->api_key);
 	snprintf(m->api_version, sizeof(m->api_version), "%s",
 	         cfg->api_version[0] ? cfg->api_version : "2023-06-01");
-	m->bearer = strcasecmp(cfg->auth_style, "bearer") == 0;
+	pv = provider_at(cfg->provider);
+	if (pv == NULL)
+		pv = &provider_anthropic;
+	m->version_header = pv->version_header;
+	m->rid_header = pv->request_id_header;
+	m->bearer = pv->bearer || strcasecmp(cfg->auth_style, "bearer") == 0;
 	m->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 2;
 	m->timeout_ms = cfg->timeout_ms > 0 ? (long)cfg->timeout_ms : 600000L;
 	m->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? (long)cfg->connect_timeout_ms : 5000L;

@@ -15,12 +15,14 @@
  * came (transport). type is the API's error.type when the body had one,
  * else one of: connection_error, timeout_error, invalid_response (a 2xx body
  * that is not what the API sends), insecure_url, config_error, canceled,
- * aborted (a body sink asked to stop), or "http_error". The API key never
- * appears in message.
+ * aborted (a body sink asked to stop), or "http_error". code is the
+ * error's code when the body has one (OpenAI: invalid_api_key,
+ * insufficient_quota, …), else "". The API key never appears in message.
  */
 struct http_error {
 	long status;
 	char type[64];
+	char code[64];
 	char message[512];
 	char request_id[128];
 	int  attempts;
