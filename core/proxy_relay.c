@@ -164,6 +164,8 @@ record(struct px_req *r)
 			unrecorded(r, "batch", err);
 		}
 	}
+	if (have)
+		ratelimit_model_key(u.model, r->model, sizeof(r->model));
 	if (!have || p->h.usage == NULL)
 		return;
 	u.ts_ms = now_ms();
@@ -196,8 +198,13 @@ on_xfer(void *arg, struct px_xfer *x, enum px_event ev)
 	struct px_req *r = arg;
 
 	(void)x;
+	if (ev == PX_EV_HEADERS)
+		px_outcome_head(r);
 	if (ev == PX_EV_DONE && px_xfer_headers_done(r->x))
 		record(r);
+	if (ev == PX_EV_DONE)
+		px_outcome(r, px_xfer_headers_done(r->x) ? px_xfer_status(r->x) : 502,
+		    px_xfer_headers_done(r->x));
 	if (r->c != NULL && r->suspended) {
 		r->suspended = 0;
 		MHD_resume_connection(r->c);
@@ -312,14 +319,6 @@ free_headers(struct hdr_list *l)
 	free(l->v);
 }
 
-/* Tell the owner what status the client gets (proxy_hooks.response). */
-static void
-count_status(const struct px_req *r, long status)
-{
-	if (r->p->h.response != NULL)
-		r->p->h.response(r->p->h.arg, (int)status);
-}
-
 /* Queue the upstream's status and headers with a body pulled by reader. */
 static enum MHD_Result
 relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
@@ -370,7 +369,6 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 	}
 	rc = MHD_queue_response(c, (unsigned)st, resp);
 	MHD_destroy_response(resp);
-	count_status(r, st);
 	return rc;
 }
 
@@ -385,6 +383,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	char url[PROXY_TARGET_MAX + sizeof(p->upstream[0]) + 1], msg[512];
 
 	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
+	px_outcome_start(c, r);
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
 	if (hl.oom) {
 		free_headers(&hl);
@@ -393,7 +392,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	if (p->o.enforce_budget && r->kind == PX_CALL && p->h.budget != NULL &&
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
-		count_status(r, 429);
+		px_outcome(r, 429, 0);
 		return px_reply_error(c, r->pv, 429, r->pv->quota_error, msg, 0, NULL);
 	}
 	px_rewrite_request(r);
@@ -414,7 +413,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
 	if (r->x == NULL) {
-		count_status(r, 502);
+		px_outcome(r, 502, 0);
 		return px_reply_error(c, r->pv, 502, NULL, msg, 0, NULL);
 	}
 	r->counted = 1;
@@ -437,7 +436,6 @@ answer(struct MHD_Connection *c, struct px_req *r, const char *method)
 		return MHD_YES;
 	}
 	snprintf(msg, sizeof(msg), "upstream: %s", px_xfer_error(r->x));
-	count_status(r, 502);
 	return px_reply_error(c, r->pv, 502, NULL, msg, 0, NULL);
 }
 

@@ -103,7 +103,7 @@ sqlite3 "$OLD" "drop table org_usage; drop table org_cost; drop table org_sync;
 	insert into org_usage values (1795737600000, 86400, 'claude-sonnet-4-5', 'k', '', '', 5, 0, 0, 0, 1);
 	insert into org_cost values (1795737600000, 'd', 'claude-sonnet-4-5', 'input', '', 15);
 	insert into org_sync values (1, 1795800000000, 1795737600000, 1795824000000);
-	pragma user_version = $((v - 1));"
+	pragma user_version = 11;"   # migration 11 → 12 made org rows per provider (append-only: it stays 12)
 "$B/tokentop" --db "$OLD" report org --since 2026-11-27 --until 2026-11-27 --json >"$T/old.json" ||
 	tt_die "report org on a migrated ledger"
 [ "$(sqlite3 "$OLD" "select provider, input from org_usage; select provider, amount_nanos from org_cost;

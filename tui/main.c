@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
 	{ "alerts",   cli_alerts,   "recent alerts and their delivery; test, check, flush" },
 	{ "status",   cli_status,   "today's spend, rate, projection and budgets in one line" },
 	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
+	{ "exporter", cli_exporter, "serve the ledger's counters to Prometheus (/metrics)" },
 };
 
 static void
