@@ -52,6 +52,15 @@ endif
 
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lm
+# The tokentop binary is not linked with libcurl and libmicrohttpd: they and
+# the ~30 libraries under them are loaded when first used (core/netlib.c), so
+# an import, a report or the console starts without them. Their SONAMEs come
+# from the libraries built against.
+NET_PKGS    = libcurl libmicrohttpd
+APP_LIBS    = $(shell pkg-config --libs $(filter-out $(NET_PKGS),$(PKGS)) 2>/dev/null) -lstdc++ -lm -ldl
+soname      = $(shell objdump -p $$($(CC) -print-file-name=$(1).so) 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+NET_SONAMES = -DNETLIB_CURL_SO='"$(or $(call soname,libcurl),libcurl.so.4)"' \
+              -DNETLIB_MHD_SO='"$(or $(call soname,libmicrohttpd),libmicrohttpd.so.12)"'
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
@@ -111,8 +120,10 @@ $(BUILD)/libtokentop.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/core/netlib.o: CPPFLAGS += $(NET_SONAMES)
+
 $(BUILD)/tokentop: $(BUILD)/tui/main.o $(BUILD)/libtokentop.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS)
 
 $(BUILD)/fakeapi: $(FAKE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs libmicrohttpd jansson) -lm

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "core/http_int.h"
+#include "core/netlib.h"
 
 #define USER_AGENT "tokentop/0.1"
 
@@ -401,6 +402,8 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 	struct http_multi *m;
 
 	if (!global_done) {
+		if (netlib_load(NETLIB_CURL, err, errlen) != 0)
+			return NULL;
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			snprintf(err, errlen, "libcurl initialisation failed");
 			return NULL;

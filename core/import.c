@@ -30,6 +30,8 @@ dispatch(struct reader *r)
 	struct import_pool *p = r->p;
 	struct chunk *c = &p->ring[p->head % p->nring];
 
+	if (p->nth < p->want && c->used > 0)    /* lines to parse, not only file marks */
+		ip_pool_start(p);
 	if (p->nth == 0)
 		ip_classify_chunk(c);
 	pthread_mutex_lock(&p->mu);

@@ -77,7 +77,8 @@ struct import_pool {
 	uint64_t        head, tail, next_work;
 	int             quit;
 	pthread_t       th[MAX_JOBS];
-	int             nth;
+	int             nth;                 /* workers running */
+	int             want;                /* workers to start with the first chunk */
 	char           *rbuf;                /* import.c's read buffer, kept */
 	size_t          rcap;
 	char            key_dir[PATH_MAX];   /* the last directory of a file read, */
@@ -91,6 +92,10 @@ void ip_classify(struct ent *e, const char *line, enum import_format *fmt);
 
 /* Every pending entry of c, in the format each entry carries. */
 void ip_classify_chunk(struct chunk *c);
+
+/* Start the pool's workers if they are not running yet (with the first
+ * chunk handed on: an import with nothing new to read starts no thread). */
+void ip_pool_start(struct import_pool *p);
 
 /* Workers for jobs (0: one per online CPU, at least 2; 1: none, the
  * caller's thread classifies): 0, or -1 on out of memory. ip_pool_fini

@@ -296,7 +296,8 @@ worker(void *arg)
 }
 
 /* Workers for o->jobs (0: one per online CPU, at least 2; 1: none, the
- * caller's thread classifies). 0, or -1 when no thread could start. */
+ * caller's thread classifies), started with the first chunk (ip_pool_start).
+ * 0, or -1 out of memory. */
 int
 ip_pool_init(struct import_pool *p, int jobs)
 {
@@ -317,9 +318,16 @@ ip_pool_init(struct import_pool *p, int jobs)
 	pthread_cond_init(&p->done, NULL);
 	if (want > 0)
 		json_object_seed(0);      /* before any thread parses (jansson: thread safety) */
-	while (p->nth < want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
-		p->nth++;
+	p->want = want;               /* started by ip_pool_start */
 	return 0;
+}
+
+void
+ip_pool_start(struct import_pool *p)
+{
+	while (p->nth < p->want && pthread_create(&p->th[p->nth], NULL, worker, p) == 0)
+		p->nth++;
+	p->want = p->nth;             /* a thread that could not start is not tried again */
 }
 
 void

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/http.h"
+#include "core/netlib.h"
 #include "core/proxy.h"
 #include "core/proxy_int.h"
 
@@ -313,6 +314,8 @@ proxy_new(const struct proxy_opts *o, const struct proxy_hooks *hooks, char *err
 	}
 	if (set_upstream(p, &provider_anthropic, o->upstream, err, errlen) != 0 ||
 	    set_upstream(p, &provider_openai, o->openai_upstream, err, errlen) != 0)
+		goto fail;
+	if (netlib_load(NETLIB_CURL | NETLIB_MHD, err, errlen) != 0)
 		goto fail;
 	if (px_up_global_init() != 0) {
 		snprintf(err, errlen, "libcurl initialisation failed");

@@ -266,6 +266,50 @@ strip_files(char *s, char *err, size_t errlen)
 	*out = '\0';
 }
 
+/* Threads of this process (/proc/self/task). */
+static int
+threads(void)
+{
+	char line[256];
+	int n = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* A shared pool starts its workers with the first chunk of lines, not
+ * before: an import with nothing to read (a re-run, every file at its
+ * mark) starts no thread (issue 12: a re-import's start-up). */
+static void
+test_pool_starts_with_work(void **state)
+{
+	char paths[7][128], err[256];
+	struct import_pool *pool;
+	struct biglog b;
+	int before;
+
+	(void)state;
+	write_messy(paths, 7);
+	before = threads();
+	assert_non_null(pool = import_pool_new(2));
+	assert_int_equal(threads(), before);
+	import_files_all(&paths[6], 1, 0, pool, 0, &b, err, sizeof(err));   /* the empty file */
+	free(b.s);
+	assert_string_equal(err, "");
+	assert_int_equal(threads(), before);
+	import_files_all(paths, 6, 0, pool, 0, &b, err, sizeof(err));
+	assert_non_null(strstr(b.s, "\nrow "));
+	free(b.s);
+	assert_int_equal(threads(), before + 2);
+	import_pool_free(pool);
+	assert_int_equal(threads(), before);
+}
+
 static void
 test_jobs_same(void **state)
 {
@@ -335,6 +379,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jobs_same),
+		cmocka_unit_test(test_pool_starts_with_work),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

@@ -579,6 +579,54 @@ test_huge_costs(void **state)
 	assert_int_equal(sv.compression, INT64_MAX);
 }
 
+/* round(num / den), half away from zero, in 128 bits: the test's own. */
+static int64_t
+round_div(__int128 num, __int128 den)
+{
+	__int128 q = num / den, rem = num % den;
+
+	if (rem < 0)
+		rem = -rem;
+	if (2 * rem >= den)
+		q += num < 0 ? -1 : 1;
+	return (int64_t)q;
+}
+
+/* Costs are computed in 64 bits while nothing nears 2^63 and in 128 bits
+ * past it: token counts either side of the switch, with and without the
+ * batch factor, each equal the exact rounded figure. */
+static void
+test_cost_near_64_bits(void **state)
+{
+	const struct pricing *p = *state;
+	const struct model_price *mp = pricing_find(p, "claude-opus-4-6");
+	struct price_flags none = { 0 }, batch = { 0 };
+	int64_t edge, d, v, rate;
+	struct tokens t;
+
+	assert_non_null(mp);
+	batch.batch = 1;
+	rate = mp->base.output;
+	edge = INT64_MAX / rate;                 /* the last output count whose product fits */
+	for (d = -3; d <= 3; d++) {
+		memset(&t, 0, sizeof(t));
+		t.output = edge + d;
+		assert_int_equal(pricing_cost_checked(mp, &t, &none, &v), 0);
+		assert_int_equal(v, round_div((__int128)t.output * rate, 1000));
+		assert_int_equal(pricing_cost_checked(mp, &t, &batch, &v), 0);
+		assert_int_equal(v, round_div((__int128)t.output * rate * mp->batch_num,
+		    (__int128)1000 * mp->batch_den));
+		t.output = -t.output;                /* and below zero */
+		assert_int_equal(pricing_cost_checked(mp, &t, &none, &v), 0);
+		assert_int_equal(v, round_div((__int128)t.output * rate, 1000));
+		t.output = 1000 + d;                 /* a rounding step, far from the edge */
+		t.cache_read = 7;
+		assert_int_equal(pricing_cost_checked(mp, &t, &batch, &v), 0);
+		assert_int_equal(v, round_div(((__int128)t.output * rate + 7 * mp->base.cache_read) *
+		    mp->batch_num, (__int128)1000 * mp->batch_den));
+	}
+}
+
 static void
 test_format_usd(void **state)
 {
@@ -664,6 +712,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_every_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cost_near_64_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolution, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aliases_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cost_each_family, setup, teardown),
