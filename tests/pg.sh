@@ -176,6 +176,24 @@ tt_eq "exporter: every row counted once (rollup_lt)" \
     "$(awk '/^tokentop_requests_total[{ ]/ { n += $NF } END { print n + 0 }' "$T/metrics")" \
     "$(psqlq 'SELECT count(*) FROM usage')"
 
+# a budget alert crossed by two processes at once: one message, listed from the server
+mkdir -p "$T/hk"
+python3 tests/lib/hook_recv.py "$T/hk" >"$T/hk.out" 2>"$T/hk.err" &
+tt_track $!
+tt_wait_file "$T/hk.out" '^port ' || tt_die "receiver: $(cat "$T/hk.err")"
+printf '{"budget":{"daily":"0.000001"},"alerts":[{"when":{"budget":{"daily":[50,100]}},"to":"%s"}]}\n' \
+    "http://127.0.0.1:$(sed -n 's/^port //p' "$T/hk.out")/hook" >"$T/alerts.json"
+"$TT" --config "$T/alerts.json" --db "$PGDB" alerts check >/dev/null 2>&1 & a1=$!
+"$TT" --config "$T/alerts.json" --db "$PGDB" alerts check >/dev/null 2>&1 & a2=$!
+wait "$a1" "$a2"
+"$TT" --config "$T/alerts.json" --db "$PGDB" alerts check >/dev/null 2>&1
+tt_eq "alerts: one message from two processes" "$(wc -l <"$T/hk/bodies" | tr -d ' ')" 1
+tt_eq "alerts: delivered, the lower threshold passed" \
+    "$(psqlq "SELECT string_agg(status, ',' ORDER BY key) FROM alert")" "delivered,passed"
+tt_eq "alerts --json reads it" \
+    "$("$TT" --config "$T/alerts.json" --db "$PGDB" alerts --json | jq -r '[.alerts[].status] | join(",")')" \
+    delivered
+
 # ---- a fleet budget: what host A spent refuses host B's call ----------------
 spent=$("$TT" --db "$PGDB" report --since "$(date +%F)" --json | jq -r '.totals.cost_usd')
 limit=$(awk -v s="$spent" 'BEGIN { printf "%.6f", s + 0.0001 }')
