@@ -413,6 +413,8 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	env_into("ANTHROPIC_API_KEY", c->api_key, sizeof(c->api_key));
 	env_into("ANTHROPIC_ADMIN_KEY", c->admin_key, sizeof(c->admin_key));
 	env_into("ANTHROPIC_VERSION", c->api_version, sizeof(c->api_version));
+	env_into("OPENAI_BASE_URL", c->openai_base_url, sizeof(c->openai_base_url));
+	env_into("OPENAI_API_KEY", c->openai_api_key, sizeof(c->openai_api_key));
 	env_into("TOKENTOP_TZ", c->tz, sizeof(c->tz));
 	if ((v = getenv("ANTHROPIC_MAX_RETRIES")) != NULL && v[0] != '\0')
 		c->max_retries = atoi(v);

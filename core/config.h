@@ -38,6 +38,9 @@ struct config {
 	char    base_url[512];                 /* ANTHROPIC_BASE_URL, default https://api.anthropic.com */
 	char    api_key[256];                  /* ANTHROPIC_API_KEY; never printed */
 	char    admin_key[256];                /* ANTHROPIC_ADMIN_KEY; never printed */
+	char    openai_base_url[512];          /* OPENAI_BASE_URL (with /v1, as the SDKs);
+	                                          "" = https://api.openai.com/v1 */
+	char    openai_api_key[256];           /* OPENAI_API_KEY; never printed */
 	char    api_version[32];               /* anthropic-version, default 2023-06-01 */
 	char    auth_style[16];                /* "x-api-key" (default) or "bearer" */
 	int     max_retries;                   /* default 2 */

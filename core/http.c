@@ -11,17 +11,25 @@
 #include <curl/curl.h>
 
 #include "core/http_int.h"
+#include "core/provider.h"
 
 #define USER_AGENT "tokentop/0.1"
+
+/* Where a provider's requests go and how they authenticate (from cfg). */
+struct http_target {
+	char        base_url[512];       /* without a trailing '/' */
+	char        api_key[256];
+	int         bearer;
+	const char *version_header;      /* sent with api_version; NULL = none */
+	const char *key_env;             /* named when the key is missing */
+};
 
 struct http_multi {
 	CURLM           *multi;
 	struct http_req *reqs;           /* every pending request */
 	int              npending;
-	char             base_url[512];
-	char             api_key[256];
+	struct http_target t[PROVIDER_COUNT];
 	char             api_version[32];
-	int              bearer;
 	int              max_retries;
 	long             timeout_ms;
 	long             connect_timeout_ms;
@@ -33,6 +41,11 @@ struct http_req {
 	struct http_req   *prev, *next;
 	CURL              *easy;         /* NULL while waiting for a retry */
 	struct curl_slist *hdrs;
+	const struct http_target *t;     /* the provider's, borrowed from m */
+	curl_mime         *mime;         /* the current attempt's multipart body */
+	char              *upload_path;  /* multipart: the file part, read from disk */
+	char              *upload_name;
+	char             **form;         /* multipart: name, value, …, NULL */
 	char              *url;
 	char               method[8];
 	char              *body;
@@ -176,18 +189,48 @@ build_headers(struct http_req *r)
 	struct http_multi *m = r->m;
 	int rc = 0;
 
+	char vh[96];
+
 	if (!r->no_auth) {
-		if (m->bearer)
-			rc |= add_header(&r->hdrs, "Authorization: Bearer %s", m->api_key);
+		if (r->t->bearer)
+			rc |= add_header(&r->hdrs, "Authorization: Bearer %s", r->t->api_key);
 		else
-			rc |= add_header(&r->hdrs, "x-api-key: %s", m->api_key);
+			rc |= add_header(&r->hdrs, "x-api-key: %s", r->t->api_key);
 	}
-	rc |= add_header(&r->hdrs, "anthropic-version: %s", m->api_version);
+	if (r->t->version_header != NULL) {
+		snprintf(vh, sizeof(vh), "%s: %%s", r->t->version_header);
+		rc |= add_header(&r->hdrs, vh, m->api_version);
+	}
 	rc |= add_header(&r->hdrs, "accept: %s", r->accept);
 	if (r->body != NULL)
 		rc |= add_header(&r->hdrs, "content-type: %s", "application/json");
 	rc |= add_header(&r->hdrs, "Expect:%s", "");
 	return rc;
+}
+
+/* The multipart body of an upload: the form's fields, then the file, read
+ * from disk as it is sent (never whole in memory). Rebuilt per attempt. */
+static int
+mime_build(struct http_req *r)
+{
+	curl_mimepart *part;
+	size_t i;
+
+	if ((r->mime = curl_mime_init(r->easy)) == NULL)
+		return -1;
+	for (i = 0; r->form != NULL && r->form[i] != NULL && r->form[i + 1] != NULL; i += 2) {
+		if ((part = curl_mime_addpart(r->mime)) == NULL ||
+		    curl_mime_name(part, r->form[i]) != CURLE_OK ||
+		    curl_mime_data(part, r->form[i + 1], CURL_ZERO_TERMINATED) != CURLE_OK)
+			return -1;
+	}
+	if ((part = curl_mime_addpart(r->mime)) == NULL ||
+	    curl_mime_name(part, "file") != CURLE_OK ||
+	    curl_mime_filedata(part, r->upload_path) != CURLE_OK ||
+	    curl_mime_filename(part, r->upload_name) != CURLE_OK ||
+	    curl_mime_type(part, "application/jsonl") != CURLE_OK)
+		return -1;
+	return 0;
 }
 
 /* Start (or restart) the transfer of r on its multi handle. */
@@ -223,7 +266,11 @@ attempt_start(struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	if (strcmp(r->method, "POST") == 0) {
+	if (r->upload_path != NULL) {
+		if (mime_build(r) != 0)
+			return -1;
+		curl_easy_setopt(e, CURLOPT_MIMEPOST, r->mime);
+	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body != NULL ? r->body : "");
 	} else if (strcmp(r->method, "GET") != 0) {
@@ -237,6 +284,8 @@ attempt_start(struct http_req *r)
 	if (curl_multi_add_handle(m->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		r->easy = NULL;
+		curl_mime_free(r->mime);
+		r->mime = NULL;
 		return -1;
 	}
 	return 0;
@@ -250,6 +299,8 @@ easy_drop(struct http_req *r)
 	curl_multi_remove_handle(r->m->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
+	curl_mime_free(r->mime);
+	r->mime = NULL;
 }
 
 static void
@@ -275,6 +326,11 @@ req_free(struct http_req *r)
 	curl_slist_free_all(r->hdrs);
 	free(r->url);
 	free(r->body);
+	free(r->upload_path);
+	free(r->upload_name);
+	for (size_t i = 0; r->form != NULL && r->form[i] != NULL; i++)
+		free(r->form[i]);
+	free(r->form);
 	free(r);
 }
 
@@ -285,7 +341,7 @@ req_finish(struct http_req *r, struct http_result *res)
 	res->attempts = r->attempts;
 	res->error.attempts = r->attempts;
 	if (!res->ok)
-		http_scrub_key(r->m->api_key, res->error.message, sizeof(res->error.message));
+		http_scrub_key(r->t->api_key, res->error.message, sizeof(res->error.message));
 	if (r->done != NULL)
 		r->done(r->arg, res);
 	http_result_done(res);
@@ -369,6 +425,27 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 
 /* ---- the multi handle ----------------------------------------------------- */
 
+/* A provider's target: its base URL (default the provider's origin) without
+ * a trailing '/' or "/v1" (OPENAI_BASE_URL includes it; request paths carry
+ * it), its key and auth. The version header is the provider's claim header
+ * (anthropic-version): a request that carries it is that provider's. */
+static void
+target_set(struct http_target *t, const struct provider *pv, const char *base,
+           const char *key, int bearer)
+{
+	size_t n;
+
+	snprintf(t->base_url, sizeof(t->base_url), "%s", base[0] ? base : pv->origin);
+	for (n = strlen(t->base_url); n > 0 && t->base_url[n - 1] == '/'; n--)
+		t->base_url[n - 1] = '\0';
+	if (n >= 3 && strcmp(t->base_url + n - 3, "/v1") == 0)
+		t->base_url[n - 3] = '\0';
+	snprintf(t->api_key, sizeof(t->api_key), "%s", key);
+	t->bearer = bearer;
+	t->version_header = pv->claim_header;
+	t->key_env = pv->key_env;
+}
+
 struct http_multi *
 http_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
@@ -387,14 +464,12 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(m->base_url, sizeof(m->base_url), "%s",
-	         cfg->base_url[0] ? cfg->base_url : "https://api.anthropic.com");
-	while (strlen(m->base_url) > 0 && m->base_url[strlen(m->base_url) - 1] == '/')
-		m->base_url[strlen(m->base_url) - 1] = '\0';
-	snprintf(m->api_key, sizeof(m->api_key), "%s", cfg->api_key);
+	target_set(&m->t[PROVIDER_ANTHROPIC], &provider_anthropic, cfg->base_url, cfg->api_key,
+	    strcasecmp(cfg->auth_style, "bearer") == 0);
+	target_set(&m->t[PROVIDER_OPENAI], &provider_openai, cfg->openai_base_url,
+	    cfg->openai_api_key, 1);
 	snprintf(m->api_version, sizeof(m->api_version), "%s",
 	         cfg->api_version[0] ? cfg->api_version : "2023-06-01");
-	m->bearer = strcasecmp(cfg->auth_style, "bearer") == 0;
 	m->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 2;
 	m->timeout_ms = cfg->timeout_ms > 0 ? (long)cfg->timeout_ms : 600000L;
 	m->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? (long)cfg->connect_timeout_ms : 5000L;
@@ -410,7 +485,7 @@ http_multi_free(struct http_multi *m)
 	while (m->reqs != NULL)
 		http_req_cancel(m, m->reqs);
 	curl_multi_cleanup(m->multi);
-	memset(m->api_key, 0, sizeof(m->api_key));
+	memset(m->t, 0, sizeof(m->t));
 	free(m);
 }
 
@@ -429,7 +504,15 @@ http_multi_set_random(struct http_multi *m, double (*rnd)(void))
 const char *
 http_multi_base_url(const struct http_multi *m)
 {
-	return m->base_url;
+	return m->t[PROVIDER_ANTHROPIC].base_url;
+}
+
+const char *
+http_multi_base_url_of(const struct http_multi *m, int provider)
+{
+	if (provider < 0 || provider >= PROVIDER_COUNT)
+		provider = PROVIDER_ANTHROPIC;
+	return m->t[provider].base_url;
 }
 
 int
@@ -438,15 +521,39 @@ http_multi_pending(const struct http_multi *m)
 	return m->npending;
 }
 
+/* Copy an upload's file path, name and form fields into r. */
+static int
+upload_copy(struct http_req *r, const struct http_request *rq)
+{
+	size_t n = 0, i;
+
+	while (rq->form != NULL && rq->form[n] != NULL)
+		n++;
+	if ((r->upload_path = strdup(rq->upload_path)) == NULL ||
+	    (r->upload_name = strdup(rq->upload_name != NULL ? rq->upload_name :
+	    "upload.jsonl")) == NULL || (r->form = calloc(n + 1, sizeof(*r->form))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((r->form[i] = strdup(rq->form[i])) == NULL)
+			return -1;
+	return 0;
+}
+
 struct http_req *
 http_req_start(struct http_multi *m, const struct http_request *rq, struct http_error *err)
 {
 	struct http_req *r;
 	char url[2048], why[512];
 	const char *method = rq->method;
+	const struct http_target *t;
 
+	if (rq->provider < 0 || rq->provider >= PROVIDER_COUNT) {
+		fail_set(err, 0, "config_error", "unknown provider%s", "");
+		return NULL;
+	}
+	t = &m->t[rq->provider];
 	if (rq->url == NULL || (rq->url[0] == '/' &&
-	    snprintf(url, sizeof(url), "%s%s", m->base_url, rq->url) >= (int)sizeof(url))) {
+	    snprintf(url, sizeof(url), "%s%s", t->base_url, rq->url) >= (int)sizeof(url))) {
 		fail_set(err, 0, "config_error", "bad request URL%s", "");
 		return NULL;
 	}
@@ -456,9 +563,8 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		fail_set(err, 0, "insecure_url", "%s", why);
 		return NULL;
 	}
-	if (!rq->no_auth && m->api_key[0] == '\0') {
-		fail_set(err, 0, "config_error",
-		         "no API key: set ANTHROPIC_API_KEY (or api_key in the config file)%s", "");
+	if (!rq->no_auth && t->api_key[0] == '\0') {
+		fail_set(err, 0, "config_error", "no API key: set %s", t->key_env);
 		return NULL;
 	}
 	if (method == NULL)
@@ -466,6 +572,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 	if ((r = calloc(1, sizeof(*r))) == NULL || (r->url = strdup(url)) == NULL)
 		goto oom;
 	r->m = m;
+	r->t = t;
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->accept, sizeof(r->accept), "%s", rq->accept ? rq->accept : "application/json");
 	if (rq->body != NULL) {
@@ -475,6 +582,8 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		r->body[rq->body_len] = '\0';
 		r->body_len = rq->body_len;
 	}
+	if (rq->upload_path != NULL && upload_copy(r, rq) != 0)
+		goto oom;
 	r->no_auth = rq->no_auth;
 	r->max_retries = rq->no_retry ? 0 : m->max_retries;
 	r->sink = rq->sink;

@@ -80,11 +80,20 @@ struct http_request {
 	http_done_fn done;          /* may be NULL */
 	void        *arg;           /* for sink and done; not owned */
 	int          no_retry;      /* 1 = one attempt only: the caller decides (batch create) */
+	int          provider;      /* enum provider_id: whose base URL, key and headers
+	                               (0 = Anthropic's, from cfg->base_url / api_key) */
+	/* A multipart/form-data POST instead of body: the form's fields
+	 * (name, value, …, NULL; may be NULL), then a part "file" read from
+	 * upload_path as it is sent, named upload_name. */
+	const char  *upload_path;
+	const char  *upload_name;
+	const char *const *form;
 };
 
 /*
  * A set of concurrent requests sharing one curl multi handle and the
- * settings of cfg (copied: base URL, key, auth style, anthropic-version,
+ * settings of cfg (copied: each provider's base URL and key — Anthropic's
+ * with its auth style and anthropic-version, OpenAI's as a Bearer —,
  * retries, timeouts). NULL + err on failure. Free with http_multi_free.
  */
 struct http_multi *http_multi_new(const struct config *cfg, char *err, size_t errlen);
@@ -129,6 +138,8 @@ int http_multi_wait(struct http_multi *m, struct pollfd *extra, size_t n_extra, 
 
 /* The configured base URL without a trailing '/'. Borrowed. */
 const char *http_multi_base_url(const struct http_multi *m);
+/* A provider's base URL (enum provider_id), without a trailing '/' or "/v1". */
+const char *http_multi_base_url_of(const struct http_multi *m, int provider);
 
 /* Number of pending requests. */
 int http_multi_pending(const struct http_multi *m);

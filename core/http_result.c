@@ -121,6 +121,8 @@ http_resp_take(struct http_resp *p, long status, struct http_result *res)
 	res->nheaders = p->nheaders;
 	memset(p, 0, sizeof(*p));
 	rid = http_result_header(res, "request-id");
+	if (rid == NULL)
+		rid = http_result_header(res, "x-request-id");     /* OpenAI's name */
 	if (rid != NULL)
 		snprintf(res->request_id, sizeof(res->request_id), "%s", rid);
 	snprintf(res->error.request_id, sizeof(res->error.request_id), "%s", res->request_id);
