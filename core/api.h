@@ -105,6 +105,7 @@ struct api_batch {
 	int64_t created_ms, expires_ms, ended_ms, cancel_ms, archived_ms;
 	char    results_url[512];          /* "" until ended */
 	int     provider;                  /* enum provider_id */
+	char    input_file_id[USAGE_ID_MAX];   /* OpenAI: the uploaded requests */
 	char    output_file_id[USAGE_ID_MAX];  /* OpenAI: "" until ended */
 	char    error_file_id[USAGE_ID_MAX];
 	char    errors[512];               /* OpenAI: why validation failed ("line 3:

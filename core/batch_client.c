@@ -42,6 +42,13 @@ batch_state_name(enum batch_state s)
 	return s >= 0 && s < BATCH_STATE_COUNT ? names[s] : "in_progress";
 }
 
+int
+batch_state_final(enum batch_state s)
+{
+	return s == BATCH_COMPLETED || s == BATCH_FAILED || s == BATCH_EXPIRED ||
+	    s == BATCH_CANCELLED;
+}
+
 /* Batch ids go into a URL path: letters, digits, '_' and '-' only. */
 static int
 batch_path(const struct batch_client *c, const char *id, const char *suffix, char *buf,

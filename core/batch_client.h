@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/batch.h"
 #include "core/provider.h"
 
 #define BATCH_RESULTS_MAX 2          /* results files of one batch (OpenAI: output, error) */
@@ -41,6 +42,12 @@ struct batch_client {
 	int         list_max;        /* largest page */
 	int         max_requests;    /* per batch (api-notes) */
 	int64_t     max_bytes;       /* per batch input */
+	batch_line_fn line_check;    /* the input line format; NULL = Anthropic's */
+	int         one_model;       /* one model per file (a setting may turn it off) */
+	int         one_url;         /* one endpoint per file */
+	int         uploads;         /* the requests go up as a file first, and the create
+	                                carries the intent token in metadata (exact
+	                                adoption: openai_batch.h) */
 
 	/* A batch object (borrowed) into b (zeroed first, provider set). 0, or
 	 * -1 with *err (invalid_response; also a count outside 0..USAGE_COUNT_MAX). */
@@ -73,6 +80,8 @@ const struct batch_client *batch_client_of(const struct provider *pv);
  * neither, or when the rest is not letters, digits, '_' and '-'. */
 const struct batch_client *batch_client_for_id(const char *id);
 
+/* Is s an end: completed, failed, expired, cancelled? */
+int batch_state_final(enum batch_state s);
 /* "validating", "in_progress", … */
 const char *batch_state_name(enum batch_state s);
 

@@ -516,6 +516,12 @@ http_multi_base_url_of(const struct http_multi *m, int provider)
 }
 
 int
+http_multi_has_key(const struct http_multi *m, int provider)
+{
+	return provider >= 0 && provider < PROVIDER_COUNT && m->t[provider].api_key[0] != '\0';
+}
+
+int
 http_multi_pending(const struct http_multi *m)
 {
 	return m->npending;

@@ -141,6 +141,9 @@ const char *http_multi_base_url(const struct http_multi *m);
 /* A provider's base URL (enum provider_id), without a trailing '/' or "/v1". */
 const char *http_multi_base_url_of(const struct http_multi *m, int provider);
 
+/* Is a key configured for provider (enum provider_id)? */
+int http_multi_has_key(const struct http_multi *m, int provider);
+
 /* Number of pending requests. */
 int http_multi_pending(const struct http_multi *m);
 

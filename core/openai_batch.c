@@ -81,6 +81,7 @@ openai_batch_from_json(const json_t *obj, struct api_batch *b, struct http_error
 	b->cancel_ms = unix_ms(obj, "cancelling_at");
 	for (i = 0; i < sizeof(ends) / sizeof(ends[0]) && b->ended_ms == 0; i++)
 		b->ended_ms = unix_ms(obj, ends[i]);
+	usage_strlcpy(b->input_file_id, jstr(obj, "input_file_id"), sizeof(b->input_file_id));
 	usage_strlcpy(b->output_file_id, jstr(obj, "output_file_id"), sizeof(b->output_file_id));
 	usage_strlcpy(b->error_file_id, jstr(obj, "error_file_id"), sizeof(b->error_file_id));
 	errors_text(obj, b->errors, sizeof(b->errors));
@@ -111,10 +112,7 @@ openai_state(const char *status, int64_t cancel_ms, int64_t canceled, int64_t ex
 static int
 openai_ended(const struct api_batch *b)
 {
-	enum batch_state s = openai_state(b->processing_status, 0, 0, 0);
-
-	return s == BATCH_COMPLETED || s == BATCH_FAILED || s == BATCH_EXPIRED ||
-	    s == BATCH_CANCELLED;
+	return batch_state_final(openai_state(b->processing_status, 0, 0, 0));
 }
 
 /* A file id goes into a path: the id charset only. */
@@ -157,7 +155,12 @@ const struct batch_client batch_client_openai = {
 	.after_param = "after",
 	.list_max = 100,
 	.max_requests = 50000,
-	.max_bytes = 200LL * 1024 * 1024,
+	.max_bytes = 200LL * 1000 * 1000 - 64,   /* 200 MB read the smaller way, less
+	                                            room for the newlines */
+	.line_check = openai_batch_line_check,
+	.one_model = 1,
+	.one_url = 1,
+	.uploads = 1,
 	.from_json = openai_batch_from_json,
 	.ended = openai_ended,
 	.results = openai_results,

@@ -46,4 +46,17 @@ int openai_file_delete(struct http_multi *m, const char *file_id, struct http_er
 int openai_files_delete_named(struct http_multi *m, const char *name, const char *keep,
                               int *deleted, struct http_error *err);
 
+/*
+ * One line of an OpenAI batch input file (batch_line_fn, core/batch.h):
+ * the full form (method POST, url /v1/chat/completions or /v1/responses, a
+ * body with a model, no stream) kept as it is, or the short form completed
+ * into a Chat Completions request (o->model and o->max_tokens as defaults;
+ * the cap goes as max_completion_tokens, which every model takes). r->url is
+ * the endpoint. 1, 0 (blank), or -1 with the reason.
+ */
+struct batch_opts;
+struct batch_req;
+int openai_batch_line_check(const char *line, size_t len, const struct batch_opts *o,
+                            struct batch_req *r, char *reason, size_t reasonlen);
+
 #endif

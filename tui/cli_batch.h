@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/batch_client.h"
 #include "data/store.h"
 #include "tui/cli.h"
 
@@ -21,8 +22,12 @@ void cli_batch_fmt_time(int64_t ms, char *buf, size_t n);
 char *cli_batch_usd(int64_t nanos, char *buf, size_t n);
 /* <directory of the database>/results into out. */
 void cli_batch_results_dir(const struct cli *cli, char *out, size_t n);
-/* The API client from the config; NULL after printing why. Free with http_multi_free. */
-struct http_multi *cli_batch_open_api(struct cli *cli);
+/* The API client from the config (every provider's target); NULL after
+ * printing why, also when pv (may be NULL: any) has no key. Free with
+ * http_multi_free. */
+struct http_multi *cli_batch_open_api(struct cli *cli, const struct provider *pv);
+/* A stored batch's state in the console's words. */
+enum batch_state cli_batch_state(const struct batch_rec *r);
 /* Copy the API's fields of b into r. */
 void cli_batch_rec_from_api(struct batch_rec *r, const struct api_batch *b);
 /* Record the API's view of b (only its fields); -1 after printing why. */
@@ -62,6 +67,25 @@ int cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *s
  * than a minute with no live owner): adopt each one's batch from the list,
  * or mark it abandoned; one line per intent on out. 0, or -1 (said on out). */
 int cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out);
+/*
+ * The same for a provider whose requests are uploaded first (c->uploads,
+ * cli_batch_upload.c): in (requests, bytes, input file, part, tag, models,
+ * estimates filled) is stored with a random token before anything is sent;
+ * the part's lines of input are written to a private file, uploaded, and
+ * the create (endpoint) carries the token in metadata. 0 with *b recorded,
+ * or -1 after printing why.
+ */
+int cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *st,
+                              const struct batch_client *c, struct batch_intent *in,
+                              const char *input, const struct batch_part *part,
+                              const struct batch_opts *o, const char *endpoint,
+                              struct api_batch *b);
+/* Reconcile the n due intents v of c's provider (uploaded first): adopt the
+ * batch whose metadata holds an intent's token; abandon an intent a minute
+ * old that has none, deleting its uploaded files; one line each on out. */
+void cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st,
+                                  const struct batch_client *c, const struct batch_intent *v,
+                                  size_t n, FILE *out);
 /* How many pending intents are due for reconciling (0 on any error). */
 int cli_batch_intents_due(struct store *st);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/batch_adopt.h"
+#include "core/batch_client.h"
 #include "core/batchres.h"
 #include "tui/cli_batch.h"
 
@@ -127,7 +128,8 @@ rivals_of(struct store *st, const struct batch_intent *in, int64_t **out)
 		return 0;
 	}
 	for (i = 0; i < n; i++)
-		if (v[i].id != in->id && v[i].requests == in->requests)
+		if (v[i].id != in->id && v[i].requests == in->requests &&
+		    strcmp(v[i].provider, in->provider[0] != '\0' ? in->provider : "anthropic") == 0)
 			(*out)[k++] = v[i].created_ms;
 	free(v);
 	return k;
@@ -448,14 +450,31 @@ reconcile_report(struct store *st, const char *dir, const struct batch_intent *i
 	}
 }
 
+/* The due intents of providers that upload first (exact adoption) move
+ * from v to u; returns how many stay in v. */
+static size_t
+split_uploaded(struct batch_intent *v, size_t n, struct batch_intent *u, size_t *nu)
+{
+	size_t i, k = 0;
+
+	*nu = 0;
+	for (i = 0; i < n; i++) {
+		if (batch_client_of(provider_by_name(v[i].provider))->uploads)
+			u[(*nu)++] = v[i];
+		else
+			v[k++] = v[i];
+	}
+	return k;
+}
+
 int
 cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 {
-	struct batch_intent *v = NULL;
+	struct batch_intent *v = NULL, *u = NULL;
 	struct api_batch *list = NULL;
 	struct http_multi *m = NULL;
 	struct http_error he;
-	size_t n = 0, nl = 0, i, due = 0;
+	size_t n = 0, nl = 0, nu = 0, i, due = 0;
 	int64_t now = cli_now_ms(), since = INT64_MAX;
 	char err[600], dir[CONFIG_PATH_MAX + 16];
 	int rc = -1;
@@ -466,13 +485,28 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		cli_line(out, "tokentop batch: %s", err);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (!intent_due(&v[i], now))
-			continue;
-		v[due++] = v[i];
+	for (i = 0; i < n; i++)
+		if (intent_due(&v[i], now))
+			v[due++] = v[i];
+	if (due == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((u = calloc(due, sizeof(*u))) == NULL ||
+	    (m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL) {
+		cli_line(out, "tokentop batch: %s", u == NULL ? "out of memory" : err);
+		goto out;
+	}
+	due = split_uploaded(v, due, u, &nu);
+	if (nu > 0 && !http_multi_has_key(m, PROVIDER_OPENAI))
+		cli_line(out, "tokentop batch: %zu OpenAI batch create%s not confirmed; set "
+		    "OPENAI_API_KEY to look for %s", nu, nu == 1 ? " is" : "s are",
+		    nu == 1 ? "it" : "them");
+	else
+		cli_batch_reconcile_uploaded(m, st, &batch_client_openai, u, nu, out);
+	for (i = 0; i < due; i++)
 		if (batch_adopt_since(v[i].created_ms) < since)
 			since = batch_adopt_since(v[i].created_ms);
-	}
 	if (due == 0) {
 		rc = 0;
 		goto out;
@@ -483,10 +517,8 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		    due == 1 ? "it" : "them");
 		goto out;
 	}
-	if ((m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL ||
-	    api_batch_list_since(m, since, &list, &nl, &he) != 0) {
-		if (m != NULL)
-			api_error_string(&he, err, sizeof(err));
+	if (api_batch_list_since(m, since, &list, &nl, &he) != 0) {
+		api_error_string(&he, err, sizeof(err));
 		cli_line(out, "tokentop batch: %zu batch create%s not confirmed; could not list "
 		    "batches: %s", due, due == 1 ? " is" : "s are", err);
 		goto out;
@@ -497,6 +529,7 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 	rc = 0;
 out:
 	free(list);
+	free(u);
 	free(v);
 	http_multi_free(m);
 	return rc;
