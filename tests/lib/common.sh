@@ -110,7 +110,7 @@ tt_tmpdir() {
 	export TOKENTOP_DATADIR=$ROOT/share
 	mkdir -p "$HOME"
 	# shellcheck disable=SC2046
-	unset $(compgen -v ANTHROPIC_) TOKENTOP_DB NO_COLOR CLAUDE_CONFIG_DIR
+	unset $(compgen -v ANTHROPIC_) $(compgen -v OPENAI_) TOKENTOP_DB NO_COLOR CLAUDE_CONFIG_DIR
 }
 
 # tt_track PID: kill PID, a background job of this shell, at exit (unless
