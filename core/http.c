@@ -52,6 +52,7 @@ struct http_req {
 	size_t             body_len;
 	char               accept[64];
 	int                no_auth;
+	int                once;         /* no_retry: on a fresh connection */
 	int                max_retries;
 	http_sink_fn       sink;
 	http_done_fn       done;
@@ -265,6 +266,11 @@ attempt_start(struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	/* a request sent once (a batch create) never goes on a reused connection:
+	 * libcurl silently sends again a request whose reused connection died
+	 * before any answer, and the create may have been carried out */
+	if (r->once)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	if (r->upload_path != NULL) {
 		if (mime_build(r) != 0)
@@ -592,6 +598,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		goto oom;
 	r->no_auth = rq->no_auth;
 	r->max_retries = rq->no_retry ? 0 : m->max_retries;
+	r->once = rq->no_retry;
 	r->sink = rq->sink;
 	r->done = rq->done;
 	r->arg = rq->arg;
