@@ -119,6 +119,22 @@ jget() {
 manifest() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 mb_of() { du -sb "$1" | awk '{ printf "%.2f", $1 / 1048576 }'; }
 
+# bench_fakeapi NAME ARGS...: the double on a free port in the background;
+# sets FPID and FPORT ("" when it did not start).
+bench_fakeapi() {
+	local name=$1 i
+	shift
+	FPORT=
+	"$BUILD/fakeapi" --port 0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	FPID=$!
+	PIDS+=("$FPID")
+	for i in $(seq 1 100); do
+		FPORT=$(awk '$1 == "port" { print $2; exit }' "$TMP/$name.out")
+		[ -n "$FPORT" ] && break
+		sleep 0.05
+	done
+}
+
 # CPU seconds (user + system) a process has used, from /proc.
 cpu_of() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$1/stat" 2>/dev/null
@@ -399,14 +415,8 @@ section_poller() {
 	if [ ! -x "$BUILD/fakeapi" ]; then skip "$BUILD/fakeapi not built"; return; fi
 	if ! built batch watch || ! built batch submit; then skip "tokentop batch watch/submit not built yet"; return; fi
 	local db=$TMP/poll.db port fpid wpid i c0 c1 f0 f1
-	"$BUILD/fakeapi" --port 0 --batch-seconds 1000000 >"$TMP/fake.out" 2>"$TMP/fake.err" &
-	fpid=$!
-	PIDS+=("$fpid")
-	for i in $(seq 1 100); do
-		port=$(awk '$1 == "port" { print $2; exit }' "$TMP/fake.out")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	bench_fakeapi fake --batch-seconds 1000000
+	fpid=$FPID port=$FPORT
 	if [ -z "$port" ]; then skip "fakeapi did not print its port"; return; fi
 	export ANTHROPIC_BASE_URL=http://127.0.0.1:$port ANTHROPIC_API_KEY=sk-ant-test
 	printf '{"custom_id":"a","prompt":"hello"}\n{"custom_id":"b","prompt":"world"}\n' >"$TMP/two.jsonl"
@@ -451,15 +461,9 @@ section_batches() {
 	if [ ! -x "$BUILD/fakeapi" ]; then skip "$BUILD/fakeapi not built"; return; fi
 	if ! built batch watch; then skip "tokentop batch watch not built yet"; return; fi
 	local db=$TMP/bi.db port fpid i aid oid a_wall a_rss
-	"$BUILD/fakeapi" --port 0 --time-scale 100000 --batch-seconds 60 \
-	    --openai-batch-max-requests "$RESULTS" >"$TMP/bfake.out" 2>"$TMP/bfake.err" &
-	fpid=$!
-	PIDS+=("$fpid")
-	for i in $(seq 1 100); do
-		port=$(awk '$1 == "port" { print $2; exit }' "$TMP/bfake.out")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	bench_fakeapi bfake --time-scale 100000 --batch-seconds 60 \
+	    --openai-batch-max-requests "$RESULTS"
+	fpid=$FPID port=$FPORT
 	if [ -z "$port" ]; then skip "fakeapi did not print its port"; return; fi
 	awk -v n="$RESULTS" 'BEGIN { for (i = 1; i <= n; i++)
 	    printf "{\"custom_id\":\"r%d\",\"prompt\":\"question number %d, please answer\"}\n", i, i }' \

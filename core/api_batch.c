@@ -84,31 +84,6 @@ api_batch_id_ok(const char *id)
 	return id != NULL && *id != '\0' && strlen(id) < USAGE_ID_MAX;
 }
 
-struct create_ctx {
-	api_batch_fn done;
-	void        *arg;
-};
-
-static void
-create_json_done(void *arg, json_t *resp, const struct http_result *res,
-                 const struct http_error *err)
-{
-	struct create_ctx *c = arg;
-	struct api_batch b;
-	struct http_error e;
-
-	if (err != NULL) {
-		c->done(c->arg, NULL, err);
-	} else if (api_batch_from_json(resp, &b, &e) != 0) {
-		snprintf(e.request_id, sizeof(e.request_id), "%s", res->request_id);
-		e.attempts = res->attempts;
-		c->done(c->arg, NULL, &e);
-	} else {
-		c->done(c->arg, &b, NULL);
-	}
-	free(c);
-}
-
 /* Batch ids go into a URL path: letters, digits, '_' and '-' only. */
 static int
 batch_path(const char *id, const char *suffix, char *buf, size_t n, struct http_error *err)
@@ -125,19 +100,7 @@ struct http_req *
 api_batch_create_start(struct http_multi *m, const json_t *body, api_batch_fn done, void *arg,
                        struct http_error *err)
 {
-	struct create_ctx *c = calloc(1, sizeof(*c));
-	struct http_req *r;
-
-	if (c == NULL) {
-		err_set(err, 0, "config_error", "out of memory");
-		return NULL;
-	}
-	c->done = done;
-	c->arg = arg;
-	if ((r = api_json_start(m, "POST", "/v1/messages/batches", body, create_json_done, c,
-	    err)) == NULL)
-		free(c);
-	return r;
+	return batch_client_create_start(&batch_client_anthropic, m, body, done, arg, err);
 }
 
 struct http_req *
@@ -154,37 +117,11 @@ api_batch_cancel_start(struct http_multi *m, const char *id, api_batch_fn done, 
 	return batch_client_cancel_start(&batch_client_anthropic, m, id, done, arg, err);
 }
 
-struct create_sync {
-	int                finished, failed;
-	struct api_batch  *out;
-	struct http_error *err;
-};
-
-static void
-create_sync_done(void *arg, const struct api_batch *b, const struct http_error *err)
-{
-	struct create_sync *s = arg;
-
-	s->finished = 1;
-	if (err != NULL) {
-		s->failed = 1;
-		if (s->err != NULL)
-			*s->err = *err;
-	} else {
-		*s->out = *b;
-	}
-}
-
 int
 api_batch_create(struct http_multi *m, const json_t *body, struct api_batch *b,
                  struct http_error *err)
 {
-	struct create_sync s = { 0, 0, b, err };
-
-	if (api_batch_create_start(m, body, create_sync_done, &s, err) == NULL)
-		return -1;
-	run_until(m, &s.finished);
-	return s.failed ? -1 : 0;
+	return batch_client_create(&batch_client_anthropic, m, body, b, err);
 }
 
 int

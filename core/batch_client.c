@@ -107,7 +107,8 @@ batch_json_done(void *arg, json_t *resp, const struct http_result *res, const st
 
 static struct http_req *
 batch_start(const struct batch_client *bc, struct http_multi *m, const char *method,
-            const char *path, api_batch_fn done, void *arg, struct http_error *err)
+            const char *path, const json_t *body, api_batch_fn done, void *arg,
+            struct http_error *err)
 {
 	struct batch_ctx *c = calloc(1, sizeof(*c));
 	struct http_req *r;
@@ -119,7 +120,7 @@ batch_start(const struct batch_client *bc, struct http_multi *m, const char *met
 	c->c = bc;
 	c->done = done;
 	c->arg = arg;
-	r = api_json_start_for(m, (int)bc->pv->id, method, path, NULL, batch_json_done, c, err);
+	r = api_json_start_for(m, (int)bc->pv->id, method, path, body, batch_json_done, c, err);
 	if (r == NULL)
 		free(c);
 	return r;
@@ -133,7 +134,7 @@ batch_client_get_start(const struct batch_client *c, struct http_multi *m, const
 
 	if (batch_path(c, id, "", path, sizeof(path), err) != 0)
 		return NULL;
-	return batch_start(c, m, "GET", path, done, arg, err);
+	return batch_start(c, m, "GET", path, NULL, done, arg, err);
 }
 
 struct http_req *
@@ -144,7 +145,15 @@ batch_client_cancel_start(const struct batch_client *c, struct http_multi *m, co
 
 	if (batch_path(c, id, "/cancel", path, sizeof(path), err) != 0)
 		return NULL;
-	return batch_start(c, m, "POST", path, done, arg, err);
+	return batch_start(c, m, "POST", path, NULL, done, arg, err);
+}
+
+struct http_req *
+batch_client_create_start(const struct batch_client *c, struct http_multi *m,
+                          const json_t *body, api_batch_fn done, void *arg,
+                          struct http_error *err)
+{
+	return batch_start(c, m, "POST", c->path, body, done, arg, err);
 }
 
 struct batch_sync {
@@ -193,6 +202,15 @@ batch_client_cancel(const struct batch_client *c, struct http_multi *m, const ch
 	struct batch_sync s = { 0, 0, b, err };
 
 	return batch_sync(m, batch_client_cancel_start(c, m, id, batch_sync_done, &s, err), &s);
+}
+
+int
+batch_client_create(const struct batch_client *c, struct http_multi *m, const json_t *body,
+                    struct api_batch *b, struct http_error *err)
+{
+	struct batch_sync s = { 0, 0, b, err };
+
+	return batch_sync(m, batch_client_create_start(c, m, body, batch_sync_done, &s, err), &s);
 }
 
 /* ---- the list ---------------------------------------------------------------- */

@@ -93,6 +93,13 @@ struct http_req *batch_client_get_start(const struct batch_client *c, struct htt
 struct http_req *batch_client_cancel_start(const struct batch_client *c, struct http_multi *m,
                                            const char *id, api_batch_fn done, void *arg,
                                            struct http_error *err);
+/* POST {path} with body (borrowed), retried as the client retries: for
+ * tests and tools; `batch submit` creates exactly once (cli_batch_once.c). */
+struct http_req *batch_client_create_start(const struct batch_client *c, struct http_multi *m,
+                                           const json_t *body, api_batch_fn done, void *arg,
+                                           struct http_error *err);
+int batch_client_create(const struct batch_client *c, struct http_multi *m, const json_t *body,
+                        struct api_batch *b, struct http_error *err);
 int batch_client_get(const struct batch_client *c, struct http_multi *m, const char *id,
                      struct api_batch *b, struct http_error *err);
 int batch_client_cancel(const struct batch_client *c, struct http_multi *m, const char *id,

@@ -63,6 +63,26 @@ int cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, 
 int cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                           struct batch_intent *in, const char *body, size_t len,
                           const char *tiers, size_t tiers_len, struct api_batch *b);
+/* How a create that failed ambiguously is looked for (lookup: 1 = found and
+ * adopted into *b, 0 = not made: send again, -1 = cannot tell: stop, said),
+ * and what giving up on it does (abandon: the intent and what it left). */
+struct cli_create_hooks {
+	int  (*lookup)(void *arg, const char *why, struct api_batch *b);
+	void (*abandon)(void *arg);
+};
+
+/*
+ * Send a create (body of len bytes) to c's path once per attempt, on a fresh
+ * connection, without the client's retries: an ambiguous failure is looked
+ * for first (h->lookup), a clear refusal abandons (h->abandon), a retryable
+ * one is sent again with the SDKs' delays; no answer at all keeps the intent
+ * pending for the next start. 1 = answered with *b (the caller records it),
+ * 0 = adopted by lookup, -1 = failed (said).
+ */
+int cli_batch_send_create(struct cli *cli, struct http_multi *m, const struct batch_client *c,
+                          const char *body, size_t len, const struct cli_create_hooks *h,
+                          void *arg, struct api_batch *b);
+
 /* Reconcile the pending intents that are due (their process gone, or older
  * than a minute with no live owner): adopt each one's batch from the list,
  * or mark it abandoned; one line per intent on out. 0, or -1 (said on out). */

@@ -226,22 +226,6 @@ reconcile_one(struct http_multi *m, struct store *st, const char *dir,
 	return f;
 }
 
-/* A 2xx body that is a batch object: 0 with *b. */
-static int
-parse_batch(const struct http_result *res, struct api_batch *b)
-{
-	struct http_error he;
-	json_error_t je;
-	json_t *j;
-	int rc;
-
-	if (res->body == NULL || (j = json_loadb(res->body, res->body_len, 0, &je)) == NULL)
-		return -1;
-	rc = api_batch_from_json(j, b, &he);
-	json_decref(j);
-	return rc;
-}
-
 /* The create answered: the batch and the intent's status in one transaction. */
 static int
 record_created(struct store *st, const char *dir, const struct batch_intent *in,
@@ -263,21 +247,71 @@ record_created(struct store *st, const char *dir, const struct batch_intent *in,
 	return 0;
 }
 
-/* One attempt: POST the body once. 1 = answered with a batch (*b). */
+/* One attempt: POST the body once, on a fresh connection. 1 = answered
+ * with a batch (*b). */
 static int
-create_attempt(struct http_multi *m, const char *body, size_t len, struct http_result *res,
-               struct api_batch *b)
+create_attempt(struct http_multi *m, const struct batch_client *c, const char *body,
+               size_t len, struct http_result *res, struct api_batch *b)
 {
 	struct http_request rq;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
-	rq.url = "/v1/messages/batches";
+	rq.url = c->path;
+	rq.provider = (int)c->pv->id;
 	rq.body = body;
 	rq.body_len = len;
 	rq.no_retry = 1;
 	memset(res, 0, sizeof(*res));
-	return http_request_sync(m, &rq, res) == 0 && parse_batch(res, b) == 0;
+	return http_request_sync(m, &rq, res) == 0 &&
+	    batch_client_parse(c, res->body, res->body_len, b) == 0;
+}
+
+int
+cli_batch_send_create(struct cli *cli, struct http_multi *m, const struct batch_client *c,
+                      const char *body, size_t len, const struct cli_create_hooks *h,
+                      void *arg, struct api_batch *b)
+{
+	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc;
+	struct http_result res;
+	char why[700];
+	int64_t delay;
+
+	for (attempt = 0;; attempt++) {
+		if (create_attempt(m, c, body, len, &res, b))
+			break;
+		/* a 2xx that is not a batch object: the create was carried out */
+		kind = res.ok ? BATCH_ADOPT_FAIL_AMBIGUOUS : (int)batch_adopt_classify(res.status);
+		if (res.ok)
+			snprintf(why, sizeof(why), "the response is not a batch object");
+		else
+			api_error_string(&res.error, why, sizeof(why));
+		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS && (rc = h->lookup(arg, why, b)) != 0) {
+			http_result_done(&res);
+			return rc > 0 ? 0 : -1;
+		}
+		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
+		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
+			/* no answer at all (or a 2xx we could not read): the batch may
+			 * yet show up; keep the intent pending for the next start */
+			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok))
+				h->abandon(arg);
+			else
+				cli_warn("batch", "no answer and no batch yet: "
+				    "tokentop batch list checks again");
+			cli_fail(CMD, "create: %s", why);
+			http_result_done(&res);
+			return -1;
+		}
+		delay = http_retry_delay_ms(attempt, http_result_header(&res, "retry-after-ms"),
+		    http_result_header(&res, "retry-after"), time(NULL), jitter());
+		cli_warn("batch", "create: %s; sending it again in %.1f s", why,
+		    (double)delay / 1000.0);
+		http_result_done(&res);
+		sleep_ms(delay);
+	}
+	http_result_done(&res);
+	return 1;
 }
 
 /* After an ambiguous failure: 1 = adopted (*b), 0 = none (go on), -1 = stop. */
@@ -305,16 +339,44 @@ create_reconcile(struct http_multi *m, struct store *st, const char *dir,
 	}
 }
 
+/* Anthropic's hooks of the create loop: adoption by time and size. */
+struct once_ctx {
+	struct http_multi         *m;
+	struct store              *st;
+	const char                *dir;
+	const struct batch_intent *in;
+};
+
+static int
+once_lookup(void *arg, const char *why, struct api_batch *b)
+{
+	struct once_ctx *o = arg;
+
+	return create_reconcile(o->m, o->st, o->dir, o->in, why, b);
+}
+
+static void
+once_abandon(void *arg)
+{
+	struct once_ctx *o = arg;
+	char err[256];
+
+	if (store_intent_abandon(o->st, o->in->id, err, sizeof(err)) != 0)
+		cli_warn("batch", "%s", err);
+	else
+		tiers_drop(o->dir, o->in->id);
+}
+
 int
 cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                       struct batch_intent *in, const char *body, size_t len,
                       const char *tiers, size_t tiers_len, struct api_batch *b)
 {
+	static const struct cli_create_hooks hooks = { once_lookup, once_abandon };
 	char dir[CONFIG_PATH_MAX + 16], name[40];
-	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc = -1;
-	struct http_result res;
 	char why[700], err[256];
-	int64_t delay;
+	struct once_ctx o;
+	int rc;
 
 	in->created_ms = cli_now_ms();
 	in->owner_pid = (int)getpid();
@@ -327,44 +389,13 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 	/* a lost tiers file only loses the tier on the rows: warn, go on */
 	if (tiers != NULL && batch_tiers_save(dir, name, tiers, tiers_len, err, sizeof(err)) != 0)
 		cli_warn("batch", "routing tiers not saved: %s", err);
-	for (attempt = 0;; attempt++) {
-		if (create_attempt(m, body, len, &res, b))
-			break;
-		/* a 2xx that is not a batch object: the create was carried out */
-		kind = res.ok ? BATCH_ADOPT_FAIL_AMBIGUOUS : (int)batch_adopt_classify(res.status);
-		if (res.ok)
-			snprintf(why, sizeof(why), "the response is not a batch object");
-		else
-			api_error_string(&res.error, why, sizeof(why));
-		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS &&
-		    (rc = create_reconcile(m, st, dir, in, why, b)) != 0) {
-			http_result_done(&res);
-			return rc > 0 ? 0 : -1;
-		}
-		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
-		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
-			/* no answer at all (or a 2xx we could not read): the batch may
-			 * yet show up; keep the intent pending for the next start */
-			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok)) {
-				if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
-					cli_warn("batch", "%s", err);
-				else
-					tiers_drop(dir, in->id);
-			} else
-				cli_warn("batch", "no answer and no batch yet: "
-				    "tokentop batch list checks again");
-			cli_fail(CMD, "create: %s", why);
-			http_result_done(&res);
-			return -1;
-		}
-		delay = http_retry_delay_ms(attempt, http_result_header(&res, "retry-after-ms"),
-		    http_result_header(&res, "retry-after"), time(NULL), jitter());
-		cli_warn("batch", "create: %s; sending it again in %.1f s", why,
-		    (double)delay / 1000.0);
-		http_result_done(&res);
-		sleep_ms(delay);
-	}
-	http_result_done(&res);
+	o.m = m;
+	o.st = st;
+	o.dir = dir;
+	o.in = in;
+	if ((rc = cli_batch_send_create(cli, m, &batch_client_anthropic, body, len, &hooks, &o,
+	    b)) <= 0)
+		return rc;
 	return record_created(st, dir, in, b);
 }
 

@@ -144,31 +144,20 @@ adopt(struct store *st, const struct batch_intent *in, const struct api_batch *b
 
 /* ---- the create -------------------------------------------------------------- */
 
-/* One attempt: POST the create once. 1 = answered with a batch (*b). */
-static int
-create_attempt(struct http_multi *m, const struct batch_client *c, const char *body,
-               struct http_result *res, struct api_batch *b)
-{
-	struct http_request rq;
-
-	memset(&rq, 0, sizeof(rq));
-	rq.method = "POST";
-	rq.url = c->path;
-	rq.provider = (int)c->pv->id;
-	rq.body = body;
-	rq.body_len = strlen(body);
-	rq.no_retry = 1;
-	memset(res, 0, sizeof(*res));
-	return http_request_sync(m, &rq, res) == 0 &&
-	    batch_client_parse(c, res->body, res->body_len, b) == 0;
-}
+/* The hooks of the create loop (cli_batch_send_create): adoption by token. */
+struct up_ctx {
+	struct http_multi         *m;
+	struct store              *st;
+	const struct batch_client *c;
+	const struct batch_intent *in;
+};
 
 /* After an ambiguous failure: 1 = the batch exists and is adopted (*b),
  * 0 = no batch holds the token (send again), -1 = cannot tell (stop). */
 static int
-create_lookup(struct http_multi *m, struct store *st, const struct batch_client *c,
-              const struct batch_intent *in, const char *why, struct api_batch *b)
+up_lookup(void *arg, const char *why, struct api_batch *b)
 {
+	struct up_ctx *u = arg;
 	struct api_batch *list = NULL;
 	const struct api_batch *hit;
 	struct http_error he;
@@ -177,19 +166,20 @@ create_lookup(struct http_multi *m, struct store *st, const struct batch_client 
 	int rc;
 
 	cli_warn("batch", "create: %s; looking for the batch in the API's list", why);
-	if (batch_client_list_since(c, m, batch_adopt_since(in->created_ms), &list, &n, &he) != 0) {
+	if (batch_client_list_since(u->c, u->m, batch_adopt_since(u->in->created_ms), &list, &n,
+	    &he) != 0) {
 		cli_fail(CMD, "listing batches: %s; the create may have gone through, so it is "
 		    "not sent again (tokentop batch reconcile checks again)",
 		    api_error_string(&he, e, sizeof(e)));
 		return -1;
 	}
-	if ((hit = find_token(list, n, in->token)) == NULL) {
+	if ((hit = find_token(list, n, u->in->token)) == NULL) {
 		free(list);
 		return 0;
 	}
 	*b = *hit;
 	free(list);
-	if ((rc = adopt(st, in, b, msg, sizeof(msg))) < 0) {
+	if ((rc = adopt(u->st, u->in, b, msg, sizeof(msg))) < 0) {
 		cli_fail(CMD, "batch %s was created but could not be recorded: %s", b->id, msg);
 		return -1;
 	}
@@ -198,67 +188,17 @@ create_lookup(struct http_multi *m, struct store *st, const struct batch_client 
 	return 1;
 }
 
-/* The create failed for good: the intent is abandoned and its file deleted,
- * unless no answer came (the batch may yet show up: the next start looks). */
+/* The create made no batch: the intent is abandoned and its upload deleted. */
 static void
-create_failed(struct http_multi *m, struct store *st, const struct batch_intent *in,
-              const struct http_result *res, const char *why)
+up_abandon(void *arg)
 {
+	struct up_ctx *u = arg;
 	char err[256];
 
-	if (res->status == 0 && !res->ok) {
-		cli_warn("batch", "no answer and no batch yet: tokentop batch list checks again");
-	} else if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0) {
+	if (store_intent_abandon(u->st, u->in->id, err, sizeof(err)) != 0)
 		cli_warn("batch", "%s", err);
-	} else
-		sweep(m, in, NULL, stderr);
-	cli_fail(CMD, "create: %s", why);
-}
-
-/* Send the create until it answers, is adopted, or fails for good. */
-static int
-create_loop(struct cli *cli, struct http_multi *m, struct store *st,
-            const struct batch_client *c, const struct batch_intent *in, const char *body,
-            struct api_batch *b)
-{
-	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc;
-	struct http_result res;
-	struct batch_rec r;
-	char why[700], err[512];
-
-	for (attempt = 0;; attempt++) {
-		if (create_attempt(m, c, body, &res, b))
-			break;
-		kind = res.ok ? BATCH_ADOPT_FAIL_AMBIGUOUS : (int)batch_adopt_classify(res.status);
-		if (res.ok)
-			snprintf(why, sizeof(why), "the response is not a batch object");
-		else
-			api_error_string(&res.error, why, sizeof(why));
-		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS &&
-		    (rc = create_lookup(m, st, c, in, why, b)) != 0) {
-			http_result_done(&res);
-			return rc > 0 ? 0 : -1;
-		}
-		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
-		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
-			create_failed(m, st, in, &res, why);
-			http_result_done(&res);
-			return -1;
-		}
-		cli_warn("batch", "create: %s; sending it again", why);
-		http_result_done(&res);
-		usleep((useconds_t)http_retry_delay_ms(attempt, NULL, NULL, time(NULL), 0.5) * 1000);
-	}
-	http_result_done(&res);
-	memset(&r, 0, sizeof(r));
-	cli_batch_rec_from_api(&r, b);
-	if (store_intent_created(st, in->id, &r, 0, NULL, err, sizeof(err)) != 0) {
-		cli_fail(CMD, "batch %s was created but could not be recorded: %s (the next "
-		    "tokentop batch list adopts it; or run: tokentop batch watch %s)", b->id, err,
-		    b->id);
-		return -1;
-	}
-	return 0;
+	else
+		sweep(u->m, u->in, NULL, stderr);
 }
 
 int
@@ -268,9 +208,12 @@ cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *s
                           const struct batch_opts *o, const char *endpoint,
                           struct api_batch *b)
 {
+	static const struct cli_create_hooks hooks = { up_lookup, up_abandon };
 	char dir[CONFIG_PATH_MAX + 16], path[CONFIG_PATH_MAX + 64], name[80], fid[USAGE_ID_MAX];
 	char why[700], *body;
 	struct http_error he;
+	struct batch_rec r;
+	struct up_ctx u;
 	json_t *j;
 	int rc;
 
@@ -307,9 +250,23 @@ cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *s
 	}
 	json_decref(j);
 	in->created_ms = cli_now_ms();      /* the list is read from the create's send on */
-	rc = create_loop(cli, m, st, c, in, body, b);
+	u.m = m;
+	u.st = st;
+	u.c = c;
+	u.in = in;
+	rc = cli_batch_send_create(cli, m, c, body, strlen(body), &hooks, &u, b);
 	free(body);
-	return rc;
+	if (rc <= 0)
+		return rc;
+	memset(&r, 0, sizeof(r));
+	cli_batch_rec_from_api(&r, b);
+	if (store_intent_created(st, in->id, &r, 0, NULL, why, sizeof(why)) != 0) {
+		cli_fail(CMD, "batch %s was created but could not be recorded: %s (the next "
+		    "tokentop batch list adopts it; or run: tokentop batch watch %s)", b->id, why,
+		    b->id);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- reconciling at start ---------------------------------------------------- */
