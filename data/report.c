@@ -1,5 +1,6 @@
-/* report.c — every aggregate the reports and panes need, read from the
- * hourly rollup and priced in C.
+/* report.c — every aggregate the reports and panes need: rows by group key,
+ * priced in C, in order. Where the figures are read from (rollups, raw rows)
+ * is report_read.c.
  *
  * Periods are local (the caller's TZ). A UTC hour cell belongs to one local
  * day/week/month/hour when the local period at its first and its last
@@ -191,6 +192,7 @@ list_unpriced(struct agg *a, struct model_ent *e)
 	return 0;
 }
 
+
 /* Could c->requests rows make these sums (a rollup cell of an older
  * tokentop or a hand edit may hold what no rows can)? */
 static int
@@ -236,7 +238,8 @@ row_add(struct report_row *r, const struct report_row *c)
 /* c into the row of its key. 0, or -1 with err (out of memory, a sum that
  * does not fit, or a group no rows can make). */
 int
-report_add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t errlen)
+report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
+           size_t errlen)
 {
 	struct report_row *r, d;
 
@@ -348,6 +351,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.me);
 	free(a.straddle);
 	free(a.splitday);
+	groupsum_free(&a.gs);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)
 			rc = store_overflow_err(s, NULL, err, errlen);

@@ -4,6 +4,7 @@
 #ifndef TOKENTOP_REPORT_INT_H
 #define TOKENTOP_REPORT_INT_H
 
+#include "data/groupsum.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
@@ -36,6 +37,7 @@ struct agg {
 	int64_t                    hour, hour_len; /* the last unit keyed, and its key */
 	int                        hour_split;
 	char                       hour_key[32];
+	struct groupsum            gs;        /* one rollup read's groups */
 };
 
 /* One group of tokens (a rollup cell or a raw row) into the row of key. */

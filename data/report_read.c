@@ -1,7 +1,9 @@
-/* report_read.c — which rows answer a report exactly: whole UTC days and
- * hours from the rollups (per provider by their flag bits), the edges, the
- * hours split between two local periods and the models the rollup cannot
- * price from the raw rows; each group handed to report.c's aggregation. */
+/* report_read.c — where a report's figures come from: whole UTC days from
+ * a day rollup (rollup_dm, or rollup_dt / rollup_ds when the query needs a
+ * tag or a source), whole hours from an hour rollup (rollup_hm, or
+ * rollup_hour for tags, sources and tiers), each per provider by its flag
+ * bits, and raw rows for what no rollup answers exactly (see report.c's
+ * head: split hours, edges, models with another long-context line). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,9 +65,17 @@ unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
 	return a->hour_split;
 }
 
-/* Which rollup a query reads: per UTC day or hour × model × flags × routed,
- * or the full hourly cells (a tag/source filter or group needs them). */
-enum rollup_kind { RK_DAY, RK_HM, RK_FULL };
+/* Which rollup a query reads: per UTC day or hour × model × flags × routed
+ * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
+ * hourly cells (FULL: a tier group, or tag and source together). NONE: no
+ * day table will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_FULL, RK_NONE };
+
+static int
+is_day(enum rollup_kind k)
+{
+	return k == RK_DAY || k == RK_DT || k == RK_DS;
+}
 
 /* Does the query need rollup_hour's source/tag columns? */
 static int
@@ -76,34 +86,43 @@ needs_full(const struct report_query *q)
 	    q->group == REPORT_MODEL_TIER;
 }
 
+/* The day table for whole UTC days of the query (with the hour table of
+ * the same columns, FULL or HM, for the rest). */
+static enum rollup_kind
+day_kind(const struct report_query *q)
+{
+	int tag = q->group == REPORT_TAG || (q->tag != NULL && q->tag[0] != '\0');
+	int source = q->group == REPORT_SOURCE || (q->source != NULL && q->source[0] != '\0');
+
+	if (!needs_full(q))
+		return RK_DAY;
+	if (q->group == REPORT_MODEL_TIER || (tag && source))
+		return RK_NONE;
+	return tag ? RK_DT : RK_DS;
+}
+
 /*
  * The rollup query: columns unit (hour or UTC day; 0 when the group is not
  * a period), model, source or tag ('' when not grouped by one), flags,
- * routed, then the sums; in unit order. SQL collapses what the group does
- * not need, so C sees one row per group × model × flags × routed (per unit
- * for a period).
+ * routed, then the sums; in unit order. No GROUP BY (its sort costs more
+ * than the C that sums the cells of one group × model × flags × routed, per
+ * unit for a period: read_rollup, groupsum.c).
  */
 static void
 rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n)
 {
-	static const char *const table[] = { "rollup_dm", "rollup_hm" };
+	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds" };
 	const char *unit = report_is_period(q->group) ? "hour" : "0";
 	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
 	    q->group == REPORT_MODEL_TIER ? "tier" : "''";
 	char filt[160];
 
 	filter_sql(q, 0, filt, sizeof(filt), 3);
-	if (k == RK_FULL)   /* many small groups: a GROUP BY's sort costs more than C */
-		snprintf(sql, n, "SELECT %s, model, %s, flags, tier <> '', requests, input,"
-		    " write_5m, write_1h, cache_read, output, compressed_tokens,"
-		    " max_tokens_stops, reasoning FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s%s",
-		    unit, gcol, filt, report_is_period(q->group) ? " ORDER BY hour" : "");
-	else
-		snprintf(sql, n, "SELECT %s, model, %s, flags, routed, sum(requests), sum(input),"
-		    " sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
-		    " sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-		    " FROM %s WHERE hour >= ?1 AND hour < ?2%s GROUP BY 1, 2, 3, 4, 5",
-		    unit, gcol, table[k], filt);
+	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
+	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM %s"
+	    " WHERE hour >= ?1 AND hour < ?2%s%s", unit, gcol,
+	    k == RK_FULL ? "tier <> ''" : "routed", k == RK_FULL ? "rollup_hour" : table[k],
+	    filt, report_is_period(q->group) ? " ORDER BY hour" : "");
 }
 
 /* Note unit u (an hour, or a UTC day when days) as one to re-read finer
@@ -123,38 +142,93 @@ add_split(struct agg *a, int days, int64_t u)
 	return 0;
 }
 
+/* One group of a rollup (cell), as the report adds it: unit (hour or day
+ * number, len hours long), model entry, group column, flags, sums. 0, or -1
+ * with err. */
+static int
+add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model_ent *e,
+         const char *g, int flags, int routed, const int64_t *sum, char *err, size_t errlen)
+{
+	char kbuf[USAGE_MODEL_MAX + 32];
+	struct contrib c;
+
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
+		unit_split(a, unit * len, len, kbuf, sizeof(kbuf));
+		c.key = kbuf;
+	} else {
+		c.key = report_group_key(a, unit * len * MS_PER_HOUR, e, g, g, g, kbuf,
+		    sizeof(kbuf));
+	}
+	c.f = store_price_flags(e->mp, flags);
+	c.routed = routed;
+	c.requests = sum[0];
+	c.tok.input = sum[1];
+	c.tok.write_5m = sum[2];
+	c.tok.write_1h = sum[3];
+	c.tok.cache_read = sum[4];
+	c.tok.output = sum[5];
+	c.compressed = sum[6];
+	c.max_stops = sum[7];
+	c.reasoning = sum[8];
+	return report_add(s, a, &c, err, errlen);
+}
+
 /* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
- * else -1 with err. SQLite's sum() refuses to overflow ("integer overflow"):
- * only impossible counts or sums past 64 bits make it. */
+ * else -1 with err. */
 static int
 read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
 {
-	if (rc != SQLITE_DONE && strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
-		store_overflow_err(s, NULL, err, errlen);
-	else if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "report", err, errlen);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The groups read_rollup summed, each into its row. 0, or -1 with err. */
+static int
+add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen)
+{
+	const struct groupsum_cell *gc;
+	struct model_ent *e = NULL;
+	size_t j;
+
+	for (j = 0; j < a->gs.n; j++) {
+		gc = &a->gs.cells[j];
+		if ((e == NULL || e->provider != ROLLUP_PROVIDER(gc->flags) ||
+		    strcmp(e->model, gc->model) != 0) &&
+		    (e = report_model_ent(a, gc->model, ROLLUP_PROVIDER(gc->flags))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (add_cell(s, a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
- * periods go to a->straddle (hours) or a->splitday (days). */
+ * periods go to a->straddle (hours) or a->splitday (days). The cells of the
+ * day and hm tables are summed per group first (what their GROUP BY did);
+ * rollup_hour's are priced each (they were never grouped). */
 static int
 read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
             char *err, size_t errlen)
 {
 	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
-	struct contrib c;
-	struct model_ent *last = NULL;
+	struct model_ent *e, *last = NULL;
 	sqlite3_stmt *st;
-	const char *model;
-	int64_t h;
-	int rc = SQLITE_DONE, bits;
+	const char *model, *g;
+	int64_t h, unit, sum[GROUPSUM_N];
+	int rc = SQLITE_DONE, i, grc, bits;
 
-	int64_t len = k == RK_DAY ? 24 : 1;
+	int64_t len = is_day(k) ? 24 : 1;
 
 	if (u0 >= u1)
 		return 0;
+	groupsum_reset(&a->gs);
 	rollup_sql(a->q, k, sql, sizeof(sql));
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "report", err, errlen);
@@ -162,43 +236,46 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	sqlite3_bind_int64(st, 2, u1);
 	filter_bind(a->q, 0, st, 3);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&c, 0, sizeof(c));
-		if ((c.requests = sqlite3_column_int64(st, 5)) == 0)
-			continue;   /* nothing left in the cells (pruned lazily) */
+		if (sqlite3_column_int64(st, 5) == 0)
+			continue;   /* nothing left in the cell (pruned lazily) */
 		model = (const char *)sqlite3_column_text(st, 1);
 		bits = sqlite3_column_int(st, 3);
 		if (last != NULL && last->provider == ROLLUP_PROVIDER(bits) &&
 		    strcmp(last->model, model) == 0)
-			c.e = last;
+			e = last;
 		else if (provider_at(ROLLUP_PROVIDER(bits)) == NULL)
 			goto bad_bits;
-		else if ((c.e = last = report_model_ent(a, model, ROLLUP_PROVIDER(bits))) == NULL)
+		else if ((e = last = report_model_ent(a, model, ROLLUP_PROVIDER(bits))) == NULL)
 			goto oom;
-		if (!c.e->match || c.e->raw)
+		if (!e->match || e->raw)
 			continue;
-		h = sqlite3_column_int64(st, 0) * len;
+		unit = sqlite3_column_int64(st, 0);
+		h = unit * len;
 		if (report_is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
-			if (add_split(a, k == RK_DAY, h / len) != 0)
+			if (add_split(a, is_day(k), unit) != 0)
 				goto oom;
 			continue;
 		}
-		c.key = report_group_key(a, h * MS_PER_HOUR, c.e, (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 2),
-		    kbuf, sizeof(kbuf));
-		c.f = store_price_flags(c.e->mp, bits);
-		c.routed = sqlite3_column_int(st, 4);
-		c.tok.input = sqlite3_column_int64(st, 6);
-		c.tok.write_5m = sqlite3_column_int64(st, 7);
-		c.tok.write_1h = sqlite3_column_int64(st, 8);
-		c.tok.cache_read = sqlite3_column_int64(st, 9);
-		c.tok.output = sqlite3_column_int64(st, 10);
-		c.compressed = sqlite3_column_int64(st, 11);
-		c.max_stops = sqlite3_column_int64(st, 12);
-		c.reasoning = sqlite3_column_int64(st, 13);
-		if (report_add(s, a, &c, err, errlen) != 0)
+		g = (const char *)sqlite3_column_text(st, 2);
+		for (i = 0; i < GROUPSUM_N; i++)
+			sum[i] = sqlite3_column_int64(st, 5 + i);
+		if (k == RK_FULL) {
+			if (add_cell(s, a, unit, len, e, g, bits, sqlite3_column_int(st, 4), sum, err,
+			    errlen) != 0)
+				goto fail;
+			continue;
+		}
+		grc = groupsum_add(&a->gs, unit, e->model, g, bits, sqlite3_column_int(st, 4), sum);
+		if (grc == GROUPSUM_OVERFLOW) {
+			store_overflow_err(s, NULL, err, errlen);
 			goto fail;
+		} else if (grc != 0) {
+			goto oom;
+		}
 	}
-	return read_end(s, st, rc, err, errlen);
+	if (read_end(s, st, rc, err, errlen) != 0)
+		return -1;
+	return add_groups(s, a, len, err, errlen);
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
 	    " know", ROLLUP_PROVIDER(bits));
@@ -260,26 +337,25 @@ fail:
 	return -1;
 }
 
-/* Whole UTC hours [h0, h1): whole UTC days in one period from rollup_dm,
- * the rest by the hour. */
+/* Whole UTC hours [h0, h1): whole UTC days in one period from a day table
+ * (rollup_dm, _dt or _ds), the rest by the hour (rollup_hm or rollup_hour). */
 static int
 read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
 	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
+	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
 	size_t i, j;
 
-	if (needs_full(a->q))
-		return read_rollup(s, a, RK_FULL, h0, h1, err, errlen);
-	if (d0 >= d1)
-		return read_rollup(s, a, RK_HM, h0, h1, err, errlen);
-	if (read_rollup(s, a, RK_DAY, d0, d1, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_HM, h0, d0 * 24, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_HM, d1 * 24, h1, err, errlen) != 0)
+	if (kd == RK_NONE || d0 >= d1)
+		return read_rollup(s, a, kh, h0, h1, err, errlen);
+	if (read_rollup(s, a, kd, d0, d1, err, errlen) != 0 ||
+	    read_rollup(s, a, kh, h0, d0 * 24, err, errlen) != 0 ||
+	    read_rollup(s, a, kh, d1 * 24, h1, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
 		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
 			;
-		if (read_rollup(s, a, RK_HM, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
+		if (read_rollup(s, a, kh, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
 		    err, errlen) != 0)
 			return -1;
 	}
@@ -321,3 +397,4 @@ report_collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	}
 	return 0;
 }
+

@@ -6,10 +6,10 @@
  * Forward migrations: entry i takes the schema from version i to i + 1.
  * Append only — never edit a shipped entry.
  */
-/* store_row_flags() in SQL, for the migration to 10 (the provider bits are
+/* store_row_flags() in SQL, for the migration to 11 (the provider bits are
  * enum provider_id << 8; every row is Anthropic's unless the file's version
  * was set back and it migrates again). */
-#define MIG10_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
+#define MIG11_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
 	" + (input + write_5m + write_1h + cache_read > 200000) * 2" \
 	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
 	" + (provider = 'openai') * 256"
@@ -269,15 +269,67 @@ const char *const store_migrations[] = {
 	 * file whose version was set back skip an ALTER it has had (store.c). */
 	"-- column usage ts_import\n"
 	"ALTER TABLE usage ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
-	/* 9 → 10: OpenAI beside Anthropic (issue 14): every row's provider
+	/* 9 → 10: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
+	 * × flags × routed, so the tag and source reports of a long history read
+	 * days, not rollup_hour (whose cells, for a busy fleet, are almost as
+	 * many as its rows). Kept like rollup_dm; rebuilt from rollup_hour (IF
+	 * NOT EXISTS, as above; the columns named, so a file set back that has the
+	 * reasoning sums of 11 migrates again). */
+	"CREATE TABLE IF NOT EXISTS rollup_dt ("
+	"  hour INTEGER NOT NULL,"          /* the UTC day */
+	"  model TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, model, tag, flags, routed)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_dt;"
+	"INSERT INTO rollup_dt (hour, model, tag, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops)"
+	"  SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, tag,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
+	"  FROM rollup_hour GROUP BY d, model, tag, flags, r;"
+	"CREATE TABLE IF NOT EXISTS rollup_ds ("
+	"  hour INTEGER NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, model, source, flags, routed)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_ds;"
+	"INSERT INTO rollup_ds (hour, model, source, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops)"
+	"  SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, source,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
+	"  FROM rollup_hour GROUP BY d, model, source, flags, r;",
+	/* 10 → 11: OpenAI beside Anthropic (issue 14): every row's provider
 	 * (the rows so far were Anthropic's), OpenAI's reasoning tokens (inside
 	 * output, kept for display), a coding agent's session id and working
-	 * directory; a batch's provider; the rollups' reasoning sums. The
-	 * rollup flags gain the priority tier and the provider (store_int.h):
-	 * when the ledger holds priority rows their cells are keyed anew, so
-	 * the rollups are rebuilt from the rows (MIG10_FLAGS is
-	 * store_row_flags() in SQL). A file set back that has the columns has
-	 * had all of it ("-- column", store.c). */
+	 * directory; a batch's provider; the rollups' reasoning sums (the day ×
+	 * tag and day × source tables of 10 too). The rollup flags gain the
+	 * priority tier and the provider (store_int.h): when the ledger holds
+	 * priority rows their cells are keyed anew, so the rollups are rebuilt
+	 * from the rows (MIG11_FLAGS is store_row_flags() in SQL). A file set
+	 * back that has the columns has had all of it ("-- column", store.c). */
 	"-- column usage provider\n"
 	"ALTER TABLE usage ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
 	"ALTER TABLE usage ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
@@ -287,32 +339,46 @@ const char *const store_migrations[] = {
 	"ALTER TABLE rollup_hour ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rollup_hm ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rollup_dm ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
-	"CREATE TEMP TABLE mig10 AS SELECT EXISTS (SELECT 1 FROM usage"
+	"ALTER TABLE rollup_dt ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_ds ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TEMP TABLE mig11 AS SELECT EXISTS (SELECT 1 FROM usage"
 	"  WHERE service_tier = 'priority') AS rebuild;"
-	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig10);"
+	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig11);"
 	"INSERT INTO rollup_hour SELECT"
 	"  (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, model, source, tag,"
-	"  tier, " MIG10_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
+	"  tier, " MIG11_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
 	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens'),"
 	"  sum(reasoning_tokens)"
-	"  FROM usage WHERE (SELECT rebuild FROM mig10) GROUP BY h, model, source, tag, tier, f;"
-	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig10);"
+	"  FROM usage WHERE (SELECT rebuild FROM mig11) GROUP BY h, model, source, tag, tier, f;"
+	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig11);"
 	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
 	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
 	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig10) GROUP BY hour, model, flags, routed;"
-	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig10);"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY hour, model, flags, routed;"
+	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig11);"
 	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
 	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
 	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
-	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig10) GROUP BY d, model, flags, routed;"
-	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig10);"
-	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG10_FLAGS " AS f, count(*), sum(input),"
+	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, flags, routed;"
+	"DELETE FROM rollup_dt WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_dt SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, tag,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops),"
+	"  sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, tag, flags, r;"
+	"DELETE FROM rollup_ds WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_ds SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, source,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops),"
+	"  sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, source, flags, r;"
+	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG11_FLAGS " AS f, count(*), sum(input),"
 	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
-	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig10)"
+	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig11)"
 	"  GROUP BY batch_id, model, f;"
-	"DROP TABLE mig10;",
-	/* 10 → 11: a batch create intent's provider, and its random token (issue
+	"DROP TABLE mig11;",
+	/* 11 → 12: a batch create intent's provider, and its random token (issue
 	 * 15): OpenAI's create carries the token in the batch's metadata, so a
 	 * lost answer is adopted exactly, and the uploaded input file is named
 	 * after it, so a file no batch used can be found and deleted. A batch's
@@ -323,4 +389,3 @@ const char *const store_migrations[] = {
 	"ALTER TABLE batch ADD COLUMN errors TEXT NOT NULL DEFAULT '';",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
-

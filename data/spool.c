@@ -14,7 +14,7 @@
 #include "data/store_int.h"
 
 #define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
-                                3: provider, reasoning, session, cwd (schema 10) */
+                                3: provider, reasoning, session, cwd (schema 11) */
 #define BUSY_MS       10000
 
 struct spool {

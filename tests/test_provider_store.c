@@ -267,13 +267,16 @@ test_migration(void **state)
 
 	sql(f->path, "DELETE FROM usage WHERE provider = 'openai';"
 	    "DELETE FROM rollup_hour WHERE flags >= 256; DELETE FROM rollup_hm WHERE flags >= 256;"
-	    "DELETE FROM rollup_dm WHERE flags >= 256;"
+	    "DELETE FROM rollup_dm WHERE flags >= 256; DELETE FROM rollup_dt WHERE flags >= 256;"
+	    "DELETE FROM rollup_ds WHERE flags >= 256;"
 	    "UPDATE rollup_hour SET flags = flags & ~16; UPDATE rollup_hm SET flags = flags & ~16;"
-	    "UPDATE rollup_dm SET flags = flags & ~16;"
+	    "UPDATE rollup_dm SET flags = flags & ~16; UPDATE rollup_dt SET flags = flags & ~16;"
+	    "UPDATE rollup_ds SET flags = flags & ~16;"
 	    "ALTER TABLE usage DROP COLUMN provider; ALTER TABLE usage DROP COLUMN reasoning_tokens;"
 	    "ALTER TABLE usage DROP COLUMN session_id; ALTER TABLE usage DROP COLUMN cwd;"
 	    "ALTER TABLE batch DROP COLUMN provider; ALTER TABLE rollup_hour DROP COLUMN reasoning;"
-	    "ALTER TABLE rollup_hm DROP COLUMN reasoning; ALTER TABLE rollup_dm DROP COLUMN reasoning;");
+	    "ALTER TABLE rollup_hm DROP COLUMN reasoning; ALTER TABLE rollup_dm DROP COLUMN reasoning;"
+	    "ALTER TABLE rollup_dt DROP COLUMN reasoning; ALTER TABLE rollup_ds DROP COLUMN reasoning;");
 	store_close(f->s);
 	fx_set_user_version(f->path, v - 1);
 	if ((f->s = store_open(f->path, err, sizeof(err))) == NULL)
