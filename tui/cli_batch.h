@@ -63,6 +63,14 @@ int cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, 
 int cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                           struct batch_intent *in, const char *body, size_t len,
                           const char *tiers, size_t tiers_len, struct api_batch *b);
+/* An intent is stored before anything is sent (its send time and owner set
+ * here). 0, or -1 after printing why (nothing was sent). */
+int cli_batch_intent_begin(struct store *st, struct batch_intent *in);
+/* The create answered b: the batch and the intent's status in one
+ * transaction. 0, or -1 after printing the batch's id loudly. */
+int cli_batch_record_created(struct store *st, const struct batch_intent *in,
+                             const struct api_batch *b);
+
 /* How a create that failed ambiguously is looked for (lookup: 1 = found and
  * adopted into *b, 0 = not made: send again, -1 = cannot tell: stop, said),
  * and what giving up on it does (abandon: the intent and what it left). */

@@ -226,10 +226,23 @@ reconcile_one(struct http_multi *m, struct store *st, const char *dir,
 	return f;
 }
 
-/* The create answered: the batch and the intent's status in one transaction. */
-static int
-record_created(struct store *st, const char *dir, const struct batch_intent *in,
-               const struct api_batch *b)
+int
+cli_batch_intent_begin(struct store *st, struct batch_intent *in)
+{
+	char why[700];
+
+	in->created_ms = cli_now_ms();
+	in->owner_pid = (int)getpid();
+	if (store_intent_add(st, in, why, sizeof(why)) != 0) {
+		cli_fail(CMD, "%s; nothing was sent", why);
+		return -1;
+	}
+	return 0;
+}
+
+int
+cli_batch_record_created(struct store *st, const struct batch_intent *in,
+                         const struct api_batch *b)
 {
 	struct batch_rec r;
 	char err[512];
@@ -243,7 +256,6 @@ record_created(struct store *st, const char *dir, const struct batch_intent *in,
 		    b->id, err, b->id);
 		return -1;
 	}
-	tiers_claim(dir, in->id, b->id);
 	return 0;
 }
 
@@ -374,16 +386,12 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 {
 	static const struct cli_create_hooks hooks = { once_lookup, once_abandon };
 	char dir[CONFIG_PATH_MAX + 16], name[40];
-	char why[700], err[256];
+	char err[256];
 	struct once_ctx o;
 	int rc;
 
-	in->created_ms = cli_now_ms();
-	in->owner_pid = (int)getpid();
-	if (store_intent_add(st, in, why, sizeof(why)) != 0) {
-		cli_fail(CMD, "%s; nothing was sent", why);
+	if (cli_batch_intent_begin(st, in) != 0)
 		return -1;
-	}
 	cli_batch_results_dir(cli, dir, sizeof(dir));
 	tiers_name(in->id, name, sizeof(name));
 	/* a lost tiers file only loses the tier on the rows: warn, go on */
@@ -396,7 +404,10 @@ cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
 	if ((rc = cli_batch_send_create(cli, m, &batch_client_anthropic, body, len, &hooks, &o,
 	    b)) <= 0)
 		return rc;
-	return record_created(st, dir, in, b);
+	if (cli_batch_record_created(st, in, b) != 0)
+		return -1;
+	tiers_claim(dir, in->id, b->id);
+	return 0;
 }
 
 /*

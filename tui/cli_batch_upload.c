@@ -212,7 +212,6 @@ cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *s
 	char dir[CONFIG_PATH_MAX + 16], path[CONFIG_PATH_MAX + 64], name[80], fid[USAGE_ID_MAX];
 	char why[700], *body;
 	struct http_error he;
-	struct batch_rec r;
 	struct up_ctx u;
 	json_t *j;
 	int rc;
@@ -222,12 +221,8 @@ cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *s
 		return -1;
 	}
 	usage_strlcpy(in->provider, c->pv->name, sizeof(in->provider));
-	in->created_ms = cli_now_ms();
-	in->owner_pid = (int)getpid();
-	if (store_intent_add(st, in, why, sizeof(why)) != 0) {
-		cli_fail(CMD, "%s; nothing was sent", why);
+	if (cli_batch_intent_begin(st, in) != 0)
 		return -1;
-	}
 	cli_batch_results_dir(cli, dir, sizeof(dir));
 	if (write_part(dir, in->token, input, part, o, path, sizeof(path)) != 0) {
 		store_intent_abandon(st, in->id, why, sizeof(why));
@@ -256,17 +251,7 @@ cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *s
 	u.in = in;
 	rc = cli_batch_send_create(cli, m, c, body, strlen(body), &hooks, &u, b);
 	free(body);
-	if (rc <= 0)
-		return rc;
-	memset(&r, 0, sizeof(r));
-	cli_batch_rec_from_api(&r, b);
-	if (store_intent_created(st, in->id, &r, 0, NULL, why, sizeof(why)) != 0) {
-		cli_fail(CMD, "batch %s was created but could not be recorded: %s (the next "
-		    "tokentop batch list adopts it; or run: tokentop batch watch %s)", b->id, why,
-		    b->id);
-		return -1;
-	}
-	return 0;
+	return rc <= 0 ? rc : cli_batch_record_created(st, in, b);
 }
 
 /* ---- reconciling at start ---------------------------------------------------- */
