@@ -108,10 +108,12 @@ int cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct stor
                               const char *input, const struct batch_part *part,
                               const struct batch_opts *o, const char *endpoint,
                               struct api_batch *b);
-/* Reconcile the n due intents v of c's provider (uploaded first): adopt the
+/* Reconcile the due intents of c's provider among v[0..n) (uploaded first;
+ * the others are left): adopt the
  * batch whose metadata holds an intent's token; abandon an intent a minute
- * old that has none, deleting its uploaded files; one line each on out. */
-void cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st,
+ * old that has none, deleting its uploaded files; its local copy in dir (the
+ * results directory) goes in any case; one line each on out. */
+void cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st, const char *dir,
                                   const struct batch_client *c, const struct batch_intent *v,
                                   size_t n, FILE *out);
 /* How many pending intents are due for reconciling (0 on any error). */

@@ -540,12 +540,11 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		goto out;
 	}
 	due = split_uploaded(v, due, u, &nu);
-	if (nu > 0 && !http_multi_has_key(m, PROVIDER_OPENAI))
-		cli_line(out, "tokentop batch: %zu OpenAI batch create%s not confirmed; set "
-		    "OPENAI_API_KEY to look for %s", nu, nu == 1 ? " is" : "s are",
-		    nu == 1 ? "it" : "them");
-	else
-		cli_batch_reconcile_uploaded(m, st, &batch_client_openai, u, nu, out);
+	cli_batch_results_dir(cli, dir, sizeof(dir));
+	for (i = 0; nu > 0 && i < PROVIDER_COUNT; i++)
+		if (batch_client_of(provider_at((int)i))->uploads)
+			cli_batch_reconcile_uploaded(m, st, dir, batch_client_of(provider_at((int)i)),
+			    u, nu, out);
 	for (i = 0; i < due; i++)
 		if (batch_adopt_since(v[i].created_ms) < since)
 			since = batch_adopt_since(v[i].created_ms);
@@ -565,7 +564,6 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		    "batches: %s", due, due == 1 ? " is" : "s are", err);
 		goto out;
 	}
-	cli_batch_results_dir(cli, dir, sizeof(dir));
 	for (i = 0; i < due; i++)
 		reconcile_report(st, dir, &v[i], list, nl, out);
 	rc = 0;

@@ -265,14 +265,19 @@ base_of(const struct batch_intent *in)
 	return b != NULL ? b + 1 : in->input_file;
 }
 
-/* One due intent, against the listed batches. */
+/* One due intent, against the listed batches. Its local copy of the part
+ * (left by a process killed before the upload ended) goes in any case. */
 static void
-reconcile_one(struct http_multi *m, struct store *st, const struct batch_intent *in,
-              const struct api_batch *list, size_t nl, FILE *out)
+reconcile_one(struct http_multi *m, struct store *st, const char *dir,
+              const struct batch_intent *in, const struct api_batch *list, size_t nl,
+              FILE *out)
 {
 	const struct api_batch *hit;
-	char msg[1024], err[600], when[40];
+	char msg[1024], err[600], when[40], path[CONFIG_PATH_MAX + 64];
 
+	snprintf(path, sizeof(path), "%s/upload-%s.jsonl", dir, in->token);
+	if (in->token[0] != '\0')
+		unlink(path);
 	cli_batch_fmt_time(in->created_ms, when, sizeof(when));
 	if ((hit = find_token(list, nl, in->token)) != NULL) {
 		switch (adopt(st, in, hit, msg, sizeof(msg))) {
@@ -301,7 +306,7 @@ reconcile_one(struct http_multi *m, struct store *st, const struct batch_intent 
 }
 
 void
-cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st,
+cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st, const char *dir,
                              const struct batch_client *c, const struct batch_intent *v,
                              size_t n, FILE *out)
 {
@@ -309,20 +314,30 @@ cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st,
 	struct http_error he;
 	int64_t since = INT64_MAX;
 	char err[600];
-	size_t i, nl = 0;
+	size_t i, nl = 0, mine = 0;
 
-	if (n == 0)
-		return;
 	for (i = 0; i < n; i++)
-		if (batch_adopt_since(v[i].created_ms) < since)
-			since = batch_adopt_since(v[i].created_ms);
+		if (strcmp(v[i].provider, c->pv->name) == 0) {
+			mine++;
+			if (batch_adopt_since(v[i].created_ms) < since)
+				since = batch_adopt_since(v[i].created_ms);
+		}
+	if (mine == 0)
+		return;
+	if (!http_multi_has_key(m, (int)c->pv->id)) {
+		cli_line(out, "tokentop batch: %zu %s batch create%s not confirmed; set %s to look "
+		    "for %s", mine, c->pv->label, mine == 1 ? " is" : "s are", c->pv->key_env,
+		    mine == 1 ? "it" : "them");
+		return;
+	}
 	if (batch_client_list_since(c, m, since, &list, &nl, &he) != 0) {
 		cli_line(out, "tokentop batch: %zu %s batch create%s not confirmed; could not list "
-		    "batches: %s", n, c->pv->label, n == 1 ? " is" : "s are",
+		    "batches: %s", mine, c->pv->label, mine == 1 ? " is" : "s are",
 		    api_error_string(&he, err, sizeof(err)));
 		return;
 	}
 	for (i = 0; i < n; i++)
-		reconcile_one(m, st, &v[i], list, nl, out);
+		if (strcmp(v[i].provider, c->pv->name) == 0)
+			reconcile_one(m, st, dir, &v[i], list, nl, out);
 	free(list);
 }
