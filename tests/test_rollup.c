@@ -19,6 +19,7 @@
 
 #include "core/pricing.h"
 #include "data/store.h"
+#include "data/store_int.h"
 #include "tests/lib/fx.h"
 #include "tui/synth.h"
 
@@ -261,7 +262,7 @@ test_migration_from_9(void **state)
 	s = store_open(path, err, sizeof(err));
 	if (s == NULL)
 		fail_msg("migrate: %s", err);
-	assert_int_equal(store_schema_version(s), 11);
+	assert_int_equal(store_schema_version(s), store_nmigrations);
 	store_close(s);
 	check_tables(path, 0);
 	reports(path, after, 1 << 16);
