@@ -55,6 +55,17 @@ struct http_req *api_messages_start(struct http_multi *m, const json_t *body, in
                                     api_text_fn on_text, api_message_fn done, void *arg,
                                     struct http_error *err);
 
+/* An async call of either provider (api_messages_start, openai_responses_start). */
+typedef struct http_req *(*api_start_fn)(struct http_multi *m, const json_t *body, int stream,
+                                         api_text_fn on_text, api_message_fn done, void *arg,
+                                         struct http_error *err);
+
+/* The blocking form of start: 0 and *out filled (free with
+ * api_message_done), or -1 and *err (out then holds what arrived). */
+int api_call(api_start_fn start, struct http_multi *m, const json_t *body, int stream,
+             api_text_fn on_text, void *text_arg, struct api_message *out,
+             struct http_error *err);
+
 /* Blocking form: 0 and *out filled (free with api_message_done), or -1 and *err. */
 int api_messages(struct http_multi *m, const json_t *body, int stream,
                  api_text_fn on_text, void *text_arg,
@@ -219,19 +230,21 @@ struct http_req *api_json_start(struct http_multi *m, const char *method, const 
                                 const json_t *body, api_json_fn done, void *arg,
                                 struct http_error *err);
 
-/* api_json_start for provider (enum provider_id: whose base URL and key). */
-struct http_req *api_json_start_for(struct http_multi *m, int provider, const char *method,
-                                    const char *path, const json_t *body, api_json_fn done,
-                                    void *arg, struct http_error *err);
+/* api_json_start to provider pv (whose base URL, key and headers; NULL =
+ * the client's own). */
+struct http_req *api_json_start_for(struct http_multi *m, const struct provider *pv,
+                                    const char *method, const char *path, const json_t *body,
+                                    api_json_fn done, void *arg, struct http_error *err);
 
 /* Blocking: 0 and *resp (caller json_decref's) or -1 and *err. request_id
  * (size 128, may be NULL) gets the request-id header. */
 int api_json(struct http_multi *m, const char *method, const char *path, const json_t *body,
              json_t **resp, char *request_id, struct http_error *err);
 
-/* api_json for provider (enum provider_id). */
-int api_json_for(struct http_multi *m, int provider, const char *method, const char *path,
-                 const json_t *body, json_t **resp, char *request_id, struct http_error *err);
+/* api_json to provider pv (NULL = the client's own). */
+int api_json_for(struct http_multi *m, const struct provider *pv, const char *method,
+                 const char *path, const json_t *body, json_t **resp, char *request_id,
+                 struct http_error *err);
 
 /* One line for a human: "429 rate_limit_error: message (request-id req_…, 3 attempts)". */
 char *api_error_string(const struct http_error *e, char *buf, size_t n);

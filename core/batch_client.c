@@ -120,7 +120,7 @@ batch_start(const struct batch_client *bc, struct http_multi *m, const char *met
 	c->c = bc;
 	c->done = done;
 	c->arg = arg;
-	r = api_json_start_for(m, (int)bc->pv->id, method, path, body, batch_json_done, c, err);
+	r = api_json_start_for(m, bc->pv, method, path, body, batch_json_done, c, err);
 	if (r == NULL)
 		free(c);
 	return r;
@@ -304,7 +304,7 @@ batch_client_list_start(const struct batch_client *bc, struct http_multi *m, int
 	c->c = bc;
 	c->done = done;
 	c->arg = arg;
-	r = api_json_start_for(m, (int)bc->pv->id, "GET", path, NULL, page_json_done, c, err);
+	r = api_json_start_for(m, bc->pv, "GET", path, NULL, page_json_done, c, err);
 	if (r == NULL)
 		free(c);
 	return r;
@@ -521,7 +521,7 @@ batch_client_lines_start(const struct batch_client *bc, struct http_multi *m,
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "GET";
 	rq.url = where;
-	rq.provider = (int)bc->pv->id;
+	rq.pv = bc->pv;
 	rq.accept = "application/binary";
 	rq.sink = results_sink;
 	rq.done = results_done;

@@ -139,7 +139,7 @@ config_fopen_private(const char *path)
 const char *
 config_provider_key(const struct config *c, int provider)
 {
-	return provider == 0 ? c->api_key : provider == 1 ? c->openai_api_key : "";
+	return provider >= 0 && provider < PROVIDER_COUNT ? c->cred[provider].api_key : "";
 }
 
 int
@@ -376,6 +376,8 @@ out:
 	return rc;
 }
 
+static void creds_load(struct config *c);
+
 int
 config_load(struct config *c, const char *config_file, const char *db_override,
             char *err, size_t errlen)
@@ -419,8 +421,6 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	env_into("ANTHROPIC_API_KEY", c->api_key, sizeof(c->api_key));
 	env_into("ANTHROPIC_ADMIN_KEY", c->admin_key, sizeof(c->admin_key));
 	env_into("ANTHROPIC_VERSION", c->api_version, sizeof(c->api_version));
-	env_into("OPENAI_BASE_URL", c->openai_base_url, sizeof(c->openai_base_url));
-	env_into("OPENAI_API_KEY", c->openai_api_key, sizeof(c->openai_api_key));
 	env_into("TOKENTOP_TZ", c->tz, sizeof(c->tz));
 	if ((v = getenv("ANTHROPIC_MAX_RETRIES")) != NULL && v[0] != '\0')
 		c->max_retries = atoi(v);
@@ -429,5 +429,52 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	/* Strip trailing slashes of the base URL so paths join cleanly. */
 	while (strlen(c->base_url) > 0 && c->base_url[strlen(c->base_url) - 1] == '/')
 		c->base_url[strlen(c->base_url) - 1] = '\0';
+	creds_load(c);
 	return 0;
+}
+
+/* Every provider's credentials: Anthropic's as loaded above, the others'
+ * from their environment. */
+static void
+creds_load(struct config *c)
+{
+	const struct provider *pv;
+	struct config_cred *cr;
+	int i;
+
+	for (i = 0; (pv = provider_at(i)) != NULL; i++) {
+		cr = &c->cred[i];
+		memset(cr, 0, sizeof(*cr));
+		env_into(pv->base_env, cr->base_url, sizeof(cr->base_url));
+		env_into(pv->key_env, cr->api_key, sizeof(cr->api_key));
+		env_into(pv->admin_key_env, cr->admin_key, sizeof(cr->admin_key));
+	}
+	cr = &c->cred[PROVIDER_ANTHROPIC];
+	usage_strlcpy(cr->base_url, c->base_url, sizeof(cr->base_url));
+	usage_strlcpy(cr->api_key, c->api_key, sizeof(cr->api_key));
+	usage_strlcpy(cr->admin_key, c->admin_key, sizeof(cr->admin_key));
+}
+
+void
+config_for_provider(const struct config *c, const struct provider *pv, struct config *out)
+{
+	const struct config_cred *cr = &c->cred[pv->id];
+	size_t n, sl;
+
+	*out = *c;
+	out->provider = pv->id;
+	if ((int)pv->id == c->provider)
+		return;
+	snprintf(out->base_url, sizeof(out->base_url), "%s",
+	    cr->base_url[0] ? cr->base_url : pv->origin);
+	while ((n = strlen(out->base_url)) > 0 && out->base_url[n - 1] == '/')
+		out->base_url[n - 1] = '\0';
+	sl = pv->base_suffix != NULL ? strlen(pv->base_suffix) : 0;
+	if (sl > 0 && (n = strlen(out->base_url)) > sl &&
+	    strcmp(out->base_url + n - sl, pv->base_suffix) == 0)
+		out->base_url[n - sl] = '\0';
+	usage_strlcpy(out->api_key, cr->api_key, sizeof(out->api_key));
+	usage_strlcpy(out->admin_key, cr->admin_key, sizeof(out->admin_key));
+	if (pv->bearer)
+		usage_strlcpy(out->auth_style, "bearer", sizeof(out->auth_style));
 }

@@ -6,7 +6,17 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "core/provider.h"
+
 #define CONFIG_PATH_MAX 1024
+
+/* One provider's credentials, from its environment (provider.h: key_env,
+ * base_env, admin_key_env). Held in memory only. */
+struct config_cred {
+	char base_url[512];                    /* "" = the provider's origin */
+	char api_key[256];
+	char admin_key[256];
+};
 
 struct budget {
 	char    tag[96];          /* "" = all spend */
@@ -38,9 +48,6 @@ struct config {
 	char    base_url[512];                 /* ANTHROPIC_BASE_URL, default https://api.anthropic.com */
 	char    api_key[256];                  /* ANTHROPIC_API_KEY; never printed */
 	char    admin_key[256];                /* ANTHROPIC_ADMIN_KEY; never printed */
-	char    openai_base_url[512];          /* OPENAI_BASE_URL (with /v1, as the SDKs);
-	                                          "" = https://api.openai.com/v1 */
-	char    openai_api_key[256];           /* OPENAI_API_KEY; never printed */
 	char    api_version[32];               /* anthropic-version, default 2023-06-01 */
 	char    auth_style[16];                /* "x-api-key" (default) or "bearer" */
 	int     max_retries;                   /* default 2 */
@@ -55,6 +62,10 @@ struct config {
 	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
 	                                          $XDG_STATE_HOME/tokentop/spool.db */
 	struct config_proxy proxy;
+	int     provider;                      /* enum provider_id the client talks to:
+	                                          anthropic, unless config_for_provider */
+	struct config_cred cred[PROVIDER_COUNT]; /* every provider's, by id (Anthropic's
+	                                          mirror base_url, api_key, admin_key) */
 	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
 	                                          key and others may read it */
 };
@@ -67,6 +78,14 @@ struct config {
  */
 int config_load(struct config *c, const char *config_file, const char *db_override,
                 char *err, size_t errlen);
+
+/*
+ * A config for talking to pv: c with base_url, api_key and admin_key taken
+ * from pv's credentials (the base without trailing '/' and pv->base_suffix,
+ * its origin when unset), provider = pv->id and, for a provider that only
+ * takes Bearer keys, auth "bearer". Anthropic's comes back as c was.
+ */
+void config_for_provider(const struct config *c, const struct provider *pv, struct config *out);
 
 /* Directory part of the data files: TOKENTOP_DATADIR, next to the executable
  * (../share/tokentop, ../share), then the compiled-in install path. */
@@ -90,8 +109,8 @@ int config_mkdirs_for(const char *path);
 int config_create_private(const char *path);
 FILE *config_fopen_private(const char *path);
 
-/* The API key configured for provider (enum provider_id: 0 Anthropic's
- * api_key, 1 OpenAI's); "" when none. Borrowed from c. */
+/* The API key configured for provider (enum provider_id, its cred[]);
+ * "" when none or unknown. Borrowed from c. */
 const char *config_provider_key(const struct config *c, int provider);
 
 /* Parse "12.50" / "$12.50" into nanos. 0 or -1. */

@@ -21,6 +21,7 @@ struct http_target {
 	char        api_key[256];
 	int         bearer;
 	const char *version_header;      /* sent with api_version; NULL = none */
+	const char *rid_header;          /* the provider's request-id header */
 	const char *key_env;             /* named when the key is missing */
 };
 
@@ -29,6 +30,7 @@ struct http_multi {
 	struct http_req *reqs;           /* every pending request */
 	int              npending;
 	struct http_target t[PROVIDER_COUNT];
+	int              own;            /* cfg->provider: a request naming none goes there */
 	char             api_version[32];
 	int              max_retries;
 	long             timeout_ms;
@@ -362,7 +364,7 @@ req_end(struct http_req *r, const char *type, const char *message)
 
 	req_unlink(r);
 	easy_drop(r);
-	http_resp_take(&r->resp, 0, &res);
+	http_resp_take(&r->resp, 0, r->t->rid_header, &res);
 	fail_set(&res.error, 0, type, "%s", message);
 	req_finish(r, &res);
 }
@@ -415,7 +417,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		attempt_reset(r);
 		return 1;
 	}
-	http_resp_take(&r->resp, status, res);
+	http_resp_take(&r->resp, status, r->t->rid_header, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -432,23 +434,23 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 /* ---- the multi handle ----------------------------------------------------- */
 
 /* A provider's target: its base URL (default the provider's origin) without
- * a trailing '/' or "/v1" (OPENAI_BASE_URL includes it; request paths carry
- * it), its key and auth. The version header is the provider's claim header
- * (anthropic-version): a request that carries it is that provider's. */
+ * a trailing '/' or the provider's base_suffix (OPENAI_BASE_URL's /v1:
+ * request paths carry it), its key and auth, its headers (provider.h). */
 static void
 target_set(struct http_target *t, const struct provider *pv, const char *base,
            const char *key, int bearer)
 {
-	size_t n;
+	size_t n, sl = pv->base_suffix != NULL ? strlen(pv->base_suffix) : 0;
 
 	snprintf(t->base_url, sizeof(t->base_url), "%s", base[0] ? base : pv->origin);
 	for (n = strlen(t->base_url); n > 0 && t->base_url[n - 1] == '/'; n--)
 		t->base_url[n - 1] = '\0';
-	if (n >= 3 && strcmp(t->base_url + n - 3, "/v1") == 0)
-		t->base_url[n - 3] = '\0';
+	if (sl > 0 && n > sl && strcmp(t->base_url + n - sl, pv->base_suffix) == 0)
+		t->base_url[n - sl] = '\0';
 	snprintf(t->api_key, sizeof(t->api_key), "%s", key);
-	t->bearer = bearer;
-	t->version_header = pv->claim_header;
+	t->bearer = pv->bearer || bearer;
+	t->version_header = pv->version_header;
+	t->rid_header = pv->request_id_header;
 	t->key_env = pv->key_env;
 }
 
@@ -456,7 +458,9 @@ struct http_multi *
 http_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
 	static int global_done;
+	const struct provider *pv;
 	struct http_multi *m;
+	int i;
 
 	if (!global_done) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -470,10 +474,16 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	target_set(&m->t[PROVIDER_ANTHROPIC], &provider_anthropic, cfg->base_url, cfg->api_key,
-	    strcasecmp(cfg->auth_style, "bearer") == 0);
-	target_set(&m->t[PROVIDER_OPENAI], &provider_openai, cfg->openai_base_url,
-	    cfg->openai_api_key, 1);
+	/* the client's own provider as cfg says (config_for_provider), every
+	 * other one from its credentials: one loop talks to all of them */
+	m->own = provider_at(cfg->provider) != NULL ? cfg->provider : PROVIDER_ANTHROPIC;
+	for (i = 0; (pv = provider_at(i)) != NULL; i++) {
+		if (i == m->own)
+			target_set(&m->t[i], pv, cfg->base_url, cfg->api_key,
+			    strcasecmp(cfg->auth_style, "bearer") == 0);
+		else
+			target_set(&m->t[i], pv, cfg->cred[i].base_url, cfg->cred[i].api_key, 0);
+	}
 	snprintf(m->api_version, sizeof(m->api_version), "%s",
 	         cfg->api_version[0] ? cfg->api_version : "2023-06-01");
 	m->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 2;
@@ -510,7 +520,7 @@ http_multi_set_random(struct http_multi *m, double (*rnd)(void))
 const char *
 http_multi_base_url(const struct http_multi *m)
 {
-	return m->t[PROVIDER_ANTHROPIC].base_url;
+	return m->t[m->own].base_url;
 }
 
 const char *
@@ -559,11 +569,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 	const char *method = rq->method;
 	const struct http_target *t;
 
-	if (rq->provider < 0 || rq->provider >= PROVIDER_COUNT) {
-		fail_set(err, 0, "config_error", "unknown provider%s", "");
-		return NULL;
-	}
-	t = &m->t[rq->provider];
+	t = &m->t[rq->pv != NULL && rq->pv->id < PROVIDER_COUNT ? (int)rq->pv->id : m->own];
 	if (rq->url == NULL || (rq->url[0] == '/' &&
 	    snprintf(url, sizeof(url), "%s%s", t->base_url, rq->url) >= (int)sizeof(url))) {
 		fail_set(err, 0, "config_error", "bad request URL%s", "");

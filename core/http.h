@@ -10,17 +10,21 @@
 
 #include "core/config.h"
 
+struct provider;
+
 /*
  * Why a request failed. status is the final HTTP status, 0 when no response
  * came (transport). type is the API's error.type when the body had one,
  * else one of: connection_error, timeout_error, invalid_response (a 2xx body
  * that is not what the API sends), insecure_url, config_error, canceled,
- * aborted (a body sink asked to stop), or "http_error". The API key never
- * appears in message.
+ * aborted (a body sink asked to stop), or "http_error". code is the
+ * error's code when the body has one (OpenAI: invalid_api_key,
+ * insufficient_quota, …), else "". The API key never appears in message.
  */
 struct http_error {
 	long status;
 	char type[64];
+	char code[64];
 	char message[512];
 	char request_id[128];
 	int  attempts;
@@ -80,8 +84,8 @@ struct http_request {
 	http_done_fn done;          /* may be NULL */
 	void        *arg;           /* for sink and done; not owned */
 	int          no_retry;      /* 1 = one attempt only: the caller decides (batch create) */
-	int          provider;      /* enum provider_id: whose base URL, key and headers
-	                               (0 = Anthropic's, from cfg->base_url / api_key) */
+	const struct provider *pv;  /* whose base URL, key and headers; NULL = the
+	                               client's own (cfg->provider) */
 	/* A multipart/form-data POST instead of body: the form's fields
 	 * (name, value, …, NULL; may be NULL), then a part "file" read from
 	 * upload_path as it is sent, named upload_name. */
@@ -92,9 +96,10 @@ struct http_request {
 
 /*
  * A set of concurrent requests sharing one curl multi handle and the
- * settings of cfg (copied: each provider's base URL and key — Anthropic's
- * with its auth style and anthropic-version, OpenAI's as a Bearer —,
- * retries, timeouts). NULL + err on failure. Free with http_multi_free.
+ * settings of cfg (copied: a target per provider — cfg->provider's from
+ * base_url, api_key and auth, every other one from cfg->cred[] —, each with
+ * its provider's headers; retries, timeouts). A request names its provider
+ * (http_request.pv) or goes to cfg->provider's. NULL + err on failure. Free with http_multi_free.
  */
 struct http_multi *http_multi_new(const struct config *cfg, char *err, size_t errlen);
 

@@ -174,7 +174,7 @@ static int
 openai_json(struct http_multi *m, const char *method, const char *path, json_t **resp,
             struct http_error *err)
 {
-	return api_json_for(m, PROVIDER_OPENAI, method, path, NULL, resp, NULL, err);
+	return api_json_for(m, &provider_openai, method, path, NULL, resp, NULL, err);
 }
 
 int
@@ -191,7 +191,7 @@ openai_file_upload(struct http_multi *m, const char *path, const char *name, cha
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
 	rq.url = "/v1/files";
-	rq.provider = PROVIDER_OPENAI;
+	rq.pv = &provider_openai;
 	rq.upload_path = path;
 	rq.upload_name = name;
 	rq.form = form;

@@ -378,7 +378,60 @@ const char *const store_migrations[] = {
 	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig11)"
 	"  GROUP BY batch_id, model, f;"
 	"DROP TABLE mig11;",
-	/* 11 → 12: a batch create intent's provider, and its random token (issue
+	/* 11 → 12: the organisation's rows per provider (issue 15: `tokentop
+	 * sync --provider openai`): org_usage and org_cost gain a provider in
+	 * their keys (the rows so far were Anthropic's), org_sync one row per
+	 * provider. Rebuilt, as a key changes; a file set back that has the
+	 * column has had all of it ("-- column", store.c). */
+	"-- column org_usage provider\n"
+	"DROP TABLE IF EXISTS org_usage_new;"
+	"CREATE TABLE org_usage_new ("
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  bucket_start INTEGER NOT NULL,"
+	"  bucket_width INTEGER NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  api_key_id TEXT NOT NULL,"
+	"  workspace_id TEXT NOT NULL,"       /* OpenAI: the project */
+	"  service_tier TEXT NOT NULL,"       /* OpenAI: "batch" for batch rows */
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, bucket_start, bucket_width, model, api_key_id, workspace_id,"
+	"    service_tier)"
+	") WITHOUT ROWID;"
+	"INSERT INTO org_usage_new SELECT 'anthropic', bucket_start, bucket_width, model,"
+	"  api_key_id, workspace_id, service_tier, input, write_5m, write_1h, cache_read, output"
+	"  FROM org_usage;"
+	"DROP TABLE org_usage;"
+	"ALTER TABLE org_usage_new RENAME TO org_usage;"
+	"DROP TABLE IF EXISTS org_cost_new;"
+	"CREATE TABLE org_cost_new ("
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  bucket_start INTEGER NOT NULL,"
+	"  description TEXT NOT NULL,"        /* OpenAI: the line item */
+	"  model TEXT NOT NULL,"
+	"  token_type TEXT NOT NULL,"
+	"  service_tier TEXT NOT NULL,"
+	"  amount_nanos INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, bucket_start, description, model, token_type, service_tier)"
+	") WITHOUT ROWID;"
+	"INSERT INTO org_cost_new SELECT 'anthropic', bucket_start, description, model,"
+	"  token_type, service_tier, amount_nanos FROM org_cost;"
+	"DROP TABLE org_cost;"
+	"ALTER TABLE org_cost_new RENAME TO org_cost;"
+	"DROP TABLE IF EXISTS org_sync_new;"
+	"CREATE TABLE org_sync_new ("
+	"  provider TEXT PRIMARY KEY,"
+	"  synced_ms INTEGER NOT NULL,"
+	"  since_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL"
+	");"
+	"INSERT INTO org_sync_new SELECT 'anthropic', synced_ms, since_ms, until_ms FROM org_sync;"
+	"DROP TABLE org_sync;"
+	"ALTER TABLE org_sync_new RENAME TO org_sync;",
+	/* 12 → 13: a batch create intent's provider, and its random token (issue
 	 * 15): OpenAI's create carries the token in the batch's metadata, so a
 	 * lost answer is adopted exactly, and the uploaded input file is named
 	 * after it, so a file no batch used can be found and deleted. A batch's

@@ -390,10 +390,20 @@ int store_spool_mark_set(struct store *s, const char *spool_id, int64_t seq, cha
 int store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t now_ms,
                       const struct org_usage *u, size_t nu, const struct org_cost *c,
                       size_t nc, char *err, size_t errlen);
+/* The same for the rows of one provider (its name: "anthropic", "openai"):
+ * the others' rows in the range are left alone. store_org_replace is
+ * Anthropic's. */
+int store_org_replace_for(struct store *s, const char *provider, int64_t since_ms,
+                          int64_t until_ms, int64_t now_ms, const struct org_usage *u,
+                          size_t nu, const struct org_cost *c, size_t nc, char *err,
+                          size_t errlen);
 
-/* The last sync: *found = 0 when never synced. */
+/* The last sync (Anthropic's; _for: provider's): *found = 0 when never synced. */
 int store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms,
                         int64_t *until_ms, int *found, char *err, size_t errlen);
+int store_org_last_sync_for(struct store *s, const char *provider, int64_t *synced_ms,
+                            int64_t *since_ms, int64_t *until_ms, int *found, char *err,
+                            size_t errlen);
 
 /* Organisation totals of one UTC day or one model. */
 struct org_total {
@@ -422,6 +432,11 @@ struct org_report {
  */
 int store_org_report(struct store *s, const struct pricing *p, int64_t since_ms,
                      int64_t until_ms, struct org_report *out, char *err, size_t errlen);
+/* The same for one provider's rows (NULL = every provider's, as
+ * store_org_report). Rows are priced with their provider's entries. */
+int store_org_report_for(struct store *s, const struct pricing *p, const char *provider,
+                         int64_t since_ms, int64_t until_ms, struct org_report *out,
+                         char *err, size_t errlen);
 void store_org_report_free(struct org_report *r);   /* NULL fine; leaves r zeroed */
 
 #endif

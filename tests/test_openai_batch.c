@@ -396,8 +396,8 @@ test_client(void **state)
 
 	(void)state;
 	fakeapi_config(&fx_fa, &c);
-	snprintf(c.openai_base_url, sizeof(c.openai_base_url), "%s/v1/", fx_fa.base);
-	snprintf(c.openai_api_key, sizeof(c.openai_api_key), "sk-openai-test");
+	snprintf(c.cred[PROVIDER_OPENAI].base_url, sizeof(c.cred[0].base_url), "%s/v1/", fx_fa.base);
+	snprintf(c.cred[PROVIDER_OPENAI].api_key, sizeof(c.cred[0].api_key), "sk-openai-test");
 	m = fx_client(&c);
 	assert_true(http_multi_has_key(m, PROVIDER_OPENAI));
 	path = fx_write_file("up.jsonl",
@@ -408,7 +408,7 @@ test_client(void **state)
 	/* a second upload of the same name: an orphan */
 	assert_int_equal(openai_file_upload(m, path, "tokentop-tt1.jsonl", body_id, &e), 0);
 	body = openai_batch_create_body(fid, "/v1/chat/completions", "tt1");
-	assert_int_equal(api_json_for(m, PROVIDER_OPENAI, "POST", "/v1/batches", body, &resp,
+	assert_int_equal(api_json_for(m, &provider_openai, "POST", "/v1/batches", body, &resp,
 	    NULL, &e), 0);
 	json_decref(body);
 	assert_int_equal(openai_batch_from_json(resp, &b, &e), 0);
@@ -430,7 +430,7 @@ test_client(void **state)
 	/* a file already gone deletes fine */
 	assert_int_equal(openai_file_delete(m, body_id, &e), 0);
 	/* an Anthropic-only client has no OpenAI key: said, nothing sent */
-	c.openai_api_key[0] = '\0';
+	c.cred[PROVIDER_OPENAI].api_key[0] = '\0';
 	http_multi_free(m);
 	m = fx_client(&c);
 	assert_int_equal(batch_client_get(&batch_client_openai, m, "batch_x", &b, &e), -1);

@@ -262,7 +262,7 @@ test_migration_from_9(void **state)
 	s = store_open(path, err, sizeof(err));
 	if (s == NULL)
 		fail_msg("migrate: %s", err);
-	assert_int_equal(store_schema_version(s), store_nmigrations);
+	assert_int_equal(store_schema_version(s), STORE_NMIGRATIONS);   /* every later one */
 	store_close(s);
 	check_tables(path, 0);
 	reports(path, after, 1 << 16);

@@ -270,7 +270,7 @@ create_attempt(struct http_multi *m, const struct batch_client *c, const char *b
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
 	rq.url = c->path;
-	rq.provider = (int)c->pv->id;
+	rq.pv = c->pv;
 	rq.body = body;
 	rq.body_len = len;
 	rq.no_retry = 1;
