@@ -15,22 +15,11 @@
 
 #define USER_AGENT "tokentop/0.1"
 
-/* Where a provider's requests go and how they authenticate (from cfg). */
-struct http_target {
-	char        base_url[512];       /* without a trailing '/' */
-	char        api_key[256];
-	int         bearer;
-	const char *version_header;      /* sent with api_version; NULL = none */
-	const char *rid_header;          /* the provider's request-id header */
-	const char *key_env;             /* named when the key is missing */
-};
-
 struct http_multi {
 	CURLM           *multi;
 	struct http_req *reqs;           /* every pending request */
 	int              npending;
-	struct http_target t[PROVIDER_COUNT];
-	int              own;            /* cfg->provider: a request naming none goes there */
+	struct http_targets targets;     /* each provider's: http_target.c */
 	char             api_version[32];
 	int              max_retries;
 	long             timeout_ms;
@@ -433,34 +422,11 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 
 /* ---- the multi handle ----------------------------------------------------- */
 
-/* A provider's target: its base URL (default the provider's origin) without
- * a trailing '/' or the provider's base_suffix (OPENAI_BASE_URL's /v1:
- * request paths carry it), its key and auth, its headers (provider.h). */
-static void
-target_set(struct http_target *t, const struct provider *pv, const char *base,
-           const char *key, int bearer)
-{
-	size_t n, sl = pv->base_suffix != NULL ? strlen(pv->base_suffix) : 0;
-
-	snprintf(t->base_url, sizeof(t->base_url), "%s", base[0] ? base : pv->origin);
-	for (n = strlen(t->base_url); n > 0 && t->base_url[n - 1] == '/'; n--)
-		t->base_url[n - 1] = '\0';
-	if (sl > 0 && n > sl && strcmp(t->base_url + n - sl, pv->base_suffix) == 0)
-		t->base_url[n - sl] = '\0';
-	snprintf(t->api_key, sizeof(t->api_key), "%s", key);
-	t->bearer = pv->bearer || bearer;
-	t->version_header = pv->version_header;
-	t->rid_header = pv->request_id_header;
-	t->key_env = pv->key_env;
-}
-
 struct http_multi *
 http_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
 	static int global_done;
-	const struct provider *pv;
 	struct http_multi *m;
-	int i;
 
 	if (!global_done) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -474,16 +440,7 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	/* the client's own provider as cfg says (config_for_provider), every
-	 * other one from its credentials: one loop talks to all of them */
-	m->own = provider_at(cfg->provider) != NULL ? cfg->provider : PROVIDER_ANTHROPIC;
-	for (i = 0; (pv = provider_at(i)) != NULL; i++) {
-		if (i == m->own)
-			target_set(&m->t[i], pv, cfg->base_url, cfg->api_key,
-			    strcasecmp(cfg->auth_style, "bearer") == 0);
-		else
-			target_set(&m->t[i], pv, cfg->cred[i].base_url, cfg->cred[i].api_key, 0);
-	}
+	http_targets_init(&m->targets, cfg);
 	snprintf(m->api_version, sizeof(m->api_version), "%s",
 	         cfg->api_version[0] ? cfg->api_version : "2023-06-01");
 	m->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 2;
@@ -501,7 +458,7 @@ http_multi_free(struct http_multi *m)
 	while (m->reqs != NULL)
 		http_req_cancel(m, m->reqs);
 	curl_multi_cleanup(m->multi);
-	memset(m->t, 0, sizeof(m->t));
+	memset(&m->targets, 0, sizeof(m->targets));
 	free(m);
 }
 
@@ -520,21 +477,20 @@ http_multi_set_random(struct http_multi *m, double (*rnd)(void))
 const char *
 http_multi_base_url(const struct http_multi *m)
 {
-	return m->t[m->own].base_url;
+	return http_target_of(&m->targets, NULL)->base_url;
 }
 
 const char *
 http_multi_base_url_of(const struct http_multi *m, int provider)
 {
-	if (provider < 0 || provider >= PROVIDER_COUNT)
-		provider = PROVIDER_ANTHROPIC;
-	return m->t[provider].base_url;
+	return http_target_of(&m->targets, provider_at(provider))->base_url;
 }
 
 int
 http_multi_has_key(const struct http_multi *m, int provider)
 {
-	return provider >= 0 && provider < PROVIDER_COUNT && m->t[provider].api_key[0] != '\0';
+	return provider_at(provider) != NULL &&
+	    http_target_of(&m->targets, provider_at(provider))->api_key[0] != '\0';
 }
 
 int
@@ -569,7 +525,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 	const char *method = rq->method;
 	const struct http_target *t;
 
-	t = &m->t[rq->pv != NULL && rq->pv->id < PROVIDER_COUNT ? (int)rq->pv->id : m->own];
+	t = http_target_of(&m->targets, rq->pv);
 	if (rq->url == NULL || (rq->url[0] == '/' &&
 	    snprintf(url, sizeof(url), "%s%s", t->base_url, rq->url) >= (int)sizeof(url))) {
 		fail_set(err, 0, "config_error", "bad request URL%s", "");
