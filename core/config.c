@@ -319,6 +319,28 @@ warn_key_mode(struct config *c, json_t *root, const char *file)
 	    "others (mode %04o); chmod 600 %s", file, (unsigned)(sb.st_mode & 07777), file);
 }
 
+/* The "metrics" object: {"tag_label": true|false}. */
+static int
+load_metrics(struct config *c, json_t *root, const char *file, char *err, size_t errlen)
+{
+	json_t *o = json_object_get(root, "metrics"), *v;
+
+	if (o == NULL || json_is_null(o))
+		return 0;
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "%s: metrics: expected an object", file);
+		return -1;
+	}
+	if ((v = json_object_get(o, "tag_label")) != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "%s: metrics.tag_label: expected true or false", file);
+			return -1;
+		}
+		c->metrics_tag_label = json_is_true(v);
+	}
+	return 0;
+}
+
 /* Read the JSON config file into c. */
 static int
 load_file(struct config *c, const char *file, int must_exist, char *err, size_t errlen)
@@ -350,7 +372,8 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 	    get_str(root, "default_model", c->default_model, sizeof(c->default_model), file, err, errlen) != 0 ||
 	    get_str(root, "baseline_model", c->baseline_model, sizeof(c->baseline_model), file, err, errlen) != 0 ||
 	    get_str(root, "alert_command", c->alert_command, sizeof(c->alert_command), file, err, errlen) != 0 ||
-	    get_str(root, "tz", c->tz, sizeof(c->tz), file, err, errlen) != 0)
+	    get_str(root, "tz", c->tz, sizeof(c->tz), file, err, errlen) != 0 ||
+	    get_str(root, "host", c->host, sizeof(c->host), file, err, errlen) != 0)
 		goto out;
 	if ((v = json_object_get(root, "max_retries")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10) {
@@ -367,7 +390,8 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 		c->timeout_ms = json_integer_value(v) * 1000;
 	}
 	if (load_budgets(c, root, file, err, errlen) != 0 ||
-	    load_proxy(c, root, file, err, errlen) != 0)
+	    load_proxy(c, root, file, err, errlen) != 0 ||
+	    load_metrics(c, root, file, err, errlen) != 0)
 		goto out;
 	warn_key_mode(c, root, file);
 	rc = 0;
@@ -422,6 +446,10 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	env_into("ANTHROPIC_ADMIN_KEY", c->admin_key, sizeof(c->admin_key));
 	env_into("ANTHROPIC_VERSION", c->api_version, sizeof(c->api_version));
 	env_into("TOKENTOP_TZ", c->tz, sizeof(c->tz));
+	env_into("TOKENTOP_HOST", c->host, sizeof(c->host));
+	if (c->host[0] == '\0' && gethostname(c->host, sizeof(c->host) - 1) != 0)
+		c->host[0] = '\0';
+	c->host[sizeof(c->host) - 1] = '\0';
 	if ((v = getenv("ANTHROPIC_MAX_RETRIES")) != NULL && v[0] != '\0')
 		c->max_retries = atoi(v);
 	if (db_override != NULL)

@@ -66,6 +66,10 @@ struct config {
 	                                          anthropic, unless config_for_provider */
 	struct config_cred cred[PROVIDER_COUNT]; /* every provider's, by id (Anthropic's
 	                                          mirror base_url, api_key, admin_key) */
+	char    host[256];                     /* this machine's name in metrics: file "host",
+	                                          TOKENTOP_HOST, else gethostname() */
+	int     metrics_tag_label;             /* "metrics": {"tag_label": true}: the exporter's
+	                                          cost and request counters gain a tag label */
 	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
 	                                          key and others may read it */
 };

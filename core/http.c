@@ -25,6 +25,8 @@ struct http_multi {
 	long             timeout_ms;
 	long             connect_timeout_ms;
 	double         (*rnd)(void);
+	http_observe_fn  observe;
+	void            *observe_arg;
 };
 
 struct http_req {
@@ -377,6 +379,19 @@ transport_error(struct http_req *r, CURLcode cc, struct http_result *res)
 	}
 }
 
+static const char *
+resp_header(void *hs, const char *name)
+{
+	return http_resp_header(hs, name);
+}
+
+void
+http_multi_set_observer(struct http_multi *m, http_observe_fn fn, void *arg)
+{
+	m->observe = fn;
+	m->observe_arg = arg;
+}
+
 /*
  * An attempt ended with curl code cc. Either schedule a retry (returns 1,
  * r stays pending) or fill res with the final outcome (returns 0).
@@ -395,6 +410,8 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		transport = 0;  /* an error response (body maybe cut): judge by status */
 	if (transport)
 		status = 0;
+	if (status != 0 && r->m->observe != NULL)
+		r->m->observe(r->m->observe_arg, status, resp_header, &r->resp);
 	xsr = http_resp_header(&r->resp, "x-should-retry");
 	if (!r->aborted && !r->sink_used && r->attempts <= r->max_retries &&
 	    (status < 200 || status >= 300) && http_should_retry(status, xsr)) {

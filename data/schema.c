@@ -431,7 +431,55 @@ const char *const store_migrations[] = {
 	"INSERT INTO org_sync_new SELECT 'anthropic', synced_ms, since_ms, until_ms FROM org_sync;"
 	"DROP TABLE org_sync;"
 	"ALTER TABLE org_sync_new RENAME TO org_sync;",
-	/* 12 → 13: a batch create intent's provider, and its random token (issue
+	/* 12 → 13: rate-limit headroom (issue 16; data/limits.c): the latest
+	 * figures per provider × model × API key fingerprint × kind, as the
+	 * proxy, `call` and batch polling read them from response headers, and
+	 * 429 answers counted per UTC minute. Fingerprints only (core/keyfp.h),
+	 * never keys. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS ratelimit ("
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"                /* keyfp_make's fingerprint, '' = none */
+	"  kind TEXT NOT NULL,"               /* requests, tokens, input_tokens, output_tokens */
+	"  lim INTEGER NOT NULL,"             /* -1 = not known */
+	"  remaining INTEGER NOT NULL,"
+	"  reset_ms INTEGER NOT NULL,"        /* UTC ms; -1 = not known */
+	"  updated_ms INTEGER NOT NULL,"      /* when the response carrying it ended */
+	"  PRIMARY KEY (provider, model, key, kind)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS ratelimit_reject ("
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  minute INTEGER NOT NULL,"          /* floor(UTC ms / 60000) */
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, model, key, minute)"
+	") WITHOUT ROWID;",
+	/* 13 → 14: lifetime sums per model × source × tag × flags (rollup_lt;
+	 * issue 16), so `tokentop exporter` answers a scrape from a few hundred
+	 * cells whatever the ledger's age, tag label or not. Kept like rollup_ds;
+	 * rebuilt from rollup_hour (IF NOT EXISTS, as above). */
+	"CREATE TABLE IF NOT EXISTS rollup_lt ("
+	"  model TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  reasoning INTEGER NOT NULL,"
+	"  PRIMARY KEY (model, source, tag, flags)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_lt;"
+	"INSERT INTO rollup_lt SELECT model, source, tag, flags, sum(requests), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(max_tokens_stops), sum(reasoning) FROM rollup_hour GROUP BY model, source, tag, flags;",
+	/* 14 → 15: a batch create intent's provider, and its random token (issue
 	 * 15): OpenAI's create carries the token in the batch's metadata, so a
 	 * lost answer is adopted exactly, and the uploaded input file is named
 	 * after it, so a file no batch used can be found and deleted. A batch's

@@ -23,6 +23,8 @@ enum store_stmt_id {
 	SQ_DT_PRUNE,
 	SQ_DS_ADD,           /* per UTC day × source (rollup_ds) */
 	SQ_DS_PRUNE,
+	SQ_LT_ADD,           /* lifetime per model × source × tag (rollup_lt) */
+	SQ_LT_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */

@@ -43,6 +43,7 @@ struct json_t;
 struct json_t *cli_report_json(const char *key, int savings, const struct report *r);
 #define CLI_REPORT_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
 int cli_report_caps(struct cli *cli, int argc, char **argv);   /* `report caps` */
+int cli_report_limits(struct cli *cli, int argc, char **argv); /* `report limits` */
 int cli_prices(struct cli *cli, int argc, char **argv);
 int cli_call(struct cli *cli, int argc, char **argv);
 int cli_batch(struct cli *cli, int argc, char **argv);
@@ -52,6 +53,7 @@ int cli_console(struct cli *cli, int argc, char **argv);
 int cli_demo(struct cli *cli, int argc, char **argv);
 int cli_proxy(struct cli *cli, int argc, char **argv);
 int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
+int cli_exporter(struct cli *cli, int argc, char **argv);    /* cli_exporter.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*

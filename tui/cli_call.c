@@ -16,6 +16,7 @@
 #include "core/router.h"
 #include "core/text.h"
 #include "tui/cli.h"
+#include "tui/headroom.h"
 
 #define MAX_FILES 16
 
@@ -401,6 +402,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
          const struct pricing *pr, const json_t *body, size_t prefix_bytes)
 {
 	struct http_multi *m;
+	struct headroom *hr = headroom_new();   /* every answer's rate-limit headers */
 	struct api_message msg;
 	struct http_error e;
 	char err[512], line[512];
@@ -408,8 +410,11 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	int priced, rc = EXIT_RUNTIME, live = o->stream && !o->json;
 
 	memset(&msg, 0, sizeof(msg));
-	if ((m = call_multi_new(&cli->cfg, o->pv, 0, err, sizeof(err))) == NULL)
+	if ((m = call_multi_new(&cli->cfg, o->pv, 0, err, sizeof(err))) == NULL) {
+		headroom_free(hr);
 		return cli_fail("call", "%s", err);
+	}
+	headroom_watch(hr, m, o->pv->name, o->model, cli->cfg.cred[o->pv->id].api_key);
 	if (strcmp(o->cache, "off") != 0)
 		check_prefix(m, o, pricing_find_for(pr, (int)o->pv->id, o->model), body, prefix_bytes);
 	if (api_call(o->pv->call->start, m, body, o->stream, live ? print_delta : NULL, NULL, &msg,
@@ -444,6 +449,9 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 		fprintf(stderr, "%s\n", line);
 	}
 out:
+	if (headroom_flush(hr, st, err, sizeof(err)) != 0)
+		cli_warn("call", "rate limits not recorded: %s", err);
+	headroom_free(hr);
 	api_message_done(&msg);
 	http_multi_free(m);
 	return rc;
