@@ -393,6 +393,15 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 	    load_proxy(c, root, file, err, errlen) != 0 ||
 	    load_metrics(c, root, file, err, errlen) != 0)
 		goto out;
+	if ((v = json_object_get(root, "alerts")) != NULL) {
+		size_t n;
+
+		if (alert_rules_parse(v, file, c->alerts, ALERT_MAX_RULES, &n, err, errlen) != 0) {
+			c->usage_error = 1;
+			goto out;
+		}
+		c->nalerts = (int)n;
+	}
 	warn_key_mode(c, root, file);
 	rc = 0;
 out:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "core/alert.h"
 #include "core/provider.h"
 
 #define CONFIG_PATH_MAX 1024
@@ -58,6 +59,8 @@ struct config {
 	struct budget budgets[8];
 	int     nbudgets;
 	char    alert_command[1024];           /* run once per budget crossing; "" = none */
+	struct alert_rule alerts[ALERT_MAX_RULES]; /* "alerts": rules, in the file's order */
+	int     nalerts;
 	char    tz[64];                        /* report time zone; "" = TZ / local */
 	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
 	                                          $XDG_STATE_HOME/tokentop/spool.db */
@@ -72,6 +75,8 @@ struct config {
 	                                          cost and request counters gain a tag label */
 	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
 	                                          key and others may read it */
+	int     usage_error;                   /* config_load failed on a malformed rule
+	                                          (exit 2, not 1) */
 };
 
 /*

@@ -479,7 +479,37 @@ const char *const store_migrations[] = {
 	"INSERT INTO rollup_lt SELECT model, source, tag, flags, sum(requests), sum(input),"
 	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
 	"  sum(max_tokens_stops), sum(reasoning) FROM rollup_hour GROUP BY model, source, tag, flags;",
-	/* 14 → 15: a batch create intent's provider, and its random token (issue
+	/* 14 → 15: alerts of the config's rules (issue 16; data/alerts.c): one
+	 * row per crossing, claimed once across processes and hosts by its key,
+	 * with its delivery (pending until a target took it, retried with
+	 * backoff under a lease); and the statuses the proxy answered, per
+	 * minute, for the errors rule. The target is a fingerprint: a webhook
+	 * URL is never stored. IF NOT EXISTS: a file whose version was set back
+	 * migrates again. */
+	"CREATE TABLE IF NOT EXISTS alert ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"          /* rule id | kind | what | window or level */
+	"  rule INTEGER NOT NULL,"             /* index of the rule in the config */
+	"  target TEXT NOT NULL,"              /* webhook#1a2b3c4d, command#…, never the URL */
+	"  kind TEXT NOT NULL,"                /* budget, burn_rate, errors, batch, unpriced, test */
+	"  text TEXT NOT NULL,"
+	"  fields TEXT NOT NULL DEFAULT '{}'," /* every figure, JSON */
+	"  status TEXT NOT NULL,"              /* pending, delivered, failed, passed, quiet */
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL,"
+	"  next_ms INTEGER NOT NULL DEFAULT 0,"  /* a retry is due from then */
+	"  lease_ms INTEGER NOT NULL DEFAULT 0," /* a process is sending it until then */
+	"  delivered_ms INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX IF NOT EXISTS alert_due ON alert(status, next_ms);"
+	"CREATE TABLE IF NOT EXISTS proxy_status_minute ("
+	"  minute INTEGER NOT NULL,"           /* floor(ts_ms / 60000) */
+	"  status INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  PRIMARY KEY (minute, status)"
+	") WITHOUT ROWID;",
+	/* 15 → 16: a batch create intent's provider, and its random token (issue
 	 * 15): OpenAI's create carries the token in the batch's metadata, so a
 	 * lost answer is adopted exactly, and the uploaded input file is named
 	 * after it, so a file no batch used can be found and deleted. A batch's

@@ -301,6 +301,59 @@ int store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit
 int store_alert_claim(struct store *s, const char *key, int64_t now_ms, int *first,
                       char *err, size_t errlen);
 
+/* ---- alerts of the config's rules (data/alerts.c) ----------------------------
+ * One row per crossing (core/alert.h gives its key). Status: pending (to
+ * send; a failed attempt stays pending with a later next_ms), delivered,
+ * failed (given up), passed (a lower level reached together with a higher
+ * one, which alone is sent), quiet (the same episode as the window before).
+ */
+struct alert_rec {
+	int64_t id;
+	char    key[256];
+	int     rule;             /* index of the rule in the config */
+	char    target[32];       /* the target's fingerprint, never the URL */
+	char    kind[16];         /* budget, burn_rate, errors, batch, unpriced, test */
+	char    text[512];
+	char    fields[2048];     /* JSON object of the figures */
+	char    status[12];
+	int64_t attempts, created_ms, next_ms, delivered_ms;
+	char    last_error[256];
+};
+
+/*
+ * Raise one crossing: a[0..n) are its levels, lowest first (one for most
+ * kinds). In one transaction every level is claimed (INSERT OR IGNORE by
+ * key); the highest newly claimed becomes pending and *raised its index,
+ * the other new ones are kept as passed; *raised = -1 when none was new.
+ * When after is not "" and a row with that key exists, the new rows are
+ * quiet (a continuing episode) and *raised = -1.
+ */
+int store_alert_raise(struct store *s, const struct alert_rec *a, size_t n, const char *after,
+                      int64_t now_ms, int *raised, char *err, size_t errlen);
+/* Pending alerts due at now_ms (all: whatever their backoff) and not
+ * leased, oldest first, up to max. */
+int store_alert_due(struct store *s, int64_t now_ms, int all, struct alert_rec *out,
+                    size_t max, size_t *n, char *err, size_t errlen);
+/* Take alert id to send it until until_ms (counts an attempt): *got = 1
+ * for the one process that took it (all: even before its backoff ends;
+ * never while another process's lease runs). */
+int store_alert_lease(struct store *s, int64_t id, int64_t now_ms, int64_t until_ms, int all,
+                      int *got, char *err, size_t errlen);
+/* The attempt's outcome: delivered, or pending again from next_ms with
+ * error (give_up: failed for good). error must not hold a secret. */
+int store_alert_result(struct store *s, int64_t id, int ok, const char *error, int64_t now_ms,
+                       int64_t next_ms, int give_up, char *err, size_t errlen);
+/* The latest max alerts (not passed or quiet), newest first. */
+int store_alert_list(struct store *s, size_t max, struct alert_rec *out, size_t *n, char *err,
+                     size_t errlen);
+
+/* The proxy's answers: add requests of status in minute (ts / 60000); the
+ * sums since since_minute of all and of 429 + 5xx. */
+int store_proxy_status_add(struct store *s, int64_t minute, int status, int64_t requests,
+                           char *err, size_t errlen);
+int store_proxy_status_sum(struct store *s, int64_t since_minute, int64_t *requests,
+                           int64_t *errors, char *err, size_t errlen);
+
 /* ---- import progress ---------------------------------------------------- */
 
 struct import_mark {

@@ -14,6 +14,7 @@
 #define EXIT_OK      0
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
+#define EXIT_BUDGET  3       /* `status`: a budget is exceeded */
 
 struct cli {
 	const char   *prog;          /* "tokentop" */
@@ -55,6 +56,8 @@ int cli_proxy(struct cli *cli, int argc, char **argv);
 int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
 int cli_exporter(struct cli *cli, int argc, char **argv);    /* cli_exporter.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
+int cli_status(struct cli *cli, int argc, char **argv);      /* cli_status.c */
+int cli_alerts(struct cli *cli, int argc, char **argv);      /* cli_alerts.c */
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. Rows waiting in
@@ -151,6 +154,25 @@ struct budget_status;
  * neither is known. Written into buf, which is returned. */
 const char *cli_baseline_model(const struct cli *cli, char *buf, size_t n);
 
+/*
+ * budget_spend_fn (core/budget.h) over a ledger; arg is a struct
+ * cli_ledger. cli_spend_period: a REPORT_TOTAL of [since, until) and tag
+ * (the rollups). cli_spend_rate: the raw rows of the window, without the
+ * rows stamped at import (a backlog is no rate) — the last hour's rate as
+ * the console reads it.
+ */
+struct cli_ledger {
+	struct store         *st;
+	const struct pricing *pr;
+};
+int cli_spend_period(void *arg, const char *tag, int64_t since_ms, int64_t until_ms,
+                     int64_t *nanos, char *err, size_t errlen);
+int cli_spend_rate(void *arg, const char *tag, int64_t since_ms, int64_t until_ms,
+                   int64_t *nanos, char *err, size_t errlen);
+
+/* Days and months in the zone reports use: TZ when set, else the config's. */
+void cli_config_tz(const struct cli *cli);
+
 /* Every budget limit that applies to spend with tag (all != 0: every budget)
  * with today's / this month's spend from the ledger; see budget_collect. */
 int cli_budget_status(struct cli *cli, struct store *st, const struct pricing *pr,
@@ -172,6 +194,18 @@ int cli_budget_gate(struct cli *cli, struct store *st, const struct pricing *pr,
  * Returns how many; problems are notes, never fatal. */
 int cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr,
                       const char *cmd);
+
+/*
+ * The config's alert rules in a process that writes usage (tui/alerter.h):
+ * a worker starts checking them and delivering what is due at once, while
+ * the command goes on; alerter_stop at the end waits for it (bounded by the
+ * send timeouts). flags: ALERTER_ONESHOT for a command that exits after
+ * its write (a failed delivery is tried once more), ALERTER_QUIET for the
+ * console. NULL without rules, or when the worker cannot start (a note on
+ * stderr unless quiet).
+ */
+struct alerter;
+struct alerter *cli_alerter(struct cli *cli, const struct pricing *pr, const char *cmd, int flags);
 
 /*
  * --doc-budget: compress the files paths[0..n) for query to budget tokens

@@ -12,6 +12,7 @@
 #include "core/poller.h"
 #include "core/provider.h"
 #include "core/text.h"
+#include "tui/alerter.h"
 #include "tui/cli_batch.h"
 #include "tui/headroom.h"
 
@@ -48,6 +49,7 @@ struct watch {
 	int                   unknown;      /* a batch the API does not know (for good) */
 	struct seen          *seen;
 	size_t                nseen;
+	struct alerter       *al;           /* the alert rules, checked after each write */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -175,9 +177,11 @@ watch_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 		if (cli_batch_store_api(w->st, ev->batch) != 0)
 			w->failed = 1;
 		watch_status(w, ev->batch);
+		alerter_poke(w->al);     /* a batch may have ended */
 		break;
 	case BATCH_EV_INGESTED:
 		watch_ingested(w, ev);
+		alerter_poke(w->al);
 		break;
 	case BATCH_EV_ERROR:
 		cli_warn("batch", "%s: %s (trying again)", ev->batch_id,
@@ -240,6 +244,7 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 			cli_fail(CMD, "%s", err);
 			goto out;
 		}
+	w.al = cli_alerter(cli, pr, "batch", 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, &old_int);
@@ -274,6 +279,7 @@ out:
 	if (headroom_flush(hr, st, err, sizeof(err)) != 0)
 		cli_warn(CMD, "rate limits not recorded: %s", err);
 	watch_commit(&w);
+	alerter_stop(w.al);
 	http_multi_free(m);
 	headroom_free(hr);
 	free(w.seen);

@@ -15,6 +15,7 @@
 #include "core/call.h"
 #include "core/router.h"
 #include "core/text.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 #include "tui/headroom.h"
 
@@ -405,6 +406,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	struct headroom *hr = headroom_new();   /* every answer's rate-limit headers */
 	struct api_message msg;
 	struct http_error e;
+	struct alerter *al = NULL;
 	char err[512], line[512];
 	int64_t nanos = 0;
 	int priced, rc = EXIT_RUNTIME, live = o->stream && !o->json;
@@ -437,6 +439,8 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	}
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
 	cli_budget_alerts(cli, st, pr, "call");
+	/* the rules are checked and alerts sent while the answer is printed */
+	al = cli_alerter(cli, pr, "call", ALERTER_ONESHOT);
 	if (o->json) {
 		print_json(&msg, priced, nanos);
 	} else {
@@ -449,6 +453,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 		fprintf(stderr, "%s\n", line);
 	}
 out:
+	alerter_stop(al);
 	if (headroom_flush(hr, st, err, sizeof(err)) != 0)
 		cli_warn("call", "rate limits not recorded: %s", err);
 	headroom_free(hr);

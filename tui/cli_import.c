@@ -13,6 +13,7 @@
 #include "core/openai.h"
 #include "core/provider.h"
 #include "core/text.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 
 /* Rows, and the marks that account for them, are committed in groups: at
@@ -565,6 +566,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 	enum import_format *fmts = NULL;
 	struct import_stats s;
 	struct imp m;
+	struct alerter *al = NULL;
 	char **files = NULL, *cut, err[1024];
 	int json = 0, first = 1, rc;
 	size_t i, j, k;
@@ -627,6 +629,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	fold_counts(&m);
+	al = cli_alerter(cli, m.pr, "import", ALERTER_ONESHOT);   /* while the summary is written */
 	summary(&m, &s, json);
 	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
 	goto out;
@@ -634,6 +637,7 @@ fail:
 	store_rollback(m.st);     /* the rows since the last checkpoint: not counted */
 	summary(&m, &s, json);
 out:
+	alerter_stop(al);
 	import_pool_free(o.pool);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);

@@ -12,6 +12,7 @@
 #include "core/budget.h"
 #include "core/compress.h"
 #include "core/router.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 
 const char *
@@ -39,17 +40,11 @@ usd(int64_t nanos, char *buf, size_t n)
 	return pricing_format_money(nanos, nanos < NANOS_PER_USD ? 4 : 2, buf, n);
 }
 
-struct spend_arg {
-	struct store         *st;
-	const struct pricing *pr;
-};
-
-/* budget_spend_fn over the ledger: a REPORT_TOTAL of the period and tag. */
-static int
-ledger_spend(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int64_t *nanos,
-             char *err, size_t errlen)
+int
+cli_spend_period(void *arg, const char *tag, int64_t since_ms, int64_t until_ms,
+                 int64_t *nanos, char *err, size_t errlen)
 {
-	struct spend_arg *a = arg;
+	struct cli_ledger *a = arg;
 	struct report_query q;
 	struct report r;
 
@@ -66,16 +61,32 @@ ledger_spend(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int
 }
 
 int
+cli_spend_rate(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int64_t *nanos,
+               char *err, size_t errlen)
+{
+	struct cli_ledger *a = arg;
+	int64_t reqs;
+
+	return store_spend_between(a->st, a->pr, tag, since_ms, until_ms, nanos, &reqs, NULL, err,
+	    errlen);
+}
+
+void
+cli_config_tz(const struct cli *cli)
+{
+	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
+		(void)cli_set_tz(cli->cfg.tz);
+}
+
+int
 cli_budget_status(struct cli *cli, struct store *st, const struct pricing *pr, const char *tag,
                   int all, struct budget_status *out, size_t max, size_t *n,
                   char *err, size_t errlen)
 {
-	struct spend_arg a = { st, pr };
+	struct cli_ledger a = { st, pr };
 
-	/* days and months in the zone reports use: TZ, else the config's */
-	if ((getenv("TZ") == NULL || getenv("TZ")[0] == '\0') && cli->cfg.tz[0] != '\0')
-		(void)cli_set_tz(cli->cfg.tz);
-	return budget_collect(&cli->cfg, tag, all, cli_now_ms(), ledger_spend, &a, out, max, n,
+	cli_config_tz(cli);
+	return budget_collect(&cli->cfg, tag, all, cli_now_ms(), cli_spend_period, &a, out, max, n,
 	    err, errlen);
 }
 
@@ -182,6 +193,21 @@ cli_budget_alerts(struct cli *cli, struct store *st, const struct pricing *pr, c
 			run_alert(cli->cfg.alert_command, &due[i]);
 	}
 	return (int)nd;
+}
+
+struct alerter *
+cli_alerter(struct cli *cli, const struct pricing *pr, const char *cmd, int flags)
+{
+	struct alerter *a;
+	char err[256];
+
+	if (cli->cfg.nalerts == 0)
+		return NULL;
+	cli_config_tz(cli);       /* before the thread runs */
+	if ((a = alerter_start(&cli->cfg, pr, cmd, flags, err, sizeof(err))) == NULL &&
+	    err[0] != '\0' && !(flags & ALERTER_QUIET))
+		cli_warn(cmd, "alerts: %s", err);
+	return a;
 }
 
 /* The kept chunks of document d, joined by blank lines (caller frees). */

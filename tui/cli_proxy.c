@@ -15,6 +15,7 @@
 #include "core/pmetrics.h"
 #include "core/provider.h"
 #include "core/proxy.h"
+#include "tui/alerter.h"
 #include "tui/cli.h"
 #include "tui/headroom.h"
 #include "tui/recorder.h"
@@ -61,6 +62,7 @@ hook_response(void *arg, const struct proxy_response *r)
 	if (r->upstream)
 		headroom_note(c->hr, r->provider, r->model, r->keyfp, r->status,
 		    r->has_ratelimit ? &r->rl : NULL, r->ts_ms);
+	recorder_response(c->rec, r->status);    /* per minute, for the errors alert rule */
 }
 
 /* The --metrics page (mserve_fn). */
@@ -392,6 +394,7 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 {
 	struct recorder_counts counts;
 	struct proxy_ctx ctx = { NULL, NULL, NULL };
+	struct alerter *al = NULL;
 	struct pricing *pr = NULL;
 	struct store *st = NULL, *hst = NULL;
 	struct mserve *ms = NULL;
@@ -435,6 +438,9 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("proxy", "%s", err);
 		goto out;
 	}
+	/* the alert rules: checked after each write, on a thread of their own */
+	al = cli_alerter(cli, pr, "proxy", 0);
+	recorder_set_alerter(ctx.rec, al);
 	/* rate-limit figures: their own connection, written from this thread */
 	if ((ctx.hr = headroom_new()) == NULL ||
 	    (hst = store_open(cli->cfg.db_path, err, sizeof(err))) == NULL) {
@@ -482,6 +488,7 @@ out:
 		recorder_free(ctx.rec, &counts);
 		report_counts(cli, &counts);
 	}
+	alerter_stop(al);            /* a last check and delivery */
 	headroom_free(ctx.hr);
 	pmetrics_free(ctx.pm);
 	store_close(hst);

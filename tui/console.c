@@ -481,6 +481,7 @@ loop(struct console *c)
 		if (c->now_ms >= next_check) {
 			follow(c, &version, &minute);
 			console_budget_update(c);
+			console_alerts_update(c);
 			console_org_tick(c);
 			screen_actions_tick(c);
 			next_check = c->now_ms + CHECK_MS;
@@ -572,8 +573,10 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 	if (set_note[0] != '\0')
 		console_status(&c, ROLE_WARNING, "settings: %s", set_note);
 	c.mouse_on = !c.no_mouse && c.set.mouse && draw_mouse_enable(1) == 0;
+	console_alerts_start(&c);
 	loop(&c);
 	draw_done();
+	console_alerts_stop(&c);     /* a last check and delivery, the terminal given back */
 	console_org_done();
 	screen_poller_done();
 	jobs_stop_all();

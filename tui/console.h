@@ -116,6 +116,13 @@ struct console {
 	struct budget_status    budgets[BUDGET_MAX_STATUS];
 	size_t                  nbudgets;
 	int64_t                 budget_gen;  /* c->gen they were read at */
+	/* alerts (console_alerts.c): the rules' worker and the latest alert */
+	struct alerter         *al;
+	struct alert_rec        alert;       /* the latest (of the last day), when nalert */
+	int64_t                 nalert;      /* alerts of the last day */
+	int64_t                 alert_gen;   /* c->gen it was read at */
+	int64_t                 alert_seen;  /* the newest id known; -1 before the first read */
+	int64_t                 alert_flash_until;  /* a new one flashes until then */
 	char                    baseline[96]; /* routing savings baseline; "" = none */
 	/* remembered between runs (console_settings.c); screens change them
 	 * and call console_settings_changed */
@@ -162,6 +169,16 @@ void console_keybar_own(struct console *c, const struct key_bind *keys,
  * per crossing across every process (the store's claim table).
  */
 void console_budget_update(struct console *c);
+
+/* The alert rules (console_alerts.c): start the worker (quiet: nothing on
+ * the terminal), poke it and read the latest alert when the ledger moved;
+ * stop it at the end. console_alert_draw: the alert line at row y (a new
+ * alert flashes for a few seconds); console_alert_shown: is there one. */
+void console_alerts_start(struct console *c);
+void console_alerts_update(struct console *c);
+void console_alerts_stop(struct console *c);
+int  console_alert_shown(const struct console *c);
+void console_alert_draw(struct console *c, int y);
 
 /* A one-line prompt on the bottom line: label (a key's look), hint, the
  * text typed so far (outside text: sanitised) and the cursor after it. */

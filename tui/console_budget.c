@@ -52,23 +52,11 @@ say_crossing(struct console *c, const struct budget_status *s)
 	    view_fmt_money(s->limit_nanos, 0, b, sizeof(b)), (long long)(s->permille / 10));
 }
 
-/* The rate of a limit (budget_add_rate): the ledger's spend of its tag in
- * the window, without the rows stamped at import (a backlog is no rate). */
-static int
-rate_spend(void *arg, const char *tag, int64_t since_ms, int64_t until_ms, int64_t *nanos,
-           char *err, size_t errlen)
-{
-	struct console *c = arg;
-	int64_t reqs;
-
-	return store_spend_between(c->st, c->pr, tag, since_ms, until_ms, nanos, &reqs, NULL, err,
-	    errlen);
-}
-
 void
 console_budget_update(struct console *c)
 {
 	struct budget_status now[BUDGET_MAX_STATUS];
+	struct cli_ledger led = { c->st, c->pr };
 	char err[256];
 	size_t n = 0, i;
 	int rose = -1, first = c->budget_gen == 0;
@@ -81,7 +69,7 @@ console_budget_update(struct console *c)
 		console_status(c, ROLE_ALERT, "budget: %s", err);
 		return;
 	}
-	if (budget_add_rate(now, n, c->now_ms, rate_spend, c, err, sizeof(err)) != 0) {
+	if (budget_add_rate(now, n, c->now_ms, cli_spend_rate, &led, err, sizeof(err)) != 0) {
 		console_status(c, ROLE_ALERT, "budget: %s", err);
 		return;
 	}

@@ -16,6 +16,8 @@ static const struct cli_command commands[] = {
 	{ "console",  cli_console,  "the live console (the default)" },
 	{ "demo",     cli_demo,     "the console against the bundled simulator" },
 	{ "proxy",    cli_proxy,    "a recording proxy for applications' API calls" },
+	{ "alerts",   cli_alerts,   "recent alerts and their delivery; test, check, flush" },
+	{ "status",   cli_status,   "today's spend, rate, projection and budgets in one line" },
 	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
 	{ "exporter", cli_exporter, "serve the ledger's counters to Prometheus (/metrics)" },
 };
@@ -44,7 +46,8 @@ usage(FILE *f)
 	    "  -h, --help      this help; `tokentop COMMAND --help` for a command's\n"
 	    "  --version       print the version\n"
 	    "\n"
-	    "Exit status: 0 success, 1 failure at run time, 2 usage error.\n");
+	    "Exit status: 0 success, 1 failure at run time, 2 usage error,\n"
+	    "3 `status`: a budget is exceeded.\n");
 }
 
 /* Take a global option's value, "--opt VALUE" or "--opt=VALUE". Returns the
@@ -131,7 +134,7 @@ main(int argc, char **argv)
 	}
 	if (config_load(&cli.cfg, cli.config_file, cli.db_override, err, sizeof(err)) != 0) {
 		cli_warn(NULL, "%s", err);
-		return EXIT_RUNTIME;
+		return cli.cfg.usage_error ? EXIT_USAGE : EXIT_RUNTIME;
 	}
 	if (cli.cfg.warning[0] != '\0')
 		cli_warn(NULL, "warning: %s", cli.cfg.warning);

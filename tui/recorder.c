@@ -11,6 +11,7 @@
 
 #include "data/spool.h"
 #include "tui/cli.h"
+#include "tui/alerter.h"
 #include "tui/recorder.h"
 
 #define GATHER_MS      50      /* rows reach the ledger within this (plus a commit) */
@@ -34,8 +35,19 @@ struct span {
 	int64_t first, n;
 };
 
+/* Answers of one status in one minute, not yet in the ledger. */
+struct status_count {
+	int64_t minute;
+	int     status;
+	int64_t n;
+};
+#define STATUS_SLOTS 64
+
 struct recorder {
 	pthread_mutex_t        mu;
+	struct status_count    codes[STATUS_SLOTS]; /* under mu */
+	size_t                 ncodes;              /* under mu */
+	struct alerter        *al;           /* poked after each write (may be NULL) */
 	pthread_cond_t         cv;
 	struct item           *head, *tail;  /* the queue (under mu) */
 	int                    quit;         /* under mu */
@@ -82,6 +94,36 @@ push(struct recorder *r, struct item *it)
 		pthread_cond_signal(&r->cv);    /* the writer only sleeps on an empty queue */
 	}
 	r->tail = it;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+recorder_response(void *arg, int status)
+{
+	struct recorder *r = arg;
+	int64_t minute = (int64_t)time(NULL) / 60;
+	size_t i;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->ncodes; i++)
+		if (r->codes[i].minute == minute && r->codes[i].status == status)
+			break;
+	if (i == r->ncodes && i < STATUS_SLOTS) {
+		r->codes[i].minute = minute;
+		r->codes[i].status = status;
+		r->codes[i].n = 0;
+		r->ncodes++;
+	}
+	if (i < STATUS_SLOTS)
+		r->codes[i].n++;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void
+recorder_set_alerter(struct recorder *r, struct alerter *al)
+{
+	pthread_mutex_lock(&r->mu);
+	r->al = al;
 	pthread_mutex_unlock(&r->mu);
 }
 
@@ -437,17 +479,64 @@ take_queue(struct recorder *r, int *quit)
 	return n;
 }
 
+/* Put a count back (under mu), merged with what came meanwhile. */
+static void
+recorder_requeue_code(struct recorder *r, const struct status_count *c)
+{
+	size_t i;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->ncodes; i++)
+		if (r->codes[i].minute == c->minute && r->codes[i].status == c->status)
+			break;
+	if (i == r->ncodes && i < STATUS_SLOTS)
+		r->codes[r->ncodes++] = (struct status_count){ c->minute, c->status, 0 };
+	if (i < STATUS_SLOTS)
+		r->codes[i].n += c->n;
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* The statuses counted since the last call into the ledger (the errors
+ * rule reads them); those it does not take are counted again later. */
+static int
+write_codes(struct recorder *r)
+{
+	struct status_count c[STATUS_SLOTS];
+	size_t n, i, done = 0;
+	char err[256];
+
+	pthread_mutex_lock(&r->mu);
+	n = r->ncodes;
+	memcpy(c, r->codes, n * sizeof(c[0]));
+	r->ncodes = 0;
+	pthread_mutex_unlock(&r->mu);
+	for (i = 0; i < n; i++, done++)
+		if (store_proxy_status_add(r->st, c[i].minute, c[i].status, c[i].n, err,
+		    sizeof(err)) != 0)
+			break;
+	for (; i < n; i++)      /* the ledger is busy: keep them for the next round */
+		recorder_requeue_code(r, &c[i]);
+	return done > 0;
+}
+
 static void *
 writer(void *arg)
 {
 	struct recorder *r = arg;
 	struct timespec gather = { 0, GATHER_MS * 1000000L };
-	int quit, in;
+	int quit, in, wrote;
 
 	for (;;) {
 		in = take_queue(r, &quit);
+		wrote = r->pend != NULL;
 		if ((r->pend != NULL || r->spool_dirty) && (quit || mono_ms() >= r->next_try_ms))
 			attempt(r, quit);
+		wrote = (wrote && r->pend == NULL) | write_codes(r);
+		if (wrote) {
+			pthread_mutex_lock(&r->mu);
+			alerter_poke(r->al);
+			pthread_mutex_unlock(&r->mu);
+		}
 		if (r->enforce)
 			refresh_budgets(r);
 		if (quit && r->pend == NULL)

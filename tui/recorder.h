@@ -39,6 +39,14 @@ struct recorder *recorder_new(struct store *st, const struct pricing *pr,
 void recorder_usage(void *arg, const struct usage *u);
 void recorder_batch(void *arg, const struct proxy_batch *b);
 int recorder_budget(void *arg, const char *tag, char *msg, size_t msglen);
+/* Count the status a client got (struct proxy_hooks.response): written
+ * per minute into the ledger by the writer, for the errors alert rule. */
+void recorder_response(void *arg, int status);
+
+/* Poke al (tui/alerter.h; borrowed, may be NULL) after every write, so the
+ * alert rules are checked. Stop al only after recorder_free. */
+struct alerter;
+void recorder_set_alerter(struct recorder *r, struct alerter *al);
 
 /* Write what is queued (to the ledger, else the spool), stop the thread,
  * fill c (may be NULL) and free r. NULL is fine. */

@@ -106,8 +106,18 @@ dash_create(struct console *c)
 static void
 layout(struct console *c, struct dash *s, struct view_layout *l)
 {
+	int i, bottom;
+
 	view_layout(c->w, c->h, s->focus, c->set.hidden_panes, l);
 	s->focus = l->focus;
+	if (l->mode == VIEW_TOO_SMALL || !console_alert_shown(c))
+		return;
+	/* the alert line takes the body's last row from the panes on it */
+	bottom = l->body.y + l->body.h;
+	l->body.h--;
+	for (i = 0; i < PANE_COUNT; i++)
+		if (l->pane[i].h > 1 && l->pane[i].y + l->pane[i].h == bottom)
+			l->pane[i].h--;
 }
 
 /* The optional columns to draw: those not hidden in Setup, the wide ones
@@ -204,6 +214,8 @@ dash_draw(struct console *c, void *st)
 		    names[view_pane_step(s->focus, 1, c->set.hidden_panes)]);
 		draw_text(1, c->w - view_width(tabs) - 1, view_width(tabs), ROLE_DIM, DRAW_RAW, tabs);
 	}
+	if (console_alert_shown(c))
+		console_alert_draw(c, l.body.y + l.body.h);
 	if (s->editing) {
 		console_prompt(c, "Filter", " (model, tag:NAME or provider:NAME) ", s->filter.buf);
 		return;

@@ -8,12 +8,15 @@
  *   seed_db DB one MODEL IN OUT   one more row now (a message id from the clock)
  *   seed_db DB at MODEL IN MINUTES_AGO [TAG]   a row of IN input tokens that
  *                             long ago (the intraday chart's tests)
+ *   seed_db DB spool PATH N   N rows waiting in the spool at PATH for DB
+ *                             (as a proxy leaves them when the ledger is away)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
+#include "data/spool.h"
 #include "data/store.h"
 
 static int64_t
@@ -111,6 +114,33 @@ fail:
 	return -1;
 }
 
+static int
+spooled(struct store *s, const char *path, int n)
+{
+	struct spool_item it;
+	struct spool *sp;
+	char err[256];
+	int i, rc = 0;
+
+	if ((sp = spool_open(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "seed_db: %s\n", err);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		memset(&it, 0, sizeof(it));
+		it.kind = SPOOL_USAGE;
+		it.u.ts_ms = now_ms();
+		snprintf(it.u.model, sizeof(it.u.model), "claude-haiku-4-5");
+		snprintf(it.u.source, sizeof(it.u.source), "proxy");
+		snprintf(it.u.request_id, sizeof(it.u.request_id), "req_spooled_%d", i);
+		it.u.tok.input = 100;
+		if ((rc = spool_append(sp, s, &it, 1, NULL, err, sizeof(err))) != 0)
+			fprintf(stderr, "seed_db: %s\n", err);
+	}
+	spool_close(sp);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,6 +163,8 @@ main(int argc, char **argv)
 	else if (strcmp(argv[2], "one") == 0 && argc == 6) {
 		snprintf(id, sizeof(id), "msg_one_%lld", (long long)now_ms());
 		rc = put(s, now_ms(), argv[3], "call", id, atoll(argv[4]), 0, 0, atoll(argv[5]), "");
+	} else if (strcmp(argv[2], "spool") == 0 && argc == 5) {
+		rc = spooled(s, argv[3], atoi(argv[4]));
 	} else if (strcmp(argv[2], "at") == 0 && (argc == 6 || argc == 7)) {
 		snprintf(id, sizeof(id), "msg_at_%s_%s", argv[5], argv[4]);
 		rc = put(s, now_ms() - atoll(argv[5]) * 60000, argv[3], "call", id, atoll(argv[4]),

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# alerts.sh — the config's alert rules reaching a local webhook receiver
+# (tests/lib/hook_recv.py): config errors; a budget crossing delivered once
+# across two processes, for its highest threshold only; a receiver that is
+# down, then back, gets it once (from the next one-shot process, and from
+# the long-running proxy); a burn-rate spike on seeded history (and none
+# without a spike); the errors rule under a 429 storm through the proxy; an
+# ended batch and an unpriced model; `alerts test`; the webhook URL in no
+# output, log or ledger.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+tt_tmpdir
+tt_seed_db
+export TZ=UTC
+
+SECRET=T0PSECRETx9q7  # the part of the URL a Slack webhook keeps secret
+mkdir -p "$T/hk"
+python3 tests/lib/hook_recv.py "$T/hk" >"$T/hk.out" 2>"$T/hk.err" &
+tt_track $!
+tt_wait_file "$T/hk.out" '^port ' || tt_die "receiver: $(cat "$T/hk.err")"
+HOOK=http://127.0.0.1:$(sed -n 's/^port //p' "$T/hk.out")/services/$SECRET
+bodies() { [ -f "$T/hk/bodies" ] && wc -l <"$T/hk/bodies" | tr -d ' ' || echo 0; }
+out() { local n=$1; shift; "$B/tokentop" "$@" >"$T/$n.out" 2>"$T/$n.err"; }
+
+# ---- config errors: file, rule, field, value; exit 2; never the URL ---------------
+cfg() { printf '%s\n' "$1" >"$T/c.json"; }
+bad() {   # bad NAME JSON EXPECTED-TEXT
+	cfg "$2"
+	set +e; "$B/tokentop" --config "$T/c.json" --db "$T/x.db" alerts >/dev/null 2>"$T/bad.err"; rc=$?; set -e
+	tt_eq "config error $1: exit 2" "$rc" 2
+	grep -qF -- "$3" "$T/bad.err" || tt_fail "config error $1: $(cat "$T/bad.err")"
+}
+bad threshold '{"alerts":[{"when":{"budget":{"daily":[50,"x"]}},"to":"'"$HOOK"'"}]}' \
+	"c.json: alerts[0].when.budget.daily[1]: \"x\": expected a percent 1..1000"
+bad kind '{"alerts":[{"when":"x","to":"echo"},{"when":{"sometimes":1},"to":"echo"}]}' \
+	'alerts[0].when: "x": expected one of budget, burn_rate, errors, batch, unpriced'
+bad field '{"alerts":[{"when":"batch","to":"echo"},{"when":"batch","to":"echo","fromat":"json"}]}' \
+	'alerts[1].fromat: unknown field'
+bad plainhttp '{"alerts":[{"when":"batch","to":"http://hooks.example.com/services/'"$SECRET"'"}]}' \
+	'alerts[0].to: webhook#'
+bad factor '{"alerts":[{"when":{"burn_rate":{"factor":0.5}},"to":"echo"}]}' \
+	'alerts[0].when.burn_rate.factor: 0.5: expected 1..1000'
+if grep -q "$SECRET" "$T/bad.err"; then tt_fail "a config error shows the URL"; else tt_ok "config errors never show the URL"; fi
+
+# ---- a budget crossing: once across two processes, for the highest threshold ------
+# $0.30 spent today (100k sonnet input tokens), a daily budget a hair above:
+# each of the two imports below takes it past 100%, and both pass 50% and
+# 100% at once
+DB=$T/l.db
+"$T/seed_db" "$DB" at claude-sonnet-4-5 100000 30
+cat >"$T/c.json" <<EOF
+{ "budget": { "daily": "0.30001" },
+  "alerts": [ { "when": { "budget": { "daily": [50, 100] } }, "to": "$HOOK" } ] }
+EOF
+for i in 1 2; do
+	printf '{"type":"assistant","timestamp":"%s","requestId":"req_imp_%d","message":{"id":"msg_imp_%d","model":"claude-sonnet-4-5","usage":{"input_tokens":1000,"output_tokens":10}}}\n' \
+		"$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" "$i" "$i" >"$T/t$i.jsonl"
+done
+"$B/tokentop" --config "$T/c.json" --db "$DB" import --format claude-code "$T/t1.jsonl" >"$T/i1.out" 2>"$T/i1.err" &
+p1=$!
+"$B/tokentop" --config "$T/c.json" --db "$DB" import --format claude-code "$T/t2.jsonl" >"$T/i2.out" 2>"$T/i2.err" &
+p2=$!
+wait $p1 || tt_die "import 1: $(cat "$T/i1.err")"
+wait $p2 || tt_die "import 2: $(cat "$T/i2.err")"
+out again --config "$T/c.json" --db "$DB" alerts check || tt_die "alerts check: $(cat "$T/again.err")"
+tt_eq "two processes, one budget message" "$(bodies)" 1
+grep -q '"text":"tokentop: daily budget reached 100%' "$T/hk/bodies" ||
+	tt_fail "the message is the highest threshold's: $(cat "$T/hk/bodies")"
+out list --config "$T/c.json" --db "$DB" alerts --json
+tt_eq "listed: delivered" "$(jq -r '[.alerts[] | .status] | join(",")' "$T/list.out")" delivered
+tt_eq "the 50% crossing is kept, not sent" \
+	"$(sqlite3 "$DB" "select status from alert where key like '%|50'")" passed
+out table --config "$T/c.json" --db "$DB" alerts
+grep -q 'budget .*webhook#[0-9a-f]\{8\} .*delivered .*daily budget reached 100%' "$T/table.out" ||
+	tt_fail "alerts table: $(cat "$T/table.out")"
+
+# ---- a receiver that is down, then back: the alert arrives once ------------------
+# monthly thresholds: a new crossing on the same ledger
+cat >"$T/c.json" <<EOF
+{ "budget": { "daily": "0.30001", "monthly": "0.38" },
+  "alerts": [ { "when": { "budget": { "daily": [50, 100] } }, "to": "$HOOK" },
+              { "when": { "budget": { "monthly": [80] } }, "to": "$HOOK", "format": "json" } ] }
+EOF
+touch "$T/hk/fail"
+set +e; out down --config "$T/c.json" --db "$DB" alerts check; rc=$?; set -e
+tt_eq "receiver down: exit 1" "$rc" 1
+grep -q "kept, retried later" "$T/down.out" || tt_fail "says it is kept: $(cat "$T/down.out")"
+out l2 --config "$T/c.json" --db "$DB" alerts --json
+tt_eq "pending after a failure" "$(jq -r '.alerts[0] | "\(.kind) \(.status) \(.last_error)"' "$T/l2.out")" \
+	"budget pending HTTP 500"
+# a one-shot process (after the first backoff): a failed try after its
+# write, and one more before it exits
+sleep 2.5
+out down2 --config "$T/c.json" --db "$DB" import --format claude-code "$T/t1.jsonl"
+grep -q "delivery failed (webhook#[0-9a-f]*: HTTP 500); kept, retried later" "$T/down2.err" ||
+	tt_fail "one-shot note: $(cat "$T/down2.err")"
+tries=$(sqlite3 "$DB" "select attempts from alert where status = 'pending'")
+[ "$tries" -ge 3 ] && tt_ok "the one-shot import tried once more ($tries tries)" ||
+	tt_fail "tries: $tries"
+tt_eq "nothing received while down" "$(bodies)" 1
+rm "$T/hk/fail"
+# the next process, once the backoff has passed, delivers it
+sleep 9
+out up --config "$T/c.json" --db "$DB" alerts check || tt_die "check: $(cat "$T/up.err") $(cat "$T/up.out")"
+tt_eq "back up: delivered once" "$(bodies)" 2
+out up2 --config "$T/c.json" --db "$DB" alerts check
+tt_eq "and not again" "$(bodies)" 2
+tail -n 1 "$T/hk/bodies" | jq -e '.kind == "budget" and .period == "monthly" and .threshold_percent == 80
+	and (.spent_usd | type) == "number" and (.limit_usd == 0.38) and (.created | test("Z$"))' >/dev/null ||
+	tt_fail "format json carries the figures: $(tail -n 1 "$T/hk/bodies")"
+
+# ---- burn rate: a spike against the same hour of the past week ------------------
+BDB=$T/burn.db
+for d in 1 2 3 4 5 6 7; do "$T/seed_db" "$BDB" at claude-sonnet-4-5 10000 $((d * 1440 + 20)); done
+cat >"$T/burn.json" <<EOF
+{ "alerts": [ { "when": { "burn_rate": { "factor": 3, "floor_usd_per_hour": 0.10 } }, "to": "$HOOK" } ] }
+EOF
+out b0 --config "$T/burn.json" --db "$BDB" alerts check
+"$T/seed_db" "$BDB" at claude-sonnet-4-5 10000 10     # as usual: no spike
+out b1 --config "$T/burn.json" --db "$BDB" alerts check
+tt_eq "the usual hour: no burn alert" "$(bodies)" 2
+"$T/seed_db" "$BDB" at claude-sonnet-4-5 150000 5     # 16× the usual $0.03/h, above $0.10/h
+out b2 --config "$T/burn.json" --db "$BDB" alerts check
+tt_eq "a spike: one burn alert" "$(bodies)" 3
+grep -q 'spend rate \$0.48[0-9]*/h over the last hour, 16.0× the usual \$0.03[0-9]*/h' "$T/hk/bodies" ||
+	tt_fail "burn text: $(tail -n 1 "$T/hk/bodies")"
+"$T/seed_db" "$BDB" at claude-sonnet-4-5 150000 4
+out b3 --config "$T/burn.json" --db "$BDB" alerts check
+tt_eq "the same spike: not again" "$(bodies)" 3
+
+# ---- errors: a 429 storm through the proxy ---------------------------------------
+tt_start_fakeapi main
+cat >"$T/err.json" <<EOF
+{ "alerts": [ { "when": { "errors": { "percent": 50, "min_requests": 8 } }, "to": "$HOOK" } ] }
+EOF
+EDB=$T/err.db
+tt_start_proxy --config "$T/err.json" --db "$EDB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
+H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
+M='{"model":"claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}'
+for i in 1 2 3; do curl -sS -o /dev/null "${H[@]}" "$PROXY/v1/messages" -d "$M"; done
+sleep 2
+tt_eq "three good answers: no errors alert" "$(bodies)" 3
+curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","status":429,"count":9}]}' >/dev/null
+# the receiver is down during the storm: the proxy (long-running) keeps
+# retrying, and delivers once it is back
+touch "$T/hk/fail"
+for i in 1 2 3 4 5 6 7 8 9; do curl -sS -o /dev/null "${H[@]}" "$PROXY/v1/messages" -d "$M"; done
+for i in $(seq 50); do
+	[ "$(sqlite3 "$EDB" "select count(*) from alert where kind = 'errors' and attempts > 0" 2>/dev/null)" = 1 ] && break
+	sleep 0.2
+done
+tt_eq "the storm's alert waits while the receiver is down" \
+	"$(sqlite3 "$EDB" "select status || ' ' || last_error from alert where kind = 'errors'")" "pending HTTP 500"
+rm "$T/hk/fail"
+for i in $(seq 100); do grep -q 'failed with 429 or 5xx' "$T/hk/bodies" && break; sleep 0.2; done
+# (the writer may count the storm in two rounds: the share when it crossed)
+grep -Eq "tokentop: [0-9]+% of the proxy's requests failed with 429 or 5xx in the last 5 minutes \([5-9] of (8|9|1[0-2])\)" \
+	"$T/hk/bodies" || tt_fail "errors alert: $(tail -n 1 "$T/hk/bodies")"
+tt_eq "the storm: one errors alert, delivered by the proxy once the receiver is back" "$(bodies)" 4
+tt_stop_proxy
+tt_eq "statuses per minute" "$(sqlite3 "$EDB" "select group_concat(status || ':' || requests) from \
+	(select status, sum(requests) requests from proxy_status_minute group by status)")" "200:3,429:9"
+
+# ---- batch and unpriced: once each -------------------------------------------------
+UDB=$T/u.db
+"$T/seed_db" "$UDB" batches                         # one running, one ended 2 h ago
+"$T/seed_db" "$UDB" at claude-nova-9 1000 3         # a model without a price
+cat >"$T/u.json" <<EOF
+{ "alerts": [ { "when": "batch", "to": "$HOOK" }, { "when": { "unpriced": {} }, "to": "$HOOK" } ] }
+EOF
+out u1 --config "$T/u.json" --db "$UDB" alerts check || tt_fail "check: $(cat "$T/u1.err")"
+out u2 --config "$T/u.json" --db "$UDB" alerts check
+tt_eq "an ended batch and an unpriced model: two alerts, once" "$(bodies)" 6
+grep -q 'batch msgbatch_01SEEDENDED00000000002 ended: 248 succeeded, 2 errored' "$T/hk/bodies" ||
+	tt_fail "batch alert: $(tail -n 2 "$T/hk/bodies")"
+grep -q 'model claude-nova-9 has no price' "$T/hk/bodies" || tt_fail "unpriced alert"
+
+# ---- alerts test: every target, each result -------------------------------------
+cat >"$T/t.json" <<EOF
+{ "alerts": [ { "when": "batch", "to": "$HOOK" },
+              { "when": "unpriced", "to": "echo \"\$TOKENTOP_ALERT_KIND: \$TOKENTOP_ALERT_TEXT\" >>$T/cmd.log" },
+              { "when": "unpriced", "to": "exit 3" } ] }
+EOF
+set +e; out test --config "$T/t.json" --db "$DB" alerts test; rc=$?; set -e
+tt_eq "alerts test: exit 1 when a target failed" "$rc" 1
+grep -q '^rule 0 (batch) → webhook#[0-9a-f]\{8\}: delivered$' "$T/test.out" &&
+grep -q '^rule 1 (unpriced) → command#[0-9a-f]\{8\}: delivered$' "$T/test.out" &&
+grep -q '^rule 2 (unpriced) → command#[0-9a-f]\{8\}: FAILED: the command exited with status 3$' "$T/test.out" ||
+	tt_fail "alerts test: $(cat "$T/test.out")"
+grep -q '^test: tokentop: a test of alert rule 1' "$T/cmd.log" || tt_fail "command env: $(cat "$T/cmd.log")"
+tt_eq "the receiver got the test" "$(bodies)" 7
+
+# ---- the URL: never in an output, a log or the ledger ---------------------------
+leaks=$(grep -l "$SECRET" "$T"/*.out "$T"/*.err "$T"/*.db* "$T/perr" "$T/pport" 2>/dev/null | grep -v '/hk\.' || true)
+tt_eq "the webhook URL in no output, log or ledger" "$leaks" ""
+grep -q "/services/$SECRET" "$T/hk/paths" || tt_fail "the receiver was called at the URL"
+
+tt_done
