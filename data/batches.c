@@ -11,14 +11,14 @@
 #define BATCH_COLS \
 	"id, status, input_file, results_file, results_url, models, tag, requests," \
 	" est_low_nanos, est_high_nanos, created_ms, expires_ms, ended_ms, cancel_ms," \
-	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested, provider"
+	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested, provider, errors"
 
 /* Text fields left empty and times left 0 keep what is stored (a poller
  * that only knows the API's view does not erase the input file or the
  * estimate); ingested never goes back from 1 to 0. */
 static const char batch_put_sql[] =
 	"INSERT INTO batch (" BATCH_COLS ") VALUES"
-	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)"
 	" ON CONFLICT (id) DO UPDATE SET"
 	" status = coalesce(nullif(excluded.status, ''), status),"
 	" input_file = coalesce(nullif(excluded.input_file, ''), input_file),"
@@ -36,7 +36,8 @@ static const char batch_put_sql[] =
 	" n_processing = excluded.n_processing, n_succeeded = excluded.n_succeeded,"
 	" n_errored = excluded.n_errored, n_canceled = excluded.n_canceled,"
 	" n_expired = excluded.n_expired,"
-	" ingested = max(ingested, excluded.ingested)";
+	" ingested = max(ingested, excluded.ingested),"
+	" errors = coalesce(nullif(excluded.errors, ''), errors)";
 
 int
 store_batch_put(struct store *s, const struct batch_rec *b, char *err, size_t errlen)
@@ -83,6 +84,7 @@ store_batch_put(struct store *s, const struct batch_rec *b, char *err, size_t er
 	sqlite3_bind_int64(st, 19, b->counts.expired);
 	sqlite3_bind_int(st, 20, b->ingested != 0);
 	store_bind_text(st, 21, pv->name);       /* a batch's provider never changes */
+	store_bind_text(st, 22, b->errors);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "batch", err, errlen);
@@ -121,6 +123,7 @@ read_batch(sqlite3_stmt *st, struct batch_rec *b)
 	b->counts.expired = sqlite3_column_int64(st, 18);
 	b->ingested = sqlite3_column_int(st, 19);
 	usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, 20), sizeof(b->provider));
+	usage_strlcpy(b->errors, (const char *)sqlite3_column_text(st, 21), sizeof(b->errors));
 }
 
 /* Priced cost of the batch's rows, row by row (for models whose long

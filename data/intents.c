@@ -10,7 +10,7 @@
 
 #define INTENT_COLS \
 	"id, created_ms, requests, bytes, input_file, part, tag, models, est_low_nanos," \
-	" est_high_nanos, status, batch_id, owner_pid"
+	" est_high_nanos, status, batch_id, owner_pid, provider, token"
 
 static int64_t
 wall_ms(void)
@@ -32,7 +32,8 @@ store_intent_add(struct store *s, struct batch_intent *in, char *err, size_t err
 		return -1;
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO batch_intent (created_ms, requests, bytes,"
 	    " input_file, part, tag, models, est_low_nanos, est_high_nanos, owner_pid, status,"
-	    " updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'pending',?1)", -1, &st, NULL) != SQLITE_OK) {
+	    " updated_ms, provider, token) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'pending',?1,"
+	    "?11,?12)", -1, &st, NULL) != SQLITE_OK) {
 		store_sqlerr(s, "batch intent", err, errlen);
 		store_op_end(s, 0, tmp, sizeof(tmp));
 		return -1;
@@ -47,6 +48,8 @@ store_intent_add(struct store *s, struct batch_intent *in, char *err, size_t err
 	sqlite3_bind_int64(st, 8, in->est_low_nanos);
 	sqlite3_bind_int64(st, 9, in->est_high_nanos);
 	sqlite3_bind_int(st, 10, in->owner_pid);
+	store_bind_text(st, 11, in->provider[0] != '\0' ? in->provider : "anthropic");
+	store_bind_text(st, 12, in->token);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "batch intent", err, errlen);
@@ -80,6 +83,8 @@ read_intent(sqlite3_stmt *st, struct batch_intent *in)
 	usage_strlcpy(in->batch_id, (const char *)sqlite3_column_text(st, 11),
 	    sizeof(in->batch_id));
 	in->owner_pid = sqlite3_column_int(st, 12);
+	usage_strlcpy(in->provider, (const char *)sqlite3_column_text(st, 13), sizeof(in->provider));
+	usage_strlcpy(in->token, (const char *)sqlite3_column_text(st, 14), sizeof(in->token));
 }
 
 int
@@ -201,6 +206,8 @@ merge_rec(struct batch_rec *r, const struct batch_rec *b, const struct batch_int
 		usage_strlcpy(r->input_file, in->input_file, sizeof(r->input_file));
 	if (r->tag[0] == '\0')
 		usage_strlcpy(r->tag, in->tag, sizeof(r->tag));
+	if (r->provider[0] == '\0')
+		usage_strlcpy(r->provider, in->provider, sizeof(r->provider));
 	if (r->models[0] == '\0')
 		usage_strlcpy(r->models, in->models, sizeof(r->models));
 	if (r->requests == 0)
