@@ -45,7 +45,8 @@ trap 'exit 130' INT TERM
 # reach a real API.
 export TZ=UTC TOKENTOP_DATADIR=$PWD/share HOME=$TMP/home
 export XDG_CONFIG_HOME=$TMP/home/.config XDG_DATA_HOME=$TMP/home/.local/share
-unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL ANTHROPIC_ADMIN_KEY TOKENTOP_DB CLAUDE_CONFIG_DIR
+unset ANTHROPIC_API_KEY ANTHROPIC_BASE_URL ANTHROPIC_ADMIN_KEY TOKENTOP_DB CLAUDE_CONFIG_DIR \
+    OPENAI_API_KEY OPENAI_BASE_URL OPENAI_ADMIN_KEY
 mkdir -p "$HOME"
 
 # ---- helpers ---------------------------------------------------------------
@@ -121,6 +122,22 @@ jget() {
 }
 manifest() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
 mb_of() { du -sb "$1" | awk '{ printf "%.2f", $1 / 1048576 }'; }
+
+# bench_fakeapi NAME ARGS...: the double on a free port in the background;
+# sets FPID and FPORT ("" when it did not start).
+bench_fakeapi() {
+	local name=$1 i
+	shift
+	FPORT=
+	"$BUILD/fakeapi" --port 0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	FPID=$!
+	PIDS+=("$FPID")
+	for i in $(seq 1 100); do
+		FPORT=$(awk '$1 == "port" { print $2; exit }' "$TMP/$name.out")
+		[ -n "$FPORT" ] && break
+		sleep 0.05
+	done
+}
 
 # CPU seconds (user + system) a process has used, from /proc.
 cpu_of() {
@@ -459,14 +476,8 @@ section_poller() {
 	if [ ! -x "$BUILD/fakeapi" ]; then skip "$BUILD/fakeapi not built"; return; fi
 	if ! built batch watch || ! built batch submit; then skip "tokentop batch watch/submit not built yet"; return; fi
 	local db=$TMP/poll.db port fpid wpid i c0 c1 f0 f1
-	"$BUILD/fakeapi" --port 0 --batch-seconds 1000000 >"$TMP/fake.out" 2>"$TMP/fake.err" &
-	fpid=$!
-	PIDS+=("$fpid")
-	for i in $(seq 1 100); do
-		port=$(awk '$1 == "port" { print $2; exit }' "$TMP/fake.out")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	bench_fakeapi fake --batch-seconds 1000000
+	fpid=$FPID port=$FPORT
 	if [ -z "$port" ]; then skip "fakeapi did not print its port"; return; fi
 	export ANTHROPIC_BASE_URL=http://127.0.0.1:$port ANTHROPIC_API_KEY=sk-ant-test
 	printf '{"custom_id":"a","prompt":"hello"}\n{"custom_id":"b","prompt":"world"}\n' >"$TMP/two.jsonl"
@@ -493,6 +504,62 @@ section_poller() {
 	    "fakeapi serving it, same window" "$(fmt "$(calc "($f1 - $f0) * 60 / $POLLSEC")" 3)" "s/min"
 	kill "$wpid" "$fpid" 2>/dev/null
 	wait "$wpid" "$fpid" 2>/dev/null
+}
+
+# ---- 6b. an OpenAI output file ingested beside Anthropic results (issue 15) --
+# Both through `batch watch` (the download streamed into the per-line record,
+# store_batch_result), from the double: one completed batch of $RESULTS
+# requests each (OpenAI's 50,000 limit raised on both sides for one file).
+
+# bench_watch_ingest DB ID: time `batch watch ID` on an ended batch; sets
+# WALL, RSS, RC as timed.
+bench_watch_ingest() {
+	timed "$TMP/bw.out" "$TT" --db "$1" batch watch --interval 0.2 "$2"
+}
+
+section_batches() {
+	header "OpenAI output file ingested beside Anthropic results, $RESULTS lines (issue 15)"
+	if [ ! -x "$BUILD/fakeapi" ]; then skip "$BUILD/fakeapi not built"; return; fi
+	if ! built batch watch; then skip "tokentop batch watch not built yet"; return; fi
+	local db=$TMP/bi.db port fpid i aid oid a_wall a_rss
+	bench_fakeapi bfake --time-scale 100000 --batch-seconds 60 \
+	    --openai-batch-max-requests "$RESULTS"
+	fpid=$FPID port=$FPORT
+	if [ -z "$port" ]; then skip "fakeapi did not print its port"; return; fi
+	awk -v n="$RESULTS" 'BEGIN { for (i = 1; i <= n; i++)
+	    printf "{\"custom_id\":\"r%d\",\"prompt\":\"question number %d, please answer\"}\n", i, i }' \
+	    >"$TMP/b.jsonl"
+	export ANTHROPIC_BASE_URL=http://127.0.0.1:$port ANTHROPIC_API_KEY=sk-ant-test
+	export OPENAI_BASE_URL=http://127.0.0.1:$port/v1 OPENAI_API_KEY=sk-openai-test
+	aid=$("$TT" --db "$db" batch submit --model claude-haiku-4-5 --max-tokens 16 "$TMP/b.jsonl" 2>&1 |
+	    sed -n 's/^submitted \(msgbatch_[A-Za-z0-9_-]*\).*/\1/p')
+	oid=$(TOKENTOP_BATCH_MAX_REQUESTS=$RESULTS "$TT" --db "$db" batch submit --provider openai \
+	    --model gpt-4.1-nano --max-tokens 16 "$TMP/b.jsonl" 2>&1 |
+	    sed -n 's/^submitted \(batch_[A-Za-z0-9_-]*\).*/\1/p')
+	if [ -z "$aid" ] || [ -z "$oid" ]; then
+		skip "batch submit failed"
+		unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY OPENAI_BASE_URL OPENAI_API_KEY
+		return
+	fi
+	# both ended before the clock starts: what is timed is the download and the ingest
+	for i in $(seq 1 600); do
+		"$TT" --db "$db" batch status "$oid" 2>/dev/null | grep -q completed &&
+		    "$TT" --db "$db" batch status "$aid" 2>/dev/null | grep -q ended && break
+		sleep 0.2
+	done
+	bench_watch_ingest "$db" "$aid"
+	a_wall=$WALL a_rss=$RSS
+	bench_watch_ingest "$db" "$oid"
+	unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY OPENAI_BASE_URL OPENAI_API_KEY
+	if [ "$RC" != 0 ]; then skip "batch watch failed: $(head -c 300 "$TMP/bw.out.err")"; return; fi
+	figure "OpenAI output ingest" "$(fmt "$(calc "$RESULTS / $WALL / 1000")" 1)" "k lines/s" \
+	    "Anthropic results, same count" "$(fmt "$(calc "$RESULTS / $a_wall / 1000")" 1)" "k lines/s"
+	figure "OpenAI output ingest peak RSS" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" \
+	    "Anthropic results" "$(fmt "$(calc "$a_rss / 1024")" 1)" "MB" "flat: streamed"
+	note "check: $(sqlite3 -readonly "$db" "SELECT provider || ' ' || count(*) FROM usage GROUP BY provider" | tr '\n' ' ')rows"
+	kill "$fpid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+	rm -f "$TMP/b.jsonl" "$db"*
 }
 
 section_proxy() {
@@ -587,8 +654,8 @@ section_pg() {
 }
 
 # BENCH_SECTIONS="ledger console" runs only those sections ("bytes" or
-# "responses": one transcript shape; pg: section 9).
-for s in ${BENCH_SECTIONS:-transcripts codex ledger results router console poller proxy pg}; do
+# "responses": one transcript shape; pg: the PostgreSQL section).
+for s in ${BENCH_SECTIONS:-transcripts codex ledger results router console poller batches proxy pg}; do
 	"section_$s"
 done
 echo

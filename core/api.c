@@ -163,6 +163,13 @@ struct http_req *
 api_json_start(struct http_multi *m, const char *method, const char *path, const json_t *body,
                api_json_fn done, void *arg, struct http_error *err)
 {
+	return api_json_start_for(m, NULL, method, path, body, done, arg, err);
+}
+
+struct http_req *
+api_json_start_for(struct http_multi *m, const struct provider *pv, const char *method, const char *path,
+                   const json_t *body, api_json_fn done, void *arg, struct http_error *err)
+{
 	struct http_request rq;
 	struct json_ctx *c;
 	struct http_req *r;
@@ -179,6 +186,7 @@ api_json_start(struct http_multi *m, const char *method, const char *path, const
 	memset(&rq, 0, sizeof(rq));
 	rq.method = method;
 	rq.url = path;
+	rq.pv = pv;
 	rq.body = text;
 	rq.body_len = text ? strlen(text) : 0;
 	rq.done = json_done;
@@ -218,12 +226,19 @@ int
 api_json(struct http_multi *m, const char *method, const char *path, const json_t *body,
          json_t **resp, char *request_id, struct http_error *err)
 {
+	return api_json_for(m, NULL, method, path, body, resp, request_id, err);
+}
+
+int
+api_json_for(struct http_multi *m, const struct provider *pv, const char *method, const char *path,
+             const json_t *body, json_t **resp, char *request_id, struct http_error *err)
+{
 	struct json_sync s;
 
 	memset(&s, 0, sizeof(s));
 	s.request_id = request_id;
 	*resp = NULL;
-	if (api_json_start(m, method, path, body, json_sync_done, &s, err) == NULL)
+	if (api_json_start_for(m, pv, method, path, body, json_sync_done, &s, err) == NULL)
 		return -1;
 	run_until(m, &s.finished);
 	if (s.failed) {

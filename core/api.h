@@ -106,13 +106,22 @@ int api_count_tokens(struct http_multi *m, const json_t *body, int64_t *tokens,
 
 /* ---- Message Batches ---------------------------------------------------- */
 
-/* A batch object (api-notes §3). Times in UTC ms, 0 when null. */
+/* A batch object (api-notes §3; OpenAI's §8, read by openai_batch.c into
+ * the same fields). Times in UTC ms, 0 when null. */
 struct api_batch {
 	char    id[USAGE_ID_MAX];
-	char    processing_status[16];     /* in_progress, canceling, ended */
+	char    processing_status[16];     /* the provider's word: in_progress, canceling,
+	                                      ended; OpenAI validating … cancelled */
 	int64_t processing, succeeded, errored, canceled, expired;
 	int64_t created_ms, expires_ms, ended_ms, cancel_ms, archived_ms;
 	char    results_url[512];          /* "" until ended */
+	int     provider;                  /* enum provider_id */
+	char    input_file_id[USAGE_ID_MAX];   /* OpenAI: the uploaded requests */
+	char    output_file_id[USAGE_ID_MAX];  /* OpenAI: "" until ended */
+	char    error_file_id[USAGE_ID_MAX];
+	char    errors[512];               /* OpenAI: why validation failed ("line 3:
+	                                      code: message; …"), "" when none */
+	char    intent[48];                /* OpenAI: metadata.tokentop_intent, "" when none */
 };
 
 /* Parse a batch object (borrowed). 0, or -1 with *err (also for a request
@@ -221,10 +230,21 @@ struct http_req *api_json_start(struct http_multi *m, const char *method, const 
                                 const json_t *body, api_json_fn done, void *arg,
                                 struct http_error *err);
 
+/* api_json_start to provider pv (whose base URL, key and headers; NULL =
+ * the client's own). */
+struct http_req *api_json_start_for(struct http_multi *m, const struct provider *pv,
+                                    const char *method, const char *path, const json_t *body,
+                                    api_json_fn done, void *arg, struct http_error *err);
+
 /* Blocking: 0 and *resp (caller json_decref's) or -1 and *err. request_id
  * (size 128, may be NULL) gets the request-id header. */
 int api_json(struct http_multi *m, const char *method, const char *path, const json_t *body,
              json_t **resp, char *request_id, struct http_error *err);
+
+/* api_json to provider pv (NULL = the client's own). */
+int api_json_for(struct http_multi *m, const struct provider *pv, const char *method,
+                 const char *path, const json_t *body, json_t **resp, char *request_id,
+                 struct http_error *err);
 
 /* One line for a human: "429 rate_limit_error: message (request-id req_…, 3 attempts)". */
 char *api_error_string(const struct http_error *e, char *buf, size_t n);

@@ -8,12 +8,13 @@
 #include <jansson.h>
 
 #include "core/batch.h"
+#include "core/batch_int.h"
 
 /* ---- reasons ------------------------------------------------------------ */
 
 /* A value quoted for a message: control bytes escaped, cut at 40 bytes. */
-static void
-quote(const char *s, size_t len, char *out, size_t n)
+void
+batch_quote(const char *s, size_t len, char *out, size_t n)
 {
 	size_t i, j = 0;
 
@@ -42,8 +43,8 @@ quote(const char *s, size_t len, char *out, size_t n)
 	out[j] = '\0';
 }
 
-static int
-check_custom_id(json_t *v, char *id, char *reason, size_t n)
+int
+batch_custom_id_check(json_t *v, char *id, char *reason, size_t n)
 {
 	const char *s;
 	size_t len, i;
@@ -59,7 +60,7 @@ check_custom_id(json_t *v, char *id, char *reason, size_t n)
 	}
 	s = json_string_value(v);
 	len = json_string_length(v);
-	quote(s, len, q, sizeof(q));
+	batch_quote(s, len, q, sizeof(q));
 	if (len == 0) {
 		snprintf(reason, n, "custom_id is empty");
 		return -1;
@@ -99,8 +100,8 @@ bytes_tokens(size_t bytes)
 
 /* Tokens of a content value (string or array of blocks); notes the
  * longest cache_control TTL seen. */
-static int64_t
-content_tokens(json_t *c, enum batch_cache *cache)
+int64_t
+batch_content_tokens(json_t *c, enum batch_cache *cache)
 {
 	size_t i;
 	json_t *b, *cc, *t;
@@ -159,7 +160,7 @@ check_messages(json_t *msgs, struct batch_req *r, char *reason, size_t n)
 			char q[128] = "missing";
 
 			if (rs != NULL)
-				quote(rs, json_string_length(role), q, sizeof(q));
+				batch_quote(rs, json_string_length(role), q, sizeof(q));
 			snprintf(reason, n, "params.messages[%zu].role %s is not user or assistant",
 			    i, q);
 			return -1;
@@ -171,7 +172,7 @@ check_messages(json_t *msgs, struct batch_req *r, char *reason, size_t n)
 			    "a non-empty array of blocks", i);
 			return -1;
 		}
-		r->est_input += 3 + content_tokens(content, &r->cache);
+		r->est_input += 3 + batch_content_tokens(content, &r->cache);
 	}
 	return 0;
 }
@@ -217,7 +218,7 @@ check_params(json_t *params, struct batch_req *r, char *reason, size_t n)
 		return -1;
 	}
 	if (v != NULL)
-		r->est_input += content_tokens(v, &r->cache);
+		r->est_input += batch_content_tokens(v, &r->cache);
 	v = json_object_get(params, "tools");
 	if (v != NULL && (dump = json_dumps(v, JSON_COMPACT)) != NULL) {
 		r->est_input += bytes_tokens(strlen(dump));
@@ -263,7 +264,7 @@ complete_short(json_t *line, const struct batch_opts *o, struct batch_req *r,
 		if (!known) {
 			char q[128];
 
-			quote(key, strlen(key), q, sizeof(q));
+			batch_quote(key, strlen(key), q, sizeof(q));
 			snprintf(reason, n, "unknown field %s (short form takes prompt, system, "
 			    "model, max_tokens)", q);
 			return NULL;
@@ -319,7 +320,7 @@ complete_short(json_t *line, const struct batch_opts *o, struct batch_req *r,
 		snprintf(reason, n, "out of memory");
 		return NULL;
 	}
-	r->est_input = 3 + content_tokens(prompt, &r->cache);
+	r->est_input = 3 + batch_content_tokens(prompt, &r->cache);
 	if (sys != NULL) {
 		json_object_set_new(params, "system", system_value(json_string_value(sys),
 		    o->cache));
@@ -332,8 +333,8 @@ complete_short(json_t *line, const struct batch_opts *o, struct batch_req *r,
 
 /* ---- one line ----------------------------------------------------------- */
 
-static int
-blank(const char *s, size_t len)
+int
+batch_blank(const char *s, size_t len)
 {
 	size_t i;
 
@@ -354,7 +355,9 @@ batch_line_check(const char *line, size_t len, const struct batch_opts *o,
 	json_t *v;
 
 	memset(r, 0, sizeof(*r));
-	if (blank(line, len))
+	if (o->line_check != NULL)
+		return o->line_check(line, len, o, r, reason, n);
+	if (batch_blank(line, len))
 		return 0;
 	root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
@@ -365,7 +368,7 @@ batch_line_check(const char *line, size_t len, const struct batch_opts *o,
 		snprintf(reason, n, "not a JSON object");
 		goto out;
 	}
-	if (check_custom_id(json_object_get(root, "custom_id"), r->custom_id, reason, n) != 0)
+	if (batch_custom_id_check(json_object_get(root, "custom_id"), r->custom_id, reason, n) != 0)
 		goto out;
 	params = json_object_get(root, "params");
 	if (params != NULL && json_object_get(root, "prompt") != NULL) {
@@ -377,7 +380,7 @@ batch_line_check(const char *line, size_t len, const struct batch_opts *o,
 			if (strcmp(key, "custom_id") != 0 && strcmp(key, "params") != 0) {
 				char q[128];
 
-				quote(key, strlen(key), q, sizeof(q));
+				batch_quote(key, strlen(key), q, sizeof(q));
 				snprintf(reason, n, "unknown field %s next to params", q);
 				goto out;
 			}
@@ -424,6 +427,7 @@ batch_req_estimate(const struct pricing *p, const struct batch_req *r, int64_t *
 	*low = *high = 0;
 	memset(&u, 0, sizeof(u));
 	usage_strlcpy(u.model, r->model, sizeof(u.model));
+	usage_strlcpy(u.provider, r->provider, sizeof(u.provider));
 	usage_strlcpy(u.source, "batch", sizeof(u.source));
 	usage_strlcpy(u.service_tier, "batch", sizeof(u.service_tier));
 	u.tok.input = r->est_input;

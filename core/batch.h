@@ -36,6 +36,13 @@ typedef int (*batch_route_fn)(void *arg, const char *prompt, char *model, size_t
                               int64_t *max_tokens, char *tier, size_t tierlen,
                               char *err, size_t errlen);
 
+struct batch_opts;
+struct batch_req;
+
+/* A provider's line format (batch_line_check's contract). */
+typedef int (*batch_line_fn)(const char *line, size_t len, const struct batch_opts *o,
+                             struct batch_req *r, char *reason, size_t reasonlen);
+
 /* How short-form lines are completed and where a file is split. */
 struct batch_opts {
 	const char      *model;        /* default model of short-form lines; NULL = none */
@@ -45,6 +52,10 @@ struct batch_opts {
 	int64_t          max_bytes;    /* per batch; 0 = BATCH_MAX_BYTES (test hook) */
 	batch_route_fn   route;        /* NULL = no routing; else used when a line names no model */
 	void            *route_arg;
+	batch_line_fn    line_check;   /* NULL = Anthropic's lines (params); else the
+	                                  provider's (openai_batch_line_check) */
+	int              one_model;    /* every request of the file names the same model */
+	int              one_url;      /* … and the same endpoint (batch_req.url) */
 };
 
 /* One checked request. json is the complete request object, compact. */
@@ -52,6 +63,8 @@ struct batch_req {
 	char    custom_id[BATCH_CUSTOM_ID_MAX + 1];
 	char    model[USAGE_MODEL_MAX];
 	char    tier[16];              /* routing tier, "" when not routed */
+	char    url[32];               /* OpenAI: the endpoint, "" for Anthropic */
+	char    provider[12];          /* the ledger's provider name, "" = anthropic */
 	int64_t max_tokens;
 	int64_t est_input;             /* input tokens: ceil(bytes/4) per text + 3 per message */
 	enum batch_cache cache;        /* longest cache_control TTL in the request */
@@ -91,6 +104,7 @@ struct batch_part {
 struct batch_plan {
 	int64_t            lines;      /* lines read */
 	int64_t            requests;   /* valid requests */
+	char               url[32];    /* the first request's url ("" for Anthropic's) */
 	struct batch_part *parts;
 	size_t             nparts;
 	char             **models;     /* distinct models of the file, first-seen order */

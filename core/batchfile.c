@@ -125,7 +125,36 @@ struct planner {
 	char             **pmodels;      /* models of the open part */
 	size_t             npmodels;
 	int64_t            max_req, max_bytes;
+	char               first_model[USAGE_MODEL_MAX];  /* one_model / one_url: the */
+	char               first_url[32];                 /* first request's, and its line */
+	int64_t            first_line;
 };
+
+/* The file-wide rules of o (one model, one endpoint): 0, or -1 with the
+ * reason naming the first request's line. */
+static int
+same_as_first(struct planner *pl, const struct batch_req *r, int64_t lineno, char *reason,
+              size_t n)
+{
+	if (pl->first_line == 0) {
+		usage_strlcpy(pl->first_model, r->model, sizeof(pl->first_model));
+		usage_strlcpy(pl->first_url, r->url, sizeof(pl->first_url));
+		pl->first_line = lineno;
+		return 0;
+	}
+	if (pl->o->one_url && strcmp(r->url, pl->first_url) != 0) {
+		snprintf(reason, n, "url \"%s\" differs from line %lld's \"%s\" (a batch has "
+		    "one endpoint)", r->url, (long long)pl->first_line, pl->first_url);
+		return -1;
+	}
+	if (pl->o->one_model && strcmp(r->model, pl->first_model) != 0) {
+		snprintf(reason, n, "model \"%.80s\" differs from line %lld's \"%.80s\" (one "
+		    "model per batch file; --mixed-models allows more)", r->model,
+		    (long long)pl->first_line, pl->first_model);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 add_error(struct planner *pl, int64_t line, const char *reason)
@@ -208,6 +237,8 @@ plan_request(struct planner *pl, const struct batch_req *r, int64_t line, int64_
 	bp->last_line = line;
 	bp->end = end;
 	plan->requests++;
+	if (plan->url[0] == '\0')
+		usage_strlcpy(plan->url, r->url, sizeof(plan->url));
 	if (r->tier[0] != '\0') {
 		size_t t;
 
@@ -254,7 +285,10 @@ plan_line(struct planner *pl, const char *line, size_t len, int64_t lineno, int6
 		snprintf(reason, sizeof(reason), "request is %zu bytes, more than the %lld-byte "
 		    "limit of a batch", r.json_len, (long long)pl->max_bytes);
 		rc = add_error(pl, lineno, reason);
-	} else if ((first = idset_add(&pl->ids, r.custom_id, lineno)) < 0)
+	} else if ((pl->o->one_model || pl->o->one_url) &&
+	    same_as_first(pl, &r, lineno, reason, sizeof(reason)) != 0)
+		rc = add_error(pl, lineno, reason);
+	else if ((first = idset_add(&pl->ids, r.custom_id, lineno)) < 0)
 		rc = -1;
 	else if (first > 0) {
 		snprintf(reason, sizeof(reason), "custom_id \"%s\" repeats line %lld",

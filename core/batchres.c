@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "core/batchres.h"
 #include "core/config.h"
 
@@ -27,6 +29,7 @@ struct batch_ingest {
 	int               finished;
 	struct tier      *tiers;          /* custom_id → routing tier, open addressing */
 	size_t            ntiers_cap;
+	batch_result_fn   parse;          /* the provider's results line reader */
 };
 
 struct tier {
@@ -204,6 +207,7 @@ batch_ingest_new(const char *batch_id, const char *dir, const char *tag, int64_t
 	usage_strlcpy(in->batch_id, batch_id, sizeof(in->batch_id));
 	usage_strlcpy(in->tag, tag != NULL ? tag : "", sizeof(in->tag));
 	in->ts_ms = ts_ms;
+	in->parse = usage_result_from_obj;
 	in->fn = fn;
 	in->arg = arg;
 	if (dir != NULL && (open_file(in, dir, err, errlen) != 0 ||
@@ -221,6 +225,8 @@ batch_ingest_line(struct batch_ingest *in, const char *line, size_t len, char *e
 	struct usage_result r;
 	const char *tier;
 	char why[512];
+	json_t *root;
+	int rc;
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
@@ -231,7 +237,14 @@ batch_ingest_line(struct batch_ingest *in, const char *line, size_t len, char *e
 		return -1;
 	}
 	in->st.lines++;
-	if (usage_parse_result_line(line, len, &r, why, sizeof(why)) != 0) {
+	memset(&r, 0, sizeof(r));
+	if ((root = usage_load_line(line, len, why, sizeof(why))) == NULL) {
+		in->st.bad++;
+		return 0;
+	}
+	rc = in->parse(root, &r, why, sizeof(why));
+	json_decref(root);
+	if (rc != 0) {
 		in->st.bad++;
 		return 0;
 	}
@@ -321,6 +334,12 @@ batch_ingest_file(struct batch_ingest *in, FILE *f, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+void
+batch_ingest_set_parser(struct batch_ingest *in, batch_result_fn parse)
+{
+	in->parse = parse != NULL ? parse : usage_result_from_obj;
 }
 
 void

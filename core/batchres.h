@@ -41,6 +41,12 @@ struct batch_ingest *batch_ingest_new(const char *batch_id, const char *dir, con
                                       int64_t ts_ms, batch_outcome_fn fn, void *arg,
                                       char *err, size_t errlen);
 
+/* Reads one results line (root borrowed) into r (zeroed): 0 or -1 + reason.
+ * The provider's (batch_client.h result_line); default Anthropic's. */
+typedef int (*batch_result_fn)(struct json_t *root, struct usage_result *r, char *err,
+                               size_t errlen);
+void batch_ingest_set_parser(struct batch_ingest *in, batch_result_fn parse);
+
 /* One line (without its newline). A line that does not parse is counted
  * as bad and skipped; -1 only when the file write or fn failed. */
 int batch_ingest_line(struct batch_ingest *in, const char *line, size_t len,

@@ -136,6 +136,12 @@ config_fopen_private(const char *path)
 	return f;
 }
 
+const char *
+config_provider_key(const struct config *c, int provider)
+{
+	return provider >= 0 && provider < PROVIDER_COUNT ? c->cred[provider].api_key : "";
+}
+
 int
 config_parse_usd(const char *s, int64_t *nanos)
 {

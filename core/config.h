@@ -124,6 +124,10 @@ int config_mkdirs_for(const char *path);
 int config_create_private(const char *path);
 FILE *config_fopen_private(const char *path);
 
+/* The API key configured for provider (enum provider_id, its cred[]);
+ * "" when none or unknown. Borrowed from c. */
+const char *config_provider_key(const struct config *c, int provider);
+
 /* Parse "12.50" / "$12.50" into nanos. 0 or -1. */
 int config_parse_usd(const char *s, int64_t *nanos);
 

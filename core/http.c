@@ -12,6 +12,7 @@
 
 #include "core/http_int.h"
 #include "core/netlib.h"
+#include "core/provider.h"
 
 #define USER_AGENT "tokentop/0.1"
 
@@ -19,12 +20,8 @@ struct http_multi {
 	CURLM           *multi;
 	struct http_req *reqs;           /* every pending request */
 	int              npending;
-	char             base_url[512];
-	char             api_key[256];
+	struct http_targets targets;     /* each provider's: http_target.c */
 	char             api_version[32];
-	const char      *version_header; /* NULL = none (provider.h) */
-	const char      *rid_header;     /* the provider's request-id header */
-	int              bearer;
 	int              max_retries;
 	long             timeout_ms;
 	long             connect_timeout_ms;
@@ -38,12 +35,18 @@ struct http_req {
 	struct http_req   *prev, *next;
 	CURL              *easy;         /* NULL while waiting for a retry */
 	struct curl_slist *hdrs;
+	const struct http_target *t;     /* the provider's, borrowed from m */
+	curl_mime         *mime;         /* the current attempt's multipart body */
+	char              *upload_path;  /* multipart: the file part, read from disk */
+	char              *upload_name;
+	char             **form;         /* multipart: name, value, …, NULL */
 	char              *url;
 	char               method[8];
 	char              *body;
 	size_t             body_len;
 	char               accept[64];
 	int                no_auth;
+	int                once;         /* no_retry: on a fresh connection */
 	int                max_retries;
 	http_sink_fn       sink;
 	http_done_fn       done;
@@ -181,23 +184,48 @@ build_headers(struct http_req *r)
 	struct http_multi *m = r->m;
 	int rc = 0;
 
-	if (!r->no_auth) {
-		if (m->bearer)
-			rc |= add_header(&r->hdrs, "Authorization: Bearer %s", m->api_key);
-		else
-			rc |= add_header(&r->hdrs, "x-api-key: %s", m->api_key);
-	}
-	if (m->version_header != NULL) {
-		char vh[160];
+	char vh[96];
 
-		snprintf(vh, sizeof(vh), "%s: %s", m->version_header, m->api_version);
-		rc |= add_header(&r->hdrs, "%s", vh);
+	if (!r->no_auth) {
+		if (r->t->bearer)
+			rc |= add_header(&r->hdrs, "Authorization: Bearer %s", r->t->api_key);
+		else
+			rc |= add_header(&r->hdrs, "x-api-key: %s", r->t->api_key);
+	}
+	if (r->t->version_header != NULL) {
+		snprintf(vh, sizeof(vh), "%s: %%s", r->t->version_header);
+		rc |= add_header(&r->hdrs, vh, m->api_version);
 	}
 	rc |= add_header(&r->hdrs, "accept: %s", r->accept);
 	if (r->body != NULL)
 		rc |= add_header(&r->hdrs, "content-type: %s", "application/json");
 	rc |= add_header(&r->hdrs, "Expect:%s", "");
 	return rc;
+}
+
+/* The multipart body of an upload: the form's fields, then the file, read
+ * from disk as it is sent (never whole in memory). Rebuilt per attempt. */
+static int
+mime_build(struct http_req *r)
+{
+	curl_mimepart *part;
+	size_t i;
+
+	if ((r->mime = curl_mime_init(r->easy)) == NULL)
+		return -1;
+	for (i = 0; r->form != NULL && r->form[i] != NULL && r->form[i + 1] != NULL; i += 2) {
+		if ((part = curl_mime_addpart(r->mime)) == NULL ||
+		    curl_mime_name(part, r->form[i]) != CURLE_OK ||
+		    curl_mime_data(part, r->form[i + 1], CURL_ZERO_TERMINATED) != CURLE_OK)
+			return -1;
+	}
+	if ((part = curl_mime_addpart(r->mime)) == NULL ||
+	    curl_mime_name(part, "file") != CURLE_OK ||
+	    curl_mime_filedata(part, r->upload_path) != CURLE_OK ||
+	    curl_mime_filename(part, r->upload_name) != CURLE_OK ||
+	    curl_mime_type(part, "application/jsonl") != CURLE_OK)
+		return -1;
+	return 0;
 }
 
 /* Start (or restart) the transfer of r on its multi handle. */
@@ -232,8 +260,17 @@ attempt_start(struct http_req *r)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	/* a request sent once (a batch create) never goes on a reused connection:
+	 * libcurl silently sends again a request whose reused connection died
+	 * before any answer, and the create may have been carried out */
+	if (r->once)
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	if (strcmp(r->method, "POST") == 0) {
+	if (r->upload_path != NULL) {
+		if (mime_build(r) != 0)
+			return -1;
+		curl_easy_setopt(e, CURLOPT_MIMEPOST, r->mime);
+	} else if (strcmp(r->method, "POST") == 0) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body != NULL ? r->body : "");
 	} else if (strcmp(r->method, "GET") != 0) {
@@ -247,6 +284,8 @@ attempt_start(struct http_req *r)
 	if (curl_multi_add_handle(m->multi, e) != CURLM_OK) {
 		curl_easy_cleanup(e);
 		r->easy = NULL;
+		curl_mime_free(r->mime);
+		r->mime = NULL;
 		return -1;
 	}
 	return 0;
@@ -260,6 +299,8 @@ easy_drop(struct http_req *r)
 	curl_multi_remove_handle(r->m->multi, r->easy);
 	curl_easy_cleanup(r->easy);
 	r->easy = NULL;
+	curl_mime_free(r->mime);
+	r->mime = NULL;
 }
 
 static void
@@ -285,6 +326,11 @@ req_free(struct http_req *r)
 	curl_slist_free_all(r->hdrs);
 	free(r->url);
 	free(r->body);
+	free(r->upload_path);
+	free(r->upload_name);
+	for (size_t i = 0; r->form != NULL && r->form[i] != NULL; i++)
+		free(r->form[i]);
+	free(r->form);
 	free(r);
 }
 
@@ -295,7 +341,7 @@ req_finish(struct http_req *r, struct http_result *res)
 	res->attempts = r->attempts;
 	res->error.attempts = r->attempts;
 	if (!res->ok)
-		http_scrub_key(r->m->api_key, res->error.message, sizeof(res->error.message));
+		http_scrub_key(r->t->api_key, res->error.message, sizeof(res->error.message));
 	if (r->done != NULL)
 		r->done(r->arg, res);
 	http_result_done(res);
@@ -310,7 +356,7 @@ req_end(struct http_req *r, const char *type, const char *message)
 
 	req_unlink(r);
 	easy_drop(r);
-	http_resp_take(&r->resp, 0, r->m->rid_header, &res);
+	http_resp_take(&r->resp, 0, r->t->rid_header, &res);
 	fail_set(&res.error, 0, type, "%s", message);
 	req_finish(r, &res);
 }
@@ -378,7 +424,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		attempt_reset(r);
 		return 1;
 	}
-	http_resp_take(&r->resp, status, r->m->rid_header, res);
+	http_resp_take(&r->resp, status, r->t->rid_header, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -398,7 +444,6 @@ struct http_multi *
 http_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
 	static int global_done;
-	const struct provider *pv;
 	struct http_multi *m;
 
 	if (!global_done) {
@@ -415,19 +460,9 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	snprintf(m->base_url, sizeof(m->base_url), "%s",
-	         cfg->base_url[0] ? cfg->base_url : "https://api.anthropic.com");
-	while (strlen(m->base_url) > 0 && m->base_url[strlen(m->base_url) - 1] == '/')
-		m->base_url[strlen(m->base_url) - 1] = '\0';
-	snprintf(m->api_key, sizeof(m->api_key), "%s", cfg->api_key);
+	http_targets_init(&m->targets, cfg);
 	snprintf(m->api_version, sizeof(m->api_version), "%s",
 	         cfg->api_version[0] ? cfg->api_version : "2023-06-01");
-	pv = provider_at(cfg->provider);
-	if (pv == NULL)
-		pv = &provider_anthropic;
-	m->version_header = pv->version_header;
-	m->rid_header = pv->request_id_header;
-	m->bearer = pv->bearer || strcasecmp(cfg->auth_style, "bearer") == 0;
 	m->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 2;
 	m->timeout_ms = cfg->timeout_ms > 0 ? (long)cfg->timeout_ms : 600000L;
 	m->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? (long)cfg->connect_timeout_ms : 5000L;
@@ -443,7 +478,7 @@ http_multi_free(struct http_multi *m)
 	while (m->reqs != NULL)
 		http_req_cancel(m, m->reqs);
 	curl_multi_cleanup(m->multi);
-	memset(m->api_key, 0, sizeof(m->api_key));
+	memset(&m->targets, 0, sizeof(m->targets));
 	free(m);
 }
 
@@ -462,7 +497,20 @@ http_multi_set_random(struct http_multi *m, double (*rnd)(void))
 const char *
 http_multi_base_url(const struct http_multi *m)
 {
-	return m->base_url;
+	return http_target_of(&m->targets, NULL)->base_url;
+}
+
+const char *
+http_multi_base_url_of(const struct http_multi *m, int provider)
+{
+	return http_target_of(&m->targets, provider_at(provider))->base_url;
+}
+
+int
+http_multi_has_key(const struct http_multi *m, int provider)
+{
+	return provider_at(provider) != NULL &&
+	    http_target_of(&m->targets, provider_at(provider))->api_key[0] != '\0';
 }
 
 int
@@ -471,15 +519,35 @@ http_multi_pending(const struct http_multi *m)
 	return m->npending;
 }
 
+/* Copy an upload's file path, name and form fields into r. */
+static int
+upload_copy(struct http_req *r, const struct http_request *rq)
+{
+	size_t n = 0, i;
+
+	while (rq->form != NULL && rq->form[n] != NULL)
+		n++;
+	if ((r->upload_path = strdup(rq->upload_path)) == NULL ||
+	    (r->upload_name = strdup(rq->upload_name != NULL ? rq->upload_name :
+	    "upload.jsonl")) == NULL || (r->form = calloc(n + 1, sizeof(*r->form))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((r->form[i] = strdup(rq->form[i])) == NULL)
+			return -1;
+	return 0;
+}
+
 struct http_req *
 http_req_start(struct http_multi *m, const struct http_request *rq, struct http_error *err)
 {
 	struct http_req *r;
 	char url[2048], why[512];
 	const char *method = rq->method;
+	const struct http_target *t;
 
+	t = http_target_of(&m->targets, rq->pv);
 	if (rq->url == NULL || (rq->url[0] == '/' &&
-	    snprintf(url, sizeof(url), "%s%s", m->base_url, rq->url) >= (int)sizeof(url))) {
+	    snprintf(url, sizeof(url), "%s%s", t->base_url, rq->url) >= (int)sizeof(url))) {
 		fail_set(err, 0, "config_error", "bad request URL%s", "");
 		return NULL;
 	}
@@ -489,9 +557,8 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		fail_set(err, 0, "insecure_url", "%s", why);
 		return NULL;
 	}
-	if (!rq->no_auth && m->api_key[0] == '\0') {
-		fail_set(err, 0, "config_error",
-		         "no API key: set ANTHROPIC_API_KEY (or api_key in the config file)%s", "");
+	if (!rq->no_auth && t->api_key[0] == '\0') {
+		fail_set(err, 0, "config_error", "no API key: set %s", t->key_env);
 		return NULL;
 	}
 	if (method == NULL)
@@ -499,6 +566,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 	if ((r = calloc(1, sizeof(*r))) == NULL || (r->url = strdup(url)) == NULL)
 		goto oom;
 	r->m = m;
+	r->t = t;
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	snprintf(r->accept, sizeof(r->accept), "%s", rq->accept ? rq->accept : "application/json");
 	if (rq->body != NULL) {
@@ -508,8 +576,11 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		r->body[rq->body_len] = '\0';
 		r->body_len = rq->body_len;
 	}
+	if (rq->upload_path != NULL && upload_copy(r, rq) != 0)
+		goto oom;
 	r->no_auth = rq->no_auth;
 	r->max_retries = rq->no_retry ? 0 : m->max_retries;
+	r->once = rq->no_retry;
 	r->sink = rq->sink;
 	r->done = rq->done;
 	r->arg = rq->arg;

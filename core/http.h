@@ -10,6 +10,8 @@
 
 #include "core/config.h"
 
+struct provider;
+
 /*
  * Why a request failed. status is the final HTTP status, 0 when no response
  * came (transport). type is the API's error.type when the body had one,
@@ -82,12 +84,22 @@ struct http_request {
 	http_done_fn done;          /* may be NULL */
 	void        *arg;           /* for sink and done; not owned */
 	int          no_retry;      /* 1 = one attempt only: the caller decides (batch create) */
+	const struct provider *pv;  /* whose base URL, key and headers; NULL = the
+	                               client's own (cfg->provider) */
+	/* A multipart/form-data POST instead of body: the form's fields
+	 * (name, value, …, NULL; may be NULL), then a part "file" read from
+	 * upload_path as it is sent, named upload_name. */
+	const char  *upload_path;
+	const char  *upload_name;
+	const char *const *form;
 };
 
 /*
  * A set of concurrent requests sharing one curl multi handle and the
- * settings of cfg (copied: base URL, key, auth style, anthropic-version,
- * retries, timeouts). NULL + err on failure. Free with http_multi_free.
+ * settings of cfg (copied: a target per provider — cfg->provider's from
+ * base_url, api_key and auth, every other one from cfg->cred[] —, each with
+ * its provider's headers; retries, timeouts). A request names its provider
+ * (http_request.pv) or goes to cfg->provider's. NULL + err on failure. Free with http_multi_free.
  */
 struct http_multi *http_multi_new(const struct config *cfg, char *err, size_t errlen);
 
@@ -141,6 +153,11 @@ int http_multi_wait(struct http_multi *m, struct pollfd *extra, size_t n_extra, 
 
 /* The configured base URL without a trailing '/'. Borrowed. */
 const char *http_multi_base_url(const struct http_multi *m);
+/* A provider's base URL (enum provider_id), without a trailing '/' or "/v1". */
+const char *http_multi_base_url_of(const struct http_multi *m, int provider);
+
+/* Is a key configured for provider (enum provider_id)? */
+int http_multi_has_key(const struct http_multi *m, int provider);
 
 /* Number of pending requests. */
 int http_multi_pending(const struct http_multi *m);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "core/http.h"
+#include "core/provider.h"
 
 /*
  * The response one attempt is receiving: body bytes and "name: value"
@@ -50,6 +51,34 @@ void http_resp_take(struct http_resp *p, long status, const char *rid_header,
 /* error.type / message / request_id from an API error body, when it is one;
  * e is left as it was otherwise. */
 void http_error_from_body(const char *body, size_t len, struct http_error *e);
+
+/* ---- targets (http_target.c): where each provider's requests go --------- */
+
+struct provider;
+
+/* Where a provider's requests go and how they authenticate (from cfg). */
+struct http_target {
+	char        base_url[512];       /* without a trailing '/' or the provider's base_suffix */
+	char        api_key[256];
+	int         bearer;
+	const char *version_header;      /* sent with api_version; NULL = none */
+	const char *rid_header;          /* the provider's request-id header */
+	const char *key_env;             /* named when the key is missing */
+};
+
+struct http_targets {
+	struct http_target t[PROVIDER_COUNT];
+	int                own;          /* cfg->provider: a request naming none goes there */
+};
+
+/* Every provider's target from cfg: cfg->provider's from base_url, api_key
+ * and auth (config_for_provider), every other one from cfg->cred[]; each
+ * with its provider's headers (provider.h). */
+void http_targets_init(struct http_targets *ts, const struct config *cfg);
+
+/* The target of pv (NULL or unknown: the client's own). Borrowed from ts. */
+const struct http_target *http_target_of(const struct http_targets *ts,
+                                         const struct provider *pv);
 
 /* Replace every copy of key (when it is 4 bytes or longer) in the string s
  * of size n by its masked form (config_mask_key). */

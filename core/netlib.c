@@ -57,6 +57,17 @@
 	    (u, what, part, flags), CURLUE_OUT_OF_MEMORY) \
 	X(CURLUcode, curl_url_set, (CURLU *u, CURLUPart what, const char *part, unsigned flags), \
 	    (u, what, part, flags), CURLUE_OUT_OF_MEMORY) \
+	X(curl_mime *, curl_mime_init, (CURL *h), (h), NULL) \
+	V(curl_mime_free, (curl_mime *m), (m)) \
+	X(curl_mimepart *, curl_mime_addpart, (curl_mime *m), (m), NULL) \
+	X(CURLcode, curl_mime_name, (curl_mimepart *p, const char *n), (p, n), CURLE_FAILED_INIT) \
+	X(CURLcode, curl_mime_data, (curl_mimepart *p, const char *d, size_t n), (p, d, n), \
+	    CURLE_FAILED_INIT) \
+	X(CURLcode, curl_mime_filedata, (curl_mimepart *p, const char *f), (p, f), \
+	    CURLE_FAILED_INIT) \
+	X(CURLcode, curl_mime_filename, (curl_mimepart *p, const char *f), (p, f), \
+	    CURLE_FAILED_INIT) \
+	X(CURLcode, curl_mime_type, (curl_mimepart *p, const char *t), (p, t), CURLE_FAILED_INIT) \
 	P(CURLcode, curl_easy_setopt, (CURL *h, CURLoption o, ...)) \
 	P(CURLcode, curl_easy_getinfo, (CURL *h, CURLINFO i, ...)) \
 	P(CURLMcode, curl_multi_setopt, (CURLM *m, CURLMoption o, ...))

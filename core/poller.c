@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/batch_client.h"
 #include "core/poller.h"
 
 enum pstate { P_WAIT, P_GETTING, P_DOWNLOADING, P_DONE };
 
 struct pentry {
 	struct batch_poller *p;
+	const struct batch_client *c;       /* the batch's provider */
 	char                 id[USAGE_ID_MAX];
 	char                 tag[USAGE_TAG_MAX];
 	enum pstate          state;
@@ -22,6 +24,9 @@ struct pentry {
 	struct api_batch     b;
 	struct http_req     *req;           /* in flight, borrowed */
 	struct batch_ingest *in;            /* while downloading */
+	char                 where[BATCH_RESULTS_MAX][BATCH_WHERE_MAX];
+	size_t               nwhere, wi;    /* results files, the one streaming */
+	int64_t              lines;         /* lines of the files before it */
 	char                 why[512];      /* why the download stopped */
 };
 
@@ -100,6 +105,8 @@ batch_poller_add(struct batch_poller *p, const char *id, const char *tag, char *
 	p->e = ne;
 	e->p = p;
 	usage_strlcpy(e->id, id, sizeof(e->id));
+	if ((e->c = batch_client_for_id(id)) == NULL)
+		e->c = &batch_client_anthropic;      /* start_get refuses what is no id */
 	usage_strlcpy(e->tag, tag != NULL ? tag : "", sizeof(e->tag));
 	e->state = P_WAIT;
 	e->next_ms = 0;
@@ -193,27 +200,20 @@ total_requests(const struct api_batch *b)
 	return b->processing + b->succeeded + b->errored + b->canceled + b->expired;
 }
 
+static void start_part(struct pentry *e);
+
+/* Every results file was read: record the outcome of the whole download. */
 static void
-on_results(void *arg, int64_t lines, const struct http_error *herr)
+results_end(struct pentry *e)
 {
-	struct pentry *e = arg;
 	struct batch_ingest_stats st;
 	char msg[768], file[1100];
 
-	e->req = NULL;
-	e->p->inflight--;
-	if (e->p->closing)
-		return;
 	batch_ingest_stats(e->in, &st);
-	if (herr != NULL) {
-		char es[600];
-
-		snprintf(msg, sizeof(msg), "results: %s", e->why[0] != '\0' ? e->why :
-		    api_error_string(herr, es, sizeof(es)));
-	} else if (st.recorded != total_requests(&e->b) || st.bad > 0) {
+	if (st.recorded != total_requests(&e->b) || st.bad > 0) {
 		snprintf(msg, sizeof(msg), "results incomplete: %lld of %lld recorded "
 		    "(%lld lines, %lld malformed)", (long long)st.recorded,
-		    (long long)total_requests(&e->b), (long long)lines, (long long)st.bad);
+		    (long long)total_requests(&e->b), (long long)e->lines, (long long)st.bad);
 		if (++e->incomplete >= BATCH_POLLER_MAX_INCOMPLETE) {
 			/* the same answer every time: following it longer changes nothing */
 			batch_ingest_free(e->in);
@@ -235,11 +235,56 @@ on_results(void *arg, int64_t lines, const struct http_error *herr)
 }
 
 static void
-start_results(struct pentry *e)
+on_results(void *arg, int64_t lines, const struct http_error *herr)
+{
+	struct pentry *e = arg;
+	struct batch_ingest_stats st;
+	char msg[768], es[600];
+
+	e->req = NULL;
+	e->p->inflight--;
+	if (e->p->closing)
+		return;
+	e->lines += lines;
+	if (herr == NULL && ++e->wi < e->nwhere) {
+		start_part(e);           /* the next file (OpenAI: the error file) */
+		return;
+	}
+	if (herr == NULL) {
+		results_end(e);
+		return;
+	}
+	batch_ingest_stats(e->in, &st);
+	snprintf(msg, sizeof(msg), "results: %s", e->why[0] != '\0' ? e->why :
+	    api_error_string(herr, es, sizeof(es)));
+	batch_ingest_free(e->in);
+	e->in = NULL;
+	retry_later(e, msg, &st);
+}
+
+/* Stream results file e->wi into the ingest. */
+static void
+start_part(struct pentry *e)
 {
 	struct http_error herr;
+	char err[600];
+
+	e->state = P_DOWNLOADING;
+	e->p->inflight++;
+	e->req = batch_client_lines_start(e->c, e->p->m, e->where[e->wi], on_line, on_results, e,
+	    &herr);
+	if (e->req == NULL) {
+		e->p->inflight--;
+		batch_ingest_free(e->in);
+		e->in = NULL;
+		retry_later(e, api_error_string(&herr, err, sizeof(err)), NULL);
+	}
+}
+
+static void
+start_results(struct pentry *e)
+{
 	char err[512];
-	const char *where = e->b.results_url[0] != '\0' ? e->b.results_url : e->id;
 
 	e->why[0] = '\0';
 	e->in = batch_ingest_new(e->id, e->p->dir, e->tag, e->b.ended_ms, on_outcome, e,
@@ -248,15 +293,14 @@ start_results(struct pentry *e)
 		retry_later(e, err, NULL);
 		return;
 	}
-	e->state = P_DOWNLOADING;
-	e->p->inflight++;
-	e->req = api_batch_results_start(e->p->m, where, on_line, on_results, e, &herr);
-	if (e->req == NULL) {
-		e->p->inflight--;
-		batch_ingest_free(e->in);
-		e->in = NULL;
-		retry_later(e, api_error_string(&herr, err, sizeof(err)), NULL);
-	}
+	batch_ingest_set_parser(e->in, e->c->result_line);
+	e->nwhere = e->c->results(&e->b, e->where);
+	e->wi = 0;
+	e->lines = 0;
+	if (e->nwhere == 0)
+		results_end(e);          /* nothing to read (a batch that failed validation) */
+	else
+		start_part(e);
 }
 
 /* ---- the retrieve -------------------------------------------------------- */
@@ -282,7 +326,7 @@ on_batch(void *arg, const struct api_batch *b, const struct http_error *herr)
 	e->b = *b;
 	e->have = 1;
 	emit(e, BATCH_EV_STATUS, NULL, NULL, NULL);
-	if (strcmp(b->processing_status, "ended") == 0) {
+	if (e->c->ended(b)) {
 		if (e->p->inflight < e->p->max_inflight) {
 			start_results(e);
 			return;
@@ -309,7 +353,7 @@ start_get(struct pentry *e)
 	}
 	e->state = P_GETTING;
 	e->p->inflight++;
-	e->req = api_batch_get_start(e->p->m, e->id, on_batch, e, &herr);
+	e->req = batch_client_get_start(e->c, e->p->m, e->id, on_batch, e, &herr);
 	if (e->req == NULL) {
 		e->p->inflight--;
 		retry_later(e, api_error_string(&herr, es, sizeof(es)), NULL);

@@ -11,14 +11,14 @@
 #define BATCH_COLS \
 	"id, status, input_file, results_file, results_url, models, tag, requests," \
 	" est_low_nanos, est_high_nanos, created_ms, expires_ms, ended_ms, cancel_ms," \
-	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested, provider"
+	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested, provider, errors"
 
 /* Text fields left empty and times left 0 keep what is stored (a poller
  * that only knows the API's view does not erase the input file or the
  * estimate); ingested never goes back from 1 to 0. */
 static const char batch_put_sql[] =
 	"INSERT INTO batch (" BATCH_COLS ") VALUES"
-	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
+	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)"
 	" ON CONFLICT (id) DO UPDATE SET"
 	" status = coalesce(nullif(excluded.status, ''), batch.status),"
 	" input_file = coalesce(nullif(excluded.input_file, ''), batch.input_file),"
@@ -37,7 +37,8 @@ static const char batch_put_sql[] =
 	" n_errored = excluded.n_errored, n_canceled = excluded.n_canceled,"
 	" n_expired = excluded.n_expired,"
 	" ingested = CASE WHEN excluded.ingested > batch.ingested THEN excluded.ingested"
-	" ELSE batch.ingested END";
+	" ELSE batch.ingested END,"
+	" errors = coalesce(nullif(excluded.errors, ''), batch.errors)";
 
 int
 store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t errlen)
@@ -74,6 +75,7 @@ store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t
 	db_bind_int64(st, 19, b->counts.expired);
 	db_bind_int64(st, 20, b->ingested != 0);
 	store_bind_text(st, 21, pv->name);       /* a batch's provider never changes */
+	store_bind_text(st, 22, b->errors);
 	rc = db_step(st);
 	if (rc != DB_DONE)
 		store_sqlerr(s, "batch", err, errlen);
@@ -124,6 +126,7 @@ read_batch(struct db_stmt *st, struct batch_rec *b)
 	b->counts.expired = db_column_int64(st, 18);
 	b->ingested = db_column_int64(st, 19) != 0;
 	usage_strlcpy(b->provider, db_column_text(st, 20), sizeof(b->provider));
+	usage_strlcpy(b->errors, db_column_text(st, 21), sizeof(b->errors));
 }
 
 /* Priced cost of the batch's rows, row by row (for models whose long

@@ -10,7 +10,7 @@
 
 #define INTENT_COLS \
 	"id, created_ms, requests, bytes, input_file, part, tag, models, est_low_nanos," \
-	" est_high_nanos, status, batch_id, owner_pid"
+	" est_high_nanos, status, batch_id, owner_pid, provider, token"
 
 static int64_t
 wall_ms(void)
@@ -30,7 +30,8 @@ intent_add_op(struct store *s, void *arg, char *err, size_t errlen)
 
 	if ((st = store_prepare(s, "INSERT INTO batch_intent (created_ms, requests, bytes,"
 	    " input_file, part, tag, models, est_low_nanos, est_high_nanos, owner_pid, status,"
-	    " updated_ms) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'pending',?1) RETURNING id",
+	    " updated_ms, provider, token) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,'pending',?1,"
+	    "?11,?12) RETURNING id",
 	    "batch intent", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, in->created_ms);
@@ -43,6 +44,8 @@ intent_add_op(struct store *s, void *arg, char *err, size_t errlen)
 	db_bind_int64(st, 8, in->est_low_nanos);
 	db_bind_int64(st, 9, in->est_high_nanos);
 	db_bind_int64(st, 10, in->owner_pid);
+	store_bind_text(st, 11, in->provider[0] != '\0' ? in->provider : "anthropic");
+	store_bind_text(st, 12, in->token);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		in->id = db_column_int64(st, 0);
@@ -79,6 +82,8 @@ read_intent(struct db_stmt *st, struct batch_intent *in)
 	usage_strlcpy(in->status, db_column_text(st, 10), sizeof(in->status));
 	usage_strlcpy(in->batch_id, db_column_text(st, 11), sizeof(in->batch_id));
 	in->owner_pid = (int)db_column_int64(st, 12);
+	usage_strlcpy(in->provider, db_column_text(st, 13), sizeof(in->provider));
+	usage_strlcpy(in->token, db_column_text(st, 14), sizeof(in->token));
 }
 
 int
@@ -201,6 +206,8 @@ merge_rec(struct batch_rec *r, const struct batch_rec *b, const struct batch_int
 		usage_strlcpy(r->input_file, in->input_file, sizeof(r->input_file));
 	if (r->tag[0] == '\0')
 		usage_strlcpy(r->tag, in->tag, sizeof(r->tag));
+	if (r->provider[0] == '\0')
+		usage_strlcpy(r->provider, in->provider, sizeof(r->provider));
 	if (r->models[0] == '\0')
 		usage_strlcpy(r->models, in->models, sizeof(r->models));
 	if (r->requests == 0)

@@ -509,5 +509,14 @@ const char *const store_migrations[] = {
 	"  requests INTEGER NOT NULL,"
 	"  PRIMARY KEY (minute, status)"
 	") WITHOUT ROWID;",
+	/* 15 → 16: a batch create intent's provider, and its random token (issue
+	 * 15): OpenAI's create carries the token in the batch's metadata, so a
+	 * lost answer is adopted exactly, and the uploaded input file is named
+	 * after it, so a file no batch used can be found and deleted. A batch's
+	 * errors (OpenAI: why it failed validation). */
+	"-- column batch_intent provider\n"
+	"ALTER TABLE batch_intent ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE batch_intent ADD COLUMN token TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE batch ADD COLUMN errors TEXT NOT NULL DEFAULT '';",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

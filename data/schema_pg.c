@@ -385,6 +385,13 @@ const char *const store_migrations_pg[] = {
 	"  requests BIGINT NOT NULL,"
 	"  PRIMARY KEY (minute, status)"
 	");",
+	/* 15 → 16: a batch create intent's provider and random token (OpenAI's
+	 * create carries it in the batch's metadata; the input file is named
+	 * after it); a batch's errors (OpenAI: why it failed validation) */
+	"-- column batch_intent provider\n"
+	"ALTER TABLE batch_intent ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL"
+	"  DEFAULT 'anthropic', ADD COLUMN token " TXT ";"
+	"ALTER TABLE batch ADD COLUMN errors " TXT ";",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

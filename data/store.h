@@ -426,6 +426,7 @@ struct batch_rec {
 	int64_t est_low_nanos, est_high_nanos;
 	int64_t created_ms, expires_ms, ended_ms, cancel_ms;
 	struct batch_counts counts;    /* as last reported by the API */
+	char    errors[512];           /* OpenAI: why the batch failed validation, "" */
 	int     ingested;              /* 1 once every result line is in the store */
 	int64_t actual_nanos;          /* cost of ingested succeeded rows (filled by reads) */
 };
@@ -489,6 +490,10 @@ struct batch_intent {
 	char    status[16];            /* pending, created, abandoned */
 	char    batch_id[USAGE_ID_MAX];/* "" until known */
 	int     owner_pid;             /* the process that sends the create */
+	char    provider[12];          /* anthropic ("" on add), openai */
+	char    token[40];             /* random, "" for Anthropic's: OpenAI's create
+	                                  carries it in metadata (exact adoption) and
+	                                  its uploaded file is named after it */
 };
 
 /* Record a pending intent (status and batch_id of in are ignored); fills

@@ -362,6 +362,11 @@ call GET "/v1/files/$out/content"
 tt_eq "truncate: half the lines, clean end" "$RC/$(grep -c . <<<"$BODY")" "0/2"
 call GET "/v1/files/$out/content"
 tt_eq "malformed: one broken line" "$(while read -r l; do jq -e . <<<"$l" >/dev/null 2>&1 || echo bad; done <<<"$BODY")" bad
+ctl /_fake/faults '{"faults":[{"path":"/v1/files","stall_ms":300}]}' >/dev/null
+call GET "/v1/files/$out"
+tt_eq "stall_ms ignores non-content calls" "$(curl -s "$URL/_fake/stats" | jq .faults_pending)" 1
+call GET "/v1/files/$out/content"
+tt_eq "stall_ms: every byte, after the pause" "$RC/$BODY" "0/$first"
 # a Responses batch: output bodies are response objects
 printf '{"custom_id":"a","method":"POST","url":"/v1/responses","body":{"model":"o4-mini","input":"hello"}}\n' >"$T/resp.jsonl"
 upload "$T/resp.jsonl"

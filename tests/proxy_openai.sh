@@ -124,7 +124,7 @@ tt_hasnt "cut before the end" "$(cat "$T/cut")" '[DONE]'
 wait_rows $((N + 1))
 tt_eq "cut stream recorded whole" "$(last "output, stop_reason")" "58|stop"
 
-# --- a batch create is registered (OpenAI's, not polled yet) ---------------
+# --- a batch create is registered (OpenAI's, followed with its key) ---------
 tt_stop_proxy
 start_proxy --tag nightly
 printf '{"custom_id":"r1","method":"POST","url":"/v1/chat/completions","body":%s}\n' "$(chat one)" >"$T/in.jsonl"
@@ -139,7 +139,9 @@ done
 tt_eq "batch registered" "$(sqlite3 "$DB" "select provider, status, requests, tag from batch where id = '$BID'")" \
 	"openai|validating|0|nightly"
 out=$("$B/tokentop" --db "$DB" batch watch "$BID" 2>&1) || :
-tt_has "batch watch does not poll it" "$out" "not followed yet"
+tt_has "batch watch follows it with OpenAI's key" "$out" "OPENAI_API_KEY is not set"
+out=$(OPENAI_API_KEY=$KEY OPENAI_BASE_URL=$DIRECT/v1 "$B/tokentop" --db "$DB" batch status "$BID" 2>&1)
+tt_has "batch status asks OpenAI about it" "$out" "$BID  validating"
 
 # --- --enforce-budget: an OpenAI-shaped 429, nothing sent -------------------
 tt_stop_proxy

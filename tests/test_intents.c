@@ -12,7 +12,9 @@
 
 #include <cmocka.h>
 
+
 #include "data/store.h"
+#include "data/store_int.h"
 #include "tests/lib/fx.h"
 #include "tests/lib/fx_db.h"
 
@@ -252,6 +254,64 @@ test_migration_6(void **state)
 	rmdir(dir);
 }
 
+/* The intent's provider and token, the batch's errors (issue 15): a ledger
+ * from before that migration gains them (its intents Anthropic's, no
+ * token); an OpenAI intent keeps its token; a batch keeps its errors. */
+static void
+test_migration_provider(void **state)
+{
+	char dir[] = "/tmp/tt_intents_XXXXXX", path[512], err[512];
+	struct batch_intent in = intent(7, 9), got;
+	struct batch_rec b;
+	struct store *s;
+	int found, from = 0;
+
+	(void)state;
+	while (from < store_nmigrations &&
+	    strncmp(store_migrations[from], "-- column batch_intent provider", 31) != 0)
+		from++;
+	assert_true(from < store_nmigrations);
+	assert_non_null(mkdtemp(dir));
+	if (fx_pg)
+		snprintf(path, sizeof(path), "%s", fx_ledger());
+	else
+		snprintf(path, sizeof(path), "%s/p.db", dir);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_intent_add(s, &in, err, sizeof(err)), 0);
+	store_close(s);
+	fx_sql(path, "ALTER TABLE batch_intent DROP COLUMN provider;"
+	    "ALTER TABLE batch_intent DROP COLUMN token; ALTER TABLE batch DROP COLUMN errors;");
+	fx_set_schema_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), store_nmigrations);
+	assert_int_equal(store_intent_get(s, in.id, &got, &found, err, sizeof(err)), 0);
+	assert_true(found);
+	assert_string_equal(got.provider, "anthropic");
+	assert_string_equal(got.token, "");
+	/* an OpenAI intent, and a failed batch's errors */
+	in = intent(8, 3);
+	snprintf(in.provider, sizeof(in.provider), "openai");
+	snprintf(in.token, sizeof(in.token), "tt0011223344556677");
+	assert_int_equal(store_intent_add(s, &in, err, sizeof(err)), 0);
+	assert_int_equal(store_intent_get(s, in.id, &got, &found, err, sizeof(err)), 0);
+	assert_string_equal(got.provider, "openai");
+	assert_string_equal(got.token, "tt0011223344556677");
+	memset(&b, 0, sizeof(b));
+	snprintf(b.id, sizeof(b.id), "batch_f1");
+	snprintf(b.provider, sizeof(b.provider), "openai");
+	snprintf(b.status, sizeof(b.status), "failed");
+	snprintf(b.errors, sizeof(b.errors), "line 2: model_mismatch: x");
+	assert_int_equal(store_batch_put(s, &b, err, sizeof(err)), 0);
+	b.errors[0] = '\0';                  /* a later view without errors keeps them */
+	assert_int_equal(store_batch_put(s, &b, err, sizeof(err)), 0);
+	assert_int_equal(store_batch_get(s, NULL, "batch_f1", &b, &found, err, sizeof(err)), 0);
+	assert_string_equal(b.errors, "line 2: model_mismatch: x");
+	assert_string_equal(b.provider, "openai");
+	store_close(s);
+	snprintf(err, sizeof(err), "rm -rf '%s'", dir);
+	assert_int_equal(system(err), 0);
+}
+
 int
 main(void)
 {
@@ -262,6 +322,7 @@ main(void)
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_migration_6),
+		cmocka_unit_test(test_migration_provider),
 	};
 
 	return FX_RUN_BACKENDS(tests, NULL, NULL);

@@ -11,12 +11,14 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/batch_client.h"
 #include "tui/cli_batch.h"
 
 static const char usage_text[] =
-    "usage: tokentop batch submit FILE.jsonl [--model M] [--max-tokens N]\n"
-    "                                        [--cache off|5m|1h] [--tag T] [--dry-run]\n"
-    "                                        [--route auto] [--force]\n"
+    "usage: tokentop batch submit FILE.jsonl [--provider anthropic|openai] [--model M]\n"
+    "                                        [--max-tokens N] [--cache off|5m|1h] [--tag T]\n"
+    "                                        [--dry-run] [--route auto] [--force]\n"
+    "                                        [--mixed-models]\n"
     "       tokentop batch list [--json]\n"
     "       tokentop batch status ID [--json]\n"
     "       tokentop batch cancel ID\n"
@@ -31,6 +33,11 @@ static const char usage_text[] =
     "         completed from the flags); any bad line is reported as FILE:LINE and\n"
     "         nothing is sent. A file over 100,000 requests or 256 MB becomes several\n"
     "         batches. --dry-run prints the requests, models and estimated cost.\n"
+    "         --provider openai (OPENAI_API_KEY, OPENAI_BASE_URL) takes the short form\n"
+    "         or {\"custom_id\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\"|\n"
+    "         \"/v1/responses\",\"body\":{…}}, one model and one url per file (unless\n"
+    "         --mixed-models), split past 50,000 requests or 200 MB; each part is\n"
+    "         uploaded (/v1/files) and then created (/v1/batches, 24h window).\n"
     "         --route auto picks each short-form line's model (and max_tokens, unless\n"
     "         given) from the routing rules (see tokentop route). A daily or monthly\n"
     "         budget in the config refuses a batch whose estimate (high end) would\n"
@@ -96,17 +103,20 @@ cli_batch_results_dir(const struct cli *cli, char *out, size_t n)
 }
 
 struct http_multi *
-cli_batch_open_api(struct cli *cli)
+cli_batch_open_api(struct cli *cli, const struct provider *pv)
 {
 	struct http_multi *m;
 	char err[512];
 
-	if (cli->cfg.api_key[0] == '\0') {
-		cli_fail(CMD, "ANTHROPIC_API_KEY is not set");
+	if ((m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL) {
+		cli_fail(CMD, "%s", err);
 		return NULL;
 	}
-	if ((m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL)
-		cli_fail(CMD, "%s", err);
+	if (pv != NULL && !http_multi_has_key(m, (int)pv->id)) {
+		cli_fail(CMD, "%s is not set", pv->key_env);
+		http_multi_free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -114,6 +124,8 @@ void
 cli_batch_rec_from_api(struct batch_rec *r, const struct api_batch *b)
 {
 	usage_strlcpy(r->id, b->id, sizeof(r->id));
+	usage_strlcpy(r->provider, provider_at(b->provider) != NULL ?
+	    provider_at(b->provider)->name : "anthropic", sizeof(r->provider));
 	usage_strlcpy(r->status, b->processing_status, sizeof(r->status));
 	usage_strlcpy(r->results_url, b->results_url, sizeof(r->results_url));
 	r->created_ms = b->created_ms;
@@ -125,6 +137,7 @@ cli_batch_rec_from_api(struct batch_rec *r, const struct api_batch *b)
 	r->counts.errored = b->errored;
 	r->counts.canceled = b->canceled;
 	r->counts.expired = b->expired;
+	usage_strlcpy(r->errors, b->errors, sizeof(r->errors));
 }
 
 /* Record what the API said about a batch (only the API's fields). */
@@ -164,6 +177,11 @@ cli_batch_rec_json(const struct batch_rec *r)
 	    "estimate_low_usd", pricing_usd(r->est_low_nanos),
 	    "estimate_high_usd", pricing_usd(r->est_high_nanos),
 	    "actual_usd", pricing_usd(r->actual_nanos), "ingested", r->ingested != 0);
+	json_object_set_new(o, "provider", json_string(r->provider[0] != '\0' ? r->provider :
+	    "anthropic"));
+	json_object_set_new(o, "state", json_string(batch_state_name(cli_batch_state(r))));
+	if (r->errors[0] != '\0')
+		json_object_set_new(o, "errors", json_string(r->errors));
 	json_object_set_new(o, "created_at", json_time(r->created_ms));
 	json_object_set_new(o, "expires_at", json_time(r->expires_ms));
 	json_object_set_new(o, "ended_at", json_time(r->ended_ms));
@@ -175,6 +193,14 @@ cli_batch_print_json(json_t *j)
 {
 	cli_json(stdout, j, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	json_decref(j);
+}
+
+enum batch_state
+cli_batch_state(const struct batch_rec *r)
+{
+	const struct batch_client *c = batch_client_of(provider_by_name(r->provider));
+
+	return c->state(r->status, r->cancel_ms, r->counts.canceled, r->counts.expired);
 }
 
 /* "0:12 of 24:00" — time since creation against the 24 h window. */
@@ -246,8 +272,8 @@ cmd_list(struct cli *cli, int argc, char **argv)
 	} else if (n == 0)
 		printf("no batches yet (tokentop batch submit FILE.jsonl)\n");
 	else {
-		printf("%-36s %-11s %9s %-20s %19s %10s  %s\n", "ID", "STATUS", "REQUESTS",
-		    "CREATED", "ESTIMATE", "COST", "TAG");
+		printf("%-40s %-9s %-11s %9s %-20s %19s %10s  %s\n", "ID", "PROVIDER", "STATUS",
+		    "REQUESTS", "CREATED", "ESTIMATE", "COST", "TAG");
 		for (i = 0; i < n; i++) {
 			const struct batch_rec *r = &list[i];
 			char est[72];
@@ -255,8 +281,10 @@ cmd_list(struct cli *cli, int argc, char **argv)
 			cli_batch_fmt_time(r->created_ms, created, sizeof(created));
 			snprintf(est, sizeof(est), "%s–%s", cli_batch_usd(r->est_low_nanos, lo, sizeof(lo)),
 			    cli_batch_usd(r->est_high_nanos, hi, sizeof(hi)));
-			cli_line(stdout, "%-36s %-11s %9s %-20s %19s %10s  %s", r->id,
-			    r->ingested ? "ingested" : r->status, cli_group(r->requests, req,
+			cli_line(stdout, "%-40s %-9s %-11s %9s %-20s %19s %10s  %s", r->id,
+			    r->provider[0] != '\0' ? r->provider : "anthropic",
+			    r->ingested ? "ingested" : batch_state_name(cli_batch_state(r)),
+			    cli_group(r->requests, req,
 			    sizeof(req)), created, est, r->ingested ? cli_batch_usd(r->actual_nanos, act,
 			    sizeof(act)) : "-", r->tag);
 		}
@@ -279,6 +307,7 @@ cmd_one(struct cli *cli, int argc, char **argv, int cancel)
 	struct http_error herr;
 	struct api_batch b;
 	struct batch_rec r;
+	const struct batch_client *bc;
 	const char *id = NULL;
 	char err[600], el[48];
 	int json = 0, found = 0, i, rc = EXIT_RUNTIME;
@@ -296,11 +325,13 @@ cmd_one(struct cli *cli, int argc, char **argv, int cancel)
 		return cli_usage_error(CMD, "%s needs a batch ID", argv[0]);
 	if (cli_batch_check_id(id) != EXIT_OK)
 		return EXIT_USAGE;
+	bc = batch_client_for_id(id);
 	if (cli_open(cli, &st, &pr) != EXIT_OK)
 		return EXIT_RUNTIME;
-	if ((m = cli_batch_open_api(cli)) == NULL)
+	if ((m = cli_batch_open_api(cli, bc->pv)) == NULL)
 		goto out;
-	if ((cancel ? api_batch_cancel(m, id, &b, &herr) : api_batch_get(m, id, &b, &herr)) != 0) {
+	if ((cancel ? batch_client_cancel(bc, m, id, &b, &herr) :
+	    batch_client_get(bc, m, id, &b, &herr)) != 0) {
 		cli_fail(CMD, "%s: %s", id, api_error_string(&herr, err, sizeof(err)));
 		if (herr.status == 404 || (herr.status == 400 && !cancel))
 			rc = EXIT_USAGE;       /* no such batch: asking again changes nothing */
@@ -316,16 +347,20 @@ cmd_one(struct cli *cli, int argc, char **argv, int cancel)
 		cli_batch_rec_from_api(&r, &b);
 		r.requests = b.processing + b.succeeded + b.errored + b.canceled + b.expired;
 	}
+	if (r.errors[0] == '\0')
+		usage_strlcpy(r.errors, b.errors, sizeof(r.errors));
 	if (json)
 		cli_batch_print_json(cli_batch_rec_json(&r));
 	else {
 		cli_batch_elapsed(b.created_ms, b.ended_ms, cli_now_ms(), el, sizeof(el));
-		cli_line(stdout, "%s  %s  %s", b.id, b.processing_status, el);
+		cli_line(stdout, "%s  %s  %s  (%s)", b.id, b.processing_status, el, bc->pv->name);
 		cli_batch_print_counts(stdout, &r.counts);
 		putchar('\n');
 		if (r.input_file[0] != '\0')
 			cli_line(stdout, "input: %s", r.input_file);
-		if (strcmp(b.processing_status, "ended") == 0 && !r.ingested)
+		if (b.errors[0] != '\0')
+			cli_line(stdout, "errors: %s", b.errors);
+		if (bc->ended(&b) && !r.ingested)
 			cli_line(stdout, "results not yet in the ledger: tokentop batch watch %s", b.id);
 	}
 	rc = EXIT_OK;

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/batch_client.h"
 #include "data/store.h"
 #include "tui/cli.h"
 
@@ -22,8 +23,12 @@ char *cli_batch_usd(int64_t nanos, char *buf, size_t n);
 /* <directory of the database>/results into out ($XDG_DATA_HOME/tokentop/results
  * for a ledger that is no file here, its parent made when missing). */
 void cli_batch_results_dir(const struct cli *cli, char *out, size_t n);
-/* The API client from the config; NULL after printing why. Free with http_multi_free. */
-struct http_multi *cli_batch_open_api(struct cli *cli);
+/* The API client from the config (every provider's target); NULL after
+ * printing why, also when pv (may be NULL: any) has no key. Free with
+ * http_multi_free. */
+struct http_multi *cli_batch_open_api(struct cli *cli, const struct provider *pv);
+/* A stored batch's state in the console's words. */
+enum batch_state cli_batch_state(const struct batch_rec *r);
 /* Copy the API's fields of b into r. */
 void cli_batch_rec_from_api(struct batch_rec *r, const struct api_batch *b);
 /* Record the API's view of b (only its fields); -1 after printing why. */
@@ -59,10 +64,59 @@ int cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, 
 int cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                           struct batch_intent *in, const char *body, size_t len,
                           const char *tiers, size_t tiers_len, struct api_batch *b);
+/* An intent is stored before anything is sent (its send time and owner set
+ * here). 0, or -1 after printing why (nothing was sent). */
+int cli_batch_intent_begin(struct store *st, struct batch_intent *in);
+/* The create answered b: the batch and the intent's status in one
+ * transaction. 0, or -1 after printing the batch's id loudly. */
+int cli_batch_record_created(struct store *st, const struct batch_intent *in,
+                             const struct api_batch *b);
+
+/* How a create that failed ambiguously is looked for (lookup: 1 = found and
+ * adopted into *b, 0 = not made: send again, -1 = cannot tell: stop, said),
+ * and what giving up on it does (abandon: the intent and what it left). */
+struct cli_create_hooks {
+	int  (*lookup)(void *arg, const char *why, struct api_batch *b);
+	void (*abandon)(void *arg);
+};
+
+/*
+ * Send a create (body of len bytes) to c's path once per attempt, on a fresh
+ * connection, without the client's retries: an ambiguous failure is looked
+ * for first (h->lookup), a clear refusal abandons (h->abandon), a retryable
+ * one is sent again with the SDKs' delays; no answer at all keeps the intent
+ * pending for the next start. 1 = answered with *b (the caller records it),
+ * 0 = adopted by lookup, -1 = failed (said).
+ */
+int cli_batch_send_create(struct cli *cli, struct http_multi *m, const struct batch_client *c,
+                          const char *body, size_t len, const struct cli_create_hooks *h,
+                          void *arg, struct api_batch *b);
+
 /* Reconcile the pending intents that are due (their process gone, or older
  * than a minute with no live owner): adopt each one's batch from the list,
  * or mark it abandoned; one line per intent on out. 0, or -1 (said on out). */
 int cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out);
+/*
+ * The same for a provider whose requests are uploaded first (c->uploads,
+ * cli_batch_upload.c): in (requests, bytes, input file, part, tag, models,
+ * estimates filled) is stored with a random token before anything is sent;
+ * the part's lines of input are written to a private file, uploaded, and
+ * the create (endpoint) carries the token in metadata. 0 with *b recorded,
+ * or -1 after printing why.
+ */
+int cli_batch_create_uploaded(struct cli *cli, struct http_multi *m, struct store *st,
+                              const struct batch_client *c, struct batch_intent *in,
+                              const char *input, const struct batch_part *part,
+                              const struct batch_opts *o, const char *endpoint,
+                              struct api_batch *b);
+/* Reconcile the due intents of c's provider among v[0..n) (uploaded first;
+ * the others are left): adopt the
+ * batch whose metadata holds an intent's token; abandon an intent a minute
+ * old that has none, deleting its uploaded files; its local copy in dir (the
+ * results directory) goes in any case; one line each on out. */
+void cli_batch_reconcile_uploaded(struct http_multi *m, struct store *st, const char *dir,
+                                  const struct batch_client *c, const struct batch_intent *v,
+                                  size_t n, FILE *out);
 /* How many pending intents are due for reconciling (0 on any error). */
 int cli_batch_intents_due(struct store *st);
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/batch_adopt.h"
+#include "core/batch_client.h"
 #include "core/batchres.h"
 #include "tui/cli_batch.h"
 
@@ -127,7 +128,8 @@ rivals_of(struct store *st, const struct batch_intent *in, int64_t **out)
 		return 0;
 	}
 	for (i = 0; i < n; i++)
-		if (v[i].id != in->id && v[i].requests == in->requests)
+		if (v[i].id != in->id && v[i].requests == in->requests &&
+		    strcmp(v[i].provider, in->provider[0] != '\0' ? in->provider : "anthropic") == 0)
 			(*out)[k++] = v[i].created_ms;
 	free(v);
 	return k;
@@ -224,26 +226,23 @@ reconcile_one(struct http_multi *m, struct store *st, const char *dir,
 	return f;
 }
 
-/* A 2xx body that is a batch object: 0 with *b. */
-static int
-parse_batch(const struct http_result *res, struct api_batch *b)
+int
+cli_batch_intent_begin(struct store *st, struct batch_intent *in)
 {
-	struct http_error he;
-	json_error_t je;
-	json_t *j;
-	int rc;
+	char why[700];
 
-	if (res->body == NULL || (j = json_loadb(res->body, res->body_len, 0, &je)) == NULL)
+	in->created_ms = cli_now_ms();
+	in->owner_pid = (int)getpid();
+	if (store_intent_add(st, in, why, sizeof(why)) != 0) {
+		cli_fail(CMD, "%s; nothing was sent", why);
 		return -1;
-	rc = api_batch_from_json(j, b, &he);
-	json_decref(j);
-	return rc;
+	}
+	return 0;
 }
 
-/* The create answered: the batch and the intent's status in one transaction. */
-static int
-record_created(struct store *st, const char *dir, const struct batch_intent *in,
-               const struct api_batch *b)
+int
+cli_batch_record_created(struct store *st, const struct batch_intent *in,
+                         const struct api_batch *b)
 {
 	struct batch_rec r;
 	char err[512];
@@ -257,25 +256,74 @@ record_created(struct store *st, const char *dir, const struct batch_intent *in,
 		    b->id, err, b->id);
 		return -1;
 	}
-	tiers_claim(dir, in->id, b->id);
 	return 0;
 }
 
-/* One attempt: POST the body once. 1 = answered with a batch (*b). */
+/* One attempt: POST the body once, on a fresh connection. 1 = answered
+ * with a batch (*b). */
 static int
-create_attempt(struct http_multi *m, const char *body, size_t len, struct http_result *res,
-               struct api_batch *b)
+create_attempt(struct http_multi *m, const struct batch_client *c, const char *body,
+               size_t len, struct http_result *res, struct api_batch *b)
 {
 	struct http_request rq;
 
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
-	rq.url = "/v1/messages/batches";
+	rq.url = c->path;
+	rq.pv = c->pv;
 	rq.body = body;
 	rq.body_len = len;
 	rq.no_retry = 1;
 	memset(res, 0, sizeof(*res));
-	return http_request_sync(m, &rq, res) == 0 && parse_batch(res, b) == 0;
+	return http_request_sync(m, &rq, res) == 0 &&
+	    batch_client_parse(c, res->body, res->body_len, b) == 0;
+}
+
+int
+cli_batch_send_create(struct cli *cli, struct http_multi *m, const struct batch_client *c,
+                      const char *body, size_t len, const struct cli_create_hooks *h,
+                      void *arg, struct api_batch *b)
+{
+	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc;
+	struct http_result res;
+	char why[700];
+	int64_t delay;
+
+	for (attempt = 0;; attempt++) {
+		if (create_attempt(m, c, body, len, &res, b))
+			break;
+		/* a 2xx that is not a batch object: the create was carried out */
+		kind = res.ok ? BATCH_ADOPT_FAIL_AMBIGUOUS : (int)batch_adopt_classify(res.status);
+		if (res.ok)
+			snprintf(why, sizeof(why), "the response is not a batch object");
+		else
+			api_error_string(&res.error, why, sizeof(why));
+		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS && (rc = h->lookup(arg, why, b)) != 0) {
+			http_result_done(&res);
+			return rc > 0 ? 0 : -1;
+		}
+		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
+		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
+			/* no answer at all (or a 2xx we could not read): the batch may
+			 * yet show up; keep the intent pending for the next start */
+			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok))
+				h->abandon(arg);
+			else
+				cli_warn("batch", "no answer and no batch yet: "
+				    "tokentop batch list checks again");
+			cli_fail(CMD, "create: %s", why);
+			http_result_done(&res);
+			return -1;
+		}
+		delay = http_retry_delay_ms(attempt, http_result_header(&res, "retry-after-ms"),
+		    http_result_header(&res, "retry-after"), time(NULL), jitter());
+		cli_warn("batch", "create: %s; sending it again in %.1f s", why,
+		    (double)delay / 1000.0);
+		http_result_done(&res);
+		sleep_ms(delay);
+	}
+	http_result_done(&res);
+	return 1;
 }
 
 /* After an ambiguous failure: 1 = adopted (*b), 0 = none (go on), -1 = stop. */
@@ -303,67 +351,63 @@ create_reconcile(struct http_multi *m, struct store *st, const char *dir,
 	}
 }
 
+/* Anthropic's hooks of the create loop: adoption by time and size. */
+struct once_ctx {
+	struct http_multi         *m;
+	struct store              *st;
+	const char                *dir;
+	const struct batch_intent *in;
+};
+
+static int
+once_lookup(void *arg, const char *why, struct api_batch *b)
+{
+	struct once_ctx *o = arg;
+
+	return create_reconcile(o->m, o->st, o->dir, o->in, why, b);
+}
+
+static void
+once_abandon(void *arg)
+{
+	struct once_ctx *o = arg;
+	char err[256];
+
+	if (store_intent_abandon(o->st, o->in->id, err, sizeof(err)) != 0)
+		cli_warn("batch", "%s", err);
+	else
+		tiers_drop(o->dir, o->in->id);
+}
+
 int
 cli_batch_create_once(struct cli *cli, struct http_multi *m, struct store *st,
                       struct batch_intent *in, const char *body, size_t len,
                       const char *tiers, size_t tiers_len, struct api_batch *b)
 {
+	static const struct cli_create_hooks hooks = { once_lookup, once_abandon };
 	char dir[CONFIG_PATH_MAX + 16], name[40];
-	int max = cli->cfg.max_retries >= 0 ? cli->cfg.max_retries : 2, attempt, kind, rc = -1;
-	struct http_result res;
-	char why[700], err[256];
-	int64_t delay;
+	char err[256];
+	struct once_ctx o;
+	int rc;
 
-	in->created_ms = cli_now_ms();
-	in->owner_pid = (int)getpid();
-	if (store_intent_add(st, in, why, sizeof(why)) != 0) {
-		cli_fail(CMD, "%s; nothing was sent", why);
+	if (cli_batch_intent_begin(st, in) != 0)
 		return -1;
-	}
 	cli_batch_results_dir(cli, dir, sizeof(dir));
 	tiers_name(in->id, name, sizeof(name));
 	/* a lost tiers file only loses the tier on the rows: warn, go on */
 	if (tiers != NULL && batch_tiers_save(dir, name, tiers, tiers_len, err, sizeof(err)) != 0)
 		cli_warn("batch", "routing tiers not saved: %s", err);
-	for (attempt = 0;; attempt++) {
-		if (create_attempt(m, body, len, &res, b))
-			break;
-		/* a 2xx that is not a batch object: the create was carried out */
-		kind = res.ok ? BATCH_ADOPT_FAIL_AMBIGUOUS : (int)batch_adopt_classify(res.status);
-		if (res.ok)
-			snprintf(why, sizeof(why), "the response is not a batch object");
-		else
-			api_error_string(&res.error, why, sizeof(why));
-		if (kind == BATCH_ADOPT_FAIL_AMBIGUOUS &&
-		    (rc = create_reconcile(m, st, dir, in, why, b)) != 0) {
-			http_result_done(&res);
-			return rc > 0 ? 0 : -1;
-		}
-		if (kind == BATCH_ADOPT_FAIL_FINAL || attempt >= max || res.ok ||
-		    !http_should_retry(res.status, http_result_header(&res, "x-should-retry"))) {
-			/* no answer at all (or a 2xx we could not read): the batch may
-			 * yet show up; keep the intent pending for the next start */
-			if (kind != BATCH_ADOPT_FAIL_AMBIGUOUS || (res.status != 0 && !res.ok)) {
-				if (store_intent_abandon(st, in->id, err, sizeof(err)) != 0)
-					cli_warn("batch", "%s", err);
-				else
-					tiers_drop(dir, in->id);
-			} else
-				cli_warn("batch", "no answer and no batch yet: "
-				    "tokentop batch list checks again");
-			cli_fail(CMD, "create: %s", why);
-			http_result_done(&res);
-			return -1;
-		}
-		delay = http_retry_delay_ms(attempt, http_result_header(&res, "retry-after-ms"),
-		    http_result_header(&res, "retry-after"), time(NULL), jitter());
-		cli_warn("batch", "create: %s; sending it again in %.1f s", why,
-		    (double)delay / 1000.0);
-		http_result_done(&res);
-		sleep_ms(delay);
-	}
-	http_result_done(&res);
-	return record_created(st, dir, in, b);
+	o.m = m;
+	o.st = st;
+	o.dir = dir;
+	o.in = in;
+	if ((rc = cli_batch_send_create(cli, m, &batch_client_anthropic, body, len, &hooks, &o,
+	    b)) <= 0)
+		return rc;
+	if (cli_batch_record_created(st, in, b) != 0)
+		return -1;
+	tiers_claim(dir, in->id, b->id);
+	return 0;
 }
 
 /*
@@ -448,14 +492,31 @@ reconcile_report(struct store *st, const char *dir, const struct batch_intent *i
 	}
 }
 
+/* The due intents of providers that upload first (exact adoption) move
+ * from v to u; returns how many stay in v. */
+static size_t
+split_uploaded(struct batch_intent *v, size_t n, struct batch_intent *u, size_t *nu)
+{
+	size_t i, k = 0;
+
+	*nu = 0;
+	for (i = 0; i < n; i++) {
+		if (batch_client_of(provider_by_name(v[i].provider))->uploads)
+			u[(*nu)++] = v[i];
+		else
+			v[k++] = v[i];
+	}
+	return k;
+}
+
 int
 cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 {
-	struct batch_intent *v = NULL;
+	struct batch_intent *v = NULL, *u = NULL;
 	struct api_batch *list = NULL;
 	struct http_multi *m = NULL;
 	struct http_error he;
-	size_t n = 0, nl = 0, i, due = 0;
+	size_t n = 0, nl = 0, nu = 0, i, due = 0;
 	int64_t now = cli_now_ms(), since = INT64_MAX;
 	char err[600], dir[CONFIG_PATH_MAX + 16];
 	int rc = -1;
@@ -466,13 +527,27 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		cli_line(out, "tokentop batch: %s", err);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (!intent_due(&v[i], now))
-			continue;
-		v[due++] = v[i];
+	for (i = 0; i < n; i++)
+		if (intent_due(&v[i], now))
+			v[due++] = v[i];
+	if (due == 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((u = calloc(due, sizeof(*u))) == NULL ||
+	    (m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL) {
+		cli_line(out, "tokentop batch: %s", u == NULL ? "out of memory" : err);
+		goto out;
+	}
+	due = split_uploaded(v, due, u, &nu);
+	cli_batch_results_dir(cli, dir, sizeof(dir));
+	for (i = 0; nu > 0 && i < PROVIDER_COUNT; i++)
+		if (batch_client_of(provider_at((int)i))->uploads)
+			cli_batch_reconcile_uploaded(m, st, dir, batch_client_of(provider_at((int)i)),
+			    u, nu, out);
+	for (i = 0; i < due; i++)
 		if (batch_adopt_since(v[i].created_ms) < since)
 			since = batch_adopt_since(v[i].created_ms);
-	}
 	if (due == 0) {
 		rc = 0;
 		goto out;
@@ -483,20 +558,18 @@ cli_batch_reconcile(struct cli *cli, struct store *st, FILE *out)
 		    due == 1 ? "it" : "them");
 		goto out;
 	}
-	if ((m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL ||
-	    api_batch_list_since(m, since, &list, &nl, &he) != 0) {
-		if (m != NULL)
-			api_error_string(&he, err, sizeof(err));
+	if (api_batch_list_since(m, since, &list, &nl, &he) != 0) {
+		api_error_string(&he, err, sizeof(err));
 		cli_line(out, "tokentop batch: %zu batch create%s not confirmed; could not list "
 		    "batches: %s", due, due == 1 ? " is" : "s are", err);
 		goto out;
 	}
-	cli_batch_results_dir(cli, dir, sizeof(dir));
 	for (i = 0; i < due; i++)
 		reconcile_report(st, dir, &v[i], list, nl, out);
 	rc = 0;
 out:
 	free(list);
+	free(u);
 	free(v);
 	http_multi_free(m);
 	return rc;

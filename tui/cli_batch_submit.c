@@ -12,6 +12,7 @@
 
 #include "core/api.h"
 #include "core/batch.h"
+#include "core/batch_client.h"
 #include "core/router.h"
 #include "tui/cli_batch.h"
 
@@ -130,20 +131,22 @@ submit_budget_gate(struct cli *cli, const struct pricing *pr, const char *tag, i
 	return rc;
 }
 
-/* Create one part's batch exactly once and record it (cli_batch_once.c). */
+/* Create one part's batch exactly once and record it (cli_batch_once.c;
+ * cli_batch_upload.c for a provider whose requests go up as a file first). */
 static int
-submit_part(struct cli *cli, struct http_multi *m, struct store *st, const char *path,
-            const char *abspath, size_t partno, const struct batch_part *part,
-            const struct batch_opts *o, const char *tag, char *id, size_t idlen)
+submit_part(struct cli *cli, struct http_multi *m, struct store *st,
+            const struct batch_client *c, const char *path, const char *abspath,
+            size_t partno, const struct batch_part *part, const struct batch_opts *o,
+            const char *endpoint, const char *tag, char *id, size_t idlen)
 {
 	struct tiers_text t = { NULL, 0, 0 };
 	struct batch_intent in;
 	struct api_batch b;
 	char *body = NULL, err[1024];
-	size_t len;
+	size_t len = (size_t)part->bytes;
 	int rc = -1, keep = o->route != NULL;
 
-	if (batch_part_body(path, part, o, &body, &len, err, sizeof(err)) != 0) {
+	if (!c->uploads && batch_part_body(path, part, o, &body, &len, err, sizeof(err)) != 0) {
 		cli_fail(CMD, "%s", err);
 		return -1;
 	}
@@ -161,7 +164,10 @@ submit_part(struct cli *cli, struct http_multi *m, struct store *st, const char 
 		cli_warn("batch", "routing tiers not saved: %s", err);
 		keep = 0;
 	}
-	if (cli_batch_create_once(cli, m, st, &in, body, len,
+	if (c->uploads) {
+		if (cli_batch_create_uploaded(cli, m, st, c, &in, path, part, o, endpoint, &b) != 0)
+			goto out;
+	} else if (cli_batch_create_once(cli, m, st, &in, body, len,
 	    keep ? (t.p != NULL ? t.p : "") : NULL, keep ? t.len : 0, &b) != 0)
 		goto out;
 	usage_strlcpy(id, b.id, idlen);
@@ -173,8 +179,9 @@ out:
 }
 
 static int
-submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
-           const struct batch_opts *o, const char *tag)
+submit_all(struct cli *cli, const struct batch_client *c, const char *path,
+           const struct batch_plan *plan, const struct batch_opts *o, const char *endpoint,
+           const char *tag)
 {
 	struct store *st = NULL;
 	struct http_multi *m;
@@ -184,13 +191,13 @@ submit_all(struct cli *cli, const char *path, const struct batch_plan *plan,
 
 	if (realpath(path, abspath) == NULL)
 		usage_strlcpy(abspath, path, sizeof(abspath));
-	if ((m = cli_batch_open_api(cli)) == NULL)
+	if ((m = cli_batch_open_api(cli, c->pv)) == NULL)
 		return EXIT_RUNTIME;
 	if (cli_open(cli, &st, NULL) != EXIT_OK)
 		goto out;
 	for (i = 0; i < plan->nparts; i++) {
-		if (submit_part(cli, m, st, path, abspath, i, &plan->parts[i], o, tag, id,
-		    sizeof(id)) != 0) {
+		if (submit_part(cli, m, st, c, path, abspath, i, &plan->parts[i], o, endpoint, tag,
+		    id, sizeof(id)) != 0) {
 			if (i > 0)
 				cli_warn("batch", "parts 1–%zu were submitted; "
 				    "lines from %lld on were not", i,
@@ -209,6 +216,20 @@ out:
 	return rc;
 }
 
+/* A limit from the environment (tests set small ones: README), else def. */
+static int64_t
+env_limit(const char *name, int64_t def)
+{
+	const char *v = getenv(name);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtoll(v, &end, 10);
+	return *end == '\0' && n > 0 ? (int64_t)n : def;
+}
+
 int
 cli_batch_submit(struct cli *cli, int argc, char **argv)
 {
@@ -220,6 +241,8 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "route", required_argument, NULL, 'r' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "provider", required_argument, NULL, 'p' },
+		{ "mixed-models", no_argument, NULL, 'M' },
 		{ "max-requests", required_argument, NULL, 'R' },   /* test hooks, undocumented */
 		{ "max-bytes", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
@@ -229,8 +252,10 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 	struct pricing *pr = NULL;
 	struct router *rt = NULL;
 	const char *tag = NULL, *path;
+	const struct batch_client *bc = &batch_client_anthropic;
+	const struct provider *pv;
 	char err[1024], *end;
-	int c, dry = 0, route = 0, force = 0, rc = EXIT_RUNTIME;
+	int c, dry = 0, route = 0, force = 0, mixed = 0, cache = 0, rc = EXIT_RUNTIME;
 
 	memset(&o, 0, sizeof(o));
 	optind = 0;
@@ -240,6 +265,13 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 		case 't': tag = optarg; break;
 		case 'd': dry = 1; break;
 		case 'f': force = 1; break;
+		case 'M': mixed = 1; break;
+		case 'p':
+			if ((pv = provider_by_name(optarg)) == NULL || optarg[0] == '\0')
+				return cli_usage_error(CMD, "--provider is anthropic or openai, not "
+				    "\"%s\"", optarg);
+			bc = batch_client_of(pv);
+			break;
 		case 'r':
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "off") != 0)
 				return cli_usage_error(CMD, "--route is auto or off, not \"%s\"",
@@ -263,6 +295,7 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 			break;
 		}
 		case 'c':
+			cache = 1;
 			if (batch_cache_parse(optarg, &o.cache) != 0)
 				return cli_usage_error(CMD, "--cache is off, 5m or 1h, not \"%s\"",
 				    optarg);
@@ -276,7 +309,21 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 	path = argv[optind];
 	if (route && o.model != NULL)
 		return cli_usage_error(CMD, "--model and --route auto: give one");
-	if (o.model == NULL && !route && cli->cfg.default_model[0] != '\0')
+	if (bc->line_check != NULL && (route || cache))
+		return cli_usage_error(CMD, "--%s is for Anthropic batches (%s caches by itself)",
+		    route ? "route" : "cache", bc->pv->label);
+	if (mixed && !bc->one_model)
+		return cli_usage_error(CMD, "--mixed-models is for OpenAI batches");
+	/* the provider's format and limits (a test may set smaller ones) */
+	o.line_check = bc->line_check;
+	o.one_model = bc->one_model && !mixed;
+	o.one_url = bc->one_url;
+	if (o.max_requests == 0)
+		o.max_requests = env_limit("TOKENTOP_BATCH_MAX_REQUESTS", bc->max_requests);
+	if (o.max_bytes == 0)
+		o.max_bytes = env_limit("TOKENTOP_BATCH_MAX_BYTES", bc->max_bytes);
+	if (o.model == NULL && !route && bc->line_check == NULL &&
+	    cli->cfg.default_model[0] != '\0')
 		o.model = cli->cfg.default_model;
 	/* routed lines take their tier's max_tokens unless --max-tokens says */
 	if (o.max_tokens == 0 && !route)
@@ -310,7 +357,7 @@ cli_batch_submit(struct cli *cli, int argc, char **argv)
 	if (dry)
 		rc = EXIT_OK;
 	else if ((rc = submit_budget_gate(cli, pr, tag, plan.est_high, force)) == EXIT_OK)
-		rc = submit_all(cli, path, &plan, &o, tag);
+		rc = submit_all(cli, bc, path, &plan, &o, plan.url, tag);
 done:
 	batch_plan_done(&plan);
 out:

@@ -195,7 +195,8 @@ watch_status(struct watch *w, const struct api_batch *b)
 	struct seen *s = NULL, *ns;
 	struct batch_counts c = { b->processing, b->succeeded, b->errored, b->canceled,
 	    b->expired };
-	char el[48], id[3 * USAGE_ID_MAX], status[48];
+	char el[48], id[3 * USAGE_ID_MAX], status[3 * 512];
+	const struct batch_client *bc;
 	size_t i;
 
 	for (i = 0; i < w->nseen; i++)
@@ -214,10 +215,14 @@ watch_status(struct watch *w, const struct api_batch *b)
 	usage_strlcpy(s->status, b->processing_status, sizeof(s->status));
 	s->c = c;
 	cli_batch_elapsed(b->created_ms, b->ended_ms, cli_now_ms(), el, sizeof(el));
+	bc = batch_client_of(provider_at(b->provider));
 	printf("%s  %-11s  %s  ", text_sanitize(b->id, id, sizeof(id), 0),
-	    text_sanitize(b->processing_status, status, sizeof(status), 0), el);
+	    batch_state_name(bc->state(b->processing_status, b->cancel_ms, b->canceled,
+	    b->expired)), el);
 	cli_batch_print_counts(stdout, &c);
 	putchar('\n');
+	if (b->errors[0] != '\0')
+		printf("%s  errors: %s\n", id, text_sanitize(b->errors, status, sizeof(status), 0));
 	fflush(stdout);
 }
 
@@ -309,12 +314,20 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 		headroom_free(hr);
 		return cli_fail(CMD, "out of memory");
 	}
-	if ((m = cli_batch_open_api(cli)) == NULL) {
+	if ((m = cli_batch_open_api(cli, NULL)) == NULL) {
 		free(w.open);
 		headroom_free(hr);
 		return EXIT_RUNTIME;
 	}
 	headroom_watch(hr, m, "anthropic", "", cli->cfg.api_key);
+	for (i = 0; i < n; i++) {
+		const struct batch_client *bc = batch_client_for_id(ids[i]);
+
+		if (bc != NULL && !http_multi_has_key(m, (int)bc->pv->id)) {
+			cli_fail(CMD, "%s: %s is not set", ids[i], bc->pv->key_env);
+			goto out;
+		}
+	}
 	cli_batch_results_dir(cli, dir, sizeof(dir));
 	if ((p = batch_poller_new(m, dir, interval_ms, watch_event, &w)) == NULL) {
 		cli_fail(CMD, "out of memory");
@@ -377,10 +390,10 @@ out:
 int
 cli_batch_check_id(const char *id)
 {
-	if (strncmp(id, "msgbatch_", 9) == 0 && id[9] != '\0' && api_batch_id_ok(id))
+	if (batch_client_for_id(id) != NULL)
 		return EXIT_OK;
-	return cli_usage_error(CMD, "\"%.80s\" is not a batch id (ids look like msgbatch_…: "
-	    "letters, digits, '_' and '-')", id);
+	return cli_usage_error(CMD, "\"%.80s\" is not a batch id (ids look like msgbatch_… "
+	    "or batch_…: letters, digits, '_' and '-')", id);
 }
 
 /* Does tokentop follow b (a client for its provider: OpenAI's comes with the
@@ -581,9 +594,9 @@ cli_batch_results(struct cli *cli, int argc, char **argv)
 		}
 		ids[0] = (char *)id;
 		tags[0] = found ? r.tag : NULL;
-		if (found && strcmp(r.status, "ended") != 0)
+		if (found && !batch_state_final(cli_batch_state(&r)))
 			cli_warn("batch", "%s is %s; waiting for it to end "
-			    "(Ctrl-C to stop)", id, r.status);
+			    "(Ctrl-C to stop)", id, batch_state_name(cli_batch_state(&r)));
 		if ((rc = cli_batch_poll(cli, st, pr, ids, tags, 1, 5000)) != EXIT_OK) {
 			if (rc != EXIT_USAGE)
 				rc = EXIT_RUNTIME;

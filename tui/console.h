@@ -78,11 +78,12 @@ struct call_req {
  */
 struct console_actions {
 	/* validate a batch file and weigh it against the budgets (no network) */
-	int (*batch_check)(struct console *c, const char *path, struct batch_check *out,
-	                   char *err, size_t errlen);
-	/* submit it in the background; force: past a budget, as the user said */
-	int (*batch_submit)(struct console *c, const char *path, int force, char *id, size_t idlen,
-	                    char *err, size_t errlen);
+	int (*batch_check)(struct console *c, const char *path, const char *provider,
+	                   struct batch_check *out, char *err, size_t errlen);
+	/* submit it in the background; force: past a budget, as the user said;
+	 * provider: "anthropic", "openai" (the launch dialog's choice) */
+	int (*batch_submit)(struct console *c, const char *path, const char *provider, int force,
+	                    char *id, size_t idlen, char *err, size_t errlen);
 	int (*batch_cancel)(struct console *c, const char *id, char *err, size_t errlen);
 	int (*batch_save)(struct console *c, const char *id, const char *path,
 	                  char *err, size_t errlen);

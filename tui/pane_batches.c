@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/batch_client.h"
 #include "core/num.h"
+#include "core/provider.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -138,15 +140,19 @@ draw_batch(int y, const struct bcols *c, const struct batch_rec *b, const struct
            int64_t now, enum draw_role base)
 {
 	char reqs[32], el[40], money[48];
-	int ended = strcmp(b->status, "ended") == 0;
+	int ended = pane_batch_ended(b);
 	int64_t end = ended && b->ended_ms > 0 ? b->ended_ms : now;
 	enum draw_role money_role = base == ROLE_SELECTED ? base : ROLE_MONEY;
+	enum batch_state st = pane_batch_state_of(b);
 
 	draw_fill(y, c->id, c->end - c->id, base);
-	draw_text(y, c->id, c->idw, base, DRAW_MID, b->id);
+	/* "A msgbatch_…", "O batch_…": whose batch it is */
+	draw_text(y, c->id, 2, base == ROLE_SELECTED ? base : ROLE_DIM, DRAW_RAW,
+	    pane_batch_provider(b)->mark);
+	draw_text(y, c->id + 2, c->idw - 2, base, DRAW_MID, b->id);
 	draw_text(y, c->status, W_STATUS, base == ROLE_SELECTED ? base :
-	    strcmp(b->status, "canceling") == 0 ? ROLE_WARNING : ended ? ROLE_DIM : ROLE_OK,
-	    0, b->status);
+	    st == BATCH_CANCELLING || st == BATCH_FAILED ? ROLE_WARNING : ended ? ROLE_DIM :
+	    ROLE_OK, 0, batch_state_name(st));
 	if (c->tagw)
 		draw_text(y, c->tag, c->tagw, base == ROLE_SELECTED ? base : ROLE_DIM, DRAW_MID,
 		    b->tag[0] ? b->tag : (draw_utf8() ? "—" : "-"));
@@ -190,9 +196,36 @@ pane_batches_unfollowed(const struct batch_rec *b, size_t n, int followed)
 	if (followed)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (strcmp(b[i].status, "ended") != 0)
+		if (!pane_batch_ended(&b[i]))
 			return 1;
 	return 0;
+}
+
+const struct provider *
+pane_batch_provider(const struct batch_rec *b)
+{
+	const struct provider *pv = provider_by_name(b->provider);
+
+	return pv != NULL ? pv : &provider_anthropic;
+}
+
+enum batch_state
+pane_batch_state_of(const struct batch_rec *b)
+{
+	return batch_client_of(pane_batch_provider(b))->state(b->status, b->cancel_ms,
+	    b->counts.canceled, b->counts.expired);
+}
+
+const char *
+pane_batch_state(const struct batch_rec *b)
+{
+	return batch_state_name(pane_batch_state_of(b));
+}
+
+int
+pane_batch_ended(const struct batch_rec *b)
+{
+	return batch_state_final(pane_batch_state_of(b));
 }
 
 static int

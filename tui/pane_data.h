@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "core/batch_client.h"
 #include "core/budget.h"
 #include "data/store.h"
 #include "tui/console_org.h"
@@ -153,6 +154,15 @@ int64_t pane_batch_done(const struct batch_counts *n);
 /* Are some of b[0..n) running while nobody follows them (followed 0: no
  * API key)? Then the screens say so (issue 11, defect 9). */
 int pane_batches_unfollowed(const struct batch_rec *b, size_t n, int followed);
+
+/* A stored batch's provider (never NULL: anthropic for ""), its state in
+ * the console's words (validating, in_progress, finalizing, completed,
+ * failed, expired, cancelling, cancelled: batch_client.h) and whether that
+ * state is an end. */
+const struct provider *pane_batch_provider(const struct batch_rec *b);
+enum batch_state pane_batch_state_of(const struct batch_rec *b);
+const char *pane_batch_state(const struct batch_rec *b);
+int pane_batch_ended(const struct batch_rec *b);
 
 /* The rows of pane p (days: as many as the daily pane shows), the key of
  * row i (model, batch id, "YYYY-MM-DD"; 0, or -1 past the end), and the row

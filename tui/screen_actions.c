@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "core/batch.h"
+#include "core/batch_client.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/screen_actions.h"
 #include "tui/screen_jobs.h"
@@ -170,19 +172,26 @@ error_words(const char *path, const struct batch_plan *plan, char *out, size_t o
 }
 
 static int
-batch_check(struct console *c, const char *path, struct batch_check *out, char *err,
-            size_t errlen)
+batch_check(struct console *c, const char *path, const char *provider, struct batch_check *out,
+            char *err, size_t errlen)
 {
+	const struct batch_client *bc = batch_client_of(provider_by_name(provider));
 	struct batch_opts o;
 	struct batch_plan plan;
 	struct stat sb;
 	size_t used;
 
 	memset(out, 0, sizeof(*out));
-	/* the defaults of the `batch submit` the console runs */
+	/* the defaults of the `batch submit --provider P` the console runs */
 	memset(&o, 0, sizeof(o));
-	o.model = c->cli->cfg.default_model[0] ? c->cli->cfg.default_model : NULL;
+	o.model = c->cli->cfg.default_model[0] && bc->line_check == NULL ?
+	    c->cli->cfg.default_model : NULL;
 	o.max_tokens = 1024;
+	o.line_check = bc->line_check;
+	o.one_model = bc->one_model;
+	o.one_url = bc->one_url;
+	o.max_requests = bc->max_requests;
+	o.max_bytes = bc->max_bytes;
 	if (stat(path, &sb) == 0) {
 		out->size = (int64_t)sb.st_size;
 		out->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
@@ -207,11 +216,11 @@ batch_check(struct console *c, const char *path, struct batch_check *out, char *
 }
 
 static int
-batch_submit(struct console *c, const char *path, int force, char *id, size_t idlen,
-             char *err, size_t errlen)
+batch_submit(struct console *c, const char *path, const char *provider, int force, char *id,
+             size_t idlen, char *err, size_t errlen)
 {
-	const char *args[] = { "batch", "submit", force ? "--force" : path, force ? path : NULL,
-		NULL };
+	const char *args[] = { "batch", "submit", "--provider", provider, force ? "--force" : path,
+		force ? path : NULL, NULL };
 
 	snprintf(id, idlen, "%s (in the background)", path);
 	return start(c, "batch submit", args, job_words("submitted %s%s", path,

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "tui/screen_batches.h"
+#include "core/provider.h"
+#include "tui/pane_data.h"
 #include "tui/screen_batches_int.h"
 
 enum {
@@ -246,13 +248,15 @@ submit(struct console *c, struct batches *s, int force)
 	if (stat(s->input.buf, &sb) == 0) {
 		mt = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
 		if ((int64_t)sb.st_size != s->check.size || mt != s->check.mtime_ns) {
-			c->act.batch_check(c, s->input.buf, &s->check, err, sizeof(err));
+			c->act.batch_check(c, s->input.buf, provider_at(s->provider)->name, &s->check,
+			    err, sizeof(err));
 			snprintf(s->check_note, sizeof(s->check_note),
 			    "the file changed since it was checked: checked again, nothing sent");
 			return CA_REDRAW;
 		}
 	}
-	if (c->act.batch_submit(c, s->input.buf, force, id, sizeof(id), err, sizeof(err)) != 0)
+	if (c->act.batch_submit(c, s->input.buf, provider_at(s->provider)->name, force, id,
+	    sizeof(id), err, sizeof(err)) != 0)
 		console_status(c, ROLE_ALERT, "submit: %s", err);
 	else
 		console_status(c, ROLE_OK, "submitting %s", id);
@@ -279,7 +283,15 @@ confirm_key(struct console *c, struct batches *s, int key)
 		s->prompt = P_NONE;
 		return CA_REBUILD;
 	}
-	if (s->check.ok && batches_have_key(c) && key == (s->check.over_budget ? 'o' : 'y'))
+	if (key == 'p') {       /* the other provider: its format, checked again */
+		s->provider = (s->provider + 1) % PROVIDER_COUNT;
+		c->act.batch_check(c, s->input.buf, provider_at(s->provider)->name, &s->check, err,
+		    sizeof(err));
+		s->check_note[0] = '\0';
+		return CA_REDRAW;
+	}
+	if (s->check.ok && batches_have_key(c, provider_at(s->provider)->name) &&
+	    key == (s->check.over_budget ? 'o' : 'y'))
 		return submit(c, s, s->check.over_budget);
 	if (key == 'y' && s->check.ok && s->check.over_budget) {
 		console_status(c, ROLE_WARNING, "over a budget: o submits it past the budget");
@@ -299,7 +311,8 @@ prompt_done(struct console *c, struct batches *s)
 	switch (s->prompt) {
 	case P_FILE:
 		s->check_note[0] = '\0';
-		c->act.batch_check(c, s->input.buf, &s->check, err, sizeof(err));
+		c->act.batch_check(c, s->input.buf, provider_at(s->provider)->name, &s->check, err,
+		    sizeof(err));
 		s->prompt = P_CONFIRM_SUBMIT;
 		return CA_REDRAW;
 	case P_SAVE:
@@ -379,9 +392,9 @@ action_key(struct console *c, struct batches *s, int cmd)
 			return unavailable(c, "canceling a batch");
 		if (t == NULL)
 			return CA_NONE;
-		if (!batches_have_key(c)) {
-			console_status(c, ROLE_WARNING, "canceling needs an API key: set "
-			    "ANTHROPIC_API_KEY");
+		if (!batches_have_key(c, t->provider)) {
+			console_status(c, ROLE_WARNING, "canceling needs an API key: set %s",
+			    pane_batch_provider(t)->key_env);
 			return CA_REDRAW;
 		}
 		name_target(s, t);

@@ -5,13 +5,28 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/provider.h"
 #include "tui/pane_data.h"
 #include "tui/screen_batches_int.h"
 
 int
-batches_have_key(const struct console *c)
+batches_have_key(const struct console *c, const char *provider)
 {
-	return c->cli->cfg.api_key[0] != '\0';
+	const struct provider *pv = provider_by_name(provider);
+
+	return pv != NULL && config_provider_key(&c->cli->cfg, (int)pv->id)[0] != '\0';
+}
+
+/* Any provider's key: the poller follows the batches of those that have one. */
+static int
+any_key(const struct console *c)
+{
+	int i;
+
+	for (i = 0; i < PROVIDER_COUNT; i++)
+		if (batches_have_key(c, provider_at(i)->name))
+			return 1;
+	return 0;
 }
 
 static const char *
@@ -40,8 +55,8 @@ lcolumns(int x, int w, int cncl, int exp, struct lcols *c)
 	fixed = W_STATUS + W_REQS + W_OK + W_ERR + W_EL + W_MONEY + 6 + (cncl ? W_CNCL + 1 : 0) +
 	    (exp ? W_EXP + 1 : 0) + (est ? W_MONEY + 1 : 0);
 	c->idw = w - fixed - 1 - (models ? 24 : 0);
-	if (c->idw > 36)
-		c->idw = 36;
+	if (c->idw > 40)          /* the provider's mark and an OpenAI id (38) */
+		c->idw = 40;
 	c->id = x;
 	c->status = c->id + c->idw + 1;
 	c->reqs = c->status + W_STATUS + 1;
@@ -62,7 +77,7 @@ list_head(int y, const struct lcols *c)
 {
 	const int f = DRAW_RAW | DRAW_RIGHT;
 
-	draw_text(y, c->id, c->idw, ROLE_DIM, DRAW_RAW, "id");
+	draw_text(y, c->id + 2, c->idw - 2, ROLE_DIM, DRAW_RAW, "id");
 	draw_text(y, c->status, W_STATUS, ROLE_DIM, DRAW_RAW, "status");
 	draw_text(y, c->reqs, W_REQS, ROLE_DIM, f, "reqs");
 	draw_text(y, c->ok, W_OK, ROLE_DIM, f, "ok");
@@ -95,13 +110,16 @@ list_row(struct console *c, int y, const struct lcols *k, const struct batch_rec
          enum draw_role r)
 {
 	const struct batch_counts *n = &b->counts;
-	int ended = strcmp(b->status, "ended") == 0;
+	int ended = pane_batch_ended(b);
 	int counted = ended || pane_batch_done(n) > 0;
 	char a[48], m[300];
 
 	draw_fill(y, 1, c->w - 2, r);
-	draw_text(y, k->id, k->idw, r, DRAW_MID, b->id);
-	draw_text(y, k->status, W_STATUS, r, 0, b->status);
+	/* "A msgbatch_…", "O batch_…": whose batch it is */
+	draw_text(y, k->id, 2, r == ROLE_NORMAL ? ROLE_DIM : r, DRAW_RAW,
+	    pane_batch_provider(b)->mark);
+	draw_text(y, k->id + 2, k->idw - 2, r, DRAW_MID, b->id);
+	draw_text(y, k->status, W_STATUS, r, 0, pane_batch_state(b));
 	draw_text(y, k->reqs, W_REQS, r, DRAW_RIGHT | DRAW_NUM,
 	    view_fmt_count(b->requests, a, sizeof(a)));
 	count_cell(y, k->ok, W_OK, r, n->succeeded, counted);
@@ -137,7 +155,7 @@ list_row(struct console *c, int y, const struct lcols *k, const struct batch_rec
 static int
 unfollowed(const struct console *c, const struct batches *s)
 {
-	return pane_batches_unfollowed(s->all, s->nall, batches_have_key(c));
+	return pane_batches_unfollowed(s->all, s->nall, any_key(c));
 }
 
 int
@@ -222,9 +240,12 @@ batches_draw_detail(struct console *c, struct batches *s)
 		draw_text(y, x, w, ROLE_WARNING, DRAW_RAW, "this batch is not in the ledger");
 		return;
 	}
-	draw_fmt(y++, x, w, ROLE_NORMAL, 0, "status    %s%s%s", b->status,
-	    b->ingested ? "  (results ingested)" : "", strcmp(b->status, "ended") != 0 &&
-	    !batches_have_key(c) ? "  (not followed: no API key)" : "");
+	draw_fmt(y++, x, w, ROLE_NORMAL, 0, "status    %s%s%s   %s", pane_batch_state(b),
+	    b->ingested ? "  (results ingested)" : "", !pane_batch_ended(b) &&
+	    !batches_have_key(c, b->provider) ? "  (not followed: no API key)" : "",
+	    pane_batch_provider(b)->label);
+	if (b->errors[0] != '\0')      /* why it failed validation */
+		draw_fmt(y++, x, w, ROLE_WARNING, 0, "errors    %s", b->errors);
 	draw_fmt(y++, x, w, ROLE_NORMAL, 0, "requests  %lld   models %s   tag %s",
 	    (long long)b->requests, b->models, b->tag[0] ? b->tag : "-");
 	draw_fmt(y++, x, w, ROLE_NORMAL, 0,
@@ -254,9 +275,10 @@ dialog_keys(struct console *c, struct batches *s, int y, int x, int w)
 {
 	if (s->prompt == P_FILE)
 		draw_text(y, x + 2, w - 4, ROLE_DIM, DRAW_RAW, "Enter: check the file   Esc: close");
-	else if (s->check.ok && !batches_have_key(c))
-		draw_text(y, x + 2, w - 4, ROLE_WARNING, DRAW_RAW,
-		    "no API key: set ANTHROPIC_API_KEY to submit   Esc: close");
+	else if (s->check.ok && !batches_have_key(c, provider_at(s->provider)->name))
+		draw_fmt(y, x + 2, w - 4, ROLE_WARNING, DRAW_RAW,
+		    "no API key: set %s to submit   p: provider   Esc: close",
+		    provider_at(s->provider)->key_env);
 	else if (s->check.ok && s->check.over_budget)
 		draw_text(y, x + w - 44, 42, ROLE_ALERT, DRAW_RAW,
 		    "[ o Submit past the budget ]  [ Esc Cancel ]");
@@ -272,7 +294,8 @@ void
 batches_draw_dialog(struct console *c, struct batches *s)
 {
 	int w = c->w - 10 > 80 ? 80 : c->w - 10, h = 13, y = (c->h - h) / 2, x = (c->w - w) / 2;
-	int i, line = 0;
+	const struct provider *pv = provider_at(s->provider);
+	int i, line = 0, key = batches_have_key(c, pv->name);
 	const char *p, *nl;
 	char buf[512];
 
@@ -281,16 +304,20 @@ batches_draw_dialog(struct console *c, struct batches *s)
 	draw_box(y, x, h, w, "New batch", 1);
 	draw_text(y + 1, x + 2, 7, ROLE_DIM, DRAW_RAW, "File");
 	draw_text(y + 1, x + 9, w - 11, ROLE_NORMAL, 0, s->input.buf);
-	if (!batches_have_key(c))
-		draw_text(y + 2, x + 2, w - 4, ROLE_WARNING, DRAW_RAW,
-		    "no API key (ANTHROPIC_API_KEY): the file can be checked, not submitted");
-	for (p = s->check.text; *p != '\0' && line < h - 6; line++, p = *nl ? nl + 1 : nl) {
+	/* the provider: its format checks the file, its key submits it */
+	draw_text(y + 2, x + 2, 7, ROLE_DIM, DRAW_RAW, "To");
+	draw_fmt(y + 2, x + 9, w - 11, ROLE_NORMAL, DRAW_RAW, "%s%s", pv->label,
+	    s->prompt == P_FILE ? "" : "   (p: the other provider)");
+	if (!key)
+		draw_fmt(y + 3, x + 2, w - 4, ROLE_WARNING, DRAW_RAW, "no API key (%s): the file "
+		    "can be checked, not submitted", pv->key_env);
+	for (p = s->check.text; *p != '\0' && line < h - 6 - !key; line++, p = *nl ? nl + 1 : nl) {
 		nl = strchr(p, '\n');
 		if (nl == NULL)
 			nl = p + strlen(p);
 		snprintf(buf, sizeof(buf), "%.*s", (int)(nl - p), p);
 		/* the budget's line in the alert role, the rest by the check */
-		draw_text(y + 3 + line, x + 2, w - 4, !s->check.ok ? ROLE_WARNING :
+		draw_text(y + 3 + !key + line, x + 2, w - 4, !s->check.ok ? ROLE_WARNING :
 		    s->check.over_budget && strstr(buf, "budget") != NULL ? ROLE_ALERT : ROLE_OK, 0,
 		    buf);
 	}

@@ -27,6 +27,7 @@ struct batches {
 	char             **err_ids, **err_msgs;
 	size_t             nerr;
 	struct batch_check check;          /* the launch dialog's check */
+	int                provider;       /* the launch dialog's provider (enum provider_id) */
 	char               check_note[160]; /* e.g. "the file changed: checked again" */
 };
 
@@ -40,7 +41,8 @@ int  batches_list_rows(const struct console *c, const struct batches *s);
 /* The bottom line while a prompt is open; 0 when none is (draw the keys). */
 int  batches_draw_prompt(struct console *c, struct batches *s);
 
-/* Who can act: an API key is configured. */
-int  batches_have_key(const struct console *c);
+/* Who can act on a batch of provider (its name, "" = anthropic): its API
+ * key is configured. */
+int  batches_have_key(const struct console *c, const char *provider);
 
 #endif

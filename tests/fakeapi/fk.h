@@ -27,6 +27,8 @@ struct fk_fault {
 	char	error_type[48];
 	int	delay_ms;
 	int	drop, truncate, malformed, cut_results, stream_error;
+	int	stall_ms;		/* a results or file download: half the lines, then this
+					   long a pause, then the rest (a client killed mid-ingest) */
 	int	after_commit;		/* handle the request first, then fail the answer */
 };
 

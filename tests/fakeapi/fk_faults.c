@@ -60,12 +60,13 @@ fault_parse(json_t *obj, struct fk_fault *f, char *err, size_t errlen)
 	f->truncate = int_field(obj, "truncate", 0);
 	f->malformed = int_field(obj, "malformed", 0);
 	f->cut_results = int_field(obj, "cut_results", 0);
+	f->stall_ms = int_field(obj, "stall_ms", 0);
 	f->stream_error = int_field(obj, "stream_error", 0);
 	f->after_commit = int_field(obj, "after_commit", 0);
 	if (f->status == 0 && f->delay_ms == 0 && !f->drop && !f->truncate && !f->malformed &&
-	    !f->cut_results && !f->stream_error) {
+	    !f->cut_results && !f->stream_error && f->stall_ms <= 0) {
 		snprintf(err, errlen, "fault for %s has no action (status, delay_ms, drop, "
-		    "truncate, malformed, cut_results, stream_error)", f->path);
+		    "truncate, malformed, cut_results, stream_error, stall_ms)", f->path);
 		return -1;
 	}
 	if (f->after_commit && f->status == 0 && !f->drop && f->delay_ms == 0) {
@@ -139,7 +140,7 @@ fault_take(const char *method, const char *path, struct fk_fault *out)
 			continue;
 		if (f->method[0] && strcasecmp(f->method, method) != 0)
 			continue;
-		if (f->cut_results && !results)
+		if ((f->cut_results || f->stall_ms > 0) && !results)
 			continue;
 		*out = *f;
 		f->count--;

@@ -172,8 +172,10 @@ upload(const struct fk_req *q, struct fk_reply *r)
 
 struct dl {
 	struct oa_file *f;	/* a reference */
-	size_t	 stop;		/* bytes sent before a cut (mode 1) or clean end (mode 2) */
+	size_t	 stop;		/* bytes sent before a cut (mode 1), clean end (mode 2) or
+				   a pause (mode 3) */
 	int	 mode;
+	int	 stall_ms;	/* mode 3: the pause, then the rest */
 };
 
 static ssize_t
@@ -182,6 +184,11 @@ dl_read(void *cls, uint64_t pos, char *buf, size_t max)
 	struct dl *d = cls;
 	size_t	 end = d->mode ? d->stop : d->f->len, n;
 
+	if (d->mode == 3 && pos >= d->stop) {
+		fk_sleep_ms(d->stall_ms);	/* half the lines are out: pause, then the rest */
+		d->mode = 0;
+		end = d->f->len;
+	}
 	if (pos >= end)
 		return d->mode == 1 ? MHD_CONTENT_READER_END_WITH_ERROR :
 		    MHD_CONTENT_READER_END_OF_STREAM;
@@ -262,9 +269,12 @@ content(const struct fk_req *q, struct fk_reply *r, struct oa_file *f)
 	}
 	d->f = f;
 	f->refs++;
-	d->mode = !q->has_fault ? 0 : fl->cut_results || fl->drop ? 1 : fl->truncate ? 2 : 0;
+	d->mode = !q->has_fault ? 0 : fl->cut_results || fl->drop ? 1 : fl->truncate ? 2 :
+	    fl->stall_ms > 0 ? 3 : 0;
+	d->stall_ms = fl->stall_ms;
 	d->stop = line_start(f->data, f->len, count_lines(f->data, f->len) / 2);
-	r->resp = MHD_create_response_from_callback(d->mode ? MHD_SIZE_UNKNOWN : f->len,
+	r->resp = MHD_create_response_from_callback(d->mode && d->mode != 3 ? MHD_SIZE_UNKNOWN :
+	    f->len,
 	    64 * 1024, dl_read, d, dl_free);
 	if (r->resp == NULL) {
 		f->refs--;

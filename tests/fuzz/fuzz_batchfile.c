@@ -3,7 +3,9 @@
  * the short form's defaults; every accepted request must be valid JSON. The
  * same bytes also go through results ingestion (line cutting across feeds,
  * outcome counting), with no file written. Accepted max_tokens and result
- * rows are bounded, their estimates and prices never overflow. Run with
+ * rows are bounded, their estimates and prices never overflow. OpenAI's line
+ * format (openai_batch_line_check) and output lines (its table's reader)
+ * get the same bytes. Run with
  * -dict=tests/fuzz/fuzz_batchfile.dict and tests/fuzz/corpus/fuzz_batchfile. */
 #include <stddef.h>
 #include <stdint.h>
@@ -13,7 +15,9 @@
 #include <jansson.h>
 
 #include "core/batch.h"
+#include "core/batch_client.h"
 #include "core/batchres.h"
+#include "core/openai_batch.h"
 #include "tests/fuzz/fuzz_numbers.h"
 
 static void
@@ -36,7 +40,9 @@ check(const char *line, size_t len, const struct batch_opts *o)
 		return;
 	/* an accepted line completes into a request the API would parse */
 	j = json_loadb(r.json, r.json_len, 0, &je);
-	if (j == NULL || r.custom_id[0] == '\0' || r.model[0] == '\0' || r.max_tokens < 1 ||
+	/* (an OpenAI request may name no cap: max_tokens 0) */
+	if (j == NULL || r.custom_id[0] == '\0' || r.model[0] == '\0' ||
+	    r.max_tokens < (o->line_check != NULL ? 0 : 1) ||
 	    r.max_tokens > USAGE_COUNT_MAX || r.json_len != strlen(r.json))
 		abort();
 	if (batch_req_estimate(fuzz_pricing(), &r, &low, &high) == 0 &&
@@ -61,7 +67,7 @@ count(void *arg, const struct usage_result *o, char *err, size_t errlen)
 
 /* Feed the bytes in two pieces split at the first byte's value. */
 static void
-ingest(const uint8_t *data, size_t size)
+ingest(const uint8_t *data, size_t size, batch_result_fn parse)
 {
 	struct batch_ingest *in;
 	struct batch_ingest_stats st;
@@ -72,6 +78,7 @@ ingest(const uint8_t *data, size_t size)
 	in = batch_ingest_new("msgbatch_fuzz", NULL, "t", 1, count, &n, err, sizeof(err));
 	if (in == NULL)
 		abort();
+	batch_ingest_set_parser(in, parse);
 	if (batch_ingest_feed(in, (const char *)data, cut, err, sizeof(err)) != 0 ||
 	    batch_ingest_feed(in, (const char *)data + cut, size - cut, err, sizeof(err)) != 0 ||
 	    batch_ingest_finish(in, NULL, 0, err, sizeof(err)) != 0)
@@ -86,11 +93,15 @@ ingest(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct batch_opts plain, completed;
+	struct batch_opts plain, completed, oai;
 	const char *p = (const char *)data, *end = p + size, *nl;
 
 	memset(&plain, 0, sizeof(plain));
 	completed = plain;
+	oai = plain;
+	oai.line_check = openai_batch_line_check;
+	oai.model = "gpt-4.1-mini";
+	oai.max_tokens = (size > 0 && data[0] & 2) ? 32 : 0;
 	completed.model = "claude-haiku-4-5";
 	completed.max_tokens = 64;
 	completed.cache = (size > 0 && data[0] & 1) ? BATCH_CACHE_1H : BATCH_CACHE_5M;
@@ -100,8 +111,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			nl = end;
 		check(p, (size_t)(nl - p), &plain);
 		check(p, (size_t)(nl - p), &completed);
+		check(p, (size_t)(nl - p), &oai);
 		p = nl + 1;
 	}
-	ingest(data, size);
+	ingest(data, size, NULL);
+	ingest(data, size, batch_client_openai.result_line);
 	return 0;
 }

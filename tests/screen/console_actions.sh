@@ -58,10 +58,10 @@ for ((i = 0; i < 50; i++)); do
 	$TT batch list --json | jq -e --arg a "$A" '.[] | select(.id == $a and .status == "ended")' >/dev/null && break
 	sleep 0.2
 done
-tt_wait_for "ended" 12 || tt_fail "A ends after its cancel"
+tt_wait_for "cancelled" 12 || tt_fail "A ends after its cancel"
 scr=$(tt_screen)
 head_line=$(printf '%s\n' "$scr" | grep -F " status " | head -1)
-a_line=$(printf '%s\n' "$scr" | grep -F "${A:0:8}" | grep -F "ended" | head -1)
+a_line=$(printf '%s\n' "$scr" | grep -F "${A:0:8}" | grep -F "cancelled" | head -1)
 # a heading ends where its figures end (right-aligned, same width)
 col_end() { awk -v w="$2" '{ i = index($0, w); print (i ? i + length(w) - 1 : -1) }' <<<"$1"; }
 for h in ok err cncl elapsed; do
@@ -71,7 +71,7 @@ for h in ok err cncl elapsed; do
 	if [ "$e" -gt 0 ] && [ -n "$v" ] && [ "$v" != " " ]; then tt_ok "'$h' heading over its figures"
 	else tt_fail "'$h' column alignment"; printf '%s\n%s\n' "$head_line" "$a_line"; fi
 done
-cn=$(printf '%s' "$a_line" | awk '{ print $5, $6, $7 }')
+cn=$(printf '%s' "$a_line" | awk '{ print $6, $7, $8 }')     # │ A id state reqs ok err cncl
 tt_eq "A: 0 ok, 0 errors, 5 canceled" "$cn" "0 0 5"
 
 # ---- save the results: the message names the file written ---------------------

@@ -46,8 +46,8 @@ if tt_wait_for "5 requests" 3 && tt_screen | grep -qF "claude-haiku-4-5" && tt_s
    tt_screen | grep -qF "Submit"; then tt_ok "valid file: count, model, estimate, Submit"
 else tt_fail "valid file dialog"; tt_screen | sed -n 10,25p; fi
 tm send-keys -t tt y
-if tt_wait_for "in_progress" 5 || tt_wait_for "ended" 1; then tt_ok "the batch appears"; else tt_fail "batch appears"; tt_screen; fi
-if tt_wait_for "ended" 25 && tt_screen | grep -qE " ended +5 +5 +0 "; then tt_ok "the batch ends, 5 succeeded, ingested"
+if tt_wait_for "in_progress" 5 || tt_wait_for "completed" 1; then tt_ok "the batch appears"; else tt_fail "batch appears"; tt_screen; fi
+if tt_wait_for "completed" 25 && tt_screen | grep -qE " completed +5 +5 +0 "; then tt_ok "the batch ends, 5 succeeded, ingested"
 else tt_fail "batch should end"; tt_screen | sed -n 1,6p; fi
 n=$("$B/tokentop" --db "$T/usage.db" report sources --json | grep -c '"source": "batch"')
 [ "$n" = 1 ] && tt_ok "batch rows in the ledger" || tt_fail "batch rows in the ledger ($n)"

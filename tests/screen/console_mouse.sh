@@ -67,13 +67,13 @@ tt_click 60 "$((y + 1))"
 sleep 0.3
 grep -q '"focus": "batches"' "$STATE" 2>/dev/null && tt_ok "a click focuses the batches pane" ||
 	tt_fail "focus: $(cat "$STATE" 2>/dev/null)"
-selected 'ended' && tt_ok "the click selected the ended batch" || tt_fail "batch row not selected"
+selected 'completed' && tt_ok "the click selected the ended batch" || tt_fail "batch row not selected"
 tt_wheel up 60 "$y"
 sleep 0.3
 selected 'in_progress' && tt_ok "the wheel moves the cursor up" || tt_fail "wheel up"
 tt_wheel down 60 "$y"
 sleep 0.3
-selected 'ended' && tt_ok "the wheel moves the cursor down" || tt_fail "wheel down"
+selected 'completed' && tt_ok "the wheel moves the cursor down" || tt_fail "wheel down"
 y=$(row_of 'Daily spend')
 tt_click 5 "$((y + 2))"
 sleep 0.3
