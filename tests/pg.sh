@@ -153,6 +153,16 @@ tt_has "report org reads it" "$("$TT" --db "$PGDB" report org --json)" '"org_cos
 export OPENAI_BASE_URL=$FK_URL/v1 OPENAI_API_KEY=sk-openai-test
 "$TT" --db "$PGDB" call --provider openai "hello from a host" >/dev/null 2>"$T/ocall.err" ||
 	tt_fail "call --provider openai: $(cat "$T/ocall.err")"
+for i in 1 2 3; do echo "{\"custom_id\":\"o$i\",\"prompt\":\"openai question $i\"}"; done >"$T/ojobs.jsonl"
+"$TT" --db "$PGDB" batch submit --provider openai --model gpt-4.1-mini "$T/ojobs.jsonl" >"$T/osub" 2>&1 ||
+	tt_fail "batch submit --provider openai: $(cat "$T/osub")"
+timeout 60 "$TT" --db "$PGDB" batch watch --interval 1 >"$T/owatch" 2>&1 ||
+	tt_fail "batch watch (OpenAI): $(tail -5 "$T/owatch")"
+tt_eq "OpenAI batch: three rows, once" \
+    "$(psqlq "SELECT count(*) FROM usage WHERE provider = 'openai' AND batch_id <> ''")" 3
+tt_eq "OpenAI batch: the intent's provider and token" \
+    "$(psqlq "SELECT provider || ' ' || (token <> '')::text FROM batch_intent WHERE provider <> 'anthropic'")" \
+    "openai true"
 for i in 1 2; do
 	OPENAI_ADMIN_KEY=$OADMIN "$TT" --db "$PGDB" sync --provider openai \
 	    --since "$(date -u -d '3 days ago' +%F)" --json >"$T/osync.json" 2>&1 ||
