@@ -13,7 +13,8 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
-PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd
+CXX      ?= g++
+PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd simdjson
 TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names above.
@@ -24,7 +25,7 @@ LIBDEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlit
 # lack, as PROGRAM:PACKAGE; a path is checked as a file (/usr/bin/time: `time`
 # is a shell keyword; a zone file: tzdata). tests/hostile_deps.sh checks that
 # every program the scripts call is here.
-TOOLS = pkg-config:pkg-config tmux:tmux sqlite3:sqlite3 curl:curl jq:jq python3:python3 \
+TOOLS = pkg-config:pkg-config g++:g++ tmux:tmux sqlite3:sqlite3 curl:curl jq:jq python3:python3 \
         socat:socat /usr/bin/time:time ps:procps pgrep:procps clang:clang \
         setpriv:util-linux unshare:util-linux mount:mount timeout:coreutils \
         stat:coreutils mkfifo:coreutils md5sum:coreutils find:findutils xargs:findutils \
@@ -36,19 +37,25 @@ WARN      = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-param
 OPT      ?= -O2 -g
 CPPFLAGS += -I. -D_GNU_SOURCE -DTOKENTOP_DATADIR='"$(DATADIR)"'
 CFLAGS   += -std=c11 $(WARN) $(OPT)
+# The one C++ file (core/usage_simd.cc, simdjson's home): the same warnings
+# as errors, less the C-only ones.
+CXXWARN   = -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CXXFLAGS += -std=c++17 $(CXXWARN) $(OPT)
 
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
 LIB_SRC  = $(wildcard core/*.c) $(wildcard data/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c))
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_CXX  = $(wildcard core/*.cc)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cc=$(BUILD)/%.o)
 TEST_SRC = $(wildcard tests/test_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
@@ -56,8 +63,11 @@ FAKE_SRC = $(wildcard tests/fakeapi/*.c)
 FAKE_OBJ = $(FAKE_SRC:%.c=$(BUILD)/%.o)
 FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+BENCH_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
 .PHONY: all deps print-tools test unit check-tools demo bench fuzz install clean
+# objects linked into several programs: keep them between builds
+.SECONDARY: $(TEST_LIB) $(BENCH_LIB)
 
 all: deps $(BUILD)/tokentop $(BUILD)/fakeapi
 
@@ -91,6 +101,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
 $(BUILD)/libtokentop.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -106,7 +120,8 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(BUILD)/libtokentop.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(BUILD)/libtokentop.a \
 	  $(PKG_LIBS) $(TEST_LIBS)
 
-unit: all $(TEST_BIN)
+# The transcript generator is a test input too (tests/import_shapes.sh).
+unit: all $(TEST_BIN) $(BUILD)/bench/gen_transcripts
 
 # Plain build first, then the whole suite again under ASan + UBSan.
 test: deps
@@ -122,18 +137,32 @@ bench: all
 	-@$(MAKE) --no-print-directory -k $(BENCH_BIN)
 	bench/run.sh $(BUILD)
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libtokentop.a
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/libtokentop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a $(PKG_LIBS) -lutil
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIB) $(BUILD)/libtokentop.a \
+	  $(PKG_LIBS) -lutil
 
-# libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60
+# libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60.
+# Then fuzz_usage_simd runs for FUZZ_SECONDS (default 60): the simdjson path
+# of the transcript import against the jansson path, from its seeds (new
+# inputs go to $(BUILD)/fuzz/new_usage_simd).
+FUZZ_SECONDS ?= 60
 fuzz: deps
-	@mkdir -p $(BUILD)/fuzz
+	@mkdir -p $(BUILD)/fuzz/new_usage_simd
+	@for f in $(LIB_CXX); do \
+	  clang++ $(CPPFLAGS) -std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	    -fno-sanitize=vptr \
+	    $(PKG_CFLAGS) -c $$f -o $(BUILD)/fuzz/$$(basename $$f .cc).o || exit 1; \
+	done
 	@for f in $(FUZZ_SRC); do \
 	  n=$$(basename $$f .c); echo "fuzz: $$n"; \
 	  clang $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-	    -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(PKG_LIBS) || exit 1; \
+	    -o $(BUILD)/fuzz/$$n $$f $(LIB_SRC) $(LIB_CXX:core/%.cc=$(BUILD)/fuzz/%.o) \
+	    $(PKG_LIBS) || exit 1; \
 	done
+	$(BUILD)/fuzz/fuzz_usage_simd -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -dict=tests/fuzz/fuzz_usage_simd.dict $(BUILD)/fuzz/new_usage_simd \
+	  tests/fuzz/corpus/fuzz_usage_simd
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)

@@ -53,7 +53,8 @@ int
 main(int argc, char **argv)
 {
 	static const char *const tags[] = { "web", "etl", "eval", NULL };
-	struct synth_mix mix = { 150, 250, 0, 600, tags, 1 };
+	struct synth_mix mix = { .batch_permille = 150, .import_permille = 250,
+	    .tagged_permille = 600, .tags = tags, .run = 1 };
 	struct synth_rng r;
 	struct timespec t0, t1;
 	struct usage u;

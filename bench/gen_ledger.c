@@ -2,10 +2,14 @@
  *
  *   gen_ledger --db PATH [--rows N] [--days D] [--seed S] [--chunk N]
  *
- * N usage rows (default 1,000,000) over D days (default 90) ending now,
- * eight models, calls / batch / import rows, a few tags, inserted oldest
- * first in transactions of --chunk rows (default 50,000). Deterministic for
- * the same arguments and day. Prints "rows N seconds S" on stdout.
+ * A year of a busy fleet: N usage rows (default 1,000,000) over D days
+ * (default 365) ending now, weekdays busier than weekends and office hours
+ * than nights; eight models; direct calls, proxied calls, batches (500
+ * requests each) and imports; twelve team tags on most rows; routing tiers,
+ * priority tier, fast mode and US inference on some; ids as long as the
+ * API's. Inserted oldest first through store_put_bulk in transactions of
+ * --chunk rows (default 50,000), as an import writes. Deterministic for the
+ * same arguments and day. Prints "rows N seconds S" on stdout.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +39,8 @@ now_s(void)
 int
 main(int argc, char **argv)
 {
-	static const char *const tags[] = { "web", "etl", "eval", "support", "research", NULL };
+	static const char *const tags[] = { "web", "etl", "eval", "support", "research", "mobile",
+		"search", "billing", "infra", "growth", "data", "security", NULL };
 	struct synth_fill f;
 	struct synth_rng r;
 	struct store *s;
@@ -47,7 +52,7 @@ main(int argc, char **argv)
 
 	memset(&f, 0, sizeof(f));
 	f.rows = 1000000;
-	f.days = 90;
+	f.days = 365;
 	f.chunk = 50000;
 	for (i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
@@ -70,9 +75,15 @@ main(int argc, char **argv)
 	f.end_ms = (int64_t)time(NULL) * 1000;
 	f.mix.batch_permille = 150;
 	f.mix.import_permille = 250;
-	f.mix.tagged_permille = 600;
+	f.mix.tagged_permille = 850;
 	f.mix.tags = tags;
 	f.mix.run = seed;
+	f.mix.proxy_permille = 400;
+	f.mix.routed_permille = 300;
+	f.mix.priority_permille = 30;
+	f.mix.fast_permille = 50;
+	f.mix.us_permille = 40;
+	f.mix.api_ids = 1;
 	synth_seed(&r, seed);
 	if ((s = store_open(db, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "gen_ledger: %s: %s\n", db, err);

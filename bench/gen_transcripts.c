@@ -1,17 +1,33 @@
-/* gen_transcripts.c — a Claude Code-style transcript tree for `make bench`.
+/* gen_transcripts.c — a Claude Code-style transcript tree for `make bench`
+ * and the import tests.
  *
- *   gen_transcripts --out DIR [--mb N] [--seed S] [--days D] [--end YYYY-MM-DD]
+ *   gen_transcripts --out DIR [--mb N] [--shape bytes|responses] [--seed S]
+ *                   [--days D] [--end YYYY-MM-DD] [--prices FILE]
  *
  * Writes DIR/projects/<project>/<session>.jsonl (api-notes §7) until about N
  * MB (default 400) are written, over D days (default 90) ending the day
- * before --end (default: today, UTC). Most bytes are lines without usage
- * (user turns, tool results with long text, summaries, snapshots); each
- * assistant response is written 2–4 times as streaming copies with growing
- * output_tokens, some are replayed with isSidechain, some are copied into the
- * next session of the same project, a few are <synthetic> or API errors, and
- * some Task results carry a "usage" object on a user line. Deterministic for
- * the same arguments. DIR/manifest gets what a correct import must find:
- * `responses` (rows after dedupe) and the five token sums.
+ * before --end (default: today, UTC). About 40% of the lines carry no usage
+ * (user turns, tool results, summaries, snapshots); each assistant response
+ * is written 2–4 times as streaming copies with growing output_tokens, some
+ * are replayed with isSidechain, some are copied into the next session of
+ * the same project, a few are <synthetic> or API errors, and some Task
+ * results carry a "usage" object on a user line. Deterministic for the same
+ * arguments.
+ *
+ * Two shapes of history:
+ *   bytes      (default) few large sessions with long text: most bytes are
+ *              tool output, ~90 responses per MB, a few dozen files;
+ *   responses  many short sessions (~75 KB each, ≥ 4,000 files at 400 MB)
+ *              with short text: ~250 responses per MB, what a busy agent's
+ *              history looks like.
+ *
+ * DIR/manifest gets what a correct import must find: `responses` (rows after
+ * dedupe), the five token sums, and the figures every report must show:
+ *   day YYYY-MM-DD REQ INPUT W5M W1H READ OUTPUT COST_NANOS CACHE_SAVED_NANOS
+ *   model ID       (the same nine figures, canonical model id)
+ * Days are UTC (run the reports with TZ=UTC). Costs are priced with --prices
+ * (default $TOKENTOP_DATADIR/prices.json, else share/prices.json) per UTC day
+ * × model × price flags, as the ledger's day rollups price them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,11 +39,26 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/lib/tally.h"
 #include "tui/synth.h"
 
 #define OUTBUF   (1 << 20)
 #define POOLSIZE (4 << 20)
 #define CARRYMAX (48 << 10)
+
+/* Sizes of one shape of history: bytes of the text parts (log-uniform
+ * up to these maxima) and of a session. */
+struct shape {
+	const char *name;
+	int64_t     sess_lo, sess_hi;   /* bytes of one session file */
+	int         nproj;              /* 0: MB / 8, within 3..60 */
+	int64_t     user_hi, tool_hi, stdout_hi, text_hi, cmd_hi, think_hi;
+};
+
+static const struct shape shapes[] = {
+	{ "bytes", 40000, 12000000, 0, 3000, 30000, 1500, 1500, 400, 3000 },
+	{ "responses", 6000, 300000, 12, 400, 1200, 300, 300, 120, 600 },
+};
 
 struct out {
 	int      fd;
@@ -45,6 +76,7 @@ struct project {
 
 struct gen {
 	struct synth_rng r;
+	const struct shape *sh;
 	char    *pool;         /* JSON-escaped text, words separated by spaces */
 	size_t   npool;
 	char     dir[1024];
@@ -55,6 +87,7 @@ struct gen {
 	/* what an exact import must find */
 	uint64_t files, lines, usage_lines, responses, bytes;
 	struct tokens sum;
+	struct tally *tally;   /* the figures every report must show */
 };
 
 static void
@@ -207,7 +240,7 @@ user_turn(struct sess *s)
 {
 	line_head(s, 0);
 	out_str(&s->o, "\"type\":\"user\",\"message\":{\"role\":\"user\",\"content\":\"");
-	out_text(s->g, &s->o, (size_t)synth_logu(&s->g->r, 20, 3000));
+	out_text(s->g, &s->o, (size_t)synth_logu(&s->g->r, 20, s->g->sh->user_hi));
 	out_str(&s->o, "\"},");
 	line_tail(s, "");
 }
@@ -217,7 +250,7 @@ tool_result(struct sess *s)
 {
 	struct gen *g = s->g;
 	char tid[64];
-	size_t len = (size_t)synth_logu(&g->r, 40, 30000);
+	size_t len = (size_t)synth_logu(&g->r, 40, g->sh->tool_hi);
 
 	synth_id(&g->r, "toolu_01", 22, tid, sizeof(tid));
 	line_head(s, 0);
@@ -242,7 +275,7 @@ tool_result(struct sess *s)
 		    (unsigned long long)synth_logu(&g->r, 100, 4000));
 	} else {
 		out_str(&s->o, "\"toolUseResult\":{\"stdout\":\"");
-		out_text(g, &s->o, len < 1500 ? len : 1500);
+		out_text(g, &s->o, len < (size_t)g->sh->stdout_hi ? len : (size_t)g->sh->stdout_hi);
 		out_str(&s->o, "\",\"stderr\":\"\",\"interrupted\":false,\"isImage\":false},");
 	}
 	line_tail(s, "");
@@ -287,22 +320,42 @@ content_block(struct sess *s, int kind)
 
 	if (kind == 0) {
 		out_str(&s->o, "{\"type\":\"text\",\"text\":\"");
-		out_text(g, &s->o, (size_t)synth_logu(&g->r, 10, 1500));
+		out_text(g, &s->o, (size_t)synth_logu(&g->r, 10, g->sh->text_hi));
 		out_str(&s->o, "\"}");
 	} else if (kind == 1) {
 		synth_id(&g->r, "toolu_01", 22, tid, sizeof(tid));
 		out_fmt(&s->o, "{\"type\":\"tool_use\",\"id\":\"%s\",\"name\":\"Bash\","
 		    "\"input\":{\"command\":\"", tid);
-		out_text(g, &s->o, (size_t)synth_logu(&g->r, 10, 400));
+		out_text(g, &s->o, (size_t)synth_logu(&g->r, 10, g->sh->cmd_hi));
 		out_str(&s->o, "\",\"description\":\"");
 		out_text(g, &s->o, 40);
 		out_str(&s->o, "\"}}");
 	} else {
 		out_str(&s->o, "{\"type\":\"thinking\",\"thinking\":\"");
-		out_text(g, &s->o, (size_t)synth_logu(&g->r, 40, 3000));
+		out_text(g, &s->o, (size_t)synth_logu(&g->r, 40, g->sh->think_hi));
 		synth_id(&g->r, "", 120, tid, sizeof(tid));
 		out_fmt(&s->o, "\",\"signature\":\"%s\"}", tid);
 	}
+}
+
+/* One response as the ledger must keep it: at ts (its final copy's time). */
+static void
+tally(struct gen *g, int64_t ts, size_t model, const struct tokens *t)
+{
+	struct usage u;
+	char err[256];
+
+	memset(&u, 0, sizeof(u));
+	u.ts_ms = ts;
+	usage_strlcpy(u.model, synth_models[model], sizeof(u.model));
+	usage_strlcpy(u.source, "import", sizeof(u.source));
+	u.tok = *t;
+	if (tally_add(g->tally, &u, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gen_transcripts: %s\n", err);
+		exit(1);
+	}
+	g->responses++;
+	(void)usage_tokens_add(&g->sum, t);   /* generated counts: far from overflow */
 }
 
 struct resp {
@@ -362,17 +415,13 @@ response(struct sess *s, int sidechain)
 		int last = c == copies - 1;
 		int64_t out = last ? rp.t.output : 1 + rp.t.output * c / (copies * 2);
 
+		if (last)
+			tally(g, s->ts, model, &rp.t);   /* the copy the ledger keeps */
 		assistant_line(s, &rp, out, last ? (kind_last ? "\"tool_use\"" : "\"end_turn\"") :
 		    "null", sidechain, last ? kind_last : (c == 0 && synth_chance(&g->r, 300) ? 2 : 0));
 	}
 	if (synth_chance(&g->r, 40))
 		assistant_line(s, &rp, rp.t.output, "\"end_turn\"", 1, 0);
-	g->responses++;
-	g->sum.input += rp.t.input;
-	g->sum.write_5m += rp.t.write_5m;
-	g->sum.write_1h += rp.t.write_1h;
-	g->sum.cache_read += rp.t.cache_read;
-	g->sum.output += rp.t.output;
 }
 
 /* A line that must be skipped: <synthetic> model or an API error message. */
@@ -530,7 +579,7 @@ parse_day(const char *s)
 }
 
 static void
-write_manifest(const struct gen *g)
+write_manifest(struct gen *g)
 {
 	char path[2048];
 	FILE *f;
@@ -538,21 +587,25 @@ write_manifest(const struct gen *g)
 	snprintf(path, sizeof(path), "%s/manifest", g->dir);
 	if ((f = fopen(path, "w")) == NULL)
 		die(path);
-	fprintf(f, "files %llu\nbytes %llu\nlines %llu\nusage_lines %llu\nresponses %llu\n"
-	    "input %lld\nwrite_5m %lld\nwrite_1h %lld\ncache_read %lld\noutput %lld\n",
+	fprintf(f, "shape %s\nfiles %llu\nbytes %llu\nlines %llu\nusage_lines %llu\n"
+	    "responses %llu\ninput %lld\nwrite_5m %lld\nwrite_1h %lld\ncache_read %lld\n"
+	    "output %lld\n", g->sh->name,
 	    (unsigned long long)g->files, (unsigned long long)g->bytes,
 	    (unsigned long long)g->lines, (unsigned long long)g->usage_lines,
 	    (unsigned long long)g->responses, (long long)g->sum.input,
 	    (long long)g->sum.write_5m, (long long)g->sum.write_1h,
 	    (long long)g->sum.cache_read, (long long)g->sum.output);
-	fclose(f);
+	if (tally_write(g->tally, f) != 0)
+		die(path);
+	if (fclose(f) != 0)
+		die(path);
 }
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gen_transcripts --out DIR [--mb N] [--seed S] [--days D] "
-	    "[--end YYYY-MM-DD]\n");
+	fprintf(stderr, "usage: gen_transcripts --out DIR [--mb N] [--shape bytes|responses] "
+	    "[--seed S] [--days D] [--end YYYY-MM-DD] [--prices FILE]\n");
 	exit(2);
 }
 
@@ -563,10 +616,15 @@ main(int argc, char **argv)
 	uint64_t target, seed = 1;
 	double mb = 400;
 	int64_t end_ms = (int64_t)time(NULL) / 86400 * 86400000;
-	int i;
+	const char *dd = getenv("TOKENTOP_DATADIR");
+	char prices[2048], err[512];
+	size_t k;
+	int i, np;
 
 	memset(&g, 0, sizeof(g));
 	g.days = 90;
+	g.sh = &shapes[0];
+	snprintf(prices, sizeof(prices), "%s/prices.json", dd != NULL ? dd : "share");
 	for (i = 1; i < argc; i++) {
 		if (i + 1 >= argc)
 			usage();
@@ -578,22 +636,36 @@ main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--days") == 0)
 			g.days = atoi(argv[++i]);
-		else if (strcmp(argv[i], "--end") == 0) {
+		else if (strcmp(argv[i], "--prices") == 0)
+			snprintf(prices, sizeof(prices), "%s", argv[++i]);
+		else if (strcmp(argv[i], "--shape") == 0) {
+			for (k = 0, i++; k < sizeof(shapes) / sizeof(shapes[0]); k++)
+				if (strcmp(argv[i], shapes[k].name) == 0)
+					g.sh = &shapes[k];
+			if (strcmp(g.sh->name, argv[i]) != 0)
+				usage();
+		} else if (strcmp(argv[i], "--end") == 0) {
 			if ((end_ms = parse_day(argv[++i])) < 0)
 				usage();
 		} else
 			usage();
 	}
-	if (g.dir[0] == '\0' || mb <= 0 || g.days < 1)
+	if (g.dir[0] == '\0' || mb <= 0 || g.days < 1 || g.days > 100000)
 		usage();
 	target = (uint64_t)(mb * 1048576.0);
 	g.start_ms = end_ms - (int64_t)g.days * 86400000;
+	if ((g.tally = tally_new(prices, g.start_ms, g.days, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "gen_transcripts: %s\n", err);
+		return 1;
+	}
 	synth_seed(&g.r, seed);
 	if ((g.pool = synth_pool(&g.r, POOLSIZE, &g.npool)) == NULL)
 		die("malloc");
-	make_projects(&g, mb / 8 < 3 ? 3 : mb / 8 > 60 ? 60 : (int)(mb / 8));
+	np = g.sh->nproj > 0 ? g.sh->nproj : mb / 8 < 3 ? 3 : mb / 8 > 60 ? 60 : (int)(mb / 8);
+	make_projects(&g, np);
 	while (g.bytes < target) {
-		uint64_t left = target - g.bytes, want = (uint64_t)synth_logu(&g.r, 40000, 12000000);
+		uint64_t left = target - g.bytes;
+		uint64_t want = (uint64_t)synth_logu(&g.r, g.sh->sess_lo, g.sh->sess_hi);
 		int64_t day = (int64_t)synth_below(&g.r, (uint64_t)g.days);
 
 		session(&g, &g.proj[synth_below(&g.r, (uint64_t)g.nproj)],
@@ -604,5 +676,6 @@ main(int argc, char **argv)
 		free(g.proj[i].carry);
 	free(g.proj);
 	free(g.pool);
+	tally_free(g.tally);
 	return 0;
 }

@@ -3,8 +3,8 @@
 # beside a baseline measured in the same run, with the ratio ours/baseline
 # and the issue's target as a note: figures, never pass/fail on time.
 #
-# Sizes (environment): BENCH_MB (transcript tree, default 400), BENCH_ROWS
-# (ledger rows, default 1000000), BENCH_RESULTS (results lines, default
+# Sizes (environment): BENCH_MB (each transcript tree, default 400), BENCH_ROWS
+# (ledger rows, default 10000000), BENCH_RESULTS (results lines, default
 # 100000), BENCH_IDLE_SECONDS (console idle CPU window, default 30),
 # BENCH_BATCHES (batches the poller follows, default 500), BENCH_POLL_SECONDS
 # (its measuring window, default 60), BENCH_POLL_INTERVAL (watch --interval,
@@ -19,7 +19,7 @@ BUILD=${1:-build}
 TT=$PWD/$BUILD/tokentop
 BB=$PWD/$BUILD/bench
 MB=${BENCH_MB:-400}
-ROWS=${BENCH_ROWS:-1000000}
+ROWS=${BENCH_ROWS:-10000000}
 RESULTS=${BENCH_RESULTS:-100000}
 IDLE=${BENCH_IDLE_SECONDS:-30}
 NBATCH=${BENCH_BATCHES:-500}
@@ -131,83 +131,14 @@ printf '   %-34s %12s %-7s  vs %-32s %12s %-7s  %s\n' "figure" "ours" "" \
     "baseline (same run)" "value" "" "ratio ours/baseline"
 [ $HAVE_TIME = 1 ] || echo "note: /usr/bin/time missing (make deps installs it): peak RSS shows 0"
 
-# ---- 1. transcripts: import, re-import, cat, bare INSERT, ccusage -------------
-
-TREE=$TMP/claude
-TXDB=$TMP/tx.db
-IMPORT_WALL=
-REPORT_WALL=
-REPORT2_WALL=
-REIMPORT_WALL=
-section_transcripts() {
-	header "Claude Code transcripts (issue 2)"
-	if ! have_bin gen_transcripts; then skip "$BUILD/bench/gen_transcripts not built"; return; fi
-	timed "$TMP/gen.out" "$BB/gen_transcripts" --out "$TREE" --mb "$MB"
-	if [ "$RC" != 0 ]; then skip "generator failed: $(cat "$TMP/gen.out.err")"; return; fi
-	local bytes files resp size_mb
-	bytes=$(manifest bytes "$TREE/manifest")
-	files=$(manifest files "$TREE/manifest")
-	resp=$(manifest responses "$TREE/manifest")
-	size_mb=$(calc "$bytes / 1048576")
-	note "tree: $(fmt "$size_mb" 1) MB in $files files, $(manifest lines "$TREE/manifest") lines," \
-	    "$(manifest usage_lines "$TREE/manifest") usage lines, $resp distinct responses" \
-	    "(written in $(fmt "$WALL") s)"
-
-	# the raw read, page cache warm for both sides
-	find "$TREE/projects" -name '*.jsonl' -exec cat {} + >/dev/null
-	timed /dev/null sh -c 'find "$1" -name "*.jsonl" -exec cat {} + >/dev/null' sh "$TREE/projects"
-	local cat_wall=$WALL
-
-	if ! built import; then skip "tokentop import not built yet"; return; fi
-	timed "$TMP/import.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
-	if [ "$RC" != 0 ]; then skip "import failed (exit $RC): $(head -c 300 "$TMP/import.json.err")"; return; fi
-	IMPORT_WALL=$WALL
-	local added rss_big=$RSS import_cpu=$CPU
-	added=$(jget "$TMP/import.json" '$.added')
-	figure "import throughput" "$(fmt "$(calc "$size_mb / $IMPORT_WALL")" 1)" "MB/s" \
-	    "cat > /dev/null, same files" "$(fmt "$(calc "$size_mb / $cat_wall")" 1)" "MB/s"
-	note "check: import added ${added:-?} rows; the generator wrote $resp distinct responses"
-	note "import: $(fmt "$IMPORT_WALL" 2) s wall, $import_cpu s CPU (user + system, all threads)"
-
-	if have_bin bare_insert && [ -n "$added" ] && [ "$added" -gt 0 ]; then
-		timed "$TMP/bare.out" "$BB/bare_insert" "$TMP/bare.db" "$added"
-		figure "import rows/s" "$(fmt "$(calc "$added / $IMPORT_WALL")" 0)" "rows/s" \
-		    "bare prepared INSERT, 1 tx" "$(fmt "$(calc "$added / $WALL")" 0)" "rows/s"
-	else
-		skip "rows/s beside bare INSERT: bare_insert not built or nothing imported"
-	fi
-
-	if built report; then
-		timed "$TMP/daily.json" "$TT" --db "$TXDB" report daily --json
-		REPORT_WALL=$WALL
-	fi
-	# re-import and report again: short, warm commands, so the best of three
-	best3 "$TMP/reimport.json" "$TT" --db "$TXDB" import --format claude-code --json "$TREE/projects"
-	REIMPORT_WALL=$WALL
-	if built report; then
-		best3 "$TMP/daily2.json" "$TT" --db "$TXDB" report daily --json
-		REPORT2_WALL=$WALL
-	fi
-	note "re-import (nothing new): $(fmt "$REIMPORT_WALL" 3) s, added $(jget "$TMP/reimport.json" '$.added')"
-
-	# peak RSS at a quarter of the size: it must not grow with the input
-	local small=$TMP/claude-small small_mb q
-	q=$(calc "$MB / 4")
-	timed /dev/null "$BB/gen_transcripts" --out "$small" --mb "$q" --seed 2
-	small_mb=$(calc "$(manifest bytes "$small/manifest") / 1048576")
-	timed "$TMP/import-small.json" "$TT" --db "$TMP/tx-small.db" import --format claude-code \
-	    --json "$small/projects"
-	figure "import peak RSS at $(fmt "$size_mb" 0) MB" "$(fmt "$(calc "$rss_big / 1024")" 1)" "MB" \
-	    "import peak RSS at $(fmt "$small_mb" 0) MB" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" \
-	    "ratio 1: flat"
-	note "(ledger files after them: $(mb_of "$TXDB") MB and $(mb_of "$TMP/tx-small.db") MB;" \
-	    "SQLite's page cache grows with the file up to its cache_size)"
-	rm -rf "$small" "$TMP/tx-small.db"*
-}
+# ---- 1. transcripts, two shapes: import, re-import, beside ccusage --------------
 
 # The peer: ccusage re-parses every transcript on each run.
 CCUSAGE=
+CC_WHY=
 find_ccusage() {
+	[ -n "$CCUSAGE" ] && return 0
+	[ -n "$CC_WHY" ] && return 1
 	if command -v ccusage >/dev/null 2>&1; then CCUSAGE=$(command -v ccusage); return 0; fi
 	if ! command -v npm >/dev/null 2>&1; then CC_WHY="npm not installed"; return 1; fi
 	echo "   installing ccusage@20.0.24 with npm (npm i -g)..."
@@ -221,66 +152,146 @@ find_ccusage() {
 	return 1
 }
 
-section_ccusage() {
-	header "ccusage, the peer (issue 2)"
-	if [ ! -f "$TREE/manifest" ]; then skip "no transcript tree"; return; fi
-	local CC_WHY=
+# One tree shape (gen_transcripts --shape): generated at MB, imported into a
+# fresh ledger, reported, re-imported; ccusage on the same tree in the same
+# run; peak RSS against a quarter-size tree of the same shape.
+tx_shape() {
+	local shape=$1 tree=$TMP/claude-$1 db=$TMP/tx-$1.db
+	header "Claude Code transcripts, $shape-heavy tree (issue 12)"
+	if ! have_bin gen_transcripts; then skip "$BUILD/bench/gen_transcripts not built"; return; fi
+	timed "$TMP/gen.out" "$BB/gen_transcripts" --out "$tree" --mb "$MB" --shape "$shape"
+	if [ "$RC" != 0 ]; then skip "generator failed: $(cat "$TMP/gen.out.err")"; return; fi
+	local bytes files resp size_mb lines
+	bytes=$(manifest bytes "$tree/manifest")
+	files=$(manifest files "$tree/manifest")
+	resp=$(manifest responses "$tree/manifest")
+	lines=$(manifest lines "$tree/manifest")
+	size_mb=$(calc "$bytes / 1048576")
+	note "tree: $(fmt "$size_mb" 1) MB in $files files, $lines lines," \
+	    "$(manifest usage_lines "$tree/manifest") usage lines, $resp distinct responses" \
+	    "($(fmt "$(calc "$resp / $size_mb")" 0) per MB; written in $(fmt "$WALL") s)"
+
+	# the raw read, page cache warm for both sides
+	find "$tree/projects" -name '*.jsonl' -exec cat {} + >/dev/null
+	timed /dev/null sh -c 'find "$1" -name "*.jsonl" -exec cat {} + >/dev/null' sh "$tree/projects"
+	local cat_wall=$WALL
+
+	if ! built import; then skip "tokentop import not built yet"; return; fi
+	timed "$TMP/import.json" "$TT" --db "$db" import --format claude-code --json "$tree/projects"
+	if [ "$RC" != 0 ]; then skip "import failed (exit $RC): $(head -c 300 "$TMP/import.json.err")"; return; fi
+	local import_wall=$WALL added rss_big=$RSS import_cpu=$CPU report_wall= report2_wall=
+	added=$(jget "$TMP/import.json" '$.added')
+	figure "import throughput" "$(fmt "$(calc "$size_mb / $import_wall")" 1)" "MB/s" \
+	    "cat > /dev/null, same files" "$(fmt "$(calc "$size_mb / $cat_wall")" 1)" "MB/s"
+	note "import: $(fmt "$(calc "$lines / $import_wall")" 0) lines/s," \
+	    "$(fmt "$(calc "$added / $import_wall")" 0) rows/s; $(fmt "$import_wall" 2) s wall," \
+	    "$import_cpu s CPU (user + system, all threads)"
+	note "check: import added ${added:-?} rows; the generator wrote $resp distinct responses"
+	if have_bin bare_insert && [ -n "$added" ] && [ "$added" -gt 0 ]; then
+		timed "$TMP/bare.out" "$BB/bare_insert" "$TMP/bare.db" "$added"
+		figure "import rows/s" "$(fmt "$(calc "$added / $import_wall")" 0)" "rows/s" \
+		    "bare prepared INSERT, 1 tx" "$(fmt "$(calc "$added / $WALL")" 0)" "rows/s"
+		rm -f "$TMP/bare.db"*
+	fi
+	if built report; then
+		timed "$TMP/daily.json" "$TT" --db "$db" report daily --json
+		report_wall=$WALL
+	fi
+	# re-import and report again: short, warm commands, so the best of three
+	best3 "$TMP/reimport.json" "$TT" --db "$db" import --format claude-code --json "$tree/projects"
+	local reimport_wall=$WALL
+	if built report; then
+		best3 "$TMP/daily2.json" "$TT" --db "$db" report daily --json
+		report2_wall=$WALL
+	fi
+	note "re-import (nothing new): $(fmt "$reimport_wall" 3) s, added $(jget "$TMP/reimport.json" '$.added')"
+
+	# peak RSS at a quarter of the size: it must not grow with the input
+	local small=$TMP/claude-small small_mb q
+	q=$(calc "$MB / 4")
+	timed /dev/null "$BB/gen_transcripts" --out "$small" --mb "$q" --seed 2 --shape "$shape"
+	small_mb=$(calc "$(manifest bytes "$small/manifest") / 1048576")
+	timed "$TMP/import-small.json" "$TT" --db "$TMP/tx-small.db" import --format claude-code \
+	    --json "$small/projects"
+	figure "import peak RSS at $(fmt "$size_mb" 0) MB" "$(fmt "$(calc "$rss_big / 1024")" 1)" "MB" \
+	    "import peak RSS at $(fmt "$small_mb" 0) MB" "$(fmt "$(calc "$RSS / 1024")" 1)" "MB" \
+	    "ratio 1: flat, <= 64 MB"
+	note "(ledger files after them: $(mb_of "$db") MB and $(mb_of "$TMP/tx-small.db") MB)"
+	rm -rf "$small" "$TMP/tx-small.db"*
+
 	if ! find_ccusage; then note "ccusage: not available ($CC_WHY)"; return; fi
-	timed "$TMP/cc.json" env CLAUDE_CONFIG_DIR="$TREE" "$CCUSAGE" claude daily --json --offline
+	timed "$TMP/cc.json" env CLAUDE_CONFIG_DIR="$tree" "$CCUSAGE" claude daily --json --offline
 	if [ "$RC" != 0 ]; then note "ccusage: not available (exit $RC: $(head -c 200 "$TMP/cc.json.err"))"; return; fi
 	local cc=$WALL cc_rss=$RSS cc_cpu=$CPU
 	note "$("$CCUSAGE" --version 2>/dev/null | head -n 1): claude daily --json --offline" \
 	    "$(fmt "$cc" 2) s ($cc_cpu s CPU), peak RSS $(fmt "$(calc "$cc_rss / 1024")" 1) MB"
-	if [ -z "$IMPORT_WALL" ] || [ -z "$REPORT_WALL" ]; then
-		skip "tokentop side: import or report not built yet"
-		return
-	fi
-	figure "fresh import + daily report" "$(fmt "$(calc "$IMPORT_WALL + $REPORT_WALL")" 2)" "s" \
-	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "<= 1"
-	figure "re-import + daily report" "$(fmt "$(calc "$REIMPORT_WALL + ${REPORT2_WALL:-$REPORT_WALL}")" 3)" "s" \
-	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "< 0.1"
+	if [ -z "$report_wall" ]; then skip "tokentop report not built yet"; return; fi
+	figure "fresh import + daily report" "$(fmt "$(calc "$import_wall + $report_wall")" 2)" "s" \
+	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "<= 0.5"
+	figure "re-import + daily report" "$(fmt "$(calc "$reimport_wall + $report2_wall")" 3)" "s" \
+	    "ccusage claude daily (one run)" "$(fmt "$cc" 2)" "s" "<= 0.05"
 	# the same tokens? (ccusage folds both cache writes into one figure)
-	local ours theirs
-	theirs=$(jget "$TMP/cc.json" '$.totals.outputTokens')
-	ours=$(jget "$TMP/daily.json" '$.totals.output_tokens')
-	note "check: output tokens, tokentop ${ours:-?}, ccusage ${theirs:-?}, generator" \
-	    "$(manifest output "$TREE/manifest")"
+	note "check: output tokens, tokentop $(jget "$TMP/daily.json" '$.totals.output_tokens')," \
+	    "ccusage $(jget "$TMP/cc.json" '$.totals.outputTokens'), generator" \
+	    "$(manifest output "$tree/manifest")"
+	rm -rf "$tree" "$db"*
 }
 
-# ---- 2. the 1M-row ledger: reports beside plain SQL ----------------------------
+section_bytes() { tx_shape bytes; }
+section_responses() { tx_shape responses; }
+section_transcripts() { tx_shape bytes; tx_shape responses; }
+section_ccusage() { :; }     # now part of each shape's section
+
+# ---- 2. the 10M-row ledger: reports beside plain SQL over the raw rows ----------
 
 LEDGER=$TMP/ledger.db
 SQL_DAILY="SELECT date(ts_ms / 1000, 'unixepoch', 'localtime') AS d, count(*), sum(input),
   sum(write_5m), sum(write_1h), sum(cache_read), sum(output) FROM usage GROUP BY d ORDER BY d;"
+SQL_MONTHLY="SELECT strftime('%Y-%m', ts_ms / 1000, 'unixepoch', 'localtime') AS m, count(*),
+  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output) FROM usage
+  GROUP BY m ORDER BY m;"
 SQL_MODELS="SELECT model, count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),
   sum(output) FROM usage GROUP BY model ORDER BY model;"
+SQL_TAGS="SELECT tag, count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),
+  sum(output) FROM usage GROUP BY tag ORDER BY tag;"
 
 section_ledger() {
-	header "Ledger of $ROWS rows: reports (issue 2)"
+	header "Ledger of $ROWS rows: reports (issue 12)"
 	if ! have_bin gen_ledger; then skip "$BUILD/bench/gen_ledger not built (store API missing?)"; return; fi
 	timed "$TMP/gl.out" "$BB/gen_ledger" --db "$LEDGER" --rows "$ROWS"
 	if [ "$RC" != 0 ]; then skip "gen_ledger failed: $(head -c 300 "$TMP/gl.out.err")"; rm -f "$LEDGER"; return; fi
-	local gen_wall=$WALL
+	local gen_wall=$WALL size
+	size=$(stat -c %s "$LEDGER")
+	note "generated: a year of a fleet, $ROWS rows in $(fmt "$gen_wall" 1) s ($CPU s CPU);" \
+	    "$(fmt "$(calc "$size / 1048576 / ($ROWS / 1000000)")" 1) MB per million rows" \
+	    "($(fmt "$(calc "$size / 1048576")" 0) MB)"
 	if have_bin bare_insert; then
-		timed "$TMP/bare2.out" "$BB/bare_insert" "$TMP/bare2.db" "$ROWS"
-		figure "store_insert_usage (50k/tx)" "$(fmt "$(calc "$ROWS / $gen_wall")" 0)" "rows/s" \
-		    "bare prepared INSERT, 1 tx" "$(fmt "$(calc "$ROWS / $WALL")" 0)" "rows/s"
+		local n=$((ROWS / 10))
+		timed "$TMP/bare2.out" "$BB/bare_insert" "$TMP/bare2.db" "$n"
+		figure "gen_ledger, store_put_bulk" "$(fmt "$(calc "$ROWS / $gen_wall")" 0)" "rows/s" \
+		    "bare prepared INSERT, 1 tx" "$(fmt "$(calc "$n / $WALL")" 0)" "rows/s"
 		rm -f "$TMP/bare2.db"*
 	fi
 	if ! built report; then skip "tokentop report not built yet"; return; fi
-	local kind sql
-	for kind in daily models; do
-		[ $kind = daily ] && sql=$SQL_DAILY || sql=$SQL_MODELS
-		best3 "$TMP/sql-$kind.out" sqlite3 -readonly "$LEDGER" "$sql"
-		local base=$WALL
+	local kind sql base
+	for kind in daily monthly models tags savings; do
+		case $kind in
+		daily | savings) sql=$SQL_DAILY ;;
+		monthly) sql=$SQL_MONTHLY ;;
+		models) sql=$SQL_MODELS ;;
+		tags) sql=$SQL_TAGS ;;
+		esac
+		# the raw aggregate is long: one run; the report: best of three
+		timed "$TMP/sql-$kind.out" sqlite3 -readonly "$LEDGER" "$sql"
+		base=$WALL
 		best3 "$TMP/rep-$kind.json" "$TT" --db "$LEDGER" report $kind --json
 		if [ "$RC" != 0 ]; then skip "report $kind failed: $(head -c 200 "$TMP/rep-$kind.json.err")"; continue; fi
 		figure "report $kind --json" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
-		    "sqlite3 CLI GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "<= 0.05"
+		    "sqlite3 CLI GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "< 100 ms"
 	done
-	local req
-	req=$(jget "$TMP/rep-daily.json" '$.totals.requests')
-	note "check: report totals $req requests; sqlite3 count(*) $(sqlite3 -readonly "$LEDGER" 'SELECT count(*) FROM usage')"
+	note "check: report totals $(jget "$TMP/rep-daily.json" '$.totals.requests') requests;" \
+	    "sqlite3 count(*) $(sqlite3 -readonly "$LEDGER" 'SELECT count(*) FROM usage')"
+	skip "tokentop status (< 20 ms): the command does not exist yet (another issue adds it)"
 }
 
 # ---- 3. results ingestion beside jansson alone ------------------------------
@@ -335,7 +346,7 @@ section_router() {
 fs_get() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' "$2"; }
 
 section_console() {
-	header "Console on the $ROWS-row ledger (issue 4)"
+	header "Console on the $ROWS-row ledger (issues 4, 12)"
 	if [ ! -f "$LEDGER" ]; then skip "no ledger (gen_ledger not built)"; return; fi
 	if ! built console; then skip "tokentop console not built yet"; return; fi
 	if ! have_bin first_screen; then skip "$BUILD/bench/first_screen not built"; return; fi
@@ -404,8 +415,9 @@ section_proxy() {
 	bash bench/proxy.sh "$BUILD" | sed 's/^/   /'
 }
 
-# BENCH_SECTIONS="ledger console" runs only those sections.
-for s in ${BENCH_SECTIONS:-transcripts ccusage ledger results router console poller proxy}; do
+# BENCH_SECTIONS="ledger console" runs only those sections ("bytes" or
+# "responses": one transcript shape).
+for s in ${BENCH_SECTIONS:-transcripts ledger results router console poller proxy}; do
 	"section_$s"
 done
 echo

@@ -1,7 +1,8 @@
-/* import.c — the streaming import reader: read a file's lines from its mark,
- * hand them in chunks to the classifier (import_pool.c: detection, jansson
- * parse, worker threads), and deliver what each line came to, in file order,
- * to the sink on the caller's thread. */
+/* import.c — the streaming import reader: read every file's lines from its
+ * mark (import_file.c: key, identity, where to go on), hand them in chunks
+ * to the classifier (import_pool.c: detection, simdjson/jansson parse,
+ * worker threads), and deliver what each line came to, in file order, to the
+ * sink on the caller's thread, while the next files are read and parsed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,77 +18,37 @@
 
 #define READ_CHUNK   (256 * 1024)
 #define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
+#define READ_KEEP    (4 * 1024 * 1024)   /* a larger read buffer is freed after use */
 
-static const char *const format_names[] = {
-	[IMPORT_AUTO] = "auto",
-	[IMPORT_MESSAGES] = "messages",
-	[IMPORT_BATCH_RESULTS] = "batch-results",
-	[IMPORT_CLAUDE_CODE] = "claude-code",
+/* A file read but not yet delivered to its end: its key and first bytes
+ * (what its marks hash), freed at its last entry. */
+struct inflight {
+	char         *key;
+	unsigned char head[IMPORT_HEAD_BYTES];
+	size_t        nhead;
 };
-
-const char *
-import_format_name(enum import_format f)
-{
-	if ((unsigned)f >= sizeof(format_names) / sizeof(format_names[0]))
-		return "?";
-	return format_names[f];
-}
-
-int
-import_format_parse(const char *name, enum import_format *f)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
-		if (strcmp(name, format_names[i]) == 0) {
-			*f = (enum import_format)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-struct import_pos
-import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
-{
-	struct import_pos p;
-
-	memset(&p, 0, sizeof(p));
-	if (prev != NULL && size >= prev->size && size >= prev->offset &&
-	    mtime_ns >= prev->mtime_ns && prev->offset >= 0 && prev->line >= 0)
-		p = *prev;
-	p.size = size;
-	p.mtime_ns = mtime_ns;
-	return p;
-}
-
-uint64_t
-import_hash(const void *buf, size_t n)
-{
-	const unsigned char *b = buf;
-	uint64_t h = 14695981039346656037ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 struct reader {
 	const struct import_opts *o;
 	const struct import_sink *sink;
 	void                     *arg;
 	struct import_stats      *st;
+	int64_t                   max_line;
+	struct import_pool       *p;
+	/* delivering: the file whose lines go to the sink now */
 	struct import_where       w;
 	struct import_pos         pos;
 	int64_t                   since_ckpt;
-	int64_t                   max_line;
-	enum import_format        fmt;       /* the format as read so far (reader side) */
-	struct import_pool       *p;
-	unsigned char             head[IMPORT_HEAD_BYTES]; /* the file's start, as opened */
-	size_t                    nhead;
+	/* reading: the file whose lines are read now (the same, or a later one) */
+	const char               *rpath;
+	enum import_format        fmt;       /* its format as read so far */
+	const struct inflight    *din;       /* the delivered file's key and start */
+	/* files read but not delivered to their end, oldest first */
+	struct inflight         **fifo;
+	size_t                    fhead, nfifo, fcap;
+	/* the last file that could not be read, when the sink has no unreadable() */
+	int                       unreadable;
+	char                      why[256];
 };
 
 /* ---- delivering (the caller's thread) ------------------------------------- */
@@ -114,9 +75,11 @@ too_long(struct reader *r)
 static int
 checkpoint(struct reader *r)
 {
+	const struct inflight *in = r->din;
+
 	/* only consumed bytes are hashed: they never change in a file that grows */
-	r->pos.head_len = r->pos.offset < (int64_t)r->nhead ? r->pos.offset : (int64_t)r->nhead;
-	r->pos.head_hash = (int64_t)import_hash(r->head, (size_t)r->pos.head_len);
+	r->pos.head_len = r->pos.offset < (int64_t)in->nhead ? r->pos.offset : (int64_t)in->nhead;
+	r->pos.head_hash = (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
 	r->since_ckpt = 0;
 	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
 		return -1;
@@ -147,15 +110,71 @@ consumed(struct reader *r, size_t n)
 	r->st->lines++;
 }
 
-/* One classified line to the sink; 0, or -1 when the sink stopped. */
+/* A file's first entry: the sink is told where reading it began. */
+static int
+begin_file(struct reader *r, const struct ent *e)
+{
+	r->din = r->fifo[r->fhead];
+	r->w.path = e->v.file.path;
+	r->w.key = r->din->key;
+	r->w.format = r->o->format;
+	r->pos = e->v.file.start;
+	r->w.line = r->pos.line;
+	r->since_ckpt = 0;
+	r->st->files++;
+	if (r->sink->file_begin != NULL && r->sink->file_begin(r->arg, &r->w, &r->pos) != 0)
+		return -1;
+	return 0;
+}
+
+/* A file's last entry: its final checkpoint; its key is let go. */
+static int
+end_file(struct reader *r, const struct ent *e)
+{
+	int rc;
+
+	r->w.format = e->fmt;
+	rc = checkpoint(r);
+	free(r->fifo[r->fhead]->key);
+	free(r->fifo[r->fhead]);
+	r->fifo[r->fhead++] = NULL;
+	if (r->fhead == r->nfifo)
+		r->fhead = r->nfifo = 0;
+	r->w.key = NULL;
+	r->din = NULL;
+	return rc;
+}
+
+/* A file that could not be read, in its place among the others: to the
+ * sink, or kept for the caller (import_file). 0, or -1 when the sink stopped. */
+static int
+unreadable(struct reader *r, const struct ent *e)
+{
+	if (r->sink->unreadable != NULL)
+		return r->sink->unreadable(r->arg, e->v.file.path, e->err) != 0 ? -1 : 0;
+	r->unreadable = 1;
+	usage_strlcpy(r->why, e->err, sizeof(r->why));
+	return 0;
+}
+
+/* One classified entry to the sink; 0, or -1 when the sink stopped. */
 static int
 deliver(struct reader *r, const struct ent *e)
 {
+	if (e->kind == ENT_BEGIN)
+		return begin_file(r, e);
+	if (e->kind == ENT_END)
+		return end_file(r, e);
+	if (e->kind == ENT_UNREADABLE)
+		return unreadable(r, e);
 	consumed(r, e->n);
 	r->w.format = e->fmt;
 	switch (e->kind) {
 	case ENT_PENDING:
 	case ENT_SKIP:
+	case ENT_BEGIN:
+	case ENT_END:
+	case ENT_UNREADABLE:
 		r->st->skipped++;
 		return 0;
 	case ENT_BAD:
@@ -180,7 +199,8 @@ deliver(struct reader *r, const struct ent *e)
 	return 0;
 }
 
-/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped. */
+/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped
+ * (the rest of the chunk is dropped, keys and all). */
 static int
 consume(struct reader *r)
 {
@@ -196,16 +216,6 @@ consume(struct reader *r)
 	return rc;
 }
 
-/* Deliver every chunk in flight, in order; -1: the sink stopped. */
-static int
-drain(struct reader *r)
-{
-	while (r->p->tail < r->p->head)
-		if (consume(r) != 0)
-			return -1;
-	return 0;
-}
-
 /* ---- reading (the caller's thread) ---------------------------------------- */
 
 /* Hand the chunk being filled on: to the workers, or classified here. */
@@ -218,44 +228,65 @@ dispatch(struct reader *r)
 	if (p->nth == 0)
 		ip_classify_chunk(c);
 	pthread_mutex_lock(&p->mu);
-	if (p->nth == 0)
+	if (p->nth == 0) {
 		c->done = 1;
+		p->next_work = p->head + 1;   /* nothing left for anyone to claim */
+	}
 	p->head++;
-	if (p->nth == 0)
-		p->next_work = p->head;   /* nothing left for anyone to claim */
-	pthread_cond_signal(&p->work);
+	if (p->nth > 0)
+		pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* A new entry in the chunk being filled, making room first by delivering
+ * the oldest chunk when the ring is full; NULL when the sink stopped. */
+static struct ent *
+new_ent(struct reader *r)
+{
+	struct import_pool *p = r->p;
+
+	if (p->head - p->tail == p->nring && consume(r) != 0)
+		return NULL;
+	return &p->ring[p->head % p->nring].e[p->ring[p->head % p->nring].n++];
+}
+
+/* The chunk being filled goes on once full. */
+static void
+ent_added(struct reader *r)
+{
+	struct chunk *c = &r->p->ring[r->p->head % r->p->nring];
+
+	if (c->n == CHUNK_LINES || c->used >= CHUNK_BYTES)
+		dispatch(r);
 }
 
 /*
  * Add one line (n bytes consumed; line NULL for a line too long) to the
- * chunk being filled, making room first by delivering the oldest chunk when
- * the ring is full. While the format is open the line is classified here,
+ * chunk being filled. While the format is open the line is classified here,
  * since it may decide the format of the lines after it. 0, -1 (the sink
  * stopped, or out of memory: *oom set).
  */
 static int
 add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 {
-	struct import_pool *p = r->p;
 	struct chunk *c;
 	struct ent *e;
 	char *nb;
 
-	if (p->head - p->tail == p->nring && consume(r) != 0)
+	if ((e = new_ent(r)) == NULL)
 		return -1;
-	c = &p->ring[p->head % p->nring];
+	c = &r->p->ring[r->p->head % r->p->nring];
 	if (line != NULL && (c->buf == NULL || c->used + len > c->cap)) {
 		size_t cap = c->used + len > CHUNK_BYTES ? c->used + len : CHUNK_BYTES;
 
 		if ((nb = realloc(c->buf, cap)) == NULL) {
+			c->n--;
 			*oom = 1;
 			return -1;
 		}
 		c->buf = nb;
 		c->cap = cap;
 	}
-	e = &c->e[c->n++];
 	e->off = c->used;
 	e->len = line != NULL ? len : 0;
 	e->n = n;
@@ -267,18 +298,51 @@ add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
 		if (r->fmt == IMPORT_AUTO)
 			ip_classify(e, c->buf + e->off, &r->fmt);
 	}
-	if (c->n == CHUNK_LINES || c->used >= CHUNK_BYTES)
-		dispatch(r);
+	ent_added(r);
 	return 0;
 }
 
-/* The chunk being filled, if any, to the workers, then everything delivered. */
+/* A file's first (ENT_BEGIN: path, start; its key and head are the newest
+ * in flight) or last (ENT_END) entry, in line with its lines, or a file that
+ * could not be read (ENT_UNREADABLE: path, why). 0, or -1 when the sink
+ * stopped. */
+static int
+add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *why,
+           const struct import_pos *start)
+{
+	struct ent *e = new_ent(r);
+
+	if (e == NULL)
+		return -1;
+	memset(&e->v.file, 0, sizeof(e->v.file));
+	e->off = r->p->ring[r->p->head % r->p->nring].used;
+	e->len = e->n = 0;
+	e->kind = kind;
+	e->fmt = r->fmt;
+	e->v.file.path = path;
+	if (why != NULL)
+		usage_strlcpy(e->err, why, sizeof(e->err));
+	if (start != NULL)
+		e->v.file.start = *start;
+	ent_added(r);
+	return 0;
+}
+
+/* The chunk being filled, if any, to the workers, then everything
+ * delivered. 0, or -1 when the sink stopped. */
 static int
 flush(struct reader *r)
 {
-	if (r->p->head - r->p->tail < r->p->nring && r->p->ring[r->p->head % r->p->nring].n > 0)
+	struct import_pool *p = r->p;
+
+	if (p == NULL)
+		return 0;
+	if (p->head - p->tail < p->nring && p->ring[p->head % p->nring].n > 0)
 		dispatch(r);
-	return drain(r);
+	while (p->tail < p->head)
+		if (consume(r) != 0)
+			return -1;
+	return 0;
 }
 
 /*
@@ -286,20 +350,26 @@ flush(struct reader *r)
  * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
  * max_line is skipped to its '\n' and reported malformed. A trailing partial
  * line stays unconsumed. Lines are classified on worker threads a chunk at a
- * time and delivered here in file order, exactly as one thread would. 0,
- * IMPORT_UNREADABLE (a read failed: strerror in err, what came before is
- * delivered), or -1 (the sink stopped, out of memory).
+ * time and delivered here, later, in file order, exactly as one thread
+ * would. 0, IMPORT_UNREADABLE (a read failed: strerror in err; the lines
+ * before it stay in flight), or -1 (the sink stopped, out of memory: err).
  */
 static int
 read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 {
-	size_t cap = READ_CHUNK * 4, start = 0, end = 0, got, skip_len = 0;
-	char *buf = malloc(cap), *nl, *nb;
+	struct import_pool *p = r->p;
+	size_t cap = p->rcap, start = 0, end = 0, got, skip_len = 0;
+	char *buf = p->rbuf, *nl, *nb;
 	int skipping = 0, rc = -1, eof = 0, oom = 0;
 
+	/* the pool's read buffer, kept from file to file (a larger one than
+	 * READ_KEEP, for a long line, is let go at the end) */
 	if (buf == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
+		cap = READ_CHUNK * 4;
+		if ((buf = malloc(cap)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	}
 	for (;;) {
 		while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
@@ -342,19 +412,13 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 		end += got;
 		if (got == 0) {
 			if (ferror(f)) {
-				int en = errno;
-
-				if (flush(r) != 0)
-					goto stop;
-				snprintf(err, errlen, "%s", strerror(en));
+				snprintf(err, errlen, "%s", strerror(errno));
 				rc = IMPORT_UNREADABLE;
 				goto out;
 			}
 			eof = 1;
 		}
 	}
-	if (flush(r) != 0)
-		goto stop;
 	rc = 0;
 	goto out;
 stop:
@@ -364,7 +428,13 @@ stop:
 	}
 	snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
 out:
-	free(buf);
+	if (cap > READ_KEEP) {
+		free(buf);
+		buf = NULL;
+		cap = 0;
+	}
+	p->rbuf = buf;
+	p->rcap = cap;
 	return rc;
 }
 
@@ -378,112 +448,231 @@ pick_jobs(const struct import_opts *o, int64_t left)
 	return o->jobs;
 }
 
-/*
- * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
- * cannot block the open, and the type checked on the descriptor (what was
- * opened, not what the name meant a moment before). NULL with the reason in
- * err (no path).
- */
-static FILE *
-open_regular(const char *path, struct stat *sb, char *err, size_t errlen)
-{
-	int fd, fl;
-	FILE *f;
-
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
-		snprintf(err, errlen, "%s", S_ISREG(sb->st_mode) ? strerror(errno) :
-		    "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
-	    (f = fdopen(fd, "rb")) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	return f;
-}
-
-/* The file's first bytes (up to IMPORT_HEAD_BYTES) into r->head; 0 or -1. */
+/* Is key the key of a file still in flight (read, not delivered to its end)? */
 static int
-read_head(struct reader *r, FILE *f)
+in_flight(const struct reader *r, const char *key)
 {
-	ssize_t got;
+	size_t i;
 
-	r->nhead = 0;
-	while (r->nhead < sizeof(r->head)) {
-		got = pread(fileno(f), r->head + r->nhead, sizeof(r->head) - r->nhead,
-		    (off_t)r->nhead);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -1;
-		if (got == 0)
-			break;
-		r->nhead += (size_t)got;
-	}
+	for (i = r->fhead; i < r->nfifo; i++)
+		if (strcmp(r->fifo[i]->key, key) == 0)
+			return 1;
 	return 0;
 }
 
-/* Is the file in r (sb) the one prev was read from? A mark without an
- * identity (from an older tokentop) is taken on trust, as before. */
-static int
-same_file(const struct reader *r, const struct import_pos *prev, const struct stat *sb)
+/* A new file in flight with a copy of key, newest; NULL on out of memory. */
+static struct inflight *
+push_file(struct reader *r, const char *key)
 {
-	if (prev->ino != 0 && (prev->dev != (int64_t)sb->st_dev ||
-	    prev->ino != (int64_t)sb->st_ino))
-		return 0;
-	if (prev->head_len > 0 && (prev->head_len > (int64_t)r->nhead ||
-	    (int64_t)import_hash(r->head, (size_t)prev->head_len) != prev->head_hash))
-		return 0;
-	return 1;
+	struct inflight **v, *in;
+
+	if (r->nfifo == r->fcap) {
+		size_t cap = r->fcap ? r->fcap * 2 : 16;
+
+		if ((v = realloc(r->fifo, cap * sizeof(*v))) == NULL)
+			return NULL;
+		r->fifo = v;
+		r->fcap = cap;
+	}
+	if ((in = calloc(1, sizeof(*in))) == NULL || (in->key = strdup(key)) == NULL) {
+		free(in);
+		return NULL;
+	}
+	r->fifo[r->nfifo++] = in;
+	return in;
 }
 
-/* Where to start: the mark when it is this file's and still fits, else the top. */
+/* The newest file in flight was not read after all: let it go. */
+static void
+pop_newest(struct reader *r)
+{
+	struct inflight *in = r->fifo[--r->nfifo];
+
+	free(in->key);
+	free(in);
+}
+
+/* A mark or memory failed: every file before is delivered first (as if
+ * read one by one), then -1 with err (or the sink's stop). */
 static int
-start_pos(struct reader *r, FILE *f, const struct stat *sb, char *err, size_t errlen)
+fail_after(struct reader *r, const char *path, const char *why, char *err, size_t errlen)
+{
+	char msg[256];
+
+	usage_strlcpy(msg, why, sizeof(msg));     /* errno's text, before flush */
+	if (flush(r) != 0)
+		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
+	else
+		snprintf(err, errlen, "%s%s%s", path != NULL ? path : "", path != NULL ? ": " : "",
+		    msg);
+	return -1;
+}
+
+/*
+ * The next file: its key and mark, then, unless it was read to its end and
+ * not touched since (*f NULL, nothing to read), opened at where reading
+ * goes on (*start), with its key and first bytes in flight. 0 (opened or
+ * nothing to read), IMPORT_UNREADABLE (why in err; nothing in flight), or
+ * -1 with err (the sink's mark failed, out of memory).
+ */
+static int
+open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
+          struct import_pos *start, char *err, size_t errlen)
 {
 	struct import_pos prev;
+	struct inflight *in;
+	struct stat sb;
+	char key[PATH_MAX];
 	int found = 0;
 
-	if (r->sink->mark_get != NULL && r->sink->mark_get(r->arg, r->w.key, &prev, &found) != 0) {
-		snprintf(err, errlen, "%s: cannot read its import mark", r->w.path);
+	*f = NULL;
+	if (ip_file_key(r->o->pool, path, key, &sb) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return IMPORT_UNREADABLE;
+	}
+	if (key[0] == '\0')
+		usage_strlcpy(key, path, sizeof(key));
+	/* the same file again, still in flight: its mark is not written yet */
+	if (in_flight(r, key) && flush(r) != 0)
+		return fail_after(r, NULL, "", err, errlen);
+	if (r->sink->mark_get != NULL && r->sink->mark_get(r->arg, key, &prev, &found) != 0)
+		return fail_after(r, path, "cannot read its import mark", err, errlen);
+	/* read to its end and not touched since (same size, time and inode):
+	 * nothing to open (a re-import of a large tree is this, file after file) */
+	if (found && ip_unchanged(&prev, &sb)) {
+		r->st->files++;
+		return 0;
+	}
+	if ((*f = ip_open_regular(path, &sb, err, errlen)) == NULL)
+		return IMPORT_UNREADABLE;
+	if ((in = push_file(r, key)) == NULL)
+		return fail_after(r, NULL, "out of memory", err, errlen);
+	if (ip_read_head(*f, in->head, &in->nhead) != 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		pop_newest(r);
+		r->st->files++;          /* opened: counted, as a read that failed */
+		return IMPORT_UNREADABLE;
+	}
+	if (found && !ip_same_file(&prev, &sb, in->head, in->nhead))
+		found = 0;
+	ip_start(*f, found ? &prev : NULL, &sb, start);
+	if (r->p == NULL) {   /* no pool given: threads as this first file asks */
+		if (ip_pool_init(own, pick_jobs(r->o, (int64_t)sb.st_size - start->offset)) != 0) {
+			pop_newest(r);
+			return fail_after(r, NULL, "out of memory", err, errlen);
+		}
+		r->p = own;
+	}
+	return 0;
+}
+
+/* An entry saying path could not be read (why), in its place: needs the
+ * ring, made here when no file before it was opened. 0, or -1 + err. */
+static int
+add_unreadable(struct reader *r, struct import_pool *own, const char *path, const char *why,
+               char *err, size_t errlen)
+{
+	if (r->p == NULL) {
+		if (ip_pool_init(own, 1) != 0) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		r->p = own;
+	}
+	if (add_marker(r, ENT_UNREADABLE, path, why, NULL) != 0) {
+		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
 		return -1;
 	}
-	if (found && !same_file(r, &prev, sb))
-		found = 0;
-	r->pos = import_resume(found ? &prev : NULL, (int64_t)sb->st_size,
-	    (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec);
-	r->pos.dev = (int64_t)sb->st_dev;
-	r->pos.ino = (int64_t)sb->st_ino;
-	/* the mark must sit just after a '\n': a file replaced by a larger one
-	 * may not have one there, and is then read again from the top */
-	if (r->pos.offset > 0 && (fseeko(f, (off_t)r->pos.offset - 1, SEEK_SET) != 0 ||
-	    fgetc(f) != '\n')) {
-		r->pos.offset = r->pos.line = 0;
-		rewind(f);
-	}
-	r->w.line = r->pos.line;
 	return 0;
+}
+
+/* One file: its first entry, its lines, its last entry (and, after a read
+ * that failed part way, an unreadable entry). 0, or -1 + err. */
+static int
+read_file(struct reader *r, struct import_pool *own, const char *path, char *err,
+          size_t errlen)
+{
+	struct import_pos start;
+	char why[256];
+	FILE *f = NULL;
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = open_file(r, own, path, &f, &start, err, errlen)) == IMPORT_UNREADABLE) {
+		usage_strlcpy(why, err, sizeof(why));
+		rc = add_unreadable(r, own, path, why, err, errlen);
+		goto out;
+	}
+	if (rc != 0 || f == NULL)
+		goto out;
+	r->rpath = path;
+	r->fmt = r->o->format;
+	rc = -1;
+	if (add_marker(r, ENT_BEGIN, path, NULL, &start) != 0)
+		goto stopped;
+	why[0] = '\0';
+	if ((rc = read_lines(r, f, err, errlen)) == IMPORT_UNREADABLE)
+		usage_strlcpy(why, err, sizeof(why));    /* what came before still counts */
+	else if (rc != 0)
+		goto stopped;
+	if (add_marker(r, ENT_END, NULL, NULL, NULL) != 0)
+		goto stopped;
+	rc = why[0] != '\0' ? add_unreadable(r, own, path, why, err, errlen) : 0;
+	goto out;
+stopped:
+	rc = -1;
+	if (err[0] == '\0')
+		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path != NULL ? r->w.path :
+		    path, (long long)r->w.line);
+out:
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}
+
+/* Every file in one pipeline; r->unreadable tells of the last file that
+ * could not be read when the sink has no unreadable(). 0, or -1 + err. */
+static int
+run(struct reader *r, char *const *files, char *err, size_t errlen)
+{
+	struct import_pool own;
+	size_t i;
+	int rc = -1;
+
+	memset(&own, 0, sizeof(own));
+	r->max_line = r->o->max_line > 0 ? r->o->max_line : 64LL * 1024 * 1024;
+	r->p = r->o->pool != NULL && r->o->jobs != 1 ? r->o->pool : NULL;
+	for (i = 0; files[i] != NULL; i++)
+		if (read_file(r, &own, files[i], err, errlen) != 0)
+			goto out;
+	if (flush(r) != 0) {
+		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
+		goto out;
+	}
+	rc = 0;
+out:
+	/* after an error, what was read of the files before it is delivered
+	 * (fail_after did), the rest dropped */
+	if (r->p == &own)
+		ip_pool_fini(&own);
+	else if (r->p != NULL)
+		ip_discard(r->p);
+	for (i = r->fhead; i < r->nfifo; i++) {
+		free(r->fifo[i]->key);
+		free(r->fifo[i]);
+	}
+	free(r->fifo);
+	return rc;
 }
 
 int
-import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
-            void *arg, struct import_stats *st, char *err, size_t errlen)
+import_files(char *const *files, const struct import_opts *o, const struct import_sink *sink,
+             void *arg, struct import_stats *st, char *err, size_t errlen)
 {
-	struct import_pool own;
-	struct reader *r;
-	struct stat sb;
-	char key[PATH_MAX];
-	int rc = -1;
-	FILE *f;
+	struct reader *r = calloc(1, sizeof(*r));
+	int rc;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if (r == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -491,48 +680,20 @@ import_file(const char *path, const struct import_opts *o, const struct import_s
 	r->sink = sink;
 	r->arg = arg;
 	r->st = st;
-	r->max_line = o->max_line > 0 ? o->max_line : 64LL * 1024 * 1024;
-	r->w.path = path;
-	r->w.format = o->format;
-	r->fmt = o->format;
-	if ((f = open_regular(path, &sb, err, errlen)) == NULL) {
-		free(r);
-		return IMPORT_UNREADABLE;
-	}
-	r->w.key = realpath(path, key) != NULL ? key : path;
-	st->files++;
-	if (read_head(r, f) != 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	rc = run(r, files, err, errlen);
+	if (rc == 0 && r->unreadable) {
+		usage_strlcpy(err, r->why, errlen);
 		rc = IMPORT_UNREADABLE;
-		goto out;
 	}
-	if (start_pos(r, f, &sb, err, errlen) != 0)
-		goto out;
-	if (sink->file_begin != NULL && sink->file_begin(arg, &r->w, &r->pos) != 0) {
-		snprintf(err, errlen, "%s: import stopped", path);
-		goto out;
-	}
-	if (o->pool != NULL && o->jobs != 1) {
-		r->p = o->pool;
-	} else if (ip_pool_init(&own, pick_jobs(o, (int64_t)sb.st_size - r->pos.offset)) == 0) {
-		r->p = &own;
-	} else {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	if ((rc = read_lines(r, f, err, errlen)) < 0)
-		goto out;
-	/* a read that failed part way still records what came before it */
-	if (checkpoint(r) != 0) {
-		snprintf(err, errlen, "%s: import stopped", path);
-		rc = -1;
-	}
-out:
-	if (r->p == &own)
-		ip_pool_fini(&own);
-	else if (r->p != NULL)
-		ip_discard(r->p);
-	fclose(f);
 	free(r);
 	return rc;
+}
+
+int
+import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
+            void *arg, struct import_stats *st, char *err, size_t errlen)
+{
+	char *const files[] = { (char *)path, NULL };
+
+	return import_files(files, o, sink, arg, st, err, errlen);
 }

@@ -95,6 +95,13 @@ struct import_sink {
 	 * place to record the mark and commit the transaction holding the rows.
 	 */
 	int (*checkpoint)(void *arg, const struct import_where *w, const struct import_pos *pos);
+	/*
+	 * import_files: path could not be read (why: strerror text or "not a
+	 * regular file"), told in its place among the files; the rest is still
+	 * read. Without it, import_files ends with IMPORT_UNREADABLE as
+	 * import_file does.
+	 */
+	int (*unreadable)(void *arg, const char *path, const char *why);
 };
 
 /* Worker threads that outlive one file (import_pool_new); opaque. */
@@ -178,6 +185,24 @@ char **import_default_dirs(void);
  */
 int import_file(const char *path, const struct import_opts *o, const struct import_sink *sink,
                 void *arg, struct import_stats *st, char *err, size_t errlen);
+
+/*
+ * Every file of files (NULL-terminated), in order, as import_file one after
+ * another would: the sink sees the same calls in the same order (mark_get
+ * excepted: a file's mark is asked for when it is read, which may be before
+ * the files ahead of it are delivered; a file listed twice waits for the
+ * first to be delivered). Lines of a file are read and parsed on the worker
+ * threads while those of the files before it are still being delivered, so
+ * many small files keep both cores busy. A file that cannot be read goes to
+ * sink->unreadable in its place and the rest is read (without that callback:
+ * IMPORT_UNREADABLE at the end, why in err). A file read to its end whose
+ * size, time and inode are those of its mark is not opened. 0, or -1 with
+ * the reason in err (a mark that cannot be read, after every file before it
+ * is delivered; a sink that stopped; out of memory).
+ */
+int import_files(char *const *files, const struct import_opts *o,
+                 const struct import_sink *sink, void *arg, struct import_stats *st,
+                 char *err, size_t errlen);
 
 /*
  * Worker threads for import_file to share across files (opts.pool), jobs

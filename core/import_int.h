@@ -4,8 +4,10 @@
 #ifndef TOKENTOP_IMPORT_INT_H
 #define TOKENTOP_IMPORT_INT_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "core/import.h"
@@ -13,7 +15,9 @@
 /*
  * What one line came to, decided by a worker (or by the reader itself while
  * a file's format is still open) and delivered to the sink later, in file
- * order, by the thread that called import_file.
+ * order, by the thread that called import_files. A chunk may hold the end of
+ * one file and the start of the next: ENT_BEGIN and ENT_END entries stand
+ * between them.
  */
 enum ent_kind {
 	ENT_PENDING = 0,   /* to be classified */
@@ -22,6 +26,9 @@ enum ent_kind {
 	ENT_TOO_LONG,      /* longer than max_line */
 	ENT_ROW,           /* v.u */
 	ENT_RESULT,        /* v.res */
+	ENT_BEGIN,         /* a file's first entry: v.file (no line) */
+	ENT_END,           /* its last entry: its final checkpoint (no line) */
+	ENT_UNREADABLE,    /* a file that could not be read: v.file.path, why in err */
 };
 
 struct ent {
@@ -32,6 +39,10 @@ struct ent {
 	union {
 		struct usage        u;
 		struct usage_result res;
+		struct {
+			const char       *path;   /* as given (the caller's) */
+			struct import_pos start;  /* where reading began */
+		} file;
 	} v;
 	char               err[512];
 };
@@ -64,6 +75,10 @@ struct import_pool {
 	int             quit;
 	pthread_t       th[MAX_JOBS];
 	int             nth;
+	char           *rbuf;                /* import.c's read buffer, kept */
+	size_t          rcap;
+	char            key_dir[PATH_MAX];   /* the last directory of a file read, */
+	char            key_real[PATH_MAX];  /* and its realpath (import.c: file_key) */
 };
 
 /* One line (e->len bytes at line) in format *fmt into e; IMPORT_AUTO: the
@@ -87,5 +102,46 @@ void ip_chunk_reset(struct chunk *c);
 
 /* After a stop: drop what is in flight, so the pool can read the next file. */
 void ip_discard(struct import_pool *p);
+
+/* ---- import_file.c: one file's place ------------------------------------------ */
+
+struct stat;
+
+/*
+ * The canonical path of a file for its mark (realpath) into key ("" when
+ * there is none), and its stat into sb; 0, or -1 with errno. A regular file
+ * (not a link) is its directory's canonical path and its name: with a pool,
+ * the directory's is resolved once for a run of files in it.
+ */
+int ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb);
+
+/* A stat's modification time in ns. */
+int64_t ip_mtime_ns(const struct stat *sb);
+
+/*
+ * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
+ * cannot block the open, and the type checked on the descriptor (what was
+ * opened, not what the name meant a moment before). NULL with the reason in
+ * err (no path). The caller fcloses it.
+ */
+FILE *ip_open_regular(const char *path, struct stat *sb, char *err, size_t errlen);
+
+/* The file's first bytes (up to IMPORT_HEAD_BYTES) into head; 0 or -1 (errno). */
+int ip_read_head(FILE *f, unsigned char *head, size_t *nhead);
+
+/* Is the file (sb, its first nhead bytes) the one prev was read from? A mark
+ * without an identity (from an older tokentop) is taken on trust, as before. */
+int ip_same_file(const struct import_pos *prev, const struct stat *sb,
+                 const unsigned char *head, size_t nhead);
+
+/* Was the file read to its end and not touched since (same size, time and,
+ * when the mark knows it, inode)? Then it need not be opened. */
+int ip_unchanged(const struct import_pos *prev, const struct stat *sb);
+
+/* Where reading f (sb) goes on: prev (NULL: never read, or another file)
+ * when the file only grew and a '\n' ends what prev consumed, else the top;
+ * with the file's device and inode. f is left there. 0. */
+int ip_start(FILE *f, const struct import_pos *prev, const struct stat *sb,
+             struct import_pos *start);
 
 #endif

@@ -1,7 +1,9 @@
 /* import_pool.c — what one import line comes to, decided on any thread:
  * format detection, the per-format parse into a row or a result, and the
  * worker pool that classifies chunks of lines while the reader (import.c)
- * reads ahead and delivers in file order. Every parse is jansson's. */
+ * reads ahead and delivers in file order. Transcript lines go through
+ * simdjson (core/usage_simd.cc, exactly jansson's decisions); every other
+ * parse is jansson's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,14 +12,45 @@
 #include <jansson.h>
 
 #include "core/import_int.h"
+#include "core/usage_simd.h"
 
-/* ---- format detection ----------------------------------------------------- */
+/* ---- format names and detection ------------------------------------------- */
+
+static const char *const format_names[] = {
+	[IMPORT_AUTO] = "auto",
+	[IMPORT_MESSAGES] = "messages",
+	[IMPORT_BATCH_RESULTS] = "batch-results",
+	[IMPORT_CLAUDE_CODE] = "claude-code",
+};
+
+const char *
+import_format_name(enum import_format f)
+{
+	if ((unsigned)f >= sizeof(format_names) / sizeof(format_names[0]))
+		return "?";
+	return format_names[f];
+}
+
+int
+import_format_parse(const char *name, enum import_format *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*f = (enum import_format)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 
 /*
  * As import_detect; *bad = 1 (with the reason) when the line looked like
- * ours ("usage" or "custom_id" in it) but is not valid JSON. When the line
- * tells, *root is its parse, for the caller to read the row from (and
- * json_decref): a line is parsed once.
+ * ours ("usage" or "custom_id" in it) but is not valid JSON. When jansson
+ * decided and the line tells, *root is its parse, for the caller to read the
+ * row from (and json_decref): a line is parsed by jansson once at most.
  */
 static enum import_format
 detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t errlen)
@@ -27,10 +60,19 @@ detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t 
 	json_t *r, *msg;
 	int has_usage = usage_line_has_usage(line, len);
 
+	static const enum import_format by_shape[] = { [USAGE_SIMD_OTHER] = IMPORT_AUTO,
+		[USAGE_SIMD_RESULT] = IMPORT_BATCH_RESULTS,
+		[USAGE_SIMD_TRANSCRIPT] = IMPORT_CLAUDE_CODE, [USAGE_SIMD_MESSAGE] = IMPORT_MESSAGES };
+	enum usage_simd_shape shape;
+
 	*bad = 0;
 	*root = NULL;
 	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
 		return IMPORT_AUTO;
+	/* simdjson decides where it is sure (the line is then parsed again for
+	 * its row, by simdjson too for a transcript); jansson does the rest */
+	if (usage_simd_shape(line, len, &shape) == 0)
+		return by_shape[shape];
 	if ((r = json_loadb(line, len, 0, &je)) == NULL) {
 		*bad = 1;
 		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
@@ -84,8 +126,8 @@ parse_line(enum import_format f, const char *line, size_t len, json_t *root,
 		usage_strlcpy(u->source, "import", sizeof(u->source));
 		return USAGE_LINE_ROW;
 	case IMPORT_CLAUDE_CODE:
-		if (root == NULL)
-			return usage_parse_transcript_line(line, len, u, err, errlen);
+		if (root == NULL)     /* simdjson, and jansson where it is unsure */
+			return usage_simd_parse_transcript_line(line, len, u, err, errlen);
 		if (!usage_line_has_usage(line, len))
 			return USAGE_LINE_SKIP;        /* as the line parser decides */
 		return usage_from_transcript(root, u, err, errlen);
@@ -234,6 +276,8 @@ ip_pool_fini(struct import_pool *p)
 	for (i = 0; i < p->nring; i++)
 		free(p->ring[i].buf);
 	free(p->ring);
+	free(p->rbuf);
+	p->rbuf = NULL;
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);

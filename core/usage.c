@@ -190,6 +190,18 @@ usage_parse_time(const char *s, int64_t *ms)
 	return 0;
 }
 
+void
+usage_cache_writes(struct tokens *t, int64_t total, int split, int64_t w5, int64_t w1)
+{
+	if (!split) {
+		t->write_5m = total;
+		t->write_1h = 0;
+	} else {
+		t->write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
+		t->write_1h = w1;
+	}
+}
+
 /* ---- Messages response ---------------------------------------------------- */
 
 /* A token count: absent/null → 0; otherwise an integer in 0..USAGE_COUNT_MAX
@@ -263,13 +275,7 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 		split = json_object_get(cc, "ephemeral_5m_input_tokens") != NULL ||
 		    json_object_get(cc, "ephemeral_1h_input_tokens") != NULL;
 	}
-	if (!split) {
-		u->tok.write_5m = total;
-		u->tok.write_1h = 0;
-	} else {
-		u->tok.write_5m = w5 + (total > w5 + w1 ? total - w5 - w1 : 0);
-		u->tok.write_1h = w1;
-	}
+	usage_cache_writes(&u->tok, total, split, w5, w1);
 	if (get_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
 	    get_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||
@@ -450,22 +456,30 @@ usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t er
 
 /* ---- Claude Code transcripts ---------------------------------------------- */
 
+/*
+ * Each "usage" in the line, found by its 'g' (memchr runs several times
+ * faster than memmem over transcript text, and 'g' is rarer than '"'),
+ * then checked for a colon and a brace after it.
+ */
 int
 usage_line_has_usage(const char *line, size_t len)
 {
-	const char *p = line, *end = line + len, *q;
+	const char *p = line + 4, *end = line + len, *g, *q;
 
-	while (p < end && (q = memmem(p, (size_t)(end - p), "\"usage\"", 7)) != NULL) {
-		q += 7;
-		while (q < end && (*q == ' ' || *q == '\t'))
-			q++;
+	if (len < 7)
+		return 0;
+	while (p < end && (g = memchr(p, 'g', (size_t)(end - p))) != NULL) {
+		p = g + 1;
+		if (end - g < 3 || memcmp(g - 4, "\"usag", 5) != 0 || g[1] != 'e' || g[2] != '"')
+			continue;
+		for (q = g + 3; q < end && (*q == ' ' || *q == '\t'); q++)
+			;
 		if (q < end && *q == ':') {
 			for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
 				;
 			if (q < end && *q == '{')
 				return 1;
 		}
-		p = q;
 	}
 	return 0;
 }

@@ -90,6 +90,15 @@ int usage_is_batch(const struct usage *u);
 /* Copy src into a fixed buffer of size n, truncating on a UTF-8 boundary. */
 void usage_strlcpy(char *dst, const char *src, size_t n);
 
+/*
+ * The two cache-write buckets of a response from its usage fields: total
+ * cache_creation_input_tokens, and (split: the cache_creation object names
+ * either) its ephemeral_5m / ephemeral_1h parts. Without a split every
+ * write is 5m; with one, a total above the parts' sum goes to 5m, so no
+ * token is lost. Counts are within 0..USAGE_COUNT_MAX (no overflow).
+ */
+void usage_cache_writes(struct tokens *t, int64_t total, int split, int64_t w5, int64_t w1);
+
 /* ---- parsers (jansson underneath; json_t is forward-declared here) ------ */
 
 struct json_t;

@@ -96,9 +96,8 @@ store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 		sqlite3_bind_null(st, 22);
 }
 
-/* "msg:ID", else "req:ID", else "batch:ID:CUSTOM"; 0 when the row has none. */
-static int
-dedupe_key(const struct usage *u, char *buf, size_t n)
+int
+store_dedupe_key(const struct usage *u, char *buf, size_t n)
 {
 	if (u->message_id[0] != '\0')
 		snprintf(buf, n, "msg:%s", u->message_id);
@@ -111,10 +110,9 @@ dedupe_key(const struct usage *u, char *buf, size_t n)
 	return 1;
 }
 
-/* Look up the row holding key; *found = 0 when none. */
-static int
-find_row(struct store *s, const char *key, struct usage *old, int *found,
-         char *err, size_t errlen)
+int
+store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
+                 char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
 	int rc;
@@ -132,9 +130,9 @@ find_row(struct store *s, const char *key, struct usage *old, int *found,
 	return 0;
 }
 
-static int
-write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const char *key,
-          char *err, size_t errlen)
+int
+store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
+                  const char *key, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
 	int rc;
@@ -149,10 +147,8 @@ write_row(struct store *s, enum store_stmt_id id, const struct usage *u, const c
 	return 0;
 }
 
-/* Does the new copy u beat the stored copy old? Larger total wins; on a tie
- * the parent (non-sidechain) copy wins over a sidechain replay. */
-static int
-beats(const struct usage *u, const struct usage *old)
+int
+store_usage_beats(const struct usage *u, const struct usage *old)
 {
 	int64_t a = usage_total(&u->tok), b = usage_total(&old->tok);
 
@@ -162,12 +158,9 @@ beats(const struct usage *u, const struct usage *old)
 }
 
 int
-store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
-                 char *err, size_t errlen)
+store_usage_check(const struct usage *u, char *err, size_t errlen)
 {
-	char key[USAGE_ID_MAX + 96], why[96];
-	struct usage old;
-	int has_key, found = 0;
+	char why[96];
 
 	if (u->model[0] == '\0' || u->source[0] == '\0') {
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
@@ -177,20 +170,33 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
 		snprintf(err, errlen, "usage row: %s", why);
 		return -1;
 	}
-	has_key = dedupe_key(u, key, sizeof(key));
-	if (has_key && find_row(s, key, &old, &found, err, errlen) != 0)
+	return 0;
+}
+
+int
+store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
+                 char *err, size_t errlen)
+{
+	char key[USAGE_ID_MAX + 96];
+	struct usage old;
+	int has_key, found = 0;
+
+	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
-	if (found && !beats(u, &old)) {
+	has_key = store_dedupe_key(u, key, sizeof(key));
+	if (has_key && store_usage_find(s, key, &old, &found, err, errlen) != 0)
+		return -1;
+	if (found && !store_usage_beats(u, &old)) {
 		*result = STORE_DUPLICATE;
 		return 0;
 	}
 	if (found) {
 		if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
-		    write_row(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
+		    store_usage_write(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
 			return -1;
 		*result = STORE_REPLACED;
 	} else {
-		if (write_row(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
+		if (store_usage_write(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
 			return -1;
 		*result = STORE_ADDED;
 	}

@@ -1,5 +1,6 @@
 /* marks.c — how far each imported file has been read, and which file it was
- * (device, inode, a hash of its start: core/import.c checks them). */
+ * (device, inode, a hash of its start: core/import.c checks them). Both
+ * statements are cached: a re-import of a large tree asks once per file. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,13 +10,11 @@ int
 store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
                       int *found, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, SQ_MARK_GET, err, errlen);
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT size, mtime_ns, offset, line, dev, ino,"
-	    " head_len, head_hash FROM import_mark"
-	    " WHERE path = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "import mark", err, errlen);
+	if (st == NULL)
+		return -1;
 	store_bind_text(st, 1, path);
 	rc = sqlite3_step(st);
 	memset(m, 0, sizeof(*m));
@@ -30,7 +29,7 @@ store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
 		m->head_len = sqlite3_column_int64(st, 6);
 		m->head_hash = sqlite3_column_int64(st, 7);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_sqlerr(s, "import mark", err, errlen);
 	return 0;
@@ -48,14 +47,7 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO import_mark (path, size, mtime_ns, offset, line,"
-	    " dev, ino, head_len, head_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-	    " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
-	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line,"
-	    " dev = excluded.dev, ino = excluded.ino, head_len = excluded.head_len,"
-	    " head_hash = excluded.head_hash",
-	    -1, &st, NULL) != SQLITE_OK) {
-		store_sqlerr(s, "import mark", err, errlen);
+	if ((st = store_stmt(s, SQ_MARK_SET, err, errlen)) == NULL) {
 		store_op_end(s, 0, tmp, sizeof(tmp));
 		return -1;
 	}
@@ -69,7 +61,7 @@ store_import_mark_set(struct store *s, const char *path, const struct import_mar
 	sqlite3_bind_int64(st, 8, m->head_len);
 	sqlite3_bind_int64(st, 9, m->head_hash);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		store_sqlerr(s, "import mark", err, errlen);
 		store_op_end(s, 0, tmp, sizeof(tmp));

@@ -1,5 +1,6 @@
-/* report.c — every aggregate the reports and panes need, read from the
- * hourly rollup and priced in C.
+/* report.c — every aggregate the reports and panes need: rows by group key,
+ * priced in C, in order. Where the figures are read from (rollups, raw rows)
+ * is report_read.c.
  *
  * Periods are local (the caller's TZ). A UTC hour cell belongs to one local
  * day/week/month/hour when the local period at its first and its last
@@ -22,38 +23,7 @@
 #include <time.h>
 
 #include "core/num.h"
-#include "data/store_int.h"
-
-#define MS_PER_HOUR 3600000LL
-
-struct model_ent {                 /* per distinct model seen */
-	char                      model[USAGE_MODEL_MAX];
-	const struct model_price *mp;
-	int                       match;   /* passes the model filter */
-	int                       listed;  /* already in the unpriced list */
-	int                       raw;     /* long threshold unlike the rollup's: raw rows */
-};
-
-struct agg {
-	const struct pricing      *p;
-	const struct report_query *q;
-	const struct model_price  *baseline;
-	const struct model_price  *filter_mp;
-	struct report             *out;
-	size_t                     rcap;
-	size_t                    *slots;     /* open addressing: row index + 1 */
-	size_t                     nslots;
-	struct model_ent          *me;
-	size_t                     nme, mecap;
-	size_t                     unpcap;
-	int64_t                   *straddle;  /* hours to re-read from raw rows */
-	size_t                     nstr, strcap;
-	int64_t                   *splitday;  /* UTC days to re-read by the hour */
-	size_t                     nsd, sdcap;
-	int64_t                    hour, hour_len; /* the last unit keyed, and its key */
-	int                        hour_split;
-	char                       hour_key[32];
-};
+#include "data/report_int.h"
 
 int64_t
 report_hit_permille(const struct tokens *t)
@@ -66,23 +36,23 @@ report_hit_permille(const struct tokens *t)
 	return (num_sat_muldiv(t->cache_read, 2000, tot) + 1) / 2;
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
+int64_t
+report_floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static int
-is_period(enum report_group g)
+int
+report_is_period(enum report_group g)
 {
 	return g == REPORT_DAY || g == REPORT_WEEK || g == REPORT_MONTH || g == REPORT_HOUR;
 }
 
 /* The local period of ms for group g into buf. */
-static void
-period_key(enum report_group g, int64_t ms, char *buf, size_t n)
+void
+report_period_key(enum report_group g, int64_t ms, char *buf, size_t n)
 {
 	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 	struct tm tm;
@@ -93,8 +63,8 @@ period_key(enum report_group g, int64_t ms, char *buf, size_t n)
 		snprintf(buf, n, "?");
 }
 
-static void *
-grow(void *p, size_t *cap, size_t need, size_t size)
+void *
+report_grow(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t nc;
 	void *np;
@@ -124,8 +94,8 @@ date_suffixed(const char *model, const char *base)
 }
 
 /* The cached facts of a model id; NULL on out of memory. */
-static struct model_ent *
-model_ent(struct agg *a, const char *model)
+struct model_ent *
+report_model_ent(struct agg *a, const char *model)
 {
 	const char *f = a->q->model;
 	struct model_ent *e;
@@ -134,7 +104,7 @@ model_ent(struct agg *a, const char *model)
 	for (i = 0; i < a->nme; i++)
 		if (strcmp(a->me[i].model, model) == 0)
 			return &a->me[i];
-	e = grow(a->me, &a->mecap, a->nme + 1, sizeof(*e));
+	e = report_grow(a->me, &a->mecap, a->nme + 1, sizeof(*e));
 	if (e == NULL)
 		return NULL;
 	a->me = e;
@@ -191,7 +161,7 @@ row_of(struct agg *a, const char *key)
 	for (; a->slots[j] != 0; j = (j + 1) & (a->nslots - 1))
 		if (strcmp(r->rows[a->slots[j] - 1].key, key) == 0)
 			return &r->rows[a->slots[j] - 1];
-	rows = grow(r->rows, &a->rcap, r->nrows + 1, sizeof(*rows));
+	rows = report_grow(r->rows, &a->rcap, r->nrows + 1, sizeof(*rows));
 	if (rows == NULL)
 		return NULL;
 	r->rows = rows;
@@ -208,7 +178,7 @@ list_unpriced(struct agg *a, struct model_ent *e)
 
 	if (e->listed)
 		return 0;
-	u = grow(a->out->unpriced, &a->unpcap, a->out->nunpriced + 1, sizeof(*u));
+	u = report_grow(a->out->unpriced, &a->unpcap, a->out->nunpriced + 1, sizeof(*u));
 	if (u == NULL)
 		return -1;
 	a->out->unpriced = u;
@@ -219,15 +189,6 @@ list_unpriced(struct agg *a, struct model_ent *e)
 	return 0;
 }
 
-/* One group of tokens (a rollup cell or a raw row) into the row of key. */
-struct contrib {
-	const char        *key;
-	struct model_ent  *e;
-	struct price_flags f;
-	int                routed;
-	int64_t            requests, compressed, max_stops;
-	struct tokens      tok;
-};
 
 /* Could c->requests rows make these sums (a rollup cell of an older
  * tokentop or a hand edit may hold what no rows can)? */
@@ -259,8 +220,9 @@ row_add(struct report_row *r, const struct report_row *c)
 
 /* c into the row of its key. 0, or -1 with err (out of memory, a sum that
  * does not fit, or a group no rows can make). */
-static int
-add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t errlen)
+int
+report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
+           size_t errlen)
 {
 	struct report_row *r, d;
 
@@ -292,8 +254,8 @@ add(struct store *s, struct agg *a, const struct contrib *c, char *err, size_t e
 	return 0;
 }
 
-static const char *
-group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *source,
+const char *
+report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *source,
           const char *tag, const char *tier, char *buf, size_t n)
 {
 	switch (a->q->group) {
@@ -310,300 +272,9 @@ group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *sour
 	case REPORT_TOTAL:
 		return "";
 	default:
-		period_key(a->q->group, ms, buf, n);
+		report_period_key(a->q->group, ms, buf, n);
 		return buf;
 	}
-}
-
-/* Filters that SQL applies: " AND tag = ?N AND source = ?M". */
-static void
-filter_sql(const struct report_query *q, char *buf, size_t n, int first)
-{
-	int k = first;
-
-	buf[0] = '\0';
-	if (q->tag != NULL && q->tag[0] != '\0')
-		snprintf(buf + strlen(buf), n - strlen(buf), " AND tag = ?%d", k++);
-	if (q->source != NULL && q->source[0] != '\0')
-		snprintf(buf + strlen(buf), n - strlen(buf), " AND source = ?%d", k++);
-}
-
-static void
-filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
-{
-	int k = first;
-
-	if (q->tag != NULL && q->tag[0] != '\0')
-		store_bind_text(st, k++, q->tag);
-	if (q->source != NULL && q->source[0] != '\0')
-		store_bind_text(st, k++, q->source);
-}
-
-/* Is the unit of len hours from hour h split between two local periods?
- * Cached for runs of one unit. */
-static int
-unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
-{
-	char k2[32];
-
-	if (h != a->hour || len != a->hour_len || a->hour_key[0] == '\0') {
-		a->hour = h;
-		a->hour_len = len;
-		period_key(a->q->group, h * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
-		period_key(a->q->group, (h + len) * MS_PER_HOUR - 1, k2, sizeof(k2));
-		a->hour_split = strcmp(a->hour_key, k2) != 0;
-	}
-	usage_strlcpy(key, a->hour_key, n);
-	return a->hour_split;
-}
-
-/* Which rollup a query reads: per UTC day or hour × model × flags × routed,
- * or the full hourly cells (a tag/source filter or group needs them). */
-enum rollup_kind { RK_DAY, RK_HM, RK_FULL };
-
-/* Does the query need rollup_hour's source/tag columns? */
-static int
-needs_full(const struct report_query *q)
-{
-	return (q->tag != NULL && q->tag[0] != '\0') || (q->source != NULL &&
-	    q->source[0] != '\0') || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
-	    q->group == REPORT_MODEL_TIER;
-}
-
-/*
- * The rollup query: columns unit (hour or UTC day; 0 when the group is not
- * a period), model, source or tag ('' when not grouped by one), flags,
- * routed, then the sums; in unit order. SQL collapses what the group does
- * not need, so C sees one row per group × model × flags × routed (per unit
- * for a period).
- */
-static void
-rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n)
-{
-	static const char *const table[] = { "rollup_dm", "rollup_hm" };
-	const char *unit = is_period(q->group) ? "hour" : "0";
-	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
-	    q->group == REPORT_MODEL_TIER ? "tier" : "''";
-	char filt[96];
-
-	filter_sql(q, filt, sizeof(filt), 3);
-	if (k == RK_FULL)   /* many small groups: a GROUP BY's sort costs more than C */
-		snprintf(sql, n, "SELECT %s, model, %s, flags, tier <> '', requests, input,"
-		    " write_5m, write_1h, cache_read, output, compressed_tokens,"
-		    " max_tokens_stops FROM rollup_hour WHERE hour >= ?1 AND hour < ?2%s%s",
-		    unit, gcol, filt, is_period(q->group) ? " ORDER BY hour" : "");
-	else
-		snprintf(sql, n, "SELECT %s, model, %s, flags, routed, sum(requests), sum(input),"
-		    " sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
-		    " sum(compressed_tokens), sum(max_tokens_stops)"
-		    " FROM %s WHERE hour >= ?1 AND hour < ?2%s GROUP BY 1, 2, 3, 4, 5",
-		    unit, gcol, table[k], filt);
-}
-
-/* Note unit u (an hour, or a UTC day when days) as one to re-read finer
- * (units come in order). */
-static int
-add_split(struct agg *a, int days, int64_t u)
-{
-	int64_t **v = days ? &a->splitday : &a->straddle, *hs;
-	size_t *nv = days ? &a->nsd : &a->nstr, *cap = days ? &a->sdcap : &a->strcap;
-
-	if (*nv > 0 && (*v)[*nv - 1] == u)
-		return 0;
-	if ((hs = grow(*v, cap, *nv + 1, sizeof(*hs))) == NULL)
-		return -1;
-	*v = hs;
-	(*v)[(*nv)++] = u;
-	return 0;
-}
-
-/* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
- * else -1 with err. SQLite's sum() refuses to overflow ("integer overflow"):
- * only impossible counts or sums past 64 bits make it. */
-static int
-read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
-{
-	if (rc != SQLITE_DONE && strcmp(sqlite3_errmsg(s->db), "integer overflow") == 0)
-		store_overflow_err(s, NULL, err, errlen);
-	else if (rc != SQLITE_DONE)
-		store_sqlerr(s, "report", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Rollup kind k over units [u0, u1) into a; units that straddle two local
- * periods go to a->straddle (hours) or a->splitday (days). */
-static int
-read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
-            char *err, size_t errlen)
-{
-	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
-	struct contrib c;
-	struct model_ent *last = NULL;
-	sqlite3_stmt *st;
-	const char *model;
-	int64_t h;
-	int rc = SQLITE_DONE;
-
-	int64_t len = k == RK_DAY ? 24 : 1;
-
-	if (u0 >= u1)
-		return 0;
-	rollup_sql(a->q, k, sql, sizeof(sql));
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, u0);
-	sqlite3_bind_int64(st, 2, u1);
-	filter_bind(a->q, st, 3);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&c, 0, sizeof(c));
-		if ((c.requests = sqlite3_column_int64(st, 5)) == 0)
-			continue;   /* nothing left in the cells (pruned lazily) */
-		model = (const char *)sqlite3_column_text(st, 1);
-		if (last != NULL && strcmp(last->model, model) == 0)
-			c.e = last;
-		else if ((c.e = last = model_ent(a, model)) == NULL)
-			goto oom;
-		if (!c.e->match || c.e->raw)
-			continue;
-		h = sqlite3_column_int64(st, 0) * len;
-		if (is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
-			if (add_split(a, k == RK_DAY, h / len) != 0)
-				goto oom;
-			continue;
-		}
-		c.key = group_key(a, h * MS_PER_HOUR, c.e, (const char *)sqlite3_column_text(st, 2),
-		    (const char *)sqlite3_column_text(st, 2), (const char *)sqlite3_column_text(st, 2),
-		    kbuf, sizeof(kbuf));
-		c.f = store_price_flags(c.e->mp, sqlite3_column_int(st, 3));
-		c.routed = sqlite3_column_int(st, 4);
-		c.tok.input = sqlite3_column_int64(st, 6);
-		c.tok.write_5m = sqlite3_column_int64(st, 7);
-		c.tok.write_1h = sqlite3_column_int64(st, 8);
-		c.tok.cache_read = sqlite3_column_int64(st, 9);
-		c.tok.output = sqlite3_column_int64(st, 10);
-		c.compressed = sqlite3_column_int64(st, 11);
-		c.max_stops = sqlite3_column_int64(st, 12);
-		if (add(s, a, &c, err, errlen) != 0)
-			goto fail;
-	}
-	return read_end(s, st, rc, err, errlen);
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
-	sqlite3_finalize(st);
-	return -1;
-}
-
-/* Raw rows with since <= ts < until, each keyed by its own time: of model
- * only, or (model NULL) of every model not read raw as a whole. */
-static int
-read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
-         char *err, size_t errlen)
-{
-	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
-	struct contrib c;
-	struct usage u;
-	sqlite3_stmt *st;
-	int rc;
-
-	if (since >= until)
-		return 0;
-	filter_sql(a->q, filt, sizeof(filt), 4);
-	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, until);
-	if (model != NULL)
-		store_bind_text(st, 3, model);
-	filter_bind(a->q, st, 4);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_read_usage(st, 0, &u);
-		memset(&c, 0, sizeof(c));
-		if ((c.e = model_ent(a, u.model)) == NULL)
-			goto oom;
-		if (!c.e->match || (model == NULL && c.e->raw))
-			continue;
-		c.key = group_key(a, u.ts_ms, c.e, u.source, u.tag, u.tier, kbuf, sizeof(kbuf));
-		c.routed = u.tier[0] != '\0';
-		c.f = pricing_flags(c.e->mp, &u);
-		c.requests = 1;
-		c.tok = u.tok;
-		c.compressed = u.compressed_tokens;
-		c.max_stops = strcmp(u.stop_reason, "max_tokens") == 0;
-		if (add(s, a, &c, err, errlen) != 0)
-			goto fail;
-	}
-	return read_end(s, st, rc, err, errlen);
-oom:
-	snprintf(err, errlen, "out of memory");
-fail:
-	sqlite3_finalize(st);
-	return -1;
-}
-
-/* Whole UTC hours [h0, h1): whole UTC days in one period from rollup_dm,
- * the rest by the hour. */
-static int
-read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
-{
-	int64_t d0 = -floor_div(-h0, 24), d1 = floor_div(h1, 24);
-	size_t i, j;
-
-	if (needs_full(a->q))
-		return read_rollup(s, a, RK_FULL, h0, h1, err, errlen);
-	if (d0 >= d1)
-		return read_rollup(s, a, RK_HM, h0, h1, err, errlen);
-	if (read_rollup(s, a, RK_DAY, d0, d1, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_HM, h0, d0 * 24, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_HM, d1 * 24, h1, err, errlen) != 0)
-		return -1;
-	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
-		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
-			;
-		if (read_rollup(s, a, RK_HM, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
-		    err, errlen) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Whole UTC hours from the rollup, the rest (edges, split hours) raw. */
-static int
-collect(struct store *s, struct agg *a, char *err, size_t errlen)
-{
-	int64_t since = a->q->since_ms != 0 ? a->q->since_ms : INT64_MIN / 2;
-	int64_t until = a->q->until_ms != 0 ? a->q->until_ms : INT64_MAX / 2;
-	int64_t h0 = -floor_div(-since, MS_PER_HOUR), h1 = floor_div(until, MS_PER_HOUR);
-	char model[USAGE_MODEL_MAX];
-	size_t i, j;
-
-	if (h0 >= h1) {
-		if (read_raw(s, a, since, until, NULL, err, errlen) != 0)
-			return -1;
-	} else if (read_hours(s, a, h0, h1, err, errlen) != 0 ||
-	    read_raw(s, a, since, h0 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
-	    read_raw(s, a, h1 * MS_PER_HOUR, until, NULL, err, errlen) != 0)
-		return -1;
-	for (i = 0; i < a->nstr; i = j) {   /* runs of consecutive split hours */
-		for (j = i + 1; j < a->nstr && a->straddle[j] == a->straddle[j - 1] + 1; j++)
-			;
-		if (read_raw(s, a, a->straddle[i] * MS_PER_HOUR,
-		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, NULL, err, errlen) != 0)
-			return -1;
-	}
-	/* models the rollup cannot price exactly, whole range (a->me may grow:
-	 * copy the id out first) */
-	for (i = 0; i < a->nme; i++) {
-		if (!a->me[i].raw || !a->me[i].match)
-			continue;
-		usage_strlcpy(model, a->me[i].model, sizeof(model));
-		if (read_raw(s, a, since, until, model, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
 }
 
 static int
@@ -648,16 +319,17 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	/* one read transaction: rollup and raw rows from the same snapshot */
 	if (s->in_tx) {
 		if ((rc = store_rollup_flush(s, err, errlen)) == 0)
-			rc = collect(s, &a, err, errlen);
+			rc = report_collect(s, &a, err, errlen);
 	}
 	else if ((rc = store_exec(s, "BEGIN", err, errlen)) == 0) {
-		rc = collect(s, &a, err, errlen);
+		rc = report_collect(s, &a, err, errlen);
 		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	}
 	free(a.slots);
 	free(a.me);
 	free(a.straddle);
 	free(a.splitday);
+	groupsum_free(&a.gs);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)
 			rc = store_overflow_err(s, NULL, err, errlen);
@@ -672,7 +344,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	}
 	if (out->nrows > 1)
 		qsort(out->rows, out->nrows, sizeof(out->rows[0]),
-		    is_period(q->group) ? by_key : by_cost);
+		    report_is_period(q->group) ? by_key : by_cost);
 	if (out->nunpriced > 1)
 		qsort(out->unpriced, out->nunpriced, sizeof(char *), by_str);
 	return 0;

@@ -12,11 +12,12 @@
 #include <string.h>
 
 #include "core/num.h"
+#include "data/groupsum.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
 #define PENDING_CAP 4096   /* cells waiting: bounds memory (~1.5 MB) */
-#define NSUM        8
+#define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops */
 
 enum { CELL_HOUR, CELL_BATCH };
 
@@ -43,6 +44,7 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
+	struct groupsum coll[4];       /* a flush's collapsed cells (hm, dm, dt, ds) */
 };
 
 static int64_t
@@ -222,11 +224,15 @@ store_rollup_discard(struct store *s)
 void
 store_rollup_free(struct store *s)
 {
+	int i;
+
 	if (s->pend == NULL)
 		return;
 	free(s->pend->cells);
 	free(s->pend->slots);
 	free(s->pend->journal);
+	for (i = 0; i < 4; i++)
+		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
 	s->pend = NULL;
 }
@@ -237,15 +243,26 @@ store_rollup_full(const struct store *s)
 	return s->pend != NULL && s->pend->n >= PENDING_CAP;
 }
 
-/* Step statement id for cell c: the upsert of its sums (add) or the prune
- * of an emptied cell; hm/dm: the collapsed tables (hour given). */
+/* Step a bound statement that returns no row: 0, or -1 + err. */
 static int
-write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t hour,
-           char *err, size_t errlen)
+step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "rollup", err, errlen);
+	return 0;
+}
+
+/* Step statement id (rollup_hour's or rollup_batch's upsert, or
+ * rollup_hour's prune) for cell c. */
+static int
+write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *err,
+           size_t errlen)
 {
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
-	int k = 1, i, rc, add = id == SQ_ROLLUP_ADD || id == SQ_HM_ADD || id == SQ_DM_ADD ||
-	    id == SQ_BATCH_ROLLUP_ADD;
+	int k = 1, i;
 
 	if (st == NULL)
 		return -1;
@@ -256,35 +273,86 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, int64_t
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
 			sqlite3_bind_int64(st, k++, c->sum[i]);
 	} else {
-		sqlite3_bind_int64(st, k++, hour);
+		sqlite3_bind_int64(st, k++, c->hour);
 		store_bind_text(st, k++, c->model);
-		if (id == SQ_ROLLUP_ADD || id == SQ_ROLLUP_PRUNE) {
-			store_bind_text(st, k++, c->id);
-			store_bind_text(st, k++, c->tag);
-			store_bind_text(st, k++, c->tier);
-			sqlite3_bind_int(st, k++, c->flags);
-		} else {
-			sqlite3_bind_int(st, k++, c->flags);
-			sqlite3_bind_int(st, k++, c->tier[0] != '\0');
-		}
-		for (i = 0; add && i < NSUM; i++)
+		store_bind_text(st, k++, c->id);
+		store_bind_text(st, k++, c->tag);
+		store_bind_text(st, k++, c->tier);
+		sqlite3_bind_int(st, k++, c->flags);
+		for (i = 0; id == SQ_ROLLUP_ADD && i < NSUM; i++)
 			sqlite3_bind_int64(st, k++, c->sum[i]);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "rollup", err, errlen);
-	return 0;
+	return step_done(s, st, err, errlen);
+}
+
+/* The collapsed tables: each pending hour cell's sums go to one cell of
+ * each, grouped in memory first so a cell is written once per flush. */
+enum { C_HM, C_DM, C_DT, C_DS, NCOLL };
+
+static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD };
+static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
+	SQ_DS_PRUNE };
+
+/* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
+static int
+write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsum_cell *c,
+           char *err, size_t errlen)
+{
+	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	int k = 1, i;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, k++, c->unit);
+	store_bind_text(st, k++, c->model);
+	if (id == SQ_DT_ADD || id == SQ_DT_PRUNE || id == SQ_DS_ADD || id == SQ_DS_PRUNE)
+		store_bind_text(st, k++, c->g);
+	sqlite3_bind_int(st, k++, c->flags);
+	sqlite3_bind_int(st, k++, c->routed);
+	for (i = 0; add && i < NSUM; i++)
+		sqlite3_bind_int64(st, k++, c->sum[i]);
+	return step_done(s, st, err, errlen);
 }
 
 static int
-nonzero(const struct cell *c)
+nonzero(const int64_t *sum)
 {
 	int k;
 
 	for (k = 0; k < NSUM; k++)
-		if (c->sum[k] != 0)
+		if (sum[k] != 0)
 			return 1;
+	return 0;
+}
+
+/* The pending hour cells summed into the collapsed tables' cells: 0, or
+ * groupsum_add's failure. */
+static int
+collapse(struct rollup_pending *p, struct groupsum *coll)
+{
+	const struct cell *c;
+	int64_t day;
+	size_t i;
+	int routed, rc;
+
+	for (i = 0; i < NCOLL; i++)
+		groupsum_reset(&coll[i]);
+	for (i = 0; i < p->n; i++) {
+		c = &p->cells[i];
+		if (c->kind != CELL_HOUR || !nonzero(c->sum))
+			continue;
+		day = floor_div(c->hour, 24);
+		routed = c->tier[0] != '\0';
+		if ((rc = groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DS], day, c->model, c->id, c->flags, routed,
+		    c->sum)) != 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -292,33 +360,47 @@ int
 store_rollup_flush(struct store *s, char *err, size_t errlen)
 {
 	struct rollup_pending *p = s->pend;
+	const struct groupsum_cell *g;
 	const struct cell *c;
-	size_t i;
-	int rc = 0, pass;
+	size_t i, t;
+	int rc = 0;
 
+	/* rows waiting in bulk.c first: their deltas belong in this flush */
+	if (!s->in_op && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
+	p = s->pend;
 	if (p == NULL || p->n == 0)
 		return 0;
 	if (s->in_op) {
 		snprintf(err, errlen, "rollup flush inside an operation");
 		return -1;
 	}
-	/* pass 0 adds; pass 1 prunes cells that may have emptied, once every
-	 * delta of the collapsed tables is in */
-	for (pass = 0; pass < 2 && rc == 0; pass++) {
-		for (i = 0; i < p->n && rc == 0; i++) {
-			c = &p->cells[i];
-			if (!nonzero(c) || (pass == 1 && (c->sum[0] > 0 || c->kind == CELL_BATCH)))
-				continue;
-			if (c->kind == CELL_BATCH)
-				rc = write_cell(s, SQ_BATCH_ROLLUP_ADD, c, 0, err, errlen);
-			else if (write_cell(s, pass ? SQ_ROLLUP_PRUNE : SQ_ROLLUP_ADD, c, c->hour,
-			    err, errlen) != 0 ||
-			    write_cell(s, pass ? SQ_HM_PRUNE : SQ_HM_ADD, c, c->hour, err, errlen) != 0 ||
-			    write_cell(s, pass ? SQ_DM_PRUNE : SQ_DM_ADD, c, floor_div(c->hour, 24),
-			    err, errlen) != 0)
-				rc = -1;
-		}
+	if ((rc = collapse(p, p->coll)) != 0) {
+		snprintf(err, errlen, rc == GROUPSUM_OVERFLOW ?
+		    "rollup: a token sum does not fit 64 bits" : "out of memory");
+		rc = -1;
 	}
+	/* the upserts first; then, once every delta is in, the prunes of
+	 * cells whose request count may have fallen to 0 */
+	for (i = 0; i < p->n && rc == 0; i++) {
+		c = &p->cells[i];
+		if (nonzero(c->sum))
+			rc = write_cell(s, c->kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD,
+			    c, err, errlen);
+	}
+	for (t = 0; t < NCOLL; t++)
+		for (i = 0; i < p->coll[t].n && rc == 0; i++)
+			if (nonzero((g = &p->coll[t].cells[i])->sum))
+				rc = write_coll(s, coll_add[t], 1, g, err, errlen);
+	for (i = 0; i < p->n && rc == 0; i++) {
+		c = &p->cells[i];
+		if (c->kind == CELL_HOUR && nonzero(c->sum) && c->sum[0] <= 0)
+			rc = write_cell(s, SQ_ROLLUP_PRUNE, c, err, errlen);
+	}
+	for (t = 0; t < NCOLL; t++)
+		for (i = 0; i < p->coll[t].n && rc == 0; i++)
+			if (nonzero((g = &p->coll[t].cells[i])->sum) && g->sum[0] <= 0)
+				rc = write_coll(s, coll_prune[t], 0, g, err, errlen);
 	store_rollup_discard(s);
 	return rc;
 }

@@ -257,5 +257,52 @@ const char *const store_migrations[] = {
 	 * file whose version was set back skip an ALTER it has had (store.c). */
 	"-- column usage ts_import\n"
 	"ALTER TABLE usage ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	/* 9 → 10: per UTC day × model × tag (rollup_dt) and × source (rollup_ds)
+	 * × flags × routed, so the tag and source reports of a long history read
+	 * days, not rollup_hour (whose cells, for a busy fleet, are almost as
+	 * many as its rows). Kept like rollup_dm; rebuilt from rollup_hour (IF
+	 * NOT EXISTS, as above). */
+	"CREATE TABLE IF NOT EXISTS rollup_dt ("
+	"  hour INTEGER NOT NULL,"          /* the UTC day */
+	"  model TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, model, tag, flags, routed)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_dt;"
+	"INSERT INTO rollup_dt SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, tag,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
+	"  FROM rollup_hour GROUP BY d, model, tag, flags, r;"
+	"CREATE TABLE IF NOT EXISTS rollup_ds ("
+	"  hour INTEGER NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  PRIMARY KEY (hour, model, source, flags, routed)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_ds;"
+	"INSERT INTO rollup_ds SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, source,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
+	"  FROM rollup_hour GROUP BY d, model, source, flags, r;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -17,6 +17,17 @@
 #define BUSY_GIVE_UP_MS  120000
 
 
+/* A rollup upsert's update: every sum plus the delta's. */
+#define ADD_SUMS \
+	" requests = requests + excluded.requests," \
+	" input = input + excluded.input," \
+	" write_5m = write_5m + excluded.write_5m," \
+	" write_1h = write_1h + excluded.write_1h," \
+	" cache_read = cache_read + excluded.cache_read," \
+	" output = output + excluded.output," \
+	" compressed_tokens = compressed_tokens + excluded.compressed_tokens," \
+	" max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops"
+
 /* The statements behind enum store_stmt_id, in its order. */
 static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_FIND] =
@@ -32,43 +43,31 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " sidechain=?20, ts_import=?21 WHERE dedupe_key=?22",
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
-	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET" ADD_SUMS,
 	[SQ_HM_ADD] =
 	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
 	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
-	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET"
-	    " requests = requests + excluded.requests,"
-	    " input = input + excluded.input,"
-	    " write_5m = write_5m + excluded.write_5m,"
-	    " write_1h = write_1h + excluded.write_1h,"
-	    " cache_read = cache_read + excluded.cache_read,"
-	    " output = output + excluded.output,"
-	    " compressed_tokens = compressed_tokens + excluded.compressed_tokens,"
-	    " max_tokens_stops = max_tokens_stops + excluded.max_tokens_stops",
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS,
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
+	[SQ_DT_ADD] =
+	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET" ADD_SUMS,
+	[SQ_DT_PRUNE] =
+	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
+	[SQ_DS_ADD] =
+	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET" ADD_SUMS,
+	[SQ_DS_PRUNE] =
+	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
 	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"
@@ -81,6 +80,16 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",
+	[SQ_MARK_GET] =
+	    "SELECT size, mtime_ns, offset, line, dev, ino, head_len, head_hash FROM import_mark"
+	    " WHERE path = ?1",
+	[SQ_MARK_SET] =
+	    "INSERT INTO import_mark (path, size, mtime_ns, offset, line, dev, ino, head_len,"
+	    " head_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+	    " ON CONFLICT (path) DO UPDATE SET size = excluded.size,"
+	    " mtime_ns = excluded.mtime_ns, offset = excluded.offset, line = excluded.line,"
+	    " dev = excluded.dev, ino = excluded.ino, head_len = excluded.head_len,"
+	    " head_hash = excluded.head_hash",
 	[SQ_SAVEPOINT] = "SAVEPOINT op",
 	[SQ_RELEASE] = "RELEASE op",
 	[SQ_ROLLBACK_TO] = "ROLLBACK TO op",
@@ -221,6 +230,7 @@ store_rollback(struct store *s)
 		return;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	store_bulk_discard(s);
 	store_rollup_discard(s);
 	s->in_tx = 0;
 	s->in_op = 0;
@@ -249,6 +259,8 @@ store_op_begin(struct store *s, char *err, size_t errlen)
 {
 	int rc;
 
+	if (s->in_tx && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
 	if (s->in_tx)
 		rc = step_cached(s, SQ_SAVEPOINT, err, errlen);
 	else
@@ -593,8 +605,18 @@ store_close(struct store *s)
 	if (s->db != NULL)
 		sqlite3_close(s->db);
 	store_rollup_free(s);
+	store_bulk_free(s);
 	free(s->path);
 	free(s);
+}
+
+int
+store_cache_kib(struct store *s, int kib, char *err, size_t errlen)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", -kib);
+	return store_exec(s, sql, err, errlen);
 }
 
 int

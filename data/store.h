@@ -62,6 +62,13 @@ void store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms);
 
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
  * BEGIN IMMEDIATE, retried while another writer holds the lock. */
+/*
+ * SQLite's page cache for this connection, in KiB (store_open sets 2 MiB:
+ * enough for reports and the console). A bulk import wants more: its
+ * group's dirty pages then stay in memory until the commit. 0 or -1 + err.
+ */
+int store_cache_kib(struct store *s, int kib, char *err, size_t errlen);
+
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);
@@ -84,6 +91,18 @@ enum store_put {
  */
 int store_insert_usage(struct store *s, const struct usage *u, enum store_put *result,
                        char *err, size_t errlen);
+
+/*
+ * The same for a long transaction of many rows (an import; inside
+ * store_begin .. store_commit, not inside an operation): the row waits in
+ * memory, where later copies of the same response settle against it with no
+ * SQL, and is written, in the order rows came, at store_commit, before any
+ * other operation, or when a few thousand wait. The ledger ends exactly as
+ * store_insert_usage row by row would leave it, and *result is what that
+ * would have said. 0, or -1 + err (then roll the transaction back).
+ */
+int store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
+                   char *err, size_t errlen);
 
 /* Rows in the ledger (all sources). */
 int store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen);

@@ -19,8 +19,14 @@ enum store_stmt_id {
 	SQ_HM_PRUNE,
 	SQ_DM_ADD,           /* and for rollup_dm (per UTC day) */
 	SQ_DM_PRUNE,
+	SQ_DT_ADD,           /* per UTC day × tag (rollup_dt) */
+	SQ_DT_PRUNE,
+	SQ_DS_ADD,           /* per UTC day × source (rollup_ds) */
+	SQ_DS_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
+	SQ_MARK_GET,         /* an import mark by path */
+	SQ_MARK_SET,
 	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */
 	SQ_RELEASE,
 	SQ_ROLLBACK_TO,
@@ -28,6 +34,7 @@ enum store_stmt_id {
 };
 
 struct rollup_pending;
+struct store_bulk;
 
 struct store {
 	sqlite3      *db;
@@ -39,6 +46,7 @@ struct store {
 	int           readonly;       /* store_readonly() */
 	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
 	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
+	struct store_bulk *bulk;      /* rows not yet written (bulk.c) */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL + err on
@@ -63,6 +71,33 @@ int store_op_end(struct store *s, int ok, char *err, size_t errlen);
 /* Insert a usage row; the caller holds a transaction (store_op_begin). */
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
+
+/* The row's dedupe key, "msg:ID", else "req:ID", else "batch:ID:CUSTOM",
+ * into buf; 0 when the row has none. */
+int store_dedupe_key(const struct usage *u, char *buf, size_t n);
+
+/* What every row must be (a model, a source, counts within 0..USAGE_COUNT_MAX):
+ * 0, or -1 + err. */
+int store_usage_check(const struct usage *u, char *err, size_t errlen);
+
+/* The stored row holding key into *old; *found = 0 when none. 0 or -1 + err. */
+int store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
+                     char *err, size_t errlen);
+
+/* Step SQ_USAGE_INSERT or SQ_USAGE_UPDATE for u under key (NULL: none). */
+int store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
+                      const char *key, char *err, size_t errlen);
+
+/* Does copy u beat the stored copy old? The larger token total wins; on a
+ * tie the parent (non-sidechain) copy wins over a sidechain replay. */
+int store_usage_beats(const struct usage *u, const struct usage *old);
+
+/* bulk.c: write the rows store_put_bulk holds (in the order they came), so
+ * the ledger is current; every operation and reader calls it first. 0 or
+ * -1 + err. store_bulk_discard forgets them (rollback); _free also frees. */
+int store_bulk_flush(struct store *s, char *err, size_t errlen);
+void store_bulk_discard(struct store *s);
+void store_bulk_free(struct store *s);
 
 /* err for a sum past 64 bits (why NULL) or another impossible figure (why):
  * when a usage row holds a count outside 0..USAGE_COUNT_MAX (only an older

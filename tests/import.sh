@@ -104,6 +104,35 @@ imp "$S"
 tt_eq "shrunk lines" "$(echo "$out" | json lines)" 1
 tt_eq "shrunk duplicates" "$(echo "$out" | json duplicates)" 1
 
+# --- one mark per file, whatever the path leads to it: a linked folder, a
+# linked file, a relative path, "." and ".." on the way
+mkdir "$T/links"
+ln -s "$T/in/projects" "$T/links/dir"
+ln -s "$S" "$T/links/file.jsonl"
+line msg_L1 9 2025-06-06T00:00:00Z >>"$S"
+imp "$T/links/dir"
+tt_eq "linked folder: only the new line" "$(echo "$out" | json lines)" 1
+imp "$T/links/file.jsonl" "$T/links/./dir/../projects" "$T/in/projects"
+tt_eq "linked file, dots, real path: nothing new" "$(echo "$out" | json lines)" 0
+(cd "$T/in" && "$TT" --db "$DB" import --json projects) >"$T/rel.json" || tt_die "relative import"
+tt_eq "relative path: nothing new" "$(json lines <"$T/rel.json")" 0
+
+# --- a file replaced by another of the same size and time (another inode):
+# read again, not taken for the one already read to its end
+R="$T/in/projects/-home-me-proj-a/replaced.jsonl"
+line msg_X1 5 2025-06-07T00:00:00Z >"$R"
+imp "$R"
+tt_eq "replaced: first read" "$(echo "$out" | json added)" 1
+line msg_X2 5 2025-06-07T00:00:00Z >"$R.new"
+touch -r "$R" "$R.new"
+mv "$R.new" "$R"
+imp "$R"
+tt_eq "replaced, same size and time: read again" "$(echo "$out" | json lines)" 1
+tt_eq "replaced: its row added" "$(echo "$out" | json added)" 1
+imp "$R"
+tt_eq "then unchanged: nothing read" "$(echo "$out" | json lines)" 0
+rm "$R"
+
 # --- default folders: CLAUDE_CONFIG_DIR ------------------------------------
 mkdir -p "$T/cc/projects/p"
 line msg_D1 3 2025-06-05T00:00:00Z >"$T/cc/projects/p/s.jsonl"

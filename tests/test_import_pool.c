@@ -1,6 +1,7 @@
 /* test_import_pool.c — the line classifier's worker pool (core/import_pool.c):
  * whatever the number of threads, or a shared pool, the sink sees exactly
- * what the single-threaded reader gives it. */
+ * what the single-threaded reader gives it; and import_files, every file in
+ * one pipeline, gives what import_file file by file gives. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -214,12 +215,64 @@ import_all(char paths[][128], int nfiles, int jobs, struct import_pool *pool, in
 	    (long long)st.malformed);
 }
 
+/* The same through import_files (all files in one pipeline): the events
+ * and stats as text, and the error apart. */
+static void
+import_files_all(char paths[][128], int nfiles, int jobs, struct import_pool *pool,
+                 int stop_at, struct biglog *b, char *err, size_t errlen)
+{
+	struct import_opts o = { IMPORT_AUTO, 7, 600, jobs, pool };
+	struct import_stats st;
+	char *files[16];
+	int k;
+
+	memset(b, 0, sizeof(*b));
+	memset(&st, 0, sizeof(st));
+	b->stop_at_row = stop_at;
+	for (k = 0; k < nfiles; k++)
+		files[k] = paths[k];
+	files[nfiles] = NULL;
+	err[0] = '\0';
+	if (import_files(files, &o, &big_sink, b, &st, err, errlen) == 0)
+		err[0] = '\0';
+	big_add(b, "stats files=%lld bytes=%lld lines=%lld rows=%lld results=%lld skipped=%lld "
+	    "malformed=%lld", (long long)st.files, (long long)st.bytes, (long long)st.lines,
+	    (long long)st.rows, (long long)st.results, (long long)st.skipped,
+	    (long long)st.malformed);
+}
+
+/* A file-by-file log without its "file K rc=..." lines; the last error. */
+static void
+strip_files(char *s, char *err, size_t errlen)
+{
+	char *in = s, *out = s, *nl;
+
+	err[0] = '\0';
+	while (*in != '\0') {
+		nl = strchr(in, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - in) + 1 : strlen(in);
+
+		if (strncmp(in, "file ", 5) == 0) {
+			char *sp = strstr(in, "rc=-1 ");
+
+			if (sp != NULL && sp < in + n)
+				snprintf(err, errlen, "%.*s", (int)(in + n - 1 - (sp + 6)), sp + 6);
+		} else {
+			memmove(out, in, n);
+			out += n;
+		}
+		in += n;
+	}
+	*out = '\0';
+}
+
 static void
 test_jobs_same(void **state)
 {
 	static const int jobs[] = { 2, 3, 8, 0, 2, 0 };   /* the last two: a pool */
+	static const int all_jobs[] = { 1, 2, 3, 8, 0, 2, 0 };
 	struct import_pool *pools[2];
-	char paths[7][128];
+	char paths[7][128], want_err[256], got_err[256];
 	struct biglog one, many;
 	size_t i;
 	int stop;
@@ -250,6 +303,23 @@ test_jobs_same(void **state)
 				fail_msg("jobs %d%s, stop %d: differs at byte %zu: ...%.200s", jobs[i],
 				    i >= 4 ? " (pool)" : "", stop, k,
 				    many.s + (k > 100 ? k - 100 : 0));
+			}
+			free(many.s);
+		}
+		/* every file in one pipeline: what the file-by-file import gave */
+		strip_files(one.s, want_err, sizeof(want_err));
+		for (i = 0; i < sizeof(all_jobs) / sizeof(all_jobs[0]); i++) {
+			import_files_all(paths, 7, all_jobs[i], i >= 5 ? pools[i - 5] : NULL, stop,
+			    &many, got_err, sizeof(got_err));
+			if (strcmp(one.s, many.s) != 0 || strcmp(want_err, got_err) != 0) {
+				size_t k = 0;
+
+				while (one.s[k] == many.s[k])
+					k++;
+				fail_msg("import_files, jobs %d%s, stop %d: differs at byte %zu: "
+				    "...%.200s (error '%s', want '%s')", all_jobs[i],
+				    i >= 5 ? " (pool)" : "", stop, k, many.s + (k > 100 ? k - 100 : 0),
+				    got_err, want_err);
 			}
 			free(many.s);
 		}

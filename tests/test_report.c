@@ -434,6 +434,7 @@ test_week_month_hour_keys(void **state)
 struct brute {
 	const struct pricing *p;
 	enum report_group     g;
+	const char           *tag, *source;   /* filters; NULL: none */
 	char                  keys[128][32];
 	int64_t               req[128], in[128], cost[128];
 	int                   n;
@@ -449,6 +450,9 @@ brute_row(const struct usage *u, void *arg)
 	int64_t c = 0;
 	int i;
 
+	if ((b->tag != NULL && strcmp(u->tag, b->tag) != 0) ||
+	    (b->source != NULL && strcmp(u->source, b->source) != 0))
+		return 0;
 	localtime_r(&t, &tm);
 	strftime(key, sizeof(key), b->g == REPORT_DAY ? "%Y-%m-%d" : b->g == REPORT_WEEK ?
 	    "%G-W%V" : b->g == REPORT_MONTH ? "%Y-%m" : "%Y-%m-%d %H", &tm);
@@ -474,6 +478,9 @@ test_matches_brute_force(void **state)
 	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
 	    REPORT_MONTH };
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced" };
+	/* no filter (rollup_dm), a tag (rollup_dt), a source (rollup_ds) */
+	static const char *const tags[] = { NULL, "t1", NULL };
+	static const char *const sources[] = { NULL, NULL, "batch" };
 	uint64_t seed = 42;
 	int64_t base = 1761955200000LL;  /* 2025-11-01T00:00Z; 2025-11-02 US DST ends */
 	struct report_query q;
@@ -487,7 +494,7 @@ test_matches_brute_force(void **state)
 
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		snprintf(id, sizeof(id), "req_%d", i);
-		u = mk(models[(seed >> 20) % 3], i % 7 == 0 ? "batch" : "call", "", base +
+		u = mk(models[(seed >> 20) % 3], i % 7 == 0 ? "batch" : "call", i % 3 ? "" : "t1", base +
 		    (int64_t)((seed >> 33) % (3 * 24 * 60)) * 60000 + (int64_t)(seed % 60000), id);
 		u.tok.input = 1 + (int64_t)((seed >> 8) % 1000);
 		u.tok.output = 1 + (int64_t)((seed >> 4) % 100);
@@ -497,17 +504,20 @@ test_matches_brute_force(void **state)
 	}
 	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
 		use_tz(zones[zi]);
-		for (gi = 0; gi < 3 * sizeof(groups) / sizeof(groups[0]); gi++) {
+		for (gi = 0; gi < 9 * sizeof(groups) / sizeof(groups[0]); gi++) {
 			struct brute b;
+			size_t fi = gi / 12;
 
 			memset(&q, 0, sizeof(q));
 			q.group = groups[gi % 4];
+			q.tag = tags[fi];
+			q.source = sources[fi];
 			/* bounds that cut hours: 7h13m in, 2 days 5h47m later; then
 			 * 50 minutes inside one UTC hour */
 			q.since_ms = base + 7 * HOUR + 13 * 60000;
-			q.until_ms = gi < 4 ? q.since_ms + 53 * HOUR + 34 * 60000 :
+			q.until_ms = gi % 12 < 4 ? q.since_ms + 53 * HOUR + 34 * 60000 :
 			    q.since_ms + 50 * 60000;
-			if (gi >= 8) {  /* whole UTC days: the per-day rollup */
+			if (gi % 12 >= 8) {  /* whole UTC days: the per-day rollups */
 				q.since_ms = base - 24 * HOUR;
 				q.until_ms = base + 4 * 24 * HOUR;
 			}
@@ -515,9 +525,11 @@ test_matches_brute_force(void **state)
 			memset(&b, 0, sizeof(b));
 			b.p = f->p;
 			b.g = groups[gi % 4];
+			b.tag = tags[fi];
+			b.source = sources[fi];
 			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms, brute_row, &b,
 			    err, sizeof(err)), 0);
-			assert_true(b.n > 0);
+			assert_true(b.n > 0 || fi > 0);     /* a filter may leave a short window empty */
 			assert_int_equal((int)r.nrows, b.n);
 			for (k = 0; k < r.nrows; k++) {
 				for (j = 0; j < b.n && strcmp(b.keys[j], r.rows[k].key) != 0; j++)
@@ -715,7 +727,9 @@ test_poisoned_ledger(void **state)
 	raw_sql(f, "UPDATE usage SET input = 9223372036854775807 WHERE request_id = 'req_B';"
 	    "UPDATE rollup_hour SET input = 9223372036854775807 WHERE flags & 2;"
 	    "UPDATE rollup_hm SET input = 9223372036854775807 WHERE flags & 2;"
-	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2;");
+	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2;"
+	    "UPDATE rollup_dt SET input = 9223372036854775807 WHERE flags & 2;"
+	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2;");
 	expect_fail(f, 0, 0, want);                        /* the rollups */
 	expect_fail(f, T0 + 1, T0 + 3600000, want);        /* raw rows inside the hour */
 	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, 0, &nanos, &req, NULL, err,
@@ -725,7 +739,9 @@ test_poisoned_ledger(void **state)
 	raw_sql(f, "UPDATE usage SET input = 200001 WHERE request_id = 'req_B';"
 	    "UPDATE rollup_hour SET input = -3 WHERE flags & 2;"
 	    "UPDATE rollup_hm SET input = -3 WHERE flags & 2;"
-	    "UPDATE rollup_dm SET input = -3 WHERE flags & 2;");
+	    "UPDATE rollup_dm SET input = -3 WHERE flags & 2;"
+	    "UPDATE rollup_dt SET input = -3 WHERE flags & 2;"
+	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2;");
 	expect_fail(f, 0, 0, "a rollup cell holds sums no rows can make");
 }
 
@@ -743,7 +759,9 @@ test_sums_past_64_bits(void **state)
 	put(f, &u);
 	raw_sql(f, "UPDATE rollup_hour SET requests = 9000000, input = 9000000000000000000;"
 	    "UPDATE rollup_hm SET requests = 9000000, input = 9000000000000000000;"
-	    "UPDATE rollup_dm SET requests = 9000000, input = 9000000000000000000;");
+	    "UPDATE rollup_dm SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_dt SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_ds SET requests = 9000000, input = 9000000000000000000;");
 	expect_fail(f, 0, 0, "a sum does not fit 64 bits");
 }
 

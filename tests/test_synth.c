@@ -21,7 +21,8 @@ static const char *const tags[] = { "web", "etl", NULL };
 static void
 same_seed_same_rows(void **state)
 {
-	struct synth_mix m = { 150, 250, 10, 500, tags, 7 };
+	struct synth_mix m = { .batch_permille = 150, .import_permille = 250,
+	    .unpriced_permille = 10, .tagged_permille = 500, .tags = tags, .run = 7 };
 	struct synth_rng a, b;
 	struct usage ua, ub;
 	int i;
@@ -47,7 +48,8 @@ same_seed_same_rows(void **state)
 static void
 rows_are_plausible(void **state)
 {
-	struct synth_mix m = { 200, 200, 20, 500, tags, 1 };
+	struct synth_mix m = { .batch_permille = 200, .import_permille = 200,
+	    .unpriced_permille = 20, .tagged_permille = 500, .tags = tags, .run = 1 };
 	struct synth_rng r;
 	struct usage u;
 	int i, j, batch = 0, unpriced = 0, tagged = 0, reads = 0, known;
@@ -77,6 +79,50 @@ rows_are_plausible(void **state)
 	assert_in_range(unpriced, 250, 550);
 	assert_in_range(tagged, 9000, 11000);
 	assert_in_range(reads, 10000, 15000);
+}
+
+/* A fleet's mix (bench/gen_ledger): proxied calls, routing tiers, priority,
+ * fast mode on the model that has it, US inference; ids as long as the
+ * API's that sort in the order rows were made. */
+static void
+fleet_rows(void **state)
+{
+	struct synth_mix m = { .batch_permille = 150, .import_permille = 250, .tags = tags,
+	    .tagged_permille = 800, .run = 3, .proxy_permille = 400, .routed_permille = 300,
+	    .priority_permille = 30, .fast_permille = 50, .us_permille = 40, .api_ids = 1 };
+	struct synth_rng r;
+	struct usage u;
+	char prev[USAGE_ID_MAX] = "";
+	int i, proxy = 0, routed = 0, priority = 0, fast = 0, us = 0;
+
+	(void)state;
+	synth_seed(&r, 5);
+	for (i = 0; i < 20000; i++) {
+		synth_row(&r, &m, 1000, (uint64_t)i, &u);
+		assert_int_equal(strlen(u.message_id), strlen("msg_01") + 22);
+		assert_int_equal(strncmp(u.message_id, "msg_01", 6), 0);
+		assert_true(strcmp(prev, u.message_id) < 0);
+		usage_strlcpy(prev, u.message_id, sizeof(prev));
+		if (strcmp(u.source, "batch") == 0) {
+			assert_int_equal(strlen(u.batch_id), strlen("msgbatch_01") + 22);
+			assert_string_equal(u.tier, "");
+		} else {
+			assert_int_equal(strlen(u.request_id), strlen("req_011C") + 20);
+		}
+		proxy += strcmp(u.source, "proxy") == 0;
+		routed += u.tier[0] != '\0';
+		priority += strcmp(u.service_tier, "priority") == 0;
+		if (strcmp(u.speed, "fast") == 0) {
+			assert_string_equal(u.model, "claude-opus-4-6");
+			fast++;
+		}
+		us += strcmp(u.inference_geo, "us") == 0;
+	}
+	assert_in_range(proxy, 4000, 5600);      /* 40% of the 60% direct calls */
+	assert_in_range(routed, 3000, 5000);
+	assert_in_range(priority, 300, 700);
+	assert_in_range(fast, 40, 200);
+	assert_in_range(us, 600, 1000);
 }
 
 /* Slices of the text pool are valid JSON string contents (no escape or
@@ -198,6 +244,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(same_seed_same_rows),
 		cmocka_unit_test(rows_are_plausible),
+		cmocka_unit_test(fleet_rows),
 		cmocka_unit_test(pool_slices_are_json),
 		cmocka_unit_test(log_uniform_in_bounds),
 		cmocka_unit_test(fill_ledger_exact),

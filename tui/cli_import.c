@@ -4,12 +4,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "core/import.h"
 #include "core/text.h"
 #include "tui/cli.h"
+
+/* Rows, and the marks that account for them, are committed in groups: at
+ * most this many rows or this long apart (a killed import loses at most one
+ * group, which the next run reads again from the marks it did commit).
+ * TOKENTOP_IMPORT_GROUP_ROWS overrides the rows (tests). */
+#define GROUP_ROWS 50000
+#define IMPORT_CACHE_KIB (16 * 1024)   /* a group's dirty pages stay in memory */
+#define GROUP_MS   2000
 
 static void
 help(FILE *f)
@@ -40,6 +49,11 @@ help(FILE *f)
 	    "                 replaced, skipped, malformed, stamped_at_import (rows with no\n"
 	    "                 time of their own), unpriced_models, unreadable\n"
 	    "  -h, --help     this help\n"
+	    "\n"
+	    "Rows are committed in groups of 50,000 (or every 2 s), each with the marks\n"
+	    "of the lines it holds: a killed import loses at most its last group, and\n"
+	    "the next run reads those lines again. TOKENTOP_IMPORT_GROUP_ROWS overrides\n"
+	    "the group size (tests).\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
 	    "only new lines (a file that shrank, went back in time, or is another file\n"
@@ -78,6 +92,9 @@ struct imp {
 	int64_t         p_added, p_dups, p_replaced, p_stamped;  /* since the last commit:
 	                                                 lost if the transaction is rolled back */
 	struct import_unreadable bad;             /* paths that could not be read */
+	int64_t         group_rows;               /* rows since the last commit */
+	int64_t         group_start;              /* when it began (monotonic ms) */
+	int64_t         group_max;                /* rows per commit */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -189,9 +206,10 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
 	if (note_unpriced(m, u.model) != 0 ||
-	    store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
+	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
 	count(m, r, u.ts_import);
+	m->group_rows++;
 	return 0;
 }
 
@@ -203,6 +221,7 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 	int ok = strcmp(res->type, "succeeded") == 0, dup = 0;
 	enum store_put r;
 
+	m->group_rows++;
 	if (ok) {
 		u.ts_ms = m->batch_end_ms;
 		u.ts_import = !m->batch_end_known;
@@ -240,23 +259,69 @@ imp_malformed(void *arg, const struct import_where *w, const char *reason)
 	return 0;
 }
 
-/* Rows so far and the mark that accounts for them land in one commit. */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The group's rows counted once they are committed (a rollback forgets them). */
+static void
+fold_counts(struct imp *m)
+{
+	m->added += m->p_added;
+	m->duplicates += m->p_dups;
+	m->replaced += m->p_replaced;
+	m->stamped += m->p_stamped;
+	m->p_added = m->p_dups = m->p_replaced = m->p_stamped = 0;
+}
+
+/* Commit the group and start the next at now. 0, or -1 + m->err. */
+static int
+commit_group(struct imp *m, int64_t now)
+{
+	if (store_commit(m->st, m->err, sizeof(m->err)) != 0)
+		return -1;
+	fold_counts(m);
+	m->group_rows = 0;
+	m->group_start = now;
+	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
+}
+
+/* A path that could not be read: said now, in its place; the rest goes on
+ * and the exit status tells. */
+static int
+imp_unreadable(void *arg, const char *path, const char *why)
+{
+	struct imp *m = arg;
+
+	cli_fail("import", "%s: %s", path, why);
+	if (import_unreadable_add(&m->bad, path, why) != 0) {
+		snprintf(m->err, sizeof(m->err), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Rows so far and the mark that accounts for them land in one transaction,
+ * committed once the group is full (GROUP_ROWS, GROUP_MS). */
 static int
 imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
 {
 	struct imp *m = arg;
 	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line, pos->dev,
 	    pos->ino, pos->head_len, pos->head_hash };
+	int64_t now;
 
-	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0 ||
-	    store_commit(m->st, m->err, sizeof(m->err)) != 0)
+	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
 		return -1;
-	m->added += m->p_added;
-	m->duplicates += m->p_dups;
-	m->replaced += m->p_replaced;
-	m->stamped += m->p_stamped;
-	m->p_added = m->p_dups = m->p_replaced = m->p_stamped = 0;
-	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
+	now = mono_ms();
+	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
+		return 0;
+	return commit_group(m, now);
 }
 
 static const struct import_sink imp_sink = {
@@ -266,6 +331,7 @@ static const struct import_sink imp_sink = {
 	.result = imp_result,
 	.malformed = imp_malformed,
 	.checkpoint = imp_checkpoint,
+	.unreadable = imp_unreadable,
 };
 
 static int
@@ -395,7 +461,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 	struct import_stats s;
 	struct imp m;
 	char **files = NULL, **dirs = NULL, err[1024];
-	int json = 0, first = 1, rc, i;
+	int json = 0, first = 1, rc;
 	size_t k;
 
 	memset(&m, 0, sizeof(m));
@@ -428,29 +494,31 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
 		goto out;
 	m.now_ms = cli_now_ms();
+	if (store_cache_kib(m.st, IMPORT_CACHE_KIB, err, sizeof(err)) != 0) {
+		rc = cli_fail("import", "%s", err);
+		goto out;
+	}
+	m.group_start = mono_ms();
+	m.group_max = GROUP_ROWS;
+	if (getenv("TOKENTOP_IMPORT_GROUP_ROWS") != NULL &&
+	    atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS")) > 0)
+		m.group_max = atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS"));
+	if (o.checkpoint_rows > m.group_max)
+		o.checkpoint_rows = m.group_max;     /* a group may end mid-file */
 	if (store_begin(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
-	for (i = 0; files[i] != NULL; i++) {
-		rc = import_file(files[i], &o, &imp_sink, &m, &s, err, sizeof(err));
-		if (rc == IMPORT_UNREADABLE) {
-			/* the rest is still read; the exit status says it */
-			cli_fail("import", "%s: %s", files[i], err);
-			if (import_unreadable_add(&m.bad, files[i], err) != 0) {
-				rc = cli_fail("import", "out of memory");
-				goto fail;
-			}
-		} else if (rc != 0) {
-			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
-			goto fail;
-		}
+	if (import_files(files, &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
+		rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
+		goto fail;
 	}
 	if (store_commit(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	fold_counts(&m);
 	summary(&m, &s, json);
 	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
 	goto out;

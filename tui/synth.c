@@ -198,6 +198,51 @@ synth_id(struct synth_rng *r, const char *prefix, size_t n, char *buf, size_t le
 	return buf;
 }
 
+/* prefix + n base62 digits of (run, seq), zero-padded: ids that sort in
+ * the order rows were made, as long as the API's. */
+static void
+api_id(const char *prefix, uint64_t run, uint64_t seq, size_t n, char *buf, size_t len)
+{
+	static const char b62[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	char d[64];
+	size_t i, k = 0;
+
+	for (i = 0; i < n && i < sizeof(d) - 1; i++) {
+		uint64_t *v = i < n - 4 ? &seq : &run;   /* the last 4 digits (first in the id) are run's */
+
+		d[k++] = b62[*v % 62];
+		*v /= 62;
+	}
+	d[k] = '\0';
+	for (i = 0; i < k / 2; i++) {
+		char c = d[i];
+
+		d[i] = d[k - 1 - i];
+		d[k - 1 - i] = c;
+	}
+	snprintf(buf, len, "%s%s", prefix, d);
+}
+
+/* The fleet's extras (synth_mix: proxy, routing, tiers, speed, geo). */
+static void
+fleet(struct synth_rng *r, const struct synth_mix *m, size_t model, struct usage *u)
+{
+	static const char *const tiers[] = { "simple", "simple", "medium", "complex" };
+	int batch = strcmp(u->source, "batch") == 0;
+
+	if (!batch && strcmp(u->source, "call") == 0 && synth_chance(r, m->proxy_permille))
+		usage_strlcpy(u->source, "proxy", sizeof(u->source));
+	if (!batch && strcmp(u->source, "import") != 0 && synth_chance(r, m->routed_permille))
+		usage_strlcpy(u->tier, tiers[synth_below(r, 4)], sizeof(u->tier));
+	if (!batch && synth_chance(r, m->priority_permille))
+		usage_strlcpy(u->service_tier, "priority", sizeof(u->service_tier));
+	if (model == 3 && synth_chance(r, m->fast_permille))
+		usage_strlcpy(u->speed, "fast", sizeof(u->speed));     /* Opus 4.6 has it */
+	if (synth_chance(r, m->us_permille))
+		usage_strlcpy(u->inference_geo, "us", sizeof(u->inference_geo));
+}
+
 static const char *const stop_reasons[] = { "end_turn", "end_turn", "end_turn", "end_turn",
 	"tool_use", "tool_use", "max_tokens", "stop_sequence" };
 
@@ -215,15 +260,23 @@ synth_row(struct synth_rng *r, const struct synth_mix *m, int64_t ts_ms, uint64_
 		usage_strlcpy(u->model, synth_unpriced_model, sizeof(u->model));
 	else
 		usage_strlcpy(u->model, synth_models[model], sizeof(u->model));
-	snprintf(u->message_id, sizeof(u->message_id), "msg_synth%llx_%llu",
-	    (unsigned long long)m->run, (unsigned long long)seq);
-	snprintf(u->request_id, sizeof(u->request_id), "req_synth%llx_%llu",
-	    (unsigned long long)m->run, (unsigned long long)seq);
+	if (m->api_ids) {
+		api_id("msg_01", m->run, seq, 22, u->message_id, sizeof(u->message_id));
+		api_id("req_011C", m->run, seq, 20, u->request_id, sizeof(u->request_id));
+	} else {
+		snprintf(u->message_id, sizeof(u->message_id), "msg_synth%llx_%llu",
+		    (unsigned long long)m->run, (unsigned long long)seq);
+		snprintf(u->request_id, sizeof(u->request_id), "req_synth%llx_%llu",
+		    (unsigned long long)m->run, (unsigned long long)seq);
+	}
 	if (x < m->batch_permille) {
 		usage_strlcpy(u->source, "batch", sizeof(u->source));
 		usage_strlcpy(u->service_tier, "batch", sizeof(u->service_tier));
-		snprintf(u->batch_id, sizeof(u->batch_id), "msgbatch_synth%llx_%llu",
-		    (unsigned long long)m->run, (unsigned long long)(seq / 500));
+		if (m->api_ids)
+			api_id("msgbatch_01", m->run, seq / 500, 22, u->batch_id, sizeof(u->batch_id));
+		else
+			snprintf(u->batch_id, sizeof(u->batch_id), "msgbatch_synth%llx_%llu",
+			    (unsigned long long)m->run, (unsigned long long)(seq / 500));
 		snprintf(u->custom_id, sizeof(u->custom_id), "req-%llu",
 		    (unsigned long long)(seq % 500));
 		u->request_id[0] = '\0';
@@ -239,6 +292,9 @@ synth_row(struct synth_rng *r, const struct synth_mix *m, int64_t ts_ms, uint64_
 			ntags++;
 	if (ntags > 0 && synth_chance(r, m->tagged_permille))
 		usage_strlcpy(u->tag, m->tags[synth_below(r, ntags)], sizeof(u->tag));
+	if (m->proxy_permille || m->routed_permille || m->priority_permille || m->fast_permille ||
+	    m->us_permille)
+		fleet(r, m, model, u);
 }
 
 static const char *const words[] = {

@@ -66,6 +66,15 @@ struct synth_mix {
 	unsigned tagged_permille;    /* rows carrying one of the tags */
 	const char *const *tags;     /* NULL-terminated; NULL = none */
 	uint64_t run;                /* distinguishes ids of different runs */
+	/* a fleet's traffic (bench/gen_ledger; 0 = none, and no extra draws) */
+	unsigned proxy_permille;     /* of the non-batch, non-import rows: via the proxy */
+	unsigned routed_permille;    /* call/proxy rows with a routing tier */
+	unsigned priority_permille;  /* service tier priority */
+	unsigned fast_permille;      /* speed fast (on models that offer it) */
+	unsigned us_permille;        /* inference_geo us */
+	int      api_ids;            /* ids shaped like the API's (msg_01 + 22
+	                                base62, req_011C + 20, msgbatch_01 + 22),
+	                                increasing with seq; else msg_synthRUN_SEQ */
 };
 
 /*

@@ -1,0 +1,170 @@
+/* import_file.c — one file's place in an import: the key its marks are
+ * kept under, its identity (device, inode, a hash of its first bytes), and
+ * where reading goes on; opened only when it is a regular file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/import.h"
+#include "core/import_int.h"
+
+struct import_pos
+import_resume(const struct import_pos *prev, int64_t size, int64_t mtime_ns)
+{
+	struct import_pos p;
+
+	memset(&p, 0, sizeof(p));
+	if (prev != NULL && size >= prev->size && size >= prev->offset &&
+	    mtime_ns >= prev->mtime_ns && prev->offset >= 0 && prev->line >= 0)
+		p = *prev;
+	p.size = size;
+	p.mtime_ns = mtime_ns;
+	return p;
+}
+
+uint64_t
+import_hash(const void *buf, size_t n)
+{
+	const unsigned char *b = buf;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+int
+ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb)
+{
+	const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
+	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
+	char dir[PATH_MAX];
+
+	key[0] = '\0';
+	if (lstat(path, sb) != 0)
+		return -1;
+	if (p == NULL || !S_ISREG(sb->st_mode) || dlen >= sizeof(dir) || name[0] == '\0' ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		if (realpath(path, key) == NULL)
+			key[0] = '\0';
+		return stat(path, sb);
+	}
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else if (dlen == 0) {
+		snprintf(dir, sizeof(dir), "/");      /* "/x": the root */
+	} else {
+		memcpy(dir, path, dlen);
+		dir[dlen] = '\0';
+	}
+	if (strcmp(dir, p->key_dir) != 0) {
+		if (realpath(dir, p->key_real) == NULL) {
+			p->key_dir[0] = '\0';
+			if (realpath(path, key) == NULL)
+				key[0] = '\0';
+			return 0;
+		}
+		usage_strlcpy(p->key_dir, dir, sizeof(p->key_dir));
+	}
+	if ((size_t)snprintf(key, PATH_MAX, "%s%s%s", p->key_real,
+	    strcmp(p->key_real, "/") == 0 ? "" : "/", name) >= PATH_MAX)
+		key[0] = '\0';
+	return 0;
+}
+
+int64_t
+ip_mtime_ns(const struct stat *sb)
+{
+	return (int64_t)sb->st_mtim.tv_sec * 1000000000LL + sb->st_mtim.tv_nsec;
+}
+
+FILE *
+ip_open_regular(const char *path, struct stat *sb, char *err, size_t errlen)
+{
+	int fd, fl;
+	FILE *f;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+		snprintf(err, errlen, "%s", S_ISREG(sb->st_mode) ? strerror(errno) :
+		    "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0 ||
+	    (f = fdopen(fd, "rb")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+int
+ip_read_head(FILE *f, unsigned char *head, size_t *nhead)
+{
+	ssize_t got;
+
+	*nhead = 0;
+	while (*nhead < IMPORT_HEAD_BYTES) {
+		got = pread(fileno(f), head + *nhead, IMPORT_HEAD_BYTES - *nhead, (off_t)*nhead);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			break;
+		*nhead += (size_t)got;
+	}
+	return 0;
+}
+
+int
+ip_same_file(const struct import_pos *prev, const struct stat *sb, const unsigned char *head,
+             size_t nhead)
+{
+	if (prev->ino != 0 && (prev->dev != (int64_t)sb->st_dev ||
+	    prev->ino != (int64_t)sb->st_ino))
+		return 0;
+	if (prev->head_len > 0 && (prev->head_len > (int64_t)nhead ||
+	    (int64_t)import_hash(head, (size_t)prev->head_len) != prev->head_hash))
+		return 0;
+	return 1;
+}
+
+int
+ip_unchanged(const struct import_pos *prev, const struct stat *sb)
+{
+	return S_ISREG(sb->st_mode) && prev->size == (int64_t)sb->st_size &&
+	    prev->offset == prev->size && prev->mtime_ns == ip_mtime_ns(sb) &&
+	    (prev->ino == 0 || (prev->dev == (int64_t)sb->st_dev &&
+	    prev->ino == (int64_t)sb->st_ino));
+}
+
+int
+ip_start(FILE *f, const struct import_pos *prev, const struct stat *sb,
+         struct import_pos *start)
+{
+	*start = import_resume(prev, (int64_t)sb->st_size, ip_mtime_ns(sb));
+	start->dev = (int64_t)sb->st_dev;
+	start->ino = (int64_t)sb->st_ino;
+	/* the mark must sit just after a '\n': a file replaced by a larger one
+	 * may not have one there, and is then read again from the top */
+	if (start->offset > 0 && (fseeko(f, (off_t)start->offset - 1, SEEK_SET) != 0 ||
+	    fgetc(f) != '\n')) {
+		start->offset = start->line = 0;
+		rewind(f);
+	}
+	return 0;
+}

@@ -1,0 +1,220 @@
+/* bulk.c — rows held in memory inside a long transaction (imports, generated
+ * ledgers). The streaming copies of one response settle among themselves
+ * there, with no SQL; the rows are written in the order they first came when
+ * the transaction commits, before any other operation or reader, or when
+ * BULK_CAP rows wait. The ledger ends exactly as store_insert_usage row by
+ * row would leave it (same rows, same ids, same rollups), and each put says
+ * what that call would have said. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/store_int.h"
+
+#define BULK_CAP 4096     /* rows waiting: ~4 MB */
+
+enum bulk_state {
+	B_NEW,       /* not in the ledger: insert */
+	B_SAME,      /* the ledger's row, still the best copy: nothing to write */
+	B_CHANGED,   /* replaces the ledger's row (already taken out of the rollups) */
+};
+
+struct bulk_row {
+	struct usage    u;
+	enum bulk_state state;
+	uint64_t        hash;     /* of the dedupe key; 0: the row has none */
+};
+
+struct store_bulk {
+	struct bulk_row *rows;    /* in the order they came */
+	size_t           n, cap;
+	uint32_t        *slots;   /* open addressing over rows with a key: index + 1 */
+	size_t           nslots;  /* a power of two, at least 2 × BULK_CAP */
+};
+
+static uint64_t
+key_hash(const char *k)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return h != 0 ? h : 1;
+}
+
+static struct store_bulk *
+bulk_of(struct store *s)
+{
+	struct store_bulk *b = s->bulk;
+
+	if (b != NULL)
+		return b;
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->nslots = 2 * BULK_CAP;
+	b->cap = BULK_CAP;
+	b->rows = malloc(b->cap * sizeof(*b->rows));
+	b->slots = calloc(b->nslots, sizeof(*b->slots));
+	if (b->rows == NULL || b->slots == NULL) {
+		free(b->rows);
+		free(b->slots);
+		free(b);
+		return NULL;
+	}
+	s->bulk = b;
+	return b;
+}
+
+/* The waiting row with key (hash h), or NULL; *slot: where it is or would go. */
+static struct bulk_row *
+lookup(struct store_bulk *b, const char *key, uint64_t h, size_t *slot)
+{
+	char k2[USAGE_ID_MAX + 96];
+	size_t j = h & (b->nslots - 1);
+	struct bulk_row *r;
+
+	for (; b->slots[j] != 0; j = (j + 1) & (b->nslots - 1)) {
+		r = &b->rows[b->slots[j] - 1];
+		if (r->hash == h && store_dedupe_key(&r->u, k2, sizeof(k2)) &&
+		    strcmp(k2, key) == 0)
+			break;
+	}
+	*slot = j;
+	return b->slots[j] != 0 ? &b->rows[b->slots[j] - 1] : NULL;
+}
+
+/* A key first seen in this round: what the ledger holds for it decides. */
+static int
+first_sight(struct store *s, struct bulk_row *r, const struct usage *u, const char *key,
+            enum store_put *result, char *err, size_t errlen)
+{
+	struct usage old;
+	int found = 0;
+
+	if (store_usage_find(s, key, &old, &found, err, errlen) != 0)
+		return -1;
+	if (!found) {
+		r->u = *u;
+		r->state = B_NEW;
+		*result = STORE_ADDED;
+	} else if (store_usage_beats(u, &old)) {
+		if (store_rollup_add(s, &old, -1, err, errlen) != 0)
+			return -1;
+		r->u = *u;
+		r->state = B_CHANGED;
+		*result = STORE_REPLACED;
+	} else {
+		r->u = old;              /* later copies measure against it */
+		r->state = B_SAME;
+		*result = STORE_DUPLICATE;
+	}
+	return 0;
+}
+
+int
+store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
+               char *err, size_t errlen)
+{
+	char key[USAGE_ID_MAX + 96];
+	struct store_bulk *b;
+	struct bulk_row *r;
+	enum store_put res = STORE_ADDED;
+	size_t slot;
+	uint64_t h = 0;
+
+	if (!s->in_tx || s->in_op) {
+		snprintf(err, errlen, "store_put_bulk: outside a transaction");
+		return -1;
+	}
+	if (store_usage_check(u, err, errlen) != 0)
+		return -1;
+	if ((b = bulk_of(s)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (b->n == b->cap && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
+	if (store_dedupe_key(u, key, sizeof(key))) {
+		h = key_hash(key);
+		if ((r = lookup(b, key, h, &slot)) != NULL) {
+			res = STORE_DUPLICATE;
+			if (store_usage_beats(u, &r->u)) {
+				if (r->state == B_SAME &&
+				    store_rollup_add(s, &r->u, -1, err, errlen) != 0)
+					return -1;
+				r->u = *u;
+				if (r->state == B_SAME)
+					r->state = B_CHANGED;
+				res = STORE_REPLACED;
+			}
+			goto out;
+		}
+		r = &b->rows[b->n];
+		if (first_sight(s, r, u, key, &res, err, errlen) != 0)
+			return -1;
+		b->slots[slot] = (uint32_t)++b->n;
+	} else {
+		r = &b->rows[b->n++];
+		r->u = *u;
+		r->state = B_NEW;
+	}
+	r->hash = h;
+out:
+	/* a full round of rollup cells is written now, as store_op_end would */
+	if (store_rollup_full(s) && store_rollup_flush(s, err, errlen) != 0)
+		return -1;
+	if (result != NULL)
+		*result = res;
+	return 0;
+}
+
+int
+store_bulk_flush(struct store *s, char *err, size_t errlen)
+{
+	struct store_bulk *b = s->bulk;
+	char key[USAGE_ID_MAX + 96];
+	struct bulk_row *r;
+	size_t i;
+	int has;
+
+	if (b == NULL || b->n == 0)
+		return 0;
+	for (i = 0; i < b->n; i++) {
+		r = &b->rows[i];
+		if (r->state == B_SAME)
+			continue;
+		has = store_dedupe_key(&r->u, key, sizeof(key));
+		if (store_usage_write(s, r->state == B_NEW ? SQ_USAGE_INSERT : SQ_USAGE_UPDATE,
+		    &r->u, has ? key : NULL, err, errlen) != 0 ||
+		    store_rollup_add(s, &r->u, 1, err, errlen) != 0) {
+			s->rollup_failed = 1;    /* half written: the transaction must not commit */
+			return -1;
+		}
+	}
+	store_bulk_discard(s);
+	/* deltas added outside any operation: keep them all */
+	store_rollup_op_end(s, 1);
+	return 0;
+}
+
+void
+store_bulk_discard(struct store *s)
+{
+	struct store_bulk *b = s->bulk;
+
+	if (b == NULL || b->n == 0)
+		return;
+	b->n = 0;
+	memset(b->slots, 0, b->nslots * sizeof(*b->slots));
+}
+
+void
+store_bulk_free(struct store *s)
+{
+	if (s->bulk == NULL)
+		return;
+	free(s->bulk->rows);
+	free(s->bulk->slots);
+	free(s->bulk);
+	s->bulk = NULL;
+}

@@ -1,0 +1,43 @@
+/* groupsum.h — sums of rollup cells grouped in memory by (unit, model,
+ * group column, flags, routed): what a SQL GROUP BY over a rollup table
+ * gives, without its sort. report_read.c groups the cells it reads with it;
+ * rollup.c collapses its pending hour cells into the day and hm tables' cells. */
+#ifndef TOKENTOP_GROUPSUM_H
+#define TOKENTOP_GROUPSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/usage.h"
+
+#define GROUPSUM_N 8   /* requests, five token kinds, compressed, max_tokens stops */
+
+struct groupsum_cell {
+	int64_t unit;              /* hour or UTC day; 0 when not grouped by time */
+	char    model[USAGE_MODEL_MAX];
+	char    g[USAGE_TAG_MAX];  /* source, tag or tier; "" when not grouped by one */
+	int     flags, routed;
+	int64_t sum[GROUPSUM_N];
+};
+
+/* Cells in the order their groups first came. Zero it to start. */
+struct groupsum {
+	struct groupsum_cell *cells;
+	size_t                n, cap;
+	size_t               *slots;   /* open addressing: cell index + 1 */
+	size_t                nslots;
+};
+
+#define GROUPSUM_OVERFLOW (-2)
+
+/* Add sum to the cell of (unit, model, g, flags, routed), made when new.
+ * 0, -1 on out of memory, GROUPSUM_OVERFLOW when a sum would leave int64
+ * (gs unchanged either way). */
+int groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g,
+                 int flags, int routed, const int64_t sum[GROUPSUM_N]);
+
+/* Empty it for reuse (memory kept); groupsum_free frees it (zeroed after). */
+void groupsum_reset(struct groupsum *gs);
+void groupsum_free(struct groupsum *gs);
+
+#endif

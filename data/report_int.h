@@ -1,0 +1,75 @@
+/* report_int.h — between the report's aggregation (report.c: rows by group
+ * key, pricing, order) and its reading (report_read.c: which rollup or raw
+ * rows answer a query exactly). Only those two include it. */
+#ifndef TOKENTOP_REPORT_INT_H
+#define TOKENTOP_REPORT_INT_H
+
+#include "data/groupsum.h"
+#include "data/store_int.h"
+
+#define MS_PER_HOUR 3600000LL
+
+struct model_ent {                 /* per distinct model seen */
+	char                      model[USAGE_MODEL_MAX];
+	const struct model_price *mp;
+	int                       match;   /* passes the model filter */
+	int                       listed;  /* already in the unpriced list */
+	int                       raw;     /* long threshold unlike the rollup's: raw rows */
+};
+
+struct agg {
+	const struct pricing      *p;
+	const struct report_query *q;
+	const struct model_price  *baseline;
+	const struct model_price  *filter_mp;
+	struct report             *out;
+	size_t                     rcap;
+	size_t                    *slots;     /* open addressing: row index + 1 */
+	size_t                     nslots;
+	struct model_ent          *me;
+	size_t                     nme, mecap;
+	size_t                     unpcap;
+	int64_t                   *straddle;  /* hours to re-read from raw rows */
+	size_t                     nstr, strcap;
+	int64_t                   *splitday;  /* UTC days to re-read by the hour */
+	size_t                     nsd, sdcap;
+	int64_t                    hour, hour_len; /* the last unit keyed, and its key */
+	int                        hour_split;
+	char                       hour_key[32];
+	struct groupsum            gs;        /* one rollup read's groups */
+};
+
+/* One group of tokens (a rollup cell or a raw row) into the row of key. */
+struct contrib {
+	const char        *key;
+	struct model_ent  *e;
+	struct price_flags f;
+	int                routed;
+	int64_t            requests, compressed, max_stops;
+	struct tokens      tok;
+};
+
+/* report.c */
+int64_t report_floor_div(int64_t a, int64_t b);
+int report_is_period(enum report_group g);
+/* The local period of ms for group g into buf. */
+void report_period_key(enum report_group g, int64_t ms, char *buf, size_t n);
+/* p grown (realloc) to hold need items of size; *cap updated; NULL on out of
+ * memory (p is then still valid). */
+void *report_grow(void *p, size_t *cap, size_t need, size_t size);
+/* The cached facts of a model id (in a->me, which may move); NULL on out of memory. */
+struct model_ent *report_model_ent(struct agg *a, const char *model);
+/* c into the row of its key. 0, or -1 with err (out of memory, a sum that
+ * does not fit, or a group no rows can make). */
+int report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
+               size_t errlen);
+/* The group key of a row at ms (buf holds it when it is made up). */
+const char *report_group_key(struct agg *a, int64_t ms, const struct model_ent *e,
+                             const char *source, const char *tag, const char *tier,
+                             char *buf, size_t n);
+
+/* report_read.c: every figure of a->q into a (rollups where they are exact,
+ * raw rows for the rest); 0, or -1 + err. */
+int report_collect(struct store *s, struct agg *a, char *err, size_t errlen);
+
+#endif

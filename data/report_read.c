@@ -1,0 +1,377 @@
+/* report_read.c — where a report's figures come from: whole UTC days from
+ * a day rollup (rollup_dm, or rollup_dt / rollup_ds when the query needs a
+ * tag or a source), whole hours from an hour rollup (rollup_hm, or
+ * rollup_hour for tags, sources and tiers), and raw rows for what no rollup
+ * answers exactly (see report.c's head: split hours, edges, models with
+ * another long-context line). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/report_int.h"
+
+/* Filters that SQL applies: " AND tag = ?N AND source = ?M". */
+static void
+filter_sql(const struct report_query *q, char *buf, size_t n, int first)
+{
+	int k = first;
+
+	buf[0] = '\0';
+	if (q->tag != NULL && q->tag[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), " AND tag = ?%d", k++);
+	if (q->source != NULL && q->source[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), " AND source = ?%d", k++);
+}
+
+static void
+filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
+{
+	int k = first;
+
+	if (q->tag != NULL && q->tag[0] != '\0')
+		store_bind_text(st, k++, q->tag);
+	if (q->source != NULL && q->source[0] != '\0')
+		store_bind_text(st, k++, q->source);
+}
+
+/* Is the unit of len hours from hour h split between two local periods?
+ * Cached for runs of one unit. */
+static int
+unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
+{
+	char k2[32];
+
+	if (h != a->hour || len != a->hour_len || a->hour_key[0] == '\0') {
+		a->hour = h;
+		a->hour_len = len;
+		report_period_key(a->q->group, h * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
+		report_period_key(a->q->group, (h + len) * MS_PER_HOUR - 1, k2, sizeof(k2));
+		a->hour_split = strcmp(a->hour_key, k2) != 0;
+	}
+	usage_strlcpy(key, a->hour_key, n);
+	return a->hour_split;
+}
+
+/* Which rollup a query reads: per UTC day or hour × model × flags × routed
+ * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
+ * hourly cells (FULL: a tier group, or tag and source together). NONE: no
+ * day table will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_FULL, RK_NONE };
+
+static int
+is_day(enum rollup_kind k)
+{
+	return k == RK_DAY || k == RK_DT || k == RK_DS;
+}
+
+/* Does the query need rollup_hour's source/tag columns? */
+static int
+needs_full(const struct report_query *q)
+{
+	return (q->tag != NULL && q->tag[0] != '\0') || (q->source != NULL &&
+	    q->source[0] != '\0') || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
+	    q->group == REPORT_MODEL_TIER;
+}
+
+/* The day table for whole UTC days of the query (with the hour table of
+ * the same columns, FULL or HM, for the rest). */
+static enum rollup_kind
+day_kind(const struct report_query *q)
+{
+	int tag = q->group == REPORT_TAG || (q->tag != NULL && q->tag[0] != '\0');
+	int source = q->group == REPORT_SOURCE || (q->source != NULL && q->source[0] != '\0');
+
+	if (!needs_full(q))
+		return RK_DAY;
+	if (q->group == REPORT_MODEL_TIER || (tag && source))
+		return RK_NONE;
+	return tag ? RK_DT : RK_DS;
+}
+
+/*
+ * The rollup query: columns unit (hour or UTC day; 0 when the group is not
+ * a period), model, source or tag ('' when not grouped by one), flags,
+ * routed, then the sums; in unit order. No GROUP BY (its sort costs more
+ * than the C that sums the cells of one group × model × flags × routed, per
+ * unit for a period: read_rollup, groupsum.c).
+ */
+static void
+rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n)
+{
+	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds" };
+	const char *unit = report_is_period(q->group) ? "hour" : "0";
+	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
+	    q->group == REPORT_MODEL_TIER ? "tier" : "''";
+	char filt[96];
+
+	filter_sql(q, filt, sizeof(filt), 3);
+	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
+	    " cache_read, output, compressed_tokens, max_tokens_stops FROM %s"
+	    " WHERE hour >= ?1 AND hour < ?2%s%s", unit, gcol,
+	    k == RK_FULL ? "tier <> ''" : "routed", k == RK_FULL ? "rollup_hour" : table[k],
+	    filt, report_is_period(q->group) ? " ORDER BY hour" : "");
+}
+
+/* Note unit u (an hour, or a UTC day when days) as one to re-read finer
+ * (units come in order). */
+static int
+add_split(struct agg *a, int days, int64_t u)
+{
+	int64_t **v = days ? &a->splitday : &a->straddle, *hs;
+	size_t *nv = days ? &a->nsd : &a->nstr, *cap = days ? &a->sdcap : &a->strcap;
+
+	if (*nv > 0 && (*v)[*nv - 1] == u)
+		return 0;
+	if ((hs = report_grow(*v, cap, *nv + 1, sizeof(*hs))) == NULL)
+		return -1;
+	*v = hs;
+	(*v)[(*nv)++] = u;
+	return 0;
+}
+
+/* One group of a rollup (cell), as the report adds it: unit (hour or day
+ * number, len hours long), model entry, group column, flags, sums. 0, or -1
+ * with err. */
+static int
+add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model_ent *e,
+         const char *g, int flags, int routed, const int64_t *sum, char *err, size_t errlen)
+{
+	char kbuf[USAGE_MODEL_MAX + 32];
+	struct contrib c;
+
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
+		unit_split(a, unit * len, len, kbuf, sizeof(kbuf));
+		c.key = kbuf;
+	} else {
+		c.key = report_group_key(a, unit * len * MS_PER_HOUR, e, g, g, g, kbuf,
+		    sizeof(kbuf));
+	}
+	c.f = store_price_flags(e->mp, flags);
+	c.routed = routed;
+	c.requests = sum[0];
+	c.tok.input = sum[1];
+	c.tok.write_5m = sum[2];
+	c.tok.write_1h = sum[3];
+	c.tok.cache_read = sum[4];
+	c.tok.output = sum[5];
+	c.compressed = sum[6];
+	c.max_stops = sum[7];
+	return report_add(s, a, &c, err, errlen);
+}
+
+/* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
+ * else -1 with err. */
+static int
+read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
+{
+	if (rc != SQLITE_DONE)
+		store_sqlerr(s, "report", err, errlen);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The groups read_rollup summed, each into its row. 0, or -1 with err. */
+static int
+add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen)
+{
+	const struct groupsum_cell *gc;
+	struct model_ent *e = NULL;
+	size_t j;
+
+	for (j = 0; j < a->gs.n; j++) {
+		gc = &a->gs.cells[j];
+		if ((e == NULL || strcmp(e->model, gc->model) != 0) &&
+		    (e = report_model_ent(a, gc->model)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (add_cell(s, a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Rollup kind k over units [u0, u1) into a; units that straddle two local
+ * periods go to a->straddle (hours) or a->splitday (days). The cells of the
+ * day and hm tables are summed per group first (what their GROUP BY did);
+ * rollup_hour's are priced each (they were never grouped). */
+static int
+read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
+            char *err, size_t errlen)
+{
+	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
+	struct model_ent *e, *last = NULL;
+	sqlite3_stmt *st;
+	const char *model, *g;
+	int64_t h, unit, sum[GROUPSUM_N];
+	int rc = SQLITE_DONE, i, grc;
+
+	int64_t len = is_day(k) ? 24 : 1;
+
+	if (u0 >= u1)
+		return 0;
+	groupsum_reset(&a->gs);
+	rollup_sql(a->q, k, sql, sizeof(sql));
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "report", err, errlen);
+	sqlite3_bind_int64(st, 1, u0);
+	sqlite3_bind_int64(st, 2, u1);
+	filter_bind(a->q, st, 3);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_int64(st, 5) == 0)
+			continue;   /* nothing left in the cell (pruned lazily) */
+		model = (const char *)sqlite3_column_text(st, 1);
+		if (last != NULL && strcmp(last->model, model) == 0)
+			e = last;
+		else if ((e = last = report_model_ent(a, model)) == NULL)
+			goto oom;
+		if (!e->match || e->raw)
+			continue;
+		unit = sqlite3_column_int64(st, 0);
+		h = unit * len;
+		if (report_is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
+			if (add_split(a, is_day(k), unit) != 0)
+				goto oom;
+			continue;
+		}
+		g = (const char *)sqlite3_column_text(st, 2);
+		for (i = 0; i < GROUPSUM_N; i++)
+			sum[i] = sqlite3_column_int64(st, 5 + i);
+		if (k == RK_FULL) {
+			if (add_cell(s, a, unit, len, e, g, sqlite3_column_int(st, 3),
+			    sqlite3_column_int(st, 4), sum, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		grc = groupsum_add(&a->gs, unit, e->model, g, sqlite3_column_int(st, 3),
+		    sqlite3_column_int(st, 4), sum);
+		if (grc == GROUPSUM_OVERFLOW) {
+			store_overflow_err(s, NULL, err, errlen);
+			goto fail;
+		} else if (grc != 0) {
+			goto oom;
+		}
+	}
+	if (read_end(s, st, rc, err, errlen) != 0)
+		return -1;
+	return add_groups(s, a, len, err, errlen);
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* Raw rows with since <= ts < until, each keyed by its own time: of model
+ * only, or (model NULL) of every model not read raw as a whole. */
+static int
+read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
+         char *err, size_t errlen)
+{
+	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
+	struct contrib c;
+	struct usage u;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (since >= until)
+		return 0;
+	filter_sql(a->q, filt, sizeof(filt), 4);
+	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "report", err, errlen);
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, until);
+	if (model != NULL)
+		store_bind_text(st, 3, model);
+	filter_bind(a->q, st, 4);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_read_usage(st, 0, &u);
+		memset(&c, 0, sizeof(c));
+		if ((c.e = report_model_ent(a, u.model)) == NULL)
+			goto oom;
+		if (!c.e->match || (model == NULL && c.e->raw))
+			continue;
+		c.key = report_group_key(a, u.ts_ms, c.e, u.source, u.tag, u.tier, kbuf, sizeof(kbuf));
+		c.routed = u.tier[0] != '\0';
+		c.f = pricing_flags(c.e->mp, &u);
+		c.requests = 1;
+		c.tok = u.tok;
+		c.compressed = u.compressed_tokens;
+		c.max_stops = strcmp(u.stop_reason, "max_tokens") == 0;
+		if (report_add(s, a, &c, err, errlen) != 0)
+			goto fail;
+	}
+	return read_end(s, st, rc, err, errlen);
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/* Whole UTC hours [h0, h1): whole UTC days in one period from a day table
+ * (rollup_dm, _dt or _ds), the rest by the hour (rollup_hm or rollup_hour). */
+static int
+read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
+{
+	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
+	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
+	size_t i, j;
+
+	if (kd == RK_NONE || d0 >= d1)
+		return read_rollup(s, a, kh, h0, h1, err, errlen);
+	if (read_rollup(s, a, kd, d0, d1, err, errlen) != 0 ||
+	    read_rollup(s, a, kh, h0, d0 * 24, err, errlen) != 0 ||
+	    read_rollup(s, a, kh, d1 * 24, h1, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
+		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
+			;
+		if (read_rollup(s, a, kh, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
+		    err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Whole UTC hours from the rollup, the rest (edges, split hours) raw. */
+int
+report_collect(struct store *s, struct agg *a, char *err, size_t errlen)
+{
+	int64_t since = a->q->since_ms != 0 ? a->q->since_ms : INT64_MIN / 2;
+	int64_t until = a->q->until_ms != 0 ? a->q->until_ms : INT64_MAX / 2;
+	int64_t h0 = -report_floor_div(-since, MS_PER_HOUR), h1 = report_floor_div(until, MS_PER_HOUR);
+	char model[USAGE_MODEL_MAX];
+	size_t i, j;
+
+	if (h0 >= h1) {
+		if (read_raw(s, a, since, until, NULL, err, errlen) != 0)
+			return -1;
+	} else if (read_hours(s, a, h0, h1, err, errlen) != 0 ||
+	    read_raw(s, a, since, h0 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
+	    read_raw(s, a, h1 * MS_PER_HOUR, until, NULL, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < a->nstr; i = j) {   /* runs of consecutive split hours */
+		for (j = i + 1; j < a->nstr && a->straddle[j] == a->straddle[j - 1] + 1; j++)
+			;
+		if (read_raw(s, a, a->straddle[i] * MS_PER_HOUR,
+		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, NULL, err, errlen) != 0)
+			return -1;
+	}
+	/* models the rollup cannot price exactly, whole range (a->me may grow:
+	 * copy the id out first) */
+	for (i = 0; i < a->nme; i++) {
+		if (!a->me[i].raw || !a->me[i].match)
+			continue;
+		usage_strlcpy(model, a->me[i].model, sizeof(model));
+		if (read_raw(s, a, since, until, model, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+

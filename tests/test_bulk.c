@@ -1,0 +1,254 @@
+/* test_bulk.c — rows held in memory inside a long transaction (data/bulk.c):
+ * the ledger ends exactly as store_insert_usage row by row leaves it (every
+ * column, every row id, every rollup cell), and each put says what the row
+ * by row call said; a rollback forgets what waits. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "data/store.h"
+#include "tests/lib/fx.h"
+#include "tui/synth.h"
+
+/* Every table the ledger writes, as text, in key order. The caller frees it. */
+static char *
+dump(const char *path)
+{
+	static const char *const q[] = {
+		"SELECT * FROM usage ORDER BY id",
+		"SELECT * FROM rollup_hour ORDER BY hour, model, source, tag, tier, flags",
+		"SELECT * FROM rollup_hm ORDER BY hour, model, flags, routed",
+		"SELECT * FROM rollup_dm ORDER BY hour, model, flags, routed",
+		"SELECT * FROM rollup_dt ORDER BY hour, model, tag, flags, routed",
+		"SELECT * FROM rollup_ds ORDER BY hour, model, source, flags, routed",
+		"SELECT * FROM rollup_batch ORDER BY batch_id, model, flags",
+		"SELECT * FROM batch_result ORDER BY batch_id, custom_id",
+	};
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	int c;
+
+	assert_non_null(f);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		assert_int_equal(sqlite3_prepare_v2(db, q[i], -1, &st, NULL), SQLITE_OK);
+		fprintf(f, "== %s\n", q[i]);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (c = 0; c < sqlite3_column_count(st); c++)
+				fprintf(f, "%s|", (const char *)sqlite3_column_text(st, c));
+			fputc('\n', f);
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	fclose(f);
+	return out;
+}
+
+static struct store *
+open_db(const char *name, char *path, size_t n)
+{
+	char err[256];
+	struct store *s;
+
+	snprintf(path, n, "%s/%s", fx_tmpdir, name);
+	s = store_open(path, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s: %s", path, err);
+	return s;
+}
+
+/* A row of a streaming response: key k (0: no key of its own), copy size. */
+static void
+row(struct synth_rng *r, unsigned k, struct usage *u)
+{
+	static const char *const models[] = { "claude-sonnet-4-5", "claude-haiku-4-5",
+	    "claude-opus-4-6" };
+	unsigned kind = k % 5;
+
+	memset(u, 0, sizeof(*u));
+	u->ts_ms = 1760000000000LL + (int64_t)(k % 97) * 3600000 + (int64_t)synth_below(r, 5000);
+	usage_strlcpy(u->model, models[k % 3], sizeof(u->model));
+	usage_strlcpy(u->source, "import", sizeof(u->source));
+	if (k == 0) {
+		/* no key: always a new row */
+	} else if (kind == 4) {
+		snprintf(u->request_id, sizeof(u->request_id), "req_%u", k);
+	} else if (kind == 3) {
+		usage_strlcpy(u->source, "batch", sizeof(u->source));
+		snprintf(u->batch_id, sizeof(u->batch_id), "msgbatch_%u", k % 7);
+		snprintf(u->custom_id, sizeof(u->custom_id), "c%u", k);
+	} else {
+		snprintf(u->message_id, sizeof(u->message_id), "msg_%u", k);
+	}
+	if (synth_chance(r, 200))
+		usage_strlcpy(u->tag, "team", sizeof(u->tag));
+	u->sidechain = synth_chance(r, 250);
+	u->tok.input = (int64_t)synth_below(r, 3);
+	u->tok.cache_read = (int64_t)(k % 11) * 1000;
+	u->tok.write_1h = synth_chance(r, 100) ? 210000 : 0;    /* sometimes long context */
+	u->tok.output = (int64_t)synth_below(r, 4);             /* ties are common */
+	if (synth_chance(r, 100))
+		usage_strlcpy(u->stop_reason, "max_tokens", sizeof(u->stop_reason));
+}
+
+/* The same random stream of rows into two ledgers: one by store_put_bulk in
+ * long transactions, one by store_insert_usage (each row an operation of
+ * its own inside one transaction). First 10,000 rows in one
+ * transaction (more than wait at once: flushes mid-transaction), then
+ * 6,000 with an operation (a row by store_insert_usage, a batch result) or
+ * a commit now and then. */
+static void
+test_same_as_row_by_row(void **state)
+{
+	struct synth_rng r;
+	struct store *bulk, *ref;
+	char pb[512], pr[512], err[256], *a, *b;
+	enum store_put got, want;
+	struct usage u;
+	unsigned k, recent = 1, i;
+	int n_added = 0, n_dup = 0, n_rep = 0, dup_b, dup_r;
+
+	(void)state;
+	bulk = open_db("bulk.db", pb, sizeof(pb));
+	ref = open_db("ref.db", pr, sizeof(pr));
+	synth_seed(&r, 11);
+	/* rows already in both ledgers, some of them beaten later */
+	for (i = 1; i < 400; i += 3) {
+		row(&r, i, &u);
+		assert_int_equal(store_insert_usage(bulk, &u, NULL, err, sizeof(err)), 0);
+		assert_int_equal(store_insert_usage(ref, &u, NULL, err, sizeof(err)), 0);
+	}
+	assert_int_equal(store_begin(bulk, err, sizeof(err)), 0);
+	assert_int_equal(store_begin(ref, err, sizeof(err)), 0);
+	for (i = 0; i < 16000; i++) {
+		int mixed = i >= 10000;
+
+		/* mostly the last few responses (streaming copies), some old ones */
+		if (synth_chance(&r, mixed ? 300 : 550))
+			recent++;
+		k = synth_chance(&r, 850) ? recent - (unsigned)synth_below(&r, recent < 3 ? recent : 3) :
+		    1 + (unsigned)synth_below(&r, recent);
+		if (synth_chance(&r, 20))
+			k = 0;
+		row(&r, k, &u);
+		if (mixed && synth_chance(&r, 5)) {   /* an operation among the bulk rows */
+			assert_int_equal(store_insert_usage(bulk, &u, &got, err, sizeof(err)), 0);
+		} else if (mixed && synth_chance(&r, 5) && u.batch_id[0] != '\0') {
+			assert_int_equal(store_batch_result(bulk, u.batch_id, u.custom_id,
+			    "succeeded", NULL, &u, &dup_b, err, sizeof(err)), 0);
+			assert_int_equal(store_batch_result(ref, u.batch_id, u.custom_id,
+			    "succeeded", NULL, &u, &dup_r, err, sizeof(err)), 0);
+			assert_int_equal(dup_b, dup_r);
+			continue;
+		} else if (store_put_bulk(bulk, &u, &got, err, sizeof(err)) != 0) {
+			fail_msg("put %u: %s", i, err);
+		}
+		assert_int_equal(store_insert_usage(ref, &u, &want, err, sizeof(err)), 0);
+		if (got != want)
+			fail_msg("row %u (key %u): bulk says %d, row by row %d", i, k, (int)got,
+			    (int)want);
+		n_added += want == STORE_ADDED;
+		n_dup += want == STORE_DUPLICATE;
+		n_rep += want == STORE_REPLACED;
+		if (i == 9999 || (mixed && synth_chance(&r, 2))) {     /* a group ends */
+			assert_int_equal(store_commit(bulk, err, sizeof(err)), 0);
+			assert_int_equal(store_begin(bulk, err, sizeof(err)), 0);
+		}
+	}
+	assert_int_equal(store_commit(bulk, err, sizeof(err)), 0);
+	assert_int_equal(store_commit(ref, err, sizeof(err)), 0);
+	/* the stream took every path */
+	assert_true(n_added > 1000 && n_dup > 1000 && n_rep > 1000);
+	store_close(bulk);
+	store_close(ref);
+	a = dump(pb);
+	b = dump(pr);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+/* A rollback forgets the waiting rows and their rollup deltas, including a
+ * stored row a waiting copy had beaten. */
+static void
+test_rollback(void **state)
+{
+	struct synth_rng r;
+	struct store *s;
+	char p[512], err[256], *before, *after;
+	enum store_put got;
+	struct usage u;
+	unsigned i;
+
+	(void)state;
+	synth_seed(&r, 3);
+	s = open_db("rb.db", p, sizeof(p));
+	for (i = 1; i < 50; i++) {
+		row(&r, i, &u);
+		assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
+	}
+	store_close(s);
+	before = dump(p);
+	s = open_db("rb.db", p, sizeof(p));
+	assert_int_equal(store_put_bulk(s, &u, &got, err, sizeof(err)), -1);   /* no transaction */
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	for (i = 1; i < 6000; i++) {
+		row(&r, i % 100, &u);
+		u.tok.output += 100;                  /* beats what is stored */
+		assert_int_equal(store_put_bulk(s, &u, &got, err, sizeof(err)), 0);
+	}
+	store_rollback(s);
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
+	store_close(s);
+	after = dump(p);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
+}
+
+/* A row the store refuses is refused before it waits, with the same reason. */
+static void
+test_refused(void **state)
+{
+	struct store *s;
+	char p[512], err[256];
+	struct usage u;
+
+	(void)state;
+	s = open_db("refused.db", p, sizeof(p));
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	memset(&u, 0, sizeof(u));
+	usage_strlcpy(u.source, "import", sizeof(u.source));
+	assert_int_equal(store_put_bulk(s, &u, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "usage row without model");
+	usage_strlcpy(u.model, "m", sizeof(u.model));
+	u.tok.output = -1;
+	assert_int_equal(store_put_bulk(s, &u, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "usage row: output_tokens: -1: not a token count (0..1000000000000)");
+	store_rollback(s);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_as_row_by_row),
+		cmocka_unit_test(test_rollback),
+		cmocka_unit_test(test_refused),
+	};
+
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+}
