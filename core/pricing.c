@@ -4,18 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
-#include "core/pricing.h"
-
-struct pricing {
-	struct model_price *models;
-	char             ***aliases;   /* per model, NULL-terminated, owned */
-	size_t              n;
-	int64_t             batch_num, batch_den;
-	char                origin[2100];
-};
+#include "core/pricing_int.h"
 
 /* ---- parsing -------------------------------------------------------------- */
 
@@ -143,7 +136,7 @@ parse_rates(struct pctx *c, json_t *obj, const char *where, struct rates *r)
 }
 
 static const char *const model_keys[] = { "id", "aliases", "input", "write_5m", "write_1h",
-	"cache_read", "output", "long", "min_cache_tokens", "fast", "us_geo", "note", NULL };
+	"cache_read", "output", "long", "min_cache_tokens", "fast", "us_geo", "note", "since", NULL };
 static const char *const long_keys[] = { "threshold", "input", "write_5m", "write_1h",
 	"cache_read", "output", NULL };
 
@@ -206,6 +199,8 @@ parse_model(struct pctx *c, json_t *m, size_t i, struct model_price *mp, char **
 		return -1;
 	if ((v = json_object_get(m, "note")) != NULL && !json_is_string(v))
 		return field_err(c, where, "note", "not a string");
+	if (pricing_get_since(m, c->name, where, &mp->since_ms, c->err, c->errlen) != 0)
+		return -1;
 
 	a = json_object_get(m, "aliases");
 	if (a != NULL && !json_is_array(a))
@@ -238,7 +233,7 @@ free_aliases(char **a)
 	free(a);
 }
 
-/* Add or replace (same id) one model; takes ownership of aliases. */
+/* Add or replace (same id and since) one model; takes ownership of aliases. */
 static int
 put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 {
@@ -246,7 +241,7 @@ put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 	void *nm, *na;
 
 	for (i = 0; i < p->n; i++) {
-		if (strcmp(p->models[i].id, mp->id) == 0) {
+		if (strcmp(p->models[i].id, mp->id) == 0 && p->models[i].since_ms == mp->since_ms) {
 			p->models[i] = *mp;
 			free_aliases(p->aliases[i]);
 			p->aliases[i] = aliases;
@@ -267,11 +262,36 @@ put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 	return 0;
 }
 
+/* Is models[i] (parsed into mp) the same id and date as an earlier entry of
+ * the same file? -1 with the error naming the file and the model. */
+static int
+twice(struct pctx *c, json_t *models, size_t i, const struct model_price *mp)
+{
+	char when[32];
+	int64_t since;
+	json_t *m;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		m = json_array_get(models, j);
+		if (!json_is_string(json_object_get(m, "id")) ||
+		    strcmp(json_string_value(json_object_get(m, "id")), mp->id) != 0 ||
+		    pricing_get_since(m, c->name, "", &since, c->err, c->errlen) != 0 ||
+		    since != mp->since_ms)
+			continue;
+		pricing_since_text(since, when, sizeof(when));
+		snprintf(c->err, c->errlen, "%s: models[%zu]: model %s: %s overlaps models[%zu] (one"
+		    " price per model and date)", c->name, i, mp->id, when, j);
+		return -1;
+	}
+	return 0;
+}
+
 /* Merge a parsed document into p. need_batch: the batch factor is required. */
 static int
 merge_doc(struct pricing *p, json_t *root, int need_batch, struct pctx *c)
 {
-	static const char *const top_keys[] = { "batch_factor", "models", NULL };
+	static const char *const top_keys[] = { "batch_factor", "models", "server_tools", NULL };
 	json_t *bf, *models, *m;
 	struct model_price mp;
 	char **aliases;
@@ -303,7 +323,7 @@ merge_doc(struct pricing *p, json_t *root, int need_batch, struct pctx *c)
 	if (models != NULL && !json_is_array(models))
 		return field_err(c, "", "models", "not an array");
 	json_array_foreach(models, i, m) {
-		if (parse_model(c, m, i, &mp, &aliases) != 0) {
+		if (parse_model(c, m, i, &mp, &aliases) != 0 || twice(c, models, i, &mp) != 0) {
 			free_aliases(aliases);
 			return -1;
 		}
@@ -312,11 +332,13 @@ merge_doc(struct pricing *p, json_t *root, int need_batch, struct pctx *c)
 			return field_err(c, "", "models", "out of memory");
 		}
 	}
-	return 0;
+	return pricing_parse_tools(p, json_object_get(root, "server_tools"), c->name, c->err,
+	    c->errlen);
 }
 
-/* Copy the table's batch factor into every model (after all merging). */
-static void
+/* Copy the table's batch factor into every model and order the entries by
+ * date (after all merging). 0, or -1 out of memory. */
+static int
 finish(struct pricing *p)
 {
 	size_t i;
@@ -325,6 +347,7 @@ finish(struct pricing *p)
 		p->models[i].batch_num = p->batch_num;
 		p->models[i].batch_den = p->batch_den;
 	}
+	return pricing_order(p);
 }
 
 static struct pricing *
@@ -357,9 +380,12 @@ pricing_parse(const char *json, const char *name, char *err, size_t errlen)
 	} else if (merge_doc(p, root, 1, &c) != 0) {
 		pricing_free(p);
 		p = NULL;
+	} else if (finish(p) != 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		pricing_free(p);
+		p = NULL;
 	} else {
 		usage_strlcpy(p->origin, name, sizeof(p->origin));
-		finish(p);
 	}
 	json_decref(root);
 	return p;
@@ -405,7 +431,10 @@ pricing_load(const char *path, const char *user_path, char *err, size_t errlen)
 	usage_strlcpy(p->origin, path, sizeof(p->origin));
 	json_decref(root);
 	root = NULL;
-	finish(p);
+	if (finish(p) != 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
 	if (user_path == NULL || user_path[0] == '\0')
 		return p;
 	if ((root = load_file(user_path, &missing, err, errlen)) == NULL) {
@@ -417,7 +446,10 @@ pricing_load(const char *path, const char *user_path, char *err, size_t errlen)
 	if (merge_doc(p, root, 0, &c) != 0)
 		goto fail;
 	snprintf(p->origin, sizeof(p->origin), "%.1000s+%.1000s", path, user_path);
-	finish(p);
+	if (finish(p) != 0) {
+		snprintf(err, errlen, "%s: out of memory", user_path);
+		goto fail;
+	}
 	json_decref(root);
 	return p;
 fail:
@@ -437,6 +469,7 @@ pricing_free(struct pricing *p)
 		free_aliases(p->aliases[i]);
 	free(p->aliases);
 	free(p->models);
+	free(p->tools);
 	free(p);
 }
 
@@ -457,8 +490,8 @@ find_exact(const struct pricing *p, const char *model)
 	return NULL;
 }
 
-const struct model_price *
-pricing_find(const struct pricing *p, const char *model)
+static const struct model_price *
+find(const struct pricing *p, const char *model)
 {
 	const struct model_price *mp;
 	char undated[USAGE_MODEL_MAX];
@@ -478,6 +511,18 @@ pricing_find(const struct pricing *p, const char *model)
 	memcpy(undated, model, len - 9);
 	undated[len - 9] = '\0';
 	return find_exact(p, undated);
+}
+
+const struct model_price *
+pricing_find_at(const struct pricing *p, const char *model, int64_t at_ms)
+{
+	return pricing_version_at(p, find(p, model), at_ms);
+}
+
+const struct model_price *
+pricing_find(const struct pricing *p, const char *model)
+{
+	return pricing_find_at(p, model, (int64_t)time(NULL) * 1000);
 }
 
 void

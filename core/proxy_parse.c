@@ -108,6 +108,11 @@ sse_delta(struct proxy_sse *s, json_t *ev)
 		s->u.tok.write_5m = t.tok.write_5m;
 		s->u.tok.write_1h = t.tok.write_1h;
 	}
+	if (json_is_object(json_object_get(us, "server_tool_use"))) {   /* cumulative too */
+		s->u.web_search_requests = t.web_search_requests;
+		s->u.web_fetch_requests = t.web_fetch_requests;
+		s->u.code_execution_requests = t.code_execution_requests;
+	}
 }
 
 /* One complete line of the stream (no newline). Only data lines of the two

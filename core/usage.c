@@ -77,6 +77,24 @@ usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t
 }
 
 int
+usage_tools_check(const struct usage *u, char *err, size_t errlen)
+{
+	static const char *const names[] = { "web_search_requests", "web_fetch_requests",
+	    "code_execution_requests" };
+	const int64_t v[] = { u->web_search_requests, u->web_fetch_requests,
+	    u->code_execution_requests };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i] < 0 || v[i] > USAGE_COUNT_MAX) {
+			usage_count_error("", names[i], v[i], err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
 usage_is_batch(const struct usage *u)
 {
 	return strcmp(u->source, "batch") == 0 || strcmp(u->service_tier, "batch") == 0;
@@ -249,7 +267,30 @@ get_string(json_t *obj, const char *key, const char *where, char *dst, size_t n,
 	return 0;
 }
 
-/* usage.* of a message into u->tok and the tier/speed/geo strings. */
+/* usage.server_tool_use: the server tools' counts (absent or null: none). */
+static int
+server_tools(json_t *us, struct usage *u, char *err, size_t errlen)
+{
+	json_t *st = json_object_get(us, "server_tool_use");
+	const char *w = "usage.server_tool_use.";
+
+	u->web_search_requests = u->web_fetch_requests = u->code_execution_requests = 0;
+	if (st == NULL || json_is_null(st))
+		return 0;
+	if (!json_is_object(st)) {
+		snprintf(err, errlen, "usage.server_tool_use: not an object");
+		return -1;
+	}
+	if (get_tokens(st, "web_search_requests", w, &u->web_search_requests, err, errlen) ||
+	    get_tokens(st, "web_fetch_requests", w, &u->web_fetch_requests, err, errlen) ||
+	    get_tokens(st, "code_execution_requests", w, &u->code_execution_requests, err,
+	    errlen))
+		return -1;
+	return 0;
+}
+
+/* usage.* of a message into u->tok, the tier/speed/geo strings and the
+ * server tools' counts. */
 static int
 tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 {
@@ -282,7 +323,7 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 	    get_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
 	    err, errlen))
 		return -1;
-	return 0;
+	return server_tools(us, u, err, errlen);
 }
 
 /* As usage_from_message; check_type: refuse a "type" other than "message"
@@ -502,6 +543,9 @@ transcript_meta(json_t *root, struct usage *u, char *err, size_t errlen)
 	if (get_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
 		return USAGE_LINE_MALFORMED;
 	u->sidechain = json_is_true(json_object_get(root, "isSidechain"));
+	if (get_string(root, "cwd", "", u->cwd, sizeof(u->cwd), err, errlen) ||
+	    get_string(root, "gitBranch", "", u->git_branch, sizeof(u->git_branch), err, errlen))
+		return USAGE_LINE_MALFORMED;
 	usage_strlcpy(u->source, "import", sizeof(u->source));
 	return USAGE_LINE_ROW;
 }
