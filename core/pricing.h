@@ -109,6 +109,16 @@ const struct model_price *pricing_find(const struct pricing *p, const char *mode
 const struct model_price *pricing_find_at(const struct pricing *p, const char *model,
                                           int64_t at_ms);
 
+/* The entry of mp's id (mp: any entry of p; NULL gives NULL) in force at
+ * at_ms; PRICING_ALWAYS gives the id's first. */
+const struct model_price *pricing_version_at(const struct pricing *p,
+                                             const struct model_price *mp, int64_t at_ms);
+
+/* The entry of mp's id that follows mp in time, or NULL (to walk an id's
+ * dated entries from pricing_find_at(p, id, PRICING_ALWAYS)). */
+const struct model_price *pricing_next_version(const struct pricing *p,
+                                               const struct model_price *mp);
+
 /* Does the table hold more than one entry for some model or tool (so a
  * cost depends on when)? */
 int pricing_has_dates(const struct pricing *p);

@@ -184,6 +184,15 @@ pricing_version_at(const struct pricing *p, const struct model_price *mp, int64_
 	return &p->models[i];
 }
 
+const struct model_price *
+pricing_next_version(const struct pricing *p, const struct model_price *mp)
+{
+	if (p == NULL || mp == NULL || mp < p->models || mp + 1 >= p->models + p->n ||
+	    strcmp(mp[1].id, mp->id) != 0)
+		return NULL;
+	return mp + 1;
+}
+
 int
 pricing_in_force(const struct pricing *p, const struct model_price *mp, int64_t at_ms)
 {

@@ -28,9 +28,6 @@ struct pricing {
  * 0, or -1 out of memory (p unchanged). */
 int pricing_order(struct pricing *p);
 
-/* The entry of mp's id in force at at_ms (mp is any entry of that id). */
-const struct model_price *pricing_version_at(const struct pricing *p,
-                                             const struct model_price *mp, int64_t at_ms);
 
 /* The server_tools member of a price file into p (replacing an entry of the
  * same tool and since). name: the file, for errors. 0, or -1 + err. */

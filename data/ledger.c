@@ -66,9 +66,15 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	u->compressed_tokens = sqlite3_column_int64(st, c + 18);
 	u->sidechain = sqlite3_column_int(st, c + 19);
 	u->ts_import = sqlite3_column_int(st, c + 20);
+	u->web_search_requests = sqlite3_column_int64(st, c + 21);
+	u->web_fetch_requests = sqlite3_column_int64(st, c + 22);
+	u->code_execution_requests = sqlite3_column_int64(st, c + 23);
+	col_text(st, c + 24, u->project, sizeof(u->project));
+	col_text(st, c + 25, u->git_branch, sizeof(u->git_branch));
+	col_text(st, c + 26, u->key_fp, sizeof(u->key_fp));
 }
 
-/* Bind u to ?1..?21 and the dedupe key (NULL when none) to ?22. Static
+/* Bind u to ?1..?27 and the dedupe key (NULL when none) to ?28. Static
  * bindings: u and key outlive the step, and store_stmt clears them before
  * the statement's next use. */
 void
@@ -90,10 +96,16 @@ store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 	sqlite3_bind_int64(st, 19, u->compressed_tokens);
 	sqlite3_bind_int(st, 20, u->sidechain != 0);
 	sqlite3_bind_int(st, 21, u->ts_import != 0);
+	sqlite3_bind_int64(st, 22, u->web_search_requests);
+	sqlite3_bind_int64(st, 23, u->web_fetch_requests);
+	sqlite3_bind_int64(st, 24, u->code_execution_requests);
+	sqlite3_bind_text(st, 25, u->project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 26, u->git_branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 27, u->key_fp, -1, SQLITE_STATIC);
 	if (key != NULL)
-		sqlite3_bind_text(st, 22, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, STORE_USAGE_NCOLS + 1, key, -1, SQLITE_STATIC);
 	else
-		sqlite3_bind_null(st, 22);
+		sqlite3_bind_null(st, STORE_USAGE_NCOLS + 1);
 }
 
 int
@@ -154,7 +166,16 @@ store_usage_beats(const struct usage *u, const struct usage *old)
 
 	if (a != b)
 		return a > b;
-	return old->sidechain && !u->sidechain;
+	if (old->sidechain != u->sidechain)
+		return old->sidechain;
+	/* the same tokens: a copy that knows more wins (server tools, who
+	 * spent it), so reading a file again fills rows an older tokentop kept */
+	if (u->web_search_requests + u->code_execution_requests + u->web_fetch_requests !=
+	    old->web_search_requests + old->code_execution_requests + old->web_fetch_requests)
+		return u->web_search_requests + u->code_execution_requests + u->web_fetch_requests >
+		    old->web_search_requests + old->code_execution_requests + old->web_fetch_requests;
+	return (old->project[0] == '\0' && u->project[0] != '\0') ||
+	    (old->git_branch[0] == '\0' && u->git_branch[0] != '\0');
 }
 
 int
@@ -166,7 +187,8 @@ store_usage_check(const struct usage *u, char *err, size_t errlen)
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
 		return -1;
 	}
-	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0) {
+	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0 ||
+	    usage_tools_check(u, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "usage row: %s", why);
 		return -1;
 	}

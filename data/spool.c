@@ -12,7 +12,8 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 2      /* 2: rows carry ts_import (the ledger's schema 9) */
+#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: server tools and attribution (issue 16) */
 #define BUSY_MS       10000
 
 struct spool {
@@ -35,6 +36,11 @@ static const char schema[] =
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
 	"  ts_import INTEGER NOT NULL DEFAULT 0,"
+	"  web_search_requests INTEGER NOT NULL DEFAULT 0,"
+	"  web_fetch_requests INTEGER NOT NULL DEFAULT 0,"
+	"  code_execution_requests INTEGER NOT NULL DEFAULT 0,"
+	"  project TEXT NOT NULL DEFAULT '', git_branch TEXT NOT NULL DEFAULT '',"
+	"  key_fp TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -46,8 +52,21 @@ static const char schema[] =
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
+/* What an older file's rows gain, format i to i + 1 (rows may wait in it;
+ * columns are always named, so where they land does not matter). */
+static const char *const upgrade[SPOOL_VERSION] = {
+	[1] = "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
+	[2] = "ALTER TABLE row ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN web_fetch_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN code_execution_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN project TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN git_branch TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN key_fp TEXT NOT NULL DEFAULT '';",
+};
+
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
 	"b_processing, b_succeeded, b_errored, b_canceled, b_expired"
+#define BATCH_NCOLS 11
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -100,12 +119,12 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
-	/* a format 1 file (rows may wait in it) gains the column; columns are
-	 * always named, so where it lands does not matter */
-	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    (v == 1 && sqlite3_exec(sp->db, "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL"
-	    " DEFAULT 0", NULL, NULL, NULL) != SQLITE_OK) ||
-	    sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
+	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = v > 0 ? v : SPOOL_VERSION; i < SPOOL_VERSION; i++)
+		if (sqlite3_exec(sp->db, upgrade[i], NULL, NULL, NULL) != SQLITE_OK)
+			goto fail;
+	if (sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(sp->db, version_sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
 		goto fail;
@@ -200,7 +219,7 @@ int
 spool_append(struct spool *sp, struct store *st, const struct spool_item *items, size_t n,
              int64_t *first, char *err, size_t errlen)
 {
-	char ledger[PATH_MAX];
+	char ledger[PATH_MAX], sql[1536];
 	sqlite3_stmt *ins = NULL;
 	int64_t now = (int64_t)time(NULL) * 1000;
 	size_t i;
@@ -208,10 +227,13 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 	ledger_id(st, ledger, sizeof(ledger));
 	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sperr(sp, "begin", err, errlen);
-	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
-	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)",
-	    -1, &ins, NULL) != SQLITE_OK)
+	/* a parameter per column: the usage columns, ledger, kind, added_ms, the batch's */
+	snprintf(sql, sizeof(sql), "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind, added_ms, "
+	    BATCH_COLS ") VALUES (?1");
+	for (i = 2; i <= STORE_USAGE_NCOLS + 3 + BATCH_NCOLS; i++)
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ",?%zu", i);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
+	if (sqlite3_prepare_v2(sp->db, sql, -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(ins);
