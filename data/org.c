@@ -269,7 +269,9 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 		t.output = sqlite3_column_int64(st, 7);
 		memset(&f, 0, sizeof(f));
 		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
-		mp = p != NULL && model != NULL ? pricing_find(p, model) : NULL;
+		/* the price in force on the bucket's UTC day (column 0: its day number) */
+		mp = p != NULL && model != NULL ? pricing_find_at(p, model,
+		    sqlite3_column_int64(st, 0) * 86400000LL) : NULL;
 		priced = 0;
 		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
 		    overflow(err, errlen)) ||

@@ -28,6 +28,8 @@ static const struct kind {
 	{ "models",  REPORT_MODEL,  "model",  "MODEL",  0 },
 	{ "sources", REPORT_SOURCE, "source", "SOURCE", 0 },
 	{ "tags",    REPORT_TAG,    "tag",    "TAG",    0 },
+	{ "projects", REPORT_PROJECT, "project", "PROJECT", 0 },
+	{ "keys",    REPORT_KEY,    "key",    "KEY",    0 },
 	{ "savings", REPORT_DAY,    "date",   "DATE",   1 },
 };
 
@@ -41,12 +43,15 @@ static void
 help(void)
 {
 	printf(
-	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|savings]\n"
+	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|projects|\n"
+	    "                        keys|savings]\n"
 	    "                       [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz ZONE]\n"
 	    "                       [--model M] [--tag T] [--source S] [--json|--csv]\n"
 	    "\n"
 	    "Spend from the ledger, grouped by local day (default), ISO week, month,\n"
-	    "model, source or tag; `savings` shows per day what caching, batching,\n"
+	    "model, source, tag, project (a Claude Code or Codex session's repository,\n"
+	    "else its directory) or key (the proxy's API key fingerprint, never the\n"
+	    "key); `savings` shows per day what caching, batching,\n"
 	    "routing and compression saved. `tokentop report caps` counts the\n"
 	    "responses cut by max_tokens per model and routing tier.\n"
 	    "\n"
@@ -60,9 +65,11 @@ help(void)
 	    "  --csv          a header line, then one line per row (no totals line);\n"
 	    "                 a key starting with = + - @ is written as '=... (text)\n"
 	    "\n"
-	    "Row fields: the group key (date, week, month, model, source or tag),\n"
-	    "requests, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,\n"
-	    "cache_read_tokens, output_tokens, cache_hit_ratio (0..1), cost_usd.\n"
+	    "Row fields: the group key (date, week, month, model, source, tag, project\n"
+	    "or key), requests, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,\n"
+	    "cache_read_tokens, output_tokens, cache_hit_ratio (0..1), cost_usd (tokens\n"
+	    "and server tools), tool_cost_usd (web searches, inside cost_usd),\n"
+	    "web_search_requests, code_execution_requests (counted, not priced).\n"
 	    "Totals add saved_by_cache_usd, saved_by_batch_usd, saved_by_routing_usd,\n"
 	    "saved_by_compression_usd and saved_usd (savings rows carry them too).\n"
 	    "The table shows cache writes (5m + 1h) as CACHE WR (or WRITE) and cache reads\n"
@@ -210,6 +217,10 @@ json_row(const char *key, const struct report_row *r, int with_key, int with_sav
 	json_object_set_new(o, "output_tokens", json_integer(r->tok.output));
 	json_object_set_new(o, "cache_hit_ratio", json_real(hit_ratio(&r->tok)));
 	json_object_set_new(o, "cost_usd", json_real(pricing_usd(r->cost_nanos)));
+	json_object_set_new(o, "tool_cost_usd", json_real(pricing_usd(r->tool_cost_nanos)));
+	json_object_set_new(o, "web_search_requests", json_integer(r->web_search_requests));
+	json_object_set_new(o, "code_execution_requests",
+	    json_integer(r->code_execution_requests));
 	if (with_saved) {
 		json_object_set_new(o, "saved_by_cache_usd", json_real(pricing_usd(r->saved.cache)));
 		json_object_set_new(o, "saved_by_batch_usd", json_real(pricing_usd(r->saved.batch)));
@@ -275,9 +286,10 @@ print_csv(const struct kind *k, const struct report *r)
 	size_t i;
 
 	printf("%s,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,"
-	    "cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd%s\n", k->key,
+	    "cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd%s%s\n", k->key,
 	    k->savings ? ",saved_by_cache_usd,saved_by_batch_usd,saved_by_routing_usd,"
-	    "saved_by_compression_usd,saved_usd" : "");
+	    "saved_by_compression_usd,saved_usd" : "",
+	    ",tool_cost_usd,web_search_requests,code_execution_requests");
 	for (i = 0; i < r->nrows; i++) {
 		const struct report_row *w = &r->rows[i];
 
@@ -294,7 +306,9 @@ print_csv(const struct kind *k, const struct report *r)
 			usd_plain(saved_sum(&w->saved), c[4], sizeof(c[4]));
 			printf(",%s,%s,%s,%s,%s", c[0], c[1], c[2], c[3], c[4]);
 		}
-		putchar('\n');
+		usd_plain(w->tool_cost_nanos, c[0], sizeof(c[0]));
+		printf(",%s,%lld,%lld\n", c[0], (long long)w->web_search_requests,
+		    (long long)w->code_execution_requests);
 	}
 	if (fflush(stdout) != 0)
 		return cli_fail("report", "writing CSV failed");
@@ -403,7 +417,8 @@ fill_row(struct table *t, size_t i, const struct kind *k, const struct report_ro
 	int j;
 
 	key_cell(c[0], i == t->nrows ? "TOTAL" : r->key[0] != '\0' ? r->key :
-	    k->group == REPORT_TAG ? "(none)" : "?");
+	    k->group == REPORT_TAG || k->group == REPORT_PROJECT || k->group == REPORT_KEY ?
+	    "(none)" : "?");
 	cli_group(r->requests, c[1], CELL);
 	for (j = 0; j < 4; j++) {
 		if (shorten)
@@ -548,6 +563,22 @@ print_saved(const struct savings *sv, int decimals)
 	print_wrapped(head, words, n);
 }
 
+/* "server tools: web search $X (N searches, in COST), code execution N
+ * (not priced)" when the rows used any. */
+static void
+print_tools(const struct report_row *t, int decimals)
+{
+	char m[40], n[32], e[32];
+
+	if (t->web_search_requests == 0 && t->code_execution_requests == 0)
+		return;
+	money(t->tool_cost_nanos, decimals, m, sizeof(m));
+	cli_group(t->web_search_requests, n, sizeof(n));
+	cli_group(t->code_execution_requests, e, sizeof(e));
+	printf("server tools: web search %s (%s searches, in COST), code execution %s"
+	    " (not priced)\n", m, n, e);
+}
+
 static int
 print_table(const struct kind *k, const struct report *r)
 {
@@ -609,6 +640,7 @@ print_table(const struct kind *k, const struct report *r)
 		print_wrapped("unpriced (no price, not in COST):", (const char *const *)r->unpriced,
 		    r->nunpriced);
 	print_saved(&r->totals.saved, decimals);
+	print_tools(&r->totals, decimals);
 	return fflush(stdout) == 0 ? EXIT_OK : cli_fail("report", "writing failed");
 }
 
