@@ -58,16 +58,13 @@ usage_count_error(const char *where, const char *key, int64_t v, char *err, size
 	    (long long)USAGE_COUNT_MAX);
 }
 
-int
-usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen)
+/* Each of the n counts v[i] in 0..USAGE_COUNT_MAX, else -1 naming names[i]. */
+static int
+counts_check(const char *const *names, const int64_t *v, size_t n, char *err, size_t errlen)
 {
-	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
-	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
-	const int64_t v[] = { t->input, t->write_5m, t->write_1h, t->cache_read, t->output,
-	    compressed };
 	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+	for (i = 0; i < n; i++) {
 		if (v[i] < 0 || v[i] > USAGE_COUNT_MAX) {
 			usage_count_error("", names[i], v[i], err, errlen);
 			return -1;
@@ -77,21 +74,25 @@ usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t
 }
 
 int
+usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen)
+{
+	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
+	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
+	const int64_t v[] = { t->input, t->write_5m, t->write_1h, t->cache_read, t->output,
+	    compressed };
+
+	return counts_check(names, v, sizeof(v) / sizeof(v[0]), err, errlen);
+}
+
+int
 usage_tools_check(const struct usage *u, char *err, size_t errlen)
 {
 	static const char *const names[] = { "web_search_requests", "web_fetch_requests",
 	    "code_execution_requests" };
 	const int64_t v[] = { u->web_search_requests, u->web_fetch_requests,
 	    u->code_execution_requests };
-	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		if (v[i] < 0 || v[i] > USAGE_COUNT_MAX) {
-			usage_count_error("", names[i], v[i], err, errlen);
-			return -1;
-		}
-	}
-	return 0;
+	return counts_check(names, v, sizeof(v) / sizeof(v[0]), err, errlen);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "core/pricing.h"
+#include "tests/lib/fx.h"
 
 #define M 1000000LL                 /* pico-dollars per token of $1/MTok */
 
@@ -180,16 +181,6 @@ test_web_search_cost(void **state)
 	pricing_free(p);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 /* Overlapping dates are errors naming the file and the model; a user
  * file's entry replaces the same id and date, or adds a date. */
 static void
@@ -218,7 +209,7 @@ test_overlaps_and_overlay(void **state)
 		{ HEAD "\"models\":[],\"server_tools\":[{\"id\":\"web_search\",\"usd_per_1000\":10}]}",
 		  "server_tools[0].usd_per_1000: not a decimal string" },
 	};
-	char dir[] = "/tmp/tt-pricing-at-XXXXXX", shipped[256], user[256], err[512];
+	char shipped[512], user[512], err[512];
 	struct pricing *p;
 	size_t i;
 
@@ -230,13 +221,10 @@ test_overlaps_and_overlay(void **state)
 			    bad[i].want);
 	}
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(shipped, sizeof(shipped), "%s/shipped.json", dir);
-	snprintf(user, sizeof(user), "%s/prices.json", dir);
-	write_file(shipped, dated);
+	snprintf(shipped, sizeof(shipped), "%s", fx_write_file("shipped.json", dated));
 	/* the user's 2026-03-01 entry replaces the shipped one; 2026-09-01 adds */
-	write_file(user, "{\"models\":[{\"id\":\"claude-x\",\"since\":\"2026-03-01\","
-	    RATES("5", "25") "},{\"id\":\"claude-x\",\"since\":\"2026-09-01\"," RATES("7", "35") "}]}");
+	snprintf(user, sizeof(user), "%s", fx_write_file("prices.json", "{\"models\":[{\"id\":\"claude-x\",\"since\":\"2026-03-01\","
+	    RATES("5", "25") "},{\"id\":\"claude-x\",\"since\":\"2026-09-01\"," RATES("7", "35") "}]}"));
 	p = pricing_load(shipped, user, err, sizeof(err));
 	if (p == NULL)
 		fail_msg("%s", err);
@@ -252,15 +240,12 @@ test_overlaps_and_overlay(void **state)
 	pricing_free(p);
 
 	/* the same date twice in the user file: the error names that file */
-	write_file(user, "{\"models\":[{\"id\":\"claude-x\",\"since\":\"2026-09-01\","
+	fx_write_file("prices.json", "{\"models\":[{\"id\":\"claude-x\",\"since\":\"2026-09-01\","
 	    RATES("5", "25") "},{\"id\":\"claude-x\",\"since\":\"2026-09-01\"," RATES("7", "35") "}]}");
 	p = pricing_load(shipped, user, err, sizeof(err));
 	assert_null(p);
 	assert_non_null(strstr(err, user));
 	assert_non_null(strstr(err, "model claude-x: since 2026-09-01 overlaps models[0]"));
-	unlink(user);
-	unlink(shipped);
-	rmdir(dir);
 }
 
 int
@@ -273,5 +258,5 @@ main(void)
 		cmocka_unit_test(test_overlaps_and_overlay),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }
