@@ -158,7 +158,10 @@ test_daily_json(void **state)
 		(void)v;
 		n++;
 	}
-	assert_int_equal(n, 9);
+	assert_int_equal(n, 12);     /* with tool_cost_usd, web_search_requests, code_execution_… */
+	assert_int_equal(nanos(r, "tool_cost_usd"), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "web_search_requests")), 0);
+	assert_non_null(json_object_get(r, "code_execution_requests"));
 	assert_null(json_object_get(t, "date"));
 	assert_int_equal(json_integer_value(json_object_get(t, "requests")), 5);
 	assert_int_equal(json_integer_value(json_object_get(t, "input_tokens")), 409601);
