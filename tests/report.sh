@@ -13,7 +13,7 @@ tt() { "$B/tokentop" --db "$DB" report "$@"; }
 
 # CSV: the documented header, one line per local day, sums to the nano
 tt daily --csv >"$T/d.csv"
-head -1 "$T/d.csv" | grep -qx 'date,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd' \
+head -1 "$T/d.csv" | grep -qx 'date,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd,tool_cost_usd,web_search_requests,code_execution_requests' \
 	|| tt_die "csv header: $(head -1 "$T/d.csv")"
 [ "$(wc -l <"$T/d.csv")" -eq 3 ] || tt_die "csv lines: $(cat "$T/d.csv")"
 sums=$(awk -F, 'NR > 1 { r += $2; i += $3; w5 += $4; w1 += $5; rd += $6; o += $7; c += $9 }
