@@ -52,11 +52,12 @@ hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status"; }
 field() { sed -nE "s/(^|.* )$1 ([0-9.]+).*/\2/p" <<<"$2"; }
 
 start_pair() {  # NAME STREAM_DELAY_MS — a double and a proxy in front of it
-	start "$TMP/fport.$1" "$BUILD/fakeapi" --port 0 --stream-delay-ms "$2"
+	start "$TMP/fport.$1" "$BUILD/fakeapi" --port 0 --stream-delay-ms "$2" \
+		--openai-rpm 1000000000 --openai-tpm 1000000000000
 	FPID=$LAST
 	DIRECT=http://127.0.0.1:$(awk '/^port/ { print $2 }' "$TMP/fport.$1")
 	start "$TMP/pport.$1" "$BUILD/tokentop" --db "$TMP/usage.$1.db" proxy --listen 127.0.0.1:0 \
-		--upstream "$DIRECT"
+		--upstream "$DIRECT" --openai-upstream "$DIRECT"
 	PPX=$LAST
 	PROXY=http://127.0.0.1:$(sed -nE '1s/^listening on [^:]+:([0-9]+)$/\1/p' "$TMP/pport.$1")
 }
@@ -128,6 +129,29 @@ echo "proxy: 1 connection: direct p50 $(field p50_us "$d1") us p99 $(field p99_u
 	"p50 added $(ms "$(field p50_us "$p1")" "$(field p50_us "$d1")") ms (target < 1 ms)"
 rows=$(sqlite3 "$TMP/usage.load.db" "select count(*) from usage where source = 'proxy'" 2>/dev/null || echo "?")
 echo "proxy: ledger rows recorded (every answered call of the runs above): $rows"
+
+# OpenAI Chat Completions streams (issue 14): without include_usage the
+# proxy rewrites the request and takes the usage chunk out line by line;
+# with it, the stream passes as it is
+OH=(-H 'Authorization: Bearer sk-openai-test' -H 'content-type: application/json')
+ostream() {  # LABEL BODYFILE
+	local d p
+	"$LG" -c "$CONNS" -t "$T" -d 1 "${OH[@]}" -b "$2" "$PROXY/v1/chat/completions" >/dev/null
+	d=$("$LG" -c "$CONNS" -t "$T" -d "$SECS" "${OH[@]}" -b "$2" "$DIRECT/v1/chat/completions")
+	p=$("$LG" -c "$CONNS" -t "$T" -d "$SECS" "${OH[@]}" -b "$2" "$PROXY/v1/chat/completions")
+	echo "proxy: OpenAI streams, $1: direct $(field rps "$d") streams/s p50 $(field p50_us "$d") us;" \
+		"proxied $(field rps "$p") streams/s p50 $(field p50_us "$p") us ($(field errors "$p") errors);" \
+		"throughput $(pct "$(field rps "$p")" "$(field rps "$d")")% of direct," \
+		"p50 added $(ms "$(field p50_us "$p")" "$(field p50_us "$d")") ms"
+}
+printf '{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"bench stream"}]}' \
+	>"$TMP/obody"
+printf '{"model":"gpt-4.1-mini","stream":true,"stream_options":{"include_usage":true},"messages":[{"role":"user","content":"bench stream"}]}' \
+	>"$TMP/obody2"
+ostream "no include_usage (rewritten, filtered)" "$TMP/obody"
+ostream "include_usage asked (passed through)" "$TMP/obody2"
+rows=$(sqlite3 "$TMP/usage.load.db" "select count(*) from usage where provider = 'openai'" 2>/dev/null || echo "?")
+echo "proxy: OpenAI rows recorded: $rows"
 
 # 256 concurrent streams: a slow double keeps every stream open ~0.5 s
 kill "$PPX" "$FPID" $RELAY_PID 2>/dev/null

@@ -242,6 +242,42 @@ section_responses() { tx_shape responses; }
 section_transcripts() { tx_shape bytes; tx_shape responses; }
 section_ccusage() { :; }     # now part of each shape's section
 
+# ---- 1b. Codex CLI sessions beside an equal-sized Claude Code tree (issue 14) --
+
+section_codex() {
+	header "Codex CLI sessions beside Claude Code transcripts (issue 14)"
+	if ! have_bin gen_codex || ! have_bin gen_transcripts; then
+		skip "$BUILD/bench/gen_codex or gen_transcripts not built"; return
+	fi
+	if ! built import; then skip "tokentop import not built yet"; return; fi
+	local cx=$TMP/codex cc=$TMP/codex-claude cx_mb cc_mb rows added cx_wall cc_wall cx_cat
+	timed "$TMP/gencx.out" "$BB/gen_codex" --out "$cx" --mb "$MB"
+	if [ "$RC" != 0 ]; then skip "generator failed: $(cat "$TMP/gencx.out.err")"; return; fi
+	timed /dev/null "$BB/gen_transcripts" --out "$cc" --mb "$MB"
+	cx_mb=$(calc "$(manifest bytes "$cx/manifest") / 1048576")
+	cc_mb=$(calc "$(manifest bytes "$cc/manifest") / 1048576")
+	rows=$(manifest rows "$cx/manifest")
+	note "codex tree: $(fmt "$cx_mb" 1) MB in $(manifest files "$cx/manifest") sessions," \
+	    "$(manifest lines "$cx/manifest") lines, $rows turns; claude tree $(fmt "$cc_mb" 1) MB"
+	find "$cx/sessions" -name '*.jsonl' -exec cat {} + >/dev/null
+	timed /dev/null sh -c 'find "$1" -name "*.jsonl" -exec cat {} + >/dev/null' sh "$cx/sessions"
+	cx_cat=$WALL
+	timed "$TMP/cx.json" "$TT" --db "$TMP/cx.db" import --format codex --json "$cx/sessions"
+	if [ "$RC" != 0 ]; then skip "codex import failed: $(head -c 300 "$TMP/cx.json.err")"; return; fi
+	cx_wall=$WALL
+	added=$(jget "$TMP/cx.json" '$.added')
+	timed "$TMP/cc.json" "$TT" --db "$TMP/cc.db" import --format claude-code --json "$cc/projects"
+	cc_wall=$WALL
+	figure "codex import" "$(fmt "$(calc "$cx_mb / $cx_wall")" 1)" "MB/s" \
+	    "claude-code import, same size" "$(fmt "$(calc "$cc_mb / $cc_wall")" 1)" "MB/s"
+	figure "codex import" "$(fmt "$(calc "$cx_mb / $cx_wall")" 1)" "MB/s" \
+	    "cat > /dev/null, same files" "$(fmt "$(calc "$cx_mb / $cx_cat")" 1)" "MB/s"
+	note "check: codex import added ${added:-?} rows; the generator wrote $rows increases"
+	best3 "$TMP/cx2.json" "$TT" --db "$TMP/cx.db" import --format codex --json "$cx/sessions"
+	note "codex re-import (nothing new): $(fmt "$WALL" 3) s, added $(jget "$TMP/cx2.json" '$.added')"
+	rm -rf "$cx" "$cc" "$TMP/cx.db"* "$TMP/cc.db"*
+}
+
 # ---- 2. the 10M-row ledger: reports beside plain SQL over the raw rows ----------
 
 LEDGER=$TMP/ledger.db
@@ -417,7 +453,7 @@ section_proxy() {
 
 # BENCH_SECTIONS="ledger console" runs only those sections ("bytes" or
 # "responses": one transcript shape).
-for s in ${BENCH_SECTIONS:-transcripts ledger results router console poller proxy}; do
+for s in ${BENCH_SECTIONS:-transcripts codex ledger results router console poller proxy}; do
 	"section_$s"
 done
 echo

@@ -1,8 +1,9 @@
 /* import.c — the streaming import reader: read every file's lines from its
  * mark (import_file.c: key, identity, where to go on), hand them in chunks
  * to the classifier (import_pool.c: detection, simdjson/jansson parse,
- * worker threads), and deliver what each line came to, in file order, to the
- * sink on the caller's thread, while the next files are read and parsed. */
+ * worker threads), and have what each line came to delivered, in file
+ * order, to the sink on the caller's thread (import_deliver.c), while the
+ * next files are read and parsed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,202 +20,6 @@
 #define READ_CHUNK   (256 * 1024)
 #define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
 #define READ_KEEP    (4 * 1024 * 1024)   /* a larger read buffer is freed after use */
-
-/* A file read but not yet delivered to its end: its key and first bytes
- * (what its marks hash), freed at its last entry. */
-struct inflight {
-	char         *key;
-	unsigned char head[IMPORT_HEAD_BYTES];
-	size_t        nhead;
-};
-
-struct reader {
-	const struct import_opts *o;
-	const struct import_sink *sink;
-	void                     *arg;
-	struct import_stats      *st;
-	int64_t                   max_line;
-	struct import_pool       *p;
-	/* delivering: the file whose lines go to the sink now */
-	struct import_where       w;
-	struct import_pos         pos;
-	int64_t                   since_ckpt;
-	/* reading: the file whose lines are read now (the same, or a later one) */
-	const char               *rpath;
-	enum import_format        fmt;       /* its format as read so far */
-	const struct inflight    *din;       /* the delivered file's key and start */
-	/* files read but not delivered to their end, oldest first */
-	struct inflight         **fifo;
-	size_t                    fhead, nfifo, fcap;
-	/* the last file that could not be read, when the sink has no unreadable() */
-	int                       unreadable;
-	char                      why[256];
-};
-
-/* ---- delivering (the caller's thread) ------------------------------------- */
-
-static int
-bad_line(struct reader *r, const char *reason)
-{
-	r->st->skipped++;
-	r->st->malformed++;
-	if (r->sink->malformed != NULL && r->sink->malformed(r->arg, &r->w, reason) != 0)
-		return -1;
-	return 0;
-}
-
-static int
-too_long(struct reader *r)
-{
-	char why[96];
-
-	snprintf(why, sizeof(why), "line longer than %lld bytes", (long long)r->max_line);
-	return bad_line(r, why);
-}
-
-static int
-checkpoint(struct reader *r)
-{
-	const struct inflight *in = r->din;
-
-	/* only consumed bytes are hashed: they never change in a file that grows */
-	r->pos.head_len = r->pos.offset < (int64_t)in->nhead ? r->pos.offset : (int64_t)in->nhead;
-	r->pos.head_hash = (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
-	r->since_ckpt = 0;
-	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
-		return -1;
-	return 0;
-}
-
-/* A delivered row or outcome: checkpoint every checkpoint_rows of them. */
-static int
-delivered(struct reader *r)
-{
-	int64_t every = r->o->checkpoint_rows > 0 ? r->o->checkpoint_rows : 2000;
-
-	if (++r->since_ckpt >= every)
-		return checkpoint(r);
-	return 0;
-}
-
-/* Account for one consumed line of n bytes (incl. '\n'). */
-static void
-consumed(struct reader *r, size_t n)
-{
-	r->pos.offset += (int64_t)n;
-	r->pos.line++;
-	if (r->pos.size < r->pos.offset)
-		r->pos.size = r->pos.offset;
-	r->w.line = r->pos.line;
-	r->st->bytes += (int64_t)n;
-	r->st->lines++;
-}
-
-/* A file's first entry: the sink is told where reading it began. */
-static int
-begin_file(struct reader *r, const struct ent *e)
-{
-	r->din = r->fifo[r->fhead];
-	r->w.path = e->v.file.path;
-	r->w.key = r->din->key;
-	r->w.format = r->o->format;
-	r->pos = e->v.file.start;
-	r->w.line = r->pos.line;
-	r->since_ckpt = 0;
-	r->st->files++;
-	if (r->sink->file_begin != NULL && r->sink->file_begin(r->arg, &r->w, &r->pos) != 0)
-		return -1;
-	return 0;
-}
-
-/* A file's last entry: its final checkpoint; its key is let go. */
-static int
-end_file(struct reader *r, const struct ent *e)
-{
-	int rc;
-
-	r->w.format = e->fmt;
-	rc = checkpoint(r);
-	free(r->fifo[r->fhead]->key);
-	free(r->fifo[r->fhead]);
-	r->fifo[r->fhead++] = NULL;
-	if (r->fhead == r->nfifo)
-		r->fhead = r->nfifo = 0;
-	r->w.key = NULL;
-	r->din = NULL;
-	return rc;
-}
-
-/* A file that could not be read, in its place among the others: to the
- * sink, or kept for the caller (import_file). 0, or -1 when the sink stopped. */
-static int
-unreadable(struct reader *r, const struct ent *e)
-{
-	if (r->sink->unreadable != NULL)
-		return r->sink->unreadable(r->arg, e->v.file.path, e->err) != 0 ? -1 : 0;
-	r->unreadable = 1;
-	usage_strlcpy(r->why, e->err, sizeof(r->why));
-	return 0;
-}
-
-/* One classified entry to the sink; 0, or -1 when the sink stopped. */
-static int
-deliver(struct reader *r, const struct ent *e)
-{
-	if (e->kind == ENT_BEGIN)
-		return begin_file(r, e);
-	if (e->kind == ENT_END)
-		return end_file(r, e);
-	if (e->kind == ENT_UNREADABLE)
-		return unreadable(r, e);
-	consumed(r, e->n);
-	r->w.format = e->fmt;
-	switch (e->kind) {
-	case ENT_PENDING:
-	case ENT_SKIP:
-	case ENT_BEGIN:
-	case ENT_END:
-	case ENT_UNREADABLE:
-		r->st->skipped++;
-		return 0;
-	case ENT_BAD:
-		return bad_line(r, e->err);
-	case ENT_TOO_LONG:
-		return too_long(r);
-	case ENT_RESULT:
-		r->st->results++;
-		if (strcmp(e->v.res.type, "succeeded") == 0)
-			r->st->rows++;
-		else
-			r->st->skipped++;
-		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &e->v.res) != 0)
-			return -1;
-		return delivered(r);
-	case ENT_ROW:
-		r->st->rows++;
-		if (r->sink->row != NULL && r->sink->row(r->arg, &r->w, &e->v.u) != 0)
-			return -1;
-		return delivered(r);
-	}
-	return 0;
-}
-
-/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped
- * (the rest of the chunk is dropped, keys and all). */
-static int
-consume(struct reader *r)
-{
-	struct import_pool *p = r->p;
-	struct chunk *c = &p->ring[p->tail % p->nring];
-	int i, rc = 0;
-
-	ip_chunk_wait(p, c);
-	for (i = 0; i < c->n && rc == 0; i++)
-		rc = deliver(r, &c->e[i]);
-	ip_chunk_reset(c);
-	p->tail++;
-	return rc;
-}
 
 /* ---- reading (the caller's thread) ---------------------------------------- */
 
@@ -245,7 +50,7 @@ new_ent(struct reader *r)
 {
 	struct import_pool *p = r->p;
 
-	if (p->head - p->tail == p->nring && consume(r) != 0)
+	if (p->head - p->tail == p->nring && ip_consume(r) != 0)
 		return NULL;
 	return &p->ring[p->head % p->nring].e[p->ring[p->head % p->nring].n++];
 }
@@ -340,7 +145,7 @@ flush(struct reader *r)
 	if (p->head - p->tail < p->nring && p->ring[p->head % p->nring].n > 0)
 		dispatch(r);
 	while (p->tail < p->head)
-		if (consume(r) != 0)
+		if (ip_consume(r) != 0)
 			return -1;
 	return 0;
 }
@@ -593,6 +398,7 @@ read_file(struct reader *r, struct import_pool *own, const char *path, char *err
           size_t errlen)
 {
 	struct import_pos start;
+	struct inflight *in;
 	char why[256];
 	FILE *f = NULL;
 	int rc;
@@ -605,13 +411,16 @@ read_file(struct reader *r, struct import_pool *own, const char *path, char *err
 	}
 	if (rc != 0 || f == NULL)
 		goto out;
+	in = r->fifo[r->nfifo - 1];       /* this file's, the newest in flight */
 	r->rpath = path;
 	r->fmt = r->o->format;
 	rc = -1;
 	if (add_marker(r, ENT_BEGIN, path, NULL, &start) != 0)
 		goto stopped;
 	why[0] = '\0';
-	if ((rc = read_lines(r, f, err, errlen)) == IMPORT_UNREADABLE)
+	if (ip_codex_prime(f, path, &start, &r->fmt, &in->cx) != 0)
+		usage_strlcpy(why, strerror(errno), sizeof(why));   /* nothing read */
+	else if ((rc = read_lines(r, f, err, errlen)) == IMPORT_UNREADABLE)
 		usage_strlcpy(why, err, sizeof(why));    /* what came before still counts */
 	else if (rc != 0)
 		goto stopped;

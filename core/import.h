@@ -21,9 +21,13 @@ enum import_format {
 	IMPORT_MESSAGES,          /* one Messages response object a line */
 	IMPORT_BATCH_RESULTS,     /* a Message Batches results file */
 	IMPORT_CLAUDE_CODE,       /* Claude Code transcripts */
+	IMPORT_OPENAI,            /* one OpenAI Chat Completions / Responses object a line */
+	IMPORT_OPENAI_BATCH,      /* an OpenAI batch output or error file */
+	IMPORT_CODEX,             /* Codex CLI rollout files (core/codex.h) */
 };
 
-/* "auto", "messages", "batch-results", "claude-code". */
+/* "auto", "messages", "batch-results", "claude-code", "openai",
+ * "openai-batch", "codex". */
 const char *import_format_name(enum import_format f);
 /* The reverse; 0, or -1 for an unknown name. */
 int import_format_parse(const char *name, enum import_format *f);
@@ -83,9 +87,10 @@ struct import_sink {
 	int (*mark_get)(void *arg, const char *key, struct import_pos *pos, int *found);
 	/* A file is about to be read from start (start->offset 0 = from the top). */
 	int (*file_begin)(void *arg, const struct import_where *w, const struct import_pos *start);
-	/* A usage row (messages and claude-code formats). */
+	/* A usage row (messages, claude-code, openai and codex formats; a codex
+	 * row is the increase of its session's total, folded in file order). */
 	int (*row)(void *arg, const struct import_where *w, const struct usage *u);
-	/* One outcome of a results file (batch-results format). */
+	/* One outcome of a results file (batch-results and openai-batch formats). */
 	int (*result)(void *arg, const struct import_where *w, const struct usage_result *r);
 	/* A malformed line; reason has no "FILE:LINE: " prefix. */
 	int (*malformed)(void *arg, const struct import_where *w, const char *reason);

@@ -1,6 +1,7 @@
 /* import_file.c — one file's place in an import: the key its marks are
  * kept under, its identity (device, inode, a hash of its first bytes), and
- * where reading goes on; opened only when it is a regular file. */
+ * where reading goes on (a resumed Codex file: its fold primed with the
+ * lines before its mark); opened only when it is a regular file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -167,4 +168,41 @@ ip_start(FILE *f, const struct import_pos *prev, const struct stat *sb,
 		rewind(f);
 	}
 	return 0;
+}
+
+int
+ip_codex_prime(FILE *f, const char *path, const struct import_pos *start,
+               enum import_format *fmt, struct codex_state *cx)
+{
+	enum import_format lf = *fmt;
+	char sid[USAGE_ID_MAX], err[256], *line = NULL;
+	size_t cap = 0;
+	int64_t at = 0;
+	struct usage u;
+	struct ent *e;
+	ssize_t n;
+
+	codex_session_from_path(path, sid, sizeof(sid));
+	codex_state_init(cx, sid[0] != '\0' ? sid : NULL);
+	if (start->offset == 0 || start->offset >= start->size ||
+	    (lf != IMPORT_AUTO && lf != IMPORT_CODEX))
+		return 0;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return -1;
+	rewind(f);
+	while (at < start->offset && (n = getline(&line, &cap, f)) > 0) {
+		at += n;
+		memset(e, 0, sizeof(*e));
+		e->len = (size_t)n - (line[n - 1] == '\n');
+		ip_classify(e, line, &lf);
+		if (lf != IMPORT_AUTO && lf != IMPORT_CODEX)
+			break;                     /* not a Codex file */
+		if (e->kind == ENT_CODEX)
+			(void)codex_fold(cx, &e->v.cx, &u, err, sizeof(err));
+	}
+	if (lf == IMPORT_CODEX)
+		*fmt = IMPORT_CODEX;
+	free(line);
+	free(e);
+	return fseeko(f, (off_t)start->offset, SEEK_SET);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "core/codex.h"
 #include "core/import.h"
 
 /*
@@ -29,6 +30,7 @@ enum ent_kind {
 	ENT_BEGIN,         /* a file's first entry: v.file (no line) */
 	ENT_END,           /* its last entry: its final checkpoint (no line) */
 	ENT_UNREADABLE,    /* a file that could not be read: v.file.path, why in err */
+	ENT_CODEX,         /* v.cx: folded into a row (or not) at delivery */
 };
 
 struct ent {
@@ -43,6 +45,7 @@ struct ent {
 			const char       *path;   /* as given (the caller's) */
 			struct import_pos start;  /* where reading began */
 		} file;
+		struct codex_event  cx;
 	} v;
 	char               err[512];
 };
@@ -143,5 +146,56 @@ int ip_unchanged(const struct import_pos *prev, const struct stat *sb);
  * with the file's device and inode. f is left there. 0. */
 int ip_start(FILE *f, const struct import_pos *prev, const struct stat *sb,
              struct import_pos *start);
+
+/*
+ * A Codex file's fold cx, from the top: read from its mark (start: it grew),
+ * the lines before the mark are folded again — their rows are not
+ * delivered: they are in the ledger — so the increases go on from the right
+ * total and model; when *fmt is open and they are Codex's, *fmt becomes
+ * IMPORT_CODEX. Other files: cx fresh, nothing read. Leaves f at the mark.
+ * 0, or -1 (errno) when the file cannot be read or sought.
+ */
+int ip_codex_prime(FILE *f, const char *path, const struct import_pos *start,
+                   enum import_format *fmt, struct codex_state *cx);
+
+/* ---- the reader (import.c reads, import_deliver.c delivers) ---------------- */
+
+/* A file read but not yet delivered to its end: its key and first bytes
+ * (what its marks hash), and a Codex file's fold (primed with the lines
+ * before its mark when reading goes on; folded on at delivery), freed at its
+ * last entry. */
+struct inflight {
+	char              *key;
+	unsigned char      head[IMPORT_HEAD_BYTES];
+	size_t             nhead;
+	struct codex_state cx;
+};
+
+struct reader {
+	const struct import_opts *o;
+	const struct import_sink *sink;
+	void                     *arg;
+	struct import_stats      *st;
+	int64_t                   max_line;
+	struct import_pool       *p;
+	/* delivering: the file whose lines go to the sink now */
+	struct import_where       w;
+	struct import_pos         pos;
+	int64_t                   since_ckpt;
+	/* reading: the file whose lines are read now (the same, or a later one) */
+	const char               *rpath;
+	enum import_format        fmt;       /* its format as read so far */
+	struct inflight          *din;       /* the delivered file's key, start, fold */
+	/* files read but not delivered to their end, oldest first */
+	struct inflight         **fifo;
+	size_t                    fhead, nfifo, fcap;
+	/* the last file that could not be read, when the sink has no unreadable() */
+	int                       unreadable;
+	char                      why[256];
+};
+
+/* Deliver the oldest chunk in flight, once classified; -1: the sink stopped
+ * (the rest of the chunk is dropped, keys and all). */
+int ip_consume(struct reader *r);
 
 #endif

@@ -1,9 +1,9 @@
 /* import_pool.c — what one import line comes to, decided on any thread:
  * format detection, the per-format parse into a row or a result, and the
  * worker pool that classifies chunks of lines while the reader (import.c)
- * reads ahead and delivers in file order. Transcript lines go through
- * simdjson (core/usage_simd.cc, exactly jansson's decisions); every other
- * parse is jansson's. */
+ * reads ahead and delivers in file order. Claude Code transcript lines go
+ * through simdjson (core/usage_simd.cc, exactly jansson's decisions); every
+ * other parse (OpenAI, Codex, results, Messages) is jansson's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "core/import_int.h"
+#include "core/openai.h"
 #include "core/usage_simd.h"
 
 /* ---- format names and detection ------------------------------------------- */
@@ -21,6 +22,9 @@ static const char *const format_names[] = {
 	[IMPORT_MESSAGES] = "messages",
 	[IMPORT_BATCH_RESULTS] = "batch-results",
 	[IMPORT_CLAUDE_CODE] = "claude-code",
+	[IMPORT_OPENAI] = "openai",
+	[IMPORT_OPENAI_BATCH] = "openai-batch",
+	[IMPORT_CODEX] = "codex",
 };
 
 const char *
@@ -45,20 +49,52 @@ import_format_parse(const char *name, enum import_format *f)
 	return -1;
 }
 
+/* Could a line be a Codex rollout line worth parsing? (The cheap test:
+ * other rollout lines — messages, tool calls — carry nothing billed.) */
+static int
+codex_telling(const char *line, size_t len)
+{
+	return memmem(line, len, "\"payload\"", 9) != NULL &&
+	    (memmem(line, len, "\"session_meta\"", 14) != NULL ||
+	    memmem(line, len, "\"turn_context\"", 14) != NULL ||
+	    memmem(line, len, "\"token_count\"", 13) != NULL);
+}
+
+/* The format a parsed line is in, else IMPORT_AUTO. */
+static enum import_format
+format_of(json_t *r)
+{
+	json_t *msg = json_object_get(r, "message");
+
+	if (json_is_string(json_object_get(r, "custom_id")) &&
+	    json_is_object(json_object_get(r, "result")))
+		return IMPORT_BATCH_RESULTS;
+	if (openai_is_batch_line(r))
+		return IMPORT_OPENAI_BATCH;
+	if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
+		return IMPORT_CLAUDE_CODE;
+	if (codex_is_line(r))
+		return IMPORT_CODEX;
+	if (openai_is_response(r))
+		return IMPORT_OPENAI;
+	if (json_is_object(json_object_get(r, "usage")))
+		return IMPORT_MESSAGES;
+	return IMPORT_AUTO;
+}
 
 /*
  * As import_detect; *bad = 1 (with the reason) when the line looked like
- * ours ("usage" or "custom_id" in it) but is not valid JSON. When jansson
- * decided and the line tells, *root is its parse, for the caller to read the
- * row from (and json_decref): a line is parsed by jansson once at most.
+ * ours ("usage", "custom_id" or a Codex line in it) but is not valid JSON.
+ * When jansson decided and the line tells, *root is its parse, for the
+ * caller to read the row from (and json_decref): a line is parsed by
+ * jansson once at most.
  */
 static enum import_format
 detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t errlen)
 {
-	enum import_format f = IMPORT_AUTO;
+	enum import_format f;
 	json_error_t je;
-	json_t *r, *msg;
-	int has_usage = usage_line_has_usage(line, len);
+	json_t *r;
 
 	static const enum import_format by_shape[] = { [USAGE_SIMD_OTHER] = IMPORT_AUTO,
 		[USAGE_SIMD_RESULT] = IMPORT_BATCH_RESULTS,
@@ -67,7 +103,8 @@ detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t 
 
 	*bad = 0;
 	*root = NULL;
-	if (!has_usage && memmem(line, len, "\"custom_id\"", 11) == NULL)
+	if (!usage_line_has_usage(line, len) && memmem(line, len, "\"custom_id\"", 11) == NULL &&
+	    !codex_telling(line, len))
 		return IMPORT_AUTO;
 	/* simdjson decides where it is sure (the line is then parsed again for
 	 * its row, by simdjson too for a transcript); jansson does the rest */
@@ -78,15 +115,7 @@ detect(const char *line, size_t len, int *bad, json_t **root, char *err, size_t 
 		snprintf(err, errlen, "invalid JSON at column %d: %s", je.column, je.text);
 		return IMPORT_AUTO;
 	}
-	msg = json_object_get(r, "message");
-	if (json_is_string(json_object_get(r, "custom_id")) &&
-	    json_is_object(json_object_get(r, "result")))
-		f = IMPORT_BATCH_RESULTS;
-	else if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
-		f = IMPORT_CLAUDE_CODE;
-	else if (json_is_object(json_object_get(r, "usage")))
-		f = IMPORT_MESSAGES;
-	if (f == IMPORT_AUTO)
+	if ((f = format_of(r)) == IMPORT_AUTO)
 		json_decref(r);
 	else
 		*root = r;
@@ -108,6 +137,33 @@ import_detect(const char *line, size_t len)
 
 /* ---- classifying lines (any thread) --------------------------------------- */
 
+/* The OpenAI formats and Codex: one object a line (root as parse_line's). */
+static enum usage_line
+parse_other(enum import_format f, const char *line, size_t len, json_t *root,
+            struct usage *u, struct usage_result *res, struct codex_event *cx,
+            char *err, size_t errlen)
+{
+	json_t *own = NULL;
+	int rc;
+
+	if (f == IMPORT_CODEX && root == NULL && !codex_telling(line, len))
+		return USAGE_LINE_SKIP;
+	if (root == NULL && (root = own = usage_load_line(line, len, err, errlen)) == NULL)
+		return USAGE_LINE_MALFORMED;
+	if (f == IMPORT_CODEX) {
+		rc = codex_parse(root, cx, err, errlen);
+	} else if (f == IMPORT_OPENAI_BATCH) {
+		rc = openai_result_from_obj(root, res, err, errlen);
+	} else {
+		memset(u, 0, sizeof(*u));
+		rc = openai_response_usage(root, u, err, errlen);
+		u->ts_ms = openai_response_time(root);
+		usage_strlcpy(u->source, "import", sizeof(u->source));
+	}
+	json_decref(own);
+	return rc == 0 ? USAGE_LINE_ROW : USAGE_LINE_MALFORMED;
+}
+
 /*
  * One line in the file's format into a row (USAGE_LINE_ROW, in u) or a
  * result (USAGE_LINE_ROW, in res), or USAGE_LINE_SKIP / _MALFORMED (err).
@@ -115,7 +171,8 @@ import_detect(const char *line, size_t len)
  */
 static enum usage_line
 parse_line(enum import_format f, const char *line, size_t len, json_t *root,
-           struct usage *u, struct usage_result *res, char *err, size_t errlen)
+           struct usage *u, struct usage_result *res, struct codex_event *cx,
+           char *err, size_t errlen)
 {
 	switch (f) {
 	case IMPORT_MESSAGES:
@@ -136,6 +193,10 @@ parse_line(enum import_format f, const char *line, size_t len, json_t *root,
 		    usage_parse_result_line(line, len, res, err, errlen) != 0)
 			return USAGE_LINE_MALFORMED;
 		return USAGE_LINE_ROW;
+	case IMPORT_OPENAI:
+	case IMPORT_OPENAI_BATCH:
+	case IMPORT_CODEX:
+		return parse_other(f, line, len, root, u, res, cx, err, errlen);
 	case IMPORT_AUTO:
 		break;
 	}
@@ -175,12 +236,14 @@ ip_classify(struct ent *e, const char *line, enum import_format *fmt)
 		if (*fmt == IMPORT_AUTO)
 			goto out;
 	}
-	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, e->err, sizeof(e->err));
+	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, &e->v.cx, e->err,
+	    sizeof(e->err));
 	json_decref(root);
 	if (rc == USAGE_LINE_MALFORMED)
 		e->kind = ENT_BAD;
 	else if (rc == USAGE_LINE_ROW)
-		e->kind = *fmt == IMPORT_BATCH_RESULTS ? ENT_RESULT : ENT_ROW;
+		e->kind = *fmt == IMPORT_BATCH_RESULTS || *fmt == IMPORT_OPENAI_BATCH ? ENT_RESULT :
+		    *fmt == IMPORT_CODEX ? ENT_CODEX : ENT_ROW;
 out:
 	e->fmt = *fmt;
 }

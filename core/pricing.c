@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "core/pricing_int.h"
+#include "core/provider.h"
 
 /* ---- parsing -------------------------------------------------------------- */
 
@@ -123,20 +124,48 @@ check_keys(struct pctx *c, json_t *obj, const char *where, const char *const *al
 	return 0;
 }
 
+/* The five rates; writes_optional: write_5m and write_1h may be absent and
+ * are then the input rate (a provider without a cache-write charge). */
 static int
-parse_rates(struct pctx *c, json_t *obj, const char *where, struct rates *r)
+parse_rates(struct pctx *c, json_t *obj, const char *where, int writes_optional,
+            struct rates *r)
 {
-	if (get_decimal(c, obj, where, "input", 6, &r->input) != 0 ||
-	    get_decimal(c, obj, where, "write_5m", 6, &r->write_5m) != 0 ||
-	    get_decimal(c, obj, where, "write_1h", 6, &r->write_1h) != 0 ||
-	    get_decimal(c, obj, where, "cache_read", 6, &r->cache_read) != 0 ||
+	if (get_decimal(c, obj, where, "input", 6, &r->input) != 0)
+		return -1;
+	r->write_5m = r->write_1h = r->input;
+	if ((!writes_optional || json_object_get(obj, "write_5m") != NULL) &&
+	    get_decimal(c, obj, where, "write_5m", 6, &r->write_5m) != 0)
+		return -1;
+	if ((!writes_optional || json_object_get(obj, "write_1h") != NULL) &&
+	    get_decimal(c, obj, where, "write_1h", 6, &r->write_1h) != 0)
+		return -1;
+	if (get_decimal(c, obj, where, "cache_read", 6, &r->cache_read) != 0 ||
 	    get_decimal(c, obj, where, "output", 6, &r->output) != 0)
 		return -1;
 	return 0;
 }
 
-static const char *const model_keys[] = { "id", "aliases", "input", "write_5m", "write_1h",
-	"cache_read", "output", "long", "min_cache_tokens", "fast", "us_geo", "note", "since", NULL };
+static const char *const model_keys[] = { "id", "aliases", "provider", "input", "write_5m",
+	"write_1h", "cache_read", "output", "long", "min_cache_tokens", "fast", "us_geo",
+	"priority", "note", "since", NULL };
+
+/* The optional provider member: absent → anthropic. */
+static int
+get_provider(struct pctx *c, json_t *m, const char *where, int *out)
+{
+	json_t *v = json_object_get(m, "provider");
+	const struct provider *pv;
+
+	*out = PROVIDER_ANTHROPIC;
+	if (v == NULL)
+		return 0;
+	pv = json_is_string(v) && json_string_length(v) > 0 ?
+	    provider_by_name(json_string_value(v)) : NULL;
+	if (pv == NULL)
+		return field_err(c, where, "provider", "not anthropic or openai");
+	*out = pv->id;
+	return 0;
+}
 static const char *const long_keys[] = { "threshold", "input", "write_5m", "write_1h",
 	"cache_read", "output", NULL };
 
@@ -177,7 +206,8 @@ parse_model(struct pctx *c, json_t *m, size_t i, struct model_price *mp, char **
 	if (json_string_length(v) >= sizeof(mp->id))
 		return field_err(c, where, "id", "too long");
 	usage_strlcpy(mp->id, json_string_value(v), sizeof(mp->id));
-	if (parse_rates(c, m, where, &mp->base) != 0)
+	if (get_provider(c, m, where, &mp->provider) != 0 ||
+	    parse_rates(c, m, where, mp->provider == PROVIDER_OPENAI, &mp->base) != 0)
 		return -1;
 	if ((v = json_object_get(m, "long")) != NULL) {
 		char lw[64];
@@ -187,7 +217,7 @@ parse_model(struct pctx *c, json_t *m, size_t i, struct model_price *mp, char **
 			return field_err(c, where, "long", "not an object");
 		if (check_keys(c, v, lw, long_keys) != 0 ||
 		    get_count(c, v, lw, "threshold", &mp->long_threshold) != 0 ||
-		    parse_rates(c, v, lw, &mp->lng) != 0)
+		    parse_rates(c, v, lw, mp->provider == PROVIDER_OPENAI, &mp->lng) != 0)
 			return -1;
 		mp->has_long = 1;
 	}
@@ -195,7 +225,8 @@ parse_model(struct pctx *c, json_t *m, size_t i, struct model_price *mp, char **
 	    get_count(c, m, where, "min_cache_tokens", &mp->min_cache_tokens) != 0)
 		return -1;
 	if (get_multiplier(c, m, where, "fast", 0, &mp->fast_permille) != 0 ||
-	    get_multiplier(c, m, where, "us_geo", 1000, &mp->us_geo_permille) != 0)
+	    get_multiplier(c, m, where, "us_geo", 1000, &mp->us_geo_permille) != 0 ||
+	    get_multiplier(c, m, where, "priority", 1000, &mp->priority_permille) != 0)
 		return -1;
 	if ((v = json_object_get(m, "note")) != NULL && !json_is_string(v))
 		return field_err(c, where, "note", "not a string");
@@ -241,7 +272,8 @@ put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 	void *nm, *na;
 
 	for (i = 0; i < p->n; i++) {
-		if (strcmp(p->models[i].id, mp->id) == 0 && p->models[i].since_ms == mp->since_ms) {
+		if (strcmp(p->models[i].id, mp->id) == 0 && p->models[i].provider == mp->provider &&
+		    p->models[i].since_ms == mp->since_ms) {
 			p->models[i] = *mp;
 			free_aliases(p->aliases[i]);
 			p->aliases[i] = aliases;
@@ -267,6 +299,7 @@ put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 static int
 twice(struct pctx *c, json_t *models, size_t i, const struct model_price *mp)
 {
+	const struct provider *pv;
 	char when[32];
 	int64_t since;
 	json_t *m;
@@ -274,7 +307,9 @@ twice(struct pctx *c, json_t *models, size_t i, const struct model_price *mp)
 
 	for (j = 0; j < i; j++) {
 		m = json_array_get(models, j);
-		if (!json_is_string(json_object_get(m, "id")) ||
+		pv = provider_by_name(json_string_value(json_object_get(m, "provider")));
+		if ((int)(pv != NULL ? pv->id : PROVIDER_ANTHROPIC) != mp->provider ||
+		    !json_is_string(json_object_get(m, "id")) ||
 		    strcmp(json_string_value(json_object_get(m, "id")), mp->id) != 0 ||
 		    pricing_get_since(m, c->name, "", &since, c->err, c->errlen) != 0 ||
 		    since != mp->since_ms)
@@ -475,54 +510,83 @@ pricing_free(struct pricing *p)
 
 /* ---- lookup --------------------------------------------------------------- */
 
+/* An entry named model (by id, then by alias); provider < 0: any provider. */
 static const struct model_price *
-find_exact(const struct pricing *p, const char *model)
+find_exact(const struct pricing *p, int provider, const char *model)
 {
 	size_t i, k;
 
 	for (i = 0; i < p->n; i++)
-		if (strcmp(p->models[i].id, model) == 0)
+		if ((provider < 0 || p->models[i].provider == provider) &&
+		    strcmp(p->models[i].id, model) == 0)
 			return &p->models[i];
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->n; i++) {
+		if (provider >= 0 && p->models[i].provider != provider)
+			continue;
 		for (k = 0; p->aliases[i][k] != NULL; k++)
 			if (strcmp(p->aliases[i][k], model) == 0)
 				return &p->models[i];
+	}
 	return NULL;
 }
 
-static const struct model_price *
-find(const struct pricing *p, const char *model)
+/* Does s[0..n) hold digits where pat has '9' and pat's other bytes? */
+static int
+shaped(const char *s, const char *pat)
 {
+	for (; *pat != '\0'; s++, pat++)
+		if (*pat == '9' ? (*s < '0' || *s > '9') : *s != *pat)
+			return 0;
+	return 1;
+}
+
+static const struct model_price *
+find(const struct pricing *p, int provider, const char *model)
+{
+	/* the date suffixes: claude-sonnet-4-5-20250929, gpt-4.1-2025-04-14 */
+	static const char *const dates[] = { "-99999999", "-9999-99-99" };
 	const struct model_price *mp;
 	char undated[USAGE_MODEL_MAX];
-	size_t len, i;
+	size_t len, i, k;
 
 	if (p == NULL || model == NULL || model[0] == '\0')
 		return NULL;
-	if ((mp = find_exact(p, model)) != NULL)
+	if ((mp = find_exact(p, provider, model)) != NULL)
 		return mp;
-	/* claude-sonnet-4-5-20250929 → claude-sonnet-4-5 */
 	len = strlen(model);
-	if (len < 10 || len >= sizeof(undated) || model[len - 9] != '-')
-		return NULL;
-	for (i = len - 8; i < len; i++)
-		if (model[i] < '0' || model[i] > '9')
-			return NULL;
-	memcpy(undated, model, len - 9);
-	undated[len - 9] = '\0';
-	return find_exact(p, undated);
+	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		k = strlen(dates[i]);
+		if (len <= k || len >= sizeof(undated) || !shaped(model + len - k, dates[i]))
+			continue;
+		memcpy(undated, model, len - k);
+		undated[len - k] = '\0';
+		return find_exact(p, provider, undated);
+	}
+	return NULL;
+}
+
+const struct model_price *
+pricing_find_for_at(const struct pricing *p, int provider, const char *model, int64_t at_ms)
+{
+	return pricing_version_at(p, find(p, provider, model), at_ms);
+}
+
+const struct model_price *
+pricing_find_for(const struct pricing *p, int provider, const char *model)
+{
+	return pricing_find_for_at(p, provider, model, (int64_t)time(NULL) * 1000);
 }
 
 const struct model_price *
 pricing_find_at(const struct pricing *p, const char *model, int64_t at_ms)
 {
-	return pricing_version_at(p, find(p, model), at_ms);
+	return pricing_find_for_at(p, -1, model, at_ms);
 }
 
 const struct model_price *
 pricing_find(const struct pricing *p, const char *model)
 {
-	return pricing_find_at(p, model, (int64_t)time(NULL) * 1000);
+	return pricing_find_for_at(p, -1, model, (int64_t)time(NULL) * 1000);
 }
 
 void

@@ -25,6 +25,7 @@ struct rates {
 
 struct model_price {
 	char         id[USAGE_MODEL_MAX];   /* canonical id, e.g. claude-sonnet-4-5 */
+	int          provider;               /* enum provider_id (core/provider.h) */
 	struct rates base;
 	int          has_long;               /* long-context tier exists */
 	int64_t      long_threshold;         /* total input tokens; above it every token is long */
@@ -33,6 +34,7 @@ struct model_price {
 	/* multipliers in per-mille (1000 = ×1) on input-side and output rates */
 	int64_t      fast_permille;          /* speed "fast"; 0 = not offered */
 	int64_t      us_geo_permille;        /* inference_geo "us"; 0 = ×1 */
+	int64_t      priority_permille;      /* service_tier "priority"; 0 = ×1 */
 	/* the table's batch factor, copied into every model by the loader so
 	 * pricing_cost needs only the model; 0/0 (a hand-built price) = 1/2 */
 	int64_t      batch_num, batch_den;
@@ -52,23 +54,28 @@ struct model_price {
  * $XDG_CONFIG_HOME/tokentop/prices.json adds models or replaces same-id ones):
  *   {"batch_factor":{"num":1,"den":2},
  *    "models":[{"id":"claude-sonnet-4-5","aliases":["claude-sonnet-4-5-20250929"],
+ *               "provider":"anthropic",
  *               "input":"3","write_5m":"3.75","write_1h":"6","cache_read":"0.30","output":"15",
  *               "long":{"threshold":200000,"input":"6",…same five rates…},
- *               "min_cache_tokens":1024,"fast":"6","us_geo":"1.1","note":"…"}]}
+ *               "min_cache_tokens":1024,"fast":"6","us_geo":"1.1","priority":"2",
+ *               "note":"…"}]}
  * Rates are USD per MTok as decimal strings (≤ 6 decimals, parsed exactly, no
- * float); fast/us_geo are decimal-string multipliers (≤ 3 decimals); long,
- * min_cache_tokens, fast, us_geo, aliases, note are optional; keys starting
- * with '_' are comments; any other key is an error. batch_factor is optional
- * in the user file only. A rate or multiplier of 10^18 units or more (a rate
- * of $10^12/MTok) is refused.
+ * float); fast/us_geo/priority are decimal-string multipliers (≤ 3 decimals);
+ * provider (default anthropic), long, min_cache_tokens, fast, us_geo,
+ * priority, aliases, note are optional, and so are write_5m and write_1h for
+ * an openai entry (no cache-write charge: they default to the input rate);
+ * keys starting with '_' are comments; any other key is an error.
+ * batch_factor is optional in the user file only. A rate or multiplier of
+ * 10^18 units or more (a rate of $10^12/MTok) is refused.
  *
- * Dates: a model entry may carry "since":"YYYY-MM-DD" (a UTC day). One id may
- * then have several entries, each in force from its date until the next
- * one's, so a price change applies from its date and older rows keep the old
- * price; the first entry of an id also covers the time before its date. Two
- * entries of one id with the same date (or both without one) in one file are
- * an error naming the file and the model. A user file's entry replaces the
- * shipped entry of the same id and date, or adds a dated one.
+ * Dates: a model entry may carry "since":"YYYY-MM-DD" (a UTC day). One id
+ * (of one provider) may then have several entries, each in force from its
+ * date until the next one's, so a price change applies from its date and
+ * older rows keep the old price; the first entry of an id also covers the
+ * time before its date. Two entries of one id with the same date (or both
+ * without one) in one file are an error naming the file and the model. A
+ * user file's entry replaces the shipped entry of the same id and date, or
+ * adds a dated one.
  *
  * Server tools: "server_tools":[{"id":"web_search","usd_per_1000":"10",
  * "since":"…","note":"…"}] prices what a response counts besides tokens
@@ -96,12 +103,20 @@ void pricing_free(struct pricing *p);
 
 /*
  * The price of a model id, resolving dated and undated ids
- * (claude-sonnet-4-5-20250929 → claude-sonnet-4-5) and aliases from the
- * table. NULL when unknown: the model is unpriced. Borrowed pointer, valid
+ * (claude-sonnet-4-5-20250929 → claude-sonnet-4-5, gpt-4.1-2025-04-14 →
+ * gpt-4.1) and aliases from the table, whatever its provider. NULL when unknown: the model is unpriced. Borrowed pointer, valid
  * until pricing_free.
  */
 const struct model_price *pricing_find(const struct pricing *p, const char *model);
 
+/* The same among one provider's entries only (enum provider_id): what
+ * prices a ledger row. */
+const struct model_price *pricing_find_for(const struct pricing *p, int provider,
+                                           const char *model);
+
+/* The same in force at at_ms (pricing_find_for is this at the current time). */
+const struct model_price *pricing_find_for_at(const struct pricing *p, int provider,
+                                              const char *model, int64_t at_ms);
 /*
  * The entry of model (resolved as pricing_find) in force at at_ms (UTC ms).
  * pricing_find is this at the current time. NULL when unknown. Borrowed.
@@ -178,6 +193,7 @@ struct price_flags {
 	int long_ctx;   /* request total input above the model's long threshold */
 	int fast;       /* speed fast */
 	int us_geo;     /* inference_geo us */
+	int priority;   /* service_tier priority (the model's multiplier, if any) */
 };
 
 /* Flags of one usage row under model price mp (long_ctx needs the model). */
@@ -192,9 +208,9 @@ int64_t pricing_cost(const struct model_price *mp, const struct tokens *t,
 int pricing_cost_checked(const struct model_price *mp, const struct tokens *t,
                          const struct price_flags *f, int64_t *nanos);
 
-/* Cost of one row (the entry in force at its ts_ms): its tokens and its
- * server tools (pricing_usage_tool_cost); returns -1 (and *nanos = 0) when
- * the model is unpriced. */
+/* Cost of one row (its provider's entry for its model, in force at its
+ * ts_ms): its tokens and its server tools (pricing_usage_tool_cost);
+ * returns -1 (and *nanos = 0) when the model is unpriced. */
 int pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos);
 
 /* The server tools' part of one row's cost at its ts_ms (0 when the table

@@ -66,6 +66,13 @@ pricing_get_since(json_t *obj, const char *name, const char *where, int64_t *sin
 
 /* ---- order and versions --------------------------------------------------- */
 
+/* Are a and b entries of one model (the same id of the same provider)? */
+static int
+same_model(const struct model_price *a, const struct model_price *b)
+{
+	return a->provider == b->provider && strcmp(a->id, b->id) == 0;
+}
+
 /* An entry's place: the first position of its id, its since, its position. */
 struct place {
 	size_t  rank, pos;
@@ -129,7 +136,7 @@ pricing_order(struct pricing *p)
 		if ((pl = calloc(p->n, sizeof(*pl))) == NULL)
 			return -1;
 		for (i = 0; i < p->n; i++) {
-			for (j = 0; strcmp(p->models[j].id, p->models[i].id) != 0; j++)
+			for (j = 0; !same_model(&p->models[j], &p->models[i]); j++)
 				;
 			pl[i].rank = j;
 			pl[i].pos = i;
@@ -144,7 +151,7 @@ pricing_order(struct pricing *p)
 	}
 	p->dated = 0;
 	for (i = 0; i < p->n; i++) {
-		next = i + 1 < p->n && strcmp(p->models[i + 1].id, p->models[i].id) == 0;
+		next = i + 1 < p->n && same_model(&p->models[i + 1], &p->models[i]);
 		p->models[i].until_ms = next ? p->models[i + 1].since_ms : PRICING_FOREVER;
 		p->dated |= next;
 	}
@@ -175,10 +182,10 @@ pricing_version_at(const struct pricing *p, const struct model_price *mp, int64_
 	if (mp == NULL || p == NULL || mp < p->models || mp >= p->models + p->n)
 		return mp;
 	i = (size_t)(mp - p->models);
-	while (i > 0 && strcmp(p->models[i - 1].id, mp->id) == 0)
+	while (i > 0 && same_model(&p->models[i - 1], mp))
 		i--;
 	first = i;
-	while (i + 1 < p->n && strcmp(p->models[i + 1].id, mp->id) == 0 &&
+	while (i + 1 < p->n && same_model(&p->models[i + 1], mp) &&
 	    !spans(&p->models[i], i == first, at_ms))
 		i++;
 	return &p->models[i];
@@ -188,7 +195,7 @@ const struct model_price *
 pricing_next_version(const struct pricing *p, const struct model_price *mp)
 {
 	if (p == NULL || mp == NULL || mp < p->models || mp + 1 >= p->models + p->n ||
-	    strcmp(mp[1].id, mp->id) != 0)
+	    !same_model(&mp[1], mp))
 		return NULL;
 	return mp + 1;
 }

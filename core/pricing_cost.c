@@ -4,6 +4,7 @@
 
 #include "core/num.h"
 #include "core/pricing.h"
+#include "core/provider.h"
 
 __extension__ typedef __int128 i128;
 
@@ -20,6 +21,7 @@ pricing_flags(const struct model_price *mp, const struct usage *u)
 	    usage_total_input(&u->tok) > mp->long_threshold;
 	f.fast = strcmp(u->speed, "fast") == 0;
 	f.us_geo = strcmp(u->inference_geo, "us") == 0;
+	f.priority = strcmp(u->service_tier, "priority") == 0;
 	return f;
 }
 
@@ -74,6 +76,8 @@ cost128(const struct model_price *mp, const i128 tok[5], const struct price_flag
 		bad |= mul128(num, mp->fast_permille, &num) || mul128(den, 1000, &den);
 	if (!bad && f->us_geo && mp->us_geo_permille > 0)
 		bad |= mul128(num, mp->us_geo_permille, &num) || mul128(den, 1000, &den);
+	if (!bad && f->priority && mp->priority_permille > 0)
+		bad |= mul128(num, mp->priority_permille, &num) || mul128(den, 1000, &den);
 	if (!bad && f->batch)
 		bad |= mul128(num, bnum, &num) || mul128(den, bden, &den);
 	if (!bad && den > 0) {
@@ -124,7 +128,8 @@ pricing_cost(const struct model_price *mp, const struct tokens *t, const struct 
 int
 pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos)
 {
-	const struct model_price *mp = pricing_find_at(p, u->model, u->ts_ms);
+	const struct model_price *mp = pricing_find_for_at(p, provider_of(u)->id, u->model,
+	    u->ts_ms);
 	struct price_flags f;
 	int64_t tools;
 

@@ -240,6 +240,24 @@ start_loops(struct proxy *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* pv's upstream base URL (NULL: its origin), without trailing '/' and, as
+ * the proxy forwards /v1/… paths, without a trailing "/v1" (OPENAI_BASE_URL
+ * includes it). 0, or -1 when http_url_allowed refuses it. */
+static int
+set_upstream(struct proxy *p, const struct provider *pv, const char *url, char *err,
+             size_t errlen)
+{
+	char *u = p->upstream[pv->id];
+	size_t n;
+
+	snprintf(u, sizeof(p->upstream[0]), "%s", url != NULL && url[0] != '\0' ? url : pv->origin);
+	while ((n = strlen(u)) > 0 && u[n - 1] == '/')
+		u[n - 1] = '\0';
+	if ((n = strlen(u)) > 3 && strcmp(u + n - 3, "/v1") == 0)
+		u[n - 3] = '\0';
+	return http_url_allowed(u, err, errlen);
+}
+
 struct proxy *
 proxy_new(const struct proxy_opts *o, const struct proxy_hooks *hooks, char *err, size_t errlen)
 {
@@ -277,10 +295,8 @@ proxy_new(const struct proxy_opts *o, const struct proxy_hooks *hooks, char *err
 		         p->host);
 		goto fail;
 	}
-	snprintf(p->upstream, sizeof(p->upstream), "%s", o->upstream);
-	while (p->upstream[0] != '\0' && p->upstream[strlen(p->upstream) - 1] == '/')
-		p->upstream[strlen(p->upstream) - 1] = '\0';
-	if (http_url_allowed(p->upstream, err, errlen) != 0)
+	if (set_upstream(p, &provider_anthropic, o->upstream, err, errlen) != 0 ||
+	    set_upstream(p, &provider_openai, o->openai_upstream, err, errlen) != 0)
 		goto fail;
 	if (px_up_global_init() != 0) {
 		snprintf(err, errlen, "libcurl initialisation failed");

@@ -9,14 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/provider.h"
 #include "core/usage.h"
 
 #define PROXY_MAX_BODY      (32u * 1024 * 1024)   /* the Messages API limit */
-#define PROXY_SSE_LINE_MAX  (32 * 1024)
+#define PROXY_SSE_LINE_MAX  PROVIDER_LINE_INLINE
 
 /* A batch created through the proxy, as the API answered it. */
 struct proxy_batch {
 	char    id[USAGE_ID_MAX];
+	char    provider[12];                /* anthropic, openai */
 	char    status[16];                  /* processing_status */
 	char    tag[USAGE_TAG_MAX];
 	int64_t requests;                    /* sum of request_counts */
@@ -30,12 +32,15 @@ struct proxy_batch {
  * write). Pointers passed are borrowed for the call. Any hook may be NULL.
  */
 struct proxy_hooks {
-	/* A billed response: source "proxy", request_id, model, tag, tokens. */
+	/* A billed response: source "proxy", provider, request_id, model, tag,
+	 * tokens. */
 	void (*usage)(void *arg, const struct usage *u);
-	/* A 2xx POST /v1/messages/batches: register it for the poller. */
+	/* A 2xx batch create (POST /v1/messages/batches, /v1/batches): register
+	 * it (for the poller, when tokentop has its provider's client). */
 	void (*batch)(void *arg, const struct proxy_batch *b);
-	/* With enforce_budget, before a POST /v1/messages is forwarded: return 1
-	 * and a message naming the budget when it is exhausted for tag ("" =
+	/* With enforce_budget, before a billed call (POST /v1/messages,
+	 * /v1/chat/completions, /v1/responses, …) is forwarded: return 1 and a
+	 * message naming the budget when it is exhausted for tag ("" =
 	 * untagged), 0 to let it through. */
 	int  (*budget)(void *arg, const char *tag, char *msg, size_t msglen);
 	/* A server-side message (a connection closed on an upstream failure,
@@ -46,7 +51,9 @@ struct proxy_hooks {
 
 struct proxy_opts {
 	const char *listen;             /* "HOST:PORT", "[::1]:PORT"; port 0 = any free */
-	const char *upstream;           /* base URL, e.g. https://api.anthropic.com */
+	const char *upstream;           /* Anthropic's base URL, e.g. https://api.anthropic.com */
+	const char *openai_upstream;    /* OpenAI's; NULL = https://api.openai.com (a
+	                                   trailing /v1, as in OPENAI_BASE_URL, is dropped) */
 	const char *tag;                /* tag when a request has no x-tokentop-tag; NULL = "" */
 	int         enforce_budget;
 	int         allow_remote;       /* 1 = a non-loopback listen address is allowed */
@@ -103,27 +110,27 @@ int proxy_parse_listen(const char *s, char *host, size_t hostlen, int *port,
                        char *err, size_t errlen);
 
 /*
- * An incremental scan of a Messages event stream: feed the bytes as they
- * pass (any split), then ask for the usage. Fixed size, no heap; lines
- * longer than PROXY_SSE_LINE_MAX are skipped (usage events are short).
+ * An incremental scan of an event stream, for a provider (core/provider.h:
+ * the neutral accumulator; the provider's stream_data reads the events).
+ * Feed the bytes as they pass (any split), then ask for the usage.
+ * proxy_sse_init is Anthropic's Messages stream; lines longer than
+ * PROXY_SSE_LINE_MAX are skipped there (its usage events are short).
+ * proxy_sse_done frees what a long line of another provider grew.
  */
 struct proxy_sse {
-	char         line[PROXY_SSE_LINE_MAX];
-	size_t       len;
-	int          overflow;       /* the current line is being skipped */
-	int          started;        /* message_start seen */
-	int          delta;          /* message_delta seen */
-	char         bad[192];       /* the first malformed usage event, "" = none */
-	struct usage u;
+	struct provider_stream ps;
 };
 
 void proxy_sse_init(struct proxy_sse *s);
+void proxy_sse_init_for(struct proxy_sse *s, const struct provider *pv);
+void proxy_sse_done(struct proxy_sse *s);          /* NULL is fine */
 void proxy_sse_feed(struct proxy_sse *s, const char *data, size_t len);
 
-/* The usage of the stream so far: message_start's, with message_delta's
- * cumulative counts over it. 1 when message_start was seen (u filled), else 0
- * (also when a usage event was malformed, e.g. a count above USAGE_COUNT_MAX:
- * then the stream's bill is unknown and proxy_sse_error says why). */
+/* The usage of the stream so far: Anthropic's message_start's, with
+ * message_delta's cumulative counts over it; OpenAI's final usage chunk or
+ * response.completed. 1 when seen (u filled), else 0 (also when a usage
+ * event was malformed, e.g. a count above USAGE_COUNT_MAX: then the
+ * stream's bill is unknown and proxy_sse_error says why). */
 int proxy_sse_usage(const struct proxy_sse *s, struct usage *u);
 
 /* NULL, or why the stream's usage is unknown: "message_delta:
@@ -134,11 +141,17 @@ const char *proxy_sse_error(const struct proxy_sse *s);
  * count above USAGE_COUNT_MAX is named with its value). */
 int proxy_message_usage(const char *body, size_t len, struct usage *u,
                         char *err, size_t errlen);
+/* The same for pv's response bodies (pv->response_usage). */
+int proxy_response_usage(const struct provider *pv, const char *body, size_t len,
+                         struct usage *u, char *err, size_t errlen);
 
 /* A batch object (api-notes §3) into b (zeroed first). 0, or -1 with err
  * (also for a request count outside 0..USAGE_COUNT_MAX). */
 int proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b,
                       char *err, size_t errlen);
+/* The same for pv's batch objects (pv->batch_from_json). */
+int proxy_batch_parse_for(const struct provider *pv, const char *body, size_t len,
+                          struct proxy_batch *b, char *err, size_t errlen);
 
 /* ---- request checks (core/proxy_check.c; pure, fuzzed) ------------------ */
 

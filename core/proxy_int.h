@@ -73,7 +73,8 @@ struct px_guard {
 struct proxy {
 	int                 port;
 	char                host[256];
-	char                upstream[512]; /* base URL, no trailing '/' */
+	char                upstream[PROVIDER_COUNT][512]; /* per provider: base URL,
+	                                   no trailing '/' */
 	char                tag[USAGE_TAG_MAX];
 	struct proxy_opts   o;
 	struct proxy_hooks  h;
@@ -88,7 +89,11 @@ int64_t px_mono_ms(void);
 
 /* ---- a request (proxy_intake.c reads it, proxy_relay.c relays it) --------- */
 
-enum px_kind { PX_OTHER, PX_MESSAGES, PX_BATCH_CREATE };
+enum px_kind {
+	PX_OTHER,
+	PX_CALL,            /* a billed call: its answer carries usage */
+	PX_BATCH_CREATE,
+};
 enum px_tap { TAP_UNDECIDED, TAP_NONE, TAP_SSE, TAP_COPY };
 
 /* One request, from its URI to its completion (MHD's req_cls). */
@@ -107,6 +112,9 @@ struct px_req {
 	int64_t           want;          /* Content-Length, 0 when chunked or none */
 	int64_t           reserved;      /* body bytes held against max_buffered */
 	enum px_kind      kind;
+	const struct provider *pv;       /* whose API it is (provider_route) */
+	int               rewritten;     /* pv->request_rewrite changed the body */
+	struct px_filter *filter;        /* its answer's lines, as the client asked */
 	char              tag[USAGE_TAG_MAX];
 	char              key_fp[KEYFP_MAX]; /* the API key's fingerprint (x-api-key, else
 	                                        Authorization: Bearer); never the key */
@@ -130,11 +138,38 @@ void px_req_free(struct px_req *r);
 /* The connection's guard context (px_guard_started's), or NULL. */
 struct px_conn *px_req_conn(struct MHD_Connection *c);
 
-/* An Anthropic-shaped error from the proxy itself, queued on c. close = 1
- * when the rest of the request was not read, so the connection is not
- * reused; retry_after (seconds) may be NULL. */
-enum MHD_Result px_reply_error(struct MHD_Connection *c, unsigned status, const char *type,
-                               const char *msg, int close, const char *retry_after);
+/* An error from the proxy itself in the shape of pv's API (NULL: the
+ * default provider's), queued on c. type NULL: the provider's type for the
+ * status. close = 1 when the rest of the request was not read, so the
+ * connection is not reused; retry_after (seconds) may be NULL. */
+enum MHD_Result px_reply_error(struct MHD_Connection *c, const struct provider *pv,
+                               unsigned status, const char *type, const char *msg, int close,
+                               const char *retry_after);
+
+/* ---- the one exception to byte for byte (proxy_rewrite.c) ---------------- */
+
+/*
+ * Before forwarding: let r's provider rewrite the body so the answer
+ * carries its usage (r->rewritten, r->body replaced, its memory held
+ * against max_buffered). Out of memory or over the limit: the body goes
+ * unchanged (the answer may then carry no usage). */
+void px_rewrite_request(struct px_req *r);
+
+/* After the answer's head: a rewritten request's 2xx event stream is
+ * relayed through pv->relay_line (r->filter set). 0, or -1 out of memory
+ * (then relayed unchanged). */
+int px_filter_start(struct px_req *r);
+
+/* Up to max bytes of r's answer for the client into buf, as
+ * px_xfer_read returns them (count, 0, PX_READ_EOF, PX_READ_FAIL): through
+ * the filter when there is one. */
+long px_filter_read(struct px_req *r, char *buf, size_t max);
+
+/* A whole answer (already buffered) through the filter: a heap copy in
+ * *out (the caller frees), or -1 out of memory. */
+int px_filter_whole(struct px_req *r, const char *in, size_t len, char **out, size_t *outlen);
+
+void px_filter_free(struct px_filter *f);   /* NULL is fine */
 
 /* The head is in (the access handler's first call): check it and hold its
  * body's bytes; a refusal is answered at once. */

@@ -28,35 +28,26 @@ new_request_id(char *buf, size_t n)
 }
 
 enum MHD_Result
-px_reply_error(struct MHD_Connection *c, unsigned status, const char *type, const char *msg,
-               int close, const char *retry_after)
+px_reply_error(struct MHD_Connection *c, const struct provider *pv, unsigned status,
+               const char *type, const char *msg, int close, const char *retry_after)
 {
 	struct MHD_Response *resp;
-	char rid[64], *body = NULL;
+	char rid[64], *body;
 	enum MHD_Result rc;
-	size_t i, o = 0, n = strlen(msg) * 6 + strlen(type) + 160;
 
+	if (pv == NULL)
+		pv = provider_route("", NULL, NULL);
 	new_request_id(rid, sizeof(rid));
-	if ((body = malloc(n)) == NULL)
+	if ((body = pv->error_body(type != NULL ? type : pv->error_type((int)status), msg,
+	    rid)) == NULL)
 		return MHD_NO;
-	o = (size_t)snprintf(body, n, "{\"type\":\"error\",\"error\":{\"type\":\"%s\",\"message\":\"", type);
-	for (i = 0; msg[i] != '\0' && o + 8 < n; i++) {
-		unsigned char ch = (unsigned char)msg[i];
-		if (ch == '"' || ch == '\\')
-			o += (size_t)snprintf(body + o, n - o, "\\%c", ch);
-		else if (ch < 0x20)
-			o += (size_t)snprintf(body + o, n - o, "\\u%04x", ch);
-		else
-			body[o++] = (char)ch;
-	}
-	snprintf(body + o, n - o, "\"},\"request_id\":\"%s\"}", rid);
 	resp = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(body);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, "content-type", "application/json");
-	MHD_add_response_header(resp, "request-id", rid);
+	MHD_add_response_header(resp, pv->request_id_header, rid);
 	if (close)
 		MHD_add_response_header(resp, "connection", "close");
 	if (retry_after != NULL)
@@ -103,7 +94,9 @@ px_req_free(struct px_req *r)
 	px_guard_release(r->p, r->reserved);
 	free(r->uri);
 	free(r->body);
+	proxy_sse_done(r->sse);
 	free(r->sse);
+	px_filter_free(r->filter);
 	free(r->copy);
 	free(r);
 }
@@ -188,29 +181,27 @@ check(struct MHD_Connection *c, struct px_req *r, const char *version, struct pr
 	return st;
 }
 
-static const char *
-error_type(int status)
-{
-	switch (status) {
-	case 404: return "not_found_error";
-	case 413: return "request_too_large";
-	default: return status < 500 ? "invalid_request_error" : "api_error";
-	}
-}
-
+/* What a request is, by its provider's table. */
 static enum px_kind
-kind_of(const char *method, const char *uri)
+kind_of(const struct provider *pv, const char *method, const char *uri)
 {
-	size_t n = strcspn(uri, "?#");
+	const char *create = pv->batch != NULL ? pv->batch->create : NULL;
+	size_t n = create != NULL ? strlen(create) : 0;
 
 	if (strcmp(method, "POST") != 0)
 		return PX_OTHER;
-	if (n == 12 && strncmp(uri, "/v1/messages", n) == 0)
-		return PX_MESSAGES;
-	if ((n == 20 && strncmp(uri, "/v1/messages/batches", n) == 0) ||
-	    (n == 21 && strncmp(uri, "/v1/messages/batches/", n) == 0))
+	if (provider_is_call(pv, uri))
+		return PX_CALL;
+	if (provider_is_batch_create(pv, uri) || (n > 0 && strncmp(uri, create, n) == 0 &&
+	    uri[n] == '/' && (uri[n + 1] == '\0' || uri[n + 1] == '?')))
 		return PX_BATCH_CREATE;
 	return PX_OTHER;
+}
+
+static int
+has_header(void *arg, const char *name)
+{
+	return MHD_lookup_connection_value(arg, MHD_HEADER_KIND, name) != NULL;
 }
 
 static enum MHD_Result
@@ -221,8 +212,8 @@ refuse(struct MHD_Connection *c, struct px_req *r, int status, const char *why,
 
 	px_guard_busy(r->k);
 	snprintf(msg, sizeof(msg), "proxy: %s", why);
-	return px_reply_error(c, (unsigned)status, error_type(status),
-	                      status == 413 ? why : msg, 1, retry_after);
+	return px_reply_error(c, r->pv, (unsigned)status, NULL, status == 413 ? why : msg, 1,
+	                      retry_after);
 }
 
 enum MHD_Result
@@ -233,6 +224,8 @@ px_intake_head(struct MHD_Connection *c, struct px_req *r, const char *method,
 	char why[256];
 	int st;
 
+	/* whose API: a claim header (anthropic-version) wins, else the path */
+	r->pv = provider_route(r->uri, has_header, c);
 	if ((st = check(c, r, version, &fr, why, sizeof(why))) != 0)
 		return refuse(c, r, st, why, NULL);
 	if (strncmp(r->uri, "/v1/", 4) != 0)
@@ -243,7 +236,7 @@ px_intake_head(struct MHD_Connection *c, struct px_req *r, const char *method,
 			              "(--max-buffered); retry shortly", RETRY_AFTER);
 		r->reserved = r->want = fr.content_length;
 	}
-	r->kind = kind_of(method, r->uri);
+	r->kind = kind_of(r->pv, method, r->uri);
 	px_guard_head_done(r->k, fr.content_length > 0 || fr.chunked);
 	return MHD_YES;
 }
@@ -315,7 +308,7 @@ px_intake_refused(struct MHD_Connection *c, struct px_req *r, enum MHD_Result *r
 {
 	px_guard_busy(r->k);
 	if (r->too_large)
-		*rc = px_reply_error(c, 413, "request_too_large",
+		*rc = px_reply_error(c, r->pv, 413, NULL,
 		                     "Request exceeds the maximum allowed number of bytes.", 0, NULL);
 	else if (r->over_cap)
 		*rc = refuse(c, r, 503, "request bodies held in memory are at the limit "

@@ -50,153 +50,43 @@ proxy_parse_listen(const char *s, char *host, size_t hostlen, int *port,
 void
 proxy_sse_init(struct proxy_sse *s)
 {
-	s->len = 0;
-	s->overflow = 0;
-	s->started = 0;
-	s->delta = 0;
-	s->bad[0] = '\0';
-	memset(&s->u, 0, sizeof(s->u));
+	provider_stream_init(&s->ps, &provider_anthropic);
 }
 
-/* The first malformed usage event makes the whole stream's usage unknown. */
-static void
-sse_bad(struct proxy_sse *s, const char *event, const char *why)
+void
+proxy_sse_init_for(struct proxy_sse *s, const struct provider *pv)
 {
-	if (s->bad[0] == '\0')
-		snprintf(s->bad, sizeof(s->bad), "%s: %s", event, why);
+	provider_stream_init(&s->ps, pv);
 }
 
-static int
-has_int(json_t *o, const char *key)
+void
+proxy_sse_done(struct proxy_sse *s)
 {
-	return json_is_integer(json_object_get(o, key));
-}
-
-/* message_delta: cumulative counts replace message_start's where present. */
-static void
-sse_delta(struct proxy_sse *s, json_t *ev)
-{
-	json_t *us = json_object_get(ev, "usage"), *d = json_object_get(ev, "delta");
-	json_t *wrap;
-	struct usage t;
-	char err[128];
-	const char *sr;
-
-	s->delta = 1;
-	sr = json_string_value(json_object_get(d, "stop_reason"));
-	if (sr != NULL)
-		usage_strlcpy(s->u.stop_reason, sr, sizeof(s->u.stop_reason));
-	if (!json_is_object(us))
-		return;
-	wrap = json_pack("{sOss}", "usage", us, "model", "-");   /* model: required by the parser */
-	memset(&t, 0, sizeof(t));
-	if (wrap == NULL || usage_from_message(wrap, &t, err, sizeof(err)) != 0) {
-		if (wrap != NULL)
-			sse_bad(s, "message_delta", err);
-		json_decref(wrap);
-		return;
-	}
-	json_decref(wrap);
-	if (has_int(us, "output_tokens"))
-		s->u.tok.output = t.tok.output;
-	if (has_int(us, "input_tokens"))
-		s->u.tok.input = t.tok.input;
-	if (has_int(us, "cache_read_input_tokens"))
-		s->u.tok.cache_read = t.tok.cache_read;
-	if (has_int(us, "cache_creation_input_tokens") ||
-	    json_is_object(json_object_get(us, "cache_creation"))) {
-		s->u.tok.write_5m = t.tok.write_5m;
-		s->u.tok.write_1h = t.tok.write_1h;
-	}
-	if (json_is_object(json_object_get(us, "server_tool_use"))) {   /* cumulative too */
-		s->u.web_search_requests = t.web_search_requests;
-		s->u.web_fetch_requests = t.web_fetch_requests;
-		s->u.code_execution_requests = t.code_execution_requests;
-	}
-}
-
-/* One complete line of the stream (no newline). Only data lines of the two
- * usage events are parsed; the cheap substring test spares the rest. */
-static void
-sse_line(struct proxy_sse *s, const char *line, size_t len)
-{
-	json_t *ev, *msg;
-	const char *type;
-	char err[128];
-	struct usage u;
-
-	if (len < 6 || memcmp(line, "data:", 5) != 0)
-		return;
-	if (memmem(line, len, "message_start", 13) == NULL &&
-	    memmem(line, len, "message_delta", 13) == NULL)
-		return;
-	ev = json_loadb(line + 5, len - 5, 0, NULL);
-	type = json_string_value(json_object_get(ev, "type"));
-	if (type != NULL && strcmp(type, "message_start") == 0) {
-		msg = json_object_get(ev, "message");
-		memset(&u, 0, sizeof(u));
-		if (json_is_object(msg) && usage_from_message(msg, &u, err, sizeof(err)) == 0) {
-			s->u = u;
-			s->started = 1;
-		} else if (json_is_object(msg)) {
-			sse_bad(s, "message_start", err);
-		}
-	} else if (type != NULL && strcmp(type, "message_delta") == 0 && s->started) {
-		sse_delta(s, ev);
-	}
-	json_decref(ev);
+	if (s != NULL)
+		provider_stream_done(&s->ps);
 }
 
 void
 proxy_sse_feed(struct proxy_sse *s, const char *data, size_t len)
 {
-	const char *nl;
-	size_t n;
-
-	while (len > 0) {
-		nl = memchr(data, '\n', len);
-		n = nl != NULL ? (size_t)(nl - data) : len;
-		if (!s->overflow) {
-			if (s->len + n > sizeof(s->line)) {
-				s->overflow = 1;
-				s->len = 0;
-			} else {
-				memcpy(s->line + s->len, data, n);
-				s->len += n;
-			}
-		}
-		if (nl == NULL)
-			return;
-		if (!s->overflow) {
-			n = s->len;
-			if (n > 0 && s->line[n - 1] == '\r')
-				n--;
-			sse_line(s, s->line, n);
-		}
-		s->len = 0;
-		s->overflow = 0;
-		len -= (size_t)(nl - data) + 1;
-		data = nl + 1;
-	}
+	provider_stream_feed(&s->ps, data, len);
 }
 
 int
 proxy_sse_usage(const struct proxy_sse *s, struct usage *u)
 {
-	if (!s->started || s->bad[0] != '\0')
-		return 0;
-	*u = s->u;
-	return 1;
+	return provider_stream_usage(&s->ps, u);
 }
 
 const char *
 proxy_sse_error(const struct proxy_sse *s)
 {
-	return s->bad[0] != '\0' ? s->bad : NULL;
+	return provider_stream_error(&s->ps);
 }
 
 int
-proxy_message_usage(const char *body, size_t len, struct usage *u, char *err, size_t errlen)
+proxy_response_usage(const struct provider *pv, const char *body, size_t len,
+                     struct usage *u, char *err, size_t errlen)
 {
 	json_error_t je;
 	json_t *msg;
@@ -208,48 +98,25 @@ proxy_message_usage(const char *body, size_t len, struct usage *u, char *err, si
 		return -1;
 	}
 	memset(u, 0, sizeof(*u));
-	rc = usage_from_message(msg, u, err, errlen);
+	rc = pv->response_usage(msg, u, err, errlen);
 	json_decref(msg);
 	return rc;
 }
 
-/* request_counts.KEY: absent or not an integer → 0 (as before); an integer
- * outside 0..USAGE_COUNT_MAX → -1 with the field and value in err. */
-static int
-count(json_t *c, const char *key, int64_t *out, char *err, size_t errlen)
+int
+proxy_message_usage(const char *body, size_t len, struct usage *u, char *err, size_t errlen)
 {
-	json_t *v = json_object_get(c, key);
-
-	*out = 0;
-	if (!json_is_integer(v))
-		return 0;
-	if (json_integer_value(v) < 0 || json_integer_value(v) > USAGE_COUNT_MAX) {
-		snprintf(err, errlen, "batch: request_counts.%s: %lld: not a count (0..%lld)", key,
-		    (long long)json_integer_value(v), (long long)USAGE_COUNT_MAX);
-		return -1;
-	}
-	*out = json_integer_value(v);
-	return 0;
-}
-
-static int64_t
-rfc3339(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	int64_t ms;
-
-	if (s == NULL || usage_parse_time(s, &ms) != 0)
-		return 0;
-	return ms;
+	return proxy_response_usage(&provider_anthropic, body, len, u, err, errlen);
 }
 
 int
-proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b, char *err, size_t errlen)
+proxy_batch_parse_for(const struct provider *pv, const char *body, size_t len,
+                      struct proxy_batch *b, char *err, size_t errlen)
 {
+	struct provider_batch pb;
 	json_error_t je;
-	json_t *o, *c;
-	const char *id, *st;
-	int rc = -1;
+	json_t *o;
+	int rc;
 
 	memset(b, 0, sizeof(*b));
 	o = json_loadb(body, len, 0, &je);
@@ -257,27 +124,25 @@ proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b, char *err
 		snprintf(err, errlen, "batch: %s", je.text);
 		return -1;
 	}
-	id = json_string_value(json_object_get(o, "id"));
-	st = json_string_value(json_object_get(o, "processing_status"));
-	if (id == NULL || id[0] == '\0' || st == NULL) {
-		snprintf(err, errlen, "batch: no id or processing_status");
-		goto out;
-	}
-	usage_strlcpy(b->id, id, sizeof(b->id));
-	usage_strlcpy(b->status, st, sizeof(b->status));
-	c = json_object_get(o, "request_counts");
-	if (count(c, "processing", &b->processing, err, errlen) != 0 ||
-	    count(c, "succeeded", &b->succeeded, err, errlen) != 0 ||
-	    count(c, "errored", &b->errored, err, errlen) != 0 ||
-	    count(c, "canceled", &b->canceled, err, errlen) != 0 ||
-	    count(c, "expired", &b->expired, err, errlen) != 0)
-		goto out;
-	/* five counts of at most 10^12 each: the sum fits */
-	b->requests = b->processing + b->succeeded + b->errored + b->canceled + b->expired;
-	b->created_ms = rfc3339(o, "created_at");
-	b->expires_ms = rfc3339(o, "expires_at");
-	rc = 0;
-out:
+	rc = pv->batch_from_json(o, &pb, err, errlen);
 	json_decref(o);
-	return rc;
+	if (rc != 0)
+		return -1;
+	usage_strlcpy(b->id, pb.id, sizeof(b->id));
+	usage_strlcpy(b->status, pb.status, sizeof(b->status));
+	b->requests = pb.requests;
+	b->processing = pb.processing;
+	b->succeeded = pb.succeeded;
+	b->errored = pb.errored;
+	b->canceled = pb.canceled;
+	b->expired = pb.expired;
+	b->created_ms = pb.created_ms;
+	b->expires_ms = pb.expires_ms;
+	return 0;
+}
+
+int
+proxy_batch_parse(const char *body, size_t len, struct proxy_batch *b, char *err, size_t errlen)
+{
+	return proxy_batch_parse_for(&provider_anthropic, body, len, b, err, errlen);
 }

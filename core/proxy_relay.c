@@ -63,9 +63,9 @@ tap_decide(struct px_req *r)
 	r->tap = TAP_NONE;
 	if (r->kind == PX_OTHER || st < 200 || st > 299)
 		return;
-	if (r->kind == PX_MESSAGES && ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0) {
+	if (r->kind == PX_CALL && ct != NULL && strncasecmp(ct, "text/event-stream", 17) == 0) {
 		if ((r->sse = malloc(sizeof(*r->sse))) != NULL) {
-			proxy_sse_init(r->sse);
+			proxy_sse_init_for(r->sse, r->pv);
 			r->tap = TAP_SSE;
 		}
 		return;
@@ -121,7 +121,7 @@ now_ms(void)
 static void
 unrecorded(struct px_req *r, const char *what, const char *why)
 {
-	const char *rid = px_xfer_header(r->x, "request-id");
+	const char *rid = px_xfer_header(r->x, r->pv->request_id_header);
 	char id[72], msg[512];
 	size_t i;
 
@@ -130,7 +130,7 @@ unrecorded(struct px_req *r, const char *what, const char *why)
 	for (i = 0; rid != NULL && rid[i] != '\0' && i < sizeof(id) - 1; i++)
 		id[i] = isalnum((unsigned char)rid[i]) || rid[i] == '_' || rid[i] == '-' ? rid[i] : '?';
 	id[i] = '\0';
-	snprintf(msg, sizeof(msg), "%s %s not recorded: %s", what, i > 0 ? id : "(no request-id)",
+	snprintf(msg, sizeof(msg), "%s %s not recorded: %s", what, i > 0 ? id : "(no request id)",
 	    why);
 	r->p->h.log(r->p->h.arg, msg);
 }
@@ -150,13 +150,14 @@ record(struct px_req *r)
 		have = proxy_sse_usage(r->sse, &u);
 		if (proxy_sse_error(r->sse) != NULL)
 			unrecorded(r, "response", proxy_sse_error(r->sse));
-	} else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_MESSAGES) {
-		have = proxy_message_usage(r->copy, r->copy_len, &u, err, sizeof(err)) == 0;
+	} else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_CALL) {
+		have = proxy_response_usage(r->pv, r->copy, r->copy_len, &u, err, sizeof(err)) == 0;
 		if (!have)
 			unrecorded(r, "response", err);
 	} else if (r->tap == TAP_COPY && !r->copy_over && r->kind == PX_BATCH_CREATE &&
 	           p->h.batch != NULL) {
-		if (proxy_batch_parse(r->copy, r->copy_len, &b, err, sizeof(err)) == 0) {
+		if (proxy_batch_parse_for(r->pv, r->copy, r->copy_len, &b, err, sizeof(err)) == 0) {
+			usage_strlcpy(b.provider, r->pv->name, sizeof(b.provider));
 			usage_strlcpy(b.tag, r->tag, sizeof(b.tag));
 			p->h.batch(p->h.arg, &b);
 		} else {
@@ -168,8 +169,9 @@ record(struct px_req *r)
 	u.ts_ms = now_ms();
 	usage_strlcpy(u.source, "proxy", sizeof(u.source));
 	usage_strlcpy(u.tag, r->tag, sizeof(u.tag));
+	provider_stamp(r->pv, &u);
 	usage_strlcpy(u.key_fp, r->key_fp, sizeof(u.key_fp));
-	rid = px_xfer_header(r->x, "request-id");
+	rid = px_xfer_header(r->x, r->pv->request_id_header);
 	usage_strlcpy(u.request_id, rid != NULL ? rid : "", sizeof(u.request_id));
 	p->h.usage(p->h.arg, &u);
 }
@@ -243,7 +245,7 @@ reader(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	if (r->l->cancel)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
-	n = px_xfer_read(r->x, buf, max);
+	n = px_filter_read(r, buf, max);
 	if (n > 0)
 		return (ssize_t)n;
 	if (n == PX_READ_EOF)
@@ -327,15 +329,28 @@ relay_response(struct MHD_Connection *c, struct px_req *r, const char *method)
 	long st = px_xfer_status(r->x);
 	enum MHD_Result rc;
 	const char *whole;
-	char name[128];
+	char name[128], *mine;
 	size_t i, n, wlen;
 
+	if (px_filter_start(r) != 0)
+		return px_reply_error(c, r->pv, 500, NULL, "proxy: out of memory", 0, NULL);
+	if (r->filter != NULL)
+		cl = -1;                       /* the lines the client did not ask for go */
 	if (st == 204 || st == 304 || cl == 0 || strcmp(method, "HEAD") == 0)
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	else if (px_xfer_whole_body(r->x, &whole, &wlen) && (cl < 0 || (uint64_t)cl == wlen))
+	else if (px_xfer_whole_body(r->x, &whole, &wlen) && (cl < 0 || (uint64_t)cl == wlen)) {
 		/* all there already: headers and body leave in one send */
-		resp = MHD_create_response_from_buffer(wlen, (void *)whole, MHD_RESPMEM_MUST_COPY);
-	else
+		if (r->filter != NULL) {
+			if (px_filter_whole(r, whole, wlen, &mine, &wlen) != 0)
+				return px_reply_error(c, r->pv, 500, NULL, "proxy: out of memory", 0,
+				    NULL);
+			resp = MHD_create_response_from_buffer(wlen, mine != NULL ? mine : (void *)"",
+			    mine != NULL ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+		} else {
+			resp = MHD_create_response_from_buffer(wlen, (void *)whole,
+			    MHD_RESPMEM_MUST_COPY);
+		}
+	} else
 		resp = MHD_create_response_from_callback(cl >= 0 ? (uint64_t)cl : MHD_SIZE_UNKNOWN,
 		                                         16 * 1024, reader, r, NULL);
 	if (resp == NULL)
@@ -365,20 +380,21 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	struct proxy *p = r->p;
 	struct hdr_list hl = { .r = r };
 	struct px_send s;
-	char url[PROXY_TARGET_MAX + sizeof(p->upstream) + 1], msg[512];
+	char url[PROXY_TARGET_MAX + sizeof(p->upstream[0]) + 1], msg[512];
 
 	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
 	if (hl.oom) {
 		free_headers(&hl);
-		return px_reply_error(c, 500, "api_error", "proxy: out of memory", 0, NULL);
+		return px_reply_error(c, r->pv, 500, NULL, "proxy: out of memory", 0, NULL);
 	}
-	if (p->o.enforce_budget && r->kind == PX_MESSAGES && p->h.budget != NULL &&
+	if (p->o.enforce_budget && r->kind == PX_CALL && p->h.budget != NULL &&
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
-		return px_reply_error(c, 429, "rate_limit_error", msg, 0, NULL);
+		return px_reply_error(c, r->pv, 429, r->pv->quota_error, msg, 0, NULL);
 	}
-	snprintf(url, sizeof(url), "%s%s", p->upstream, r->uri);
+	px_rewrite_request(r);
+	snprintf(url, sizeof(url), "%s%s", p->upstream[r->pv->id], r->uri);
 	memset(&s, 0, sizeof(s));
 	s.method = method;
 	s.url = url;
@@ -395,7 +411,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
 	if (r->x == NULL)
-		return px_reply_error(c, 502, "api_error", msg, 0, NULL);
+		return px_reply_error(c, r->pv, 502, NULL, msg, 0, NULL);
 	r->counted = 1;
 	atomic_fetch_add(&r->l->inflight, 1);
 	suspend(r);
@@ -416,7 +432,7 @@ answer(struct MHD_Connection *c, struct px_req *r, const char *method)
 		return MHD_YES;
 	}
 	snprintf(msg, sizeof(msg), "upstream: %s", px_xfer_error(r->x));
-	return px_reply_error(c, 502, "api_error", msg, 0, NULL);
+	return px_reply_error(c, r->pv, 502, NULL, msg, 0, NULL);
 }
 
 static enum MHD_Result

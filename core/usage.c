@@ -98,7 +98,25 @@ usage_tools_check(const struct usage *u, char *err, size_t errlen)
 int
 usage_is_batch(const struct usage *u)
 {
-	return strcmp(u->source, "batch") == 0 || strcmp(u->service_tier, "batch") == 0;
+	return strcmp(u->source, "batch") == 0 || strcmp(u->service_tier, "batch") == 0 ||
+	    strcmp(u->service_tier, "flex") == 0;
+}
+
+int
+usage_row_check(const struct usage *u, char *err, size_t errlen)
+{
+	if (usage_tokens_check(&u->tok, u->compressed_tokens, err, errlen) != 0)
+		return -1;
+	if (u->reasoning_tokens < 0 || u->reasoning_tokens > USAGE_COUNT_MAX) {
+		usage_count_error("", "reasoning_tokens", u->reasoning_tokens, err, errlen);
+		return -1;
+	}
+	if (u->reasoning_tokens > u->tok.output) {
+		snprintf(err, errlen, "reasoning_tokens: %lld: more than output_tokens (%lld), which"
+		    " include them", (long long)u->reasoning_tokens, (long long)u->tok.output);
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -223,10 +241,8 @@ usage_cache_writes(struct tokens *t, int64_t total, int split, int64_t w5, int64
 
 /* ---- Messages response ---------------------------------------------------- */
 
-/* A token count: absent/null → 0; otherwise an integer in 0..USAGE_COUNT_MAX
- * (a number outside it is named in the error; other values are not shown). */
-static int
-get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
+int
+usage_json_count(json_t *obj, const char *key, const char *where, int64_t *out,
            char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
@@ -251,9 +267,8 @@ get_tokens(json_t *obj, const char *key, const char *where, int64_t *out,
 	return 0;
 }
 
-/* An optional string member into dst (absent/null → unchanged). */
-static int
-get_string(json_t *obj, const char *key, const char *where, char *dst, size_t n,
+int
+usage_json_string(json_t *obj, const char *key, const char *where, char *dst, size_t n,
            char *err, size_t errlen)
 {
 	json_t *v = json_object_get(obj, key);
@@ -282,9 +297,10 @@ server_tools(json_t *us, struct usage *u, char *err, size_t errlen)
 		snprintf(err, errlen, "usage.server_tool_use: not an object");
 		return -1;
 	}
-	if (get_tokens(st, "web_search_requests", w, &u->web_search_requests, err, errlen) ||
-	    get_tokens(st, "web_fetch_requests", w, &u->web_fetch_requests, err, errlen) ||
-	    get_tokens(st, "code_execution_requests", w, &u->code_execution_requests, err,
+	if (usage_json_count(st, "web_search_requests", w, &u->web_search_requests, err,
+	    errlen) ||
+	    usage_json_count(st, "web_fetch_requests", w, &u->web_fetch_requests, err, errlen) ||
+	    usage_json_count(st, "code_execution_requests", w, &u->code_execution_requests, err,
 	    errlen))
 		return -1;
 	return 0;
@@ -299,29 +315,29 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 	int64_t total, w5 = 0, w1 = 0;
 	int split = 0;
 
-	if (get_tokens(us, "input_tokens", "usage.", &u->tok.input, err, errlen) ||
-	    get_tokens(us, "output_tokens", "usage.", &u->tok.output, err, errlen) ||
-	    get_tokens(us, "cache_read_input_tokens", "usage.", &u->tok.cache_read, err, errlen) ||
-	    get_tokens(us, "cache_creation_input_tokens", "usage.", &total, err, errlen))
+	if (usage_json_count(us, "input_tokens", "usage.", &u->tok.input, err, errlen) ||
+	    usage_json_count(us, "output_tokens", "usage.", &u->tok.output, err, errlen) ||
+	    usage_json_count(us, "cache_read_input_tokens", "usage.", &u->tok.cache_read, err, errlen) ||
+	    usage_json_count(us, "cache_creation_input_tokens", "usage.", &total, err, errlen))
 		return -1;
 	if (cc != NULL && !json_is_null(cc)) {
 		if (!json_is_object(cc)) {
 			snprintf(err, errlen, "usage.cache_creation: not an object");
 			return -1;
 		}
-		if (get_tokens(cc, "ephemeral_5m_input_tokens", "usage.cache_creation.", &w5,
+		if (usage_json_count(cc, "ephemeral_5m_input_tokens", "usage.cache_creation.", &w5,
 		    err, errlen) ||
-		    get_tokens(cc, "ephemeral_1h_input_tokens", "usage.cache_creation.", &w1,
+		    usage_json_count(cc, "ephemeral_1h_input_tokens", "usage.cache_creation.", &w1,
 		    err, errlen))
 			return -1;
 		split = json_object_get(cc, "ephemeral_5m_input_tokens") != NULL ||
 		    json_object_get(cc, "ephemeral_1h_input_tokens") != NULL;
 	}
 	usage_cache_writes(&u->tok, total, split, w5, w1);
-	if (get_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
+	if (usage_json_string(us, "service_tier", "usage.", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
-	    get_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||
-	    get_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
+	    usage_json_string(us, "speed", "usage.", u->speed, sizeof(u->speed), err, errlen) ||
+	    usage_json_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
 	    err, errlen))
 		return -1;
 	return server_tools(us, u, err, errlen);
@@ -358,12 +374,13 @@ from_message(json_t *msg, int check_type, struct usage *u, char *err, size_t err
 		return -1;
 	}
 	memset(&u->tok, 0, sizeof(u->tok));
-	if (get_string(msg, "id", "", u->message_id, sizeof(u->message_id), err, errlen) ||
-	    get_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err, errlen) ||
-	    get_string(msg, "service_tier", "", u->service_tier, sizeof(u->service_tier),
+	if (usage_json_string(msg, "id", "", u->message_id, sizeof(u->message_id), err, errlen) ||
+	    usage_json_string(msg, "stop_reason", "", u->stop_reason, sizeof(u->stop_reason), err,
+	    errlen) ||
+	    usage_json_string(msg, "service_tier", "", u->service_tier, sizeof(u->service_tier),
 	    err, errlen) ||
-	    get_string(msg, "speed", "", u->speed, sizeof(u->speed), err, errlen) ||
-	    get_string(msg, "inference_geo", "", u->inference_geo, sizeof(u->inference_geo),
+	    usage_json_string(msg, "speed", "", u->speed, sizeof(u->speed), err, errlen) ||
+	    usage_json_string(msg, "inference_geo", "", u->inference_geo, sizeof(u->inference_geo),
 	    err, errlen))
 		return -1;
 	return tokens_from_usage(us, u, err, errlen);
@@ -443,12 +460,9 @@ usage_parse_result_line(const char *line, size_t len, struct usage_result *r, ch
 }
 
 int
-usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t errlen)
+usage_result_begin(json_t *root, struct usage_result *r, char *err, size_t errlen)
 {
-	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
-	json_t *v, *res;
-	const char *type;
-	int i;
+	json_t *v;
 
 	memset(r, 0, sizeof(*r));
 	if (!json_is_object(root)) {
@@ -462,6 +476,37 @@ usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t er
 		return -1;
 	}
 	usage_strlcpy(r->custom_id, json_string_value(v), sizeof(r->custom_id));
+	return 0;
+}
+
+int
+usage_json_request_count(json_t *counts, const char *key, int64_t *out, char *err,
+                         size_t errlen)
+{
+	json_t *v = json_object_get(counts, key);
+
+	*out = 0;
+	if (!json_is_integer(v))
+		return 0;
+	if (json_integer_value(v) < 0 || json_integer_value(v) > USAGE_COUNT_MAX) {
+		snprintf(err, errlen, "batch: request_counts.%s: %lld: not a count (0..%lld)", key,
+		    (long long)json_integer_value(v), (long long)USAGE_COUNT_MAX);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+int
+usage_result_from_obj(json_t *root, struct usage_result *r, char *err, size_t errlen)
+{
+	static const char *const types[] = { "succeeded", "errored", "canceled", "expired", NULL };
+	json_t *res;
+	const char *type;
+	int i;
+
+	if (usage_result_begin(root, r, err, errlen) != 0)
+		return -1;
 	res = json_object_get(root, "result");
 	if (!json_is_object(res)) {
 		snprintf(err, errlen, "result: %s", res == NULL ? "missing" : "not an object");
@@ -541,11 +586,12 @@ transcript_meta(json_t *root, struct usage *u, char *err, size_t errlen)
 		    json_string_value(v));
 		return USAGE_LINE_MALFORMED;
 	}
-	if (get_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
+	if (usage_json_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
 		return USAGE_LINE_MALFORMED;
 	u->sidechain = json_is_true(json_object_get(root, "isSidechain"));
-	if (get_string(root, "cwd", "", u->cwd, sizeof(u->cwd), err, errlen) ||
-	    get_string(root, "gitBranch", "", u->git_branch, sizeof(u->git_branch), err, errlen))
+	if (usage_json_string(root, "cwd", "", u->cwd, sizeof(u->cwd), err, errlen) ||
+	    usage_json_string(root, "gitBranch", "", u->git_branch, sizeof(u->git_branch), err,
+	    errlen))
 		return USAGE_LINE_MALFORMED;
 	usage_strlcpy(u->source, "import", sizeof(u->source));
 	return USAGE_LINE_ROW;

@@ -40,6 +40,8 @@ struct usage {
 	int64_t       ts_ms;                       /* UTC, ms since the epoch */
 	char          model[USAGE_MODEL_MAX];
 	char          source[16];                  /* call, batch, import, proxy */
+	char          provider[12];                /* anthropic, openai (core/provider.h);
+	                                              "" = anthropic, the default */
 	char          request_id[USAGE_ID_MAX];    /* request-id header / requestId */
 	char          message_id[USAGE_ID_MAX];    /* msg_… */
 	char          batch_id[USAGE_ID_MAX];
@@ -52,13 +54,16 @@ struct usage {
 	char          stop_reason[32];
 	struct tokens tok;
 	int64_t       compressed_tokens;           /* input tokens removed by compression (estimate) */
+	int64_t       reasoning_tokens;            /* OpenAI: reasoning tokens, INSIDE tok.output
+	                                              (display only: never billed twice) */
+	char          session_id[USAGE_ID_MAX];    /* a coding agent's session (Codex CLI) */
+	char          cwd[USAGE_CWD_MAX];          /* its working directory */
 	/* usage.server_tool_use (api-notes §9): counts, each 0..USAGE_COUNT_MAX */
 	int64_t       web_search_requests;         /* billed per search (price data) */
 	int64_t       web_fetch_requests;          /* tokens only */
 	int64_t       code_execution_requests;     /* counted; not priced */
 	/* attribution (issue 16) */
-	char          cwd[USAGE_CWD_MAX];          /* a coding agent's working directory */
-	char          project[USAGE_TAG_MAX];      /* its repository root's (or directory's) name */
+	char          project[USAGE_TAG_MAX];      /* the cwd's repository root's (or own) name */
 	char          git_branch[USAGE_TAG_MAX];   /* Claude Code gitBranch */
 	char          key_fp[24];                  /* the API key's fingerprint (core/keyfp.h),
 	                                              never the key */
@@ -87,6 +92,10 @@ int usage_tokens_add(struct tokens *acc, const struct tokens *t);
  */
 int usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen);
 
+/* usage_tokens_check on u's buckets and compressed tokens, and its
+ * reasoning_tokens a count no larger than its output (which includes them).
+ * 0, or -1 naming the field and value in err. */
+int usage_row_check(const struct usage *u, char *err, size_t errlen);
 /* Are u's server tool counts each in 0..USAGE_COUNT_MAX? 0, or -1 with
  * "web_search_requests: -1: not a token count (0..1000000000000)". */
 int usage_tools_check(const struct usage *u, char *err, size_t errlen);
@@ -99,7 +108,8 @@ int usage_sums_possible(const struct tokens *t, int64_t compressed, int64_t rows
  * "WHEREKEY: VALUE: not a token count (0..1000000000000)". */
 void usage_count_error(const char *where, const char *key, int64_t v, char *err, size_t errlen);
 
-/* True when the row is billed at the batch rate (source batch or tier batch). */
+/* True when the row is billed at the batch rate: source batch, service tier
+ * batch, or service tier flex (OpenAI bills flex at the batch rate). */
 int usage_is_batch(const struct usage *u);
 
 /* Copy src into a fixed buffer of size n, truncating on a UTF-8 boundary. */
@@ -141,6 +151,19 @@ int usage_parse_time(const char *s, int64_t *ms);
  */
 int usage_from_message(struct json_t *msg, struct usage *u, char *err, size_t errlen);
 
+/*
+ * Members of a JSON object (borrowed), for the parsers of every provider:
+ * a token count (absent or null → 0; otherwise an integer in
+ * 0..USAGE_COUNT_MAX, else -1 with "WHEREKEY: not a non-negative integer" or
+ * "WHEREKEY: VALUE: not a token count (0..1000000000000)"), and an optional
+ * string copied into dst of size n (absent or null → dst unchanged; not a
+ * string → -1 with "WHEREKEY: not a string").
+ */
+int usage_json_count(struct json_t *obj, const char *key, const char *where, int64_t *out,
+                     char *err, size_t errlen);
+int usage_json_string(struct json_t *obj, const char *key, const char *where, char *dst,
+                      size_t n, char *err, size_t errlen);
+
 /* One line of a messages file: a Messages response object (as above, after
  * zeroing u). 0 or -1 with the reason in err. */
 int usage_parse_message_line(const char *line, size_t len, struct usage *u,
@@ -167,6 +190,16 @@ int usage_parse_result_line(const char *line, size_t len, struct usage_result *r
 
 /* The same from a line already parsed into an object (root borrowed). */
 int usage_result_from_obj(struct json_t *root, struct usage_result *r, char *err, size_t errlen);
+
+/* What every provider's results line starts with: r zeroed, root an object
+ * with a custom_id (1..71 bytes) copied into r. 0, or -1 naming the field. */
+int usage_result_begin(struct json_t *root, struct usage_result *r, char *err, size_t errlen);
+
+/* A batch object's request_counts.KEY (counts borrowed): absent or not an
+ * integer → 0; an integer outside 0..USAGE_COUNT_MAX → -1 with "batch:
+ * request_counts.KEY: VALUE: not a count (0..1000000000000)". */
+int usage_json_request_count(struct json_t *counts, const char *key, int64_t *out, char *err,
+                             size_t errlen);
 
 /* What a transcript line turned out to be. */
 enum usage_line {

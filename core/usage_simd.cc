@@ -270,10 +270,14 @@ parse(const char *line, size_t len, element *root)
 extern "C" int
 usage_simd_shape(const char *line, size_t len, enum usage_simd_shape *shape)
 {
-	static const std::string_view keys[] = { "custom_id", "result", "message", "usage" };
+	// the last three belong to OpenAI's and Codex's lines (an OpenAI batch
+	// line's "response", a Codex line's "payload", an OpenAI response's
+	// "object"): jansson tells those formats apart (import_pool.c format_of)
+	static const std::string_view keys[] = { "custom_id", "result", "message", "usage",
+		"response", "payload", "object" };
 	static const std::string_view msg_keys[] = { "usage" };
-	element root, v[4], m[1];
-	bool h[4] = {}, mh[1] = {};
+	element root, v[7], m[1];
+	bool h[7] = {}, mh[1] = {};
 	object o, msg;
 
 	*shape = USAGE_SIMD_OTHER;
@@ -289,6 +293,8 @@ usage_simd_shape(const char *line, size_t len, enum usage_simd_shape *shape)
 			members(msg, msg_keys, m, mh);
 		if (h[0] && v[0].type() == element_type::STRING && h[1] && v[1].is_object())
 			*shape = USAGE_SIMD_RESULT;
+		else if (h[4] || h[5] || h[6])
+			return -1;                         // perhaps OpenAI's or Codex's
 		else if (mh[0] && m[0].is_object())
 			*shape = USAGE_SIMD_TRANSCRIPT;
 		else if (h[3] && v[3].is_object())

@@ -45,7 +45,9 @@ enum usage_simd_shape {
  * The shape of a line as the import's jansson detection decides it
  * (core/import_pool.c: the first of the three that holds, a repeated key's
  * last value counting), into *shape: 0, or -1 when unsure (the line is not
- * JSON jansson takes, or differs between the libraries: ask jansson).
+ * JSON jansson takes, or differs between the libraries, or is not a batch
+ * result and has a top-level "response", "payload" or "object" member, as
+ * OpenAI's and Codex's lines do: ask jansson).
  */
 int usage_simd_shape(const char *line, size_t len, enum usage_simd_shape *shape);
 

@@ -5,19 +5,20 @@
 #include <string.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/store_int.h"
 
 #define BATCH_COLS \
 	"id, status, input_file, results_file, results_url, models, tag, requests," \
 	" est_low_nanos, est_high_nanos, created_ms, expires_ms, ended_ms, cancel_ms," \
-	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested"
+	" n_processing, n_succeeded, n_errored, n_canceled, n_expired, ingested, provider"
 
 /* Text fields left empty and times left 0 keep what is stored (a poller
  * that only knows the API's view does not erase the input file or the
  * estimate); ingested never goes back from 1 to 0. */
 static const char batch_put_sql[] =
 	"INSERT INTO batch (" BATCH_COLS ") VALUES"
-	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
+	" (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"
 	" ON CONFLICT (id) DO UPDATE SET"
 	" status = coalesce(nullif(excluded.status, ''), status),"
 	" input_file = coalesce(nullif(excluded.input_file, ''), input_file),"
@@ -40,12 +41,18 @@ static const char batch_put_sql[] =
 int
 store_batch_put(struct store *s, const struct batch_rec *b, char *err, size_t errlen)
 {
+	const struct provider *pv;
 	sqlite3_stmt *st;
 	char tmp[64];
 	int rc;
 
 	if (b->id[0] == '\0') {
 		snprintf(err, errlen, "batch without an id");
+		return -1;
+	}
+	if ((pv = provider_by_name(b->provider)) == NULL) {
+		snprintf(err, errlen, "batch %s: provider: \"%.20s\": not anthropic or openai", b->id,
+		    b->provider);
 		return -1;
 	}
 	if (store_op_begin(s, err, errlen) != 0)
@@ -75,6 +82,7 @@ store_batch_put(struct store *s, const struct batch_rec *b, char *err, size_t er
 	sqlite3_bind_int64(st, 18, b->counts.canceled);
 	sqlite3_bind_int64(st, 19, b->counts.expired);
 	sqlite3_bind_int(st, 20, b->ingested != 0);
+	store_bind_text(st, 21, pv->name);       /* a batch's provider never changes */
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		store_sqlerr(s, "batch", err, errlen);
@@ -112,6 +120,7 @@ read_batch(sqlite3_stmt *st, struct batch_rec *b)
 	b->counts.canceled = sqlite3_column_int64(st, 17);
 	b->counts.expired = sqlite3_column_int64(st, 18);
 	b->ingested = sqlite3_column_int(st, 19);
+	usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, 20), sizeof(b->provider));
 }
 
 /* Priced cost of the batch's rows, row by row (for models whose long
@@ -153,7 +162,7 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 	struct tokens t;
 	sqlite3_stmt *st;
 	int64_t rate, tools;
-	int rc, raw;
+	int rc, raw, bits;
 
 	b->actual_nanos = 0;
 	if (p == NULL)
@@ -167,12 +176,14 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 		return store_sqlerr(s, "batch cost", err, errlen);
 	store_bind_text(st, 1, b->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		mp = pricing_find(p, (const char *)sqlite3_column_text(st, 0));
+		bits = sqlite3_column_int(st, 1);
+		mp = pricing_find_for(p, ROLLUP_PROVIDER(bits), (const char *)sqlite3_column_text(st,
+		    0));
 		if (mp == NULL)
 			continue;
 		if (mp->has_long && mp->long_threshold != STORE_LONG_THRESHOLD)
 			raw = 1;
-		pf = store_price_flags(mp, sqlite3_column_int(st, 1));
+		pf = store_price_flags(mp, bits);
 		t.input = sqlite3_column_int64(st, 2);
 		t.write_5m = sqlite3_column_int64(st, 3);
 		t.write_1h = sqlite3_column_int64(st, 4);

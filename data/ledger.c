@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/store_int.h"
 
 int
@@ -19,7 +20,9 @@ store_row_flags(const struct usage *u)
 		bits |= ROLLUP_FAST;
 	if (strcmp(u->inference_geo, "us") == 0)
 		bits |= ROLLUP_US_GEO;
-	return bits;
+	if (strcmp(u->service_tier, "priority") == 0)
+		bits |= ROLLUP_PRIORITY;
+	return bits | provider_of(u)->id << ROLLUP_PROVIDER_SHIFT;
 }
 
 struct price_flags
@@ -32,6 +35,7 @@ store_price_flags(const struct model_price *mp, int bits)
 	f.long_ctx = (bits & ROLLUP_LONG) != 0 && mp != NULL && mp->has_long;
 	f.fast = (bits & ROLLUP_FAST) != 0;
 	f.us_geo = (bits & ROLLUP_US_GEO) != 0;
+	f.priority = (bits & ROLLUP_PRIORITY) != 0;
 	return f;
 }
 
@@ -66,17 +70,21 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	u->compressed_tokens = sqlite3_column_int64(st, c + 18);
 	u->sidechain = sqlite3_column_int(st, c + 19);
 	u->ts_import = sqlite3_column_int(st, c + 20);
-	u->web_search_requests = sqlite3_column_int64(st, c + 21);
-	u->web_fetch_requests = sqlite3_column_int64(st, c + 22);
-	u->code_execution_requests = sqlite3_column_int64(st, c + 23);
-	col_text(st, c + 24, u->project, sizeof(u->project));
-	col_text(st, c + 25, u->git_branch, sizeof(u->git_branch));
-	col_text(st, c + 26, u->key_fp, sizeof(u->key_fp));
+	col_text(st, c + 21, u->provider, sizeof(u->provider));
+	u->reasoning_tokens = sqlite3_column_int64(st, c + 22);
+	col_text(st, c + 23, u->session_id, sizeof(u->session_id));
+	col_text(st, c + 24, u->cwd, sizeof(u->cwd));
+	u->web_search_requests = sqlite3_column_int64(st, c + 25);
+	u->web_fetch_requests = sqlite3_column_int64(st, c + 26);
+	u->code_execution_requests = sqlite3_column_int64(st, c + 27);
+	col_text(st, c + 28, u->project, sizeof(u->project));
+	col_text(st, c + 29, u->git_branch, sizeof(u->git_branch));
+	col_text(st, c + 30, u->key_fp, sizeof(u->key_fp));
 }
 
-/* Bind u to ?1..?27 and the dedupe key (NULL when none) to ?28. Static
- * bindings: u and key outlive the step, and store_stmt clears them before
- * the statement's next use. */
+/* Bind u to ?1..?31 (its provider resolved: "" is anthropic) and the
+ * dedupe key (NULL when none) to ?32. Static bindings: u and key outlive
+ * the step, and store_stmt clears them before the statement's next use. */
 void
 store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 {
@@ -96,12 +104,16 @@ store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
 	sqlite3_bind_int64(st, 19, u->compressed_tokens);
 	sqlite3_bind_int(st, 20, u->sidechain != 0);
 	sqlite3_bind_int(st, 21, u->ts_import != 0);
-	sqlite3_bind_int64(st, 22, u->web_search_requests);
-	sqlite3_bind_int64(st, 23, u->web_fetch_requests);
-	sqlite3_bind_int64(st, 24, u->code_execution_requests);
-	sqlite3_bind_text(st, 25, u->project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 26, u->git_branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 27, u->key_fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 22, provider_of(u)->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 23, u->reasoning_tokens);
+	sqlite3_bind_text(st, 24, u->session_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 25, u->cwd, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 26, u->web_search_requests);
+	sqlite3_bind_int64(st, 27, u->web_fetch_requests);
+	sqlite3_bind_int64(st, 28, u->code_execution_requests);
+	sqlite3_bind_text(st, 29, u->project, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 30, u->git_branch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 31, u->key_fp, -1, SQLITE_STATIC);
 	if (key != NULL)
 		sqlite3_bind_text(st, STORE_USAGE_NCOLS + 1, key, -1, SQLITE_STATIC);
 	else
@@ -187,9 +199,14 @@ store_usage_check(const struct usage *u, char *err, size_t errlen)
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
 		return -1;
 	}
-	if (usage_tokens_check(&u->tok, u->compressed_tokens, why, sizeof(why)) != 0 ||
+	if (usage_row_check(u, why, sizeof(why)) != 0 ||
 	    usage_tools_check(u, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "usage row: %s", why);
+		return -1;
+	}
+	if (provider_by_name(u->provider) == NULL) {
+		snprintf(err, errlen, "usage row: provider: \"%.20s\": not anthropic or openai",
+		    u->provider);
 		return -1;
 	}
 	return 0;

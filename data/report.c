@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "data/report_int.h"
 
 int64_t
@@ -93,9 +94,9 @@ date_suffixed(const char *model, const char *base)
 	return 1;
 }
 
-/* The cached facts of a model id; NULL on out of memory. */
+/* The cached facts of a model id of a provider; NULL on out of memory. */
 struct model_ent *
-report_model_ent(struct agg *a, const char *model)
+report_model_ent(struct agg *a, const char *model, int provider)
 {
 	const char *f = a->q->model;
 	const struct model_price *mp;
@@ -103,7 +104,7 @@ report_model_ent(struct agg *a, const char *model)
 	size_t i;
 
 	for (i = 0; i < a->nme; i++)
-		if (strcmp(a->me[i].model, model) == 0)
+		if (a->me[i].provider == provider && strcmp(a->me[i].model, model) == 0)
 			return &a->me[i];
 	e = report_grow(a->me, &a->mecap, a->nme + 1, sizeof(*e));
 	if (e == NULL)
@@ -112,7 +113,8 @@ report_model_ent(struct agg *a, const char *model)
 	e = &a->me[a->nme++];
 	memset(e, 0, sizeof(*e));
 	usage_strlcpy(e->model, model, sizeof(e->model));
-	e->mp = pricing_find(a->p, model);
+	e->provider = provider;
+	e->mp = pricing_find_for(a->p, provider, model);
 	/* any of its dated prices with another long-context line: raw rows */
 	for (mp = pricing_version_at(a->p, e->mp, PRICING_ALWAYS); mp != NULL;
 	    mp = pricing_next_version(a->p, mp))
@@ -170,6 +172,7 @@ row_of(struct agg *a, const char *key)
 		return NULL;
 	r->rows = rows;
 	memset(&rows[r->nrows], 0, sizeof(rows[0]));
+	rows[r->nrows].provider = REPORT_PROVIDER_NONE;
 	usage_strlcpy(rows[r->nrows].key, key, sizeof(rows[0].key));
 	a->slots[j] = ++r->nrows;
 	return &rows[r->nrows - 1];
@@ -203,9 +206,10 @@ contrib_ok(const struct contrib *c)
 
 	if (num_mul(c->requests, USAGE_COUNT_MAX, &most) != 0)
 		most = INT64_MAX;
-	return c->max_stops >= 0 && c->max_stops <= c->requests &&
-	    c->web_search >= 0 && c->web_search <= most && c->code_exec >= 0 &&
-	    c->code_exec <= most && usage_sums_possible(&c->tok, c->compressed, c->requests);
+	return c->max_stops >= 0 && c->max_stops <= c->requests && c->reasoning >= 0 &&
+	    c->reasoning <= c->tok.output && c->web_search >= 0 && c->web_search <= most &&
+	    c->code_exec >= 0 && c->code_exec <= most &&
+	    usage_sums_possible(&c->tok, c->compressed, c->requests);
 }
 
 /* The priced part of c: its tokens under the prices in force at c->ms, its
@@ -227,6 +231,17 @@ price(struct agg *a, const struct contrib *c, struct report_row *d)
 	return 0;
 }
 
+/* The provider of a row holding tokens of a and of b. */
+static int
+provider_merge(int a, int b)
+{
+	if (a == REPORT_PROVIDER_NONE)
+		return b;
+	if (b == REPORT_PROVIDER_NONE || a == b)
+		return a;
+	return REPORT_PROVIDER_MIXED;
+}
+
 /* Every figure of a row: r += c (0, or -1 with r unchanged on overflow). */
 static int
 row_add(struct report_row *r, const struct report_row *c)
@@ -243,8 +258,10 @@ row_add(struct report_row *r, const struct report_row *c)
 	    num_add(&t.saved.routing, c->saved.routing) ||
 	    num_add(&t.saved.compression, c->saved.compression) ||
 	    num_add(&t.max_tokens_stops, c->max_tokens_stops) ||
-	    num_add(&t.compressed_tokens, c->compressed_tokens))
+	    num_add(&t.compressed_tokens, c->compressed_tokens) ||
+	    num_add(&t.reasoning_tokens, c->reasoning_tokens))
 		return -1;
+	t.provider = provider_merge(t.provider, c->provider);
 	*r = t;
 	return 0;
 }
@@ -269,6 +286,8 @@ report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
 	d.tok = c->tok;
 	d.compressed_tokens = c->compressed;
 	d.max_tokens_stops = c->max_stops;
+	d.reasoning_tokens = c->reasoning;
+	d.provider = c->e->provider;
 	d.web_search_requests = c->web_search;
 	d.code_execution_requests = c->code_exec;
 	if (c->e->mp == NULL) {
@@ -301,6 +320,8 @@ report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const cha
 	case REPORT_PROJECT:
 	case REPORT_KEY:
 		return g;
+	case REPORT_PROVIDER:
+		return provider_at(e->provider)->name;
 	case REPORT_TOTAL:
 		return "";
 	default:
@@ -340,6 +361,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->totals.provider = REPORT_PROVIDER_NONE;
 	memset(&a, 0, sizeof(a));
 	a.p = p;
 	a.q = q;

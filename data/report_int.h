@@ -9,8 +9,9 @@
 
 #define MS_PER_HOUR 3600000LL
 
-struct model_ent {                 /* per distinct model seen */
+struct model_ent {                 /* per distinct model × provider seen */
 	char                      model[USAGE_MODEL_MAX];
+	int                       provider;  /* enum provider_id */
 	const struct model_price *mp;
 	int                       match;   /* passes the model filter */
 	int                       listed;  /* already in the unpriced list */
@@ -46,7 +47,7 @@ struct contrib {
 	struct price_flags f;
 	int                routed;
 	int64_t            ms;           /* when (a cell's first ms): which prices */
-	int64_t            requests, compressed, max_stops;
+	int64_t            requests, compressed, max_stops, reasoning;
 	int64_t            web_search, code_exec;
 	struct tokens      tok;
 };
@@ -59,8 +60,9 @@ void report_period_key(enum report_group g, int64_t ms, char *buf, size_t n);
 /* p grown (realloc) to hold need items of size; *cap updated; NULL on out of
  * memory (p is then still valid). */
 void *report_grow(void *p, size_t *cap, size_t need, size_t size);
-/* The cached facts of a model id (in a->me, which may move); NULL on out of memory. */
-struct model_ent *report_model_ent(struct agg *a, const char *model);
+/* The cached facts of a model id of a provider (in a->me, which may move);
+ * NULL on out of memory. */
+struct model_ent *report_model_ent(struct agg *a, const char *model, int provider);
 /* c into the row of its key. 0, or -1 with err (out of memory, a sum that
  * does not fit, or a group no rows can make). */
 int report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,

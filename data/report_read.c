@@ -1,18 +1,20 @@
 /* report_read.c — where a report's figures come from: whole UTC days from
  * a day rollup (rollup_dm, or rollup_dt / rollup_ds when the query needs a
  * tag or a source), whole hours from an hour rollup (rollup_hm, or
- * rollup_hour for tags, sources and tiers), and raw rows for what no rollup
- * answers exactly (see report.c's head: split hours, edges, models with
- * another long-context line). */
+ * rollup_hour for tags, sources and tiers), each per provider by its flag
+ * bits, and raw rows for what no rollup answers exactly (see report.c's
+ * head: split hours, edges, models with another long-context line). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/provider.h"
 #include "data/report_int.h"
 
-/* Filters that SQL applies: " AND tag = ?N AND source = ?M". */
+/* Filters that SQL applies: " AND tag = ?N AND source = ?M" and the
+ * provider's: a column of the raw rows, flag bits of the rollups. */
 static void
-filter_sql(const struct report_query *q, char *buf, size_t n, int first)
+filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first)
 {
 	int k = first;
 
@@ -21,17 +23,28 @@ filter_sql(const struct report_query *q, char *buf, size_t n, int first)
 		snprintf(buf + strlen(buf), n - strlen(buf), " AND tag = ?%d", k++);
 	if (q->source != NULL && q->source[0] != '\0')
 		snprintf(buf + strlen(buf), n - strlen(buf), " AND source = ?%d", k++);
+	if (q->provider != NULL && q->provider[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), raw ? " AND provider = ?%d" :
+		    " AND (flags >> %d) & 15 = ?%d", raw ? k : ROLLUP_PROVIDER_SHIFT, k);
 }
 
 static void
-filter_bind(const struct report_query *q, sqlite3_stmt *st, int first)
+filter_bind(const struct report_query *q, int raw, sqlite3_stmt *st, int first)
 {
+	const struct provider *pv;
 	int k = first;
 
 	if (q->tag != NULL && q->tag[0] != '\0')
 		store_bind_text(st, k++, q->tag);
 	if (q->source != NULL && q->source[0] != '\0')
 		store_bind_text(st, k++, q->source);
+	if (q->provider != NULL && q->provider[0] != '\0') {
+		pv = provider_by_name(q->provider);
+		if (raw)
+			store_bind_text(st, k++, q->provider);
+		else
+			sqlite3_bind_int(st, k++, pv != NULL ? (int)pv->id : -1);
+	}
 }
 
 /* Is the unit of len hours from hour h split between two local periods?
@@ -113,12 +126,12 @@ rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
 	    q->group == REPORT_MODEL_TIER ? "tier" : q->group == REPORT_PROJECT ? "project" :
 	    q->group == REPORT_KEY ? "key_fp" : "''";
-	char filt[96];
+	char filt[160];
 
-	filter_sql(q, filt, sizeof(filt), 3);
+	filter_sql(q, 0, filt, sizeof(filt), 3);
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
-	    " cache_read, output, compressed_tokens, max_tokens_stops, web_search, code_exec"
-	    " FROM %s WHERE hour >= ?1 AND hour < ?2%s%s", timed ? "hour" : "0", gcol,
+	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+	    " code_exec FROM %s WHERE hour >= ?1 AND hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "tier <> ''" : "routed", k == RK_FULL ? "rollup_hour" : table[k],
 	    filt, timed ? " ORDER BY hour" : "");
 }
@@ -169,8 +182,9 @@ add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model
 	c.tok.output = sum[5];
 	c.compressed = sum[6];
 	c.max_stops = sum[7];
-	c.web_search = sum[8];
-	c.code_exec = sum[9];
+	c.reasoning = sum[8];
+	c.web_search = sum[9];
+	c.code_exec = sum[10];
 	return report_add(s, a, &c, err, errlen);
 }
 
@@ -195,8 +209,9 @@ add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen
 
 	for (j = 0; j < a->gs.n; j++) {
 		gc = &a->gs.cells[j];
-		if ((e == NULL || strcmp(e->model, gc->model) != 0) &&
-		    (e = report_model_ent(a, gc->model)) == NULL) {
+		if ((e == NULL || e->provider != ROLLUP_PROVIDER(gc->flags) ||
+		    strcmp(e->model, gc->model) != 0) &&
+		    (e = report_model_ent(a, gc->model, ROLLUP_PROVIDER(gc->flags))) == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -215,12 +230,12 @@ static int
 read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
             char *err, size_t errlen)
 {
-	char sql[640], kbuf[USAGE_MODEL_MAX + 32];
+	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
 	struct model_ent *e, *last = NULL;
 	sqlite3_stmt *st;
 	const char *model, *g;
 	int64_t h, unit, sum[GROUPSUM_N];
-	int rc = SQLITE_DONE, i, grc;
+	int rc = SQLITE_DONE, i, grc, bits;
 
 	int64_t len = is_day(k) ? 24 : 1;
 
@@ -232,14 +247,18 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		return store_sqlerr(s, "report", err, errlen);
 	sqlite3_bind_int64(st, 1, u0);
 	sqlite3_bind_int64(st, 2, u1);
-	filter_bind(a->q, st, 3);
+	filter_bind(a->q, 0, st, 3);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_int64(st, 5) == 0)
 			continue;   /* nothing left in the cell (pruned lazily) */
 		model = (const char *)sqlite3_column_text(st, 1);
-		if (last != NULL && strcmp(last->model, model) == 0)
+		bits = sqlite3_column_int(st, 3);
+		if (last != NULL && last->provider == ROLLUP_PROVIDER(bits) &&
+		    strcmp(last->model, model) == 0)
 			e = last;
-		else if ((e = last = report_model_ent(a, model)) == NULL)
+		else if (provider_at(ROLLUP_PROVIDER(bits)) == NULL)
+			goto bad_bits;
+		else if ((e = last = report_model_ent(a, model, ROLLUP_PROVIDER(bits))) == NULL)
 			goto oom;
 		if (!e->match || e->raw)
 			continue;
@@ -254,13 +273,12 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = sqlite3_column_int64(st, 5 + i);
 		if (k == RK_FULL) {
-			if (add_cell(s, a, unit, len, e, g, sqlite3_column_int(st, 3),
-			    sqlite3_column_int(st, 4), sum, err, errlen) != 0)
+			if (add_cell(s, a, unit, len, e, g, bits, sqlite3_column_int(st, 4), sum, err,
+			    errlen) != 0)
 				goto fail;
 			continue;
 		}
-		grc = groupsum_add(&a->gs, unit, e->model, g, sqlite3_column_int(st, 3),
-		    sqlite3_column_int(st, 4), sum);
+		grc = groupsum_add(&a->gs, unit, e->model, g, bits, sqlite3_column_int(st, 4), sum);
 		if (grc == GROUPSUM_OVERFLOW) {
 			store_overflow_err(s, NULL, err, errlen);
 			goto fail;
@@ -271,6 +289,10 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	if (read_end(s, st, rc, err, errlen) != 0)
 		return -1;
 	return add_groups(s, a, len, err, errlen);
+bad_bits:
+	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
+	    " know", ROLLUP_PROVIDER(bits));
+	goto fail;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
@@ -302,7 +324,7 @@ static int
 read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const char *model,
          char *err, size_t errlen)
 {
-	char sql[512], filt[96], kbuf[USAGE_MODEL_MAX + 32];
+	char sql[768], filt[160], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct usage u;
 	sqlite3_stmt *st;
@@ -310,7 +332,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 
 	if (since >= until)
 		return 0;
-	filter_sql(a->q, filt, sizeof(filt), 4);
+	filter_sql(a->q, 1, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -319,11 +341,11 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	sqlite3_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
-	filter_bind(a->q, st, 4);
+	filter_bind(a->q, 1, st, 4);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
-		if ((c.e = report_model_ent(a, u.model)) == NULL)
+		if ((c.e = report_model_ent(a, u.model, provider_of(&u)->id)) == NULL)
 			goto oom;
 		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
@@ -337,6 +359,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 		c.tok = u.tok;
 		c.compressed = u.compressed_tokens;
 		c.max_stops = strcmp(u.stop_reason, "max_tokens") == 0;
+		c.reasoning = u.reasoning_tokens;
 		if (report_add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}

@@ -17,7 +17,8 @@
 
 #define MS_PER_HOUR 3600000LL
 #define PENDING_CAP 4096   /* cells waiting: bounds memory (~1.5 MB) */
-#define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops */
+#define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops,
+                                    reasoning */
 
 enum { CELL_HOUR, CELL_BATCH };
 
@@ -32,7 +33,7 @@ struct cell {
 	char    project[USAGE_TAG_MAX]; /* CELL_HOUR: for rollup_hp and rollup_hk */
 	char    key_fp[24];
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
-	                                  web searches, code executions */
+	                                  reasoning, web searches, code executions */
 };
 
 struct undo {
@@ -159,8 +160,8 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	struct cell key;
 	const int64_t v[NSUM] = { 1, u->tok.input, u->tok.write_5m, u->tok.write_1h,
 	    u->tok.cache_read, u->tok.output, u->compressed_tokens,
-	    strcmp(u->stop_reason, "max_tokens") == 0, u->web_search_requests,
-	    u->code_execution_requests };
+	    strcmp(u->stop_reason, "max_tokens") == 0, u->reasoning_tokens,
+	    u->web_search_requests, u->code_execution_requests };
 	int64_t sum[NSUM];
 	int k, rc;
 
@@ -279,7 +280,7 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 		sqlite3_bind_int(st, k++, c->flags);
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
 			sqlite3_bind_int64(st, k++, c->sum[i]);
-		sqlite3_bind_int64(st, k++, c->sum[8]);   /* web searches */
+		sqlite3_bind_int64(st, k++, c->sum[9]);   /* web searches */
 	} else {
 		sqlite3_bind_int64(st, k++, c->hour);
 		store_bind_text(st, k++, c->model);

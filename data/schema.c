@@ -6,6 +6,14 @@
  * Forward migrations: entry i takes the schema from version i to i + 1.
  * Append only — never edit a shipped entry.
  */
+/* store_row_flags() in SQL, for the migration to 11 (the provider bits are
+ * enum provider_id << 8; every row is Anthropic's unless the file's version
+ * was set back and it migrates again). */
+#define MIG11_FLAGS "(source = 'batch' OR service_tier IN ('batch', 'flex')) * 1" \
+	" + (input + write_5m + write_1h + cache_read > 200000) * 2" \
+	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
+	" + (provider = 'openai') * 256"
+
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE TABLE usage ("
@@ -266,7 +274,8 @@ const char *const store_migrations[] = {
 	 * × flags × routed, so the tag and source reports of a long history read
 	 * days, not rollup_hour (whose cells, for a busy fleet, are almost as
 	 * many as its rows). Kept like rollup_dm; rebuilt from rollup_hour (IF
-	 * NOT EXISTS, as above). */
+	 * NOT EXISTS, as above; the columns named, so a file set back that has the
+	 * reasoning sums of 11 migrates again). */
 	"CREATE TABLE IF NOT EXISTS rollup_dt ("
 	"  hour INTEGER NOT NULL,"          /* the UTC day */
 	"  model TEXT NOT NULL,"
@@ -313,7 +322,64 @@ const char *const store_migrations[] = {
 	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
 	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
 	"  FROM rollup_hour GROUP BY d, model, source, flags, r;",
-	/* 10 → 11: issue 16. Server tools (api-notes §9): each row's web search,
+	/* 10 → 11: OpenAI beside Anthropic (issue 14): every row's provider
+	 * (the rows so far were Anthropic's), OpenAI's reasoning tokens (inside
+	 * output, kept for display), a coding agent's session id and working
+	 * directory; a batch's provider; the rollups' reasoning sums (the day ×
+	 * tag and day × source tables of 10 too). The rollup flags gain the
+	 * priority tier and the provider (store_int.h): when the ledger holds
+	 * priority rows their cells are keyed anew, so the rollups are rebuilt
+	 * from the rows (MIG11_FLAGS is store_row_flags() in SQL). A file set
+	 * back that has the columns has had all of it ("-- column", store.c). */
+	"-- column usage provider\n"
+	"ALTER TABLE usage ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE usage ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE usage ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE usage ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE batch ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	"ALTER TABLE rollup_hour ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_hm ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dm ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dt ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_ds ADD COLUMN reasoning INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TEMP TABLE mig11 AS SELECT EXISTS (SELECT 1 FROM usage"
+	"  WHERE service_tier = 'priority') AS rebuild;"
+	"DELETE FROM rollup_hour WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_hour SELECT"
+	"  (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, model, source, tag,"
+	"  tier, " MIG11_FLAGS " AS f, count(*), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens'),"
+	"  sum(reasoning_tokens)"
+	"  FROM usage WHERE (SELECT rebuild FROM mig11) GROUP BY h, model, source, tag, tier, f;"
+	"DELETE FROM rollup_hm WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_hm SELECT hour, model, flags, tier <> '' AS routed, sum(requests),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY hour, model, flags, routed;"
+	"DELETE FROM rollup_dm WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_dm SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, flags,"
+	"  routed, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),"
+	"  sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
+	"  FROM rollup_hm WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, flags, routed;"
+	"DELETE FROM rollup_dt WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_dt SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, tag,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops),"
+	"  sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, tag, flags, r;"
+	"DELETE FROM rollup_ds WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_ds SELECT (hour - ((hour % 24) + 24) % 24) / 24 AS d, model, source,"
+	"  flags, tier <> '' AS r, sum(requests), sum(input), sum(write_5m), sum(write_1h),"
+	"  sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops),"
+	"  sum(reasoning)"
+	"  FROM rollup_hour WHERE (SELECT rebuild FROM mig11) GROUP BY d, model, source, flags, r;"
+	"DELETE FROM rollup_batch WHERE (SELECT rebuild FROM mig11);"
+	"INSERT INTO rollup_batch SELECT batch_id, model, " MIG11_FLAGS " AS f, count(*), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output)"
+	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig11)"
+	"  GROUP BY batch_id, model, f;"
+	"DROP TABLE mig11;",
+	/* 11 → 12: issue 16. Server tools (api-notes §9): each row's web search,
 	 * web fetch and code execution counts, and the rollups' web search and
 	 * code execution sums (the tool cost is priced from them like tokens,
 	 * by the price in force at the cell's time). Attribution: a coding
@@ -354,6 +420,7 @@ const char *const store_migrations[] = {
 	"  output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL,"
 	"  max_tokens_stops INTEGER NOT NULL,"
+	"  reasoning INTEGER NOT NULL DEFAULT 0,"
 	"  web_search INTEGER NOT NULL DEFAULT 0,"
 	"  code_exec INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (hour, model, project, flags, routed)"
@@ -372,15 +439,20 @@ const char *const store_migrations[] = {
 	"  output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL,"
 	"  max_tokens_stops INTEGER NOT NULL,"
+	"  reasoning INTEGER NOT NULL DEFAULT 0,"
 	"  web_search INTEGER NOT NULL DEFAULT 0,"
 	"  code_exec INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (hour, model, key_fp, flags, routed)"
 	") WITHOUT ROWID;"
 	"DELETE FROM rollup_hp;"
-	"INSERT INTO rollup_hp SELECT hour, model, '', flags, routed, requests, input, write_5m,"
-	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, 0, 0 FROM rollup_hm;"
+	"INSERT INTO rollup_hp (hour, model, project, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)"
+	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
 	"DELETE FROM rollup_hk;"
-	"INSERT INTO rollup_hk SELECT hour, model, '', flags, routed, requests, input, write_5m,"
-	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, 0, 0 FROM rollup_hm;",
+	"INSERT INTO rollup_hk (hour, model, key_fp, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)"
+	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -9,11 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/provider.h"
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
-                                3: server tools and attribution (issue 16) */
+#define SPOOL_VERSION 4      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: provider, reasoning, session, cwd (schema 11);
+                                4: server tools and attribution (issue 16) */
 #define BUSY_MS       10000
 
 struct spool {
@@ -36,6 +38,9 @@ static const char schema[] =
 	"  write_1h INTEGER NOT NULL, cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, sidechain INTEGER NOT NULL,"
 	"  ts_import INTEGER NOT NULL DEFAULT 0,"
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
+	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
 	"  web_search_requests INTEGER NOT NULL DEFAULT 0,"
 	"  web_fetch_requests INTEGER NOT NULL DEFAULT 0,"
 	"  code_execution_requests INTEGER NOT NULL DEFAULT 0,"
@@ -48,15 +53,22 @@ static const char schema[] =
 	"  b_requests INTEGER NOT NULL, b_created_ms INTEGER NOT NULL,"
 	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
 	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
-	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL"
+	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL,"
+	"  b_provider TEXT NOT NULL DEFAULT 'anthropic'"
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
 /* What an older file's rows gain, format i to i + 1 (rows may wait in it;
- * columns are always named, so where they land does not matter). */
+ * columns are always named, so where they land does not matter). A row of
+ * format 2 or older was Anthropic's. */
 static const char *const upgrade[SPOOL_VERSION] = {
 	[1] = "ALTER TABLE row ADD COLUMN ts_import INTEGER NOT NULL DEFAULT 0;",
-	[2] = "ALTER TABLE row ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;"
+	[2] = "ALTER TABLE row ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
+	      "ALTER TABLE row ADD COLUMN reasoning_tokens INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';",
+	[3] = "ALTER TABLE row ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;"
 	      "ALTER TABLE row ADD COLUMN web_fetch_requests INTEGER NOT NULL DEFAULT 0;"
 	      "ALTER TABLE row ADD COLUMN code_execution_requests INTEGER NOT NULL DEFAULT 0;"
 	      "ALTER TABLE row ADD COLUMN project TEXT NOT NULL DEFAULT '';"
@@ -65,8 +77,8 @@ static const char *const upgrade[SPOOL_VERSION] = {
 };
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
-	"b_processing, b_succeeded, b_errored, b_canceled, b_expired"
-#define BATCH_NCOLS 11
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider"
+#define BATCH_NCOLS 12
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -213,6 +225,8 @@ bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int
 	sqlite3_bind_int64(st, k + 12, b->counts.errored);
 	sqlite3_bind_int64(st, k + 13, b->counts.canceled);
 	sqlite3_bind_int64(st, k + 14, b->counts.expired);
+	sqlite3_bind_text(st, k + 15, provider_by_name(b->provider) != NULL ?
+	    provider_by_name(b->provider)->name : b->provider, -1, SQLITE_STATIC);
 }
 
 int
@@ -386,6 +400,8 @@ read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_ite
 		b->counts.errored = sqlite3_column_int64(st, k + 8);
 		b->counts.canceled = sqlite3_column_int64(st, k + 9);
 		b->counts.expired = sqlite3_column_int64(st, k + 10);
+		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, k + 11),
+		    sizeof(b->provider));
 		n++;
 	}
 	sqlite3_finalize(st);

@@ -128,6 +128,7 @@ enum report_group {
 	REPORT_TAG,     /* key tag, "" for untagged */
 	REPORT_TOTAL,   /* no rows, totals only */
 	REPORT_MODEL_TIER, /* key "MODEL\tTIER" (tier "" when not routed): output caps */
+	REPORT_PROVIDER,   /* key anthropic/openai */
 	REPORT_PROJECT, /* key a coding agent's project, "" for rows without one */
 	REPORT_KEY,     /* key the API key fingerprint (proxy rows), "" for none */
 };
@@ -142,6 +143,7 @@ struct report_query {
 	                                is it plus a "-YYYYMMDD" date */
 	const char *tag;
 	const char *source;
+	const char *provider;        /* "anthropic", "openai"; NULL or "" = all */
 	const char *baseline_model;  /* for routing savings; NULL = none */
 };
 
@@ -157,6 +159,10 @@ struct report_row {
 	struct savings saved;
 	int64_t       max_tokens_stops;  /* responses that stopped on max_tokens */
 	int64_t       compressed_tokens;
+	int64_t       reasoning_tokens;  /* OpenAI's, inside tok.output (display only) */
+	int           provider;          /* enum provider_id of the row's tokens, or: */
+#define REPORT_PROVIDER_NONE  (-1)       /* no tokens yet */
+#define REPORT_PROVIDER_MIXED (-2)       /* tokens of several providers */
 };
 
 struct report {
@@ -249,6 +255,7 @@ struct batch_counts {
 
 struct batch_rec {
 	char    id[USAGE_ID_MAX];
+	char    provider[12];          /* anthropic, openai ("" = anthropic) */
 	char    status[16];            /* in_progress, canceling, ended */
 	char    input_file[1024];      /* the JSONL it was built from */
 	char    results_file[1024];    /* where results were saved, "" until then */

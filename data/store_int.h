@@ -149,10 +149,15 @@ int store_create_private(const char *path, char *err, size_t errlen);
 int store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
 /* Rollup flag bits (what changes the price of a token). */
-#define ROLLUP_BATCH   1
+#define ROLLUP_BATCH   1   /* source batch, service tier batch or flex */
 #define ROLLUP_LONG    2   /* total input > STORE_LONG_THRESHOLD */
 #define ROLLUP_FAST    4
 #define ROLLUP_US_GEO  8
+#define ROLLUP_PRIORITY 16 /* service tier priority */
+/* The row's provider (enum provider_id) in bits 8..11: the price entries a
+ * model is looked up in, so every rollup is keyed by provider too. */
+#define ROLLUP_PROVIDER_SHIFT 8
+#define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)
 
 /* The long-context line the rollup records. A model whose price table entry
  * names another threshold is still split here (see report.c). */
@@ -169,10 +174,10 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 #define STORE_USAGE_COLS \
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
-	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import, " \
-	"web_search_requests, web_fetch_requests, code_execution_requests, project, " \
-	"git_branch, key_fp"
-#define STORE_USAGE_NCOLS 27
+	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import, provider, " \
+	"reasoning_tokens, session_id, cwd, web_search_requests, web_fetch_requests, " \
+	"code_execution_requests, project, git_branch, key_fp"
+#define STORE_USAGE_NCOLS 31
 void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
 
 #endif

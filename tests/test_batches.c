@@ -56,6 +56,7 @@ rec(const char *id, const char *status, int64_t created, int64_t ended, int inge
 	memset(&b, 0, sizeof(b));
 	usage_strlcpy(b.id, id, sizeof(b.id));
 	usage_strlcpy(b.status, status, sizeof(b.status));
+	usage_strlcpy(b.provider, "anthropic", sizeof(b.provider));   /* as the ledger reads it */
 	b.created_ms = created;
 	b.ended_ms = ended;
 	b.ingested = ingested;

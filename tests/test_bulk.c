@@ -1,7 +1,8 @@
 /* test_bulk.c — rows held in memory inside a long transaction (data/bulk.c):
  * the ledger ends exactly as store_insert_usage row by row leaves it (every
- * column, every row id, every rollup cell), and each put says what the row
- * by row call said; a rollback forgets what waits. */
+ * column, every row id, every rollup cell; Anthropic's and OpenAI's rows:
+ * provider, reasoning tokens, session id, cwd, the priority tier), and each
+ * put says what the row by row call said; a rollback forgets what waits. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,17 @@ row(struct synth_rng *r, unsigned k, struct usage *u)
 	u->tok.output = (int64_t)synth_below(r, 4);             /* ties are common */
 	if (synth_chance(r, 100))
 		usage_strlcpy(u->stop_reason, "max_tokens", sizeof(u->stop_reason));
+	if (k % 4 == 2 && kind != 3) {        /* OpenAI's (a Codex session's, some) */
+		usage_strlcpy(u->provider, "openai", sizeof(u->provider));
+		usage_strlcpy(u->model, (k / 4) % 2 ? "o3" : "gpt-4.1", sizeof(u->model));
+		u->reasoning_tokens = (int64_t)synth_below(r, (unsigned)u->tok.output + 1);
+		if (k % 3 == 0) {
+			snprintf(u->session_id, sizeof(u->session_id), "sess_%u", k % 13);
+			snprintf(u->cwd, sizeof(u->cwd), "/work/p%u", k % 5);
+		}
+		if (synth_chance(r, 300))
+			usage_strlcpy(u->service_tier, "priority", sizeof(u->service_tier));
+	}
 }
 
 /* The same random stream of rows into two ledgers: one by store_put_bulk in
@@ -125,7 +137,7 @@ test_same_as_row_by_row(void **state)
 	enum store_put got, want;
 	struct usage u;
 	unsigned k, recent = 1, i;
-	int n_added = 0, n_dup = 0, n_rep = 0, dup_b, dup_r;
+	int n_added = 0, n_dup = 0, n_rep = 0, n_openai = 0, dup_b, dup_r;
 
 	(void)state;
 	bulk = open_db("bulk.db", pb, sizeof(pb));
@@ -169,6 +181,8 @@ test_same_as_row_by_row(void **state)
 		n_added += want == STORE_ADDED;
 		n_dup += want == STORE_DUPLICATE;
 		n_rep += want == STORE_REPLACED;
+		n_openai += want != STORE_DUPLICATE && strcmp(u.provider, "openai") == 0 &&
+		    u.reasoning_tokens > 0;
 		if (i == 9999 || (mixed && synth_chance(&r, 2))) {     /* a group ends */
 			assert_int_equal(store_commit(bulk, err, sizeof(err)), 0);
 			assert_int_equal(store_begin(bulk, err, sizeof(err)), 0);
@@ -177,7 +191,7 @@ test_same_as_row_by_row(void **state)
 	assert_int_equal(store_commit(bulk, err, sizeof(err)), 0);
 	assert_int_equal(store_commit(ref, err, sizeof(err)), 0);
 	/* the stream took every path */
-	assert_true(n_added > 1000 && n_dup > 1000 && n_rep > 1000);
+	assert_true(n_added > 1000 && n_dup > 1000 && n_rep > 1000 && n_openai > 200);
 	store_close(bulk);
 	store_close(ref);
 	a = dump(pb);
@@ -245,6 +259,10 @@ test_refused(void **state)
 	u.tok.output = -1;
 	assert_int_equal(store_put_bulk(s, &u, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "usage row: output_tokens: -1: not a token count (0..1000000000000)");
+	u.tok.output = 1;
+	usage_strlcpy(u.provider, "gemini", sizeof(u.provider));
+	assert_int_equal(store_put_bulk(s, &u, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "usage row: provider: \"gemini\": not anthropic or openai");
 	store_rollback(s);
 	store_close(s);
 }

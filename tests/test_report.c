@@ -27,7 +27,9 @@ static const char prices_json[] =
 	" \"input\":\"1\",\"write_5m\":\"1.25\",\"write_1h\":\"2\",\"cache_read\":\"0.10\",\"output\":\"5\"},"
 	"{\"id\":\"claude-opus-4-6\",\"aliases\":[],"
 	" \"input\":\"5\",\"write_5m\":\"6.25\",\"write_1h\":\"10\",\"cache_read\":\"0.50\",\"output\":\"25\","
-	" \"fast\":\"6\",\"us_geo\":\"1.1\"}"
+	" \"fast\":\"6\",\"us_geo\":\"1.1\"},"
+	"{\"id\":\"gpt-4.1\",\"provider\":\"openai\",\"aliases\":[],"
+	" \"input\":\"2\",\"cache_read\":\"0.50\",\"output\":\"8\",\"priority\":\"2\"}"
 	"]}";
 
 #define T0 1762776000000LL      /* 2025-11-10T12:00:00Z */
@@ -434,7 +436,7 @@ test_week_month_hour_keys(void **state)
 struct brute {
 	const struct pricing *p;
 	enum report_group     g;
-	const char           *tag, *source;   /* filters; NULL: none */
+	const char           *tag, *source, *provider;   /* filters; NULL: none */
 	char                  keys[128][32];
 	int64_t               req[128], in[128], cost[128];
 	int                   n;
@@ -451,7 +453,8 @@ brute_row(const struct usage *u, void *arg)
 	int i;
 
 	if ((b->tag != NULL && strcmp(u->tag, b->tag) != 0) ||
-	    (b->source != NULL && strcmp(u->source, b->source) != 0))
+	    (b->source != NULL && strcmp(u->source, b->source) != 0) ||
+	    (b->provider != NULL && strcmp(u->provider, b->provider) != 0))
 		return 0;
 	localtime_r(&t, &tm);
 	strftime(key, sizeof(key), b->g == REPORT_DAY ? "%Y-%m-%d" : b->g == REPORT_WEEK ?
@@ -477,10 +480,14 @@ test_matches_brute_force(void **state)
 	    "America/St_Johns", "Europe/London" };
 	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
 	    REPORT_MONTH };
-	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced" };
-	/* no filter (rollup_dm), a tag (rollup_dt), a source (rollup_ds) */
-	static const char *const tags[] = { NULL, "t1", NULL };
-	static const char *const sources[] = { NULL, NULL, "batch" };
+	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
+	    "gpt-4.1" };
+	/* no filter (rollup_dm), a tag (rollup_dt), a source (rollup_ds); then
+	 * each with a provider (the rollups' provider bits) */
+	static const char *const tags[] = { NULL, "t1", NULL, NULL, "t1", NULL };
+	static const char *const sources[] = { NULL, NULL, "batch", NULL, NULL, "batch" };
+	static const char *const providers[] = { NULL, NULL, NULL, "anthropic", "openai",
+	    "openai" };
 	uint64_t seed = 42;
 	int64_t base = 1761955200000LL;  /* 2025-11-01T00:00Z; 2025-11-02 US DST ends */
 	struct report_query q;
@@ -494,17 +501,23 @@ test_matches_brute_force(void **state)
 
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		snprintf(id, sizeof(id), "req_%d", i);
-		u = mk(models[(seed >> 20) % 3], i % 7 == 0 ? "batch" : "call", i % 3 ? "" : "t1", base +
+		u = mk(models[(seed >> 20) % 4], i % 7 == 0 ? "batch" : "call", i % 3 ? "" : "t1", base +
 		    (int64_t)((seed >> 33) % (3 * 24 * 60)) * 60000 + (int64_t)(seed % 60000), id);
 		u.tok.input = 1 + (int64_t)((seed >> 8) % 1000);
 		u.tok.output = 1 + (int64_t)((seed >> 4) % 100);
 		if (i % 50 == 0)
 			u.tok.input = 250000;   /* long context */
+		if (strcmp(u.model, "gpt-4.1") == 0) {
+			usage_strlcpy(u.provider, "openai", sizeof(u.provider));
+			u.reasoning_tokens = u.tok.output / 2;
+			if (i % 5 == 0)
+				usage_strlcpy(u.service_tier, "priority", sizeof(u.service_tier));
+		}
 		put(f, &u);
 	}
 	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
 		use_tz(zones[zi]);
-		for (gi = 0; gi < 9 * sizeof(groups) / sizeof(groups[0]); gi++) {
+		for (gi = 0; gi < 18 * sizeof(groups) / sizeof(groups[0]); gi++) {
 			struct brute b;
 			size_t fi = gi / 12;
 
@@ -512,6 +525,7 @@ test_matches_brute_force(void **state)
 			q.group = groups[gi % 4];
 			q.tag = tags[fi];
 			q.source = sources[fi];
+			q.provider = providers[fi];
 			/* bounds that cut hours: 7h13m in, 2 days 5h47m later; then
 			 * 50 minutes inside one UTC hour */
 			q.since_ms = base + 7 * HOUR + 13 * 60000;
@@ -527,6 +541,7 @@ test_matches_brute_force(void **state)
 			b.g = groups[gi % 4];
 			b.tag = tags[fi];
 			b.source = sources[fi];
+			b.provider = providers[fi];
 			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms, brute_row, &b,
 			    err, sizeof(err)), 0);
 			assert_true(b.n > 0 || fi > 0);     /* a filter may leave a short window empty */

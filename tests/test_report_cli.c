@@ -153,12 +153,14 @@ test_daily_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(r, "date")), "2025-11-11");
 	assert_int_equal(nanos(r, "cost_usd"), 10000000LL);
 	assert_int_equal(json_integer_value(json_object_get(r, "cache_write_1h_tokens")), 4000);
-	/* exactly the documented keys in a row */
+	/* exactly the documented keys in a row: issue 14 added provider and reasoning_tokens */
 	json_object_foreach(r, key, v) {
 		(void)v;
 		n++;
 	}
-	assert_int_equal(n, 12);     /* with tool_cost_usd, web_search_requests, code_execution_… */
+	assert_int_equal(n, 14);     /* with provider, reasoning and the server tool figures */
+	assert_string_equal(json_string_value(json_object_get(r, "provider")), "anthropic");
+	assert_int_equal(json_integer_value(json_object_get(r, "reasoning_tokens")), 0);
 	assert_int_equal(nanos(r, "tool_cost_usd"), 0);
 	assert_int_equal(json_integer_value(json_object_get(r, "web_search_requests")), 0);
 	assert_non_null(json_object_get(r, "code_execution_requests"));

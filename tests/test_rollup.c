@@ -1,8 +1,11 @@
 /* test_rollup.c — the collapsed rollup tables (data/rollup.c) hold exactly
  * the sums of rollup_hour's cells: per hour (rollup_hm), per UTC day
  * (rollup_dm) and per UTC day × tag or × source (rollup_dt, rollup_ds),
- * after inserts, replacements by larger copies and batches; and migration
- * 9 → 10 rebuilds the day × tag and day × source tables from the hours. */
+ * provider bits and reasoning sums included, after inserts, replacements by
+ * larger copies and batches; and a ledger of version 9 migrates through 10
+ * (the day × tag and day × source tables, built from the hours) and 11 (the
+ * provider: every rollup rebuilt when priority rows re-key their cells) to
+ * the same reports. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,14 +17,15 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "core/pricing.h"
 #include "data/store.h"
 #include "tests/lib/fx.h"
 #include "tui/synth.h"
 
 #define SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read)," \
-	" sum(output), sum(compressed_tokens), sum(max_tokens_stops)"
+	" sum(output), sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning)"
 #define COLS "requests, input, write_5m, write_1h, cache_read, output, compressed_tokens," \
-	" max_tokens_stops"
+	" max_tokens_stops, reasoning"
 #define DAY "(hour - ((hour % 24) + 24) % 24) / 24"
 
 /* Each collapsed table against rollup_hour summed the same way. */
@@ -54,9 +58,10 @@ one(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* Every collapsed table equals rollup_hour summed, both ways round. */
+/* Every collapsed table equals rollup_hour summed, both ways round; with
+ * OpenAI's cells (provider bits, reasoning sums) when openai. */
 static void
-check_tables(const char *path)
+check_tables(const char *path, int openai)
 {
 	char sql[2048];
 	sqlite3 *db;
@@ -66,6 +71,10 @@ check_tables(const char *path)
 	assert_true(one(db, "SELECT count(*) FROM rollup_hour") > 100);
 	assert_true(one(db, "SELECT count(*) FROM rollup_dt") > 10);
 	assert_true(one(db, "SELECT count(*) FROM rollup_ds") > 10);
+	assert_true(one(db, "SELECT count(*) FROM rollup_dt WHERE flags >= 256 AND reasoning > 0")
+	    > (openai ? 10 : -1));
+	assert_true(one(db, "SELECT count(*) FROM rollup_ds WHERE flags >= 256") <= (openai ? 1e9 : 0));
+	assert_true(one(db, "SELECT count(*) FROM rollup_ds WHERE flags & 16") > 0);
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", same[i][0],
 		    same[i][1]);
@@ -79,11 +88,52 @@ check_tables(const char *path)
 	sqlite3_close(db);
 }
 
+/* OpenAI rows through the bulk path (as an import writes them): tags,
+ * sources, reasoning, some at the priority tier; ids repeat, so larger
+ * copies replace rows. openai 0: the same rows as Anthropic's (no
+ * reasoning), as a ledger of version 9 could hold. */
+static void
+fill_rows(struct store *s, int openai)
+{
+	static const char *const tags[] = { "web", "etl", "" };
+	static const char *const sources[] = { "import", "proxy", "call" };
+	struct synth_rng r;
+	struct usage u;
+	char err[256];
+	int i;
+
+	synth_seed(&r, 7);
+	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
+	for (i = 0; i < 1500; i++) {
+		memset(&u, 0, sizeof(u));
+		u.ts_ms = 1767225600000LL - (int64_t)synth_below(&r, 20 * 24) * 3600000 -
+		    (int64_t)synth_below(&r, 3600000);
+		usage_strlcpy(u.provider, openai ? "openai" : "anthropic", sizeof(u.provider));
+		usage_strlcpy(u.model, !openai ? "claude-sonnet-4-5" : i % 3 ? "gpt-4.1" : "o3",
+		    sizeof(u.model));
+		usage_strlcpy(u.source, sources[i % 3], sizeof(u.source));
+		usage_strlcpy(u.tag, tags[(i / 3) % 3], sizeof(u.tag));
+		snprintf(u.message_id, sizeof(u.message_id), "chatcmpl-%u",
+		    (unsigned)synth_below(&r, 1200));
+		u.tok.input = 100 + (int64_t)synth_below(&r, 5000);
+		u.tok.cache_read = (int64_t)synth_below(&r, 2) * 1024;
+		u.tok.output = 1 + (int64_t)synth_below(&r, 900);
+		u.reasoning_tokens = (int64_t)synth_below(&r, (unsigned)u.tok.output + 1);
+		if (!openai)
+			u.reasoning_tokens = 0;
+		if (synth_chance(&r, 200))
+			usage_strlcpy(u.service_tier, "priority", sizeof(u.service_tier));
+		if (store_put_bulk(s, &u, NULL, err, sizeof(err)) != 0)
+			fail_msg("put: %s", err);
+	}
+	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
+}
+
 /* A fleet's rows (tags, sources, tiers, batches), then other rows under
  * the same ids (no US inference: other draws): the larger copies replace
- * rows, taking the old cells' sums out. */
+ * rows, taking the old cells' sums out; with OpenAI's rows when openai. */
 static void
-fill(const char *path)
+fill(const char *path, int openai)
 {
 	static const char *const tags[] = { "web", "etl", "eval", NULL };
 	struct synth_fill f;
@@ -115,6 +165,7 @@ fill(const char *path)
 	f.rows = 2000;
 	f.mix.us_permille = 0;            /* other flags: cells move */
 	assert_int_equal(synth_fill_ledger(s, &r, &f, &added, err, sizeof(err)), 0);
+	fill_rows(s, openai);
 	store_close(s);
 }
 
@@ -125,34 +176,98 @@ test_collapsed_tables(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/fleet.db", fx_tmpdir);
-	fill(path);
-	check_tables(path);
+	fill(path, 1);
+	check_tables(path, 1);
 }
 
-/* A file of version 9 has no day × tag / day × source tables: opening it
- * builds them from rollup_hour. */
+/* Cost and requests per tag and per source over whole days (the day ×
+ * tag / source tables), all providers and Anthropic's alone, as text. */
 static void
-test_migration_10(void **state)
+reports(const char *path, char *out, size_t n)
 {
-	char path[512], err[256];
+	static const enum report_group groups[] = { REPORT_TAG, REPORT_SOURCE, REPORT_MODEL };
+	static const char *const providers[] = { NULL, "anthropic" };
+	struct report_query q;
+	struct pricing *p = fx_shipped_prices();
+	struct report r;
+	struct store *s;
+	char err[256];
+	size_t gi, pi, k, len = 0;
+
+	s = store_open(path, err, sizeof(err));
+	if (s == NULL)
+		fail_msg("%s: %s", path, err);
+	for (gi = 0; gi < 3; gi++) {
+		for (pi = 0; pi < 2; pi++) {
+			memset(&q, 0, sizeof(q));
+			q.group = groups[gi];
+			q.provider = providers[pi];
+			q.since_ms = 1767225600000LL - 30LL * 24 * 3600000;
+			q.until_ms = 1767225600000LL;
+			if (store_report(s, p, &q, &r, err, sizeof(err)) != 0)
+				fail_msg("report: %s", err);
+			for (k = 0; k < r.nrows && len < n; k++)
+				len += (size_t)snprintf(out + len, n - len, "%zu %zu %s %lld %lld\n", gi,
+				    pi, r.rows[k].key, (long long)r.rows[k].requests,
+				    (long long)r.rows[k].cost_nanos);
+			store_report_free(&r);
+		}
+	}
+	assert_true(len < n);
+	store_close(s);
+	pricing_free(p);
+}
+
+/* A file of version 9: no day × tag / day × source tables, no provider
+ * columns, no reasoning sums, and its priority rows' cells keyed without the
+ * priority bit. Opening it builds the day tables from rollup_hour (10), then
+ * adds the provider and rebuilds every rollup from the rows (11): the same
+ * tables and reports as a ledger written by this tokentop. */
+static void
+test_migration_from_9(void **state)
+{
+	char path[512], err[256], *before, *after;
 	struct store *s;
 	sqlite3 *db;
-	int v;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/v6.db", fx_tmpdir);
-	fill(path);
+	before = calloc(1, 1 << 16);
+	after = calloc(1, 1 << 16);
+	assert_true(before != NULL && after != NULL);
+	snprintf(path, sizeof(path), "%s/v9.db", fx_tmpdir);
+	fill(path, 0);             /* Anthropic's only, at priority now and then */
+	check_tables(path, 0);
+	reports(path, before, 1 << 16);
+	/* back to version 9 */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_dt; DROP TABLE rollup_ds;",
+	/* version 9 keyed cells without the priority bit: they merge */
+	assert_int_equal(sqlite3_exec(db, FX_UNDO_ISSUE16 "DROP TABLE rollup_dt; DROP TABLE rollup_ds;"
+	    "CREATE TEMP TABLE h AS SELECT hour, model, source, tag, tier, flags & ~16 AS flags,"
+	    "  " SUMS " FROM rollup_hour GROUP BY hour, model, source, tag, tier, flags & ~16;"
+	    "DELETE FROM rollup_hour; INSERT INTO rollup_hour SELECT * FROM h;"
+	    "CREATE TEMP TABLE m AS SELECT hour, model, flags & ~16 AS flags, routed,"
+	    "  " SUMS " FROM rollup_hm GROUP BY hour, model, flags & ~16, routed;"
+	    "DELETE FROM rollup_hm; INSERT INTO rollup_hm SELECT * FROM m;"
+	    "CREATE TEMP TABLE d AS SELECT hour, model, flags & ~16 AS flags, routed,"
+	    "  " SUMS " FROM rollup_dm GROUP BY hour, model, flags & ~16, routed;"
+	    "DELETE FROM rollup_dm; INSERT INTO rollup_dm SELECT * FROM d;"
+	    "ALTER TABLE usage DROP COLUMN provider; ALTER TABLE usage DROP COLUMN reasoning_tokens;"
+	    "ALTER TABLE usage DROP COLUMN session_id; ALTER TABLE usage DROP COLUMN cwd;"
+	    "ALTER TABLE batch DROP COLUMN provider; ALTER TABLE rollup_hour DROP COLUMN reasoning;"
+	    "ALTER TABLE rollup_hm DROP COLUMN reasoning; ALTER TABLE rollup_dm DROP COLUMN reasoning;",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	fx_set_user_version(path, 9);
 	s = store_open(path, err, sizeof(err));
-	assert_non_null(s);
-	v = store_schema_version(s);
-	assert_true(v >= 10);
+	if (s == NULL)
+		fail_msg("migrate: %s", err);
+	assert_int_equal(store_schema_version(s), 12);
 	store_close(s);
-	check_tables(path);
+	check_tables(path, 0);
+	reports(path, after, 1 << 16);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
 }
 
 /* Per hour × project and × key (issue 16): summed over the project or key
@@ -231,7 +346,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collapsed_tables),
 		cmocka_unit_test(test_project_and_key_tables),
-		cmocka_unit_test(test_migration_10),
+		cmocka_unit_test(test_migration_from_9),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

@@ -37,6 +37,7 @@ row(const char *model, const char *msg, const char *req, int64_t ts, int64_t in,
 	u.ts_ms = ts;
 	usage_strlcpy(u.model, model, sizeof(u.model));
 	usage_strlcpy(u.source, "import", sizeof(u.source));
+	usage_strlcpy(u.provider, "anthropic", sizeof(u.provider));   /* as the ledger reads it */
 	usage_strlcpy(u.message_id, msg, sizeof(u.message_id));
 	usage_strlcpy(u.request_id, req, sizeof(u.request_id));
 	u.tok.input = in;

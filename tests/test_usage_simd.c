@@ -1,7 +1,8 @@
 /* test_usage_simd.c — the simdjson path of transcript lines (core/usage_simd.cc):
  * what it decides alone, and that with jansson behind it every line comes
  * out exactly as the jansson path makes it (row, skip, or the same message);
- * the shape of a line for format detection. */
+ * the shape of a line for format detection (OpenAI's and Codex's lines are
+ * jansson's). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "core/import.h"
 #include "core/usage.h"
 #include "core/usage_simd.h"
 
@@ -217,6 +219,53 @@ test_shape(void **state)
 	}
 }
 
+/* OpenAI's and Codex's lines are left to jansson: simdjson is unsure of each
+ * (even those with a top-level "usage" object or a "custom_id"), and the
+ * import's detection names their formats. */
+static void
+test_shape_other_providers(void **state)
+{
+	static const struct {
+		const char        *line;
+		enum import_format fmt;
+	} lines[] = {
+		{ "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1741570283,"
+		  "\"model\":\"gpt-4.1\",\"choices\":[],\"usage\":{\"prompt_tokens\":11,"
+		  "\"completion_tokens\":4}}", IMPORT_OPENAI },
+		{ "{\"id\":\"resp_1\",\"object\":\"response\",\"created_at\":1741570300,"
+		  "\"model\":\"o3\",\"output\":[],\"usage\":{\"input_tokens\":20,"
+		  "\"output_tokens\":15,\"output_tokens_details\":{\"reasoning_tokens\":12}}}",
+		  IMPORT_OPENAI },
+		{ "{\"id\":\"batch_req_1\",\"custom_id\":\"r1\",\"response\":{\"status_code\":200,"
+		  "\"body\":{\"object\":\"chat.completion\",\"model\":\"gpt-4.1-mini\","
+		  "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2}}},\"error\":null}",
+		  IMPORT_OPENAI_BATCH },
+		{ "{\"id\":\"batch_req_5\",\"custom_id\":\"r5\",\"response\":null,"
+		  "\"error\":{\"code\":\"batch_expired\",\"message\":\"m\"}}", IMPORT_OPENAI_BATCH },
+		/* a batch line that also carries a transcript's message.usage */
+		{ "{\"custom_id\":\"r6\",\"response\":{},\"message\":{\"usage\":{}}}",
+		  IMPORT_OPENAI_BATCH },
+		{ "{\"timestamp\":\"2025-09-10T12:00:01Z\",\"type\":\"event_msg\",\"payload\":"
+		  "{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":10,"
+		  "\"cached_input_tokens\":0,\"output_tokens\":5,\"reasoning_output_tokens\":0}}}}",
+		  IMPORT_CODEX },
+		{ "{\"timestamp\":\"2025-09-10T12:00:00Z\",\"type\":\"session_meta\",\"payload\":"
+		  "{\"id\":\"s1\",\"cwd\":\"/w\"},\"usage\":{}}", IMPORT_CODEX },
+	};
+	enum usage_simd_shape got;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		if (usage_simd_shape(lines[i].line, strlen(lines[i].line), &got) != -1)
+			fail_msg("line %zu: simdjson decided shape %d", i, (int)got);
+		if (import_detect(lines[i].line, strlen(lines[i].line)) != lines[i].fmt)
+			fail_msg("line %zu: detected as %s, want %s", i,
+			    import_format_name(import_detect(lines[i].line, strlen(lines[i].line))),
+			    import_format_name(lines[i].fmt));
+	}
+}
+
 int
 main(void)
 {
@@ -225,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_fields),
 		cmocka_unit_test(test_unterminated),
 		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_shape_other_providers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

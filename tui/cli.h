@@ -127,6 +127,10 @@ void cli_put_text(FILE *f, const char *text, size_t len);
  */
 int cli_parse_date(const char *s, int end_of_day, int64_t *ms);
 
+/* A --provider value: EXIT_OK for a provider's name (anthropic, openai),
+ * else EXIT_USAGE after saying so for cmd. */
+int cli_provider_arg(const char *cmd, const char *name);
+
 /* Use IANA zone tz for local time (setenv TZ + tzset); -1 if unknown. */
 int cli_set_tz(const char *tz);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/poller.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli_batch.h"
 
@@ -267,6 +268,16 @@ cli_batch_check_id(const char *id)
 	    "letters, digits, '_' and '-')", id);
 }
 
+/* Does tokentop follow b (a client for its provider: OpenAI's comes with the
+ * next issue)? */
+static int
+batch_followed(const struct batch_rec *b)
+{
+	const struct provider *pv = provider_by_name(b->provider);
+
+	return pv != NULL && pv->client;
+}
+
 int
 cli_batch_watch(struct cli *cli, int argc, char **argv)
 {
@@ -317,6 +328,11 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 				cli_line(stdout, "%s  already ended and ingested", argv[optind]);
 				continue;
 			}
+			if (found && !batch_followed(&named[k])) {
+				cli_line(stdout, "%s  an %s batch: not followed yet", argv[optind],
+				    provider_by_name(named[k].provider)->label);
+				continue;
+			}
 			/* what is to be asked of the API must be an id it could know */
 			if (cli_batch_check_id(argv[optind]) != EXIT_OK) {
 				rc = EXIT_USAGE;
@@ -327,9 +343,11 @@ cli_batch_watch(struct cli *cli, int argc, char **argv)
 			k++;
 		}
 	} else
-		for (i = 0; i < n; i++, k++) {
+		for (i = 0; i < n; i++) {
+			if (!batch_followed(&list[i]))
+				continue;
 			ids[k] = list[i].id;
-			tags[k] = list[i].tag;
+			tags[k++] = list[i].tag;
 		}
 	if (k == 0) {
 		printf("no unfinished batches\n");

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "core/provider.h"
 #include "core/text.h"
 #include "data/spool.h"
 #include "tui/cli.h"
@@ -308,4 +309,13 @@ cli_json(FILE *f, struct json_t *j, size_t flags)
 	rc = text_json_write(f, text) == 0 && fputc('\n', f) != EOF ? 0 : -1;
 	free(text);
 	return rc;
+}
+
+int
+cli_provider_arg(const char *cmd, const char *name)
+{
+	if (name[0] == '\0' || provider_by_name(name) == NULL)
+		return cli_usage_error(cmd, "--provider: unknown provider '%s' (anthropic or"
+		    " openai)", name);
+	return EXIT_OK;
 }

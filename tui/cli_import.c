@@ -8,8 +8,11 @@
 
 #include <jansson.h>
 
+#include "core/codex.h"
 #include "core/import.h"
+#include "core/openai.h"
 #include "core/project.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli.h"
 
@@ -25,13 +28,15 @@ static void
 help(FILE *f)
 {
 	fprintf(f,
-	    "usage: tokentop import [--format auto|messages|batch-results|claude-code]\n"
-	    "                       [--tag T] [--batch-id ID] [--json] [PATH...]\n"
+	    "usage: tokentop import [--format auto|messages|batch-results|claude-code|\n"
+	    "                        openai|openai-batch|codex] [--tag T] [--batch-id ID]\n"
+	    "                       [--json] [PATH...]\n"
 	    "\n"
 	    "Read usage into the ledger. PATH is a file, or a directory searched\n"
 	    "recursively for *.jsonl. With no PATH, reads the Claude Code transcript\n"
 	    "folders (~/.claude/projects, ~/.config/claude/projects, or the folders in\n"
-	    "CLAUDE_CONFIG_DIR, comma-separated).\n"
+	    "CLAUDE_CONFIG_DIR, comma-separated) and the Codex CLI sessions folder\n"
+	    "(${CODEX_HOME:-~/.codex}/sessions, its rollout-*.jsonl files).\n"
 	    "\n"
 	    "Formats (auto: decided per file from its first line that tells):\n"
 	    "  messages       one Messages API response a line; a response has no time,\n"
@@ -41,11 +46,21 @@ help(FILE *f)
 	    "                 (else the import time, marked)\n"
 	    "  claude-code    Claude Code transcripts; streaming copies of a response are\n"
 	    "                 one row (the largest), sidechain replays are dropped\n"
+	    "  openai         one OpenAI Chat Completions or Responses object a line, as an\n"
+	    "                 application logs them; rows take their created time; the\n"
+	    "                 response id is the dedupe key\n"
+	    "  openai-batch   an OpenAI batch output or error file; status 200 bodies are\n"
+	    "                 batch rows at the batch rate, the rest errored outcomes\n"
+	    "                 (batch id from --batch-id or a batch_ID_output.jsonl name)\n"
+	    "  codex          Codex CLI session files: each token_count event's increase of\n"
+	    "                 the session's total, with the model of the latest turn_context\n"
+	    "                 (a repeated total adds nothing; a session that logged no\n"
+	    "                 token_count cannot be priced: its lines count as skipped)\n"
 	    "\n"
 	    "  --format F     force a format for every file\n"
 	    "  --tag T        tag the imported rows\n"
 	    "  --batch-id ID  the batch of a results file (default: from a file named\n"
-	    "                 msgbatch_*.jsonl)\n"
+	    "                 msgbatch_*.jsonl, or batch_*_output.jsonl / _error.jsonl)\n"
 	    "  --json         print the summary as JSON: files, lines, added, duplicates,\n"
 	    "                 replaced, skipped, malformed, stamped_at_import (rows with no\n"
 	    "                 time of their own), unpriced_models, unreadable\n"
@@ -143,6 +158,9 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 	    strcmp(base + n - 6, ".jsonl") == 0) {
 		base[n - 6] = '\0';
 		usage_strlcpy(m->batch_id, base, sizeof(m->batch_id));
+	} else if (strncmp(base, "batch_", 6) == 0 && (w->format == IMPORT_OPENAI_BATCH ||
+	    w->format == IMPORT_AUTO)) {
+		openai_batch_name(base, m->batch_id, sizeof(m->batch_id));
 	}
 	if (m->batch_id[0] == '\0')
 		return 0;
@@ -161,12 +179,13 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 }
 
 static int
-note_unpriced(struct imp *m, const char *model)
+note_unpriced(struct imp *m, const struct usage *u)
 {
+	const char *model = u->model;
 	size_t i;
 	char **v;
 
-	if (pricing_find(m->pr, model) != NULL)
+	if (pricing_find_for(m->pr, provider_of(u)->id, model) != NULL)
 		return 0;
 	for (i = 0; i < m->nunpriced; i++)
 		if (strcmp(m->unpriced[i], model) == 0)
@@ -209,7 +228,7 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
 	if (u.cwd[0] != '\0' && u.project[0] == '\0')   /* a coding agent's row: who spent it */
 		project_of(m->projects, u.cwd, u.project, sizeof(u.project));
-	if (note_unpriced(m, u.model) != 0 ||
+	if (note_unpriced(m, &u) != 0 ||
 	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
 	count(m, r, u.ts_import);
@@ -227,12 +246,14 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 
 	m->group_rows++;
 	if (ok) {
-		u.ts_ms = m->batch_end_ms;
-		u.ts_import = !m->batch_end_known;
+		if (u.ts_ms == 0) {         /* OpenAI's bodies say when; Anthropic's do not */
+			u.ts_ms = m->batch_end_ms;
+			u.ts_import = !m->batch_end_known;
+		}
 		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
 		if (m->tag != NULL)
 			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-		if (note_unpriced(m, u.model) != 0)
+		if (note_unpriced(m, &u) != 0)
 			return -1;
 	}
 	if (m->batch_id[0] == '\0') {
@@ -458,15 +479,99 @@ parse_args(int argc, char **argv, struct import_opts *o, struct imp *m, int *jso
 	return EXIT_OK;
 }
 
+/* files += more, each with format f into fmts (both grown; more's strings
+ * taken, its array freed). keep: only names starting with it. 0 or -1. */
+static int
+add_files(char ***files, enum import_format **fmts, size_t *n, char **more,
+          enum import_format f, const char *keep)
+{
+	size_t k, add = 0;
+	char **nf, *base;
+	enum import_format *nm;
+
+	for (k = 0; more[k] != NULL; k++)
+		;
+	nf = realloc(*files, (*n + k + 1) * sizeof(*nf));
+	nm = nf != NULL ? realloc(*fmts, (*n + k + 1) * sizeof(*nm)) : NULL;
+	if (nf != NULL)
+		*files = nf;
+	if (nm == NULL) {
+		import_files_free(more);
+		return -1;
+	}
+	*fmts = nm;
+	for (k = 0; more[k] != NULL; k++) {
+		base = strrchr(more[k], '/');
+		base = base != NULL ? base + 1 : more[k];
+		if (keep != NULL && strncmp(base, keep, strlen(keep)) != 0) {
+			free(more[k]);
+			continue;
+		}
+		nf[*n + add] = more[k];
+		nm[*n + add++] = f;
+	}
+	*n += add;
+	nf[*n] = NULL;
+	free(more);
+	return 0;
+}
+
+/*
+ * The default folders' files: the Claude Code transcripts (claude-code) and
+ * the Codex sessions folder's rollout-*.jsonl (codex), or the forced format
+ * for both; paths that cannot be read go to bad. *files (NULL-terminated)
+ * and *fmts the caller frees; EXIT_OK, or an exit status after saying why.
+ */
+static int
+default_files(enum import_format forced, char ***files, enum import_format **fmts,
+              struct import_unreadable *bad)
+{
+	char **dirs, **found, codex[4096], err[1024];
+	size_t n = 0, k;
+	int rc;
+
+	*files = NULL;
+	*fmts = NULL;
+	if ((dirs = import_default_dirs()) == NULL)
+		return cli_fail("import", "out of memory");
+	for (k = 0; dirs[k] != NULL; k++)
+		;
+	rc = k > 0 ? import_collect((const char *const *)dirs, k, &found, bad, err, sizeof(err)) : 0;
+	import_files_free(dirs);
+	if (rc != 0)
+		return cli_fail("import", "%s", err);
+	if (k > 0 && add_files(files, fmts, &n, found, forced != IMPORT_AUTO ? forced :
+	    IMPORT_CLAUDE_CODE, NULL) != 0)
+		return cli_fail("import", "out of memory");
+	if (codex_default_dir(codex, sizeof(codex)) == 0) {
+		const char *one = codex;
+
+		if (import_collect(&one, 1, &found, bad, err, sizeof(err)) != 0)
+			return cli_fail("import", "%s", err);
+		if (add_files(files, fmts, &n, found, forced != IMPORT_AUTO ? forced : IMPORT_CODEX,
+		    "rollout-") != 0)
+			return cli_fail("import", "out of memory");
+		k++;
+	}
+	if (k == 0)
+		return cli_fail("import", "no Claude Code transcript folders (~/.claude/projects, "
+		    "~/.config/claude/projects, CLAUDE_CONFIG_DIR) and no Codex sessions folder "
+		    "(${CODEX_HOME:-~/.codex}/sessions) found; give a PATH");
+	if (*files == NULL && (*files = calloc(1, sizeof(char *))) == NULL)
+		return cli_fail("import", "out of memory");
+	return EXIT_OK;
+}
+
 int
 cli_import(struct cli *cli, int argc, char **argv)
 {
 	struct import_opts o = { IMPORT_AUTO, 2000, 0, 0, NULL };
+	enum import_format *fmts = NULL;
 	struct import_stats s;
 	struct imp m;
-	char **files = NULL, **dirs = NULL, err[1024];
+	char **files = NULL, *cut, err[1024];
 	int json = 0, first = 1, rc;
-	size_t k;
+	size_t i, j, k;
 
 	memset(&m, 0, sizeof(m));
 	memset(&s, 0, sizeof(s));
@@ -474,25 +579,16 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &o, &m, &json, &first)) != EXIT_OK)
 		return rc < 0 ? EXIT_OK : rc;
 	if (first >= argc) {
-		if ((dirs = import_default_dirs()) == NULL)
-			return cli_fail("import", "out of memory");
-		if (dirs[0] == NULL) {
-			import_files_free(dirs);
-			return cli_fail("import", "no Claude Code transcript folders found "
-			    "(~/.claude/projects, ~/.config/claude/projects, CLAUDE_CONFIG_DIR); "
-			    "give a PATH");
+		if ((rc = default_files(o.format, &files, &fmts, &m.bad)) != EXIT_OK) {
+			import_files_free(files);
+			free(fmts);
+			import_unreadable_free(&m.bad);
+			return rc;
 		}
-		if (o.format == IMPORT_AUTO)
-			o.format = IMPORT_CLAUDE_CODE;
-	}
-	for (k = 0; dirs != NULL && dirs[k] != NULL; k++)
-		;
-	rc = dirs != NULL ? import_collect((const char *const *)dirs, k, &files, &m.bad, err,
-	    sizeof(err)) : import_collect((const char *const *)argv + first, (size_t)(argc - first),
-	    &files, &m.bad, err, sizeof(err));
-	import_files_free(dirs);
-	if (rc != 0)
+	} else if (import_collect((const char *const *)argv + first, (size_t)(argc - first),
+	    &files, &m.bad, err, sizeof(err)) != 0) {
 		return cli_fail("import", "%s", err);
+	}
 	for (k = 0; k < m.bad.n; k++)
 		cli_fail("import", "%s: %s", m.bad.path[k], m.bad.reason[k]);
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
@@ -518,9 +614,21 @@ cli_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
-	if (import_files(files, &o, &imp_sink, &m, &s, err, sizeof(err)) != 0) {
-		rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
-		goto fail;
+	/* one pipeline per run of files of one format (the default folders:
+	 * Claude Code's, then Codex's) */
+	for (i = 0; files[i] != NULL; i = j) {
+		for (j = i + 1; files[j] != NULL && (fmts == NULL || fmts[j] == fmts[i]); j++)
+			;
+		if (fmts != NULL)
+			o.format = fmts[i];
+		cut = files[j];
+		files[j] = NULL;
+		rc = import_files(files + i, &o, &imp_sink, &m, &s, err, sizeof(err));
+		files[j] = cut;
+		if (rc != 0) {
+			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
+			goto fail;
+		}
 	}
 	if (store_commit(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
@@ -540,6 +648,7 @@ out:
 		free(m.unpriced[k]);
 	free(m.unpriced);
 	import_files_free(files);
+	free(fmts);
 	import_unreadable_free(&m.bad);
 	store_close(m.st);
 	pricing_free(m.pr);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli.h"
 
@@ -130,6 +131,7 @@ print_json(const struct pricing *p, int all, int64_t at_ms)
 		m = json_object();
 		al = json_array();
 		json_object_set_new(m, "id", json_string(mp->id));
+		json_object_set_new(m, "provider", json_string(provider_at(mp->provider)->name));
 		if (mp->since_ms != PRICING_ALWAYS)
 			json_object_set_new(m, "since", json_string(since_date(mp->since_ms, b,
 			    sizeof(b))));
@@ -150,6 +152,9 @@ print_json(const struct pricing *p, int all, int64_t at_ms)
 		if (mp->us_geo_permille > 0 && mp->us_geo_permille != 1000)
 			json_object_set_new(m, "us_geo",
 			    json_string(decimal(mp->us_geo_permille, 3, 0, b, sizeof(b))));
+		if (mp->priority_permille > 0 && mp->priority_permille != 1000)
+			json_object_set_new(m, "priority",
+			    json_string(decimal(mp->priority_permille, 3, 0, b, sizeof(b))));
 		json_array_append_new(models, m);
 	}
 	json_object_set_new(root, "models", models);
@@ -165,7 +170,8 @@ rates_row(const char *label, const struct rates *r)
 	char b[5][32], id[96];
 
 	/* the price files' model ids: sanitised */
-	printf("%-20s %7s %8s %8s %8s %8s", text_sanitize(label, id, sizeof(id), 0), decimal(r->input, 6, 2, b[0], 32),
+	printf("%-20s %7s %8s %8s %8s %8s", text_sanitize(label, id, sizeof(id), 0),
+	    decimal(r->input, 6, 2, b[0], 32),
 	    decimal(r->write_5m, 6, 2, b[1], 32), decimal(r->write_1h, 6, 2, b[2], 32),
 	    decimal(r->cache_read, 6, 2, b[3], 32), decimal(r->output, 6, 2, b[4], 32));
 }
@@ -202,18 +208,20 @@ print_table(const struct pricing *p, int64_t at_ms, const char *at_text)
 	cli_line(stdout, "Prices in USD per million tokens, from %s", pricing_origin(p));
 	if (at_text != NULL)
 		cli_line(stdout, "In force on %s.", at_text);
-	printf("Batch rows pay %" PRId64 "/%" PRId64 " of every component, cache included.\n",
-	    num, den);
+	printf("Batch rows (and OpenAI's flex tier) pay %" PRId64 "/%" PRId64 " of every component,"
+	    " cache included.\nOpenAI bills no cache writes: its write columns repeat the input"
+	    " rate.\n", num, den);
 	tools_table(p, at_ms);
 	putchar('\n');
-	printf("%-20s %7s %8s %8s %8s %8s %9s\n", "MODEL", "INPUT", "5M WRITE", "1H WRITE",
-	    "CACHE RD", "OUTPUT", "MIN CACHE");
+	printf("%-20s %7s %8s %8s %8s %8s %9s %s\n", "MODEL", "INPUT", "5M WRITE", "1H WRITE",
+	    "CACHE RD", "OUTPUT", "MIN CACHE", "PROVIDER");
 	for (i = 0; i < pricing_count(p); i++) {
 		mp = pricing_at(p, i);
 		if (!pricing_in_force(p, mp, at_ms))
 			continue;
 		rates_row(mp->id, &mp->base);
-		printf(" %9s\n", cli_group(mp->min_cache_tokens, g, sizeof(g)));
+		printf(" %9s %s\n", cli_group(mp->min_cache_tokens, g, sizeof(g)),
+		    provider_at(mp->provider)->name);
 		a = pricing_aliases(p, i);
 		if (*a != NULL) {
 			printf("  also:");
@@ -234,7 +242,12 @@ print_table(const struct pricing *p, int64_t at_ms, const char *at_text)
 		if (mp->us_geo_permille > 0 && mp->us_geo_permille != 1000)
 			printf("%s US-only inference: x%s", mp->fast_permille > 0 ? "," : " ",
 			    decimal(mp->us_geo_permille, 3, 0, b, sizeof(b)));
-		if (mp->fast_permille > 0 || (mp->us_geo_permille > 0 && mp->us_geo_permille != 1000))
+		if (mp->priority_permille > 0 && mp->priority_permille != 1000)
+			printf("%s priority tier: x%s", mp->fast_permille > 0 ||
+			    (mp->us_geo_permille > 0 && mp->us_geo_permille != 1000) ? "," : " ",
+			    decimal(mp->priority_permille, 3, 0, b, sizeof(b)));
+		if (mp->fast_permille > 0 || (mp->us_geo_permille > 0 && mp->us_geo_permille != 1000) ||
+		    (mp->priority_permille > 0 && mp->priority_permille != 1000))
 			putchar('\n');
 		if (mp->since_ms != PRICING_ALWAYS || mp->until_ms != PRICING_FOREVER)
 			printf("  %s%s%s\n", mp->since_ms != PRICING_ALWAYS ?

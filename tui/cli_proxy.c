@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "core/http.h"
+#include "core/provider.h"
 #include "core/proxy.h"
 #include "tui/cli.h"
 #include "tui/recorder.h"
@@ -26,19 +27,32 @@ hook_log(void *arg, const char *msg)
 static void
 help(void)
 {
-	printf("usage: tokentop proxy [--listen HOST:PORT] [--upstream URL] [--tag T]\n"
+	printf("usage: tokentop proxy [--listen HOST:PORT] [--upstream URL]\n"
+	       "                      [--openai-upstream URL] [--tag T]\n"
 	       "                      [--enforce-budget] [--allow-remote] [--threads N]\n"
 	       "                      [--max-connections N] [--max-per-address N]\n"
 	       "                      [--header-timeout S] [--body-timeout S]\n"
 	       "                      [--body-min-rate B] [--max-buffered MB]\n"
 	       "\n"
-	       "A recording proxy for the Anthropic API: point an application's\n"
-	       "ANTHROPIC_BASE_URL at it and change nothing else. Every /v1/... request\n"
-	       "is forwarded unchanged (the client's own key passes through and is never\n"
-	       "stored); responses come back unchanged, streams event by event. Each\n"
-	       "billed response is recorded in the ledger (source \"proxy\"), tagged with\n"
-	       "the request header x-tokentop-tag (removed before forwarding) or --tag.\n"
-	       "Batches created through it are registered for `tokentop batch watch`.\n"
+	       "A recording proxy for the Anthropic and the OpenAI API: point an\n"
+	       "application's ANTHROPIC_BASE_URL at it (OPENAI_BASE_URL at it plus /v1)\n"
+	       "and change nothing else. A request carrying anthropic-version goes to\n"
+	       "Anthropic whatever its path; otherwise /v1/chat/completions, /v1/responses,\n"
+	       "/v1/embeddings, /v1/completions, /v1/files, /v1/batches and /v1/models go\n"
+	       "to OpenAI, everything else to Anthropic. Every /v1/... request is forwarded\n"
+	       "unchanged (the client's own key, x-api-key or Authorization, and OpenAI's\n"
+	       "OpenAI-Organization / OpenAI-Project pass through and are never stored);\n"
+	       "responses come back unchanged, streams event by event. One exception: a\n"
+	       "Chat Completions stream that does not ask for usage is sent upstream with\n"
+	       "stream_options.include_usage, and the usage chunk (and the \"usage\":null\n"
+	       "it adds to every chunk) is taken out of what the client gets, so it\n"
+	       "receives exactly the stream it asked for. Each billed response is recorded\n"
+	       "in the ledger (source \"proxy\", its provider, its request-id or\n"
+	       "x-request-id), tagged with the request header x-tokentop-tag (removed\n"
+	       "before forwarding) or --tag.\n"
+	       "Batches created through it are registered: Anthropic's for `tokentop batch\n"
+	       "watch` and the console, OpenAI's (listed, not yet polled) for the OpenAI\n"
+	       "client to come.\n"
 	       "A row is never dropped: when the ledger takes no writes (a full disk, a\n"
 	       "lock held too long) rows are kept in memory and retried, then moved to\n"
 	       "the spool ($XDG_STATE_HOME/tokentop/spool.db); they go into the ledger in\n"
@@ -51,11 +65,14 @@ help(void)
 	       "\n"
 	       "  --listen HOST:PORT  where to listen (default 127.0.0.1:8787; port 0 = any\n"
 	       "                      free port). Prints \"listening on HOST:PORT\" first.\n"
-	       "  --upstream URL      the API (default ANTHROPIC_BASE_URL of the config,\n"
-	       "                      else https://api.anthropic.com)\n"
+	       "  --upstream URL      the Anthropic API (default ANTHROPIC_BASE_URL of the\n"
+	       "                      config, else https://api.anthropic.com)\n"
+	       "  --openai-upstream URL  the OpenAI API (default https://api.openai.com; a\n"
+	       "                      trailing /v1 is dropped, as the paths carry it)\n"
 	       "  --tag T             tag for requests without x-tokentop-tag\n"
-	       "  --enforce-budget    once a configured budget is spent, answer new\n"
-	       "                      Messages calls with 429 rate_limit_error (not sent)\n"
+	       "  --enforce-budget    once a configured budget is spent, answer new billed\n"
+	       "                      calls with a 429 in their API's shape (not sent):\n"
+	       "                      rate_limit_error (Anthropic), insufficient_quota (OpenAI)\n"
 	       "  --allow-remote      allow a non-loopback --listen address\n"
 	       "  --threads N         event loops (1-16; default one per CPU)\n"
 	       "\n"
@@ -168,6 +185,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 	static const struct option longopts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "upstream", required_argument, NULL, 'u' },
+		{ "openai-upstream", required_argument, NULL, 'o' },
 		{ "tag", required_argument, NULL, 't' },
 		{ "enforce-budget", no_argument, NULL, 'b' },
 		{ "allow-remote", no_argument, NULL, 'r' },
@@ -187,7 +205,9 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->o.listen = "127.0.0.1:8787";
-	a->o.upstream = cli->cfg.base_url[0] ? cli->cfg.base_url : "https://api.anthropic.com";
+	a->o.upstream = cli->cfg.base_url[0] ? cli->cfg.base_url : provider_anthropic.origin;
+	a->o.openai_upstream = provider_openai.origin;   /* not OPENAI_BASE_URL: apps point
+	                                                    that at the proxy */
 	a->o.connect_timeout_ms = cli->cfg.connect_timeout_ms;
 	a->o.timeout_ms = cli->cfg.timeout_ms;
 	config_limits(&cli->cfg.proxy, a);
@@ -197,6 +217,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		switch (ch) {
 		case 'l': a->o.listen = optarg; break;
 		case 'u': a->o.upstream = optarg; break;
+		case 'o': a->o.openai_upstream = optarg; break;
 		case 't':
 			if (strlen(optarg) >= USAGE_TAG_MAX)
 				return cli_usage_error("proxy", "--tag: longer than %d bytes",
@@ -224,13 +245,19 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		                       "add --allow-remote to listen there", host);
 	if (http_url_allowed(a->o.upstream, err, sizeof(err)) != 0)
 		return cli_usage_error("proxy", "--upstream: %s", err);
-	/* ANTHROPIC_BASE_URL set for the applications must not become a loop */
+	if (http_url_allowed(a->o.openai_upstream, err, sizeof(err)) != 0)
+		return cli_usage_error("proxy", "--openai-upstream: %s", err);
+	/* a base URL set for the applications must not become a loop */
 	snprintf(self, sizeof(self), strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
 	n = strlen(self);
 	if (port != 0 && strncmp(a->o.upstream, self, n) == 0 &&
 	    (a->o.upstream[n] == '\0' || a->o.upstream[n] == '/'))
 		return cli_usage_error("proxy", "--upstream %s is the proxy itself (set --upstream)",
 		                       a->o.upstream);
+	if (port != 0 && strncmp(a->o.openai_upstream, self, n) == 0 &&
+	    (a->o.openai_upstream[n] == '\0' || a->o.openai_upstream[n] == '/'))
+		return cli_usage_error("proxy", "--openai-upstream %s is the proxy itself",
+		                       a->o.openai_upstream);
 	return 0;
 }
 

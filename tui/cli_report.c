@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli.h"
 
@@ -31,11 +32,12 @@ static const struct kind {
 	{ "projects", REPORT_PROJECT, "project", "PROJECT", 0 },
 	{ "keys",    REPORT_KEY,    "key",    "KEY",    0 },
 	{ "savings", REPORT_DAY,    "date",   "DATE",   1 },
+	{ "providers", REPORT_PROVIDER, "provider", "PROVIDER", 0 },
 };
 
 struct opts {
 	const struct kind *kind;
-	const char   *since, *until, *tz, *model, *tag, *source;
+	const char   *since, *until, *tz, *model, *tag, *source, *provider;
 	enum out_fmt  fmt;
 };
 
@@ -43,16 +45,16 @@ static void
 help(void)
 {
 	printf(
-	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|projects|\n"
-	    "                        keys|savings]\n"
-	    "                       [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--tz ZONE]\n"
-	    "                       [--model M] [--tag T] [--source S] [--json|--csv]\n"
+	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|providers|\n"
+	    "                        projects|keys|savings] [--since YYYY-MM-DD]\n"
+	    "                       [--until YYYY-MM-DD] [--tz ZONE] [--model M] [--tag T]\n"
+	    "                       [--source S] [--provider anthropic|openai] [--json|--csv]\n"
 	    "\n"
 	    "Spend from the ledger, grouped by local day (default), ISO week, month,\n"
-	    "model, source, tag, project (a Claude Code or Codex session's repository,\n"
-	    "else its directory) or key (the proxy's API key fingerprint, never the\n"
-	    "key); `savings` shows per day what caching, batching,\n"
-	    "routing and compression saved. `tokentop report caps` counts the\n"
+	    "model, source, tag, provider, project (a Claude Code or Codex session's\n"
+	    "repository, else its directory) or key (the proxy's API key fingerprint,\n"
+	    "never the key); `savings` shows per day what caching,\n"
+	    "batching, routing and compression saved. `tokentop report caps` counts the\n"
 	    "responses cut by max_tokens per model and routing tier.\n"
 	    "\n"
 	    "  --since DATE   from that local day on (inclusive)\n"
@@ -61,15 +63,21 @@ help(void)
 	    "  --model M      one model; dated and undated ids match alike\n"
 	    "  --tag T        one tag\n"
 	    "  --source S     call, batch, import or proxy\n"
+	    "  --provider P   anthropic or openai\n"
 	    "  --json         {\"rows\":[...],\"totals\":{...},\"unpriced_models\":[...]}\n"
 	    "  --csv          a header line, then one line per row (no totals line);\n"
 	    "                 a key starting with = + - @ is written as '=... (text)\n"
 	    "\n"
-	    "Row fields: the group key (date, week, month, model, source, tag, project\n"
-	    "or key), requests, input_tokens, cache_write_5m_tokens, cache_write_1h_tokens,\n"
-	    "cache_read_tokens, output_tokens, cache_hit_ratio (0..1), cost_usd (tokens\n"
-	    "and server tools), tool_cost_usd (web searches, inside cost_usd),\n"
-	    "web_search_requests, code_execution_requests (counted, not priced).\n"
+	    "Row fields: the group key (date, week, month, model, source, tag,\n"
+	    "provider, project or key), requests, input_tokens, cache_write_5m_tokens,\n"
+	    "cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hit_ratio\n"
+	    "(0..1), cost_usd (tokens and server tools), tool_cost_usd (web searches,\n"
+	    "inside cost_usd), web_search_requests, code_execution_requests (counted, not\n"
+	    "priced); JSON rows also provider (anthropic, openai, \"mixed\" for a\n"
+	    "row holding both, null for none) and reasoning_tokens (OpenAI's, already\n"
+	    "inside output_tokens: never add them again). input_tokens is the uncached\n"
+	    "input for both providers; OpenAI's cached input is in cache_read_tokens, and\n"
+	    "its cache_hit_ratio is the cached-input ratio.\n"
 	    "Totals add saved_by_cache_usd, saved_by_batch_usd, saved_by_routing_usd,\n"
 	    "saved_by_compression_usd and saved_usd (savings rows carry them too).\n"
 	    "The table shows cache writes (5m + 1h) as CACHE WR (or WRITE) and cache reads\n"
@@ -105,8 +113,9 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--since", "--until", "--tz", "--model", "--tag",
-	    "--source" };
-	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->source };
+	    "--source", "--provider" };
+	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->source,
+	    &o->provider };
 	size_t k, j;
 	int i, r;
 
@@ -164,7 +173,19 @@ make_query(struct cli *cli, const struct opts *o, struct report_query *q)
 	q->model = o->model;
 	q->tag = o->tag;
 	q->source = o->source;
+	if (o->provider != NULL && cli_provider_arg("report", o->provider) != EXIT_OK)
+		return EXIT_USAGE;
+	q->provider = o->provider;
 	return EXIT_OK;
+}
+
+/* A row's provider for JSON: its name, "mixed", or null (no tokens). */
+static json_t *
+json_provider(int p)
+{
+	if (p == REPORT_PROVIDER_MIXED)
+		return json_string("mixed");
+	return provider_at(p) != NULL ? json_string(provider_at(p)->name) : json_null();
 }
 
 static int64_t
@@ -221,6 +242,9 @@ json_row(const char *key, const struct report_row *r, int with_key, int with_sav
 	json_object_set_new(o, "web_search_requests", json_integer(r->web_search_requests));
 	json_object_set_new(o, "code_execution_requests",
 	    json_integer(r->code_execution_requests));
+	if (strcmp(key, "provider") != 0 || !with_key)
+		json_object_set_new(o, "provider", json_provider(r->provider));
+	json_object_set_new(o, "reasoning_tokens", json_integer(r->reasoning_tokens));
 	if (with_saved) {
 		json_object_set_new(o, "saved_by_cache_usd", json_real(pricing_usd(r->saved.cache)));
 		json_object_set_new(o, "saved_by_batch_usd", json_real(pricing_usd(r->saved.batch)));

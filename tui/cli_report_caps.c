@@ -13,7 +13,7 @@
 #define CMD "report caps"
 
 struct caps_opts {
-	const char *since, *until, *tz, *model, *tag;
+	const char *since, *until, *tz, *model, *tag, *provider;
 	int         json;
 };
 
@@ -28,7 +28,8 @@ static void
 caps_help(void)
 {
 	printf("usage: tokentop report caps [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-	       "                            [--tz ZONE] [--model M] [--tag T] [--json]\n"
+	       "                            [--tz ZONE] [--model M] [--tag T]\n"
+	       "                            [--provider anthropic|openai] [--json]\n"
 	       "\n"
 	       "Responses that stopped because they reached max_tokens, per model and\n"
 	       "routing tier (\"-\" = not routed): requests, max_tokens stops and their\n"
@@ -45,8 +46,9 @@ caps_help(void)
 static int
 caps_args(int argc, char **argv, struct caps_opts *o)
 {
-	static const char *const names[] = { "--since", "--until", "--tz", "--model", "--tag" };
-	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag };
+	static const char *const names[] = { "--since", "--until", "--tz", "--model", "--tag",
+	    "--provider" };
+	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->provider };
 	size_t k, n;
 	int i, hit;
 
@@ -95,6 +97,9 @@ caps_query(struct cli *cli, const struct caps_opts *o, struct report_query *q)
 		return cli_usage_error(CMD, "--since %s is after --until %s", o->since, o->until);
 	q->model = o->model;
 	q->tag = o->tag;
+	if (o->provider != NULL && cli_provider_arg(CMD, o->provider) != EXIT_OK)
+		return EXIT_USAGE;
+	q->provider = o->provider;
 	return EXIT_OK;
 }
 

@@ -62,6 +62,14 @@ parse_args(int argc, char **argv, const char **since, const char **until, int *j
 			*until = argv[i] + 8;
 		else if (strcmp(argv[i], "--since") == 0 || strcmp(argv[i], "--until") == 0)
 			return cli_usage_error("report", "%s needs a value", argv[i]);
+		else if ((strcmp(argv[i], "--provider") == 0 && i + 1 < argc &&
+		    strcmp(argv[++i], "anthropic") == 0) ||
+		    strcmp(argv[i], "--provider=anthropic") == 0)
+			continue;   /* the organisation's numbers are Anthropic's */
+		else if (strncmp(argv[i - 1], "--provider", 10) == 0 ||
+		    strncmp(argv[i], "--provider", 10) == 0)
+			return cli_usage_error("report", "org: the organisation's numbers come from"
+			    " Anthropic's Admin API: --provider anthropic only");
 		else
 			return cli_usage_error("report", "org: unexpected argument '%s'", argv[i]);
 	}
@@ -298,6 +306,7 @@ cli_report_org(struct cli *cli, int argc, char **argv)
 	q.group = REPORT_DAY;
 	q.since_ms = a;
 	q.until_ms = b;
+	q.provider = "anthropic";     /* what the organisation's report covers */
 	if (store_report(st, pr, &q, &led, err, sizeof(err)) != 0) {
 		rc = cli_fail("report", "%s", err);
 		goto out;

@@ -17,6 +17,7 @@ static void
 data_reset(struct dash_data *d)
 {
 	store_report_free(&d->today);
+	store_report_free(&d->today_pv);
 	store_report_free(&d->period);
 	free(d->rows);
 	d->rows = NULL;
@@ -68,6 +69,7 @@ dash_data_rows(struct dash_data *d, const char *needle, enum view_col sort, int 
 		m->hit_permille = report_hit_permille(&r->rows[i].tok);
 		m->cost_nanos = r->rows[i].cost_nanos;
 		m->unpriced = r->rows[i].unpriced_requests;
+		m->provider = r->rows[i].provider >= 0 ? r->rows[i].provider : -1;
 	}
 	d->nrows = view_filter_models(d->rows, r->nrows, needle);
 	view_sort_models(d->rows, d->nrows, sort, desc);
@@ -156,12 +158,15 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
                int desc, char *err, size_t errlen)
 {
 	struct report_query q;
-	const char *needle = filter, *tag = NULL;
+	const char *needle = filter, *tag = NULL, *provider = NULL;
 	int found = 1;
 
 	data_reset(d);
 	if (strncmp(needle, "tag:", 4) == 0) {
 		tag = needle + 4;
+		needle = "";
+	} else if (strncmp(needle, "provider:", 9) == 0) {
+		provider = needle + 9;   /* the Models pane; the header stays every provider's */
 		needle = "";
 	}
 	d->now_ms = c->now_ms;
@@ -177,6 +182,10 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 	q.baseline_model = c->baseline[0] ? c->baseline : NULL;
 	if (store_report(c->st, c->pr, &q, &d->today, err, errlen) != 0)
 		return -1;
+	q.group = REPORT_PROVIDER;
+	if (store_report(c->st, c->pr, &q, &d->today_pv, err, errlen) != 0)
+		return -1;
+	q.group = REPORT_TOTAL;
 	if (fill_history(c, d, err, errlen) != 0)
 		return -1;
 	d->month_nanos = num_sat_add(d->hist_month, d->today.totals.cost_nanos);
@@ -194,9 +203,10 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 	q.since_ms = period_start(d);
 	q.until_ms = d->day1;
 	q.tag = tag;
+	q.provider = provider;
 	if (store_report(c->st, c->pr, &q, &d->period, err, errlen) != 0)
 		return -1;
-	d->tag_filtered = tag != NULL;
+	d->tag_filtered = tag != NULL || provider != NULL;
 	if (dash_data_rows(d, needle, sort, desc) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -192,6 +193,35 @@ budgets_draw(const struct dash_data *d, int y, int x, int w, int end)
 	}
 }
 
+/*
+ * Today's ratio per provider when OpenAI had traffic today, labelled so one
+ * is not read as the other: Anthropic's hit ratio (reads over all input,
+ * cache writes included) and OpenAI's cached-input ratio (cached over
+ * prompt tokens; OpenAI caches by itself and bills no writes). 1 with line
+ * filled, 0 when only Anthropic's (or nothing) is there.
+ */
+static int
+ratio_line(const struct dash_data *d, char *line, size_t n)
+{
+	const struct tokens *pv[PROVIDER_COUNT] = { NULL };
+	char a[32], b[32];
+	size_t i;
+
+	line[0] = '\0';
+	for (i = 0; i < d->today_pv.nrows; i++)
+		if (provider_at(d->today_pv.rows[i].provider) != NULL)
+			pv[d->today_pv.rows[i].provider] = &d->today_pv.rows[i].tok;
+	if (pv[PROVIDER_OPENAI] == NULL)
+		return 0;
+	view_fmt_pct(report_hit_permille(pv[PROVIDER_OPENAI]), b, sizeof(b));
+	if (pv[PROVIDER_ANTHROPIC] == NULL)
+		snprintf(line, n, "OpenAI cached input %s today", b);
+	else
+		snprintf(line, n, "Anthropic hit %s  OpenAI cached input %s today",
+		    view_fmt_pct(report_hit_permille(pv[PROVIDER_ANTHROPIC]), a, sizeof(a)), b);
+	return 1;
+}
+
 void
 pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 {
@@ -211,9 +241,10 @@ pane_cache_draw(const struct dash_data *d, const struct pane_ctx *p)
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
 	if (r->h < 4)
 		return;
-	snprintf(line, sizeof(line), "hit ratio %4s today", view_fmt_pct(report_hit_permille(tt), a,
-	    sizeof(a)));
-	if (d->period_kind != PERIOD_TODAY)
+	if (ratio_line(d, line, sizeof(line)) == 0 && d->period_kind == PERIOD_TODAY)
+		snprintf(line, sizeof(line), "hit ratio %4s today",
+		    view_fmt_pct(report_hit_permille(tt), a, sizeof(a)));
+	else if (line[0] == '\0')
 		snprintf(line, sizeof(line), "hit ratio %4s today  %4s %s",
 		    view_fmt_pct(report_hit_permille(tt), a, sizeof(a)),
 		    view_fmt_pct(report_hit_permille(pt), b, sizeof(b)), dash_period_name(d->period_kind));

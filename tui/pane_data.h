@@ -43,6 +43,8 @@ struct dash_data {
 	int64_t           hour_reqs;
 	int64_t           hour_imported;      /* …stamped at import in that hour: no rate */
 	struct report     days;               /* REPORT_DAY of the days before today (cached) */
+	struct report     today_pv;           /* REPORT_PROVIDER of today: the Cache pane's
+	                                         ratio per provider */
 	int64_t           hist_day0;          /* the today `days` and hist_month were read for */
 	int64_t           hist_at_ms;         /* when */
 	int               hist_ndays;         /* how many days back they reach */

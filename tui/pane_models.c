@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -170,16 +171,24 @@ draw_extra(int y, const struct cols *c, enum draw_role role, int64_t read, int64
 		    (draw_utf8() ? "—" : "-"));
 }
 
-/* One row of figures; model rows and the total share it. */
+/* One row of figures; model rows and the total share it. mark: the
+ * provider's one-letter mark before the name ("" for none, NULL for the
+ * total, whose name takes the whole column). */
 static void
-draw_row(int y, const struct cols *c, enum draw_role role, const char *name, int64_t reqs,
-         int64_t in, int64_t out, int64_t hit, int has_hit, const char *cost)
+draw_row(int y, const struct cols *c, enum draw_role role, const char *mark, const char *name,
+         int64_t reqs, int64_t in, int64_t out, int64_t hit, int has_hit, const char *cost)
 {
 	char b[48], nm[160];
+	int at = c->model, w = c->reqs - c->model - 1;
 
+	if (mark != NULL) {            /* "A claude-…", "O gpt-…": whose model it is */
+		draw_text(y, at, 2, role == ROLE_NORMAL ? ROLE_DIM : role, DRAW_RAW | DRAW_FILL, mark);
+		at += 2;
+		w -= 2;
+	}
 	/* the vendor prefix goes first, then the end: never the middle */
-	view_model_name(name, c->reqs - c->model - 1, draw_ellipsis(), nm, sizeof(nm));
-	draw_text(y, c->model, c->reqs - c->model - 1, role, DRAW_FILL, nm);
+	view_model_name(name, w, draw_ellipsis(), nm, sizeof(nm));
+	draw_text(y, at, w, role, DRAW_FILL, nm);
 	draw_text(y, c->reqs, W_REQS, role, DRAW_RIGHT | DRAW_NUM | DRAW_FILL,
 	    view_fmt_count(reqs, b, sizeof(b)));
 	tok_cell(y, c->input, role, in);
@@ -204,7 +213,7 @@ pane_empty_ledger(int y, int x, int w, int end)
 		"  tokentop import    Claude Code transcripts (default),",
 		"                     responses or batch results files",
 		"  tokentop proxy     records every app's calls: point",
-		"                     ANTHROPIC_BASE_URL at it",
+		"                     ANTHROPIC_BASE_URL / OPENAI_BASE_URL at it",
 		"  call, batch        what you send from here lands too",
 		"  tokentop demo      the console on simulated traffic",
 		NULL,
@@ -238,7 +247,7 @@ draw_total(const struct dash_data *d, const struct pane_ctx *p, const struct col
 			.unpriced = pt->unpriced_requests,
 		};
 	view_fmt_cost(t.cost_nanos, t.requests, t.unpriced, cost, sizeof(cost));
-	draw_row(y, c, ROLE_TITLE, filter[0] != '\0' && !d->tag_filtered ? "total (filtered)" :
+	draw_row(y, c, ROLE_TITLE, NULL, filter[0] != '\0' && !d->tag_filtered ? "total (filtered)" :
 	    "total", t.requests, t.input, t.output, t.hit_permille, t.requests > 0, cost);
 	draw_extra(y, c, ROLE_TITLE, t.cache_read, t.cache_write, t.cost_nanos, t.requests,
 	    t.unpriced < t.requests);
@@ -276,6 +285,7 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 		m = &d->rows[k];
 		view_fmt_cost(m->cost_nanos, m->requests, m->unpriced, cost, sizeof(cost));
 		draw_row(y + 1 + i, &c, p->focused && (int)k == p->sel ? ROLE_SELECTED : ROLE_NORMAL,
+		    provider_at(m->provider) != NULL ? provider_at(m->provider)->mark : "",
 		    m->model, m->requests, m->input, m->output, m->hit_permille,
 		    m->requests > 0, cost);
 		draw_extra(y + 1 + i, &c, p->focused && (int)k == p->sel ? ROLE_SELECTED :

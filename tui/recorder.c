@@ -140,6 +140,7 @@ batch_rec_of(const struct proxy_batch *pb, struct batch_rec *b)
 {
 	memset(b, 0, sizeof(*b));
 	usage_strlcpy(b->id, pb->id, sizeof(b->id));
+	usage_strlcpy(b->provider, pb->provider, sizeof(b->provider));
 	usage_strlcpy(b->status, pb->status, sizeof(b->status));
 	usage_strlcpy(b->tag, pb->tag, sizeof(b->tag));
 	b->requests = pb->requests;

@@ -31,7 +31,7 @@ static const struct key_bind dash_keys[] = {
 	{ K_PGDN,  D_PGDN,       NULL,     "page down" },
 	{ K_HOME,  D_HOME,       NULL,     "first row" },
 	{ K_END,   D_END,        NULL,     "last row" },
-	{ '/',     D_FILTER,     "filter", "filter models by name; tag:NAME filters by tag" },
+	{ '/',     D_FILTER,     "filter", "filter models by name; tag:NAME, provider:NAME" },
 	{ 's',     D_SORT,       "sort",   "sort models by the next column" },
 	{ '<',     D_SORT_LEFT,  NULL,     "sort by the column to the left" },
 	{ '>',     D_SORT_RIGHT, NULL,     "sort by the column to the right" },
@@ -205,7 +205,7 @@ dash_draw(struct console *c, void *st)
 		draw_text(1, c->w - view_width(tabs) - 1, view_width(tabs), ROLE_DIM, DRAW_RAW, tabs);
 	}
 	if (s->editing) {
-		console_prompt(c, "Filter", " (model, or tag:NAME) ", s->filter.buf);
+		console_prompt(c, "Filter", " (model, tag:NAME or provider:NAME) ", s->filter.buf);
 		return;
 	}
 	snprintf(right, sizeof(right), "db %s", c->cli->cfg.db_path);
@@ -263,7 +263,8 @@ move_cursor(struct console *c, struct dash *s, int rows, int pages)
 static enum console_act
 refilter(struct console *c, struct dash *s)
 {
-	if (strncmp(s->filter.buf, "tag:", 4) == 0 || s->d.tag_filtered)
+	if (strncmp(s->filter.buf, "tag:", 4) == 0 || strncmp(s->filter.buf, "provider:", 9) == 0 ||
+	    s->d.tag_filtered)
 		return CA_REBUILD;
 	if (dash_data_rows(&s->d, s->filter.buf, s->sort, s->desc) != 0)
 		return CA_REBUILD;

@@ -9,6 +9,7 @@
 
 #include "core/http.h"
 #include "core/poller.h"
+#include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli_batch.h"
 #include "tui/screen_jobs.h"
@@ -194,8 +195,10 @@ screen_poller_sync(struct console *c)
 	/* recent = 0: only the unfinished ones */
 	if (store_batch_list(c->st, c->pr, 0, &b, &n, err, sizeof(err)) != 0)
 		return;
-	for (i = 0; i < n; i++)
-		if (!b[i].ingested && batch_poller_add(pl.p, b[i].id, b[i].tag[0] ? b[i].tag : NULL,
+	for (i = 0; i < n; i++)      /* only the batches of a provider tokentop has a client for */
+		if (!b[i].ingested && provider_by_name(b[i].provider) != NULL &&
+		    provider_by_name(b[i].provider)->client &&
+		    batch_poller_add(pl.p, b[i].id, b[i].tag[0] ? b[i].tag : NULL,
 		    err, sizeof(err)) != 0)
 			console_status(c, ROLE_WARNING, "%s: %s", b[i].id, err);
 	free(b);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/num.h"
+#include "core/provider.h"
 #include "tui/console.h"
 #include "tui/screen_export.h"
 #include "tui/screen_dashboard.h"
@@ -15,7 +16,7 @@
 
 enum {
 	R_UP = 1, R_DOWN, R_PGUP, R_PGDN, R_HOME, R_END, R_GROUP, R_DIM, R_ENTER, R_BACK,
-	R_RANGE, R_EXPORT, R_SWITCH, R_CLEAR,
+	R_RANGE, R_EXPORT, R_SWITCH, R_CLEAR, R_PROVIDER,
 };
 
 static const struct key_bind rep_keys[] = {
@@ -28,7 +29,8 @@ static const struct key_bind rep_keys[] = {
 	{ K_HOME,  R_HOME,   NULL,     "first row" },
 	{ K_END,   R_END,    NULL,     "last row" },
 	{ 'g',     R_GROUP,  "group",  "periods: month, week, day" },
-	{ 'b',     R_DIM,    "by",     "breakdown by model, source, tag, project, key" },
+	{ 'b',     R_DIM,    "by",     "breakdown by model, source, tag, provider, project, key" },
+	{ 'v',     R_PROVIDER, "vendor", "provider filter: all, anthropic, openai" },
 	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
 	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
 	{ 'r',     R_RANGE,  "range",  "date range YYYY-MM-DD..YYYY-MM-DD (empty = default)" },
@@ -51,8 +53,9 @@ struct level {
 struct reports {
 	struct level      lv[DRILL_MAX];
 	int               depth;            /* current level index */
-	enum report_group dim;              /* REPORT_MODEL / SOURCE / TAG / PROJECT / KEY */
+	enum report_group dim;              /* REPORT_MODEL / SOURCE / TAG / PROVIDER / PROJECT / KEY */
 	char              model[96];        /* filter, from a dashboard drill */
+	int               provider;         /* filter: enum provider_id, -1 = all */
 	struct report     periods;
 	struct report     breakdown;        /* of the selected period */
 	int               bsel, btop;       /* the breakdown's cursor and first row */
@@ -73,6 +76,7 @@ rep_create(struct console *c)
 	s->lv[0].group = REPORT_MONTH;
 	s->lv[0].sel = -1;      /* the newest period */
 	s->dim = REPORT_MODEL;
+	s->provider = -1;
 	return s;
 }
 
@@ -105,6 +109,7 @@ group_name(enum report_group g)
 	case REPORT_MODEL:  return "model";
 	case REPORT_SOURCE: return "source";
 	case REPORT_TAG:    return "tag";
+	case REPORT_PROVIDER: return "provider";
 	case REPORT_PROJECT: return "project";
 	case REPORT_KEY:    return "key";
 	default:            return "total";
@@ -170,6 +175,7 @@ rep_rebuild(struct console *c, void *st)
 	q.since_ms = l->since != 0 ? l->since : default_since(l->group, c->now_ms);
 	q.until_ms = l->until;
 	q.model = s->model;
+	q.provider = provider_at(s->provider) != NULL ? provider_at(s->provider)->name : NULL;
 	if (store_report(c->st, c->pr, &q, &s->periods, err, sizeof(err)) != 0)
 		goto fail;
 	follow(&s->periods, &l->sel, l->sel_key, sizeof(l->sel_key), 1);
@@ -290,8 +296,10 @@ rep_draw(struct console *c, void *st)
 	localtime_r(&t, &tm);
 	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
 	draw_fill(0, 0, c->w, ROLE_HEADER);
-	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s", from, to,
-	    group_name(l->group), path, s->model[0] ? "  model " : "", s->model);
+	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s%s%s", from,
+	    to, group_name(l->group), path, s->model[0] ? "  model " : "", s->model,
+	    provider_at(s->provider) != NULL ? "  provider " : "",
+	    provider_at(s->provider) != NULL ? provider_at(s->provider)->name : "");
 	view_reports_split(c->w, c->h, &top, &bot);     /* side by side when broad */
 	snprintf(title, sizeof(title), "Spend by %s", group_name(l->group));
 	draw_table(top, title, &s->periods, group_name(l->group), l->sel, &l->top,
@@ -499,8 +507,11 @@ rep_key(struct console *c, void *st, int key)
 		return CA_REBUILD;
 	case R_DIM:
 		s->dim = s->dim == REPORT_MODEL ? REPORT_SOURCE : s->dim == REPORT_SOURCE ?
-		    REPORT_TAG : s->dim == REPORT_TAG ? REPORT_PROJECT : s->dim == REPORT_PROJECT ?
-		    REPORT_KEY : REPORT_MODEL;
+		    REPORT_TAG : s->dim == REPORT_TAG ? REPORT_PROVIDER : s->dim == REPORT_PROVIDER ?
+		    REPORT_PROJECT : s->dim == REPORT_PROJECT ? REPORT_KEY : REPORT_MODEL;
+		return CA_REBUILD;
+	case R_PROVIDER:
+		s->provider = s->provider + 1 < PROVIDER_COUNT ? s->provider + 1 : -1;
 		return CA_REBUILD;
 	case R_RANGE:
 		s->editing = 'r';

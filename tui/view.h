@@ -91,6 +91,7 @@ struct view_model_row {
 	int64_t hit_permille;
 	int64_t cost_nanos;
 	int64_t unpriced;       /* unpriced requests */
+	int     provider;       /* enum provider_id; -1 when none or several */
 };
 
 /* Column names for the sort indicator and the settings ("model", "reqs", …). */

@@ -8,7 +8,7 @@
 
 #define SPILL   30     /* days a row may lie past the last one */
 #define NMODELS 16
-#define NFLAGS  16     /* batch, long context, fast, us geo */
+#define NFLAGS  32     /* batch, long context, fast, us geo, priority */
 
 struct cell {
 	int64_t       requests;
@@ -88,7 +88,7 @@ tally_add(struct tally *t, const struct usage *u, char *err, size_t errlen)
 	}
 	f = pricing_flags(mp, u);
 	c = &t->cells[((size_t)day * NMODELS + (size_t)m) * NFLAGS + (size_t)(f.batch |
-	    f.long_ctx << 1 | f.fast << 2 | f.us_geo << 3)];
+	    f.long_ctx << 1 | f.fast << 2 | f.us_geo << 3 | f.priority << 4)];
 	c->requests++;
 	(void)usage_tokens_add(&c->t, &u->tok);
 	return 0;
@@ -97,7 +97,8 @@ tally_add(struct tally *t, const struct usage *u, char *err, size_t errlen)
 static void
 fig_add(struct figures *fg, const struct model_price *mp, int bits, const struct cell *c)
 {
-	struct price_flags f = { bits & 1, (bits >> 1) & 1, (bits >> 2) & 1, (bits >> 3) & 1 };
+	struct price_flags f = { bits & 1, (bits >> 1) & 1, (bits >> 2) & 1, (bits >> 3) & 1,
+	    (bits >> 4) & 1 };
 	struct savings sv;
 
 	fg->requests += c->requests;

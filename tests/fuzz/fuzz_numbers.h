@@ -43,7 +43,7 @@ static inline void
 fuzz_check_tokens(const struct tokens *t)
 {
 	const struct model_price *mp = pricing_find(fuzz_pricing(), "m");
-	struct price_flags f = { 1, 1, 1, 1 };
+	struct price_flags f = { 1, 1, 1, 1, 1 };
 	struct tokens acc = *t;
 	struct savings sv;
 	int64_t nanos;

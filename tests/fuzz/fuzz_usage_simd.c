@@ -2,7 +2,7 @@
  * transcript import (core/usage_simd.cc) to the jansson path: for every
  * input the same decision (row, skip, malformed), the same row to the byte
  * and the same message; and the same format detection where simdjson
- * decides it. Seeds: tests/fuzz/corpus/fuzz_usage_simd; dictionary:
+ * decides it (never for OpenAI's or Codex's lines). Seeds: tests/fuzz/corpus/fuzz_usage_simd; dictionary:
  * tests/fuzz/fuzz_usage_simd.dict (make fuzz runs it). */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,17 +11,22 @@
 
 #include <jansson.h>
 
+#include "core/codex.h"
+#include "core/openai.h"
 #include "core/usage.h"
 #include "core/usage_simd.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The import's format detection with jansson alone (core/import_pool.c). */
+/* The import's format detection with jansson alone (core/import_pool.c):
+ * 0 and *shape, 1 for a line of OpenAI's or Codex's formats (simdjson must
+ * be unsure of it), -1 for what jansson does not load. */
 static int
 jansson_shape(const char *line, size_t len, enum usage_simd_shape *shape)
 {
 	json_error_t je;
 	json_t *r = json_loadb(line, len, 0, &je), *msg;
+	int rc = 0;
 
 	if (r == NULL)
 		return -1;
@@ -29,14 +34,18 @@ jansson_shape(const char *line, size_t len, enum usage_simd_shape *shape)
 	if (json_is_string(json_object_get(r, "custom_id")) &&
 	    json_is_object(json_object_get(r, "result")))
 		*shape = USAGE_SIMD_RESULT;
+	else if (openai_is_batch_line(r))
+		rc = 1;
 	else if (json_is_object(msg) && json_is_object(json_object_get(msg, "usage")))
 		*shape = USAGE_SIMD_TRANSCRIPT;
+	else if (codex_is_line(r) || openai_is_response(r))
+		rc = 1;
 	else if (json_is_object(json_object_get(r, "usage")))
 		*shape = USAGE_SIMD_MESSAGE;
 	else
 		*shape = USAGE_SIMD_OTHER;
 	json_decref(r);
-	return 0;
+	return rc;
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "core/pricing.h"
 #include "tests/lib/fx.h"
 
 char fx_tmpdir[256];
@@ -136,4 +137,17 @@ fx_set_user_version(const char *path, int v)
 	assert_int_equal(fseek(f, 60, SEEK_SET), 0);   /* header: user_version */
 	assert_int_equal(fwrite(b, 1, 4, f), 4);
 	fclose(f);
+}
+
+struct pricing *
+fx_shipped_prices(void)
+{
+	char err[512], path[1024];
+	const char *dir = getenv("TOKENTOP_DATADIR");
+	struct pricing *p;
+
+	snprintf(path, sizeof(path), "%s/prices.json", dir != NULL ? dir : "share");
+	if ((p = pricing_load(path, NULL, err, sizeof(err))) == NULL)
+		fail_msg("load %s: %s", path, err);
+	return p;
 }

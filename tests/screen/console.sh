@@ -85,7 +85,7 @@ $TT report models --since "$today" --json |
 	>"$T/unpriced.txt"
 while IFS=, read -r model reqs _ _ _ _ _ _ cost; do
 	[ "$model" = model ] && continue
-	line=$(tt_screen | grep -F "│ $model " | head -1)
+	line=$(tt_screen | grep -E "│ [AO] $model " | head -1)   # the provider's mark, then the model
 	if grep -qxF "$model" "$T/unpriced.txt"; then c=unpriced; else c=$(usd "$cost"); fi
 	if echo "$line" | grep -qE " $reqs +.* +${c/\$/\\$}( |\+)"; then tt_ok "row $model $reqs $c"
 	else tt_fail "row $model should show $reqs requests and $c"; echo "  got: $line"; fi

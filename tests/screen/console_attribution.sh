@@ -20,8 +20,8 @@ $TT import --format claude-code "$T/rows.jsonl" >/dev/null || tt_die "import"
 tt_console tt 100x30 "$TT"
 tm send-keys -t tt F2
 tt_wait_for "Reports" 2 || tt_fail "reports"
-tm send-keys -t tt b b b
-if tt_wait_for "by project" 3; then tt_ok "b, b, b: the breakdown by project"
+tm send-keys -t tt b b b b
+if tt_wait_for "by project" 3; then tt_ok "b ×4: the breakdown by project (after provider)"
 else tt_fail "by project"; tt_screen; fi
 scr=$(tt_screen)
 tt_has "the repository's name (from a subdirectory too)" "$scr" "alpha"
