@@ -42,6 +42,15 @@ tt_eq "branch kept" "$(sqlite3 "$DB" "select message_id || ':' || git_branch || 
 	"msg_1:feat/a:repo msg_2:main:wt msg_3::inner "
 tt_eq "exact in CSV" "$(tt report projects --csv | sed -n 2p | cut -d, -f1,9,10,11)" "repo,0.0345,0.03,3"
 tt report projects | grep -q '^server tools: web search \$0.03' || tt_fail "table: no server tools line"
+# a Codex session's cwd: the same rule (its turn_context cwd is inside repo/)
+mkdir -p "$T/cx"
+{
+	echo '{"timestamp":"2026-11-05T09:00:00.000Z","type":"session_meta","payload":{"id":"0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","cwd":"'"$W/plain"'"}}'
+	echo '{"timestamp":"2026-11-05T09:00:01.000Z","type":"turn_context","payload":{"model":"gpt-5-codex","cwd":"'"$W/repo/src"'"}}'
+	echo '{"timestamp":"2026-11-05T09:00:02.000Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":100,"cached_input_tokens":0,"output_tokens":10,"reasoning_output_tokens":0,"total_tokens":110}}}}'
+} >"$T/cx/rollout-1.jsonl"
+tt import --format codex "$T/cx" >/dev/null
+tt_eq "a Codex row's project" "$(sqlite3 "$DB" "select project from usage where provider = 'openai'")" "repo"
 tt report projects | grep -q '^repo ' || tt_fail "table: no repo row"
 
 # --- the proxy: a fingerprint per key, the key nowhere in the ledger -------
@@ -60,7 +69,7 @@ done
 tt_stop_proxy
 tt report keys --json >"$T/kj"
 tt_eq "a row per key" "$(jq -r '[.rows[] | "\(.key | sub("-[0-9a-f]{8}$"; "-H"))=\(.requests)"] | sort | join(" ")' "$T/kj")" \
-	"=3 …QRST-H=1 …WXYZ-H=2"
+	"=4 …QRST-H=1 …WXYZ-H=2"
 for f in "$DB" "$DB-wal" "$DB-shm"; do
 	[ -e "$f" ] || continue
 	grep -a -q -e "$K1" -e "$K2" -e secretAAAA -e secretBBBB "$f" && tt_fail "a key is in $(basename "$f")"

@@ -19,7 +19,7 @@ head -1 "$T/d.csv" | grep -qx 'date,requests,input_tokens,cache_write_5m_tokens,
 sums=$(awk -F, 'NR > 1 { r += $2; i += $3; w5 += $4; w1 += $5; rd += $6; o += $7; c += $9 }
 	END { printf "%d %d %d %d %d %d %.9f", r, i, w5, w1, rd, o, c }' "$T/d.csv")
 [ "$sums" = "5 409601 1000 4000 50000 4400 1.860756000" ] || tt_die "csv sums: $sums"
-grep -q '^2025-11-11,1,500,0,4000,0,300,0.000000,0.01$' "$T/d.csv" || tt_die "csv day 2: $(cat "$T/d.csv")"
+grep -q '^2025-11-11,1,500,0,4000,0,300,0.000000,0.01,0,0,0$' "$T/d.csv" || tt_die "csv day 2: $(cat "$T/d.csv")"
 
 # JSON: totals without a key, with the savings keys; the unpriced model named
 tt daily --json >"$T/d.json"
