@@ -14,6 +14,27 @@
 	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
 	" + (provider = 'openai') * 256"
 
+/* Migration 12's tables per UTC hour × model × an attribution column ×
+ * flags × routed (rollup_hp: project, rollup_hk: key_fp), and their first
+ * fill from rollup_hm (no row had either yet). */
+#define ATTR_ROLLUP(table, col) \
+	"CREATE TABLE IF NOT EXISTS " table " (" \
+	"  hour INTEGER NOT NULL, model TEXT NOT NULL, " col " TEXT NOT NULL," \
+	"  flags INTEGER NOT NULL, routed INTEGER NOT NULL, requests INTEGER NOT NULL," \
+	"  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL," \
+	"  cache_read INTEGER NOT NULL, output INTEGER NOT NULL," \
+	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL," \
+	"  reasoning INTEGER NOT NULL DEFAULT 0, web_search INTEGER NOT NULL DEFAULT 0," \
+	"  code_exec INTEGER NOT NULL DEFAULT 0," \
+	"  PRIMARY KEY (hour, model, " col ", flags, routed)" \
+	") WITHOUT ROWID;"
+#define ATTR_FILL(table, col) \
+	"DELETE FROM " table ";" \
+	"INSERT INTO " table " (hour, model, " col ", flags, routed, requests, input, write_5m," \
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)" \
+	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h," \
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
+
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE TABLE usage ("
@@ -406,53 +427,9 @@ const char *const store_migrations[] = {
 	"ALTER TABLE rollup_ds ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rollup_ds ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rollup_batch ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
-	"CREATE TABLE IF NOT EXISTS rollup_hp ("
-	"  hour INTEGER NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  project TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  routed INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  compressed_tokens INTEGER NOT NULL,"
-	"  max_tokens_stops INTEGER NOT NULL,"
-	"  reasoning INTEGER NOT NULL DEFAULT 0,"
-	"  web_search INTEGER NOT NULL DEFAULT 0,"
-	"  code_exec INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (hour, model, project, flags, routed)"
-	") WITHOUT ROWID;"
-	"CREATE TABLE IF NOT EXISTS rollup_hk ("
-	"  hour INTEGER NOT NULL,"
-	"  model TEXT NOT NULL,"
-	"  key_fp TEXT NOT NULL,"
-	"  flags INTEGER NOT NULL,"
-	"  routed INTEGER NOT NULL,"
-	"  requests INTEGER NOT NULL,"
-	"  input INTEGER NOT NULL,"
-	"  write_5m INTEGER NOT NULL,"
-	"  write_1h INTEGER NOT NULL,"
-	"  cache_read INTEGER NOT NULL,"
-	"  output INTEGER NOT NULL,"
-	"  compressed_tokens INTEGER NOT NULL,"
-	"  max_tokens_stops INTEGER NOT NULL,"
-	"  reasoning INTEGER NOT NULL DEFAULT 0,"
-	"  web_search INTEGER NOT NULL DEFAULT 0,"
-	"  code_exec INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY (hour, model, key_fp, flags, routed)"
-	") WITHOUT ROWID;"
-	"DELETE FROM rollup_hp;"
-	"INSERT INTO rollup_hp (hour, model, project, flags, routed, requests, input, write_5m,"
-	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)"
-	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h,"
-	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
-	"DELETE FROM rollup_hk;"
-	"INSERT INTO rollup_hk (hour, model, key_fp, flags, routed, requests, input, write_5m,"
-	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)"
-	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h,"
-	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;",
+	ATTR_ROLLUP("rollup_hp", "project")
+	ATTR_ROLLUP("rollup_hk", "key_fp")
+	ATTR_FILL("rollup_hp", "project")
+	ATTR_FILL("rollup_hk", "key_fp"),
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));
