@@ -29,7 +29,7 @@ static const struct key_bind rep_keys[] = {
 	{ K_HOME,  R_HOME,   NULL,     "first row" },
 	{ K_END,   R_END,    NULL,     "last row" },
 	{ 'g',     R_GROUP,  "group",  "periods: month, week, day" },
-	{ 'b',     R_DIM,    "by",     "breakdown by model, source, tag, provider, project, key" },
+	{ 'b',     R_DIM,    "by",     "by model/source/tag/provider/project/key" },
 	{ 'v',     R_PROVIDER, "vendor", "provider filter: all, anthropic, openai" },
 	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
 	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
