@@ -9,15 +9,18 @@
 char *
 api_error_string(const struct http_error *e, char *buf, size_t n)
 {
-	char status[32] = "", rid[160] = "", att[32] = "";
+	char status[32] = "", rid[160] = "", att[32] = "", type[160];
 
 	if (e->status != 0)
 		snprintf(status, sizeof(status), "%ld ", e->status);
+	snprintf(type, sizeof(type), "%s", e->type[0] ? e->type : "error");
+	if (e->code[0] != '\0' && strcmp(e->code, e->type) != 0)
+		snprintf(type, sizeof(type), "%s (%s)", e->type[0] ? e->type : "error", e->code);
 	if (e->request_id[0] != '\0')
 		snprintf(rid, sizeof(rid), "request-id %s", e->request_id);
 	if (e->attempts > 1)
 		snprintf(att, sizeof(att), "%s%d attempts", rid[0] ? ", " : "", e->attempts);
-	snprintf(buf, n, "%s%s: %s%s%s%s%s", status, e->type[0] ? e->type : "error", e->message,
+	snprintf(buf, n, "%s%s: %s%s%s%s%s", status, type, e->message,
 	         rid[0] || att[0] ? " (" : "", rid, att, rid[0] || att[0] ? ")" : "");
 	return buf;
 }
@@ -34,31 +37,41 @@ api_message_done(struct api_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
+int
+api_text_append(json_t *parts, const char *type, char **buf, size_t *len)
+{
+	json_t *blk;
+	const char *t;
+	size_t i, tl;
+	char *nb;
+
+	json_array_foreach(parts, i, blk) {
+		if (strcmp(jstr(blk, "type"), type) != 0 ||
+		    (t = json_string_value(json_object_get(blk, "text"))) == NULL)
+			continue;
+		tl = strlen(t);
+		if ((nb = realloc(*buf, *len + tl + 1)) == NULL)
+			return -1;
+		*buf = nb;
+		memcpy(*buf + *len, t, tl);
+		*len += tl;
+		(*buf)[*len] = '\0';
+	}
+	return 0;
+}
+
+/* Messages: the text blocks of content. */
 static int
 join_text(json_t *resp, char **out, size_t *outlen)
 {
-	json_t *content = json_object_get(resp, "content"), *blk;
-	const char *t;
-	size_t i, len = 0, tl;
-	char *buf = NULL, *nb;
+	char *buf = calloc(1, 1);
+	size_t len = 0;
 
-	json_array_foreach(content, i, blk) {
-		if (strcmp(jstr(blk, "type"), "text") != 0)
-			continue;
-		if ((t = json_string_value(json_object_get(blk, "text"))) == NULL)
-			continue;
-		tl = strlen(t);
-		if ((nb = realloc(buf, len + tl + 1)) == NULL) {
-			free(buf);
-			return -1;
-		}
-		buf = nb;
-		memcpy(buf + len, t, tl);
-		len += tl;
-	}
-	if (buf == NULL && (buf = malloc(1)) == NULL)
+	if (buf == NULL || api_text_append(json_object_get(resp, "content"), "text", &buf,
+	    &len) != 0) {
+		free(buf);
 		return -1;
-	buf[len] = '\0';
+	}
 	*out = buf;
 	*outlen = len;
 	return 0;
@@ -88,10 +101,17 @@ api_message_from_json(json_t *resp, const char *request_id, struct api_message *
 		usage_strlcpy(msg->usage.model, s, sizeof(msg->usage.model));
 	if ((s = json_string_value(json_object_get(resp, "stop_reason"))) != NULL)
 		usage_strlcpy(msg->usage.stop_reason, s, sizeof(msg->usage.stop_reason));
+	return api_message_keep(resp, join_text, msg, err);
+}
+
+int
+api_message_keep(json_t *resp, int (*join)(json_t *, char **, size_t *),
+                 struct api_message *msg, struct http_error *err)
+{
 	msg->usage.ts_ms = wall_ms();
 	free(msg->text);
 	msg->text = NULL;
-	if (join_text(resp, &msg->text, &msg->text_len) != 0) {
+	if (join(resp, &msg->text, &msg->text_len) != 0) {
 		err_set(err, 200, "invalid_response", "out of memory");
 		return -1;
 	}
@@ -218,6 +238,7 @@ api_json(struct http_multi *m, const char *method, const char *path, const json_
 /* ---- Messages: calls ---------------------------------------------------- */
 
 struct msg_ctx {
+	const struct api_stream_ops *ops;
 	api_message_fn     done;
 	void              *arg;
 	struct api_stream *stream;      /* NULL for a plain call */
@@ -235,7 +256,7 @@ msg_json_done(void *arg, json_t *resp, const struct http_result *res, const stru
 	msg.attempts = res->attempts;
 	if (err != NULL) {
 		c->done(c->arg, &msg, err);
-	} else if (api_message_from_json(resp, res->request_id, &msg, &e) != 0) {
+	} else if (c->ops->message(resp, res->request_id, &msg, &e) != 0) {
 		snprintf(e.request_id, sizeof(e.request_id), "%s", res->request_id);
 		e.attempts = res->attempts;
 		c->done(c->arg, &msg, &e);
@@ -282,6 +303,15 @@ api_messages_start(struct http_multi *m, const json_t *body, int stream,
                    api_text_fn on_text, api_message_fn done, void *arg,
                    struct http_error *err)
 {
+	return api_call_start(m, "/v1/messages", &api_stream_messages, body, stream, on_text, done,
+	    arg, err);
+}
+
+struct http_req *
+api_call_start(struct http_multi *m, const char *path, const struct api_stream_ops *ops,
+               const json_t *body, int stream, api_text_fn on_text, api_message_fn done,
+               void *arg, struct http_error *err)
+{
 	struct msg_ctx *c = calloc(1, sizeof(*c));
 	struct http_request rq;
 	struct http_req *r = NULL;
@@ -292,22 +322,23 @@ api_messages_start(struct http_multi *m, const json_t *body, int stream,
 		err_set(err, 0, "config_error", "out of memory");
 		goto out;
 	}
+	c->ops = ops;
 	c->done = done;
 	c->arg = arg;
 	if (!stream) {
 		json_object_del(b, "stream");
-		r = api_json_start(m, "POST", "/v1/messages", b, msg_json_done, c, err);
+		r = api_json_start(m, "POST", path, b, msg_json_done, c, err);
 		goto out;
 	}
 	json_object_set_new(b, "stream", json_true());
-	if ((c->stream = api_stream_new(on_text, arg)) == NULL ||
+	if ((c->stream = api_stream_new_ops(ops, on_text, arg)) == NULL ||
 	    (text = json_dumps(b, JSON_COMPACT)) == NULL) {
 		err_set(err, 0, "config_error", "out of memory");
 		goto out;
 	}
 	memset(&rq, 0, sizeof(rq));
 	rq.method = "POST";
-	rq.url = "/v1/messages";
+	rq.url = path;
 	rq.body = text;
 	rq.body_len = strlen(text);
 	rq.accept = "text/event-stream";
@@ -363,6 +394,13 @@ api_messages(struct http_multi *m, const json_t *body, int stream,
              api_text_fn on_text, void *text_arg,
              struct api_message *out, struct http_error *err)
 {
+	return api_call(api_messages_start, m, body, stream, on_text, text_arg, out, err);
+}
+
+int
+api_call(api_start_fn start, struct http_multi *m, const json_t *body, int stream,
+         api_text_fn on_text, void *text_arg, struct api_message *out, struct http_error *err)
+{
 	struct msg_sync s;
 
 	memset(out, 0, sizeof(*out));
@@ -371,7 +409,7 @@ api_messages(struct http_multi *m, const json_t *body, int stream,
 	s.err = err;
 	s.on_text = on_text;
 	s.text_arg = text_arg;
-	if (api_messages_start(m, body, stream, msg_sync_text, msg_sync_done, &s, err) == NULL)
+	if (start(m, body, stream, msg_sync_text, msg_sync_done, &s, err) == NULL)
 		return -1;
 	run_until(m, &s.finished);
 	return s.failed ? -1 : 0;

@@ -55,6 +55,17 @@ struct http_req *api_messages_start(struct http_multi *m, const json_t *body, in
                                     api_text_fn on_text, api_message_fn done, void *arg,
                                     struct http_error *err);
 
+/* An async call of either provider (api_messages_start, openai_responses_start). */
+typedef struct http_req *(*api_start_fn)(struct http_multi *m, const json_t *body, int stream,
+                                         api_text_fn on_text, api_message_fn done, void *arg,
+                                         struct http_error *err);
+
+/* The blocking form of start: 0 and *out filled (free with
+ * api_message_done), or -1 and *err (out then holds what arrived). */
+int api_call(api_start_fn start, struct http_multi *m, const json_t *body, int stream,
+             api_text_fn on_text, void *text_arg, struct api_message *out,
+             struct http_error *err);
+
 /* Blocking form: 0 and *out filled (free with api_message_done), or -1 and *err. */
 int api_messages(struct http_multi *m, const json_t *body, int stream,
                  api_text_fn on_text, void *text_arg,

@@ -1,4 +1,6 @@
-/* api_stream.c — the Messages SSE accumulator: events in, one message out. */
+/* api_stream.c — the SSE accumulator behind a streamed call: lines and
+ * events in (any split), the provider's event hook (Messages' here,
+ * Responses' in openai_api.c), one message out. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,29 +10,20 @@
 
 /* ---- Messages: the SSE stream ------------------------------------------- */
 
-struct api_stream {
-	api_text_fn on_text;
-	void       *arg;
-	char       *line;          /* the unfinished line */
-	size_t      llen, lcap;
-	char        event[64];
-	char       *data;          /* data: lines of the current event, joined by \n */
-	size_t      dlen, dcap;
-	json_t     *message;       /* from message_start, updated by message_delta */
-	char       *text;
-	size_t      tlen, tcap;
-	int         stopped;       /* message_stop seen */
-	int         failed;
-	struct http_error err;     /* the error event, when failed */
-};
-
 struct api_stream *
 api_stream_new(api_text_fn on_text, void *arg)
+{
+	return api_stream_new_ops(&api_stream_messages, on_text, arg);
+}
+
+struct api_stream *
+api_stream_new_ops(const struct api_stream_ops *ops, api_text_fn on_text, void *arg)
 {
 	struct api_stream *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
+	s->ops = ops;
 	s->on_text = on_text;
 	s->arg = arg;
 	return s;
@@ -48,8 +41,8 @@ api_stream_free(struct api_stream *s)
 	free(s);
 }
 
-static int
-text_add(struct api_stream *s, const char *t)
+int
+api_stream_text(struct api_stream *s, const char *t)
 {
 	size_t n = strlen(t);
 
@@ -84,31 +77,43 @@ usage_merge(json_t *msg, json_t *delta_usage)
 	}
 }
 
-static int
-stream_fail(struct api_stream *s, const char *type, const char *msg)
+int
+api_stream_fail(struct api_stream *s, const char *type, const char *msg)
 {
 	s->failed = 1;
 	err_set(&s->err, 200, type, msg);
 	return -1;
 }
 
-/* One complete event: s->event (may be "") and s->data. */
+/* One complete event: s->event (may be "") and s->data, to the provider's hook. */
 static int
 stream_event(struct api_stream *s)
 {
-	json_t *d, *x;
-	const char *type;
-	int rc = 0;
+	json_t *d;
+	int rc;
 
 	if (s->dlen == 0)
 		return 0;
 	if ((d = json_loadb(s->data, s->dlen, 0, NULL)) == NULL)
-		return stream_fail(s, "invalid_response", "a stream event is not valid JSON");
-	type = s->event[0] ? s->event : jstr(d, "type");
+		return api_stream_fail(s, "invalid_response", "a stream event is not valid JSON");
+	rc = s->ops->event(s, s->event[0] ? s->event : jstr(d, "type"), d);
+	json_decref(d);
+	return rc;
+}
+
+/* Messages' events: message_start holds the message, content blocks
+ * carry the text, message_delta the stop reason and the final usage,
+ * message_stop ends it (the text joined into the message's content). */
+static int
+messages_event(struct api_stream *s, const char *type, json_t *d)
+{
+	json_t *x;
+	int rc = 0;
+
 	if (strcmp(type, "message_start") == 0) {
 		x = json_object_get(d, "message");
 		if (!json_is_object(x)) {
-			rc = stream_fail(s, "invalid_response", "message_start without a message");
+			rc = api_stream_fail(s, "invalid_response", "message_start without a message");
 		} else {
 			json_decref(s->message);
 			s->message = json_deep_copy(x);
@@ -116,11 +121,11 @@ stream_event(struct api_stream *s)
 	} else if (strcmp(type, "content_block_start") == 0) {
 		x = json_object_get(d, "content_block");
 		if (strcmp(jstr(x, "type"), "text") == 0)
-			rc = text_add(s, jstr(x, "text"));
+			rc = api_stream_text(s, jstr(x, "text"));
 	} else if (strcmp(type, "content_block_delta") == 0) {
 		x = json_object_get(d, "delta");
 		if (strcmp(jstr(x, "type"), "text_delta") == 0)
-			rc = text_add(s, jstr(x, "text"));
+			rc = api_stream_text(s, jstr(x, "text"));
 	} else if (strcmp(type, "message_delta") == 0 && s->message != NULL) {
 		x = json_object_get(d, "delta");
 		if (json_object_get(x, "stop_reason") != NULL)
@@ -128,16 +133,28 @@ stream_event(struct api_stream *s)
 		if (json_object_get(x, "stop_sequence") != NULL)
 			json_object_set(s->message, "stop_sequence", json_object_get(x, "stop_sequence"));
 		usage_merge(s->message, json_object_get(d, "usage"));
-	} else if (strcmp(type, "message_stop") == 0) {
+	} else if (strcmp(type, "message_stop") == 0 && s->message != NULL) {
 		s->stopped = 1;
+		x = json_pack("[{s:s, s:s#}]", "type", "text", "text", s->text ? s->text : "",
+		    s->tlen);
+		if (x == NULL)
+			rc = api_stream_fail(s, "invalid_response", "out of memory");
+		else
+			json_object_set_new(s->message, "content", x);
 	} else if (strcmp(type, "error") == 0) {
 		x = json_object_get(d, "error");
-		rc = stream_fail(s, *jstr(x, "type") ? jstr(x, "type") : "api_error",
+		rc = api_stream_fail(s, *jstr(x, "type") ? jstr(x, "type") : "api_error",
 		                 *jstr(x, "message") ? jstr(x, "message") : "error event in the stream");
 	}
-	json_decref(d);
 	return rc;
 }
+
+const struct api_stream_ops api_stream_messages = {
+	.event = messages_event,
+	.message = api_message_from_json,
+	.first = "message_start",
+	.last = "message_stop",
+};
 
 static int
 stream_line(struct api_stream *s, char *line, size_t len)
@@ -167,7 +184,7 @@ stream_line(struct api_stream *s, char *line, size_t len)
 		snprintf(s->event, sizeof(s->event), "%.*s", (int)vl, v);
 	} else if (flen == 4 && strncmp(line, "data", 4) == 0) {
 		if (grow(&s->data, &s->dcap, s->dlen + vl + 2) != 0)
-			return stream_fail(s, "invalid_response", "out of memory");
+			return api_stream_fail(s, "invalid_response", "out of memory");
 		if (s->dlen > 0)
 			s->data[s->dlen++] = '\n';
 		memcpy(s->data + s->dlen, v, vl);
@@ -185,18 +202,18 @@ api_stream_feed(struct api_stream *s, const char *data, size_t len, struct http_
 	for (i = 0; i < len && !s->failed; i++) {
 		if (data[i] != '\n') {
 			if (s->llen + 2 > SSE_LINE_MAX) {
-				stream_fail(s, "invalid_response", "a stream line is too long");
+				api_stream_fail(s, "invalid_response", "a stream line is too long");
 				break;
 			}
 			if (grow(&s->line, &s->lcap, s->llen + 2) != 0) {
-				stream_fail(s, "invalid_response", "out of memory");
+				api_stream_fail(s, "invalid_response", "out of memory");
 				break;
 			}
 			s->line[s->llen++] = data[i];
 			continue;
 		}
 		if (grow(&s->line, &s->lcap, s->llen + 1) != 0) {
-			stream_fail(s, "invalid_response", "out of memory");
+			api_stream_fail(s, "invalid_response", "out of memory");
 			break;
 		}
 		s->line[s->llen] = '\0';
@@ -214,7 +231,7 @@ api_stream_feed(struct api_stream *s, const char *data, size_t len, struct http_
 int
 api_stream_finish(struct api_stream *s, struct api_message *out, struct http_error *err)
 {
-	json_t *content, *blk;
+	char why[128];
 
 	memset(out, 0, sizeof(*out));
 	if (!s->failed && s->llen > 0) {        /* a last line without newline */
@@ -230,22 +247,18 @@ api_stream_finish(struct api_stream *s, struct api_message *out, struct http_err
 		goto partial;
 	}
 	if (s->message == NULL || !s->stopped) {
-		err_set(err, 200, "invalid_response",
-		        s->message == NULL ? "the stream ended before message_start"
-		                           : "the stream ended before message_stop");
+		snprintf(why, sizeof(why), "the stream ended before %s",
+		    s->message == NULL ? s->ops->first : s->ops->last);
+		err_set(err, 200, "invalid_response", why);
 		goto partial;
 	}
-	content = json_array();
-	blk = json_pack("{s:s, s:s#}", "type", "text", "text", s->text ? s->text : "", s->tlen);
-	json_array_append_new(content, blk);
-	json_object_set_new(s->message, "content", content);
-	return api_message_from_json(s->message, "", out, err);
+	return s->ops->message(s->message, "", out, err);
 partial:
 	/* what arrived, for a caller that wants the partial usage */
 	if (s->message != NULL) {
 		struct http_error ignore;
 
-		api_message_from_json(s->message, "", out, &ignore);
+		s->ops->message(s->message, "", out, &ignore);
 	}
 	return -1;
 }

@@ -313,6 +313,28 @@ warn_key_mode(struct config *c, json_t *root, const char *file)
 	    "others (mode %04o); chmod 600 %s", file, (unsigned)(sb.st_mode & 07777), file);
 }
 
+/* The "metrics" object: {"tag_label": true|false}. */
+static int
+load_metrics(struct config *c, json_t *root, const char *file, char *err, size_t errlen)
+{
+	json_t *o = json_object_get(root, "metrics"), *v;
+
+	if (o == NULL || json_is_null(o))
+		return 0;
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "%s: metrics: expected an object", file);
+		return -1;
+	}
+	if ((v = json_object_get(o, "tag_label")) != NULL) {
+		if (!json_is_boolean(v)) {
+			snprintf(err, errlen, "%s: metrics.tag_label: expected true or false", file);
+			return -1;
+		}
+		c->metrics_tag_label = json_is_true(v);
+	}
+	return 0;
+}
+
 /* Read the JSON config file into c. */
 static int
 load_file(struct config *c, const char *file, int must_exist, char *err, size_t errlen)
@@ -344,7 +366,8 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 	    get_str(root, "default_model", c->default_model, sizeof(c->default_model), file, err, errlen) != 0 ||
 	    get_str(root, "baseline_model", c->baseline_model, sizeof(c->baseline_model), file, err, errlen) != 0 ||
 	    get_str(root, "alert_command", c->alert_command, sizeof(c->alert_command), file, err, errlen) != 0 ||
-	    get_str(root, "tz", c->tz, sizeof(c->tz), file, err, errlen) != 0)
+	    get_str(root, "tz", c->tz, sizeof(c->tz), file, err, errlen) != 0 ||
+	    get_str(root, "host", c->host, sizeof(c->host), file, err, errlen) != 0)
 		goto out;
 	if ((v = json_object_get(root, "max_retries")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 10) {
@@ -361,7 +384,8 @@ load_file(struct config *c, const char *file, int must_exist, char *err, size_t 
 		c->timeout_ms = json_integer_value(v) * 1000;
 	}
 	if (load_budgets(c, root, file, err, errlen) != 0 ||
-	    load_proxy(c, root, file, err, errlen) != 0)
+	    load_proxy(c, root, file, err, errlen) != 0 ||
+	    load_metrics(c, root, file, err, errlen) != 0)
 		goto out;
 	warn_key_mode(c, root, file);
 	rc = 0;
@@ -369,6 +393,8 @@ out:
 	json_decref(root);
 	return rc;
 }
+
+static void creds_load(struct config *c);
 
 int
 config_load(struct config *c, const char *config_file, const char *db_override,
@@ -414,6 +440,10 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	env_into("ANTHROPIC_ADMIN_KEY", c->admin_key, sizeof(c->admin_key));
 	env_into("ANTHROPIC_VERSION", c->api_version, sizeof(c->api_version));
 	env_into("TOKENTOP_TZ", c->tz, sizeof(c->tz));
+	env_into("TOKENTOP_HOST", c->host, sizeof(c->host));
+	if (c->host[0] == '\0' && gethostname(c->host, sizeof(c->host) - 1) != 0)
+		c->host[0] = '\0';
+	c->host[sizeof(c->host) - 1] = '\0';
 	if ((v = getenv("ANTHROPIC_MAX_RETRIES")) != NULL && v[0] != '\0')
 		c->max_retries = atoi(v);
 	if (db_override != NULL)
@@ -421,5 +451,52 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	/* Strip trailing slashes of the base URL so paths join cleanly. */
 	while (strlen(c->base_url) > 0 && c->base_url[strlen(c->base_url) - 1] == '/')
 		c->base_url[strlen(c->base_url) - 1] = '\0';
+	creds_load(c);
 	return 0;
+}
+
+/* Every provider's credentials: Anthropic's as loaded above, the others'
+ * from their environment. */
+static void
+creds_load(struct config *c)
+{
+	const struct provider *pv;
+	struct config_cred *cr;
+	int i;
+
+	for (i = 0; (pv = provider_at(i)) != NULL; i++) {
+		cr = &c->cred[i];
+		memset(cr, 0, sizeof(*cr));
+		env_into(pv->base_env, cr->base_url, sizeof(cr->base_url));
+		env_into(pv->key_env, cr->api_key, sizeof(cr->api_key));
+		env_into(pv->admin_key_env, cr->admin_key, sizeof(cr->admin_key));
+	}
+	cr = &c->cred[PROVIDER_ANTHROPIC];
+	usage_strlcpy(cr->base_url, c->base_url, sizeof(cr->base_url));
+	usage_strlcpy(cr->api_key, c->api_key, sizeof(cr->api_key));
+	usage_strlcpy(cr->admin_key, c->admin_key, sizeof(cr->admin_key));
+}
+
+void
+config_for_provider(const struct config *c, const struct provider *pv, struct config *out)
+{
+	const struct config_cred *cr = &c->cred[pv->id];
+	size_t n, sl;
+
+	*out = *c;
+	out->provider = pv->id;
+	if ((int)pv->id == c->provider)
+		return;
+	snprintf(out->base_url, sizeof(out->base_url), "%s",
+	    cr->base_url[0] ? cr->base_url : pv->origin);
+	while ((n = strlen(out->base_url)) > 0 && out->base_url[n - 1] == '/')
+		out->base_url[n - 1] = '\0';
+	sl = pv->base_suffix != NULL ? strlen(pv->base_suffix) : 0;
+	if (sl > 0 && (n = strlen(out->base_url)) > sl &&
+	    strcmp(out->base_url + n - sl, pv->base_suffix) == 0)
+		out->base_url[n - sl] = '\0';
+	usage_strlcpy(out->api_key, cr->api_key, sizeof(out->api_key));
+	usage_strlcpy(out->admin_key, cr->admin_key, sizeof(out->admin_key));
+	if (pv->bearer)
+		usage_strlcpy(out->auth_style, "bearer", sizeof(out->auth_style));
 }

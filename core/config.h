@@ -6,7 +6,17 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "core/provider.h"
+
 #define CONFIG_PATH_MAX 1024
+
+/* One provider's credentials, from its environment (provider.h: key_env,
+ * base_env, admin_key_env). Held in memory only. */
+struct config_cred {
+	char base_url[512];                    /* "" = the provider's origin */
+	char api_key[256];
+	char admin_key[256];
+};
 
 struct budget {
 	char    tag[96];          /* "" = all spend */
@@ -52,6 +62,14 @@ struct config {
 	char    spool_path[CONFIG_PATH_MAX];   /* rows waiting for the ledger:
 	                                          $XDG_STATE_HOME/tokentop/spool.db */
 	struct config_proxy proxy;
+	int     provider;                      /* enum provider_id the client talks to:
+	                                          anthropic, unless config_for_provider */
+	struct config_cred cred[PROVIDER_COUNT]; /* every provider's, by id (Anthropic's
+	                                          mirror base_url, api_key, admin_key) */
+	char    host[256];                     /* this machine's name in metrics: file "host",
+	                                          TOKENTOP_HOST, else gethostname() */
+	int     metrics_tag_label;             /* "metrics": {"tag_label": true}: the exporter's
+	                                          cost and request counters gain a tag label */
 	char    warning[CONFIG_PATH_MAX + 128];/* for stderr ("" = none): the file holds a
 	                                          key and others may read it */
 };
@@ -64,6 +82,14 @@ struct config {
  */
 int config_load(struct config *c, const char *config_file, const char *db_override,
                 char *err, size_t errlen);
+
+/*
+ * A config for talking to pv: c with base_url, api_key and admin_key taken
+ * from pv's credentials (the base without trailing '/' and pv->base_suffix,
+ * its origin when unset), provider = pv->id and, for a provider that only
+ * takes Bearer keys, auth "bearer". Anthropic's comes back as c was.
+ */
+void config_for_provider(const struct config *c, const struct provider *pv, struct config *out);
 
 /* Directory part of the data files: TOKENTOP_DATADIR, next to the executable
  * (../share/tokentop, ../share), then the compiled-in install path. */

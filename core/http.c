@@ -21,11 +21,15 @@ struct http_multi {
 	char             base_url[512];
 	char             api_key[256];
 	char             api_version[32];
+	const char      *version_header; /* NULL = none (provider.h) */
+	const char      *rid_header;     /* the provider's request-id header */
 	int              bearer;
 	int              max_retries;
 	long             timeout_ms;
 	long             connect_timeout_ms;
 	double         (*rnd)(void);
+	http_observe_fn  observe;
+	void            *observe_arg;
 };
 
 struct http_req {
@@ -182,7 +186,12 @@ build_headers(struct http_req *r)
 		else
 			rc |= add_header(&r->hdrs, "x-api-key: %s", m->api_key);
 	}
-	rc |= add_header(&r->hdrs, "anthropic-version: %s", m->api_version);
+	if (m->version_header != NULL) {
+		char vh[160];
+
+		snprintf(vh, sizeof(vh), "%s: %s", m->version_header, m->api_version);
+		rc |= add_header(&r->hdrs, "%s", vh);
+	}
 	rc |= add_header(&r->hdrs, "accept: %s", r->accept);
 	if (r->body != NULL)
 		rc |= add_header(&r->hdrs, "content-type: %s", "application/json");
@@ -300,7 +309,7 @@ req_end(struct http_req *r, const char *type, const char *message)
 
 	req_unlink(r);
 	easy_drop(r);
-	http_resp_take(&r->resp, 0, &res);
+	http_resp_take(&r->resp, 0, r->m->rid_header, &res);
 	fail_set(&res.error, 0, type, "%s", message);
 	req_finish(r, &res);
 }
@@ -324,6 +333,19 @@ transport_error(struct http_req *r, CURLcode cc, struct http_result *res)
 	}
 }
 
+static const char *
+resp_header(void *hs, const char *name)
+{
+	return http_resp_header(hs, name);
+}
+
+void
+http_multi_set_observer(struct http_multi *m, http_observe_fn fn, void *arg)
+{
+	m->observe = fn;
+	m->observe_arg = arg;
+}
+
 /*
  * An attempt ended with curl code cc. Either schedule a retry (returns 1,
  * r stays pending) or fill res with the final outcome (returns 0).
@@ -342,6 +364,8 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		transport = 0;  /* an error response (body maybe cut): judge by status */
 	if (transport)
 		status = 0;
+	if (status != 0 && r->m->observe != NULL)
+		r->m->observe(r->m->observe_arg, status, resp_header, &r->resp);
 	xsr = http_resp_header(&r->resp, "x-should-retry");
 	if (!r->aborted && !r->sink_used && r->attempts <= r->max_retries &&
 	    (status < 200 || status >= 300) && http_should_retry(status, xsr)) {
@@ -353,7 +377,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		attempt_reset(r);
 		return 1;
 	}
-	http_resp_take(&r->resp, status, res);
+	http_resp_take(&r->resp, status, r->m->rid_header, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -373,6 +397,7 @@ struct http_multi *
 http_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
 	static int global_done;
+	const struct provider *pv;
 	struct http_multi *m;
 
 	if (!global_done) {
@@ -394,7 +419,12 @@ http_multi_new(const struct config *cfg, char *err, size_t errlen)
 	snprintf(m->api_key, sizeof(m->api_key), "%s", cfg->api_key);
 	snprintf(m->api_version, sizeof(m->api_version), "%s",
 	         cfg->api_version[0] ? cfg->api_version : "2023-06-01");
-	m->bearer = strcasecmp(cfg->auth_style, "bearer") == 0;
+	pv = provider_at(cfg->provider);
+	if (pv == NULL)
+		pv = &provider_anthropic;
+	m->version_header = pv->version_header;
+	m->rid_header = pv->request_id_header;
+	m->bearer = pv->bearer || strcasecmp(cfg->auth_style, "bearer") == 0;
 	m->max_retries = cfg->max_retries >= 0 ? cfg->max_retries : 2;
 	m->timeout_ms = cfg->timeout_ms > 0 ? (long)cfg->timeout_ms : 600000L;
 	m->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? (long)cfg->connect_timeout_ms : 5000L;

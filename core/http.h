@@ -15,12 +15,14 @@
  * came (transport). type is the API's error.type when the body had one,
  * else one of: connection_error, timeout_error, invalid_response (a 2xx body
  * that is not what the API sends), insecure_url, config_error, canceled,
- * aborted (a body sink asked to stop), or "http_error". The API key never
- * appears in message.
+ * aborted (a body sink asked to stop), or "http_error". code is the
+ * error's code when the body has one (OpenAI: invalid_api_key,
+ * insufficient_quota, …), else "". The API key never appears in message.
  */
 struct http_error {
 	long status;
 	char type[64];
+	char code[64];
 	char message[512];
 	char request_id[128];
 	int  attempts;
@@ -95,6 +97,16 @@ void http_multi_free(struct http_multi *m);
 
 /* Change the retry budget (default cfg->max_retries) for later requests. */
 void http_multi_set_retries(struct http_multi *m, int max_retries);
+
+/*
+ * Watch every response of every attempt (a retried 429 too), before the
+ * retry decision: its status and a lookup of its headers (name
+ * case-insensitive; valid for the call only). For rate-limit headroom.
+ * fn NULL = none.
+ */
+typedef const char *(*http_header_fn)(void *hs, const char *name);
+typedef void (*http_observe_fn)(void *arg, long status, http_header_fn header, void *hs);
+void http_multi_set_observer(struct http_multi *m, http_observe_fn fn, void *arg);
 
 /* Seconds of random jitter source for tests: rnd() in [0,1); NULL = default. */
 void http_multi_set_random(struct http_multi *m, double (*rnd)(void));

@@ -39,11 +39,13 @@ const char *http_resp_header(const struct http_resp *p, const char *name);
 
 /*
  * Fill res (zeroed first) with status and move p's body and headers into
- * it, with the request-id header copied to res->request_id and
+ * it, with the request-id header (rid_header: request-id, x-request-id)
+ * copied to res->request_id and
  * res->error.request_id; p is left empty. The caller frees res with
  * http_result_done.
  */
-void http_resp_take(struct http_resp *p, long status, struct http_result *res);
+void http_resp_take(struct http_resp *p, long status, const char *rid_header,
+                    struct http_result *res);
 
 /* error.type / message / request_id from an API error body, when it is one;
  * e is left as it was otherwise. */

@@ -109,7 +109,8 @@ http_resp_header(const struct http_resp *p, const char *name)
 }
 
 void
-http_resp_take(struct http_resp *p, long status, struct http_result *res)
+http_resp_take(struct http_resp *p, long status, const char *rid_header,
+               struct http_result *res)
 {
 	const char *rid;
 
@@ -120,7 +121,7 @@ http_resp_take(struct http_resp *p, long status, struct http_result *res)
 	res->headers = p->headers;
 	res->nheaders = p->nheaders;
 	memset(p, 0, sizeof(*p));
-	rid = http_result_header(res, "request-id");
+	rid = http_result_header(res, rid_header);
 	if (rid != NULL)
 		snprintf(res->request_id, sizeof(res->request_id), "%s", rid);
 	snprintf(res->error.request_id, sizeof(res->error.request_id), "%s", res->request_id);
@@ -133,7 +134,7 @@ void
 http_error_from_body(const char *body, size_t len, struct http_error *e)
 {
 	json_t *root, *eo;
-	const char *t, *msg, *rid;
+	const char *t, *msg, *rid, *code;
 
 	if (body == NULL || len == 0)
 		return;
@@ -144,6 +145,9 @@ http_error_from_body(const char *body, size_t len, struct http_error *e)
 	t = json_string_value(json_object_get(eo, "type"));
 	msg = json_string_value(json_object_get(eo, "message"));
 	rid = json_string_value(json_object_get(root, "request_id"));
+	code = json_string_value(json_object_get(eo, "code"));
+	if (code != NULL)
+		snprintf(e->code, sizeof(e->code), "%s", code);
 	if (t != NULL)
 		snprintf(e->type, sizeof(e->type), "%s", t);
 	if (msg != NULL)

@@ -105,4 +105,40 @@ int openai_request_rewrite(const char *path, const char *body, size_t len, char 
  */
 size_t openai_relay_line(const char *line, size_t len, char *out, int *state);
 
+/* ---- the organisation's reports (core/openai_org.c; the ops are orgsync_openai) ---- */
+
+/* A cost report amount in dollars (a JSON number) to nano-dollars, rounded
+ * to the nearest: 0, or -1 when not finite or beyond ORGSYNC_AMOUNT_MAX. */
+int openai_usd_to_nanos(double usd, int64_t *nanos);
+
+/* ---- tokentop's calls: Responses (core/openai_api.c; the ops are call_openai) ---- */
+
+struct api_message;
+struct http_error;
+struct http_multi;
+struct http_req;
+
+/*
+ * The prompt_cache_key of a prefix made of n texts (borrowed): a hash, never
+ * the text, as "tokentop-" and 16 hex digits into buf. The same texts give
+ * the same key; a change anywhere gives another.
+ */
+void openai_cache_key(const char *const *texts, const size_t *lens, size_t n, char *buf,
+                      size_t bufsz);
+
+/* A Responses object (borrowed) as a message: usage (openai_response_usage),
+ * the output text joined, request_id when not "". api_message_from_json's
+ * contract. */
+int openai_message_from_json(struct json_t *resp, const char *request_id,
+                             struct api_message *msg, struct http_error *err);
+
+/* POST /v1/responses, plain or streamed: api_messages_start's contract
+ * (core/api.h). */
+struct http_req *openai_responses_start(struct http_multi *m, const struct json_t *body,
+                                        int stream,
+                                        void (*on_text)(void *arg, const char *text, size_t len),
+                                        void (*done)(void *arg, struct api_message *msg,
+                                                     const struct http_error *err),
+                                        void *arg, struct http_error *err);
+
 #endif

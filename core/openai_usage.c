@@ -7,6 +7,8 @@
 
 #include <jansson.h>
 
+#include "core/call.h"
+#include "core/orgsync.h"
 #include "core/openai.h"
 
 int
@@ -354,6 +356,10 @@ const struct provider provider_openai = {
 	.admin_key_env = "OPENAI_ADMIN_KEY",
 	.origin = "https://api.openai.com",
 	.request_id_header = "x-request-id",
+	.version_header = NULL,
+	.bearer = 1,
+	.base_suffix = "/v1",
+	.default_model = "gpt-5-mini",
 	.ratelimit_prefix = "x-ratelimit-",
 	.claim_header = NULL,
 	.paths = paths,
@@ -362,6 +368,8 @@ const struct provider provider_openai = {
 	.quota_error = "insufficient_quota",
 	.client = 0,                             /* the next issue's */
 	.batch = &batch_api,
+	.org = &orgsync_openai,
+	.call = &call_openai,
 	.response_usage = openai_response_usage,
 	.stream_data = openai_stream_data,
 	.error_type = error_type,

@@ -1,5 +1,6 @@
-/* orgsync.c — paging through the Admin API's usage and cost reports and
- * parsing them into plain records (api-notes §5). */
+/* orgsync.c — paging through a provider's organisation usage and cost
+ * reports and parsing them into plain records; Anthropic's report forms
+ * (api-notes §5) are its org ops here. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/call.h"
 #include "core/config.h"
 #include "core/http.h"
 #include "core/orgsync.h"
@@ -27,50 +29,6 @@ orgsync_data_free(struct org_data *d)
 	memset(d, 0, sizeof(*d));
 }
 
-int
-orgsync_cents_to_nanos(const char *s, int64_t *nanos)
-{
-	const int64_t max = INT64_MAX / 10;
-	int64_t v = 0;
-	int neg = 0, frac = -1, digits = 0, roundup = 0;
-
-	if (s == NULL)
-		return -1;
-	if (*s == '-' || *s == '+')
-		neg = *s++ == '-';
-	for (; *s != '\0'; s++) {
-		if (*s == '.' && frac < 0) {
-			frac = 0;
-			continue;
-		}
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		digits++;
-		if (frac >= 7) {                  /* below a nano-dollar: round once */
-			if (frac++ == 7)
-				roundup = *s >= '5';
-			continue;
-		}
-		if (v > (INT64_MAX - (*s - '0')) / 10)
-			return -1;
-		v = v * 10 + (*s - '0');
-		if (frac >= 0)
-			frac++;
-	}
-	if (digits == 0)
-		return -1;
-	for (frac = frac < 0 ? 0 : frac; frac < 7; frac++) {
-		if (v > max)
-			return -1;
-		v *= 10;
-	}
-	if (v == INT64_MAX && roundup)
-		return -1;
-	v += roundup;
-	*nanos = neg ? -v : v;
-	return 0;
-}
-
 /* Grow an array of n elements of size sz to hold one more. */
 static void *
 grow1(void *arr, size_t n, size_t *cap, size_t sz)
@@ -87,9 +45,8 @@ grow1(void *arr, size_t n, size_t *cap, size_t sz)
 	return p;
 }
 
-/* A string member, "" when null or absent; -1 when present but not a string. */
-static int
-member_str(const json_t *o, const char *key, char *dst, size_t n)
+int
+orgsync_member_str(const json_t *o, const char *key, char *dst, size_t n)
 {
 	const json_t *v = json_object_get(o, key);
 
@@ -102,15 +59,14 @@ member_str(const json_t *o, const char *key, char *dst, size_t n)
 	return 0;
 }
 
-/* A token count member, 0..USAGE_COUNT_MAX (absent or null = 0); -1 otherwise. */
-static int
-member_int(const json_t *o, const char *key, int64_t *out)
+int
+orgsync_member_int(const json_t *o, const char *key, int required, int64_t *out)
 {
 	const json_t *v = json_object_get(o, key);
 
 	*out = 0;
 	if (v == NULL || json_is_null(v))
-		return 0;
+		return required ? -1 : 0;
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) > USAGE_COUNT_MAX)
 		return -1;
@@ -151,12 +107,13 @@ page_envelope(json_t *page, json_t **data, int *has_more, char *next, char *err,
 
 /* A bucket's start and its results list. */
 static int
-bucket_head(json_t *b, size_t i, int64_t *start, json_t **results, char *err, size_t errlen)
+bucket_head(const struct provider_org_ops *ops, json_t *b, size_t i, int64_t *start,
+            json_t **results, char *err, size_t errlen)
 {
-	const char *s = json_string_value(json_object_get(b, "starting_at"));
+	const char *bad = "";
 
-	if (s == NULL || api_parse_time(s, start) != 0) {
-		snprintf(err, errlen, "data[%zu].starting_at: not an RFC 3339 time", i);
+	if (ops->bucket_start(b, start, &bad) != 0) {
+		snprintf(err, errlen, "data[%zu].%s", i, bad);
 		return -1;
 	}
 	*results = json_object_get(b, "results");
@@ -167,46 +124,19 @@ bucket_head(json_t *b, size_t i, int64_t *start, json_t **results, char *err, si
 	return 0;
 }
 
-static int
-usage_result(json_t *o, struct org_usage *u, const char **bad)
-{
-	json_t *cc = json_object_get(o, "cache_creation");
-
-	if (!json_is_object(o))
-		return *bad = "", -1;
-	if (member_int(o, "uncached_input_tokens", &u->tok.input) != 0)
-		return *bad = "uncached_input_tokens", -1;
-	if (member_int(o, "cache_read_input_tokens", &u->tok.cache_read) != 0)
-		return *bad = "cache_read_input_tokens", -1;
-	if (member_int(o, "output_tokens", &u->tok.output) != 0)
-		return *bad = "output_tokens", -1;
-	if (cc != NULL && !json_is_null(cc) && !json_is_object(cc))
-		return *bad = "cache_creation", -1;
-	if (member_int(cc, "ephemeral_5m_input_tokens", &u->tok.write_5m) != 0)
-		return *bad = "cache_creation.ephemeral_5m_input_tokens", -1;
-	if (member_int(cc, "ephemeral_1h_input_tokens", &u->tok.write_1h) != 0)
-		return *bad = "cache_creation.ephemeral_1h_input_tokens", -1;
-	if (member_str(o, "model", u->model, sizeof(u->model)) != 0)
-		return *bad = "model", -1;
-	if (member_str(o, "api_key_id", u->api_key_id, sizeof(u->api_key_id)) != 0)
-		return *bad = "api_key_id", -1;
-	if (member_str(o, "workspace_id", u->workspace_id, sizeof(u->workspace_id)) != 0)
-		return *bad = "workspace_id", -1;
-	if (member_str(o, "service_tier", u->service_tier, sizeof(u->service_tier)) != 0)
-		return *bad = "service_tier", -1;
-	return 0;
-}
-
 /* Keep one usage result of a bucket (a walk_page callback). */
 static int
-keep_usage(json_t *o, int64_t start, int width_s, struct org_data *d, const char **bad)
+keep_usage(const struct provider_org_ops *ops, json_t *o, int64_t start, int width_s,
+           struct org_data *d, const char **bad)
 {
 	struct org_usage u, *nu;
 
 	memset(&u, 0, sizeof(u));
 	u.bucket_ms = start;
 	u.width_s = width_s;
-	if (usage_result(o, &u, bad) != 0)
+	if (!json_is_object(o))
+		return *bad = "", -1;
+	if (ops->usage_result(o, &u, bad) != 0)
 		return -1;
 	if ((nu = grow1(d->usage, d->nusage, &d->cap_usage, sizeof(u))) == NULL)
 		return *bad = NULL, -1;
@@ -247,8 +177,10 @@ bad_field(json_t *o, size_t i, size_t j, const char *bad, char *err, size_t errl
  * the field, or NULL for out of memory. Adds the buckets to *buckets.
  */
 static int
-walk_page(json_t *page, int width_s, struct org_data *d, int64_t *buckets, int *has_more,
-          char *next, int (*keep)(json_t *, int64_t, int, struct org_data *, const char **),
+walk_page(const struct provider_org_ops *ops, json_t *page, int width_s, struct org_data *d,
+          int64_t *buckets, int *has_more, char *next,
+          int (*keep)(const struct provider_org_ops *, json_t *, int64_t, int, struct org_data *,
+                      const char **),
           char *err, size_t errlen)
 {
 	json_t *data, *results;
@@ -259,10 +191,10 @@ walk_page(json_t *page, int width_s, struct org_data *d, int64_t *buckets, int *
 	if (page_envelope(page, &data, has_more, next, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < json_array_size(data); i++) {
-		if (bucket_head(json_array_get(data, i), i, &start, &results, err, errlen) != 0)
+		if (bucket_head(ops, json_array_get(data, i), i, &start, &results, err, errlen) != 0)
 			return -1;
 		for (j = 0; j < json_array_size(results); j++) {
-			if (keep(json_array_get(results, j), start, width_s, d, &bad) == 0)
+			if (keep(ops, json_array_get(results, j), start, width_s, d, &bad) == 0)
 				continue;
 			if (bad == NULL)
 				snprintf(err, errlen, "out of memory");
@@ -275,51 +207,49 @@ walk_page(json_t *page, int width_s, struct org_data *d, int64_t *buckets, int *
 	return 0;
 }
 
+static int keep_cost(const struct provider_org_ops *ops, json_t *o, int64_t start,
+                     int width_s, struct org_data *d, const char **bad);
+
+int
+orgsync_parse_page(const struct provider *pv, enum orgsync_stage stage, json_t *page,
+                   int width_s, struct org_data *d, int *has_more, char *next, char *err,
+                   size_t errlen)
+{
+	const struct provider_org_ops *ops = pv != NULL && pv->org != NULL ? pv->org :
+	    &orgsync_anthropic;
+	int cost = stage == ORGSYNC_COST;
+
+	if (walk_page(ops, page, cost ? 0 : width_s, d, cost ? &d->cost_buckets :
+	    &d->usage_buckets, has_more, next, cost ? keep_cost : keep_usage, err, errlen) != 0)
+		return -1;
+	if (cost)
+		d->cost_pages++;
+	else
+		d->usage_pages++;
+	return 0;
+}
+
 int
 orgsync_parse_usage_page(json_t *page, int width_s, struct org_data *d, int *has_more,
                          char *next, char *err, size_t errlen)
 {
-	if (walk_page(page, width_s, d, &d->usage_buckets, has_more, next, keep_usage, err,
-	    errlen) != 0)
-		return -1;
-	d->usage_pages++;
-	return 0;
-}
-
-static int
-cost_result(json_t *o, struct org_cost *c, const char **bad)
-{
-	const char *amount = json_string_value(json_object_get(o, "amount"));
-
-	if (!json_is_object(o))
-		return *bad = "", -1;
-	if (amount == NULL || orgsync_cents_to_nanos(amount, &c->amount_nanos) != 0 ||
-	    c->amount_nanos > ORGSYNC_AMOUNT_MAX || c->amount_nanos < -ORGSYNC_AMOUNT_MAX)
-		return *bad = "amount", -1;
-	if (member_str(o, "currency", c->currency, sizeof(c->currency)) != 0 ||
-	    (c->currency[0] != '\0' && strcmp(c->currency, "USD") != 0))
-		return *bad = "currency", -1;
-	if (member_str(o, "description", c->description, sizeof(c->description)) != 0)
-		return *bad = "description", -1;
-	if (member_str(o, "model", c->model, sizeof(c->model)) != 0)
-		return *bad = "model", -1;
-	if (member_str(o, "token_type", c->token_type, sizeof(c->token_type)) != 0)
-		return *bad = "token_type", -1;
-	if (member_str(o, "service_tier", c->service_tier, sizeof(c->service_tier)) != 0)
-		return *bad = "service_tier", -1;
-	return 0;
+	return orgsync_parse_page(&provider_anthropic, ORGSYNC_DAILY, page, width_s, d, has_more,
+	    next, err, errlen);
 }
 
 /* Keep one cost result of a bucket (a walk_page callback). */
 static int
-keep_cost(json_t *o, int64_t start, int width_s, struct org_data *d, const char **bad)
+keep_cost(const struct provider_org_ops *ops, json_t *o, int64_t start, int width_s,
+          struct org_data *d, const char **bad)
 {
 	struct org_cost c, *nc;
 
 	(void)width_s;
 	memset(&c, 0, sizeof(c));
 	c.bucket_ms = start;
-	if (cost_result(o, &c, bad) != 0)
+	if (!json_is_object(o))
+		return *bad = "", -1;
+	if (ops->cost_result(o, &c, bad) != 0)
 		return -1;
 	if ((nc = grow1(d->cost, d->ncost, &d->cap_cost, sizeof(c))) == NULL)
 		return *bad = NULL, -1;
@@ -332,11 +262,8 @@ int
 orgsync_parse_cost_page(json_t *page, struct org_data *d, int *has_more, char *next,
                         char *err, size_t errlen)
 {
-	if (walk_page(page, 0, d, &d->cost_buckets, has_more, next, keep_cost, err,
-	    errlen) != 0)
-		return -1;
-	d->cost_pages++;
-	return 0;
+	return orgsync_parse_page(&provider_anthropic, ORGSYNC_COST, page, 0, d, has_more, next,
+	    err, errlen);
 }
 
 void
@@ -349,21 +276,11 @@ orgsync_ranges(int64_t since_ms, int64_t today_ms, int64_t now_ms, int limit,
 		r->split_ms = r->since_ms;
 	r->until_ms = now_ms > r->split_ms ? now_ms : r->split_ms;
 	r->limit = limit;
+	r->pv = NULL;
 }
 
-static void
-rfc3339(int64_t ms, char *buf, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Percent-encode an opaque page token (unreserved characters kept). */
-static void
-encode(const char *s, char *out, size_t n)
+void
+orgsync_encode(const char *s, char *out, size_t n)
 {
 	size_t o = 0;
 
@@ -378,7 +295,10 @@ encode(const char *s, char *out, size_t n)
 
 /* ---- paging, async ---- */
 
-enum { ST_DAILY, ST_MINUTES, ST_COST, ST_DONE };
+#define ST_DAILY   ORGSYNC_DAILY
+#define ST_MINUTES ORGSYNC_MINUTES
+#define ST_COST    ORGSYNC_COST
+#define ST_DONE    ORGSYNC_DONE
 
 struct orgsync {
 	struct http_multi   *m;
@@ -407,25 +327,23 @@ stage_range(const struct orgsync *s, int stage, int64_t *from, int64_t *to)
 	*to = stage == ST_DAILY ? s->r.split_ms : s->r.until_ms;
 }
 
+static const struct provider_org_ops *
+ops_of(const struct orgsync *s)
+{
+	return s->r.pv != NULL && s->r.pv->org != NULL ? s->r.pv->org : &orgsync_anthropic;
+}
+
 static void
 page_path(const struct orgsync *s, char *path, size_t n)
 {
-	static const char usage_groups[] = "&group_by%5B%5D=model&group_by%5B%5D=api_key_id"
-	    "&group_by%5B%5D=workspace_id&group_by%5B%5D=service_tier";
-	char s0[32], s1[32], enc[3 * ORG_ID_MAX + 1];
+	char enc[3 * ORG_ID_MAX + 1];
 	int64_t from, to;
 	int limit = s->r.limit > 0 && s->r.limit <= DAILY_MAX ? s->r.limit : DAILY_MAX;
 
 	stage_range(s, s->stage, &from, &to);
-	rfc3339(from, s0, sizeof(s0));
-	rfc3339(to + 999, s1, sizeof(s1));      /* the bucket holding `to` is included */
-	encode(s->next, enc, sizeof(enc));
-	snprintf(path, n, "/v1/organizations/%s?starting_at=%s&ending_at=%s"
-	         "&bucket_width=%s%s&limit=%d%s%s",
-	         s->stage == ST_COST ? "cost_report" : "usage_report/messages", s0, s1,
-	         s->stage == ST_MINUTES ? "1m" : "1d",
-	         s->stage == ST_COST ? "&group_by%5B%5D=description" : usage_groups,
-	         s->stage == ST_MINUTES ? MINUTE_MAX : limit, s->next[0] ? "&page=" : "", enc);
+	orgsync_encode(s->next, enc, sizeof(enc));
+	ops_of(s)->page_path((enum orgsync_stage)s->stage, from, to,
+	    s->stage == ST_MINUTES ? MINUTE_MAX : limit, enc, path, n);
 }
 
 static void page_done(void *arg, json_t *resp, const struct http_result *res,
@@ -483,10 +401,8 @@ page_done(void *arg, json_t *resp, const struct http_result *res, const struct h
 		finish(s, s->err);
 		return;
 	}
-	rc = s->stage == ST_COST ?
-	    orgsync_parse_cost_page(resp, s->d, &more, s->next, perr, sizeof(perr)) :
-	    orgsync_parse_usage_page(resp, s->stage == ST_MINUTES ? 60 : 86400, s->d, &more,
-	                             s->next, perr, sizeof(perr));
+	rc = orgsync_parse_page(s->r.pv, (enum orgsync_stage)s->stage, resp,
+	    s->stage == ST_MINUTES ? 60 : 86400, s->d, &more, s->next, perr, sizeof(perr));
 	if (rc == 0 && s->pages >= 100000) {
 		rc = -1;
 		snprintf(perr, sizeof(perr), "more than 100000 pages");
@@ -579,24 +495,12 @@ orgsync_fetch(struct http_multi *m, const struct orgsync_range *r, struct org_da
 struct http_multi *
 orgsync_multi_new(const struct config *cfg, char *err, size_t errlen)
 {
-	struct config *c;
-	struct http_multi *m;
+	return orgsync_multi_new_for(cfg, &provider_anthropic, err, errlen);
+}
 
-	if (cfg->admin_key[0] == '\0') {
-		snprintf(err, errlen, "ANTHROPIC_ADMIN_KEY is not set (an Admin API key, "
-		         "sk-ant-admin…, is needed for the organisation's reports)");
-		return NULL;
-	}
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	*c = *cfg;
-	memcpy(c->api_key, cfg->admin_key, sizeof(c->api_key));
-	snprintf(c->auth_style, sizeof(c->auth_style), "x-api-key");
-	m = http_multi_new(c, err, errlen);
-	memset(c->api_key, 0, sizeof(c->api_key));
-	memset(c->admin_key, 0, sizeof(c->admin_key));
-	free(c);
-	return m;
+struct http_multi *
+orgsync_multi_new_for(const struct config *cfg, const struct provider *pv, char *err,
+                      size_t errlen)
+{
+	return call_multi_new(cfg, pv, 1, err, errlen);
 }

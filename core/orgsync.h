@@ -1,12 +1,14 @@
-/* orgsync.h — the organisation's own numbers: page through the Admin API's
- * usage report and cost report (api-notes §5) and parse them into plain
- * records for the store. No SQL, no printing. */
+/* orgsync.h — the organisation's own numbers: page through a provider's
+ * Admin API usage and cost reports (Anthropic: api-notes §5, here; OpenAI:
+ * §8, core/openai_org.c; each behind its table's `org` ops) and parse them
+ * into plain records for the store. No SQL, no printing. */
 #ifndef TOKENTOP_ORGSYNC_H
 #define TOKENTOP_ORGSYNC_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/provider.h"
 #include "core/usage.h"
 
 struct config;
@@ -88,7 +90,51 @@ struct orgsync_range {
 	int64_t split_ms;
 	int64_t until_ms;
 	int     limit;       /* buckets per page of the daily reports; 0 = 31 (the maximum) */
+	const struct provider *pv;   /* whose reports; NULL = Anthropic's */
 };
+
+/* The three stages of a sync, in order. */
+enum orgsync_stage { ORGSYNC_DAILY, ORGSYNC_MINUTES, ORGSYNC_COST, ORGSYNC_DONE };
+
+/*
+ * What differs between the vendors' organisation reports (a provider
+ * table's `org`): the request of a page, and how a bucket and a result
+ * read. The paging, the envelope (data, has_more, next_page), the stages
+ * and the records are shared.
+ */
+struct provider_org_ops {
+	/* The path of one page of stage over [from_ms, to_ms), limit buckets
+	 * a page, page the percent-encoded page token ("" = the first). */
+	void (*page_path)(enum orgsync_stage stage, int64_t from_ms, int64_t to_ms, int limit,
+	                  const char *page, char *path, size_t n);
+	/* A bucket's start (UTC ms): 0, or -1 with its field's name in *bad. */
+	int (*bucket_start)(struct json_t *bucket, int64_t *ms, const char **bad);
+	/* One usage / cost result into u / c (zeroed, bucket set): 0, or -1
+	 * with the field path in *bad ("" = the result itself). */
+	int (*usage_result)(struct json_t *o, struct org_usage *u, const char **bad);
+	int (*cost_result)(struct json_t *o, struct org_cost *c, const char **bad);
+};
+
+extern const struct provider_org_ops orgsync_anthropic;
+extern const struct provider_org_ops orgsync_openai;   /* core/openai_org.c */
+
+/* Shared by the ops (core/orgsync.c): a string member ("" when null or
+ * absent; -1 when present but not a string); a token count member
+ * (0..USAGE_COUNT_MAX; absent or null = 0 unless required; -1 otherwise). */
+int orgsync_member_str(const struct json_t *o, const char *key, char *dst, size_t n);
+int orgsync_member_int(const struct json_t *o, const char *key, int required, int64_t *out);
+
+/* Percent-encode s (an opaque page token; unreserved characters kept). */
+void orgsync_encode(const char *s, char *out, size_t n);
+
+/*
+ * Parse one page of stage (usage: buckets of width_s seconds; cost) of
+ * pv's reports, appending to d; as orgsync_parse_usage_page (which is
+ * Anthropic's usage form).
+ */
+int orgsync_parse_page(const struct provider *pv, enum orgsync_stage stage,
+                       struct json_t *page, int width_s, struct org_data *d, int *has_more,
+                       char *next, char *err, size_t errlen);
 
 /*
  * The ranges for "daily from since_ms, minutes for today": since_ms and
@@ -133,11 +179,14 @@ struct orgsync *orgsync_start(struct http_multi *m, const struct orgsync_range *
 void orgsync_cancel(struct orgsync *s);
 
 /*
- * A client for the Admin API: cfg with admin_key as the key (sent as
- * x-api-key, as the Admin API wants). NULL with err when cfg has no Admin
- * key ("ANTHROPIC_ADMIN_KEY is not set") or on failure. Free with
- * http_multi_free.
+ * A client for pv's Admin API: its credentials from cfg with the Admin key
+ * as the key (Anthropic's as x-api-key, as its Admin API wants; a Bearer
+ * provider's as Bearer). NULL with err when there is no Admin key
+ * ("OPENAI_ADMIN_KEY is not set…") or on failure. Free with http_multi_free.
+ * orgsync_multi_new is Anthropic's.
  */
+struct http_multi *orgsync_multi_new_for(const struct config *cfg, const struct provider *pv,
+                                         char *err, size_t errlen);
 struct http_multi *orgsync_multi_new(const struct config *cfg, char *err, size_t errlen);
 
 #endif

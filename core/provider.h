@@ -15,6 +15,8 @@
 
 struct json_t;
 struct provider_stream;
+struct provider_call_ops;
+struct provider_org_ops;
 
 /* The providers, in the order of provider_at (the ledger stores the name;
  * the rollups the index, see data/store_int.h). */
@@ -55,6 +57,14 @@ struct provider {
 	const char *admin_key_env;     /* ANTHROPIC_ADMIN_KEY, OPENAI_ADMIN_KEY */
 	const char *origin;            /* default upstream: https://api.anthropic.com */
 	const char *request_id_header; /* request-id, x-request-id: a call's dedupe key */
+	const char *version_header;    /* sent by tokentop's client with the config's
+	                                  api_version (anthropic-version); NULL = none */
+	int         bearer;            /* the key always goes as Authorization: Bearer
+	                                  (else the config's auth style) */
+	const char *base_suffix;       /* the vendor's base-URL convention ends with it
+	                                  (OPENAI_BASE_URL: "/v1"); stripped, as every
+	                                  path here carries it; NULL = none */
+	const char *default_model;     /* `tokentop call` without --model */
 	const char *ratelimit_prefix;  /* anthropic-ratelimit-, x-ratelimit- */
 	const char *claim_header;      /* a request carrying it is this provider's,
 	                                  whatever its path (anthropic-version); NULL */
@@ -66,6 +76,8 @@ struct provider {
 	int         client;            /* tokentop has a client for its API: it follows
 	                                  its batches (OpenAI's comes with the next issue) */
 	const struct provider_batch_api *batch;
+	const struct provider_call_ops *call; /* tokentop's own calls (core/call.h) */
+	const struct provider_org_ops *org;   /* the organisation's reports (core/orgsync.h) */
 
 	/* Usage of one non-streamed response object (borrowed) into u: model,
 	 * ids, stop reason, service tier, the buckets and reasoning; provider

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "core/call.h"
+#include "core/orgsync.h"
 #include "core/provider.h"
 
 static int
@@ -185,6 +187,10 @@ const struct provider provider_anthropic = {
 	.admin_key_env = "ANTHROPIC_ADMIN_KEY",
 	.origin = "https://api.anthropic.com",
 	.request_id_header = "request-id",
+	.version_header = "anthropic-version",
+	.bearer = 0,
+	.base_suffix = NULL,
+	.default_model = "claude-sonnet-4-5",
 	.ratelimit_prefix = "anthropic-ratelimit-",
 	.claim_header = "anthropic-version",
 	.paths = NULL,                 /* the default: every path no one else claims */
@@ -193,6 +199,8 @@ const struct provider provider_anthropic = {
 	.quota_error = "rate_limit_error",
 	.client = 1,
 	.batch = &batch_api,
+	.org = &orgsync_anthropic,
+	.call = &call_anthropic,
 	.response_usage = response_usage,
 	.stream_data = stream_data,
 	.error_type = error_type,

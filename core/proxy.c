@@ -34,6 +34,15 @@ px_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t
+px_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int
 min_timeout(int a, int b)
 {
@@ -172,43 +181,50 @@ free_loop(struct px_loop *l)
 
 /* ---- life cycle ------------------------------------------------------------- */
 
-/* A listening socket on p->host:p->port with SO_REUSEPORT (so every loop
- * has one on the same address); p->port becomes the bound port (useful with
- * port 0). The fd, or -1 with err. */
-static int
-listen_socket(struct proxy *p, int *family, char *err, size_t errlen)
+int
+proxy_listen(const char *host, int *port, int reuseport, int *family, char *err, size_t errlen)
 {
 	struct addrinfo hints, *ai = NULL;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	char port[16];
+	char ps[16];
 	int fd = -1, one = 1, rc;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%d", p->port);
-	if ((rc = getaddrinfo(p->host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "--listen: %s: %s", p->host, gai_strerror(rc));
+	snprintf(ps, sizeof(ps), "%d", *port);
+	if ((rc = getaddrinfo(host, ps, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "--listen: %s: %s", host, gai_strerror(rc));
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-		snprintf(err, errlen, "--listen: %s:%s: %s", p->host, port, strerror(errno));
+		snprintf(err, errlen, "--listen: %s:%s: %s", host, ps, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
 		return -1;
 	}
-	*family = ai->ai_family;
+	if (family != NULL)
+		*family = ai->ai_family;
 	freeaddrinfo(ai);
-	p->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-	                                           ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	                                         ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
+}
+
+/* A listening socket on p->host:p->port with SO_REUSEPORT (so every loop
+ * has one on the same address); p->port becomes the bound port (useful with
+ * port 0). The fd, or -1 with err. */
+static int
+listen_socket(struct proxy *p, int *family, char *err, size_t errlen)
+{
+	return proxy_listen(p->host, &p->port, 1, family, err, errlen);
 }
 
 /* How many loops: o->threads, else one per online CPU, at most PX_MAX_LOOPS. */

@@ -9,7 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/keyfp.h"
 #include "core/provider.h"
+#include "core/ratelimit.h"
 #include "core/usage.h"
 
 #define PROXY_MAX_BODY      (32u * 1024 * 1024)   /* the Messages API limit */
@@ -24,6 +26,22 @@ struct proxy_batch {
 	int64_t requests;                    /* sum of request_counts */
 	int64_t processing, succeeded, errored, canceled, expired;
 	int64_t created_ms, expires_ms;      /* 0 when absent */
+};
+
+/* How one forwarded request ended (for metrics and rate-limit headroom). */
+struct proxy_response {
+	const char      *provider;         /* the provider table's name: "anthropic", "openai" */
+	const char      *model;            /* the request's model, date suffix removed
+	                                      (ratelimit_model_key); "" when not known */
+	const char      *keyfp;            /* the request's API key fingerprint (keyfp.h), "" */
+	long             status;           /* what the client got; 502 when the upstream
+	                                      gave no answer */
+	int              upstream;         /* 1: status is the upstream's own answer */
+	int64_t          duration_us;      /* forwarding to the end of the answer */
+	int64_t          first_byte_us;    /* forwarding to the upstream's head; -1 none */
+	int64_t          ts_ms;            /* when it ended, UTC ms */
+	int              has_ratelimit;    /* rl holds at least one kind */
+	struct ratelimit rl;
 };
 
 /*
@@ -43,6 +61,8 @@ struct proxy_hooks {
 	 * message naming the budget when it is exhausted for tag ("" =
 	 * untagged), 0 to let it through. */
 	int  (*budget)(void *arg, const char *tag, char *msg, size_t msglen);
+	/* A forwarded request ended (any status); also a budget refusal. */
+	void (*response)(void *arg, const struct proxy_response *resp);
 	/* A server-side message (a connection closed on an upstream failure,
 	 * a thread that could not start); never carries headers or keys. */
 	void (*log)(void *arg, const char *msg);
@@ -101,6 +121,13 @@ int proxy_inflight(struct proxy *p);
  * free p. NULL is fine. No hook runs after it returns.
  */
 void proxy_free(struct proxy *p, int64_t grace_ms);
+
+/* A listening TCP socket (non-blocking, close-on-exec, SO_REUSEADDR; with
+ * reuseport SO_REUSEPORT too) on host:*port; *port becomes the bound port
+ * (port 0 = any free) and *family (may be NULL) the address family. The
+ * descriptor (the caller closes it), or -1 with "--listen: …" in err. */
+int proxy_listen(const char *host, int *port, int reuseport, int *family, char *err,
+                 size_t errlen);
 
 /* ---- pure helpers (no I/O; tested in tests/test_proxy.c) ---------------- */
 

@@ -86,6 +86,8 @@ struct proxy {
 
 /* Milliseconds on the monotonic clock (proxy.c). */
 int64_t px_mono_ms(void);
+/* Microseconds on the monotonic clock (proxy.c). */
+int64_t px_mono_us(void);
 
 /* ---- a request (proxy_intake.c reads it, proxy_relay.c relays it) --------- */
 
@@ -123,6 +125,10 @@ struct px_req {
 	int               suspended;     /* c is suspended, waiting for x */
 	int               counted;       /* in l->inflight */
 	enum px_tap       tap;
+	int64_t           t0_us;         /* forwarded at (monotonic µs) */
+	int64_t           first_us;      /* upstream head after t0; -1 until then */
+	char              keyfp[KEYFP_MAX];
+	char              model[USAGE_MODEL_MAX];  /* ratelimit_model_key of the usage's */
 	struct proxy_sse *sse;
 	char             *copy;
 	size_t            copy_len, copy_cap;
@@ -183,6 +189,18 @@ void px_intake_body(struct px_req *r, const char *data, size_t n);
  * under max_buffered); then *rc is the queued answer (413, or 503 with
  * retry-after). 0: forward it. */
 int px_intake_refused(struct MHD_Connection *c, struct px_req *r, enum MHD_Result *rc);
+
+/* ---- how a request ended (proxy_outcome.c) -------------------------------- */
+
+/* The request is about to be forwarded (c: its connection): its clock and
+ * API key fingerprint. */
+void px_outcome_start(struct MHD_Connection *c, struct px_req *r);
+/* The upstream's response head arrived (the first time counts). */
+void px_outcome_head(struct px_req *r);
+/* It ended: status is what the client got (upstream = 1: the upstream's own
+ * answer, whose rate-limit headers are read); the owner's response hook is
+ * called with the outcome. */
+void px_outcome(struct px_req *r, long status, int upstream);
 
 /* ---- server side (proxy_relay.c) ----------------------------------------- */
 

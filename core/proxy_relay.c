@@ -164,6 +164,8 @@ record(struct px_req *r)
 			unrecorded(r, "batch", err);
 		}
 	}
+	if (have)
+		ratelimit_model_key(u.model, r->model, sizeof(r->model));
 	if (!have || p->h.usage == NULL)
 		return;
 	u.ts_ms = now_ms();
@@ -197,8 +199,13 @@ on_xfer(void *arg, struct px_xfer *x, enum px_event ev)
 	struct px_req *r = arg;
 
 	(void)x;
+	if (ev == PX_EV_HEADERS)
+		px_outcome_head(r);
 	if (ev == PX_EV_DONE && px_xfer_headers_done(r->x))
 		record(r);
+	if (ev == PX_EV_DONE)
+		px_outcome(r, px_xfer_headers_done(r->x) ? px_xfer_status(r->x) : 502,
+		    px_xfer_headers_done(r->x));
 	if (r->c != NULL && r->suspended) {
 		r->suspended = 0;
 		MHD_resume_connection(r->c);
@@ -383,6 +390,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	char url[PROXY_TARGET_MAX + sizeof(p->upstream[0]) + 1], msg[512];
 
 	usage_strlcpy(r->tag, p->tag, sizeof(r->tag));
+	px_outcome_start(c, r);
 	MHD_get_connection_values(c, MHD_HEADER_KIND, collect_header, &hl);
 	if (hl.oom) {
 		free_headers(&hl);
@@ -391,6 +399,7 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	if (p->o.enforce_budget && r->kind == PX_CALL && p->h.budget != NULL &&
 	    p->h.budget(p->h.arg, r->tag, msg, sizeof(msg))) {
 		free_headers(&hl);
+		px_outcome(r, 429, 0);
 		return px_reply_error(c, r->pv, 429, r->pv->quota_error, msg, 0, NULL);
 	}
 	px_rewrite_request(r);
@@ -410,8 +419,10 @@ forward(struct MHD_Connection *c, struct px_req *r, const char *method)
 	s.ev_arg = r;
 	r->x = px_xfer_start(r->l->up, &s, msg, sizeof(msg));
 	free_headers(&hl);
-	if (r->x == NULL)
+	if (r->x == NULL) {
+		px_outcome(r, 502, 0);
 		return px_reply_error(c, r->pv, 502, NULL, msg, 0, NULL);
+	}
 	r->counted = 1;
 	atomic_fetch_add(&r->l->inflight, 1);
 	suspend(r);

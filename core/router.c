@@ -33,6 +33,7 @@ struct rule {
 struct tier {
 	char    model[ROUTER_MODEL_MAX];
 	int64_t max_tokens;
+	const struct provider *pv;     /* "provider"; anthropic when absent */
 };
 
 struct router {
@@ -130,9 +131,9 @@ get_tier(json_t *obj, const char *key, enum router_tier *t, const char *name,
 static int
 parse_tiers(struct router *r, json_t *tiers, const char *name, char *err, size_t errlen)
 {
-	static const char *const fields[] = { "model", "max_tokens", NULL };
+	static const char *const fields[] = { "model", "max_tokens", "provider", NULL };
 	static const char *const names[] = { "simple", "medium", "complex", NULL };
-	json_t *t, *m, *mt;
+	json_t *t, *m, *mt, *pv;
 	char where[64];
 	int i;
 
@@ -169,6 +170,16 @@ parse_tiers(struct router *r, json_t *tiers, const char *name, char *err, size_t
 			return -1;
 		}
 		r->tiers[i].max_tokens = json_integer_value(mt);
+		pv = json_object_get(t, "provider");
+		r->tiers[i].pv = &provider_anthropic;
+		if (pv != NULL && (!json_is_string(pv) || json_string_length(pv) == 0 ||
+		    (r->tiers[i].pv = provider_by_name(json_string_value(pv))) == NULL)) {
+			snprintf(err, errlen, "%s: %s.provider: %s%s%s", name, where,
+			    json_is_string(pv) ? "unknown provider \"" : "expected a provider name",
+			    json_is_string(pv) ? json_string_value(pv) : "",
+			    json_is_string(pv) ? "\" (anthropic or openai)" : " (anthropic or openai)");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -442,6 +453,7 @@ router_route(const struct router *r, const char *prompt, size_t len,
 	free(norm);
 	usage_strlcpy(d->model, r->tiers[d->tier].model, sizeof(d->model));
 	d->max_tokens = r->tiers[d->tier].max_tokens;
+	d->provider = r->tiers[d->tier].pv;
 	return 0;
 }
 
@@ -449,6 +461,12 @@ const char *
 router_tier_model(const struct router *r, enum router_tier t)
 {
 	return (unsigned)t < ROUTER_NTIERS ? r->tiers[t].model : NULL;
+}
+
+const struct provider *
+router_tier_provider(const struct router *r, enum router_tier t)
+{
+	return (unsigned)t < ROUTER_NTIERS ? r->tiers[t].pv : NULL;
 }
 
 int64_t

@@ -1,6 +1,6 @@
 /* router.h — model routing: rules (data, from router.json) map a prompt to a
- * tier, each tier to a model and a default max_tokens; decisions explain
- * themselves. */
+ * tier, each tier to a provider, a model and a default max_tokens; decisions
+ * explain themselves. */
 #ifndef TOKENTOP_ROUTER_H
 #define TOKENTOP_ROUTER_H
 
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/provider.h"
 
 enum router_tier {
 	ROUTER_SIMPLE,
@@ -24,6 +25,7 @@ struct router_decision {
 	enum router_tier tier;
 	char    rule[ROUTER_RULE_MAX];   /* keyword:complex:"analyse", words>500, words<100, default */
 	char    model[ROUTER_MODEL_MAX];
+	const struct provider *provider; /* the tier's ("provider", anthropic when absent) */
 	int64_t max_tokens;              /* the tier's default */
 	size_t  words;                   /* words counted in the prompt */
 };
@@ -53,8 +55,9 @@ void router_free(struct router *r);
 int router_route(const struct router *r, const char *prompt, size_t len,
                  struct router_decision *d);
 
-/* A tier's model and default max_tokens. Borrowed, valid until router_free. */
+/* A tier's model, provider and default max_tokens. Borrowed, valid until router_free. */
 const char *router_tier_model(const struct router *r, enum router_tier t);
+const struct provider *router_tier_provider(const struct router *r, enum router_tier t);
 int64_t router_tier_max_tokens(const struct router *r, enum router_tier t);
 
 /* The model routing savings are measured against: configured (non-empty

@@ -16,7 +16,8 @@
 struct groupsum_cell {
 	int64_t unit;              /* hour or UTC day; 0 when not grouped by time */
 	char    model[USAGE_MODEL_MAX];
-	char    g[USAGE_TAG_MAX];  /* source, tag or tier; "" when not grouped by one */
+	char    g[USAGE_TAG_MAX + 24]; /* source, tag or tier ("" when not grouped by one),
+	                                  or "SOURCE\x1fTAG" (rollup.c's lifetime cells) */
 	int     flags, routed;
 	int64_t sum[GROUPSUM_N];
 };

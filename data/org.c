@@ -1,5 +1,6 @@
-/* org.c — the organisation's own usage and cost (from `tokentop sync`): replace a
- * synced range in one transaction, and total it per UTC day and per model. */
+/* org.c — the organisation's own usage and cost (from `tokentop sync`), per
+ * provider: replace a provider's synced range in one transaction, and total
+ * it per UTC day and per model. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,22 +11,32 @@
 
 #define DAY_MS 86400000LL
 
+/* The provider a row names ("" or unknown: the ledger's default). */
+static const struct provider *
+provider_by_name_or_default(const char *name)
+{
+	const struct provider *pv = provider_by_name(name);
+
+	return pv != NULL ? pv : &provider_anthropic;
+}
+
 static const char usage_ins[] =
     "INSERT INTO org_usage (bucket_start, bucket_width, model, api_key_id, workspace_id,"
-    " service_tier, input, write_5m, write_1h, cache_read, output)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " service_tier, input, write_5m, write_1h, cache_read, output, provider)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     " ON CONFLICT DO UPDATE SET input = input + excluded.input,"
     " write_5m = write_5m + excluded.write_5m, write_1h = write_1h + excluded.write_1h,"
     " cache_read = cache_read + excluded.cache_read, output = output + excluded.output";
 
 static const char cost_ins[] =
     "INSERT INTO org_cost (bucket_start, description, model, token_type, service_tier,"
-    " amount_nanos) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    " amount_nanos, provider) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     " ON CONFLICT DO UPDATE SET amount_nanos = amount_nanos + excluded.amount_nanos";
 
-/* Runs sql with since/until bound as ?1/?2. */
+/* Runs sql with since/until bound as ?1/?2, the provider as ?3. */
 static int
-exec_range(struct store *s, const char *sql, int64_t a, int64_t b, char *err, size_t errlen)
+exec_range(struct store *s, const char *sql, int64_t a, int64_t b, const char *provider,
+           char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -34,15 +45,18 @@ exec_range(struct store *s, const char *sql, int64_t a, int64_t b, char *err, si
 		return store_sqlerr(s, "org", err, errlen);
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
+	store_bind_text(st, 3, provider);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org", err, errlen);
 }
 
 static int
-put_usage(struct store *s, sqlite3_stmt *st, const struct org_usage *u, char *err, size_t errlen)
+put_usage(struct store *s, sqlite3_stmt *st, const char *provider, const struct org_usage *u,
+          char *err, size_t errlen)
 {
 	sqlite3_reset(st);
+	store_bind_text(st, 12, provider);
 	sqlite3_bind_int64(st, 1, u->bucket_ms);
 	sqlite3_bind_int(st, 2, u->width_s);
 	store_bind_text(st, 3, u->model);
@@ -58,9 +72,11 @@ put_usage(struct store *s, sqlite3_stmt *st, const struct org_usage *u, char *er
 }
 
 static int
-put_cost(struct store *s, sqlite3_stmt *st, const struct org_cost *c, char *err, size_t errlen)
+put_cost(struct store *s, sqlite3_stmt *st, const char *provider, const struct org_cost *c,
+         char *err, size_t errlen)
 {
 	sqlite3_reset(st);
+	store_bind_text(st, 7, provider);
 	sqlite3_bind_int64(st, 1, c->bucket_ms);
 	store_bind_text(st, 2, c->description);
 	store_bind_text(st, 3, c->model);
@@ -97,6 +113,15 @@ store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t n
                   const struct org_usage *u, size_t nu, const struct org_cost *c,
                   size_t nc, char *err, size_t errlen)
 {
+	return store_org_replace_for(s, "anthropic", since_ms, until_ms, now_ms, u, nu, c, nc, err,
+	    errlen);
+}
+
+int
+store_org_replace_for(struct store *s, const char *provider, int64_t since_ms,
+                      int64_t until_ms, int64_t now_ms, const struct org_usage *u, size_t nu,
+                      const struct org_cost *c, size_t nc, char *err, size_t errlen)
+{
 	sqlite3_stmt *su = NULL, *sc = NULL;
 	char tmp[64];
 	size_t i;
@@ -110,10 +135,10 @@ store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t n
 		return -1;
 	if (store_op_begin(s, err, errlen) != 0)
 		return -1;
-	if (exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2",
-	    since_ms, until_ms, err, errlen) != 0 ||
-	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2",
-	    since_ms, until_ms, err, errlen) != 0)
+	if (exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND provider = ?3", since_ms, until_ms, provider, err, errlen) != 0 ||
+	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND provider = ?3", since_ms, until_ms, provider, err, errlen) != 0)
 		goto out;
 	if (sqlite3_prepare_v2(s->db, usage_ins, -1, &su, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, cost_ins, -1, &sc, NULL) != SQLITE_OK) {
@@ -121,14 +146,15 @@ store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t n
 		goto out;
 	}
 	for (i = 0; i < nu; i++)
-		if (put_usage(s, su, &u[i], err, errlen) != 0)
+		if (put_usage(s, su, provider, &u[i], err, errlen) != 0)
 			goto out;
 	for (i = 0; i < nc; i++)
-		if (put_cost(s, sc, &c[i], err, errlen) != 0)
+		if (put_cost(s, sc, provider, &c[i], err, errlen) != 0)
 			goto out;
 	sqlite3_finalize(su);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO org_sync (id, synced_ms, since_ms, until_ms)"
-	    " VALUES (1, ?3, ?1, ?2) ON CONFLICT (id) DO UPDATE SET synced_ms = excluded.synced_ms,"
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO org_sync (provider, synced_ms, since_ms,"
+	    " until_ms) VALUES (?4, ?3, ?1, ?2) ON CONFLICT (provider) DO UPDATE SET"
+	    " synced_ms = excluded.synced_ms,"
 	    " since_ms = excluded.since_ms, until_ms = excluded.until_ms", -1, &su, NULL)
 	    != SQLITE_OK) {
 		su = NULL;
@@ -138,6 +164,7 @@ store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t n
 	sqlite3_bind_int64(su, 1, since_ms);
 	sqlite3_bind_int64(su, 2, until_ms);
 	sqlite3_bind_int64(su, 3, now_ms);
+	store_bind_text(su, 4, provider);
 	if (sqlite3_step(su) != SQLITE_DONE) {
 		store_sqlerr(s, "org sync", err, errlen);
 		goto out;
@@ -157,13 +184,23 @@ int
 store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms, int64_t *until_ms,
                     int *found, char *err, size_t errlen)
 {
+	return store_org_last_sync_for(s, "anthropic", synced_ms, since_ms, until_ms, found, err,
+	    errlen);
+}
+
+int
+store_org_last_sync_for(struct store *s, const char *provider, int64_t *synced_ms,
+                        int64_t *since_ms, int64_t *until_ms, int *found, char *err,
+                        size_t errlen)
+{
 	sqlite3_stmt *st;
 	int rc;
 
 	*found = 0;
 	if (sqlite3_prepare_v2(s->db, "SELECT synced_ms, since_ms, until_ms FROM org_sync"
-	    " WHERE id = 1", -1, &st, NULL) != SQLITE_OK)
+	    " WHERE provider = ?1", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "org sync", err, errlen);
+	store_bind_text(st, 1, provider);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*found = 1;
 		*synced_ms = sqlite3_column_int64(st, 0);
@@ -241,7 +278,7 @@ account(struct org_report *r, int64_t day, const char *model, const struct token
 }
 
 static int
-read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
+read_usage(struct store *s, const struct pricing *p, const char *provider, int64_t a, int64_t b,
            struct org_report *r, char *err, size_t errlen)
 {
 	sqlite3_stmt *st;
@@ -253,12 +290,15 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 	int rc;
 
 	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, service_tier,"
-	    " SUM(input), SUM(write_5m), SUM(write_1h), SUM(cache_read), SUM(output)"
+	    " SUM(input), SUM(write_5m), SUM(write_1h), SUM(cache_read), SUM(output), provider"
 	    " FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", -1, &st, NULL) != SQLITE_OK)
+	    " AND (?3 IS NULL OR provider = ?3)"
+	    " GROUP BY 1, 2, 3, 9 ORDER BY 1, 2, 3, 9", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "org report", err, errlen);
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
+	if (provider != NULL)
+		store_bind_text(st, 3, provider);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		model = (const char *)sqlite3_column_text(st, 1);
 		tier = (const char *)sqlite3_column_text(st, 2);
@@ -269,9 +309,10 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 		t.output = sqlite3_column_int64(st, 7);
 		memset(&f, 0, sizeof(f));
 		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
-		/* the price in force on the bucket's UTC day (column 0: its day number) */
-		mp = p != NULL && model != NULL ? pricing_find_at(p, model,
-		    sqlite3_column_int64(st, 0) * 86400000LL) : NULL;
+		/* its provider's price in force on the bucket's UTC day (column 0) */
+		mp = p != NULL && model != NULL ? pricing_find_for_at(p,
+		    (int)provider_by_name_or_default((const char *)sqlite3_column_text(st, 8))->id,
+		    model, sqlite3_column_int64(st, 0) * 86400000LL) : NULL;
 		priced = 0;
 		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
 		    overflow(err, errlen)) ||
@@ -286,23 +327,28 @@ read_usage(struct store *s, const struct pricing *p, int64_t a, int64_t b,
 }
 
 static int
-read_cost(struct store *s, const struct pricing *p, int64_t a, int64_t b, struct org_report *r,
-          char *err, size_t errlen)
+read_cost(struct store *s, const struct pricing *p, const char *provider, int64_t a, int64_t b,
+          struct org_report *r, char *err, size_t errlen)
 {
 	const struct model_price *mp;
 	sqlite3_stmt *st;
 	const char *model;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, SUM(amount_nanos)"
-	    " FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, SUM(amount_nanos),"
+	    " provider FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND (?3 IS NULL OR provider = ?3)"
+	    " GROUP BY 1, 2, 4 ORDER BY 1, 2, 4", -1, &st, NULL) != SQLITE_OK)
 		return store_sqlerr(s, "org report", err, errlen);
 	sqlite3_bind_int64(st, 1, a);
 	sqlite3_bind_int64(st, 2, b);
+	if (provider != NULL)
+		store_bind_text(st, 3, provider);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		model = (const char *)sqlite3_column_text(st, 1);
-		mp = p != NULL && model != NULL && model[0] ? pricing_find(p, model) : NULL;
+		mp = p != NULL && model != NULL && model[0] ? pricing_find_for(p,
+		    (int)provider_by_name_or_default((const char *)sqlite3_column_text(st, 3))->id,
+		    model) : NULL;
 		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", NULL,
 		    sqlite3_column_int64(st, 2), 0, 0, err, errlen) != 0) {
 			sqlite3_finalize(st);
@@ -333,11 +379,19 @@ int
 store_org_report(struct store *s, const struct pricing *p, int64_t since_ms, int64_t until_ms,
                  struct org_report *out, char *err, size_t errlen)
 {
+	return store_org_report_for(s, p, NULL, since_ms, until_ms, out, err, errlen);
+}
+
+int
+store_org_report_for(struct store *s, const struct pricing *p, const char *provider,
+                     int64_t since_ms, int64_t until_ms, struct org_report *out, char *err,
+                     size_t errlen)
+{
 	int64_t a = since_ms > 0 ? since_ms : INT64_MIN, b = until_ms > 0 ? until_ms : INT64_MAX;
 
 	memset(out, 0, sizeof(*out));
-	if (read_usage(s, p, a, b, out, err, errlen) != 0 ||
-	    read_cost(s, p, a, b, out, err, errlen) != 0) {
+	if (read_usage(s, p, provider, a, b, out, err, errlen) != 0 ||
+	    read_cost(s, p, provider, a, b, out, err, errlen) != 0) {
 		store_org_report_free(out);
 		return -1;
 	}

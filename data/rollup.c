@@ -48,7 +48,7 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[6];       /* a flush's collapsed cells (hm, dm, dt, ds, hp, hk) */
+	struct groupsum coll[7];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk) */
 };
 
 static int64_t
@@ -239,7 +239,7 @@ store_rollup_free(struct store *s)
 	free(s->pend->cells);
 	free(s->pend->slots);
 	free(s->pend->journal);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < (int)(sizeof(s->pend->coll) / sizeof(s->pend->coll[0])); i++)
 		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
 	s->pend = NULL;
@@ -296,12 +296,13 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_HP, C_HK, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_HP_ADD, SQ_HK_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
-	SQ_DS_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE };
+	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE };
+#define LT_SEP '\x1f'     /* a lifetime cell's g: source, LT_SEP, tag */
 
 /* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
 static int
@@ -311,8 +312,21 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
 	int k = 1, i;
 
+	const char *sep;
+
 	if (st == NULL)
 		return -1;
+	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags */
+		sep = strchr(c->g, LT_SEP);     /* sources hold no LT_SEP: the first one splits */
+		store_bind_text(st, k++, c->model);
+		sqlite3_bind_text(st, k++, c->g, sep != NULL ? (int)(sep - c->g) : -1,
+		    SQLITE_TRANSIENT);
+		store_bind_text(st, k++, sep != NULL ? sep + 1 : "");
+		sqlite3_bind_int(st, k++, c->flags);
+		for (i = 0; add && i < NSUM; i++)
+			sqlite3_bind_int64(st, k++, c->sum[i]);
+		return step_done(s, st, err, errlen);
+	}
 	sqlite3_bind_int64(st, k++, c->unit);
 	store_bind_text(st, k++, c->model);
 	if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD && id != SQ_DM_PRUNE)
@@ -341,6 +355,7 @@ static int
 collapse(struct rollup_pending *p, struct groupsum *coll)
 {
 	const struct cell *c;
+	char lt[sizeof(coll[0].cells[0].g)];
 	int64_t day;
 	size_t i;
 	int routed, rc;
@@ -365,6 +380,9 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_HK], c->hour, c->model, c->key_fp, c->flags, routed,
 		    c->sum)) != 0)
+			return rc;
+		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
+		if ((rc = groupsum_add(&coll[C_LT], 0, c->model, lt, c->flags, 0, c->sum)) != 0)
 			return rc;
 	}
 	return 0;

@@ -14,7 +14,7 @@
 	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
 	" + (provider = 'openai') * 256"
 
-/* Migration 12's tables per UTC hour × model × an attribution column ×
+/* Migration 15's tables per UTC hour × model × an attribution column ×
  * flags × routed (rollup_hp: project, rollup_hk: key_fp), and their first
  * fill from rollup_hm (no row had either yet). */
 #define ATTR_ROLLUP(table, col) \
@@ -400,7 +400,110 @@ const char *const store_migrations[] = {
 	"  FROM usage WHERE batch_id <> '' AND (SELECT rebuild FROM mig11)"
 	"  GROUP BY batch_id, model, f;"
 	"DROP TABLE mig11;",
-	/* 11 → 12: issue 16. Server tools (api-notes §9): each row's web search,
+	/* 11 → 12: the organisation's rows per provider (issue 15: `tokentop
+	 * sync --provider openai`): org_usage and org_cost gain a provider in
+	 * their keys (the rows so far were Anthropic's), org_sync one row per
+	 * provider. Rebuilt, as a key changes; a file set back that has the
+	 * column has had all of it ("-- column", store.c). */
+	"-- column org_usage provider\n"
+	"DROP TABLE IF EXISTS org_usage_new;"
+	"CREATE TABLE org_usage_new ("
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  bucket_start INTEGER NOT NULL,"
+	"  bucket_width INTEGER NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  api_key_id TEXT NOT NULL,"
+	"  workspace_id TEXT NOT NULL,"       /* OpenAI: the project */
+	"  service_tier TEXT NOT NULL,"       /* OpenAI: "batch" for batch rows */
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, bucket_start, bucket_width, model, api_key_id, workspace_id,"
+	"    service_tier)"
+	") WITHOUT ROWID;"
+	"INSERT INTO org_usage_new SELECT 'anthropic', bucket_start, bucket_width, model,"
+	"  api_key_id, workspace_id, service_tier, input, write_5m, write_1h, cache_read, output"
+	"  FROM org_usage;"
+	"DROP TABLE org_usage;"
+	"ALTER TABLE org_usage_new RENAME TO org_usage;"
+	"DROP TABLE IF EXISTS org_cost_new;"
+	"CREATE TABLE org_cost_new ("
+	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  bucket_start INTEGER NOT NULL,"
+	"  description TEXT NOT NULL,"        /* OpenAI: the line item */
+	"  model TEXT NOT NULL,"
+	"  token_type TEXT NOT NULL,"
+	"  service_tier TEXT NOT NULL,"
+	"  amount_nanos INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, bucket_start, description, model, token_type, service_tier)"
+	") WITHOUT ROWID;"
+	"INSERT INTO org_cost_new SELECT 'anthropic', bucket_start, description, model,"
+	"  token_type, service_tier, amount_nanos FROM org_cost;"
+	"DROP TABLE org_cost;"
+	"ALTER TABLE org_cost_new RENAME TO org_cost;"
+	"DROP TABLE IF EXISTS org_sync_new;"
+	"CREATE TABLE org_sync_new ("
+	"  provider TEXT PRIMARY KEY,"
+	"  synced_ms INTEGER NOT NULL,"
+	"  since_ms INTEGER NOT NULL,"
+	"  until_ms INTEGER NOT NULL"
+	");"
+	"INSERT INTO org_sync_new SELECT 'anthropic', synced_ms, since_ms, until_ms FROM org_sync;"
+	"DROP TABLE org_sync;"
+	"ALTER TABLE org_sync_new RENAME TO org_sync;",
+	/* 12 → 13: rate-limit headroom (issue 16; data/limits.c): the latest
+	 * figures per provider × model × API key fingerprint × kind, as the
+	 * proxy, `call` and batch polling read them from response headers, and
+	 * 429 answers counted per UTC minute. Fingerprints only (core/keyfp.h),
+	 * never keys. IF NOT EXISTS as above. */
+	"CREATE TABLE IF NOT EXISTS ratelimit ("
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"                /* keyfp_make's fingerprint, '' = none */
+	"  kind TEXT NOT NULL,"               /* requests, tokens, input_tokens, output_tokens */
+	"  lim INTEGER NOT NULL,"             /* -1 = not known */
+	"  remaining INTEGER NOT NULL,"
+	"  reset_ms INTEGER NOT NULL,"        /* UTC ms; -1 = not known */
+	"  updated_ms INTEGER NOT NULL,"      /* when the response carrying it ended */
+	"  PRIMARY KEY (provider, model, key, kind)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS ratelimit_reject ("
+	"  provider TEXT NOT NULL,"
+	"  model TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  minute INTEGER NOT NULL,"          /* floor(UTC ms / 60000) */
+	"  n INTEGER NOT NULL,"
+	"  PRIMARY KEY (provider, model, key, minute)"
+	") WITHOUT ROWID;",
+	/* 13 → 14: lifetime sums per model × source × tag × flags (rollup_lt;
+	 * issue 16), so `tokentop exporter` answers a scrape from a few hundred
+	 * cells whatever the ledger's age, tag label or not. Kept like rollup_ds;
+	 * rebuilt from rollup_hour (IF NOT EXISTS, as above). */
+	"CREATE TABLE IF NOT EXISTS rollup_lt ("
+	"  model TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  reasoning INTEGER NOT NULL,"
+	"  PRIMARY KEY (model, source, tag, flags)"
+	") WITHOUT ROWID;"
+	"DELETE FROM rollup_lt;"
+	"INSERT INTO rollup_lt (model, source, tag, flags, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning)"
+	"  SELECT model, source, tag, flags, sum(requests), sum(input),"
+	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	"  sum(max_tokens_stops), sum(reasoning) FROM rollup_hour GROUP BY model, source, tag, flags;",
+	/* 14 → 15: issue 16. Server tools (api-notes §9): each row's web search,
 	 * web fetch and code execution counts, and the rollups' web search and
 	 * code execution sums (the tool cost is priced from them like tokens,
 	 * by the price in force at the cell's time). Attribution: a coding
@@ -427,6 +530,8 @@ const char *const store_migrations[] = {
 	"ALTER TABLE rollup_ds ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rollup_ds ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE rollup_batch ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_lt ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_lt ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
 	ATTR_ROLLUP("rollup_hp", "project")
 	ATTR_ROLLUP("rollup_hk", "key_fp")
 	ATTR_FILL("rollup_hp", "project")

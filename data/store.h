@@ -219,6 +219,84 @@ struct stop_row {
 int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
                            struct stop_row **out, size_t *n, char *err, size_t errlen);
 
+/* ---- metrics (data/metrics.c, for `tokentop exporter`) ------------------ */
+
+/* Lifetime sums of one label set: provider × model × source (× tag). */
+struct store_metric_cell {
+	char          provider[16];
+	char          model[USAGE_MODEL_MAX];   /* the price table's id when priced (dated
+	                                           and undated ids together, as report
+	                                           models), else the id as recorded */
+	char          source[16];
+	char          tag[USAGE_TAG_MAX];       /* "" unless read with tags */
+	int64_t       requests;
+	struct tokens tok;
+	int64_t       cost_nanos;               /* of the priced requests */
+	int64_t       unpriced_requests;
+};
+
+struct store_metric_batch {
+	char    provider[16];
+	char    status[16];                     /* in_progress, canceling, ended */
+	int64_t count;
+};
+
+struct store_metrics {
+	struct store_metric_cell  *cells;       /* by model, provider, source, tag */
+	size_t                     ncells;
+	struct store_metric_batch *batches;     /* by provider, status */
+	size_t                     nbatches;
+};
+
+/*
+ * Everything the exporter counts, from the lifetime rollup (rollup_lt, a few
+ * hundred cells whatever the ledger's size) and the batch table: one read
+ * each; cells grouped by tag too with with_tag. p may be NULL (everything unpriced). The
+ * caller frees out with store_metrics_free. 0, or -1 with err.
+ */
+int store_metrics_read(struct store *s, const struct pricing *p, int with_tag,
+                       struct store_metrics *out, char *err, size_t errlen);
+void store_metrics_free(struct store_metrics *m);   /* NULL fine; leaves m zeroed */
+
+/* ---- rate-limit headroom (data/limits.c) ---------------------------- */
+
+#include "core/keyfp.h"
+#include "core/ratelimit.h"
+
+#define STORE_REJECT_KEEP_MS (24LL * 3600 * 1000)   /* 429 counts older than this go */
+
+/*
+ * What one response said about a rate limit: the figures of every kind rl
+ * holds (ratelimit.h; a kind with neither limit nor remaining is left as it
+ * was; an unknown figure keeps the stored one), and rejected 429 answers
+ * (0 or more) in the UTC minute of ts_ms. provider, model (ratelimit_model_key) and key (a
+ * keyfp_make fingerprint, never a key; "" = none) name the row. An older
+ * response (ts_ms below the row's) changes nothing. One transaction; 429
+ * counts older than STORE_REJECT_KEEP_MS are dropped. 0 or -1 + err.
+ */
+int store_ratelimit_put(struct store *s, const char *provider, const char *model,
+                        const char *key, const struct ratelimit *rl, int64_t rejected,
+                        int64_t ts_ms, char *err, size_t errlen);
+
+/* One row of `report limits`: the latest figures of a provider × model ×
+ * key × kind (kind "" when only 429s are known: then every figure is -1). */
+struct store_ratelimit_row {
+	char    provider[16];
+	char    model[USAGE_MODEL_MAX];
+	char    key[KEYFP_MAX];
+	char    kind[16];
+	int64_t limit, remaining, reset_ms;   /* -1 = not known */
+	int64_t updated_ms;
+	int64_t rejected_last_hour;           /* 429s of this provider × model × key in
+	                                         the hour before now_ms */
+};
+
+/* Every row, by provider, model, key, then kind (requests, tokens,
+ * input_tokens, output_tokens, ""). The caller frees *out with free().
+ * 0 or -1 + err. */
+int store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit_row **out,
+                         size_t *n, char *err, size_t errlen);
+
 /* ---- budget alerts ------------------------------------------------------ */
 
 /*
@@ -391,10 +469,20 @@ int store_spool_mark_set(struct store *s, const char *spool_id, int64_t seq, cha
 int store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t now_ms,
                       const struct org_usage *u, size_t nu, const struct org_cost *c,
                       size_t nc, char *err, size_t errlen);
+/* The same for the rows of one provider (its name: "anthropic", "openai"):
+ * the others' rows in the range are left alone. store_org_replace is
+ * Anthropic's. */
+int store_org_replace_for(struct store *s, const char *provider, int64_t since_ms,
+                          int64_t until_ms, int64_t now_ms, const struct org_usage *u,
+                          size_t nu, const struct org_cost *c, size_t nc, char *err,
+                          size_t errlen);
 
-/* The last sync: *found = 0 when never synced. */
+/* The last sync (Anthropic's; _for: provider's): *found = 0 when never synced. */
 int store_org_last_sync(struct store *s, int64_t *synced_ms, int64_t *since_ms,
                         int64_t *until_ms, int *found, char *err, size_t errlen);
+int store_org_last_sync_for(struct store *s, const char *provider, int64_t *synced_ms,
+                            int64_t *since_ms, int64_t *until_ms, int *found, char *err,
+                            size_t errlen);
 
 /* Organisation totals of one UTC day or one model. */
 struct org_total {
@@ -423,6 +511,11 @@ struct org_report {
  */
 int store_org_report(struct store *s, const struct pricing *p, int64_t since_ms,
                      int64_t until_ms, struct org_report *out, char *err, size_t errlen);
+/* The same for one provider's rows (NULL = every provider's, as
+ * store_org_report). Rows are priced with their provider's entries. */
+int store_org_report_for(struct store *s, const struct pricing *p, const char *provider,
+                         int64_t since_ms, int64_t until_ms, struct org_report *out,
+                         char *err, size_t errlen);
 void store_org_report_free(struct org_report *r);   /* NULL fine; leaves r zeroed */
 
 #endif

@@ -22,16 +22,16 @@ reset() { curl -s -X POST "$BASE/_fake/reset" >/dev/null; }
 
 # ---- routing ---------------------------------------------------------------
 tt call --route auto "translate good morning into Korean" >"$T/o1" 2>"$T/e1" || tt_die "routed call: $(cat "$T/e1")"
-grep -q '^tokentop call: route: tier simple (rule keyword:simple:"translate") → claude-haiku-4-5, max_tokens 1024$' "$T/e1" ||
+grep -q '^tokentop call: route: tier simple (rule keyword:simple:"translate") → anthropic/claude-haiku-4-5, max_tokens 1024$' "$T/e1" ||
 	tt_die "routing decision: $(cat "$T/e1")"
 [ "$(q "select model, tier from usage")" = "claude-haiku-4-5-20251001 simple" ] ||
 	tt_die "ledger row: $(q "select model, tier from usage")"
 # a short prompt with no keyword: under 100 words → simple
 tt call --route auto "hello there" >/dev/null 2>"$T/e2"
-grep -q 'tier simple (rule words<100) → claude-haiku-4-5' "$T/e2" || tt_die "word rule: $(cat "$T/e2")"
+grep -q 'tier simple (rule words<100) → anthropic/claude-haiku-4-5' "$T/e2" || tt_die "word rule: $(cat "$T/e2")"
 # complex, with --max-tokens overriding the tier's 8192: cut short → a max_tokens stop
 tt call --route auto --max-tokens 3 "please analyse the quarterly numbers" >/dev/null 2>"$T/e3"
-grep -q 'tier complex (rule keyword:complex:"analyse") → claude-opus-4-6, max_tokens 3 (--max-tokens)' "$T/e3" ||
+grep -q 'tier complex (rule keyword:complex:"analyse") → anthropic/claude-opus-4-6, max_tokens 3 (--max-tokens)' "$T/e3" ||
 	tt_die "override: $(cat "$T/e3")"
 [ "$(curl -s "$BASE/_fake/stats" | jq '.last_body.max_tokens')" = 3 ] || tt_die "max_tokens sent"
 [ "$(q "select tier, stop_reason from usage where model like 'claude-opus%'")" = "complex max_tokens" ] ||

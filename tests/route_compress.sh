@@ -22,7 +22,7 @@ tt_has "json model" "$out" '"model": "claude-haiku-4-5"'
 tt_has "json max_tokens" "$out" '"max_tokens": 1024'
 tt_has "json baseline" "$out" '"baseline_model": "claude-opus-4-6"'
 keys=$(printf '%s\n' "$out" | grep -o '^  "[a-z_]*"' | tr -d ' "' | tr '\n' ,)
-tt_eq "json keys exactly" "$keys" "tier,rule,model,max_tokens,estimated_cost_usd,baseline_model,baseline_cost_usd,"
+tt_eq "json keys exactly" "$keys" "tier,rule,model,max_tokens,estimated_cost_usd,baseline_model,baseline_cost_usd,provider,baseline_provider,"
 # haiku $1/$5 per MTok: 8 input tokens (29 bytes/4, up) + 1024 output = $0.005128
 tt_has "json cost" "$out" '"estimated_cost_usd": 0.005128'
 # the same tokens on opus 4.6 at $5/$25: 0.00004 + 0.0256

@@ -202,12 +202,74 @@ test_report_days_models(void **state)
 	pricing_free(p);
 }
 
+/* Each provider's rows are its own: a provider's re-sync replaces only its
+ * rows, reports filter by provider (NULL: all), each has its last sync,
+ * and rows are priced with their provider's entries. */
+static void
+test_providers_apart(void **state)
+{
+	static const char both[] =
+	    "{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
+	    "{\"id\":\"claude-sonnet-4-5\",\"input\":\"3\",\"write_5m\":\"3.75\",\"write_1h\":\"6\","
+	    "\"cache_read\":\"0.30\",\"output\":\"15\"},"
+	    "{\"id\":\"gpt-4.1\",\"provider\":\"openai\",\"input\":\"2\",\"cache_read\":\"0.50\","
+	    "\"output\":\"8\"}]}";
+	struct org_usage ua = urow(NOV27, 86400, "claude-sonnet-4-5", "k1", "standard", 1000000, 0);
+	struct org_usage uo = urow(NOV27, 86400, "gpt-4.1-2025-04-14", "k1", "standard", 1000000, 0);
+	struct org_usage ub = urow(NOV27, 86400, "gpt-4.1", "k1", "batch", 0, 1000000);
+	struct org_cost co = crow(NOV27, "gpt-4.1", "input", 2000000000);
+	struct pricing *p;
+	struct store *s;
+	struct org_report r;
+	char err[256];
+	int64_t synced, a, b;
+	int found;
+
+	(void)state;
+	assert_non_null(p = pricing_parse(both, "t", err, sizeof(err)));
+	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	assert_int_equal(store_org_replace(s, NOV27, NOV27 + DAY, 5, &ua, 1, NULL, 0, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_org_replace_for(s, "openai", NOV27, NOV27 + DAY, 7, &uo, 1, &co, 1,
+	    err, sizeof(err)), 0);
+	assert_int_equal(store_org_report_for(s, p, "openai", 0, 0, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.totals.tok.input, 1000000);
+	assert_int_equal(r.totals.cost_nanos, 2000000000);
+	assert_int_equal(r.totals.priced_nanos, 2000000000);        /* gpt-4.1's $2 */
+	assert_string_equal(r.models[0].key, "gpt-4.1");
+	store_org_report_free(&r);
+	assert_int_equal(store_org_report_for(s, p, "anthropic", 0, 0, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.totals.priced_nanos, 3000000000LL);
+	assert_int_equal(r.totals.cost_nanos, 0);
+	store_org_report_free(&r);
+	report(s, p, 0, 0, &r);
+	assert_int_equal(r.totals.tok.input, 2000000);
+	store_org_report_free(&r);
+	/* OpenAI's re-sync with other rows: Anthropic's stay; batch at half */
+	assert_int_equal(store_org_replace_for(s, "openai", NOV27, NOV27 + DAY, 9, &ub, 1, NULL, 0,
+	    err, sizeof(err)), 0);
+	report(s, p, 0, 0, &r);
+	assert_int_equal(r.totals.tok.input, 1000000);
+	assert_int_equal(r.totals.tok.output, 1000000);
+	assert_int_equal(r.totals.priced_nanos, 3000000000LL + 4000000000LL);
+	store_org_report_free(&r);
+	assert_int_equal(store_org_last_sync_for(s, "openai", &synced, &a, &b, &found, err,
+	    sizeof(err)), 0);
+	assert_true(found);
+	assert_int_equal(synced, 9);
+	assert_int_equal(store_org_last_sync(s, &synced, &a, &b, &found, err, sizeof(err)), 0);
+	assert_int_equal(synced, 5);
+	store_close(s);
+	pricing_free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace_not_double),
 		cmocka_unit_test(test_report_days_models),
+		cmocka_unit_test(test_providers_apart),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,12 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "core/api.h"
+#include "core/openai.h"
 #include "core/orgsync.h"
 #include "tests/fakeapi_spawn.h"
 
@@ -144,6 +146,26 @@ test_cost_page(void **state)
 }
 
 /* Pages that must be refused, with the field named. */
+/* Case i: json as a page of pv (a cost page, or minute usage buckets)
+ * fails with want in the message. */
+static void
+bad_page(const struct provider *pv, size_t i, int cost, const char *json, const char *want)
+{
+	struct org_data d;
+	char next[ORG_ID_MAX], err[256] = "";
+	json_t *j;
+	int more, rc;
+
+	memset(&d, 0, sizeof(d));
+	assert_non_null(j = json_loads(json, 0, NULL));
+	rc = orgsync_parse_page(pv, cost ? ORGSYNC_COST : ORGSYNC_MINUTES, j, 60, &d, &more, next,
+	    err, sizeof(err));
+	json_decref(j);
+	if (rc != -1 || strstr(err, want) == NULL)
+		fail_msg("%s case %zu: rc %d err '%s', want '%s'", pv->name, i, rc, err, want);
+	orgsync_data_free(&d);
+}
+
 static void
 test_bad_pages(void **state)
 {
@@ -187,24 +209,154 @@ test_bad_pages(void **state)
 		{ 1, "{\"data\":[{\"starting_at\":\"2026-11-27T00:00:00Z\",\"results\":"
 		  "[{\"amount\":\"-100000000000.0000001\"}]}]}", "results[0].amount" },
 	};
-	struct org_data d;
-	char next[ORG_ID_MAX], err[256];
 	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		bad_page(&provider_anthropic, i, cases[i].cost, cases[i].json, cases[i].want);
+}
+
+/* OpenAI's pages: Unix-second buckets, input INCLUDING the cached tokens,
+ * batch rows as tier "batch", dollars as a JSON number by line item. */
+static void
+test_openai_pages(void **state)
+{
+	static const char usage[] =
+	    "{\"object\":\"page\",\"data\":[{\"object\":\"bucket\",\"start_time\":1795737600,"
+	    "\"end_time\":1795824000,\"results\":[{\"object\":\"organization.usage.completions.result\","
+	    "\"input_tokens\":2000,\"input_cached_tokens\":1920,\"output_tokens\":50,"
+	    "\"input_audio_tokens\":0,\"output_audio_tokens\":0,\"num_model_requests\":2,"
+	    "\"project_id\":\"proj_1\",\"user_id\":null,\"api_key_id\":\"key_1\","
+	    "\"model\":\"gpt-5-mini-2025-08-07\",\"batch\":true,\"service_tier\":\"default\"},"
+	    "{\"input_tokens\":10,\"output_tokens\":1,\"model\":null,\"batch\":null}]}],"
+	    "\"has_more\":true,\"next_page\":\"page_AAA/+=\"}";
+	static const char cost[] =
+	    "{\"object\":\"page\",\"data\":[{\"start_time\":1795737600,\"results\":["
+	    "{\"amount\":{\"value\":0.06,\"currency\":\"usd\"},\"line_item\":\"gpt-4.1, input\","
+	    "\"project_id\":null},"
+	    "{\"amount\":{\"value\":1.2345678915,\"currency\":\"usd\"},"
+	    "\"line_item\":\"batch | gpt-4.1-2025-04-14, cached input\"},"
+	    "{\"amount\":{\"value\":3,\"currency\":\"USD\"},\"line_item\":\"web search\"}]}],"
+	    "\"has_more\":false,\"next_page\":null}";
+	struct org_data d;
+	char next[ORG_ID_MAX], err[256], path[512];
 	json_t *j;
-	int more, rc;
+	int more;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	assert_non_null(j = json_loads(usage, 0, NULL));
+	assert_int_equal(orgsync_parse_page(&provider_openai, ORGSYNC_DAILY, j, 86400, &d, &more,
+	    next, err, sizeof(err)), 0);
+	json_decref(j);
+	assert_int_equal(d.nusage, 2);
+	assert_true(more);
+	assert_string_equal(next, "page_AAA/+=");
+	assert_int_equal(d.usage[0].bucket_ms, 1795737600000LL);
+	assert_int_equal(d.usage[0].tok.input, 80);
+	assert_int_equal(d.usage[0].tok.cache_read, 1920);
+	assert_int_equal(d.usage[0].tok.output, 50);
+	assert_string_equal(d.usage[0].service_tier, "batch");
+	assert_string_equal(d.usage[0].workspace_id, "proj_1");
+	assert_string_equal(d.usage[1].model, "");
+	assert_int_equal(d.usage[1].tok.input, 10);
+
+	assert_non_null(j = json_loads(cost, 0, NULL));
+	assert_int_equal(orgsync_parse_page(&provider_openai, ORGSYNC_COST, j, 0, &d, &more, next,
+	    err, sizeof(err)), 0);
+	json_decref(j);
+	assert_false(more);
+	assert_int_equal(d.ncost, 3);
+	assert_int_equal(d.cost[0].amount_nanos, 60000000);
+	assert_string_equal(d.cost[0].model, "gpt-4.1");
+	assert_string_equal(d.cost[0].token_type, "input");
+	assert_int_equal(d.cost[1].amount_nanos, 1234567892);     /* rounded to the nano */
+	assert_string_equal(d.cost[1].service_tier, "batch");
+	assert_string_equal(d.cost[1].model, "gpt-4.1-2025-04-14");
+	assert_string_equal(d.cost[1].token_type, "cached input");
+	assert_int_equal(d.cost[2].amount_nanos, 3000000000LL);
+	assert_string_equal(d.cost[2].model, "");
+	assert_string_equal(d.cost[2].description, "web search");
+	orgsync_data_free(&d);
+
+	/* the requests: Unix seconds, the bucket holding `to` included, the page token */
+	provider_openai.org->page_path(ORGSYNC_DAILY, 1795737600000LL, 1795824000000LL, 7,
+	    "p%2F1", path, sizeof(path));
+	assert_string_equal(path, "/v1/organization/usage/completions?start_time=1795737600"
+	    "&end_time=1795824000&bucket_width=1d&group_by=model&group_by=project_id"
+	    "&group_by=api_key_id&group_by=batch&group_by=service_tier&limit=7&page=p%2F1");
+	provider_openai.org->page_path(ORGSYNC_COST, 1795737600000LL, 1795737600500LL, 31, "",
+	    path, sizeof(path));
+	assert_string_equal(path, "/v1/organization/costs?start_time=1795737600"
+	    "&end_time=1795737601&bucket_width=1d&group_by=line_item&limit=31");
+}
+
+/* Hostile OpenAI pages fail with the field and, for numbers, the value. */
+static void
+test_openai_bad_pages(void **state)
+{
+#define B(r) "{\"data\":[{\"start_time\":1795737600,\"results\":[" r "]}]}"
+	static const struct { int cost; const char *json, *want; } cases[] = {
+		{ 0, "{\"data\":[{\"start_time\":\"2026-11-27\",\"results\":[]}]}",
+		  "data[0].start_time: not a Unix time" },
+		{ 0, "{\"data\":[{\"start_time\":-5,\"results\":[]}]}", "data[0].start_time" },
+		{ 0, "{\"data\":[{\"start_time\":99999999999999,\"results\":[]}]}", "data[0].start_time" },
+		{ 0, "{\"data\":[{\"results\":[]}]}", "data[0].start_time" },
+		{ 0, B("{\"output_tokens\":1}"), "data[0].results[0].input_tokens: not valid" },
+		{ 0, B("{\"input_tokens\":1}"), "data[0].results[0].output_tokens: not valid" },
+		{ 0, B("{\"input_tokens\":5,\"input_cached_tokens\":9,\"output_tokens\":1}"),
+		  "data[0].results[0].input_cached_tokens: 9: not valid" },
+		{ 0, B("{\"input_tokens\":9223372036854775807,\"output_tokens\":1}"),
+		  "data[0].results[0].input_tokens: 9223372036854775807: not valid" },
+		{ 0, B("{\"input_tokens\":1e300,\"output_tokens\":1}"),
+		  "results[0].input_tokens: 1e+300: not valid" },
+		{ 0, B("{\"input_tokens\":1,\"output_tokens\":-1}"), "results[0].output_tokens: -1" },
+		{ 0, B("{\"input_tokens\":1,\"output_tokens\":1,\"batch\":\"yes\"}"),
+		  "results[0].batch: not valid" },
+		{ 0, B("{\"input_tokens\":1,\"output_tokens\":1,\"project_id\":[]}"),
+		  "results[0].project_id" },
+		{ 0, B("7"), "data[0].results[0]: not valid" },
+		{ 1, B("{\"line_item\":\"x\"}"), "results[0].amount: not valid" },
+		{ 1, B("{\"amount\":{\"currency\":\"usd\"}}"), "results[0].amount.value: not valid" },
+		{ 1, B("{\"amount\":{\"value\":\"0.5\",\"currency\":\"usd\"}}"),
+		  "results[0].amount.value: \"0.5\": not valid" },
+		{ 1, B("{\"amount\":{\"value\":1e300,\"currency\":\"usd\"}}"),
+		  "results[0].amount.value: 1e+300: not valid" },
+		{ 1, B("{\"amount\":{\"value\":-1000000001,\"currency\":\"usd\"}}"),
+		  "results[0].amount.value: -1000000001: not valid" },
+		{ 1, B("{\"amount\":{\"value\":1,\"currency\":\"eur\"}}"), "results[0].amount.currency" },
+		{ 1, B("{\"amount\":{\"value\":1}}"), "results[0].amount.currency" },
+		{ 1, B("{\"amount\":{\"value\":1,\"currency\":\"usd\"},\"line_item\":5}"),
+		  "results[0].line_item" },
+	};
+#undef B
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		bad_page(&provider_openai, i, cases[i].cost, cases[i].json, cases[i].want);
+}
+
+static void
+test_usd_to_nanos(void **state)
+{
+	static const struct { double v; int rc; int64_t nanos; } cases[] = {
+		{ 0.06, 0, 60000000 }, { 0, 0, 0 }, { 1e-9, 0, 1 }, { 4e-10, 0, 0 },
+		{ 6e-10, 0, 1 }, { -2.5, 0, -2500000000LL }, { 123456.789012345, 0, 123456789012345LL },
+		{ 1e9, 0, 1000000000000000000LL }, { 1.0000001e9, -1, 0 }, { -1e10, -1, 0 },
+	};
+	int64_t v;
+	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&d, 0, sizeof(d));
-		err[0] = '\0';
-		assert_non_null(j = json_loads(cases[i].json, 0, NULL));
-		rc = cases[i].cost ? orgsync_parse_cost_page(j, &d, &more, next, err, sizeof(err)) :
-		    orgsync_parse_usage_page(j, 60, &d, &more, next, err, sizeof(err));
-		json_decref(j);
-		if (rc != -1 || strstr(err, cases[i].want) == NULL)
-			fail_msg("case %zu: rc %d err '%s', want '%s'", i, rc, err, cases[i].want);
-		orgsync_data_free(&d);
+		v = 7;
+		if (openai_usd_to_nanos(cases[i].v, &v) != cases[i].rc ||
+		    (cases[i].rc == 0 && v != cases[i].nanos))
+			fail_msg("%.17g: %lld", cases[i].v, (long long)v);
 	}
+	assert_int_equal(openai_usd_to_nanos(NAN, &v), -1);
+	assert_int_equal(openai_usd_to_nanos(INFINITY, &v), -1);
 }
 
 static void
@@ -254,6 +406,7 @@ sum_usage(const struct org_data *d, struct tokens *t)
 static void
 test_fetch_double(void **state)
 {
+	struct timespec ts;
 	const char *args[] = { "--admin-key", "sk-ant-admin-unit",
 	    "--org-extra", "{\"model\":\"claude-sonnet-4-5\",\"uncached_input_tokens\":1000000,"
 	    "\"output_tokens\":10,\"ago_seconds\":259200,\"workspace_id\":\"wrkspc_other\"}", NULL };
@@ -287,7 +440,10 @@ test_fetch_double(void **state)
 
 	/* a normal key as the Admin key: permission_error, key not shown */
 	snprintf(cfg.admin_key, sizeof(cfg.admin_key), "%s", FAKEAPI_KEY);
-	now = (int64_t)time(NULL) * 1000;
+	/* now to the millisecond: whole seconds would leave out the minute bucket
+	 * of a call made in a minute's first second (ending_at is now + 999 ms) */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	orgsync_ranges(floor_day(now) - 5 * 86400000LL, floor_day(now), now, 2, &r);
 	assert_non_null(m = orgsync_multi_new(&cfg, err, sizeof(err)));
 	memset(&d, 0, sizeof(d));
@@ -405,6 +561,9 @@ main(void)
 		cmocka_unit_test(test_usage_page),
 		cmocka_unit_test(test_cost_page),
 		cmocka_unit_test(test_bad_pages),
+		cmocka_unit_test(test_openai_pages),
+		cmocka_unit_test(test_openai_bad_pages),
+		cmocka_unit_test(test_usd_to_nanos),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_fetch_double),
 		cmocka_unit_test(test_async_and_cancel),

@@ -1,11 +1,12 @@
 /* test_rollup.c — the collapsed rollup tables (data/rollup.c) hold exactly
  * the sums of rollup_hour's cells: per hour (rollup_hm), per UTC day
  * (rollup_dm) and per UTC day × tag or × source (rollup_dt, rollup_ds),
- * provider bits and reasoning sums included, after inserts, replacements by
- * larger copies and batches; and a ledger of version 9 migrates through 10
- * (the day × tag and day × source tables, built from the hours) and 11 (the
- * provider: every rollup rebuilt when priority rows re-key their cells) to
- * the same reports. */
+ * and for the whole history per model × source × tag (rollup_lt), provider
+ * bits and reasoning sums included, after inserts, replacements by larger
+ * copies and batches; and a ledger of version 9 migrates through 10 (the day
+ * × tag and day × source tables, built from the hours) and 11 (the provider:
+ * every rollup rebuilt when priority rows re-key their cells) to the same
+ * reports; the lifetime table is built from the hours too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 
 #include "core/pricing.h"
 #include "data/store.h"
+#include "data/store_int.h"
 #include "tests/lib/fx.h"
 #include "tui/synth.h"
 
@@ -42,7 +44,25 @@ static const char *const same[][2] = {
 	{ "SELECT hour, model, source, flags, routed, " COLS " FROM rollup_ds",
 	  "SELECT " DAY " AS d, model, source, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY d, model, source, flags, r" },
+	{ "SELECT model, source, tag, flags, " COLS " FROM rollup_lt",
+	  "SELECT model, source, tag, flags, " SUMS " FROM rollup_hour"
+	  " GROUP BY model, source, tag, flags" },
 };
+
+/* The schema version a new ledger gets: the number of migrations. */
+static int
+current_version(void)
+{
+	char err[256];
+	struct store *s = store_open(":memory:", err, sizeof(err));
+	int v;
+
+	if (s == NULL)
+		fail_msg("open: %s", err);
+	v = store_schema_version(s);
+	store_close(s);
+	return v;
+}
 
 static int64_t
 one(sqlite3 *db, const char *sql)
@@ -71,6 +91,7 @@ check_tables(const char *path, int openai)
 	assert_true(one(db, "SELECT count(*) FROM rollup_hour") > 100);
 	assert_true(one(db, "SELECT count(*) FROM rollup_dt") > 10);
 	assert_true(one(db, "SELECT count(*) FROM rollup_ds") > 10);
+	assert_true(one(db, "SELECT count(*) FROM rollup_lt") > 3);
 	assert_true(one(db, "SELECT count(*) FROM rollup_dt WHERE flags >= 256 AND reasoning > 0")
 	    > (openai ? 10 : -1));
 	assert_true(one(db, "SELECT count(*) FROM rollup_ds WHERE flags >= 256") <= (openai ? 1e9 : 0));
@@ -261,7 +282,7 @@ test_migration_from_9(void **state)
 	s = store_open(path, err, sizeof(err));
 	if (s == NULL)
 		fail_msg("migrate: %s", err);
-	assert_int_equal(store_schema_version(s), 12);
+	assert_int_equal(store_schema_version(s), current_version());   /* every migration ran */
 	store_close(s);
 	check_tables(path, 0);
 	reports(path, after, 1 << 16);
@@ -340,6 +361,33 @@ test_project_and_key_tables(void **state)
 	sqlite3_close(db);
 }
 
+/* A file from before the lifetime rollup: opening it builds rollup_lt from
+ * rollup_hour (its migration, the one before issue 16's: counting back two). */
+static void
+test_migration_lt(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	sqlite3 *db;
+	int v;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/lt.db", fx_tmpdir);
+	fill(path, 1);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, FX_UNDO_ISSUE16 "DROP TABLE rollup_lt", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	fx_set_user_version(path, v - 2);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	check_tables(path, 1);
+}
+
 int
 main(void)
 {
@@ -347,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_collapsed_tables),
 		cmocka_unit_test(test_project_and_key_tables),
 		cmocka_unit_test(test_migration_from_9),
+		cmocka_unit_test(test_migration_lt),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

@@ -353,6 +353,18 @@ test_invalid(void **state)
 		  "\"medium\":{\"model\":\"b\",\"max_tokens\":2},\"complex\":{\"model\":\"c\",\"max_tokens\":3}},"
 		  " \"rules\":[]}%s",
 		  "bad.json: tiers.simple.model: expected a model id" },
+		{ "{\"tiers\":{\"simple\":{\"model\":\"a\",\"max_tokens\":1,\"provider\":\"acme\"},"
+		  "\"medium\":{\"model\":\"b\",\"max_tokens\":2},\"complex\":{\"model\":\"c\",\"max_tokens\":3}},"
+		  " \"rules\":[]}%s",
+		  "bad.json: tiers.simple.provider: unknown provider \"acme\" (anthropic or openai)" },
+		{ "{\"tiers\":{\"simple\":{\"model\":\"a\",\"max_tokens\":1},"
+		  "\"medium\":{\"model\":\"b\",\"max_tokens\":2,\"provider\":\"\"},\"complex\":{\"model\":\"c\",\"max_tokens\":3}},"
+		  " \"rules\":[]}%s",
+		  "bad.json: tiers.medium.provider: unknown provider \"\"" },
+		{ "{\"tiers\":{\"simple\":{\"model\":\"a\",\"max_tokens\":1},"
+		  "\"medium\":{\"model\":\"b\",\"max_tokens\":2},\"complex\":{\"model\":\"c\",\"max_tokens\":3,\"provider\":1}},"
+		  " \"rules\":[]}%s",
+		  "bad.json: tiers.complex.provider: expected a provider name" },
 		{ "{%s, \"rules\":[}", "bad.json:1:" },
 		{ "[%s]", "bad.json:1:" },
 	};
@@ -440,6 +452,49 @@ test_tier_names(void **state)
 	assert_string_equal(router_tier_name(ROUTER_MEDIUM), "medium");
 }
 
+/* A tier names its provider beside the model; anthropic when absent; the
+ * shipped rules stay Anthropic-only, the shipped example sends the simple
+ * tier to OpenAI. */
+static void
+test_providers(void **state)
+{
+	static const char *const json =
+	    "{\"tiers\":{\"simple\":{\"provider\":\"openai\",\"model\":\"gpt-4.1-nano\",\"max_tokens\":64},"
+	    "\"medium\":{\"provider\":\"anthropic\",\"model\":\"claude-sonnet-4-5\",\"max_tokens\":2},"
+	    "\"complex\":{\"model\":\"claude-opus-4-6\",\"max_tokens\":3}},"
+	    "\"rules\":[{\"type\":\"keywords\",\"tier\":\"simple\",\"keywords\":[\"translate\"]}],"
+	    "\"default_tier\":\"complex\"}";
+	struct router_decision d;
+	struct router *r;
+	char err[512], path[1024];
+	int t;
+
+	(void)state;
+	r = router_parse(json, "p.json", err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(router_route(r, "translate this", 14, &d), 0);
+	assert_ptr_equal(d.provider, &provider_openai);
+	assert_string_equal(d.model, "gpt-4.1-nano");
+	assert_int_equal(router_route(r, "something else", 14, &d), 0);
+	assert_ptr_equal(d.provider, &provider_anthropic);
+	assert_ptr_equal(router_tier_provider(r, ROUTER_MEDIUM), &provider_anthropic);
+	assert_null(router_tier_provider(r, ROUTER_NTIERS));
+	router_free(r);
+
+	assert_int_equal(config_find_data_file("router.json", path, sizeof(path)), 0);
+	r = router_load(path, NULL, err, sizeof(err));
+	assert_non_null(r);
+	for (t = 0; t < ROUTER_NTIERS; t++)
+		assert_ptr_equal(router_tier_provider(r, (enum router_tier)t), &provider_anthropic);
+	router_free(r);
+	assert_int_equal(config_find_data_file("router-openai.json", path, sizeof(path)), 0);
+	r = router_load(path, NULL, err, sizeof(err));
+	assert_non_null(r);
+	assert_ptr_equal(router_tier_provider(r, ROUTER_SIMPLE), &provider_openai);
+	assert_ptr_equal(router_tier_provider(r, ROUTER_COMPLEX), &provider_anthropic);
+	router_free(r);
+}
+
 int
 main(void)
 {
@@ -452,6 +507,7 @@ main(void)
 		cmocka_unit_test(test_custom_rules),
 		cmocka_unit_test(test_word_count),
 		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_providers),
 		cmocka_unit_test_setup_teardown(test_load_files, setup, teardown),
 		cmocka_unit_test(test_tier_names),
 	};

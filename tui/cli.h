@@ -47,6 +47,7 @@ struct json_t *cli_report_json(const char *key, int savings, const struct report
 int64_t cli_report_saved(const struct savings *s);
 double cli_report_hit(const struct tokens *t);
 int cli_report_caps(struct cli *cli, int argc, char **argv);   /* `report caps` */
+int cli_report_limits(struct cli *cli, int argc, char **argv); /* `report limits` */
 int cli_prices(struct cli *cli, int argc, char **argv);
 int cli_call(struct cli *cli, int argc, char **argv);
 int cli_batch(struct cli *cli, int argc, char **argv);
@@ -56,6 +57,7 @@ int cli_console(struct cli *cli, int argc, char **argv);
 int cli_demo(struct cli *cli, int argc, char **argv);
 int cli_proxy(struct cli *cli, int argc, char **argv);
 int cli_sync(struct cli *cli, int argc, char **argv);        /* cli_sync.c */
+int cli_exporter(struct cli *cli, int argc, char **argv);    /* cli_exporter.c */
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 
 /*

@@ -13,6 +13,7 @@
 #include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli_batch.h"
+#include "tui/headroom.h"
 
 static int
 parse_seconds(const char *s, int64_t *ms)
@@ -199,6 +200,7 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 {
 	struct http_multi *m;
 	struct batch_poller *p = NULL;
+	struct headroom *hr = headroom_new();   /* the batch API's rate limits (model "") */
 	struct watch w;
 	struct sigaction sa, old_int, old_term;
 	char dir[CONFIG_PATH_MAX + 16], err[512];
@@ -209,8 +211,11 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 	memset(&w, 0, sizeof(w));
 	w.st = st;
 	w.pr = pr;
-	if ((m = cli_batch_open_api(cli)) == NULL)
+	if ((m = cli_batch_open_api(cli)) == NULL) {
+		headroom_free(hr);
 		return EXIT_RUNTIME;
+	}
+	headroom_watch(hr, m, "anthropic", "", cli->cfg.api_key);
 	cli_batch_results_dir(cli, dir, sizeof(dir));
 	if ((p = batch_poller_new(m, dir, interval_ms, watch_event, &w)) == NULL) {
 		cli_fail(CMD, "out of memory");
@@ -230,6 +235,8 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 	while (!stop_flag) {
 		http_multi_perform(m);
 		now = cli_now_ms();
+		if (headroom_flush(hr, st, err, sizeof(err)) != 0)
+			cli_warn(CMD, "rate limits not recorded: %s", err);
 		if (batch_poller_step(p, now) == 0)
 			break;
 		next = batch_poller_next_ms(p);
@@ -251,8 +258,11 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 		rc = EXIT_OK;
 out:
 	batch_poller_free(p);
+	if (headroom_flush(hr, st, err, sizeof(err)) != 0)
+		cli_warn(CMD, "rate limits not recorded: %s", err);
 	watch_commit(&w);
 	http_multi_free(m);
+	headroom_free(hr);
 	free(w.seen);
 	return rc;
 }

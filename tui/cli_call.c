@@ -1,4 +1,5 @@
-/* cli_call.c — `tokentop call`: one Messages call with prompt caching; the
+/* cli_call.c — `tokentop call`: one call with prompt caching to either
+ * provider (Messages or Responses, through the provider's call ops); the
  * answer on stdout, one usage line on stderr, the row in the ledger first. */
 #include <errno.h>
 #include <getopt.h>
@@ -11,13 +12,17 @@
 
 #include "core/api.h"
 #include "core/budget.h"
+#include "core/call.h"
 #include "core/router.h"
 #include "core/text.h"
 #include "tui/cli.h"
+#include "tui/headroom.h"
 
 #define MAX_FILES 16
 
 struct call_opts {
+	const struct provider *pv;    /* --provider, the model's, or the route's */
+	int         provider_explicit;
 	const char *model;
 	int         model_explicit;
 	const char *system[MAX_FILES];
@@ -45,15 +50,20 @@ struct call_opts {
 static void
 call_help(void)
 {
-	printf("usage: tokentop call [--model M | --route auto] [--system FILE]...\n"
-	       "                     [--doc FILE]... [--doc-budget N] [--cache off|5m|1h]\n"
+	printf("usage: tokentop call [--provider anthropic|openai] [--model M | --route auto]\n"
+	       "                     [--system FILE]... [--doc FILE]... [--doc-budget N]\n"
+	       "                     [--cache off|5m|1h]\n"
 	       "                     [--max-tokens N] [--tag T] [--force] [--stream] [--json]\n"
 	       "                     [PROMPT | -]\n"
 	       "\n"
-	       "Sends one Messages call. --system and --doc files become system text\n"
-	       "blocks (in that order); with caching on (default 5m) the last block\n"
-	       "carries cache_control, so the next call with the same files reads them\n"
-	       "from the cache. PROMPT \"-\" reads the prompt from stdin.\n"
+	       "Sends one call: Anthropic's Messages API, or with --provider openai (or\n"
+	       "an OpenAI --model) the Responses API. --system and --doc files come\n"
+	       "first, in that order, so they form a prefix the cache can serve:\n"
+	       "Anthropic: system text blocks, with caching on (default 5m) the last\n"
+	       "one carrying cache_control; OpenAI (automatic caching from 1,024\n"
+	       "tokens): instructions, then the documents before the prompt, with a\n"
+	       "prompt_cache_key that is a hash of that prefix (--cache off: no key).\n"
+	       "PROMPT \"-\" reads the prompt from stdin.\n"
 	       "\n"
 	       "--route auto lets the router (router.json) pick the model and max_tokens\n"
 	       "from the prompt (--max-tokens still overrides); the decision is printed\n"
@@ -68,10 +78,11 @@ call_help(void)
 	       "Prints the answer on stdout and one usage line on stderr:\n"
 	       "  in 21 · cache write 188,086 (5m) · cache read 0 · out 393 · $0.7113 · hit 0%%\n"
 	       "With --json, one object: answer, usage, cost_usd, request_id, model,\n"
-	       "stop_reason. The call is recorded in the ledger (source \"call\") before\n"
+	       "stop_reason, provider. The call is recorded in the ledger (source \"call\") before\n"
 	       "anything is printed.\n"
 	       "\n"
-	       "Key: ANTHROPIC_API_KEY; base URL: ANTHROPIC_BASE_URL.\n");
+	       "Keys: ANTHROPIC_API_KEY / OPENAI_API_KEY; base URLs: ANTHROPIC_BASE_URL /\n"
+	       "OPENAI_BASE_URL (with or without its /v1).\n");
 }
 
 /* 0, EXIT_USAGE (message printed), or -1 for --help. */
@@ -80,6 +91,7 @@ parse_args(int argc, char **argv, struct call_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
+		{ "provider", required_argument, NULL, 'p' },
 		{ "system", required_argument, NULL, 's' },
 		{ "doc", required_argument, NULL, 'd' },
 		{ "cache", required_argument, NULL, 'c' },
@@ -101,6 +113,12 @@ parse_args(int argc, char **argv, struct call_opts *o)
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': o->model = optarg; o->model_explicit = 1; break;
+		case 'p':
+			if (cli_provider_arg("call", optarg) != EXIT_OK)
+				return EXIT_USAGE;
+			o->pv = provider_by_name(optarg);
+			o->provider_explicit = 1;
+			break;
 		case 'r':
 			if (strcmp(optarg, "auto") != 0 && strcmp(optarg, "off") != 0)
 				return cli_usage_error("call", "--route: expected auto or off, not '%s'",
@@ -158,6 +176,9 @@ parse_args(int argc, char **argv, struct call_opts *o)
 	o->prompt = argv[optind];
 	if (o->route && o->model_explicit)
 		return cli_usage_error("call", "--model and --route auto: give one");
+	if (o->route && o->provider_explicit)
+		return cli_usage_error("call", "--provider and --route auto: give one (the route "
+		    "names the provider)");
 	if (o->doc_budget >= 0 && o->ndoc == 0)
 		return cli_usage_error("call", "--doc-budget needs --doc files");
 	return 0;
@@ -204,41 +225,6 @@ fail:
 	return -1;
 }
 
-/* A system text block of text[0..len) from path; docs are wrapped with
- * their name. */
-static json_t *
-text_block(const char *path, const char *text, size_t len, int is_doc, size_t *bytes,
-           char *err, size_t errlen)
-{
-	char *wrapped = NULL;
-	json_t *s;
-
-	if (is_doc && asprintf(&wrapped, "<document source=\"%s\">\n%.*s\n</document>", path,
-	    (int)len, text) < 0)
-		wrapped = NULL;
-	s = wrapped ? json_string(wrapped) : json_stringn(text, len);
-	if (s == NULL)
-		snprintf(err, errlen, "%s: not valid UTF-8 text", path);
-	*bytes = wrapped ? strlen(wrapped) : len;
-	free(wrapped);
-	return s == NULL ? NULL : json_pack("{s:s, s:o}", "type", "text", "text", s);
-}
-
-/* A system text block from a file. */
-static json_t *
-file_block(const char *path, size_t *bytes, char *err, size_t errlen)
-{
-	char *text;
-	size_t len;
-	json_t *blk;
-
-	if (slurp(path, &text, &len, err, errlen) != 0)
-		return NULL;
-	blk = text_block(path, text, len, 0, bytes, err, errlen);
-	free(text);
-	return blk;
-}
-
 /*
  * The --doc texts into o->doctext: as read, or with --doc-budget compressed
  * for the prompt (cli_compress_docs: a document with nothing kept is left
@@ -258,62 +244,52 @@ load_docs(struct call_opts *o, const char *prompt, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-set_breakpoint(json_t *blk, const char *ttl)
+/*
+ * The call's parts: the --system files (read here; *sys holds them, the
+ * caller frees each) and the --doc texts as loaded, in that order (a
+ * document compression kept nothing of is left out).
+ */
+static int
+call_parts(const struct call_opts *o, char **sys, struct call_part *parts, size_t *n,
+           char *err, size_t errlen)
 {
-	json_t *cc = json_pack("{s:s}", "type", "ephemeral");
+	size_t len;
+	int i;
 
-	if (strcmp(ttl, "1h") == 0)
-		json_object_set_new(cc, "ttl", json_string("1h"));
-	json_object_set_new(blk, "cache_control", cc);
+	*n = 0;
+	for (i = 0; i < o->nsystem; i++) {
+		if (slurp(o->system[i], &sys[i], &len, err, errlen) != 0)
+			return -1;
+		parts[(*n)++] = (struct call_part){ o->system[i], sys[i], len, 0 };
+	}
+	for (i = 0; i < o->ndoc; i++)
+		if (o->doctext[i] != NULL)
+			parts[(*n)++] = (struct call_part){ o->doc[i], o->doctext[i], o->doclen[i], 1 };
+	return 0;
 }
 
-/*
- * The request body. Breakpoints (at most 2 of the 4 allowed): after the
- * last --system block when docs follow (a system prompt reused across
- * documents), and on the last block. *prefix_bytes = bytes of the system text.
- */
+/* The request body through the provider's call ops; *prefix_bytes = the
+ * bytes of the prefix. */
 static json_t *
 build_body(const struct call_opts *o, const char *prompt, size_t *prefix_bytes,
            char *err, size_t errlen)
 {
-	json_t *body, *system = json_array(), *blk;
-	size_t bytes;
-	int i, ndoc = 0, caching = strcmp(o->cache, "off") != 0;
+	struct call_part parts[MAX_FILES];
+	char *sys[MAX_FILES] = { NULL };
+	struct call_spec c;
+	json_t *body = NULL;
+	int i;
 
-	for (i = 0; i < o->ndoc; i++)
-		ndoc += o->doctext[i] != NULL;
-	*prefix_bytes = 0;
-	for (i = 0; i < o->nsystem + o->ndoc; i++) {
-		int d = i - o->nsystem;
-
-		if (d >= 0 && o->doctext[d] == NULL)
-			continue;         /* compression kept nothing of it */
-		blk = d < 0 ? file_block(o->system[i], &bytes, err, errlen) :
-		    text_block(o->doc[d], o->doctext[d], o->doclen[d], 1, &bytes, err, errlen);
-		if (blk == NULL) {
-			json_decref(system);
-			return NULL;
-		}
-		if (caching && ndoc > 0 && o->nsystem > 0 && i == o->nsystem - 1)
-			set_breakpoint(blk, o->cache);
-		json_array_append_new(system, blk);
-		*prefix_bytes += bytes;
-	}
-	/* the breakpoint on the last block sent */
-	if (caching && json_array_size(system) > 0)
-		set_breakpoint(json_array_get(system, json_array_size(system) - 1), o->cache);
-	body = json_pack("{s:s, s:I, s:[{s:s, s:s}]}", "model", o->model, "max_tokens",
-	                 (json_int_t)o->max_tokens, "messages", "role", "user", "content", prompt);
-	if (body == NULL) {
-		snprintf(err, errlen, "the prompt or --model is not valid UTF-8 text");
-		json_decref(system);
-		return NULL;
-	}
-	if (json_array_size(system) > 0)
-		json_object_set_new(body, "system", system);
-	else
-		json_decref(system);
+	memset(&c, 0, sizeof(c));
+	c.model = o->model;
+	c.parts = parts;
+	c.prompt = prompt;
+	c.max_tokens = o->max_tokens;
+	c.cache = o->cache;
+	if (call_parts(o, sys, parts, &c.nparts, err, errlen) == 0)
+		body = o->pv->call->body(&c, prefix_bytes, err, errlen);
+	for (i = 0; i < o->nsystem; i++)
+		free(sys[i]);
 	return body;
 }
 
@@ -324,26 +300,21 @@ build_body(const struct call_opts *o, const char *prompt, size_t *prefix_bytes,
  * one-character message, less that message's few tokens).
  */
 static void
-check_prefix(struct http_multi *m, const struct model_price *mp, const char *model,
+check_prefix(struct http_multi *m, const struct call_opts *o, const struct model_price *mp,
              const json_t *body, size_t prefix_bytes)
 {
 	int64_t est = (int64_t)(prefix_bytes + 3) / 4, counted;
-	json_t *probe;
 	struct http_error e;
 	char a[32], b[32];
-	const char *how = "~";
+	const char *how = "~", *model = o->model;
 
 	if (mp == NULL || mp->min_cache_tokens <= 0 || prefix_bytes == 0)
 		return;
-	if (est < 2 * mp->min_cache_tokens && est > mp->min_cache_tokens / 2) {
-		probe = json_pack("{s:s, s:O, s:[{s:s, s:s}]}", "model", model, "system",
-		                  json_object_get(body, "system"), "messages", "role", "user",
-		                  "content", ".");
-		if (probe != NULL && api_count_tokens(m, probe, &counted, &e) == 0) {
-			est = counted > 4 ? counted - 4 : counted;
-			how = "";
-		}
-		json_decref(probe);
+	if (est < 2 * mp->min_cache_tokens && est > mp->min_cache_tokens / 2 &&
+	    o->pv->call->prefix_tokens != NULL &&
+	    o->pv->call->prefix_tokens(m, body, &counted, &e) == 0) {
+		est = counted;
+		how = "";
 	}
 	if (est >= mp->min_cache_tokens)
 		return;
@@ -402,6 +373,9 @@ print_json(const struct api_message *msg, int priced, int64_t nanos)
 	              "cache_hit_ratio", (double)report_hit_permille(&u->tok) / 1000.0);
 	if (o == NULL)
 		return -1;
+	json_object_set_new(o, "provider", json_string(provider_of(u)->name));
+	json_object_set_new(json_object_get(o, "usage"), "reasoning_tokens",
+	    json_integer(u->reasoning_tokens));
 	if (u->tag[0] != '\0')
 		json_object_set_new(o, "tag", json_string(u->tag));
 	if (u->tier[0] != '\0')
@@ -428,6 +402,7 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
          const struct pricing *pr, const json_t *body, size_t prefix_bytes)
 {
 	struct http_multi *m;
+	struct headroom *hr = headroom_new();   /* every answer's rate-limit headers */
 	struct api_message msg;
 	struct http_error e;
 	char err[512], line[512];
@@ -435,11 +410,15 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	int priced, rc = EXIT_RUNTIME, live = o->stream && !o->json;
 
 	memset(&msg, 0, sizeof(msg));
-	if ((m = http_multi_new(&cli->cfg, err, sizeof(err))) == NULL)
+	if ((m = call_multi_new(&cli->cfg, o->pv, 0, err, sizeof(err))) == NULL) {
+		headroom_free(hr);
 		return cli_fail("call", "%s", err);
+	}
+	headroom_watch(hr, m, o->pv->name, o->model, cli->cfg.cred[o->pv->id].api_key);
 	if (strcmp(o->cache, "off") != 0)
-		check_prefix(m, pricing_find(pr, o->model), o->model, body, prefix_bytes);
-	if (api_messages(m, body, o->stream, live ? print_delta : NULL, NULL, &msg, &e) != 0) {
+		check_prefix(m, o, pricing_find_for(pr, (int)o->pv->id, o->model), body, prefix_bytes);
+	if (api_call(o->pv->call->start, m, body, o->stream, live ? print_delta : NULL, NULL, &msg,
+	    &e) != 0) {
 		if (live)
 			fputc('\n', stdout);
 		rc = cli_fail("call", "%s", api_error_string(&e, line, sizeof(line)));
@@ -470,6 +449,9 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 		fprintf(stderr, "%s\n", line);
 	}
 out:
+	if (headroom_flush(hr, st, err, sizeof(err)) != 0)
+		cli_warn("call", "rate limits not recorded: %s", err);
+	headroom_free(hr);
 	api_message_done(&msg);
 	http_multi_free(m);
 	return rc;
@@ -484,7 +466,7 @@ static int64_t
 max_cost(const struct call_opts *o, const struct pricing *pr, size_t prefix_bytes,
          size_t prompt_bytes)
 {
-	const struct model_price *mp = pricing_find(pr, o->model);
+	const struct model_price *mp = pricing_find_for(pr, (int)o->pv->id, o->model);
 	struct usage u;
 	struct price_flags f;
 	int64_t prefix = text_estimate_tokens(prefix_bytes);
@@ -523,11 +505,43 @@ route_prompt(struct cli *cli, struct call_opts *o, const char *prompt)
 	usage_strlcpy(o->tier, router_tier_name(d.tier), sizeof(o->tier));
 	usage_strlcpy(o->routed_model, d.model, sizeof(o->routed_model));
 	o->model = o->routed_model;
+	o->model_explicit = 1;         /* the route's model, on the route's provider */
+	o->pv = d.provider;
 	if (!o->max_tokens_explicit)
 		o->max_tokens = (long)d.max_tokens;
-	cli_warn("call", "route: tier %s (rule %s) → %s, max_tokens %ld%s",
-	    o->tier, d.rule, o->model, o->max_tokens, o->max_tokens_explicit ?
+	cli_warn("call", "route: tier %s (rule %s) → %s/%s, max_tokens %ld%s",
+	    o->tier, d.rule, o->pv->name, o->model, o->max_tokens, o->max_tokens_explicit ?
 	    " (--max-tokens)" : "");
+	return EXIT_OK;
+}
+
+/*
+ * The provider and the model: --provider (or the route's), else the
+ * --model's price entry's, else Anthropic. Without --model: the configured
+ * default when it is that provider's model, else the provider's own
+ * default. A --model priced under another provider is a usage error.
+ */
+static int
+resolve_provider(struct cli *cli, struct call_opts *o, const struct pricing *pr)
+{
+	const struct model_price *mp = pricing_find(pr, o->model_explicit ? o->model :
+	    cli->cfg.default_model);
+
+	if (o->model_explicit) {
+		if (o->pv == NULL)
+			o->pv = provider_at(mp != NULL ? mp->provider : PROVIDER_ANTHROPIC);
+		else if (mp != NULL && pricing_find_for(pr, (int)o->pv->id, o->model) == NULL)
+			return cli_usage_error("call", "--model %s is one of %s's models, not %s's",
+			    o->model, provider_at(mp->provider)->label, o->pv->label);
+		return EXIT_OK;
+	}
+	if (o->pv == NULL)
+		o->pv = &provider_anthropic;
+	if (cli->cfg.default_model[0] != '\0' && (mp == NULL || mp->provider == (int)o->pv->id) &&
+	    (mp != NULL || o->pv->id == PROVIDER_ANTHROPIC))
+		o->model = cli->cfg.default_model;
+	else
+		o->model = o->pv->default_model;
 	return EXIT_OK;
 }
 
@@ -543,7 +557,6 @@ cli_call(struct cli *cli, int argc, char **argv)
 	int i, rc;
 
 	memset(&o, 0, sizeof(o));
-	o.model = cli->cfg.default_model[0] ? cli->cfg.default_model : "claude-sonnet-4-5";
 	o.cache = "5m";
 	o.max_tokens = 1024;
 	o.doc_budget = -1;
@@ -553,9 +566,6 @@ cli_call(struct cli *cli, int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	}
 	signal(SIGPIPE, SIG_IGN);       /* a closed stdout must not kill us before the insert */
-	if (cli->cfg.api_key[0] == '\0')
-		return cli_fail("call", "no API key: set ANTHROPIC_API_KEY (or api_key in the "
-		                "config file)");
 	if (strcmp(o.prompt, "-") == 0) {
 		if (slurp("-", &prompt, &plen, err, sizeof(err)) != 0)
 			return cli_fail("call", "%s", err);
@@ -566,17 +576,25 @@ cli_call(struct cli *cli, int argc, char **argv)
 		free(prompt);
 		return cli_usage_error("call", "the prompt is empty");
 	}
-	if (o.cache_explicit && strcmp(o.cache, "off") != 0 && o.nsystem + o.ndoc == 0)
-		fprintf(stderr, "tokentop call: note: nothing to cache without --system or --doc\n");
+	if ((rc = cli_open(cli, NULL, &pr)) != EXIT_OK)
+		goto out;
 	if (o.route && (rc = route_prompt(cli, &o, prompt)) != EXIT_OK)
 		goto out;
+	if ((rc = resolve_provider(cli, &o, pr)) != EXIT_OK)
+		goto out;
+	if (cli->cfg.cred[o.pv->id].api_key[0] == '\0') {
+		rc = cli_fail("call", "no API key: set %s", o.pv->key_env);
+		goto out;
+	}
+	if (o.cache_explicit && strcmp(o.cache, "off") != 0 && o.nsystem + o.ndoc == 0)
+		fprintf(stderr, "tokentop call: note: nothing to cache without --system or --doc\n");
 	if (load_docs(&o, prompt, err, sizeof(err)) != 0 ||
 	    (body = build_body(&o, prompt, &prefix_bytes, err, sizeof(err))) == NULL) {
 		rc = cli_fail("call", "%s", err);
 		goto out;
 	}
 	/* open the ledger and weigh the budgets before spending anything */
-	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+	if ((rc = cli_open(cli, &st, NULL)) != EXIT_OK)
 		goto out;
 	if ((rc = cli_budget_gate(cli, st, pr, "call", "call", o.tag,
 	    max_cost(&o, pr, prefix_bytes, strlen(prompt)), o.force)) != EXIT_OK)

@@ -9,13 +9,69 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "core/expo.h"
 #include "core/http.h"
+#include "core/mserve.h"
+#include "core/pmetrics.h"
 #include "core/provider.h"
 #include "core/proxy.h"
 #include "tui/cli.h"
+#include "tui/headroom.h"
 #include "tui/recorder.h"
 
 #define GRACE_MS         30000
+#define HEADROOM_EVERY_S 1       /* rate-limit figures reach the ledger this often */
+
+/* What the proxy's hooks feed: the ledger's writer, the live metrics (NULL
+ * without --metrics) and the rate-limit figures on their way to the ledger. */
+struct proxy_ctx {
+	struct recorder *rec;
+	struct pmetrics *pm;
+	struct headroom *hr;
+};
+
+static void
+hook_usage(void *arg, const struct usage *u)
+{
+	recorder_usage(((struct proxy_ctx *)arg)->rec, u);
+}
+
+static void
+hook_batch(void *arg, const struct proxy_batch *b)
+{
+	recorder_batch(((struct proxy_ctx *)arg)->rec, b);
+}
+
+static int
+hook_budget(void *arg, const char *tag, char *msg, size_t msglen)
+{
+	return recorder_budget(((struct proxy_ctx *)arg)->rec, tag, msg, msglen);
+}
+
+static void
+hook_response(void *arg, const struct proxy_response *r)
+{
+	struct proxy_ctx *c = arg;
+
+	if (c->pm != NULL) {
+		pmetrics_request(c->pm, r->provider, r->status, r->duration_us, r->first_byte_us);
+		if (r->has_ratelimit)
+			pmetrics_ratelimit(c->pm, r->provider, r->model, &r->rl);
+	}
+	if (r->upstream)
+		headroom_note(c->hr, r->provider, r->model, r->keyfp, r->status,
+		    r->has_ratelimit ? &r->rl : NULL, r->ts_ms);
+}
+
+/* The --metrics page (mserve_fn). */
+static int
+metrics_page(void *arg, struct expo *e, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	pmetrics_write(arg, e);
+	return 0;
+}
 
 static void
 hook_log(void *arg, const char *msg)
@@ -33,6 +89,7 @@ help(void)
 	       "                      [--max-connections N] [--max-per-address N]\n"
 	       "                      [--header-timeout S] [--body-timeout S]\n"
 	       "                      [--body-min-rate B] [--max-buffered MB]\n"
+	       "                      [--metrics HOST:PORT]\n"
 	       "\n"
 	       "A recording proxy for the Anthropic and the OpenAI API: point an\n"
 	       "application's ANTHROPIC_BASE_URL at it (OPENAI_BASE_URL at it plus /v1)\n"
@@ -75,6 +132,14 @@ help(void)
 	       "                      rate_limit_error (Anthropic), insufficient_quota (OpenAI)\n"
 	       "  --allow-remote      allow a non-loopback --listen address\n"
 	       "  --threads N         event loops (1-16; default one per CPU)\n"
+	       "  --metrics HOST:PORT the proxy's own metrics for Prometheus at /metrics on\n"
+	       "                      a second listener (loopback unless --allow-remote):\n"
+	       "                      tokentop_proxy_requests_total{provider,code},\n"
+	       "                      tokentop_proxy_request_duration_seconds,\n"
+	       "                      tokentop_proxy_upstream_first_byte_seconds (histograms),\n"
+	       "                      tokentop_ratelimit_{remaining,limit}{provider,model,kind}\n"
+	       "Every answer's rate-limit headers (and each 429) go to the ledger, per\n"
+	       "model and API key fingerprint: `tokentop report limits`.\n"
 	       "\n"
 	       "Limits on hostile or broken clients (also the config's \"proxy\" object:\n"
 	       "max_connections, max_per_address, header_timeout_seconds,\n"
@@ -113,6 +178,7 @@ parse_count(const char *s, int64_t lo, int64_t hi, int64_t *v)
 
 struct proxy_args {
 	struct proxy_opts o;
+	const char       *metrics;           /* --metrics ADDR, or NULL */
 	int64_t           max_connections;   /* asked for (0 = as many as fit) */
 	int               help;
 };
@@ -196,6 +262,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		{ "body-timeout", required_argument, NULL, 'T' },
 		{ "body-min-rate", required_argument, NULL, 'R' },
 		{ "max-buffered", required_argument, NULL, 'M' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -226,6 +293,7 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 			break;
 		case 'b': a->o.enforce_budget = 1; break;
 		case 'r': a->o.allow_remote = 1; break;
+		case 'm': a->metrics = optarg; break;
 		case 'j': case 'C': case 'A': case 'H': case 'T': case 'R': case 'M':
 			if ((rc = set_num(a, ch, optarg)) != 0)
 				return rc;
@@ -247,6 +315,14 @@ parse_args(struct cli *cli, int argc, char **argv, struct proxy_args *a)
 		return cli_usage_error("proxy", "--upstream: %s", err);
 	if (http_url_allowed(a->o.openai_upstream, err, sizeof(err)) != 0)
 		return cli_usage_error("proxy", "--openai-upstream: %s", err);
+	if (a->metrics != NULL &&
+	    proxy_parse_listen(a->metrics, host, sizeof(host), &port, err, sizeof(err)) != 0)
+		return cli_usage_error("proxy", "--metrics: %s", err);
+	if (a->metrics != NULL && !a->o.allow_remote && !http_host_is_loopback(host))
+		return cli_usage_error("proxy", "--metrics: %s is not a loopback address; "
+		                       "add --allow-remote to listen there", host);
+	if (proxy_parse_listen(a->o.listen, host, sizeof(host), &port, err, sizeof(err)) != 0)
+		return cli_usage_error("proxy", "%s", err);
 	/* a base URL set for the applications must not become a loop */
 	snprintf(self, sizeof(self), strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
 	n = strlen(self);
@@ -294,19 +370,37 @@ report_counts(const struct cli *cli, const struct recorder_counts *c)
 		         "this ledger puts them in", (long long)c->spooled, cli->cfg.spool_path);
 }
 
+/* Wait for SIGINT or SIGTERM, writing the rate-limit figures every
+ * HEADROOM_EVERY_S meanwhile (a failed write is retried the next time). */
+static void
+wait_signal(const sigset_t *set, struct headroom *hr, struct store *hst)
+{
+	struct timespec ts = { HEADROOM_EVERY_S, 0 };
+	char err[512];
+	int warned = 0;
+
+	while (sigtimedwait(set, NULL, &ts) < 0) {
+		if (headroom_flush(hr, hst, err, sizeof(err)) == 0)
+			warned = 0;
+		else if (!warned++)
+			cli_warn("proxy", "rate limits not recorded yet: %s", err);
+	}
+}
+
 int
 cli_proxy(struct cli *cli, int argc, char **argv)
 {
 	struct recorder_counts counts;
-	struct recorder *rec = NULL;
+	struct proxy_ctx ctx = { NULL, NULL, NULL };
 	struct pricing *pr = NULL;
-	struct store *st = NULL;
+	struct store *st = NULL, *hst = NULL;
+	struct mserve *ms = NULL;
 	struct proxy_args a;
 	struct proxy_hooks h;
 	struct proxy *p = NULL;
 	sigset_t set;
 	char err[512];
-	int rc, sig;
+	int rc;
 
 	if ((rc = parse_args(cli, argc, argv, &a)) != 0)
 		return rc;
@@ -336,38 +430,61 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	else if (a.o.max_connections < 256)
 		cli_warn("proxy", "warning: only %u connections at once (raise ulimit -n)",
 		         a.o.max_connections);
-	if ((rec = recorder_new(st, pr, &cli->cfg, a.o.enforce_budget, err, sizeof(err))) == NULL) {
+	if ((ctx.rec = recorder_new(st, pr, &cli->cfg, a.o.enforce_budget, err,
+	    sizeof(err))) == NULL) {
 		rc = cli_fail("proxy", "%s", err);
 		goto out;
 	}
+	/* rate-limit figures: their own connection, written from this thread */
+	if ((ctx.hr = headroom_new()) == NULL ||
+	    (hst = store_open(cli->cfg.db_path, err, sizeof(err))) == NULL) {
+		rc = cli_fail("proxy", "%s", ctx.hr == NULL ? "out of memory" : err);
+		goto out;
+	}
+	store_set_busy(hst, 200, 500);
+	if (a.metrics != NULL && ((ctx.pm = pmetrics_new()) == NULL ||
+	    (ms = mserve_new(a.metrics, a.o.allow_remote, metrics_page, ctx.pm, err,
+	    sizeof(err))) == NULL)) {
+		rc = cli_fail("proxy", "%s", ctx.pm == NULL ? "out of memory" : err);
+		goto out;
+	}
 	memset(&h, 0, sizeof(h));
-	h.usage = recorder_usage;
-	h.batch = recorder_batch;
-	h.budget = recorder_budget;
+	h.usage = hook_usage;
+	h.batch = hook_batch;
+	h.budget = hook_budget;
+	h.response = hook_response;
 	h.log = hook_log;
-	h.arg = rec;
+	h.arg = &ctx;
 	if ((p = proxy_new(&a.o, &h, err, sizeof(err))) == NULL) {
 		rc = cli_fail("proxy", "%s", err);
 		goto out;
 	}
 	printf(strchr(proxy_host(p), ':') ? "listening on [%s]:%d\n" : "listening on %s:%d\n",
 	       proxy_host(p), proxy_port(p));
+	if (ms != NULL)
+		printf(strchr(mserve_host(ms), ':') ? "metrics on [%s]:%d\n" : "metrics on %s:%d\n",
+		       mserve_host(ms), mserve_port(ms));
 	fflush(stdout);
 	if (!http_host_is_loopback(proxy_host(p)))
 		cli_warn("proxy", "warning: listening on %s, not loopback: anyone who "
 		        "can reach it can spend through it", proxy_host(p));
-	while (sigwait(&set, &sig) != 0)
-		;
+	wait_signal(&set, ctx.hr, hst);
 	cli_warn("proxy", "stopping (%d in flight)", proxy_inflight(p));
 	proxy_free(p, GRACE_MS);
 	p = NULL;
 	rc = EXIT_OK;
 out:
 	proxy_free(p, 0);            /* no hook runs after this */
-	if (rec != NULL) {
-		recorder_free(rec, &counts);
+	mserve_free(ms);
+	if (hst != NULL && headroom_flush(ctx.hr, hst, err, sizeof(err)) != 0)
+		cli_warn("proxy", "rate limits not recorded: %s", err);
+	if (ctx.rec != NULL) {
+		recorder_free(ctx.rec, &counts);
 		report_counts(cli, &counts);
 	}
+	headroom_free(ctx.hr);
+	pmetrics_free(ctx.pm);
+	store_close(hst);
 	store_close(st);
 	pricing_free(pr);
 	return rc;

@@ -55,7 +55,8 @@ help(void)
 	    "repository, else its directory) or key (the proxy's API key fingerprint,\n"
 	    "never the key); `savings` shows per day what caching,\n"
 	    "batching, routing and compression saved. `tokentop report caps` counts the\n"
-	    "responses cut by max_tokens per model and routing tier.\n"
+	    "responses cut by max_tokens per model and routing tier; `tokentop report\n"
+	    "limits` shows the rate-limit headroom per model and API key.\n"
 	    "\n"
 	    "  --since DATE   from that local day on (inclusive)\n"
 	    "  --until DATE   up to and including that local day\n"
@@ -587,6 +588,8 @@ cli_report(struct cli *cli, int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "caps") == 0)
 		return cli_report_caps(cli, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "limits") == 0)   /* cli_report_limits.c */
+		return cli_report_limits(cli, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "org") == 0)    /* cli_report_org.c */
 		return cli_report_org(cli, argc - 1, argv + 1);
 	for (i = 1; i < argc; i++)

@@ -26,7 +26,8 @@ route_usage(FILE *f)
 	    "  -             read the prompt from standard input\n"
 	    "  PROMPT...     the prompt; several arguments are joined with spaces\n"
 	    "  --json        print {tier, rule, model, max_tokens, estimated_cost_usd,\n"
-	    "                baseline_model, baseline_cost_usd} (costs null when unpriced)\n"
+	    "                baseline_model, baseline_cost_usd, provider,\n"
+	    "                baseline_provider} (costs null when unpriced)\n"
 	    "  --rules FILE  use this rules file instead of router.json\n"
 	    "                (default $XDG_CONFIG_HOME/tokentop/router.json, else shipped)\n"
 	    "  -h, --help    this help\n");
@@ -82,11 +83,14 @@ join_args(int argc, char **argv, int first, size_t *len)
 	return s;
 }
 
-/* Cost of in/out tokens on model; -1 when the model is unpriced. */
+/* Cost of in/out tokens on model (of provider pv; NULL = whichever
+ * provider has it: the baseline); -1 when the model is unpriced. */
 static int
-estimate(const struct pricing *pr, const char *model, int64_t in, int64_t out, int64_t *nanos)
+estimate(const struct pricing *pr, const struct provider *pv, const char *model, int64_t in,
+         int64_t out, int64_t *nanos)
 {
-	const struct model_price *mp = pricing_find(pr, model);
+	const struct model_price *mp = pv != NULL ? pricing_find_for(pr, (int)pv->id, model) :
+	    pricing_find(pr, model);
 	struct usage u;
 	struct price_flags f;
 
@@ -109,8 +113,8 @@ usd_or_null(int priced, int64_t nanos)
 }
 
 static int
-print_json(const struct router_decision *d, const char *base, int okc, int64_t cost,
-           int okb, int64_t bcost)
+print_json(const struct router_decision *d, const char *base, const char *bprov, int okc,
+           int64_t cost, int okb, int64_t bcost)
 {
 	json_t *o = json_object();
 	int rc;
@@ -122,6 +126,8 @@ print_json(const struct router_decision *d, const char *base, int okc, int64_t c
 	json_object_set_new(o, "estimated_cost_usd", usd_or_null(okc, cost));
 	json_object_set_new(o, "baseline_model", json_string(base));
 	json_object_set_new(o, "baseline_cost_usd", usd_or_null(okb, bcost));
+	json_object_set_new(o, "provider", json_string(d->provider->name));
+	json_object_set_new(o, "baseline_provider", bprov != NULL ? json_string(bprov) : json_null());
 	rc = cli_json(stdout, o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
 	json_decref(o);
 	return rc == 0 ? EXIT_OK : cli_fail("route", "writing JSON failed");
@@ -135,6 +141,7 @@ print_text(const struct router *r, const struct router_decision *d, const char *
 
 	printf("tier        %s\n", router_tier_name(d->tier));
 	cli_line(stdout, "rule        %s", d->rule);     /* router.json's text: sanitised */
+	cli_line(stdout, "provider    %s", d->provider->name);
 	cli_line(stdout, "model       %s", d->model);
 	printf("max_tokens  %s\n", cli_group(d->max_tokens, g1, sizeof(g1)));
 	printf("words       %zu\n", d->words);
@@ -159,6 +166,7 @@ cli_route(struct cli *cli, int argc, char **argv)
 	struct router *r = NULL;
 	struct pricing *pr = NULL;
 	struct router_decision d;
+	const struct model_price *bmp;
 	int64_t in, cost, bcost;
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
@@ -202,10 +210,12 @@ cli_route(struct cli *cli, int argc, char **argv)
 	}
 	base = router_baseline_model(r, cli->cfg.baseline_model);
 	in = text_estimate_tokens(len);
-	okc = estimate(pr, d.model, in, d.max_tokens, &cost) == 0;
-	okb = estimate(pr, base, in, d.max_tokens, &bcost) == 0;
+	okc = estimate(pr, d.provider, d.model, in, d.max_tokens, &cost) == 0;
+	okb = estimate(pr, NULL, base, in, d.max_tokens, &bcost) == 0;
+	bmp = pricing_find(pr, base);
 	if (json)
-		rc = print_json(&d, base, okc, cost, okb, bcost);
+		rc = print_json(&d, base, bmp != NULL ? provider_at(bmp->provider)->name : NULL, okc,
+		    cost, okb, bcost);
 	else {
 		print_text(r, &d, base, in, okc, cost, okb, bcost);
 		rc = EXIT_OK;

@@ -1,9 +1,10 @@
 /* console_org.h — the organisation's own numbers in the console: with an
- * Admin key (ANTHROPIC_ADMIN_KEY) the loop runs `tokentop sync`'s paging
- * asynchronously every few minutes (orgsync_start on a curl multi handle
- * waited in the loop's one wait), stores it (store_org_replace), and the
- * dashboard shows the organisation's spend beside the ledger's and the gap.
- * Without an Admin key everything here is a no-op. */
+ * Admin key (ANTHROPIC_ADMIN_KEY, OPENAI_ADMIN_KEY) the loop runs `tokentop
+ * sync`'s paging asynchronously every few minutes, provider after provider
+ * (orgsync_start on that provider's curl multi handle, waited in the loop's
+ * one wait), stores it (store_org_replace_for), and the dashboard shows
+ * each organisation's spend beside the ledger's rows of that provider and
+ * the gap. Without an Admin key everything here is a no-op. */
 #ifndef TOKENTOP_CONSOLE_ORG_H
 #define TOKENTOP_CONSOLE_ORG_H
 
@@ -16,19 +17,29 @@
 #define ORG_SYNC_INTERVAL_MS (5 * 60 * 1000)
 #define ORG_SYNC_FIRST_MS    2000           /* the first sync, after start */
 
+/* One synced provider's figures (nanos; the UTC day and month). */
+struct console_org_provider {
+	const struct provider *pv;
+	int64_t today_org, today_ledger;
+	int64_t month_org, month_ledger;
+};
+
 /* What the dashboard shows (UTC days and month: the cost report's buckets,
- * as `tokentop report org`). */
+ * as `tokentop report org`): the sums over the synced providers (each
+ * organisation against the ledger's rows of that provider) and each one. */
 struct console_org_view {
 	int     on;                 /* an Admin key is configured */
 	int     synced;             /* a sync is in the store */
-	int64_t synced_ms;
+	int64_t synced_ms;          /* the oldest of the providers' last syncs */
 	int64_t today_org, today_ledger;   /* nanos, the UTC day */
 	int64_t month_org, month_ledger;   /* nanos, the UTC month to date */
+	struct console_org_provider prov[PROVIDER_COUNT];
+	int     nprov;
 	char    err[160];           /* the last sync's failure, "" = none */
 };
 
 /*
- * Start following when c->cli->cfg.admin_key is set: the interval is
+ * Start following every provider whose Admin key is set: the interval is
  * ORG_SYNC_INTERVAL_MS, or TOKENTOP_SYNC_INTERVAL_MS (milliseconds, for the
  * tests). 0, or -1 with err when the client cannot start.
  */

@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{ "demo",     cli_demo,     "the console against the bundled simulator" },
 	{ "proxy",    cli_proxy,    "a recording proxy for applications' API calls" },
 	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
+	{ "exporter", cli_exporter, "serve the ledger's counters to Prometheus (/metrics)" },
 };
 
 static void

@@ -57,6 +57,25 @@ savings_draw(const struct dash_data *d, int y, int x, int w, int end)
 	return y + 1;
 }
 
+/* With several organisations synced, one line each: its spend this month
+ * and what tokentop did not see of it. Returns the next line. */
+static int
+org_providers_draw(const struct console_org_view *o, int y, int x, int w, int end)
+{
+	const struct console_org_provider *p;
+	char a[32], b[32], line[200];
+	int i;
+
+	for (i = 0; o->nprov > 1 && i < o->nprov && y < end; i++, y++) {
+		p = &o->prov[i];
+		snprintf(line, sizeof(line), "  %-9s month %s  unseen %s", p->pv->name,
+		    view_fmt_money(p->month_org, 0, a, sizeof(a)),
+		    view_fmt_money(num_sat_sub(p->month_org, p->month_ledger), 0, b, sizeof(b)));
+		draw_text(y, x, w, ROLE_DIM, DRAW_RAW, line);
+	}
+	return y;
+}
+
 /* The organisation (Admin API cost report, UTC days) beside the ledger and
  * the gap: what other applications and keys spent. Returns the next line. */
 static int
@@ -86,7 +105,7 @@ org_draw(const struct dash_data *d, int y, int x, int w, int end)
 	    view_fmt_money(num_sat_sub(o->today_org, o->today_ledger), 0, a, sizeof(a)),
 	    view_fmt_money(num_sat_sub(o->month_org, o->month_ledger), 0, b, sizeof(b)));
 	draw_text(y, x, w, ROLE_NORMAL, DRAW_RAW, line);
-	return y + 1;
+	return org_providers_draw(o, y + 1, x, w, end);
 }
 
 /* A limit's name: "daily", "monthly", "crawler daily". */

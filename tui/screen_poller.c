@@ -12,6 +12,7 @@
 #include "core/provider.h"
 #include "core/text.h"
 #include "tui/cli_batch.h"
+#include "tui/headroom.h"
 #include "tui/screen_jobs.h"
 #include "tui/screen_poller.h"
 #include "tui/view.h"
@@ -22,6 +23,7 @@ static struct {
 	struct console      *c;
 	struct http_multi   *m;
 	struct batch_poller *p;
+	struct headroom     *hr;       /* the batch API's rate limits, for the ledger */
 	int                  in_tx;
 	int                  changed;
 } pl;
@@ -158,11 +160,15 @@ screen_poller_init(struct console *c, char *err, size_t errlen)
 		return 0;
 	if ((pl.m = http_multi_new(&c->cli->cfg, err, errlen)) == NULL)
 		return -1;
+	pl.hr = headroom_new();
+	headroom_watch(pl.hr, pl.m, "anthropic", "", c->cli->cfg.api_key);
 	cli_batch_results_dir(c->cli, dir, sizeof(dir));
 	if ((pl.p = batch_poller_new(pl.m, dir, POLL_INTERVAL_MS, on_event, NULL)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		http_multi_free(pl.m);
+		headroom_free(pl.hr);
 		pl.m = NULL;
+		pl.hr = NULL;
 		return -1;
 	}
 	return 0;
@@ -171,9 +177,14 @@ screen_poller_init(struct console *c, char *err, size_t errlen)
 void
 screen_poller_done(void)
 {
+	char err[256];
+
 	batch_poller_free(pl.p);
 	commit();
+	if (pl.c != NULL)
+		(void)headroom_flush(pl.hr, pl.c->st, err, sizeof(err));  /* closing: no one to tell */
 	http_multi_free(pl.m);
+	headroom_free(pl.hr);
 	memset(&pl, 0, sizeof(pl));
 }
 
@@ -208,6 +219,7 @@ int
 screen_poller_wait(struct console *c, struct pollfd *extra, size_t n, int timeout_ms)
 {
 	int64_t next = batch_poller_next_ms(pl.p), now = c->now_ms;
+	char err[256];
 	int changed;
 
 	if (next != INT64_MAX && next - now < timeout_ms)
@@ -216,6 +228,8 @@ screen_poller_wait(struct console *c, struct pollfd *extra, size_t n, int timeou
 	http_multi_perform(pl.m);
 	batch_poller_step(pl.p, cli_now_ms());
 	commit();
+	/* a read-only ledger keeps them pending (bounded), quietly */
+	(void)headroom_flush(pl.hr, c->st, err, sizeof(err));
 	changed = pl.changed;
 	pl.changed = 0;
 	return changed;

@@ -120,6 +120,7 @@ void	fk_reply_error(struct fk_reply *r, const struct fk_req *q, int status,
 	    __attribute__((format(printf, 5, 6)));
 const char *fk_error_type(int status);
 void	fk_ratelimit_headers(struct fk_reply *r, long in, long out);
+void	fk_ratelimit_headers_ex(struct fk_reply *r, long in, long out, int exhausted);
 int	fk_sleep_ms(long ms);			/* -1 when cut short by shutdown */
 
 /* fk_models.c */

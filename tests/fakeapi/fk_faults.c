@@ -161,6 +161,8 @@ fault_error_reply(const struct fk_req *q, struct fk_reply *r)
 		fk_reply_error(r, q, f->status, type, "%s (injected fault)",
 		    f->status == 529 ? "Overloaded" : f->status == 429 ? "Rate limited" :
 		    f->status >= 500 ? "Internal server error" : "Error");
+	if (!q->openai && f->status == 429)	/* as the real 429: the limits, one used up */
+		fk_ratelimit_headers_ex(r, 0, 0, 1);
 	if (f->retry_after[0])
 		fk_reply_header(r, "retry-after", f->retry_after);
 	if (f->retry_after_ms[0])

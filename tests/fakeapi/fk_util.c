@@ -167,6 +167,13 @@ fk_reply_error(struct fk_reply *r, const struct fk_req *q, int status, const cha
 void
 fk_ratelimit_headers(struct fk_reply *r, long in, long out)
 {
+	fk_ratelimit_headers_ex(r, in, out, 0);
+}
+
+/* The same; exhausted: the requests limit is used up (what a 429 says). */
+void
+fk_ratelimit_headers_ex(struct fk_reply *r, long in, long out, int exhausted)
+{
 	static const struct { const char *name; long limit; } l[] = {
 		{ "requests", 4000 }, { "tokens", 2000000 },
 		{ "input-tokens", 1600000 }, { "output-tokens", 400000 },
@@ -179,7 +186,7 @@ fk_ratelimit_headers(struct fk_reply *r, long in, long out)
 	fk_time_str(fk_now() + 60, reset, sizeof reset);
 	pthread_mutex_unlock(&fk.lock);
 	for (i = 0; i < sizeof l / sizeof l[0]; i++) {
-		used = i == 0 ? 1 : i == 1 ? in + out : i == 2 ? in : out;
+		used = i == 0 ? (exhausted ? l[i].limit : 1) : i == 1 ? in + out : i == 2 ? in : out;
 		if (used > l[i].limit)
 			used = l[i].limit;
 		snprintf(name, sizeof name, "anthropic-ratelimit-%s-limit", l[i].name);

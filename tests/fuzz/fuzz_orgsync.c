@@ -1,5 +1,6 @@
 /* fuzz_orgsync.c — libFuzzer target over the organisation report parsers
- * (core/orgsync.c): any bytes as a usage page, a cost page and a cents amount.
+ * (core/orgsync.c, core/openai_org.c): any bytes as a usage page and a cost
+ * page of each provider, and a cents amount.
  * Accepted counts and amounts are bounded and add up without overflow. Run
  * with -dict=tests/fuzz/fuzz_orgsync.dict and tests/fuzz/corpus/fuzz_orgsync. */
 #include <stddef.h>
@@ -46,6 +47,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (more && next[0] == '\0')
 			abort();
 	}
+	/* OpenAI's forms: the same bounds (cached inside input is split apart) */
+	if (orgsync_parse_page(&provider_openai, ORGSYNC_DAILY, j, 86400, &d, &more, next, err,
+	    sizeof(err)) == 0)
+		for (i = 0; i < d.nusage; i++)
+			fuzz_check_tokens(&d.usage[i].tok);
+	if (orgsync_parse_page(&provider_openai, ORGSYNC_COST, j, 0, &d, &more, next, err,
+	    sizeof(err)) == 0)
+		for (i = 0; i < d.ncost; i++)
+			if (d.cost[i].amount_nanos > ORGSYNC_AMOUNT_MAX ||
+			    d.cost[i].amount_nanos < -ORGSYNC_AMOUNT_MAX)
+				abort();
+	orgsync_data_free(&d);
 	if (orgsync_parse_cost_page(j, &d, &more, next, err, sizeof(err)) == 0) {
 		for (i = 0, nanos = 0; i < d.ncost; i++) {
 			/* a page of up to 9 rows at the bound still adds up */

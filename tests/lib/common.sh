@@ -102,7 +102,7 @@ tt_no_override() {
 
 # tt_tmpdir: a new temp dir $T, removed at exit, and an environment that
 # reads nothing of the caller's: HOME=$T/home, XDG_CONFIG_HOME=$T/config,
-# XDG_DATA_HOME=$T/data, the repository's share/, and no ANTHROPIC_*,
+# XDG_DATA_HOME=$T/data, the repository's share/, and no ANTHROPIC_*, OPENAI_*,
 # TOKENTOP_DB, NO_COLOR or CLAUDE_CONFIG_DIR. A test sets what it needs after.
 tt_tmpdir() {
 	T=$(mktemp -d) || tt_die "mktemp"
@@ -110,7 +110,7 @@ tt_tmpdir() {
 	export TOKENTOP_DATADIR=$ROOT/share
 	mkdir -p "$HOME"
 	# shellcheck disable=SC2046
-	unset $(compgen -v ANTHROPIC_) TOKENTOP_DB NO_COLOR CLAUDE_CONFIG_DIR
+	unset $(compgen -v ANTHROPIC_) $(compgen -v OPENAI_) TOKENTOP_DB NO_COLOR CLAUDE_CONFIG_DIR
 }
 
 # tt_track PID: kill PID, a background job of this shell, at exit (unless

@@ -63,4 +63,22 @@ tm send-keys -t tt q
 for ((i = 0; i < 30; i++)); do tm has-session -t tt 2>/dev/null || break; sleep 0.1; done
 tm has-session -t tt 2>/dev/null && tt_fail "q should quit"
 grep -qa "$ADMIN" "$DB"* 2>/dev/null && tt_fail "the Admin key is in the database"
+
+# both providers: each organisation against its own provider's rows, a line each
+curl -sf -X POST "$BASE/_fake/openai/org" -d '{"rows":[{"model":"gpt-4.1","input_tokens":500000}]}' \
+	>/dev/null || tt_fail "add OpenAI org rows"
+OPENAI_BASE_URL=$BASE/v1 OPENAI_API_KEY=sk-openai-test $TT call --provider openai "for the ledger" \
+	>/dev/null 2>&1 || tt_fail "OpenAI call"
+tt_console tt 120x40 "env ANTHROPIC_ADMIN_KEY=$ADMIN OPENAI_ADMIN_KEY=sk-admin-test OPENAI_BASE_URL=$BASE/v1 TOKENTOP_SYNC_INTERVAL_MS=1000 $TT"
+if tt_wait_for "openai    month" 8; then tt_ok "a line per provider"
+else tt_fail "no provider lines"; tt_screen | grep -E "org|unseen|month"; fi
+$TT report org --json >"$T/org2.json" || tt_fail "report org (both)"
+o_gap=$(usd "$(jq -r '.providers[] | select(.provider == "openai") | .gap_usd' "$T/org2.json")")
+a_gap=$(usd "$(jq -r '.providers[] | select(.provider == "anthropic") | .gap_usd' "$T/org2.json")")
+[ "$o_gap" = "\$1.00" ] || tt_fail "report org: OpenAI's gap $o_gap, want \$1.00 (500k gpt-4.1 input)"
+if tt_screen | grep -qE "openai +month .* unseen \\$o_gap"; then tt_ok "openai unseen $o_gap"
+else tt_fail "openai line should say unseen $o_gap"; tt_screen | grep -F month; fi
+if tt_screen | grep -qE "anthropic +month .* unseen \\$a_gap"; then tt_ok "anthropic unseen $a_gap"
+else tt_fail "anthropic line should say unseen $a_gap"; tt_screen | grep -F month; fi
+tm send-keys -t tt q
 tt_done

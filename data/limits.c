@@ -1,0 +1,184 @@
+/* limits.c — rate-limit headroom in the ledger: the latest figures per
+ * provider × model × key fingerprint × kind, and 429s per minute. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/store_int.h"
+
+/* A figure that is not known (-1) keeps the stored one. */
+static const char put_sql[] =
+    "INSERT INTO ratelimit (provider, model, key, kind, lim, remaining, reset_ms, updated_ms)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (provider, model, key, kind) DO UPDATE SET"
+    "  lim = CASE WHEN excluded.lim >= 0 THEN excluded.lim ELSE lim END,"
+    "  remaining = CASE WHEN excluded.remaining >= 0 THEN excluded.remaining ELSE remaining END,"
+    "  reset_ms = CASE WHEN excluded.reset_ms >= 0 THEN excluded.reset_ms ELSE reset_ms END,"
+    "  updated_ms = excluded.updated_ms"
+    " WHERE excluded.updated_ms >= updated_ms";
+
+static const char reject_sql[] =
+    "INSERT INTO ratelimit_reject (provider, model, key, minute, n) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT (provider, model, key, minute) DO UPDATE SET n = n + excluded.n";
+
+static int
+step_one(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_sqlerr(s, "rate limits", err, errlen);
+	return 0;
+}
+
+static int
+put_rows(struct store *s, const char *provider, const char *model, const char *key,
+         const struct ratelimit *rl, int64_t rejected, int64_t ts_ms, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int k, rc = -1;
+
+	if (sqlite3_prepare_v2(s->db, put_sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "rate limits", err, errlen);
+	for (k = 0; rl != NULL && k < RATELIMIT_NKINDS; k++) {
+		if (rl->k[k].limit < 0 && rl->k[k].remaining < 0)
+			continue;
+		store_bind_text(st, 1, provider);
+		store_bind_text(st, 2, model);
+		store_bind_text(st, 3, key);
+		store_bind_text(st, 4, ratelimit_kind_name(k));
+		sqlite3_bind_int64(st, 5, rl->k[k].limit);
+		sqlite3_bind_int64(st, 6, rl->k[k].remaining);
+		sqlite3_bind_int64(st, 7, rl->k[k].reset_ms);
+		sqlite3_bind_int64(st, 8, ts_ms);
+		if (step_one(s, st, err, errlen) != 0)
+			goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rejected > 0) {
+		if (sqlite3_prepare_v2(s->db, reject_sql, -1, &st, NULL) != SQLITE_OK)
+			return store_sqlerr(s, "rate limits", err, errlen);
+		store_bind_text(st, 1, provider);
+		store_bind_text(st, 2, model);
+		store_bind_text(st, 3, key);
+		sqlite3_bind_int64(st, 4, ts_ms / 60000);
+		sqlite3_bind_int64(st, 5, rejected);
+		if (step_one(s, st, err, errlen) != 0)
+			goto out;
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(s->db, "DELETE FROM ratelimit_reject WHERE minute < ?1", -1,
+		    &st, NULL) != SQLITE_OK)
+			return store_sqlerr(s, "rate limits", err, errlen);
+		sqlite3_bind_int64(st, 1, (ts_ms - STORE_REJECT_KEEP_MS) / 60000);
+		if (step_one(s, st, err, errlen) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+store_ratelimit_put(struct store *s, const char *provider, const char *model, const char *key,
+                    const struct ratelimit *rl, int64_t rejected, int64_t ts_ms, char *err,
+                    size_t errlen)
+{
+	char tmp[128];
+	int ok;
+
+	if (store_op_begin(s, err, errlen) != 0)
+		return -1;
+	ok = put_rows(s, provider, model != NULL ? model : "", key != NULL ? key : "", rl, rejected,
+	    ts_ms, err, errlen) == 0;
+	if (store_op_end(s, ok, ok ? err : tmp, ok ? errlen : sizeof(tmp)) != 0 && ok)
+		return -1;
+	return ok ? 0 : -1;
+}
+
+/* requests, tokens, input_tokens, output_tokens, then "" (429s only) */
+static int
+kind_rank(const char *k)
+{
+	int r = ratelimit_kind_of(k);
+
+	return r < 0 ? RATELIMIT_NKINDS : r;
+}
+
+static int
+by_row(const void *x, const void *y)
+{
+	const struct store_ratelimit_row *a = x, *b = y;
+	int c;
+
+	if ((c = strcmp(a->provider, b->provider)) != 0 || (c = strcmp(a->model, b->model)) != 0 ||
+	    (c = strcmp(a->key, b->key)) != 0)
+		return c;
+	return kind_rank(a->kind) - kind_rank(b->kind);
+}
+
+int
+store_ratelimit_list(struct store *s, int64_t now_ms, struct store_ratelimit_row **out,
+                     size_t *n, char *err, size_t errlen)
+{
+	static const char sql[] =
+	    "SELECT provider, model, key, kind, lim, remaining, reset_ms, updated_ms,"
+	    "  (SELECT coalesce(sum(j.n), 0) FROM ratelimit_reject j WHERE j.provider = r.provider"
+	    "   AND j.model = r.model AND j.key = r.key AND j.minute >= ?1)"
+	    " FROM ratelimit r"
+	    " UNION ALL"
+	    " SELECT provider, model, key, '', -1, -1, -1, max(minute) * 60000, sum(n)"
+	    " FROM ratelimit_reject j WHERE minute >= ?1 AND NOT EXISTS (SELECT 1 FROM ratelimit r"
+	    "  WHERE r.provider = j.provider AND r.model = j.model AND r.key = j.key)"
+	    " GROUP BY provider, model, key";
+	struct store_ratelimit_row *v = NULL, *nv, *row;
+	size_t cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sqlerr(s, "rate limits", err, errlen);
+	/* the hour before now: the minutes that end after now - 1 h */
+	sqlite3_bind_int64(st, 1, (now_ms - 3600000) / 60000);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
+			v = nv;
+		}
+		row = &v[(*n)++];
+		memset(row, 0, sizeof(*row));
+		usage_strlcpy(row->provider, (const char *)sqlite3_column_text(st, 0),
+		    sizeof(row->provider));
+		usage_strlcpy(row->model, (const char *)sqlite3_column_text(st, 1), sizeof(row->model));
+		usage_strlcpy(row->key, (const char *)sqlite3_column_text(st, 2), sizeof(row->key));
+		usage_strlcpy(row->kind, (const char *)sqlite3_column_text(st, 3), sizeof(row->kind));
+		row->limit = sqlite3_column_int64(st, 4);
+		row->remaining = sqlite3_column_int64(st, 5);
+		row->reset_ms = sqlite3_column_int64(st, 6);
+		row->updated_ms = sqlite3_column_int64(st, 7);
+		row->rejected_last_hour = sqlite3_column_int64(st, 8);
+	}
+	if (rc != SQLITE_DONE) {
+		store_sqlerr(s, "rate limits", err, errlen);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), by_row);
+	*out = v;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	free(v);
+	*n = 0;
+	return -1;
+}

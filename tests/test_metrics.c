@@ -1,0 +1,268 @@
+/* test_metrics.c — what the exporter reads (data/metrics.c) equals the rows
+ * brute-forced: requests, tokens and priced cost per model (price id) ×
+ * source (× tag), unpriced requests, over inserts, replacements and many
+ * hours; batches by status; a poisoned lifetime cell is refused. The
+ * rate-limit table (data/limits.c) and its pending writer (tui/headroom.c)
+ * are in test_limits.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "data/store.h"
+#include "tests/lib/fx.h"
+
+static const char prices_json[] =
+	"{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
+	"{\"id\":\"claude-sonnet-4-5\",\"aliases\":[\"claude-sonnet-4-5-20250929\"],"
+	" \"input\":\"3\",\"write_5m\":\"3.75\",\"write_1h\":\"6\",\"cache_read\":\"0.30\",\"output\":\"15\","
+	" \"long\":{\"threshold\":200000,\"input\":\"6\",\"write_5m\":\"7.50\",\"write_1h\":\"12\","
+	"  \"cache_read\":\"0.60\",\"output\":\"22.50\"}},"
+	"{\"id\":\"claude-haiku-4-5\",\"aliases\":[],"
+	" \"input\":\"1\",\"write_5m\":\"1.25\",\"write_1h\":\"2\",\"cache_read\":\"0.10\",\"output\":\"5\"},"
+	"{\"id\":\"claude-opus-4-6\",\"aliases\":[],"
+	" \"input\":\"5\",\"write_5m\":\"6.25\",\"write_1h\":\"10\",\"cache_read\":\"0.50\",\"output\":\"25\","
+	" \"fast\":\"6\",\"us_geo\":\"1.1\"}"
+	"]}";
+
+static const char *const models[] = { "claude-sonnet-4-5", "claude-sonnet-4-5-20250929",
+	"claude-haiku-4-5", "claude-opus-4-6", "mystery-1", "we\"ird\nname" };
+static const char *const sources[] = { "call", "batch", "import", "proxy" };
+static const char *const tags[] = { "", "team-a", "검색팀" };
+
+#define NM (sizeof(models) / sizeof(models[0]))
+#define NS 4
+#define NT 3
+
+/* Expected sums of one label set. */
+struct want {
+	char          model[USAGE_MODEL_MAX], source[16], tag[USAGE_TAG_MAX];
+	int64_t       requests, unpriced;
+	struct tokens tok;
+	struct tokens by_flags[NM][16];   /* priced tokens per model id as recorded × the
+	                                     rollup's flag bits: the groups the ledger prices */
+};
+
+static uint64_t rng = 88172645463325252ULL;
+
+static uint64_t
+rnd(uint64_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng % n;
+}
+
+/* Row u counted (sign 1) or taken back (-1) in its label set of ws. */
+static void
+add_want(struct want *ws, size_t *n, const struct pricing *p, const struct usage *u,
+         int with_tag, int sign)
+{
+	const struct model_price *mp = pricing_find(p, u->model);
+	const char *model = mp != NULL ? mp->id : u->model, *tag = with_tag ? u->tag : "";
+	struct want *w = NULL;
+	struct tokens *bf;
+	size_t i;
+
+	for (i = 0; i < *n && w == NULL; i++)
+		if (strcmp(ws[i].model, model) == 0 && strcmp(ws[i].source, u->source) == 0 &&
+		    strcmp(ws[i].tag, tag) == 0)
+			w = &ws[i];
+	if (w == NULL) {
+		w = &ws[(*n)++];
+		memset(w, 0, sizeof(*w));
+		usage_strlcpy(w->model, model, sizeof(w->model));
+		usage_strlcpy(w->source, u->source, sizeof(w->source));
+		usage_strlcpy(w->tag, tag, sizeof(w->tag));
+	}
+	w->requests += sign;
+	w->tok.input += sign * u->tok.input;
+	w->tok.write_5m += sign * u->tok.write_5m;
+	w->tok.write_1h += sign * u->tok.write_1h;
+	w->tok.cache_read += sign * u->tok.cache_read;
+	w->tok.output += sign * u->tok.output;
+	if (mp == NULL) {
+		w->unpriced += sign;
+		return;
+	}
+	for (i = 0; strcmp(models[i], u->model) != 0; i++)
+		;
+	bf = &w->by_flags[i][(strcmp(u->source, "batch") == 0 ||
+	    strcmp(u->service_tier, "batch") == 0) | (usage_total_input(&u->tok) > 200000) << 1 |
+	    (strcmp(u->speed, "fast") == 0) << 2 | (strcmp(u->inference_geo, "us") == 0) << 3];
+	bf->input += sign * u->tok.input;
+	bf->write_5m += sign * u->tok.write_5m;
+	bf->write_1h += sign * u->tok.write_1h;
+	bf->cache_read += sign * u->tok.cache_read;
+	bf->output += sign * u->tok.output;
+}
+
+/* The cost of w as the ledger prices it: once per model × flags group. */
+static int64_t
+want_cost(const struct pricing *p, const struct want *w)
+{
+	const struct model_price *mp = pricing_find(p, w->model);
+	struct price_flags f;
+	struct usage u;            /* a row with flag bits k, for pricing_flags */
+	int64_t sum = 0;
+	size_t i;
+	int k;
+
+	for (i = 0; mp != NULL && i < NM; i++)
+		for (k = 0; k < 16; k++) {
+			memset(&u, 0, sizeof(u));
+			usage_strlcpy(u.service_tier, k & 1 ? "batch" : "", sizeof(u.service_tier));
+			u.tok.input = k & 2 ? 200001 : 0;
+			usage_strlcpy(u.speed, k & 4 ? "fast" : "", sizeof(u.speed));
+			usage_strlcpy(u.inference_geo, k & 8 ? "us" : "", sizeof(u.inference_geo));
+			f = pricing_flags(mp, &u);
+			sum += pricing_cost(mp, &w->by_flags[i][k], &f);
+		}
+	return sum;
+}
+
+static void
+test_brute_force(void **state)
+{
+	static struct want ws[2][NM * NS * NT];
+	size_t nw[2] = { 0, 0 };
+	struct usage u, kept[64];
+	struct store_metrics m;
+	struct pricing *p;
+	struct store *s;
+	char err[512];
+	enum store_put r;
+	size_t i, j, k;
+	int t;
+	(void)state;
+
+	assert_non_null(p = pricing_parse(prices_json, "test", err, sizeof(err)));
+	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	for (i = 0; i < 3000; i++) {
+		memset(&u, 0, sizeof(u));
+		u.ts_ms = 1762776000000LL + (int64_t)rnd(2000) * 3600000LL;
+		usage_strlcpy(u.model, models[rnd(NM)], sizeof(u.model));
+		usage_strlcpy(u.source, sources[rnd(NS)], sizeof(u.source));
+		usage_strlcpy(u.tag, tags[rnd(NT)], sizeof(u.tag));
+		snprintf(u.request_id, sizeof(u.request_id), "req_%zu", i);
+		u.tok.input = (int64_t)rnd(300000);     /* some past the long-context line */
+		u.tok.write_5m = (int64_t)rnd(5000);
+		u.tok.write_1h = (int64_t)rnd(3000);
+		u.tok.cache_read = (int64_t)rnd(50000);
+		u.tok.output = (int64_t)rnd(9000);
+		if (strcmp(u.source, "batch") == 0 || rnd(10) == 0)
+			usage_strlcpy(u.service_tier, "batch", sizeof(u.service_tier));
+		if (rnd(8) == 0)
+			usage_strlcpy(u.speed, "fast", sizeof(u.speed));
+		if (rnd(8) == 0)
+			usage_strlcpy(u.inference_geo, "us", sizeof(u.inference_geo));
+		if (i >= 2000 && i < 2064) {       /* an earlier row again, larger: replaced */
+			u = kept[i - 2000];
+			u.tok.output += 100000;
+		}
+		assert_int_equal(store_insert_usage(s, &u, &r, err, sizeof(err)), 0);
+		assert_int_equal(r, i >= 2000 && i < 2064 ? STORE_REPLACED : STORE_ADDED);
+		for (t = 0; t < 2; t++) {
+			if (r == STORE_REPLACED)
+				add_want(ws[t], &nw[t], p, &kept[i - 2000], t, -1);
+			add_want(ws[t], &nw[t], p, &u, t, 1);
+		}
+		if (i < 64)
+			kept[i] = u;
+	}
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(store_metrics_read(s, p, t, &m, err, sizeof(err)), 0);
+		for (i = k = 0; i < nw[t]; i++) {
+			if (ws[t][i].requests == 0)
+				continue;
+			k++;
+			for (j = 0; j < m.ncells; j++)
+				if (strcmp(m.cells[j].model, ws[t][i].model) == 0 &&
+				    strcmp(m.cells[j].source, ws[t][i].source) == 0 &&
+				    strcmp(m.cells[j].tag, ws[t][i].tag) == 0)
+					break;
+			if (j == m.ncells)
+				fail_msg("no cell %s/%s/%s", ws[t][i].model, ws[t][i].source, ws[t][i].tag);
+			assert_int_equal(m.cells[j].requests, ws[t][i].requests);
+			assert_int_equal(m.cells[j].unpriced_requests, ws[t][i].unpriced);
+			assert_int_equal(m.cells[j].cost_nanos, want_cost(p, &ws[t][i]));
+			assert_memory_equal(&m.cells[j].tok, &ws[t][i].tok, sizeof(struct tokens));
+			assert_string_equal(m.cells[j].provider, "anthropic");
+		}
+		assert_int_equal(m.ncells, k);       /* no cell more */
+		assert_true(k > (t ? 40u : 15u));
+		for (j = 1; j < m.ncells; j++)       /* ordered by model, source, tag */
+			assert_true(strcmp(m.cells[j - 1].model, m.cells[j].model) <= 0);
+		store_metrics_free(&m);
+		store_metrics_free(&m);           /* twice is fine */
+	}
+	store_close(s);
+	pricing_free(p);
+}
+
+static void
+test_batches_and_poison(void **state)
+{
+	struct store_metrics m;
+	struct batch_rec b;
+	struct usage u;
+	struct store *s;
+	char err[512], path[512];
+	sqlite3 *db;
+	size_t i;
+	(void)state;
+
+	snprintf(path, sizeof(path), "%s/m.db", fx_tmpdir);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	for (i = 0; i < 5; i++) {
+		memset(&b, 0, sizeof(b));
+		snprintf(b.id, sizeof(b.id), "msgbatch_%zu", i);
+		usage_strlcpy(b.status, i < 3 ? "ended" : "in_progress", sizeof(b.status));
+		assert_int_equal(store_batch_put(s, &b, err, sizeof(err)), 0);
+	}
+	memset(&u, 0, sizeof(u));
+	u.ts_ms = 1762776000000LL;
+	usage_strlcpy(u.model, "claude-haiku-4-5", sizeof(u.model));
+	usage_strlcpy(u.source, "call", sizeof(u.source));
+	u.tok.input = 10;
+	assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
+	usage_strlcpy(u.provider, "openai", sizeof(u.provider));   /* the same id, OpenAI's */
+	usage_strlcpy(u.request_id, "req_o", sizeof(u.request_id));
+	assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
+	assert_int_equal(store_metrics_read(s, NULL, 0, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.nbatches, 2);
+	assert_string_equal(m.batches[0].provider, "anthropic");
+	assert_string_equal(m.batches[0].status, "ended");
+	assert_int_equal(m.batches[0].count, 3);
+	assert_int_equal(m.batches[1].count, 2);
+	assert_int_equal(m.ncells, 2);                          /* one per provider */
+	assert_string_equal(m.cells[0].provider, "anthropic");
+	assert_string_equal(m.cells[1].provider, "openai");
+	assert_int_equal(m.cells[0].unpriced_requests, 1);     /* no prices: all unpriced */
+	store_metrics_free(&m);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE rollup_lt SET input = -5", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_metrics_read(s, NULL, 0, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no rows can make"));
+	assert_int_equal(m.ncells, 0);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_brute_force),
+		cmocka_unit_test(test_batches_and_poison),
+	};
+	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+}
