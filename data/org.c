@@ -309,8 +309,10 @@ read_usage(struct store *s, const struct pricing *p, const char *provider, int64
 		t.output = sqlite3_column_int64(st, 7);
 		memset(&f, 0, sizeof(f));
 		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
-		mp = p != NULL && model != NULL ? pricing_find_for(p, (int)provider_by_name_or_default(
-		    (const char *)sqlite3_column_text(st, 8))->id, model) : NULL;
+		/* its provider's price in force on the bucket's UTC day (column 0) */
+		mp = p != NULL && model != NULL ? pricing_find_for_at(p,
+		    (int)provider_by_name_or_default((const char *)sqlite3_column_text(st, 8))->id,
+		    model, sqlite3_column_int64(st, 0) * 86400000LL) : NULL;
 		priced = 0;
 		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
 		    overflow(err, errlen)) ||

@@ -13,8 +13,9 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 3      /* 2: rows carry ts_import (the ledger's schema 9);
-                                3: provider, reasoning, session, cwd (schema 11) */
+#define SPOOL_VERSION 4      /* 2: rows carry ts_import (the ledger's schema 9);
+                                3: provider, reasoning, session, cwd (schema 11);
+                                4: server tools and attribution (issue 16) */
 #define BUSY_MS       10000
 
 struct spool {
@@ -40,6 +41,11 @@ static const char schema[] =
 	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
 	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
 	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
+	"  web_search_requests INTEGER NOT NULL DEFAULT 0,"
+	"  web_fetch_requests INTEGER NOT NULL DEFAULT 0,"
+	"  code_execution_requests INTEGER NOT NULL DEFAULT 0,"
+	"  project TEXT NOT NULL DEFAULT '', git_branch TEXT NOT NULL DEFAULT '',"
+	"  key_fp TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -62,10 +68,17 @@ static const char *const upgrade[SPOOL_VERSION] = {
 	      "ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';",
+	[3] = "ALTER TABLE row ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN web_fetch_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN code_execution_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN project TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN git_branch TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN key_fp TEXT NOT NULL DEFAULT '';",
 };
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
 	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider"
+#define BATCH_NCOLS 12
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -220,7 +233,7 @@ int
 spool_append(struct spool *sp, struct store *st, const struct spool_item *items, size_t n,
              int64_t *first, char *err, size_t errlen)
 {
-	char ledger[PATH_MAX];
+	char ledger[PATH_MAX], sql[1536];
 	sqlite3_stmt *ins = NULL;
 	int64_t now = (int64_t)time(NULL) * 1000;
 	size_t i;
@@ -228,11 +241,13 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 	ledger_id(st, ledger, sizeof(ledger));
 	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return sperr(sp, "begin", err, errlen);
-	if (sqlite3_prepare_v2(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
-	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
-	    "?36,?37,?38,?39,?40)",
-	    -1, &ins, NULL) != SQLITE_OK)
+	/* a parameter per column: the usage columns, ledger, kind, added_ms, the batch's */
+	snprintf(sql, sizeof(sql), "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind, added_ms, "
+	    BATCH_COLS ") VALUES (?1");
+	for (i = 2; i <= STORE_USAGE_NCOLS + 3 + BATCH_NCOLS; i++)
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ",?%zu", i);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
+	if (sqlite3_prepare_v2(sp->db, sql, -1, &ins, NULL) != SQLITE_OK)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		sqlite3_reset(ins);
