@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -430,6 +431,7 @@ batch_req_estimate(const struct pricing *p, const struct batch_req *r, int64_t *
 	usage_strlcpy(u.provider, r->provider, sizeof(u.provider));
 	usage_strlcpy(u.source, "batch", sizeof(u.source));
 	usage_strlcpy(u.service_tier, "batch", sizeof(u.service_tier));
+	u.ts_ms = (int64_t)time(NULL) * 1000;    /* today's prices */
 	u.tok.input = r->est_input;
 	u.tok.output = 1;
 	if (p == NULL || pricing_usage_cost(p, &u, low) != 0)

@@ -1,22 +1,16 @@
-/* pricing.c — the price table (JSON, exact decimal strings), lookup, dollar formatting;
+/* pricing.c — the price table (JSON, exact decimal strings) and lookup; dates in
+ * pricing_at.c, dollar formatting in pricing_format.c;
  * the cost itself is in pricing_cost.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
-#include "core/pricing.h"
+#include "core/pricing_int.h"
 #include "core/provider.h"
-
-struct pricing {
-	struct model_price *models;
-	char             ***aliases;   /* per model, NULL-terminated, owned */
-	size_t              n;
-	int64_t             batch_num, batch_den;
-	char                origin[2100];
-};
 
 /* ---- parsing -------------------------------------------------------------- */
 
@@ -154,7 +148,7 @@ parse_rates(struct pctx *c, json_t *obj, const char *where, int writes_optional,
 
 static const char *const model_keys[] = { "id", "aliases", "provider", "input", "write_5m",
 	"write_1h", "cache_read", "output", "long", "min_cache_tokens", "fast", "us_geo",
-	"priority", "note", NULL };
+	"priority", "note", "since", NULL };
 
 /* The optional provider member: absent → anthropic. */
 static int
@@ -237,6 +231,8 @@ parse_model(struct pctx *c, json_t *m, size_t i, struct model_price *mp, char **
 		return -1;
 	if ((v = json_object_get(m, "note")) != NULL && !json_is_string(v))
 		return field_err(c, where, "note", "not a string");
+	if (pricing_get_since(m, c->name, where, &mp->since_ms, c->err, c->errlen) != 0)
+		return -1;
 
 	a = json_object_get(m, "aliases");
 	if (a != NULL && !json_is_array(a))
@@ -269,7 +265,7 @@ free_aliases(char **a)
 	free(a);
 }
 
-/* Add or replace (same id) one model; takes ownership of aliases. */
+/* Add or replace (same id and since) one model; takes ownership of aliases. */
 static int
 put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 {
@@ -277,7 +273,8 @@ put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 	void *nm, *na;
 
 	for (i = 0; i < p->n; i++) {
-		if (strcmp(p->models[i].id, mp->id) == 0) {
+		if (strcmp(p->models[i].id, mp->id) == 0 && p->models[i].provider == mp->provider &&
+		    p->models[i].since_ms == mp->since_ms) {
 			p->models[i] = *mp;
 			free_aliases(p->aliases[i]);
 			p->aliases[i] = aliases;
@@ -298,11 +295,39 @@ put_model(struct pricing *p, const struct model_price *mp, char **aliases)
 	return 0;
 }
 
+/* Is models[i] (parsed into mp) the same id and date as an earlier entry of
+ * the same file? -1 with the error naming the file and the model. */
+static int
+twice(struct pctx *c, json_t *models, size_t i, const struct model_price *mp)
+{
+	const struct provider *pv;
+	char when[32];
+	int64_t since;
+	json_t *m;
+	size_t j;
+
+	for (j = 0; j < i; j++) {
+		m = json_array_get(models, j);
+		pv = provider_by_name(json_string_value(json_object_get(m, "provider")));
+		if ((int)(pv != NULL ? pv->id : PROVIDER_ANTHROPIC) != mp->provider ||
+		    !json_is_string(json_object_get(m, "id")) ||
+		    strcmp(json_string_value(json_object_get(m, "id")), mp->id) != 0 ||
+		    pricing_get_since(m, c->name, "", &since, c->err, c->errlen) != 0 ||
+		    since != mp->since_ms)
+			continue;
+		pricing_since_text(since, when, sizeof(when));
+		snprintf(c->err, c->errlen, "%s: models[%zu]: model %s: %s overlaps models[%zu] (one"
+		    " price per model and date)", c->name, i, mp->id, when, j);
+		return -1;
+	}
+	return 0;
+}
+
 /* Merge a parsed document into p. need_batch: the batch factor is required. */
 static int
 merge_doc(struct pricing *p, json_t *root, int need_batch, struct pctx *c)
 {
-	static const char *const top_keys[] = { "batch_factor", "models", NULL };
+	static const char *const top_keys[] = { "batch_factor", "models", "server_tools", NULL };
 	json_t *bf, *models, *m;
 	struct model_price mp;
 	char **aliases;
@@ -334,7 +359,7 @@ merge_doc(struct pricing *p, json_t *root, int need_batch, struct pctx *c)
 	if (models != NULL && !json_is_array(models))
 		return field_err(c, "", "models", "not an array");
 	json_array_foreach(models, i, m) {
-		if (parse_model(c, m, i, &mp, &aliases) != 0) {
+		if (parse_model(c, m, i, &mp, &aliases) != 0 || twice(c, models, i, &mp) != 0) {
 			free_aliases(aliases);
 			return -1;
 		}
@@ -343,11 +368,13 @@ merge_doc(struct pricing *p, json_t *root, int need_batch, struct pctx *c)
 			return field_err(c, "", "models", "out of memory");
 		}
 	}
-	return 0;
+	return pricing_parse_tools(p, json_object_get(root, "server_tools"), c->name, c->err,
+	    c->errlen);
 }
 
-/* Copy the table's batch factor into every model (after all merging). */
-static void
+/* Copy the table's batch factor into every model and order the entries by
+ * date (after all merging). 0, or -1 out of memory. */
+static int
 finish(struct pricing *p)
 {
 	size_t i;
@@ -356,6 +383,7 @@ finish(struct pricing *p)
 		p->models[i].batch_num = p->batch_num;
 		p->models[i].batch_den = p->batch_den;
 	}
+	return pricing_order(p);
 }
 
 static struct pricing *
@@ -388,9 +416,12 @@ pricing_parse(const char *json, const char *name, char *err, size_t errlen)
 	} else if (merge_doc(p, root, 1, &c) != 0) {
 		pricing_free(p);
 		p = NULL;
+	} else if (finish(p) != 0) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		pricing_free(p);
+		p = NULL;
 	} else {
 		usage_strlcpy(p->origin, name, sizeof(p->origin));
-		finish(p);
 	}
 	json_decref(root);
 	return p;
@@ -436,7 +467,10 @@ pricing_load(const char *path, const char *user_path, char *err, size_t errlen)
 	usage_strlcpy(p->origin, path, sizeof(p->origin));
 	json_decref(root);
 	root = NULL;
-	finish(p);
+	if (finish(p) != 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
 	if (user_path == NULL || user_path[0] == '\0')
 		return p;
 	if ((root = load_file(user_path, &missing, err, errlen)) == NULL) {
@@ -448,7 +482,10 @@ pricing_load(const char *path, const char *user_path, char *err, size_t errlen)
 	if (merge_doc(p, root, 0, &c) != 0)
 		goto fail;
 	snprintf(p->origin, sizeof(p->origin), "%.1000s+%.1000s", path, user_path);
-	finish(p);
+	if (finish(p) != 0) {
+		snprintf(err, errlen, "%s: out of memory", user_path);
+		goto fail;
+	}
 	json_decref(root);
 	return p;
 fail:
@@ -468,6 +505,7 @@ pricing_free(struct pricing *p)
 		free_aliases(p->aliases[i]);
 	free(p->aliases);
 	free(p->models);
+	free(p->tools);
 	free(p);
 }
 
@@ -529,15 +567,27 @@ find(const struct pricing *p, int provider, const char *model)
 }
 
 const struct model_price *
-pricing_find(const struct pricing *p, const char *model)
+pricing_find_for_at(const struct pricing *p, int provider, const char *model, int64_t at_ms)
 {
-	return find(p, -1, model);
+	return pricing_version_at(p, find(p, provider, model), at_ms);
 }
 
 const struct model_price *
 pricing_find_for(const struct pricing *p, int provider, const char *model)
 {
-	return find(p, provider, model);
+	return pricing_find_for_at(p, provider, model, (int64_t)time(NULL) * 1000);
+}
+
+const struct model_price *
+pricing_find_at(const struct pricing *p, const char *model, int64_t at_ms)
+{
+	return pricing_find_for_at(p, -1, model, at_ms);
+}
+
+const struct model_price *
+pricing_find(const struct pricing *p, const char *model)
+{
+	return pricing_find_for_at(p, -1, model, (int64_t)time(NULL) * 1000);
 }
 
 void
@@ -569,90 +619,4 @@ const char *
 pricing_origin(const struct pricing *p)
 {
 	return p->origin;
-}
-
-/* ---- display -------------------------------------------------------------- */
-
-char *
-pricing_format_usd(int64_t nanos, int decimals, int group, char *buf, size_t n)
-{
-	char digits[32], out[64];
-	uint64_t u, scale = 1, whole, frac;
-	size_t len, i, j = 0;
-	int neg = nanos < 0, d;
-
-	if (decimals < 0)
-		decimals = 0;
-	if (decimals > 9)
-		decimals = 9;
-	for (d = decimals; d < 9; d++)
-		scale *= 10;
-	u = neg ? (uint64_t)0 - (uint64_t)nanos : (uint64_t)nanos;
-	/* round half up (away from zero) to the shown decimals */
-	u = u / scale + (u % scale * 2 >= scale && scale > 1 ? 1 : 0);
-	for (d = 0, scale = 1; d < decimals; d++)
-		scale *= 10;
-	whole = u / scale;
-	frac = u % scale;
-	if (whole == 0 && frac == 0)
-		neg = 0;
-	snprintf(digits, sizeof(digits), "%llu", (unsigned long long)whole);
-	len = strlen(digits);
-	if (neg)
-		out[j++] = '-';
-	out[j++] = '$';
-	for (i = 0; i < len; i++) {
-		if (group && i > 0 && (len - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = digits[i];
-	}
-	out[j] = '\0';
-	if (decimals > 0)
-		snprintf(out + j, sizeof(out) - j, ".%0*llu", decimals, (unsigned long long)frac);
-	if (n > 0)
-		usage_strlcpy(buf, out, n);
-	return buf;
-}
-
-/* Does a non-zero nanos round to zero at `decimals` places (half up)? */
-static int
-reads_zero(int64_t nanos, int decimals)
-{
-	uint64_t u = nanos < 0 ? (uint64_t)0 - (uint64_t)nanos : (uint64_t)nanos, scale = 1;
-	int d;
-
-	for (d = decimals; d < 9; d++)
-		scale *= 10;
-	return nanos != 0 && (u / scale + (u % scale * 2 >= scale && scale > 1 ? 1 : 0)) == 0;
-}
-
-char *
-pricing_format_money(int64_t nanos, int min_decimals, char *buf, size_t n)
-{
-	int d = min_decimals < 0 ? 0 : min_decimals > 9 ? 9 : min_decimals;
-
-	while (d < 9 && reads_zero(nanos, d))
-		d = d < 2 ? 2 : d < 4 ? 4 : d + 1;
-	return pricing_format_usd(nanos, d, 1, buf, n);
-}
-
-char *
-pricing_format_cost(int64_t nanos, int64_t requests, int64_t unpriced, int min_decimals,
-                    char *buf, size_t n)
-{
-	char m[48];
-
-	if (unpriced > 0 && unpriced >= requests) {
-		usage_strlcpy(buf, "unpriced", n);
-		return buf;
-	}
-	pricing_format_money(nanos, min_decimals, m, sizeof(m));
-	snprintf(buf, n, "%s%s", m, unpriced > 0 ? PRICING_UNPRICED_MARK : "");
-	return buf;
-}
-
-double
-pricing_usd(int64_t nanos)
-{
-	return (double)nanos / (double)NANOS_PER_USD;
 }

@@ -38,7 +38,16 @@ struct model_price {
 	/* the table's batch factor, copied into every model by the loader so
 	 * pricing_cost needs only the model; 0/0 (a hand-built price) = 1/2 */
 	int64_t      batch_num, batch_den;
+	/* when this price applies, UTC ms: from since_ms (its "since" date;
+	 * PRICING_ALWAYS when it has none) to the next entry's since of the same
+	 * id (PRICING_FOREVER when none). The first entry of an id also covers
+	 * everything before its date. Set by the loader; 0/0 in a hand-built
+	 * price means always. */
+	int64_t      since_ms, until_ms;
 };
+
+#define PRICING_ALWAYS  INT64_MIN
+#define PRICING_FOREVER INT64_MAX
 
 /*
  * The table file (share/prices.json; a user file of the same format at
@@ -58,6 +67,21 @@ struct model_price {
  * keys starting with '_' are comments; any other key is an error.
  * batch_factor is optional in the user file only. A rate or multiplier of
  * 10^18 units or more (a rate of $10^12/MTok) is refused.
+ *
+ * Dates: a model entry may carry "since":"YYYY-MM-DD" (a UTC day). One id
+ * (of one provider) may then have several entries, each in force from its
+ * date until the next one's, so a price change applies from its date and
+ * older rows keep the old price; the first entry of an id also covers the
+ * time before its date. Two entries of one id with the same date (or both
+ * without one) in one file are an error naming the file and the model. A
+ * user file's entry replaces the shipped entry of the same id and date, or
+ * adds a dated one.
+ *
+ * Server tools: "server_tools":[{"id":"web_search","usd_per_1000":"10",
+ * "since":"…","note":"…"}] prices what a response counts besides tokens
+ * (api-notes §9): usd_per_1000 (≤ 6 decimals) per thousand uses; since as
+ * for models. Only web_search is billed so (web fetch costs tokens only;
+ * code execution is counted, its container hours are not in the response).
  */
 struct pricing;
 
@@ -89,6 +113,64 @@ const struct model_price *pricing_find(const struct pricing *p, const char *mode
  * prices a ledger row. */
 const struct model_price *pricing_find_for(const struct pricing *p, int provider,
                                            const char *model);
+
+/* The same in force at at_ms (pricing_find_for is this at the current time). */
+const struct model_price *pricing_find_for_at(const struct pricing *p, int provider,
+                                              const char *model, int64_t at_ms);
+/*
+ * The entry of model (resolved as pricing_find) in force at at_ms (UTC ms).
+ * pricing_find is this at the current time. NULL when unknown. Borrowed.
+ */
+const struct model_price *pricing_find_at(const struct pricing *p, const char *model,
+                                          int64_t at_ms);
+
+/* The entry of mp's id (mp: any entry of p; NULL gives NULL) in force at
+ * at_ms; PRICING_ALWAYS gives the id's first. */
+const struct model_price *pricing_version_at(const struct pricing *p,
+                                             const struct model_price *mp, int64_t at_ms);
+
+/* The entry of mp's id that follows mp in time, or NULL (to walk an id's
+ * dated entries from pricing_find_at(p, id, PRICING_ALWAYS)). */
+const struct model_price *pricing_next_version(const struct pricing *p,
+                                               const struct model_price *mp);
+
+/* Does the table hold more than one entry for some model or tool (so a
+ * cost depends on when)? */
+int pricing_has_dates(const struct pricing *p);
+
+/* Is entry mp (of this table) the one of its id in force at at_ms? */
+int pricing_in_force(const struct pricing *p, const struct model_price *mp, int64_t at_ms);
+
+/* A "YYYY-MM-DD" UTC day into its first ms: 0, or -1 when not such a date. */
+int pricing_parse_date(const char *s, int64_t *ms);
+
+/* The server tools priced per use (PRICING_TOOL_*). */
+enum pricing_tool { PRICING_TOOL_WEB_SEARCH, PRICING_NTOOLS };
+
+/*
+ * The rate of tool in force at at_ms, nano-dollars per 1,000 uses: 0, or -1
+ * when the table has none (the uses are then not priced).
+ */
+int pricing_tool_rate(const struct pricing *p, enum pricing_tool tool, int64_t at_ms,
+                      int64_t *nanos_per_1000);
+
+/*
+ * Nano-dollars of `uses` uses at nanos_per_1000 (rounded once, half up):
+ * 0, or -1 when negative or past int64 (*nanos saturated).
+ */
+int pricing_tool_cost(int64_t uses, int64_t nanos_per_1000, int64_t *nanos);
+
+/* "since 2026-03-01" (a since_ms) or "no since date" (PRICING_ALWAYS). */
+void pricing_since_text(int64_t since_ms, char *buf, size_t n);
+
+/* Is tool entry i the one of its tool in force at at_ms? */
+int pricing_tool_in_force(const struct pricing *p, size_t i, int64_t at_ms);
+
+/* Tool rates for `tokentop prices`: how many, and the i-th (its id, rate,
+ * since_ms as for models). Borrowed. */
+size_t pricing_tool_count(const struct pricing *p);
+int pricing_tool_at(const struct pricing *p, size_t i, const char **id,
+                    int64_t *nanos_per_1000, int64_t *since_ms, int64_t *until_ms);
 
 /* Batch discount as a fraction num/den of the full price (1/2 in the table). */
 void pricing_batch_factor(const struct pricing *p, int64_t *num, int64_t *den);
@@ -126,9 +208,14 @@ int64_t pricing_cost(const struct model_price *mp, const struct tokens *t,
 int pricing_cost_checked(const struct model_price *mp, const struct tokens *t,
                          const struct price_flags *f, int64_t *nanos);
 
-/* Cost of one row (its provider's entry for its model); returns -1 (and
- * *nanos = 0) when the model is unpriced. */
+/* Cost of one row (its provider's entry for its model, in force at its
+ * ts_ms): its tokens and its server tools (pricing_usage_tool_cost);
+ * returns -1 (and *nanos = 0) when the model is unpriced. */
 int pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos);
+
+/* The server tools' part of one row's cost at its ts_ms (0 when the table
+ * prices none of them); 0, or -1 past int64. */
+int pricing_usage_tool_cost(const struct pricing *p, const struct usage *u, int64_t *nanos);
 
 /*
  * What each lever saved on a group of tokens (nano-dollars; negative when a

@@ -2,6 +2,7 @@
  * intermediates, every step checked) and what each lever saved. */
 #include <string.h>
 
+#include "core/num.h"
 #include "core/pricing.h"
 #include "core/provider.h"
 
@@ -167,14 +168,18 @@ pricing_cost(const struct model_price *mp, const struct tokens *t, const struct 
 int
 pricing_usage_cost(const struct pricing *p, const struct usage *u, int64_t *nanos)
 {
-	const struct model_price *mp = pricing_find_for(p, provider_of(u)->id, u->model);
+	const struct model_price *mp = pricing_find_for_at(p, provider_of(u)->id, u->model,
+	    u->ts_ms);
 	struct price_flags f;
+	int64_t tools;
 
 	*nanos = 0;
 	if (mp == NULL)
 		return -1;
 	f = pricing_flags(mp, u);
 	*nanos = pricing_cost(mp, &u->tok, &f);
+	if (pricing_usage_tool_cost(p, u, &tools) != 0 || num_add(nanos, tools) != 0)
+		*nanos = INT64_MAX;
 	return 0;
 }
 

@@ -61,6 +61,11 @@ message_delta(struct provider_stream *s, json_t *ev)
 		s->u.tok.write_5m = t.tok.write_5m;
 		s->u.tok.write_1h = t.tok.write_1h;
 	}
+	if (json_is_object(json_object_get(us, "server_tool_use"))) {   /* cumulative too */
+		s->u.web_search_requests = t.web_search_requests;
+		s->u.web_fetch_requests = t.web_fetch_requests;
+		s->u.code_execution_requests = t.code_execution_requests;
+	}
 }
 
 /* Only the two usage events are parsed; the cheap substring test spares

@@ -20,6 +20,7 @@
 
 #include <microhttpd.h>
 
+#include "core/keyfp.h"
 #include "core/proxy.h"
 
 #define PX_BUF_CAP (64 * 1024)     /* relay buffer per transfer: the backpressure bound */
@@ -117,6 +118,8 @@ struct px_req {
 	int               rewritten;     /* pv->request_rewrite changed the body */
 	struct px_filter *filter;        /* its answer's lines, as the client asked */
 	char              tag[USAGE_TAG_MAX];
+	char              key_fp[KEYFP_MAX]; /* the API key's fingerprint (x-api-key, else
+	                                        Authorization: Bearer); never the key */
 	struct MHD_Connection *c;        /* NULL once MHD is done with it */
 	struct px_xfer   *x;             /* the upstream transfer, once started */
 	int               suspended;     /* c is suspended, waiting for x */

@@ -172,6 +172,7 @@ record(struct px_req *r)
 	usage_strlcpy(u.source, "proxy", sizeof(u.source));
 	usage_strlcpy(u.tag, r->tag, sizeof(u.tag));
 	provider_stamp(r->pv, &u);
+	usage_strlcpy(u.key_fp, r->key_fp, sizeof(u.key_fp));
 	rid = px_xfer_header(r->x, r->pv->request_id_header);
 	usage_strlcpy(u.request_id, rid != NULL ? rid : "", sizeof(u.request_id));
 	p->h.usage(p->h.arg, &u);
@@ -282,6 +283,12 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *
 		usage_strlcpy(l->r->tag, value != NULL ? value : "", sizeof(l->r->tag));
 		return MHD_YES;
 	}
+	/* who spends: the key's fingerprint (x-api-key wins over a bearer) */
+	if (value != NULL && strcasecmp(key, "x-api-key") == 0)
+		keyfp_make(value, l->r->key_fp, sizeof(l->r->key_fp));
+	else if (value != NULL && strcasecmp(key, "authorization") == 0 &&
+	    strncasecmp(value, "Bearer ", 7) == 0 && l->r->key_fp[0] == '\0')
+		keyfp_make(value + 7, l->r->key_fp, sizeof(l->r->key_fp));
 	if (hop_by_hop(key, kn))
 		return MHD_YES;
 	/* a body the proxy reads must come back readable */

@@ -58,6 +58,21 @@ usage_count_error(const char *where, const char *key, int64_t v, char *err, size
 	    (long long)USAGE_COUNT_MAX);
 }
 
+/* Each of the n counts v[i] in 0..USAGE_COUNT_MAX, else -1 naming names[i]. */
+static int
+counts_check(const char *const *names, const int64_t *v, size_t n, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] < 0 || v[i] > USAGE_COUNT_MAX) {
+			usage_count_error("", names[i], v[i], err, errlen);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t errlen)
 {
@@ -65,15 +80,19 @@ usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, size_t
 	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
 	const int64_t v[] = { t->input, t->write_5m, t->write_1h, t->cache_read, t->output,
 	    compressed };
-	size_t i;
 
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		if (v[i] < 0 || v[i] > USAGE_COUNT_MAX) {
-			usage_count_error("", names[i], v[i], err, errlen);
-			return -1;
-		}
-	}
-	return 0;
+	return counts_check(names, v, sizeof(v) / sizeof(v[0]), err, errlen);
+}
+
+int
+usage_tools_check(const struct usage *u, char *err, size_t errlen)
+{
+	static const char *const names[] = { "web_search_requests", "web_fetch_requests",
+	    "code_execution_requests" };
+	const int64_t v[] = { u->web_search_requests, u->web_fetch_requests,
+	    u->code_execution_requests };
+
+	return counts_check(names, v, sizeof(v) / sizeof(v[0]), err, errlen);
 }
 
 int
@@ -264,7 +283,31 @@ usage_json_string(json_t *obj, const char *key, const char *where, char *dst, si
 	return 0;
 }
 
-/* usage.* of a message into u->tok and the tier/speed/geo strings. */
+/* usage.server_tool_use: the server tools' counts (absent or null: none). */
+static int
+server_tools(json_t *us, struct usage *u, char *err, size_t errlen)
+{
+	json_t *st = json_object_get(us, "server_tool_use");
+	const char *w = "usage.server_tool_use.";
+
+	u->web_search_requests = u->web_fetch_requests = u->code_execution_requests = 0;
+	if (st == NULL || json_is_null(st))
+		return 0;
+	if (!json_is_object(st)) {
+		snprintf(err, errlen, "usage.server_tool_use: not an object");
+		return -1;
+	}
+	if (usage_json_count(st, "web_search_requests", w, &u->web_search_requests, err,
+	    errlen) ||
+	    usage_json_count(st, "web_fetch_requests", w, &u->web_fetch_requests, err, errlen) ||
+	    usage_json_count(st, "code_execution_requests", w, &u->code_execution_requests, err,
+	    errlen))
+		return -1;
+	return 0;
+}
+
+/* usage.* of a message into u->tok, the tier/speed/geo strings and the
+ * server tools' counts. */
 static int
 tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 {
@@ -297,7 +340,7 @@ tokens_from_usage(json_t *us, struct usage *u, char *err, size_t errlen)
 	    usage_json_string(us, "inference_geo", "usage.", u->inference_geo, sizeof(u->inference_geo),
 	    err, errlen))
 		return -1;
-	return 0;
+	return server_tools(us, u, err, errlen);
 }
 
 /* As usage_from_message; check_type: refuse a "type" other than "message"
@@ -546,6 +589,10 @@ transcript_meta(json_t *root, struct usage *u, char *err, size_t errlen)
 	if (usage_json_string(root, "requestId", "", u->request_id, sizeof(u->request_id), err, errlen))
 		return USAGE_LINE_MALFORMED;
 	u->sidechain = json_is_true(json_object_get(root, "isSidechain"));
+	if (usage_json_string(root, "cwd", "", u->cwd, sizeof(u->cwd), err, errlen) ||
+	    usage_json_string(root, "gitBranch", "", u->git_branch, sizeof(u->git_branch), err,
+	    errlen))
+		return USAGE_LINE_MALFORMED;
 	usage_strlcpy(u->source, "import", sizeof(u->source));
 	return USAGE_LINE_ROW;
 }

@@ -58,6 +58,15 @@ struct usage {
 	                                              (display only: never billed twice) */
 	char          session_id[USAGE_ID_MAX];    /* a coding agent's session (Codex CLI) */
 	char          cwd[USAGE_CWD_MAX];          /* its working directory */
+	/* usage.server_tool_use (api-notes §9): counts, each 0..USAGE_COUNT_MAX */
+	int64_t       web_search_requests;         /* billed per search (price data) */
+	int64_t       web_fetch_requests;          /* tokens only */
+	int64_t       code_execution_requests;     /* counted; not priced */
+	/* attribution (issue 16) */
+	char          project[USAGE_TAG_MAX];      /* the cwd's repository root's (or own) name */
+	char          git_branch[USAGE_TAG_MAX];   /* Claude Code gitBranch */
+	char          key_fp[24];                  /* the API key's fingerprint (core/keyfp.h),
+	                                              never the key */
 	int           sidechain;                   /* Claude Code isSidechain */
 	int           ts_import;                   /* ts_ms is the import time: the line
 	                                              had no time of its own (a bare
@@ -87,6 +96,9 @@ int usage_tokens_check(const struct tokens *t, int64_t compressed, char *err, si
  * reasoning_tokens a count no larger than its output (which includes them).
  * 0, or -1 naming the field and value in err. */
 int usage_row_check(const struct usage *u, char *err, size_t errlen);
+/* Are u's server tool counts each in 0..USAGE_COUNT_MAX? 0, or -1 with
+ * "web_search_requests: -1: not a token count (0..1000000000000)". */
+int usage_tools_check(const struct usage *u, char *err, size_t errlen);
 
 /* Could `rows` rows make the sums t and compressed (each 0..rows ×
  * USAGE_COUNT_MAX, and below INT64_MAX)? 1 or 0; 0 for rows <= 0. */
@@ -126,7 +138,8 @@ int usage_parse_time(const char *s, int64_t *ms);
 /*
  * Fill u from a Messages response object (api-notes §1): model, id →
  * message_id, stop_reason, usage.* → tok, usage.service_tier / speed /
- * inference_geo (also accepted at the top level). Absent or null usage
+ * inference_geo (also accepted at the top level), usage.server_tool_use's
+ * web_search_requests, web_fetch_requests and code_execution_requests. Absent or null usage
  * fields are 0; without the cache_creation split every write is 5m (with a
  * split, a cache_creation_input_tokens above its sum goes to 5m, so no token
  * is lost). Sets exactly those fields (absent strings become ""): the
@@ -205,7 +218,8 @@ int usage_line_has_usage(const char *line, size_t len);
 /*
  * One Claude Code transcript line (api-notes §7) into u (zeroed first):
  * timestamp → ts_ms, requestId, message.id, message.model, message.usage,
- * isSidechain; source "import". Lines without usage, with model
+ * isSidechain, cwd, gitBranch; source "import" (project is the importer's:
+ * it needs the file system). Lines without usage, with model
  * "<synthetic>" or isApiErrorMessage true are USAGE_LINE_SKIP.
  */
 enum usage_line usage_parse_transcript_line(const char *line, size_t len, struct usage *u,

@@ -148,14 +148,16 @@ read_usage(object us, struct usage *u)
 {
 	static const std::string_view keys[] = { "input_tokens", "output_tokens",
 	    "cache_read_input_tokens", "cache_creation_input_tokens", "cache_creation",
-	    "service_tier", "speed", "inference_geo" };
+	    "service_tier", "speed", "inference_geo", "server_tool_use" };
 	static const std::string_view cc_keys[] = { "ephemeral_5m_input_tokens",
 	    "ephemeral_1h_input_tokens" };
-	element v[8], c[2];
-	bool h[8] = {}, ch[2] = {};
+	static const std::string_view st_keys[] = { "web_search_requests", "web_fetch_requests",
+	    "code_execution_requests" };
+	element v[9], c[2], t[3];
+	bool h[9] = {}, ch[2] = {}, th[3] = {};
 	int64_t total, w5 = 0, w1 = 0;
 	bool split = false;
-	object cc;
+	object cc, st;
 
 	members(us, keys, v, h);
 	if (!count(h[0], v[0], &u->tok.input) || !count(h[1], v[1], &u->tok.output) ||
@@ -170,6 +172,15 @@ read_usage(object us, struct usage *u)
 		split = ch[0] || ch[1];
 	}
 	usage_cache_writes(&u->tok, total, split, w5, w1);
+	if (h[8] && !v[8].is_null()) {         // server_tool_use (server_tools in usage.c)
+		if (v[8].get(st) != simdjson::SUCCESS)
+			return false;
+		members(st, st_keys, t, th);
+		if (!count(th[0], t[0], &u->web_search_requests) ||
+		    !count(th[1], t[1], &u->web_fetch_requests) ||
+		    !count(th[2], t[2], &u->code_execution_requests))
+			return false;
+	}
 	return text(h[5], v[5], u->service_tier, sizeof(u->service_tier)) &&
 	    text(h[6], v[6], u->speed, sizeof(u->speed)) &&
 	    text(h[7], v[7], u->inference_geo, sizeof(u->inference_geo));
@@ -205,10 +216,10 @@ enum usage_simd_rc
 read_line(element root, struct usage *u)
 {
 	static const std::string_view keys[] = { "message", "isApiErrorMessage", "timestamp",
-	    "requestId", "isSidechain" };
+	    "requestId", "isSidechain", "cwd", "gitBranch" };
 	static const std::string_view msg_keys[] = { "usage", "model" };
-	element v[5], m[2];
-	bool h[5] = {}, mh[2] = {};
+	element v[7], m[2];
+	bool h[7] = {}, mh[2] = {};
 	std::string_view sv;
 	object o, msg, us;
 	char ts[64];
@@ -235,6 +246,9 @@ read_line(element root, struct usage *u)
 	    !text(h[3], v[3], u->request_id, sizeof(u->request_id)))
 		return USAGE_SIMD_UNSURE;
 	u->sidechain = is_true(h[4], v[4]);
+	if (!text(h[5], v[5], u->cwd, sizeof(u->cwd)) ||
+	    !text(h[6], v[6], u->git_branch, sizeof(u->git_branch)))
+		return USAGE_SIMD_UNSURE;
 	usage_strlcpy(u->source, "import", sizeof(u->source));
 	return USAGE_SIMD_ROW;
 }

@@ -156,8 +156,9 @@ actual_cost_raw(struct store *s, const struct pricing *p, struct batch_rec *b,
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* Priced cost of the batch's usage rows from its per-batch sums; unpriced
- * rows add nothing. */
+/* Priced cost of the batch's usage rows from its per-batch sums (tokens
+ * and web searches; row by row when a model's long-context line is not the
+ * rollup's or prices change by date); unpriced rows add nothing. */
 static int
 actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
             char *err, size_t errlen)
@@ -166,15 +167,19 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 	struct price_flags pf;
 	struct tokens t;
 	struct db_stmt *st;
-	int rc, raw = 0, bits;
+	int64_t rate, tools;
+	int rc, raw, bits;
 
 	b->actual_nanos = 0;
 	if (p == NULL)
 		return 0;
+	/* prices that change by date: each row by its own time */
+	raw = pricing_has_dates(p);
 	if (store_rollup_flush(s, err, errlen) != 0)
 		return -1;
 	if ((st = store_prepare(s, "SELECT model, flags, input, write_5m, write_1h, cache_read,"
-	    " output FROM rollup_batch WHERE batch_id = ?1", "batch cost", err, errlen)) == NULL)
+	    " output, web_search FROM rollup_batch WHERE batch_id = ?1", "batch cost", err,
+	    errlen)) == NULL)
 		return -1;
 	store_bind_text(st, 1, b->id);
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -191,6 +196,10 @@ actual_cost(struct store *s, const struct pricing *p, struct batch_rec *b,
 		t.cache_read = db_column_int64(st, 5);
 		t.output = db_column_int64(st, 6);
 		b->actual_nanos = num_sat_add(b->actual_nanos, pricing_cost(mp, &t, &pf));
+		if (pricing_tool_rate(p, PRICING_TOOL_WEB_SEARCH, 0, &rate) == 0) {
+			pricing_tool_cost(db_column_int64(st, 7), rate, &tools);
+			b->actual_nanos = num_sat_add(b->actual_nanos, tools);
+		}
 	}
 	if (rc != DB_DONE)
 		store_sqlerr(s, "batch cost", err, errlen);

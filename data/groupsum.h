@@ -10,8 +10,8 @@
 
 #include "core/usage.h"
 
-#define GROUPSUM_N 9   /* requests, five token kinds, compressed, max_tokens stops,
-                          reasoning */
+#define GROUPSUM_N 11  /* requests, five token kinds, compressed, max_tokens stops,
+                          reasoning, web searches, code executions */
 
 struct groupsum_cell {
 	int64_t unit;              /* hour or UTC day; 0 when not grouped by time */

@@ -74,10 +74,16 @@ store_read_usage(struct db_stmt *st, int c, struct usage *u)
 	u->reasoning_tokens = db_column_int64(st, c + 22);
 	col_text(st, c + 23, u->session_id, sizeof(u->session_id));
 	col_text(st, c + 24, u->cwd, sizeof(u->cwd));
+	u->web_search_requests = db_column_int64(st, c + 25);
+	u->web_fetch_requests = db_column_int64(st, c + 26);
+	u->code_execution_requests = db_column_int64(st, c + 27);
+	col_text(st, c + 28, u->project, sizeof(u->project));
+	col_text(st, c + 29, u->git_branch, sizeof(u->git_branch));
+	col_text(st, c + 30, u->key_fp, sizeof(u->key_fp));
 }
 
-/* Bind u to ?1..?25 (its provider resolved: "" is anthropic) and the
- * dedupe key (NULL when none) to ?26. Borrowed: u and key outlive the step,
+/* Bind u to ?1..?31 (its provider resolved: "" is anthropic) and the
+ * dedupe key (NULL when none) to ?32. Borrowed: u and key outlive the step,
  * and store_stmt clears them before the statement's next use. */
 void
 store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
@@ -102,6 +108,12 @@ store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
 	db_bind_int64(st, 23, u->reasoning_tokens);
 	db_bind_text(st, 24, u->session_id);
 	db_bind_text(st, 25, u->cwd);
+	db_bind_int64(st, 26, u->web_search_requests);
+	db_bind_int64(st, 27, u->web_fetch_requests);
+	db_bind_int64(st, 28, u->code_execution_requests);
+	db_bind_text(st, 29, u->project);
+	db_bind_text(st, 30, u->git_branch);
+	db_bind_text(st, 31, u->key_fp);
 	if (key != NULL)
 		db_bind_text(st, STORE_USAGE_NCOLS + 1, key);
 	else
@@ -172,7 +184,16 @@ store_usage_beats(const struct usage *u, const struct usage *old)
 
 	if (a != b)
 		return a > b;
-	return old->sidechain && !u->sidechain;
+	if (old->sidechain != u->sidechain)
+		return old->sidechain;
+	/* the same tokens: a copy that knows more wins (server tools, who
+	 * spent it), so reading a file again fills rows an older tokentop kept */
+	if (u->web_search_requests + u->code_execution_requests + u->web_fetch_requests !=
+	    old->web_search_requests + old->code_execution_requests + old->web_fetch_requests)
+		return u->web_search_requests + u->code_execution_requests + u->web_fetch_requests >
+		    old->web_search_requests + old->code_execution_requests + old->web_fetch_requests;
+	return (old->project[0] == '\0' && u->project[0] != '\0') ||
+	    (old->git_branch[0] == '\0' && u->git_branch[0] != '\0');
 }
 
 int
@@ -184,7 +205,8 @@ store_usage_check(const struct usage *u, char *err, size_t errlen)
 		snprintf(err, errlen, "usage row without %s", u->model[0] == '\0' ? "model" : "source");
 		return -1;
 	}
-	if (usage_row_check(u, why, sizeof(why)) != 0) {
+	if (usage_row_check(u, why, sizeof(why)) != 0 ||
+	    usage_tools_check(u, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "usage row: %s", why);
 		return -1;
 	}

@@ -335,8 +335,10 @@ read_usage(struct store *s, const struct pricing *p, const char *provider, int64
 		t.output = db_column_int64(st, 7);
 		memset(&f, 0, sizeof(f));
 		f.batch = strcmp(tier, "batch") == 0;
-		mp = p != NULL ? pricing_find_for(p,
-		    (int)provider_by_name_or_default(db_column_text(st, 8))->id, model) : NULL;
+		/* its provider's price in force on the bucket's UTC day (column 0) */
+		mp = p != NULL ? pricing_find_for_at(p,
+		    (int)provider_by_name_or_default(db_column_text(st, 8))->id, model,
+		    db_column_int64(st, 0) * 86400000LL) : NULL;
 		priced = 0;
 		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
 		    overflow(err, errlen)) ||

@@ -99,6 +99,7 @@ struct model_ent *
 report_model_ent(struct agg *a, const char *model, int provider)
 {
 	const char *f = a->q->model;
+	const struct model_price *mp;
 	struct model_ent *e;
 	size_t i;
 
@@ -114,9 +115,12 @@ report_model_ent(struct agg *a, const char *model, int provider)
 	usage_strlcpy(e->model, model, sizeof(e->model));
 	e->provider = provider;
 	e->mp = pricing_find_for(a->p, provider, model);
-	e->raw = e->mp != NULL && e->mp->has_long && e->mp->long_threshold != STORE_LONG_THRESHOLD;
+	/* any of its dated prices with another long-context line: raw rows */
+	for (mp = pricing_version_at(a->p, e->mp, PRICING_ALWAYS); mp != NULL;
+	    mp = pricing_next_version(a->p, mp))
+		e->raw |= mp->has_long && mp->long_threshold != STORE_LONG_THRESHOLD;
 	e->match = f == NULL || f[0] == '\0' || strcmp(model, f) == 0 || date_suffixed(model, f) ||
-	    (a->filter_mp != NULL && e->mp == a->filter_mp);
+	    (a->filter_mp != NULL && e->mp != NULL && strcmp(e->mp->id, a->filter_mp->id) == 0);
 	return e;
 }
 
@@ -198,9 +202,33 @@ list_unpriced(struct agg *a, struct model_ent *e)
 static int
 contrib_ok(const struct contrib *c)
 {
+	int64_t most;
+
+	if (num_mul(c->requests, USAGE_COUNT_MAX, &most) != 0)
+		most = INT64_MAX;
 	return c->max_stops >= 0 && c->max_stops <= c->requests && c->reasoning >= 0 &&
-	    c->reasoning <= c->tok.output &&
+	    c->reasoning <= c->tok.output && c->web_search >= 0 && c->web_search <= most &&
+	    c->code_exec >= 0 && c->code_exec <= most &&
 	    usage_sums_possible(&c->tok, c->compressed, c->requests);
+}
+
+/* The priced part of c: its tokens under the prices in force at c->ms, its
+ * savings, its web searches. 0, or -1 when a figure does not fit. */
+static int
+price(struct agg *a, const struct contrib *c, struct report_row *d)
+{
+	const struct model_price *mp = pricing_version_at(a->p, c->e->mp, c->ms);
+	const struct model_price *base = pricing_version_at(a->p, a->baseline, c->ms);
+	int64_t rate;
+
+	if (pricing_cost_checked(mp, &c->tok, &c->f, &d->cost_nanos) != 0 ||
+	    pricing_savings(mp, &c->tok, &c->f, c->routed, base, c->compressed, &d->saved) != 0)
+		return -1;
+	if (c->web_search > 0 && pricing_tool_rate(a->p, PRICING_TOOL_WEB_SEARCH, c->ms,
+	    &rate) == 0 && (pricing_tool_cost(c->web_search, rate, &d->tool_cost_nanos) != 0 ||
+	    num_add(&d->cost_nanos, d->tool_cost_nanos) != 0))
+		return -1;
+	return 0;
 }
 
 /* The provider of a row holding tokens of a and of b. */
@@ -222,6 +250,9 @@ row_add(struct report_row *r, const struct report_row *c)
 
 	if (num_add(&t.requests, c->requests) || usage_tokens_add(&t.tok, &c->tok) ||
 	    num_add(&t.cost_nanos, c->cost_nanos) ||
+	    num_add(&t.tool_cost_nanos, c->tool_cost_nanos) ||
+	    num_add(&t.web_search_requests, c->web_search_requests) ||
+	    num_add(&t.code_execution_requests, c->code_execution_requests) ||
 	    num_add(&t.unpriced_requests, c->unpriced_requests) ||
 	    num_add(&t.saved.cache, c->saved.cache) || num_add(&t.saved.batch, c->saved.batch) ||
 	    num_add(&t.saved.routing, c->saved.routing) ||
@@ -257,15 +288,15 @@ report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
 	d.max_tokens_stops = c->max_stops;
 	d.reasoning_tokens = c->reasoning;
 	d.provider = c->e->provider;
+	d.web_search_requests = c->web_search;
+	d.code_execution_requests = c->code_exec;
 	if (c->e->mp == NULL) {
 		d.unpriced_requests = c->requests;
 		if (list_unpriced(a, c->e) != 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-	} else if (pricing_cost_checked(c->e->mp, &c->tok, &c->f, &d.cost_nanos) != 0 ||
-	    pricing_savings(c->e->mp, &c->tok, &c->f, c->routed, a->baseline, c->compressed,
-	    &d.saved) != 0) {
+	} else if (price(a, c, &d) != 0) {
 		return store_overflow_err(s, NULL, err, errlen);
 	}
 	if (row_add(r, &d) != 0)
@@ -274,20 +305,21 @@ report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
 }
 
 const char *
-report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *source,
-          const char *tag, const char *tier, char *buf, size_t n)
+report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const char *g,
+                 char *buf, size_t n)
 {
 	switch (a->q->group) {
 	case REPORT_MODEL:
 		/* one row per priced model: dated and undated ids together */
 		return e->mp != NULL ? e->mp->id : e->model;
 	case REPORT_MODEL_TIER:
-		snprintf(buf, n, "%s\t%s", e->mp != NULL ? e->mp->id : e->model, tier);
+		snprintf(buf, n, "%s\t%s", e->mp != NULL ? e->mp->id : e->model, g);
 		return buf;
 	case REPORT_SOURCE:
-		return source;
 	case REPORT_TAG:
-		return tag;
+	case REPORT_PROJECT:
+	case REPORT_KEY:
+		return g;
 	case REPORT_PROVIDER:
 		return provider_at(e->provider)->name;
 	case REPORT_TOTAL:

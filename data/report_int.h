@@ -46,7 +46,9 @@ struct contrib {
 	struct model_ent  *e;
 	struct price_flags f;
 	int                routed;
+	int64_t            ms;           /* when (a cell's first ms): which prices */
 	int64_t            requests, compressed, max_stops, reasoning;
+	int64_t            web_search, code_exec;
 	struct tokens      tok;
 };
 
@@ -65,10 +67,10 @@ struct model_ent *report_model_ent(struct agg *a, const char *model, int provide
  * does not fit, or a group no rows can make). */
 int report_add(struct store *s, struct agg *a, const struct contrib *c, char *err,
                size_t errlen);
-/* The group key of a row at ms (buf holds it when it is made up). */
+/* The group key of a row at ms: g is its source, tag, tier, project or
+ * key, whichever the group is by (buf holds it when it is made up). */
 const char *report_group_key(struct agg *a, int64_t ms, const struct model_ent *e,
-                             const char *source, const char *tag, const char *tier,
-                             char *buf, size_t n);
+                             const char *g, char *buf, size_t n);
 
 /* report_read.c: every figure of a->q into a (rollups where they are exact,
  * raw rows for the rest); 0, or -1 + err. */

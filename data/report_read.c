@@ -69,7 +69,7 @@ unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
  * hourly cells (FULL: a tier group, or tag and source together). NONE: no
  * day table will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_FULL, RK_NONE };
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_FULL, RK_NONE };
 
 static int
 is_day(enum rollup_kind k)
@@ -77,12 +77,19 @@ is_day(enum rollup_kind k)
 	return k == RK_DAY || k == RK_DT || k == RK_DS;
 }
 
+/* Is the query filtered by tag or source? */
+static int
+filtered(const struct report_query *q)
+{
+	return (q->tag != NULL && q->tag[0] != '\0') || (q->source != NULL &&
+	    q->source[0] != '\0');
+}
+
 /* Does the query need rollup_hour's source/tag columns? */
 static int
 needs_full(const struct report_query *q)
 {
-	return (q->tag != NULL && q->tag[0] != '\0') || (q->source != NULL &&
-	    q->source[0] != '\0') || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
+	return filtered(q) || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
 	    q->group == REPORT_MODEL_TIER;
 }
 
@@ -109,21 +116,25 @@ day_kind(const struct report_query *q)
  * unit for a period: read_rollup, groupsum.c).
  */
 static void
-rollup_sql(const struct report_query *q, enum rollup_kind k, char *sql, size_t n)
+rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 {
-	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds" };
-	const char *unit = report_is_period(q->group) ? "hour" : "0";
+	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
+	    "rollup_hp", "rollup_hk" };
+	const struct report_query *q = a->q;
+	/* the time of a cell prices it when prices change by date */
+	int timed = report_is_period(q->group) || pricing_has_dates(a->p);
 	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
-	    q->group == REPORT_MODEL_TIER ? "tier" : "''";
+	    q->group == REPORT_MODEL_TIER ? "tier" : q->group == REPORT_PROJECT ? "project" :
+	    q->group == REPORT_KEY ? "key_fp" : "''";
 	char filt[160];
 
 	filter_sql(q, 0, filt, sizeof(filt), 3);
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
-	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM %s"
-	    " WHERE hour >= ?1 AND hour < ?2%s%s", unit, gcol,
+	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+	    " code_exec FROM %s WHERE hour >= ?1 AND hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
 	    k == RK_FULL ? "rollup_hour" : table[k],
-	    filt, report_is_period(q->group) ? " ORDER BY hour" : "");
+	    filt, timed ? " ORDER BY hour" : "");
 }
 
 /* Note unit u (an hour, or a UTC day when days) as one to re-read finer
@@ -155,14 +166,14 @@ add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model
 
 	memset(&c, 0, sizeof(c));
 	c.e = e;
+	c.ms = unit * len * MS_PER_HOUR;
 	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
 		unit_split(a, unit * len, len, kbuf, sizeof(kbuf));
 		c.key = kbuf;
 	} else {
-		c.key = report_group_key(a, unit * len * MS_PER_HOUR, e, g, g, g, kbuf,
-		    sizeof(kbuf));
+		c.key = report_group_key(a, c.ms, e, g, kbuf, sizeof(kbuf));
 	}
-	c.f = store_price_flags(e->mp, flags);
+	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), flags);
 	c.routed = routed;
 	c.requests = sum[0];
 	c.tok.input = sum[1];
@@ -173,6 +184,8 @@ add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model
 	c.compressed = sum[6];
 	c.max_stops = sum[7];
 	c.reasoning = sum[8];
+	c.web_search = sum[9];
+	c.code_exec = sum[10];
 	return report_add(s, a, &c, err, errlen);
 }
 
@@ -232,7 +245,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	if (u0 >= u1)
 		return 0;
 	groupsum_reset(&a->gs);
-	rollup_sql(a->q, k, sql, sizeof(sql));
+	rollup_sql(a, k, sql, sizeof(sql));
 	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, u0);
@@ -290,6 +303,24 @@ fail:
 	return -1;
 }
 
+/* The column of u a group is by (its source, tag, tier, project or key). */
+static const char *
+raw_group(const struct report_query *q, const struct usage *u)
+{
+	switch (q->group) {
+	case REPORT_SOURCE:
+		return u->source;
+	case REPORT_TAG:
+		return u->tag;
+	case REPORT_PROJECT:
+		return u->project;
+	case REPORT_KEY:
+		return u->key_fp;
+	default:
+		return u->tier;
+	}
+}
+
 /* Raw rows with since <= ts < until, each keyed by its own time: of model
  * only, or (model NULL) of every model not read raw as a whole. */
 static int
@@ -322,9 +353,12 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 			goto oom;
 		if (!c.e->match || (model == NULL && c.e->raw))
 			continue;
-		c.key = report_group_key(a, u.ts_ms, c.e, u.source, u.tag, u.tier, kbuf, sizeof(kbuf));
+		c.key = report_group_key(a, u.ts_ms, c.e, raw_group(a->q, &u), kbuf, sizeof(kbuf));
 		c.routed = u.tier[0] != '\0';
-		c.f = pricing_flags(c.e->mp, &u);
+		c.ms = u.ts_ms;
+		c.f = pricing_flags(pricing_version_at(a->p, c.e->mp, u.ts_ms), &u);
+		c.web_search = u.web_search_requests;
+		c.code_exec = u.code_execution_requests;
 		c.requests = 1;
 		c.tok = u.tok;
 		c.compressed = u.compressed_tokens;
@@ -350,6 +384,14 @@ read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, si
 	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
 	size_t i, j;
 
+	/* by project or key: their hour tables, which know no tag or source (a
+	 * filter on those reads the rows) */
+	if (a->q->group == REPORT_PROJECT || a->q->group == REPORT_KEY) {
+		if (filtered(a->q))
+			return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
+		return read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
+		    err, errlen);
+	}
 	if (kd == RK_NONE || d0 >= d1)
 		return read_rollup(s, a, kh, h0, h1, err, errlen);
 	if (read_rollup(s, a, kd, d0, d1, err, errlen) != 0 ||

@@ -34,8 +34,10 @@ struct cell {
 	char    id[USAGE_ID_MAX];      /* source (CELL_HOUR) or batch id */
 	char    tag[USAGE_TAG_MAX];
 	char    tier[16];
+	char    project[USAGE_TAG_MAX]; /* CELL_HOUR: for rollup_hp and rollup_hk */
+	char    key_fp[24];
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
-	                                  reasoning */
+	                                  reasoning, web searches, code executions */
 };
 
 struct undo {
@@ -50,7 +52,7 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[5];       /* a flush's collapsed cells (hm, dm, dt, ds, lt) */
+	struct groupsum coll[7];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk) */
 	const struct cell **order;     /* a flush's cells, in the order written */
 	size_t       ocap;
 };
@@ -66,13 +68,13 @@ floor_div(int64_t a, int64_t b)
 static uint64_t
 cell_hash(const struct cell *c)
 {
-	const char *const f[] = { c->model, c->id, c->tag, c->tier };
+	const char *const f[] = { c->model, c->id, c->tag, c->tier, c->project, c->key_fp };
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)c->hour ^ ((uint64_t)c->flags << 56) ^
 	    (uint64_t)c->kind << 60;
 	const char *p;
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		for (p = f[i]; *p != '\0'; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 		h = (h ^ 0xff) * 1099511628211ULL;
@@ -85,7 +87,8 @@ cell_eq(const struct cell *a, const struct cell *b)
 {
 	return a->kind == b->kind && a->hour == b->hour && a->flags == b->flags &&
 	    strcmp(a->model, b->model) == 0 && strcmp(a->id, b->id) == 0 &&
-	    strcmp(a->tag, b->tag) == 0 && strcmp(a->tier, b->tier) == 0;
+	    strcmp(a->tag, b->tag) == 0 && strcmp(a->tier, b->tier) == 0 &&
+	    strcmp(a->project, b->project) == 0 && strcmp(a->key_fp, b->key_fp) == 0;
 }
 
 static int
@@ -163,7 +166,8 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	struct cell key;
 	const int64_t v[NSUM] = { 1, u->tok.input, u->tok.write_5m, u->tok.write_1h,
 	    u->tok.cache_read, u->tok.output, u->compressed_tokens,
-	    strcmp(u->stop_reason, "max_tokens") == 0, u->reasoning_tokens };
+	    strcmp(u->stop_reason, "max_tokens") == 0, u->reasoning_tokens,
+	    u->web_search_requests, u->code_execution_requests };
 	int64_t sum[NSUM];
 	int k, rc;
 
@@ -181,6 +185,8 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.id, u->source, sizeof(key.id));
 	usage_strlcpy(key.tag, u->tag, sizeof(key.tag));
 	usage_strlcpy(key.tier, u->tier, sizeof(key.tier));
+	usage_strlcpy(key.project, u->project, sizeof(key.project));
+	usage_strlcpy(key.key_fp, u->key_fp, sizeof(key.key_fp));
 	if ((rc = cell_add(s->pend, &key, sum)) != 0)
 		goto fail;
 	if (u->batch_id[0] == '\0')
@@ -188,7 +194,7 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	key.kind = CELL_BATCH;
 	key.hour = 0;
 	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
-	key.tag[0] = key.tier[0] = '\0';
+	key.tag[0] = key.tier[0] = key.project[0] = key.key_fp[0] = '\0';
 	if ((rc = cell_add(s->pend, &key, sum)) == 0)
 		return 0;
 fail:
@@ -281,6 +287,7 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 		db_bind_int64(st, k++, c->flags);
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
 			db_bind_int64(st, k++, c->sum[i]);
+		db_bind_int64(st, k++, c->sum[9]);   /* web searches */
 	} else {
 		db_bind_int64(st, k++, c->hour);
 		store_bind_text(st, k++, c->model);
@@ -296,12 +303,12 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
-	SQ_DS_PRUNE, SQ_LT_PRUNE };
+	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE };
 #define LT_SEP '\x1f'     /* a lifetime cell's g: source, LT_SEP, tag */
 
 /* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
@@ -331,8 +338,8 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	}
 	db_bind_int64(st, k++, c->unit);
 	store_bind_text(st, k++, c->model);
-	if (id == SQ_DT_ADD || id == SQ_DT_PRUNE || id == SQ_DS_ADD || id == SQ_DS_PRUNE)
-		store_bind_text(st, k++, c->g);
+	if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD && id != SQ_DM_PRUNE)
+		store_bind_text(st, k++, c->g);     /* tag, source, project or key */
 	db_bind_int64(st, k++, c->flags);
 	db_bind_int64(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
@@ -377,6 +384,10 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DS], day, c->model, c->id, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_HP], c->hour, c->model, c->project, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_HK], c->hour, c->model, c->key_fp, c->flags, routed,
 		    c->sum)) != 0)
 			return rc;
 		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
@@ -412,9 +423,10 @@ cmp_cell(const void *x, const void *y)
 	}
 	if ((r = cmp_i64(a->hour, b->hour)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
 	    (r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->tag, b->tag)) != 0 ||
-	    (r = strcmp(a->tier, b->tier)) != 0)
+	    (r = strcmp(a->tier, b->tier)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0 ||
+	    (r = strcmp(a->project, b->project)) != 0)
 		return r;
-	return cmp_i64(a->flags, b->flags);
+	return strcmp(a->key_fp, b->key_fp);
 }
 
 static int

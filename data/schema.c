@@ -14,6 +14,27 @@
 	" + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 + (service_tier = 'priority') * 16" \
 	" + (provider = 'openai') * 256"
 
+/* Migration 17's tables per UTC hour × model × an attribution column ×
+ * flags × routed (rollup_hp: project, rollup_hk: key_fp), and their first
+ * fill from rollup_hm (no row had either yet). */
+#define ATTR_ROLLUP(table, col) \
+	"CREATE TABLE IF NOT EXISTS " table " (" \
+	"  hour INTEGER NOT NULL, model TEXT NOT NULL, " col " TEXT NOT NULL," \
+	"  flags INTEGER NOT NULL, routed INTEGER NOT NULL, requests INTEGER NOT NULL," \
+	"  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL," \
+	"  cache_read INTEGER NOT NULL, output INTEGER NOT NULL," \
+	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL," \
+	"  reasoning INTEGER NOT NULL DEFAULT 0, web_search INTEGER NOT NULL DEFAULT 0," \
+	"  code_exec INTEGER NOT NULL DEFAULT 0," \
+	"  PRIMARY KEY (hour, model, " col ", flags, routed)" \
+	") WITHOUT ROWID;"
+#define ATTR_FILL(table, col) \
+	"DELETE FROM " table ";" \
+	"INSERT INTO " table " (hour, model, " col ", flags, routed, requests, input, write_5m," \
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)" \
+	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h," \
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
+
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE TABLE usage ("
@@ -115,7 +136,8 @@ const char *const store_migrations[] = {
 	"  PRIMARY KEY (batch_id, model, flags)"
 	") WITHOUT ROWID;"
 	"DELETE FROM rollup_batch;"
-	"INSERT INTO rollup_batch SELECT batch_id, model,"
+	"INSERT INTO rollup_batch (batch_id, model, flags, requests, input, write_5m, write_1h,"
+	"  cache_read, output) SELECT batch_id, model,"
 	"  (source = 'batch' OR service_tier = 'batch') * 1"
 	"  + (input + write_5m + write_1h + cache_read > 200000) * 2"
 	"  + (speed = 'fast') * 4 + (inference_geo = 'us') * 8 AS f,"
@@ -476,7 +498,9 @@ const char *const store_migrations[] = {
 	"  PRIMARY KEY (model, source, tag, flags)"
 	") WITHOUT ROWID;"
 	"DELETE FROM rollup_lt;"
-	"INSERT INTO rollup_lt SELECT model, source, tag, flags, sum(requests), sum(input),"
+	"INSERT INTO rollup_lt (model, source, tag, flags, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning)"
+	"  SELECT model, source, tag, flags, sum(requests), sum(input),"
 	"  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
 	"  sum(max_tokens_stops), sum(reasoning) FROM rollup_hour GROUP BY model, source, tag, flags;",
 	/* 14 → 15: alerts of the config's rules (issue 16; data/alerts.c): one
@@ -518,5 +542,38 @@ const char *const store_migrations[] = {
 	"ALTER TABLE batch_intent ADD COLUMN provider TEXT NOT NULL DEFAULT 'anthropic';"
 	"ALTER TABLE batch_intent ADD COLUMN token TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE batch ADD COLUMN errors TEXT NOT NULL DEFAULT '';",
+	/* 16 → 17: issue 16. Server tools (api-notes §9): each row's web search,
+	 * web fetch and code execution counts, and the rollups' web search and
+	 * code execution sums (the tool cost is priced from them like tokens,
+	 * by the price in force at the cell's time). Attribution: a coding
+	 * agent's project and git branch, the proxy's API key fingerprint, and
+	 * their rollups per UTC hour × model × project (rollup_hp) or key
+	 * (rollup_hk) × flags × routed, kept like rollup_hm and rebuilt from it
+	 * (every row so far has neither). A file set back that has the columns
+	 * has had all of it ("-- column", store.c). */
+	"-- column usage web_search_requests\n"
+	"ALTER TABLE usage ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE usage ADD COLUMN web_fetch_requests INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE usage ADD COLUMN code_execution_requests INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE usage ADD COLUMN project TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE usage ADD COLUMN git_branch TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE usage ADD COLUMN key_fp TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE rollup_hour ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_hour ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_hm ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_hm ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dm ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dm ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dt ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_dt ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_ds ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_ds ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_batch ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_lt ADD COLUMN web_search INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_lt ADD COLUMN code_exec INTEGER NOT NULL DEFAULT 0;"
+	ATTR_ROLLUP("rollup_hp", "project")
+	ATTR_ROLLUP("rollup_hk", "key_fp")
+	ATTR_FILL("rollup_hp", "project")
+	ATTR_FILL("rollup_hk", "key_fp"),
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -42,6 +42,32 @@
 	"  PRIMARY KEY (hour, model, flags, routed)"
 #define BIG "BIGINT NOT NULL DEFAULT 0"
 
+/* The server tool sums a rollup gained (web searches, code executions). */
+#define TOOL_SUMS(t) \
+	"ALTER TABLE " t " ADD COLUMN web_search " BIG ", ADD COLUMN code_exec " BIG ";"
+
+/* rollup_hp and rollup_hk: per UTC hour × model × an attribution column ×
+ * flags × routed, first filled from rollup_hm (no row had either yet). */
+#define ATTR_ROLLUP(t, col) \
+	"CREATE TABLE " t " (" \
+	"  hour BIGINT NOT NULL," \
+	"  model TEXT COLLATE \"C\" NOT NULL," \
+	"  " col " TEXT COLLATE \"C\" NOT NULL," \
+	"  flags BIGINT NOT NULL," \
+	"  routed BIGINT NOT NULL," \
+	COUNT_COLS \
+	"  compressed_tokens BIGINT NOT NULL," \
+	"  max_tokens_stops BIGINT NOT NULL," \
+	"  reasoning " BIG "," \
+	"  web_search " BIG "," \
+	"  code_exec " BIG "," \
+	"  PRIMARY KEY (hour, model, " col ", flags, routed)" \
+	");" \
+	"INSERT INTO " t " (hour, model, " col ", flags, routed, requests, input, write_5m," \
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning)" \
+	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h," \
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
+
 /* A rollup cell of rollup_hour is routed when it has a tier. */
 #define ROUTED "CASE WHEN tier <> '' THEN 1 ELSE 0 END"
 
@@ -392,6 +418,23 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE batch_intent ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL"
 	"  DEFAULT 'anthropic', ADD COLUMN token " TXT ";"
 	"ALTER TABLE batch ADD COLUMN errors " TXT ";",
+	/* 16 → 17: server tool counts per row and their rollup sums (web
+	 * search, code execution); attribution (a coding agent's project and git
+	 * branch, the proxy's API key fingerprint) with rollups per UTC hour ×
+	 * model × project (rollup_hp) or key (rollup_hk) × flags × routed, filled
+	 * from rollup_hm (no row had either yet) */
+	"-- column usage web_search_requests\n"
+	"ALTER TABLE usage ADD COLUMN web_search_requests " BIG ","
+	"  ADD COLUMN web_fetch_requests " BIG ","
+	"  ADD COLUMN code_execution_requests " BIG ","
+	"  ADD COLUMN project " TXT ","
+	"  ADD COLUMN git_branch " TXT ","
+	"  ADD COLUMN key_fp " TXT ";"
+	TOOL_SUMS("rollup_hour") TOOL_SUMS("rollup_hm") TOOL_SUMS("rollup_dm")
+	TOOL_SUMS("rollup_dt") TOOL_SUMS("rollup_ds") TOOL_SUMS("rollup_lt")
+	"ALTER TABLE rollup_batch ADD COLUMN web_search " BIG ";"
+	ATTR_ROLLUP("rollup_hp", "project")
+	ATTR_ROLLUP("rollup_hk", "key_fp"),
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

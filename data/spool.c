@@ -14,9 +14,10 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 4      /* 2: rows carry ts_import (the ledger's schema 9);
+#define SPOOL_VERSION 5      /* 2: rows carry ts_import (the ledger's schema 9);
                                 3: provider, reasoning, session, cwd (schema 11);
-                                4: batch results' outcomes (r_type, r_error) */
+                                4: server tools and attribution (issue 16);
+                                5: batch results' outcomes (r_type, r_error) */
 
 struct spool {
 	struct db *db;             /* db_sqlite's */
@@ -41,6 +42,11 @@ static const char schema[] =
 	"  provider TEXT NOT NULL DEFAULT 'anthropic',"
 	"  reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
 	"  session_id TEXT NOT NULL DEFAULT '', cwd TEXT NOT NULL DEFAULT '',"
+	"  web_search_requests INTEGER NOT NULL DEFAULT 0,"
+	"  web_fetch_requests INTEGER NOT NULL DEFAULT 0,"
+	"  code_execution_requests INTEGER NOT NULL DEFAULT 0,"
+	"  project TEXT NOT NULL DEFAULT '', git_branch TEXT NOT NULL DEFAULT '',"
+	"  key_fp TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -64,12 +70,19 @@ static const char *const upgrade[SPOOL_VERSION] = {
 	      "ALTER TABLE row ADD COLUMN session_id TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN cwd TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN b_provider TEXT NOT NULL DEFAULT 'anthropic';",
-	[3] = "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL DEFAULT '';"
+	[3] = "ALTER TABLE row ADD COLUMN web_search_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN web_fetch_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN code_execution_requests INTEGER NOT NULL DEFAULT 0;"
+	      "ALTER TABLE row ADD COLUMN project TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN git_branch TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN key_fp TEXT NOT NULL DEFAULT '';",
+	[4] = "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN r_error TEXT NOT NULL DEFAULT '';",
 };
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
 	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider, r_type, r_error"
+#define BATCH_NCOLS 14
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
@@ -229,7 +242,7 @@ int
 spool_append(struct spool *sp, struct store *st, const struct spool_item *items, size_t n,
              int64_t *first, char *err, size_t errlen)
 {
-	char ledger[PATH_MAX];
+	char ledger[PATH_MAX], sql[1536];
 	struct db_stmt *ins = NULL;
 	int64_t now = (int64_t)time(NULL) * 1000;
 	size_t i;
@@ -237,10 +250,13 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 	ledger_id(st, ledger, sizeof(ledger));
 	if (db_tx(sp->db, DB_BEGIN) != 0)
 		return sperr(sp, "begin", err, errlen);
-	if ((ins = db_prepare(sp->db, "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind,"
-	    " added_ms, " BATCH_COLS ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,"
-	    "?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35,"
-	    "?36,?37,?38,?39,?40,?41,?42) RETURNING seq", 0)) == NULL)
+	/* a parameter per column: the usage columns, ledger, kind, added_ms, the batch's */
+	snprintf(sql, sizeof(sql), "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind, added_ms, "
+	    BATCH_COLS ") VALUES (?1");
+	for (i = 2; i <= STORE_USAGE_NCOLS + 3 + BATCH_NCOLS; i++)
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ",?%zu", i);
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ") RETURNING seq");
+	if ((ins = db_prepare(sp->db, sql, 0)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
 		db_reset(ins);

@@ -22,7 +22,13 @@
 	" output = " t ".output + excluded.output," \
 	" compressed_tokens = " t ".compressed_tokens + excluded.compressed_tokens," \
 	" max_tokens_stops = " t ".max_tokens_stops + excluded.max_tokens_stops," \
-	" reasoning = " t ".reasoning + excluded.reasoning"
+	" reasoning = " t ".reasoning + excluded.reasoning," \
+	" web_search = " t ".web_search + excluded.web_search," \
+	" code_exec = " t ".code_exec + excluded.code_exec"
+
+/* A rollup's columns after its key: the sums, in groupsum's order. */
+#define SUM_COLS "requests, input, write_5m, write_1h, cache_read, output," \
+	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
 
 /* The statements behind enum store_stmt_id, in its order. */
 static const char *const stmt_sql[SQ_COUNT] = {
@@ -31,57 +37,80 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
 	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-	    "?23,?24,?25,?26) ON CONFLICT (dedupe_key) DO NOTHING",
+	    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32) ON CONFLICT (dedupe_key) DO NOTHING",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
 	    " inference_geo=?11, tier=?12, stop_reason=?13, input=?14, write_5m=?15,"
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
 	    " sidechain=?20, ts_import=?21, provider=?22, reasoning_tokens=?23, session_id=?24,"
-	    " cwd=?25 WHERE dedupe_key=?26",
+	    " cwd=?25, web_search_requests=?26, web_fetch_requests=?27,"
+	    " code_execution_requests=?28, project=?29, git_branch=?30, key_fp=?31"
+	    " WHERE dedupe_key=?32",
 	[SQ_ROLLUP_ADD] =
-	    "INSERT INTO rollup_hour VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
-	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET"
-	    ADD_SUMS("rollup_hour"),
+	    "INSERT INTO rollup_hour (hour, model, source, tag, tier, flags, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+	    " ON CONFLICT (hour, model, source, tag, tier, flags) DO UPDATE SET" ADD_SUMS("rollup_hour"),
 	[SQ_HM_ADD] =
-	    "INSERT INTO rollup_hm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    "INSERT INTO rollup_hm (hour, model, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_hm"),
 	[SQ_HM_PRUNE] =
 	    "DELETE FROM rollup_hm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DM_ADD] =
-	    "INSERT INTO rollup_dm VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    "INSERT INTO rollup_dm (hour, model, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
 	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_dm"),
 	[SQ_DM_PRUNE] =
 	    "DELETE FROM rollup_dm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
 	    " AND requests = 0",
 	[SQ_DT_ADD] =
-	    "INSERT INTO rollup_dt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+	    "INSERT INTO rollup_dt (hour, model, tag, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
 	    " ON CONFLICT (hour, model, tag, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_dt"),
 	[SQ_DT_PRUNE] =
 	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
 	[SQ_DS_ADD] =
-	    "INSERT INTO rollup_ds VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+	    "INSERT INTO rollup_ds (hour, model, source, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
 	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_ds"),
 	[SQ_DS_PRUNE] =
 	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
 	[SQ_LT_ADD] =
-	    "INSERT INTO rollup_lt VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+	    "INSERT INTO rollup_lt (model, source, tag, flags, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
 	    " ON CONFLICT (model, source, tag, flags) DO UPDATE SET" ADD_SUMS("rollup_lt"),
 	[SQ_LT_PRUNE] =
 	    "DELETE FROM rollup_lt WHERE model=?1 AND source=?2 AND tag=?3 AND flags=?4"
 	    " AND requests = 0",
+	[SQ_HP_ADD] =
+	    "INSERT INTO rollup_hp (hour, model, project, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+	    " ON CONFLICT (hour, model, project, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_hp"),
+	[SQ_HP_PRUNE] =
+	    "DELETE FROM rollup_hp WHERE hour=?1 AND model=?2 AND project=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
+	[SQ_HK_ADD] =
+	    "INSERT INTO rollup_hk (hour, model, key_fp, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+	    " ON CONFLICT (hour, model, key_fp, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_hk"),
+	[SQ_HK_PRUNE] =
+	    "DELETE FROM rollup_hk WHERE hour=?1 AND model=?2 AND key_fp=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
-	    "INSERT INTO rollup_batch VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
+	    "INSERT INTO rollup_batch (batch_id, model, flags, requests, input, write_5m,"
+	    " write_1h, cache_read, output, web_search) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
 	    " ON CONFLICT (batch_id, model, flags) DO UPDATE SET"
 	    " requests = rollup_batch.requests + excluded.requests,"
 	    " input = rollup_batch.input + excluded.input,"
 	    " write_5m = rollup_batch.write_5m + excluded.write_5m,"
 	    " write_1h = rollup_batch.write_1h + excluded.write_1h,"
 	    " cache_read = rollup_batch.cache_read + excluded.cache_read,"
-	    " output = rollup_batch.output + excluded.output",
+	    " output = rollup_batch.output + excluded.output,"
+	    " web_search = rollup_batch.web_search + excluded.web_search",
 	[SQ_ROLLUP_PRUNE] =
 	    "DELETE FROM rollup_hour WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND tier=?5 AND flags=?6 AND requests = 0",

@@ -164,6 +164,8 @@ enum report_group {
 	REPORT_TOTAL,   /* no rows, totals only */
 	REPORT_MODEL_TIER, /* key "MODEL\tTIER" (tier "" when not routed): output caps */
 	REPORT_PROVIDER,   /* key anthropic/openai */
+	REPORT_PROJECT, /* key a coding agent's project, "" for rows without one */
+	REPORT_KEY,     /* key the API key fingerprint (proxy rows), "" for none */
 };
 
 struct report_query {
@@ -184,7 +186,10 @@ struct report_row {
 	char          key[128];
 	int64_t       requests;
 	struct tokens tok;
-	int64_t       cost_nanos;        /* of the priced tokens only */
+	int64_t       cost_nanos;        /* of the priced rows only: tokens and tools */
+	int64_t       tool_cost_nanos;   /* …of which server tools (web search) */
+	int64_t       web_search_requests;
+	int64_t       code_execution_requests;  /* counted, not priced */
 	int64_t       unpriced_requests; /* requests of models without a price */
 	struct savings saved;
 	int64_t       max_tokens_stops;  /* responses that stopped on max_tokens */
@@ -206,8 +211,9 @@ struct report {
 /*
  * Aggregate the ledger for q. Periods use the process's local time zone
  * (the caller sets TZ and calls tzset() for --tz). Cost and savings come from
- * pricing over the summed tokens, so a price change reprices everything
- * without re-import. Reads the rollups, so the cost does not grow with the
+ * pricing over the summed tokens (and server tool uses), each hour or day
+ * priced by the entries in force then (pricing "since" dates), so a price
+ * change reprices everything without re-import. Reads the rollups, so the cost does not grow with the
  * number of rows (hours split between two local periods — zones with :30
  * offsets — and bounds inside an hour are read from the raw rows, so the
  * figures stay exact). p may be NULL (everything unpriced). The caller frees

@@ -24,6 +24,10 @@ enum store_stmt_id {
 	SQ_DS_PRUNE,
 	SQ_LT_ADD,           /* lifetime per model × source × tag (rollup_lt) */
 	SQ_LT_PRUNE,
+	SQ_HP_ADD,           /* per UTC hour × project (rollup_hp) */
+	SQ_HP_PRUNE,
+	SQ_HK_ADD,           /* per UTC hour × API key fingerprint (rollup_hk) */
+	SQ_HK_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */
@@ -107,7 +111,10 @@ int store_usage_write(struct store *s, enum store_stmt_id id, const struct usage
                       const char *key, int *written, char *err, size_t errlen);
 
 /* Does copy u beat the stored copy old? The larger token total wins; on a
- * tie the parent (non-sidechain) copy wins over a sidechain replay. */
+ * tie the parent (non-sidechain) copy wins over a sidechain replay, then the
+ * copy with more server tool uses, then one with a project or git branch
+ * where the stored copy has none (a file read again fills what an older
+ * tokentop did not keep). */
 int store_usage_beats(const struct usage *u, const struct usage *old);
 
 /* bulk.c: write the rows store_put_bulk holds (in the order they came), so
@@ -185,8 +192,9 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 	"ts_ms, model, source, request_id, message_id, batch_id, custom_id, tag, " \
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
 	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import, provider, " \
-	"reasoning_tokens, session_id, cwd"
-#define STORE_USAGE_NCOLS 25
+	"reasoning_tokens, session_id, cwd, web_search_requests, web_fetch_requests, " \
+	"code_execution_requests, project, git_branch, key_fp"
+#define STORE_USAGE_NCOLS 31
 void store_read_usage(struct db_stmt *st, int col, struct usage *u);
 
 #endif

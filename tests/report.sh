@@ -13,13 +13,13 @@ tt() { "$B/tokentop" --db "$DB" report "$@"; }
 
 # CSV: the documented header, one line per local day, sums to the nano
 tt daily --csv >"$T/d.csv"
-head -1 "$T/d.csv" | grep -qx 'date,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd' \
+head -1 "$T/d.csv" | grep -qx 'date,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd,tool_cost_usd,web_search_requests,code_execution_requests' \
 	|| tt_die "csv header: $(head -1 "$T/d.csv")"
 [ "$(wc -l <"$T/d.csv")" -eq 3 ] || tt_die "csv lines: $(cat "$T/d.csv")"
 sums=$(awk -F, 'NR > 1 { r += $2; i += $3; w5 += $4; w1 += $5; rd += $6; o += $7; c += $9 }
 	END { printf "%d %d %d %d %d %d %.9f", r, i, w5, w1, rd, o, c }' "$T/d.csv")
 [ "$sums" = "5 409601 1000 4000 50000 4400 1.860756000" ] || tt_die "csv sums: $sums"
-grep -q '^2025-11-11,1,500,0,4000,0,300,0.000000,0.01$' "$T/d.csv" || tt_die "csv day 2: $(cat "$T/d.csv")"
+grep -q '^2025-11-11,1,500,0,4000,0,300,0.000000,0.01,0,0,0$' "$T/d.csv" || tt_die "csv day 2: $(cat "$T/d.csv")"
 
 # JSON: totals without a key, with the savings keys; the unpriced model named
 tt daily --json >"$T/d.json"

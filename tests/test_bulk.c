@@ -29,6 +29,8 @@ dump(const char *path)
 		"SELECT * FROM rollup_dm ORDER BY hour, model, flags, routed",
 		"SELECT * FROM rollup_dt ORDER BY hour, model, tag, flags, routed",
 		"SELECT * FROM rollup_ds ORDER BY hour, model, source, flags, routed",
+		"SELECT * FROM rollup_hp ORDER BY hour, model, project, flags, routed",
+		"SELECT * FROM rollup_hk ORDER BY hour, model, key_fp, flags, routed",
 		"SELECT * FROM rollup_batch ORDER BY batch_id, model, flags",
 		"SELECT * FROM batch_result ORDER BY batch_id, custom_id",
 	};
@@ -94,6 +96,12 @@ row(struct synth_rng *r, unsigned k, struct usage *u)
 	}
 	if (synth_chance(r, 200))
 		usage_strlcpy(u->tag, "team", sizeof(u->tag));
+	if (synth_chance(r, 300))       /* who spent it, and server tools */
+		usage_strlcpy(u->project, k % 2 ? "api" : "web", sizeof(u->project));
+	if (synth_chance(r, 300))
+		usage_strlcpy(u->key_fp, k % 3 ? "…WXYZ-1a2b3c4d" : "…QRST-5e6f7a8b", sizeof(u->key_fp));
+	u->web_search_requests = synth_chance(r, 200) ? (int64_t)synth_below(r, 4) : 0;
+	u->code_execution_requests = synth_chance(r, 100) ? 1 : 0;
 	u->sidechain = synth_chance(r, 250);
 	u->tok.input = (int64_t)synth_below(r, 3);
 	u->tok.cache_read = (int64_t)(k % 11) * 1000;

@@ -280,7 +280,7 @@ test_migration(void **state)
 	char err[256];
 	int v = store_schema_version(f->s);
 
-	sql(f->path, "DELETE FROM usage WHERE provider = 'openai';"
+	sql(f->path, FX_UNDO_ISSUE16 "DELETE FROM usage WHERE provider = 'openai';"
 	    "DELETE FROM rollup_hour WHERE flags >= 256; DELETE FROM rollup_hm WHERE flags >= 256;"
 	    "DELETE FROM rollup_dm WHERE flags >= 256; DELETE FROM rollup_dt WHERE flags >= 256;"
 	    "DELETE FROM rollup_ds WHERE flags >= 256;"

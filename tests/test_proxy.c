@@ -64,7 +64,8 @@ static const char stream[] =
 	"\n"
 	"event: message_delta\n"
 	"data: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"},"
-	"\"usage\":{\"output_tokens\":393,\"cache_read_input_tokens\":9}}\n"
+	"\"usage\":{\"output_tokens\":393,\"cache_read_input_tokens\":9,"
+	"\"server_tool_use\":{\"web_search_requests\":2,\"web_fetch_requests\":1}}}\n"
 	"\n"
 	"event: message_stop\n"
 	"data: {\"type\":\"message_stop\"}\n"
@@ -84,6 +85,8 @@ check_stream_usage(const struct proxy_sse *s)
 	assert_int_equal(u.tok.write_1h, 200);
 	assert_int_equal(u.tok.cache_read, 9);       /* message_delta's count wins */
 	assert_int_equal(u.tok.output, 393);
+	assert_int_equal(u.web_search_requests, 2);  /* server tools: message_delta's */
+	assert_int_equal(u.web_fetch_requests, 1);
 }
 
 /* Every split point, and byte by byte: the scan does not care how it comes. */

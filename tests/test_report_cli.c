@@ -158,9 +158,12 @@ test_daily_json(void **state)
 		(void)v;
 		n++;
 	}
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 14);     /* with provider, reasoning and the server tool figures */
 	assert_string_equal(json_string_value(json_object_get(r, "provider")), "anthropic");
 	assert_int_equal(json_integer_value(json_object_get(r, "reasoning_tokens")), 0);
+	assert_int_equal(nanos(r, "tool_cost_usd"), 0);
+	assert_int_equal(json_integer_value(json_object_get(r, "web_search_requests")), 0);
+	assert_non_null(json_object_get(r, "code_execution_requests"));
 	assert_null(json_object_get(t, "date"));
 	assert_int_equal(json_integer_value(json_object_get(t, "requests")), 5);
 	assert_int_equal(json_integer_value(json_object_get(t, "input_tokens")), 409601);

@@ -262,7 +262,7 @@ test_migration_from_9(void **state)
 	/* back to version 9 */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	/* version 9 keyed cells without the priority bit: they merge */
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_dt; DROP TABLE rollup_ds;"
+	assert_int_equal(sqlite3_exec(db, FX_UNDO_ISSUE16 "DROP TABLE rollup_dt; DROP TABLE rollup_ds;"
 	    "CREATE TEMP TABLE h AS SELECT hour, model, source, tag, tier, flags & ~16 AS flags,"
 	    "  " SUMS " FROM rollup_hour GROUP BY hour, model, source, tag, tier, flags & ~16;"
 	    "DELETE FROM rollup_hour; INSERT INTO rollup_hour SELECT * FROM h;"
@@ -291,6 +291,76 @@ test_migration_from_9(void **state)
 	free(after);
 }
 
+/* Per hour × project and × key (issue 16): summed over the project or key
+ * they are rollup_hm, and per project or key they are the rows' own sums,
+ * server tool uses included, after replacements by larger copies. */
+static void
+test_project_and_key_tables(void **state)
+{
+	static const char *const hp_hm[][2] = {
+		{ "SELECT hour, model, flags, routed, " SUMS ", sum(web_search), sum(code_exec)"
+		  " FROM rollup_hp GROUP BY hour, model, flags, routed",
+		  "SELECT hour, model, flags, routed, " COLS ", web_search, code_exec FROM rollup_hm" },
+		{ "SELECT hour, model, flags, routed, " SUMS ", sum(web_search), sum(code_exec)"
+		  " FROM rollup_hk GROUP BY hour, model, flags, routed",
+		  "SELECT hour, model, flags, routed, " COLS ", web_search, code_exec FROM rollup_hm" },
+		{ "SELECT project, sum(requests), sum(input), sum(output), sum(web_search),"
+		  " sum(code_exec) FROM rollup_hp GROUP BY project",
+		  "SELECT project, count(*), sum(input), sum(output), sum(web_search_requests),"
+		  " sum(code_execution_requests) FROM usage GROUP BY project" },
+		{ "SELECT key_fp, sum(requests), sum(input), sum(output), sum(web_search)"
+		  " FROM rollup_hk GROUP BY key_fp",
+		  "SELECT key_fp, count(*), sum(input), sum(output), sum(web_search_requests)"
+		  " FROM usage GROUP BY key_fp" },
+	};
+	static const char *const projects[] = { "", "api", "web", "데이터" };
+	char path[512], err[256], sql[2048];
+	struct synth_rng r;
+	struct store *s;
+	struct usage u;
+	sqlite3 *db;
+	unsigned k;
+	size_t i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/attr.db", fx_tmpdir);
+	s = store_open(path, err, sizeof(err));
+	assert_non_null(s);
+	synth_seed(&r, 16);
+	for (k = 0; k < 3000; k++) {
+		memset(&u, 0, sizeof(u));
+		u.ts_ms = 1767225600000LL + (int64_t)synth_below(&r, 72) * 3600000;
+		usage_strlcpy(u.model, k % 2 ? "claude-sonnet-4-5" : "claude-haiku-4-5",
+		    sizeof(u.model));
+		usage_strlcpy(u.source, k % 3 ? "import" : "proxy", sizeof(u.source));
+		snprintf(u.message_id, sizeof(u.message_id), "msg_%u", (unsigned)synth_below(&r, 2000));
+		usage_strlcpy(u.project, projects[synth_below(&r, 4)], sizeof(u.project));
+		if (synth_chance(&r, 500))
+			usage_strlcpy(u.key_fp, synth_chance(&r, 500) ? "…WXYZ-1a2b3c4d" :
+			    "…QRST-5e6f7a8b", sizeof(u.key_fp));
+		u.tok.input = (int64_t)synth_below(&r, 1000);
+		u.tok.output = (int64_t)synth_below(&r, 1000);   /* larger copies replace */
+		u.web_search_requests = (int64_t)synth_below(&r, 3);
+		u.code_execution_requests = (int64_t)synth_below(&r, 2);
+		assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
+	}
+	store_close(s);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_true(one(db, "SELECT count(DISTINCT project) FROM rollup_hp WHERE requests > 0") == 4);
+	assert_true(one(db, "SELECT sum(web_search) FROM rollup_hm") > 100);
+	for (i = 0; i < sizeof(hp_hm) / sizeof(hp_hm[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", hp_hm[i][0],
+		    hp_hm[i][1]);
+		if (one(db, sql) != 0)
+			fail_msg("%s: not in %s", hp_hm[i][0], hp_hm[i][1]);
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", hp_hm[i][1],
+		    hp_hm[i][0]);
+		if (one(db, sql) != 0)
+			fail_msg("%s: not in %s", hp_hm[i][1], hp_hm[i][0]);
+	}
+	sqlite3_close(db);
+}
+
 /* A file from before the lifetime rollup: opening it builds rollup_lt from
  * rollup_hour (its migration found by its text: later ones append). */
 static void
@@ -308,7 +378,8 @@ test_migration_lt(void **state)
 	v = store_schema_version(s);
 	store_close(s);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_lt", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, FX_UNDO_ISSUE16 "DROP TABLE rollup_lt", NULL, NULL,
+	    NULL), SQLITE_OK);
 	sqlite3_close(db);
 	/* back to before rollup_lt's migration, wherever later ones put it */
 	for (from = 0; from < store_nmigrations &&
@@ -327,6 +398,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_collapsed_tables),
+		cmocka_unit_test(test_project_and_key_tables),
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
 	};

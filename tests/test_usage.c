@@ -564,6 +564,50 @@ test_checked_sums(void **state)
 	assert_string_equal(err, "compressed_tokens: -3: not a token count (0..1000000000000)");
 }
 
+/* usage.server_tool_use in every shape that carries usage (api-notes §9):
+ * counted, bounded like token counts, absent or null is none. */
+static void
+test_server_tools(void **state)
+{
+	static const char msg[] = "{\"type\":\"message\",\"id\":\"msg_1\",\"model\":\"claude-sonnet-4-5\","
+	    "\"usage\":{\"input_tokens\":5,\"output_tokens\":7,\"server_tool_use\":"
+	    "{\"web_search_requests\":3,\"web_fetch_requests\":2,\"code_execution_requests\":1}}}";
+	static const char result[] = "{\"custom_id\":\"a\",\"result\":{\"type\":\"succeeded\","
+	    "\"message\":{\"id\":\"msg_2\",\"model\":\"claude-haiku-4-5\",\"usage\":"
+	    "{\"output_tokens\":1,\"server_tool_use\":{\"web_search_requests\":4}}}}}";
+	static const char cc[] = "{\"timestamp\":\"2026-01-01T00:00:00Z\",\"cwd\":\"/src/app\","
+	    "\"gitBranch\":\"main\",\"message\":{\"model\":\"claude-haiku-4-5\",\"usage\":"
+	    "{\"output_tokens\":1,\"server_tool_use\":{\"web_search_requests\":5}}}}";
+	static const char big[] = "{\"model\":\"m\",\"usage\":{\"server_tool_use\":"
+	    "{\"web_search_requests\":1000000000001}}}";
+	static const char bad[] = "{\"model\":\"m\",\"usage\":{\"server_tool_use\":7}}";
+	struct usage_result r;
+	struct usage u;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(usage_parse_message_line(msg, strlen(msg), &u, err, sizeof(err)), 0);
+	assert_int_equal(u.web_search_requests, 3);
+	assert_int_equal(u.web_fetch_requests, 2);
+	assert_int_equal(u.code_execution_requests, 1);
+	assert_int_equal(usage_parse_result_line(result, strlen(result), &r, err, sizeof(err)), 0);
+	assert_int_equal(r.u.web_search_requests, 4);
+	assert_int_equal(usage_parse_transcript_line(cc, strlen(cc), &u, err, sizeof(err)),
+	    USAGE_LINE_ROW);
+	assert_int_equal(u.web_search_requests, 5);
+	assert_string_equal(u.cwd, "/src/app");
+	assert_string_equal(u.git_branch, "main");
+	assert_int_equal(usage_parse_message_line(big, strlen(big), &u, err, sizeof(err)), -1);
+	assert_string_equal(err, "usage.server_tool_use.web_search_requests: 1000000000001: not a"
+	    " token count (0..1000000000000)");
+	assert_int_equal(usage_parse_message_line(bad, strlen(bad), &u, err, sizeof(err)), -1);
+	assert_string_equal(err, "usage.server_tool_use: not an object");
+	u.web_search_requests = 0;
+	u.code_execution_requests = -1;
+	assert_int_equal(usage_tools_check(&u, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "code_execution_requests: -1"));
+}
+
 int
 main(void)
 {
@@ -581,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_huge_counts),
 		cmocka_unit_test(test_checked_sums),
+		cmocka_unit_test(test_server_tools),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

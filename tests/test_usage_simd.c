@@ -40,6 +40,19 @@ static const struct {
 	{ HEAD "\"message\":{\"model\":\"a\",\"model\":\"claude-haiku-4-5\",\"usage\":"
 	  "{\"output_tokens\":1,\"output_tokens\":2},\"id\":\"m\",\"id\":\"n\"},\"requestId\":\"s\"}",
 	  USAGE_SIMD_ROW, USAGE_LINE_ROW },
+	/* server tools and attribution (issue 16): read by both paths alike */
+	{ HEAD "\"cwd\":\"/home/me/proj\",\"gitBranch\":\"feat/x\",\"message\":{\"model\":"
+	  "\"claude-sonnet-4-5\",\"usage\":{\"output_tokens\":5,\"server_tool_use\":"
+	  "{\"web_search_requests\":3,\"web_fetch_requests\":1,\"code_execution_requests\":2}}}}",
+	  USAGE_SIMD_ROW, USAGE_LINE_ROW },
+	{ HEAD "\"message\":{\"model\":\"m\",\"usage\":{\"server_tool_use\":null}}}",
+	  USAGE_SIMD_ROW, USAGE_LINE_ROW },
+	{ HEAD "\"message\":{\"model\":\"m\",\"usage\":{\"server_tool_use\":"
+	  "{\"web_search_requests\":-1}}}}", USAGE_SIMD_UNSURE, USAGE_LINE_MALFORMED },
+	{ HEAD "\"message\":{\"model\":\"m\",\"usage\":{\"server_tool_use\":[]}}}",
+	  USAGE_SIMD_UNSURE, USAGE_LINE_MALFORMED },
+	{ HEAD "\"cwd\":7,\"message\":{\"model\":\"m\",\"usage\":{}}}",
+	  USAGE_SIMD_UNSURE, USAGE_LINE_MALFORMED },
 	/* skipped alike */
 	{ HEAD "\"message\":{\"model\":\"<synthetic>\",\"usage\":{\"input_tokens\":0}}}",
 	  USAGE_SIMD_SKIP, USAGE_LINE_SKIP },

@@ -43,6 +43,10 @@ int cli_report(struct cli *cli, int argc, char **argv);
 struct json_t;
 struct json_t *cli_report_json(const char *key, int savings, const struct report *r);
 #define CLI_REPORT_JSON_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+/* What every form of a report shows alike (cli_report_json.c): the sum of
+ * the four levers' savings (saturating), and the cache hit ratio 0..1. */
+int64_t cli_report_saved(const struct savings *s);
+double cli_report_hit(const struct tokens *t);
 int cli_report_caps(struct cli *cli, int argc, char **argv);   /* `report caps` */
 int cli_report_limits(struct cli *cli, int argc, char **argv); /* `report limits` */
 int cli_prices(struct cli *cli, int argc, char **argv);

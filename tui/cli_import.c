@@ -11,6 +11,7 @@
 #include "core/codex.h"
 #include "core/import.h"
 #include "core/openai.h"
+#include "core/project.h"
 #include "core/provider.h"
 #include "core/text.h"
 #include "tui/alerter.h"
@@ -111,6 +112,7 @@ struct imp {
 	int64_t         group_rows;               /* rows since the last commit */
 	int64_t         group_start;              /* when it began (monotonic ms) */
 	int64_t         group_max;                /* rows per commit */
+	struct project_cache *projects;           /* cwd → project, asked once each */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
 	char            err[512];                 /* why the sink stopped */
@@ -225,6 +227,8 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	}
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
+	if (u.cwd[0] != '\0' && u.project[0] == '\0')   /* a coding agent's row: who spent it */
+		project_of(m->projects, u.cwd, u.project, sizeof(u.project));
 	if (note_unpriced(m, &u) != 0 ||
 	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
 		return -1;
@@ -592,6 +596,10 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if ((rc = cli_open(cli, &m.st, &m.pr)) != EXIT_OK)
 		goto out;
 	m.now_ms = cli_now_ms();
+	if ((m.projects = project_cache_new()) == NULL) {
+		rc = cli_fail("import", "out of memory");
+		goto out;
+	}
 	if (store_cache_kib(m.st, IMPORT_CACHE_KIB, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
@@ -639,6 +647,7 @@ fail:
 out:
 	alerter_stop(al);
 	import_pool_free(o.pool);
+	project_cache_free(m.projects);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);
 	free(m.unpriced);

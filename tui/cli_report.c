@@ -29,6 +29,8 @@ static const struct kind {
 	{ "models",  REPORT_MODEL,  "model",  "MODEL",  0 },
 	{ "sources", REPORT_SOURCE, "source", "SOURCE", 0 },
 	{ "tags",    REPORT_TAG,    "tag",    "TAG",    0 },
+	{ "projects", REPORT_PROJECT, "project", "PROJECT", 0 },
+	{ "keys",    REPORT_KEY,    "key",    "KEY",    0 },
 	{ "savings", REPORT_DAY,    "date",   "DATE",   1 },
 	{ "providers", REPORT_PROVIDER, "provider", "PROVIDER", 0 },
 };
@@ -44,12 +46,14 @@ help(void)
 {
 	printf(
 	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|providers|\n"
-	    "                        savings] [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-	    "                       [--tz ZONE] [--model M] [--tag T] [--source S]\n"
-	    "                       [--provider anthropic|openai] [--json|--csv]\n"
+	    "                        projects|keys|savings] [--since YYYY-MM-DD]\n"
+	    "                       [--until YYYY-MM-DD] [--tz ZONE] [--model M] [--tag T]\n"
+	    "                       [--source S] [--provider anthropic|openai] [--json|--csv]\n"
 	    "\n"
 	    "Spend from the ledger, grouped by local day (default), ISO week, month,\n"
-	    "model, source, tag or provider; `savings` shows per day what caching,\n"
+	    "model, source, tag, provider, project (a Claude Code or Codex session's\n"
+	    "repository, else its directory) or key (the proxy's API key fingerprint,\n"
+	    "never the key); `savings` shows per day what caching,\n"
 	    "batching, routing and compression saved. `tokentop report caps` counts the\n"
 	    "responses cut by max_tokens per model and routing tier; `tokentop report\n"
 	    "limits` shows the rate-limit headroom per model and API key.\n"
@@ -65,10 +69,12 @@ help(void)
 	    "  --csv          a header line, then one line per row (no totals line);\n"
 	    "                 a key starting with = + - @ is written as '=... (text)\n"
 	    "\n"
-	    "Row fields: the group key (date, week, month, model, source, tag or\n"
-	    "provider), requests, input_tokens, cache_write_5m_tokens,\n"
+	    "Row fields: the group key (date, week, month, model, source, tag,\n"
+	    "provider, project or key), requests, input_tokens, cache_write_5m_tokens,\n"
 	    "cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hit_ratio\n"
-	    "(0..1), cost_usd; JSON rows also provider (anthropic, openai, \"mixed\" for a\n"
+	    "(0..1), cost_usd (tokens and server tools), tool_cost_usd (web searches,\n"
+	    "inside cost_usd), web_search_requests, code_execution_requests (counted, not\n"
+	    "priced); JSON rows also provider (anthropic, openai, \"mixed\" for a\n"
 	    "row holding both, null for none) and reasoning_tokens (OpenAI's, already\n"
 	    "inside output_tokens: never add them again). input_tokens is the uncached\n"
 	    "input for both providers; OpenAI's cached input is in cache_read_tokens, and\n"
@@ -174,96 +180,6 @@ make_query(struct cli *cli, const struct opts *o, struct report_query *q)
 	return EXIT_OK;
 }
 
-/* A row's provider for JSON: its name, "mixed", or null (no tokens). */
-static json_t *
-json_provider(int p)
-{
-	if (p == REPORT_PROVIDER_MIXED)
-		return json_string("mixed");
-	return provider_at(p) != NULL ? json_string(provider_at(p)->name) : json_null();
-}
-
-static int64_t
-saved_sum(const struct savings *s)
-{
-	return num_sat_add(num_sat_add(s->cache, s->batch), num_sat_add(s->routing, s->compression));
-}
-
-static double
-hit_ratio(const struct tokens *t)
-{
-	int64_t tot = usage_total_input(t);
-
-	return tot > 0 ? (double)t->cache_read / (double)tot : 0.0;
-}
-
-/* ---- JSON ----------------------------------------------------------------- */
-
-/* A JSON string of s; bytes that are not valid UTF-8 (a --tag from a
- * latin-1 shell, say) become '?', so no key is ever silently dropped. */
-static json_t *
-json_str(const char *s)
-{
-	json_t *j = json_string(s);
-	char *c;
-	size_t i;
-
-	if (j != NULL || (c = strdup(s)) == NULL)
-		return j;
-	for (i = 0; c[i] != '\0'; i++)
-		if ((unsigned char)c[i] >= 0x80)
-			c[i] = '?';
-	j = json_string(c);
-	free(c);
-	return j;
-}
-
-static json_t *
-json_row(const char *key, const struct report_row *r, int with_key, int with_saved)
-{
-	json_t *o = json_object();
-
-	if (with_key)
-		json_object_set_new(o, key, json_str(r->key));
-	json_object_set_new(o, "requests", json_integer(r->requests));
-	json_object_set_new(o, "input_tokens", json_integer(r->tok.input));
-	json_object_set_new(o, "cache_write_5m_tokens", json_integer(r->tok.write_5m));
-	json_object_set_new(o, "cache_write_1h_tokens", json_integer(r->tok.write_1h));
-	json_object_set_new(o, "cache_read_tokens", json_integer(r->tok.cache_read));
-	json_object_set_new(o, "output_tokens", json_integer(r->tok.output));
-	json_object_set_new(o, "cache_hit_ratio", json_real(hit_ratio(&r->tok)));
-	json_object_set_new(o, "cost_usd", json_real(pricing_usd(r->cost_nanos)));
-	if (strcmp(key, "provider") != 0 || !with_key)
-		json_object_set_new(o, "provider", json_provider(r->provider));
-	json_object_set_new(o, "reasoning_tokens", json_integer(r->reasoning_tokens));
-	if (with_saved) {
-		json_object_set_new(o, "saved_by_cache_usd", json_real(pricing_usd(r->saved.cache)));
-		json_object_set_new(o, "saved_by_batch_usd", json_real(pricing_usd(r->saved.batch)));
-		json_object_set_new(o, "saved_by_routing_usd",
-		    json_real(pricing_usd(r->saved.routing)));
-		json_object_set_new(o, "saved_by_compression_usd",
-		    json_real(pricing_usd(r->saved.compression)));
-		json_object_set_new(o, "saved_usd", json_real(pricing_usd(saved_sum(&r->saved))));
-	}
-	return o;
-}
-
-json_t *
-cli_report_json(const char *key, int savings, const struct report *r)
-{
-	json_t *root = json_object(), *rows = json_array(), *unp = json_array();
-	size_t i;
-
-	for (i = 0; i < r->nrows; i++)
-		json_array_append_new(rows, json_row(key, &r->rows[i], 1, savings));
-	for (i = 0; i < r->nunpriced; i++)
-		json_array_append_new(unp, json_str(r->unpriced[i]));
-	json_object_set_new(root, "rows", rows);
-	json_object_set_new(root, "totals", json_row(key, &r->totals, 0, 1));
-	json_object_set_new(root, "unpriced_models", unp);
-	return root;
-}
-
 static int
 print_json(const struct kind *k, const struct report *r)
 {
@@ -301,9 +217,10 @@ print_csv(const struct kind *k, const struct report *r)
 	size_t i;
 
 	printf("%s,requests,input_tokens,cache_write_5m_tokens,cache_write_1h_tokens,"
-	    "cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd%s\n", k->key,
+	    "cache_read_tokens,output_tokens,cache_hit_ratio,cost_usd%s%s\n", k->key,
 	    k->savings ? ",saved_by_cache_usd,saved_by_batch_usd,saved_by_routing_usd,"
-	    "saved_by_compression_usd,saved_usd" : "");
+	    "saved_by_compression_usd,saved_usd" : "",
+	    ",tool_cost_usd,web_search_requests,code_execution_requests");
 	for (i = 0; i < r->nrows; i++) {
 		const struct report_row *w = &r->rows[i];
 
@@ -311,16 +228,18 @@ print_csv(const struct kind *k, const struct report *r)
 		usd_plain(w->cost_nanos, c[0], sizeof(c[0]));
 		printf(",%lld,%lld,%lld,%lld,%lld,%lld,%.6f,%s", (long long)w->requests,
 		    (long long)w->tok.input, (long long)w->tok.write_5m, (long long)w->tok.write_1h,
-		    (long long)w->tok.cache_read, (long long)w->tok.output, hit_ratio(&w->tok), c[0]);
+		    (long long)w->tok.cache_read, (long long)w->tok.output, cli_report_hit(&w->tok), c[0]);
 		if (k->savings) {
 			usd_plain(w->saved.cache, c[0], sizeof(c[0]));
 			usd_plain(w->saved.batch, c[1], sizeof(c[1]));
 			usd_plain(w->saved.routing, c[2], sizeof(c[2]));
 			usd_plain(w->saved.compression, c[3], sizeof(c[3]));
-			usd_plain(saved_sum(&w->saved), c[4], sizeof(c[4]));
+			usd_plain(cli_report_saved(&w->saved), c[4], sizeof(c[4]));
 			printf(",%s,%s,%s,%s,%s", c[0], c[1], c[2], c[3], c[4]);
 		}
-		putchar('\n');
+		usd_plain(w->tool_cost_nanos, c[0], sizeof(c[0]));
+		printf(",%s,%lld,%lld\n", c[0], (long long)w->web_search_requests,
+		    (long long)w->code_execution_requests);
 	}
 	if (fflush(stdout) != 0)
 		return cli_fail("report", "writing CSV failed");
@@ -429,7 +348,8 @@ fill_row(struct table *t, size_t i, const struct kind *k, const struct report_ro
 	int j;
 
 	key_cell(c[0], i == t->nrows ? "TOTAL" : r->key[0] != '\0' ? r->key :
-	    k->group == REPORT_TAG ? "(none)" : "?");
+	    k->group == REPORT_TAG || k->group == REPORT_PROJECT || k->group == REPORT_KEY ?
+	    "(none)" : "?");
 	cli_group(r->requests, c[1], CELL);
 	for (j = 0; j < 4; j++) {
 		if (shorten)
@@ -457,7 +377,7 @@ fill_savings_row(struct table *t, size_t i, const struct report_row *r, int deci
 	money(r->saved.batch, decimals, c[3], CELL);
 	money(r->saved.routing, decimals, c[4], CELL);
 	money(r->saved.compression, decimals, c[5], CELL);
-	money(saved_sum(&r->saved), decimals, c[6], CELL);
+	money(cli_report_saved(&r->saved), decimals, c[6], CELL);
 }
 
 static int
@@ -569,9 +489,25 @@ print_saved(const struct savings *sv, int decimals)
 			words[n] = parts[n];
 			n++;
 		}
-	money(saved_sum(sv), decimals, total, sizeof(total));
+	money(cli_report_saved(sv), decimals, total, sizeof(total));
 	snprintf(head, sizeof(head), "saved %s%s", total, n > 0 ? ":" : "");
 	print_wrapped(head, words, n);
+}
+
+/* "server tools: web search $X (N searches, in COST), code execution N
+ * (not priced)" when the rows used any. */
+static void
+print_tools(const struct report_row *t, int decimals)
+{
+	char m[40], n[32], e[32];
+
+	if (t->web_search_requests == 0 && t->code_execution_requests == 0)
+		return;
+	money(t->tool_cost_nanos, decimals, m, sizeof(m));
+	cli_group(t->web_search_requests, n, sizeof(n));
+	cli_group(t->code_execution_requests, e, sizeof(e));
+	printf("server tools: web search %s (%s searches, in COST), code execution %s"
+	    " (not priced)\n", m, n, e);
 }
 
 static int
@@ -635,6 +571,7 @@ print_table(const struct kind *k, const struct report *r)
 		print_wrapped("unpriced (no price, not in COST):", (const char *const *)r->unpriced,
 		    r->nunpriced);
 	print_saved(&r->totals.saved, decimals);
+	print_tools(&r->totals, decimals);
 	return fflush(stdout) == 0 ? EXIT_OK : cli_fail("report", "writing failed");
 }
 

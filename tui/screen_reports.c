@@ -29,7 +29,7 @@ static const struct key_bind rep_keys[] = {
 	{ K_HOME,  R_HOME,   NULL,     "first row" },
 	{ K_END,   R_END,    NULL,     "last row" },
 	{ 'g',     R_GROUP,  "group",  "periods: month, week, day" },
-	{ 'b',     R_DIM,    "by",     "breakdown by model, source, tag, provider" },
+	{ 'b',     R_DIM,    "by",     "by model/source/tag/provider/project/key" },
 	{ 'v',     R_PROVIDER, "vendor", "provider filter: all, anthropic, openai" },
 	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
 	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
@@ -53,7 +53,7 @@ struct level {
 struct reports {
 	struct level      lv[DRILL_MAX];
 	int               depth;            /* current level index */
-	enum report_group dim;              /* REPORT_MODEL / SOURCE / TAG / PROVIDER */
+	enum report_group dim;              /* REPORT_MODEL / SOURCE / TAG / PROVIDER / PROJECT / KEY */
 	char              model[96];        /* filter, from a dashboard drill */
 	int               provider;         /* filter: enum provider_id, -1 = all */
 	struct report     periods;
@@ -110,6 +110,8 @@ group_name(enum report_group g)
 	case REPORT_SOURCE: return "source";
 	case REPORT_TAG:    return "tag";
 	case REPORT_PROVIDER: return "provider";
+	case REPORT_PROJECT: return "project";
+	case REPORT_KEY:    return "key";
 	default:            return "total";
 	}
 }
@@ -199,7 +201,7 @@ fail:
 /* One table row: key, reqs, input, output, read, written, hit, cost. */
 static void
 draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, const char *key,
-         int models)
+         int models, const char *empty)
 {
 	char b[7][40], nm[160];
 	int kw = w - (7 + 8 * 4 + 5 + 11 + 7);
@@ -209,7 +211,7 @@ draw_row(int y, int x, int w, enum draw_role role, const struct report_row *r, c
 	if (models)     /* the vendor prefix goes first, then the end */
 		view_model_name(key, kw - 1, draw_ellipsis(), nm, sizeof(nm));
 	else
-		snprintf(nm, sizeof(nm), "%s", key[0] ? key : "(untagged)");
+		snprintf(nm, sizeof(nm), "%s", key[0] ? key : empty);
 	draw_text(y, x, kw - 1, role, models ? 0 : DRAW_MID, nm);
 	view_fmt_count(r->requests, b[0], sizeof(b[0]));
 	view_fmt_tokens(r->tok.input, b[1], sizeof(b[1]));
@@ -258,7 +260,8 @@ draw_table(struct view_rect r, const char *title, const struct report *rep, cons
 	for (i = 0; i < vis && *top + i < n; i++) {
 		k = (size_t)(*top + i);
 		draw_row(r.y + 2 + i, r.x + 2, r.w - 4, focused && (int)k == sel ? ROLE_SELECTED :
-		    ROLE_NORMAL, &rep->rows[k], rep->rows[k].key, models);
+		    ROLE_NORMAL, &rep->rows[k], rep->rows[k].key, models,
+		    strcmp(first, "tag") == 0 ? "(untagged)" : "(none)");
 	}
 	if (n > vis && vis > 0) {
 		snprintf(where, sizeof(where), " %d-%d of %d ", *top + 1, *top + vis, n);
@@ -267,7 +270,7 @@ draw_table(struct view_rect r, const char *title, const struct report *rep, cons
 	}
 	if (rep->nrows == 0)
 		draw_text(r.y + 2, r.x + 2, r.w - 4, ROLE_DIM, DRAW_RAW, "no usage in this range");
-	draw_row(r.y + r.h - 2, r.x + 2, r.w - 4, ROLE_TITLE, &rep->totals, "total", 0);
+	draw_row(r.y + r.h - 2, r.x + 2, r.w - 4, ROLE_TITLE, &rep->totals, "total", 0, "");
 }
 
 static void
@@ -504,7 +507,8 @@ rep_key(struct console *c, void *st, int key)
 		return CA_REBUILD;
 	case R_DIM:
 		s->dim = s->dim == REPORT_MODEL ? REPORT_SOURCE : s->dim == REPORT_SOURCE ?
-		    REPORT_TAG : s->dim == REPORT_TAG ? REPORT_PROVIDER : REPORT_MODEL;
+		    REPORT_TAG : s->dim == REPORT_TAG ? REPORT_PROVIDER : s->dim == REPORT_PROVIDER ?
+		    REPORT_PROJECT : s->dim == REPORT_PROJECT ? REPORT_KEY : REPORT_MODEL;
 		return CA_REBUILD;
 	case R_PROVIDER:
 		s->provider = s->provider + 1 < PROVIDER_COUNT ? s->provider + 1 : -1;

@@ -47,6 +47,23 @@ void fx_set_user_version(const char *path, int v);
  * frees it with pricing_free. */
 struct pricing *fx_shipped_prices(void);
 
+/* SQL that takes a ledger back to before migration 14 → 15 (issue 16:
+ * server tools and attribution), for tests that simulate an older file:
+ * run it before fx_set_user_version. */
+#define FX_UNDO_ISSUE16 \
+	"DROP TABLE rollup_hp; DROP TABLE rollup_hk;" \
+	"ALTER TABLE usage DROP COLUMN web_search_requests;" \
+	"ALTER TABLE usage DROP COLUMN web_fetch_requests;" \
+	"ALTER TABLE usage DROP COLUMN code_execution_requests;" \
+	"ALTER TABLE usage DROP COLUMN project; ALTER TABLE usage DROP COLUMN git_branch;" \
+	"ALTER TABLE usage DROP COLUMN key_fp; ALTER TABLE rollup_batch DROP COLUMN web_search;" \
+	"ALTER TABLE rollup_hour DROP COLUMN web_search; ALTER TABLE rollup_hour DROP COLUMN code_exec;" \
+	"ALTER TABLE rollup_hm DROP COLUMN web_search; ALTER TABLE rollup_hm DROP COLUMN code_exec;" \
+	"ALTER TABLE rollup_dm DROP COLUMN web_search; ALTER TABLE rollup_dm DROP COLUMN code_exec;" \
+	"ALTER TABLE rollup_dt DROP COLUMN web_search; ALTER TABLE rollup_dt DROP COLUMN code_exec;" \
+	"ALTER TABLE rollup_ds DROP COLUMN web_search; ALTER TABLE rollup_ds DROP COLUMN code_exec;" \
+	"ALTER TABLE rollup_lt DROP COLUMN web_search; ALTER TABLE rollup_lt DROP COLUMN code_exec;"
+
 /* Milliseconds on the monotonic clock (for loops like `batch watch`'s). */
 int64_t fx_now_ms(void);
 
