@@ -3,7 +3,8 @@
  * config's rules with their delivery (table alert): each is raised once
  * across restarts, processes and hosts (sharing a PostgreSQL ledger),
  * because the claim is one INSERT … ON CONFLICT DO NOTHING on a unique key,
- * and sent by one process at a time, because the lease is one UPDATE. Also the statuses the proxy answered, per minute. */
+ * and sent by one process at a time, because the lease is one UPDATE.
+ * Also the statuses the proxy answered, per minute. */
 #include <stdio.h>
 #include <string.h>
 
