@@ -14,12 +14,12 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 CXX      ?= g++
-PKGS      = ncursesw libcurl jansson sqlite3 libmicrohttpd simdjson
+PKGS      = ncursesw libcurl jansson sqlite3 libpq libmicrohttpd simdjson
 TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names above.
 LIBDEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-          libcmocka-dev libmicrohttpd-dev
+          libpq-dev libcmocka-dev libmicrohttpd-dev
 # Every program the tests, the bench, the demo and `make fuzz` run that a
 # minimal Debian (debootstrap --variant=minbase, build-essential, git) may
 # lack, as PROGRAM:PACKAGE; a path is checked as a file (/usr/bin/time: `time`
@@ -30,6 +30,7 @@ TOOLS = pkg-config:pkg-config g++:g++ tmux:tmux sqlite3:sqlite3 curl:curl jq:jq 
         setpriv:util-linux unshare:util-linux mount:mount timeout:coreutils \
         stat:coreutils mkfifo:coreutils md5sum:coreutils find:findutils xargs:findutils \
         cmp:diffutils awk:mawk sed:sed grep:grep /usr/share/zoneinfo/Asia/Seoul:tzdata \
+        /usr/lib/postgresql:postgresql \
         /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client
 DEBS = $(LIBDEBS) $(sort $(foreach t,$(TOOLS),$(lastword $(subst :, ,$(t)))))
 

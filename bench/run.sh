@@ -8,7 +8,9 @@
 # 100000), BENCH_IDLE_SECONDS (console idle CPU window, default 30),
 # BENCH_BATCHES (batches the poller follows, default 500), BENCH_POLL_SECONDS
 # (its measuring window, default 60), BENCH_POLL_INTERVAL (watch --interval,
-# default 10). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
+# default 10), BENCH_PG_WRITER_ROWS (rows per writer into PostgreSQL and
+# SQLite, default 20000; the pg section copies the BENCH_ROWS ledger into a
+# private server, tests/lib/pg.sh). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
 # BENCH_IDLE_SECONDS=5 BENCH_BATCHES=50 BENCH_POLL_SECONDS=10 bench/run.sh build
 #
 # A section whose command is not built yet prints "skipped: reason".
@@ -28,10 +30,12 @@ POLLINT=${BENCH_POLL_INTERVAL:-10}
 
 TMP=$(mktemp -d /tmp/tokentop-bench.XXXXXX)
 PIDS=()
+PG_DIR=
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	[ -n "$PG_DIR" ] && pg_stop "$PG_DIR"
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -564,9 +568,95 @@ section_proxy() {
 	bash bench/proxy.sh "$BUILD" | sed 's/^/   /'
 }
 
+# ---- 9. a PostgreSQL ledger beside SQLite (issue 13) ---------------------------
+
+# pg_copy SQLITE_DB DBNAME TABLE: the table's rows from the SQLite file into
+# the same table of the PostgreSQL database, with COPY (CSV: sqlite3 prints
+# NULL as nothing and '' as "", as COPY reads them).
+pg_copy() {
+	local cols
+	cols=$(sqlite3 -readonly "$1" "SELECT group_concat('\"' || name || '\"', ',') FROM pragma_table_info('$3')")
+	sqlite3 -readonly -csv "$1" "SELECT $cols FROM $3" |
+	    pg_psql -d "$2" -q -c "\copy $3 ($cols) FROM pstdin WITH (FORMAT csv)"
+}
+
+PG_WRITER_ROWS=${BENCH_PG_WRITER_ROWS:-20000}
+section_pg() {
+	header "A PostgreSQL ledger beside SQLite (issue 13)"
+	if ! have_bin gen_ledger; then skip "$BUILD/bench/gen_ledger not built"; return; fi
+	# shellcheck source=tests/lib/pg.sh
+	. "$PWD/tests/lib/pg.sh"
+	if ! pg_start 2>"$TMP/pg.err"; then skip "no PostgreSQL server: $(head -c 200 "$TMP/pg.err")"; return; fi
+	note "a private server (tests/lib/pg.sh: loopback TCP, fsync off), PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $NF }')"
+
+	# four writers at once, as four proxies at saturation: transactions of 50 rows
+	local kind target t0 i n rows=$((4 * PG_WRITER_ROWS)) sq_rate pg_rate
+	for kind in sqlite pg; do
+		[ $kind = sqlite ] && target=$TMP/writers.db || target=$(pg_newdb bench_writers)
+		t0=$(date +%s%N)
+		for i in 1 2 3 4; do
+			"$BB/gen_ledger" --db "$target" --rows "$PG_WRITER_ROWS" --days 1 --seed "$i" \
+			    --chunk 50 >"$TMP/w$kind$i.out" 2>&1 &
+		done
+		wait
+		n=$(calc "($(date +%s%N) - $t0) / 1e9")
+		[ $kind = sqlite ] && sq_rate=$(calc "$rows / $n") || pg_rate=$(calc "$rows / $n")
+	done
+	figure "4 writers into PostgreSQL (50/tx)" "$(fmt "$pg_rate" 0)" "rows/s" \
+	    "4 writers into SQLite, same rows" "$(fmt "$sq_rate" 0)" "rows/s"
+	note "check: PostgreSQL holds $(pg_psql -d bench_writers -At -c 'SELECT count(*) FROM usage')" \
+	    "rows, SQLite $(sqlite3 -readonly "$TMP/writers.db" 'SELECT count(*) FROM usage') (want $rows)"
+
+	# the ledger of section 2 (or one of BENCH_ROWS), copied into the server
+	local src=$LEDGER uri t
+	if [ ! -f "$src" ]; then
+		src=$TMP/pgsrc.db
+		timed "$TMP/pgsrc.out" "$BB/gen_ledger" --db "$src" --rows "$ROWS"
+	fi
+	uri=$(pg_newdb bench_ledger)
+	"$TT" --db "$uri" report >/dev/null 2>&1        # the schema, migrated
+	t0=$(date +%s%N)
+	for t in usage rollup_hour rollup_hm rollup_dm rollup_batch rollup_dt rollup_ds rollup_lt \
+	    rollup_hp rollup_hk; do
+		pg_copy "$src" bench_ledger "$t" || { skip "copy of $t failed"; return; }
+	done
+	pg_psql -d bench_ledger -q -c "SELECT setval(pg_get_serial_sequence('usage', 'id'),"\
+" (SELECT max(id) FROM usage)); ANALYZE" >/dev/null
+	rows=$(pg_psql -d bench_ledger -At -c 'SELECT count(*) FROM usage')
+	note "ledger: $rows rows copied from $(basename "$src") in $(fmt "$(calc "($(date +%s%N) - $t0) / 1e9")" 1) s"
+	local kind sql base
+	for kind in daily models; do
+		if [ $kind = daily ]; then
+			sql="SELECT to_char(to_timestamp(ts_ms / 1000.0), 'YYYY-MM-DD') AS d, count(*),
+			  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)
+			  FROM usage GROUP BY d ORDER BY d"
+		else
+			sql="SELECT model, count(*), sum(input), sum(write_5m), sum(write_1h),
+			  sum(cache_read), sum(output) FROM usage GROUP BY model ORDER BY model"
+		fi
+		best3 "$TMP/pgsql-$kind.out" pg_psql -d bench_ledger -At -c "$sql"
+		base=$WALL
+		best3 "$TMP/pgrep-$kind.json" "$TT" --db "$uri" report $kind --json
+		if [ "$RC" != 0 ]; then skip "report $kind failed: $(head -c 200 "$TMP/pgrep-$kind.json.err")"; continue; fi
+		figure "PostgreSQL: report $kind --json" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
+		    "psql GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "<= 0.05"
+	done
+	note "check: report totals $(jget "$TMP/pgrep-daily.json" '$.totals.requests') requests;" \
+	    "count(*) $rows"
+
+	# the console's first screen on it, beside the same ledger in SQLite
+	if ! built console || ! have_bin first_screen; then skip "console or first_screen not built"; return; fi
+	"$BB/first_screen" --idle 3 'month' "$TT" --db "$uri" >"$TMP/fs-pg" 2>&1
+	"$BB/first_screen" --idle 3 'month' "$TT" --db "$src" >"$TMP/fs-sq" 2>&1
+	figure "PostgreSQL: console first screen" "$(fs_get first_ms "$TMP/fs-pg")" "ms" \
+	    "the same ledger in SQLite" "$(fs_get first_ms "$TMP/fs-sq")" "ms" "< 300 ms"
+	figure "PostgreSQL: console idle CPU (3 s)" "$(fs_get cpu_pct "$TMP/fs-pg")" "% core" \
+	    "the same ledger in SQLite" "$(fs_get cpu_pct "$TMP/fs-sq")" "% core"
+}
+
 # BENCH_SECTIONS="ledger console" runs only those sections ("bytes" or
-# "responses": one transcript shape).
-for s in ${BENCH_SECTIONS:-transcripts codex ledger results router console poller batches proxy}; do
+# "responses": one transcript shape; pg: the PostgreSQL section).
+for s in ${BENCH_SECTIONS:-transcripts codex ledger results router console poller batches proxy pg}; do
 	"section_$s"
 done
 echo

@@ -422,6 +422,7 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	xdg_dir("XDG_CONFIG_HOME", ".config", c->config_dir, sizeof(c->config_dir));
 	xdg_dir("XDG_DATA_HOME", ".local/share", datadir, sizeof(datadir));
 	snprintf(c->db_path, sizeof(c->db_path), "%s/usage.db", datadir);
+	usage_strlcpy(c->data_home, datadir, sizeof(c->data_home));
 	xdg_dir("XDG_STATE_HOME", ".local/state", statedir, sizeof(statedir));
 	snprintf(c->spool_path, sizeof(c->spool_path), "%s/spool.db", statedir);
 	snprintf(c->user_prices_path, sizeof(c->user_prices_path), "%s/prices.json", c->config_dir);

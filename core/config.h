@@ -41,7 +41,13 @@ struct config_proxy {
  * The API key is held here in memory only; nothing in tokentop writes it out.
  */
 struct config {
-	char    db_path[CONFIG_PATH_MAX];      /* --db, TOKENTOP_DB, file "db", XDG default */
+	char    db_path[CONFIG_PATH_MAX];      /* --db, TOKENTOP_DB, file "db", XDG default;
+	                                          a path, or a postgres(ql):// URI that may
+	                                          hold a password: never print it (the
+	                                          store shows it masked: store_path) */
+	char    data_home[CONFIG_PATH_MAX];    /* $XDG_DATA_HOME/tokentop: the default ledger's
+	                                          directory (batch results of a ledger that
+	                                          is no file go under it) */
 	char    config_dir[CONFIG_PATH_MAX];   /* $XDG_CONFIG_HOME/tokentop */
 	char    data_dir[CONFIG_PATH_MAX];     /* shipped data files (prices.json, router.json) */
 	char    prices_path[CONFIG_PATH_MAX];  /* shipped prices */

@@ -1,9 +1,10 @@
 /* alerts.c — alerts in the ledger. Budget crossings already announced to
  * the alert command (table budget_alert), and the crossings of the
  * config's rules with their delivery (table alert): each is raised once
- * across restarts, processes and hosts, because the claim is one INSERT OR
- * IGNORE on a unique key, and sent by one process at a time, because the
- * lease is one UPDATE. Also the statuses the proxy answered, per minute. */
+ * across restarts, processes and hosts (sharing a PostgreSQL ledger),
+ * because the claim is one INSERT … ON CONFLICT DO NOTHING on a unique key,
+ * and sent by one process at a time, because the lease is one UPDATE.
+ * Also the statuses the proxy answered, per minute. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,22 +14,22 @@ int
 store_alert_claim(struct store *s, const char *key, int64_t now_ms, int *first,
                   char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*first = 0;
-	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO budget_alert (key, ts_ms)"
-	    " VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "budget alert", err, errlen);
+	if ((st = store_prepare(s, "INSERT INTO budget_alert (key, ts_ms) VALUES (?1, ?2)"
+	    " ON CONFLICT (key) DO NOTHING", "budget alert", err, errlen)) == NULL)
+		return -1;
 	store_bind_text(st, 1, key);
-	sqlite3_bind_int64(st, 2, now_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		*first = sqlite3_changes(s->db) == 1;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "budget alert", err, errlen);
-	return 0;
+	db_bind_int64(st, 2, now_ms);
+	rc = db_step(st);
+	if (rc == DB_DONE)
+		*first = db_changes(s->db) == 1;
+	else
+		store_sqlerr(s, "budget alert", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* ---- alerts of the config's rules --------------------------------------- */
@@ -37,44 +38,50 @@ store_alert_claim(struct store *s, const char *key, int64_t now_ms, int *first,
 static int
 alert_exists(struct store *s, const char *key, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM alert WHERE key = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return store_sqlerr(s, "alert", err, errlen);
+	if ((st = store_prepare(s, "SELECT 1 FROM alert WHERE key = ?1", "alert", err,
+	    errlen)) == NULL)
+		return -1;
 	store_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_sqlerr(s, "alert", err, errlen);
-	return rc == SQLITE_ROW;
+	rc = db_step(st);
+	if (rc == DB_ERR)
+		store_sqlerr(s, "alert", err, errlen);
+	db_finalize(st);
+	return rc == DB_ERR ? -1 : rc == DB_ROW;
 }
 
-/* INSERT OR IGNORE one alert with status; *added = 1 when it is new. */
+/* Insert one alert with status unless its key is taken; *id = its id when
+ * it is new, else 0. */
 static int
 alert_insert(struct store *s, const struct alert_rec *a, const char *status, int64_t now_ms,
-             int *added, char *err, size_t errlen)
+             int64_t *id, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO alert (key, rule, target, kind,"
-	    " text, fields, status, created_ms, next_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-	    -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "alert", err, errlen);
+	*id = 0;
+	if ((st = store_prepare(s, "INSERT INTO alert (key, rule, target, kind, text, fields,"
+	    " status, created_ms, next_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
+	    " ON CONFLICT (key) DO NOTHING RETURNING id", "alert", err, errlen)) == NULL)
+		return -1;
 	store_bind_text(st, 1, a->key);
-	sqlite3_bind_int(st, 2, a->rule);
+	db_bind_int64(st, 2, a->rule);
 	store_bind_text(st, 3, a->target);
 	store_bind_text(st, 4, a->kind);
 	store_bind_text(st, 5, a->text);
 	store_bind_text(st, 6, a->fields);
 	store_bind_text(st, 7, status);
-	sqlite3_bind_int64(st, 8, now_ms);
-	rc = sqlite3_step(st);
-	*added = rc == SQLITE_DONE && sqlite3_changes(s->db) == 1;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "alert", err, errlen);
+	db_bind_int64(st, 8, now_ms);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*id = db_column_int64(st, 0);
+		rc = db_step(st);
+	}
+	if (rc != DB_DONE)
+		store_sqlerr(s, "alert", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* UPDATE one alert by id: sql with ?1 = id and ?2.. = the int64 args. */
@@ -82,21 +89,23 @@ static int
 alert_update(struct store *s, const char *sql, int64_t id, const char *text, int nargs,
              const int64_t *args, int *changed, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, i;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "alert", err, errlen);
-	sqlite3_bind_int64(st, 1, id);
+	if ((st = store_prepare(s, sql, "alert", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, id);
 	for (i = 0; i < nargs; i++)
-		sqlite3_bind_int64(st, 2 + i, args[i]);
+		db_bind_int64(st, 2 + i, args[i]);
 	if (text != NULL)
 		store_bind_text(st, 2 + nargs, text);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	if (changed != NULL)
-		*changed = rc == SQLITE_DONE && sqlite3_changes(s->db) > 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "alert", err, errlen);
+		*changed = rc == DB_DONE && db_changes(s->db) > 0;
+	if (rc != DB_DONE)
+		store_sqlerr(s, "alert", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -104,9 +113,9 @@ store_alert_raise(struct store *s, const struct alert_rec *a, size_t n, const ch
                   int64_t now_ms, int *raised, char *err, size_t errlen)
 {
 	const char *status = "passed";
-	int64_t last_id = 0;
+	int64_t last_id = 0, id;
 	size_t i;
-	int added = 0, quiet = 0, ok = 0;
+	int quiet = 0, ok = 0;
 
 	*raised = -1;
 	if (store_op_begin(s, err, errlen) != 0)
@@ -116,11 +125,11 @@ store_alert_raise(struct store *s, const struct alert_rec *a, size_t n, const ch
 	if (quiet)
 		status = "quiet";      /* the same episode as the window before */
 	for (i = 0; i < n; i++) {
-		if (alert_insert(s, &a[i], status, now_ms, &added, err, errlen) != 0)
+		if (alert_insert(s, &a[i], status, now_ms, &id, err, errlen) != 0)
 			goto out;
-		if (added) {
+		if (id != 0) {
 			*raised = (int)i;
-			last_id = sqlite3_last_insert_rowid(s->db);
+			last_id = id;
 		}
 	}
 	/* several levels reached at once: one message, for the highest */
@@ -143,23 +152,22 @@ out:
 	" next_ms, delivered_ms, last_error"
 
 static void
-alert_read(sqlite3_stmt *st, struct alert_rec *a)
+alert_read(struct db_stmt *st, struct alert_rec *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	snprintf(a->key, sizeof(a->key), "%s", (const char *)sqlite3_column_text(st, 1));
-	a->rule = sqlite3_column_int(st, 2);
-	snprintf(a->target, sizeof(a->target), "%s", (const char *)sqlite3_column_text(st, 3));
-	snprintf(a->kind, sizeof(a->kind), "%s", (const char *)sqlite3_column_text(st, 4));
-	snprintf(a->text, sizeof(a->text), "%s", (const char *)sqlite3_column_text(st, 5));
-	snprintf(a->fields, sizeof(a->fields), "%s", (const char *)sqlite3_column_text(st, 6));
-	snprintf(a->status, sizeof(a->status), "%s", (const char *)sqlite3_column_text(st, 7));
-	a->attempts = sqlite3_column_int64(st, 8);
-	a->created_ms = sqlite3_column_int64(st, 9);
-	a->next_ms = sqlite3_column_int64(st, 10);
-	a->delivered_ms = sqlite3_column_int64(st, 11);
-	snprintf(a->last_error, sizeof(a->last_error), "%s",
-	    (const char *)sqlite3_column_text(st, 12));
+	a->id = db_column_int64(st, 0);
+	snprintf(a->key, sizeof(a->key), "%s", db_column_text(st, 1));
+	a->rule = (int)db_column_int64(st, 2);
+	snprintf(a->target, sizeof(a->target), "%s", db_column_text(st, 3));
+	snprintf(a->kind, sizeof(a->kind), "%s", db_column_text(st, 4));
+	snprintf(a->text, sizeof(a->text), "%s", db_column_text(st, 5));
+	snprintf(a->fields, sizeof(a->fields), "%s", db_column_text(st, 6));
+	snprintf(a->status, sizeof(a->status), "%s", db_column_text(st, 7));
+	a->attempts = db_column_int64(st, 8);
+	a->created_ms = db_column_int64(st, 9);
+	a->next_ms = db_column_int64(st, 10);
+	a->delivered_ms = db_column_int64(st, 11);
+	snprintf(a->last_error, sizeof(a->last_error), "%s", db_column_text(st, 12));
 }
 
 /* Rows of sql (?1 = arg, ?2 = max) into out[0..*n). */
@@ -167,18 +175,20 @@ static int
 alert_select(struct store *s, const char *sql, int64_t arg, struct alert_rec *out, size_t max,
              size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*n = 0;
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "alerts", err, errlen);
-	sqlite3_bind_int64(st, 1, arg);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+	if ((st = store_prepare(s, sql, "alerts", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, arg);
+	db_bind_int64(st, 2, (int64_t)max);
+	while ((rc = db_step(st)) == DB_ROW && *n < max)
 		alert_read(st, &out[(*n)++]);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_sqlerr(s, "alerts", err, errlen);
+	if (rc == DB_ERR)
+		store_sqlerr(s, "alerts", err, errlen);
+	db_finalize(st);
+	return rc == DB_ERR ? -1 : 0;
 }
 
 int
@@ -201,7 +211,7 @@ store_alert_lease(struct store *s, int64_t id, int64_t now_ms, int64_t until_ms,
 
 	/* one process sends it: the lease is taken by one UPDATE */
 	return alert_update(s, "UPDATE alert SET lease_ms = ?3, attempts = attempts + 1"
-	    " WHERE id = ?1 AND status = 'pending' AND (?4 OR next_ms <= ?2) AND lease_ms <= ?2",
+	    " WHERE id = ?1 AND status = 'pending' AND (?4 <> 0 OR next_ms <= ?2) AND lease_ms <= ?2",
 	    id, NULL, 3, args, got, err, errlen);
 }
 
@@ -235,38 +245,42 @@ int
 store_proxy_status_add(struct store *s, int64_t minute, int status, int64_t requests,
                        char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO proxy_status_minute (minute, status, requests)"
+	if ((st = store_prepare(s, "INSERT INTO proxy_status_minute (minute, status, requests)"
 	    " VALUES (?1, ?2, ?3) ON CONFLICT (minute, status)"
-	    " DO UPDATE SET requests = requests + excluded.requests", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "proxy status", err, errlen);
-	sqlite3_bind_int64(st, 1, minute);
-	sqlite3_bind_int(st, 2, status);
-	sqlite3_bind_int64(st, 3, requests);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "proxy status", err, errlen);
+	    " DO UPDATE SET requests = proxy_status_minute.requests + excluded.requests",
+	    "proxy status", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, minute);
+	db_bind_int64(st, 2, status);
+	db_bind_int64(st, 3, requests);
+	rc = db_step(st);
+	if (rc != DB_DONE)
+		store_sqlerr(s, "proxy status", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
 store_proxy_status_sum(struct store *s, int64_t since_minute, int64_t *requests,
                        int64_t *errors, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*requests = *errors = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(sum(requests), 0),"
+	if ((st = store_prepare(s, "SELECT coalesce(sum(requests), 0),"
 	    " coalesce(sum(CASE WHEN status = 429 OR status >= 500 THEN requests END), 0)"
-	    " FROM proxy_status_minute WHERE minute >= ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "proxy status", err, errlen);
-	sqlite3_bind_int64(st, 1, since_minute);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*requests = sqlite3_column_int64(st, 0);
-		*errors = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : store_sqlerr(s, "proxy status", err, errlen);
+	    " FROM proxy_status_minute WHERE minute >= ?1", "proxy status", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since_minute);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*requests = db_column_int64(st, 0);
+		*errors = db_column_int64(st, 1);
+	} else
+		store_sqlerr(s, "proxy status", err, errlen);
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }

@@ -4,7 +4,9 @@
  * the transaction commits, before any other operation or reader, or when
  * BULK_CAP rows wait. The ledger ends exactly as store_insert_usage row by
  * row would leave it (same rows, same ids, same rollups), and each put says
- * what that call would have said. */
+ * what that call would have said. On a driver whose writers run side by
+ * side (row_locks: PostgreSQL) a put is store_insert_usage, as nothing held
+ * in memory stays true there. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +128,10 @@ store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
 		snprintf(err, errlen, "store_put_bulk: outside a transaction");
 		return -1;
 	}
+	/* where writers run side by side (PostgreSQL), a row held here could be
+	 * another writer's by the time it is written: row by row, insert first */
+	if (s->db->drv->row_locks)
+		return store_insert_usage(s, u, result, err, errlen);
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
 	if ((b = bulk_of(s)) == NULL) {
@@ -185,7 +191,7 @@ store_bulk_flush(struct store *s, char *err, size_t errlen)
 			continue;
 		has = store_dedupe_key(&r->u, key, sizeof(key));
 		if (store_usage_write(s, r->state == B_NEW ? SQ_USAGE_INSERT : SQ_USAGE_UPDATE,
-		    &r->u, has ? key : NULL, err, errlen) != 0 ||
+		    &r->u, has ? key : NULL, NULL, err, errlen) != 0 ||
 		    store_rollup_add(s, &r->u, 1, err, errlen) != 0) {
 			s->rollup_failed = 1;    /* half written: the transaction must not commit */
 			return -1;

@@ -40,16 +40,16 @@ store_price_flags(const struct model_price *mp, int bits)
 }
 
 static void
-col_text(sqlite3_stmt *st, int col, char *dst, size_t n)
+col_text(struct db_stmt *st, int col, char *dst, size_t n)
 {
-	usage_strlcpy(dst, (const char *)sqlite3_column_text(st, col), n);
+	usage_strlcpy(dst, db_column_text(st, col), n);
 }
 
 void
-store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
+store_read_usage(struct db_stmt *st, int c, struct usage *u)
 {
 	memset(u, 0, sizeof(*u));
-	u->ts_ms = sqlite3_column_int64(st, c);
+	u->ts_ms = db_column_int64(st, c);
 	col_text(st, c + 1, u->model, sizeof(u->model));
 	col_text(st, c + 2, u->source, sizeof(u->source));
 	col_text(st, c + 3, u->request_id, sizeof(u->request_id));
@@ -62,62 +62,62 @@ store_read_usage(sqlite3_stmt *st, int c, struct usage *u)
 	col_text(st, c + 10, u->inference_geo, sizeof(u->inference_geo));
 	col_text(st, c + 11, u->tier, sizeof(u->tier));
 	col_text(st, c + 12, u->stop_reason, sizeof(u->stop_reason));
-	u->tok.input = sqlite3_column_int64(st, c + 13);
-	u->tok.write_5m = sqlite3_column_int64(st, c + 14);
-	u->tok.write_1h = sqlite3_column_int64(st, c + 15);
-	u->tok.cache_read = sqlite3_column_int64(st, c + 16);
-	u->tok.output = sqlite3_column_int64(st, c + 17);
-	u->compressed_tokens = sqlite3_column_int64(st, c + 18);
-	u->sidechain = sqlite3_column_int(st, c + 19);
-	u->ts_import = sqlite3_column_int(st, c + 20);
+	u->tok.input = db_column_int64(st, c + 13);
+	u->tok.write_5m = db_column_int64(st, c + 14);
+	u->tok.write_1h = db_column_int64(st, c + 15);
+	u->tok.cache_read = db_column_int64(st, c + 16);
+	u->tok.output = db_column_int64(st, c + 17);
+	u->compressed_tokens = db_column_int64(st, c + 18);
+	u->sidechain = db_column_int64(st, c + 19) != 0;
+	u->ts_import = db_column_int64(st, c + 20) != 0;
 	col_text(st, c + 21, u->provider, sizeof(u->provider));
-	u->reasoning_tokens = sqlite3_column_int64(st, c + 22);
+	u->reasoning_tokens = db_column_int64(st, c + 22);
 	col_text(st, c + 23, u->session_id, sizeof(u->session_id));
 	col_text(st, c + 24, u->cwd, sizeof(u->cwd));
-	u->web_search_requests = sqlite3_column_int64(st, c + 25);
-	u->web_fetch_requests = sqlite3_column_int64(st, c + 26);
-	u->code_execution_requests = sqlite3_column_int64(st, c + 27);
+	u->web_search_requests = db_column_int64(st, c + 25);
+	u->web_fetch_requests = db_column_int64(st, c + 26);
+	u->code_execution_requests = db_column_int64(st, c + 27);
 	col_text(st, c + 28, u->project, sizeof(u->project));
 	col_text(st, c + 29, u->git_branch, sizeof(u->git_branch));
 	col_text(st, c + 30, u->key_fp, sizeof(u->key_fp));
 }
 
 /* Bind u to ?1..?31 (its provider resolved: "" is anthropic) and the
- * dedupe key (NULL when none) to ?32. Static bindings: u and key outlive
- * the step, and store_stmt clears them before the statement's next use. */
+ * dedupe key (NULL when none) to ?32. Borrowed: u and key outlive the step,
+ * and store_stmt clears them before the statement's next use. */
 void
-store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key)
+store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
 {
 	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
 	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
 	    u->tier, u->stop_reason };
 	int i;
 
-	sqlite3_bind_int64(st, 1, u->ts_ms);
+	db_bind_int64(st, 1, u->ts_ms);
 	for (i = 0; i < 12; i++)
-		sqlite3_bind_text(st, 2 + i, txt[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 14, u->tok.input);
-	sqlite3_bind_int64(st, 15, u->tok.write_5m);
-	sqlite3_bind_int64(st, 16, u->tok.write_1h);
-	sqlite3_bind_int64(st, 17, u->tok.cache_read);
-	sqlite3_bind_int64(st, 18, u->tok.output);
-	sqlite3_bind_int64(st, 19, u->compressed_tokens);
-	sqlite3_bind_int(st, 20, u->sidechain != 0);
-	sqlite3_bind_int(st, 21, u->ts_import != 0);
-	sqlite3_bind_text(st, 22, provider_of(u)->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 23, u->reasoning_tokens);
-	sqlite3_bind_text(st, 24, u->session_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 25, u->cwd, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 26, u->web_search_requests);
-	sqlite3_bind_int64(st, 27, u->web_fetch_requests);
-	sqlite3_bind_int64(st, 28, u->code_execution_requests);
-	sqlite3_bind_text(st, 29, u->project, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 30, u->git_branch, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 31, u->key_fp, -1, SQLITE_STATIC);
+		db_bind_text(st, 2 + i, txt[i]);
+	db_bind_int64(st, 14, u->tok.input);
+	db_bind_int64(st, 15, u->tok.write_5m);
+	db_bind_int64(st, 16, u->tok.write_1h);
+	db_bind_int64(st, 17, u->tok.cache_read);
+	db_bind_int64(st, 18, u->tok.output);
+	db_bind_int64(st, 19, u->compressed_tokens);
+	db_bind_int64(st, 20, u->sidechain != 0);
+	db_bind_int64(st, 21, u->ts_import != 0);
+	db_bind_text(st, 22, provider_of(u)->name);
+	db_bind_int64(st, 23, u->reasoning_tokens);
+	db_bind_text(st, 24, u->session_id);
+	db_bind_text(st, 25, u->cwd);
+	db_bind_int64(st, 26, u->web_search_requests);
+	db_bind_int64(st, 27, u->web_fetch_requests);
+	db_bind_int64(st, 28, u->code_execution_requests);
+	db_bind_text(st, 29, u->project);
+	db_bind_text(st, 30, u->git_branch);
+	db_bind_text(st, 31, u->key_fp);
 	if (key != NULL)
-		sqlite3_bind_text(st, STORE_USAGE_NCOLS + 1, key, -1, SQLITE_STATIC);
+		db_bind_text(st, STORE_USAGE_NCOLS + 1, key);
 	else
-		sqlite3_bind_null(st, STORE_USAGE_NCOLS + 1);
+		db_bind_null(st, STORE_USAGE_NCOLS + 1);
 }
 
 int
@@ -134,40 +134,46 @@ store_dedupe_key(const struct usage *u, char *buf, size_t n)
 	return 1;
 }
 
+/* The row holding key, locked for this transaction where writers lock rows
+ * (another writer's copy waits until it commits); *found = 0 when none. */
 int
 store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
                  char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
+	struct db_stmt *st = store_stmt(s, SQ_USAGE_FIND, err, errlen);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	*found = rc == SQLITE_ROW;
+	db_bind_text(st, 1, key);
+	rc = db_step(st);
+	*found = rc == DB_ROW;
 	if (*found)
 		store_read_usage(st, 1, old);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_ERR)
 		return store_sqlerr(s, "usage lookup", err, errlen);
 	return 0;
 }
 
+/* *written (may be NULL) = rows it wrote (an insert whose key is taken
+ * writes none). */
 int
 store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
-                  const char *key, char *err, size_t errlen)
+                  const char *key, int *written, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_usage(st, u, key);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_sqlerr(s, "usage write", err, errlen);
+	if (written != NULL)       /* (RETURNING costs SQLite a temp table) */
+		*written = db_changes(s->db) == 1;
 	return 0;
 }
 
@@ -212,87 +218,112 @@ store_usage_check(const struct usage *u, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * With one writer at a time (SQLite) the stored copy is looked up first:
+ * cheaper for the streaming copies an import meets. Where writers run side
+ * by side and lock rows (PostgreSQL), the insert goes first (ON CONFLICT DO
+ * NOTHING: the one atomic step) and a taken key's row is then read under
+ * the driver's row lock, so the copy compared is the one replaced. Either
+ * way the better copy is kept.
+ */
 int
 store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                  char *err, size_t errlen)
 {
 	char key[USAGE_ID_MAX + 96];
 	struct usage old;
-	int has_key, found = 0;
+	int has_key, added = 0, found = 0;
 
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
 	has_key = store_dedupe_key(u, key, sizeof(key));
-	if (has_key && store_usage_find(s, key, &old, &found, err, errlen) != 0)
+	if (has_key && !s->db->drv->row_locks &&
+	    store_usage_find(s, key, &old, &found, err, errlen) != 0)
 		return -1;
-	if (found && !store_usage_beats(u, &old)) {
+	if (!found) {
+		if (store_usage_write(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, &added, err,
+		    errlen) != 0)
+			return -1;
+		if (added) {
+			*result = STORE_ADDED;
+			return store_rollup_add(s, u, 1, err, errlen);
+		}
+		if (has_key && store_usage_find(s, key, &old, &found, err, errlen) != 0)
+			return -1;
+		if (!found) {
+			snprintf(err, errlen, "usage write: %s: neither added nor found",
+			    has_key ? key : "a row without a key");
+			return -1;
+		}
+	}
+	if (!store_usage_beats(u, &old)) {
 		*result = STORE_DUPLICATE;
 		return 0;
 	}
-	if (found) {
-		if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
-		    store_usage_write(s, SQ_USAGE_UPDATE, u, key, err, errlen) != 0)
-			return -1;
-		*result = STORE_REPLACED;
-	} else {
-		if (store_usage_write(s, SQ_USAGE_INSERT, u, has_key ? key : NULL, err, errlen) != 0)
-			return -1;
-		*result = STORE_ADDED;
-	}
+	if (store_rollup_add(s, &old, -1, err, errlen) != 0 ||
+	    store_usage_write(s, SQ_USAGE_UPDATE, u, key, NULL, err, errlen) != 0)
+		return -1;
+	*result = STORE_REPLACED;
 	return store_rollup_add(s, u, 1, err, errlen);
+}
+
+struct put_arg {
+	const struct usage *u;
+	enum store_put      r;
+};
+
+static int
+put_op(struct store *s, void *arg, char *err, size_t errlen)
+{
+	struct put_arg *a = arg;
+
+	return store_ledger_put(s, a->u, &a->r, err, errlen);
 }
 
 int
 store_insert_usage(struct store *s, const struct usage *u, enum store_put *result,
                    char *err, size_t errlen)
 {
-	enum store_put r = STORE_DUPLICATE;
-	char tmp[64];
+	struct put_arg a = { u, STORE_DUPLICATE };
 
-	if (store_op_begin(s, err, errlen) != 0)
-		return -1;
-	if (store_ledger_put(s, u, &r, err, errlen) != 0) {
-		store_op_end(s, 0, tmp, sizeof(tmp));
-		return -1;
-	}
-	if (store_op_end(s, 1, err, errlen) != 0)
+	if (store_op_run(s, put_op, &a, err, errlen) != 0)
 		return -1;
 	if (result != NULL)
-		*result = r;
+		*result = a.r;
 	return 0;
 }
 
 int
 store_count_usage(struct store *s, int64_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM usage", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "count", err, errlen);
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return store_sqlerr(s, "count", err, errlen);
-	return 0;
+	if ((st = store_prepare(s, "SELECT count(*) FROM usage", "count", err, errlen)) == NULL)
+		return -1;
+	rc = db_step(st);
+	*n = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	if (rc != DB_ROW)
+		store_sqlerr(s, "count", err, errlen);
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int
 store_has_usage(struct store *s, int *yes, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT EXISTS (SELECT 1 FROM usage)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return store_sqlerr(s, "usage", err, errlen);
-	rc = sqlite3_step(st);
-	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return store_sqlerr(s, "usage", err, errlen);
-	return 0;
+	if ((st = store_prepare(s, "SELECT CASE WHEN EXISTS (SELECT 1 FROM usage) THEN 1 ELSE 0 END",
+	    "usage", err, errlen)) == NULL)
+		return -1;
+	rc = db_step(st);
+	*yes = rc == DB_ROW && db_column_int64(st, 0) != 0;
+	if (rc != DB_ROW)
+		store_sqlerr(s, "usage", err, errlen);
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int
@@ -300,26 +331,26 @@ store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
                  int (*fn)(const struct usage *u, void *arg), void *arg,
                  char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct usage u;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, id", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "usage", err, errlen);
-	sqlite3_bind_int64(st, 1, since_ms != 0 ? since_ms : INT64_MIN);
-	sqlite3_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((st = store_prepare(s, "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 ORDER BY ts_ms, id", "usage", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since_ms != 0 ? since_ms : INT64_MIN);
+	db_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		if (fn(&u, arg) != 0) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "usage", err, errlen);
-	return 0;
+	if (rc != DB_DONE)
+		store_sqlerr(s, "usage", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
@@ -327,7 +358,7 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
                     int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
                     int64_t *imported_nanos, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct usage u;
 	char why[160];
 	int64_t c, imp = 0;
@@ -337,15 +368,15 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
 	*requests = 0;
 	if (imported_nanos != NULL)
 		*imported_nanos = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR tag = ?3)", -1, &st,
-	    NULL) != SQLITE_OK)
-		return store_sqlerr(s, "spend", err, errlen);
-	sqlite3_bind_int64(st, 1, since_ms);
-	sqlite3_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	if ((st = store_prepare(s, "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR tag = ?3)",
+	    "spend", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since_ms);
+	db_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
 	if (tag != NULL)
-		sqlite3_bind_text(st, 3, tag, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_text(st, 3, tag);
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0)
 			break;
@@ -360,14 +391,16 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
 		if (num_add(nanos, c) != 0)
 			break;
 	}
-	sqlite3_finalize(st);
+	if (rc == DB_ERR)
+		store_sqlerr(s, "spend", err, errlen);
+	db_finalize(st);
 	if (imported_nanos != NULL)
 		*imported_nanos = imp;
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		*nanos = INT64_MAX;
 		return store_overflow_err(s, NULL, err, errlen);
 	}
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "spend", err, errlen);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* The first usage row holding a count outside 0..USAGE_COUNT_MAX into msg:
@@ -378,31 +411,31 @@ impossible_row(struct store *s, char *msg, size_t n)
 {
 	static const char *const names[] = { "input_tokens", "cache_write_5m_tokens",
 	    "cache_write_1h_tokens", "cache_read_tokens", "output_tokens", "compressed_tokens" };
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t v = 0;
 	int i, rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT id, input, write_5m, write_1h, cache_read, output,"
+	if ((st = db_prepare(s->db, "SELECT id, input, write_5m, write_1h, cache_read, output,"
 	    " compressed_tokens FROM usage WHERE NOT (input BETWEEN 0 AND ?1"
 	    " AND write_5m BETWEEN 0 AND ?1 AND write_1h BETWEEN 0 AND ?1"
 	    " AND cache_read BETWEEN 0 AND ?1 AND output BETWEEN 0 AND ?1"
-	    " AND compressed_tokens BETWEEN 0 AND ?1) LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	    " AND compressed_tokens BETWEEN 0 AND ?1) LIMIT 1", 0)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, USAGE_COUNT_MAX);
-	rc = sqlite3_step(st);
-	for (i = 0; rc == SQLITE_ROW && i < 6; i++) {
-		v = sqlite3_column_int64(st, 1 + i);
-		if (v < 0 || v > USAGE_COUNT_MAX || sqlite3_column_type(st, 1 + i) != SQLITE_INTEGER)
+	db_bind_int64(st, 1, USAGE_COUNT_MAX);
+	rc = db_step(st);
+	for (i = 0; rc == DB_ROW && i < 6; i++) {
+		v = db_column_int64(st, 1 + i);
+		if (v < 0 || v > USAGE_COUNT_MAX || db_column_type(st, 1 + i) != DB_T_INT)
 			break;
 	}
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		char why[96];
 
 		usage_count_error("", names[i < 6 ? i : 0], i < 6 ? v : 0, why, sizeof(why));
-		snprintf(msg, n, "ledger row %lld: %s", (long long)sqlite3_column_int64(st, 0), why);
+		snprintf(msg, n, "ledger row %lld: %s", (long long)db_column_int64(st, 0), why);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 int

@@ -10,29 +10,57 @@ int
 store_import_mark_get(struct store *s, const char *path, struct import_mark *m,
                       int *found, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, SQ_MARK_GET, err, errlen);
+	struct db_stmt *st = store_stmt(s, SQ_MARK_GET, err, errlen);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, path);
-	rc = sqlite3_step(st);
+	rc = db_step(st);
 	memset(m, 0, sizeof(*m));
-	*found = rc == SQLITE_ROW;
+	*found = rc == DB_ROW;
 	if (*found) {
-		m->size = sqlite3_column_int64(st, 0);
-		m->mtime_ns = sqlite3_column_int64(st, 1);
-		m->offset = sqlite3_column_int64(st, 2);
-		m->line = sqlite3_column_int64(st, 3);
-		m->dev = sqlite3_column_int64(st, 4);
-		m->ino = sqlite3_column_int64(st, 5);
-		m->head_len = sqlite3_column_int64(st, 6);
-		m->head_hash = sqlite3_column_int64(st, 7);
+		m->size = db_column_int64(st, 0);
+		m->mtime_ns = db_column_int64(st, 1);
+		m->offset = db_column_int64(st, 2);
+		m->line = db_column_int64(st, 3);
+		m->dev = db_column_int64(st, 4);
+		m->ino = db_column_int64(st, 5);
+		m->head_len = db_column_int64(st, 6);
+		m->head_hash = db_column_int64(st, 7);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_ERR)
 		return store_sqlerr(s, "import mark", err, errlen);
 	return 0;
+}
+
+struct mark_arg {
+	const char               *path;
+	const struct import_mark *m;
+};
+
+static int
+mark_op(struct store *s, void *arg, char *err, size_t errlen)
+{
+	struct mark_arg *a = arg;
+	struct db_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, SQ_MARK_SET, err, errlen)) == NULL)
+		return -1;
+	store_bind_text(st, 1, a->path);
+	db_bind_int64(st, 2, a->m->size);
+	db_bind_int64(st, 3, a->m->mtime_ns);
+	db_bind_int64(st, 4, a->m->offset);
+	db_bind_int64(st, 5, a->m->line);
+	db_bind_int64(st, 6, a->m->dev);
+	db_bind_int64(st, 7, a->m->ino);
+	db_bind_int64(st, 8, a->m->head_len);
+	db_bind_int64(st, 9, a->m->head_hash);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : store_sqlerr(s, "import mark", err, errlen);
 }
 
 /* Inside the caller's transaction when there is one, so a mark moves
@@ -41,31 +69,7 @@ int
 store_import_mark_set(struct store *s, const char *path, const struct import_mark *m,
                       char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
-	char tmp[64];
-	int rc;
+	struct mark_arg a = { path, m };
 
-	if (store_op_begin(s, err, errlen) != 0)
-		return -1;
-	if ((st = store_stmt(s, SQ_MARK_SET, err, errlen)) == NULL) {
-		store_op_end(s, 0, tmp, sizeof(tmp));
-		return -1;
-	}
-	store_bind_text(st, 1, path);
-	sqlite3_bind_int64(st, 2, m->size);
-	sqlite3_bind_int64(st, 3, m->mtime_ns);
-	sqlite3_bind_int64(st, 4, m->offset);
-	sqlite3_bind_int64(st, 5, m->line);
-	sqlite3_bind_int64(st, 6, m->dev);
-	sqlite3_bind_int64(st, 7, m->ino);
-	sqlite3_bind_int64(st, 8, m->head_len);
-	sqlite3_bind_int64(st, 9, m->head_hash);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_sqlerr(s, "import mark", err, errlen);
-		store_op_end(s, 0, tmp, sizeof(tmp));
-		return -1;
-	}
-	return store_op_end(s, 1, err, errlen);
+	return store_op_run(s, mark_op, &a, err, errlen);
 }

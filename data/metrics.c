@@ -58,15 +58,15 @@ read_cells(struct reader *r, int with_tag, char *err, size_t errlen)
 	    " output FROM rollup_lt";
 	struct tokens t;
 	int64_t sum[GROUPSUM_N];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, sid, k;
 
-	if (sqlite3_prepare_v2(r->s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(r->s, "metrics", err, errlen);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((st = store_prepare(r->s, sql, "metrics", err, errlen)) == NULL)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(sum, 0, sizeof(sum));
 		for (k = 0; k < 6; k++)
-			sum[k] = sqlite3_column_int64(st, 4 + k);
+			sum[k] = db_column_int64(st, 4 + k);
 		if (sum[0] == 0)
 			continue;       /* emptied cell, pruned lazily */
 		t.input = sum[1];
@@ -79,12 +79,12 @@ read_cells(struct reader *r, int with_tag, char *err, size_t errlen)
 			    " (negative, or above 10^12 a row)", err, errlen);
 			goto fail;
 		}
-		if ((sid = source_id(r, (const char *)sqlite3_column_text(st, 0))) < 0) {
+		if ((sid = source_id(r, db_column_text(st, 0))) < 0) {
 			snprintf(err, errlen, "metrics: more than %d sources", MAX_SOURCES);
 			goto fail;
 		}
-		rc = groupsum_add(&r->in, sid, (const char *)sqlite3_column_text(st, 1),
-		    (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3), 0, sum);
+		rc = groupsum_add(&r->in, sid, db_column_text(st, 1), db_column_text(st, 2),
+		    (int)db_column_int64(st, 3), 0, sum);
 		if (rc == GROUPSUM_OVERFLOW) {
 			store_overflow_err(r->s, NULL, err, errlen);
 			goto fail;
@@ -94,14 +94,14 @@ read_cells(struct reader *r, int with_tag, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_sqlerr(r->s, "metrics", err, errlen);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return -1;
 }
 
@@ -149,31 +149,30 @@ price_cells(struct reader *r, char *err, size_t errlen)
 static int
 read_batches(struct store *s, struct store_metrics *m, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct store_metric_batch *b;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT provider, status, count(*) FROM batch"
-	    " GROUP BY provider, status ORDER BY provider, status", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "metrics", err, errlen);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((st = store_prepare(s, "SELECT provider, status, count(*) FROM batch"
+	    " GROUP BY provider, status ORDER BY provider, status", "metrics", err, errlen)) == NULL)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
 		if ((b = realloc(m->batches, (m->nbatches + 1) * sizeof(*b))) == NULL) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
 		m->batches = b;
 		b = &m->batches[m->nbatches++];
 		memset(b, 0, sizeof(*b));
-		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(b->provider));
-		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, 1), sizeof(b->status));
-		b->count = sqlite3_column_int64(st, 2);
+		usage_strlcpy(b->provider, db_column_text(st, 0), sizeof(b->provider));
+		usage_strlcpy(b->status, db_column_text(st, 1), sizeof(b->status));
+		b->count = db_column_int64(st, 2);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_sqlerr(s, "metrics", err, errlen);
-	return 0;
+	if (rc != DB_DONE)
+		store_sqlerr(s, "metrics", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 static int

@@ -24,66 +24,86 @@ static const char usage_ins[] =
     "INSERT INTO org_usage (bucket_start, bucket_width, model, api_key_id, workspace_id,"
     " service_tier, input, write_5m, write_1h, cache_read, output, provider)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-    " ON CONFLICT DO UPDATE SET input = input + excluded.input,"
-    " write_5m = write_5m + excluded.write_5m, write_1h = write_1h + excluded.write_1h,"
-    " cache_read = cache_read + excluded.cache_read, output = output + excluded.output";
+    " ON CONFLICT (provider, bucket_start, bucket_width, model, api_key_id, workspace_id,"
+    " service_tier)"
+    " DO UPDATE SET input = org_usage.input + excluded.input,"
+    " write_5m = org_usage.write_5m + excluded.write_5m,"
+    " write_1h = org_usage.write_1h + excluded.write_1h,"
+    " cache_read = org_usage.cache_read + excluded.cache_read,"
+    " output = org_usage.output + excluded.output";
 
 static const char cost_ins[] =
     "INSERT INTO org_cost (bucket_start, description, model, token_type, service_tier,"
     " amount_nanos, provider) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-    " ON CONFLICT DO UPDATE SET amount_nanos = amount_nanos + excluded.amount_nanos";
+    " ON CONFLICT (provider, bucket_start, description, model, token_type, service_tier)"
+    " DO UPDATE SET amount_nanos = org_cost.amount_nanos + excluded.amount_nanos";
 
-/* Runs sql with since/until bound as ?1/?2, the provider as ?3. */
+/* The provider's sync row, written first: its row lock (the upsert takes it
+ * whether the row is new or not) makes concurrent syncs of one provider
+ * replace one after the other instead of summing into each other's rows. */
+static const char sync_lock[] =
+    "INSERT INTO org_sync (provider, synced_ms, since_ms, until_ms) VALUES (?3, 0, 0, 0)"
+    " ON CONFLICT (provider) DO UPDATE SET synced_ms = org_sync.synced_ms";
+
+static const char sync_set[] =
+    "INSERT INTO org_sync (provider, synced_ms, since_ms, until_ms) VALUES (?3, ?4, ?1, ?2)"
+    " ON CONFLICT (provider) DO UPDATE SET synced_ms = excluded.synced_ms,"
+    " since_ms = excluded.since_ms, until_ms = excluded.until_ms";
+
+/* Runs sql with ?1, ?2, ?3 (and ?4) bound to a, b, the provider (and c). */
 static int
 exec_range(struct store *s, const char *sql, int64_t a, int64_t b, const char *provider,
-           char *err, size_t errlen)
+           int64_t c, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "org", err, errlen);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
+	if ((st = store_prepare(s, sql, "org", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, a);
+	db_bind_int64(st, 2, b);
 	store_bind_text(st, 3, provider);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org", err, errlen);
+	db_bind_int64(st, 4, c);
+	rc = db_step(st);
+	if (rc != DB_DONE)
+		store_sqlerr(s, "org", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 static int
-put_usage(struct store *s, sqlite3_stmt *st, const char *provider, const struct org_usage *u,
+put_usage(struct store *s, struct db_stmt *st, const char *provider, const struct org_usage *u,
           char *err, size_t errlen)
 {
-	sqlite3_reset(st);
+	db_reset(st);
 	store_bind_text(st, 12, provider);
-	sqlite3_bind_int64(st, 1, u->bucket_ms);
-	sqlite3_bind_int(st, 2, u->width_s);
+	db_bind_int64(st, 1, u->bucket_ms);
+	db_bind_int64(st, 2, u->width_s);
 	store_bind_text(st, 3, u->model);
 	store_bind_text(st, 4, u->api_key_id);
 	store_bind_text(st, 5, u->workspace_id);
 	store_bind_text(st, 6, u->service_tier);
-	sqlite3_bind_int64(st, 7, u->tok.input);
-	sqlite3_bind_int64(st, 8, u->tok.write_5m);
-	sqlite3_bind_int64(st, 9, u->tok.write_1h);
-	sqlite3_bind_int64(st, 10, u->tok.cache_read);
-	sqlite3_bind_int64(st, 11, u->tok.output);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : store_sqlerr(s, "org usage", err, errlen);
+	db_bind_int64(st, 7, u->tok.input);
+	db_bind_int64(st, 8, u->tok.write_5m);
+	db_bind_int64(st, 9, u->tok.write_1h);
+	db_bind_int64(st, 10, u->tok.cache_read);
+	db_bind_int64(st, 11, u->tok.output);
+	return db_step(st) == DB_DONE ? 0 : store_sqlerr(s, "org usage", err, errlen);
 }
 
 static int
-put_cost(struct store *s, sqlite3_stmt *st, const char *provider, const struct org_cost *c,
+put_cost(struct store *s, struct db_stmt *st, const char *provider, const struct org_cost *c,
          char *err, size_t errlen)
 {
-	sqlite3_reset(st);
+	db_reset(st);
 	store_bind_text(st, 7, provider);
-	sqlite3_bind_int64(st, 1, c->bucket_ms);
+	db_bind_int64(st, 1, c->bucket_ms);
 	store_bind_text(st, 2, c->description);
 	store_bind_text(st, 3, c->model);
 	store_bind_text(st, 4, c->token_type);
 	store_bind_text(st, 5, c->service_tier);
-	sqlite3_bind_int64(st, 6, c->amount_nanos);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : store_sqlerr(s, "org cost", err, errlen);
+	db_bind_int64(st, 6, c->amount_nanos);
+	return db_step(st) == DB_DONE ? 0 : store_sqlerr(s, "org cost", err, errlen);
 }
 
 /* Every record inside [since, until)? */
@@ -108,6 +128,46 @@ check_range(int64_t since, int64_t until, const struct org_usage *u, size_t nu,
 	return 0;
 }
 
+struct replace_arg {
+	const char             *provider;
+	int64_t                 since_ms, until_ms, now_ms;
+	const struct org_usage *u;
+	size_t                  nu;
+	const struct org_cost  *c;
+	size_t                  nc;
+};
+
+static int
+replace_op(struct store *s, void *arg, char *err, size_t errlen)
+{
+	struct replace_arg *a = arg;
+	struct db_stmt *su = NULL, *sc = NULL;
+	size_t i;
+	int ok = 0;
+
+	if (exec_range(s, sync_lock, 0, 0, a->provider, 0, err, errlen) != 0 ||
+	    exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND provider = ?3", a->since_ms, a->until_ms, a->provider, 0, err, errlen) != 0 ||
+	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
+	    " AND provider = ?3", a->since_ms, a->until_ms, a->provider, 0, err, errlen) != 0)
+		return -1;
+	if ((su = store_prepare(s, usage_ins, "org", err, errlen)) == NULL ||
+	    (sc = store_prepare(s, cost_ins, "org", err, errlen)) == NULL)
+		goto out;
+	for (i = 0; i < a->nu; i++)
+		if (put_usage(s, su, a->provider, &a->u[i], err, errlen) != 0)
+			goto out;
+	for (i = 0; i < a->nc; i++)
+		if (put_cost(s, sc, a->provider, &a->c[i], err, errlen) != 0)
+			goto out;
+	ok = exec_range(s, sync_set, a->since_ms, a->until_ms, a->provider, a->now_ms, err,
+	    errlen) == 0;
+out:
+	db_finalize(su);
+	db_finalize(sc);
+	return ok ? 0 : -1;
+}
+
 int
 store_org_replace(struct store *s, int64_t since_ms, int64_t until_ms, int64_t now_ms,
                   const struct org_usage *u, size_t nu, const struct org_cost *c,
@@ -122,10 +182,7 @@ store_org_replace_for(struct store *s, const char *provider, int64_t since_ms,
                       int64_t until_ms, int64_t now_ms, const struct org_usage *u, size_t nu,
                       const struct org_cost *c, size_t nc, char *err, size_t errlen)
 {
-	sqlite3_stmt *su = NULL, *sc = NULL;
-	char tmp[64];
-	size_t i;
-	int ok = 0;
+	struct replace_arg a = { provider, since_ms, until_ms, now_ms, u, nu, c, nc };
 
 	if (since_ms >= until_ms) {
 		snprintf(err, errlen, "org: empty range");
@@ -133,51 +190,7 @@ store_org_replace_for(struct store *s, const char *provider, int64_t since_ms,
 	}
 	if (check_range(since_ms, until_ms, u, nu, c, nc, err, errlen) != 0)
 		return -1;
-	if (store_op_begin(s, err, errlen) != 0)
-		return -1;
-	if (exec_range(s, "DELETE FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " AND provider = ?3", since_ms, until_ms, provider, err, errlen) != 0 ||
-	    exec_range(s, "DELETE FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " AND provider = ?3", since_ms, until_ms, provider, err, errlen) != 0)
-		goto out;
-	if (sqlite3_prepare_v2(s->db, usage_ins, -1, &su, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(s->db, cost_ins, -1, &sc, NULL) != SQLITE_OK) {
-		store_sqlerr(s, "org", err, errlen);
-		goto out;
-	}
-	for (i = 0; i < nu; i++)
-		if (put_usage(s, su, provider, &u[i], err, errlen) != 0)
-			goto out;
-	for (i = 0; i < nc; i++)
-		if (put_cost(s, sc, provider, &c[i], err, errlen) != 0)
-			goto out;
-	sqlite3_finalize(su);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO org_sync (provider, synced_ms, since_ms,"
-	    " until_ms) VALUES (?4, ?3, ?1, ?2) ON CONFLICT (provider) DO UPDATE SET"
-	    " synced_ms = excluded.synced_ms,"
-	    " since_ms = excluded.since_ms, until_ms = excluded.until_ms", -1, &su, NULL)
-	    != SQLITE_OK) {
-		su = NULL;
-		store_sqlerr(s, "org sync", err, errlen);
-		goto out;
-	}
-	sqlite3_bind_int64(su, 1, since_ms);
-	sqlite3_bind_int64(su, 2, until_ms);
-	sqlite3_bind_int64(su, 3, now_ms);
-	store_bind_text(su, 4, provider);
-	if (sqlite3_step(su) != SQLITE_DONE) {
-		store_sqlerr(s, "org sync", err, errlen);
-		goto out;
-	}
-	ok = 1;
-out:
-	sqlite3_finalize(su);
-	sqlite3_finalize(sc);
-	if (!ok) {
-		store_op_end(s, 0, tmp, sizeof(tmp));
-		return -1;
-	}
-	return store_op_end(s, 1, err, errlen);
+	return store_op_run(s, replace_op, &a, err, errlen);
 }
 
 int
@@ -193,22 +206,23 @@ store_org_last_sync_for(struct store *s, const char *provider, int64_t *synced_m
                         int64_t *since_ms, int64_t *until_ms, int *found, char *err,
                         size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*found = 0;
-	if (sqlite3_prepare_v2(s->db, "SELECT synced_ms, since_ms, until_ms FROM org_sync"
-	    " WHERE provider = ?1", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "org sync", err, errlen);
+	if ((st = store_prepare(s, "SELECT synced_ms, since_ms, until_ms FROM org_sync"
+	    " WHERE provider = ?1", "org sync", err, errlen)) == NULL)
+		return -1;
 	store_bind_text(st, 1, provider);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		*found = 1;
-		*synced_ms = sqlite3_column_int64(st, 0);
-		*since_ms = sqlite3_column_int64(st, 1);
-		*until_ms = sqlite3_column_int64(st, 2);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org sync", err, errlen);
+		*synced_ms = db_column_int64(st, 0);
+		*since_ms = db_column_int64(st, 1);
+		*until_ms = db_column_int64(st, 2);
+	} else if (rc == DB_ERR)
+		store_sqlerr(s, "org sync", err, errlen);
+	db_finalize(st);
+	return rc == DB_ERR ? -1 : 0;
 }
 
 /* ---- the report ---- */
@@ -277,11 +291,24 @@ account(struct org_report *r, int64_t day, const char *model, const struct token
 	return 0;
 }
 
+/* The end of a report read: 0 at DB_DONE, else -1 with err (a sum outside
+ * 64 bits named as such). */
+static int
+read_done(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+{
+	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
+		overflow(err, errlen);
+	else if (rc != DB_DONE)
+		store_sqlerr(s, "org report", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
 static int
 read_usage(struct store *s, const struct pricing *p, const char *provider, int64_t a, int64_t b,
            struct org_report *r, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const struct model_price *mp;
 	struct price_flags f;
 	struct tokens t;
@@ -289,41 +316,39 @@ read_usage(struct store *s, const struct pricing *p, const char *provider, int64
 	int64_t priced;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, service_tier,"
+	if ((st = store_prepare(s, "SELECT bucket_start / 86400000, model, service_tier,"
 	    " SUM(input), SUM(write_5m), SUM(write_1h), SUM(cache_read), SUM(output), provider"
 	    " FROM org_usage WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " AND (?3 IS NULL OR provider = ?3)"
-	    " GROUP BY 1, 2, 3, 9 ORDER BY 1, 2, 3, 9", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "org report", err, errlen);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	if (provider != NULL)
-		store_bind_text(st, 3, provider);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		model = (const char *)sqlite3_column_text(st, 1);
-		tier = (const char *)sqlite3_column_text(st, 2);
-		t.input = sqlite3_column_int64(st, 3);
-		t.write_5m = sqlite3_column_int64(st, 4);
-		t.write_1h = sqlite3_column_int64(st, 5);
-		t.cache_read = sqlite3_column_int64(st, 6);
-		t.output = sqlite3_column_int64(st, 7);
+	    " AND (?3 = '' OR provider = ?3)"
+	    " GROUP BY 1, 2, 3, 9 ORDER BY 1, 2, 3, 9", "org report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, a);
+	db_bind_int64(st, 2, b);
+	store_bind_text(st, 3, provider);     /* NULL binds "": every provider */
+	while ((rc = db_step(st)) == DB_ROW) {
+		model = db_column_text(st, 1);
+		tier = db_column_text(st, 2);
+		t.input = db_column_int64(st, 3);
+		t.write_5m = db_column_int64(st, 4);
+		t.write_1h = db_column_int64(st, 5);
+		t.cache_read = db_column_int64(st, 6);
+		t.output = db_column_int64(st, 7);
 		memset(&f, 0, sizeof(f));
-		f.batch = tier != NULL && strcmp(tier, "batch") == 0;
+		f.batch = strcmp(tier, "batch") == 0;
 		/* its provider's price in force on the bucket's UTC day (column 0) */
-		mp = p != NULL && model != NULL ? pricing_find_for_at(p,
-		    (int)provider_by_name_or_default((const char *)sqlite3_column_text(st, 8))->id,
-		    model, sqlite3_column_int64(st, 0) * 86400000LL) : NULL;
+		mp = p != NULL ? pricing_find_for_at(p,
+		    (int)provider_by_name_or_default(db_column_text(st, 8))->id, model,
+		    db_column_int64(st, 0) * 86400000LL) : NULL;
 		priced = 0;
 		if ((mp != NULL && pricing_cost_checked(mp, &t, &f, &priced) != 0 &&
 		    overflow(err, errlen)) ||
-		    account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", &t, 0,
+		    account(r, db_column_int64(st, 0), mp ? mp->id : model, &t, 0,
 		    priced, mp ? 0 : usage_total(&t), err, errlen) != 0) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org report", err, errlen);
+	return read_done(s, st, rc, err, errlen);
 }
 
 static int
@@ -331,32 +356,29 @@ read_cost(struct store *s, const struct pricing *p, const char *provider, int64_
           struct org_report *r, char *err, size_t errlen)
 {
 	const struct model_price *mp;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *model;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT bucket_start / 86400000, model, SUM(amount_nanos),"
+	if ((st = store_prepare(s, "SELECT bucket_start / 86400000, model, SUM(amount_nanos),"
 	    " provider FROM org_cost WHERE bucket_start >= ?1 AND bucket_start < ?2"
-	    " AND (?3 IS NULL OR provider = ?3)"
-	    " GROUP BY 1, 2, 4 ORDER BY 1, 2, 4", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "org report", err, errlen);
-	sqlite3_bind_int64(st, 1, a);
-	sqlite3_bind_int64(st, 2, b);
-	if (provider != NULL)
-		store_bind_text(st, 3, provider);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		model = (const char *)sqlite3_column_text(st, 1);
-		mp = p != NULL && model != NULL && model[0] ? pricing_find_for(p,
-		    (int)provider_by_name_or_default((const char *)sqlite3_column_text(st, 3))->id,
-		    model) : NULL;
-		if (account(r, sqlite3_column_int64(st, 0), mp ? mp->id : model ? model : "", NULL,
-		    sqlite3_column_int64(st, 2), 0, 0, err, errlen) != 0) {
-			sqlite3_finalize(st);
+	    " AND (?3 = '' OR provider = ?3)"
+	    " GROUP BY 1, 2, 4 ORDER BY 1, 2, 4", "org report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, a);
+	db_bind_int64(st, 2, b);
+	store_bind_text(st, 3, provider);     /* NULL binds "": every provider */
+	while ((rc = db_step(st)) == DB_ROW) {
+		model = db_column_text(st, 1);
+		mp = p != NULL && model[0] ? pricing_find_for(p,
+		    (int)provider_by_name_or_default(db_column_text(st, 3))->id, model) : NULL;
+		if (account(r, db_column_int64(st, 0), mp ? mp->id : model, NULL,
+		    db_column_int64(st, 2), 0, 0, err, errlen) != 0) {
+			db_finalize(st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_sqlerr(s, "org report", err, errlen);
+	return read_done(s, st, rc, err, errlen);
 }
 
 static int

@@ -375,9 +375,11 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 		if ((rc = store_rollup_flush(s, err, errlen)) == 0)
 			rc = report_collect(s, &a, err, errlen);
 	}
-	else if ((rc = store_exec(s, "BEGIN", err, errlen)) == 0) {
+	else if ((rc = db_tx(s->db, DB_BEGIN_READ)) != 0)
+		store_sqlerr(s, "report", err, errlen);
+	else {
 		rc = report_collect(s, &a, err, errlen);
-		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		db_tx(s->db, rc == 0 ? DB_COMMIT : DB_ROLLBACK);
 	}
 	free(a.slots);
 	free(a.me);

@@ -29,7 +29,7 @@ filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first
 }
 
 static void
-filter_bind(const struct report_query *q, int raw, sqlite3_stmt *st, int first)
+filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first)
 {
 	const struct provider *pv;
 	int k = first;
@@ -43,7 +43,7 @@ filter_bind(const struct report_query *q, int raw, sqlite3_stmt *st, int first)
 		if (raw)
 			store_bind_text(st, k++, q->provider);
 		else
-			sqlite3_bind_int(st, k++, pv != NULL ? (int)pv->id : -1);
+			db_bind_int64(st, k++, pv != NULL ? (int)pv->id : -1);
 	}
 }
 
@@ -132,7 +132,8 @@ rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
 	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
 	    " code_exec FROM %s WHERE hour >= ?1 AND hour < ?2%s%s", timed ? "hour" : "0", gcol,
-	    k == RK_FULL ? "tier <> ''" : "routed", k == RK_FULL ? "rollup_hour" : table[k],
+	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
+	    k == RK_FULL ? "rollup_hour" : table[k],
 	    filt, timed ? " ORDER BY hour" : "");
 }
 
@@ -188,15 +189,17 @@ add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model
 	return report_add(s, a, &c, err, errlen);
 }
 
-/* The end of a read loop that did not fail on its own: 0 at SQLITE_DONE,
- * else -1 with err. */
+/* The end of a read loop that did not fail on its own: 0 at DB_DONE, else
+ * -1 with err (an integer column outside int64, DB_OVERFLOW, said so). */
 static int
-read_end(struct store *s, sqlite3_stmt *st, int rc, char *err, size_t errlen)
+read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 {
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
+		store_overflow_err(s, NULL, err, errlen);
+	else if (rc != DB_DONE)
 		store_sqlerr(s, "report", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
@@ -232,10 +235,10 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 {
 	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
 	struct model_ent *e, *last = NULL;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	const char *model, *g;
 	int64_t h, unit, sum[GROUPSUM_N];
-	int rc = SQLITE_DONE, i, grc, bits;
+	int rc = DB_DONE, i, grc, bits;
 
 	int64_t len = is_day(k) ? 24 : 1;
 
@@ -243,16 +246,16 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		return 0;
 	groupsum_reset(&a->gs);
 	rollup_sql(a, k, sql, sizeof(sql));
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, u0);
-	sqlite3_bind_int64(st, 2, u1);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, u0);
+	db_bind_int64(st, 2, u1);
 	filter_bind(a->q, 0, st, 3);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_int64(st, 5) == 0)
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (db_column_int64(st, 5) == 0)
 			continue;   /* nothing left in the cell (pruned lazily) */
-		model = (const char *)sqlite3_column_text(st, 1);
-		bits = sqlite3_column_int(st, 3);
+		model = db_column_text(st, 1);
+		bits = (int)db_column_int64(st, 3);
 		if (last != NULL && last->provider == ROLLUP_PROVIDER(bits) &&
 		    strcmp(last->model, model) == 0)
 			e = last;
@@ -262,23 +265,23 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 			goto oom;
 		if (!e->match || e->raw)
 			continue;
-		unit = sqlite3_column_int64(st, 0);
+		unit = db_column_int64(st, 0);
 		h = unit * len;
 		if (report_is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
 			if (add_split(a, is_day(k), unit) != 0)
 				goto oom;
 			continue;
 		}
-		g = (const char *)sqlite3_column_text(st, 2);
+		g = db_column_text(st, 2);
 		for (i = 0; i < GROUPSUM_N; i++)
-			sum[i] = sqlite3_column_int64(st, 5 + i);
+			sum[i] = db_column_int64(st, 5 + i);
 		if (k == RK_FULL) {
-			if (add_cell(s, a, unit, len, e, g, bits, sqlite3_column_int(st, 4), sum, err,
+			if (add_cell(s, a, unit, len, e, g, bits, db_column_int64(st, 4) != 0, sum, err,
 			    errlen) != 0)
 				goto fail;
 			continue;
 		}
-		grc = groupsum_add(&a->gs, unit, e->model, g, bits, sqlite3_column_int(st, 4), sum);
+		grc = groupsum_add(&a->gs, unit, e->model, g, bits, db_column_int64(st, 4) != 0, sum);
 		if (grc == GROUPSUM_OVERFLOW) {
 			store_overflow_err(s, NULL, err, errlen);
 			goto fail;
@@ -296,7 +299,7 @@ bad_bits:
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return -1;
 }
 
@@ -327,22 +330,23 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	char sql[768], filt[160], kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
 	struct usage u;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (since >= until)
 		return 0;
 	filter_sql(a->q, 1, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (?3 IS NULL OR model = ?3)%s", filt);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "report", err, errlen);
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, until);
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)%s",
+	    filt);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since);
+	db_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
 	filter_bind(a->q, 1, st, 4);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
 		if ((c.e = report_model_ent(a, u.model, provider_of(&u)->id)) == NULL)
@@ -367,7 +371,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return -1;
 }
 

@@ -6,10 +6,14 @@
  * a failing operation takes its deltas back out, as ROLLBACK TO takes its
  * rows. Flushes happen only between operations, so a savepoint never holds
  * rollup writes of an earlier operation. Readers of the rollup tables call
- * store_rollup_flush first. */
+ * store_rollup_flush first. A flush upserts (x = x + excluded.x), in one
+ * batch (one round trip to a server), and where writers lock rows
+ * (PostgreSQL) each table's cells in key order, so concurrent writers stay
+ * exact without deadlocks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "core/num.h"
 #include "data/groupsum.h"
@@ -49,6 +53,8 @@ struct rollup_pending {
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
 	struct groupsum coll[7];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk) */
+	const struct cell **order;     /* a flush's cells, in the order written */
+	size_t       ocap;
 };
 
 static int64_t
@@ -239,6 +245,7 @@ store_rollup_free(struct store *s)
 	free(s->pend->cells);
 	free(s->pend->slots);
 	free(s->pend->journal);
+	free(s->pend->order);
 	for (i = 0; i < (int)(sizeof(s->pend->coll) / sizeof(s->pend->coll[0])); i++)
 		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
@@ -253,12 +260,12 @@ store_rollup_full(const struct store *s)
 
 /* Step a bound statement that returns no row: 0, or -1 + err. */
 static int
-step_done(struct store *s, sqlite3_stmt *st, char *err, size_t errlen)
+step_done(struct store *s, struct db_stmt *st, char *err, size_t errlen)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_sqlerr(s, "rollup", err, errlen);
 	return 0;
 }
@@ -269,7 +276,7 @@ static int
 write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *err,
            size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
 	int k = 1, i;
 
 	if (st == NULL)
@@ -277,19 +284,19 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 	if (id == SQ_BATCH_ROLLUP_ADD) {
 		store_bind_text(st, k++, c->id);
 		store_bind_text(st, k++, c->model);
-		sqlite3_bind_int(st, k++, c->flags);
+		db_bind_int64(st, k++, c->flags);
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
-			sqlite3_bind_int64(st, k++, c->sum[i]);
-		sqlite3_bind_int64(st, k++, c->sum[9]);   /* web searches */
+			db_bind_int64(st, k++, c->sum[i]);
+		db_bind_int64(st, k++, c->sum[9]);   /* web searches */
 	} else {
-		sqlite3_bind_int64(st, k++, c->hour);
+		db_bind_int64(st, k++, c->hour);
 		store_bind_text(st, k++, c->model);
 		store_bind_text(st, k++, c->id);
 		store_bind_text(st, k++, c->tag);
 		store_bind_text(st, k++, c->tier);
-		sqlite3_bind_int(st, k++, c->flags);
+		db_bind_int64(st, k++, c->flags);
 		for (i = 0; id == SQ_ROLLUP_ADD && i < NSUM; i++)
-			sqlite3_bind_int64(st, k++, c->sum[i]);
+			db_bind_int64(st, k++, c->sum[i]);
 	}
 	return step_done(s, st, err, errlen);
 }
@@ -309,32 +316,34 @@ static int
 write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsum_cell *c,
            char *err, size_t errlen)
 {
-	sqlite3_stmt *st = store_stmt(s, id, err, errlen);
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
+	char source[sizeof(c->g)];
+	size_t n;
 	int k = 1, i;
-
-	const char *sep;
 
 	if (st == NULL)
 		return -1;
 	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags */
-		sep = strchr(c->g, LT_SEP);     /* sources hold no LT_SEP: the first one splits */
+		/* sources hold no LT_SEP: the first one splits */
+		n = strcspn(c->g, (const char[]){ LT_SEP, '\0' });
+		memcpy(source, c->g, n);
+		source[n] = '\0';
 		store_bind_text(st, k++, c->model);
-		sqlite3_bind_text(st, k++, c->g, sep != NULL ? (int)(sep - c->g) : -1,
-		    SQLITE_TRANSIENT);
-		store_bind_text(st, k++, sep != NULL ? sep + 1 : "");
-		sqlite3_bind_int(st, k++, c->flags);
+		store_bind_text(st, k++, source);
+		store_bind_text(st, k++, c->g[n] != '\0' ? c->g + n + 1 : "");
+		db_bind_int64(st, k++, c->flags);
 		for (i = 0; add && i < NSUM; i++)
-			sqlite3_bind_int64(st, k++, c->sum[i]);
+			db_bind_int64(st, k++, c->sum[i]);
 		return step_done(s, st, err, errlen);
 	}
-	sqlite3_bind_int64(st, k++, c->unit);
+	db_bind_int64(st, k++, c->unit);
 	store_bind_text(st, k++, c->model);
 	if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD && id != SQ_DM_PRUNE)
 		store_bind_text(st, k++, c->g);     /* tag, source, project or key */
-	sqlite3_bind_int(st, k++, c->flags);
-	sqlite3_bind_int(st, k++, c->routed);
+	db_bind_int64(st, k++, c->flags);
+	db_bind_int64(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
-		sqlite3_bind_int64(st, k++, c->sum[i]);
+		db_bind_int64(st, k++, c->sum[i]);
 	return step_done(s, st, err, errlen);
 }
 
@@ -388,13 +397,85 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 	return 0;
 }
 
+/* Orders of the rollup tables' keys: where writers lock rows, concurrent
+ * flushes take their locks in one global order and never deadlock. */
+static int
+cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+#define CELL(x) (*(const struct cell *const *)(x))
+
+/* rollup_hour's key, then rollup_batch's (a batch cell after every hour cell) */
+static int
+cmp_cell(const void *x, const void *y)
+{
+	const struct cell *a = CELL(x), *b = CELL(y);
+	int r;
+
+	if ((r = cmp_i64(a->kind, b->kind)) != 0)
+		return r;
+	if (a->kind == CELL_BATCH) {
+		if ((r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->model, b->model)) != 0)
+			return r;
+		return cmp_i64(a->flags, b->flags);
+	}
+	if ((r = cmp_i64(a->hour, b->hour)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
+	    (r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->tag, b->tag)) != 0 ||
+	    (r = strcmp(a->tier, b->tier)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0 ||
+	    (r = strcmp(a->project, b->project)) != 0)
+		return r;
+	return strcmp(a->key_fp, b->key_fp);
+}
+
+static int
+cmp_coll(const void *x, const void *y)
+{
+	const struct groupsum_cell *a = x, *b = y;
+	int r;
+
+	if ((r = cmp_i64(a->unit, b->unit)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
+	    (r = strcmp(a->g, b->g)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0)
+		return r;
+	return cmp_i64(a->routed, b->routed);
+}
+
+/* The pending cells worth writing into p->order, and the collapsed ones in
+ * place (their groupsum is not added to again before its reset), in key
+ * order when sort; 0, or -1 out of memory. */
+static int
+order_cells(struct rollup_pending *p, int sort, size_t *m)
+{
+	size_t i;
+
+	if (p->ocap < p->n) {
+		const struct cell **o = realloc(p->order, p->n * sizeof(*o));
+
+		if (o == NULL)
+			return -1;
+		p->order = o;
+		p->ocap = p->n;
+	}
+	for (i = *m = 0; i < p->n; i++)
+		if (nonzero(p->cells[i].sum))
+			p->order[(*m)++] = &p->cells[i];
+	if (!sort)
+		return 0;
+	qsort(p->order, *m, sizeof(*p->order), cmp_cell);
+	for (i = 0; i < NCOLL; i++)
+		if (p->coll[i].n > 1)
+			qsort(p->coll[i].cells, p->coll[i].n, sizeof(*p->coll[i].cells), cmp_coll);
+	return 0;
+}
+
 int
 store_rollup_flush(struct store *s, char *err, size_t errlen)
 {
 	struct rollup_pending *p = s->pend;
 	const struct groupsum_cell *g;
 	const struct cell *c;
-	size_t i, t;
+	size_t i, t, m = 0;
 	int rc = 0;
 
 	/* rows waiting in bulk.c first: their deltas belong in this flush */
@@ -412,27 +493,33 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		    "rollup: a token sum does not fit 64 bits" : "out of memory");
 		rc = -1;
 	}
+	if (rc == 0 && order_cells(p, s->db->drv->row_locks, &m) != 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
 	/* the upserts first; then, once every delta is in, the prunes of
-	 * cells whose request count may have fallen to 0 */
-	for (i = 0; i < p->n && rc == 0; i++) {
-		c = &p->cells[i];
-		if (nonzero(c->sum))
-			rc = write_cell(s, c->kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD,
-			    c, err, errlen);
+	 * cells whose request count may have fallen to 0; all of it one batch */
+	db_batch(s->db, 1);
+	for (i = 0; i < m && rc == 0; i++) {
+		c = p->order[i];
+		rc = write_cell(s, c->kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD,
+		    c, err, errlen);
 	}
 	for (t = 0; t < NCOLL; t++)
 		for (i = 0; i < p->coll[t].n && rc == 0; i++)
 			if (nonzero((g = &p->coll[t].cells[i])->sum))
 				rc = write_coll(s, coll_add[t], 1, g, err, errlen);
-	for (i = 0; i < p->n && rc == 0; i++) {
-		c = &p->cells[i];
-		if (c->kind == CELL_HOUR && nonzero(c->sum) && c->sum[0] <= 0)
+	for (i = 0; i < m && rc == 0; i++) {
+		c = p->order[i];
+		if (c->kind == CELL_HOUR && c->sum[0] <= 0)
 			rc = write_cell(s, SQ_ROLLUP_PRUNE, c, err, errlen);
 	}
 	for (t = 0; t < NCOLL; t++)
 		for (i = 0; i < p->coll[t].n && rc == 0; i++)
 			if (nonzero((g = &p->coll[t].cells[i])->sum) && g->sum[0] <= 0)
 				rc = write_coll(s, coll_prune[t], 0, g, err, errlen);
+	if (db_batch(s->db, 0) != 0 && rc == 0)
+		rc = store_sqlerr(s, "rollup", err, errlen);
 	store_rollup_discard(s);
 	return rc;
 }

@@ -1,5 +1,6 @@
 /* spool.c — rows waiting for the ledger, in a SQLite file of their own
- * (see spool.h for the exactly-once argument). */
+ * whatever the ledger's backend (see spool.h for the exactly-once
+ * argument); the file is reached through the SQLite driver (data/db.h). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,15 +14,15 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 4      /* 2: rows carry ts_import (the ledger's schema 9);
+#define SPOOL_VERSION 5      /* 2: rows carry ts_import (the ledger's schema 9);
                                 3: provider, reasoning, session, cwd (schema 11);
-                                4: server tools and attribution (issue 16) */
-#define BUSY_MS       10000
+                                4: server tools and attribution (issue 16);
+                                5: batch results' outcomes (r_type, r_error) */
 
 struct spool {
-	sqlite3 *db;
-	char    *path;
-	char     id[33];           /* random, hex: the ledger's marks are kept by it */
+	struct db *db;             /* db_sqlite's */
+	char      *path;
+	char       id[33];         /* random, hex: the ledger's marks are kept by it */
 };
 
 /* The usage columns come first, in STORE_USAGE_COLS order, so one row is
@@ -54,7 +55,8 @@ static const char schema[] =
 	"  b_expires_ms INTEGER NOT NULL, b_processing INTEGER NOT NULL,"
 	"  b_succeeded INTEGER NOT NULL, b_errored INTEGER NOT NULL,"
 	"  b_canceled INTEGER NOT NULL, b_expired INTEGER NOT NULL,"
-	"  b_provider TEXT NOT NULL DEFAULT 'anthropic'"
+	"  b_provider TEXT NOT NULL DEFAULT 'anthropic',"
+	"  r_type TEXT NOT NULL DEFAULT '', r_error TEXT NOT NULL DEFAULT ''"
 	");"
 	"CREATE INDEX IF NOT EXISTS row_ledger ON row(ledger, seq);";
 
@@ -74,17 +76,36 @@ static const char *const upgrade[SPOOL_VERSION] = {
 	      "ALTER TABLE row ADD COLUMN project TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN git_branch TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN key_fp TEXT NOT NULL DEFAULT '';",
+	[4] = "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL DEFAULT '';"
+	      "ALTER TABLE row ADD COLUMN r_error TEXT NOT NULL DEFAULT '';",
 };
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
-	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider"
-#define BATCH_NCOLS 12
+	"b_processing, b_succeeded, b_errored, b_canceled, b_expired, b_provider, r_type, r_error"
+#define BATCH_NCOLS 14
 
 static int
 sperr(struct spool *sp, const char *what, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "%s: %s: %s", sp->path, what, sqlite3_errmsg(sp->db));
+	snprintf(err, errlen, "%s: %s: %s", sp->path, what, db_errmsg(sp->db));
 	return -1;
+}
+
+/* The first column of the first row of sql as text into out: 1, 0 when
+ * there is no row, -1 on an error. */
+static int
+one_text(struct spool *sp, const char *sql, char *out, size_t n)
+{
+	struct db_stmt *st = db_prepare(sp->db, sql, 0);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		usage_strlcpy(out, db_column_text(st, 0), n);
+	db_finalize(st);
+	return rc == DB_ERR ? -1 : rc == DB_ROW;
 }
 
 /* The identity of st's ledger in the spool: its real path when it has one. */
@@ -107,9 +128,8 @@ static int
 prepare_file(struct spool *sp, char *err, size_t errlen)
 {
 	unsigned char r[16];
-	char sql[160], hex[33], version_sql[48];
-	sqlite3_stmt *st;
-	int i, rc, v;
+	char sql[160], hex[33];
+	int i, v;
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		snprintf(err, errlen, "%s: no random bytes: %s", sp->path, strerror(errno));
@@ -117,39 +137,32 @@ prepare_file(struct spool *sp, char *err, size_t errlen)
 	}
 	for (i = 0; i < 16; i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	snprintf(version_sql, sizeof(version_sql), "PRAGMA user_version = %d", SPOOL_VERSION);
-	snprintf(sql, sizeof(sql), "INSERT OR IGNORE INTO meta VALUES ('id', '%s');", hex);
-	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	snprintf(sql, sizeof(sql), "INSERT INTO meta VALUES ('id', '%s') ON CONFLICT DO NOTHING;",
+	    hex);
+	if (db_tx(sp->db, DB_BEGIN) != 0)
 		return sperr(sp, "begin", err, errlen);
-	if (sqlite3_prepare_v2(sp->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	if (sp->db->drv->schema_version(sp->db, &v) != 0)
 		goto fail;
-	v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-	sqlite3_finalize(st);
 	if (v > SPOOL_VERSION) {
 		snprintf(err, errlen, "%s: spool format %d is newer than this tokentop knows (%d)",
 		         sp->path, v, SPOOL_VERSION);
-		sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+		db_tx(sp->db, DB_ROLLBACK);
 		return -1;
 	}
-	if (v < 0 || sqlite3_exec(sp->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(sp->db, schema) != 0)
 		goto fail;
 	for (i = v > 0 ? v : SPOOL_VERSION; i < SPOOL_VERSION; i++)
-		if (sqlite3_exec(sp->db, upgrade[i], NULL, NULL, NULL) != SQLITE_OK)
+		if (db_exec(sp->db, upgrade[i]) != 0)
 			goto fail;
-	if (sqlite3_exec(sp->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(sp->db, version_sql, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(sp->db, "SELECT v FROM meta WHERE k = 'id'", -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		usage_strlcpy(sp->id, (const char *)sqlite3_column_text(st, 0), sizeof(sp->id));
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW || sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(sp->db, sql) != 0 ||
+	    sp->db->drv->set_schema_version(sp->db, SPOOL_VERSION) != 0 ||
+	    one_text(sp, "SELECT v FROM meta WHERE k = 'id'", sp->id, sizeof(sp->id)) != 1 ||
+	    db_tx(sp->db, DB_COMMIT) != 0)
 		goto fail;
 	return 0;
 fail:
 	sperr(sp, "schema", err, errlen);
-	sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	db_tx(sp->db, DB_ROLLBACK);
 	return -1;
 }
 
@@ -158,22 +171,16 @@ spool_open(const char *path, char *err, size_t errlen)
 {
 	struct spool *sp;
 
-	if (store_create_private(path, err, errlen) != 0)
-		return NULL;
 	if ((sp = calloc(1, sizeof(*sp))) == NULL || (sp->path = strdup(path)) == NULL) {
 		free(sp);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &sp->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		sperr(sp, "open", err, errlen);
+	/* created 0600 in a 0700 directory, WAL (the driver), and synchronous
+	 * FULL: the spool is the rows' last refuge */
+	if ((sp->db = db_sqlite.open(path, 0, err, errlen)) == NULL)
 		goto fail;
-	}
-	sqlite3_busy_timeout(sp->db, BUSY_MS);
-	/* WAL, and synchronous FULL: the spool is the rows' last refuge */
-	if (sqlite3_exec(sp->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL", NULL,
-	    NULL, NULL) != SQLITE_OK) {
+	if (db_exec(sp->db, "PRAGMA synchronous = FULL") != 0) {
 		sperr(sp, "open", err, errlen);
 		goto fail;
 	}
@@ -190,7 +197,8 @@ spool_close(struct spool *sp)
 {
 	if (sp == NULL)
 		return;
-	sqlite3_close(sp->db);
+	if (sp->db != NULL)
+		sp->db->drv->close(sp->db);
 	free(sp->path);
 	free(sp);
 }
@@ -204,29 +212,30 @@ spool_path(const struct spool *sp)
 /* ---- appending ---------------------------------------------------------- */
 
 static void
-bind_item(sqlite3_stmt *st, const struct spool_item *it, const char *ledger, int64_t now)
+bind_item(struct db_stmt *st, const struct spool_item *it, const char *ledger, int64_t now)
 {
 	const struct batch_rec *b = &it->b;
-
 	const int k = STORE_USAGE_NCOLS;     /* the usage columns' last parameter */
 
 	store_bind_usage(st, &it->u, NULL);
-	sqlite3_bind_text(st, k + 1, ledger, -1, SQLITE_STATIC);   /* over the key's NULL */
-	sqlite3_bind_int(st, k + 2, (int)it->kind);
-	sqlite3_bind_int64(st, k + 3, now);
-	sqlite3_bind_text(st, k + 4, b->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, k + 5, b->status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, k + 6, b->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, k + 7, b->requests);
-	sqlite3_bind_int64(st, k + 8, b->created_ms);
-	sqlite3_bind_int64(st, k + 9, b->expires_ms);
-	sqlite3_bind_int64(st, k + 10, b->counts.processing);
-	sqlite3_bind_int64(st, k + 11, b->counts.succeeded);
-	sqlite3_bind_int64(st, k + 12, b->counts.errored);
-	sqlite3_bind_int64(st, k + 13, b->counts.canceled);
-	sqlite3_bind_int64(st, k + 14, b->counts.expired);
-	sqlite3_bind_text(st, k + 15, provider_by_name(b->provider) != NULL ?
-	    provider_by_name(b->provider)->name : b->provider, -1, SQLITE_STATIC);
+	db_bind_text(st, k + 1, ledger);     /* over the key's NULL */
+	db_bind_int64(st, k + 2, (int)it->kind);
+	db_bind_int64(st, k + 3, now);
+	db_bind_text(st, k + 4, b->id);
+	db_bind_text(st, k + 5, b->status);
+	db_bind_text(st, k + 6, b->tag);
+	db_bind_int64(st, k + 7, b->requests);
+	db_bind_int64(st, k + 8, b->created_ms);
+	db_bind_int64(st, k + 9, b->expires_ms);
+	db_bind_int64(st, k + 10, b->counts.processing);
+	db_bind_int64(st, k + 11, b->counts.succeeded);
+	db_bind_int64(st, k + 12, b->counts.errored);
+	db_bind_int64(st, k + 13, b->counts.canceled);
+	db_bind_int64(st, k + 14, b->counts.expired);
+	db_bind_text(st, k + 15, provider_by_name(b->provider) != NULL ?
+	    provider_by_name(b->provider)->name : b->provider);
+	db_bind_text(st, k + 16, it->r_type);
+	db_bind_text(st, k + 17, it->r_error);
 }
 
 int
@@ -234,39 +243,39 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
              int64_t *first, char *err, size_t errlen)
 {
 	char ledger[PATH_MAX], sql[1536];
-	sqlite3_stmt *ins = NULL;
+	struct db_stmt *ins = NULL;
 	int64_t now = (int64_t)time(NULL) * 1000;
 	size_t i;
 
 	ledger_id(st, ledger, sizeof(ledger));
-	if (sqlite3_exec(sp->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_tx(sp->db, DB_BEGIN) != 0)
 		return sperr(sp, "begin", err, errlen);
 	/* a parameter per column: the usage columns, ledger, kind, added_ms, the batch's */
 	snprintf(sql, sizeof(sql), "INSERT INTO row (" STORE_USAGE_COLS ", ledger, kind, added_ms, "
 	    BATCH_COLS ") VALUES (?1");
 	for (i = 2; i <= STORE_USAGE_NCOLS + 3 + BATCH_NCOLS; i++)
 		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ",?%zu", i);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ")");
-	if (sqlite3_prepare_v2(sp->db, sql, -1, &ins, NULL) != SQLITE_OK)
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), ") RETURNING seq");
+	if ((ins = db_prepare(sp->db, sql, 0)) == NULL)
 		goto fail;
 	for (i = 0; i < n; i++) {
-		sqlite3_reset(ins);
-		sqlite3_clear_bindings(ins);
+		db_reset(ins);
+		db_clear(ins);
 		bind_item(ins, &items[i], ledger, now);
-		if (sqlite3_step(ins) != SQLITE_DONE)
+		if (db_step(ins) != DB_ROW)
 			goto fail;
 		if (i == 0 && first != NULL)
-			*first = sqlite3_last_insert_rowid(sp->db);
+			*first = db_column_int64(ins, 0);
 	}
-	sqlite3_finalize(ins);
+	db_finalize(ins);
 	ins = NULL;
-	if (sqlite3_exec(sp->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_tx(sp->db, DB_COMMIT) != 0)
 		goto fail;
 	return 0;
 fail:
 	sperr(sp, "append", err, errlen);
-	sqlite3_finalize(ins);
-	sqlite3_exec(sp->db, "ROLLBACK", NULL, NULL, NULL);
+	db_finalize(ins);
+	db_tx(sp->db, DB_ROLLBACK);
 	return -1;
 }
 
@@ -278,21 +287,23 @@ static int
 count_rows(struct spool *sp, const char *ledger, int64_t after, int64_t *n, char *err,
            size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(sp->db, ledger != NULL ?
+	if ((st = db_prepare(sp->db, ledger != NULL ?
 	    "SELECT count(*) FROM row WHERE ledger = ?1 AND seq > ?2" : "SELECT count(*) FROM row",
-	    -1, &st, NULL) != SQLITE_OK)
+	    0)) == NULL)
 		return sperr(sp, "count", err, errlen);
 	if (ledger != NULL) {
-		sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, after);
+		db_bind_text(st, 1, ledger);
+		db_bind_int64(st, 2, after);
 	}
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : sperr(sp, "count", err, errlen);
+	rc = db_step(st);
+	*n = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	if (rc != DB_ROW)
+		sperr(sp, "count", err, errlen);
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 /* Rows still waiting for st's ledger: past the ledger's mark (a row a
@@ -324,7 +335,6 @@ peek(const char *path, struct store *st, int waiting, int64_t *n, char *err, siz
 {
 	struct spool sp;
 	char ledger[PATH_MAX];
-	sqlite3_stmt *q;
 	int rc = 0;
 
 	*n = 0;
@@ -332,27 +342,17 @@ peek(const char *path, struct store *st, int waiting, int64_t *n, char *err, siz
 		return 0;
 	memset(&sp, 0, sizeof(sp));
 	sp.path = (char *)path;
-	if (sqlite3_open_v2(path, &sp.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-	    SQLITE_OK) {
-		sperr(&sp, "open", err, errlen);
-		sqlite3_close(sp.db);
+	if ((sp.db = db_sqlite.open(path, 1, err, errlen)) == NULL)
 		return -1;
-	}
-	sqlite3_busy_timeout(sp.db, BUSY_MS);
 	/* a file that never got its tables holds nothing */
-	if (sqlite3_prepare_v2(sp.db, "SELECT v FROM meta WHERE k = 'id'", -1, &q, NULL) ==
-	    SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			usage_strlcpy(sp.id, (const char *)sqlite3_column_text(q, 0), sizeof(sp.id));
-		sqlite3_finalize(q);
-	}
+	(void)one_text(&sp, "SELECT v FROM meta WHERE k = 'id'", sp.id, sizeof(sp.id));
 	if (sp.id[0] != '\0' && (waiting || st == NULL)) {
 		rc = count_waiting(&sp, st, n, err, errlen);
 	} else if (sp.id[0] != '\0') {
 		ledger_id(st, ledger, sizeof(ledger));
 		rc = count_rows(&sp, ledger, 0, n, err, errlen);
 	}
-	sqlite3_close(sp.db);
+	sp.db->drv->close(sp.db);
 	return rc;
 }
 
@@ -370,42 +370,60 @@ static int
 read_chunk(struct spool *sp, const char *ledger, int64_t after, struct spool_item *items,
            int64_t *seqs, int max, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct batch_rec *b;
 	int rc, n = 0, k;
 
-	if (sqlite3_prepare_v2(sp->db, "SELECT seq, kind, " STORE_USAGE_COLS ", " BATCH_COLS
-	    " FROM row WHERE ledger = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", -1, &st,
-	    NULL) != SQLITE_OK)
+	if ((st = db_prepare(sp->db, "SELECT seq, kind, " STORE_USAGE_COLS ", " BATCH_COLS
+	    " FROM row WHERE ledger = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3", 0)) == NULL)
 		return sperr(sp, "read", err, errlen);
-	sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, after);
-	sqlite3_bind_int(st, 3, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, ledger);
+	db_bind_int64(st, 2, after);
+	db_bind_int64(st, 3, max);
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(&items[n], 0, sizeof(items[n]));
-		seqs[n] = sqlite3_column_int64(st, 0);
-		items[n].kind = (enum spool_kind)sqlite3_column_int(st, 1);
+		seqs[n] = db_column_int64(st, 0);
+		items[n].kind = (enum spool_kind)db_column_int64(st, 1);
 		store_read_usage(st, 2, &items[n].u);
 		b = &items[n].b;
 		k = 2 + STORE_USAGE_NCOLS;          /* the batch columns' first */
-		usage_strlcpy(b->id, (const char *)sqlite3_column_text(st, k), sizeof(b->id));
-		usage_strlcpy(b->status, (const char *)sqlite3_column_text(st, k + 1),
-		    sizeof(b->status));
-		usage_strlcpy(b->tag, (const char *)sqlite3_column_text(st, k + 2), sizeof(b->tag));
-		b->requests = sqlite3_column_int64(st, k + 3);
-		b->created_ms = sqlite3_column_int64(st, k + 4);
-		b->expires_ms = sqlite3_column_int64(st, k + 5);
-		b->counts.processing = sqlite3_column_int64(st, k + 6);
-		b->counts.succeeded = sqlite3_column_int64(st, k + 7);
-		b->counts.errored = sqlite3_column_int64(st, k + 8);
-		b->counts.canceled = sqlite3_column_int64(st, k + 9);
-		b->counts.expired = sqlite3_column_int64(st, k + 10);
-		usage_strlcpy(b->provider, (const char *)sqlite3_column_text(st, k + 11),
-		    sizeof(b->provider));
+		usage_strlcpy(b->id, db_column_text(st, k), sizeof(b->id));
+		usage_strlcpy(b->status, db_column_text(st, k + 1), sizeof(b->status));
+		usage_strlcpy(b->tag, db_column_text(st, k + 2), sizeof(b->tag));
+		b->requests = db_column_int64(st, k + 3);
+		b->created_ms = db_column_int64(st, k + 4);
+		b->expires_ms = db_column_int64(st, k + 5);
+		b->counts.processing = db_column_int64(st, k + 6);
+		b->counts.succeeded = db_column_int64(st, k + 7);
+		b->counts.errored = db_column_int64(st, k + 8);
+		b->counts.canceled = db_column_int64(st, k + 9);
+		b->counts.expired = db_column_int64(st, k + 10);
+		usage_strlcpy(b->provider, db_column_text(st, k + 11), sizeof(b->provider));
+		usage_strlcpy(items[n].r_type, db_column_text(st, k + 12), sizeof(items[n].r_type));
+		usage_strlcpy(items[n].r_error, db_column_text(st, k + 13), sizeof(items[n].r_error));
 		n++;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? n : sperr(sp, "read", err, errlen);
+	if (rc != DB_DONE)
+		sperr(sp, "read", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? n : -1;
+}
+
+static int
+apply_item(struct store *st, const struct spool_item *it, char *err, size_t errlen)
+{
+	int dup;
+
+	switch (it->kind) {
+	case SPOOL_BATCH:
+		return store_batch_put(st, &it->b, err, errlen);
+	case SPOOL_RESULT:
+		return store_batch_result(st, it->u.batch_id, it->u.custom_id, it->r_type,
+		    it->r_error[0] != '\0' ? it->r_error : NULL,
+		    strcmp(it->r_type, "succeeded") == 0 ? &it->u : NULL, &dup, err, errlen);
+	default:
+		return store_insert_usage(st, &it->u, NULL, err, errlen);
+	}
 }
 
 /* Put the rows of one chunk the ledger has not taken yet, and move its
@@ -425,10 +443,7 @@ apply_chunk(struct spool *sp, struct store *st, const struct spool_item *items,
 	for (i = 0; i < n && rc == 0; i++) {
 		if (seqs[i] <= mark)
 			continue;                  /* taken before (a crash, another flusher) */
-		if (items[i].kind == SPOOL_BATCH)
-			rc = store_batch_put(st, &items[i].b, err, errlen);
-		else
-			rc = store_insert_usage(st, &items[i].u, NULL, err, errlen);
+		rc = apply_item(st, &items[i], err, errlen);
 		*applied += rc == 0;
 	}
 	if (rc != 0 || (seqs[n - 1] > mark &&
@@ -450,15 +465,15 @@ fail:
 static void
 drop_through(struct spool *sp, const char *ledger, int64_t seq)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
-	if (sqlite3_prepare_v2(sp->db, "DELETE FROM row WHERE ledger = ?1 AND seq <= ?2", -1,
-	    &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(sp->db, "DELETE FROM row WHERE ledger = ?1 AND seq <= ?2", 0)) ==
+	    NULL)
 		return;
-	sqlite3_bind_text(st, 1, ledger, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, seq);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_bind_text(st, 1, ledger);
+	db_bind_int64(st, 2, seq);
+	db_step(st);
+	db_finalize(st);
 }
 
 int

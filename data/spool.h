@@ -23,15 +23,19 @@
 
 #define SPOOL_CHUNK 500      /* rows per ledger transaction when flushing */
 
-enum spool_kind { SPOOL_USAGE = 1, SPOOL_BATCH = 2 };
+enum spool_kind { SPOOL_USAGE = 1, SPOOL_BATCH = 2, SPOOL_RESULT = 3 };
 
-/* One row: a usage row (store_insert_usage) or a batch registration
+/* One row: a usage row (store_insert_usage), a batch registration
  * (store_batch_put; of b, id, status, tag, requests, created_ms,
- * expires_ms and counts are kept). */
+ * expires_ms and counts are kept) or a batch result's outcome
+ * (store_batch_result: u.batch_id, u.custom_id, r_type, r_error, and u
+ * itself when r_type is "succeeded"). */
 struct spool_item {
 	enum spool_kind  kind;
 	struct usage     u;
 	struct batch_rec b;
+	char             r_type[16];
+	char             r_error[512];
 };
 
 struct spool;

@@ -19,7 +19,7 @@ int
 store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
                        struct stop_row **out, size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct stop_row *rows = NULL, *nr;
 	size_t cap = 0;
 	int rc;
@@ -28,13 +28,13 @@ store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
 	*n = 0;
 	if (store_rollup_flush(s, err, errlen) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "SELECT model, tier, sum(requests), sum(max_tokens_stops)"
+	if ((st = store_prepare(s, "SELECT model, tier, sum(requests), sum(max_tokens_stops)"
 	    " FROM rollup_hour WHERE hour >= ?1 AND hour < ?2 GROUP BY model, tier"
-	    " ORDER BY 4 DESC, model, tier", -1, &st, NULL) != SQLITE_OK)
-		return store_sqlerr(s, "stops", err, errlen);
-	sqlite3_bind_int64(st, 1, since_ms != 0 ? hour_ceil(since_ms) : INT64_MIN);
-	sqlite3_bind_int64(st, 2, until_ms != 0 ? hour_ceil(until_ms) : INT64_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	    " ORDER BY 4 DESC, model, tier", "stops", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since_ms != 0 ? hour_ceil(since_ms) : INT64_MIN);
+	db_bind_int64(st, 2, until_ms != 0 ? hour_ceil(until_ms) : INT64_MAX);
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 16;
 			if ((nr = realloc(rows, cap * sizeof(*rows))) == NULL) {
@@ -44,23 +44,21 @@ store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
 			rows = nr;
 		}
 		memset(&rows[*n], 0, sizeof(rows[0]));
-		usage_strlcpy(rows[*n].model, (const char *)sqlite3_column_text(st, 0),
-		    sizeof(rows[0].model));
-		usage_strlcpy(rows[*n].tier, (const char *)sqlite3_column_text(st, 1),
-		    sizeof(rows[0].tier));
-		rows[*n].requests = sqlite3_column_int64(st, 2);
-		rows[*n].max_tokens_stops = sqlite3_column_int64(st, 3);
+		usage_strlcpy(rows[*n].model, db_column_text(st, 0), sizeof(rows[0].model));
+		usage_strlcpy(rows[*n].tier, db_column_text(st, 1), sizeof(rows[0].tier));
+		rows[*n].requests = db_column_int64(st, 2);
+		rows[*n].max_tokens_stops = db_column_int64(st, 3);
 		(*n)++;
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_sqlerr(s, "stops", err, errlen);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	*out = rows;
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	free(rows);
 	*n = 0;
 	return -1;

@@ -1,9 +1,11 @@
-/* store.h — the ledger's SQLite store: the only interface to SQL.
+/* store.h — the ledger's store: the only interface to SQL.
  *
- * core/ and tui/ see only these functions and plain structs; a second
- * backend (PostgreSQL) would implement this header again. Every function
- * returns 0 on success and -1 on failure with a one-line reason in err
- * (never printed here). Times are UTC milliseconds since the epoch.
+ * core/ and tui/ see only these functions and plain structs. Behind them one
+ * query layer (the data/ files) runs on a driver (data/db.h) chosen by the target:
+ * a postgres:// or postgresql:// URI is a PostgreSQL ledger, anything else
+ * a SQLite file. Every function returns 0 on success and -1 on failure with
+ * a one-line reason in err (never printed here, never holding a password).
+ * Times are UTC milliseconds since the epoch.
  */
 #ifndef TOKENTOP_STORE_H
 #define TOKENTOP_STORE_H
@@ -18,54 +20,87 @@ struct store;
 
 /* ---- opening ------------------------------------------------------------ */
 
+#define STORE_TARGET_MAX 4096
+
 /*
- * Open (creating with mode 0600, and its parent directory with 0700) the
- * database at path, in WAL mode with a busy timeout and foreign keys on, and
- * migrate it forward to the current schema (PRAGMA user_version). path may be
- * ":memory:". The caller frees with store_close. NULL + err on failure
- * (including a database from a newer tokentop).
+ * Open the ledger at target and migrate it forward to the current schema
+ * (under the backend's migration lock: many processes opening a fresh
+ * ledger at once migrate it once).
+ * - A path (or ":memory:"): a SQLite file, created with mode 0600 (its
+ *   parent directory 0700), in WAL mode with a busy timeout and foreign keys
+ *   on; the version in PRAGMA user_version.
+ * - postgres://… or postgresql://…: a PostgreSQL database (everything libpq
+ *   accepts: sslmode, .pgpass, PGPASSWORD…); the version in the table
+ *   tokentop_schema, migrations under pg_advisory_xact_lock.
+ * The caller frees with store_close. NULL + err on failure (including a
+ * ledger from a newer tokentop; err never holds the password).
  */
-struct store *store_open(const char *path, char *err, size_t errlen);
+struct store *store_open(const char *target, char *err, size_t errlen);
 
 /*
  * Open an existing ledger read-only, for commands that only read: nothing is
  * created, written or migrated, so a copied file, a file without write
- * permission or one on a read-only mount works. When the normal read-only
- * open cannot read it (a WAL file whose -shm cannot be created: a read-only
- * mount or directory), it is opened as an immutable snapshot
- * (file:PATH?immutable=1): what another process writes meanwhile is not seen.
- * NULL + err on failure; *stale (may be NULL) = 1 when the only problem is a
- * schema older than this tokentop's (store_open would migrate it).
+ * permission or one on a read-only mount works (PostgreSQL: a session whose
+ * transactions are read-only). When the normal read-only open cannot read a
+ * SQLite file (a WAL file whose -shm cannot be created: a read-only mount or
+ * directory), it is opened as an immutable snapshot (file:PATH?immutable=1):
+ * what another process writes meanwhile is not seen. NULL + err on failure;
+ * *stale (may be NULL) = 1 when the only problem is a schema older than this
+ * tokentop's (store_open would migrate it).
  */
-struct store *store_open_ro(const char *path, int *stale, char *err, size_t errlen);
+struct store *store_open_ro(const char *target, int *stale, char *err, size_t errlen);
 /* 0 read-write, 1 read-only, 2 read-only immutable snapshot. */
 int store_readonly(const struct store *s);
 void store_close(struct store *s);                 /* NULL is fine */
-int  store_schema_version(struct store *s);        /* PRAGMA user_version */
-const char *store_path(const struct store *s);     /* borrowed */
+int  store_schema_version(struct store *s);        /* -1 on failure */
+/* The target as shown to people: a URI's password masked. Borrowed. */
+const char *store_path(const struct store *s);
+const char *store_backend(const struct store *s);  /* "sqlite", "postgresql" */
+
+/* The syntax of a target without opening it: 0, or -1 with err naming the
+ * part that is wrong (a malformed URI: a usage error). */
+int store_target_check(const char *target, char *err, size_t errlen);
+/* target with its password masked, into out (for messages and screens). */
+void store_target_display(const char *target, char *out, size_t n);
+/* Overwrite target's password in place (argv: /proc/PID/cmdline). */
+void store_target_scrub(char *target);
+/* Is target a file on this machine (a SQLite path)? Files that belong with
+ * the ledger (batch results) go beside it; else under the user's data dir. */
+int store_target_local(const char *target);
 
 /*
  * A cheap change counter: differs from the previous call's value when any
- * other connection (another process) committed since. For the console's
- * one-second follow without re-reading everything.
+ * other connection (another process) committed since. SQLite: PRAGMA
+ * data_version, one small read. PostgreSQL: the first call LISTENs; later
+ * calls only count the notifications already received (writers NOTIFY in
+ * their transactions), so an idle follower sends nothing to the server.
  */
 int store_data_version(struct store *s, int64_t *version, char *err, size_t errlen);
+
+/* A descriptor that becomes readable when store_data_version may have
+ * changed (PostgreSQL: the connection's socket, after the first
+ * store_data_version), or -1 when the caller checks on a timer (SQLite). */
+int store_wait_fd(struct store *s);
 
 /*
  * How long a write waits for another process's transaction: attempt_ms
  * inside one try, give_up_ms in all (defaults 10 s and 120 s, for commands
  * that would rather wait than fail). A writer with somewhere else to put its
  * rows (the proxy's spool) sets them short, so it fails over quickly and its
- * memory does not grow while the lock is held.
+ * memory does not grow while the lock is held. (PostgreSQL: a row lock
+ * waited for longer than attempt_ms fails the statement.)
  */
 void store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms);
 
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
- * BEGIN IMMEDIATE, retried while another writer holds the lock. */
+ * a write transaction: SQLite's BEGIN IMMEDIATE, retried while another
+ * writer holds the lock; PostgreSQL's BEGIN (rows and rollup cells are
+ * locked as they are written, so concurrent writers stay exact). */
 /*
  * SQLite's page cache for this connection, in KiB (store_open sets 2 MiB:
  * enough for reports and the console). A bulk import wants more: its
- * group's dirty pages then stay in memory until the commit. 0 or -1 + err.
+ * group's dirty pages then stay in memory until the commit. (PostgreSQL:
+ * nothing to set; the server's.) 0 or -1 + err.
  */
 int store_cache_kib(struct store *s, int kib, char *err, size_t errlen);
 
@@ -505,8 +540,9 @@ int store_batch_known(struct store *s, const char *id, int *found, char *err, si
  * The ledger's side of data/spool.h: per spool (its id), the sequence
  * number of the last spooled row this ledger took. Read and set inside
  * store_begin .. store_commit, with the rows the mark covers: the read
- * sees what every other writer committed (the transaction holds the write
- * lock from its start), so two flushers never both apply a row.
+ * locks the mark (SQLite: the transaction holds the write lock from its
+ * start; PostgreSQL: the row is read FOR UPDATE), so two flushers never
+ * both apply a row.
  */
 int store_spool_mark_get(struct store *s, const char *spool_id, int64_t *seq, char *err,
                          size_t errlen);     /* 0 when never set */

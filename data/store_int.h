@@ -1,11 +1,10 @@
-/* store_int.h — what the data/ files share behind store.h: the connection,
- * its prepared statements, error and transaction helpers. Only the data/ sources
- * include this (and sqlite3.h). */
+/* store_int.h — what the data/ files share behind store.h: the connection
+ * (a driver of data/db.h), its prepared statements, error and transaction
+ * helpers. Only the data/ sources include this. */
 #ifndef TOKENTOP_STORE_INT_H
 #define TOKENTOP_STORE_INT_H
 
-#include <sqlite3.h>
-
+#include "data/db.h"
 #include "data/store.h"
 
 /* Prepared statements kept for the life of the connection (hot paths). */
@@ -33,9 +32,6 @@ enum store_stmt_id {
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */
 	SQ_MARK_SET,
-	SQ_SAVEPOINT,        /* store_op_begin/end inside store_begin */
-	SQ_RELEASE,
-	SQ_ROLLBACK_TO,
 	SQ_COUNT
 };
 
@@ -43,24 +39,38 @@ struct rollup_pending;
 struct store_bulk;
 
 struct store {
-	sqlite3      *db;
-	char         *path;
-	int           in_tx;          /* inside store_begin .. commit/rollback */
-	int           in_op;          /* inside store_op_begin .. store_op_end */
-	int           rollup_failed;  /* a flush failed: the transaction must not commit */
-	int64_t       give_up_ms;     /* BEGIN/COMMIT retries stop after this (store_set_busy) */
-	int           readonly;       /* store_readonly() */
-	sqlite3_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
-	struct rollup_pending *pend;  /* rollup deltas not yet written (rollup.c) */
-	struct store_bulk *bulk;      /* rows not yet written (bulk.c) */
+	struct db      *db;             /* the driver's connection */
+	char           *path;           /* as shown: a URI's password masked */
+	int             in_tx;          /* inside store_begin .. commit/rollback */
+	int             in_op;          /* inside store_op_begin .. store_op_end */
+	int             rollup_failed;  /* a flush failed: the transaction must not commit */
+	int             retry;          /* the last SQL failure may pass if run again */
+	struct db_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
+	struct rollup_pending *pend;    /* rollup deltas not yet written (rollup.c) */
+	struct store_bulk *bulk;        /* rows not yet written (bulk.c) */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL + err on
  * a prepare failure. */
-sqlite3_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
+struct db_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
 
-/* err = "what: sqlite's message"; returns -1 for `return store_sqlerr(...)`. */
+/* A one-time statement; NULL + err ("what: reason"). The caller finalises. */
+struct db_stmt *store_prepare(struct store *s, const char *sql, const char *what, char *err,
+                              size_t errlen);
+
+/* err = "what: the driver's message" (and the failure noted for
+ * store_op_retry); returns -1 for `return store_sqlerr(...)`. */
 int store_sqlerr(struct store *s, const char *what, char *err, size_t errlen);
+
+/*
+ * fn(s, arg, err, errlen) as one atomic operation (store_op_begin .. end):
+ * kept when it returns 0, taken back when -1. An operation of its own (not
+ * inside store_begin) that fails on a serialization failure or a deadlock
+ * with another writer (PostgreSQL) is run again, a few times; fn must
+ * therefore only write through the store (no outside effects). 0 or -1 + err.
+ */
+int store_op_run(struct store *s, int (*fn)(struct store *s, void *arg, char *err, size_t errlen),
+                 void *arg, char *err, size_t errlen);
 
 /* Run SQL without results. 0 or -1 + err. */
 int store_exec(struct store *s, const char *sql, char *err, size_t errlen);
@@ -78,6 +88,9 @@ int store_op_end(struct store *s, int ok, char *err, size_t errlen);
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
 
+/* store_batch_put's upsert inside the caller's operation (batches.c). */
+int store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t errlen);
+
 /* The row's dedupe key, "msg:ID", else "req:ID", else "batch:ID:CUSTOM",
  * into buf; 0 when the row has none. */
 int store_dedupe_key(const struct usage *u, char *buf, size_t n);
@@ -86,13 +99,16 @@ int store_dedupe_key(const struct usage *u, char *buf, size_t n);
  * 0, or -1 + err. */
 int store_usage_check(const struct usage *u, char *err, size_t errlen);
 
-/* The stored row holding key into *old; *found = 0 when none. 0 or -1 + err. */
+/* The stored row holding key into *old (locked for the transaction where
+ * writers lock rows); *found = 0 when none. 0 or -1 + err. */
 int store_usage_find(struct store *s, const char *key, struct usage *old, int *found,
                      char *err, size_t errlen);
 
-/* Step SQ_USAGE_INSERT or SQ_USAGE_UPDATE for u under key (NULL: none). */
+/* Step SQ_USAGE_INSERT or SQ_USAGE_UPDATE for u under key (NULL: none);
+ * *written (may be NULL) = 1 when it wrote a row (an insert whose key is
+ * taken, ON CONFLICT DO NOTHING, writes none). */
 int store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
-                      const char *key, char *err, size_t errlen);
+                      const char *key, int *written, char *err, size_t errlen);
 
 /* Does copy u beat the stored copy old? The larger token total wins; on a
  * tie the parent (non-sidechain) copy wins over a sidechain replay, then the
@@ -134,21 +150,20 @@ void store_rollup_free(struct store *s);
 /* Enough cells pending that the next operation end should flush. */
 int store_rollup_full(const struct store *s);
 
-/* schema.c: entry i takes the schema from version i to i + 1. */
+/* schema.c (SQLite), schema_pg.c (PostgreSQL): entry i takes the schema
+ * from version i to i + 1; both lists have the same length. */
 extern const char *const store_migrations[];
 extern const int store_nmigrations;
+extern const char *const store_migrations_pg[];
+extern const int store_nmigrations_pg;
 #define STORE_NMIGRATIONS store_nmigrations
 
 /* Bind u to ?1..?STORE_USAGE_NCOLS (STORE_USAGE_COLS) and key to the next
- * (NULL: SQL NULL); static bindings (ledger.c). */
-void store_bind_usage(sqlite3_stmt *st, const struct usage *u, const char *key);
+ * (NULL: SQL NULL); borrowed as db_bind_text (ledger.c). */
+void store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key);
 
-/* Create the file at path with mode 0600 (and its missing directories
- * 0700) unless it exists, whatever the umask (store.c). 0 or -1 + err. */
-int store_create_private(const char *path, char *err, size_t errlen);
-
-/* Bind text, NULL-safe ("" for NULL). */
-int store_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Bind text, NULL-safe ("" for NULL); borrowed as db_bind_text. */
+void store_bind_text(struct db_stmt *st, int i, const char *v);
 
 /* Rollup flag bits (what changes the price of a token). */
 #define ROLLUP_BATCH   1   /* source batch, service tier batch or flex */
@@ -180,6 +195,6 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 	"reasoning_tokens, session_id, cwd, web_search_requests, web_fetch_requests, " \
 	"code_execution_requests, project, git_branch, key_fp"
 #define STORE_USAGE_NCOLS 31
-void store_read_usage(sqlite3_stmt *st, int col, struct usage *u);
+void store_read_usage(struct db_stmt *st, int col, struct usage *u);
 
 #endif

@@ -3,6 +3,12 @@
 # (plain, then sanitized), then the shell integration and screen tests
 # (tests/*.sh, tests/screen/*.sh) against the first build, TEST_JOBS (2) at a
 # time. Prints one closing line "N passed, N failed" and exits non-zero on any failure.
+#
+# One private PostgreSQL server serves the whole run (tests/lib/pg.sh): its
+# URI is exported as TOKENTOP_TEST_PG (the store tests run on it as well as
+# on SQLite; each program makes a database of its own) and PG_* (the
+# PostgreSQL shell tests), and it is stopped and removed at exit, whatever
+# happened. (tests/pg_outage.sh kills a server: it starts its own.)
 set -u
 cd "$(dirname "$0")/.."
 pass=0
@@ -21,7 +27,9 @@ esac
 # its verdict and log under $R, and is reported, with its seconds, as it ends.
 JOBS=${TEST_JOBS:-2}
 R=$(mktemp -d /tmp/tokentop-run.XXXXXX)
-trap 'rm -rf "$R"' EXIT
+PG_DIR=
+trap 'rm -rf "$R"; [ -n "$PG_DIR" ] && pg_stop "$PG_DIR"' EXIT
+trap 'exit 130' INT TERM
 n=0
 running=0
 
@@ -64,6 +72,18 @@ run() {  # name, command...
 	) &
 	running=$((running + 1))
 }
+
+. tests/lib/pg.sh
+if pg_start 2>"$R/pg.err"; then
+	export TOKENTOP_TEST_PG=$PG_URI
+	echo "ok   postgresql server on port $PG_PORT"
+else
+	fail=$((fail + 1))
+	failed+=("postgresql server")
+	echo "FAIL postgresql server (the PostgreSQL tests are skipped)"
+	sed 's/^/     /' "$R/pg.err"
+fi
+rm -f "$R/pg.err"
 
 for b in "$@"; do
 	for t in "$b"/tests/test_*; do

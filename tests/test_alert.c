@@ -17,6 +17,7 @@
 #include "core/alert.h"
 #include "core/budget.h"
 #include "data/store.h"
+#include "tests/lib/fx_db.h"
 
 #define URL "https://hooks.slack.com/services/T000/B000/SECRETSECRET"
 
@@ -229,7 +230,7 @@ test_ledger(void **state)
 	int64_t reqs, errs;
 	(void)state;
 
-	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	assert_non_null(s = store_open(fx_ledger(), err, sizeof(err)));
 	a[0] = rec("r|50");
 	a[1] = rec("r|80");
 	a[2] = rec("r|100");
@@ -292,7 +293,11 @@ main(void)
 		cmocka_unit_test(test_budget),
 		cmocka_unit_test(test_burn_and_errors),
 		cmocka_unit_test(test_body_and_scrub),
+	};
+	const struct CMUnitTest ledger[] = {     /* on SQLite and PostgreSQL */
 		cmocka_unit_test(test_ledger),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	return failed + FX_RUN_BACKENDS(ledger, NULL, NULL);
 }

@@ -11,6 +11,8 @@
 #include <cmocka.h>
 
 #include "data/store.h"
+#include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 static const char prices_json[] =
 	"{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
@@ -30,7 +32,7 @@ setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	f->p = pricing_parse(prices_json, "test", err, sizeof(err));
-	f->s = store_open(":memory:", err, sizeof(err));
+	f->s = store_open(fx_ledger(), err, sizeof(err));
 	if (f->p == NULL || f->s == NULL)
 		fail_msg("setup: %s", err);
 	*state = f;
@@ -277,5 +279,5 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_results_once, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, NULL, NULL);
 }

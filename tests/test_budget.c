@@ -17,6 +17,8 @@
 #include "core/budget.h"
 #include "core/pricing.h"
 #include "data/store.h"
+#include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 #define USD(x)   ((int64_t)((x) * 1000000.0 + 0.5) * 1000)   /* exact to 6 decimals */
 #define HOUR_MS  3600000LL
@@ -391,18 +393,14 @@ store_claim(void *arg, const char *key, int *first, char *err, size_t errlen)
 static void
 test_crossing_across_restart(void **state)
 {
-	char path[] = "/tmp/test_budget_XXXXXX", db[64], err[256];
+	char db[768], err[256];
 	struct budget_status s;
 	struct budget_alert due[2];
 	struct store *st;
 	size_t n;
-	int fd = mkstemp(path);
 
 	(void)state;
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	snprintf(db, sizeof(db), "%s.db", path);
+	snprintf(db, sizeof(db), "%s", fx_ledger_shared("budget.db"));
 	eval_day(USD(50), USD(45), &s);
 	snprintf(s.period_key, sizeof(s.period_key), "2026-11-28");
 	assert_non_null(st = store_open(db, err, sizeof(err)));
@@ -413,11 +411,6 @@ test_crossing_across_restart(void **state)
 	assert_int_equal(budget_alerts_due(&s, 1, store_claim, st, due, 2, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 0);
 	store_close(st);
-	unlink(db);
-	snprintf(path, sizeof(path), "%s-wal", db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", db);
-	unlink(path);
 }
 
 int
@@ -434,5 +427,5 @@ main(void)
 		cmocka_unit_test(test_crossing_across_restart),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

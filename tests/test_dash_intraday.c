@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "tui/dash_intraday.h"
+#include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 /* $1 per million tokens of every kind: a row's cost is its tokens in
  * micro-dollars, so every figure below is easy to check by hand. */
@@ -40,7 +42,7 @@ setup(void **state)
 
 	setenv("TZ", "UTC", 1);
 	f->p = pricing_parse(prices_json, "test", err, sizeof(err));
-	f->s = store_open(":memory:", err, sizeof(err));
+	f->s = store_open(fx_ledger(), err, sizeof(err));
 	if (f->p == NULL || f->s == NULL)
 		fail_msg("setup: %s", err);
 	*state = f;
@@ -171,5 +173,5 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, NULL, NULL);
 }

@@ -12,17 +12,17 @@
 
 #include <cmocka.h>
 
-#include <sqlite3.h>
 
 #include "data/store.h"
 #include "data/store_int.h"
 #include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 static struct store *
 open_mem(void)
 {
 	char err[512];
-	struct store *s = store_open(":memory:", err, sizeof(err));
+	struct store *s = store_open(fx_ledger(), err, sizeof(err));
 
 	if (s == NULL)
 		fail_msg("store_open: %s", err);
@@ -228,6 +228,8 @@ test_migration_6(void **state)
 	int found;
 
 	(void)state;
+	if (fx_pg)
+		skip();      /* a PostgreSQL ledger never was at version 5 */
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/m.db", dir);
 	s = store_open(path, err, sizeof(err));
@@ -262,7 +264,6 @@ test_migration_provider(void **state)
 	struct batch_intent in = intent(7, 9), got;
 	struct batch_rec b;
 	struct store *s;
-	sqlite3 *db;
 	int found, from = 0;
 
 	(void)state;
@@ -271,16 +272,16 @@ test_migration_provider(void **state)
 		from++;
 	assert_true(from < store_nmigrations);
 	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/p.db", dir);
+	if (fx_pg)
+		snprintf(path, sizeof(path), "%s", fx_ledger());
+	else
+		snprintf(path, sizeof(path), "%s/p.db", dir);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	assert_int_equal(store_intent_add(s, &in, err, sizeof(err)), 0);
 	store_close(s);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "ALTER TABLE batch_intent DROP COLUMN provider;"
-	    "ALTER TABLE batch_intent DROP COLUMN token; ALTER TABLE batch DROP COLUMN errors;",
-	    NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	fx_set_user_version(path, from);
+	fx_sql(path, "ALTER TABLE batch_intent DROP COLUMN provider;"
+	    "ALTER TABLE batch_intent DROP COLUMN token; ALTER TABLE batch DROP COLUMN errors;");
+	fx_set_schema_version(path, from);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	assert_int_equal(store_schema_version(s), store_nmigrations);
 	assert_int_equal(store_intent_get(s, in.id, &got, &found, err, sizeof(err)), 0);
@@ -324,5 +325,5 @@ main(void)
 		cmocka_unit_test(test_migration_provider),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, NULL, NULL);
 }

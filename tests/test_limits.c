@@ -15,6 +15,7 @@
 
 #include "data/store.h"
 #include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 #include "tui/headroom.h"
 
 #define NOW 1796199360000LL     /* 2026-12-02T08:16:00Z */
@@ -58,7 +59,7 @@ test_latest_and_rejects(void **state)
 	size_t n;
 	(void)state;
 
-	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	assert_non_null(s = store_open(fx_ledger(), err, sizeof(err)));
 	assert_int_equal(store_ratelimit_put(s, "anthropic", "claude-haiku-4-5", "…-1", &rl, 0, NOW,
 	    err, sizeof(err)), 0);
 	rl = rl_of(4000, 10, NOW + 2 * MIN);                 /* newer */
@@ -123,7 +124,7 @@ test_headroom_flush(void **state)
 	int stale;
 	(void)state;
 
-	snprintf(path, sizeof(path), "%s/h.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("h.db"));
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	assert_non_null(ro = store_open_ro(path, &stale, err, sizeof(err)));
 	assert_non_null(h = headroom_new());
@@ -154,5 +155,5 @@ main(void)
 		cmocka_unit_test(test_latest_and_rejects),
 		cmocka_unit_test(test_headroom_flush),
 	};
-	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "data/store.h"
 #include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 static const char prices_json[] =
 	"{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
@@ -144,7 +144,7 @@ test_brute_force(void **state)
 	(void)state;
 
 	assert_non_null(p = pricing_parse(prices_json, "test", err, sizeof(err)));
-	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	assert_non_null(s = store_open(fx_ledger(), err, sizeof(err)));
 	for (i = 0; i < 3000; i++) {
 		memset(&u, 0, sizeof(u));
 		u.ts_ms = 1762776000000LL + (int64_t)rnd(2000) * 3600000LL;
@@ -215,11 +215,10 @@ test_batches_and_poison(void **state)
 	struct usage u;
 	struct store *s;
 	char err[512], path[512];
-	sqlite3 *db;
 	size_t i;
 	(void)state;
 
-	snprintf(path, sizeof(path), "%s/m.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("m.db"));
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	for (i = 0; i < 5; i++) {
 		memset(&b, 0, sizeof(b));
@@ -247,10 +246,7 @@ test_batches_and_poison(void **state)
 	assert_string_equal(m.cells[1].provider, "openai");
 	assert_int_equal(m.cells[0].unpriced_requests, 1);     /* no prices: all unpriced */
 	store_metrics_free(&m);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE rollup_lt SET input = -5", NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	fx_sql(path, "UPDATE rollup_lt SET input = -5");
 	assert_int_equal(store_metrics_read(s, NULL, 0, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no rows can make"));
 	assert_int_equal(m.ncells, 0);
@@ -264,5 +260,5 @@ main(void)
 		cmocka_unit_test(test_brute_force),
 		cmocka_unit_test(test_batches_and_poison),
 	};
-	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "data/store.h"
+#include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 #define DAY   86400000LL
 #define NOV27 1795737600000LL              /* 2026-11-27T00:00:00Z */
@@ -87,7 +89,7 @@ test_replace_not_double(void **state)
 	int i, found;
 
 	(void)state;
-	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	assert_non_null(s = store_open(fx_ledger(), err, sizeof(err)));
 	assert_int_equal(store_org_last_sync(s, &synced, &a, &b, &found, err, sizeof(err)), 0);
 	assert_int_equal(found, 0);
 	/* a day before the synced range, from an older sync */
@@ -168,7 +170,7 @@ test_report_days_models(void **state)
 
 	(void)state;
 	assert_non_null(p = pricing_parse(prices, "test", err, sizeof(err)));
-	assert_non_null(s = store_open(":memory:", err, sizeof(err)));
+	assert_non_null(s = store_open(fx_ledger(), err, sizeof(err)));
 	assert_int_equal(store_org_replace(s, NOV27 - DAY, NOV27 + DAY, 1, u, 4, c, 3, err,
 	    sizeof(err)), 0);
 	report(s, p, 0, 0, &r);
@@ -272,5 +274,5 @@ main(void)
 		cmocka_unit_test(test_providers_apart),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, NULL, NULL);
 }

@@ -11,10 +11,11 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include "data/store.h"
+#include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 /* A table of our own so the figures below do not move with share/. */
 static const char prices_json[] =
@@ -38,7 +39,7 @@ static const char prices_json[] =
 struct fx {
 	struct store   *s;
 	struct pricing *p;
-	char            path[64];    /* setup_file: the ledger file */
+	char            path[768];   /* setup_file: the ledger (a file on SQLite) */
 };
 
 static int
@@ -50,7 +51,7 @@ setup(void **state)
 	f->p = pricing_parse(prices_json, "test", err, sizeof(err));
 	if (f->p == NULL)
 		fail_msg("prices: %s", err);
-	f->s = store_open(":memory:", err, sizeof(err));
+	f->s = store_open(fx_ledger(), err, sizeof(err));
 	if (f->s == NULL)
 		fail_msg("open: %s", err);
 	*state = f;
@@ -68,10 +69,14 @@ setup_file(void **state)
 	setup(state);
 	f = *state;
 	store_close(f->s);
-	snprintf(f->path, sizeof(f->path), "/tmp/tokentop-report-XXXXXX");
-	if ((fd = mkstemp(f->path)) < 0)
-		fail_msg("mkstemp");
-	close(fd);
+	if (fx_pg)
+		snprintf(f->path, sizeof(f->path), "%s", fx_ledger());
+	else {
+		snprintf(f->path, sizeof(f->path), "/tmp/tokentop-report-XXXXXX");
+		if ((fd = mkstemp(f->path)) < 0)
+			fail_msg("mkstemp");
+		close(fd);
+	}
 	if ((f->s = store_open(f->path, err, sizeof(err))) == NULL)
 		fail_msg("open: %s", err);
 	return 0;
@@ -83,7 +88,7 @@ teardown(void **state)
 	struct fx *f = *state;
 	char p[80];
 
-	if (f->path[0] != '\0') {
+	if (f->path[0] != '\0' && !fx_pg) {
 		unlink(f->path);
 		snprintf(p, sizeof(p), "%s-wal", f->path);
 		unlink(p);
@@ -688,17 +693,11 @@ test_spend_between_and_hit(void **state)
 	assert_int_equal(report_hit_permille(&t), 5);
 }
 
-/* Raw SQL on the ledger file, as a hand edit or an older tokentop left it. */
+/* Raw SQL on the ledger, as a hand edit or an older tokentop left it. */
 static void
 raw_sql(struct fx *f, const char *sql)
 {
-	sqlite3 *db;
-	char *msg = NULL;
-
-	if (sqlite3_open(f->path, &db) != SQLITE_OK || sqlite3_exec(db, sql, NULL, NULL,
-	    &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg != NULL ? msg : sqlite3_errmsg(db));
-	sqlite3_close(db);
+	fx_sql(f->path, sql);
 }
 
 /* Every report fails on it with a message naming the row, never a wrapped sum. */
@@ -740,11 +739,11 @@ test_poisoned_ledger(void **state)
 
 	seed_hand(f);
 	raw_sql(f, "UPDATE usage SET input = 9223372036854775807 WHERE request_id = 'req_B';"
-	    "UPDATE rollup_hour SET input = 9223372036854775807 WHERE flags & 2;"
-	    "UPDATE rollup_hm SET input = 9223372036854775807 WHERE flags & 2;"
-	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2;"
-	    "UPDATE rollup_dt SET input = 9223372036854775807 WHERE flags & 2;"
-	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2;");
+	    "UPDATE rollup_hour SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_hm SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_dt SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2 <> 0;");
 	expect_fail(f, 0, 0, want);                        /* the rollups */
 	expect_fail(f, T0 + 1, T0 + 3600000, want);        /* raw rows inside the hour */
 	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, 0, &nanos, &req, NULL, err,
@@ -752,11 +751,11 @@ test_poisoned_ledger(void **state)
 	assert_non_null(strstr(err, want));
 	/* a wrapped (negative) sum an older build left in a rollup cell */
 	raw_sql(f, "UPDATE usage SET input = 200001 WHERE request_id = 'req_B';"
-	    "UPDATE rollup_hour SET input = -3 WHERE flags & 2;"
-	    "UPDATE rollup_hm SET input = -3 WHERE flags & 2;"
-	    "UPDATE rollup_dm SET input = -3 WHERE flags & 2;"
-	    "UPDATE rollup_dt SET input = -3 WHERE flags & 2;"
-	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2;");
+	    "UPDATE rollup_hour SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_hm SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_dm SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_dt SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2 <> 0;");
 	expect_fail(f, 0, 0, "a rollup cell holds sums no rows can make");
 }
 
@@ -797,5 +796,5 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sums_past_64_bits, setup_file, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "data/store.h"
+#include "tests/lib/fx_db.h"
 
 #define HOUR 3600000LL
 #define BASE 1772236800000LL      /* 2026-02-28T00:00Z; the prices change 2026-03-01 */
@@ -99,7 +100,7 @@ test_matches_brute_force(void **state)
 	if (p == NULL)
 		fail_msg("%s", err);
 	assert_true(pricing_has_dates(p));
-	s = store_open(":memory:", err, sizeof(err));
+	s = store_open(fx_ledger(), err, sizeof(err));
 	assert_non_null(s);
 	for (i = 0; i < 600; i++) {     /* two days around the change, minutes apart */
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -171,5 +172,5 @@ main(void)
 		cmocka_unit_test(test_matches_brute_force),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return FX_RUN_BACKENDS(tests, NULL, NULL);
 }

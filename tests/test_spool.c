@@ -367,7 +367,7 @@ test_all_columns(void **state)
 	struct paths p;
 	struct store *st;
 	struct spool *sp;
-	struct spool_item it[3];
+	struct spool_item it[5];
 	char err[512], got[256];
 	int64_t flushed;
 
@@ -389,11 +389,31 @@ test_all_columns(void **state)
 	it[2].b.counts.succeeded = 5;
 	it[2].b.counts.errored = 1;
 	it[2].b.counts.expired = 1;
-	assert_int_equal(spool_append(sp, st, it, 3, NULL, err, sizeof(err)), 0);
+	it[3] = row(3);                      /* a batch's results: one succeeded, */
+	it[3].kind = SPOOL_RESULT;
+	usage_strlcpy(it[3].u.batch_id, "msgbatch_spooled", sizeof(it[3].u.batch_id));
+	usage_strlcpy(it[3].u.custom_id, "q1", sizeof(it[3].u.custom_id));
+	usage_strlcpy(it[3].u.source, "batch", sizeof(it[3].u.source));
+	usage_strlcpy(it[3].r_type, "succeeded", sizeof(it[3].r_type));
+	memset(&it[4], 0, sizeof(it[4]));    /* one errored */
+	it[4].kind = SPOOL_RESULT;
+	usage_strlcpy(it[4].u.batch_id, "msgbatch_spooled", sizeof(it[4].u.batch_id));
+	usage_strlcpy(it[4].u.custom_id, "q2", sizeof(it[4].u.custom_id));
+	usage_strlcpy(it[4].r_type, "errored", sizeof(it[4].r_type));
+	usage_strlcpy(it[4].r_error, "invalid_request_error: too long", sizeof(it[4].r_error));
+	assert_int_equal(spool_append(sp, st, it, 5, NULL, err, sizeof(err)), 0);
 	assert_int_equal(spool_flush(sp, st, &flushed, err, sizeof(err)), 0);
-	assert_int_equal(flushed, 3);
+	assert_int_equal(flushed, 5);
+	ledger_text(p.ledger, "SELECT group_concat(custom_id || ':' || type || ':' ||"
+	    " coalesce(error, ''), ',') FROM (SELECT * FROM batch_result WHERE batch_id ="
+	    " 'msgbatch_spooled' ORDER BY custom_id)", got, sizeof(got));
+	assert_string_equal(got, "q1:succeeded:,q2:errored:invalid_request_error: too long");
+	ledger_text(p.ledger, "SELECT tag || ' ' || custom_id FROM usage WHERE batch_id ="
+	    " 'msgbatch_spooled'", got, sizeof(got));
+	assert_string_equal(got, "r3 q1");
 	ledger_text(p.ledger, "SELECT group_concat(tag || ':' || ts_import, ',') FROM"
-	    " (SELECT tag, ts_import FROM usage ORDER BY id)", got, sizeof(got));
+	    " (SELECT tag, ts_import FROM usage WHERE batch_id = '' ORDER BY id)", got,
+	    sizeof(got));
 	assert_string_equal(got, "r1:1,r2:0");
 	ledger_text(p.ledger, "SELECT status || ' ' || tag || ' ' || requests || ' ' ||"
 	    " created_ms || ' ' || expires_ms || ' ' || n_succeeded || ' ' || n_errored || ' ' ||"

@@ -1,5 +1,6 @@
 /* test_store.c — opening, migrations, file modes, idempotent inserts and the
- * rollup behind them, concurrent writers, data_version, import marks. */
+ * rollup behind them, concurrent writers, data_version, import marks: on
+ * SQLite and on PostgreSQL (tests/lib/fx_db.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 
 #include "data/store.h"
 #include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 
 static struct store *
 open_or_fail(const char *path)
@@ -88,11 +91,19 @@ totals(struct store *s)
 static void
 test_memory_and_version(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	const char *target = fx_ledger();
+	struct store *s = open_or_fail(target);
 
 	(void)state;
 	assert_true(store_schema_version(s) >= 1);
-	assert_string_equal(store_path(s), ":memory:");
+	if (!fx_pg)
+		assert_string_equal(store_path(s), ":memory:");
+	else {      /* shown with the password masked */
+		assert_non_null(strstr(store_path(s), ":***@"));
+		assert_null(strstr(store_path(s), getenv("PG_PASSWORD") ? getenv("PG_PASSWORD") :
+		    "tt-secret-pw"));
+	}
+	assert_string_equal(store_backend(s), fx_pg ? "postgresql" : "sqlite");
 	assert_int_equal(count(s), 0);
 	store_close(s);
 	store_close(NULL);
@@ -108,7 +119,7 @@ test_migrate_and_reopen(void **state)
 	int v;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fresh.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("fresh.db"));
 	s = open_or_fail(path);
 	v = store_schema_version(s);
 	assert_true(v >= 1);
@@ -129,9 +140,12 @@ test_file_modes(void **state)
 	char path[512], dir[512];
 	struct store *s;
 	struct stat st;
-	mode_t old = umask(0277);    /* would leave 0400 files and 0500 dirs */
+	mode_t old;
 
 	(void)state;
+	if (fx_pg)
+		skip();         /* files are SQLite's */
+	old = umask(0277);      /* would leave 0400 files and 0500 dirs */
 	snprintf(dir, sizeof(dir), "%s/a/b", fx_tmpdir);
 	snprintf(path, sizeof(path), "%s/usage.db", dir);
 	s = open_or_fail(path);
@@ -163,10 +177,10 @@ test_newer_schema_refused(void **state)
 	struct store *s;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/newer.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("newer.db"));
 	s = open_or_fail(path);
 	store_close(s);          /* last connection: WAL checkpointed into the file */
-	fx_set_user_version(path, 99);
+	fx_set_schema_version(path, 99);
 	s = store_open(path, err, sizeof(err));
 	assert_null(s);
 	assert_non_null(strstr(err, "newer"));
@@ -184,10 +198,14 @@ test_open_ro(void **state)
 	int stale = -1;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/ro.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("ro.db"));
 	assert_null(store_open_ro(path, &stale, err, sizeof(err)));     /* never creates */
-	assert_int_equal(stale, 0);
-	assert_int_equal(access(path, F_OK), -1);
+	if (fx_pg)              /* the database is there, without the tables */
+		assert_int_equal(stale, 1);
+	else {
+		assert_int_equal(stale, 0);
+		assert_int_equal(access(path, F_OK), -1);
+	}
 	s = open_or_fail(path);
 	assert_int_equal(store_readonly(s), 0);
 	assert_int_equal(store_insert_usage(s, &a, NULL, err, sizeof(err)), 0);
@@ -202,17 +220,18 @@ test_open_ro(void **state)
 	assert_int_equal(n, 1);
 	a.message_id[4] = 'X';
 	assert_int_equal(store_insert_usage(s, &a, NULL, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "readonly"));
+	if (strstr(err, "readonly") == NULL && strstr(err, "read-only") == NULL)
+		fail_msg("a write to a read-only ledger: '%s'", err);
 	store_close(s);
 
 	/* an older schema: not migrated read-only, and said so */
-	fx_set_user_version(path, 3);
+	fx_set_schema_version(path, 3);
 	assert_null(store_open_ro(path, &stale, err, sizeof(err)));
 	assert_int_equal(stale, 1);
 	assert_non_null(strstr(err, "cannot be migrated read-only"));
 	assert_null(store_open_ro(path, NULL, err, sizeof(err)));
 	/* a newer one: refused, not stale */
-	fx_set_user_version(path, 99);
+	fx_set_schema_version(path, 99);
 	assert_null(store_open_ro(path, &stale, err, sizeof(err)));
 	assert_int_equal(stale, 0);
 	assert_non_null(strstr(err, "newer"));
@@ -221,7 +240,7 @@ test_open_ro(void **state)
 static void
 test_idempotent(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage a = row("claude-sonnet-4-5", "msg_A", "req_A", 1000, 10, 5);
 	struct usage big = a, small = a, nokey = row("m", "", "", 2000, 1, 1);
 	struct report_row t;
@@ -295,7 +314,7 @@ first_row(const struct usage *x, void *arg)
 static void
 test_sidechain_tie(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage side = row("claude-opus-4-6", "msg_S", "req_S", 1000, 7, 7);
 	struct usage parent = side;
 	struct usage u;
@@ -360,7 +379,7 @@ grab(const struct usage *x, void *arg)
 static void
 test_each_usage(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage u = row("claude-haiku-4-5", "msg_1", "req_1", 3000, 1, 2), got[8];
 	char err[512];
 	int i;
@@ -404,7 +423,7 @@ test_each_usage(void **state)
 static void
 test_transactions(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	struct usage u = row("m", "msg_1", "", 1, 1, 1), bad = u;
 	char err[512];
 
@@ -444,7 +463,7 @@ test_concurrent_writers(void **state)
 	int i, status;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/concurrent.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("concurrent.db"));
 	for (i = 0; i < WRITERS; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
@@ -507,13 +526,17 @@ test_data_version(void **state)
 	int64_t v1 = 0, v2 = 0, v3 = 0;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/dv.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("dv.db"));
 	a = open_or_fail(path);
 	b = open_or_fail(path);
 	assert_int_equal(store_data_version(a, &v1, err, sizeof(err)), 0);
+	count(a);                    /* reading is no change */
 	assert_int_equal(store_data_version(a, &v2, err, sizeof(err)), 0);
 	assert_true(v1 == v2);
+	/* PostgreSQL: a descriptor to wait on once following (SQLite: none) */
+	assert_true(fx_pg ? store_wait_fd(a) >= 0 : store_wait_fd(a) == -1);
 	put(b, &u);
+	fx_wait_readable(store_wait_fd(a));   /* the notification follows the commit */
 	assert_int_equal(store_data_version(a, &v3, err, sizeof(err)), 0);
 	assert_true(v3 != v2);
 	store_close(a);
@@ -551,14 +574,18 @@ test_migration_rebuilds_batch_sums(void **state)
 	    "{\"id\":\"claude-opus-4-6\",\"input\":\"5\",\"write_5m\":\"6.25\",\"write_1h\":\"10\","
 	    " \"cache_read\":\"0.50\",\"output\":\"25\",\"fast\":\"6\",\"us_geo\":\"1.1\"}]}";
 	char path[512], err[512];
-	struct pricing *p = pricing_parse(json, "t", err, sizeof(err));
+	struct pricing *p;
 	struct batch_rec b, got;
 	struct store *s;
-	struct cost_acc brute = { p, 0 };
+	struct cost_acc brute = { NULL, 0 };
 	int64_t before;
 	int i, v, found;
 
 	(void)state;
+	if (fx_pg)
+		skip();      /* a PostgreSQL ledger never was at version 1 */
+	p = pricing_parse(json, "t", err, sizeof(err));
+	brute.p = p;
 	assert_non_null(p);
 	snprintf(path, sizeof(path), "%s/migrate.db", fx_tmpdir);
 	s = open_or_fail(path);
@@ -609,6 +636,8 @@ test_not_a_database(void **state)
 	FILE *f;
 
 	(void)state;
+	if (fx_pg)
+		skip();      /* files are SQLite's (bad URIs: test_db_pg.c) */
 	snprintf(path, sizeof(path), "%s/garbage.db", fx_tmpdir);
 	f = fopen(path, "w");
 	assert_non_null(f);
@@ -659,7 +688,7 @@ assert_rollup_matches_rows(struct store *s)
 }
 
 static void
-put_many(struct store *s, int n, int salt)
+put_many(struct store *s, int n, int salt, int per)
 {
 	char id[32];
 	int i;
@@ -667,10 +696,11 @@ put_many(struct store *s, int n, int salt)
 	for (i = 0; i < n; i++) {
 		struct usage u;
 
-		/* ids repeat every 7: later copies replace (bigger) or not */
-		snprintf(id, sizeof(id), "msg_%d_%d", salt, i / 7);
+		/* ids repeat every per rows, one hour each: later copies replace
+		 * (bigger) or not */
+		snprintf(id, sizeof(id), "msg_%d_%d", salt, i / per);
 		u = row(i % 3 ? "claude-haiku-4-5" : "claude-sonnet-4-5", id, "",
-		    (int64_t)(i / 7) * 3600000 + i % 7, 10 + i % 5, 1 + i);
+		    (int64_t)(i / per) * 3600000 + i % per, 10 + i % 5, 1 + i);
 		put(s, &u);
 	}
 }
@@ -678,24 +708,24 @@ put_many(struct store *s, int n, int salt)
 static void
 test_rollup_pending(void **state)
 {
-	struct store *s = open_or_fail(":memory:");
+	struct store *s = open_or_fail(fx_ledger());
 	char err[512];
 
 	(void)state;
-	put_many(s, 50, 1);                 /* one transaction per row */
+	put_many(s, 50, 1, 7);              /* one transaction per row */
 	assert_rollup_matches_rows(s);
 	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
-	put_many(s, 200, 1);                /* replaces and duplicates of the above */
+	put_many(s, 200, 1, 7);             /* replaces and duplicates of the above */
 	assert_rollup_matches_rows(s);      /* a report inside the transaction */
-	put_many(s, 200, 2);
+	put_many(s, 200, 2, 7);
 	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
 	assert_rollup_matches_rows(s);
 	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
-	put_many(s, 7 * 5000, 3);           /* past the in-memory cap: flushed midway */
+	put_many(s, 2 * 4200, 3, 2);        /* past the in-memory cap (4096 cells): flushed midway */
 	store_rollback(s);
 	assert_int_equal(count(s), 200 / 7 + 1 + 200 / 7 + 1);
 	assert_rollup_matches_rows(s);
-	put_many(s, 7, 4);                  /* nothing of the rolled-back rows comes back */
+	put_many(s, 7, 4, 7);               /* nothing of the rolled-back rows comes back */
 	assert_rollup_matches_rows(s);
 	store_close(s);
 }
@@ -721,5 +751,5 @@ main(void)
 		cmocka_unit_test(test_rollup_pending),
 	};
 
-	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

@@ -74,6 +74,16 @@ int cli_alerts(struct cli *cli, int argc, char **argv);      /* cli_alerts.c */
 int cli_open(struct cli *cli, struct store **st, struct pricing **pr);
 
 /*
+ * Rows a command has paid for that the ledger st did not take (a database
+ * server that is away, a lock held past every retry): kept, in order, in
+ * the spool (cli->cfg.spool_path, data/spool.h) for the ledger, which the
+ * next process to open it puts them into. 0 when kept; -1 + err.
+ */
+struct spool_item;
+int cli_spool(const struct cli *cli, struct store *st, const struct spool_item *items,
+              size_t n, char *err, size_t errlen);
+
+/*
  * The same for commands that only read: an existing ledger is opened
  * read-only (store_open_ro), so a copy, a file without write permission or a
  * read-only mount works. A ledger that does not exist yet is created as

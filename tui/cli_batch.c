@@ -85,12 +85,19 @@ cli_batch_usd(int64_t nanos, char *buf, size_t n)
 	return pricing_format_money(nanos, 2, buf, n);
 }
 
-/* The results directory: <directory of the database>/results. */
+/* The results directory: <directory of the database>/results, or for a
+ * ledger that is no file here (a PostgreSQL URI) $XDG_DATA_HOME/tokentop/results,
+ * whose parent is made (0700) when missing, as opening a ledger file makes its. */
 void
 cli_batch_results_dir(const struct cli *cli, char *out, size_t n)
 {
 	char tmp[CONFIG_PATH_MAX];
 
+	if (!store_target_local(cli->cfg.db_path)) {
+		snprintf(out, n, "%s/results", cli->cfg.data_home);
+		(void)config_mkdirs_for(out);   /* a failure shows when results are saved */
+		return;
+	}
 	usage_strlcpy(tmp, cli->cfg.db_path, sizeof(tmp));
 	snprintf(out, n, "%s/results", dirname(tmp));
 }

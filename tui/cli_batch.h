@@ -20,7 +20,8 @@
 void cli_batch_fmt_time(int64_t ms, char *buf, size_t n);
 /* nanos → "$0.0024" / "$1,234.57" into buf; returns buf. */
 char *cli_batch_usd(int64_t nanos, char *buf, size_t n);
-/* <directory of the database>/results into out. */
+/* <directory of the database>/results into out ($XDG_DATA_HOME/tokentop/results
+ * for a ledger that is no file here, its parent made when missing). */
 void cli_batch_results_dir(const struct cli *cli, char *out, size_t n);
 /* The API client from the config (every provider's target); NULL after
  * printing why, also when pv (may be NULL: any) has no key. Free with

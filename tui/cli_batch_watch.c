@@ -12,6 +12,7 @@
 #include "core/poller.h"
 #include "core/provider.h"
 #include "core/text.h"
+#include "data/spool.h"
 #include "tui/alerter.h"
 #include "tui/cli_batch.h"
 #include "tui/headroom.h"
@@ -41,10 +42,16 @@ struct seen {
 };
 
 struct watch {
+	const struct cli     *cli;
 	struct store         *st;
 	const struct pricing *pr;
 	int                   in_tx;
+	/* the outcomes of the open transaction, kept until it commits: when the
+	 * ledger fails (a server that is away) they go to the spool instead */
+	struct spool_item    *open;
 	int64_t               uncommitted;
+	int                   spooling;     /* the ledger failed: outcomes go to the spool */
+	int64_t               spooled;      /* rows put in the spool */
 	int                   failed;       /* a batch is gone or could not be recorded */
 	int                   unknown;      /* a batch the API does not know (for good) */
 	struct seen          *seen;
@@ -61,46 +68,124 @@ on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* The kept outcomes into the spool (they are paid for; the ledger did not
+ * take them): 0, or -1 + err (they stay in the API's results, not ingested). */
+static int
+spool_open_outcomes(struct watch *w, char *err, size_t errlen)
+{
+	int64_t n = w->uncommitted;
+
+	w->uncommitted = 0;
+	if (n == 0)
+		return 0;
+	if (cli_spool(w->cli, w->st, w->open, (size_t)n, err, errlen) != 0)
+		return -1;
+	w->spooled += n;
+	return 0;
+}
+
+/* The ledger failed (why): the open transaction is gone; its outcomes, and
+ * those that follow until the next status, go to the spool. */
+static int
+ledger_failed(struct watch *w, const char *why, char *err, size_t errlen)
+{
+	if (w->in_tx)
+		store_rollback(w->st);
+	w->in_tx = 0;
+	if (!w->spooling)
+		cli_warn("batch", "the ledger did not take the results (%s); they go to the spool %s",
+		    why, w->cli->cfg.spool_path);
+	w->spooling = 1;
+	return spool_open_outcomes(w, err, errlen);
+}
+
+/* End the open transaction (or the spool's run): 0, or -1 when its
+ * outcomes are neither in the ledger nor in the spool. */
 static int
 watch_commit(struct watch *w)
 {
-	char err[512];
+	char err[512], why[512];
 
-	if (!w->in_tx)
+	if (w->spooling) {
+		w->spooling = 0;      /* the ledger is tried again after this */
+		if (spool_open_outcomes(w, err, sizeof(err)) == 0)
+			return 0;
+	} else if (!w->in_tx) {
 		return 0;
-	w->in_tx = 0;
-	w->uncommitted = 0;
-	if (store_commit(w->st, err, sizeof(err)) != 0) {
-		cli_fail(CMD, "%s", err);
-		w->failed = 1;
-		return -1;
+	} else {
+		w->in_tx = 0;
+		if (store_commit(w->st, why, sizeof(why)) == 0) {
+			w->uncommitted = 0;
+			return 0;
+		}
+		if (ledger_failed(w, why, err, sizeof(err)) == 0)
+			return 0;
 	}
-	return 0;
+	cli_fail(CMD, "spool: %s", err);
+	w->failed = 1;
+	return -1;
+}
+
+/* Keep o (the outcome of ev) as a spool row in w->open. */
+static void
+keep_outcome(struct watch *w, const struct batch_event *ev)
+{
+	const struct usage_result *o = ev->outcome;
+	struct spool_item *it = &w->open[w->uncommitted++];
+
+	memset(it, 0, sizeof(*it));
+	it->kind = SPOOL_RESULT;
+	it->u = o->u;
+	usage_strlcpy(it->u.batch_id, ev->batch_id, sizeof(it->u.batch_id));
+	usage_strlcpy(it->u.custom_id, o->custom_id, sizeof(it->u.custom_id));
+	usage_strlcpy(it->r_type, o->type, sizeof(it->r_type));
+	usage_strlcpy(it->r_error, o->error, sizeof(it->r_error));
 }
 
 static int
 watch_outcome(struct watch *w, const struct batch_event *ev, char *err, size_t errlen)
 {
 	const struct usage_result *o = ev->outcome;
+	char why[512];
 	int dup;
 
+	keep_outcome(w, ev);
+	if (w->spooling)
+		return w->uncommitted >= COMMIT_EVERY ? spool_open_outcomes(w, err, errlen) : 0;
 	if (!w->in_tx) {
-		if (store_begin(w->st, err, errlen) != 0)
-			return -1;
+		if (store_begin(w->st, why, sizeof(why)) != 0)
+			return ledger_failed(w, why, err, errlen);
 		w->in_tx = 1;
 	}
 	if (store_batch_result(w->st, ev->batch_id, o->custom_id, o->type,
 	    o->error[0] != '\0' ? o->error : NULL,
-	    strcmp(o->type, "succeeded") == 0 ? &o->u : NULL, &dup, err, errlen) != 0) {
-		store_rollback(w->st);
-		w->in_tx = 0;
-		return -1;
-	}
-	if (++w->uncommitted >= COMMIT_EVERY && watch_commit(w) != 0) {
+	    strcmp(o->type, "succeeded") == 0 ? &o->u : NULL, &dup, why, sizeof(why)) != 0)
+		return ledger_failed(w, why, err, errlen);
+	if (w->uncommitted >= COMMIT_EVERY && watch_commit(w) != 0) {
 		snprintf(err, errlen, "commit failed");
 		return -1;
 	}
 	return 0;
+}
+
+/* A batch's status into the ledger, else the spool. */
+static void
+watch_store_status(struct watch *w, const struct api_batch *b)
+{
+	struct spool_item it;
+	char why[512], err[512];
+
+	memset(&it, 0, sizeof(it));
+	it.kind = SPOOL_BATCH;
+	cli_batch_rec_from_api(&it.b, b);
+	if (store_batch_put(w->st, &it.b, why, sizeof(why)) == 0)
+		return;
+	if (cli_spool(w->cli, w->st, &it, 1, err, sizeof(err)) == 0) {
+		w->spooled++;
+		return;
+	}
+	cli_fail(CMD, "%s: %s; spool: %s", b->id, why, err);
+	w->failed = 1;
 }
 
 /* Print a batch's line when its status or counts changed. */
@@ -150,6 +235,11 @@ watch_ingested(struct watch *w, const struct batch_event *ev)
 
 	if (store_batch_set_ingested(w->st, ev->batch_id, ev->results_file, err,
 	    sizeof(err)) != 0) {
+		if (w->spooled > 0) {     /* its rows wait in the spool: nothing is lost */
+			cli_warn("batch", "%s: its results wait in the spool; the next batch watch "
+			    "marks it ingested (%s)", ev->batch_id, err);
+			return;
+		}
 		cli_fail(CMD, "%s: %s", ev->batch_id, err);
 		w->failed = 1;
 		return;
@@ -174,8 +264,7 @@ watch_event(void *arg, const struct batch_event *ev, char *err, size_t errlen)
 		return -1;
 	switch (ev->kind) {
 	case BATCH_EV_STATUS:
-		if (cli_batch_store_api(w->st, ev->batch) != 0)
-			w->failed = 1;
+		watch_store_status(w, ev->batch);
 		watch_status(w, ev->batch);
 		alerter_poke(w->al);     /* a batch may have ended */
 		break;
@@ -218,9 +307,15 @@ cli_batch_poll(struct cli *cli, struct store *st, const struct pricing *pr, char
 	int rc = EXIT_RUNTIME;
 
 	memset(&w, 0, sizeof(w));
+	w.cli = cli;
 	w.st = st;
 	w.pr = pr;
+	if ((w.open = calloc(COMMIT_EVERY, sizeof(*w.open))) == NULL) {
+		headroom_free(hr);
+		return cli_fail(CMD, "out of memory");
+	}
 	if ((m = cli_batch_open_api(cli, NULL)) == NULL) {
+		free(w.open);
 		headroom_free(hr);
 		return EXIT_RUNTIME;
 	}
@@ -283,6 +378,10 @@ out:
 	http_multi_free(m);
 	headroom_free(hr);
 	free(w.seen);
+	free(w.open);
+	if (w.spooled > 0)
+		cli_warn("batch", "%lld row(s) wait in the spool %s; they go into the ledger once it "
+		    "takes writes again", (long long)w.spooled, cli->cfg.spool_path);
 	return rc;
 }
 

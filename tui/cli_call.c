@@ -15,6 +15,7 @@
 #include "core/call.h"
 #include "core/router.h"
 #include "core/text.h"
+#include "data/spool.h"
 #include "tui/alerter.h"
 #include "tui/cli.h"
 #include "tui/headroom.h"
@@ -79,8 +80,10 @@ call_help(void)
 	       "Prints the answer on stdout and one usage line on stderr:\n"
 	       "  in 21 · cache write 188,086 (5m) · cache read 0 · out 393 · $0.7113 · hit 0%%\n"
 	       "With --json, one object: answer, usage, cost_usd, request_id, model,\n"
-	       "stop_reason, provider. The call is recorded in the ledger (source \"call\") before\n"
-	       "anything is printed.\n"
+	       "stop_reason, provider. The call is recorded in the ledger (source \"call\")\n"
+	       "before anything is printed; when the ledger takes no writes (a server that\n"
+	       "is away), in the spool ($XDG_STATE_HOME/tokentop/spool.db), which the next\n"
+	       "command to open the ledger puts in.\n"
 	       "\n"
 	       "Keys: ANTHROPIC_API_KEY / OPENAI_API_KEY; base URLs: ANTHROPIC_BASE_URL /\n"
 	       "OPENAI_BASE_URL (with or without its /v1).\n");
@@ -396,6 +399,29 @@ print_delta(void *arg, const char *text, size_t len)
 	fflush(stdout);
 }
 
+/* The call is paid for but the ledger did not take it (why: err): into
+ * the spool, said on stderr (EXIT_OK); else said with its request-id
+ * (EXIT_RUNTIME). Either way it is still shown. */
+static int
+spool_call(const struct cli *cli, struct store *st, const struct usage *u, const char *why)
+{
+	struct spool_item it;
+	char err[512];
+
+	memset(&it, 0, sizeof(it));
+	it.kind = SPOOL_USAGE;
+	it.u = *u;
+	if (cli_spool(cli, st, &it, 1, err, sizeof(err)) == 0) {
+		cli_warn("call", "the ledger did not take this call (%s); it waits in the spool %s "
+		         "and goes into the ledger once it takes writes again", why,
+		         cli->cfg.spool_path);
+		return EXIT_OK;
+	}
+	cli_warn("call", "the ledger did not take this call: %s; nor did the spool: %s "
+	         "(request-id %s)", why, err, u->request_id);
+	return EXIT_RUNTIME;
+}
+
 /* Send, record, print. The row goes into the ledger before any output
  * that could fail (a closed pipe), so a paid call is never lost. */
 static int
@@ -431,12 +457,8 @@ run_call(struct cli *cli, const struct call_opts *o, struct store *st,
 	usage_strlcpy(msg.usage.tier, o->tier, sizeof(msg.usage.tier));
 	msg.usage.compressed_tokens = o->compressed;
 	rc = EXIT_OK;
-	if (store_insert_usage(st, &msg.usage, NULL, err, sizeof(err)) != 0) {
-		/* the call is paid for: still show it, say why it is not recorded, exit 1 */
-		cli_warn("call", "the ledger did not take this call: %s "
-		        "(request-id %s)", err, msg.usage.request_id);
-		rc = EXIT_RUNTIME;
-	}
+	if (store_insert_usage(st, &msg.usage, NULL, err, sizeof(err)) != 0)
+		rc = spool_call(cli, st, &msg.usage, err);
 	priced = pricing_usage_cost(pr, &msg.usage, &nanos) == 0;
 	cli_budget_alerts(cli, st, pr, "call");
 	/* the rules are checked and alerts sent while the answer is printed */

@@ -31,6 +31,20 @@ flush_spool(const struct cli *cli, struct store *st)
 		cli_warn(NULL, "%lld spooled row(s) put into the ledger", (long long)flushed);
 }
 
+int
+cli_spool(const struct cli *cli, struct store *st, const struct spool_item *items, size_t n,
+          char *err, size_t errlen)
+{
+	struct spool *sp = spool_open(cli->cfg.spool_path, err, errlen);
+	int rc;
+
+	if (sp == NULL)
+		return -1;
+	rc = spool_append(sp, st, items, n, NULL, err, errlen);
+	spool_close(sp);
+	return rc;
+}
+
 /* A ledger that exists and that others may read: said once a process, as
  * ssh does for a key file (the ledger holds what was asked of which model,
  * by tag, and when). */
@@ -74,13 +88,32 @@ open_failed(struct pricing **pr, const char *err)
 	return EXIT_RUNTIME;
 }
 
+/* The ledger setting's syntax: a malformed URI is a usage error (exit 2)
+ * naming the part that is wrong, before anything is opened. */
+static int
+check_target(const struct cli *cli, struct pricing **pr)
+{
+	char err[1024];
+
+	if (store_target_check(cli->cfg.db_path, err, sizeof(err)) == 0)
+		return EXIT_OK;
+	cli_warn(NULL, "ledger %s", err);
+	if (pr != NULL) {
+		pricing_free(*pr);
+		*pr = NULL;
+	}
+	return EXIT_USAGE;
+}
+
 int
 cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 {
-	char err[512];
+	char err[1024];
 
 	if (load_prices(cli, pr) != EXIT_OK)
 		return EXIT_RUNTIME;
+	if (st != NULL && check_target(cli, pr) != EXIT_OK)
+		return EXIT_USAGE;
 	if (st != NULL) {
 		warn_ledger_mode(cli->cfg.db_path);
 		*st = store_open(cli->cfg.db_path, err, sizeof(err));
@@ -120,10 +153,11 @@ int
 cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr)
 {
 	const char *path = cli->cfg.db_path;
-	char err[512];
+	char err[1024];
 	int stale = 0;
 
-	/* no ledger yet: made as any command makes it, and empty */
+	/* no ledger file yet: made as any command makes it, and empty (a
+	 * server's ledger, a URI, is opened as any command opens it) */
 	if (access(path, F_OK) != 0 || strcmp(path, ":memory:") == 0)
 		return cli_open(cli, st, pr);
 	if (load_prices(cli, pr) != EXIT_OK)

@@ -12,7 +12,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: tokentop [--db PATH] [--no-color] [--no-mouse] [console]\n"
+	    "usage: tokentop [--db PATH|URI] [--no-color] [--no-mouse] [console]\n"
 	    "\n"
 	    "The live console: today's spend, the rate and budget, daily bars,\n"
 	    "models, cache and batches, following the ledger as other tokentop\n"
@@ -51,11 +51,13 @@ cli_console(struct cli *cli, int argc, char **argv)
 	if (cli->cfg.tz[0] != '\0' && cli_set_tz(cli->cfg.tz) != 0)
 		return cli_fail("console", "unknown time zone '%s'", cli->cfg.tz);
 	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK) {
-		/* a ledger it cannot write (a copy, a read-only mount) is still shown */
-		if (cli_open_ro(cli, &st, &pr) != EXIT_OK)
+		/* a ledger file it cannot write (a copy, a read-only mount) is
+		 * still shown */
+		if (rc != EXIT_RUNTIME || access(cli->cfg.db_path, F_OK) != 0 ||
+		    cli_open_ro(cli, &st, &pr) != EXIT_OK)
 			return rc;
 		cli_warn("console", "%s opened read-only: launching, cancelling and calls will "
-		    "fail", cli->cfg.db_path);
+		    "fail", store_path(st));
 	}
 	rc = console_run(cli, st, pr);
 	store_close(st);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "data/spool.h"
 #include "tui/console.h"
 #include "tui/console_org.h"
 #include "tui/screen_actions.h"
@@ -264,21 +265,26 @@ now_ms(void)
 }
 
 /*
- * The one wait of the loop: the keyboard, the pipes of background jobs
- * (batch submit/cancel/results, call: screen_jobs.c), a timer and, when an
- * API key is configured, the network of the batch poller (http_multi_wait
- * takes the other descriptors); while an organisation sync is in flight
- * (console_org.c), its network, in slices of at most 50 ms. A key is answered as soon as it arrives,
- * however slow the API is. Returns 1 when the ledger may have changed.
+ * The one wait of the loop: the keyboard, the ledger's descriptor when it
+ * has one (a PostgreSQL ledger's connection: readable when another host's
+ * commit is notified), the pipes of background jobs (batch submit/cancel/
+ * results, call: screen_jobs.c), a timer and, when an API key is configured,
+ * the network of the batch poller (http_multi_wait takes the other
+ * descriptors); while an organisation sync is in flight (console_org.c), its
+ * network, in slices of at most 50 ms. A key is answered as soon as it
+ * arrives, however slow the API is. Returns 1 when the ledger may have
+ * changed; *notified = 1 when the ledger's descriptor woke it.
  */
 static int
-wait_input(struct console *c, int timeout_ms)
+wait_input(struct console *c, int timeout_ms, int *notified)
 {
-	struct pollfd pfd[1 + JOBS_MAX];
-	int n, changed = 0;
+	struct pollfd pfd[2 + JOBS_MAX];
+	int n = 1, changed = 0, lfd = store_wait_fd(c->st);
 
 	pfd[0] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
-	n = 1 + jobs_pollfds(pfd + 1, JOBS_MAX);
+	if (lfd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+	n += jobs_pollfds(pfd + n, JOBS_MAX);
 	if (console_org_busy()) {
 		/* the organisation sync's network in the wait; the batch
 		 * poller's (if any) is driven right after, without waiting */
@@ -289,6 +295,7 @@ wait_input(struct console *c, int timeout_ms)
 		changed = screen_poller_wait(c, pfd, (size_t)n, timeout_ms);
 	else if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		got_quit = 1;   /* the terminal went away */
+	*notified = lfd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 	if (jobs_collect() > 0)
 		changed = 1;
 	if (changed)
@@ -430,7 +437,45 @@ apply(struct console *c, enum console_act a, int *dirty, int *rebuild)
 	return 0;
 }
 
-/* The one-second follow: has another process written to the ledger? */
+/* The follow: has another process written to the ledger? Once a second,
+ * and at once when the ledger's descriptor wakes the loop. SQLite: one
+ * small read (data_version); PostgreSQL: the notifications already
+ * received, nothing sent, so an idle console costs the server nothing. */
+/* Where the console stands while the ledger is away: since when, and how
+ * many rows wait for it in this user's spool ("ledger unreachable since
+ * 14:02, 1,204 rows spooled"). */
+static void
+say_unreachable(struct console *c, const char *why)
+{
+	char err[256], n[32] = "?";
+	int64_t rows = 0;
+	time_t t = (time_t)(c->down_since_ms / 1000);
+	struct tm tm;
+
+	if (spool_pending(c->cli->cfg.spool_path, c->st, &rows, err, sizeof(err)) == 0)
+		view_fmt_count(rows, n, sizeof(n));
+	localtime_r(&t, &tm);
+	console_status(c, ROLE_ALERT, "ledger unreachable since %02d:%02d, %s row%s spooled (%s)",
+	    tm.tm_hour, tm.tm_min, n, rows == 1 ? "" : "s", why);
+}
+
+/* The ledger is back: the rows spooled meanwhile (by any process of this
+ * user) go in now, unless another process was quicker. */
+static void
+back_again(struct console *c)
+{
+	char err[256], n[32];
+	int64_t flushed = 0, left = 0;
+
+	if (store_readonly(c->st) ||
+	    spool_flush_path(c->cli->cfg.spool_path, c->st, &flushed, &left, err, sizeof(err)) != 0 ||
+	    flushed == 0)
+		console_status(c, ROLE_NORMAL, "ledger reachable again");
+	else
+		console_status(c, ROLE_NORMAL, "ledger reachable again; %s spooled row%s put in",
+		    view_fmt_count(flushed, n, sizeof(n)), flushed == 1 ? "" : "s");
+}
+
 static void
 follow(struct console *c, int64_t *version, int64_t *minute)
 {
@@ -438,11 +483,15 @@ follow(struct console *c, int64_t *version, int64_t *minute)
 	int64_t v, m = c->now_ms / 60000;
 
 	if (store_data_version(c->st, &v, err, sizeof(err)) != 0) {
-		if (c->live)
-			console_status(c, ROLE_ALERT, "ledger: %s", err);
+		if (c->live || c->down_since_ms == 0)
+			c->down_since_ms = c->now_ms;
 		c->live = 0;
+		say_unreachable(c, err);
 		return;
 	}
+	if (c->down_since_ms != 0)
+		back_again(c);
+	c->down_since_ms = 0;
 	c->live = 1;
 	if (v != *version || m != *minute) {
 		/* new rows, or the minute rolled: the last hour's rate and the
@@ -474,12 +523,15 @@ static int
 loop(struct console *c)
 {
 	int64_t version = -1, minute = -1, next_check = 0, last_sec = -1, next_rebuild = 0, t0;
-	int dirty = 1, rebuild = 1, key;
+	int dirty = 1, rebuild = 1, key, notified = 0;
 
 	while (!got_quit) {
 		c->now_ms = now_ms();
-		if (c->now_ms >= next_check) {
+		if (notified)
 			follow(c, &version, &minute);
+		if (c->now_ms >= next_check) {
+			if (!notified)
+				follow(c, &version, &minute);
 			console_budget_update(c);
 			console_alerts_update(c);
 			console_org_tick(c);
@@ -506,7 +558,7 @@ loop(struct console *c)
 			draw_frame(c);
 			dirty = 0;
 		}
-		if (wait_input(c, TICK_MS))
+		if (wait_input(c, TICK_MS, &notified))
 			dirty = 1;
 		c->now_ms = now_ms();
 		while ((key = draw_key()) != KEY_NONE_) {

@@ -104,6 +104,7 @@ struct console {
 	int                     w, h;
 	int64_t                 now_ms;
 	int                     live;        /* the last data check worked */
+	int64_t                 down_since_ms; /* the ledger unreachable since (0: it is not) */
 	int64_t                 gen;         /* bumped when the ledger changed */
 	int64_t                 built[SCR_COUNT];
 	enum screen_id          cur, prev;

@@ -174,7 +174,7 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 	d->day1 = view_day_start(c->now_ms, 1);
 	d->month0 = view_month_start(c->now_ms, 0);
 	d->live = c->live;
-	d->db_path = c->cli->cfg.db_path;
+	d->db_path = store_path(c->st);      /* a URI shown with its password masked */
 	memset(&q, 0, sizeof(q));
 	q.group = REPORT_TOTAL;
 	q.since_ms = d->day0;

@@ -28,7 +28,7 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-	    "usage: tokentop [--db PATH] [--config FILE] [--no-color] [--no-mouse] [COMMAND [ARGS]]\n"
+	    "usage: tokentop [--db PATH|URI] [--config FILE] [--no-color] [--no-mouse] [COMMAND [ARGS]]\n"
 	    "\n"
 	    "With no command, opens the live console.\n"
 	    "\n"
@@ -38,8 +38,10 @@ usage(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "Global options:\n"
-	    "  --db PATH       the ledger (default $TOKENTOP_DB, else\n"
-	    "                  $XDG_DATA_HOME/tokentop/usage.db)\n"
+	    "  --db PATH|URI   the ledger: a SQLite file, or a PostgreSQL URI\n"
+	    "                  postgresql://USER@HOST/DB (the password best in\n"
+	    "                  ~/.pgpass or PGPASSWORD); default $TOKENTOP_DB, else\n"
+	    "                  $XDG_DATA_HOME/tokentop/usage.db\n"
 	    "  --config FILE   settings (default $XDG_CONFIG_HOME/tokentop/config.json)\n"
 	    "  --no-color      no colours in the console (also NO_COLOR)\n"
 	    "  --no-mouse      the console leaves the mouse to the terminal (no clicks)\n"
@@ -70,6 +72,20 @@ take_opt(const char *name, int argc, char **argv, int i, const char **val)
 	return 0;
 }
 
+/* --db's value, kept here: the argv copy has its password overwritten. */
+static char db_arg[CONFIG_PATH_MAX];
+
+/* The ledger of --db: kept, then its password (a PostgreSQL URI's) is
+ * overwritten in argv itself, as the mysql client does, so that
+ * /proc/PID/cmdline and ps do not show it. */
+static void
+take_db(struct cli *cli, const char *val)
+{
+	usage_strlcpy(db_arg, val, sizeof(db_arg));
+	cli->db_override = db_arg;
+	store_target_scrub((char *)val);
+}
+
 /* Remove the global options from anywhere in argv (before "--"), so that
  * `tokentop report daily --db x` works like `tokentop --db x report daily`. */
 static int
@@ -82,9 +98,10 @@ strip_globals(struct cli *cli, int *argc, char **argv)
 		if (strcmp(argv[i], "--") == 0)
 			break;
 		used = 0;
-		if ((used = take_opt("--db", *argc, argv, i, &val)) != 0)
-			cli->db_override = val;
-		else if ((used = take_opt("--config", *argc, argv, i, &val)) != 0)
+		if ((used = take_opt("--db", *argc, argv, i, &val)) != 0) {
+			if (used > 0)
+				take_db(cli, val);
+		} else if ((used = take_opt("--config", *argc, argv, i, &val)) != 0)
 			cli->config_file = val;
 		else if (strcmp(argv[i], "--no-color") == 0) {
 			cli->no_color = 1;

@@ -21,7 +21,8 @@
 #include "tui/screen_poller.h"
 #include "tui/view.h"
 
-#define SYNC_EVERY_MS 5000   /* look for batches to follow (a submit elsewhere) */
+#define SYNC_EVERY_MS 60000  /* look for batches to follow: when the ledger changed
+                                (a submit elsewhere), and at least this often */
 
 static struct console *the_console;
 static int watch_now;       /* a job ended: look for batches to follow at once */
@@ -385,11 +386,13 @@ screen_actions_init(struct console *c)
 void
 screen_actions_tick(struct console *c)
 {
-	static int64_t last;
+	static int64_t last, last_gen = -1;
 
-	if (c->now_ms - last < SYNC_EVERY_MS && !watch_now)
+	/* not on a timer alone: an idle console reads nothing from the ledger */
+	if (c->gen == last_gen && c->now_ms - last < SYNC_EVERY_MS && !watch_now)
 		return;
 	last = c->now_ms;
+	last_gen = c->gen;
 	watch_now = 0;
 	screen_poller_sync(c);
 }

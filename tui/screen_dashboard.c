@@ -220,7 +220,7 @@ dash_draw(struct console *c, void *st)
 		console_prompt(c, "Filter", " (model, tag:NAME or provider:NAME) ", s->filter.buf);
 		return;
 	}
-	snprintf(right, sizeof(right), "db %s", c->cli->cfg.db_path);
+	snprintf(right, sizeof(right), "db %s", store_path(c->st));
 	console_keybar(c, dash_keys, right);
 }
 

@@ -48,8 +48,13 @@ jobs_start(const struct cli *cli, const char *label, int quiet, const char *cons
 		return -1;
 	}
 	argv[n++] = "tokentop";
-	argv[n++] = "--db";
-	argv[n++] = cli->cfg.db_path;
+	/* the ledger goes in the environment, not argv: a URI's password
+	 * would show in the job's /proc/PID/cmdline (the environment is the
+	 * user's alone); it outranks the config file as --db would */
+	if (setenv("TOKENTOP_DB", cli->cfg.db_path, 1) != 0) {
+		snprintf(err, errlen, "setenv: %s", strerror(errno));
+		return -1;
+	}
 	if (cli->config_file != NULL) {
 		argv[n++] = "--config";
 		argv[n++] = cli->config_file;

@@ -218,7 +218,7 @@ tt_console() {
 tt_seed_db() {
 	# shellcheck disable=SC2046
 	cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c \
-		"$B/libtokentop.a" $(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm ||
+		"$B/libtokentop.a" $(pkg-config --libs ncursesw libcurl jansson sqlite3 libpq) -lm ||
 		tt_die "cannot build seed_db"
 }
 

@@ -44,12 +44,8 @@ tc_config() {
 	printf '%s\n' "$1" >"$XDG_CONFIG_HOME/tokentop/config.json"
 }
 
-# tc_seed_build: the seeding helper (writes through data/store.h).
-tc_seed_build() {
-	cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c \
-		"$B/libtokentop.a" $(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm ||
-		tt_die "cannot build seed_db"
-}
+# tc_seed_build: the seeding helper (writes through data/store.h): tt_seed_db.
+tc_seed_build() { tt_seed_db; }
 
 # tc_header [SESSION]: the first line of the screen.
 tc_header() { tt_screen "${1:-tt}" | head -1; }

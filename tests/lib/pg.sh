@@ -15,6 +15,9 @@
 #	eval "$(tests/lib/pg.sh start)"        # exports PG_URI PG_PORT PG_DIR PG_SUPER_URI
 #	tests/lib/pg.sh stop "$PG_DIR"
 #
+# PG_EXTRA_OPTS: more server options for pg_start ("-c NAME=VALUE"…, after
+# and over the defaults).
+#
 # The server: password login (scram-sha-256) on 127.0.0.1 for the role
 # `tokentop` (password in PG_PASSWORD, owner of the database `tokentop`), trust
 # on its private Unix socket for the superuser; fsync off (a test server).
@@ -68,7 +71,8 @@ pg_start() {
 		PG_PORT=$(pg_free_port)
 		if pg_as "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 30 \
 		    -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_SOCK -c fsync=off \
-		        -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+		        -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 \
+		        ${PG_EXTRA_OPTS:-}" \
 		    start >/dev/null 2>&1; then
 			break
 		fi
@@ -96,7 +100,7 @@ pg_psql() {
 
 # pg_newdb NAME: a fresh, empty database NAME owned by tokentop; prints its URI.
 pg_newdb() {
-	pg_psql -q -c "DROP DATABASE IF EXISTS \"$1\"" -c "CREATE DATABASE \"$1\" OWNER tokentop" \
+	pg_psql -q -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$1\"" -c "CREATE DATABASE \"$1\" OWNER tokentop" \
 	    >/dev/null || return 1
 	echo "postgresql://tokentop:$PG_PASSWORD@127.0.0.1:$PG_PORT/$1"
 }

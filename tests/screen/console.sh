@@ -14,8 +14,7 @@ DB=$T/usage.db
 TT="$B/tokentop --db $DB"
 
 # the seeding helper writes through data/store.h like any other process
-cc -I. -D_GNU_SOURCE -std=c11 -O1 ${SEED_CFLAGS:-} -o "$T/seed_db" tests/screen/seed_db.c "$B/libtokentop.a" \
-	$(pkg-config --libs ncursesw libcurl jansson sqlite3) -lm || tt_die "cannot build seed_db"
+tt_seed_db
 "$T/seed_db" "$DB" batches || tt_die "seeding batches failed"
 
 # 30 days of Claude Code transcript lines over four models (one without a
