@@ -36,7 +36,7 @@ struct cell {
 	char    tier[16];
 	char    project[USAGE_TAG_MAX]; /* CELL_HOUR: for rollup_hp and rollup_hk */
 	char    key_fp[24];
-	char    host[USAGE_HOST_MAX];  /* CELL_HOUR: for rollup_dh and host_seen */
+	char    host[USAGE_HOST_MAX];  /* CELL_HOUR: for rollup_dh, rollup_hh, host_seen */
 	int64_t last_ms;               /* CELL_HOUR: the latest row added (host_seen) */
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
 	                                  reasoning, web searches, code executions */

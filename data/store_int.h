@@ -149,8 +149,9 @@ int store_overflow_err(struct store *s, const char *why, char *err, size_t errle
  * in memory until store_rollup_flush; 0 or -1 + err (out of memory). */
 int store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen);
 
-/* Write the pending deltas into rollup_hour, rollup_hm, rollup_dm and
- * rollup_batch (inside the caller's transaction, between operations). Every
+/* Write the pending deltas into rollup_hour, rollup_batch and the collapsed
+ * rollups (hm, dm, dt, ds, lt, hp, hk, dh, hh), and each host's into
+ * host_seen (inside the caller's transaction, between operations). Every
  * reader of those tables calls this first. 0 or -1 + err. */
 int store_rollup_flush(struct store *s, char *err, size_t errlen);
 
