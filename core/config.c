@@ -28,6 +28,21 @@ env_into(const char *name, char *dst, size_t n)
 		usage_strlcpy(dst, v, n);
 }
 
+void
+config_default_host(char *out, size_t n)
+{
+	char name[256];
+
+	out[0] = '\0';
+	env_into("TOKENTOP_HOST", out, n);
+	if (out[0] != '\0')
+		return;
+	memset(name, 0, sizeof(name));
+	if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0')
+		snprintf(name, sizeof(name), "localhost");
+	usage_strlcpy(out, name, n);
+}
+
 /* $XDG_<kind>_HOME or $HOME/<fallback>, plus "/tokentop". */
 static void
 xdg_dir(const char *var, const char *fallback, char *out, size_t n)
@@ -456,10 +471,8 @@ config_load(struct config *c, const char *config_file, const char *db_override,
 	env_into("ANTHROPIC_ADMIN_KEY", c->admin_key, sizeof(c->admin_key));
 	env_into("ANTHROPIC_VERSION", c->api_version, sizeof(c->api_version));
 	env_into("TOKENTOP_TZ", c->tz, sizeof(c->tz));
-	env_into("TOKENTOP_HOST", c->host, sizeof(c->host));
-	if (c->host[0] == '\0' && gethostname(c->host, sizeof(c->host) - 1) != 0)
-		c->host[0] = '\0';
-	c->host[sizeof(c->host) - 1] = '\0';
+	if (c->host[0] == '\0')        /* config "host" > TOKENTOP_HOST > hostname */
+		config_default_host(c->host, sizeof(c->host));
 	if ((v = getenv("ANTHROPIC_MAX_RETRIES")) != NULL && v[0] != '\0')
 		c->max_retries = atoi(v);
 	if (db_override != NULL)

@@ -75,7 +75,7 @@ struct config {
 	                                          anthropic, unless config_for_provider */
 	struct config_cred cred[PROVIDER_COUNT]; /* every provider's, by id (Anthropic's
 	                                          mirror base_url, api_key, admin_key) */
-	char    host[256];                     /* this machine's name in metrics: file "host",
+	char    host[256];                     /* this machine's name: file "host", else
 	                                          TOKENTOP_HOST, else gethostname() */
 	int     metrics_tag_label;             /* "metrics": {"tag_label": true}: the exporter's
 	                                          cost and request counters gain a tag label */
@@ -104,6 +104,10 @@ void config_for_provider(const struct config *c, const struct provider *pv, stru
 
 /* Directory part of the data files: TOKENTOP_DATADIR, next to the executable
  * (../share/tokentop, ../share), then the compiled-in install path. */
+/* This machine's name without a config file: TOKENTOP_HOST, else
+ * gethostname(), else "localhost"; into out of size n. */
+void config_default_host(char *out, size_t n);
+
 int config_find_data_file(const char *name, char *out, size_t n);
 
 /* "sk-ant-…" → "sk-ant-…XXXX" masked form for messages: never the whole key. */

@@ -9,6 +9,7 @@
 #define USAGE_ID_MAX    128
 #define USAGE_TAG_MAX   96
 #define USAGE_CWD_MAX   256
+#define USAGE_HOST_MAX  256
 
 /*
  * The largest count one response may carry in any token field (and a batch
@@ -72,6 +73,10 @@ struct usage {
 	                                              had no time of its own (a bare
 	                                              response, results of an unknown
 	                                              batch), so it is no rate */
+	char          host[USAGE_HOST_MAX];        /* the host that wrote the row (config
+	                                              host, TOKENTOP_HOST, gethostname);
+	                                              "" = not stamped yet: the store
+	                                              stamps its own (store_set_host) */
 };
 
 /* Total input tokens of a request: uncached + both cache writes + cache reads.

@@ -467,11 +467,18 @@ open_with(const char *target, int readonly, size_t *k, char *err, size_t errlen)
 struct store *
 store_open(const char *target, char *err, size_t errlen)
 {
+	return store_open_host(target, NULL, err, errlen);
+}
+
+struct store *
+store_open_host(const char *target, const char *host, char *err, size_t errlen)
+{
 	struct store *s;
 	size_t k;
 
 	if ((s = open_with(target, 0, &k, err, errlen)) == NULL)
 		return NULL;
+	store_set_host(s, host);
 	if (migrate(s, schemas[k].migrations, *schemas[k].n, err, errlen) != 0) {
 		store_close(s);
 		return NULL;
@@ -490,6 +497,7 @@ store_open_ro(const char *target, int *stale, char *err, size_t errlen)
 		*stale = 0;
 	if ((s = open_with(target, 1, &k, err, errlen)) == NULL)
 		return NULL;
+	store_set_host(s, NULL);
 	if (s->db->drv->schema_version(s->db, &v) != 0) {
 		store_sqlerr(s, s->path, err, errlen);
 		goto fail;

@@ -36,6 +36,13 @@ struct store;
  * ledger from a newer tokentop; err never holds the password).
  */
 struct store *store_open(const char *target, char *err, size_t errlen);
+/*
+ * store_open for the host host (NULL or "": config_default_host's, as
+ * store_open): rows are stamped with it (store_set_host), and a ledger
+ * migrated to the version that records hosts has its older rows set to it.
+ */
+struct store *store_open_host(const char *target, const char *host, char *err,
+                              size_t errlen);
 
 /*
  * Open an existing ledger read-only, for commands that only read: nothing is
@@ -91,6 +98,33 @@ int store_wait_fd(struct store *s);
  * waited for longer than attempt_ms fails the statement.)
  */
 void store_set_busy(struct store *s, int64_t attempt_ms, int64_t give_up_ms);
+
+/*
+ * The host rows written through s are stamped with when their own host is
+ * "" (the opener passes config_host's answer: config "host", else
+ * TOKENTOP_HOST, else gethostname()). Copied (truncated to
+ * USAGE_HOST_MAX - 1 bytes on a UTF-8 boundary); NULL or "" keeps the one
+ * the store was opened with.
+ */
+void store_set_host(struct store *s, const char *host);
+/* The host s stamps rows with (borrowed, lives as long as s). */
+const char *store_host(const struct store *s);
+
+/* Every host that wrote a row: its last row's time and lifetime requests. */
+struct store_host {
+	char    host[USAGE_HOST_MAX];
+	int64_t last_ms;
+	int64_t requests;
+};
+
+/*
+ * Every host with its last row's time (ms) and its lifetime request count,
+ * ordered by host. Cheap: a small table (host_seen) kept in the writing
+ * transaction, not a scan of usage. The caller frees *out with free().
+ * 0, or -1 + err.
+ */
+int store_hosts_seen(struct store *s, struct store_host **out, size_t *n, char *err,
+                     size_t errlen);
 
 /* Explicit transactions for bulk work (imports, results ingestion). begin is
  * a write transaction: SQLite's BEGIN IMMEDIATE, retried while another
@@ -166,6 +200,7 @@ enum report_group {
 	REPORT_PROVIDER,   /* key anthropic/openai */
 	REPORT_PROJECT, /* key a coding agent's project, "" for rows without one */
 	REPORT_KEY,     /* key the API key fingerprint (proxy rows), "" for none */
+	REPORT_HOST,    /* key the host that wrote the row */
 };
 
 struct report_query {
@@ -180,6 +215,7 @@ struct report_query {
 	const char *source;
 	const char *provider;        /* "anthropic", "openai"; NULL or "" = all */
 	const char *baseline_model;  /* for routing savings; NULL = none */
+	const char *host;            /* the host that wrote the rows; NULL or "" = all */
 };
 
 struct report_row {

@@ -48,6 +48,7 @@ struct store {
 	struct db_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
 	struct rollup_pending *pend;    /* rollup deltas not yet written (rollup.c) */
 	struct store_bulk *bulk;        /* rows not yet written (bulk.c) */
+	char            host[USAGE_HOST_MAX]; /* rows with host "" get this (hosts.c) */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL + err on
