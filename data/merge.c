@@ -54,6 +54,11 @@ merge_open_source(const char *target, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: a ledger of an older tokentop: a merge source is read as"
 		    " it is, never migrated; open it once with this tokentop where it may be written"
 		    " (tokentop --db SOURCE report), then merge (%s)", shown, why);
+	else if (strstr(why, "file is not a database") != NULL)
+		snprintf(err, errlen, "%s: not a tokentop ledger (not a SQLite database)", shown);
+	else if (strstr(why, "malformed") != NULL)
+		snprintf(err, errlen, "%s: damaged or truncated (the database disk image is"
+		    " malformed)", shown);
 	else
 		snprintf(err, errlen, "%s", why);
 	return NULL;
