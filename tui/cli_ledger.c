@@ -14,7 +14,7 @@
 
 #define CMD "ledger merge"
 #define PROGRESS_MS 250      /* at most four updates a second */
-#define PROGRESS_AFTER_MS 500 /* none for a merge that ends before */
+#define PROGRESS_MIN 10000   /* records: a smaller source merges in a blink */
 
 static void
 help(void)
@@ -56,7 +56,7 @@ mono_ms(void)
 
 /* The progress line on a terminal (stderr), at most every PROGRESS_MS. */
 struct progress {
-	int64_t start_ms, last_ms;
+	int64_t last_ms;
 	int     on;       /* stderr is a terminal */
 	int     shown;    /* a line is on the screen */
 };
@@ -68,7 +68,7 @@ progress_show(const struct merge_stats *m, void *arg)
 	int64_t now = mono_ms();
 	char a[32], b[32], c[32];
 
-	if (!p->on || now - p->start_ms < PROGRESS_AFTER_MS || now - p->last_ms < PROGRESS_MS)
+	if (!p->on || m->total < PROGRESS_MIN || (p->shown && now - p->last_ms < PROGRESS_MS))
 		return;
 	p->last_ms = now;
 	p->shown = 1;
@@ -128,7 +128,7 @@ put_line(const char *source, const struct merge_stats *m)
 static int
 merge(struct cli *cli, const char *source, int json)
 {
-	struct progress p = { mono_ms(), 0, isatty(STDERR_FILENO), 0 };
+	struct progress p = { 0, isatty(STDERR_FILENO), 0 };
 	char err[1024], shown[STORE_TARGET_MAX];
 	struct store *src, *dst = NULL;
 	struct merge_stats m;
