@@ -32,7 +32,7 @@ want=$(sqlite3 "$A" "SELECT (SELECT count(*) FROM usage) + (SELECT count(*) FROM
 # every report of a ledger, in one file (JSON and tables)
 reports() {
 	local k
-	for k in daily models sources tags; do
+	for k in daily models sources tags hosts; do
 		"$TT" --db "$1" report "$k" --json || echo "report $k --json failed"
 		"$TT" --db "$1" report "$k" || echo "report $k failed"
 	done
@@ -63,6 +63,8 @@ cols=$(sqlite3 "$A" "SELECT group_concat(name, ', ') FROM pragma_table_info('usa
 	WHERE name NOT IN ('id', 'dedupe_key')")
 rows() { sqlite3 "$1" "SELECT $cols FROM usage ORDER BY $cols" | md5sum; }
 tt_eq "the same rows, field by field" "$(rows "$C")" "$(rows "$A")"
+tt_eq "rows keep the source's hosts" "$("$TT" --db "$C" report hosts --json | jq -c '[.rows[].host] | sort')" \
+	'["ci-runner","laptop"]'
 tt_eq "keyless rows carry their content key" \
 	"$(sqlite3 "$C" "SELECT count(*) FROM usage WHERE dedupe_key LIKE 'row:%'")" \
 	"$(sqlite3 "$A" "SELECT count(*) FROM usage WHERE dedupe_key IS NULL")"
@@ -100,6 +102,19 @@ for s in "$T/text.db:not a tokentop ledger" "$T/trunc.db:$T/trunc.db" "$T/dir.db
 	tt_has "${src##*/}: the source named" "$out" "$src"
 	tt_has "${src##*/}: the reason" "$out" "$want_msg"
 done
+# an older tokentop's ledger: refused and left as it was (never migrated)
+sqlite3 "$A" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+cp "$A" "$T/old.db" && sqlite3 "$T/old.db" "PRAGMA user_version = 17"
+sum=$(md5sum <"$T/old.db")
+out=$("$TT" --db "$C" ledger merge "$T/old.db" 2>&1); rc=$?
+tt_eq "an older schema: exit 1" "$rc" 1
+tt_has "an older schema: said" "$out" "$T/old.db: a ledger of an older tokentop"
+tt_eq "an older schema: not migrated" "$(sqlite3 "$T/old.db" "PRAGMA user_version")" 17
+tt_eq "an older schema: the file as it was" "$(md5sum <"$T/old.db")" "$sum"
+sqlite3 "$T/old.db" "PRAGMA user_version = 9999"
+out=$("$TT" --db "$C" ledger merge "$T/old.db" 2>&1); rc=$?
+tt_eq "a newer schema: exit 1" "$rc" 1
+tt_has "a newer schema: said" "$out" "is newer than this tokentop knows"
 out=$("$TT" --db "$C" ledger merge "$C" 2>&1); rc=$?
 tt_eq "the ledger itself: exit 2" "$rc" 2
 tt_has "the ledger itself: said" "$out" "is the ledger itself"

@@ -260,13 +260,22 @@ test_copy_exact(void **state)
 {
 	struct store *src = open_at(fx_ledger()), *dst = open_at(fx_ledger());
 	struct merge_stats m;
+	struct store_host *h = NULL;
+	size_t n = 0;
+	char err[512];
 
 	(void)state;
 	seed_rows(src, 0, 12, 1, "laptop");
 	seed_batches(src);
+	store_set_host(dst, "server");          /* the merging side's own */
 	merge_ok(dst, src, 0, &m);
 	assert_same_rows(src, dst);
 	assert_int_equal(report_tokens(src), report_tokens(dst));
+	assert_int_equal(store_hosts_seen(dst, &h, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].host, "laptop");
+	assert_int_equal(h[0].requests, 12 + 4 + 1);
+	free(h);
 	store_close(src);
 	store_close(dst);
 }
@@ -433,6 +442,61 @@ test_concurrent_writer(void **state)
 	store_close(dst);
 }
 
+/* A writer on the source meanwhile: the merge reads one snapshot (the
+ * rows written after it began are not half-seen), a rerun takes them. */
+struct src_writer {
+	const char *target;
+	int         done;
+};
+
+static void
+write_to_source(const struct merge_stats *m, void *arg)
+{
+	struct src_writer *w = arg;
+	struct store *s;
+	struct usage u;
+	int i;
+
+	(void)m;
+	if (w->done++)
+		return;
+	s = open_at(w->target);
+	for (i = 0; i < 30; i++) {
+		u = row(9000 + i, "laptop");
+		snprintf(u.request_id, sizeof(u.request_id), "req_late%d", i);
+		put(s, &u);
+	}
+	store_close(s);
+}
+
+static void
+test_source_writer(void **state)
+{
+	char path[1024], err[512];
+	struct src_writer w = { path, 0 };
+	struct store *src, *dst = open_at(fx_ledger());
+	struct merge_stats m;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_sw.db"));
+	src = open_at(path);
+	seed_rows(src, 0, 100, 0, "laptop");
+	store_close(src);
+	assert_non_null(src = merge_open_source(path, err, sizeof(err)));
+	if (merge_run(dst, src, 10, write_to_source, &w, &m, err, sizeof(err)) != 0)
+		fail_msg("merge: %s", err);
+	assert_true(w.done > 1);
+	assert_int_equal(m.total, 100);
+	assert_int_equal(m.read, 100);
+	assert_int_equal(m.all.added, 100);
+	merge_ok(dst, src, 10, &m);
+	assert_int_equal(m.all.added, 30);
+	assert_int_equal(m.all.duplicates, 100);
+	assert_rollups_exact(dst, 130);
+	store_close(src);
+	store_close(dst);
+}
+
 /* A row the destination refuses half-way: the groups before it are
  * written whole, nothing of its group; once the row is mended, a rerun
  * completes the merge. */
@@ -530,6 +594,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_replaced),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_concurrent_writer),
+		cmocka_unit_test(test_source_writer),
 		cmocka_unit_test(test_failure_half_way),
 		cmocka_unit_test(test_source_checks),
 	};
