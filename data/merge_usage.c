@@ -101,6 +101,7 @@ content_hash(const struct usage *u)
 	h2_text(&h, "key_fp", u->key_fp);
 	h2_int(&h, "sidechain", u->sidechain != 0);
 	h2_int(&h, "ts_import", u->ts_import != 0);
+	h2_text(&h, "host", u->host);
 	h.a = mix(h.a);
 	h.b = mix(h.b ^ h.a);
 	return h;
@@ -189,7 +190,12 @@ same_content_sql(char *buf, size_t n)
 			p++;
 		for (e = p; *e != '\0' && *e != ','; e++)
 			;
-		k += (size_t)snprintf(buf + k, n - k, " AND %.*s = ?%d", (int)(e - p), p, i);
+		/* a row without a host is any host's (stamped when written) */
+		if (e - p == 4 && strncmp(p, "host", 4) == 0)
+			k += (size_t)snprintf(buf + k, n - k, " AND (host = ?%d OR host = ''"
+			    " OR ?%d = '')", i, i);
+		else
+			k += (size_t)snprintf(buf + k, n - k, " AND %.*s = ?%d", (int)(e - p), p, i);
 		p = e;
 	}
 }
