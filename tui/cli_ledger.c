@@ -111,15 +111,16 @@ put_json(const struct merge_stats *m)
 static void
 put_line(const char *source, const struct merge_stats *m)
 {
-	char a[32], d[32], r[32], u[32], b[32], res[32], org[32];
+	char a[32], d[32], r[32], u[32], b[32], in[32], res[32], org[32];
 
 	cli_line(stdout, "merged %s: %s added, %s duplicates%s%s%s (usage rows %s, batches %s,"
-	    " batch results %s, organisation rows %s added)", source,
+	    " intents %s, batch results %s, organisation rows %s added)", source,
 	    cli_group(m->all.added, a, sizeof(a)), cli_group(m->all.duplicates, d, sizeof(d)),
 	    m->all.replaced ? ", " : "", m->all.replaced ? cli_group(m->all.replaced, r,
 	    sizeof(r)) : "", m->all.replaced ? " replaced by a larger copy" : "",
 	    cli_group(m->t[MERGE_USAGE].added, u, sizeof(u)),
-	    cli_group(m->t[MERGE_BATCH].added + m->t[MERGE_INTENT].added, b, sizeof(b)),
+	    cli_group(m->t[MERGE_BATCH].added, b, sizeof(b)),
+	    cli_group(m->t[MERGE_INTENT].added, in, sizeof(in)),
 	    cli_group(m->t[MERGE_RESULT].added, res, sizeof(res)),
 	    cli_group(m->t[MERGE_ORG_USAGE].added + m->t[MERGE_ORG_COST].added +
 	    m->t[MERGE_ORG_SYNC].added, org, sizeof(org)));
@@ -172,9 +173,11 @@ cli_ledger(struct cli *cli, int argc, char **argv)
 	char *copy;
 	int i, json = 0, rc;
 
-	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+	if (argc < 2)
+		return cli_usage_error("ledger", "a subcommand is needed: merge");
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		help();
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "merge") != 0)
 		return cli_usage_error("ledger", "unknown subcommand '%s' (merge)", argv[1]);
