@@ -160,15 +160,18 @@ add_count(struct merge_count *a, const struct merge_count *b)
 	a->replaced += b->replaced;
 }
 
-void
+int
 merge_tally(struct merge_ctx *c, enum merge_table t, const struct merge_count *n,
-            int64_t read)
+            int64_t read, char *err, size_t errlen)
 {
 	add_count(&c->m->t[t], n);
 	add_count(&c->m->all, n);
 	c->m->read += read;
-	if (c->progress != NULL)
-		c->progress(c->m, c->arg);
+	if (c->progress != NULL && c->progress(c->m, c->arg) != 0) {
+		snprintf(err, errlen, "%s: stopped", c->src->path);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -67,8 +67,9 @@ struct store *merge_open_source(const char *target, char *err, size_t errlen);
  * schema)? 0 with *same, or -1 + err. */
 int merge_same(struct store *a, struct store *b, int *same, char *err, size_t errlen);
 
-/* Called after each group written (m borrowed for the call). */
-typedef void (*merge_progress_fn)(const struct merge_stats *m, void *arg);
+/* Called after each group written (m borrowed for the call); non-zero
+ * stops the merge there (the groups written stay: a rerun goes on). */
+typedef int (*merge_progress_fn)(const struct merge_stats *m, void *arg);
 
 /*
  * Copy into dst what src lacks (see the top). src is read in ONE read-only
@@ -78,7 +79,8 @@ typedef void (*merge_progress_fn)(const struct merge_stats *m, void *arg);
  * group being written: the groups before it stay, complete, and running
  * the merge again finishes the job. *m (zeroed first) says what happened,
  * also on failure (the committed groups). progress may be NULL.
- * 0, or -1 + err ("SOURCE: usage row 17: …").
+ * 0, or -1 + err ("SOURCE: usage row 17: …", "SOURCE: stopped" when
+ * progress asked).
  */
 int merge_run(struct store *dst, struct store *src, size_t group,
               merge_progress_fn progress, void *arg, struct merge_stats *m,

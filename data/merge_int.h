@@ -14,9 +14,10 @@ struct merge_ctx {
 };
 
 /* A group of n records of table t written (its counts n) and read records
- * read: into the totals, then the progress callback. */
-void merge_tally(struct merge_ctx *c, enum merge_table t, const struct merge_count *n,
-                 int64_t read);
+ * read: into the totals, then the progress callback. 0, or -1 with
+ * "SOURCE: stopped" in err when the callback asks to stop. */
+int merge_tally(struct merge_ctx *c, enum merge_table t, const struct merge_count *n,
+                int64_t read, char *err, size_t errlen);
 
 /* err = "SOURCE: what: the driver's message"; returns -1. */
 int merge_src_err(struct merge_ctx *c, const char *what, char *err, size_t errlen);

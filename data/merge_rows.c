@@ -175,7 +175,7 @@ flush(struct merge_ctx *c, struct group *g, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s: %s", c->src->path, merge_table_name(g->t), why);
 		rc = -1;
 	} else
-		merge_tally(c, g->t, &g->got, (int64_t)g->n);
+		rc = merge_tally(c, g->t, &g->got, (int64_t)g->n, err, errlen);
 	group_clear(g);
 	return rc;
 }

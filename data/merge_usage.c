@@ -286,9 +286,9 @@ flush(struct merge_ctx *c, struct ugroup *g, char *err, size_t errlen)
 		    why);
 		return -1;
 	}
-	merge_tally(c, MERGE_USAGE, &g->got, (int64_t)g->n);
+	i = g->n;
 	g->n = 0;
-	return 0;
+	return merge_tally(c, MERGE_USAGE, &g->got, (int64_t)i, err, errlen);
 }
 
 /* The row's key: the one the source stored, else its content key with its

@@ -150,4 +150,21 @@ tt_has "erased before the summary" "$log" $'\r\e[Kmerged '
 tt_has "the summary" "$log" "60,000 added"
 "$TT" --db "$T/big_dst2.db" ledger merge "$BIG" >/dev/null 2>"$T/err"
 tt_eq "none when stderr is not a terminal" "$(cat "$T/err")" ""
+# ---- SIGINT: stops after the group being written; a rerun completes -----------
+sqlite3 "$BIG" "DELETE FROM usage WHERE id > 10000"
+Q=$(pg_newdb "tt_lmerge_int_$$") || tt_die "cannot make a database"
+"$TT" --db "$Q" report >/dev/null 2>&1
+count() { pg_psql -d "tt_lmerge_int_$$" -At -c "SELECT count(*) FROM usage"; }
+"$TT" --db "$Q" ledger merge "$BIG" >"$T/int.out" 2>"$T/int.err" &
+pid=$!
+for _ in $(seq 300); do [ "$(count)" -ge 2000 ] && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+n=$(count)
+tt_eq "SIGINT: exit 1" "$rc" 1
+tt_has "SIGINT: stopped, said" "$(cat "$T/int.err")" "stopped; $n of 10000 records merged"
+tt_eq "SIGINT: whole groups written" "$((n % 2000 == 0 && n > 0 && n < 10000))" 1
+out=$("$TT" --db "$Q" ledger merge "$BIG" --json)
+tt_eq "a rerun completes it" "$(jq -c '[.added, .duplicates]' <<<"$out")" "[$((10000 - n)),$n]"
+tt_eq "every row once" "$(count)" 10000
 tt_done

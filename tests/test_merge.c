@@ -449,7 +449,7 @@ struct src_writer {
 	int         done;
 };
 
-static void
+static int
 write_to_source(const struct merge_stats *m, void *arg)
 {
 	struct src_writer *w = arg;
@@ -459,7 +459,7 @@ write_to_source(const struct merge_stats *m, void *arg)
 
 	(void)m;
 	if (w->done++)
-		return;
+		return 0;
 	s = open_at(w->target);
 	for (i = 0; i < 30; i++) {
 		u = row(9000 + i, "laptop");
@@ -467,6 +467,7 @@ write_to_source(const struct merge_stats *m, void *arg)
 		put(s, &u);
 	}
 	store_close(s);
+	return 0;
 }
 
 static void
@@ -493,6 +494,37 @@ test_source_writer(void **state)
 	assert_int_equal(m.all.added, 30);
 	assert_int_equal(m.all.duplicates, 100);
 	assert_rollups_exact(dst, 130);
+	store_close(src);
+	store_close(dst);
+}
+
+/* Stopped by its caller (Ctrl-C) after a group: that group is written,
+ * nothing after it; a rerun completes the merge. */
+static int
+stop_after(const struct merge_stats *m, void *arg)
+{
+	return m->read >= *(int64_t *)arg;
+}
+
+static void
+test_stopped(void **state)
+{
+	struct store *src = open_at(fx_ledger()), *dst = open_at(fx_ledger());
+	struct merge_stats m;
+	int64_t at = 20;
+	char err[512];
+
+	(void)state;
+	seed_rows(src, 0, 50, 1, "laptop");
+	assert_int_equal(merge_run(dst, src, 10, stop_after, &at, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "stopped"));
+	assert_int_equal(m.read, 20);
+	assert_int_equal(m.all.added, 20);
+	assert_rollups_exact(dst, 20);
+	merge_ok(dst, src, 10, &m);
+	assert_int_equal(m.all.added, 34);
+	assert_int_equal(m.all.duplicates, 20);
+	assert_same_rows(src, dst);
 	store_close(src);
 	store_close(dst);
 }
@@ -595,6 +627,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_concurrent_writer),
 		cmocka_unit_test(test_source_writer),
+		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_failure_half_way),
 		cmocka_unit_test(test_source_checks),
 	};

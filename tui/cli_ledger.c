@@ -1,6 +1,7 @@
 /* cli_ledger.c — `tokentop ledger merge SOURCE`: copy into the ledger what
  * another ledger (a SQLite file or a PostgreSQL URI) holds that it lacks
  * (data/merge.h), with a progress line on a terminal. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,19 @@ struct progress {
 	int     shown;    /* a line is on the screen */
 };
 
+/* SIGINT or SIGTERM: stop after the group being written (a second one
+ * ends the process: SA_RESETHAND). */
+static volatile sig_atomic_t stop_flag;
+
 static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* merge_progress_fn: the line, and whether to stop. */
+static int
 progress_show(const struct merge_stats *m, void *arg)
 {
 	struct progress *p = arg;
@@ -69,7 +82,7 @@ progress_show(const struct merge_stats *m, void *arg)
 	char a[32], b[32], c[32];
 
 	if (!p->on || m->total < PROGRESS_MIN || (p->shown && now - p->last_ms < PROGRESS_MS))
-		return;
+		return stop_flag;
 	p->last_ms = now;
 	p->shown = 1;
 	fprintf(stderr, "\r\033[Kmerging: %s of %s records (%d%%), %s added",
@@ -77,6 +90,7 @@ progress_show(const struct merge_stats *m, void *arg)
 	    m->total > 0 ? (int)(m->read * 100 / m->total) : 100,
 	    cli_group(m->all.added, c, sizeof(c)));
 	fflush(stderr);
+	return stop_flag;
 }
 
 static void
@@ -126,13 +140,40 @@ put_line(const char *source, const struct merge_stats *m)
 	    m->t[MERGE_ORG_SYNC].added, org, sizeof(org)));
 }
 
+/* The merge itself, SIGINT and SIGTERM stopping it after the group being
+ * written; then the summary. An EXIT_* status. */
+static int
+run(struct store *dst, struct store *src, const char *shown, int json)
+{
+	struct progress p = { 0, isatty(STDERR_FILENO), 0 };
+	struct sigaction sa, old_int, old_term;
+	struct merge_stats m;
+	char err[1024];
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	rc = merge_run(dst, src, 0, progress_show, &p, &m, err, sizeof(err));
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	progress_erase(&p);
+	if (rc != 0)
+		return cli_fail(CMD, "%s; %lld of %lld records merged, in complete groups: running it"
+		    " again completes the merge", err, (long long)m.read, (long long)m.total);
+	if (json)
+		return put_json(&m) == 0 ? EXIT_OK : EXIT_RUNTIME;
+	put_line(shown, &m);
+	return EXIT_OK;
+}
+
 static int
 merge(struct cli *cli, const char *source, int json)
 {
-	struct progress p = { 0, isatty(STDERR_FILENO), 0 };
 	char err[1024], shown[STORE_TARGET_MAX];
 	struct store *src, *dst = NULL;
-	struct merge_stats m;
 	int rc, same = 0;
 
 	store_target_display(source, shown, sizeof(shown));
@@ -150,17 +191,8 @@ merge(struct cli *cli, const char *source, int json)
 		rc = cli_fail(CMD, "%s", err);
 	else if (same)
 		rc = cli_usage_error(CMD, "%s is the ledger itself (--db): nothing to merge", shown);
-	else if (merge_run(dst, src, 0, progress_show, &p, &m, err, sizeof(err)) != 0) {
-		progress_erase(&p);
-		rc = cli_fail(CMD, "%s (%lld records merged before; running it again completes"
-		    " the merge)", err, (long long)(m.all.added + m.all.duplicates + m.all.replaced));
-	} else {
-		progress_erase(&p);
-		if (json)
-			rc = put_json(&m) == 0 ? EXIT_OK : EXIT_RUNTIME;
-		else
-			put_line(shown, &m);
-	}
+	else
+		rc = run(dst, src, shown, json);
 	store_close(dst);
 	store_close(src);
 	return rc;
