@@ -162,8 +162,8 @@ run(struct store *dst, struct store *src, const char *shown, int json)
 	sigaction(SIGTERM, &old_term, NULL);
 	progress_erase(&p);
 	if (rc != 0)
-		return cli_fail(CMD, "%s; %lld of %lld records merged, in complete groups: running it"
-		    " again completes the merge", err, (long long)m.read, (long long)m.total);
+		return cli_fail(CMD, "%s; %lld of %lld records merged, in whole groups (running it"
+		    " again adds only what is missing)", err, (long long)m.read, (long long)m.total);
 	if (json)
 		return put_json(&m) == 0 ? EXIT_OK : EXIT_RUNTIME;
 	put_line(shown, &m);
