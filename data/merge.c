@@ -32,7 +32,8 @@ merge_open_source(const char *target, char *err, size_t errlen)
 	char shown[STORE_TARGET_MAX], why[1024];
 	struct store *s;
 	struct stat sb;
-	int stale = 0;
+	int stale = 0, old = -1, cur = -1;
+	const char *v;
 
 	store_target_display(target, shown, sizeof(shown));
 	if (store_target_local(target) && strcmp(target, ":memory:") != 0) {
@@ -48,12 +49,17 @@ merge_open_source(const char *target, char *err, size_t errlen)
 	if ((s = store_open_ro(target, &stale, why, sizeof(why))) != NULL)
 		return s;
 	/* a SQLite file of no schema of ours is some other database */
-	if (stale && strstr(why, ": schema version 0 is older") != NULL)
+	v = strstr(why, ": schema version ");
+	if (stale && (v == NULL || sscanf(v, ": schema version %d is older than this tokentop's"
+	    " (%d)", &old, &cur) != 2))
+		old = cur = -1;
+	if (stale && old == 0)
 		snprintf(err, errlen, "%s: not a tokentop ledger (no schema version)", shown);
 	else if (stale)
-		snprintf(err, errlen, "%s: a ledger of an older tokentop: a merge source is read as"
-		    " it is, never migrated; open it once with this tokentop where it may be written"
-		    " (tokentop --db SOURCE report), then merge (%s)", shown, why);
+		snprintf(err, errlen, "%s: a ledger of an older tokentop (schema version %d, this"
+		    " one's %d): a merge source is read as it is, never migrated; open it once with"
+		    " this tokentop where it may be written (tokentop --db SOURCE report), then merge",
+		    shown, old, cur);
 	else if (strstr(why, "file is not a database") != NULL)
 		snprintf(err, errlen, "%s: not a tokentop ledger (not a SQLite database)", shown);
 	else if (strstr(why, "malformed") != NULL)

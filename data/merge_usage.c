@@ -166,11 +166,13 @@ struct urow {
 	int64_t      occ;        /* a content key's occurrence (> 0): the destination's
 	                            own keyless rows of this content count */
 	int64_t      id;         /* the row's id in the source (for messages) */
+	int          dup;        /* the destination's copy is as good (prefetch) */
 };
 
 struct ugroup {
 	struct urow       *rows;
 	struct urow      **order;   /* the order written */
+	struct urow      **sorted;  /* by key */
 	size_t             n, cap;
 	struct merge_count got;     /* the last successful write's */
 	int64_t            bad_id;  /* the row a write failed on */
@@ -224,6 +226,75 @@ own_copies(struct store *s, struct db_stmt **st, const struct usage *u, int64_t 
 }
 
 static int
+by_key(const void *a, const void *b)
+{
+	return strcmp((*(struct urow *const *)a)->key, (*(struct urow *const *)b)->key);
+}
+
+static int
+key_is(const void *key, const void *b)
+{
+	return strcmp(key, (*(struct urow *const *)b)->key);
+}
+
+#define PREFETCH 500
+
+/* "SELECT … WHERE dedupe_key IN (?1,…,?n)" into buf. */
+static void
+prefetch_sql(char *buf, size_t len, size_t n)
+{
+	size_t k, j;
+
+	k = (size_t)snprintf(buf, len, "SELECT dedupe_key, " STORE_USAGE_COLS
+	    " FROM usage WHERE dedupe_key IN (");
+	for (j = 0; j < n && k < len; j++)
+		k += (size_t)snprintf(buf + k, len - k, "%s?%zu", j > 0 ? "," : "", j + 1);
+	if (k < len)
+		snprintf(buf + k, len - k, ")");
+}
+
+/*
+ * The destination's copies of the group's keys, PREFETCH keys a statement
+ * and without locks: a row whose stored copy is at least as good is a
+ * duplicate and costs no further statement (a stored copy only ever gets
+ * better, so that stays true until the commit). A rerun reads a group in a
+ * few statements instead of one or two per row.
+ */
+static int
+prefetch(struct store *s, struct ugroup *g, char *err, size_t errlen)
+{
+	char sql[PREFETCH * 8 + 160];
+	struct usage old, stamped;
+	struct urow **hit;
+	struct db_stmt *st;
+	size_t i, j, n;
+	int rc;
+
+	for (i = 0; i < g->n; i++)
+		g->rows[i].dup = 0;
+	for (i = 0; i < g->n; i += n) {
+		n = g->n - i < PREFETCH ? g->n - i : PREFETCH;
+		prefetch_sql(sql, sizeof(sql), n);
+		if ((st = store_prepare(s, sql, "usage", err, errlen)) == NULL)
+			return -1;
+		for (j = 0; j < n; j++)
+			db_bind_text(st, (int)j + 1, g->sorted[i + j]->key);
+		while ((rc = db_step(st)) == DB_ROW) {
+			hit = bsearch(db_column_text(st, 0), g->sorted + i, n, sizeof(*g->sorted),
+			    key_is);
+			if (hit == NULL)
+				continue;
+			store_read_usage(st, 1, &old);
+			(*hit)->dup = !store_usage_beats(store_stamp(s, &(*hit)->u, &stamped), &old);
+		}
+		db_finalize(st);
+		if (rc != DB_DONE)
+			return store_sqlerr(s, "usage", err, errlen);
+	}
+	return 0;
+}
+
+static int
 write_rows(struct store *s, void *arg, char *err, size_t errlen)
 {
 	struct ugroup *g = arg;
@@ -234,8 +305,14 @@ write_rows(struct store *s, void *arg, char *err, size_t errlen)
 	size_t i;
 
 	memset(&g->got, 0, sizeof(g->got));
+	if (prefetch(s, g, err, errlen) != 0)
+		goto fail;
 	for (i = 0; i < g->n; i++) {
 		r = g->order[i];
+		if (r->dup) {
+			g->got.duplicates++;
+			continue;
+		}
 		if (r->occ > 0) {
 			if (own_copies(s, &st, &r->u, &have, err, errlen) != 0)
 				goto fail;
@@ -256,15 +333,9 @@ write_rows(struct store *s, void *arg, char *err, size_t errlen)
 	db_finalize(st);
 	return 0;
 fail:
-	g->bad_id = r->id;
+	g->bad_id = r != NULL ? r->id : 0;
 	db_finalize(st);
 	return -1;
-}
-
-static int
-by_key(const void *a, const void *b)
-{
-	return strcmp((*(struct urow *const *)a)->key, (*(struct urow *const *)b)->key);
 }
 
 static int
@@ -276,11 +347,12 @@ flush(struct merge_ctx *c, struct ugroup *g, char *err, size_t errlen)
 	if (g->n == 0)
 		return 0;
 	for (i = 0; i < g->n; i++)
-		g->order[i] = &g->rows[i];
+		g->order[i] = g->sorted[i] = &g->rows[i];
+	qsort(g->sorted, g->n, sizeof(*g->sorted), by_key);
 	/* where writers lock rows side by side (PostgreSQL), in key order, so
 	 * two merges never wait for each other */
 	if (c->dst->db->drv->row_locks)
-		qsort(g->order, g->n, sizeof(*g->order), by_key);
+		memcpy(g->order, g->sorted, g->n * sizeof(*g->order));
 	if (store_op_run(c->dst, write_rows, g, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: usage row %lld: %s", c->src->path, (long long)g->bad_id,
 		    why);
@@ -317,7 +389,7 @@ row_key(struct urow *r, struct db_stmt *st, struct occ *o)
 int
 merge_usage(struct merge_ctx *c, char *err, size_t errlen)
 {
-	struct ugroup g = { NULL, NULL, 0, c->group, { 0, 0, 0 }, 0 };
+	struct ugroup g = { NULL, NULL, NULL, 0, c->group, { 0, 0, 0 }, 0 };
 	struct occ o = { NULL, 0, 0 };
 	struct db_stmt *st = NULL;
 	struct urow *r;
@@ -325,7 +397,8 @@ merge_usage(struct merge_ctx *c, char *err, size_t errlen)
 
 	g.rows = calloc(g.cap, sizeof(*g.rows));
 	g.order = calloc(g.cap, sizeof(*g.order));
-	if (g.rows == NULL || g.order == NULL) {
+	g.sorted = calloc(g.cap, sizeof(*g.sorted));
+	if (g.rows == NULL || g.order == NULL || g.sorted == NULL) {
 		snprintf(err, errlen, "out of memory");
 		fail = 1;
 	} else if ((st = db_prepare(c->src->db, "SELECT id, dedupe_key, " STORE_USAGE_COLS
@@ -349,5 +422,6 @@ merge_usage(struct merge_ctx *c, char *err, size_t errlen)
 	free(o.v);
 	free(g.rows);
 	free(g.order);
+	free(g.sorted);
 	return fail ? -1 : 0;
 }
