@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/provider.h"
 #include "data/merge.h"
 #include "data/merge_int.h"
 #include "data/store_int.h"
@@ -49,13 +48,12 @@ merge_open_source(const char *target, char *err, size_t errlen)
 	if ((s = store_open_ro(target, &stale, why, sizeof(why))) != NULL)
 		return s;
 	/* a SQLite file of no schema of ours is some other database */
-	v = strstr(why, ": schema version ");
-	if (stale && (v == NULL || sscanf(v, ": schema version %d is older than this tokentop's"
-	    " (%d)", &old, &cur) != 2))
+	if (stale && (v = strstr(why, ": schema version ")) != NULL &&
+	    sscanf(v, ": schema version %d is older than this tokentop's (%d)", &old, &cur) != 2)
 		old = cur = -1;
 	if (stale && old == 0)
 		snprintf(err, errlen, "%s: not a tokentop ledger (no schema version)", shown);
-	else if (stale)
+	else if (stale && old > 0)
 		snprintf(err, errlen, "%s: a ledger of an older tokentop (schema version %d, this"
 		    " one's %d): a merge source is read as it is, never migrated; open it once with"
 		    " this tokentop where it may be written (tokentop --db SOURCE report), then merge",
