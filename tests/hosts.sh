@@ -95,6 +95,30 @@ tt daily --host "" >/dev/null 2>"$T/err"; rc=$?
 set -e
 tt_eq "--host '' is a usage error" "$rc" 2
 
+# --- every writer stamps: call, the proxy, batch results -----------------------
+tt_need sqlite3 curl
+tt_start_fakeapi main --stream-delay-ms 1
+export ANTHROPIC_BASE_URL=$FK_URL ANTHROPIC_API_KEY=sk-ant-test
+TOKENTOP_HOST=caller "$TT" --db "$DB" call --cache off "hello from the caller" >/dev/null 2>&1 ||
+	tt_die "call failed"
+TOKENTOP_HOST=relay tt_start_proxy --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
+for s in false true; do
+	curl -sS -f -N -o /dev/null -H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' \
+	    -H 'content-type: application/json' "$PROXY/v1/messages" \
+	    -d "{\"model\":\"claude-sonnet-4-5\",\"max_tokens\":32,\"stream\":$s,\"messages\":[{\"role\":\"user\",\"content\":\"hi $s\"}]}" ||
+		tt_die "proxy request failed"
+done
+tt_stop_proxy
+unset ANTHROPIC_BASE_URL ANTHROPIC_API_KEY
+TOKENTOP_HOST=batcher "$TT" --db "$DB" import "$ROOT/tests/data/import/msgbatch_01TestBatch.jsonl" \
+    >/dev/null || tt_die "batch results import failed"
+tt_eq "call's row" "$(sqlite3 "$DB" "SELECT host FROM usage WHERE source = 'call'")" caller
+tt_eq "the proxy's rows" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT host), count(*) FROM usage WHERE source = 'proxy'")" "relay|2"
+tt_eq "batch results' rows" "$(sqlite3 "$DB" "SELECT DISTINCT host FROM usage WHERE source = 'batch'")" batcher
+tt_eq "host_seen follows" "$(sqlite3 "$DB" "SELECT requests FROM host_seen WHERE host = 'relay'")" 2
+tt_eq "no row without a host" "$(sqlite3 "$DB" "SELECT count(*) FROM usage WHERE host = ''")" 0
+nb=$(sqlite3 "$DB" "SELECT count(*) FROM usage WHERE source = 'batch'")
+
 # --- hostile host names --------------------------------------------------------
 evil=$'ev\e[31mil\xe2\x80\xae\x01host\x9b'
 formula='=HYPERLINK("x")'
@@ -131,5 +155,5 @@ tt_eq "--host formula" "$(sums models --host "$formula" | cut -d' ' -f1)" 4
 tt_eq "--host korean" "$(sums sources --host "$korean" | cut -d' ' -f1)" 5
 tt_eq "--host long" "$(sums monthly --host "$long" | cut -d' ' -f1)" 2
 tt_eq "all hosts add up" "$(jq '[.rows[].requests] | add' "$T/t.json")" "$(jq '.totals.requests' "$T/t.json")"
-tt_eq "totals" "$(jq '.totals.requests' "$T/t.json")" 74
+tt_eq "totals" "$(jq '.totals.requests' "$T/t.json")" $((74 + 3 + nb))
 tt_done
