@@ -15,7 +15,9 @@
  *   by their keys (per provider), the last sync per provider: only what the
  *   destination lacks; what it has stays as it is.
  * - batch create intents by what they were (time, file, part, size,
- *   provider, token); a copied intent has no owner process here.
+ *   provider, token); a copied intent has no owner process here. (They
+ *   have no unique key: two merges of one source into one PostgreSQL
+ *   ledger at the very same time could both copy one.)
  * Rows keep their host (the source's); import marks, alerts, rate limits,
  * spool marks and the proxy's status counts belong to the machine or
  * process that wrote them and are not copied.
