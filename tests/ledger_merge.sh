@@ -41,7 +41,10 @@ reports() {
 
 # ---- SQLite → PostgreSQL → a fresh SQLite -----------------------------------
 reports "$A" >"$T/a.rep" 2>&1
+sqlite3 "$A" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+asum=$(cat "$A" "$A-wal" 2>/dev/null | md5sum)
 out=$("$TT" --db "$P" ledger merge "$A" --json 2>"$T/err"); rc=$?
+tt_eq "the source is not written" "$(cat "$A" "$A-wal" 2>/dev/null | md5sum)" "$asum"
 tt_eq "merge into PostgreSQL" "$rc" 0
 tt_eq "it adds every record" "$(jq .added <<<"$out")" "$want"
 tt_eq "no duplicates" "$(jq .duplicates <<<"$out")" 0
