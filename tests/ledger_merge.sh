@@ -121,6 +121,11 @@ tt_has "a newer schema: said" "$out" "is newer than this tokentop knows"
 out=$("$TT" --db "$C" ledger merge "$C" 2>&1); rc=$?
 tt_eq "the ledger itself: exit 2" "$rc" 2
 tt_has "the ledger itself: said" "$out" "is the ledger itself"
+ln -s "$C" "$T/link.db"
+out=$(cd "$T" && "$TT" --db "$C" ledger merge ./link.db 2>&1); rc=$?
+tt_eq "the ledger itself by another name: exit 2" "$rc" 2
+out=$(PGPASSWORD=$PW "$TT" --db "$P" ledger merge "${P/tokentop:$PW@/tokentop@}" 2>&1); rc=$?
+tt_eq "the PostgreSQL ledger itself: exit 2" "$rc" 2
 out=$("$TT" --db "$C" ledger merge "postgresql://tokentop:$PW@127.0.0.1:$PG_PORT/x?sslmode" 2>&1)
 tt_eq "a malformed URI: exit 2" "$?" 2
 tt_hasnt "a malformed URI: no password" "$out" "$PW"
