@@ -389,31 +389,35 @@ column_added(struct store *s, const char *sql)
  * string literal (schema.c's 17 → 18). */
 #define HOST_MARK "'@HOST@'"
 
-/* sql with every HOST_MARK written as host quoted ('' for a quote: the
- * host is text_sanitize'd, so it holds no control character and is valid
- * UTF-8). The caller frees; NULL when out of memory. */
+/* sql with every HOST_MARK written as host quoted ('' for a quote; the
+ * host is text_sanitize'd: no control character, valid UTF-8). escape: as
+ * PostgreSQL's E'…', its backslashes doubled, so the literal means the same
+ * whatever standard_conforming_strings says. The caller frees; NULL when
+ * out of memory. */
 static char *
-with_host(const char *sql, const char *host)
+with_host(const char *sql, const char *host, int escape)
 {
-	size_t n = strlen(sql) + 1, marks = 0, q = 0, hl = strlen(host);
-	const char *p;
+	size_t marks = 0, extra = 0;
+	const char *p, *h;
 	char *out, *o;
 
 	for (p = sql; (p = strstr(p, HOST_MARK)) != NULL; p += strlen(HOST_MARK))
 		marks++;
-	for (p = host; *p != '\0'; p++)
-		q += *p == '\'';
-	if ((out = malloc(n + marks * (hl + q + 2))) == NULL)
+	for (h = host; *h != '\0'; h++)
+		extra += *h == '\'' || (escape && *h == '\\');
+	if ((out = malloc(strlen(sql) + 1 + marks * (strlen(host) + extra + 3))) == NULL)
 		return NULL;
 	for (o = out, p = sql; *p != '\0';) {
 		if (strncmp(p, HOST_MARK, strlen(HOST_MARK)) != 0) {
 			*o++ = *p++;
 			continue;
 		}
+		if (escape)
+			*o++ = 'E';
 		*o++ = '\'';
-		for (const char *h = host; *h != '\0'; h++) {
-			if (*h == '\'')
-				*o++ = '\'';
+		for (h = host; *h != '\0'; h++) {
+			if (*h == '\'' || (escape && *h == '\\'))
+				*o++ = *h;
 			*o++ = *h;
 		}
 		*o++ = '\'';
@@ -432,7 +436,7 @@ run_migration(struct store *s, const char *sql, char *err, size_t errlen)
 
 	if (strstr(sql, HOST_MARK) == NULL)
 		return store_exec(s, sql, err, errlen);
-	if ((filled = with_host(sql, s->host)) == NULL) {
+	if ((filled = with_host(sql, s->host, s->db->drv != &db_sqlite)) == NULL) {
 		snprintf(err, errlen, "%s: migration: out of memory", s->path);
 		return -1;
 	}
