@@ -83,6 +83,18 @@ done
 reports "$C" >"$T/c2.rep" 2>&1
 cmp -s "$T/a.rep" "$T/c2.rep" && tt_ok "reports unchanged by the reruns" || tt_fail "reports changed"
 
+# ---- a source that cannot be written (a read-only folder): read as it is -----
+if tt_no_override; then
+	mkdir "$T/ro" && cp "$A" "$T/ro/a.db" && chmod 400 "$T/ro/a.db" && chmod 500 "$T/ro"
+	before=$(ls -l --time-style=full-iso "$T/ro")
+	out=$($NOPRIV "$TT" --db "$T/ro_dst.db" ledger merge "$T/ro/a.db" --json 2>"$T/err")
+	tt_eq "a read-only source merges" "$(jq .added <<<"$out" 2>/dev/null)" "$want" || cat "$T/err"
+	tt_eq "nothing made beside it" "$(ls -l --time-style=full-iso "$T/ro")" "$before"
+	chmod 700 "$T/ro"
+else
+	echo "SKIP: read-only source (root, and setpriv cannot drop CAP_DAC_OVERRIDE here)"
+fi
+
 # ---- --json: the documented keys ----------------------------------------------
 out=$("$TT" --db "$C" ledger merge "$A" --json)
 tt_eq "top-level keys" "$(jq -c 'keys' <<<"$out")" '["added","duplicates","replaced","tables"]'
