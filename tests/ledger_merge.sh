@@ -37,6 +37,7 @@ reports() {
 		"$TT" --db "$1" report "$k" || echo "report $k failed"
 	done
 	"$TT" --db "$1" report org --json || echo "report org failed"
+	"$TT" --db "$1" batch list --json || echo "batch list failed"   # actual cost: rollup_batch
 }
 
 # ---- SQLite → PostgreSQL → a fresh SQLite -----------------------------------
