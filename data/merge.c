@@ -56,7 +56,8 @@ merge_open_source(const char *target, char *err, size_t errlen)
 	else if (stale && old > 0)
 		snprintf(err, errlen, "%s: a ledger of an older tokentop (schema version %d, this"
 		    " one's %d): a merge source is read as it is, never migrated; open it once with"
-		    " this tokentop where it may be written (tokentop --db SOURCE report), then merge",
+		    " this tokentop where it may be written (TOKENTOP_HOST=NAME tokentop --db SOURCE"
+		    " report: its older rows become NAME's, by default this machine's), then merge",
 		    shown, old, cur);
 	else if (strstr(why, "file is not a database") != NULL)
 		snprintf(err, errlen, "%s: not a tokentop ledger (not a SQLite database)", shown);
