@@ -215,7 +215,10 @@ struct report_query {
 	const char *source;
 	const char *provider;        /* "anthropic", "openai"; NULL or "" = all */
 	const char *baseline_model;  /* for routing savings; NULL = none */
-	const char *host;            /* the host that wrote the rows; NULL or "" = all */
+	const char *host;            /* the host that wrote the rows; NULL or "" = all.
+	                                Compared as rows keep hosts (made safe the way
+	                                store_set_host makes them), so a name is found
+	                                as the user typed it */
 };
 
 struct report_row {
@@ -252,8 +255,11 @@ struct report {
  * change reprices everything without re-import. Reads the rollups, so the cost does not grow with the
  * number of rows (hours split between two local periods — zones with :30
  * offsets — and bounds inside an hour are read from the raw rows, so the
- * figures stay exact). p may be NULL (everything unpriced). The caller frees
- * out with store_report_free.
+ * figures stay exact). A query by host or of one host reads the day and
+ * hour rollups per host (rollup_dh, rollup_hh) where its grouping allows
+ * (host, a period, model, provider, total; no tag or source filter), and
+ * the rows through their (host, ts_ms) index otherwise. p may be NULL
+ * (everything unpriced). The caller frees out with store_report_free.
  */
 int store_report(struct store *s, const struct pricing *p, const struct report_query *q,
                  struct report *out, char *err, size_t errlen);

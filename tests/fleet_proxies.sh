@@ -3,8 +3,10 @@
 # names (TOKENTOP_HOST) on ONE PostgreSQL ledger, under concurrent traffic,
 # streaming and not, from the API double (issue 13): every billed response
 # is one row stamped with its proxy's host; per host, rollup_dh, rollup_hh
-# and host_seen equal the raw rows; `report hosts` and --host agree with them and add up to
-# the ledger's totals; the proxies stop cleanly.
+# and host_seen equal the raw rows; `report hosts` and --host agree with them
+# and add up to the ledger's totals; the proxies stop cleanly. The ledger
+# starts as one from before hosts (schema 17, with rows) and the three
+# proxies start at once: it migrates once, its older rows one proxy's host.
 set -u
 . "$(dirname "$0")/lib/common.sh"
 . "$ROOT/tests/lib/pg.sh"
@@ -24,25 +26,37 @@ DBN=tt_fleet_$$
 DB=$(pg_newdb "$DBN") || tt_die "no database"
 sql() { pg_psql -d "$DBN" -At -F ' ' -c "$1"; }
 
-# start_proxy I: proxy I with host HOSTS[I]; its port in PORT[I]
+# a ledger from before hosts: rows imported, then migration 18 undone
+python3 "$ROOT/tests/lib/gen_tx.py" "$T/tx" 2 20
+TOKENTOP_HOST=old-box "$TT" --db "$DB" import "$T/tx/projects" >/dev/null || tt_die "import"
+OLD=$(sql 'SELECT count(*) FROM usage')
+[ "$OLD" -gt 0 ] || tt_die "no rows imported"
+v=$(sql 'SELECT max(version) FROM tokentop_schema')
+sql "DROP INDEX usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh; DROP TABLE host_seen;
+    ALTER TABLE usage DROP COLUMN host; UPDATE tokentop_schema SET version = $((v - 1))" >/dev/null
+tt_eq "the ledger is from before hosts" "$(sql "SELECT count(*) FROM information_schema.columns
+    WHERE table_name = 'usage' AND column_name = 'host'")" 0
+
+# the three proxies at once (one of them migrates), then their ports
 PORT=()
 PIDS=()
-start_proxy() {
-	local i=$1 j
-	: >"$T/pport$i"
+for i in 0 1 2; do
 	TOKENTOP_HOST=${HOSTS[$i]} "$TT" --db "$DB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL" \
 	    >"$T/pport$i" 2>"$T/perr$i" &
 	PIDS[$i]=$!
 	tt_track "${PIDS[$i]}"
+done
+for i in 0 1 2; do
 	tt_wait_file "$T/pport$i" || :
 	PORT[$i]=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport$i")
 	[ -n "${PORT[$i]}" ] || tt_die "proxy $i did not start: $(cat "$T/pport$i" "$T/perr$i")"
-	for j in $(seq 50); do   # the ledger migrated by the first: wait until it answers
-		curl -s -o /dev/null "http://127.0.0.1:${PORT[$i]}/v1/messages" && break
-		sleep 0.05
-	done
-}
-for i in 0 1 2; do start_proxy "$i"; done
+done
+tt_eq "migrated once, to the current version" "$(sql 'SELECT max(version) FROM tokentop_schema')" "$v"
+migrated=$(sql "SELECT DISTINCT host FROM usage")
+case " ${HOSTS[*]} " in
+*" $migrated "*) tt_ok "older rows: one proxy's host ($migrated)" ;;
+*) tt_fail "older rows' hosts: $migrated" ;;
+esac
 
 # traffic I KIND: N requests to proxy I, streaming or not, each a different size
 traffic() {
@@ -64,7 +78,7 @@ ok=0
 for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
 tt_eq "every client saw every answer" "$ok" 6
 
-want=$((3 * 2 * N))
+want=$((3 * 2 * N + OLD))
 for _ in $(seq 200); do
 	[ "$(sql 'SELECT count(*) FROM usage')" -ge "$want" ] && break
 	sleep 0.05
@@ -72,7 +86,8 @@ done
 tt_eq "one row a billed response" "$(sql 'SELECT count(*) FROM usage')" "$want"
 for i in 0 1 2; do
 	tt_eq "proxy $i's rows carry its host" \
-	    "$(sql "SELECT count(*) FROM usage WHERE host = '${HOSTS[$i]}'")" $((2 * N))
+	    "$(sql "SELECT count(*) FROM usage WHERE host = '${HOSTS[$i]}' AND source = 'proxy'")" \
+	    $((2 * N))
 done
 tt_eq "no row without a host" "$(sql "SELECT count(*) FROM usage WHERE host = ''")" 0
 
@@ -107,8 +122,11 @@ for i in 0 1 2; do
 	tt_eq "daily --host $h: its row in report hosts" \
 	    "$("$TT" --db "$DB" report daily --host "$h" --json | jq -r '"\(.totals.requests) \(.totals.cost_usd)"')" \
 	    "$(jq -r --arg h "$h" '.rows[] | select(.host == $h) | "\(.requests) \(.cost_usd)"' "$T/hosts.json")"
+	older=0
+	[ "$h" = "$migrated" ] && older=$OLD
 	tt_eq "tags --host $h (the raw rows)" \
-	    "$("$TT" --db "$DB" report tags --host "$h" --json | jq -r '.totals.requests')" $((2 * N))
+	    "$("$TT" --db "$DB" report tags --host "$h" --json | jq -r '.totals.requests')" \
+	    $((2 * N + older))
 done
 tt_eq "the hosts add up to the ledger" \
     "$(jq -r '"\([.rows[].requests] | add) \([.rows[].cost_usd] | add)"' "$T/hosts.json")" \
