@@ -19,7 +19,7 @@ TESTPKGS  = cmocka libmicrohttpd
 
 # Debian packages behind the pkg-config names above.
 LIBDEBS = pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev \
-          libpq-dev libcmocka-dev libmicrohttpd-dev
+          libpq-dev libcmocka-dev libmicrohttpd-dev libsimdjson-dev
 # Every program the tests, the bench, the demo and `make fuzz` run that a
 # minimal Debian (debootstrap --variant=minbase, build-essential, git) may
 # lack, as PROGRAM:PACKAGE; a path is checked as a file (/usr/bin/time: `time`
@@ -77,7 +77,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BENCH_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
-.PHONY: all deps print-tools test unit check-tools demo bench fuzz install clean
+.PHONY: all deps print-tools print-pkgs test unit check-tools demo bench fuzz install clean
 # objects linked into several programs: keep them between builds
 .SECONDARY: $(TEST_LIB) $(BENCH_LIB)
 
@@ -108,6 +108,11 @@ deps:
 # The programs behind TOOLS, one a line (for tests/hostile_deps.sh).
 print-tools:
 	@for t in $(TOOLS); do echo "$$t"; done
+
+# The pkg-config modules and the Debian packages behind them (tests/hostile_deps.sh).
+print-pkgs:
+	@echo "$(sort $(PKGS) $(TESTPKGS))"
+	@echo "$(LIBDEBS)"
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

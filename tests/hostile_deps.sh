@@ -35,6 +35,21 @@ grep -qE 'TZ=[A-Z][a-z]+/' tests/*.sh && {
 	case "$tools" in *":tzdata"*) tt_ok "tzdata in TOOLS" ;; *) tt_fail "tests use TZ=Area/City: tzdata not in TOOLS" ;; esac
 }
 
+# 1b. every pkg-config module the build asks for comes from a Debian package
+#     that LIBDEBS installs (libsimdjson-dev was once dropped from the list: a
+#     fresh machine then built without any package's flags)
+pk=$(make -s --no-print-directory print-pkgs) || tt_die "make print-pkgs"
+mods=$(echo "$pk" | sed -n 1p); libdebs=" $(echo "$pk" | sed -n 2p) "
+for m in $mods; do
+	pc="$(pkg-config --variable=pcfiledir "$m" 2>/dev/null)/$m.pc"
+	deb=$(dpkg -S "$pc" 2>/dev/null | sed -n '1s/:.*//p')
+	[ -n "$deb" ] || deb=$(dpkg -S "$(readlink -f "$pc")" 2>/dev/null | sed -n '1s/:.*//p')
+	if [ -z "$deb" ]; then tt_fail "pkg-config module $m: no Debian package owns $pc"; continue; fi
+	deb=${deb%%,*}
+	case "$libdebs" in *" $deb "*) tt_ok "$m comes from $deb, which make deps installs" ;;
+	*) tt_fail "pkg-config module $m comes from $deb, which is not in the Makefile's LIBDEBS" ;; esac
+done
+
 # 2. make deps on a machine without ps: procps is what it would install. The
 #    PATH holds only make, what its recipe runs, and every program of TOOLS
 #    but ps; the zone file is looked for where there is none.
