@@ -30,6 +30,7 @@ TOOLS = pkg-config:pkg-config g++:g++ tmux:tmux sqlite3:sqlite3 curl:curl jq:jq 
         setpriv:util-linux unshare:util-linux mount:mount timeout:coreutils \
         stat:coreutils mkfifo:coreutils md5sum:coreutils find:findutils xargs:findutils \
         cmp:diffutils awk:mawk sed:sed grep:grep /usr/share/zoneinfo/Asia/Seoul:tzdata \
+        script:bsdutils \
         /usr/lib/postgresql:postgresql \
         /usr/lib/python3/dist-packages/prometheus_client/parser.py:python3-prometheus-client
 DEBS = $(LIBDEBS) $(sort $(foreach t,$(TOOLS),$(lastword $(subst :, ,$(t)))))

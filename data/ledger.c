@@ -233,13 +233,21 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                  char *err, size_t errlen)
 {
 	char key[USAGE_ID_MAX + 96];
+
+	return store_ledger_put_key(s, u, store_dedupe_key(u, key, sizeof(key)) ? key : NULL,
+	    result, err, errlen);
+}
+
+int
+store_ledger_put_key(struct store *s, const struct usage *u, const char *key,
+                     enum store_put *result, char *err, size_t errlen)
+{
 	struct usage old, stamped;
-	int has_key, added = 0, found = 0;
+	int has_key = key != NULL, added = 0, found = 0;
 
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
 	u = store_stamp(s, u, &stamped);
-	has_key = store_dedupe_key(u, key, sizeof(key));
 	if (has_key && !s->db->drv->row_locks &&
 	    store_usage_find(s, key, &old, &found, err, errlen) != 0)
 		return -1;

@@ -101,6 +101,11 @@ const struct usage *store_stamp(const struct store *s, const struct usage *u,
 /* Insert a usage row; the caller holds a transaction (store_op_begin). */
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                      char *err, size_t errlen);
+/* The same under an explicit dedupe key (NULL: none), for rows whose
+ * identity is not store_dedupe_key's (ledger merge: a keyless row's content
+ * key, data/merge.c). */
+int store_ledger_put_key(struct store *s, const struct usage *u, const char *key,
+                         enum store_put *result, char *err, size_t errlen);
 
 /* store_batch_put's upsert inside the caller's operation (batches.c). */
 int store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t errlen);

@@ -62,6 +62,7 @@ int cli_exporter(struct cli *cli, int argc, char **argv);    /* cli_exporter.c *
 int cli_report_org(struct cli *cli, int argc, char **argv);  /* cli_report_org.c: report org */
 int cli_status(struct cli *cli, int argc, char **argv);      /* cli_status.c */
 int cli_alerts(struct cli *cli, int argc, char **argv);      /* cli_alerts.c */
+int cli_ledger(struct cli *cli, int argc, char **argv);      /* cli_ledger.c: ledger merge */
 
 /*
  * Open the store at cli->cfg.db_path and load the prices. Rows waiting in

@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{ "status",   cli_status,   "today's spend, rate, projection and budgets in one line" },
 	{ "sync",     cli_sync,     "read the organisation's usage and cost (Admin API key)" },
 	{ "exporter", cli_exporter, "serve the ledger's counters to Prometheus (/metrics)" },
+	{ "ledger",   cli_ledger,   "merge another ledger (SQLite file or PostgreSQL URI) into this one" },
 };
 
 static void
