@@ -238,7 +238,7 @@ hosts_draw(struct console *c, void *st)
 		snprintf(f, sizeof(f), "  filter: %s", filter);
 	snprintf(title, sizeof(title), "Hosts %s today%s", draw_utf8() ? "·" : "-", f);
 	draw_box(1, 0, c->h - 2, c->w, title, 1);
-	columns(1, c->w - 2, &k);
+	columns(2, c->w - 4, &k);
 	s->vis = c->h - 6;
 	s->top = view_scroll(s->sel, s->top, s->vis, (int)s->hd.n);
 	draw_heading(2, &k, s);
@@ -319,16 +319,48 @@ hosts_key(struct console *c, void *st, int key)
 	return CA_UNHANDLED;
 }
 
-/* A click on a row selects it; on the row already selected it filters, as
- * Enter does. The wheel moves the cursor. */
+/* The column whose heading holds screen column x, or -1. */
+static int
+col_at(const struct console *c, int x)
+{
+	struct hcols k;
+	int at[HCOL_COUNT + 1], i;
+
+	columns(2, c->w - 4, &k);
+	at[HCOL_HOST] = k.host;
+	at[HCOL_SPEND] = k.spend;
+	at[HCOL_REQS] = k.reqs;
+	at[HCOL_SHARE] = k.barw ? k.bar : k.pct;
+	at[HCOL_LAST] = k.last;
+	at[HCOL_COUNT] = k.ago ? k.ago : k.state;
+	for (i = 0; i < HCOL_COUNT; i++)
+		if (x >= at[i] && x < at[i + 1])
+			return i;
+	return -1;
+}
+
+/* A click on a heading sorts by it (again: the other way); on a row it
+ * selects the row, and on the row already selected it filters, as Enter
+ * does. The wheel moves the cursor. */
 static enum console_act
 hosts_mouse(struct console *c, void *st, const struct draw_mouse *m)
 {
 	struct hosts *s = st;
-	int k = s->top + (m->y - 3);
+	int k = s->top + (m->y - 3), col;
 
 	if (m->kind != MOUSE_CLICK)
 		return move(s, m->kind == MOUSE_WHEEL_UP ? -3 : 3);
+	if (m->y == 2 && (col = col_at(c, m->x)) >= 0) {
+		if ((enum hosts_col)col == s->sort)
+			s->desc = !s->desc;
+		else {
+			s->sort = (enum hosts_col)col;
+			s->desc = s->sort != HCOL_HOST;
+		}
+		hosts_data_sort(&s->hd, s->sort, s->desc);
+		follow(s);
+		return CA_REDRAW;
+	}
 	if (m->y < 3 || m->y >= 3 + s->vis || k >= (int)s->hd.n)
 		return CA_NONE;
 	if (k == s->sel)
