@@ -120,6 +120,7 @@ store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
 	char key[USAGE_ID_MAX + 96];
 	struct store_bulk *b;
 	struct bulk_row *r;
+	struct usage stamped;
 	enum store_put res = STORE_ADDED;
 	size_t slot;
 	uint64_t h = 0;
@@ -134,6 +135,7 @@ store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
 		return store_insert_usage(s, u, result, err, errlen);
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
+	u = store_stamp(s, u, &stamped);
 	if ((b = bulk_of(s)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

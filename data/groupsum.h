@@ -16,8 +16,9 @@
 struct groupsum_cell {
 	int64_t unit;              /* hour or UTC day; 0 when not grouped by time */
 	char    model[USAGE_MODEL_MAX];
-	char    g[USAGE_TAG_MAX + 24]; /* source, tag or tier ("" when not grouped by one),
-	                                  or "SOURCE\x1fTAG" (rollup.c's lifetime cells) */
+	char    g[USAGE_HOST_MAX]; /* source, tag, tier, project, key or host ("" when not
+	                              grouped by one), or "SOURCE\x1fTAG" (rollup.c's
+	                              lifetime cells) */
 	int     flags, routed;
 	int64_t sum[GROUPSUM_N];
 };

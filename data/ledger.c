@@ -80,10 +80,11 @@ store_read_usage(struct db_stmt *st, int c, struct usage *u)
 	col_text(st, c + 28, u->project, sizeof(u->project));
 	col_text(st, c + 29, u->git_branch, sizeof(u->git_branch));
 	col_text(st, c + 30, u->key_fp, sizeof(u->key_fp));
+	col_text(st, c + 31, u->host, sizeof(u->host));
 }
 
-/* Bind u to ?1..?31 (its provider resolved: "" is anthropic) and the
- * dedupe key (NULL when none) to ?32. Borrowed: u and key outlive the step,
+/* Bind u to ?1..?32 (its provider resolved: "" is anthropic) and the
+ * dedupe key (NULL when none) to ?33. Borrowed: u and key outlive the step,
  * and store_stmt clears them before the statement's next use. */
 void
 store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
@@ -114,6 +115,7 @@ store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
 	db_bind_text(st, 29, u->project);
 	db_bind_text(st, 30, u->git_branch);
 	db_bind_text(st, 31, u->key_fp);
+	db_bind_text(st, 32, u->host);
 	if (key != NULL)
 		db_bind_text(st, STORE_USAGE_NCOLS + 1, key);
 	else
@@ -231,11 +233,12 @@ store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
                  char *err, size_t errlen)
 {
 	char key[USAGE_ID_MAX + 96];
-	struct usage old;
+	struct usage old, stamped;
 	int has_key, added = 0, found = 0;
 
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
+	u = store_stamp(s, u, &stamped);
 	has_key = store_dedupe_key(u, key, sizeof(key));
 	if (has_key && !s->db->drv->row_locks &&
 	    store_usage_find(s, key, &old, &found, err, errlen) != 0)

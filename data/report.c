@@ -319,6 +319,7 @@ report_group_key(struct agg *a, int64_t ms, const struct model_ent *e, const cha
 	case REPORT_TAG:
 	case REPORT_PROJECT:
 	case REPORT_KEY:
+	case REPORT_HOST:
 		return g;
 	case REPORT_PROVIDER:
 		return provider_at(e->provider)->name;

@@ -26,6 +26,10 @@ filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first
 	if (q->provider != NULL && q->provider[0] != '\0')
 		snprintf(buf + strlen(buf), n - strlen(buf), raw ? " AND provider = ?%d" :
 		    " AND (flags >> %d) & 15 = ?%d", raw ? k : ROLLUP_PROVIDER_SHIFT, k);
+	k += q->provider != NULL && q->provider[0] != '\0';
+	/* raw rows and rollup_dh (the only rollup a host query reads) */
+	if (q->host != NULL && q->host[0] != '\0')
+		snprintf(buf + strlen(buf), n - strlen(buf), " AND host = ?%d", k);
 }
 
 static void
@@ -44,6 +48,12 @@ filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first
 			store_bind_text(st, k++, q->provider);
 		else
 			db_bind_int64(st, k++, pv != NULL ? (int)pv->id : -1);
+	}
+	if (q->host != NULL && q->host[0] != '\0') {
+		char host[USAGE_HOST_MAX];
+
+		store_host_clean(q->host, host, sizeof(host));   /* as rows keep it */
+		db_bind_text(st, k++, host);
 	}
 }
 
@@ -69,12 +79,20 @@ unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
  * hourly cells (FULL: a tier group, or tag and source together). NONE: no
  * day table will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_FULL, RK_NONE };
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_FULL, RK_NONE };
 
 static int
 is_day(enum rollup_kind k)
 {
-	return k == RK_DAY || k == RK_DT || k == RK_DS;
+	return k == RK_DAY || k == RK_DT || k == RK_DS || k == RK_DH;
+}
+
+/* Is the query by host or of one host (then only rollup_dh, per UTC day ×
+ * host, or the raw rows through their host index, answer it)? */
+static int
+hosted(const struct report_query *q)
+{
+	return q->group == REPORT_HOST || (q->host != NULL && q->host[0] != '\0');
 }
 
 /* Is the query filtered by tag or source? */
@@ -119,13 +137,13 @@ static void
 rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 {
 	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	    "rollup_hp", "rollup_hk" };
+	    "rollup_hp", "rollup_hk", "rollup_dh" };
 	const struct report_query *q = a->q;
 	/* the time of a cell prices it when prices change by date */
 	int timed = report_is_period(q->group) || pricing_has_dates(a->p);
 	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
 	    q->group == REPORT_MODEL_TIER ? "tier" : q->group == REPORT_PROJECT ? "project" :
-	    q->group == REPORT_KEY ? "key_fp" : "''";
+	    q->group == REPORT_KEY ? "key_fp" : q->group == REPORT_HOST ? "host" : "''";
 	char filt[160];
 
 	filter_sql(q, 0, filt, sizeof(filt), 3);
@@ -316,6 +334,8 @@ raw_group(const struct report_query *q, const struct usage *u)
 		return u->project;
 	case REPORT_KEY:
 		return u->key_fp;
+	case REPORT_HOST:
+		return u->host;
 	default:
 		return u->tier;
 	}
@@ -375,6 +395,34 @@ fail:
 	return -1;
 }
 
+/* Whole UTC hours [h0, h1) of a host query: whole UTC days in one period
+ * from rollup_dh when its columns answer the query (grouped by host, day,
+ * week, month, model or provider, no tag or source filter), everything
+ * else from the raw rows (their (host, ts_ms) index serves a host filter). */
+static int
+read_hosted(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
+{
+	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
+	enum report_group g = a->q->group;
+	size_t i, j;
+
+	if (filtered(a->q) || g == REPORT_HOUR || g == REPORT_SOURCE || g == REPORT_TAG ||
+	    g == REPORT_MODEL_TIER || g == REPORT_PROJECT || g == REPORT_KEY || d0 >= d1)
+		return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
+	if (read_rollup(s, a, RK_DH, d0, d1, err, errlen) != 0 ||
+	    read_raw(s, a, h0 * MS_PER_HOUR, d0 * 24 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
+	    read_raw(s, a, d1 * 24 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
+		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
+			;
+		if (read_raw(s, a, a->splitday[i] * 24 * MS_PER_HOUR,
+		    (a->splitday[j - 1] + 1) * 24 * MS_PER_HOUR, NULL, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Whole UTC hours [h0, h1): whole UTC days in one period from a day table
  * (rollup_dm, _dt or _ds), the rest by the hour (rollup_hm or rollup_hour). */
 static int
@@ -383,6 +431,9 @@ read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, si
 	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
 	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
 	size_t i, j;
+
+	if (hosted(a->q))
+		return read_hosted(s, a, h0, h1, err, errlen);
 
 	/* by project or key: their hour tables, which know no tag or source (a
 	 * filter on those reads the rows) */

@@ -36,13 +36,21 @@ struct cell {
 	char    tier[16];
 	char    project[USAGE_TAG_MAX]; /* CELL_HOUR: for rollup_hp and rollup_hk */
 	char    key_fp[24];
+	char    host[USAGE_HOST_MAX];  /* CELL_HOUR: for rollup_dh and host_seen */
+	int64_t last_ms;               /* CELL_HOUR: the latest row added (host_seen) */
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
 	                                  reasoning, web searches, code executions */
 };
 
 struct undo {
 	size_t  cell;
+	int64_t last_ms;               /* the cell's before this delta */
 	int64_t sum[NSUM];
+};
+
+struct host_delta {
+	const char *host;              /* a pending cell's */
+	int64_t     last_ms, requests;
 };
 
 struct rollup_pending {
@@ -52,7 +60,10 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[7];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk) */
+	struct groupsum coll[8];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
+	                                  dh) */
+	struct host_delta *hosts;      /* a flush's host_seen deltas, by host */
+	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
 	size_t       ocap;
 };
@@ -68,7 +79,8 @@ floor_div(int64_t a, int64_t b)
 static uint64_t
 cell_hash(const struct cell *c)
 {
-	const char *const f[] = { c->model, c->id, c->tag, c->tier, c->project, c->key_fp };
+	const char *const f[] = { c->model, c->id, c->tag, c->tier, c->project, c->key_fp,
+	    c->host };
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)c->hour ^ ((uint64_t)c->flags << 56) ^
 	    (uint64_t)c->kind << 60;
 	const char *p;
@@ -88,7 +100,8 @@ cell_eq(const struct cell *a, const struct cell *b)
 	return a->kind == b->kind && a->hour == b->hour && a->flags == b->flags &&
 	    strcmp(a->model, b->model) == 0 && strcmp(a->id, b->id) == 0 &&
 	    strcmp(a->tag, b->tag) == 0 && strcmp(a->tier, b->tier) == 0 &&
-	    strcmp(a->project, b->project) == 0 && strcmp(a->key_fp, b->key_fp) == 0;
+	    strcmp(a->project, b->project) == 0 && strcmp(a->key_fp, b->key_fp) == 0 &&
+	    strcmp(a->host, b->host) == 0;
 }
 
 static int
@@ -136,6 +149,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 			p->cap = nc;
 		}
 		p->cells[p->n] = *key;
+		p->cells[p->n].last_ms = INT64_MIN;
 		memset(p->cells[p->n].sum, 0, sizeof(key->sum));
 		p->slots[j] = ++p->n;
 	}
@@ -152,6 +166,9 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 		p->jcap = nc;
 	}
 	p->journal[p->nj].cell = i;
+	p->journal[p->nj].last_ms = p->cells[i].last_ms;
+	if (sum[0] > 0 && key->last_ms > p->cells[i].last_ms)
+		p->cells[i].last_ms = key->last_ms;
 	for (k = 0; k < NSUM; k++) {
 		p->cells[i].sum[k] += sum[k];
 		p->journal[p->nj].sum[k] = sum[k];
@@ -187,6 +204,8 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.tier, u->tier, sizeof(key.tier));
 	usage_strlcpy(key.project, u->project, sizeof(key.project));
 	usage_strlcpy(key.key_fp, u->key_fp, sizeof(key.key_fp));
+	usage_strlcpy(key.host, u->host, sizeof(key.host));
+	key.last_ms = u->ts_ms;
 	if ((rc = cell_add(s->pend, &key, sum)) != 0)
 		goto fail;
 	if (u->batch_id[0] == '\0')
@@ -194,7 +213,8 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	key.kind = CELL_BATCH;
 	key.hour = 0;
 	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
-	key.tag[0] = key.tier[0] = key.project[0] = key.key_fp[0] = '\0';
+	key.tag[0] = key.tier[0] = key.project[0] = key.key_fp[0] = key.host[0] = '\0';
+	key.last_ms = 0;
 	if ((rc = cell_add(s->pend, &key, sum)) == 0)
 		return 0;
 fail:
@@ -216,9 +236,11 @@ store_rollup_op_end(struct store *s, int ok)
 
 	if (p == NULL)
 		return;
-	for (i = 0; !ok && i < p->nj; i++)
+	for (i = p->nj; !ok && i-- > 0;) {     /* newest first: last_ms as it was */
 		for (k = 0; k < NSUM; k++)
 			p->cells[p->journal[i].cell].sum[k] -= p->journal[i].sum[k];
+		p->cells[p->journal[i].cell].last_ms = p->journal[i].last_ms;
+	}
 	p->nj = 0;
 }
 
@@ -246,6 +268,7 @@ store_rollup_free(struct store *s)
 	free(s->pend->slots);
 	free(s->pend->journal);
 	free(s->pend->order);
+	free(s->pend->hosts);
 	for (i = 0; i < (int)(sizeof(s->pend->coll) / sizeof(s->pend->coll[0])); i++)
 		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
@@ -303,12 +326,12 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
-	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE };
+	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE };
 #define LT_SEP '\x1f'     /* a lifetime cell's g: source, LT_SEP, tag */
 
 /* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
@@ -339,7 +362,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	db_bind_int64(st, k++, c->unit);
 	store_bind_text(st, k++, c->model);
 	if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD && id != SQ_DM_PRUNE)
-		store_bind_text(st, k++, c->g);     /* tag, source, project or key */
+		store_bind_text(st, k++, c->g);     /* tag, source, project, key or host */
 	db_bind_int64(st, k++, c->flags);
 	db_bind_int64(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
@@ -388,6 +411,8 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    (rc = groupsum_add(&coll[C_HP], c->hour, c->model, c->project, c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_HK], c->hour, c->model, c->key_fp, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_DH], day, c->model, c->host, c->flags, routed,
 		    c->sum)) != 0)
 			return rc;
 		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
@@ -424,9 +449,9 @@ cmp_cell(const void *x, const void *y)
 	if ((r = cmp_i64(a->hour, b->hour)) != 0 || (r = strcmp(a->model, b->model)) != 0 ||
 	    (r = strcmp(a->id, b->id)) != 0 || (r = strcmp(a->tag, b->tag)) != 0 ||
 	    (r = strcmp(a->tier, b->tier)) != 0 || (r = cmp_i64(a->flags, b->flags)) != 0 ||
-	    (r = strcmp(a->project, b->project)) != 0)
+	    (r = strcmp(a->project, b->project)) != 0 || (r = strcmp(a->key_fp, b->key_fp)) != 0)
 		return r;
-	return strcmp(a->key_fp, b->key_fp);
+	return strcmp(a->host, b->host);
 }
 
 static int
@@ -469,6 +494,70 @@ order_cells(struct rollup_pending *p, int sort, size_t *m)
 	return 0;
 }
 
+static int
+cmp_host(const void *x, const void *y)
+{
+	return strcmp(((const struct host_delta *)x)->host, ((const struct host_delta *)y)->host);
+}
+
+/* The hour cells' deltas per host into p->hosts (by host when sort): the
+ * requests added and the latest row's time. 0, or -1 out of memory. */
+static int
+host_deltas(struct rollup_pending *p, size_t m, int sort)
+{
+	struct host_delta *h;
+	const struct cell *c;
+	size_t i, j;
+
+	p->nhosts = 0;
+	for (i = 0; i < m; i++) {
+		if ((c = p->order[i])->kind != CELL_HOUR)
+			continue;
+		for (j = 0; j < p->nhosts && strcmp(p->hosts[j].host, c->host) != 0; j++)
+			;
+		if (j == p->nhosts) {
+			if (p->nhosts == p->hcap) {
+				size_t nc = p->hcap ? p->hcap * 2 : 8;
+
+				if ((h = realloc(p->hosts, nc * sizeof(*h))) == NULL)
+					return -1;
+				p->hosts = h;
+				p->hcap = nc;
+			}
+			p->hosts[j].host = c->host;
+			p->hosts[j].last_ms = INT64_MIN;
+			p->hosts[j].requests = 0;
+			p->nhosts++;
+		}
+		p->hosts[j].requests += c->sum[0];    /* a cell's count: no overflow in sum */
+		if (c->last_ms > p->hosts[j].last_ms)
+			p->hosts[j].last_ms = c->last_ms;
+	}
+	if (sort && p->nhosts > 1)
+		qsort(p->hosts, p->nhosts, sizeof(*p->hosts), cmp_host);
+	return 0;
+}
+
+/* host_seen's upsert for every host of the flush (the latest time wins,
+ * counts add up: one statement each, in the writing transaction). */
+static int
+write_hosts(struct store *s, const struct rollup_pending *p, char *err, size_t errlen)
+{
+	struct db_stmt *st;
+	size_t i;
+
+	for (i = 0; i < p->nhosts; i++) {
+		if ((st = store_stmt(s, SQ_HOST_SEEN, err, errlen)) == NULL)
+			return -1;
+		store_bind_text(st, 1, p->hosts[i].host);
+		db_bind_int64(st, 2, p->hosts[i].last_ms);
+		db_bind_int64(st, 3, p->hosts[i].requests);
+		if (step_done(s, st, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 store_rollup_flush(struct store *s, char *err, size_t errlen)
 {
@@ -493,7 +582,8 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		    "rollup: a token sum does not fit 64 bits" : "out of memory");
 		rc = -1;
 	}
-	if (rc == 0 && order_cells(p, s->db->drv->row_locks, &m) != 0) {
+	if (rc == 0 && (order_cells(p, s->db->drv->row_locks, &m) != 0 ||
+	    host_deltas(p, m, s->db->drv->row_locks) != 0)) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
 	}
@@ -509,6 +599,8 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		for (i = 0; i < p->coll[t].n && rc == 0; i++)
 			if (nonzero((g = &p->coll[t].cells[i])->sum))
 				rc = write_coll(s, coll_add[t], 1, g, err, errlen);
+	if (rc == 0)
+		rc = write_hosts(s, p, err, errlen);
 	for (i = 0; i < m && rc == 0; i++) {
 		c = p->order[i];
 		if (c->kind == CELL_HOUR && c->sum[0] <= 0)

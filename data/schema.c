@@ -575,5 +575,34 @@ const char *const store_migrations[] = {
 	ATTR_ROLLUP("rollup_hk", "key_fp")
 	ATTR_FILL("rollup_hp", "project")
 	ATTR_FILL("rollup_hk", "key_fp"),
+	/* 17 → 18: issue 13, every row knows its host. The column's default is
+	 * the host that migrates ('@HOST@': store.c writes it in as a quoted
+	 * literal), so every older row is this machine's without rewriting the
+	 * table (writers always name the host). An index for a host filter over
+	 * time; per UTC day × model × host × flags × routed (rollup_dh, the
+	 * day table of a report by or filtered by host), first filled from
+	 * rollup_dm (every row so far is this host's); per host, its last row's
+	 * time and its request count (host_seen), kept in the writing
+	 * transaction like the rollups. A file set back that has the column has
+	 * had all of it ("-- column", store.c). */
+	"-- column usage host\n"
+	"ALTER TABLE usage ADD COLUMN host TEXT NOT NULL DEFAULT '@HOST@';"
+	"CREATE INDEX IF NOT EXISTS usage_host ON usage(host, ts_ms);"
+	ATTR_ROLLUP("rollup_dh", "host")
+	"DELETE FROM rollup_dh;"
+	"INSERT INTO rollup_dh (hour, model, host, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning,"
+	"  web_search, code_exec)"
+	"  SELECT hour, model, '@HOST@', flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+	"  code_exec FROM rollup_dm;"
+	"CREATE TABLE IF NOT EXISTS host_seen ("
+	"  host TEXT PRIMARY KEY,"
+	"  last_ms INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL"
+	");"
+	"DELETE FROM host_seen;"
+	"INSERT INTO host_seen (host, last_ms, requests)"
+	"  SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

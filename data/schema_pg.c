@@ -435,6 +435,43 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE rollup_batch ADD COLUMN web_search " BIG ";"
 	ATTR_ROLLUP("rollup_hp", "project")
 	ATTR_ROLLUP("rollup_hk", "key_fp"),
+	/* 17 → 18: every row's host (the column's default the migrating host,
+	 * '@HOST@' written in by store.c: older rows are this machine's without
+	 * a rewrite; writers always name the host, so the default is then set
+	 * back to ''); an index for a host filter; per UTC day × model × host ×
+	 * flags × routed (rollup_dh) filled from rollup_dm; per host its last
+	 * row's time and request count (host_seen) */
+	"-- column usage host\n"
+	"ALTER TABLE usage ADD COLUMN host TEXT COLLATE \"C\" NOT NULL DEFAULT '@HOST@';"
+	"ALTER TABLE usage ALTER COLUMN host SET DEFAULT '';"
+	"CREATE INDEX usage_host ON usage(host, ts_ms);"
+	"CREATE TABLE rollup_dh ("
+	"  hour BIGINT NOT NULL,"     /* the UTC day */
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  host TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  reasoning " BIG ","
+	"  web_search " BIG ","
+	"  code_exec " BIG ","
+	"  PRIMARY KEY (hour, model, host, flags, routed)"
+	");"
+	"INSERT INTO rollup_dh (hour, model, host, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning,"
+	"  web_search, code_exec)"
+	"  SELECT hour, model, '@HOST@', flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+	"  code_exec FROM rollup_dm;"
+	"CREATE TABLE host_seen ("
+	"  host TEXT COLLATE \"C\" PRIMARY KEY,"
+	"  last_ms BIGINT NOT NULL,"
+	"  requests BIGINT NOT NULL"
+	");"
+	"INSERT INTO host_seen (host, last_ms, requests)"
+	"  SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

@@ -14,10 +14,11 @@
 #include "data/spool.h"
 #include "data/store_int.h"
 
-#define SPOOL_VERSION 5      /* 2: rows carry ts_import (the ledger's schema 9);
+#define SPOOL_VERSION 6      /* 2: rows carry ts_import (the ledger's schema 9);
                                 3: provider, reasoning, session, cwd (schema 11);
                                 4: server tools and attribution (issue 16);
-                                5: batch results' outcomes (r_type, r_error) */
+                                5: batch results' outcomes (r_type, r_error);
+                                6: the host that wrote the row (issue 13) */
 
 struct spool {
 	struct db *db;             /* db_sqlite's */
@@ -46,7 +47,7 @@ static const char schema[] =
 	"  web_fetch_requests INTEGER NOT NULL DEFAULT 0,"
 	"  code_execution_requests INTEGER NOT NULL DEFAULT 0,"
 	"  project TEXT NOT NULL DEFAULT '', git_branch TEXT NOT NULL DEFAULT '',"
-	"  key_fp TEXT NOT NULL DEFAULT '',"
+	"  key_fp TEXT NOT NULL DEFAULT '', host TEXT NOT NULL DEFAULT '',"
 	"  ledger TEXT NOT NULL,"                    /* the ledger it is for */
 	"  kind INTEGER NOT NULL,"                   /* enum spool_kind */
 	"  added_ms INTEGER NOT NULL,"
@@ -78,6 +79,8 @@ static const char *const upgrade[SPOOL_VERSION] = {
 	      "ALTER TABLE row ADD COLUMN key_fp TEXT NOT NULL DEFAULT '';",
 	[4] = "ALTER TABLE row ADD COLUMN r_type TEXT NOT NULL DEFAULT '';"
 	      "ALTER TABLE row ADD COLUMN r_error TEXT NOT NULL DEFAULT '';",
+	/* a row of format 5 or older gets the host of the process that flushes it */
+	[5] = "ALTER TABLE row ADD COLUMN host TEXT NOT NULL DEFAULT '';",
 };
 
 #define BATCH_COLS "b_id, b_status, b_tag, b_requests, b_created_ms, b_expires_ms, " \
@@ -211,13 +214,16 @@ spool_path(const struct spool *sp)
 
 /* ---- appending ---------------------------------------------------------- */
 
+/* Bind item it (its row u: it->u stamped with the spooling store's host,
+ * so the row keeps the host that wrote it whoever flushes it). */
 static void
-bind_item(struct db_stmt *st, const struct spool_item *it, const char *ledger, int64_t now)
+bind_item(struct db_stmt *st, const struct spool_item *it, const struct usage *u,
+          const char *ledger, int64_t now)
 {
 	const struct batch_rec *b = &it->b;
 	const int k = STORE_USAGE_NCOLS;     /* the usage columns' last parameter */
 
-	store_bind_usage(st, &it->u, NULL);
+	store_bind_usage(st, u, NULL);
 	db_bind_text(st, k + 1, ledger);     /* over the key's NULL */
 	db_bind_int64(st, k + 2, (int)it->kind);
 	db_bind_int64(st, k + 3, now);
@@ -244,6 +250,7 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 {
 	char ledger[PATH_MAX], sql[1536];
 	struct db_stmt *ins = NULL;
+	struct usage stamped;
 	int64_t now = (int64_t)time(NULL) * 1000;
 	size_t i;
 
@@ -261,7 +268,7 @@ spool_append(struct spool *sp, struct store *st, const struct spool_item *items,
 	for (i = 0; i < n; i++) {
 		db_reset(ins);
 		db_clear(ins);
-		bind_item(ins, &items[i], ledger, now);
+		bind_item(ins, &items[i], store_stamp(st, &items[i].u, &stamped), ledger, now);
 		if (db_step(ins) != DB_ROW)
 			goto fail;
 		if (i == 0 && first != NULL)

@@ -37,7 +37,7 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_USAGE_INSERT] =
 	    "INSERT INTO usage (" STORE_USAGE_COLS ", dedupe_key) VALUES "
 	    "(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,"
-	    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32) ON CONFLICT (dedupe_key) DO NOTHING",
+	    "?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33) ON CONFLICT (dedupe_key) DO NOTHING",
 	[SQ_USAGE_UPDATE] =
 	    "UPDATE usage SET ts_ms=?1, model=?2, source=?3, request_id=?4, message_id=?5,"
 	    " batch_id=?6, custom_id=?7, tag=?8, service_tier=?9, speed=?10,"
@@ -45,8 +45,8 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " write_1h=?16, cache_read=?17, output=?18, compressed_tokens=?19,"
 	    " sidechain=?20, ts_import=?21, provider=?22, reasoning_tokens=?23, session_id=?24,"
 	    " cwd=?25, web_search_requests=?26, web_fetch_requests=?27,"
-	    " code_execution_requests=?28, project=?29, git_branch=?30, key_fp=?31"
-	    " WHERE dedupe_key=?32",
+	    " code_execution_requests=?28, project=?29, git_branch=?30, key_fp=?31, host=?32"
+	    " WHERE dedupe_key=?33",
 	[SQ_ROLLUP_ADD] =
 	    "INSERT INTO rollup_hour (hour, model, source, tag, tier, flags, " SUM_COLS ")"
 	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
@@ -100,6 +100,19 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_HK_PRUNE] =
 	    "DELETE FROM rollup_hk WHERE hour=?1 AND model=?2 AND key_fp=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
+	[SQ_DH_ADD] =
+	    "INSERT INTO rollup_dh (hour, model, host, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+	    " ON CONFLICT (hour, model, host, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_dh"),
+	[SQ_DH_PRUNE] =
+	    "DELETE FROM rollup_dh WHERE hour=?1 AND model=?2 AND host=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
+	[SQ_HOST_SEEN] =
+	    "INSERT INTO host_seen (host, last_ms, requests) VALUES (?1,?2,?3)"
+	    " ON CONFLICT (host) DO UPDATE SET"
+	    " last_ms = CASE WHEN excluded.last_ms > host_seen.last_ms THEN excluded.last_ms"
+	    " ELSE host_seen.last_ms END,"
+	    " requests = host_seen.requests + excluded.requests",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch (batch_id, model, flags, requests, input, write_5m,"
 	    " write_1h, cache_read, output, web_search) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"
@@ -365,6 +378,62 @@ column_added(struct store *s, const char *sql)
 	return found;
 }
 
+/* The host placeholder of a migration: the migrating host as an SQL
+ * string literal (schema.c's 17 → 18). */
+#define HOST_MARK "'@HOST@'"
+
+/* sql with every HOST_MARK written as host quoted ('' for a quote: the
+ * host is text_sanitize'd, so it holds no control character and is valid
+ * UTF-8). The caller frees; NULL when out of memory. */
+static char *
+with_host(const char *sql, const char *host)
+{
+	size_t n = strlen(sql) + 1, marks = 0, q = 0, hl = strlen(host);
+	const char *p;
+	char *out, *o;
+
+	for (p = sql; (p = strstr(p, HOST_MARK)) != NULL; p += strlen(HOST_MARK))
+		marks++;
+	for (p = host; *p != '\0'; p++)
+		q += *p == '\'';
+	if ((out = malloc(n + marks * (hl + q + 2))) == NULL)
+		return NULL;
+	for (o = out, p = sql; *p != '\0';) {
+		if (strncmp(p, HOST_MARK, strlen(HOST_MARK)) != 0) {
+			*o++ = *p++;
+			continue;
+		}
+		*o++ = '\'';
+		for (const char *h = host; *h != '\0'; h++) {
+			if (*h == '\'')
+				*o++ = '\'';
+			*o++ = *h;
+		}
+		*o++ = '\'';
+		p += strlen(HOST_MARK);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Run migration sql (its host placeholders filled in). 0 or -1 + err. */
+static int
+run_migration(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	char *filled;
+	int rc;
+
+	if (strstr(sql, HOST_MARK) == NULL)
+		return store_exec(s, sql, err, errlen);
+	if ((filled = with_host(sql, s->host)) == NULL) {
+		snprintf(err, errlen, "%s: migration: out of memory", s->path);
+		return -1;
+	}
+	rc = store_exec(s, filled, err, errlen);
+	free(filled);
+	return rc;
+}
+
 /* Bring the schema to the driver's last version under its migration lock
  * (one write transaction); several processes opening a fresh ledger at
  * once migrate it once. */
@@ -394,7 +463,7 @@ migrate(struct store *s, const char *const *migrations, int n, char *err, size_t
 	for (i = v; i < n; i++) {
 		if (column_added(s, migrations[i]))
 			continue;
-		if (store_exec(s, migrations[i], err, errlen) != 0)
+		if (run_migration(s, migrations[i], err, errlen) != 0)
 			goto fail;
 	}
 	if (db->drv->set_schema_version(db, n) != 0) {

@@ -219,7 +219,7 @@ struct report_query {
 };
 
 struct report_row {
-	char          key[128];
+	char          key[USAGE_HOST_MAX];  /* the group key (a host: up to 255 bytes) */
 	int64_t       requests;
 	struct tokens tok;
 	int64_t       cost_nanos;        /* of the priced rows only: tokens and tools */

@@ -28,6 +28,9 @@ enum store_stmt_id {
 	SQ_HP_PRUNE,
 	SQ_HK_ADD,           /* per UTC hour × API key fingerprint (rollup_hk) */
 	SQ_HK_PRUNE,
+	SQ_DH_ADD,           /* per UTC day × host (rollup_dh) */
+	SQ_DH_PRUNE,
+	SQ_HOST_SEEN,        /* a host's last row and request count (host_seen) */
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */
@@ -84,6 +87,14 @@ int store_exec(struct store *s, const char *sql, char *err, size_t errlen);
  */
 int store_op_begin(struct store *s, char *err, size_t errlen);
 int store_op_end(struct store *s, int ok, char *err, size_t errlen);
+
+/* host as rows keep it (text_sanitize'd, truncated) into out of size n. */
+void store_host_clean(const char *host, char *out, size_t n);
+
+/* u, or a copy of it in buf with s's host (when u's is "") or its own
+ * made clean (store_host_clean): the row every writer stores (hosts.c). */
+const struct usage *store_stamp(const struct store *s, const struct usage *u,
+                                struct usage *buf);
 
 /* Insert a usage row; the caller holds a transaction (store_op_begin). */
 int store_ledger_put(struct store *s, const struct usage *u, enum store_put *result,
@@ -194,8 +205,8 @@ struct price_flags store_price_flags(const struct model_price *mp, int bits);
 	"service_tier, speed, inference_geo, tier, stop_reason, input, write_5m, " \
 	"write_1h, cache_read, output, compressed_tokens, sidechain, ts_import, provider, " \
 	"reasoning_tokens, session_id, cwd, web_search_requests, web_fetch_requests, " \
-	"code_execution_requests, project, git_branch, key_fp"
-#define STORE_USAGE_NCOLS 31
+	"code_execution_requests, project, git_branch, key_fp, host"
+#define STORE_USAGE_NCOLS 32
 void store_read_usage(struct db_stmt *st, int col, struct usage *u);
 
 #endif

@@ -406,6 +406,7 @@ test_each_usage(void **state)
 	}
 	memset(got, 0, sizeof(got));
 	assert_int_equal(store_each_usage(s, 3000, 3001, grab, got, err, sizeof(err)), 0);
+	usage_strlcpy(u.host, store_host(s), sizeof(u.host));   /* stamped at write */
 	assert_memory_equal(&got[0], &u, sizeof(u)); /* ts 3000: u, then the row added later */
 	assert_string_equal(got[1].model, "m");
 	assert_int_equal(got[2].model[0], '\0');

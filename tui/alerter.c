@@ -65,7 +65,8 @@ pass(struct alerter *a, int check, int force, int *failed_pending)
 	int raised = 0;
 
 	if (a->st == NULL) {
-		if ((a->st = store_open(a->cfg->db_path, err, sizeof(err))) == NULL) {
+		if ((a->st = store_open_host(a->cfg->db_path, a->cfg->host, err,
+		    sizeof(err))) == NULL) {
 			note(a, "%s", err);
 			return 1;
 		}

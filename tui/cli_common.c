@@ -116,7 +116,7 @@ cli_open(struct cli *cli, struct store **st, struct pricing **pr)
 		return EXIT_USAGE;
 	if (st != NULL) {
 		warn_ledger_mode(cli->cfg.db_path);
-		*st = store_open(cli->cfg.db_path, err, sizeof(err));
+		*st = store_open_host(cli->cfg.db_path, cli->cfg.host, err, sizeof(err));
 		if (*st == NULL)
 			return open_failed(pr, err);
 		flush_spool(cli, *st);
@@ -166,9 +166,10 @@ cli_open_ro(struct cli *cli, struct store **st, struct pricing **pr)
 	*st = store_open_ro(path, &stale, err, sizeof(err));
 	/* an older schema is migrated by the one open that may, when it can */
 	if (*st == NULL && stale && access(path, W_OK) == 0)
-		*st = store_open(path, err, sizeof(err));
+		*st = store_open_host(path, cli->cfg.host, err, sizeof(err));
 	if (*st == NULL)
 		return open_failed(pr, err);
+	store_set_host(*st, cli->cfg.host);    /* this host, for those who show it */
 	return EXIT_OK;
 }
 

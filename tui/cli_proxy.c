@@ -443,7 +443,7 @@ cli_proxy(struct cli *cli, int argc, char **argv)
 	recorder_set_alerter(ctx.rec, al);
 	/* rate-limit figures: their own connection, written from this thread */
 	if ((ctx.hr = headroom_new()) == NULL ||
-	    (hst = store_open(cli->cfg.db_path, err, sizeof(err))) == NULL) {
+	    (hst = store_open_host(cli->cfg.db_path, cli->cfg.host, err, sizeof(err))) == NULL) {
 		rc = cli_fail("proxy", "%s", ctx.hr == NULL ? "out of memory" : err);
 		goto out;
 	}

@@ -33,11 +33,12 @@ static const struct kind {
 	{ "keys",    REPORT_KEY,    "key",    "KEY",    0 },
 	{ "savings", REPORT_DAY,    "date",   "DATE",   1 },
 	{ "providers", REPORT_PROVIDER, "provider", "PROVIDER", 0 },
+	{ "hosts",   REPORT_HOST,   "host",   "HOST",   0 },
 };
 
 struct opts {
 	const struct kind *kind;
-	const char   *since, *until, *tz, *model, *tag, *source, *provider;
+	const char   *since, *until, *tz, *model, *tag, *source, *provider, *host;
 	enum out_fmt  fmt;
 };
 
@@ -46,14 +47,16 @@ help(void)
 {
 	printf(
 	    "usage: tokentop report [daily|weekly|monthly|models|sources|tags|providers|\n"
-	    "                        projects|keys|savings] [--since YYYY-MM-DD]\n"
+	    "                        projects|keys|hosts|savings] [--since YYYY-MM-DD]\n"
 	    "                       [--until YYYY-MM-DD] [--tz ZONE] [--model M] [--tag T]\n"
-	    "                       [--source S] [--provider anthropic|openai] [--json|--csv]\n"
+	    "                       [--source S] [--provider anthropic|openai] [--host H]\n"
+	    "                       [--json|--csv]\n"
 	    "\n"
 	    "Spend from the ledger, grouped by local day (default), ISO week, month,\n"
 	    "model, source, tag, provider, project (a Claude Code or Codex session's\n"
 	    "repository, else its directory) or key (the proxy's API key fingerprint,\n"
-	    "never the key); `savings` shows per day what caching,\n"
+	    "never the key), host (the machine that wrote the row: config \"host\", else\n"
+	    "TOKENTOP_HOST, else its hostname); `savings` shows per day what caching,\n"
 	    "batching, routing and compression saved. `tokentop report caps` counts the\n"
 	    "responses cut by max_tokens per model and routing tier; `tokentop report\n"
 	    "limits` shows the rate-limit headroom per model and API key.\n"
@@ -65,12 +68,13 @@ help(void)
 	    "  --tag T        one tag\n"
 	    "  --source S     call, batch, import or proxy\n"
 	    "  --provider P   anthropic or openai\n"
+	    "  --host H       rows written by host H (see `tokentop report hosts`)\n"
 	    "  --json         {\"rows\":[...],\"totals\":{...},\"unpriced_models\":[...]}\n"
 	    "  --csv          a header line, then one line per row (no totals line);\n"
 	    "                 a key starting with = + - @ is written as '=... (text)\n"
 	    "\n"
 	    "Row fields: the group key (date, week, month, model, source, tag,\n"
-	    "provider, project or key), requests, input_tokens, cache_write_5m_tokens,\n"
+	    "provider, project, key or host), requests, input_tokens, cache_write_5m_tokens,\n"
 	    "cache_write_1h_tokens, cache_read_tokens, output_tokens, cache_hit_ratio\n"
 	    "(0..1), cost_usd (tokens and server tools), tool_cost_usd (web searches,\n"
 	    "inside cost_usd), web_search_requests, code_execution_requests (counted, not\n"
@@ -114,9 +118,9 @@ static int
 parse_args(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--since", "--until", "--tz", "--model", "--tag",
-	    "--source", "--provider" };
+	    "--source", "--provider", "--host" };
 	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->source,
-	    &o->provider };
+	    &o->provider, &o->host };
 	size_t k, j;
 	int i, r;
 
@@ -177,6 +181,9 @@ make_query(struct cli *cli, const struct opts *o, struct report_query *q)
 	if (o->provider != NULL && cli_provider_arg("report", o->provider) != EXIT_OK)
 		return EXIT_USAGE;
 	q->provider = o->provider;
+	if (o->host != NULL && o->host[0] == '\0')
+		return cli_usage_error("report", "--host: empty host name");
+	q->host = o->host;
 	return EXIT_OK;
 }
 
@@ -348,7 +355,8 @@ fill_row(struct table *t, size_t i, const struct kind *k, const struct report_ro
 	int j;
 
 	key_cell(c[0], i == t->nrows ? "TOTAL" : r->key[0] != '\0' ? r->key :
-	    k->group == REPORT_TAG || k->group == REPORT_PROJECT || k->group == REPORT_KEY ?
+	    k->group == REPORT_TAG || k->group == REPORT_PROJECT || k->group == REPORT_KEY ||
+	    k->group == REPORT_HOST ?
 	    "(none)" : "?");
 	cli_group(r->requests, c[1], CELL);
 	for (j = 0; j < 4; j++) {
