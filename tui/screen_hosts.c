@@ -43,6 +43,8 @@ static const struct key_bind hosts_keys[] = {
 #define LAST_W  12   /* "Dec 01 14:02" or "14:02:11" */
 #define AGO_W   7    /* "42m07s" */
 #define STATE_W 7    /* "● live", "○ STALE" */
+#define HOST_W_MAX 64
+#define BAR_W_MAX  40
 
 struct hosts {
 	struct hosts_data hd;
@@ -64,12 +66,16 @@ columns(int x, int w, struct hcols *c)
 	int fixed = SPEND_W + REQS_W + PCT_W + LAST_W + STATE_W + 5;
 
 	memset(c, 0, sizeof(*c));
-	if (w >= 120) {               /* wide: a share bar and the age */
-		c->barw = w >= 160 ? 20 : 10;
-		fixed += c->barw + 1 + AGO_W + 1;
-	}
 	c->host = x;
 	c->hostw = w - fixed - 1;
+	if (w >= 120) {               /* wide: a share bar and the age; the
+		                         host takes at most HOST_W_MAX, the bar
+		                         the rest up to BAR_W_MAX */
+		c->hostw -= 10 + 1 + AGO_W + 1;
+		c->barw = 10 + (c->hostw > HOST_W_MAX ? c->hostw - HOST_W_MAX : 0);
+		c->barw = c->barw > BAR_W_MAX ? BAR_W_MAX : c->barw;
+		c->hostw -= c->barw - 10;
+	}
 	c->spend = c->host + c->hostw + 1;
 	c->reqs = c->spend + SPEND_W + 1;
 	c->bar = c->barw ? c->reqs + REQS_W + 1 : 0;
