@@ -370,6 +370,8 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	a.baseline = q->baseline_model != NULL ? pricing_find(p, q->baseline_model) : NULL;
 	a.filter_mp = q->model != NULL && q->model[0] != '\0' ? pricing_find(p, q->model) : NULL;
 	a.hour = INT64_MIN;
+	if (q->host != NULL)
+		store_host_clean(q->host, a.host, sizeof(a.host));
 	tzset();
 	/* one read transaction: rollup and raw rows from the same snapshot */
 	if (s->in_tx) {

@@ -38,6 +38,7 @@ struct agg {
 	int                        hour_split;
 	char                       hour_key[32];
 	struct groupsum            gs;        /* one rollup read's groups */
+	char                       host[USAGE_HOST_MAX]; /* q->host as rows keep it */
 };
 
 /* One group of tokens (a rollup cell or a raw row) into the row of key. */

@@ -33,8 +33,9 @@ filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first
 }
 
 static void
-filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first)
+filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first)
 {
+	const struct report_query *q = a->q;
 	const struct provider *pv;
 	int k = first;
 
@@ -49,12 +50,8 @@ filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first
 		else
 			db_bind_int64(st, k++, pv != NULL ? (int)pv->id : -1);
 	}
-	if (q->host != NULL && q->host[0] != '\0') {
-		char host[USAGE_HOST_MAX];
-
-		store_host_clean(q->host, host, sizeof(host));   /* as rows keep it */
-		db_bind_text(st, k++, host);
-	}
+	if (q->host != NULL && q->host[0] != '\0')
+		db_bind_text(st, k++, a->host);     /* as rows keep it */
 }
 
 /* Is the unit of len hours from hour h split between two local periods?
@@ -268,7 +265,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		return -1;
 	db_bind_int64(st, 1, u0);
 	db_bind_int64(st, 2, u1);
-	filter_bind(a->q, 0, st, 3);
+	filter_bind(a, 0, st, 3);
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (db_column_int64(st, 5) == 0)
 			continue;   /* nothing left in the cell (pruned lazily) */
@@ -365,7 +362,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	db_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
-	filter_bind(a->q, 1, st, 4);
+	filter_bind(a, 1, st, 4);
 	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
