@@ -35,7 +35,7 @@ static const struct key_bind global_keys[] = {
 	{ K_F5,  G_DASHBOARD, NULL,      "dashboard" },
 	{ 'S',   G_SETUP,     NULL,      "setup: panes, columns, mouse (remembered)" },
 	{ 'L',   G_LIMITS,    NULL,      "limits: rate-limit headroom per model and API key" },
-	{ 'h',   G_HOSTS,     NULL,      "hosts: spend today per host, live or stale; Enter filters" },
+	{ 'h',   G_HOSTS,     NULL,      "hosts: today per host, live/stale; Enter filters" },
 	{ K_F10, G_QUIT,      NULL,      "quit" },
 	{ 'q',   G_QUIT,      "quit",    "quit (asks first while a job is in flight)" },
 	{ 0x15,  0,           NULL,      "in a prompt (filter, file, range): clear the line" },

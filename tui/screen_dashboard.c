@@ -31,7 +31,7 @@ static const struct key_bind dash_keys[] = {
 	{ K_PGDN,  D_PGDN,       NULL,     "page down" },
 	{ K_HOME,  D_HOME,       NULL,     "first row" },
 	{ K_END,   D_END,        NULL,     "last row" },
-	{ '/',     D_FILTER,     "filter", "filter models by name; tag:NAME, provider:NAME, host:NAME" },
+	{ '/',     D_FILTER,     "filter", "filter models by name; tag:, provider:, host:NAME" },
 	{ 's',     D_SORT,       "sort",   "sort models by the next column" },
 	{ '<',     D_SORT_LEFT,  NULL,     "sort by the column to the left" },
 	{ '>',     D_SORT_RIGHT, NULL,     "sort by the column to the right" },

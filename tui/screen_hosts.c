@@ -15,8 +15,7 @@
 #include "tui/view.h"
 
 enum {
-	H_UP = 1, H_DOWN, H_PGUP, H_PGDN, H_HOME, H_END, H_SORT, H_SORT_LEFT, H_SORT_RIGHT,
-	H_REVERSE, H_ENTER, H_CLOSE,
+	H_UP = 1, H_DOWN, H_PGUP, H_PGDN, H_HOME, H_END, H_SORT, H_REVERSE, H_ENTER, H_CLOSE,
 };
 
 static const struct key_bind hosts_keys[] = {
@@ -29,8 +28,6 @@ static const struct key_bind hosts_keys[] = {
 	{ K_HOME,  H_HOME,       NULL,     "first host" },
 	{ K_END,   H_END,        NULL,     "last host" },
 	{ 's',     H_SORT,       "sort",   "sort hosts by the next column" },
-	{ '<',     H_SORT_LEFT,  NULL,     "sort by the column to the left" },
-	{ '>',     H_SORT_RIGHT, NULL,     "sort by the column to the right" },
 	{ 'r',     H_REVERSE,    NULL,     "reverse the sort order" },
 	{ K_ENTER, H_ENTER,      "filter", "show only this host's figures (host:NAME)" },
 	{ K_ESC,   H_CLOSE,      "close",  "back to where you were" },
@@ -260,11 +257,12 @@ hosts_draw(struct console *c, void *st)
 	console_keybar(c, hosts_keys, NULL);
 }
 
-/* Sort by the next (dir 1) or previous column; the cursor keeps its host. */
+/* Sort by the next column (after the last: the host); the cursor keeps
+ * its host. */
 static enum console_act
-sort_step(struct hosts *s, int dir)
+sort_next(struct hosts *s)
 {
-	s->sort = (enum hosts_col)((s->sort + HCOL_COUNT + dir) % HCOL_COUNT);
+	s->sort = (enum hosts_col)((s->sort + 1) % HCOL_COUNT);
 	s->desc = s->sort != HCOL_HOST;
 	hosts_data_sort(&s->hd, s->sort, s->desc);
 	follow(s);
@@ -311,9 +309,7 @@ hosts_key(struct console *c, void *st, int key)
 	case H_PGDN:       return move(s, page);
 	case H_HOME:       return move(s, -VIEW_MOVE_ALL);
 	case H_END:        return move(s, VIEW_MOVE_ALL);
-	case H_SORT:
-	case H_SORT_RIGHT: return sort_step(s, 1);
-	case H_SORT_LEFT:  return sort_step(s, -1);
+	case H_SORT:       return sort_next(s);
 	case H_REVERSE:
 		s->desc = !s->desc;
 		hosts_data_sort(&s->hd, s->sort, s->desc);

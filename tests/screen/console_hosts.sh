@@ -62,7 +62,7 @@ tt_eq "80x24: every line of the box ends at its border" "$(widths 2 23 80)" ""
 # the cursor is on, whatever its row now
 tm send-keys -t tt j
 sleep 0.2
-tm send-keys -t tt '<'                # spend → host (the column to its left), A to Z
+tm send-keys -t tt s s s s            # spend → reqs → share → last → host, A to Z
 sleep 0.2
 tt_has "sorted by host name" "$(tt_screen | grep -E 'web-0|laptop' | head -1)" "laptop"
 tm send-keys -t tt r
@@ -137,7 +137,7 @@ tm send-keys -t big F1
 tt_wait_for "Everywhere" 2 big || tt_fail "help"
 tm send-keys -t big / && tm send-keys -t big -l "hosts" && tm send-keys -t big Enter
 sleep 0.4
-tt_has "the help lists h" "$(tt_screen big)" "hosts: spend today per host"
+tt_has "the help lists h" "$(tt_screen big)" "hosts: today per host, live/stale"
 tm send-keys -t big q
 
 # ---- PostgreSQL: another host's commit is in the Hosts view within 1 s ---------------------
