@@ -104,6 +104,7 @@ dashboard_filter_set(struct console *c, const char *text)
 	s->editing = 0;
 	view_input_set(&s->filter, text);
 	c->built[SCR_DASHBOARD] = 0;
+	c->built[SCR_REPORTS] = 0;
 }
 
 static void *
@@ -296,6 +297,8 @@ move_cursor(struct console *c, struct dash *s, int rows, int pages)
 static enum console_act
 refilter(struct console *c, struct dash *s)
 {
+	if (strncmp(s->filter.buf, "host:", 5) == 0 || s->d.host[0] != '\0')
+		c->built[SCR_REPORTS] = 0;      /* Reports follows the host filter */
 	if (strncmp(s->filter.buf, "tag:", 4) == 0 || strncmp(s->filter.buf, "provider:", 9) == 0 ||
 	    strncmp(s->filter.buf, "host:", 5) == 0 || s->d.tag_filtered || s->d.host[0] != '\0')
 		return CA_REBUILD;

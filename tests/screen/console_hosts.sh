@@ -28,6 +28,7 @@ today=$(date +%F)
 spend() { usd "$($TT report daily --since "$today" ${1:+--host "$1"} --json | jq -r .totals.cost_usd)"; }
 w1=$(spend web-01)
 w2=$(spend web-02)
+wall=$(spend "")
 [ "$w1" != "$w2" ] || tt_die "the hosts' spends should differ ($w1)"
 
 # widths FIRST LAST COLS: lines of $S not exactly COLS wide (East Asian wide = 2)
@@ -77,6 +78,15 @@ tt_has "the dashboard's today is web-01's ($w1)" "$(tc_header)" "today $w1"
 tt_has "the Models pane says the filter" "$S" "filter: host:web-01"
 tt_hasnt "web-02's model spend is not shown" "$S" "$w2"
 tt_eq "80x24: the filtered dashboard keeps its layout" "$(widths 2 23 80)" ""
+# Reports follows the host filter
+tm send-keys -t tt F2
+tt_wait_for "host web-01" 3 || tt_fail "Reports under the host filter: $(tc_header)"
+sleep 0.3
+S=$(tt_screen)
+tt_has "Reports: today's row is web-01's ($w1)" "$S" "$w1"
+tt_hasnt "Reports: not every host's ($wall)" "$S" "$wall"
+tm send-keys -t tt Escape
+tt_wait_for "Tab:" 3 || tt_fail "back to the dashboard"
 
 # typed: host:web-02
 tm send-keys -t tt Escape
@@ -89,6 +99,16 @@ sleep 0.3
 tt_has "host:web-02: today is web-02's ($w2)" "$(tc_header)" "today $w2"
 tm send-keys -t tt Escape
 tc_wait_gone "host web-02" 3 || tt_fail "Esc clears the typed filter"
+# Reports breaks a day down by host: b from model through source, tag,
+# provider, project and key
+tm send-keys -t tt F2
+tt_wait_for "Spend by" 3 || tt_fail "Reports"
+tm send-keys -t tt b b b b b b
+tt_wait_for "by host" 3 && tt_ok "Reports: b reaches by host" || tt_fail "Reports: by host: $(tt_screen)"
+S=$(tt_screen)
+tt_has "Reports by host: web-02 with its spend" "$(line web-02)" "$w2"
+tm send-keys -t tt Escape
+tt_wait_for "Tab:" 3 || tt_fail "back to the dashboard"
 
 # ---- live: another process, another host -------------------------------------------------
 tm send-keys -t tt h
