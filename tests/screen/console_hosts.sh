@@ -153,6 +153,19 @@ tt_has "200x60: web-02's share bar" "$(line web-02)" "█"
 tt_has "200x60: web-01 with its spend" "$(line web-01)" "$w1"
 tt_has "200x60: laptop STALE" "$(line laptop)" "STALE"
 tt_eq "200x60: every line of the box ends at its border" "$(widths 2 59 200)" ""
+# the mouse: a heading sorts by it, a row is selected by a click and
+# filtered by a second one
+tt_click 3 2 big                          # "host": A to Z
+sleep 0.3
+tt_has "200x60: a click on host sorts by name" \
+	"$(tt_screen big | sed -n 4p)" "build-box"
+tt_click 10 3 big
+sleep 0.2
+tt_click 10 3 big
+tt_wait_for "host build-box" 3 big && tt_ok "200x60: a second click on the row filters by its host" ||
+	tt_fail "200x60: click filter: $(tc_header big)"
+tm send-keys -t big Escape
+tc_wait_gone "host build-box" 3 big || tt_fail "Esc clears it"
 tm send-keys -t big F1
 tt_wait_for "Everywhere" 2 big || tt_fail "help"
 tm send-keys -t big / && tm send-keys -t big -l "hosts" && tm send-keys -t big Enter
