@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "core/text.h"
+#include "data/spool.h"
 #include "data/store.h"
 #include "data/store_int.h"
 #include "tests/lib/fx.h"
@@ -195,6 +196,43 @@ test_hosts_seen(void **state)
 	assert_int_equal(h[1].last_ms, BASE + 5000);
 	free(h);
 	store_close(s);
+}
+
+/* The spool keeps the host a row had when it was spooled: a row spooled
+ * by one process and flushed by another (another host's, even) is the
+ * spooler's. */
+static void
+test_spool_keeps_host(void **state)
+{
+	const char *target = fx_ledger_shared("spooled.db");
+	struct spool_item it[2];
+	struct store *a, *b;
+	struct spool *sp;
+	struct grab g;
+	char err[512], path[512];
+	int64_t flushed = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/state/spool.db", fx_tmpdir);
+	assert_non_null(a = store_open_host(target, "spooler", err, sizeof(err)));
+	assert_non_null(b = store_open_host(target, "flusher", err, sizeof(err)));
+	assert_non_null(sp = spool_open(path, err, sizeof(err)));
+	memset(it, 0, sizeof(it));
+	it[0].kind = it[1].kind = SPOOL_USAGE;
+	it[0].u = row("sp_1", BASE, "", 100);
+	it[1].u = row("sp_2", BASE + 1, "merged-from", 100);
+	if (spool_append(sp, a, it, 2, NULL, err, sizeof(err)) != 0)
+		fail_msg("append: %s", err);
+	if (spool_flush(sp, b, &flushed, err, sizeof(err)) != 0)
+		fail_msg("flush: %s", err);
+	assert_int_equal(flushed, 2);
+	g = all_rows(b);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.rows[0].host, "spooler");
+	assert_string_equal(g.rows[1].host, "merged-from");
+	spool_close(sp);
+	store_close(a);
+	store_close(b);
 }
 
 /* ---- reports against a brute force ---------------------------------------- */
@@ -428,6 +466,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stamping),
 		cmocka_unit_test(test_hosts_seen),
+		cmocka_unit_test(test_spool_keeps_host),
 		cmocka_unit_test(test_reports_exact),
 		cmocka_unit_test(test_migration),
 	};

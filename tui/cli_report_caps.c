@@ -13,7 +13,7 @@
 #define CMD "report caps"
 
 struct caps_opts {
-	const char *since, *until, *tz, *model, *tag, *provider;
+	const char *since, *until, *tz, *model, *tag, *provider, *host;
 	int         json;
 };
 
@@ -29,13 +29,15 @@ caps_help(void)
 {
 	printf("usage: tokentop report caps [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
 	       "                            [--tz ZONE] [--model M] [--tag T]\n"
-	       "                            [--provider anthropic|openai] [--json]\n"
+	       "                            [--provider anthropic|openai] [--host H]\n"
+	       "                            [--json]\n"
 	       "\n"
 	       "Responses that stopped because they reached max_tokens, per model and\n"
 	       "routing tier (\"-\" = not routed): requests, max_tokens stops and their\n"
 	       "share. A high share means the cap (a tier's max_tokens in router.json,\n"
 	       "or --max-tokens) cuts answers short.\n"
 	       "\n"
+	       "  --host H rows written by host H\n"
 	       "  --json   {\"rows\":[{model, tier, requests, max_tokens_stops, share}],\n"
 	       "            \"totals\":{requests, max_tokens_stops, share}}; tier \"\" = not\n"
 	       "           routed, share 0..1\n"
@@ -47,8 +49,9 @@ static int
 caps_args(int argc, char **argv, struct caps_opts *o)
 {
 	static const char *const names[] = { "--since", "--until", "--tz", "--model", "--tag",
-	    "--provider" };
-	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->provider };
+	    "--provider", "--host" };
+	const char **slots[] = { &o->since, &o->until, &o->tz, &o->model, &o->tag, &o->provider,
+	    &o->host };
 	size_t k, n;
 	int i, hit;
 
@@ -100,6 +103,9 @@ caps_query(struct cli *cli, const struct caps_opts *o, struct report_query *q)
 	if (o->provider != NULL && cli_provider_arg(CMD, o->provider) != EXIT_OK)
 		return EXIT_USAGE;
 	q->provider = o->provider;
+	if (o->host != NULL && o->host[0] == '\0')
+		return cli_usage_error(CMD, "--host: empty host name");
+	q->host = o->host;
 	return EXIT_OK;
 }
 
