@@ -142,6 +142,33 @@ tt_has "…and live, at its right end" "$(tc_header)" "● live"
 tt_eq "…and the dashboard keeps its layout" "$(widths 2 23 80)" ""
 tm kill-session -t tt
 
+# ---- more hosts than fit: paging by key ------------------------------------------------------
+for i in $(seq -w 1 25); do seed "fleet-$i" at claude-haiku-4-5 $((2000 + 10#$i)) 1; done
+tt_console many 80x24 "$TT"
+tm send-keys -t many h
+tt_wait_for "Hosts · today" 3 many || tt_die "h with 31 hosts"
+tm send-keys -t many s s s s        # by host, A to Z: build-box, evil…, fleet-01…25, laptop, web-01, web-02, 서버…
+sleep 0.3
+tt_has "31 hosts" "$(tt_screen many)" "31 hosts, 1 stale"
+S=$(tt_screen many)
+tt_has "the cursor (on web-02, first by spend) kept its host in view" "$S" "web-02"
+tt_hasnt "…so the first by name scrolled away: not all 31 fit" "$S" "build-box"
+tm send-keys -t many End
+sleep 0.3
+tt_has "End: the last host in view" "$(tt_screen many)" "서버서버"
+tm send-keys -t many PgUp Enter        # 17 rows up (a page less one) from row 30: row 13
+tt_wait_for "host fleet-12" 3 many && tt_ok "PgUp from End: fleet-12, filtered by Enter" ||
+	tt_fail "PgUp: $(tc_header many)"
+tm send-keys -t many h
+tt_wait_for "Hosts · today" 3 many || tt_fail "h again"
+tm send-keys -t many Home PgDn Enter   # row 17
+tt_wait_for "host fleet-16" 3 many && tt_ok "Home, PgDn: fleet-16" || tt_fail "PgDn: $(tc_header many)"
+tm send-keys -t many h
+tt_wait_for "Hosts · today" 3 many || tt_fail "h again"
+tm send-keys -t many k k Enter         # the cursor stayed on fleet-16
+tt_wait_for "host fleet-14" 3 many && tt_ok "k k: fleet-14" || tt_fail "k: $(tc_header many)"
+tm kill-session -t many
+
 # ---- 200×60 ----------------------------------------------------------------------------------
 tt_console big 200x60 "$TT"
 tm send-keys -t big h
