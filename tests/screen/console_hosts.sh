@@ -2,10 +2,11 @@
 # console_hosts.sh — the Hosts view (h) and the host filter (issue 13): a
 # ledger written by three hosts; at 80×24 and 200×60 one line per host with
 # today's spend, requests, share, last row and a live/STALE mark (the word,
-# not only a colour); the cursor stays on its host when the rows reorder;
+# not only a colour); the cursor stays on its host when the rows reorder,
+# and moves by key (j/k, Home/End, PgUp/PgDn over 31 hosts) and mouse;
 # Enter on a host filters the dashboard to it (the header says so, its
-# figures are the host's, as `report --host` prints them), as does typing
-# host:NAME; hostile host names (controls, bidi, a very long Korean name)
+# figures are the host's, as `report --host` prints them; Reports follows),
+# as does typing host:NAME; Reports breaks down by host; hostile host names (controls, bidi, a very long Korean name)
 # never break a line; a row another process writes shows within 1 s (on
 # SQLite, and on PostgreSQL through its notification when a server can be
 # started).
