@@ -617,7 +617,7 @@ section_pg() {
 	"$TT" --db "$uri" report >/dev/null 2>&1        # the schema, migrated
 	t0=$(date +%s%N)
 	for t in usage rollup_hour rollup_hm rollup_dm rollup_batch rollup_dt rollup_ds rollup_lt \
-	    rollup_hp rollup_hk rollup_dh host_seen; do
+	    rollup_hp rollup_hk rollup_dh rollup_hh host_seen; do
 		pg_copy "$src" bench_ledger "$t" || { skip "copy of $t failed"; return; }
 	done
 	pg_psql -d bench_ledger -q -c "SELECT setval(pg_get_serial_sequence('usage', 'id'),"\

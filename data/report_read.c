@@ -76,7 +76,7 @@ unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
  * hourly cells (FULL: a tier group, or tag and source together). NONE: no
  * day table will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_FULL, RK_NONE };
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_FULL, RK_NONE };
 
 static int
 is_day(enum rollup_kind k)
@@ -84,8 +84,9 @@ is_day(enum rollup_kind k)
 	return k == RK_DAY || k == RK_DT || k == RK_DS || k == RK_DH;
 }
 
-/* Is the query by host or of one host (then only rollup_dh, per UTC day ×
- * host, or the raw rows through their host index, answer it)? */
+/* Is the query by host or of one host (then only rollup_dh and rollup_hh,
+ * per UTC day or hour × host, or the raw rows through their host index,
+ * answer it)? */
 static int
 hosted(const struct report_query *q)
 {
@@ -134,7 +135,7 @@ static void
 rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 {
 	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	    "rollup_hp", "rollup_hk", "rollup_dh" };
+	    "rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh" };
 	const struct report_query *q = a->q;
 	/* the time of a cell prices it when prices change by date */
 	int timed = report_is_period(q->group) || pricing_has_dates(a->p);
@@ -393,9 +394,10 @@ fail:
 }
 
 /* Whole UTC hours [h0, h1) of a host query: whole UTC days in one period
- * from rollup_dh when its columns answer the query (grouped by host, day,
- * week, month, model or provider, no tag or source filter), everything
- * else from the raw rows (their (host, ts_ms) index serves a host filter). */
+ * from rollup_dh, the other hours from rollup_hh, when their columns
+ * answer the query (grouped by host, a period, model or provider, no tag
+ * or source filter); otherwise the raw rows (their (host, ts_ms) index
+ * serves a host filter). */
 static int
 read_hosted(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
@@ -403,18 +405,20 @@ read_hosted(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, s
 	enum report_group g = a->q->group;
 	size_t i, j;
 
-	if (filtered(a->q) || g == REPORT_HOUR || g == REPORT_SOURCE || g == REPORT_TAG ||
-	    g == REPORT_MODEL_TIER || g == REPORT_PROJECT || g == REPORT_KEY || d0 >= d1)
+	if (filtered(a->q) || g == REPORT_SOURCE || g == REPORT_TAG || g == REPORT_MODEL_TIER ||
+	    g == REPORT_PROJECT || g == REPORT_KEY)
 		return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
+	if (g == REPORT_HOUR || d0 >= d1)
+		return read_rollup(s, a, RK_HH, h0, h1, err, errlen);
 	if (read_rollup(s, a, RK_DH, d0, d1, err, errlen) != 0 ||
-	    read_raw(s, a, h0 * MS_PER_HOUR, d0 * 24 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
-	    read_raw(s, a, d1 * 24 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen) != 0)
+	    read_rollup(s, a, RK_HH, h0, d0 * 24, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_HH, d1 * 24, h1, err, errlen) != 0)
 		return -1;
 	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
 		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
 			;
-		if (read_raw(s, a, a->splitday[i] * 24 * MS_PER_HOUR,
-		    (a->splitday[j - 1] + 1) * 24 * MS_PER_HOUR, NULL, err, errlen) != 0)
+		if (read_rollup(s, a, RK_HH, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
+		    err, errlen) != 0)
 			return -1;
 	}
 	return 0;

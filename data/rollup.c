@@ -60,8 +60,8 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[8];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
-	                                  dh) */
+	struct groupsum coll[9];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
+	                                  dh, hh) */
 	struct host_delta *hosts;      /* a flush's host_seen deltas, by host */
 	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
@@ -326,12 +326,12 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
-	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE };
+	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE };
 #define LT_SEP '\x1f'     /* a lifetime cell's g: source, LT_SEP, tag */
 
 /* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
@@ -413,6 +413,8 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    (rc = groupsum_add(&coll[C_HK], c->hour, c->model, c->key_fp, c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DH], day, c->model, c->host, c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_HH], c->hour, c->model, c->host, c->flags, routed,
 		    c->sum)) != 0)
 			return rc;
 		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);

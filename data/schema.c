@@ -579,9 +579,10 @@ const char *const store_migrations[] = {
 	 * the host that migrates ('@HOST@': store.c writes it in as a quoted
 	 * literal), so every older row is this machine's without rewriting the
 	 * table (writers always name the host). An index for a host filter over
-	 * time; per UTC day × model × host × flags × routed (rollup_dh, the
-	 * day table of a report by or filtered by host), first filled from
-	 * rollup_dm (every row so far is this host's); per host, its last row's
+	 * time; per UTC day (rollup_dh) and per UTC hour (rollup_hh) × model ×
+	 * host × flags × routed, the tables of a report by or filtered by host
+	 * (as rollup_dm and rollup_hm are of the others), first filled from
+	 * rollup_dm and rollup_hm (every row so far is this host's); per host, its last row's
 	 * time and its request count (host_seen), kept in the writing
 	 * transaction like the rollups. A file set back that has the column has
 	 * had all of it ("-- column", store.c). */
@@ -596,6 +597,14 @@ const char *const store_migrations[] = {
 	"  SELECT hour, model, '@HOST@', flags, routed, requests, input, write_5m, write_1h,"
 	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
 	"  code_exec FROM rollup_dm;"
+	ATTR_ROLLUP("rollup_hh", "host")
+	"DELETE FROM rollup_hh;"
+	"INSERT INTO rollup_hh (hour, model, host, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning,"
+	"  web_search, code_exec)"
+	"  SELECT hour, model, '@HOST@', flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+	"  code_exec FROM rollup_hm;"
 	"CREATE TABLE IF NOT EXISTS host_seen ("
 	"  host TEXT PRIMARY KEY,"
 	"  last_ms INTEGER NOT NULL,"

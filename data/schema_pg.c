@@ -438,9 +438,10 @@ const char *const store_migrations_pg[] = {
 	/* 17 → 18: every row's host (the column's default the migrating host,
 	 * '@HOST@' written in by store.c: older rows are this machine's without
 	 * a rewrite; writers always name the host, so the default is then set
-	 * back to ''); an index for a host filter; per UTC day × model × host ×
-	 * flags × routed (rollup_dh) filled from rollup_dm; per host its last
-	 * row's time and request count (host_seen) */
+	 * back to ''); an index for a host filter; per UTC day (rollup_dh) and
+	 * per UTC hour (rollup_hh) × model × host × flags × routed, filled from
+	 * rollup_dm and rollup_hm; per host its last row's time and request
+	 * count (host_seen) */
 	"-- column usage host\n"
 	"ALTER TABLE usage ADD COLUMN host TEXT COLLATE \"C\" NOT NULL DEFAULT '@HOST@';"
 	"ALTER TABLE usage ALTER COLUMN host SET DEFAULT '';"
@@ -465,6 +466,26 @@ const char *const store_migrations_pg[] = {
 	"  SELECT hour, model, '@HOST@', flags, routed, requests, input, write_5m, write_1h,"
 	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
 	"  code_exec FROM rollup_dm;"
+	"CREATE TABLE rollup_hh ("
+	"  hour BIGINT NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  host TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  reasoning " BIG ","
+	"  web_search " BIG ","
+	"  code_exec " BIG ","
+	"  PRIMARY KEY (hour, model, host, flags, routed)"
+	");"
+	"INSERT INTO rollup_hh (hour, model, host, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning,"
+	"  web_search, code_exec)"
+	"  SELECT hour, model, '@HOST@', flags, routed, requests, input, write_5m, write_1h,"
+	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+	"  code_exec FROM rollup_hm;"
 	"CREATE TABLE host_seen ("
 	"  host TEXT COLLATE \"C\" PRIMARY KEY,"
 	"  last_ms BIGINT NOT NULL,"

@@ -107,6 +107,13 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_DH_PRUNE] =
 	    "DELETE FROM rollup_dh WHERE hour=?1 AND model=?2 AND host=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
+	[SQ_HH_ADD] =
+	    "INSERT INTO rollup_hh (hour, model, host, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+	    " ON CONFLICT (hour, model, host, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_hh"),
+	[SQ_HH_PRUNE] =
+	    "DELETE FROM rollup_hh WHERE hour=?1 AND model=?2 AND host=?3 AND flags=?4"
+	    " AND routed=?5 AND requests = 0",
 	[SQ_HOST_SEEN] =
 	    "INSERT INTO host_seen (host, last_ms, requests) VALUES (?1,?2,?3)"
 	    " ON CONFLICT (host) DO UPDATE SET"

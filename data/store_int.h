@@ -30,6 +30,8 @@ enum store_stmt_id {
 	SQ_HK_PRUNE,
 	SQ_DH_ADD,           /* per UTC day × host (rollup_dh) */
 	SQ_DH_PRUNE,
+	SQ_HH_ADD,           /* per UTC hour × host (rollup_hh) */
+	SQ_HH_PRUNE,
 	SQ_HOST_SEEN,        /* a host's last row and request count (host_seen) */
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,

@@ -2,8 +2,8 @@
 # fleet_proxies.sh — three `tokentop proxy` processes with different host
 # names (TOKENTOP_HOST) on ONE PostgreSQL ledger, under concurrent traffic,
 # streaming and not, from the API double (issue 13): every billed response
-# is one row stamped with its proxy's host; per host, rollup_dh and host_seen
-# equal the raw rows; `report hosts` and --host agree with them and add up to
+# is one row stamped with its proxy's host; per host, rollup_dh, rollup_hh
+# and host_seen equal the raw rows; `report hosts` and --host agree with them and add up to
 # the ledger's totals; the proxies stop cleanly.
 set -u
 . "$(dirname "$0")/lib/common.sh"
@@ -83,6 +83,11 @@ raw_dh="SELECT floor(ts_ms / 86400000.0)::bigint, host, count(*), sum(input), su
 dh="SELECT hour, host, sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read),
     sum(output), sum(web_search) FROM rollup_dh GROUP BY 1, 2 HAVING sum(requests) > 0 ORDER BY 1, 2"
 tt_eq "rollup_dh equals the raw rows" "$(sql "$dh")" "$(sql "$raw_dh")"
+hh="SELECT hour, host, sum(requests), sum(input), sum(output), sum(cache_read) FROM rollup_hh
+    GROUP BY 1, 2 HAVING sum(requests) > 0 ORDER BY 1, 2"
+raw_hh="SELECT floor(ts_ms / 3600000.0)::bigint, host, count(*), sum(input), sum(output),
+    sum(cache_read) FROM usage GROUP BY 1, 2 ORDER BY 1, 2"
+tt_eq "rollup_hh equals the raw rows" "$(sql "$hh")" "$(sql "$raw_hh")"
 tt_eq "host_seen equals the raw rows" \
     "$(sql 'SELECT host, last_ms, requests FROM host_seen ORDER BY host')" \
     "$(sql 'SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host ORDER BY host')"

@@ -1,10 +1,11 @@
 /* test_hosts.c — every row knows its host (issue 13), on both backends:
  * writers stamp the store's host on rows without one (row by row, in bulk,
  * hostile names made safe), host_seen follows every write exactly (replaced
- * rows, rolled-back ones), a ledger from before migration 18 has its rows
- * set to the migrating host, and reports by host or of one host (rollup_dh
- * for whole UTC days, raw rows for the rest) equal a brute force over the
- * raw rows, to the nano-dollar. */
+ * rows, rolled-back ones), the spool keeps a row's host, a ledger from
+ * before migration 18 has its rows set to the migrating host, and reports
+ * by host or of one host (rollup_dh for whole UTC days, rollup_hh for other
+ * hours, raw rows for the rest) equal a brute force over the raw rows, to
+ * the nano-dollar. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -407,7 +408,8 @@ test_reports_exact(void **state)
 }
 
 /* A ledger from before hosts (migration 18 undone, wherever it sits): its
- * rows become the migrating host's, rollup_dh and host_seen are filled. */
+ * rows become the migrating host's, rollup_dh, rollup_hh and host_seen are
+ * filled. */
 static void
 test_migration(void **state)
 {
@@ -430,7 +432,8 @@ test_migration(void **state)
 	v = store_schema_version(s);
 	fill(s, "msg", 300);
 	store_close(s);
-	fx_sql(target, "DROP INDEX usage_host; DROP TABLE rollup_dh; DROP TABLE host_seen;"
+	fx_sql(target, "DROP INDEX usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh;"
+	    " DROP TABLE host_seen;"
 	    " ALTER TABLE usage DROP COLUMN host;");
 	fx_set_schema_version(target, from);
 
@@ -449,6 +452,11 @@ test_migration(void **state)
 	setenv("TZ", "UTC", 1);
 	tzset();
 	check_all(s, p);              /* rollup_dh as filled equals the raw rows */
+	setenv("TZ", "Asia/Kolkata", 1);
+	tzset();
+	check_all(s, p);              /* and rollup_hh (days cut by the zone) */
+	setenv("TZ", "UTC", 1);
+	tzset();
 	/* and kept from then on: new rows of another host */
 	store_set_host(s, "desk");
 	fill(s, "new", 50);
