@@ -2,7 +2,7 @@
  * hand-placed rows: spend and tokens per hour for the last 24 hours (as
  * `report` has them), the last 60 minutes in 5-minute slots, $/h and tokens
  * for the rate, the header's unfiltered last hour beside a tag filter,
- * rows outside the windows left out, unpriced rows counted but not priced. */
+ * a host filter that narrows the header's last hour too, rows outside the windows left out, unpriced rows counted but not priced. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,7 +96,7 @@ test_hours_and_slots(void **state)
 	row(f, "m-one", "", NOW - 25 * HOUR, 32000, 0);            /* before the 24 hours */
 	row(f, "m-nope", "", NOW - 7 * MIN, 64000, 0);             /* unpriced: slot 10 */
 	row(f, "m-one", "", NOW + 5 * MIN, 128000, 0);             /* in the future: not yet */
-	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, &d, err, sizeof(err)), 0);
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, NULL, &d, err, sizeof(err)), 0);
 	assert_int_equal(d.intra.hour0_ms, NOW - 30 * MIN - 23 * HOUR);
 	/* hour 23 (12:00-13:00): 1500 + 2000 + 64000 unpriced + 128000 */
 	assert_int_equal(d.intra.hour_cost[23], (1500 + 2000 + 128000) * 1000LL);
@@ -133,7 +133,7 @@ test_tag_filter(void **state)
 	row(f, "m-one", "web", NOW - 2 * MIN, 1000, 0);
 	row(f, "m-one", "", NOW - 4 * MIN, 2000, 0);
 	row(f, "m-one", "web", NOW - 3 * HOUR, 4000, 0);
-	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, "web", &d, err, sizeof(err)), 0);
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, "web", NULL, &d, err, sizeof(err)), 0);
 	assert_string_equal(d.intra.tag, "web");
 	assert_int_equal(d.intra.last_cost, 1000 * 1000LL);
 	assert_int_equal(d.intra.hour_cost[23], 1000 * 1000LL);
@@ -142,8 +142,55 @@ test_tag_filter(void **state)
 	assert_int_equal(d.hour_nanos, 3000 * 1000LL);
 	assert_int_equal(d.hour_reqs, 2);
 	/* "" is no filter */
-	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, "", &d, err, sizeof(err)), 0);
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, "", NULL, &d, err, sizeof(err)), 0);
 	assert_int_equal(d.intra.last_cost, 3000 * 1000LL);
+}
+
+/* A row of host at ts. */
+static void
+host_row(struct fx *f, const char *host, int64_t ts, int64_t input)
+{
+	struct usage u;
+	char err[512];
+
+	memset(&u, 0, sizeof(u));
+	u.ts_ms = ts;
+	snprintf(u.model, sizeof(u.model), "m-one");
+	snprintf(u.source, sizeof(u.source), "call");
+	snprintf(u.host, sizeof(u.host), "%s", host);
+	snprintf(u.request_id, sizeof(u.request_id), "req_%d", f->n++);
+	u.tok.input = input;
+	if (store_insert_usage(f->s, &u, NULL, err, sizeof(err)) != 0)
+		fail_msg("insert: %s", err);
+}
+
+/* host:NAME is one host's view: the chart and the header's rate alike. */
+static void
+test_host_filter(void **state)
+{
+	struct fx *f = *state;
+	struct dash_data d;
+	char err[512];
+
+	memset(&d, 0, sizeof(d));
+	host_row(f, "web-01", NOW - 2 * MIN, 1000);
+	host_row(f, "web-02", NOW - 4 * MIN, 2000);
+	host_row(f, "web-01", NOW - 3 * HOUR, 4000);
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, "web-01", &d, err,
+	    sizeof(err)), 0);
+	assert_int_equal(d.intra.last_cost, 1000 * 1000LL);
+	assert_int_equal(d.intra.hour_cost[23], 1000 * 1000LL);
+	assert_int_equal(d.intra.hour_cost[20], 4000 * 1000LL);
+	assert_int_equal(d.hour_nanos, 1000 * 1000LL);
+	assert_int_equal(d.hour_reqs, 1);
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, "web-02", &d, err,
+	    sizeof(err)), 0);
+	assert_int_equal(d.hour_nanos, 2000 * 1000LL);
+	assert_int_equal(d.intra.hour_cost[20], 0);
+	/* "" is every host */
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, "", &d, err, sizeof(err)), 0);
+	assert_int_equal(d.hour_nanos, 3000 * 1000LL);
+	assert_int_equal(d.intra.hour_cost[20], 4000 * 1000LL);
 }
 
 static void
@@ -157,7 +204,7 @@ test_empty(void **state)
 	memset(&d, 0, sizeof(d));
 	memset(&d.intra, 0x55, sizeof(d.intra));     /* stale figures are cleared */
 	d.hour_nanos = 99;
-	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, &d, err, sizeof(err)), 0);
+	assert_int_equal(dash_intraday_fill(f->s, f->p, NOW, NULL, NULL, &d, err, sizeof(err)), 0);
 	for (k = 0; k < DASH_HOURS; k++)
 		assert_int_equal(d.intra.hour_cost[k], 0);
 	assert_int_equal(d.intra.last_cost, 0);
@@ -170,6 +217,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hours_and_slots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tag_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_filter, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
 	};
 

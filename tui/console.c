@@ -24,7 +24,7 @@
 #define CHECK_MS       1000   /* the ledger follow */
 #define STATUS_MS      6000   /* how long a status message stays */
 
-enum { G_HELP = 1, G_QUIT, G_REPORTS, G_BATCHES, G_CALL, G_DASHBOARD, G_SETUP, G_LIMITS };
+enum { G_HELP = 1, G_QUIT, G_REPORTS, G_BATCHES, G_CALL, G_DASHBOARD, G_SETUP, G_LIMITS, G_HOSTS };
 
 static const struct key_bind global_keys[] = {
 	{ K_F1,  G_HELP,      "Help",    "help: every key of every screen" },
@@ -35,6 +35,7 @@ static const struct key_bind global_keys[] = {
 	{ K_F5,  G_DASHBOARD, NULL,      "dashboard" },
 	{ 'S',   G_SETUP,     NULL,      "setup: panes, columns, mouse (remembered)" },
 	{ 'L',   G_LIMITS,    NULL,      "limits: rate-limit headroom per model and API key" },
+	{ 'h',   G_HOSTS,     NULL,      "hosts: today per host, live/stale; Enter filters" },
 	{ K_F10, G_QUIT,      NULL,      "quit" },
 	{ 'q',   G_QUIT,      "quit",    "quit (asks first while a job is in flight)" },
 	{ 0x15,  0,           NULL,      "in a prompt (filter, file, range): clear the line" },
@@ -61,7 +62,7 @@ console_screen(enum screen_id id)
 {
 	static const struct screen_ops *const all[SCR_COUNT] = {
 		&screen_dashboard, &screen_reports, &screen_batches, &screen_call, &screen_help,
-		&screen_setup, &screen_limits,
+		&screen_setup, &screen_limits, &screen_hosts,
 	};
 
 	return id < SCR_COUNT ? all[id] : NULL;
@@ -407,6 +408,7 @@ dispatch_key(struct console *c, int key)
 	case G_DASHBOARD: return CA_DASHBOARD;
 	case G_SETUP:     return CA_SETUP;
 	case G_LIMITS:    return c->cur == SCR_LIMITS ? CA_BACK : CA_LIMITS;
+	case G_HOSTS:     return c->cur == SCR_HOSTS ? CA_BACK : CA_HOSTS;
 	}
 	if (key == K_ESC && c->cur != SCR_DASHBOARD)
 		return CA_BACK;
@@ -431,6 +433,7 @@ apply(struct console *c, enum console_act a, int *dirty, int *rebuild)
 	case CA_HELP:      switch_to(c, SCR_HELP); break;
 	case CA_SETUP:     switch_to(c, SCR_SETUP); break;
 	case CA_LIMITS:    switch_to(c, SCR_LIMITS); break;
+	case CA_HOSTS:     switch_to(c, SCR_HOSTS); break;
 	}
 	if (a >= CA_BACK)
 		*dirty = 1;

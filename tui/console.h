@@ -21,11 +21,11 @@ enum console_act {
 	CA_QUIT,
 	CA_BACK,         /* to the previous screen */
 	CA_DASHBOARD, CA_REPORTS, CA_BATCHES, CA_CALL, CA_HELP,
-	CA_SETUP, CA_LIMITS,
+	CA_SETUP, CA_LIMITS, CA_HOSTS,
 };
 
 enum screen_id { SCR_DASHBOARD, SCR_REPORTS, SCR_BATCHES, SCR_CALL, SCR_HELP, SCR_SETUP,
-	SCR_LIMITS, SCR_COUNT };
+	SCR_LIMITS, SCR_HOSTS, SCR_COUNT };
 
 /* A key binding: data, listed by the help screen and the key bar. */
 struct key_bind {
@@ -138,7 +138,7 @@ struct console {
 
 /* The screens, in enum screen_id order. */
 extern const struct screen_ops screen_dashboard, screen_reports, screen_batches,
-	screen_call, screen_help, screen_setup, screen_limits;
+	screen_call, screen_help, screen_setup, screen_limits, screen_hosts;
 const struct screen_ops *console_screen(enum screen_id id);
 
 /* Run the console until the user quits. The store and prices are borrowed.

@@ -95,7 +95,7 @@ dash_data_days(const struct console *c)
 static int
 month_saved(struct console *c, struct dash_data *d, char *err, size_t errlen)
 {
-	struct report_query q = { .group = REPORT_TOTAL };
+	struct report_query q = { .group = REPORT_TOTAL, .host = d->host };
 	struct report r;
 
 	memset(&d->hist_saved, 0, sizeof(d->hist_saved));
@@ -120,7 +120,7 @@ month_saved(struct console *c, struct dash_data *d, char *err, size_t errlen)
 static int
 fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 {
-	struct report_query q = { .group = REPORT_DAY };
+	struct report_query q = { .group = REPORT_DAY, .host = d->host };
 	int n = dash_data_days(c);
 	int64_t since = view_day_start(c->now_ms, -(n - 1));
 	char mkey[16];
@@ -128,7 +128,8 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 	struct tm tm;
 	size_t i;
 
-	if (d->hist_day0 == d->day0 && n <= d->hist_ndays && c->now_ms - d->hist_at_ms < 60000)
+	if (d->hist_day0 == d->day0 && n <= d->hist_ndays && c->now_ms - d->hist_at_ms < 60000 &&
+	    strcmp(d->hist_host, d->host) == 0)
 		return 0;
 	store_report_free(&d->days);
 	q.since_ms = since < d->month0 ? since : d->month0;
@@ -148,6 +149,7 @@ fill_history(struct console *c, struct dash_data *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->hist_day0 = d->day0;
+	memcpy(d->hist_host, d->host, sizeof(d->hist_host));
 	d->hist_ndays = n;
 	d->hist_at_ms = c->now_ms;
 	return 0;
@@ -169,6 +171,10 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 		provider = needle + 9;   /* the Models pane; the header stays every provider's */
 		needle = "";
 	}
+	/* host:NAME narrows every figure, the header's too: one host's view */
+	snprintf(d->host, sizeof(d->host), "%s", strncmp(needle, "host:", 5) == 0 ? needle + 5 : "");
+	if (d->host[0] != '\0')
+		needle = "";
 	d->now_ms = c->now_ms;
 	d->day0 = view_day_start(c->now_ms, 0);
 	d->day1 = view_day_start(c->now_ms, 1);
@@ -180,6 +186,7 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 	q.since_ms = d->day0;
 	q.until_ms = d->day1;
 	q.baseline_model = c->baseline[0] ? c->baseline : NULL;
+	q.host = d->host;
 	if (store_report(c->st, c->pr, &q, &d->today, err, errlen) != 0)
 		return -1;
 	q.group = REPORT_PROVIDER;
@@ -197,7 +204,7 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 	    d->saved_today.compression);
 	/* the last hour's rate (header), the hours of the day (intraday, the
 	 * Cache pane's hit ratio): one rollup query, one scan of the last hour */
-	if (dash_intraday_fill(c->st, c->pr, c->now_ms, tag, d, err, errlen) != 0)
+	if (dash_intraday_fill(c->st, c->pr, c->now_ms, tag, d->host, d, err, errlen) != 0)
 		return -1;
 	q.group = REPORT_MODEL;
 	q.since_ms = period_start(d);
@@ -206,7 +213,7 @@ dash_data_read(struct console *c, struct dash_data *d, const char *filter, enum 
 	q.provider = provider;
 	if (store_report(c->st, c->pr, &q, &d->period, err, errlen) != 0)
 		return -1;
-	d->tag_filtered = tag != NULL || provider != NULL;
+	d->tag_filtered = tag != NULL || provider != NULL || d->host[0] != '\0';
 	if (dash_data_rows(d, needle, sort, desc) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;

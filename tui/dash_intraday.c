@@ -20,6 +20,7 @@ add_sat(int64_t *sum, int64_t v)
 struct scan {
 	const struct pricing *pr;
 	const char           *tag;
+	const char           *host;         /* NULL = every host */
 	int64_t               since;
 	struct dash_data     *d;
 };
@@ -32,6 +33,8 @@ each_row(const struct usage *u, void *arg)
 	struct dash_intraday *in = &s->d->intra;
 	int64_t cost = 0, tok = usage_total(&u->tok), k = (u->ts_ms - s->since) / SLOT_MS;
 
+	if (s->host != NULL && strcmp(u->host, s->host) != 0)
+		return 0;       /* another host's row: not in a host's view at all */
 	if (pricing_usage_cost(s->pr, u, &cost) != 0)
 		cost = 0;       /* unpriced: counted as a request, not as spend */
 	if (u->ts_import) {     /* stamped at import: a backlog, no rate */
@@ -54,10 +57,10 @@ each_row(const struct usage *u, void *arg)
 /* The 24 hours from the rollup: hour k is the local hour holding
  * hour0 + k hours. */
 static int
-fill_hours(struct store *st, const struct pricing *pr, const char *tag, struct dash_data *d,
-           char *err, size_t errlen)
+fill_hours(struct store *st, const struct pricing *pr, const char *tag, const char *host,
+           struct dash_data *d, char *err, size_t errlen)
 {
-	struct report_query q = { .group = REPORT_HOUR, .tag = tag };
+	struct report_query q = { .group = REPORT_HOUR, .tag = tag, .host = host };
 	struct report r = { 0 };
 	struct dash_intraday *in = &d->intra;
 	char key[32];
@@ -89,20 +92,24 @@ fill_hours(struct store *st, const struct pricing *pr, const char *tag, struct d
 
 int
 dash_intraday_fill(struct store *st, const struct pricing *pr, int64_t now_ms,
-                   const char *tag, struct dash_data *d, char *err, size_t errlen)
+                   const char *tag, const char *host, struct dash_data *d, char *err,
+                   size_t errlen)
 {
 	struct scan s = { .pr = pr, .d = d, .since = now_ms - HOUR_MS };
 
 	if (tag != NULL && tag[0] == '\0')
 		tag = NULL;
+	if (host != NULL && host[0] == '\0')
+		host = NULL;
 	s.tag = tag;
+	s.host = host;
 	memset(&d->intra, 0, sizeof(d->intra));
 	memset(d->hour_hit, 0, sizeof(d->hour_hit));
 	memset(d->hour_reqs_n, 0, sizeof(d->hour_reqs_n));
 	d->hour_nanos = d->hour_reqs = d->hour_imported = 0;
 	snprintf(d->intra.tag, sizeof(d->intra.tag), "%s", tag != NULL ? tag : "");
 	d->intra.hour0_ms = now_ms - now_ms % HOUR_MS - (DASH_HOURS - 1) * HOUR_MS;
-	if (fill_hours(st, pr, tag, d, err, errlen) != 0)
+	if (fill_hours(st, pr, tag, host, d, err, errlen) != 0)
 		return -1;
 	/* the same rows and bounds the header's rate always read */
 	return store_each_usage(st, now_ms - HOUR_MS, now_ms + 1, each_row, &s, err, errlen);

@@ -16,11 +16,13 @@
  * d->hour_reqs_n) and the header's last hour (d->hour_nanos, d->hour_reqs:
  * all spend, whatever the filter; rows stamped at import are no rate: their
  * spend goes to d->hour_imported) for the time now_ms. tag ("" or NULL =
- * all) filters the intraday figures and the hit ratio. Two queries: one
+ * all) filters the intraday figures and the hit ratio; host ("" or NULL =
+ * all) filters everything, the header's last hour too. Two queries: one
  * REPORT_HOUR over the rollup, one scan of the last hour's rows (the scan
  * the header's $/h needed anyway). 0, or -1 with err.
  */
 int dash_intraday_fill(struct store *st, const struct pricing *pr, int64_t now_ms,
-                       const char *tag, struct dash_data *d, char *err, size_t errlen);
+                       const char *tag, const char *host, struct dash_data *d, char *err,
+                       size_t errlen);
 
 #endif

@@ -69,7 +69,10 @@ struct dash_data {
 	size_t            nbudgets;
 	struct console_org_view org;          /* the organisation beside the ledger */
 	int               live;
-	int               tag_filtered;       /* period was queried with a tag */
+	int               tag_filtered;       /* period was queried with a tag, provider or host */
+	char              host[USAGE_HOST_MAX]; /* the host filter: every figure is this
+	                                         host's; "" = every host */
+	char              hist_host[USAGE_HOST_MAX]; /* the host `days` were read for */
 	const char       *db_path;            /* borrowed */
 };
 

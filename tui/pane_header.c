@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/num.h"
+#include "core/text.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
 
@@ -304,8 +305,9 @@ add_rest(const struct dash_data *d, struct pieces *ps)
 	struct piece *p;
 	char a[48], b[48];
 
-	/* spend the ledger did not see: spend, as the month is */
-	if (d->org.synced) {
+	/* spend the ledger did not see: spend, as the month is (not against
+	 * one host's share of the ledger) */
+	if (d->org.synced && d->host[0] == '\0') {
 		p = new_piece(ps, 2, ROLE_HEADER);
 		form(p, "  org %s (unseen %s)", view_fmt_money(d->org.today_org, 0, a, sizeof(a)),
 		    view_fmt_money(d->org.today_org - d->org.today_ledger, 0, b, sizeof(b)));
@@ -336,11 +338,26 @@ draw_clock(const struct dash_data *d, int y, int w)
 	return cw;
 }
 
+/* "  host web-01": a host filter is on, every figure is that host's (the
+ * name sanitised and cut: outside text). Never dropped. */
+static void
+add_host(const struct dash_data *d, struct pieces *ps)
+{
+	char clean[3 * USAGE_HOST_MAX], cut[96];
+
+	if (d->host[0] == '\0')
+		return;
+	text_sanitize(d->host, clean, sizeof(clean), draw_utf8() ? 0 : TEXT_ASCII);
+	view_truncate(clean, 24, VIEW_TRUNC_END, draw_ellipsis(), cut, sizeof(cut));
+	form(new_piece(ps, 0, ROLE_WARNING), "  host %s", cut);
+}
+
 void
 pane_header_draw(const struct dash_data *d, int y, int w)
 {
-	const struct budget_status *day = main_limit(d, BUDGET_DAILY);
-	const struct budget_status *mon = main_limit(d, BUDGET_MONTHLY);
+	/* the budgets are the fleet's: never against one host's spend */
+	const struct budget_status *day = d->host[0] ? NULL : main_limit(d, BUDGET_DAILY);
+	const struct budget_status *mon = d->host[0] ? NULL : main_limit(d, BUDGET_MONTHLY);
 	struct pieces ps;
 	struct header_fit fit[PIECES_MAX];
 	struct piece *p;
@@ -350,6 +367,7 @@ pane_header_draw(const struct dash_data *d, int y, int w)
 	w -= draw_clock(d, y, w) + 1;
 	ps.n = 0;
 	form(new_piece(&ps, 3, ROLE_HEADER), " tokentop");
+	add_host(d, &ps);
 	add_spend(&ps, "today", 0, d->today.totals.cost_nanos, day, 6);
 	add_rate(d, &ps, day);
 	add_month(d, &ps, mon);

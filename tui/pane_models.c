@@ -5,6 +5,7 @@
 
 #include "core/num.h"
 #include "core/provider.h"
+#include "core/text.h"
 #include "tui/console_settings.h"
 #include "tui/draw.h"
 #include "tui/pane_data.h"
@@ -261,13 +262,17 @@ pane_models_draw(const struct dash_data *d, const struct pane_ctx *p, enum view_
 {
 	const struct view_rect *r = &p->r;
 	const struct view_model_row *m;
-	char title[160], cost[48], head[16];
+	char title[160], cost[48], head[16], clean[1600], cut[128];
 	struct cols c;
 	int y, vis = pane_models_visible(r->h), at, w, i;
 	size_t k;
 
+	/* the filter may quote a host's name (outside text, up to 255 bytes):
+	 * sanitised and cut, so the title leaves room for the tab line */
+	text_sanitize(filter, clean, sizeof(clean), draw_utf8() ? 0 : TEXT_ASCII);
+	view_truncate(clean, 28, VIEW_TRUNC_END, draw_ellipsis(), cut, sizeof(cut));
 	snprintf(title, sizeof(title), "Models %s %s%s%s", draw_utf8() ? "·" : "-",
-	    dash_period_name(d->period_kind), filter[0] ? "  filter: " : "", filter);
+	    dash_period_name(d->period_kind), filter[0] ? "  filter: " : "", cut);
 	draw_box(r->y, r->x, r->h, r->w, title, p->focused);
 	columns(r->x + 1, r->w - 2, p->cols, &c);
 	y = r->y + 1;

@@ -31,7 +31,7 @@ static const struct key_bind dash_keys[] = {
 	{ K_PGDN,  D_PGDN,       NULL,     "page down" },
 	{ K_HOME,  D_HOME,       NULL,     "first row" },
 	{ K_END,   D_END,        NULL,     "last row" },
-	{ '/',     D_FILTER,     "filter", "filter models by name; tag:NAME, provider:NAME" },
+	{ '/',     D_FILTER,     "filter", "filter models by name; tag:, provider:, host:NAME" },
 	{ 's',     D_SORT,       "sort",   "sort models by the next column" },
 	{ '<',     D_SORT_LEFT,  NULL,     "sort by the column to the left" },
 	{ '>',     D_SORT_RIGHT, NULL,     "sort by the column to the right" },
@@ -84,6 +84,27 @@ dashboard_drill_clear(void)
 	drill_model[0] = '\0';
 	drill_days = 0;
 	drill_day[0] = '\0';
+}
+
+const char *
+dashboard_filter(const struct console *c)
+{
+	const struct dash *s = c->state[SCR_DASHBOARD];
+
+	return s != NULL ? s->filter.buf : "";
+}
+
+void
+dashboard_filter_set(struct console *c, const char *text)
+{
+	struct dash *s = c->state[SCR_DASHBOARD];
+
+	if (s == NULL)
+		return;
+	s->editing = 0;
+	view_input_set(&s->filter, text);
+	c->built[SCR_DASHBOARD] = 0;
+	c->built[SCR_REPORTS] = 0;
 }
 
 static void *
@@ -217,7 +238,7 @@ dash_draw(struct console *c, void *st)
 	if (console_alert_shown(c))
 		console_alert_draw(c, l.body.y + l.body.h);
 	if (s->editing) {
-		console_prompt(c, "Filter", " (model, tag:NAME or provider:NAME) ", s->filter.buf);
+		console_prompt(c, "Filter", " (model, tag:, provider: or host:NAME) ", s->filter.buf);
 		return;
 	}
 	snprintf(right, sizeof(right), "db %s", store_path(c->st));
@@ -270,13 +291,16 @@ move_cursor(struct console *c, struct dash *s, int rows, int pages)
 	return CA_REDRAW;
 }
 
-/* Sorting and a model filter work on the rows in memory; a tag filter
- * changes the query. The cursor stays on its model while it is shown. */
+/* Sorting and a model filter work on the rows in memory; a tag, provider
+ * or host filter changes the query. The cursor stays on its model while it
+ * is shown. */
 static enum console_act
 refilter(struct console *c, struct dash *s)
 {
+	if (strncmp(s->filter.buf, "host:", 5) == 0 || s->d.host[0] != '\0')
+		c->built[SCR_REPORTS] = 0;      /* Reports follows the host filter */
 	if (strncmp(s->filter.buf, "tag:", 4) == 0 || strncmp(s->filter.buf, "provider:", 9) == 0 ||
-	    s->d.tag_filtered)
+	    strncmp(s->filter.buf, "host:", 5) == 0 || s->d.tag_filtered || s->d.host[0] != '\0')
 		return CA_REBUILD;
 	if (dash_data_rows(&s->d, s->filter.buf, s->sort, s->desc) != 0)
 		return CA_REBUILD;

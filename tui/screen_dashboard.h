@@ -13,4 +13,13 @@ int dashboard_drill_days(void);
 const char *dashboard_drill_day(void);
 void dashboard_drill_clear(void);
 
+struct console;
+/* The dashboard's filter as typed ("" = none; "host:NAME", "tag:NAME",
+ * "provider:NAME" or part of a model name). Borrowed: valid until the
+ * filter changes. */
+const char *dashboard_filter(const struct console *c);
+/* Set the dashboard's filter to text (the Hosts view's Enter: "host:NAME");
+ * the dashboard reads the store again when it is shown next. */
+void dashboard_filter_set(struct console *c, const char *text);
+
 #endif

@@ -29,7 +29,7 @@ static const struct key_bind rep_keys[] = {
 	{ K_HOME,  R_HOME,   NULL,     "first row" },
 	{ K_END,   R_END,    NULL,     "last row" },
 	{ 'g',     R_GROUP,  "group",  "periods: month, week, day" },
-	{ 'b',     R_DIM,    "by",     "by model/source/tag/provider/project/key" },
+	{ 'b',     R_DIM,    "by",     "by model/source/tag/provider/project/key/host" },
 	{ 'v',     R_PROVIDER, "vendor", "provider filter: all, anthropic, openai" },
 	{ K_ENTER, R_ENTER,  "drill",  "drill down: month/week to days, day to hours" },
 	{ K_ESC,   R_BACK,   "back",   "up one drill level (or back to the dashboard)" },
@@ -112,6 +112,7 @@ group_name(enum report_group g)
 	case REPORT_PROVIDER: return "provider";
 	case REPORT_PROJECT: return "project";
 	case REPORT_KEY:    return "key";
+	case REPORT_HOST:   return "host";
 	default:            return "total";
 	}
 }
@@ -146,6 +147,15 @@ follow(const struct report *r, int *sel, char *key, size_t keylen, int newest)
 	snprintf(key, keylen, "%s", (size_t)*sel < r->nrows ? r->rows[*sel].key : "");
 }
 
+/* The dashboard's host filter (host:NAME) holds here too, or NULL. */
+static const char *
+filter_host(const struct console *c)
+{
+	const char *f = dashboard_filter(c);
+
+	return strncmp(f, "host:", 5) == 0 && f[5] != '\0' ? f + 5 : NULL;
+}
+
 static int
 rep_rebuild(struct console *c, void *st)
 {
@@ -176,6 +186,7 @@ rep_rebuild(struct console *c, void *st)
 	q.until_ms = l->until;
 	q.model = s->model;
 	q.provider = provider_at(s->provider) != NULL ? provider_at(s->provider)->name : NULL;
+	q.host = filter_host(c);
 	if (store_report(c->st, c->pr, &q, &s->periods, err, sizeof(err)) != 0)
 		goto fail;
 	follow(&s->periods, &l->sel, l->sel_key, sizeof(l->sel_key), 1);
@@ -296,10 +307,11 @@ rep_draw(struct console *c, void *st)
 	localtime_r(&t, &tm);
 	strftime(to, sizeof(to), "%Y-%m-%d", &tm);
 	draw_fill(0, 0, c->w, ROLE_HEADER);
-	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s%s%s", from,
-	    to, group_name(l->group), path, s->model[0] ? "  model " : "", s->model,
+	draw_fmt(0, 0, c->w, ROLE_HEADER, 0, " tokentop  Reports  %s..%s  by %s%s%s%s%s%s%s%s",
+	    from, to, group_name(l->group), path, s->model[0] ? "  model " : "", s->model,
 	    provider_at(s->provider) != NULL ? "  provider " : "",
-	    provider_at(s->provider) != NULL ? provider_at(s->provider)->name : "");
+	    provider_at(s->provider) != NULL ? provider_at(s->provider)->name : "",
+	    filter_host(c) != NULL ? "  host " : "", filter_host(c) != NULL ? filter_host(c) : "");
 	view_reports_split(c->w, c->h, &top, &bot);     /* side by side when broad */
 	snprintf(title, sizeof(title), "Spend by %s", group_name(l->group));
 	draw_table(top, title, &s->periods, group_name(l->group), l->sel, &l->top,
@@ -508,7 +520,8 @@ rep_key(struct console *c, void *st, int key)
 	case R_DIM:
 		s->dim = s->dim == REPORT_MODEL ? REPORT_SOURCE : s->dim == REPORT_SOURCE ?
 		    REPORT_TAG : s->dim == REPORT_TAG ? REPORT_PROVIDER : s->dim == REPORT_PROVIDER ?
-		    REPORT_PROJECT : s->dim == REPORT_PROJECT ? REPORT_KEY : REPORT_MODEL;
+		    REPORT_PROJECT : s->dim == REPORT_PROJECT ? REPORT_KEY : s->dim == REPORT_KEY ?
+		    REPORT_HOST : REPORT_MODEL;
 		return CA_REBUILD;
 	case R_PROVIDER:
 		s->provider = s->provider + 1 < PROVIDER_COUNT ? s->provider + 1 : -1;

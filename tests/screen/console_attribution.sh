@@ -33,6 +33,8 @@ tm send-keys -t tt b
 if tt_wait_for "by key" 3; then tt_ok "b: the breakdown by key"; else tt_fail "by key"; fi
 tt_has "transcript rows have no key" "$(tt_screen)" "(none)"
 tm send-keys -t tt b
+tt_wait_for "by host" 3 && tt_ok "b: the breakdown by host" || tt_fail "by host"
+tm send-keys -t tt b
 tt_wait_for "by model" 3 && tt_ok "b: back to model" || tt_fail "back to model"
 tm send-keys -t tt q
 tt_done

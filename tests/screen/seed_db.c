@@ -10,6 +10,9 @@
  *                             long ago (the intraday chart's tests)
  *   seed_db DB spool PATH N   N rows waiting in the spool at PATH for DB
  *                             (as a proxy leaves them when the ledger is away)
+ *
+ * TOKENTOP_HOST, when set, is the host the rows are stamped with (as the
+ * opener of a store does from config_host; any bytes, for hostile names).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +159,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "seed_db: %s\n", err);
 		return 1;
 	}
+	if (getenv("TOKENTOP_HOST") != NULL)
+		store_set_host(s, getenv("TOKENTOP_HOST"));
 	if (strcmp(argv[2], "history") == 0)
 		rc = history(s);
 	else if (strcmp(argv[2], "batches") == 0)
