@@ -241,11 +241,23 @@ alert_eval_unpriced(const struct alert_rule *r, int idx, const char *model,
 }
 
 char *
+alert_idempotency_key(const char *key, int64_t created_ms, char *buf, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const char *p;
+
+	for (p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(buf, n, "tokentop-%016llx-%lld", (unsigned long long)h, (long long)created_ms);
+	return buf;
+}
+
+char *
 alert_body(int json, const char *kind, const char *key, int64_t created_ms, const char *text,
            const char *fields)
 {
 	json_t *o, *f;
-	char when[40], *d;
+	char when[40], idem[ALERT_IDEM_MAX], *d;
 	time_t t = (time_t)(created_ms / 1000);
 	struct tm tm;
 
@@ -261,6 +273,8 @@ alert_body(int json, const char *kind, const char *key, int64_t created_ms, cons
 		json_object_set_new(o, "kind", json_string(kind));
 		json_object_set_new(o, "key", json_string(key));
 		json_object_set_new(o, "created", json_string(when));
+		json_object_set_new(o, "idempotency_key",
+		    json_string(alert_idempotency_key(key, created_ms, idem, sizeof(idem))));
 	}
 	d = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(o);

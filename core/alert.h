@@ -124,9 +124,22 @@ int alert_eval_unpriced(const struct alert_rule *r, int idx, const char *model,
 /*
  * The body a webhook gets for an alert: {"text": text} (Slack's incoming
  * webhooks, Mattermost, Discord's /slack) or, with json, {"text", "kind",
- * "key", "created" (RFC 3339), ...fields}. The caller frees it (malloc).
- * NULL when out of memory.
+ * "key", "created" (RFC 3339), "idempotency_key", ...fields}. The caller
+ * frees it (malloc). NULL when out of memory.
  */
+#define ALERT_IDEM_MAX 48
+
+/*
+ * The alert's idempotency key: "tokentop-" + 16 hex digits of a 64-bit
+ * FNV-1a hash of its ledger key + "-" + its creation time (ms). The same on
+ * every attempt, from every process and host (the alert is raised once in
+ * the ledger), so a receiver that keeps the keys it has seen drops a
+ * repeated delivery. Sent as the Idempotency-Key header of a webhook, in a
+ * JSON body, and as TOKENTOP_ALERT_IDEMPOTENCY_KEY to a command. Only
+ * [a-z0-9-]: safe in a header. Returns buf (n >= ALERT_IDEM_MAX).
+ */
+char *alert_idempotency_key(const char *key, int64_t created_ms, char *buf, size_t n);
+
 char *alert_body(int json, const char *kind, const char *key, int64_t created_ms,
                  const char *text, const char *fields);
 

@@ -5,8 +5,9 @@
 # down, then back, gets it once (from the next one-shot process, and from
 # the long-running proxy); a burn-rate spike on seeded history (and none
 # without a spike); the errors rule under a 429 storm through the proxy; an
-# ended batch and an unpriced model; `alerts test`; the webhook URL in no
-# output, log or ledger.
+# ended batch and an unpriced model; `alerts test`; a sender killed between
+# its send and its record (claimed, resent once the claim expires, with the
+# same Idempotency-Key); the webhook URL in no output, log or ledger.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -189,6 +190,47 @@ grep -q '^rule 2 (unpriced) → command#[0-9a-f]\{8\}: FAILED: the command exite
 	tt_fail "alerts test: $(cat "$T/test.out")"
 grep -q '^test: tokentop: a test of alert rule 1' "$T/cmd.log" || tt_fail "command env: $(cat "$T/cmd.log")"
 tt_eq "the receiver got the test" "$(bodies)" 7
+
+# ---- killed between the send and the record: claimed, then resent with the same key --
+# The delivery is claimed in the ledger (a lease) before the POST. A sender
+# killed while the receiver holds its answer leaves the claim: no other
+# process sends it while the claim runs; once the claim is older than its
+# lease it is sent again, with the same Idempotency-Key header (and body
+# field), so a receiver that keeps keys sees one alert.
+KDB=$T/kill.db
+"$T/seed_db" "$KDB" at claude-sonnet-4-5 100000 30
+cat >"$T/k.json" <<EOF
+{ "budget": { "daily": "0.10" },
+  "alerts": [ { "when": { "budget": { "daily": [100] } }, "to": "$HOOK", "format": "json" } ] }
+EOF
+n0=$(bodies)
+k0=$(wc -l <"$T/hk/keys")
+touch "$T/hk/hold"
+"$B/tokentop" --config "$T/k.json" --db "$KDB" alerts check >"$T/kill.out" 2>"$T/kill.err" &
+kp=$!
+for i in $(seq 100); do [ "$(wc -l <"$T/hk/keys")" -gt "$k0" ] && break; sleep 0.1; done
+[ "$(wc -l <"$T/hk/keys")" -gt "$k0" ] || tt_die "the held send never arrived: $(cat "$T/kill.err")"
+kill -KILL "$kp"
+wait "$kp" 2>/dev/null || true
+rm "$T/hk/hold"
+tt_eq "killed after the send: claimed, not recorded" "$(sqlite3 "$KDB" "select status || ' ' || attempts || ' ' ||
+	(lease_ms > cast(strftime('%s','now') as integer) * 1000) from alert where kind = 'budget'")" "pending 1 1"
+out k1 --config "$T/k.json" --db "$KDB" alerts check
+tt_eq "while the claim runs, no other process sends it" "$(wc -l <"$T/hk/keys")" $((k0 + 1))
+# the claim grows older than the lease (60 s): what a later process finds
+sqlite3 "$KDB" "update alert set lease_ms = lease_ms - 61000"
+out k2 --config "$T/k.json" --db "$KDB" alerts check || tt_fail "resend: $(cat "$T/k2.err")"
+tt_eq "the expired claim is sent again" "$(wc -l <"$T/hk/keys")" $((k0 + 2))
+key1=$(sed -n "$((k0 + 1))p" "$T/hk/keys")
+key2=$(sed -n "$((k0 + 2))p" "$T/hk/keys")
+[[ $key1 =~ ^tokentop-[0-9a-f]{16}-[0-9]+$ ]] || tt_fail "Idempotency-Key: $key1"
+tt_eq "with the same Idempotency-Key" "$key2" "$key1"
+tail -n 1 "$T/hk/bodies" | jq -e --arg k "$key1" '.idempotency_key == $k' >/dev/null ||
+	tt_fail "the JSON body carries it: $(tail -n 1 "$T/hk/bodies")"
+tt_eq "recorded delivered" "$(sqlite3 "$KDB" "select status from alert where kind = 'budget'")" delivered
+out k3 --config "$T/k.json" --db "$KDB" alerts check
+tt_eq "and not again" "$(wc -l <"$T/hk/keys")" $((k0 + 2))
+tt_eq "bodies: the one held and the one resent" "$(bodies)" $((n0 + 2))
 
 # ---- the URL: never in an output, a log or the ledger ---------------------------
 leaks=$(grep -l "$SECRET" "$T"/*.out "$T"/*.err "$T"/*.db* "$T/perr" "$T/pport" 2>/dev/null | grep -v '/hk\.' || true)

@@ -198,6 +198,13 @@ test_body_and_scrub(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "created")), "2025-12-02T00:00:00Z");
 	assert_true(json_real_value(json_object_get(j, "spent_usd")) == 1.5);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")), "budget");
+	/* the idempotency key: the same for the same alert, apart for another */
+	assert_string_equal(json_string_value(json_object_get(j, "idempotency_key")),
+	    alert_idempotency_key("k1", 1764633600000LL, buf, sizeof(buf)));
+	assert_int_equal(strlen(buf), strlen("tokentop-0123456789abcdef-1764633600000"));
+	assert_int_equal(strspn(buf, "tokenp-0123456789abcdef"), strlen(buf));
+	assert_string_not_equal(buf, alert_idempotency_key("k2", 1764633600000LL, buf + 100, 100));
+	assert_string_not_equal(buf, alert_idempotency_key("k1", 1764633600001LL, buf + 100, 100));
 	json_decref(j);
 	free(b);
 	snprintf(buf, sizeof(buf), "Failed to POST " URL ": refused (" URL ")");
