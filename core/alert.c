@@ -180,11 +180,12 @@ alert_eval_burn(const struct alert_rule *r, int idx, int64_t now_ms, int64_t hou
 }
 
 int
-alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, int64_t requests,
-                  int64_t errors, struct alert_list *out)
+alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, const char *provider,
+                  int64_t requests, int64_t errors, struct alert_list *out)
 {
 	struct alert_crossing *c;
-	int64_t lhs, rhs;
+	int64_t lhs, rhs, w = now_ms / ALERT_ERRORS_MS;
+	const char *pv = provider[0] != '\0' ? provider : "any provider";
 
 	if (requests < r->min_requests || requests <= 0 ||
 	    __builtin_mul_overflow(errors, 1000, &lhs) ||
@@ -192,12 +193,16 @@ alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, int64_t r
 		return 0;
 	if ((c = add(out, r, idx, out->groups++)) == NULL)
 		return -1;
-	window_keys(c, r, now_ms / ALERT_ERRORS_MS);
+	/* a storm per provider: the provider in its keys */
+	snprintf(c->key, sizeof(c->key), "%s|errors|%s|%lld", r->id, provider, (long long)w);
+	snprintf(c->after, sizeof(c->after), "%s|errors|%s|%lld", r->id, provider,
+	    (long long)(w - 1));
 	c->level = 1;
-	say(c, "tokentop: %lld%% of the proxy's requests failed with 429 or 5xx in the last 5 "
-	    "minutes (%lld of %lld)", (long long)(errors * 100 / requests), (long long)errors,
-	    (long long)requests);
-	set_fields(c, json_pack("{s:I, s:I, s:f, s:f, s:I}", "requests", (json_int_t)requests,
+	say(c, "tokentop: %lld%% of the proxy's requests to %s failed with 429 or 5xx in the "
+	    "last 5 minutes (%lld of %lld)", (long long)(errors * 100 / requests), pv,
+	    (long long)errors, (long long)requests);
+	set_fields(c, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I}", "provider", provider,
+	    "requests", (json_int_t)requests,
 	    "errors", (json_int_t)errors, "percent", (double)errors * 100.0 / (double)requests,
 	    "threshold_percent", (double)r->share_permille / 10.0,
 	    "min_requests", (json_int_t)r->min_requests));

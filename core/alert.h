@@ -107,10 +107,11 @@ int alert_eval_budget(const struct alert_rule *r, int idx, const struct budget_s
 int alert_eval_burn(const struct alert_rule *r, int idx, int64_t now_ms, int64_t hour_nanos,
                     const int64_t past[ALERT_BURN_DAYS], struct alert_list *out);
 
-/* errors at now_ms: requests and errors (429, 5xx) through the proxy in
- * the last five minutes. One window per five minutes. */
-int alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, int64_t requests,
-                      int64_t errors, struct alert_list *out);
+/* errors at now_ms: requests and errors (429, 5xx) through the proxy to
+ * provider ("anthropic", "openai", "other"; "" = not known) in the last
+ * five minutes. One window per five minutes and provider. */
+int alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, const char *provider,
+                      int64_t requests, int64_t errors, struct alert_list *out);
 
 /* batch: a batch that ended (counts of its results). */
 int alert_eval_batch(const struct alert_rule *r, int idx, const char *id, const char *status,

@@ -575,5 +575,22 @@ const char *const store_migrations[] = {
 	ATTR_ROLLUP("rollup_hk", "key_fp")
 	ATTR_FILL("rollup_hp", "project")
 	ATTR_FILL("rollup_hk", "key_fp"),
+	/* 20 → 21 (issue 16; the session reserved 21, the lead renumbers): the
+	 * proxy's statuses per minute by provider too ("anthropic", "openai",
+	 * "other": tokentop_proxy_requests_total's label), so the errors rule
+	 * judges each provider as the proxy's metrics count it. Earlier counts
+	 * keep provider "" (a few minutes' worth; the rule reads five). */
+	"-- column proxy_status_minute provider\n"
+	"CREATE TABLE proxy_status_minute_p ("
+	"  minute INTEGER NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  PRIMARY KEY (minute, provider, status)"
+	") WITHOUT ROWID;"
+	"INSERT INTO proxy_status_minute_p (minute, provider, status, requests)"
+	"  SELECT minute, '', status, requests FROM proxy_status_minute;"
+	"DROP TABLE proxy_status_minute;"
+	"ALTER TABLE proxy_status_minute_p RENAME TO proxy_status_minute;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

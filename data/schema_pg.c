@@ -435,6 +435,13 @@ const char *const store_migrations_pg[] = {
 	"ALTER TABLE rollup_batch ADD COLUMN web_search " BIG ";"
 	ATTR_ROLLUP("rollup_hp", "project")
 	ATTR_ROLLUP("rollup_hk", "key_fp"),
+	/* 20 → 21 (issue 16): the proxy's statuses per minute by provider too,
+	 * as tokentop_proxy_requests_total counts them; earlier counts keep
+	 * provider '' */
+	"-- column proxy_status_minute provider\n"
+	"ALTER TABLE proxy_status_minute ADD COLUMN provider TEXT COLLATE \"C\" NOT NULL DEFAULT '';"
+	"ALTER TABLE proxy_status_minute DROP CONSTRAINT proxy_status_minute_pkey;"
+	"ALTER TABLE proxy_status_minute ADD PRIMARY KEY (minute, provider, status);",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

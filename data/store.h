@@ -391,12 +391,20 @@ int store_alert_result(struct store *s, int64_t id, int ok, const char *error, i
 int store_alert_list(struct store *s, size_t max, struct alert_rec *out, size_t *n, char *err,
                      size_t errlen);
 
-/* The proxy's answers: add requests of status in minute (ts / 60000); the
- * sums since since_minute of all and of 429 + 5xx. */
-int store_proxy_status_add(struct store *s, int64_t minute, int status, int64_t requests,
-                           char *err, size_t errlen);
-int store_proxy_status_sum(struct store *s, int64_t since_minute, int64_t *requests,
-                           int64_t *errors, char *err, size_t errlen);
+/* The proxy's answers: add requests of status to provider's count in
+ * minute (ts / 60000). provider: tokentop_proxy_requests_total's label
+ * (pmetrics_provider_label: "anthropic", "openai", "other"). */
+int store_proxy_status_add(struct store *s, int64_t minute, const char *provider, int status,
+                           int64_t requests, char *err, size_t errlen);
+
+/* Since since_minute, per provider (by name; at most max, the rest not
+ * read): all answers and the 429 + 5xx ones. 0, or -1 + err. */
+struct store_status_sum {
+	char    provider[16];
+	int64_t requests, errors;
+};
+int store_proxy_status_sums(struct store *s, int64_t since_minute, struct store_status_sum *out,
+                            size_t max, size_t *n, char *err, size_t errlen);
 
 /* ---- import progress ---------------------------------------------------- */
 

@@ -4,7 +4,8 @@
 # across two processes, for its highest threshold only; a receiver that is
 # down, then back, gets it once (from the next one-shot process, and from
 # the long-running proxy); a burn-rate spike on seeded history (and none
-# without a spike); the errors rule under a 429 storm through the proxy; an
+# without a spike); the errors rule under a 429 storm through the proxy (per
+# provider, as tokentop_proxy_requests_total counts); an
 # ended batch and an unpriced model; `alerts test`; a sender killed between
 # its send and its record (claimed, resent once the claim expires, with the
 # same Idempotency-Key); the webhook URL in no output, log or ledger.
@@ -135,10 +136,17 @@ cat >"$T/err.json" <<EOF
 { "alerts": [ { "when": { "errors": { "percent": 50, "min_requests": 8 } }, "to": "$HOOK" } ] }
 EOF
 EDB=$T/err.db
-tt_start_proxy --config "$T/err.json" --db "$EDB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
+tt_start_proxy --config "$T/err.json" --db "$EDB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL" \
+	--openai-upstream "$FK_URL/v1" --metrics 127.0.0.1:0
+MP=$(sed -nE 's/^metrics on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
 H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
 M='{"model":"claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}'
 for i in 1 2 3; do curl -sS -o /dev/null "${H[@]}" "$PROXY/v1/messages" -d "$M"; done
+# OpenAI answers well all along: 9 requests, enough to be judged, none failed
+for i in 1 2 3 4 5 6 7 8 9; do
+	curl -sS -o /dev/null -H 'Authorization: Bearer sk-openai-test' -H 'content-type: application/json' \
+		"$PROXY/v1/chat/completions" -d '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'
+done
 sleep 2
 tt_eq "three good answers: no errors alert" "$(bodies)" 3
 curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","status":429,"count":9}]}' >/dev/null
@@ -155,12 +163,17 @@ tt_eq "the storm's alert waits while the receiver is down" \
 rm "$T/hk/fail"
 for i in $(seq 100); do grep -q 'failed with 429 or 5xx' "$T/hk/bodies" && break; sleep 0.2; done
 # (the writer may count the storm in two rounds: the share when it crossed)
-grep -Eq "tokentop: [0-9]+% of the proxy's requests failed with 429 or 5xx in the last 5 minutes \([5-9] of (8|9|1[0-2])\)" \
+grep -Eq "tokentop: [0-9]+% of the proxy's requests to anthropic failed with 429 or 5xx in the last 5 minutes \([5-9] of (8|9|1[0-2])\)" \
 	"$T/hk/bodies" || tt_fail "errors alert: $(tail -n 1 "$T/hk/bodies")"
-tt_eq "the storm: one errors alert, delivered by the proxy once the receiver is back" "$(bodies)" 4
+tt_eq "the storm: one errors alert (anthropic's; OpenAI's answers were fine), delivered by the proxy once the receiver is back" "$(bodies)" 4
+curl -sS "http://127.0.0.1:$MP/metrics" >"$T/pm.txt"
 tt_stop_proxy
-tt_eq "statuses per minute" "$(sqlite3 "$EDB" "select group_concat(status || ':' || requests) from \
-	(select status, sum(requests) requests from proxy_status_minute group by status)")" "200:3,429:9"
+tt_eq "statuses per minute and provider" "$(sqlite3 "$EDB" "select group_concat(provider || ' ' || status || ':' || requests, ', ') from \
+	(select provider, status, sum(requests) requests from proxy_status_minute group by provider, status)")" \
+	"anthropic 200:3, anthropic 429:9, openai 200:9"
+tt_eq "the same counts as tokentop_proxy_requests_total{provider,code}" \
+	"$(sed -nE 's/^tokentop_proxy_requests_total\{provider="([a-z]+)",code="([0-9]+)"\} ([1-9][0-9]*)$/\1 \2:\3/p' "$T/pm.txt" | sort | paste -sd, | sed 's/,/, /g')" \
+	"anthropic 200:3, anthropic 429:9, openai 200:9"
 
 # ---- batch and unpriced: once each -------------------------------------------------
 UDB=$T/u.db
