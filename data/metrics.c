@@ -4,20 +4,25 @@
  * the same on a 10M-row ledger as on a small one.
  *
  * Cost equals the reports' to the nano-dollar: a cell's cost is what
- * `report models --source S` says for its model, because it is priced as
- * the report prices: the day rollup by source (rollup_ds) summed per raw
- * model × flags × routed, over all time when the price table has no dates,
- * else per UTC day at the prices (and web-search rate) in force that day;
- * then the server tools' cost on top. (Cost is rounded once per group, so
- * the same grouping is what makes the nano-dollars agree.) A year of
- * ledger is a few tens of thousands of day cells, whatever its row count.
+ * `report models --source S` says for its model. Cost is rounded once per
+ * group the report prices, so the grouping decides the last nano-dollar:
+ *  - the lifetime rollup (rollup_lt: model × source × tag × flags, a few
+ *    thousand cells) is enough when the price table has no dates and every
+ *    rate in use is a whole number of nano-dollars a token (and a search):
+ *    then no grouping changes a cost (lifetime_exact);
+ *  - else the day rollup by source (rollup_ds, a few tens of thousands of
+ *    cells a year) is summed as the report sums it: per raw model × flags ×
+ *    routed, over all time, or per UTC day at the prices (and web-search
+ *    rate) in force that day when the table has dates.
+ * Web searches are priced on top of tokens, as in the reports.
  *
  * The tag label (metrics.tag_label) needs model × source × tag, which only
- * the lifetime rollup (rollup_lt) holds for all time: its requests and
- * tokens are exact; each model × source's exact cost is split among its
- * tags in proportion to their cost at the prices in force now (largest
- * remainder, so the tags add up to the nano-dollar; with an undated price
- * table each tag's share is its own cost, to rounding).
+ * the lifetime rollup holds for all time: its requests and tokens are
+ * exact; when it does not price exactly, each model × source's exact cost
+ * is split among its tags in proportion to their cost at the prices in
+ * force now (largest remainder, so the tags add up to the nano-dollar;
+ * with an undated price table each tag's share is its own cost, to
+ * rounding).
  *
  * A model whose price names a long-context line other than the rollups'
  * (only a user price file can) is priced at the rollups' line here; the
@@ -369,19 +374,57 @@ by_cell(const void *x, const void *y)
 	return strcmp(a->tag, b->tag);
 }
 
-/* Every label's cells into r->out: the exact cost from the day cells,
- * split among tags from the lifetime cells when with_tag. */
+/*
+ * Can the lifetime cells in r->in (rollup_lt's) be priced as they are, to
+ * the reports' nano-dollar? Only with a price table without dates (one
+ * price per model for all time) and when no grouping can change a cost:
+ * every priced cell's rates a whole number of nano-dollars a token
+ * (pricing_additive) and, with web searches, a whole number a search. Then
+ * the cost of a model × source is the sum of its cells' costs however the
+ * report groups its rows. 1 or 0.
+ */
+static int
+lifetime_exact(const struct reader *r)
+{
+	const struct groupsum_cell *c;
+	const struct model_price *mp;
+	struct price_flags f;
+	int64_t rate;
+	size_t i;
+
+	if (r->dated)
+		return 0;
+	for (i = 0; i < r->in.n; i++) {
+		c = &r->in.cells[i];
+		if ((mp = pricing_find_for(r->p, ROLLUP_PROVIDER(c->flags), c->model)) == NULL)
+			continue;
+		f = store_price_flags(mp, c->flags);
+		if (!pricing_additive(mp, &f) || (c->sum[S_WEB] > 0 &&
+		    pricing_tool_rate(r->p, PRICING_TOOL_WEB_SEARCH, 0, &rate) == 0 &&
+		    rate % 1000 != 0))
+			return 0;
+	}
+	return 1;
+}
+
+/* Every label's cells into r->out. The lifetime cells (a few thousand)
+ * when they price exactly (lifetime_exact), else the exact cost from the
+ * day cells (tens of thousands a year), split among tags from the
+ * lifetime cells when with_tag. */
 static int
 read_usage(struct reader *r, int with_tag, char *err, size_t errlen)
 {
+	int64_t now = (int64_t)time(NULL) * 1000;
+
+	if (read_cells(r, 0, with_tag, err, errlen) != 0)
+		return -1;
+	if (lifetime_exact(r))
+		return price_cells(r, 0, now, &r->out, err, errlen);
+	if (with_tag && price_cells(r, 0, now, &r->tagged, err, errlen) != 0)
+		return -1;
 	if (read_cells(r, 1, 0, err, errlen) != 0 || price_cells(r, 1, 0, &r->out, err, errlen) != 0)
 		return -1;
-	if (!with_tag)
-		return 0;
-	if (read_cells(r, 0, 1, err, errlen) != 0 ||
-	    price_cells(r, 0, (int64_t)time(NULL) * 1000, &r->tagged, err, errlen) != 0)
-		return -1;
-	return tag_split(r, err, errlen);
+	return with_tag ? tag_split(r, err, errlen) : 0;
 }
 
 /* r->out into out->cells, ordered by model, provider, source, tag. */

@@ -284,7 +284,7 @@ test_dated_prices_and_web_search(void **state)
 	static const char *const dm[] = { "claude-sonnet-4-5", "claude-sonnet-4-5-20250929",
 		"claude-haiku-4-5", "mystery-1" };
 	struct store_metrics m, today;
-	struct pricing *p, *now;
+	struct pricing *p, *now, *und;
 	struct usage u;
 	struct store *s;
 	char err[512];
@@ -325,6 +325,19 @@ test_dated_prices_and_web_search(void **state)
 		check_report(s, p, &m);
 		store_metrics_free(&m);
 	}
+	/* without dates, still rates of fractions of a nano-dollar: the
+	 * lifetime cells would round otherwise than the report (routed rows
+	 * are grouped apart there), so the day cells price it */
+	assert_non_null(und = pricing_parse("{\"batch_factor\":{\"num\":1,\"den\":2},"
+	    "\"models\":[{\"id\":\"claude-haiku-4-5\",\"input\":\"0.025\","
+	    "\"write_5m\":\"0.0313\",\"write_1h\":\"2\",\"cache_read\":\"0.0025\","
+	    "\"output\":\"0.1\",\"us_geo\":\"1.1\"}]}", "undated", err, sizeof(err)));
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(store_metrics_read(s, und, t, &m, err, sizeof(err)), 0);
+		check_report(s, und, &m);
+		store_metrics_free(&m);
+	}
+	pricing_free(und);
 	/* the same cells priced at today's prices are not the reports' */
 	assert_int_equal(store_metrics_read(s, p, 0, &m, err, sizeof(err)), 0);
 	assert_int_equal(store_metrics_read(s, now, 0, &today, err, sizeof(err)), 0);
@@ -339,9 +352,74 @@ test_dated_prices_and_web_search(void **state)
 	pricing_free(now);
 }
 
+/* An undated table whose rates are whole nano-dollars a token (and a
+ * search), with batch rows, long context, routed rows, tags and web
+ * searches: the lifetime cells alone price every model × source to the
+ * report's nano-dollar (the day cells are not read: poisoned, nothing
+ * changes). */
+static void
+test_lifetime_cells_when_exact(void **state)
+{
+	static const char *const lm[] = { "claude-sonnet-4-5", "claude-sonnet-4-5-20250929",
+		"claude-haiku-4-5", "mystery-1" };
+	struct store_metrics m[2], again;
+	struct pricing *p;
+	struct usage u;
+	struct store *s;
+	char err[512], path[512];
+	size_t i;
+	int t;
+	(void)state;
+
+	assert_non_null(p = pricing_parse("{\"batch_factor\":{\"num\":1,\"den\":2},"
+	    "\"server_tools\":[{\"id\":\"web_search\",\"usd_per_1000\":\"10\"}],"
+	    "\"models\":[{\"id\":\"claude-sonnet-4-5\",\"aliases\":[\"claude-sonnet-4-5-20250929\"],"
+	    "\"input\":\"3\",\"write_5m\":\"3.75\",\"write_1h\":\"6\",\"cache_read\":\"0.30\","
+	    "\"output\":\"15\",\"long\":{\"threshold\":200000,\"input\":\"6\",\"write_5m\":\"7.50\","
+	    "\"write_1h\":\"12\",\"cache_read\":\"0.60\",\"output\":\"22.50\"}},"
+	    "{\"id\":\"claude-haiku-4-5\",\"input\":\"1\",\"write_5m\":\"1.25\",\"write_1h\":\"2\","
+	    "\"cache_read\":\"0.10\",\"output\":\"5\"}]}", "exact", err, sizeof(err)));
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("x.db"));
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	for (i = 0; i < 1200; i++) {
+		memset(&u, 0, sizeof(u));
+		u.ts_ms = 1762776000000LL + (int64_t)rnd(2400) * 3600000LL + (int64_t)rnd(3600000);
+		usage_strlcpy(u.model, lm[rnd(4)], sizeof(u.model));
+		usage_strlcpy(u.source, sources[rnd(NS)], sizeof(u.source));
+		usage_strlcpy(u.tag, tags[rnd(NT)], sizeof(u.tag));
+		snprintf(u.request_id, sizeof(u.request_id), "req_x%zu", i);
+		u.tok.input = (int64_t)rnd(250001);
+		u.tok.write_5m = (int64_t)rnd(777);
+		u.tok.cache_read = (int64_t)rnd(50001);
+		u.tok.output = (int64_t)rnd(901);
+		u.web_search_requests = rnd(3) == 0 ? (int64_t)rnd(7) : 0;
+		if (rnd(4) == 0)
+			usage_strlcpy(u.tier, "cheap", sizeof(u.tier));
+		if (strcmp(u.source, "batch") == 0 || rnd(5) == 0)
+			usage_strlcpy(u.service_tier, "batch", sizeof(u.service_tier));
+		assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
+	}
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(store_metrics_read(s, p, t, &m[t], err, sizeof(err)), 0);
+		check_report(s, p, &m[t]);
+	}
+	fx_sql(path, "UPDATE rollup_ds SET input = -5");
+	for (t = 0; t < 2; t++) {
+		assert_int_equal(store_metrics_read(s, p, t, &again, err, sizeof(err)), 0);
+		assert_int_equal(again.ncells, m[t].ncells);
+		for (i = 0; i < again.ncells; i++)
+			assert_memory_equal(&again.cells[i], &m[t].cells[i], sizeof(again.cells[i]));
+		store_metrics_free(&m[t]);
+		store_metrics_free(&again);
+	}
+	store_close(s);
+	pricing_free(p);
+}
+
 static void
 test_batches_and_poison(void **state)
 {
+	struct pricing *dp;
 	struct store_metrics m;
 	struct batch_rec b;
 	struct usage u;
@@ -378,17 +456,21 @@ test_batches_and_poison(void **state)
 	assert_string_equal(m.cells[1].provider, "openai");
 	assert_int_equal(m.cells[0].unpriced_requests, 1);     /* no prices: all unpriced */
 	store_metrics_free(&m);
-	fx_sql(path, "UPDATE rollup_ds SET input = -5");       /* what the cost is read from */
-	assert_int_equal(store_metrics_read(s, NULL, 0, &m, err, sizeof(err)), -1);
+	/* dated prices: the cost is read from the day cells */
+	assert_non_null(dp = pricing_parse(dated_json, "dated", err, sizeof(err)));
+	fx_sql(path, "UPDATE rollup_ds SET input = -5");
+	assert_int_equal(store_metrics_read(s, dp, 0, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no rows can make"));
 	assert_int_equal(m.ncells, 0);
 	fx_sql(path, "UPDATE rollup_ds SET input = 10");
-	assert_int_equal(store_metrics_read(s, NULL, 1, &m, err, sizeof(err)), 0);
+	assert_int_equal(store_metrics_read(s, dp, 1, &m, err, sizeof(err)), 0);
 	store_metrics_free(&m);
-	fx_sql(path, "UPDATE rollup_lt SET web_search = -1");  /* and the tags from */
-	assert_int_equal(store_metrics_read(s, NULL, 1, &m, err, sizeof(err)), -1);
+	fx_sql(path, "UPDATE rollup_lt SET web_search = -1");  /* and first the lifetime cells */
+	assert_int_equal(store_metrics_read(s, NULL, 0, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no rows can make"));
+	assert_int_equal(store_metrics_read(s, dp, 1, &m, err, sizeof(err)), -1);
 	store_close(s);
+	pricing_free(dp);
 }
 
 int
@@ -397,6 +479,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brute_force),
 		cmocka_unit_test(test_dated_prices_and_web_search),
+		cmocka_unit_test(test_lifetime_cells_when_exact),
 		cmocka_unit_test(test_batches_and_poison),
 	};
 	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
