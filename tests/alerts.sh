@@ -192,7 +192,7 @@ grep -q 'model claude-nova-9 has no price' "$T/hk/bodies" || tt_fail "unpriced a
 # ---- alerts test: every target, each result -------------------------------------
 cat >"$T/t.json" <<EOF
 { "alerts": [ { "when": "batch", "to": "$HOOK" },
-              { "when": "unpriced", "to": "echo \"\$TOKENTOP_ALERT_KIND: \$TOKENTOP_ALERT_TEXT\" >>$T/cmd.log" },
+              { "when": "unpriced", "to": "echo \"\$TOKENTOP_ALERT_KIND: \$TOKENTOP_ALERT_TEXT\" >>$T/cmd.log; echo \"key \$TOKENTOP_ALERT_IDEMPOTENCY_KEY\" >>$T/cmd.log" },
               { "when": "unpriced", "to": "exit 3" } ] }
 EOF
 set +e; out test --config "$T/t.json" --db "$DB" alerts test; rc=$?; set -e
@@ -202,6 +202,7 @@ grep -q '^rule 1 (unpriced) → command#[0-9a-f]\{8\}: delivered$' "$T/test.out"
 grep -q '^rule 2 (unpriced) → command#[0-9a-f]\{8\}: FAILED: the command exited with status 3$' "$T/test.out" ||
 	tt_fail "alerts test: $(cat "$T/test.out")"
 grep -q '^test: tokentop: a test of alert rule 1' "$T/cmd.log" || tt_fail "command env: $(cat "$T/cmd.log")"
+grep -Eq '^key tokentop-[0-9a-f]{16}-[0-9]+$' "$T/cmd.log" || tt_fail "command idempotency key: $(cat "$T/cmd.log")"
 tt_eq "the receiver got the test" "$(bodies)" 7
 
 # ---- killed between the send and the record: claimed, then resent with the same key --
