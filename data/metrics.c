@@ -5,24 +5,23 @@
  *
  * Cost equals the reports' to the nano-dollar: a cell's cost is what
  * `report models --source S` says for its model. Cost is rounded once per
- * group the report prices, so the grouping decides the last nano-dollar:
- *  - the lifetime rollup (rollup_lt: model × source × tag × flags, a few
- *    thousand cells) is enough when the price table has no dates and every
- *    rate in use is a whole number of nano-dollars a token (and a search):
- *    then no grouping changes a cost (lifetime_exact);
- *  - else the day rollup by source (rollup_ds, a few tens of thousands of
- *    cells a year) is summed as the report sums it: per raw model × flags ×
- *    routed, over all time, or per UTC day at the prices (and web-search
- *    rate) in force that day when the table has dates.
+ * group the report prices, so the cells are grouped as that report groups
+ * rows (raw model × flags × routed):
+ *  - with a price table without dates, over all time: the lifetime rollup
+ *    (rollup_lt: model × source × tag × flags × routed, a few thousand
+ *    cells whatever the ledger's size) summed over tags;
+ *  - with dates, per UTC day at the prices (and web-search rate) in force
+ *    that day: the day rollup by source (rollup_ds, a few tens of
+ *    thousands of cells a year).
  * Web searches are priced on top of tokens, as in the reports.
  *
  * The tag label (metrics.tag_label) needs model × source × tag, which only
  * the lifetime rollup holds for all time: its requests and tokens are
- * exact; when it does not price exactly, each model × source's exact cost
- * is split among its tags in proportion to their cost at the prices in
- * force now (largest remainder, so the tags add up to the nano-dollar;
- * with an undated price table each tag's share is its own cost, to
- * rounding).
+ * exact; its cost is each tag cell's own when no grouping can change a
+ * cost (tags_exact), else each model × source's exact cost is split among
+ * its tags in proportion to their cost at the prices in force now
+ * (largest remainder, so the tags add up to the nano-dollar; with an
+ * undated price table each tag's share is its own cost, to rounding).
  *
  * A model whose price names a long-context line other than the rollups'
  * (only a user price file can) is priced at the rollups' line here; the
@@ -83,7 +82,8 @@ oom(char *err, size_t errlen)
 /*
  * Read a rollup into r->in. days: rollup_ds, each cell (day or 0 when
  * undated, model, source, flags, routed); else rollup_lt, each (0, model,
- * "SOURCE\x1fTAG" ("SOURCE\x1f" without tags), flags, 0). 0, or -1 + err.
+ * "SOURCE\x1fTAG" ("SOURCE\x1f" without tags), flags, routed). 0, or -1 +
+ * err.
  */
 static int
 read_cells(struct reader *r, int days, int with_tag, char *err, size_t errlen)
@@ -92,9 +92,9 @@ read_cells(struct reader *r, int days, int with_tag, char *err, size_t errlen)
 	    "SELECT hour, model, source, '', flags, routed, requests, input, write_5m, write_1h,"
 	    " cache_read, output, web_search FROM rollup_ds" :
 	    with_tag ?
-	    "SELECT 0, model, source, tag, flags, 0, requests, input, write_5m, write_1h,"
+	    "SELECT 0, model, source, tag, flags, routed, requests, input, write_5m, write_1h,"
 	    " cache_read, output, web_search FROM rollup_lt" :
-	    "SELECT 0, model, source, '', flags, 0, requests, input, write_5m, write_1h,"
+	    "SELECT 0, model, source, '', flags, routed, requests, input, write_5m, write_1h,"
 	    " cache_read, output, web_search FROM rollup_lt";
 	char g[sizeof(r->in.cells[0].g)];
 	struct tokens t;
@@ -375,16 +375,15 @@ by_cell(const void *x, const void *y)
 }
 
 /*
- * Can the lifetime cells in r->in (rollup_lt's) be priced as they are, to
- * the reports' nano-dollar? Only with a price table without dates (one
- * price per model for all time) and when no grouping can change a cost:
- * every priced cell's rates a whole number of nano-dollars a token
- * (pricing_additive) and, with web searches, a whole number a search. Then
- * the cost of a model × source is the sum of its cells' costs however the
- * report groups its rows. 1 or 0.
+ * Can the lifetime cells by tag in r->in be priced one by one, to the
+ * reports' nano-dollar? Only with a price table without dates, and when no
+ * grouping can change a cost: every priced cell's rates a whole number of
+ * nano-dollars a token (pricing_additive) and, with web searches, a whole
+ * number a search. (The report of a model × source groups its rows over
+ * tags: with rounding, a sum of the tags' costs could differ.) 1 or 0.
  */
 static int
-lifetime_exact(const struct reader *r)
+tags_exact(const struct reader *r)
 {
 	const struct groupsum_cell *c;
 	const struct model_price *mp;
@@ -407,10 +406,14 @@ lifetime_exact(const struct reader *r)
 	return 1;
 }
 
-/* Every label's cells into r->out. The lifetime cells (a few thousand)
- * when they price exactly (lifetime_exact), else the exact cost from the
- * day cells (tens of thousands a year), split among tags from the
- * lifetime cells when with_tag. */
+/*
+ * Every label's cells into r->out. The exact cost of a model × source:
+ * with an undated price table, the lifetime cells summed over tags (as the
+ * report groups: raw model × flags × routed over all time; a few thousand
+ * cells); with dates, the day cells (tens of thousands a year). With tags,
+ * the lifetime cells by tag, priced one by one when that is exact
+ * (tags_exact), else sharing their model × source's exact cost.
+ */
 static int
 read_usage(struct reader *r, int with_tag, char *err, size_t errlen)
 {
@@ -418,11 +421,12 @@ read_usage(struct reader *r, int with_tag, char *err, size_t errlen)
 
 	if (read_cells(r, 0, with_tag, err, errlen) != 0)
 		return -1;
-	if (lifetime_exact(r))
+	if (!r->dated && (!with_tag || tags_exact(r)))
 		return price_cells(r, 0, now, &r->out, err, errlen);
 	if (with_tag && price_cells(r, 0, now, &r->tagged, err, errlen) != 0)
 		return -1;
-	if (read_cells(r, 1, 0, err, errlen) != 0 || price_cells(r, 1, 0, &r->out, err, errlen) != 0)
+	if (read_cells(r, r->dated, 0, err, errlen) != 0 ||
+	    price_cells(r, r->dated, now, &r->out, err, errlen) != 0)
 		return -1;
 	return with_tag ? tag_split(r, err, errlen) : 0;
 }

@@ -325,9 +325,9 @@ test_dated_prices_and_web_search(void **state)
 		check_report(s, p, &m);
 		store_metrics_free(&m);
 	}
-	/* without dates, still rates of fractions of a nano-dollar: the
-	 * lifetime cells would round otherwise than the report (routed rows
-	 * are grouped apart there), so the day cells price it */
+	/* without dates, still rates of fractions of a nano-dollar and routed
+	 * rows: the lifetime cells, split by routed as the report groups rows,
+	 * price it to the nano-dollar (with tags: each tag a share) */
 	assert_non_null(und = pricing_parse("{\"batch_factor\":{\"num\":1,\"den\":2},"
 	    "\"models\":[{\"id\":\"claude-haiku-4-5\",\"input\":\"0.025\","
 	    "\"write_5m\":\"0.0313\",\"write_1h\":\"2\",\"cache_read\":\"0.0025\","
@@ -354,9 +354,9 @@ test_dated_prices_and_web_search(void **state)
 
 /* An undated table whose rates are whole nano-dollars a token (and a
  * search), with batch rows, long context, routed rows, tags and web
- * searches: the lifetime cells alone price every model × source to the
- * report's nano-dollar (the day cells are not read: poisoned, nothing
- * changes). */
+ * searches: the lifetime cells alone price every model × source, and each
+ * tag its own cost, to the report's nano-dollar (the day cells are not
+ * read: poisoned, nothing changes). */
 static void
 test_lifetime_cells_when_exact(void **state)
 {
