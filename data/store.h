@@ -286,11 +286,11 @@ struct store_metrics {
 /*
  * Everything the exporter counts, from the rollups (never the raw rows) and
  * the batch table, in one read snapshot. Each model × source's cost is
- * `report models --source S`'s to the nano-dollar (the day rollup by
- * source, priced per day when prices have dates, with web searches); with
- * with_tag the cells are split by tag too (rollup_lt), each model × source's
- * cost shared among its tags (data/metrics.c). p may be NULL (everything
- * unpriced). The caller frees out with store_metrics_free. 0, or -1 with err.
+ * `report models --source S`'s to the nano-dollar, web searches included
+ * (the lifetime rollup with undated prices, the day rollup by source with
+ * dated ones); with with_tag the cells are split by tag too (data/metrics.c
+ * says how a tag's cost is found). p may be NULL (everything unpriced). The
+ * caller frees out with store_metrics_free. 0, or -1 with err.
  */
 int store_metrics_read(struct store *s, const struct pricing *p, int with_tag,
                        struct store_metrics *out, char *err, size_t errlen);
