@@ -10,7 +10,8 @@
 # (its measuring window, default 60), BENCH_POLL_INTERVAL (watch --interval,
 # default 10), BENCH_PG_WRITER_ROWS (rows per writer into PostgreSQL and
 # SQLite, default 20000; the pg section copies the BENCH_ROWS ledger into a
-# private server, tests/lib/pg.sh). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
+# private server, tests/lib/pg.sh), BENCH_STATUS_ROWS (the status section's
+# ledger, default 1000000) and BENCH_STATUS_RUNS (runs per CPU figure, 20). Quick run: BENCH_MB=40 BENCH_ROWS=100000 BENCH_RESULTS=10000
 # BENCH_IDLE_SECONDS=5 BENCH_BATCHES=50 BENCH_POLL_SECONDS=10 bench/run.sh build
 #
 # A section whose command is not built yet prints "skipped: reason".
@@ -397,6 +398,52 @@ bench_exporter() {
 	wait "$pid" 2>/dev/null
 }
 
+# cpu_ms N CMD... — CPU milliseconds (user + system) per run of CMD, the
+# mean of N runs in a row (one /usr/bin/time over all of them: its 10 ms
+# resolution spread over N); sets CPUMS ("?" without /usr/bin/time or when a
+# run fails). CPU does not wait for the scheduler: on a loaded machine a
+# short command's wall time is mostly waiting.
+cpu_ms() {
+	local n=$1
+	shift
+	CPUMS="?"
+	[ $HAVE_TIME = 1 ] || return
+	/usr/bin/time -f '%U %S' -o "$TMP/cpu.out" sh -c 'n=$1; shift; i=0
+	    while [ $i -lt $n ]; do "$@" >/dev/null 2>&1 || exit 1; i=$((i + 1)); done' sh "$n" "$@" ||
+	    return
+	CPUMS=$(tail -n 1 "$TMP/cpu.out" | awk -v n="$n" '{ printf "%.1f", ($1 + $2) * 1000 / n }')
+}
+
+# ---- 2b. the one-shot status on a 1M-row ledger (issue 16: under 20 ms) ---------
+
+# `tokentop status --json` beside `report daily --json` on the same ledger,
+# CPU per run (mean of BENCH_STATUS_RUNS, default 20), with the start of the
+# binary alone (`tokentop --version`) as the floor every command pays.
+section_status() {
+	local rows=${BENCH_STATUS_ROWS:-1000000} runs=${BENCH_STATUS_RUNS:-20} db=$TMP/status.db
+	local st daily floor
+	header "tokentop status on a ledger of $rows rows (issue 16)"
+	if ! have_bin gen_ledger; then skip "$BUILD/bench/gen_ledger not built"; return; fi
+	if ! built status; then skip "tokentop status not built yet"; return; fi
+	timed "$TMP/gs.out" "$BB/gen_ledger" --db "$db" --rows "$rows"
+	if [ "$RC" != 0 ]; then skip "gen_ledger failed: $(head -c 300 "$TMP/gs.out.err")"; return; fi
+	"$TT" --db "$db" status --json >/dev/null 2>&1     # warm the page cache
+	"$TT" --db "$db" report daily --json >/dev/null 2>&1
+	cpu_ms "$runs" "$TT" --db "$db" status --json
+	st=$CPUMS
+	cpu_ms "$runs" "$TT" --db "$db" report daily --json
+	daily=$CPUMS
+	cpu_ms "$runs" "$TT" --version
+	floor=$CPUMS
+	figure "status --json, CPU per run" "$st" "ms" "report daily --json, CPU" "$daily" "ms" \
+	    "< 20 ms"
+	figure "status --json, CPU per run" "$st" "ms" "tokentop --version (start only)" "$floor" "ms"
+	best3 "$TMP/status1m.json" "$TT" --db "$db" status --json
+	note "status --json: best wall of three $(fmt "$(calc "$WALL * 1000")" 1) ms (waits for a CPU" \
+	    "on a loaded machine); today $(jget "$TMP/status1m.json" '$.today_usd') USD"
+	rm -f "$db"*
+}
+
 # ---- 3. results ingestion beside jansson alone ------------------------------
 
 section_results() {
@@ -655,8 +702,9 @@ section_pg() {
 }
 
 # BENCH_SECTIONS="ledger console" runs only those sections ("bytes" or
-# "responses": one transcript shape; pg: the PostgreSQL section).
-for s in ${BENCH_SECTIONS:-transcripts codex ledger results router console poller batches proxy pg}; do
+# "responses": one transcript shape; status: `tokentop status` on a
+# BENCH_STATUS_ROWS ledger, default 1M; pg: the PostgreSQL section).
+for s in ${BENCH_SECTIONS:-transcripts codex ledger status results router console poller batches proxy pg}; do
 	"section_$s"
 done
 echo

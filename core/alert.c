@@ -180,11 +180,12 @@ alert_eval_burn(const struct alert_rule *r, int idx, int64_t now_ms, int64_t hou
 }
 
 int
-alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, int64_t requests,
-                  int64_t errors, struct alert_list *out)
+alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, const char *provider,
+                  int64_t requests, int64_t errors, struct alert_list *out)
 {
 	struct alert_crossing *c;
-	int64_t lhs, rhs;
+	int64_t lhs, rhs, w = now_ms / ALERT_ERRORS_MS;
+	const char *pv = provider[0] != '\0' ? provider : "any provider";
 
 	if (requests < r->min_requests || requests <= 0 ||
 	    __builtin_mul_overflow(errors, 1000, &lhs) ||
@@ -192,12 +193,16 @@ alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, int64_t r
 		return 0;
 	if ((c = add(out, r, idx, out->groups++)) == NULL)
 		return -1;
-	window_keys(c, r, now_ms / ALERT_ERRORS_MS);
+	/* a storm per provider: the provider in its keys */
+	snprintf(c->key, sizeof(c->key), "%s|errors|%s|%lld", r->id, provider, (long long)w);
+	snprintf(c->after, sizeof(c->after), "%s|errors|%s|%lld", r->id, provider,
+	    (long long)(w - 1));
 	c->level = 1;
-	say(c, "tokentop: %lld%% of the proxy's requests failed with 429 or 5xx in the last 5 "
-	    "minutes (%lld of %lld)", (long long)(errors * 100 / requests), (long long)errors,
-	    (long long)requests);
-	set_fields(c, json_pack("{s:I, s:I, s:f, s:f, s:I}", "requests", (json_int_t)requests,
+	say(c, "tokentop: %lld%% of the proxy's requests to %s failed with 429 or 5xx in the "
+	    "last 5 minutes (%lld of %lld)", (long long)(errors * 100 / requests), pv,
+	    (long long)errors, (long long)requests);
+	set_fields(c, json_pack("{s:s, s:I, s:I, s:f, s:f, s:I}", "provider", provider,
+	    "requests", (json_int_t)requests,
 	    "errors", (json_int_t)errors, "percent", (double)errors * 100.0 / (double)requests,
 	    "threshold_percent", (double)r->share_permille / 10.0,
 	    "min_requests", (json_int_t)r->min_requests));
@@ -241,11 +246,23 @@ alert_eval_unpriced(const struct alert_rule *r, int idx, const char *model,
 }
 
 char *
+alert_idempotency_key(const char *key, int64_t created_ms, char *buf, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	const char *p;
+
+	for (p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(buf, n, "tokentop-%016llx-%lld", (unsigned long long)h, (long long)created_ms);
+	return buf;
+}
+
+char *
 alert_body(int json, const char *kind, const char *key, int64_t created_ms, const char *text,
            const char *fields)
 {
 	json_t *o, *f;
-	char when[40], *d;
+	char when[40], idem[ALERT_IDEM_MAX], *d;
 	time_t t = (time_t)(created_ms / 1000);
 	struct tm tm;
 
@@ -261,6 +278,8 @@ alert_body(int json, const char *kind, const char *key, int64_t created_ms, cons
 		json_object_set_new(o, "kind", json_string(kind));
 		json_object_set_new(o, "key", json_string(key));
 		json_object_set_new(o, "created", json_string(when));
+		json_object_set_new(o, "idempotency_key",
+		    json_string(alert_idempotency_key(key, created_ms, idem, sizeof(idem))));
 	}
 	d = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
 	json_decref(o);

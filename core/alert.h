@@ -107,10 +107,11 @@ int alert_eval_budget(const struct alert_rule *r, int idx, const struct budget_s
 int alert_eval_burn(const struct alert_rule *r, int idx, int64_t now_ms, int64_t hour_nanos,
                     const int64_t past[ALERT_BURN_DAYS], struct alert_list *out);
 
-/* errors at now_ms: requests and errors (429, 5xx) through the proxy in
- * the last five minutes. One window per five minutes. */
-int alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, int64_t requests,
-                      int64_t errors, struct alert_list *out);
+/* errors at now_ms: requests and errors (429, 5xx) through the proxy to
+ * provider ("anthropic", "openai", "other"; "" = not known) in the last
+ * five minutes. One window per five minutes and provider. */
+int alert_eval_errors(const struct alert_rule *r, int idx, int64_t now_ms, const char *provider,
+                      int64_t requests, int64_t errors, struct alert_list *out);
 
 /* batch: a batch that ended (counts of its results). */
 int alert_eval_batch(const struct alert_rule *r, int idx, const char *id, const char *status,
@@ -124,9 +125,22 @@ int alert_eval_unpriced(const struct alert_rule *r, int idx, const char *model,
 /*
  * The body a webhook gets for an alert: {"text": text} (Slack's incoming
  * webhooks, Mattermost, Discord's /slack) or, with json, {"text", "kind",
- * "key", "created" (RFC 3339), ...fields}. The caller frees it (malloc).
- * NULL when out of memory.
+ * "key", "created" (RFC 3339), "idempotency_key", ...fields}. The caller
+ * frees it (malloc). NULL when out of memory.
  */
+#define ALERT_IDEM_MAX 48
+
+/*
+ * The alert's idempotency key: "tokentop-" + 16 hex digits of a 64-bit
+ * FNV-1a hash of its ledger key + "-" + its creation time (ms). The same on
+ * every attempt, from every process and host (the alert is raised once in
+ * the ledger), so a receiver that keeps the keys it has seen drops a
+ * repeated delivery. Sent as the Idempotency-Key header of a webhook, in a
+ * JSON body, and as TOKENTOP_ALERT_IDEMPOTENCY_KEY to a command. Only
+ * [a-z0-9-]: safe in a header. Returns buf (n >= ALERT_IDEM_MAX).
+ */
+char *alert_idempotency_key(const char *key, int64_t created_ms, char *buf, size_t n);
+
 char *alert_body(int json, const char *kind, const char *key, int64_t created_ms,
                  const char *text, const char *fields);
 

@@ -45,6 +45,7 @@ struct http_req {
 	char              *body;
 	size_t             body_len;
 	char               accept[64];
+	char               idem[96];     /* Idempotency-Key, "" = none */
 	int                no_auth;
 	int                once;         /* no_retry: on a fresh connection */
 	int                max_retries;
@@ -197,6 +198,8 @@ build_headers(struct http_req *r)
 		rc |= add_header(&r->hdrs, vh, m->api_version);
 	}
 	rc |= add_header(&r->hdrs, "accept: %s", r->accept);
+	if (r->idem[0] != '\0')
+		rc |= add_header(&r->hdrs, "Idempotency-Key: %s", r->idem);
 	if (r->body != NULL)
 		rc |= add_header(&r->hdrs, "content-type: %s", "application/json");
 	rc |= add_header(&r->hdrs, "Expect:%s", "");
@@ -561,10 +564,19 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 		fail_set(err, 0, "config_error", "no API key: set %s", t->key_env);
 		return NULL;
 	}
+	if (rq->idempotency_key != NULL && (rq->idempotency_key[0] == '\0' ||
+	    strlen(rq->idempotency_key) >= sizeof(r->idem) ||
+	    strspn(rq->idempotency_key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-_.:") != strlen(rq->idempotency_key))) {
+		fail_set(err, 0, "config_error", "bad idempotency key%s", "");
+		return NULL;
+	}
 	if (method == NULL)
 		method = rq->body != NULL ? "POST" : "GET";
 	if ((r = calloc(1, sizeof(*r))) == NULL || (r->url = strdup(url)) == NULL)
 		goto oom;
+	if (rq->idempotency_key != NULL)
+		snprintf(r->idem, sizeof(r->idem), "%s", rq->idempotency_key);
 	r->m = m;
 	r->t = t;
 	snprintf(r->method, sizeof(r->method), "%s", method);

@@ -92,6 +92,9 @@ struct http_request {
 	const char  *upload_path;
 	const char  *upload_name;
 	const char *const *form;
+	/* An Idempotency-Key header (alerts): NULL = none; only letters,
+	 * digits, '-', '_', '.' and ':' (anything else: refused, no request). */
+	const char  *idempotency_key;
 };
 
 /*

@@ -69,6 +69,12 @@ prov_index(const char *p)
 	return NPROV - 1;
 }
 
+const char *
+pmetrics_provider_label(const char *provider)
+{
+	return providers[prov_index(provider)];
+}
+
 static void
 observe(struct hist *h, int64_t us)
 {

@@ -27,6 +27,10 @@ void pmetrics_free(struct pmetrics *m);
 void pmetrics_request(struct pmetrics *m, const char *provider, long code, int64_t duration_us,
                       int64_t first_byte_us);
 
+/* The provider label a request counts under: "anthropic", "openai", or
+ * "other" for any other name (NULL too). Static storage. */
+const char *pmetrics_provider_label(const char *provider);
+
 /* The latest figures of provider × model (kinds absent from rl, -1, keep
  * their last value). Thread-safe. */
 void pmetrics_ratelimit(struct pmetrics *m, const char *provider, const char *model,

@@ -208,6 +208,12 @@ int64_t pricing_cost(const struct model_price *mp, const struct tokens *t,
 int pricing_cost_checked(const struct model_price *mp, const struct tokens *t,
                          const struct price_flags *f, int64_t *nanos);
 
+/* Is every per-token rate of mp under f (multipliers and batch factor
+ * applied) a whole number of nano-dollars? Then pricing_cost is additive:
+ * the cost of a sum of token groups is the sum of their costs, however
+ * they are grouped (no rounding). 1 or 0 (0 for NULL). */
+int pricing_additive(const struct model_price *mp, const struct price_flags *f);
+
 /* Cost of one row (its provider's entry for its model, in force at its
  * ts_ms): its tokens and its server tools (pricing_usage_tool_cost);
  * returns -1 (and *nanos = 0) when the model is unpriced. */

@@ -94,6 +94,39 @@ cost64(const struct model_price *mp, const i128 tok[5], const struct price_flags
 	return 1;
 }
 
+int
+pricing_additive(const struct model_price *mp, const struct price_flags *f)
+{
+	const struct rates *r;
+	int64_t rate[5], num, den;
+	int i;
+
+	if (mp == NULL)
+		return 0;
+	r = f->long_ctx && mp->has_long ? &mp->lng : &mp->base;
+	rate[0] = r->input;
+	rate[1] = r->write_5m;
+	rate[2] = r->write_1h;
+	rate[3] = r->cache_read;
+	rate[4] = r->output;
+	for (i = 0; i < 5; i++) {
+		/* one token through cost64's steps: whole when num % den == 0 */
+		num = rate[i];
+		den = 1000;
+		if ((f->fast && mp->fast_permille > 0 && (__builtin_mul_overflow(num,
+		    mp->fast_permille, &num) || __builtin_mul_overflow(den, 1000, &den))) ||
+		    (f->us_geo && mp->us_geo_permille > 0 && (__builtin_mul_overflow(num,
+		    mp->us_geo_permille, &num) || __builtin_mul_overflow(den, 1000, &den))) ||
+		    (f->priority && mp->priority_permille > 0 && (__builtin_mul_overflow(num,
+		    mp->priority_permille, &num) || __builtin_mul_overflow(den, 1000, &den))) ||
+		    (f->batch && (__builtin_mul_overflow(num, mp->batch_den > 0 ? mp->batch_num : 1,
+		    &num) || __builtin_mul_overflow(den, mp->batch_den > 0 ? mp->batch_den : 2,
+		    &den))) || den <= 0 || num % den != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static int
 cost128(const struct model_price *mp, const i128 tok[5], const struct price_flags *f,
         int64_t *out)

@@ -4,7 +4,7 @@
  * across restarts, processes and hosts (sharing a PostgreSQL ledger),
  * because the claim is one INSERT … ON CONFLICT DO NOTHING on a unique key,
  * and sent by one process at a time, because the lease is one UPDATE.
- * Also the statuses the proxy answered, per minute. */
+ * Also the statuses the proxy answered, per minute and provider. */
 #include <stdio.h>
 #include <string.h>
 
@@ -242,20 +242,21 @@ store_alert_list(struct store *s, size_t max, struct alert_rec *out, size_t *n, 
 }
 
 int
-store_proxy_status_add(struct store *s, int64_t minute, int status, int64_t requests,
-                       char *err, size_t errlen)
+store_proxy_status_add(struct store *s, int64_t minute, const char *provider, int status,
+                       int64_t requests, char *err, size_t errlen)
 {
 	struct db_stmt *st;
 	int rc;
 
-	if ((st = store_prepare(s, "INSERT INTO proxy_status_minute (minute, status, requests)"
-	    " VALUES (?1, ?2, ?3) ON CONFLICT (minute, status)"
+	if ((st = store_prepare(s, "INSERT INTO proxy_status_minute (minute, provider, status,"
+	    " requests) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (minute, provider, status)"
 	    " DO UPDATE SET requests = proxy_status_minute.requests + excluded.requests",
 	    "proxy status", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, minute);
-	db_bind_int64(st, 2, status);
-	db_bind_int64(st, 3, requests);
+	store_bind_text(st, 2, provider);
+	db_bind_int64(st, 3, status);
+	db_bind_int64(st, 4, requests);
 	rc = db_step(st);
 	if (rc != DB_DONE)
 		store_sqlerr(s, "proxy status", err, errlen);
@@ -264,23 +265,27 @@ store_proxy_status_add(struct store *s, int64_t minute, int status, int64_t requ
 }
 
 int
-store_proxy_status_sum(struct store *s, int64_t since_minute, int64_t *requests,
-                       int64_t *errors, char *err, size_t errlen)
+store_proxy_status_sums(struct store *s, int64_t since_minute, struct store_status_sum *out,
+                        size_t max, size_t *n, char *err, size_t errlen)
 {
 	struct db_stmt *st;
 	int rc;
 
-	*requests = *errors = 0;
-	if ((st = store_prepare(s, "SELECT coalesce(sum(requests), 0),"
+	*n = 0;
+	if ((st = store_prepare(s, "SELECT provider, sum(requests),"
 	    " coalesce(sum(CASE WHEN status = 429 OR status >= 500 THEN requests END), 0)"
-	    " FROM proxy_status_minute WHERE minute >= ?1", "proxy status", err, errlen)) == NULL)
+	    " FROM proxy_status_minute WHERE minute >= ?1 GROUP BY provider ORDER BY provider",
+	    "proxy status", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, since_minute);
-	if ((rc = db_step(st)) == DB_ROW) {
-		*requests = db_column_int64(st, 0);
-		*errors = db_column_int64(st, 1);
-	} else
+	while ((rc = db_step(st)) == DB_ROW && *n < max) {
+		usage_strlcpy(out[*n].provider, db_column_text(st, 0), sizeof(out[0].provider));
+		out[*n].requests = db_column_int64(st, 1);
+		out[*n].errors = db_column_int64(st, 2);
+		(*n)++;
+	}
+	if (rc == DB_ERR)
 		store_sqlerr(s, "proxy status", err, errlen);
 	db_finalize(st);
-	return rc == DB_ROW ? 0 : -1;
+	return rc == DB_ERR ? -1 : 0;
 }

@@ -346,7 +346,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 
 	if (st == NULL)
 		return -1;
-	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags */
+	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags, routed */
 		/* sources hold no LT_SEP: the first one splits */
 		n = strcspn(c->g, (const char[]){ LT_SEP, '\0' });
 		memcpy(source, c->g, n);
@@ -355,6 +355,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 		store_bind_text(st, k++, source);
 		store_bind_text(st, k++, c->g[n] != '\0' ? c->g + n + 1 : "");
 		db_bind_int64(st, k++, c->flags);
+		db_bind_int64(st, k++, c->routed);
 		for (i = 0; add && i < NSUM; i++)
 			db_bind_int64(st, k++, c->sum[i]);
 		return step_done(s, st, err, errlen);
@@ -418,7 +419,7 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0)
 			return rc;
 		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
-		if ((rc = groupsum_add(&coll[C_LT], 0, c->model, lt, c->flags, 0, c->sum)) != 0)
+		if ((rc = groupsum_add(&coll[C_LT], 0, c->model, lt, c->flags, routed, c->sum)) != 0)
 			return rc;
 	}
 	return 0;

@@ -613,5 +613,58 @@ const char *const store_migrations[] = {
 	"DELETE FROM host_seen;"
 	"INSERT INTO host_seen (host, last_ms, requests)"
 	"  SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host;",
+	/* 18 → 19 (issue 16):
+	 * - the lifetime rollup split by routed too (rollup_lt: model × source ×
+	 *   tag × flags × routed, rebuilt from rollup_hour), so `tokentop
+	 *   exporter` groups its cells as `report models --source` groups rows
+	 *   and prices them to the report's nano-dollar from a few thousand
+	 *   cells (data/metrics.c);
+	 * - the proxy's statuses per minute by provider too ("anthropic",
+	 *   "openai", "other": tokentop_proxy_requests_total's label), so the
+	 *   errors rule judges each provider as the proxy's metrics count it.
+	 *   Earlier counts keep provider "" (a few minutes' worth; the rule
+	 *   reads five).
+	 * Both tables are rebuilt (a key changes) whatever their columns, so a
+	 * ledger whose version was set back migrates again (its proxy counts of
+	 * a few minutes become provider ""). */
+	"CREATE TABLE rollup_lt_r ("
+	"  model TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  tag TEXT NOT NULL,"
+	"  flags INTEGER NOT NULL,"
+	"  routed INTEGER NOT NULL DEFAULT 0,"  /* 0 when migration 14 runs again */
+	"  requests INTEGER NOT NULL,"
+	"  input INTEGER NOT NULL,"
+	"  write_5m INTEGER NOT NULL,"
+	"  write_1h INTEGER NOT NULL,"
+	"  cache_read INTEGER NOT NULL,"
+	"  output INTEGER NOT NULL,"
+	"  compressed_tokens INTEGER NOT NULL,"
+	"  max_tokens_stops INTEGER NOT NULL,"
+	"  reasoning INTEGER NOT NULL,"
+	"  web_search INTEGER NOT NULL DEFAULT 0,"
+	"  code_exec INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (model, source, tag, flags, routed)"
+	") WITHOUT ROWID;"
+	"INSERT INTO rollup_lt_r (model, source, tag, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning,"
+	"  web_search, code_exec)"
+	"  SELECT model, source, tag, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END, sum(requests),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning), sum(web_search),"
+	"  sum(code_exec) FROM rollup_hour GROUP BY model, source, tag, flags, 5;"
+	"DROP TABLE rollup_lt;"
+	"ALTER TABLE rollup_lt_r RENAME TO rollup_lt;"
+	"CREATE TABLE proxy_status_minute_p ("
+	"  minute INTEGER NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  status INTEGER NOT NULL,"
+	"  requests INTEGER NOT NULL,"
+	"  PRIMARY KEY (minute, provider, status)"
+	") WITHOUT ROWID;"
+	"INSERT INTO proxy_status_minute_p (minute, provider, status, requests)"
+	"  SELECT minute, '', status, requests FROM proxy_status_minute;"
+	"DROP TABLE proxy_status_minute;"
+	"ALTER TABLE proxy_status_minute_p RENAME TO proxy_status_minute;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -493,6 +493,26 @@ const char *const store_migrations_pg[] = {
 	");"
 	"INSERT INTO host_seen (host, last_ms, requests)"
 	"  SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host;",
+	/* 18 → 19 (issue 16): the lifetime rollup split by routed too (rebuilt
+	 * from rollup_hour: the exporter groups as report models --source
+	 * does); the proxy's statuses per minute by provider too, as
+	 * tokentop_proxy_requests_total counts them (earlier counts keep
+	 * provider ''); each step can run again (a version set back) */
+	"ALTER TABLE rollup_lt ADD COLUMN IF NOT EXISTS routed " BIG ";"
+	"ALTER TABLE rollup_lt DROP CONSTRAINT IF EXISTS rollup_lt_pkey;"
+	"DELETE FROM rollup_lt;"
+	"INSERT INTO rollup_lt (model, source, tag, flags, routed, requests, input, write_5m,"
+	"  write_1h, cache_read, output, compressed_tokens, max_tokens_stops, reasoning,"
+	"  web_search, code_exec)"
+	"  SELECT model, source, tag, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END, sum(requests),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(max_tokens_stops), sum(reasoning), sum(web_search),"
+	"  sum(code_exec) FROM rollup_hour GROUP BY model, source, tag, flags, 5;"
+	"ALTER TABLE rollup_lt ADD PRIMARY KEY (model, source, tag, flags, routed);"
+	"ALTER TABLE proxy_status_minute ADD COLUMN IF NOT EXISTS provider TEXT COLLATE \"C\""
+	"  NOT NULL DEFAULT '';"
+	"ALTER TABLE proxy_status_minute DROP CONSTRAINT IF EXISTS proxy_status_minute_pkey;"
+	"ALTER TABLE proxy_status_minute ADD PRIMARY KEY (minute, provider, status);",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

@@ -326,9 +326,12 @@ struct store_metrics {
 };
 
 /*
- * Everything the exporter counts, from the lifetime rollup (rollup_lt, a few
- * hundred cells whatever the ledger's size) and the batch table: one read
- * each; cells grouped by tag too with with_tag. p may be NULL (everything unpriced). The
+ * Everything the exporter counts, from the rollups (never the raw rows) and
+ * the batch table, in one read snapshot. Each model × source's cost is
+ * `report models --source S`'s to the nano-dollar, web searches included
+ * (the lifetime rollup with undated prices, the day rollup by source with
+ * dated ones); with with_tag the cells are split by tag too (data/metrics.c
+ * says how a tag's cost is found). p may be NULL (everything unpriced). The
  * caller frees out with store_metrics_free. 0, or -1 with err.
  */
 int store_metrics_read(struct store *s, const struct pricing *p, int with_tag,
@@ -430,12 +433,20 @@ int store_alert_result(struct store *s, int64_t id, int ok, const char *error, i
 int store_alert_list(struct store *s, size_t max, struct alert_rec *out, size_t *n, char *err,
                      size_t errlen);
 
-/* The proxy's answers: add requests of status in minute (ts / 60000); the
- * sums since since_minute of all and of 429 + 5xx. */
-int store_proxy_status_add(struct store *s, int64_t minute, int status, int64_t requests,
-                           char *err, size_t errlen);
-int store_proxy_status_sum(struct store *s, int64_t since_minute, int64_t *requests,
-                           int64_t *errors, char *err, size_t errlen);
+/* The proxy's answers: add requests of status to provider's count in
+ * minute (ts / 60000). provider: tokentop_proxy_requests_total's label
+ * (pmetrics_provider_label: "anthropic", "openai", "other"). */
+int store_proxy_status_add(struct store *s, int64_t minute, const char *provider, int status,
+                           int64_t requests, char *err, size_t errlen);
+
+/* Since since_minute, per provider (by name; at most max, the rest not
+ * read): all answers and the 429 + 5xx ones. 0, or -1 + err. */
+struct store_status_sum {
+	char    provider[16];
+	int64_t requests, errors;
+};
+int store_proxy_status_sums(struct store *s, int64_t since_minute, struct store_status_sum *out,
+                            size_t max, size_t *n, char *err, size_t errlen);
 
 /* ---- import progress ---------------------------------------------------- */
 

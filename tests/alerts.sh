@@ -4,9 +4,11 @@
 # across two processes, for its highest threshold only; a receiver that is
 # down, then back, gets it once (from the next one-shot process, and from
 # the long-running proxy); a burn-rate spike on seeded history (and none
-# without a spike); the errors rule under a 429 storm through the proxy; an
-# ended batch and an unpriced model; `alerts test`; the webhook URL in no
-# output, log or ledger.
+# without a spike); the errors rule under a 429 storm through the proxy (per
+# provider, as tokentop_proxy_requests_total counts); an
+# ended batch and an unpriced model; `alerts test`; a sender killed between
+# its send and its record (claimed, resent once the claim expires, with the
+# same Idempotency-Key); the webhook URL in no output, log or ledger.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -134,10 +136,17 @@ cat >"$T/err.json" <<EOF
 { "alerts": [ { "when": { "errors": { "percent": 50, "min_requests": 8 } }, "to": "$HOOK" } ] }
 EOF
 EDB=$T/err.db
-tt_start_proxy --config "$T/err.json" --db "$EDB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL"
+tt_start_proxy --config "$T/err.json" --db "$EDB" proxy --listen 127.0.0.1:0 --upstream "$FK_URL" \
+	--openai-upstream "$FK_URL/v1" --metrics 127.0.0.1:0
+MP=$(sed -nE 's/^metrics on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport")
 H=(-H 'x-api-key: sk-ant-test' -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json')
 M='{"model":"claude-haiku-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}'
 for i in 1 2 3; do curl -sS -o /dev/null "${H[@]}" "$PROXY/v1/messages" -d "$M"; done
+# OpenAI answers well all along: 9 requests, enough to be judged, none failed
+for i in 1 2 3 4 5 6 7 8 9; do
+	curl -sS -o /dev/null -H 'Authorization: Bearer sk-openai-test' -H 'content-type: application/json' \
+		"$PROXY/v1/chat/completions" -d '{"model":"gpt-4.1","messages":[{"role":"user","content":"hi"}]}'
+done
 sleep 2
 tt_eq "three good answers: no errors alert" "$(bodies)" 3
 curl -sS "$FK_URL/_fake/faults" -d '{"faults":[{"path":"/v1/messages","status":429,"count":9}]}' >/dev/null
@@ -154,12 +163,17 @@ tt_eq "the storm's alert waits while the receiver is down" \
 rm "$T/hk/fail"
 for i in $(seq 100); do grep -q 'failed with 429 or 5xx' "$T/hk/bodies" && break; sleep 0.2; done
 # (the writer may count the storm in two rounds: the share when it crossed)
-grep -Eq "tokentop: [0-9]+% of the proxy's requests failed with 429 or 5xx in the last 5 minutes \([5-9] of (8|9|1[0-2])\)" \
+grep -Eq "tokentop: [0-9]+% of the proxy's requests to anthropic failed with 429 or 5xx in the last 5 minutes \([5-9] of (8|9|1[0-2])\)" \
 	"$T/hk/bodies" || tt_fail "errors alert: $(tail -n 1 "$T/hk/bodies")"
-tt_eq "the storm: one errors alert, delivered by the proxy once the receiver is back" "$(bodies)" 4
+tt_eq "the storm: one errors alert (anthropic's; OpenAI's answers were fine), delivered by the proxy once the receiver is back" "$(bodies)" 4
+curl -sS "http://127.0.0.1:$MP/metrics" >"$T/pm.txt"
 tt_stop_proxy
-tt_eq "statuses per minute" "$(sqlite3 "$EDB" "select group_concat(status || ':' || requests) from \
-	(select status, sum(requests) requests from proxy_status_minute group by status)")" "200:3,429:9"
+tt_eq "statuses per minute and provider" "$(sqlite3 "$EDB" "select group_concat(provider || ' ' || status || ':' || requests, ', ') from \
+	(select provider, status, sum(requests) requests from proxy_status_minute group by provider, status)")" \
+	"anthropic 200:3, anthropic 429:9, openai 200:9"
+tt_eq "the same counts as tokentop_proxy_requests_total{provider,code}" \
+	"$(sed -nE 's/^tokentop_proxy_requests_total\{provider="([a-z]+)",code="([0-9]+)"\} ([1-9][0-9]*)$/\1 \2:\3/p' "$T/pm.txt" | sort | paste -sd, | sed 's/,/, /g')" \
+	"anthropic 200:3, anthropic 429:9, openai 200:9"
 
 # ---- batch and unpriced: once each -------------------------------------------------
 UDB=$T/u.db
@@ -178,7 +192,7 @@ grep -q 'model claude-nova-9 has no price' "$T/hk/bodies" || tt_fail "unpriced a
 # ---- alerts test: every target, each result -------------------------------------
 cat >"$T/t.json" <<EOF
 { "alerts": [ { "when": "batch", "to": "$HOOK" },
-              { "when": "unpriced", "to": "echo \"\$TOKENTOP_ALERT_KIND: \$TOKENTOP_ALERT_TEXT\" >>$T/cmd.log" },
+              { "when": "unpriced", "to": "echo \"\$TOKENTOP_ALERT_KIND: \$TOKENTOP_ALERT_TEXT\" >>$T/cmd.log; echo \"key \$TOKENTOP_ALERT_IDEMPOTENCY_KEY\" >>$T/cmd.log" },
               { "when": "unpriced", "to": "exit 3" } ] }
 EOF
 set +e; out test --config "$T/t.json" --db "$DB" alerts test; rc=$?; set -e
@@ -188,7 +202,49 @@ grep -q '^rule 1 (unpriced) → command#[0-9a-f]\{8\}: delivered$' "$T/test.out"
 grep -q '^rule 2 (unpriced) → command#[0-9a-f]\{8\}: FAILED: the command exited with status 3$' "$T/test.out" ||
 	tt_fail "alerts test: $(cat "$T/test.out")"
 grep -q '^test: tokentop: a test of alert rule 1' "$T/cmd.log" || tt_fail "command env: $(cat "$T/cmd.log")"
+grep -Eq '^key tokentop-[0-9a-f]{16}-[0-9]+$' "$T/cmd.log" || tt_fail "command idempotency key: $(cat "$T/cmd.log")"
 tt_eq "the receiver got the test" "$(bodies)" 7
+
+# ---- killed between the send and the record: claimed, then resent with the same key --
+# The delivery is claimed in the ledger (a lease) before the POST. A sender
+# killed while the receiver holds its answer leaves the claim: no other
+# process sends it while the claim runs; once the claim is older than its
+# lease it is sent again, with the same Idempotency-Key header (and body
+# field), so a receiver that keeps keys sees one alert.
+KDB=$T/kill.db
+"$T/seed_db" "$KDB" at claude-sonnet-4-5 100000 30
+cat >"$T/k.json" <<EOF
+{ "budget": { "daily": "0.10" },
+  "alerts": [ { "when": { "budget": { "daily": [100] } }, "to": "$HOOK", "format": "json" } ] }
+EOF
+n0=$(bodies)
+k0=$(wc -l <"$T/hk/keys")
+touch "$T/hk/hold"
+"$B/tokentop" --config "$T/k.json" --db "$KDB" alerts check >"$T/kill.out" 2>"$T/kill.err" &
+kp=$!
+for i in $(seq 100); do [ "$(wc -l <"$T/hk/keys")" -gt "$k0" ] && break; sleep 0.1; done
+[ "$(wc -l <"$T/hk/keys")" -gt "$k0" ] || tt_die "the held send never arrived: $(cat "$T/kill.err")"
+kill -KILL "$kp"
+wait "$kp" 2>/dev/null || true
+rm "$T/hk/hold"
+tt_eq "killed after the send: claimed, not recorded" "$(sqlite3 "$KDB" "select status || ' ' || attempts || ' ' ||
+	(lease_ms > cast(strftime('%s','now') as integer) * 1000) from alert where kind = 'budget'")" "pending 1 1"
+out k1 --config "$T/k.json" --db "$KDB" alerts check
+tt_eq "while the claim runs, no other process sends it" "$(wc -l <"$T/hk/keys")" $((k0 + 1))
+# the claim grows older than the lease (60 s): what a later process finds
+sqlite3 "$KDB" "update alert set lease_ms = lease_ms - 61000"
+out k2 --config "$T/k.json" --db "$KDB" alerts check || tt_fail "resend: $(cat "$T/k2.err")"
+tt_eq "the expired claim is sent again" "$(wc -l <"$T/hk/keys")" $((k0 + 2))
+key1=$(sed -n "$((k0 + 1))p" "$T/hk/keys")
+key2=$(sed -n "$((k0 + 2))p" "$T/hk/keys")
+[[ $key1 =~ ^tokentop-[0-9a-f]{16}-[0-9]+$ ]] || tt_fail "Idempotency-Key: $key1"
+tt_eq "with the same Idempotency-Key" "$key2" "$key1"
+tail -n 1 "$T/hk/bodies" | jq -e --arg k "$key1" '.idempotency_key == $k' >/dev/null ||
+	tt_fail "the JSON body carries it: $(tail -n 1 "$T/hk/bodies")"
+tt_eq "recorded delivered" "$(sqlite3 "$KDB" "select status from alert where kind = 'budget'")" delivered
+out k3 --config "$T/k.json" --db "$KDB" alerts check
+tt_eq "and not again" "$(wc -l <"$T/hk/keys")" $((k0 + 2))
+tt_eq "bodies: the one held and the one resent" "$(bodies)" $((n0 + 2))
 
 # ---- the URL: never in an output, a log or the ledger ---------------------------
 leaks=$(grep -l "$SECRET" "$T"/*.out "$T"/*.err "$T"/*.db* "$T/perr" "$T/pport" 2>/dev/null | grep -v '/hk\.' || true)

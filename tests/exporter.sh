@@ -2,7 +2,8 @@
 # exporter.sh — `tokentop exporter`: /metrics read by a strict parser
 # (tests/lib/promcheck.py, then prometheus_client) and every counter equal
 # to `report … --json` on the same ledger: cost, requests and tokens per
-# model × source, unpriced requests, budgets and batches; hostile model names
+# model × source, also under prices that change by date and with web
+# searches, to the nano-dollar; unpriced requests, budgets and batches; hostile model names
 # and tags escaped; the tag label only when configured; GET/HEAD only, 404
 # elsewhere; a read-only ledger; a poisoned one (500, the reason); loopback
 # by default.
@@ -177,6 +178,60 @@ tt_start_proxy --db "$T/poison.db" exporter --listen 127.0.0.1:0
 tt_eq "a poisoned ledger answers 500" "$(curl -s -o "$T/p" -w '%{http_code}' "$PROXY/metrics")" 500
 tt_has "and says why" "$(cat "$T/p")" "no rows can make"
 tt_stop_proxy
+
+# --- prices that change by date, web searches: still the reports' cost ------------
+# A user price file moves claude-sonnet-4-5 and the web-search rate on
+# 2026-11-30, and gives claude-haiku-4-5 rates of fractions of a nano-dollar
+# a token (the grouping decides the last nano-dollar); transcripts on both
+# sides of the date carry web searches. Every cost series (summed over its
+# tags) equals report models --source S to the nano-dollar.
+cat >"$XDG_CONFIG_HOME/tokentop/prices.json" <<'P'
+{"models":[{"id":"claude-sonnet-4-5","since":"2026-11-30","input":"4","write_5m":"5","write_1h":"8",
+  "cache_read":"0.40","output":"20"},
+ {"id":"claude-haiku-4-5","input":"0.0125","write_5m":"0.0313","write_1h":"2","cache_read":"0.0025",
+  "output":"0.1"}],
+ "server_tools":[{"id":"web_search","usd_per_1000":"12.5","since":"2026-11-30"}]}
+P
+cat >"$T/c.jsonl" <<'J'
+{"type":"assistant","sessionId":"s3","timestamp":"2026-11-29T23:00:00.000Z","requestId":"req_6","message":{"id":"msg_6","model":"claude-sonnet-4-5","usage":{"input_tokens":100001,"output_tokens":7,"server_tool_use":{"web_search_requests":3}}}}
+{"type":"assistant","sessionId":"s3","timestamp":"2026-11-30T01:00:00.000Z","requestId":"req_7","message":{"id":"msg_7","model":"claude-sonnet-4-5","usage":{"input_tokens":100001,"output_tokens":7,"server_tool_use":{"web_search_requests":1}}}}
+{"type":"assistant","sessionId":"s3","timestamp":"2026-11-29T05:00:00.000Z","requestId":"req_8","message":{"id":"msg_8","model":"claude-haiku-4-5","usage":{"input_tokens":3,"output_tokens":5,"cache_read_input_tokens":333}}}
+{"type":"assistant","sessionId":"s3","timestamp":"2026-11-30T05:00:00.000Z","requestId":"req_9","message":{"id":"msg_9","model":"claude-haiku-4-5","usage":{"input_tokens":7,"output_tokens":1,"cache_read_input_tokens":111}}}
+J
+"$B/tokentop" --db "$DB" import "$T/c.jsonl" >/dev/null
+"$B/tokentop" prices --at 2026-11-29 | grep -q 'web_search: \$10.00 per 1,000' || tt_die "the shipped rate before the date"
+start_exporter
+scrape "$T/m4"
+tt_stop_proxy
+for s in import proxy; do "$B/tokentop" --db "$DB" report models --source $s --json >"$T/r4.$s.json"; done
+$PY - "$T" <<'PY' || tt_die "exporter and report disagree under dated prices and web searches"
+import json, sys
+from decimal import Decimal
+T = sys.argv[1]
+m = json.load(open(T + '/m4.json'))
+def nanos(x): return int((Decimal(str(x)) * 10**9).to_integral_value())
+cost, req = {}, {}
+for s in m['tokentop_cost_usd_total']:
+    k = (s[1]['model'], s[1]['source'])
+    cost[k] = cost.get(k, 0) + nanos(s[2])
+for s in m['tokentop_requests_total']:
+    k = (s[1]['model'], s[1]['source'])
+    req[k] = req.get(k, 0) + int(s[2])
+bad, want, tools = [], {}, 0
+for src in ('import', 'proxy'):
+    for row in json.load(open('%s/r4.%s.json' % (T, src)))['rows']:
+        want[(row['model'], src)] = (nanos(row['cost_usd']), row['requests'])
+        tools += nanos(row['tool_cost_usd'])
+got = {k: (cost.get(k), req.get(k)) for k in set(cost) | set(req)}
+for k in sorted(set(got) | set(want)):
+    if got.get(k) != want.get(k):
+        bad.append('%s: exporter %r, report %r' % (k, got.get(k), want.get(k)))
+# 3 searches at $10/1000 before the date, 1 at $12.50 from it
+if tools != 3 * 10**7 + 125 * 10**5: bad.append('web-search cost %d' % tools)
+if bad: print('\n'.join(bad)); sys.exit(1)
+PY
+tt_ok "dated prices and web searches: every cost series equals report models --source to the nano-dollar"
+rm -f "$XDG_CONFIG_HOME/tokentop/prices.json"
 
 # --- loopback by default --------------------------------------------------------
 set +e

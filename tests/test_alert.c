@@ -172,13 +172,16 @@ test_burn_and_errors(void **state)
 	assert_non_null(strstr(l.v[0].after, "|burn_rate|499999"));
 	assert_non_null(strstr(l.v[0].text, "$6.01/h over the last hour, 3.0× the usual $2.00/h"));
 	/* errors: 2 of 10 is 20% — not above; 3 of 10 is; 9 of 9 is too few */
-	assert_int_equal(alert_eval_errors(&r[1], 1, now, 10, 2, &l), 0);
-	assert_int_equal(alert_eval_errors(&r[1], 1, now, 9, 9, &l), 0);
+	assert_int_equal(alert_eval_errors(&r[1], 1, now, "anthropic", 10, 2, &l), 0);
+	assert_int_equal(alert_eval_errors(&r[1], 1, now, "anthropic", 9, 9, &l), 0);
 	assert_int_equal(l.n, 1);
-	assert_int_equal(alert_eval_errors(&r[1], 1, now, 10, 3, &l), 0);
+	assert_int_equal(alert_eval_errors(&r[1], 1, now, "openai", 10, 3, &l), 0);
 	assert_int_equal(l.n, 2);
-	assert_non_null(strstr(l.v[1].text, "30% of the proxy's requests failed"));
-	assert_non_null(strstr(l.v[1].key, "|errors|6000000"));   /* five-minute windows */
+	assert_non_null(strstr(l.v[1].text, "30% of the proxy's requests to openai failed"));
+	/* five-minute windows, per provider */
+	assert_non_null(strstr(l.v[1].key, "|errors|openai|6000000"));
+	assert_non_null(strstr(l.v[1].after, "|errors|openai|5999999"));
+	assert_non_null(strstr(l.v[1].fields, "\"provider\":\"openai\""));
 	alert_list_done(&l);
 }
 
@@ -198,6 +201,13 @@ test_body_and_scrub(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "created")), "2025-12-02T00:00:00Z");
 	assert_true(json_real_value(json_object_get(j, "spent_usd")) == 1.5);
 	assert_string_equal(json_string_value(json_object_get(j, "kind")), "budget");
+	/* the idempotency key: the same for the same alert, apart for another */
+	assert_string_equal(json_string_value(json_object_get(j, "idempotency_key")),
+	    alert_idempotency_key("k1", 1764633600000LL, buf, sizeof(buf)));
+	assert_int_equal(strlen(buf), strlen("tokentop-0123456789abcdef-1764633600000"));
+	assert_int_equal(strspn(buf, "tokenp-0123456789abcdef"), strlen(buf));
+	assert_string_not_equal(buf, alert_idempotency_key("k2", 1764633600000LL, buf + 100, 100));
+	assert_string_not_equal(buf, alert_idempotency_key("k1", 1764633600001LL, buf + 100, 100));
 	json_decref(j);
 	free(b);
 	snprintf(buf, sizeof(buf), "Failed to POST " URL ": refused (" URL ")");
@@ -227,7 +237,7 @@ test_ledger(void **state)
 	char err[256];
 	size_t n;
 	int raised, got;
-	int64_t reqs, errs;
+	struct store_status_sum sums[4];
 	(void)state;
 
 	assert_non_null(s = store_open(fx_ledger(), err, sizeof(err)));
@@ -273,14 +283,23 @@ test_ledger(void **state)
 	assert_int_equal(out[4 + n - 1].attempts, 2);
 	assert_string_equal(out[4 + n - 1].last_error, "");
 	/* the proxy's statuses */
-	assert_int_equal(store_proxy_status_add(s, 100, 200, 5, err, sizeof(err)), 0);
-	assert_int_equal(store_proxy_status_add(s, 100, 429, 2, err, sizeof(err)), 0);
-	assert_int_equal(store_proxy_status_add(s, 101, 429, 1, err, sizeof(err)), 0);
-	assert_int_equal(store_proxy_status_add(s, 101, 503, 1, err, sizeof(err)), 0);
-	assert_int_equal(store_proxy_status_add(s, 95, 500, 9, err, sizeof(err)), 0);
-	assert_int_equal(store_proxy_status_sum(s, 97, &reqs, &errs, err, sizeof(err)), 0);
-	assert_int_equal(reqs, 9);
-	assert_int_equal(errs, 4);
+	assert_int_equal(store_proxy_status_add(s, 100, "anthropic", 200, 5, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_add(s, 100, "anthropic", 429, 2, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_add(s, 101, "anthropic", 429, 1, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_add(s, 101, "openai", 503, 1, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_add(s, 101, "openai", 200, 3, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_add(s, 101, "openai", 200, 2, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_add(s, 95, "anthropic", 500, 9, err, sizeof(err)), 0);
+	assert_int_equal(store_proxy_status_sums(s, 97, sums, 4, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);                       /* by provider's name */
+	assert_string_equal(sums[0].provider, "anthropic");
+	assert_int_equal(sums[0].requests, 8);
+	assert_int_equal(sums[0].errors, 3);
+	assert_string_equal(sums[1].provider, "openai");
+	assert_int_equal(sums[1].requests, 6);
+	assert_int_equal(sums[1].errors, 1);
+	assert_int_equal(store_proxy_status_sums(s, 97, sums, 1, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 1);                       /* at most max */
 	store_close(s);
 }
 

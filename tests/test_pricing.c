@@ -707,6 +707,39 @@ test_format_money(void **state)
 	assert_string_equal(pricing_format_cost(500000, 2, 1, 2, buf, sizeof(buf)), "$0.0005*");
 }
 
+/* Additive: every per-token rate under the flags a whole nano-dollar
+ * count (then a sum of groups costs the sum of their costs). */
+static void
+test_additive(void **state)
+{
+	struct pricing *p;
+	const struct model_price *mp;
+	struct price_flags f;
+	struct tokens a = { 1, 3, 0, 7, 1 }, b = { 3, 1, 0, 5, 1 }, ab = { 4, 4, 0, 12, 2 };
+	char err[256];
+	(void)state;
+
+	assert_non_null(p = pricing_parse("{\"batch_factor\":{\"num\":1,\"den\":2},\"models\":["
+	    "{\"id\":\"m\",\"input\":\"3\",\"write_5m\":\"3.75\",\"write_1h\":\"6\","
+	    "\"cache_read\":\"0.30\",\"output\":\"15\",\"us_geo\":\"1.1\"},"
+	    "{\"id\":\"n\",\"input\":\"0.025\",\"write_5m\":\"0.025\",\"write_1h\":\"1\","
+	    "\"cache_read\":\"0.0025\",\"output\":\"0.1\"}]}", "t", err, sizeof(err)));
+	memset(&f, 0, sizeof(f));
+	mp = pricing_find(p, "m");
+	assert_true(pricing_additive(mp, &f));           /* 3000, 3750, 6000, 300, 15000 */
+	f.batch = 1;
+	assert_true(pricing_additive(mp, &f));           /* halves: 1875 … */
+	f.us_geo = 1;
+	assert_false(pricing_additive(mp, &f));          /* 3750 × 1.1 / 2 = 2062.5 */
+	assert_true(pricing_cost(mp, &a, &f) + pricing_cost(mp, &b, &f) != pricing_cost(mp, &ab, &f));
+	f.batch = 0;
+	assert_true(pricing_additive(mp, &f));           /* × 1.1: 3300, 4125 … */
+	memset(&f, 0, sizeof(f));
+	assert_false(pricing_additive(pricing_find(p, "n"), &f));   /* 2.5 a cache read */
+	assert_false(pricing_additive(NULL, &f));
+	pricing_free(p);
+}
+
 int
 main(void)
 {
@@ -728,6 +761,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_huge_costs, setup, teardown),
 		cmocka_unit_test(test_format_usd),
 		cmocka_unit_test(test_format_money),
+		cmocka_unit_test(test_additive),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,9 +44,9 @@ static const char *const same[][2] = {
 	{ "SELECT hour, model, source, flags, routed, " COLS " FROM rollup_ds",
 	  "SELECT " DAY " AS d, model, source, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY d, model, source, flags, r" },
-	{ "SELECT model, source, tag, flags, " COLS " FROM rollup_lt",
-	  "SELECT model, source, tag, flags, " SUMS " FROM rollup_hour"
-	  " GROUP BY model, source, tag, flags" },
+	{ "SELECT model, source, tag, flags, routed, " COLS " FROM rollup_lt",
+	  "SELECT model, source, tag, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
+	  " GROUP BY model, source, tag, flags, r" },
 };
 
 /* The schema version a new ledger gets: the number of migrations. */

@@ -83,19 +83,24 @@ eval_burn(struct ctx *c, struct alert_list *out, char *err, size_t errlen)
 static int
 eval_errors(struct ctx *c, struct alert_list *out, char *err, size_t errlen)
 {
-	int64_t reqs, errs, minute = c->now_ms / 60000;
+	struct store_status_sum sums[8];
+	int64_t minute = c->now_ms / 60000;
+	size_t n, k;
 	int i;
 
-	/* five minutes: this one and the four before */
-	if (store_proxy_status_sum(c->st, minute - (ALERT_ERRORS_MS / 60000 - 1), &reqs, &errs,
+	/* five minutes: this one and the four before; each provider judged
+	 * apart, as tokentop_proxy_requests_total{provider} counts it (counts
+	 * from before the split, provider "", are judged as one) */
+	if (store_proxy_status_sums(c->st, minute - (ALERT_ERRORS_MS / 60000 - 1), sums, 8, &n,
 	    err, errlen) != 0)
 		return -1;
 	for (i = 0; i < c->cfg->nalerts; i++)
-		if (c->cfg->alerts[i].when == ALERT_ERRORS &&
-		    alert_eval_errors(&c->cfg->alerts[i], i, c->now_ms, reqs, errs, out) != 0) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
+		for (k = 0; k < n && c->cfg->alerts[i].when == ALERT_ERRORS; k++)
+			if (alert_eval_errors(&c->cfg->alerts[i], i, c->now_ms, sums[k].provider,
+			    sums[k].requests, sums[k].errors, out) != 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
 	return 0;
 }
 

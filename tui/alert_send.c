@@ -24,7 +24,8 @@ extern char **environ;
 #define DUE_MAX 32     /* alerts per pass */
 
 static int
-send_webhook(const struct alert_rule *r, const char *body, char *why, size_t whylen)
+send_webhook(const struct alert_rule *r, const char *body, const char *idem, char *why,
+             size_t whylen)
 {
 	struct config cfg;
 	struct http_multi *m;
@@ -50,6 +51,7 @@ send_webhook(const struct alert_rule *r, const char *body, char *why, size_t why
 	rq.body_len = strlen(body);
 	rq.no_auth = 1;
 	rq.no_retry = 1;
+	rq.idempotency_key = idem;
 	memset(&res, 0, sizeof(res));
 	if (http_request_sync(m, &rq, &res) == 0 && res.status >= 200 && res.status < 300)
 		rc = 0;
@@ -106,8 +108,8 @@ run_command(const struct alert_rule *r, const struct alert_rec *a, int quiet, ch
 {
 	posix_spawn_file_actions_t fa;
 	char *body = alert_body(1, a->kind, a->key, a->created_ms, a->text, a->fields);
-	char **env, *argv[] = { "sh", "-c", (char *)r->to, NULL };
-	size_t ne = 0, i, extra = 10;
+	char **env, *argv[] = { "sh", "-c", (char *)r->to, NULL }, idem[ALERT_IDEM_MAX];
+	size_t ne = 0, i, extra = 11;
 	pid_t pid;
 	int st = 0, rc = -1, waited;
 
@@ -123,7 +125,9 @@ run_command(const struct alert_rule *r, const struct alert_rec *a, int quiet, ch
 	env[ne + 1] = env_pair("TOKENTOP_ALERT_TEXT", a->text);
 	env[ne + 2] = env_pair("TOKENTOP_ALERT_KEY", a->key);
 	env[ne + 3] = env_pair("TOKENTOP_ALERT_JSON", body != NULL ? body : "{}");
-	i = ne + 4;
+	env[ne + 4] = env_pair("TOKENTOP_ALERT_IDEMPOTENCY_KEY",
+	    alert_idempotency_key(a->key, a->created_ms, idem, sizeof(idem)));
+	i = ne + 5;
 	if (strcmp(a->kind, "budget") == 0)
 		i += budget_env(a->fields, env + i);
 	posix_spawn_file_actions_init(&fa);
@@ -169,7 +173,7 @@ int
 alert_send(const struct alert_rule *r, const struct alert_rec *a, int quiet, char *why,
            size_t whylen)
 {
-	char *body;
+	char *body, idem[ALERT_IDEM_MAX];
 	int rc;
 
 	why[0] = '\0';
@@ -180,7 +184,8 @@ alert_send(const struct alert_rule *r, const struct alert_rec *a, int quiet, cha
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
-	rc = send_webhook(r, body, why, whylen);
+	rc = send_webhook(r, body, alert_idempotency_key(a->key, a->created_ms, idem,
+	    sizeof(idem)), why, whylen);
 	free(body);
 	alert_scrub(why, r->to, r->target);    /* a transport's message may quote it */
 	return rc;

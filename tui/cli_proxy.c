@@ -62,7 +62,8 @@ hook_response(void *arg, const struct proxy_response *r)
 	if (r->upstream)
 		headroom_note(c->hr, r->provider, r->model, r->keyfp, r->status,
 		    r->has_ratelimit ? &r->rl : NULL, r->ts_ms);
-	recorder_response(c->rec, r->status);    /* per minute, for the errors alert rule */
+	/* per minute and provider (as pmetrics counts it), for the errors rule */
+	recorder_response(c->rec, r->provider, r->status);
 }
 
 /* The --metrics page (mserve_fn). */

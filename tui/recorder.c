@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/pmetrics.h"
 #include "data/spool.h"
 #include "tui/cli.h"
 #include "tui/alerter.h"
@@ -37,9 +38,10 @@ struct span {
 
 /* Answers of one status in one minute, not yet in the ledger. */
 struct status_count {
-	int64_t minute;
-	int     status;
-	int64_t n;
+	int64_t     minute;
+	const char *provider;     /* pmetrics_provider_label's: static */
+	int         status;
+	int64_t     n;
 };
 #define STATUS_SLOTS 64
 
@@ -98,18 +100,21 @@ push(struct recorder *r, struct item *it)
 }
 
 void
-recorder_response(void *arg, int status)
+recorder_response(void *arg, const char *provider, int status)
 {
 	struct recorder *r = arg;
 	int64_t minute = (int64_t)time(NULL) / 60;
+	const char *pv = pmetrics_provider_label(provider);
 	size_t i;
 
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < r->ncodes; i++)
-		if (r->codes[i].minute == minute && r->codes[i].status == status)
+		if (r->codes[i].minute == minute && r->codes[i].status == status &&
+		    r->codes[i].provider == pv)
 			break;
 	if (i == r->ncodes && i < STATUS_SLOTS) {
 		r->codes[i].minute = minute;
+		r->codes[i].provider = pv;
 		r->codes[i].status = status;
 		r->codes[i].n = 0;
 		r->ncodes++;
@@ -487,10 +492,11 @@ recorder_requeue_code(struct recorder *r, const struct status_count *c)
 
 	pthread_mutex_lock(&r->mu);
 	for (i = 0; i < r->ncodes; i++)
-		if (r->codes[i].minute == c->minute && r->codes[i].status == c->status)
+		if (r->codes[i].minute == c->minute && r->codes[i].status == c->status &&
+		    r->codes[i].provider == c->provider)
 			break;
 	if (i == r->ncodes && i < STATUS_SLOTS)
-		r->codes[r->ncodes++] = (struct status_count){ c->minute, c->status, 0 };
+		r->codes[r->ncodes++] = (struct status_count){ c->minute, c->provider, c->status, 0 };
 	if (i < STATUS_SLOTS)
 		r->codes[i].n += c->n;
 	pthread_mutex_unlock(&r->mu);
@@ -511,8 +517,8 @@ write_codes(struct recorder *r)
 	r->ncodes = 0;
 	pthread_mutex_unlock(&r->mu);
 	for (i = 0; i < n; i++, done++)
-		if (store_proxy_status_add(r->st, c[i].minute, c[i].status, c[i].n, err,
-		    sizeof(err)) != 0)
+		if (store_proxy_status_add(r->st, c[i].minute, c[i].provider, c[i].status, c[i].n,
+		    err, sizeof(err)) != 0)
 			break;
 	for (; i < n; i++)      /* the ledger is busy: keep them for the next round */
 		recorder_requeue_code(r, &c[i]);

@@ -39,9 +39,11 @@ struct recorder *recorder_new(struct store *st, const struct pricing *pr,
 void recorder_usage(void *arg, const struct usage *u);
 void recorder_batch(void *arg, const struct proxy_batch *b);
 int recorder_budget(void *arg, const char *tag, char *msg, size_t msglen);
-/* Count the status a client got (struct proxy_hooks.response): written
- * per minute into the ledger by the writer, for the errors alert rule. */
-void recorder_response(void *arg, int status);
+/* Count the status a client got from provider (struct
+ * proxy_hooks.response): written per minute and provider (its
+ * tokentop_proxy_requests_total label) into the ledger by the writer, for
+ * the errors alert rule. */
+void recorder_response(void *arg, const char *provider, int status);
 
 /* Poke al (tui/alerter.h; borrowed, may be NULL) after every write, so the
  * alert rules are checked. Stop al only after recorder_free. */
