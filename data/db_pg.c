@@ -29,8 +29,11 @@
 #define CHANNEL "tokentop"
 
 /* Connection settings tokentop supplies; a URI or the environment
- * overrides connect_timeout (a PGCONNECT_TIMEOUT, when set, is kept). */
-#define CONNECT_TIMEOUT "10"
+ * overrides connect_timeout (a PGCONNECT_TIMEOUT, when set, is kept).
+ * libpq waits this long per address (2 s at least) for a host that does
+ * not answer: a command then fails, and the proxy spools, in seconds
+ * rather than after the operating system's minutes. */
+#define CONNECT_TIMEOUT "3"
 
 static void pg_finalize(struct db_stmt *st);
 
