@@ -282,7 +282,7 @@ pg_tx(struct db *db, enum db_tx what)
 	switch (what) {
 	case DB_ROLLBACK:
 		d->ndefer = 0;          /* never sent: nothing to take back */
-		d->tx_open = 0;
+		d->tx_open = d->tx_read = 0;
 		pgw_drain(d);
 		return pg_in_tx(db) ? pgw_piped(d, "ROLLBACK", tag, sizeof(tag)) : 0;
 	case DB_COMMIT:
@@ -291,6 +291,10 @@ pg_tx(struct db *db, enum db_tx what)
 			return 0;
 		}
 		d->tx_open = 0;
+		if (d->tx_read) {      /* a snapshot's: nothing to wait for */
+			d->tx_read = 0;
+			return pgw_commit_unanswered(d);
+		}
 		if (pgw_piped(d, "COMMIT", tag, sizeof(tag)) != 0)
 			return -1;
 		/* COMMIT of a transaction the server already aborted answers ROLLBACK */
@@ -439,6 +443,10 @@ pg_changed(struct db *db, int64_t *version)
 		d->listening = 1;
 		d->version++;
 	}
+	/* a COMMIT's answer still to read would hold back the notifications
+	 * behind it (and keep the socket readable) */
+	if (d->inflight > 0 && d->active == NULL)
+		(void)pgw_settle(d);
 	if (!PQconsumeInput(d->conn)) {
 		d->listening = 0;     /* the socket is dead: stop waiting on it */
 		return pgw_failed(d, DB_GONE, PQerrorMessage(d->conn));
