@@ -250,6 +250,54 @@ fx_one(const char *target, const char *sql)
 	return v;
 }
 
+char *
+fx_dump(const char *target, const char *const *q, size_t n)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	PGconn *c = NULL;
+	PGresult *r;
+	int pg = strncmp(target, "postgres", 8) == 0, row, col;
+
+	if (f == NULL)
+		fail_msg("fx_dump: out of memory");
+	if (pg && PQstatus(c = PQconnectdb(target)) != CONNECTION_OK)
+		fail_msg("fx_dump: %s", PQerrorMessage(c));
+	if (!pg && sqlite3_open_v2(target, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		fail_msg("fx_dump: %s: %s", target, sqlite3_errmsg(db));
+	for (i = 0; i < n; i++) {
+		fprintf(f, "== %s\n", q[i]);
+		if (pg) {
+			r = PQexec(c, q[i]);
+			if (PQresultStatus(r) != PGRES_TUPLES_OK)
+				fail_msg("fx_dump: %s: %s", q[i], PQerrorMessage(c));
+			for (row = 0; row < PQntuples(r); row++) {
+				for (col = 0; col < PQnfields(r); col++)
+					fprintf(f, "%s|", PQgetisnull(r, row, col) ? "(null)" :
+					    PQgetvalue(r, row, col));
+				fputc('\n', f);
+			}
+			PQclear(r);
+			continue;
+		}
+		if (sqlite3_prepare_v2(db, q[i], -1, &st, NULL) != SQLITE_OK)
+			fail_msg("fx_dump: %s: %s", q[i], sqlite3_errmsg(db));
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (col = 0; col < sqlite3_column_count(st); col++)
+				fprintf(f, "%s|", (const char *)sqlite3_column_text(st, col));
+			fputc('\n', f);
+		}
+		sqlite3_finalize(st);
+	}
+	PQfinish(c);
+	sqlite3_close(db);
+	fclose(f);
+	return out;
+}
+
 void
 fx_set_schema_version(const char *target, int v)
 {

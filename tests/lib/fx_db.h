@@ -56,6 +56,11 @@ void fx_sql(const char *target, const char *sql);
  * an error. */
 int64_t fx_one(const char *target, const char *sql);
 
+/* The rows of each query q[0..n) on target, as text ("== QUERY" lines,
+ * then each row's values followed by '|'): two ledgers compared whole.
+ * The caller frees it. Fails the test on an error. */
+char *fx_dump(const char *target, const char *const *q, size_t n);
+
 /* Set the schema version of target (a ledger "from" an older or newer
  * tokentop). */
 void fx_set_schema_version(const char *target, int v);
