@@ -558,4 +558,5 @@ const struct db_driver db_pg = {
 	    " current_schema() AND table_name = ?1 AND column_name = ?2",
 	.lock_rows = " FOR UPDATE",
 	.row_locks = 1,
+	.group_sums = 1,
 };
