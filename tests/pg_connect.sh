@@ -41,20 +41,25 @@ ms() { echo $(($(date +%s%N) / 1000000)); }
 relay silent --silent
 SILENT=$RPORT
 t0=$(ms)
-out=$("$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x" report daily 2>&1); rc=$?
+out=$(timeout 20 "$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x" report daily 2>&1); rc=$?
 took=$(($(ms) - t0))
 tt_eq "a server that never answers: exit 1" "$rc" 1
 tt_has "with libpq's reason" "$out" "timeout expired"
 tt_hasnt "not the password" "$out" "$PW"
 tt_eq "within the 3 s default (took ${took} ms)" "$([ "$took" -ge 2500 ] && [ "$took" -lt 6000 ] && echo yes)" yes
 t0=$(ms)
-out=$("$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x?connect_timeout=5" report 2>&1); rc=$?
+out=$(timeout 20 "$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x?connect_timeout=5" report 2>&1); rc=$?
 took=$(($(ms) - t0))
 tt_eq "the URI's connect_timeout wins (took ${took} ms)" "$rc/$([ "$took" -ge 4500 ] && echo waited)" "1/waited"
 t0=$(ms)
-out=$(PGCONNECT_TIMEOUT=2 "$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x" report 2>&1); rc=$?
+out=$(PGCONNECT_TIMEOUT=2 timeout 20 "$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x" report 2>&1); rc=$?
 took=$(($(ms) - t0))
 tt_eq "so does PGCONNECT_TIMEOUT (took ${took} ms)" "$rc/$([ "$took" -lt 2900 ] && echo short)" "1/short"
+t0=$(ms)
+out=$(PGCONNECT_TIMEOUT= timeout 20 "$TT" --db "postgresql://tokentop:$PW@127.0.0.1:$SILENT/x" report 2>&1); rc=$?
+took=$(($(ms) - t0))
+tt_eq "an empty PGCONNECT_TIMEOUT keeps the default (took ${took} ms)" \
+    "$rc/$([ "$took" -lt 6000 ] && echo short)" "1/short"
 kill "$RPID"
 wait "$RPID" 2>/dev/null
 
