@@ -121,7 +121,8 @@ day_kind(const struct report_query *q)
  * routed, then the sums; in unit order. No GROUP BY (its sort costs more
  * than the C that sums the cells of one group × model × flags × routed, per
  * unit for a period: read_rollup, groupsum.c), except where the driver sums
- * faster than it sends cells (group_sums) and no unit splits the groups.
+ * faster than it sends cells (group_sums) and the groups have no unit (a
+ * period's cells are mostly one per group already: a GROUP BY only costs).
  */
 static void
 rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, size_t n)
