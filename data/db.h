@@ -146,6 +146,11 @@ struct db_driver {
 	 * transaction that writes many rows writes them in key order, so that
 	 * two never wait for each other. 0 where one writer excludes the rest. */
 	int         row_locks;
+	/* Dialect: rollup cells that a report adds up are summed by the server
+	 * (GROUP BY), which costs less than sending them one by one
+	 * (PostgreSQL); 0 where reading the cells costs less than the GROUP BY's
+	 * sort (SQLite). */
+	int         group_sums;
 };
 
 extern const struct db_driver db_sqlite;

@@ -29,8 +29,11 @@
 #define CHANNEL "tokentop"
 
 /* Connection settings tokentop supplies; a URI or the environment
- * overrides connect_timeout (a PGCONNECT_TIMEOUT, when set, is kept). */
-#define CONNECT_TIMEOUT "10"
+ * overrides connect_timeout (a PGCONNECT_TIMEOUT, when set, is kept).
+ * libpq waits this long per address (2 s at least) for a host that does
+ * not answer: a command then fails, and the proxy spools, in seconds
+ * rather than after the operating system's minutes. */
+#define CONNECT_TIMEOUT "3"
 
 static void pg_finalize(struct db_stmt *st);
 
@@ -279,7 +282,7 @@ pg_tx(struct db *db, enum db_tx what)
 	switch (what) {
 	case DB_ROLLBACK:
 		d->ndefer = 0;          /* never sent: nothing to take back */
-		d->tx_open = 0;
+		d->tx_open = d->tx_read = 0;
 		pgw_drain(d);
 		return pg_in_tx(db) ? pgw_piped(d, "ROLLBACK", tag, sizeof(tag)) : 0;
 	case DB_COMMIT:
@@ -288,6 +291,10 @@ pg_tx(struct db *db, enum db_tx what)
 			return 0;
 		}
 		d->tx_open = 0;
+		if (d->tx_read) {      /* a snapshot's: nothing to wait for */
+			d->tx_read = 0;
+			return pgw_commit_unanswered(d);
+		}
 		if (pgw_piped(d, "COMMIT", tag, sizeof(tag)) != 0)
 			return -1;
 		/* COMMIT of a transaction the server already aborted answers ROLLBACK */
@@ -436,6 +443,10 @@ pg_changed(struct db *db, int64_t *version)
 		d->listening = 1;
 		d->version++;
 	}
+	/* a COMMIT's answer still to read would hold back the notifications
+	 * behind it (and keep the socket readable) */
+	if (d->inflight > 0 && d->active == NULL)
+		(void)pgw_settle(d);
 	if (!PQconsumeInput(d->conn)) {
 		d->listening = 0;     /* the socket is dead: stop waiting on it */
 		return pgw_failed(d, DB_GONE, PQerrorMessage(d->conn));
@@ -547,4 +558,5 @@ const struct db_driver db_pg = {
 	    " current_schema() AND table_name = ?1 AND column_name = ?2",
 	.lock_rows = " FOR UPDATE",
 	.row_locks = 1,
+	.group_sums = 1,
 };

@@ -21,7 +21,9 @@ struct pg_db {
 	enum db_tx      defer[MAX_DEFER]; /* transaction steps not sent yet */
 	int             ndefer;
 	int             batching;      /* inside pgw_batch(d, 1) .. (d, 0) */
-	int             inflight;      /* commands queued, not answered (a batch) */
+	int             inflight;      /* commands queued, not answered (a batch, or
+	                                  a read-only transaction's COMMIT) */
+	int             synced;        /* their sync went out already */
 	int             batch_failed;
 	int64_t         changes;
 	unsigned        next_name;     /* server-side statement names */
@@ -29,6 +31,7 @@ struct pg_db {
 	int64_t         version;       /* notifications counted */
 	unsigned        gen;           /* connections made again (pgw_revive) */
 	int             tx_open;       /* a BEGIN went out, its COMMIT/ROLLBACK not yet */
+	int             tx_read;       /* ... and it began a read-only snapshot */
 	int             readonly;      /* session settings to make again on a new connection */
 	int64_t         lock_ms;
 	enum db_fail    fail;
@@ -81,6 +84,12 @@ int pgw_queue(struct pg_db *d, struct pg_stmt *s);
 /* A batch starts (on) or ends: its commands' answers; 0, or -1 with the
  * first failure. */
 int pgw_batch(struct pg_db *d, int on);
+/* A read-only transaction's COMMIT, sent with a sync but not waited for:
+ * its answer is read when the connection is next needed. 0 or -1. */
+int pgw_commit_unanswered(struct pg_db *d);
+/* Read what went without waiting (a batch, such a COMMIT), so the
+ * connection is idle; 0, or -1 with the first failure. */
+int pgw_settle(struct pg_db *d);
 /* sql (parameterless) after the deferred steps; its command tag into tag. */
 int pgw_piped(struct pg_db *d, const char *sql, char *tag, size_t n);
 /* Is s prepared on the current connection? */

@@ -155,8 +155,10 @@ queue(struct pg_db *d, struct pg_stmt *s, const char *sql, char *name, int *prep
 		ok = PQenterPipelineMode(d->conn);
 	for (i = 0; ok && i < n; i++) {
 		ok = PQsendQueryParams(d->conn, step_sql[d->defer[i]], 0, NULL, NULL, NULL, NULL, 0);
-		if (d->defer[i] == DB_BEGIN || d->defer[i] == DB_BEGIN_READ)
+		if (d->defer[i] == DB_BEGIN || d->defer[i] == DB_BEGIN_READ) {
 			d->tx_open = 1;
+			d->tx_read = d->defer[i] == DB_BEGIN_READ;
+		}
 	}
 	if (ok && s != NULL && s->keep && !pgw_prepared(s)) {
 		snprintf(name, 16, "tt%u", ++d->next_name);
@@ -252,8 +254,9 @@ pgw_queue(struct pg_db *d, struct pg_stmt *s)
 	return 0;
 }
 
-/* The batch's answers: a sync, every queued command's answer, pipeline mode
- * left. 0, or -1 with the first failure (also kept for pgw_batch). */
+/* The batch's answers: a sync (unless it went already), every queued
+ * command's answer, pipeline mode left. 0, or -1 with the first failure
+ * (also kept for pgw_batch). */
 static int
 settle(struct pg_db *d)
 {
@@ -262,12 +265,46 @@ settle(struct pg_db *d)
 	if (n == 0)
 		return 0;
 	d->inflight = 0;
-	rc = PQpipelineSync(d->conn) ? answers(d, n) :
+	rc = d->synced || PQpipelineSync(d->conn) ? answers(d, n) :
 	    pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
+	d->synced = 0;
 	end_pipeline(d);
 	if (rc != 0)
 		d->batch_failed = 1;
 	return rc;
+}
+
+int
+pgw_settle(struct pg_db *d)
+{
+	return settle(d);
+}
+
+/*
+ * A report's snapshot ends with a COMMIT that can only succeed (the
+ * transaction wrote nothing; a failure inside it was answered already), so
+ * nothing waits for its answer: it goes at once with a sync (the server
+ * ends the transaction as it reads it) and is read, with the sync, when the
+ * connection is next needed (settle, from pgw_drain). A console's reports
+ * each save a round trip.
+ */
+int
+pgw_commit_unanswered(struct pg_db *d)
+{
+	char name[16];
+	int n, prep;
+
+	pgw_drain(d);
+	if (PQstatus(d->conn) != CONNECTION_OK)
+		return 0;        /* the snapshot went with the connection */
+	if ((n = queue(d, NULL, "COMMIT", name, &prep)) < 0 || !PQpipelineSync(d->conn)) {
+		pgw_failed(d, DB_FAILED, PQerrorMessage(d->conn));
+		end_pipeline(d);
+		return -1;
+	}
+	d->inflight = n + 1;
+	d->synced = 1;
+	return 0;
 }
 
 int

@@ -124,15 +124,24 @@ day_kind(const struct report_query *q)
 	return tag ? RK_DT : RK_DS;
 }
 
+/* A rollup's sums, as read_rollup takes them: cell by cell, or summed. */
+#define CELL_SUMS "requests, input, write_5m, write_1h, cache_read, output," \
+	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
+#define GROUP_SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h)," \
+	" sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)," \
+	" sum(reasoning), sum(web_search), sum(code_exec)"
+
 /*
  * The rollup query: columns unit (hour or UTC day; 0 when the group is not
  * a period), model, source or tag ('' when not grouped by one), flags,
  * routed, then the sums; in unit order. No GROUP BY (its sort costs more
  * than the C that sums the cells of one group × model × flags × routed, per
- * unit for a period: read_rollup, groupsum.c).
+ * unit for a period: read_rollup, groupsum.c), except where the driver sums
+ * faster than it sends cells (group_sums) and the groups have no unit (a
+ * period's cells are mostly one per group already: a GROUP BY only costs).
  */
 static void
-rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
+rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, size_t n)
 {
 	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
 	    "rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh" };
@@ -142,15 +151,15 @@ rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 	const char *gcol = q->group == REPORT_SOURCE ? "source" : q->group == REPORT_TAG ? "tag" :
 	    q->group == REPORT_MODEL_TIER ? "tier" : q->group == REPORT_PROJECT ? "project" :
 	    q->group == REPORT_KEY ? "key_fp" : q->group == REPORT_HOST ? "host" : "''";
+	int grouped = group_sums && !timed && k != RK_FULL;     /* (FULL: priced cell by cell) */
 	char filt[160];
 
 	filter_sql(q, 0, filt, sizeof(filt), 3);
-	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
-	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
-	    " code_exec FROM %s WHERE hour >= ?1 AND hour < ?2%s%s", timed ? "hour" : "0", gcol,
+	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, %s FROM %s WHERE hour >= ?1 AND"
+	    " hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
-	    k == RK_FULL ? "rollup_hour" : table[k],
-	    filt, timed ? " ORDER BY hour" : "");
+	    grouped ? GROUP_SUMS : CELL_SUMS, k == RK_FULL ? "rollup_hour" : table[k],
+	    filt, timed ? " ORDER BY hour" : grouped ? " GROUP BY 1, 2, 3, 4, 5" : "");
 }
 
 /* Note unit u (an hour, or a UTC day when days) as one to re-read finer
@@ -261,7 +270,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	if (u0 >= u1)
 		return 0;
 	groupsum_reset(&a->gs);
-	rollup_sql(a, k, sql, sizeof(sql));
+	rollup_sql(a, k, s->db->drv->group_sums, sql, sizeof(sql));
 	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, u0);

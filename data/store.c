@@ -658,6 +658,12 @@ store_backend(const struct store *s)
 }
 
 int
+store_unreachable(struct store *s)
+{
+	return db_fail(s->db) == DB_GONE;
+}
+
+int
 store_data_version(struct store *s, int64_t *version, char *err, size_t errlen)
 {
 	if (s->db->drv->changed(s->db, version) != 0)

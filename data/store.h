@@ -63,6 +63,9 @@ int  store_schema_version(struct store *s);        /* -1 on failure */
 /* The target as shown to people: a URI's password masked. Borrowed. */
 const char *store_path(const struct store *s);
 const char *store_backend(const struct store *s);  /* "sqlite", "postgresql" */
+/* Did the last failure of s lose the server (unreachable, gone away)? A
+ * writer with a spool puts its rows there at once rather than retrying. */
+int store_unreachable(struct store *s);
 
 /* The syntax of a target without opening it: 0, or -1 with err naming the
  * part that is wrong (a malformed URI: a usage error). */

@@ -6,7 +6,9 @@
  * copies and batches; and a ledger of version 9 migrates through 10 (the day
  * × tag and day × source tables, built from the hours) and 11 (the provider:
  * every rollup rebuilt when priority rows re-key their cells) to the same
- * reports; the lifetime table is built from the hours too. */
+ * reports; the lifetime table is built from the hours too. The tables on
+ * both backends (tests/lib/fx_db.c); the migrations of SQLite files on
+ * SQLite (PostgreSQL's: test_migrate_pg). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include "data/store.h"
 #include "data/store_int.h"
 #include "tests/lib/fx.h"
+#include "tests/lib/fx_db.h"
 #include "tui/synth.h"
 
 #define SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read)," \
@@ -33,19 +36,19 @@
 /* Each collapsed table against rollup_hour summed the same way. */
 static const char *const same[][2] = {
 	{ "SELECT hour, model, flags, routed, " COLS " FROM rollup_hm",
-	  "SELECT hour, model, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
+	  "SELECT hour, model, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY hour, model, flags, r" },
 	{ "SELECT hour, model, flags, routed, " COLS " FROM rollup_dm",
-	  "SELECT " DAY " AS d, model, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
+	  "SELECT " DAY " AS d, model, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY d, model, flags, r" },
 	{ "SELECT hour, model, tag, flags, routed, " COLS " FROM rollup_dt",
-	  "SELECT " DAY " AS d, model, tag, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
+	  "SELECT " DAY " AS d, model, tag, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY d, model, tag, flags, r" },
 	{ "SELECT hour, model, source, flags, routed, " COLS " FROM rollup_ds",
-	  "SELECT " DAY " AS d, model, source, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
+	  "SELECT " DAY " AS d, model, source, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY d, model, source, flags, r" },
 	{ "SELECT model, source, tag, flags, routed, " COLS " FROM rollup_lt",
-	  "SELECT model, source, tag, flags, tier <> '' AS r, " SUMS " FROM rollup_hour"
+	  "SELECT model, source, tag, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END AS r, " SUMS " FROM rollup_hour"
 	  " GROUP BY model, source, tag, flags, r" },
 };
 
@@ -64,49 +67,33 @@ current_version(void)
 	return v;
 }
 
-static int64_t
-one(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v = -1;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* Every collapsed table equals rollup_hour summed, both ways round; with
  * OpenAI's cells (provider bits, reasoning sums) when openai. */
 static void
 check_tables(const char *path, int openai)
 {
 	char sql[2048];
-	sqlite3 *db;
 	size_t i;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_true(one(db, "SELECT count(*) FROM rollup_hour") > 100);
-	assert_true(one(db, "SELECT count(*) FROM rollup_dt") > 10);
-	assert_true(one(db, "SELECT count(*) FROM rollup_ds") > 10);
-	assert_true(one(db, "SELECT count(*) FROM rollup_lt") > 3);
-	assert_true(one(db, "SELECT count(*) FROM rollup_dt WHERE flags >= 256 AND reasoning > 0")
-	    > (openai ? 10 : -1));
-	assert_true(one(db, "SELECT count(*) FROM rollup_ds WHERE flags >= 256") <= (openai ? 1e9 : 0));
-	assert_true(one(db, "SELECT count(*) FROM rollup_ds WHERE flags & 16") > 0);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hour") > 100);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_dt") > 10);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_ds") > 10);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_lt") > 3);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_dt WHERE flags >= 256 AND"
+	    " reasoning > 0") > (openai ? 10 : -1));
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_ds WHERE flags >= 256") <=
+	    (openai ? 1e9 : 0));
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_ds WHERE flags & 16 <> 0") > 0);
 	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", same[i][0],
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", same[i][0],
 		    same[i][1]);
-		if (one(db, sql) != 0)
+		if (fx_one(path, sql) != 0)
 			fail_msg("rows of %s not in rollup_hour", same[i][0]);
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", same[i][1],
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", same[i][1],
 		    same[i][0]);
-		if (one(db, sql) != 0)
+		if (fx_one(path, sql) != 0)
 			fail_msg("rollup_hour sums missing from %s", same[i][0]);
 	}
-	sqlite3_close(db);
 }
 
 /* OpenAI rows through the bulk path (as an import writes them): tags,
@@ -193,10 +180,10 @@ fill(const char *path, int openai)
 static void
 test_collapsed_tables(void **state)
 {
-	char path[512];
+	char path[768];
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/fleet.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("fleet.db"));
 	fill(path, 1);
 	check_tables(path, 1);
 }
@@ -252,6 +239,8 @@ test_migration_from_9(void **state)
 	sqlite3 *db;
 
 	(void)state;
+	if (fx_pg)
+		skip();    /* a SQLite file's migrations (PostgreSQL's: test_migrate_pg) */
 	before = calloc(1, 1 << 16);
 	after = calloc(1, 1 << 16);
 	assert_true(before != NULL && after != NULL);
@@ -314,16 +303,15 @@ test_project_and_key_tables(void **state)
 		  " FROM usage GROUP BY key_fp" },
 	};
 	static const char *const projects[] = { "", "api", "web", "데이터" };
-	char path[512], err[256], sql[2048];
+	char path[768], err[256], sql[2048];
 	struct synth_rng r;
 	struct store *s;
 	struct usage u;
-	sqlite3 *db;
 	unsigned k;
 	size_t i;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/attr.db", fx_tmpdir);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("attr.db"));
 	s = store_open(path, err, sizeof(err));
 	assert_non_null(s);
 	synth_seed(&r, 16);
@@ -345,20 +333,19 @@ test_project_and_key_tables(void **state)
 		assert_int_equal(store_insert_usage(s, &u, NULL, err, sizeof(err)), 0);
 	}
 	store_close(s);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_true(one(db, "SELECT count(DISTINCT project) FROM rollup_hp WHERE requests > 0") == 4);
-	assert_true(one(db, "SELECT sum(web_search) FROM rollup_hm") > 100);
+	assert_true(fx_one(path, "SELECT count(DISTINCT project) FROM rollup_hp WHERE requests > 0")
+	    == 4);
+	assert_true(fx_one(path, "SELECT sum(web_search) FROM rollup_hm") > 100);
 	for (i = 0; i < sizeof(hp_hm) / sizeof(hp_hm[0]); i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", hp_hm[i][0],
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", hp_hm[i][0],
 		    hp_hm[i][1]);
-		if (one(db, sql) != 0)
+		if (fx_one(path, sql) != 0)
 			fail_msg("%s: not in %s", hp_hm[i][0], hp_hm[i][1]);
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s)", hp_hm[i][1],
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", hp_hm[i][1],
 		    hp_hm[i][0]);
-		if (one(db, sql) != 0)
+		if (fx_one(path, sql) != 0)
 			fail_msg("%s: not in %s", hp_hm[i][1], hp_hm[i][0]);
 	}
-	sqlite3_close(db);
 }
 
 /* A file from before the lifetime rollup: opening it builds rollup_lt from
@@ -372,6 +359,8 @@ test_migration_lt(void **state)
 	int v, from;
 
 	(void)state;
+	if (fx_pg)
+		skip();    /* a SQLite file's migrations (PostgreSQL's: test_migrate_pg) */
 	snprintf(path, sizeof(path), "%s/lt.db", fx_tmpdir);
 	fill(path, 1);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
@@ -403,5 +392,5 @@ main(void)
 		cmocka_unit_test(test_migration_lt),
 	};
 
-	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
+	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
 }

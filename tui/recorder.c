@@ -368,7 +368,9 @@ attempt(struct recorder *r, int final)
 	}
 	wait = RETRY_FIRST_MS << (r->fails < 7 ? r->fails - 1 : 6);
 	r->next_try_ms = now + (wait < RETRY_MAX_MS ? wait : RETRY_MAX_MS);
-	if (r->pend != NULL && (final || r->fails >= SPOOL_AFTER ||
+	/* a server out of reach (each try may wait out connect_timeout): the
+	 * spool at once */
+	if (r->pend != NULL && (final || r->fails >= SPOOL_AFTER || store_unreachable(r->st) ||
 	    now - r->first_fail_ms >= SPOOL_AFTER_MS))
 		to_spool(r, final);
 }

@@ -114,6 +114,10 @@ run_groups(const char *name, const struct CMUnitTest *tests, size_t n,
 	snprintf(gname, sizeof(gname), "%s (postgresql)", name);
 	failed += _cmocka_run_group_tests(gname, tests, n, setup, teardown);
 	fx_pg = 0;
+	if (getenv("TOKENTOP_TEST_PG_KEEP") != NULL) {   /* to look at what a test left */
+		printf("[  KEPT    ] database %s\n", pg_db);
+		return failed;
+	}
 	/* (an autovacuum worker may hold it a moment: try again) */
 	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", pg_db);
 	for (i = 0; i < 20 && pg_admin(slash + 1, sql, i == 19) != 0; i++)
@@ -212,6 +216,86 @@ fx_sql(const char *target, const char *sql)
 	    &msg) != SQLITE_OK)
 		fail_msg("fx_sql: %s: %s", sql, msg != NULL ? msg : sqlite3_errmsg(db));
 	sqlite3_close(db);
+}
+
+int64_t
+fx_one(const char *target, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	PGresult *r;
+	PGconn *c;
+	int64_t v = -1;
+
+	if (strncmp(target, "postgres", 8) == 0) {
+		c = PQconnectdb(target);
+		if (PQstatus(c) != CONNECTION_OK)
+			fail_msg("fx_one: %s", PQerrorMessage(c));
+		r = PQexec(c, sql);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("fx_one: %s: %s", sql, PQerrorMessage(c));
+		if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+			v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		PQfinish(c);
+		return v;
+	}
+	if (sqlite3_open_v2(target, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("fx_one: %s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+char *
+fx_dump(const char *target, const char *const *q, size_t n)
+{
+	char *out = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&out, &len);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
+	PGconn *c = NULL;
+	PGresult *r;
+	int pg = strncmp(target, "postgres", 8) == 0, row, col;
+
+	if (f == NULL)
+		fail_msg("fx_dump: out of memory");
+	if (pg && PQstatus(c = PQconnectdb(target)) != CONNECTION_OK)
+		fail_msg("fx_dump: %s", PQerrorMessage(c));
+	if (!pg && sqlite3_open_v2(target, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		fail_msg("fx_dump: %s: %s", target, sqlite3_errmsg(db));
+	for (i = 0; i < n; i++) {
+		fprintf(f, "== %s\n", q[i]);
+		if (pg) {
+			r = PQexec(c, q[i]);
+			if (PQresultStatus(r) != PGRES_TUPLES_OK)
+				fail_msg("fx_dump: %s: %s", q[i], PQerrorMessage(c));
+			for (row = 0; row < PQntuples(r); row++) {
+				for (col = 0; col < PQnfields(r); col++)
+					fprintf(f, "%s|", PQgetisnull(r, row, col) ? "(null)" :
+					    PQgetvalue(r, row, col));
+				fputc('\n', f);
+			}
+			PQclear(r);
+			continue;
+		}
+		if (sqlite3_prepare_v2(db, q[i], -1, &st, NULL) != SQLITE_OK)
+			fail_msg("fx_dump: %s: %s", q[i], sqlite3_errmsg(db));
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (col = 0; col < sqlite3_column_count(st); col++)
+				fprintf(f, "%s|", (const char *)sqlite3_column_text(st, col));
+			fputc('\n', f);
+		}
+		sqlite3_finalize(st);
+	}
+	PQfinish(c);
+	sqlite3_close(db);
+	fclose(f);
+	return out;
 }
 
 void

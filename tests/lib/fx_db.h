@@ -17,6 +17,7 @@
 #define TOKENTOP_TESTS_FX_DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 extern int fx_pg;               /* 1 while the group runs on PostgreSQL */
 
@@ -49,6 +50,16 @@ const char *fx_ledger_shared(const char *name);
  * needs: an older schema version, an impossible count). Fails the test on
  * an error. */
 void fx_sql(const char *target, const char *sql);
+
+/* The first column of sql's first row on target, through a connection of
+ * its own (read-only on SQLite); -1 for no row or NULL. Fails the test on
+ * an error. */
+int64_t fx_one(const char *target, const char *sql);
+
+/* The rows of each query q[0..n) on target, as text ("== QUERY" lines,
+ * then each row's values followed by '|'): two ledgers compared whole.
+ * The caller frees it. Fails the test on an error. */
+char *fx_dump(const char *target, const char *const *q, size_t n);
 
 /* Set the schema version of target (a ledger "from" an older or newer
  * tokentop). */
