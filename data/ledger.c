@@ -353,6 +353,33 @@ store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* What a row's price needs (store_spend_between reads thousands of rows for
+ * `status` and the budgets: not the ids, paths and labels of the rest). */
+#define SPEND_COLS "ts_ms, model, provider, source, service_tier, speed, inference_geo," \
+	" input, write_5m, write_1h, cache_read, output, compressed_tokens, ts_import," \
+	" web_search_requests"
+
+/* SPEND_COLS into u; its other fields are left as they were. */
+static void
+read_spend(struct db_stmt *st, struct usage *u)
+{
+	u->ts_ms = db_column_int64(st, 0);
+	col_text(st, 1, u->model, sizeof(u->model));
+	col_text(st, 2, u->provider, sizeof(u->provider));
+	col_text(st, 3, u->source, sizeof(u->source));
+	col_text(st, 4, u->service_tier, sizeof(u->service_tier));
+	col_text(st, 5, u->speed, sizeof(u->speed));
+	col_text(st, 6, u->inference_geo, sizeof(u->inference_geo));
+	u->tok.input = db_column_int64(st, 7);
+	u->tok.write_5m = db_column_int64(st, 8);
+	u->tok.write_1h = db_column_int64(st, 9);
+	u->tok.cache_read = db_column_int64(st, 10);
+	u->tok.output = db_column_int64(st, 11);
+	u->compressed_tokens = db_column_int64(st, 12);
+	u->ts_import = db_column_int64(st, 13) != 0;
+	u->web_search_requests = db_column_int64(st, 14);
+}
+
 int
 store_spend_between(struct store *s, const struct pricing *p, const char *tag,
                     int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
@@ -368,16 +395,17 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
 	*requests = 0;
 	if (imported_nanos != NULL)
 		*imported_nanos = 0;
-	if ((st = store_prepare(s, "SELECT " STORE_USAGE_COLS " FROM usage"
+	if ((st = store_prepare(s, "SELECT " SPEND_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR tag = ?3)",
 	    "spend", err, errlen)) == NULL)
 		return -1;
+	memset(&u, 0, sizeof(u));
 	db_bind_int64(st, 1, since_ms);
 	db_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
 	if (tag != NULL)
 		db_bind_text(st, 3, tag);
 	while ((rc = db_step(st)) == DB_ROW) {
-		store_read_usage(st, 0, &u);
+		read_spend(st, &u);
 		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0)
 			break;
 		if (pricing_usage_cost(p, &u, &c) != 0)
