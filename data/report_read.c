@@ -275,6 +275,13 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		g = db_column_text(st, 2);
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = db_column_int64(st, 5 + i);
+		/* cells come in unit order when timed: a unit's groups are
+		 * complete once the next unit starts (memory: one unit's) */
+		if (a->gs.n > 0 && unit != a->gs.cells[0].unit) {
+			if (add_groups(s, a, len, err, errlen) != 0)
+				goto fail;
+			groupsum_reset(&a->gs);
+		}
 		if (k == RK_FULL) {
 			if (add_cell(s, a, unit, len, e, g, bits, db_column_int64(st, 4) != 0, sum, err,
 			    errlen) != 0)
