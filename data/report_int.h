@@ -34,7 +34,9 @@ struct agg {
 	size_t                     nstr, strcap;
 	int64_t                   *splitday;  /* UTC days to re-read by the hour */
 	size_t                     nsd, sdcap;
-	int64_t                    hour, hour_len; /* the last unit keyed, and its key */
+	int64_t                   *splitmon;  /* UTC months to re-read by the day */
+	size_t                     nsm, smcap;
+	int64_t                    hour, hour_end; /* the last unit keyed (its hours), its key */
 	int                        hour_split;
 	char                       hour_key[32];
 	struct groupsum            gs;        /* one rollup read's groups */

@@ -47,18 +47,18 @@ filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first
 	}
 }
 
-/* Is the unit of len hours from hour h split between two local periods?
- * Cached for runs of one unit. */
+/* Is the unit of hours [h0, h1) split between two local periods? Cached
+ * for runs of one unit. */
 static int
-unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
+unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
 {
 	char k2[32];
 
-	if (h != a->hour || len != a->hour_len || a->hour_key[0] == '\0') {
-		a->hour = h;
-		a->hour_len = len;
-		report_period_key(a->q->group, h * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
-		report_period_key(a->q->group, (h + len) * MS_PER_HOUR - 1, k2, sizeof(k2));
+	if (h0 != a->hour || h1 != a->hour_end || a->hour_key[0] == '\0') {
+		a->hour = h0;
+		a->hour_end = h1;
+		report_period_key(a->q->group, h0 * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
+		report_period_key(a->q->group, h1 * MS_PER_HOUR - 1, k2, sizeof(k2));
 		a->hour_split = strcmp(a->hour_key, k2) != 0;
 	}
 	usage_strlcpy(key, a->hour_key, n);
@@ -66,15 +66,37 @@ unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
 }
 
 /* Which rollup a query reads: per UTC day or hour × model × flags × routed
- * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
- * hourly cells (FULL: a tier group, or tag and source together). NONE: no
- * day table will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_FULL, RK_NONE };
+ * (DAY, HM), per UTC day and tag or source as well (DT, DS), per UTC month
+ * (MM, and MX with source and tag), or the full hourly cells (FULL: a tier
+ * group, or tag and source together). NONE: no table of that unit will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_MM, RK_MX, RK_FULL, RK_NONE };
 
 static int
 is_day(enum rollup_kind k)
 {
 	return k == RK_DAY || k == RK_DT || k == RK_DS;
+}
+
+static int
+is_month(enum rollup_kind k)
+{
+	return k == RK_MM || k == RK_MX;
+}
+
+/* The UTC hours [*h0, *h1) of unit u of kind k. */
+static void
+unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1)
+{
+	if (is_month(k)) {
+		*h0 = store_month_first_day(u) * 24;
+		*h1 = store_month_first_day(u + 1) * 24;
+	} else if (is_day(k)) {
+		*h0 = u * 24;
+		*h1 = *h0 + 24;
+	} else {
+		*h0 = u;
+		*h1 = u + 1;
+	}
 }
 
 /* Is the query filtered by tag or source? */
@@ -108,6 +130,22 @@ day_kind(const struct report_query *q)
 	return tag ? RK_DT : RK_DS;
 }
 
+/* The month table for whole UTC months of the query (NONE: days). A month
+ * holds many local days and weeks: only the month and the groups that are
+ * not periods read it; and a cell is priced as of its first hour, so not
+ * when prices change by date (they change at a UTC midnight: a day cell
+ * has one price). */
+static enum rollup_kind
+month_kind(const struct agg *a)
+{
+	const struct report_query *q = a->q;
+
+	if (pricing_has_dates(a->p) || q->group == REPORT_DAY || q->group == REPORT_WEEK || q->group == REPORT_HOUR ||
+	    q->group == REPORT_MODEL_TIER)
+		return RK_NONE;
+	return needs_full(q) ? RK_MX : RK_MM;
+}
+
 /*
  * The rollup query: columns unit (hour or UTC day; 0 when the group is not
  * a period), model, source or tag ('' when not grouped by one), flags,
@@ -119,7 +157,7 @@ static void
 rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 {
 	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	    "rollup_hp", "rollup_hk" };
+	    "rollup_hp", "rollup_hk", "rollup_mm", "rollup_mx" };
 	const struct report_query *q = a->q;
 	/* the time of a cell prices it when prices change by date */
 	int timed = report_is_period(q->group) || pricing_has_dates(a->p);
@@ -137,13 +175,14 @@ rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 	    filt, timed ? " ORDER BY hour" : "");
 }
 
-/* Note unit u (an hour, or a UTC day when days) as one to re-read finer
- * (units come in order). */
+/* Note unit u of kind k (an hour, a UTC day or month) as one to re-read
+ * finer (units come in order). */
 static int
-add_split(struct agg *a, int days, int64_t u)
+add_split(struct agg *a, enum rollup_kind k, int64_t u)
 {
-	int64_t **v = days ? &a->splitday : &a->straddle, *hs;
-	size_t *nv = days ? &a->nsd : &a->nstr, *cap = days ? &a->sdcap : &a->strcap;
+	int64_t **v = is_month(k) ? &a->splitmon : is_day(k) ? &a->splitday : &a->straddle, *hs;
+	size_t *nv = is_month(k) ? &a->nsm : is_day(k) ? &a->nsd : &a->nstr;
+	size_t *cap = is_month(k) ? &a->smcap : is_day(k) ? &a->sdcap : &a->strcap;
 
 	if (*nv > 0 && (*v)[*nv - 1] == u)
 		return 0;
@@ -154,21 +193,22 @@ add_split(struct agg *a, int days, int64_t u)
 	return 0;
 }
 
-/* One group of a rollup (cell), as the report adds it: unit (hour or day
- * number, len hours long), model entry, group column, flags, sums. 0, or -1
- * with err. */
+/* One group of a rollup (cell), as the report adds it: unit of kind k,
+ * model entry, group column, flags, sums. 0, or -1 with err. */
 static int
-add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model_ent *e,
+add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit, struct model_ent *e,
          const char *g, int flags, int routed, const int64_t *sum, char *err, size_t errlen)
 {
 	char kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
+	int64_t h0, h1;
 
 	memset(&c, 0, sizeof(c));
 	c.e = e;
-	c.ms = unit * len * MS_PER_HOUR;
+	unit_hours(k, unit, &h0, &h1);
+	c.ms = h0 * MS_PER_HOUR;
 	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
-		unit_split(a, unit * len, len, kbuf, sizeof(kbuf));
+		unit_split(a, h0, h1, kbuf, sizeof(kbuf));
 		c.key = kbuf;
 	} else {
 		c.key = report_group_key(a, c.ms, e, g, kbuf, sizeof(kbuf));
@@ -204,7 +244,7 @@ read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
 static int
-add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen)
+add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
 {
 	const struct groupsum_cell *gc;
 	struct model_ent *e = NULL;
@@ -218,7 +258,7 @@ add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		if (add_cell(s, a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum, err,
+		if (add_cell(s, a, k, gc->unit, e, gc->g, gc->flags, gc->routed, gc->sum, err,
 		    errlen) != 0)
 			return -1;
 	}
@@ -237,10 +277,8 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	struct model_ent *e, *last = NULL;
 	struct db_stmt *st;
 	const char *model, *g;
-	int64_t h, unit, sum[GROUPSUM_N];
+	int64_t h0, h1, unit, sum[GROUPSUM_N];
 	int rc = DB_DONE, i, grc, bits;
-
-	int64_t len = is_day(k) ? 24 : 1;
 
 	if (u0 >= u1)
 		return 0;
@@ -266,9 +304,9 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		if (!e->match || e->raw)
 			continue;
 		unit = db_column_int64(st, 0);
-		h = unit * len;
-		if (report_is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
-			if (add_split(a, is_day(k), unit) != 0)
+		unit_hours(k, unit, &h0, &h1);
+		if (report_is_period(a->q->group) && unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
+			if (add_split(a, k, unit) != 0)
 				goto oom;
 			continue;
 		}
@@ -278,12 +316,12 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		/* cells come in unit order when timed: a unit's groups are
 		 * complete once the next unit starts (memory: one unit's) */
 		if (a->gs.n > 0 && unit != a->gs.cells[0].unit) {
-			if (add_groups(s, a, len, err, errlen) != 0)
+			if (add_groups(s, a, k, err, errlen) != 0)
 				goto fail;
 			groupsum_reset(&a->gs);
 		}
 		if (k == RK_FULL) {
-			if (add_cell(s, a, unit, len, e, g, bits, db_column_int64(st, 4) != 0, sum, err,
+			if (add_cell(s, a, k, unit, e, g, bits, db_column_int64(st, 4) != 0, sum, err,
 			    errlen) != 0)
 				goto fail;
 			continue;
@@ -298,7 +336,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 	}
 	if (read_end(s, st, rc, err, errlen) != 0)
 		return -1;
-	return add_groups(s, a, len, err, errlen);
+	return add_groups(s, a, k, err, errlen);
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
 	    " know", ROLLUP_PROVIDER(bits));
@@ -382,14 +420,82 @@ fail:
 	return -1;
 }
 
-/* Whole UTC hours [h0, h1): whole UTC days in one period from a day table
- * (rollup_dm, _dt or _ds), the rest by the hour (rollup_hm or rollup_hour). */
+/* Runs of consecutive units of kind from in v[0..n) (in order), each read
+ * again by rollup kind k (a finer unit). 0, or -1 with err. */
+static int
+read_runs(struct store *s, struct agg *a, enum rollup_kind from, enum rollup_kind k,
+          const int64_t *v, size_t n, char *err, size_t errlen)
+{
+	int64_t h0, h1, x, y;
+	size_t i, j;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[j - 1] + 1; j++)
+			;
+		unit_hours(from, v[i], &h0, &x);
+		unit_hours(from, v[j - 1], &y, &h1);
+		if (read_rollup(s, a, k, is_day(k) ? h0 / 24 : h0, is_day(k) ? h1 / 24 : h1, err,
+		    errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The whole UTC months in UTC days [d0, d1): [*m0, *m1), empty when none. */
+static void
+whole_months(int64_t d0, int64_t d1, int64_t *m0, int64_t *m1)
+{
+	*m0 = store_month_of_day(d0);
+	if (store_month_first_day(*m0) < d0)
+		(*m0)++;
+	*m1 = store_month_of_day(d1);
+}
+
+/* Tag and source together (no day table knows both): whole UTC months in
+ * one period from rollup_mx, the rest (split months too) by the hour. */
+static int
+read_tagsource(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d0, int64_t d1,
+               char *err, size_t errlen)
+{
+	int64_t m0, m1;
+
+	whole_months(d0, d1, &m0, &m1);
+	if (m0 >= m1)
+		return read_rollup(s, a, RK_FULL, h0, h1, err, errlen);
+	return read_rollup(s, a, RK_MX, m0, m1, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, err, errlen) != 0 ||
+	    read_runs(s, a, RK_MX, RK_FULL, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
+}
+
+/* Whole UTC days [d0, d1): whole UTC months in one period from a month
+ * table (rollup_mm or _mx) where the group allows, the rest from a day
+ * table (kd); months split between two local periods by the day. */
+static int
+read_days(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
+          char *err, size_t errlen)
+{
+	enum rollup_kind km = month_kind(a);
+	int64_t m0, m1;
+
+	if (km == RK_NONE)
+		return read_rollup(s, a, kd, d0, d1, err, errlen);
+	whole_months(d0, d1, &m0, &m1);
+	if (m0 >= m1)
+		return read_rollup(s, a, kd, d0, d1, err, errlen);
+	return read_rollup(s, a, km, m0, m1, err, errlen) != 0 ||
+	    read_rollup(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
+	    read_rollup(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
+	    read_runs(s, a, km, kd, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
+}
+
+/* Whole UTC hours [h0, h1): whole UTC days (and months) in one period from
+ * a day (month) table, the rest by the hour (rollup_hm or rollup_hour). */
 static int
 read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
 	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
 	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
-	size_t i, j;
 
 	/* by project or key: their hour tables, which know no tag or source (a
 	 * filter on those reads the rows) */
@@ -399,20 +505,17 @@ read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, si
 		return read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
 		    err, errlen);
 	}
-	if (kd == RK_NONE || d0 >= d1)
+	if (kd == RK_NONE || d0 >= d1) {
+		/* tag and source together: the month cells know both */
+		if (kd == RK_NONE && d0 < d1 && month_kind(a) == RK_MX)
+			return read_tagsource(s, a, h0, h1, d0, d1, err, errlen);
 		return read_rollup(s, a, kh, h0, h1, err, errlen);
-	if (read_rollup(s, a, kd, d0, d1, err, errlen) != 0 ||
+	}
+	if (read_days(s, a, kd, d0, d1, err, errlen) != 0 ||
 	    read_rollup(s, a, kh, h0, d0 * 24, err, errlen) != 0 ||
 	    read_rollup(s, a, kh, d1 * 24, h1, err, errlen) != 0)
 		return -1;
-	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
-		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
-			;
-		if (read_rollup(s, a, kh, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
-		    err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return read_runs(s, a, kd, kh, a->splitday, a->nsd, err, errlen);
 }
 
 /* Whole UTC hours from the rollup, the rest (edges, split hours) raw. */

@@ -29,6 +29,12 @@
 #define COLS "requests, input, write_5m, write_1h, cache_read, output, compressed_tokens," \
 	" max_tokens_stops, reasoning"
 #define DAY "(hour - ((hour % 24) + 24) % 24) / 24"
+/* The UTC month (months since 1970-01) of an hour, of a ms time (SQLite's
+ * calendar: rollup.c's own arithmetic is checked against it). */
+#define MONTH "((CAST(strftime('%Y', hour * 3600, 'unixepoch') AS INTEGER) - 1970) * 12" \
+	" + CAST(strftime('%m', hour * 3600, 'unixepoch') AS INTEGER) - 1)"
+#define MONTH_MS "((CAST(strftime('%Y', ts_ms / 1000, 'unixepoch') AS INTEGER) - 1970) * 12" \
+	" + CAST(strftime('%m', ts_ms / 1000, 'unixepoch') AS INTEGER) - 1)"
 
 /* Each collapsed table against rollup_hour summed the same way. */
 static const char *const same[][2] = {
@@ -47,6 +53,25 @@ static const char *const same[][2] = {
 	{ "SELECT model, source, tag, flags, " COLS " FROM rollup_lt",
 	  "SELECT model, source, tag, flags, " SUMS " FROM rollup_hour"
 	  " GROUP BY model, source, tag, flags" },
+	{ "SELECT hour, model, flags, routed, " COLS ", web_search, code_exec FROM rollup_mm",
+	  "SELECT " MONTH " AS m, model, flags, tier <> '' AS r, " SUMS ", sum(web_search),"
+	  " sum(code_exec) FROM rollup_hour GROUP BY m, model, flags, r" },
+	{ "SELECT hour, model, source, tag, flags, routed, " COLS ", web_search, code_exec"
+	  " FROM rollup_mx",
+	  "SELECT " MONTH " AS m, model, source, tag, flags, tier <> '' AS r, " SUMS ","
+	  " sum(web_search), sum(code_exec) FROM rollup_hour GROUP BY m, model, source, tag,"
+	  " flags, r" },
+	/* and the month cells against the raw rows themselves */
+	{ "SELECT hour, model, source, tag, sum(requests), sum(input), sum(write_5m),"
+	  " sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens), sum(reasoning)"
+	  " FROM rollup_mx GROUP BY hour, model, source, tag",
+	  "SELECT " MONTH_MS " AS m, model, source, tag, count(*), sum(input), sum(write_5m),"
+	  " sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	  " sum(reasoning_tokens) FROM usage GROUP BY m, model, source, tag" },
+	{ "SELECT hour, model, sum(requests), sum(input), sum(output) FROM rollup_mm"
+	  " GROUP BY hour, model",
+	  "SELECT " MONTH_MS " AS m, model, count(*), sum(input), sum(output) FROM usage"
+	  " GROUP BY m, model" },
 };
 
 /* The schema version a new ledger gets: the number of migrations. */
@@ -92,6 +117,8 @@ check_tables(const char *path, int openai)
 	assert_true(one(db, "SELECT count(*) FROM rollup_dt") > 10);
 	assert_true(one(db, "SELECT count(*) FROM rollup_ds") > 10);
 	assert_true(one(db, "SELECT count(*) FROM rollup_lt") > 3);
+	assert_true(one(db, "SELECT count(DISTINCT hour) FROM rollup_mm") >= 2);
+	assert_true(one(db, "SELECT count(*) FROM rollup_mx") > 10);
 	assert_true(one(db, "SELECT count(*) FROM rollup_dt WHERE flags >= 256 AND reasoning > 0")
 	    > (openai ? 10 : -1));
 	assert_true(one(db, "SELECT count(*) FROM rollup_ds WHERE flags >= 256") <= (openai ? 1e9 : 0));
@@ -393,6 +420,60 @@ test_migration_lt(void **state)
 	check_tables(path, 1);
 }
 
+/* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
+static void
+test_month_arithmetic(void **state)
+{
+	int64_t d, m;
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	for (d = -135140; d <= 157000; d += 7) {      /* 1600-01-01 .. 2399-11 */
+		t = (time_t)d * 86400;
+		assert_non_null(gmtime_r(&t, &tm));
+		m = ((int64_t)tm.tm_year + 1900 - 1970) * 12 + tm.tm_mon;
+		assert_int_equal(store_month_of_day(d), m);
+		tm.tm_mday = 1;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		assert_int_equal(store_month_first_day(m), (int64_t)timegm(&tm) / 86400);
+		assert_true(store_month_first_day(m) <= d && d < store_month_first_day(m + 1));
+	}
+}
+
+/* A file from before the month rollups: opening it builds rollup_mm from
+ * rollup_dm and rollup_mx from rollup_hour (the migration found by its
+ * text), equal to what the writers keep. */
+static void
+test_migration_months(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	sqlite3 *db;
+	int v, from;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/months.db", fx_tmpdir);
+	fill(path, 1);
+	check_tables(path, 1);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_mm; DROP TABLE rollup_mx", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	for (from = 0; from < store_nmigrations &&
+	    strstr(store_migrations[from], "CREATE TABLE IF NOT EXISTS rollup_mm") == NULL; from++)
+		;
+	assert_true(from < store_nmigrations);
+	fx_set_user_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	check_tables(path, 1);
+}
+
 int
 main(void)
 {
@@ -401,6 +482,8 @@ main(void)
 		cmocka_unit_test(test_project_and_key_tables),
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
+		cmocka_unit_test(test_month_arithmetic),
+		cmocka_unit_test(test_migration_months),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
