@@ -386,6 +386,8 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.straddle);
 	free(a.splitday);
 	free(a.splitmon);
+	free(a.sk);
+	free(a.sp);
 	groupsum_free(&a.gs);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)

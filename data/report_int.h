@@ -18,6 +18,20 @@ struct model_ent {                 /* per distinct model × provider seen */
 	int                       raw;     /* long threshold unlike the rollup's: raw rows */
 };
 
+/* A report by local day, week or month in a zone whose midnights do not
+ * fall on UTC midnights (report_read.c): each UTC day cell goes to the
+ * period holding most of it, and the hours of its other part are moved. */
+struct shift_key {                 /* a period key of the block being read */
+	char    key[32];
+	int64_t h0;                    /* an hour in it (the time that prices it) */
+};
+
+struct shift_piece {               /* hours [h0, h1) of a day cell moved */
+	int64_t h0, h1;
+	int     from, to;              /* shift_key ids; to < 0: taken out only (the
+	                                  hour holding the midnight: read raw) */
+};
+
 struct agg {
 	const struct pricing      *p;
 	const struct report_query *q;
@@ -40,6 +54,13 @@ struct agg {
 	int                        hour_split;
 	char                       hour_key[32];
 	struct groupsum            gs;        /* one rollup read's groups */
+	int                        shift;     /* grouping day cells by shift_key id */
+	int64_t                    split_h0;  /* the last split unit's first hour */
+	int                        split_id;  /* its cells' key id (-1: read by the hour) */
+	struct shift_key          *sk;
+	size_t                     nsk, skcap;
+	struct shift_piece        *sp;
+	size_t                     nsp, spcap;
 };
 
 /* One group of tokens (a rollup cell or a raw row) into the row of key. */

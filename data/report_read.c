@@ -71,6 +71,9 @@ unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
  * group, or tag and source together). NONE: no table of that unit will do. */
 enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_MM, RK_MX, RK_FULL, RK_NONE };
 
+static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
+	"rollup_hp", "rollup_hk", "rollup_mm", "rollup_mx" };
+
 static int
 is_day(enum rollup_kind k)
 {
@@ -156,8 +159,6 @@ month_kind(const struct agg *a)
 static void
 rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 {
-	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	    "rollup_hp", "rollup_hk", "rollup_mm", "rollup_mx" };
 	const struct report_query *q = a->q;
 	/* the time of a cell prices it when prices change by date */
 	int timed = report_is_period(q->group) || pricing_has_dates(a->p);
@@ -242,6 +243,123 @@ read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* The id of period key (of hour h) among the block's keys; -1 on out of
+ * memory. Keys come in order: the last ones are looked at first. */
+static int
+shift_key_id(struct agg *a, const char *key, int64_t h)
+{
+	struct shift_key *k;
+	size_t i;
+
+	for (i = a->nsk; i-- > 0;)
+		if (strcmp(a->sk[i].key, key) == 0)
+			return (int)i;
+	if ((k = report_grow(a->sk, &a->skcap, a->nsk + 1, sizeof(*k))) == NULL)
+		return -1;
+	a->sk = k;
+	usage_strlcpy(k[a->nsk].key, key, sizeof(k[0].key));
+	k[a->nsk].h0 = h;
+	return (int)a->nsk++;
+}
+
+static int
+add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to)
+{
+	struct shift_piece *p;
+
+	if (h0 >= h1)
+		return 0;
+	if ((p = report_grow(a->sp, &a->spcap, a->nsp + 1, sizeof(*p))) == NULL)
+		return -1;
+	a->sp = p;
+	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to };
+	return 0;
+}
+
+/*
+ * Day cell [h0, h1) split by one local midnight: hours [h0, b0) lie in
+ * period k0, [b1, h1) in k1, and when b1 = b0 + 1 the midnight falls inside
+ * hour b0 (a :30 or :45 zone), whose rows are read raw. The cell goes to the
+ * period holding more of it (*id); the hours of the other part become a
+ * piece moved to their period, the split hour one taken out. 0; 1 when the
+ * cell holds more than one midnight (then it is read by the hour); -1 on out
+ * of memory.
+ */
+static int
+shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
+{
+	enum report_group g = a->q->group;
+	char k0[32], k1[32], k[32];
+	int64_t h, b0, b1;
+	int i0, i1, big0;
+
+	if (h0 == a->split_h0) {     /* another cell of the same unit */
+		*id = a->split_id;
+		return a->split_id < 0;
+	}
+	a->split_h0 = h0;
+	a->split_id = -1;
+	report_period_key(g, h0 * MS_PER_HOUR, k0, sizeof(k0));
+	report_period_key(g, h1 * MS_PER_HOUR - 1, k1, sizeof(k1));
+	for (h = h0; h < h1; h++) {     /* the first hour that ends outside k0 */
+		report_period_key(g, (h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
+		if (strcmp(k, k0) != 0)
+			break;
+	}
+	if (h == h1 || strcmp(k, k1) != 0)
+		return 1;
+	report_period_key(g, h * MS_PER_HOUR, k, sizeof(k));
+	b0 = h;
+	b1 = strcmp(k, k0) == 0 ? h + 1 : h;
+	if (b1 < h1) {
+		report_period_key(g, b1 * MS_PER_HOUR, k, sizeof(k));
+		if (strcmp(k, k1) != 0)
+			return 1;
+	}
+	big0 = b0 - h0 >= h1 - b1;
+	if ((i0 = shift_key_id(a, k0, h0)) < 0 || (i1 = shift_key_id(a, k1, b1)) < 0 ||
+	    (big0 ? add_piece(a, b1, h1, i0, i1) : add_piece(a, h0, b0, i1, i0)) != 0 ||
+	    add_piece(a, b0, b1, big0 ? i0 : i1, -1) != 0 ||
+	    (b1 > b0 && add_split(a, RK_HM, b0) != 0))
+		return -1;
+	*id = a->split_id = big0 ? i0 : i1;
+	return 0;
+}
+
+/* A group summed by period key (a->shift) into its row; nothing when the
+ * moves left it empty. 0, or -1 with err. */
+static int
+add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
+            struct model_ent *e, char *err, size_t errlen)
+{
+	const struct shift_key *k = &a->sk[gc->unit];
+	struct contrib c;
+	int i;
+
+	for (i = 0; i < GROUPSUM_N && gc->sum[i] == 0; i++)
+		;
+	if (i == GROUPSUM_N)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	c.ms = k->h0 * MS_PER_HOUR;
+	c.key = k->key;
+	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), gc->flags);
+	c.routed = gc->routed;
+	c.requests = gc->sum[0];
+	c.tok.input = gc->sum[1];
+	c.tok.write_5m = gc->sum[2];
+	c.tok.write_1h = gc->sum[3];
+	c.tok.cache_read = gc->sum[4];
+	c.tok.output = gc->sum[5];
+	c.compressed = gc->sum[6];
+	c.max_stops = gc->sum[7];
+	c.reasoning = gc->sum[8];
+	c.web_search = gc->sum[9];
+	c.code_exec = gc->sum[10];
+	return report_add(s, a, &c, err, errlen);
+}
+
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
 static int
 add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
@@ -258,31 +376,60 @@ add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		if (add_cell(s, a, k, gc->unit, e, gc->g, gc->flags, gc->routed, gc->sum, err,
-		    errlen) != 0)
+		if (a->shift) {
+			if (add_shifted(s, a, gc, e, err, errlen) != 0)
+				return -1;
+		} else if (add_cell(s, a, k, gc->unit, e, gc->g, gc->flags, gc->routed, gc->sum,
+		    err, errlen) != 0) {
 			return -1;
+		}
 	}
 	return 0;
 }
 
+/* Add sum (negated when neg) to a->gs's group of unit. 0, or -1 with err. */
+static int
+group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *e,
+          const char *g, int bits, int routed, const int64_t *sum, int neg, char *err,
+          size_t errlen)
+{
+	int64_t v[GROUPSUM_N];
+	int i, rc;
+
+	for (i = 0; i < GROUPSUM_N; i++) {
+		if (neg && sum[i] == INT64_MIN)
+			return store_overflow_err(s, NULL, err, errlen);
+		v[i] = neg ? -sum[i] : sum[i];
+	}
+	rc = groupsum_add(&a->gs, unit, e->model, g, bits, routed, v);
+	if (rc == GROUPSUM_OVERFLOW)
+		return store_overflow_err(s, NULL, err, errlen);
+	if (rc != 0)
+		snprintf(err, errlen, "out of memory");
+	return rc != 0 ? -1 : 0;
+}
+
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
- * periods go to a->straddle (hours) or a->splitday (days). The cells of the
- * day and hm tables are summed per group first (what their GROUP BY did);
- * rollup_hour's are priced each (they were never grouped). */
+ * periods go to a->straddle (hours) or a->splitday (days), or with a->shift
+ * are moved in part (shift_split). The cells of the day and hm tables are
+ * summed per group first (what their GROUP BY did); rollup_hour's are priced
+ * each (they were never grouped). With pc: the hours of a piece, taken out
+ * of one period's groups and added to another's. */
 static int
 read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
-            char *err, size_t errlen)
+            const struct shift_piece *pc, char *err, size_t errlen)
 {
 	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
 	struct model_ent *e, *last = NULL;
 	struct db_stmt *st;
 	const char *model, *g;
 	int64_t h0, h1, unit, sum[GROUPSUM_N];
-	int rc = DB_DONE, i, grc, bits;
+	int rc = DB_DONE, i, bits, routed, id, r, plain = !a->shift && pc == NULL;
 
 	if (u0 >= u1)
 		return 0;
-	groupsum_reset(&a->gs);
+	if (plain)
+		groupsum_reset(&a->gs);
 	rollup_sql(a, k, sql, sizeof(sql));
 	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
 		return -1;
@@ -304,15 +451,34 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		if (!e->match || e->raw)
 			continue;
 		unit = db_column_int64(st, 0);
-		unit_hours(k, unit, &h0, &h1);
-		if (report_is_period(a->q->group) && unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
-			if (add_split(a, k, unit) != 0)
-				goto oom;
-			continue;
-		}
 		g = db_column_text(st, 2);
+		routed = db_column_int64(st, 4) != 0;
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = db_column_int64(st, 5 + i);
+		if (pc != NULL) {      /* a piece: out of one period, into another */
+			if (group_add(s, a, pc->from, e, g, bits, routed, sum, 1, err, errlen) != 0 ||
+			    (pc->to >= 0 && group_add(s, a, pc->to, e, g, bits, routed, sum, 0, err,
+			    errlen) != 0))
+				goto fail;
+			continue;
+		}
+		unit_hours(k, unit, &h0, &h1);
+		if (report_is_period(a->q->group) && unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
+			if (!a->shift || (r = shift_split(a, h0, h1, &id)) == 1) {
+				if (add_split(a, k, unit) != 0)
+					goto oom;
+				continue;
+			}
+			if (r != 0)
+				goto oom;
+		} else if (a->shift && (id = shift_key_id(a, kbuf, h0)) < 0) {
+			goto oom;
+		}
+		if (a->shift) {
+			if (group_add(s, a, id, e, g, bits, routed, sum, 0, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
 		/* cells come in unit order when timed: a unit's groups are
 		 * complete once the next unit starts (memory: one unit's) */
 		if (a->gs.n > 0 && unit != a->gs.cells[0].unit) {
@@ -321,22 +487,16 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 			groupsum_reset(&a->gs);
 		}
 		if (k == RK_FULL) {
-			if (add_cell(s, a, k, unit, e, g, bits, db_column_int64(st, 4) != 0, sum, err,
-			    errlen) != 0)
+			if (add_cell(s, a, k, unit, e, g, bits, routed, sum, err, errlen) != 0)
 				goto fail;
 			continue;
 		}
-		grc = groupsum_add(&a->gs, unit, e->model, g, bits, db_column_int64(st, 4) != 0, sum);
-		if (grc == GROUPSUM_OVERFLOW) {
-			store_overflow_err(s, NULL, err, errlen);
+		if (group_add(s, a, unit, e, g, bits, routed, sum, 0, err, errlen) != 0)
 			goto fail;
-		} else if (grc != 0) {
-			goto oom;
-		}
 	}
 	if (read_end(s, st, rc, err, errlen) != 0)
 		return -1;
-	return add_groups(s, a, k, err, errlen);
+	return plain ? add_groups(s, a, k, err, errlen) : 0;
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
 	    " know", ROLLUP_PROVIDER(bits));
@@ -420,6 +580,94 @@ fail:
 	return -1;
 }
 
+/* Day cells by period key (shift_split) when the report is by local day,
+ * week or month and prices are undated (a moved piece is priced with the
+ * period it joins). */
+static int
+shifting(const struct agg *a)
+{
+	enum report_group g = a->q->group;
+
+	return (g == REPORT_DAY || g == REPORT_WEEK || g == REPORT_MONTH) &&
+	    !pricing_has_dates(a->p);
+}
+
+/* Is UTC day d split between two local periods? */
+static int
+day_split(struct agg *a, int64_t d)
+{
+	char k[32];
+
+	return unit_split(a, d * 24, d * 24 + 24, k, sizeof(k));
+}
+
+#define SHIFT_BLOCK 32   /* UTC days a block: its groups are in memory at once */
+
+/* UTC days [d0, d1) of day kind kd, by period key, a block at a time: each
+ * cell to its period (or the one holding most of it), then the pieces moved
+ * by the hour (kh), then every group of the block priced. 0, or -1 + err. */
+static int
+read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
+                  int64_t d0, int64_t d1, char *err, size_t errlen)
+{
+	char sql[256];
+	struct db_stmt *st;
+	int64_t b, e;
+	size_t i;
+	int rc;
+
+	/* the days that hold cells: the blocks step through those only */
+	/* two subqueries: each one seek (min and max together would scan) */
+	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE hour >= ?1 AND"
+	    " hour < ?2), (SELECT max(hour) FROM %s WHERE hour >= ?1 AND hour < ?2)", table[kd],
+	    table[kd]);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, d0);
+	db_bind_int64(st, 2, d1);
+	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
+		d0 = db_column_int64(st, 0);
+		d1 = db_column_int64(st, 1) + 1;
+	} else if (rc == DB_ROW) {
+		d1 = d0;       /* none */
+	}
+	db_finalize(st);
+	if (rc != DB_ROW)
+		return store_sqlerr(s, "report", err, errlen);
+	/* where local midnights are UTC's (UTC, or London in winter) nothing
+	 * moves: three days decide (a wrong guess costs time, never exactness) */
+	if (d0 < d1 && !day_split(a, d0) && !day_split(a, d0 + (d1 - d0) / 2) &&
+	    !day_split(a, d1 - 1))
+		return read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
+	for (rc = 0, b = d0; b < d1 && rc == 0; b = e) {
+		e = d1 - b > SHIFT_BLOCK ? b + SHIFT_BLOCK : d1;
+		groupsum_reset(&a->gs);
+		a->nsk = a->nsp = 0;
+		a->split_h0 = INT64_MIN;
+		a->shift = 1;
+		rc = read_rollup(s, a, kd, b, e, NULL, err, errlen);
+		a->shift = 0;
+		for (i = 0; rc == 0 && i < a->nsp; i++)
+			rc = read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
+		a->shift = 1;
+		if (rc == 0)
+			rc = add_groups(s, a, kd, err, errlen);
+		a->shift = 0;
+	}
+	return rc;
+}
+
+/* UTC days [d0, d1) from day kind kd: shifted, or split days by the hour. */
+static int
+read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
+              char *err, size_t errlen)
+{
+	if (shifting(a))
+		return read_days_shifted(s, a, kd, needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err,
+		    errlen);
+	return read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
+}
+
 /* Runs of consecutive units of kind from in v[0..n) (in order), each read
  * again by rollup kind k (a finer unit). 0, or -1 with err. */
 static int
@@ -434,8 +682,8 @@ read_runs(struct store *s, struct agg *a, enum rollup_kind from, enum rollup_kin
 			;
 		unit_hours(from, v[i], &h0, &x);
 		unit_hours(from, v[j - 1], &y, &h1);
-		if (read_rollup(s, a, k, is_day(k) ? h0 / 24 : h0, is_day(k) ? h1 / 24 : h1, err,
-		    errlen) != 0)
+		if ((is_day(k) ? read_dayunits(s, a, k, h0 / 24, h1 / 24, err, errlen) :
+		    read_rollup(s, a, k, h0, h1, NULL, err, errlen)) != 0)
 			return -1;
 	}
 	return 0;
@@ -461,10 +709,10 @@ read_tagsource(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d
 
 	whole_months(d0, d1, &m0, &m1);
 	if (m0 >= m1)
-		return read_rollup(s, a, RK_FULL, h0, h1, err, errlen);
-	return read_rollup(s, a, RK_MX, m0, m1, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, err, errlen) != 0 ||
+		return read_rollup(s, a, RK_FULL, h0, h1, NULL, err, errlen);
+	return read_rollup(s, a, RK_MX, m0, m1, NULL, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, NULL, err, errlen) != 0 ||
+	    read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, NULL, err, errlen) != 0 ||
 	    read_runs(s, a, RK_MX, RK_FULL, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
 }
 
@@ -479,13 +727,13 @@ read_days(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64
 	int64_t m0, m1;
 
 	if (km == RK_NONE)
-		return read_rollup(s, a, kd, d0, d1, err, errlen);
+		return read_dayunits(s, a, kd, d0, d1, err, errlen);
 	whole_months(d0, d1, &m0, &m1);
 	if (m0 >= m1)
-		return read_rollup(s, a, kd, d0, d1, err, errlen);
-	return read_rollup(s, a, km, m0, m1, err, errlen) != 0 ||
-	    read_rollup(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
-	    read_rollup(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
+		return read_dayunits(s, a, kd, d0, d1, err, errlen);
+	return read_rollup(s, a, km, m0, m1, NULL, err, errlen) != 0 ||
+	    read_dayunits(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
+	    read_dayunits(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
 	    read_runs(s, a, km, kd, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
 }
 
@@ -503,17 +751,17 @@ read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, si
 		if (filtered(a->q))
 			return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
 		return read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
-		    err, errlen);
+		    NULL, err, errlen);
 	}
 	if (kd == RK_NONE || d0 >= d1) {
 		/* tag and source together: the month cells know both */
 		if (kd == RK_NONE && d0 < d1 && month_kind(a) == RK_MX)
 			return read_tagsource(s, a, h0, h1, d0, d1, err, errlen);
-		return read_rollup(s, a, kh, h0, h1, err, errlen);
+		return read_rollup(s, a, kh, h0, h1, NULL, err, errlen);
 	}
 	if (read_days(s, a, kd, d0, d1, err, errlen) != 0 ||
-	    read_rollup(s, a, kh, h0, d0 * 24, err, errlen) != 0 ||
-	    read_rollup(s, a, kh, d1 * 24, h1, err, errlen) != 0)
+	    read_rollup(s, a, kh, h0, d0 * 24, NULL, err, errlen) != 0 ||
+	    read_rollup(s, a, kh, d1 * 24, h1, NULL, err, errlen) != 0)
 		return -1;
 	return read_runs(s, a, kd, kh, a->splitday, a->nsd, err, errlen);
 }
