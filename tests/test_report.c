@@ -573,8 +573,8 @@ struct brute_any {
 	const struct pricing *p;
 	enum report_group     g;
 	const char           *tag, *source, *provider;
-	char                  keys[64][32];
-	int64_t               req[64], in[64], out[64], cost[64];
+	char                  keys[160][32];
+	int64_t               req[160], in[160], out[160], cost[160];
 	int                   n;
 };
 
@@ -593,15 +593,16 @@ brute_any_row(const struct usage *u, void *arg)
 	    (b->provider != NULL && strcmp(u->provider, b->provider) != 0))
 		return 0;
 	localtime_r(&t, &tm);
-	if (b->g == REPORT_MONTH)
-		strftime(key, sizeof(key), "%Y-%m", &tm);
+	if (b->g == REPORT_MONTH || b->g == REPORT_DAY || b->g == REPORT_WEEK)
+		strftime(key, sizeof(key), b->g == REPORT_MONTH ? "%Y-%m" : b->g == REPORT_DAY ?
+		    "%Y-%m-%d" : "%G-W%V", &tm);
 	else
 		snprintf(key, sizeof(key), "%s", b->g == REPORT_MODEL ? u->model : b->g == REPORT_TAG ?
 		    u->tag : b->g == REPORT_SOURCE ? u->source : "");
 	for (i = 0; i < b->n && strcmp(b->keys[i], key) != 0; i++)
 		;
 	if (i == b->n) {
-		assert_true(b->n < 64);
+		assert_true(b->n < 160);
 		snprintf(b->keys[b->n++], sizeof(b->keys[0]), "%s", key);
 	}
 	pricing_usage_cost(b->p, u, &c);
@@ -615,16 +616,17 @@ brute_any_row(const struct usage *u, void *arg)
 /* Four months of rows: the month, model, tag, source and total reports
  * (the month rollups for whole UTC months, days and hours around them, and
  * the split months of zones east and west of UTC, whole, half-hour and with
- * DST, re-read by the day) equal a brute force over the raw rows, with tag,
- * source, both and provider filters, over everything and over a range that
- * cuts days and hours. */
+ * DST, re-read by the day), and the day and week reports (UTC day cells moved
+ * in part to the local day or week holding them, blocks of days) equal a
+ * brute force over the raw rows, with tag, source, both and provider
+ * filters, over everything and over a range that cuts days and hours. */
 static void
 test_months_match_brute_force(void **state)
 {
 	struct fx *f = *state;
 	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "America/St_Johns" };
 	static const enum report_group groups[] = { REPORT_MONTH, REPORT_MODEL, REPORT_TAG,
-	    REPORT_SOURCE, REPORT_TOTAL };
+	    REPORT_SOURCE, REPORT_TOTAL, REPORT_DAY, REPORT_WEEK };
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
 	    "gpt-4.1" };
 	static const char *const tags[] = { NULL, "t1", NULL, "t1", NULL };
