@@ -27,9 +27,9 @@ struct shift_key {                 /* a period key of the block being read */
 };
 
 struct shift_piece {               /* hours [h0, h1) of a day cell moved */
-	int64_t h0, h1;
-	int     from, to;              /* shift_key ids; to < 0: taken out only (the
-	                                  hour holding the midnight: read raw) */
+	int64_t h0, h1;                /* raw: ms, the raw rows of part of an hour */
+	int     from, to;              /* shift_key ids */
+	int     raw;
 };
 
 struct agg {

@@ -263,7 +263,7 @@ shift_key_id(struct agg *a, const char *key, int64_t h)
 }
 
 static int
-add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to)
+add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
 {
 	struct shift_piece *p;
 
@@ -272,25 +272,44 @@ add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to)
 	if ((p = report_grow(a->sp, &a->spcap, a->nsp + 1, sizeof(*p))) == NULL)
 		return -1;
 	a->sp = p;
-	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to };
+	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to, raw };
 	return 0;
+}
+
+/* The first ms of hour h that is not in period k0 (the hour holds the
+ * midnight): a binary search, the period key being monotonic in time. */
+static int64_t
+midnight_in(struct agg *a, int64_t h, const char *k0)
+{
+	int64_t lo = h * MS_PER_HOUR, hi = (h + 1) * MS_PER_HOUR - 1, mid;
+	char k[32];
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		report_period_key(a->q->group, mid, k, sizeof(k));
+		if (strcmp(k, k0) == 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
 }
 
 /*
  * Day cell [h0, h1) split by one local midnight: hours [h0, b0) lie in
  * period k0, [b1, h1) in k1, and when b1 = b0 + 1 the midnight falls inside
- * hour b0 (a :30 or :45 zone), whose rows are read raw. The cell goes to the
- * period holding more of it (*id); the hours of the other part become a
- * piece moved to their period, the split hour one taken out. 0; 1 when the
- * cell holds more than one midnight (then it is read by the hour); -1 on out
- * of memory.
+ * hour b0 (a :30 or :45 zone). The cell goes to the period holding more of
+ * it (*id); the hours of the other part become a piece moved to their
+ * period, and the raw rows of the split hour's other side a raw piece. 0; 1
+ * when the cell holds more than one midnight (then it is read by the hour);
+ * -1 on out of memory.
  */
 static int
 shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 {
 	enum report_group g = a->q->group;
 	char k0[32], k1[32], k[32];
-	int64_t h, b0, b1;
+	int64_t h, b0, b1, m;
 	int i0, i1, big0;
 
 	if (h0 == a->split_h0) {     /* another cell of the same unit */
@@ -317,10 +336,11 @@ shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 			return 1;
 	}
 	big0 = b0 - h0 >= h1 - b1;
+	m = b1 > b0 ? midnight_in(a, b0, k0) : b0 * MS_PER_HOUR;
 	if ((i0 = shift_key_id(a, k0, h0)) < 0 || (i1 = shift_key_id(a, k1, b1)) < 0 ||
-	    (big0 ? add_piece(a, b1, h1, i0, i1) : add_piece(a, h0, b0, i1, i0)) != 0 ||
-	    add_piece(a, b0, b1, big0 ? i0 : i1, -1) != 0 ||
-	    (b1 > b0 && add_split(a, RK_HM, b0) != 0))
+	    (big0 ? add_piece(a, b1, h1, i0, i1, 0) : add_piece(a, h0, b0, i1, i0, 0)) != 0 ||
+	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, 1) :
+	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, 1)) != 0)
 		return -1;
 	*id = a->split_id = big0 ? i0 : i1;
 	return 0;
@@ -580,6 +600,58 @@ fail:
 	return -1;
 }
 
+/* The raw rows of piece pc (ms), out of one period's groups and into
+ * another's, as the cells they are in. 0, or -1 with err. */
+static int
+read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
+               size_t errlen)
+{
+	char sql[768], filt[160];
+	struct model_ent *e;
+	struct db_stmt *st;
+	struct usage u;
+	int64_t v[GROUPSUM_N];
+	int rc, bits;
+
+	filter_sql(a->q, 1, filt, sizeof(filt), 3);
+	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2%s", filt);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, pc->h0);
+	db_bind_int64(st, 2, pc->h1);
+	filter_bind(a->q, 1, st, 3);
+	while ((rc = db_step(st)) == DB_ROW) {
+		store_read_usage(st, 0, &u);
+		if ((e = report_model_ent(a, u.model, provider_of(&u)->id)) == NULL) {
+			db_finalize(st);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (!e->match || e->raw)
+			continue;
+		bits = store_row_flags(&u);
+		v[0] = 1;
+		v[1] = u.tok.input;
+		v[2] = u.tok.write_5m;
+		v[3] = u.tok.write_1h;
+		v[4] = u.tok.cache_read;
+		v[5] = u.tok.output;
+		v[6] = u.compressed_tokens;
+		v[7] = strcmp(u.stop_reason, "max_tokens") == 0;
+		v[8] = u.reasoning_tokens;
+		v[9] = u.web_search_requests;
+		v[10] = u.code_execution_requests;
+		if (group_add(s, a, pc->from, e, "", bits, u.tier[0] != '\0', v, 1, err,
+		    errlen) != 0 || group_add(s, a, pc->to, e, "", bits, u.tier[0] != '\0', v, 0,
+		    err, errlen) != 0) {
+			db_finalize(st);
+			return -1;
+		}
+	}
+	return read_end(s, st, rc, err, errlen);
+}
+
 /* Day cells by period key (shift_split) when the report is by local day,
  * week or month and prices are undated (a moved piece is priced with the
  * period it joins). */
@@ -648,7 +720,8 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 		rc = read_rollup(s, a, kd, b, e, NULL, err, errlen);
 		a->shift = 0;
 		for (i = 0; rc == 0 && i < a->nsp; i++)
-			rc = read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
+			rc = a->sp[i].raw ? read_raw_piece(s, a, &a->sp[i], err, errlen) :
+			    read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
 		a->shift = 1;
 		if (rc == 0)
 			rc = add_groups(s, a, kd, err, errlen);
