@@ -616,8 +616,8 @@ section_pg() {
 	uri=$(pg_newdb bench_ledger)
 	"$TT" --db "$uri" report >/dev/null 2>&1        # the schema, migrated
 	t0=$(date +%s%N)
-	for t in usage rollup_hour rollup_hm rollup_dm rollup_batch rollup_dt rollup_ds rollup_lt rollup_mm rollup_mx \
-	    rollup_hp rollup_hk; do
+	for t in usage rollup_hour rollup_hm rollup_dm rollup_batch rollup_dt rollup_ds rollup_lt \
+	    rollup_hp rollup_hk rollup_mm rollup_mx; do
 		pg_copy "$src" bench_ledger "$t" || { skip "copy of $t failed"; return; }
 	done
 	pg_psql -d bench_ledger -q -c "SELECT setval(pg_get_serial_sequence('usage', 'id'),"\

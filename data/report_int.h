@@ -99,4 +99,44 @@ const char *report_group_key(struct agg *a, int64_t ms, const struct model_ent *
  * raw rows for the rest); 0, or -1 + err. */
 int report_collect(struct store *s, struct agg *a, char *err, size_t errlen);
 
+/* Which rollup a read reads: per UTC day or hour × model × flags × routed
+ * (DAY, HM), per UTC day and tag or source as well (DT, DS), per hour and
+ * project or key (HP, HK), per UTC month (MM, and MX with source and tag),
+ * or the full hourly cells (FULL). NONE: no table of that unit will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_MM, RK_MX, RK_FULL, RK_NONE };
+
+/* report_read.c, for report_shift.c: the table of kind k; the SQL of the
+ * query's filters (raw: of the usage rows) from parameter first on, and
+ * their bindings; whether the query needs rollup_hour's columns; whether
+ * the hours [h0, h1) lie in two local periods (key: the first's); the end
+ * of a read loop (0 at DB_DONE; finalises st); sum (negated when neg) into
+ * a->gs's group of unit; the rollup read of units [u0, u1) (pc: a piece
+ * moved); a->gs's groups into their rows. The ints: 0, or -1 + err. */
+const char *report_rollup_table(enum rollup_kind k);
+void report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first);
+void report_filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first);
+int report_needs_full(const struct report_query *q);
+int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n);
+int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
+int report_group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *e,
+                     const char *g, int bits, int routed, const int64_t *sum, int neg,
+                     char *err, size_t errlen);
+int report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0,
+                       int64_t u1, const struct shift_piece *pc, char *err, size_t errlen);
+int report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err,
+                      size_t errlen);
+
+/* report_shift.c (see its head): the id of period key (of hour h) among the
+ * block's keys (-1: out of memory); a day cell [h0, h1) split by a local
+ * midnight: its period's id into *id and the pieces to move noted (0; 1
+ * when it holds more than one midnight; -1 out of memory); a group summed
+ * by period key into its row; UTC days [d0, d1) of day kind kd, moved in
+ * part where local midnights are not UTC's. The ints: 0, or -1 + err. */
+int report_shift_key_id(struct agg *a, const char *key, int64_t h);
+int report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id);
+int report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
+                       struct model_ent *e, char *err, size_t errlen);
+int report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0,
+                         int64_t d1, char *err, size_t errlen);
+
 #endif

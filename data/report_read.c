@@ -1,9 +1,12 @@
-/* report_read.c — where a report's figures come from: whole UTC days from
- * a day rollup (rollup_dm, or rollup_dt / rollup_ds when the query needs a
- * tag or a source), whole hours from an hour rollup (rollup_hm, or
- * rollup_hour for tags, sources and tiers), each per provider by its flag
- * bits, and raw rows for what no rollup answers exactly (see report.c's
- * head: split hours, edges, models with another long-context line). */
+/* report_read.c — where a report's figures come from: whole UTC months
+ * from a month rollup (rollup_mm, or rollup_mx when the query needs a tag or
+ * a source) for the reports that are not by day, week or hour, whole UTC
+ * days from a day rollup (rollup_dm, or rollup_dt / rollup_ds), whole hours
+ * from an hour rollup (rollup_hm, or rollup_hour for tags, sources and
+ * tiers), each per provider by its flag bits, and raw rows for what no
+ * rollup answers exactly (see report.c's head: split hours, edges, models
+ * with another long-context line). A local day split by a midnight that is
+ * not UTC's: report_shift.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +16,8 @@
 
 /* Filters that SQL applies: " AND tag = ?N AND source = ?M" and the
  * provider's: a column of the raw rows, flag bits of the rollups. */
-static void
-filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first)
+void
+report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first)
 {
 	int k = first;
 
@@ -28,8 +31,8 @@ filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first
 		    " AND (flags >> %d) & 15 = ?%d", raw ? k : ROLLUP_PROVIDER_SHIFT, k);
 }
 
-static void
-filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first)
+void
+report_filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first)
 {
 	const struct provider *pv;
 	int k = first;
@@ -49,8 +52,8 @@ filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first
 
 /* Is the unit of hours [h0, h1) split between two local periods? Cached
  * for runs of one unit. */
-static int
-unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
+int
+report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
 {
 	char k2[32];
 
@@ -69,10 +72,14 @@ unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), per UTC month
  * (MM, and MX with source and tag), or the full hourly cells (FULL: a tier
  * group, or tag and source together). NONE: no table of that unit will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_MM, RK_MX, RK_FULL, RK_NONE };
-
 static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
 	"rollup_hp", "rollup_hk", "rollup_mm", "rollup_mx" };
+
+const char *
+report_rollup_table(enum rollup_kind k)
+{
+	return k < RK_FULL ? table[k] : "rollup_hour";
+}
 
 static int
 is_day(enum rollup_kind k)
@@ -111,8 +118,8 @@ filtered(const struct report_query *q)
 }
 
 /* Does the query need rollup_hour's source/tag columns? */
-static int
-needs_full(const struct report_query *q)
+int
+report_needs_full(const struct report_query *q)
 {
 	return filtered(q) || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
 	    q->group == REPORT_MODEL_TIER;
@@ -126,7 +133,7 @@ day_kind(const struct report_query *q)
 	int tag = q->group == REPORT_TAG || (q->tag != NULL && q->tag[0] != '\0');
 	int source = q->group == REPORT_SOURCE || (q->source != NULL && q->source[0] != '\0');
 
-	if (!needs_full(q))
+	if (!report_needs_full(q))
 		return RK_DAY;
 	if (q->group == REPORT_MODEL_TIER || (tag && source))
 		return RK_NONE;
@@ -146,7 +153,7 @@ month_kind(const struct agg *a)
 	if (pricing_has_dates(a->p) || q->group == REPORT_DAY || q->group == REPORT_WEEK || q->group == REPORT_HOUR ||
 	    q->group == REPORT_MODEL_TIER)
 		return RK_NONE;
-	return needs_full(q) ? RK_MX : RK_MM;
+	return report_needs_full(q) ? RK_MX : RK_MM;
 }
 
 /*
@@ -167,7 +174,7 @@ rollup_sql(const struct agg *a, enum rollup_kind k, char *sql, size_t n)
 	    q->group == REPORT_KEY ? "key_fp" : "''";
 	char filt[160];
 
-	filter_sql(q, 0, filt, sizeof(filt), 3);
+	report_filter_sql(q, 0, filt, sizeof(filt), 3);
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, requests, input, write_5m, write_1h,"
 	    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
 	    " code_exec FROM %s WHERE hour >= ?1 AND hour < ?2%s%s", timed ? "hour" : "0", gcol,
@@ -209,7 +216,7 @@ add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit, struc
 	unit_hours(k, unit, &h0, &h1);
 	c.ms = h0 * MS_PER_HOUR;
 	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
-		unit_split(a, h0, h1, kbuf, sizeof(kbuf));
+		report_unit_split(a, h0, h1, kbuf, sizeof(kbuf));
 		c.key = kbuf;
 	} else {
 		c.key = report_group_key(a, c.ms, e, g, kbuf, sizeof(kbuf));
@@ -232,8 +239,8 @@ add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit, struc
 
 /* The end of a read loop that did not fail on its own: 0 at DB_DONE, else
  * -1 with err (an integer column outside int64, DB_OVERFLOW, said so). */
-static int
-read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+int
+report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 {
 	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
 		store_overflow_err(s, NULL, err, errlen);
@@ -243,146 +250,9 @@ read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* The id of period key (of hour h) among the block's keys; -1 on out of
- * memory. Keys come in order: the last ones are looked at first. */
-static int
-shift_key_id(struct agg *a, const char *key, int64_t h)
-{
-	struct shift_key *k;
-	size_t i;
-
-	for (i = a->nsk; i-- > 0;)
-		if (strcmp(a->sk[i].key, key) == 0)
-			return (int)i;
-	if ((k = report_grow(a->sk, &a->skcap, a->nsk + 1, sizeof(*k))) == NULL)
-		return -1;
-	a->sk = k;
-	usage_strlcpy(k[a->nsk].key, key, sizeof(k[0].key));
-	k[a->nsk].h0 = h;
-	return (int)a->nsk++;
-}
-
-static int
-add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
-{
-	struct shift_piece *p;
-
-	if (h0 >= h1)
-		return 0;
-	if ((p = report_grow(a->sp, &a->spcap, a->nsp + 1, sizeof(*p))) == NULL)
-		return -1;
-	a->sp = p;
-	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to, raw };
-	return 0;
-}
-
-/* The first ms of hour h that is not in period k0 (the hour holds the
- * midnight): a binary search, the period key being monotonic in time. */
-static int64_t
-midnight_in(struct agg *a, int64_t h, const char *k0)
-{
-	int64_t lo = h * MS_PER_HOUR, hi = (h + 1) * MS_PER_HOUR - 1, mid;
-	char k[32];
-
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		report_period_key(a->q->group, mid, k, sizeof(k));
-		if (strcmp(k, k0) == 0)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return hi;
-}
-
-/*
- * Day cell [h0, h1) split by one local midnight: hours [h0, b0) lie in
- * period k0, [b1, h1) in k1, and when b1 = b0 + 1 the midnight falls inside
- * hour b0 (a :30 or :45 zone). The cell goes to the period holding more of
- * it (*id); the hours of the other part become a piece moved to their
- * period, and the raw rows of the split hour's other side a raw piece. 0; 1
- * when the cell holds more than one midnight (then it is read by the hour);
- * -1 on out of memory.
- */
-static int
-shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
-{
-	enum report_group g = a->q->group;
-	char k0[32], k1[32], k[32];
-	int64_t h, b0, b1, m;
-	int i0, i1, big0;
-
-	if (h0 == a->split_h0) {     /* another cell of the same unit */
-		*id = a->split_id;
-		return a->split_id < 0;
-	}
-	a->split_h0 = h0;
-	a->split_id = -1;
-	report_period_key(g, h0 * MS_PER_HOUR, k0, sizeof(k0));
-	report_period_key(g, h1 * MS_PER_HOUR - 1, k1, sizeof(k1));
-	for (h = h0; h < h1; h++) {     /* the first hour that ends outside k0 */
-		report_period_key(g, (h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
-		if (strcmp(k, k0) != 0)
-			break;
-	}
-	if (h == h1 || strcmp(k, k1) != 0)
-		return 1;
-	report_period_key(g, h * MS_PER_HOUR, k, sizeof(k));
-	b0 = h;
-	b1 = strcmp(k, k0) == 0 ? h + 1 : h;
-	if (b1 < h1) {
-		report_period_key(g, b1 * MS_PER_HOUR, k, sizeof(k));
-		if (strcmp(k, k1) != 0)
-			return 1;
-	}
-	big0 = b0 - h0 >= h1 - b1;
-	m = b1 > b0 ? midnight_in(a, b0, k0) : b0 * MS_PER_HOUR;
-	if ((i0 = shift_key_id(a, k0, h0)) < 0 || (i1 = shift_key_id(a, k1, b1)) < 0 ||
-	    (big0 ? add_piece(a, b1, h1, i0, i1, 0) : add_piece(a, h0, b0, i1, i0, 0)) != 0 ||
-	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, 1) :
-	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, 1)) != 0)
-		return -1;
-	*id = a->split_id = big0 ? i0 : i1;
-	return 0;
-}
-
-/* A group summed by period key (a->shift) into its row; nothing when the
- * moves left it empty. 0, or -1 with err. */
-static int
-add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
-            struct model_ent *e, char *err, size_t errlen)
-{
-	const struct shift_key *k = &a->sk[gc->unit];
-	struct contrib c;
-	int i;
-
-	for (i = 0; i < GROUPSUM_N && gc->sum[i] == 0; i++)
-		;
-	if (i == GROUPSUM_N)
-		return 0;
-	memset(&c, 0, sizeof(c));
-	c.e = e;
-	c.ms = k->h0 * MS_PER_HOUR;
-	c.key = k->key;
-	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), gc->flags);
-	c.routed = gc->routed;
-	c.requests = gc->sum[0];
-	c.tok.input = gc->sum[1];
-	c.tok.write_5m = gc->sum[2];
-	c.tok.write_1h = gc->sum[3];
-	c.tok.cache_read = gc->sum[4];
-	c.tok.output = gc->sum[5];
-	c.compressed = gc->sum[6];
-	c.max_stops = gc->sum[7];
-	c.reasoning = gc->sum[8];
-	c.web_search = gc->sum[9];
-	c.code_exec = gc->sum[10];
-	return report_add(s, a, &c, err, errlen);
-}
-
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
-static int
-add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
+int
+report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
 {
 	const struct groupsum_cell *gc;
 	struct model_ent *e = NULL;
@@ -397,7 +267,7 @@ add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t
 			return -1;
 		}
 		if (a->shift) {
-			if (add_shifted(s, a, gc, e, err, errlen) != 0)
+			if (report_add_shifted(s, a, gc, e, err, errlen) != 0)
 				return -1;
 		} else if (add_cell(s, a, k, gc->unit, e, gc->g, gc->flags, gc->routed, gc->sum,
 		    err, errlen) != 0) {
@@ -408,8 +278,8 @@ add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t
 }
 
 /* Add sum (negated when neg) to a->gs's group of unit. 0, or -1 with err. */
-static int
-group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *e,
+int
+report_group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *e,
           const char *g, int bits, int routed, const int64_t *sum, int neg, char *err,
           size_t errlen)
 {
@@ -435,8 +305,8 @@ group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *
  * summed per group first (what their GROUP BY did); rollup_hour's are priced
  * each (they were never grouped). With pc: the hours of a piece, taken out
  * of one period's groups and added to another's. */
-static int
-read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
+int
+report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
             const struct shift_piece *pc, char *err, size_t errlen)
 {
 	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
@@ -455,7 +325,7 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		return -1;
 	db_bind_int64(st, 1, u0);
 	db_bind_int64(st, 2, u1);
-	filter_bind(a->q, 0, st, 3);
+	report_filter_bind(a->q, 0, st, 3);
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (db_column_int64(st, 5) == 0)
 			continue;   /* nothing left in the cell (pruned lazily) */
@@ -476,33 +346,33 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = db_column_int64(st, 5 + i);
 		if (pc != NULL) {      /* a piece: out of one period, into another */
-			if (group_add(s, a, pc->from, e, g, bits, routed, sum, 1, err, errlen) != 0 ||
-			    (pc->to >= 0 && group_add(s, a, pc->to, e, g, bits, routed, sum, 0, err,
+			if (report_group_add(s, a, pc->from, e, g, bits, routed, sum, 1, err, errlen) != 0 ||
+			    (pc->to >= 0 && report_group_add(s, a, pc->to, e, g, bits, routed, sum, 0, err,
 			    errlen) != 0))
 				goto fail;
 			continue;
 		}
 		unit_hours(k, unit, &h0, &h1);
-		if (report_is_period(a->q->group) && unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
-			if (!a->shift || (r = shift_split(a, h0, h1, &id)) == 1) {
+		if (report_is_period(a->q->group) && report_unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
+			if (!a->shift || (r = report_shift_split(a, h0, h1, &id)) == 1) {
 				if (add_split(a, k, unit) != 0)
 					goto oom;
 				continue;
 			}
 			if (r != 0)
 				goto oom;
-		} else if (a->shift && (id = shift_key_id(a, kbuf, h0)) < 0) {
+		} else if (a->shift && (id = report_shift_key_id(a, kbuf, h0)) < 0) {
 			goto oom;
 		}
 		if (a->shift) {
-			if (group_add(s, a, id, e, g, bits, routed, sum, 0, err, errlen) != 0)
+			if (report_group_add(s, a, id, e, g, bits, routed, sum, 0, err, errlen) != 0)
 				goto fail;
 			continue;
 		}
 		/* cells come in unit order when timed: a unit's groups are
 		 * complete once the next unit starts (memory: one unit's) */
 		if (a->gs.n > 0 && unit != a->gs.cells[0].unit) {
-			if (add_groups(s, a, k, err, errlen) != 0)
+			if (report_add_groups(s, a, k, err, errlen) != 0)
 				goto fail;
 			groupsum_reset(&a->gs);
 		}
@@ -511,12 +381,12 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 				goto fail;
 			continue;
 		}
-		if (group_add(s, a, unit, e, g, bits, routed, sum, 0, err, errlen) != 0)
+		if (report_group_add(s, a, unit, e, g, bits, routed, sum, 0, err, errlen) != 0)
 			goto fail;
 	}
-	if (read_end(s, st, rc, err, errlen) != 0)
+	if (report_read_end(s, st, rc, err, errlen) != 0)
 		return -1;
-	return plain ? add_groups(s, a, k, err, errlen) : 0;
+	return plain ? report_add_groups(s, a, k, err, errlen) : 0;
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
 	    " know", ROLLUP_PROVIDER(bits));
@@ -560,7 +430,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 
 	if (since >= until)
 		return 0;
-	filter_sql(a->q, 1, filt, sizeof(filt), 4);
+	report_filter_sql(a->q, 1, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)%s",
 	    filt);
@@ -570,7 +440,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	db_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
-	filter_bind(a->q, 1, st, 4);
+	report_filter_bind(a->q, 1, st, 4);
 	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
@@ -592,153 +462,12 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 		if (report_add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
-	return read_end(s, st, rc, err, errlen);
+	return report_read_end(s, st, rc, err, errlen);
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
 	db_finalize(st);
 	return -1;
-}
-
-/* The raw rows of piece pc (ms), out of one period's groups and into
- * another's, as the cells they are in. 0, or -1 with err. */
-static int
-read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
-               size_t errlen)
-{
-	char sql[768], filt[160];
-	struct model_ent *e;
-	struct db_stmt *st;
-	struct usage u;
-	int64_t v[GROUPSUM_N];
-	int rc, bits;
-
-	filter_sql(a->q, 1, filt, sizeof(filt), 3);
-	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
-	    " WHERE ts_ms >= ?1 AND ts_ms < ?2%s", filt);
-	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
-		return -1;
-	db_bind_int64(st, 1, pc->h0);
-	db_bind_int64(st, 2, pc->h1);
-	filter_bind(a->q, 1, st, 3);
-	while ((rc = db_step(st)) == DB_ROW) {
-		store_read_usage(st, 0, &u);
-		if ((e = report_model_ent(a, u.model, provider_of(&u)->id)) == NULL) {
-			db_finalize(st);
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (!e->match || e->raw)
-			continue;
-		bits = store_row_flags(&u);
-		v[0] = 1;
-		v[1] = u.tok.input;
-		v[2] = u.tok.write_5m;
-		v[3] = u.tok.write_1h;
-		v[4] = u.tok.cache_read;
-		v[5] = u.tok.output;
-		v[6] = u.compressed_tokens;
-		v[7] = strcmp(u.stop_reason, "max_tokens") == 0;
-		v[8] = u.reasoning_tokens;
-		v[9] = u.web_search_requests;
-		v[10] = u.code_execution_requests;
-		if (group_add(s, a, pc->from, e, "", bits, u.tier[0] != '\0', v, 1, err,
-		    errlen) != 0 || group_add(s, a, pc->to, e, "", bits, u.tier[0] != '\0', v, 0,
-		    err, errlen) != 0) {
-			db_finalize(st);
-			return -1;
-		}
-	}
-	return read_end(s, st, rc, err, errlen);
-}
-
-/* Day cells by period key (shift_split) when the report is by local day,
- * week or month and prices are undated (a moved piece is priced with the
- * period it joins). */
-static int
-shifting(const struct agg *a)
-{
-	enum report_group g = a->q->group;
-
-	return (g == REPORT_DAY || g == REPORT_WEEK || g == REPORT_MONTH) &&
-	    !pricing_has_dates(a->p);
-}
-
-/* Is UTC day d split between two local periods? */
-static int
-day_split(struct agg *a, int64_t d)
-{
-	char k[32];
-
-	return unit_split(a, d * 24, d * 24 + 24, k, sizeof(k));
-}
-
-#define SHIFT_BLOCK 32   /* UTC days a block: its groups are in memory at once */
-
-/* UTC days [d0, d1) of day kind kd, by period key, a block at a time: each
- * cell to its period (or the one holding most of it), then the pieces moved
- * by the hour (kh), then every group of the block priced. 0, or -1 + err. */
-static int
-read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
-                  int64_t d0, int64_t d1, char *err, size_t errlen)
-{
-	char sql[256];
-	struct db_stmt *st;
-	int64_t b, e;
-	size_t i;
-	int rc;
-
-	/* the days that hold cells: the blocks step through those only */
-	/* two subqueries: each one seek (min and max together would scan) */
-	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE hour >= ?1 AND"
-	    " hour < ?2), (SELECT max(hour) FROM %s WHERE hour >= ?1 AND hour < ?2)", table[kd],
-	    table[kd]);
-	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
-		return -1;
-	db_bind_int64(st, 1, d0);
-	db_bind_int64(st, 2, d1);
-	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
-		d0 = db_column_int64(st, 0);
-		d1 = db_column_int64(st, 1) + 1;
-	} else if (rc == DB_ROW) {
-		d1 = d0;       /* none */
-	}
-	db_finalize(st);
-	if (rc != DB_ROW)
-		return store_sqlerr(s, "report", err, errlen);
-	/* where local midnights are UTC's (UTC, or London in winter) nothing
-	 * moves: three days decide (a wrong guess costs time, never exactness) */
-	if (d0 < d1 && !day_split(a, d0) && !day_split(a, d0 + (d1 - d0) / 2) &&
-	    !day_split(a, d1 - 1))
-		return read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-	for (rc = 0, b = d0; b < d1 && rc == 0; b = e) {
-		e = d1 - b > SHIFT_BLOCK ? b + SHIFT_BLOCK : d1;
-		groupsum_reset(&a->gs);
-		a->nsk = a->nsp = 0;
-		a->split_h0 = INT64_MIN;
-		a->shift = 1;
-		rc = read_rollup(s, a, kd, b, e, NULL, err, errlen);
-		a->shift = 0;
-		for (i = 0; rc == 0 && i < a->nsp; i++)
-			rc = a->sp[i].raw ? read_raw_piece(s, a, &a->sp[i], err, errlen) :
-			    read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
-		a->shift = 1;
-		if (rc == 0)
-			rc = add_groups(s, a, kd, err, errlen);
-		a->shift = 0;
-	}
-	return rc;
-}
-
-/* UTC days [d0, d1) from day kind kd: shifted, or split days by the hour. */
-static int
-read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
-              char *err, size_t errlen)
-{
-	if (shifting(a))
-		return read_days_shifted(s, a, kd, needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err,
-		    errlen);
-	return read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
 }
 
 /* Runs of consecutive units of kind from in v[0..n) (in order), each read
@@ -755,8 +484,8 @@ read_runs(struct store *s, struct agg *a, enum rollup_kind from, enum rollup_kin
 			;
 		unit_hours(from, v[i], &h0, &x);
 		unit_hours(from, v[j - 1], &y, &h1);
-		if ((is_day(k) ? read_dayunits(s, a, k, h0 / 24, h1 / 24, err, errlen) :
-		    read_rollup(s, a, k, h0, h1, NULL, err, errlen)) != 0)
+		if ((is_day(k) ? report_read_dayunits(s, a, k, h0 / 24, h1 / 24, err, errlen) :
+		    report_read_rollup(s, a, k, h0, h1, NULL, err, errlen)) != 0)
 			return -1;
 	}
 	return 0;
@@ -782,10 +511,10 @@ read_tagsource(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d
 
 	whole_months(d0, d1, &m0, &m1);
 	if (m0 >= m1)
-		return read_rollup(s, a, RK_FULL, h0, h1, NULL, err, errlen);
-	return read_rollup(s, a, RK_MX, m0, m1, NULL, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, NULL, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, NULL, err, errlen) != 0 ||
+		return report_read_rollup(s, a, RK_FULL, h0, h1, NULL, err, errlen);
+	return report_read_rollup(s, a, RK_MX, m0, m1, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, NULL, err, errlen) != 0 ||
 	    read_runs(s, a, RK_MX, RK_FULL, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
 }
 
@@ -800,13 +529,13 @@ read_days(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64
 	int64_t m0, m1;
 
 	if (km == RK_NONE)
-		return read_dayunits(s, a, kd, d0, d1, err, errlen);
+		return report_read_dayunits(s, a, kd, d0, d1, err, errlen);
 	whole_months(d0, d1, &m0, &m1);
 	if (m0 >= m1)
-		return read_dayunits(s, a, kd, d0, d1, err, errlen);
-	return read_rollup(s, a, km, m0, m1, NULL, err, errlen) != 0 ||
-	    read_dayunits(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
-	    read_dayunits(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
+		return report_read_dayunits(s, a, kd, d0, d1, err, errlen);
+	return report_read_rollup(s, a, km, m0, m1, NULL, err, errlen) != 0 ||
+	    report_read_dayunits(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
+	    report_read_dayunits(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
 	    read_runs(s, a, km, kd, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
 }
 
@@ -816,25 +545,25 @@ static int
 read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
 	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
-	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
+	enum rollup_kind kd = day_kind(a->q), kh = report_needs_full(a->q) ? RK_FULL : RK_HM;
 
 	/* by project or key: their hour tables, which know no tag or source (a
 	 * filter on those reads the rows) */
 	if (a->q->group == REPORT_PROJECT || a->q->group == REPORT_KEY) {
 		if (filtered(a->q))
 			return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
-		return read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
+		return report_read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
 		    NULL, err, errlen);
 	}
 	if (kd == RK_NONE || d0 >= d1) {
 		/* tag and source together: the month cells know both */
 		if (kd == RK_NONE && d0 < d1 && month_kind(a) == RK_MX)
 			return read_tagsource(s, a, h0, h1, d0, d1, err, errlen);
-		return read_rollup(s, a, kh, h0, h1, NULL, err, errlen);
+		return report_read_rollup(s, a, kh, h0, h1, NULL, err, errlen);
 	}
 	if (read_days(s, a, kd, d0, d1, err, errlen) != 0 ||
-	    read_rollup(s, a, kh, h0, d0 * 24, NULL, err, errlen) != 0 ||
-	    read_rollup(s, a, kh, d1 * 24, h1, NULL, err, errlen) != 0)
+	    report_read_rollup(s, a, kh, h0, d0 * 24, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, kh, d1 * 24, h1, NULL, err, errlen) != 0)
 		return -1;
 	return read_runs(s, a, kd, kh, a->splitday, a->nsd, err, errlen);
 }
