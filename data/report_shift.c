@@ -150,6 +150,49 @@ report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *g
 	return report_add(s, a, &c, err, errlen);
 }
 
+/* What a raw row's rollup cell needs: its key (model, provider, flags,
+ * routed) and sums, not its ids, paths and labels. */
+#define PIECE_COLS "model, provider, source, service_tier, speed, inference_geo, tier," \
+	" stop_reason, input, write_5m, write_1h, cache_read, output, compressed_tokens," \
+	" reasoning_tokens, web_search_requests, code_execution_requests"
+
+static void
+col_text(struct db_stmt *st, int col, char *dst, size_t n)
+{
+	usage_strlcpy(dst, db_column_text(st, col), n);
+}
+
+/* PIECE_COLS into u (its other fields left as they were) and its sums
+ * into v, in groupsum's order. */
+static void
+read_piece_row(struct db_stmt *st, struct usage *u, int64_t *v)
+{
+	col_text(st, 0, u->model, sizeof(u->model));
+	col_text(st, 1, u->provider, sizeof(u->provider));
+	col_text(st, 2, u->source, sizeof(u->source));
+	col_text(st, 3, u->service_tier, sizeof(u->service_tier));
+	col_text(st, 4, u->speed, sizeof(u->speed));
+	col_text(st, 5, u->inference_geo, sizeof(u->inference_geo));
+	col_text(st, 6, u->tier, sizeof(u->tier));
+	col_text(st, 7, u->stop_reason, sizeof(u->stop_reason));
+	u->tok.input = db_column_int64(st, 8);
+	u->tok.write_5m = db_column_int64(st, 9);
+	u->tok.write_1h = db_column_int64(st, 10);
+	u->tok.cache_read = db_column_int64(st, 11);
+	u->tok.output = db_column_int64(st, 12);
+	v[0] = 1;
+	v[1] = u->tok.input;
+	v[2] = u->tok.write_5m;
+	v[3] = u->tok.write_1h;
+	v[4] = u->tok.cache_read;
+	v[5] = u->tok.output;
+	v[6] = db_column_int64(st, 13);
+	v[7] = strcmp(u->stop_reason, "max_tokens") == 0;
+	v[8] = db_column_int64(st, 14);
+	v[9] = db_column_int64(st, 15);
+	v[10] = db_column_int64(st, 16);
+}
+
 /* The raw rows of piece pc (ms), out of one period's groups and into
  * another's, as the cells they are in. 0, or -1 with err. */
 static int
@@ -164,15 +207,16 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 	int rc, bits;
 
 	report_filter_sql(a->q, 1, filt, sizeof(filt), 3);
-	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
+	snprintf(sql, sizeof(sql), "SELECT " PIECE_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2%s", filt);
 	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, pc->h0);
 	db_bind_int64(st, 2, pc->h1);
 	report_filter_bind(a->q, 1, st, 3);
+	memset(&u, 0, sizeof(u));
 	while ((rc = db_step(st)) == DB_ROW) {
-		store_read_usage(st, 0, &u);
+		read_piece_row(st, &u, v);
 		if ((e = report_model_ent(a, u.model, provider_of(&u)->id)) == NULL) {
 			db_finalize(st);
 			snprintf(err, errlen, "out of memory");
@@ -181,17 +225,6 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 		if (!e->match || e->raw)
 			continue;
 		bits = store_row_flags(&u);
-		v[0] = 1;
-		v[1] = u.tok.input;
-		v[2] = u.tok.write_5m;
-		v[3] = u.tok.write_1h;
-		v[4] = u.tok.cache_read;
-		v[5] = u.tok.output;
-		v[6] = u.compressed_tokens;
-		v[7] = strcmp(u.stop_reason, "max_tokens") == 0;
-		v[8] = u.reasoning_tokens;
-		v[9] = u.web_search_requests;
-		v[10] = u.code_execution_requests;
 		if (report_group_add(s, a, pc->from, e, "", bits, u.tier[0] != '\0', v, 1, err,
 		    errlen) != 0 || report_group_add(s, a, pc->to, e, "", bits, u.tier[0] != '\0', v, 0,
 		    err, errlen) != 0) {
