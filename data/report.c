@@ -394,6 +394,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.sk);
 	free(a.sp);
 	groupsum_free(&a.gs);
+	groupsum_free(&a.pgs);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)
 			rc = store_overflow_err(s, NULL, err, errlen);

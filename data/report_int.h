@@ -54,6 +54,7 @@ struct agg {
 	int                        hour_split;
 	char                       hour_key[32];
 	struct groupsum            gs;        /* one rollup read's groups */
+	struct groupsum            pgs;       /* a moved piece's, before the move */
 	int                        shift;     /* grouping day cells by shift_key id */
 	int64_t                    split_h0;  /* the last split unit's first hour */
 	int                        split_id;  /* its cells' key id (-1: read by the hour) */
@@ -110,17 +111,20 @@ enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_MM, RK_MX, RK_F
  * their bindings; whether the query needs rollup_hour's columns; whether
  * the hours [h0, h1) lie in two local periods (key: the first's); the end
  * of a read loop (0 at DB_DONE; finalises st); sum (negated when neg) into
- * a->gs's group of unit; the rollup read of units [u0, u1) (pc: a piece
- * moved); a->gs's groups into their rows. The ints: 0, or -1 + err. */
+ * gs's group of unit; a piece's sums (a->pgs) moved between its periods'
+ * groups; the rollup read of units [u0, u1) (pc: a piece moved); a->gs's
+ * groups into their rows. The ints: 0, or -1 + err. */
 const char *report_rollup_table(enum rollup_kind k);
 void report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first);
 void report_filter_bind(const struct report_query *q, int raw, struct db_stmt *st, int first);
 int report_needs_full(const struct report_query *q);
 int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n);
 int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
-int report_group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *e,
+int report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
                      const char *g, int bits, int routed, const int64_t *sum, int neg,
                      char *err, size_t errlen);
+int report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
+                      size_t errlen);
 int report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0,
                        int64_t u1, const struct shift_piece *pc, char *err, size_t errlen);
 int report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err,

@@ -277,11 +277,11 @@ report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err,
 	return 0;
 }
 
-/* Add sum (negated when neg) to a->gs's group of unit. 0, or -1 with err. */
+/* Add sum (negated when neg) to gs's group of unit. 0, or -1 with err. */
 int
-report_group_add(struct store *s, struct agg *a, int64_t unit, const struct model_ent *e,
-          const char *g, int bits, int routed, const int64_t *sum, int neg, char *err,
-          size_t errlen)
+report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
+                 const char *g, int bits, int routed, const int64_t *sum, int neg, char *err,
+                 size_t errlen)
 {
 	int64_t v[GROUPSUM_N];
 	int i, rc;
@@ -291,12 +291,32 @@ report_group_add(struct store *s, struct agg *a, int64_t unit, const struct mode
 			return store_overflow_err(s, NULL, err, errlen);
 		v[i] = neg ? -sum[i] : sum[i];
 	}
-	rc = groupsum_add(&a->gs, unit, e->model, g, bits, routed, v);
+	rc = groupsum_add(gs, unit, model, g, bits, routed, v);
 	if (rc == GROUPSUM_OVERFLOW)
 		return store_overflow_err(s, NULL, err, errlen);
 	if (rc != 0)
 		snprintf(err, errlen, "out of memory");
 	return rc != 0 ? -1 : 0;
+}
+
+/* A piece's sums (a->pgs, summed per cell key first) out of period
+ * pc->from's groups and into pc->to's. 0, or -1 with err. */
+int
+report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
+                  size_t errlen)
+{
+	const struct groupsum_cell *c;
+	size_t i;
+
+	for (i = 0; i < a->pgs.n; i++) {
+		c = &a->pgs.cells[i];
+		if (report_group_add(s, &a->gs, pc->from, c->model, c->g, c->flags, c->routed, c->sum,
+		    1, err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, c->model, c->g,
+		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
+			return -1;
+	}
+	groupsum_reset(&a->pgs);
+	return 0;
 }
 
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
@@ -320,6 +340,8 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		return 0;
 	if (plain)
 		groupsum_reset(&a->gs);
+	if (pc != NULL)
+		groupsum_reset(&a->pgs);
 	rollup_sql(a, k, sql, sizeof(sql));
 	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
 		return -1;
@@ -346,9 +368,8 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = db_column_int64(st, 5 + i);
 		if (pc != NULL) {      /* a piece: out of one period, into another */
-			if (report_group_add(s, a, pc->from, e, g, bits, routed, sum, 1, err, errlen) != 0 ||
-			    (pc->to >= 0 && report_group_add(s, a, pc->to, e, g, bits, routed, sum, 0, err,
-			    errlen) != 0))
+			if (report_group_add(s, &a->pgs, 0, e->model, g, bits, routed, sum, 0, err,
+			    errlen) != 0)
 				goto fail;
 			continue;
 		}
@@ -365,7 +386,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 			goto oom;
 		}
 		if (a->shift) {
-			if (report_group_add(s, a, id, e, g, bits, routed, sum, 0, err, errlen) != 0)
+			if (report_group_add(s, &a->gs, id, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
 				goto fail;
 			continue;
 		}
@@ -381,11 +402,13 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 				goto fail;
 			continue;
 		}
-		if (report_group_add(s, a, unit, e, g, bits, routed, sum, 0, err, errlen) != 0)
+		if (report_group_add(s, &a->gs, unit, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
 			goto fail;
 	}
 	if (report_read_end(s, st, rc, err, errlen) != 0)
 		return -1;
+	if (pc != NULL)
+		return report_fold_piece(s, a, pc, err, errlen);
 	return plain ? report_add_groups(s, a, k, err, errlen) : 0;
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"

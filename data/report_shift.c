@@ -214,6 +214,7 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 	db_bind_int64(st, 1, pc->h0);
 	db_bind_int64(st, 2, pc->h1);
 	report_filter_bind(a->q, 1, st, 3);
+	groupsum_reset(&a->pgs);
 	memset(&u, 0, sizeof(u));
 	while ((rc = db_step(st)) == DB_ROW) {
 		read_piece_row(st, &u, v);
@@ -225,14 +226,15 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 		if (!e->match || e->raw)
 			continue;
 		bits = store_row_flags(&u);
-		if (report_group_add(s, a, pc->from, e, "", bits, u.tier[0] != '\0', v, 1, err,
-		    errlen) != 0 || report_group_add(s, a, pc->to, e, "", bits, u.tier[0] != '\0', v, 0,
-		    err, errlen) != 0) {
+		if (report_group_add(s, &a->pgs, 0, e->model, "", bits, u.tier[0] != '\0', v, 0, err,
+		    errlen) != 0) {
 			db_finalize(st);
 			return -1;
 		}
 	}
-	return report_read_end(s, st, rc, err, errlen);
+	if (report_read_end(s, st, rc, err, errlen) != 0)
+		return -1;
+	return report_fold_piece(s, a, pc, err, errlen);
 }
 
 /* Day cells by period key (shift_split) when the report is by local day,
