@@ -100,8 +100,9 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 	report_period_key(g, h * MS_PER_HOUR, k, sizeof(k));
 	b0 = h;
 	b1 = strcmp(k, k0) == 0 ? h + 1 : h;
-	if (b1 < h1) {
-		report_period_key(g, b1 * MS_PER_HOUR, k, sizeof(k));
+	for (h = b1; h < h1; h++) {    /* every later hour starts in k1 (a clock set
+	                                  back over midnight would not) */
+		report_period_key(g, h * MS_PER_HOUR, k, sizeof(k));
 		if (strcmp(k, k1) != 0)
 			return 1;
 	}
