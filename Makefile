@@ -57,11 +57,15 @@ PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lm
 # the ~30 libraries under them are loaded when first used (core/netlib.c), so
 # an import, a report or the console starts without them. Their SONAMEs come
 # from the libraries built against.
+# libpq (and the ~20 libraries under it) likewise, for a SQLite ledger
+# (data/pglib.c).
 NET_PKGS    = libcurl libmicrohttpd
-APP_LIBS    = $(shell pkg-config --libs $(filter-out $(NET_PKGS),$(PKGS)) 2>/dev/null) -lstdc++ -lm -ldl
+LAZY_PKGS   = $(NET_PKGS) libpq
+APP_LIBS    = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -lstdc++ -lm -ldl
 soname      = $(shell objdump -p $$($(CC) -print-file-name=$(1).so) 2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
 NET_SONAMES = -DNETLIB_CURL_SO='"$(or $(call soname,libcurl),libcurl.so.4)"' \
               -DNETLIB_MHD_SO='"$(or $(call soname,libmicrohttpd),libmicrohttpd.so.12)"'
+PQ_SONAME   = -DPGLIB_SO='"$(or $(call soname,libpq),libpq.so.5)"'
 TEST_CFLAGS = $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
 
@@ -127,6 +131,7 @@ $(BUILD)/libtokentop.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/core/netlib.o: CPPFLAGS += $(NET_SONAMES)
+$(BUILD)/data/pglib.o: CPPFLAGS += $(PQ_SONAME)
 
 $(BUILD)/tokentop: $(BUILD)/tui/main.o $(BUILD)/libtokentop.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LIBS)

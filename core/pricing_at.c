@@ -179,8 +179,8 @@ pricing_version_at(const struct pricing *p, const struct model_price *mp, int64_
 {
 	size_t i, first;
 
-	if (mp == NULL || p == NULL || mp < p->models || mp >= p->models + p->n)
-		return mp;
+	if (mp == NULL || p == NULL || mp < p->models || mp >= p->models + p->n || !p->dated)
+		return mp;      /* undated: every model has one entry (a report asks per cell) */
 	i = (size_t)(mp - p->models);
 	while (i > 0 && same_model(&p->models[i - 1], mp))
 		i--;

@@ -21,6 +21,7 @@
 
 #include "data/db_pg_int.h"
 #include "data/pg_sql.h"
+#include "data/pglib.h"
 #include "data/pg_uri.h"
 
 /* The migration lock's key: "tokentop" in ASCII. */
@@ -343,6 +344,11 @@ pg_open(const char *target, int readonly, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (pglib_load(err, errlen) != 0) {     /* libpq is loaded on first use */
+		free(d->target);
+		free(d);
+		return NULL;
+	}
 	d->base.drv = &db_pg;
 	/* before dbname: the URI (expanded there) overrides them */
 	kw[n] = "fallback_application_name", val[n++] = "tokentop";
@@ -508,6 +514,8 @@ pg_check(const char *target, char *err, size_t errlen)
 	PQconninfoOption *o;
 	char *msg = NULL, shown[1024];
 
+	if (pglib_load(err, errlen) != 0)
+		return -1;
 	o = PQconninfoParse(target, &msg);
 	if (o == NULL) {
 		char why[512];

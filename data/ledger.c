@@ -364,11 +364,85 @@ store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* What a row's price needs (store_spend_between reads thousands of rows for
+ * `status` and the budgets: not the ids, paths and labels of the rest). */
+#define SPEND_COLS "ts_ms, model, provider, source, service_tier, speed, inference_geo," \
+	" input, write_5m, write_1h, cache_read, output, compressed_tokens, ts_import," \
+	" web_search_requests"
+
+/* SPEND_COLS into u; its other fields are left as they were. */
+static void
+read_spend(struct db_stmt *st, struct usage *u)
+{
+	u->ts_ms = db_column_int64(st, 0);
+	col_text(st, 1, u->model, sizeof(u->model));
+	col_text(st, 2, u->provider, sizeof(u->provider));
+	col_text(st, 3, u->source, sizeof(u->source));
+	col_text(st, 4, u->service_tier, sizeof(u->service_tier));
+	col_text(st, 5, u->speed, sizeof(u->speed));
+	col_text(st, 6, u->inference_geo, sizeof(u->inference_geo));
+	u->tok.input = db_column_int64(st, 7);
+	u->tok.write_5m = db_column_int64(st, 8);
+	u->tok.write_1h = db_column_int64(st, 9);
+	u->tok.cache_read = db_column_int64(st, 10);
+	u->tok.output = db_column_int64(st, 11);
+	u->compressed_tokens = db_column_int64(st, 12);
+	u->ts_import = db_column_int64(st, 13) != 0;
+	u->web_search_requests = db_column_int64(st, 14);
+}
+
+/* The prices of the models a spend sum met (a few: looked up once each). */
+struct spend_cache {
+	struct {
+		char                      model[USAGE_MODEL_MAX];
+		int                       provider;
+		const struct model_price *mp;
+	} e[16];
+	int n;
+};
+
+/* pricing_usage_cost, each model's price looked up once (undated prices: the
+ * same entry at every time). 0, or -1 when the model has no price. */
+static int
+spend_cost(const struct pricing *p, const struct usage *u, struct spend_cache *c,
+           int64_t *nanos)
+{
+	const struct model_price *mp;
+	struct price_flags f;
+	int pv = provider_of(u)->id, i;
+	int64_t tools;
+
+	if (pricing_has_dates(p))
+		return pricing_usage_cost(p, u, nanos);
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].provider == pv && strcmp(c->e[i].model, u->model) == 0)
+			break;
+	if (i < c->n) {
+		mp = c->e[i].mp;
+	} else {
+		mp = pricing_find_for_at(p, pv, u->model, u->ts_ms);
+		if (c->n < (int)(sizeof(c->e) / sizeof(c->e[0]))) {
+			usage_strlcpy(c->e[c->n].model, u->model, sizeof(c->e[0].model));
+			c->e[c->n].provider = pv;
+			c->e[c->n++].mp = mp;
+		}
+	}
+	*nanos = 0;
+	if (mp == NULL)
+		return -1;
+	f = pricing_flags(mp, u);
+	*nanos = pricing_cost(mp, &u->tok, &f);
+	if (pricing_usage_tool_cost(p, u, &tools) != 0 || num_add(nanos, tools) != 0)
+		*nanos = INT64_MAX;
+	return 0;
+}
+
 int
 store_spend_between(struct store *s, const struct pricing *p, const char *tag,
                     int64_t since_ms, int64_t until_ms, int64_t *nanos, int64_t *requests,
                     int64_t *imported_nanos, char *err, size_t errlen)
 {
+	struct spend_cache cache;
 	struct db_stmt *st;
 	struct usage u;
 	char why[160];
@@ -379,19 +453,21 @@ store_spend_between(struct store *s, const struct pricing *p, const char *tag,
 	*requests = 0;
 	if (imported_nanos != NULL)
 		*imported_nanos = 0;
-	if ((st = store_prepare(s, "SELECT " STORE_USAGE_COLS " FROM usage"
+	if ((st = store_prepare(s, "SELECT " SPEND_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR tag = ?3)",
 	    "spend", err, errlen)) == NULL)
 		return -1;
+	memset(&u, 0, sizeof(u));
+	cache.n = 0;
 	db_bind_int64(st, 1, since_ms);
 	db_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
 	if (tag != NULL)
 		db_bind_text(st, 3, tag);
 	while ((rc = db_step(st)) == DB_ROW) {
-		store_read_usage(st, 0, &u);
+		read_spend(st, &u);
 		if (usage_tokens_check(&u.tok, u.compressed_tokens, why, sizeof(why)) != 0)
 			break;
-		if (pricing_usage_cost(p, &u, &c) != 0)
+		if (spend_cost(p, &u, &cache, &c) != 0)
 			c = 0;
 		if (u.ts_import) {      /* stamped at import: spend, but no rate */
 			if (num_add(&imp, c) != 0)

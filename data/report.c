@@ -6,8 +6,13 @@
  * day/week/month/hour when the local period at its first and its last
  * millisecond is the same; otherwise (zones with a :30 or :45 offset, DST
  * edges) that hour is re-read from the raw rows, as are the parts of the
- * range [since, until) that do not cover a whole UTC hour. So results are
- * exact, and in whole-hour zones with day-aligned bounds no raw row is read.
+ * range [since, until) that do not cover a whole UTC hour. A UTC day or
+ * month cell split the same way is read by the day or hour, or (undated
+ * prices) moved in part to the other period (report_shift.c). So results
+ * are exact, and in whole-hour zones with day-aligned bounds no raw row is
+ * read. A cell's cost is rounded once, as its group's: a report by month
+ * may differ from the sum of the days by a few nano-dollars where a rate
+ * has fractions of a nano-dollar a token (as the model report always did).
  *
  * Long context: the rollup splits rows at total input > 200,000, the line of
  * every shipped model. A model whose price (e.g. from a user file) names
@@ -388,7 +393,11 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 	free(a.me);
 	free(a.straddle);
 	free(a.splitday);
+	free(a.splitmon);
+	free(a.sk);
+	free(a.sp);
 	groupsum_free(&a.gs);
+	groupsum_free(&a.pgs);
 	for (i = 0; rc == 0 && i < out->nrows; i++)
 		if (row_add(&out->totals, &out->rows[i]) != 0)
 			rc = store_overflow_err(s, NULL, err, errlen);

@@ -18,6 +18,20 @@ struct model_ent {                 /* per distinct model × provider seen */
 	int                       raw;     /* long threshold unlike the rollup's: raw rows */
 };
 
+/* A report by local day, week or month in a zone whose midnights do not
+ * fall on UTC midnights (report_read.c): each UTC day cell goes to the
+ * period holding most of it, and the hours of its other part are moved. */
+struct shift_key {                 /* a period key of the block being read */
+	char    key[32];
+	int64_t h0;                    /* an hour in it (the time that prices it) */
+};
+
+struct shift_piece {               /* hours [h0, h1) of a day cell moved */
+	int64_t h0, h1;                /* raw: ms, the raw rows of part of an hour */
+	int     from, to;              /* shift_key ids */
+	int     raw;
+};
+
 struct agg {
 	const struct pricing      *p;
 	const struct report_query *q;
@@ -34,11 +48,21 @@ struct agg {
 	size_t                     nstr, strcap;
 	int64_t                   *splitday;  /* UTC days to re-read by the hour */
 	size_t                     nsd, sdcap;
-	int64_t                    hour, hour_len; /* the last unit keyed, and its key */
+	int64_t                   *splitmon;  /* UTC months to re-read by the day */
+	size_t                     nsm, smcap;
+	int64_t                    hour, hour_end; /* the last unit keyed (its hours), its key */
 	int                        hour_split;
 	char                       hour_key[32];
 	struct groupsum            gs;        /* one rollup read's groups */
 	char                       host[USAGE_HOST_MAX]; /* q->host as rows keep it */
+	struct groupsum            pgs;       /* a moved piece's, before the move */
+	int                        shift;     /* grouping day cells by shift_key id */
+	int64_t                    split_h0;  /* the last split unit's first hour */
+	int                        split_id;  /* its cells' key id (-1: read by the hour) */
+	struct shift_key          *sk;
+	size_t                     nsk, skcap;
+	struct shift_piece        *sp;
+	size_t                     nsp, spcap;
 };
 
 /* One group of tokens (a rollup cell or a raw row) into the row of key. */
@@ -76,5 +100,49 @@ const char *report_group_key(struct agg *a, int64_t ms, const struct model_ent *
 /* report_read.c: every figure of a->q into a (rollups where they are exact,
  * raw rows for the rest); 0, or -1 + err. */
 int report_collect(struct store *s, struct agg *a, char *err, size_t errlen);
+
+/* Which rollup a read reads: per UTC day or hour × model × flags × routed
+ * (DAY, HM), per UTC day and tag or source as well (DT, DS), per hour and
+ * project or key (HP, HK), per UTC month (MM, and MX with source and tag),
+ * or the full hourly cells (FULL). NONE: no table of that unit will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_MM, RK_MX, RK_FULL,
+	RK_NONE };
+
+/* report_read.c, for report_shift.c: the table of kind k; the SQL of the
+ * query's filters (raw: of the usage rows) from parameter first on, and
+ * their bindings; whether the query needs rollup_hour's columns; whether
+ * the hours [h0, h1) lie in two local periods (key: the first's); the end
+ * of a read loop (0 at DB_DONE; finalises st); sum (negated when neg) into
+ * gs's group of unit; a piece's sums (a->pgs) moved between its periods'
+ * groups; the rollup read of units [u0, u1) (pc: a piece moved); a->gs's
+ * groups into their rows. The ints: 0, or -1 + err. */
+const char *report_rollup_table(enum rollup_kind k);
+void report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first);
+void report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first);
+int report_needs_full(const struct report_query *q);
+int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n);
+int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
+int report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
+                     const char *g, int bits, int routed, const int64_t *sum, int neg,
+                     char *err, size_t errlen);
+int report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
+                      size_t errlen);
+int report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0,
+                       int64_t u1, const struct shift_piece *pc, char *err, size_t errlen);
+int report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err,
+                      size_t errlen);
+
+/* report_shift.c (see its head): the id of period key (of hour h) among the
+ * block's keys (-1: out of memory); a day cell [h0, h1) split by a local
+ * midnight: its period's id into *id and the pieces to move noted (0; 1
+ * when it holds more than one midnight; -1 out of memory); a group summed
+ * by period key into its row; UTC days [d0, d1) of day kind kd, moved in
+ * part where local midnights are not UTC's. The ints: 0, or -1 + err. */
+int report_shift_key_id(struct agg *a, const char *key, int64_t h);
+int report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id);
+int report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
+                       struct model_ent *e, char *err, size_t errlen);
+int report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0,
+                         int64_t d1, char *err, size_t errlen);
 
 #endif

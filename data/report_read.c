@@ -1,9 +1,12 @@
-/* report_read.c — where a report's figures come from: whole UTC days from
- * a day rollup (rollup_dm, or rollup_dt / rollup_ds when the query needs a
- * tag or a source), whole hours from an hour rollup (rollup_hm, or
- * rollup_hour for tags, sources and tiers), each per provider by its flag
- * bits, and raw rows for what no rollup answers exactly (see report.c's
- * head: split hours, edges, models with another long-context line). */
+/* report_read.c — where a report's figures come from: whole UTC months
+ * from a month rollup (rollup_mm, or rollup_mx when the query needs a tag or
+ * a source) for the reports that are not by day, week or hour, whole UTC
+ * days from a day rollup (rollup_dm, or rollup_dt / rollup_ds), whole hours
+ * from an hour rollup (rollup_hm, or rollup_hour for tags, sources and
+ * tiers), each per provider by its flag bits, and raw rows for what no
+ * rollup answers exactly (see report.c's head: split hours, edges, models
+ * with another long-context line). A local day split by a midnight that is
+ * not UTC's: report_shift.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +16,8 @@
 
 /* Filters that SQL applies: " AND tag = ?N AND source = ?M" and the
  * provider's: a column of the raw rows, flag bits of the rollups. */
-static void
-filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first)
+void
+report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first)
 {
 	int k = first;
 
@@ -27,13 +30,13 @@ filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first
 		snprintf(buf + strlen(buf), n - strlen(buf), raw ? " AND provider = ?%d" :
 		    " AND (flags >> %d) & 15 = ?%d", raw ? k : ROLLUP_PROVIDER_SHIFT, k);
 	k += q->provider != NULL && q->provider[0] != '\0';
-	/* raw rows and rollup_dh (the only rollup a host query reads) */
+	/* raw rows and rollup_dh/rollup_hh (the only rollups a host query reads) */
 	if (q->host != NULL && q->host[0] != '\0')
 		snprintf(buf + strlen(buf), n - strlen(buf), " AND host = ?%d", k);
 }
 
-static void
-filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first)
+void
+report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first)
 {
 	const struct report_query *q = a->q;
 	const struct provider *pv;
@@ -54,18 +57,18 @@ filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first)
 		db_bind_text(st, k++, a->host);     /* as rows keep it */
 }
 
-/* Is the unit of len hours from hour h split between two local periods?
- * Cached for runs of one unit. */
-static int
-unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
+/* Is the unit of hours [h0, h1) split between two local periods? Cached
+ * for runs of one unit. */
+int
+report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
 {
 	char k2[32];
 
-	if (h != a->hour || len != a->hour_len || a->hour_key[0] == '\0') {
-		a->hour = h;
-		a->hour_len = len;
-		report_period_key(a->q->group, h * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
-		report_period_key(a->q->group, (h + len) * MS_PER_HOUR - 1, k2, sizeof(k2));
+	if (h0 != a->hour || h1 != a->hour_end || a->hour_key[0] == '\0') {
+		a->hour = h0;
+		a->hour_end = h1;
+		report_period_key(a->q->group, h0 * MS_PER_HOUR, a->hour_key, sizeof(a->hour_key));
+		report_period_key(a->q->group, h1 * MS_PER_HOUR - 1, k2, sizeof(k2));
 		a->hour_split = strcmp(a->hour_key, k2) != 0;
 	}
 	usage_strlcpy(key, a->hour_key, n);
@@ -73,10 +76,18 @@ unit_split(struct agg *a, int64_t h, int64_t len, char *key, size_t n)
 }
 
 /* Which rollup a query reads: per UTC day or hour × model × flags × routed
- * (DAY, HM), per UTC day and tag or source as well (DT, DS), or the full
- * hourly cells (FULL: a tier group, or tag and source together). NONE: no
- * day table will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_FULL, RK_NONE };
+ * (DAY, HM), per UTC day and tag or source as well (DT, DS), per UTC day or
+ * hour and host (DH, HH), per UTC month (MM, and MX with source and tag),
+ * or the full hourly cells (FULL: a tier group, or tag and source
+ * together). NONE: no table of that unit will do. */
+static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
+	"rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh", "rollup_mm", "rollup_mx" };
+
+const char *
+report_rollup_table(enum rollup_kind k)
+{
+	return k < RK_FULL ? table[k] : "rollup_hour";
+}
 
 static int
 is_day(enum rollup_kind k)
@@ -93,6 +104,28 @@ hosted(const struct report_query *q)
 	return q->group == REPORT_HOST || (q->host != NULL && q->host[0] != '\0');
 }
 
+static int
+is_month(enum rollup_kind k)
+{
+	return k == RK_MM || k == RK_MX;
+}
+
+/* The UTC hours [*h0, *h1) of unit u of kind k. */
+static void
+unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1)
+{
+	if (is_month(k)) {
+		*h0 = store_month_first_day(u) * 24;
+		*h1 = store_month_first_day(u + 1) * 24;
+	} else if (is_day(k)) {
+		*h0 = u * 24;
+		*h1 = *h0 + 24;
+	} else {
+		*h0 = u;
+		*h1 = u + 1;
+	}
+}
+
 /* Is the query filtered by tag or source? */
 static int
 filtered(const struct report_query *q)
@@ -102,8 +135,8 @@ filtered(const struct report_query *q)
 }
 
 /* Does the query need rollup_hour's source/tag columns? */
-static int
-needs_full(const struct report_query *q)
+int
+report_needs_full(const struct report_query *q)
 {
 	return filtered(q) || q->group == REPORT_SOURCE || q->group == REPORT_TAG ||
 	    q->group == REPORT_MODEL_TIER;
@@ -117,14 +150,30 @@ day_kind(const struct report_query *q)
 	int tag = q->group == REPORT_TAG || (q->tag != NULL && q->tag[0] != '\0');
 	int source = q->group == REPORT_SOURCE || (q->source != NULL && q->source[0] != '\0');
 
-	if (!needs_full(q))
+	if (!report_needs_full(q))
 		return RK_DAY;
 	if (q->group == REPORT_MODEL_TIER || (tag && source))
 		return RK_NONE;
 	return tag ? RK_DT : RK_DS;
 }
 
-/* A rollup's sums, as read_rollup takes them: cell by cell, or summed. */
+/* The month table for whole UTC months of the query (NONE: days). A month
+ * holds many local days and weeks: only the month and the groups that are
+ * not periods read it; and a cell is priced as of its first hour, so not
+ * when prices change by date (they change at a UTC midnight: a day cell
+ * has one price). */
+static enum rollup_kind
+month_kind(const struct agg *a)
+{
+	const struct report_query *q = a->q;
+
+	if (pricing_has_dates(a->p) || hosted(q) || q->group == REPORT_DAY ||
+	    q->group == REPORT_WEEK || q->group == REPORT_HOUR || q->group == REPORT_MODEL_TIER)
+		return RK_NONE;      /* (month cells know no host) */
+	return report_needs_full(q) ? RK_MX : RK_MM;
+}
+
+/* A rollup's sums, as report_read_rollup takes them: cell by cell, or summed. */
 #define CELL_SUMS "requests, input, write_5m, write_1h, cache_read, output," \
 	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
 #define GROUP_SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h)," \
@@ -136,15 +185,11 @@ day_kind(const struct report_query *q)
  * a period), model, source or tag ('' when not grouped by one), flags,
  * routed, then the sums; in unit order. No GROUP BY (its sort costs more
  * than the C that sums the cells of one group × model × flags × routed, per
- * unit for a period: read_rollup, groupsum.c), except where the driver sums
- * faster than it sends cells (group_sums) and the groups have no unit (a
- * period's cells are mostly one per group already: a GROUP BY only costs).
+ * unit for a period: read_rollup, groupsum.c).
  */
 static void
 rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, size_t n)
 {
-	static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	    "rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh" };
 	const struct report_query *q = a->q;
 	/* the time of a cell prices it when prices change by date */
 	int timed = report_is_period(q->group) || pricing_has_dates(a->p);
@@ -154,7 +199,7 @@ rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, s
 	int grouped = group_sums && !timed && k != RK_FULL;     /* (FULL: priced cell by cell) */
 	char filt[160];
 
-	filter_sql(q, 0, filt, sizeof(filt), 3);
+	report_filter_sql(q, 0, filt, sizeof(filt), 3);
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, %s FROM %s WHERE hour >= ?1 AND"
 	    " hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
@@ -162,13 +207,14 @@ rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, s
 	    filt, timed ? " ORDER BY hour" : grouped ? " GROUP BY 1, 2, 3, 4, 5" : "");
 }
 
-/* Note unit u (an hour, or a UTC day when days) as one to re-read finer
- * (units come in order). */
+/* Note unit u of kind k (an hour, a UTC day or month) as one to re-read
+ * finer (units come in order). */
 static int
-add_split(struct agg *a, int days, int64_t u)
+add_split(struct agg *a, enum rollup_kind k, int64_t u)
 {
-	int64_t **v = days ? &a->splitday : &a->straddle, *hs;
-	size_t *nv = days ? &a->nsd : &a->nstr, *cap = days ? &a->sdcap : &a->strcap;
+	int64_t **v = is_month(k) ? &a->splitmon : is_day(k) ? &a->splitday : &a->straddle, *hs;
+	size_t *nv = is_month(k) ? &a->nsm : is_day(k) ? &a->nsd : &a->nstr;
+	size_t *cap = is_month(k) ? &a->smcap : is_day(k) ? &a->sdcap : &a->strcap;
 
 	if (*nv > 0 && (*v)[*nv - 1] == u)
 		return 0;
@@ -179,21 +225,22 @@ add_split(struct agg *a, int days, int64_t u)
 	return 0;
 }
 
-/* One group of a rollup (cell), as the report adds it: unit (hour or day
- * number, len hours long), model entry, group column, flags, sums. 0, or -1
- * with err. */
+/* One group of a rollup (cell), as the report adds it: unit of kind k,
+ * model entry, group column, flags, sums. 0, or -1 with err. */
 static int
-add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model_ent *e,
+add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit, struct model_ent *e,
          const char *g, int flags, int routed, const int64_t *sum, char *err, size_t errlen)
 {
 	char kbuf[USAGE_MODEL_MAX + 32];
 	struct contrib c;
+	int64_t h0, h1;
 
 	memset(&c, 0, sizeof(c));
 	c.e = e;
-	c.ms = unit * len * MS_PER_HOUR;
+	unit_hours(k, unit, &h0, &h1);
+	c.ms = h0 * MS_PER_HOUR;
 	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
-		unit_split(a, unit * len, len, kbuf, sizeof(kbuf));
+		report_unit_split(a, h0, h1, kbuf, sizeof(kbuf));
 		c.key = kbuf;
 	} else {
 		c.key = report_group_key(a, c.ms, e, g, kbuf, sizeof(kbuf));
@@ -216,8 +263,8 @@ add_cell(struct store *s, struct agg *a, int64_t unit, int64_t len, struct model
 
 /* The end of a read loop that did not fail on its own: 0 at DB_DONE, else
  * -1 with err (an integer column outside int64, DB_OVERFLOW, said so). */
-static int
-read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+int
+report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 {
 	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
 		store_overflow_err(s, NULL, err, errlen);
@@ -228,8 +275,8 @@ read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
 }
 
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
-static int
-add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen)
+int
+report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
 {
 	const struct groupsum_cell *gc;
 	struct model_ent *e = NULL;
@@ -243,39 +290,88 @@ add_groups(struct store *s, struct agg *a, int64_t len, char *err, size_t errlen
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
-		if (add_cell(s, a, gc->unit, len, e, gc->g, gc->flags, gc->routed, gc->sum, err,
-		    errlen) != 0)
+		if (a->shift) {
+			if (report_add_shifted(s, a, gc, e, err, errlen) != 0)
+				return -1;
+		} else if (add_cell(s, a, k, gc->unit, e, gc->g, gc->flags, gc->routed, gc->sum,
+		    err, errlen) != 0) {
 			return -1;
+		}
 	}
 	return 0;
 }
 
+/* Add sum (negated when neg) to gs's group of unit. 0, or -1 with err. */
+int
+report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
+                 const char *g, int bits, int routed, const int64_t *sum, int neg, char *err,
+                 size_t errlen)
+{
+	int64_t v[GROUPSUM_N];
+	int i, rc;
+
+	for (i = 0; i < GROUPSUM_N; i++) {
+		if (neg && sum[i] == INT64_MIN)
+			return store_overflow_err(s, NULL, err, errlen);
+		v[i] = neg ? -sum[i] : sum[i];
+	}
+	rc = groupsum_add(gs, unit, model, g, bits, routed, v);
+	if (rc == GROUPSUM_OVERFLOW)
+		return store_overflow_err(s, NULL, err, errlen);
+	if (rc != 0)
+		snprintf(err, errlen, "out of memory");
+	return rc != 0 ? -1 : 0;
+}
+
+/* A piece's sums (a->pgs, summed per cell key first) out of period
+ * pc->from's groups and into pc->to's. 0, or -1 with err. */
+int
+report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
+                  size_t errlen)
+{
+	const struct groupsum_cell *c;
+	size_t i;
+
+	for (i = 0; i < a->pgs.n; i++) {
+		c = &a->pgs.cells[i];
+		if (report_group_add(s, &a->gs, pc->from, c->model, c->g, c->flags, c->routed, c->sum,
+		    1, err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, c->model, c->g,
+		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
+			return -1;
+	}
+	groupsum_reset(&a->pgs);
+	return 0;
+}
+
 /* Rollup kind k over units [u0, u1) into a; units that straddle two local
- * periods go to a->straddle (hours) or a->splitday (days). The cells of the
- * day and hm tables are summed per group first (what their GROUP BY did);
- * rollup_hour's are priced each (they were never grouped). */
-static int
-read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
-            char *err, size_t errlen)
+ * periods go to a->straddle (hours) or a->splitday (days), or with a->shift
+ * are moved in part (shift_split). The cells of the day and hm tables are
+ * summed per group first (what their GROUP BY did); rollup_hour's are priced
+ * each (they were never grouped). With pc: the hours of a piece, taken out
+ * of one period's groups and added to another's. */
+int
+report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int64_t u1,
+            const struct shift_piece *pc, char *err, size_t errlen)
 {
 	char sql[768], kbuf[USAGE_MODEL_MAX + 32];
 	struct model_ent *e, *last = NULL;
 	struct db_stmt *st;
 	const char *model, *g;
-	int64_t h, unit, sum[GROUPSUM_N];
-	int rc = DB_DONE, i, grc, bits;
-
-	int64_t len = is_day(k) ? 24 : 1;
+	int64_t h0, h1, unit, sum[GROUPSUM_N];
+	int rc = DB_DONE, i, bits, routed, id, r, plain = !a->shift && pc == NULL;
 
 	if (u0 >= u1)
 		return 0;
-	groupsum_reset(&a->gs);
+	if (plain)
+		groupsum_reset(&a->gs);
+	if (pc != NULL)
+		groupsum_reset(&a->pgs);
 	rollup_sql(a, k, s->db->drv->group_sums, sql, sizeof(sql));
 	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, u0);
 	db_bind_int64(st, 2, u1);
-	filter_bind(a, 0, st, 3);
+	report_filter_bind(a, 0, st, 3);
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (db_column_int64(st, 5) == 0)
 			continue;   /* nothing left in the cell (pruned lazily) */
@@ -291,32 +387,53 @@ read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0, int6
 		if (!e->match || e->raw)
 			continue;
 		unit = db_column_int64(st, 0);
-		h = unit * len;
-		if (report_is_period(a->q->group) && unit_split(a, h, len, kbuf, sizeof(kbuf))) {
-			if (add_split(a, is_day(k), unit) != 0)
-				goto oom;
-			continue;
-		}
 		g = db_column_text(st, 2);
+		routed = db_column_int64(st, 4) != 0;
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = db_column_int64(st, 5 + i);
-		if (k == RK_FULL) {
-			if (add_cell(s, a, unit, len, e, g, bits, db_column_int64(st, 4) != 0, sum, err,
+		if (pc != NULL) {      /* a piece: out of one period, into another */
+			if (report_group_add(s, &a->pgs, 0, e->model, g, bits, routed, sum, 0, err,
 			    errlen) != 0)
 				goto fail;
 			continue;
 		}
-		grc = groupsum_add(&a->gs, unit, e->model, g, bits, db_column_int64(st, 4) != 0, sum);
-		if (grc == GROUPSUM_OVERFLOW) {
-			store_overflow_err(s, NULL, err, errlen);
-			goto fail;
-		} else if (grc != 0) {
+		unit_hours(k, unit, &h0, &h1);
+		if (report_is_period(a->q->group) && report_unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
+			if (!a->shift || (r = report_shift_split(a, h0, h1, &id)) == 1) {
+				if (add_split(a, k, unit) != 0)
+					goto oom;
+				continue;
+			}
+			if (r != 0)
+				goto oom;
+		} else if (a->shift && (id = report_shift_key_id(a, kbuf, h0)) < 0) {
 			goto oom;
 		}
+		if (a->shift) {
+			if (report_group_add(s, &a->gs, id, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		/* cells come in unit order when timed: a unit's groups are
+		 * complete once the next unit starts (memory: one unit's) */
+		if (a->gs.n > 0 && unit != a->gs.cells[0].unit) {
+			if (report_add_groups(s, a, k, err, errlen) != 0)
+				goto fail;
+			groupsum_reset(&a->gs);
+		}
+		if (k == RK_FULL) {
+			if (add_cell(s, a, k, unit, e, g, bits, routed, sum, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		if (report_group_add(s, &a->gs, unit, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
+			goto fail;
 	}
-	if (read_end(s, st, rc, err, errlen) != 0)
+	if (report_read_end(s, st, rc, err, errlen) != 0)
 		return -1;
-	return add_groups(s, a, len, err, errlen);
+	if (pc != NULL)
+		return report_fold_piece(s, a, pc, err, errlen);
+	return plain ? report_add_groups(s, a, k, err, errlen) : 0;
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
 	    " know", ROLLUP_PROVIDER(bits));
@@ -362,7 +479,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 
 	if (since >= until)
 		return 0;
-	filter_sql(a->q, 1, filt, sizeof(filt), 4);
+	report_filter_sql(a->q, 1, filt, sizeof(filt), 4);
 	snprintf(sql, sizeof(sql), "SELECT " STORE_USAGE_COLS " FROM usage"
 	    " WHERE ts_ms >= ?1 AND ts_ms < ?2 AND (CAST(?3 AS TEXT) IS NULL OR model = ?3)%s",
 	    filt);
@@ -372,7 +489,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 	db_bind_int64(st, 2, until);
 	if (model != NULL)
 		store_bind_text(st, 3, model);
-	filter_bind(a, 1, st, 4);
+	report_filter_bind(a, 1, st, 4);
 	while ((rc = db_step(st)) == DB_ROW) {
 		store_read_usage(st, 0, &u);
 		memset(&c, 0, sizeof(c));
@@ -394,7 +511,7 @@ read_raw(struct store *s, struct agg *a, int64_t since, int64_t until, const cha
 		if (report_add(s, a, &c, err, errlen) != 0)
 			goto fail;
 	}
-	return read_end(s, st, rc, err, errlen);
+	return report_read_end(s, st, rc, err, errlen);
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
@@ -402,71 +519,128 @@ fail:
 	return -1;
 }
 
-/* Whole UTC hours [h0, h1) of a host query: whole UTC days in one period
- * from rollup_dh, the other hours from rollup_hh, when their columns
- * answer the query (grouped by host, a period, model or provider, no tag
- * or source filter); otherwise the raw rows (their (host, ts_ms) index
- * serves a host filter). */
+/* Runs of consecutive units of kind from in v[0..n) (in order), each read
+ * again by rollup kind k (a finer unit). 0, or -1 with err. */
 static int
-read_hosted(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
+read_runs(struct store *s, struct agg *a, enum rollup_kind from, enum rollup_kind k,
+          const int64_t *v, size_t n, char *err, size_t errlen)
 {
-	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
-	enum report_group g = a->q->group;
+	int64_t h0, h1, x, y;
 	size_t i, j;
 
-	if (filtered(a->q) || g == REPORT_SOURCE || g == REPORT_TAG || g == REPORT_MODEL_TIER ||
-	    g == REPORT_PROJECT || g == REPORT_KEY)
-		return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
-	if (g == REPORT_HOUR || d0 >= d1)
-		return read_rollup(s, a, RK_HH, h0, h1, err, errlen);
-	if (read_rollup(s, a, RK_DH, d0, d1, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_HH, h0, d0 * 24, err, errlen) != 0 ||
-	    read_rollup(s, a, RK_HH, d1 * 24, h1, err, errlen) != 0)
-		return -1;
-	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
-		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[j - 1] + 1; j++)
 			;
-		if (read_rollup(s, a, RK_HH, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
-		    err, errlen) != 0)
+		unit_hours(from, v[i], &h0, &x);
+		unit_hours(from, v[j - 1], &y, &h1);
+		if ((is_day(k) ? report_read_dayunits(s, a, k, h0 / 24, h1 / 24, err, errlen) :
+		    report_read_rollup(s, a, k, h0, h1, NULL, err, errlen)) != 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Whole UTC hours [h0, h1): whole UTC days in one period from a day table
- * (rollup_dm, _dt or _ds), the rest by the hour (rollup_hm or rollup_hour). */
+/* Whole UTC hours [h0, h1) of a host query: whole UTC days in one period
+ * from rollup_dh (shifted to local days as the other day tables are), the
+ * other hours from rollup_hh, when their columns answer the query (grouped
+ * by host, a period, model or provider, no tag or source filter);
+ * otherwise the raw rows (their (host, ts_ms) index serves a host filter).
+ * Never the month tables: they know no host. */
+static int
+read_hosted(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
+{
+	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
+	enum report_group g = a->q->group;
+
+	if (filtered(a->q) || g == REPORT_SOURCE || g == REPORT_TAG || g == REPORT_MODEL_TIER ||
+	    g == REPORT_PROJECT || g == REPORT_KEY)
+		return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
+	if (g == REPORT_HOUR || d0 >= d1)
+		return report_read_rollup(s, a, RK_HH, h0, h1, NULL, err, errlen);
+	if (report_read_dayunits(s, a, RK_DH, d0, d1, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_HH, h0, d0 * 24, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_HH, d1 * 24, h1, NULL, err, errlen) != 0)
+		return -1;
+	return read_runs(s, a, RK_DH, RK_HH, a->splitday, a->nsd, err, errlen);
+}
+
+/* The whole UTC months in UTC days [d0, d1): [*m0, *m1), empty when none. */
+static void
+whole_months(int64_t d0, int64_t d1, int64_t *m0, int64_t *m1)
+{
+	*m0 = store_month_of_day(d0);
+	if (store_month_first_day(*m0) < d0)
+		(*m0)++;
+	*m1 = store_month_of_day(d1);
+}
+
+/* Tag and source together (no day table knows both): whole UTC months in
+ * one period from rollup_mx, the rest (split months too) by the hour. */
+static int
+read_tagsource(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d0, int64_t d1,
+               char *err, size_t errlen)
+{
+	int64_t m0, m1;
+
+	whole_months(d0, d1, &m0, &m1);
+	if (m0 >= m1)
+		return report_read_rollup(s, a, RK_FULL, h0, h1, NULL, err, errlen);
+	return report_read_rollup(s, a, RK_MX, m0, m1, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, NULL, err, errlen) != 0 ||
+	    read_runs(s, a, RK_MX, RK_FULL, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
+}
+
+/* Whole UTC days [d0, d1): whole UTC months in one period from a month
+ * table (rollup_mm or _mx) where the group allows, the rest from a day
+ * table (kd); months split between two local periods by the day. */
+static int
+read_days(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
+          char *err, size_t errlen)
+{
+	enum rollup_kind km = month_kind(a);
+	int64_t m0, m1;
+
+	if (km == RK_NONE)
+		return report_read_dayunits(s, a, kd, d0, d1, err, errlen);
+	whole_months(d0, d1, &m0, &m1);
+	if (m0 >= m1)
+		return report_read_dayunits(s, a, kd, d0, d1, err, errlen);
+	return report_read_rollup(s, a, km, m0, m1, NULL, err, errlen) != 0 ||
+	    report_read_dayunits(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
+	    report_read_dayunits(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
+	    read_runs(s, a, km, kd, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
+}
+
+/* Whole UTC hours [h0, h1): whole UTC days (and months) in one period from
+ * a day (month) table, the rest by the hour (rollup_hm or rollup_hour). */
 static int
 read_hours(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
 	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
-	enum rollup_kind kd = day_kind(a->q), kh = needs_full(a->q) ? RK_FULL : RK_HM;
-	size_t i, j;
+	enum rollup_kind kd = day_kind(a->q), kh = report_needs_full(a->q) ? RK_FULL : RK_HM;
 
 	if (hosted(a->q))
 		return read_hosted(s, a, h0, h1, err, errlen);
-
 	/* by project or key: their hour tables, which know no tag or source (a
 	 * filter on those reads the rows) */
 	if (a->q->group == REPORT_PROJECT || a->q->group == REPORT_KEY) {
 		if (filtered(a->q))
 			return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
-		return read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
-		    err, errlen);
+		return report_read_rollup(s, a, a->q->group == REPORT_PROJECT ? RK_HP : RK_HK, h0, h1,
+		    NULL, err, errlen);
 	}
-	if (kd == RK_NONE || d0 >= d1)
-		return read_rollup(s, a, kh, h0, h1, err, errlen);
-	if (read_rollup(s, a, kd, d0, d1, err, errlen) != 0 ||
-	    read_rollup(s, a, kh, h0, d0 * 24, err, errlen) != 0 ||
-	    read_rollup(s, a, kh, d1 * 24, h1, err, errlen) != 0)
+	if (kd == RK_NONE || d0 >= d1) {
+		/* tag and source together: the month cells know both */
+		if (kd == RK_NONE && d0 < d1 && month_kind(a) == RK_MX)
+			return read_tagsource(s, a, h0, h1, d0, d1, err, errlen);
+		return report_read_rollup(s, a, kh, h0, h1, NULL, err, errlen);
+	}
+	if (read_days(s, a, kd, d0, d1, err, errlen) != 0 ||
+	    report_read_rollup(s, a, kh, h0, d0 * 24, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, kh, d1 * 24, h1, NULL, err, errlen) != 0)
 		return -1;
-	for (i = 0; i < a->nsd; i = j) {    /* runs of consecutive split days */
-		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
-			;
-		if (read_rollup(s, a, kh, a->splitday[i] * 24, (a->splitday[j - 1] + 1) * 24,
-		    err, errlen) != 0)
-			return -1;
-	}
-	return 0;
+	return read_runs(s, a, kd, kh, a->splitday, a->nsd, err, errlen);
 }
 
 /* Whole UTC hours from the rollup, the rest (edges, split hours) raw. */

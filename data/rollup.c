@@ -60,8 +60,8 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[9];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
-	                                  dh, hh) */
+	struct groupsum coll[11];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
+	                                  dh, hh, mm, mx) */
 	struct host_delta *hosts;      /* a flush's host_seen deltas, by host */
 	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
@@ -74,6 +74,34 @@ floor_div(int64_t a, int64_t b)
 	int64_t q = a / b;
 
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Days since 1970-01-01 ↔ (year, month): H. Hinnant's civil calendar
+ * algorithms (proleptic Gregorian, any int64 day of the ledger's range). */
+int64_t
+store_month_of_day(int64_t day)
+{
+	int64_t z = day + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+	int64_t m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+
+	return (y - 1970) * 12 + m - 1;
+}
+
+int64_t
+store_month_first_day(int64_t month)
+{
+	int64_t y = floor_div(month, 12) + 1970, m = month - (y - 1970) * 12 + 1;
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
 }
 
 static uint64_t
@@ -326,13 +354,14 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
-	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE };
-#define LT_SEP '\x1f'     /* a lifetime cell's g: source, LT_SEP, tag */
+	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE, SQ_MM_PRUNE,
+	SQ_MX_PRUNE };
+#define LT_SEP '\x1f'     /* a lifetime or month × source × tag cell's g: source, LT_SEP, tag */
 
 /* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
 static int
@@ -346,11 +375,11 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 
 	if (st == NULL)
 		return -1;
+	/* sources hold no LT_SEP: the first one splits */
+	n = strcspn(c->g, (const char[]){ LT_SEP, '\0' });
+	memcpy(source, c->g, n);
+	source[n] = '\0';
 	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags, routed */
-		/* sources hold no LT_SEP: the first one splits */
-		n = strcspn(c->g, (const char[]){ LT_SEP, '\0' });
-		memcpy(source, c->g, n);
-		source[n] = '\0';
 		store_bind_text(st, k++, c->model);
 		store_bind_text(st, k++, source);
 		store_bind_text(st, k++, c->g[n] != '\0' ? c->g + n + 1 : "");
@@ -362,8 +391,13 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	}
 	db_bind_int64(st, k++, c->unit);
 	store_bind_text(st, k++, c->model);
-	if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD && id != SQ_DM_PRUNE)
+	if (id == SQ_MX_ADD || id == SQ_MX_PRUNE) {   /* source, tag */
+		store_bind_text(st, k++, source);
+		store_bind_text(st, k++, c->g[n] != '\0' ? c->g + n + 1 : "");
+	} else if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD &&
+	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE) {
 		store_bind_text(st, k++, c->g);     /* tag, source, project, key or host */
+	}
 	db_bind_int64(st, k++, c->flags);
 	db_bind_int64(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
@@ -389,7 +423,7 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 {
 	const struct cell *c;
 	char lt[sizeof(coll[0].cells[0].g)];
-	int64_t day;
+	int64_t day, month;
 	size_t i;
 	int routed, rc;
 
@@ -419,7 +453,12 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0)
 			return rc;
 		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
-		if ((rc = groupsum_add(&coll[C_LT], 0, c->model, lt, c->flags, routed, c->sum)) != 0)
+		month = store_month_of_day(day);
+		if ((rc = groupsum_add(&coll[C_LT], 0, c->model, lt, c->flags, routed, c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_MM], month, c->model, "", c->flags, routed,
+		    c->sum)) != 0 ||
+		    (rc = groupsum_add(&coll[C_MX], month, c->model, lt, c->flags, routed,
+		    c->sum)) != 0)
 			return rc;
 	}
 	return 0;

@@ -35,6 +35,29 @@
 	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h," \
 	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
 
+/* Migration 19's month tables (extra: the columns between model and flags,
+ * key: the same in the key) and their first fill: the UTC month of a UTC
+ * day number d. */
+#define MONTH_ROLLUP(table, extra, key) \
+	"CREATE TABLE IF NOT EXISTS " table " (" \
+	"  hour INTEGER NOT NULL, model TEXT NOT NULL," extra \
+	"  flags INTEGER NOT NULL, routed INTEGER NOT NULL, requests INTEGER NOT NULL," \
+	"  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL," \
+	"  cache_read INTEGER NOT NULL, output INTEGER NOT NULL," \
+	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL," \
+	"  reasoning INTEGER NOT NULL, web_search INTEGER NOT NULL," \
+	"  code_exec INTEGER NOT NULL," \
+	"  PRIMARY KEY (hour, model," key " flags, routed)" \
+	") WITHOUT ROWID;"
+#define MONTH_SUMS "requests, input, write_5m, write_1h, cache_read, output," \
+	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
+#define MONTH_SUMSUM "sum(requests), sum(input), sum(write_5m), sum(write_1h)," \
+	" sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)," \
+	" sum(reasoning), sum(web_search), sum(code_exec)"
+#define MONTH_OF_DAY(d) \
+	"((CAST(strftime('%Y', " d " * 86400, 'unixepoch') AS INTEGER) - 1970) * 12" \
+	" + CAST(strftime('%m', " d " * 86400, 'unixepoch') AS INTEGER) - 1)"
+
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE TABLE usage ("
@@ -666,5 +689,23 @@ const char *const store_migrations[] = {
 	"  SELECT minute, '', status, requests FROM proxy_status_minute;"
 	"DROP TABLE proxy_status_minute;"
 	"ALTER TABLE proxy_status_minute_p RENAME TO proxy_status_minute;",
+	/* 19 → 20: per UTC month (hour = (year - 1970) × 12 + month - 1) ×
+	 * model × flags × routed (rollup_mm) and × source × tag as well
+	 * (rollup_mx), so a monthly, model or total report of a long history
+	 * reads a few cells a month, and a tag or source report (filtered by
+	 * either or both) a few hundred, not a cell per day or per hour (issue
+	 * 12). Kept like rollup_dm; rebuilt from rollup_dm and rollup_hour (IF
+	 * NOT EXISTS, as above: a file whose version was set back). */
+	MONTH_ROLLUP("rollup_mm", "", "")
+	MONTH_ROLLUP("rollup_mx", " source TEXT NOT NULL, tag TEXT NOT NULL,", " source, tag,")
+	"DELETE FROM rollup_mm;"
+	"INSERT INTO rollup_mm (hour, model, flags, routed, " MONTH_SUMS ")"
+	"  SELECT " MONTH_OF_DAY("hour") " AS m, model, flags, routed, " MONTH_SUMSUM
+	"  FROM rollup_dm GROUP BY m, model, flags, routed;"
+	"DELETE FROM rollup_mx;"
+	"INSERT INTO rollup_mx (hour, model, source, tag, flags, routed, " MONTH_SUMS ")"
+	"  SELECT " MONTH_OF_DAY("((hour - ((hour % 24) + 24) % 24) / 24)") " AS m, model, source,"
+	"  tag, flags, tier <> '' AS r, " MONTH_SUMSUM
+	"  FROM rollup_hour GROUP BY m, model, source, tag, flags, r;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -68,6 +68,33 @@
 	"  SELECT hour, model, '', flags, routed, requests, input, write_5m, write_1h," \
 	"  cache_read, output, compressed_tokens, max_tokens_stops, reasoning FROM rollup_hm;"
 
+/* Migration 19's month tables (cols: the columns between model and flags,
+ * key: the same in the key) and their first fill: the UTC month of a UTC
+ * day number d. */
+#define MONTH_ROLLUP(t, cols, key) \
+	"CREATE TABLE IF NOT EXISTS " t " (" \
+	"  hour BIGINT NOT NULL," \
+	"  model TEXT COLLATE \"C\" NOT NULL," \
+	cols \
+	"  flags BIGINT NOT NULL," \
+	"  routed BIGINT NOT NULL," \
+	COUNT_COLS \
+	"  compressed_tokens BIGINT NOT NULL," \
+	"  max_tokens_stops BIGINT NOT NULL," \
+	"  reasoning " BIG "," \
+	"  web_search " BIG "," \
+	"  code_exec " BIG "," \
+	"  PRIMARY KEY (hour, model," key " flags, routed)" \
+	");"
+#define MONTH_SUMS "requests, input, write_5m, write_1h, cache_read, output," \
+	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
+#define MONTH_SUMSUM "sum(requests), sum(input), sum(write_5m), sum(write_1h)," \
+	" sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)," \
+	" sum(reasoning), sum(web_search), sum(code_exec)"
+#define MONTH_OF_DAY(d) \
+	"((EXTRACT(YEAR FROM to_timestamp(" d " * 86400) AT TIME ZONE 'UTC')::bigint - 1970)" \
+	" * 12 + EXTRACT(MONTH FROM to_timestamp(" d " * 86400) AT TIME ZONE 'UTC')::bigint - 1)"
+
 /* A rollup cell of rollup_hour is routed when it has a tier. */
 #define ROUTED "CASE WHEN tier <> '' THEN 1 ELSE 0 END"
 
@@ -513,6 +540,21 @@ const char *const store_migrations_pg[] = {
 	"  NOT NULL DEFAULT '';"
 	"ALTER TABLE proxy_status_minute DROP CONSTRAINT IF EXISTS proxy_status_minute_pkey;"
 	"ALTER TABLE proxy_status_minute ADD PRIMARY KEY (minute, provider, status);",
+	/* 19 → 20: per UTC month (hour = (year - 1970) × 12 + month - 1) ×
+	 * model × flags × routed (rollup_mm) and × source × tag as well
+	 * (rollup_mx), rebuilt from rollup_dm and rollup_hour */
+	MONTH_ROLLUP("rollup_mm", "", "")
+	MONTH_ROLLUP("rollup_mx", "  source TEXT COLLATE \"C\" NOT NULL,"
+	    "  tag TEXT COLLATE \"C\" NOT NULL,", " source, tag,")
+	"DELETE FROM rollup_mm;"
+	"INSERT INTO rollup_mm (hour, model, flags, routed, " MONTH_SUMS ")"
+	"  SELECT " MONTH_OF_DAY("hour") " AS m, model, flags, routed, " MONTH_SUMSUM
+	"  FROM rollup_dm GROUP BY m, model, flags, routed;"
+	"DELETE FROM rollup_mx;"
+	"INSERT INTO rollup_mx (hour, model, source, tag, flags, routed, " MONTH_SUMS ")"
+	"  SELECT " MONTH_OF_DAY("((hour - ((hour % 24) + 24) % 24) / 24)") " AS m, model, source,"
+	"  tag, flags, " ROUTED " AS r, " MONTH_SUMSUM
+	"  FROM rollup_hour GROUP BY m, model, source, tag, flags, r;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

@@ -120,6 +120,21 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    " last_ms = CASE WHEN excluded.last_ms > host_seen.last_ms THEN excluded.last_ms"
 	    " ELSE host_seen.last_ms END,"
 	    " requests = host_seen.requests + excluded.requests",
+	[SQ_MM_ADD] =
+	    "INSERT INTO rollup_mm (hour, model, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"
+	    " ON CONFLICT (hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_mm"),
+	[SQ_MM_PRUNE] =
+	    "DELETE FROM rollup_mm WHERE hour=?1 AND model=?2 AND flags=?3 AND routed=?4"
+	    " AND requests = 0",
+	[SQ_MX_ADD] =
+	    "INSERT INTO rollup_mx (hour, model, source, tag, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+	    " ON CONFLICT (hour, model, source, tag, flags, routed) DO UPDATE SET"
+	    ADD_SUMS("rollup_mx"),
+	[SQ_MX_PRUNE] =
+	    "DELETE FROM rollup_mx WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
+	    " AND flags=?5 AND routed=?6 AND requests = 0",
 	[SQ_BATCH_ROLLUP_ADD] =
 	    "INSERT INTO rollup_batch (batch_id, model, flags, requests, input, write_5m,"
 	    " write_1h, cache_read, output, web_search) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"

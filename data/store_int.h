@@ -33,6 +33,10 @@ enum store_stmt_id {
 	SQ_HH_ADD,           /* per UTC hour × host (rollup_hh) */
 	SQ_HH_PRUNE,
 	SQ_HOST_SEEN,        /* a host's last row and request count (host_seen) */
+	SQ_MM_ADD,           /* per UTC month (rollup_mm) */
+	SQ_MM_PRUNE,
+	SQ_MX_ADD,           /* per UTC month × source × tag (rollup_mx) */
+	SQ_MX_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */
@@ -162,6 +166,12 @@ int store_rollup_flush(struct store *s, char *err, size_t errlen);
 
 /* The operation in progress ended: keep (ok) or take back its deltas. */
 void store_rollup_op_end(struct store *s, int ok);
+
+/* The UTC month (months since 1970-01: (year - 1970) × 12 + month - 1) of a
+ * UTC day number (days since 1970-01-01), and the first day of a month:
+ * rollup_mm's and rollup_mx's unit. */
+int64_t store_month_of_day(int64_t day);
+int64_t store_month_first_day(int64_t month);
 
 /* Forget every pending delta (rollback); store_rollup_free also frees. */
 void store_rollup_discard(struct store *s);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# startup.sh — tokentop starts without libcurl and libmicrohttpd (issue 12:
+# startup.sh — tokentop starts without libcurl, libmicrohttpd, libpq (issue 12:
 # a re-import's cost was mostly the dynamic loader mapping the ~30 libraries
-# under them): import, report and --version load neither; `call` and
-# `proxy` load each when first used (core/netlib.c) and work. Which files
-# the loader maps is glibc's own account (LD_DEBUG=files).
+# under them): import, report, status and --version load none; `call` and
+# `proxy` load each when first used (core/netlib.c), a PostgreSQL ledger
+# libpq (data/pglib.c), and work. Which files the loader maps is glibc's
+# own account (LD_DEBUG=files).
 set -u
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
@@ -21,7 +22,19 @@ for cmd in "--version" "--db $DB import --format claude-code $T/proj" "--db $DB 
 	tt_has "the loader's account for '$cmd'" "$libs" "libsqlite3"
 	tt_hasnt "'$cmd' starts without libcurl" "$libs" "libcurl"
 	tt_hasnt "'$cmd' starts without libmicrohttpd" "$libs" "libmicrohttpd"
+	tt_hasnt "'$cmd' starts without libpq" "$libs" "libpq"
 done
+libs=$(loaded --db "$DB" status --json)
+tt_hasnt "status on a SQLite ledger starts without libpq" "$libs" "libpq"
+
+# a PostgreSQL ledger loads libpq when it is opened (here: a port where no
+# server listens, so the open fails as libpq reports it)
+libs=$(loaded --db "postgresql://tt@127.0.0.1:1/none?connect_timeout=2" report daily)
+tt_has "a PostgreSQL URI loads libpq" "$libs" "libpq"
+"$B/tokentop" --db "postgresql://tt@127.0.0.1:1/none?connect_timeout=2" report daily \
+	>/dev/null 2>"$T/pg.err"
+tt_has "libpq's own message" "$(cat "$T/pg.err")" "127.0.0.1"
+
 tt_eq "the import's row is reported" "$("$B/tokentop" --db "$DB" report daily --json | jq '.totals.requests')" 1
 
 # a command that calls the API loads libcurl when it does, and works

@@ -32,6 +32,8 @@ dump(const char *path)
 		"SELECT * FROM rollup_ds ORDER BY hour, model, source, flags, routed",
 		"SELECT * FROM rollup_hp ORDER BY hour, model, project, flags, routed",
 		"SELECT * FROM rollup_hk ORDER BY hour, model, key_fp, flags, routed",
+		"SELECT * FROM rollup_mm ORDER BY hour, model, flags, routed",
+		"SELECT * FROM rollup_mx ORDER BY hour, model, source, tag, flags, routed",
 		"SELECT * FROM rollup_batch ORDER BY batch_id, model, flags",
 		"SELECT * FROM batch_result ORDER BY batch_id, custom_id",
 	};

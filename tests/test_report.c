@@ -567,6 +567,152 @@ test_matches_brute_force(void **state)
 	}
 }
 
+/* Any group's key of a row, as a brute force: its local month, or its
+ * model, tag or source ("" for the total). */
+struct brute_any {
+	const struct pricing *p;
+	enum report_group     g;
+	const char           *tag, *source, *provider;
+	char                  keys[160][32];
+	int64_t               req[160], in[160], out[160], cost[160];
+	int                   n;
+};
+
+static int
+brute_any_row(const struct usage *u, void *arg)
+{
+	struct brute_any *b = arg;
+	time_t t = (time_t)(u->ts_ms / 1000);
+	struct tm tm;
+	char key[32];
+	int64_t c = 0;
+	int i;
+
+	if ((b->tag != NULL && strcmp(u->tag, b->tag) != 0) ||
+	    (b->source != NULL && strcmp(u->source, b->source) != 0) ||
+	    (b->provider != NULL && strcmp(u->provider, b->provider) != 0))
+		return 0;
+	localtime_r(&t, &tm);
+	if (b->g == REPORT_MONTH || b->g == REPORT_DAY || b->g == REPORT_WEEK)
+		strftime(key, sizeof(key), b->g == REPORT_MONTH ? "%Y-%m" : b->g == REPORT_DAY ?
+		    "%Y-%m-%d" : "%G-W%V", &tm);
+	else
+		snprintf(key, sizeof(key), "%s", b->g == REPORT_MODEL ? u->model : b->g == REPORT_TAG ?
+		    u->tag : b->g == REPORT_SOURCE ? u->source : "");
+	for (i = 0; i < b->n && strcmp(b->keys[i], key) != 0; i++)
+		;
+	if (i == b->n) {
+		assert_true(b->n < 160);
+		snprintf(b->keys[b->n++], sizeof(b->keys[0]), "%s", key);
+	}
+	pricing_usage_cost(b->p, u, &c);
+	b->req[i]++;
+	b->in[i] += u->tok.input;
+	b->out[i] += u->tok.output;
+	b->cost[i] += c;
+	return 0;
+}
+
+/* Four months of rows: the month, model, tag, source and total reports
+ * (the month rollups for whole UTC months, days and hours around them, and
+ * the split months of zones east and west of UTC, whole, half-hour and with
+ * DST, re-read by the day), and the day and week reports (UTC day cells moved
+ * in part to the local day or week holding them, blocks of days) equal a
+ * brute force over the raw rows, with tag, source, both and provider
+ * filters, over everything and over a range that cuts days and hours. */
+static void
+test_months_match_brute_force(void **state)
+{
+	struct fx *f = *state;
+	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "America/St_Johns" };
+	static const enum report_group groups[] = { REPORT_MONTH, REPORT_MODEL, REPORT_TAG,
+	    REPORT_SOURCE, REPORT_TOTAL, REPORT_DAY, REPORT_WEEK };
+	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
+	    "gpt-4.1" };
+	static const char *const tags[] = { NULL, "t1", NULL, "t1", NULL };
+	static const char *const sources[] = { NULL, NULL, "batch", "batch", NULL };
+	static const char *const providers[] = { NULL, NULL, NULL, NULL, "openai" };
+	uint64_t seed = 7;
+	int64_t base = 1760918400000LL;  /* 2025-10-20T00:00Z */
+	struct report_query q;
+	struct report r;
+	struct brute_any b;
+	char id[32], err[512];
+	size_t zi, gi, fi, ri, k;
+	int i, j;
+
+	for (i = 0; i < 700; i++) {
+		struct usage u;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		snprintf(id, sizeof(id), "req_%d", i);
+		u = mk(models[(seed >> 20) % 4], i % 7 == 0 ? "batch" : i % 5 ? "call" : "proxy",
+		    i % 3 == 0 ? "" : i % 3 == 1 ? "t1" : "t2",
+		    base + (int64_t)((seed >> 30) % (110 * 24 * 60)) * 60000 + (int64_t)(seed % 60000),
+		    id);
+		u.tok.input = 1 + (int64_t)((seed >> 8) % 1000);
+		u.tok.output = 1 + (int64_t)((seed >> 4) % 100);
+		if (i % 50 == 0)
+			u.tok.input = 250000;   /* long context */
+		if (strcmp(u.model, "gpt-4.1") == 0) {
+			usage_strlcpy(u.provider, "openai", sizeof(u.provider));
+			if (i % 5 == 0)
+				usage_strlcpy(u.service_tier, "priority", sizeof(u.service_tier));
+		}
+		put(f, &u);
+	}
+	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
+		use_tz(zones[zi]);
+		for (gi = 0; gi < sizeof(groups) / sizeof(groups[0]); gi++)
+		for (fi = 0; fi < sizeof(tags) / sizeof(tags[0]); fi++)
+		for (ri = 0; ri < 2; ri++) {
+			memset(&q, 0, sizeof(q));
+			q.group = groups[gi];
+			q.tag = tags[fi];
+			q.source = sources[fi];
+			q.provider = providers[fi];
+			if (ri == 1) {      /* cuts a day and an hour at both ends */
+				q.since_ms = base + 3 * 24 * HOUR + 5 * HOUR + 17 * 60000;
+				q.until_ms = base + 95 * 24 * HOUR + 7 * HOUR + 41 * 60000;
+			}
+			report(f, &q, &r);
+			memset(&b, 0, sizeof(b));
+			b.p = f->p;
+			b.g = groups[gi];
+			b.tag = tags[fi];
+			b.source = sources[fi];
+			b.provider = providers[fi];
+			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms != 0 ?
+			    q.until_ms : INT64_MAX / 2, brute_any_row, &b, err, sizeof(err)), 0);
+			assert_true(b.n > 0);
+			if (q.group == REPORT_TOTAL) {
+				assert_int_equal(r.totals.requests, b.req[0]);
+				assert_int_equal(r.totals.tok.input, b.in[0]);
+				assert_int_equal(r.totals.cost_nanos, b.cost[0]);
+				store_report_free(&r);
+				continue;
+			}
+			if ((int)r.nrows != b.n)
+				fail_msg("%s group %zu filter %zu range %zu: %zu rows, brute force %d",
+				    zones[zi], gi, fi, ri, r.nrows, b.n);
+			for (k = 0; k < r.nrows; k++) {
+				for (j = 0; j < b.n && strcmp(b.keys[j], r.rows[k].key) != 0; j++)
+					;
+				if (j == b.n)
+					fail_msg("%s: key %s not in brute force", zones[zi], r.rows[k].key);
+				if (r.rows[k].requests != b.req[j] || r.rows[k].tok.input != b.in[j] ||
+				    r.rows[k].tok.output != b.out[j] || r.rows[k].cost_nanos != b.cost[j])
+					fail_msg("%s group %zu filter %zu range %zu key %s: %lld req %lld in"
+					    " %lld nanos, brute force %lld %lld %lld", zones[zi], gi, fi, ri,
+					    r.rows[k].key, (long long)r.rows[k].requests,
+					    (long long)r.rows[k].tok.input, (long long)r.rows[k].cost_nanos,
+					    (long long)b.req[j], (long long)b.in[j], (long long)b.cost[j]);
+			}
+			store_report_free(&r);
+		}
+	}
+}
+
 /* A price whose long line is not the rollup's 200,000 is priced from raw
  * rows: exact, and together with rollup-priced models. */
 static void
@@ -743,7 +889,9 @@ test_poisoned_ledger(void **state)
 	    "UPDATE rollup_hm SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_dm SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_dt SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
-	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2 <> 0;");
+	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_mm SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_mx SET input = 9223372036854775807 WHERE flags & 2 <> 0;");
 	expect_fail(f, 0, 0, want);                        /* the rollups */
 	expect_fail(f, T0 + 1, T0 + 3600000, want);        /* raw rows inside the hour */
 	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, 0, &nanos, &req, NULL, err,
@@ -755,7 +903,9 @@ test_poisoned_ledger(void **state)
 	    "UPDATE rollup_hm SET input = -3 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_dm SET input = -3 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_dt SET input = -3 WHERE flags & 2 <> 0;"
-	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2 <> 0;");
+	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_mm SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_mx SET input = -3 WHERE flags & 2 <> 0;");
 	expect_fail(f, 0, 0, "a rollup cell holds sums no rows can make");
 }
 
@@ -775,7 +925,9 @@ test_sums_past_64_bits(void **state)
 	    "UPDATE rollup_hm SET requests = 9000000, input = 9000000000000000000;"
 	    "UPDATE rollup_dm SET requests = 9000000, input = 9000000000000000000;"
 	    "UPDATE rollup_dt SET requests = 9000000, input = 9000000000000000000;"
-	    "UPDATE rollup_ds SET requests = 9000000, input = 9000000000000000000;");
+	    "UPDATE rollup_ds SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_mm SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_mx SET requests = 9000000, input = 9000000000000000000;");
 	expect_fail(f, 0, 0, "a sum does not fit 64 bits");
 }
 
@@ -789,6 +941,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_days_in_zones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_week_month_hour_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_matches_brute_force, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_months_match_brute_force, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custom_long_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max_tokens_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spend_between_and_hit, setup, teardown),

@@ -52,6 +52,36 @@ static const char *const same[][2] = {
 	  " GROUP BY model, source, tag, flags, r" },
 };
 
+/* The month tables against rollup_hour and the raw rows: MONTH_EXPR(x) is
+ * the UTC month (months since 1970-01) of x seconds, in each backend's own
+ * calendar (rollup.c's arithmetic is checked against it). */
+#define MONTH_SQ(x) "((CAST(strftime('%Y', " x ", 'unixepoch') AS INTEGER) - 1970) * 12" \
+	" + CAST(strftime('%m', " x ", 'unixepoch') AS INTEGER) - 1)"
+#define MONTH_PG(x) "(((EXTRACT(YEAR FROM to_timestamp(" x ") AT TIME ZONE 'UTC'))::bigint" \
+	" - 1970) * 12 + (EXTRACT(MONTH FROM to_timestamp(" x ") AT TIME ZONE 'UTC'))::bigint - 1)"
+#define MONTH_SAME(M) \
+	{ "SELECT hour, model, flags, routed, " COLS ", web_search, code_exec FROM rollup_mm", \
+	  "SELECT " M("hour * 3600") " AS m, model, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END" \
+	  " AS r, " SUMS ", sum(web_search), sum(code_exec) FROM rollup_hour" \
+	  " GROUP BY m, model, flags, r" }, \
+	{ "SELECT hour, model, source, tag, flags, routed, " COLS ", web_search, code_exec" \
+	  " FROM rollup_mx", \
+	  "SELECT " M("hour * 3600") " AS m, model, source, tag, flags, CASE WHEN tier <> ''" \
+	  " THEN 1 ELSE 0 END AS r, " SUMS ", sum(web_search), sum(code_exec) FROM rollup_hour" \
+	  " GROUP BY m, model, source, tag, flags, r" }, \
+	{ "SELECT hour, model, source, tag, sum(requests), sum(input), sum(write_5m)," \
+	  " sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens), sum(reasoning)" \
+	  " FROM rollup_mx GROUP BY hour, model, source, tag", \
+	  "SELECT " M("ts_ms / 1000") " AS m, model, source, tag, count(*), sum(input)," \
+	  " sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens)," \
+	  " sum(reasoning_tokens) FROM usage GROUP BY m, model, source, tag" }, \
+	{ "SELECT hour, model, sum(requests), sum(input), sum(output) FROM rollup_mm" \
+	  " GROUP BY hour, model", \
+	  "SELECT " M("ts_ms / 1000") " AS m, model, count(*), sum(input), sum(output)" \
+	  " FROM usage GROUP BY m, model" }
+static const char *const month_sq[][2] = { MONTH_SAME(MONTH_SQ) };
+static const char *const month_pg[][2] = { MONTH_SAME(MONTH_PG) };
+
 /* The schema version a new ledger gets: the number of migrations. */
 static int
 current_version(void)
@@ -67,33 +97,42 @@ current_version(void)
 	return v;
 }
 
+/* The two queries of pair give the same rows (each EXCEPT the other is empty). */
+static void
+check_same(const char *path, const char *const pair[2])
+{
+	char sql[2048];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", pair[0], pair[1]);
+	if (fx_one(path, sql) != 0)
+		fail_msg("rows of %s not in %s", pair[0], pair[1]);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", pair[1], pair[0]);
+	if (fx_one(path, sql) != 0)
+		fail_msg("rows of %s not in %s", pair[1], pair[0]);
+}
+
 /* Every collapsed table equals rollup_hour summed, both ways round; with
  * OpenAI's cells (provider bits, reasoning sums) when openai. */
 static void
 check_tables(const char *path, int openai)
 {
-	char sql[2048];
 	size_t i;
 
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hour") > 100);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_dt") > 10);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_ds") > 10);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_lt") > 3);
+	assert_true(fx_one(path, "SELECT count(DISTINCT hour) FROM rollup_mm") >= 2);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_mx") > 10);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_dt WHERE flags >= 256 AND"
 	    " reasoning > 0") > (openai ? 10 : -1));
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_ds WHERE flags >= 256") <=
 	    (openai ? 1e9 : 0));
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_ds WHERE flags & 16 <> 0") > 0);
-	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", same[i][0],
-		    same[i][1]);
-		if (fx_one(path, sql) != 0)
-			fail_msg("rows of %s not in rollup_hour", same[i][0]);
-		snprintf(sql, sizeof(sql), "SELECT count(*) FROM (%s EXCEPT %s) x", same[i][1],
-		    same[i][0]);
-		if (fx_one(path, sql) != 0)
-			fail_msg("rollup_hour sums missing from %s", same[i][0]);
-	}
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		check_same(path, same[i]);
+	for (i = 0; i < sizeof(month_sq) / sizeof(month_sq[0]); i++)
+		check_same(path, strncmp(path, "postgres", 8) == 0 ? month_pg[i] : month_sq[i]);
 }
 
 /* OpenAI rows through the bulk path (as an import writes them): tags,
@@ -382,6 +421,60 @@ test_migration_lt(void **state)
 	check_tables(path, 1);
 }
 
+/* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
+static void
+test_month_arithmetic(void **state)
+{
+	int64_t d, m;
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	for (d = -135140; d <= 157000; d += 7) {      /* 1600-01-01 .. 2399-11 */
+		t = (time_t)d * 86400;
+		assert_non_null(gmtime_r(&t, &tm));
+		m = ((int64_t)tm.tm_year + 1900 - 1970) * 12 + tm.tm_mon;
+		assert_int_equal(store_month_of_day(d), m);
+		tm.tm_mday = 1;
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		assert_int_equal(store_month_first_day(m), (int64_t)timegm(&tm) / 86400);
+		assert_true(store_month_first_day(m) <= d && d < store_month_first_day(m + 1));
+	}
+}
+
+/* A file from before the month rollups: opening it builds rollup_mm from
+ * rollup_dm and rollup_mx from rollup_hour (the migration found by its
+ * text), equal to what the writers keep. */
+static void
+test_migration_months(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	sqlite3 *db;
+	int v, from;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/months.db", fx_tmpdir);
+	fill(path, 1);
+	check_tables(path, 1);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE rollup_mm; DROP TABLE rollup_mx", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	for (from = 0; from < store_nmigrations &&
+	    strstr(store_migrations[from], "CREATE TABLE IF NOT EXISTS rollup_mm") == NULL; from++)
+		;
+	assert_true(from < store_nmigrations);
+	fx_set_user_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	check_tables(path, 1);
+}
+
 int
 main(void)
 {
@@ -390,6 +483,8 @@ main(void)
 		cmocka_unit_test(test_project_and_key_tables),
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
+		cmocka_unit_test(test_month_arithmetic),
+		cmocka_unit_test(test_migration_months),
 	};
 
 	return FX_RUN_BACKENDS(tests, fx_tmpdir_setup, fx_tmpdir_teardown);

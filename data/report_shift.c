@@ -1,0 +1,329 @@
+/* report_shift.c — a report by local day, week or month in a zone whose
+ * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...): each UTC
+ * day cell is read once and goes to the local period holding most of it;
+ * the hours of its other part are moved by the hour (rollup_hm or
+ * rollup_hour), and where the midnight falls inside an hour (:30 and :45
+ * zones) the raw rows of that hour's other side. The moved sums are netted
+ * per period, model, flags and routed before pricing, so the figures are
+ * those of the periods' own rows. Blocks of days bound the memory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/provider.h"
+#include "data/report_int.h"
+
+/* The id of period key (of hour h) among the block's keys; -1 on out of
+ * memory. Keys come in order: the last ones are looked at first. */
+int
+report_shift_key_id(struct agg *a, const char *key, int64_t h)
+{
+	struct shift_key *k;
+	size_t i;
+
+	for (i = a->nsk; i-- > 0;)
+		if (strcmp(a->sk[i].key, key) == 0)
+			return (int)i;
+	if ((k = report_grow(a->sk, &a->skcap, a->nsk + 1, sizeof(*k))) == NULL)
+		return -1;
+	a->sk = k;
+	usage_strlcpy(k[a->nsk].key, key, sizeof(k[0].key));
+	k[a->nsk].h0 = h;
+	return (int)a->nsk++;
+}
+
+static int
+add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
+{
+	struct shift_piece *p;
+
+	if (h0 >= h1)
+		return 0;
+	if ((p = report_grow(a->sp, &a->spcap, a->nsp + 1, sizeof(*p))) == NULL)
+		return -1;
+	a->sp = p;
+	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to, raw };
+	return 0;
+}
+
+/* The first ms of hour h that is not in period k0 (the hour holds the
+ * midnight): a binary search, the period key being monotonic in time. */
+static int64_t
+midnight_in(struct agg *a, int64_t h, const char *k0)
+{
+	int64_t lo = h * MS_PER_HOUR, hi = (h + 1) * MS_PER_HOUR - 1, mid;
+	char k[32];
+
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		report_period_key(a->q->group, mid, k, sizeof(k));
+		if (strcmp(k, k0) == 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/*
+ * Day cell [h0, h1) split by one local midnight: hours [h0, b0) lie in
+ * period k0, [b1, h1) in k1, and when b1 = b0 + 1 the midnight falls inside
+ * hour b0 (a :30 or :45 zone). The cell goes to the period holding more of
+ * it (*id); the hours of the other part become a piece moved to their
+ * period, and the raw rows of the split hour's other side a raw piece. 0; 1
+ * when the cell holds more than one midnight (then it is read by the hour);
+ * -1 on out of memory.
+ */
+int
+report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
+{
+	enum report_group g = a->q->group;
+	char k0[32], k1[32], k[32];
+	int64_t h, b0, b1, m;
+	int i0, i1, big0;
+
+	if (h0 == a->split_h0) {     /* another cell of the same unit */
+		*id = a->split_id;
+		return a->split_id < 0;
+	}
+	a->split_h0 = h0;
+	a->split_id = -1;
+	report_period_key(g, h0 * MS_PER_HOUR, k0, sizeof(k0));
+	report_period_key(g, h1 * MS_PER_HOUR - 1, k1, sizeof(k1));
+	for (h = h0; h < h1; h++) {     /* the first hour that ends outside k0 */
+		report_period_key(g, (h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
+		if (strcmp(k, k0) != 0)
+			break;
+	}
+	if (h == h1 || strcmp(k, k1) != 0)
+		return 1;
+	report_period_key(g, h * MS_PER_HOUR, k, sizeof(k));
+	b0 = h;
+	b1 = strcmp(k, k0) == 0 ? h + 1 : h;
+	for (h = b1; h < h1; h++) {    /* every later hour starts in k1 (a clock set
+	                                  back over midnight would not) */
+		report_period_key(g, h * MS_PER_HOUR, k, sizeof(k));
+		if (strcmp(k, k1) != 0)
+			return 1;
+	}
+	big0 = b0 - h0 >= h1 - b1;
+	m = b1 > b0 ? midnight_in(a, b0, k0) : b0 * MS_PER_HOUR;
+	if ((i0 = report_shift_key_id(a, k0, h0)) < 0 || (i1 = report_shift_key_id(a, k1, b1)) < 0 ||
+	    (big0 ? add_piece(a, b1, h1, i0, i1, 0) : add_piece(a, h0, b0, i1, i0, 0)) != 0 ||
+	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, 1) :
+	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, 1)) != 0)
+		return -1;
+	*id = a->split_id = big0 ? i0 : i1;
+	return 0;
+}
+
+/* A group summed by period key (a->shift) into its row; nothing when the
+ * moves left it empty. 0, or -1 with err. */
+int
+report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
+            struct model_ent *e, char *err, size_t errlen)
+{
+	const struct shift_key *k = &a->sk[gc->unit];
+	struct contrib c;
+	int i;
+
+	for (i = 0; i < GROUPSUM_N && gc->sum[i] == 0; i++)
+		;
+	if (i == GROUPSUM_N)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	c.ms = k->h0 * MS_PER_HOUR;
+	c.key = k->key;
+	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), gc->flags);
+	c.routed = gc->routed;
+	c.requests = gc->sum[0];
+	c.tok.input = gc->sum[1];
+	c.tok.write_5m = gc->sum[2];
+	c.tok.write_1h = gc->sum[3];
+	c.tok.cache_read = gc->sum[4];
+	c.tok.output = gc->sum[5];
+	c.compressed = gc->sum[6];
+	c.max_stops = gc->sum[7];
+	c.reasoning = gc->sum[8];
+	c.web_search = gc->sum[9];
+	c.code_exec = gc->sum[10];
+	return report_add(s, a, &c, err, errlen);
+}
+
+/* What a raw row's rollup cell needs: its key (model, provider, flags,
+ * routed) and sums, not its ids, paths and labels. */
+#define PIECE_COLS "model, provider, source, service_tier, speed, inference_geo, tier," \
+	" stop_reason, input, write_5m, write_1h, cache_read, output, compressed_tokens," \
+	" reasoning_tokens, web_search_requests, code_execution_requests"
+
+static void
+col_text(struct db_stmt *st, int col, char *dst, size_t n)
+{
+	usage_strlcpy(dst, db_column_text(st, col), n);
+}
+
+/* PIECE_COLS into u (its other fields left as they were) and its sums
+ * into v, in groupsum's order. */
+static void
+read_piece_row(struct db_stmt *st, struct usage *u, int64_t *v)
+{
+	col_text(st, 0, u->model, sizeof(u->model));
+	col_text(st, 1, u->provider, sizeof(u->provider));
+	col_text(st, 2, u->source, sizeof(u->source));
+	col_text(st, 3, u->service_tier, sizeof(u->service_tier));
+	col_text(st, 4, u->speed, sizeof(u->speed));
+	col_text(st, 5, u->inference_geo, sizeof(u->inference_geo));
+	col_text(st, 6, u->tier, sizeof(u->tier));
+	col_text(st, 7, u->stop_reason, sizeof(u->stop_reason));
+	u->tok.input = db_column_int64(st, 8);
+	u->tok.write_5m = db_column_int64(st, 9);
+	u->tok.write_1h = db_column_int64(st, 10);
+	u->tok.cache_read = db_column_int64(st, 11);
+	u->tok.output = db_column_int64(st, 12);
+	v[0] = 1;
+	v[1] = u->tok.input;
+	v[2] = u->tok.write_5m;
+	v[3] = u->tok.write_1h;
+	v[4] = u->tok.cache_read;
+	v[5] = u->tok.output;
+	v[6] = db_column_int64(st, 13);
+	v[7] = strcmp(u->stop_reason, "max_tokens") == 0;
+	v[8] = db_column_int64(st, 14);
+	v[9] = db_column_int64(st, 15);
+	v[10] = db_column_int64(st, 16);
+}
+
+/* The raw rows of piece pc (ms), out of one period's groups and into
+ * another's, as the cells they are in. 0, or -1 with err. */
+static int
+read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
+               size_t errlen)
+{
+	char sql[768], filt[160];
+	struct model_ent *e;
+	struct db_stmt *st;
+	struct usage u;
+	int64_t v[GROUPSUM_N];
+	int rc, bits;
+
+	report_filter_sql(a->q, 1, filt, sizeof(filt), 3);
+	snprintf(sql, sizeof(sql), "SELECT " PIECE_COLS " FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2%s", filt);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, pc->h0);
+	db_bind_int64(st, 2, pc->h1);
+	report_filter_bind(a, 1, st, 3);
+	groupsum_reset(&a->pgs);
+	memset(&u, 0, sizeof(u));
+	while ((rc = db_step(st)) == DB_ROW) {
+		read_piece_row(st, &u, v);
+		if ((e = report_model_ent(a, u.model, provider_of(&u)->id)) == NULL) {
+			db_finalize(st);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		if (!e->match || e->raw)
+			continue;
+		bits = store_row_flags(&u);
+		if (report_group_add(s, &a->pgs, 0, e->model, "", bits, u.tier[0] != '\0', v, 0, err,
+		    errlen) != 0) {
+			db_finalize(st);
+			return -1;
+		}
+	}
+	if (report_read_end(s, st, rc, err, errlen) != 0)
+		return -1;
+	return report_fold_piece(s, a, pc, err, errlen);
+}
+
+/* Day cells by period key (shift_split) when the report is by local day,
+ * week or month and prices are undated (a moved piece is priced with the
+ * period it joins). */
+static int
+shifting(const struct agg *a)
+{
+	enum report_group g = a->q->group;
+
+	return (g == REPORT_DAY || g == REPORT_WEEK || g == REPORT_MONTH) &&
+	    !pricing_has_dates(a->p);
+}
+
+/* Is UTC day d split between two local periods? */
+static int
+day_split(struct agg *a, int64_t d)
+{
+	char k[32];
+
+	return report_unit_split(a, d * 24, d * 24 + 24, k, sizeof(k));
+}
+
+#define SHIFT_BLOCK 32   /* UTC days a block: its groups are in memory at once */
+
+/* UTC days [d0, d1) of day kind kd, by period key, a block at a time: each
+ * cell to its period (or the one holding most of it), then the pieces moved
+ * by the hour (kh), then every group of the block priced. 0, or -1 + err. */
+static int
+read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
+                  int64_t d0, int64_t d1, char *err, size_t errlen)
+{
+	char sql[256];
+	struct db_stmt *st;
+	int64_t b, e;
+	size_t i;
+	int rc;
+
+	/* the days that hold cells: the blocks step through those only */
+	/* two subqueries: each one seek (min and max together would scan) */
+	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE hour >= ?1 AND"
+	    " hour < ?2), (SELECT max(hour) FROM %s WHERE hour >= ?1 AND hour < ?2)", report_rollup_table(kd),
+	    report_rollup_table(kd));
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, d0);
+	db_bind_int64(st, 2, d1);
+	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
+		d0 = db_column_int64(st, 0);
+		d1 = db_column_int64(st, 1) + 1;
+	} else if (rc == DB_ROW) {
+		d1 = d0;       /* none */
+	}
+	db_finalize(st);
+	if (rc != DB_ROW)
+		return store_sqlerr(s, "report", err, errlen);
+	/* where local midnights are UTC's (UTC, or London in winter) nothing
+	 * moves: three days decide (a wrong guess costs time, never exactness) */
+	if (d0 < d1 && !day_split(a, d0) && !day_split(a, d0 + (d1 - d0) / 2) &&
+	    !day_split(a, d1 - 1))
+		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
+	for (rc = 0, b = d0; b < d1 && rc == 0; b = e) {
+		e = d1 - b > SHIFT_BLOCK ? b + SHIFT_BLOCK : d1;
+		groupsum_reset(&a->gs);
+		a->nsk = a->nsp = 0;
+		a->split_h0 = INT64_MIN;
+		a->shift = 1;
+		rc = report_read_rollup(s, a, kd, b, e, NULL, err, errlen);
+		a->shift = 0;
+		for (i = 0; rc == 0 && i < a->nsp; i++)
+			rc = a->sp[i].raw ? read_raw_piece(s, a, &a->sp[i], err, errlen) :
+			    report_read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
+		a->shift = 1;
+		if (rc == 0)
+			rc = report_add_groups(s, a, kd, err, errlen);
+		a->shift = 0;
+	}
+	return rc;
+}
+
+/* UTC days [d0, d1) from day kind kd: shifted, or split days by the hour. */
+int
+report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
+              char *err, size_t errlen)
+{
+	if (shifting(a))
+		return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
+		    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err, errlen);
+	return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
+}
+
