@@ -1,9 +1,10 @@
 /* import_pool.c — what one import line comes to, decided on any thread:
  * format detection, the per-format parse into a row or a result, and the
  * worker pool that classifies chunks of lines while the reader (import.c)
- * reads ahead and delivers in file order. Claude Code transcript lines go
- * through simdjson (core/usage_simd.cc, exactly jansson's decisions); every
- * other parse (OpenAI, Codex, results, Messages) is jansson's. */
+ * reads ahead and delivers in file order. Claude Code transcript lines and
+ * Codex rollout lines go through simdjson (core/usage_simd.cc, exactly
+ * jansson's decisions); every other parse (OpenAI, results, Messages) is
+ * jansson's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,9 @@ parse_other(enum import_format f, const char *line, size_t len, json_t *root,
 
 	if (f == IMPORT_CODEX && root == NULL && !codex_telling(line, len))
 		return USAGE_LINE_SKIP;
+	/* simdjson where it is sure of codex_parse's answer; jansson the rest */
+	if (f == IMPORT_CODEX && root == NULL && usage_simd_codex(line, len, cx) == USAGE_SIMD_ROW)
+		return USAGE_LINE_ROW;
 	if (root == NULL && (root = own = usage_load_line(line, len, err, errlen)) == NULL)
 		return USAGE_LINE_MALFORMED;
 	if (f == IMPORT_CODEX) {
