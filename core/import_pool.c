@@ -50,15 +50,35 @@ import_format_parse(const char *name, enum import_format *f)
 	return -1;
 }
 
+/* Does the line hold "session_meta", "turn_context" or "token_count" (with
+ * their quotes)? One pass from quote to quote (memchr) rather than a memmem
+ * a word: most of a rollout's bytes are in lines that hold none. */
+static int
+codex_has_kind(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len, *q;
+	size_t left;
+
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		left = (size_t)(end - q);
+		if (left >= 13 && (q[1] == 's' || q[1] == 't')) {
+			if (left >= 14 && (memcmp(q, "\"session_meta\"", 14) == 0 ||
+			    memcmp(q, "\"turn_context\"", 14) == 0))
+				return 1;
+			if (memcmp(q, "\"token_count\"", 13) == 0)
+				return 1;
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
 /* Could a line be a Codex rollout line worth parsing? (The cheap test:
  * other rollout lines — messages, tool calls — carry nothing billed.) */
 static int
 codex_telling(const char *line, size_t len)
 {
-	return memmem(line, len, "\"payload\"", 9) != NULL &&
-	    (memmem(line, len, "\"session_meta\"", 14) != NULL ||
-	    memmem(line, len, "\"turn_context\"", 14) != NULL ||
-	    memmem(line, len, "\"token_count\"", 13) != NULL);
+	return memmem(line, len, "\"payload\"", 9) != NULL && codex_has_kind(line, len);
 }
 
 /* The format a parsed line is in, else IMPORT_AUTO. */
