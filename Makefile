@@ -167,12 +167,12 @@ $(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/libtokentop.a
 	  $(PKG_LIBS) -lutil
 
 # libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60.
-# Then fuzz_usage_simd runs for FUZZ_SECONDS (default 60): the simdjson path
-# of the transcript import against the jansson path, from its seeds (new
-# inputs go to $(BUILD)/fuzz/new_usage_simd).
+# Then fuzz_usage_simd and fuzz_codex_simd run for FUZZ_SECONDS each (default
+# 60): the simdjson paths of the transcript and Codex imports against the
+# jansson paths, from their seeds (new inputs go to $(BUILD)/fuzz/new_*).
 FUZZ_SECONDS ?= 60
 fuzz: deps
-	@mkdir -p $(BUILD)/fuzz/new_usage_simd
+	@mkdir -p $(BUILD)/fuzz/new_usage_simd $(BUILD)/fuzz/new_codex_simd
 	@for f in $(LIB_CXX); do \
 	  clang++ $(CPPFLAGS) -std=c++17 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 	    -fno-sanitize=vptr \
@@ -187,6 +187,9 @@ fuzz: deps
 	$(BUILD)/fuzz/fuzz_usage_simd -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -dict=tests/fuzz/fuzz_usage_simd.dict $(BUILD)/fuzz/new_usage_simd \
 	  tests/fuzz/corpus/fuzz_usage_simd
+	$(BUILD)/fuzz/fuzz_codex_simd -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -dict=tests/fuzz/fuzz_codex_simd.dict $(BUILD)/fuzz/new_codex_simd \
+	  tests/fuzz/corpus/fuzz_codex_simd
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)

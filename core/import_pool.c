@@ -1,9 +1,10 @@
 /* import_pool.c — what one import line comes to, decided on any thread:
  * format detection, the per-format parse into a row or a result, and the
  * worker pool that classifies chunks of lines while the reader (import.c)
- * reads ahead and delivers in file order. Claude Code transcript lines go
- * through simdjson (core/usage_simd.cc, exactly jansson's decisions); every
- * other parse (OpenAI, Codex, results, Messages) is jansson's. */
+ * reads ahead and delivers in file order. Claude Code transcript lines and
+ * Codex rollout lines go through simdjson (core/usage_simd.cc, exactly
+ * jansson's decisions); every other parse (OpenAI, results, Messages) is
+ * jansson's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,15 +50,35 @@ import_format_parse(const char *name, enum import_format *f)
 	return -1;
 }
 
+/* Does the line hold "session_meta", "turn_context" or "token_count" (with
+ * their quotes)? One pass from quote to quote (memchr) rather than a memmem
+ * a word: most of a rollout's bytes are in lines that hold none. */
+static int
+codex_has_kind(const char *line, size_t len)
+{
+	const char *p = line, *end = line + len, *q;
+	size_t left;
+
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		left = (size_t)(end - q);
+		if (left >= 13 && (q[1] == 's' || q[1] == 't')) {
+			if (left >= 14 && (memcmp(q, "\"session_meta\"", 14) == 0 ||
+			    memcmp(q, "\"turn_context\"", 14) == 0))
+				return 1;
+			if (memcmp(q, "\"token_count\"", 13) == 0)
+				return 1;
+		}
+		p = q + 1;
+	}
+	return 0;
+}
+
 /* Could a line be a Codex rollout line worth parsing? (The cheap test:
  * other rollout lines — messages, tool calls — carry nothing billed.) */
 static int
 codex_telling(const char *line, size_t len)
 {
-	return memmem(line, len, "\"payload\"", 9) != NULL &&
-	    (memmem(line, len, "\"session_meta\"", 14) != NULL ||
-	    memmem(line, len, "\"turn_context\"", 14) != NULL ||
-	    memmem(line, len, "\"token_count\"", 13) != NULL);
+	return memmem(line, len, "\"payload\"", 9) != NULL && codex_has_kind(line, len);
 }
 
 /* The format a parsed line is in, else IMPORT_AUTO. */
@@ -148,6 +169,9 @@ parse_other(enum import_format f, const char *line, size_t len, json_t *root,
 
 	if (f == IMPORT_CODEX && root == NULL && !codex_telling(line, len))
 		return USAGE_LINE_SKIP;
+	/* simdjson where it is sure of codex_parse's answer; jansson the rest */
+	if (f == IMPORT_CODEX && root == NULL && usage_simd_codex(line, len, cx) == USAGE_SIMD_ROW)
+		return USAGE_LINE_ROW;
 	if (root == NULL && (root = own = usage_load_line(line, len, err, errlen)) == NULL)
 		return USAGE_LINE_MALFORMED;
 	if (f == IMPORT_CODEX) {

@@ -1,5 +1,5 @@
-// usage_simd.cc — transcript lines through simdjson (usage_simd.h): the one
-// C++ file. simdjson's DOM parser validates the whole line (as jansson's
+// usage_simd.cc — transcript lines and Codex CLI rollout lines through
+// simdjson (usage_simd.h): the one C++ file. simdjson's DOM parser validates the whole line (as jansson's
 // load does: structure, numbers, escapes, UTF-8) at a tape's cost, with no
 // allocation per value; then only the members a row needs are read.
 //
@@ -24,6 +24,7 @@
 #include <simdjson.h>
 
 extern "C" {
+#include "core/codex.h"
 #include "core/usage.h"
 }
 #include "core/usage_simd.h"
@@ -265,6 +266,79 @@ parse(const char *line, size_t len, element *root)
 	return tls.parser.parse(tls.buf.data(), len, false).get(*root) == simdjson::SUCCESS;
 }
 
+// ---- Codex CLI rollout lines (as codex_parse in codex.c) ------------------
+
+// payload.info.total_token_usage into ev; false: unsure (jansson's error).
+bool
+codex_totals(object pl, struct codex_event *ev)
+{
+	static const std::string_view pl_keys[] = { "info" };
+	static const std::string_view info_keys[] = { "total_token_usage" };
+	static const std::string_view keys[] = { "input_tokens", "cached_input_tokens",
+	    "output_tokens", "reasoning_output_tokens" };
+	element iv[1], tv[1], v[4];
+	bool ih[1] = {}, th[1] = {}, h[4] = {};
+	object info, tu;
+
+	members(pl, pl_keys, iv, ih);
+	if (!ih[0] || iv[0].is_null())
+		return true;                   // rate limits only: CODEX_OTHER
+	if (iv[0].get(info) != simdjson::SUCCESS)
+		return false;
+	members(info, info_keys, tv, th);
+	if (!th[0] || tv[0].get(tu) != simdjson::SUCCESS)
+		return false;
+	members(tu, keys, v, h);
+	if (!count(h[0], v[0], &ev->input) || !count(h[1], v[1], &ev->cached) ||
+	    !count(h[2], v[2], &ev->output) || !count(h[3], v[3], &ev->reasoning))
+		return false;
+	ev->kind = CODEX_TOKENS;
+	return true;
+}
+
+// A parsed rollout line into ev (zeroed); false: unsure.
+bool
+codex_line(element root, struct codex_event *ev)
+{
+	static const std::string_view keys[] = { "type", "payload", "timestamp" };
+	static const std::string_view pl_keys[] = { "id", "cwd", "model", "type" };
+	element v[3], p[4];
+	bool h[3] = {}, ph[4] = {};
+	std::string_view type, sv;
+	object o, pl;
+	char ts[64];
+
+	if (root.get(o) != simdjson::SUCCESS)
+		return false;                  // jansson: "not a JSON object"
+	members(o, keys, v, h);
+	if (!h[0] || v[0].get(type) != simdjson::SUCCESS || !h[1] ||
+	    v[1].get(pl) != simdjson::SUCCESS)
+		return true;                   // not a rollout line: CODEX_OTHER
+	if (h[2] && v[2].get(sv) == simdjson::SUCCESS) {
+		if (sv.size() >= sizeof(ts))
+			return false;
+		memcpy(ts, sv.data(), sv.size());
+		ts[sv.size()] = '\0';
+		if (usage_parse_time(ts, &ev->ts_ms) != 0)
+			return false;          // jansson: "timestamp: not an RFC 3339 time"
+	}
+	members(pl, pl_keys, p, ph);
+	if (type == "session_meta") {
+		ev->kind = CODEX_META;
+		return text(ph[0], p[0], ev->session, sizeof(ev->session)) &&
+		    text(ph[1], p[1], ev->cwd, sizeof(ev->cwd));
+	}
+	if (type == "turn_context") {
+		ev->kind = CODEX_CONTEXT;
+		return text(ph[2], p[2], ev->model, sizeof(ev->model)) &&
+		    text(ph[1], p[1], ev->cwd, sizeof(ev->cwd));
+	}
+	if (type == "event_msg" && ph[3] && p[3].get(sv) == simdjson::SUCCESS &&
+	    sv == "token_count")
+		return codex_totals(pl, ev);
+	return true;
+}
+
 } // namespace
 
 extern "C" int
@@ -338,4 +412,19 @@ usage_simd_parse_transcript_line(const char *line, size_t len, struct usage *u, 
 		break;
 	}
 	return usage_parse_transcript_line(line, len, u, err, errlen);
+}
+
+extern "C" enum usage_simd_rc
+usage_simd_codex(const char *line, size_t len, struct codex_event *ev)
+{
+	element root;
+
+	memset(ev, 0, sizeof(*ev));
+	try {
+		if (parse(line, len, &root) && codex_line(root, ev))
+			return USAGE_SIMD_ROW;
+	} catch (...) {                     // out of memory: let jansson try
+	}
+	memset(ev, 0, sizeof(*ev));
+	return USAGE_SIMD_UNSURE;
 }

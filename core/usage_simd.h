@@ -15,6 +15,8 @@
 
 #include "core/usage.h"
 
+struct codex_event;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -57,6 +59,18 @@ int usage_simd_shape(const char *line, size_t len, enum usage_simd_shape *shape)
  */
 enum usage_line usage_simd_parse_transcript_line(const char *line, size_t len, struct usage *u,
                                                  char *err, size_t errlen);
+
+/*
+ * One Codex CLI rollout line into ev as codex_parse (core/codex.h) makes it
+ * of the line's jansson parse, by simdjson alone (any thread, as above):
+ * USAGE_SIMD_ROW when ev is exactly what codex_parse gives and it returns 0
+ * (any kind, CODEX_OTHER too); USAGE_SIMD_UNSURE for everything else —
+ * invalid JSON, not an object, a member of an unexpected type, a count
+ * outside 0..USAGE_COUNT_MAX, a bad time, escapes or numbers where the two
+ * libraries differ — for jansson to decide (and word the error). ev is
+ * zeroed when unsure.
+ */
+enum usage_simd_rc usage_simd_codex(const char *line, size_t len, struct codex_event *ev);
 
 #ifdef __cplusplus
 }

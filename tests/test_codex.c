@@ -1,5 +1,6 @@
-/* test_codex.c — Codex CLI rollout lines: parsing, the fold into increases
- * of total_token_usage, their prices (worked out by hand), the file name's
+/* test_codex.c — Codex CLI rollout lines: parsing (jansson's, and the
+ * simdjson path's agreement with it), the fold into increases of
+ * total_token_usage, their prices (worked out by hand), the file name's
  * session id, the default folder. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "core/codex.h"
 #include "core/pricing.h"
+#include "core/usage_simd.h"
 #include "tests/lib/fx.h"
 
 #define TC(in, cached, out, reasoning) \
@@ -160,6 +162,90 @@ test_malformed(void **state)
 	json_decref(o);
 }
 
+/* The event codex_parse makes of a line's jansson parse (rc 0), else -1. */
+static int
+jansson_event(const char *line, struct codex_event *ev)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	char err[256];
+	int rc;
+
+	memset(ev, 0, sizeof(*ev));
+	if (o == NULL)
+		return -1;
+	rc = json_is_object(o) ? codex_parse(o, ev, err, sizeof(err)) : -1;
+	json_decref(o);
+	return rc;
+}
+
+/* simdjson answers exactly codex_parse's event, and leaves to jansson every
+ * line it cannot be sure of (errors, odd numbers and escapes). */
+static void
+test_simd(void **state)
+{
+	static const char *const sure[] = {
+		/* a repeated key: the last wins in both */
+		"{\"type\":\"event_msg\",\"timestamp\":\"2025-09-10T12:00:09+02:00\",\"payload\":"
+		"{\"type\":\"token_count\",\"info\":{\"total_token_usage\":{\"input_tokens\":1,"
+		"\"input_tokens\":5,\"cached_input_tokens\":null,\"output_tokens\":2}}}}",
+		/* escaped keys and values, a string that is not ours */
+		"{\"timestamp\":\"2025-09-10T12:00:00Z\",\"typ\\u0065\":\"turn_context\",\"payload\":"
+		"{\"model\":\"gpt-5\\u002dcodex\",\"cwd\":\"/h\\u00e9/\\\"q\\\"\"}}",
+		/* no timestamp; info null; unknown types */
+		"{\"type\":\"session_meta\",\"payload\":{\"id\":null,\"cwd\":\"/x\"}}",
+		"{\"timestamp\":1,\"type\":\"event_msg\",\"payload\":{\"type\":\"token_count\"}}",
+		"{\"timestamp\":\"2025-09-10T12:00:00Z\",\"type\":\"compacted\",\"payload\":{}}",
+		"{\"type\":7,\"payload\":{}}",
+		"{\"type\":\"event_msg\",\"payload\":[]}",
+	};
+	static const char *const unsure[] = {
+		"{\"timestamp\":\"2025-09-10T12:00:00Z\",\"type\":\"turn_context\",\"payload\":"
+		"{\"model\":\"a\\u0000b\"}}",                                   /* jansson refuses NUL */
+		TC(12345678901234567890, 0, 0, 0),                          /* past 2^63 */
+		TC(1.0, 0, 0, 0),                                           /* a real */
+		TC(1000000000001, 0, 0, 0),                                 /* past the bound */
+		"{\"timestamp\":\"2025-09-10T12:00:00Z\",\"type\":\"response_item\",\"payload\":"
+		"{\"content\":[1,,2]}}",                                     /* invalid JSON */
+		"{\"timestamp\":\"2025-09-10T12:00:00Z\",\"type\":\"event_msg\",\"payload\":"
+		"{\"type\":\"token_count\",\"info\":[]}}",
+		"[]",
+	};
+	struct codex_event a, b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_int_equal(jansson_event(lines[i], &a), 0);
+		assert_int_equal(usage_simd_codex(lines[i], strlen(lines[i]), &b), USAGE_SIMD_ROW);
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_int_equal(usage_simd_codex(lines[0], strlen(lines[0]), &b), USAGE_SIMD_ROW);
+	assert_int_equal(b.kind, CODEX_META);
+	assert_string_equal(b.session, "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+	assert_int_equal(usage_simd_codex(lines[6], strlen(lines[6]), &b), USAGE_SIMD_ROW);
+	assert_int_equal(b.kind, CODEX_TOKENS);
+	assert_int_equal(b.input, 3000);
+	assert_int_equal(b.reasoning, 100);
+	for (i = 0; i < sizeof(sure) / sizeof(sure[0]); i++) {
+		assert_int_equal(jansson_event(sure[i], &a), 0);
+		if (usage_simd_codex(sure[i], strlen(sure[i]), &b) != USAGE_SIMD_ROW)
+			fail_msg("sure case %zu: simdjson unsure", i);
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	assert_int_equal(usage_simd_codex(sure[0], strlen(sure[0]), &b), USAGE_SIMD_ROW);
+	assert_int_equal(b.input, 5);
+	assert_int_equal(usage_simd_codex(sure[1], strlen(sure[1]), &b), USAGE_SIMD_ROW);
+	assert_string_equal(b.model, "gpt-5-codex");
+	assert_string_equal(b.cwd, "/h\xc3\xa9/\"q\"");
+	for (i = 0; i < sizeof(unsure) / sizeof(unsure[0]); i++) {
+		memset(&b, 0x5a, sizeof(b));
+		if (usage_simd_codex(unsure[i], strlen(unsure[i]), &b) != USAGE_SIMD_UNSURE)
+			fail_msg("unsure case %zu: simdjson answered", i);
+		memset(&a, 0, sizeof(a));
+		assert_memory_equal(&a, &b, sizeof(a));          /* zeroed */
+	}
+}
+
 static void
 test_paths(void **state)
 {
@@ -193,6 +279,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_simd),
 		cmocka_unit_test(test_paths),
 	};
 
