@@ -2,9 +2,10 @@
 # fleet_proxies.sh — three `tokentop proxy` processes with different host
 # names (TOKENTOP_HOST) on ONE PostgreSQL ledger, under concurrent traffic,
 # streaming and not, from the API double (issue 13): every billed response
-# is one row stamped with its proxy's host; per host, rollup_dh, rollup_hh
-# and host_seen equal the raw rows; `report hosts` and --host agree with them
-# and add up to the ledger's totals; the proxies stop cleanly. The ledger
+# is one row stamped with its proxy's host; per host, rollup_dh, rollup_hh,
+# rollup_ds, rollup_lt and host_seen equal the raw rows; `report hosts` and
+# --host agree with them and add up to the ledger's totals; the proxies
+# stop cleanly. The ledger
 # starts as one from before hosts (schema 17, with rows) and the three
 # proxies start at once: it migrates once, its older rows one proxy's host.
 set -u
@@ -31,9 +32,14 @@ python3 "$ROOT/tests/lib/gen_tx.py" "$T/tx" 2 20
 TOKENTOP_HOST=old-box "$TT" --db "$DB" import "$T/tx/projects" >/dev/null || tt_die "import"
 OLD=$(sql 'SELECT count(*) FROM usage')
 [ "$OLD" -gt 0 ] || tt_die "no rows imported"
-v=$(sql 'SELECT max(version) FROM tokentop_schema')
+# (the version before the hosts migration, found by its text; the later
+# migrations run again after it)
+cur=$(sql 'SELECT max(version) FROM tokentop_schema')
+v=$(awk '/\/\* [0-9]+ → [0-9]+/ { match($0, /[0-9]+ →/); v = substr($0, RSTART, RLENGTH - 4) }
+    /ALTER TABLE usage ADD COLUMN host/ { print v; exit }' "$ROOT/data/schema_pg.c")
+[ -n "$v" ] || tt_die "the hosts migration not found in data/schema_pg.c"
 sql "DROP INDEX usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh; DROP TABLE host_seen;
-    ALTER TABLE usage DROP COLUMN host; UPDATE tokentop_schema SET version = $((v - 1))" >/dev/null
+    ALTER TABLE usage DROP COLUMN host; UPDATE tokentop_schema SET version = $v" >/dev/null
 tt_eq "the ledger is from before hosts" "$(sql "SELECT count(*) FROM information_schema.columns
     WHERE table_name = 'usage' AND column_name = 'host'")" 0
 
@@ -51,7 +57,7 @@ for i in 0 1 2; do
 	PORT[$i]=$(sed -nE '1s/^listening on 127\.0\.0\.1:([0-9]+)$/\1/p' "$T/pport$i")
 	[ -n "${PORT[$i]}" ] || tt_die "proxy $i did not start: $(cat "$T/pport$i" "$T/perr$i")"
 done
-tt_eq "migrated once, to the current version" "$(sql 'SELECT max(version) FROM tokentop_schema')" "$v"
+tt_eq "migrated once, to the current version" "$(sql 'SELECT max(version) FROM tokentop_schema')" "$cur"
 migrated=$(sql "SELECT DISTINCT host FROM usage")
 case " ${HOSTS[*]} " in
 *" $migrated "*) tt_ok "older rows: one proxy's host ($migrated)" ;;
@@ -103,6 +109,18 @@ hh="SELECT hour, host, sum(requests), sum(input), sum(output), sum(cache_read) F
 raw_hh="SELECT floor(ts_ms / 3600000.0)::bigint, host, count(*), sum(input), sum(output),
     sum(cache_read) FROM usage GROUP BY 1, 2 ORDER BY 1, 2"
 tt_eq "rollup_hh equals the raw rows" "$(sql "$hh")" "$(sql "$raw_hh")"
+# the exporter's rollups by host (migration 21): rollup_ds per UTC day ×
+# source × host, rollup_lt per source × tag × host
+ds="SELECT hour, source, host, sum(requests), sum(input), sum(cache_read), sum(output),
+    sum(web_search) FROM rollup_ds GROUP BY 1, 2, 3 HAVING sum(requests) > 0 ORDER BY 1, 2, 3"
+raw_ds="SELECT floor(ts_ms / 86400000.0)::bigint, source, host, count(*), sum(input),
+    sum(cache_read), sum(output), sum(web_search_requests) FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+tt_eq "rollup_ds by host equals the raw rows" "$(sql "$ds")" "$(sql "$raw_ds")"
+lt="SELECT source, tag, host, sum(requests), sum(input), sum(cache_read), sum(output)
+    FROM rollup_lt GROUP BY 1, 2, 3 HAVING sum(requests) > 0 ORDER BY 1, 2, 3"
+raw_lt="SELECT source, tag, host, count(*), sum(input), sum(cache_read), sum(output)
+    FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+tt_eq "rollup_lt by host equals the raw rows" "$(sql "$lt")" "$(sql "$raw_lt")"
 tt_eq "host_seen equals the raw rows" \
     "$(sql 'SELECT host, last_ms, requests FROM host_seen ORDER BY host')" \
     "$(sql 'SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host ORDER BY host')"
