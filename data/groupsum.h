@@ -10,15 +10,17 @@
 
 #include "core/usage.h"
 
+/* The longest group key: a source (16 bytes), a tag and a host, two separators. */
+#define GROUPSUM_G_MAX (16 + USAGE_TAG_MAX + USAGE_HOST_MAX)
 #define GROUPSUM_N 11  /* requests, five token kinds, compressed, max_tokens stops,
                           reasoning, web searches, code executions */
 
 struct groupsum_cell {
 	int64_t unit;              /* hour or UTC day; 0 when not grouped by time */
 	char    model[USAGE_MODEL_MAX];
-	char    g[USAGE_HOST_MAX]; /* source, tag, tier, project, key or host ("" when not
-	                              grouped by one), or "SOURCE\x1fTAG" (rollup.c's
-	                              lifetime cells) */
+	char    g[GROUPSUM_G_MAX]; /* source, tag, tier, project, key or host ("" when not
+	                              grouped by one), or rollup.c's collapsed keys
+	                              ("SOURCE\x1fTAG\x1fHOST" at most) */
 	int     flags, routed;
 	int64_t sum[GROUPSUM_N];
 };

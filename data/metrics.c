@@ -1,18 +1,23 @@
 /* metrics.c — what `tokentop exporter` serves, read from the rollups:
- * requests, tokens and priced cost per model × source (× tag when asked),
- * and the batch table's statuses. Never the raw rows, so a scrape costs
- * the same on a 10M-row ledger as on a small one.
+ * requests, tokens and priced cost per model × source × host (× tag when
+ * asked), and the batch table's statuses. Never the raw rows, so a scrape
+ * costs the same on a 10M-row ledger as on a small one. The host is the
+ * one that wrote the rows (both rollups are kept by host), so one exporter
+ * over a fleet's ledger labels each host's series.
  *
  * Cost equals the reports' to the nano-dollar: a cell's cost is what
- * `report models --source S` says for its model. Cost is rounded once per
- * group the report prices, so the cells are grouped as that report groups
- * rows (raw model × flags × routed):
+ * `report models --source S --host H` says for its model. Cost is rounded
+ * once per group the report prices, so the cells are grouped as that
+ * report groups rows (raw model × flags × routed, of one host):
  *  - with a price table without dates, over all time: the lifetime rollup
- *    (rollup_lt: model × source × tag × flags × routed, a few thousand
- *    cells whatever the ledger's size) summed over tags;
+ *    (rollup_lt: model × source × tag × flags × routed × host, a few
+ *    thousand cells whatever the ledger's size) summed over tags;
  *  - with dates, per UTC day at the prices (and web-search rate) in force
- *    that day: the day rollup by source (rollup_ds, a few tens of
- *    thousands of cells a year).
+ *    that day: the day rollup by source and host (rollup_ds, a few tens of
+ *    thousands of cells a year per host).
+ * (So a model × source's series summed over hosts may differ from the
+ * all-hosts report by the rounding of each host's group: under a
+ * nano-dollar per host and price group.)
  * Web searches are priced on top of tokens, as in the reports.
  *
  * The tag label (metrics.tag_label) needs model × source × tag, which only
@@ -81,21 +86,21 @@ oom(char *err, size_t errlen)
 
 /*
  * Read a rollup into r->in. days: rollup_ds, each cell (day or 0 when
- * undated, model, source, flags, routed); else rollup_lt, each (0, model,
- * "SOURCE\x1fTAG" ("SOURCE\x1f" without tags), flags, routed). 0, or -1 +
- * err.
+ * undated, model, "SOURCE\x1fHOST\x1f", flags, routed); else rollup_lt,
+ * each (0, model, "SOURCE\x1fHOST\x1fTAG" (TAG "" without tags), flags,
+ * routed). Sources and hosts hold no \x1f. 0, or -1 + err.
  */
 static int
 read_cells(struct reader *r, int days, int with_tag, char *err, size_t errlen)
 {
 	const char *sql = days ?
 	    "SELECT hour, model, source, '', flags, routed, requests, input, write_5m, write_1h,"
-	    " cache_read, output, web_search FROM rollup_ds" :
+	    " cache_read, output, web_search, host FROM rollup_ds" :
 	    with_tag ?
 	    "SELECT 0, model, source, tag, flags, routed, requests, input, write_5m, write_1h,"
-	    " cache_read, output, web_search FROM rollup_lt" :
+	    " cache_read, output, web_search, host FROM rollup_lt" :
 	    "SELECT 0, model, source, '', flags, routed, requests, input, write_5m, write_1h,"
-	    " cache_read, output, web_search FROM rollup_lt";
+	    " cache_read, output, web_search, host FROM rollup_lt";
 	char g[sizeof(r->in.cells[0].g)];
 	struct tokens t;
 	int64_t sum[GROUPSUM_N], most;
@@ -129,10 +134,8 @@ read_cells(struct reader *r, int days, int with_tag, char *err, size_t errlen)
 			snprintf(err, errlen, "metrics: more than %d sources", MAX_SOURCES);
 			goto fail;
 		}
-		if (days)
-			usage_strlcpy(g, db_column_text(st, 2), sizeof(g));
-		else
-			snprintf(g, sizeof(g), "%s\x1f%s", db_column_text(st, 2), db_column_text(st, 3));
+		snprintf(g, sizeof(g), "%s\x1f%s\x1f%s", db_column_text(st, 2), db_column_text(st, 13),
+		    db_column_text(st, 3));
 		rc = groupsum_add(&r->in, days && r->dated ? db_column_int64(st, 0) : 0,
 		    db_column_text(st, 1), g, (int)db_column_int64(st, 4),
 		    db_column_int64(st, 5) != 0, sum);
@@ -183,9 +186,9 @@ cell_cost(const struct reader *r, const struct model_price *mp0, const struct gr
 
 /*
  * Price each cell of r->in into its label's cell of into: (source id,
- * price id or model as recorded, tag, provider). days: r->in is
- * rollup_ds's (g = source; priced at its day, as the reports do); else
- * rollup_lt's (g = "SOURCE\x1fTAG"; priced at now_ms: a weight).
+ * price id or model as recorded, "HOST\x1fTAG", provider). days: r->in is
+ * rollup_ds's (priced at its day, as the reports do); else rollup_lt's
+ * (priced at now_ms: a weight).
  */
 static int
 price_cells(struct reader *r, int days, int64_t now_ms, struct groupsum *into, char *err,
@@ -194,7 +197,7 @@ price_cells(struct reader *r, int days, int64_t now_ms, struct groupsum *into, c
 	const struct groupsum_cell *c;
 	const struct model_price *mp;
 	char source[sizeof(c->g)];
-	const char *tag;
+	const char *label;
 	int64_t sum[GROUPSUM_N];
 	size_t i, n;
 	int rc;
@@ -204,7 +207,7 @@ price_cells(struct reader *r, int days, int64_t now_ms, struct groupsum *into, c
 		n = strcspn(c->g, "\x1f");
 		memcpy(source, c->g, n);
 		source[n] = '\0';
-		tag = c->g[n] != '\0' ? c->g + n + 1 : "";
+		label = c->g[n] != '\0' ? c->g + n + 1 : "";     /* "HOST\x1fTAG" */
 		mp = pricing_find_for(r->p, ROLLUP_PROVIDER(c->flags), c->model);
 		memset(sum, 0, sizeof(sum));
 		memcpy(sum, c->sum, 6 * sizeof(sum[0]));
@@ -212,7 +215,7 @@ price_cells(struct reader *r, int days, int64_t now_ms, struct groupsum *into, c
 			sum[S_UNPRICED] = c->sum[0];
 		else if (cell_cost(r, mp, c, days ? c->unit * MS_PER_DAY : now_ms, &sum[S_COST]) != 0)
 			return store_overflow_err(r->s, NULL, err, errlen);
-		rc = groupsum_add(into, source_id(r, source), mp != NULL ? mp->id : c->model, tag,
+		rc = groupsum_add(into, source_id(r, source), mp != NULL ? mp->id : c->model, label,
 		    ROLLUP_PROVIDER(c->flags), 0, sum);
 		if (rc == GROUPSUM_OVERFLOW)
 			return store_overflow_err(r->s, NULL, err, errlen);
@@ -222,11 +225,14 @@ price_cells(struct reader *r, int days, int64_t now_ms, struct groupsum *into, c
 	return 0;
 }
 
-/* Same source, label model and provider? */
+/* Same source, label model, provider and host (g's part before \x1f)? */
 static int
 same_label(const struct groupsum_cell *a, const struct groupsum_cell *b)
 {
-	return a->unit == b->unit && a->flags == b->flags && strcmp(a->model, b->model) == 0;
+	size_t n = strcspn(a->g, "\x1f");
+
+	return a->unit == b->unit && a->flags == b->flags && strcmp(a->model, b->model) == 0 &&
+	    strncmp(a->g, b->g, n) == 0 && (b->g[n] == '\x1f' || b->g[n] == '\0');
 }
 
 static int
@@ -369,7 +375,7 @@ by_cell(const void *x, const void *y)
 
 	if ((c = strcmp(a->model, b->model)) != 0 || (c = strcmp(a->provider, b->provider)) != 0)
 		return c;
-	if ((c = strcmp(a->source, b->source)) != 0)
+	if ((c = strcmp(a->source, b->source)) != 0 || (c = strcmp(a->host, b->host)) != 0)
 		return c;
 	return strcmp(a->tag, b->tag);
 }
@@ -431,13 +437,13 @@ read_usage(struct reader *r, int with_tag, char *err, size_t errlen)
 	return with_tag ? tag_split(r, err, errlen) : 0;
 }
 
-/* r->out into out->cells, ordered by model, provider, source, tag. */
+/* r->out into out->cells, ordered by model, provider, source, host, tag. */
 static int
 fill_cells(struct reader *r, struct store_metrics *out, char *err, size_t errlen)
 {
 	struct store_metric_cell *mc;
 	const struct groupsum_cell *c;
-	size_t i;
+	size_t i, n;
 
 	if (r->out.n > 0 && (out->cells = calloc(r->out.n, sizeof(*out->cells))) == NULL)
 		return oom(err, errlen);
@@ -448,7 +454,9 @@ fill_cells(struct reader *r, struct store_metrics *out, char *err, size_t errlen
 		    provider_at(c->flags)->name : "unknown", sizeof(mc->provider));
 		usage_strlcpy(mc->model, c->model, sizeof(mc->model));
 		usage_strlcpy(mc->source, r->sources[c->unit], sizeof(mc->source));
-		usage_strlcpy(mc->tag, c->g, sizeof(mc->tag));
+		n = strcspn(c->g, "\x1f");     /* "HOST\x1fTAG" */
+		usage_strlcpy(mc->host, c->g, n + 1 < sizeof(mc->host) ? n + 1 : sizeof(mc->host));
+		usage_strlcpy(mc->tag, c->g[n] != '\0' ? c->g + n + 1 : "", sizeof(mc->tag));
 		mc->requests = c->sum[0];
 		mc->tok.input = c->sum[1];
 		mc->tok.write_5m = c->sum[2];

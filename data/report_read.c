@@ -30,7 +30,7 @@ report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, in
 		snprintf(buf + strlen(buf), n - strlen(buf), raw ? " AND provider = ?%d" :
 		    " AND (flags >> %d) & 15 = ?%d", raw ? k : ROLLUP_PROVIDER_SHIFT, k);
 	k += q->provider != NULL && q->provider[0] != '\0';
-	/* raw rows and rollup_dh/rollup_hh (the only rollups a host query reads) */
+	/* raw rows, rollup_dh/rollup_hh and rollup_ds (the rollups a host query reads) */
 	if (q->host != NULL && q->host[0] != '\0')
 		snprintf(buf + strlen(buf), n - strlen(buf), " AND host = ?%d", k);
 }
@@ -540,17 +540,60 @@ read_runs(struct store *s, struct agg *a, enum rollup_kind from, enum rollup_kin
 	return 0;
 }
 
+/* Can rollup_ds (UTC day × model × source × host) answer a host query by
+ * source or of one source: no tag filter, grouped by model, source, host,
+ * provider or nothing (not a period: its days are never split or moved)? */
+static int
+ds_hosted(const struct report_query *q)
+{
+	enum report_group g = q->group;
+
+	return (g == REPORT_SOURCE || (q->source != NULL && q->source[0] != '\0')) &&
+	    (q->tag == NULL || q->tag[0] == '\0') && (g == REPORT_MODEL || g == REPORT_SOURCE ||
+	    g == REPORT_HOST || g == REPORT_PROVIDER || g == REPORT_TOTAL);
+}
+
+/* Whole UTC hours [h0, h1) of a host query that rollup_ds answers: its
+ * whole UTC days from it (so `report models --source S --host H` prices
+ * the exporter's groups), the other hours, and any day split after all,
+ * from the raw rows. */
+static int
+read_hosted_ds(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d0, int64_t d1,
+               char *err, size_t errlen)
+{
+	size_t i, j;
+
+	if (d0 >= d1)
+		return read_raw(s, a, h0 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen);
+	if (report_read_rollup(s, a, RK_DS, d0, d1, NULL, err, errlen) != 0 ||
+	    read_raw(s, a, h0 * MS_PER_HOUR, d0 * 24 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
+	    read_raw(s, a, d1 * 24 * MS_PER_HOUR, h1 * MS_PER_HOUR, NULL, err, errlen) != 0)
+		return -1;
+	for (i = 0; i < a->nsd; i = j) {
+		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 1; j++)
+			;
+		if (read_raw(s, a, a->splitday[i] * 24 * MS_PER_HOUR,
+		    (a->splitday[j - 1] + 1) * 24 * MS_PER_HOUR, NULL, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* Whole UTC hours [h0, h1) of a host query: whole UTC days in one period
  * from rollup_dh (shifted to local days as the other day tables are), the
  * other hours from rollup_hh, when their columns answer the query (grouped
- * by host, a period, model or provider, no tag or source filter);
- * otherwise the raw rows (their (host, ts_ms) index serves a host filter).
- * Never the month tables: they know no host. */
+ * by host, a period, model or provider, no tag or source filter); of a
+ * source, from rollup_ds where it answers (read_hosted_ds); otherwise the
+ * raw rows (their (host, ts_ms) index serves a host filter). Never the
+ * month tables: they know no host. */
 static int
 read_hosted(struct store *s, struct agg *a, int64_t h0, int64_t h1, char *err, size_t errlen)
 {
 	int64_t d0 = -report_floor_div(-h0, 24), d1 = report_floor_div(h1, 24);
 	enum report_group g = a->q->group;
+
+	if (ds_hosted(a->q))
+		return read_hosted_ds(s, a, h0, h1, d0, d1, err, errlen);
 
 	if (filtered(a->q) || g == REPORT_SOURCE || g == REPORT_TAG || g == REPORT_MODEL_TIER ||
 	    g == REPORT_PROJECT || g == REPORT_KEY)

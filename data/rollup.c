@@ -361,7 +361,9 @@ static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
 	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE, SQ_MM_PRUNE,
 	SQ_MX_PRUNE };
-#define LT_SEP '\x1f'     /* a lifetime or month × source × tag cell's g: source, LT_SEP, tag */
+#define LT_SEP '\x1f'     /* a collapsed cell's g: "SOURCE\x1fTAG" (month × source × tag),
+                            "SOURCE\x1fTAG\x1fHOST" (lifetime), "SOURCE\x1fHOST" (day ×
+                            source); sources and hosts hold none (text_sanitize) */
 
 /* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
 static int
@@ -369,22 +371,33 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
            char *err, size_t errlen)
 {
 	struct db_stmt *st = store_stmt(s, id, err, errlen);
-	char source[sizeof(c->g)];
+	char source[sizeof(c->g)], tag[sizeof(c->g)];
+	const char *host = "", *last;
 	size_t n;
 	int k = 1, i;
 
 	if (st == NULL)
 		return -1;
-	/* sources hold no LT_SEP: the first one splits */
+	/* sources and hosts hold no LT_SEP: the first one ends the source;
+	 * in a lifetime cell the last one starts the host (a tag between) */
 	n = strcspn(c->g, (const char[]){ LT_SEP, '\0' });
 	memcpy(source, c->g, n);
 	source[n] = '\0';
-	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags, routed */
+	usage_strlcpy(tag, c->g[n] != '\0' ? c->g + n + 1 : "", sizeof(tag));
+	if ((id == SQ_LT_ADD || id == SQ_LT_PRUNE) && (last = strrchr(c->g, LT_SEP)) != NULL &&
+	    last != c->g + n) {
+		host = last + 1;
+		tag[last - (c->g + n + 1)] = '\0';
+	} else if (id == SQ_DS_ADD || id == SQ_DS_PRUNE) {
+		host = tag;
+	}
+	if (id == SQ_LT_ADD || id == SQ_LT_PRUNE) {   /* model, source, tag, flags, routed, host */
 		store_bind_text(st, k++, c->model);
 		store_bind_text(st, k++, source);
-		store_bind_text(st, k++, c->g[n] != '\0' ? c->g + n + 1 : "");
+		store_bind_text(st, k++, tag);
 		db_bind_int64(st, k++, c->flags);
 		db_bind_int64(st, k++, c->routed);
+		store_bind_text(st, k++, host);
 		for (i = 0; add && i < NSUM; i++)
 			db_bind_int64(st, k++, c->sum[i]);
 		return step_done(s, st, err, errlen);
@@ -393,7 +406,10 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	store_bind_text(st, k++, c->model);
 	if (id == SQ_MX_ADD || id == SQ_MX_PRUNE) {   /* source, tag */
 		store_bind_text(st, k++, source);
-		store_bind_text(st, k++, c->g[n] != '\0' ? c->g + n + 1 : "");
+		store_bind_text(st, k++, tag);
+	} else if (id == SQ_DS_ADD || id == SQ_DS_PRUNE) {   /* source, host */
+		store_bind_text(st, k++, source);
+		store_bind_text(st, k++, host);
 	} else if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD &&
 	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE) {
 		store_bind_text(st, k++, c->g);     /* tag, source, project, key or host */
@@ -441,8 +457,6 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
 		    c->sum)) != 0 ||
-		    (rc = groupsum_add(&coll[C_DS], day, c->model, c->id, c->flags, routed,
-		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_HP], c->hour, c->model, c->project, c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_HK], c->hour, c->model, c->key_fp, c->flags, routed,
@@ -452,12 +466,18 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    (rc = groupsum_add(&coll[C_HH], c->hour, c->model, c->host, c->flags, routed,
 		    c->sum)) != 0)
 			return rc;
-		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
 		month = store_month_of_day(day);
+		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->host);
+		if ((rc = groupsum_add(&coll[C_DS], day, c->model, lt, c->flags, routed,
+		    c->sum)) != 0)
+			return rc;
+		snprintf(lt, sizeof(lt), "%s%c%s", c->id, LT_SEP, c->tag);
+		if ((rc = groupsum_add(&coll[C_MX], month, c->model, lt, c->flags, routed,
+		    c->sum)) != 0)
+			return rc;
+		snprintf(lt, sizeof(lt), "%s%c%s%c%s", c->id, LT_SEP, c->tag, LT_SEP, c->host);
 		if ((rc = groupsum_add(&coll[C_LT], 0, c->model, lt, c->flags, routed, c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_MM], month, c->model, "", c->flags, routed,
-		    c->sum)) != 0 ||
-		    (rc = groupsum_add(&coll[C_MX], month, c->model, lt, c->flags, routed,
 		    c->sum)) != 0)
 			return rc;
 	}

@@ -58,6 +58,26 @@
 	"((CAST(strftime('%Y', " d " * 86400, 'unixepoch') AS INTEGER) - 1970) * 12" \
 	" + CAST(strftime('%m', " d " * 86400, 'unixepoch') AS INTEGER) - 1)"
 
+/* Migration 21's rollups by host (rollup_lt, rollup_ds): cols are the key
+ * columns before flags and routed; key the primary key. The defaults let
+ * the earlier migrations of these tables run again (a version set back)
+ * before 21 rebuilds them. */
+#define HOST_ROLLUP(table, cols, key) \
+	"CREATE TABLE " table " (" cols \
+	"  flags INTEGER NOT NULL, routed INTEGER NOT NULL DEFAULT 0," \
+	"  requests INTEGER NOT NULL," \
+	"  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL," \
+	"  cache_read INTEGER NOT NULL, output INTEGER NOT NULL," \
+	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL," \
+	"  reasoning INTEGER NOT NULL DEFAULT 0, web_search INTEGER NOT NULL DEFAULT 0," \
+	"  code_exec INTEGER NOT NULL DEFAULT 0," \
+	"  PRIMARY KEY (" key ")" \
+	") WITHOUT ROWID;"
+/* A group of usage rows' sums in MONTH_SUMS's order (store_rollup_add's). */
+#define ROW_SUMS "count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read)," \
+	" sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens')," \
+	" sum(reasoning_tokens), sum(web_search_requests), sum(code_execution_requests)"
+
 const char *const store_migrations[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE TABLE usage ("
@@ -707,5 +727,41 @@ const char *const store_migrations[] = {
 	"  SELECT " MONTH_OF_DAY("((hour - ((hour % 24) + 24) % 24) / 24)") " AS m, model, source,"
 	"  tag, flags, tier <> '' AS r, " MONTH_SUMSUM
 	"  FROM rollup_hour GROUP BY m, model, source, tag, flags, r;",
+	/* 20 → 21 (issue 16): the lifetime rollup (rollup_lt) and the day
+	 * rollup by source (rollup_ds) by host too, so one exporter over a
+	 * fleet's ledger labels each series with the host that wrote its rows
+	 * and prices each model × source × host as `report models --source S
+	 * --host H` does. A ledger of one host so far (host_seen) keeps its
+	 * cells, now that host's (exact, cheap; summed over the host column a
+	 * file set back may have); a fleet's are rebuilt from the rows
+	 * (MIG11_FLAGS is store_row_flags(); one scan of usage). Both
+	 * tables are rebuilt under new keys, so a ledger whose version was set
+	 * back migrates again. */
+	HOST_ROLLUP("rollup_lt_h", "  model TEXT NOT NULL, source TEXT NOT NULL, tag TEXT NOT NULL,"
+	    "  host TEXT NOT NULL DEFAULT '',", "model, source, tag, flags, routed, host")
+	"INSERT INTO rollup_lt_h (model, source, tag, flags, routed, host, " MONTH_SUMS ")"
+	"  SELECT model, source, tag, flags, routed, COALESCE((SELECT host FROM host_seen),"
+	"  '@HOST@'), " MONTH_SUMSUM " FROM rollup_lt WHERE (SELECT count(*) FROM host_seen) <= 1"
+	"  GROUP BY model, source, tag, flags, routed;"
+	"INSERT INTO rollup_lt_h (model, source, tag, flags, routed, host, " MONTH_SUMS ")"
+	"  SELECT model, source, tag, " MIG11_FLAGS " AS f, tier <> '' AS r, host, " ROW_SUMS
+	"  FROM usage WHERE (SELECT count(*) FROM host_seen) > 1"
+	"  GROUP BY model, source, tag, f, r, host;"
+	"DROP TABLE rollup_lt;"
+	"ALTER TABLE rollup_lt_h RENAME TO rollup_lt;"
+	HOST_ROLLUP("rollup_ds_h", "  hour INTEGER NOT NULL, model TEXT NOT NULL,"
+	    "  source TEXT NOT NULL, host TEXT NOT NULL DEFAULT '',",
+	    "hour, model, source, host, flags, routed")
+	"INSERT INTO rollup_ds_h (hour, model, source, host, flags, routed, " MONTH_SUMS ")"
+	"  SELECT hour, model, source, COALESCE((SELECT host FROM host_seen), '@HOST@'), flags,"
+	"  routed, " MONTH_SUMSUM " FROM rollup_ds WHERE (SELECT count(*) FROM host_seen) <= 1"
+	"  GROUP BY hour, model, source, flags, routed;"
+	"INSERT INTO rollup_ds_h (hour, model, source, host, flags, routed, " MONTH_SUMS ")"
+	"  SELECT (ts_ms - ((ts_ms % 86400000) + 86400000) % 86400000) / 86400000 AS d, model,"
+	"  source, host, " MIG11_FLAGS " AS f, tier <> '' AS r, " ROW_SUMS
+	"  FROM usage WHERE (SELECT count(*) FROM host_seen) > 1"
+	"  GROUP BY d, model, source, host, f, r;"
+	"DROP TABLE rollup_ds;"
+	"ALTER TABLE rollup_ds_h RENAME TO rollup_ds;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

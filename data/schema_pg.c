@@ -107,6 +107,34 @@
 	" + " B("speed = 'fast'", "4") " + " B("inference_geo = 'us'", "8") \
 	" + " B("service_tier = 'priority'", "16") " + " B("provider = 'openai'", "256")
 
+/* Migration 21: table t keyed by host too (primary key key). With one host
+ * so far (host_seen) every cell is its own (summed over any host column of
+ * a version set back); else the cells are rebuilt from the rows: cols are t's key columns before host, flags and routed; sel
+ * selects them from usage (each named as the column or an alias). */
+#define SUMS_AS "sum(requests) AS requests, sum(input) AS input, sum(write_5m) AS write_5m," \
+	" sum(write_1h) AS write_1h, sum(cache_read) AS cache_read, sum(output) AS output," \
+	" sum(compressed_tokens) AS compressed_tokens," \
+	" sum(max_tokens_stops) AS max_tokens_stops, sum(reasoning) AS reasoning," \
+	" sum(web_search) AS web_search, sum(code_exec) AS code_exec"
+#define HOST_KEYED(t, key, cols, sel) \
+	"ALTER TABLE " t " ADD COLUMN IF NOT EXISTS host " TXT ";" \
+	"ALTER TABLE " t " DROP CONSTRAINT IF EXISTS " t "_pkey;" \
+	"CREATE TEMP TABLE mig21 AS SELECT " cols ", flags, routed, " SUMS_AS " FROM " t \
+	"  WHERE (SELECT count(*) FROM host_seen) <= 1 GROUP BY " cols ", flags, routed;" \
+	"DELETE FROM " t ";" \
+	"INSERT INTO " t " (" cols ", host, flags, routed, " MONTH_SUMS ")" \
+	"  SELECT " cols ", COALESCE((SELECT host FROM host_seen), '@HOST@'), flags, routed, " \
+	MONTH_SUMS " FROM mig21;" \
+	"DROP TABLE mig21;" \
+	"INSERT INTO " t " (" cols ", host, flags, routed, " MONTH_SUMS ")" \
+	"  SELECT " sel ", host, " MIG11_FLAGS " AS f, " ROUTED " AS r, count(*)," \
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output)," \
+	"  sum(compressed_tokens), sum(" B("stop_reason = 'max_tokens'", "1") ")," \
+	"  sum(reasoning_tokens), sum(web_search_requests), sum(code_execution_requests)" \
+	"  FROM usage WHERE (SELECT count(*) FROM host_seen) > 1" \
+	"  GROUP BY " cols ", host, f, r;" \
+	"ALTER TABLE " t " ADD PRIMARY KEY (" key ");"
+
 const char *const store_migrations_pg[] = {
 	/* 0 → 1: the ledger, its hourly rollup, batches, import marks */
 	"CREATE FUNCTION tokentop_notify() RETURNS trigger LANGUAGE plpgsql AS"
@@ -555,6 +583,14 @@ const char *const store_migrations_pg[] = {
 	"  SELECT " MONTH_OF_DAY("((hour - ((hour % 24) + 24) % 24) / 24)") " AS m, model, source,"
 	"  tag, flags, " ROUTED " AS r, " MONTH_SUMSUM
 	"  FROM rollup_hour GROUP BY m, model, source, tag, flags, r;",
+	/* 20 → 21 (issue 16): rollup_lt and rollup_ds by host too (the
+	 * exporter's host label from the rows); one host so far (host_seen):
+	 * the cells become its own; a fleet's are rebuilt from the rows */
+	HOST_KEYED("rollup_lt", "model, source, tag, flags, routed, host",
+	    "model, source, tag", "model, source, tag")
+	HOST_KEYED("rollup_ds", "hour, model, source, host, flags, routed",
+	    "hour, model, source", "(ts_ms - ((ts_ms % 86400000) + 86400000) % 86400000)"
+	    " / 86400000 AS hour, model, source"),
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

@@ -73,19 +73,21 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	    "DELETE FROM rollup_dt WHERE hour=?1 AND model=?2 AND tag=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
 	[SQ_DS_ADD] =
-	    "INSERT INTO rollup_ds (hour, model, source, flags, routed, " SUM_COLS ")"
-	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-	    " ON CONFLICT (hour, model, source, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_ds"),
+	    "INSERT INTO rollup_ds (hour, model, source, host, flags, routed, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+	    " ON CONFLICT (hour, model, source, host, flags, routed) DO UPDATE SET"
+	    ADD_SUMS("rollup_ds"),
 	[SQ_DS_PRUNE] =
-	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND flags=?4"
-	    " AND routed=?5 AND requests = 0",
+	    "DELETE FROM rollup_ds WHERE hour=?1 AND model=?2 AND source=?3 AND host=?4"
+	    " AND flags=?5 AND routed=?6 AND requests = 0",
 	[SQ_LT_ADD] =
-	    "INSERT INTO rollup_lt (model, source, tag, flags, routed, " SUM_COLS ")"
-	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-	    " ON CONFLICT (model, source, tag, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_lt"),
+	    "INSERT INTO rollup_lt (model, source, tag, flags, routed, host, " SUM_COLS ")"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+	    " ON CONFLICT (model, source, tag, flags, routed, host) DO UPDATE SET"
+	    ADD_SUMS("rollup_lt"),
 	[SQ_LT_PRUNE] =
 	    "DELETE FROM rollup_lt WHERE model=?1 AND source=?2 AND tag=?3 AND flags=?4"
-	    " AND routed=?5 AND requests = 0",
+	    " AND routed=?5 AND host=?6 AND requests = 0",
 	[SQ_HP_ADD] =
 	    "INSERT INTO rollup_hp (hour, model, project, flags, routed, " SUM_COLS ")"
 	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"

@@ -301,13 +301,14 @@ int store_max_tokens_stops(struct store *s, int64_t since_ms, int64_t until_ms,
 
 /* ---- metrics (data/metrics.c, for `tokentop exporter`) ------------------ */
 
-/* Lifetime sums of one label set: provider × model × source (× tag). */
+/* Lifetime sums of one label set: provider × model × source × host (× tag). */
 struct store_metric_cell {
 	char          provider[16];
 	char          model[USAGE_MODEL_MAX];   /* the price table's id when priced (dated
 	                                           and undated ids together, as report
 	                                           models), else the id as recorded */
 	char          source[16];
+	char          host[USAGE_HOST_MAX];     /* the host that wrote the rows */
 	char          tag[USAGE_TAG_MAX];       /* "" unless read with tags */
 	int64_t       requests;
 	struct tokens tok;
@@ -322,7 +323,7 @@ struct store_metric_batch {
 };
 
 struct store_metrics {
-	struct store_metric_cell  *cells;       /* by model, provider, source, tag */
+	struct store_metric_cell  *cells;       /* by model, provider, source, host, tag */
 	size_t                     ncells;
 	struct store_metric_batch *batches;     /* by provider, status */
 	size_t                     nbatches;
@@ -330,10 +331,10 @@ struct store_metrics {
 
 /*
  * Everything the exporter counts, from the rollups (never the raw rows) and
- * the batch table, in one read snapshot. Each model × source's cost is
- * `report models --source S`'s to the nano-dollar, web searches included
- * (the lifetime rollup with undated prices, the day rollup by source with
- * dated ones); with with_tag the cells are split by tag too (data/metrics.c
+ * the batch table, in one read snapshot. Each model × source × host's cost
+ * is `report models --source S --host H`'s to the nano-dollar, web searches
+ * included (the lifetime rollup with undated prices, the day rollup by
+ * source with dated ones; both by host); with with_tag the cells are split by tag too (data/metrics.c
  * says how a tag's cost is found). p may be NULL (everything unpriced). The
  * caller frees out with store_metrics_free. 0, or -1 with err.
  */

@@ -20,9 +20,9 @@ enum store_stmt_id {
 	SQ_DM_PRUNE,
 	SQ_DT_ADD,           /* per UTC day × tag (rollup_dt) */
 	SQ_DT_PRUNE,
-	SQ_DS_ADD,           /* per UTC day × source (rollup_ds) */
+	SQ_DS_ADD,           /* per UTC day × source × host (rollup_ds) */
 	SQ_DS_PRUNE,
-	SQ_LT_ADD,           /* lifetime per model × source × tag × routed (rollup_lt) */
+	SQ_LT_ADD,           /* lifetime per model × source × tag × routed × host (rollup_lt) */
 	SQ_LT_PRUNE,
 	SQ_HP_ADD,           /* per UTC hour × project (rollup_hp) */
 	SQ_HP_PRUNE,

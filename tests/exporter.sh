@@ -3,7 +3,9 @@
 # (tests/lib/promcheck.py, then prometheus_client) and every counter equal
 # to `report … --json` on the same ledger: cost, requests and tokens per
 # model × source, also under prices that change by date and with web
-# searches, to the nano-dollar; unpriced requests, budgets and batches; hostile model names
+# searches, to the nano-dollar; a fleet's ledger (two hosts' rows): each
+# series labelled with its rows' host and equal to report --host H; unpriced
+# requests, budgets and batches; hostile model names
 # and tags escaped; the tag label only when configured; GET/HEAD only, 404
 # elsewhere; a read-only ledger; a poisoned one (500, the reason); loopback
 # by default.
@@ -27,6 +29,10 @@ cat >"$T/b.jsonl" <<'J'
 {"type":"assistant","sessionId":"s2","timestamp":"2026-11-29T08:00:00.000Z","requestId":"req_4","message":{"id":"msg_4","model":"claude-haiku-4-5","usage":{"input_tokens":123,"output_tokens":45,"cache_read_input_tokens":77}}}
 {"type":"assistant","sessionId":"s2","timestamp":"2026-11-29T09:00:00.000Z","requestId":"req_5","message":{"id":"msg_5","model":"claude-opus-4-6","usage":{"input_tokens":1001,"output_tokens":2003}}}
 J
+# the writers' host (the config's): the exporter's host label
+mkdir -p "$XDG_CONFIG_HOME/tokentop"
+echo '{"host":"box \"7\"","budgets":[{"daily":"50","monthly":"1500"},{"tag":"검색팀","daily":"2"}]}' \
+	>"$XDG_CONFIG_HOME/tokentop/config.json"
 "$B/tokentop" --db "$DB" import --tag "$TAG1" "$T/a.jsonl" >/dev/null
 "$B/tokentop" --db "$DB" import --tag "$TAG2" "$T/b.jsonl" >/dev/null
 tt_start_fakeapi main
@@ -40,9 +46,6 @@ tt_stop_proxy
 [ "$(sqlite3 "$DB" "select count(*) from usage where source='proxy'")" = 3 ] || tt_die "proxy rows"
 sqlite3 "$DB" "insert into batch (id, status) values ('msgbatch_a','ended'),('msgbatch_b','ended'),('msgbatch_c','in_progress')"
 
-mkdir -p "$XDG_CONFIG_HOME/tokentop"
-echo '{"host":"box \"7\"","budgets":[{"daily":"50","monthly":"1500"},{"tag":"검색팀","daily":"2"}]}' \
-	>"$XDG_CONFIG_HOME/tokentop/config.json"
 
 start_exporter() {  # extra args
 	tt_start_proxy --db "$DB" exporter --listen 127.0.0.1:0 "$@"
@@ -65,7 +68,7 @@ tt_ok "every family, with HELP and TYPE, read by promcheck and prometheus_client
 grep -qF 'model="we\"ird\nmodel\\x 팀"' "$T/m1" || tt_die "model name not escaped: $(grep ird "$T/m1")"
 grep -qF 'host="box \"7\""' "$T/m1" || tt_die "host label: $(head -5 "$T/m1")"
 grep -q 'tag=' "$T/m1" && grep -q '^tokentop_cost_usd_total{.*tag=' "$T/m1" && tt_die "a tag label without metrics.tag_label"
-tt_ok "hostile model name escaped, UTF-8 kept; host from the config; no tag label by default"
+tt_ok "hostile model name escaped, UTF-8 kept; host from the rows (the config's); no tag label by default"
 
 # --- every counter equals report --json ----------------------------------------
 for s in import proxy; do "$B/tokentop" --db "$DB" report models --source $s --json >"$T/r.$s.json"; done
@@ -231,7 +234,56 @@ if tools != 3 * 10**7 + 125 * 10**5: bad.append('web-search cost %d' % tools)
 if bad: print('\n'.join(bad)); sys.exit(1)
 PY
 tt_ok "dated prices and web searches: every cost series equals report models --source to the nano-dollar"
+
+# --- a fleet's ledger: each series labelled with the host that wrote its rows ----
+# Two hosts (TOKENTOP_HOST; no config host) import into one ledger, the same
+# models on both. Each host's series equals report models --source S --host H
+# to the nano-dollar, under the dated prices above (rollup_ds) and without
+# them (rollup_lt).
+echo '{}' >"$XDG_CONFIG_HOME/tokentop/config.json"
+H2='béta "2"'
+FL=$T/fleet.db
+sed 's/"req_/"rq2_/; s/"msg_/"mg2_/' "$T/c.jsonl" >"$T/c2.jsonl"
+TOKENTOP_HOST=alpha "$B/tokentop" --db "$FL" import "$T/a.jsonl" "$T/c.jsonl" >/dev/null
+TOKENTOP_HOST="$H2" "$B/tokentop" --db "$FL" import "$T/b.jsonl" "$T/c2.jsonl" >/dev/null
+fleet_check() {  # name
+	tt_start_proxy --db "$FL" exporter --listen 127.0.0.1:0
+	EXP=$PROXY
+	scrape "$T/$1"
+	tt_stop_proxy
+	for h in alpha "$H2"; do
+		"$B/tokentop" --db "$FL" report models --source import --host "$h" --json >"$T/$1.$h.json"
+	done
+	$PY - "$T" "$1" "$H2" <<'PY' || tt_die "$1: a host's series differ from report --host"
+import json, sys
+from decimal import Decimal
+T, name, h2 = sys.argv[1:4]
+m = json.load(open('%s/%s.json' % (T, name)))
+def nanos(x): return int((Decimal(str(x)) * 10**9).to_integral_value())
+got = {}
+for s in m['tokentop_cost_usd_total']:
+    got.setdefault((s[1]['model'], s[1]['source'], s[1]['host']), [None, None])[0] = nanos(s[2])
+for s in m['tokentop_requests_total']:
+    got.setdefault((s[1]['model'], s[1]['source'], s[1]['host']), [None, None])[1] = int(s[2])
+want = {}
+for h in ('alpha', h2):
+    for row in json.load(open('%s/%s.%s.json' % (T, name, h)))['rows']:
+        want[(row['model'], 'import', h)] = [nanos(row['cost_usd']), row['requests']]
+bad = ['%s: exporter %r, report %r' % (k, got.get(k), want.get(k))
+       for k in sorted(set(got) | set(want)) if got.get(k) != want.get(k)]
+if {k[2] for k in got} != {'alpha', h2}: bad.append('hosts %r' % sorted({k[2] for k in got}))
+if not any(k[0] == 'claude-sonnet-4-5' and k[2] == h2 for k in got) or \
+   not any(k[0] == 'claude-sonnet-4-5' and k[2] == 'alpha' for k in got):
+    bad.append('one model on both hosts')
+if bad: print('\n'.join(bad)); sys.exit(1)
+PY
+}
+fleet_check f1
+grep -qF 'host="béta \"2\""' "$T/f1" || tt_die "host label escaped: $(grep -m1 béta "$T/f1")"
+tt_ok "a fleet's ledger, dated prices: each host's series equals report models --source S --host H"
 rm -f "$XDG_CONFIG_HOME/tokentop/prices.json"
+fleet_check f2
+tt_ok "and without dates (the lifetime cells by host)"
 
 # --- loopback by default --------------------------------------------------------
 set +e

@@ -2,11 +2,12 @@
 # fleet_proxies.sh — three `tokentop proxy` processes with different host
 # names (TOKENTOP_HOST) on ONE PostgreSQL ledger, under concurrent traffic,
 # streaming and not, from the API double (issue 13): every billed response
-# is one row stamped with its proxy's host; per host, rollup_dh, rollup_hh
-# and host_seen equal the raw rows; `report hosts` and --host agree with them
-# and add up to the ledger's totals; the proxies stop cleanly. The ledger
-# starts as one from before hosts (schema 17, with rows) and the three
-# proxies start at once: it migrates once, its older rows one proxy's host.
+# is one row stamped with its proxy's host; per host, rollup_dh, rollup_hh,
+# rollup_ds, rollup_lt and host_seen equal the raw rows; `report hosts` and
+# --host agree with them and add up to the ledger's totals; the proxies
+# stop cleanly. The ledger starts as one from before hosts (schema 17, with
+# rows) and the three proxies start at once: it migrates once, its older
+# rows one proxy's host.
 set -u
 . "$(dirname "$0")/lib/common.sh"
 . "$ROOT/tests/lib/pg.sh"
@@ -105,6 +106,18 @@ hh="SELECT hour, host, sum(requests), sum(input), sum(output), sum(cache_read) F
 raw_hh="SELECT floor(ts_ms / 3600000.0)::bigint, host, count(*), sum(input), sum(output),
     sum(cache_read) FROM usage GROUP BY 1, 2 ORDER BY 1, 2"
 tt_eq "rollup_hh equals the raw rows" "$(sql "$hh")" "$(sql "$raw_hh")"
+# the exporter's rollups by host (migration 21): rollup_ds per UTC day ×
+# source × host, rollup_lt per source × tag × host
+ds="SELECT hour, source, host, sum(requests), sum(input), sum(cache_read), sum(output),
+    sum(web_search) FROM rollup_ds GROUP BY 1, 2, 3 HAVING sum(requests) > 0 ORDER BY 1, 2, 3"
+raw_ds="SELECT floor(ts_ms / 86400000.0)::bigint, source, host, count(*), sum(input),
+    sum(cache_read), sum(output), sum(web_search_requests) FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+tt_eq "rollup_ds by host equals the raw rows" "$(sql "$ds")" "$(sql "$raw_ds")"
+lt="SELECT source, tag, host, sum(requests), sum(input), sum(cache_read), sum(output)
+    FROM rollup_lt GROUP BY 1, 2, 3 HAVING sum(requests) > 0 ORDER BY 1, 2, 3"
+raw_lt="SELECT source, tag, host, count(*), sum(input), sum(cache_read), sum(output)
+    FROM usage GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+tt_eq "rollup_lt by host equals the raw rows" "$(sql "$lt")" "$(sql "$raw_lt")"
 tt_eq "host_seen equals the raw rows" \
     "$(sql 'SELECT host, last_ms, requests FROM host_seen ORDER BY host')" \
     "$(sql 'SELECT host, max(ts_ms), count(*) FROM usage GROUP BY host ORDER BY host')"

@@ -38,10 +38,12 @@ static const char *const models[] = { "claude-sonnet-4-5", "claude-sonnet-4-5-20
 	"claude-haiku-4-5", "claude-opus-4-6", "mystery-1", "we\"ird\nname" };
 static const char *const sources[] = { "call", "batch", "import", "proxy" };
 static const char *const tags[] = { "", "team-a", "검색팀" };
+static const char *const hosts[] = { "build-1", "laptop \"ü\"" };   /* a fleet's writers */
 
 #define NM (sizeof(models) / sizeof(models[0]))
 #define NS 4
 #define NT 3
+#define NH 2
 
 /* Expected sums of one label set. */
 struct want {
@@ -131,22 +133,34 @@ want_cost(const struct pricing *p, const struct want *w)
 	return sum;
 }
 
-/* Every model × source of m (summed over its tags and providers) equals
- * `report models --source S` to the nano-dollar: cost, requests, tokens,
- * unpriced requests; and no model × source more. */
-static void
+/* Every model × source × host of m (summed over its tags and providers)
+ * equals `report models --source S --host H` to the nano-dollar: cost,
+ * requests, tokens, unpriced requests; and no model × source × host more.
+ * Returns the number of hosts. */
+static size_t
 check_report(struct store *s, const struct pricing *p, const struct store_metrics *m)
 {
 	struct report_query q;
 	struct report r;
 	struct report_row got;
+	const char *seen[8];
 	char err[512];
-	size_t i, j, rows = 0, labels = 0;
+	size_t i, j, h, nh = 0, rows = 0, labels = 0;
 
+	for (i = 0; i < m->ncells; i++) {
+		for (h = 0; h < nh && strcmp(seen[h], m->cells[i].host) != 0; h++)
+			;
+		if (h == nh) {
+			assert_true(nh < 8);
+			seen[nh++] = m->cells[i].host;
+		}
+	}
+	for (h = 0; h < nh; h++)
 	for (i = 0; i < NS; i++) {
 		memset(&q, 0, sizeof(q));
 		q.group = REPORT_MODEL;
 		q.source = sources[i];
+		q.host = seen[h];
 		assert_int_equal(store_report(s, p, &q, &r, err, sizeof(err)), 0);
 		for (j = 0; j < r.nrows; j++, rows++) {
 			size_t k;
@@ -154,7 +168,8 @@ check_report(struct store *s, const struct pricing *p, const struct store_metric
 			memset(&got, 0, sizeof(got));
 			for (k = 0; k < m->ncells; k++) {
 				if (strcmp(m->cells[k].model, r.rows[j].key) != 0 ||
-				    strcmp(m->cells[k].source, sources[i]) != 0)
+				    strcmp(m->cells[k].source, sources[i]) != 0 ||
+				    strcmp(m->cells[k].host, seen[h]) != 0)
 					continue;
 				got.requests += m->cells[k].requests;
 				got.cost_nanos += m->cells[k].cost_nanos;
@@ -162,18 +177,21 @@ check_report(struct store *s, const struct pricing *p, const struct store_metric
 				usage_tokens_add(&got.tok, &m->cells[k].tok);
 			}
 			if (got.cost_nanos != r.rows[j].cost_nanos)
-				fail_msg("%s/%s: exporter %lld, report %lld nanos", r.rows[j].key,
-				    sources[i], (long long)got.cost_nanos, (long long)r.rows[j].cost_nanos);
+				fail_msg("%s/%s/%s: exporter %lld, report %lld nanos", r.rows[j].key,
+				    sources[i], seen[h], (long long)got.cost_nanos,
+				    (long long)r.rows[j].cost_nanos);
 			assert_int_equal(got.requests, r.rows[j].requests);
 			assert_int_equal(got.unpriced_requests, r.rows[j].unpriced_requests);
 			assert_memory_equal(&got.tok, &r.rows[j].tok, sizeof(got.tok));
 		}
 		store_report_free(&r);
 	}
-	for (i = 0; i < m->ncells; i++)      /* model × source pairs of m */
+	for (i = 0; i < m->ncells; i++)      /* model × source × host triples of m */
 		labels += i == 0 || strcmp(m->cells[i].model, m->cells[i - 1].model) != 0 ||
-		    strcmp(m->cells[i].source, m->cells[i - 1].source) != 0;
-	assert_int_equal(labels, rows);      /* (one provider: a pair's cells are adjacent) */
+		    strcmp(m->cells[i].source, m->cells[i - 1].source) != 0 ||
+		    strcmp(m->cells[i].host, m->cells[i - 1].host) != 0;
+	assert_int_equal(labels, rows);      /* (one provider: a triple's cells are adjacent) */
+	return nh;
 }
 
 static void
@@ -307,6 +325,7 @@ test_dated_prices_and_web_search(void **state)
 		usage_strlcpy(u.source, sources[rnd(NS)], sizeof(u.source));
 		usage_strlcpy(u.tag, tags[rnd(NT)], sizeof(u.tag));
 		snprintf(u.request_id, sizeof(u.request_id), "req_d%zu", i);
+		usage_strlcpy(u.host, hosts[rnd(NH)], sizeof(u.host));
 		u.tok.input = (int64_t)rnd(3001);
 		u.tok.write_5m = (int64_t)rnd(777);
 		u.tok.cache_read = (int64_t)rnd(50001);
@@ -322,7 +341,7 @@ test_dated_prices_and_web_search(void **state)
 	}
 	for (t = 0; t < 2; t++) {
 		assert_int_equal(store_metrics_read(s, p, t, &m, err, sizeof(err)), 0);
-		check_report(s, p, &m);
+		assert_int_equal(check_report(s, p, &m), NH);
 		store_metrics_free(&m);
 	}
 	/* without dates, still rates of fractions of a nano-dollar and routed
@@ -334,7 +353,7 @@ test_dated_prices_and_web_search(void **state)
 	    "\"output\":\"0.1\",\"us_geo\":\"1.1\"}]}", "undated", err, sizeof(err)));
 	for (t = 0; t < 2; t++) {
 		assert_int_equal(store_metrics_read(s, und, t, &m, err, sizeof(err)), 0);
-		check_report(s, und, &m);
+		assert_int_equal(check_report(s, und, &m), NH);
 		store_metrics_free(&m);
 	}
 	pricing_free(und);
@@ -388,6 +407,7 @@ test_lifetime_cells_when_exact(void **state)
 		usage_strlcpy(u.source, sources[rnd(NS)], sizeof(u.source));
 		usage_strlcpy(u.tag, tags[rnd(NT)], sizeof(u.tag));
 		snprintf(u.request_id, sizeof(u.request_id), "req_x%zu", i);
+		usage_strlcpy(u.host, hosts[rnd(NH)], sizeof(u.host));
 		u.tok.input = (int64_t)rnd(250001);
 		u.tok.write_5m = (int64_t)rnd(777);
 		u.tok.cache_read = (int64_t)rnd(50001);
@@ -401,7 +421,7 @@ test_lifetime_cells_when_exact(void **state)
 	}
 	for (t = 0; t < 2; t++) {
 		assert_int_equal(store_metrics_read(s, p, t, &m[t], err, sizeof(err)), 0);
-		check_report(s, p, &m[t]);
+		assert_int_equal(check_report(s, p, &m[t]), NH);
 	}
 	fx_sql(path, "UPDATE rollup_ds SET input = -5");
 	for (t = 0; t < 2; t++) {

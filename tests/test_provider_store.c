@@ -297,7 +297,18 @@ test_migration(void **state)
 	    "ALTER TABLE usage DROP COLUMN session_id; ALTER TABLE usage DROP COLUMN cwd;"
 	    "ALTER TABLE batch DROP COLUMN provider; ALTER TABLE rollup_hour DROP COLUMN reasoning;"
 	    "ALTER TABLE rollup_hm DROP COLUMN reasoning; ALTER TABLE rollup_dm DROP COLUMN reasoning;"
-	    "ALTER TABLE rollup_dt DROP COLUMN reasoning; ALTER TABLE rollup_ds DROP COLUMN reasoning;");
+	    "ALTER TABLE rollup_dt DROP COLUMN reasoning; ALTER TABLE rollup_ds DROP COLUMN reasoning;"
+	    /* and rollup_ds as version 10 made it: no host in its key (migration 21) */
+	    "CREATE TABLE ds10 (hour INTEGER NOT NULL, model TEXT NOT NULL, source TEXT NOT NULL,"
+	    "  flags INTEGER NOT NULL, routed INTEGER NOT NULL, requests INTEGER NOT NULL,"
+	    "  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL,"
+	    "  cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
+	    "  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL,"
+	    "  PRIMARY KEY (hour, model, source, flags, routed)) WITHOUT ROWID;"
+	    "INSERT INTO ds10 SELECT hour, model, source, flags, routed, sum(requests), sum(input),"
+	    "  sum(write_5m), sum(write_1h), sum(cache_read), sum(output), sum(compressed_tokens),"
+	    "  sum(max_tokens_stops) FROM rollup_ds GROUP BY hour, model, source, flags, routed;"
+	    "DROP TABLE rollup_ds; ALTER TABLE ds10 RENAME TO rollup_ds;");
 	store_close(f->s);
 	fx_set_user_version(f->path, before_provider());
 	if ((f->s = store_open(f->path, err, sizeof(err))) == NULL)

@@ -8,7 +8,8 @@
  * every rollup rebuilt when priority rows re-key their cells) to the same
  * reports; the lifetime table is built from the hours too. The tables on
  * both backends (tests/lib/fx_db.c); the migrations of SQLite files on
- * SQLite (PostgreSQL's: test_migrate_pg). */
+ * SQLite (PostgreSQL's: test_migrate_pg), but migration 21's rebuild of
+ * rollup_lt and rollup_ds by host from a fleet's rows on both. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -421,6 +422,79 @@ test_migration_lt(void **state)
 	check_tables(path, 1);
 }
 
+/* Cells of query a not in b and of b not in a (0: the same multisets). */
+static int64_t
+differ(const char *path, const char *a, const char *b)
+{
+	char sql[2048];
+
+	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM (%s EXCEPT %s) x) +"
+	    " (SELECT count(*) FROM (%s EXCEPT %s) y)", a, b, b, a);
+	return fx_one(path, sql);
+}
+
+/* A fleet's ledger at migration 21 (rows of three hosts): rollup_lt and
+ * rollup_ds are rebuilt from the rows by host, each cell's flags and
+ * routed as the flush writes them (against rollup_mx and rollup_hour,
+ * which the migration leaves alone), each host's sums its rows'. */
+static void
+test_migration_by_host(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	int v, from;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("mh.db"));
+	fill(path, 1);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	/* three hosts' rows, the rollups by host gone: only the rebuild can
+	 * bring them back */
+	fx_sql(path, "UPDATE usage SET host = CASE ts_ms % 3 WHEN 0 THEN 'h-0' WHEN 1 THEN 'h-1'"
+	    " ELSE 'h-2' END;"
+	    "DELETE FROM host_seen;"
+	    "INSERT INTO host_seen (host, last_ms, requests) SELECT host, max(ts_ms), count(*)"
+	    " FROM usage GROUP BY host;"
+	    "DELETE FROM rollup_lt; DELETE FROM rollup_ds;");
+	for (from = 0; from < (fx_pg ? store_nmigrations_pg : store_nmigrations) &&
+	    strstr(fx_pg ? store_migrations_pg[from] : store_migrations[from],
+	    fx_pg ? "TEMP TABLE mig21" : "rollup_lt_h") == NULL; from++)
+		;
+	assert_true(from < (fx_pg ? store_nmigrations_pg : store_nmigrations));
+	fx_set_schema_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	assert_int_equal(fx_one(path, "SELECT count(DISTINCT host) FROM rollup_lt"), 3);
+	assert_int_equal(differ(path,
+	    "SELECT model, source, tag, flags, routed, sum(requests), sum(input), sum(output),"
+	    " sum(cache_read), sum(reasoning), sum(max_tokens_stops), sum(web_search)"
+	    " FROM rollup_lt GROUP BY model, source, tag, flags, routed HAVING sum(requests) > 0",
+	    "SELECT model, source, tag, flags, routed, sum(requests), sum(input), sum(output),"
+	    " sum(cache_read), sum(reasoning), sum(max_tokens_stops), sum(web_search)"
+	    " FROM rollup_mx GROUP BY model, source, tag, flags, routed HAVING sum(requests) > 0"),
+	    0);
+	assert_int_equal(differ(path,
+	    "SELECT model, source, tag, host, sum(requests), sum(input), sum(output)"
+	    " FROM rollup_lt GROUP BY model, source, tag, host HAVING sum(requests) > 0",
+	    "SELECT model, source, tag, host, count(*), sum(input), sum(output)"
+	    " FROM usage GROUP BY model, source, tag, host"), 0);
+	assert_int_equal(differ(path,
+	    "SELECT hour, model, source, flags, routed, sum(requests), sum(input), sum(output),"
+	    " sum(cache_read) FROM rollup_ds GROUP BY hour, model, source, flags, routed"
+	    " HAVING sum(requests) > 0",
+	    "SELECT " DAY " AS d, model, source, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END,"
+	    " sum(requests), sum(input), sum(output), sum(cache_read) FROM rollup_hour"
+	    " GROUP BY 1, 2, 3, 4, 5 HAVING sum(requests) > 0"), 0);
+	assert_int_equal(differ(path,
+	    "SELECT hour, source, host, sum(requests), sum(input), sum(output) FROM rollup_ds"
+	    " GROUP BY hour, source, host HAVING sum(requests) > 0",
+	    "SELECT (ts_ms - ((ts_ms % 86400000) + 86400000) % 86400000) / 86400000, source, host,"
+	    " count(*), sum(input), sum(output) FROM usage GROUP BY 1, 2, 3"), 0);
+}
+
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
 static void
 test_month_arithmetic(void **state)
@@ -483,6 +557,7 @@ main(void)
 		cmocka_unit_test(test_project_and_key_tables),
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
+		cmocka_unit_test(test_migration_by_host),
 		cmocka_unit_test(test_month_arithmetic),
 		cmocka_unit_test(test_migration_months),
 	};

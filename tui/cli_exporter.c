@@ -35,8 +35,9 @@ help(void)
 	       "  tokentop_batches{provider,status}\n"
 	       "  tokentop_unpriced_requests_total{model}\n"
 	       "With the config's \"metrics\": {\"tag_label\": true} the cost and request\n"
-	       "counters gain a tag label. host is the config's \"host\", TOKENTOP_HOST, or\n"
-	       "the machine's name. The ledger is opened read-only.\n"
+	       "counters gain a tag label. host is the host that wrote the rows (each\n"
+	       "writer's config \"host\", TOKENTOP_HOST, or machine name), so one exporter\n"
+	       "covers a fleet's ledger. The ledger is opened read-only.\n"
 	       "\n"
 	       "  --listen HOST:PORT  where to listen (default 127.0.0.1:9464; port 0 = any free)\n"
 	       "  --allow-remote      allow a non-loopback --listen address\n");
@@ -45,7 +46,7 @@ help(void)
 /* Families of the usage cells: cost and requests per label set, tokens per
  * provider × model, unpriced requests per model. */
 static void
-write_usage(struct expo *e, const struct store_metrics *m, const char *host, int with_tag)
+write_usage(struct expo *e, const struct store_metrics *m, int with_tag)
 {
 	static const char *const types[] = { "input", "cache_write_5m", "cache_write_1h",
 	                                     "cache_read", "output" };
@@ -65,7 +66,7 @@ write_usage(struct expo *e, const struct store_metrics *m, const char *host, int
 			l[0] = "provider"; l[1] = c->provider;
 			l[2] = "model";    l[3] = c->model;
 			l[4] = "source";   l[5] = c->source;
-			l[6] = "host";     l[7] = host;
+			l[6] = "host";     l[7] = c->host;
 			if (with_tag) {
 				l[8] = "tag";
 				l[9] = c->tag;
@@ -161,7 +162,7 @@ scrape(void *arg, struct expo *e, char *err, size_t errlen)
 
 	if (store_metrics_read(x->st, x->pr, tag, &m, err, errlen) != 0)
 		return -1;
-	write_usage(e, &m, x->cli->cfg.host, tag);
+	write_usage(e, &m, tag);
 	write_batches(e, &m);
 	store_metrics_free(&m);
 	return write_budgets(x, e, err, errlen);
