@@ -23,9 +23,11 @@ case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
 *) export LC_ALL=C.UTF-8 ;;
 esac
 
-# Tests run TEST_JOBS at a time (default 2, the cores CI has): each writes
-# its verdict and log under $R, and is reported, with its seconds, as it ends.
-JOBS=${TEST_JOBS:-2}
+# Tests run TEST_JOBS at a time (default: the cores + 1, 3 on CI's two: many
+# tests wait on servers, sockets and sleeps, so one more keeps both cores
+# busy): each writes its verdict and log under $R, and is reported, with its
+# seconds, as it ends.
+JOBS=${TEST_JOBS:-$(( $(nproc 2>/dev/null || echo 2) + 1 ))}
 R=$(mktemp -d /tmp/tokentop-run.XXXXXX)
 PG_DIR=
 trap 'rm -rf "$R"; [ -n "$PG_DIR" ] && pg_stop "$PG_DIR"' EXIT
