@@ -605,4 +605,5 @@ const struct db_driver db_pg = {
 	.lock_rows = " FOR UPDATE",
 	.row_locks = 1,
 	.group_sums = 1,
+	.round_trip = 1,
 };
