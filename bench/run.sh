@@ -797,7 +797,7 @@ section_pg() {
 	figure "PostgreSQL: console first screen" \
 	    "$(printf '%s\n' "${pgms[@]}" | sort -n | sed -n 2p)" "ms" \
 	    "the same ledger in SQLite" "$(printf '%s\n' "${sqms[@]:-n/a}" | sort -n | sed -n 2p)" "ms" \
-	    "< 300 ms"
+	    "< 200 ms"
 	note "(median of three each: PostgreSQL ${pgms[*]} ms; SQLite ${sqms[*]:-n/a} ms)"
 	"$BB/first_screen" --idle 3 'month' "$TT" --db "$uri" >"$TMP/fs-pg" 2>&1
 	[ -f "$src" ] && "$BB/first_screen" --idle 3 'month' "$TT" --db "$src" >"$TMP/fs-sq" 2>&1
