@@ -151,6 +151,10 @@ struct db_driver {
 	 * (PostgreSQL); 0 where reading the cells costs less than the GROUP BY's
 	 * sort (SQLite). */
 	int         group_sums;
+	/* Each statement costs a round trip to a server (PostgreSQL): reads of
+	 * many small ranges go as one statement (0 where a statement costs
+	 * less than the SQL that joins them, SQLite). */
+	int         round_trip;
 };
 
 extern const struct db_driver db_sqlite;

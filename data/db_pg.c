@@ -36,6 +36,15 @@
  * rather than after the operating system's minutes. */
 #define CONNECT_TIMEOUT "3"
 
+/* GSSAPI encryption is not tried unless the URI or PGGSSENCMODE asks for
+ * it: libpq's default ("prefer") looks for Kerberos credentials before
+ * every connection (loading the GSS mechanisms and reading the Kerberos
+ * configuration: ~8 ms of a report's start on a machine without them),
+ * and a server that wants GSS encryption is one whose URI says so
+ * (gssencmode=require). GSSAPI authentication (gss in pg_hba.conf) works
+ * either way; TLS (sslmode) is untouched. */
+#define GSSENCMODE "disable"
+
 static void pg_finalize(struct db_stmt *st);
 
 /* ---- statements ------------------------------------------------------------ */
@@ -61,6 +70,7 @@ pg_prepare(struct db *db, const char *sql, int keep)
 	s->base.drv = &db_pg;
 	s->db = d;
 	s->keep = keep;
+	s->nshape = -1;
 	return &s->base;
 }
 
@@ -112,26 +122,50 @@ pg_clear(struct db_stmt *st)
 
 /* Parse the integer columns of the row s->row; -1 (DB_OVERFLOW) when one
  * does not fit int64. */
+/* The shape of this run's rows: which columns are integers (1), booleans
+ * (2) or neither (0), found once a run (each row of single-row mode is a
+ * result of its own, all of one shape). 0, or -1 on out of memory. */
+static int
+find_shape(struct pg_stmt *s, int n)
+{
+	char *k;
+	Oid t;
+	int i;
+
+	if (n == s->nshape)
+		return 0;
+	if (n > s->nints) {
+		int64_t *v = realloc(s->ints, (size_t)n * sizeof(*v));
+
+		if (v == NULL || (k = realloc(s->isint, (size_t)n)) == NULL) {
+			if (v != NULL)
+				s->ints = v;
+			return pgw_failed(s->db, DB_FAILED, "out of memory");
+		}
+		s->ints = v;
+		s->isint = k;
+		s->nints = n;
+	}
+	for (i = 0; i < n; i++) {
+		t = PQftype(s->row, i);
+		s->isint[i] = pg_sql_type(t) != DB_T_INT ? 0 : t == PG_BOOLOID ? 2 : 1;
+	}
+	s->nshape = n;
+	return 0;
+}
+
 static int
 parse_row(struct pg_stmt *s)
 {
 	int n = PQnfields(s->row), i;
-	Oid t;
 
-	if (n > s->nints) {
-		int64_t *v = realloc(s->ints, (size_t)n * sizeof(*v));
-
-		if (v == NULL)
-			return pgw_failed(s->db, DB_FAILED, "out of memory");
-		s->ints = v;
-		s->nints = n;
-	}
+	if (find_shape(s, n) != 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		s->ints[i] = 0;
-		t = PQftype(s->row, i);
-		if (pg_sql_type(t) != DB_T_INT || PQgetisnull(s->row, s->rowi, i))
+		if (s->isint[i] == 0 || PQgetisnull(s->row, s->rowi, i))
 			continue;
-		if (pg_sql_int(PQgetvalue(s->row, s->rowi, i), t == PG_BOOLOID, &s->ints[i]) != 0)
+		if (pg_sql_int(PQgetvalue(s->row, s->rowi, i), s->isint[i] == 2, &s->ints[i]) != 0)
 			return pgw_failed(s->db, DB_OVERFLOW, "integer overflow");
 	}
 	return 0;
@@ -156,6 +190,7 @@ pg_step(struct db_stmt *st)
 		}
 		if (pgw_send(s->db, s, NULL) != 0)
 			return DB_ERR;
+		s->nshape = -1;          /* (found again at the first row) */
 	}
 	if (s->row != NULL && s->rowi + 1 < PQntuples(s->row)) {
 		s->rowi++;           /* a whole result (single-row mode refused) */
@@ -244,6 +279,7 @@ pg_finalize(struct db_stmt *st)
 	pg_reset(st);
 	free(s->queue);
 	free(s->ints);
+	free(s->isint);
 	free(s->vals);
 	free(s->num);
 	free(s->types);
@@ -334,7 +370,7 @@ pg_close(struct db *db)
 static struct db *
 pg_open(const char *target, int readonly, char *err, size_t errlen)
 {
-	const char *kw[6], *val[6];
+	const char *kw[7], *val[7];
 	char shown[1024];
 	struct pg_db *d = calloc(1, sizeof(*d));
 	int n = 0;
@@ -354,6 +390,8 @@ pg_open(const char *target, int readonly, char *err, size_t errlen)
 	kw[n] = "fallback_application_name", val[n++] = "tokentop";
 	if (getenv("PGCONNECT_TIMEOUT") == NULL)
 		kw[n] = "connect_timeout", val[n++] = CONNECT_TIMEOUT;
+	if (getenv("PGGSSENCMODE") == NULL)
+		kw[n] = "gssencmode", val[n++] = GSSENCMODE;
 	kw[n] = "dbname", val[n++] = target;
 	kw[n] = "client_encoding", val[n++] = "UTF8";   /* text is UTF-8 */
 	kw[n] = NULL, val[n] = NULL;
@@ -567,4 +605,5 @@ const struct db_driver db_pg = {
 	.lock_rows = " FOR UPDATE",
 	.row_locks = 1,
 	.group_sums = 1,
+	.round_trip = 1,
 };

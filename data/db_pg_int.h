@@ -55,6 +55,9 @@ struct pg_stmt {
 	int             rowi;          /* the current one of them */
 	int64_t        *ints;          /* its integer columns, parsed */
 	int             nints;
+	char           *isint;         /* which columns are integers (this run's
+	                                  shape, found at its first row) */
+	int             nshape;        /* columns in isint; -1: not found yet */
 	PGresult      **queue;         /* results read ahead (see drain) */
 	size_t          qhead, qlen, qcap;
 	int             lost;          /* out of memory while reading ahead */

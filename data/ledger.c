@@ -391,6 +391,36 @@ read_spend(struct db_stmt *st, struct usage *u)
 	u->web_search_requests = db_column_int64(st, 14);
 }
 
+int
+store_each_priced(struct store *s, int64_t since_ms, int64_t until_ms,
+                  int (*fn)(const struct usage *u, void *arg), void *arg, char *err,
+                  size_t errlen)
+{
+	struct db_stmt *st;
+	struct usage u;
+	int rc;
+
+	if ((st = store_prepare(s, "SELECT " SPEND_COLS ", tag, host FROM usage"
+	    " WHERE ts_ms >= ?1 AND ts_ms < ?2", "usage", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, since_ms != 0 ? since_ms : INT64_MIN);
+	db_bind_int64(st, 2, until_ms != 0 ? until_ms : INT64_MAX);
+	memset(&u, 0, sizeof(u));
+	while ((rc = db_step(st)) == DB_ROW) {
+		read_spend(st, &u);
+		col_text(st, 15, u.tag, sizeof(u.tag));
+		col_text(st, 16, u.host, sizeof(u.host));
+		if (fn(&u, arg) != 0) {
+			rc = DB_DONE;
+			break;
+		}
+	}
+	if (rc != DB_DONE)
+		store_sqlerr(s, "usage", err, errlen);
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
 /* The prices of the models a spend sum met (a few: looked up once each). */
 struct spend_cache {
 	struct {

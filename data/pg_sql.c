@@ -61,6 +61,10 @@ pg_sql_int(const char *t, int boolean, int64_t *v)
 	}
 	if (*p == '\0')
 		return -1;
+	/* up to 18 digits cannot overflow: no check (most values are short) */
+	for (lim = 0; lim < 18 && p[lim] >= '0' && p[lim] <= '9'; lim++)
+		x = x * 10 + (uint64_t)(p[lim] - '0');
+	p += lim;
 	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; *p >= '0' && *p <= '9'; p++) {
 		if (x > (lim - (uint64_t)(*p - '0')) / 10)

@@ -93,17 +93,21 @@ load(void)
 		return;
 	}
 	PQ_FNS(LOAD, VLOAD)
-	loaded = 1;
+	__atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
 	return;
 missing:
 	snprintf(why, sizeof(why), "%s lacks a function tokentop calls: %s", PGLIB_SO, dlerror());
 }
 
+/* Every call of a wrapper asks: once loaded, a plain (acquire) load answers,
+ * without pthread_once (a report reads tens of thousands of values). */
 static int
 ready(void)
 {
+	if (__atomic_load_n(&loaded, __ATOMIC_ACQUIRE))
+		return 0;
 	pthread_once(&once, load);
-	return loaded ? 0 : -1;
+	return __atomic_load_n(&loaded, __ATOMIC_ACQUIRE) ? 0 : -1;
 }
 
 int

@@ -101,6 +101,22 @@ const char *report_group_key(struct agg *a, int64_t ms, const struct model_ent *
  * raw rows for the rest); 0, or -1 + err. */
 int report_collect(struct store *s, struct agg *a, char *err, size_t errlen);
 
+/* A rollup's sums, as report_read_rollup takes them: cell by cell, or summed. */
+#define CELL_SUMS "requests, input, write_5m, write_1h, cache_read, output," \
+	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
+#define GROUP_SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h)," \
+	" sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)," \
+	" sum(reasoning), sum(web_search), sum(code_exec)"
+
+/* report_whole.c: does rollup_lt answer the query (the whole ledger, prices
+ * without dates, a group among its columns)? Its groups into a (0, or -1 +
+ * err). Hours [*h0, *h1) widened by an hour cut by since or until whose
+ * other part holds no row (0, or -1 + err). */
+int report_lifetime(const struct agg *a);
+int report_read_lifetime(struct store *s, struct agg *a, char *err, size_t errlen);
+int report_whole_edges(struct store *s, const struct report_query *q, int64_t *h0, int64_t *h1,
+                       char *err, size_t errlen);
+
 /* Which rollup a read reads: per UTC day or hour × model × flags × routed
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), per hour and
  * project or key (HP, HK), per UTC month (MM, and MX with source and tag),

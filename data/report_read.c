@@ -173,13 +173,6 @@ month_kind(const struct agg *a)
 	return report_needs_full(q) ? RK_MX : RK_MM;
 }
 
-/* A rollup's sums, as report_read_rollup takes them: cell by cell, or summed. */
-#define CELL_SUMS "requests, input, write_5m, write_1h, cache_read, output," \
-	" compressed_tokens, max_tokens_stops, reasoning, web_search, code_exec"
-#define GROUP_SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h)," \
-	" sum(cache_read), sum(output), sum(compressed_tokens), sum(max_tokens_stops)," \
-	" sum(reasoning), sum(web_search), sum(code_exec)"
-
 /*
  * The rollup query: columns unit (hour or UTC day; 0 when the group is not
  * a period), model, source or tag ('' when not grouped by one), flags,
@@ -696,7 +689,12 @@ report_collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	char model[USAGE_MODEL_MAX];
 	size_t i, j;
 
-	if (h0 >= h1) {
+	if (!report_lifetime(a) && report_whole_edges(s, a->q, &h0, &h1, err, errlen) != 0)
+		return -1;
+	if (report_lifetime(a)) {
+		if (report_read_lifetime(s, a, err, errlen) != 0)
+			return -1;
+	} else if (h0 >= h1) {
 		if (read_raw(s, a, since, until, NULL, err, errlen) != 0)
 			return -1;
 	} else if (read_hours(s, a, h0, h1, err, errlen) != 0 ||

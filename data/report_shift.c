@@ -238,6 +238,189 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 	return report_fold_piece(s, a, pc, err, errlen);
 }
 
+/*
+ * The pieces of a block at once, where each statement costs a round trip
+ * (db.h: round_trip): the hour cells of every hourly piece in one statement
+ * and the rows of every raw piece in another, each summed per piece (its
+ * index as the groupsum unit) and then moved as read_raw_piece and
+ * report_fold_piece move one: the same sums, two round trips a block, not
+ * one a day.
+ */
+
+/* "c >= X AND c < Y OR ..." of the pieces of kind raw (hours, or ms for
+ * raw) into a new string (the caller frees it); NULL on out of memory. */
+static char *
+piece_ranges(const struct agg *a, int raw, const char *col)
+{
+	size_t i, n = 1, len = 0;
+	char *buf;
+
+	for (i = 0; i < a->nsp; i++)
+		n += a->sp[i].raw == raw;
+	if ((buf = malloc(n * (2 * strlen(col) + 64))) == NULL)
+		return NULL;
+	buf[0] = '\0';
+	for (i = 0; i < a->nsp; i++) {
+		if (a->sp[i].raw != raw)
+			continue;
+		len += (size_t)sprintf(buf + len, "%s%s >= %lld AND %s < %lld", len > 0 ? " OR " : "",
+		    col, (long long)a->sp[i].h0, col, (long long)a->sp[i].h1);
+	}
+	return buf;
+}
+
+/* The piece of kind raw holding t (pieces of one kind come in time order,
+ * apart); -1 when none does. */
+static int
+piece_of(const struct agg *a, int raw, int64_t t)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsp; i++)     /* (a block holds a few dozen) */
+		if (a->sp[i].raw == raw && t >= a->sp[i].h0 && t < a->sp[i].h1)
+			return (int)i;
+	return -1;
+}
+
+/* Every piece's sums (a->pgs, unit = piece) out of its period's groups and
+ * into the other's. 0, or -1 with err. */
+static int
+fold_pieces(struct store *s, struct agg *a, char *err, size_t errlen)
+{
+	const struct groupsum_cell *c;
+	const struct shift_piece *pc;
+	size_t i;
+
+	for (i = 0; i < a->pgs.n; i++) {
+		c = &a->pgs.cells[i];
+		pc = &a->sp[c->unit];
+		if (report_group_add(s, &a->gs, pc->from, c->model, c->g, c->flags, c->routed, c->sum,
+		    1, err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, c->model, c->g,
+		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
+			return -1;
+	}
+	groupsum_reset(&a->pgs);
+	return 0;
+}
+
+/* The statement of kind raw's pieces (filters bound), or NULL + err; *none
+ * when the block has no piece of the kind. */
+static struct db_stmt *
+pieces_stmt(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *none, char *err,
+            size_t errlen)
+{
+	char filt[160], *ranges, *sql;
+	struct db_stmt *st;
+	size_t n;
+
+	*none = 0;
+	if ((ranges = piece_ranges(a, raw, raw ? "ts_ms" : "hour")) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((*none = ranges[0] == '\0')) {
+		free(ranges);
+		return NULL;
+	}
+	report_filter_sql(a->q, raw, filt, sizeof(filt), 1);
+	n = strlen(ranges) + 1024;
+	if ((sql = malloc(n)) == NULL) {
+		free(ranges);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (raw)
+		snprintf(sql, n, "SELECT " PIECE_COLS ", ts_ms FROM usage WHERE (%s)%s", ranges, filt);
+	else
+		snprintf(sql, n, "SELECT hour, model, flags, %s, requests, input, write_5m, write_1h,"
+		    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
+		    " code_exec FROM %s WHERE (%s)%s", kh == RK_FULL ?
+		    "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed", report_rollup_table(kh),
+		    ranges, filt);
+	st = store_prepare(s, sql, "report", err, errlen);
+	free(sql);
+	free(ranges);
+	if (st != NULL)
+		report_filter_bind(a, raw, st, 1);
+	return st;
+}
+
+/* One row of a pieces statement: its piece, model entry, flags, routed and
+ * sums. 1 to add it, 0 to pass it by (another model, a pruned cell), -1 on
+ * out of memory or a row outside every piece (err). */
+static int
+piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
+          struct model_ent **e, int *bits, int *routed, int64_t *v, char *err, size_t errlen)
+{
+	int i;
+
+	if (raw) {
+		read_piece_row(st, u, v);
+		*pi = piece_of(a, 1, db_column_int64(st, 17));
+		*bits = store_row_flags(u);
+		*routed = u->tier[0] != '\0';
+	} else {
+		if (db_column_int64(st, 4) == 0)
+			return 0;   /* nothing left in the cell (pruned lazily) */
+		usage_strlcpy(u->model, db_column_text(st, 1), sizeof(u->model));
+		*pi = piece_of(a, 0, db_column_int64(st, 0));
+		*bits = (int)db_column_int64(st, 2);
+		*routed = db_column_int64(st, 3) != 0;
+		for (i = 0; i < GROUPSUM_N; i++)
+			v[i] = db_column_int64(st, 4 + i);
+		if (provider_at(ROLLUP_PROVIDER(*bits)) == NULL) {
+			snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop"
+			    " does not know", ROLLUP_PROVIDER(*bits));
+			return -1;
+		}
+	}
+	if (*pi < 0) {
+		snprintf(err, errlen, "report: a row outside the pieces read");
+		return -1;
+	}
+	*e = report_model_ent(a, u->model, raw ? provider_of(u)->id : ROLLUP_PROVIDER(*bits));
+	if (*e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return (*e)->match && !(*e)->raw;
+}
+
+/* Every piece of the block (a->sp) read and moved: see above. 0, or -1 + err. */
+static int
+read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *err,
+                    size_t errlen)
+{
+	struct model_ent *e;
+	struct db_stmt *st;
+	struct usage u;
+	int64_t v[GROUPSUM_N];
+	int raw, none = 0, rc, r, pi, bits, routed;
+
+	groupsum_reset(&a->pgs);
+	memset(&u, 0, sizeof(u));
+	for (raw = 0; raw < 2; raw++) {
+		if ((st = pieces_stmt(s, a, kh, raw, &none, err, errlen)) == NULL) {
+			if (none)
+				continue;
+			return -1;
+		}
+		while ((rc = db_step(st)) == DB_ROW) {
+			r = piece_row(a, st, raw, &u, &pi, &e, &bits, &routed, v, err, errlen);
+			if (r > 0 && report_group_add(s, &a->pgs, pi, e->model, "", bits, routed, v, 0,
+			    err, errlen) != 0)
+				r = -1;
+			if (r < 0) {
+				db_finalize(st);
+				return -1;
+			}
+		}
+		if (report_read_end(s, st, rc, err, errlen) != 0)
+			return -1;
+	}
+	return fold_pieces(s, a, err, errlen);
+}
+
 /* Day cells by period key (shift_split) when the report is by local day,
  * week or month and prices are undated (a moved piece is priced with the
  * period it joins). */
@@ -305,7 +488,9 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 		a->shift = 1;
 		rc = report_read_rollup(s, a, kd, b, e, NULL, err, errlen);
 		a->shift = 0;
-		for (i = 0; rc == 0 && i < a->nsp; i++)
+		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip)
+			rc = read_pieces_at_once(s, a, kh, err, errlen);
+		for (i = 0; rc == 0 && !s->db->drv->round_trip && i < a->nsp; i++)
 			rc = a->sp[i].raw ? read_raw_piece(s, a, &a->sp[i], err, errlen) :
 			    report_read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
 		a->shift = 1;

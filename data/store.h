@@ -187,6 +187,14 @@ int store_has_usage(struct store *s, int *yes, char *err, size_t errlen);
 int store_each_usage(struct store *s, int64_t since_ms, int64_t until_ms,
                      int (*fn)(const struct usage *u, void *arg), void *arg,
                      char *err, size_t errlen);
+/* As store_each_usage, in no particular order, each row holding only what
+ * prices it (time, model, provider, source, tier, speed, region, tokens,
+ * compressed tokens, web searches, ts_import) and its tag and host, the
+ * rest zero: a sixth of the columns (the console's last hour, a few
+ * thousand rows on a busy ledger, from a server). */
+int store_each_priced(struct store *s, int64_t since_ms, int64_t until_ms,
+                      int (*fn)(const struct usage *u, void *arg), void *arg,
+                      char *err, size_t errlen);
 
 /* ---- reports ------------------------------------------------------------ */
 

@@ -94,7 +94,8 @@ sqlite3 "$P" "UPDATE usage SET input = $BIG WHERE message_id = 'msg_ok2';
 	UPDATE rollup_hour SET input = $BIG; UPDATE rollup_hm SET input = $BIG;
 	UPDATE rollup_dm SET input = $BIG; UPDATE rollup_batch SET input = $BIG;
 	UPDATE rollup_dt SET input = $BIG; UPDATE rollup_ds SET input = $BIG;
-	UPDATE rollup_mm SET input = $BIG; UPDATE rollup_mx SET input = $BIG;"
+	UPDATE rollup_mm SET input = $BIG; UPDATE rollup_mx SET input = $BIG;
+	UPDATE rollup_lt SET input = $BIG;"
 ROW=$(sqlite3 "$P" "select id from usage where message_id = 'msg_ok2'")
 n=0
 for args in "" "weekly" "monthly" "models" "sources" "tags" "savings" "--json" "--csv" "models --json" \

@@ -180,6 +180,24 @@ test_integers_strict(void **state)
 	assert_int_equal(db_fail(db), DB_OVERFLOW);       /* the server's 22003 */
 	assert_int_equal(one_int(db, "SELECT 12::numeric(10,2)", &v), DB_ROW);
 	assert_true(v == 12);
+	/* 18 digits read unchecked, the 19th checked (either sign) */
+	assert_int_equal(one_int(db, "SELECT 999999999999999999::bigint", &v), DB_ROW);
+	assert_true(v == 999999999999999999LL);
+	assert_int_equal(one_int(db, "SELECT -999999999999999999::bigint", &v), DB_ROW);
+	assert_true(v == -999999999999999999LL);
+	assert_int_equal(one_int(db, "SELECT 1000000000000000000::bigint", &v), DB_ROW);
+	assert_true(v == 1000000000000000000LL);
+	assert_int_equal(one_int(db, "SELECT -9223372036854775807::bigint", &v), DB_ROW);
+	assert_true(v == -INT64_MAX);
+	assert_int_equal(one_int(db, "SELECT 9223372036854775808::numeric", &v), DB_ERR);
+	assert_int_equal(db_fail(db), DB_OVERFLOW);
+	assert_int_equal(one_int(db, "SELECT -9223372036854775809::numeric", &v), DB_ERR);
+	assert_int_equal(db_fail(db), DB_OVERFLOW);
+	assert_int_equal(one_int(db, "SELECT 99999999999999999990::numeric", &v), DB_ERR);
+	assert_int_equal(db_fail(db), DB_OVERFLOW);
+	assert_int_equal(one_int(db, "SELECT 0::bigint", &v), DB_ROW);
+	assert_true(v == 0);
+	assert_int_equal(one_int(db, "SELECT 7.50::numeric(10,2)", &v), DB_ERR);
 	db->drv->close(db);
 }
 

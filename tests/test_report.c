@@ -482,7 +482,7 @@ test_matches_brute_force(void **state)
 {
 	struct fx *f = *state;
 	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "Asia/Kathmandu",
-	    "America/St_Johns", "Europe/London" };
+	    "America/St_Johns", "Europe/London", "America/New_York" };
 	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
 	    REPORT_MONTH };
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
@@ -624,7 +624,8 @@ static void
 test_months_match_brute_force(void **state)
 {
 	struct fx *f = *state;
-	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "America/St_Johns" };
+	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "America/St_Johns",
+	    "America/New_York" };
 	static const enum report_group groups[] = { REPORT_MONTH, REPORT_MODEL, REPORT_TAG,
 	    REPORT_SOURCE, REPORT_TOTAL, REPORT_DAY, REPORT_WEEK };
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
@@ -891,7 +892,8 @@ test_poisoned_ledger(void **state)
 	    "UPDATE rollup_dt SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_ds SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_mm SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
-	    "UPDATE rollup_mx SET input = 9223372036854775807 WHERE flags & 2 <> 0;");
+	    "UPDATE rollup_mx SET input = 9223372036854775807 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_lt SET input = 9223372036854775807 WHERE flags & 2 <> 0;");
 	expect_fail(f, 0, 0, want);                        /* the rollups */
 	expect_fail(f, T0 + 1, T0 + 3600000, want);        /* raw rows inside the hour */
 	assert_int_equal(store_spend_between(f->s, f->p, NULL, T0, 0, &nanos, &req, NULL, err,
@@ -905,7 +907,8 @@ test_poisoned_ledger(void **state)
 	    "UPDATE rollup_dt SET input = -3 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_ds SET input = -3 WHERE flags & 2 <> 0;"
 	    "UPDATE rollup_mm SET input = -3 WHERE flags & 2 <> 0;"
-	    "UPDATE rollup_mx SET input = -3 WHERE flags & 2 <> 0;");
+	    "UPDATE rollup_mx SET input = -3 WHERE flags & 2 <> 0;"
+	    "UPDATE rollup_lt SET input = -3 WHERE flags & 2 <> 0;");
 	expect_fail(f, 0, 0, "a rollup cell holds sums no rows can make");
 }
 
@@ -927,8 +930,77 @@ test_sums_past_64_bits(void **state)
 	    "UPDATE rollup_dt SET requests = 9000000, input = 9000000000000000000;"
 	    "UPDATE rollup_ds SET requests = 9000000, input = 9000000000000000000;"
 	    "UPDATE rollup_mm SET requests = 9000000, input = 9000000000000000000;"
-	    "UPDATE rollup_mx SET requests = 9000000, input = 9000000000000000000;");
+	    "UPDATE rollup_mx SET requests = 9000000, input = 9000000000000000000;"
+	    "UPDATE rollup_lt SET requests = 9000000, input = 9000000000000000000;");
 	expect_fail(f, 0, 0, "a sum does not fit 64 bits");
+}
+
+/* The total of [since, until) in UTC: requests and input into *req, *in. */
+static void
+total_of(struct fx *f, int64_t since, int64_t until, enum report_group g, int64_t *req,
+         int64_t *in)
+{
+	struct report_query q;
+	struct report r;
+
+	memset(&q, 0, sizeof(q));
+	q.group = g;
+	q.since_ms = since;
+	q.until_ms = until;
+	report(f, &q, &r);
+	*req = r.totals.requests;
+	*in = r.totals.tok.input;
+	store_report_free(&r);
+}
+
+/* A bound inside an hour: when no row lies in the rest of that hour, its
+ * cells answer (a cell bumped by hand shows through), else its rows do; a
+ * row at the bound itself is outside [since, until). */
+static void
+test_partial_hour_edges(void **state)
+{
+	struct fx *f = *state;
+	static const enum report_group groups[] = { REPORT_TOTAL, REPORT_DAY, REPORT_MODEL };
+	int64_t req, in;
+	struct usage u;
+	size_t i;
+
+	use_tz("UTC");
+	u = mk("claude-haiku-4-5", "call", "", T0 + 5 * 60000, "req_1");
+	u.tok.input = 100;
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "call", "", T0 + 30 * 60000, "req_2");
+	u.tok.input = 200;
+	put(f, &u);
+	u = mk("claude-haiku-4-5", "call", "", T0 + 55 * 60000, "req_3");
+	u.tok.input = 400;
+	put(f, &u);
+	for (i = 0; i < 2 * sizeof(groups) / sizeof(groups[0]); i++) {
+		enum report_group g = groups[i % 3];
+
+		if (i == 3)     /* the hour's cells say 1,000,000 more than its rows */
+			raw_sql(f, "UPDATE rollup_hm SET input = input + 1000000;"
+			    "UPDATE rollup_hour SET input = input + 1000000;"
+			    "UPDATE rollup_dm SET input = input + 1000000;");
+		/* a row after until in the hour: rows */
+		total_of(f, T0 + 2 * 60000, T0 + 40 * 60000, g, &req, &in);
+		assert_int_equal(req, 2);
+		assert_int_equal(in, 300);
+		total_of(f, T0 + 2 * 60000, T0 + 55 * 60000, g, &req, &in);
+		assert_int_equal(req, 2);
+		assert_int_equal(in, 300);
+		/* a row before since in the hour: rows */
+		total_of(f, T0 + 10 * 60000, T0 + 58 * 60000, g, &req, &in);
+		assert_int_equal(req, 2);
+		assert_int_equal(in, 600);
+		/* nothing outside the range in its hour: the cells */
+		total_of(f, T0 + 2 * 60000, T0 + 58 * 60000, g, &req, &in);
+		assert_int_equal(req, 3);
+		assert_int_equal(in, i < 3 ? 700 : 1000700);
+		total_of(f, T0 - 30 * 60000, T0 + 58 * 60000, g, &req, &in);
+		assert_int_equal(req, 3);
+		assert_int_equal(in, i < 3 ? 700 : 1000700);
+	}
 }
 
 int
@@ -947,6 +1019,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spend_between_and_hit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poisoned_ledger, setup_file, teardown),
 		cmocka_unit_test_setup_teardown(test_sums_past_64_bits, setup_file, teardown),
+		cmocka_unit_test_setup_teardown(test_partial_hour_edges, setup_file, teardown),
 	};
 
 	return FX_RUN_BACKENDS(tests, NULL, NULL);

@@ -112,5 +112,5 @@ dash_intraday_fill(struct store *st, const struct pricing *pr, int64_t now_ms,
 	if (fill_hours(st, pr, tag, host, d, err, errlen) != 0)
 		return -1;
 	/* the same rows and bounds the header's rate always read */
-	return store_each_usage(st, now_ms - HOUR_MS, now_ms + 1, each_row, &s, err, errlen);
+	return store_each_priced(st, now_ms - HOUR_MS, now_ms + 1, each_row, &s, err, errlen);
 }
