@@ -16,6 +16,8 @@
 #include "core/text.h"
 #include "tui/alerter.h"
 #include "tui/cli.h"
+#include "tui/import_marks.h"
+#include "tui/import_writer.h"
 
 /* Rows, and the marks that account for them, are committed in groups: at
  * most this many rows or this long apart (a killed import loses at most one
@@ -115,8 +117,20 @@ struct imp {
 	struct project_cache *projects;           /* cwd → project, asked once each */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
+	struct imarks  *marks;                    /* every mark: read at the start, kept
+	                                             up to date; NULL: asked per file */
+	struct iw      *w;                        /* the writer thread; NULL: this one
+	                                             writes (counts and group: the
+	                                             writer's while it runs) */
+	int64_t         skip_line;                /* writer: this file's lines up to it
+	                                             were imported by another import */
 	char            err[512];                 /* why the sink stopped */
 };
+
+static int begin_check(struct imp *m, const struct import_where *w,
+                       const struct import_pos *start);
+static int write_row(struct imp *m, const struct usage *u, int64_t line);
+static int write_mark(struct imp *m, const char *key, const struct import_mark *mk);
 
 static int
 imp_mark_get(void *arg, const char *key, struct import_pos *pos, int *found)
@@ -124,8 +138,12 @@ imp_mark_get(void *arg, const char *key, struct import_pos *pos, int *found)
 	struct imp *m = arg;
 	struct import_mark mk;
 
-	if (store_import_mark_get(m->st, key, &mk, found, m->err, sizeof(m->err)) != 0)
+	if (m->marks != NULL)
+		*found = imarks_get(m->marks, key, &mk);
+	else if (store_import_mark_get(m->st, key, &mk, found, m->err, sizeof(m->err)) != 0)
 		return -1;
+	if (!*found)
+		memset(&mk, 0, sizeof(mk));
 	pos->size = mk.size;
 	pos->mtime_ns = mk.mtime_ns;
 	pos->offset = mk.offset;
@@ -147,6 +165,8 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 	size_t n;
 	int found = 0;
 
+	if (m->w != NULL && begin_check(m, w, start) != 0)
+		return -1;
 	m->batch_id[0] = '\0';
 	m->batch_end_ms = m->now_ms;
 	m->batch_end_known = 0;
@@ -165,6 +185,8 @@ imp_file_begin(void *arg, const struct import_where *w, const struct import_pos 
 	}
 	if (m->batch_id[0] == '\0')
 		return 0;
+	if (m->w != NULL && iw_sync(m->w) != 0)     /* the store is this thread's now */
+		return -1;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return -1;
 	if (store_batch_get(m->st, m->pr, m->batch_id, b, &found, m->err, sizeof(m->err)) != 0) {
@@ -219,7 +241,6 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 {
 	struct imp *m = arg;
 	struct usage u = *in;
-	enum store_put r;
 
 	if (u.ts_ms == 0) {
 		u.ts_ms = m->now_ms;       /* a bare response has no time of its own */
@@ -229,12 +250,11 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
 	if (u.cwd[0] != '\0' && u.project[0] == '\0')   /* a coding agent's row: who spent it */
 		project_of(m->projects, u.cwd, u.project, sizeof(u.project));
-	if (note_unpriced(m, &u) != 0 ||
-	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
+	if (note_unpriced(m, &u) != 0)
 		return -1;
-	count(m, r, u.ts_import);
-	m->group_rows++;
-	return 0;
+	if (m->w != NULL)
+		return iw_row(m->w, &u, w->line);
+	return write_row(m, &u, w->line);
 }
 
 static int
@@ -245,6 +265,8 @@ imp_result(void *arg, const struct import_where *w, const struct usage_result *r
 	int ok = strcmp(res->type, "succeeded") == 0, dup = 0;
 	enum store_put r;
 
+	if (m->w != NULL && iw_sync(m->w) != 0)     /* the store is this thread's now */
+		return -1;
 	m->group_rows++;
 	if (ok) {
 		if (u.ts_ms == 0) {         /* OpenAI's bodies say when; Anthropic's do not */
@@ -317,6 +339,105 @@ commit_group(struct imp *m, int64_t now)
 	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
 }
 
+/* ---- the store's side: on the writer thread while it runs ------------------ */
+
+/* A row into the open group. 0, or -1 + m->err. */
+static int
+write_row(struct imp *m, const struct usage *u, int64_t line)
+{
+	enum store_put r;
+
+	if (line <= m->skip_line) {          /* the other import's already */
+		count(m, STORE_DUPLICATE, 0);
+		return 0;
+	}
+	if (store_put_bulk(m->st, u, &r, m->err, sizeof(m->err)) != 0)
+		return -1;
+	count(m, r, u->ts_import);
+	m->group_rows++;
+	return 0;
+}
+
+/* A file's mark with the rows it accounts for; the group committed once
+ * full (GROUP_ROWS, GROUP_MS). 0, or -1 + m->err. */
+static int
+write_mark(struct imp *m, const char *key, const struct import_mark *mk)
+{
+	int64_t now;
+
+	if (mk->line <= m->skip_line)        /* never back behind the other's */
+		return 0;
+	if (store_import_mark_set(m->st, key, mk, m->err, sizeof(m->err)) != 0)
+		return -1;
+	now = mono_ms();
+	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
+		return 0;
+	return commit_group(m, now);
+}
+
+static int
+same_file(const struct import_mark *a, const struct import_mark *b)
+{
+	/* (heads hashed over other lengths cannot be compared: a file under 4 KB) */
+	return a->dev == b->dev && a->ino == b->ino &&
+	    (a->head_len != b->head_len || a->head_hash == b->head_hash);
+}
+
+/* The marks were read when the import began: a file's reading starts where
+ * its mark was then. Another import may have read on in the same file since
+ * (between two groups): its lines up to that import's mark are skipped here
+ * (counted as duplicates) and the mark never moves back. Another import that
+ * saw another file under the key (replaced meanwhile) stops this one, what
+ * it committed kept, saying so: a second run goes on from the new mark. */
+static int
+writer_begin(void *arg, const char *key, int found, const struct import_mark *was,
+             const struct import_mark *start)
+{
+	struct imp *m = arg;
+	struct import_mark now;
+	int here = 0;
+
+	m->skip_line = 0;
+	if (store_import_mark_get(m->st, key, &now, &here, m->err, sizeof(m->err)) != 0)
+		return -1;
+	if (here == found && (!found || memcmp(&now, was, sizeof(now)) == 0))
+		return 0;
+	if (here && same_file(&now, start) && now.offset >= start->offset) {
+		m->skip_line = now.line;
+		return 0;
+	}
+	snprintf(m->err, sizeof(m->err), "%s: another import read this file while this one ran "
+	    "(its mark moved); what this import committed is kept: run it again to go on", key);
+	return -1;
+}
+
+static int
+writer_row(void *arg, const struct usage *u, int64_t line)
+{
+	return write_row(arg, u, line);
+}
+
+static int
+writer_mark(void *arg, const char *key, const struct import_mark *mk)
+{
+	return write_mark(arg, key, mk);
+}
+
+static const struct iw_ops writer_ops = { writer_row, writer_mark, writer_begin };
+
+/* Deliverer: the writer checks the mark this file's reading started from. */
+static int
+begin_check(struct imp *m, const struct import_where *w, const struct import_pos *start)
+{
+	struct import_mark mk, at = { start->size, start->mtime_ns, start->offset, start->line,
+	    start->dev, start->ino, start->head_len, start->head_hash };
+	int found = imarks_get(m->marks, w->key, &mk);
+
+	if (!found)
+		memset(&mk, 0, sizeof(mk));
+	return iw_begin(m->w, w->key, found, &mk, &at);
+}
+
 /* A path that could not be read: said now, in its place; the rest goes on
  * and the exit status tells. */
 static int
@@ -340,14 +461,14 @@ imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos 
 	struct imp *m = arg;
 	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line, pos->dev,
 	    pos->ino, pos->head_len, pos->head_hash };
-	int64_t now;
 
-	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
+	if (m->marks != NULL && imarks_set(m->marks, w->key, &mk) != 0) {
+		snprintf(m->err, sizeof(m->err), "out of memory");
 		return -1;
-	now = mono_ms();
-	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
-		return 0;
-	return commit_group(m, now);
+	}
+	if (m->w != NULL)
+		return iw_mark(m->w, w->key, &mk);
+	return write_mark(m, w->key, &mk);
 }
 
 static const struct import_sink imp_sink = {
@@ -615,6 +736,11 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	if ((m.marks = imarks_load(m.st, err, sizeof(err))) == NULL) {
+		rc = cli_fail("import", "%s", err);
+		goto fail;
+	}
+	m.w = iw_start(&writer_ops, &m);      /* NULL: this thread writes */
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
 	/* one pipeline per run of files of one format (the default folders:
 	 * Claude Code's, then Codex's) */
@@ -628,9 +754,17 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = import_files(files + i, &o, &imp_sink, &m, &s, err, sizeof(err));
 		files[j] = cut;
 		if (rc != 0) {
+			iw_stop(m.w);                /* before the store is this thread's */
+			m.w = NULL;
 			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
 			goto fail;
 		}
+	}
+	rc = iw_stop(m.w);                   /* every row written (or why not) */
+	m.w = NULL;
+	if (rc != 0) {
+		rc = cli_fail("import", "import stopped: %s", m.err);
+		goto fail;
 	}
 	if (store_commit(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
@@ -645,8 +779,10 @@ fail:
 	store_rollback(m.st);     /* the rows since the last checkpoint: not counted */
 	summary(&m, &s, json);
 out:
+	iw_stop(m.w);                        /* (an early failure: before any item) */
 	alerter_stop(al);
 	import_pool_free(o.pool);
+	imarks_free(m.marks);
 	project_cache_free(m.projects);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);
