@@ -64,13 +64,18 @@ mark_op(struct store *s, void *arg, char *err, size_t errlen)
 }
 
 /* Inside the caller's transaction when there is one, so a mark moves
- * together with the rows it accounts for. */
+ * together with the rows it accounts for. There it is one statement, not an
+ * operation: it touches no rollup, fails whole, and the rows an import holds
+ * in memory (bulk.c) need not be written first: they commit with it. So an
+ * import of many small files writes its rows in large rounds, not per file. */
 int
 store_import_mark_set(struct store *s, const char *path, const struct import_mark *m,
                       char *err, size_t errlen)
 {
 	struct mark_arg a = { path, m };
 
+	if (s->in_tx && !s->in_op)
+		return mark_op(s, &a, err, errlen);
 	return store_op_run(s, mark_op, &a, err, errlen);
 }
 
