@@ -59,9 +59,11 @@ op_mark(void *arg, const char *key, const struct import_mark *m)
 }
 
 static int
-op_begin(void *arg, const char *key, int found, const struct import_mark *m)
+op_begin(void *arg, const char *key, int found, const struct import_mark *m,
+         const struct import_mark *start)
 {
 	assert_int_equal(found, 1);
+	assert_int_equal(start->line, m->offset + 1);
 	return note(arg, 'b', m->offset);
 }
 
@@ -72,14 +74,16 @@ static int
 hand(struct iw *w, int i)
 {
 	struct usage u;
-	struct import_mark m;
+	struct import_mark m, start;
 	char key[32];
 
 	memset(&m, 0, sizeof(m));
+	memset(&start, 0, sizeof(start));
 	if (i % 50 == 0) {
 		m.offset = i;
+		start.line = i + 1;
 		snprintf(key, sizeof(key), "b%d", i);
-		return iw_begin(w, key, 1, &m);
+		return iw_begin(w, key, 1, &m, &start);
 	}
 	if (i % 7 == 0) {
 		m.line = i;
