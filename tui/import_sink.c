@@ -95,8 +95,14 @@ note_unpriced(struct imp *m, const struct usage *u)
 	size_t i;
 	char **v;
 
-	if (pricing_find_for(m->pr, provider_of(u)->id, model) != NULL)
+	/* rows come in runs of one model: the last one priced is not looked up */
+	if (strcmp(m->priced_model, model) == 0 && strcmp(m->priced_provider, u->provider) == 0)
 		return 0;
+	if (pricing_find_for(m->pr, provider_of(u)->id, model) != NULL) {
+		usage_strlcpy(m->priced_model, model, sizeof(m->priced_model));
+		usage_strlcpy(m->priced_provider, u->provider, sizeof(m->priced_provider));
+		return 0;
+	}
 	for (i = 0; i < m->nunpriced; i++)
 		if (strcmp(m->unpriced[i], model) == 0)
 			return 0;

@@ -43,6 +43,8 @@ struct imp {
 	struct project_cache *projects;           /* cwd → project, asked once each */
 	char          **unpriced;                 /* distinct, heap */
 	size_t          nunpriced;
+	char            priced_model[USAGE_MODEL_MAX];     /* the last row's model, */
+	char            priced_provider[sizeof(((struct usage *)0)->provider)]; /* priced */
 	struct imarks  *marks;                    /* every mark: read at the start, kept
 	                                             up to date; NULL: asked per file */
 	struct iw      *w;                        /* the writer thread; NULL: this one
