@@ -375,9 +375,9 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "import stopped: %s", m.err);
 		goto fail;
 	}
-	if (store_commit(m.st, err, sizeof(err)) != 0) {
+	if (store_commit(m.st, err, sizeof(err)) != 0) {   /* (rolled back: not counted) */
 		rc = cli_fail("import", "%s", err);
-		goto out;
+		goto fail;
 	}
 	imp_fold_counts(&m);
 	al = cli_alerter(cli, m.pr, "import", ALERTER_ONESHOT);   /* while the summary is written */
