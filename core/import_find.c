@@ -166,24 +166,38 @@ not_dots(const struct dirent *de)
 static void walk(struct walk *w, const char *dir, const struct stat *dsb, int depth);
 
 /*
- * One directory entry: a directory is walked, a *.jsonl file taken. An
- * entry that cannot be looked at is nothing to import unless it is named
- * *.jsonl (a dangling link, a file gone since the listing). 1 when the
- * directory itself turned out not searchable (stop listing it), else 0.
+ * One directory entry (de, in dir whose stat is dsb): a directory is
+ * walked, a *.jsonl file taken. An entry that cannot be looked at is
+ * nothing to import unless it is named *.jsonl (a dangling link, a file gone
+ * since the listing). A plain file's identity is its directory's device and
+ * its own inode number as listed, so the walk asks no stat of the files of
+ * a tree (the import's reader asks one of each it reads; a re-import of a
+ * large tree is little else) once one stat in the directory (*searched)
+ * showed it can be searched. 1 when the directory itself turned out not
+ * searchable (stop listing it), else 0.
  */
 static int
-walk_entry(struct walk *w, const char *dir, const char *name, int depth)
+walk_entry(struct walk *w, const char *dir, const struct stat *dsb, const struct dirent *de,
+           int depth, int *searched)
 {
 	char path[PATH_MAX];
+	const char *name = de->d_name;
 	struct stat sb;
 	int jsonl = ends_with(name, ".jsonl"), first;
 
+	if (de->d_type == DT_REG && !jsonl)
+		return 0;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path)) {
 		if (jsonl)
 			bad_path(w, dir, strerror(ENAMETOOLONG));
 		return 0;
 	}
-	if (stat(path, &sb) != 0) {
+	if (de->d_type == DT_REG && *searched) {
+		memset(&sb, 0, sizeof(sb));
+		sb.st_dev = dsb->st_dev;
+		sb.st_ino = de->d_ino;
+		sb.st_mode = S_IFREG;
+	} else if (stat(path, &sb) != 0) {
 		int en = errno;
 
 		if (en == EACCES && lstat(path, &sb) != 0 && errno == EACCES) {
@@ -193,6 +207,8 @@ walk_entry(struct walk *w, const char *dir, const char *name, int depth)
 		if (jsonl)
 			bad_path(w, path, strerror(en));
 		return 0;
+	} else {
+		*searched = 1;
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		walk(w, path, &sb, depth + 1);
@@ -211,7 +227,7 @@ static void
 walk(struct walk *w, const char *dir, const struct stat *dsb, int depth)
 {
 	struct dirent **ents = NULL;
-	int n, i, first;
+	int n, i, first, searched = 0;
 
 	if (depth > MAX_DEPTH || w->oom)
 		return;
@@ -229,7 +245,7 @@ walk(struct walk *w, const char *dir, const struct stat *dsb, int depth)
 		return;
 	}
 	for (i = 0; i < n; i++)
-		if (!w->oom && walk_entry(w, dir, ents[i]->d_name, depth) != 0)
+		if (!w->oom && walk_entry(w, dir, dsb, ents[i], depth, &searched) != 0)
 			break;
 	for (i = 0; i < n; i++)
 		free(ents[i]);

@@ -50,7 +50,8 @@ struct ent {
 	char               err[512];
 };
 
-#define CHUNK_LINES  64              /* lines a chunk holds at most */
+#define CHUNK_LINES  256             /* lines a chunk holds at most: ~730 KB of
+                                        entries, a hand-over per 256 lines */
 #define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer */
 #define CHUNK_KEEP   (4 * 1024 * 1024) /* a larger buffer is freed after use */
 #define MAX_JOBS     64

@@ -13,7 +13,7 @@
 
 #include "data/store_int.h"
 
-#define BULK_CAP 4096     /* rows waiting: ~4 MB */
+#define BULK_CAP 2048     /* rows waiting: ~3.5 MB */
 
 enum bulk_state {
 	B_NEW,       /* not in the ledger: insert */

@@ -477,6 +477,12 @@ int store_import_mark_get(struct store *s, const char *path, struct import_mark 
                           int *found, char *err, size_t errlen);
 int store_import_mark_set(struct store *s, const char *path, const struct import_mark *m,
                           char *err, size_t errlen);
+/* fn for every mark in the ledger (one statement: an import reads them all
+ * before its first file); fn's non-zero stops it as out of memory. 0, or -1
+ * + err. The path and mark are borrowed for the call. */
+int store_import_marks_each(struct store *s,
+                            int (*fn)(void *arg, const char *path, const struct import_mark *m),
+                            void *arg, char *err, size_t errlen);
 
 /* ---- batches ------------------------------------------------------------ */
 

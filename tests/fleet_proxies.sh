@@ -35,7 +35,7 @@ TOKENTOP_HOST=old-box "$TT" --db "$DB" import "$T/tx/projects" >/dev/null || tt_
 OLD=$(sql 'SELECT count(*) FROM usage')
 [ "$OLD" -gt 0 ] || tt_die "no rows imported"
 v=$(sql 'SELECT max(version) FROM tokentop_schema')
-sql "DROP INDEX usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh; DROP TABLE host_seen;
+sql "DROP INDEX IF EXISTS usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh; DROP TABLE host_seen;
     ALTER TABLE usage DROP COLUMN host; UPDATE tokentop_schema SET version = 17" >/dev/null
 tt_eq "the ledger is from before hosts" "$(sql "SELECT count(*) FROM information_schema.columns
     WHERE table_name = 'usage' AND column_name = 'host'")" 0

@@ -59,6 +59,30 @@ for trial in 1 2 3 4; do
 done
 echo "$killed of 8 imports killed before they ended"
 
+# Two imports of the same trees at once (each commits in groups, so they take
+# turns). The marks are read when an import begins; lines of a file that the
+# other one imported in the meantime are skipped (counted as duplicates), so
+# both end well and the ledger is whole before any further run.
+for trial in 1 2; do
+	DB2=$T/both-$trial.db
+	"$TT" --db "$DB2" import --json "${TREES[@]}" >"$T/one.out" 2>"$T/one.err" &
+	p1=$!
+	"$TT" --db "$DB2" import --json "${TREES[@]}" >"$T/two.out" 2>"$T/two.err" &
+	p2=$!
+	rc1=0 rc2=0
+	wait "$p1" || rc1=$?
+	wait "$p2" || rc2=$?
+	tt_eq "both at once, trial $trial: both end well" "$rc1 $rc2 $(cat "$T/one.err" "$T/two.err")" "0 0 "
+	tt_eq "both at once, trial $trial: every response once, every token" \
+	    "$(sqlite3 -readonly "$DB2" "$SUMS")" "$want"
+	tt_eq "both at once, trial $trial: no response twice" \
+	    "$(sqlite3 -readonly "$DB2" "$DUPS")" 0
+	tt_eq "both at once, trial $trial: together they added each response once" \
+	    "$(( $(jq .added "$T/one.out") + $(jq .added "$T/two.out") ))" "${want%%|*}"
+	out=$("$TT" --db "$DB2" import --json "${TREES[@]}") || tt_die "after both: $out"
+	tt_eq "both at once, trial $trial: a third run reads nothing" "$(echo "$out" | jq -r .lines)" 0
+done
+
 for kind in daily models; do
 	"$TT" --db "$DB" report $kind --json >"$T/$kind.json" || tt_die "report $kind"
 done

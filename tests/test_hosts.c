@@ -432,7 +432,7 @@ test_migration(void **state)
 	v = store_schema_version(s);
 	fill(s, "msg", 300);
 	store_close(s);
-	fx_sql(target, "DROP INDEX usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh;"
+	fx_sql(target, "DROP INDEX IF EXISTS usage_host; DROP TABLE rollup_dh; DROP TABLE rollup_hh;"
 	    " DROP TABLE host_seen;"
 	    " ALTER TABLE usage DROP COLUMN host;");
 	fx_set_schema_version(target, from);

@@ -16,14 +16,9 @@
 #include "core/text.h"
 #include "tui/alerter.h"
 #include "tui/cli.h"
+#include "tui/import_sink.h"
 
-/* Rows, and the marks that account for them, are committed in groups: at
- * most this many rows or this long apart (a killed import loses at most one
- * group, which the next run reads again from the marks it did commit).
- * TOKENTOP_IMPORT_GROUP_ROWS overrides the rows (tests). */
-#define GROUP_ROWS 50000
 #define IMPORT_CACHE_KIB (16 * 1024)   /* a group's dirty pages stay in memory */
-#define GROUP_MS   2000
 
 static void
 help(FILE *f)
@@ -94,271 +89,6 @@ help(FILE *f)
 	    "failure are kept and counted, those rolled back are not), 2 usage error.\n");
 }
 
-struct imp {
-	struct cli     *cli;
-	struct store   *st;
-	struct pricing *pr;
-	const char     *tag;
-	const char     *batch_flag;
-	int64_t         now_ms;
-	char            batch_id[USAGE_ID_MAX];   /* of the current file, "" = none */
-	int64_t         batch_end_ms;             /* its end time, else now */
-	int             batch_end_known;          /* batch_end_ms is the batch's end */
-	int64_t         added, duplicates, replaced, malformed;  /* committed */
-	int64_t         stamped;                  /* …of them stamped with the import time */
-	int64_t         p_added, p_dups, p_replaced, p_stamped;  /* since the last commit:
-	                                                 lost if the transaction is rolled back */
-	struct import_unreadable bad;             /* paths that could not be read */
-	int64_t         group_rows;               /* rows since the last commit */
-	int64_t         group_start;              /* when it began (monotonic ms) */
-	int64_t         group_max;                /* rows per commit */
-	struct project_cache *projects;           /* cwd → project, asked once each */
-	char          **unpriced;                 /* distinct, heap */
-	size_t          nunpriced;
-	char            err[512];                 /* why the sink stopped */
-};
-
-static int
-imp_mark_get(void *arg, const char *key, struct import_pos *pos, int *found)
-{
-	struct imp *m = arg;
-	struct import_mark mk;
-
-	if (store_import_mark_get(m->st, key, &mk, found, m->err, sizeof(m->err)) != 0)
-		return -1;
-	pos->size = mk.size;
-	pos->mtime_ns = mk.mtime_ns;
-	pos->offset = mk.offset;
-	pos->line = mk.line;
-	pos->dev = mk.dev;
-	pos->ino = mk.ino;
-	pos->head_len = mk.head_len;
-	pos->head_hash = mk.head_hash;
-	return 0;
-}
-
-/* The batch of a results file: --batch-id, else a msgbatch_*.jsonl name. */
-static int
-imp_file_begin(void *arg, const struct import_where *w, const struct import_pos *start)
-{
-	struct imp *m = arg;
-	struct batch_rec *b;
-	char name[1024], *base;
-	size_t n;
-	int found = 0;
-
-	m->batch_id[0] = '\0';
-	m->batch_end_ms = m->now_ms;
-	m->batch_end_known = 0;
-	usage_strlcpy(name, w->path, sizeof(name));
-	base = basename(name);
-	n = strlen(base);
-	if (m->batch_flag != NULL) {
-		usage_strlcpy(m->batch_id, m->batch_flag, sizeof(m->batch_id));
-	} else if (strncmp(base, "msgbatch_", 9) == 0 && n > 6 &&
-	    strcmp(base + n - 6, ".jsonl") == 0) {
-		base[n - 6] = '\0';
-		usage_strlcpy(m->batch_id, base, sizeof(m->batch_id));
-	} else if (strncmp(base, "batch_", 6) == 0 && (w->format == IMPORT_OPENAI_BATCH ||
-	    w->format == IMPORT_AUTO)) {
-		openai_batch_name(base, m->batch_id, sizeof(m->batch_id));
-	}
-	if (m->batch_id[0] == '\0')
-		return 0;
-	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return -1;
-	if (store_batch_get(m->st, m->pr, m->batch_id, b, &found, m->err, sizeof(m->err)) != 0) {
-		free(b);
-		return -1;
-	}
-	if (found && b->ended_ms > 0) {
-		m->batch_end_ms = b->ended_ms;
-		m->batch_end_known = 1;
-	}
-	free(b);
-	return 0;
-}
-
-static int
-note_unpriced(struct imp *m, const struct usage *u)
-{
-	const char *model = u->model;
-	size_t i;
-	char **v;
-
-	if (pricing_find_for(m->pr, provider_of(u)->id, model) != NULL)
-		return 0;
-	for (i = 0; i < m->nunpriced; i++)
-		if (strcmp(m->unpriced[i], model) == 0)
-			return 0;
-	if ((v = realloc(m->unpriced, (m->nunpriced + 1) * sizeof(*v))) == NULL)
-		return -1;
-	m->unpriced = v;
-	if ((v[m->nunpriced] = strdup(model)) == NULL)
-		return -1;
-	m->nunpriced++;
-	return 0;
-}
-
-/* A row's outcome, counted once its transaction commits (imp_checkpoint);
- * stamped: its time is the import's. */
-static void
-count(struct imp *m, enum store_put r, int stamped)
-{
-	if (r == STORE_ADDED) {
-		m->p_added++;
-		m->p_stamped += stamped != 0;
-	} else
-		m->p_dups++;
-	if (r == STORE_REPLACED)
-		m->p_replaced++;
-}
-
-static int
-imp_row(void *arg, const struct import_where *w, const struct usage *in)
-{
-	struct imp *m = arg;
-	struct usage u = *in;
-	enum store_put r;
-
-	if (u.ts_ms == 0) {
-		u.ts_ms = m->now_ms;       /* a bare response has no time of its own */
-		u.ts_import = 1;           /* …so it says so: no burn rate */
-	}
-	if (m->tag != NULL)
-		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-	if (u.cwd[0] != '\0' && u.project[0] == '\0')   /* a coding agent's row: who spent it */
-		project_of(m->projects, u.cwd, u.project, sizeof(u.project));
-	if (note_unpriced(m, &u) != 0 ||
-	    store_put_bulk(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
-		return -1;
-	count(m, r, u.ts_import);
-	m->group_rows++;
-	return 0;
-}
-
-static int
-imp_result(void *arg, const struct import_where *w, const struct usage_result *res)
-{
-	struct imp *m = arg;
-	struct usage u = res->u;
-	int ok = strcmp(res->type, "succeeded") == 0, dup = 0;
-	enum store_put r;
-
-	m->group_rows++;
-	if (ok) {
-		if (u.ts_ms == 0) {         /* OpenAI's bodies say when; Anthropic's do not */
-			u.ts_ms = m->batch_end_ms;
-			u.ts_import = !m->batch_end_known;
-		}
-		usage_strlcpy(u.batch_id, m->batch_id, sizeof(u.batch_id));
-		if (m->tag != NULL)
-			usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
-		if (note_unpriced(m, &u) != 0)
-			return -1;
-	}
-	if (m->batch_id[0] == '\0') {
-		/* no batch to record outcomes against: only billed rows count */
-		if (!ok)
-			return 0;
-		if (store_insert_usage(m->st, &u, &r, m->err, sizeof(m->err)) != 0)
-			return -1;
-		count(m, r, u.ts_import);
-		return 0;
-	}
-	if (store_batch_result(m->st, m->batch_id, res->custom_id, res->type,
-	    res->error[0] != '\0' ? res->error : NULL, ok ? &u : NULL, &dup,
-	    m->err, sizeof(m->err)) != 0)
-		return -1;
-	if (ok)
-		count(m, dup ? STORE_DUPLICATE : STORE_ADDED, u.ts_import);
-	return 0;
-}
-
-static int
-imp_malformed(void *arg, const struct import_where *w, const char *reason)
-{
-	struct imp *m = arg;
-
-	m->malformed++;
-	cli_line(stderr, "%s:%" PRId64 ": %s", w->path, w->line, reason);   /* sanitised */
-	return 0;
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The group's rows counted once they are committed (a rollback forgets them). */
-static void
-fold_counts(struct imp *m)
-{
-	m->added += m->p_added;
-	m->duplicates += m->p_dups;
-	m->replaced += m->p_replaced;
-	m->stamped += m->p_stamped;
-	m->p_added = m->p_dups = m->p_replaced = m->p_stamped = 0;
-}
-
-/* Commit the group and start the next at now. 0, or -1 + m->err. */
-static int
-commit_group(struct imp *m, int64_t now)
-{
-	if (store_commit(m->st, m->err, sizeof(m->err)) != 0)
-		return -1;
-	fold_counts(m);
-	m->group_rows = 0;
-	m->group_start = now;
-	return store_begin(m->st, m->err, sizeof(m->err)) != 0 ? -1 : 0;
-}
-
-/* A path that could not be read: said now, in its place; the rest goes on
- * and the exit status tells. */
-static int
-imp_unreadable(void *arg, const char *path, const char *why)
-{
-	struct imp *m = arg;
-
-	cli_fail("import", "%s: %s", path, why);
-	if (import_unreadable_add(&m->bad, path, why) != 0) {
-		snprintf(m->err, sizeof(m->err), "out of memory");
-		return -1;
-	}
-	return 0;
-}
-
-/* Rows so far and the mark that accounts for them land in one transaction,
- * committed once the group is full (GROUP_ROWS, GROUP_MS). */
-static int
-imp_checkpoint(void *arg, const struct import_where *w, const struct import_pos *pos)
-{
-	struct imp *m = arg;
-	struct import_mark mk = { pos->size, pos->mtime_ns, pos->offset, pos->line, pos->dev,
-	    pos->ino, pos->head_len, pos->head_hash };
-	int64_t now;
-
-	if (store_import_mark_set(m->st, w->key, &mk, m->err, sizeof(m->err)) != 0)
-		return -1;
-	now = mono_ms();
-	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
-		return 0;
-	return commit_group(m, now);
-}
-
-static const struct import_sink imp_sink = {
-	.mark_get = imp_mark_get,
-	.file_begin = imp_file_begin,
-	.row = imp_row,
-	.result = imp_result,
-	.malformed = imp_malformed,
-	.checkpoint = imp_checkpoint,
-	.unreadable = imp_unreadable,
-};
 
 static int
 cmp_str(const void *a, const void *b)
@@ -604,7 +334,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
-	m.group_start = mono_ms();
+	m.group_start = imp_mono_ms();
 	m.group_max = GROUP_ROWS;
 	if (getenv("TOKENTOP_IMPORT_GROUP_ROWS") != NULL &&
 	    atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS")) > 0)
@@ -615,6 +345,11 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto out;
 	}
+	if ((m.marks = imarks_load(m.st, err, sizeof(err))) == NULL) {
+		rc = cli_fail("import", "%s", err);
+		goto fail;
+	}
+	m.w = iw_start(&imp_writer_ops, &m);      /* NULL: this thread writes */
 	o.pool = import_pool_new(0);         /* NULL: threads per file instead */
 	/* one pipeline per run of files of one format (the default folders:
 	 * Claude Code's, then Codex's) */
@@ -628,15 +363,23 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = import_files(files + i, &o, &imp_sink, &m, &s, err, sizeof(err));
 		files[j] = cut;
 		if (rc != 0) {
+			iw_stop(m.w);                /* before the store is this thread's */
+			m.w = NULL;
 			rc = cli_fail("import", "%s%s%s", err, m.err[0] != '\0' ? ": " : "", m.err);
 			goto fail;
 		}
 	}
-	if (store_commit(m.st, err, sizeof(err)) != 0) {
-		rc = cli_fail("import", "%s", err);
-		goto out;
+	rc = iw_stop(m.w);                   /* every row written (or why not) */
+	m.w = NULL;
+	if (rc != 0) {
+		rc = cli_fail("import", "import stopped: %s", m.err);
+		goto fail;
 	}
-	fold_counts(&m);
+	if (store_commit(m.st, err, sizeof(err)) != 0) {   /* (rolled back: not counted) */
+		rc = cli_fail("import", "%s", err);
+		goto fail;
+	}
+	imp_fold_counts(&m);
 	al = cli_alerter(cli, m.pr, "import", ALERTER_ONESHOT);   /* while the summary is written */
 	summary(&m, &s, json);
 	rc = s.malformed > 0 || m.bad.n > 0 ? EXIT_RUNTIME : EXIT_OK;
@@ -645,8 +388,10 @@ fail:
 	store_rollback(m.st);     /* the rows since the last checkpoint: not counted */
 	summary(&m, &s, json);
 out:
+	iw_stop(m.w);                        /* (an early failure: before any item) */
 	alerter_stop(al);
 	import_pool_free(o.pool);
+	imarks_free(m.marks);
 	project_cache_free(m.projects);
 	for (k = 0; k < m.nunpriced; k++)
 		free(m.unpriced[k]);
