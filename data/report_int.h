@@ -63,6 +63,7 @@ struct agg {
 	size_t                     nsk, skcap;
 	struct shift_piece        *sp;
 	size_t                     nsp, spcap;
+	int                        off;       /* RK_DO reads: the days' first UTC hour */
 };
 
 /* One group of tokens (a rollup cell or a raw row) into the row of key. */
@@ -104,9 +105,10 @@ int report_collect(struct store *s, struct agg *a, char *err, size_t errlen);
 /* Which rollup a read reads: per UTC day or hour × model × flags × routed
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), per hour and
  * project or key (HP, HK), per UTC month (MM, and MX with source and tag),
- * or the full hourly cells (FULL). NONE: no table of that unit will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_MM, RK_MX, RK_FULL,
-	RK_NONE };
+ * per day from UTC hour a->off (DO: a unit is its first hour), or the full
+ * hourly cells (FULL). NONE: no table of that unit will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_MM, RK_MX, RK_DO,
+	RK_FULL, RK_NONE };
 
 /* report_read.c, for report_shift.c: the table of kind k; the SQL of the
  * query's filters (raw: of the usage rows) from parameter first on, and
@@ -121,6 +123,8 @@ void report_filter_sql(const struct report_query *q, int raw, char *buf, size_t 
 void report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first);
 int report_needs_full(const struct report_query *q);
 int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n);
+/* The UTC hours [*h0, *h1) of unit u of kind k. */
+void report_unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1);
 int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
 int report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
                      const char *g, int bits, int routed, const int64_t *sum, int neg,

@@ -250,55 +250,74 @@ shifting(const struct agg *a)
 	    !pricing_has_dates(a->p);
 }
 
-/* Is UTC day d split between two local periods? */
+/* Is unit u of day kind kd (a UTC day, or an offset day) split between
+ * two local periods? */
 static int
-day_split(struct agg *a, int64_t d)
+unit_split(struct agg *a, enum rollup_kind kd, int64_t u)
 {
+	int64_t h0, h1;
 	char k[32];
 
-	return report_unit_split(a, d * 24, d * 24 + 24, k, sizeof(k));
+	report_unit_hours(kd, u, &h0, &h1);
+	return report_unit_split(a, h0, h1, k, sizeof(k));
 }
 
-#define SHIFT_BLOCK 32   /* UTC days a block: its groups are in memory at once */
+#define SHIFT_BLOCK 32   /* days a block: its groups are in memory at once */
 
-/* UTC days [d0, d1) of day kind kd, by period key, a block at a time: each
- * cell to its period (or the one holding most of it), then the pieces moved
- * by the hour (kh), then every group of the block priced. 0, or -1 + err. */
+/* The units of kind kd in [*u0, *u1) that hold cells: [*u0, *u1) narrowed
+ * to them (empty when none). 0, or -1 + err. */
+static int
+cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int64_t *u1,
+          char *err, size_t errlen)
+{
+	const char *t = report_rollup_table(kd);
+	char sql[320], off[32] = "";
+	struct db_stmt *st;
+	int rc;
+
+	if (kd == RK_DO)
+		snprintf(off, sizeof(off), "off = %d AND ", a->off);
+	/* two subqueries: each one seek (min and max together would scan) */
+	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE %shour >= ?1 AND"
+	    " hour < ?2), (SELECT max(hour) FROM %s WHERE %shour >= ?1 AND hour < ?2)", t, off, t,
+	    off);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, *u0);
+	db_bind_int64(st, 2, *u1);
+	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
+		*u0 = db_column_int64(st, 0);
+		*u1 = db_column_int64(st, 1) + 1;
+	} else if (rc == DB_ROW) {
+		*u1 = *u0;       /* none */
+	}
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : store_sqlerr(s, "report", err, errlen);
+}
+
+/* Units [u0, u1) of day kind kd (UTC days, or offset days: a unit is then
+ * its first hour, step 24), by period key, a block at a time: each cell to
+ * its period (or the one holding most of it), then the pieces moved by the
+ * hour (kh), then every group of the block priced. 0, or -1 + err. */
 static int
 read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
-                  int64_t d0, int64_t d1, char *err, size_t errlen)
+                  int64_t u0, int64_t u1, char *err, size_t errlen)
 {
-	char sql[256];
-	struct db_stmt *st;
-	int64_t b, e;
+	int64_t step = kd == RK_DO ? 24 : 1, b, e;
 	size_t i;
 	int rc;
 
-	/* the days that hold cells: the blocks step through those only */
-	/* two subqueries: each one seek (min and max together would scan) */
-	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE hour >= ?1 AND"
-	    " hour < ?2), (SELECT max(hour) FROM %s WHERE hour >= ?1 AND hour < ?2)", report_rollup_table(kd),
-	    report_rollup_table(kd));
-	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+	if (cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
 		return -1;
-	db_bind_int64(st, 1, d0);
-	db_bind_int64(st, 2, d1);
-	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
-		d0 = db_column_int64(st, 0);
-		d1 = db_column_int64(st, 1) + 1;
-	} else if (rc == DB_ROW) {
-		d1 = d0;       /* none */
-	}
-	db_finalize(st);
-	if (rc != DB_ROW)
-		return store_sqlerr(s, "report", err, errlen);
-	/* where local midnights are UTC's (UTC, or London in winter) nothing
-	 * moves: three days decide (a wrong guess costs time, never exactness) */
-	if (d0 < d1 && !day_split(a, d0) && !day_split(a, d0 + (d1 - d0) / 2) &&
-	    !day_split(a, d1 - 1))
-		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-	for (rc = 0, b = d0; b < d1 && rc == 0; b = e) {
-		e = d1 - b > SHIFT_BLOCK ? b + SHIFT_BLOCK : d1;
+	/* where local midnights are the cells' (UTC, London in winter, Seoul
+	 * from offset days) nothing moves: three cells decide (a wrong guess
+	 * costs time, never exactness) */
+	if (u0 < u1 && !unit_split(a, kd, u0) &&
+	    !unit_split(a, kd, u0 + (u1 - u0) / step / 2 * step) &&
+	    !unit_split(a, kd, u1 - step))
+		return report_read_rollup(s, a, kd, u0, u1, NULL, err, errlen);
+	for (rc = 0, b = u0; b < u1 && rc == 0; b = e) {
+		e = u1 - b > SHIFT_BLOCK * step ? b + SHIFT_BLOCK * step : u1;
 		groupsum_reset(&a->gs);
 		a->nsk = a->nsp = 0;
 		a->split_h0 = INT64_MIN;
@@ -316,14 +335,87 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 	return rc;
 }
 
-/* UTC days [d0, d1) from day kind kd: shifted, or split days by the hour. */
+/* The UTC hour (1..23) where the local day of UTC day d starts, or the
+ * hour nearest to it when that is not on the hour (a :30 or :45 zone); 0
+ * when it is UTC's or the day has no midnight in it. */
+static int
+day_start_hour(struct agg *a, int64_t d)
+{
+	int64_t h, lo, hi, mid;
+	char k0[32], k[32];
+
+	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
+	for (h = 0; h < 24; h++) {
+		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
+		if (strcmp(k, k0) != 0)
+			break;
+	}
+	if (h == 24)
+		return 0;
+	lo = (d * 24 + h) * MS_PER_HOUR - 1;     /* in k0 */
+	hi = lo + MS_PER_HOUR;                   /* not */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		report_period_key(REPORT_DAY, mid, k, sizeof(k));
+		if (strcmp(k, k0) == 0)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* hi: the first ms of the next local day, in hour h */
+	if (hi - (d * 24 + h) * MS_PER_HOUR > MS_PER_HOUR / 2)
+		h++;
+	return (int)(h % 24);
+}
+
+/*
+ * UTC days [d0, d1) from rollup_do, the days that start where the zone's
+ * do (at the UTC hour of the middle day's local midnight): each cell is
+ * one local day, but where a clock change or a :30 or :45 offset moves the
+ * midnight (a piece of an hour, or raw rows). The hours of [d0, d1) before
+ * the first cell and after the last come by the hour. 1 when the zone's
+ * days start at UTC midnight (then rollup_dm answers); 0, or -1 + err.
+ */
+static int
+read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
+                 size_t errlen)
+{
+	int64_t u0, u1, h0, h1;
+	size_t nsd = a->nsd, i, j;
+
+	if (d1 - d0 < 2 || (a->off = day_start_hour(a, d0 + (d1 - d0) / 2)) == 0)
+		return 1;
+	u0 = d0 * 24 + a->off;
+	u1 = (d1 - 1) * 24 + a->off;
+	if (report_read_rollup(s, a, RK_HM, d0 * 24, u0, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_HM, u1, d1 * 24, NULL, err, errlen) != 0 ||
+	    read_days_shifted(s, a, RK_DO, RK_HM, u0, u1, err, errlen) != 0)
+		return -1;
+	/* cells with two local midnights (a clock set back over one): by the hour */
+	for (i = nsd; i < a->nsd; i = j) {
+		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 24; j++)
+			;
+		report_unit_hours(RK_DO, a->splitday[i], &h0, &h1);
+		report_unit_hours(RK_DO, a->splitday[j - 1], &u0, &h1);
+		if (report_read_rollup(s, a, RK_HM, h0, h1, NULL, err, errlen) != 0)
+			return -1;
+	}
+	a->nsd = nsd;
+	return 0;
+}
+
+/* UTC days [d0, d1) from day kind kd: shifted (from offset days where the
+ * day table is rollup_dm's), or split days by the hour. */
 int
 report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
               char *err, size_t errlen)
 {
-	if (shifting(a))
-		return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
-		    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err, errlen);
-	return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-}
+	int rc;
 
+	if (!shifting(a))
+		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
+	if (kd == RK_DAY && (rc = read_offset_days(s, a, d0, d1, err, errlen)) != 1)
+		return rc;
+	return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
+	    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err, errlen);
+}

@@ -60,8 +60,8 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[11];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
-	                                  dh, hh, mm, mx) */
+	struct groupsum coll[12];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
+	                                  dh, hh, mm, mx, do) */
 	struct host_delta *hosts;      /* a flush's host_seen deltas, by host */
 	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
@@ -354,13 +354,13 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, C_DO, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD, SQ_DO_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
 	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE, SQ_MM_PRUNE,
-	SQ_MX_PRUNE };
+	SQ_MX_PRUNE, SQ_DO_PRUNE };
 #define LT_SEP '\x1f'     /* a collapsed cell's g: "SOURCE\x1fTAG" (month × source × tag),
                             "SOURCE\x1fTAG\x1fHOST" (lifetime), "SOURCE\x1fHOST" (day ×
                             source); sources and hosts hold none (text_sanitize) */
@@ -402,6 +402,8 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 			db_bind_int64(st, k++, c->sum[i]);
 		return step_done(s, st, err, errlen);
 	}
+	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
+		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24);
 	db_bind_int64(st, k++, c->unit);
 	store_bind_text(st, k++, c->model);
 	if (id == SQ_MX_ADD || id == SQ_MX_PRUNE) {   /* source, tag */
@@ -411,7 +413,8 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 		store_bind_text(st, k++, source);
 		store_bind_text(st, k++, host);
 	} else if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD &&
-	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE) {
+	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE && id != SQ_DO_ADD &&
+	    id != SQ_DO_PRUNE) {
 		store_bind_text(st, k++, c->g);     /* tag, source, project, key or host */
 	}
 	db_bind_int64(st, k++, c->flags);
@@ -429,6 +432,28 @@ nonzero(const int64_t *sum)
 	for (k = 0; k < NSUM; k++)
 		if (sum[k] != 0)
 			return 1;
+	return 0;
+}
+
+/* rollup_do's cells from the flush's hm cells: each hour into the day
+ * that holds it of every day start off 1..23 (a cell's unit is its first
+ * UTC hour). From hm, not the pending cells: fewer, the sums the same.
+ * 0, or groupsum_add's failure. */
+static int
+offset_days(struct groupsum *coll)
+{
+	const struct groupsum_cell *c;
+	size_t i;
+	int64_t off;
+	int rc;
+
+	for (i = 0; i < coll[C_HM].n; i++) {
+		c = &coll[C_HM].cells[i];
+		for (off = 1; off < 24; off++)
+			if ((rc = groupsum_add(&coll[C_DO], c->unit - ((c->unit - off) % 24 + 24) % 24,
+			    c->model, "", c->flags, c->routed, c->sum)) != 0)
+				return rc;
+	}
 	return 0;
 }
 
@@ -481,7 +506,7 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0)
 			return rc;
 	}
-	return 0;
+	return offset_days(coll);
 }
 
 /* Orders of the rollup tables' keys: where writers lock rows, concurrent

@@ -692,5 +692,18 @@ const char *const store_migrations[] = {
 	"  GROUP BY d, model, source, host, f, r;"
 	"DROP TABLE rollup_ds;"
 	"ALTER TABLE rollup_ds_h RENAME TO rollup_ds;",
+	/* 21 → 22 (issue 12): days that start at another UTC hour (rollup_do:
+	 * off 1..23, hour = the cell's first UTC hour, hour % 24 = off) ×
+	 * model × flags × routed, so a daily, weekly or monthly report in a
+	 * zone whose midnight is off:00 UTC (Asia/Seoul: 15) reads one cell
+	 * group a local day, not a UTC day and the hours it shares with the
+	 * next. Kept like rollup_dm; rebuilt from rollup_hm (IF NOT EXISTS and
+	 * DELETE: a file whose version was set back). */
+	OFFSET_DAYS
+	"DELETE FROM rollup_do;"
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")"
+	"  WITH RECURSIVE o(off) AS (SELECT 1 UNION ALL SELECT off + 1 FROM o WHERE off < 23)"
+	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
+	MONTH_SUMSUM " FROM rollup_hm, o GROUP BY o.off, s, model, flags, routed;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

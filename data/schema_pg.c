@@ -591,6 +591,27 @@ const char *const store_migrations_pg[] = {
 	HOST_KEYED("rollup_ds", "hour, model, source, host, flags, routed",
 	    "hour, model, source", "(ts_ms - ((ts_ms % 86400000) + 86400000) % 86400000)"
 	    " / 86400000 AS hour, model, source"),
+	/* 21 → 22 (issue 12): days that start at UTC hour off 1..23
+	 * (rollup_do; hour = a cell's first UTC hour), rebuilt from rollup_hm */
+	"CREATE TABLE IF NOT EXISTS rollup_do ("
+	"  off BIGINT NOT NULL,"
+	"  hour BIGINT NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  reasoning " BIG ","
+	"  web_search " BIG ","
+	"  code_exec " BIG ","
+	"  PRIMARY KEY (off, hour, model, flags, routed)"
+	");"
+	"DELETE FROM rollup_do;"
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")"
+	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
+	MONTH_SUMSUM " FROM rollup_hm, generate_series(1, 23) AS o(off)"
+	"  GROUP BY o.off, s, model, flags, routed;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

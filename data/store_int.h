@@ -37,6 +37,8 @@ enum store_stmt_id {
 	SQ_MM_PRUNE,
 	SQ_MX_ADD,           /* per UTC month × source × tag (rollup_mx) */
 	SQ_MX_PRUNE,
+	SQ_DO_ADD,           /* per day from UTC hour off × model (rollup_do) */
+	SQ_DO_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */

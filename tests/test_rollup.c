@@ -495,6 +495,59 @@ test_migration_by_host(void **state)
 	    " count(*), sum(input), sum(output) FROM usage GROUP BY 1, 2, 3"), 0);
 }
 
+/* rollup_do's days from UTC hour off against the raw rows, as
+ * "first hour, requests, input, output, reasoning" lines: 0 when equal. */
+static int
+offset_days_differ(const char *path, int off)
+{
+	char a[512], b[640];
+
+	snprintf(a, sizeof(a), "SELECT hour, sum(requests), sum(input), sum(output), sum(reasoning),"
+	    " sum(cache_read) FROM rollup_do WHERE off = %d GROUP BY hour HAVING sum(requests) > 0",
+	    off);
+	snprintf(b, sizeof(b), "SELECT h - ((h - %d) %% 24 + 24) %% 24, count(*), sum(input),"
+	    " sum(output), sum(reasoning_tokens), sum(cache_read) FROM (SELECT (ts_ms - ((ts_ms %%"
+	    " 3600000) + 3600000) %% 3600000) / 3600000 AS h, input, output, reasoning_tokens,"
+	    " cache_read FROM usage) AS r GROUP BY 1", off);
+	return differ(path, a, b);
+}
+
+/* Migration 22's days from each UTC hour (rollup_do): the flushes keep
+ * them (rows replaced by larger copies too), and a ledger from before it
+ * gets them rebuilt from rollup_hm (the migration found by its text), each
+ * offset's cells the raw rows' sums, on both backends. */
+static void
+test_offset_days(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	int v, from, off;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("od.db"));
+	fill(path, 1);
+	for (off = 1; off < 24; off++)
+		assert_int_equal(offset_days_differ(path, off), 0);
+	assert_int_equal(fx_one(path, "SELECT count(*) FROM rollup_do WHERE off < 1 OR off > 23"
+	    " OR (hour % 24 + 24) % 24 <> off"), 0);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	fx_sql(path, "DELETE FROM rollup_do;");
+	for (from = 0; from < (fx_pg ? store_nmigrations_pg : store_nmigrations) &&
+	    strstr(fx_pg ? store_migrations_pg[from] : store_migrations[from],
+	    "CREATE TABLE IF NOT EXISTS rollup_do") == NULL; from++)
+		;
+	assert_true(from < (fx_pg ? store_nmigrations_pg : store_nmigrations));
+	fx_set_schema_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_do") > 0);
+	for (off = 1; off < 24; off++)
+		assert_int_equal(offset_days_differ(path, off), 0);
+}
+
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
 static void
 test_month_arithmetic(void **state)
@@ -558,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
 		cmocka_unit_test(test_migration_by_host),
+		cmocka_unit_test(test_offset_days),
 		cmocka_unit_test(test_month_arithmetic),
 		cmocka_unit_test(test_migration_months),
 	};
