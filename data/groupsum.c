@@ -40,6 +40,25 @@ rehash(struct groupsum *gs, size_t nslots)
 	return 0;
 }
 
+long
+groupsum_find(const struct groupsum *gs, int64_t unit, const char *model, const char *g,
+              int flags, int routed)
+{
+	const struct groupsum_cell *c;
+	size_t j;
+
+	if (gs->nslots == 0)
+		return -1;
+	j = cell_hash(unit, model, g, flags, routed) & (gs->nslots - 1);
+	for (; gs->slots[j] != 0; j = (j + 1) & (gs->nslots - 1)) {
+		c = &gs->cells[gs->slots[j] - 1];
+		if (c->unit == unit && c->flags == flags && c->routed == routed &&
+		    strcmp(c->model, model) == 0 && strcmp(c->g, g) == 0)
+			return (long)(gs->slots[j] - 1);
+	}
+	return -1;
+}
+
 int
 groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g, int flags,
              int routed, const int64_t sum[GROUPSUM_N])

@@ -41,6 +41,11 @@ struct groupsum {
 int groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g,
                  int flags, int routed, const int64_t sum[GROUPSUM_N]);
 
+/* The index in gs->cells of the cell of (unit, model, g, flags, routed);
+ * -1 when there is none. */
+long groupsum_find(const struct groupsum *gs, int64_t unit, const char *model, const char *g,
+                   int flags, int routed);
+
 /* Empty it for reuse (memory kept); groupsum_free frees it (zeroed after). */
 void groupsum_reset(struct groupsum *gs);
 void groupsum_free(struct groupsum *gs);

@@ -435,26 +435,59 @@ nonzero(const int64_t *sum)
 	return 0;
 }
 
-/* rollup_do's cells from the flush's hm cells: each hour into the day
- * that holds it of every day start off 1..23 (a cell's unit is its first
- * UTC hour). From hm, not the pending cells: fewer, the sums the same.
- * 0, or groupsum_add's failure. */
+/* rollup_do's cells from the flush's hm and dm cells: the hours of each
+ * UTC day group (dm) side by side, then for every day start off 1..23 the
+ * part of the day from off on into the cell that starts then, and the part
+ * before it into the cell that started the day before (a cell's unit is
+ * its first UTC hour). Sums from 46 adds a day group at most, not 23 an
+ * hour. 0, -1 out of memory, or groupsum_add's failure. */
 static int
 offset_days(struct groupsum *coll)
 {
 	const struct groupsum_cell *c;
-	size_t i;
-	int64_t off;
-	int rc;
+	int64_t (*h)[24][NSUM], pre[NSUM], suf[NSUM], day;
+	long d;
+	size_t i, k;
+	int off, r, rc = 0;
 
-	for (i = 0; i < coll[C_HM].n; i++) {
+	if (coll[C_DM].n == 0)
+		return 0;
+	if ((h = calloc(coll[C_DM].n, sizeof(*h))) == NULL)
+		return -1;
+	for (i = 0; i < coll[C_HM].n && rc == 0; i++) {
 		c = &coll[C_HM].cells[i];
-		for (off = 1; off < 24; off++)
-			if ((rc = groupsum_add(&coll[C_DO], c->unit - ((c->unit - off) % 24 + 24) % 24,
-			    c->model, "", c->flags, c->routed, c->sum)) != 0)
-				return rc;
+		day = floor_div(c->unit, 24);
+		if ((d = groupsum_find(&coll[C_DM], day, c->model, "", c->flags, c->routed)) < 0)
+			continue;       /* (every hm cell has its day's) */
+		for (k = 0; k < NSUM; k++)
+			if (__builtin_add_overflow(h[d][c->unit - day * 24][k], c->sum[k],
+			    &h[d][c->unit - day * 24][k]))
+				rc = GROUPSUM_OVERFLOW;
 	}
-	return 0;
+	for (i = 0; i < coll[C_DM].n && rc == 0; i++) {
+		c = &coll[C_DM].cells[i];
+		memset(pre, 0, sizeof(pre));
+		for (off = 1; off < 24 && rc == 0; off++) {
+			for (k = 0; k < NSUM; k++)
+				if (__builtin_add_overflow(pre[k], h[i][off - 1][k], &pre[k]) ||
+				    __builtin_sub_overflow(c->sum[k], pre[k], &suf[k]))
+					rc = GROUPSUM_OVERFLOW;
+			if (rc != 0)
+				break;
+			for (r = 0; r < NSUM && pre[r] == 0; r++)
+				;
+			if (r < NSUM)
+				rc = groupsum_add(&coll[C_DO], (c->unit - 1) * 24 + off, c->model, "",
+				    c->flags, c->routed, pre);
+			for (r = 0; rc == 0 && r < NSUM && suf[r] == 0; r++)
+				;
+			if (rc == 0 && r < NSUM)
+				rc = groupsum_add(&coll[C_DO], c->unit * 24 + off, c->model, "",
+				    c->flags, c->routed, suf);
+		}
+	}
+	free(h);
+	return rc;
 }
 
 /* The pending hour cells summed into the collapsed tables' cells: 0, or
