@@ -389,6 +389,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 		rc = report_collect(s, &a, err, errlen);
 		db_tx(s->db, rc == 0 ? DB_COMMIT : DB_ROLLBACK);
 	}
+	report_read_free(&a);
 	free(a.slots);
 	free(a.me);
 	free(a.straddle);

@@ -81,7 +81,8 @@ report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
  * or the full hourly cells (FULL: a tier group, or tag and source
  * together). NONE: no table of that unit will do. */
 static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	"rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh", "rollup_mm", "rollup_mx", "rollup_do" };
+	"rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh", "rollup_mm", "rollup_mx", "rollup_do",
+	"rollup_hq" };
 
 const char *
 report_rollup_table(enum rollup_kind k)
@@ -205,6 +206,8 @@ rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, s
 	report_filter_sql(q, 0, filt, sizeof(filt), 3);
 	if (k == RK_DO)
 		snprintf(off, sizeof(off), "off = %d AND ", a->off);
+	else if (k == RK_HQ)
+		snprintf(off, sizeof(off), "part = %d AND ", a->part);
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, %s FROM %s WHERE %shour >= ?1 AND"
 	    " hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
@@ -278,6 +281,53 @@ report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t e
 		store_sqlerr(s, "report", err, errlen);
 	db_finalize(st);
 	return rc == DB_DONE ? 0 : -1;
+}
+
+/* sql's statement, prepared once a report (a->rs keeps the last few) and
+ * reset for another read; NULL + err on failure. The caller ends its use
+ * with kept_end (never finalises it). */
+static struct db_stmt *
+kept_prepare(struct store *s, struct agg *a, const char *sql, char *err, size_t errlen)
+{
+	struct read_stmt *r;
+	size_t i;
+
+	for (i = 0; i < REPORT_STMTS; i++)
+		if (a->rs[i].st != NULL && strcmp(a->rs[i].sql, sql) == 0) {
+			db_reset(a->rs[i].st);
+			db_clear(a->rs[i].st);
+			return a->rs[i].st;
+		}
+	r = &a->rs[a->nrs++ % REPORT_STMTS];
+	if (r->st != NULL)
+		db_finalize(r->st);
+	r->st = store_prepare(s, sql, "report", err, errlen);
+	usage_strlcpy(r->sql, r->st != NULL ? sql : "", sizeof(r->sql));
+	return r->st;
+}
+
+/* The end of a read of a kept statement: as report_read_end, but st is
+ * reset (its row and locks let go), not finalised. */
+static int
+kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+{
+	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
+		store_overflow_err(s, NULL, err, errlen);
+	else if (rc != DB_DONE)
+		store_sqlerr(s, "report", err, errlen);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+void
+report_read_free(struct agg *a)
+{
+	size_t i;
+
+	for (i = 0; i < REPORT_STMTS; i++)
+		if (a->rs[i].st != NULL)
+			db_finalize(a->rs[i].st);
+	memset(a->rs, 0, sizeof(a->rs));
 }
 
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
@@ -373,7 +423,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 	if (pc != NULL)
 		groupsum_reset(&a->pgs);
 	rollup_sql(a, k, s->db->drv->group_sums, sql, sizeof(sql));
-	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+	if ((st = kept_prepare(s, a, sql, err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, u0);
 	db_bind_int64(st, 2, u1);
@@ -435,7 +485,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		if (report_group_add(s, &a->gs, unit, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
 			goto fail;
 	}
-	if (report_read_end(s, st, rc, err, errlen) != 0)
+	if (kept_end(s, st, rc, err, errlen) != 0)
 		return -1;
 	if (pc != NULL)
 		return report_fold_piece(s, a, pc, err, errlen);
@@ -447,7 +497,7 @@ bad_bits:
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	db_finalize(st);
+	db_reset(st);
 	return -1;
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/provider.h"
 #include "data/report_int.h"
@@ -32,6 +33,10 @@ report_shift_key_id(struct agg *a, const char *key, int64_t h)
 	return (int)a->nsk++;
 }
 
+#define QUARTER (MS_PER_HOUR / 4)
+
+/* A piece of kind raw (PIECE_*; PIECE_PART: hour h0's first h1 - h0
+ * quarters) moved from period id from to to. 0, or -1 out of memory. */
 static int
 add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
 {
@@ -42,6 +47,8 @@ add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
 	if ((p = report_grow(a->sp, &a->spcap, a->nsp + 1, sizeof(*p))) == NULL)
 		return -1;
 	a->sp = p;
+	if (raw == PIECE_PART)
+		h1 -= h0;
 	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to, raw };
 	return 0;
 }
@@ -65,6 +72,33 @@ midnight_in(struct agg *a, int64_t h, const char *k0)
 	return hi;
 }
 
+/* The one local midnight (ms) inside a 24-hour cell [h0, h1) whose UTC
+ * offset is the same at both ends (no clock change in it: the local time
+ * runs with UTC); 0 when that is not so (then the keys are searched). */
+static int64_t
+one_midnight(int64_t h0, int64_t h1)
+{
+	time_t t0 = (time_t)(h0 * 3600), t1 = (time_t)(h1 * 3600 - 1);
+	struct tm a, b;
+	int64_t m;
+
+	if (h1 - h0 != 24 || localtime_r(&t0, &a) == NULL || localtime_r(&t1, &b) == NULL ||
+	    a.tm_gmtoff != b.tm_gmtoff)
+		return 0;
+	m = (h0 * 3600 + 86400 - (a.tm_hour * 3600 + a.tm_min * 60 + a.tm_sec)) * 1000;
+	return m > h0 * MS_PER_HOUR && m < h1 * MS_PER_HOUR ? m : 0;
+}
+
+/* Is ms in the local period of key k? */
+static int
+at_key(enum report_group g, int64_t ms, const char *k)
+{
+	char buf[32];
+
+	report_period_key(g, ms, buf, sizeof(buf));
+	return strcmp(buf, k) == 0;
+}
+
 /*
  * Day cell [h0, h1) split by one local midnight: hours [h0, b0) lie in
  * period k0, [b1, h1) in k1, and when b1 = b0 + 1 the midnight falls inside
@@ -79,7 +113,7 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 {
 	enum report_group g = a->q->group;
 	char k0[32], k1[32], k[32];
-	int64_t h, b0, b1, m;
+	int64_t h, b0, b1, m, q;
 	int i0, i1, big0;
 
 	if (h0 == a->split_h0) {     /* another cell of the same unit */
@@ -90,6 +124,12 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 	a->split_id = -1;
 	report_period_key(g, h0 * MS_PER_HOUR, k0, sizeof(k0));
 	report_period_key(g, h1 * MS_PER_HOUR - 1, k1, sizeof(k1));
+	if ((m = one_midnight(h0, h1)) != 0 && at_key(g, m - 1, k0) && at_key(g, m, k1)) {
+		/* most days: no clock change */
+		b0 = report_floor_div(m, MS_PER_HOUR);
+		b1 = m == b0 * MS_PER_HOUR ? b0 : b0 + 1;
+		goto split;
+	}
 	for (h = h0; h < h1; h++) {     /* the first hour that ends outside k0 */
 		report_period_key(g, (h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
 		if (strcmp(k, k0) != 0)
@@ -106,13 +146,26 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 		if (strcmp(k, k1) != 0)
 			return 1;
 	}
-	big0 = b0 - h0 >= h1 - b1;
 	m = b1 > b0 ? midnight_in(a, b0, k0) : b0 * MS_PER_HOUR;
-	if ((i0 = report_shift_key_id(a, k0, h0)) < 0 || (i1 = report_shift_key_id(a, k1, b1)) < 0 ||
-	    (big0 ? add_piece(a, b1, h1, i0, i1, 0) : add_piece(a, h0, b0, i1, i0, 0)) != 0 ||
-	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, 1) :
-	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, 1)) != 0)
+split:
+	big0 = b0 - h0 >= h1 - b1;
+	if ((i0 = report_shift_key_id(a, k0, h0)) < 0 || (i1 = report_shift_key_id(a, k1, b1)) < 0)
 		return -1;
+	q = (m - b0 * MS_PER_HOUR) / QUARTER;
+	if (a->parts && b1 > b0 && q * QUARTER == m - b0 * MS_PER_HOUR) {
+		/* on a quarter (:15, :30, :45): the first q quarters of hour b0
+		 * from rollup_hq (the rest of it: the hour less them) */
+		if ((big0 ? add_piece(a, b0, h1, i0, i1, PIECE_HOURS) ||
+		    add_piece(a, b0, b0 + q, i1, i0, PIECE_PART) :
+		    add_piece(a, h0, b0, i1, i0, PIECE_HOURS) ||
+		    add_piece(a, b0, b0 + q, i1, i0, PIECE_PART)) != 0)
+			return -1;
+	} else if ((big0 ? add_piece(a, b1, h1, i0, i1, PIECE_HOURS) :
+	    add_piece(a, h0, b0, i1, i0, PIECE_HOURS)) != 0 ||
+	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, PIECE_RAW) :
+	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, PIECE_RAW)) != 0) {
+		return -1;
+	}
 	*id = a->split_id = big0 ? i0 : i1;
 	return 0;
 }
@@ -295,13 +348,27 @@ cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int6
 	return rc == DB_ROW ? 0 : store_sqlerr(s, "report", err, errlen);
 }
 
+/* Piece pc (its hours from kh), out of one period's groups and into
+ * another's. 0, or -1 + err. */
+static int
+read_piece(struct store *s, struct agg *a, enum rollup_kind kh, const struct shift_piece *pc,
+           char *err, size_t errlen)
+{
+	if (pc->raw == PIECE_RAW)
+		return read_raw_piece(s, a, pc, err, errlen);
+	if (pc->raw == PIECE_HOURS)
+		return report_read_rollup(s, a, kh, pc->h0, pc->h1, pc, err, errlen);
+	a->part = (int)pc->h1;
+	return report_read_rollup(s, a, RK_HQ, pc->h0, pc->h0 + 1, pc, err, errlen);
+}
+
 /* Units [u0, u1) of day kind kd (UTC days, or offset days: a unit is then
  * its first hour, step 24), by period key, a block at a time: each cell to
  * its period (or the one holding most of it), then the pieces moved by the
  * hour (kh), then every group of the block priced. 0, or -1 + err. */
 static int
 read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
-                  int64_t u0, int64_t u1, char *err, size_t errlen)
+                  int64_t u0, int64_t u1, int force, char *err, size_t errlen)
 {
 	int64_t step = kd == RK_DO ? 24 : 1, b, e;
 	size_t i;
@@ -309,10 +376,11 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 
 	if (cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
 		return -1;
+	a->parts = kh == RK_HM;      /* rollup_hq has rollup_hm's columns */
 	/* where local midnights are the cells' (UTC, London in winter, Seoul
 	 * from offset days) nothing moves: three cells decide (a wrong guess
-	 * costs time, never exactness) */
-	if (u0 < u1 && !unit_split(a, kd, u0) &&
+	 * costs time, never exactness); force: moved all the same */
+	if (u0 < u1 && !force && !unit_split(a, kd, u0) &&
 	    !unit_split(a, kd, u0 + (u1 - u0) / step / 2 * step) &&
 	    !unit_split(a, kd, u1 - step))
 		return report_read_rollup(s, a, kd, u0, u1, NULL, err, errlen);
@@ -325,8 +393,7 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 		rc = report_read_rollup(s, a, kd, b, e, NULL, err, errlen);
 		a->shift = 0;
 		for (i = 0; rc == 0 && i < a->nsp; i++)
-			rc = a->sp[i].raw ? read_raw_piece(s, a, &a->sp[i], err, errlen) :
-			    report_read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
+			rc = read_piece(s, a, kh, &a->sp[i], err, errlen);
 		a->shift = 1;
 		if (rc == 0)
 			rc = report_add_groups(s, a, kd, err, errlen);
@@ -335,44 +402,30 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 	return rc;
 }
 
-/* The UTC hour (1..23) where the local day of UTC day d starts, or the
- * hour nearest to it when that is not on the hour (a :30 or :45 zone); 0
- * when it is UTC's or the day has no midnight in it. */
+/* The UTC hour (1..23) that holds the start of the next local day after
+ * UTC day d's first ms (on the hour, or at :15, :30, :45 into it); 0 when
+ * that is UTC's hour 0 or no local day starts within a day of it. */
 static int
-day_start_hour(struct agg *a, int64_t d)
+day_start_hour(int64_t d)
 {
-	int64_t h, lo, hi, mid;
 	char k0[32], k[32];
+	int64_t h;
 
 	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
 	for (h = 0; h < 24; h++) {
 		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
 		if (strcmp(k, k0) != 0)
-			break;
+			return (int)h;
 	}
-	if (h == 24)
-		return 0;
-	lo = (d * 24 + h) * MS_PER_HOUR - 1;     /* in k0 */
-	hi = lo + MS_PER_HOUR;                   /* not */
-	while (hi - lo > 1) {
-		mid = lo + (hi - lo) / 2;
-		report_period_key(REPORT_DAY, mid, k, sizeof(k));
-		if (strcmp(k, k0) == 0)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	/* hi: the first ms of the next local day, in hour h */
-	if (hi - (d * 24 + h) * MS_PER_HOUR > MS_PER_HOUR / 2)
-		h++;
-	return (int)(h % 24);
+	return 0;
 }
 
 /*
- * UTC days [d0, d1) from rollup_do, the days that start where the zone's
- * do (at the UTC hour of the middle day's local midnight): each cell is
- * one local day, but where a clock change or a :30 or :45 offset moves the
- * midnight (a piece of an hour, or raw rows). The hours of [d0, d1) before
+ * UTC days [d0, d1) from rollup_do, the days that start nearest to where
+ * the zone's do (the middle day's local midnight): each cell is one local
+ * day, less or plus the hour or so between (pieces of hours, and of an
+ * hour from rollup_hq where the midnight is at :15, :30 or :45), and where
+ * a clock change moves the midnight. The hours of [d0, d1) before
  * the first cell and after the last come by the hour. 1 when the zone's
  * days start at UTC midnight (then rollup_dm answers); 0, or -1 + err.
  */
@@ -380,28 +433,49 @@ static int
 read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
                  size_t errlen)
 {
-	int64_t u0, u1, h0, h1;
-	size_t nsd = a->nsd, i, j;
+	int64_t u0, u1, h0, h1, *v = NULL;
+	size_t nsd = a->nsd, n, i, j;
+	int rc = 0;
 
-	if (d1 - d0 < 2 || (a->off = day_start_hour(a, d0 + (d1 - d0) / 2)) == 0)
+	if (d1 - d0 < 2)
+		return 1;
+	/* the table's day start nearest to the zone's (0: rollup_dm's) */
+	a->off = (day_start_hour(d0 + (d1 - d0) / 2) + ROLLUP_DO_STEP / 2) / ROLLUP_DO_STEP *
+	    ROLLUP_DO_STEP % 24;
+	if (a->off == 0)
 		return 1;
 	u0 = d0 * 24 + a->off;
 	u1 = (d1 - 1) * 24 + a->off;
 	if (report_read_rollup(s, a, RK_HM, d0 * 24, u0, NULL, err, errlen) != 0 ||
 	    report_read_rollup(s, a, RK_HM, u1, d1 * 24, NULL, err, errlen) != 0 ||
-	    read_days_shifted(s, a, RK_DO, RK_HM, u0, u1, err, errlen) != 0)
+	    read_days_shifted(s, a, RK_DO, RK_HM, u0, u1, 0, err, errlen) != 0)
 		return -1;
-	/* cells with two local midnights (a clock set back over one): by the hour */
-	for (i = nsd; i < a->nsd; i = j) {
+	/* cells split after all (read whole, when few are: a weekly report)
+	 * moved in part; then those with two local midnights (a clock set
+	 * back over one) by the hour */
+	n = a->nsd - nsd;
+	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (n > 0)
+		memcpy(v, a->splitday + nsd, n * sizeof(*v));
+	a->nsd = nsd;
+	for (i = 0; rc == 0 && i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[j - 1] + 24; j++)
+			;
+		rc = read_days_shifted(s, a, RK_DO, RK_HM, v[i], v[j - 1] + 24, 1, err, errlen);
+	}
+	free(v);
+	for (i = nsd; rc == 0 && i < a->nsd; i = j) {
 		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 24; j++)
 			;
 		report_unit_hours(RK_DO, a->splitday[i], &h0, &h1);
 		report_unit_hours(RK_DO, a->splitday[j - 1], &u0, &h1);
-		if (report_read_rollup(s, a, RK_HM, h0, h1, NULL, err, errlen) != 0)
-			return -1;
+		rc = report_read_rollup(s, a, RK_HM, h0, h1, NULL, err, errlen);
 	}
 	a->nsd = nsd;
-	return 0;
+	return rc;
 }
 
 /* UTC days [d0, d1) from day kind kd: shifted (from offset days where the
@@ -417,5 +491,5 @@ report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_
 	if (kd == RK_DAY && (rc = read_offset_days(s, a, d0, d1, err, errlen)) != 1)
 		return rc;
 	return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
-	    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err, errlen);
+	    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, 0, err, errlen);
 }

@@ -38,13 +38,18 @@ struct cell {
 	char    key_fp[24];
 	char    host[USAGE_HOST_MAX];  /* CELL_HOUR: for rollup_dh, rollup_hh, host_seen */
 	int64_t last_ms;               /* CELL_HOUR: the latest row added (host_seen) */
+	int     qtr;                   /* a key's row: its quarter of the hour (0..3; not
+	                                  part of the cell's identity) */
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
 	                                  reasoning, web searches, code executions */
+	int64_t part[3][NSUM];         /* CELL_HOUR: the sums of its rows in the hour's
+	                                  first 15, 30, 45 minutes (rollup_hq) */
 };
 
 struct undo {
 	size_t  cell;
 	int64_t last_ms;               /* the cell's before this delta */
+	int     qtr;                   /* its row's quarter: in part[qtr..2] too */
 	int64_t sum[NSUM];
 };
 
@@ -60,8 +65,8 @@ struct rollup_pending {
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[12];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
-	                                  dh, hh, mm, mx, do) */
+	struct groupsum coll[13];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
+	                                  dh, hh, mm, mx, do, hq) */
 	struct host_delta *hosts;      /* a flush's host_seen deltas, by host */
 	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
@@ -160,6 +165,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	struct undo *u;
 	size_t j, i, k;
 	int64_t t;
+	int q;
 
 	if (p->nslots < 2 * (p->n + 1) && rehash(p, p->nslots ? p->nslots * 2 : 256) != 0)
 		return -1;
@@ -179,12 +185,17 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 		p->cells[p->n] = *key;
 		p->cells[p->n].last_ms = INT64_MIN;
 		memset(p->cells[p->n].sum, 0, sizeof(key->sum));
+		memset(p->cells[p->n].part, 0, sizeof(key->part));
 		p->slots[j] = ++p->n;
 	}
 	i = p->slots[j] - 1;
-	for (k = 0; k < NSUM; k++)
+	for (k = 0; k < NSUM; k++) {
 		if (__builtin_add_overflow(p->cells[i].sum[k], sum[k], &t))
 			return -2;
+		for (q = key->qtr; q < 3; q++)
+			if (__builtin_add_overflow(p->cells[i].part[q][k], sum[k], &t))
+				return -2;
+	}
 	if (p->nj == p->jcap) {
 		size_t nc = p->jcap ? p->jcap * 2 : 16;
 
@@ -195,10 +206,13 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	}
 	p->journal[p->nj].cell = i;
 	p->journal[p->nj].last_ms = p->cells[i].last_ms;
+	p->journal[p->nj].qtr = key->qtr;
 	if (sum[0] > 0 && key->last_ms > p->cells[i].last_ms)
 		p->cells[i].last_ms = key->last_ms;
 	for (k = 0; k < NSUM; k++) {
 		p->cells[i].sum[k] += sum[k];
+		for (q = key->qtr; q < 3; q++)
+			p->cells[i].part[q][k] += sum[k];
 		p->journal[p->nj].sum[k] = sum[k];
 	}
 	p->nj++;
@@ -234,6 +248,7 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.key_fp, u->key_fp, sizeof(key.key_fp));
 	usage_strlcpy(key.host, u->host, sizeof(key.host));
 	key.last_ms = u->ts_ms;
+	key.qtr = (int)((u->ts_ms - key.hour * MS_PER_HOUR) / (MS_PER_HOUR / 4));
 	if ((rc = cell_add(s->pend, &key, sum)) != 0)
 		goto fail;
 	if (u->batch_id[0] == '\0')
@@ -243,6 +258,7 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
 	key.tag[0] = key.tier[0] = key.project[0] = key.key_fp[0] = key.host[0] = '\0';
 	key.last_ms = 0;
+	key.qtr = 3;             /* (no parts) */
 	if ((rc = cell_add(s->pend, &key, sum)) == 0)
 		return 0;
 fail:
@@ -261,12 +277,16 @@ store_rollup_op_end(struct store *s, int ok)
 {
 	struct rollup_pending *p = s->pend;
 	size_t i, k;
+	int q;
 
 	if (p == NULL)
 		return;
 	for (i = p->nj; !ok && i-- > 0;) {     /* newest first: last_ms as it was */
-		for (k = 0; k < NSUM; k++)
+		for (k = 0; k < NSUM; k++) {
 			p->cells[p->journal[i].cell].sum[k] -= p->journal[i].sum[k];
+			for (q = p->journal[i].qtr; q < 3; q++)
+				p->cells[p->journal[i].cell].part[q][k] -= p->journal[i].sum[k];
+		}
 		p->cells[p->journal[i].cell].last_ms = p->journal[i].last_ms;
 	}
 	p->nj = 0;
@@ -354,13 +374,14 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, C_DO, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, C_DO, C_HQ, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD, SQ_DO_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD, SQ_DO_ADD,
+	SQ_HQ_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
 	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE, SQ_MM_PRUNE,
-	SQ_MX_PRUNE, SQ_DO_PRUNE };
+	SQ_MX_PRUNE, SQ_DO_PRUNE, SQ_HQ_PRUNE };
 #define LT_SEP '\x1f'     /* a collapsed cell's g: "SOURCE\x1fTAG" (month × source × tag),
                             "SOURCE\x1fTAG\x1fHOST" (lifetime), "SOURCE\x1fHOST" (day ×
                             source); sources and hosts hold none (text_sanitize) */
@@ -404,7 +425,12 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	}
 	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
 		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24);
-	db_bind_int64(st, k++, c->unit);
+	if (id == SQ_HQ_ADD || id == SQ_HQ_PRUNE) {   /* unit: hour × 4 + part */
+		db_bind_int64(st, k++, floor_div(c->unit, 4));
+		db_bind_int64(st, k++, c->unit - floor_div(c->unit, 4) * 4);
+	} else {
+		db_bind_int64(st, k++, c->unit);
+	}
 	store_bind_text(st, k++, c->model);
 	if (id == SQ_MX_ADD || id == SQ_MX_PRUNE) {   /* source, tag */
 		store_bind_text(st, k++, source);
@@ -414,7 +440,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 		store_bind_text(st, k++, host);
 	} else if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD &&
 	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE && id != SQ_DO_ADD &&
-	    id != SQ_DO_PRUNE) {
+	    id != SQ_DO_PRUNE && id != SQ_HQ_ADD && id != SQ_HQ_PRUNE) {
 		store_bind_text(st, k++, c->g);     /* tag, source, project, key or host */
 	}
 	db_bind_int64(st, k++, c->flags);
@@ -436,11 +462,11 @@ nonzero(const int64_t *sum)
 }
 
 /* rollup_do's cells from the flush's hm and dm cells: the hours of each
- * UTC day group (dm) side by side, then for every day start off 1..23 the
- * part of the day from off on into the cell that starts then, and the part
- * before it into the cell that started the day before (a cell's unit is
- * its first UTC hour). Sums from 46 adds a day group at most, not 23 an
- * hour. 0, -1 out of memory, or groupsum_add's failure. */
+ * UTC day group (dm) side by side, then for every day start off (3, 6, ...
+ * 21) the part of the day from off on into the cell that starts then, and
+ * the part before it into the cell that started the day before (a cell's
+ * unit is its first UTC hour): 14 adds a day group at most. 0, -1 out of
+ * memory, or groupsum_add's failure. */
 static int
 offset_days(struct groupsum *coll)
 {
@@ -467,10 +493,13 @@ offset_days(struct groupsum *coll)
 	for (i = 0; i < coll[C_DM].n && rc == 0; i++) {
 		c = &coll[C_DM].cells[i];
 		memset(pre, 0, sizeof(pre));
-		for (off = 1; off < 24 && rc == 0; off++) {
+		for (off = ROLLUP_DO_STEP; off < 24 && rc == 0; off += ROLLUP_DO_STEP) {
 			for (k = 0; k < NSUM; k++)
-				if (__builtin_add_overflow(pre[k], h[i][off - 1][k], &pre[k]) ||
-				    __builtin_sub_overflow(c->sum[k], pre[k], &suf[k]))
+				for (r = off - ROLLUP_DO_STEP; r < off; r++)
+					if (__builtin_add_overflow(pre[k], h[i][r][k], &pre[k]))
+						rc = GROUPSUM_OVERFLOW;
+			for (k = 0; k < NSUM; k++)
+				if (__builtin_sub_overflow(c->sum[k], pre[k], &suf[k]))
 					rc = GROUPSUM_OVERFLOW;
 			if (rc != 0)
 				break;
@@ -499,7 +528,7 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 	char lt[sizeof(coll[0].cells[0].g)];
 	int64_t day, month;
 	size_t i;
-	int routed, rc;
+	int routed, rc, q;
 
 	for (i = 0; i < NCOLL; i++)
 		groupsum_reset(&coll[i]);
@@ -509,6 +538,10 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 			continue;
 		day = floor_div(c->hour, 24);
 		routed = c->tier[0] != '\0';
+		for (q = 0; q < 3; q++)
+			if (nonzero(c->part[q]) && (rc = groupsum_add(&coll[C_HQ], c->hour * 4 + q + 1,
+			    c->model, "", c->flags, routed, c->part[q])) != 0)
+				return rc;
 		if ((rc = groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
