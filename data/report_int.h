@@ -140,7 +140,13 @@ int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n
 /* The UTC hours [*h0, *h1) of unit u of kind k. */
 void report_unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1);
 int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
-/* The kept statements of a->rs finalised (store_report's end). */
+/* report_stmt.c: sql's statement from a->rs (prepared once a report, reset
+ * for another read; NULL + err on failure); the end of its read loop (0 at
+ * DB_DONE, else -1 + err; reset, never finalised); a->rs finalised
+ * (store_report's end). */
+struct db_stmt *report_kept_prepare(struct store *s, struct agg *a, const char *sql, char *err,
+                                    size_t errlen);
+int report_kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
 void report_read_free(struct agg *a);
 int report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
                      const char *g, int bits, int routed, const int64_t *sum, int neg,

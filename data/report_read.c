@@ -283,53 +283,6 @@ report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t e
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* sql's statement, prepared once a report (a->rs keeps the last few) and
- * reset for another read; NULL + err on failure. The caller ends its use
- * with kept_end (never finalises it). */
-static struct db_stmt *
-kept_prepare(struct store *s, struct agg *a, const char *sql, char *err, size_t errlen)
-{
-	struct read_stmt *r;
-	size_t i;
-
-	for (i = 0; i < REPORT_STMTS; i++)
-		if (a->rs[i].st != NULL && strcmp(a->rs[i].sql, sql) == 0) {
-			db_reset(a->rs[i].st);
-			db_clear(a->rs[i].st);
-			return a->rs[i].st;
-		}
-	r = &a->rs[a->nrs++ % REPORT_STMTS];
-	if (r->st != NULL)
-		db_finalize(r->st);
-	r->st = store_prepare(s, sql, "report", err, errlen);
-	usage_strlcpy(r->sql, r->st != NULL ? sql : "", sizeof(r->sql));
-	return r->st;
-}
-
-/* The end of a read of a kept statement: as report_read_end, but st is
- * reset (its row and locks let go), not finalised. */
-static int
-kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
-{
-	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
-		store_overflow_err(s, NULL, err, errlen);
-	else if (rc != DB_DONE)
-		store_sqlerr(s, "report", err, errlen);
-	db_reset(st);
-	return rc == DB_DONE ? 0 : -1;
-}
-
-void
-report_read_free(struct agg *a)
-{
-	size_t i;
-
-	for (i = 0; i < REPORT_STMTS; i++)
-		if (a->rs[i].st != NULL)
-			db_finalize(a->rs[i].st);
-	memset(a->rs, 0, sizeof(a->rs));
-}
-
 /* The groups read_rollup summed, each into its row. 0, or -1 with err. */
 int
 report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
@@ -423,7 +376,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 	if (pc != NULL)
 		groupsum_reset(&a->pgs);
 	rollup_sql(a, k, s->db->drv->group_sums, sql, sizeof(sql));
-	if ((st = kept_prepare(s, a, sql, err, errlen)) == NULL)
+	if ((st = report_kept_prepare(s, a, sql, err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, u0);
 	db_bind_int64(st, 2, u1);
@@ -485,7 +438,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		if (report_group_add(s, &a->gs, unit, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
 			goto fail;
 	}
-	if (kept_end(s, st, rc, err, errlen) != 0)
+	if (report_kept_end(s, st, rc, err, errlen) != 0)
 		return -1;
 	if (pc != NULL)
 		return report_fold_piece(s, a, pc, err, errlen);

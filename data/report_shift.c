@@ -1,11 +1,16 @@
 /* report_shift.c — a report by local day, week or month in a zone whose
- * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...): each UTC
- * day cell is read once and goes to the local period holding most of it;
- * the hours of its other part are moved by the hour (rollup_hm or
- * rollup_hour), and where the midnight falls inside an hour (:30 and :45
- * zones) the raw rows of that hour's other side. The moved sums are netted
- * per period, model, flags and routed before pricing, so the figures are
- * those of the periods' own rows. Blocks of days bound the memory. */
+ * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...). Where
+ * the query's columns are rollup_dm's, the days are read from rollup_do,
+ * the days that start at the UTC hour (every third) nearest to the zone's
+ * midnight: in Seoul (15:00Z) a cell is a local day. Otherwise, and for
+ * tag, source and host reports, from the UTC day cells. Each cell is read
+ * once and goes to the local period holding most of it; the hours of its
+ * other part are moved by the hour (rollup_hm or rollup_hour), and where
+ * the midnight falls inside an hour (:30 and :45 zones) the first quarters
+ * of that hour from rollup_hq, or the raw rows of its other side where no
+ * quarter table answers. The moved sums are netted per period, model,
+ * flags and routed before pricing, so the figures are those of the
+ * periods' own rows. Blocks of days bound the memory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

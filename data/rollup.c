@@ -17,6 +17,7 @@
 
 #include "core/num.h"
 #include "data/groupsum.h"
+#include "data/rollup_local.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
@@ -71,6 +72,9 @@ struct rollup_pending {
 	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
 	size_t       ocap;
+	int64_t    (*hmpart)[3][NSUM]; /* a flush's hm cells' parts of their hour (rollup_hq),
+	                                  by hm cell */
+	size_t       hmpcap, hmpused;   /* [0, hmpused) may hold sums (zeroed next collapse) */
 };
 
 static int64_t
@@ -317,6 +321,7 @@ store_rollup_free(struct store *s)
 	free(s->pend->journal);
 	free(s->pend->order);
 	free(s->pend->hosts);
+	free(s->pend->hmpart);
 	for (i = 0; i < (int)(sizeof(s->pend->coll) / sizeof(s->pend->coll[0])); i++)
 		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
@@ -461,62 +466,32 @@ nonzero(const int64_t *sum)
 	return 0;
 }
 
-/* rollup_do's cells from the flush's hm and dm cells: the hours of each
- * UTC day group (dm) side by side, then for every day start off (3, 6, ...
- * 21) the part of the day from off on into the cell that starts then, and
- * the part before it into the cell that started the day before (a cell's
- * unit is its first UTC hour): 14 adds a day group at most. 0, -1 out of
- * memory, or groupsum_add's failure. */
+/* Pending cell c's parts of its hour into hm cell at's (p->hmpart grown,
+ * zeroed, to hold it). 0, -1 out of memory, or GROUPSUM_OVERFLOW. */
 static int
-offset_days(struct groupsum *coll)
+add_parts(struct rollup_pending *p, size_t at, const struct cell *c)
 {
-	const struct groupsum_cell *c;
-	int64_t (*h)[24][NSUM], pre[NSUM], suf[NSUM], day;
-	long d;
-	size_t i, k;
-	int off, r, rc = 0;
+	int64_t (*v)[3][NSUM];
+	size_t nc, q, k;
 
-	if (coll[C_DM].n == 0)
-		return 0;
-	if ((h = calloc(coll[C_DM].n, sizeof(*h))) == NULL)
-		return -1;
-	for (i = 0; i < coll[C_HM].n && rc == 0; i++) {
-		c = &coll[C_HM].cells[i];
-		day = floor_div(c->unit, 24);
-		if ((d = groupsum_find(&coll[C_DM], day, c->model, "", c->flags, c->routed)) < 0)
-			continue;       /* (every hm cell has its day's) */
+	if (at >= p->hmpcap) {
+		nc = p->hmpcap ? p->hmpcap * 2 : 256;
+		while (nc <= at)
+			nc *= 2;
+		if ((v = realloc(p->hmpart, nc * sizeof(*v))) == NULL)
+			return -1;
+		memset(v + p->hmpcap, 0, (nc - p->hmpcap) * sizeof(*v));
+		p->hmpart = v;
+		p->hmpcap = nc;
+	}
+	if (at >= p->hmpused)
+		p->hmpused = at + 1;
+	for (q = 0; q < 3; q++)
 		for (k = 0; k < NSUM; k++)
-			if (__builtin_add_overflow(h[d][c->unit - day * 24][k], c->sum[k],
-			    &h[d][c->unit - day * 24][k]))
-				rc = GROUPSUM_OVERFLOW;
-	}
-	for (i = 0; i < coll[C_DM].n && rc == 0; i++) {
-		c = &coll[C_DM].cells[i];
-		memset(pre, 0, sizeof(pre));
-		for (off = ROLLUP_DO_STEP; off < 24 && rc == 0; off += ROLLUP_DO_STEP) {
-			for (k = 0; k < NSUM; k++)
-				for (r = off - ROLLUP_DO_STEP; r < off; r++)
-					if (__builtin_add_overflow(pre[k], h[i][r][k], &pre[k]))
-						rc = GROUPSUM_OVERFLOW;
-			for (k = 0; k < NSUM; k++)
-				if (__builtin_sub_overflow(c->sum[k], pre[k], &suf[k]))
-					rc = GROUPSUM_OVERFLOW;
-			if (rc != 0)
-				break;
-			for (r = 0; r < NSUM && pre[r] == 0; r++)
-				;
-			if (r < NSUM)
-				rc = groupsum_add(&coll[C_DO], (c->unit - 1) * 24 + off, c->model, "",
-				    c->flags, c->routed, pre);
-			for (r = 0; rc == 0 && r < NSUM && suf[r] == 0; r++)
-				;
-			if (rc == 0 && r < NSUM)
-				rc = groupsum_add(&coll[C_DO], c->unit * 24 + off, c->model, "",
-				    c->flags, c->routed, suf);
-		}
-	}
-	free(h);
-	return rc;
+			if (__builtin_add_overflow(p->hmpart[at][q][k], c->part[q][k],
+			    &p->hmpart[at][q][k]))
+				return GROUPSUM_OVERFLOW;
+	return 0;
 }
 
 /* The pending hour cells summed into the collapsed tables' cells: 0, or
@@ -527,23 +502,25 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 	const struct cell *c;
 	char lt[sizeof(coll[0].cells[0].g)];
 	int64_t day, month;
-	size_t i;
-	int routed, rc, q;
+	size_t i, at;
+	int routed, rc;
 
+	if (p->hmpused > 0)        /* parts left by a flush that failed too */
+		memset(p->hmpart, 0, p->hmpused * sizeof(*p->hmpart));
+	p->hmpused = 0;
 	for (i = 0; i < NCOLL; i++)
 		groupsum_reset(&coll[i]);
 	for (i = 0; i < p->n; i++) {
 		c = &p->cells[i];
-		if (c->kind != CELL_HOUR || !nonzero(c->sum))
+		/* (a row moved within its hour by a copy that replaced it
+		 * changes the parts alone) */
+		if (c->kind != CELL_HOUR || (!nonzero(c->sum) && !nonzero(c->part[0]) &&
+		    !nonzero(c->part[1]) && !nonzero(c->part[2])))
 			continue;
 		day = floor_div(c->hour, 24);
 		routed = c->tier[0] != '\0';
-		for (q = 0; q < 3; q++)
-			if (nonzero(c->part[q]) && (rc = groupsum_add(&coll[C_HQ], c->hour * 4 + q + 1,
-			    c->model, "", c->flags, routed, c->part[q])) != 0)
-				return rc;
-		if ((rc = groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
-		    c->sum)) != 0 ||
+		if ((rc = groupsum_add_at(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
+		    c->sum, &at)) != 0 || (rc = add_parts(p, at, c)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
@@ -572,7 +549,9 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0)
 			return rc;
 	}
-	return offset_days(coll);
+	if ((rc = rollup_local_parts(&coll[C_HM], p->hmpart, &coll[C_HQ])) != 0)
+		return rc;
+	return rollup_local_days(&coll[C_HM], &coll[C_DM], &coll[C_DO]);
 }
 
 /* Orders of the rollup tables' keys: where writers lock rows, concurrent
