@@ -430,8 +430,9 @@ day_start_hour(int64_t d)
  * the zone's do (the middle day's local midnight): each cell is one local
  * day, less or plus the hour or so between (pieces of hours, and of an
  * hour from rollup_hq where the midnight is at :15, :30 or :45), and where
- * a clock change moves the midnight. The hours of [d0, d1) before
- * the first cell and after the last come by the hour. 1 when the zone's
+ * a clock change moves the midnight. The hours of [d0, d1) (narrowed to
+ * the days with rows) before the first cell and after the last come by
+ * the hour. 1 when the zone's
  * days start at UTC midnight (then rollup_dm answers); 0, or -1 + err.
  */
 static int
@@ -442,9 +443,12 @@ read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *e
 	size_t nsd = a->nsd, n, i, j;
 	int rc = 0;
 
+	/* the days that hold rows (no day cell: no row that day) */
+	if (cell_span(s, a, RK_DAY, &d0, &d1, err, errlen) != 0)
+		return -1;
 	if (d1 - d0 < 2)
 		return 1;
-	/* the table's day start nearest to the zone's (0: rollup_dm's) */
+	/* the table's day start nearest to the zone's there (0: rollup_dm's) */
 	a->off = (day_start_hour(d0 + (d1 - d0) / 2) + ROLLUP_DO_STEP / 2) / ROLLUP_DO_STEP *
 	    ROLLUP_DO_STEP % 24;
 	if (a->off == 0)
