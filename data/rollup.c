@@ -43,9 +43,11 @@ struct cell {
 	                                  part of the cell's identity) */
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
 	                                  reasoning, web searches, code executions */
-	int64_t part[3][NSUM];         /* CELL_HOUR: the sums of its rows in the hour's
-	                                  first 15, 30, 45 minutes (rollup_hq) */
 };
+
+/* A pending cell's sums of its rows in its hour's first 15, 30, 45 minutes
+ * (rollup_hq; CELL_HOUR), beside the cells: keys are not copied with them. */
+typedef int64_t cell_parts[3][NSUM];
 
 struct undo {
 	size_t  cell;
@@ -61,6 +63,7 @@ struct host_delta {
 
 struct rollup_pending {
 	struct cell *cells;
+	cell_parts  *parts;            /* by cell, as many as cells has room for */
 	size_t       n, cap;
 	size_t      *slots;            /* open addressing: cell index + 1 */
 	size_t       nslots;
@@ -180,16 +183,20 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	if (p->slots[j] == 0) {
 		if (p->n == p->cap) {
 			size_t nc = p->cap ? p->cap * 2 : 256;
+			cell_parts *pa;
 
 			if ((c = realloc(p->cells, nc * sizeof(*c))) == NULL)
 				return -1;
 			p->cells = c;
+			if ((pa = realloc(p->parts, nc * sizeof(*pa))) == NULL)
+				return -1;
+			p->parts = pa;
 			p->cap = nc;
 		}
 		p->cells[p->n] = *key;
 		p->cells[p->n].last_ms = INT64_MIN;
 		memset(p->cells[p->n].sum, 0, sizeof(key->sum));
-		memset(p->cells[p->n].part, 0, sizeof(key->part));
+		memset(p->parts[p->n], 0, sizeof(p->parts[0]));
 		p->slots[j] = ++p->n;
 	}
 	i = p->slots[j] - 1;
@@ -197,7 +204,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 		if (__builtin_add_overflow(p->cells[i].sum[k], sum[k], &t))
 			return -2;
 		for (q = key->qtr; q < 3; q++)
-			if (__builtin_add_overflow(p->cells[i].part[q][k], sum[k], &t))
+			if (__builtin_add_overflow(p->parts[i][q][k], sum[k], &t))
 				return -2;
 	}
 	if (p->nj == p->jcap) {
@@ -216,7 +223,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	for (k = 0; k < NSUM; k++) {
 		p->cells[i].sum[k] += sum[k];
 		for (q = key->qtr; q < 3; q++)
-			p->cells[i].part[q][k] += sum[k];
+			p->parts[i][q][k] += sum[k];
 		p->journal[p->nj].sum[k] = sum[k];
 	}
 	p->nj++;
@@ -289,7 +296,7 @@ store_rollup_op_end(struct store *s, int ok)
 		for (k = 0; k < NSUM; k++) {
 			p->cells[p->journal[i].cell].sum[k] -= p->journal[i].sum[k];
 			for (q = p->journal[i].qtr; q < 3; q++)
-				p->cells[p->journal[i].cell].part[q][k] -= p->journal[i].sum[k];
+				p->parts[p->journal[i].cell][q][k] -= p->journal[i].sum[k];
 		}
 		p->cells[p->journal[i].cell].last_ms = p->journal[i].last_ms;
 	}
@@ -317,6 +324,7 @@ store_rollup_free(struct store *s)
 	if (s->pend == NULL)
 		return;
 	free(s->pend->cells);
+	free(s->pend->parts);
 	free(s->pend->slots);
 	free(s->pend->journal);
 	free(s->pend->order);
@@ -466,10 +474,10 @@ nonzero(const int64_t *sum)
 	return 0;
 }
 
-/* Pending cell c's parts of its hour into hm cell at's (p->hmpart grown,
- * zeroed, to hold it). 0, -1 out of memory, or GROUPSUM_OVERFLOW. */
+/* Pending cell parts' into hm cell at's (p->hmpart grown, zeroed, to hold
+ * it). 0, -1 out of memory, or GROUPSUM_OVERFLOW. */
 static int
-add_parts(struct rollup_pending *p, size_t at, const struct cell *c)
+add_parts(struct rollup_pending *p, size_t at, const cell_parts part)
 {
 	int64_t (*v)[3][NSUM];
 	size_t nc, q, k;
@@ -488,7 +496,7 @@ add_parts(struct rollup_pending *p, size_t at, const struct cell *c)
 		p->hmpused = at + 1;
 	for (q = 0; q < 3; q++)
 		for (k = 0; k < NSUM; k++)
-			if (__builtin_add_overflow(p->hmpart[at][q][k], c->part[q][k],
+			if (__builtin_add_overflow(p->hmpart[at][q][k], part[q][k],
 			    &p->hmpart[at][q][k]))
 				return GROUPSUM_OVERFLOW;
 	return 0;
@@ -514,13 +522,13 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		c = &p->cells[i];
 		/* (a row moved within its hour by a copy that replaced it
 		 * changes the parts alone) */
-		if (c->kind != CELL_HOUR || (!nonzero(c->sum) && !nonzero(c->part[0]) &&
-		    !nonzero(c->part[1]) && !nonzero(c->part[2])))
+		if (c->kind != CELL_HOUR || (!nonzero(c->sum) && !nonzero(p->parts[i][0]) &&
+		    !nonzero(p->parts[i][1]) && !nonzero(p->parts[i][2])))
 			continue;
 		day = floor_div(c->hour, 24);
 		routed = c->tier[0] != '\0';
 		if ((rc = groupsum_add_at(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
-		    c->sum, &at)) != 0 || (rc = add_parts(p, at, c)) != 0 ||
+		    c->sum, &at)) != 0 || (rc = add_parts(p, at, p->parts[i])) != 0 ||
 		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
