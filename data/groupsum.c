@@ -40,9 +40,63 @@ rehash(struct groupsum *gs, size_t nslots)
 	return 0;
 }
 
+long
+groupsum_find(const struct groupsum *gs, int64_t unit, const char *model, const char *g,
+              int flags, int routed)
+{
+	const struct groupsum_cell *c;
+	size_t j;
+
+	if (gs->nslots == 0)
+		return -1;
+	j = cell_hash(unit, model, g, flags, routed) & (gs->nslots - 1);
+	for (; gs->slots[j] != 0; j = (j + 1) & (gs->nslots - 1)) {
+		c = &gs->cells[gs->slots[j] - 1];
+		if (c->unit == unit && c->flags == flags && c->routed == routed &&
+		    strcmp(c->model, model) == 0 && strcmp(c->g, g) == 0)
+			return (long)(gs->slots[j] - 1);
+	}
+	return -1;
+}
+
 int
 groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g, int flags,
              int routed, const int64_t sum[GROUPSUM_N])
+{
+	size_t at;
+
+	return groupsum_add_at(gs, unit, model, g, flags, routed, sum, &at);
+}
+
+/* Room for one more cell: 0, or -1 out of memory. */
+static int
+grow(struct groupsum *gs)
+{
+	struct groupsum_cell *c;
+	size_t nc;
+
+	if (gs->n < gs->cap)
+		return 0;
+	nc = gs->cap ? gs->cap * 2 : 256;
+	if ((c = realloc(gs->cells, nc * sizeof(*c))) == NULL)
+		return -1;
+	gs->cells = c;
+	gs->cap = nc;
+	return 0;
+}
+
+int
+groupsum_append(struct groupsum *gs, const struct groupsum_cell *c)
+{
+	if (grow(gs) != 0)
+		return -1;
+	gs->cells[gs->n++] = *c;
+	return 0;
+}
+
+int
+groupsum_add_at(struct groupsum *gs, int64_t unit, const char *model, const char *g, int flags,
+                int routed, const int64_t sum[GROUPSUM_N], size_t *at)
 {
 	struct groupsum_cell *c;
 	size_t j, k;
@@ -63,14 +117,8 @@ groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g
 			if (__builtin_add_overflow(c->sum[k], sum[k], &t))
 				return GROUPSUM_OVERFLOW;
 	} else {
-		if (gs->n == gs->cap) {
-			size_t nc = gs->cap ? gs->cap * 2 : 256;
-
-			if ((c = realloc(gs->cells, nc * sizeof(*c))) == NULL)
-				return -1;
-			gs->cells = c;
-			gs->cap = nc;
-		}
+		if (grow(gs) != 0)
+			return -1;
 		c = &gs->cells[gs->n];
 		memset(c, 0, sizeof(*c));
 		c->unit = unit;
@@ -80,7 +128,8 @@ groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g
 		c->routed = routed;
 		gs->slots[j] = ++gs->n;
 	}
-	c = &gs->cells[gs->slots[j] - 1];
+	*at = gs->slots[j] - 1;
+	c = &gs->cells[*at];
 	for (k = 0; k < GROUPSUM_N; k++)
 		c->sum[k] += sum[k];
 	return 0;

@@ -41,6 +41,20 @@ struct groupsum {
 int groupsum_add(struct groupsum *gs, int64_t unit, const char *model, const char *g,
                  int flags, int routed, const int64_t sum[GROUPSUM_N]);
 
+/* groupsum_add, and the index in gs->cells of the cell added to into *at. */
+int groupsum_add_at(struct groupsum *gs, int64_t unit, const char *model, const char *g,
+                    int flags, int routed, const int64_t sum[GROUPSUM_N], size_t *at);
+
+/* c appended as a cell of its own, not looked up or hashed: for a groupsum
+ * that is then only read (no groupsum_add or _find until groupsum_reset).
+ * 0, or -1 on out of memory. */
+int groupsum_append(struct groupsum *gs, const struct groupsum_cell *c);
+
+/* The index in gs->cells of the cell of (unit, model, g, flags, routed);
+ * -1 when there is none. */
+long groupsum_find(const struct groupsum *gs, int64_t unit, const char *model, const char *g,
+                   int flags, int routed);
+
 /* Empty it for reuse (memory kept); groupsum_free frees it (zeroed after). */
 void groupsum_reset(struct groupsum *gs);
 void groupsum_free(struct groupsum *gs);

@@ -8,9 +8,11 @@
  * edges) that hour is re-read from the raw rows, as are the parts of the
  * range [since, until) that do not cover a whole UTC hour. A UTC day or
  * month cell split the same way is read by the day or hour, or (undated
- * prices) moved in part to the other period (report_shift.c). So results
- * are exact, and in whole-hour zones with day-aligned bounds no raw row is
- * read. A cell's cost is rounded once, as its group's: a report by month
+ * prices) moved in part to the other period, and local days come from the
+ * days that start at another UTC hour (rollup_do) and the first quarters
+ * of an hour (rollup_hq) where those answer (report_shift.c). So results
+ * are exact, and with day-aligned bounds no raw row is read in whole-hour
+ * zones, nor for local days in :30 and :45 zones. A cell's cost is rounded once, as its group's: a report by month
  * may differ from the sum of the days by a few nano-dollars where a rate
  * has fractions of a nano-dollar a token (as the model report always did).
  *
@@ -389,6 +391,7 @@ store_report(struct store *s, const struct pricing *p, const struct report_query
 		rc = report_collect(s, &a, err, errlen);
 		db_tx(s->db, rc == 0 ? DB_COMMIT : DB_ROLLBACK);
 	}
+	report_read_free(&a);
 	free(a.slots);
 	free(a.me);
 	free(a.straddle);

@@ -26,11 +26,16 @@ struct shift_key {                 /* a period key of the block being read */
 	int64_t h0;                    /* an hour in it (the time that prices it) */
 };
 
+enum { PIECE_HOURS, PIECE_RAW, PIECE_PART };
+
 struct shift_piece {               /* hours [h0, h1) of a day cell moved */
-	int64_t h0, h1;                /* raw: ms, the raw rows of part of an hour */
+	int64_t h0, h1;                /* PIECE_RAW: ms, the raw rows of part of an hour;
+	                                  PIECE_PART: hour h0's first h1 quarters */
 	int     from, to;              /* shift_key ids */
-	int     raw;
+	int     raw;                   /* PIECE_* */
 };
+
+#define REPORT_STMTS 4
 
 struct agg {
 	const struct pricing      *p;
@@ -63,6 +68,15 @@ struct agg {
 	size_t                     nsk, skcap;
 	struct shift_piece        *sp;
 	size_t                     nsp, spcap;
+	int                        off;       /* RK_DO reads: the days' first UTC hour */
+	int                        part;      /* RK_HQ reads: quarters of the hour */
+	int                        parts;     /* pieces of hours from rollup_hq (not raw) */
+	struct read_stmt {                    /* rollup reads prepared once a report (a
+	                                         piece a day re-reads the same SQL) */
+		struct db_stmt *st;
+		char            sql[768];
+	}                          rs[REPORT_STMTS];
+	size_t                     nrs;       /* the next slot to reuse */
 };
 
 /* One group of tokens (a rollup cell or a raw row) into the row of key. */
@@ -120,9 +134,11 @@ int report_whole_edges(struct store *s, const struct report_query *q, int64_t *h
 /* Which rollup a read reads: per UTC day or hour × model × flags × routed
  * (DAY, HM), per UTC day and tag or source as well (DT, DS), per hour and
  * project or key (HP, HK), per UTC month (MM, and MX with source and tag),
- * or the full hourly cells (FULL). NONE: no table of that unit will do. */
-enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_MM, RK_MX, RK_FULL,
-	RK_NONE };
+ * per day from UTC hour a->off (DO: a unit is its first hour), the first
+ * a->part quarters of an hour (HQ), or the full hourly cells (FULL). NONE:
+ * no table of that unit will do. */
+enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_MM, RK_MX, RK_DO,
+	RK_HQ, RK_FULL, RK_NONE };
 
 /* report_read.c, for report_shift.c: the table of kind k; the SQL of the
  * query's filters (raw: of the usage rows) from parameter first on, and
@@ -137,7 +153,17 @@ void report_filter_sql(const struct report_query *q, int raw, char *buf, size_t 
 void report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first);
 int report_needs_full(const struct report_query *q);
 int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n);
+/* The UTC hours [*h0, *h1) of unit u of kind k. */
+void report_unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1);
 int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
+/* report_stmt.c: sql's statement from a->rs (prepared once a report, reset
+ * for another read; NULL + err on failure); the end of its read loop (0 at
+ * DB_DONE, else -1 + err; reset, never finalised); a->rs finalised
+ * (store_report's end). */
+struct db_stmt *report_kept_prepare(struct store *s, struct agg *a, const char *sql, char *err,
+                                    size_t errlen);
+int report_kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
+void report_read_free(struct agg *a);
 int report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
                      const char *g, int bits, int routed, const int64_t *sum, int neg,
                      char *err, size_t errlen);

@@ -81,7 +81,8 @@ report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
  * or the full hourly cells (FULL: a tier group, or tag and source
  * together). NONE: no table of that unit will do. */
 static const char *const table[] = { "rollup_dm", "rollup_hm", "rollup_dt", "rollup_ds",
-	"rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh", "rollup_mm", "rollup_mx" };
+	"rollup_hp", "rollup_hk", "rollup_dh", "rollup_hh", "rollup_mm", "rollup_mx", "rollup_do",
+	"rollup_hq" };
 
 const char *
 report_rollup_table(enum rollup_kind k)
@@ -111,10 +112,13 @@ is_month(enum rollup_kind k)
 }
 
 /* The UTC hours [*h0, *h1) of unit u of kind k. */
-static void
-unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1)
+void
+report_unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1)
 {
-	if (is_month(k)) {
+	if (k == RK_DO) {            /* a day from its first hour */
+		*h0 = u;
+		*h1 = u + 24;
+	} else if (is_month(k)) {
 		*h0 = store_month_first_day(u) * 24;
 		*h1 = store_month_first_day(u + 1) * 24;
 	} else if (is_day(k)) {
@@ -190,14 +194,18 @@ rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, s
 	    q->group == REPORT_MODEL_TIER ? "tier" : q->group == REPORT_PROJECT ? "project" :
 	    q->group == REPORT_KEY ? "key_fp" : q->group == REPORT_HOST ? "host" : "''";
 	int grouped = group_sums && !timed && k != RK_FULL;     /* (FULL: priced cell by cell) */
-	char filt[160];
+	char filt[160], off[32] = "";
 
 	report_filter_sql(q, 0, filt, sizeof(filt), 3);
-	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, %s FROM %s WHERE hour >= ?1 AND"
+	if (k == RK_DO)
+		snprintf(off, sizeof(off), "off = %d AND ", a->off);
+	else if (k == RK_HQ)
+		snprintf(off, sizeof(off), "part = %d AND ", a->part);
+	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, %s FROM %s WHERE %shour >= ?1 AND"
 	    " hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
 	    grouped ? GROUP_SUMS : CELL_SUMS, k == RK_FULL ? "rollup_hour" : table[k],
-	    filt, timed ? " ORDER BY hour" : grouped ? " GROUP BY 1, 2, 3, 4, 5" : "");
+	    off, filt, timed ? " ORDER BY hour" : grouped ? " GROUP BY 1, 2, 3, 4, 5" : "");
 }
 
 /* Note unit u of kind k (an hour, a UTC day or month) as one to re-read
@@ -205,9 +213,10 @@ rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, s
 static int
 add_split(struct agg *a, enum rollup_kind k, int64_t u)
 {
-	int64_t **v = is_month(k) ? &a->splitmon : is_day(k) ? &a->splitday : &a->straddle, *hs;
-	size_t *nv = is_month(k) ? &a->nsm : is_day(k) ? &a->nsd : &a->nstr;
-	size_t *cap = is_month(k) ? &a->smcap : is_day(k) ? &a->sdcap : &a->strcap;
+	int day = is_day(k) || k == RK_DO;     /* (DO: report_shift.c re-reads its own) */
+	int64_t **v = is_month(k) ? &a->splitmon : day ? &a->splitday : &a->straddle, *hs;
+	size_t *nv = is_month(k) ? &a->nsm : day ? &a->nsd : &a->nstr;
+	size_t *cap = is_month(k) ? &a->smcap : day ? &a->sdcap : &a->strcap;
 
 	if (*nv > 0 && (*v)[*nv - 1] == u)
 		return 0;
@@ -230,7 +239,7 @@ add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit, struc
 
 	memset(&c, 0, sizeof(c));
 	c.e = e;
-	unit_hours(k, unit, &h0, &h1);
+	report_unit_hours(k, unit, &h0, &h1);
 	c.ms = h0 * MS_PER_HOUR;
 	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
 		report_unit_split(a, h0, h1, kbuf, sizeof(kbuf));
@@ -360,7 +369,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 	if (pc != NULL)
 		groupsum_reset(&a->pgs);
 	rollup_sql(a, k, s->db->drv->group_sums, sql, sizeof(sql));
-	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+	if ((st = report_kept_prepare(s, a, sql, err, errlen)) == NULL)
 		return -1;
 	db_bind_int64(st, 1, u0);
 	db_bind_int64(st, 2, u1);
@@ -390,7 +399,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 				goto fail;
 			continue;
 		}
-		unit_hours(k, unit, &h0, &h1);
+		report_unit_hours(k, unit, &h0, &h1);
 		if (report_is_period(a->q->group) && report_unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
 			if (!a->shift || (r = report_shift_split(a, h0, h1, &id)) == 1) {
 				if (add_split(a, k, unit) != 0)
@@ -422,7 +431,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		if (report_group_add(s, &a->gs, unit, e->model, g, bits, routed, sum, 0, err, errlen) != 0)
 			goto fail;
 	}
-	if (report_read_end(s, st, rc, err, errlen) != 0)
+	if (report_kept_end(s, st, rc, err, errlen) != 0)
 		return -1;
 	if (pc != NULL)
 		return report_fold_piece(s, a, pc, err, errlen);
@@ -434,7 +443,7 @@ bad_bits:
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:
-	db_finalize(st);
+	db_reset(st);
 	return -1;
 }
 
@@ -524,8 +533,8 @@ read_runs(struct store *s, struct agg *a, enum rollup_kind from, enum rollup_kin
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && v[j] == v[j - 1] + 1; j++)
 			;
-		unit_hours(from, v[i], &h0, &x);
-		unit_hours(from, v[j - 1], &y, &h1);
+		report_unit_hours(from, v[i], &h0, &x);
+		report_unit_hours(from, v[j - 1], &y, &h1);
 		if ((is_day(k) ? report_read_dayunits(s, a, k, h0 / 24, h1 / 24, err, errlen) :
 		    report_read_rollup(s, a, k, h0, h1, NULL, err, errlen)) != 0)
 			return -1;

@@ -1,14 +1,20 @@
 /* report_shift.c — a report by local day, week or month in a zone whose
- * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...): each UTC
- * day cell is read once and goes to the local period holding most of it;
- * the hours of its other part are moved by the hour (rollup_hm or
- * rollup_hour), and where the midnight falls inside an hour (:30 and :45
- * zones) the raw rows of that hour's other side. The moved sums are netted
- * per period, model, flags and routed before pricing, so the figures are
- * those of the periods' own rows. Blocks of days bound the memory. */
+ * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...). Where
+ * the query's columns are rollup_dm's, the days are read from rollup_do,
+ * the days that start at the UTC hour (every third) nearest to the zone's
+ * midnight: in Seoul (15:00Z) a cell is a local day. Otherwise, and for
+ * tag, source and host reports, from the UTC day cells. Each cell is read
+ * once and goes to the local period holding most of it; the hours of its
+ * other part are moved by the hour (rollup_hm or rollup_hour), and where
+ * the midnight falls inside an hour (:30 and :45 zones) the first quarters
+ * of that hour from rollup_hq, or the raw rows of its other side where no
+ * quarter table answers. The moved sums are netted per period, model,
+ * flags and routed before pricing, so the figures are those of the
+ * periods' own rows. Blocks of days bound the memory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/provider.h"
 #include "data/report_int.h"
@@ -32,6 +38,10 @@ report_shift_key_id(struct agg *a, const char *key, int64_t h)
 	return (int)a->nsk++;
 }
 
+#define QUARTER (MS_PER_HOUR / 4)
+
+/* A piece of kind raw (PIECE_*; PIECE_PART: hour h0's first h1 - h0
+ * quarters) moved from period id from to to. 0, or -1 out of memory. */
 static int
 add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
 {
@@ -42,6 +52,8 @@ add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
 	if ((p = report_grow(a->sp, &a->spcap, a->nsp + 1, sizeof(*p))) == NULL)
 		return -1;
 	a->sp = p;
+	if (raw == PIECE_PART)
+		h1 -= h0;
 	p[a->nsp++] = (struct shift_piece){ h0, h1, from, to, raw };
 	return 0;
 }
@@ -65,6 +77,33 @@ midnight_in(struct agg *a, int64_t h, const char *k0)
 	return hi;
 }
 
+/* The one local midnight (ms) inside a 24-hour cell [h0, h1) whose UTC
+ * offset is the same at both ends (no clock change in it: the local time
+ * runs with UTC); 0 when that is not so (then the keys are searched). */
+static int64_t
+one_midnight(int64_t h0, int64_t h1)
+{
+	time_t t0 = (time_t)(h0 * 3600), t1 = (time_t)(h1 * 3600 - 1);
+	struct tm a, b;
+	int64_t m;
+
+	if (h1 - h0 != 24 || localtime_r(&t0, &a) == NULL || localtime_r(&t1, &b) == NULL ||
+	    a.tm_gmtoff != b.tm_gmtoff)
+		return 0;
+	m = (h0 * 3600 + 86400 - (a.tm_hour * 3600 + a.tm_min * 60 + a.tm_sec)) * 1000;
+	return m > h0 * MS_PER_HOUR && m < h1 * MS_PER_HOUR ? m : 0;
+}
+
+/* Is ms in the local period of key k? */
+static int
+at_key(enum report_group g, int64_t ms, const char *k)
+{
+	char buf[32];
+
+	report_period_key(g, ms, buf, sizeof(buf));
+	return strcmp(buf, k) == 0;
+}
+
 /*
  * Day cell [h0, h1) split by one local midnight: hours [h0, b0) lie in
  * period k0, [b1, h1) in k1, and when b1 = b0 + 1 the midnight falls inside
@@ -79,7 +118,7 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 {
 	enum report_group g = a->q->group;
 	char k0[32], k1[32], k[32];
-	int64_t h, b0, b1, m;
+	int64_t h, b0, b1, m, q;
 	int i0, i1, big0;
 
 	if (h0 == a->split_h0) {     /* another cell of the same unit */
@@ -90,6 +129,12 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 	a->split_id = -1;
 	report_period_key(g, h0 * MS_PER_HOUR, k0, sizeof(k0));
 	report_period_key(g, h1 * MS_PER_HOUR - 1, k1, sizeof(k1));
+	if ((m = one_midnight(h0, h1)) != 0 && at_key(g, m - 1, k0) && at_key(g, m, k1)) {
+		/* most days: no clock change */
+		b0 = report_floor_div(m, MS_PER_HOUR);
+		b1 = m == b0 * MS_PER_HOUR ? b0 : b0 + 1;
+		goto split;
+	}
 	for (h = h0; h < h1; h++) {     /* the first hour that ends outside k0 */
 		report_period_key(g, (h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
 		if (strcmp(k, k0) != 0)
@@ -106,13 +151,26 @@ report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id)
 		if (strcmp(k, k1) != 0)
 			return 1;
 	}
-	big0 = b0 - h0 >= h1 - b1;
 	m = b1 > b0 ? midnight_in(a, b0, k0) : b0 * MS_PER_HOUR;
-	if ((i0 = report_shift_key_id(a, k0, h0)) < 0 || (i1 = report_shift_key_id(a, k1, b1)) < 0 ||
-	    (big0 ? add_piece(a, b1, h1, i0, i1, 0) : add_piece(a, h0, b0, i1, i0, 0)) != 0 ||
-	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, 1) :
-	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, 1)) != 0)
+split:
+	big0 = b0 - h0 >= h1 - b1;
+	if ((i0 = report_shift_key_id(a, k0, h0)) < 0 || (i1 = report_shift_key_id(a, k1, b1)) < 0)
 		return -1;
+	q = (m - b0 * MS_PER_HOUR) / QUARTER;
+	if (a->parts && b1 > b0 && q * QUARTER == m - b0 * MS_PER_HOUR) {
+		/* on a quarter (:15, :30, :45): the first q quarters of hour b0
+		 * from rollup_hq (the rest of it: the hour less them) */
+		if ((big0 ? add_piece(a, b0, h1, i0, i1, PIECE_HOURS) ||
+		    add_piece(a, b0, b0 + q, i1, i0, PIECE_PART) :
+		    add_piece(a, h0, b0, i1, i0, PIECE_HOURS) ||
+		    add_piece(a, b0, b0 + q, i1, i0, PIECE_PART)) != 0)
+			return -1;
+	} else if ((big0 ? add_piece(a, b1, h1, i0, i1, PIECE_HOURS) :
+	    add_piece(a, h0, b0, i1, i0, PIECE_HOURS)) != 0 ||
+	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, PIECE_RAW) :
+	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, PIECE_RAW)) != 0) {
+		return -1;
+	}
 	*id = a->split_id = big0 ? i0 : i1;
 	return 0;
 }
@@ -433,66 +491,114 @@ shifting(const struct agg *a)
 	    !pricing_has_dates(a->p);
 }
 
-/* Is UTC day d split between two local periods? */
+/* Is unit u of day kind kd (a UTC day, or an offset day) split between
+ * two local periods? */
 static int
-day_split(struct agg *a, int64_t d)
+unit_split(struct agg *a, enum rollup_kind kd, int64_t u)
 {
+	int64_t h0, h1;
 	char k[32];
 
-	return report_unit_split(a, d * 24, d * 24 + 24, k, sizeof(k));
+	report_unit_hours(kd, u, &h0, &h1);
+	return report_unit_split(a, h0, h1, k, sizeof(k));
 }
 
-#define SHIFT_BLOCK 32   /* UTC days a block: its groups are in memory at once */
+#define SHIFT_BLOCK 32   /* days a block: its groups are in memory at once */
 
-/* UTC days [d0, d1) of day kind kd, by period key, a block at a time: each
- * cell to its period (or the one holding most of it), then the pieces moved
- * by the hour (kh), then every group of the block priced. 0, or -1 + err. */
+/* The units of kind kd in [*u0, *u1) that hold cells: [*u0, *u1) narrowed
+ * to them (empty when none). 0, or -1 + err. */
+static int
+cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int64_t *u1,
+          char *err, size_t errlen)
+{
+	const char *t = report_rollup_table(kd);
+	char sql[320], off[32] = "";
+	struct db_stmt *st;
+	int rc;
+
+	if (kd == RK_DO)
+		snprintf(off, sizeof(off), "off = %d AND ", a->off);
+	/* two subqueries: each one seek (min and max together would scan) */
+	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE %shour >= ?1 AND"
+	    " hour < ?2), (SELECT max(hour) FROM %s WHERE %shour >= ?1 AND hour < ?2)", t, off, t,
+	    off);
+	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+		return -1;
+	db_bind_int64(st, 1, *u0);
+	db_bind_int64(st, 2, *u1);
+	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
+		*u0 = db_column_int64(st, 0);
+		*u1 = db_column_int64(st, 1) + 1;
+	} else if (rc == DB_ROW) {
+		*u1 = *u0;       /* none */
+	}
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : store_sqlerr(s, "report", err, errlen);
+}
+
+/* Does a piece of the block read quarter parts (rollup_hq)? */
+static int
+any_part(const struct agg *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nsp; i++)
+		if (a->sp[i].raw == PIECE_PART)
+			return 1;
+	return 0;
+}
+
+/* Piece pc (its hours from kh), out of one period's groups and into
+ * another's. 0, or -1 + err. */
+static int
+read_piece(struct store *s, struct agg *a, enum rollup_kind kh, const struct shift_piece *pc,
+           char *err, size_t errlen)
+{
+	if (pc->raw == PIECE_RAW)
+		return read_raw_piece(s, a, pc, err, errlen);
+	if (pc->raw == PIECE_HOURS)
+		return report_read_rollup(s, a, kh, pc->h0, pc->h1, pc, err, errlen);
+	a->part = (int)pc->h1;
+	return report_read_rollup(s, a, RK_HQ, pc->h0, pc->h0 + 1, pc, err, errlen);
+}
+
+/* Units [u0, u1) of day kind kd (UTC days, or offset days: a unit is then
+ * its first hour, step 24), by period key, a block at a time: each cell to
+ * its period (or the one holding most of it), then the pieces moved by the
+ * hour (kh), then every group of the block priced. 0, or -1 + err. */
 static int
 read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
-                  int64_t d0, int64_t d1, char *err, size_t errlen)
+                  int64_t u0, int64_t u1, int force, char *err, size_t errlen)
 {
-	char sql[256];
-	struct db_stmt *st;
-	int64_t b, e;
+	int64_t step = kd == RK_DO ? 24 : 1, b, e;
 	size_t i;
 	int rc;
 
-	/* the days that hold cells: the blocks step through those only */
-	/* two subqueries: each one seek (min and max together would scan) */
-	snprintf(sql, sizeof(sql), "SELECT (SELECT min(hour) FROM %s WHERE hour >= ?1 AND"
-	    " hour < ?2), (SELECT max(hour) FROM %s WHERE hour >= ?1 AND hour < ?2)", report_rollup_table(kd),
-	    report_rollup_table(kd));
-	if ((st = store_prepare(s, sql, "report", err, errlen)) == NULL)
+	if (cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
 		return -1;
-	db_bind_int64(st, 1, d0);
-	db_bind_int64(st, 2, d1);
-	if ((rc = db_step(st)) == DB_ROW && db_column_type(st, 0) != DB_T_NULL) {
-		d0 = db_column_int64(st, 0);
-		d1 = db_column_int64(st, 1) + 1;
-	} else if (rc == DB_ROW) {
-		d1 = d0;       /* none */
-	}
-	db_finalize(st);
-	if (rc != DB_ROW)
-		return store_sqlerr(s, "report", err, errlen);
-	/* where local midnights are UTC's (UTC, or London in winter) nothing
-	 * moves: three days decide (a wrong guess costs time, never exactness) */
-	if (d0 < d1 && !day_split(a, d0) && !day_split(a, d0 + (d1 - d0) / 2) &&
-	    !day_split(a, d1 - 1))
-		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-	for (rc = 0, b = d0; b < d1 && rc == 0; b = e) {
-		e = d1 - b > SHIFT_BLOCK ? b + SHIFT_BLOCK : d1;
+	a->parts = kh == RK_HM;      /* rollup_hq has rollup_hm's columns */
+	/* where local midnights are the cells' (UTC, London in winter, Seoul
+	 * from offset days) nothing moves: three cells decide (a wrong guess
+	 * costs time, never exactness); force: moved all the same */
+	if (u0 < u1 && !force && !unit_split(a, kd, u0) &&
+	    !unit_split(a, kd, u0 + (u1 - u0) / step / 2 * step) &&
+	    !unit_split(a, kd, u1 - step))
+		return report_read_rollup(s, a, kd, u0, u1, NULL, err, errlen);
+	for (rc = 0, b = u0; b < u1 && rc == 0; b = e) {
+		e = u1 - b > SHIFT_BLOCK * step ? b + SHIFT_BLOCK * step : u1;
 		groupsum_reset(&a->gs);
 		a->nsk = a->nsp = 0;
 		a->split_h0 = INT64_MIN;
 		a->shift = 1;
 		rc = report_read_rollup(s, a, kd, b, e, NULL, err, errlen);
 		a->shift = 0;
-		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip)
+		/* a server a round trip away: the hours and raw parts of a block
+		 * in two statements (a block with quarter parts: piece by piece) */
+		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip && !any_part(a))
 			rc = read_pieces_at_once(s, a, kh, err, errlen);
-		for (i = 0; rc == 0 && !s->db->drv->round_trip && i < a->nsp; i++)
-			rc = a->sp[i].raw ? read_raw_piece(s, a, &a->sp[i], err, errlen) :
-			    report_read_rollup(s, a, kh, a->sp[i].h0, a->sp[i].h1, &a->sp[i], err, errlen);
+		else
+			for (i = 0; rc == 0 && i < a->nsp; i++)
+				rc = read_piece(s, a, kh, &a->sp[i], err, errlen);
 		a->shift = 1;
 		if (rc == 0)
 			rc = report_add_groups(s, a, kd, err, errlen);
@@ -501,14 +607,98 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 	return rc;
 }
 
-/* UTC days [d0, d1) from day kind kd: shifted, or split days by the hour. */
+/* The UTC hour (1..23) that holds the start of the next local day after
+ * UTC day d's first ms (on the hour, or at :15, :30, :45 into it); 0 when
+ * that is UTC's hour 0 or no local day starts within a day of it. */
+static int
+day_start_hour(int64_t d)
+{
+	char k0[32], k[32];
+	int64_t h;
+
+	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
+	for (h = 0; h < 24; h++) {
+		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
+		if (strcmp(k, k0) != 0)
+			return (int)h;
+	}
+	return 0;
+}
+
+/*
+ * UTC days [d0, d1) from rollup_do, the days that start nearest to where
+ * the zone's do (the middle day's local midnight): each cell is one local
+ * day, less or plus the hour or so between (pieces of hours, and of an
+ * hour from rollup_hq where the midnight is at :15, :30 or :45), and where
+ * a clock change moves the midnight. The hours of [d0, d1) (narrowed to
+ * the days with rows) before the first cell and after the last come by
+ * the hour. 1 when the zone's
+ * days start at UTC midnight (then rollup_dm answers); 0, or -1 + err.
+ */
+static int
+read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
+                 size_t errlen)
+{
+	int64_t u0, u1, h0, h1, *v = NULL;
+	size_t nsd = a->nsd, n, i, j;
+	int rc = 0;
+
+	/* the days that hold rows (no day cell: no row that day) */
+	if (cell_span(s, a, RK_DAY, &d0, &d1, err, errlen) != 0)
+		return -1;
+	if (d1 - d0 < 2)
+		return 1;
+	/* the table's day start nearest to the zone's there (0: rollup_dm's) */
+	a->off = (day_start_hour(d0 + (d1 - d0) / 2) + ROLLUP_DO_STEP / 2) / ROLLUP_DO_STEP *
+	    ROLLUP_DO_STEP % 24;
+	if (a->off == 0)
+		return 1;
+	u0 = d0 * 24 + a->off;
+	u1 = (d1 - 1) * 24 + a->off;
+	if (report_read_rollup(s, a, RK_HM, d0 * 24, u0, NULL, err, errlen) != 0 ||
+	    report_read_rollup(s, a, RK_HM, u1, d1 * 24, NULL, err, errlen) != 0 ||
+	    read_days_shifted(s, a, RK_DO, RK_HM, u0, u1, 0, err, errlen) != 0)
+		return -1;
+	/* cells split after all (read whole, when few are: a weekly report)
+	 * moved in part; then those with two local midnights (a clock set
+	 * back over one) by the hour */
+	n = a->nsd - nsd;
+	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (n > 0)
+		memcpy(v, a->splitday + nsd, n * sizeof(*v));
+	a->nsd = nsd;
+	for (i = 0; rc == 0 && i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[j - 1] + 24; j++)
+			;
+		rc = read_days_shifted(s, a, RK_DO, RK_HM, v[i], v[j - 1] + 24, 1, err, errlen);
+	}
+	free(v);
+	for (i = nsd; rc == 0 && i < a->nsd; i = j) {
+		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 24; j++)
+			;
+		report_unit_hours(RK_DO, a->splitday[i], &h0, &h1);
+		report_unit_hours(RK_DO, a->splitday[j - 1], &u0, &h1);
+		rc = report_read_rollup(s, a, RK_HM, h0, h1, NULL, err, errlen);
+	}
+	a->nsd = nsd;
+	return rc;
+}
+
+/* UTC days [d0, d1) from day kind kd: shifted (from offset days where the
+ * day table is rollup_dm's), or split days by the hour. */
 int
 report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
               char *err, size_t errlen)
 {
-	if (shifting(a))
-		return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
-		    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, err, errlen);
-	return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-}
+	int rc;
 
+	if (!shifting(a))
+		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
+	if (kd == RK_DAY && (rc = read_offset_days(s, a, d0, d1, err, errlen)) != 1)
+		return rc;
+	return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
+	    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, 0, err, errlen);
+}

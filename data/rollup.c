@@ -17,6 +17,7 @@
 
 #include "core/num.h"
 #include "data/groupsum.h"
+#include "data/rollup_local.h"
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
@@ -38,13 +39,20 @@ struct cell {
 	char    key_fp[24];
 	char    host[USAGE_HOST_MAX];  /* CELL_HOUR: for rollup_dh, rollup_hh, host_seen */
 	int64_t last_ms;               /* CELL_HOUR: the latest row added (host_seen) */
+	int     qtr;                   /* a key's row: its quarter of the hour (0..3; not
+	                                  part of the cell's identity) */
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
 	                                  reasoning, web searches, code executions */
 };
 
+/* A pending cell's sums of its rows in its hour's first 15, 30, 45 minutes
+ * (rollup_hq; CELL_HOUR), beside the cells: keys are not copied with them. */
+typedef int64_t cell_parts[3][NSUM];
+
 struct undo {
 	size_t  cell;
 	int64_t last_ms;               /* the cell's before this delta */
+	int     qtr;                   /* its row's quarter: in part[qtr..2] too */
 	int64_t sum[NSUM];
 };
 
@@ -55,17 +63,21 @@ struct host_delta {
 
 struct rollup_pending {
 	struct cell *cells;
+	cell_parts  *parts;            /* by cell, as many as cells has room for */
 	size_t       n, cap;
 	size_t      *slots;            /* open addressing: cell index + 1 */
 	size_t       nslots;
 	struct undo *journal;          /* this operation's deltas */
 	size_t       nj, jcap;
-	struct groupsum coll[11];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
-	                                  dh, hh, mm, mx) */
+	struct groupsum coll[13];       /* a flush's collapsed cells (hm, dm, dt, ds, lt, hp, hk,
+	                                  dh, hh, mm, mx, do, hq) */
 	struct host_delta *hosts;      /* a flush's host_seen deltas, by host */
 	size_t       nhosts, hcap;
 	const struct cell **order;     /* a flush's cells, in the order written */
 	size_t       ocap;
+	int64_t    (*hmpart)[3][NSUM]; /* a flush's hm cells' parts of their hour (rollup_hq),
+	                                  by hm cell */
+	size_t       hmpcap, hmpused;   /* [0, hmpused) may hold sums (zeroed next collapse) */
 };
 
 static int64_t
@@ -160,6 +172,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	struct undo *u;
 	size_t j, i, k;
 	int64_t t;
+	int q;
 
 	if (p->nslots < 2 * (p->n + 1) && rehash(p, p->nslots ? p->nslots * 2 : 256) != 0)
 		return -1;
@@ -170,21 +183,30 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	if (p->slots[j] == 0) {
 		if (p->n == p->cap) {
 			size_t nc = p->cap ? p->cap * 2 : 256;
+			cell_parts *pa;
 
 			if ((c = realloc(p->cells, nc * sizeof(*c))) == NULL)
 				return -1;
 			p->cells = c;
+			if ((pa = realloc(p->parts, nc * sizeof(*pa))) == NULL)
+				return -1;
+			p->parts = pa;
 			p->cap = nc;
 		}
 		p->cells[p->n] = *key;
 		p->cells[p->n].last_ms = INT64_MIN;
 		memset(p->cells[p->n].sum, 0, sizeof(key->sum));
+		memset(p->parts[p->n], 0, sizeof(p->parts[0]));
 		p->slots[j] = ++p->n;
 	}
 	i = p->slots[j] - 1;
-	for (k = 0; k < NSUM; k++)
+	for (k = 0; k < NSUM; k++) {
 		if (__builtin_add_overflow(p->cells[i].sum[k], sum[k], &t))
 			return -2;
+		for (q = key->qtr; q < 3; q++)
+			if (__builtin_add_overflow(p->parts[i][q][k], sum[k], &t))
+				return -2;
+	}
 	if (p->nj == p->jcap) {
 		size_t nc = p->jcap ? p->jcap * 2 : 16;
 
@@ -195,10 +217,13 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	}
 	p->journal[p->nj].cell = i;
 	p->journal[p->nj].last_ms = p->cells[i].last_ms;
+	p->journal[p->nj].qtr = key->qtr;
 	if (sum[0] > 0 && key->last_ms > p->cells[i].last_ms)
 		p->cells[i].last_ms = key->last_ms;
 	for (k = 0; k < NSUM; k++) {
 		p->cells[i].sum[k] += sum[k];
+		for (q = key->qtr; q < 3; q++)
+			p->parts[i][q][k] += sum[k];
 		p->journal[p->nj].sum[k] = sum[k];
 	}
 	p->nj++;
@@ -234,6 +259,7 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.key_fp, u->key_fp, sizeof(key.key_fp));
 	usage_strlcpy(key.host, u->host, sizeof(key.host));
 	key.last_ms = u->ts_ms;
+	key.qtr = (int)((u->ts_ms - key.hour * MS_PER_HOUR) / (MS_PER_HOUR / 4));
 	if ((rc = cell_add(s->pend, &key, sum)) != 0)
 		goto fail;
 	if (u->batch_id[0] == '\0')
@@ -243,6 +269,7 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
 	key.tag[0] = key.tier[0] = key.project[0] = key.key_fp[0] = key.host[0] = '\0';
 	key.last_ms = 0;
+	key.qtr = 3;             /* (no parts) */
 	if ((rc = cell_add(s->pend, &key, sum)) == 0)
 		return 0;
 fail:
@@ -261,12 +288,16 @@ store_rollup_op_end(struct store *s, int ok)
 {
 	struct rollup_pending *p = s->pend;
 	size_t i, k;
+	int q;
 
 	if (p == NULL)
 		return;
 	for (i = p->nj; !ok && i-- > 0;) {     /* newest first: last_ms as it was */
-		for (k = 0; k < NSUM; k++)
+		for (k = 0; k < NSUM; k++) {
 			p->cells[p->journal[i].cell].sum[k] -= p->journal[i].sum[k];
+			for (q = p->journal[i].qtr; q < 3; q++)
+				p->parts[p->journal[i].cell][q][k] -= p->journal[i].sum[k];
+		}
 		p->cells[p->journal[i].cell].last_ms = p->journal[i].last_ms;
 	}
 	p->nj = 0;
@@ -293,10 +324,12 @@ store_rollup_free(struct store *s)
 	if (s->pend == NULL)
 		return;
 	free(s->pend->cells);
+	free(s->pend->parts);
 	free(s->pend->slots);
 	free(s->pend->journal);
 	free(s->pend->order);
 	free(s->pend->hosts);
+	free(s->pend->hmpart);
 	for (i = 0; i < (int)(sizeof(s->pend->coll) / sizeof(s->pend->coll[0])); i++)
 		groupsum_free(&s->pend->coll[i]);
 	free(s->pend);
@@ -354,13 +387,14 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 
 /* The collapsed tables: each pending hour cell's sums go to one cell of
  * each, grouped in memory first so a cell is written once per flush. */
-enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, NCOLL };
+enum { C_HM, C_DM, C_DT, C_DS, C_LT, C_HP, C_HK, C_DH, C_HH, C_MM, C_MX, C_DO, C_HQ, NCOLL };
 
 static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_ADD, SQ_DS_ADD,
-	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD };
+	SQ_LT_ADD, SQ_HP_ADD, SQ_HK_ADD, SQ_DH_ADD, SQ_HH_ADD, SQ_MM_ADD, SQ_MX_ADD, SQ_DO_ADD,
+	SQ_HQ_ADD };
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
 	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE, SQ_MM_PRUNE,
-	SQ_MX_PRUNE };
+	SQ_MX_PRUNE, SQ_DO_PRUNE, SQ_HQ_PRUNE };
 #define LT_SEP '\x1f'     /* a collapsed cell's g: "SOURCE\x1fTAG" (month × source × tag),
                             "SOURCE\x1fTAG\x1fHOST" (lifetime), "SOURCE\x1fHOST" (day ×
                             source); sources and hosts hold none (text_sanitize) */
@@ -402,7 +436,14 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 			db_bind_int64(st, k++, c->sum[i]);
 		return step_done(s, st, err, errlen);
 	}
-	db_bind_int64(st, k++, c->unit);
+	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
+		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24);
+	if (id == SQ_HQ_ADD || id == SQ_HQ_PRUNE) {   /* unit: hour × 4 + part */
+		db_bind_int64(st, k++, floor_div(c->unit, 4));
+		db_bind_int64(st, k++, c->unit - floor_div(c->unit, 4) * 4);
+	} else {
+		db_bind_int64(st, k++, c->unit);
+	}
 	store_bind_text(st, k++, c->model);
 	if (id == SQ_MX_ADD || id == SQ_MX_PRUNE) {   /* source, tag */
 		store_bind_text(st, k++, source);
@@ -411,7 +452,8 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 		store_bind_text(st, k++, source);
 		store_bind_text(st, k++, host);
 	} else if (id != SQ_HM_ADD && id != SQ_HM_PRUNE && id != SQ_DM_ADD &&
-	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE) {
+	    id != SQ_DM_PRUNE && id != SQ_MM_ADD && id != SQ_MM_PRUNE && id != SQ_DO_ADD &&
+	    id != SQ_DO_PRUNE && id != SQ_HQ_ADD && id != SQ_HQ_PRUNE) {
 		store_bind_text(st, k++, c->g);     /* tag, source, project, key or host */
 	}
 	db_bind_int64(st, k++, c->flags);
@@ -432,6 +474,34 @@ nonzero(const int64_t *sum)
 	return 0;
 }
 
+/* Pending cell parts' into hm cell at's (p->hmpart grown, zeroed, to hold
+ * it). 0, -1 out of memory, or GROUPSUM_OVERFLOW. */
+static int
+add_parts(struct rollup_pending *p, size_t at, const cell_parts part)
+{
+	int64_t (*v)[3][NSUM];
+	size_t nc, q, k;
+
+	if (at >= p->hmpcap) {
+		nc = p->hmpcap ? p->hmpcap * 2 : 256;
+		while (nc <= at)
+			nc *= 2;
+		if ((v = realloc(p->hmpart, nc * sizeof(*v))) == NULL)
+			return -1;
+		memset(v + p->hmpcap, 0, (nc - p->hmpcap) * sizeof(*v));
+		p->hmpart = v;
+		p->hmpcap = nc;
+	}
+	if (at >= p->hmpused)
+		p->hmpused = at + 1;
+	for (q = 0; q < 3; q++)
+		for (k = 0; k < NSUM; k++)
+			if (__builtin_add_overflow(p->hmpart[at][q][k], part[q][k],
+			    &p->hmpart[at][q][k]))
+				return GROUPSUM_OVERFLOW;
+	return 0;
+}
+
 /* The pending hour cells summed into the collapsed tables' cells: 0, or
  * groupsum_add's failure. */
 static int
@@ -440,19 +510,25 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 	const struct cell *c;
 	char lt[sizeof(coll[0].cells[0].g)];
 	int64_t day, month;
-	size_t i;
+	size_t i, at;
 	int routed, rc;
 
+	if (p->hmpused > 0)        /* parts left by a flush that failed too */
+		memset(p->hmpart, 0, p->hmpused * sizeof(*p->hmpart));
+	p->hmpused = 0;
 	for (i = 0; i < NCOLL; i++)
 		groupsum_reset(&coll[i]);
 	for (i = 0; i < p->n; i++) {
 		c = &p->cells[i];
-		if (c->kind != CELL_HOUR || !nonzero(c->sum))
+		/* (a row moved within its hour by a copy that replaced it
+		 * changes the parts alone) */
+		if (c->kind != CELL_HOUR || (!nonzero(c->sum) && !nonzero(p->parts[i][0]) &&
+		    !nonzero(p->parts[i][1]) && !nonzero(p->parts[i][2])))
 			continue;
 		day = floor_div(c->hour, 24);
 		routed = c->tier[0] != '\0';
-		if ((rc = groupsum_add(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
-		    c->sum)) != 0 ||
+		if ((rc = groupsum_add_at(&coll[C_HM], c->hour, c->model, "", c->flags, routed,
+		    c->sum, &at)) != 0 || (rc = add_parts(p, at, p->parts[i])) != 0 ||
 		    (rc = groupsum_add(&coll[C_DM], day, c->model, "", c->flags, routed,
 		    c->sum)) != 0 ||
 		    (rc = groupsum_add(&coll[C_DT], day, c->model, c->tag, c->flags, routed,
@@ -481,7 +557,9 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 		    c->sum)) != 0)
 			return rc;
 	}
-	return 0;
+	if ((rc = rollup_local_parts(&coll[C_HM], p->hmpart, &coll[C_HQ])) != 0)
+		return rc;
+	return rollup_local_days(&coll[C_HM], &coll[C_DM], &coll[C_DO]);
 }
 
 /* Orders of the rollup tables' keys: where writers lock rows, concurrent

@@ -699,5 +699,32 @@ const char *const store_migrations[] = {
 	 * cost every row written a fifth B-tree insert (~10% of an import's
 	 * writing). */
 	"DROP INDEX IF EXISTS usage_host;",
+	/* 22 → 23 (issue 12): days that start at another UTC hour (rollup_do:
+	 * off 3, 6, ... 21, hour = the cell's first UTC hour, hour % 24 = off)
+	 * × model × flags × routed, so a daily, weekly or monthly report in a
+	 * zone whose midnight is off:00 UTC (Asia/Seoul: 15) reads one cell
+	 * group a local day, and in any other at most an hour more, not a UTC
+	 * day and the hours it shares with the next. Kept like rollup_dm;
+	 * rebuilt from rollup_hm (IF NOT EXISTS and DELETE: a file whose
+	 * version was set back). */
+	OFFSET_DAYS
+	"DELETE FROM rollup_do;"
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")"
+	"  WITH RECURSIVE o(off) AS (SELECT 3 UNION ALL SELECT off + 3 FROM o WHERE off < 21)"
+	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
+	MONTH_SUMSUM " FROM rollup_hm, o GROUP BY o.off, s, model, flags, routed;"
+	/* and each UTC hour's first 15, 30 and 45 minutes (rollup_hq: part 1,
+	 * 2, 3) × model × flags × routed, so where a local midnight falls
+	 * inside an hour (Asia/Kolkata, Asia/Kathmandu) the part of that hour
+	 * before it is one cell group, not its raw rows; built from the rows
+	 * (one scan of usage; MIG11_FLAGS is store_row_flags()) */
+	QUARTER_PARTS
+	"DELETE FROM rollup_hq;"
+	"INSERT INTO rollup_hq (hour, part, model, flags, routed, " MONTH_SUMS ")"
+	"  WITH p(part) AS (VALUES (1), (2), (3))"
+	"  SELECT (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, p.part,"
+	"  model, " MIG11_FLAGS " AS f, tier <> '' AS r, " ROW_SUMS
+	"  FROM usage, p WHERE ((ts_ms % 3600000) + 3600000) % 3600000 < p.part * 900000"
+	"  GROUP BY h, p.part, model, f, r;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

@@ -598,6 +598,53 @@ const char *const store_migrations_pg[] = {
 	 * cost every row written a fifth B-tree insert (~10% of an import's
 	 * writing). */
 	"DROP INDEX IF EXISTS usage_host;",
+	/* 22 → 23 (issue 12): days that start at UTC hour off 3, 6, ... 21
+	 * (rollup_do; hour = a cell's first UTC hour), rebuilt from rollup_hm */
+	"CREATE TABLE IF NOT EXISTS rollup_do ("
+	"  off BIGINT NOT NULL,"
+	"  hour BIGINT NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  reasoning " BIG ","
+	"  web_search " BIG ","
+	"  code_exec " BIG ","
+	"  PRIMARY KEY (off, hour, model, flags, routed)"
+	");"
+	"DELETE FROM rollup_do;"
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")"
+	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
+	MONTH_SUMSUM " FROM rollup_hm, generate_series(3, 21, 3) AS o(off)"
+	"  GROUP BY o.off, s, model, flags, routed;"
+	/* and each UTC hour's first 15, 30, 45 minutes (rollup_hq: part 1..3),
+	 * built from the rows */
+	"CREATE TABLE IF NOT EXISTS rollup_hq ("
+	"  hour BIGINT NOT NULL,"
+	"  part BIGINT NOT NULL,"
+	"  model TEXT COLLATE \"C\" NOT NULL,"
+	"  flags BIGINT NOT NULL,"
+	"  routed BIGINT NOT NULL,"
+	COUNT_COLS
+	"  compressed_tokens BIGINT NOT NULL,"
+	"  max_tokens_stops BIGINT NOT NULL,"
+	"  reasoning " BIG ","
+	"  web_search " BIG ","
+	"  code_exec " BIG ","
+	"  PRIMARY KEY (hour, part, model, flags, routed)"
+	");"
+	"DELETE FROM rollup_hq;"
+	"INSERT INTO rollup_hq (hour, part, model, flags, routed, " MONTH_SUMS ")"
+	"  SELECT (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, p.part,"
+	"  model, " MIG11_FLAGS " AS f, " ROUTED " AS r, count(*),"
+	"  sum(input), sum(write_5m), sum(write_1h), sum(cache_read), sum(output),"
+	"  sum(compressed_tokens), sum(" B("stop_reason = 'max_tokens'", "1") "),"
+	"  sum(reasoning_tokens), sum(web_search_requests), sum(code_execution_requests)"
+	"  FROM usage, generate_series(1, 3) AS p(part)"
+	"  WHERE ((ts_ms % 3600000) + 3600000) % 3600000 < p.part * 900000"
+	"  GROUP BY h, p.part, model, f, r;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

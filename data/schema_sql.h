@@ -71,6 +71,32 @@
 	"  code_exec INTEGER NOT NULL DEFAULT 0," \
 	"  PRIMARY KEY (" key ")" \
 	") WITHOUT ROWID;"
+/* Migration 22's days that start at UTC hour off (3, 6, ... 21): hour is
+ * a cell's first UTC hour. */
+#define OFFSET_DAYS \
+	"CREATE TABLE IF NOT EXISTS rollup_do (" \
+	"  off INTEGER NOT NULL, hour INTEGER NOT NULL, model TEXT NOT NULL," \
+	"  flags INTEGER NOT NULL, routed INTEGER NOT NULL, requests INTEGER NOT NULL," \
+	"  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL," \
+	"  cache_read INTEGER NOT NULL, output INTEGER NOT NULL," \
+	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL," \
+	"  reasoning INTEGER NOT NULL, web_search INTEGER NOT NULL," \
+	"  code_exec INTEGER NOT NULL," \
+	"  PRIMARY KEY (off, hour, model, flags, routed)" \
+	") WITHOUT ROWID;"
+/* Migration 22's parts of a UTC hour: the sums of its rows in the first
+ * part × 15 minutes (part 1..3). */
+#define QUARTER_PARTS \
+	"CREATE TABLE IF NOT EXISTS rollup_hq (" \
+	"  hour INTEGER NOT NULL, part INTEGER NOT NULL, model TEXT NOT NULL," \
+	"  flags INTEGER NOT NULL, routed INTEGER NOT NULL, requests INTEGER NOT NULL," \
+	"  input INTEGER NOT NULL, write_5m INTEGER NOT NULL, write_1h INTEGER NOT NULL," \
+	"  cache_read INTEGER NOT NULL, output INTEGER NOT NULL," \
+	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL," \
+	"  reasoning INTEGER NOT NULL, web_search INTEGER NOT NULL," \
+	"  code_exec INTEGER NOT NULL," \
+	"  PRIMARY KEY (hour, part, model, flags, routed)" \
+	") WITHOUT ROWID;"
 /* A group of usage rows' sums in MONTH_SUMS's order (store_rollup_add's). */
 #define ROW_SUMS "count(*), sum(input), sum(write_5m), sum(write_1h), sum(cache_read)," \
 	" sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens')," \

@@ -37,6 +37,10 @@ enum store_stmt_id {
 	SQ_MM_PRUNE,
 	SQ_MX_ADD,           /* per UTC month × source × tag (rollup_mx) */
 	SQ_MX_PRUNE,
+	SQ_DO_ADD,           /* per day from UTC hour off × model (rollup_do) */
+	SQ_DO_PRUNE,
+	SQ_HQ_ADD,           /* per UTC hour's first 15, 30, 45 minutes × model (rollup_hq) */
+	SQ_HQ_PRUNE,
 	SQ_BATCH_ROLLUP_ADD, /* per-batch token sums */
 	SQ_RESULT_INSERT,
 	SQ_MARK_GET,         /* an import mark by path */
@@ -203,6 +207,10 @@ void store_bind_text(struct db_stmt *st, int i, const char *v);
 #define ROLLUP_PRIORITY 16 /* service tier priority */
 /* The row's provider (enum provider_id) in bits 8..11: the price entries a
  * model is looked up in, so every rollup is keyed by provider too. */
+/* rollup_do's day starts: every ROLLUP_DO_STEP UTC hours (3, 6, ... 21;
+ * 0 is rollup_dm's), so a zone's midnight is at most an hour from one and
+ * a flush writes at most 14 cells a UTC day group (migration 22's list). */
+#define ROLLUP_DO_STEP 3
 #define ROLLUP_PROVIDER_SHIFT 8
 #define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)
 

@@ -187,20 +187,33 @@ assert_same_rows(struct store *a, struct store *b)
 	free(y.k);
 }
 
-/* The rollups agree with the rows: requests and tokens of the totals. */
+/* The rollups agree with the rows: requests and tokens of the totals, and
+ * the requests of the local days of a zone whose midnight is inside a UTC
+ * hour. */
 static void
 assert_rollups_exact(struct store *s, int64_t want_rows)
 {
 	struct report_query q = { .group = REPORT_MODEL };
 	struct report r;
 	struct rows x = contents(s);
-	char err[512];
+	char err[512], *tz = getenv("TZ") != NULL ? strdup(getenv("TZ")) : NULL;
 
 	free(x.k);
 	assert_int_equal(x.n, want_rows);
 	assert_int_equal(store_report(s, NULL, &q, &r, err, sizeof(err)), 0);
 	assert_int_equal(r.totals.requests, want_rows);
 	store_report_free(&r);
+	setenv("TZ", "Asia/Kolkata", 1);
+	q.group = REPORT_DAY;
+	assert_int_equal(store_report(s, NULL, &q, &r, err, sizeof(err)), 0);
+	assert_int_equal(r.totals.requests, want_rows);
+	store_report_free(&r);
+	if (tz != NULL)
+		setenv("TZ", tz, 1);
+	else
+		unsetenv("TZ");
+	free(tz);
+	tzset();
 }
 
 static void

@@ -482,7 +482,7 @@ test_matches_brute_force(void **state)
 {
 	struct fx *f = *state;
 	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "Asia/Kathmandu",
-	    "America/St_Johns", "Europe/London", "America/New_York" };
+	    "America/St_Johns", "Europe/London", "America/New_York", "Australia/Adelaide" };
 	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
 	    REPORT_MONTH };
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
@@ -625,7 +625,7 @@ test_months_match_brute_force(void **state)
 {
 	struct fx *f = *state;
 	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "America/St_Johns",
-	    "America/New_York" };
+	    "America/New_York", "Australia/Adelaide", "Asia/Kathmandu" };
 	static const enum report_group groups[] = { REPORT_MONTH, REPORT_MODEL, REPORT_TAG,
 	    REPORT_SOURCE, REPORT_TOTAL, REPORT_DAY, REPORT_WEEK };
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",

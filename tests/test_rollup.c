@@ -495,6 +495,79 @@ test_migration_by_host(void **state)
 	    " count(*), sum(input), sum(output) FROM usage GROUP BY 1, 2, 3"), 0);
 }
 
+/* rollup_do's days from UTC hour off against the raw rows, as
+ * "first hour, requests, input, output, reasoning" lines: 0 when equal. */
+static int
+offset_days_differ(const char *path, int off)
+{
+	char a[512], b[640];
+
+	snprintf(a, sizeof(a), "SELECT hour, sum(requests), sum(input), sum(output), sum(reasoning),"
+	    " sum(cache_read) FROM rollup_do WHERE off = %d GROUP BY hour HAVING sum(requests) > 0",
+	    off);
+	snprintf(b, sizeof(b), "SELECT h - ((h - %d) %% 24 + 24) %% 24, count(*), sum(input),"
+	    " sum(output), sum(reasoning_tokens), sum(cache_read) FROM (SELECT (ts_ms - ((ts_ms %%"
+	    " 3600000) + 3600000) %% 3600000) / 3600000 AS h, input, output, reasoning_tokens,"
+	    " cache_read FROM usage) AS r GROUP BY 1", off);
+	return differ(path, a, b);
+}
+
+/* rollup_hq's first 15, 30, 45 minutes of each UTC hour against the raw
+ * rows: 0 when equal. */
+static int
+parts_differ(const char *path)
+{
+	return differ(path, "SELECT hour, part, sum(requests), sum(input), sum(output),"
+	    " sum(reasoning), sum(max_tokens_stops) FROM rollup_hq GROUP BY hour, part"
+	    " HAVING sum(requests) > 0",
+	    "SELECT h, p.part, count(*), sum(input), sum(output), sum(reasoning_tokens),"
+	    " sum(CASE WHEN stop_reason = 'max_tokens' THEN 1 ELSE 0 END) FROM (SELECT"
+	    " (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h,"
+	    " ((ts_ms % 3600000) + 3600000) % 3600000 AS ms, input, output, reasoning_tokens,"
+	    " stop_reason FROM usage) AS r, (SELECT 1 AS part UNION ALL SELECT 2 UNION ALL"
+	    " SELECT 3) AS p WHERE r.ms < p.part * 900000 GROUP BY h, p.part");
+}
+
+/* Migration 22's days from every third UTC hour (rollup_do) and parts of
+ * hours (rollup_hq): the flushes keep them (rows replaced by larger copies
+ * too), and a ledger from before it gets them rebuilt (rollup_do from
+ * rollup_hm, rollup_hq from the rows; the migration found by its text),
+ * each cell the raw rows' sums, on both backends. */
+static void
+test_offset_days(void **state)
+{
+	char path[512], err[256];
+	struct store *s;
+	int v, from, off;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("od.db"));
+	fill(path, 1);
+	for (off = 3; off < 24; off += 3)
+		assert_int_equal(offset_days_differ(path, off), 0);
+	assert_int_equal(parts_differ(path), 0);
+	assert_int_equal(fx_one(path, "SELECT count(*) FROM rollup_do WHERE off % 3 <> 0 OR off < 3"
+	    " OR off > 21 OR (hour % 24 + 24) % 24 <> off"), 0);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	v = store_schema_version(s);
+	store_close(s);
+	fx_sql(path, "DELETE FROM rollup_do; DELETE FROM rollup_hq;");
+	for (from = 0; from < (fx_pg ? store_nmigrations_pg : store_nmigrations) &&
+	    strstr(fx_pg ? store_migrations_pg[from] : store_migrations[from],
+	    "CREATE TABLE IF NOT EXISTS rollup_do") == NULL; from++)
+		;
+	assert_true(from < (fx_pg ? store_nmigrations_pg : store_nmigrations));
+	fx_set_schema_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_do") > 0);
+	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hq") > 0);
+	for (off = 3; off < 24; off += 3)
+		assert_int_equal(offset_days_differ(path, off), 0);
+	assert_int_equal(parts_differ(path), 0);
+}
+
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
 static void
 test_month_arithmetic(void **state)
@@ -558,6 +631,7 @@ main(void)
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
 		cmocka_unit_test(test_migration_by_host),
+		cmocka_unit_test(test_offset_days),
 		cmocka_unit_test(test_month_arithmetic),
 		cmocka_unit_test(test_migration_months),
 	};

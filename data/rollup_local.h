@@ -1,0 +1,23 @@
+/* rollup_local.h — the rollup cells a report by local day reads where the
+ * zone's midnight is not UTC's (issue 12): days that start at another UTC
+ * hour (rollup_do) and the first quarters of each UTC hour (rollup_hq),
+ * made from a flush's collapsed hour and day cells (rollup.c). */
+#ifndef TOKENTOP_ROLLUP_LOCAL_H
+#define TOKENTOP_ROLLUP_LOCAL_H
+
+#include "data/groupsum.h"
+
+/* rollup_do's cells into out from the hm cells (unit: UTC hour) and dm
+ * cells (unit: UTC day) of one flush: a cell's unit is its first UTC hour,
+ * every ROLLUP_DO_STEP hours of the day but 0. 0, -1 out of memory, or
+ * GROUPSUM_OVERFLOW. */
+int rollup_local_days(const struct groupsum *hm, const struct groupsum *dm,
+                      struct groupsum *out);
+
+/* rollup_hq's cells into out: part[i][q] holds the sums of hm cell i's
+ * rows in the first (q + 1) × 15 minutes of its hour; a cell's unit is
+ * hour × 4 + q + 1. 0, or -1 out of memory. */
+int rollup_local_parts(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
+                       struct groupsum *out);
+
+#endif
