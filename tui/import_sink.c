@@ -141,6 +141,8 @@ imp_row(void *arg, const struct import_where *w, const struct usage *in)
 	}
 	if (m->tag != NULL)
 		usage_strlcpy(u.tag, m->tag, sizeof(u.tag));
+	if (u.host[0] == '\0')       /* stamped here, not copied again by the writer */
+		usage_strlcpy(u.host, store_host(m->st), sizeof(u.host));
 	if (u.cwd[0] != '\0' && u.project[0] == '\0')   /* a coding agent's row: who spent it */
 		project_of(m->projects, u.cwd, u.project, sizeof(u.project));
 	if (note_unpriced(m, &u) != 0)
