@@ -209,7 +209,7 @@ void store_bind_text(struct db_stmt *st, int i, const char *v);
  * model is looked up in, so every rollup is keyed by provider too. */
 /* rollup_do's day starts: every ROLLUP_DO_STEP UTC hours (3, 6, ... 21;
  * 0 is rollup_dm's), so a zone's midnight is at most an hour from one and
- * a flush writes at most 14 cells a UTC day group (migration 22's list). */
+ * a flush writes at most 14 cells a UTC day group (migration 23's list). */
 #define ROLLUP_DO_STEP 3
 #define ROLLUP_PROVIDER_SHIFT 8
 #define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)

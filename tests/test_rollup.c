@@ -528,7 +528,7 @@ parts_differ(const char *path)
 	    " SELECT 3) AS p WHERE r.ms < p.part * 900000 GROUP BY h, p.part");
 }
 
-/* Migration 22's days from every third UTC hour (rollup_do) and parts of
+/* Migration 23's days from every third UTC hour (rollup_do) and parts of
  * hours (rollup_hq): the flushes keep them (rows replaced by larger copies
  * too), and a ledger from before it gets them rebuilt (rollup_do from
  * rollup_hm, rollup_hq from the rows; the migration found by its text),
