@@ -8,8 +8,8 @@
 
 #include "tui/import_writer.h"
 
-#define IW_BATCH 128    /* items a batch: ~230 KB */
-#define IW_RING  4      /* batches: the deliverer runs at most this far ahead */
+#define IW_BATCH 128    /* items a batch: ~230 KB (the ring: ~3.7 MB) */
+#define IW_RING  16     /* batches: the deliverer runs at most this far ahead (2,048 rows) */
 
 enum iw_kind { IW_ROW, IW_MARK, IW_BEGIN };
 
