@@ -40,23 +40,34 @@ rehash(struct groupsum *gs, size_t nslots)
 	return 0;
 }
 
-long
-groupsum_find(const struct groupsum *gs, int64_t unit, const char *model, const char *g,
-              int flags, int routed)
+/* The slot of the cell with this key, or the empty slot it would take
+ * (gs->nslots > 0). */
+static size_t
+probe(const struct groupsum *gs, int64_t unit, const char *model, const char *g, int flags,
+      int routed)
 {
 	const struct groupsum_cell *c;
-	size_t j;
+	size_t j = cell_hash(unit, model, g, flags, routed) & (gs->nslots - 1);
 
-	if (gs->nslots == 0)
-		return -1;
-	j = cell_hash(unit, model, g, flags, routed) & (gs->nslots - 1);
 	for (; gs->slots[j] != 0; j = (j + 1) & (gs->nslots - 1)) {
 		c = &gs->cells[gs->slots[j] - 1];
 		if (c->unit == unit && c->flags == flags && c->routed == routed &&
 		    strcmp(c->model, model) == 0 && strcmp(c->g, g) == 0)
-			return (long)(gs->slots[j] - 1);
+			break;
 	}
-	return -1;
+	return j;
+}
+
+long
+groupsum_find(const struct groupsum *gs, int64_t unit, const char *model, const char *g,
+              int flags, int routed)
+{
+	size_t j;
+
+	if (gs->nslots == 0)
+		return -1;
+	j = probe(gs, unit, model, g, flags, routed);
+	return gs->slots[j] != 0 ? (long)(gs->slots[j] - 1) : -1;
 }
 
 int
@@ -104,13 +115,7 @@ groupsum_add_at(struct groupsum *gs, int64_t unit, const char *model, const char
 
 	if (gs->nslots < 2 * (gs->n + 1) && rehash(gs, gs->nslots ? gs->nslots * 2 : 256) != 0)
 		return -1;
-	j = cell_hash(unit, model, g, flags, routed) & (gs->nslots - 1);
-	for (; gs->slots[j] != 0; j = (j + 1) & (gs->nslots - 1)) {
-		c = &gs->cells[gs->slots[j] - 1];
-		if (c->unit == unit && c->flags == flags && c->routed == routed &&
-		    strcmp(c->model, model) == 0 && strcmp(c->g, g) == 0)
-			break;
-	}
+	j = probe(gs, unit, model, g, flags, routed);
 	if (gs->slots[j] != 0) {
 		c = &gs->cells[gs->slots[j] - 1];
 		for (k = 0; k < GROUPSUM_N; k++)
