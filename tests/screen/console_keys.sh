@@ -23,7 +23,9 @@ tt_console tt 120x34 "$TT"
 tm resize-window -t tt -x 60 -y 15
 tt_wait_for "needs at least 80x24" 2 || tt_fail "too small"
 tm send-keys -t tt F3 n
-tm send-keys -t tt -l "$T/jobs.jsonl"
+# the console's folder is $T: a relative path, since $T's random name may
+# hold a q, which is the one key (with help) that acts here
+tm send-keys -t tt -l "jobs.jsonl"
 tm send-keys -t tt Enter y
 sleep 0.5
 tm resize-window -t tt -x 120 -y 34
