@@ -65,6 +65,7 @@ async function main() {
 				if (c.choices.length > 0 && c.choices[0].delta.content) {
 					seen++;
 					ac.abort();
+					break;     /* chunks read with it may still be queued */
 				}
 			}
 		} catch (e) {
