@@ -102,4 +102,57 @@
 	" sum(output), sum(compressed_tokens), sum(stop_reason = 'max_tokens')," \
 	" sum(reasoning_tokens), sum(web_search_requests), sum(code_execution_requests)"
 
+/* Migration 20 → 21 (schema.c's list): rollup_lt and rollup_ds keyed by host,
+ * rebuilt from the rows where several hosts wrote (see the comment there). */
+#define MIG21_BY_HOST \
+	HOST_ROLLUP("rollup_lt_h", "  model TEXT NOT NULL, source TEXT NOT NULL, tag TEXT NOT NULL," \
+	    "  host TEXT NOT NULL DEFAULT '',", "model, source, tag, flags, routed, host") \
+	"INSERT INTO rollup_lt_h (model, source, tag, flags, routed, host, " MONTH_SUMS ")" \
+	"  SELECT model, source, tag, flags, routed, COALESCE((SELECT host FROM host_seen)," \
+	"  '@HOST@'), " MONTH_SUMSUM " FROM rollup_lt WHERE (SELECT count(*) FROM host_seen) <= 1" \
+	"  GROUP BY model, source, tag, flags, routed;" \
+	"INSERT INTO rollup_lt_h (model, source, tag, flags, routed, host, " MONTH_SUMS ")" \
+	"  SELECT model, source, tag, " MIG11_FLAGS " AS f, tier <> '' AS r, host, " ROW_SUMS \
+	"  FROM usage WHERE (SELECT count(*) FROM host_seen) > 1" \
+	"  GROUP BY model, source, tag, f, r, host;" \
+	"DROP TABLE rollup_lt;" \
+	"ALTER TABLE rollup_lt_h RENAME TO rollup_lt;" \
+	HOST_ROLLUP("rollup_ds_h", "  hour INTEGER NOT NULL, model TEXT NOT NULL," \
+	    "  source TEXT NOT NULL, host TEXT NOT NULL DEFAULT '',", \
+	    "hour, model, source, host, flags, routed") \
+	"INSERT INTO rollup_ds_h (hour, model, source, host, flags, routed, " MONTH_SUMS ")" \
+	"  SELECT hour, model, source, COALESCE((SELECT host FROM host_seen), '@HOST@'), flags," \
+	"  routed, " MONTH_SUMSUM " FROM rollup_ds WHERE (SELECT count(*) FROM host_seen) <= 1" \
+	"  GROUP BY hour, model, source, flags, routed;" \
+	"INSERT INTO rollup_ds_h (hour, model, source, host, flags, routed, " MONTH_SUMS ")" \
+	"  SELECT (ts_ms - ((ts_ms % 86400000) + 86400000) % 86400000) / 86400000 AS d, model," \
+	"  source, host, " MIG11_FLAGS " AS f, tier <> '' AS r, " ROW_SUMS \
+	"  FROM usage WHERE (SELECT count(*) FROM host_seen) > 1" \
+	"  GROUP BY d, model, source, host, f, r;" \
+	"DROP TABLE rollup_ds;" \
+	"ALTER TABLE rollup_ds_h RENAME TO rollup_ds;"
+
+/* Migration 22 → 23 (schema.c's list): rollup_do, rebuilt from rollup_hm, and
+ * rollup_hq, from the rows (see the comment there). */
+#define MIG23_LOCAL_DAYS \
+	OFFSET_DAYS \
+	"DELETE FROM rollup_do;" \
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")" \
+	"  WITH RECURSIVE o(off) AS (SELECT 3 UNION ALL SELECT off + 3 FROM o WHERE off < 21)" \
+	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, " \
+	MONTH_SUMSUM " FROM rollup_hm, o GROUP BY o.off, s, model, flags, routed;" \
+	/* and each UTC hour's first 15, 30 and 45 minutes (rollup_hq: part 1, \
+	 * 2, 3) × model × flags × routed, so where a local midnight falls \
+	 * inside an hour (Asia/Kolkata, Asia/Kathmandu) the part of that hour \
+	 * before it is one cell group, not its raw rows; built from the rows \
+	 * (one scan of usage; MIG11_FLAGS is store_row_flags()) */ \
+	QUARTER_PARTS \
+	"DELETE FROM rollup_hq;" \
+	"INSERT INTO rollup_hq (hour, part, model, flags, routed, " MONTH_SUMS ")" \
+	"  WITH p(part) AS (VALUES (1), (2), (3))" \
+	"  SELECT (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h, p.part," \
+	"  model, " MIG11_FLAGS " AS f, tier <> '' AS r, " ROW_SUMS \
+	"  FROM usage, p WHERE ((ts_ms % 3600000) + 3600000) % 3600000 < p.part * 900000" \
+	"  GROUP BY h, p.part, model, f, r;"
+
 #endif
