@@ -11,9 +11,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/keyset.h"
 #include "data/store_int.h"
 
 #define BULK_CAP 2048     /* rows waiting: ~3.5 MB */
+#define FRESH_KEYS 262144 /* keys remembered (s->written): at most 4 MB */
+
+/* s->fresh: a first import into an empty ledger need not ask the ledger
+ * about each new key. While the ledger held no rows when this handle first
+ * looked, and no other connection has committed since (data_version, read
+ * once a transaction), the ledger's keys are the ones this handle inserted
+ * (s->written, by hash): a key whose hash is not there is new. Anything
+ * unsure (another writer, a full set, a hash seen before) asks the ledger. */
+enum { BULK_FRESH_UNKNOWN, BULK_FRESH_ON, BULK_FRESH_OFF };
 
 enum bulk_state {
 	B_NEW,       /* not in the ledger: insert */
@@ -85,15 +95,71 @@ lookup(struct store_bulk *b, const char *key, uint64_t h, size_t *slot)
 	return b->slots[j] != 0 ? &b->rows[b->slots[j] - 1] : NULL;
 }
 
+static void
+fresh_off(struct store *s)
+{
+	s->fresh = BULK_FRESH_OFF;
+	keyset_free(s->written);
+	s->written = NULL;
+}
+
+/* Does the ledger still hold only the keys in s->written? Checked once a
+ * transaction (the transaction's write lock keeps others out until it
+ * ends). 0, or -1 + err. */
+static int
+fresh_check(struct store *s, char *err, size_t errlen)
+{
+	struct db_stmt *st;
+	int64_t dv;
+	int rc;
+
+	if (s->fresh == BULK_FRESH_OFF || s->fresh_tx == s->tx_seq)
+		return 0;
+	s->fresh_tx = s->tx_seq;
+	if (store_data_version(s, &dv, err, errlen) != 0)
+		return -1;
+	if (s->fresh == BULK_FRESH_ON) {
+		if (dv != s->fresh_dv)         /* another connection committed */
+			fresh_off(s);
+		return 0;
+	}
+	if ((st = store_prepare(s, "SELECT 1 FROM usage LIMIT 1", "usage rows", err,
+	    errlen)) == NULL)
+		return -1;
+	rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_ROW && rc != DB_DONE)
+		return store_sqlerr(s, "usage rows", err, errlen);
+	if (rc == DB_ROW || (s->written = keyset_new(FRESH_KEYS)) == NULL) {
+		fresh_off(s);
+		return 0;
+	}
+	s->fresh = BULK_FRESH_ON;
+	s->fresh_dv = dv;
+	return 0;
+}
+
+void
+store_bulk_inserted(struct store *s, const char *key)
+{
+	/* (before the first check nothing is kept: the check sees the rows) */
+	if (s->fresh == BULK_FRESH_ON && key != NULL &&
+	    keyset_add(s->written, key_hash(key)) != 0)
+		fresh_off(s);               /* full: ask the ledger from now on */
+}
+
 /* A key first seen in this round: what the ledger holds for it decides. */
 static int
 first_sight(struct store *s, struct bulk_row *r, const struct usage *u, const char *key,
-            enum store_put *result, char *err, size_t errlen)
+            uint64_t h, enum store_put *result, char *err, size_t errlen)
 {
 	struct usage old;
 	int found = 0;
 
-	if (store_usage_find(s, key, &old, &found, err, errlen) != 0)
+	if (fresh_check(s, err, errlen) != 0)
+		return -1;
+	if ((s->fresh != BULK_FRESH_ON || keyset_has(s->written, h)) &&
+	    store_usage_find(s, key, &old, &found, err, errlen) != 0)
 		return -1;
 	if (!found) {
 		r->u = *u;
@@ -158,7 +224,7 @@ store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
 			goto out;
 		}
 		r = &b->rows[b->n];
-		if (first_sight(s, r, u, key, &res, err, errlen) != 0)
+		if (first_sight(s, r, u, key, h, &res, err, errlen) != 0)
 			return -1;
 		b->slots[slot] = (uint32_t)++b->n;
 	} else {
@@ -176,28 +242,73 @@ out:
 	return 0;
 }
 
+/* Insert rows[0..n) (new rows, in order) in one multi-row statement when
+ * there are STORE_ROWS of them, else one by one. 0, or -1 + err. */
+static int
+insert_rows(struct store *s, struct bulk_row *const *rows, size_t n, char *err, size_t errlen)
+{
+	char key[STORE_ROWS][USAGE_ID_MAX + 96];
+	struct db_stmt *st;
+	int has[STORE_ROWS], params, rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		has[i] = store_dedupe_key(&rows[i]->u, key[i], sizeof(key[i]));
+	if (n < STORE_ROWS) {
+		for (i = 0; i < n; i++)
+			if (store_usage_write(s, SQ_USAGE_INSERT, &rows[i]->u, has[i] ? key[i] : NULL,
+			    NULL, err, errlen) != 0)
+				return -1;
+		return 0;
+	}
+	if ((st = store_stmt_rows(s, SQ_USAGE_INSERT, &params, err, errlen)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		store_bind_usage_at(st, (int)i * params, &rows[i]->u, has[i] ? key[i] : NULL);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return store_sqlerr(s, "usage write", err, errlen);
+	for (i = 0; i < n; i++)
+		store_bulk_inserted(s, has[i] ? key[i] : NULL);
+	return 0;
+}
+
 int
 store_bulk_flush(struct store *s, char *err, size_t errlen)
 {
 	struct store_bulk *b = s->bulk;
 	char key[USAGE_ID_MAX + 96];
-	struct bulk_row *r;
-	size_t i;
-	int has;
+	struct bulk_row *r, *fresh[STORE_ROWS];
+	size_t i, nf = 0;
+	int has, rc = 0;
 
 	if (b == NULL || b->n == 0)
 		return 0;
-	for (i = 0; i < b->n; i++) {
+	/* new rows in their order, STORE_ROWS a statement (the ids as row by
+	 * row); a changed row is one the ledger held before: updated alone */
+	for (i = 0; i < b->n && rc == 0; i++) {
 		r = &b->rows[i];
-		if (r->state == B_SAME)
-			continue;
-		has = store_dedupe_key(&r->u, key, sizeof(key));
-		if (store_usage_write(s, r->state == B_NEW ? SQ_USAGE_INSERT : SQ_USAGE_UPDATE,
-		    &r->u, has ? key : NULL, NULL, err, errlen) != 0 ||
-		    store_rollup_add(s, &r->u, 1, err, errlen) != 0) {
-			s->rollup_failed = 1;    /* half written: the transaction must not commit */
-			return -1;
+		if (r->state == B_NEW) {
+			fresh[nf++] = r;
+			if (nf == STORE_ROWS) {
+				rc = insert_rows(s, fresh, nf, err, errlen);
+				nf = 0;
+			}
+		} else if (r->state == B_CHANGED) {
+			has = store_dedupe_key(&r->u, key, sizeof(key));
+			rc = store_usage_write(s, SQ_USAGE_UPDATE, &r->u, has ? key : NULL, NULL,
+			    err, errlen);
 		}
+	}
+	if (rc == 0 && nf > 0)
+		rc = insert_rows(s, fresh, nf, err, errlen);
+	for (i = 0; i < b->n && rc == 0; i++)
+		if (b->rows[i].state != B_SAME)
+			rc = store_rollup_add(s, &b->rows[i].u, 1, err, errlen);
+	if (rc != 0) {
+		s->rollup_failed = 1;    /* half written: the transaction must not commit */
+		return -1;
 	}
 	store_bulk_discard(s);
 	/* deltas added outside any operation: keep them all */
@@ -219,6 +330,8 @@ store_bulk_discard(struct store *s)
 void
 store_bulk_free(struct store *s)
 {
+	keyset_free(s->written);
+	s->written = NULL;
 	if (s->bulk == NULL)
 		return;
 	free(s->bulk->rows);

@@ -139,6 +139,11 @@ struct db_driver {
 	/* Dialect: appended to a SELECT whose row the transaction is about to
 	 * change ("" where a write transaction already excludes other writers). */
 	const char *lock_rows;
+	/* Dialect: how a multi-row INSERT begins. SQLite: "INSERT OR FAIL",
+	 * as a failing row need not take back the rows before it (the caller's
+	 * transaction is abandoned then), so the statement keeps no statement
+	 * journal (a page copy per page it touches). */
+	const char *insert_rows;
 	/* The target is a file on this machine (what belongs with the ledger,
 	 * batch results, can go beside it). */
 	int         local;

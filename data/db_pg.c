@@ -602,6 +602,7 @@ const struct db_driver db_pg = {
 	.wait_fd = pg_wait_fd,
 	.column_sql = "SELECT 1 FROM information_schema.columns WHERE table_schema ="
 	    " current_schema() AND table_name = ?1 AND column_name = ?2",
+	.insert_rows = "INSERT",
 	.lock_rows = " FOR UPDATE",
 	.row_locks = 1,
 	.group_sums = 1,

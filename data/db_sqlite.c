@@ -619,6 +619,7 @@ const struct db_driver db_sqlite = {
 	.changed = sq_changed,
 	.wait_fd = sq_wait_fd,
 	.column_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+	.insert_rows = "INSERT OR FAIL",
 	.lock_rows = "",
 	.local = 1,
 };

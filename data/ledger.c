@@ -83,43 +83,49 @@ store_read_usage(struct db_stmt *st, int c, struct usage *u)
 	col_text(st, c + 31, u->host, sizeof(u->host));
 }
 
-/* Bind u to ?1..?32 (its provider resolved: "" is anthropic) and the
- * dedupe key (NULL when none) to ?33. Borrowed: u and key outlive the step,
- * and store_stmt clears them before the statement's next use. */
+/* Bind u to ?(b+1)..?(b+32) (its provider resolved: "" is anthropic) and
+ * the dedupe key (NULL when none) to ?(b+33). Borrowed: u and key outlive
+ * the step, and store_stmt clears them before the statement's next use. */
 void
-store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
+store_bind_usage_at(struct db_stmt *st, int b, const struct usage *u, const char *key)
 {
 	const char *const txt[12] = { u->model, u->source, u->request_id, u->message_id,
 	    u->batch_id, u->custom_id, u->tag, u->service_tier, u->speed, u->inference_geo,
 	    u->tier, u->stop_reason };
 	int i;
 
-	db_bind_int64(st, 1, u->ts_ms);
+	db_bind_int64(st, b + 1, u->ts_ms);
 	for (i = 0; i < 12; i++)
-		db_bind_text(st, 2 + i, txt[i]);
-	db_bind_int64(st, 14, u->tok.input);
-	db_bind_int64(st, 15, u->tok.write_5m);
-	db_bind_int64(st, 16, u->tok.write_1h);
-	db_bind_int64(st, 17, u->tok.cache_read);
-	db_bind_int64(st, 18, u->tok.output);
-	db_bind_int64(st, 19, u->compressed_tokens);
-	db_bind_int64(st, 20, u->sidechain != 0);
-	db_bind_int64(st, 21, u->ts_import != 0);
-	db_bind_text(st, 22, provider_of(u)->name);
-	db_bind_int64(st, 23, u->reasoning_tokens);
-	db_bind_text(st, 24, u->session_id);
-	db_bind_text(st, 25, u->cwd);
-	db_bind_int64(st, 26, u->web_search_requests);
-	db_bind_int64(st, 27, u->web_fetch_requests);
-	db_bind_int64(st, 28, u->code_execution_requests);
-	db_bind_text(st, 29, u->project);
-	db_bind_text(st, 30, u->git_branch);
-	db_bind_text(st, 31, u->key_fp);
-	db_bind_text(st, 32, u->host);
+		db_bind_text(st, b + 2 + i, txt[i]);
+	db_bind_int64(st, b + 14, u->tok.input);
+	db_bind_int64(st, b + 15, u->tok.write_5m);
+	db_bind_int64(st, b + 16, u->tok.write_1h);
+	db_bind_int64(st, b + 17, u->tok.cache_read);
+	db_bind_int64(st, b + 18, u->tok.output);
+	db_bind_int64(st, b + 19, u->compressed_tokens);
+	db_bind_int64(st, b + 20, u->sidechain != 0);
+	db_bind_int64(st, b + 21, u->ts_import != 0);
+	db_bind_text(st, b + 22, provider_of(u)->name);
+	db_bind_int64(st, b + 23, u->reasoning_tokens);
+	db_bind_text(st, b + 24, u->session_id);
+	db_bind_text(st, b + 25, u->cwd);
+	db_bind_int64(st, b + 26, u->web_search_requests);
+	db_bind_int64(st, b + 27, u->web_fetch_requests);
+	db_bind_int64(st, b + 28, u->code_execution_requests);
+	db_bind_text(st, b + 29, u->project);
+	db_bind_text(st, b + 30, u->git_branch);
+	db_bind_text(st, b + 31, u->key_fp);
+	db_bind_text(st, b + 32, u->host);
 	if (key != NULL)
-		db_bind_text(st, STORE_USAGE_NCOLS + 1, key);
+		db_bind_text(st, b + STORE_USAGE_NCOLS + 1, key);
 	else
-		db_bind_null(st, STORE_USAGE_NCOLS + 1);
+		db_bind_null(st, b + STORE_USAGE_NCOLS + 1);
+}
+
+void
+store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key)
+{
+	store_bind_usage_at(st, 0, u, key);
 }
 
 /* prefix, a and (unless NULL) ':' b into buf (n > 0), cut to n - 1 bytes. */
@@ -193,6 +199,8 @@ store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
 	db_reset(st);
 	if (rc != DB_DONE)
 		return store_sqlerr(s, "usage write", err, errlen);
+	if (id == SQ_USAGE_INSERT)
+		store_bulk_inserted(s, key);
 	if (written != NULL)       /* (RETURNING costs SQLite a temp table) */
 		*written = db_changes(s->db) == 1;
 	return 0;

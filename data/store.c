@@ -268,6 +268,72 @@ store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen)
 	return st;
 }
 
+/* The parameters of statement id's VALUES tuple, and where the tuple
+ * starts and ends in its SQL ([*from, *to) holds "(...)"). 0 when the
+ * statement has none. */
+static int
+values_tuple(enum store_stmt_id id, size_t *from, size_t *to)
+{
+	const char *sql = stmt_sql[id], *v = strstr(sql, "VALUES"), *p;
+	int n = 0;
+
+	if (v == NULL || (p = strchr(v, '(')) == NULL)
+		return 0;
+	*from = (size_t)(p - sql);
+	for (; *p != '\0' && *p != ')'; p++)
+		n += *p == '?';
+	if (*p != ')')
+		return 0;
+	*to = (size_t)(p + 1 - sql);
+	return n;
+}
+
+struct db_stmt *
+store_stmt_rows(struct store *s, enum store_stmt_id id, int *params, char *err, size_t errlen)
+{
+	struct db_stmt *st = s->rows[id];
+	size_t from = 0, to = 0, len, k;
+	char *sql;
+	int n = values_tuple(id, &from, &to), r, i;
+
+	*params = n;
+	if (st == NULL) {
+		if (n == 0) {
+			snprintf(err, errlen, "prepare: statement %d takes no rows", (int)id);
+			return NULL;
+		}
+		len = strlen(stmt_sql[id]) + (size_t)STORE_ROWS * ((size_t)n * 8 + 4) + 96;
+		if ((sql = malloc(len)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		if (strncmp(stmt_sql[id], "INSERT", 6) != 0) {
+			free(sql);
+			snprintf(err, errlen, "prepare: statement %d is no INSERT", (int)id);
+			return NULL;
+		}
+		k = (size_t)snprintf(sql, len, "%s", s->db->drv->insert_rows);
+		memcpy(sql + k, stmt_sql[id] + 6, from - 6);
+		k += from - 6;
+		for (r = 0; r < STORE_ROWS; r++)
+			for (i = 1; i <= n; i++)
+				k += (size_t)snprintf(sql + k, len - k, "%s?%d%s",
+				    i == 1 ? (r > 0 ? ",(" : "(") : ",", r * n + i, i == n ? ")" : "");
+		snprintf(sql + k, len - k, "%s%s", stmt_sql[id] + to,
+		    stmt_locks[id] ? s->db->drv->lock_rows : "");
+		st = db_prepare(s->db, sql, 1);
+		free(sql);
+		if (st == NULL) {
+			store_sqlerr(s, "prepare", err, errlen);
+			return NULL;
+		}
+		s->rows[id] = st;
+	}
+	db_reset(st);
+	db_clear(st);
+	return st;
+}
+
 /* A transaction step; err = "PATH: what: reason". */
 static int
 tx(struct store *s, enum db_tx what, const char *name, char *err, size_t errlen)
@@ -289,6 +355,7 @@ store_begin(struct store *s, char *err, size_t errlen)
 	if (tx(s, DB_BEGIN, "BEGIN", err, errlen) != 0)
 		return -1;
 	s->in_tx = 1;
+	s->tx_seq++;
 	return 0;
 }
 
@@ -647,8 +714,10 @@ store_close(struct store *s)
 		return;
 	if (s->db != NULL)
 		store_rollback(s);
-	for (i = 0; i < SQ_COUNT; i++)
+	for (i = 0; i < SQ_COUNT; i++) {
 		db_finalize(s->stmt[i]);
+		db_finalize(s->rows[i]);
+	}
 	if (s->db != NULL)
 		s->db->drv->close(s->db);
 	store_rollup_free(s);

@@ -59,14 +59,33 @@ struct store {
 	int             rollup_failed;  /* a flush failed: the transaction must not commit */
 	int             retry;          /* the last SQL failure may pass if run again */
 	struct db_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
+	struct db_stmt *rows[SQ_COUNT]; /* the same, STORE_ROWS rows a statement */
 	struct rollup_pending *pend;    /* rollup deltas not yet written (rollup.c) */
 	struct store_bulk *bulk;        /* rows not yet written (bulk.c) */
+	struct keyset  *written;        /* hashes of the dedupe keys this handle inserted
+	                                   since it saw the ledger without rows (bulk.c) */
+	int             fresh;          /* BULK_FRESH_*: may a key outside written be
+	                                   taken as new without asking the ledger? */
+	int64_t         fresh_dv;       /* the ledger's data_version when last checked */
+	uint64_t        tx_seq;         /* transactions begun (store_begin) */
+	uint64_t        fresh_tx;       /* the one fresh was last checked in */
 	char            host[USAGE_HOST_MAX]; /* rows with host "" get this (hosts.c) */
 };
 
 /* The cached statement id, reset and with bindings cleared; NULL + err on
  * a prepare failure. */
 struct db_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, size_t errlen);
+
+/* Rows a multi-row statement carries (store_stmt_rows). */
+#define STORE_ROWS 32
+
+/* Statement id (an INSERT … VALUES (…) …) with its VALUES tuple
+ * STORE_ROWS times: row r's i-th parameter is ?(r × *params + i). Cached
+ * like store_stmt's (reset, bindings cleared); one step writes STORE_ROWS
+ * rows in order, as many single steps would, for a fraction of the
+ * per-statement cost. NULL + err. */
+struct db_stmt *store_stmt_rows(struct store *s, enum store_stmt_id id, int *params, char *err,
+                                size_t errlen);
 
 /* A one-time statement; NULL + err ("what: reason"). The caller finalises. */
 struct db_stmt *store_prepare(struct store *s, const char *sql, const char *what, char *err,
@@ -134,6 +153,10 @@ int store_usage_find(struct store *s, const char *key, struct usage *old, int *f
 /* Step SQ_USAGE_INSERT or SQ_USAGE_UPDATE for u under key (NULL: none);
  * *written (may be NULL) = 1 when it wrote a row (an insert whose key is
  * taken, ON CONFLICT DO NOTHING, writes none). */
+/* A row with dedupe key key (may be NULL) was inserted through s: bulk.c
+ * remembers its key while it can prove which keys the ledger holds. */
+void store_bulk_inserted(struct store *s, const char *key);
+
 int store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
                       const char *key, int *written, char *err, size_t errlen);
 
@@ -195,6 +218,9 @@ extern const int store_nmigrations_pg;
 /* Bind u to ?1..?STORE_USAGE_NCOLS (STORE_USAGE_COLS) and key to the next
  * (NULL: SQL NULL); borrowed as db_bind_text (ledger.c). */
 void store_bind_usage(struct db_stmt *st, const struct usage *u, const char *key);
+/* The same from ?(b+1) on: row r of a store_stmt_rows statement (b = r × the
+ * row's parameters). */
+void store_bind_usage_at(struct db_stmt *st, int b, const struct usage *u, const char *key);
 
 /* Bind text, NULL-safe ("" for NULL); borrowed as db_bind_text. */
 void store_bind_text(struct db_stmt *st, int i, const char *v);
