@@ -21,7 +21,7 @@
 #include "data/store_int.h"
 
 #define MS_PER_HOUR 3600000LL
-#define PENDING_CAP 4096   /* cells waiting: bounds memory (~1.5 MB) */
+#define PENDING_CAP 2048   /* cells waiting: bounds memory (~1.5 MB) */
 #define NSUM        GROUPSUM_N   /* requests, 5 token kinds, compressed, stops,
                                     reasoning */
 

@@ -62,10 +62,10 @@ help(FILE *f)
 	    "                 time of their own), unpriced_models, unreadable\n"
 	    "  -h, --help     this help\n"
 	    "\n"
-	    "Rows are committed in groups of 50,000 (or every 2 s), each with the marks\n"
-	    "of the lines it holds: a killed import loses at most its last group, and\n"
-	    "the next run reads those lines again. TOKENTOP_IMPORT_GROUP_ROWS overrides\n"
-	    "the group size (tests).\n"
+	    "Rows are committed in groups, every 2 s (or 1,000,000 lines), each with the\n"
+	    "marks of the lines it holds: a killed import loses at most its last group,\n"
+	    "and the next run reads those lines again. TOKENTOP_IMPORT_GROUP_ROWS and\n"
+	    "TOKENTOP_IMPORT_GROUP_MS override the group's lines and milliseconds (tests).\n"
 	    "\n"
 	    "Each file is read from where the last import stopped, so a second run reads\n"
 	    "only new lines (a file that shrank, went back in time, or is another file\n"
@@ -339,6 +339,10 @@ cli_import(struct cli *cli, int argc, char **argv)
 	if (getenv("TOKENTOP_IMPORT_GROUP_ROWS") != NULL &&
 	    atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS")) > 0)
 		m.group_max = atoll(getenv("TOKENTOP_IMPORT_GROUP_ROWS"));
+	m.group_ms = GROUP_MS;
+	if (getenv("TOKENTOP_IMPORT_GROUP_MS") != NULL &&
+	    atoll(getenv("TOKENTOP_IMPORT_GROUP_MS")) > 0)
+		m.group_ms = atoll(getenv("TOKENTOP_IMPORT_GROUP_MS"));
 	if (o.checkpoint_rows > m.group_max)
 		o.checkpoint_rows = m.group_max;     /* a group may end mid-file */
 	if (store_begin(m.st, err, sizeof(err)) != 0) {

@@ -265,7 +265,7 @@ write_mark(struct imp *m, const char *key, const struct import_mark *mk)
 	if (store_import_mark_set(m->st, key, mk, m->err, sizeof(m->err)) != 0)
 		return -1;
 	now = imp_mono_ms();
-	if (m->group_rows < m->group_max && now - m->group_start < GROUP_MS)
+	if (m->group_rows < m->group_max && now - m->group_start < m->group_ms)
 		return 0;
 	return commit_group(m, now);
 }
