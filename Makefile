@@ -81,7 +81,8 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BENCH_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
-.PHONY: all deps print-tools print-pkgs test unit check-tools demo bench fuzz install clean
+.PHONY: all deps print-tools print-pkgs test unit check-tools demo bench fuzz install clean \
+        schema-fresh
 # objects linked into several programs: keep them between builds
 .SECONDARY: $(TEST_LIB) $(BENCH_LIB)
 
@@ -144,8 +145,9 @@ $(BUILD)/tests/%: tests/%.c $(TEST_LIB) $(BUILD)/libtokentop.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIB) $(BUILD)/libtokentop.a \
 	  $(PKG_LIBS) $(TEST_LIBS)
 
-# The transcript generator is a test input too (tests/import_shapes.sh).
-unit: all $(TEST_BIN) $(BUILD)/bench/gen_transcripts
+# The transcript generator is a test input too (tests/import_shapes.sh); the
+# snapshot writer is built so that it keeps building (make schema-fresh).
+unit: all $(TEST_BIN) $(BUILD)/bench/gen_transcripts $(BUILD)/tools/schema_snapshot
 
 # Plain build first, then the whole suite again under ASan + UBSan.
 # The two builds use every core (CI's `make test` is a plain make: without
@@ -168,6 +170,17 @@ $(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(BUILD)/libtokentop.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIB) $(BUILD)/libtokentop.a \
 	  $(PKG_LIBS) -lutil
+
+# The schema a brand-new SQLite ledger is made with (data/schema_fresh.h),
+# written again from data/schema.c's migrations: run it after adding one
+# (tests/test_schema_fresh.c fails until then).
+schema-fresh: $(BUILD)/tools/schema_snapshot
+	$(BUILD)/tools/schema_snapshot > data/schema_snapshot.c.new
+	mv data/schema_snapshot.c.new data/schema_snapshot.c
+
+$(BUILD)/tools/%: tools/%.c $(BUILD)/libtokentop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BUILD)/libtokentop.a $(PKG_LIBS)
 
 # libFuzzer targets; run one with: build/fuzz/fuzz_usage -max_total_time=60.
 # Then fuzz_usage_simd and fuzz_codex_simd run for FUZZ_SECONDS each (default

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/store_int.h"
+#include "data/schema_fresh.h"
 
 /* How many times a single operation is run again after a serialization
  * failure or deadlock with another writer (PostgreSQL). */
@@ -550,6 +551,7 @@ static int
 migrate(struct store *s, const char *const *migrations, int n, char *err, size_t errlen)
 {
 	struct db *db = s->db;
+	const char *fresh;
 	int v, i;
 
 	if (db->drv->schema_version(db, &v) != 0)
@@ -569,7 +571,11 @@ migrate(struct store *s, const char *const *migrations, int n, char *err, size_t
 		    " upgrade tokentop", s->path, v, n);
 		goto fail;
 	}
-	for (i = v; i < n; i++) {
+	/* a brand-new file: the last version's schema at once (schema_fresh.h) */
+	fresh = v == 0 ? schema_fresh_sql(db, migrations, n) : NULL;
+	if (fresh != NULL && run_migration(s, fresh, err, errlen) != 0)
+		goto fail;
+	for (i = fresh != NULL ? n : v; i < n; i++) {
 		if (column_added(s, migrations[i]))
 			continue;
 		if (run_migration(s, migrations[i], err, errlen) != 0)
