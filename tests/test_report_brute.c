@@ -18,13 +18,15 @@
 #include "tests/lib/fx_db.h"
 #include "tests/lib/fx_report.h"
 
-
+/* A brute force over the raw rows: each row's key in group g (its local
+ * month, day, week or hour, or its model, tag or source; "" for the total),
+ * the filters, and the sums per key. */
 struct brute {
 	const struct pricing *p;
 	enum report_group     g;
 	const char           *tag, *source, *provider;   /* filters; NULL: none */
-	char                  keys[128][32];
-	int64_t               req[128], in[128], cost[128];
+	char                  keys[160][32];
+	int64_t               req[160], in[160], out[160], cost[160];
 	int                   n;
 };
 
@@ -43,17 +45,22 @@ brute_row(const struct usage *u, void *arg)
 	    (b->provider != NULL && strcmp(u->provider, b->provider) != 0))
 		return 0;
 	localtime_r(&t, &tm);
-	strftime(key, sizeof(key), b->g == REPORT_DAY ? "%Y-%m-%d" : b->g == REPORT_WEEK ?
-	    "%G-W%V" : b->g == REPORT_MONTH ? "%Y-%m" : "%Y-%m-%d %H", &tm);
+	if (b->g == REPORT_MONTH || b->g == REPORT_DAY || b->g == REPORT_WEEK || b->g == REPORT_HOUR)
+		strftime(key, sizeof(key), b->g == REPORT_MONTH ? "%Y-%m" : b->g == REPORT_DAY ?
+		    "%Y-%m-%d" : b->g == REPORT_WEEK ? "%G-W%V" : "%Y-%m-%d %H", &tm);
+	else
+		snprintf(key, sizeof(key), "%s", b->g == REPORT_MODEL ? u->model : b->g == REPORT_TAG ?
+		    u->tag : b->g == REPORT_SOURCE ? u->source : "");
 	for (i = 0; i < b->n && strcmp(b->keys[i], key) != 0; i++)
 		;
 	if (i == b->n) {
-		assert_true(b->n < 128);
+		assert_true(b->n < 160);
 		snprintf(b->keys[b->n++], sizeof(b->keys[0]), "%s", key);
 	}
 	pricing_usage_cost(b->p, u, &c);
 	b->req[i]++;
 	b->in[i] += u->tok.input;
+	b->out[i] += u->tok.output;
 	b->cost[i] += c;
 	return 0;
 }
@@ -149,52 +156,6 @@ test_matches_brute_force(void **state)
 	}
 }
 
-/* Any group's key of a row, as a brute force: its local month, or its
- * model, tag or source ("" for the total). */
-struct brute_any {
-	const struct pricing *p;
-	enum report_group     g;
-	const char           *tag, *source, *provider;
-	char                  keys[160][32];
-	int64_t               req[160], in[160], out[160], cost[160];
-	int                   n;
-};
-
-static int
-brute_any_row(const struct usage *u, void *arg)
-{
-	struct brute_any *b = arg;
-	time_t t = (time_t)(u->ts_ms / 1000);
-	struct tm tm;
-	char key[32];
-	int64_t c = 0;
-	int i;
-
-	if ((b->tag != NULL && strcmp(u->tag, b->tag) != 0) ||
-	    (b->source != NULL && strcmp(u->source, b->source) != 0) ||
-	    (b->provider != NULL && strcmp(u->provider, b->provider) != 0))
-		return 0;
-	localtime_r(&t, &tm);
-	if (b->g == REPORT_MONTH || b->g == REPORT_DAY || b->g == REPORT_WEEK)
-		strftime(key, sizeof(key), b->g == REPORT_MONTH ? "%Y-%m" : b->g == REPORT_DAY ?
-		    "%Y-%m-%d" : "%G-W%V", &tm);
-	else
-		snprintf(key, sizeof(key), "%s", b->g == REPORT_MODEL ? u->model : b->g == REPORT_TAG ?
-		    u->tag : b->g == REPORT_SOURCE ? u->source : "");
-	for (i = 0; i < b->n && strcmp(b->keys[i], key) != 0; i++)
-		;
-	if (i == b->n) {
-		assert_true(b->n < 160);
-		snprintf(b->keys[b->n++], sizeof(b->keys[0]), "%s", key);
-	}
-	pricing_usage_cost(b->p, u, &c);
-	b->req[i]++;
-	b->in[i] += u->tok.input;
-	b->out[i] += u->tok.output;
-	b->cost[i] += c;
-	return 0;
-}
-
 /* Four months of rows: the month, model, tag, source and total reports
  * (the month rollups for whole UTC months, days and hours around them, and
  * the split months of zones east and west of UTC, whole, half-hour and with
@@ -219,7 +180,7 @@ test_months_match_brute_force(void **state)
 	int64_t base = 1760918400000LL;  /* 2025-10-20T00:00Z */
 	struct report_query q;
 	struct report r;
-	struct brute_any b;
+	struct brute b;
 	char id[32], err[512];
 	size_t zi, gi, fi, ri, k;
 	int i, j;
@@ -266,7 +227,7 @@ test_months_match_brute_force(void **state)
 			b.source = sources[fi];
 			b.provider = providers[fi];
 			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms != 0 ?
-			    q.until_ms : INT64_MAX / 2, brute_any_row, &b, err, sizeof(err)), 0);
+			    q.until_ms : INT64_MAX / 2, brute_row, &b, err, sizeof(err)), 0);
 			assert_true(b.n > 0);
 			if (q.group == REPORT_TOTAL) {
 				assert_int_equal(r.totals.requests, b.req[0]);
