@@ -1,6 +1,7 @@
 /* http.c — libcurl easy + multi on one thread: requests, retries as timers
  * in the loop, errors as values. The only file of the client that includes
- * libcurl; its pure policy is in http_policy.c, the response as a value in
+ * libcurl; its pure policy is in http_policy.c, the request as a value
+ * (checks, copies, header lines) in http_prep.c, the response as a value in
  * http_result.c, the blocking calls in http_sync.c. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,19 +36,8 @@ struct http_req {
 	struct http_req   *prev, *next;
 	CURL              *easy;         /* NULL while waiting for a retry */
 	struct curl_slist *hdrs;
-	const struct http_target *t;     /* the provider's, borrowed from m */
+	struct http_prep   q;            /* the request: http_prep.c */
 	curl_mime         *mime;         /* the current attempt's multipart body */
-	char              *upload_path;  /* multipart: the file part, read from disk */
-	char              *upload_name;
-	char             **form;         /* multipart: name, value, …, NULL */
-	char              *url;
-	char               method[8];
-	char              *body;
-	size_t             body_len;
-	char               accept[64];
-	char               idem[96];     /* Idempotency-Key, "" = none */
-	int                no_auth;
-	int                once;         /* no_retry: on a fresh connection */
 	int                max_retries;
 	http_sink_fn       sink;
 	http_done_fn       done;
@@ -74,17 +64,6 @@ static double
 default_rnd(void)
 {
 	return (double)rand() / ((double)RAND_MAX + 1.0);
-}
-
-static void
-fail_set(struct http_error *e, long status, const char *type, const char *fmt, const char *arg)
-{
-	if (e == NULL)
-		return;
-	memset(e, 0, sizeof(*e));
-	e->status = status;
-	snprintf(e->type, sizeof(e->type), "%s", type);
-	snprintf(e->message, sizeof(e->message), fmt, arg != NULL ? arg : "");
 }
 
 /* ---- URL rules (the loopback host rule is in http_policy.c) -------------- */
@@ -166,44 +145,16 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 	return http_resp_add_header(&r->resp, p, n) == 0 ? n : 0;
 }
 
+/* http_prep_headers' add: line appended to the curl_slist *arg. */
 static int
-add_header(struct curl_slist **l, const char *fmt, const char *v)
+slist_add(void *arg, const char *line)
 {
-	char line[512];
-	struct curl_slist *nl;
+	struct curl_slist **l = arg, *nl;
 
-	snprintf(line, sizeof(line), fmt, v);
 	if ((nl = curl_slist_append(*l, line)) == NULL)
 		return -1;
 	*l = nl;
 	return 0;
-}
-
-static int
-build_headers(struct http_req *r)
-{
-	struct http_multi *m = r->m;
-	int rc = 0;
-
-	char vh[96];
-
-	if (!r->no_auth) {
-		if (r->t->bearer)
-			rc |= add_header(&r->hdrs, "Authorization: Bearer %s", r->t->api_key);
-		else
-			rc |= add_header(&r->hdrs, "x-api-key: %s", r->t->api_key);
-	}
-	if (r->t->version_header != NULL) {
-		snprintf(vh, sizeof(vh), "%s: %%s", r->t->version_header);
-		rc |= add_header(&r->hdrs, vh, m->api_version);
-	}
-	rc |= add_header(&r->hdrs, "accept: %s", r->accept);
-	if (r->idem[0] != '\0')
-		rc |= add_header(&r->hdrs, "Idempotency-Key: %s", r->idem);
-	if (r->body != NULL)
-		rc |= add_header(&r->hdrs, "content-type: %s", "application/json");
-	rc |= add_header(&r->hdrs, "Expect:%s", "");
-	return rc;
 }
 
 /* The multipart body of an upload: the form's fields, then the file, read
@@ -216,16 +167,16 @@ mime_build(struct http_req *r)
 
 	if ((r->mime = curl_mime_init(r->easy)) == NULL)
 		return -1;
-	for (i = 0; r->form != NULL && r->form[i] != NULL && r->form[i + 1] != NULL; i += 2) {
+	for (i = 0; r->q.form != NULL && r->q.form[i] != NULL && r->q.form[i + 1] != NULL; i += 2) {
 		if ((part = curl_mime_addpart(r->mime)) == NULL ||
-		    curl_mime_name(part, r->form[i]) != CURLE_OK ||
-		    curl_mime_data(part, r->form[i + 1], CURL_ZERO_TERMINATED) != CURLE_OK)
+		    curl_mime_name(part, r->q.form[i]) != CURLE_OK ||
+		    curl_mime_data(part, r->q.form[i + 1], CURL_ZERO_TERMINATED) != CURLE_OK)
 			return -1;
 	}
 	if ((part = curl_mime_addpart(r->mime)) == NULL ||
 	    curl_mime_name(part, "file") != CURLE_OK ||
-	    curl_mime_filedata(part, r->upload_path) != CURLE_OK ||
-	    curl_mime_filename(part, r->upload_name) != CURLE_OK ||
+	    curl_mime_filedata(part, r->q.upload_path) != CURLE_OK ||
+	    curl_mime_filename(part, r->q.upload_name) != CURLE_OK ||
 	    curl_mime_type(part, "application/jsonl") != CURLE_OK)
 		return -1;
 	return 0;
@@ -244,12 +195,12 @@ attempt_start(struct http_req *r)
 	if ((e = curl_easy_init()) == NULL)
 		return -1;
 	r->easy = e;
-	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_URL, r->q.url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	/* plain http is loopback only: never let a proxy from the environment carry it
 	 * (and the key in clear) anywhere else; https may use one (TLS stays end to end) */
-	if (strncasecmp(r->url, "http:", 5) == 0)
+	if (strncasecmp(r->q.url, "http:", 5) == 0)
 		curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -266,21 +217,21 @@ attempt_start(struct http_req *r)
 	/* a request sent once (a batch create) never goes on a reused connection:
 	 * libcurl silently sends again a request whose reused connection died
 	 * before any answer, and the create may have been carried out */
-	if (r->once)
+	if (r->q.once)
 		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
-	if (r->upload_path != NULL) {
+	if (r->q.upload_path != NULL) {
 		if (mime_build(r) != 0)
 			return -1;
 		curl_easy_setopt(e, CURLOPT_MIMEPOST, r->mime);
-	} else if (strcmp(r->method, "POST") == 0) {
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body != NULL ? r->body : "");
-	} else if (strcmp(r->method, "GET") != 0) {
-		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
-		if (r->body != NULL) {
-			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
-			curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+	} else if (strcmp(r->q.method, "POST") == 0) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->q.body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->q.body != NULL ? r->q.body : "");
+	} else if (strcmp(r->q.method, "GET") != 0) {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->q.method);
+		if (r->q.body != NULL) {
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->q.body_len);
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->q.body);
 		}
 	}
 	r->attempts++;
@@ -327,13 +278,7 @@ req_free(struct http_req *r)
 	easy_drop(r);
 	attempt_reset(r);
 	curl_slist_free_all(r->hdrs);
-	free(r->url);
-	free(r->body);
-	free(r->upload_path);
-	free(r->upload_name);
-	for (size_t i = 0; r->form != NULL && r->form[i] != NULL; i++)
-		free(r->form[i]);
-	free(r->form);
+	http_prep_done(&r->q);
 	free(r);
 }
 
@@ -344,7 +289,7 @@ req_finish(struct http_req *r, struct http_result *res)
 	res->attempts = r->attempts;
 	res->error.attempts = r->attempts;
 	if (!res->ok)
-		http_scrub_key(r->t->api_key, res->error.message, sizeof(res->error.message));
+		http_scrub_key(r->q.t->api_key, res->error.message, sizeof(res->error.message));
 	if (r->done != NULL)
 		r->done(r->arg, res);
 	http_result_done(res);
@@ -359,8 +304,8 @@ req_end(struct http_req *r, const char *type, const char *message)
 
 	req_unlink(r);
 	easy_drop(r);
-	http_resp_take(&r->resp, 0, r->t->rid_header, &res);
-	fail_set(&res.error, 0, type, "%s", message);
+	http_resp_take(&r->resp, 0, r->q.t->rid_header, &res);
+	http_error_set(&res.error, 0, type, "%s", message);
 	req_finish(r, &res);
 }
 
@@ -427,7 +372,7 @@ attempt_done(struct http_req *r, CURLcode cc, struct http_result *res)
 		attempt_reset(r);
 		return 1;
 	}
-	http_resp_take(&r->resp, status, r->t->rid_header, res);
+	http_resp_take(&r->resp, status, r->q.t->rid_header, res);
 	if (transport) {
 		transport_error(r, cc, res);
 	} else if (status >= 200 && status < 300) {
@@ -522,81 +467,26 @@ http_multi_pending(const struct http_multi *m)
 	return m->npending;
 }
 
-/* Copy an upload's file path, name and form fields into r. */
-static int
-upload_copy(struct http_req *r, const struct http_request *rq)
-{
-	size_t n = 0, i;
-
-	while (rq->form != NULL && rq->form[n] != NULL)
-		n++;
-	if ((r->upload_path = strdup(rq->upload_path)) == NULL ||
-	    (r->upload_name = strdup(rq->upload_name != NULL ? rq->upload_name :
-	    "upload.jsonl")) == NULL || (r->form = calloc(n + 1, sizeof(*r->form))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		if ((r->form[i] = strdup(rq->form[i])) == NULL)
-			return -1;
-	return 0;
-}
-
 struct http_req *
 http_req_start(struct http_multi *m, const struct http_request *rq, struct http_error *err)
 {
-	struct http_req *r;
-	char url[2048], why[512];
-	const char *method = rq->method;
-	const struct http_target *t;
+	struct http_req *r = NULL;
+	struct http_prep q;
 
-	t = http_target_of(&m->targets, rq->pv);
-	if (rq->url == NULL || (rq->url[0] == '/' &&
-	    snprintf(url, sizeof(url), "%s%s", t->base_url, rq->url) >= (int)sizeof(url))) {
-		fail_set(err, 0, "config_error", "bad request URL%s", "");
+	if (http_prep_init(&q, &m->targets, rq, err) != 0)
 		return NULL;
-	}
-	if (rq->url[0] != '/')
-		snprintf(url, sizeof(url), "%s", rq->url);
-	if (http_url_allowed(url, why, sizeof(why)) != 0) {
-		fail_set(err, 0, "insecure_url", "%s", why);
-		return NULL;
-	}
-	if (!rq->no_auth && t->api_key[0] == '\0') {
-		fail_set(err, 0, "config_error", "no API key: set %s", t->key_env);
-		return NULL;
-	}
-	if (rq->idempotency_key != NULL && (rq->idempotency_key[0] == '\0' ||
-	    strlen(rq->idempotency_key) >= sizeof(r->idem) ||
-	    strspn(rq->idempotency_key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789-_.:") != strlen(rq->idempotency_key))) {
-		fail_set(err, 0, "config_error", "bad idempotency key%s", "");
-		return NULL;
-	}
-	if (method == NULL)
-		method = rq->body != NULL ? "POST" : "GET";
-	if ((r = calloc(1, sizeof(*r))) == NULL || (r->url = strdup(url)) == NULL)
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		http_prep_done(&q);
 		goto oom;
-	if (rq->idempotency_key != NULL)
-		snprintf(r->idem, sizeof(r->idem), "%s", rq->idempotency_key);
+	}
+	r->q = q;                       /* r owns it now */
 	r->m = m;
-	r->t = t;
-	snprintf(r->method, sizeof(r->method), "%s", method);
-	snprintf(r->accept, sizeof(r->accept), "%s", rq->accept ? rq->accept : "application/json");
-	if (rq->body != NULL) {
-		if ((r->body = malloc(rq->body_len + 1)) == NULL)
-			goto oom;
-		memcpy(r->body, rq->body, rq->body_len);
-		r->body[rq->body_len] = '\0';
-		r->body_len = rq->body_len;
-	}
-	if (rq->upload_path != NULL && upload_copy(r, rq) != 0)
-		goto oom;
-	r->no_auth = rq->no_auth;
 	r->max_retries = rq->no_retry ? 0 : m->max_retries;
-	r->once = rq->no_retry;
 	r->sink = rq->sink;
 	r->done = rq->done;
 	r->arg = rq->arg;
-	if (build_headers(r) != 0 || attempt_start(r) != 0)
+	if (http_prep_headers(&r->q, m->api_version, slist_add, &r->hdrs) != 0 ||
+	    attempt_start(r) != 0)
 		goto oom;
 	r->next = m->reqs;
 	if (m->reqs != NULL)
@@ -607,7 +497,7 @@ http_req_start(struct http_multi *m, const struct http_request *rq, struct http_
 oom:
 	if (r != NULL)
 		req_free(r);
-	fail_set(err, 0, "connection_error", "out of memory%s", "");
+	http_error_set(err, 0, "connection_error", "out of memory%s", "");
 	return NULL;
 }
 

@@ -1,6 +1,6 @@
 /* http_int.h — between the client's transfers (http.c, the one home of
- * libcurl) and the response as a value (http_result.c). Not for other
- * modules: they use core/http.h. */
+ * libcurl), the request as a value (http_prep.c) and the response as a
+ * value (http_result.c). Not for other modules: they use core/http.h. */
 #ifndef TOKENTOP_HTTP_INT_H
 #define TOKENTOP_HTTP_INT_H
 
@@ -52,6 +52,11 @@ void http_resp_take(struct http_resp *p, long status, const char *rid_header,
  * e is left as it was otherwise. */
 void http_error_from_body(const char *body, size_t len, struct http_error *e);
 
+/* Zero e and set status, type and the message fmt % arg (fmt holds one %s;
+ * arg NULL reads as ""). e NULL is fine. */
+void http_error_set(struct http_error *e, long status, const char *type, const char *fmt,
+                    const char *arg);
+
 /* ---- targets (http_target.c): where each provider's requests go --------- */
 
 struct provider;
@@ -79,6 +84,44 @@ void http_targets_init(struct http_targets *ts, const struct config *cfg);
 /* The target of pv (NULL or unknown: the client's own). Borrowed from ts. */
 const struct http_target *http_target_of(const struct http_targets *ts,
                                          const struct provider *pv);
+
+/* ---- a request as a value (http_prep.c) ---------------------------------- */
+
+/* A request checked and copied (owned: free with http_prep_done). */
+struct http_prep {
+	const struct http_target *t;     /* the provider's, borrowed from the targets */
+	char         *url;               /* absolute */
+	char          method[8];
+	char         *body;              /* NUL-terminated copy; NULL = none */
+	size_t        body_len;
+	char          accept[64];
+	char          idem[96];          /* Idempotency-Key, "" = none */
+	int           no_auth;
+	int           once;              /* no_retry: one attempt, on a fresh connection */
+	char         *upload_path;       /* multipart: the file part, read from disk */
+	char         *upload_name;
+	char        **form;              /* multipart: name, value, …, NULL */
+};
+
+/* Check rq and copy it into p (zeroed first): its URL joined to its
+ * provider's base URL in ts and allowed (http_url_allowed), a key unless
+ * no_auth, a well-formed idempotency key; method and accept defaulted; body
+ * and upload copied. 0, or -1 with *err filled (config_error, insecure_url,
+ * or connection_error when out of memory) and nothing held. The caller
+ * frees p with http_prep_done. */
+int http_prep_init(struct http_prep *p, const struct http_targets *ts,
+                   const struct http_request *rq, struct http_error *err);
+
+/* Free what p holds and zero it; NULL is fine. */
+void http_prep_done(struct http_prep *p);
+
+/* The header lines p carries ("name: value", at most 511 bytes): its key,
+ * its provider's version header (api_version), accept, Idempotency-Key,
+ * content-type for a body, an empty Expect. add(arg, line) is called for
+ * each (line borrowed for the call), on after a failure; 0, or -1 if any
+ * add returned -1. */
+int http_prep_headers(const struct http_prep *p, const char *api_version,
+                      int (*add)(void *arg, const char *line), void *arg);
 
 /* Replace every copy of key (when it is 4 bytes or longer) in the string s
  * of size n by its masked form (config_mask_key). */

@@ -131,6 +131,18 @@ http_resp_take(struct http_resp *p, long status, const char *rid_header,
 /* ---- errors ------------------------------------------------------------- */
 
 void
+http_error_set(struct http_error *e, long status, const char *type, const char *fmt,
+               const char *arg)
+{
+	if (e == NULL)
+		return;
+	memset(e, 0, sizeof(*e));
+	e->status = status;
+	snprintf(e->type, sizeof(e->type), "%s", type);
+	snprintf(e->message, sizeof(e->message), fmt, arg != NULL ? arg : "");
+}
+
+void
 http_error_from_body(const char *body, size_t len, struct http_error *e)
 {
 	json_t *root, *eo;
