@@ -57,6 +57,21 @@ open_db(const char *name, char *path, size_t n)
 	return s;
 }
 
+/* Close both ledgers; every table of the one at pa equals the other's. */
+static void
+close_same(struct store *sa, const char *pa, struct store *sb, const char *pb)
+{
+	char *a, *b;
+
+	store_close(sa);
+	store_close(sb);
+	a = dump(pa);
+	b = dump(pb);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
 /* A row of a streaming response: key k (0: no key of its own), copy size. */
 static void
 row(struct synth_rng *r, unsigned k, struct usage *u)
@@ -119,7 +134,7 @@ test_same_as_row_by_row(void **state)
 {
 	struct synth_rng r;
 	struct store *bulk, *ref;
-	char pb[768] = "", pr[768] = "", err[256], *a, *b;
+	char pb[768] = "", pr[768] = "", err[256];
 	enum store_put got, want;
 	struct usage u;
 	unsigned k, recent = 1, i;
@@ -181,13 +196,7 @@ test_same_as_row_by_row(void **state)
 	assert_int_equal(store_commit(ref, err, sizeof(err)), 0);
 	/* the stream took every path */
 	assert_true(n_added > 500 && n_dup > 500 && n_rep > 500 && n_openai > 100);
-	store_close(bulk);
-	store_close(ref);
-	a = dump(pb);
-	b = dump(pr);
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	close_same(bulk, pb, ref, pr);
 }
 
 /* A first import into an empty ledger asks the ledger about no new key
@@ -199,7 +208,7 @@ test_fresh_ledger(void **state)
 {
 	struct synth_rng r;
 	struct store *bulk, *ref, *other;
-	char pb[768] = "", pr[768] = "", err[256], *a, *b;
+	char pb[768] = "", pr[768] = "", err[256];
 	enum store_put got, want;
 	struct usage u;
 	unsigned k, i, recent = 1, total = fx_pg ? 3000 : 9000;
@@ -254,13 +263,7 @@ test_fresh_ledger(void **state)
 	/* the other writer's rows were found, not added again (keyless ones aside) */
 	assert_true(n_dup_other >= 30);
 	assert_true(n_rep > 200);
-	store_close(bulk);
-	store_close(ref);
-	a = dump(pb);
-	b = dump(pr);
-	assert_string_equal(a, b);
-	free(a);
-	free(b);
+	close_same(bulk, pb, ref, pr);
 }
 
 /* A rollback forgets the waiting rows and their rollup deltas, including a
