@@ -2,14 +2,15 @@
  * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...). Where
  * the query's columns are rollup_dm's, the days are read from rollup_do,
  * the days that start at the UTC hour (every third) nearest to the zone's
- * midnight: in Seoul (15:00Z) a cell is a local day. Otherwise, and for
- * tag, source and host reports, from the UTC day cells. Each cell is read
- * once and goes to the local period holding most of it; the hours of its
- * other part are moved by the hour (rollup_hm or rollup_hour), and where
- * the midnight falls inside an hour (:30 and :45 zones) the first quarters
- * of that hour from rollup_hq, or the raw rows of its other side where no
- * quarter table answers. The moved sums are netted per period, model,
- * flags and routed before pricing, so the figures are those of the
+ * midnight (report_offset.c): in Seoul (15:00Z) a cell is a local day.
+ * Otherwise, and for tag, source and host reports, from the UTC day cells.
+ * Each cell is read once and goes to the local period holding most of it;
+ * the hours of its other part are moved by the hour (rollup_hm or
+ * rollup_hour), and where the midnight falls inside an hour (:30 and :45
+ * zones) the first quarters of that hour from rollup_hq, or the raw rows of
+ * its other side where no quarter table answers (an hour's cells that a
+ * midnight splits are moved so too). The moved sums are netted per period,
+ * model, flags and routed before pricing, so the figures are those of the
  * periods' own rows. Blocks of days bound the memory. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,40 +176,6 @@ split:
 	return 0;
 }
 
-/* A group summed by period key (a->shift) into its row; nothing when the
- * moves left it empty. 0, or -1 with err. */
-int
-report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
-            struct model_ent *e, char *err, size_t errlen)
-{
-	const struct shift_key *k = &a->sk[gc->unit];
-	struct contrib c;
-	int i;
-
-	for (i = 0; i < GROUPSUM_N && gc->sum[i] == 0; i++)
-		;
-	if (i == GROUPSUM_N)
-		return 0;
-	memset(&c, 0, sizeof(c));
-	c.e = e;
-	c.ms = k->h0 * MS_PER_HOUR;
-	c.key = k->key;
-	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), gc->flags);
-	c.routed = gc->routed;
-	c.requests = gc->sum[0];
-	c.tok.input = gc->sum[1];
-	c.tok.write_5m = gc->sum[2];
-	c.tok.write_1h = gc->sum[3];
-	c.tok.cache_read = gc->sum[4];
-	c.tok.output = gc->sum[5];
-	c.compressed = gc->sum[6];
-	c.max_stops = gc->sum[7];
-	c.reasoning = gc->sum[8];
-	c.web_search = gc->sum[9];
-	c.code_exec = gc->sum[10];
-	return report_add(s, a, &c, err, errlen);
-}
-
 /* What a raw row's rollup cell needs: its key (model, provider, flags,
  * routed) and sums, not its ids, paths and labels. */
 #define PIECE_COLS "model, provider, source, service_tier, speed, inference_geo, tier," \
@@ -340,27 +307,6 @@ piece_of(const struct agg *a, int raw, int64_t t)
 	return -1;
 }
 
-/* Every piece's sums (a->pgs, unit = piece) out of its period's groups and
- * into the other's. 0, or -1 with err. */
-static int
-fold_pieces(struct store *s, struct agg *a, char *err, size_t errlen)
-{
-	const struct groupsum_cell *c;
-	const struct shift_piece *pc;
-	size_t i;
-
-	for (i = 0; i < a->pgs.n; i++) {
-		c = &a->pgs.cells[i];
-		pc = &a->sp[c->unit];
-		if (report_group_add(s, &a->gs, pc->from, c->model, c->g, c->flags, c->routed, c->sum,
-		    1, err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, c->model, c->g,
-		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
-			return -1;
-	}
-	groupsum_reset(&a->pgs);
-	return 0;
-}
-
 /* The statement of kind raw's pieces (filters bound), or NULL + err; *none
  * when the block has no piece of the kind. */
 static struct db_stmt *
@@ -476,7 +422,7 @@ read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *e
 		if (report_read_end(s, st, rc, err, errlen) != 0)
 			return -1;
 	}
-	return fold_pieces(s, a, err, errlen);
+	return report_fold_piece(s, a, NULL, err, errlen);
 }
 
 /* Day cells by period key (shift_split) when the report is by local day,
@@ -507,9 +453,9 @@ unit_split(struct agg *a, enum rollup_kind kd, int64_t u)
 
 /* The units of kind kd in [*u0, *u1) that hold cells: [*u0, *u1) narrowed
  * to them (empty when none). 0, or -1 + err. */
-static int
-cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int64_t *u1,
-          char *err, size_t errlen)
+int
+report_cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int64_t *u1,
+                 char *err, size_t errlen)
 {
 	const char *t = report_rollup_table(kd);
 	char sql[320], off[32] = "";
@@ -566,15 +512,15 @@ read_piece(struct store *s, struct agg *a, enum rollup_kind kh, const struct shi
  * its first hour, step 24), by period key, a block at a time: each cell to
  * its period (or the one holding most of it), then the pieces moved by the
  * hour (kh), then every group of the block priced. 0, or -1 + err. */
-static int
-read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
-                  int64_t u0, int64_t u1, int force, char *err, size_t errlen)
+int
+report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
+                    int64_t u0, int64_t u1, int force, char *err, size_t errlen)
 {
 	int64_t step = kd == RK_DO ? 24 : 1, b, e;
 	size_t i;
 	int rc;
 
-	if (cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
+	if (report_cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
 		return -1;
 	a->parts = kh == RK_HM;      /* rollup_hq has rollup_hm's columns */
 	/* where local midnights are the cells' (UTC, London in winter, Seoul
@@ -607,84 +553,17 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 	return rc;
 }
 
-/* The UTC hour (1..23) that holds the start of the next local day after
- * UTC day d's first ms (on the hour, or at :15, :30, :45 into it); 0 when
- * that is UTC's hour 0 or no local day starts within a day of it. */
-static int
-day_start_hour(int64_t d)
+/* Hours [h0, h1), each split by a local midnight, of a query whose hours
+ * rollup_hm answers (hm): moved in part as a day cell is, the first
+ * quarters of an hour from rollup_hq (a few cells, not the hour's rows).
+ * 1 when not so (then the raw rows answer); 0, or -1 + err. */
+int
+report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, int64_t h1,
+                        char *err, size_t errlen)
 {
-	char k0[32], k[32];
-	int64_t h;
-
-	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
-	for (h = 0; h < 24; h++) {
-		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
-		if (strcmp(k, k0) != 0)
-			return (int)h;
-	}
-	return 0;
-}
-
-/*
- * UTC days [d0, d1) from rollup_do, the days that start nearest to where
- * the zone's do (the middle day's local midnight): each cell is one local
- * day, less or plus the hour or so between (pieces of hours, and of an
- * hour from rollup_hq where the midnight is at :15, :30 or :45), and where
- * a clock change moves the midnight. The hours of [d0, d1) (narrowed to
- * the days with rows) before the first cell and after the last come by
- * the hour. 1 when the zone's
- * days start at UTC midnight (then rollup_dm answers); 0, or -1 + err.
- */
-static int
-read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
-                 size_t errlen)
-{
-	int64_t u0, u1, h0, h1, *v = NULL;
-	size_t nsd = a->nsd, n, i, j;
-	int rc = 0;
-
-	/* the days that hold rows (no day cell: no row that day) */
-	if (cell_span(s, a, RK_DAY, &d0, &d1, err, errlen) != 0)
-		return -1;
-	if (d1 - d0 < 2)
+	if (!hm || !shifting(a))
 		return 1;
-	/* the table's day start nearest to the zone's there (0: rollup_dm's) */
-	a->off = (day_start_hour(d0 + (d1 - d0) / 2) + ROLLUP_DO_STEP / 2) / ROLLUP_DO_STEP *
-	    ROLLUP_DO_STEP % 24;
-	if (a->off == 0)
-		return 1;
-	u0 = d0 * 24 + a->off;
-	u1 = (d1 - 1) * 24 + a->off;
-	if (report_read_rollup(s, a, RK_HM, d0 * 24, u0, NULL, err, errlen) != 0 ||
-	    report_read_rollup(s, a, RK_HM, u1, d1 * 24, NULL, err, errlen) != 0 ||
-	    read_days_shifted(s, a, RK_DO, RK_HM, u0, u1, 0, err, errlen) != 0)
-		return -1;
-	/* cells split after all (read whole, when few are: a weekly report)
-	 * moved in part; then those with two local midnights (a clock set
-	 * back over one) by the hour */
-	n = a->nsd - nsd;
-	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (n > 0)
-		memcpy(v, a->splitday + nsd, n * sizeof(*v));
-	a->nsd = nsd;
-	for (i = 0; rc == 0 && i < n; i = j) {
-		for (j = i + 1; j < n && v[j] == v[j - 1] + 24; j++)
-			;
-		rc = read_days_shifted(s, a, RK_DO, RK_HM, v[i], v[j - 1] + 24, 1, err, errlen);
-	}
-	free(v);
-	for (i = nsd; rc == 0 && i < a->nsd; i = j) {
-		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 24; j++)
-			;
-		report_unit_hours(RK_DO, a->splitday[i], &h0, &h1);
-		report_unit_hours(RK_DO, a->splitday[j - 1], &u0, &h1);
-		rc = report_read_rollup(s, a, RK_HM, h0, h1, NULL, err, errlen);
-	}
-	a->nsd = nsd;
-	return rc;
+	return report_read_shifted(s, a, RK_HM, RK_HM, h0, h1, 1, err, errlen);
 }
 
 /* UTC days [d0, d1) from day kind kd: shifted (from offset days where the
@@ -697,8 +576,8 @@ report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_
 
 	if (!shifting(a))
 		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-	if (kd == RK_DAY && (rc = read_offset_days(s, a, d0, d1, err, errlen)) != 1)
+	if (kd == RK_DAY && (rc = report_read_offset_days(s, a, d0, d1, err, errlen)) != 1)
 		return rc;
-	return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
+	return report_read_shifted(s, a, kd, kd == RK_DH ? RK_HH :
 	    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, 0, err, errlen);
 }
