@@ -265,15 +265,17 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 
 /*
  * The pieces of a block at once, where each statement costs a round trip
- * (db.h: round_trip): the hour cells of every hourly piece in one statement
- * and the rows of every raw piece in another, each summed per piece (its
- * index as the groupsum unit) and then moved as read_raw_piece and
- * report_fold_piece move one: the same sums, two round trips a block, not
- * one a day.
+ * (db.h: round_trip): the hour cells of every hourly piece in one
+ * statement, the quarter parts of every part piece in another and the rows
+ * of every raw piece in a third, each summed per piece (its index as the
+ * groupsum unit) and then moved as read_raw_piece and report_fold_piece
+ * move one: the same sums, three round trips a block, not one or two a
+ * day.
  */
 
 /* "c >= X AND c < Y OR ..." of the pieces of kind raw (hours, or ms for
- * raw) into a new string (the caller frees it); NULL on out of memory. */
+ * PIECE_RAW; "hour = H AND part = Q" for PIECE_PART) into a new string
+ * (the caller frees it); NULL on out of memory. */
 static char *
 piece_ranges(const struct agg *a, int raw, const char *col)
 {
@@ -288,22 +290,30 @@ piece_ranges(const struct agg *a, int raw, const char *col)
 	for (i = 0; i < a->nsp; i++) {
 		if (a->sp[i].raw != raw)
 			continue;
-		len += (size_t)sprintf(buf + len, "%s%s >= %lld AND %s < %lld", len > 0 ? " OR " : "",
-		    col, (long long)a->sp[i].h0, col, (long long)a->sp[i].h1);
+		if (raw == PIECE_PART)
+			len += (size_t)sprintf(buf + len, "%s%s = %lld AND part = %lld", len > 0 ?
+			    " OR " : "", col, (long long)a->sp[i].h0, (long long)a->sp[i].h1);
+		else
+			len += (size_t)sprintf(buf + len, "%s%s >= %lld AND %s < %lld", len > 0 ?
+			    " OR " : "", col, (long long)a->sp[i].h0, col, (long long)a->sp[i].h1);
 	}
 	return buf;
 }
 
-/* The piece of kind raw holding t (pieces of one kind come in time order,
- * apart); -1 when none does. */
+/* The piece of kind raw holding t (of a part piece: hour t, part q);
+ * pieces of one kind come in time order, apart. -1 when none does. */
 static int
-piece_of(const struct agg *a, int raw, int64_t t)
+piece_of(const struct agg *a, int raw, int64_t t, int64_t q)
 {
+	const struct shift_piece *p;
 	size_t i;
 
-	for (i = 0; i < a->nsp; i++)     /* (a block holds a few dozen) */
-		if (a->sp[i].raw == raw && t >= a->sp[i].h0 && t < a->sp[i].h1)
+	for (i = 0; i < a->nsp; i++) {     /* (a block holds a few dozen) */
+		p = &a->sp[i];
+		if (p->raw == raw && (raw == PIECE_PART ? t == p->h0 && q == p->h1 :
+		    t >= p->h0 && t < p->h1))
 			return (int)i;
+	}
 	return -1;
 }
 
@@ -318,7 +328,7 @@ pieces_stmt(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *n
 	size_t n;
 
 	*none = 0;
-	if ((ranges = piece_ranges(a, raw, raw ? "ts_ms" : "hour")) == NULL) {
+	if ((ranges = piece_ranges(a, raw, raw == PIECE_RAW ? "ts_ms" : "hour")) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -326,26 +336,26 @@ pieces_stmt(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *n
 		free(ranges);
 		return NULL;
 	}
-	report_filter_sql(a->q, raw, filt, sizeof(filt), 1);
+	report_filter_sql(a->q, raw == PIECE_RAW, filt, sizeof(filt), 1);
 	n = strlen(ranges) + 1024;
 	if ((sql = malloc(n)) == NULL) {
 		free(ranges);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (raw)
+	if (raw == PIECE_RAW)
 		snprintf(sql, n, "SELECT " PIECE_COLS ", ts_ms FROM usage WHERE (%s)%s", ranges, filt);
-	else
+	else      /* (rollup_hq has rollup_hm's columns) */
 		snprintf(sql, n, "SELECT hour, model, flags, %s, requests, input, write_5m, write_1h,"
 		    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
-		    " code_exec FROM %s WHERE (%s)%s", kh == RK_FULL ?
-		    "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed", report_rollup_table(kh),
-		    ranges, filt);
+		    " code_exec, %s FROM %s WHERE (%s)%s", kh == RK_FULL ?
+		    "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed", raw == PIECE_PART ? "part" :
+		    "0", raw == PIECE_PART ? "rollup_hq" : report_rollup_table(kh), ranges, filt);
 	st = store_prepare(s, sql, "report", err, errlen);
 	free(sql);
 	free(ranges);
 	if (st != NULL)
-		report_filter_bind(a, raw, st, 1);
+		report_filter_bind(a, raw == PIECE_RAW, st, 1);
 	return st;
 }
 
@@ -358,16 +368,16 @@ piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
 {
 	int i;
 
-	if (raw) {
+	if (raw == PIECE_RAW) {
 		read_piece_row(st, u, v);
-		*pi = piece_of(a, 1, db_column_int64(st, 17));
+		*pi = piece_of(a, raw, db_column_int64(st, 17), 0);
 		*bits = store_row_flags(u);
 		*routed = u->tier[0] != '\0';
 	} else {
 		if (db_column_int64(st, 4) == 0)
 			return 0;   /* nothing left in the cell (pruned lazily) */
 		usage_strlcpy(u->model, db_column_text(st, 1), sizeof(u->model));
-		*pi = piece_of(a, 0, db_column_int64(st, 0));
+		*pi = piece_of(a, raw, db_column_int64(st, 0), db_column_int64(st, 15));
 		*bits = (int)db_column_int64(st, 2);
 		*routed = db_column_int64(st, 3) != 0;
 		for (i = 0; i < GROUPSUM_N; i++)
@@ -382,7 +392,8 @@ piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
 		snprintf(err, errlen, "report: a row outside the pieces read");
 		return -1;
 	}
-	*e = report_model_ent(a, u->model, raw ? provider_of(u)->id : ROLLUP_PROVIDER(*bits));
+	*e = report_model_ent(a, u->model, raw == PIECE_RAW ? provider_of(u)->id :
+	    ROLLUP_PROVIDER(*bits));
 	if (*e == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -403,7 +414,7 @@ read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *e
 
 	groupsum_reset(&a->pgs);
 	memset(&u, 0, sizeof(u));
-	for (raw = 0; raw < 2; raw++) {
+	for (raw = PIECE_HOURS; raw <= PIECE_PART; raw++) {
 		if ((st = pieces_stmt(s, a, kh, raw, &none, err, errlen)) == NULL) {
 			if (none)
 				continue;
@@ -482,18 +493,6 @@ report_cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u
 	return rc == DB_ROW ? 0 : store_sqlerr(s, "report", err, errlen);
 }
 
-/* Does a piece of the block read quarter parts (rollup_hq)? */
-static int
-any_part(const struct agg *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->nsp; i++)
-		if (a->sp[i].raw == PIECE_PART)
-			return 1;
-	return 0;
-}
-
 /* Piece pc (its hours from kh), out of one period's groups and into
  * another's. 0, or -1 + err. */
 static int
@@ -538,9 +537,9 @@ report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum ro
 		a->shift = 1;
 		rc = report_read_rollup(s, a, kd, b, e, NULL, err, errlen);
 		a->shift = 0;
-		/* a server a round trip away: the hours and raw parts of a block
-		 * in two statements (a block with quarter parts: piece by piece) */
-		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip && !any_part(a))
+		/* a server a round trip away: the hours, quarter parts and raw
+		 * parts of a block in three statements */
+		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip)
 			rc = read_pieces_at_once(s, a, kh, err, errlen);
 		else
 			for (i = 0; rc == 0 && i < a->nsp; i++)
