@@ -1,6 +1,7 @@
 /* report_int.h — between the report's aggregation (report.c: rows by group
  * key, pricing, order) and its reading (report_read.c: which rollup or raw
- * rows answer a query exactly). Only those two include it. */
+ * rows answer a query exactly, and the report_*.c files split from it).
+ * Only those include it. */
 #ifndef TOKENTOP_REPORT_INT_H
 #define TOKENTOP_REPORT_INT_H
 
@@ -140,51 +141,75 @@ int report_whole_edges(struct store *s, const struct report_query *q, int64_t *h
 enum rollup_kind { RK_DAY, RK_HM, RK_DT, RK_DS, RK_HP, RK_HK, RK_DH, RK_HH, RK_MM, RK_MX, RK_DO,
 	RK_HQ, RK_FULL, RK_NONE };
 
-/* report_read.c, for report_shift.c: the table of kind k; the SQL of the
- * query's filters (raw: of the usage rows) from parameter first on, and
- * their bindings; whether the query needs rollup_hour's columns; whether
- * the hours [h0, h1) lie in two local periods (key: the first's); the end
- * of a read loop (0 at DB_DONE; finalises st); sum (negated when neg) into
- * gs's group of unit; a piece's sums (a->pgs) moved between its periods'
- * groups; the rollup read of units [u0, u1) (pc: a piece moved); a->gs's
- * groups into their rows. The ints: 0, or -1 + err. */
+/* report_read.c, for the files below: the table of kind k; the SQL of
+ * the query's filters (raw: of the usage rows) from parameter first on,
+ * and their bindings; whether the query needs rollup_hour's columns;
+ * whether the hours [h0, h1) lie in two local periods (key: the first's);
+ * the UTC hours [*h0, *h1) of unit u of kind k; the rollup read of units
+ * [u0, u1) (pc: a piece moved). The ints: 0, or -1 + err. */
 const char *report_rollup_table(enum rollup_kind k);
 void report_filter_sql(const struct report_query *q, int raw, char *buf, size_t n, int first);
 void report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first);
 int report_needs_full(const struct report_query *q);
 int report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n);
-/* The UTC hours [*h0, *h1) of unit u of kind k. */
 void report_unit_hours(enum rollup_kind k, int64_t u, int64_t *h0, int64_t *h1);
+int report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0,
+                       int64_t u1, const struct shift_piece *pc, char *err, size_t errlen);
+
+/* report_stmt.c: the end of a read loop (0 at DB_DONE, else -1 + err;
+ * finalises st); sql's statement from a->rs (prepared once a report, reset
+ * for another read; NULL + err on failure); the end of its read loop
+ * (reset, never finalised); a->rs finalised (store_report's end). */
 int report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
-/* report_stmt.c: sql's statement from a->rs (prepared once a report, reset
- * for another read; NULL + err on failure); the end of its read loop (0 at
- * DB_DONE, else -1 + err; reset, never finalised); a->rs finalised
- * (store_report's end). */
 struct db_stmt *report_kept_prepare(struct store *s, struct agg *a, const char *sql, char *err,
                                     size_t errlen);
 int report_kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen);
 void report_read_free(struct agg *a);
+
+/* report_group.c: sum (negated when neg) into gs's group of unit; a
+ * piece's sums (a->pgs) moved between its periods' groups (pc NULL: each
+ * cell's piece is a->sp[its unit]); one cell (unit of kind k) into its
+ * row; a group summed by period key (a->shift) into its row; a->gs's
+ * groups into their rows. The ints: 0, or -1 + err. */
 int report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
                      const char *g, int bits, int routed, const int64_t *sum, int neg,
                      char *err, size_t errlen);
 int report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
                       size_t errlen);
-int report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u0,
-                       int64_t u1, const struct shift_piece *pc, char *err, size_t errlen);
+int report_add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit,
+                    struct model_ent *e, const char *g, int flags, int routed,
+                    const int64_t *sum, char *err, size_t errlen);
+int report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
+                       struct model_ent *e, char *err, size_t errlen);
 int report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err,
                       size_t errlen);
 
 /* report_shift.c (see its head): the id of period key (of hour h) among the
  * block's keys (-1: out of memory); a day cell [h0, h1) split by a local
  * midnight: its period's id into *id and the pieces to move noted (0; 1
- * when it holds more than one midnight; -1 out of memory); a group summed
- * by period key into its row; UTC days [d0, d1) of day kind kd, moved in
- * part where local midnights are not UTC's. The ints: 0, or -1 + err. */
+ * when it holds more than one midnight; -1 out of memory); UTC days [d0,
+ * d1) of day kind kd, moved in part where local midnights are not UTC's;
+ * units [*u0, *u1) of kind kd narrowed to those with cells; units [u0, u1)
+ * of day kind kd (RK_DO: a->off's) by period key, their pieces from hour
+ * kind kh (force: moved even where three cells say nothing is split);
+ * hours [h0, h1), each split by a local midnight, moved in part where the
+ * query's hours are rollup_hm's (hm; 1 when they are not: the raw rows
+ * answer). The ints: 0, or -1 + err. */
 int report_shift_key_id(struct agg *a, const char *key, int64_t h);
 int report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id);
-int report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
-                       struct model_ent *e, char *err, size_t errlen);
 int report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0,
                          int64_t d1, char *err, size_t errlen);
+int report_cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0,
+                     int64_t *u1, char *err, size_t errlen);
+int report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
+                        int64_t u0, int64_t u1, int force, char *err, size_t errlen);
+int report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, int64_t h1,
+                            char *err, size_t errlen);
+
+/* report_offset.c: UTC days [d0, d1) of a report by local period from
+ * rollup_do, its day start chosen every few weeks; 1 when the zone's days
+ * start at UTC midnight (rollup_dm answers), 0, or -1 + err. */
+int report_read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
+                            size_t errlen);
 
 #endif

@@ -199,8 +199,8 @@ rollup_sql(const struct agg *a, enum rollup_kind k, int group_sums, char *sql, s
 	report_filter_sql(q, 0, filt, sizeof(filt), 3);
 	if (k == RK_DO)
 		snprintf(off, sizeof(off), "off = %d AND ", a->off);
-	else if (k == RK_HQ)
-		snprintf(off, sizeof(off), "part = %d AND ", a->part);
+	else if (k == RK_HQ)     /* (one hour: a seek on both key columns) */
+		snprintf(off, sizeof(off), "hour = ?1 AND part = %d AND ", a->part);
 	snprintf(sql, n, "SELECT %s, model, %s, flags, %s, %s FROM %s WHERE %shour >= ?1 AND"
 	    " hour < ?2%s%s", timed ? "hour" : "0", gcol,
 	    k == RK_FULL ? "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed",
@@ -224,124 +224,6 @@ add_split(struct agg *a, enum rollup_kind k, int64_t u)
 		return -1;
 	*v = hs;
 	(*v)[(*nv)++] = u;
-	return 0;
-}
-
-/* One group of a rollup (cell), as the report adds it: unit of kind k,
- * model entry, group column, flags, sums. 0, or -1 with err. */
-static int
-add_cell(struct store *s, struct agg *a, enum rollup_kind k, int64_t unit, struct model_ent *e,
-         const char *g, int flags, int routed, const int64_t *sum, char *err, size_t errlen)
-{
-	char kbuf[USAGE_MODEL_MAX + 32];
-	struct contrib c;
-	int64_t h0, h1;
-
-	memset(&c, 0, sizeof(c));
-	c.e = e;
-	report_unit_hours(k, unit, &h0, &h1);
-	c.ms = h0 * MS_PER_HOUR;
-	if (report_is_period(a->q->group)) {     /* the unit's period, cached per unit */
-		report_unit_split(a, h0, h1, kbuf, sizeof(kbuf));
-		c.key = kbuf;
-	} else {
-		c.key = report_group_key(a, c.ms, e, g, kbuf, sizeof(kbuf));
-	}
-	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), flags);
-	c.routed = routed;
-	c.requests = sum[0];
-	c.tok.input = sum[1];
-	c.tok.write_5m = sum[2];
-	c.tok.write_1h = sum[3];
-	c.tok.cache_read = sum[4];
-	c.tok.output = sum[5];
-	c.compressed = sum[6];
-	c.max_stops = sum[7];
-	c.reasoning = sum[8];
-	c.web_search = sum[9];
-	c.code_exec = sum[10];
-	return report_add(s, a, &c, err, errlen);
-}
-
-/* The end of a read loop that did not fail on its own: 0 at DB_DONE, else
- * -1 with err (an integer column outside int64, DB_OVERFLOW, said so). */
-int
-report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
-{
-	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
-		store_overflow_err(s, NULL, err, errlen);
-	else if (rc != DB_DONE)
-		store_sqlerr(s, "report", err, errlen);
-	db_finalize(st);
-	return rc == DB_DONE ? 0 : -1;
-}
-
-/* The groups read_rollup summed, each into its row. 0, or -1 with err. */
-int
-report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *err, size_t errlen)
-{
-	const struct groupsum_cell *gc;
-	struct model_ent *e = NULL;
-	size_t j;
-
-	for (j = 0; j < a->gs.n; j++) {
-		gc = &a->gs.cells[j];
-		if ((e == NULL || e->provider != ROLLUP_PROVIDER(gc->flags) ||
-		    strcmp(e->model, gc->model) != 0) &&
-		    (e = report_model_ent(a, gc->model, ROLLUP_PROVIDER(gc->flags))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		if (a->shift) {
-			if (report_add_shifted(s, a, gc, e, err, errlen) != 0)
-				return -1;
-		} else if (add_cell(s, a, k, gc->unit, e, gc->g, gc->flags, gc->routed, gc->sum,
-		    err, errlen) != 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Add sum (negated when neg) to gs's group of unit. 0, or -1 with err. */
-int
-report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char *model,
-                 const char *g, int bits, int routed, const int64_t *sum, int neg, char *err,
-                 size_t errlen)
-{
-	int64_t v[GROUPSUM_N];
-	int i, rc;
-
-	for (i = 0; i < GROUPSUM_N; i++) {
-		if (neg && sum[i] == INT64_MIN)
-			return store_overflow_err(s, NULL, err, errlen);
-		v[i] = neg ? -sum[i] : sum[i];
-	}
-	rc = groupsum_add(gs, unit, model, g, bits, routed, v);
-	if (rc == GROUPSUM_OVERFLOW)
-		return store_overflow_err(s, NULL, err, errlen);
-	if (rc != 0)
-		snprintf(err, errlen, "out of memory");
-	return rc != 0 ? -1 : 0;
-}
-
-/* A piece's sums (a->pgs, summed per cell key first) out of period
- * pc->from's groups and into pc->to's. 0, or -1 with err. */
-int
-report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
-                  size_t errlen)
-{
-	const struct groupsum_cell *c;
-	size_t i;
-
-	for (i = 0; i < a->pgs.n; i++) {
-		c = &a->pgs.cells[i];
-		if (report_group_add(s, &a->gs, pc->from, c->model, c->g, c->flags, c->routed, c->sum,
-		    1, err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, c->model, c->g,
-		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
-			return -1;
-	}
-	groupsum_reset(&a->pgs);
 	return 0;
 }
 
@@ -393,7 +275,15 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		routed = db_column_int64(st, 4) != 0;
 		for (i = 0; i < GROUPSUM_N; i++)
 			sum[i] = db_column_int64(st, 5 + i);
-		if (pc != NULL) {      /* a piece: out of one period, into another */
+		if (pc != NULL && k != RK_FULL) {
+			/* a piece: out of one period, into another (a cell a key) */
+			if (report_group_add(s, &a->gs, pc->from, e->model, g, bits, routed, sum, 1,
+			    err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, e->model, g, bits,
+			    routed, sum, 0, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		if (pc != NULL) {      /* (rollup_hour's cells: summed per key first) */
 			if (report_group_add(s, &a->pgs, 0, e->model, g, bits, routed, sum, 0, err,
 			    errlen) != 0)
 				goto fail;
@@ -424,7 +314,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 			groupsum_reset(&a->gs);
 		}
 		if (k == RK_FULL) {
-			if (add_cell(s, a, k, unit, e, g, bits, routed, sum, err, errlen) != 0)
+			if (report_add_cell(s, a, k, unit, e, g, bits, routed, sum, err, errlen) != 0)
 				goto fail;
 			continue;
 		}
@@ -434,7 +324,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 	if (report_kept_end(s, st, rc, err, errlen) != 0)
 		return -1;
 	if (pc != NULL)
-		return report_fold_piece(s, a, pc, err, errlen);
+		return k == RK_FULL ? report_fold_piece(s, a, pc, err, errlen) : 0;
 	return plain ? report_add_groups(s, a, k, err, errlen) : 0;
 bad_bits:
 	snprintf(err, errlen, "a rollup cell names provider %d, which this tokentop does not"
@@ -696,7 +586,8 @@ report_collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	int64_t until = a->q->until_ms != 0 ? a->q->until_ms : INT64_MAX / 2;
 	int64_t h0 = -report_floor_div(-since, MS_PER_HOUR), h1 = report_floor_div(until, MS_PER_HOUR);
 	char model[USAGE_MODEL_MAX];
-	size_t i, j;
+	size_t i, j, n;
+	int hm, r;
 
 	if (!report_lifetime(a) && report_whole_edges(s, a->q, &h0, &h1, err, errlen) != 0)
 		return -1;
@@ -710,11 +601,16 @@ report_collect(struct store *s, struct agg *a, char *err, size_t errlen)
 	    read_raw(s, a, since, h0 * MS_PER_HOUR, NULL, err, errlen) != 0 ||
 	    read_raw(s, a, h1 * MS_PER_HOUR, until, NULL, err, errlen) != 0)
 		return -1;
-	for (i = 0; i < a->nstr; i = j) {   /* runs of consecutive split hours */
-		for (j = i + 1; j < a->nstr && a->straddle[j] == a->straddle[j - 1] + 1; j++)
+	/* runs of consecutive split hours: moved in part where rollup_hm
+	 * answers, else raw (and so are those that reading adds, from n on) */
+	hm = !hosted(a->q) && !report_needs_full(a->q);
+	for (i = 0, n = a->nstr; i < a->nstr; i = j) {
+		for (j = i + 1; j < a->nstr && j != n && a->straddle[j] == a->straddle[j - 1] + 1; j++)
 			;
-		if (read_raw(s, a, a->straddle[i] * MS_PER_HOUR,
-		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, NULL, err, errlen) != 0)
+		r = i < n ? report_read_split_hours(s, a, hm, a->straddle[i], a->straddle[j - 1] + 1,
+		    err, errlen) : 1;
+		if (r < 0 || (r == 1 && read_raw(s, a, a->straddle[i] * MS_PER_HOUR,
+		    (a->straddle[j - 1] + 1) * MS_PER_HOUR, NULL, err, errlen) != 0))
 			return -1;
 	}
 	/* models the rollup cannot price exactly, whole range (a->me may grow:

@@ -2,14 +2,15 @@
  * midnights are not UTC's (Asia/Seoul, Asia/Kolkata, New York...). Where
  * the query's columns are rollup_dm's, the days are read from rollup_do,
  * the days that start at the UTC hour (every third) nearest to the zone's
- * midnight: in Seoul (15:00Z) a cell is a local day. Otherwise, and for
- * tag, source and host reports, from the UTC day cells. Each cell is read
- * once and goes to the local period holding most of it; the hours of its
- * other part are moved by the hour (rollup_hm or rollup_hour), and where
- * the midnight falls inside an hour (:30 and :45 zones) the first quarters
- * of that hour from rollup_hq, or the raw rows of its other side where no
- * quarter table answers. The moved sums are netted per period, model,
- * flags and routed before pricing, so the figures are those of the
+ * midnight (report_offset.c): in Seoul (15:00Z) a cell is a local day.
+ * Otherwise, and for tag, source and host reports, from the UTC day cells.
+ * Each cell is read once and goes to the local period holding most of it;
+ * the hours of its other part are moved by the hour (rollup_hm or
+ * rollup_hour), and where the midnight falls inside an hour (:30 and :45
+ * zones) the first quarters of that hour from rollup_hq, or the raw rows of
+ * its other side where no quarter table answers (an hour's cells that a
+ * midnight splits are moved so too). The moved sums are netted per period,
+ * model, flags and routed before pricing, so the figures are those of the
  * periods' own rows. Blocks of days bound the memory. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,40 +176,6 @@ split:
 	return 0;
 }
 
-/* A group summed by period key (a->shift) into its row; nothing when the
- * moves left it empty. 0, or -1 with err. */
-int
-report_add_shifted(struct store *s, struct agg *a, const struct groupsum_cell *gc,
-            struct model_ent *e, char *err, size_t errlen)
-{
-	const struct shift_key *k = &a->sk[gc->unit];
-	struct contrib c;
-	int i;
-
-	for (i = 0; i < GROUPSUM_N && gc->sum[i] == 0; i++)
-		;
-	if (i == GROUPSUM_N)
-		return 0;
-	memset(&c, 0, sizeof(c));
-	c.e = e;
-	c.ms = k->h0 * MS_PER_HOUR;
-	c.key = k->key;
-	c.f = store_price_flags(pricing_version_at(a->p, e->mp, c.ms), gc->flags);
-	c.routed = gc->routed;
-	c.requests = gc->sum[0];
-	c.tok.input = gc->sum[1];
-	c.tok.write_5m = gc->sum[2];
-	c.tok.write_1h = gc->sum[3];
-	c.tok.cache_read = gc->sum[4];
-	c.tok.output = gc->sum[5];
-	c.compressed = gc->sum[6];
-	c.max_stops = gc->sum[7];
-	c.reasoning = gc->sum[8];
-	c.web_search = gc->sum[9];
-	c.code_exec = gc->sum[10];
-	return report_add(s, a, &c, err, errlen);
-}
-
 /* What a raw row's rollup cell needs: its key (model, provider, flags,
  * routed) and sums, not its ids, paths and labels. */
 #define PIECE_COLS "model, provider, source, service_tier, speed, inference_geo, tier," \
@@ -298,15 +265,17 @@ read_raw_piece(struct store *s, struct agg *a, const struct shift_piece *pc, cha
 
 /*
  * The pieces of a block at once, where each statement costs a round trip
- * (db.h: round_trip): the hour cells of every hourly piece in one statement
- * and the rows of every raw piece in another, each summed per piece (its
- * index as the groupsum unit) and then moved as read_raw_piece and
- * report_fold_piece move one: the same sums, two round trips a block, not
- * one a day.
+ * (db.h: round_trip): the hour cells of every hourly piece in one
+ * statement, the quarter parts of every part piece in another and the rows
+ * of every raw piece in a third, each summed per piece (its index as the
+ * groupsum unit) and then moved as read_raw_piece and report_fold_piece
+ * move one: the same sums, three round trips a block, not one or two a
+ * day.
  */
 
 /* "c >= X AND c < Y OR ..." of the pieces of kind raw (hours, or ms for
- * raw) into a new string (the caller frees it); NULL on out of memory. */
+ * PIECE_RAW; "hour = H AND part = Q" for PIECE_PART) into a new string
+ * (the caller frees it); NULL on out of memory. */
 static char *
 piece_ranges(const struct agg *a, int raw, const char *col)
 {
@@ -321,44 +290,31 @@ piece_ranges(const struct agg *a, int raw, const char *col)
 	for (i = 0; i < a->nsp; i++) {
 		if (a->sp[i].raw != raw)
 			continue;
-		len += (size_t)sprintf(buf + len, "%s%s >= %lld AND %s < %lld", len > 0 ? " OR " : "",
-		    col, (long long)a->sp[i].h0, col, (long long)a->sp[i].h1);
+		if (raw == PIECE_PART)
+			len += (size_t)sprintf(buf + len, "%s%s = %lld AND part = %lld", len > 0 ?
+			    " OR " : "", col, (long long)a->sp[i].h0, (long long)a->sp[i].h1);
+		else
+			len += (size_t)sprintf(buf + len, "%s%s >= %lld AND %s < %lld", len > 0 ?
+			    " OR " : "", col, (long long)a->sp[i].h0, col, (long long)a->sp[i].h1);
 	}
 	return buf;
 }
 
-/* The piece of kind raw holding t (pieces of one kind come in time order,
- * apart); -1 when none does. */
+/* The piece of kind raw holding t (of a part piece: hour t, part q);
+ * pieces of one kind come in time order, apart. -1 when none does. */
 static int
-piece_of(const struct agg *a, int raw, int64_t t)
+piece_of(const struct agg *a, int raw, int64_t t, int64_t q)
 {
+	const struct shift_piece *p;
 	size_t i;
 
-	for (i = 0; i < a->nsp; i++)     /* (a block holds a few dozen) */
-		if (a->sp[i].raw == raw && t >= a->sp[i].h0 && t < a->sp[i].h1)
+	for (i = 0; i < a->nsp; i++) {     /* (a block holds a few dozen) */
+		p = &a->sp[i];
+		if (p->raw == raw && (raw == PIECE_PART ? t == p->h0 && q == p->h1 :
+		    t >= p->h0 && t < p->h1))
 			return (int)i;
-	return -1;
-}
-
-/* Every piece's sums (a->pgs, unit = piece) out of its period's groups and
- * into the other's. 0, or -1 with err. */
-static int
-fold_pieces(struct store *s, struct agg *a, char *err, size_t errlen)
-{
-	const struct groupsum_cell *c;
-	const struct shift_piece *pc;
-	size_t i;
-
-	for (i = 0; i < a->pgs.n; i++) {
-		c = &a->pgs.cells[i];
-		pc = &a->sp[c->unit];
-		if (report_group_add(s, &a->gs, pc->from, c->model, c->g, c->flags, c->routed, c->sum,
-		    1, err, errlen) != 0 || report_group_add(s, &a->gs, pc->to, c->model, c->g,
-		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
-			return -1;
 	}
-	groupsum_reset(&a->pgs);
-	return 0;
+	return -1;
 }
 
 /* The statement of kind raw's pieces (filters bound), or NULL + err; *none
@@ -372,7 +328,7 @@ pieces_stmt(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *n
 	size_t n;
 
 	*none = 0;
-	if ((ranges = piece_ranges(a, raw, raw ? "ts_ms" : "hour")) == NULL) {
+	if ((ranges = piece_ranges(a, raw, raw == PIECE_RAW ? "ts_ms" : "hour")) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -380,26 +336,26 @@ pieces_stmt(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *n
 		free(ranges);
 		return NULL;
 	}
-	report_filter_sql(a->q, raw, filt, sizeof(filt), 1);
+	report_filter_sql(a->q, raw == PIECE_RAW, filt, sizeof(filt), 1);
 	n = strlen(ranges) + 1024;
 	if ((sql = malloc(n)) == NULL) {
 		free(ranges);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (raw)
+	if (raw == PIECE_RAW)
 		snprintf(sql, n, "SELECT " PIECE_COLS ", ts_ms FROM usage WHERE (%s)%s", ranges, filt);
-	else
+	else      /* (rollup_hq has rollup_hm's columns) */
 		snprintf(sql, n, "SELECT hour, model, flags, %s, requests, input, write_5m, write_1h,"
 		    " cache_read, output, compressed_tokens, max_tokens_stops, reasoning, web_search,"
-		    " code_exec FROM %s WHERE (%s)%s", kh == RK_FULL ?
-		    "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed", report_rollup_table(kh),
-		    ranges, filt);
+		    " code_exec, %s FROM %s WHERE (%s)%s", kh == RK_FULL ?
+		    "CASE WHEN tier <> '' THEN 1 ELSE 0 END" : "routed", raw == PIECE_PART ? "part" :
+		    "0", raw == PIECE_PART ? "rollup_hq" : report_rollup_table(kh), ranges, filt);
 	st = store_prepare(s, sql, "report", err, errlen);
 	free(sql);
 	free(ranges);
 	if (st != NULL)
-		report_filter_bind(a, raw, st, 1);
+		report_filter_bind(a, raw == PIECE_RAW, st, 1);
 	return st;
 }
 
@@ -412,16 +368,16 @@ piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
 {
 	int i;
 
-	if (raw) {
+	if (raw == PIECE_RAW) {
 		read_piece_row(st, u, v);
-		*pi = piece_of(a, 1, db_column_int64(st, 17));
+		*pi = piece_of(a, raw, db_column_int64(st, 17), 0);
 		*bits = store_row_flags(u);
 		*routed = u->tier[0] != '\0';
 	} else {
 		if (db_column_int64(st, 4) == 0)
 			return 0;   /* nothing left in the cell (pruned lazily) */
 		usage_strlcpy(u->model, db_column_text(st, 1), sizeof(u->model));
-		*pi = piece_of(a, 0, db_column_int64(st, 0));
+		*pi = piece_of(a, raw, db_column_int64(st, 0), db_column_int64(st, 15));
 		*bits = (int)db_column_int64(st, 2);
 		*routed = db_column_int64(st, 3) != 0;
 		for (i = 0; i < GROUPSUM_N; i++)
@@ -436,7 +392,8 @@ piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
 		snprintf(err, errlen, "report: a row outside the pieces read");
 		return -1;
 	}
-	*e = report_model_ent(a, u->model, raw ? provider_of(u)->id : ROLLUP_PROVIDER(*bits));
+	*e = report_model_ent(a, u->model, raw == PIECE_RAW ? provider_of(u)->id :
+	    ROLLUP_PROVIDER(*bits));
 	if (*e == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -457,7 +414,7 @@ read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *e
 
 	groupsum_reset(&a->pgs);
 	memset(&u, 0, sizeof(u));
-	for (raw = 0; raw < 2; raw++) {
+	for (raw = PIECE_HOURS; raw <= PIECE_PART; raw++) {
 		if ((st = pieces_stmt(s, a, kh, raw, &none, err, errlen)) == NULL) {
 			if (none)
 				continue;
@@ -476,7 +433,7 @@ read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *e
 		if (report_read_end(s, st, rc, err, errlen) != 0)
 			return -1;
 	}
-	return fold_pieces(s, a, err, errlen);
+	return report_fold_piece(s, a, NULL, err, errlen);
 }
 
 /* Day cells by period key (shift_split) when the report is by local day,
@@ -507,9 +464,9 @@ unit_split(struct agg *a, enum rollup_kind kd, int64_t u)
 
 /* The units of kind kd in [*u0, *u1) that hold cells: [*u0, *u1) narrowed
  * to them (empty when none). 0, or -1 + err. */
-static int
-cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int64_t *u1,
-          char *err, size_t errlen)
+int
+report_cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int64_t *u1,
+                 char *err, size_t errlen)
 {
 	const char *t = report_rollup_table(kd);
 	char sql[320], off[32] = "";
@@ -536,18 +493,6 @@ cell_span(struct store *s, struct agg *a, enum rollup_kind kd, int64_t *u0, int6
 	return rc == DB_ROW ? 0 : store_sqlerr(s, "report", err, errlen);
 }
 
-/* Does a piece of the block read quarter parts (rollup_hq)? */
-static int
-any_part(const struct agg *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->nsp; i++)
-		if (a->sp[i].raw == PIECE_PART)
-			return 1;
-	return 0;
-}
-
 /* Piece pc (its hours from kh), out of one period's groups and into
  * another's. 0, or -1 + err. */
 static int
@@ -566,15 +511,15 @@ read_piece(struct store *s, struct agg *a, enum rollup_kind kh, const struct shi
  * its first hour, step 24), by period key, a block at a time: each cell to
  * its period (or the one holding most of it), then the pieces moved by the
  * hour (kh), then every group of the block priced. 0, or -1 + err. */
-static int
-read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
-                  int64_t u0, int64_t u1, int force, char *err, size_t errlen)
+int
+report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
+                    int64_t u0, int64_t u1, int force, char *err, size_t errlen)
 {
 	int64_t step = kd == RK_DO ? 24 : 1, b, e;
 	size_t i;
 	int rc;
 
-	if (cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
+	if (report_cell_span(s, a, kd, &u0, &u1, err, errlen) != 0)
 		return -1;
 	a->parts = kh == RK_HM;      /* rollup_hq has rollup_hm's columns */
 	/* where local midnights are the cells' (UTC, London in winter, Seoul
@@ -592,9 +537,9 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 		a->shift = 1;
 		rc = report_read_rollup(s, a, kd, b, e, NULL, err, errlen);
 		a->shift = 0;
-		/* a server a round trip away: the hours and raw parts of a block
-		 * in two statements (a block with quarter parts: piece by piece) */
-		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip && !any_part(a))
+		/* a server a round trip away: the hours, quarter parts and raw
+		 * parts of a block in three statements */
+		if (rc == 0 && a->nsp > 0 && s->db->drv->round_trip)
 			rc = read_pieces_at_once(s, a, kh, err, errlen);
 		else
 			for (i = 0; rc == 0 && i < a->nsp; i++)
@@ -607,84 +552,17 @@ read_days_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum roll
 	return rc;
 }
 
-/* The UTC hour (1..23) that holds the start of the next local day after
- * UTC day d's first ms (on the hour, or at :15, :30, :45 into it); 0 when
- * that is UTC's hour 0 or no local day starts within a day of it. */
-static int
-day_start_hour(int64_t d)
+/* Hours [h0, h1), each split by a local midnight, of a query whose hours
+ * rollup_hm answers (hm): moved in part as a day cell is, the first
+ * quarters of an hour from rollup_hq (a few cells, not the hour's rows).
+ * 1 when not so (then the raw rows answer); 0, or -1 + err. */
+int
+report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, int64_t h1,
+                        char *err, size_t errlen)
 {
-	char k0[32], k[32];
-	int64_t h;
-
-	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
-	for (h = 0; h < 24; h++) {
-		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
-		if (strcmp(k, k0) != 0)
-			return (int)h;
-	}
-	return 0;
-}
-
-/*
- * UTC days [d0, d1) from rollup_do, the days that start nearest to where
- * the zone's do (the middle day's local midnight): each cell is one local
- * day, less or plus the hour or so between (pieces of hours, and of an
- * hour from rollup_hq where the midnight is at :15, :30 or :45), and where
- * a clock change moves the midnight. The hours of [d0, d1) (narrowed to
- * the days with rows) before the first cell and after the last come by
- * the hour. 1 when the zone's
- * days start at UTC midnight (then rollup_dm answers); 0, or -1 + err.
- */
-static int
-read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
-                 size_t errlen)
-{
-	int64_t u0, u1, h0, h1, *v = NULL;
-	size_t nsd = a->nsd, n, i, j;
-	int rc = 0;
-
-	/* the days that hold rows (no day cell: no row that day) */
-	if (cell_span(s, a, RK_DAY, &d0, &d1, err, errlen) != 0)
-		return -1;
-	if (d1 - d0 < 2)
+	if (!hm || !shifting(a))
 		return 1;
-	/* the table's day start nearest to the zone's there (0: rollup_dm's) */
-	a->off = (day_start_hour(d0 + (d1 - d0) / 2) + ROLLUP_DO_STEP / 2) / ROLLUP_DO_STEP *
-	    ROLLUP_DO_STEP % 24;
-	if (a->off == 0)
-		return 1;
-	u0 = d0 * 24 + a->off;
-	u1 = (d1 - 1) * 24 + a->off;
-	if (report_read_rollup(s, a, RK_HM, d0 * 24, u0, NULL, err, errlen) != 0 ||
-	    report_read_rollup(s, a, RK_HM, u1, d1 * 24, NULL, err, errlen) != 0 ||
-	    read_days_shifted(s, a, RK_DO, RK_HM, u0, u1, 0, err, errlen) != 0)
-		return -1;
-	/* cells split after all (read whole, when few are: a weekly report)
-	 * moved in part; then those with two local midnights (a clock set
-	 * back over one) by the hour */
-	n = a->nsd - nsd;
-	if (n > 0 && (v = malloc(n * sizeof(*v))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (n > 0)
-		memcpy(v, a->splitday + nsd, n * sizeof(*v));
-	a->nsd = nsd;
-	for (i = 0; rc == 0 && i < n; i = j) {
-		for (j = i + 1; j < n && v[j] == v[j - 1] + 24; j++)
-			;
-		rc = read_days_shifted(s, a, RK_DO, RK_HM, v[i], v[j - 1] + 24, 1, err, errlen);
-	}
-	free(v);
-	for (i = nsd; rc == 0 && i < a->nsd; i = j) {
-		for (j = i + 1; j < a->nsd && a->splitday[j] == a->splitday[j - 1] + 24; j++)
-			;
-		report_unit_hours(RK_DO, a->splitday[i], &h0, &h1);
-		report_unit_hours(RK_DO, a->splitday[j - 1], &u0, &h1);
-		rc = report_read_rollup(s, a, RK_HM, h0, h1, NULL, err, errlen);
-	}
-	a->nsd = nsd;
-	return rc;
+	return report_read_shifted(s, a, RK_HM, RK_HM, h0, h1, 1, err, errlen);
 }
 
 /* UTC days [d0, d1) from day kind kd: shifted (from offset days where the
@@ -697,8 +575,8 @@ report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_
 
 	if (!shifting(a))
 		return report_read_rollup(s, a, kd, d0, d1, NULL, err, errlen);
-	if (kd == RK_DAY && (rc = read_offset_days(s, a, d0, d1, err, errlen)) != 1)
+	if (kd == RK_DAY && (rc = report_read_offset_days(s, a, d0, d1, err, errlen)) != 1)
 		return rc;
-	return read_days_shifted(s, a, kd, kd == RK_DH ? RK_HH :
+	return report_read_shifted(s, a, kd, kd == RK_DH ? RK_HH :
 	    report_needs_full(a->q) ? RK_FULL : RK_HM, d0, d1, 0, err, errlen);
 }

@@ -29,17 +29,36 @@ report_kept_prepare(struct store *s, struct agg *a, const char *sql, char *err, 
 	return r->st;
 }
 
-/* The end of a read of a kept statement: as report_read_end, but st is
- * reset (its row and locks let go), not finalised. */
-int
-report_kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+/* A read loop's end at rc: 0 at DB_DONE, else -1 with err (an integer
+ * column outside int64, DB_OVERFLOW, said so). */
+static int
+read_rc(struct store *s, int rc, char *err, size_t errlen)
 {
 	if (rc != DB_DONE && db_fail(s->db) == DB_OVERFLOW)
 		store_overflow_err(s, NULL, err, errlen);
 	else if (rc != DB_DONE)
 		store_sqlerr(s, "report", err, errlen);
-	db_reset(st);
 	return rc == DB_DONE ? 0 : -1;
+}
+
+/* The end of a read loop that did not fail on its own: read_rc's, st
+ * finalised. */
+int
+report_read_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+{
+	rc = read_rc(s, rc, err, errlen);
+	db_finalize(st);
+	return rc;
+}
+
+/* The end of a read of a kept statement: as report_read_end, but st is
+ * reset (its row and locks let go), not finalised. */
+int
+report_kept_end(struct store *s, struct db_stmt *st, int rc, char *err, size_t errlen)
+{
+	rc = read_rc(s, rc, err, errlen);
+	db_reset(st);
+	return rc;
 }
 
 void

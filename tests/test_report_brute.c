@@ -65,38 +65,49 @@ brute_row(const struct usage *u, void *arg)
 	return 0;
 }
 
+/* r's rows are b's keys and figures, in key order. */
 static void
-test_matches_brute_force(void **state)
+assert_brute(const struct report *r, const struct brute *b, const char *zone)
 {
-	struct fxr *f = *state;
-	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "Asia/Kathmandu",
-	    "America/St_Johns", "Europe/London", "America/New_York", "Australia/Adelaide" };
-	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
-	    REPORT_MONTH };
+	size_t k;
+	int j;
+
+	assert_int_equal((int)r->nrows, b->n);
+	for (k = 0; k < r->nrows; k++) {
+		for (j = 0; j < b->n && strcmp(b->keys[j], r->rows[k].key) != 0; j++)
+			;
+		if (j == b->n)
+			fail_msg("%s: key %s not in brute force", zone, r->rows[k].key);
+		if (r->rows[k].requests != b->req[j] || r->rows[k].cost_nanos != b->cost[j])
+			fail_msg("%s %s: %lld requests %lld nanos, brute force %lld %lld", zone,
+			    r->rows[k].key, (long long)r->rows[k].requests,
+			    (long long)r->rows[k].cost_nanos, (long long)b->req[j],
+			    (long long)b->cost[j]);
+		assert_int_equal(r->rows[k].tok.input, b->in[j]);
+		if (k > 0)
+			assert_true(strcmp(r->rows[k - 1].key, r->rows[k].key) < 0);
+	}
+}
+
+/* n rows of four models (a seventh in batch, a third tagged t1, every
+ * fiftieth of long context, gpt-4.1's with reasoning and some priority)
+ * at random minutes of [base, base + minutes), from seed. */
+static void
+put_spread(struct fxr *f, int n, uint64_t seed, int64_t base, int64_t minutes)
+{
 	static const char *models[] = { "claude-haiku-4-5", "claude-sonnet-4-5", "x-unpriced",
 	    "gpt-4.1" };
-	/* no filter (rollup_dm), a tag (rollup_dt), a source (rollup_ds); then
-	 * each with a provider (the rollups' provider bits) */
-	static const char *const tags[] = { NULL, "t1", NULL, NULL, "t1", NULL };
-	static const char *const sources[] = { NULL, NULL, "batch", NULL, NULL, "batch" };
-	static const char *const providers[] = { NULL, NULL, NULL, "anthropic", "openai",
-	    "openai" };
-	uint64_t seed = 42;
-	int64_t base = 1761955200000LL;  /* 2025-11-01T00:00Z; 2025-11-02 US DST ends */
-	struct report_query q;
-	struct report r;
-	char id[32], err[512];
-	size_t zi, gi, k;
-	int i, j;
+	char id[32];
+	int i;
 
-	for (i = 0; i < 400; i++) {
+	for (i = 0; i < n; i++) {
 		struct usage u;
 
 		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
 		snprintf(id, sizeof(id), "req_%d", i);
 		u = fxr_mk(models[(seed >> 20) % 4], i % 7 == 0 ? "batch" : "call",
 		    i % 3 ? "" : "t1",
-		    base + (int64_t)((seed >> 33) % (3 * 24 * 60)) * 60000 + (int64_t)(seed % 60000), id);
+		    base + (int64_t)((seed >> 33) % minutes) * 60000 + (int64_t)(seed % 60000), id);
 		u.tok.input = 1 + (int64_t)((seed >> 8) % 1000);
 		u.tok.output = 1 + (int64_t)((seed >> 4) % 100);
 		if (i % 50 == 0)
@@ -109,6 +120,29 @@ test_matches_brute_force(void **state)
 		}
 		fxr_put(f, &u);
 	}
+}
+
+static void
+test_matches_brute_force(void **state)
+{
+	struct fxr *f = *state;
+	static const char *zones[] = { "UTC", "Asia/Seoul", "Asia/Kolkata", "Asia/Kathmandu",
+	    "America/St_Johns", "Europe/London", "America/New_York", "Australia/Adelaide" };
+	static const enum report_group groups[] = { REPORT_DAY, REPORT_HOUR, REPORT_WEEK,
+	    REPORT_MONTH };
+	/* no filter (rollup_dm), a tag (rollup_dt), a source (rollup_ds); then
+	 * each with a provider (the rollups' provider bits) */
+	static const char *const tags[] = { NULL, "t1", NULL, NULL, "t1", NULL };
+	static const char *const sources[] = { NULL, NULL, "batch", NULL, NULL, "batch" };
+	static const char *const providers[] = { NULL, NULL, NULL, "anthropic", "openai",
+	    "openai" };
+	int64_t base = 1761955200000LL;  /* 2025-11-01T00:00Z; 2025-11-02 US DST ends */
+	struct report_query q;
+	struct report r;
+	char err[512];
+	size_t zi, gi;
+
+	put_spread(f, 400, 42, base, 3 * 24 * 60);
 	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
 		fxr_tz(zones[zi]);
 		for (gi = 0; gi < 18 * sizeof(groups) / sizeof(groups[0]); gi++) {
@@ -139,18 +173,47 @@ test_matches_brute_force(void **state)
 			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms, brute_row, &b,
 			    err, sizeof(err)), 0);
 			assert_true(b.n > 0 || fi > 0);     /* a filter may leave a short window empty */
-			assert_int_equal((int)r.nrows, b.n);
-			for (k = 0; k < r.nrows; k++) {
-				for (j = 0; j < b.n && strcmp(b.keys[j], r.rows[k].key) != 0; j++)
-					;
-				if (j == b.n)
-					fail_msg("%s: key %s not in brute force", zones[zi], r.rows[k].key);
-				assert_int_equal(r.rows[k].requests, b.req[j]);
-				assert_int_equal(r.rows[k].tok.input, b.in[j]);
-				assert_int_equal(r.rows[k].cost_nanos, b.cost[j]);
-				if (k > 0)
-					assert_true(strcmp(r.rows[k - 1].key, r.rows[k].key) < 0);
+			assert_brute(&r, &b, zones[zi]);
+			store_report_free(&r);
+		}
+	}
+}
+
+/* A hundred days over clock changes (New York, London, Adelaide, Lord
+ * Howe's half hour): local days, weeks and months read from offset days
+ * whose start is chosen anew every few weeks (report_offset.c), the hours
+ * between them and the hours a midnight splits, against a brute force. */
+static void
+test_offset_blocks_match_brute_force(void **state)
+{
+	struct fxr *f = *state;
+	static const char *zones[] = { "Australia/Adelaide", "America/New_York", "Asia/Kolkata",
+	    "Asia/Kathmandu", "Europe/London", "America/St_Johns", "Australia/Lord_Howe", "UTC" };
+	static const enum report_group groups[] = { REPORT_DAY, REPORT_WEEK, REPORT_MONTH };
+	int64_t base = 1771545600000LL;  /* 2026-02-20T00:00Z; 100 days to 2026-05-31 */
+	struct report_query q;
+	struct report r;
+	struct brute b;
+	char err[512];
+	size_t zi, gi;
+
+	put_spread(f, 900, 7, base, 100 * 24 * 60);
+	for (zi = 0; zi < sizeof(zones) / sizeof(zones[0]); zi++) {
+		fxr_tz(zones[zi]);
+		for (gi = 0; gi < 2 * sizeof(groups) / sizeof(groups[0]); gi++) {
+			memset(&q, 0, sizeof(q));
+			q.group = groups[gi % 3];
+			if (gi >= 3) {      /* bounds inside hours, days from the ends */
+				q.since_ms = base + 3 * 24 * FXR_HOUR + 7 * FXR_HOUR + 13 * 60000;
+				q.until_ms = base + 90 * 24 * FXR_HOUR + 5 * FXR_HOUR + 47 * 60000;
 			}
+			fxr_report(f, &q, &r);
+			memset(&b, 0, sizeof(b));
+			b.p = f->p;
+			b.g = q.group;
+			assert_int_equal(store_each_usage(f->s, q.since_ms, q.until_ms != 0 ?
+			    q.until_ms : INT64_MAX / 2, brute_row, &b, err, sizeof(err)), 0);
+			assert_brute(&r, &b, zones[zi]);
 			store_report_free(&r);
 		}
 	}
@@ -263,6 +326,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		FXR_TEST(test_matches_brute_force),
 		FXR_TEST(test_months_match_brute_force),
+		FXR_TEST(test_offset_blocks_match_brute_force),
 	};
 
 	return FX_RUN_BACKENDS(tests, NULL, NULL);
