@@ -15,14 +15,14 @@
 #include "data/store_int.h"
 
 #define BULK_CAP 2048     /* rows waiting: ~3.5 MB */
-#define FRESH_KEYS 262144 /* keys remembered (s->written): at most 4 MB */
 
 /* s->fresh: a first import into an empty ledger need not ask the ledger
  * about each new key. While the ledger held no rows when this handle first
  * looked, and no other connection has committed since (data_version, read
  * once a transaction), the ledger's keys are the ones this handle inserted
- * (s->written, by hash): a key whose hash is not there is new. Anything
- * unsure (another writer, a full set, a hash seen before) asks the ledger. */
+ * (s->written: a Bloom filter of their hashes, 1 MiB): a key it has not
+ * seen is new. Anything unsure (another writer, a key the filter may have
+ * seen) asks the ledger. */
 enum { BULK_FRESH_UNKNOWN, BULK_FRESH_ON, BULK_FRESH_OFF };
 
 enum bulk_state {
@@ -130,7 +130,7 @@ fresh_check(struct store *s, char *err, size_t errlen)
 	db_finalize(st);
 	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sqlerr(s, "usage rows", err, errlen);
-	if (rc == DB_ROW || (s->written = keyset_new(FRESH_KEYS)) == NULL) {
+	if (rc == DB_ROW || (s->written = keyset_new()) == NULL) {
 		fresh_off(s);
 		return 0;
 	}
@@ -143,9 +143,8 @@ void
 store_bulk_inserted(struct store *s, const char *key)
 {
 	/* (before the first check nothing is kept: the check sees the rows) */
-	if (s->fresh == BULK_FRESH_ON && key != NULL &&
-	    keyset_add(s->written, key_hash(key)) != 0)
-		fresh_off(s);               /* full: ask the ledger from now on */
+	if (s->fresh == BULK_FRESH_ON && key != NULL)
+		keyset_add(s->written, key_hash(key));
 }
 
 /* A key first seen in this round: what the ledger holds for it decides. */

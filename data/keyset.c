@@ -1,90 +1,63 @@
-/* keyset.c — a bounded set of 64-bit hashes: linear probing in a table kept
- * at most half full, doubled as it fills. */
+/* keyset.c — a Bloom filter over 64-bit hashes: two bits a hash, taken from
+ * the hash's two halves (mixed first, as callers' hashes may be weak in
+ * their low bits), in a table of KEYSET_BITS bits. */
 #include <stdlib.h>
 
 #include "data/keyset.h"
 
-#define KEYSET_MIN 1024    /* slots to start with (a power of two) */
+#define KEYSET_LOG2 23                       /* 2^23 bits: 1 MiB */
+#define KEYSET_BITS ((uint64_t)1 << KEYSET_LOG2)
 
 struct keyset {
-	uint64_t *slot;        /* 0: empty */
-	size_t    nslots;      /* a power of two */
-	size_t    n, cap;
+	uint64_t *word;        /* KEYSET_BITS / 64 of them */
+	size_t    n;
 };
 
 struct keyset *
-keyset_new(size_t cap)
+keyset_new(void)
 {
 	struct keyset *k = calloc(1, sizeof(*k));
 
 	if (k == NULL)
 		return NULL;
-	k->nslots = KEYSET_MIN;
-	k->cap = cap > 0 ? cap : 1;
-	if ((k->slot = calloc(k->nslots, sizeof(*k->slot))) == NULL) {
+	if ((k->word = calloc(KEYSET_BITS / 64, sizeof(*k->word))) == NULL) {
 		free(k);
 		return NULL;
 	}
 	return k;
 }
 
-static size_t
-probe(const uint64_t *slot, size_t nslots, uint64_t h)
+/* h's two bit numbers. */
+static void
+bits(uint64_t h, uint64_t *a, uint64_t *b)
 {
-	size_t j = (size_t)(h ^ (h >> 29)) & (nslots - 1);
-
-	while (slot[j] != 0 && slot[j] != h)
-		j = (j + 1) & (nslots - 1);
-	return j;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	*a = h & (KEYSET_BITS - 1);
+	*b = (h >> 32) & (KEYSET_BITS - 1);
 }
 
-static int
-grow(struct keyset *k)
-{
-	size_t n = k->nslots * 2, i;
-	uint64_t *s = calloc(n, sizeof(*s));
-
-	if (s == NULL)
-		return -1;
-	for (i = 0; i < k->nslots; i++)
-		if (k->slot[i] != 0)
-			s[probe(s, n, k->slot[i])] = k->slot[i];
-	free(k->slot);
-	k->slot = s;
-	k->nslots = n;
-	return 0;
-}
-
-int
+void
 keyset_add(struct keyset *k, uint64_t h)
 {
-	size_t j;
+	uint64_t a, b;
 
-	if (h == 0)
-		h = 1;
-	j = probe(k->slot, k->nslots, h);
-	if (k->slot[j] == h)
-		return 0;
-	if (k->n >= k->cap)
-		return -1;
-	if (2 * (k->n + 1) > k->nslots) {
-		if (grow(k) != 0)
-			return -1;
-		j = probe(k->slot, k->nslots, h);
-	}
-	k->slot[j] = h;
+	bits(h, &a, &b);
+	k->word[a / 64] |= (uint64_t)1 << (a % 64);
+	k->word[b / 64] |= (uint64_t)1 << (b % 64);
 	k->n++;
-	return 0;
 }
 
 int
 keyset_has(const struct keyset *k, uint64_t h)
 {
+	uint64_t a, b;
+
 	if (k == NULL)
 		return 0;
-	if (h == 0)
-		h = 1;
-	return k->slot[probe(k->slot, k->nslots, h)] == h;
+	bits(h, &a, &b);
+	return (k->word[a / 64] >> (a % 64) & 1) && (k->word[b / 64] >> (b % 64) & 1);
 }
 
 size_t
@@ -98,6 +71,6 @@ keyset_free(struct keyset *k)
 {
 	if (k == NULL)
 		return;
-	free(k->slot);
+	free(k->word);
 	free(k);
 }

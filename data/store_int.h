@@ -62,8 +62,9 @@ struct store {
 	struct db_stmt *rows[SQ_COUNT]; /* the same, STORE_ROWS rows a statement */
 	struct rollup_pending *pend;    /* rollup deltas not yet written (rollup.c) */
 	struct store_bulk *bulk;        /* rows not yet written (bulk.c) */
-	struct keyset  *written;        /* hashes of the dedupe keys this handle inserted
-	                                   since it saw the ledger without rows (bulk.c) */
+	struct keyset  *written;        /* the dedupe keys this handle inserted since it
+	                                   saw the ledger without rows (bulk.c; a Bloom
+	                                   filter: it may say "seen" wrongly, never "not") */
 	int             fresh;          /* BULK_FRESH_*: may a key outside written be
 	                                   taken as new without asking the ledger? */
 	int64_t         fresh_dv;       /* the ledger's data_version when last checked */
