@@ -461,9 +461,14 @@ sq_open(const char *path, int readonly, char *err, size_t errlen)
 		return &d->base;
 	}
 	/* WAL: readers never block the writer; synchronous=NORMAL is durable
-	 * against a killed process (not against power loss mid-checkpoint). */
+	 * against a killed process (not against power loss mid-checkpoint).
+	 * A new file gets 16 KiB pages (before WAL, which fixes them; an older
+	 * ledger keeps its own): an import writes and checkpoints a quarter of
+	 * the pages, one syscall each, and B-trees one level shallower (a
+	 * 400 MB transcript tree's import: 1.34 -> 1.24 s wall). */
 	if (connect_file(d, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    (memory ? SQLITE_OPEN_URI : 0), err, errlen) != 0 ||
+	    (!memory && open_pragma(d, "PRAGMA page_size = 16384", 0, err, errlen) != 0) ||
 	    (!memory && open_pragma(d, "PRAGMA journal_mode = WAL", 1, err, errlen) != 0) ||
 	    open_pragma(d, "PRAGMA synchronous = NORMAL", 0, err, errlen) != 0)
 		goto fail;

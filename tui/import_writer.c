@@ -1,31 +1,48 @@
 /* import_writer.c — batches of items in a ring of IW_RING; the deliverer
  * fills ring[head % IW_RING] without a lock (the writer only reads batches
  * below head) and publishes it whole, so the two threads meet once a batch,
- * not once a row. */
+ * not once a row. An item's payload (a row, or a file's marks) is packed
+ * into its batch's bytes: a row is a struct usage of ~1.9 KB, most of it the
+ * zeros after its strings, packed to a few hundred bytes, so the ring holds
+ * thousands of rows (the deliverer runs on while the writer flushes its
+ * rollups) in a few MB. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tui/import_writer.h"
 
-#define IW_BATCH 128    /* items a batch: ~230 KB (the ring: ~3.7 MB) */
-#define IW_RING  16     /* batches: the deliverer runs at most this far ahead (2,048 rows) */
+#define IW_BATCH 128          /* items a batch at most */
+#define IW_BYTES (40 * 1024)  /* packed bytes a batch at most: ~100-128 rows */
+#define IW_RING  128          /* batches: the deliverer runs at most this far ahead
+                                 (~13,000 rows; ring ~5.6 MB once all are used) */
+_Static_assert(IW_RING * IW_BATCH == IW_AHEAD_MAX, "import_writer.h says how far ahead");
+
+/* struct usage as 8-byte words: it starts with an int64, so its size is a
+ * whole number of them (and a run's length fits 16 bits) */
+#define USAGE_WORDS (sizeof(struct usage) / 8)
+_Static_assert(sizeof(struct usage) % 8 == 0, "struct usage: whole 8-byte words");
+_Static_assert(USAGE_WORDS < 65536, "struct usage: run lengths fit 16 bits");
+#define PACK_MAX (sizeof(struct usage) + 4)   /* a packed row at most (all words set) */
 
 enum iw_kind { IW_ROW, IW_MARK, IW_BEGIN };
 
 struct iw_item {
-	enum iw_kind       kind;
-	int                found;    /* IW_BEGIN */
-	int64_t            line;     /* IW_ROW */
-	char              *key;      /* IW_MARK, IW_BEGIN: owned */
-	struct import_mark m;        /* IW_MARK: the new mark; IW_BEGIN: the reader's */
-	struct import_mark start;    /* IW_BEGIN: where reading begins */
-	struct usage       u;        /* IW_ROW */
+	enum iw_kind kind;
+	int          found;    /* IW_BEGIN */
+	int64_t      line;     /* IW_ROW */
+	char        *key;      /* IW_MARK, IW_BEGIN: owned */
+	uint32_t     off;      /* its payload in the batch's bytes: the packed row
+	                          (IW_ROW), the mark (IW_MARK), the reader's mark
+	                          and where reading begins (IW_BEGIN) */
 };
 
 struct batch {
 	struct iw_item it[IW_BATCH];
 	int            n;
+	size_t         used;   /* of bytes */
+	unsigned char *bytes;  /* IW_BYTES, allocated at the batch's first use */
 };
 
 struct iw {
@@ -42,6 +59,52 @@ struct iw {
 	int                 writer_waits, deliverer_waits;
 };
 
+/*
+ * The words of u as runs: a run is two 16-bit counts (words set, then words
+ * zero) and the set words. Exact for any bytes; small when the strings are
+ * zero-filled past their ends (rows are built from a zeroed struct). Writes
+ * at most PACK_MAX bytes to out; returns how many.
+ */
+static size_t
+pack_row(const struct usage *u, unsigned char *out)
+{
+	uint64_t w[USAGE_WORDS];
+	uint16_t run[2];
+	size_t i = 0, j, o = 0;
+
+	memcpy(w, u, sizeof(w));
+	while (i < USAGE_WORDS) {
+		for (j = i; j < USAGE_WORDS && w[j] != 0; j++)
+			;
+		run[0] = (uint16_t)(j - i);
+		for (; j < USAGE_WORDS && w[j] == 0; j++)
+			;
+		run[1] = (uint16_t)(j - i - run[0]);
+		memcpy(out + o, run, sizeof(run));
+		memcpy(out + o + sizeof(run), w + i, (size_t)run[0] * 8);
+		o += sizeof(run) + (size_t)run[0] * 8;
+		i = j;
+	}
+	return o;
+}
+
+/* The row pack_row packed at in, into *u. */
+static void
+unpack_row(const unsigned char *in, struct usage *u)
+{
+	unsigned char *w = (unsigned char *)u;
+	uint16_t run[2];
+	size_t i = 0, o = 0;
+
+	while (i < USAGE_WORDS) {
+		memcpy(run, in + o, sizeof(run));
+		memcpy(w + i * 8, in + o + sizeof(run), (size_t)run[0] * 8);
+		memset(w + (i + run[0]) * 8, 0, (size_t)run[1] * 8);
+		o += sizeof(run) + (size_t)run[0] * 8;
+		i += (size_t)run[0] + run[1];
+	}
+}
+
 static void
 drop(struct batch *b)
 {
@@ -52,6 +115,7 @@ drop(struct batch *b)
 		b->it[i].key = NULL;
 	}
 	b->n = 0;
+	b->used = 0;
 }
 
 /* The batch's items through ops, in order: 0, or -1 at the first failure. */
@@ -61,14 +125,21 @@ write_batch(struct iw *w, struct batch *b)
 	struct iw_item *it;
 	int i, rc = 0;
 
+	struct import_mark m[2];
+	struct usage u;
+
 	for (i = 0; i < b->n && rc == 0; i++) {
 		it = &b->it[i];
-		if (it->kind == IW_ROW)
-			rc = w->ops->row(w->arg, &it->u, it->line);
-		else if (it->kind == IW_MARK)
-			rc = w->ops->mark(w->arg, it->key, &it->m);
+		if (it->kind == IW_ROW) {
+			unpack_row(b->bytes + it->off, &u);
+			rc = w->ops->row(w->arg, &u, it->line);
+			continue;
+		}
+		memcpy(m, b->bytes + it->off, it->kind == IW_MARK ? sizeof(m[0]) : sizeof(m));
+		if (it->kind == IW_MARK)
+			rc = w->ops->mark(w->arg, it->key, &m[0]);
 		else
-			rc = w->ops->begin(w->arg, it->key, it->found, &it->m, &it->start);
+			rc = w->ops->begin(w->arg, it->key, it->found, &m[0], &m[1]);
 	}
 	drop(b);
 	return rc;
@@ -157,61 +228,71 @@ publish(struct iw *w, int all)
 	return failed ? -1 : 0;
 }
 
-/* The next item to fill, publishing a full batch first; NULL once failed. */
+/* The next item to fill, with room for a payload of up to max bytes at
+ * its off, publishing a full batch first (*b: the item's batch); NULL once
+ * failed or out of memory. */
 static struct iw_item *
-next_item(struct iw *w)
+next_item(struct iw *w, size_t max, struct batch **b)
 {
-	struct batch *b = &w->ring[w->head % IW_RING];
-
+	*b = &w->ring[w->head % IW_RING];
 	if (__atomic_load_n(&w->failed, __ATOMIC_RELAXED))
 		return NULL;
-	if (b->n == IW_BATCH) {
+	if ((*b)->n == IW_BATCH || (*b)->used + max > IW_BYTES) {
 		if (publish(w, 0) != 0)
 			return NULL;
-		b = &w->ring[w->head % IW_RING];
+		*b = &w->ring[w->head % IW_RING];
 	}
-	return &b->it[b->n];
+	if ((*b)->bytes == NULL && ((*b)->bytes = malloc(IW_BYTES)) == NULL)
+		return NULL;
+	(*b)->it[(*b)->n].off = (uint32_t)(*b)->used;
+	return &(*b)->it[(*b)->n];
 }
 
-/* The item just filled counts (its batch's n moves on). */
+/* The item just filled, with n bytes of payload, counts. */
 static int
-commit_item(struct iw *w)
+commit_item(struct batch *b, size_t n)
 {
-	w->ring[w->head % IW_RING].n++;
+	b->used += n;
+	b->n++;
 	return 0;
 }
 
 int
 iw_row(struct iw *w, const struct usage *u, int64_t line)
 {
-	struct iw_item *it = next_item(w);
+	struct batch *b;
+	struct iw_item *it = next_item(w, PACK_MAX, &b);
 
 	if (it == NULL)
 		return -1;
 	it->kind = IW_ROW;
 	it->line = line;
 	it->key = NULL;
-	memcpy(&it->u, u, sizeof(*u));
-	return commit_item(w);
+	return commit_item(b, pack_row(u, b->bytes + it->off));
 }
 
 static int
 keyed(struct iw *w, enum iw_kind kind, const char *key, int found, const struct import_mark *m,
       const struct import_mark *start)
 {
-	struct iw_item *it = next_item(w);
+	struct batch *b;
+	struct iw_item *it = next_item(w, 2 * sizeof(*m), &b);
 
 	if (it == NULL || (it->key = strdup(key)) == NULL) {
-		if (it != NULL)
+		if (it != NULL || !__atomic_load_n(&w->failed, __ATOMIC_RELAXED))
 			publish(w, 1);    /* what was handed over is written first */
 		return -1;
 	}
 	it->kind = kind;
 	it->found = found;
-	it->m = *m;
+	memcpy(b->bytes + it->off, m, sizeof(*m));
+	if (kind == IW_MARK)
+		return commit_item(b, sizeof(*m));
 	if (start != NULL)
-		it->start = *start;
-	return commit_item(w);
+		memcpy(b->bytes + it->off + sizeof(*m), start, sizeof(*start));
+	else
+		memset(b->bytes + it->off + sizeof(*m), 0, sizeof(*start));
+	return commit_item(b, 2 * sizeof(*m));
 }
 
 int
@@ -248,8 +329,10 @@ iw_stop(struct iw *w)
 	pthread_cond_signal(&w->work);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->th, NULL);
-	for (i = 0; i < IW_RING; i++)
+	for (i = 0; i < IW_RING; i++) {
 		drop(&w->ring[i]);
+		free(w->ring[i].bytes);
+	}
 	rc |= w->failed ? -1 : 0;
 	pthread_cond_destroy(&w->space);
 	pthread_cond_destroy(&w->work);

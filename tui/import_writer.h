@@ -26,6 +26,10 @@ struct iw_ops {
 
 struct iw;
 
+/* Items the deliverer may hand over ahead of the writer: it learns of the
+ * writer's failure at most this many items late. */
+#define IW_AHEAD_MAX (128 * 128)
+
 /* A writer thread calling ops with arg; NULL when no thread can start (the
  * caller then writes itself). Ended by iw_stop. */
 struct iw *iw_start(const struct iw_ops *ops, void *arg);
