@@ -59,31 +59,44 @@ struct iw {
 	int                 writer_waits, deliverer_waits;
 };
 
+/* Word j of the bytes at b (any alignment). */
+static inline uint64_t
+word_at(const unsigned char *b, size_t j)
+{
+	uint64_t x;
+
+	memcpy(&x, b + j * 8, sizeof(x));
+	return x;
+}
+
 /*
  * The words of u as runs: a run is two 16-bit counts (words set, then words
  * zero) and the set words. Exact for any bytes; small when the strings are
  * zero-filled past their ends (rows are built from a zeroed struct). Writes
- * at most PACK_MAX bytes to out; returns how many.
+ * at most PACK_MAX bytes to out; returns how many. Zero runs are skipped
+ * four words a step: most of a row is zeros.
  */
 static size_t
 pack_row(const struct usage *u, unsigned char *out)
 {
-	uint64_t w[USAGE_WORDS];
+	const unsigned char *b = (const unsigned char *)u;
 	uint16_t run[2];
-	size_t i = 0, j, o = 0;
+	size_t i = 0, j, z, o = 0;
 
-	memcpy(w, u, sizeof(w));
 	while (i < USAGE_WORDS) {
-		for (j = i; j < USAGE_WORDS && w[j] != 0; j++)
+		for (j = i; j < USAGE_WORDS && word_at(b, j) != 0; j++)
+			;
+		for (z = j; z + 4 <= USAGE_WORDS && (word_at(b, z) | word_at(b, z + 1) |
+		    word_at(b, z + 2) | word_at(b, z + 3)) == 0; z += 4)
+			;
+		for (; z < USAGE_WORDS && word_at(b, z) == 0; z++)
 			;
 		run[0] = (uint16_t)(j - i);
-		for (; j < USAGE_WORDS && w[j] == 0; j++)
-			;
-		run[1] = (uint16_t)(j - i - run[0]);
+		run[1] = (uint16_t)(z - j);
 		memcpy(out + o, run, sizeof(run));
-		memcpy(out + o + sizeof(run), w + i, (size_t)run[0] * 8);
-		o += sizeof(run) + (size_t)run[0] * 8;
-		i = j;
+		memcpy(out + o + sizeof(run), b + i * 8, (j - i) * 8);
+		o += sizeof(run) + (j - i) * 8;
+		i = z;
 	}
 	return o;
 }
