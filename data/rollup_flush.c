@@ -23,24 +23,21 @@ step_done(struct store *s, struct db_stmt *st, char *err, size_t errlen)
 	return 0;
 }
 
-/* Step statement id (rollup_hour's or rollup_batch's upsert, or
- * rollup_hour's prune) for cell c. */
+/* Bind cell c's key and sums sum to statement id's parameters from ?(b+1)
+ * on (rollup_hour's or rollup_batch's upsert, or rollup_hour's prune). */
 static int
-write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *err,
-           size_t errlen)
+bind_cell(struct db_stmt *st, enum store_stmt_id id, int b, const struct cell *c,
+          const int64_t *sum)
 {
-	struct db_stmt *st = store_stmt(s, id, err, errlen);
-	int k = 1, i;
+	int k = b + 1, i;
 
-	if (st == NULL)
-		return -1;
 	if (id == SQ_BATCH_ROLLUP_ADD) {
 		store_bind_text(st, k++, c->id);
 		store_bind_text(st, k++, c->model);
 		db_bind_int64(st, k++, c->flags);
 		for (i = 0; i < 6; i++)     /* requests and the five token kinds */
-			db_bind_int64(st, k++, c->sum[i]);
-		db_bind_int64(st, k++, c->sum[9]);   /* web searches */
+			db_bind_int64(st, k++, sum[i]);
+		db_bind_int64(st, k++, sum[9]);   /* web searches */
 	} else {
 		db_bind_int64(st, k++, c->hour);
 		store_bind_text(st, k++, c->model);
@@ -49,8 +46,21 @@ write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *e
 		store_bind_text(st, k++, c->tier);
 		db_bind_int64(st, k++, c->flags);
 		for (i = 0; id == SQ_ROLLUP_ADD && i < NSUM; i++)
-			db_bind_int64(st, k++, c->sum[i]);
+			db_bind_int64(st, k++, sum[i]);
 	}
+	return k - b - 1;       /* parameters bound */
+}
+
+/* Step statement id for cell c (bind_cell). */
+static int
+write_cell(struct store *s, enum store_stmt_id id, const struct cell *c, char *err,
+           size_t errlen)
+{
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
+
+	if (st == NULL)
+		return -1;
+	bind_cell(st, id, 0, c, c->sum);
 	return step_done(s, st, err, errlen);
 }
 
@@ -68,25 +78,29 @@ static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, 
                             "SOURCE\x1fTAG\x1fHOST" (lifetime), "SOURCE\x1fHOST" (day ×
                             source); sources and hosts hold none (text_sanitize) */
 
-/* Step statement id (an upsert, or a prune: add 0) for collapsed cell c. */
+/* A collapsed cell's key parts, bound (not copied) until the statement's
+ * step: the caller keeps them. */
+struct coll_key {
+	char source[GROUPSUM_G_MAX], tag[GROUPSUM_G_MAX];
+};
+
+/* Bind collapsed cell c to statement id's parameters from ?(b+1) on (an
+ * upsert, or a prune: add 0), its key parts split into *key. */
 static int
-write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsum_cell *c,
-           char *err, size_t errlen)
+bind_coll(struct db_stmt *st, enum store_stmt_id id, int b, int add,
+          const struct groupsum_cell *c, struct coll_key *key)
 {
-	struct db_stmt *st = store_stmt(s, id, err, errlen);
-	char source[sizeof(c->g)], tag[sizeof(c->g)];
+	char *source = key->source, *tag = key->tag;
 	const char *host = "", *last;
 	size_t n;
-	int k = 1, i;
+	int k = b + 1, i;
 
-	if (st == NULL)
-		return -1;
 	/* sources and hosts hold no LT_SEP: the first one ends the source;
 	 * in a lifetime cell the last one starts the host (a tag between) */
 	n = strcspn(c->g, (const char[]){ LT_SEP, '\0' });
 	memcpy(source, c->g, n);
 	source[n] = '\0';
-	usage_strlcpy(tag, c->g[n] != '\0' ? c->g + n + 1 : "", sizeof(tag));
+	usage_strlcpy(tag, c->g[n] != '\0' ? c->g + n + 1 : "", sizeof(key->tag));
 	if ((id == SQ_LT_ADD || id == SQ_LT_PRUNE) && (last = strrchr(c->g, LT_SEP)) != NULL &&
 	    last != c->g + n) {
 		host = last + 1;
@@ -103,7 +117,7 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 		store_bind_text(st, k++, host);
 		for (i = 0; add && i < NSUM; i++)
 			db_bind_int64(st, k++, c->sum[i]);
-		return step_done(s, st, err, errlen);
+		return k - b - 1;
 	}
 	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
 		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24);
@@ -129,6 +143,20 @@ write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsu
 	db_bind_int64(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
 		db_bind_int64(st, k++, c->sum[i]);
+	return k - b - 1;
+}
+
+/* Step statement id for collapsed cell c (bind_coll). */
+static int
+write_coll(struct store *s, enum store_stmt_id id, int add, const struct groupsum_cell *c,
+           char *err, size_t errlen)
+{
+	struct db_stmt *st = store_stmt(s, id, err, errlen);
+	struct coll_key key;
+
+	if (st == NULL)
+		return -1;
+	bind_coll(st, id, 0, add, c, &key);
 	return step_done(s, st, err, errlen);
 }
 
@@ -367,14 +395,199 @@ write_hosts(struct store *s, const struct rollup_pending *p, char *err, size_t e
 	return 0;
 }
 
+/* A table row's worth of pending cells: rollup_hour's key leaves out a
+ * cell's project, key and host, so several cells can make one row. */
+struct cell_run {
+	const struct cell *c;          /* the first: the row's key */
+	int64_t            sum[NSUM];  /* all of theirs */
+};
+
+/* Rows a table takes before its plain multi-row INSERT is worth preparing
+ * (~2M instructions for STORE_ROWS rows; ~5k a row saved against one
+ * upsert a row: callgrind, a new ledger's flush) */
+#define PLAIN_MIN 384
+
+/* A multi-row statement keeps its bindings (store_stmt_rows): one row's
+ * parameters not all bound would take the last statement's. */
+static int
+unbound(enum store_stmt_id id, int params, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "rollup: statement %d: a row binds other than %d parameters",
+	    (int)id, params);
+	return -1;
+}
+
+/* Runs v[0..n) by statement id (bind_cell) into a table that holds none of
+ * them: STORE_ROWS a plain multi-row INSERT (PLAIN_MIN rows or more), the
+ * rest one upsert each. 0, or -1 + err. */
+static int
+insert_cells(struct store *s, enum store_stmt_id id, const struct cell_run *v, size_t n,
+             char *err, size_t errlen)
+{
+	struct db_stmt *st;
+	size_t i;
+	int r, params;
+
+	for (i = 0; n >= PLAIN_MIN && i + STORE_ROWS <= n; i += STORE_ROWS) {
+		if ((st = store_stmt_plain_rows(s, id, &params, err, errlen)) == NULL)
+			return -1;
+		for (r = 0; r < STORE_ROWS; r++)
+			if (bind_cell(st, id, r * params, v[i + r].c, v[i + r].sum) != params)
+				return unbound(id, params, err, errlen);
+		if (step_done(s, st, err, errlen) != 0)
+			return -1;
+	}
+	for (; i < n; i++) {
+		if ((st = store_stmt(s, id, err, errlen)) == NULL)
+			return -1;
+		bind_cell(st, id, 0, v[i].c, v[i].sum);
+		if (step_done(s, st, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Do a and b make the same row of their table (rollup_hour's key, or
+ * rollup_batch's)? */
+static int
+same_row(const struct cell *a, const struct cell *b)
+{
+	return a->kind == b->kind && a->hour == b->hour && a->flags == b->flags &&
+	    strcmp(a->model, b->model) == 0 && strcmp(a->id, b->id) == 0 &&
+	    (a->kind == CELL_BATCH || (strcmp(a->tag, b->tag) == 0 &&
+	    strcmp(a->tier, b->tier) == 0));
+}
+
+/* The sorted pending cells o[0..m) of one kind as rows: runs of cells of
+ * one row summed into v, those an upsert and prune would leave (a batch
+ * row: any sum set; an hour row: requests not 0). Their count. */
+static size_t
+cell_rows(const struct cell *const *o, size_t m, int kind, struct cell_run *v)
+{
+	size_t i, j, n = 0;
+	int k;
+
+	for (i = 0; i < m; i = j) {
+		v[n].c = o[i];
+		memcpy(v[n].sum, o[i]->sum, sizeof(v[n].sum));
+		for (j = i + 1; j < m && same_row(o[i], o[j]); j++)
+			for (k = 0; k < NSUM; k++)     /* the ledger's sums: no overflow */
+				v[n].sum[k] += o[j]->sum[k];
+		if (o[i]->kind == kind && nonzero(v[n].sum) &&
+		    (kind == CELL_BATCH || v[n].sum[0] != 0))
+			n++;
+	}
+	return n;
+}
+
+/* The same for collapsed cells w[0..n) (bind_coll). */
+static int
+insert_colls(struct store *s, enum store_stmt_id id, const struct groupsum_cell *const *w,
+             size_t n, char *err, size_t errlen)
+{
+	struct coll_key keys[STORE_ROWS];
+	struct db_stmt *st;
+	size_t i;
+	int r, params;
+
+	for (i = 0; n >= PLAIN_MIN && i + STORE_ROWS <= n; i += STORE_ROWS) {
+		if ((st = store_stmt_plain_rows(s, id, &params, err, errlen)) == NULL)
+			return -1;
+		for (r = 0; r < STORE_ROWS; r++)
+			if (bind_coll(st, id, r * params, 1, w[i + r], &keys[r]) != params)
+				return unbound(id, params, err, errlen);
+		if (step_done(s, st, err, errlen) != 0)
+			return -1;
+	}
+	for (; i < n; i++)
+		if (write_coll(s, id, 1, w[i], err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * A flush into rollup tables known empty (s->rollup_virgin): each cell the
+ * upserts and prunes would leave, inserted. That is every nonzero batch
+ * cell, and every nonzero hour or collapsed cell but those with 0 requests
+ * (a prune's). The first flush of an import into a new ledger (for a tree
+ * of under PENDING_CAP hour cells, its only one). 0, or -1 + err.
+ */
+static int
+write_virgin(struct store *s, struct rollup_pending *p, size_t m, char *err, size_t errlen)
+{
+	const struct groupsum_cell **w = NULL;
+	struct cell_run *v = NULL;
+	size_t i, t, n, most = m;
+	int kind, rc = 0;
+
+	for (t = 0; t < NCOLL; t++)
+		if (p->coll[t].n > most)
+			most = p->coll[t].n;
+	if ((v = malloc((m + 1) * sizeof(*v))) == NULL ||
+	    (w = malloc((most + 1) * sizeof(*w))) == NULL) {
+		free(v);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (!s->db->drv->row_locks && m > 1)       /* (else order_cells sorted them) */
+		qsort(p->order, m, sizeof(*p->order), cmp_cell);
+	for (kind = CELL_HOUR; kind <= CELL_BATCH && rc == 0; kind++) {
+		n = cell_rows(p->order, m, kind, v);
+		rc = insert_cells(s, kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD, v, n,
+		    err, errlen);
+	}
+	for (t = 0; t < NCOLL && rc == 0; t++) {
+		for (i = n = 0; i < p->coll[t].n; i++)
+			if (nonzero(p->coll[t].cells[i].sum) && p->coll[t].cells[i].sum[0] != 0)
+				w[n++] = &p->coll[t].cells[i];
+		rc = insert_colls(s, coll_add[t], w, n, err, errlen);
+	}
+	if (rc == 0)
+		rc = write_hosts(s, p, err, errlen);
+	free(v);
+	free(w);
+	return rc;
+}
+
+/* The upserts, then, once every delta is in, the prunes of cells whose
+ * request count may have fallen to 0. 0, or -1 + err. */
+static int
+write_deltas(struct store *s, struct rollup_pending *p, size_t m, char *err, size_t errlen)
+{
+	const struct groupsum_cell *g;
+	const struct cell *c;
+	size_t i, t;
+	int rc = 0;
+
+	for (i = 0; i < m && rc == 0; i++) {
+		c = p->order[i];
+		rc = write_cell(s, c->kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD,
+		    c, err, errlen);
+	}
+	for (t = 0; t < NCOLL; t++)
+		for (i = 0; i < p->coll[t].n && rc == 0; i++)
+			if (nonzero((g = &p->coll[t].cells[i])->sum))
+				rc = write_coll(s, coll_add[t], 1, g, err, errlen);
+	if (rc == 0)
+		rc = write_hosts(s, p, err, errlen);
+	for (i = 0; i < m && rc == 0; i++) {
+		c = p->order[i];
+		if (c->kind == CELL_HOUR && c->sum[0] <= 0)
+			rc = write_cell(s, SQ_ROLLUP_PRUNE, c, err, errlen);
+	}
+	for (t = 0; t < NCOLL; t++)
+		for (i = 0; i < p->coll[t].n && rc == 0; i++)
+			if (nonzero((g = &p->coll[t].cells[i])->sum) && g->sum[0] <= 0)
+				rc = write_coll(s, coll_prune[t], 0, g, err, errlen);
+	return rc;
+}
+
 int
 store_rollup_flush(struct store *s, char *err, size_t errlen)
 {
 	struct rollup_pending *p = s->pend;
-	const struct groupsum_cell *g;
-	const struct cell *c;
-	size_t i, t, m = 0;
-	int rc = 0;
+	size_t m = 0;
+	int rc = 0, virgin;
 
 	/* rows waiting in bulk.c first: their deltas belong in this flush */
 	if (!s->in_op && store_bulk_flush(s, err, errlen) != 0)
@@ -396,29 +609,18 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
 	}
-	/* the upserts first; then, once every delta is in, the prunes of
-	 * cells whose request count may have fallen to 0; all of it one batch */
+	/* empty tables (a new ledger's first flush, no other writer since:
+	 * data_version, once a transaction) take plain inserts */
+	virgin = s->rollup_virgin && !s->db->drv->row_locks;
+	if (rc == 0 && virgin && s->fresh_tx != s->tx_seq &&
+	    store_bulk_fresh_check(s, err, errlen) != 0)
+		rc = -1;
+	virgin = virgin && s->rollup_virgin;
+	s->rollup_virgin = 0;
+	/* all of it one batch (one round trip to a server) */
 	db_batch(s->db, 1);
-	for (i = 0; i < m && rc == 0; i++) {
-		c = p->order[i];
-		rc = write_cell(s, c->kind == CELL_BATCH ? SQ_BATCH_ROLLUP_ADD : SQ_ROLLUP_ADD,
-		    c, err, errlen);
-	}
-	for (t = 0; t < NCOLL; t++)
-		for (i = 0; i < p->coll[t].n && rc == 0; i++)
-			if (nonzero((g = &p->coll[t].cells[i])->sum))
-				rc = write_coll(s, coll_add[t], 1, g, err, errlen);
 	if (rc == 0)
-		rc = write_hosts(s, p, err, errlen);
-	for (i = 0; i < m && rc == 0; i++) {
-		c = p->order[i];
-		if (c->kind == CELL_HOUR && c->sum[0] <= 0)
-			rc = write_cell(s, SQ_ROLLUP_PRUNE, c, err, errlen);
-	}
-	for (t = 0; t < NCOLL; t++)
-		for (i = 0; i < p->coll[t].n && rc == 0; i++)
-			if (nonzero((g = &p->coll[t].cells[i])->sum) && g->sum[0] <= 0)
-				rc = write_coll(s, coll_prune[t], 0, g, err, errlen);
+		rc = virgin ? write_virgin(s, p, m, err, errlen) : write_deltas(s, p, m, err, errlen);
 	if (db_batch(s->db, 0) != 0 && rc == 0)
 		rc = store_sqlerr(s, "rollup", err, errlen);
 	store_rollup_discard(s);

@@ -461,6 +461,7 @@ store_close(struct store *s)
 	for (i = 0; i < SQ_COUNT; i++) {
 		db_finalize(s->stmt[i]);
 		db_finalize(s->rows[i]);
+		db_finalize(s->plain[i]);
 	}
 	if (s->db != NULL)
 		s->db->drv->close(s->db);

@@ -60,6 +60,7 @@ struct store {
 	int             retry;          /* the last SQL failure may pass if run again */
 	struct db_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
 	struct db_stmt *rows[SQ_COUNT]; /* the same, STORE_ROWS rows a statement */
+	struct db_stmt *plain[SQ_COUNT]; /* the same without ON CONFLICT (store_stmt_plain_rows) */
 	struct rollup_pending *pend;    /* rollup deltas not yet written (rollup.c) */
 	struct store_bulk *bulk;        /* rows not yet written (bulk.c) */
 	struct keyset  *written;        /* the dedupe keys this handle inserted since it
@@ -70,6 +71,9 @@ struct store {
 	int64_t         fresh_dv;       /* the ledger's data_version when last checked */
 	uint64_t        tx_seq;         /* transactions begun (store_begin) */
 	uint64_t        fresh_tx;       /* the one fresh was last checked in */
+	int             rollup_virgin;  /* fresh, and the rollup tables were empty when it
+	                                   was found and no flush has written them since:
+	                                   a flush may INSERT its cells (rollup_flush.c) */
 	char            host[USAGE_HOST_MAX]; /* rows with host "" get this (hosts.c) */
 };
 
@@ -82,11 +86,18 @@ struct db_stmt *store_stmt(struct store *s, enum store_stmt_id id, char *err, si
 
 /* Statement id (an INSERT … VALUES (…) …) with its VALUES tuple
  * STORE_ROWS times: row r's i-th parameter is ?(r × *params + i). Cached
- * like store_stmt's (reset, bindings cleared); one step writes STORE_ROWS
+ * like store_stmt's and reset, but its bindings are the last step's: the
+ * caller binds every parameter of every row. One step writes STORE_ROWS
  * rows in order, as many single steps would, for a fraction of the
  * per-statement cost. NULL + err. */
 struct db_stmt *store_stmt_rows(struct store *s, enum store_stmt_id id, int *params, char *err,
                                 size_t errlen);
+
+/* store_stmt_rows without the statement's ON CONFLICT clause, as the
+ * driver's insert_rows ("INSERT OR FAIL" on SQLite: a multi-row statement
+ * that keeps no statement journal): for rows known to be new. NULL + err. */
+struct db_stmt *store_stmt_plain_rows(struct store *s, enum store_stmt_id id, int *params,
+                                      char *err, size_t errlen);
 
 /* A one-time statement; NULL + err ("what: reason"). The caller finalises. */
 struct db_stmt *store_prepare(struct store *s, const char *sql, const char *what, char *err,
@@ -157,6 +168,9 @@ int store_usage_find(struct store *s, const char *key, struct usage *old, int *f
 /* A row with dedupe key key (may be NULL) was inserted through s: bulk.c
  * remembers its key while it can prove which keys the ledger holds. */
 void store_bulk_inserted(struct store *s, const char *key);
+/* Is s->fresh still true in this transaction (checked once a transaction:
+ * data_version)? Also what s->rollup_virgin says rests on. 0, or -1 + err. */
+int store_bulk_fresh_check(struct store *s, char *err, size_t errlen);
 
 int store_usage_write(struct store *s, enum store_stmt_id id, const struct usage *u,
                       const char *key, int *written, char *err, size_t errlen);

@@ -268,6 +268,48 @@ test_fresh_ledger(void **state)
 
 /* A rollback forgets the waiting rows and their rollup deltas, including a
  * stored row a waiting copy had beaten. */
+/* A ledger without rows can still hold rollup cells (rows deleted, cells
+ * kept): a first import must add to them, not insert beside them
+ * (rollup_flush.c's plain inserts are for empty tables only). And a big
+ * first flush (plain multi-row inserts) ends as row by row does. */
+static void
+test_fresh_cells_kept(void **state)
+{
+	struct synth_rng r;
+	struct store *bulk, *ref;
+	char pb[768] = "", pr[768] = "", err[256];
+	struct usage u;
+	unsigned i, pass;
+
+	(void)state;
+	bulk = open_db("kept.db", pb, sizeof(pb));
+	ref = open_db("kept-ref.db", pr, sizeof(pr));
+	for (pass = 0; pass < 2; pass++) {
+		synth_seed(&r, 31);
+		for (i = 0; i < (pass == 0 ? 300u : 3000u); i++) {
+			row(&r, 1 + i, &u);
+			if (pass == 0) {       /* rows whose cells stay */
+				assert_int_equal(store_insert_usage(bulk, &u, NULL, err, sizeof(err)), 0);
+				assert_int_equal(store_insert_usage(ref, &u, NULL, err, sizeof(err)), 0);
+				continue;
+			}
+			if (i == 0)
+				assert_int_equal(store_begin(bulk, err, sizeof(err)), 0);
+			u.tok.output += 7;     /* rows deleted: new rows, the cells there */
+			assert_int_equal(store_put_bulk(bulk, &u, NULL, err, sizeof(err)), 0);
+			assert_int_equal(store_insert_usage(ref, &u, NULL, err, sizeof(err)), 0);
+		}
+		if (pass == 0) {
+			fx_sql(pb, "DELETE FROM usage");
+			fx_sql(pr, "DELETE FROM usage");
+			assert_true(fx_one(pb, "SELECT count(*) FROM rollup_hm") > 0);
+		}
+	}
+	assert_int_equal(store_commit(bulk, err, sizeof(err)), 0);
+	assert_true(fx_one(pb, "SELECT sum(requests) FROM rollup_hm") == 3300);
+	close_same(bulk, pb, ref, pr);
+}
+
 static void
 test_rollback(void **state)
 {
@@ -338,6 +380,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_row_by_row),
 		cmocka_unit_test(test_fresh_ledger),
+		cmocka_unit_test(test_fresh_cells_kept),
 		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_refused),
 	};
