@@ -786,7 +786,7 @@ section_pg() {
 	# of three, start-up and login included), each checked against the
 	# same report of the SQLite ledger the rows came from (the same figures)
 	local tz k pgw same sqw
-	for tz in UTC Asia/Seoul Asia/Kolkata America/New_York; do
+	for tz in UTC Asia/Seoul Asia/Kolkata America/New_York Australia/Adelaide; do
 		for k in daily monthly models tags savings; do
 			best3 "$TMP/pgz.json" env TZ=$tz "$TT" --db "$uri" report $k --json
 			if [ "$RC" != 0 ]; then skip "report $k ($tz) failed: $(head -c 200 "$TMP/pgz.json.err")"; continue; fi
@@ -802,6 +802,21 @@ section_pg() {
 			[ -n "$same" ] && note "  $same"
 		done
 	done
+
+	# `tokentop status` (issue 12: < 20 ms): start-up, libpq's load and the
+	# login are most of it on PostgreSQL
+	best3 "$TMP/pgst.out" "$TT" --db "$uri" status
+	if [ "$RC" = 0 ]; then
+		pgw=$WALL sqw="n/a"
+		if [ -f "$src" ]; then
+			best3 "$TMP/sqst.out" "$TT" --db "$src" status
+			[ "$RC" = 0 ] && sqw=$(fmt "$(calc "$WALL * 1000")" 1)
+		fi
+		figure "PostgreSQL: status" "$(fmt "$(calc "$pgw * 1000")" 1)" "ms" \
+		    "SQLite, same rows" "$sqw" "ms" "< 20 ms"
+	else
+		skip "status failed: $(head -c 200 "$TMP/pgst.out.err")"
+	fi
 
 	# the console's first screen on it, beside the same ledger in SQLite
 	if ! built console || ! have_bin first_screen; then skip "console or first_screen not built"; return; fi
