@@ -104,15 +104,8 @@ fresh_off(struct store *s)
 	s->written = NULL;
 }
 
-/* The rollup tables a flush writes (rollup_flush.c): a fresh ledger's are
- * empty too, unless rows were deleted and cells kept. */
-static const char *const rollup_tables[] = { "rollup_hour", "rollup_batch", "rollup_hm",
-	"rollup_dm", "rollup_dt", "rollup_ds", "rollup_lt", "rollup_hp", "rollup_hk", "rollup_dh",
-	"rollup_hh", "rollup_mm", "rollup_mx", "rollup_do", "rollup_hq" };
-
-/* Does a query's first step give a row? 1 yes, 0 no, -1 + err. */
-static int
-any_row(struct store *s, const char *sql, const char *what, char *err, size_t errlen)
+int
+store_any_row(struct store *s, const char *sql, const char *what, char *err, size_t errlen)
 {
 	struct db_stmt *st = store_prepare(s, sql, what, err, errlen);
 	int rc;
@@ -124,22 +117,6 @@ any_row(struct store *s, const char *sql, const char *what, char *err, size_t er
 	if (rc != DB_ROW && rc != DB_DONE)
 		return store_sqlerr(s, what, err, errlen);
 	return rc == DB_ROW;
-}
-
-/* Are all the rollup tables empty? 1 yes, 0 no, -1 + err. */
-static int
-rollups_empty(struct store *s, char *err, size_t errlen)
-{
-	char sql[64];
-	size_t i;
-	int rc;
-
-	for (i = 0; i < sizeof(rollup_tables) / sizeof(rollup_tables[0]); i++) {
-		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 1", rollup_tables[i]);
-		if ((rc = any_row(s, sql, "rollup rows", err, errlen)) != 0)
-			return rc < 0 ? -1 : 0;
-	}
-	return 1;
 }
 
 /* Does the ledger still hold only the keys in s->written? Checked once a
@@ -161,7 +138,7 @@ fresh_check(struct store *s, char *err, size_t errlen)
 			fresh_off(s);
 		return 0;
 	}
-	if ((rc = any_row(s, "SELECT 1 FROM usage LIMIT 1", "usage rows", err, errlen)) < 0)
+	if ((rc = store_any_row(s, "SELECT 1 FROM usage LIMIT 1", "usage rows", err, errlen)) < 0)
 		return -1;
 	if (rc == 1 || (s->written = keyset_new()) == NULL) {
 		fresh_off(s);
@@ -171,7 +148,7 @@ fresh_check(struct store *s, char *err, size_t errlen)
 	s->fresh_dv = dv;
 	/* no flush has happened yet on this handle's pending cells? (a flush
 	 * before the first check could have written cells) */
-	if ((rc = rollups_empty(s, err, errlen)) < 0)
+	if ((rc = store_rollup_empty(s, err, errlen)) < 0)
 		return -1;
 	s->rollup_virgin = rc;
 	return 0;

@@ -74,6 +74,29 @@ static const enum store_stmt_id coll_add[NCOLL] = { SQ_HM_ADD, SQ_DM_ADD, SQ_DT_
 static const enum store_stmt_id coll_prune[NCOLL] = { SQ_HM_PRUNE, SQ_DM_PRUNE, SQ_DT_PRUNE,
 	SQ_DS_PRUNE, SQ_LT_PRUNE, SQ_HP_PRUNE, SQ_HK_PRUNE, SQ_DH_PRUNE, SQ_HH_PRUNE, SQ_MM_PRUNE,
 	SQ_MX_PRUNE, SQ_DO_PRUNE, SQ_HQ_PRUNE };
+/* Every table the flush writes, by the statements above and write_cell's:
+ * a new ledger's first flush may insert into them only while all are empty. */
+static const char *const flush_tables[] = { "rollup_hour", "rollup_batch", "rollup_hm",
+	"rollup_dm", "rollup_dt", "rollup_ds", "rollup_lt", "rollup_hp", "rollup_hk", "rollup_dh",
+	"rollup_hh", "rollup_mm", "rollup_mx", "rollup_do", "rollup_hq" };
+_Static_assert(sizeof(flush_tables) / sizeof(flush_tables[0]) == NCOLL + 2,
+    "flush_tables: rollup_hour, rollup_batch and each collapsed table");
+
+int
+store_rollup_empty(struct store *s, char *err, size_t errlen)
+{
+	char sql[64];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(flush_tables) / sizeof(flush_tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 1", flush_tables[i]);
+		if ((rc = store_any_row(s, sql, "rollup rows", err, errlen)) != 0)
+			return rc < 0 ? -1 : 0;
+	}
+	return 1;
+}
+
 #define LT_SEP '\x1f'     /* a collapsed cell's g: "SOURCE\x1fTAG" (month × source × tag),
                             "SOURCE\x1fTAG\x1fHOST" (lifetime), "SOURCE\x1fHOST" (day ×
                             source); sources and hosts hold none (text_sanitize) */

@@ -168,6 +168,11 @@ int store_usage_find(struct store *s, const char *key, struct usage *old, int *f
 /* A row with dedupe key key (may be NULL) was inserted through s: bulk.c
  * remembers its key while it can prove which keys the ledger holds. */
 void store_bulk_inserted(struct store *s, const char *key);
+/* Does sql's first step give a row? 1 yes, 0 no, -1 + err ("what: ..."). */
+int store_any_row(struct store *s, const char *sql, const char *what, char *err, size_t errlen);
+/* Are all the tables a rollup flush writes empty? 1 yes, 0 no, -1 + err
+ * (rollup_flush.c). */
+int store_rollup_empty(struct store *s, char *err, size_t errlen);
 /* Is s->fresh still true in this transaction (checked once a transaction:
  * data_version)? Also what s->rollup_virgin says rests on. 0, or -1 + err. */
 int store_bulk_fresh_check(struct store *s, char *err, size_t errlen);
