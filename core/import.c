@@ -152,8 +152,23 @@ flush(struct reader *r)
 	return 0;
 }
 
+/* The bytes of a read (got of them, from the file's offset off) that fall
+ * in its first IMPORT_HEAD_BYTES, into the head its marks hash: reads go on
+ * from the top, so the head grows with them. */
+static void
+keep_head(struct inflight *in, const char *b, size_t got, int64_t off)
+{
+	size_t n;
+
+	if (!in->head_open || off >= IMPORT_HEAD_BYTES || (size_t)off != in->nhead)
+		return;
+	n = IMPORT_HEAD_BYTES - (size_t)off < got ? IMPORT_HEAD_BYTES - (size_t)off : got;
+	memcpy(in->head + off, b, n);
+	in->nhead += n;
+}
+
 /*
- * Read f from its current position to the end, one complete line at a time,
+ * Read fd from off (size: its size at open) to the end, one complete line at a time,
  * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
  * max_line is skipped to its '\n' and reported malformed. A trailing partial
  * line stays unconsumed. Lines are classified on worker threads a chunk at a
@@ -162,11 +177,13 @@ flush(struct reader *r)
  * before it stay in flight), or -1 (the sink stopped, out of memory: err).
  */
 static int
-read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
+read_lines(struct reader *r, int fd, int64_t off, int64_t size, struct inflight *in,
+           char *err, size_t errlen)
 {
 	struct import_pool *p = r->p;
-	size_t cap = p->rcap, start = 0, end = 0, got, skip_len = 0;
+	size_t cap = p->rcap, start = 0, end = 0, skip_len = 0, want;
 	char *buf = p->rbuf, *nl, *nb;
+	ssize_t got;
 	int skipping = 0, rc = -1, eof = 0, oom = 0;
 
 	/* the pool's read buffer, kept from file to file (a larger one than
@@ -215,16 +232,19 @@ read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
 			buf = nb;
 			cap *= 2;
 		}
-		got = fread(buf + end, 1, cap - end, f);
-		end += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				snprintf(err, errlen, "%s", strerror(errno));
-				rc = IMPORT_UNREADABLE;
-				goto out;
-			}
-			eof = 1;
+		want = cap - end;
+		if ((got = ip_pread(fd, buf + end, want, off)) < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			rc = IMPORT_UNREADABLE;
+			goto out;
 		}
+		keep_head(in, buf + end, (size_t)got, off);
+		end += (size_t)got;
+		off += got;
+		/* short of what was asked, at or past the size seen at open: the
+		 * end (no further read to be told so, a syscall a file) */
+		if (got == 0 || ((size_t)got < want && off >= size))
+			eof = 1;
 	}
 	rc = 0;
 	goto out;
@@ -317,13 +337,14 @@ fail_after(struct reader *r, const char *path, const char *why, char *err, size_
 
 /*
  * The next file: its key and mark, then, unless it was read to its end and
- * not touched since (*f NULL, nothing to read), opened at where reading
- * goes on (*start), with its key and first bytes in flight. 0 (opened or
+ * not touched since (*fd -1, nothing to read), opened, with where reading
+ * goes on (*start), its key and, when a mark is to be checked, its first
+ * bytes in flight (else they are kept as they are read: from the top). 0 (opened or
  * nothing to read), IMPORT_UNREADABLE (why in err; nothing in flight), or
  * -1 with err (the sink's mark failed, out of memory).
  */
 static int
-open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
+open_file(struct reader *r, struct import_pool *own, const char *path, int *fd,
           struct import_pos *start, char *err, size_t errlen)
 {
 	struct import_pos prev;
@@ -332,7 +353,7 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 	char key[PATH_MAX];
 	int found = 0;
 
-	*f = NULL;
+	*fd = -1;
 	if (ip_file_key(r->o->pool, path, key, &sb) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return IMPORT_UNREADABLE;
@@ -350,11 +371,12 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 		r->st->files++;
 		return 0;
 	}
-	if ((*f = ip_open_regular(path, &sb, err, errlen)) == NULL)
+	if ((*fd = ip_open_regular(path, &sb, err, errlen)) < 0)
 		return IMPORT_UNREADABLE;
 	if ((in = push_file(r, key)) == NULL)
 		return fail_after(r, NULL, "out of memory", err, errlen);
-	if (ip_read_head(*f, in->head, &in->nhead) != 0) {
+	in->head_open = !found;      /* no mark: read from the top, head as it comes */
+	if (found && ip_read_head(*fd, in->head, &in->nhead) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		pop_newest(r);
 		r->st->files++;          /* opened: counted, as a read that failed */
@@ -362,7 +384,7 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 	}
 	if (found && !ip_same_file(&prev, &sb, in->head, in->nhead))
 		found = 0;
-	ip_start(*f, found ? &prev : NULL, &sb, start);
+	ip_start(*fd, found ? &prev : NULL, &sb, start);
 	if (r->p == NULL) {   /* no pool given: threads as this first file asks */
 		if (ip_pool_init(own, pick_jobs(r->o, (int64_t)sb.st_size - start->offset)) != 0) {
 			pop_newest(r);
@@ -402,16 +424,15 @@ read_file(struct reader *r, struct import_pool *own, const char *path, char *err
 	struct import_pos start;
 	struct inflight *in;
 	char why[256];
-	FILE *f = NULL;
-	int rc;
+	int fd = -1, rc;
 
 	err[0] = '\0';
-	if ((rc = open_file(r, own, path, &f, &start, err, errlen)) == IMPORT_UNREADABLE) {
+	if ((rc = open_file(r, own, path, &fd, &start, err, errlen)) == IMPORT_UNREADABLE) {
 		usage_strlcpy(why, err, sizeof(why));
 		rc = add_unreadable(r, own, path, why, err, errlen);
 		goto out;
 	}
-	if (rc != 0 || f == NULL)
+	if (rc != 0 || fd < 0)
 		goto out;
 	in = r->fifo[r->nfifo - 1];       /* this file's, the newest in flight */
 	r->rpath = path;
@@ -420,9 +441,10 @@ read_file(struct reader *r, struct import_pool *own, const char *path, char *err
 	if (add_marker(r, ENT_BEGIN, path, NULL, &start) != 0)
 		goto stopped;
 	why[0] = '\0';
-	if (ip_codex_prime(f, path, &start, &r->fmt, &in->cx) != 0)
+	if (ip_codex_prime(fd, path, &start, &r->fmt, &in->cx) != 0)
 		usage_strlcpy(why, strerror(errno), sizeof(why));   /* nothing read */
-	else if ((rc = read_lines(r, f, err, errlen)) == IMPORT_UNREADABLE)
+	else if ((rc = read_lines(r, fd, start.offset, start.size, in, err, errlen)) ==
+	    IMPORT_UNREADABLE)
 		usage_strlcpy(why, err, sizeof(why));    /* what came before still counts */
 	else if (rc != 0)
 		goto stopped;
@@ -436,8 +458,8 @@ stopped:
 		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path != NULL ? r->w.path :
 		    path, (long long)r->w.line);
 out:
-	if (f != NULL)
-		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 

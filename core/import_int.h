@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/codex.h"
 #include "core/import.h"
@@ -130,13 +131,19 @@ int64_t ip_mtime_ns(const struct stat *sb);
 /*
  * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
  * cannot block the open, and the type checked on the descriptor (what was
- * opened, not what the name meant a moment before). NULL with the reason in
- * err (no path). The caller fcloses it.
+ * opened, not what the name meant a moment before). The flag stays: it means
+ * nothing to a regular file's reads (ip_pread clears it should one ever say
+ * EAGAIN). The descriptor, or -1 with the reason in err (no path). The caller
+ * closes it.
  */
-FILE *ip_open_regular(const char *path, struct stat *sb, char *err, size_t errlen);
+int ip_open_regular(const char *path, struct stat *sb, char *err, size_t errlen);
+
+/* pread, again on EINTR (and on EAGAIN with O_NONBLOCK cleared): bytes read,
+ * 0 at the end, or -1 (errno). */
+ssize_t ip_pread(int fd, void *buf, size_t n, int64_t off);
 
 /* The file's first bytes (up to IMPORT_HEAD_BYTES) into head; 0 or -1 (errno). */
-int ip_read_head(FILE *f, unsigned char *head, size_t *nhead);
+int ip_read_head(int fd, unsigned char *head, size_t *nhead);
 
 /* Is the file (sb, its first nhead bytes) the one prev was read from? A mark
  * without an identity (from an older tokentop) is taken on trust, as before. */
@@ -147,10 +154,10 @@ int ip_same_file(const struct import_pos *prev, const struct stat *sb,
  * when the mark knows it, inode)? Then it need not be opened. */
 int ip_unchanged(const struct import_pos *prev, const struct stat *sb);
 
-/* Where reading f (sb) goes on: prev (NULL: never read, or another file)
+/* Where reading fd (sb) goes on: prev (NULL: never read, or another file)
  * when the file only grew and a '\n' ends what prev consumed, else the top;
- * with the file's device and inode. f is left there. 0. */
-int ip_start(FILE *f, const struct import_pos *prev, const struct stat *sb,
+ * with the file's device and inode. 0. */
+int ip_start(int fd, const struct import_pos *prev, const struct stat *sb,
              struct import_pos *start);
 
 /*
@@ -158,22 +165,25 @@ int ip_start(FILE *f, const struct import_pos *prev, const struct stat *sb,
  * the lines before the mark are folded again — their rows are not
  * delivered: they are in the ledger — so the increases go on from the right
  * total and model; when *fmt is open and they are Codex's, *fmt becomes
- * IMPORT_CODEX. Other files: cx fresh, nothing read. Leaves f at the mark.
- * 0, or -1 (errno) when the file cannot be read or sought.
+ * IMPORT_CODEX. Other files: cx fresh, nothing read. (Reads go by offset:
+ * the descriptor's own position means nothing to the reader.) 0, or -1
+ * (errno) when the file cannot be read.
  */
-int ip_codex_prime(FILE *f, const char *path, const struct import_pos *start,
+int ip_codex_prime(int fd, const char *path, const struct import_pos *start,
                    enum import_format *fmt, struct codex_state *cx);
 
 /* ---- the reader (import.c reads, import_deliver.c delivers) ---------------- */
 
 /* A file read but not yet delivered to its end: its key and first bytes
- * (what its marks hash), and a Codex file's fold (primed with the lines
- * before its mark when reading goes on; folded on at delivery), freed at its
- * last entry. */
+ * (what its marks hash: read ahead when a mark must be checked against them,
+ * else kept from the reads as they come, head_open), and a Codex file's fold
+ * (primed with the lines before its mark when reading goes on; folded on at
+ * delivery), freed at its last entry. */
 struct inflight {
 	char              *key;
 	unsigned char      head[IMPORT_HEAD_BYTES];
 	size_t             nhead;
+	int                head_open;   /* head filled by read_lines (from offset 0) */
 	struct codex_state cx;
 };
 
