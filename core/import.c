@@ -131,6 +131,8 @@ add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *w
 		usage_strlcpy(e->err, why, sizeof(e->err));
 	if (start != NULL)
 		e->v.file.start = *start;
+	if (kind == ENT_END)
+		e->v.file.in = r->fifo[r->nfifo - 1];   /* the file being read: the newest */
 	ent_added(r);
 	return 0;
 }

@@ -27,14 +27,18 @@ too_long(struct reader *r)
 	return bad_line(r, why);
 }
 
+/* A mark: last, the file's final one (its last entry is classified, so the
+ * hash a worker took of its head may be read; before, the worker may still be
+ * at it). */
 static int
-checkpoint(struct reader *r)
+checkpoint(struct reader *r, int last)
 {
 	const struct inflight *in = r->din;
 
 	/* only consumed bytes are hashed: they never change in a file that grows */
 	r->pos.head_len = r->pos.offset < (int64_t)in->nhead ? r->pos.offset : (int64_t)in->nhead;
-	r->pos.head_hash = (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
+	r->pos.head_hash = last && in->hashed && r->pos.head_len == (int64_t)in->nhead ?
+	    (int64_t)in->head_hash : (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
 	r->since_ckpt = 0;
 	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
 		return -1;
@@ -48,7 +52,7 @@ delivered(struct reader *r)
 	int64_t every = r->o->checkpoint_rows > 0 ? r->o->checkpoint_rows : 2000;
 
 	if (++r->since_ckpt >= every)
-		return checkpoint(r);
+		return checkpoint(r, 0);
 	return 0;
 }
 
@@ -89,7 +93,7 @@ end_file(struct reader *r, const struct ent *e)
 	int rc;
 
 	r->w.format = e->fmt;
-	rc = checkpoint(r);
+	rc = checkpoint(r, 1);
 	free(r->fifo[r->fhead]->key);
 	free(r->fifo[r->fhead]);
 	r->fifo[r->fhead++] = NULL;

@@ -34,6 +34,8 @@ enum ent_kind {
 	ENT_CODEX,         /* v.cx: folded into a row (or not) at delivery */
 };
 
+struct inflight;
+
 struct ent {
 	size_t             off, len;  /* the line in its chunk's buf, without '\n' */
 	size_t             n;         /* bytes consumed, '\n' (and a long line's) included */
@@ -45,6 +47,8 @@ struct ent {
 		struct {
 			const char       *path;   /* as given (the caller's) */
 			struct import_pos start;  /* where reading began */
+			struct inflight  *in;     /* ENT_END: its file, whose head the
+			                             worker hashes (ip_classify_chunk) */
 		} file;
 		struct codex_event  cx;
 	} v;
@@ -184,6 +188,8 @@ struct inflight {
 	unsigned char      head[IMPORT_HEAD_BYTES];
 	size_t             nhead;
 	int                head_open;   /* head filled by read_lines (from offset 0) */
+	int                hashed;      /* head_hash is import_hash of all nhead bytes: */
+	uint64_t           head_hash;   /* done off the main thread, with its last entry */
 	struct codex_state cx;
 };
 

@@ -275,13 +275,20 @@ out:
 void
 ip_classify_chunk(struct chunk *c)
 {
+	struct inflight *in;
 	enum import_format fmt;
 	int i;
 
 	for (i = 0; i < c->n; i++) {
 		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
-		if (c->e[i].kind == ENT_PENDING)
+		if (c->e[i].kind == ENT_PENDING) {
 			ip_classify(&c->e[i], c->buf + c->e[i].off, &fmt);
+		} else if (c->e[i].kind == ENT_END && (in = c->e[i].v.file.in) != NULL) {
+			/* its head is read by now: the hash its final mark takes
+			 * (FNV-1a is a byte at a time; ~5 us a file) */
+			in->head_hash = import_hash(in->head, in->nhead);
+			in->hashed = 1;
+		}
 	}
 }
 
