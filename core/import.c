@@ -17,9 +17,8 @@
 #include "core/import.h"
 #include "core/import_int.h"
 
-#define READ_CHUNK   (256 * 1024)
+#define READ_MIN     (64 * 1024)  /* a read has at least this much room */
 #define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
-#define READ_KEEP    (4 * 1024 * 1024)   /* a larger read buffer is freed after use */
 
 /* ---- reading (the caller's thread) ---------------------------------------- */
 
@@ -45,16 +44,25 @@ dispatch(struct reader *r)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* A new entry in the chunk being filled, making room first by delivering
- * the oldest chunk when the ring is full; NULL when the sink stopped. */
-static struct ent *
-new_ent(struct reader *r)
+/* The chunk being filled, its slot's last chunk delivered first when the
+ * ring is full; NULL when the sink stopped. */
+static struct chunk *
+filling(struct reader *r)
 {
 	struct import_pool *p = r->p;
 
 	if (p->head - p->tail == p->nring && ip_consume(r) != 0)
 		return NULL;
-	return &p->ring[p->head % p->nring].e[p->ring[p->head % p->nring].n++];
+	return &p->ring[p->head % p->nring];
+}
+
+/* A new entry in the chunk being filled; NULL when the sink stopped. */
+static struct ent *
+new_ent(struct reader *r)
+{
+	struct chunk *c = filling(r);
+
+	return c != NULL ? &c->e[c->n++] : NULL;
 }
 
 /* The chunk being filled goes on once full. */
@@ -67,45 +75,77 @@ ent_added(struct reader *r)
 		dispatch(r);
 }
 
-/*
- * Add one line (n bytes consumed; line NULL for a line too long) to the
- * chunk being filled. While the format is open the line is classified here,
- * since it may decide the format of the lines after it. 0, -1 (the sink
- * stopped, or out of memory: *oom set).
- */
+/* Room in c's buffer for need bytes in all (c is not in flight); 0 or -1. */
 static int
-add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
+chunk_room(struct chunk *c, size_t need)
 {
-	struct chunk *c;
-	struct ent *e;
+	size_t cap = c->cap * 2 > CHUNK_BYTES ? c->cap * 2 : CHUNK_BYTES;
 	char *nb;
 
-	if ((e = new_ent(r)) == NULL)
+	if (need <= c->cap)
+		return 0;
+	if (cap < need)
+		cap = need;
+	if ((nb = realloc(c->buf, cap)) == NULL)
 		return -1;
-	c = &r->p->ring[r->p->head % r->p->nring];
-	if (line != NULL && (c->buf == NULL || c->used + len > c->cap)) {
-		size_t cap = c->used + len > CHUNK_BYTES ? c->used + len : CHUNK_BYTES;
+	c->buf = nb;
+	c->cap = cap;
+	return 0;
+}
 
-		if ((nb = realloc(c->buf, cap)) == NULL) {
-			c->n--;
-			*oom = 1;
-			return -1;
-		}
-		c->buf = nb;
-		c->cap = cap;
+/*
+ * Hand the chunk being filled on, and carry the bytes read after its lines
+ * (tail of them: a line not complete yet) to the next, with room for a read
+ * after them. 0, or -1 (the sink stopped, or out of memory: *oom set).
+ */
+static int
+hand_on(struct reader *r, size_t tail, int *oom)
+{
+	struct import_pool *p = r->p;
+	struct chunk *c = &p->ring[p->head % p->nring], *d;
+
+	dispatch(r);
+	if ((d = filling(r)) == NULL)   /* (nring >= 2: d is not c) */
+		return -1;
+	if (chunk_room(d, tail + READ_MIN) != 0) {
+		*oom = 1;
+		return -1;
 	}
+	memcpy(d->buf, c->buf + c->used, tail);   /* (the workers only read c's lines) */
+	return 0;
+}
+
+/*
+ * The line that starts the bytes read after the chunk's lines (*tail of
+ * them), n bytes with its '\n', as an entry where it lies: no copy. A line
+ * too long (skipped: bytes of it consumed before) is counted, its bytes
+ * dropped. While the format is open the line is classified here, since it
+ * may decide the format of the lines after it. The chunk goes on once full.
+ * 0, -1 (the sink stopped, or out of memory: *oom set).
+ */
+static int
+add_line(struct reader *r, size_t n, size_t *tail, int too_long, size_t skipped, int *oom)
+{
+	struct chunk *c = &r->p->ring[r->p->head % r->p->nring];
+	struct ent *e = &c->e[c->n++];    /* (not full: it went on at CHUNK_LINES) */
+
 	e->off = c->used;
-	e->len = line != NULL ? len : 0;
-	e->n = n;
-	e->kind = line != NULL ? ENT_PENDING : ENT_TOO_LONG;
+	e->n = skipped + n;
 	e->fmt = r->fmt;
-	if (line != NULL) {
-		memcpy(c->buf + c->used, line, len);
-		c->used += len;
+	if (too_long) {
+		e->len = 0;
+		e->kind = ENT_TOO_LONG;
+		memmove(c->buf + c->used, c->buf + c->used + n, *tail - n);
+	} else {
+		e->len = n - 1;
+		e->kind = ENT_PENDING;
 		if (r->fmt == IMPORT_AUTO)
 			ip_classify(e, c->buf + e->off, &r->fmt);
+		c->used += n;
 	}
-	ent_added(r);
+	*tail -= n;
+	if (c->n == CHUNK_LINES || c->used >= CHUNK_BYTES)
+		return hand_on(r, *tail, oom);
 	return 0;
 }
 
@@ -170,101 +210,87 @@ keep_head(struct inflight *in, const char *b, size_t got, int64_t off)
 }
 
 /*
- * Read fd from off (size: its size at open) to the end, one complete line at a time,
- * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
- * max_line is skipped to its '\n' and reported malformed. A trailing partial
- * line stays unconsumed. Lines are classified on worker threads a chunk at a
- * time and delivered here, later, in file order, exactly as one thread
- * would. 0, IMPORT_UNREADABLE (a read failed: strerror in err; the lines
- * before it stay in flight), or -1 (the sink stopped, out of memory: err).
+ * Read fd from off (size: its size at open) to the end, one complete line at
+ * a time, straight into the chunk being filled (its lines are parsed where
+ * they lie; a line still incomplete when a chunk goes on is carried to the
+ * next). A line longer than max_line is skipped to its '\n' and reported
+ * malformed. A trailing partial line stays unconsumed. Lines are classified
+ * on worker threads a chunk at a time and delivered here, later, in file
+ * order, exactly as one thread would. 0, IMPORT_UNREADABLE (a read failed:
+ * strerror in err; the lines before it stay in flight), or -1 (the sink
+ * stopped, out of memory: err).
  */
 static int
 read_lines(struct reader *r, int fd, int64_t off, int64_t size, struct inflight *in,
            char *err, size_t errlen)
 {
 	struct import_pool *p = r->p;
-	size_t cap = p->rcap, start = 0, end = 0, skip_len = 0, want;
-	char *buf = p->rbuf, *nl, *nb;
+	size_t tail = 0, scan = 0, skip_len = 0, want, n;
+	struct chunk *c;
+	char *at, *nl;
 	ssize_t got;
-	int skipping = 0, rc = -1, eof = 0, oom = 0;
+	int skipping = 0, eof = 0, oom = 0;
 
-	/* the pool's read buffer, kept from file to file (a larger one than
-	 * READ_KEEP, for a long line, is let go at the end) */
-	if (buf == NULL) {
-		cap = READ_CHUNK * 4;
-		if ((buf = malloc(cap)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
+	if (filling(r) == NULL)
+		goto stop;
 	for (;;) {
-		while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
-			size_t n = (size_t)(nl - (buf + start)) + 1;
-
-			if (skipping || (int64_t)n - 1 > r->max_line) {
-				if (add_line(r, NULL, 0, skip_len + n, &oom) != 0)
-					goto stop;
-				skipping = 0;
-				skip_len = 0;
-			} else if (add_line(r, buf + start, n - 1, n, &oom) != 0) {
+		/* the complete lines read (tail: bytes after the chunk's lines) */
+		c = &p->ring[p->head % p->nring];
+		while (scan < tail &&
+		    (nl = memchr(c->buf + c->used + scan, '\n', tail - scan)) != NULL) {
+			n = (size_t)(nl - (c->buf + c->used)) + 1;
+			if (add_line(r, n, &tail, skipping || (int64_t)n - 1 > r->max_line,
+			    skipping ? skip_len : 0, &oom) != 0)
 				goto stop;
-			}
-			start += n;
+			skipping = 0;
+			skip_len = 0;
+			scan = 0;
+			c = &p->ring[p->head % p->nring];
 		}
+		scan = tail;
 		if (eof)
-			break;
-		if (start > 0) {
-			memmove(buf, buf + start, end - start);
-			end -= start;
-			start = 0;
-		}
-		if (!skipping && end > (size_t)r->max_line) {
+			return 0;
+		if (!skipping && tail > (size_t)r->max_line) {
 			skipping = 1;          /* drop what we have; count it at the '\n' */
-			skip_len = end;
-			end = 0;
+			skip_len = tail;
+			tail = scan = 0;
 		} else if (skipping) {
-			skip_len += end;
-			end = 0;
+			skip_len += tail;
+			tail = scan = 0;
 		}
-		if (cap - end < READ_CHUNK) {
-			if ((nb = realloc(buf, cap * 2)) == NULL) {
+		/* room for a read: a chunk with lines goes on (its tail carried),
+		 * else (a long line) grows */
+		if (c->cap - c->used - tail < READ_MIN) {
+			if (c->used > 0) {
+				if (hand_on(r, tail, &oom) != 0)
+					goto stop;
+				c = &p->ring[p->head % p->nring];
+			} else if (chunk_room(c, tail + READ_MIN) != 0) {
 				oom = 1;
 				goto stop;
 			}
-			buf = nb;
-			cap *= 2;
 		}
-		want = cap - end;
-		if ((got = ip_pread(fd, buf + end, want, off)) < 0) {
+		at = c->buf + c->used + tail;
+		want = c->cap - c->used - tail;
+		if ((got = ip_pread(fd, at, want, off)) < 0) {
 			snprintf(err, errlen, "%s", strerror(errno));
-			rc = IMPORT_UNREADABLE;
-			goto out;
+			return IMPORT_UNREADABLE;
 		}
-		keep_head(in, buf + end, (size_t)got, off);
-		end += (size_t)got;
+		keep_head(in, at, (size_t)got, off);
+		tail += (size_t)got;
 		off += got;
 		/* short of what was asked, at or past the size seen at open: the
 		 * end (no further read to be told so, a syscall a file) */
 		if (got == 0 || ((size_t)got < want && off >= size))
 			eof = 1;
 	}
-	rc = 0;
-	goto out;
 stop:
 	if (oom && flush(r) == 0) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		return -1;
 	}
 	snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
-out:
-	if (cap > READ_KEEP) {
-		free(buf);
-		buf = NULL;
-		cap = 0;
-	}
-	p->rbuf = buf;
-	p->rcap = cap;
-	return rc;
+	return -1;
 }
 
 /* Threads for what is left of a file: none for a little (starting them

@@ -57,7 +57,8 @@ struct ent {
 
 #define CHUNK_LINES  256             /* lines a chunk holds at most: ~730 KB of
                                         entries, a hand-over per 256 lines */
-#define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer */
+#define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer
+                                        (read into straight: import.c) */
 #define CHUNK_KEEP   (4 * 1024 * 1024) /* a larger buffer is freed after use */
 #define MAX_JOBS     64
 
@@ -85,8 +86,6 @@ struct import_pool {
 	pthread_t       th[MAX_JOBS];
 	int             nth;                 /* workers running */
 	int             want;                /* workers to start with the first chunk */
-	char           *rbuf;                /* import.c's read buffer, kept */
-	size_t          rcap;
 	char            key_dir[PATH_MAX];   /* the last directory of a file read, */
 	char            key_real[PATH_MAX];  /* and its realpath (import.c: file_key) */
 };

@@ -341,7 +341,9 @@ ip_pool_init(struct import_pool *p, int jobs)
 		jobs = cpus > 2 ? (int)cpus : 2;
 	}
 	want = jobs > 1 ? (jobs > MAX_JOBS ? MAX_JOBS : jobs) : 0;
-	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 1);
+	/* at least 2: the reader carries a line not yet complete from the
+	 * chunk it hands on to the next (import.c) */
+	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 2);
 	if ((p->ring = calloc(p->nring, sizeof(*p->ring))) == NULL)
 		return -1;
 	pthread_mutex_init(&p->mu, NULL);
@@ -378,8 +380,6 @@ ip_pool_fini(struct import_pool *p)
 	for (i = 0; i < p->nring; i++)
 		free(p->ring[i].buf);
 	free(p->ring);
-	free(p->rbuf);
-	p->rbuf = NULL;
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);
