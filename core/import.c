@@ -168,7 +168,7 @@ add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *w
 	e->fmt = r->fmt;
 	e->v.file.path = path;
 	if (why != NULL)
-		usage_strlcpy(e->err, why, sizeof(e->err));
+		usage_strlcpy(e->v.file.why, why, sizeof(e->v.file.why));
 	if (start != NULL)
 		e->v.file.start = *start;
 	if (kind == ENT_END)

@@ -110,9 +110,9 @@ static int
 unreadable(struct reader *r, const struct ent *e)
 {
 	if (r->sink->unreadable != NULL)
-		return r->sink->unreadable(r->arg, e->v.file.path, e->err) != 0 ? -1 : 0;
+		return r->sink->unreadable(r->arg, e->v.file.path, e->v.file.why) != 0 ? -1 : 0;
 	r->unreadable = 1;
-	usage_strlcpy(r->why, e->err, sizeof(r->why));
+	usage_strlcpy(r->why, e->v.file.why, sizeof(r->why));
 	return 0;
 }
 
@@ -163,7 +163,7 @@ deliver(struct reader *r, const struct ent *e)
 		r->st->skipped++;
 		return 0;
 	case ENT_BAD:
-		return bad_line(r, e->err);
+		return bad_line(r, e->v.err);
 	case ENT_TOO_LONG:
 		return too_long(r);
 	case ENT_RESULT:

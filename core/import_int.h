@@ -49,13 +49,16 @@ struct ent {
 			struct import_pos start;  /* where reading began */
 			struct inflight  *in;     /* ENT_END: its file, whose head the
 			                             worker hashes (ip_classify_chunk) */
+			char              why[256];  /* ENT_UNREADABLE */
 		} file;
 		struct codex_event  cx;
+		char                err[512];    /* ENT_BAD: why (a line has no row
+		                                    then: the parse's own buffer is
+		                                    apart, ip_classify) */
 	} v;
-	char               err[512];
 };
 
-#define CHUNK_LINES  256             /* lines a chunk holds at most: ~730 KB of
+#define CHUNK_LINES  256             /* lines a chunk holds at most: ~600 KB of
                                         entries, a hand-over per 256 lines */
 #define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer
                                         (read into straight: import.c) */

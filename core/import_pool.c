@@ -248,20 +248,22 @@ ip_classify(struct ent *e, const char *line, enum import_format *fmt)
 {
 	enum usage_line rc;
 	json_t *root = NULL;
+	char err[sizeof(e->v.err)];
 	int bad;
 
+	err[0] = '\0';
 	e->kind = ENT_SKIP;
 	if (blank(line, e->len))
 		goto out;
 	if (*fmt == IMPORT_AUTO) {
-		*fmt = detect(line, e->len, &bad, &root, e->err, sizeof(e->err));
+		*fmt = detect(line, e->len, &bad, &root, err, sizeof(err));
 		if (bad)
 			e->kind = ENT_BAD;
 		if (*fmt == IMPORT_AUTO)
 			goto out;
 	}
-	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, &e->v.cx, e->err,
-	    sizeof(e->err));
+	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, &e->v.cx, err,
+	    sizeof(err));
 	json_decref(root);
 	if (rc == USAGE_LINE_MALFORMED)
 		e->kind = ENT_BAD;
@@ -269,6 +271,8 @@ ip_classify(struct ent *e, const char *line, enum import_format *fmt)
 		e->kind = *fmt == IMPORT_BATCH_RESULTS || *fmt == IMPORT_OPENAI_BATCH ? ENT_RESULT :
 		    *fmt == IMPORT_CODEX ? ENT_CODEX : ENT_ROW;
 out:
+	if (e->kind == ENT_BAD)
+		memcpy(e->v.err, err, sizeof(err));    /* what the parse left there is moot */
 	e->fmt = *fmt;
 }
 
