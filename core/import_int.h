@@ -60,8 +60,9 @@ struct ent {
 
 #define CHUNK_LINES  256             /* lines a chunk holds at most: ~600 KB of
                                         entries, a hand-over per 256 lines */
-#define CHUNK_BYTES  (512 * 1024)    /* and bytes, unless one line is longer
-                                        (read into straight: import.c) */
+#define CHUNK_BYTES  (256 * 1024)    /* and bytes, unless one line is longer
+                                        (read into straight: import.c; every
+                                        chunk's buffer fills to this in time) */
 #define CHUNK_KEEP   (4 * 1024 * 1024) /* a larger buffer is freed after use */
 #define MAX_JOBS     64
 
