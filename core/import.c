@@ -379,10 +379,11 @@ open_file(struct reader *r, struct import_pool *own, const char *path, int *fd,
 	struct inflight *in;
 	struct stat sb;
 	char key[PATH_MAX];
-	int found = 0;
+	const char *at;
+	int found = 0, dirfd;
 
 	*fd = -1;
-	if (ip_file_key(r->o->pool, path, key, &sb) != 0) {
+	if (ip_file_key(r->o->pool, path, key, &sb, &dirfd, &at) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return IMPORT_UNREADABLE;
 	}
@@ -399,7 +400,7 @@ open_file(struct reader *r, struct import_pool *own, const char *path, int *fd,
 		r->st->files++;
 		return 0;
 	}
-	if ((*fd = ip_open_regular(path, &sb, err, errlen)) < 0)
+	if ((*fd = ip_open_regular(dirfd, at, &sb, err, errlen)) < 0)
 		return IMPORT_UNREADABLE;
 	if ((in = push_file(r, key)) == NULL)
 		return fail_after(r, NULL, "out of memory", err, errlen);
@@ -503,6 +504,8 @@ run(struct reader *r, char *const *files, char *err, size_t errlen)
 	memset(&own, 0, sizeof(own));
 	r->max_line = r->o->max_line > 0 ? r->o->max_line : 64LL * 1024 * 1024;
 	r->p = r->o->pool != NULL && r->o->jobs != 1 ? r->o->pool : NULL;
+	if (r->o->pool != NULL)
+		ip_dir_forget(r->o->pool);   /* (ip_file_key's: a folder may be another now) */
 	for (i = 0; files[i] != NULL; i++)
 		if (read_file(r, &own, files[i], err, errlen) != 0)
 			goto out;

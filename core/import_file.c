@@ -42,38 +42,62 @@ import_hash(const void *buf, size_t n)
 	return h;
 }
 
+void
+ip_dir_forget(struct import_pool *p)
+{
+	if (p->key_dirfd >= 0)
+		close(p->key_dirfd);
+	p->key_dirfd = -1;
+	p->key_dir[0] = '\0';
+}
+
+/* dir (a file's, as given) the pool's directory: its realpath and a
+ * descriptor for it (-1 when none: paths are used). */
+static void
+dir_set(struct import_pool *p, const char *dir)
+{
+	ip_dir_forget(p);
+	if (realpath(dir, p->key_real) == NULL)
+		return;                    /* key_dir stays "": realpath per file */
+	usage_strlcpy(p->key_dir, dir, sizeof(p->key_dir));
+	p->key_dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int
-ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb)
+ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb,
+            int *dirfd, const char **at)
 {
 	const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
 	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
+	int cached = p != NULL && dlen < PATH_MAX && name[0] != '\0' && strcmp(name, ".") != 0 &&
+	    strcmp(name, "..") != 0;
 	char dir[PATH_MAX];
 
 	key[0] = '\0';
-	if (lstat(path, sb) != 0)
+	*dirfd = AT_FDCWD;
+	*at = path;
+	if (cached) {
+		if (slash == NULL) {
+			snprintf(dir, sizeof(dir), ".");
+		} else if (dlen == 0) {
+			snprintf(dir, sizeof(dir), "/");      /* "/x": the root */
+		} else {
+			memcpy(dir, path, dlen);
+			dir[dlen] = '\0';
+		}
+		if (strcmp(dir, p->key_dir) != 0)
+			dir_set(p, dir);
+		if (p->key_dir[0] != '\0' && p->key_dirfd >= 0) {
+			*dirfd = p->key_dirfd;    /* the name in it: no walk of the path */
+			*at = name;
+		}
+	}
+	if (fstatat(*dirfd, *at, sb, AT_SYMLINK_NOFOLLOW) != 0)
 		return -1;
-	if (p == NULL || !S_ISREG(sb->st_mode) || dlen >= sizeof(dir) || name[0] == '\0' ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+	if (!cached || !S_ISREG(sb->st_mode) || p->key_dir[0] == '\0') {
 		if (realpath(path, key) == NULL)
 			key[0] = '\0';
-		return stat(path, sb);
-	}
-	if (slash == NULL) {
-		snprintf(dir, sizeof(dir), ".");
-	} else if (dlen == 0) {
-		snprintf(dir, sizeof(dir), "/");      /* "/x": the root */
-	} else {
-		memcpy(dir, path, dlen);
-		dir[dlen] = '\0';
-	}
-	if (strcmp(dir, p->key_dir) != 0) {
-		if (realpath(dir, p->key_real) == NULL) {
-			p->key_dir[0] = '\0';
-			if (realpath(path, key) == NULL)
-				key[0] = '\0';
-			return 0;
-		}
-		usage_strlcpy(p->key_dir, dir, sizeof(p->key_dir));
+		return S_ISREG(sb->st_mode) ? 0 : fstatat(*dirfd, *at, sb, 0);
 	}
 	if ((size_t)snprintf(key, PATH_MAX, "%s%s%s", p->key_real,
 	    strcmp(p->key_real, "/") == 0 ? "" : "/", name) >= PATH_MAX)
@@ -88,11 +112,11 @@ ip_mtime_ns(const struct stat *sb)
 }
 
 int
-ip_open_regular(const char *path, struct stat *sb, char *err, size_t errlen)
+ip_open_regular(int dirfd, const char *at, struct stat *sb, char *err, size_t errlen)
 {
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
+	if ((fd = openat(dirfd, at, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) < 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}

@@ -91,7 +91,8 @@ struct import_pool {
 	int             nth;                 /* workers running */
 	int             want;                /* workers to start with the first chunk */
 	char            key_dir[PATH_MAX];   /* the last directory of a file read, */
-	char            key_real[PATH_MAX];  /* and its realpath (import.c: file_key) */
+	char            key_real[PATH_MAX];  /* its realpath (import.c: file_key) */
+	int             key_dirfd;           /* and a descriptor (O_PATH) or -1 */
 };
 
 /* One line (e->len bytes at line) in format *fmt into e; IMPORT_AUTO: the
@@ -126,24 +127,30 @@ struct stat;
 
 /*
  * The canonical path of a file for its mark (realpath) into key ("" when
- * there is none), and its stat into sb; 0, or -1 with errno. A regular file
- * (not a link) is its directory's canonical path and its name: with a pool,
- * the directory's is resolved once for a run of files in it.
+ * there is none), its stat into sb, and where to open it: *at in *dirfd (the
+ * path in AT_FDCWD, or its name in its directory's descriptor); 0, or -1
+ * with errno. A regular file (not a link) is its directory's canonical path
+ * and its name: with a pool, the directory is resolved (realpath, and a
+ * descriptor) once for a run of files in it, so a file's stat and open walk
+ * no path. ip_dir_forget lets that go (at the start of every import_files:
+ * a folder may be another by the next).
  */
-int ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb);
+int ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb,
+                int *dirfd, const char **at);
+void ip_dir_forget(struct import_pool *p);
 
 /* A stat's modification time in ns. */
 int64_t ip_mtime_ns(const struct stat *sb);
 
 /*
- * Open path for reading only if it is a regular file: O_NONBLOCK so a FIFO
+ * Open at (in dirfd) for reading only if it is a regular file: O_NONBLOCK so a FIFO
  * cannot block the open, and the type checked on the descriptor (what was
  * opened, not what the name meant a moment before). The flag stays: it means
  * nothing to a regular file's reads (ip_pread clears it should one ever say
  * EAGAIN). The descriptor, or -1 with the reason in err (no path). The caller
  * closes it.
  */
-int ip_open_regular(const char *path, struct stat *sb, char *err, size_t errlen);
+int ip_open_regular(int dirfd, const char *at, struct stat *sb, char *err, size_t errlen);
 
 /* pread, again on EINTR (and on EAGAIN with O_NONBLOCK cleared): bytes read,
  * 0 at the end, or -1 (errno). */

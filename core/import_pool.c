@@ -340,6 +340,7 @@ ip_pool_init(struct import_pool *p, int jobs)
 	int want;
 
 	memset(p, 0, sizeof(*p));
+	p->key_dirfd = -1;
 	if (jobs <= 0) {
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = cpus > 2 ? (int)cpus : 2;
@@ -383,6 +384,7 @@ ip_pool_fini(struct import_pool *p)
 		pthread_join(p->th[k], NULL);
 	for (i = 0; i < p->nring; i++)
 		free(p->ring[i].buf);
+	ip_dir_forget(p);
 	free(p->ring);
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
