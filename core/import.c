@@ -140,7 +140,7 @@ add_line(struct reader *r, size_t n, size_t *tail, int too_long, size_t skipped,
 		e->len = n - 1;
 		e->kind = ENT_PENDING;
 		if (r->fmt == IMPORT_AUTO)
-			ip_classify(e, c->buf + e->off, &r->fmt);
+			ip_classify(e, c->buf + e->off, &r->fmt, c);
 		c->used += n;
 	}
 	*tail -= n;

@@ -168,11 +168,11 @@ deliver(struct reader *r, const struct ent *e)
 		return too_long(r);
 	case ENT_RESULT:
 		r->st->results++;
-		if (strcmp(e->v.res.type, "succeeded") == 0)
+		if (strcmp(e->v.res->type, "succeeded") == 0)
 			r->st->rows++;
 		else
 			r->st->skipped++;
-		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &e->v.res) != 0)
+		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, e->v.res) != 0)
 			return -1;
 		return delivered(r);
 	case ENT_ROW:

@@ -237,7 +237,7 @@ ip_codex_prime(int fd, const char *path, const struct import_pos *start,
 		at += n;
 		memset(e, 0, sizeof(*e));
 		e->len = (size_t)n - (line[n - 1] == '\n');
-		ip_classify(e, line, &lf);
+		ip_classify(e, line, &lf, NULL);
 		if (lf != IMPORT_AUTO && lf != IMPORT_CODEX)
 			break;                     /* not a Codex file */
 		if (e->kind == ENT_CODEX)

@@ -27,7 +27,7 @@ enum ent_kind {
 	ENT_BAD,           /* malformed, err says why */
 	ENT_TOO_LONG,      /* longer than max_line */
 	ENT_ROW,           /* v.u */
-	ENT_RESULT,        /* v.res */
+	ENT_RESULT,        /* *v.res (in its chunk's res) */
 	ENT_BEGIN,         /* a file's first entry: v.file (no line) */
 	ENT_END,           /* its last entry: its final checkpoint (no line) */
 	ENT_UNREADABLE,    /* a file that could not be read: v.file.path, why in err */
@@ -43,7 +43,8 @@ struct ent {
 	enum import_format fmt;       /* the file's format once this line is read */
 	union {
 		struct usage        u;
-		struct usage_result res;
+		struct usage_result *res;   /* a batch outcome (rare beside rows: 2.3 KB
+		                               the entry need not hold), in its chunk's res */
 		struct {
 			const char       *path;   /* as given (the caller's) */
 			struct import_pos start;  /* where reading began */
@@ -71,6 +72,9 @@ struct chunk {
 	size_t     used, cap;
 	struct ent e[CHUNK_LINES];
 	int        n;                /* entries */
+	struct usage_result *res;    /* outcomes, nres of them (room for CHUNK_LINES,
+	                                made with the first, kept: touched as used) */
+	int        nres;
 	int        done;             /* every entry classified (under pool.mu) */
 };
 
@@ -97,8 +101,10 @@ struct import_pool {
 
 /* One line (e->len bytes at line) in format *fmt into e; IMPORT_AUTO: the
  * line may decide *fmt (format detection hands its parse on, so a line is
- * parsed once). Touches only e and its line: safe on any thread. */
-void ip_classify(struct ent *e, const char *line, enum import_format *fmt);
+ * parsed once). An outcome goes into c's res (c NULL: outcomes are not
+ * parsed, the entry is skipped). Touches only e, c's outcomes and the line:
+ * safe on the thread that has c. */
+void ip_classify(struct ent *e, const char *line, enum import_format *fmt, struct chunk *c);
 
 /* Every pending entry of c, in the format each entry carries. */
 void ip_classify_chunk(struct chunk *c);
