@@ -383,7 +383,9 @@ open_file(struct reader *r, struct import_pool *own, const char *path, int *fd,
 	int found = 0, dirfd;
 
 	*fd = -1;
-	if (ip_file_key(r->o->pool, path, key, &sb, &dirfd, &at) != 0) {
+	/* while files have no mark (a first import), open before asking: a
+	 * stat less each; once they have, stat first (a re-import opens none) */
+	if (ip_file_key(r->o->pool, path, key, &sb, &dirfd, &at, r->marked ? NULL : fd) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return IMPORT_UNREADABLE;
 	}
@@ -394,13 +396,17 @@ open_file(struct reader *r, struct import_pool *own, const char *path, int *fd,
 		return fail_after(r, NULL, "", err, errlen);
 	if (r->sink->mark_get != NULL && r->sink->mark_get(r->arg, key, &prev, &found) != 0)
 		return fail_after(r, path, "cannot read its import mark", err, errlen);
+	r->marked = found;
 	/* read to its end and not touched since (same size, time and inode):
 	 * nothing to open (a re-import of a large tree is this, file after file) */
 	if (found && ip_unchanged(&prev, &sb)) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		r->st->files++;
 		return 0;
 	}
-	if ((*fd = ip_open_regular(dirfd, at, &sb, err, errlen)) < 0)
+	if (*fd < 0 && (*fd = ip_open_regular(dirfd, at, &sb, err, errlen)) < 0)
 		return IMPORT_UNREADABLE;
 	if ((in = push_file(r, key)) == NULL)
 		return fail_after(r, NULL, "out of memory", err, errlen);

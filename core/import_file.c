@@ -65,7 +65,7 @@ dir_set(struct import_pool *p, const char *dir)
 
 int
 ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb,
-            int *dirfd, const char **at)
+            int *dirfd, const char **at, int *fd)
 {
 	const char *slash = strrchr(path, '/'), *name = slash != NULL ? slash + 1 : path;
 	size_t dlen = slash != NULL ? (size_t)(slash - path) : 0;
@@ -91,6 +91,18 @@ ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb,
 			*dirfd = p->key_dirfd;    /* the name in it: no walk of the path */
 			*at = name;
 		}
+	}
+	/* opened first, not a link (O_NOFOLLOW): the descriptor's stat is the
+	 * name's; a link, or anything but a regular file, goes the long way */
+	if (fd != NULL && *at == name && (*fd = openat(*dirfd, name, O_RDONLY | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		if (fstat(*fd, sb) == 0 && S_ISREG(sb->st_mode) && (size_t)snprintf(key, PATH_MAX,
+		    "%s%s%s", p->key_real, strcmp(p->key_real, "/") == 0 ? "" : "/", name) <
+		    PATH_MAX)
+			return 0;
+		close(*fd);
+		*fd = -1;
+		key[0] = '\0';
 	}
 	if (fstatat(*dirfd, *at, sb, AT_SYMLINK_NOFOLLOW) != 0)
 		return -1;

@@ -139,10 +139,12 @@ struct stat;
  * and its name: with a pool, the directory is resolved (realpath, and a
  * descriptor) once for a run of files in it, so a file's stat and open walk
  * no path. ip_dir_forget lets that go (at the start of every import_files:
- * a folder may be another by the next).
+ * a folder may be another by the next). fd not NULL: such a file is opened
+ * right away (as ip_open_regular would; *fd, else -1), its stat taken on the
+ * descriptor: one syscall less when it is to be read (a file never read).
  */
 int ip_file_key(struct import_pool *p, const char *path, char *key, struct stat *sb,
-                int *dirfd, const char **at);
+                int *dirfd, const char **at, int *fd);
 void ip_dir_forget(struct import_pool *p);
 
 /* A stat's modification time in ns. */
@@ -227,6 +229,7 @@ struct reader {
 	/* files read but not delivered to their end, oldest first */
 	struct inflight         **fifo;
 	size_t                    fhead, nfifo, fcap;
+	int                       marked;    /* the last file looked at had a mark */
 	/* the last file that could not be read, when the sink has no unreadable() */
 	int                       unreadable;
 	char                      why[256];
