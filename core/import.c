@@ -17,9 +17,8 @@
 #include "core/import.h"
 #include "core/import_int.h"
 
-#define READ_CHUNK   (256 * 1024)
+#define READ_MIN     (64 * 1024)  /* a read has at least this much room */
 #define SMALL_FILE   (128 * 1024) /* auto: read with no workers below this */
-#define READ_KEEP    (4 * 1024 * 1024)   /* a larger read buffer is freed after use */
 
 /* ---- reading (the caller's thread) ---------------------------------------- */
 
@@ -45,16 +44,25 @@ dispatch(struct reader *r)
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* A new entry in the chunk being filled, making room first by delivering
- * the oldest chunk when the ring is full; NULL when the sink stopped. */
-static struct ent *
-new_ent(struct reader *r)
+/* The chunk being filled, its slot's last chunk delivered first when the
+ * ring is full; NULL when the sink stopped. */
+static struct chunk *
+filling(struct reader *r)
 {
 	struct import_pool *p = r->p;
 
 	if (p->head - p->tail == p->nring && ip_consume(r) != 0)
 		return NULL;
-	return &p->ring[p->head % p->nring].e[p->ring[p->head % p->nring].n++];
+	return &p->ring[p->head % p->nring];
+}
+
+/* A new entry in the chunk being filled; NULL when the sink stopped. */
+static struct ent *
+new_ent(struct reader *r)
+{
+	struct chunk *c = filling(r);
+
+	return c != NULL ? &c->e[c->n++] : NULL;
 }
 
 /* The chunk being filled goes on once full. */
@@ -67,45 +75,77 @@ ent_added(struct reader *r)
 		dispatch(r);
 }
 
-/*
- * Add one line (n bytes consumed; line NULL for a line too long) to the
- * chunk being filled. While the format is open the line is classified here,
- * since it may decide the format of the lines after it. 0, -1 (the sink
- * stopped, or out of memory: *oom set).
- */
+/* Room in c's buffer for need bytes in all (c is not in flight); 0 or -1. */
 static int
-add_line(struct reader *r, const char *line, size_t len, size_t n, int *oom)
+chunk_room(struct chunk *c, size_t need)
 {
-	struct chunk *c;
-	struct ent *e;
+	size_t cap = c->cap * 2 > CHUNK_BYTES ? c->cap * 2 : CHUNK_BYTES;
 	char *nb;
 
-	if ((e = new_ent(r)) == NULL)
+	if (need <= c->cap)
+		return 0;
+	if (cap < need)
+		cap = need;
+	if ((nb = realloc(c->buf, cap)) == NULL)
 		return -1;
-	c = &r->p->ring[r->p->head % r->p->nring];
-	if (line != NULL && (c->buf == NULL || c->used + len > c->cap)) {
-		size_t cap = c->used + len > CHUNK_BYTES ? c->used + len : CHUNK_BYTES;
+	c->buf = nb;
+	c->cap = cap;
+	return 0;
+}
 
-		if ((nb = realloc(c->buf, cap)) == NULL) {
-			c->n--;
-			*oom = 1;
-			return -1;
-		}
-		c->buf = nb;
-		c->cap = cap;
+/*
+ * Hand the chunk being filled on, and carry the bytes read after its lines
+ * (tail of them: a line not complete yet) to the next, with room for a read
+ * after them. 0, or -1 (the sink stopped, or out of memory: *oom set).
+ */
+static int
+hand_on(struct reader *r, size_t tail, int *oom)
+{
+	struct import_pool *p = r->p;
+	struct chunk *c = &p->ring[p->head % p->nring], *d;
+
+	dispatch(r);
+	if ((d = filling(r)) == NULL)   /* (nring >= 2: d is not c) */
+		return -1;
+	if (chunk_room(d, tail + READ_MIN) != 0) {
+		*oom = 1;
+		return -1;
 	}
+	memcpy(d->buf, c->buf + c->used, tail);   /* (the workers only read c's lines) */
+	return 0;
+}
+
+/*
+ * The line that starts the bytes read after the chunk's lines (*tail of
+ * them), n bytes with its '\n', as an entry where it lies: no copy. A line
+ * too long (skipped: bytes of it consumed before) is counted, its bytes
+ * dropped. While the format is open the line is classified here, since it
+ * may decide the format of the lines after it. The chunk goes on once full.
+ * 0, -1 (the sink stopped, or out of memory: *oom set).
+ */
+static int
+add_line(struct reader *r, size_t n, size_t *tail, int too_long, size_t skipped, int *oom)
+{
+	struct chunk *c = &r->p->ring[r->p->head % r->p->nring];
+	struct ent *e = &c->e[c->n++];    /* (not full: it went on at CHUNK_LINES) */
+
 	e->off = c->used;
-	e->len = line != NULL ? len : 0;
-	e->n = n;
-	e->kind = line != NULL ? ENT_PENDING : ENT_TOO_LONG;
+	e->n = skipped + n;
 	e->fmt = r->fmt;
-	if (line != NULL) {
-		memcpy(c->buf + c->used, line, len);
-		c->used += len;
+	if (too_long) {
+		e->len = 0;
+		e->kind = ENT_TOO_LONG;
+		memmove(c->buf + c->used, c->buf + c->used + n, *tail - n);
+	} else {
+		e->len = n - 1;
+		e->kind = ENT_PENDING;
 		if (r->fmt == IMPORT_AUTO)
-			ip_classify(e, c->buf + e->off, &r->fmt);
+			ip_classify(e, c->buf + e->off, &r->fmt, c);
+		c->used += n;
 	}
-	ent_added(r);
+	*tail -= n;
+	if (c->n == CHUNK_LINES || c->used >= CHUNK_BYTES)
+		return hand_on(r, *tail, oom);
 	return 0;
 }
 
@@ -128,9 +168,11 @@ add_marker(struct reader *r, enum ent_kind kind, const char *path, const char *w
 	e->fmt = r->fmt;
 	e->v.file.path = path;
 	if (why != NULL)
-		usage_strlcpy(e->err, why, sizeof(e->err));
+		usage_strlcpy(e->v.file.why, why, sizeof(e->v.file.why));
 	if (start != NULL)
 		e->v.file.start = *start;
+	if (kind == ENT_END)
+		e->v.file.in = r->fifo[r->nfifo - 1];   /* the file being read: the newest */
 	ent_added(r);
 	return 0;
 }
@@ -152,97 +194,103 @@ flush(struct reader *r)
 	return 0;
 }
 
+/* The bytes of a read (got of them, from the file's offset off) that fall
+ * in its first IMPORT_HEAD_BYTES, into the head its marks hash: reads go on
+ * from the top, so the head grows with them. */
+static void
+keep_head(struct inflight *in, const char *b, size_t got, int64_t off)
+{
+	size_t n;
+
+	if (!in->head_open || off >= IMPORT_HEAD_BYTES || (size_t)off != in->nhead)
+		return;
+	n = IMPORT_HEAD_BYTES - (size_t)off < got ? IMPORT_HEAD_BYTES - (size_t)off : got;
+	memcpy(in->head + off, b, n);
+	in->nhead += n;
+}
+
 /*
- * Read f from its current position to the end, one complete line at a time,
- * in a buffer of at most max_line + READ_CHUNK bytes. A line longer than
- * max_line is skipped to its '\n' and reported malformed. A trailing partial
- * line stays unconsumed. Lines are classified on worker threads a chunk at a
- * time and delivered here, later, in file order, exactly as one thread
- * would. 0, IMPORT_UNREADABLE (a read failed: strerror in err; the lines
- * before it stay in flight), or -1 (the sink stopped, out of memory: err).
+ * Read fd from off (size: its size at open) to the end, one complete line at
+ * a time, straight into the chunk being filled (its lines are parsed where
+ * they lie; a line still incomplete when a chunk goes on is carried to the
+ * next). A line longer than max_line is skipped to its '\n' and reported
+ * malformed. A trailing partial line stays unconsumed. Lines are classified
+ * on worker threads a chunk at a time and delivered here, later, in file
+ * order, exactly as one thread would. 0, IMPORT_UNREADABLE (a read failed:
+ * strerror in err; the lines before it stay in flight), or -1 (the sink
+ * stopped, out of memory: err).
  */
 static int
-read_lines(struct reader *r, FILE *f, char *err, size_t errlen)
+read_lines(struct reader *r, int fd, int64_t off, int64_t size, struct inflight *in,
+           char *err, size_t errlen)
 {
 	struct import_pool *p = r->p;
-	size_t cap = p->rcap, start = 0, end = 0, got, skip_len = 0;
-	char *buf = p->rbuf, *nl, *nb;
-	int skipping = 0, rc = -1, eof = 0, oom = 0;
+	size_t tail = 0, scan = 0, skip_len = 0, want, n;
+	struct chunk *c;
+	char *at, *nl;
+	ssize_t got;
+	int skipping = 0, eof = 0, oom = 0;
 
-	/* the pool's read buffer, kept from file to file (a larger one than
-	 * READ_KEEP, for a long line, is let go at the end) */
-	if (buf == NULL) {
-		cap = READ_CHUNK * 4;
-		if ((buf = malloc(cap)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
+	if (filling(r) == NULL)
+		goto stop;
 	for (;;) {
-		while ((nl = memchr(buf + start, '\n', end - start)) != NULL) {
-			size_t n = (size_t)(nl - (buf + start)) + 1;
-
-			if (skipping || (int64_t)n - 1 > r->max_line) {
-				if (add_line(r, NULL, 0, skip_len + n, &oom) != 0)
-					goto stop;
-				skipping = 0;
-				skip_len = 0;
-			} else if (add_line(r, buf + start, n - 1, n, &oom) != 0) {
+		/* the complete lines read (tail: bytes after the chunk's lines) */
+		c = &p->ring[p->head % p->nring];
+		while (scan < tail &&
+		    (nl = memchr(c->buf + c->used + scan, '\n', tail - scan)) != NULL) {
+			n = (size_t)(nl - (c->buf + c->used)) + 1;
+			if (add_line(r, n, &tail, skipping || (int64_t)n - 1 > r->max_line,
+			    skipping ? skip_len : 0, &oom) != 0)
 				goto stop;
-			}
-			start += n;
+			skipping = 0;
+			skip_len = 0;
+			scan = 0;
+			c = &p->ring[p->head % p->nring];
 		}
+		scan = tail;
 		if (eof)
-			break;
-		if (start > 0) {
-			memmove(buf, buf + start, end - start);
-			end -= start;
-			start = 0;
-		}
-		if (!skipping && end > (size_t)r->max_line) {
+			return 0;
+		if (!skipping && tail > (size_t)r->max_line) {
 			skipping = 1;          /* drop what we have; count it at the '\n' */
-			skip_len = end;
-			end = 0;
+			skip_len = tail;
+			tail = scan = 0;
 		} else if (skipping) {
-			skip_len += end;
-			end = 0;
+			skip_len += tail;
+			tail = scan = 0;
 		}
-		if (cap - end < READ_CHUNK) {
-			if ((nb = realloc(buf, cap * 2)) == NULL) {
+		/* room for a read: a chunk with lines goes on (its tail carried),
+		 * else (a long line) grows */
+		if (c->cap - c->used - tail < READ_MIN) {
+			if (c->used > 0) {
+				if (hand_on(r, tail, &oom) != 0)
+					goto stop;
+				c = &p->ring[p->head % p->nring];
+			} else if (chunk_room(c, tail + READ_MIN) != 0) {
 				oom = 1;
 				goto stop;
 			}
-			buf = nb;
-			cap *= 2;
 		}
-		got = fread(buf + end, 1, cap - end, f);
-		end += got;
-		if (got == 0) {
-			if (ferror(f)) {
-				snprintf(err, errlen, "%s", strerror(errno));
-				rc = IMPORT_UNREADABLE;
-				goto out;
-			}
+		at = c->buf + c->used + tail;
+		want = c->cap - c->used - tail;
+		if ((got = ip_pread(fd, at, want, off)) < 0) {
+			snprintf(err, errlen, "%s", strerror(errno));
+			return IMPORT_UNREADABLE;
+		}
+		keep_head(in, at, (size_t)got, off);
+		tail += (size_t)got;
+		off += got;
+		/* short of what was asked, at or past the size seen at open: the
+		 * end (no further read to be told so, a syscall a file) */
+		if (got == 0 || ((size_t)got < want && off >= size))
 			eof = 1;
-		}
 	}
-	rc = 0;
-	goto out;
 stop:
 	if (oom && flush(r) == 0) {
 		snprintf(err, errlen, "out of memory");
-		goto out;
+		return -1;
 	}
 	snprintf(err, errlen, "%s:%lld: import stopped", r->w.path, (long long)r->w.line);
-out:
-	if (cap > READ_KEEP) {
-		free(buf);
-		buf = NULL;
-		cap = 0;
-	}
-	p->rbuf = buf;
-	p->rcap = cap;
-	return rc;
+	return -1;
 }
 
 /* Threads for what is left of a file: none for a little (starting them
@@ -317,23 +365,27 @@ fail_after(struct reader *r, const char *path, const char *why, char *err, size_
 
 /*
  * The next file: its key and mark, then, unless it was read to its end and
- * not touched since (*f NULL, nothing to read), opened at where reading
- * goes on (*start), with its key and first bytes in flight. 0 (opened or
+ * not touched since (*fd -1, nothing to read), opened, with where reading
+ * goes on (*start), its key and, when a mark is to be checked, its first
+ * bytes in flight (else they are kept as they are read: from the top). 0 (opened or
  * nothing to read), IMPORT_UNREADABLE (why in err; nothing in flight), or
  * -1 with err (the sink's mark failed, out of memory).
  */
 static int
-open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
+open_file(struct reader *r, struct import_pool *own, const char *path, int *fd,
           struct import_pos *start, char *err, size_t errlen)
 {
 	struct import_pos prev;
 	struct inflight *in;
 	struct stat sb;
 	char key[PATH_MAX];
-	int found = 0;
+	const char *at;
+	int found = 0, dirfd;
 
-	*f = NULL;
-	if (ip_file_key(r->o->pool, path, key, &sb) != 0) {
+	*fd = -1;
+	/* while files have no mark (a first import), open before asking: a
+	 * stat less each; once they have, stat first (a re-import opens none) */
+	if (ip_file_key(r->o->pool, path, key, &sb, &dirfd, &at, r->marked ? NULL : fd) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return IMPORT_UNREADABLE;
 	}
@@ -344,17 +396,22 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 		return fail_after(r, NULL, "", err, errlen);
 	if (r->sink->mark_get != NULL && r->sink->mark_get(r->arg, key, &prev, &found) != 0)
 		return fail_after(r, path, "cannot read its import mark", err, errlen);
+	r->marked = found;
 	/* read to its end and not touched since (same size, time and inode):
 	 * nothing to open (a re-import of a large tree is this, file after file) */
 	if (found && ip_unchanged(&prev, &sb)) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		r->st->files++;
 		return 0;
 	}
-	if ((*f = ip_open_regular(path, &sb, err, errlen)) == NULL)
+	if (*fd < 0 && (*fd = ip_open_regular(dirfd, at, &sb, err, errlen)) < 0)
 		return IMPORT_UNREADABLE;
 	if ((in = push_file(r, key)) == NULL)
 		return fail_after(r, NULL, "out of memory", err, errlen);
-	if (ip_read_head(*f, in->head, &in->nhead) != 0) {
+	in->head_open = !found;      /* no mark: read from the top, head as it comes */
+	if (found && ip_read_head(*fd, in->head, &in->nhead) != 0) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		pop_newest(r);
 		r->st->files++;          /* opened: counted, as a read that failed */
@@ -362,7 +419,7 @@ open_file(struct reader *r, struct import_pool *own, const char *path, FILE **f,
 	}
 	if (found && !ip_same_file(&prev, &sb, in->head, in->nhead))
 		found = 0;
-	ip_start(*f, found ? &prev : NULL, &sb, start);
+	ip_start(*fd, found ? &prev : NULL, &sb, start);
 	if (r->p == NULL) {   /* no pool given: threads as this first file asks */
 		if (ip_pool_init(own, pick_jobs(r->o, (int64_t)sb.st_size - start->offset)) != 0) {
 			pop_newest(r);
@@ -402,16 +459,15 @@ read_file(struct reader *r, struct import_pool *own, const char *path, char *err
 	struct import_pos start;
 	struct inflight *in;
 	char why[256];
-	FILE *f = NULL;
-	int rc;
+	int fd = -1, rc;
 
 	err[0] = '\0';
-	if ((rc = open_file(r, own, path, &f, &start, err, errlen)) == IMPORT_UNREADABLE) {
+	if ((rc = open_file(r, own, path, &fd, &start, err, errlen)) == IMPORT_UNREADABLE) {
 		usage_strlcpy(why, err, sizeof(why));
 		rc = add_unreadable(r, own, path, why, err, errlen);
 		goto out;
 	}
-	if (rc != 0 || f == NULL)
+	if (rc != 0 || fd < 0)
 		goto out;
 	in = r->fifo[r->nfifo - 1];       /* this file's, the newest in flight */
 	r->rpath = path;
@@ -420,9 +476,10 @@ read_file(struct reader *r, struct import_pool *own, const char *path, char *err
 	if (add_marker(r, ENT_BEGIN, path, NULL, &start) != 0)
 		goto stopped;
 	why[0] = '\0';
-	if (ip_codex_prime(f, path, &start, &r->fmt, &in->cx) != 0)
+	if (ip_codex_prime(fd, path, &start, &r->fmt, &in->cx) != 0)
 		usage_strlcpy(why, strerror(errno), sizeof(why));   /* nothing read */
-	else if ((rc = read_lines(r, f, err, errlen)) == IMPORT_UNREADABLE)
+	else if ((rc = read_lines(r, fd, start.offset, start.size, in, err, errlen)) ==
+	    IMPORT_UNREADABLE)
 		usage_strlcpy(why, err, sizeof(why));    /* what came before still counts */
 	else if (rc != 0)
 		goto stopped;
@@ -436,8 +493,8 @@ stopped:
 		snprintf(err, errlen, "%s:%lld: import stopped", r->w.path != NULL ? r->w.path :
 		    path, (long long)r->w.line);
 out:
-	if (f != NULL)
-		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -453,6 +510,8 @@ run(struct reader *r, char *const *files, char *err, size_t errlen)
 	memset(&own, 0, sizeof(own));
 	r->max_line = r->o->max_line > 0 ? r->o->max_line : 64LL * 1024 * 1024;
 	r->p = r->o->pool != NULL && r->o->jobs != 1 ? r->o->pool : NULL;
+	if (r->o->pool != NULL)
+		ip_dir_forget(r->o->pool);   /* (ip_file_key's: a folder may be another now) */
 	for (i = 0; files[i] != NULL; i++)
 		if (read_file(r, &own, files[i], err, errlen) != 0)
 			goto out;

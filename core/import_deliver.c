@@ -27,14 +27,18 @@ too_long(struct reader *r)
 	return bad_line(r, why);
 }
 
+/* A mark: last, the file's final one (its last entry is classified, so the
+ * hash a worker took of its head may be read; before, the worker may still be
+ * at it). */
 static int
-checkpoint(struct reader *r)
+checkpoint(struct reader *r, int last)
 {
 	const struct inflight *in = r->din;
 
 	/* only consumed bytes are hashed: they never change in a file that grows */
 	r->pos.head_len = r->pos.offset < (int64_t)in->nhead ? r->pos.offset : (int64_t)in->nhead;
-	r->pos.head_hash = (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
+	r->pos.head_hash = last && in->hashed && r->pos.head_len == (int64_t)in->nhead ?
+	    (int64_t)in->head_hash : (int64_t)import_hash(in->head, (size_t)r->pos.head_len);
 	r->since_ckpt = 0;
 	if (r->sink->checkpoint != NULL && r->sink->checkpoint(r->arg, &r->w, &r->pos) != 0)
 		return -1;
@@ -48,7 +52,7 @@ delivered(struct reader *r)
 	int64_t every = r->o->checkpoint_rows > 0 ? r->o->checkpoint_rows : 2000;
 
 	if (++r->since_ckpt >= every)
-		return checkpoint(r);
+		return checkpoint(r, 0);
 	return 0;
 }
 
@@ -89,7 +93,7 @@ end_file(struct reader *r, const struct ent *e)
 	int rc;
 
 	r->w.format = e->fmt;
-	rc = checkpoint(r);
+	rc = checkpoint(r, 1);
 	free(r->fifo[r->fhead]->key);
 	free(r->fifo[r->fhead]);
 	r->fifo[r->fhead++] = NULL;
@@ -106,9 +110,9 @@ static int
 unreadable(struct reader *r, const struct ent *e)
 {
 	if (r->sink->unreadable != NULL)
-		return r->sink->unreadable(r->arg, e->v.file.path, e->err) != 0 ? -1 : 0;
+		return r->sink->unreadable(r->arg, e->v.file.path, e->v.file.why) != 0 ? -1 : 0;
 	r->unreadable = 1;
-	usage_strlcpy(r->why, e->err, sizeof(r->why));
+	usage_strlcpy(r->why, e->v.file.why, sizeof(r->why));
 	return 0;
 }
 
@@ -159,16 +163,16 @@ deliver(struct reader *r, const struct ent *e)
 		r->st->skipped++;
 		return 0;
 	case ENT_BAD:
-		return bad_line(r, e->err);
+		return bad_line(r, e->v.err);
 	case ENT_TOO_LONG:
 		return too_long(r);
 	case ENT_RESULT:
 		r->st->results++;
-		if (strcmp(e->v.res.type, "succeeded") == 0)
+		if (strcmp(e->v.res->type, "succeeded") == 0)
 			r->st->rows++;
 		else
 			r->st->skipped++;
-		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, &e->v.res) != 0)
+		if (r->sink->result != NULL && r->sink->result(r->arg, &r->w, e->v.res) != 0)
 			return -1;
 		return delivered(r);
 	case ENT_ROW:

@@ -241,47 +241,75 @@ blank(const char *s, size_t len)
 /*
  * One line in format *fmt into e; IMPORT_AUTO: the line may decide *fmt
  * (format detection hands its parse on, so a line is parsed once). Touches
- * only e and its line: safe on any thread.
+ * only e, c's outcomes (c NULL: an outcome is skipped) and the line: safe on
+ * the thread that has c.
  */
 void
-ip_classify(struct ent *e, const char *line, enum import_format *fmt)
+ip_classify(struct ent *e, const char *line, enum import_format *fmt, struct chunk *c)
 {
+	struct usage_result *res = NULL;
 	enum usage_line rc;
 	json_t *root = NULL;
+	char err[sizeof(e->v.err)];
 	int bad;
 
+	err[0] = '\0';
 	e->kind = ENT_SKIP;
 	if (blank(line, e->len))
 		goto out;
 	if (*fmt == IMPORT_AUTO) {
-		*fmt = detect(line, e->len, &bad, &root, e->err, sizeof(e->err));
+		*fmt = detect(line, e->len, &bad, &root, err, sizeof(err));
 		if (bad)
 			e->kind = ENT_BAD;
 		if (*fmt == IMPORT_AUTO)
 			goto out;
 	}
-	rc = parse_line(*fmt, line, e->len, root, &e->v.u, &e->v.res, &e->v.cx, e->err,
-	    sizeof(e->err));
+	if (*fmt == IMPORT_BATCH_RESULTS || *fmt == IMPORT_OPENAI_BATCH) {
+		if (c == NULL || (c->res == NULL &&
+		    (c->res = malloc(CHUNK_LINES * sizeof(*c->res))) == NULL)) {
+			if (c != NULL) {
+				e->kind = ENT_BAD;
+				snprintf(err, sizeof(err), "out of memory");
+			}
+			json_decref(root);
+			goto out;
+		}
+		res = &c->res[c->nres];
+	}
+	rc = parse_line(*fmt, line, e->len, root, &e->v.u, res, &e->v.cx, err, sizeof(err));
 	json_decref(root);
+	if (rc == USAGE_LINE_ROW && res != NULL) {
+		e->v.res = res;
+		c->nres++;
+	}
 	if (rc == USAGE_LINE_MALFORMED)
 		e->kind = ENT_BAD;
 	else if (rc == USAGE_LINE_ROW)
 		e->kind = *fmt == IMPORT_BATCH_RESULTS || *fmt == IMPORT_OPENAI_BATCH ? ENT_RESULT :
 		    *fmt == IMPORT_CODEX ? ENT_CODEX : ENT_ROW;
 out:
+	if (e->kind == ENT_BAD)
+		memcpy(e->v.err, err, sizeof(err));    /* what the parse left there is moot */
 	e->fmt = *fmt;
 }
 
 void
 ip_classify_chunk(struct chunk *c)
 {
+	struct inflight *in;
 	enum import_format fmt;
 	int i;
 
 	for (i = 0; i < c->n; i++) {
 		fmt = c->e[i].fmt;        /* decided: a line is left pending only then */
-		if (c->e[i].kind == ENT_PENDING)
-			ip_classify(&c->e[i], c->buf + c->e[i].off, &fmt);
+		if (c->e[i].kind == ENT_PENDING) {
+			ip_classify(&c->e[i], c->buf + c->e[i].off, &fmt, c);
+		} else if (c->e[i].kind == ENT_END && (in = c->e[i].v.file.in) != NULL) {
+			/* its head is read by now: the hash its final mark takes
+			 * (FNV-1a is a byte at a time; ~5 us a file) */
+			in->head_hash = import_hash(in->head, in->nhead);
+			in->hashed = 1;
+		}
 	}
 }
 
@@ -329,12 +357,15 @@ ip_pool_init(struct import_pool *p, int jobs)
 	int want;
 
 	memset(p, 0, sizeof(*p));
+	p->key_dirfd = -1;
 	if (jobs <= 0) {
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		jobs = cpus > 2 ? (int)cpus : 2;
 	}
 	want = jobs > 1 ? (jobs > MAX_JOBS ? MAX_JOBS : jobs) : 0;
-	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 1);
+	/* at least 2: the reader carries a line not yet complete from the
+	 * chunk it hands on to the next (import.c) */
+	p->nring = (unsigned)(want > 0 ? 2 * want + 2 : 2);
 	if ((p->ring = calloc(p->nring, sizeof(*p->ring))) == NULL)
 		return -1;
 	pthread_mutex_init(&p->mu, NULL);
@@ -368,11 +399,12 @@ ip_pool_fini(struct import_pool *p)
 	pthread_mutex_unlock(&p->mu);
 	for (k = 0; k < p->nth; k++)
 		pthread_join(p->th[k], NULL);
-	for (i = 0; i < p->nring; i++)
+	for (i = 0; i < p->nring; i++) {
 		free(p->ring[i].buf);
+		free(p->ring[i].res);
+	}
+	ip_dir_forget(p);
 	free(p->ring);
-	free(p->rbuf);
-	p->rbuf = NULL;
 	pthread_cond_destroy(&p->work);
 	pthread_cond_destroy(&p->done);
 	pthread_mutex_destroy(&p->mu);
@@ -423,6 +455,7 @@ void
 ip_chunk_reset(struct chunk *c)
 {
 	c->n = 0;
+	c->nres = 0;
 	c->used = 0;
 	c->done = 0;
 	if (c->cap > CHUNK_KEEP) {

@@ -266,6 +266,67 @@ strip_files(char *s, char *err, size_t errlen)
 	*out = '\0';
 }
 
+/* Lines read straight into the chunks: a line longer than a chunk's buffer
+ * (it grows), one longer than max_line across many reads (skipped), short
+ * lines across chunk ends (carried to the next), a partial last line (not
+ * consumed): the same with any number of threads, and as counted. */
+static void
+test_lines_across_chunks(void **state)
+{
+	static const int jobs[] = { 1, 2, 0 };
+	struct import_opts o = { IMPORT_AUTO, 0, 2 * 1024 * 1024, 0, NULL };
+	struct import_stats st;
+	char paths[2][128], *files[3], err[256], *pad, *want = NULL;
+	struct biglog b;
+	FILE *f;
+	size_t i;
+	int k;
+
+	(void)state;
+	pad = malloc(2500001);
+	assert_non_null(pad);
+	memset(pad, 'x', 2500000);
+	pad[2500000] = '\0';
+	for (k = 0; k < 2; k++) {
+		snprintf(paths[k], sizeof(paths[k]), "%s/chunks%d.jsonl", fx_tmpdir, k);
+		files[k] = paths[k];
+		assert_non_null(f = fopen(paths[k], "w"));
+		for (i = 0; i < (k == 0 ? 1000u : 10u); i++) {
+			if (k == 0 && i == 700)      /* 1.2 MB, within max_line */
+				fprintf(f, "{\"id\":\"msg_big\",\"model\":\"m\",\"pad\":\"%.1200000s\","
+				    "\"usage\":{\"output_tokens\":7}}\n", pad);
+			else if (k == 0 && i == 701)
+				fprintf(f, "%s\n", pad);            /* 2.5 MB: too long */
+			else
+				fprintf(f, "{\"id\":\"msg_%zu\",\"model\":\"m\",\"usage\":"
+				    "{\"output_tokens\":%zu}}\n", i, i);
+		}
+		if (k == 0)
+			fputs("{\"id\":", f);                   /* still being written */
+		fclose(f);
+	}
+	files[2] = NULL;
+	free(pad);
+	for (i = 0; i < sizeof(jobs) / sizeof(jobs[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		memset(&st, 0, sizeof(st));
+		o.jobs = jobs[i];
+		assert_int_equal(import_files(files, &o, &big_sink, &b, &st, err, sizeof(err)), 0);
+		assert_int_equal(st.rows, 999 + 10);
+		assert_int_equal(st.lines, 1000 + 10);
+		assert_int_equal(st.malformed, 1);
+		assert_non_null(strstr(b.s, "\nbad 702 messages line longer than 2097152 bytes\n"));
+		assert_non_null(strstr(b.s, "\nrow 701 messages m msg_big  out=7 "));
+		if (want == NULL)
+			want = b.s;
+		else if (strcmp(want, b.s) != 0)
+			fail_msg("jobs %d: not what one thread gave", jobs[i]);
+		else
+			free(b.s);
+	}
+	free(want);
+}
+
 /* Threads of this process (/proc/self/task). */
 static int
 threads(void)
@@ -380,6 +441,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jobs_same),
 		cmocka_unit_test(test_pool_starts_with_work),
+		cmocka_unit_test(test_lines_across_chunks),
 	};
 
 	return cmocka_run_group_tests(tests, fx_tmpdir_setup, fx_tmpdir_teardown);
