@@ -133,6 +133,14 @@ struct db_driver {
 	int  (*changed)(struct db *db, int64_t *version);
 	int  (*wait_fd)(struct db *db);
 
+	/* A write-ahead log of the connection's own (SQLite; NULL where the
+	 * server keeps its log): copy what is committed in it into the file
+	 * now, waiting for no reader or writer (a passive checkpoint), 0 or -1;
+	 * and whether a commit that leaves it long copies it itself (on, the
+	 * default) or leaves that to another connection. */
+	int  (*wal_checkpoint)(struct db *db);
+	int  (*wal_autocheckpoint)(struct db *db, int on);
+
 	/* Dialect: a query with ?1 a table and ?2 a column of it: a row when the
 	 * column exists (a migration that adds one is skipped where it has). */
 	const char *column_sql;

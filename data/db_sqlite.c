@@ -591,6 +591,23 @@ sq_scrub(char *target)
 	(void)target;    /* a path holds no secret */
 }
 
+static int
+sq_wal_checkpoint(struct db *db)
+{
+	int rc = sqlite3_wal_checkpoint_v2(DB(db)->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+
+	/* (busy: another connection's checkpoint runs; the next one copies) */
+	return rc == SQLITE_OK || rc == SQLITE_BUSY ? 0 : failed(DB(db), rc, NULL);
+}
+
+static int
+sq_wal_autocheckpoint(struct db *db, int on)
+{
+	int rc = sqlite3_wal_autocheckpoint(DB(db)->h, on ? 1000 : 0);   /* (1000: SQLite's) */
+
+	return rc == SQLITE_OK ? 0 : failed(DB(db), rc, NULL);
+}
+
 const struct db_driver db_sqlite = {
 	.name = "sqlite",
 	.claims = sq_claims,
@@ -627,4 +644,6 @@ const struct db_driver db_sqlite = {
 	.insert_rows = "INSERT OR FAIL",
 	.lock_rows = "",
 	.local = 1,
+	.wal_checkpoint = sq_wal_checkpoint,
+	.wal_autocheckpoint = sq_wal_autocheckpoint,
 };

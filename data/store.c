@@ -483,6 +483,30 @@ store_cache_kib(struct store *s, int kib, char *err, size_t errlen)
 }
 
 int
+store_checkpoint(struct store *s, char *err, size_t errlen)
+{
+	if (s->db->drv->wal_checkpoint == NULL || s->db->drv->wal_checkpoint(s->db) == 0)
+		return 0;
+	return store_sqlerr(s, "checkpoint", err, errlen);
+}
+
+int
+store_autocheckpoint(struct store *s, int on, char *err, size_t errlen)
+{
+	if (s->db->drv->wal_autocheckpoint == NULL ||
+	    s->db->drv->wal_autocheckpoint(s->db, on) == 0)
+		return 0;
+	return store_sqlerr(s, "autocheckpoint", err, errlen);
+}
+
+int
+store_wal(const struct store *s)
+{
+	return s->db->drv->wal_checkpoint != NULL && !s->db->readonly &&
+	    strcmp(s->path, ":memory:") != 0 && strncmp(s->path, "file:", 5) != 0;
+}
+
+int
 store_schema_version(struct store *s)
 {
 	int v;

@@ -141,6 +141,18 @@ int store_hosts_seen(struct store *s, struct store_host **out, size_t *n, char *
  */
 int store_cache_kib(struct store *s, int kib, char *err, size_t errlen);
 
+/* Copy what is committed in the ledger's write-ahead log into its file now
+ * (SQLite's passive checkpoint: readers and the writer go on; nothing on a
+ * server). 0, or -1 + err. */
+int store_checkpoint(struct store *s, char *err, size_t errlen);
+/* on = 0: s's commits leave that copying to another connection's
+ * store_checkpoint (and to the last connection's close); 1: they do it
+ * when the log grows long (the default). 0, or -1 + err. */
+int store_autocheckpoint(struct store *s, int on, char *err, size_t errlen);
+/* Has s's ledger a write-ahead log that another connection can copy
+ * (store_checkpoint): a SQLite file, not a server or memory? */
+int store_wal(const struct store *s);
+
 int store_begin(struct store *s, char *err, size_t errlen);
 int store_commit(struct store *s, char *err, size_t errlen);
 void store_rollback(struct store *s);

@@ -345,6 +345,7 @@ cli_import(struct cli *cli, int argc, char **argv)
 		m.group_ms = atoll(getenv("TOKENTOP_IMPORT_GROUP_MS"));
 	if (o.checkpoint_rows > m.group_max)
 		o.checkpoint_rows = m.group_max;     /* a group may end mid-file */
+	m.ck = ickpt_start(cli->cfg.db_path, m.st);   /* (before our write lock) */
 	if (store_begin(m.st, err, sizeof(err)) != 0) {
 		rc = cli_fail("import", "%s", err);
 		goto out;
@@ -383,6 +384,8 @@ cli_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail("import", "%s", err);
 		goto fail;
 	}
+	ickpt_stop(m.ck, m.st);              /* the last group copied */
+	m.ck = NULL;
 	imp_fold_counts(&m);
 	al = cli_alerter(cli, m.pr, "import", ALERTER_ONESHOT);   /* while the summary is written */
 	summary(&m, &s, json);
@@ -393,6 +396,7 @@ fail:
 	summary(&m, &s, json);
 out:
 	iw_stop(m.w);                        /* (an early failure: before any item) */
+	ickpt_stop(m.ck, m.st);
 	alerter_stop(al);
 	import_pool_free(o.pool);
 	imarks_free(m.marks);

@@ -228,6 +228,7 @@ commit_group(struct imp *m, int64_t now)
 {
 	if (store_commit(m->st, m->err, sizeof(m->err)) != 0)
 		return -1;
+	ickpt_kick(m->ck);                   /* copied into the file beside us */
 	imp_fold_counts(m);
 	m->group_rows = 0;
 	m->group_start = now;
