@@ -9,6 +9,7 @@
 set -u
 . "$(dirname "$0")/lib/common.sh"
 tt_tmpdir
+tt_noon        # budgets count today's rows: batches end ahead on the double's clock
 TT=$B/tokentop
 export ANTHROPIC_API_KEY=sk-ant-test
 

@@ -14,6 +14,7 @@ set -u
 . "$ROOT/tests/lib/pg.sh"
 tt_need python3 jq curl
 tt_tmpdir
+tt_noon        # budgets count today's rows: batches end ahead on the double's clock
 if [ -z "${PG_URI:-}" ]; then       # run alone: a server of its own
 	pg_start || tt_die "no PostgreSQL server (make deps installs postgresql)"
 	trap 'rc=$?; pg_stop; (exit $rc); tt__cleanup' EXIT

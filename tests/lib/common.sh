@@ -100,6 +100,18 @@ tt_no_override() {
 
 # ---- the environment -------------------------------------------------------------
 
+# tt_noon: a fixed-offset zone in which the local time is between 11:30 and
+# 12:30, whatever time the test starts, so that rows stamped minutes or hours
+# ahead (the test double's batches end on its fast virtual clock) are still
+# today: a test of "today's" spend run at 23:30 UTC failed otherwise.
+tt_noon() {
+	local h
+	h=$(date -u +%H)
+	h=$((10#$h))
+	# POSIX TZ: "TST-9" is UTC+9
+	if [ $((h - 12)) -lt 0 ]; then export TZ="TST$((h - 12))"; else export TZ="TST+$((h - 12))"; fi
+}
+
 # tt_tmpdir: a new temp dir $T, removed at exit, and an environment that
 # reads nothing of the caller's: HOME=$T/home, XDG_CONFIG_HOME=$T/config,
 # XDG_DATA_HOME=$T/data, the repository's share/, and no ANTHROPIC_*, OPENAI_*,

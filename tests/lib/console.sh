@@ -14,11 +14,7 @@
 # 12:30, so rows minutes ago are today and a projection has hours to run
 # whatever time the test starts. tt_tmux sets TZ=UTC; call this after it.
 tc_noon() {
-	local h
-	h=$(date -u +%H)
-	h=$((10#$h))
-	# POSIX TZ: "TST-9" is UTC+9
-	if [ $((h - 12)) -lt 0 ]; then export TZ="TST$((h - 12))"; else export TZ="TST+$((h - 12))"; fi
+	tt_noon
 }
 
 # tc_setup: the start every console test shares: a temp dir and a private tmux
