@@ -46,18 +46,47 @@ store_month_first_day(int64_t month)
 	return era * 146097 + doe - 719468;
 }
 
-static uint64_t
-cell_hash(const struct cell *c)
+/* A cell's key as it stands in a row (or a pending cell): looked up
+ * without copying its strings, which a new cell alone takes. Each string
+ * fits its cell field (the fields are at least the row's sizes). */
+struct cell_ref {
+	int         kind, flags;
+	int64_t     hour;
+	const char *s[7];      /* model, id, tag, tier, project, key_fp, host */
+};
+
+#define FIELD(t, f) sizeof(((struct t *)0)->f)
+_Static_assert(FIELD(cell, model) >= FIELD(usage, model) && FIELD(cell, id) >= FIELD(usage, source) &&
+    FIELD(cell, id) >= FIELD(usage, batch_id) && FIELD(cell, tag) >= FIELD(usage, tag) &&
+    FIELD(cell, tier) >= FIELD(usage, tier) && FIELD(cell, project) >= FIELD(usage, project) &&
+    FIELD(cell, key_fp) >= FIELD(usage, key_fp) && FIELD(cell, host) >= FIELD(usage, host),
+    "a cell's fields hold a row's strings whole: looked up by the row's own");
+
+static void
+ref_of(const struct cell *c, struct cell_ref *r)
 {
-	const char *const f[] = { c->model, c->id, c->tag, c->tier, c->project, c->key_fp,
-	    c->host };
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)c->hour ^ ((uint64_t)c->flags << 56) ^
-	    (uint64_t)c->kind << 60;
+	r->kind = c->kind;
+	r->flags = c->flags;
+	r->hour = c->hour;
+	r->s[0] = c->model;
+	r->s[1] = c->id;
+	r->s[2] = c->tag;
+	r->s[3] = c->tier;
+	r->s[4] = c->project;
+	r->s[5] = c->key_fp;
+	r->s[6] = c->host;
+}
+
+static uint64_t
+ref_hash(const struct cell_ref *r)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)r->hour ^ ((uint64_t)r->flags << 56) ^
+	    (uint64_t)r->kind << 60;
 	const char *p;
 	size_t i;
 
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		for (p = f[i]; *p != '\0'; p++)
+	for (i = 0; i < 7; i++) {
+		for (p = r->s[i]; *p != '\0'; p++)
 			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 		h = (h ^ 0xff) * 1099511628211ULL;
 	}
@@ -65,24 +94,26 @@ cell_hash(const struct cell *c)
 }
 
 static int
-cell_eq(const struct cell *a, const struct cell *b)
+ref_eq(const struct cell *a, const struct cell_ref *b)
 {
 	return a->kind == b->kind && a->hour == b->hour && a->flags == b->flags &&
-	    strcmp(a->model, b->model) == 0 && strcmp(a->id, b->id) == 0 &&
-	    strcmp(a->tag, b->tag) == 0 && strcmp(a->tier, b->tier) == 0 &&
-	    strcmp(a->project, b->project) == 0 && strcmp(a->key_fp, b->key_fp) == 0 &&
-	    strcmp(a->host, b->host) == 0;
+	    strcmp(a->model, b->s[0]) == 0 && strcmp(a->id, b->s[1]) == 0 &&
+	    strcmp(a->tag, b->s[2]) == 0 && strcmp(a->tier, b->s[3]) == 0 &&
+	    strcmp(a->project, b->s[4]) == 0 && strcmp(a->key_fp, b->s[5]) == 0 &&
+	    strcmp(a->host, b->s[6]) == 0;
 }
 
 static int
 rehash(struct rollup_pending *p, size_t nslots)
 {
 	size_t *slots = calloc(nslots, sizeof(*slots)), i, j;
+	struct cell_ref r;
 
 	if (slots == NULL)
 		return -1;
 	for (i = 0; i < p->n; i++) {
-		j = cell_hash(&p->cells[i]) & (nslots - 1);
+		ref_of(&p->cells[i], &r);
+		j = ref_hash(&r) & (nslots - 1);
 		while (slots[j] != 0)
 			j = (j + 1) & (nslots - 1);
 		slots[j] = i + 1;
@@ -93,10 +124,30 @@ rehash(struct rollup_pending *p, size_t nslots)
 	return 0;
 }
 
-/* Add sum to the cell keyed like key (created when new) and journal it.
+/* A new cell at c for key (its strings copied, its sums zero). */
+static void
+cell_init(struct cell *c, const struct cell_ref *key)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = key->kind;
+	c->flags = key->flags;
+	c->hour = key->hour;
+	usage_strlcpy(c->model, key->s[0], sizeof(c->model));
+	usage_strlcpy(c->id, key->s[1], sizeof(c->id));
+	usage_strlcpy(c->tag, key->s[2], sizeof(c->tag));
+	usage_strlcpy(c->tier, key->s[3], sizeof(c->tier));
+	usage_strlcpy(c->project, key->s[4], sizeof(c->project));
+	usage_strlcpy(c->key_fp, key->s[5], sizeof(c->key_fp));
+	usage_strlcpy(c->host, key->s[6], sizeof(c->host));
+	c->last_ms = INT64_MIN;
+}
+
+/* Add sum to the cell keyed like key (created when new) and journal it;
+ * last_ms: the row's time, qtr: its quarter of the hour (3: no parts).
  * 0, -1 out of memory, -2 when a sum would leave int64 (nothing added). */
 static int
-cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
+cell_add(struct rollup_pending *p, const struct cell_ref *key, int64_t last_ms, int qtr,
+         const int64_t *sum)
 {
 	struct cell *c;
 	struct undo *u;
@@ -106,9 +157,9 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 
 	if (p->nslots < 2 * (p->n + 1) && rehash(p, p->nslots ? p->nslots * 2 : 256) != 0)
 		return -1;
-	j = cell_hash(key) & (p->nslots - 1);
+	j = ref_hash(key) & (p->nslots - 1);
 	for (; p->slots[j] != 0; j = (j + 1) & (p->nslots - 1))
-		if (cell_eq(&p->cells[p->slots[j] - 1], key))
+		if (ref_eq(&p->cells[p->slots[j] - 1], key))
 			break;
 	if (p->slots[j] == 0) {
 		if (p->n == p->cap) {
@@ -123,9 +174,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 			p->parts = pa;
 			p->cap = nc;
 		}
-		p->cells[p->n] = *key;
-		p->cells[p->n].last_ms = INT64_MIN;
-		memset(p->cells[p->n].sum, 0, sizeof(key->sum));
+		cell_init(&p->cells[p->n], key);
 		memset(p->parts[p->n], 0, sizeof(p->parts[0]));
 		p->slots[j] = ++p->n;
 	}
@@ -133,7 +182,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	for (k = 0; k < NSUM; k++) {
 		if (__builtin_add_overflow(p->cells[i].sum[k], sum[k], &t))
 			return -2;
-		for (q = key->qtr; q < 3; q++)
+		for (q = qtr; q < 3; q++)
 			if (__builtin_add_overflow(p->parts[i][q][k], sum[k], &t))
 				return -2;
 	}
@@ -147,12 +196,12 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 	}
 	p->journal[p->nj].cell = i;
 	p->journal[p->nj].last_ms = p->cells[i].last_ms;
-	p->journal[p->nj].qtr = key->qtr;
-	if (sum[0] > 0 && key->last_ms > p->cells[i].last_ms)
-		p->cells[i].last_ms = key->last_ms;
+	p->journal[p->nj].qtr = qtr;
+	if (sum[0] > 0 && last_ms > p->cells[i].last_ms)
+		p->cells[i].last_ms = last_ms;
 	for (k = 0; k < NSUM; k++) {
 		p->cells[i].sum[k] += sum[k];
-		for (q = key->qtr; q < 3; q++)
+		for (q = qtr; q < 3; q++)
 			p->parts[i][q][k] += sum[k];
 		p->journal[p->nj].sum[k] = sum[k];
 	}
@@ -163,7 +212,7 @@ cell_add(struct rollup_pending *p, const struct cell *key, const int64_t *sum)
 int
 store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, size_t errlen)
 {
-	struct cell key;
+	struct cell_ref key;
 	const int64_t v[NSUM] = { 1, u->tok.input, u->tok.write_5m, u->tok.write_1h,
 	    u->tok.cache_read, u->tok.output, u->compressed_tokens,
 	    strcmp(u->stop_reason, "max_tokens") == 0, u->reasoning_tokens,
@@ -177,30 +226,26 @@ store_rollup_add(struct store *s, const struct usage *u, int sign, char *err, si
 	}
 	if (s->pend == NULL && (s->pend = calloc(1, sizeof(*s->pend))) == NULL)
 		goto oom;
-	memset(&key, 0, sizeof(key));
 	key.kind = CELL_HOUR;
 	key.hour = rollup_floor_div(u->ts_ms, MS_PER_HOUR);
 	key.flags = store_row_flags(u);
-	usage_strlcpy(key.model, u->model, sizeof(key.model));
-	usage_strlcpy(key.id, u->source, sizeof(key.id));
-	usage_strlcpy(key.tag, u->tag, sizeof(key.tag));
-	usage_strlcpy(key.tier, u->tier, sizeof(key.tier));
-	usage_strlcpy(key.project, u->project, sizeof(key.project));
-	usage_strlcpy(key.key_fp, u->key_fp, sizeof(key.key_fp));
-	usage_strlcpy(key.host, u->host, sizeof(key.host));
-	key.last_ms = u->ts_ms;
-	key.qtr = (int)((u->ts_ms - key.hour * MS_PER_HOUR) / (MS_PER_HOUR / 4));
-	if ((rc = cell_add(s->pend, &key, sum)) != 0)
+	key.s[0] = u->model;
+	key.s[1] = u->source;
+	key.s[2] = u->tag;
+	key.s[3] = u->tier;
+	key.s[4] = u->project;
+	key.s[5] = u->key_fp;
+	key.s[6] = u->host;
+	if ((rc = cell_add(s->pend, &key, u->ts_ms,
+	    (int)((u->ts_ms - key.hour * MS_PER_HOUR) / (MS_PER_HOUR / 4)), sum)) != 0)
 		goto fail;
 	if (u->batch_id[0] == '\0')
 		return 0;
 	key.kind = CELL_BATCH;
 	key.hour = 0;
-	usage_strlcpy(key.id, u->batch_id, sizeof(key.id));
-	key.tag[0] = key.tier[0] = key.project[0] = key.key_fp[0] = key.host[0] = '\0';
-	key.last_ms = 0;
-	key.qtr = 3;             /* (no parts) */
-	if ((rc = cell_add(s->pend, &key, sum)) == 0)
+	key.s[1] = u->batch_id;
+	key.s[2] = key.s[3] = key.s[4] = key.s[5] = key.s[6] = "";
+	if ((rc = cell_add(s->pend, &key, 0, 3, sum)) == 0)     /* (no parts) */
 		return 0;
 fail:
 	if (rc == -2)

@@ -29,8 +29,6 @@ struct cell {
 	char    key_fp[24];
 	char    host[USAGE_HOST_MAX];  /* CELL_HOUR: for rollup_dh, rollup_hh, host_seen */
 	int64_t last_ms;               /* CELL_HOUR: the latest row added (host_seen) */
-	int     qtr;                   /* a key's row: its quarter of the hour (0..3; not
-	                                  part of the cell's identity) */
 	int64_t sum[NSUM];             /* requests, 5 token kinds, compressed, stops,
 	                                  reasoning, web searches, code executions */
 };
