@@ -62,6 +62,8 @@ enum db_tx {
 	DB_ROLLBACK_TO,
 };
 
+#define DB_WAL_AUTO (-1)   /* wal_autocheckpoint: the driver's own length */
+
 struct db_driver {
 	const char *name;               /* "sqlite", "postgresql" */
 
@@ -136,10 +138,10 @@ struct db_driver {
 	/* A write-ahead log of the connection's own (SQLite; NULL where the
 	 * server keeps its log): copy what is committed in it into the file
 	 * now, waiting for no reader or writer (a passive checkpoint), 0 or -1;
-	 * and whether a commit that leaves it long copies it itself (on, the
-	 * default) or leaves that to another connection. */
+	 * and how long (KiB) the log may grow before a commit copies it itself
+	 * (DB_WAL_AUTO: the driver's default; 0: never). */
 	int  (*wal_checkpoint)(struct db *db);
-	int  (*wal_autocheckpoint)(struct db *db, int on);
+	int  (*wal_autocheckpoint)(struct db *db, int kib);
 
 	/* Dialect: a query with ?1 a table and ?2 a column of it: a row when the
 	 * column exists (a migration that adds one is skipped where it has). */

@@ -599,10 +599,20 @@ sq_wal_checkpoint(struct db *db)
 }
 
 static int
-sq_wal_autocheckpoint(struct db *db, int on)
+sq_wal_autocheckpoint(struct db *db, int kib)
 {
-	int rc = sqlite3_wal_autocheckpoint(DB(db)->h, on ? 1000 : 0);   /* (1000: SQLite's) */
+	sqlite3_stmt *st;
+	int rc, page = 4096;
 
+	/* (the length is counted in pages: 1000, SQLite's, by default) */
+	if (kib > 0 && sqlite3_prepare_v2(DB(db)->h, "PRAGMA page_size", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0)
+			page = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	rc = sqlite3_wal_autocheckpoint(DB(db)->h, kib < 0 ? 1000 :
+	    (int)((int64_t)kib * 1024 / page));
 	return rc == SQLITE_OK ? 0 : failed(DB(db), rc, NULL);
 }
 

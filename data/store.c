@@ -491,10 +491,10 @@ store_checkpoint(struct store *s, char *err, size_t errlen)
 }
 
 int
-store_autocheckpoint(struct store *s, int on, char *err, size_t errlen)
+store_autocheckpoint(struct store *s, int kib, char *err, size_t errlen)
 {
 	if (s->db->drv->wal_autocheckpoint == NULL ||
-	    s->db->drv->wal_autocheckpoint(s->db, on) == 0)
+	    s->db->drv->wal_autocheckpoint(s->db, kib < 0 ? DB_WAL_AUTO : kib) == 0)
 		return 0;
 	return store_sqlerr(s, "autocheckpoint", err, errlen);
 }

@@ -145,10 +145,12 @@ int store_cache_kib(struct store *s, int kib, char *err, size_t errlen);
  * (SQLite's passive checkpoint: readers and the writer go on; nothing on a
  * server). 0, or -1 + err. */
 int store_checkpoint(struct store *s, char *err, size_t errlen);
-/* on = 0: s's commits leave that copying to another connection's
- * store_checkpoint (and to the last connection's close); 1: they do it
- * when the log grows long (the default). 0, or -1 + err. */
-int store_autocheckpoint(struct store *s, int on, char *err, size_t errlen);
+/* How long (KiB) the log may grow before s's commits copy it themselves:
+ * 0 leaves it all to another connection's store_checkpoint (and to the
+ * last connection's close); STORE_WAL_AUTO is SQLite's own (4 MB). 0, or
+ * -1 + err. */
+#define STORE_WAL_AUTO (-1)
+int store_autocheckpoint(struct store *s, int kib, char *err, size_t errlen);
 /* Has s's ledger a write-ahead log that another connection can copy
  * (store_checkpoint): a SQLite file, not a server or memory? */
 int store_wal(const struct store *s);

@@ -6,6 +6,16 @@
 
 #include "tui/import_ckpt.h"
 
+/*
+ * The import's own commits copy the log only once it reaches this long.
+ * The writer begins its next group right after each commit, before the
+ * thread has copied that one, so the log never starts over while the
+ * thread alone copies: it held every frame of the import (83 MB for a
+ * 33 MB ledger). A commit that finds it this long copies what the thread
+ * has not (little) and the next group starts the log over.
+ */
+#define ICKPT_WAL_KIB (32 * 1024)
+
 struct ickpt {
 	struct store   *st;        /* its own connection: only the thread uses it */
 	pthread_t       th;
@@ -57,7 +67,7 @@ ickpt_start(const char *target, struct store *s)
 		free(k);
 		return NULL;
 	}
-	if (store_autocheckpoint(s, 0, err, sizeof(err)) != 0) {
+	if (store_autocheckpoint(s, ICKPT_WAL_KIB, err, sizeof(err)) != 0) {
 		ickpt_stop(k, s);
 		return NULL;
 	}
@@ -90,6 +100,6 @@ ickpt_stop(struct ickpt *k, struct store *s)
 	pthread_cond_destroy(&k->cv);
 	pthread_mutex_destroy(&k->mu);
 	store_close(k->st);
-	(void)store_autocheckpoint(s, 1, err, sizeof(err));
+	(void)store_autocheckpoint(s, STORE_WAL_AUTO, err, sizeof(err));
 	free(k);
 }

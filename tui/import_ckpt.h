@@ -5,7 +5,8 @@
  * new ledger comes at the end, after the last row, with the other core idle
  * (60-80 ms of a 0.55 s import of a 400 MB tree). Here a connection of its
  * own copies each group as soon as it is committed, beside the import, and
- * the import's connection no longer copies at its commits. Nothing rests on
+ * the import's connection copies at its commits only what the thread left
+ * once the log is long (ICKPT_WAL_KIB, which bounds it). Nothing rests on
  * it: a failed or slow checkpoint leaves the log longer, and the last
  * connection to close copies what is left (SQLite's rule), as before. */
 #ifndef TOKENTOP_IMPORT_CKPT_H
@@ -15,10 +16,10 @@
 
 struct ickpt;
 
-/* A checkpoint thread on its own connection to target, and s's commits no
- * longer copying the log (store_autocheckpoint). NULL when there is no log
- * of ours (PostgreSQL, an in-memory ledger) or the thread or connection
- * cannot start: s is left as it was. Ended by ickpt_stop. */
+/* A checkpoint thread on its own connection to target, and s's commits
+ * copying the log only once it is long (store_autocheckpoint). NULL when
+ * there is no log of ours (PostgreSQL, an in-memory ledger) or the thread
+ * or connection cannot start: s is left as it was. Ended by ickpt_stop. */
 struct ickpt *ickpt_start(const char *target, struct store *s);
 
 /* A group was committed: copy it (the thread wakes). NULL: nothing. */
