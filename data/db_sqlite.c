@@ -462,11 +462,15 @@ sq_open(const char *path, int readonly, char *err, size_t errlen)
 	}
 	/* WAL: readers never block the writer; synchronous=NORMAL is durable
 	 * against a killed process (not against power loss mid-checkpoint).
-	 * Pages stay SQLite's 4 KiB: 16 KiB ones made a first import ~7%
-	 * faster, but a row's commit (the proxy's, a call's) rewrites ~17
-	 * pages, 272 KB of log instead of 68, and a new ledger takes 656 KB. */
+	 * A new file gets 8 KiB pages (before WAL, which fixes them; an older
+	 * ledger keeps its own): a first import of 400 MB of transcripts takes
+	 * 1.12-1.20 s, not 1.21-1.32 (4 KiB: twice the WAL writes, reads and
+	 * checkpoint copies). 16 KiB was faster still (1.09-1.18) but a row's
+	 * commit (the proxy's, a call's) rewrites ~17 pages: 272 KB of log,
+	 * 136 KB at 8 KiB, 68 at 4; a new ledger takes 656, 328, 164 KB. */
 	if (connect_file(d, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	    (memory ? SQLITE_OPEN_URI : 0), err, errlen) != 0 ||
+	    (!memory && open_pragma(d, "PRAGMA page_size = 8192", 0, err, errlen) != 0) ||
 	    (!memory && open_pragma(d, "PRAGMA journal_mode = WAL", 1, err, errlen) != 0) ||
 	    open_pragma(d, "PRAGMA synchronous = NORMAL", 0, err, errlen) != 0)
 		goto fail;
