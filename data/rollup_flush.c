@@ -552,7 +552,7 @@ write_virgin(struct store *s, struct rollup_pending *p, size_t m, char *err, siz
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (!s->db->drv->row_locks && m > 1)       /* (else order_cells sorted them) */
+	if (m > 1)        /* one row's cells side by side (order_cells sorts only for row locks) */
 		qsort(p->order, m, sizeof(*p->order), cmp_cell);
 	for (kind = CELL_HOUR; kind <= CELL_BATCH && rc == 0; kind++) {
 		n = cell_rows(p->order, m, kind, v);

@@ -2,27 +2,20 @@
 # top of common.sh (source that first, then tt_tmpdir and tt_tmux):
 #
 #	. "$(dirname "$0")/../lib/console.sh"
-#	tc_setup                     # tt_tmpdir, tt_tmux, tc_noon; DB (a ledger path), TT (tokentop on it)
-#	tc_noon                      # TZ where it is about noon now: "today" has room both ways
+#	tc_setup                     # tt_tmpdir, tt_tmux, tt_noon; DB (a ledger path), TT (tokentop on it)
 #	tc_cc_line ID MODEL IN OUT MINUTES_AGO   # a Claude Code transcript line with its own time
 #	tc_config '{"budget": …}'   # $XDG_CONFIG_HOME/tokentop/config.json
 #	tc_seed_build                # $T/seed_db (tests/screen/seed_db.c)
 #	tc_header SESSION            # the header line now
 #	tc_wait_gone TEXT [SECONDS [SESSION]]   # until the screen no longer shows TEXT
 
-# tc_noon: a fixed-offset zone in which the local time is between 11:30 and
-# 12:30, so rows minutes ago are today and a projection has hours to run
-# whatever time the test starts. tt_tmux sets TZ=UTC; call this after it.
-tc_noon() {
-	tt_noon
-}
-
 # tc_setup: the start every console test shares: a temp dir and a private tmux
-# (tt_tmpdir, tt_tmux), noon (tc_noon), DB=$T/usage.db and TT="tokentop --db $DB".
+# (tt_tmpdir, tt_tmux), noon (tt_noon, common.sh: after tt_tmux, which sets UTC),
+# DB=$T/usage.db and TT="tokentop --db $DB".
 tc_setup() {
 	tt_tmpdir
 	tt_tmux
-	tc_noon
+	tt_noon
 	DB=$T/usage.db
 	TT="$B/tokentop --db $DB"
 }
