@@ -14,6 +14,7 @@ set -euo pipefail
 tt_tmpdir
 tt_seed_db
 export TZ=UTC
+tt_noon        # rows minutes old are today at any hour (common.sh)
 
 SECRET=T0PSECRETx9q7  # the part of the URL a Slack webhook keeps secret
 mkdir -p "$T/hk"

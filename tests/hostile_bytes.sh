@@ -144,6 +144,7 @@ check_clean
 # ---- the console: the same names drawn, nothing reaching the terminal ---------
 if command -v tmux >/dev/null; then
 	tt_tmux
+	tt_noon        # rows minutes old are today at any hour (common.sh)
 	CDB=$T/console.db
 	ts=$(date -u -d "@$(($(date +%s) - 120))" +%Y-%m-%dT%H:%M:%S)
 	sed "s/2025-06-02T10:00:0\(.\)/${ts%?}\1/" "$EVIL" >"$T/now.jsonl"

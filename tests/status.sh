@@ -7,6 +7,7 @@ set -euo pipefail
 tt_tmpdir
 tt_seed_db
 export TZ=UTC
+tt_noon        # the row of 10 minutes ago is today at any hour (common.sh)
 DB=$T/l.db
 st() { "$B/tokentop" --config "$T/c.json" --db "$DB" status "$@"; }
 echo '{}' >"$T/c.json"
@@ -19,7 +20,7 @@ tt_eq "empty" "$(st)" 'today $0.00 · $0.00/h → $0.00 by midnight · month $0.
 "$T/seed_db" "$DB" at claude-sonnet-4-5 100000 10
 "$T/seed_db" "$DB" at claude-sonnet-4-5 200000 2880
 month=0.9
-[ "$(date -u +%d)" -le 2 ] && month=0.3
+[ "$(date +%d)" -le 2 ] && month=0.3
 cat >"$T/c.json" <<EOF
 { "budgets": [ { "daily": "1.00", "monthly": "100" }, { "tag": "ci", "daily": "0.50" } ] }
 EOF
@@ -29,7 +30,8 @@ tt_eq "json keys" "$(jq -c 'keys' "$T/j")" \
 tt_eq "today, rate, month" "$(jq -r '"\(.today_usd) \(.rate_usd_per_hour) \(.month_usd) \(.spooled_rows)"' "$T/j")" \
 	"0.3 0.3 $month 0"
 # the projection: today + the last hour's rate × the hours left to midnight
-want=$(awk -v s="$(date -u +%s)" 'BEGIN { left = 86400 - s % 86400; printf "%.2f", 0.3 + 0.3 * left / 3600 }')
+want=$(awk -v s="$(date +%s)" -v m="$(date -d 'tomorrow 00:00' +%s)" \
+    'BEGIN { left = m - s; printf "%.2f", 0.3 + 0.3 * left / 3600 }')
 got=$(jq -r '.projected_today_usd * 100 | round / 100 | tostring' "$T/j")
 awk -v a="$got" -v b="$want" 'BEGIN { exit !(a - b < 0.011 && b - a < 0.011) }' &&
 	tt_ok "projected to midnight at the last hour's rate ($got)" || tt_fail "projection $got, want $want"

@@ -10,6 +10,7 @@ set -u
 tt_need tmux
 tt_tmpdir
 tt_tmux
+tt_noon        # the rows of 10 min to 5 h ago are today at any hour (common.sh)
 DB=$T/usage.db
 TT="$B/tokentop --db $DB"
 
@@ -20,7 +21,7 @@ tt_seed_db
 "$T/seed_db" "$DB" at claude-haiku-4-5 500000 10 || tt_die "seed"
 "$T/seed_db" "$DB" at claude-haiku-4-5 1000000 120 || tt_die "seed"
 "$T/seed_db" "$DB" at claude-haiku-4-5 2000000 300 web || tt_die "seed"
-peak=$(date -u -d '-300 min' +%H):00
+peak=$(date -d '-300 min' +%H):00     # (the zone the console shows)
 
 # no_cut SIZE: no money on the screen ends in an ellipsis or became ####
 no_cut() {

@@ -12,6 +12,7 @@ set -u
 tt_need tmux
 tt_tmpdir
 tt_tmux
+tt_noon        # rows minutes old are today at any hour (common.sh)
 export XDG_STATE_HOME=$T/state
 DB=$T/usage.db
 TT="$B/tokentop --db $DB"
