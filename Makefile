@@ -50,6 +50,12 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# ThreadSanitizer (`make tsan`: the import's threads, the console's poller)
+ifneq ($(TSAN),)
+CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
+CXXFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
 
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstdc++ -lm
@@ -81,7 +87,7 @@ FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BIN = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 BENCH_LIB = $(patsubst %.c,$(BUILD)/%.o,$(wildcard bench/lib/*.c))
 
-.PHONY: all deps print-tools print-pkgs test unit check-tools demo bench fuzz install clean \
+.PHONY: all deps print-tools print-pkgs test unit tsan tsan-bin check-tools demo bench fuzz install clean \
         schema-fresh
 # objects linked into several programs: keep them between builds
 .SECONDARY: $(TEST_LIB) $(BENCH_LIB)
@@ -156,7 +162,21 @@ NPROC := $(shell nproc 2>/dev/null || echo 2)
 test: deps
 	$(MAKE) --no-print-directory -j$(NPROC) unit BUILD=build
 	$(MAKE) --no-print-directory -j$(NPROC) unit BUILD=build/san SAN=1 OPT="-O1 -g"
-	tests/run.sh build build/san
+	$(MAKE) --no-print-directory -j$(NPROC) tsan-bin BUILD=build/tsan TSAN=1 OPT="-O1 -g"
+	tests/run.sh build build/san build/tsan
+
+# The programs whose subject runs threads (the import's reader, workers,
+# writer and checkpointer; the proxy; the alerter; the console's poller),
+# built again under ThreadSanitizer for `make test` (~15 s) and `make tsan`.
+TSAN_TESTS = test_import_writer test_import_ckpt test_import_pool test_import \
+	test_cli_import test_proxy test_alert test_poller test_spool
+tsan-bin: $(TSAN_TESTS:%=$(BUILD)/tests/%)
+
+tsan:
+	$(MAKE) --no-print-directory -j$(NPROC) tsan-bin BUILD=build/tsan TSAN=1 OPT="-O1 -g"
+	TOKENTOP_DATADIR=$(CURDIR)/share sh -c 'rc=0; for t in $(TSAN_TESTS); do \
+	  build/tsan/tests/$$t >/dev/null 2>build/tsan/$$t.log || { rc=1; echo "FAIL $$t"; \
+	  grep -A20 ThreadSanitizer build/tsan/$$t.log | head -40; }; done; exit $$rc'
 
 demo: all
 	$(BUILD)/tokentop demo

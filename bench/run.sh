@@ -371,16 +371,20 @@ section_ledger() {
 		[ "$kind" = models ] && models_ms=$(calc "$WALL * 1000")
 		[ "$kind" = daily ] && daily_wall=$WALL
 	done
-	# local days where the zone's midnight is not UTC's: a whole hour
-	# (Seoul, 15:00Z) and inside an hour (Kolkata, 18:30Z)
+	# local days where the zone's midnight is not UTC's: at an hour the
+	# offset days hold (Seoul, 15:00Z), inside an hour (Kolkata, 18:30Z:
+	# half an hour moved a day), an hour away from them with clock changes
+	# (New York, 05:00Z and 04:00Z: an hour a day), and the shape that
+	# moves most (Adelaide, 13:30Z and 14:30Z with clock changes: an hour
+	# and a half a day)
 	local tz days
-	for tz in Asia/Seoul Asia/Kolkata; do
+	for tz in Asia/Seoul Asia/Kolkata America/New_York Australia/Adelaide; do
 		timed "$TMP/sql-tz.out" env TZ=$tz sqlite3 -readonly "$LEDGER" "$SQL_DAILY"
 		base=$WALL
 		days=$(wc -l <"$TMP/sql-tz.out")
 		best3 "$TMP/rep-tz.json" env TZ=$tz "$TT" --db "$LEDGER" report daily --json
 		if [ "$RC" != 0 ]; then skip "report daily in $tz failed: $(head -c 200 "$TMP/rep-tz.json.err")"; continue; fi
-		figure "report daily --json, TZ=$tz" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
+		figure "report daily, $tz" "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" \
 		    "sqlite3 CLI GROUP BY, raw rows" "$(fmt "$(calc "$base * 1000")" 1)" "ms" "< 100 ms"
 		note "check ($tz): report $(jget "$TMP/rep-tz.json" '$.totals.requests') requests," \
 		    "sqlite3 $(awk -F'|' '{ n += $2 } END { print n }' "$TMP/sql-tz.out") in $days local days"
