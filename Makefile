@@ -166,16 +166,16 @@ test: deps
 	tests/run.sh build build/san build/tsan
 
 # The programs whose subject runs threads (the import's reader, workers,
-# writer and checkpointer; the proxy; the alerter; the console's poller),
+# writer and checkpointer; the proxy and its recorder; the alerter),
 # built again under ThreadSanitizer for `make test` (~15 s) and `make tsan`.
 TSAN_TESTS = test_import_writer test_import_ckpt test_import_pool test_import \
-	test_cli_import test_proxy test_alert test_poller test_spool
+	test_cli_import test_proxy test_alert test_spool
 tsan-bin: $(TSAN_TESTS:%=$(BUILD)/tests/%)
 
 tsan:
 	$(MAKE) --no-print-directory -j$(NPROC) tsan-bin BUILD=build/tsan TSAN=1 OPT="-O1 -g"
-	TOKENTOP_DATADIR=$(CURDIR)/share sh -c 'rc=0; for t in $(TSAN_TESTS); do \
-	  build/tsan/tests/$$t >/dev/null 2>build/tsan/$$t.log || { rc=1; echo "FAIL $$t"; \
+	TOKENTOP_DATADIR=$(CURDIR)/share TOKENTOP_BUILD=build/tsan sh -c 'rc=0; for t in $(TSAN_TESTS); do \
+	  build/tsan/tests/$$t >build/tsan/$$t.log 2>&1 || { rc=1; echo "FAIL $$t"; \
 	  grep -A20 ThreadSanitizer build/tsan/$$t.log | head -40; }; done; exit $$rc'
 
 demo: all

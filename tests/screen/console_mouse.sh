@@ -60,7 +60,7 @@ tt_click 80 "$y"
 if tt_wait_for 'model claude-sonnet-4-5' 2; then tt_ok "a click on the selected row opens its days"
 else tt_fail "drill by click"; tt_screen | head -2; fi
 tm send-keys -t tt x Escape
-tt_wait_for 'Daily spend' 2 || tt_fail "back to the dashboard"
+tt_wait_for '┌ Daily spend' 2 || tt_fail "back to the dashboard"
 
 # ---- a pane is focused (and remembered); the wheel moves its cursor ----------------------------
 y=$(row_of 'in_progress')
@@ -90,7 +90,7 @@ sleep 0.3
 [ "$(tt_screen | sed -n 4p)" != "$first" ] && tt_ok "the wheel scrolls the help" || tt_fail "help wheel"
 bar=$(tt_screen | tail -1)
 tt_click "$(col_of 'Esc close' "$bar")" 39
-tt_wait_for 'Daily spend' 2 && tt_ok "a click on the help's close" || tt_fail "help close by click"
+tt_wait_for '┌ Daily spend' 2 && tt_ok "a click on the help's close" || tt_fail "help close by click"
 bar=$(tt_screen | tail -1)
 tt_click "$(col_of 'F2 Reports' "$bar")" 39
 tt_wait_for "Spend by " 2 && tt_ok "a click on F2 opens Reports" || { tt_fail "F2 click"; echo "$bar"; tt_screen | head -3; }
@@ -121,7 +121,7 @@ tm capture-pane -e -p -t tt | grep -qE $'\e\\[([0-9;]*;)?46m[^\e]*'"$today" &&
 	tt_ok "Reports: a click gives the periods table the cursor" ||
 	tt_fail "Reports: periods click"
 tm send-keys -t tt Escape
-tt_wait_for 'Daily spend' 2 || tt_fail "back"
+tt_wait_for '┌ Daily spend' 2 || tt_fail "back"
 
 # ---- Batches: a click selects a batch; again, it opens its detail -------------------------------------
 tm send-keys -t tt F3
@@ -135,7 +135,7 @@ tt_click 30 "$y"
 if tt_wait_for 'Batch msgbatch_01SEEDENDED' 2; then tt_ok "Batches: a click on the selected batch opens it"
 else tt_fail "Batches: detail by click"; tt_screen | head -3; fi
 tm send-keys -t tt Escape Escape
-tt_wait_for 'Daily spend' 2 || tt_fail "back"
+tt_wait_for '┌ Daily spend' 2 || tt_fail "back"
 
 # ---- --no-mouse (started before the first quits: the last session's end stops tmux) --------------------
 tt_console nm 120x40 "$TT --no-mouse"

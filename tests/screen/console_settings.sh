@@ -63,7 +63,7 @@ tt_wait_for '[ ] Models: input tokens' 2 a && tt_ok "Space hides a column" || tt
 tt_eq "hidden panes remembered" "$(json hidden_panes)" '["batches"]'
 tt_eq "hidden columns remembered" "$(json hidden_columns)" '["models.input"]'
 tm send-keys -t a Escape
-tt_wait_for 'Daily spend' 2 a || tt_fail "Esc leaves Setup"
+tt_wait_for '┌ Daily spend' 2 a || tt_fail "Esc leaves Setup"
 s=$(tt_screen a)
 tt_hasnt "the Batches pane is gone" "$s" '┌ Batches'
 echo "$s" | grep -q '^┌ Cache' && tt_ok "the Cache pane starts the row" || tt_fail "Cache pane not at the left"
