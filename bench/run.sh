@@ -818,6 +818,13 @@ section_pg() {
 		fi
 		figure "PostgreSQL: status" "$(fmt "$(calc "$pgw * 1000")" 1)" "ms" \
 		    "SQLite, same rows" "$sqw" "ms" "< 20 ms"
+		# the floor: a new process, libpq loaded, the login, one statement
+		if have_bin pg_login; then
+			best3 "$TMP/pglogin.out" "$BB/pg_login" "$uri"
+			[ "$RC" = 0 ] && figure "PostgreSQL: status" "$(fmt "$(calc "$pgw * 1000")" 1)" \
+			    "ms" "pg_login: libpq, login, SELECT 1" \
+			    "$(fmt "$(calc "$WALL * 1000")" 1)" "ms" "< 20 ms"
+		fi
 	else
 		skip "status failed: $(head -c 200 "$TMP/pgst.out.err")"
 	fi
