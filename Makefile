@@ -50,7 +50,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 CXXFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-# ThreadSanitizer (`make tsan`: the import's threads, the console's poller)
+# ThreadSanitizer (TSAN=1; `make tsan` and `make test` build TSAN_TESTS with it)
 ifneq ($(TSAN),)
 CFLAGS  += -fsanitize=thread -fno-omit-frame-pointer
 CXXFLAGS += -fsanitize=thread -fno-omit-frame-pointer
@@ -167,7 +167,7 @@ test: deps
 
 # The programs whose subject runs threads (the import's reader, workers,
 # writer and checkpointer; the proxy and its recorder; the alerter),
-# built again under ThreadSanitizer for `make test` (~15 s) and `make tsan`.
+# built again under ThreadSanitizer for `make test` and `make tsan` (~25 s).
 TSAN_TESTS = test_import_writer test_import_ckpt test_import_pool test_import \
 	test_cli_import test_proxy test_alert test_spool
 tsan-bin: $(TSAN_TESTS:%=$(BUILD)/tests/%)
