@@ -264,7 +264,8 @@ expired(const struct proxy *p, const struct px_conn *k, int64_t now, int *body)
 static void
 log_summary(struct proxy *p, int64_t now)
 {
-	int64_t due = atomic_load(&p->g.next_log_ms), h, b, r;
+	long long due = atomic_load(&p->g.next_log_ms);   /* (atomic_llong's own type) */
+	int64_t h, b, r;
 	char msg[256];
 
 	if (now < due || !atomic_compare_exchange_strong(&p->g.next_log_ms, &due, now + LOG_MS))
@@ -316,7 +317,7 @@ px_guard_timeout(const struct px_loop *l)
 int
 px_guard_reserve(struct proxy *p, int64_t n)
 {
-	int64_t cur = atomic_load(&p->g.buffered);
+	long long cur = atomic_load(&p->g.buffered);      /* (atomic_llong's own type) */
 
 	do {
 		if (n > p->g.max_buffered - cur)
