@@ -21,6 +21,9 @@ tt_eq "empty" "$(st)" 'today $0.00 · $0.00/h → $0.00 by midnight · month $0.
 "$T/seed_db" "$DB" at claude-sonnet-4-5 200000 2880
 month=0.9
 [ "$(date +%d)" -le 2 ] && month=0.3
+# 150k ($0.45) stamped 40 days ahead (a clock far ahead): neither today's
+# nor this month's, as for a budget and `report daily`
+"$T/seed_db" "$DB" at claude-sonnet-4-5 150000 -57600
 cat >"$T/c.json" <<EOF
 { "budgets": [ { "daily": "1.00", "monthly": "100" }, { "tag": "ci", "daily": "0.50" } ] }
 EOF

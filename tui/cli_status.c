@@ -75,9 +75,13 @@ gather(struct cli *cli, struct store *st, const struct pricing *pr, struct statu
 		snprintf(err, errlen, "the local time cannot be converted");
 		return -1;
 	}
-	/* the periods from the rollups; the rate from the last hour's rows */
-	if (cli_spend_period(&led, NULL, day0, 0, &s->today_nanos, err, errlen) != 0 ||
-	    cli_spend_period(&led, NULL, mon0, 0, &s->month_nanos, err, errlen) != 0 ||
+	/* the periods from the rollups, each bounded as a budget's is (a row
+	 * stamped tomorrow by a clock ahead is not today's; whole local days
+	 * and months are read from their cells, no hour or raw row at an
+	 * edge); the rate from the last hour's rows */
+	if (cli_spend_period(&led, NULL, day0, s->day_end_ms, &s->today_nanos, err,
+	    errlen) != 0 ||
+	    cli_spend_period(&led, NULL, mon0, mon1, &s->month_nanos, err, errlen) != 0 ||
 	    cli_spend_rate(&led, NULL, s->now_ms - BUDGET_RATE_WINDOW_MS, s->now_ms,
 	    &s->hour_nanos, err, errlen) != 0)
 		return -1;
