@@ -56,7 +56,7 @@ tm resize-window -t tt -x 80 -y 24
 # (tmux may size the pty after the keys sent next are read: the console
 # then draws at 120x34, tmux cuts that frame to 80x24 until the console's
 # SIGWINCH redraw, and a capture in between saw the cut frame)
-tt_wait_for "Tab pane" 2 && sleep 0.3
+sleep 0.3
 tm send-keys -t tt F4
 # (the key bar is drawn last: a wait for a word above it caught frames half drawn)
 tt_wait_for "F8 clear" 2 || tt_fail "call screen"
