@@ -194,7 +194,10 @@ int report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *
  * kind kh (force: moved even where three cells say nothing is split);
  * hours [h0, h1), each split by a local midnight, moved in part where the
  * query's hours are rollup_hm's (hm; 1 when they are not: the raw rows
- * answer). The ints: 0, or -1 + err. */
+ * answer); UTC months [m0, m1) of month kind km (rollup_mm or _mx), a
+ * cell to the local month holding most of it and the hours of its other
+ * part moved, where the report is by local period (else as they are).
+ * The ints: 0, or -1 + err. */
 int report_shift_key_id(struct agg *a, const char *key, int64_t h);
 int report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id);
 int report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0,
@@ -205,6 +208,8 @@ int report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enu
                         int64_t u0, int64_t u1, int force, char *err, size_t errlen);
 int report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, int64_t h1,
                             char *err, size_t errlen);
+int report_read_months(struct store *s, struct agg *a, enum rollup_kind km, int64_t m0,
+                       int64_t m1, char *err, size_t errlen);
 
 /* report_offset.c: UTC days [d0, d1) of a report by local period from
  * rollup_do, its day start chosen every few weeks; 1 when the zone's days

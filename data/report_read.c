@@ -509,8 +509,9 @@ whole_months(int64_t d0, int64_t d1, int64_t *m0, int64_t *m1)
 	*m1 = store_month_of_day(d1);
 }
 
-/* Tag and source together (no day table knows both): whole UTC months in
- * one period from rollup_mx, the rest (split months too) by the hour. */
+/* Tag and source together (no day table knows both): whole UTC months from
+ * rollup_mx (moved in part to local months: report_read_months), the rest
+ * (months split twice too) by the hour. */
 static int
 read_tagsource(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d0, int64_t d1,
                char *err, size_t errlen)
@@ -520,15 +521,16 @@ read_tagsource(struct store *s, struct agg *a, int64_t h0, int64_t h1, int64_t d
 	whole_months(d0, d1, &m0, &m1);
 	if (m0 >= m1)
 		return report_read_rollup(s, a, RK_FULL, h0, h1, NULL, err, errlen);
-	return report_read_rollup(s, a, RK_MX, m0, m1, NULL, err, errlen) != 0 ||
+	return report_read_months(s, a, RK_MX, m0, m1, err, errlen) != 0 ||
 	    report_read_rollup(s, a, RK_FULL, h0, store_month_first_day(m0) * 24, NULL, err, errlen) != 0 ||
 	    report_read_rollup(s, a, RK_FULL, store_month_first_day(m1) * 24, h1, NULL, err, errlen) != 0 ||
 	    read_runs(s, a, RK_MX, RK_FULL, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;
 }
 
-/* Whole UTC days [d0, d1): whole UTC months in one period from a month
- * table (rollup_mm or _mx) where the group allows, the rest from a day
- * table (kd); months split between two local periods by the day. */
+/* Whole UTC days [d0, d1): whole UTC months from a month table (rollup_mm
+ * or _mx) where the group allows, moved in part to local months
+ * (report_read_months), the rest from a day table (kd); months that two
+ * local boundaries split by the day. */
 static int
 read_days(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64_t d1,
           char *err, size_t errlen)
@@ -541,7 +543,7 @@ read_days(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0, int64
 	whole_months(d0, d1, &m0, &m1);
 	if (m0 >= m1)
 		return report_read_dayunits(s, a, kd, d0, d1, err, errlen);
-	return report_read_rollup(s, a, km, m0, m1, NULL, err, errlen) != 0 ||
+	return report_read_months(s, a, km, m0, m1, err, errlen) != 0 ||
 	    report_read_dayunits(s, a, kd, d0, store_month_first_day(m0), err, errlen) != 0 ||
 	    report_read_dayunits(s, a, kd, store_month_first_day(m1), d1, err, errlen) != 0 ||
 	    read_runs(s, a, km, kd, a->splitmon, a->nsm, err, errlen) != 0 ? -1 : 0;

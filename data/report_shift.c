@@ -565,6 +565,20 @@ report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, int6
 	return report_read_shifted(s, a, RK_HM, RK_HM, h0, h1, 1, err, errlen);
 }
 
+/* UTC months [m0, m1) of month kind km: in a zone whose months do not start
+ * at UTC midnight, each month cell goes to the local month holding most of
+ * it and the hours of its other part (New York: its first five) are moved
+ * from rollup_hm (rollup_hour for rollup_mx's tags and sources), a few
+ * hundred cells a year, not a year of day cells. */
+int
+report_read_months(struct store *s, struct agg *a, enum rollup_kind km, int64_t m0, int64_t m1,
+                   char *err, size_t errlen)
+{
+	if (!shifting(a))
+		return report_read_rollup(s, a, km, m0, m1, NULL, err, errlen);
+	return report_read_shifted(s, a, km, km == RK_MX ? RK_FULL : RK_HM, m0, m1, 0, err, errlen);
+}
+
 /* UTC days [d0, d1) from day kind kd: shifted (from offset days where the
  * day table is rollup_dm's), or split days by the hour. */
 int
