@@ -170,6 +170,16 @@ struct db_driver {
 	 * many small ranges go as one statement (0 where a statement costs
 	 * less than the SQL that joins them, SQLite). */
 	int         round_trip;
+	/* rollup_do's day starts, every do_step UTC hours (3: 3, 6, ... 21;
+	 * 1: every hour; 0 is rollup_dm's). A local day is read from the start
+	 * nearest its midnight and the hours between are moved. Every hour
+	 * (PostgreSQL, whose server takes ~1.3 us to send each moved cell)
+	 * leaves a zone whose midnight is on the hour nothing to move, for 16
+	 * more cells written a day group (a one-row transaction: 23 upserts of
+	 * rollup_do, not 7); every third (SQLite, whose import is measured
+	 * against ccusage and whose cells cost little to read) an hour a day
+	 * at most. */
+	int         do_step;
 };
 
 extern const struct db_driver db_sqlite;

@@ -613,4 +613,5 @@ const struct db_driver db_pg = {
 	.row_locks = 1,
 	.group_sums = 1,
 	.round_trip = 1,
+	.do_step = 1,
 };

@@ -654,6 +654,7 @@ const struct db_driver db_sqlite = {
 	.wait_fd = sq_wait_fd,
 	.column_sql = "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
 	.insert_rows = "INSERT OR FAIL",
+	.do_step = 3,
 	.lock_rows = "",
 	.local = 1,
 	.wal_checkpoint = sq_wal_checkpoint,

@@ -1,10 +1,13 @@
 /* report_offset.c — a report by local day, week or month read from
- * rollup_do, the days that start at UTC hour 3, 6, ... 21: the day start
- * nearest to the zone's, chosen again every few weeks (a clock change
- * moves it: Adelaide's midnight is 14:30Z in winter, 13:30Z in summer, so
- * its days are read from 15:00Z and 12:00Z, an hour and a half moved a day
- * at most, not two and a half), the hours between blocks of other starts
- * by the hour (see report_shift.c for the moves inside a block). */
+ * rollup_do, the days that start at another UTC hour (every third on
+ * SQLite, 3, 6, ... 21; every one on PostgreSQL: the driver's do_step): the
+ * day start nearest to the zone's, chosen again every few weeks (a clock
+ * change moves it: Adelaide's midnight is 14:30Z in winter, 13:30Z in
+ * summer, so with every third hour its days are read from 15:00Z and
+ * 12:00Z, an hour and a half moved a day at most, not two and a half; with
+ * every hour from 14:00Z and 13:00Z, half an hour), the hours between
+ * blocks of other starts by the hour (see report_shift.c for the moves
+ * inside a block). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +35,14 @@ day_start_hour(int64_t d)
 }
 
 /* The table's day start nearest to the zone's in the block of days from d
- * (up to d1): where its middle day starts (0: rollup_dm's, UTC midnight). */
+ * (up to d1), its starts step hours apart: where its middle day starts (0:
+ * rollup_dm's, UTC midnight). */
 static int
-block_off(int64_t d, int64_t d1)
+block_off(int64_t d, int64_t d1, int step)
 {
 	int64_t e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
 
-	return (day_start_hour(d + (e - d) / 2) + ROLLUP_DO_STEP / 2) / ROLLUP_DO_STEP *
-	    ROLLUP_DO_STEP % 24;
+	return (day_start_hour(d + (e - d) / 2) + step / 2) / step * step % 24;
 }
 
 /* Runs of consecutive units of kind kd (step apart) in v[0..n), each read
@@ -109,20 +112,20 @@ report_read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, 
                         size_t errlen)
 {
 	int64_t d, e, t, c0, c1, lim;
-	int off, next, any = 0;
+	int off, next, any = 0, step = s->db->drv->do_step;
 
 	if (report_cell_span(s, a, RK_DAY, &d0, &d1, err, errlen) != 0)
 		return -1;
 	if (d1 - d0 < 2)
 		return 1;
 	for (d = d0; d < d1 && !any; d += OFF_BLOCK)
-		any = block_off(d, d1) != 0;
+		any = block_off(d, d1, step) != 0;
 	if (!any)
 		return 1;
 	t = d0 * 24;        /* hours before t are read */
-	for (d = d0, off = block_off(d0, d1); d < d1; d = e, off = next) {
+	for (d = d0, off = block_off(d0, d1, step); d < d1; d = e, off = next) {
 		e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
-		next = e < d1 ? block_off(e, d1) : 0;
+		next = e < d1 ? block_off(e, d1, step) : 0;
 		lim = e < d1 ? e * 24 + next : d1 * 24;
 		c0 = d * 24 + off;
 		for (c1 = e * 24 + off; c1 > lim; c1 -= 24)

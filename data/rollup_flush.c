@@ -222,10 +222,10 @@ add_parts(struct rollup_pending *p, size_t at, const cell_parts part)
 	return 0;
 }
 
-/* The pending hour cells summed into the collapsed tables' cells: 0, or
- * groupsum_add's failure. */
+/* The pending hour cells summed into the collapsed tables' cells (rollup_do's
+ * every do_step hours): 0, or groupsum_add's failure. */
 static int
-collapse(struct rollup_pending *p, struct groupsum *coll)
+collapse(struct rollup_pending *p, struct groupsum *coll, int do_step)
 {
 	const struct cell *c;
 	char lt[sizeof(coll[0].cells[0].g)];
@@ -279,7 +279,7 @@ collapse(struct rollup_pending *p, struct groupsum *coll)
 	}
 	if ((rc = rollup_local_parts(&coll[C_HM], p->hmpart, &coll[C_HQ])) != 0)
 		return rc;
-	return rollup_local_days(&coll[C_HM], &coll[C_DM], &coll[C_DO]);
+	return rollup_local_days(&coll[C_HM], &coll[C_DM], do_step, &coll[C_DO]);
 }
 
 /* Orders of the rollup tables' keys: where writers lock rows, concurrent
@@ -622,7 +622,7 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		snprintf(err, errlen, "rollup flush inside an operation");
 		return -1;
 	}
-	if ((rc = collapse(p, p->coll)) != 0) {
+	if ((rc = collapse(p, p->coll, s->db->drv->do_step)) != 0) {
 		snprintf(err, errlen, rc == GROUPSUM_OVERFLOW ?
 		    "rollup: a token sum does not fit 64 bits" : "out of memory");
 		rc = -1;

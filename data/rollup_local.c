@@ -26,13 +26,14 @@ nonzero(const int64_t *sum)
 }
 
 /* rollup_do's cells from the flush's hm and dm cells: the hours of each
- * UTC day group (dm) side by side, then for every day start off (3, 6, ...
- * 21) the part of the day from off on into the cell that starts then, and
- * the part before it into the cell that started the day before (a cell's
- * unit is its first UTC hour): 14 adds a day group at most, not 7 an
- * hour. */
+ * UTC day group (dm) side by side, then for every day start off (step,
+ * 2 step, ... < 24) the part of the day from off on into the cell that
+ * starts then, and the part before it into the cell that started the day
+ * before (a cell's unit is its first UTC hour): 2 (24 / step - 1) adds a
+ * day group at most, not 24 / step - 1 an hour. */
 int
-rollup_local_days(const struct groupsum *hm, const struct groupsum *dm, struct groupsum *out)
+rollup_local_days(const struct groupsum *hm, const struct groupsum *dm, int step,
+                  struct groupsum *out)
 {
 	const struct groupsum_cell *c;
 	int64_t (*h)[24][GROUPSUM_N], pre[GROUPSUM_N], suf[GROUPSUM_N], day;
@@ -57,9 +58,9 @@ rollup_local_days(const struct groupsum *hm, const struct groupsum *dm, struct g
 	for (i = 0; i < dm->n && rc == 0; i++) {
 		c = &dm->cells[i];
 		memset(pre, 0, sizeof(pre));
-		for (off = ROLLUP_DO_STEP; off < 24 && rc == 0; off += ROLLUP_DO_STEP) {
+		for (off = step; off < 24 && rc == 0; off += step) {
 			for (k = 0; k < GROUPSUM_N; k++)
-				for (r = off - ROLLUP_DO_STEP; r < off; r++)
+				for (r = off - step; r < off; r++)
 					if (__builtin_add_overflow(pre[k], h[i][r][k], &pre[k]))
 						rc = GROUPSUM_OVERFLOW;
 			for (k = 0; k < GROUPSUM_N; k++)

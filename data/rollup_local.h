@@ -9,9 +9,9 @@
 
 /* rollup_do's cells into out from the hm cells (unit: UTC hour) and dm
  * cells (unit: UTC day) of one flush: a cell's unit is its first UTC hour,
- * every ROLLUP_DO_STEP hours of the day but 0. 0, -1 out of memory, or
- * GROUPSUM_OVERFLOW. */
-int rollup_local_days(const struct groupsum *hm, const struct groupsum *dm,
+ * every step hours of the day but 0 (step: 1, 2, 3, 4, 6, 8 or 12; the
+ * driver's do_step). 0, -1 out of memory, or GROUPSUM_OVERFLOW. */
+int rollup_local_days(const struct groupsum *hm, const struct groupsum *dm, int step,
                       struct groupsum *out);
 
 /* rollup_hq's cells into out: part[i][q] holds the sums of hm cell i's

@@ -645,6 +645,19 @@ const char *const store_migrations_pg[] = {
 	"  FROM usage, generate_series(1, 3) AS p(part)"
 	"  WHERE ((ts_ms % 3600000) + 3600000) % 3600000 < p.part * 900000"
 	"  GROUP BY h, p.part, model, f, r;",
+	/* 23 → 24 (issue 12): a day start every UTC hour (db_pg's do_step 1:
+	 * the 16 between 3, 6, ... 21), so a zone whose midnight is on the hour
+	 * (New York, Berlin, Los Angeles, all year) reads one cell group a local
+	 * day as UTC does, and a :30 zone moves half an hour a day, not an hour
+	 * and a half: each cell moved costs the server as much as one read.
+	 * Rebuilt from rollup_hm (DELETE: a file whose version was set back), in
+	 * key order, so that a day start's cells lie side by side. */
+	"DELETE FROM rollup_do WHERE off % 3 <> 0;"
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")"
+	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
+	MONTH_SUMSUM " FROM rollup_hm, generate_series(1, 23) AS o(off) WHERE o.off % 3 <> 0"
+	"  GROUP BY o.off, s, model, flags, routed ORDER BY o.off, s, model, flags, routed;"
+	"ANALYZE rollup_do;",
 };
 const int store_nmigrations_pg =
     (int)(sizeof(store_migrations_pg) / sizeof(store_migrations_pg[0]));

@@ -253,10 +253,9 @@ void store_bind_text(struct db_stmt *st, int i, const char *v);
 #define ROLLUP_PRIORITY 16 /* service tier priority */
 /* The row's provider (enum provider_id) in bits 8..11: the price entries a
  * model is looked up in, so every rollup is keyed by provider too. */
-/* rollup_do's day starts: every ROLLUP_DO_STEP UTC hours (3, 6, ... 21;
- * 0 is rollup_dm's), so a zone's midnight is at most an hour from one and
- * a flush writes at most 14 cells a UTC day group (migration 23's list). */
-#define ROLLUP_DO_STEP 3
+/* rollup_do's day starts: every s->db->drv->do_step UTC hours (db.h; 0 is
+ * rollup_dm's). A flush writes at most 2 (24 / step - 1) cells a UTC day
+ * group (migrations 23 and 24). */
 #define ROLLUP_PROVIDER_SHIFT 8
 #define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)
 

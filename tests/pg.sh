@@ -95,7 +95,7 @@ tt_eq "provider, reasoning, session and directory kept" \
     "$(psqlq "SELECT provider || ' ' || reasoning_tokens || ' ' || session_id || ' ' || cwd FROM usage WHERE model = 'gpt-5-codex'")" \
     "$(sqlite3 "$T/ref.db" "SELECT provider || ' ' || reasoning_tokens || ' ' || session_id || ' ' || cwd FROM usage WHERE model = 'gpt-5-codex'")"
 for r in daily weekly monthly models sources tags savings caps providers projects keys; do
-	for tz in UTC Asia/Kolkata; do
+	for tz in UTC Asia/Kolkata America/New_York; do
 		tt_eq "report $r ($tz) as on SQLite" \
 		    "$(TZ=$tz "$TT" --db "$PGDB" report $r --json 2>&1)" \
 		    "$(TZ=$tz "$TT" --db "$T/ref.db" report $r --json 2>&1)"

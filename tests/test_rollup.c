@@ -528,7 +528,8 @@ parts_differ(const char *path)
 	    " SELECT 3) AS p WHERE r.ms < p.part * 900000 GROUP BY h, p.part");
 }
 
-/* Migration 23's days from every third UTC hour (rollup_do) and parts of
+/* Migration 23's days from every third UTC hour (every hour on PostgreSQL,
+ * migration 24: db.h's do_step) (rollup_do) and parts of
  * hours (rollup_hq): the flushes keep them (rows replaced by larger copies
  * too), and a ledger from before it gets them rebuilt (rollup_do from
  * rollup_hm, rollup_hq from the rows; the migration found by its text),
@@ -536,18 +537,21 @@ parts_differ(const char *path)
 static void
 test_offset_days(void **state)
 {
-	char path[512], err[256];
+	char path[512], err[256], sql[256];
 	struct store *s;
-	int v, from, off;
+	int v, from, off, step = fx_pg ? 1 : 3;    /* (db.h's do_step) */
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("od.db"));
 	fill(path, 1);
-	for (off = 3; off < 24; off += 3)
+	for (off = step; off < 24; off += step)
 		assert_int_equal(offset_days_differ(path, off), 0);
 	assert_int_equal(parts_differ(path), 0);
-	assert_int_equal(fx_one(path, "SELECT count(*) FROM rollup_do WHERE off % 3 <> 0 OR off < 3"
-	    " OR off > 21 OR (hour % 24 + 24) % 24 <> off"), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM rollup_do WHERE off %% %d <> 0 OR off < 1"
+	    " OR off > 23 OR (hour %% 24 + 24) %% 24 <> off", step);
+	assert_int_equal(fx_one(path, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(DISTINCT off) FROM rollup_do");
+	assert_int_equal(fx_one(path, sql), 24 / step - 1);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	v = store_schema_version(s);
 	store_close(s);
@@ -563,9 +567,19 @@ test_offset_days(void **state)
 	store_close(s);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_do") > 0);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hq") > 0);
-	for (off = 3; off < 24; off += 3)
+	for (off = step; off < 24; off += step)
 		assert_int_equal(offset_days_differ(path, off), 0);
 	assert_int_equal(parts_differ(path), 0);
+	/* PostgreSQL's day starts between every third hour (migration 24), on
+	 * a ledger whose offset days are those of migration 23: rebuilt */
+	fx_sql(path, "DELETE FROM rollup_do WHERE off % 3 <> 0;");
+	fx_set_schema_version(path, from + 1);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	for (off = step; off < 24; off += step)
+		assert_int_equal(offset_days_differ(path, off), 0);
+	assert_int_equal(fx_one(path, sql), 24 / step - 1);
 }
 
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
