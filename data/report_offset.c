@@ -98,8 +98,9 @@ read_block(struct store *s, struct agg *a, enum rollup_kind kd, int64_t u0, int6
 
 /*
  * UTC days [d0, d1) (narrowed to the days with rows) a block of OFF_BLOCK
- * days at a time, each from the day start nearest to the zone's there:
- * rollup_do's cells of that start, or rollup_dm's where it is UTC
+ * days at a time, each from the day start nearest to the zone's there
+ * (blocks of the same start one range: a statement or two, not two a
+ * block): rollup_do's cells of that start, or rollup_dm's where it is UTC
  * midnight. A block's cells start at or after where the last one's ended
  * and end at or before where the next one's start (one cell fewer where
  * the next starts earlier in the day); the hours between, and those of
@@ -126,6 +127,10 @@ report_read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, 
 	for (d = d0, off = block_off(d0, d1, step); d < d1; d = e, off = next) {
 		e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
 		next = e < d1 ? block_off(e, d1, step) : 0;
+		while (e < d1 && next == off) {     /* the same start: one range */
+			e = d1 - e > OFF_BLOCK ? e + OFF_BLOCK : d1;
+			next = e < d1 ? block_off(e, d1, step) : 0;
+		}
 		lim = e < d1 ? e * 24 + next : d1 * 24;
 		c0 = d * 24 + off;
 		for (c1 = e * 24 + off; c1 > lim; c1 -= 24)

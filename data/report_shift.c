@@ -515,7 +515,7 @@ int
 report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum rollup_kind kh,
                     int64_t u0, int64_t u1, int force, char *err, size_t errlen)
 {
-	int64_t step = kd == RK_DO ? 24 : 1, b, e;
+	int64_t step = kd == RK_DO ? 24 : 1, b, e, p;
 	size_t i;
 	int rc;
 
@@ -523,14 +523,19 @@ report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum ro
 		return -1;
 	a->parts = kh == RK_HM;      /* rollup_hq has rollup_hm's columns */
 	/* where local midnights are the cells' (UTC, London in winter, Seoul
-	 * from offset days) nothing moves: three cells decide (a wrong guess
-	 * costs time, never exactness); force: moved all the same */
-	if (u0 < u1 && !force && !unit_split(a, kd, u0) &&
-	    !unit_split(a, kd, u0 + (u1 - u0) / step / 2 * step) &&
-	    !unit_split(a, kd, u1 - step))
-		return report_read_rollup(s, a, kd, u0, u1, NULL, err, errlen);
-	for (rc = 0, b = u0; b < u1 && rc == 0; b = e) {
+	 * from offset days, New York from hour 5 in winter) nothing moves:
+	 * three cells of a block decide (a wrong guess costs time, never
+	 * exactness: a split cell read as it is is read again, moved), and
+	 * such blocks in a row [p, b) are read as one; force: moved all the
+	 * same */
+	for (rc = 0, b = p = u0; b < u1 && rc == 0; b = e) {
 		e = u1 - b > SHIFT_BLOCK * step ? b + SHIFT_BLOCK * step : u1;
+		if (!force && !unit_split(a, kd, b) && !unit_split(a, kd, b + (e - b) / step / 2 *
+		    step) && !unit_split(a, kd, e - step))
+			continue;
+		if (p < b && (rc = report_read_rollup(s, a, kd, p, b, NULL, err, errlen)) != 0)
+			break;
+		p = e;
 		groupsum_reset(&a->gs);
 		a->nsk = a->nsp = 0;
 		a->split_h0 = INT64_MIN;
@@ -549,6 +554,8 @@ report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum ro
 			rc = report_add_groups(s, a, kd, err, errlen);
 		a->shift = 0;
 	}
+	if (rc == 0 && p < u1)
+		rc = report_read_rollup(s, a, kd, p, u1, NULL, err, errlen);
 	return rc;
 }
 
