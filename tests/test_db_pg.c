@@ -327,6 +327,38 @@ test_deferred_steps(void **state)
 	db->drv->close(db);
 }
 
+/* A read transaction plans for data in memory (random_page_cost 1.1, its
+ * index scans); the setting ends with it (SET LOCAL): a write transaction
+ * and a statement outside any plan with the server's own. */
+static void
+test_read_planning(void **state)
+{
+	struct db *db = raw_open();
+	char server[32] = "", v[32];
+	struct db_stmt *st;
+
+	(void)state;
+	assert_non_null(st = db_prepare(db, "SHOW random_page_cost", 0));
+	assert_int_equal(db_step(st), DB_ROW);
+	snprintf(server, sizeof(server), "%s", db_column_text(st, 0));
+	db_finalize(st);
+	assert_int_equal(db_tx(db, DB_BEGIN_READ), 0);
+	assert_non_null(st = db_prepare(db, "SHOW random_page_cost", 0));
+	assert_int_equal(db_step(st), DB_ROW);
+	snprintf(v, sizeof(v), "%s", db_column_text(st, 0));
+	db_finalize(st);
+	assert_string_equal(v, "1.1");
+	assert_int_equal(db_tx(db, DB_COMMIT), 0);
+	assert_int_equal(db_tx(db, DB_BEGIN), 0);
+	assert_non_null(st = db_prepare(db, "SHOW random_page_cost", 0));
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_text(st, 0), server);
+	db_finalize(st);
+	assert_int_equal(db_tx(db, DB_COMMIT), 0);
+	assert_string_not_equal(server, "1.1");    /* (the test server's default, 4) */
+	db->drv->close(db);
+}
+
 /* The server ends db's connection (as a restart does). */
 static void
 kill_session(struct db *db, const char *target)
@@ -550,6 +582,7 @@ main(void)
 		cmocka_unit_test(test_nested_statements),
 		cmocka_unit_test(test_commit_of_failed),
 		cmocka_unit_test(test_deferred_steps),
+		cmocka_unit_test(test_read_planning),
 		cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_shapes),
