@@ -647,11 +647,14 @@ section_proxy() {
 
 # pg_copy SQLITE_DB DBNAME TABLE: the table's rows from the SQLite file into
 # the same table of the PostgreSQL database, with COPY (CSV: sqlite3 prints
-# NULL as nothing and '' as "", as COPY reads them).
+# NULL as nothing and '' as "", as COPY reads them). A rollup's cells in
+# time order, as a ledger written over time lays them out in its heap (in
+# key order, rollup_do's day starts would lie apart as no real ledger's do).
 pg_copy() {
-	local cols
+	local cols order
 	cols=$(sqlite3 -readonly "$1" "SELECT group_concat('\"' || name || '\"', ',') FROM pragma_table_info('$3')")
-	sqlite3 -readonly -csv "$1" "SELECT $cols FROM $3" |
+	order=$(sqlite3 -readonly "$1" "SELECT ' ORDER BY hour' FROM pragma_table_info('$3') WHERE name = 'hour'")
+	sqlite3 -readonly -csv "$1" "SELECT $cols FROM $3$order" |
 	    pg_psql -d "$2" -q -c "\copy $3 ($cols) FROM pstdin WITH (FORMAT csv)"
 }
 
