@@ -166,6 +166,8 @@ bind_coll(struct db_stmt *st, enum store_stmt_id id, int b, int add,
 	db_bind_int64(st, k++, c->routed);
 	for (i = 0; add && i < NSUM; i++)
 		db_bind_int64(st, k++, c->sum[i]);
+	if (id == SQ_DO_ADD)
+		db_bind_int64(st, k++, ROLLUP_DO_GEN);
 	return k - b - 1;
 }
 

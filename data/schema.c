@@ -683,10 +683,12 @@ const char *const store_migrations[] = {
 	 * rebuilt from rollup_hm (IF NOT EXISTS and DELETE: a file whose
 	 * version was set back). */
 	MIG23_LOCAL_DAYS,
-	/* 23 → 24 (issue 12): nothing on SQLite. PostgreSQL's rollup_do gains a
-	 * day start every UTC hour (db.h's do_step); SQLite's keeps every
-	 * third, which costs an import less than the hour a day it saves a
-	 * report. */
-	"",
+	/* 23 → 24 (issue 12): PostgreSQL's rollup_do gains a day start every
+	 * UTC hour (db.h's do_step); SQLite's keeps every third, which costs an
+	 * import less than the hour a day it saves a report. Both gain the
+	 * writer's generation, gen (store_int.h's ROLLUP_DO_GEN: the statement
+	 * is one), which only PostgreSQL's checks. */
+	"-- column rollup_do gen\n"
+	"ALTER TABLE rollup_do ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

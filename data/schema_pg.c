@@ -599,7 +599,9 @@ const char *const store_migrations_pg[] = {
 	 * writing). */
 	"DROP INDEX IF EXISTS usage_host;",
 	/* 22 → 23 (issue 12): days that start at UTC hour off 3, 6, ... 21
-	 * (rollup_do; hour = a cell's first UTC hour), rebuilt from rollup_hm */
+	 * (rollup_do; hour = a cell's first UTC hour), rebuilt from rollup_hm
+	 * (a ledger set back past 24: its fence lifted first, 24 sets it again) */
+	"ALTER TABLE IF EXISTS rollup_do DROP CONSTRAINT IF EXISTS rollup_do_gen;"
 	"CREATE TABLE IF NOT EXISTS rollup_do ("
 	"  off BIGINT NOT NULL,"
 	"  hour BIGINT NOT NULL,"
@@ -651,11 +653,19 @@ const char *const store_migrations_pg[] = {
 	 * day as UTC does, and a :30 zone moves half an hour a day, not an hour
 	 * and a half: each cell moved costs the server as much as one read.
 	 * Rebuilt from rollup_hm (DELETE: a file whose version was set back), in
-	 * key order, so that a day start's cells lie side by side. */
+	 * key order, so that a day start's cells lie side by side. And a fence:
+	 * every cell a writer adds to carries its generation (gen, store_int.h's
+	 * ROLLUP_DO_GEN), checked >= 24 (NOT VALID: the cells there are, gen 0,
+	 * stay; a write to one sets it), so a tokentop from before this
+	 * migration, still running, has its transactions refused (its proxy
+	 * spools) rather than its rows left out of the new day starts. */
+	"ALTER TABLE rollup_do ADD COLUMN IF NOT EXISTS gen BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE rollup_do DROP CONSTRAINT IF EXISTS rollup_do_gen;"
+	"ALTER TABLE rollup_do ADD CONSTRAINT rollup_do_gen CHECK (gen >= 24) NOT VALID;"
 	"DELETE FROM rollup_do WHERE off % 3 <> 0;"
-	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ")"
+	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ", gen)"
 	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
-	MONTH_SUMSUM " FROM rollup_hm, generate_series(1, 23) AS o(off) WHERE o.off % 3 <> 0"
+	MONTH_SUMSUM ", 24 FROM rollup_hm, generate_series(1, 23) AS o(off) WHERE o.off % 3 <> 0"
 	"  GROUP BY o.off, s, model, flags, routed ORDER BY o.off, s, model, flags, routed;"
 	"ANALYZE rollup_do;",
 };

@@ -5,7 +5,7 @@
 #include "data/schema_fresh.h"
 
 const int schema_snapshot_version = 24;
-const uint64_t schema_snapshot_hash = 0x78fcafc9628f4aa4ULL;
+const uint64_t schema_snapshot_hash = 0xc296e282b6b5d931ULL;
 const char schema_snapshot_sql[] =
 	"CREATE TABLE alert (  id INTEGER PRIMARY KEY,  key TEXT NOT NULL UNIQUE,"
 	"  rule INTEGER NOT NULL,  target TEXT NOT NULL,  kind TEXT NOT NULL,"
@@ -91,7 +91,8 @@ const char schema_snapshot_sql[] =
 	" write_1h INTEGER NOT NULL,  cache_read INTEGER NOT NULL, output INTEGER NOT NULL,"
 	"  compressed_tokens INTEGER NOT NULL, max_tokens_stops INTEGER NOT NULL,"
 	"  reasoning INTEGER NOT NULL, web_search INTEGER NOT NULL,  code_exec INTEGER NOT NULL,"
-	"  PRIMARY KEY (off, hour, model, flags, routed)) WITHOUT ROWID;\n"
+	" gen INTEGER NOT NULL DEFAULT 0,  PRIMARY KEY (off, hour, model,"
+	" flags, routed)) WITHOUT ROWID;\n"
 	"CREATE TABLE \"rollup_ds\" (  hour INTEGER NOT NULL, model TEXT NOT NULL,"
 	"  source TEXT NOT NULL, host TEXT NOT NULL DEFAULT '',  flags INTEGER NOT NULL,"
 	" routed INTEGER NOT NULL DEFAULT 0,  requests INTEGER NOT NULL,"

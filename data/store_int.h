@@ -255,7 +255,13 @@ void store_bind_text(struct db_stmt *st, int i, const char *v);
  * model is looked up in, so every rollup is keyed by provider too. */
 /* rollup_do's day starts: every s->db->drv->do_step UTC hours (db.h; 0 is
  * rollup_dm's). A flush writes at most 2 (24 / step - 1) cells a UTC day
- * group (migrations 23 and 24). */
+ * group (migrations 23 and 24). Each cell it writes carries ROLLUP_DO_GEN in
+ * its gen column: PostgreSQL's rollup_do checks gen >= 24 (migration 24), so
+ * a tokentop from before the day starts it must write (a proxy still running
+ * since before the upgrade) has its transaction refused, not its rows left
+ * out of them. A migration that changes what writers must write there raises
+ * both. */
+#define ROLLUP_DO_GEN 24
 #define ROLLUP_PROVIDER_SHIFT 8
 #define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)
 

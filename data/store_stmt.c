@@ -133,10 +133,11 @@ static const char *const stmt_sql[SQ_COUNT] = {
 	[SQ_MX_PRUNE] =
 	    "DELETE FROM rollup_mx WHERE hour=?1 AND model=?2 AND source=?3 AND tag=?4"
 	    " AND flags=?5 AND routed=?6 AND requests = 0",
-	[SQ_DO_ADD] =
-	    "INSERT INTO rollup_do (off, hour, model, flags, routed, " SUM_COLS ")"
-	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
-	    " ON CONFLICT (off, hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_do"),
+	[SQ_DO_ADD] =     /* gen: the writer's, ROLLUP_DO_GEN (a fence: store_int.h) */
+	    "INSERT INTO rollup_do (off, hour, model, flags, routed, " SUM_COLS ", gen)"
+	    " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
+	    " ON CONFLICT (off, hour, model, flags, routed) DO UPDATE SET" ADD_SUMS("rollup_do")
+	    ", gen = excluded.gen",
 	[SQ_DO_PRUNE] =
 	    "DELETE FROM rollup_do WHERE off=?1 AND hour=?2 AND model=?3 AND flags=?4"
 	    " AND routed=?5 AND requests = 0",
