@@ -601,7 +601,8 @@ const char *const store_migrations_pg[] = {
 	/* 22 → 23 (issue 12): days that start at UTC hour off 3, 6, ... 21
 	 * (rollup_do; hour = a cell's first UTC hour), rebuilt from rollup_hm
 	 * (a ledger set back past 24: its fence lifted first, 24 sets it again) */
-	"ALTER TABLE IF EXISTS rollup_do DROP CONSTRAINT IF EXISTS rollup_do_gen;"
+	"ALTER TABLE IF EXISTS rollup_do"
+	"  DROP CONSTRAINT IF EXISTS written_by_an_older_tokentop_upgrade_it;"
 	"CREATE TABLE IF NOT EXISTS rollup_do ("
 	"  off BIGINT NOT NULL,"
 	"  hour BIGINT NOT NULL,"
@@ -658,10 +659,12 @@ const char *const store_migrations_pg[] = {
 	 * ROLLUP_DO_GEN), checked >= 24 (NOT VALID: the cells there are, gen 0,
 	 * stay; a write to one sets it), so a tokentop from before this
 	 * migration, still running, has its transactions refused (its proxy
-	 * spools) rather than its rows left out of the new day starts. */
+	 * spools) rather than its rows left out of the new day starts; the
+	 * constraint's name is what its error message shows. */
 	"ALTER TABLE rollup_do ADD COLUMN IF NOT EXISTS gen BIGINT NOT NULL DEFAULT 0;"
-	"ALTER TABLE rollup_do DROP CONSTRAINT IF EXISTS rollup_do_gen;"
-	"ALTER TABLE rollup_do ADD CONSTRAINT rollup_do_gen CHECK (gen >= 24) NOT VALID;"
+	"ALTER TABLE rollup_do DROP CONSTRAINT IF EXISTS written_by_an_older_tokentop_upgrade_it;"
+	"ALTER TABLE rollup_do ADD CONSTRAINT written_by_an_older_tokentop_upgrade_it"
+	"  CHECK (gen >= 24) NOT VALID;"
 	"DELETE FROM rollup_do WHERE off % 3 <> 0;"
 	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ", gen)"
 	"  SELECT o.off, hour - ((hour - o.off) % 24 + 24) % 24 AS s, model, flags, routed, "
