@@ -19,7 +19,6 @@
 #include <time.h>
 
 #include <cmocka.h>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "core/pricing.h"
@@ -583,71 +582,6 @@ test_offset_days(void **state)
 	assert_int_equal(fx_one(path, sql), 24 / step - 1);
 }
 
-/* sql on the PostgreSQL ledger at uri: NULL when it ran, else the error
- * message (static storage). */
-static const char *
-pg_try(const char *uri, const char *sql)
-{
-	static char msg[512];
-	PGconn *c = PQconnectdb(uri);
-	PGresult *r;
-	int ok;
-
-	assert_int_equal(PQstatus(c), CONNECTION_OK);
-	r = PQexec(c, sql);
-	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-	snprintf(msg, sizeof(msg), "%s", PQresultErrorMessage(r));
-	PQclear(r);
-	PQfinish(c);
-	return ok ? NULL : msg;
-}
-
-#define FENCE "written_by_an_older_tokentop_upgrade_it"   /* (migration 24's name) */
-
-/* PostgreSQL's fence (migration 24): a writer from before it (its upsert
- * names no gen) is refused, for a new cell and for one that exists; the
- * writers of now (gen 24) add to both, and to a cell from before the fence
- * (gen 0). */
-static void
-test_writer_fence(void **state)
-{
-	char path[512];
-	const char *m;
-
-	(void)state;
-	if (!fx_pg)
-		skip();
-	snprintf(path, sizeof(path), "%s", fx_ledger_shared("fence.db"));
-	fill(path, 1);
-	fx_sql(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests, input,"
-	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops, gen)"
-	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 24)");
-	m = pg_try(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests, input,"
-	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops)"
-	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0) ON CONFLICT (off, hour,"
-	    " model, flags, routed) DO UPDATE SET requests = rollup_do.requests + 1");
-	assert_non_null(m);
-	assert_non_null(strstr(m, FENCE));
-	m = pg_try(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests, input,"
-	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops)"
-	    " VALUES (4, 28, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0)");
-	assert_non_null(m);
-	assert_non_null(strstr(m, FENCE));
-	assert_int_equal(fx_one(path, "SELECT requests FROM rollup_do WHERE model = 'fence-model'"), 1);
-	/* a cell from before the fence (gen 0, NOT VALID), written to now */
-	fx_sql(path, "ALTER TABLE rollup_do DROP CONSTRAINT " FENCE ";"
-	    " UPDATE rollup_do SET gen = 0 WHERE model = 'fence-model';"
-	    " ALTER TABLE rollup_do ADD CONSTRAINT " FENCE " CHECK (gen >= 24) NOT VALID;");
-	assert_null(pg_try(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests,"
-	    " input, write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops, gen)"
-	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 24) ON CONFLICT (off, hour,"
-	    " model, flags, routed) DO UPDATE SET requests = rollup_do.requests + 1,"
-	    " gen = excluded.gen"));
-	assert_int_equal(fx_one(path, "SELECT requests FROM rollup_do WHERE model = 'fence-model'"), 2);
-	assert_int_equal(fx_one(path, "SELECT count(*) FROM rollup_do WHERE gen < 24 AND model <>"
-	    " 'fence-model' AND hour > 0"), 0);
-}
-
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
 static void
 test_month_arithmetic(void **state)
@@ -712,7 +646,6 @@ main(void)
 		cmocka_unit_test(test_migration_lt),
 		cmocka_unit_test(test_migration_by_host),
 		cmocka_unit_test(test_offset_days),
-		cmocka_unit_test(test_writer_fence),
 		cmocka_unit_test(test_month_arithmetic),
 		cmocka_unit_test(test_migration_months),
 	};
