@@ -125,12 +125,11 @@ report_read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, 
 		return 1;
 	t = d0 * 24;        /* hours before t are read */
 	for (d = d0, off = block_off(d0, d1, step); d < d1; d = e, off = next) {
-		e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
-		next = e < d1 ? block_off(e, d1, step) : 0;
-		while (e < d1 && next == off) {     /* the same start: one range */
+		e = d;
+		do {                                 /* blocks of the same start: one range */
 			e = d1 - e > OFF_BLOCK ? e + OFF_BLOCK : d1;
 			next = e < d1 ? block_off(e, d1, step) : 0;
-		}
+		} while (e < d1 && next == off);
 		lim = e < d1 ? e * 24 + next : d1 * 24;
 		c0 = d * 24 + off;
 		for (c1 = e * 24 + off; c1 > lim; c1 -= 24)
