@@ -219,10 +219,32 @@ tt_wait_for() {
 
 # tt_console SESSION COLSxROWS COMMAND: COMMAND (the console) in a new tmux
 # session started in $T; dies with the screen shown unless it says "live"
-# within 5 s.
+# within 5 s. The console's stderr goes to $T/console.SESSION.err and its
+# exit status to $T/console.SESSION.rc (a console that exits takes its
+# session, and what it said, with it): tt_die shows both.
 tt_console() {
-	tm new-session -d -s "$1" -x "${2%x*}" -y "${2#*x}" -c "$T" "$3"
-	tt_wait_for live 5 "$1" || { tt_screen "$1"; tt_die "the console did not start"; }
+	local err="$T/console.$1.err" rc="$T/console.$1.rc"
+	local i
+	rm -f "$rc"
+	# A tmux server exits with its last session; a new-session sent while it
+	# does fails ("server exited unexpectedly"), as one right after a quit or
+	# a kill-session did now and then under load: it is tried again. (A server
+	# kept up with no session would give later consoles the environment of
+	# its start, not the test's of now.)
+	for ((i = 0; i < 5; i++)); do
+		tm new-session -d -s "$1" -x "${2%x*}" -y "${2#*x}" -c "$T" \
+			"$3 2>'$err'; echo \$? >'$rc'" && break
+		sleep 0.2
+	done
+	for ((i = 0; i < 50; i++)); do
+		tt_screen "$1" 2>/dev/null | grep -qF live && return 0
+		[ -f "$rc" ] && break
+		sleep 0.1
+	done
+	tt_screen "$1" 2>/dev/null
+	[ -s "$err" ] && sed 's/^/  console: /' "$err" >&2
+	[ -f "$rc" ] && tt_die "the console exited with status $(cat "$rc") before it drew"
+	tt_die "the console did not start"
 }
 
 # tt_seed_db: builds $T/seed_db (tests/screen/seed_db.c: rows and batches
