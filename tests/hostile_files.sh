@@ -145,8 +145,28 @@ if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null &&
 		sh "$T/src" "$T/mnt" "$TT" 2>"$T/err")
 	tt_eq "read-only mount: report" "$out" "$want"
 	tt_eq "read-only mount: nothing said" "$(cat "$T/err")" ""
+	if command -v tmux >/dev/null; then
+		tt_tmux
+		tt_console ro 100x30 "unshare -m sh -c 'mount --bind -o ro \"\$1\" \"\$2\" && exec \"\$3\" --db \"\$2/usage.db\"' sh '$T/src' '$T/mnt' '$TT'"
+		tt_wait_for "ledger opened read-only" 3 ro && tt_ok "read-only mount: the console shows it and says so" ||
+			tt_fail "read-only mount: no word in the console: $(tt_screen ro | tail -1)"
+		tt_eq "read-only mount: the console tried no write first" "$(cat "$T/console.ro.err")" \
+			"tokentop console: $T/mnt/usage.db opened read-only: launching, cancelling and calls will fail"
+	fi
 else
 	echo "SKIP: read-only mount (needs root and unshare -m)"
+fi
+
+# a file that is not a ledger: the console says why, once, and exits 1
+if command -v tmux >/dev/null; then
+	[ -n "$TT_SOCK" ] || tt_tmux
+	printf 'not a ledger\n' >"$T/junk.db"
+	chmod 600 "$T/junk.db"
+	tm new-session -d -s junk -x 100 -y 30 "$TT --db '$T/junk.db' 2>'$T/junk.err'; echo \$? >'$T/junk.rc'"
+	for ((i = 0; i < 50; i++)); do [ -s "$T/junk.rc" ] && break; sleep 0.1; done
+	tt_eq "not a ledger: the console exits 1" "$(cat "$T/junk.rc" 2>/dev/null)" 1
+	tt_eq "not a ledger: said once, with the file" "$(cat "$T/junk.err")" \
+		"tokentop: $T/junk.db: PRAGMA cache_size = -2048: file is not a database"
 fi
 
 tt_done

@@ -32,6 +32,28 @@ usage(FILE *f)
 	    "TOKENTOP_SYNC_INTERVAL_MS overrides that interval (tests).\n");
 }
 
+/*
+ * 1 if path (a ledger file that exists) and its folder (where SQLite makes
+ * its -wal and -shm files) may be written; if not, the console opens it
+ * read-only at once (an open for writing would fail first and say so).
+ */
+static int
+ledger_writable(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+
+	if (access(path, W_OK) != 0)
+		return 0;
+	if (slash == NULL)
+		return access(".", W_OK) == 0;
+	if ((size_t)(slash - path) >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	return access(slash == path ? "/" : dir, W_OK) == 0;
+}
+
 int
 cli_console(struct cli *cli, int argc, char **argv)
 {
@@ -50,15 +72,15 @@ cli_console(struct cli *cli, int argc, char **argv)
 	setlocale(LC_ALL, "");
 	if (cli->cfg.tz[0] != '\0' && cli_set_tz(cli->cfg.tz) != 0)
 		return cli_fail("console", "unknown time zone '%s'", cli->cfg.tz);
-	if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK) {
+	if (access(cli->cfg.db_path, F_OK) == 0 && !ledger_writable(cli->cfg.db_path)) {
 		/* a ledger file it cannot write (a copy, a read-only mount) is
 		 * still shown */
-		if (rc != EXIT_RUNTIME || access(cli->cfg.db_path, F_OK) != 0 ||
-		    cli_open_ro(cli, &st, &pr) != EXIT_OK)
+		if ((rc = cli_open_ro(cli, &st, &pr)) != EXIT_OK)
 			return rc;
 		cli_warn("console", "%s opened read-only: launching, cancelling and calls will "
 		    "fail", store_path(st));
-	}
+	} else if ((rc = cli_open(cli, &st, &pr)) != EXIT_OK)
+		return rc;
 	rc = console_run(cli, st, pr);
 	store_close(st);
 	pricing_free(pr);

@@ -627,6 +627,9 @@ console_run(struct cli *cli, struct store *st, struct pricing *pr)
 		console_status(&c, ROLE_WARNING, "organisation not synced: %s", err);
 	if (set_note[0] != '\0')
 		console_status(&c, ROLE_WARNING, "settings: %s", set_note);
+	if (store_readonly(st))
+		console_status(&c, ROLE_WARNING, "ledger opened read-only: launching, cancelling "
+		    "and calls will fail");
 	c.mouse_on = !c.no_mouse && c.set.mouse && draw_mouse_enable(1) == 0;
 	console_alerts_start(&c);
 	loop(&c);
