@@ -726,6 +726,28 @@ section_pg() {
 	note "check: PostgreSQL holds $(pg_psql -d bench_writers -At -c 'SELECT count(*) FROM usage')" \
 	    "rows, SQLite $(sqlite3 -readonly "$TMP/writers.db" 'SELECT count(*) FROM usage') (want $rows)"
 
+	# a laptop's history moved into the fleet's ledger: a response-heavy
+	# tree (2-4 streaming copies a response) imported into a new
+	# PostgreSQL ledger, beside the same into a new SQLite file
+	local tree=$TMP/pgtree mb=${BENCH_PG_IMPORT_MB:-20} pgi sqi added
+	if have_bin gen_transcripts &&
+	    timed /dev/null "$BB/gen_transcripts" --out "$tree" --mb "$mb" --seed 3 --shape responses; then
+		timed "$TMP/pgi.out" "$TT" --db "$(pg_newdb bench_import)" import \
+		    --format claude-code --json "$tree"
+		pgi=$WALL
+		timed "$TMP/sqi.out" "$TT" --db "$TMP/import.db" import \
+		    --format claude-code --json "$tree"
+		sqi=$WALL
+		added=$(jget "$TMP/pgi.out" '$.added')
+		if [[ $added =~ ^[0-9]+$ ]] && [ "$added" = "$(jget "$TMP/sqi.out" '$.added')" ]; then
+			figure "import into PostgreSQL ($mb MB, responses)" "$(fmt "$(calc "$added / $pgi")" 0)" \
+			    "rows/s" "into SQLite, same tree" "$(fmt "$(calc "$added / $sqi")" 0)" "rows/s"
+			note "$added rows, $(fmt "$pgi" 2) s and $(fmt "$sqi" 2) s"
+		else
+			skip "import into PostgreSQL: $(head -c 200 "$TMP/pgi.out.err")"
+		fi
+	fi
+
 	# the ledger: BENCH_PG_URI's (a ledger already copied, reused between
 	# runs), or section 2's (BENCH_LEDGER_DB: a gen_ledger file; else one of
 	# BENCH_ROWS) copied into the server

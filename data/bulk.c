@@ -5,8 +5,11 @@
  * BULK_CAP rows wait. The ledger ends exactly as store_insert_usage row by
  * row would leave it (same rows, same ids, same rollups), and each put says
  * what that call would have said. On a driver whose writers run side by
- * side (row_locks: PostgreSQL) a put is store_insert_usage, as nothing held
- * in memory stays true there. */
+ * side (row_locks: PostgreSQL) what the ledger holds may change until a row
+ * is locked: a key's first put in a round goes to the ledger at once, as
+ * store_insert_usage (its row then stays locked by this transaction: the
+ * copy held here stays true), and its later copies (a stream's) settle here
+ * as on SQLite, without a round trip each. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,8 @@ enum bulk_state {
 	B_SAME,      /* the ledger's row, still the best copy: nothing to write */
 	B_CHANGED,   /* replaces the ledger's row (already taken out of the rollups) */
 };
+/* (with row_locks a first sight is written at once: B_SAME, the ledger's
+ * copy as it then is) */
 
 struct bulk_row {
 	struct usage    u;
@@ -199,6 +204,77 @@ first_sight(struct store *s, struct bulk_row *r, const struct usage *u, const ch
 	return 0;
 }
 
+/* A later copy u of a row held in r: the better one kept, as the ledger
+ * would keep it. 0, or -1 + err. */
+static int
+settle(struct store *s, struct bulk_row *r, const struct usage *u, enum store_put *res,
+       char *err, size_t errlen)
+{
+	*res = STORE_DUPLICATE;
+	if (!store_usage_beats(u, &r->u))
+		return 0;
+	if (r->state == B_SAME && store_rollup_add(s, &r->u, -1, err, errlen) != 0)
+		return -1;
+	r->u = *u;
+	if (r->state == B_SAME)
+		r->state = B_CHANGED;
+	*res = STORE_REPLACED;
+	return 0;
+}
+
+struct locked_arg {
+	const struct usage *u;
+	const char         *key;
+	enum store_put      res;
+	struct usage        kept;
+};
+
+static int
+locked_op(struct store *s, void *arg, char *err, size_t errlen)
+{
+	struct locked_arg *a = arg;
+
+	return store_ledger_put_kept(s, a->u, a->key, &a->res, &a->kept, err, errlen);
+}
+
+/*
+ * A put where writers lock rows (PostgreSQL) of a row with key (NULL: none)
+ * and its hash h: a key held here settles here; a key first seen (or no
+ * key) goes to the ledger now, as store_insert_usage (its row
+ * then locked until this transaction ends, so what the ledger holds is the
+ * copy kept here), the rows held here staying held meanwhile. 0, or -1 +
+ * err.
+ */
+static int
+put_locked(struct store *s, struct store_bulk *b, const struct usage *u, const char *key,
+           uint64_t h, enum store_put *res, char *err, size_t errlen)
+{
+	struct locked_arg a = { u, key, STORE_DUPLICATE, { 0 } };
+	struct bulk_row *r;
+	size_t slot;
+	int rc;
+
+	if (key != NULL && (r = lookup(b, key, h, &slot)) != NULL)
+		return settle(s, r, u, res, err, errlen);
+	s->bulk_hold = 1;
+	rc = store_op_run(s, locked_op, &a, err, errlen);
+	s->bulk_hold = 0;
+	if (rc != 0)
+		return -1;
+	*res = a.res;
+	if (key == NULL)        /* (no later copy can find it) */
+		return 0;
+	if (b->n == b->cap && store_bulk_flush(s, err, errlen) != 0)
+		return -1;
+	(void)lookup(b, key, h, &slot);        /* (a flush empties the table) */
+	r = &b->rows[b->n];
+	r->u = a.kept;
+	r->state = B_SAME;
+	r->hash = h;
+	b->slots[slot] = (uint32_t)++b->n;
+	return 0;
+}
+
 int
 store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
                char *err, size_t errlen)
@@ -215,10 +291,6 @@ store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
 		snprintf(err, errlen, "store_put_bulk: outside a transaction");
 		return -1;
 	}
-	/* where writers run side by side (PostgreSQL), a row held here could be
-	 * another writer's by the time it is written: row by row, insert first */
-	if (s->db->drv->row_locks)
-		return store_insert_usage(s, u, result, err, errlen);
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
 	u = store_stamp(s, u, &stamped);
@@ -226,21 +298,25 @@ store_put_bulk(struct store *s, const struct usage *u, enum store_put *result,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* where writers run side by side (PostgreSQL), a row is held here only
+	 * once this transaction has it locked; a row without a key is written
+	 * at once */
+	if (s->db->drv->row_locks) {
+		if (store_dedupe_key(u, key, sizeof(key))) {
+			if (put_locked(s, b, u, key, key_hash(key), &res, err, errlen) != 0)
+				return -1;
+		} else if (put_locked(s, b, u, NULL, 0, &res, err, errlen) != 0) {
+			return -1;
+		}
+		goto out;
+	}
 	if (b->n == b->cap && store_bulk_flush(s, err, errlen) != 0)
 		return -1;
 	if (store_dedupe_key(u, key, sizeof(key))) {
 		h = key_hash(key);
 		if ((r = lookup(b, key, h, &slot)) != NULL) {
-			res = STORE_DUPLICATE;
-			if (store_usage_beats(u, &r->u)) {
-				if (r->state == B_SAME &&
-				    store_rollup_add(s, &r->u, -1, err, errlen) != 0)
-					return -1;
-				r->u = *u;
-				if (r->state == B_SAME)
-					r->state = B_CHANGED;
-				res = STORE_REPLACED;
-			}
+			if (settle(s, r, u, &res, err, errlen) != 0)
+				return -1;
 			goto out;
 		}
 		r = &b->rows[b->n];
@@ -301,12 +377,17 @@ store_bulk_flush(struct store *s, char *err, size_t errlen)
 	char key[USAGE_ID_MAX + 96];
 	struct bulk_row *r, *fresh[STORE_ROWS];
 	size_t i, nf = 0;
-	int has, rc = 0;
+	int has, batch, rc = 0;
 
 	if (b == NULL || b->n == 0)
 		return 0;
 	/* new rows in their order, STORE_ROWS a statement (the ids as row by
-	 * row); a changed row is one the ledger held before: updated alone */
+	 * row); a changed row is one the ledger held before: updated alone
+	 * (where rows are locked only changed rows wait here: their updates go
+	 * in one batch, one round trip to a server) */
+	batch = s->db->drv->row_locks;
+	if (batch)
+		db_batch(s->db, 1);
 	for (i = 0; i < b->n && rc == 0; i++) {
 		r = &b->rows[i];
 		if (r->state == B_NEW) {
@@ -323,6 +404,8 @@ store_bulk_flush(struct store *s, char *err, size_t errlen)
 	}
 	if (rc == 0 && nf > 0)
 		rc = insert_rows(s, fresh, nf, err, errlen);
+	if (batch && db_batch(s->db, 0) != 0 && rc == 0)
+		rc = store_sqlerr(s, "usage write", err, errlen);
 	for (i = 0; i < b->n && rc == 0; i++)
 		if (b->rows[i].state != B_SAME)
 			rc = store_rollup_add(s, &b->rows[i].u, 1, err, errlen);

@@ -269,12 +269,21 @@ int
 store_ledger_put_key(struct store *s, const struct usage *u, const char *key,
                      enum store_put *result, char *err, size_t errlen)
 {
+	return store_ledger_put_kept(s, u, key, result, NULL, err, errlen);
+}
+
+int
+store_ledger_put_kept(struct store *s, const struct usage *u, const char *key,
+                      enum store_put *result, struct usage *kept, char *err, size_t errlen)
+{
 	struct usage old, stamped;
 	int has_key = key != NULL, added = 0, found = 0;
 
 	if (store_usage_check(u, err, errlen) != 0)
 		return -1;
 	u = store_stamp(s, u, &stamped);
+	if (kept != NULL)
+		*kept = *u;
 	if (has_key && !s->db->drv->row_locks &&
 	    store_usage_find(s, key, &old, &found, err, errlen) != 0)
 		return -1;
@@ -295,6 +304,8 @@ store_ledger_put_key(struct store *s, const struct usage *u, const char *key,
 		}
 	}
 	if (!store_usage_beats(u, &old)) {
+		if (kept != NULL)
+			*kept = old;
 		*result = STORE_DUPLICATE;
 		return 0;
 	}

@@ -614,8 +614,9 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 	size_t m = 0;
 	int rc = 0, virgin;
 
-	/* rows waiting in bulk.c first: their deltas belong in this flush */
-	if (!s->in_op && store_bulk_flush(s, err, errlen) != 0)
+	/* rows waiting in bulk.c first: their deltas belong in this flush
+	 * (unless bulk.c's own put is writing: the rest of them come later) */
+	if (!s->in_op && !s->bulk_hold && store_bulk_flush(s, err, errlen) != 0)
 		return -1;
 	p = s->pend;
 	if (p == NULL || p->n == 0)

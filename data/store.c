@@ -138,7 +138,7 @@ store_op_begin(struct store *s, char *err, size_t errlen)
 	int rc;
 
 	s->retry = 0;
-	if (s->in_tx && store_bulk_flush(s, err, errlen) != 0)
+	if (s->in_tx && !s->bulk_hold && store_bulk_flush(s, err, errlen) != 0)
 		return -1;
 	if (s->in_tx)
 		rc = tx(s, DB_SAVEPOINT, "savepoint", err, errlen);

@@ -56,6 +56,8 @@ struct store {
 	char           *path;           /* as shown: a URI's password masked */
 	int             in_tx;          /* inside store_begin .. commit/rollback */
 	int             in_op;          /* inside store_op_begin .. store_op_end */
+	int             bulk_hold;      /* an operation of store_put_bulk's own: the rows
+	                                   it holds stay held (bulk.c) */
 	int             rollup_failed;  /* a flush failed: the transaction must not commit */
 	int             retry;          /* the last SQL failure may pass if run again */
 	struct db_stmt *stmt[SQ_COUNT]; /* prepared lazily, finalised on close */
@@ -145,6 +147,11 @@ int store_ledger_put(struct store *s, const struct usage *u, enum store_put *res
  * key, data/merge.c). */
 int store_ledger_put_key(struct store *s, const struct usage *u, const char *key,
                          enum store_put *result, char *err, size_t errlen);
+/* The same, and the copy the ledger holds for key after it (u as stamped,
+ * or the ledger's own when it was kept) into *kept. */
+int store_ledger_put_kept(struct store *s, const struct usage *u, const char *key,
+                          enum store_put *result, struct usage *kept, char *err,
+                          size_t errlen);
 
 /* store_batch_put's upsert inside the caller's operation (batches.c). */
 int store_batch_upsert(struct store *s, const struct batch_rec *b, char *err, size_t errlen);
