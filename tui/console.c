@@ -276,6 +276,21 @@ now_ms(void)
  * arrives, however slow the API is. Returns 1 when the ledger may have
  * changed; *notified = 1 when the ledger's descriptor woke it.
  */
+/*
+ * Has the terminal hung up? SIGHUP goes to the session's leader only: under
+ * a parent that neither exits nor passes it on (`make demo`, a wrapper
+ * script) the console is not told, and its terminal then reads as ready
+ * with no key, at once, forever: a loop at full speed. A look that does not
+ * wait (the waits above may go through curl, which drops POLLHUP).
+ */
+static int
+terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
 static int
 wait_input(struct console *c, int timeout_ms, int *notified)
 {
@@ -296,6 +311,8 @@ wait_input(struct console *c, int timeout_ms, int *notified)
 		changed = screen_poller_wait(c, pfd, (size_t)n, timeout_ms);
 	else if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR)
 		got_quit = 1;   /* the terminal went away */
+	if (terminal_gone())
+		got_quit = 1;
 	*notified = lfd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
 	if (jobs_collect() > 0)
 		changed = 1;
