@@ -1,7 +1,8 @@
 /* merge_usage.c — the ledger merge's usage rows: each through the ledger's
  * own write path (store_ledger_put_key: the better copy kept, rollups in the
  * same transaction), under its dedupe key, or, for a row without one, a
- * content key (see merge.h). */
+ * content key (see merge.h); rows the destination has none of, many a
+ * statement. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +168,7 @@ struct urow {
 	                            own keyless rows of this content count */
 	int64_t      id;         /* the row's id in the source (for messages) */
 	int          dup;        /* the destination's copy is as good (prefetch) */
+	int          found;      /* the destination has a copy (prefetch) */
 };
 
 struct ugroup {
@@ -271,7 +273,7 @@ prefetch(struct store *s, struct ugroup *g, char *err, size_t errlen)
 	int rc;
 
 	for (i = 0; i < g->n; i++)
-		g->rows[i].dup = 0;
+		g->rows[i].dup = g->rows[i].found = 0;
 	for (i = 0; i < g->n; i += n) {
 		n = g->n - i < PREFETCH ? g->n - i : PREFETCH;
 		prefetch_sql(sql, sizeof(sql), n);
@@ -285,6 +287,7 @@ prefetch(struct store *s, struct ugroup *g, char *err, size_t errlen)
 			if (hit == NULL)
 				continue;
 			store_read_usage(st, 1, &old);
+			(*hit)->found = 1;
 			(*hit)->dup = !store_usage_beats(store_stamp(s, &(*hit)->u, &stamped), &old);
 		}
 		db_finalize(st);
@@ -294,17 +297,107 @@ prefetch(struct store *s, struct ugroup *g, char *err, size_t errlen)
 	return 0;
 }
 
+/* One row through the ledger's write path, counted. 0, or -1 + err. */
+static int
+put_one(struct store *s, struct ugroup *g, struct urow *r, char *err, size_t errlen)
+{
+	enum store_put res;
+
+	if (store_ledger_put_key(s, &r->u, r->key, &res, err, errlen) != 0) {
+		g->bad_id = r->id;
+		return -1;
+	}
+	if (res == STORE_ADDED)
+		g->got.added++;
+	else if (res == STORE_REPLACED)
+		g->got.replaced++;
+	else
+		g->got.duplicates++;
+	return 0;
+}
+
+/*
+ * STORE_ROWS rows the destination had none of (prefetch) in one statement,
+ * inside a savepoint: all added (their rollups as put_one would add them),
+ * or, when a row is refused (another writer added its key since, or it is
+ * not a row the ledger takes), the savepoint undone and each row put alone
+ * (the ledger then says which and why). The ids as row by row. 0, or -1 +
+ * err.
+ */
+static int
+insert_new(struct store *s, struct ugroup *g, struct urow *const *v, char *err, size_t errlen)
+{
+	struct usage stamped[STORE_ROWS];
+	const struct usage *u;
+	struct db_stmt *st;
+	char tmp[64];
+	int params, rc = DB_ERR, ok = 1;
+	size_t i;
+
+	for (i = 0; i < STORE_ROWS && ok; i++) {
+		ok = store_usage_check(&v[i]->u, tmp, sizeof(tmp)) == 0;
+		if ((u = store_stamp(s, &v[i]->u, &stamped[i])) != &stamped[i])
+			stamped[i] = *u;
+	}
+	if (ok && db_tx(s->db, DB_SAVEPOINT) == 0) {
+		if ((st = store_stmt_rows(s, SQ_USAGE_INSERT, &params, tmp, sizeof(tmp))) != NULL) {
+			for (i = 0; i < STORE_ROWS; i++)
+				store_bind_usage_at(st, (int)i * params, &stamped[i], v[i]->key);
+			rc = db_step(st);
+			db_reset(st);
+		}
+		if (rc == DB_DONE && db_changes(s->db) == STORE_ROWS) {
+			if (db_tx(s->db, DB_RELEASE) != 0)
+				return store_sqlerr(s, "usage write", err, errlen);
+			for (i = 0; i < STORE_ROWS; i++) {
+				if (store_rollup_add(s, &stamped[i], 1, err, errlen) != 0) {
+					g->bad_id = v[i]->id;
+					return -1;
+				}
+				store_bulk_inserted(s, v[i]->key);
+			}
+			g->got.added += STORE_ROWS;
+			return 0;
+		}
+		if (db_tx(s->db, DB_ROLLBACK_TO) != 0 || db_tx(s->db, DB_RELEASE) != 0)
+			return store_sqlerr(s, "usage write", err, errlen);
+	}
+	for (i = 0; i < STORE_ROWS; i++)
+		if (put_one(s, g, v[i], err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/* The rows waiting for insert_new: a full statement's, or each alone. */
+static int
+flush_new(struct store *s, struct ugroup *g, struct urow **v, size_t *n, char *err,
+          size_t errlen)
+{
+	size_t i, k = *n;
+
+	*n = 0;
+	if (k == STORE_ROWS)
+		return insert_new(s, g, v, err, errlen);
+	for (i = 0; i < k; i++)
+		if (put_one(s, g, v[i], err, errlen) != 0)
+			return -1;
+	return 0;
+}
+
+/* The group's rows in order: a duplicate counted, rows the destination had
+ * none of STORE_ROWS a statement (insert_new), the others each through the
+ * ledger's write path. */
 static int
 write_rows(struct store *s, void *arg, char *err, size_t errlen)
 {
 	struct ugroup *g = arg;
 	struct db_stmt *st = NULL;
-	enum store_put res;
-	struct urow *r = NULL;
+	struct urow *r = NULL, *fresh[STORE_ROWS];
 	int64_t have;
-	size_t i;
+	size_t i, nf = 0;
 
 	memset(&g->got, 0, sizeof(g->got));
+	g->bad_id = 0;
 	if (prefetch(s, g, err, errlen) != 0)
 		goto fail;
 	for (i = 0; i < g->n; i++) {
@@ -313,6 +406,14 @@ write_rows(struct store *s, void *arg, char *err, size_t errlen)
 			g->got.duplicates++;
 			continue;
 		}
+		if (!r->found && r->occ == 0) {
+			fresh[nf++] = r;
+			if (nf == STORE_ROWS && flush_new(s, g, fresh, &nf, err, errlen) != 0)
+				goto fail;
+			continue;
+		}
+		if (flush_new(s, g, fresh, &nf, err, errlen) != 0)
+			goto fail;
 		if (r->occ > 0) {
 			if (own_copies(s, &st, &r->u, &have, err, errlen) != 0)
 				goto fail;
@@ -321,19 +422,16 @@ write_rows(struct store *s, void *arg, char *err, size_t errlen)
 				continue;
 			}
 		}
-		if (store_ledger_put_key(s, &r->u, r->key, &res, err, errlen) != 0)
+		if (put_one(s, g, r, err, errlen) != 0)
 			goto fail;
-		if (res == STORE_ADDED)
-			g->got.added++;
-		else if (res == STORE_REPLACED)
-			g->got.replaced++;
-		else
-			g->got.duplicates++;
 	}
+	if (flush_new(s, g, fresh, &nf, err, errlen) != 0)
+		goto fail;
 	db_finalize(st);
 	return 0;
 fail:
-	g->bad_id = r != NULL ? r->id : 0;
+	if (g->bad_id == 0)
+		g->bad_id = r != NULL ? r->id : 0;
 	db_finalize(st);
 	return -1;
 }

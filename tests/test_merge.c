@@ -455,6 +455,70 @@ test_concurrent_writer(void **state)
 	store_close(dst);
 }
 
+/* Rows the destination lacks go STORE_ROWS a statement (merge_usage.c's
+ * insert_new), between rows it has: every row once, rollups exact; a row
+ * it refuses inside such a statement is named, its group left out. On
+ * PostgreSQL a writer adds the same keys meanwhile: a statement that meets
+ * one is undone and its rows put one by one. */
+static void
+test_many_new(void **state)
+{
+	char path[1024], dpath[1024], err[512];
+	struct store *src, *dst;
+	struct merge_stats m;
+	pid_t pid;
+	int st, i, fd[2];
+	char c;
+
+	(void)state;
+	snprintf(dpath, sizeof(dpath), "%s", fx_ledger());
+	dst = open_at(dpath);
+	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_many.db"));
+	src = open_at(path);
+	seed_rows(src, 0, 300, 1, "laptop");
+	store_close(src);
+	seed_rows(dst, 100, 10, 0, "server");
+	fx_sql(path, "UPDATE usage SET model = '' WHERE request_id = 'req_250'");
+	src = open_at(path);
+	assert_int_equal(merge_run(dst, src, 200, NULL, NULL, &m, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "without model"));
+	assert_int_equal(m.all.added, 190);
+	assert_rollups_exact(dst, 200);
+	store_close(src);
+	fx_sql(path, "UPDATE usage SET model = 'claude-haiku-4-5' WHERE request_id = 'req_250'");
+	src = open_at(path);
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {     /* the source's own keys, from another host, committed
+	                       while the merge waits on them (PostgreSQL) */
+		struct store *w = store_open(dpath, err, sizeof(err));
+
+		if (w == NULL || store_begin(w, err, sizeof(err)) != 0)
+			_exit(2);
+		for (i = 299; i >= 200; i--) {
+			struct usage u = row(i, "server");
+
+			snprintf(u.request_id, sizeof(u.request_id), "req_%d", i);
+			if (store_insert_usage(w, &u, NULL, err, sizeof(err)) != 0)
+				_exit(1);
+		}
+		if (write(fd[1], "x", 1) != 1)
+			_exit(3);
+		usleep(fx_pg ? 800000 : 0);
+		_exit(store_commit(w, err, sizeof(err)) == 0 ? 0 : 4);
+	}
+	assert_int_equal(read(fd[0], &c, 1), 1);
+	merge_ok(dst, src, 0, &m);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_rollups_exact(dst, 304);
+	merge_ok(dst, src, 0, &m);
+	assert_int_equal(m.all.added, 0);
+	store_close(src);
+	store_close(dst);
+}
+
 /* A writer on the source meanwhile: the merge reads one snapshot (the
  * rows written after it began are not half-seen), a rerun takes them. */
 struct src_writer {
@@ -639,6 +703,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_replaced),
 		cmocka_unit_test(test_batches),
 		cmocka_unit_test(test_concurrent_writer),
+		cmocka_unit_test(test_many_new),
 		cmocka_unit_test(test_source_writer),
 		cmocka_unit_test(test_stopped),
 		cmocka_unit_test(test_failure_half_way),
