@@ -22,6 +22,7 @@
 #include "tests/lib/fx.h"
 #include "tests/lib/fx_db.h"
 #include "tests/lib/fx_merge.h"
+#include "tests/lib/fx_store.h"
 
 #define T0 FXM_T0
 
@@ -103,7 +104,7 @@ report_tokens(struct store *s)
 static void
 test_rows(void **state)
 {
-	struct store *src = fxm_open(fx_ledger()), *dst = fxm_open(fx_ledger());
+	struct store *src = fxs_open(fx_ledger()), *dst = fxs_open(fx_ledger());
 	struct merge_stats m;
 
 	(void)state;
@@ -130,7 +131,7 @@ test_rows(void **state)
 static void
 test_copy_exact(void **state)
 {
-	struct store *src = fxm_open(fx_ledger()), *dst = fxm_open(fx_ledger());
+	struct store *src = fxs_open(fx_ledger()), *dst = fxs_open(fx_ledger());
 	struct merge_stats m;
 	struct store_host *h = NULL;
 	size_t n = 0;
@@ -157,8 +158,8 @@ test_copy_exact(void **state)
 static void
 test_keyless(void **state)
 {
-	struct store *a = fxm_open(fx_ledger()), *b = fxm_open(fx_ledger()),
-	    *c = fxm_open(fx_ledger());
+	struct store *a = fxs_open(fx_ledger()), *b = fxs_open(fx_ledger()),
+	    *c = fxs_open(fx_ledger());
 	struct merge_stats m;
 	struct usage u;
 
@@ -191,7 +192,7 @@ test_keyless(void **state)
 static void
 test_replaced(void **state)
 {
-	struct store *src = fxm_open(fx_ledger()), *dst = fxm_open(fx_ledger());
+	struct store *src = fxs_open(fx_ledger()), *dst = fxs_open(fx_ledger());
 	struct merge_stats m;
 	struct usage u = fxm_row(3, "laptop");
 
@@ -215,7 +216,7 @@ test_replaced(void **state)
 static void
 test_batches(void **state)
 {
-	struct store *src = fxm_open(fx_ledger()), *dst = fxm_open(fx_ledger());
+	struct store *src = fxs_open(fx_ledger()), *dst = fxs_open(fx_ledger());
 	struct batch_intent *in = NULL;
 	struct batch_counts bc;
 	struct org_report orp;
@@ -290,7 +291,7 @@ write_to_source(const struct merge_stats *m, void *arg)
 	(void)m;
 	if (w->done++)
 		return 0;
-	s = fxm_open(w->target);
+	s = fxs_open(w->target);
 	for (i = 0; i < 30; i++) {
 		u = fxm_row(9000 + i, "laptop");
 		snprintf(u.request_id, sizeof(u.request_id), "req_late%d", i);
@@ -305,12 +306,12 @@ test_source_writer(void **state)
 {
 	char path[1024], err[512];
 	struct src_writer w = { path, 0 };
-	struct store *src, *dst = fxm_open(fx_ledger());
+	struct store *src, *dst = fxs_open(fx_ledger());
 	struct merge_stats m;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_sw.db"));
-	src = fxm_open(path);
+	src = fxs_open(path);
 	fxm_seed_rows(src, 0, 100, 0, "laptop");
 	store_close(src);
 	assert_non_null(src = merge_open_source(path, err, sizeof(err)));
@@ -339,7 +340,7 @@ stop_after(const struct merge_stats *m, void *arg)
 static void
 test_stopped(void **state)
 {
-	struct store *src = fxm_open(fx_ledger()), *dst = fxm_open(fx_ledger());
+	struct store *src = fxs_open(fx_ledger()), *dst = fxs_open(fx_ledger());
 	struct merge_stats m;
 	int64_t at = 20;
 	char err[512];
@@ -366,17 +367,17 @@ static void
 test_failure_half_way(void **state)
 {
 	char path[1024], err[512];
-	struct store *src, *dst = fxm_open(fx_ledger());
+	struct store *src, *dst = fxs_open(fx_ledger());
 	struct merge_stats m;
 	int rc;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_bad.db"));
-	src = fxm_open(path);
+	src = fxs_open(path);
 	fxm_seed_rows(src, 0, 50, 0, "laptop");
 	store_close(src);
 	fx_sql(path, "UPDATE usage SET model = '' WHERE request_id = 'req_33'");
-	src = fxm_open(path);
+	src = fxs_open(path);
 	rc = merge_run(dst, src, 10, NULL, NULL, &m, err, sizeof(err));
 	assert_int_equal(rc, -1);
 	assert_non_null(strstr(err, "usage row"));
@@ -385,7 +386,7 @@ test_failure_half_way(void **state)
 	fxm_assert_rollups_exact(dst, 30);
 	store_close(src);
 	fx_sql(path, "UPDATE usage SET model = 'claude-haiku-4-5' WHERE request_id = 'req_33'");
-	src = fxm_open(path);
+	src = fxs_open(path);
 	fxm_merge_ok(dst, src, 10, &m);
 	assert_int_equal(m.all.added, 20);
 	assert_int_equal(m.all.duplicates, 30);
@@ -403,9 +404,9 @@ test_source_checks(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_same.db"));
-	a = fxm_open(path);
+	a = fxs_open(path);
 	assert_non_null(b = merge_open_source(path, err, sizeof(err)));
-	c = fxm_open(fx_ledger());
+	c = fxs_open(fx_ledger());
 	assert_int_equal(merge_same(a, b, &same, err, sizeof(err)), 0);
 	assert_int_equal(same, 1);
 	assert_int_equal(merge_same(a, c, &same, err, sizeof(err)), 0);

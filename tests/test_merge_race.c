@@ -20,6 +20,7 @@
 #include "tests/lib/fx.h"
 #include "tests/lib/fx_db.h"
 #include "tests/lib/fx_merge.h"
+#include "tests/lib/fx_store.h"
 
 /* A writer on the destination meanwhile (another process): every row of
  * both is there once and the rollups are exact. */
@@ -27,14 +28,14 @@ static void
 test_concurrent_writer(void **state)
 {
 	char path[1024], err[512];
-	struct store *src = fxm_open(fx_ledger()), *dst;
+	struct store *src = fxs_open(fx_ledger()), *dst;
 	struct merge_stats m;
 	pid_t pid;
 	int st, i;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_cw.db"));
-	dst = fxm_open(path);
+	dst = fxs_open(path);
 	fxm_seed_rows(src, 0, 400, 1, "laptop");
 	pid = fork();
 	assert_true(pid >= 0);
@@ -80,21 +81,21 @@ test_many_new(void **state)
 
 	(void)state;
 	snprintf(dpath, sizeof(dpath), "%s", fx_ledger());
-	dst = fxm_open(dpath);
+	dst = fxs_open(dpath);
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("merge_many.db"));
-	src = fxm_open(path);
+	src = fxs_open(path);
 	fxm_seed_rows(src, 0, 300, 1, "laptop");
 	store_close(src);
 	fxm_seed_rows(dst, 100, 10, 0, "server");
 	fx_sql(path, "UPDATE usage SET model = '' WHERE request_id = 'req_250'");
-	src = fxm_open(path);
+	src = fxs_open(path);
 	assert_int_equal(merge_run(dst, src, 200, NULL, NULL, &m, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "without model"));
 	assert_int_equal(m.all.added, 190);
 	fxm_assert_rollups_exact(dst, 200);
 	store_close(src);
 	fx_sql(path, "UPDATE usage SET model = 'claude-haiku-4-5' WHERE request_id = 'req_250'");
-	src = fxm_open(path);
+	src = fxs_open(path);
 	assert_int_equal(pipe(fd), 0);
 	pid = fork();
 	assert_true(pid >= 0);

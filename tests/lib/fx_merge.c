@@ -13,17 +13,7 @@
 #include "data/merge.h"
 #include "data/store.h"
 #include "tests/lib/fx_merge.h"
-
-struct store *
-fxm_open(const char *target)
-{
-	char err[512];
-	struct store *s = store_open(target, err, sizeof(err));
-
-	if (s == NULL)
-		fail_msg("store_open %s: %s", target, err);
-	return s;
-}
+#include "tests/lib/fx_store.h"
 
 struct usage
 fxm_row(int i, const char *host)

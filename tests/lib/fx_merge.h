@@ -14,8 +14,6 @@ struct merge_stats;
 
 #define FXM_T0 1764500000000LL      /* 2025-11-30 */
 
-/* The ledger at target, opened (the caller closes it). */
-struct store *fxm_open(const char *target);
 /* Row i of a seeded ledger, from host: its time, model, source, tag and
  * tokens follow from i. */
 struct usage fxm_row(int i, const char *host);
