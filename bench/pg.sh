@@ -89,7 +89,7 @@ section_pg() {
 	# a laptop's history moved into the fleet's ledger: a response-heavy
 	# tree (2-4 streaming copies a response) imported into a new
 	# PostgreSQL ledger, beside the same into a new SQLite file
-	local tree=$TMP/pgtree mb=${BENCH_PG_IMPORT_MB:-20} pgi sqi added
+	local tree=$TMP/pgtree mb=${BENCH_PG_IMPORT_MB:-20} pgi sqi added pgrc
 	if have_bin gen_transcripts &&
 	    timed /dev/null "$BB/gen_transcripts" --out "$tree" --mb "$mb" --seed 3 --shape responses; then
 		timed "$TMP/pgi.out" "$TT" --db "$(pg_newdb bench_import)" import \
@@ -103,6 +103,14 @@ section_pg() {
 			figure "import into PostgreSQL ($mb MB, responses)" "$(fmt "$(calc "$added / $pgi")" 0)" \
 			    "rows/s" "into SQLite, same tree" "$(fmt "$(calc "$added / $sqi")" 0)" "rows/s"
 			note "$added rows, $(fmt "$pgi" 2) s and $(fmt "$sqi" 2) s"
+			# the same history moved as a ledger (`ledger merge`): the
+			# SQLite file just written, into a new server ledger and a new file
+			timed "$TMP/pgm.out" "$TT" --db "$(pg_newdb bench_merge)" ledger merge "$TMP/import.db"
+			pgi=$WALL pgrc=$RC
+			timed "$TMP/sqm.out" "$TT" --db "$TMP/merged.db" ledger merge "$TMP/import.db"
+			[ "$RC$pgrc" = 00 ] && figure "ledger merge into PostgreSQL" \
+			    "$(fmt "$(calc "$added / $pgi")" 0)" "rows/s" "into SQLite, same ledger" \
+			    "$(fmt "$(calc "$added / $WALL")" 0)" "rows/s"
 		else
 			skip "import into PostgreSQL: $(head -c 200 "$TMP/pgi.out.err")"
 		fi
