@@ -340,13 +340,17 @@ sq_close(struct db *db)
 	free(d);
 }
 
-/* A pragma of the opening: "PATH: PRAGMA ...: reason" into err on failure. */
+/* A pragma of the opening: "PATH: reason" into err on failure (the first
+ * statement to read the file: a file that is no SQLite database is said to
+ * be no ledger, not which pragma met it). */
 static int
 open_pragma(struct sq_db *d, const char *sql, int retry, char *err, size_t errlen)
 {
 	if ((retry ? exec_retry(d, sql) : sq_exec(&d->base, sql)) == 0)
 		return 0;
-	snprintf(err, errlen, "%s: %s: %s", d->path, sql, d->msg);
+	snprintf(err, errlen, "%s: %s%s", d->path, d->msg,
+	    (sqlite3_extended_errcode(d->h) & 0xff) == SQLITE_NOTADB ?
+	    " (not a tokentop ledger, or a damaged one)" : "");
 	return -1;
 }
 
