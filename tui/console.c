@@ -266,6 +266,22 @@ now_ms(void)
 }
 
 /*
+ * Has the terminal hung up? SIGHUP goes to the session's leader only: under
+ * a parent that neither exits nor passes it on (`make demo`, a wrapper
+ * script) the console is not told, and its terminal then reads as ready
+ * with no key, at once, forever: a loop at full speed. A look that does not
+ * wait, after each of wait_input's (which may go through curl: it drops
+ * POLLHUP).
+ */
+static int
+terminal_gone(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+/*
  * The one wait of the loop: the keyboard, the ledger's descriptor when it
  * has one (a PostgreSQL ledger's connection: readable when another host's
  * commit is notified), the pipes of background jobs (batch submit/cancel/
@@ -276,21 +292,6 @@ now_ms(void)
  * arrives, however slow the API is. Returns 1 when the ledger may have
  * changed; *notified = 1 when the ledger's descriptor woke it.
  */
-/*
- * Has the terminal hung up? SIGHUP goes to the session's leader only: under
- * a parent that neither exits nor passes it on (`make demo`, a wrapper
- * script) the console is not told, and its terminal then reads as ready
- * with no key, at once, forever: a loop at full speed. A look that does not
- * wait (the waits above may go through curl, which drops POLLHUP).
- */
-static int
-terminal_gone(void)
-{
-	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-
-	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
-}
-
 static int
 wait_input(struct console *c, int timeout_ms, int *notified)
 {
