@@ -180,7 +180,26 @@ struct db_driver {
 	 * against ccusage and whose cells cost little to read) an hour a day
 	 * at most. */
 	int         do_step;
+	/* Bit h (0..23): rollup_do also holds the days that start at h:30 UTC
+	 * (off 24 + h, hour = the cell's first whole UTC hour h), so a zone
+	 * whose midnight is there (Kolkata 18:30Z, Adelaide 14:30Z or 13:30Z)
+	 * reads one cell group a local day and moves nothing. Only the hours
+	 * that the tz database's :30 zones use (every start costs a flush two
+	 * cells a UTC day group): 0 where reading the half hours moved costs
+	 * little (SQLite). */
+	unsigned    do_half;
 };
+
+/* PostgreSQL's do_half (db_pg.c), the hours as SQL (migration 25 in
+ * schema_pg.c builds their cells; tests/test_rollup.c checks that they
+ * agree): Newfoundland (2:30Z, 3:30Z), Marquesas (9:30Z), Adelaide and
+ * Lord Howe (13:30Z), Adelaide and Darwin (14:30Z), Myanmar and Cocos
+ * (17:30Z), India and Sri Lanka (18:30Z), Afghanistan (19:30Z), Iran
+ * (20:30Z). */
+#define PG_DO_HALF (1u << 2 | 1u << 3 | 1u << 9 | 1u << 13 | 1u << 14 | 1u << 17 | \
+	1u << 18 | 1u << 19 | 1u << 20)
+#define PG_DO_HALF_LIST "2, 3, 9, 13, 14, 17, 18, 19, 20"
+#define PG_DO_HALF_ROWS "(2), (3), (9), (13), (14), (17), (18), (19), (20)"
 
 extern const struct db_driver db_sqlite;
 extern const struct db_driver db_pg;

@@ -143,7 +143,8 @@ bind_coll(struct db_stmt *st, enum store_stmt_id id, int b, int add,
 		return k - b - 1;
 	}
 	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
-		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24);
+		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24 +
+		    (strcmp(c->g, ROLLUP_DO_HALF) == 0 ? 24 : 0));     /* (+ 24: at :30) */
 	if (id == SQ_HQ_ADD || id == SQ_HQ_PRUNE) {   /* unit: hour × 4 + part */
 		db_bind_int64(st, k++, rollup_floor_div(c->unit, 4));
 		db_bind_int64(st, k++, c->unit - rollup_floor_div(c->unit, 4) * 4);
@@ -225,9 +226,10 @@ add_parts(struct rollup_pending *p, size_t at, const cell_parts part)
 }
 
 /* The pending hour cells summed into the collapsed tables' cells (rollup_do's
- * every do_step hours): 0, or groupsum_add's failure. */
+ * day starts: the driver's do_step and do_half): 0, or groupsum_add's
+ * failure. */
 static int
-collapse(struct rollup_pending *p, struct groupsum *coll, int do_step)
+collapse(struct rollup_pending *p, struct groupsum *coll, const struct db_driver *drv)
 {
 	const struct cell *c;
 	char lt[sizeof(coll[0].cells[0].g)];
@@ -281,7 +283,8 @@ collapse(struct rollup_pending *p, struct groupsum *coll, int do_step)
 	}
 	if ((rc = rollup_local_parts(&coll[C_HM], p->hmpart, &coll[C_HQ])) != 0)
 		return rc;
-	return rollup_local_days(&coll[C_HM], &coll[C_DM], do_step, &coll[C_DO]);
+	return rollup_local_days(&coll[C_HM], p->hmpart, &coll[C_DM], drv->do_step, drv->do_half,
+	    &coll[C_DO]);
 }
 
 /* Orders of the rollup tables' keys: where writers lock rows, concurrent
@@ -625,7 +628,7 @@ store_rollup_flush(struct store *s, char *err, size_t errlen)
 		snprintf(err, errlen, "rollup flush inside an operation");
 		return -1;
 	}
-	if ((rc = collapse(p, p->coll, s->db->drv->do_step)) != 0) {
+	if ((rc = collapse(p, p->coll, s->db->drv)) != 0) {
 		snprintf(err, errlen, rc == GROUPSUM_OVERFLOW ?
 		    "rollup: a token sum does not fit 64 bits" : "out of memory");
 		rc = -1;

@@ -25,60 +25,84 @@ nonzero(const int64_t *sum)
 	return 0;
 }
 
-/* rollup_do's cells from the flush's hm and dm cells: the hours of each
- * UTC day group (dm) side by side, then for every day start off (step,
- * 2 step, ... < 24) the part of the day from off on into the cell that
- * starts then, and the part before it into the cell that started the day
- * before (a cell's unit is its first UTC hour): 2 (24 / step - 1) adds a
- * day group at most, not 24 / step - 1 an hour. */
+/* Add sum to out's cell (unit, c's model, flags and routed; g) unless it
+ * is all zero. 0, -1 out of memory, or GROUPSUM_OVERFLOW. */
+static int
+add_day(struct groupsum *out, int64_t unit, const struct groupsum_cell *c, const char *g,
+        const int64_t *sum)
+{
+	return nonzero(sum) ? groupsum_add(out, unit, c->model, g, c->flags, c->routed, sum) : 0;
+}
+
+/* The cells of day group c (its hours h[0..23], the first half of each
+ * q[0..23]) for the day starts from[0..23] (the part of the UTC day before
+ * a start, pre[start]; q: with the first half of that hour): the part
+ * before into the cell that started the day before, the rest into the one
+ * that starts then (a cell's unit is its first UTC hour). */
+static int
+day_cells(const struct groupsum_cell *c, int64_t (*h)[GROUPSUM_N], int64_t (*q)[GROUPSUM_N],
+          unsigned starts, const char *g, struct groupsum *out)
+{
+	int64_t pre[GROUPSUM_N], part[GROUPSUM_N], rest[GROUPSUM_N];
+	int off, k, rc = 0;
+
+	memset(pre, 0, sizeof(pre));
+	for (off = 0; off < 24 && rc == 0; off++) {
+		if (off > 0)
+			for (k = 0; k < GROUPSUM_N; k++)
+				if (__builtin_add_overflow(pre[k], h[off - 1][k], &pre[k]))
+					return GROUPSUM_OVERFLOW;
+		if (!(starts & 1u << off))
+			continue;
+		for (k = 0; k < GROUPSUM_N; k++)
+			if (__builtin_add_overflow(pre[k], q != NULL ? q[off][k] : 0, &part[k]) ||
+			    __builtin_sub_overflow(c->sum[k], part[k], &rest[k]))
+				return GROUPSUM_OVERFLOW;
+		if ((rc = add_day(out, (c->unit - 1) * 24 + off, c, g, part)) == 0)
+			rc = add_day(out, c->unit * 24 + off, c, g, rest);
+	}
+	return rc;
+}
+
+/* rollup_do's cells from the flush's hm cells (their first halves in
+ * part[i][1]) and dm cells: the hours of each UTC day group (dm) side by
+ * side, then the day's cells for every start (day_cells): every step hours
+ * but 0 (g ""), and at the half hours of half (g ROLLUP_DO_HALF). At most
+ * 2 (24 / step - 1 + the bits of half) adds a day group, not as many an
+ * hour. */
 int
-rollup_local_days(const struct groupsum *hm, const struct groupsum *dm, int step,
-                  struct groupsum *out)
+rollup_local_days(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
+                  const struct groupsum *dm, int step, unsigned half, struct groupsum *out)
 {
 	const struct groupsum_cell *c;
-	int64_t (*h)[24][GROUPSUM_N], pre[GROUPSUM_N], suf[GROUPSUM_N], day;
+	int64_t (*h)[2][24][GROUPSUM_N], day;
+	unsigned whole = 0;
 	long d;
 	size_t i, k;
-	int off, r, rc = 0;
+	int off, rc = 0;
 
 	if (dm->n == 0)
 		return 0;
 	if ((h = calloc(dm->n, sizeof(*h))) == NULL)
 		return -1;
+	for (off = step; off < 24; off += step)
+		whole |= 1u << off;
 	for (i = 0; i < hm->n && rc == 0; i++) {
 		c = &hm->cells[i];
 		day = floor_div(c->unit, 24);
 		if ((d = groupsum_find(dm, day, c->model, "", c->flags, c->routed)) < 0)
 			continue;       /* (every hm cell has its day's) */
 		for (k = 0; k < GROUPSUM_N; k++)
-			if (__builtin_add_overflow(h[d][c->unit - day * 24][k], c->sum[k],
-			    &h[d][c->unit - day * 24][k]))
+			if (__builtin_add_overflow(h[d][0][c->unit - day * 24][k], c->sum[k],
+			    &h[d][0][c->unit - day * 24][k]) ||
+			    __builtin_add_overflow(h[d][1][c->unit - day * 24][k], part[i][1][k],
+			    &h[d][1][c->unit - day * 24][k]))
 				rc = GROUPSUM_OVERFLOW;
 	}
 	for (i = 0; i < dm->n && rc == 0; i++) {
-		c = &dm->cells[i];
-		memset(pre, 0, sizeof(pre));
-		for (off = step; off < 24 && rc == 0; off += step) {
-			for (k = 0; k < GROUPSUM_N; k++)
-				for (r = off - step; r < off; r++)
-					if (__builtin_add_overflow(pre[k], h[i][r][k], &pre[k]))
-						rc = GROUPSUM_OVERFLOW;
-			for (k = 0; k < GROUPSUM_N; k++)
-				if (__builtin_sub_overflow(c->sum[k], pre[k], &suf[k]))
-					rc = GROUPSUM_OVERFLOW;
-			if (rc != 0)
-				break;
-			for (r = 0; r < GROUPSUM_N && pre[r] == 0; r++)
-				;
-			if (r < GROUPSUM_N)
-				rc = groupsum_add(out, (c->unit - 1) * 24 + off, c->model, "",
-				    c->flags, c->routed, pre);
-			for (r = 0; rc == 0 && r < GROUPSUM_N && suf[r] == 0; r++)
-				;
-			if (rc == 0 && r < GROUPSUM_N)
-				rc = groupsum_add(out, c->unit * 24 + off, c->model, "",
-				    c->flags, c->routed, suf);
-		}
+		rc = day_cells(&dm->cells[i], h[i][0], NULL, whole, "", out);
+		if (rc == 0 && half != 0)
+			rc = day_cells(&dm->cells[i], h[i][0], h[i][1], half, ROLLUP_DO_HALF, out);
 	}
 	free(h);
 	return rc;

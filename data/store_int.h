@@ -261,14 +261,15 @@ void store_bind_text(struct db_stmt *st, int i, const char *v);
 /* The row's provider (enum provider_id) in bits 8..11: the price entries a
  * model is looked up in, so every rollup is keyed by provider too. */
 /* rollup_do's day starts: every s->db->drv->do_step UTC hours (db.h; 0 is
- * rollup_dm's). A flush writes at most 2 (24 / step - 1) cells a UTC day
- * group (migrations 23 and 24). Each cell it writes carries ROLLUP_DO_GEN in
- * its gen column: PostgreSQL's rollup_do checks gen >= 24 (migration 24), so
- * a tokentop from before the day starts it must write (a proxy still running
+ * rollup_dm's) and at h:30 for the hours h of do_half. A flush writes at
+ * most 2 (24 / step - 1 + the starts at :30) cells a UTC day group
+ * (migrations 23, 24, 25). Each cell it writes carries ROLLUP_DO_GEN in its
+ * gen column: PostgreSQL's rollup_do checks gen >= 25 (migration 25), so a
+ * tokentop from before the day starts it must write (a proxy still running
  * since before the upgrade) has its transaction refused, not its rows left
- * out of them. A migration that changes what writers must write there raises
- * both. */
-#define ROLLUP_DO_GEN 24
+ * out of them. A migration that changes what writers must write there
+ * raises both. */
+#define ROLLUP_DO_GEN 25
 #define ROLLUP_PROVIDER_SHIFT 8
 #define ROLLUP_PROVIDER(bits) (((bits) >> ROLLUP_PROVIDER_SHIFT) & 15)
 

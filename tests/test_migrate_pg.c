@@ -378,12 +378,12 @@ pg_try(const char *uri, const char *sql)
 	return ok ? NULL : msg;
 }
 
-#define FENCE "written_by_an_older_tokentop_upgrade_it"   /* (migration 24's name) */
+#define FENCE "written_by_an_older_tokentop_upgrade_it"   /* (migrations 24 and 25 name it) */
 
-/* PostgreSQL's fence (migration 24): a writer from before it (its upsert
- * names no gen) is refused, for a new cell and for one that exists; the
- * writers of now (gen 24) add to both, and to a cell from before the fence
- * (gen 0). */
+/* PostgreSQL's fence (migration 24, raised by 25): a writer from before it
+ * (its upsert names no gen, or gen 24: it writes no day from :30) is
+ * refused, for a new cell and for one that exists; the writers of now (gen
+ * 25) add to both, and to a cell from before the fence (gen 0). */
 static void
 test_writer_fence(void **state)
 {
@@ -395,7 +395,7 @@ test_writer_fence(void **state)
 	fill(path);
 	fx_sql(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests, input,"
 	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops, gen)"
-	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 24)");
+	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 25)");
 	m = pg_try(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests, input,"
 	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops)"
 	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0) ON CONFLICT (off, hour,"
@@ -407,18 +407,25 @@ test_writer_fence(void **state)
 	    " VALUES (4, 28, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0)");
 	assert_non_null(m);
 	assert_non_null(strstr(m, FENCE));
+	m = pg_try(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests, input,"
+	    " write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops, gen)"
+	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 24) ON CONFLICT (off, hour,"
+	    " model, flags, routed) DO UPDATE SET requests = rollup_do.requests + 1,"
+	    " gen = excluded.gen");
+	assert_non_null(m);
+	assert_non_null(strstr(m, FENCE));
 	assert_int_equal(fx_one(path, "SELECT requests FROM rollup_do WHERE model = 'fence-model'"), 1);
 	/* a cell from before the fence (gen 0, NOT VALID), written to now */
 	fx_sql(path, "ALTER TABLE rollup_do DROP CONSTRAINT " FENCE ";"
 	    " UPDATE rollup_do SET gen = 0 WHERE model = 'fence-model';"
-	    " ALTER TABLE rollup_do ADD CONSTRAINT " FENCE " CHECK (gen >= 24) NOT VALID;");
+	    " ALTER TABLE rollup_do ADD CONSTRAINT " FENCE " CHECK (gen >= 25) NOT VALID;");
 	assert_null(pg_try(path, "INSERT INTO rollup_do (off, hour, model, flags, routed, requests,"
 	    " input, write_5m, write_1h, cache_read, output, compressed_tokens, max_tokens_stops, gen)"
-	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 24) ON CONFLICT (off, hour,"
+	    " VALUES (5, 5, 'fence-model', 0, 0, 1, 10, 0, 0, 0, 1, 0, 0, 25) ON CONFLICT (off, hour,"
 	    " model, flags, routed) DO UPDATE SET requests = rollup_do.requests + 1,"
 	    " gen = excluded.gen"));
 	assert_int_equal(fx_one(path, "SELECT requests FROM rollup_do WHERE model = 'fence-model'"), 2);
-	assert_int_equal(fx_one(path, "SELECT count(*) FROM rollup_do WHERE gen < 24 AND model <>"
+	assert_int_equal(fx_one(path, "SELECT count(*) FROM rollup_do WHERE gen < 25 AND model <>"
 	    " 'fence-model' AND hour > 0"), 0);
 }
 
