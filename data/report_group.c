@@ -124,8 +124,8 @@ report_group_add(struct store *s, struct groupsum *gs, int64_t unit, const char 
 }
 
 /* A piece's sums (a->pgs, summed per cell key first) out of period
- * pc->from's groups and into pc->to's; pc NULL: each cell's piece is
- * a->sp[its unit]. 0, or -1 with err. */
+ * pc->from's groups and into pc->to's (either -1: not); pc NULL: each
+ * cell's piece is a->sp[its unit]. 0, or -1 with err. */
 int
 report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, char *err,
                   size_t errlen)
@@ -137,9 +137,10 @@ report_fold_piece(struct store *s, struct agg *a, const struct shift_piece *pc, 
 	for (i = 0; i < a->pgs.n; i++) {
 		c = &a->pgs.cells[i];
 		p = pc != NULL ? pc : &a->sp[c->unit];
-		if (report_group_add(s, &a->gs, p->from, c->model, c->g, c->flags, c->routed, c->sum,
-		    1, err, errlen) != 0 || report_group_add(s, &a->gs, p->to, c->model, c->g,
-		    c->flags, c->routed, c->sum, 0, err, errlen) != 0)
+		if ((p->from >= 0 && report_group_add(s, &a->gs, p->from, c->model, c->g, c->flags,
+		    c->routed, c->sum, 1, err, errlen) != 0) || (p->to >= 0 &&
+		    report_group_add(s, &a->gs, p->to, c->model, c->g, c->flags, c->routed, c->sum,
+		    0, err, errlen) != 0))
 			return -1;
 	}
 	groupsum_reset(&a->pgs);

@@ -32,7 +32,8 @@ enum { PIECE_HOURS, PIECE_RAW, PIECE_PART };
 struct shift_piece {               /* hours [h0, h1) of a day cell moved */
 	int64_t h0, h1;                /* PIECE_RAW: ms, the raw rows of part of an hour;
 	                                  PIECE_PART: hour h0's first h1 quarters */
-	int     from, to;              /* shift_key ids */
+	int     from, to;              /* shift_key ids (-1: none; a piece added to
+	                                  a period alone, or taken from one alone) */
 	int     raw;                   /* PIECE_* */
 };
 
@@ -69,7 +70,12 @@ struct agg {
 	size_t                     nsk, skcap;
 	struct shift_piece        *sp;
 	size_t                     nsp, spcap;
-	int                        off;       /* RK_DO reads: the days' first UTC hour */
+	int                        off;       /* RK_DO reads: the days' first UTC hour
+	                                         (24 + h: from h:30) */
+	int                        half;      /* cells read start half an hour after
+	                                         their unit's first hour (off >= 24) */
+	int64_t                    half_end;  /* ... priced a block at a time: where
+	                                         the block read ends */
 	int                        part;      /* RK_HQ reads: quarters of the hour */
 	int                        parts;     /* pieces of hours from rollup_hq (not raw) */
 	struct read_stmt {                    /* rollup reads prepared once a report (a
@@ -210,6 +216,16 @@ int report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, 
                             char *err, size_t errlen);
 int report_read_months(struct store *s, struct agg *a, enum rollup_kind km, int64_t m0,
                        int64_t m1, char *err, size_t errlen);
+/* Units [u0, u1) of rollup_do's days from a->off - 24 and a half hours
+ * (none split by a period's end), and the first half of hour u0 (before
+ * them) less that of hour u1 (in the last), so that whole hours [u0, u1)
+ * are read: each cell to its period, the halves moved from rollup_hq. 0,
+ * or -1 + err. */
+int report_read_half(struct store *s, struct agg *a, int64_t u0, int64_t u1, char *err,
+                     size_t errlen);
+/* report_read_rollup's, reading them: unit u is past the block's end (its
+ * groups are priced, the next one started). 0, or -1 + err. */
+int report_half_next(struct store *s, struct agg *a, int64_t u, char *err, size_t errlen);
 
 /* report_offset.c: UTC days [d0, d1) of a report by local period from
  * rollup_do, its day start chosen every few weeks; 1 when the zone's days

@@ -18,31 +18,71 @@
 
 /* The UTC hour (1..23) that holds the start of the next local day after
  * UTC day d's first ms (on the hour, or at :15, :30, :45 into it); 0 when
- * that is UTC's hour 0 or no local day starts within a day of it. */
+ * that is UTC's hour 0 or no local day starts within a day of it. *half:
+ * it starts at :30. */
 static int
-day_start_hour(int64_t d)
+day_start_hour(int64_t d, int *half)
 {
 	char k0[32], k[32];
 	int64_t h;
 
+	*half = 0;
 	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
 	for (h = 0; h < 24; h++) {
 		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
 		if (strcmp(k, k0) != 0)
-			return (int)h;
+			break;
 	}
-	return 0;
+	if (h == 24)
+		return 0;
+	report_period_key(REPORT_DAY, (d * 24 + h) * MS_PER_HOUR + MS_PER_HOUR / 2 - 1, k,
+	    sizeof(k));
+	if (strcmp(k, k0) == 0) {
+		report_period_key(REPORT_DAY, (d * 24 + h) * MS_PER_HOUR + MS_PER_HOUR / 2, k,
+		    sizeof(k));
+		*half = strcmp(k, k0) != 0;
+	}
+	return (int)h;
+}
+
+/* Does the day from h:30 of UTC day d lie in one period of group g (a
+ * day a clock changes starts another at another time)? */
+static int
+half_day_whole(enum report_group g, int64_t d, int h)
+{
+	int64_t ms = (d * 24 + h) * MS_PER_HOUR + MS_PER_HOUR / 2;
+	char k0[32], k1[32];
+
+	report_period_key(g, ms, k0, sizeof(k0));
+	report_period_key(g, ms + 24 * MS_PER_HOUR - 1, k1, sizeof(k1));
+	return strcmp(k0, k1) == 0;
 }
 
 /* The table's day start nearest to the zone's in the block of days from d
- * (up to d1), its starts step hours apart: where its middle day starts (0:
- * rollup_dm's, UTC midnight). */
+ * (up to d1; its end into *e), its starts step hours apart: where its
+ * middle day starts (0: rollup_dm's, UTC midnight). Where day d starts at
+ * h:30, h one of the driver's do_half: 24 + h, the block the days from
+ * there that no period's end splits (up to a clock change); none (the day
+ * of the change): the whole hour's, for that day alone. */
 static int
-block_off(int64_t d, int64_t d1, int step)
+block_off(const struct store *s, enum report_group g, int64_t d, int64_t d1, int64_t *e)
 {
-	int64_t e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
+	int step = s->db->drv->do_step, half, h = day_start_hour(d, &half);
+	int64_t x;
 
-	return (day_start_hour(d + (e - d) / 2) + step / 2) / step * step % 24;
+	*e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
+	if (half && (s->db->drv->do_half & 1u << h)) {
+		for (x = d; x < *e && half_day_whole(g, x, h); x++)
+			;
+		if (x > d) {
+			*e = x;
+			return 24 + h;
+		}
+		*e = d + 1;
+		return (h + step / 2) / step * step % 24;
+	}
+	h = day_start_hour(d + (*e - d) / 2, &half);
+	return (h + step / 2) / step * step % 24;
 }
 
 /* Runs of consecutive units of kind kd (step apart) in v[0..n), each read
@@ -112,33 +152,34 @@ int
 report_read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, char *err,
                         size_t errlen)
 {
-	int64_t d, e, t, c0, c1, lim;
-	int off, next, any = 0, step = s->db->drv->do_step;
+	int64_t d, e, be, t, c0, c1, lim;
+	enum report_group g = a->q->group;
+	int off, next, any = 0;
 
 	if (report_cell_span(s, a, RK_DAY, &d0, &d1, err, errlen) != 0)
 		return -1;
 	if (d1 - d0 < 2)
 		return 1;
-	for (d = d0; d < d1 && !any; d += OFF_BLOCK)
-		any = block_off(d, d1, step) != 0;
+	for (d = d0; d < d1 && !any; d = be)
+		any = block_off(s, g, d, d1, &be) != 0;
 	if (!any)
 		return 1;
 	t = d0 * 24;        /* hours before t are read */
-	for (d = d0, off = block_off(d0, d1, step); d < d1; d = e, off = next) {
-		e = d;
+	for (d = d0, off = block_off(s, g, d0, d1, &be); d < d1; d = e, off = next) {
 		do {                                 /* blocks of the same start: one range */
-			e = d1 - e > OFF_BLOCK ? e + OFF_BLOCK : d1;
-			next = e < d1 ? block_off(e, d1, step) : 0;
+			e = be;
+			next = e < d1 ? block_off(s, g, e, d1, &be) : 0;
 		} while (e < d1 && next == off);
-		lim = e < d1 ? e * 24 + next : d1 * 24;
-		c0 = d * 24 + off;
-		for (c1 = e * 24 + off; c1 > lim; c1 -= 24)
+		lim = e < d1 ? e * 24 + next % 24 : d1 * 24;
+		c0 = d * 24 + off % 24;
+		for (c1 = e * 24 + off % 24; c1 > lim; c1 -= 24)
 			;
 		if (c0 < t || c1 <= c0)
 			continue;    /* (a block of a day: its hours come with the next gap) */
 		a->off = off;
 		if (report_read_rollup(s, a, RK_HM, t, c0, NULL, err, errlen) != 0 ||
-		    (off != 0 ? read_block(s, a, RK_DO, c0, c1, err, errlen) :
+		    (off >= 24 ? report_read_half(s, a, c0, c1, err, errlen) :
+		    off != 0 ? read_block(s, a, RK_DO, c0, c1, err, errlen) :
 		    read_block(s, a, RK_DAY, c0 / 24, c1 / 24, err, errlen)) != 0)
 			return -1;
 		t = c1;

@@ -401,38 +401,46 @@ piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
 	return (*e)->match && !(*e)->raw;
 }
 
-/* Every piece of the block (a->sp) read and moved: see above. 0, or -1 + err. */
+/* The rows of the block's pieces of kind raw added to a->pgs, each to its
+ * piece (its index as the unit); *none when there is none of the kind. 0,
+ * or -1 + err. */
 static int
-read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *err,
-                    size_t errlen)
+read_piece_rows(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *none,
+                char *err, size_t errlen)
 {
 	struct model_ent *e;
 	struct db_stmt *st;
 	struct usage u;
 	int64_t v[GROUPSUM_N];
-	int raw, none = 0, rc, r, pi, bits, routed;
+	int rc, r, pi, bits, routed;
+
+	memset(&u, 0, sizeof(u));
+	if ((st = pieces_stmt(s, a, kh, raw, none, err, errlen)) == NULL)
+		return *none ? 0 : -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		r = piece_row(a, st, raw, &u, &pi, &e, &bits, &routed, v, err, errlen);
+		if (r > 0 && report_group_add(s, &a->pgs, pi, e->model, "", bits, routed, v, 0, err,
+		    errlen) != 0)
+			r = -1;
+		if (r < 0) {
+			db_finalize(st);
+			return -1;
+		}
+	}
+	return report_read_end(s, st, rc, err, errlen);
+}
+
+/* Every piece of the block (a->sp) read and moved: see above. 0, or -1 + err. */
+static int
+read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *err,
+                    size_t errlen)
+{
+	int raw, none;
 
 	groupsum_reset(&a->pgs);
-	memset(&u, 0, sizeof(u));
-	for (raw = PIECE_HOURS; raw <= PIECE_PART; raw++) {
-		if ((st = pieces_stmt(s, a, kh, raw, &none, err, errlen)) == NULL) {
-			if (none)
-				continue;
+	for (raw = PIECE_HOURS; raw <= PIECE_PART; raw++)
+		if (read_piece_rows(s, a, kh, raw, &none, err, errlen) != 0)
 			return -1;
-		}
-		while ((rc = db_step(st)) == DB_ROW) {
-			r = piece_row(a, st, raw, &u, &pi, &e, &bits, &routed, v, err, errlen);
-			if (r > 0 && report_group_add(s, &a->pgs, pi, e->model, "", bits, routed, v, 0,
-			    err, errlen) != 0)
-				r = -1;
-			if (r < 0) {
-				db_finalize(st);
-				return -1;
-			}
-		}
-		if (report_read_end(s, st, rc, err, errlen) != 0)
-			return -1;
-	}
 	return report_fold_piece(s, a, NULL, err, errlen);
 }
 
@@ -556,6 +564,89 @@ report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum ro
 	}
 	if (rc == 0 && p < u1)
 		rc = report_read_rollup(s, a, kd, p, u1, NULL, err, errlen);
+	return rc;
+}
+
+/*
+ * A read of rollup_do's days from :30 (report_read_half): no cell is split,
+ * so nothing moves but the first half of hour u0 (added to the period
+ * before the first cell) and that of hour u1 (in the last cell, and read
+ * again with the hours after it: taken out). Both are read first (pieces 0
+ * and 1, kept in a->pgs), then the cells in one statement, priced a block
+ * of SHIFT_BLOCK days at a time as they come (report_half_next).
+ */
+
+/* Piece i's sums (a->pgs's cells of unit i) into period key's groups, or
+ * out of them (sub). 0, or -1 + err. */
+static int
+fold_half(struct store *s, struct agg *a, size_t i, int64_t h, int sub, char *err,
+          size_t errlen)
+{
+	const struct groupsum_cell *c;
+	char k[32];
+	size_t j;
+	int id;
+
+	report_period_key(a->q->group, h * MS_PER_HOUR, k, sizeof(k));
+	if ((id = report_shift_key_id(a, k, h)) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (j = 0; j < a->pgs.n; j++) {
+		c = &a->pgs.cells[j];
+		if ((size_t)c->unit == i && report_group_add(s, &a->gs, id, c->model, c->g, c->flags,
+		    c->routed, c->sum, sub, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The block's groups priced, and the next block started (the one holding
+ * unit u). 0, or -1 + err. */
+int
+report_half_next(struct store *s, struct agg *a, int64_t u, char *err, size_t errlen)
+{
+	if (report_add_groups(s, a, RK_DO, err, errlen) != 0)
+		return -1;
+	groupsum_reset(&a->gs);
+	a->nsk = 0;
+	a->split_h0 = INT64_MIN;
+	while (a->half_end <= u)
+		a->half_end += SHIFT_BLOCK * 24;
+	return 0;
+}
+
+int
+report_read_half(struct store *s, struct agg *a, int64_t u0, int64_t u1, char *err,
+                 size_t errlen)
+{
+	int none = 0, rc;
+
+	a->nsp = a->nsk = 0;
+	if (add_piece(a, u0, u0 + 2, -1, -1, PIECE_PART) != 0 ||
+	    add_piece(a, u1, u1 + 2, -1, -1, PIECE_PART) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	groupsum_reset(&a->pgs);
+	if (read_piece_rows(s, a, RK_HM, PIECE_PART, &none, err, errlen) != 0)
+		return -1;
+	groupsum_reset(&a->gs);
+	a->split_h0 = INT64_MIN;
+	a->half_end = u0 + SHIFT_BLOCK * 24;
+	a->shift = a->half = 1;
+	a->hour_key[0] = '\0';
+	rc = fold_half(s, a, 0, u0, 0, err, errlen);
+	if (rc == 0)
+		rc = report_read_rollup(s, a, RK_DO, u0, u1, NULL, err, errlen);
+	a->half = 0;
+	a->hour_key[0] = '\0';
+	if (rc == 0)
+		rc = fold_half(s, a, 1, u1, 1, err, errlen);
+	if (rc == 0)
+		rc = report_add_groups(s, a, RK_DO, err, errlen);
+	a->shift = 0;
+	groupsum_reset(&a->pgs);
 	return rc;
 }
 
