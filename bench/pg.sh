@@ -150,6 +150,12 @@ section_pg() {
 	pgq "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 &&
 	    pgq "SELECT 1 FROM pg_stat_statements LIMIT 1" >/dev/null 2>&1 && PG_STATS=1
 	rows=$(pgq 'SELECT count(*) FROM usage')
+	# the database's size (tables, indexes, TOAST; after a copy, before any
+	# bloat), per million rows, as section 2 gives SQLite's
+	t=$(pgq 'SELECT pg_database_size(current_database())')
+	[[ $t =~ ^[0-9]+$ ]] && [ "$rows" -gt 0 ] &&
+	    note "ledger size: $(fmt "$(calc "$t / 1048576 / ($rows / 1000000)")" 1) MB per million rows" \
+	    "(pg_database_size)"
 	note "ledger: $rows rows; the raw aggregate is run once (long), each report the best of three;"
 	note "CPU: the report's own (user + system), server: its statements' planning + execution time"
 	local sql base base_srv rep_srv rep_cpu
