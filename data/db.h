@@ -180,26 +180,30 @@ struct db_driver {
 	 * against ccusage and whose cells cost little to read) an hour a day
 	 * at most. */
 	int         do_step;
-	/* Bit h (0..23): rollup_do also holds the days that start at h:30 UTC
-	 * (off 24 + h, hour = the cell's first whole UTC hour h), so a zone
-	 * whose midnight is there (Kolkata 18:30Z, Adelaide 14:30Z or 13:30Z)
-	 * reads one cell group a local day and moves nothing. Only the hours
-	 * that the tz database's :30 zones use (every start costs a flush two
-	 * cells a UTC day group): 0 where reading the half hours moved costs
-	 * little (SQLite). */
-	unsigned    do_half;
+	/* Bit h (0..23) of do_part[q - 1]: rollup_do also holds the days
+	 * that start q quarters into UTC hour h (h:15, h:30, h:45; off 24 q +
+	 * h, hour = the cell's first whole UTC hour h), so a zone whose
+	 * midnight is there (Kolkata 18:30Z, Adelaide 14:30Z or 13:30Z,
+	 * Kathmandu 18:15Z) reads one cell group a local day and moves
+	 * nothing. Only the hours that the tz database's zones use (every
+	 * start costs a flush two cells a UTC day group): none where reading
+	 * the quarters moved costs little (SQLite). */
+	unsigned    do_part[3];
 };
 
-/* PostgreSQL's do_half (db_pg.c), the hours as SQL (migration 25 in
- * schema_pg.c builds their cells; tests/test_rollup.c checks that they
- * agree): Newfoundland (2:30Z, 3:30Z), Marquesas (9:30Z), Adelaide and
- * Lord Howe (13:30Z), Adelaide and Darwin (14:30Z), Myanmar and Cocos
- * (17:30Z), India and Sri Lanka (18:30Z), Afghanistan (19:30Z), Iran
- * (20:30Z). */
+/* PostgreSQL's do_part (db_pg.c), and its starts as SQL rows (quarters,
+ * hour) for migration 25 (schema_pg.c); tests/test_rollup.c checks that
+ * they agree. At :15, Nepal (18:15Z); the Chatham Islands (10:15Z, 11:15Z)
+ * and Eucla (15:15Z), a few hundred people, move their quarter. At :30,
+ * Newfoundland (2:30Z, 3:30Z), Marquesas (9:30Z), Adelaide and Lord Howe
+ * (13:30Z), Adelaide and Darwin (14:30Z), Myanmar and Cocos (17:30Z), India
+ * and Sri Lanka (18:30Z), Afghanistan (19:30Z), Iran (20:30Z). No zone's
+ * midnight is at :45 UTC. */
+#define PG_DO_Q1 (1u << 18)
 #define PG_DO_HALF (1u << 2 | 1u << 3 | 1u << 9 | 1u << 13 | 1u << 14 | 1u << 17 | \
 	1u << 18 | 1u << 19 | 1u << 20)
-#define PG_DO_HALF_LIST "2, 3, 9, 13, 14, 17, 18, 19, 20"
-#define PG_DO_HALF_ROWS "(2), (3), (9), (13), (14), (17), (18), (19), (20)"
+#define PG_DO_PART_ROWS "(1, 18), (2, 2), (2, 3), (2, 9), (2, 13), (2, 14), (2, 17), (2, 18)," \
+	" (2, 19), (2, 20)"
 
 extern const struct db_driver db_sqlite;
 extern const struct db_driver db_pg;

@@ -614,5 +614,5 @@ const struct db_driver db_pg = {
 	.group_sums = 1,
 	.round_trip = 1,
 	.do_step = 1,
-	.do_half = PG_DO_HALF,
+	.do_part = { PG_DO_Q1, PG_DO_HALF, 0 },
 };

@@ -27,6 +27,10 @@ struct shift_key {                 /* a period key of the block being read */
 	int64_t h0;                    /* an hour in it (the time that prices it) */
 };
 
+#define QUARTER_MS (MS_PER_HOUR / 4)
+#define REPORT_SHIFT_BLOCK 32   /* days a block of a shifted read: its groups are in
+                                   memory at once */
+
 enum { PIECE_HOURS, PIECE_RAW, PIECE_PART };
 
 struct shift_piece {               /* hours [h0, h1) of a day cell moved */
@@ -71,10 +75,10 @@ struct agg {
 	struct shift_piece        *sp;
 	size_t                     nsp, spcap;
 	int                        off;       /* RK_DO reads: the days' first UTC hour
-	                                         (24 + h: from h:30) */
-	int                        half;      /* cells read start half an hour after
-	                                         their unit's first hour (off >= 24) */
-	int64_t                    half_end;  /* ... priced a block at a time: where
+	                                         (24 q + h: q quarters into hour h) */
+	int                        quarters;  /* cells read start this many quarters
+	                                         after their unit's first hour */
+	int64_t                    part_end;  /* ... priced a block at a time: where
 	                                         the block read ends */
 	int                        part;      /* RK_HQ reads: quarters of the hour */
 	int                        parts;     /* pieces of hours from rollup_hq (not raw) */
@@ -205,6 +209,15 @@ int report_add_groups(struct store *s, struct agg *a, enum rollup_kind k, char *
  * part moved, where the report is by local period (else as they are).
  * The ints: 0, or -1 + err. */
 int report_shift_key_id(struct agg *a, const char *key, int64_t h);
+/* A piece of kind raw (PIECE_*) of hours [h0, h1) (PIECE_RAW: ms;
+ * PIECE_PART: hour h0's first h1 - h0 quarters) moved from period id from
+ * to id to (-1: none), noted in a->sp (0, or -1 out of memory); the rows of
+ * the noted pieces of kind raw read into a->pgs, each to its piece (its
+ * index as the unit; *none when there is none of the kind): 0, or -1 +
+ * err. */
+int report_add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw);
+int report_piece_rows(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *none,
+                      char *err, size_t errlen);
 int report_shift_split(struct agg *a, int64_t h0, int64_t h1, int *id);
 int report_read_dayunits(struct store *s, struct agg *a, enum rollup_kind kd, int64_t d0,
                          int64_t d1, char *err, size_t errlen);
@@ -216,16 +229,16 @@ int report_read_split_hours(struct store *s, struct agg *a, int hm, int64_t h0, 
                             char *err, size_t errlen);
 int report_read_months(struct store *s, struct agg *a, enum rollup_kind km, int64_t m0,
                        int64_t m1, char *err, size_t errlen);
-/* Units [u0, u1) of rollup_do's days from a->off - 24 and a half hours
- * (none split by a period's end), and the first half of hour u0 (before
- * them) less that of hour u1 (in the last), so that whole hours [u0, u1)
- * are read: each cell to its period, the halves moved from rollup_hq. 0,
- * or -1 + err. */
-int report_read_half(struct store *s, struct agg *a, int64_t u0, int64_t u1, char *err,
-                     size_t errlen);
+/* report_part.c: units [u0, u1) of rollup_do's days from q quarters into
+ * hour a->off % 24 (q = a->off / 24 > 0; none split by a period's end),
+ * and the first q quarters of hour u0 (before them) less those of hour u1
+ * (in the last), so that whole hours [u0, u1) are read: each cell to its
+ * period, the quarters from rollup_hq. 0, or -1 + err. */
+int report_read_part_days(struct store *s, struct agg *a, int64_t u0, int64_t u1, char *err,
+                          size_t errlen);
 /* report_read_rollup's, reading them: unit u is past the block's end (its
  * groups are priced, the next one started). 0, or -1 + err. */
-int report_half_next(struct store *s, struct agg *a, int64_t u, char *err, size_t errlen);
+int report_part_next(struct store *s, struct agg *a, int64_t u, char *err, size_t errlen);
 
 /* report_offset.c: UTC days [d0, d1) of a report by local period from
  * rollup_do, its day start chosen every few weeks; 1 when the zone's days

@@ -18,15 +18,16 @@
 
 /* The UTC hour (1..23) that holds the start of the next local day after
  * UTC day d's first ms (on the hour, or at :15, :30, :45 into it); 0 when
- * that is UTC's hour 0 or no local day starts within a day of it. *half:
- * it starts at :30. */
+ * that is UTC's hour 0 or no local day starts within a day of it. *q: the
+ * quarters into the hour it starts (0 on the hour; 0 when it starts
+ * elsewhere). */
 static int
-day_start_hour(int64_t d, int *half)
+day_start_hour(int64_t d, int *q)
 {
 	char k0[32], k[32];
-	int64_t h;
+	int64_t h, ms;
 
-	*half = 0;
+	*q = 0;
 	report_period_key(REPORT_DAY, d * 24 * MS_PER_HOUR, k0, sizeof(k0));
 	for (h = 0; h < 24; h++) {
 		report_period_key(REPORT_DAY, (d * 24 + h + 1) * MS_PER_HOUR - 1, k, sizeof(k));
@@ -35,22 +36,25 @@ day_start_hour(int64_t d, int *half)
 	}
 	if (h == 24)
 		return 0;
-	report_period_key(REPORT_DAY, (d * 24 + h) * MS_PER_HOUR + MS_PER_HOUR / 2 - 1, k,
-	    sizeof(k));
-	if (strcmp(k, k0) == 0) {
-		report_period_key(REPORT_DAY, (d * 24 + h) * MS_PER_HOUR + MS_PER_HOUR / 2, k,
-		    sizeof(k));
-		*half = strcmp(k, k0) != 0;
+	for (*q = 1; *q < 4; ++*q) {      /* its first ms in another day: a quarter's */
+		ms = (d * 24 + h) * MS_PER_HOUR + *q * QUARTER_MS;
+		report_period_key(REPORT_DAY, ms - 1, k, sizeof(k));
+		if (strcmp(k, k0) != 0)
+			break;
+		report_period_key(REPORT_DAY, ms, k, sizeof(k));
+		if (strcmp(k, k0) != 0)
+			return (int)h;
 	}
+	*q = 0;
 	return (int)h;
 }
 
-/* Does the day from h:30 of UTC day d lie in one period of group g (a
- * day a clock changes starts another at another time)? */
+/* Does the day from q quarters into hour h of UTC day d lie in one period
+ * of group g (a day a clock changes starts another at another time)? */
 static int
-half_day_whole(enum report_group g, int64_t d, int h)
+part_day_whole(enum report_group g, int64_t d, int h, int q)
 {
-	int64_t ms = (d * 24 + h) * MS_PER_HOUR + MS_PER_HOUR / 2;
+	int64_t ms = (d * 24 + h) * MS_PER_HOUR + q * QUARTER_MS;
 	char k0[32], k1[32];
 
 	report_period_key(g, ms, k0, sizeof(k0));
@@ -60,28 +64,29 @@ half_day_whole(enum report_group g, int64_t d, int h)
 
 /* The table's day start nearest to the zone's in the block of days from d
  * (up to d1; its end into *e), its starts step hours apart: where its
- * middle day starts (0: rollup_dm's, UTC midnight). Where day d starts at
- * h:30, h one of the driver's do_half: 24 + h, the block the days from
- * there that no period's end splits (up to a clock change); none (the day
- * of the change): the whole hour's, for that day alone. */
+ * middle day starts (0: rollup_dm's, UTC midnight). Where day d starts q
+ * quarters into hour h, h one of the driver's do_part[q - 1]: 24 q + h,
+ * the block the days from there that no period's end splits (up to a
+ * clock change); none (the day of the change): the whole hour's, for that
+ * day alone. */
 static int
 block_off(const struct store *s, enum report_group g, int64_t d, int64_t d1, int64_t *e)
 {
-	int step = s->db->drv->do_step, half, h = day_start_hour(d, &half);
+	int step = s->db->drv->do_step, q, h = day_start_hour(d, &q);
 	int64_t x;
 
 	*e = d1 - d > OFF_BLOCK ? d + OFF_BLOCK : d1;
-	if (half && (s->db->drv->do_half & 1u << h)) {
-		for (x = d; x < *e && half_day_whole(g, x, h); x++)
+	if (q > 0 && (s->db->drv->do_part[q - 1] & 1u << h)) {
+		for (x = d; x < *e && part_day_whole(g, x, h, q); x++)
 			;
 		if (x > d) {
 			*e = x;
-			return 24 + h;
+			return 24 * q + h;
 		}
 		*e = d + 1;
 		return (h + step / 2) / step * step % 24;
 	}
-	h = day_start_hour(d + (*e - d) / 2, &half);
+	h = day_start_hour(d + (*e - d) / 2, &q);
 	return (h + step / 2) / step * step % 24;
 }
 
@@ -178,7 +183,7 @@ report_read_offset_days(struct store *s, struct agg *a, int64_t d0, int64_t d1, 
 			continue;    /* (a block of a day: its hours come with the next gap) */
 		a->off = off;
 		if (report_read_rollup(s, a, RK_HM, t, c0, NULL, err, errlen) != 0 ||
-		    (off >= 24 ? report_read_half(s, a, c0, c1, err, errlen) :
+		    (off >= 24 ? report_read_part_days(s, a, c0, c1, err, errlen) :
 		    off != 0 ? read_block(s, a, RK_DO, c0, c1, err, errlen) :
 		    read_block(s, a, RK_DAY, c0 / 24, c1 / 24, err, errlen)) != 0)
 			return -1;

@@ -57,22 +57,22 @@ report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first)
 		db_bind_text(st, k++, a->host);     /* as rows keep it */
 }
 
-/* Is the unit of hours [h0, h1) (a->half: half an hour later) split
- * between two local periods? Its period's key into key (of its first ms).
- * Cached for runs of one unit (a->half changed: the cache is cleared). */
+/* Is the unit of hours [h0, h1) (a->quarters later) split between two
+ * local periods? Its period's key into key (of its first ms). Cached for
+ * runs of one unit (a->quarters changed: the cache is cleared). */
 int
 report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
 {
 	char k2[32];
 
-	int64_t half = a->half ? MS_PER_HOUR / 2 : 0;
+	int64_t late = a->quarters * QUARTER_MS;
 
 	if (h0 != a->hour || h1 != a->hour_end || a->hour_key[0] == '\0') {
 		a->hour = h0;
 		a->hour_end = h1;
-		report_period_key(a->q->group, h0 * MS_PER_HOUR + half, a->hour_key,
+		report_period_key(a->q->group, h0 * MS_PER_HOUR + late, a->hour_key,
 		    sizeof(a->hour_key));
-		report_period_key(a->q->group, h1 * MS_PER_HOUR + half - 1, k2, sizeof(k2));
+		report_period_key(a->q->group, h1 * MS_PER_HOUR + late - 1, k2, sizeof(k2));
 		a->hour_split = strcmp(a->hour_key, k2) != 0;
 	}
 	usage_strlcpy(key, a->hour_key, n);
@@ -275,7 +275,7 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		if (!e->match || e->raw)
 			continue;
 		unit = db_column_int64(st, 0);
-		if (a->half && unit >= a->half_end && report_half_next(s, a, unit, err, errlen) != 0)
+		if (a->quarters && unit >= a->part_end && report_part_next(s, a, unit, err, errlen) != 0)
 			goto fail;
 		g = db_column_text(st, 2);
 		routed = db_column_int64(st, 4) != 0;
@@ -298,9 +298,9 @@ report_read_rollup(struct store *s, struct agg *a, enum rollup_kind k, int64_t u
 		}
 		report_unit_hours(k, unit, &h0, &h1);
 		if (report_is_period(a->q->group) && report_unit_split(a, h0, h1, kbuf, sizeof(kbuf))) {
-			if (a->half) {      /* (report_offset.c reads none of these so) */
-				snprintf(err, errlen, "report: a day from %lld:30Z split by a midnight",
-				    (long long)(unit % 24));
+			if (a->quarters) {      /* (report_offset.c reads none of these so) */
+				snprintf(err, errlen, "report: a day from %lld:%02dZ split by a midnight",
+				    (long long)(unit % 24), a->quarters * 15);
 				goto fail;
 			}
 			if (!a->shift || (r = report_shift_split(a, h0, h1, &id)) == 1) {

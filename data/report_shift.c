@@ -39,12 +39,11 @@ report_shift_key_id(struct agg *a, const char *key, int64_t h)
 	return (int)a->nsk++;
 }
 
-#define QUARTER (MS_PER_HOUR / 4)
 
 /* A piece of kind raw (PIECE_*; PIECE_PART: hour h0's first h1 - h0
  * quarters) moved from period id from to to. 0, or -1 out of memory. */
-static int
-add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
+int
+report_add_piece(struct agg *a, int64_t h0, int64_t h1, int from, int to, int raw)
 {
 	struct shift_piece *p;
 
@@ -157,19 +156,19 @@ split:
 	big0 = b0 - h0 >= h1 - b1;
 	if ((i0 = report_shift_key_id(a, k0, h0)) < 0 || (i1 = report_shift_key_id(a, k1, b1)) < 0)
 		return -1;
-	q = (m - b0 * MS_PER_HOUR) / QUARTER;
-	if (a->parts && b1 > b0 && q * QUARTER == m - b0 * MS_PER_HOUR) {
+	q = (m - b0 * MS_PER_HOUR) / QUARTER_MS;
+	if (a->parts && b1 > b0 && q * QUARTER_MS == m - b0 * MS_PER_HOUR) {
 		/* on a quarter (:15, :30, :45): the first q quarters of hour b0
 		 * from rollup_hq (the rest of it: the hour less them) */
-		if ((big0 ? add_piece(a, b0, h1, i0, i1, PIECE_HOURS) ||
-		    add_piece(a, b0, b0 + q, i1, i0, PIECE_PART) :
-		    add_piece(a, h0, b0, i1, i0, PIECE_HOURS) ||
-		    add_piece(a, b0, b0 + q, i1, i0, PIECE_PART)) != 0)
+		if ((big0 ? report_add_piece(a, b0, h1, i0, i1, PIECE_HOURS) ||
+		    report_add_piece(a, b0, b0 + q, i1, i0, PIECE_PART) :
+		    report_add_piece(a, h0, b0, i1, i0, PIECE_HOURS) ||
+		    report_add_piece(a, b0, b0 + q, i1, i0, PIECE_PART)) != 0)
 			return -1;
-	} else if ((big0 ? add_piece(a, b1, h1, i0, i1, PIECE_HOURS) :
-	    add_piece(a, h0, b0, i1, i0, PIECE_HOURS)) != 0 ||
-	    (big0 ? add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, PIECE_RAW) :
-	    add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, PIECE_RAW)) != 0) {
+	} else if ((big0 ? report_add_piece(a, b1, h1, i0, i1, PIECE_HOURS) :
+	    report_add_piece(a, h0, b0, i1, i0, PIECE_HOURS)) != 0 ||
+	    (big0 ? report_add_piece(a, m, b1 * MS_PER_HOUR, i0, i1, PIECE_RAW) :
+	    report_add_piece(a, b0 * MS_PER_HOUR, m, i1, i0, PIECE_RAW)) != 0) {
 		return -1;
 	}
 	*id = a->split_id = big0 ? i0 : i1;
@@ -404,9 +403,9 @@ piece_row(struct agg *a, struct db_stmt *st, int raw, struct usage *u, int *pi,
 /* The rows of the block's pieces of kind raw added to a->pgs, each to its
  * piece (its index as the unit); *none when there is none of the kind. 0,
  * or -1 + err. */
-static int
-read_piece_rows(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *none,
-                char *err, size_t errlen)
+int
+report_piece_rows(struct store *s, struct agg *a, enum rollup_kind kh, int raw, int *none,
+                  char *err, size_t errlen)
 {
 	struct model_ent *e;
 	struct db_stmt *st;
@@ -439,7 +438,7 @@ read_pieces_at_once(struct store *s, struct agg *a, enum rollup_kind kh, char *e
 
 	groupsum_reset(&a->pgs);
 	for (raw = PIECE_HOURS; raw <= PIECE_PART; raw++)
-		if (read_piece_rows(s, a, kh, raw, &none, err, errlen) != 0)
+		if (report_piece_rows(s, a, kh, raw, &none, err, errlen) != 0)
 			return -1;
 	return report_fold_piece(s, a, NULL, err, errlen);
 }
@@ -467,8 +466,6 @@ unit_split(struct agg *a, enum rollup_kind kd, int64_t u)
 	report_unit_hours(kd, u, &h0, &h1);
 	return report_unit_split(a, h0, h1, k, sizeof(k));
 }
-
-#define SHIFT_BLOCK 32   /* days a block: its groups are in memory at once */
 
 /* The units of kind kd in [*u0, *u1) that hold cells: [*u0, *u1) narrowed
  * to them (empty when none). 0, or -1 + err. */
@@ -537,7 +534,7 @@ report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum ro
 	 * such blocks in a row [p, b) are read as one; force: moved all the
 	 * same */
 	for (rc = 0, b = p = u0; b < u1 && rc == 0; b = e) {
-		e = u1 - b > SHIFT_BLOCK * step ? b + SHIFT_BLOCK * step : u1;
+		e = u1 - b > REPORT_SHIFT_BLOCK * step ? b + REPORT_SHIFT_BLOCK * step : u1;
 		if (!force && !unit_split(a, kd, b) && !unit_split(a, kd, b + (e - b) / step / 2 *
 		    step) && !unit_split(a, kd, e - step))
 			continue;
@@ -564,89 +561,6 @@ report_read_shifted(struct store *s, struct agg *a, enum rollup_kind kd, enum ro
 	}
 	if (rc == 0 && p < u1)
 		rc = report_read_rollup(s, a, kd, p, u1, NULL, err, errlen);
-	return rc;
-}
-
-/*
- * A read of rollup_do's days from :30 (report_read_half): no cell is split,
- * so nothing moves but the first half of hour u0 (added to the period
- * before the first cell) and that of hour u1 (in the last cell, and read
- * again with the hours after it: taken out). Both are read first (pieces 0
- * and 1, kept in a->pgs), then the cells in one statement, priced a block
- * of SHIFT_BLOCK days at a time as they come (report_half_next).
- */
-
-/* Piece i's sums (a->pgs's cells of unit i) into period key's groups, or
- * out of them (sub). 0, or -1 + err. */
-static int
-fold_half(struct store *s, struct agg *a, size_t i, int64_t h, int sub, char *err,
-          size_t errlen)
-{
-	const struct groupsum_cell *c;
-	char k[32];
-	size_t j;
-	int id;
-
-	report_period_key(a->q->group, h * MS_PER_HOUR, k, sizeof(k));
-	if ((id = report_shift_key_id(a, k, h)) < 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	for (j = 0; j < a->pgs.n; j++) {
-		c = &a->pgs.cells[j];
-		if ((size_t)c->unit == i && report_group_add(s, &a->gs, id, c->model, c->g, c->flags,
-		    c->routed, c->sum, sub, err, errlen) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* The block's groups priced, and the next block started (the one holding
- * unit u). 0, or -1 + err. */
-int
-report_half_next(struct store *s, struct agg *a, int64_t u, char *err, size_t errlen)
-{
-	if (report_add_groups(s, a, RK_DO, err, errlen) != 0)
-		return -1;
-	groupsum_reset(&a->gs);
-	a->nsk = 0;
-	a->split_h0 = INT64_MIN;
-	while (a->half_end <= u)
-		a->half_end += SHIFT_BLOCK * 24;
-	return 0;
-}
-
-int
-report_read_half(struct store *s, struct agg *a, int64_t u0, int64_t u1, char *err,
-                 size_t errlen)
-{
-	int none = 0, rc;
-
-	a->nsp = a->nsk = 0;
-	if (add_piece(a, u0, u0 + 2, -1, -1, PIECE_PART) != 0 ||
-	    add_piece(a, u1, u1 + 2, -1, -1, PIECE_PART) != 0) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	groupsum_reset(&a->pgs);
-	if (read_piece_rows(s, a, RK_HM, PIECE_PART, &none, err, errlen) != 0)
-		return -1;
-	groupsum_reset(&a->gs);
-	a->split_h0 = INT64_MIN;
-	a->half_end = u0 + SHIFT_BLOCK * 24;
-	a->shift = a->half = 1;
-	a->hour_key[0] = '\0';
-	rc = fold_half(s, a, 0, u0, 0, err, errlen);
-	if (rc == 0)
-		rc = report_read_rollup(s, a, RK_DO, u0, u1, NULL, err, errlen);
-	a->half = 0;
-	a->hour_key[0] = '\0';
-	if (rc == 0)
-		rc = fold_half(s, a, 1, u1, 1, err, errlen);
-	if (rc == 0)
-		rc = report_add_groups(s, a, RK_DO, err, errlen);
-	a->shift = 0;
-	groupsum_reset(&a->pgs);
 	return rc;
 }
 

@@ -144,7 +144,7 @@ bind_coll(struct db_stmt *st, enum store_stmt_id id, int b, int add,
 	}
 	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
 		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24 +
-		    (strcmp(c->g, ROLLUP_DO_HALF) == 0 ? 24 : 0));     /* (+ 24: at :30) */
+		    24 * rollup_do_quarters(c->g));     /* (+ 24 q: q quarters into it) */
 	if (id == SQ_HQ_ADD || id == SQ_HQ_PRUNE) {   /* unit: hour × 4 + part */
 		db_bind_int64(st, k++, rollup_floor_div(c->unit, 4));
 		db_bind_int64(st, k++, c->unit - rollup_floor_div(c->unit, 4) * 4);
@@ -226,7 +226,7 @@ add_parts(struct rollup_pending *p, size_t at, const cell_parts part)
 }
 
 /* The pending hour cells summed into the collapsed tables' cells (rollup_do's
- * day starts: the driver's do_step and do_half): 0, or groupsum_add's
+ * day starts: the driver's do_step and do_part): 0, or groupsum_add's
  * failure. */
 static int
 collapse(struct rollup_pending *p, struct groupsum *coll, const struct db_driver *drv)
@@ -283,7 +283,7 @@ collapse(struct rollup_pending *p, struct groupsum *coll, const struct db_driver
 	}
 	if ((rc = rollup_local_parts(&coll[C_HM], p->hmpart, &coll[C_HQ])) != 0)
 		return rc;
-	return rollup_local_days(&coll[C_HM], p->hmpart, &coll[C_DM], drv->do_step, drv->do_half,
+	return rollup_local_days(&coll[C_HM], p->hmpart, &coll[C_DM], drv->do_step, drv->do_part,
 	    &coll[C_DO]);
 }
 

@@ -34,11 +34,25 @@ add_day(struct groupsum *out, int64_t unit, const struct groupsum_cell *c, const
 	return nonzero(sum) ? groupsum_add(out, unit, c->model, g, c->flags, c->routed, sum) : 0;
 }
 
-/* The cells of day group c (its hours h[0..23], the first half of each
- * q[0..23]) for the day starts from[0..23] (the part of the UTC day before
- * a start, pre[start]; q: with the first half of that hour): the part
- * before into the cell that started the day before, the rest into the one
- * that starts then (a cell's unit is its first UTC hour). */
+const char *const ROLLUP_DO_PART[4] = { "", "15", "30", "45" };
+
+int
+rollup_do_quarters(const char *g)
+{
+	int q;
+
+	for (q = 1; q < 4; q++)
+		if (strcmp(g, ROLLUP_DO_PART[q]) == 0)
+			return q;
+	return 0;
+}
+
+/* The cells of day group c (its hours h[0..23], the first quarters of each
+ * that a start skips q[0..23], or none) for the day starts at the hours of
+ * starts (the part of the UTC day before a start, pre[start], and q's of
+ * its hour): the part before into the cell that started the day before,
+ * the rest into the one that starts then (a cell's unit is its first UTC
+ * hour). */
 static int
 day_cells(const struct groupsum_cell *c, int64_t (*h)[GROUPSUM_N], int64_t (*q)[GROUPSUM_N],
           unsigned starts, const char *g, struct groupsum *out)
@@ -64,22 +78,23 @@ day_cells(const struct groupsum_cell *c, int64_t (*h)[GROUPSUM_N], int64_t (*q)[
 	return rc;
 }
 
-/* rollup_do's cells from the flush's hm cells (their first halves in
- * part[i][1]) and dm cells: the hours of each UTC day group (dm) side by
+/* rollup_do's cells from the flush's hm cells (their first quarters in
+ * part[i]) and dm cells: the hours of each UTC day group (dm) side by
  * side, then the day's cells for every start (day_cells): every step hours
- * but 0 (g ""), and at the half hours of half (g ROLLUP_DO_HALF). At most
- * 2 (24 / step - 1 + the bits of half) adds a day group, not as many an
- * hour. */
+ * but 0 (g ""), and q quarters into the hours of quarter[q - 1] (g
+ * ROLLUP_DO_PART[q]). At most 2 (24 / step - 1 + the starts into hours)
+ * adds a day group, not as many an hour. */
 int
 rollup_local_days(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
-                  const struct groupsum *dm, int step, unsigned half, struct groupsum *out)
+                  const struct groupsum *dm, int step, const unsigned quarter[3],
+                  struct groupsum *out)
 {
 	const struct groupsum_cell *c;
-	int64_t (*h)[2][24][GROUPSUM_N], day;
+	int64_t (*h)[4][24][GROUPSUM_N], day, r;
 	unsigned whole = 0;
 	long d;
 	size_t i, k;
-	int off, rc = 0;
+	int off, q, rc = 0;
 
 	if (dm->n == 0)
 		return 0;
@@ -92,17 +107,19 @@ rollup_local_days(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
 		day = floor_div(c->unit, 24);
 		if ((d = groupsum_find(dm, day, c->model, "", c->flags, c->routed)) < 0)
 			continue;       /* (every hm cell has its day's) */
+		r = c->unit - day * 24;
 		for (k = 0; k < GROUPSUM_N; k++)
-			if (__builtin_add_overflow(h[d][0][c->unit - day * 24][k], c->sum[k],
-			    &h[d][0][c->unit - day * 24][k]) ||
-			    __builtin_add_overflow(h[d][1][c->unit - day * 24][k], part[i][1][k],
-			    &h[d][1][c->unit - day * 24][k]))
-				rc = GROUPSUM_OVERFLOW;
+			for (q = 0; q < 4; q++)
+				if (__builtin_add_overflow(h[d][q][r][k], q == 0 ? c->sum[k] :
+				    part[i][q - 1][k], &h[d][q][r][k]))
+					rc = GROUPSUM_OVERFLOW;
 	}
 	for (i = 0; i < dm->n && rc == 0; i++) {
 		rc = day_cells(&dm->cells[i], h[i][0], NULL, whole, "", out);
-		if (rc == 0 && half != 0)
-			rc = day_cells(&dm->cells[i], h[i][0], h[i][1], half, ROLLUP_DO_HALF, out);
+		for (q = 1; q < 4 && rc == 0; q++)
+			if (quarter[q - 1] != 0)
+				rc = day_cells(&dm->cells[i], h[i][0], h[i][q], quarter[q - 1],
+				    ROLLUP_DO_PART[q], out);
 	}
 	free(h);
 	return rc;

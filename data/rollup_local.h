@@ -7,19 +7,22 @@
 
 #include "data/groupsum.h"
 
-/* A rollup_do cell of a day that starts half an hour after its unit's
- * first hour (a groupsum cell's g; written with off 24 + the hour). */
-#define ROLLUP_DO_HALF "30"
+/* A rollup_do cell of a day that starts q quarters after its unit's first
+ * hour has g ROLLUP_DO_PART[q] ("" on the hour; written with off 24 q +
+ * the hour); rollup_do_quarters(g) is q. */
+extern const char *const ROLLUP_DO_PART[4];
+int rollup_do_quarters(const char *g);
 
-/* rollup_do's cells into out from the hm cells (unit: UTC hour; part[i][1]:
- * the sums of cell i's first 30 minutes) and dm cells (unit: UTC day) of
- * one flush: a cell's unit is its first UTC hour, every step hours of the
- * day but 0 (step: 1, 2, 3, 4, 6, 8 or 12; the driver's do_step), and
- * with g ROLLUP_DO_HALF the days that start half an hour into each hour h
- * of bit h of half (the driver's do_half). 0, -1 out of memory, or
- * GROUPSUM_OVERFLOW. */
+/* rollup_do's cells into out from the hm cells (unit: UTC hour; part[i][q]:
+ * the sums of cell i's first (q + 1) × 15 minutes) and dm cells (unit: UTC
+ * day) of one flush: a cell's unit is its first UTC hour, every step hours
+ * of the day but 0 (step: 1, 2, 3, 4, 6, 8 or 12; the driver's do_step),
+ * and with g ROLLUP_DO_PART[q] the days that start q quarters into each
+ * hour h of bit h of quarter[q - 1] (the driver's do_part). 0, -1 out of
+ * memory, or GROUPSUM_OVERFLOW. */
 int rollup_local_days(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
-                      const struct groupsum *dm, int step, unsigned half, struct groupsum *out);
+                      const struct groupsum *dm, int step, const unsigned quarter[3],
+                      struct groupsum *out);
 
 /* rollup_hq's cells into out: part[i][q] holds the sums of hm cell i's
  * rows in the first (q + 1) × 15 minutes of its hour; a cell's unit is

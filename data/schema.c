@@ -691,8 +691,9 @@ const char *const store_migrations[] = {
 	"-- column rollup_do gen\n"
 	"ALTER TABLE rollup_do ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;",
 	/* 24 → 25 (issue 12): PostgreSQL's rollup_do gains the days that start
-	 * at :30 (db.h's do_half); SQLite's has none (it reads the half hour
-	 * a day moves from rollup_hq, at little cost): nothing changes here. */
+	 * at :15 and :30 (db.h's do_part); SQLite's has none (it reads the
+	 * quarters a day moves from rollup_hq, at little cost): nothing
+	 * changes here. */
 	"SELECT 1;",
 };
 const int store_nmigrations = (int)(sizeof(store_migrations) / sizeof(store_migrations[0]));

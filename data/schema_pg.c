@@ -671,29 +671,31 @@ const char *const store_migrations_pg[] = {
 	MONTH_SUMSUM ", 24 FROM rollup_hm, generate_series(1, 23) AS o(off) WHERE o.off % 3 <> 0"
 	"  GROUP BY o.off, s, model, flags, routed ORDER BY o.off, s, model, flags, routed;"
 	"ANALYZE rollup_do;",
-	/* 24 → 25 (issue 12): the days that start at h:30 UTC for each hour h
-	 * of db_pg's do_half (off 24 + h, hour = h of the cell's first day), so
-	 * that a zone whose midnight is there (Kolkata, Adelaide) moves
-	 * nothing. Built from rollup_hm and the first halves of hours in
-	 * rollup_hq (part 2): a cell holds the hours after its first whole
-	 * one, the second half of that one (the hour less its first half) and
-	 * the first half of the hour it ends in. The fence rises to 25: a
-	 * writer from before (gen 24) would leave its rows out of them. */
+	/* 24 → 25 (issue 12): the days that start q quarters into UTC hour h
+	 * for db_pg's do_part (off 24 q + h, hour = h of the cell's first
+	 * day), so that a zone whose midnight is there (Kolkata 18:30Z,
+	 * Adelaide, Kathmandu 18:15Z) moves nothing. Built from rollup_hm and
+	 * the first quarters of hours in rollup_hq (part q): a cell holds the
+	 * hours after its first whole one, the rest of that one (the hour less
+	 * its first q quarters) and the first q quarters of the hour it ends
+	 * in. The fence rises to 25: a writer from before (gen 24) would leave
+	 * its rows out of them. */
 	"ALTER TABLE rollup_do DROP CONSTRAINT IF EXISTS written_by_an_older_tokentop_upgrade_it;"
 	"ALTER TABLE rollup_do ADD CONSTRAINT written_by_an_older_tokentop_upgrade_it"
 	"  CHECK (gen >= 25) NOT VALID;"
 	"DELETE FROM rollup_do WHERE off >= 24;"
 	"INSERT INTO rollup_do (off, hour, model, flags, routed, " MONTH_SUMS ", gen)"
-	"  SELECT 24 + ((u % 24) + 24) % 24, u, model, flags, routed, " MONTH_SUMSUM ", 25"
-	"  FROM (SELECT hour - ((hour - o.h) % 24 + 24) % 24 AS u, model, flags, routed,"
-	"      " MONTH_SUMS " FROM rollup_hm, (VALUES " PG_DO_HALF_ROWS ") AS o(h)"
-	"    UNION ALL SELECT hour, model, flags, routed, -requests, -input, -write_5m,"
+	"  SELECT 24 * q + ((u % 24) + 24) % 24, u, model, flags, routed, " MONTH_SUMSUM ", 25"
+	"  FROM (SELECT o.q, hour - ((hour - o.h) % 24 + 24) % 24 AS u, model, flags, routed,"
+	"      " MONTH_SUMS " FROM rollup_hm, (VALUES " PG_DO_PART_ROWS ") AS o(q, h)"
+	"    UNION ALL SELECT o.q, hour, model, flags, routed, -requests, -input, -write_5m,"
 	"      -write_1h, -cache_read, -output, -compressed_tokens, -max_tokens_stops,"
-	"      -reasoning, -web_search, -code_exec FROM rollup_hq"
-	"      WHERE part = 2 AND ((hour % 24) + 24) % 24 IN (" PG_DO_HALF_LIST ")"
-	"    UNION ALL SELECT hour - 24, model, flags, routed, " MONTH_SUMS " FROM rollup_hq"
-	"      WHERE part = 2 AND ((hour % 24) + 24) % 24 IN (" PG_DO_HALF_LIST ")) AS c"
-	"  GROUP BY u, model, flags, routed HAVING sum(requests) <> 0"
+	"      -reasoning, -web_search, -code_exec FROM rollup_hq, (VALUES " PG_DO_PART_ROWS ")"
+	"      AS o(q, h) WHERE part = o.q AND ((hour % 24) + 24) % 24 = o.h"
+	"    UNION ALL SELECT o.q, hour - 24, model, flags, routed, " MONTH_SUMS " FROM rollup_hq,"
+	"      (VALUES " PG_DO_PART_ROWS ") AS o(q, h)"
+	"      WHERE part = o.q AND ((hour % 24) + 24) % 24 = o.h) AS c"
+	"  GROUP BY q, u, model, flags, routed HAVING sum(requests) <> 0"
 	"  ORDER BY 1, 2, 3, 4, 5;"
 	"ANALYZE rollup_do;",
 };

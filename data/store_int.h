@@ -261,8 +261,8 @@ void store_bind_text(struct db_stmt *st, int i, const char *v);
 /* The row's provider (enum provider_id) in bits 8..11: the price entries a
  * model is looked up in, so every rollup is keyed by provider too. */
 /* rollup_do's day starts: every s->db->drv->do_step UTC hours (db.h; 0 is
- * rollup_dm's) and at h:30 for the hours h of do_half. A flush writes at
- * most 2 (24 / step - 1 + the starts at :30) cells a UTC day group
+ * rollup_dm's) and at h:15 or h:30 for the hours h of do_part. A flush
+ * writes at most 2 (24 / step - 1 + those starts) cells a UTC day group
  * (migrations 23, 24, 25). Each cell it writes carries ROLLUP_DO_GEN in its
  * gen column: PostgreSQL's rollup_do checks gen >= 25 (migration 25), so a
  * tokentop from before the day starts it must write (a proxy still running

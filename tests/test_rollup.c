@@ -512,42 +512,46 @@ offset_days_differ(const char *path, int off)
 	return differ(path, a, b);
 }
 
-/* rollup_do's days from h:30 UTC (off 24 + h) against the raw rows, as
- * offset_days_differ's lines (a cell's hour: its first whole hour h). */
+/* rollup_do's days from q quarters into UTC hour h (off 24 q + h) against
+ * the raw rows, as offset_days_differ's lines (a cell's hour: its first
+ * whole hour h). */
 static int
-half_days_differ(const char *path, int h)
+part_days_differ(const char *path, int q, int h)
 {
 	char a[512], b[640];
 
 	snprintf(a, sizeof(a), "SELECT hour, sum(requests), sum(input), sum(output), sum(reasoning),"
 	    " sum(cache_read) FROM rollup_do WHERE off = %d GROUP BY hour HAVING sum(requests) > 0",
-	    24 + h);
+	    24 * q + h);
 	snprintf(b, sizeof(b), "SELECT h - ((h - %d) %% 24 + 24) %% 24, count(*), sum(input),"
-	    " sum(output), sum(reasoning_tokens), sum(cache_read) FROM (SELECT (ts_ms - 1800000 -"
-	    " (((ts_ms - 1800000) %% 3600000) + 3600000) %% 3600000) / 3600000 AS h, input, output,"
-	    " reasoning_tokens, cache_read FROM usage) AS r GROUP BY 1", h);
+	    " sum(output), sum(reasoning_tokens), sum(cache_read) FROM (SELECT (ts_ms - %d -"
+	    " (((ts_ms - %d) %% 3600000) + 3600000) %% 3600000) / 3600000 AS h, input, output,"
+	    " reasoning_tokens, cache_read FROM usage) AS r GROUP BY 1", h, q * 900000, q * 900000);
 	return differ(path, a, b);
 }
 
-/* Every day start of rollup_do (whole hours: every step; :30, the hours
- * of half) against the raw rows, and no cell of another start. */
+/* Every day start of rollup_do (whole hours: every step; q quarters into
+ * the hours of part[q - 1]) against the raw rows, and no cell of another
+ * start. */
 static void
-assert_offset_days(const char *path, int step, unsigned half)
+assert_offset_days(const char *path, int step, const unsigned part[3])
 {
-	char sql[320];
-	int off, n = 0;
+	char sql[512];
+	int off, q, n = 0;
 
 	for (off = step; off < 24; off += step, n++)
 		assert_int_equal(offset_days_differ(path, off), 0);
-	for (off = 0; off < 24; off++)
-		if (half & 1u << off) {
-			assert_int_equal(half_days_differ(path, off), 0);
-			n++;
-		}
+	for (q = 1; q < 4; q++)
+		for (off = 0; off < 24; off++)
+			if (part[q - 1] & 1u << off) {
+				assert_int_equal(part_days_differ(path, q, off), 0);
+				n++;
+			}
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM rollup_do WHERE CASE WHEN off < 24 THEN"
-	    " off %% %d <> 0 OR off < 1 OR (hour %% 24 + 24) %% 24 <> off ELSE off > 47 OR"
-	    " (hour %% 24 + 24) %% 24 <> off - 24 OR (CAST(%u AS BIGINT) >> CAST(off - 24 AS INTEGER))"
-	    " & 1 = 0 END", step, half);
+	    " off %% %d <> 0 OR off < 1 OR (hour %% 24 + 24) %% 24 <> off ELSE off >= 96 OR"
+	    " (hour %% 24 + 24) %% 24 <> off %% 24 OR (CAST(CASE off / 24 WHEN 1 THEN %u"
+	    " WHEN 2 THEN %u ELSE %u END AS BIGINT) >> CAST(off %% 24 AS INTEGER)) & 1 = 0 END",
+	    step, part[0], part[1], part[2]);
 	assert_int_equal(fx_one(path, sql), 0);
 	assert_int_equal(fx_one(path, "SELECT count(DISTINCT off) FROM rollup_do"), n);
 }
@@ -569,8 +573,8 @@ parts_differ(const char *path)
 }
 
 /* Migration 23's days from every third UTC hour (every hour on PostgreSQL,
- * migration 24: db.h's do_step; and from h:30 for its do_half's hours,
- * migration 25) (rollup_do) and parts of hours (rollup_hq): the flushes
+ * migration 24: db.h's do_step; and from h:15 and h:30 for its do_part's
+ * hours, migration 25) (rollup_do) and parts of hours (rollup_hq): the flushes
  * keep them (rows replaced by larger copies too), and a ledger from before
  * it gets them rebuilt (rollup_do from rollup_hm and rollup_hq, rollup_hq
  * from the rows; the migration found by its text), each cell the raw rows'
@@ -581,12 +585,13 @@ test_offset_days(void **state)
 	char path[512], err[256];
 	struct store *s;
 	int v, from, step = fx_pg ? 1 : 3;    /* (db.h's do_step) */
-	unsigned half = fx_pg ? PG_DO_HALF : 0;
+	static const unsigned none[3], pg[3] = { PG_DO_Q1, PG_DO_HALF, 0 };
+	const unsigned *part = fx_pg ? pg : none;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("od.db"));
 	fill(path, 1);
-	assert_offset_days(path, step, half);
+	assert_offset_days(path, step, part);
 	assert_int_equal(parts_differ(path), 0);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	v = store_schema_version(s);
@@ -603,23 +608,23 @@ test_offset_days(void **state)
 	store_close(s);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_do") > 0);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hq") > 0);
-	assert_offset_days(path, step, half);
+	assert_offset_days(path, step, part);
 	assert_int_equal(parts_differ(path), 0);
 	/* PostgreSQL's day starts between every third hour (migration 24), on
 	 * a ledger whose offset days are those of migration 23: rebuilt; and
-	 * its days from :30 (migration 25) on one from before them */
+	 * its days from :15 and :30 (migration 25) on one from before them */
 	fx_sql(path, "DELETE FROM rollup_do WHERE off % 3 <> 0 OR off >= 24;");
 	fx_set_schema_version(path, from + 1);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	assert_int_equal(store_schema_version(s), v);
 	store_close(s);
-	assert_offset_days(path, step, half);
+	assert_offset_days(path, step, part);
 	fx_sql(path, "DELETE FROM rollup_do WHERE off >= 24;");
 	fx_set_schema_version(path, from + 2);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	assert_int_equal(store_schema_version(s), v);
 	store_close(s);
-	assert_offset_days(path, step, half);
+	assert_offset_days(path, step, part);
 }
 
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
