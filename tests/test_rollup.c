@@ -579,6 +579,21 @@ parts_differ(const char *path)
  * it gets them rebuilt (rollup_do from rollup_hm and rollup_hq, rollup_hq
  * from the rows; the migration found by its text), each cell the raw rows'
  * sums, on both backends. */
+/* The ledger at path set back to version from and opened: migrated to
+ * version v again, then its day starts checked against the raw rows. */
+static void
+migrate_days(const char *path, int from, int v, int step, const unsigned part[3])
+{
+	char err[256];
+	struct store *s;
+
+	fx_set_schema_version(path, from);
+	assert_non_null(s = store_open(path, err, sizeof(err)));
+	assert_int_equal(store_schema_version(s), v);
+	store_close(s);
+	assert_offset_days(path, step, part);
+}
+
 static void
 test_offset_days(void **state)
 {
@@ -602,29 +617,17 @@ test_offset_days(void **state)
 	    "CREATE TABLE IF NOT EXISTS rollup_do") == NULL; from++)
 		;
 	assert_true(from < (fx_pg ? store_nmigrations_pg : store_nmigrations));
-	fx_set_schema_version(path, from);
-	assert_non_null(s = store_open(path, err, sizeof(err)));
-	assert_int_equal(store_schema_version(s), v);
-	store_close(s);
+	migrate_days(path, from, v, step, part);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_do") > 0);
 	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hq") > 0);
-	assert_offset_days(path, step, part);
 	assert_int_equal(parts_differ(path), 0);
 	/* PostgreSQL's day starts between every third hour (migration 24), on
 	 * a ledger whose offset days are those of migration 23: rebuilt; and
 	 * its days from :15 and :30 (migration 25) on one from before them */
 	fx_sql(path, "DELETE FROM rollup_do WHERE off % 3 <> 0 OR off >= 24;");
-	fx_set_schema_version(path, from + 1);
-	assert_non_null(s = store_open(path, err, sizeof(err)));
-	assert_int_equal(store_schema_version(s), v);
-	store_close(s);
-	assert_offset_days(path, step, part);
+	migrate_days(path, from + 1, v, step, part);
 	fx_sql(path, "DELETE FROM rollup_do WHERE off >= 24;");
-	fx_set_schema_version(path, from + 2);
-	assert_non_null(s = store_open(path, err, sizeof(err)));
-	assert_int_equal(store_schema_version(s), v);
-	store_close(s);
-	assert_offset_days(path, step, part);
+	migrate_days(path, from + 2, v, step, part);
 }
 
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
