@@ -63,9 +63,8 @@ report_filter_bind(const struct agg *a, int raw, struct db_stmt *st, int first)
 int
 report_unit_split(struct agg *a, int64_t h0, int64_t h1, char *key, size_t n)
 {
-	char k2[32];
-
 	int64_t late = a->quarters * QUARTER_MS;
+	char k2[32];
 
 	if (h0 != a->hour || h1 != a->hour_end || a->hour_key[0] == '\0') {
 		a->hour = h0;

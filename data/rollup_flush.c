@@ -144,7 +144,7 @@ bind_coll(struct db_stmt *st, enum store_stmt_id id, int b, int add,
 	}
 	if (id == SQ_DO_ADD || id == SQ_DO_PRUNE)     /* off: the first hour's, of the day */
 		db_bind_int64(st, k++, (c->unit % 24 + 24) % 24 +
-		    24 * rollup_do_quarters(c->g));     /* (+ 24 q: q quarters into it) */
+		    24 * rollup_local_quarters(c->g));     /* (+ 24 q: q quarters into it) */
 	if (id == SQ_HQ_ADD || id == SQ_HQ_PRUNE) {   /* unit: hour × 4 + part */
 		db_bind_int64(st, k++, rollup_floor_div(c->unit, 4));
 		db_bind_int64(st, k++, c->unit - rollup_floor_div(c->unit, 4) * 4);

@@ -34,15 +34,15 @@ add_day(struct groupsum *out, int64_t unit, const struct groupsum_cell *c, const
 	return nonzero(sum) ? groupsum_add(out, unit, c->model, g, c->flags, c->routed, sum) : 0;
 }
 
-const char *const ROLLUP_DO_PART[4] = { "", "15", "30", "45" };
+const char *const rollup_local_part_g[4] = { "", "15", "30", "45" };
 
 int
-rollup_do_quarters(const char *g)
+rollup_local_quarters(const char *g)
 {
 	int q;
 
 	for (q = 1; q < 4; q++)
-		if (strcmp(g, ROLLUP_DO_PART[q]) == 0)
+		if (strcmp(g, rollup_local_part_g[q]) == 0)
 			return q;
 	return 0;
 }
@@ -80,25 +80,30 @@ day_cells(const struct groupsum_cell *c, int64_t (*h)[GROUPSUM_N], int64_t (*q)[
 
 /* rollup_do's cells from the flush's hm cells (their first quarters in
  * part[i]) and dm cells: the hours of each UTC day group (dm) side by
- * side, then the day's cells for every start (day_cells): every step hours
- * but 0 (g ""), and q quarters into the hours of quarter[q - 1] (g
- * ROLLUP_DO_PART[q]). At most 2 (24 / step - 1 + the starts into hours)
- * adds a day group, not as many an hour. */
+ * side (and the first q quarters of each, for the q that quarter names),
+ * then the day's cells for every start (day_cells): every step hours but
+ * 0 (g ""), and q quarters into the hours of quarter[q - 1] (g
+ * rollup_local_part_g[q]). At most 2 (24 / step - 1 + the starts into
+ * hours) adds a day group, not as many an hour. */
 int
 rollup_local_days(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
                   const struct groupsum *dm, int step, const unsigned quarter[3],
                   struct groupsum *out)
 {
 	const struct groupsum_cell *c;
-	int64_t (*h)[4][24][GROUPSUM_N], day, r;
+	int64_t (*h)[24][GROUPSUM_N], day, r;
 	unsigned whole = 0;
+	size_t i, k, w = 1, at[4] = { 0 };     /* day group d's hours: h[d * w]; its
+	                                          first q quarters: h[d * w + at[q]] */
 	long d;
-	size_t i, k;
 	int off, q, rc = 0;
 
 	if (dm->n == 0)
 		return 0;
-	if ((h = calloc(dm->n, sizeof(*h))) == NULL)
+	for (q = 1; q < 4; q++)
+		if (quarter[q - 1] != 0)
+			at[q] = w++;
+	if ((h = calloc(dm->n * w, sizeof(*h))) == NULL)
 		return -1;
 	for (off = step; off < 24; off += step)
 		whole |= 1u << off;
@@ -108,18 +113,18 @@ rollup_local_days(const struct groupsum *hm, int64_t (*part)[3][GROUPSUM_N],
 		if ((d = groupsum_find(dm, day, c->model, "", c->flags, c->routed)) < 0)
 			continue;       /* (every hm cell has its day's) */
 		r = c->unit - day * 24;
-		for (k = 0; k < GROUPSUM_N; k++)
-			for (q = 0; q < 4; q++)
-				if (__builtin_add_overflow(h[d][q][r][k], q == 0 ? c->sum[k] :
-				    part[i][q - 1][k], &h[d][q][r][k]))
+		for (q = 0; q < 4; q++)
+			for (k = 0; (q == 0 || at[q] != 0) && k < GROUPSUM_N; k++)
+				if (__builtin_add_overflow(h[d * w + at[q]][r][k], q == 0 ? c->sum[k] :
+				    part[i][q - 1][k], &h[d * w + at[q]][r][k]))
 					rc = GROUPSUM_OVERFLOW;
 	}
 	for (i = 0; i < dm->n && rc == 0; i++) {
-		rc = day_cells(&dm->cells[i], h[i][0], NULL, whole, "", out);
+		rc = day_cells(&dm->cells[i], h[i * w], NULL, whole, "", out);
 		for (q = 1; q < 4 && rc == 0; q++)
-			if (quarter[q - 1] != 0)
-				rc = day_cells(&dm->cells[i], h[i][0], h[i][q], quarter[q - 1],
-				    ROLLUP_DO_PART[q], out);
+			if (at[q] != 0)
+				rc = day_cells(&dm->cells[i], h[i * w], h[i * w + at[q]], quarter[q - 1],
+				    rollup_local_part_g[q], out);
 	}
 	free(h);
 	return rc;
