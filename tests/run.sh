@@ -89,9 +89,11 @@ rm -f "$R/pg.err"
 
 # The first build's unit tests run on both backends. A later build's (the
 # sanitizers') run the store tests on SQLite, and on PostgreSQL only those
-# whose subject is the PostgreSQL driver (test_*pg*): every store path runs
-# on PostgreSQL once, every line under the sanitizers once, and the suite
-# stays within its time on two cores.
+# whose subject is the PostgreSQL driver (test_*pg*) or whose code runs on
+# PostgreSQL alone (rollup_do's days from :15 and :30, db.h's do_part:
+# test_rollup writes them, test_report_brute reads them): every store path
+# runs on PostgreSQL once, every line under the sanitizers once, and the
+# suite stays within its time on two cores.
 for b in "$@"; do
 	# ThreadSanitizer's runtime refuses some kernels' memory layouts (high
 	# vm.mmap_rnd_bits): then its build is said to be skipped, not failed
@@ -107,7 +109,8 @@ for b in "$@"; do
 	for t in "$b"/tests/test_*; do
 		[ -x "$t" ] || continue
 		case "$b:$(basename "$t")" in
-		"${1:-build}":* | *pg*) run "$t" env TOKENTOP_BUILD="$b" "$t" ;;
+		"${1:-build}":* | *pg* | *:test_rollup | *:test_report_brute)
+			run "$t" env TOKENTOP_BUILD="$b" "$t" ;;
 		*) run "$t" env -u TOKENTOP_TEST_PG TOKENTOP_BUILD="$b" "$t" ;;
 		esac
 	done
