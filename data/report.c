@@ -10,9 +10,11 @@
  * month cell split the same way is read by the day or hour, or (undated
  * prices) moved in part to the other period, and local days come from the
  * days that start at another UTC hour (rollup_do) and the first quarters
- * of an hour (rollup_hq) where those answer (report_shift.c). So results
- * are exact, and with day-aligned bounds no raw row is read in whole-hour
- * zones, nor for local days in :30 and :45 zones. A cell's cost is rounded once, as its group's: a report by month
+ * of an hour (rollup_hq) where those answer (report_shift.c; on
+ * PostgreSQL also days that start at :15 and :30, report_part.c). So
+ * results are exact, and with day-aligned bounds no raw row is read in
+ * whole-hour zones, nor for local days in :30 and :45 zones. A cell's cost
+ * is rounded once, as its group's: a report by month
  * may differ from the sum of the days by a few nano-dollars where a rate
  * has fractions of a nano-dollar a token (as the model report always did).
  *

@@ -7,7 +7,10 @@
  * 12:00Z, an hour and a half moved a day at most, not two and a half; with
  * every hour from 14:00Z and 13:00Z, half an hour), the hours between
  * blocks of other starts by the hour (see report_shift.c for the moves
- * inside a block). */
+ * inside a block). Where the driver keeps days that start a quarter or
+ * half into the hour of the zone's midnight (PostgreSQL's do_part: 14:30Z,
+ * 13:30Z), a block runs up to the next clock change and reads them
+ * (report_part.c): nothing moves but the quarters at its two ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
