@@ -192,8 +192,8 @@ struct db_driver {
 };
 
 /* PostgreSQL's do_part (db_pg.c), and its starts as SQL rows (quarters,
- * hour) for migration 25 (schema_pg.c); tests/test_rollup.c checks that
- * they agree. At :15, Nepal (18:15Z); the Chatham Islands (10:15Z, 11:15Z)
+ * hour) for migration 25 (schema_pg.c); tests/test_rollup_days.c checks
+ * that they agree. At :15, Nepal (18:15Z); the Chatham Islands (10:15Z, 11:15Z)
  * and Eucla (15:15Z), a few hundred people, move their quarter. At :30,
  * Newfoundland (2:30Z, 3:30Z), Marquesas (9:30Z), Adelaide and Lord Howe
  * (13:30Z), Adelaide and Darwin (14:30Z), Myanmar and Cocos (17:30Z), India

@@ -91,7 +91,7 @@ rm -f "$R/pg.err"
 # sanitizers') run the store tests on SQLite, and on PostgreSQL only those
 # whose subject is the PostgreSQL driver (test_*pg*) or whose code runs on
 # PostgreSQL alone (rollup_do's days from :15 and :30, db.h's do_part:
-# test_rollup writes them, test_report_brute reads them): every store path
+# test_rollup_days writes them, test_report_brute reads them): every store path
 # runs on PostgreSQL once, every line under the sanitizers once, and the
 # suite stays within its time on two cores.
 for b in "$@"; do
@@ -109,7 +109,7 @@ for b in "$@"; do
 	for t in "$b"/tests/test_*; do
 		[ -x "$t" ] || continue
 		case "$b:$(basename "$t")" in
-		"${1:-build}":* | *pg* | *:test_rollup | *:test_report_brute)
+		"${1:-build}":* | *pg* | *:test_rollup_days | *:test_report_brute)
 			run "$t" env TOKENTOP_BUILD="$b" "$t" ;;
 		*) run "$t" env -u TOKENTOP_TEST_PG TOKENTOP_BUILD="$b" "$t" ;;
 		esac

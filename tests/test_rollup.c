@@ -26,6 +26,7 @@
 #include "data/store_int.h"
 #include "tests/lib/fx.h"
 #include "tests/lib/fx_db.h"
+#include "tests/lib/fx_fleet.h"
 #include "tui/synth.h"
 
 #define SUMS "sum(requests), sum(input), sum(write_5m), sum(write_1h), sum(cache_read)," \
@@ -136,87 +137,6 @@ check_tables(const char *path, int openai)
 		check_same(path, strncmp(path, "postgres", 8) == 0 ? month_pg[i] : month_sq[i]);
 }
 
-/* OpenAI rows through the bulk path (as an import writes them): tags,
- * sources, reasoning, some at the priority tier; ids repeat, so larger
- * copies replace rows. openai 0: the same rows as Anthropic's (no
- * reasoning), as a ledger of version 9 could hold. */
-static void
-fill_rows(struct store *s, int openai)
-{
-	static const char *const tags[] = { "web", "etl", "" };
-	static const char *const sources[] = { "import", "proxy", "call" };
-	struct synth_rng r;
-	struct usage u;
-	char err[256];
-	int i;
-
-	synth_seed(&r, 7);
-	assert_int_equal(store_begin(s, err, sizeof(err)), 0);
-	for (i = 0; i < 1500; i++) {
-		memset(&u, 0, sizeof(u));
-		u.ts_ms = 1767225600000LL - (int64_t)synth_below(&r, 20 * 24) * 3600000 -
-		    (int64_t)synth_below(&r, 3600000);
-		usage_strlcpy(u.provider, openai ? "openai" : "anthropic", sizeof(u.provider));
-		usage_strlcpy(u.model, !openai ? "claude-sonnet-4-5" : i % 3 ? "gpt-4.1" : "o3",
-		    sizeof(u.model));
-		usage_strlcpy(u.source, sources[i % 3], sizeof(u.source));
-		usage_strlcpy(u.tag, tags[(i / 3) % 3], sizeof(u.tag));
-		snprintf(u.message_id, sizeof(u.message_id), "chatcmpl-%u",
-		    (unsigned)synth_below(&r, 1200));
-		u.tok.input = 100 + (int64_t)synth_below(&r, 5000);
-		u.tok.cache_read = (int64_t)synth_below(&r, 2) * 1024;
-		u.tok.output = 1 + (int64_t)synth_below(&r, 900);
-		u.reasoning_tokens = (int64_t)synth_below(&r, (unsigned)u.tok.output + 1);
-		if (!openai)
-			u.reasoning_tokens = 0;
-		if (synth_chance(&r, 200))
-			usage_strlcpy(u.service_tier, "priority", sizeof(u.service_tier));
-		if (store_put_bulk(s, &u, NULL, err, sizeof(err)) != 0)
-			fail_msg("put: %s", err);
-	}
-	assert_int_equal(store_commit(s, err, sizeof(err)), 0);
-}
-
-/* A fleet's rows (tags, sources, tiers, batches), then other rows under
- * the same ids (no US inference: other draws): the larger copies replace
- * rows, taking the old cells' sums out; with OpenAI's rows when openai. */
-static void
-fill(const char *path, int openai)
-{
-	static const char *const tags[] = { "web", "etl", "eval", NULL };
-	struct synth_fill f;
-	struct synth_rng r;
-	struct store *s;
-	char err[256];
-	uint64_t added;
-
-	memset(&f, 0, sizeof(f));
-	f.rows = 6000;
-	f.days = 20;
-	f.end_ms = 1767225600000LL;       /* 2026-01-01T00:00Z */
-	f.chunk = 1000;
-	f.mix.batch_permille = 150;
-	f.mix.import_permille = 250;
-	f.mix.tagged_permille = 700;
-	f.mix.tags = tags;
-	f.mix.run = 9;
-	f.mix.proxy_permille = 400;
-	f.mix.routed_permille = 300;
-	f.mix.fast_permille = 100;
-	f.mix.us_permille = 100;
-	s = store_open(path, err, sizeof(err));
-	assert_non_null(s);
-	synth_seed(&r, 4);
-	assert_int_equal(synth_fill_ledger(s, &r, &f, &added, err, sizeof(err)), 0);
-	assert_int_equal(added, 6000);
-	synth_seed(&r, 4);
-	f.rows = 2000;
-	f.mix.us_permille = 0;            /* other flags: cells move */
-	assert_int_equal(synth_fill_ledger(s, &r, &f, &added, err, sizeof(err)), 0);
-	fill_rows(s, openai);
-	store_close(s);
-}
-
 static void
 test_collapsed_tables(void **state)
 {
@@ -224,7 +144,7 @@ test_collapsed_tables(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("fleet.db"));
-	fill(path, 1);
+	fxf_fill(path, 1);
 	check_tables(path, 1);
 }
 
@@ -285,7 +205,7 @@ test_migration_from_9(void **state)
 	after = calloc(1, 1 << 16);
 	assert_true(before != NULL && after != NULL);
 	snprintf(path, sizeof(path), "%s/v9.db", fx_tmpdir);
-	fill(path, 0);             /* Anthropic's only, at priority now and then */
+	fxf_fill(path, 0);             /* Anthropic's only, at priority now and then */
 	check_tables(path, 0);
 	reports(path, before, 1 << 16);
 	/* back to version 9 */
@@ -402,7 +322,7 @@ test_migration_lt(void **state)
 	if (fx_pg)
 		skip();    /* a SQLite file's migrations (PostgreSQL's: test_migrate_pg) */
 	snprintf(path, sizeof(path), "%s/lt.db", fx_tmpdir);
-	fill(path, 1);
+	fxf_fill(path, 1);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	v = store_schema_version(s);
 	store_close(s);
@@ -422,17 +342,6 @@ test_migration_lt(void **state)
 	check_tables(path, 1);
 }
 
-/* Cells of query a not in b and of b not in a (0: the same multisets). */
-static int64_t
-differ(const char *path, const char *a, const char *b)
-{
-	char sql[2048];
-
-	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM (%s EXCEPT %s) x) +"
-	    " (SELECT count(*) FROM (%s EXCEPT %s) y)", a, b, b, a);
-	return fx_one(path, sql);
-}
-
 /* A fleet's ledger at migration 21 (rows of three hosts): rollup_lt and
  * rollup_ds are rebuilt from the rows by host, each cell's flags and
  * routed as the flush writes them (against rollup_mx and rollup_hour,
@@ -446,7 +355,7 @@ test_migration_by_host(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s", fx_ledger_shared("mh.db"));
-	fill(path, 1);
+	fxf_fill(path, 1);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	v = store_schema_version(s);
 	store_close(s);
@@ -468,7 +377,7 @@ test_migration_by_host(void **state)
 	assert_int_equal(store_schema_version(s), v);
 	store_close(s);
 	assert_int_equal(fx_one(path, "SELECT count(DISTINCT host) FROM rollup_lt"), 3);
-	assert_int_equal(differ(path,
+	assert_int_equal(fxf_differ(path,
 	    "SELECT model, source, tag, flags, routed, sum(requests), sum(input), sum(output),"
 	    " sum(cache_read), sum(reasoning), sum(max_tokens_stops), sum(web_search)"
 	    " FROM rollup_lt GROUP BY model, source, tag, flags, routed HAVING sum(requests) > 0",
@@ -476,158 +385,23 @@ test_migration_by_host(void **state)
 	    " sum(cache_read), sum(reasoning), sum(max_tokens_stops), sum(web_search)"
 	    " FROM rollup_mx GROUP BY model, source, tag, flags, routed HAVING sum(requests) > 0"),
 	    0);
-	assert_int_equal(differ(path,
+	assert_int_equal(fxf_differ(path,
 	    "SELECT model, source, tag, host, sum(requests), sum(input), sum(output)"
 	    " FROM rollup_lt GROUP BY model, source, tag, host HAVING sum(requests) > 0",
 	    "SELECT model, source, tag, host, count(*), sum(input), sum(output)"
 	    " FROM usage GROUP BY model, source, tag, host"), 0);
-	assert_int_equal(differ(path,
+	assert_int_equal(fxf_differ(path,
 	    "SELECT hour, model, source, flags, routed, sum(requests), sum(input), sum(output),"
 	    " sum(cache_read) FROM rollup_ds GROUP BY hour, model, source, flags, routed"
 	    " HAVING sum(requests) > 0",
 	    "SELECT " DAY " AS d, model, source, flags, CASE WHEN tier <> '' THEN 1 ELSE 0 END,"
 	    " sum(requests), sum(input), sum(output), sum(cache_read) FROM rollup_hour"
 	    " GROUP BY 1, 2, 3, 4, 5 HAVING sum(requests) > 0"), 0);
-	assert_int_equal(differ(path,
+	assert_int_equal(fxf_differ(path,
 	    "SELECT hour, source, host, sum(requests), sum(input), sum(output) FROM rollup_ds"
 	    " GROUP BY hour, source, host HAVING sum(requests) > 0",
 	    "SELECT (ts_ms - ((ts_ms % 86400000) + 86400000) % 86400000) / 86400000, source, host,"
 	    " count(*), sum(input), sum(output) FROM usage GROUP BY 1, 2, 3"), 0);
-}
-
-/* rollup_do's days from UTC hour off against the raw rows, as
- * "first hour, requests, input, output, reasoning" lines: 0 when equal. */
-static int
-offset_days_differ(const char *path, int off)
-{
-	char a[512], b[640];
-
-	snprintf(a, sizeof(a), "SELECT hour, sum(requests), sum(input), sum(output), sum(reasoning),"
-	    " sum(cache_read) FROM rollup_do WHERE off = %d GROUP BY hour HAVING sum(requests) > 0",
-	    off);
-	snprintf(b, sizeof(b), "SELECT h - ((h - %d) %% 24 + 24) %% 24, count(*), sum(input),"
-	    " sum(output), sum(reasoning_tokens), sum(cache_read) FROM (SELECT (ts_ms - ((ts_ms %%"
-	    " 3600000) + 3600000) %% 3600000) / 3600000 AS h, input, output, reasoning_tokens,"
-	    " cache_read FROM usage) AS r GROUP BY 1", off);
-	return differ(path, a, b);
-}
-
-/* rollup_do's days from q quarters into UTC hour h (off 24 q + h) against
- * the raw rows, as offset_days_differ's lines (a cell's hour: its first
- * whole hour h). */
-static int
-part_days_differ(const char *path, int q, int h)
-{
-	char a[512], b[640];
-
-	snprintf(a, sizeof(a), "SELECT hour, sum(requests), sum(input), sum(output), sum(reasoning),"
-	    " sum(cache_read) FROM rollup_do WHERE off = %d GROUP BY hour HAVING sum(requests) > 0",
-	    24 * q + h);
-	snprintf(b, sizeof(b), "SELECT h - ((h - %d) %% 24 + 24) %% 24, count(*), sum(input),"
-	    " sum(output), sum(reasoning_tokens), sum(cache_read) FROM (SELECT (ts_ms - %d -"
-	    " (((ts_ms - %d) %% 3600000) + 3600000) %% 3600000) / 3600000 AS h, input, output,"
-	    " reasoning_tokens, cache_read FROM usage) AS r GROUP BY 1", h, q * 900000, q * 900000);
-	return differ(path, a, b);
-}
-
-/* Every day start of rollup_do (whole hours: every step; q quarters into
- * the hours of part[q - 1]) against the raw rows, and no cell of another
- * start. */
-static void
-assert_offset_days(const char *path, int step, const unsigned part[3])
-{
-	char sql[512];
-	int off, q, n = 0;
-
-	for (off = step; off < 24; off += step, n++)
-		assert_int_equal(offset_days_differ(path, off), 0);
-	for (q = 1; q < 4; q++)
-		for (off = 0; off < 24; off++)
-			if (part[q - 1] & 1u << off) {
-				assert_int_equal(part_days_differ(path, q, off), 0);
-				n++;
-			}
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM rollup_do WHERE CASE WHEN off < 24 THEN"
-	    " off %% %d <> 0 OR off < 1 OR (hour %% 24 + 24) %% 24 <> off ELSE off >= 96 OR"
-	    " (hour %% 24 + 24) %% 24 <> off %% 24 OR (CAST(CASE off / 24 WHEN 1 THEN %u"
-	    " WHEN 2 THEN %u ELSE %u END AS BIGINT) >> CAST(off %% 24 AS INTEGER)) & 1 = 0 END",
-	    step, part[0], part[1], part[2]);
-	assert_int_equal(fx_one(path, sql), 0);
-	assert_int_equal(fx_one(path, "SELECT count(DISTINCT off) FROM rollup_do"), n);
-}
-
-/* rollup_hq's first 15, 30, 45 minutes of each UTC hour against the raw
- * rows: 0 when equal. */
-static int
-parts_differ(const char *path)
-{
-	return differ(path, "SELECT hour, part, sum(requests), sum(input), sum(output),"
-	    " sum(reasoning), sum(max_tokens_stops) FROM rollup_hq GROUP BY hour, part"
-	    " HAVING sum(requests) > 0",
-	    "SELECT h, p.part, count(*), sum(input), sum(output), sum(reasoning_tokens),"
-	    " sum(CASE WHEN stop_reason = 'max_tokens' THEN 1 ELSE 0 END) FROM (SELECT"
-	    " (ts_ms - ((ts_ms % 3600000) + 3600000) % 3600000) / 3600000 AS h,"
-	    " ((ts_ms % 3600000) + 3600000) % 3600000 AS ms, input, output, reasoning_tokens,"
-	    " stop_reason FROM usage) AS r, (SELECT 1 AS part UNION ALL SELECT 2 UNION ALL"
-	    " SELECT 3) AS p WHERE r.ms < p.part * 900000 GROUP BY h, p.part");
-}
-
-/* Migration 23's days from every third UTC hour (every hour on PostgreSQL,
- * migration 24: db.h's do_step; and from h:15 and h:30 for its do_part's
- * hours, migration 25) (rollup_do) and parts of hours (rollup_hq): the flushes
- * keep them (rows replaced by larger copies too), and a ledger from before
- * it gets them rebuilt (rollup_do from rollup_hm and rollup_hq, rollup_hq
- * from the rows; the migration found by its text), each cell the raw rows'
- * sums, on both backends. */
-/* The ledger at path set back to version from and opened: migrated to
- * version v again, then its day starts checked against the raw rows. */
-static void
-migrate_days(const char *path, int from, int v, int step, const unsigned part[3])
-{
-	char err[256];
-	struct store *s;
-
-	fx_set_schema_version(path, from);
-	assert_non_null(s = store_open(path, err, sizeof(err)));
-	assert_int_equal(store_schema_version(s), v);
-	store_close(s);
-	assert_offset_days(path, step, part);
-}
-
-static void
-test_offset_days(void **state)
-{
-	char path[512], err[256];
-	struct store *s;
-	int v, from, step = fx_pg ? 1 : 3;    /* (db.h's do_step) */
-	static const unsigned none[3], pg[3] = { PG_DO_Q1, PG_DO_HALF, 0 };
-	const unsigned *part = fx_pg ? pg : none;
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s", fx_ledger_shared("od.db"));
-	fill(path, 1);
-	assert_offset_days(path, step, part);
-	assert_int_equal(parts_differ(path), 0);
-	assert_non_null(s = store_open(path, err, sizeof(err)));
-	v = store_schema_version(s);
-	store_close(s);
-	fx_sql(path, "DELETE FROM rollup_do; DELETE FROM rollup_hq;");
-	for (from = 0; from < (fx_pg ? store_nmigrations_pg : store_nmigrations) &&
-	    strstr(fx_pg ? store_migrations_pg[from] : store_migrations[from],
-	    "CREATE TABLE IF NOT EXISTS rollup_do") == NULL; from++)
-		;
-	assert_true(from < (fx_pg ? store_nmigrations_pg : store_nmigrations));
-	migrate_days(path, from, v, step, part);
-	assert_true(fx_one(path, "SELECT count(*) FROM rollup_do") > 0);
-	assert_true(fx_one(path, "SELECT count(*) FROM rollup_hq") > 0);
-	assert_int_equal(parts_differ(path), 0);
-	/* PostgreSQL's day starts between every third hour (migration 24), on
-	 * a ledger whose offset days are those of migration 23: rebuilt; and
-	 * its days from :15 and :30 (migration 25) on one from before them */
-	fx_sql(path, "DELETE FROM rollup_do WHERE off % 3 <> 0 OR off >= 24;");
-	migrate_days(path, from + 1, v, step, part);
-	fx_sql(path, "DELETE FROM rollup_do WHERE off >= 24;");
-	migrate_days(path, from + 2, v, step, part);
 }
 
 /* rollup.c's UTC months of days against gmtime/timegm, 1600 to 2400. */
@@ -664,7 +438,7 @@ test_migration_months(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/months.db", fx_tmpdir);
-	fill(path, 1);
+	fxf_fill(path, 1);
 	check_tables(path, 1);
 	assert_non_null(s = store_open(path, err, sizeof(err)));
 	v = store_schema_version(s);
@@ -693,7 +467,6 @@ main(void)
 		cmocka_unit_test(test_migration_from_9),
 		cmocka_unit_test(test_migration_lt),
 		cmocka_unit_test(test_migration_by_host),
-		cmocka_unit_test(test_offset_days),
 		cmocka_unit_test(test_month_arithmetic),
 		cmocka_unit_test(test_migration_months),
 	};
